@@ -1,0 +1,1 @@
+"""Deterministic synthetic history for demos, tests and benchmarks."""

@@ -1,0 +1,370 @@
+"""Synthetic front-door history, deterministic by seed, for demos, tests and benchmarks.
+
+Shapes follow shared/domain.md: the 2024 referral-source mix (police 28.5%, schools 20.3%,
+health 14.7%, ...), the commonest assessment factors, about a fifth of referrals being
+re-referrals within 12 months, siblings on one contact, unborn children, and names with
+diacritics, apostrophes and hyphens. No real person is described.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..domain.clock import LONDON
+from ..domain.codes import Outcome, Role
+from ..domain.events import Event, make_event
+from ..domain.ids import uuid7_at
+from ..domain.nhs import nhs_check_digit
+
+# (source code, weight) from the DfE 2024 shares; police notifications dominate.
+SOURCE_MIX: tuple[tuple[str, float], ...] = (
+    ("6", 28.5), ("2A", 20.3), ("3A", 3.0), ("3B", 4.0), ("3C", 1.5), ("3D", 1.2),
+    ("3E", 3.5), ("3F", 1.5), ("5A", 5.0), ("5B", 3.0), ("5C", 3.1), ("5D", 3.0),
+    ("1A", 5.0), ("1B", 1.5), ("1C", 0.5), ("1D", 1.0), ("7", 4.4), ("8", 4.2),
+    ("2B", 1.7), ("9", 1.6), ("4", 1.2), ("10", 1.2),
+)
+
+# Assessment factors weighted by the 2024 counts (thousands), commonest first.
+FACTOR_MIX: tuple[tuple[str, float], ...] = (
+    ("4B", 165), ("3B", 161), ("17A", 98), ("20", 94), ("4A", 86), ("16A", 83),
+    ("1B", 72), ("2B", 71), ("5A", 60), ("18C", 58), ("3A", 55), ("15A", 30),
+    ("10A", 25), ("11A", 15), ("24A", 14), ("19C", 12), ("14A", 12), ("2A", 10),
+    ("6A", 10), ("7A", 6), ("13A", 5), ("18B", 5), ("19B", 4), ("9A", 3),
+    ("22A", 1), ("12A", 1), ("23A", 1),
+)
+
+GIVEN_NAMES = (
+    "Amelia", "Olivia", "Isla", "Ava", "Mia", "Lily", "Freya", "Siobhán", "Zoë", "Chloé",
+    "Aoife", "Niamh", "Maryam", "Aisha", "Fatima", "Hana", "Zainab", "Amara", "Precious",
+    "Oliver", "Noah", "George", "Leo", "Harry", "Muhammad", "Jack", "Oscar", "Seán",
+    "Rónán", "José", "Mateusz", "Jakub", "Kacper", "Ayaan", "Yusuf", "Kwame", "Tobi",
+    "Ellie-May", "Jayden", "Kai", "Róisín", "Eilidh", "Dáire", "Ignacy", "Łucja",
+)
+FAMILY_NAMES = (
+    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Khan",
+    "Ahmed", "Begum", "Hussain", "O'Brien", "O'Connor", "McCarthy", "Smith-Jones",
+    "Nowak", "Kowalski", "Wiśniewski", "Okafor", "Mensah", "Adeyemi", "Mendes",
+    "García", "Müller", "Ní Bhriain", "D'Souza", "Patel", "Singh", "Walker", "Hughes",
+    "Lewis", "Roberts", "Wright", "Thompson", "Clarke", "Doyle", "Byrne", "Kelly",
+)
+ETHNICITIES = (("WBRI", 70), ("WOTH", 6), ("MWBC", 3), ("MOTH", 3), ("APKN", 4),
+               ("ABAN", 2), ("AIND", 2), ("BAFR", 4), ("BCRB", 2), ("WIRI", 1),
+               ("WROM", 1), ("CHNE", 0.5), ("OOTH", 1), ("NOBT", 0.5))
+OFFICES = (("North Locality", ("Front Door A", "Front Door B")),
+           ("South Locality", ("Front Door C",)),
+           ("Out of Hours", ("Emergency Duty Team",)))
+STREETS = ("Mill Lane", "Church Street", "Station Road", "Victoria Road", "Park Avenue",
+           "Queen's Road", "Chapel Row", "Meadow Close")
+AGENCIES = {
+    "6": "Police", "2A": "Primary school", "2B": "Education welfare", "3A": "GP practice",
+    "3B": "Health visiting", "3C": "School nursing", "3D": "Community health",
+    "3E": "Emergency department", "3F": "Hospital", "4": "Housing", "5A": "Adult social care",
+    "5B": "Youth justice", "5C": "Neighbouring authority", "5D": "Early help hub",
+    "7": "Probation service", "8": "Children's centre",
+}
+CONCERNS = {
+    "4B": "Parent reports low mood and has stopped taking medication; children's care slipping.",
+    "3B": "Police attended a domestic incident at the home; children were in the house.",
+    "17A": "Child describes being shouted at and called names daily by a carer.",
+    "20": "Worries about the family raised; circumstances unclear.",
+    "4A": "Young person self-reports anxiety and is not attending lessons.",
+    "16A": "Children arriving at school hungry and in unwashed clothes for several weeks.",
+    "1B": "Carer found intoxicated while caring for the children.",
+    "2B": "Drug paraphernalia seen in the home within reach of the children.",
+    "5A": "Child with a learning disability; family struggling to meet care needs.",
+    "18C": "Child arrived at school with a bruise to the face and would not say how.",
+    "3A": "Teenager says their partner has hit them.",
+    "15A": "Young person disclosed cutting to a teacher.",
+    "10A": "Young person missing from home overnight for the third time this month.",
+    "11A": "Young person seen getting into cars with older men; new phone and clothes.",
+    "24A": "Young person found carrying drugs out of area; suspected county lines.",
+    "19C": "Child disclosed sexual touching by an adult in the household.",
+    "14A": "Repeated antisocial behaviour reported by neighbours.",
+    "2A": "Young person found with cannabis at school.",
+    "6A": "Child's health condition not being managed; missed hospital appointments.",
+    "7A": "Child caring for a parent with MS and missing school.",
+    "13A": "Young person associating with a local gang; threats made to the family.",
+    "18B": "Child assaulted by older sibling; injuries seen.",
+    "19B": "Concern about harmful sexual behaviour between children.",
+    "9A": "Unaccompanied young person presented at the police station.",
+    "22A": "Family planning travel abroad; sibling known to have undergone FGM.",
+    "12A": "Young person believed to be trafficked for work.",
+    "23A": "Child said to be possessed; family seeking 'deliverance'.",
+}
+
+
+@dataclass
+class _Child:
+    person_id: str
+    given_name: str
+    family_name: str
+    dob: date | None
+    expected: date | None
+    sex: str
+    ethnicity: str
+    nhs: str | None
+    postcode: str
+    address: str
+    referrals: list[date] = field(default_factory=list)
+    contacts: int = 0
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    role: Role
+    name: str
+
+
+DEMO_USERS = (
+    DemoUser("cc.officer", Role.CONTACT_OFFICER, "Priya Contact"),
+    DemoUser("sw.practitioner", Role.PRACTITIONER, "Tom Practitioner"),
+    DemoUser("sp.senior", Role.SENIOR_PRACTITIONER, "Grace Senior"),
+    DemoUser("dm.manager", Role.DUTY_MANAGER, "Dan Manager"),
+)
+
+RateHook = Callable[[Mapping[str, Any], datetime], Mapping[str, Any] | None]
+
+
+def _weighted(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
+    return rng.choices([c for c, _ in table], weights=[w for _, w in table])[0]
+
+
+def _nhs_number(rng: random.Random) -> str:
+    while True:
+        first = f"{rng.randint(400_000_000, 499_999_999)}"
+        check = nhs_check_digit(first)
+        if check is not None:
+            return first + str(check)
+
+
+class Generator:
+    """Yields a plausible event history ending at ``now``.
+
+    ``rate``, when given, is called for each contact payload and may return a
+    ``contact.rated`` payload (the triage policy plugs in here).
+    """
+
+    def __init__(self, seed: int, *, now: datetime, open_contacts: int | None = None,
+                 rate: RateHook | None = None, device: str = "demo-desk") -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.rng = random.Random(seed)
+        self.now = now.astimezone(LONDON)
+        self.rate = rate
+        self.device = device
+        self.open_contacts = open_contacts
+        self.children: list[_Child] = []
+        self.families: list[list[_Child]] = []
+
+    def _id(self, at: datetime) -> str:
+        return str(uuid7_at(int(at.timestamp() * 1000), self.rng.getrandbits(74)))
+
+    def _event(self, kind: str, payload: dict[str, Any], user: DemoUser, at: datetime) -> Event:
+        return make_event(kind, payload, actor=user.login, actor_role=user.role.value,
+                          device=self.device, at=at, event_id=self._id(at))
+
+    def _new_family(self, at: datetime) -> list[_Child]:
+        rng = self.rng
+        family = rng.choice(FAMILY_NAMES)
+        ethnicity = _weighted(rng, ETHNICITIES)
+        postcode = f"{rng.choice(['LS', 'BD', 'HX', 'WF'])}{rng.randint(1, 29)} " \
+                   f"{rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}" \
+                   f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+        address = f"{rng.randint(1, 140)} {rng.choice(STREETS)}"
+        kids = []
+        for _ in range(rng.choices([1, 2, 3, 4], weights=[45, 30, 17, 8])[0]):
+            unborn = rng.random() < 0.03
+            dob = None if unborn else (at.date() - timedelta(days=rng.randint(20, 17 * 365)))
+            expected = (at.date() + timedelta(days=rng.randint(20, 150))) if unborn else None
+            kids.append(_Child(
+                person_id=self._id(at),
+                given_name="" if unborn else rng.choice(GIVEN_NAMES),
+                family_name=family if rng.random() > 0.1 else rng.choice(FAMILY_NAMES),
+                dob=dob, expected=expected, sex="c" if unborn else rng.choice("ab"),
+                ethnicity=ethnicity, nhs=None if unborn or rng.random() < 0.2 else _nhs_number(rng),
+                postcode=postcode, address=address))
+        self.families.append(kids)
+        return kids
+
+    def _pick_family(self, at: datetime) -> list[_Child]:
+        rng = self.rng
+        if self.families and rng.random() < 0.35:
+            return rng.choice(self.families[-4000:])
+        return self._new_family(at)
+
+    def events(self, target_events: int) -> Iterator[Event]:
+        """About ``target_events`` events; the newest contacts are left open for the queue."""
+        rng = self.rng
+        per_contact = 3.3
+        n_contacts = max(3, int(target_events / per_contact))
+        open_n = self.open_contacts if self.open_contacts is not None else max(
+            3, min(200, n_contacts // 8))
+        span = timedelta(days=540)
+        start = self.now - span
+        step = span / n_contacts
+        emitted = 0
+        for i in range(n_contacts):
+            at = start + step * i + timedelta(minutes=rng.randint(0, 30))
+            at = min(at, self.now - timedelta(minutes=5))
+            is_open = i >= n_contacts - open_n
+            for event in self._contact(at, is_open):
+                emitted += 1
+                yield event
+
+    def _contact(self, at: datetime, is_open: bool) -> Iterator[Event]:
+        rng = self.rng
+        officer, practitioner, senior, manager = DEMO_USERS
+        family = self._pick_family(at)
+        kids = family if rng.random() < 0.6 else [rng.choice(family)]
+        for kid in kids:
+            if kid.expected and kid.expected <= at.date():  # born since the last contact
+                kid.dob, kid.expected, kid.sex = kid.expected, None, rng.choice("ab")
+                kid.given_name = rng.choice(GIVEN_NAMES)
+        source = _weighted(rng, SOURCE_MIX)
+        n_factors = rng.choices([1, 2, 3], weights=[55, 35, 10])[0]
+        factors = list(dict.fromkeys(_weighted(rng, FACTOR_MIX) for _ in range(n_factors)))
+        if source == "6" and rng.random() < 0.7 and "3B" not in factors:
+            factors.insert(0, "3B")
+        office, teams = rng.choice(OFFICES) if rng.random() < 0.85 else OFFICES[2]
+        contact_id = self._id(at)
+        concern = " ".join(CONCERNS.get(f, CONCERNS["20"]) for f in factors)
+        babies = [k for k in kids if k.dob and (at.date() - k.dob).days < 183]
+        payload: dict[str, Any] = {
+            "contact_id": contact_id,
+            "received_at": at.isoformat(),
+            "channel": "police_notification" if source == "6" else rng.choice(
+                ["phone", "email", "portal"]),
+            "source_code": source,
+            "children": [self._child_ref(k, slot) for slot, k in enumerate(kids)],
+            "concern": concern,
+            "categories": factors,
+            "consent": rng.choice(["given", "given", "not_sought", "refused", "not_required"]),
+            "immediate_danger": rng.random() < 0.03,
+            "office": office,
+            "team": rng.choice(teams),
+        }
+        if source not in ("9", "10"):
+            payload["reporter"] = {"name": rng.choice(GIVEN_NAMES) + " " +
+                                   rng.choice(FAMILY_NAMES),
+                                   "agency": AGENCIES.get(source, "Member of the public")}
+        if "18C" in factors or "18B" in factors or (babies and rng.random() < 0.05):
+            payload["injury_reported"] = True
+        if ("19C" in factors or "19B" in factors) and rng.random() < 0.6:
+            payload["disclosure"] = True
+        if source == "6":
+            level = rng.choices(["standard", "medium", "high"], weights=[60, 30, 10])[0]
+            payload["domestic_abuse"] = {
+                "dash_level": level, "children_present": rng.random() < 0.55,
+                "previous_incidents": rng.choices([0, 1, 2, 3, 5], weights=[40, 25, 15, 12, 8])[0],
+                "incident_ref": f"DA/{at.year}/{rng.randint(10000, 99999)}",
+            }
+        # New people are registered as the officer links them.
+        events: list[Event] = []
+        for kid in kids:
+            if kid.contacts == 0:
+                events.append(self._event("person.registered", self._person(kid), officer, at))
+        events.append(self._event("contact.received", payload, officer, at))
+        if self.rate is not None:
+            rated = self.rate(payload, at)
+            if rated is not None:
+                events.append(self._event("contact.rated", dict(rated), officer,
+                                          at + timedelta(seconds=1)))
+        for kid in kids:
+            kid.contacts += 1
+        if not is_open:
+            events.extend(self._decide(contact_id, kids, factors, at, payload))
+        elif rng.random() < 0.3:
+            events.append(self._event("contact.assigned", {
+                "contact_id": contact_id, "assignee": practitioner.login},
+                manager, at + timedelta(minutes=20)))
+        yield from events
+
+    def _decide(self, contact_id: str, kids: list[_Child], factors: list[str], at: datetime,
+                payload: Mapping[str, Any]) -> list[Event]:
+        rng = self.rng
+        _, practitioner, senior, manager = DEMO_USERS
+        serious = payload.get("immediate_danger") or payload.get("disclosure") or \
+            payload.get("injury_reported")
+        outcome = rng.choices(
+            [Outcome.NO_FURTHER_ACTION, Outcome.INFORMATION_AND_ADVICE, Outcome.EARLY_HELP,
+             Outcome.CIN_ASSESSMENT, Outcome.STRATEGY_S47, Outcome.IMMEDIATE_PROTECTION],
+            weights=[4, 3, 2, 1, 8, 2] if serious else [30, 25, 20, 18, 6, 1])[0]
+        # About a fifth of referrals become re-referrals: nudge repeat families to refer.
+        if any(k.referrals and (at.date() - k.referrals[-1]).days <= 365 for k in kids) \
+                and rng.random() < 0.45:
+            outcome = Outcome.CIN_ASSESSMENT
+        threshold = {Outcome.NO_FURTHER_ACTION: 1, Outcome.INFORMATION_AND_ADVICE: 1,
+                     Outcome.EARLY_HELP: 2, Outcome.CIN_ASSESSMENT: 3,
+                     Outcome.STRATEGY_S47: 4, Outcome.IMMEDIATE_PROTECTION: 4}[outcome]
+        if outcome in (Outcome.CIN_ASSESSMENT, Outcome.STRATEGY_S47,
+                       Outcome.IMMEDIATE_PROTECTION):
+            for k in kids:
+                k.referrals.append(at.date())
+        decided_at = at + timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 26, 50]))
+        decided_at = min(decided_at, self.now - timedelta(minutes=1))
+        decider = rng.choice([manager, senior, practitioner])
+        rationale = {
+            "concerns_and_risks": payload["concern"],
+            "strengths_and_protective_factors": rng.choice([
+                "Parent engaged with the call and accepts support.",
+                "Grandparent nearby provides regular care.",
+                "School reports good attendance and a trusted adult in school.", ""]) or None,
+            "childs_voice": rng.choice([
+                "Child told the teacher they feel safe with mum.",
+                "Child said they are scared when dad drinks.", "", ""]) or None,
+            "analysis": rng.choice([
+                "Risk is cumulative; threshold for statutory assessment is met.",
+                "Needs can be met by universal and early help services.",
+                "Significant harm is suspected; a strategy discussion is required.",
+                "Information does not indicate the child is at risk of harm."]),
+            "next_steps": [{"action": "Feedback to referrer", "owner": decider.login,
+                            "due": decided_at.date().isoformat()}],
+        }
+        rationale = {k: v for k, v in rationale.items() if v}
+        decision_id = self._id(decided_at)
+        base = {"decision_id": decision_id, "contact_id": contact_id,
+                "outcome": outcome.value, "threshold_level": threshold,
+                "rationale": rationale}
+        out: list[Event] = []
+        if decider is practitioner:
+            out.append(self._event("decision.proposed", base, practitioner, decided_at))
+            out.append(self._event("decision.signed_off", {
+                "decision_id": decision_id, "contact_id": contact_id},
+                manager, min(decided_at + timedelta(minutes=40), self.now)))
+        else:
+            out.append(self._event("decision.recorded", base, decider, decided_at))
+        return out
+
+    @staticmethod
+    def _person(kid: _Child) -> dict[str, Any]:
+        out: dict[str, Any] = {"person_id": kid.person_id, "family_name": kid.family_name,
+                               "sex": kid.sex, "ethnicity": kid.ethnicity,
+                               "postcode": kid.postcode, "address": kid.address}
+        if kid.given_name:
+            out["given_name"] = kid.given_name
+        if kid.dob:
+            out["date_of_birth"] = kid.dob.isoformat()
+        if kid.expected:
+            out["expected_date_of_birth"] = kid.expected.isoformat()
+        if kid.nhs:
+            out["nhs_number"] = kid.nhs
+        return out
+
+    @staticmethod
+    def _child_ref(kid: _Child, slot: int) -> dict[str, Any]:
+        ref = Generator._person(kid)
+        ref.pop("address")
+        ref["slot"] = slot
+        return ref
+
+
+def generate(seed: int, target_events: int, *, now: datetime,
+             open_contacts: int | None = None, rate: RateHook | None = None) -> list[Event]:
+    """A whole synthetic history as a list (small sizes; stream ``Generator.events``)."""
+    return list(Generator(seed, now=now, open_contacts=open_contacts, rate=rate)
+                .events(target_events))

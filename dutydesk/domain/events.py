@@ -1,0 +1,442 @@
+"""The event log's vocabulary: the envelope every change travels in and the payload rules.
+
+An event is the record. Projections, the audit trail, printed logs and MI are all read
+from events, so a payload is validated once, here, before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from . import codes
+from .errors import ValidationError
+from .ids import new_id
+from .schema import (
+    Context,
+    Field,
+    Spec,
+    boolean,
+    free_object,
+    integer,
+    iso_date,
+    iso_datetime,
+    list_of,
+    nhs_number,
+    one_of,
+    postcode,
+    text,
+    uuid_text,
+)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One immutable fact. ``server_seq``/``hash`` are set once the shared server accepts it."""
+
+    id: str
+    type: str
+    actor: str
+    actor_role: str
+    device: str
+    client_time: str
+    payload: Mapping[str, Any]
+    schema_version: int = SCHEMA_VERSION
+    server_seq: int | None = None
+    server_time: str | None = None
+    hash: str | None = None
+    prev_hash: str | None = None
+
+    @property
+    def contact_id(self) -> str | None:
+        return _subject(self.payload, "contact_id")
+
+    @property
+    def person_ids(self) -> tuple[str, ...]:
+        """Every person this event is about (for history look-ups and restriction)."""
+        found = []
+        pid = self.payload.get("person_id")
+        if isinstance(pid, str):
+            found.append(pid)
+        for child in self.payload.get("children", ()) or ():
+            if isinstance(child, Mapping) and isinstance(child.get("person_id"), str):
+                found.append(child["person_id"])
+        return tuple(dict.fromkeys(found))
+
+    def payload_json(self) -> str:
+        return canonical_json(self.payload)
+
+
+def _subject(payload: Mapping[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    return value if isinstance(value, str) else None
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation used for storage, hashing and comparison."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# ---- payload specs ------------------------------------------------------------------
+
+NAME = text(100)
+SHORT = text(200)
+LONG = text(20_000, strip=False)
+
+ROLE = one_of([r.value for r in codes.Role], "role")
+RATING = one_of([r.value for r in codes.Rating], "rating (red, amber, green, blue)")
+OUTCOME = one_of([o.value for o in codes.Outcome], "decision outcome")
+CONSENT = one_of([c.value for c in codes.ConsentStatus], "consent status")
+CHANNEL = one_of([c.value for c in codes.Channel], "channel")
+SOURCE = one_of(codes.REFERRAL_SOURCES, "DfE referral source code (1A to 10)")
+FACTOR = one_of(codes.ASSESSMENT_FACTORS, "DfE assessment factor code")
+SEX = one_of(codes.SEX, "sex code (a male, b female, c not stated/unborn, d neither)")
+ETHNICITY = one_of(codes.ETHNICITY, "ethnicity code (CBDS)")
+DISABILITY = one_of(codes.DISABILITY, "disability code")
+DA_LEVEL = one_of([d.value for d in codes.DaRiskLevel], "DASH/DARA level (standard, medium, high)")
+CP_PLAN = one_of(["current", "past", "none"], "child protection plan status")
+THRESHOLD = integer(1, 4)
+
+
+def _dob_or_expected(obj: dict[str, Any]) -> None:
+    if "date_of_birth" in obj and "expected_date_of_birth" in obj:
+        raise ValidationError("give a date of birth or an expected date of birth, not both",
+                              "expected_date_of_birth")
+
+
+PERSON_FIELDS = (
+    Field("person_id", uuid_text),
+    Field("given_name", NAME, required=False),
+    Field("family_name", NAME, required=False),
+    Field("other_names", list_of(NAME, max_items=20), required=False,
+          doc="aliases and previous names, used by matching"),
+    Field("date_of_birth", iso_date(not_future=True), required=False),
+    Field("expected_date_of_birth", iso_date(not_past=True), required=False,
+          doc="for an unborn child"),
+    Field("sex", SEX, required=False),
+    Field("ethnicity", ETHNICITY, required=False),
+    Field("disabilities", list_of(DISABILITY, unique=True), required=False),
+    Field("nhs_number", nhs_number, required=False),
+    Field("address", text(300), required=False),
+    Field("postcode", postcode, required=False),
+    Field("school", SHORT, required=False),
+    Field("open_case", boolean, required=False, doc="an allocated worker holds the case"),
+    Field("cp_plan", CP_PLAN, required=False),
+    Field("looked_after", boolean, required=False),
+)
+
+PERSON = Spec(PERSON_FIELDS, rules=(_dob_or_expected,))
+PERSON_UPDATE = Spec(PERSON_FIELDS + (Field("reason", SHORT, required=False),),
+                     rules=(_dob_or_expected,))
+
+# A child as the reporter described them; ``person_id`` once linked to a known person.
+CONTACT_CHILD = Spec((
+    Field("slot", integer(0, 99), required=False),
+    Field("person_id", uuid_text, required=False),
+    Field("given_name", NAME, required=False),
+    Field("family_name", NAME, required=False),
+    Field("date_of_birth", iso_date(not_future=True), required=False),
+    Field("expected_date_of_birth", iso_date(not_past=True), required=False),
+    Field("sex", SEX, required=False),
+    Field("ethnicity", ETHNICITY, required=False),
+    Field("disabilities", list_of(DISABILITY, unique=True), required=False),
+    Field("nhs_number", nhs_number, required=False),
+    Field("address", text(300), required=False),
+    Field("postcode", postcode, required=False),
+    Field("school", SHORT, required=False),
+), rules=(_dob_or_expected,))
+
+REPORTER = Spec((
+    Field("name", NAME, required=False),
+    Field("agency", SHORT, required=False),
+    Field("role", SHORT, required=False),
+    Field("relationship", SHORT, required=False),
+    Field("phone", text(40), required=False),
+    Field("email", text(200), required=False),
+))
+
+DOMESTIC_ABUSE = Spec((
+    Field("dash_level", DA_LEVEL, required=False),
+    Field("dara_level", DA_LEVEL, required=False),
+    Field("children_present", boolean, required=False),
+    Field("previous_incidents", integer(0, 999), required=False,
+          doc="police-recorded DA incidents at the address in the last 12 months"),
+    Field("incident_ref", text(60), required=False),
+    Field("incident_at", iso_datetime, required=False),
+))
+
+
+def _not_legacy(value: Any, ctx: Context) -> str:
+    code = FACTOR(value, ctx)
+    return code
+
+
+def _children_slots(obj: dict[str, Any]) -> None:
+    for i, child in enumerate(obj.get("children", [])):
+        child.setdefault("slot", i)
+        if not any(k in child for k in ("person_id", "given_name", "family_name",
+                                         "date_of_birth", "expected_date_of_birth")):
+            raise ValidationError("a child needs a name, a date of birth or a linked person",
+                                  f"children[{i}]")
+
+
+CONTACT_RECEIVED = Spec((
+    Field("contact_id", uuid_text),
+    Field("received_at", iso_datetime),
+    Field("channel", CHANNEL),
+    Field("source_code", SOURCE),
+    Field("reporter", REPORTER, required=False),
+    Field("children", list_of(CONTACT_CHILD, min_items=1, max_items=20)),
+    Field("concern", text(20_000)),
+    Field("categories", list_of(_not_legacy, unique=True, max_items=44), required=False),
+    Field("consent", CONSENT),
+    Field("consent_notes", text(2000), required=False),
+    Field("immediate_danger", boolean),
+    Field("injury_reported", boolean, required=False,
+          doc="a visible injury or bruising is reported"),
+    Field("disclosure", boolean, required=False,
+          doc="the child has disclosed abuse to the reporter"),
+    Field("domestic_abuse", DOMESTIC_ABUSE, required=False),
+    Field("office", SHORT, required=False),
+    Field("team", SHORT, required=False),
+    Field("external_ref", text(100), required=False, doc="the partner's own reference"),
+), rules=(_children_slots,))
+
+REASON = text(2000)
+
+RATED = Spec((
+    Field("contact_id", uuid_text),
+    Field("score", integer(0, 10_000)),
+    Field("rating", RATING),
+    Field("reasons", list_of(free_object, max_items=200)),
+    Field("policy_version", text(60)),
+    Field("due_at", iso_datetime, required=False),
+    Field("decision_due_at", iso_datetime, required=False),
+))
+
+RATING_OVERRIDDEN = Spec((
+    Field("contact_id", uuid_text),
+    Field("from_rating", RATING),
+    Field("to_rating", RATING),
+    Field("reason", REASON),
+    Field("approver", NAME, required=False),
+    Field("due_at", iso_datetime, required=False),
+))
+
+RATIONALE = Spec((
+    Field("concerns_and_risks", LONG),
+    Field("strengths_and_protective_factors", LONG, required=False),
+    Field("childs_voice", LONG, required=False),
+    Field("consent_and_information_sharing", LONG, required=False),
+    Field("analysis", LONG),
+    Field("next_steps", list_of(Spec((
+        Field("action", text(1000)),
+        Field("owner", NAME, required=False),
+        Field("due", iso_date(), required=False),
+    )), max_items=50), required=False),
+    Field("feedback_to_referrer", LONG, required=False),
+))
+
+DECISION_FIELDS = (
+    Field("decision_id", uuid_text),
+    Field("contact_id", uuid_text),
+    Field("outcome", OUTCOME),
+    Field("threshold_level", THRESHOLD),
+    Field("rationale", RATIONALE),
+    Field("primary_need", one_of(codes.PRIMARY_NEED, "primary need code"), required=False),
+)
+
+DECISION = Spec(DECISION_FIELDS)
+
+DECISION_SIGNED_OFF = Spec((
+    Field("decision_id", uuid_text),
+    Field("contact_id", uuid_text),
+    Field("comment", text(2000), required=False),
+))
+
+DECISION_AMENDED = Spec((
+    Field("amendment_id", uuid_text, required=False),
+    Field("decision_id", uuid_text),
+    Field("contact_id", uuid_text),
+    Field("outcome", OUTCOME, required=False),
+    Field("threshold_level", THRESHOLD, required=False),
+    Field("rationale", RATIONALE, required=False),
+    Field("reason", REASON),
+))
+
+CONFLICT_RESOLVED = Spec((
+    Field("contact_id", uuid_text),
+    Field("decision_ids", list_of(uuid_text, min_items=2, unique=True)),
+    Field("chosen_decision_id", uuid_text),
+    Field("reason", REASON),
+))
+
+CATALOGUE: Mapping[str, Spec] = MappingProxyType({
+    "person.registered": PERSON,
+    "person.updated": PERSON_UPDATE,
+    "person.linked": Spec((
+        Field("contact_id", uuid_text),
+        Field("slot", integer(0, 99)),
+        Field("person_id", uuid_text),
+        Field("evidence", list_of(SHORT, max_items=20), required=False),
+        Field("confidence", integer(0, 100), required=False),
+        Field("reason", REASON, required=False),
+    )),
+    "person.unlinked": Spec((
+        Field("contact_id", uuid_text),
+        Field("slot", integer(0, 99)),
+        Field("person_id", uuid_text),
+        Field("reason", REASON),
+    )),
+    "contact.received": CONTACT_RECEIVED,
+    "contact.rated": RATED,
+    "contact.rating_overridden": RATING_OVERRIDDEN,
+    "contact.assigned": Spec((
+        Field("contact_id", uuid_text),
+        Field("assignee", NAME),
+    )),
+    "partner_check.requested": Spec((
+        Field("check_id", uuid_text),
+        Field("contact_id", uuid_text),
+        Field("agency", SHORT),
+        Field("question", text(4000)),
+        Field("requested_at", iso_datetime, required=False),
+    )),
+    "partner_check.answered": Spec((
+        Field("check_id", uuid_text),
+        Field("contact_id", uuid_text),
+        Field("answer", text(20_000)),
+        Field("answered_by", NAME, required=False),
+        Field("answered_at", iso_datetime, required=False),
+    )),
+    "note.added": Spec((
+        Field("contact_id", uuid_text, required=False),
+        Field("person_id", uuid_text, required=False),
+        Field("text", text(20_000)),
+    )),
+    "decision.proposed": DECISION,
+    "decision.recorded": DECISION,
+    "decision.signed_off": DECISION_SIGNED_OFF,
+    "decision.amended": DECISION_AMENDED,
+    "conflict.resolved": CONFLICT_RESOLVED,
+    "consent.recorded": Spec((
+        Field("contact_id", uuid_text),
+        Field("status", CONSENT),
+        Field("given_by", NAME, required=False),
+        Field("basis", text(2000), required=False),
+    )),
+    "consent.overridden": Spec((
+        Field("contact_id", uuid_text),
+        Field("basis", text(2000)),
+        Field("approver", NAME),
+    )),
+    "record.restricted": Spec((
+        Field("person_id", uuid_text),
+        Field("allowed", list_of(NAME, max_items=100)),
+        Field("reason", REASON),
+    )),
+    "access.granted": Spec((
+        Field("person_id", uuid_text),
+        Field("grantee", NAME),
+        Field("reason", REASON),
+    )),
+    "access.break_glass": Spec((
+        Field("person_id", uuid_text),
+        Field("reason", text(2000)),
+    )),
+    "record.viewed": Spec((
+        Field("contact_id", uuid_text, required=False),
+        Field("person_id", uuid_text, required=False),
+        Field("reason", text(2000), required=False),
+    )),
+    "document.printed": Spec((
+        Field("document", SHORT),
+        Field("digest", text(128), required=False),
+        Field("contact_id", uuid_text, required=False),
+        Field("person_id", uuid_text, required=False),
+        Field("event_ids", list_of(uuid_text, max_items=200_000), required=False),
+    )),
+    "document.exported": Spec((
+        Field("document", SHORT),
+        Field("digest", text(128), required=False),
+        Field("contact_id", uuid_text, required=False),
+        Field("person_id", uuid_text, required=False),
+        Field("destination", text(500), required=False),
+        Field("event_ids", list_of(uuid_text, max_items=200_000), required=False),
+    )),
+    "handover.noted": Spec((
+        Field("handover_id", uuid_text),
+        Field("shift", SHORT),
+        Field("text", text(20_000)),
+        Field("contact_ids", list_of(uuid_text, max_items=500), required=False),
+    )),
+    "handover.acknowledged": Spec((
+        Field("handover_id", uuid_text),
+    )),
+    "supervision.recorded": Spec((
+        Field("worker", NAME),
+        Field("supervisor", NAME),
+        Field("held_on", iso_date(not_future=True)),
+        Field("next_due", iso_date()),
+    )),
+})
+
+EVENT_TYPES = frozenset(CATALOGUE)
+
+
+def validate_payload(event_type: str, payload: Any, *, today: Any) -> dict[str, Any]:
+    """The payload in normal form, or ValidationError naming the event type and field."""
+    spec = CATALOGUE.get(event_type)
+    if spec is None:
+        raise ValidationError(f"unknown event type {event_type!r}", "type")
+    try:
+        return spec.validate(payload, Context(today=today))
+    except ValidationError as err:
+        raise err.within(event_type) from None
+
+
+def make_event(event_type: str, payload: Mapping[str, Any], *, actor: str, actor_role: str,
+               device: str, at: datetime, event_id: str | None = None) -> Event:
+    """Validate and wrap a payload. ``at`` comes from the caller's injected clock."""
+    if at.tzinfo is None:
+        raise ValidationError("event time has no time zone", "client_time")
+    ROLE(actor_role, Context(today=at.date()))
+    clean = validate_payload(event_type, dict(payload), today=at.date())
+    return Event(id=event_id or new_id(), type=event_type, actor=actor, actor_role=actor_role,
+                 device=device, client_time=at.isoformat(), payload=clean)
+
+
+def check_envelope(event: Event) -> Event:
+    """Re-validate an event from outside (import, server pull) before it is stored."""
+    try:
+        at = datetime.fromisoformat(event.client_time)
+    except ValueError:
+        raise ValidationError(f"{event.client_time!r} is not a timestamp", "client_time") from None
+    if event.schema_version != SCHEMA_VERSION:
+        raise ValidationError(f"schema version {event.schema_version} is not supported",
+                              "schema_version")
+    clean = validate_payload(event.type, dict(event.payload), today=at.date())
+    return Event(**{**_fields(event), "payload": clean})
+
+
+def _fields(event: Event) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in Event.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is recording events from this desk."""
+
+    login: str
+    role: codes.Role
+    device: str
+    display_name: str = ""
+    office: str = ""
+    team: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)

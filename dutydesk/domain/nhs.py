@@ -1,0 +1,42 @@
+"""NHS number validation (Modulus 11 check digit)."""
+
+from __future__ import annotations
+
+from .errors import ValidationError
+
+
+def normalise_nhs_number(raw: str) -> str:
+    """Strip spaces and hyphens; the stored form is ten digits."""
+    return "".join(ch for ch in raw if ch not in " -\u00a0")
+
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """The check digit for nine digits, or None when no valid number can start with them."""
+    total = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def validate_nhs_number(raw: str) -> str:
+    """Return the normalised number or raise ValidationError saying why it is not valid."""
+    digits = normalise_nhs_number(raw)
+    if len(digits) != 10 or not digits.isdigit():
+        raise ValidationError(f"NHS number must be 10 digits, got {raw!r}")
+    if len(set(digits)) == 1:
+        raise ValidationError(f"NHS number {raw!r} is a placeholder (all digits the same)")
+    expected = nhs_check_digit(digits[:9])
+    if expected is None or expected != int(digits[9]):
+        raise ValidationError(f"NHS number {raw!r} fails the check digit")
+    return digits
+
+
+def is_valid_nhs_number(raw: str) -> bool:
+    try:
+        validate_nhs_number(raw)
+    except ValidationError:
+        return False
+    return True

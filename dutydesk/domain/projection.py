@@ -1,0 +1,423 @@
+"""Projection rules: how each event changes the read model (people, contacts, decisions).
+
+Pure and shared by both paths that build the read model: a full rebuild folds every event
+into an in-memory ``ReadModel``; the store's incremental path loads only the rows an event
+touches, folds the event, and writes those rows back. Same function, same result, which
+the rebuild-equivalence property test checks.
+
+Rules are written to be insensitive to the order of unrelated events, so that desks which
+saw events in different orders converge once they hold the same set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .codes import REFERRAL_OUTCOMES, ContactStatus, DecisionStatus, Outcome
+from .events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    person_id: str
+    given_name: str | None = None
+    family_name: str | None = None
+    other_names: tuple[str, ...] = ()
+    date_of_birth: str | None = None
+    expected_date_of_birth: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    disabilities: tuple[str, ...] = ()
+    nhs_number: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    school: str | None = None
+    open_case: bool = False
+    cp_plan: str | None = None
+    looked_after: bool = False
+    restricted: bool = False
+    allowed: tuple[str, ...] = ()
+    registered_at: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return name or "(name not known)"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChildRow:
+    contact_id: str
+    slot: int
+    person_id: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    date_of_birth: str | None = None
+    expected_date_of_birth: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    nhs_number: str | None = None
+    postcode: str | None = None
+    school: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(p for p in (self.given_name, self.family_name) if p)
+        if name:
+            return name
+        return "Unborn child" if self.expected_date_of_birth else "(name not known)"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    contact_id: str
+    received_at: str
+    channel: str
+    source_code: str
+    concern: str
+    consent: str
+    immediate_danger: bool
+    reporter_name: str | None = None
+    reporter_agency: str | None = None
+    categories: tuple[str, ...] = ()
+    injury_reported: bool = False
+    disclosure: bool = False
+    dash_level: str | None = None
+    dara_level: str | None = None
+    children_present: bool | None = None
+    previous_incidents: int | None = None
+    office: str | None = None
+    team: str | None = None
+    external_ref: str | None = None
+    recorded_by: str | None = None
+    status: str = ContactStatus.NEW.value
+    assignee: str | None = None
+    rating: str | None = None
+    original_rating: str | None = None
+    overridden: bool = False
+    score: int | None = None
+    reasons: tuple[Mapping[str, Any], ...] = ()
+    policy_version: str | None = None
+    due_at: str | None = None
+    decision_due_at: str | None = None
+    decision_ids: tuple[str, ...] = ()
+    outcome: str | None = None
+    decided_at: str | None = None
+    is_referral: bool = False
+    conflict: bool = False
+    consent_overridden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    decision_id: str
+    contact_id: str
+    status: str
+    outcome: str
+    threshold_level: int
+    rationale: Mapping[str, Any]
+    decided_by: str
+    decided_role: str
+    decided_at: str
+    primary_need: str | None = None
+    signed_off_by: str | None = None
+    signed_off_at: str | None = None
+    amendments: int = 0
+    superseded: bool = False
+
+
+@dataclass(slots=True)
+class ReadModel:
+    """A set of rows. The whole model on rebuild; just the touched rows incrementally."""
+
+    people: dict[str, PersonRow] = field(default_factory=dict)
+    contacts: dict[str, ContactRow] = field(default_factory=dict)
+    children: dict[tuple[str, int], ContactChildRow] = field(default_factory=dict)
+    decisions: dict[str, DecisionRow] = field(default_factory=dict)
+    decisions_by_contact: dict[str, set[str]] = field(default_factory=dict)
+
+    def put_decision(self, row: DecisionRow) -> None:
+        self.decisions[row.decision_id] = row
+        self.decisions_by_contact.setdefault(row.contact_id, set()).add(row.decision_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The rows an event may read or write; the store loads exactly these."""
+
+    people: frozenset[str] = frozenset()
+    contacts: frozenset[str] = frozenset()
+    decisions_of_contacts: frozenset[str] = frozenset()
+
+
+def keys_for(event: Event) -> Keys:
+    p = event.payload
+    cid = p.get("contact_id")
+    contacts = frozenset({cid}) if isinstance(cid, str) else frozenset()
+    people = frozenset(event.person_ids)
+    decisions = contacts if event.type.startswith(("decision.", "conflict.")) else frozenset()
+    return Keys(people=people, contacts=contacts, decisions_of_contacts=decisions)
+
+
+_PERSON_FIELDS = (
+    "given_name", "family_name", "date_of_birth", "expected_date_of_birth", "sex",
+    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan",
+)
+
+
+def apply(model: ReadModel, event: Event) -> None:
+    """Fold one event into ``model``. Events of types without a read model are ignored."""
+    handler = _HANDLERS.get(event.type)
+    if handler is not None:
+        handler(model, event)
+
+
+def apply_all(model: ReadModel, events: Iterable[Event]) -> ReadModel:
+    for event in events:
+        apply(model, event)
+    return model
+
+
+def _person(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    pid = p["person_id"]
+    row = model.people.get(pid) or PersonRow(person_id=pid, registered_at=event.client_time)
+    changes: dict[str, Any] = {k: p[k] for k in _PERSON_FIELDS if k in p}
+    if "date_of_birth" in p:
+        changes["expected_date_of_birth"] = None
+    for key in ("other_names", "disabilities"):
+        if key in p:
+            changes[key] = tuple(p[key])
+    for key in ("open_case", "looked_after"):
+        if key in p:
+            changes[key] = bool(p[key])
+    model.people[pid] = replace(row, **changes)
+
+
+def _contact_received(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    cid = p["contact_id"]
+    reporter = p.get("reporter") or {}
+    da = p.get("domestic_abuse") or {}
+    existing = model.contacts.get(cid)
+    base = ContactRow(
+        contact_id=cid, received_at=p["received_at"], channel=p["channel"],
+        source_code=p["source_code"], concern=p["concern"], consent=p["consent"],
+        immediate_danger=bool(p["immediate_danger"]),
+        reporter_name=reporter.get("name"), reporter_agency=reporter.get("agency"),
+        categories=tuple(p.get("categories", ())),
+        injury_reported=bool(p.get("injury_reported", False)),
+        disclosure=bool(p.get("disclosure", False)),
+        dash_level=da.get("dash_level"), dara_level=da.get("dara_level"),
+        children_present=da.get("children_present"),
+        previous_incidents=da.get("previous_incidents"),
+        office=p.get("office"), team=p.get("team"), external_ref=p.get("external_ref"),
+        recorded_by=event.actor,
+    )
+    if existing is not None:
+        # Later events (rating, decision) may have arrived first on this desk: keep them.
+        base = replace(existing, **{f: getattr(base, f) for f in _RECEIVED_FIELDS})
+    model.contacts[cid] = base
+    for child in p["children"]:
+        slot = int(child["slot"])
+        key = (cid, slot)
+        linked = model.children.get(key)
+        model.children[key] = ContactChildRow(
+            contact_id=cid, slot=slot,
+            person_id=linked.person_id if linked and linked.person_id else child.get("person_id"),
+            given_name=child.get("given_name"), family_name=child.get("family_name"),
+            date_of_birth=child.get("date_of_birth"),
+            expected_date_of_birth=child.get("expected_date_of_birth"),
+            sex=child.get("sex"), ethnicity=child.get("ethnicity"),
+            nhs_number=child.get("nhs_number"), postcode=child.get("postcode"),
+            school=child.get("school"),
+        )
+
+
+_RECEIVED_FIELDS = (
+    "received_at", "channel", "source_code", "concern", "consent", "immediate_danger",
+    "reporter_name", "reporter_agency", "categories", "injury_reported", "disclosure",
+    "dash_level", "dara_level", "children_present", "previous_incidents", "office", "team",
+    "external_ref", "recorded_by",
+)
+
+
+def _contact(model: ReadModel, cid: str) -> ContactRow:
+    """The contact, or a placeholder that ``contact.received`` fills when it arrives."""
+    row = model.contacts.get(cid)
+    if row is None:
+        row = ContactRow(contact_id=cid, received_at="", channel="", source_code="",
+                         concern="", consent="", immediate_danger=False)
+    return row
+
+
+def _rated(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = _contact(model, p["contact_id"])
+    model.contacts[row.contact_id] = replace(
+        row,
+        rating=row.rating if row.overridden else p["rating"],
+        original_rating=row.original_rating or p["rating"],
+        score=p["score"], reasons=tuple(p["reasons"]), policy_version=p["policy_version"],
+        due_at=row.due_at if row.overridden else p.get("due_at"),
+        decision_due_at=p.get("decision_due_at", row.decision_due_at),
+    )
+
+
+def _overridden(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = _contact(model, p["contact_id"])
+    model.contacts[row.contact_id] = replace(
+        row, rating=p["to_rating"], overridden=True,
+        original_rating=row.original_rating or p["from_rating"],
+        due_at=p.get("due_at", row.due_at),
+    )
+
+
+def _assigned(model: ReadModel, event: Event) -> None:
+    row = _contact(model, event.payload["contact_id"])
+    status = row.status
+    if status == ContactStatus.NEW.value:
+        status = ContactStatus.IN_PROGRESS.value
+    model.contacts[row.contact_id] = replace(row, assignee=event.payload["assignee"], status=status)
+
+
+def _linked(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    key = (p["contact_id"], int(p["slot"]))
+    row = model.children.get(key) or ContactChildRow(contact_id=key[0], slot=key[1])
+    model.children[key] = replace(row, person_id=p["person_id"])
+
+
+def _unlinked(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    key = (p["contact_id"], int(p["slot"]))
+    row = model.children.get(key)
+    if row is not None and row.person_id == p["person_id"]:
+        model.children[key] = replace(row, person_id=None)
+
+
+def _decision(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    proposed = event.type == "decision.proposed"
+    status = DecisionStatus.PROPOSED if proposed else DecisionStatus.RECORDED
+    existing = model.decisions.get(p["decision_id"])
+    row = DecisionRow(
+        decision_id=p["decision_id"], contact_id=p["contact_id"], status=status.value,
+        outcome=p["outcome"], threshold_level=int(p["threshold_level"]),
+        rationale=p["rationale"], primary_need=p.get("primary_need"),
+        decided_by=event.actor, decided_role=event.actor_role, decided_at=event.client_time,
+    )
+    if existing is not None:  # sign-off or amendment seen first
+        row = replace(existing, **{k: getattr(row, k) for k in (
+            "contact_id", "decided_by", "decided_role", "decided_at")})
+    model.put_decision(row)
+    _refresh_contact_decisions(model, p["contact_id"])
+
+
+def _signed_off(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = model.decisions.get(p["decision_id"])
+    if row is None:
+        return
+    model.decisions[row.decision_id] = replace(
+        row, status=DecisionStatus.SIGNED_OFF.value, signed_off_by=event.actor,
+        signed_off_at=event.client_time)
+    _refresh_contact_decisions(model, p["contact_id"])
+
+
+def _amended(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = model.decisions.get(p["decision_id"])
+    if row is None:
+        return
+    changes: dict[str, Any] = {"amendments": row.amendments + 1}
+    for key in ("outcome", "threshold_level", "rationale"):
+        if key in p:
+            changes[key] = p[key]
+    model.decisions[row.decision_id] = replace(row, **changes)
+    _refresh_contact_decisions(model, p["contact_id"])
+
+
+def _resolved(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    for did in p["decision_ids"]:
+        row = model.decisions.get(did)
+        if row is not None and did != p["chosen_decision_id"]:
+            model.decisions[did] = replace(row, superseded=True)
+    _refresh_contact_decisions(model, p["contact_id"])
+
+
+def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
+    """Derive the contact's decision state from all its decisions (order-insensitive)."""
+    ids_of_contact = model.decisions_by_contact.get(cid, ())
+    live = sorted((d for d in (model.decisions[i] for i in ids_of_contact) if not d.superseded),
+                  key=lambda d: (d.decided_at, d.decision_id))
+    row = _contact(model, cid)
+    ids = tuple(d.decision_id for d in live)
+    if not live:
+        model.contacts[cid] = replace(row, decision_ids=ids, outcome=None, decided_at=None,
+                                      conflict=False, is_referral=False)
+        return
+    conflict = len(live) > 1
+    settled = [d for d in live if d.status != DecisionStatus.PROPOSED.value]
+    current = (settled or live)[-1]
+    status = (ContactStatus.DECIDED if settled else ContactStatus.AWAITING_SIGN_OFF).value
+    model.contacts[cid] = replace(
+        row, decision_ids=ids, outcome=current.outcome,
+        decided_at=settled[-1].decided_at if settled else None,
+        status=status, conflict=conflict,
+        is_referral=any(Outcome(d.outcome) in REFERRAL_OUTCOMES for d in settled),
+    )
+
+
+def _consent(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = _contact(model, p["contact_id"])
+    if event.type == "consent.overridden":
+        model.contacts[row.contact_id] = replace(row, consent_overridden=True)
+    else:
+        model.contacts[row.contact_id] = replace(row, consent=p["status"])
+
+
+def _restricted(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = model.people.get(p["person_id"]) or PersonRow(person_id=p["person_id"])
+    if event.type == "record.restricted":
+        model.people[row.person_id] = replace(row, restricted=True, allowed=tuple(p["allowed"]))
+    else:
+        allowed = tuple(dict.fromkeys(row.allowed + (p["grantee"],)))
+        model.people[row.person_id] = replace(row, allowed=allowed)
+
+
+def _in_progress(model: ReadModel, event: Event) -> None:
+    cid = event.payload.get("contact_id")
+    if not isinstance(cid, str):
+        return
+    row = _contact(model, cid)
+    if row.status == ContactStatus.NEW.value:
+        model.contacts[cid] = replace(row, status=ContactStatus.IN_PROGRESS.value)
+
+
+_HANDLERS = {
+    "person.registered": _person,
+    "person.updated": _person,
+    "person.linked": _linked,
+    "person.unlinked": _unlinked,
+    "contact.received": _contact_received,
+    "contact.rated": _rated,
+    "contact.rating_overridden": _overridden,
+    "contact.assigned": _assigned,
+    "partner_check.requested": _in_progress,
+    "decision.proposed": _decision,
+    "decision.recorded": _decision,
+    "decision.signed_off": _signed_off,
+    "decision.amended": _amended,
+    "conflict.resolved": _resolved,
+    "consent.recorded": _consent,
+    "consent.overridden": _consent,
+    "record.restricted": _restricted,
+    "access.granted": _restricted,
+}

@@ -1,0 +1,1 @@
+"""Intake from partners: file formats, validation, import."""

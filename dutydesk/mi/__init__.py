@@ -1,0 +1,1 @@
+"""Management information and statutory exports (Annex A)."""

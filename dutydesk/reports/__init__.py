@@ -1,0 +1,1 @@
+"""PDF documents (reportlab) written to binary streams, and their verification."""

@@ -1,0 +1,246 @@
+"""The local event log: append events and keep the projections in step, in one transaction.
+
+Appending is all-or-nothing: a batch whose any event is invalid, or clashes with a stored
+event of the same id, writes nothing. Replaying an identical event is a no-op, which makes
+imports and sync idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+
+from ..domain import projection
+from ..domain.errors import ValidationError
+from ..domain.events import Event, canonical_json, check_envelope
+from . import readmodel
+from .database import open_engine
+from .schema import EventPerson, EventRecord, Outbox, StoreMeta
+
+EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
+EVENT_PEOPLE: Table = EventPerson.__table__  # type: ignore[assignment]
+OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
+META: Table = StoreMeta.__table__  # type: ignore[assignment]
+
+
+class DuplicateEventError(ValidationError):
+    """An event id already stored with different content: never overwritten."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    added: tuple[str, ...]
+    already_present: tuple[str, ...]
+
+
+def event_to_db(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id, "type": event.type, "schema_version": event.schema_version,
+        "actor": event.actor, "actor_role": event.actor_role, "device": event.device,
+        "client_time": event.client_time, "payload": canonical_json(event.payload),
+        "contact_id": event.contact_id, "server_seq": event.server_seq,
+        "server_time": event.server_time, "hash": event.hash, "prev_hash": event.prev_hash,
+    }
+
+
+def db_to_event(m: Any) -> Event:
+    return Event(
+        id=m["id"], type=m["type"], schema_version=m["schema_version"], actor=m["actor"],
+        actor_role=m["actor_role"], device=m["device"], client_time=m["client_time"],
+        payload=json.loads(m["payload"]), server_seq=m["server_seq"],
+        server_time=m["server_time"], hash=m["hash"], prev_hash=m["prev_hash"],
+    )
+
+
+class EventStore:
+    """The local store. Thread use: one writer at a time (the app's writer executor)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, path: Path | str) -> EventStore:
+        return cls(open_engine(path))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- writing ---------------------------------------------------------------------
+
+    def append(self, events: Sequence[Event], *, outbox: bool = True,
+               validate: bool = True) -> AppendResult:
+        """Store ``events`` and update projections. ``outbox`` queues them for the server."""
+        checked = [check_envelope(e) if validate else e for e in events]
+        with self.engine.begin() as conn:
+            fresh, present = self._partition(conn, checked)
+            if not fresh:
+                return AppendResult((), tuple(present))
+            self._insert(conn, fresh, outbox=outbox)
+            keys = _union_keys(fresh)
+            model = readmodel.load(conn, keys)
+            projection.apply_all(model, fresh)
+            readmodel.save(conn, model)
+        return AppendResult(tuple(e.id for e in fresh), tuple(present))
+
+    def import_events(self, events: Iterable[Event], *, batch: int = 10_000,
+                      outbox: bool = False, validate: bool = True) -> int:
+        """Bulk-load many events, then rebuild projections once. For demo data and imports."""
+        count = 0
+        pending: list[Event] = []
+        with self.engine.begin() as conn:
+            for event in events:
+                pending.append(check_envelope(event) if validate else event)
+                if len(pending) >= batch:
+                    count += self._insert_new(conn, pending, outbox)
+                    pending = []
+            if pending:
+                count += self._insert_new(conn, pending, outbox)
+            self._rebuild(conn)
+        return count
+
+    def _insert_new(self, conn: Connection, events: list[Event], outbox: bool) -> int:
+        fresh, _ = self._partition(conn, events)
+        self._insert(conn, fresh, outbox=outbox)
+        return len(fresh)
+
+    def _partition(self, conn: Connection, events: list[Event]) -> tuple[list[Event], list[str]]:
+        ids = [e.id for e in events]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+            raise DuplicateEventError(f"event {dup} appears twice in one batch", "id")
+        stored: dict[str, str] = {}
+        for chunk in readmodel._chunks(ids):
+            for row in conn.execute(select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.payload)
+                                    .where(EVENTS.c.id.in_(chunk))):
+                stored[row.id] = row.type + "\x1f" + row.payload
+        fresh, present = [], []
+        for e in events:
+            before = stored.get(e.id)
+            if before is None:
+                fresh.append(e)
+            elif before == e.type + "\x1f" + canonical_json(e.payload):
+                present.append(e.id)
+            else:
+                raise DuplicateEventError(
+                    f"event {e.id} is already stored with different content; not overwritten",
+                    "id")
+        return fresh, present
+
+    def _insert(self, conn: Connection, events: list[Event], *, outbox: bool) -> None:
+        if not events:
+            return
+        conn.execute(insert(EVENTS), [event_to_db(e) for e in events])
+        with_people = [e for e in events if e.person_ids]
+        if with_people:
+            seqs = dict(conn.execute(select(EVENTS.c.id, EVENTS.c.local_seq).where(
+                EVENTS.c.id.in_([e.id for e in with_people]))).all())
+            conn.execute(insert(EVENT_PEOPLE), [
+                {"local_seq": seqs[e.id], "person_id": pid}
+                for e in with_people for pid in e.person_ids])
+        if outbox:
+            conn.execute(insert(OUTBOX), [{"event_id": e.id, "state": "pending", "attempts": 0}
+                                          for e in events])
+
+    # ---- projections -------------------------------------------------------------------
+
+    def rebuild(self) -> int:
+        """Drop and rebuild every projection from the log. Returns the events folded."""
+        with self.engine.begin() as conn:
+            return self._rebuild(conn)
+
+    def _rebuild(self, conn: Connection) -> int:
+        model = projection.ReadModel()
+        count = 0
+        for event in self._iter(conn):
+            projection.apply(model, event)
+            count += 1
+        readmodel.clear(conn)
+        readmodel.save_all(conn, model)
+        return count
+
+    def read_model(self) -> projection.ReadModel:
+        """Every projection row as a ``ReadModel`` (tests and exports; not for the GUI)."""
+        keys = projection.Keys()
+        with self.engine.connect() as conn:
+            model = readmodel.load(conn, keys)
+            for m in conn.execute(select(readmodel.PEOPLE)).mappings():
+                model.people[m["person_id"]] = readmodel.db_to_row(projection.PersonRow, m)
+            for m in conn.execute(select(readmodel.CONTACTS)).mappings():
+                model.contacts[m["contact_id"]] = readmodel.db_to_row(projection.ContactRow, m)
+            for m in conn.execute(select(readmodel.CHILDREN)).mappings():
+                model.children[(m["contact_id"], m["slot"])] = readmodel.db_to_row(
+                    projection.ContactChildRow, m)
+            for m in conn.execute(select(readmodel.DECISIONS)).mappings():
+                model.put_decision(readmodel.db_to_row(projection.DecisionRow, m))
+        return model
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def _iter(self, conn: Connection, batch: int = 20_000) -> Iterator[Event]:
+        last = 0
+        while True:
+            rows = conn.execute(select(EVENTS).where(EVENTS.c.local_seq > last)
+                                .order_by(EVENTS.c.local_seq).limit(batch)).mappings().all()
+            if not rows:
+                return
+            for m in rows:
+                yield db_to_event(m)
+            last = rows[-1]["local_seq"]
+
+    def events(self) -> Iterator[Event]:
+        """Every event in this desk's order. Streams in batches."""
+        with self.engine.connect() as conn:
+            yield from self._iter(conn)
+
+    def events_for_contact(self, contact_id: str) -> list[Event]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(EVENTS).where(EVENTS.c.contact_id == contact_id)
+                                .order_by(EVENTS.c.local_seq)).mappings()
+            return [db_to_event(m) for m in rows]
+
+    def events_for_person(self, person_id: str) -> list[Event]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENTS).join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
+                .where(EVENT_PEOPLE.c.person_id == person_id)
+                .order_by(EVENTS.c.local_seq)).mappings()
+            return [db_to_event(m) for m in rows]
+
+    def get_event(self, event_id: str) -> Event | None:
+        with self.engine.connect() as conn:
+            m = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).mappings().first()
+            return db_to_event(m) if m else None
+
+    def event_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
+
+    # ---- small facts -----------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(META.c.value).where(META.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(META).where(META.c.key == key).values(value=value))
+            if done.rowcount == 0:
+                conn.execute(insert(META).values(key=key, value=value))
+
+
+def _union_keys(events: Iterable[Event]) -> projection.Keys:
+    people: set[str] = set()
+    contacts: set[str] = set()
+    decisions: set[str] = set()
+    for e in events:
+        k = projection.keys_for(e)
+        people |= k.people
+        contacts |= k.contacts
+        decisions |= k.decisions_of_contacts
+    return projection.Keys(frozenset(people), frozenset(contacts), frozenset(decisions))

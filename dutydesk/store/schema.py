@@ -1,0 +1,187 @@
+"""Local SQLite schema: the event log (the record) and the projections read from it.
+
+Projection tables can be dropped and rebuilt from ``events`` at any time (``dutydesk
+rebuild``); nothing in them is a source of truth. Changes here need an Alembic revision in
+``db/local/versions`` (``alembic check`` in the tests catches drift).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EventRecord(Base):
+    """One event as stored. ``local_seq`` is this desk's arrival order, nothing more."""
+
+    __tablename__ = "events"
+
+    local_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(40))
+    device: Mapped[str] = mapped_column(String(100))
+    client_time: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    contact_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    server_time: Mapped[str | None] = mapped_column(String(40))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_events_type_local_seq", "type", "local_seq"),)
+
+
+class EventPerson(Base):
+    """Which people an event is about: a child's whole record in one indexed read."""
+
+    __tablename__ = "event_people"
+
+    local_seq: Mapped[int] = mapped_column(
+        ForeignKey("events.local_seq", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+
+
+class Outbox(Base):
+    """Events made on this desk and not yet accepted by the shared server."""
+
+    __tablename__ = "outbox"
+
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_try_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class StoreMeta(Base):
+    """Small facts about this store: device id, server epoch, sync cursor."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class PersonProjection(Base):
+    __tablename__ = "people"
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    other_names: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    date_of_birth: Mapped[str | None] = mapped_column(String(10), index=True)
+    expected_date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(2))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    disabilities: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    school: Mapped[str | None] = mapped_column(String(200))
+    open_case: Mapped[bool] = mapped_column(Boolean, default=False)
+    cp_plan: Mapped[str | None] = mapped_column(String(10))
+    looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    allowed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    registered_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class ContactProjection(Base):
+    __tablename__ = "contacts"
+
+    contact_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    received_at: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(30))
+    source_code: Mapped[str] = mapped_column(String(3))
+    concern: Mapped[str] = mapped_column(Text)
+    consent: Mapped[str] = mapped_column(String(20))
+    immediate_danger: Mapped[bool] = mapped_column(Boolean)
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_agency: Mapped[str | None] = mapped_column(String(200))
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    injury_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    disclosure: Mapped[bool] = mapped_column(Boolean, default=False)
+    dash_level: Mapped[str | None] = mapped_column(String(10))
+    dara_level: Mapped[str | None] = mapped_column(String(10))
+    children_present: Mapped[bool | None] = mapped_column(Boolean)
+    previous_incidents: Mapped[int | None] = mapped_column(Integer)
+    office: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    rating: Mapped[str | None] = mapped_column(String(10))
+    original_rating: Mapped[str | None] = mapped_column(String(10))
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    policy_version: Mapped[str | None] = mapped_column(String(60))
+    due_at: Mapped[str | None] = mapped_column(String(40))
+    decision_due_at: Mapped[str | None] = mapped_column(String(40))
+    decision_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    decided_at: Mapped[str | None] = mapped_column(String(40))
+    is_referral: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContactChildProjection(Base):
+    __tablename__ = "contact_children"
+
+    contact_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    expected_date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(2))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    school: Mapped[str | None] = mapped_column(String(200))
+
+
+class DecisionProjection(Base):
+    __tablename__ = "decisions"
+
+    decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(30))
+    threshold_level: Mapped[int] = mapped_column(Integer)
+    rationale: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_role: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[str] = mapped_column(String(40))
+    primary_need: Mapped[str | None] = mapped_column(String(3))
+    signed_off_by: Mapped[str | None] = mapped_column(String(100))
+    signed_off_at: Mapped[str | None] = mapped_column(String(40))
+    amendments: Mapped[int] = mapped_column(Integer, default=0)
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+PROJECTION_TABLES = (
+    PersonProjection.__table__, ContactProjection.__table__,
+    ContactChildProjection.__table__, DecisionProjection.__table__,
+)

@@ -1,0 +1,48 @@
+"""Valid payloads and events for tests; each test changes only what it is about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Event, make_event
+from dutydesk.domain.ids import new_id
+
+VALID_NHS = "9434765919"  # passes the Modulus 11 check
+
+
+def contact_payload(**changes: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "contact_id": new_id(),
+        "received_at": "2026-11-26T08:15:00+00:00",
+        "channel": "phone",
+        "source_code": "2A",
+        "reporter": {"name": "Ms Ada Teacher", "agency": "St Mary's Primary"},
+        "children": [{"given_name": "Siobhán", "family_name": "O'Brien",
+                      "date_of_birth": "2019-04-03", "sex": "b", "nhs_number": VALID_NHS}],
+        "concern": "Child arrived with a bruise to the cheek and said dad hit her.",
+        "categories": ["18C"],
+        "consent": "not_sought",
+        "immediate_danger": False,
+    }
+    payload.update(changes)
+    return payload
+
+
+def event(kind: str, payload: dict[str, Any], at: datetime, *, actor: str = "dm.manager",
+          role: Role = Role.DUTY_MANAGER, event_id: str | None = None) -> Event:
+    return make_event(kind, payload, actor=actor, actor_role=role.value, device="test-desk",
+                      at=at, event_id=event_id)
+
+
+def decision_payload(contact_id: str, **changes: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "decision_id": new_id(), "contact_id": contact_id,
+        "outcome": "strategy_s47", "threshold_level": 4,
+        "rationale": {"concerns_and_risks": "Facial bruising on a 7-year-old with disclosure.",
+                      "analysis": "Reasonable cause to suspect significant harm.",
+                      "childs_voice": "She said dad hit her when he was angry."},
+    }
+    payload.update(changes)
+    return payload
