@@ -1,0 +1,24 @@
+"""Layer boundaries and lint are part of the test run, not a separate habit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def test_import_contracts_hold() -> None:
+    """No PySide6 outside dutydesk.ui, no SQL in the domain, psycopg only in sync.pg."""
+    done = subprocess.run([str(BIN / "lint-imports")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+def test_ruff_is_clean() -> None:
+    done = subprocess.run([str(BIN / "ruff"), "check", "dutydesk", "tests"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
