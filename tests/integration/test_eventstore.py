@@ -128,3 +128,19 @@ def test_unreadable_file_gives_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open the local store"):
         EventStore.open(bad)
+
+
+@pytest.mark.parametrize("child, why", [
+    ({"given_name": "Ava", "date_of_birth": "2030-05-01"}, "in the future"),
+    ({"given_name": "Ava", "nhs_number": "1234567890"}, "check digit"),
+    ({"given_name": "Ava", "ethnicity": "XXXX"}, "ethnicity"),
+])
+def test_bad_payload_from_outside_is_refused_and_nothing_written(
+        store: EventStore, now: datetime, child: dict, why: str) -> None:
+    good = event("contact.received", contact_payload(), now)
+    forged = Event(**{**{f: getattr(good, f) for f in Event.__dataclass_fields__},
+                      "payload": {**good.payload, "children": [child]}})
+    with pytest.raises(ValidationError, match=why) as err:
+        store.append([forged])
+    assert err.value.path.startswith("contact.received.children[0]")
+    assert store.event_count() == 0
