@@ -7,6 +7,7 @@ touches and writes back what changed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -38,25 +39,29 @@ _TUPLE_FIELDS = {"other_names", "disabilities", "allowed", "categories", "reason
                  "decision_ids"}
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(name, is_sequence) for each field: computed once per row class, not per row."""
+    return tuple((f.name, f.name in _TUPLE_FIELDS) for f in dataclasses.fields(cls))
+
+
 def row_to_db(row: Any) -> dict[str, Any]:
     out = {}
-    for f in dataclasses.fields(row):
-        value = getattr(row, f.name)
-        if f.name in _TUPLE_FIELDS:
+    for name, is_seq in _field_names(type(row)):
+        value = getattr(row, name)
+        if is_seq:
             value = [dict(v) if isinstance(v, Mapping) else v for v in value]
-        elif f.name == "rationale":
+        elif name == "rationale":
             value = dict(value)
-        out[f.name] = value
+        out[name] = value
     return out
 
 
 def db_to_row(cls: type[R], mapping: Mapping[str, Any]) -> R:
     kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        value = mapping[f.name]
-        if f.name in _TUPLE_FIELDS:
-            value = tuple(value or ())
-        kwargs[f.name] = value
+    for name, is_seq in _field_names(cls):
+        value = mapping[name]
+        kwargs[name] = tuple(value or ()) if is_seq else value
     return cls(**kwargs)
 
 
