@@ -93,6 +93,7 @@ def facts(styles: Styles, rows: Iterable[tuple[str, Any]], *,
     table = Table(data, colWidths=[label_width, None], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # else the table selects Helvetica
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
@@ -102,8 +103,10 @@ def facts(styles: Styles, rows: Iterable[tuple[str, Any]], *,
 
 
 def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence[Any]],
-                  widths: Sequence[float | None], *, size: int = CHUNK_ROWS) -> list[Flowable]:
-    """A long table as tables of ``size`` rows, each repeating the header on every page."""
+                  widths: Sequence[float | None], *, size: int = CHUNK_ROWS,
+                  small_columns: frozenset[int] = frozenset()) -> list[Flowable]:
+    """A long table as tables of ``size`` rows, each repeating the header on every page.
+    ``small_columns`` are set smaller (event ids, which must not wrap)."""
     head = [Paragraph(para_text(h), styles.cell_bold) for h in header]
     out: list[Flowable] = []
     pending: list[list[Paragraph]] = []
@@ -112,6 +115,7 @@ def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence
         table = Table([head, *pending], colWidths=list(widths), repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
             ("BACKGROUND", (0, 0), (-1, 0), HEAD),
             ("GRID", (0, 0), (-1, -1), 0.25, GRID),
             ("TOPPADDING", (0, 0), (-1, -1), 1.2),
@@ -122,7 +126,8 @@ def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence
         out.append(table)
 
     for row in rows:
-        pending.append([Paragraph(para_text(v), styles.cell) for v in row])
+        pending.append([Paragraph(para_text(v), styles.cell_small if i in small_columns
+                                  else styles.cell) for i, v in enumerate(row)])
         if len(pending) >= size:
             flush()
             pending = []

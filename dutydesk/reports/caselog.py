@@ -400,7 +400,8 @@ class CaseLogBuilder:
                 for n, e in enumerate(self.events, start=1))
         out.extend(blocks.chunked_table(s, ("#", "When", "Event", "By", "Event id",
                                             "Server seq / hash"), rows,
-                                        (9 * mm, 26 * mm, 33 * mm, 38 * mm, None, 25 * mm)))
+                                        (8 * mm, 20 * mm, 28 * mm, 30 * mm, 58 * mm, None),
+                                        small_columns=frozenset({4, 5})))
         return out
 
 

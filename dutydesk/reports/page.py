@@ -87,6 +87,7 @@ class Styles:
         self.small = ParagraphStyle("small", parent=base, fontSize=8, leading=10)
         self.cell = ParagraphStyle("cell", parent=base, fontSize=8, leading=9.8, spaceAfter=0)
         self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=fonts.BOLD)
+        self.cell_small = ParagraphStyle("cells", parent=self.cell, fontSize=6.8, leading=8.5)
         self.label = ParagraphStyle("label", parent=base, fontName=fonts.BOLD, fontSize=9,
                                     spaceBefore=3, spaceAfter=1,
                                     textColor=colors.HexColor("#333333"))
@@ -149,6 +150,8 @@ def _canvas_class(meta: DocumentMeta, code: str) -> type[Canvas]:
 
     class FramedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # Without this every page would also reference Helvetica (reportlab's default).
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or fonts.REGULAR
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []
             # PDF creation/modification dates from the injected clock.

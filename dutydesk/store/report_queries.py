@@ -115,7 +115,7 @@ class ReportQueries:
         with self.engine.connect() as conn:
             for chunk in _chunks(ids):
                 seq.update(conn.execute(select(EVENTS.c.id, EVENTS.c.local_seq)
-                                        .where(EVENTS.c.id.in_(chunk))).tuples().all())
+                                        .where(EVENTS.c.id.in_(chunk))).all())
         merged = {e.id: (seq[e.id], e) for e in first}
         for s, e in second:
             merged[e.id] = (s, e)
