@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import socket
 from datetime import date
 from pathlib import Path
@@ -82,13 +81,10 @@ def run(args: argparse.Namespace) -> int:
     except (NothingToPrintError, LetterError, ValueError, FontMissingError) as err:
         return fail(str(err))
     try:
-        write_atomically(args.output, document.pdf)
+        service.export_to_file(document, args.output)
     except OSError as err:
         return fail(f"cannot write {args.output}: {err}")
-    try:
-        service.record_exported(document, args.output.resolve())
     except ValidationError as err:
-        args.output.unlink(missing_ok=True)
         return fail(f"the export could not be recorded, so no file was kept: {err}")
     print(f"{args.output}: {document.title}; {len(document.event_ids)} events; "
           f"verification code {document.code}")
@@ -105,13 +101,3 @@ def _make(service: DocumentService, args: argparse.Namespace) -> Document:
                                 team=args.team)
     return service.letter(args.contact, Audience(args.audience))
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """A crash leaves the old file or the whole new one, never half a PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -400,8 +400,8 @@ class CaseLogBuilder:
                 for n, e in enumerate(self.events, start=1))
         out.extend(blocks.chunked_table(s, ("#", "When", "Event", "By", "Event id",
                                             "Server seq / hash"), rows,
-                                        (8 * mm, 20 * mm, 28 * mm, 30 * mm, 58 * mm, None),
-                                        small_columns=frozenset({4, 5})))
+                                        (7 * mm, 19 * mm, 31 * mm, 30 * mm, 57 * mm, None),
+                                        small_columns=frozenset({2, 4, 5})))
         return out
 
 

@@ -8,6 +8,7 @@ forgotten by one of them. No Qt here: the window hands the bytes to Qt's printer
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -103,6 +104,15 @@ class DocumentService:
         return self._record("document.exported", document,
                             {"destination": str(destination)[:500]})
 
+    def export_to_file(self, document: Document, path: Path) -> tuple[Event, Changes]:
+        """Write the PDF to ``path`` and record the export; no record, no file kept."""
+        write_atomically(path, document.pdf)
+        try:
+            return self.record_exported(document, path.resolve())
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+
     def _record(self, kind: str, document: Document, extra: dict[str, str]
                 ) -> tuple[Event, Changes]:
         payload: dict[str, object] = {"document": document.label, "digest": document.digest,
@@ -129,3 +139,14 @@ def _document(meta: DocumentMeta, buf: io.BytesIO, digest: EventDigest, *,
                     digest=digest.digest, code=digest.code,
                     event_ids=tuple(sorted(digest.hashes)), contact_id=contact_id,
                     person_id=person_id)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """A crash leaves the old file or the whole new one, never half a PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
