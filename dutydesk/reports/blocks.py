@@ -147,14 +147,17 @@ def rationale(styles: Styles, value: Mapping[str, Any]) -> list[Flowable]:
         out.append(Paragraph(para_text(label), styles.label))
         out.append(Paragraph(para_text(text) if text else "<i>Not recorded.</i>", styles.body))
     steps = value.get("next_steps") or []
-    out.append(Paragraph("Next steps", styles.label))
+    label = Paragraph("Next steps", styles.label)
     if steps:
-        out.extend(chunked_table(styles, ("Action", "Owner", "Due"),
-                                 ((s.get("action", ""), s.get("owner", ""),
-                                   format_date(s.get("due"))) for s in steps),
-                                 (None, 38 * mm, 26 * mm)))
+        tables = chunked_table(styles, ("Action", "Owner", "Due"),
+                               ((s.get("action", ""), s.get("owner", ""),
+                                 format_date(s.get("due"))) for s in steps),
+                               (None, 38 * mm, 26 * mm))
+        # Keep the label with the start of its table, never alone at a page foot.
+        out.append(KeepTogether([label, tables[0]]))
+        out.extend(tables[1:])
     else:
-        out.append(Paragraph("<i>None recorded.</i>", styles.body))
+        out.append(KeepTogether([label, Paragraph("<i>None recorded.</i>", styles.body)]))
     feedback = value.get("feedback_to_referrer")
     out.append(Paragraph("Feedback to the referrer", styles.label))
     out.append(Paragraph(para_text(feedback) if feedback else "<i>Not recorded.</i>",

@@ -173,7 +173,7 @@ def _canvas_class(meta: DocumentMeta, code: str) -> type[Canvas]:
     return FramedCanvas
 
 
-def render(story: Sequence[Flowable], meta: DocumentMeta, digest: EventDigest) -> bytes:
+def render(story: list[Flowable], meta: DocumentMeta, digest: EventDigest) -> bytes:
     """The document as PDF bytes (before the verification data is attached)."""
     fonts.register_fonts()
     buf = io.BytesIO()
@@ -187,5 +187,7 @@ def render(story: Sequence[Flowable], meta: DocumentMeta, digest: EventDigest) -
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    doc.build(list(story), canvasmaker=_canvas_class(meta, digest.code))
+    # build() consumes the list as it lays it out, so flowables are freed page by page;
+    # a copy would keep every laid-out paragraph alive until the end.
+    doc.build(story, canvasmaker=_canvas_class(meta, digest.code))
     return buf.getvalue()
