@@ -34,14 +34,14 @@ RATIONALE_FIELDS: tuple[tuple[str, str], ...] = (
 
 def role_label(role: str | None) -> str:
     try:
-        return codes.ROLE_LABELS[codes.Role(role)]
+        return codes.ROLE_LABELS[codes.Role(role or "")]
     except ValueError:
         return role or ""
 
 
 def outcome_label(outcome: str | None) -> str:
     try:
-        return codes.OUTCOME_LABELS[codes.Outcome(outcome)]
+        return codes.OUTCOME_LABELS[codes.Outcome(outcome or "")]
     except ValueError:
         return outcome or ""
 

@@ -12,7 +12,6 @@ dates come from the injected clock, never from the machine's time.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any

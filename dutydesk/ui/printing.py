@@ -52,7 +52,7 @@ def load_pdf(document: Document, parent: QWidget | None = None
     buffer = QBuffer(parent)
     buffer.setData(QByteArray(document.pdf))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    pdf = QPdfDocument(parent)
+    pdf = QPdfDocument(parent)  # type: ignore[arg-type]  # None is accepted at run time
     pdf.load(buffer)
     if pdf.status() != QPdfDocument.Status.Ready or pdf.pageCount() == 0:
         raise PdfRenderError(f"the document could not be rendered ({pdf.error().name})")
@@ -132,7 +132,10 @@ class DocumentActions:
     # ---- entry points for menu actions ----------------------------------------------
 
     def preview(self, make: MakeDocument) -> None:
-        self.tasks.submit(make, self.show_preview, self._failed)
+        self.tasks.submit(make, lambda doc: self._open_preview(doc), self._failed)
+
+    def _open_preview(self, document: Document) -> None:
+        self.show_preview(document)
 
     def print_(self, make: MakeDocument) -> None:
         self.tasks.submit(make, lambda doc: self.print_ready(doc, self.parent), self._failed)
