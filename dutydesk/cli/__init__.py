@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "demo": "fill a store with synthetic demo data",
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
+    "print": "print a case decision log, duty log or outcome letter to a PDF file",
+    "verify": "check a printed DutyDesk PDF against the record",
 }
 
 

@@ -1,0 +1,103 @@
+"""``dutydesk print``: case decision logs, duty logs and outcome letters as PDF files.
+
+Each file written is recorded as a ``document.exported`` event (who, what, when, which
+events), the same as an export from the window. The person printing is ``--by`` (default:
+the operating-system user) with ``--role`` (default: auditor, who may record exports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+from datetime import date
+from pathlib import Path
+
+from ..config.settings import SettingsError
+from ..config.settings import load as load_settings
+from ..domain import codes
+from ..domain.clock import SystemClock
+from ..domain.errors import ValidationError
+from ..domain.events import Actor
+from ..paths import default_config_dir
+from ..reports.caselog import NothingToPrintError
+from ..reports.fonts import FontMissingError
+from ..reports.letters import Audience, LetterError
+from ..services.documents import Document, DocumentService
+from .common import add_store_argument, fail, open_store
+
+SETTINGS_FILE = "settings.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
+    case = sub.add_parser("case-log", help="a child's or a contact's case decision log")
+    who = case.add_mutually_exclusive_group(required=True)
+    who.add_argument("--person", help="the child's person id")
+    who.add_argument("--contact", help="one contact's id")
+    duty = sub.add_parser("duty-log", help="contacts received and decisions made")
+    duty.add_argument("--office", help="office name as recorded on contacts")
+    duty.add_argument("--team", help="team name as recorded on contacts")
+    duty.add_argument("--from", dest="first", type=_date, required=True, help="YYYY-MM-DD")
+    duty.add_argument("--to", dest="last", type=_date, help="YYYY-MM-DD (default: --from)")
+    letter = sub.add_parser("letter", help="outcome letter to the family or the referrer")
+    letter.add_argument("--contact", required=True, help="the contact's id")
+    letter.add_argument("--to", dest="audience", required=True,
+                        choices=[a.value for a in Audience])
+    for p in (case, duty, letter):
+        add_store_argument(p)
+        p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
+        p.add_argument("--marking", help="protective marking (default: from settings, "
+                                         "else OFFICIAL-SENSITIVE)")
+        p.add_argument("--by", default=None, help="login of the person printing")
+        p.add_argument("--role", default=codes.Role.AUDITOR.value,
+                       choices=[r.value for r in codes.Role])
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _marking(args: argparse.Namespace) -> str:
+    if args.marking:
+        return str(args.marking)
+    return load_settings(default_config_dir() / SETTINGS_FILE).protective_marking
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        marking = _marking(args)
+    except SettingsError as err:
+        return fail(str(err), 2)
+    store = open_store(args)
+    actor = Actor(login=args.by or getpass.getuser(), role=codes.Role(args.role),
+                  device=socket.gethostname())
+    service = DocumentService(store, actor, SystemClock(), marking=marking)
+    try:
+        document = _make(service, args)
+    except (NothingToPrintError, LetterError, ValueError, FontMissingError) as err:
+        return fail(str(err))
+    try:
+        service.export_to_file(document, args.output)
+    except OSError as err:
+        return fail(f"cannot write {args.output}: {err}")
+    except ValidationError as err:
+        return fail(f"the export could not be recorded, so no file was kept: {err}")
+    print(f"{args.output}: {document.title}; {len(document.event_ids)} events; "
+          f"verification code {document.code}")
+    return 0
+
+
+def _make(service: DocumentService, args: argparse.Namespace) -> Document:
+    if args.document == "case-log":
+        return service.case_log(person_id=args.person, contact_id=args.contact)
+    if args.document == "duty-log":
+        if not (args.office or args.team):
+            raise ValueError("give --office or --team (or both) for a duty log")
+        return service.duty_log(args.first, args.last or args.first, office=args.office,
+                                team=args.team)
+    return service.letter(args.contact, Audience(args.audience))
+

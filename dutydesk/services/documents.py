@@ -1,0 +1,152 @@
+"""Printable documents as a use case: make a case log, duty log or letter as PDF bytes,
+and record each print or export in the event log (who, what, when, which events).
+
+The window and the ``print`` command both come through here, so an audit event is never
+forgotten by one of them. No Qt here: the window hands the bytes to Qt's printer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..domain.clock import Clock
+from ..domain.events import Actor, Event, make_event
+from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
+from ..reports.digest import EventDigest
+from ..reports.dutylog import duty_log_title, write_duty_log
+from ..reports.letters import Audience, letter_content, letter_title, write_letter
+from ..reports.page import DocumentMeta
+from ..reports.verify import Report, verify_pdf
+from ..store.eventstore import EventStore
+from ..store.report_queries import ReportQueries
+from .snapshots import Changes
+
+DOCUMENT_FIELD_CHARS = 200  # the event's ``document`` field is a short text
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A finished PDF and what it shows: immutable, safe to hand to the GUI thread."""
+
+    kind: str
+    title: str
+    pdf: bytes
+    digest: str
+    code: str
+    event_ids: tuple[str, ...]
+    contact_id: str | None = None
+    person_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        text = f"{self.kind}: {self.title}"
+        return text if len(text) <= DOCUMENT_FIELD_CHARS else \
+            text[:DOCUMENT_FIELD_CHARS - 1] + "…"
+
+
+class DocumentService:
+    def __init__(self, store: EventStore, actor: Actor, clock: Clock, *,
+                 marking: str = "OFFICIAL-SENSITIVE") -> None:
+        if not marking.strip():
+            raise ValueError("the protective marking cannot be empty")
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+        self.marking = marking
+        self.queries = ReportQueries(store.engine)
+
+    def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
+        who = self.actor.display_name or self.actor.login
+        if self.actor.display_name:
+            who = f"{self.actor.display_name} ({self.actor.login})"
+        return DocumentMeta(kind=kind, title=title, subject=subject, generated_by=who,
+                            generated_at=self.clock.now(), marking=self.marking)
+
+    def case_log(self, *, person_id: str | None = None,
+                 contact_id: str | None = None) -> Document:
+        request = CaseLogRequest(person_id=person_id, contact_id=contact_id)
+        events = (self.queries.person_case_events(person_id) if person_id
+                  else self.queries.contact_case_events(contact_id or ""))
+        title = case_log_title(events, request) if events else "Case decision log"
+        meta = self._meta("case-log", title, "Case decision log (children's front door)")
+        buf = io.BytesIO()
+        digest = write_case_log(events, request, meta, buf)
+        return _document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
+
+    def duty_log(self, first: date, last: date, *, office: str | None = None,
+                 team: str | None = None) -> Document:
+        data = self.queries.duty_log(first, last, office=office, team=team)
+        meta = self._meta("duty-log", duty_log_title(first, last, office, team),
+                          "Daily duty log: contacts received and decisions made")
+        buf = io.BytesIO()
+        digest = write_duty_log(data, first, last, meta, buf)
+        return _document(meta, buf, digest)
+
+    def letter(self, contact_id: str, audience: Audience) -> Document:
+        content = letter_content(self.queries.contact_case_events(contact_id), contact_id)
+        meta = self._meta(f"letter-{audience.value}", letter_title(audience, content),
+                          f"Outcome letter to the {audience.value}")
+        buf = io.BytesIO()
+        digest = write_letter(content, audience, meta, buf)
+        return _document(meta, buf, digest, contact_id=contact_id)
+
+    # ---- audit -------------------------------------------------------------------------
+
+    def record_printed(self, document: Document) -> tuple[Event, Changes]:
+        return self._record("document.printed", document, {})
+
+    def record_exported(self, document: Document, destination: Path | str
+                        ) -> tuple[Event, Changes]:
+        return self._record("document.exported", document,
+                            {"destination": str(destination)[:500]})
+
+    def export_to_file(self, document: Document, path: Path) -> tuple[Event, Changes]:
+        """Write the PDF to ``path`` and record the export; no record, no file kept."""
+        write_atomically(path, document.pdf)
+        try:
+            return self.record_exported(document, path.resolve())
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+
+    def _record(self, kind: str, document: Document, extra: dict[str, str]
+                ) -> tuple[Event, Changes]:
+        payload: dict[str, object] = {"document": document.label, "digest": document.digest,
+                                      "event_ids": list(document.event_ids), **extra}
+        if document.contact_id:
+            payload["contact_id"] = document.contact_id
+        if document.person_id:
+            payload["person_id"] = document.person_id
+        event = make_event(kind, payload, actor=self.actor.login,
+                           actor_role=self.actor.role.value, device=self.actor.device,
+                           at=self.clock.now())
+        self.store.append([event])
+        contacts = frozenset({document.contact_id}) if document.contact_id else frozenset()
+        people = frozenset({document.person_id}) if document.person_id else frozenset()
+        return event, Changes(contacts=contacts, people=people)
+
+    def verify(self, pdf: bytes) -> Report:
+        return verify_pdf(pdf, self.queries.events_by_ids)
+
+
+def _document(meta: DocumentMeta, buf: io.BytesIO, digest: EventDigest, *,
+              contact_id: str | None = None, person_id: str | None = None) -> Document:
+    return Document(kind=meta.kind, title=meta.title, pdf=buf.getvalue(),
+                    digest=digest.digest, code=digest.code,
+                    event_ids=tuple(sorted(digest.hashes)), contact_id=contact_id,
+                    person_id=person_id)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """A crash leaves the old file or the whole new one, never half a PDF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
