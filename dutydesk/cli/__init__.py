@@ -22,12 +22,16 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Commands whose name is a Python keyword or built-in live in a module with a trailing "_".
+MODULES: dict[str, str] = {"print": "print_", "import": "import_"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dutydesk", description=(
         "DutyDesk: the duty desk for a children's social care front door."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in COMMANDS.items():
-        module = import_module(f"{__name__}.{name.replace('-', '_')}")
+        module = import_module(f"{__name__}.{MODULES.get(name, name.replace('-', '_'))}")
         p = sub.add_parser(name, help=summary, description=summary)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
