@@ -9,7 +9,7 @@ a misspelt section. Points are never negative, which is what keeps the score mon
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -187,8 +187,8 @@ class _Reader:
     def error(self, message: str, key: str) -> PolicyError:
         return PolicyError(message, f"{self.source}: {key}" if key else self.source)
 
-    def keys(self, table: Mapping[str, Any], where: str, *, required: set[str],
-             optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    def keys(self, table: Mapping[str, Any], where: str, *, required: Set[str],
+             optional: Set[str] = frozenset()) -> None:
         prefix = f"{where}." if where else ""
         unknown = sorted(set(table) - required - optional)
         if unknown:
@@ -298,9 +298,10 @@ def _office(r: _Reader, t: Mapping[str, Any]) -> OfficeHours:
         if d not in WEEKDAYS:
             raise r.error(f"unknown weekday {d!r} (use {', '.join(WEEKDAYS)})",
                           "office.weekdays")
+    opens = _clock(r, t.get("opens", "09:00"), "office.opens")
+    closes = _clock(r, t.get("closes", "17:00"), "office.closes")
     try:
-        return OfficeHours(opens=_clock(r, t.get("opens", "09:00"), "office.opens"),
-                           closes=_clock(r, t.get("closes", "17:00"), "office.closes"),
+        return OfficeHours(opens=opens, closes=closes,
                            weekdays=frozenset(WEEKDAYS.index(d) for d in days), zone=zone)
     except ValidationError as err:
         raise r.error(err.reason, err.path) from None
