@@ -283,18 +283,29 @@ def _history_points(f: ContactFacts, histories: Sequence[ChildHistory], p: Polic
                            + (" including this one" if this_police else ""),
                            f"Repeated police notifications: {police} in {w.police_months} "
                            f"months (escalation){_plus(band.points)}"))
+    _cp_plan_points(named, w, out)
     for factor, points, test, text in (
             ("open_case", w.open_case, lambda h: h.open_case,
              "Open case: an allocated worker holds it"),
-            ("cp_plan_current", w.cp_plan_current, lambda h: h.cp_plan == "current",
-             "Child protection plan: current"),
-            ("cp_plan_past", w.cp_plan_past, lambda h: h.cp_plan == "past",
-             "Child protection plan in the past"),
             ("looked_after", w.looked_after, lambda h: h.looked_after, "Looked-after child")):
         found = _best(named, test)
         if found and points:
             out.append(_reason(f"history:{factor}", points, f"{found[0]}: {factor}",
                                text + _plus(points)))
+
+
+def _cp_plan_points(histories: Sequence[tuple[str, ChildHistory]], w: Any,
+                    out: list[dict[str, Any]]) -> None:
+    """One factor for the whole contact: the child whose plan weighs most (a current plan
+    outranks a past one), so a plan becoming current can never lower the score."""
+    points = {"current": w.cp_plan_current, "past": w.cp_plan_past}
+    found = _best(histories, lambda h: points.get(h.cp_plan or "", 0))
+    if found:
+        who, h = found
+        text = ("Child protection plan: current" if h.cp_plan == "current"
+                else "Child protection plan in the past")
+        out.append(_reason(f"history:cp_plan_{h.cp_plan}", points[h.cp_plan or ""],
+                           f"{who}: cp_plan = {h.cp_plan}", text + _plus(points[h.cp_plan or ""])))
 
 
 def _band(bands: Sequence[Band], value: int) -> Band | None:
