@@ -88,7 +88,8 @@ def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[P
     day = at.date()
     rerefer_from = months_before(day, rereferral_months)
     police_from = months_before(day, police_months)
-    earlier = sorted((c for c in contacts
+    unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
+    earlier = sorted((c for c in unique.values()
                       if c.contact_id != exclude_contact_id and c.received_at
                       and _instant(c.received_at) < at),
                      key=lambda c: (c.received_at, c.contact_id))
