@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "demo": "fill a store with synthetic demo data",
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
+    "triage": "rank contacts in an intake file, or evaluate the ratings in a store",
 }
 
 

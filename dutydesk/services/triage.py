@@ -25,6 +25,7 @@ from ..store.eventstore import EventStore
 from ..store.history_queries import HistoryQueries, LinkedRecords
 from ..store.queries import Queries
 
+
 def default_policy() -> Policy:
     return load_policy(DEFAULT_POLICY)
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
+from ..domain.codes import DecisionStatus
 from ..domain.history import PastContact
 from ..domain.projection import PersonRow
-from .readmodel import CHILDREN, CONTACTS, PEOPLE, _chunks, db_to_row
+from ..domain.triage.evaluation import EvalChild, EvalContact
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
 
 CHUNK = 10_000  # well under SQLite's 32,766 bound parameters
 
@@ -55,3 +57,33 @@ class HistoryQueries:
                         bool(r.is_referral), r.decided_at))
         out.contacts = dict(contacts)
         return out
+
+
+def evaluation_contacts(engine: Engine) -> list[EvalContact]:
+    """Every contact with its first rating, its settled outcomes and its children's
+    ethnicity, disability and age (from the linked person where there is one)."""
+    outcomes: dict[str, set[str]] = defaultdict(set)
+    children: dict[str, list[EvalChild]] = defaultdict(list)
+    with engine.connect() as conn:
+        for r in conn.execute(select(DECISIONS.c.contact_id, DECISIONS.c.outcome).where(
+                DECISIONS.c.superseded.is_(False),
+                DECISIONS.c.status != DecisionStatus.PROPOSED.value)):
+            outcomes[r.contact_id].add(r.outcome)
+        rows = conn.execute(
+            select(CHILDREN.c.contact_id, CHILDREN.c.ethnicity, CHILDREN.c.date_of_birth,
+                   CHILDREN.c.expected_date_of_birth, PEOPLE.c.ethnicity.label("p_ethnicity"),
+                   PEOPLE.c.disabilities, PEOPLE.c.date_of_birth.label("p_dob"))
+            .outerjoin(PEOPLE, PEOPLE.c.person_id == CHILDREN.c.person_id)
+            .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot))
+        for r in rows:
+            children[r.contact_id].append(EvalChild(
+                ethnicity=r.p_ethnicity or r.ethnicity,
+                disabilities=tuple(r.disabilities or ()),
+                date_of_birth=r.date_of_birth or r.p_dob,
+                expected_date_of_birth=r.expected_date_of_birth))
+        return [EvalContact(r.contact_id, r.received_at, r.original_rating,
+                            frozenset(outcomes.get(r.contact_id, ())),
+                            tuple(children.get(r.contact_id, ())))
+                for r in conn.execute(select(CONTACTS.c.contact_id, CONTACTS.c.received_at,
+                                             CONTACTS.c.original_rating)
+                                      .where(CONTACTS.c.received_at != ""))]
