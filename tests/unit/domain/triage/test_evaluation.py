@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from dutydesk.domain.triage.evaluation import (
     EvalChild,
     EvalContact,
@@ -9,7 +11,6 @@ from dutydesk.domain.triage.evaluation import (
     evaluate,
     report_text,
 )
-from datetime import date
 
 
 def contact(cid: str, rating: str | None, outcome: str, ethnicity: str = "WBRI",
