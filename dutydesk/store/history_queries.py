@@ -65,22 +65,22 @@ def evaluation_contacts(engine: Engine) -> list[EvalContact]:
     outcomes: dict[str, set[str]] = defaultdict(set)
     children: dict[str, list[EvalChild]] = defaultdict(list)
     with engine.connect() as conn:
-        for r in conn.execute(select(DECISIONS.c.contact_id, DECISIONS.c.outcome).where(
+        for d in conn.execute(select(DECISIONS.c.contact_id, DECISIONS.c.outcome).where(
                 DECISIONS.c.superseded.is_(False),
                 DECISIONS.c.status != DecisionStatus.PROPOSED.value)):
-            outcomes[r.contact_id].add(r.outcome)
-        rows = conn.execute(
+            outcomes[d.contact_id].add(d.outcome)
+        kids = conn.execute(
             select(CHILDREN.c.contact_id, CHILDREN.c.ethnicity, CHILDREN.c.date_of_birth,
                    CHILDREN.c.expected_date_of_birth, PEOPLE.c.ethnicity.label("p_ethnicity"),
                    PEOPLE.c.disabilities, PEOPLE.c.date_of_birth.label("p_dob"))
             .outerjoin(PEOPLE, PEOPLE.c.person_id == CHILDREN.c.person_id)
             .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot))
-        for r in rows:
-            children[r.contact_id].append(EvalChild(
-                ethnicity=r.p_ethnicity or r.ethnicity,
-                disabilities=tuple(r.disabilities or ()),
-                date_of_birth=r.date_of_birth or r.p_dob,
-                expected_date_of_birth=r.expected_date_of_birth))
+        for k in kids:
+            children[k.contact_id].append(EvalChild(
+                ethnicity=k.p_ethnicity or k.ethnicity,
+                disabilities=tuple(k.disabilities or ()),
+                date_of_birth=k.date_of_birth or k.p_dob,
+                expected_date_of_birth=k.expected_date_of_birth))
         return [EvalContact(r.contact_id, r.received_at, r.original_rating,
                             frozenset(outcomes.get(r.contact_id, ())),
                             tuple(children.get(r.contact_id, ())))

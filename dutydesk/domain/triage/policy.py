@@ -342,10 +342,15 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
         value = t[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
             raise r.error(f"a window of 1 to 120 months, got {value!r}", f"history.{key}")
+    points = {k: r.points(t[k], f"history.{k}") for k in ints}
+    banded = {k: r.bands(t[k], f"history.{k}") for k in bands}
     return HistoryWeights(
         rereferral_months=t["rereferral_months"], police_months=t["police_months"],
-        **{k: r.points(t[k], f"history.{k}") for k in ints},
-        **{k: r.bands(t[k], f"history.{k}") for k in bands},
+        re_referral=points["re_referral"], referrals_12m=banded["referrals_12m"],
+        contacts_12m=banded["contacts_12m"],
+        police_notifications=banded["police_notifications"], open_case=points["open_case"],
+        cp_plan_current=points["cp_plan_current"], cp_plan_past=points["cp_plan_past"],
+        looked_after=points["looked_after"],
     )
 
 

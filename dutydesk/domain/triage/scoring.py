@@ -183,7 +183,7 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
         points = p.flags.get(flag, 0)
         if getattr(f, flag) and points:
             out.append(_reason(f"flag:{flag}", points, f"{flag} = true", text + _plus(points)))
-    levels = [lv for lv in (f.dash_level, f.dara_level) if lv in p.da_levels]
+    levels = [lv for lv in (f.dash_level, f.dara_level) if lv is not None and lv in p.da_levels]
     if levels:
         level = max(levels, key=lambda lv: p.da_levels[lv])
         points = p.da_levels[level]
