@@ -8,6 +8,7 @@ import platformdirs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = PROJECT_ROOT / "resources"
+DEFAULT_POLICY = RESOURCES / "policy" / "default.toml"
 LOCAL_MIGRATIONS = PROJECT_ROOT / "db" / "local"
 SERVER_MIGRATIONS = PROJECT_ROOT / "db" / "server"
 

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "info": "show what the local store holds",
     "print": "print a case decision log, duty log or outcome letter to a PDF file",
     "verify": "check a printed DutyDesk PDF against the record",
+    "triage": "rank contacts in an intake file, or evaluate the ratings in a store",
 }
 
 

@@ -1,0 +1,114 @@
+"""``dutydesk triage FILE``: rank intake contacts; ``dutydesk triage evaluate``: check
+the ratings in a store against what was decided.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..domain.clock import LONDON, SystemClock
+from ..domain.errors import ValidationError
+from ..domain.queue import order_key
+from ..domain.triage.evaluation import csv_rows, evaluate, report_text
+from ..domain.triage.records import parse_records, validate_records
+from ..domain.triage.scoring import TriageResult, score_contact
+from ..services.triage import policy_from
+from .common import add_store_argument, fail, open_store, store_path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE|evaluate",
+                        help="intake file (JSON, JSON array or JSON lines) to rank, or the "
+                             "word 'evaluate' to evaluate the ratings in a store")
+    parser.add_argument("--policy", type=Path, default=None,
+                        help="triage policy TOML (default: resources/policy/default.toml)")
+    parser.add_argument("--now", default=None,
+                        help="the time to rate at, ISO 8601 with a time zone (default: now)")
+    parser.add_argument("--csv", type=Path, default=None,
+                        help="evaluate: also write the figures to this CSV file")
+    add_store_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        policy = policy_from(args.policy)
+        if args.file == "evaluate":
+            return _evaluate(args)
+        now = _now(args.now)
+        return _rank(Path(args.file), policy, now)
+    except ValidationError as err:
+        return fail(str(err), 2)
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return SystemClock().now()
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date and time (ISO 8601)", "--now") from None
+    if at.tzinfo is None:
+        raise ValidationError(f"{text!r} has no time zone (add +00:00 or Z)", "--now")
+    return at.astimezone(LONDON)
+
+
+def _rank(path: Path, policy: Any, now: datetime) -> int:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return fail(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}", 2)
+    payloads = validate_records(parse_records(text, str(path)), str(path), now.date())
+    results = [(p, score_contact(p, [], policy, now)) for p in payloads]
+    results.sort(key=lambda pr: order_key(_Queued(pr[0], pr[1])))
+    print(json.dumps({
+        "policy": {"name": policy.name, "version": policy.version, "file": policy.source},
+        "rated_at": now.isoformat(),
+        "history": "none: contacts from a file are rated without linked records",
+        "ranking": [_ranked(i, p, r) for i, (p, r) in enumerate(results, 1)],
+    }, indent=2, ensure_ascii=False))
+    return 0
+
+
+class _Queued:
+    """A scored file record in the shape the queue order reads."""
+
+    def __init__(self, payload: dict[str, Any], result: TriageResult) -> None:
+        self.contact_id = result.contact_id
+        self.rating: str | None = result.rating.value
+        self.due_at = result.due_at.isoformat() if result.due_at else None
+        self.score: int | None = result.score
+        self.received_at = payload["received_at"]
+
+
+def _ranked(rank: int, payload: dict[str, Any], r: TriageResult) -> dict[str, Any]:
+    return {"rank": rank, "contact_id": r.contact_id,
+            "external_ref": payload.get("external_ref"), "received_at": payload["received_at"],
+            "rating": r.rating.value, "score": r.score,
+            "due_at": r.due_at.isoformat() if r.due_at else None,
+            "decision_due_at": r.decision_due_at.isoformat(),
+            "hard_rules": list(r.hard_rules), "reasons": [dict(x) for x in r.reasons]}
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ..store.history_queries import evaluation_contacts
+
+    store = open_store(args)
+    try:
+        ev = evaluate(evaluation_contacts(store.engine))
+    finally:
+        store.close()
+    sys.stdout.write(report_text(ev, source=str(store_path(args))))
+    if args.csv:
+        try:
+            with args.csv.open("w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows(csv_rows(ev))
+        except OSError as err:
+            return fail(f"{args.csv}: cannot write: {err.strerror}", 2)
+        print(f"CSV written to {args.csv}")
+    return 0

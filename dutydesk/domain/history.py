@@ -1,0 +1,119 @@
+"""A child's front-door history from linked records, as the triage rules and the desk read it.
+
+Only records already linked to a person count (a contact child slot with a ``person_id``);
+proposing links is the matching module's job. Definitions:
+
+* A **referral** is a contact whose settled decision is one of ``codes.REFERRAL_OUTCOMES``
+  (``ContactRow.is_referral``); its date is the day the contact was received.
+* A **re-referral** is a referral within 12 months of a previous referral (DfE): here, a
+  previous referral on or after the same calendar date 12 months before the day of the
+  contact being looked at (29 Feb looks back to 28 Feb).
+* **Referrals in the last 12 months** counts earlier referrals in that same window
+  (Annex A List 3 counts those before the child's latest referral).
+* **Police notifications** count contacts from source ``6`` in the last 3 months.
+
+Everything is "as at" a given moment: later contacts, and decisions made after it, do not
+count, so history can be rebuilt for any past contact (evaluation needs that).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .projection import ContactRow, PersonRow
+
+POLICE_SOURCE = "6"
+
+
+@dataclass(frozen=True, slots=True)
+class PastContact:
+    """The parts of an earlier contact that history needs (cheap to load in bulk)."""
+
+    contact_id: str
+    received_at: str
+    source_code: str
+    rating: str | None = None
+    outcome: str | None = None
+    is_referral: bool = False
+    decided_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: ContactRow) -> PastContact:
+        return cls(row.contact_id, row.received_at, row.source_code, row.rating, row.outcome,
+                   row.is_referral, row.decided_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildHistory:
+    """What is known about one linked child as at ``as_at``."""
+
+    person_id: str
+    as_at: str
+    previous_contacts: int = 0
+    contacts_12m: int = 0
+    referrals_12m: int = 0
+    last_referral_on: str | None = None
+    re_referral: bool = False
+    police_notifications: int = 0   # in the police window, this contact not included
+    open_case: bool = False
+    cp_plan: str | None = None      # "current", "past" or None
+    looked_after: bool = False
+    earlier: tuple[PastContact, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return bool(self.previous_contacts or self.open_case or self.cp_plan
+                    or self.looked_after)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same calendar date ``months`` earlier (clamped to the month's last day)."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[PastContact],
+                  at: datetime, *, exclude_contact_id: str | None = None,
+                  rereferral_months: int = 12, police_months: int = 3) -> ChildHistory:
+    """History of ``person_id`` from their linked ``contacts`` as at ``at``."""
+    day = at.date()
+    rerefer_from = months_before(day, rereferral_months)
+    police_from = months_before(day, police_months)
+    unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
+    earlier = sorted((c for c in unique.values()
+                      if c.contact_id != exclude_contact_id and c.received_at
+                      and _instant(c.received_at) < at),
+                     key=lambda c: (c.received_at, c.contact_id))
+    referral_days = [_instant(c.received_at).date() for c in earlier
+                     if c.is_referral and c.decided_at and _instant(c.decided_at) <= at]
+    in_window = [d for d in referral_days if d >= rerefer_from]
+    recent = [c for c in earlier if _instant(c.received_at).date() >= rerefer_from]
+    police = [c for c in earlier if c.source_code == POLICE_SOURCE
+              and _instant(c.received_at).date() >= police_from]
+    cp_plan = person.cp_plan if person and person.cp_plan in ("current", "past") else None
+    return ChildHistory(
+        person_id=person_id, as_at=at.isoformat(),
+        previous_contacts=len(earlier), contacts_12m=len(recent),
+        referrals_12m=len(in_window),
+        last_referral_on=referral_days[-1].isoformat() if referral_days else None,
+        re_referral=bool(in_window), police_notifications=len(police),
+        open_case=bool(person and person.open_case), cp_plan=cp_plan,
+        looked_after=bool(person and person.looked_after), earlier=tuple(earlier),
+    )
+
+
+def is_re_referral(referral_day: date, earlier_referral_days: Iterable[date],
+                   months: int = 12) -> bool:
+    """DfE: is a referral on ``referral_day`` within ``months`` of an earlier referral?
+    ``earlier_referral_days`` are the child's other, earlier referrals (same day counts)."""
+    since = months_before(referral_day, months)
+    return any(since <= d <= referral_day for d in earlier_referral_days)

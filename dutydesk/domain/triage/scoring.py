@@ -1,0 +1,352 @@
+"""Scoring a contact: policy + contact + the children's history -> score, rating, reasons.
+
+Pure and deterministic. The score is a sum of non-negative points, each factor counted
+once (the child with the most points for an age or history factor stands for the
+contact), so adding a risk factor can never lower it. Hard rules then set a floor on the
+rating whatever the score. Every point carries a reason with the evidence that triggered
+it and a sentence a duty manager reads in the queue tooltip and the detail pane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..codes import ASSESSMENT_FACTORS, Rating, source_label
+from ..history import POLICE_SOURCE, ChildHistory
+from ..people import age_in_months
+from ..projection import ContactChildRow, ContactRow
+from .policy import Band, Policy, ResponseTime
+
+MAX_SCORE = 10_000
+NON_MOBILE_MONTHS = 6  # NICE CG89: all babies under 6 months are treated as non-mobile
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFacts:
+    slot: int
+    person_id: str | None = None
+    date_of_birth: str | None = None
+    expected_date_of_birth: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """What scoring reads from a contact, whichever form it came in."""
+
+    contact_id: str
+    received_at: datetime
+    source_code: str
+    categories: tuple[str, ...] = ()
+    immediate_danger: bool = False
+    injury_reported: bool = False
+    disclosure: bool = False
+    dash_level: str | None = None
+    dara_level: str | None = None
+    children_present: bool | None = None
+    previous_incidents: int | None = None
+    children: tuple[ChildFacts, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    contact_id: str
+    score: int
+    rating: Rating
+    reasons: tuple[Mapping[str, Any], ...]
+    policy_version: str
+    due_at: datetime | None
+    decision_due_at: datetime
+    hard_rules: tuple[str, ...] = ()
+
+    def to_payload(self) -> dict[str, Any]:
+        """The ``contact.rated`` payload."""
+        out: dict[str, Any] = {
+            "contact_id": self.contact_id, "score": self.score, "rating": self.rating.value,
+            "reasons": [dict(r) for r in self.reasons], "policy_version": self.policy_version,
+            "decision_due_at": self.decision_due_at.isoformat(),
+        }
+        if self.due_at is not None:
+            out["due_at"] = self.due_at.isoformat()
+        return out
+
+
+def facts_from_payload(payload: Mapping[str, Any]) -> ContactFacts:
+    """Facts from a validated ``contact.received`` payload."""
+    da = payload.get("domestic_abuse") or {}
+    return ContactFacts(
+        contact_id=payload["contact_id"],
+        received_at=datetime.fromisoformat(payload["received_at"]),
+        source_code=payload["source_code"],
+        categories=tuple(payload.get("categories", ())),
+        immediate_danger=bool(payload.get("immediate_danger")),
+        injury_reported=bool(payload.get("injury_reported")),
+        disclosure=bool(payload.get("disclosure")),
+        dash_level=da.get("dash_level"), dara_level=da.get("dara_level"),
+        children_present=da.get("children_present"),
+        previous_incidents=da.get("previous_incidents"),
+        children=tuple(ChildFacts(int(c.get("slot", i)), c.get("person_id"),
+                                  c.get("date_of_birth"), c.get("expected_date_of_birth"))
+                       for i, c in enumerate(payload.get("children", ()))),
+    )
+
+
+def facts_from_row(row: ContactRow, children: Sequence[ContactChildRow]) -> ContactFacts:
+    """Facts from the projected contact and its children."""
+    return ContactFacts(
+        contact_id=row.contact_id, received_at=datetime.fromisoformat(row.received_at),
+        source_code=row.source_code, categories=tuple(row.categories),
+        immediate_danger=row.immediate_danger, injury_reported=row.injury_reported,
+        disclosure=row.disclosure, dash_level=row.dash_level, dara_level=row.dara_level,
+        children_present=row.children_present, previous_incidents=row.previous_incidents,
+        children=tuple(ChildFacts(c.slot, c.person_id, c.date_of_birth,
+                                  c.expected_date_of_birth) for c in children),
+    )
+
+
+def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
+                  histories: Sequence[ChildHistory], policy: Policy, now: datetime, *,
+                  children: Sequence[ContactChildRow] = ()) -> TriageResult:
+    """Score ``contact`` (facts, a projected row plus ``children``, or a payload).
+
+    ``now`` is the injected clock's time: a clock never starts after it, so a contact
+    stamped in the future (a partner's skewed clock) is not given extra time.
+    """
+    facts = _facts(contact, children)
+    reasons: list[dict[str, Any]] = []
+    _contact_points(facts, policy, reasons)
+    _age_points(facts, policy, reasons)
+    _history_points(facts, histories, policy, reasons)
+    score = min(MAX_SCORE, sum(r["points"] for r in reasons))
+    rating = policy.rating_for(score)
+    fired = [rule for rule in policy.hard_rules if _holds(rule.all, rule.any, facts)]
+    for rule in fired:
+        if rule.rating.rank < rating.rank:
+            rating = rule.rating
+    reasons.sort(key=lambda r: (-r["points"], r["factor"]))
+    rules = [_reason(f"hard_rule:{rule.id}", 0, "hard rule in policy " + policy.version,
+                     f"{rule.text}: always {rule.rating.value.capitalize()}")
+             for rule in fired]
+    summary = _reason("rating", 0, f"score {score}", _summary(score, rating, policy, fired))
+    start = min(facts.received_at, now)
+    return TriageResult(
+        contact_id=facts.contact_id, score=score, rating=rating,
+        reasons=tuple([summary, *rules, *reasons]), policy_version=policy.version,
+        due_at=due_time(policy, policy.response[rating], start),
+        decision_due_at=due_time(policy, policy.decision, start) or start,
+        hard_rules=tuple(rule.id for rule in fired),
+    )
+
+
+def due_time(policy: Policy, response: ResponseTime, start: datetime) -> datetime | None:
+    """When a response measured by ``response`` falls due for a clock started at ``start``."""
+    office = policy.office
+    if response.unit == "working_hours":
+        return office.add_working_hours(start, response.amount)
+    if response.unit == "hours":
+        return office.add_elapsed_hours(start, response.amount)
+    if response.unit == "working_days":
+        return office.add_working_days(start, int(response.amount))
+    return None
+
+
+def _facts(contact: ContactFacts | ContactRow | Mapping[str, Any],
+           children: Sequence[ContactChildRow]) -> ContactFacts:
+    if isinstance(contact, ContactFacts):
+        return contact
+    if isinstance(contact, ContactRow):
+        return facts_from_row(contact, children)
+    return facts_from_payload(contact)
+
+
+def _reason(factor: str, points: int, evidence: str, text: str) -> dict[str, Any]:
+    return {"factor": factor, "points": points, "evidence": evidence, "text": text}
+
+
+def _plus(points: int) -> str:
+    return f" (+{points})"
+
+
+def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
+    for code in f.categories:
+        points = p.categories.get(code, 0)
+        if points:
+            label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
+            out.append(_reason(f"category:{code}", points, f"concern category {code}",
+                               f"Concern: {label}{_plus(points)}"))
+    flag_text = {"immediate_danger": "Child reported to be in immediate danger",
+                 "injury_reported": "Injury or bruising reported",
+                 "disclosure": "Child has disclosed abuse"}
+    for flag, text in flag_text.items():
+        points = p.flags.get(flag, 0)
+        if getattr(f, flag) and points:
+            out.append(_reason(f"flag:{flag}", points, f"{flag} = true", text + _plus(points)))
+    levels = [lv for lv in (f.dash_level, f.dara_level) if lv is not None and lv in p.da_levels]
+    if levels:
+        level = max(levels, key=lambda lv: p.da_levels[lv])
+        points = p.da_levels[level]
+        if points:
+            tool = "DASH" if level == f.dash_level else "DARA"
+            out.append(_reason(f"da_level:{level}", points, f"{tool} level {level}",
+                               f"Domestic abuse risk ({tool}) {level}{_plus(points)}"))
+    if f.children_present and p.children_present:
+        out.append(_reason("da:children_present", p.children_present,
+                           "domestic_abuse.children_present = true",
+                           "Children present at the domestic abuse incident"
+                           + _plus(p.children_present)))
+    band = _band(p.previous_incidents, f.previous_incidents or 0)
+    if band:
+        out.append(_reason("da:previous_incidents", band.points,
+                           f"{f.previous_incidents} police-recorded incidents in 12 months",
+                           f"{f.previous_incidents} earlier domestic abuse incidents in 12 "
+                           f"months{_plus(band.points)}"))
+    points = p.sources.get(f.source_code, 0)
+    if points:
+        out.append(_reason(f"source:{f.source_code}", points, f"source code {f.source_code}",
+                           f"Referred by {source_label(f.source_code)}{_plus(points)}"))
+
+
+def _months_old(child: ChildFacts, on: date) -> int | None:
+    """Age in whole months on ``on``; -1 for an unborn child; None when not known."""
+    if child.date_of_birth:
+        born = date.fromisoformat(child.date_of_birth)
+        return -1 if born > on else age_in_months(born, on)
+    if child.expected_date_of_birth:
+        return -1
+    return None
+
+
+def _age_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
+    best: tuple[int, str, str, str] | None = None  # points, factor, evidence, text
+    on = f.received_at.date()
+    for child in f.children:
+        months = _months_old(child, on)
+        who = f"child {child.slot + 1}"
+        if months is None:
+            continue
+        if months < 0:
+            found = (p.unborn, "age:unborn", f"{who} is unborn", "Unborn child")
+        else:
+            band = next((b for b in p.age_bands if months < b.under_months), None)
+            if band is None:
+                continue
+            found = (band.points, f"age:{band.id}", f"{who} is {months} months old",
+                     band.label[0].upper() + band.label[1:])
+        if found[0] and (best is None or found[0] > best[0]):
+            best = found
+    if best:
+        out.append(_reason(best[1], best[0], best[2], best[3] + _plus(best[0])))
+
+
+def _best(histories: Sequence[tuple[str, ChildHistory]], value: Any
+          ) -> tuple[str, ChildHistory] | None:
+    ranked = [(value(h), who, h) for who, h in histories if value(h)]
+    if not ranked:
+        return None
+    top = max(ranked, key=lambda t: t[0])
+    return top[1], top[2]
+
+
+def _history_points(f: ContactFacts, histories: Sequence[ChildHistory], p: Policy,
+                    out: list[dict[str, Any]]) -> None:
+    slot_of = {c.person_id: c.slot for c in f.children if c.person_id}
+    named = [(f"child {slot_of[h.person_id] + 1}" if h.person_id in slot_of else "a child", h)
+             for h in histories]
+    w = p.history
+    this_police = 1 if f.source_code == POLICE_SOURCE else 0
+
+    found = _best(named, lambda h: h.re_referral)
+    if found and w.re_referral:
+        who, h = found
+        out.append(_reason("history:re_referral", w.re_referral,
+                           f"{who}: referral on {h.last_referral_on}",
+                           f"Referred within the last {w.rereferral_months} months: a new "
+                           f"referral would be a re-referral{_plus(w.re_referral)}"))
+    for key, value, text in (
+            ("referrals_12m", lambda h: h.referrals_12m,
+             "{n} referrals in the last {m} months"),
+            ("contacts_12m", lambda h: h.contacts_12m,
+             "{n} earlier contacts in the last {m} months")):
+        found = _best(named, value)
+        band = _band(getattr(w, key), value(found[1])) if found else None
+        if found and band:
+            n = value(found[1])
+            out.append(_reason(f"history:{key}", band.points, f"{found[0]}: {n}",
+                               text.format(n=n, m=w.rereferral_months) + _plus(band.points)))
+    police = max((h.police_notifications for _, h in named), default=0) + this_police
+    band = _band(w.police_notifications, police)
+    if band:
+        out.append(_reason("history:police_notifications", band.points,
+                           f"{police} police notifications in {w.police_months} months"
+                           + (" including this one" if this_police else ""),
+                           f"Repeated police notifications: {police} in {w.police_months} "
+                           f"months (escalation){_plus(band.points)}"))
+    _cp_plan_points(named, w, out)
+    for factor, points, test, text in (
+            ("open_case", w.open_case, lambda h: h.open_case,
+             "Open case: an allocated worker holds it"),
+            ("looked_after", w.looked_after, lambda h: h.looked_after, "Looked-after child")):
+        found = _best(named, test)
+        if found and points:
+            out.append(_reason(f"history:{factor}", points, f"{found[0]}: {factor}",
+                               text + _plus(points)))
+
+
+def _cp_plan_points(histories: Sequence[tuple[str, ChildHistory]], w: Any,
+                    out: list[dict[str, Any]]) -> None:
+    """One factor for the whole contact: the child whose plan weighs most (a current plan
+    outranks a past one), so a plan becoming current can never lower the score."""
+    points = {"current": w.cp_plan_current, "past": w.cp_plan_past}
+    found = _best(histories, lambda h: points.get(h.cp_plan or "", 0))
+    if found:
+        who, h = found
+        text = ("Child protection plan: current" if h.cp_plan == "current"
+                else "Child protection plan in the past")
+        out.append(_reason(f"history:cp_plan_{h.cp_plan}", points[h.cp_plan or ""],
+                           f"{who}: cp_plan = {h.cp_plan}", text + _plus(points[h.cp_plan or ""])))
+
+
+def _band(bands: Sequence[Band], value: int) -> Band | None:
+    reached = [b for b in bands if value >= b.min]
+    return reached[-1] if reached else None
+
+
+def _holds(all_of: Sequence[str], any_of: Sequence[str], f: ContactFacts) -> bool:
+    facts = _true_facts(f)
+    return all(x in facts for x in all_of) and (not any_of or any(x in facts for x in any_of))
+
+
+def _true_facts(f: ContactFacts) -> set[str]:
+    out = {f"category:{c}" for c in f.categories}
+    for name in ("immediate_danger", "injury_reported", "disclosure"):
+        if getattr(f, name):
+            out.add(name)
+    if f.children_present:
+        out.add("children_present")
+    if "high" in (f.dash_level, f.dara_level):
+        out.add("da_high")
+    on = f.received_at.date()
+    for child in f.children:
+        months = _months_old(child, on)
+        if months is None:
+            continue
+        if months < 0:
+            out.add("child_unborn")
+            continue
+        if months < NON_MOBILE_MONTHS:
+            out.add("child_non_mobile")
+        if months < 12:
+            out.add("child_under_1")
+    return out
+
+
+def _summary(score: int, rating: Rating, p: Policy, fired: Sequence[Any]) -> str:
+    steps = ", ".join(f"{r.value.capitalize()} from {p.thresholds[r]}"
+                      for r in (Rating.RED, Rating.AMBER, Rating.GREEN))
+    by_score = p.rating_for(score)
+    head = f"Score {score}: {by_score.value.capitalize()} by score ({steps})"
+    if fired and rating != by_score:
+        return f"{head}; {rating.value.capitalize()} by hard rule"
+    return head

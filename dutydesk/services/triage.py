@@ -1,0 +1,128 @@
+"""Triage use cases: rate a contact, rate every open contact, override a rating.
+
+Reads the contact and its linked children's history from the store, scores it with the
+pure rules in ``dutydesk.domain.triage`` and appends the result as an event, so every
+rating is on the record with the policy version that produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from ..domain.clock import Clock
+from ..domain.codes import Rating
+from ..domain.errors import ValidationError
+from ..domain.events import Actor, Event, make_event
+from ..domain.history import ChildHistory, build_history
+from ..domain.projection import ContactChildRow, ContactRow
+from ..domain.triage.overrides import check_override
+from ..domain.triage.policy import Policy, load_policy
+from ..domain.triage.scoring import TriageResult, due_time, score_contact
+from ..paths import DEFAULT_POLICY
+from ..store.eventstore import EventStore
+from ..store.history_queries import HistoryQueries, LinkedRecords
+from ..store.queries import Queries
+
+
+def default_policy() -> Policy:
+    return load_policy(DEFAULT_POLICY)
+
+
+def policy_from(path: Path | str | None) -> Policy:
+    return load_policy(path) if path else default_policy()
+
+
+def histories_for(contact_id: str, received_at: str, children: Sequence[ContactChildRow],
+                  records: LinkedRecords, policy: Policy) -> list[ChildHistory]:
+    """Each linked child's history as at the contact's arrival (the contact excluded)."""
+    at = datetime.fromisoformat(received_at)
+    seen: list[ChildHistory] = []
+    for pid in dict.fromkeys(c.person_id for c in children if c.person_id):
+        seen.append(build_history(
+            pid, records.people.get(pid), records.contacts.get(pid, ()), at,
+            exclude_contact_id=contact_id,
+            rereferral_months=policy.history.rereferral_months,
+            police_months=policy.history.police_months))
+    return seen
+
+
+class TriageService:
+    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
+                 policy: Policy | None = None) -> None:
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+        self.policy = policy or default_policy()
+        self.queries = Queries(store.engine)
+        self.history = HistoryQueries(store.engine)
+
+    def _event(self, event_type: str, payload: Mapping[str, object], at: datetime) -> Event:
+        return make_event(event_type, payload, actor=self.actor.login,
+                          actor_role=self.actor.role.value, device=self.actor.device, at=at)
+
+    def _contact(self, contact_id: str) -> ContactRow:
+        row = self.queries.contact(contact_id)
+        if row is None or not row.received_at:
+            raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
+        return row
+
+    def score(self, contact_id: str) -> TriageResult:
+        """The rating the policy suggests now, without recording it."""
+        row = self._contact(contact_id)
+        kids = self.queries.children_of(contact_id)
+        records = self.history.linked_records(k.person_id for k in kids if k.person_id)
+        histories = histories_for(contact_id, row.received_at, kids, records, self.policy)
+        return score_contact(row, histories, self.policy, self.clock.now(), children=kids)
+
+    def rate(self, contact_id: str) -> TriageResult:
+        """Score and record a ``contact.rated`` event."""
+        result = self.score(contact_id)
+        self.store.append([self._event("contact.rated", result.to_payload(),
+                                       self.clock.now())])
+        return result
+
+    def score_open(self, *, only_unrated: bool = False) -> list[TriageResult]:
+        """Scores for every open contact, with history read in one pass."""
+        contacts, children = self.queries.open_contacts()
+        if only_unrated:
+            contacts = [c for c in contacts if c.rating is None]
+        people = {k.person_id for c in contacts for k in children.get(c.contact_id, ())
+                  if k.person_id}
+        records = self.history.linked_records(people)
+        now = self.clock.now()
+        out = []
+        for c in contacts:
+            kids = children.get(c.contact_id, [])
+            histories = histories_for(c.contact_id, c.received_at, kids, records, self.policy)
+            out.append(score_contact(c, histories, self.policy, now, children=kids))
+        return out
+
+    def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:
+        """Rate open contacts (by default only those not yet rated). Returns how many."""
+        results = self.score_open(only_unrated=only_unrated)
+        now = self.clock.now()
+        events = [self._event("contact.rated", r.to_payload(), now) for r in results]
+        for i in range(0, len(events), batch):
+            self.store.append(events[i:i + batch])
+        return len(events)
+
+    def override(self, contact_id: str, to_rating: str, reason: str,
+                 approver: str | None = None) -> Event:
+        """Change the rating with a reason; lowering a Red needs a duty manager or a senior
+        practitioner (``PermissionDenied`` otherwise), who is recorded as approver."""
+        row = self._contact(contact_id)
+        check_override(self.actor.role, row.rating, to_rating, reason)
+        now = self.clock.now()
+        payload: dict[str, object] = {
+            "contact_id": contact_id, "from_rating": row.rating, "to_rating": to_rating,
+            "reason": reason.strip(), "approver": approver or self.actor.login,
+        }
+        start = min(datetime.fromisoformat(row.received_at), now)
+        due = due_time(self.policy, self.policy.response[Rating(to_rating)], start)
+        if due is not None:
+            payload["due_at"] = due.isoformat()
+        event = self._event("contact.rating_overridden", payload, now)
+        self.store.append([event])
+        return event

@@ -1,0 +1,89 @@
+"""Bulk history reads for triage: every linked child's earlier contacts in one query.
+
+Rating 100,000 open contacts must not issue a query per child, so contacts are fetched
+for a whole set of ``person_id`` values at once (chunked only to stay under SQLite's
+bound-parameter limit), with just the columns history needs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from ..domain.codes import DecisionStatus
+from ..domain.history import PastContact
+from ..domain.projection import PersonRow
+from ..domain.triage.evaluation import EvalChild, EvalContact
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+
+CHUNK = 10_000  # well under SQLite's 32,766 bound parameters
+
+
+@dataclass(slots=True)
+class LinkedRecords:
+    """What the store holds for a set of people: their rows and their contacts."""
+
+    people: dict[str, PersonRow] = field(default_factory=dict)
+    contacts: dict[str, list[PastContact]] = field(default_factory=dict)
+
+
+class HistoryQueries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def linked_records(self, person_ids: Iterable[str]) -> LinkedRecords:
+        """People and all contacts each is linked to, for many people at once."""
+        wanted = sorted(set(person_ids))
+        out = LinkedRecords()
+        contacts: dict[str, list[PastContact]] = defaultdict(list)
+        columns = (CHILDREN.c.person_id, CONTACTS.c.contact_id, CONTACTS.c.received_at,
+                   CONTACTS.c.source_code, CONTACTS.c.rating, CONTACTS.c.outcome,
+                   CONTACTS.c.is_referral, CONTACTS.c.decided_at)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted, CHUNK):
+                for m in conn.execute(select(PEOPLE).where(
+                        PEOPLE.c.person_id.in_(chunk))).mappings():
+                    out.people[m["person_id"]] = db_to_row(PersonRow, m)
+                rows = conn.execute(
+                    select(*columns)
+                    .join(CONTACTS, CONTACTS.c.contact_id == CHILDREN.c.contact_id)
+                    .where(CHILDREN.c.person_id.in_(chunk)))
+                for r in rows:
+                    contacts[r.person_id].append(PastContact(
+                        r.contact_id, r.received_at, r.source_code, r.rating, r.outcome,
+                        bool(r.is_referral), r.decided_at))
+        out.contacts = dict(contacts)
+        return out
+
+
+def evaluation_contacts(engine: Engine) -> list[EvalContact]:
+    """Every contact with its first rating, its settled outcomes and its children's
+    ethnicity, disability and age (from the linked person where there is one)."""
+    outcomes: dict[str, set[str]] = defaultdict(set)
+    children: dict[str, list[EvalChild]] = defaultdict(list)
+    with engine.connect() as conn:
+        for d in conn.execute(select(DECISIONS.c.contact_id, DECISIONS.c.outcome).where(
+                DECISIONS.c.superseded.is_(False),
+                DECISIONS.c.status != DecisionStatus.PROPOSED.value)):
+            outcomes[d.contact_id].add(d.outcome)
+        kids = conn.execute(
+            select(CHILDREN.c.contact_id, CHILDREN.c.ethnicity, CHILDREN.c.date_of_birth,
+                   CHILDREN.c.expected_date_of_birth, PEOPLE.c.ethnicity.label("p_ethnicity"),
+                   PEOPLE.c.disabilities, PEOPLE.c.date_of_birth.label("p_dob"))
+            .outerjoin(PEOPLE, PEOPLE.c.person_id == CHILDREN.c.person_id)
+            .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot))
+        for k in kids:
+            children[k.contact_id].append(EvalChild(
+                ethnicity=k.p_ethnicity or k.ethnicity,
+                disabilities=tuple(k.disabilities or ()),
+                date_of_birth=k.date_of_birth or k.p_dob,
+                expected_date_of_birth=k.expected_date_of_birth))
+        return [EvalContact(r.contact_id, r.received_at, r.original_rating,
+                            frozenset(outcomes.get(r.contact_id, ())),
+                            tuple(children.get(r.contact_id, ())))
+                for r in conn.execute(select(CONTACTS.c.contact_id, CONTACTS.c.received_at,
+                                             CONTACTS.c.original_rating)
+                                      .where(CONTACTS.c.received_at != ""))]
