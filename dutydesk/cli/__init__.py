@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "demo": "fill a store with synthetic demo data",
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
+    "admin": "first-run set-up and standalone accounts",
+    "audit": "verify the audit hash chain; list or export the audit trail",
 }
 
 
