@@ -11,7 +11,7 @@ import sys
 from ..config.keys import InsecureKeyringError
 from ..domain.clock import SystemClock
 from ..domain.events import Actor
-from ..services.accounts import AccountService, SignInError
+from ..services.accounts import AccountService
 from ..services.local_store import open_local_store
 from ..store.chain import ChainedEventStore
 from ..store.database import StoreError
@@ -43,8 +43,6 @@ def read_password(args: argparse.Namespace, prompt: str) -> str:
 
 
 def sign_in(args: argparse.Namespace, store: ChainedEventStore, login: str) -> Actor:
+    """The signed-in actor; ``SignInError`` (a ``DomainError``) for a wrong password."""
     accounts = AccountService(store, SystemClock())
-    try:
-        return accounts.sign_in(login, read_password(args, f"Password for {login}: "))
-    except SignInError as err:
-        raise SystemExit(f"dutydesk: {err}") from err
+    return accounts.sign_in(login, read_password(args, f"Password for {login}: "))
