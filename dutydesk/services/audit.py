@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,8 @@ from .guard import GuardedStore
 
 ACCESS_TYPES = ("record.viewed", "document.printed", "document.exported",
                 "access.break_glass", "access.granted", "record.restricted")
+log = logging.getLogger(__name__)
+
 CSV_COLUMNS = ("seq", "event_id", "time", "actor", "role", "type", "contact_id",
                "person_ids", "summary")
 
@@ -140,7 +143,10 @@ class AuditService:
     def break_glass(self, person_id: str, reason: str) -> Event:
         """Open a restricted record without being named: needs a real reason, is logged."""
         text = check_reason(reason, "access.break_glass.reason")
-        return self._write("access.break_glass", {"person_id": person_id, "reason": text})
+        event = self._write("access.break_glass", {"person_id": person_id, "reason": text})
+        log.warning("break-glass access to record %s by %s (event %s)", person_id,
+                    self.actor.login, event.id)
+        return event
 
     def restrict(self, person_id: str, allowed: Sequence[str], reason: str) -> Event:
         return self._write("record.restricted", {"person_id": person_id,

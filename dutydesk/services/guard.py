@@ -14,6 +14,7 @@ never the only line of defence.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -30,6 +31,8 @@ from ..domain.permissions import (
 from ..store import access
 from ..store.chain import ChainedEventStore
 from ..store.eventstore import AppendResult, EventStore
+
+log = logging.getLogger(__name__)
 
 
 class RestrictedRecord(PermissionDenied):
@@ -49,8 +52,17 @@ class GuardedStore(ChainedEventStore):
     def append_as(self, actor: Actor, events: Sequence[Event], *, outbox: bool = True,
                   validate: bool = True) -> AppendResult:
         """Check ``actor`` may record every event, then store them all (or none)."""
-        self.check(actor, events)
-        return super().append(events, outbox=outbox, validate=validate)
+        try:
+            self.check(actor, events)
+        except PermissionDenied:
+            # ids and logins only: the refused content stays out of the log
+            log.warning("refused %d event(s) (%s) from %s (%s)", len(events),
+                        ", ".join(sorted({e.type for e in events})), actor.login,
+                        actor.role.value)
+            raise
+        result = super().append(events, outbox=outbox, validate=validate)
+        log.debug("stored %d event(s) from %s", len(result.added), actor.login)
+        return result
 
     def append(self, events: Sequence[Event], *, outbox: bool = True,
                validate: bool = True) -> AppendResult:
