@@ -118,3 +118,18 @@ def test_an_older_store_is_sealed_when_opened(tmp_path: Path, clock: FixedClock)
     verdict = store.verify_chain()
     store.close()
     assert verdict.ok and verdict.checked == n
+
+
+def test_a_later_append_does_not_seal_a_foreign_event(data_dir: Path, clock: FixedClock) -> None:
+    path = data_dir / STORE_FILE
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO events (id, type, schema_version, actor, actor_role, device, "
+                   "client_time, payload) SELECT '0190a0c0-dead-7000-8000-000000000002', type, "
+                   "schema_version, actor, actor_role, device, client_time, payload FROM events "
+                   "ORDER BY local_seq LIMIT 1")
+    store = ChainedEventStore.open(path)
+    store.append([event("contact.received", contact_payload(), clock.now())])
+    verdict = store.verify_chain()
+    store.close()
+    assert verdict.problem is not None
+    assert verdict.problem.event_id == "0190a0c0-dead-7000-8000-000000000002"
