@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 
+from ..domain.audit_chain import Verdict
 from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
 from ..services.audit import AuditFilter, AuditService
 from ..services.guard import GuardedStore
-from ..store.chain import verify_local_chain
+from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
 from .common import add_store_argument, fail
 from .secure import add_password_argument, open_secure_store, sign_in
 
@@ -25,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = sub.add_parser("verify", help="check the local audit hash chain")
     add_store_argument(verify)
+    verify.add_argument("--server-copy", action="store_true",
+                        help="also check the server's hash chain on the events pulled from it")
     for name, summary in (("list", "print matching audit entries"),
                           ("export", "write matching audit entries to a CSV file")):
         p = sub.add_parser(name, help=summary, description=summary)
@@ -48,13 +52,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_secure_store(args)
     try:
         if args.audit_command == "verify":
-            verdict = verify_local_chain(store.engine)
-            if verdict.ok:
-                print(f"audit chain intact: {verdict.checked} events verified")
-                return 0
-            print(f"audit chain BROKEN after {verdict.checked} good events: {verdict.problem}",
-                  file=sys.stderr)
-            return 1
+            return _verify(store, server_copy=args.server_copy)
         actor = sign_in(args, store, args.as_login)
         service = AuditService(GuardedStore(store, actor, SystemClock()))
         flt = AuditFilter(actor=args.actor, person_id=args.person, contact_id=args.contact,
@@ -71,3 +69,27 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         store.close()
+
+
+def _report(name: str, verdict: Verdict) -> int:
+    if verdict.ok:
+        print(f"{name} intact: {verdict.checked} events verified")
+        return 0
+    print(f"{name} BROKEN after {verdict.checked} good events: {verdict.problem}",
+          file=sys.stderr)
+    return 1
+
+
+def _verify(store: ChainedEventStore, *, server_copy: bool) -> int:
+    code = _report("local audit chain", verify_local_chain(store.engine))
+    if not server_copy:
+        return code
+    try:
+        # The server's hash function lives with the server code (sync branch).
+        hashchain = import_module("dutydesk.domain.hashchain")
+    except ImportError:
+        return fail("checking the server chain needs dutydesk.domain.hashchain, which this "
+                    "build does not include", 2)
+    verdict = verify_server_copy(store.engine, hashchain.event_hash,
+                                 getattr(hashchain, "GENESIS", None))
+    return max(code, _report("server audit chain (this desk's copy)", verdict))

@@ -75,14 +75,18 @@ def chain(events: Iterable[Event], prev_hash: str = GENESIS,
 
 
 def verify(links: Iterable[Link], *, hash_fn: HashFn = local_event_hash,
-           genesis: str = GENESIS, log_ids: Container[str] = ()) -> Verdict:
+           genesis: str | None = GENESIS, log_ids: Container[str] = ()) -> Verdict:
     """Walk the chain in order; stop at the first bad link and say what is wrong with it.
 
-    ``log_ids`` (every id in the log) lets the message tell a deleted event from a moved one.
+    ``genesis=None`` trusts the first link's recorded ``prev_hash`` (a copy of a chain that
+    starts part-way). ``log_ids`` (every id in the log) lets the message tell a deleted
+    event from a moved one.
     """
     expected_prev = genesis
     checked = 0
     for link in links:
+        if expected_prev is None:
+            expected_prev = link.prev_hash or ""
         problem = _check(link, expected_prev, hash_fn, log_ids)
         if problem is not None:
             return Verdict(checked, problem)

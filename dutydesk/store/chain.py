@@ -14,7 +14,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
-from ..domain.audit_chain import GENESIS, Link, Verdict, chain, verify
+from ..domain.audit_chain import (
+    GENESIS,
+    HashFn,
+    Link,
+    Verdict,
+    chain,
+    links_from_server_events,
+    verify,
+)
 from ..domain.events import Event
 from .database import open_engine
 from .eventstore import EVENTS, EventStore, db_to_event
@@ -96,3 +104,14 @@ def verify_local_chain(engine: Engine) -> Verdict:
     with engine.connect() as conn:
         log_ids = set(conn.execute(select(EVENTS.c.id)).scalars())
         return verify(_local_links(conn), log_ids=log_ids)
+
+
+def verify_server_copy(engine: Engine, hash_fn: HashFn, genesis: str | None = None) -> Verdict:
+    """Check the server's chain as this desk holds it: pulled events in ``server_seq`` order
+    with the ``hash``/``prev_hash`` the server gave them, hashed with the server's function.
+    """
+    with engine.connect() as conn:
+        events = [db_to_event(m) for m in conn.execute(
+            select(EVENTS).where(EVENTS.c.server_seq.is_not(None))
+            .order_by(EVENTS.c.server_seq)).mappings()]
+    return verify(links_from_server_events(events), hash_fn=hash_fn, genesis=genesis)

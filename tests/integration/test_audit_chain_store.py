@@ -47,9 +47,8 @@ def test_edited_payload_is_named(data_dir: Path, capsys: pytest.CaptureFixture[s
     path = data_dir / STORE_FILE
     victim = _ids(path)[40]
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE events SET payload = replace(payload, '\"', '\"') || ' ' "
+        db.execute("UPDATE events SET payload = json_set(payload, '$.concern', 'nothing') "
                    "WHERE id = ?", (victim,))
-        db.execute("UPDATE events SET actor = 'someone.else' WHERE id = ?", (victim,))
     code, text = _verify(data_dir, capsys)
     assert code == 1
     assert f"event {victim} (position 41)" in text and "edited" in text
@@ -133,3 +132,33 @@ def test_a_later_append_does_not_seal_a_foreign_event(data_dir: Path, clock: Fix
     store.close()
     assert verdict.problem is not None
     assert verdict.problem.event_id == "0190a0c0-dead-7000-8000-000000000002"
+
+
+def test_server_copy_is_checked_with_the_servers_hash_function(tmp_path: Path,
+                                                               clock: FixedClock) -> None:
+    """Pulled events carry the server's seq and hashes; the same verifier checks them."""
+    from dataclasses import replace
+
+    from dutydesk.domain.audit_chain import GENESIS, chain
+    from dutydesk.store.chain import verify_server_copy
+
+    def server_hash(prev: str, e) -> str:  # type: ignore[no-untyped-def]
+        import hashlib
+        return hashlib.sha256(f"{prev}|{e.id}|{e.server_seq}|{e.payload_json()}".encode()
+                              ).hexdigest()
+
+    pulled, prev = [], GENESIS
+    for seq, e in enumerate(generate(9, 120, now=clock.now()), start=1):
+        e = replace(e, server_seq=seq)
+        (_, prev_hash, digest), = chain([e], prev, server_hash)
+        pulled.append(replace(e, prev_hash=prev_hash, hash=digest))
+        prev = digest
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    store.import_events(pulled)
+    assert verify_server_copy(store.engine, server_hash, GENESIS).ok
+    victim = pulled[30].id
+    with sqlite3.connect(tmp_path / "s.sqlite3") as db:
+        db.execute("UPDATE events SET payload = json_set(payload, '$.x', 1) WHERE id = ?", (victim,))
+    verdict = verify_server_copy(store.engine, server_hash, GENESIS)
+    store.close()
+    assert verdict.problem is not None and verdict.problem.event_id == victim
