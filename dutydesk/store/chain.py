@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import zip_longest
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
@@ -74,7 +75,7 @@ def _tip(conn: Connection) -> tuple[int, str]:
 def extend(conn: Connection, event_ids: list[str]) -> int:
     """Chain the events just stored (as stored, in arrival order). Returns links added."""
     position, prev = _tip(conn)
-    rows = []
+    rows: list[Any] = []
     for chunk in _chunks(event_ids):
         rows.extend(conn.execute(select(EVENTS).where(EVENTS.c.id.in_(chunk))).mappings())
     rows.sort(key=lambda m: m["local_seq"])

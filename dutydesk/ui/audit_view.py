@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -87,6 +87,14 @@ class AuditModel(QAbstractTableModel):
         return None
 
 
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    widget.setObjectName(name)
+    return widget
+
+
 def _role(value: str) -> str:
     try:
         return ROLE_LABELS[Role(value)]
@@ -110,22 +118,26 @@ class AuditView(QWidget):
         self.setWindowTitle("DutyDesk — audit trail")
         today = service.clock.now().date()
 
-        self.actor = QLineEdit(objectName="auditActor", placeholderText="login, e.g. dm.manager")
+        self.actor = _named(QLineEdit(), "auditActor")
+        self.actor.setPlaceholderText("login, e.g. dm.manager")
         self.actor.setAccessibleName("Staff login")
-        self.person = QLineEdit(objectName="auditPerson", placeholderText="child's record id")
+        self.person = _named(QLineEdit(), "auditPerson")
+        self.person.setPlaceholderText("child's record id")
         self.person.setAccessibleName("Child record id")
-        self.event_type = QComboBox(objectName="auditType")
+        self.event_type = _named(QComboBox(), "auditType")
         self.event_type.setAccessibleName("Event type")
         self.event_type.addItems([ACCESS_CHOICE, ALL_CHOICE, *sorted(EVENT_TYPES)])
-        self.since = QDateEdit(objectName="auditSince", calendarPopup=True)
+        self.since = _named(QDateEdit(), "auditSince")
+        self.since.setCalendarPopup(True)
         self.since.setDisplayFormat("dd/MM/yyyy")
         self.since.setDate(QDate(today.year, today.month, today.day).addDays(-30))
         self.since.setAccessibleName("From date")
-        self.until = QDateEdit(objectName="auditUntil", calendarPopup=True)
+        self.until = _named(QDateEdit(), "auditUntil")
+        self.until.setCalendarPopup(True)
         self.until.setDisplayFormat("dd/MM/yyyy")
         self.until.setDate(QDate(today.year, today.month, today.day))
         self.until.setAccessibleName("To date")
-        self.search = QPushButton("&Search", objectName="auditSearch")
+        self.search = _named(QPushButton("&Search"), "auditSearch")
         self.search.clicked.connect(self.refresh)
 
         form = QFormLayout()
@@ -141,7 +153,7 @@ class AuditView(QWidget):
         form.addRow("From", dates)
 
         self.model = AuditModel(self)
-        self.table = QTableView(objectName="auditTable")
+        self.table = _named(QTableView(), "auditTable")
         self.table.setAccessibleName("Audit trail, newest first")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -153,10 +165,10 @@ class AuditView(QWidget):
         for col, width in enumerate((120, 110, 130, 140, 140, 140)):
             self.table.setColumnWidth(col, width)
 
-        self.status = QLabel(objectName="auditStatus")
-        self.export_button = QPushButton("&Export CSV…", objectName="auditExport")
+        self.status = _named(QLabel(), "auditStatus")
+        self.export_button = _named(QPushButton("&Export CSV…"), "auditExport")
         self.export_button.clicked.connect(self._ask_export)
-        self.verify_button = QPushButton("&Verify chain", objectName="auditVerify")
+        self.verify_button = _named(QPushButton("&Verify chain"), "auditVerify")
         self.verify_button.clicked.connect(self.verify)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)

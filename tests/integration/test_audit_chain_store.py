@@ -158,7 +158,8 @@ def test_server_copy_is_checked_with_the_servers_hash_function(tmp_path: Path,
     assert verify_server_copy(store.engine, server_hash, GENESIS).ok
     victim = pulled[30].id
     with sqlite3.connect(tmp_path / "s.sqlite3") as db:
-        db.execute("UPDATE events SET payload = json_set(payload, '$.x', 1) WHERE id = ?", (victim,))
+        db.execute("UPDATE events SET payload = json_set(payload, '$.x', 1) WHERE id = ?",
+                   (victim,))
     verdict = verify_server_copy(store.engine, server_hash, GENESIS)
     store.close()
     assert verdict.problem is not None and verdict.problem.event_id == victim
