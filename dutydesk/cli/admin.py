@@ -1,7 +1,8 @@
 """``dutydesk admin``: first-run set-up and standalone accounts.
 
 ``init`` creates the first administrator (only while there is none); ``create-user``,
-``reset-password`` and ``list-users`` need an administrator's sign-in (``--as``).
+``reset-password`` and ``list-users`` need an administrator's sign-in (``--as``);
+``encrypt-store`` turns a plain store (made before encryption) into an encrypted one.
 Passwords are prompted for, or read one per line from stdin with ``--password-stdin``.
 """
 
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 
+from ..config.keys import InsecureKeyringError
 from ..domain.clock import SystemClock
 from ..domain.codes import ROLE_LABELS, Role
 from ..domain.errors import DomainError
 from ..services.accounts import AccountService
-from .common import add_store_argument, fail
+from ..services.local_store import encrypt_existing
+from ..store.database import StoreError
+from .common import add_store_argument, fail, store_path
 from .secure import add_password_argument, open_secure_store, read_password, sign_in
 
 
@@ -23,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create = sub.add_parser("create-user", help="add a standalone account")
     reset = sub.add_parser("reset-password", help="set a new password for an account")
     users = sub.add_parser("list-users", help="list the standalone accounts")
+    encrypt = sub.add_parser("encrypt-store", help="encrypt an existing plain store in place "
+                                                   "(key kept in the OS keyring)")
+    add_store_argument(encrypt)
     for p in (init, create, reset, users):
         add_store_argument(p)
         add_password_argument(p)
@@ -43,6 +50,8 @@ def _new_password(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.admin_command == "encrypt-store":
+        return _encrypt(args)
     store = open_secure_store(args)
     accounts = AccountService(store, SystemClock())
     try:
@@ -67,3 +76,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         store.close()
+
+
+def _encrypt(args: argparse.Namespace) -> int:
+    try:
+        n = encrypt_existing(store_path(args))
+    except (StoreError, InsecureKeyringError) as err:
+        return fail(str(err))
+    print(f"{store_path(args)} encrypted ({n} events); its key is in the OS keyring")
+    return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..config.keys import store_key
 from ..store.chain import ChainedEventStore
 from ..store.database import StoreError
+from ..store.encrypt import encrypt_plain_store
 
 PLAIN_HEADER = b"SQLite format 3\x00"
 
@@ -38,3 +39,13 @@ def open_local_store(path: Path, *, demo: bool = False,
     exists = path.exists() and path.stat().st_size > 0
     key = store_key(path, demo=demo and not exists, create=not exists)
     return ChainedEventStore.open(path, key=key)
+
+
+def encrypt_existing(path: Path) -> int:
+    """Encrypt a plain store in place with a new keyring key (refused without a secure
+    keyring). Returns the number of events it holds."""
+    if not is_plain_sqlite(path):
+        raise StoreError(f"{path} is not a plain SQLite store (already encrypted, or missing)")
+    key = store_key(path, create=True)
+    assert key is not None
+    return encrypt_plain_store(path, key)

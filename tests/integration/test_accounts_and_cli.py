@@ -118,3 +118,14 @@ def test_audit_filters_by_date(tmp_path: Path, clock: FixedClock) -> None:
             ] == [first.id]
     assert [e.event_id for e in audit.query()] == [second.id, first.id]
     store.close()
+
+
+def test_encrypt_store_command(tmp_path: Path, clock: FixedClock) -> None:
+    from tests.factories import contact_payload, event
+    plain = ChainedEventStore.open(tmp_path / STORE_FILE)
+    plain.append([event("contact.received", contact_payload(), clock.now())])
+    plain.close()
+    assert main(["admin", "encrypt-store", "--data-dir", str(tmp_path)]) == 0
+    assert not is_plain_sqlite(tmp_path / STORE_FILE)
+    assert main(["admin", "encrypt-store", "--data-dir", str(tmp_path)]) == 1
+    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0

@@ -90,3 +90,19 @@ def test_plain_store_is_refused_for_real_data(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not encrypted"):
         open_local_store(tmp_path / "plain.sqlite3")
     open_local_store(tmp_path / "plain.sqlite3", demo=True).close()
+
+
+def test_a_plain_store_can_be_encrypted_in_place(tmp_path: Path, now) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.services.local_store import encrypt_existing
+    path = tmp_path / "plain.sqlite3"
+    plain = ChainedEventStore.open(path)
+    plain.append([event("contact.received", contact_payload(), now)])
+    plain.close()
+    assert encrypt_existing(path) == 1
+    assert not is_plain_sqlite(path)
+    with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
+        sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master").fetchone()
+    store = open_local_store(path)
+    assert store.event_count() == 1 and store.verify_chain().ok
+    assert current_revision(store.engine) == head_revision()
+    store.close()
