@@ -118,8 +118,11 @@ EVENT_ACTIONS: Mapping[str, Action] = MappingProxyType({
 })
 
 # Events about a restricted person that someone without access may still write: asking
-# for access and managing the restriction itself.
-_RESTRICTION_EXEMPT = frozenset({"access.break_glass", "record.restricted", "access.granted"})
+# for access, managing the restriction itself, and adding a new contact about the child
+# (with its rating and link). A safeguarding contact must never be refused because the
+# child's record is restricted; recording it reveals nothing of what the record holds.
+_RESTRICTION_EXEMPT = frozenset({"access.break_glass", "record.restricted", "access.granted",
+                                 "contact.received", "contact.rated", "person.linked"})
 
 BREAK_GLASS_HOURS = 8
 MIN_REASON_CHARS = 10

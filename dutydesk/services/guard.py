@@ -31,6 +31,8 @@ from ..domain.permissions import (
 from ..store import access
 from ..store.chain import ChainedEventStore
 from ..store.eventstore import AppendResult, EventStore
+from .redaction import redact_queue
+from .snapshots import QueueItem
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,10 @@ class GuardedStore(ChainedEventStore):
                 raise RestrictedRecord(
                     f"contact {contact_id} is about a restricted record ({r.person_id}); "
                     f"{self.actor.login} is not named on it")
+
+    def redact_queue(self, items: Sequence[QueueItem]) -> list[QueueItem]:
+        """The queue as this actor may see it: restricted rows kept, their content hidden."""
+        return redact_queue(items, self.visible_contacts(i.contact_id for i in items))
 
     def visible_contacts(self, contact_ids: Iterable[str]) -> Mapping[str, bool]:
         """contact id -> may this actor read it (False only for restricted, not named)."""

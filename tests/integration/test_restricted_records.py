@@ -60,8 +60,21 @@ def test_queue_shows_restricted_contact_but_not_its_content(chained: ChainedEven
     assert row.contact_id == cid and row.rating == items[0].rating
     assert row.concern == HIDDEN_TEXT and row.children[0].name == RESTRICTED_TEXT
     assert "Siobh" not in repr(row) and "bruise" not in repr(row)
+    assert guarded.redact_queue(items) == [row]
     named = GuardedStore(chained, NAMED, clock)
     assert named.visible_contacts([cid]) == {cid: True}
+    assert named.redact_queue(items) == items
+
+
+def test_a_new_contact_about_a_restricted_child_is_never_refused(chained: ChainedEventStore,
+                                                                 clock: FixedClock) -> None:
+    pid, _ = _seed(chained, clock)
+    officer = Actor("cc.officer", Role.CONTACT_OFFICER, "desk")
+    desk = DeskService(GuardedStore(chained, officer, clock), officer, clock)
+    cid, _ = desk.record_contact(contact_payload(children=[{"person_id": pid}]))
+    assert GuardedStore(chained, officer, clock).visible_contacts([cid]) == {cid: False}
+    with pytest.raises(PermissionDenied):
+        desk.store.append([desk.event("note.added", {"contact_id": cid, "text": "more"})])
 
 
 def test_unnamed_cannot_open_or_write_to_a_restricted_record(chained: ChainedEventStore,
