@@ -361,6 +361,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("contact_id", uuid_text, required=False),
         Field("person_id", uuid_text, required=False),
         Field("event_ids", list_of(uuid_text, max_items=200_000), required=False),
+        Field("reason", text(2000), required=False, doc="why it was printed, where asked"),
     )),
     "document.exported": Spec((
         Field("document", SHORT),
@@ -369,6 +370,9 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("person_id", uuid_text, required=False),
         Field("destination", text(500), required=False),
         Field("event_ids", list_of(uuid_text, max_items=200_000), required=False),
+        Field("reason", text(2000), required=False, doc="why, for a disclosure"),
+        Field("disclosure", boolean, required=False,
+              doc="shared outside the service (a disclosure), not only saved"),
     )),
     "handover.noted": Spec((
         Field("handover_id", uuid_text),

@@ -1,4 +1,9 @@
-"""Opening the local SQLite store: pragmas, migrations, and a clear error when it fails."""
+"""Opening the local SQLite store: pragmas, migrations, and a clear error when it fails.
+
+With a ``key`` the store is a SQLCipher database encrypted at rest: the key (32 random
+bytes from the OS keyring, see ``dutydesk.config.keys``) is handed to SQLCipher by a
+connection ``creator`` as a raw key, never through the URL, settings or logs.
+"""
 
 from __future__ import annotations
 
@@ -28,12 +33,44 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(path: Path | str) -> Engine:
-    """An engine on ``path`` (``:memory:`` allowed) with WAL and foreign keys on."""
+def make_engine(path: Path | str, key: bytes | None = None) -> Engine:
+    """An engine on ``path`` (``:memory:`` allowed) with WAL and foreign keys on.
+
+    With ``key`` the file is opened (or created) encrypted with SQLCipher.
+    """
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
-    engine = create_engine(url)
+    engine = create_engine(url) if key is None else _encrypted_engine(url, str(path), key)
     event.listen(engine, "connect", _pragmas)
     return engine
+
+
+def _encrypted_engine(url: str, path: str, key: bytes) -> Engine:
+    if len(key) != 32:
+        raise StoreError("the store key must be 32 bytes (256 bits)")
+    try:
+        from sqlcipher3 import dbapi2 as sqlcipher
+    except ImportError as err:  # pragma: no cover - a dependency of the package
+        raise StoreError("the encrypted store needs the sqlcipher3 package; install "
+                         "sqlcipher3-binary") from err
+    raw = f"\"x'{key.hex()}'\""
+
+    def connect() -> Any:
+        conn = sqlcipher.connect(path, check_same_thread=False)
+        # A wrong key makes SQLCipher log decryption errors to stderr; the caller gets a
+        # clear StoreError instead, so keep its own log quiet.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {raw}")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher.DatabaseError as err:
+            conn.close()
+            raise StoreError(
+                f"the local store at {path} cannot be opened with this desk's key ({err}): it "
+                f"is not an encrypted DutyDesk store, or it was encrypted with another key"
+            ) from None
+        return conn
+
+    return create_engine(url, creator=connect, module=sqlcipher)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -65,11 +102,11 @@ def migrate(engine: Engine) -> None:
         raise StoreError(f"the local store could not be upgraded: {err}") from err
 
 
-def open_engine(path: Path | str) -> Engine:
-    """Open (creating if needed) and migrate the store at ``path``."""
+def open_engine(path: Path | str, key: bytes | None = None) -> Engine:
+    """Open (creating if needed) and migrate the store at ``path``; encrypted with ``key``."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(path)
+    engine = make_engine(path, key)
     try:
         migrate(engine)
     except Exception as err:

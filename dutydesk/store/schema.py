@@ -185,3 +185,7 @@ PROJECTION_TABLES = (
     PersonProjection.__table__, ContactProjection.__table__,
     ContactChildProjection.__table__, DecisionProjection.__table__,
 )
+
+
+# Identity and audit tables live in their own module; importing it registers them on Base.
+from . import security_schema  # noqa: E402,F401

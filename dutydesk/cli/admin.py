@@ -1,0 +1,87 @@
+"""``dutydesk admin``: first-run set-up and standalone accounts.
+
+``init`` creates the first administrator (only while there is none); ``create-user``,
+``reset-password`` and ``list-users`` need an administrator's sign-in (``--as``);
+``encrypt-store`` turns a plain store (made before encryption) into an encrypted one.
+Passwords are prompted for, or read one per line from stdin with ``--password-stdin``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..config.keys import InsecureKeyringError
+from ..domain.clock import SystemClock
+from ..domain.codes import ROLE_LABELS, Role
+from ..domain.errors import DomainError
+from ..services.accounts import AccountService
+from ..services.local_store import encrypt_existing
+from ..store.database import StoreError
+from .common import add_store_argument, fail, store_path
+from .secure import add_password_argument, open_secure_store, read_password, sign_in
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    init = sub.add_parser("init", help="create the first administrator")
+    create = sub.add_parser("create-user", help="add a standalone account")
+    reset = sub.add_parser("reset-password", help="set a new password for an account")
+    users = sub.add_parser("list-users", help="list the standalone accounts")
+    encrypt = sub.add_parser("encrypt-store", help="encrypt an existing plain store in place "
+                                                   "(key kept in the OS keyring)")
+    add_store_argument(encrypt)
+    for p in (init, create, reset, users):
+        add_store_argument(p)
+        add_password_argument(p)
+    for p in (create, reset, users):
+        p.add_argument("--as", dest="as_login", required=True, help="your administrator login")
+    for p in (init, create, reset):
+        p.add_argument("--login", required=True)
+    for p in (init, create):
+        p.add_argument("--name", required=True, help="the person's full name")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    first = read_password(args, "New password: ")
+    if not args.password_stdin and read_password(args, "Repeat it: ") != first:
+        raise SystemExit("dutydesk: the passwords do not match")
+    return first
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.admin_command == "encrypt-store":
+        return _encrypt(args)
+    store = open_secure_store(args)
+    accounts = AccountService(store, SystemClock())
+    try:
+        if args.admin_command == "init":
+            row = accounts.init_admin(args.login, args.name, _new_password(args))
+            print(f"administrator {row.login} created")
+            return 0
+        admin = sign_in(args, store, args.as_login)
+        if args.admin_command == "create-user":
+            row = accounts.create_user(admin, args.login, args.name, Role(args.role),
+                                       _new_password(args))
+            print(f"account {row.login} ({ROLE_LABELS[row.role]}) created")
+        elif args.admin_command == "reset-password":
+            accounts.reset_password(admin, args.login, _new_password(args))
+            print(f"password of {args.login} reset")
+        else:
+            for row in accounts.list_users(admin):
+                state = "active" if row.active else "disabled"
+                print(f"{row.login}\t{ROLE_LABELS[row.role]}\t{row.display_name}\t{state}")
+        return 0
+    except DomainError as err:
+        return fail(str(err))
+    finally:
+        store.close()
+
+
+def _encrypt(args: argparse.Namespace) -> int:
+    try:
+        n = encrypt_existing(store_path(args))
+    except (StoreError, InsecureKeyringError) as err:
+        return fail(str(err))
+    print(f"{store_path(args)} encrypted ({n} events); its key is in the OS keyring")
+    return 0

@@ -1,0 +1,238 @@
+"""The access log and the audit trail: recording who opened, printed, exported or disclosed
+what and why, and reading the log back for auditors.
+
+Every helper writes an ordinary event through the ``GuardedStore``, so the permission
+table decides who may do it and the audit chain seals it. Reading the audit needs the
+``view_audit`` permission; exporting it is itself recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Select, or_, select
+
+from ..domain.audit_chain import Verdict
+from ..domain.clock import LONDON
+from ..domain.events import Event, make_event
+from ..domain.permissions import Action, check_reason, require
+from ..store.chain import verify_local_chain
+from ..store.eventstore import EVENT_PEOPLE, EVENTS, db_to_event
+from ..store.readmodel import CHILDREN
+from .guard import GuardedStore
+
+ACCESS_TYPES = ("record.viewed", "document.printed", "document.exported",
+                "access.break_glass", "access.granted", "record.restricted")
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("seq", "event_id", "time", "actor", "role", "type", "contact_id",
+               "person_ids", "summary")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str | None = None
+    person_id: str | None = None
+    contact_id: str | None = None
+    event_types: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None  # inclusive
+    limit: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit trail, safe to hold on the GUI thread."""
+
+    seq: int
+    event_id: str
+    time: str
+    actor: str
+    role: str
+    type: str
+    contact_id: str | None
+    person_ids: tuple[str, ...]
+    summary: str
+
+    def row(self) -> tuple[str, ...]:
+        return (str(self.seq), self.event_id, self.time, self.actor, self.role, self.type,
+                self.contact_id or "", " ".join(self.person_ids), self.summary)
+
+
+def summarise(event: Event) -> str:
+    """What the event was about, in words; reasons shown because an auditor asks for them."""
+    p = event.payload
+    parts = []
+    for key in ("document", "destination", "grantee"):
+        if p.get(key):
+            parts.append(f"{key}: {p[key]}")
+    if "allowed" in p:
+        parts.append("allowed: " + ", ".join(p["allowed"]))
+    if p.get("disclosure"):
+        parts.append("disclosure")
+    if p.get("reason"):
+        parts.append(f"reason: {p['reason']}")
+    return "; ".join(parts)
+
+
+class AuditService:
+    """Access-log helpers and audit queries for one signed-in actor."""
+
+    def __init__(self, store: GuardedStore) -> None:
+        self.store = store
+        self.actor = store.actor
+        self.clock = store.clock
+
+    def _write(self, event_type: str, payload: Mapping[str, Any]) -> Event:
+        body = {k: v for k, v in payload.items() if v is not None}
+        event = make_event(event_type, body, actor=self.actor.login,
+                           actor_role=self.actor.role.value, device=self.actor.device,
+                           at=self.clock.now())
+        self.store.append([event])
+        return event
+
+    # ---- the access log --------------------------------------------------------------
+
+    def record_view(self, *, contact_id: str | None = None, person_id: str | None = None,
+                    reason: str | None = None) -> Event:
+        """Opening a child's record or a contact: refused if restricted and not named."""
+        if contact_id is None and person_id is None:
+            raise ValueError("record_view needs a contact_id or a person_id")
+        if person_id:
+            self.store.require_person(person_id)
+        if contact_id:
+            self.store.require_contact(contact_id)
+        return self._write("record.viewed", {"contact_id": contact_id,
+                                             "person_id": person_id, "reason": reason})
+
+    def record_print(self, document: str, *, contact_id: str | None = None,
+                     person_id: str | None = None, digest: str | None = None,
+                     reason: str | None = None) -> Event:
+        return self._write("document.printed", {
+            "document": document, "contact_id": contact_id, "person_id": person_id,
+            "digest": digest, "reason": reason})
+
+    def record_export(self, document: str, *, destination: str | None = None,
+                      contact_id: str | None = None, person_id: str | None = None,
+                      digest: str | None = None, reason: str | None = None) -> Event:
+        return self._write("document.exported", {
+            "document": document, "destination": destination, "contact_id": contact_id,
+            "person_id": person_id, "digest": digest, "reason": reason})
+
+    def record_disclosure(self, document: str, *, destination: str, reason: str,
+                          contact_id: str | None = None,
+                          person_id: str | None = None) -> Event:
+        """Sharing outside the service: to whom and why are both required."""
+        if not destination.strip():
+            raise ValueError("a disclosure must say to whom (destination)")
+        check_reason(reason, "document.exported.reason")
+        return self._write("document.exported", {
+            "document": document, "destination": destination, "reason": reason,
+            "contact_id": contact_id, "person_id": person_id, "disclosure": True})
+
+    # ---- restricted records ------------------------------------------------------------
+
+    def break_glass(self, person_id: str, reason: str) -> Event:
+        """Open a restricted record without being named: needs a real reason, is logged."""
+        text = check_reason(reason, "access.break_glass.reason")
+        event = self._write("access.break_glass", {"person_id": person_id, "reason": text})
+        log.warning("break-glass access to record %s by %s (event %s)", person_id,
+                    self.actor.login, event.id)
+        return event
+
+    def restrict(self, person_id: str, allowed: Sequence[str], reason: str) -> Event:
+        return self._write("record.restricted", {"person_id": person_id,
+                                                 "allowed": list(allowed), "reason": reason})
+
+    def grant(self, person_id: str, grantee: str, reason: str) -> Event:
+        return self._write("access.granted", {"person_id": person_id, "grantee": grantee,
+                                              "reason": reason})
+
+    # ---- reading the audit -------------------------------------------------------------
+
+    def query(self, flt: AuditFilter = AuditFilter()) -> list[AuditEntry]:
+        """Matching events, newest first. Needs ``view_audit``."""
+        require(self.actor, Action.VIEW_AUDIT)
+        stmt = _select(flt)
+        lo = datetime.combine(flt.since, time.min, LONDON) if flt.since else None
+        hi = (datetime.combine(flt.until + timedelta(days=1), time.min, LONDON)
+              if flt.until else None)
+        out: list[AuditEntry] = []
+        with self.store.engine.connect() as conn:
+            for m in conn.execute(stmt).mappings():
+                event = db_to_event(m)
+                at = datetime.fromisoformat(event.client_time)
+                if (lo and at < lo) or (hi and at >= hi):
+                    continue
+                out.append(AuditEntry(int(m["local_seq"]), event.id, event.client_time,
+                                      event.actor, event.actor_role, event.type,
+                                      event.contact_id, event.person_ids, summarise(event)))
+                if len(out) >= flt.limit:
+                    break
+        return out
+
+    def break_glass_report(self, since: date | None = None,
+                           until: date | None = None) -> list[AuditEntry]:
+        """Every break-glass access in the period: who, which record, when, why."""
+        return self.query(AuditFilter(event_types=("access.break_glass",), since=since,
+                                      until=until))
+
+    def export_csv(self, flt: AuditFilter, out: TextIO, *, destination: str = "") -> int:
+        """Write matching entries as CSV to ``out``; the export is itself recorded."""
+        require(self.actor, Action.EXPORT)
+        entries = self.query(flt)
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for entry in entries:
+            writer.writerow(entry.row())
+        self.record_export("audit trail (CSV)", destination=destination or None,
+                           reason=f"audit export, filter {_filter_text(flt)}")
+        return len(entries)
+
+    def export_csv_file(self, flt: AuditFilter, path: Path) -> int:
+        buffer = io.StringIO()
+        count = self.export_csv(flt, buffer, destination=str(path))
+        path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        return count
+
+    def verify(self) -> Verdict:
+        require(self.actor, Action.VIEW_AUDIT)
+        return verify_local_chain(self.store.engine)
+
+
+def _select(flt: AuditFilter) -> Select[Any]:
+    stmt = select(EVENTS).order_by(EVENTS.c.local_seq.desc())
+    if flt.actor:
+        stmt = stmt.where(EVENTS.c.actor == flt.actor)
+    if flt.event_types:
+        stmt = stmt.where(EVENTS.c.type.in_(flt.event_types))
+    if flt.contact_id:
+        stmt = stmt.where(EVENTS.c.contact_id == flt.contact_id)
+    if flt.person_id:
+        about = select(EVENT_PEOPLE.c.local_seq).where(EVENT_PEOPLE.c.person_id == flt.person_id)
+        contacts = select(CHILDREN.c.contact_id).where(CHILDREN.c.person_id == flt.person_id)
+        stmt = stmt.where(or_(EVENTS.c.local_seq.in_(about), EVENTS.c.contact_id.in_(contacts)))
+    # client_time is text with its own offset: narrow by a day either side in SQL, then
+    # compare exactly as datetimes in Python.
+    if flt.since:
+        stmt = stmt.where(EVENTS.c.client_time >= (flt.since - timedelta(days=1)).isoformat())
+    if flt.until:
+        stmt = stmt.where(EVENTS.c.client_time < (flt.until + timedelta(days=2)).isoformat())
+    return stmt
+
+
+def _filter_text(flt: AuditFilter) -> str:
+    fields = {k: v for k, v in (("actor", flt.actor), ("person", flt.person_id),
+                                ("contact", flt.contact_id),
+                                ("types", ",".join(flt.event_types) or None),
+                                ("since", flt.since and flt.since.isoformat()),
+                                ("until", flt.until and flt.until.isoformat())) if v}
+    return json.dumps(fields, sort_keys=True) if fields else "(all)"

@@ -1,0 +1,53 @@
+"""Reads the permission checks need: restrictions on people and recent break-glass access.
+
+Returns pure ``Restriction`` values (``dutydesk.domain.permissions``); no rule lives here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from ..domain.permissions import Restriction
+from .eventstore import EVENT_PEOPLE, EVENTS
+from .readmodel import CHILDREN, PEOPLE, _chunks
+
+
+def people_on_contacts(conn: Connection, contact_ids: Iterable[str]) -> dict[str, set[str]]:
+    """contact id -> linked person ids (a contact about a restricted child is restricted)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in _chunks(sorted(set(contact_ids))):
+        rows = conn.execute(select(CHILDREN.c.contact_id, CHILDREN.c.person_id)
+                            .where(CHILDREN.c.contact_id.in_(chunk),
+                                   CHILDREN.c.person_id.is_not(None)))
+        for contact_id, person_id in rows:
+            found[contact_id].add(person_id)
+    return dict(found)
+
+
+def restrictions(conn: Connection, person_ids: Iterable[str]) -> dict[str, Restriction]:
+    """The restriction on each restricted person among ``person_ids`` (others omitted)."""
+    out: dict[str, Restriction] = {}
+    for chunk in _chunks(sorted(set(person_ids))):
+        rows = conn.execute(select(PEOPLE.c.person_id, PEOPLE.c.allowed)
+                            .where(PEOPLE.c.person_id.in_(chunk), PEOPLE.c.restricted))
+        for person_id, allowed in rows:
+            out[person_id] = Restriction(person_id, frozenset(allowed or ()),
+                                         _break_glass(conn, person_id))
+    return out
+
+
+def _break_glass(conn: Connection, person_id: str) -> dict[str, datetime]:
+    latest: dict[str, datetime] = {}
+    rows = conn.execute(
+        select(EVENTS.c.actor, EVENTS.c.client_time)
+        .join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
+        .where(EVENT_PEOPLE.c.person_id == person_id, EVENTS.c.type == "access.break_glass"))
+    for actor, client_time in rows:
+        at = datetime.fromisoformat(client_time)
+        if actor not in latest or at > latest[actor]:
+            latest[actor] = at
+    return latest

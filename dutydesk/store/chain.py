@@ -1,0 +1,118 @@
+"""The event store with a local audit hash chain kept in the same transaction as each write.
+
+``ChainedEventStore`` extends ``EventStore``: every insert (append, import, sync pull) also
+extends the ``audit_chain`` table inside the same transaction, so an event is never in the
+log without its link. ``verify_local_chain`` re-reads the log and the chain and names the
+first event that was edited, deleted, inserted or moved outside DutyDesk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, insert, select
+
+from ..domain.audit_chain import (
+    GENESIS,
+    HashFn,
+    Link,
+    Verdict,
+    chain,
+    links_from_server_events,
+    verify,
+)
+from ..domain.events import Event
+from .database import open_engine
+from .eventstore import EVENTS, EventStore, db_to_event
+from .readmodel import _chunks
+from .security_schema import AuditLink
+
+CHAIN: Table = AuditLink.__table__  # type: ignore[assignment]
+
+
+class ChainedEventStore(EventStore):
+    """An ``EventStore`` whose every insert also extends the local audit chain."""
+
+    @classmethod
+    def open(cls, path: Path | str, key: bytes | None = None) -> ChainedEventStore:
+        store = cls(open_engine(path, key=key))
+        store.seal_older_store()
+        return store
+
+    def _insert(self, conn: Connection, events: list[Event], *, outbox: bool) -> None:
+        super()._insert(conn, events, outbox=outbox)
+        if events:
+            extend(conn, [e.id for e in events])
+
+    def seal_older_store(self) -> int:
+        """Chain a store made before the chain existed (events, but no links yet).
+
+        Only then: once a chain exists, an unchained event was added outside DutyDesk and
+        must stay visible to ``verify``, not be sealed into the chain.
+        """
+        with self.engine.begin() as conn:
+            if conn.execute(select(CHAIN.c.position).limit(1)).first() is not None:
+                return 0
+            ids = list(conn.execute(select(EVENTS.c.id).order_by(EVENTS.c.local_seq)).scalars())
+            return extend(conn, ids) if ids else 0
+
+    def verify_chain(self) -> Verdict:
+        return verify_local_chain(self.engine)
+
+
+def _tip(conn: Connection) -> tuple[int, str]:
+    """(position, hash) of the last link; (0, GENESIS) for an empty chain."""
+    row = conn.execute(select(CHAIN.c.position, CHAIN.c.hash)
+                       .order_by(CHAIN.c.position.desc()).limit(1)).first()
+    if row is None:
+        return 0, GENESIS
+    return int(row.position), str(row.hash)
+
+
+def extend(conn: Connection, event_ids: list[str]) -> int:
+    """Chain the events just stored (as stored, in arrival order). Returns links added."""
+    position, prev = _tip(conn)
+    rows: list[Any] = []
+    for chunk in _chunks(event_ids):
+        rows.extend(conn.execute(select(EVENTS).where(EVENTS.c.id.in_(chunk))).mappings())
+    rows.sort(key=lambda m: m["local_seq"])
+    links = []
+    for offset, (event, prev_hash, digest) in enumerate(
+            chain((db_to_event(m) for m in rows), prev), start=1):
+        links.append({"position": position + offset, "event_id": event.id,
+                      "prev_hash": prev_hash, "hash": digest})
+    conn.execute(insert(CHAIN), links)
+    return len(links)
+
+
+def _local_links(conn: Connection) -> Iterator[Link]:
+    chained = set(conn.execute(select(CHAIN.c.event_id)).scalars())
+    events = (db_to_event(m) for m in conn.execute(
+        select(EVENTS).order_by(EVENTS.c.local_seq)).mappings())
+    stored = conn.execute(select(CHAIN).order_by(CHAIN.c.position))
+    for pos, (event, link) in enumerate(zip_longest(events, stored), start=1):
+        if link is None or (event is not None and event.id not in chained):
+            yield Link(pos, None, event, None, None)
+        else:
+            yield Link(pos, link.event_id, event, link.prev_hash, link.hash)
+
+
+def verify_local_chain(engine: Engine) -> Verdict:
+    """Check the whole local chain; the verdict names the first bad link, if any."""
+    with engine.connect() as conn:
+        log_ids = set(conn.execute(select(EVENTS.c.id)).scalars())
+        return verify(_local_links(conn), log_ids=log_ids)
+
+
+def verify_server_copy(engine: Engine, hash_fn: HashFn, genesis: str | None = None) -> Verdict:
+    """Check the server's chain as this desk holds it: pulled events in ``server_seq`` order
+    with the ``hash``/``prev_hash`` the server gave them, hashed with the server's function.
+    """
+    with engine.connect() as conn:
+        events = [db_to_event(m) for m in conn.execute(
+            select(EVENTS).where(EVENTS.c.server_seq.is_not(None))
+            .order_by(EVENTS.c.server_seq)).mappings()]
+    return verify(links_from_server_events(events), hash_fn=hash_fn, genesis=genesis)
