@@ -204,17 +204,21 @@ class Generator:
         n_contacts = max(3, int(target_events / per_contact))
         open_n = self.open_contacts if self.open_contacts is not None else max(
             3, min(200, n_contacts // 8))
-        span = timedelta(days=540)
-        start = self.now - span
-        step = span / n_contacts
-        emitted = 0
+        # Decided history over 18 months; the open queue is what arrived in the last two
+        # days or so, as on a real front door (open contacts are decided within a day).
+        open_window = timedelta(hours=max(6, min(60, open_n // 2)))
+        history_span = timedelta(days=540)
+        start = self.now - open_window - history_span
+        closed_n = max(1, n_contacts - open_n)
         for i in range(n_contacts):
-            at = start + step * i + timedelta(minutes=rng.randint(0, 30))
-            at = min(at, self.now - timedelta(minutes=5))
             is_open = i >= n_contacts - open_n
-            for event in self._contact(at, is_open):
-                emitted += 1
-                yield event
+            if is_open:
+                j = i - (n_contacts - open_n)
+                at = self.now - open_window + open_window * (j / max(1, open_n))
+            else:
+                at = start + history_span * (i / closed_n)
+            at = min(at + timedelta(minutes=rng.randint(0, 30)), self.now - timedelta(minutes=5))
+            yield from self._contact(at, is_open)
 
     def _contact(self, at: datetime, is_open: bool) -> Iterator[Event]:
         rng = self.rng

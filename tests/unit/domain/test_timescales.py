@@ -70,7 +70,8 @@ def test_assessment_is_due_45_working_days_from_referral_across_christmas() -> N
     assert assessment_due(OFFICE, date(2026, 12, 1)) == date(2027, 2, 5)
 
 
-@given(st.dates(date(2025, 1, 1), date(2027, 10, 31)), st.integers(0, 45))
+# The gov.uk table ends with 2027: keep day 0 + 45 working days inside it.
+@given(st.dates(date(2025, 1, 1), date(2027, 10, 15)), st.integers(0, 45))
 def test_nth_working_day_agrees_with_a_plain_count(day0: date, n: int) -> None:
     expected, day = day0, day0
     left = n
