@@ -17,7 +17,12 @@ COMMANDS: dict[str, str] = {
     "demo": "fill a store with synthetic demo data",
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
+    "import": "import contacts or history from a file (JSON, police CSV, Annex A, CIN XML)",
 }
+
+
+# Sub-commands whose name is a Python keyword live in a module with a trailing underscore.
+_MODULES = {"import": "import_"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         "DutyDesk: the duty desk for a children's social care front door."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in COMMANDS.items():
-        module = import_module(f"{__name__}.{name.replace('-', '_')}")
+        module = import_module(f"{__name__}.{_MODULES.get(name, name.replace('-', '_'))}")
         p = sub.add_parser(name, help=summary, description=summary)
         module.add_arguments(p)
         p.set_defaults(run=module.run)

@@ -177,7 +177,7 @@ def _contact(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
         contact_id=cid, la_child_id=child_id, received=start_of(day), source=source,
         child=fields, now=now, outcome="nfa", external_ref=f"annex-a:list1:{child_id}",
         concern="Contact imported from Ofsted Annex A List 1 (history).",
-        analysis=f"Imported history from {file}, Annex A List 1 row {r.number}. The workbook "
+        analysis="Imported history from Ofsted Annex A List 1. The workbook "
                  "does not record the contact outcome; no referral followed on that day "
                  "(List 3), so it is recorded as no further action by children's social care.")]
     return r.row
@@ -202,7 +202,7 @@ def _referral(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
         contact_id=cid, la_child_id=child_id, received=start_of(day), source=source,
         child=fields, now=now, outcome=outcome, external_ref=f"annex-a:list3:{child_id}",
         concern="Referral imported from Ofsted Annex A List 3 (history).",
-        analysis=f"Imported history from {file}, Annex A List 3 row {r.number}: referral NFA "
+        analysis="Imported history from Ofsted Annex A List 3: referral NFA "
                  f"{'yes' if nfa else 'no'}." + (f" Allocated team: {team}." if team else ""))
     if team:
         drafts[0].payload["team"] = team

@@ -176,7 +176,7 @@ def _referral(d: ET.Element, number: int, where: str, la_id: str, lea: str,
         if reason in codes.CLOSURE_REASONS else (f" ({reason})" if reason else "")
     outcome = "nfa" if nfa else "cin_assessment"
     cid = stable_id("cin-referral", la_id, referral_day.isoformat())
-    analysis = (f"Imported history from {file} (DfE CIN census, LA {lea or 'not given'}): "
+    analysis = (f"Imported history (DfE CIN census, LA {lea or 'not given'}): "
                 f"referral {referral_day.isoformat()}, ReferralNFA {'yes' if nfa else 'no'}"
                 + (f", primary need {need}" if need else "")
                 + (f", closed {closure}{reason_text}" if closure else ", open at census")
