@@ -161,7 +161,7 @@ def _source(r: _SheetRow) -> str:
     try:
         return source_code(r.get("source"))
     except ValueError as err:
-        r.fail("source", f"unknown source code: {err}")
+        r.fail("source", str(err))
         return ""
 
 

@@ -148,7 +148,7 @@ def _referral(d: ET.Element, number: int, where: str, la_id: str, lea: str,
     try:
         source = source_code(raw.get("ReferralSource", ""))
     except ValueError as err:
-        fail("ReferralSource", f"unknown source code: {err}")
+        fail("ReferralSource", str(err))
     nfa = False
     try:
         nfa = yes_no(raw.get("ReferralNFA", "0") or "0")

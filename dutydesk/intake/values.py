@@ -91,7 +91,7 @@ def source_code(value: Any) -> str:
     for known in codes.REFERRAL_SOURCES.values():
         if text.casefold() in (known.label.casefold(), codes.SOURCE_SHORT[known.code].casefold()):
             return known.code
-    raise ValueError("is not a known referral source code (1A to 10)")
+    raise ValueError("unknown source code (DfE referral source 1A to 10)")
 
 
 _SEX_WORDS = {"a": "a", "male": "a", "m": "a", "1": "a", "boy": "a",
