@@ -98,7 +98,7 @@ class ImportReport:
         return self.refused is None and not self.cancelled and self.rows_rejected == 0
 
     def lines(self) -> list[str]:
-        verb = "would add" if self.dry_run else "added"
+        verb = "to add (dry run)" if self.dry_run else "added"
         out = [f"{self.file}: format {self.format or '?'}, encoding {self.encoding or '?'}"]
         if self.refused:
             out.append(f"REFUSED: {self.refused}")
@@ -168,6 +168,13 @@ class _Run:
     # ---- per batch ------------------------------------------------------------------
 
     def batch(self, rows: list[ParsedRow]) -> None:
+        start = len(self.report.preview)
+        self._batch(rows)
+        # Rejected rows are noted before the batch is written: show them in file order.
+        self.report.preview[start:] = sorted(self.report.preview[start:],
+                                             key=lambda p: p.number)
+
+    def _batch(self, rows: list[ParsedRow]) -> None:
         built = [(row, build_events(row, self.file)) for row in rows]
         known = _known_ids(self.store, [e.id for _, evs in built for e in evs])
         ready: list[tuple[ParsedRow, list[Event]]] = []
