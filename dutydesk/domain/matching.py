@@ -287,37 +287,36 @@ class BlockingIndex:
         return index
 
     def add(self, person: PersonRow) -> None:
+        """Add or replace a person (a replaced person's old keys are dropped)."""
+        old = self.people.get(person.person_id)
+        if old is not None:
+            for key in self._keys_of_person(old):
+                self.blocks[key].discard(old.person_id)
         self.people[person.person_id] = person
         for key in self._keys_of_person(person):
             self.blocks[key].add(person.person_id)
 
     @staticmethod
-    def _keys_of_person(person: PersonRow) -> set[str]:
+    def _keys(nhs: str | None, dob: str | None, family: str | None) -> set[str]:
         keys: set[str] = set()
-        if person.nhs_number:
-            keys.add("n:" + person.nhs_number)
-        if person.date_of_birth:
-            keys |= dob_blocks(person.date_of_birth)
-        if person.family_name:
-            keys |= {"f:" + k for k in name_keys(person.family_name)}
+        if nhs:
+            keys.add("n:" + nhs)
+        if dob:
+            keys |= dob_blocks(dob)
+        if family:
+            keys |= {"f:" + k for k in name_keys(family)}
+        return keys
+
+    def _keys_of_person(self, person: PersonRow) -> set[str]:
+        keys = self._keys(person.nhs_number, person.date_of_birth, person.family_name)
         for alias in person.other_names:
             if alias.split():  # an alias is "Given Family" or one name: file the last part
                 keys |= {"f:" + k for k in name_keys(alias.split()[-1])}
         return keys
 
-    def _keys_of_subject(self, subject: Subject) -> set[str]:
-        keys: set[str] = set()
-        if subject.nhs_number:
-            keys.add("n:" + subject.nhs_number)
-        if subject.date_of_birth:
-            keys |= dob_blocks(subject.date_of_birth)
-        if subject.family_name:
-            keys |= {"f:" + k for k in name_keys(subject.family_name)}
-        return keys
-
     def candidate_ids(self, subject: Subject) -> set[str]:
         ids: set[str] = set()
-        for key in self._keys_of_subject(subject):
+        for key in self._keys(subject.nhs_number, subject.date_of_birth, subject.family_name):
             ids |= self.blocks.get(key, set())
         return ids
 
