@@ -263,8 +263,8 @@ def rank(subject: Subject, people: Iterable[PersonRow]) -> list[Candidate]:
 # ---- blocking ----------------------------------------------------------------------
 
 def dob_blocks(dob: str) -> set[str]:
-    """Keys under which a date of birth is filed: the date, its swap, and year-month."""
-    keys = {"d:" + dob, "m:" + dob[:7]}
+    """Keys under which a date of birth is filed: the date and its day/month swap."""
+    keys = {"d:" + dob}
     alt = swapped(dob)
     if alt:
         keys.add("d:" + alt)
@@ -275,9 +275,9 @@ def dob_blocks(dob: str) -> set[str]:
 class BlockingIndex:
     """An in-memory index over people so a search scores dozens, not 100,000, rows.
 
-    Blocks: NHS number; date of birth (exact, day/month swapped, same year and month for
-    a mistyped day); each name key of the family name and aliases. A child is compared
-    with everyone sharing at least one block with them.
+    Blocks: NHS number; date of birth (exact, day/month swapped); year and month with the
+    family name's initial (a mistyped day); each name key of the family name and aliases.
+    A child is compared with everyone sharing at least one block with them.
     """
 
     people: dict[str, PersonRow] = field(default_factory=dict)
@@ -308,7 +308,10 @@ class BlockingIndex:
         if dob:
             keys |= dob_blocks(dob)
         if family:
-            keys |= {"f:" + k for k in name_keys(family)}
+            names = name_keys(family)
+            keys |= {"f:" + k for k in names}
+            if dob:  # a mistyped day: same year and month, same initial of the family name
+                keys |= {f"m:{dob[:7]}:{k[:1]}" for k in names}
         return keys
 
     def _keys_of_person(self, person: PersonRow) -> set[str]:

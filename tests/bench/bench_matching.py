@@ -24,7 +24,10 @@ from dutydesk.store.people_index import load_index, lookup
 
 from .bench_import import FAMILY, GIVEN, _nhs
 
-MORE_FAMILY = FAMILY + [f"Family{i}" for i in range(3000)]
+_letters = random.Random(5)
+# ~3,000 distinct family names with varied initials, like a real population
+MORE_FAMILY = FAMILY + ["".join(_letters.choice("abcdefghijklmnoprstwy") for _ in range(
+    _letters.randint(4, 9))).title() for _ in range(3000)]
 
 
 def people(n: int, rng: random.Random) -> list[PersonRow]:
