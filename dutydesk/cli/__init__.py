@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "triage": "rank contacts in an intake file, or evaluate the ratings in a store",
     "admin": "first-run set-up and standalone accounts",
     "audit": "verify the audit hash chain; list or export the audit trail",
+    "import": "import contacts or history from a file (JSON, police CSV, Annex A, CIN XML)",
 }
 
 

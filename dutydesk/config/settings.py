@@ -29,6 +29,7 @@ class Settings:
     server_sslmode: str = "prefer"
     lock_after_minutes: int = 10
     threshold_labels: dict[str, str] = field(default_factory=dict)
+    watch_folder: str = ""
 
 
 class SettingsError(Exception):

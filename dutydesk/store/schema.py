@@ -187,5 +187,23 @@ PROJECTION_TABLES = (
 )
 
 
+class PendingLink(Base):
+    """A likely match between a child on a contact and a known person, waiting for a person
+    to confirm (``person.linked``) or dismiss it. Derived by matching at import, not an
+    event: re-running the import recreates it, so it is local to this desk.
+    """
+
+    __tablename__ = "pending_links"
+
+    contact_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    confidence: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+
+
 # Identity and audit tables live in their own module; importing it registers them on Base.
 from . import security_schema  # noqa: E402,F401

@@ -1,0 +1,59 @@
+"""The watched folder: partners drop files, DutyDesk imports them.
+
+``poll_once`` imports every file that has stopped growing, then moves it to ``processed/``
+(every row imported) or ``failed/`` (refused, or rows rejected), with a report file beside
+it and a rejected-rows CSV when there are rejects. The window calls it on a timer; nothing
+here starts threads.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..domain.clock import Clock
+from ..store.eventstore import EventStore
+from .importer import Importer, ImportOptions, ImportReport
+
+SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".xlsx", ".xml"}
+
+
+@dataclass
+class FolderWatcher:
+    folder: Path
+    store: EventStore
+    clock: Clock
+    # size of each file at the last poll: a file is imported once its size stops changing,
+    # so a partner's half-copied file is not read.
+    _sizes: dict[str, int] = field(default_factory=dict)
+
+    def poll_once(self) -> list[ImportReport]:
+        if not self.folder.is_dir():
+            return []
+        reports = []
+        for path in sorted(self.folder.iterdir()):
+            if not path.is_file() or path.suffix.lower() not in SUFFIXES or \
+                    path.name.startswith("."):
+                continue
+            size = path.stat().st_size
+            if self._sizes.get(path.name) != size:
+                self._sizes[path.name] = size
+                continue
+            del self._sizes[path.name]
+            reports.append(self._import(path))
+        return reports
+
+    def _import(self, path: Path) -> ImportReport:
+        stamp = self.clock.now().strftime("%Y%m%dT%H%M%S")
+        failed = self.folder / "failed"
+        rejects = failed / f"{path.stem}.{stamp}.rejected.csv"
+        report = Importer(self.store, self.clock).run(path, ImportOptions(rejects=rejects))
+        target = (self.folder / "processed") if report.ok else failed
+        target.mkdir(exist_ok=True)
+        dest = target / f"{path.stem}.{stamp}{path.suffix}"
+        os.replace(path, dest)
+        lines = report.lines() + [str(e) for e in report.errors + report.warnings]
+        (target / f"{dest.name}.report.txt").write_text("\n".join(lines) + "\n",
+                                                         encoding="utf-8")
+        return report

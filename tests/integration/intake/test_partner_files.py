@@ -1,0 +1,175 @@
+"""Police CSV and intake JSON: errors by row and column, encodings, modes, people links."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from dutydesk.domain.clock import FixedClock
+from dutydesk.services.importer import Importer, ImportOptions
+from dutydesk.store import pending_links
+from dutydesk.store.eventstore import EventStore
+from tests.factories import VALID_NHS, contact_payload, event
+
+HEADER = ("Incident Ref,Incident Date/Time,DASH Risk,Children Present,Previous Incidents,"
+          "Address,Postcode,Concern,Officer,Child1 Forename,Child1 Surname,Child1 DOB,"
+          "Child1 Gender,Child1 NHS Number,Child2 Forename,Child2 Surname,Child2 DOB,"
+          "Child2 Gender,Source")
+GOOD = ('PPN-001,24/11/2026 23:10,High,Yes,3,"1 Leeds Rd",LS1 4AB,"Father assaulted '
+        'mother in front of the children.",PC Smith,Siobhán,O\'Brien,03/04/2019,Female,'
+        f'{VALID_NHS},Seán,O\'Brien,12/12/2016,M,6')
+
+
+def write(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = "ppn.csv"
+          ) -> Path:
+    path = tmp_path / name
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+    return path
+
+
+def test_police_csv_row_becomes_a_contact_with_da_fields(store: EventStore, clock: FixedClock,
+                                                         tmp_path: Path) -> None:
+    report = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    assert report.rows_ok == 1, report.errors
+    (contact,) = store.read_model().contacts.values()
+    assert (contact.dash_level, contact.children_present, contact.previous_incidents) == (
+        "high", True, 3)
+    assert contact.source_code == "6" and contact.channel == "police_notification"
+    assert contact.received_at.startswith("2026-11-24T23:10")
+    assert contact.external_ref == "PPN-001"
+    children = sorted(store.read_model().children.values(), key=lambda c: c.slot)
+    assert [(c.given_name, c.date_of_birth, c.sex, c.postcode) for c in children] == [
+        ("Siobhán", "2019-04-03", "b", "LS1 4AB"), ("Seán", "2016-12-12", "a", "LS1 4AB")]
+
+
+def test_windows_1252_and_bom_files_read_the_same(store: EventStore, clock: FixedClock,
+                                                  tmp_path: Path) -> None:
+    for n, enc in enumerate(("cp1252", "utf-8-sig", "utf-8")):
+        line = GOOD.replace("PPN-001", f"PPN-00{n}")
+        report = Importer(store, clock).run(write(tmp_path, [HEADER, line], enc, f"{n}.csv"))
+        assert report.encoding == {"cp1252": "cp1252", "utf-8-sig": "utf-8-sig",
+                                   "utf-8": "utf-8"}[enc]
+        assert report.rows_ok == 1
+    names = {c.given_name for c in store.read_model().children.values()}
+    assert names == {"Siobhán", "Seán"}
+
+
+BAD_ROWS = {
+    "future dob": (GOOD.replace("PPN-001", "PPN-002").replace("03/04/2019", "03/04/2030"),
+                   "Child1 DOB", "in the future"),
+    "bad nhs": (GOOD.replace("PPN-001", "PPN-003").replace(VALID_NHS, "9434765918"),
+                "Child1 NHS Number", "check digit"),
+    "bad source": (GOOD.replace("PPN-001", "PPN-004").rsplit(",", 1)[0] + ",Z9",
+                   "Source", "unknown source code"),
+    "no child": ("PPN-005,24/11/2026 23:10,High,Yes,3,x,LS1 4AB,concern,PC,,,,,,,,,,6",
+                 "child1_given_name", "missing child"),
+    "bad date": (GOOD.replace("PPN-001", "PPN-006").replace("24/11/2026 23:10", "yesterday"),
+                 "Incident Date/Time", "not a readable date"),
+}
+
+
+def test_each_bad_row_is_named_by_row_column_value_and_rule(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    lines = [HEADER, GOOD] + [row for row, _, _ in BAD_ROWS.values()]
+    rejects = tmp_path / "rejects.csv"
+    report = Importer(store, clock).run(write(tmp_path, lines), ImportOptions(rejects=rejects))
+    assert (report.rows_ok, report.rows_rejected) == (1, 5)
+    by_row = {e.row: e for e in report.errors}
+    for n, (_, column, rule) in enumerate(BAD_ROWS.values(), 3):
+        assert by_row[n].column == column, by_row[n]
+        assert rule in by_row[n].rule, by_row[n]
+        assert by_row[n].file == "ppn.csv"
+    assert "03/04/2030" in str(by_row[3])
+    with rejects.open(encoding="utf-8-sig") as fh:
+        rejected = list(csv.DictReader(fh))
+    assert [r["Incident Ref"] for r in rejected] == [f"PPN-00{i}" for i in range(2, 7)]
+    assert "in the future" in rejected[0]["_errors"]
+    assert store.event_count() == 1
+
+
+def test_all_or_nothing_refuses_the_file_when_a_row_is_bad(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    path = write(tmp_path, [HEADER, GOOD, BAD_ROWS["bad nhs"][0]])
+    report = Importer(store, clock).run(path, ImportOptions(all_or_nothing=True))
+    assert report.refused and "nothing was imported" in report.refused
+    assert store.event_count() == 0
+    ok = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD], name="ok.csv"),
+                                    ImportOptions(all_or_nothing=True))
+    assert ok.refused is None and store.event_count() == 1
+
+
+def test_duplicate_incident_reference_and_oversized_field(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    huge = GOOD.replace("PPN-001", "PPN-009").replace("Father", "x" * 30_000)
+    report = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD, GOOD, huge]))
+    rules = [e.rule for e in report.errors]
+    assert any("already used on row 2" in r for r in rules)
+    assert any("20,000 characters" in r for r in rules)
+    assert report.rows_ok == 1
+
+
+def test_missing_columns_refuse_the_file(store: EventStore, clock: FixedClock,
+                                         tmp_path: Path) -> None:
+    report = Importer(store, clock).run(write(tmp_path, ["Name,Age", "Tom,7"]))
+    assert report.refused and "missing column(s) incident_ref" in report.refused
+
+
+def test_changed_resend_is_not_overwritten(store: EventStore, clock: FixedClock,
+                                           tmp_path: Path) -> None:
+    Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    changed = GOOD.replace("High", "Medium")
+    report = Importer(store, clock).run(write(tmp_path, [HEADER, changed], name="again.csv"))
+    assert report.rows_rejected == 1
+    assert "imported before with different content" in report.errors[0].rule
+    assert store.event_count() == 1
+
+
+def test_exact_nhs_links_and_likely_match_is_queued(store: EventStore, clock: FixedClock,
+                                                    now, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store.append([
+        event("person.registered", {"person_id": "0190a000-0000-7000-8000-000000000001",
+                                    "given_name": "Siobhan", "family_name": "OBrien",
+                                    "date_of_birth": "2019-04-03", "nhs_number": VALID_NHS},
+              now),
+        event("person.registered", {"person_id": "0190a000-0000-7000-8000-000000000002",
+                                    "given_name": "Sean", "family_name": "O Brien",
+                                    "date_of_birth": "2016-12-12", "postcode": "LS1 4AB"},
+              now),
+        event("person.registered", {"person_id": "0190a000-0000-7000-8000-000000000003",
+                                    "given_name": "Sean", "family_name": "O'Brien",
+                                    "date_of_birth": "2016-12-12"}, now),
+    ])
+    report = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    assert report.links_made == 1 and report.links_queued == 1
+    children = sorted(store.read_model().children.values(), key=lambda c: c.slot)
+    assert children[0].person_id == "0190a000-0000-7000-8000-000000000001"
+    assert children[1].person_id is None  # never merged silently
+    (queued,) = pending_links.pending(store.engine)
+    assert queued.person_id.endswith("0002") and "postcode" in queued.matched
+    linked = [e for e in store.events() if e.type == "person.linked"]
+    assert linked[0].payload["evidence"] == ["nhs_number"]
+    again = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    assert again.events_added == 0 and again.links_queued == 0
+
+
+def test_json_lines_array_and_single_object(store: EventStore, clock: FixedClock,
+                                            tmp_path: Path) -> None:
+    a = contact_payload(external_ref="S-1")
+    a.pop("contact_id")
+    b = contact_payload(external_ref="S-2", children=[{"given_name": "Amy",
+                                                       "date_of_birth": "2031-01-01"}])
+    b.pop("contact_id")
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n{broken\n", encoding="utf-8")
+    report = Importer(store, clock).run(lines)
+    assert (report.rows, report.rows_ok, report.rows_rejected) == (3, 1, 2)
+    errs = {e.row: e for e in report.errors}
+    assert errs[2].column == "children[0].date_of_birth" and errs[2].value == "2031-01-01"
+    assert "not valid JSON" in errs[3].rule
+    array = tmp_path / "in.json"
+    array.write_text(json.dumps([a]), encoding="utf-8-sig")
+    assert Importer(store, clock).run(array).events_present == 1
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(a, indent=2), encoding="utf-8")
+    assert Importer(store, clock).run(single).events_present == 1
