@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "demo": "fill a store with synthetic demo data",
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
+    "mi": "management information: the dashboard's figures as text or CSV",
+    "export": "statutory exports (Ofsted Annex A List 1 and List 3)",
 }
 
 

@@ -37,6 +37,8 @@ class WorkingDays:
 
     def elapsed(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
+        self._extend(start)
+        self._extend(end)  # both first: extending may move the table's start
         return self._cum[self._index(end)] - self._cum[self._index(start)]
 
     def add(self, start: date, n: int) -> date:
