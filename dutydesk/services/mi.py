@@ -8,15 +8,17 @@ dashboard reloads only when the period leaves what it has loaded.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.clock import LONDON, Clock
+from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
 from ..domain.events import Actor, make_event
 from ..mi import annex_a
-from ..mi.dataset import Dataset, default_period, prepare
+from ..mi.dataset import Dataset, default_period, london, prepare
 from ..mi.figures import compute_all
-from ..mi.records import Figure, Filters, MiInput, Settings
+from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..mi.workdays import WorkingDays
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
@@ -35,6 +37,23 @@ class Loaded:
             c.date_from <= filters.date_from and filters.date_to <= c.date_to
             and c.office in (None, filters.office) and c.team in (None, filters.team)
             and c.source in (None, filters.source) for c in self.covers)
+
+
+@dataclass(frozen=True, slots=True)
+class DrillRow:
+    """One line of a drill-down table (a snapshot: safe on the GUI thread)."""
+
+    received: str
+    children: str
+    child_id: str
+    source: str
+    office_team: str
+    outcome: str
+    worker: str
+    contact_id: str
+
+
+DRILL_LIMIT = 2000  # rows fetched for one drill-down; the table says when there are more
 
 
 class MiService:
@@ -67,6 +86,27 @@ class MiService:
         if not loaded.covers_period(filters):
             raise ValueError("the loaded data does not cover this selection; load it first")
         return compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
+
+    def drill(self, refs: Sequence[Ref]) -> list[DrillRow]:
+        """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
+        refs = list(refs)[:DRILL_LIMIT]
+        info = self.queries.details(r.contact_id for r in refs if r.contact_id)
+        rows = []
+        for r in refs:
+            c = info.get(r.contact_id or "", {})
+            received = str(c.get("received_at") or "")
+            outcome = c.get("outcome")
+            kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
+            names = [n for p, n in kids if r.person_id is None or p == r.person_id]
+            rows.append(DrillRow(
+                received=london(received).strftime("%d/%m/%Y %H:%M") if received else "",
+                children=", ".join(names), child_id=r.person_id or "",
+                source=SOURCE_SHORT.get(str(c.get("source_code")), str(c.get("source_code", ""))),
+                office_team=" / ".join(str(c[k]) for k in ("office", "team") if c.get(k)),
+                outcome=OUTCOME_LABELS[Outcome(outcome)] if outcome else (
+                    "open" if c else ""),
+                worker=r.worker or str(c.get("assignee") or ""), contact_id=r.contact_id or ""))
+        return rows
 
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
         """Write Annex A list ``list_no``; recorded as ``document.exported`` when signed in."""

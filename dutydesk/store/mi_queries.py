@@ -121,6 +121,30 @@ class MiQueries:
         rows = conn.execute(select(EVENTS.c.payload).where(EVENTS.c.type == event_type))
         return [json.loads(r[0]) for r in rows]
 
+    def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, object]]:
+        """For a drill-down table: each contact's facts and its children as (id, name)."""
+        wanted = list(dict.fromkeys(contact_ids))
+        out: dict[str, dict[str, object]] = {}
+        kids: dict[str, list[tuple[str | None, str]]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                for m in conn.execute(select(
+                        CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
+                        CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.outcome,
+                        CONTACTS.c.assignee, CONTACTS.c.status)
+                        .where(CONTACTS.c.contact_id.in_(chunk))).mappings():
+                    out[m["contact_id"]] = dict(m)
+                for cid, person, given, family, expected in conn.execute(select(
+                        CHILDREN.c.contact_id, CHILDREN.c.person_id, CHILDREN.c.given_name,
+                        CHILDREN.c.family_name, CHILDREN.c.expected_date_of_birth)
+                        .where(CHILDREN.c.contact_id.in_(chunk))
+                        .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)):
+                    kids.setdefault(cid, []).append((person, _name(given, family, expected)))
+        for cid, row in out.items():
+            row["children"] = kids.get(cid, [])
+        return out
+
     def choices(self) -> tuple[list[tuple[str, str]], list[str]]:
         """(office, team) pairs and source codes present, for the dashboard's filters."""
         with self.engine.connect() as conn:
@@ -132,6 +156,11 @@ class MiQueries:
                                                 .where(CONTACTS.c.source_code != ""))}
             sources = [s for s in REFERRAL_SOURCES if s in found]
         return pairs, sources
+
+
+def _name(given: str | None, family: str | None, expected: str | None) -> str:
+    name = " ".join(p for p in (given, family) if p)
+    return name or ("Unborn child" if expected else "(name not known)")
 
 
 def _supervision(p: dict[str, object]) -> Supervision:
