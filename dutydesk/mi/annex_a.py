@@ -139,19 +139,24 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_xlsx(path: Path, list_no: int, rows: Sequence[Row]) -> None:
+    # Write-only (streaming) mode: several times faster for tens of thousands of rows.
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     def write(tmp: Path) -> None:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = SHEET_NAMES[list_no]
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(SHEET_NAMES[list_no])
         ws.append(HEADINGS[list_no])
         for row in rows:
-            ws.append(row)
-        for column in ws.iter_cols(min_row=2):
-            for cell in column:
-                if isinstance(cell.value, date):
+            cells: list[Any] = []
+            for value in row:
+                if isinstance(value, date):
+                    cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = "DD/MM/YYYY"
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            ws.append(cells)
         wb.save(tmp)
 
     _atomic(path, write)

@@ -88,8 +88,8 @@ def decision_timeliness(contacts: Sequence[ContactFacts], wd: WorkingDays, today
     within, late, overdue, pending = [], [], [], []
     for c in contacts:
         deadline = wd.add(c.day, n)
-        if c.made is not None:
-            (within if c.made.date() <= deadline else late).append(c)
+        if c.made_day is not None:
+            (within if c.made_day <= deadline else late).append(c)
         elif today > deadline:
             overdue.append(c)
         else:
@@ -276,8 +276,7 @@ def compute_all(ds: Dataset, filters: Filters, now: datetime,
         raise ValueError(f"the period starts ({filters.date_from}) after it ends "
                          f"({filters.date_to})")
     settings = settings or Settings()
-    now = now.astimezone(LONDON)
-    today = now.date()
+    today = now.astimezone(LONDON).date()
     contacts = in_period(ds, filters)
     queue = open_now(ds, filters)
     referrals = referrals_in_period(ds, filters)

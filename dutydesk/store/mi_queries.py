@@ -84,15 +84,15 @@ class MiQueries:
                 CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
                 CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.status, CONTACTS.c.assignee,
                 CONTACTS.c.rating, CONTACTS.c.due_at, CONTACTS.c.outcome,
-                CONTACTS.c.is_referral).where(where))]
+                CONTACTS.c.is_referral).where(where)).all()]
             children = [MiChild(*row) for row in conn.execute(select(
                 CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id,
                 CHILDREN.c.date_of_birth, CHILDREN.c.expected_date_of_birth, CHILDREN.c.sex,
-                CHILDREN.c.ethnicity).where(CHILDREN.c.contact_id.in_(ids)))]
+                CHILDREN.c.ethnicity).where(CHILDREN.c.contact_id.in_(ids))).all()]
             decisions = [MiDecision(*row) for row in conn.execute(select(
                 DECISIONS.c.contact_id, DECISIONS.c.status, DECISIONS.c.decided_role,
                 DECISIONS.c.decided_at, DECISIONS.c.signed_off_at, DECISIONS.c.superseded)
-                .where(DECISIONS.c.contact_id.in_(ids)))]
+                .where(DECISIONS.c.contact_id.in_(ids))).all()]
             people: dict[str, MiPerson] = {}
             if with_people:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))

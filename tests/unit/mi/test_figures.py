@@ -254,3 +254,13 @@ def test_compute_all_returns_every_figure_and_refuses_a_backwards_period() -> No
     with pytest.raises(ValueError, match="starts .* after it ends"):
         figures.compute_all(ds, Filters(date(2026, 12, 2), date(2026, 12, 1)),
                             at("2027-01-05 09:00"))
+
+
+def test_days_are_london_days_in_summer_time() -> None:
+    h = History()
+    h.contact("2026-07-01 00:30")  # 30 Jun 23:30 UTC
+    h.contact("2026-07-01 23:30")  # 1 Jul 22:30 UTC
+    h.contact("2026-07-02 00:10")
+    ds = prepare(h.mi_input())
+    assert [c.day for c in ds.contacts] == [date(2026, 7, 1), date(2026, 7, 1), date(2026, 7, 2)]
+    assert [str(c.received.utcoffset()) for c in ds.contacts] == ["0:00:00"] * 3
