@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from dutydesk.mi import figures
-from dutydesk.mi.dataset import prepare
+from dutydesk.mi.dataset import london_day, prepare
 from dutydesk.mi.records import AssessmentCompleted, Filters, Ref, Settings, Supervision
 from tests.unit.mi.builders import History, at, child, pid
 
@@ -263,4 +263,6 @@ def test_days_are_london_days_in_summer_time() -> None:
     h.contact("2026-07-02 00:10")
     ds = prepare(h.mi_input())
     assert [c.day for c in ds.contacts] == [date(2026, 7, 1), date(2026, 7, 1), date(2026, 7, 2)]
-    assert [str(c.received.utcoffset()) for c in ds.contacts] == ["0:00:00"] * 3
+    utc = datetime.fromisoformat("2026-06-30T23:30:00+00:00")
+    assert london_day(utc) == date(2026, 7, 1)
+    assert london_day(utc.replace(hour=22)) == date(2026, 6, 30)
