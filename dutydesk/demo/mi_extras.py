@@ -9,7 +9,7 @@ something to measure in a demo.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -47,40 +47,45 @@ def _event(kind: str, payload: dict[str, Any], actor: str, role: Role, at: datet
                       at=at)
 
 
-def extras(events: Iterable[Event], *, now: datetime, seed: int) -> list[Event]:
-    """Assignments, supervision and completed assessments that fit ``events``."""
-    rng = random.Random(seed)
-    wd = WorkingDays()
-    children: dict[str, list[str]] = {}
-    decided: set[str] = set()
-    referrals: list[tuple[str, str]] = []
-    received: dict[str, datetime] = {}
-    for e in events:
+class _Seen:
+    """What the extras need to know about a history, gathered while it streams past."""
+
+    def __init__(self) -> None:
+        self.children: dict[str, list[str]] = {}
+        self.received: dict[str, datetime] = {}
+        self.decided: set[str] = set()
+        self.referrals: list[tuple[str, str]] = []  # contact id, decision time
+
+    def see(self, e: Event) -> None:
         p = e.payload
         if e.type == "contact.received":
-            children[p["contact_id"]] = [c["person_id"] for c in p["children"]
-                                         if "person_id" in c]
-            received[p["contact_id"]] = datetime.fromisoformat(p["received_at"])
+            self.children[p["contact_id"]] = [c["person_id"] for c in p["children"]
+                                              if "person_id" in c]
+            self.received[p["contact_id"]] = datetime.fromisoformat(p["received_at"])
         elif e.type in ("decision.recorded", "decision.proposed"):
-            decided.add(p["contact_id"])
+            self.decided.add(p["contact_id"])
             if Outcome(p["outcome"]) in REFERRAL_OUTCOMES:
-                referrals.append((p["contact_id"], e.client_time))
-    out: list[Event] = []
+                self.referrals.append((p["contact_id"], e.client_time))
+
+
+def _extras(seen: _Seen, *, now: datetime, seed: int) -> Iterator[Event]:
+    rng = random.Random(seed)
+    wd = WorkingDays()
     names = [w for w, _ in WORKERS]
     weights = [n for _, n in WORKERS]
-    for cid, at in received.items():
-        if cid not in decided and rng.random() < 0.85:
-            out.append(_event("contact.assigned", {"contact_id": cid,
-                                                   "assignee": rng.choices(names, weights)[0]},
-                              "dm.manager", Role.DUTY_MANAGER,
-                              min(at + timedelta(minutes=rng.randint(20, 600)), now)))
+    for cid, at in seen.received.items():
+        if cid not in seen.decided and rng.random() < 0.85:
+            yield _event("contact.assigned", {"contact_id": cid,
+                                              "assignee": rng.choices(names, weights)[0]},
+                         "dm.manager", Role.DUTY_MANAGER,
+                         min(at + timedelta(minutes=rng.randint(20, 600)), now))
     for worker in names:
         held = (now - timedelta(days=rng.randint(3, 40))).replace(hour=10, minute=0)
-        out.append(_event("supervision.recorded", {
+        yield _event("supervision.recorded", {
             "worker": worker, "supervisor": SUPERVISOR, "held_on": held.date().isoformat(),
             "next_due": (held.date() + timedelta(days=28)).isoformat()},
-            SUPERVISOR, Role.DUTY_MANAGER, held))
-    for cid, stamp in referrals:
+            SUPERVISOR, Role.DUTY_MANAGER, held)
+    for cid, stamp in seen.referrals:
         start = datetime.fromisoformat(stamp).astimezone(LONDON).date()
         if rng.random() > 0.8:
             continue  # still being assessed (or late and not yet authorised)
@@ -88,18 +93,26 @@ def extras(events: Iterable[Event], *, now: datetime, seed: int) -> list[Event]:
         if done >= now.date():
             continue
         when = datetime.combine(done, time(15, 0), LONDON)
-        for person in children.get(cid, []):
-            out.append(_event("assessment.completed", {
+        for person in seen.children.get(cid, []):
+            yield _event("assessment.completed", {
                 "contact_id": cid, "person_id": person, "completed_on": done.isoformat(),
-                "authorised_by": "tl.khan"}, SUPERVISOR, Role.DUTY_MANAGER, when))
-    return out
+                "authorised_by": SUPERVISOR}, SUPERVISOR, Role.DUTY_MANAGER, when)
+
+
+def with_extras(history: Iterable[Event], *, now: datetime, seed: int) -> Iterator[Event]:
+    """``history`` streamed through, then assignments, supervision and completed
+    assessments that fit it (projections do not depend on the order of these)."""
+    seen = _Seen()
+    for event in history:
+        seen.see(event)
+        yield event
+    yield from _extras(seen, now=now, seed=seed)
 
 
 def load_mi_demo(store: EventStore, *, seed: int, events: int, clock: Clock,
                  open_contacts: int | None = None) -> int:
-    """A rated synthetic history plus the MI extras, bulk-loaded. Returns the count."""
+    """A rated synthetic history plus the MI extras, streamed into the store."""
     now = clock.now()
-    history = list(Generator(seed, now=now, open_contacts=open_contacts,
-                             rate=demo_rating).events(events))
-    more = extras(history, now=now, seed=seed)
-    return store.import_events(history + more, validate=False)
+    history = Generator(seed, now=now, open_contacts=open_contacts,
+                        rate=demo_rating).events(events)
+    return store.import_events(with_extras(history, now=now, seed=seed), validate=False)
