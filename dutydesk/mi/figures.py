@@ -85,7 +85,10 @@ def decision_timeliness(contacts: Sequence[ContactFacts], wd: WorkingDays, today
                         settings: Settings) -> Figure:
     """Decision made on or before the n-th working day after the day of receipt (day 0)."""
     n = settings.decision_working_days
-    within, late, overdue, pending = [], [], [], []
+    within: list[ContactFacts] = []
+    late: list[ContactFacts] = []
+    overdue: list[ContactFacts] = []
+    pending: list[ContactFacts] = []
     for c in contacts:
         deadline = wd.add(c.day, n)
         if c.made_day is not None:
@@ -248,16 +251,16 @@ def supervision_overdue(supervisions: Sequence[Supervision], workers: Iterable[s
         have = latest.get(s.worker)
         if have is None or (s.held_on, s.next_due) > (have.held_on, have.next_due):
             latest[s.worker] = s
-    parts = []
-    overdue = []
+    parts: list[Part] = []
+    overdue: list[str] = []
     for w in sorted(set(latest) | set(workers)):
-        s = latest.get(w)
-        if s is None:
+        last = latest.get(w)
+        if last is None:
             parts.append(Part(f"{w} (none recorded)", 0.0, (Ref(None, None, w),)))
             overdue.append(w)
             continue
-        days = (today - s.next_due).days
-        parts.append(Part(f"{w} (due {s.next_due})", max(days, 0), (Ref(None, None, w),)))
+        days = (today - last.next_due).days
+        parts.append(Part(f"{w} (due {last.next_due})", max(days, 0), (Ref(None, None, w),)))
         if days > 0:
             overdue.append(w)
     return Figure("supervision_overdue", "Supervision overdue (workers)", len(overdue), "count",

@@ -1,9 +1,9 @@
 """What MI reads: the few fields of each projection row it needs, and what it returns.
 
-Figures take anything with these attributes, so the projection rows
-(``ContactRow``, ``ContactChildRow``, ``DecisionRow``, ``PersonRow``) work in tests,
-while the store's MI loader builds the slimmer records below (fewer columns, no
-rationale or concern text) for speed on large stores.
+Figures take either the projection rows (``ContactRow``, ``ContactChildRow``,
+``DecisionRow``, ``PersonRow``), as tests do, or the slimmer records below, which the
+store's MI loader builds (the same field names, fewer columns, no rationale or concern
+text) for speed on large stores.
 """
 
 from __future__ import annotations
@@ -11,77 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
-
-class ContactLike(Protocol):
-    @property
-    def contact_id(self) -> str: ...
-    @property
-    def received_at(self) -> str: ...
-    @property
-    def source_code(self) -> str: ...
-    @property
-    def office(self) -> str | None: ...
-    @property
-    def team(self) -> str | None: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def assignee(self) -> str | None: ...
-    @property
-    def rating(self) -> str | None: ...
-    @property
-    def due_at(self) -> str | None: ...
-    @property
-    def outcome(self) -> str | None: ...
-    @property
-    def is_referral(self) -> bool: ...
-
-
-class ChildLike(Protocol):
-    @property
-    def contact_id(self) -> str: ...
-    @property
-    def slot(self) -> int: ...
-    @property
-    def person_id(self) -> str | None: ...
-    @property
-    def date_of_birth(self) -> str | None: ...
-    @property
-    def expected_date_of_birth(self) -> str | None: ...
-    @property
-    def sex(self) -> str | None: ...
-    @property
-    def ethnicity(self) -> str | None: ...
-
-
-class DecisionLike(Protocol):
-    @property
-    def contact_id(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def decided_role(self) -> str: ...
-    @property
-    def decided_at(self) -> str: ...
-    @property
-    def signed_off_at(self) -> str | None: ...
-    @property
-    def superseded(self) -> bool: ...
-
-
-class PersonLike(Protocol):
-    @property
-    def person_id(self) -> str: ...
-    @property
-    def date_of_birth(self) -> str | None: ...
-    @property
-    def expected_date_of_birth(self) -> str | None: ...
-    @property
-    def sex(self) -> str | None: ...
-    @property
-    def ethnicity(self) -> str | None: ...
+from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +59,13 @@ class MiPerson:
     expected_date_of_birth: str | None
     sex: str | None
     ethnicity: str | None
+
+
+# Figures accept the projection rows (tests) or the slim records (the store's MI loader).
+ContactLike = MiContact | ContactRow
+ChildLike = MiChild | ContactChildRow
+DecisionLike = MiDecision | DecisionRow
+PersonLike = MiPerson | PersonRow
 
 
 @dataclass(frozen=True, slots=True)

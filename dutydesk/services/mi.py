@@ -103,7 +103,7 @@ class MiService:
                 children=", ".join(names), child_id=r.person_id or "",
                 source=SOURCE_SHORT.get(str(c.get("source_code")), str(c.get("source_code", ""))),
                 office_team=" / ".join(str(c[k]) for k in ("office", "team") if c.get(k)),
-                outcome=OUTCOME_LABELS[Outcome(outcome)] if outcome else (
+                outcome=OUTCOME_LABELS[Outcome(str(outcome))] if outcome else (
                     "open" if c else ""),
                 worker=r.worker or str(c.get("assignee") or ""), contact_id=r.contact_id or ""))
         return rows

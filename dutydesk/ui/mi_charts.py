@@ -45,11 +45,11 @@ def build_chart(figure: Figure) -> tuple[QChart, QBarSet | None, list[Part]]:
         chart.setTitle(f"{figure.title}: nothing to show for this selection")
         return chart, None, []
     if figure.chart == "line":
-        series = QLineSeries()
-        series.setColor(QColor(LINE_COLOUR))
+        line = QLineSeries()
+        line.setColor(QColor(LINE_COLOUR))
         for i, part in enumerate(parts):
-            series.append(float(i), float(part.value))
-        chart.addSeries(series)
+            line.append(float(i), float(part.value))
+        chart.addSeries(line)
         x = QValueAxis()
         x.setRange(0, max(1, len(parts) - 1))
         x.setLabelFormat("%d")
@@ -57,8 +57,8 @@ def build_chart(figure: Figure) -> tuple[QChart, QBarSet | None, list[Part]]:
         y = _value_axis(max(p.value for p in parts), figure.parts_unit)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(x)
-        series.attachAxis(y)
+        line.attachAxis(x)
+        line.attachAxis(y)
         return chart, None, []
     bars = QBarSet(figure.title)
     bars.setColor(QColor(BAR_COLOUR))
