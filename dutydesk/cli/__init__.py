@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "admin": "first-run set-up and standalone accounts",
     "audit": "verify the audit hash chain; list or export the audit trail",
     "import": "import contacts or history from a file (JSON, police CSV, Annex A, CIN XML)",
+    "mi": "management information: the dashboard's figures as text or CSV",
+    "export": "statutory exports (Ofsted Annex A List 1 and List 3)",
 }
 
 

@@ -389,6 +389,14 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("held_on", iso_date(not_future=True)),
         Field("next_due", iso_date()),
     )),
+    # An authorised single assessment, so MI can measure the 45-working-day timescale
+    # (issue 8). No projection: MI reads these events straight from the log.
+    "assessment.completed": Spec((
+        Field("contact_id", uuid_text, doc="the contact that became the referral"),
+        Field("person_id", uuid_text, doc="the child assessed"),
+        Field("completed_on", iso_date(not_future=True), doc="date of authorisation"),
+        Field("authorised_by", NAME, required=False),
+    )),
 })
 
 EVENT_TYPES = frozenset(CATALOGUE)

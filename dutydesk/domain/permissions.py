@@ -115,6 +115,8 @@ EVENT_ACTIONS: Mapping[str, Action] = MappingProxyType({
     "handover.noted": Action.HANDOVER,
     "handover.acknowledged": Action.HANDOVER,
     "supervision.recorded": Action.SUPERVISION,
+    # Authorising a completed assessment is a manager's decision on the case.
+    "assessment.completed": Action.RECORD_DECISION,
 })
 
 # Events about a restricted person that someone without access may still write: asking

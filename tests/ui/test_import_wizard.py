@@ -13,6 +13,7 @@ from dutydesk.ui.import_wizard import ImportWizard
 from dutydesk.ui.tasks import TaskRunner
 from tests.integration.intake.test_partner_files import BAD_ROWS, GOOD, HEADER
 
+
 def shots_dir(tmp_path: Path) -> Path:
     """Screenshots go to a temporary folder unless DUTYDESK_SCREENSHOTS names one
     (``DUTYDESK_SCREENSHOTS=docs/screenshots`` refreshes the README's pictures)."""

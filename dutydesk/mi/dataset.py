@@ -1,0 +1,193 @@
+"""Facts MI derives once per load: London dates, decision times, referral episodes.
+
+``prepare`` does the parsing and the joins; the figures (``figures.py``) then only filter
+and count, so changing a dashboard filter does not parse a timestamp again.
+
+Rules fixed here (and written up in docs/mi-definitions.md):
+- dates are London dates (``Europe/London``) of the stored times; times stay as stored
+  (aware, any offset), which compares correctly;
+- a decision is *made* when a duty manager or senior practitioner records it, or, for a
+  practitioner's proposal, when it is signed off; superseded decisions do not count;
+- a child's **referral** is a contact that became a referral (``is_referral``) with that
+  child on it, dated on the day the decision was made; several referrals of one child on
+  one day are **one** referral (the earliest contact that day stands for it).
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from ..domain.clock import LONDON
+from ..domain.codes import ContactStatus, DecisionStatus, Role
+from .records import DecisionLike, MiInput, Supervision
+from .workdays import WorkingDays
+
+NONE = "(none)"  # how MI shows a contact recorded without an office or team
+_DECIDERS = {Role.DUTY_MANAGER.value, Role.SENIOR_PRACTITIONER.value}
+
+
+def london(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp).astimezone(LONDON)
+
+
+def london_day(at: datetime) -> date:
+    """The London date of an aware time. Cached per hour: zoneinfo conversion costs ~8 µs,
+    which is seconds over a million timestamps."""
+    return _day_of_hour(at.replace(minute=0, second=0, microsecond=0))
+
+
+@lru_cache(maxsize=1 << 17)
+def _day_of_hour(hour: datetime) -> date:
+    return hour.astimezone(LONDON).date()
+
+
+def child_key(contact_id: str, slot: int, person_id: str | None) -> str:
+    """The child's id for MI: the person id, or contact/slot for a child not yet linked."""
+    return person_id or f"{contact_id}/{slot}"
+
+
+def months_before(day: date, months: int) -> date:
+    """The same calendar day ``months`` earlier (29 Feb falls back to 28 Feb)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """Annex A's usual look-back: the six months up to and including ``today``."""
+    return months_before(today, 6), today
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    contact_id: str
+    received: datetime
+    day: date
+    source: str
+    office: str
+    team: str
+    status: str
+    assignee: str | None
+    rating: str | None
+    due: datetime | None
+    outcome: str | None
+    is_referral: bool
+    made: datetime | None  # when the (first) decision was made
+    made_day: date | None
+    responded: datetime | None  # first action or decision, whichever came first
+    children: tuple[str, ...]  # child keys
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != ContactStatus.DECIDED.value
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """One referral of one child (same-day referrals of a child merged)."""
+
+    child: str
+    day: date
+    contact_id: str
+    office: str
+    team: str
+    source: str
+    assignee: str | None
+    assessment_due: date
+    assessment_completed: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    contacts: tuple[ContactFacts, ...]
+    referrals: tuple[Referral, ...]
+    referral_days: dict[str, list[date]]  # child -> sorted distinct referral days
+    workdays: WorkingDays
+    supervisions: tuple[Supervision, ...]
+
+    def previous_referral_within(self, child: str, day: date, months: int) -> date | None:
+        """The child's latest referral before ``day`` and no more than ``months`` earlier."""
+        days = self.referral_days.get(child, [])
+        i = bisect_left(days, day)
+        if i and days[i - 1] >= months_before(day, months):
+            return days[i - 1]
+        return None
+
+    def referrals_in_months_before(self, child: str, day: date, months: int) -> int:
+        """Referrals that started in the ``months`` before ``day`` (``day`` itself excluded)."""
+        days = self.referral_days.get(child, [])
+        return bisect_left(days, day) - bisect_left(days, months_before(day, months))
+
+
+def _made_at(decisions: Iterable[DecisionLike]) -> dict[str, datetime]:
+    made: dict[str, datetime] = {}
+    for d in decisions:
+        if d.superseded:
+            continue
+        stamp: str | None = None
+        if d.status == DecisionStatus.RECORDED.value:
+            stamp = d.decided_at
+        elif d.status == DecisionStatus.SIGNED_OFF.value:
+            stamp = d.decided_at if d.decided_role in _DECIDERS else d.signed_off_at
+        if not stamp:
+            continue
+        at = datetime.fromisoformat(stamp)
+        if d.contact_id not in made or at < made[d.contact_id]:
+            made[d.contact_id] = at
+    return made
+
+
+def prepare(data: MiInput, workdays: WorkingDays | None = None,
+            assessment_working_days: int = 45) -> Dataset:
+    wd = workdays or WorkingDays()
+    made = _made_at(data.decisions)
+    kids: dict[str, list[str]] = defaultdict(list)
+    for ch in sorted(data.children, key=lambda c: (c.contact_id, c.slot)):
+        kids[ch.contact_id].append(child_key(ch.contact_id, ch.slot, ch.person_id))
+    facts: list[ContactFacts] = []
+    for c in data.contacts:
+        if not c.received_at:  # a placeholder row whose contact.received has not arrived
+            continue
+        received = datetime.fromisoformat(c.received_at)
+        first = data.first_actions.get(c.contact_id)
+        responded = datetime.fromisoformat(first) if first else None
+        m = made.get(c.contact_id)
+        if m is not None and (responded is None or m < responded):
+            responded = m
+        facts.append(ContactFacts(
+            contact_id=c.contact_id, received=received, day=london_day(received),
+            source=c.source_code, office=c.office or NONE, team=c.team or NONE,
+            status=c.status, assignee=c.assignee, rating=c.rating,
+            due=datetime.fromisoformat(c.due_at) if c.due_at else None, outcome=c.outcome,
+            is_referral=c.is_referral, made=m, made_day=london_day(m) if m else None,
+            responded=responded,
+            children=tuple(kids.get(c.contact_id, ()))))
+    facts.sort(key=lambda f: (f.received, f.contact_id))
+    completed = {(a.contact_id, a.person_id): a.completed_on for a in data.assessments}
+    referrals: list[Referral] = []
+    seen: set[tuple[str, date]] = set()
+    days: dict[str, set[date]] = defaultdict(set)
+    for f in facts:
+        if not f.is_referral:
+            continue
+        day = f.made_day or f.day
+        for child in f.children:
+            if (child, day) in seen:
+                continue
+            seen.add((child, day))
+            days[child].add(day)
+            referrals.append(Referral(
+                child=child, day=day, contact_id=f.contact_id, office=f.office, team=f.team,
+                source=f.source, assignee=f.assignee,
+                assessment_due=wd.add(day, assessment_working_days),
+                assessment_completed=completed.get((f.contact_id, child))))
+    referrals.sort(key=lambda r: (r.day, r.child))
+    return Dataset(contacts=tuple(facts), referrals=tuple(referrals),
+                   referral_days={k: sorted(v) for k, v in days.items()},
+                   workdays=wd, supervisions=tuple(data.supervisions))

@@ -1,0 +1,298 @@
+"""The dashboard's figures, computed from a prepared ``Dataset`` (no Qt, no SQL).
+
+Each function returns a ``Figure`` whose ``refs`` (and each part's ``refs``) name the
+contacts, children or workers behind the number, so every figure drills down. Definitions
+are in docs/mi-definitions.md; the function docstrings say the rule in one line.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from ..domain.clock import LONDON
+from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
+from .dataset import ContactFacts, Dataset, Referral
+from .records import Figure, Filters, Part, Ref, Settings, Supervision
+from .workdays import WorkingDays
+
+
+def pct(numerator: int, denominator: int) -> float | None:
+    return 100.0 * numerator / denominator if denominator else None
+
+
+def _where(item: ContactFacts | Referral, filters: Filters) -> bool:
+    return ((filters.office is None or item.office == filters.office)
+            and (filters.team is None or item.team == filters.team)
+            and (filters.source is None or item.source == filters.source))
+
+
+def in_period(ds: Dataset, filters: Filters) -> list[ContactFacts]:
+    """Contacts received in the period that match office, team and source."""
+    return [c for c in ds.contacts
+            if filters.date_from <= c.day <= filters.date_to and _where(c, filters)]
+
+
+def open_now(ds: Dataset, filters: Filters) -> list[ContactFacts]:
+    """Contacts open now (any receipt date) that match office, team and source."""
+    return [c for c in ds.contacts if c.is_open and _where(c, filters)]
+
+
+def referrals_in_period(ds: Dataset, filters: Filters) -> list[Referral]:
+    return [r for r in ds.referrals
+            if filters.date_from <= r.day <= filters.date_to and _where(r, filters)]
+
+
+def _contact_refs(items: Iterable[ContactFacts]) -> tuple[Ref, ...]:
+    return tuple(Ref(c.contact_id) for c in items)
+
+
+def _referral_refs(items: Iterable[Referral]) -> tuple[Ref, ...]:
+    return tuple(Ref(r.contact_id, r.child) for r in items)
+
+
+def _rate_part(label: str, hits: Sequence[object], total: int, refs: tuple[Ref, ...]) -> Part:
+    return Part(label, pct(len(hits), total) or 0.0, refs, len(hits), total)
+
+
+# ---- contacts ---------------------------------------------------------------------------
+
+def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Figure:
+    """Contacts received, per day for periods up to 31 days, else per week (w/c Monday)."""
+    span = (filters.date_to - filters.date_from).days + 1
+    by_day = span <= 31
+    buckets: dict[date, list[ContactFacts]] = {}
+    start = filters.date_from if by_day else filters.date_from - timedelta(
+        days=filters.date_from.weekday())
+    step = timedelta(days=1 if by_day else 7)
+    d = start
+    while d <= filters.date_to:
+        buckets[d] = []
+        d += step
+    for c in contacts:
+        key = c.day if by_day else c.day - timedelta(days=c.day.weekday())
+        buckets.setdefault(key, []).append(c)
+    parts = tuple(Part(("" if by_day else "w/c ") + k.isoformat(), len(v), _contact_refs(v))
+                  for k, v in sorted(buckets.items()))
+    return Figure("contacts_received", "Contacts received " + ("per day" if by_day else
+                  "per week"), len(contacts), "count", _contact_refs(contacts), parts,
+                  chart="line")
+
+
+def decision_timeliness(contacts: Sequence[ContactFacts], wd: WorkingDays, today: date,
+                        settings: Settings) -> Figure:
+    """Decision made on or before the n-th working day after the day of receipt (day 0)."""
+    n = settings.decision_working_days
+    within: list[ContactFacts] = []
+    late: list[ContactFacts] = []
+    overdue: list[ContactFacts] = []
+    pending: list[ContactFacts] = []
+    for c in contacts:
+        deadline = wd.add(c.day, n)
+        if c.made_day is not None:
+            (within if c.made_day <= deadline else late).append(c)
+        elif today > deadline:
+            overdue.append(c)
+        else:
+            pending.append(c)
+    counted = len(within) + len(late) + len(overdue)
+    parts = (Part(f"Within {n} WD", len(within), _contact_refs(within)),
+             Part("Decided late", len(late), _contact_refs(late)),
+             Part("Undecided, past due", len(overdue), _contact_refs(overdue)),
+             Part("Undecided, not yet due", len(pending), _contact_refs(pending)))
+    return Figure("decision_timeliness", f"Decisions within {n} working day"
+                  + ("" if n == 1 else "s"), pct(len(within), counted), "percent",
+                  _contact_refs(late + overdue), parts, len(within), counted,
+                  part_unit="count",
+                  note="Drill-down: decisions made late or still undecided past the deadline.")
+
+
+def response_times(contacts: Sequence[ContactFacts], now: datetime) -> Figure:
+    """Rated contacts first acted on (or decided) no later than the rating's due time."""
+    met: dict[str, list[ContactFacts]] = defaultdict(list)
+    missed: dict[str, list[ContactFacts]] = defaultdict(list)
+    for c in contacts:
+        if c.due is None:
+            continue
+        rating = c.rating or "unrated"
+        if c.responded is not None and c.responded <= c.due:
+            met[rating].append(c)
+        elif c.responded is not None or now > c.due:
+            missed[rating].append(c)
+    order = [r.value for r in Rating] + ["unrated"]
+    parts = tuple(_rate_part(r.capitalize(), met[r], len(met[r]) + len(missed[r]),
+                             _contact_refs(missed[r]))
+                  for r in order if met[r] or missed[r])
+    n_met = sum(len(v) for v in met.values())
+    n_all = n_met + sum(len(v) for v in missed.values())
+    refs = tuple(ref for r in order for ref in _contact_refs(missed[r]))
+    note = "Drill-down: contacts not acted on by their rating's due time."
+    if not n_all:
+        note = "No rated contact with a due time in this selection."
+    return Figure("response_times", "Rating response times met", pct(n_met, n_all), "percent",
+                  refs, parts, n_met, n_all, note=note)
+
+
+def open_queue_age(open_contacts: Sequence[ContactFacts], wd: WorkingDays,
+                   today: date) -> Figure:
+    """Working days since receipt of every open contact (receipt day = 0)."""
+    bands: list[tuple[str, Callable[[int], bool]]] = [
+        ("Day 0", lambda a: a <= 0), ("1 WD", lambda a: a == 1),
+        ("2–5 WD", lambda a: 2 <= a <= 5), ("Over 5 WD", lambda a: a > 5)]
+    ages = [(wd.elapsed(c.day, today), c) for c in open_contacts]
+    parts = tuple(Part(label, sum(1 for a, _ in ages if test(a)),
+                       _contact_refs(c for a, c in ages if test(a))) for label, test in bands)
+    oldest = max(ages, key=lambda x: x[0], default=None)
+    note = f"{len(ages)} open" + (f"; oldest {oldest[0]} WD (received {oldest[1].day})"
+                                  if oldest else "")
+    median = float(statistics.median(a for a, _ in ages)) if ages else None
+    over = [c for a, c in ages if a > 1]
+    return Figure("open_queue_age", "Age of the open queue (median)", median, "working days",
+                  _contact_refs(over), parts, note=note + ". Drill-down: open over 1 WD.",
+                  part_unit="count")
+
+
+def outcome_mix(contacts: Sequence[ContactFacts]) -> Figure:
+    """Decided contacts received in the period, by current outcome."""
+    decided = [c for c in contacts if not c.is_open and c.outcome]
+    by: dict[str, list[ContactFacts]] = defaultdict(list)
+    for c in decided:
+        by[c.outcome or ""].append(c)
+    parts = tuple(Part(OUTCOME_LABELS[o], len(by[o.value]), _contact_refs(by[o.value]))
+                  for o in Outcome)
+    return Figure("outcome_mix", "Outcome mix", len(decided), "count", _contact_refs(decided),
+                  parts)
+
+
+def conversion(contacts: Sequence[ContactFacts]) -> Figure:
+    """Decided contacts that became referrals, overall and by source."""
+    decided = [c for c in contacts if not c.is_open]
+    referred = [c for c in decided if c.is_referral]
+    by_source: dict[str, tuple[list[ContactFacts], list[ContactFacts]]] = {}
+    for c in decided:
+        hits, alls = by_source.setdefault(c.source, ([], []))
+        alls.append(c)
+        if c.is_referral:
+            hits.append(c)
+    parts = tuple(_rate_part(SOURCE_SHORT.get(s, s), hits, len(alls), _contact_refs(hits))
+                  for s, (hits, alls) in sorted(by_source.items(), key=lambda kv: -len(kv[1][1])))
+    return Figure("conversion", "Contacts becoming referrals", pct(len(referred), len(decided)),
+                  "percent", _contact_refs(referred), parts, len(referred), len(decided))
+
+
+# ---- referrals --------------------------------------------------------------------------
+
+def re_referrals(ds: Dataset, referrals: Sequence[Referral], settings: Settings) -> Figure:
+    """Referrals within 12 months of the same child's previous referral, by office/team."""
+    months = settings.rereferral_months
+    re = [r for r in referrals if ds.previous_referral_within(r.child, r.day, months)]
+    hits: dict[str, list[Referral]] = defaultdict(list)
+    totals: Counter[str] = Counter()
+    for r in referrals:
+        totals[f"{r.office} / {r.team}"] += 1
+    for r in re:
+        hits[f"{r.office} / {r.team}"].append(r)
+    parts = tuple(_rate_part(k, hits[k], totals[k], _referral_refs(hits[k]))
+                  for k in sorted(totals))
+    return Figure("re_referrals", f"Re-referrals within {months} months", pct(len(re),
+                  len(referrals)), "percent", _referral_refs(re), parts, len(re),
+                  len(referrals), note="Per child; looks back across every office and team.")
+
+
+def assessments(referrals: Sequence[Referral], today: date, settings: Settings) -> Figure:
+    """Assessments (started on the referral day) authorised within 45 working days."""
+    on_time = [r for r in referrals if r.assessment_completed
+               and r.assessment_completed <= r.assessment_due]
+    late = [r for r in referrals if r.assessment_completed
+            and r.assessment_completed > r.assessment_due]
+    overdue = [r for r in referrals if not r.assessment_completed and today > r.assessment_due]
+    running = [r for r in referrals if not r.assessment_completed
+               and today <= r.assessment_due]
+    n = settings.assessment_working_days
+    parts = (Part(f"Completed within {n} WD", len(on_time), _referral_refs(on_time)),
+             Part("Completed late", len(late), _referral_refs(late)),
+             Part(f"Open past {n} WD", len(overdue), _referral_refs(overdue)),
+             Part("Open, in time", len(running), _referral_refs(running)))
+    done = len(on_time) + len(late)
+    note = "Drill-down: completed late or open past the timescale."
+    if not done:
+        note = ("No completed assessment recorded (assessment.completed) for these "
+                f"referrals; {len(overdue)} are open past {n} WD.")
+    return Figure("assessments", f"Assessments completed within {n} working days",
+                  pct(len(on_time), done), "percent", _referral_refs(late + overdue), parts,
+                  len(on_time), done, note=note, part_unit="count")
+
+
+# ---- capacity ---------------------------------------------------------------------------
+
+def caseload(open_contacts: Sequence[ContactFacts], settings: Settings) -> Figure:
+    """Open contacts per assigned worker against the cap; headline = workers over the cap."""
+    by: dict[str, list[ContactFacts]] = defaultdict(list)
+    for c in open_contacts:
+        if c.assignee:
+            by[c.assignee].append(c)
+    cap = settings.caseload_cap
+    parts = tuple(Part(w, len(v), _contact_refs(v))
+                  for w, v in sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+    over = [w for w, v in by.items() if len(v) > cap]
+    unassigned = sum(1 for c in open_contacts if not c.assignee)
+    return Figure("caseload", f"Workers over the caseload cap ({cap})", len(over), "count",
+                  tuple(Ref(c.contact_id, None, w) for w in sorted(over) for c in by[w]),
+                  parts, note=f"Cap {cap} open contacts; {unassigned} open contacts unassigned.")
+
+
+def supervision_overdue(supervisions: Sequence[Supervision], workers: Iterable[str],
+                        today: date) -> Figure:
+    """Workers whose latest supervision's next-due date has passed, or who have none."""
+    latest: dict[str, Supervision] = {}
+    for s in supervisions:
+        have = latest.get(s.worker)
+        if have is None or (s.held_on, s.next_due) > (have.held_on, have.next_due):
+            latest[s.worker] = s
+    parts: list[Part] = []
+    overdue: list[str] = []
+    for w in sorted(set(latest) | set(workers)):
+        last = latest.get(w)
+        if last is None:
+            parts.append(Part(f"{w} (none recorded)", 0.0, (Ref(None, None, w),)))
+            overdue.append(w)
+            continue
+        days = (today - last.next_due).days
+        parts.append(Part(f"{w} (due {last.next_due})", max(days, 0), (Ref(None, None, w),)))
+        if days > 0:
+            overdue.append(w)
+    return Figure("supervision_overdue", "Supervision overdue (workers)", len(overdue), "count",
+                  tuple(Ref(None, None, w) for w in overdue), tuple(parts),
+                  part_unit="days overdue",
+                  note="Bars: days past the next-due date. Workers with open contacts and no "
+                       "supervision record count as overdue.")
+
+
+# ---- everything -------------------------------------------------------------------------
+
+def compute_all(ds: Dataset, filters: Filters, now: datetime,
+                settings: Settings | None = None) -> tuple[Figure, ...]:
+    """Every dashboard figure for one filter selection."""
+    if filters.date_from > filters.date_to:
+        raise ValueError(f"the period starts ({filters.date_from}) after it ends "
+                         f"({filters.date_to})")
+    settings = settings or Settings()
+    today = now.astimezone(LONDON).date()
+    contacts = in_period(ds, filters)
+    queue = open_now(ds, filters)
+    referrals = referrals_in_period(ds, filters)
+    load = caseload(queue, settings)
+    return (
+        contacts_received(contacts, filters),
+        decision_timeliness(contacts, ds.workdays, today, settings),
+        response_times(contacts, now),
+        open_queue_age(queue, ds.workdays, today),
+        outcome_mix(contacts),
+        conversion(contacts),
+        re_referrals(ds, referrals, settings),
+        assessments(referrals, today, settings),
+        load,
+        supervision_overdue(ds.supervisions, (p.label for p in load.parts), today),
+    )

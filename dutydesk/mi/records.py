@@ -1,0 +1,174 @@
+"""What MI reads: the few fields of each projection row it needs, and what it returns.
+
+Figures take either the projection rows (``ContactRow``, ``ContactChildRow``,
+``DecisionRow``, ``PersonRow``), as tests do, or the slimmer records below, which the
+store's MI loader builds (the same field names, fewer columns, no rationale or concern
+text) for speed on large stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+
+
+@dataclass(frozen=True, slots=True)
+class MiContact:
+    contact_id: str
+    received_at: str
+    source_code: str
+    office: str | None
+    team: str | None
+    status: str
+    assignee: str | None
+    rating: str | None
+    due_at: str | None
+    outcome: str | None
+    is_referral: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MiChild:
+    contact_id: str
+    slot: int
+    person_id: str | None
+    date_of_birth: str | None
+    expected_date_of_birth: str | None
+    sex: str | None
+    ethnicity: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MiDecision:
+    contact_id: str
+    status: str
+    decided_role: str
+    decided_at: str
+    signed_off_at: str | None
+    superseded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MiPerson:
+    person_id: str
+    date_of_birth: str | None
+    expected_date_of_birth: str | None
+    sex: str | None
+    ethnicity: str | None
+
+
+# Figures accept the projection rows (tests) or the slim records (the store's MI loader).
+ContactLike = MiContact | ContactRow
+ChildLike = MiChild | ContactChildRow
+DecisionLike = MiDecision | DecisionRow
+PersonLike = MiPerson | PersonRow
+
+
+@dataclass(frozen=True, slots=True)
+class Supervision:
+    """One ``supervision.recorded`` event."""
+
+    worker: str
+    supervisor: str
+    held_on: date
+    next_due: date
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentCompleted:
+    """One ``assessment.completed`` event."""
+
+    contact_id: str
+    person_id: str
+    completed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class MiInput:
+    """Everything the figures read, as loaded from the store (or built by a test)."""
+
+    contacts: Sequence[ContactLike]
+    children: Sequence[ChildLike]
+    decisions: Sequence[DecisionLike]
+    people: Mapping[str, PersonLike] = field(default_factory=dict)
+    supervisions: Sequence[Supervision] = ()
+    assessments: Sequence[AssessmentCompleted] = ()
+    # contact id -> earliest time anyone acted on it (assigned, partner check, note,
+    # decision): the "response" for rating timescales.
+    first_actions: Mapping[str, str] = field(default_factory=dict)
+
+
+class Ref(NamedTuple):
+    """One thing behind a figure: a child on a contact, a contact, or a worker."""
+
+    contact_id: str | None
+    person_id: str | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One bar, row or slice of a figure's breakdown, with what lies behind it."""
+
+    label: str
+    value: float
+    refs: tuple[Ref, ...] = ()
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    key: str
+    title: str
+    value: float | None
+    unit: str  # "count", "percent", "working days"
+    refs: tuple[Ref, ...] = ()
+    parts: tuple[Part, ...] = ()
+    numerator: int | None = None
+    denominator: int | None = None
+    chart: str = "bar"  # "bar", "line" or "none"
+    note: str = ""
+    part_unit: str = ""  # what a part's value is, when not the headline's unit
+
+    @property
+    def parts_unit(self) -> str:
+        return self.part_unit or self.unit
+
+    def display(self) -> str:
+        """The headline as text: ``83.3% (10/12)``, ``42``, ``n/a``."""
+        if self.value is None:
+            return "n/a"
+        if self.unit == "percent":
+            text = f"{self.value:.1f}%"
+            if self.denominator is not None:
+                text += f" ({self.numerator}/{self.denominator})"
+            return text
+        if self.unit == "working days":
+            return f"{self.value:g} WD"
+        return f"{self.value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which records a figure counts. Dates are inclusive London dates."""
+
+    date_from: date
+    date_to: date
+    office: str | None = None
+    team: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Configurable standards (the statutory values are the defaults)."""
+
+    decision_working_days: int = 1
+    assessment_working_days: int = 45
+    rereferral_months: int = 12
+    caseload_cap: int = 20

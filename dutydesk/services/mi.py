@@ -1,0 +1,125 @@
+"""MI use cases: load once, compute figures for any filter, export Annex A lists.
+
+The dashboard and the ``mi``/``export`` commands call these. ``load`` reads the store
+(slow part); ``figures`` only filters and counts the loaded data (fast part), so the
+dashboard reloads only when the period leaves what it has loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..domain.clock import LONDON, Clock
+from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
+from ..domain.events import Actor, make_event
+from ..mi import annex_a
+from ..mi.dataset import Dataset, default_period, london, prepare
+from ..mi.figures import compute_all
+from ..mi.records import Figure, Filters, MiInput, Ref, Settings
+from ..mi.workdays import WorkingDays
+from ..store.eventstore import EventStore
+from ..store.mi_queries import MiQueries
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What one load holds: raw rows, prepared facts, and the period they cover."""
+
+    data: MiInput
+    dataset: Dataset
+    covers: tuple[Filters, ...]  # empty tuple: the whole store
+
+    def covers_period(self, filters: Filters) -> bool:
+        return not self.covers or any(
+            c.date_from <= filters.date_from and filters.date_to <= c.date_to
+            and c.office in (None, filters.office) and c.team in (None, filters.team)
+            and c.source in (None, filters.source) for c in self.covers)
+
+
+@dataclass(frozen=True, slots=True)
+class DrillRow:
+    """One line of a drill-down table (a snapshot: safe on the GUI thread)."""
+
+    received: str
+    children: str
+    child_id: str
+    source: str
+    office_team: str
+    outcome: str
+    worker: str
+    contact_id: str
+
+
+DRILL_LIMIT = 2000  # rows fetched for one drill-down; the table says when there are more
+
+
+class MiService:
+    def __init__(self, store: EventStore, clock: Clock, *, settings: Settings | None = None,
+                 actor: Actor | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings or Settings()
+        self.actor = actor
+        self.queries = MiQueries(store.engine)
+        self.workdays = WorkingDays()
+
+    def default_filters(self) -> Filters:
+        start, end = default_period(self.clock.now().astimezone(LONDON).date())
+        return Filters(start, end)
+
+    def load(self, filters: Filters | None = None, *, with_people: bool = False) -> Loaded:
+        """Rows for ``filters`` (pushed down to SQL), or the whole store when None."""
+        if filters is None:
+            data = self.queries.load(with_people=with_people)
+        else:
+            data = self.queries.load(
+                date_from=filters.date_from, date_to=filters.date_to, office=filters.office,
+                team=filters.team, source=filters.source, with_people=with_people,
+                lookback_months=self.settings.rereferral_months)
+        ds = prepare(data, self.workdays, self.settings.assessment_working_days)
+        return Loaded(data, ds, () if filters is None else (filters,))
+
+    def figures(self, loaded: Loaded, filters: Filters) -> tuple[Figure, ...]:
+        if not loaded.covers_period(filters):
+            raise ValueError("the loaded data does not cover this selection; load it first")
+        return compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
+
+    def drill(self, refs: Sequence[Ref]) -> list[DrillRow]:
+        """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
+        refs = list(refs)[:DRILL_LIMIT]
+        info = self.queries.details(r.contact_id for r in refs if r.contact_id)
+        rows = []
+        for r in refs:
+            c = info.get(r.contact_id or "", {})
+            received = str(c.get("received_at") or "")
+            outcome = c.get("outcome")
+            kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
+            names = [n for p, n in kids if r.person_id is None or p == r.person_id]
+            rows.append(DrillRow(
+                received=london(received).strftime("%d/%m/%Y %H:%M") if received else "",
+                children=", ".join(names), child_id=r.person_id or "",
+                source=SOURCE_SHORT.get(str(c.get("source_code")), str(c.get("source_code", ""))),
+                office_team=" / ".join(str(c[k]) for k in ("office", "team") if c.get(k)),
+                outcome=OUTCOME_LABELS[Outcome(str(outcome))] if outcome else (
+                    "open" if c else ""),
+                worker=r.worker or str(c.get("assignee") or ""), contact_id=r.contact_id or ""))
+        return rows
+
+    def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
+        """Write Annex A list ``list_no``; recorded as ``document.exported`` when signed in."""
+        loaded = self.load(filters, with_people=True)
+        count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
+        if self.actor is not None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.store.append([make_event("document.exported", {
+                "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
+                            f"{filters.date_to})",
+                "digest": digest, "destination": str(path)},
+                actor=self.actor.login, actor_role=self.actor.role.value,
+                device=self.actor.device, at=self.clock.now())])
+        return count
+
+

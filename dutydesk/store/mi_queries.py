@@ -1,0 +1,177 @@
+"""Loading what the MI figures and Annex A exports read, in a few set-based queries.
+
+Only the columns MI uses are read (no concern text, no rationale), into the slim records
+of ``dutydesk.mi.records``. A date range is pushed down to SQL with the look-back that
+re-referrals need (12 months and a month's margin before the period, every office and
+team, referrals only); office, team and source are pushed down for the rows of the period
+itself and for the open queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, true
+
+from ..domain.clock import LONDON
+from ..domain.codes import REFERRAL_SOURCES
+from ..mi.dataset import NONE, months_before
+from ..mi.records import (
+    AssessmentCompleted,
+    MiChild,
+    MiContact,
+    MiDecision,
+    MiInput,
+    MiPerson,
+    Supervision,
+)
+from .eventstore import EVENTS
+from .queries import OPEN_STATUSES
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE
+
+# Events that count as acting on a contact, for rating response times.
+ACTION_TYPES = ("contact.assigned", "partner_check.requested", "note.added",
+                "decision.proposed", "decision.recorded")
+
+LOOKBACK_MARGIN = timedelta(days=31)  # a contact may become a referral days after receipt
+
+
+def _utc(day: date, *, end: bool = False) -> str:
+    """The stored (UTC, ISO) form of the start or end of a London day."""
+    moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), LONDON)
+    return moment.astimezone(UTC).isoformat()
+
+
+class MiQueries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _where(self, date_from: date | None, date_to: date | None, office: str | None,
+               team: str | None, source: str | None,
+               lookback_months: int) -> ColumnElement[bool]:
+        c = CONTACTS.c
+        matches: list[ColumnElement[bool]] = []
+        for column, wanted in ((c.office, office), (c.team, team)):
+            if wanted is not None:  # "(none)" is how MI shows a contact with no office/team
+                matches.append(column.is_(None) if wanted == NONE else column == wanted)
+        if source is not None:
+            matches.append(c.source_code == source)
+        match = and_(true(), *matches)
+        if date_from is None and date_to is None:
+            return match
+        window: list[ColumnElement[bool]] = []
+        history: list[ColumnElement[bool]] = [c.is_referral.is_(True)]
+        if date_from is not None:
+            window.append(c.received_at >= _utc(date_from - LOOKBACK_MARGIN))
+            start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
+            history.append(c.received_at >= _utc(start))
+        if date_to is not None:
+            window.append(c.received_at < _utc(date_to, end=True))
+            history.append(c.received_at < _utc(date_to, end=True))
+        return or_(and_(match, *window), and_(*history),
+                   and_(match, c.status.in_(OPEN_STATUSES)))
+
+    def load(self, *, date_from: date | None = None, date_to: date | None = None,
+             office: str | None = None, team: str | None = None, source: str | None = None,
+             with_people: bool = False, lookback_months: int = 12) -> MiInput:
+        """Rows for the figures. Without dates: every contact in the store."""
+        where = self._where(date_from, date_to, office, team, source, lookback_months)
+        ids = select(CONTACTS.c.contact_id).where(where)
+        with self.engine.connect() as conn:
+            contacts = [MiContact(*row) for row in conn.execute(select(
+                CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
+                CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.status, CONTACTS.c.assignee,
+                CONTACTS.c.rating, CONTACTS.c.due_at, CONTACTS.c.outcome,
+                CONTACTS.c.is_referral).where(where)).all()]
+            children = [MiChild(*row) for row in conn.execute(select(
+                CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id,
+                CHILDREN.c.date_of_birth, CHILDREN.c.expected_date_of_birth, CHILDREN.c.sex,
+                CHILDREN.c.ethnicity).where(CHILDREN.c.contact_id.in_(ids))).all()]
+            decisions = [MiDecision(*row) for row in conn.execute(select(
+                DECISIONS.c.contact_id, DECISIONS.c.status, DECISIONS.c.decided_role,
+                DECISIONS.c.decided_at, DECISIONS.c.signed_off_at, DECISIONS.c.superseded)
+                .where(DECISIONS.c.contact_id.in_(ids))).all()]
+            people: dict[str, MiPerson] = {}
+            if with_people:
+                pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
+                for row in conn.execute(select(
+                        PEOPLE.c.person_id, PEOPLE.c.date_of_birth,
+                        PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity)
+                        .where(PEOPLE.c.person_id.in_(pids))):
+                    people[row[0]] = MiPerson(*row)
+            rated = select(CONTACTS.c.contact_id).where(and_(where,
+                                                             CONTACTS.c.due_at.is_not(None)))
+            first: dict[str, tuple[datetime, str]] = {}
+            for cid, stamp in conn.execute(select(EVENTS.c.contact_id, EVENTS.c.client_time)
+                                           .where(EVENTS.c.type.in_(ACTION_TYPES),
+                                                  EVENTS.c.contact_id.in_(rated))):
+                at = datetime.fromisoformat(stamp)
+                if cid not in first or at < first[cid][0]:
+                    first[cid] = (at, stamp)
+            supervisions = [_supervision(p) for p in self._payloads(conn, "supervision.recorded")]
+            done = [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
+        return MiInput(contacts=contacts, children=children, decisions=decisions, people=people,
+                       supervisions=supervisions, assessments=done,
+                       first_actions={k: v[1] for k, v in first.items()})
+
+    @staticmethod
+    def _payloads(conn: Connection, event_type: str) -> Iterable[dict[str, object]]:
+        rows = conn.execute(select(EVENTS.c.payload).where(EVENTS.c.type == event_type))
+        return [json.loads(r[0]) for r in rows]
+
+    def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, object]]:
+        """For a drill-down table: each contact's facts and its children as (id, name)."""
+        wanted = list(dict.fromkeys(contact_ids))
+        out: dict[str, dict[str, object]] = {}
+        kids: dict[str, list[tuple[str | None, str]]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                for m in conn.execute(select(
+                        CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
+                        CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.outcome,
+                        CONTACTS.c.assignee, CONTACTS.c.status)
+                        .where(CONTACTS.c.contact_id.in_(chunk))).mappings():
+                    out[m["contact_id"]] = dict(m)
+                for cid, person, given, family, expected in conn.execute(select(
+                        CHILDREN.c.contact_id, CHILDREN.c.person_id, CHILDREN.c.given_name,
+                        CHILDREN.c.family_name, CHILDREN.c.expected_date_of_birth)
+                        .where(CHILDREN.c.contact_id.in_(chunk))
+                        .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)):
+                    kids.setdefault(cid, []).append((person, _name(given, family, expected)))
+        for cid, row in out.items():
+            row["children"] = kids.get(cid, [])
+        return out
+
+    def choices(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """(office, team) pairs and source codes present, for the dashboard's filters."""
+        with self.engine.connect() as conn:
+            pairs = [(o or NONE, t or NONE) for o, t in conn.execute(
+                select(CONTACTS.c.office, CONTACTS.c.team).distinct()
+                .where(CONTACTS.c.received_at != "").order_by(CONTACTS.c.office,
+                                                              CONTACTS.c.team))]
+            found = {s for (s,) in conn.execute(select(CONTACTS.c.source_code).distinct()
+                                                .where(CONTACTS.c.source_code != ""))}
+            sources = [s for s in REFERRAL_SOURCES if s in found]
+        return pairs, sources
+
+
+def _name(given: str | None, family: str | None, expected: str | None) -> str:
+    name = " ".join(p for p in (given, family) if p)
+    return name or ("Unborn child" if expected else "(name not known)")
+
+
+def _supervision(p: dict[str, object]) -> Supervision:
+    return Supervision(worker=str(p["worker"]), supervisor=str(p["supervisor"]),
+                       held_on=date.fromisoformat(str(p["held_on"])),
+                       next_due=date.fromisoformat(str(p["next_due"])))
+
+
+def _assessment(p: dict[str, object]) -> AssessmentCompleted:
+    return AssessmentCompleted(contact_id=str(p["contact_id"]), person_id=str(p["person_id"]),
+                               completed_on=date.fromisoformat(str(p["completed_on"])))
+
+
+__all__ = ["ACTION_TYPES", "MiQueries"]

@@ -1,0 +1,360 @@
+"""The MI dashboard: filters, a tile per figure, a chart of the chosen figure, and a
+drill-down table of the children, contacts or workers behind a tile or a bar.
+
+All store work and every computation run on the task runner (off the GUI thread). The
+store is loaded once; changing office, team or source, or moving the period inside what
+is loaded, only recomputes. Run on its own with
+``python -m dutydesk.ui.mi_dashboard --data-dir DIR [--demo] [--screenshot FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCharts import QChartView
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.codes import REFERRAL_SOURCES, SOURCE_SHORT
+from ..mi.records import Figure, Filters, Ref
+from ..services.mi import DRILL_LIMIT, DrillRow, Loaded, MiService
+from .mi_charts import build_chart
+from .tasks import TaskRunner
+
+ALL = "All"
+DRILL_COLUMNS = ("Received", "Children", "Source", "Office / team", "Outcome", "Worker",
+                 "Child ID")
+
+
+class DrillModel(QAbstractTableModel):
+    """Rows behind the selected figure or bar (immutable snapshots)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[DrillRow] = []
+
+    def set_rows(self, rows: Sequence[DrillRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(DRILL_COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
+                                                Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self._rows[index.row()]
+        values = (row.received, row.children, row.source, row.office_team, row.outcome,
+                  row.worker, row.child_id)
+        return values[index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return DRILL_COLUMNS[section]
+        return None
+
+
+class Tile(QPushButton):
+    """One figure's headline; clicking it charts the figure and drills into it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.setObjectName(f"tile_{key}")
+        self.setCheckable(True)
+        self.setMinimumSize(210, 78)
+        self.setStyleSheet(
+            "QPushButton{text-align:left;padding:6px;border:1px solid #b0bec5;"
+            "border-radius:4px;background:#fafafa;}"
+            "QPushButton:checked{border:2px solid #1f5f8b;background:#e3f2fd;}")
+
+    def show_figure(self, figure: Figure) -> None:
+        self.setText(f"{figure.title}\n{figure.display()}")
+        self.setToolTip(figure.note or figure.title)
+        self.setAccessibleName(f"{figure.title}: {figure.display()}")
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+class MiDashboard(QWidget):
+    def __init__(self, service: MiService, tasks: TaskRunner, parent: QWidget | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self.setObjectName("miDashboard")
+        self.setWindowTitle("DutyDesk — management information")
+        self.service = service
+        self.tasks = tasks
+        self.loaded: Loaded | None = None
+        self.figures: dict[str, Figure] = {}
+        self.selected = "contacts_received"
+        self._generation = 0  # results of an older request are dropped
+        self._bar_parts: list[Any] = []
+
+        start = service.default_filters()
+        self.date_from = self._date_edit("From", start.date_from)
+        self.date_to = self._date_edit("To", start.date_to)
+        self.office = self._combo("Office")
+        self.team = self._combo("Team")
+        self.source = self._combo("Source")
+        self.source.addItem(ALL, None)
+        for code, found in REFERRAL_SOURCES.items():
+            self.source.addItem(f"{code}: {SOURCE_SHORT.get(code, found.label)}", code)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setAccessibleName("Reload figures from the store")
+        self.refresh_button.clicked.connect(self.reload)
+        self.status = QLabel("Loading…")
+        self.status.setObjectName("miStatus")
+
+        bar = QHBoxLayout()
+        for label, widget in (("From", self.date_from), ("To", self.date_to),
+                              ("Office", self.office), ("Team", self.team),
+                              ("Source", self.source)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        bar.addWidget(self.refresh_button)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+
+        self.tiles: dict[str, Tile] = {}
+        tile_box = QFrame()
+        self.tile_grid = QGridLayout(tile_box)
+        self.tile_grid.setContentsMargins(0, 0, 0, 0)
+        self.tile_grid.setRowStretch(5, 1)  # tiles stay at the top
+
+        self.chart_view = QChartView()
+        self.chart_view.setObjectName("miChart")
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(300)
+        self.drill_label = QLabel("Click a tile or a bar to see the children behind it.")
+        self.drill_label.setObjectName("drillLabel")
+        self.drill_model = DrillModel(self)
+        self.drill = QTableView()
+        self.drill.setObjectName("drillTable")
+        self.drill.setAccessibleName("Children behind the selected figure")
+        self.drill.setModel(self.drill_model)
+        self.drill.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.drill.verticalHeader().setVisible(False)
+        self.drill.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.drill.setWordWrap(False)
+        for col, width in enumerate((120, 240, 110, 250, 230, 110, 280)):
+            self.drill.setColumnWidth(col, width)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.chart_view)
+        lower = QWidget()
+        lay = QVBoxLayout(lower)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.drill_label)
+        lay.addWidget(self.drill)
+        right.addWidget(lower)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+
+        body = QHBoxLayout()
+        body.addWidget(tile_box, 0)
+        body.addWidget(right, 1)
+        main = QVBoxLayout(self)
+        main.addLayout(bar)
+        main.addLayout(body, 1)
+
+        for w in (self.date_from, self.date_to):
+            w.dateChanged.connect(self.recompute)
+        for c in (self.office, self.team, self.source):
+            c.currentIndexChanged.connect(self.recompute)
+        self.office.currentIndexChanged.connect(self._offer_teams)
+
+    # ---- widgets -------------------------------------------------------------------
+
+    def _date_edit(self, name: str, value: date) -> QDateEdit:
+        edit = QDateEdit(_qdate(value))
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setAccessibleName(f"Period {name.lower()}")
+        edit.setObjectName(f"date{name}")
+        return edit
+
+    def _combo(self, name: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(f"filter{name}")
+        combo.setAccessibleName(f"{name} filter")
+        combo.setMinimumContentsLength(14)
+        return combo
+
+    def filters(self) -> Filters:
+        return Filters(_pydate(self.date_from.date()), _pydate(self.date_to.date()),
+                       self.office.currentData(), self.team.currentData(),
+                       self.source.currentData())
+
+    # ---- loading and computing (off the GUI thread) ----------------------------------
+
+    def reload(self) -> None:
+        """Read the store again (the whole store: later filter changes only recompute)."""
+        self.status.setText("Loading…")
+        self._generation += 1
+        generation = self._generation
+        service = self.service
+        self.tasks.submit(lambda: (service.load(), service.queries.choices()),
+                          lambda result: self._loaded(generation, result), self._failed)
+
+    def _loaded(self, generation: int, result: tuple[Loaded, Any]) -> None:
+        if generation != self._generation:
+            return
+        self.loaded, (pairs, _sources) = result
+        self._pairs = pairs
+        for combo in (self.office, self.team):
+            combo.blockSignals(True)
+        self.office.clear()
+        self.office.addItem(ALL, None)
+        for office in sorted({o for o, _ in pairs}):
+            self.office.addItem(office, office)
+        self.office.blockSignals(False)
+        self.team.blockSignals(False)
+        self._offer_teams()
+        self.recompute()
+
+    def _offer_teams(self) -> None:
+        office = self.office.currentData()
+        self.team.blockSignals(True)
+        self.team.clear()
+        self.team.addItem(ALL, None)
+        for o, t in getattr(self, "_pairs", []):
+            if office is None or o == office:
+                self.team.addItem(t, t)
+        self.team.blockSignals(False)
+
+    def recompute(self) -> None:
+        if self.loaded is None:
+            return
+        filters = self.filters()
+        if filters.date_from > filters.date_to:
+            self.status.setText("The period starts after it ends.")
+            return
+        self._generation += 1
+        generation = self._generation
+        loaded, service = self.loaded, self.service
+        self.status.setText("Computing…")
+        self.tasks.submit(lambda: service.figures(loaded, filters),
+                          lambda figs: self._computed(generation, figs), self._failed)
+
+    def _computed(self, generation: int, figures: tuple[Figure, ...]) -> None:
+        if generation != self._generation:
+            return
+        self.figures = {f.key: f for f in figures}
+        for i, fig in enumerate(figures):
+            tile = self.tiles.get(fig.key)
+            if tile is None:
+                tile = Tile(fig.key)
+                tile.clicked.connect(lambda _=False, k=fig.key: self.select(k))
+                self.tiles[fig.key] = tile
+                self.tile_grid.addWidget(tile, i // 2, i % 2)
+            tile.show_figure(fig)
+        f = self.filters()
+        self.status.setText(f"{f.date_from:%d/%m/%Y} – {f.date_to:%d/%m/%Y}")
+        self.select(self.selected)
+
+    def _failed(self, error: BaseException) -> None:
+        self.status.setText(f"Could not compute the figures: {error}")
+
+    # ---- chart and drill-down ----------------------------------------------------------
+
+    def select(self, key: str) -> None:
+        figure = self.figures.get(key)
+        if figure is None:
+            return
+        self.selected = key
+        for k, tile in self.tiles.items():
+            tile.setChecked(k == key)
+        chart, bars, parts = build_chart(figure)
+        old = self.chart_view.chart()
+        self.chart_view.setChart(chart)
+        if old is not None:
+            old.deleteLater()
+        self._bar_parts = parts
+        if bars is not None:
+            bars.clicked.connect(self._bar_clicked)
+        self.drill_into(figure.title, figure.refs, figure.note)
+
+    def _bar_clicked(self, index: int) -> None:
+        if 0 <= index < len(self._bar_parts):
+            part = self._bar_parts[index]
+            figure = self.figures[self.selected]
+            self.drill_into(f"{figure.title}: {part.label}", part.refs)
+
+    def drill_into(self, title: str, refs: Sequence[Ref], note: str = "") -> None:
+        more = f" (first {DRILL_LIMIT} shown)" if len(refs) > DRILL_LIMIT else ""
+        self.drill_label.setText(f"<b>{title}</b> — {len(refs)} behind it{more}"
+                                 + (f". {note}" if note else ""))
+        service = self.service
+        self.tasks.submit(lambda: service.drill(refs), self.drill_model.set_rows, self._failed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the dashboard on a store (for trying it before it is wired into the window)."""
+    from ..app import STORE_FILE
+    from ..demo.mi_extras import load_mi_demo
+    from ..domain.clock import SystemClock
+    from ..paths import default_data_dir
+    from ..store.eventstore import EventStore
+    from .application import make_app
+
+    parser = argparse.ArgumentParser(prog="mi_dashboard")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--demo", type=int, default=0, metavar="EVENTS",
+                        help="fill an empty store with about this many demo events")
+    parser.add_argument("--screenshot", type=Path, default=None)
+    args = parser.parse_args(argv)
+    store = EventStore.open((args.data_dir or default_data_dir()) / STORE_FILE)
+    if args.demo and store.event_count() == 0:
+        load_mi_demo(store, seed=2026, events=args.demo, clock=SystemClock())
+    app = make_app()
+    tasks = TaskRunner(synchronous=args.screenshot is not None)
+    dash = MiDashboard(MiService(store, SystemClock()), tasks)
+    dash.resize(1500, 900)
+    dash.show()
+    dash.reload()
+    if args.screenshot is not None:
+        app.processEvents()
+        dash.select("re_referrals")
+        app.processEvents()
+        dash.grab().save(str(args.screenshot))
+        return 0
+    code = app.exec()
+    tasks.shutdown()
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

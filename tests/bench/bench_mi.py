@@ -1,0 +1,115 @@
+"""Benchmark: MI figures over a large synthetic store. Prints figures; asserts nothing.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.bench_mi 1000000
+
+For each size: build a store (rated history + MI extras), then time
+- load: reading the rows MI needs for the whole store, and preparing the facts;
+- compute: every figure for the default six months;
+- filter changes: office, team, source, and a new period inside what is loaded;
+- push-down load: a six-month period read with its 12-month look-back only;
+- the dashboard widget's first paint (load + compute + tiles + chart + first drill-down)
+  and a filter change through the widget;
+- Annex A List 1 and List 3 (xlsx) for six months.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from dutydesk.demo.mi_extras import load_mi_demo
+from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.mi.records import Filters
+from dutydesk.services.mi import MiService
+from dutydesk.store.eventstore import EventStore
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def best(fn: Callable[[], Any], runs: int = 3) -> float:
+    return min(timed(fn)[1] for _ in range(runs))
+
+
+def widget(service: MiService) -> tuple[float, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from dutydesk.ui.application import make_app
+    from dutydesk.ui.mi_dashboard import MiDashboard
+    from dutydesk.ui.tasks import TaskRunner
+    app = make_app()
+    dash = MiDashboard(service, TaskRunner(synchronous=True))
+    dash.resize(1500, 900)
+    dash.show()
+
+    def first_paint() -> None:
+        dash.reload()
+        dash.repaint()
+        app.processEvents()
+
+    _, t_first = timed(first_paint)
+
+    def change() -> None:
+        dash.office.setCurrentIndex(1)
+        dash.repaint()
+        app.processEvents()
+
+    _, t_change = timed(change)
+    dash.close()
+    return t_first, t_change
+
+
+def run(n: int, folder: Path) -> dict[str, float]:
+    path = folder / f"mi-{n}.sqlite3"
+    store = EventStore.open(path)
+    count, t_build = timed(lambda: load_mi_demo(store, seed=1, events=n, clock=FixedClock(NOW),
+                                                open_contacts=max(50, n // 500)))
+    service = MiService(store, FixedClock(NOW))
+    loaded, t_load = timed(service.load)
+    base = service.default_filters()
+    _, t_compute = timed(lambda: service.figures(loaded, base))
+    office = Filters(base.date_from, base.date_to, office="North Locality")
+    team = Filters(base.date_from, base.date_to, office="North Locality", team="Front Door A")
+    source = Filters(base.date_from, base.date_to, source="6")
+    month = Filters(date(2026, 10, 1), date(2026, 10, 31))
+    t_filters = [best(lambda f=f: service.figures(loaded, f)) for f in (office, team, source,
+                                                                        month)]
+    pushed, t_push = timed(lambda: service.load(base))
+    t_first, t_widget_change = widget(service)
+    _, t_l1 = timed(lambda: service.export_annex_a(folder / "l1.xlsx", 1, "xlsx", base))
+    _, t_l3 = timed(lambda: service.export_annex_a(folder / "l3.xlsx", 3, "xlsx", base))
+    store.close()
+    return {
+        "events": count, "contacts": len(loaded.data.contacts),
+        "build s": t_build, "load+prepare s": t_load, "compute all s": t_compute,
+        "office s": t_filters[0], "team s": t_filters[1], "source s": t_filters[2],
+        "period s": t_filters[3], "push-down load s": t_push,
+        "pushed contacts": len(pushed.data.contacts),
+        "widget first paint s": t_first, "widget filter s": t_widget_change,
+        "List 1 xlsx s": t_l1, "List 3 xlsx s": t_l3,
+        "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [20_000]
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [run(n, Path(tmp)) for n in sizes]
+    for key in rows[0]:
+        cells = [f"{r[key]:.2f}" if isinstance(r[key], float) else str(r[key]) for r in rows]
+        print(f"{key:>22} | " + " | ".join(f"{c:>12}" for c in cells))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,85 @@
+"""The MI dashboard on a real store: tiles, filters, chart, drill-down, off-thread work."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from dutydesk.demo.mi_extras import load_mi_demo
+from dutydesk.domain.clock import FixedClock
+from dutydesk.mi.records import Filters
+from dutydesk.services.mi import MiService
+from dutydesk.store.eventstore import EventStore
+from dutydesk.ui.mi_dashboard import DrillModel, MiDashboard
+from dutydesk.ui.tasks import TaskRunner
+
+
+@pytest.fixture
+def service(store: EventStore, clock: FixedClock) -> MiService:
+    load_mi_demo(store, seed=5, events=2500, clock=clock)
+    return MiService(store, clock)
+
+
+@pytest.fixture
+def dashboard(qtbot, service: MiService) -> MiDashboard:  # type: ignore[no-untyped-def]
+    dash = MiDashboard(service, TaskRunner(synchronous=True))
+    qtbot.addWidget(dash)
+    dash.show()
+    dash.reload()
+    return dash
+
+
+def test_tiles_show_the_services_figures(dashboard: MiDashboard, service: MiService) -> None:
+    expected = service.figures(service.load(), service.default_filters())
+    assert len(dashboard.tiles) == len(expected) == 10
+    for fig in expected:
+        assert fig.display() in dashboard.tiles[fig.key].text()
+    assert dashboard.office.count() == 4  # All + three offices in the demo
+    assert dashboard.chart_view.chart().series()
+
+
+def test_filters_recompute_and_teams_follow_the_office(dashboard: MiDashboard,
+                                                       service: MiService) -> None:
+    dashboard.office.setCurrentIndex(dashboard.office.findData("South Locality"))
+    assert [dashboard.team.itemText(i) for i in range(dashboard.team.count())] == [
+        "All", "Front Door C"]
+    base = service.default_filters()
+    south = Filters(base.date_from, base.date_to, office="South Locality")
+    want = {f.key: f for f in service.figures(service.load(), south)}
+    assert dashboard.figures["re_referrals"] == want["re_referrals"]
+    assert want["re_referrals"].display() in dashboard.tiles["re_referrals"].text()
+    dashboard.date_from.setDate(dashboard.date_to.date().addDays(1))
+    assert "starts after it ends" in dashboard.status.text()
+
+
+def test_tile_and_bar_drill_down_to_the_children(qtbot, dashboard: MiDashboard) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(dashboard.tiles["re_referrals"], Qt.MouseButton.LeftButton)
+    fig = dashboard.figures["re_referrals"]
+    assert dashboard.selected == "re_referrals"
+    assert dashboard.drill_model.rowCount() == len(fig.refs) > 0
+    assert f"{len(fig.refs)} behind it" in dashboard.drill_label.text()
+    ids = {dashboard.drill_model.data(dashboard.drill_model.index(r, 6))
+           for r in range(dashboard.drill_model.rowCount())}
+    assert ids == {r.person_id for r in fig.refs}
+    part = dashboard._bar_parts[0]
+    dashboard._bar_clicked(0)
+    assert dashboard.drill_model.rowCount() == len(part.refs)
+    assert part.label in dashboard.drill_label.text()
+
+
+def test_drill_model_passes_the_model_tester(qtmodeltester, dashboard: MiDashboard) -> None:  # type: ignore[no-untyped-def]
+    dashboard.select("decision_timeliness")
+    model: DrillModel = dashboard.drill_model
+    assert model.rowCount() > 0
+    qtmodeltester.check(model)
+
+
+def test_work_runs_off_the_gui_thread(qtbot, service: MiService) -> None:  # type: ignore[no-untyped-def]
+    tasks = TaskRunner()
+    dash = MiDashboard(service, tasks)
+    qtbot.addWidget(dash)
+    dash.reload()
+    assert dash.status.text() == "Loading…"
+    qtbot.waitUntil(lambda: len(dash.tiles) == 10, timeout=20_000)
+    qtbot.waitUntil(lambda: dash.drill_model.rowCount() > 0, timeout=20_000)
+    tasks.shutdown()
