@@ -141,6 +141,12 @@ class PgTransport:
             self._listener = None
             raise classify(err) from err
 
+    def __enter__(self) -> PgTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self._drop()
         if self._listener is not None:
