@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
@@ -189,3 +189,23 @@ def test_pulled_log_verifies_and_projections_agree(make_login: MakeLogin, make_d
     # from a desk, so each event is checked against its own stored previous hash).
     synced = [e for e in b.store.events() if e.server_seq is not None]
     assert synced and all(event_hash(e.prev_hash or "", e) == e.hash for e in synced)
+
+
+def test_events_pulled_out_of_order_are_refolded_in_server_order(
+        make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    """The last rating wins, so fold order matters: both desks must use the server's."""
+    a, b = make_desk(make_login("duty_manager")), make_desk(make_login("duty_manager"))
+    [contact] = _contacts(a, 1, now)
+    a.engine.sync()
+    b.engine.sync()
+    cid = contact.payload["contact_id"]
+    for desk, rating, skew in ((a, "red", 0), (b, "green", -5)):  # b's clock is behind
+        desk.store.append([event("contact.rated", {
+            "contact_id": cid, "score": 1, "rating": rating, "reasons": [],
+            "policy_version": "t"}, now + timedelta(hours=skew), actor=desk.login.name,
+            role=Role.DUTY_MANAGER)])
+    a.engine.sync()                 # a's rating gets the earlier sequence number
+    assert b.engine.sync().rebuilt  # b folded its own first: must refold
+    a.engine.sync()
+    assert a.store.read_model().contacts[cid].rating == "green"
+    assert b.store.read_model().contacts[cid].rating == "green"
