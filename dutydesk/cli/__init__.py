@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "demo": "fill a store with synthetic demo data",
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
+    "sync": "send and receive events with the shared server once",
+    "server": "administer the shared PostgreSQL database (init, upgrade, add-user)",
 }
 
 

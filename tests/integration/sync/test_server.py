@@ -86,7 +86,8 @@ def test_add_user_refuses_bad_input(pg_server: str, login: str, group: str,
         admin.add_user(pg_server, login, group, password)
 
 
-def test_replaying_a_batch_changes_nothing(make_login: MakeLogin, connect: Connect, now: datetime) -> None:
+def test_replaying_a_batch_changes_nothing(make_login: MakeLogin, connect: Connect,
+                                           now: datetime) -> None:
     dm = make_login("duty_manager")
     received = _as(dm, "contact.received", contact_payload(), now)
     decided = _as(dm, "decision.recorded", decision_payload(received.payload["contact_id"]), now)
@@ -139,7 +140,8 @@ def test_contact_officer_decision_is_rejected_even_through_raw_sql(make_login: M
     assert stored == (0,)
 
 
-def test_an_event_naming_another_actor_is_rejected(make_login: MakeLogin, connect: Connect, now: datetime) -> None:
+def test_an_event_naming_another_actor_is_rejected(make_login: MakeLogin, connect: Connect,
+                                                   now: datetime) -> None:
     dm, other = make_login("duty_manager"), make_login("duty_manager")
     forged = _as(other, "contact.received", contact_payload(), now)
     [r] = connect(dm).submit([forged])
