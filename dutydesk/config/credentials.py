@@ -8,6 +8,7 @@ keeps the password in this process's memory only. It never writes a secret to a 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import keyring
@@ -85,7 +86,5 @@ class Credentials:
         account = _account(user, server)
         self._memory.pop(account, None)
         if self.secure:
-            try:
+            with contextlib.suppress(KeyringError):  # nothing stored: already forgotten
                 keyring.delete_password(SERVICE, account)
-            except KeyringError:
-                pass  # nothing stored: already forgotten

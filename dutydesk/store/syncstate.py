@@ -107,10 +107,10 @@ class SyncState:
             return conn.execute(select(EVENTS.c.id).where(EVENTS.c.server_seq.is_(None))
                                 .limit(1)).first() is not None
 
-    def synced_count(self, upto_seq: int) -> int:
+    def synced_count(self, after_seq: int, upto_seq: int) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(EVENTS).where(
-                EVENTS.c.server_seq <= upto_seq)).scalar_one())
+                EVENTS.c.server_seq > after_seq, EVENTS.c.server_seq <= upto_seq)).scalar_one())
 
     def hash_at(self, seq: int) -> str | None:
         with self.engine.connect() as conn:

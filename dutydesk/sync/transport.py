@@ -73,8 +73,8 @@ class Transport(Protocol):
 
     def hash_at(self, seq: int) -> str | None: ...
 
-    def visible_count(self, upto_seq: int) -> int:
-        """How many events up to ``upto_seq`` this login may see (for the sanity check)."""
+    def visible_count(self, after_seq: int, upto_seq: int) -> int:
+        """How many events in (after_seq, upto_seq] this login may see (sanity check)."""
         ...
 
     def wait_for_poke(self, timeout: float) -> bool:

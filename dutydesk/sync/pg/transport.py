@@ -7,6 +7,7 @@ transaction open. A broken connection is dropped and reopened on the next call.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -79,10 +80,8 @@ class PgTransport:
 
     def _drop(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self._conn.close()
-            except psycopg.Error:
-                pass
         self._conn = None
 
     def state(self) -> ServerState:
@@ -118,9 +117,10 @@ class PgTransport:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
         return None if row is None else row[0]
 
-    def visible_count(self, upto_seq: int) -> int:
+    def visible_count(self, after_seq: int, upto_seq: int) -> int:
         row = self._call(lambda c: c.execute(
-            "SELECT count(*) FROM dutydesk.events WHERE seq <= %s", (upto_seq,)).fetchone())
+            "SELECT count(*) FROM dutydesk.events WHERE seq > %s AND seq <= %s",
+            (after_seq, upto_seq)).fetchone())
         return int(row[0]) if row else 0
 
     def wait_for_poke(self, timeout: float) -> bool:
