@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "import": "import contacts or history from a file (JSON, police CSV, Annex A, CIN XML)",
     "mi": "management information: the dashboard's figures as text or CSV",
     "export": "statutory exports (Ofsted Annex A List 1 and List 3)",
+    "sync": "send and receive events with the shared server once",
+    "server": "administer the shared PostgreSQL database (init, upgrade, add-user)",
 }
 
 

@@ -27,6 +27,7 @@ class Settings:
     server_database: str = "dutydesk"
     server_user: str = ""
     server_sslmode: str = "prefer"
+    server_sslrootcert: str = ""  # CA file for sslmode verify-ca / verify-full
     lock_after_minutes: int = 10
     threshold_labels: dict[str, str] = field(default_factory=dict)
     watch_folder: str = ""

@@ -157,7 +157,7 @@ class EventStore:
     def _rebuild(self, conn: Connection) -> int:
         model = projection.ReadModel()
         count = 0
-        for event in self._iter(conn):
+        for event in self._iter_server_order(conn):
             projection.apply(model, event)
             count += 1
         readmodel.clear(conn)
@@ -187,6 +187,32 @@ class EventStore:
         while True:
             rows = conn.execute(select(EVENTS).where(EVENTS.c.local_seq > last)
                                 .order_by(EVENTS.c.local_seq).limit(batch)).mappings().all()
+            if not rows:
+                return
+            for m in rows:
+                yield db_to_event(m)
+            last = rows[-1]["local_seq"]
+
+    def _iter_server_order(self, conn: Connection, batch: int = 20_000) -> Iterator[Event]:
+        """The order every desk can agree on: the server's sequence, then this desk's events
+        not yet accepted (in the order made). Events the server rejected are left out: the
+        server is the authority, and they stay visible in the rejected list."""
+        last = 0
+        while True:
+            rows = conn.execute(select(EVENTS).where(EVENTS.c.server_seq > last)
+                                .order_by(EVENTS.c.server_seq).limit(batch)).mappings().all()
+            if not rows:
+                break
+            for m in rows:
+                yield db_to_event(m)
+            last = rows[-1]["server_seq"]
+        rejected = select(OUTBOX.c.event_id).where(OUTBOX.c.state == "rejected")
+        last = 0
+        while True:
+            rows = conn.execute(select(EVENTS).where(
+                EVENTS.c.server_seq.is_(None), EVENTS.c.local_seq > last,
+                EVENTS.c.id.not_in(rejected)).order_by(EVENTS.c.local_seq).limit(batch)
+            ).mappings().all()
             if not rows:
                 return
             for m in rows:

@@ -1,0 +1,73 @@
+"""``dutydesk server``: administer the shared PostgreSQL database (run by an administrator).
+
+    dutydesk server init      --dsn ADMIN_DSN
+    dutydesk server upgrade   --dsn ADMIN_DSN
+    dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP
+    dutydesk server status    --dsn ADMIN_DSN
+    dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
+
+The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
+it is never printed or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+
+from .common import fail
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, summary in (("init", "create roles and schema on an empty database"),
+                          ("upgrade", "apply server migrations not yet applied"),
+                          ("add-user", "create a person's login in a group role"),
+                          ("status", "show epoch, schema version and event count"),
+                          ("new-epoch", "mark the server as restored: desks download again")):
+        p = sub.add_parser(name, help=summary, description=summary)
+        p.add_argument("--dsn", required=True,
+                       help="administrator connection, e.g. postgresql://postgres@host/dutydesk")
+        if name == "add-user":
+            p.add_argument("--login", required=True, help="the person's login name")
+            p.add_argument("--role", required=True, help="group: contact_officer, practitioner, "
+                           "senior_practitioner, duty_manager, auditor or admin")
+            p.add_argument("--no-password", action="store_true",
+                           help="leave the password unset (e.g. certificate sign-in)")
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.no_password:
+        return None
+    env = os.environ.get("DUTYDESK_NEW_USER_PASSWORD")
+    if env:
+        return env
+    first = getpass.getpass(f"password for {args.login}: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit(fail("the two passwords differ; nothing was changed", 2))
+    return first
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..sync.pg import admin  # psycopg is imported only when a server command runs
+    try:
+        if args.action == "init":
+            for name in admin.init(args.dsn):
+                print(f"applied {name}")
+            print("server initialised")
+        elif args.action == "upgrade":
+            applied = admin.upgrade(args.dsn)
+            for name in applied:
+                print(f"applied {name}")
+            print("server schema up to date" if not applied else "server upgraded")
+        elif args.action == "add-user":
+            print(admin.add_user(args.dsn, args.login, args.role, _password(args)))
+        elif args.action == "new-epoch":
+            print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
+        else:
+            for key, value in admin.status(args.dsn).items():
+                print(f"{key}: {value}")
+    except admin.AdminError as err:
+        return fail(str(err), 2)
+    return 0

@@ -1,0 +1,69 @@
+"""``dutydesk sync``: one sync round (push then pull) with the shared server, then exit.
+
+The server address comes from the settings file (``--settings``, default the platform
+config folder's ``settings.json``) or the options below; the password from the
+DUTYDESK_PASSWORD environment variable or the keyring (saved by the window's sign-in with
+"remember password"). Prints counts only, never personal data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from ..config import settings as settings_mod
+from ..config.credentials import Credentials
+from ..domain.clock import SystemClock
+from ..paths import default_config_dir
+from .common import add_store_argument, fail, open_store
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_store_argument(parser)
+    parser.add_argument("--settings", type=Path, default=None,
+                        help="settings file (default: settings.json in the config folder)")
+    parser.add_argument("--host", help="server host (overrides settings)")
+    parser.add_argument("--port", type=int, help="server port")
+    parser.add_argument("--database", help="database name")
+    parser.add_argument("--user", help="your login on the server")
+    parser.add_argument("--sslmode", help="libpq sslmode (disable, prefer, require, "
+                        "verify-ca, verify-full)")
+    parser.add_argument("--show-rejected", action="store_true",
+                        help="list events the server rejected, with its reasons")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.settings or default_config_dir() / "settings.json"
+    try:
+        cfg = settings_mod.load(path)
+    except settings_mod.SettingsError as err:
+        return fail(str(err), 2)
+    host = args.host or cfg.server_host
+    user = args.user or cfg.server_user
+    if not host or not user:
+        return fail("no server configured: set server_host and server_user in "
+                    f"{path} or pass --host and --user", 2)
+    port = args.port or cfg.server_port
+    password = os.environ.get("DUTYDESK_PASSWORD") or Credentials().get(user, f"{host}:{port}")
+
+    from ..sync.engine import SyncEngine
+    from ..sync.pg.transport import PgTransport, conninfo
+    from ..sync.transport import SyncError
+
+    dsn = conninfo(host=host, port=port, database=args.database or cfg.server_database,
+                   user=user, sslmode=args.sslmode or cfg.server_sslmode,
+                   sslrootcert=cfg.server_sslrootcert)
+    store = open_store(args)
+    with PgTransport(dsn, password) as transport:
+        engine = SyncEngine(store, transport, SystemClock(), login=user)
+        try:
+            report = engine.sync(force=True)
+        except SyncError as err:
+            return fail(str(err), 1)
+        print(report.summary())
+        if args.show_rejected:
+            for r in engine.state.rejected():
+                print(f"rejected {r.type} {r.event_id} ({r.client_time}): {r.reason}")
+    store.close()
+    return 0 if report.online else 1

@@ -1,0 +1,65 @@
+"""The audit hash chain: what exactly is hashed, computed the same way as the server.
+
+Definition (version 1). For an event accepted by the shared server with sequence ``seq``:
+
+    content = canonical_json({
+        "actor", "actor_role", "client_time", "device", "id", "payload",
+        "schema_version", "server_seq", "server_time", "type"   # the event's fields
+    })
+    hash    = hex(sha256(utf8(prev_hash + content)))
+
+``canonical_json`` is ``dutydesk.domain.events.canonical_json``: keys sorted by code point,
+no spaces, non-ASCII characters written as themselves, ``"``, ``\\`` and control characters
+escaped as JSON requires (short forms for \\b \\f \\n \\r \\t, ``\\u00xx`` for the rest).
+``server_time`` is the server's text, UTC, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``. The first
+event's ``prev_hash`` is ``GENESIS`` (64 zeros). The server computes the same in SQL
+(``dutydesk.canonical_json`` and ``dutydesk.event_hash`` in ``db/server``) and refuses a
+payload whose canonical text differs from the client's, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from .errors import ValidationError
+from .events import Event, canonical_json
+
+GENESIS = "0" * 64
+
+
+def event_content(event: Event) -> str:
+    """The canonical text that is hashed for ``event`` (it must carry its server fields)."""
+    if event.server_seq is None or event.server_time is None:
+        raise ValidationError("the event has no server sequence or time yet", event.id)
+    return canonical_json({
+        "actor": event.actor, "actor_role": event.actor_role,
+        "client_time": event.client_time, "device": event.device, "id": event.id,
+        "payload": event.payload, "schema_version": event.schema_version,
+        "server_seq": event.server_seq, "server_time": event.server_time,
+        "type": event.type,
+    })
+
+
+def event_hash(prev_hash: str, event: Event) -> str:
+    """sha256(prev_hash || canonical content), hex. ``prev_hash`` is GENESIS for the first."""
+    return hashlib.sha256((prev_hash + event_content(event)).encode("utf-8")).hexdigest()
+
+
+def first_break(events: Iterable[Event]) -> str | None:
+    """Walk a run of consecutive events (server order); the first problem found, or None.
+
+    Checks that each event's stored ``prev_hash`` is the previous event's ``hash`` and that
+    its ``hash`` recomputes. Words only, no personal data: ids and sequence numbers.
+    """
+    previous: Event | None = None
+    for event in events:
+        if event.hash is None or event.prev_hash is None:
+            return f"event {event.id} has no hash"
+        if previous is not None and event.prev_hash != previous.hash:
+            return (f"event at sequence {event.server_seq} does not follow the one at "
+                    f"{previous.server_seq}")
+        if event_hash(event.prev_hash, event) != event.hash:
+            return f"event at sequence {event.server_seq} does not match its hash"
+        previous = event
+    return None

@@ -1,0 +1,135 @@
+"""The desk's side of sync in the local store: outbox states, server fields, cursor, epoch.
+
+The outbox row is written with the event, in the same transaction (``EventStore.append``).
+Here it moves on: ``pending`` until the server accepts the event (the row goes and the
+event gets its server sequence, time and hashes) or refuses it (``rejected``, with the
+server's reason, kept for people to see; it never blocks the events behind it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+
+from ..domain.events import Event
+from .eventstore import EVENTS, META, OUTBOX, db_to_event
+
+PENDING = "pending"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFields:
+    event_id: str
+    seq: int
+    server_time: str
+    hash: str
+    prev_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedEvent:
+    event_id: str
+    type: str
+    client_time: str
+    reason: str
+
+
+class SyncState:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ---- the outbox ----------------------------------------------------------------------
+
+    def due(self, now_iso: str | None, limit: int) -> list[Event]:
+        """Pending events in this desk's order; with ``now_iso``, only those not backing off."""
+        query = (select(EVENTS).join(OUTBOX, OUTBOX.c.event_id == EVENTS.c.id)
+                 .where(OUTBOX.c.state == PENDING))
+        if now_iso is not None:
+            query = query.where(or_(OUTBOX.c.next_try_at.is_(None),
+                                    OUTBOX.c.next_try_at <= now_iso))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(EVENTS.c.local_seq).limit(limit)).mappings()
+            return [db_to_event(m) for m in rows]
+
+    def waiting_count(self) -> int:
+        return self._count(OUTBOX.c.state == PENDING)
+
+    def rejected_count(self) -> int:
+        return self._count(OUTBOX.c.state == REJECTED)
+
+    def _count(self, where: object) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(OUTBOX)
+                                    .where(where)).scalar_one())  # type: ignore[arg-type]
+
+    def rejected(self) -> list[RejectedEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.client_time, OUTBOX.c.last_error)
+                .join(OUTBOX, OUTBOX.c.event_id == EVENTS.c.id)
+                .where(OUTBOX.c.state == REJECTED).order_by(EVENTS.c.local_seq))
+            return [RejectedEvent(r.id, r.type, r.client_time, r.last_error or "") for r in rows]
+
+    def mark_synced(self, fields: Iterable[ServerFields]) -> int:
+        """Give events their server fields and take them off the outbox."""
+        done = 0
+        with self.engine.begin() as conn:
+            for f in fields:
+                conn.execute(update(EVENTS).where(EVENTS.c.id == f.event_id).values(
+                    server_seq=f.seq, server_time=f.server_time, hash=f.hash,
+                    prev_hash=f.prev_hash))
+                done += conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == f.event_id)
+                                     ).rowcount
+        return done
+
+    def mark_rejected(self, event_id: str, reason: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(OUTBOX).where(OUTBOX.c.event_id == event_id).values(
+                state=REJECTED, last_error=reason, attempts=OUTBOX.c.attempts + 1))
+
+    def mark_retry(self, event_ids: Sequence[str], error: str, next_try_at: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(OUTBOX).where(and_(OUTBOX.c.event_id.in_(list(event_ids)),
+                                                   OUTBOX.c.state == PENDING)).values(
+                attempts=OUTBOX.c.attempts + 1, last_error=error, next_try_at=next_try_at))
+
+    # ---- what the desk holds of the server's log -------------------------------------------
+
+    def max_server_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(EVENTS.c.server_seq))).scalar() or 0)
+
+    def has_unsynced(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(EVENTS.c.id).where(EVENTS.c.server_seq.is_(None))
+                                .limit(1)).first() is not None
+
+    def synced_count(self, after_seq: int, upto_seq: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(EVENTS).where(
+                EVENTS.c.server_seq > after_seq, EVENTS.c.server_seq <= upto_seq)).scalar_one())
+
+    def hash_at(self, seq: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(EVENTS.c.hash).where(EVENTS.c.server_seq == seq)).scalar()
+
+    def forget_server_copy(self, login: str) -> tuple[int, int]:
+        """For a restored or replaced server: drop others' synced events (they will be pulled
+        again) and queue every event this login made, synced or not, to be sent again: the
+        server answers ``duplicate`` for those it still holds. Returns (dropped, requeued)."""
+        with self.engine.begin() as conn:
+            dropped = conn.execute(delete(EVENTS).where(and_(
+                EVENTS.c.server_seq.is_not(None), EVENTS.c.actor != login))).rowcount
+            own = [r.id for r in conn.execute(select(EVENTS.c.id).where(and_(
+                EVENTS.c.server_seq.is_not(None), EVENTS.c.actor == login)))]
+            conn.execute(update(EVENTS).where(EVENTS.c.actor == login).values(
+                server_seq=None, server_time=None, hash=None, prev_hash=None))
+            if own:
+                conn.execute(insert(OUTBOX), [{"event_id": i, "state": PENDING, "attempts": 0}
+                                              for i in own])
+            conn.execute(update(OUTBOX).values(next_try_at=None))
+            conn.execute(delete(META).where(META.c.key == "sync_cursor"))
+        return dropped, len(own)

@@ -1,0 +1,253 @@
+"""The sync engine: push the outbox, pull the server's log, keep projections convergent.
+
+Pure of drivers and GUI: it talks to a ``Transport`` and the local store, and takes an
+injected clock (used only for back-off times, never to order events). One ``sync()``:
+
+1. Check the server: schema version understood, same epoch, log not behind this desk
+   (a restored or replaced server makes the desk forget its server copy, re-send its own
+   events and download everything again; unsent local events are kept).
+2. Push before pull, in batches. ``accepted``/``duplicate`` receipts give events their
+   server sequence and hashes; ``rejected`` ones go to the visible rejected list with the
+   server's reason and the rest carry on. A retryable error leaves everything queued and
+   sets a back-off; a refused batch is re-sent one event at a time.
+3. Pull by cursor in batches. When pulled events land before events this desk already
+   folded (the server ordered them earlier), projections are rebuilt in server order, so
+   every desk holding the same events shows the same thing. Client clocks order nothing.
+4. Sanity check: the desk holds as many events up to its cursor as the server shows it,
+   and the hash at the cursor matches.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..domain.clock import Clock
+from ..domain.events import Event
+from ..store.eventstore import EventStore
+from ..store.syncstate import ServerFields, SyncState
+from .transport import (
+    BatchRefused,
+    IncompatibleServer,
+    Receipt,
+    RetryableError,
+    ServerState,
+    SyncError,
+    Transport,
+)
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SCHEMA = 1  # the newest server migration this DutyDesk understands
+META_EPOCH = "server_epoch"
+META_CURSOR = "sync_cursor"
+META_LAST_SYNC = "last_sync_at"
+MAX_BACKOFF_S = 300
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one sync did, for the status bar and the command line (no personal data)."""
+
+    online: bool
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    rebuilt: bool = False
+    reset: bool = False
+    waiting: int = 0
+    rejected_total: int = 0
+    last_sync_at: str | None = None
+    retry_in_s: float | None = None
+    problem: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        if not self.online:
+            return f"offline: {self.problem}; {self.waiting} event(s) waiting"
+        parts = [f"sent {self.accepted}", f"received {self.pulled}"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already on the server")
+        if self.rejected_total:
+            parts.append(f"{self.rejected_total} rejected by the server")
+        if self.reset:
+            parts.append("server was replaced or restored: downloaded again")
+        parts.append(f"{self.waiting} waiting")
+        return "; ".join(parts) + "".join(f"\nwarning: {w}" for w in self.warnings)
+
+
+class SyncEngine:
+    def __init__(self, store: EventStore, transport: Transport, clock: Clock, *, login: str,
+                 push_batch: int = 500, pull_batch: int = 5000) -> None:
+        self.store = store
+        self.state = SyncState(store.engine)
+        self.transport = transport
+        self.clock = clock
+        self.login = login
+        self.push_batch = push_batch
+        self.pull_batch = pull_batch
+        self.failures = 0
+
+    # ---- one round ---------------------------------------------------------------------
+
+    def sync(self, *, force: bool = False) -> SyncReport:
+        """Push then pull. ``force`` ignores back-off times (a person pressed "sync now")."""
+        counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
+        try:
+            server = self.transport.state()
+            reset = self._check_server(server)
+            self._push(counts, force=force or reset)
+            dirty = counts["rejected"] > 0 or reset
+            since = self._cursor()
+            dirty = self._pull(counts) or dirty
+            if dirty:
+                self.store.rebuild()
+            warnings = self._sanity(since)
+        except RetryableError as err:
+            return self._offline(str(err))
+        self.failures = 0
+        at = self.clock.now().isoformat()
+        self.store.set_meta(META_LAST_SYNC, at)
+        return SyncReport(online=True, rebuilt=dirty, reset=reset, last_sync_at=at,
+                          waiting=self.state.waiting_count(),
+                          rejected_total=self.state.rejected_count(),
+                          warnings=tuple(warnings), **counts)
+
+    def status(self, *, online: bool = False, problem: str | None = None) -> SyncReport:
+        """The current local picture without contacting the server."""
+        return SyncReport(online=online, waiting=self.state.waiting_count(),
+                          rejected_total=self.state.rejected_count(),
+                          last_sync_at=self.store.get_meta(META_LAST_SYNC), problem=problem)
+
+    def backoff_s(self) -> float:
+        """Seconds to wait after ``failures`` consecutive failed rounds: 5, 10, 20 ... 300."""
+        if self.failures == 0:
+            return 0.0
+        return float(min(5 * 2 ** (self.failures - 1), MAX_BACKOFF_S))
+
+    def _offline(self, problem: str) -> SyncReport:
+        self.failures += 1
+        delay = self.backoff_s()
+        retry_at = (self.clock.now() + timedelta(seconds=delay)).isoformat()
+        waiting = self.state.due(None, 1_000_000)
+        if waiting:
+            self.state.mark_retry([e.id for e in waiting], problem, retry_at)
+        log.info("sync failed, retrying in %.0f s", delay)
+        return self.status(problem=problem) if not waiting else SyncReport(
+            online=False, waiting=len(waiting), rejected_total=self.state.rejected_count(),
+            last_sync_at=self.store.get_meta(META_LAST_SYNC), retry_in_s=delay,
+            problem=problem)
+
+    # ---- server identity ----------------------------------------------------------------
+
+    def _check_server(self, server: ServerState) -> bool:
+        """True when the desk had to forget its server copy (restored/replaced server)."""
+        if server.schema_version > SUPPORTED_SCHEMA:
+            raise IncompatibleServer(
+                f"the server's schema is version {server.schema_version}, newer than this "
+                f"DutyDesk understands ({SUPPORTED_SCHEMA}); install the newer DutyDesk")
+        if server.schema_version < SUPPORTED_SCHEMA:
+            raise IncompatibleServer(
+                f"the server's schema is version {server.schema_version}; this DutyDesk needs "
+                f"{SUPPORTED_SCHEMA}. Ask the administrator to run `dutydesk server upgrade`")
+        known = self.store.get_meta(META_EPOCH)
+        cursor = self._cursor()
+        behind = cursor > server.head_seq or (
+            cursor > 0 and self.transport.hash_at(cursor) != self.state.hash_at(cursor))
+        if known is not None and (known != server.epoch or behind):
+            dropped, requeued = self.state.forget_server_copy(self.login)
+            log.warning("server restored or replaced: %d events dropped for re-download, "
+                        "%d own events queued again", dropped, requeued)
+            self.store.set_meta(META_EPOCH, server.epoch)
+            return True
+        if known is None:
+            self.store.set_meta(META_EPOCH, server.epoch)
+        return False
+
+    def _cursor(self) -> int:
+        return int(self.store.get_meta(META_CURSOR) or 0)
+
+    # ---- push ---------------------------------------------------------------------------
+
+    def _push(self, counts: dict[str, int], *, force: bool) -> None:
+        now = None if force else self.clock.now().isoformat()
+        seen: set[str] = set()
+        while True:
+            batch = [e for e in self.state.due(now, self.push_batch) if e.id not in seen]
+            if not batch:
+                return
+            seen.update(e.id for e in batch)
+            self._submit(batch, counts)
+
+    def _submit(self, batch: Sequence[Event], counts: dict[str, int]) -> None:
+        try:
+            receipts = self.transport.submit(batch)
+        except BatchRefused as err:
+            if len(batch) == 1:
+                self.state.mark_rejected(batch[0].id, str(err))
+                counts["rejected"] += 1
+                return
+            for event in batch:  # find the one the server cannot take; send the rest
+                self._submit([event], counts)
+            return
+        self._record(receipts, counts)
+
+    def _record(self, receipts: Sequence[Receipt], counts: dict[str, int]) -> None:
+        synced = []
+        for r in receipts:
+            if r.status == "rejected":
+                self.state.mark_rejected(r.event_id, r.reason or "rejected by the server")
+                counts["rejected"] += 1
+                continue
+            if r.seq is None or r.server_time is None or r.hash is None or r.prev_hash is None:
+                raise SyncError(f"the server accepted event {r.event_id} without a sequence")
+            synced.append(ServerFields(r.event_id, r.seq, r.server_time, r.hash, r.prev_hash))
+            counts["accepted" if r.status == "accepted" else "duplicates"] += 1
+        self.state.mark_synced(synced)
+
+    # ---- pull ---------------------------------------------------------------------------
+
+    def _pull(self, counts: dict[str, int]) -> bool:
+        """Pull everything new. True when projections must be rebuilt in server order."""
+        dirty = False
+        cursor = self._cursor()
+        while True:
+            batch = self.transport.pull(cursor, self.pull_batch)
+            if not batch:
+                return dirty
+            highest = self.state.max_server_seq()
+            unsynced = self.state.has_unsynced()
+            result = self.store.append(batch, outbox=False)
+            fresh = set(result.added)
+            if result.already_present:  # own events whose receipt was lost on the way
+                present = set(result.already_present)
+                self.state.mark_synced(
+                    ServerFields(e.id, e.server_seq, e.server_time, e.hash, e.prev_hash)  # type: ignore[arg-type]
+                    for e in batch if e.id in present)
+            first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
+            if first_fresh is not None and (unsynced or first_fresh < highest):
+                dirty = True
+            counts["pulled"] += len(fresh)
+            cursor = max(e.server_seq or 0 for e in batch)
+            self.store.set_meta(META_CURSOR, str(cursor))
+
+    # ---- sanity -------------------------------------------------------------------------
+
+    def _sanity(self, since: int) -> list[str]:
+        """Compare what this round pulled, (since, cursor], with what the server shows: a
+        range, so the check stays cheap however long the log grows."""
+        cursor = self._cursor()
+        if cursor == since:
+            return []
+        warnings = []
+        mine = self.state.synced_count(since, cursor)
+        theirs = self.transport.visible_count(since, cursor)
+        if mine != theirs:
+            warnings.append(f"this desk holds {mine} events in sequence {since + 1}-{cursor}; "
+                            f"the server shows {theirs}")
+        if self.transport.hash_at(cursor) != self.state.hash_at(cursor):
+            warnings.append(f"the hash at sequence {cursor} differs from the server's")
+        return warnings

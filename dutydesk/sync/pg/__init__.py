@@ -1,0 +1,1 @@
+"""The PostgreSQL side of sync: the only DutyDesk code that imports psycopg."""

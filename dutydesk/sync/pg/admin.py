@@ -1,0 +1,224 @@
+"""Administering the shared PostgreSQL database: roles, schema migrations, logins.
+
+Run by an administrator with a superuser (or CREATEROLE + database owner) connection,
+never by a desk. ``init`` creates the NOLOGIN owner and the group roles, the ``dutydesk``
+schema owned by the owner, and applies ``db/server/NNNN_*.sql`` in order as that owner,
+recording each in ``dutydesk.schema_migrations`` with a checksum. ``upgrade`` applies the
+ones not yet applied and refuses if an applied file has since changed. ``add_user`` makes a
+person's LOGIN role in one group; the password travels as a SCRAM verifier computed here
+(libpq ``PQencryptPasswordConn``), so the clear text reaches neither the server's
+statement log nor any file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from ...domain.codes import Role
+from ...domain.event_permissions import ALLOWED
+from ...paths import SERVER_MIGRATIONS
+
+OWNER = "dutydesk_owner"
+GROUPS = tuple(r.value for r in Role)
+_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_LOGIN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+_RESERVED = {OWNER, "postgres", "public", *GROUPS}
+
+
+class AdminError(Exception):
+    """The administrative action cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def migrations(folder: Path = SERVER_MIGRATIONS) -> list[Migration]:
+    """The numbered migration files, in order; a malformed name or a gap is an error."""
+    found: list[Migration] = []
+    for path in sorted(folder.glob("*.sql")):
+        m = _FILE.match(path.name)
+        if not m:
+            raise AdminError(f"{path}: migration files are named NNNN_words.sql")
+        found.append(Migration(int(m.group(1)), path.name, path.read_text(encoding="utf-8")))
+    for expected, mig in enumerate(found, start=1):
+        if mig.version != expected:
+            raise AdminError(f"{folder}: migration {expected:04d} is missing before {mig.name}")
+    if not found:
+        raise AdminError(f"no server migrations found in {folder}")
+    return found
+
+
+def _connect(dsn: str) -> psycopg.Connection:
+    try:
+        return psycopg.connect(dsn, autocommit=True, application_name="dutydesk-admin")
+    except psycopg.Error as err:
+        raise AdminError(f"cannot connect to the server: {_first_line(err)}") from err
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _initialised(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('dutydesk.schema_migrations') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def _role_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+
+
+def init(admin_dsn: str) -> list[str]:
+    """Create roles and schema on an empty database and apply every migration."""
+    with _connect(admin_dsn) as conn:
+        version = int(conn.execute("SHOW server_version_num").fetchone()[0])  # type: ignore[index]
+        if version < 140000:
+            raise AdminError("DutyDesk needs PostgreSQL 14 or newer")
+        encoding = conn.execute("SHOW server_encoding").fetchone()[0]  # type: ignore[index]
+        if encoding != "UTF8":
+            raise AdminError(f"the database encoding is {encoding}; DutyDesk needs UTF8")
+        if _initialised(conn):
+            raise AdminError("this database is already initialised; use `dutydesk server "
+                             "upgrade` to apply newer migrations")
+        if conn.execute("SELECT to_regnamespace('dutydesk') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
+            raise AdminError("a schema named dutydesk exists but was not made by DutyDesk; "
+                             "drop it or use another database")
+        with conn.transaction():
+            for name in (OWNER, *GROUPS):
+                if not _role_exists(conn, name):
+                    conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+            me = conn.execute("SELECT current_user, rolsuper FROM pg_roles "
+                              "WHERE rolname = current_user").fetchone()
+            if me is not None and not me[1]:
+                conn.execute(sql.SQL("GRANT {} TO {}").format(
+                    sql.Identifier(OWNER), sql.Identifier(me[0])))
+            conn.execute(sql.SQL("CREATE SCHEMA dutydesk AUTHORIZATION {}").format(
+                sql.Identifier(OWNER)))
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            conn.execute("""CREATE TABLE dutydesk.schema_migrations (
+                version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now())""")
+            conn.execute("ALTER TABLE dutydesk.schema_migrations ENABLE ROW LEVEL SECURITY")
+            conn.execute("ALTER TABLE dutydesk.schema_migrations FORCE ROW LEVEL SECURITY")
+            conn.execute(sql.SQL("CREATE POLICY owner_all ON dutydesk.schema_migrations TO {} "
+                                 "USING (true) WITH CHECK (true)").format(sql.Identifier(OWNER)))
+        return _apply_pending(conn)
+
+
+def upgrade(admin_dsn: str) -> list[str]:
+    """Apply the migrations not yet applied. Returns their names (empty: up to date)."""
+    with _connect(admin_dsn) as conn:
+        if not _initialised(conn):
+            raise AdminError("this database has no DutyDesk schema; run `dutydesk server init`")
+        return _apply_pending(conn)
+
+
+def _apply_pending(conn: psycopg.Connection) -> list[str]:
+    applied = {}
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        for version, name, checksum in conn.execute(
+                "SELECT version, name, checksum FROM dutydesk.schema_migrations"):
+            applied[version] = (name, checksum)
+    done = []
+    for mig in migrations():
+        if mig.version in applied:
+            if applied[mig.version][1] != mig.checksum:
+                raise AdminError(f"migration {mig.name} was changed after it was applied; "
+                                 "write a new migration instead")
+            continue
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            try:
+                conn.execute(mig.sql.encode("utf-8"))  # type: ignore[arg-type]
+            except psycopg.Error as err:
+                raise AdminError(f"migration {mig.name} failed: {_first_line(err)}") from err
+            conn.execute("INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
+                         "VALUES (%s, %s, %s)", (mig.version, mig.name, mig.checksum))
+        done.append(mig.name)
+    _write_permissions(conn)
+    return done
+
+
+def _write_permissions(conn: psycopg.Connection) -> None:
+    """Make the server's role -> event type rows equal the one table in the domain."""
+    rows = sorted((role.value, kind) for kind, roles in ALLOWED.items() for role in roles)
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        conn.execute("DELETE FROM dutydesk.event_permissions")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO dutydesk.event_permissions (role, event_type) "
+                            "VALUES (%s, %s)", rows)
+
+
+def add_user(admin_dsn: str, login: str, group: str, password: str | None) -> str:
+    """Create (or extend) ``login`` as a member of ``group``. Returns what was done."""
+    if not _LOGIN.match(login) or login in _RESERVED:
+        raise AdminError(f"login {login!r} is not allowed: use 2-63 lower-case letters, digits, "
+                         "'.', '_' or '-', starting with a letter, and not a role name")
+    if group not in GROUPS:
+        raise AdminError(f"unknown group {group!r}; choose one of {', '.join(GROUPS)}")
+    if password is not None and len(password) < 12:
+        raise AdminError("the password must be at least 12 characters")
+    with _connect(admin_dsn) as conn:
+        if not _initialised(conn):
+            raise AdminError("this database has no DutyDesk schema; run `dutydesk server init`")
+        ident = sql.Identifier(login)
+        with conn.transaction():
+            existed = _role_exists(conn, login)
+            if existed:
+                row = conn.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles "
+                                   "WHERE rolname = %s", (login,)).fetchone()
+                if row and row[0]:
+                    raise AdminError(f"{login} is a superuser or bypasses row-level security; "
+                                     "a desk must not use such a role")
+            else:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB "
+                                     "NOCREATEROLE NOBYPASSRLS NOREPLICATION").format(ident))
+            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
+            if password is not None:
+                verifier = conn.pgconn.encrypt_password(
+                    password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    ident, sql.Literal(verifier.decode("ascii"))))
+    verb = "added to" if existed else "created in"
+    return f"{login} {verb} {group}" + (" (password set)" if password is not None else "")
+
+
+def new_epoch(admin_dsn: str) -> str:
+    """Give the server a new epoch (after restoring a backup): desks then re-download."""
+    with _connect(admin_dsn) as conn, conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        row = conn.execute("UPDATE dutydesk.server_info SET epoch = gen_random_uuid() "
+                           "RETURNING epoch").fetchone()
+        return str(row[0])  # type: ignore[index]
+
+
+def status(admin_dsn: str) -> dict[str, object]:
+    """Epoch, schema version, number of events and pending migrations."""
+    with _connect(admin_dsn) as conn:
+        if not _initialised(conn):
+            return {"initialised": False}
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            epoch, schema, head = conn.execute(
+                "SELECT * FROM dutydesk.server_state()").fetchone()  # type: ignore[misc]
+            versions = {v for (v,) in conn.execute(
+                "SELECT version FROM dutydesk.schema_migrations")}
+        pending = [m.name for m in migrations() if m.version not in versions]
+        return {"initialised": True, "epoch": str(epoch), "schema_version": schema,
+                "events": head, "pending_migrations": pending}

@@ -1,0 +1,154 @@
+"""The PostgreSQL transport: submit, pull and pokes over psycopg, errors classified.
+
+Two connections, both autocommit: one for calls (each ``submit`` is its own transaction
+inside the server function), one that only LISTENs, so waiting for a poke never holds a
+transaction open. A broken connection is dropped and reopened on the next call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from ...domain.events import Event, canonical_json
+from ..transport import (
+    AuthenticationError,
+    BatchRefused,
+    Receipt,
+    RetryableError,
+    ServerState,
+)
+
+CHANNEL = "dutydesk_events"
+T = TypeVar("T")
+
+_PULL = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
+                  payload_text, server_time, hash, prev_hash
+             FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
+
+
+def conninfo(*, host: str, port: int, database: str, user: str, sslmode: str = "prefer",
+             sslrootcert: str = "", connect_timeout: int = 10) -> str:
+    """A libpq connection string without the password (safe to show)."""
+    extra = {"sslrootcert": sslrootcert} if sslrootcert else {}
+    return make_conninfo(host=host, port=port, dbname=database, user=user, sslmode=sslmode,
+                         connect_timeout=connect_timeout, application_name="dutydesk", **extra)
+
+
+def _explain(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def classify(err: psycopg.Error) -> Exception:
+    """The sync error for a driver error: retryable, authentication, or refused."""
+    sqlstate = getattr(err, "sqlstate", None) or ""
+    message = _explain(err)
+    if sqlstate.startswith("28") or "password authentication failed" in message:
+        return AuthenticationError(f"the server refused the sign-in: {message}")
+    if isinstance(err, psycopg.OperationalError | psycopg.InterfaceError):
+        # connection failures, admin shutdown (57P01), serialization (40001), deadlock (40P01)
+        return RetryableError(f"the server could not be reached or asked to retry: {message}")
+    return BatchRefused(f"the server refused the request: {message}")
+
+
+class PgTransport:
+    def __init__(self, dsn: str, password: str | None = None) -> None:
+        self._dsn = dsn
+        self._password = password
+        self._conn: psycopg.Connection | None = None
+        self._listener: psycopg.Connection | None = None
+
+    def _open(self) -> psycopg.Connection:
+        extra: dict[str, Any] = {"password": self._password} if self._password else {}
+        return psycopg.connect(self._dsn, autocommit=True, **extra)
+
+    def _call(self, work: Callable[[psycopg.Connection], T]) -> T:
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = self._open()
+            return work(self._conn)
+        except psycopg.Error as err:
+            if isinstance(err, psycopg.OperationalError | psycopg.InterfaceError):
+                self._drop()
+            raise classify(err) from err
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+        self._conn = None
+
+    def state(self) -> ServerState:
+        row = self._call(lambda c: c.execute(
+            "SELECT epoch::text, schema_version, head_seq FROM dutydesk.server_state()"
+        ).fetchone())
+        if row is None:
+            raise BatchRefused("the server has no DutyDesk state; ask the administrator")
+        return ServerState(epoch=row[0], schema_version=int(row[1]), head_seq=int(row[2]))
+
+    def submit(self, events: Sequence[Event]) -> list[Receipt]:
+        body = json.dumps([{
+            "id": e.id, "type": e.type, "schema_version": e.schema_version, "actor": e.actor,
+            "actor_role": e.actor_role, "device": e.device, "client_time": e.client_time,
+            "payload_text": canonical_json(e.payload)} for e in events], ensure_ascii=False)
+        rows = self._call(lambda c: c.execute(
+            "SELECT id::text, status, seq, server_time, hash, prev_hash, reason "
+            "FROM dutydesk.submit(%s::jsonb)", (body,)).fetchall())
+        receipts = [Receipt(event_id=r[0], status=r[1], seq=r[2], server_time=r[3], hash=r[4],
+                            prev_hash=r[5], reason=r[6]) for r in rows]
+        if len(receipts) != len(events):
+            raise BatchRefused(f"the server answered {len(receipts)} of {len(events)} events")
+        return receipts
+
+    def pull(self, after_seq: int, limit: int) -> list[Event]:
+        rows = self._call(lambda c: c.execute(_PULL, (after_seq, limit)).fetchall())
+        return [Event(id=r[1], type=r[2], schema_version=r[3], actor=r[4], actor_role=r[5],
+                      device=r[6], client_time=r[7], payload=json.loads(r[8]),
+                      server_seq=r[0], server_time=r[9], hash=r[10], prev_hash=r[11])
+                for r in rows]
+
+    def hash_at(self, seq: int) -> str | None:
+        row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
+        return None if row is None else row[0]
+
+    def visible_count(self, after_seq: int, upto_seq: int) -> int:
+        row = self._call(lambda c: c.execute(
+            "SELECT count(*) FROM dutydesk.events WHERE seq > %s AND seq <= %s",
+            (after_seq, upto_seq)).fetchone())
+        return int(row[0]) if row else 0
+
+    def wait_for_poke(self, timeout: float) -> bool:
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = self._open()
+                self._listener.execute(f"LISTEN {CHANNEL}")
+            poked = False
+            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                poked = True
+            if poked:  # several commits may have poked; one pull covers them all
+                for _ in self._listener.notifies(timeout=0.0):
+                    pass
+            return poked
+        except psycopg.Error as err:
+            if self._listener is not None:
+                self._listener.close()
+            self._listener = None
+            raise classify(err) from err
+
+    def __enter__(self) -> PgTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._drop()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None

@@ -1,0 +1,84 @@
+"""What the sync engine needs from a server, and the errors it must tell apart.
+
+The engine is written against ``Transport``; ``dutydesk.sync.pg.transport.PgTransport`` is
+the PostgreSQL implementation. Errors are classified where they happen (the transport
+knows its driver): ``RetryableError`` leaves events queued and is tried again later;
+``BatchRefused`` means the server refused a whole call for what was sent (the engine then
+sends events one by one so the culprit alone is rejected); per-event refusals come back as
+``Receipt`` rows with status ``rejected`` and the server's reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from ..domain.events import Event
+
+Status = Literal["accepted", "duplicate", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerState:
+    epoch: str           # changes when the server is re-created or restored from a backup
+    schema_version: int  # the newest server migration applied
+    head_seq: int        # the last sequence number handed out
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The server's answer for one submitted event."""
+
+    event_id: str
+    status: Status
+    seq: int | None = None
+    server_time: str | None = None
+    hash: str | None = None
+    prev_hash: str | None = None
+    reason: str | None = None
+
+
+class SyncError(Exception):
+    """Sync could not finish; the message is fit to show a person."""
+
+
+class RetryableError(SyncError):
+    """Connection lost, server restarting, serialization failure, deadlock: try later."""
+
+
+class AuthenticationError(RetryableError):
+    """The server refused the login or password: events wait until the person signs in."""
+
+
+class BatchRefused(SyncError):
+    """The server refused the whole call because of what was sent."""
+
+
+class IncompatibleServer(SyncError):
+    """The server's schema is older or newer than this DutyDesk understands."""
+
+
+class Transport(Protocol):
+    def state(self) -> ServerState: ...
+
+    def submit(self, events: Sequence[Event]) -> list[Receipt]:
+        """One receipt per event, in order. Replays return the stored result."""
+        ...
+
+    def pull(self, after_seq: int, limit: int) -> list[Event]:
+        """Events this login may see with sequence > ``after_seq``, ascending, with their
+        server fields set."""
+        ...
+
+    def hash_at(self, seq: int) -> str | None: ...
+
+    def visible_count(self, after_seq: int, upto_seq: int) -> int:
+        """How many events in (after_seq, upto_seq] this login may see (sanity check)."""
+        ...
+
+    def wait_for_poke(self, timeout: float) -> bool:
+        """Block until the server says new events exist (True) or ``timeout`` passes."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,79 @@
+"""Runs sync on its own thread and reports to the GUI by queued signals.
+
+The loop: sync, then wait for a server poke (LISTEN/NOTIFY), a local change
+(``request_sync``) or the periodic timeout, whichever comes first; after a failure, wait
+the engine's back-off instead. The GUI thread never touches the network or the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from ..sync.engine import SyncEngine
+from ..sync.transport import RetryableError, SyncError
+
+log = logging.getLogger(__name__)
+
+
+class SyncController(QObject):
+    reported = Signal(object)  # SyncReport
+    stopped_with = Signal(str)  # a problem sync cannot get past by retrying
+
+    def __init__(self, engine: SyncEngine, *, interval_s: float = 30.0,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="dutydesk-sync",
+                                            daemon=True)
+            self._thread.start()
+
+    def request_sync(self) -> None:
+        """A local event was recorded: push it now rather than at the next poke."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.engine.transport.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                report = self.engine.sync()
+            except SyncError as err:
+                self.stopped_with.emit(str(err))
+                return
+            except Exception as err:  # noqa: BLE001 - shown, never silently lost
+                log.exception("sync failed unexpectedly")
+                self.stopped_with.emit(f"sync stopped: {type(err).__name__}")
+                return
+            self.reported.emit(report)
+            if report.online:
+                self._wait_for_poke()
+            else:
+                self._wake.wait(report.retry_in_s or self.engine.backoff_s() or 5.0)
+
+    def _wait_for_poke(self) -> None:
+        waited = 0.0
+        step = 0.5  # short slices so stop and local changes are noticed quickly
+        while waited < self.interval_s and not self._wake.is_set():
+            try:
+                if self.engine.transport.wait_for_poke(step):
+                    return
+            except RetryableError:
+                return  # the next sync reports offline and backs off
+            waited += step

@@ -1,0 +1,146 @@
+"""Sync benchmarks against a real PostgreSQL (prints figures; not a test).
+
+    DUTYDESK_TEST_PG_ADMIN_DSN=postgresql://postgres@127.0.0.1:5441/dutydesk_test \\
+        python -m tests.bench.bench_sync [PUSH=10000] [PULL=100000] [RUNS=200]
+
+1. push PUSH events from one desk (engine push: batches of 500 through submit);
+2. pull PULL events into an empty desk (engine pull, batches of 5000, projections kept);
+3. a decision committed on one desk -> stored on another that waits on NOTIFY (p50/p95).
+Creates its own logins; adds events to the database it is pointed at (use a throwaway one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from psycopg.conninfo import make_conninfo
+
+from dutydesk.demo.synthetic import generate
+from dutydesk.domain.clock import LONDON, FixedClock, SystemClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.event_permissions import may_record
+from dutydesk.store.eventstore import EventStore
+from dutydesk.sync.engine import SyncEngine
+from dutydesk.sync.pg import admin
+from dutydesk.sync.pg.transport import PgTransport
+from tests.factories import contact_payload, decision_payload, event
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
+
+
+def login(admin_dsn: str, group: str) -> tuple[str, str]:
+    name = f"bench.{group[:6]}{os.getpid()}{time.monotonic_ns() % 100000}"
+    admin.add_user(admin_dsn, name, group, "a long bench password")
+    return name, make_conninfo(admin_dsn, user=name)
+
+
+def desk(folder: Path, name: str, dsn: str) -> SyncEngine:
+    store = EventStore.open(folder / f"{name}.sqlite3")
+    return SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
+
+
+def bench_push(folder: Path, admin_dsn: str, n: int) -> None:
+    name, dsn = login(admin_dsn, "duty_manager")
+    engine = desk(folder, name, dsn)
+    events = [event("contact.received", contact_payload(), NOW, actor=name) for _ in range(n)]
+    engine.store.append(events)
+    engine.transport.state()  # connect before the timer starts
+    started = time.perf_counter()
+    counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
+    engine._push(counts, force=True)
+    took = time.perf_counter() - started
+    print(f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
+          f"({counts['accepted'] / took:,.0f}/s)")
+
+
+def seed_server(admin_dsn: str, n: int) -> None:
+    name, dsn = login(admin_dsn, "duty_manager")
+    events = [dataclasses.replace(e, actor=name, actor_role="duty_manager")
+              for e in generate(11, n, now=NOW) if may_record(Role.DUTY_MANAGER, e.type)]
+    started = time.perf_counter()
+    with PgTransport(dsn) as t:
+        for i in range(0, len(events), 1000):
+            t.submit(events[i:i + 1000])
+    print(f"(seeded {len(events):,} synthetic events in {time.perf_counter() - started:.1f} s)")
+
+
+def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
+    seed_server(admin_dsn, n)
+    name, dsn = login(admin_dsn, "auditor")
+    engine = desk(folder, name, dsn)
+    started = time.perf_counter()
+    report = engine.sync()
+    took = time.perf_counter() - started
+    print(f"pull {report.pulled:,} events into an empty desk (with projections): {took:.2f} s "
+          f"({report.pulled / took:,.0f}/s)")
+
+
+def bench_latency(folder: Path, admin_dsn: str, runs: int) -> None:
+    a_name, a_dsn = login(admin_dsn, "duty_manager")
+    b_name, b_dsn = login(admin_dsn, "duty_manager")
+    sender = SyncEngine(EventStore.open(folder / "a.sqlite3"), PgTransport(a_dsn),
+                        FixedClock(NOW), login=a_name)
+    watcher = desk(folder, b_name, b_dsn)
+    contact = event("contact.received", contact_payload(), NOW, actor=a_name)
+    sender.store.append([contact])
+    sender.sync()
+    watcher.sync()
+    arrived: dict[str, float] = {}
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            if watcher.transport.wait_for_poke(0.5):
+                watcher.sync()
+                for eid in list(expected):
+                    if eid not in arrived and watcher.store.get_event(eid) is not None:
+                        arrived[eid] = time.perf_counter()
+
+    expected: list[str] = []
+    thread = threading.Thread(target=watch)
+    thread.start()
+    time.sleep(0.3)  # the watcher is listening
+    samples = []
+    cid = contact.payload["contact_id"]
+    for _ in range(runs):
+        decision = event("decision.recorded", decision_payload(cid), NOW, actor=a_name)
+        expected.append(decision.id)
+        started = time.perf_counter()
+        sender.store.append([decision])
+        sender.sync()
+        deadline = time.perf_counter() + 5
+        while decision.id not in arrived and time.perf_counter() < deadline:
+            time.sleep(0.0005)
+        samples.append((arrived.get(decision.id, float("inf")) - started) * 1000)
+    stop.set()
+    thread.join()
+    samples.sort()
+    p95 = samples[int(len(samples) * 0.95) - 1]
+    print(f"decision recorded on desk A -> stored on desk B via NOTIFY, {runs} runs: "
+          f"p50 {statistics.median(samples):.1f} ms, p95 {p95:.1f} ms, max {samples[-1]:.1f} ms")
+
+
+def main(argv: list[str]) -> int:
+    admin_dsn = os.environ.get("DUTYDESK_TEST_PG_ADMIN_DSN")
+    if not admin_dsn:
+        print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
+        return 2
+    push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv):])[:3])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        bench_push(folder, admin_dsn, push)
+        bench_pull(folder, admin_dsn, pull)
+        bench_latency(folder, admin_dsn, runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,107 @@
+"""Fixtures for the shared-server tests: a migrated database and fresh login roles.
+
+Set-up uses the superuser DSN; every test acts through LOGIN roles made by
+``dutydesk server add-user``'s code, which are never superuser, owner or BYPASSRLS.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from dutydesk.domain.clock import FixedClock
+from dutydesk.store.eventstore import EventStore
+from dutydesk.sync.engine import SyncEngine
+from dutydesk.sync.pg import admin
+from dutydesk.sync.pg.transport import PgTransport
+
+_serial = itertools.count()
+
+
+@dataclass
+class Login:
+    name: str
+    group: str
+    dsn: str
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_dsn: str, pg_admin_dsn: str) -> str:
+    """The admin DSN of a database with the DutyDesk schema at the newest migration."""
+    try:
+        admin.init(pg_admin_dsn)
+    except admin.AdminError as err:
+        if "already initialised" not in str(err):
+            raise
+        admin.upgrade(pg_admin_dsn)
+    return pg_admin_dsn
+
+
+@pytest.fixture(scope="session")
+def make_login(pg_server: str, pg_dsn: str) -> Callable[[str], Login]:
+    run = f"{os.getpid() % 10000}"
+
+    def make(group: str) -> Login:
+        name = f"t{run}.{group[:6]}{next(_serial)}"
+        admin.add_user(pg_server, name, group, "a long test password")
+        return Login(name, group, make_conninfo(pg_dsn, user=name))
+    return make
+
+
+def reset_server(admin_dsn: str) -> None:
+    """Empty the log (superuser only; used between property-test examples)."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute("TRUNCATE dutydesk.events, dutydesk.restrictions, dutydesk.contact_people")
+        conn.execute("UPDATE dutydesk.counter SET last_seq = 0, last_hash = repeat('0', 64)")
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[[Login], PgTransport]]:
+    """A transport for a login, closed after the test."""
+    opened: list[PgTransport] = []
+
+    def make(login: Login) -> PgTransport:
+        opened.append(PgTransport(login.dsn))
+        return opened[-1]
+    yield make
+    for t in opened:
+        t.close()
+
+
+@dataclass
+class Desk:
+    """One desktop: its own SQLite store, login and engine."""
+
+    login: Login
+    store: EventStore
+    transport: PgTransport
+    engine: SyncEngine
+
+    def close(self) -> None:
+        self.transport.close()
+        self.store.close()
+
+
+@pytest.fixture
+def make_desk(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[[Login], Desk]]:
+    desks: list[Desk] = []
+
+    def make(login: Login, folder: Path | None = None) -> Desk:
+        where = folder or Path(tempfile.mkdtemp(dir=tmp_path))
+        store = EventStore.open(where / "store.sqlite3")
+        transport = PgTransport(login.dsn)
+        desk = Desk(login, store, transport, SyncEngine(store, transport, clock,
+                                                        login=login.name, push_batch=50))
+        desks.append(desk)
+        return desk
+    yield make
+    for d in desks:
+        d.close()

@@ -1,0 +1,67 @@
+"""The audit hash chain in Python: a fixed vector, sensitivity to every field, tampering found."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import pytest
+
+from dutydesk.domain.errors import ValidationError
+from dutydesk.domain.events import Event
+from dutydesk.domain.hashchain import GENESIS, event_content, event_hash, first_break
+
+BASE = Event(id="0190c3a0-0000-7000-8000-000000000001", type="note.added", actor="dm.one",
+             actor_role="duty_manager", device="desk-1", client_time="2026-11-26T09:30:00+00:00",
+             payload={"text": "Siobhán \"quoted\"\n\x01", "contact_id":
+                      "0190c3a0-0000-7000-8000-0000000000aa"},
+             server_seq=1, server_time="2026-11-26T09:30:01.000001Z")
+
+
+def test_content_is_the_documented_canonical_text() -> None:
+    assert event_content(BASE) == (
+        '{"actor":"dm.one","actor_role":"duty_manager","client_time":"2026-11-26T09:30:00+00:00",'
+        '"device":"desk-1","id":"0190c3a0-0000-7000-8000-000000000001","payload":{"contact_id":'
+        '"0190c3a0-0000-7000-8000-0000000000aa","text":"Siobhán \\"quoted\\"\\n\\u0001"},'
+        '"schema_version":1,"server_seq":1,"server_time":"2026-11-26T09:30:01.000001Z",'
+        '"type":"note.added"}')
+    expected = hashlib.sha256((GENESIS + event_content(BASE)).encode()).hexdigest()
+    assert event_hash(GENESIS, BASE) == expected
+
+
+@pytest.mark.parametrize("change", [
+    {"actor": "someone.else"}, {"actor_role": "practitioner"}, {"device": "desk-2"},
+    {"client_time": "2026-11-26T09:31:00+00:00"}, {"payload": {"text": "other"}},
+    {"server_seq": 2}, {"server_time": "2026-11-26T09:30:01.000002Z"}, {"type": "record.viewed"},
+    {"id": "0190c3a0-0000-7000-8000-000000000002"}, {"schema_version": 2},
+])
+def test_every_field_changes_the_hash(change: dict[str, object]) -> None:
+    assert event_hash(GENESIS, dataclasses.replace(BASE, **change)) != event_hash(GENESIS, BASE)
+
+
+def test_the_previous_hash_is_part_of_the_hash() -> None:
+    assert event_hash("1" * 64, BASE) != event_hash(GENESIS, BASE)
+
+
+def test_an_unsynced_event_has_no_content() -> None:
+    with pytest.raises(ValidationError, match="no server sequence"):
+        event_content(dataclasses.replace(BASE, server_seq=None))
+
+
+def _chain(n: int) -> list[Event]:
+    out, prev = [], GENESIS
+    for i in range(1, n + 1):
+        e = dataclasses.replace(BASE, server_seq=i, id=f"0190c3a0-0000-7000-8000-{i:012d}",
+                                prev_hash=prev)
+        e = dataclasses.replace(e, hash=event_hash(prev, e))
+        out.append(e)
+        prev = e.hash  # type: ignore[assignment]
+    return out
+
+
+def test_first_break_finds_an_edited_payload_and_a_removed_event() -> None:
+    chain = _chain(5)
+    assert first_break(chain) is None
+    edited = chain[:2] + [dataclasses.replace(chain[2], payload={"text": "changed"})] + chain[3:]
+    assert first_break(edited) == "event at sequence 3 does not match its hash"
+    assert first_break(chain[:2] + chain[3:]) == "event at sequence 4 does not follow the one at 2"
