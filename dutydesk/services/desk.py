@@ -169,11 +169,12 @@ class DeskService:
                 evidence.append("same family name")
             if given and (p.given_name or "").casefold() == given.casefold():
                 evidence.append("same given name")
-            strength = (60 if "same NHS number" in evidence else 0) + 15 * (len(evidence) - (
-                1 if "same NHS number" in evidence else 0))
+            by_nhs = "same NHS number" in evidence
+            strength = min(100, (60 if by_nhs else 0) + 15 * (len(evidence) - by_nhs))
             age = age_text(p.date_of_birth, p.expected_date_of_birth, today)
             out.append(MatchSuggestion(
-                p.person_id, f"{p.display_name} ({age})", p.date_of_birth, p.nhs_number, p.postcode, tuple(evidence), min(strength, 100)))
+                p.person_id, f"{p.display_name} ({age})", p.date_of_birth, p.nhs_number,
+                p.postcode, tuple(evidence), strength))
         out.sort(key=lambda s: (-s.strength, s.name))
         return out
 

@@ -13,9 +13,8 @@ exact look-up.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -50,34 +49,17 @@ from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number, validate_nhs_number
 from ..services.drafts import Draft, DraftError, DraftStore
 from ..services.snapshots import MatchSuggestion
-from .form_parts import error_label, line, show_error, text_box
+from .form_parts import error_label, line, parse_day, show_error, text_box
 
 DRAFT_KIND = "contact"
 MatchProvider = Callable[[Mapping[str, Any]], list[MatchSuggestion]]
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
-
-_DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 CONSENT_LABELS = {
     ConsentStatus.GIVEN: "Given", ConsentStatus.REFUSED: "Refused",
     ConsentStatus.NOT_SOUGHT: "Not sought", ConsentStatus.NOT_REQUIRED: "Not required "
     "(e.g. risk of significant harm)", ConsentStatus.UNKNOWN: "Not known",
 }
-
-
-def parse_day(text: str, where: str) -> str | None:
-    """``dd/mm/yyyy`` or ISO ``yyyy-mm-dd`` to ISO; blank is None; nonsense is named."""
-    text = text.strip()
-    if not text:
-        return None
-    found = _DAY.match(text)
-    try:
-        if found:
-            d, m, y = (int(g) for g in found.groups())
-            return date(y, m, d).isoformat()
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ValidationError(f"{text!r} is not a date (use dd/mm/yyyy)", where) from None
 
 
 def nhs_hint(text: str) -> str:
@@ -367,17 +349,20 @@ class ContactForm(QDialog):
         self.children_box.addWidget(entry)
         entry.changed.connect(self._changed)
         entry.changed.connect(lambda e=entry: self._child_changed(e))
-        # Tab runs through the children in order, then to "Add another child".
-        if len(self.children_entries) > 1:
-            prev = self.children_entries[-2]
-            QWidget.setTabOrder(prev.nhs, entry.given)
-        QWidget.setTabOrder(entry.given, entry.family)
-        QWidget.setTabOrder(entry.family, entry.dob)
-        QWidget.setTabOrder(entry.dob, entry.unborn)
-        QWidget.setTabOrder(entry.unborn, entry.sex)
-        QWidget.setTabOrder(entry.sex, entry.nhs)
-        QWidget.setTabOrder(entry.nhs, self.add_child_button)
+        self._tab_chain()
         return entry
+
+    def _tab_chain(self) -> None:
+        """Tab follows the form top to bottom, through every child in order."""
+        chain: list[QWidget] = [self.danger, self.reporter_name, self.reporter_role,
+                                self.reporter_agency, self.reporter_phone, self.source,
+                                self.channel]
+        for e in self.children_entries:
+            chain += [e.given, e.family, e.dob, e.unborn, e.sex, e.nhs]
+        chain += [self.add_child_button, self.matches, self.concern, self.categories,
+                  self.consent, self.consent_notes, self.office, self.team, self.save_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def _watch(self) -> None:
         self.danger.currentIndexChanged.connect(self._danger_changed)

@@ -17,7 +17,6 @@ from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.codes import OUTCOME_LABELS, PRIMARY_NEED, THRESHOLD_LEVELS, Role
+from ..domain.errors import ValidationError
 from ..domain.quality import rationale_prompts
 from ..services.snapshots import ContactDetail, DecisionView
-from .form_parts import error_label, line, show_error, text_box
+from .form_parts import error_label, line, parse_day, show_error, text_box
 
 MANAGER_ROLES = (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
 
@@ -164,12 +164,10 @@ class DecisionDialog(QDialog):
         self.step_action = line("stepAction", "Next step action", "e.g. Strategy discussion "
                                 "with police")
         self.step_owner = line("stepOwner", "Next step owner", "who")
-        self.step_due = QDateEdit()
-        self.step_due.setObjectName("stepDue")
-        self.step_due.setAccessibleName("Next step due date")
-        self.step_due.setCalendarPopup(True)
-        self.step_due.setDisplayFormat("dd/MM/yyyy")
-        self.step_due.setDate(QDate.currentDate().addDays(1))
+        # A typed date: one Tab stop (a QDateEdit spends Tab on its day/month/year parts).
+        self.step_due = line("stepDue", "Next step due date", "dd/mm/yyyy")
+        self.step_due.setText(QDate.currentDate().addDays(1).toString("dd/MM/yyyy"))
+        self.step_due.setMaximumWidth(110)
         add = QPushButton("&Add step")
         add.setObjectName("stepAdd")
         add.setAccessibleName("Add next step")
@@ -199,12 +197,19 @@ class DecisionDialog(QDialog):
         action = self.step_action.text().strip()
         if not action:
             return
+        try:
+            due = parse_day(self.step_due.text(), "next_steps.due")
+        except ValidationError as err:
+            show_error(self.error, str(err))
+            return
+        show_error(self.error, "")
         step: dict[str, str] = {"action": action}
         if self.step_owner.text().strip():
             step["owner"] = self.step_owner.text().strip()
-        step["due"] = self.step_due.date().toString("yyyy-MM-dd")
+        if due:
+            step["due"] = due
         item = QListWidgetItem(f"{action} — {step.get('owner', 'no owner')} — by "
-                               f"{self.step_due.date().toString('dd/MM/yyyy')}")
+                               f"{self.step_due.text().strip() or 'no date'}")
         item.setData(Qt.ItemDataRole.UserRole, step)
         self.steps.addItem(item)
         self.step_action.clear()

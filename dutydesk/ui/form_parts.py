@@ -3,7 +3,14 @@ and an inline error line. Keeps every control named for screen readers and tests
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+from ..domain.errors import ValidationError
+
+_DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 
 def text_box(name: str, accessible: str, placeholder: str = "", *, lines: int = 4,
@@ -40,3 +47,18 @@ def error_label(name: str = "formError") -> QLabel:
 def show_error(label: QLabel, message: str) -> None:
     label.setText("⚠ " + message)
     label.setVisible(bool(message))
+
+
+def parse_day(text: str, where: str) -> str | None:
+    """``dd/mm/yyyy`` or ISO ``yyyy-mm-dd`` to ISO; blank is None; nonsense is named."""
+    text = text.strip()
+    if not text:
+        return None
+    found = _DAY.match(text)
+    try:
+        if found:
+            d, m, y = (int(g) for g in found.groups())
+            return date(y, m, d).isoformat()
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date (use dd/mm/yyyy)", where) from None

@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.detail_snapshot: ContactDetail | None = None
         self._print_handler: Callable[[str], None] | None = None
         self._polling = False
+        self._poll_again = False
+        self._pending_select: str | None = None
         self._dialog: Any = None
         self.setWindowTitle("DutyDesk" + (" — DEMO" if demo else ""))
         self.setObjectName("MainWindow")
@@ -314,8 +316,10 @@ class MainWindow(QMainWindow):
     def poll(self) -> None:
         """Ask the store what changed since the last look (cheap when nothing did)."""
         if self._polling:
+            self._poll_again = True  # a write landed while a poll was out: look once more
             return
         self._polling = True
+        self._poll_again = False
         seq = self.seq
         self.tasks.submit(lambda: self.service.changes_since(seq), self._apply_delta,
                           self._poll_failed)
@@ -326,6 +330,8 @@ class MainWindow(QMainWindow):
 
     def _apply_delta(self, delta: QueueDelta) -> None:
         self._polling = False
+        if self._poll_again:
+            self.poll()
         if delta.seq < self.seq:
             return
         self.seq = delta.seq
@@ -337,6 +343,8 @@ class MainWindow(QMainWindow):
             self._keep_view(lambda: self.model.show_ids(self.model.select(self.filters.value())))
             self.filters.set_choices(self.model.index_)
             self._count()
+        if self._pending_select and self.select_contact(self._pending_select):
+            self._pending_select = None
         touched = {i.contact_id for i in delta.changed} | set(delta.removed)
         if current and current in touched:
             self._detail_timer.start()
@@ -587,7 +595,7 @@ class MainWindow(QMainWindow):
                 cid, _changes = result
                 form.saved()
                 self.status_message.setText("Contact recorded.")
-                self._select_when_shown(cid)
+                self._pending_select = cid  # selected as soon as the poll brings it in
                 self.poll()
 
             self.tasks.submit(lambda: self.service.record_contact(payload), done,
@@ -597,12 +605,6 @@ class MainWindow(QMainWindow):
         form.submitted.connect(submitted)
         form.open()
         return form
-
-    def _select_when_shown(self, contact_id: str) -> None:
-        """Select a contact once the poll has brought it into the queue."""
-        if self.select_contact(contact_id):
-            return
-        self.tasks.submit(lambda: None, lambda _v: self.select_contact(contact_id))
 
     # ---- handover ---------------------------------------------------------------------
 
