@@ -71,10 +71,11 @@ class ActionDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.try_submit)
         lay = QVBoxLayout(self)
-        if intro:
-            head = QLabel(intro)
-            head.setWordWrap(True)
-            lay.addWidget(head)
+        self.intro = QLabel(intro)
+        self.intro.setObjectName("actionIntro")
+        self.intro.setWordWrap(True)
+        self.intro.setVisible(bool(intro))
+        lay.addWidget(self.intro)
         lay.addLayout(form)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
