@@ -127,6 +127,10 @@ class QueueIndex:
     def ranked(self) -> Sequence[str]:
         return self._ranked
 
+    def due(self, contact_id: str) -> float | None:
+        """The due time as a POSIX timestamp (parsed once per change, not per paint)."""
+        return self._due.get(contact_id)
+
     def select(self, flt: QueueFilter, now: datetime) -> list[str]:
         """Ids that pass ``flt``, in triage order."""
         words = flt.words
@@ -134,8 +138,11 @@ class QueueIndex:
         checks = [(name, getattr(flt, name)) for name in _SET_FIELDS if getattr(flt, name)]
         if not words and not checks and not flt.overdue:
             return list(self._ranked)
-        out = []
         items, hay, due = self.items, self._hay, self._due
+        if len(words) == 1 and not checks and not flt.overdue:  # the common case: typing
+            word = words[0]
+            return [cid for cid in self._ranked if word in hay[cid]]
+        out = []
         for cid in self._ranked:
             if words:
                 text = hay[cid]

@@ -51,7 +51,12 @@ def time_left_text(due_at: str | None, now: datetime,
     """Text and warning level (None, ``amber`` nearing, ``red`` passed) for a due time."""
     if not due_at:
         return "—", None
-    seconds = int((datetime.fromisoformat(due_at) - now).total_seconds())
+    return time_left_seconds(int((datetime.fromisoformat(due_at) - now).total_seconds()),
+                             amber_within)
+
+
+def time_left_seconds(seconds: int, amber_within: int = AMBER_WITHIN_SECONDS
+                      ) -> tuple[str, str | None]:
     overdue = seconds < 0
     seconds = abs(seconds)
     hours, rest = divmod(seconds, 3600)
@@ -71,6 +76,7 @@ class QueueModel(QAbstractTableModel):
         self.index_ = QueueIndex()
         self._ids: list[str] = []
         self._rank: dict[str, int] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}  # static display text, made on first paint
         self._dark = False
 
     # ---- content -----------------------------------------------------------------
@@ -79,13 +85,19 @@ class QueueModel(QAbstractTableModel):
         """Replace the whole queue (first load)."""
         self.beginResetModel()
         self.index_.replace_all(items)
+        self._cells.clear()
         self._rerank()
         self._ids = list(visible) if visible is not None else list(self.index_.ranked)
         self.endResetModel()
 
-    def update_items(self, changed: Iterable[QueueItem], removed: Iterable[str] = ()) -> None:
+    def update_items(self, changed: Iterable[QueueItem], removed: Iterable[str] = ()
+                     ) -> None:
         """Take a live change into the index; call ``show_ids`` after to show it."""
+        changed = list(changed)
+        removed = list(removed)
         self.index_.update(changed, removed)
+        for cid in [*removed, *(i.contact_id for i in changed)]:
+            self._cells.pop(cid, None)
         self._rerank()
 
     def _rerank(self) -> None:
@@ -192,7 +204,7 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(item, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == TIME_LEFT:
-            level = time_left_text(item.due_at or item.decision_due_at, self._now())[1]
+            level = self._time_left(item)[1]
             return QBrush(QColor(WARN[level][int(self._dark)])) if level else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (RANK, RATING):
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -202,29 +214,21 @@ class QueueModel(QAbstractTableModel):
             return item.rating
         return None
 
+    def _time_left(self, item: QueueItem) -> tuple[str, str | None]:
+        due = self.index_.due(item.contact_id)
+        if due is None:
+            return "—", None
+        return time_left_seconds(int(due - self._now().timestamp()))
+
     def _display(self, item: QueueItem, col: int) -> str:
         if col == RANK:
             return str(self._rank.get(item.contact_id, 0))
-        if col == RATING:
-            label = (item.rating or "unrated").upper()
-            return f"{label} !" if item.conflict else label
         if col == TIME_LEFT:
-            return time_left_text(item.due_at or item.decision_due_at, self._now())[0]
-        if col == CHILDREN:
-            return item.children_text
-        if col == CONCERN:
-            first = item.concern.split(". ")[0]
-            return first if len(first) <= 90 else first[:87] + "…"
-        if col == SOURCE:
-            return SOURCE_SHORT.get(item.source_code, item.source_code)
-        if col == RECEIVED:
-            return datetime.fromisoformat(item.received_at).strftime("%d %b %H:%M")
-        if col == STATUS:
-            text = STATUS_TEXT.get(item.status, item.status)
-            return f"{text} (conflicting decisions)" if item.conflict else text
-        if col == WITH:
-            return item.assignee or ""
-        return ""
+            return self._time_left(item)[0]
+        cells = self._cells.get(item.contact_id)
+        if cells is None:
+            cells = self._cells[item.contact_id] = _cells(item)
+        return cells[col]
 
     def _tooltip(self, item: QueueItem, col: int) -> str | None:
         if col == RATING:
@@ -239,3 +243,18 @@ class QueueModel(QAbstractTableModel):
             due = item.due_at or item.decision_due_at
             return f"Due {datetime.fromisoformat(due).strftime('%a %d %b %H:%M')}" if due else None
         return None
+
+
+def _cells(item: QueueItem) -> tuple[str, ...]:
+    """The text of every column that does not change with the clock or the rank."""
+    label = (item.rating or "unrated").upper()
+    first = item.concern.split(". ")[0]
+    status = STATUS_TEXT.get(item.status, item.status)
+    return (
+        "", f"{label} !" if item.conflict else label, "", item.children_text,
+        first if len(first) <= 90 else first[:87] + "…",
+        SOURCE_SHORT.get(item.source_code, item.source_code),
+        datetime.fromisoformat(item.received_at).strftime("%d %b %H:%M"),
+        f"{status} (conflicting decisions)" if item.conflict else status,
+        item.assignee or "",
+    )
