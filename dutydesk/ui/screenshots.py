@@ -101,7 +101,7 @@ def main(argv: list[str]) -> int:
         tasks = TaskRunner(synchronous=True)
         window = MainWindow(service, tasks, demo=True, store_path=folder / "demo.sqlite3",
                             drafts=DraftStore(folder / "drafts"), settings=settings)
-        window.resize(1600, 900)
+        window.resize(1920, 1000)
         window.show()
         window.reload()
         window.select_contact(top.contact_id)

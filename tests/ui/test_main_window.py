@@ -189,6 +189,6 @@ def test_no_store_work_on_the_gui_thread(qtbot, service: DeskService, settings, 
     qtbot.addWidget(window)
     window.reload()
     qtbot.waitUntil(lambda: window.model.rowCount() == 25, timeout=10_000)
-    window.poll_timer.stop()
+    window.close()
     tasks.shutdown()
     assert threads and all(name.startswith("dutydesk-writer") for name in threads)
