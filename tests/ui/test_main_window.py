@@ -192,3 +192,15 @@ def test_no_store_work_on_the_gui_thread(qtbot, service: DeskService, settings, 
     window.close()
     tasks.shutdown()
     assert threads and all(name.startswith("dutydesk-writer") for name in threads)
+
+
+def test_cancelling_a_long_load(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.services.progress import Cancelled
+    window = make_window()
+    reporter = window.progress.start("Loading queue…")
+    assert window.progress.isVisible()
+    window.progress.cancel_button.click()
+    assert reporter.cancelled()
+    window._load_failed(Cancelled())
+    assert not window.progress.isVisible()
+    assert "cancelled" in window.status_message.text()

@@ -215,3 +215,24 @@ def test_snapshots_are_immutable(store, clock, manager) -> None:  # type: ignore
     detail = manager.contact_detail(rated(store, clock.now()))
     with pytest.raises(dataclasses.FrozenInstanceError):
         detail.rating = "blue"  # type: ignore[misc,union-attr]
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.reports: list[tuple[int, int]] = []
+
+    def report(self, done: int, total: int) -> None:
+        self.reports.append((done, total))
+
+    def cancelled(self) -> bool:
+        return len(self.reports) >= 1
+
+
+def test_a_long_queue_load_reports_progress_and_can_be_cancelled(store, clock, manager) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.services.progress import Cancelled
+    for _ in range(3):
+        rated(store, clock.now())
+    progress = _Stop()
+    with pytest.raises(Cancelled):
+        manager.queue(progress)
+    assert progress.reports == [(0, 3)]
