@@ -53,6 +53,10 @@ class ContactActions(_Base):
         dialog.submitted.connect(on_submit)
         dialog.open()
 
+    def _ask(self, dlg: Any, write: Callable[[dict[str, Any]], Any], done_text: str) -> None:
+        """Open ``dlg``; on submit run ``write(values)`` on the writer thread."""
+        self._open_dialog(dlg, lambda v: self._run(lambda: write(v), done_text, dlg))
+
     def _need_contact(self) -> str | None:
         cid = self.current_contact_id()
         if cid is None:
@@ -73,26 +77,24 @@ class ContactActions(_Base):
     def assign(self) -> None:
         cid = self._need_contact()
         if cid:
-            dlg = dialogs.assign_dialog(self)
-            self._open_dialog(dlg, lambda v: self._run(
-                lambda: self.service.assign(cid, v["assignee"]), "Contact assigned.", dlg))
+            self._ask(dialogs.assign_dialog(self),
+                      lambda v: self.service.assign(cid, v["assignee"]), "Contact assigned.")
 
     def rerate(self) -> None:
         cid = self._need_contact()
         if cid:
             item = self.model.item(self.model.row_of(cid))
-            dlg = dialogs.rerate_dialog(item.rating if item else None, self)
-            self._open_dialog(dlg, lambda v: self._run(
-                lambda: self.service.override_rating(cid, v["to_rating"], v["reason"]),
-                "Rating changed.", dlg))
+            self._ask(dialogs.rerate_dialog(item.rating if item else None, self),
+                      lambda v: self.service.override_rating(cid, v["to_rating"], v["reason"]),
+                      "Rating changed.")
 
     def request_check(self) -> None:
         cid = self._need_contact()
         if cid:
-            dlg = dialogs.partner_check_dialog(self)
-            self._open_dialog(dlg, lambda v: self._run(
-                lambda: self.service.request_partner_check(cid, v["agency"], v["question"]),
-                "Partner check requested.", dlg))
+            self._ask(dialogs.partner_check_dialog(self),
+                      lambda v: self.service.request_partner_check(cid, v["agency"],
+                                                                   v["question"]),
+                      "Partner check requested.")
 
     def answer_check(self) -> None:
         d = self.detail_snapshot
@@ -103,31 +105,29 @@ class ContactActions(_Base):
         if not open_checks:
             self.status_message.setText("No partner check is waiting for an answer.")
             return
-        dlg = dialogs.answer_dialog(open_checks, self)
-        self._open_dialog(dlg, lambda v: self._run(
-            lambda: self.service.answer_partner_check(d.contact_id, v["check_id"], v["answer"],
-                                                      v["answered_by"] or None),
-            "Partner answer recorded.", dlg))
+        self._ask(dialogs.answer_dialog(open_checks, self),
+                  lambda v: self.service.answer_partner_check(
+                      d.contact_id, v["check_id"], v["answer"], v["answered_by"] or None),
+                  "Partner answer recorded.")
 
     def add_note(self) -> None:
         cid = self._need_contact()
         if cid:
-            dlg = dialogs.note_dialog(self)
-            self._open_dialog(dlg, lambda v: self._run(
-                lambda: self.service.add_note(cid, v["text"]), "Note added.", dlg))
+            self._ask(dialogs.note_dialog(self),
+                      lambda v: self.service.add_note(cid, v["text"]), "Note added.")
 
     def decide(self) -> None:
         d = self.detail_snapshot
         if d is None or d.contact_id != self.current_contact_id():
             self.status_message.setText("The contact is still loading; try again.")
             return
-        dlg = DecisionDialog(d, self.service.actor.role, labels=self.thresholds, parent=self)
-        self._open_dialog(dlg, lambda v: self._run(
-            lambda: self.service.decide(d.contact_id, v["outcome"], v["threshold_level"],
-                                        v["rationale"], v.get("primary_need")),
-            "Decision recorded." if self.service.actor.role in (
-                Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
-            else "Decision proposed for a manager's sign-off.", dlg))
+        role = self.service.actor.role
+        done = ("Decision recorded." if role in (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
+                else "Decision proposed for a manager's sign-off.")
+        self._ask(DecisionDialog(d, role, labels=self.thresholds, parent=self),
+                  lambda v: self.service.decide(d.contact_id, v["outcome"],
+                                                v["threshold_level"], v["rationale"],
+                                                v.get("primary_need")), done)
 
     def amend(self) -> None:
         d = self.detail_snapshot
@@ -135,13 +135,12 @@ class ContactActions(_Base):
         if d is None or current is None:
             self.status_message.setText("There is no decision to amend.")
             return
-        dlg = DecisionDialog(d, self.service.actor.role, labels=self.thresholds,
-                             amend=current, parent=self)
-        self._open_dialog(dlg, lambda v: self._run(
-            lambda: self.service.amend_decision(
-                d.contact_id, v["decision_id"], v["reason"], outcome=v["outcome"],
-                threshold_level=v["threshold_level"], rationale=v["rationale"]),
-            "Decision amended; the original stays on record.", dlg))
+        self._ask(DecisionDialog(d, self.service.actor.role, labels=self.thresholds,
+                                 amend=current, parent=self),
+                  lambda v: self.service.amend_decision(
+                      d.contact_id, v["decision_id"], v["reason"], outcome=v["outcome"],
+                      threshold_level=v["threshold_level"], rationale=v["rationale"]),
+                  "Decision amended; the original stays on record.")
 
     def sign_off(self) -> None:
         d = self.detail_snapshot
@@ -152,11 +151,10 @@ class ContactActions(_Base):
         summary = (f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
                    f"level {proposal.threshold_level}. The full rationale is in the "
                    "contact detail.")
-        dlg = dialogs.sign_off_dialog(summary, self)
-        self._open_dialog(dlg, lambda v: self._run(
-            lambda: self.service.sign_off(d.contact_id, proposal.decision_id,
-                                          v["comment"] or None),
-            "Decision signed off.", dlg))
+        self._ask(dialogs.sign_off_dialog(summary, self),
+                  lambda v: self.service.sign_off(d.contact_id, proposal.decision_id,
+                                                  v["comment"] or None),
+                  "Decision signed off.")
 
     def print_contact(self) -> None:
         cid = self._need_contact()
@@ -209,10 +207,9 @@ class ContactActions(_Base):
                                                      self._handovers_loaded))
 
     def write_handover(self) -> None:
-        dlg = dialogs.handover_dialog(self)
-        self._open_dialog(dlg, lambda v: self._run(
-            lambda: self.service.note_handover(v["shift"], v["text"]), "Handover recorded.",
-            dlg))
+        self._ask(dialogs.handover_dialog(self),
+                  lambda v: self.service.note_handover(v["shift"], v["text"]),
+                  "Handover recorded.")
 
     def toggle_handover(self) -> None:
         self.handover_dock.setVisible(not self.handover_dock.isVisible())
