@@ -98,7 +98,7 @@ class DeskService:
             items.extend(_queue_item(c, children.get(c.contact_id, []), today)
                          for c in contacts)
             step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
-        items.sort(key=order_key)
+        items.sort(key=order_key)  # type: ignore[arg-type]  # QueueItem is Queueable
         return items
 
     def last_seq(self) -> int:
@@ -151,8 +151,8 @@ class DeskService:
                         ) -> list[MatchSuggestion]:
         """Known people who may be the child being typed: exact NHS number, or name with
         date of birth. A stand-in until the matching module proposes scored links."""
-        nhs = normalise_nhs_number(nhs_number or "")
-        nhs = nhs if is_valid_nhs_number(nhs) else None
+        typed = normalise_nhs_number(nhs_number or "")
+        nhs = typed if is_valid_nhs_number(typed) else None
         given = (given_name or "").strip() or None
         family = (family_name or "").strip() or None
         people = self.desk_queries.people_matching(

@@ -69,7 +69,7 @@ class ActionDialog(QDialog):
         self.submit_button.clicked.connect(self.try_submit)
         cancel.clicked.connect(self.reject)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.try_submit)
+            QShortcut(QKeySequence(keys), self, self.try_submit)
         lay = QVBoxLayout(self)
         self.intro = QLabel(intro)
         self.intro.setObjectName("actionIntro")

@@ -318,7 +318,7 @@ class ContactForm(QDialog):
         close.clicked.connect(self.reject)
         discard.clicked.connect(self.discard)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.try_submit)
+            QShortcut(QKeySequence(keys), self, self.try_submit)
         lay = QVBoxLayout(self)
         lay.addWidget(scroll, 1)
         lay.addWidget(self.error)

@@ -100,8 +100,8 @@ class DecisionDialog(QDialog):
         self.need.setObjectName("decisionPrimaryNeed")
         self.need.setAccessibleName("Primary need (optional)")
         self.need.addItem("— not stated —", "")
-        for code in PRIMARY_NEED.values():
-            self.need.addItem(f"{code.code} {code.label}", code.code)
+        for need in PRIMARY_NEED.values():
+            self.need.addItem(f"{need.code} {need.label}", need.code)
         form.addRow("Primary need", self.need)
 
         self.boxes: dict[str, Any] = {}
@@ -138,7 +138,7 @@ class DecisionDialog(QDialog):
         self.submit_button.clicked.connect(self.try_submit)
         cancel.clicked.connect(self.reject)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.try_submit)
+            QShortcut(QKeySequence(keys), self, self.try_submit)
 
         head = QLabel(f"Contact received {contact.received_at[:16].replace('T', ' ')} — "
                       + ", ".join(c.name for c in contact.children))

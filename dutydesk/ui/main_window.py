@@ -226,7 +226,7 @@ class MainWindow(ContactActions, QMainWindow):
             "rerate": self.rerate, "partner_check": self.request_check,
             "answer_check": self.answer_check, "note": self.add_note, "decide": self.decide,
             "sign_off": self.sign_off, "amend": self.amend,
-            "next": lambda: self.move(1), "previous": lambda: self.move(-1),
+            "next": lambda: self.step_contact(1), "previous": lambda: self.step_contact(-1),
             "find": self._find, "overdue": self.filters.overdue.toggle,
             "focus_queue": self.table.setFocus, "focus_detail": self.detail.setFocus,
             "handover": self.toggle_handover, "refresh": self.reload,
@@ -391,7 +391,7 @@ class MainWindow(ContactActions, QMainWindow):
             self.table.scrollTo(index)
         return True
 
-    def move(self, step: int) -> None:
+    def step_contact(self, step: int) -> None:
         if not self.model.rowCount():
             return
         row = self.table.currentIndex().row()

@@ -19,12 +19,46 @@ from .decision_dialog import DecisionDialog
 from .detail_html import outcome_label
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow as _Base
+    from PySide6.QtCore import QTimer, SignalInstance
+    from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser
+
+    from ..services.desk import DeskService
+    from ..services.drafts import DraftStore
+    from ..services.snapshots import ContactDetail
+    from .handover_panel import HandoverPanel
+    from .queue_model import QueueModel
+    from .tasks import TaskRunner
+
+    _Base = QMainWindow
 else:
     _Base = object
 
 
 class ContactActions(_Base):
+    """Needs these from ``MainWindow`` (declared for the type checker only)."""
+
+    if TYPE_CHECKING:
+        service: DeskService
+        tasks: TaskRunner
+        model: QueueModel
+        drafts: DraftStore
+        thresholds: dict[int, str]
+        detail_snapshot: ContactDetail | None
+        detail: QTextBrowser
+        status_message: QLabel
+        handover: HandoverPanel
+        handover_dock: QDockWidget
+        print_requested: SignalInstance
+        _print_handler: Callable[[str], None] | None
+        _dialog: Any
+        _pending_select: str | None
+        _detail_timer: QTimer
+
+        def poll(self) -> None: ...
+        def current_contact_id(self) -> str | None: ...
+        def show_error(self, error: BaseException) -> None: ...
+        def describe(self, error: BaseException) -> str: ...
+        def _show_detail(self, detail: ContactDetail | None) -> None: ...
     # ---- actions --------------------------------------------------------------------
 
     def _run(self, work: Callable[[], Any], done_text: str,
