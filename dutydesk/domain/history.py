@@ -117,3 +117,29 @@ def is_re_referral(referral_day: date, earlier_referral_days: Iterable[date],
     ``earlier_referral_days`` are the child's other, earlier referrals (same day counts)."""
     since = months_before(referral_day, months)
     return any(since <= d <= referral_day for d in earlier_referral_days)
+
+
+# From this many earlier contacts in 12 months the pattern is shown to the duty manager
+# (cumulative harm: contacts that each look minor alone).
+REPEAT_CONTACTS = 2
+
+
+def history_messages(h: ChildHistory) -> list[str]:
+    """The flags a duty manager reads beside a child, most serious first."""
+    out = []
+    if h.open_case:
+        out.append("Open case: an allocated worker holds it")
+    if h.looked_after:
+        out.append("Looked after by the local authority")
+    if h.cp_plan == "current":
+        out.append("Subject of a child protection plan now")
+    if h.re_referral:
+        out.append(f"Referred in the last 12 months ({h.referrals_12m}): "
+                   "a referral now would be a re-referral")
+    if h.contacts_12m >= REPEAT_CONTACTS:
+        out.append(f"{h.contacts_12m} earlier contacts in 12 months")
+    if h.police_notifications >= 3:
+        out.append(f"{h.police_notifications} police notifications in 3 months (escalation)")
+    if h.cp_plan == "past":
+        out.append("Previously subject of a child protection plan")
+    return out

@@ -1,30 +1,71 @@
-"""Use cases of the duty desk: the queue, recording a contact, and the record behind them.
+"""Use cases of the duty desk: the queue and its live changes, the contact record, and
+the actions a duty manager takes (take/assign, re-rate, partner checks, notes, decide,
+amend, sign off, handover).
 
-The window calls these (on the writer thread); each returns snapshots or a ``Changes``.
+The window calls these on the writer thread; each returns snapshots or a ``Changes``.
+Role rules are enforced here, not only by greying out buttons: the service raises
+``PermissionDenied`` (the shared server checks again on sync).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..domain.clock import Clock
+from ..domain.codes import DecisionStatus, Rating
+from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
+from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
 from ..domain.people import age_text
+from ..domain.permissions import Action, allows, require
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.queue import order_key
+from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
-from .snapshots import Changes, ChildSummary, QueueItem
+from .contact_detail import build_detail
+from .intake_rating import Rater, immediate_danger_rating
+from .progress import Progress, step
+from .snapshots import (
+    Changes,
+    ChildSummary,
+    ContactDetail,
+    HandoverNote,
+    MatchSuggestion,
+    QueueItem,
+)
+
+QUEUE_CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDelta:
+    """What changed in the store since the window last looked."""
+
+    seq: int
+    changed: tuple[QueueItem, ...]
+    removed: frozenset[str]
+    handovers: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.changed and not self.removed and not self.handovers
 
 
 class DeskService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock) -> None:
+    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
+                 rater: Rater | None = None) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
         self.queries = Queries(store.engine)
+        self.desk_queries = DeskQueries(store.engine)
+        # Replaced by the triage service's rater once it is wired in (see intake_rating).
+        self.rater: Rater = rater or immediate_danger_rating
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
@@ -32,23 +73,254 @@ class DeskService:
                           actor_role=self.actor.role.value, device=self.actor.device,
                           at=self.clock.now())
 
-    def queue(self) -> list[QueueItem]:
-        """Open contacts in triage order."""
-        contacts, children = self.queries.open_contacts()
+    def _require(self, action: Action) -> None:
+        """The one permission table (``domain.permissions``) decides; the guarded store and
+        the shared server check again."""
+        require(self.actor, action)
+
+    def _write(self, *events: Event, contact_id: str | None = None) -> Changes:
+        self.store.append(list(events))
+        return Changes(contacts=frozenset({contact_id} if contact_id else ()), queue=True)
+
+    # ---- the queue ---------------------------------------------------------------------
+
+    def queue(self, progress: Progress | None = None) -> list[QueueItem]:
+        """Open contacts in triage order, read in chunks so that a long load reports
+        progress and can be cancelled."""
+        ids = self.desk_queries.open_contact_ids()
         today = self.clock.now().date()
-        items = [_queue_item(c, children.get(c.contact_id, []), today) for c in contacts]
-        items.sort(key=order_key)
+        items: list[QueueItem] = []
+        step(progress, 0, len(ids))
+        for start in range(0, len(ids), QUEUE_CHUNK):
+            chunk = ids[start:start + QUEUE_CHUNK]
+            contacts, children, _ = self.desk_queries.open_contacts_in(chunk)
+            items.extend(_queue_item(c, children.get(c.contact_id, []), today)
+                         for c in contacts)
+            step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
+        items.sort(key=order_key)  # type: ignore[arg-type]  # QueueItem is Queueable
         return items
 
+    def last_seq(self) -> int:
+        return self.desk_queries.last_seq()
+
+    def changes_since(self, seq: int) -> QueueDelta:
+        """The queue rows to refresh after ``seq`` (cheap when nothing arrived)."""
+        if self.desk_queries.last_seq() == seq:
+            return QueueDelta(seq, (), frozenset(), False)
+        newest, contact_ids, types = self.desk_queries.changed_since(seq)
+        contacts, children, gone = self.desk_queries.open_contacts_in(contact_ids)
+        today = self.clock.now().date()
+        return QueueDelta(
+            newest, tuple(_queue_item(c, children.get(c.contact_id, []), today)
+                          for c in contacts),
+            frozenset(gone), any(t.startswith("handover.") for t in types))
+
+    # ---- the record --------------------------------------------------------------------
+
+    def contact_detail(self, contact_id: str) -> ContactDetail | None:
+        return build_detail(self.store, self.queries, contact_id, self.clock.now())
+
+    def open_contact(self, contact_id: str) -> ContactDetail | None:
+        """Open the record deliberately: the view is recorded (``record.viewed``)."""
+        self._write(self.event("record.viewed", {"contact_id": contact_id}))
+        return self.contact_detail(contact_id)
+
+    # ---- recording a contact -----------------------------------------------------------
+
     def record_contact(self, payload: Mapping[str, Any]) -> tuple[str, Changes]:
-        """Record a new contact; returns its id. Invalid input raises ValidationError."""
+        """Record a new contact; returns its id. Invalid input raises ValidationError.
+
+        The rater runs in the same transaction, so immediate danger is Red the moment the
+        contact appears in anyone's queue."""
+        self._require(Action.RECORD_CONTACT)
         body = dict(payload)
         body.setdefault("contact_id", new_id())
         body.setdefault("received_at", self.clock.now().isoformat())
-        event = self.event("contact.received", body)
-        self.store.append([event])
-        cid = event.payload["contact_id"]
+        received = self.event("contact.received", body)
+        events = [received]
+        rated = self.rater(received.payload, self.clock.now())
+        if rated is not None:
+            events.append(self.event("contact.rated", rated))
+        self.store.append(events)
+        cid = received.payload["contact_id"]
         return cid, Changes(contacts=frozenset({cid}), queue=True)
+
+    def suggest_matches(self, *, nhs_number: str | None = None, given_name: str | None = None,
+                        family_name: str | None = None, date_of_birth: str | None = None
+                        ) -> list[MatchSuggestion]:
+        """Known people who may be the child being typed: exact NHS number, or name with
+        date of birth. A stand-in until the matching module proposes scored links."""
+        typed = normalise_nhs_number(nhs_number or "")
+        nhs = typed if is_valid_nhs_number(typed) else None
+        given = (given_name or "").strip() or None
+        family = (family_name or "").strip() or None
+        people = self.desk_queries.people_matching(
+            nhs_number=nhs, given_name=given, family_name=family, date_of_birth=date_of_birth)
+        today = self.clock.now().date()
+        out = []
+        for p in people:
+            evidence = []
+            if nhs and p.nhs_number == nhs:
+                evidence.append("same NHS number")
+            if date_of_birth and p.date_of_birth == date_of_birth:
+                evidence.append("same date of birth")
+            if family and (p.family_name or "").casefold() == family.casefold():
+                evidence.append("same family name")
+            if given and (p.given_name or "").casefold() == given.casefold():
+                evidence.append("same given name")
+            by_nhs = "same NHS number" in evidence
+            strength = min(100, (60 if by_nhs else 0) + 15 * (len(evidence) - by_nhs))
+            age = age_text(p.date_of_birth, p.expected_date_of_birth, today)
+            out.append(MatchSuggestion(
+                p.person_id, f"{p.display_name} ({age})", p.date_of_birth, p.nhs_number,
+                p.postcode, tuple(evidence), strength))
+        out.sort(key=lambda s: (-s.strength, s.name))
+        return out
+
+    # ---- actions on a contact ----------------------------------------------------------
+
+    def take(self, contact_id: str) -> Changes:
+        """The signed-in person takes the contact."""
+        self._require(Action.ASSIGN)
+        return self._write(self.event("contact.assigned", {
+            "contact_id": contact_id, "assignee": self.actor.login}), contact_id=contact_id)
+
+    def assign(self, contact_id: str, assignee: str) -> Changes:
+        self._require(Action.ASSIGN)
+        return self._write(self.event("contact.assigned", {
+            "contact_id": contact_id, "assignee": assignee}), contact_id=contact_id)
+
+    def override_rating(self, contact_id: str, to_rating: str, reason: str) -> Changes:
+        """Change the rating with a reason. Lowering a Red needs a duty manager or senior
+        practitioner, who is recorded as the approver."""
+        self._require(Action.OVERRIDE_RATING)
+        contact = self._contact(contact_id)
+        current = contact.rating
+        if current is None:
+            raise ValidationError("the contact has not been rated yet; wait for triage",
+                                  "from_rating")
+        target = Rating(to_rating)
+        if target.value == current:
+            raise ValidationError(f"the contact is already {current}", "to_rating")
+        lowering_red = current == Rating.RED.value and target.rank > Rating.RED.rank
+        if lowering_red and not allows(self.actor.role, Action.LOWER_RED):
+            raise PermissionDenied("only a duty manager or senior practitioner may lower a "
+                                   "Red rating")
+        payload: dict[str, Any] = {"contact_id": contact_id, "from_rating": current,
+                                   "to_rating": target.value, "reason": reason}
+        if lowering_red:
+            payload["approver"] = self.actor.login
+        return self._write(self.event("contact.rating_overridden", payload),
+                           contact_id=contact_id)
+
+    def request_partner_check(self, contact_id: str, agency: str, question: str) -> Changes:
+        self._require(Action.PARTNER_CHECK)
+        return self._write(self.event("partner_check.requested", {
+            "check_id": new_id(), "contact_id": contact_id, "agency": agency,
+            "question": question, "requested_at": self.clock.now().isoformat()}),
+            contact_id=contact_id)
+
+    def answer_partner_check(self, contact_id: str, check_id: str, answer: str,
+                             answered_by: str | None = None) -> Changes:
+        self._require(Action.PARTNER_CHECK)
+        payload = {"check_id": check_id, "contact_id": contact_id, "answer": answer,
+                   "answered_at": self.clock.now().isoformat()}
+        if answered_by:
+            payload["answered_by"] = answered_by
+        return self._write(self.event("partner_check.answered", payload), contact_id=contact_id)
+
+    def add_note(self, contact_id: str, text: str) -> Changes:
+        self._require(Action.ADD_NOTE)
+        return self._write(self.event("note.added", {"contact_id": contact_id, "text": text}),
+                           contact_id=contact_id)
+
+    def decide(self, contact_id: str, outcome: str, threshold_level: int,
+               rationale: Mapping[str, Any], primary_need: str | None = None
+               ) -> tuple[str, Changes]:
+        """A manager's decision is recorded; a practitioner's is proposed for sign-off."""
+        self._require(Action.PROPOSE_DECISION)
+        self._contact(contact_id)
+        kind = ("decision.recorded" if allows(self.actor.role, Action.RECORD_DECISION)
+                else "decision.proposed")
+        payload: dict[str, Any] = {"decision_id": new_id(), "contact_id": contact_id,
+                                   "outcome": outcome, "threshold_level": threshold_level,
+                                   "rationale": dict(rationale)}
+        if primary_need:
+            payload["primary_need"] = primary_need
+        event = self.event(kind, payload)
+        return payload["decision_id"], self._write(event, contact_id=contact_id)
+
+    def sign_off(self, contact_id: str, decision_id: str, comment: str | None = None
+                 ) -> Changes:
+        self._require(Action.SIGN_OFF)
+        decision = self._decision(contact_id, decision_id)
+        if decision.status != DecisionStatus.PROPOSED.value:
+            raise ValidationError("only a proposed decision waits for sign-off", "decision_id")
+        if decision.decided_by == self.actor.login:
+            raise PermissionDenied("a decision cannot be signed off by the person who "
+                                   "proposed it")
+        payload: dict[str, Any] = {"decision_id": decision_id, "contact_id": contact_id}
+        if comment:
+            payload["comment"] = comment
+        return self._write(self.event("decision.signed_off", payload), contact_id=contact_id)
+
+    def amend_decision(self, contact_id: str, decision_id: str, reason: str, *,
+                       outcome: str | None = None, threshold_level: int | None = None,
+                       rationale: Mapping[str, Any] | None = None) -> Changes:
+        """Amend with a reason; the original stays in the log and on screen."""
+        self._require(Action.AMEND_DECISION)
+        self._decision(contact_id, decision_id)
+        payload: dict[str, Any] = {"amendment_id": new_id(), "decision_id": decision_id,
+                                   "contact_id": contact_id, "reason": reason}
+        if outcome is not None:
+            payload["outcome"] = outcome
+        if threshold_level is not None:
+            payload["threshold_level"] = threshold_level
+        if rationale is not None:
+            payload["rationale"] = dict(rationale)
+        return self._write(self.event("decision.amended", payload), contact_id=contact_id)
+
+    # ---- out-of-hours handover ---------------------------------------------------------
+
+    def handovers(self, since: date | None = None) -> list[HandoverNote]:
+        """Handover notes (newest first), with who has acknowledged each."""
+        events = self.desk_queries.events_of_types(("handover.noted", "handover.acknowledged"))
+        acks: dict[str, list[str]] = {}
+        for e in events:
+            if e.type == "handover.acknowledged":
+                acks.setdefault(e.payload["handover_id"], []).append(e.actor)
+        notes = [HandoverNote(
+            e.payload["handover_id"], e.payload["shift"], e.payload["text"], e.actor,
+            e.client_time, tuple(e.payload.get("contact_ids", ())),
+            tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))))
+            for e in events if e.type == "handover.noted"
+            and (since is None or e.client_time[:10] >= since.isoformat())]
+        return sorted(notes, key=lambda n: n.noted_at, reverse=True)
+
+    def note_handover(self, shift: str, text: str, contact_ids: tuple[str, ...] = ()) -> Changes:
+        self._require(Action.HANDOVER)
+        payload: dict[str, Any] = {"handover_id": new_id(), "shift": shift, "text": text}
+        if contact_ids:
+            payload["contact_ids"] = list(contact_ids)
+        return self._write(self.event("handover.noted", payload))
+
+    def acknowledge_handover(self, handover_id: str) -> Changes:
+        return self._write(self.event("handover.acknowledged", {"handover_id": handover_id}))
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _contact(self, contact_id: str) -> ContactRow:
+        row = self.queries.contact(contact_id)
+        if row is None or not row.received_at:
+            raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
+        return row
+
+    def _decision(self, contact_id: str, decision_id: str) -> Any:
+        found = next((d for d in self.queries.decisions_for(contact_id)
+                      if d.decision_id == decision_id), None)
+        if found is None:
+            raise ValidationError(f"no decision {decision_id} on this contact", "decision_id")
+        return found
 
 
 def _queue_item(c: ContactRow, kids: list[ContactChildRow], today: Any) -> QueueItem:

@@ -50,3 +50,171 @@ class Changes:
     contacts: frozenset[str] = frozenset()
     people: frozenset[str] = frozenset()
     queue: bool = False
+
+
+# ---- the contact detail pane ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    name: str | None
+    agency: str | None
+    role: str | None
+    relationship: str | None
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PastContactView:
+    """One earlier contact in a child's chronology."""
+
+    contact_id: str
+    received_at: str
+    source_code: str
+    concern: str
+    rating: str | None
+    outcome: str | None
+    decided_at: str | None
+    is_referral: bool
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildHistory:
+    """One child on the contact: who they are, open plans, and their chronology."""
+
+    slot: int
+    person_id: str | None
+    name: str
+    age: str
+    date_of_birth: str | None
+    nhs_number: str | None
+    open_case: bool
+    cp_plan: str | None
+    looked_after: bool
+    earlier: tuple[PastContactView, ...]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCheckView:
+    check_id: str
+    agency: str
+    question: str
+    requested_by: str
+    requested_at: str
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    author: str
+    written_at: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChange:
+    """A rating computed by triage or changed by a person, with why."""
+
+    at: str
+    by: str
+    rating: str
+    from_rating: str | None
+    reason: str
+    policy_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentView:
+    at: str
+    by: str
+    reason: str
+    changes: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionView:
+    """A decision as first recorded (``original``) and as it stands after amendments."""
+
+    decision_id: str
+    status: str
+    outcome: str
+    threshold_level: int
+    rationale: Mapping[str, Any]
+    decided_by: str
+    decided_role: str
+    decided_at: str
+    signed_off_by: str | None
+    signed_off_at: str | None
+    superseded: bool
+    original: Mapping[str, Any]
+    amendments: tuple[AmendmentView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetail:
+    contact_id: str
+    received_at: str
+    channel: str
+    source_code: str
+    concern: str
+    categories: tuple[str, ...]
+    consent: str
+    consent_notes: str | None
+    consent_overridden: bool
+    immediate_danger: bool
+    reporter: Reporter
+    status: str
+    assignee: str | None
+    rating: str | None
+    original_rating: str | None
+    score: int | None
+    reasons: tuple[Mapping[str, Any], ...]
+    policy_version: str | None
+    due_at: str | None
+    office: str | None
+    team: str | None
+    conflict: bool
+    children: tuple[ChildHistory, ...]
+    ratings: tuple[RatingChange, ...]
+    partner_checks: tuple[PartnerCheckView, ...]
+    notes: tuple[NoteView, ...]
+    decisions: tuple[DecisionView, ...]
+
+    @property
+    def open_proposal(self) -> DecisionView | None:
+        """A practitioner's decision still waiting for a manager's sign-off."""
+        return next((d for d in self.decisions
+                     if d.status == "proposed" and not d.superseded), None)
+
+    @property
+    def current_decision(self) -> DecisionView | None:
+        live = [d for d in self.decisions if not d.superseded]
+        return live[-1] if live else None
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverNote:
+    handover_id: str
+    shift: str
+    text: str
+    noted_by: str
+    noted_at: str
+    contact_ids: tuple[str, ...]
+    acknowledged_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSuggestion:
+    """A known person who may be the child being entered, and why."""
+
+    person_id: str
+    name: str
+    date_of_birth: str | None
+    nhs_number: str | None
+    postcode: str | None
+    evidence: tuple[str, ...]
+    strength: int

@@ -1,75 +1,120 @@
-"""The duty desk main window: the ranked queue and, beside it, the selected contact."""
+"""The duty desk main window: the ranked queue with filters and saved views, the selected
+contact's record beside it, the actions a duty manager takes, and the out-of-hours
+handover panel.
+
+The GUI thread never touches the store: every read and write goes through the
+``TaskRunner`` (one writer thread) and comes back by queued signal. The queue follows the
+store live (a poll of the newest local sequence number), keeping the selection and the
+scroll position.
+
+Extension points for features built elsewhere (wired by the composition root):
+``tools_menu`` / ``add_tool_action``, ``add_status_widget`` / ``set_sync_state``, and
+``print_requested`` / ``set_print_handler`` for printing.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
+    QMenu,
+    QMessageBox,
     QSplitter,
     QTableView,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from ..domain.codes import ROLE_LABELS, source_label
-from ..services.desk import DeskService
-from ..services.snapshots import QueueItem
-from .queue_model import QueueModel
+from ..domain.codes import ROLE_LABELS, Role
+from ..domain.errors import DomainError
+from ..services.desk import DeskService, QueueDelta
+from ..services.drafts import DraftStore
+from ..services.progress import Cancelled
+from ..services.snapshots import ContactDetail, QueueItem
+from .decision_dialog import threshold_labels
+from .detail_pane import DetailPane
+from .filter_bar import FilterBar
+from .handover_panel import HandoverPanel
+from .progress import ProgressArea
+from .queue_delegates import RatingChipDelegate
+from .queue_model import RATING, QueueModel
 from .tasks import TaskRunner
+from .window_actions import ContactActions
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 2000
+COLUMN_WIDTHS = (44, 86, 130, 250, 340, 100, 100, 120, 110)
+
+# (name, text, shortcut, menu) for every action; docs/window.md lists the same table.
+SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
+    ("new_contact", "&New contact…", "Ctrl+N", "file"),
+    ("print", "&Print contact…", "Ctrl+P", "file"),
+    ("quit", "&Quit", "Ctrl+Q", "file"),
+    ("open", "&Open contact", "Ctrl+O", "contact"),
+    ("take", "&Take contact", "Ctrl+T", "contact"),
+    ("assign", "&Assign to…", "Ctrl+Shift+A", "contact"),
+    ("rerate", "Change &rating…", "Ctrl+Shift+R", "contact"),
+    ("partner_check", "Request &partner check…", "Ctrl+Shift+P", "contact"),
+    ("answer_check", "Record partner a&nswer…", "Ctrl+Shift+W", "contact"),
+    ("note", "Add n&ote…", "Ctrl+Shift+N", "contact"),
+    ("decide", "&Decide…", "Ctrl+D", "contact"),
+    ("sign_off", "&Sign off proposed decision…", "Ctrl+Shift+S", "contact"),
+    ("amend", "A&mend decision…", "Ctrl+Shift+D", "contact"),
+    ("next", "&Next contact", "J", "view"),
+    ("previous", "&Previous contact", "K", "view"),
+    ("find", "&Find in queue", "Ctrl+F", "view"),
+    ("overdue", "&Overdue only", "Ctrl+Shift+O", "view"),
+    ("focus_queue", "Go to &queue", "Ctrl+1", "view"),
+    ("focus_detail", "Go to contact &detail", "Ctrl+2", "view"),
+    ("handover", "&Handover notes", "Ctrl+H", "view"),
+    ("refresh", "&Refresh", "F5", "view"),
+    ("shortcuts", "&Keyboard shortcuts", "F1", "help"),
+)
 
 
-def matches(item: QueueItem, words: list[str]) -> bool:
-    """Search: every word must appear in the children, concern, source, office or team."""
-    hay = " ".join((item.children_text, item.concern, item.source_code,
-                    item.office or "", item.team or "", item.assignee or "")).casefold()
-    return all(w in hay for w in words)
+class MainWindow(ContactActions, QMainWindow):
+    print_requested = Signal(str)  # contact id; the printing module connects here
 
-
-class MainWindow(QMainWindow):
     def __init__(self, service: DeskService, tasks: TaskRunner, *, demo: bool,
-                 store_path: Path) -> None:
+                 store_path: Path, drafts: DraftStore | None = None,
+                 settings: QSettings | None = None,
+                 local_threshold_labels: Mapping[str, str] | None = None,
+                 poll_ms: int = POLL_MS) -> None:
         super().__init__()
         self.service = service
         self.tasks = tasks
+        self.settings = settings or QSettings()
+        self.drafts = drafts or DraftStore(store_path.parent / "drafts")
+        self.thresholds = threshold_labels(local_threshold_labels)
+        self.seq = 0
+        self.detail_snapshot: ContactDetail | None = None
+        self._print_handler: Callable[[str], None] | None = None
+        self._polling = False
+        self._poll_again = False
+        self._pending_select: str | None = None
+        self._dialog: Any = None
         self.setWindowTitle("DutyDesk" + (" — DEMO" if demo else ""))
         self.setObjectName("MainWindow")
+        tasks.on_error = self.show_error
 
         self.model = QueueModel(now=service.clock.now, parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("queueTable")
-        self.table.setAccessibleName("Duty queue, most urgent first")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for col, width in enumerate((36, 78, 110, 260, 360, 110, 110, 130, 110)):
-            self.table.setColumnWidth(col, width)
-        self.table.selectionModel().currentRowChanged.connect(self._show_current)
-
-        self.search = QLineEdit()
-        self.search.setObjectName("queueSearch")
-        self.search.setPlaceholderText("Find in queue (name, concern, team)…  Ctrl+F")
-        self.search.setAccessibleName("Find in queue")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._apply_filter)
-
-        self.detail = QTextBrowser()
-        self.detail.setObjectName("contactDetail")
-        self.detail.setAccessibleName("Selected contact")
-        self.detail.setOpenExternalLinks(False)
+        self.table = self._make_table()
+        self.filters = FilterBar(self.settings)
+        self.filters.changed.connect(self.apply_filter)
+        self.search = self.filters.search
+        self.detail_pane = DetailPane()
+        self.detail = self.detail_pane.browser
 
         left = QWidget()
         lay = QVBoxLayout(left)
@@ -80,114 +125,379 @@ class MainWindow(QMainWindow):
             banner.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;padding:4px;")
             banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
             lay.addWidget(banner)
-        lay.addWidget(self.search)
+        lay.addWidget(self.filters)
         lay.addWidget(self.table)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail_pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setObjectName("mainSplitter")
-        split.addWidget(left)
-        split.addWidget(self.detail)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        self.setCentralWidget(split)
-        self.splitter = split
+        self.handover = HandoverPanel(service.actor.login)
+        self.handover.acknowledge.connect(self._acknowledge_handover)
+        self.handover.write_note.connect(self.write_handover)
+        self.handover_dock = QDockWidget("Out-of-hours handover", self)
+        self.handover_dock.setObjectName("handoverDock")
+        self.handover_dock.setWidget(self.handover)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.handover_dock)
+        self.handover_dock.hide()
 
-        actor = service.actor
-        self.status_user = QLabel(f"{actor.display_name or actor.login} · "
-                                  f"{ROLE_LABELS[actor.role]}")
-        self.status_store = QLabel(f"Local store: {store_path.name} (standalone)")
-        self.status_count = QLabel("Loading…")
-        for w in (self.status_user, self.status_store, self.status_count):
-            self.statusBar().addPermanentWidget(w)
+        self._status_bar()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._menus()
+        self.detail_pane.bind(self.actions_by_name)
+        self._set_tab_order()
 
-        self._actions()
         self.tick = QTimer(self)
-        self.tick.setInterval(30_000)
+        self.tick.setInterval(15_000)
         self.tick.timeout.connect(self.model.refresh_times)
         self.tick.start()
-        self.resize(1400, 820)
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(poll_ms)
+        self.poll_timer.timeout.connect(self.poll)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(60)
+        self._detail_timer.timeout.connect(self._load_detail)
+        self._follow_theme()
+        self.resize(1440, 860)
         self._restore()
+        self._update_actions()
 
-    def _actions(self) -> None:
-        def add(text: str, keys: QKeySequence | str, slot: object) -> QAction:
+    # ---- building ------------------------------------------------------------------
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("queueTable")
+        table.setAccessibleName("Duty queue, most urgent first")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().setVisible(False)
+        table.setWordWrap(False)
+        table.setItemDelegateForColumn(RATING, RatingChipDelegate(table))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate(COLUMN_WIDTHS):
+            table.setColumnWidth(col, width)
+        table.selectionModel().currentRowChanged.connect(self._current_changed)
+        table.activated.connect(lambda _i: self.open_contact())
+        return table
+
+    def _status_bar(self) -> None:
+        actor = self.service.actor
+        self.status_user = QLabel(f"{actor.display_name or actor.login} · "
+                                  f"{ROLE_LABELS[actor.role]}")
+        self.status_user.setObjectName("statusUser")
+        url = self.service.store.engine.url.database or "memory"
+        self.status_store = QLabel(f"Store: {Path(url).name}")
+        self.status_store.setObjectName("statusStore")
+        self.status_store.setToolTip(str(url))
+        self.status_sync = QLabel("Sync: standalone")
+        self.status_sync.setObjectName("statusSync")
+        self.status_count = QLabel("Loading…")
+        self.status_count.setObjectName("statusCount")
+        self.status_message = QLabel()
+        self.status_message.setObjectName("statusMessage")
+        self.status_message.setWordWrap(False)
+        self.progress = ProgressArea()
+        bar = self.statusBar()
+        bar.addWidget(self.status_message, 1)
+        bar.addPermanentWidget(self.progress)
+        for w in (self.status_count, self.status_user, self.status_store, self.status_sync):
+            bar.addPermanentWidget(w)
+
+    def _menus(self) -> None:
+        menus: dict[str, QMenu] = {
+            "file": self.menuBar().addMenu("&File"),
+            "contact": self.menuBar().addMenu("&Contact"),
+            "view": self.menuBar().addMenu("&View"),
+        }
+        self.tools_menu = self.menuBar().addMenu("&Tools")
+        self.tools_menu.setObjectName("toolsMenu")
+        menus["help"] = self.menuBar().addMenu("&Help")
+        slots: dict[str, Callable[[], Any]] = {
+            "new_contact": self.new_contact, "print": self.print_contact, "quit": self.close,
+            "open": self.open_contact, "take": self.take, "assign": self.assign,
+            "rerate": self.rerate, "partner_check": self.request_check,
+            "answer_check": self.answer_check, "note": self.add_note, "decide": self.decide,
+            "sign_off": self.sign_off, "amend": self.amend,
+            "next": lambda: self.step_contact(1), "previous": lambda: self.step_contact(-1),
+            "find": self._find, "overdue": self.filters.overdue.toggle,
+            "focus_queue": self.table.setFocus, "focus_detail": self.detail.setFocus,
+            "handover": self.toggle_handover, "refresh": self.reload,
+            "shortcuts": self.show_shortcuts,
+        }
+        for name, text, keys, menu in SHORTCUTS:
             act = QAction(text, self)
+            act.setObjectName(f"action_{name}")
             act.setShortcut(QKeySequence(keys))
-            act.triggered.connect(slot)
+            act.setToolTip(f"{text.replace('&', '').rstrip('…')} ({keys})")
+            act.triggered.connect(slots[name])
+            menus[menu].addAction(act)
             self.addAction(act)
-            return act
+            self.actions_by_name[name] = act
+        views = menus["view"]
+        views.addSeparator()
+        views.addAction(self.handover_dock.toggleViewAction())
 
-        add("Find", QKeySequence.StandardKey.Find, self.search.setFocus)
-        add("Next contact", "J", lambda: self._move(1))
-        add("Previous contact", "K", lambda: self._move(-1))
-        add("Refresh", QKeySequence.StandardKey.Refresh, self.reload)
+    def _set_tab_order(self) -> None:
+        order = [self.search, self.filters.views, *self.filters.combos.values(),
+                 self.filters.overdue, self.table, self.detail, *self.detail_pane.buttons]
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
-    def _move(self, step: int) -> None:
-        row = max(0, min(self.model.rowCount() - 1, self.table.currentIndex().row() + step))
-        self.table.selectRow(row)
+    # ---- extension points -----------------------------------------------------------
 
-    # ---- loading -------------------------------------------------------------------
+    def add_tool_action(self, action: QAction) -> None:
+        """Add a feature built elsewhere (import wizard, MI, audit…) to the Tools menu."""
+        self.tools_menu.addAction(action)
+        if not action.shortcut().isEmpty():
+            self.addAction(action)
+
+    def add_status_widget(self, widget: QWidget, permanent: bool = True) -> None:
+        if permanent:
+            self.statusBar().addPermanentWidget(widget)
+        else:
+            self.statusBar().addWidget(widget)
+
+    def set_sync_state(self, text: str) -> None:
+        self.status_sync.setText(f"Sync: {text}")
+
+    def set_print_handler(self, handler: Callable[[str], None] | None) -> None:
+        """``handler(contact_id)`` prints the contact; set by the printing module."""
+        self._print_handler = handler
+
+    # ---- loading and live updates ---------------------------------------------------
 
     def reload(self) -> None:
-        self.tasks.submit(self.service.queue, self._loaded)
+        reporter = self.progress.start("Loading queue…")
+        service = self.service
 
-    def _loaded(self, items: list[QueueItem]) -> None:
+        def work() -> tuple[int, list[QueueItem]]:
+            seq = service.last_seq()  # read first: anything newer is picked up by the poll
+            return seq, service.queue(reporter)
+
+        self.tasks.submit(work, self._loaded, self._load_failed)
+        self.tasks.submit(service.handovers, self._handovers_loaded)
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.progress.finish()
+        if isinstance(error, Cancelled):
+            self.status_message.setText("Loading the queue was cancelled. F5 loads it again.")
+            return
+        self.show_error(error)
+
+    def _loaded(self, result: tuple[int, list[QueueItem]]) -> None:
+        self.progress.finish()
+        self.seq, items = result
         current = self.current_contact_id()
         self.model.set_items(items)
-        self._apply_filter(self.search.text())
-        if current:
-            row = self.model.row_of(current)
-            if row >= 0:
-                self.table.selectRow(row)
-        elif items:
+        self.filters.set_choices(self.model.index_)
+        self.apply_filter()
+        if current and self.model.row_of(current) >= 0:
+            self.select_contact(current)
+        elif self.model.rowCount():
             self.table.selectRow(0)
-        self.status_count.setText(f"{len(items)} open contacts")
+        self._count()
+        self.poll_timer.start()
 
-    def _apply_filter(self, text: str) -> None:
-        words = text.casefold().split()
-        items = sorted(self.model.all_items(), key=_queue_position(self.model))
-        ids = [i.contact_id for i in items if not words or matches(i, words)]
-        self.model.show_ids(ids)
+    def _count(self) -> None:
+        total = len(self.model.index_.items)
+        shown = self.model.rowCount()
+        self.status_count.setText(f"{total} open contacts" if shown == total
+                                  else f"{shown} of {total} open contacts")
+
+    def poll(self) -> None:
+        """Ask the store what changed since the last look (cheap when nothing did)."""
+        if self._polling:
+            self._poll_again = True  # a write landed while a poll was out: look once more
+            return
+        self._polling = True
+        self._poll_again = False
+        seq = self.seq
+        self.tasks.submit(lambda: self.service.changes_since(seq), self._apply_delta,
+                          self._poll_failed)
+
+    def _poll_failed(self, error: BaseException) -> None:
+        self._polling = False
+        self.show_error(error)
+
+    def _apply_delta(self, delta: QueueDelta) -> None:
+        self._polling = False
+        if self._poll_again:
+            self.poll()
+        if delta.seq < self.seq:
+            return
+        self.seq = delta.seq
+        if delta.empty:
+            return
+        current = self.current_contact_id()
+        if delta.changed or delta.removed:
+            self.model.update_items(delta.changed, delta.removed)
+            self._keep_view(lambda: self.model.show_ids(self.model.select(self.filters.value())))
+            self.filters.set_choices(self.model.index_)
+            self._count()
+        if self._pending_select and self.select_contact(self._pending_select):
+            self._pending_select = None
+        touched = {i.contact_id for i in delta.changed} | set(delta.removed)
+        if current and current in touched:
+            self._detail_timer.start()
+        if delta.handovers:
+            self.tasks.submit(self.service.handovers, self._handovers_loaded)
+
+    def _keep_view(self, change: Callable[[], None]) -> None:
+        """Run ``change`` keeping the top visible contact where it was on screen."""
+        top_row = self.table.rowAt(0)
+        top_item = self.model.item(top_row)
+        change()
+        if top_item is not None:
+            row = self.model.row_of(top_item.contact_id)
+            if row >= 0 and row != top_row:
+                self.table.scrollTo(self.model.index(row, 0),
+                                    QAbstractItemView.ScrollHint.PositionAtTop)
+
+    def apply_filter(self) -> None:
+        """Filter the ids and reset; put the selection and the top row back by id."""
+        current = self.current_contact_id()
+        top = self.model.item(self.table.rowAt(0))
+        self.model.reset_ids(self.model.select(self.filters.value()))
+        if top is not None and self.model.row_of(top.contact_id) >= 0:
+            self.table.scrollTo(self.model.index(self.model.row_of(top.contact_id), 0),
+                                QAbstractItemView.ScrollHint.PositionAtTop)
+        if current and self.model.row_of(current) >= 0:
+            self.select_contact(current, scroll=False)
+        self._count()
+
+    # ---- selection and detail -------------------------------------------------------
 
     def current_contact_id(self) -> str | None:
         item = self.model.item(self.table.currentIndex().row())
         return item.contact_id if item else None
 
-    def _show_current(self) -> None:
-        item = self.model.item(self.table.currentIndex().row())
-        self.detail.setHtml(_detail_html(item) if item else "")
+    def select_contact(self, contact_id: str, scroll: bool = True) -> bool:
+        row = self.model.row_of(contact_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, self.table.selectionModel().SelectionFlag.ClearAndSelect
+            | self.table.selectionModel().SelectionFlag.Rows)
+        if scroll:
+            self.table.scrollTo(index)
+        return True
 
-    # ---- state -------------------------------------------------------------------
+    def step_contact(self, step: int) -> None:
+        if not self.model.rowCount():
+            return
+        row = self.table.currentIndex().row()
+        target = 0 if row < 0 else max(0, min(self.model.rowCount() - 1, row + step))
+        self.table.selectRow(target)
+
+    def _current_changed(self) -> None:
+        self._update_actions()
+        self._detail_timer.start()
+
+    def _load_detail(self) -> None:
+        cid = self.current_contact_id()
+        if cid is None:
+            self._show_detail(None)
+            return
+        self.tasks.submit(lambda: self.service.contact_detail(cid), self._show_detail)
+
+    def _show_detail(self, detail: ContactDetail | None) -> None:
+        if detail is not None and detail.contact_id != self.current_contact_id():
+            return  # the person has moved on; a newer load is on its way
+        self.detail_snapshot = detail
+        self.detail_pane.show_detail(detail, self.service.clock.now(), self.thresholds)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        role = self.service.actor.role
+        has = self.current_contact_id() is not None
+        d = self.detail_snapshot if has else None
+        managers = role in (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
+        practice = managers or role is Role.PRACTITIONER
+        enabled = {
+            "open": has, "take": has and role not in (Role.CONTACT_OFFICER, Role.AUDITOR),
+            "assign": has and managers, "rerate": has and practice,
+            "partner_check": has and practice,
+            "answer_check": bool(d and practice and any(c.answer is None
+                                                        for c in d.partner_checks)),
+            "note": has and role is not Role.AUDITOR, "decide": has and practice,
+            "sign_off": bool(d and managers and d.open_proposal),
+            "amend": bool(d and managers and d.current_decision), "print": has,
+        }
+        for name, on in enabled.items():
+            self.actions_by_name[name].setEnabled(on)
+        self.detail_pane.refresh_buttons()
+
+    # ---- messages ---------------------------------------------------------------------
+
+    @staticmethod
+    def describe(error: BaseException) -> str:
+        if isinstance(error, DomainError):
+            return str(error)
+        return (f"Something went wrong ({type(error).__name__}); nothing was saved. "
+                "Try again; if it keeps happening, tell support.")
+
+    def show_error(self, error: BaseException) -> None:
+        log.warning("action failed: %s", type(error).__name__)  # never the message: may hold data
+        self.status_message.setText("⚠ " + self.describe(error))
+
+    def _find(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{text.replace('&', '')}</td><td><b>{keys}</b></td></tr>"
+                       for _n, text, keys, _m in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
+                          f"<table>{rows}</table>", QMessageBox.StandardButton.Close, self)
+        box.setObjectName("shortcutsHelp")
+        self._dialog = box
+        box.open()
+
+    # ---- theme and state ------------------------------------------------------------
+
+    def _follow_theme(self) -> None:
+        self.model.set_dark(self.palette().base().color().lightness() < 128)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt name
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._follow_theme()
+            self.model.refresh_times()
+            if self.detail_snapshot is not None:
+                self._show_detail(self.detail_snapshot)
+        super().changeEvent(event)
 
     def _restore(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
+        geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = settings.value("window/splitter")
+        state = self.settings.value("window/state")
         if state is not None:
-            self.splitter.restoreState(state)
+            self.restoreState(state)
+        split = self.settings.value("window/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+        else:
+            self.splitter.setSizes([1000, 560])
+        header = self.settings.value("window/queue_header")
+        if header is not None:
+            self.table.horizontalHeader().restoreState(header)
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt name
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/splitter", self.splitter.saveState())
-        super().closeEvent(event)  # type: ignore[arg-type]
-
-
-def _queue_position(model: QueueModel):  # type: ignore[no-untyped-def]
-    from ..domain.queue import order_key
-    return order_key
-
-
-def _detail_html(item: QueueItem) -> str:
-    from html import escape
-    kids = "".join(f"<li>{escape(c.name)} — {escape(c.age)}</li>" for c in item.children)
-    reasons = "".join(f"<li>{escape(str(r.get('text') or r))}</li>" for r in item.reasons)
-    return (
-        f"<h2>{escape((item.rating or 'unrated').upper())} · "
-        f"{escape(source_label(item.source_code))}</h2>"
-        f"<p><b>Children</b></p><ul>{kids}</ul>"
-        f"<p><b>Concern</b></p><p>{escape(item.concern)}</p>"
-        + (f"<p><b>Why this rating</b></p><ul>{reasons}</ul>" if reasons else "")
-        + f"<p><b>Office / team</b>: {escape(item.office or '—')} / {escape(item.team or '—')}</p>"
-    )
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
+        for timer in (self.poll_timer, self.tick, self._detail_timer):
+            timer.stop()  # nothing more goes to the writer once the window is closing
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/queue_header",
+                               self.table.horizontalHeader().saveState())
+        self.settings.sync()
+        super().closeEvent(event)

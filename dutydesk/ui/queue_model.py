@@ -1,13 +1,16 @@
 """The duty queue as a table model over contact ids.
 
-The model holds the ordered ids and a dict of immutable ``QueueItem`` snapshots. Filtering
-and re-ranking happen on the id list (fast in Python), then the model swaps ids with
-layout signals, so a 100,000-row queue never goes through ``QSortFilterProxyModel``.
+The model holds a ``QueueIndex`` (every open contact in triage order, with folded search
+text) and the ids currently shown. A filter keystroke selects ids in Python and resets
+the model (the window puts the selection and scroll back by contact id); a live change
+from the store removes, inserts and re-orders only the rows that changed, so persistent
+indexes (the selection) survive. No ``QSortFilterProxyModel``: it calls Python ``data()``
+for every row, 0.6 s a keystroke at 100,000 rows against 20 ms for ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,39 +18,54 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from ..domain.codes import SOURCE_SHORT, source_label
+from ..services.contact_detail import reason_text
+from ..services.queue_filter import QueueFilter, QueueIndex
 from ..services.snapshots import QueueItem
 
 Index = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("#", "Rating", "Time left", "Children", "Concern", "Source", "Received",
            "Status", "With")
+RANK, RATING, TIME_LEFT, CHILDREN, CONCERN, SOURCE, RECEIVED, STATUS, WITH = range(9)
 
+# Rating chips keep their colours in light and dark themes: the colour is the message.
 RATING_COLOURS = {
     "red": ("#c62828", "#ffffff"),
     "amber": ("#ef8f00", "#000000"),
     "green": ("#2e7d32", "#ffffff"),
     "blue": ("#1565c0", "#ffffff"),
 }
+# Countdown warnings, readable on a light and on a dark base respectively.
+WARN = {"amber": ("#a05a00", "#ffb74d"), "red": ("#c62828", "#ff8a80")}
+AMBER_WITHIN_SECONDS = 3600  # the countdown turns amber in its last hour
 
 STATUS_TEXT = {"new": "New", "in_progress": "In progress",
                "awaiting_sign_off": "Awaiting sign-off", "decided": "Decided"}
 
+# Past this many changed rows a reset is cheaper than row-by-row signals.
+DIFF_LIMIT = 300
 
-def time_left_text(due_at: str | None, now: datetime) -> tuple[str, str | None]:
-    """Text and warning colour for the time-left column."""
+
+def time_left_text(due_at: str | None, now: datetime,
+                   amber_within: int = AMBER_WITHIN_SECONDS) -> tuple[str, str | None]:
+    """Text and warning level (None, ``amber`` nearing, ``red`` passed) for a due time."""
     if not due_at:
         return "—", None
-    due = datetime.fromisoformat(due_at)
-    seconds = int((due - now).total_seconds())
+    return time_left_seconds(int((datetime.fromisoformat(due_at) - now).total_seconds()),
+                             amber_within)
+
+
+def time_left_seconds(seconds: int, amber_within: int = AMBER_WITHIN_SECONDS
+                      ) -> tuple[str, str | None]:
     overdue = seconds < 0
     seconds = abs(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes = rest // 60
     text = f"{hours // 24}d {hours % 24}h" if hours >= 48 else f"{hours}h {minutes:02d}m"
     if overdue:
-        return f"overdue {text}", "#c62828"
-    if seconds < 3600:
-        return text, "#ef8f00"
+        return f"overdue {text}", "red"
+    if seconds < amber_within:
+        return text, "amber"
     return text, None
 
 
@@ -55,25 +73,77 @@ class QueueModel(QAbstractTableModel):
     def __init__(self, now: Callable[[], datetime], parent: Any = None) -> None:
         super().__init__(parent)
         self._now = now
+        self.index_ = QueueIndex()
         self._ids: list[str] = []
-        self._items: dict[str, QueueItem] = {}
+        self._rank: dict[str, int] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}  # static display text, made on first paint
+        self._dark = False
 
     # ---- content -----------------------------------------------------------------
 
     def set_items(self, items: Sequence[QueueItem], visible: Sequence[str] | None = None) -> None:
         """Replace the whole queue (first load)."""
         self.beginResetModel()
-        self._items = {i.contact_id: i for i in items}
-        self._ids = list(visible) if visible is not None else [i.contact_id for i in items]
+        self.index_.replace_all(items)
+        self._cells.clear()
+        self._rerank()
+        self._ids = list(visible) if visible is not None else list(self.index_.ranked)
+        self.endResetModel()
+
+    def update_items(self, changed: Iterable[QueueItem], removed: Iterable[str] = ()
+                     ) -> None:
+        """Take a live change into the index; call ``show_ids`` after to show it."""
+        changed = list(changed)
+        removed = list(removed)
+        self.index_.update(changed, removed)
+        for cid in [*removed, *(i.contact_id for i in changed)]:
+            self._cells.pop(cid, None)
+        self._rerank()
+
+    def _rerank(self) -> None:
+        self._rank = {cid: n for n, cid in enumerate(self.index_.ranked, 1)}
+
+    def select(self, flt: QueueFilter) -> list[str]:
+        return self.index_.select(flt, self._now())
+
+    def reset_ids(self, ids: Sequence[str]) -> None:
+        """Show ``ids`` with a reset (fast for big filter changes; selection is lost)."""
+        self.beginResetModel()
+        self._ids = [i for i in ids if i in self.index_.items]
         self.endResetModel()
 
     def show_ids(self, ids: Sequence[str]) -> None:
-        """Reorder/filter to ``ids`` keeping persistent indexes (selection) where possible."""
+        """Show ``ids`` keeping persistent indexes: removed rows go with ``beginRemoveRows``,
+        new rows come with ``beginInsertRows``, then one layout change re-orders."""
+        target = [i for i in ids if i in self.index_.items]
+        wanted = set(target)
+        current = set(self._ids)
+        if len(wanted ^ current) > DIFF_LIMIT:
+            self.reset_ids(target)
+            return
+        for row in range(len(self._ids) - 1, -1, -1):
+            if self._ids[row] not in wanted:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._ids[row]
+                self.endRemoveRows()
+        fresh = [i for i in target if i not in current]
+        if fresh:
+            start = len(self._ids)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            self._ids.extend(fresh)
+            self.endInsertRows()
+        if self._ids != target:
+            self._reorder(target)
+        elif self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1,
+                                                               len(COLUMNS) - 1))
+
+    def _reorder(self, target: list[str]) -> None:
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_ids = [self._ids[i.row()] if 0 <= i.row() < len(self._ids) else None for i in old]
-        self._ids = [i for i in ids if i in self._items]
-        position = {cid: row for row, cid in enumerate(self._ids)}
+        self._ids = target
+        position = {cid: row for row, cid in enumerate(target)}
         new = []
         for idx, cid in zip(old, old_ids, strict=True):
             row = position.get(cid) if cid is not None else None
@@ -83,7 +153,7 @@ class QueueModel(QAbstractTableModel):
 
     def item(self, row: int) -> QueueItem | None:
         if 0 <= row < len(self._ids):
-            return self._items.get(self._ids[row])
+            return self.index_.items.get(self._ids[row])
         return None
 
     def row_of(self, contact_id: str) -> int:
@@ -93,16 +163,20 @@ class QueueModel(QAbstractTableModel):
             return -1
 
     def all_items(self) -> list[QueueItem]:
-        return list(self._items.values())
+        return [self.index_.items[c] for c in self.index_.ranked]
 
     def ids(self) -> list[str]:
         return list(self._ids)
 
+    def set_dark(self, dark: bool) -> None:
+        self._dark = dark
+
     def refresh_times(self) -> None:
         """Repaint the countdown column (called by a timer)."""
         if self._ids:
-            self.dataChanged.emit(self.index(0, 2), self.index(len(self._ids) - 1, 2),
-                                  [Qt.ItemDataRole.DisplayRole])
+            self.dataChanged.emit(self.index(0, TIME_LEFT),
+                                  self.index(len(self._ids) - 1, TIME_LEFT),
+                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
 
     # ---- Qt model API ------------------------------------------------------------
 
@@ -125,55 +199,62 @@ class QueueModel(QAbstractTableModel):
         if item is None:
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(item, index.row(), col)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._display(item, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(item, col)
-        if role == Qt.ItemDataRole.BackgroundRole and col == 1 and item.rating:
-            return QBrush(QColor(RATING_COLOURS[item.rating][0]))
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == 1 and item.rating:
-                return QBrush(QColor(RATING_COLOURS[item.rating][1]))
-            if col == 2:
-                colour = time_left_text(item.due_at or item.decision_due_at, self._now())[1]
-                return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1):
+        if role == Qt.ItemDataRole.ForegroundRole and col == TIME_LEFT:
+            level = self._time_left(item)[1]
+            return QBrush(QColor(WARN[level][int(self._dark)])) if level else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (RANK, RATING):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.UserRole:
             return item.contact_id
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._display(item, index.row(), col)
+        if role == Qt.ItemDataRole.UserRole + 1 and col == RATING:
+            return item.rating
         return None
 
-    def _display(self, item: QueueItem, row: int, col: int) -> str:
-        if col == 0:
-            return str(row + 1)
-        if col == 1:
-            label = (item.rating or "unrated").upper()
-            return f"{label} !" if item.conflict else label
-        if col == 2:
-            return time_left_text(item.due_at or item.decision_due_at, self._now())[0]
-        if col == 3:
-            return item.children_text
-        if col == 4:
-            first = item.concern.split(". ")[0]
-            return first if len(first) <= 90 else first[:87] + "…"
-        if col == 5:
-            return SOURCE_SHORT.get(item.source_code, item.source_code)
-        if col == 6:
-            return datetime.fromisoformat(item.received_at).strftime("%d %b %H:%M")
-        if col == 7:
-            text = STATUS_TEXT.get(item.status, item.status)
-            return f"{text} (conflicting decisions)" if item.conflict else text
-        if col == 8:
-            return item.assignee or ""
-        return ""
+    def _time_left(self, item: QueueItem) -> tuple[str, str | None]:
+        due = self.index_.due(item.contact_id)
+        if due is None:
+            return "—", None
+        return time_left_seconds(int(due - self._now().timestamp()))
+
+    def _display(self, item: QueueItem, col: int) -> str:
+        if col == RANK:
+            return str(self._rank.get(item.contact_id, 0))
+        if col == TIME_LEFT:
+            return self._time_left(item)[0]
+        cells = self._cells.get(item.contact_id)
+        if cells is None:
+            cells = self._cells[item.contact_id] = _cells(item)
+        return cells[col]
 
     def _tooltip(self, item: QueueItem, col: int) -> str | None:
-        if col == 1 and item.reasons:
-            return "\n".join(str(r.get("text") or r.get("factor") or r) for r in item.reasons)
-        if col == 4:
+        if col == RATING:
+            if not item.reasons:
+                return "Not rated yet" if not item.rating else None
+            return "\n".join(reason_text(r) for r in item.reasons)
+        if col == CONCERN:
             return item.concern
-        if col == 5:
+        if col == SOURCE:
             return f"{item.source_code}: {source_label(item.source_code)}"
+        if col == TIME_LEFT:
+            due = item.due_at or item.decision_due_at
+            return f"Due {datetime.fromisoformat(due).strftime('%a %d %b %H:%M')}" if due else None
         return None
+
+
+def _cells(item: QueueItem) -> tuple[str, ...]:
+    """The text of every column that does not change with the clock or the rank."""
+    label = (item.rating or "unrated").upper()
+    first = item.concern.split(". ")[0]
+    status = STATUS_TEXT.get(item.status, item.status)
+    return (
+        "", f"{label} !" if item.conflict else label, "", item.children_text,
+        first if len(first) <= 90 else first[:87] + "…",
+        SOURCE_SHORT.get(item.source_code, item.source_code),
+        datetime.fromisoformat(item.received_at).strftime("%d %b %H:%M"),
+        f"{status} (conflicting decisions)" if item.conflict else status,
+        item.assignee or "",
+    )

@@ -64,3 +64,16 @@ def test_is_re_referral() -> None:
     assert is_re_referral(date(2026, 11, 26), [date(2026, 1, 5)])
     assert not is_re_referral(date(2026, 11, 26), [date(2025, 11, 25)])
     assert not is_re_referral(date(2026, 11, 26), [])
+
+
+def test_messages_put_the_most_serious_first() -> None:
+    from dutydesk.domain.history import ChildHistory, history_messages
+    h = ChildHistory(person_id="p", as_at="2026-11-26T09:00:00+00:00", contacts_12m=3,
+                     referrals_12m=1, re_referral=True, cp_plan="current", open_case=True,
+                     police_notifications=3)
+    messages = history_messages(h)
+    assert messages[0].startswith("Open case")
+    assert any("re-referral" in m for m in messages)
+    assert "3 earlier contacts in 12 months" in messages
+    assert any("escalation" in m for m in messages)
+    assert history_messages(ChildHistory(person_id="p", as_at="x")) == []

@@ -1,0 +1,95 @@
+"""Queries behind the duty window beyond the foundation's: change polling, events of one
+contact by type, handover notes, and the people look-ups used for match suggestions.
+
+All are indexed reads (``events.local_seq`` primary key, ``ix_events_type_local_seq``,
+``ix_events_contact_id``, people by NHS number / family name / date of birth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select
+
+from ..domain.events import Event
+from ..domain.projection import ContactChildRow, ContactRow, PersonRow
+from .eventstore import EVENTS, db_to_event
+from .queries import OPEN_STATUSES
+from .readmodel import CHILDREN, CONTACTS, PEOPLE, _chunks, db_to_row
+
+
+class DeskQueries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def last_seq(self) -> int:
+        """The newest local sequence number: a cheap "has anything arrived?" probe."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(EVENTS.c.local_seq))).scalar() or 0)
+
+    def changed_since(self, seq: int) -> tuple[int, set[str], set[str]]:
+        """(newest seq, contact ids touched, event types seen) after ``seq``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(EVENTS.c.local_seq, EVENTS.c.contact_id, EVENTS.c.type)
+                                .where(EVENTS.c.local_seq > seq)).all()
+        newest = max((r.local_seq for r in rows), default=seq)
+        return newest, {r.contact_id for r in rows if r.contact_id}, {r.type for r in rows}
+
+    def open_contacts_in(self, contact_ids: Iterable[str]
+                         ) -> tuple[list[ContactRow], dict[str, list[ContactChildRow]], set[str]]:
+        """The given contacts that are open, their children, and the ids no longer open."""
+        ids = list(contact_ids)
+        contacts: list[ContactRow] = []
+        children: dict[str, list[ContactChildRow]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids):
+                contacts.extend(db_to_row(ContactRow, m) for m in conn.execute(
+                    select(CONTACTS).where(CONTACTS.c.contact_id.in_(chunk),
+                                           CONTACTS.c.status.in_(OPEN_STATUSES),
+                                           CONTACTS.c.received_at != "")).mappings())
+                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
+                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                                      ).mappings():
+                    children.setdefault(m["contact_id"], []).append(
+                        db_to_row(ContactChildRow, m))
+        still_open = {c.contact_id for c in contacts}
+        return contacts, children, set(ids) - still_open
+
+    def open_contact_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(CONTACTS.c.contact_id).where(
+                CONTACTS.c.status.in_(OPEN_STATUSES), CONTACTS.c.received_at != "")).scalars())
+
+    def events_of_types(self, types: Sequence[str], *, contact_id: str | None = None
+                        ) -> list[Event]:
+        query = select(EVENTS).where(EVENTS.c.type.in_(list(types)))
+        if contact_id is not None:
+            query = query.where(EVENTS.c.contact_id == contact_id)
+        with self.engine.connect() as conn:
+            return [db_to_event(m) for m in conn.execute(query.order_by(EVENTS.c.local_seq))
+                    .mappings()]
+
+    def people_matching(self, *, nhs_number: str | None, given_name: str | None,
+                        family_name: str | None, date_of_birth: str | None,
+                        limit: int = 10) -> list[PersonRow]:
+        """People sharing the NHS number, or the family name with the date of birth or
+        given name (case-insensitive). The caller ranks and explains them."""
+        clauses: list[Any] = []
+        if nhs_number:
+            clauses.append(PEOPLE.c.nhs_number == nhs_number)
+        family = func.lower(PEOPLE.c.family_name)
+        if family_name and date_of_birth:
+            clauses.append(and_(family == family_name.casefold(),
+                                PEOPLE.c.date_of_birth == date_of_birth))
+        if given_name and date_of_birth:
+            clauses.append(and_(func.lower(PEOPLE.c.given_name) == given_name.casefold(),
+                                PEOPLE.c.date_of_birth == date_of_birth))
+        if family_name and given_name:
+            clauses.append(and_(family == family_name.casefold(),
+                                func.lower(PEOPLE.c.given_name) == given_name.casefold()))
+        if not clauses:
+            return []
+        with self.engine.connect() as conn:
+            return [db_to_row(PersonRow, m) for m in conn.execute(
+                select(PEOPLE).where(or_(*clauses)).limit(limit)).mappings()]

@@ -1,0 +1,181 @@
+"""Small dialogs for the actions on a contact: re-rate with a reason, assign, partner
+check request and answer, note, sign-off. Each collects and checks input, emits
+``submitted`` with the values, and shows a refusal from the service inline without
+losing what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .form_parts import error_label, line, show_error, text_box
+
+PARTNER_AGENCIES = ("Police", "Health – GP", "Health – health visitor", "Health – school nurse",
+                    "Health – hospital", "Education – school", "Probation", "Housing",
+                    "Adult social care", "Another local authority")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A field: a text line, a text box, or a list of (value, label) choices."""
+
+    key: str
+    label: str
+    kind: str = "line"  # line | text | choice | editable
+    options: Sequence[tuple[str, str]] = ()
+    required: bool = True
+    placeholder: str = ""
+    initial: str = ""
+
+
+class ActionDialog(QDialog):
+    submitted = Signal(dict)
+
+    def __init__(self, title: str, fields: Sequence[Choice], submit_label: str, *,
+                 intro: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setObjectName("actionDialog")
+        self.fields = list(fields)
+        self.widgets: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for f in self.fields:
+            widget = self._widget(f)
+            self.widgets[f.key] = widget
+            form.addRow(f.label + (" *" if f.required else ""), widget)
+        self.error = error_label("actionError")
+        buttons = QDialogButtonBox()
+        self.submit_button = buttons.addButton(submit_label,
+                                               QDialogButtonBox.ButtonRole.AcceptRole)
+        self.submit_button.setObjectName("actionSubmit")
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.submit_button.clicked.connect(self.try_submit)
+        cancel.clicked.connect(self.reject)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.try_submit)
+        lay = QVBoxLayout(self)
+        self.intro = QLabel(intro)
+        self.intro.setObjectName("actionIntro")
+        self.intro.setWordWrap(True)
+        self.intro.setVisible(bool(intro))
+        lay.addWidget(self.intro)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+        self.resize(520, 300)
+        if self.fields:
+            self.widgets[self.fields[0].key].setFocus()
+
+    def _widget(self, f: Choice) -> QWidget:
+        name = f"action_{f.key}"
+        if f.kind == "text":
+            box = text_box(name, f.label, f.placeholder, lines=4)
+            box.setPlainText(f.initial)
+            return box
+        if f.kind in ("choice", "editable"):
+            combo = QComboBox()
+            combo.setObjectName(name)
+            combo.setAccessibleName(f.label)
+            combo.setEditable(f.kind == "editable")
+            for value, label in f.options:
+                combo.addItem(label, value)
+            if f.initial:
+                combo.setCurrentIndex(max(0, combo.findData(f.initial)))
+            return combo
+        edit = line(name, f.label, f.placeholder)
+        edit.setText(f.initial)
+        return edit
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            w = self.widgets[f.key]
+            if isinstance(w, QPlainTextEdit):
+                out[f.key] = w.toPlainText().strip()
+            elif isinstance(w, QComboBox):
+                out[f.key] = w.currentText().strip() if w.isEditable() else w.currentData()
+            elif isinstance(w, QLineEdit):
+                out[f.key] = w.text().strip()
+        return out
+
+    def try_submit(self) -> None:
+        values = self.values()
+        missing = [f.label.lower() for f in self.fields if f.required and not values[f.key]]
+        if missing:
+            show_error(self.error, "Please give " + ", ".join(missing) + ".")
+            return
+        show_error(self.error, "")
+        self.submitted.emit(values)
+
+    def show_failure(self, message: str) -> None:
+        show_error(self.error, message)
+
+
+RATINGS = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("blue", "Blue"))
+
+
+def rerate_dialog(current: str | None, parent: QWidget | None = None) -> ActionDialog:
+    choices = [r for r in RATINGS if r[0] != current]
+    return ActionDialog("Change rating", [
+        Choice("to_rating", "New rating", "choice", choices),
+        Choice("reason", "Reason", "text",
+               placeholder="What new information or judgement changes the urgency?"),
+    ], "Change rating", intro=f"Current rating: {(current or 'unrated').upper()}. Lowering a "
+       "Red needs a duty manager or senior practitioner.", parent=parent)
+
+
+def assign_dialog(parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Assign contact", [
+        Choice("assignee", "Assign to (login)", placeholder="e.g. sw.practitioner"),
+    ], "Assign", parent=parent)
+
+
+def partner_check_dialog(parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Request partner check", [
+        Choice("agency", "Agency", "editable", [(a, a) for a in PARTNER_AGENCIES]),
+        Choice("question", "Question", "text", placeholder="What do you need to know?"),
+    ], "Record request", parent=parent)
+
+
+def answer_dialog(open_checks: Sequence[tuple[str, str]],
+                  parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Record partner answer", [
+        Choice("check_id", "Check", "choice", open_checks),
+        Choice("answered_by", "Answered by", required=False, placeholder="name and agency"),
+        Choice("answer", "Answer", "text"),
+    ], "Record answer", parent=parent)
+
+
+def note_dialog(parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Add note", [Choice("text", "Note", "text")], "Add note",
+                        parent=parent)
+
+
+def sign_off_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Sign off decision", [
+        Choice("comment", "Comment", "text", required=False),
+    ], "Sign off", intro=summary, parent=parent)
+
+
+def handover_dialog(parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Handover note", [
+        Choice("shift", "Shift", placeholder="e.g. Night 26 Nov, emergency duty team"),
+        Choice("text", "Handover", "text"),
+    ], "Record handover", parent=parent)

@@ -1,0 +1,193 @@
+"""The contact detail as rich text for a ``QTextBrowser``.
+
+Colours come from the widget's palette (light or dark theme) except the rating chip.
+Everything from the record is escaped: names like O'Brien and concerns with ``<`` in them
+must show as typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from ..domain.codes import ASSESSMENT_FACTORS, OUTCOME_LABELS, SOURCE_SHORT, Outcome, source_label
+from ..services.contact_detail import reason_text
+from ..services.snapshots import ChildHistory, ContactDetail, DecisionView
+from .queue_model import RATING_COLOURS, STATUS_TEXT, time_left_text
+
+CONSENT_TEXT = {"given": "Given", "refused": "Refused", "not_sought": "Not sought",
+                "not_required": "Not required", "unknown": "Not known"}
+RATIONALE_LABELS = (
+    ("concerns_and_risks", "Concerns and risks"),
+    ("strengths_and_protective_factors", "Strengths and protective factors"),
+    ("childs_voice", "The child's voice and lived experience"),
+    ("consent_and_information_sharing", "Consent and the basis for sharing information"),
+    ("analysis", "Analysis"),
+    ("feedback_to_referrer", "Feedback to the referrer"),
+)
+
+
+def when(stamp: str | None) -> str:
+    if not stamp:
+        return "—"
+    return datetime.fromisoformat(stamp).strftime("%a %d %b %Y %H:%M")
+
+
+def day(stamp: str | None) -> str:
+    return datetime.fromisoformat(stamp).strftime("%d %b %Y") if stamp else "—"
+
+
+def chip(rating: str | None) -> str:
+    if rating not in RATING_COLOURS:
+        return "<b>UNRATED</b>"
+    back, fore = RATING_COLOURS[rating]
+    return (f"<span style='background:{back};color:{fore};font-weight:bold'>"
+            f"&nbsp;{escape(rating.upper())}&nbsp;</span>")
+
+
+def outcome_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    try:
+        return OUTCOME_LABELS[Outcome(code)]
+    except ValueError:
+        return code
+
+
+def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) -> str:
+    due_text, _ = time_left_text(d.due_at, now)
+    parts = [
+        f"<h2>{chip(d.rating)} {escape(source_label(d.source_code))}</h2>",
+        f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
+        f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
+        f" · with {escape(d.assignee or 'nobody yet')}"
+        f" · time left {escape(due_text)}</p>",
+    ]
+    if d.immediate_danger:
+        parts.append("<p><b>⚠ Immediate danger reported at intake.</b></p>")
+    if d.conflict:
+        parts.append("<p><b>⚠ Conflicting decisions: a manager must resolve them.</b></p>")
+    parts.append("<h3>Concern</h3>" + _para(d.concern))
+    if d.categories:
+        parts.append("<p>" + ", ".join(
+            escape(f"{c} {ASSESSMENT_FACTORS[c].label}" if c in ASSESSMENT_FACTORS else c)
+            for c in d.categories) + "</p>")
+    r = d.reporter
+    who = ", ".join(escape(x) for x in (r.name, r.role, r.agency, r.relationship) if x)
+    reach = ", ".join(escape(x) for x in (r.phone, r.email) if x)
+    parts.append(f"<h3>Reporter</h3><p>{who or 'Not recorded (anonymous or unknown)'}"
+                 + (f"<br>{reach}" if reach else "") + "</p>")
+    parts.append(_reasons(d))
+    consent = CONSENT_TEXT.get(d.consent, d.consent)
+    parts.append(f"<h3>Consent</h3><p>{escape(consent)}"
+                 + (" — <b>overridden</b> (shared without consent, with a recorded basis)"
+                    if d.consent_overridden else "")
+                 + (f"<br>{escape(d.consent_notes)}" if d.consent_notes else "") + "</p>")
+    parts.append(_checks(d))
+    parts.append("<h3>Children and their history</h3>" + "".join(_child(c) for c in d.children))
+    if d.decisions:
+        parts.append("<h3>Decisions</h3>" + "".join(_decision(x, thresholds)
+                                                    for x in d.decisions))
+    if d.notes:
+        parts.append("<h3>Notes</h3>" + "".join(
+            f"<p><i>{escape(n.author)}, {escape(when(n.written_at))}</i><br>"
+            f"{escape(n.text)}</p>" for n in d.notes))
+    return "".join(parts)
+
+
+def _para(text: str) -> str:
+    return "<p>" + escape(text).replace("\n", "<br>") + "</p>"
+
+
+def _reasons(d: ContactDetail) -> str:
+    if not d.reasons and not d.ratings:
+        return "<h3>Why this rating</h3><p>Not rated yet.</p>"
+    items = "".join(f"<li>{escape(reason_text(r))}</li>" for r in d.reasons)
+    head = (f"<p>Score {d.score} · policy {escape(d.policy_version or '—')}</p>"
+            if d.score is not None else "")
+    changes = "".join(
+        f"<li>{escape(when(c.at))}: {escape(c.by)} changed "
+        f"{escape((c.from_rating or '').upper())} → {escape(c.rating.upper())}: "
+        f"{escape(c.reason)}</li>" for c in d.ratings if c.from_rating)
+    return ("<h3>Why this rating</h3>" + head + (f"<ul>{items}</ul>" if items else "")
+            + (f"<p><b>Rating changed by a person</b></p><ul>{changes}</ul>" if changes else ""))
+
+
+def _child(c: ChildHistory) -> str:
+    ids = " · ".join(x for x in (f"born {day(c.date_of_birth)}" if c.date_of_birth else "",
+                                 f"NHS {c.nhs_number}" if c.nhs_number else "") if x)
+    flags = "".join(f"<li><b>{escape(f)}</b></li>" for f in c.flags)
+    rows = "".join(
+        f"<tr><td>{escape(day(p.received_at))}</td><td>{chip(p.rating)}</td>"
+        f"<td>{escape(SOURCE_SHORT.get(p.source_code, p.source_code))}</td>"
+        f"<td>{escape(outcome_label(p.outcome))}{' (referral)' if p.is_referral else ''}</td>"
+        f"<td>{escape(_short(p.concern))}</td></tr>" for p in c.earlier)
+    history = (f"<table cellspacing='0' cellpadding='3' border='1'>"
+               f"<tr><th>Received</th><th>Rating</th><th>Source</th><th>Outcome</th>"
+               f"<th>Concern</th></tr>{rows}</table>" if rows
+               else "<p>No earlier contacts on record.</p>" if c.person_id
+               else "<p>Not yet linked to a known person: no history shown.</p>")
+    return (f"<h4>{escape(c.name)} ({escape(c.age)})</h4>"
+            + (f"<p>{escape(ids)}</p>" if ids else "")
+            + (f"<ul>{flags}</ul>" if flags else "") + history)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _checks(d: ContactDetail) -> str:
+    if not d.partner_checks:
+        return "<h3>Partner checks</h3><p>None requested.</p>"
+    out = []
+    for c in d.partner_checks:
+        answer = (f"<br>Answered {escape(when(c.answered_at))} by {escape(c.answered_by or '')}:"
+                  f" {escape(c.answer)}" if c.answer is not None else "<br><i>Awaiting answer</i>")
+        out.append(f"<li><b>{escape(c.agency)}</b> asked {escape(when(c.requested_at))} by "
+                   f"{escape(c.requested_by)}: {escape(c.question)}{answer}</li>")
+    return "<h3>Partner checks</h3><ul>" + "".join(out) + "</ul>"
+
+
+def _rationale(rationale: Mapping[str, Any]) -> str:
+    out = []
+    for key, label in RATIONALE_LABELS:
+        if rationale.get(key):
+            out.append(f"<p><b>{label}</b><br>{escape(str(rationale[key]))}</p>")
+    steps = rationale.get("next_steps") or []
+    if steps:
+        out.append("<p><b>Next steps</b></p><ul>" + "".join(
+            f"<li>{escape(s.get('action', ''))}"
+            f"{' — ' + escape(s['owner']) if s.get('owner') else ''}"
+            f"{' by ' + escape(day(s['due'])) if s.get('due') else ''}</li>" for s in steps)
+            + "</ul>")
+    return "".join(out)
+
+
+def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
+    status = {"proposed": "Proposed, awaiting sign-off", "recorded": "Recorded",
+              "signed_off": "Signed off"}.get(x.status, x.status)
+    level = thresholds.get(x.threshold_level, "")
+    head = (f"<p><b>{escape(outcome_label(x.outcome))}</b> · level {x.threshold_level} "
+            f"{escape(level)} · {escape(status)}"
+            f"{' · superseded' if x.superseded else ''}<br>"
+            f"by {escape(x.decided_by)} ({escape(x.decided_role.replace('_', ' '))}), "
+            f"{escape(when(x.decided_at))}"
+            + (f"; signed off by {escape(x.signed_off_by)} {escape(when(x.signed_off_at))}"
+               if x.signed_off_by else "") + "</p>")
+    body = _rationale(x.rationale)
+    if x.amendments:
+        original = x.original
+        amended = "".join(
+            f"<li>{escape(when(a.at))}, {escape(a.by)}: <b>{escape(a.reason)}</b>"
+            + (f" — outcome now {escape(outcome_label(a.changes['outcome']))}"
+               if "outcome" in a.changes else "")
+            + (f", level {a.changes['threshold_level']}" if "threshold_level" in a.changes
+               else "") + "</li>" for a in x.amendments)
+        body += (f"<p><b>Amendments</b></p><ul>{amended}</ul>"
+                 f"<p><b>As first recorded:</b> "
+                 f"{escape(outcome_label(original.get('outcome')))}, level "
+                 f"{escape(str(original.get('threshold_level', '—')))}</p>"
+                 + _rationale(original.get("rationale") or {}))
+    return "<div>" + head + body + "</div><hr>"

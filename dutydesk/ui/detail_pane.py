@@ -1,0 +1,67 @@
+"""The selected contact's record and the buttons for what to do with it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..services.snapshots import ContactDetail
+from .detail_html import detail_html
+
+BUTTONS = ("take", "rerate", "partner_check", "answer_check", "note", "decide",
+           "sign_off", "amend", "print")
+
+
+class DetailPane(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("contactDetail")
+        self.browser.setAccessibleName("Selected contact")
+        self.browser.setOpenExternalLinks(False)
+        self.buttons: list[QPushButton] = []
+        self._actions: list[QAction] = []
+        self.grid = QGridLayout()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.browser, 1)
+        lay.addLayout(self.grid)
+
+    def bind(self, actions: Mapping[str, QAction]) -> None:
+        """One button per action, sharing its text, shortcut hint and enabled state."""
+        for n, name in enumerate(BUTTONS):
+            action = actions[name]
+            button = QPushButton(action.text().replace("…", ""))
+            button.setObjectName(f"button_{name}")
+            button.setAccessibleName(action.text().replace("&", "").replace("…", ""))
+            button.setToolTip(action.toolTip())
+            button.setAutoDefault(False)
+            button.clicked.connect(action.trigger)
+            self.grid.addWidget(button, n // 5, n % 5)
+            self.buttons.append(button)
+            self._actions.append(action)
+
+    def refresh_buttons(self) -> None:
+        for button, action in zip(self.buttons, self._actions, strict=True):
+            button.setEnabled(action.isEnabled())
+
+    def show_detail(self, detail: ContactDetail | None, now: datetime,
+                    thresholds: Mapping[int, str]) -> None:
+        if detail is None:
+            self.browser.setHtml("<p>Select a contact in the queue.</p>")
+            return
+        bar = self.browser.verticalScrollBar()
+        keep = bar.value() if self.browser.property("contact") == detail.contact_id else 0
+        self.browser.setHtml(detail_html(detail, now, thresholds))
+        self.browser.setProperty("contact", detail.contact_id)
+        bar.setValue(keep)

@@ -1,0 +1,155 @@
+"""Screenshots of the duty window with demo data, for the README and for review.
+
+    QT_QPA_PLATFORM=offscreen python -m dutydesk.ui.screenshots docs/screenshots
+
+Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png.
+The demo contacts are rated by ``demo_rating`` below, a few plain rules so the chips and
+countdowns show; it is not the triage policy (policy version ``screenshot-demo``).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ..app import demo_actor
+from ..demo.synthetic import generate
+from ..domain.clock import FixedClock, SystemClock
+from ..services.desk import DeskService
+from ..services.drafts import DraftStore
+from ..store.eventstore import EventStore
+from .application import make_app
+from .main_window import MainWindow
+from .tasks import TaskRunner
+
+HOURS = {"red": 4, "amber": 24, "green": 72}
+
+
+def demo_rating(contact: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """Plain rules for screenshots only: injuries, disclosures and danger are Red."""
+    reasons: list[dict[str, Any]] = []
+    da = contact.get("domestic_abuse") or {}
+    if contact.get("immediate_danger"):
+        reasons.append({"text": "Immediate danger reported", "points": 100})
+    if contact.get("injury_reported"):
+        reasons.append({"text": "Injury reported", "points": 40})
+    if contact.get("disclosure"):
+        reasons.append({"text": "Child has disclosed abuse", "points": 40})
+    if da.get("dash_level") == "high":
+        reasons.append({"text": "High-risk domestic abuse (DASH)", "points": 30})
+    if da.get("children_present"):
+        reasons.append({"text": "Children present at the incident", "points": 15})
+    if "11A" in contact.get("categories", ()) or "24A" in contact.get("categories", ()):
+        reasons.append({"text": "Exploitation indicated", "points": 30})
+    score = sum(r["points"] for r in reasons) or 5
+    rating = "red" if score >= 40 else "amber" if score >= 15 else "green"
+    return {"contact_id": contact["contact_id"], "score": score, "rating": rating,
+            "reasons": reasons or [{"text": "No risk factor identified", "points": 0}],
+            "policy_version": "screenshot-demo",
+            "due_at": (at + timedelta(hours=HOURS[rating])).isoformat()}
+
+
+def _save(widget: QWidget, path: Path) -> None:
+    QApplication.processEvents()
+    widget.grab().save(str(path))
+    print(path)
+
+
+def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
+    now = SystemClock().now().replace(second=0, microsecond=0)
+    store = EventStore.open(folder / "demo.sqlite3")
+    store.import_events(generate(7, 12_000, now=now, open_contacts=40, rate=demo_rating))
+    service = DeskService(store, demo_actor(), FixedClock(now))
+    return store, service
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m dutydesk.ui.screenshots OUTDIR", file=sys.stderr)
+        return 2
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store, service = build_demo(folder)
+        top = service.queue()[0]
+        edt = DeskService(store, demo_actor().__class__(
+            "edt.worker", demo_actor().role, "edt-desk", "Emergency duty"), service.clock)
+        edt.note_handover("Night 25–26 Nov (emergency duty team)",
+                          "Police protection used overnight for a 3-year-old after a "
+                          "domestic incident; placed with grandmother. Strategy discussion "
+                          "needed this morning. Two DA notifications logged, both Standard.")
+        service.request_partner_check(top.contact_id, "Police",
+                                      "Any call-outs to the address in the last year?")
+        service.request_partner_check(top.contact_id, "Health – health visitor",
+                                      "Is the family known? Any missed appointments?")
+        checks = service.contact_detail(top.contact_id).partner_checks  # type: ignore[union-attr]
+        service.answer_partner_check(top.contact_id, checks[0].check_id,
+                                     "Two DA call-outs (June, September); father arrested "
+                                     "in September, no further action.", "PC 4411 Jones")
+        service.add_note(top.contact_id, "Spoke to the school's safeguarding lead; the child "
+                                         "is in school today.")
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        tasks = TaskRunner(synchronous=True)
+        window = MainWindow(service, tasks, demo=True, store_path=folder / "demo.sqlite3",
+                            drafts=DraftStore(folder / "drafts"), settings=settings)
+        window.resize(1920, 1000)
+        window.show()
+        window.reload()
+        window.select_contact(top.contact_id)
+        window._load_detail()
+        _save(window, out / "main-window.png")
+        window.handover_dock.hide()
+        window.detail_pane.resize(760, 1000)
+        _save(window.detail_pane, out / "contact-detail.png")
+
+        window.decide()
+        dialog = window._dialog
+        dialog.outcome.setCurrentIndex(dialog.outcome.findData("strategy_s47"))
+        dialog.level.setCurrentIndex(dialog.level.findData(4))
+        dialog.boxes["concerns_and_risks"].setPlainText(
+            "Repeated domestic abuse with the children present; bruise reported.")
+        dialog.boxes["analysis"].setPlainText(top.concern)
+        dialog.step_action.setText("Strategy discussion with police and health")
+        dialog.step_owner.setText("dm.manager")
+        dialog.add_step()
+        dialog.update_prompts()
+        dialog.resize(780, 900)
+        _save(dialog, out / "decision-dialog.png")
+        dialog.reject()
+
+        form = window.new_contact()
+        form.danger.setCurrentIndex(2)
+        form.reporter_name.setText("Ms Ada Teacher")
+        form.reporter_agency.setText("St Mary's Primary")
+        form.source.setCurrentIndex(form.source.findData("2A"))
+        kid = top.children[0]
+        entry = form.children_entries[0]
+        parts = kid.name.split(" ", 1)
+        entry.given.setText(parts[0])
+        entry.family.setText(parts[-1])
+        if kid.date_of_birth:
+            entry.dob.setText(datetime.fromisoformat(kid.date_of_birth).strftime("%d/%m/%Y"))
+        entry.nhs.setText("943 476 591")
+        form._look_up()
+        form.concern.setPlainText("Child arrived with a bruise to the cheek.")
+        form.resize(820, 980)
+        _save(form, out / "contact-form.png")
+        form.discard()
+        window.close()
+        tasks.shutdown()
+        store.close()
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
