@@ -1,4 +1,12 @@
-"""Composition root: arguments -> settings -> store -> services -> window. No globals."""
+"""Composition root: arguments -> settings -> store -> sign-in -> services -> window.
+
+Three ways to start, decided here and nowhere else:
+- demo (``--demo``): a plain SQLite store of synthetic data, demo users, a DEMO banner;
+- standalone (no server in the settings): the encrypted local store (key in the OS
+  keyring) and local accounts made with ``dutydesk admin init``;
+- shared: the same local store, synchronised with the PostgreSQL server named in the
+  settings; the person signs in with their database login (see ``dutydesk.sync``).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +19,13 @@ from pathlib import Path
 from .domain.clock import SystemClock
 from .domain.codes import Role
 from .domain.events import Actor
-from .paths import default_data_dir
+from .paths import default_config_dir, default_data_dir
 
 log = logging.getLogger("dutydesk")
 
 STORE_FILE = "dutydesk.sqlite3"
+SETTINGS_FILE = "settings.json"
+DEMO_DEFAULT_LOGIN = "dm.manager"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -23,17 +33,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="folder for the local store (default: the platform data folder)")
     parser.add_argument("--demo", action="store_true",
-                        help="fill an empty store with synthetic demo data and sign in as a "
-                             "demo duty manager")
+                        help="use a store of synthetic demo data (filled when empty) and "
+                             "sign in as a demo user")
     parser.add_argument("--demo-events", type=int, default=3000,
                         help="how many demo events to generate (default 3000)")
+    parser.add_argument("--as", dest="as_login", default=None, metavar="LOGIN",
+                        help="demo only: sign in as this demo user without the dialog "
+                             "(cc.officer, sw.practitioner, sp.senior, dm.manager)")
     parser.add_argument("--screenshot", type=Path, default=None,
                         help="render the window offscreen to this PNG and exit")
     return parser.parse_args(argv)
 
 
 def demo_actor() -> Actor:
-    return Actor(login="dm.manager", role=Role.DUTY_MANAGER, device=socket.gethostname(),
+    return Actor(login=DEMO_DEFAULT_LOGIN, role=Role.DUTY_MANAGER, device=socket.gethostname(),
                  display_name="Dan Manager (demo)")
 
 
@@ -44,9 +57,10 @@ def fill_demo(store: object, seed: int = 2026, events: int = 3000) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     data_dir: Path = args.data_dir or default_data_dir()
+
+    from .config.logging_setup import configure_logging
+    configure_logging(logging.INFO, data_dir / "dutydesk.log")
 
     from .ui.qtguard import QtFaultError, check_qt_runtime
     try:
@@ -55,21 +69,76 @@ def main(argv: list[str] | None = None) -> int:
         print(f"DutyDesk cannot start: {err}", file=sys.stderr)
         return 3
 
-    from .store.database import StoreError
-    from .store.eventstore import EventStore
+    from .config import settings as settings_file
     try:
-        store = EventStore.open(data_dir / STORE_FILE)
-    except StoreError as err:
+        settings = settings_file.load(default_config_dir() / SETTINGS_FILE)
+    except settings_file.SettingsError as err:
+        print(f"DutyDesk cannot read its settings: {err}", file=sys.stderr)
+        return 2
+
+    from .config.keys import InsecureKeyringError
+    from .services.local_store import open_local_store
+    from .store.database import StoreError
+    try:
+        store = open_local_store(data_dir / STORE_FILE, demo=args.demo)
+    except (StoreError, InsecureKeyringError) as err:
         print(f"DutyDesk cannot open its store: {err}", file=sys.stderr)
         return 2
     if args.demo and store.event_count() == 0:
         n = fill_demo(store, events=args.demo_events)
         log.info("demo store filled with %d events", n)
 
+    clock = SystemClock()
+    from .ui.application import make_app
+    app = make_app()
+
+    from .services.accounts import AccountService, demo_sign_in
+    accounts = AccountService(store, clock)
+    actor = _sign_in(args, accounts, demo_sign_in)
+    if actor is None:
+        return 1
+
     from .services.desk import DeskService
-    actor = demo_actor()
-    service = DeskService(store, actor, SystemClock())
+    from .services.guard import GuardedStore
+    from .services.triage import TriageService
+    from .ui.session import Session
+    guarded = GuardedStore(store, actor, clock)
+    triage = TriageService(guarded, actor, clock)
+    triage.rate_all_open()  # anything imported or synced without a rating
+    desk = DeskService(guarded, actor, clock, triage=triage)
+    session = Session(actor=actor, clock=clock, settings=settings, store=store,
+                      guarded=guarded, demo=args.demo,
+                      verify_password=None if args.demo else accounts.verify_password)
 
     from .ui.application import run_window
-    return run_window(service, demo=args.demo, store_path=data_dir / STORE_FILE,
+    code = run_window(desk, session, store_path=data_dir / STORE_FILE,
                       screenshot=args.screenshot)
+    del app
+    return code
+
+
+def _sign_in(args: argparse.Namespace, accounts: object, demo_sign_in: object) -> Actor | None:
+    """The signed-in person: a demo user, or a local account through the dialog."""
+    from .demo.synthetic import DEMO_USERS
+    from .ui.sign_in import SignInDialog
+    if args.demo:
+        users = [demo_sign_in(u.login, demo=True) for u in DEMO_USERS]  # type: ignore[operator]
+        chosen = args.as_login or (DEMO_DEFAULT_LOGIN if args.screenshot else None)
+        if chosen is not None:
+            found = [u for u in users if u.login == chosen]
+            if not found:
+                print(f"DutyDesk: {chosen!r} is not a demo user; choose one of "
+                      f"{', '.join(u.login for u in users)}", file=sys.stderr)
+                return None
+            return found[0]
+        dialog = SignInDialog(accounts.sign_in, demo_users=users)  # type: ignore[attr-defined]
+    else:
+        if not accounts.has_accounts():  # type: ignore[attr-defined]
+            print("DutyDesk has no accounts on this desk yet. An administrator sets up the "
+                  "first one with: dutydesk admin init --login LOGIN --name \"NAME\"",
+                  file=sys.stderr)
+            return None
+        dialog = SignInDialog(accounts.sign_in)  # type: ignore[attr-defined]
+    if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+        return None
+    return dialog.actor

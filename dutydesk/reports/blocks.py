@@ -12,7 +12,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..domain import codes
-from ..domain.events import canonical_json
 from . import fonts
 from .page import Styles, format_date, para_text
 
@@ -64,18 +63,6 @@ def factor_text(code: str) -> str:
 
 def consent_label(status: str | None) -> str:
     return (status or "not recorded").replace("_", " ").capitalize()
-
-
-def reason_text(reason: Mapping[str, Any]) -> str:
-    """One rating reason: its text if it has one, else its factor and points."""
-    text = reason.get("text")
-    if isinstance(text, str) and text:
-        return text
-    factor = reason.get("factor") or reason.get("code") or reason.get("rule")
-    points = reason.get("points", reason.get("weight"))
-    if factor is not None:
-        return f"{factor} ({points:+} points)" if isinstance(points, int) else str(factor)
-    return canonical_json(dict(reason))
 
 
 def yes_no(value: Any) -> str:

@@ -22,12 +22,12 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from ..domain import codes, projection
 from ..domain.events import Event
 from ..domain.people import age_text
+from ..domain.triage.explain import reason_text
 from . import blocks
 from .blocks import (
     consent_label,
     facts,
     outcome_label,
-    reason_text,
     role_label,
     source_text,
     threshold_label,

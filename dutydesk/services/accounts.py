@@ -69,6 +69,10 @@ class AccountService:
         require(by, Action.ADMINISTER)
         return self._add(login, display_name, role, password)
 
+    def has_accounts(self) -> bool:
+        """False on a desk where nobody has been set up yet (first run)."""
+        return self.accounts.count() > 0
+
     def list_users(self, by: Actor) -> list[AccountRow]:
         require(by, Action.ADMINISTER)
         return self.accounts.all()

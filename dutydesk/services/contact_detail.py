@@ -14,6 +14,7 @@ from ..domain.events import Event
 from ..domain.history import PastContact, build_history, history_messages
 from ..domain.people import age_text
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from ..domain.triage.explain import reason_text
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
 from .snapshots import (
@@ -104,16 +105,6 @@ def _ratings(events: list[Event]) -> tuple[RatingChange, ...]:
             out.append(RatingChange(e.client_time, e.actor, p["to_rating"], p["from_rating"],
                                     p["reason"], None))
     return tuple(out)
-
-
-def reason_text(reason: Mapping[str, Any]) -> str:
-    """A triage reason in words, whatever keys the policy used."""
-    for key in ("text", "label", "explanation", "factor", "code"):
-        value = reason.get(key)
-        if isinstance(value, str) and value:
-            points = reason.get("points", reason.get("weight"))
-            return f"{value} (+{points})" if isinstance(points, int | float) and points else value
-    return ", ".join(f"{k}: {v}" for k, v in reason.items())
 
 
 def _checks(events: list[Event]) -> tuple[PartnerCheckView, ...]:

@@ -38,6 +38,7 @@ from .snapshots import (
     MatchSuggestion,
     QueueItem,
 )
+from .triage import TriageService
 
 QUEUE_CHUNK = 2000
 
@@ -58,14 +59,16 @@ class QueueDelta:
 
 class DeskService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 rater: Rater | None = None) -> None:
+                 rater: Rater | None = None, triage: TriageService | None = None) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
         self.queries = Queries(store.engine)
         self.desk_queries = DeskQueries(store.engine)
-        # Replaced by the triage service's rater once it is wired in (see intake_rating).
+        # The intake rule makes immediate danger Red in the same transaction as the contact;
+        # the triage policy then rates it with the child's history (a second event).
         self.rater: Rater = rater or immediate_danger_rating
+        self.triage = triage
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
@@ -143,6 +146,8 @@ class DeskService:
             events.append(self.event("contact.rated", rated))
         self.store.append(events)
         cid = received.payload["contact_id"]
+        if self.triage is not None:
+            self.triage.rate(cid)
         return cid, Changes(contacts=frozenset({cid}), queue=True)
 
     def suggest_matches(self, *, nhs_number: str | None = None, given_name: str | None = None,

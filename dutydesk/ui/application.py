@@ -1,16 +1,16 @@
-"""Create the QApplication, show the main window, and run the event loop."""
+"""Create the QApplication, show the main window for a signed-in session, run the loop."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ..services.desk import DeskService
 from .main_window import MainWindow
+from .session import Session, install_features
 from .tasks import TaskRunner
 
 
@@ -19,18 +19,17 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if app is None:
         QCoreApplication.setOrganizationName("DutyDesk")
         QCoreApplication.setApplicationName("DutyDesk")
-        # Fractional scaling (125 %, 150 %) as the desktop asks, not rounded to 1x or 2x.
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv or sys.argv[:1])
     return app  # type: ignore[return-value]
 
 
-def run_window(service: DeskService, *, demo: bool, store_path: Path,
+def run_window(service: DeskService, session: Session, *, store_path: Path,
                screenshot: Path | None = None) -> int:
     app = make_app()
     tasks = TaskRunner(synchronous=screenshot is not None)
-    window = MainWindow(service, tasks, demo=demo, store_path=store_path)
+    window = MainWindow(service, tasks, demo=session.demo, store_path=store_path,
+                        local_threshold_labels=session.settings.threshold_labels)
+    install_features(window, session, tasks)
     window.show()
     window.reload()
     if screenshot is not None:

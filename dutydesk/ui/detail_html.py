@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from ..domain.codes import ASSESSMENT_FACTORS, OUTCOME_LABELS, SOURCE_SHORT, Outcome, source_label
-from ..services.contact_detail import reason_text
+from ..domain.triage.explain import reason_text
 from ..services.snapshots import ChildHistory, ContactDetail, DecisionView
 from .queue_model import RATING_COLOURS, STATUS_TEXT, time_left_text
 

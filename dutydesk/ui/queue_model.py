@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from ..domain.codes import SOURCE_SHORT, source_label
-from ..services.contact_detail import reason_text
+from ..domain.triage.explain import reason_text
 from ..services.queue_filter import QueueFilter, QueueIndex
 from ..services.snapshots import QueueItem
 

@@ -1,0 +1,120 @@
+"""Fit the features built beside the main window into one signed-in session.
+
+The main window knows nothing of importing, MI, audit, printing or the screen lock; this
+module adds each through the window's extension points, according to what the signed-in
+person's role allows (the services check again on every write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ..config.settings import Settings
+from ..domain.clock import Clock
+from ..domain.errors import DomainError
+from ..domain.events import Actor
+from ..domain.permissions import Action, allows
+from ..reports.letters import Audience
+from ..services.audit import AuditService
+from ..services.documents import DocumentService
+from ..services.guard import GuardedStore
+from ..services.mi import MiService
+from ..store.eventstore import EventStore
+from .audit_view import AuditView
+from .import_wizard import ImportWizard
+from .main_window import MainWindow
+from .mi_dashboard import MiDashboard
+from .printing import DocumentActions
+from .screen_lock import ScreenLock
+from .tasks import TaskRunner
+
+
+@dataclass
+class Session:
+    """Everything one signed-in person works with. ``store`` is the unguarded local store
+    (imports write as the importer); ``guarded`` checks every write against the actor."""
+
+    actor: Actor
+    clock: Clock
+    settings: Settings
+    store: EventStore
+    guarded: GuardedStore
+    demo: bool
+    verify_password: Callable[[str, str], bool] | None = None
+    open_windows: list[QWidget] = field(default_factory=list)
+
+
+def install_features(window: MainWindow, session: Session, tasks: TaskRunner) -> None:
+    """Tools menu entries, printing and the screen lock for ``session``."""
+    actor = session.actor
+    documents = DocumentService(session.guarded, actor, session.clock,
+                                marking=session.settings.protective_marking)
+    printing = DocumentActions(window, documents, tasks)
+
+    def case_log(contact_id: str) -> None:
+        printing.preview(lambda: documents.case_log(contact_id=contact_id))
+
+    if allows(actor.role, Action.PRINT):
+        window.set_print_handler(case_log)
+
+    def tool(text: str, keys: str, slot: Callable[[], None], name: str) -> None:
+        act = QAction(text, window)
+        act.setObjectName(name)
+        if keys:
+            act.setShortcut(QKeySequence(keys))
+        act.triggered.connect(slot)
+        window.add_tool_action(act)
+
+    def show(widget: QWidget, title: str) -> None:
+        widget.setWindowTitle(title)
+        session.open_windows.append(widget)
+        widget.resize(1200, 760)
+        widget.show()
+
+    if allows(actor.role, Action.PRINT):
+        def letter(audience: Audience) -> Callable[[], None]:
+            def run() -> None:
+                cid = window.current_contact_id()
+                if cid is None:
+                    QMessageBox.information(window, "Letter", "Select a contact first.")
+                    return
+                printing.preview(lambda: documents.letter(cid, audience))
+            return run
+        tool("Letter to the &family…", "", letter(Audience.FAMILY), "letterFamilyAction")
+        tool("Feedback to the &referrer…", "", letter(Audience.REFERRER),
+             "letterReferrerAction")
+
+    if allows(actor.role, Action.RECORD_CONTACT):
+        def open_import() -> None:
+            wizard = ImportWizard(session.store, session.clock, TaskRunner(), window)
+            wizard.finished.connect(lambda _code: window.reload())
+            wizard.open()
+        tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
+
+    if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
+        def open_mi() -> None:
+            service = MiService(session.store, session.clock, settings=session.settings,
+                                actor=actor)
+            show(MiDashboard(service, TaskRunner()), "DutyDesk — management information")
+        tool("&Management information", "Ctrl+M", open_mi, "miAction")
+
+    if allows(actor.role, Action.VIEW_AUDIT):
+        def open_audit() -> None:
+            try:
+                view = AuditView(AuditService(session.guarded), tasks)
+            except DomainError as err:
+                QMessageBox.warning(window, "Audit trail", str(err))
+                return
+            show(view, "DutyDesk — audit trail")
+        tool("&Audit trail", "Ctrl+Shift+A", open_audit, "auditAction")
+
+    if session.verify_password is not None and session.settings.lock_after_minutes > 0:
+        verify = session.verify_password
+        lock = ScreenLock.after_minutes(window, actor.login, verify,
+                                        session.settings.lock_after_minutes, tasks)
+        window.screen_lock = lock  # type: ignore[attr-defined]
+        tool("&Lock screen", "Ctrl+L", lock.lock, "lockAction")
