@@ -1,7 +1,10 @@
-"""The order of the duty queue: rating, then due time, then score, then arrival.
+"""The order of the duty queue: immediate danger first, then rating, due time, score and
+arrival.
 
 Stable and explainable: two contacts compare by these keys only, and the contact id
-breaks exact ties so the order never flickers between refreshes.
+breaks exact ties so the order never flickers between refreshes. A contact whose reporter
+said a child is in immediate danger goes above everything else, even Reds that are
+already overdue: that answer is the one fact that cannot wait for a rank.
 """
 
 from __future__ import annotations
@@ -15,11 +18,16 @@ UNRATED_RANK = 1  # an unrated contact sits with Amber until triage rates it
 
 
 class Queueable(Protocol):
-    contact_id: str
-    rating: str | None
-    due_at: str | None
-    score: int | None
-    received_at: str
+    @property
+    def contact_id(self) -> str: ...
+    @property
+    def rating(self) -> str | None: ...
+    @property
+    def due_at(self) -> str | None: ...
+    @property
+    def score(self) -> int | None: ...
+    @property
+    def received_at(self) -> str: ...
 
 
 def _utc_key(stamp: str | None) -> str:
@@ -28,7 +36,8 @@ def _utc_key(stamp: str | None) -> str:
     return datetime.fromisoformat(stamp).astimezone(UTC).isoformat()
 
 
-def order_key(item: Queueable) -> tuple[int, str, int, str, str]:
+def order_key(item: Queueable) -> tuple[int, int, str, int, str, str]:
+    danger = 0 if getattr(item, "immediate_danger", False) else 1
     rank = Rating(item.rating).rank if item.rating else UNRATED_RANK
-    return (rank, _utc_key(item.due_at), -(item.score or 0), _utc_key(item.received_at),
-            item.contact_id)
+    return (danger, rank, _utc_key(item.due_at), -(item.score or 0),
+            _utc_key(item.received_at), item.contact_id)

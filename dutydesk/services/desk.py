@@ -100,7 +100,7 @@ class DeskService:
             items.extend(_queue_item(c, children.get(c.contact_id, []), today)
                          for c in contacts)
             step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
-        items.sort(key=order_key)  # type: ignore[arg-type]  # QueueItem is Queueable
+        items.sort(key=order_key)
         return items
 
     def last_seq(self) -> int:

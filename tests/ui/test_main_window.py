@@ -28,7 +28,10 @@ def test_queue_shows_open_contacts_in_triage_order(qtbot, make_window,  # type: 
     assert window.model.rowCount() == len(expected) == 25
     assert window.model.ids() == [i.contact_id for i in expected]
     assert [window.model.data(window.model.index(r, 0)) for r in range(3)] == ["1", "2", "3"]
-    ratings = [window.model.item(r).rating for r in range(25)]  # type: ignore[union-attr]
+    items = [window.model.item(r) for r in range(25)]
+    danger = [i.immediate_danger for i in items]  # type: ignore[union-attr]
+    assert danger == sorted(danger, reverse=True)  # immediate danger above everything
+    ratings = [i.rating for i in items if not i.immediate_danger]  # type: ignore[union-attr]
     assert ratings == sorted(ratings, key=("red", "amber", "green", "blue").index)
     assert window.model.data(window.model.index(0, 3)) == expected[0].children_text
     assert "25 open contacts" in window.status_count.text()

@@ -236,3 +236,12 @@ def test_a_long_queue_load_reports_progress_and_can_be_cancelled(store, clock, m
     with pytest.raises(Cancelled):
         manager.queue(progress)
     assert progress.reports == [(0, 3)]
+
+
+def test_immediate_danger_goes_above_overdue_reds(store, clock, manager) -> None:  # type: ignore[no-untyped-def]
+    overdue = rated(store, clock.now(), "red")
+    clock.advance(hours=30)  # the earlier Red is now long overdue
+    officer = desk(store, clock, Role.CONTACT_OFFICER)
+    cid, _ = officer.record_contact(contact_payload(immediate_danger=True))
+    order = [i.contact_id for i in manager.queue()]
+    assert order.index(cid) == 0 and order.index(overdue) == 1

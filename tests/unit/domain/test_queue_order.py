@@ -45,6 +45,6 @@ def test_order_is_stable_under_any_input_order() -> None:
 
 
 def test_the_key_explains_itself() -> None:
-    rank, due, minus_score, received, cid = order_key(ITEMS[0])
-    assert (rank, minus_score, cid) == (0, -70, "r1")
+    danger, rank, due, minus_score, received, cid = order_key(ITEMS[0])
+    assert (danger, rank, minus_score, cid) == (1, 0, -70, "r1")
     assert due.startswith("2026-11-26T13:00") and received.startswith("2026-11-26T08:00")
