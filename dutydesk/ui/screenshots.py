@@ -3,24 +3,22 @@
     QT_QPA_PLATFORM=offscreen python -m dutydesk.ui.screenshots docs/screenshots
 
 Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png.
-The demo contacts are rated by ``demo_rating`` below, a few plain rules so the chips and
-countdowns show; it is not the triage policy (policy version ``screenshot-demo``).
+The demo contacts are rated by the real triage policy (resources/policy/default.toml) as
+they are generated, exactly as ``python main.py --demo`` does.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..app import demo_actor
-from ..demo.synthetic import generate
+from ..demo.loader import load_demo
 from ..domain.clock import FixedClock, SystemClock
 from ..services.desk import DeskService
 from ..services.drafts import DraftStore
@@ -28,32 +26,6 @@ from ..store.eventstore import EventStore
 from .application import make_app
 from .main_window import MainWindow
 from .tasks import TaskRunner
-
-HOURS = {"red": 4, "amber": 24, "green": 72}
-
-
-def demo_rating(contact: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-    """Plain rules for screenshots only: injuries, disclosures and danger are Red."""
-    reasons: list[dict[str, Any]] = []
-    da = contact.get("domestic_abuse") or {}
-    if contact.get("immediate_danger"):
-        reasons.append({"text": "Immediate danger reported", "points": 100})
-    if contact.get("injury_reported"):
-        reasons.append({"text": "Injury reported", "points": 40})
-    if contact.get("disclosure"):
-        reasons.append({"text": "Child has disclosed abuse", "points": 40})
-    if da.get("dash_level") == "high":
-        reasons.append({"text": "High-risk domestic abuse (DASH)", "points": 30})
-    if da.get("children_present"):
-        reasons.append({"text": "Children present at the incident", "points": 15})
-    if "11A" in contact.get("categories", ()) or "24A" in contact.get("categories", ()):
-        reasons.append({"text": "Exploitation indicated", "points": 30})
-    score = sum(r["points"] for r in reasons) or 5
-    rating = "red" if score >= 40 else "amber" if score >= 15 else "green"
-    return {"contact_id": contact["contact_id"], "score": score, "rating": rating,
-            "reasons": reasons or [{"text": "No risk factor identified", "points": 0}],
-            "policy_version": "screenshot-demo",
-            "due_at": (at + timedelta(hours=HOURS[rating])).isoformat()}
 
 
 def _save(widget: QWidget, path: Path) -> None:
@@ -65,7 +37,8 @@ def _save(widget: QWidget, path: Path) -> None:
 def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
     now = SystemClock().now().replace(second=0, microsecond=0)
     store = EventStore.open(folder / "demo.sqlite3")
-    store.import_events(generate(7, 12_000, now=now, open_contacts=40, rate=demo_rating))
+    # The real triage policy rates the demo as it is generated (demo.loader).
+    load_demo(store, seed=7, events=12_000, clock=FixedClock(now), open_contacts=40)
     service = DeskService(store, demo_actor(), FixedClock(now))
     return store, service
 
