@@ -120,7 +120,8 @@ def _child(c: ChildHistory) -> str:
                                  f"NHS {c.nhs_number}" if c.nhs_number else "") if x)
     flags = "".join(f"<li><b>{escape(f)}</b></li>" for f in c.flags)
     rows = "".join(
-        f"<tr><td>{escape(day(p.received_at))}</td><td>{chip(p.rating)}</td>"
+        f"<tr><td><a href='contact:{escape(p.contact_id)}' title='Open this contact'>"
+        f"{escape(day(p.received_at))}</a></td><td>{chip(p.rating)}</td>"
         f"<td>{escape(SOURCE_SHORT.get(p.source_code, p.source_code))}</td>"
         f"<td>{escape(outcome_label(p.outcome))}{' (referral)' if p.is_referral else ''}</td>"
         f"<td>{escape(_short(p.concern))}</td></tr>" for p in c.earlier)

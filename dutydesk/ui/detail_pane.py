@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -22,6 +23,8 @@ BUTTONS = ("take", "rerate", "partner_check", "answer_check", "note", "decide",
 
 
 class DetailPane(QWidget):
+    contact_requested = Signal(str)  # a contact id clicked in a child's history
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detailPane")
@@ -29,6 +32,8 @@ class DetailPane(QWidget):
         self.browser.setObjectName("contactDetail")
         self.browser.setAccessibleName("Selected contact")
         self.browser.setOpenExternalLinks(False)
+        self.browser.setOpenLinks(False)  # contact: links open inside DutyDesk
+        self.browser.anchorClicked.connect(self._follow)
         self.buttons: list[QPushButton] = []
         self._actions: list[QAction] = []
         self.grid = QGridLayout()
@@ -36,6 +41,10 @@ class DetailPane(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.browser, 1)
         lay.addLayout(self.grid)
+
+    def _follow(self, url: QUrl) -> None:
+        if url.scheme() == "contact" and url.path():
+            self.contact_requested.emit(url.path())
 
     def bind(self, actions: Mapping[str, QAction]) -> None:
         """One button per action, sharing its text, shortcut hint and enabled state."""

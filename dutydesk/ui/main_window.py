@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.codes import ROLE_LABELS, Role
+from ..domain.codes import ROLE_LABELS
 from ..domain.errors import DomainError
+from ..domain.permissions import Action, allows
 from ..services.desk import DeskService, QueueDelta
 from ..services.drafts import DraftStore
 from ..services.progress import Cancelled
@@ -99,6 +100,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.thresholds = threshold_labels(local_threshold_labels)
         self.seq = 0
         self.detail_snapshot: ContactDetail | None = None
+        self._opened: str | None = None  # a contact opened from history, not the queue
         self._print_handler: Callable[[str], None] | None = None
         self._polling = False
         self._poll_again = False
@@ -114,6 +116,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.filters.changed.connect(self.apply_filter)
         self.search = self.filters.search
         self.detail_pane = DetailPane()
+        self.detail_pane.contact_requested.connect(self.open_contact)
         self.detail = self.detail_pane.browser
 
         left = QWidget()
@@ -376,8 +379,21 @@ class MainWindow(ContactActions, QMainWindow):
     # ---- selection and detail -------------------------------------------------------
 
     def current_contact_id(self) -> str | None:
+        """The contact the actions apply to: one opened from a child's history (already
+        decided, so not in the queue), else the queue's current row."""
+        if self._opened is not None:
+            return self._opened
         item = self.model.item(self.table.currentIndex().row())
         return item.contact_id if item else None
+
+    def open_contact(self, contact_id: str) -> None:
+        """Show any contact, e.g. an earlier one from a child's history, to read, print or
+        amend its decision. Choosing a queue row again returns to the queue."""
+        self.table.selectionModel().clearCurrentIndex()
+        self.table.clearSelection()
+        self._opened = contact_id
+        self._update_actions()
+        self._load_detail()
 
     def select_contact(self, contact_id: str, scroll: bool = True) -> bool:
         row = self.model.row_of(contact_id)
@@ -399,6 +415,8 @@ class MainWindow(ContactActions, QMainWindow):
         self.table.selectRow(target)
 
     def _current_changed(self) -> None:
+        if self.table.currentIndex().isValid():
+            self._opened = None
         self._update_actions()
         self._detail_timer.start()
 
@@ -420,17 +438,18 @@ class MainWindow(ContactActions, QMainWindow):
         role = self.service.actor.role
         has = self.current_contact_id() is not None
         d = self.detail_snapshot if has else None
-        managers = role in (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
-        practice = managers or role is Role.PRACTITIONER
+        def may(action: Action) -> bool:
+            return has and allows(role, action)
+
         enabled = {
-            "open": has, "take": has and role not in (Role.CONTACT_OFFICER, Role.AUDITOR),
-            "assign": has and managers, "rerate": has and practice,
-            "partner_check": has and practice,
-            "answer_check": bool(d and practice and any(c.answer is None
-                                                        for c in d.partner_checks)),
-            "note": has and role is not Role.AUDITOR, "decide": has and practice,
-            "sign_off": bool(d and managers and d.open_proposal),
-            "amend": bool(d and managers and d.current_decision), "print": has,
+            "open": has, "take": may(Action.ASSIGN), "assign": may(Action.ASSIGN),
+            "rerate": may(Action.OVERRIDE_RATING), "partner_check": may(Action.PARTNER_CHECK),
+            "answer_check": bool(d and may(Action.PARTNER_CHECK)
+                                 and any(c.answer is None for c in d.partner_checks)),
+            "note": may(Action.ADD_NOTE), "decide": may(Action.PROPOSE_DECISION),
+            "sign_off": bool(d and may(Action.SIGN_OFF) and d.open_proposal),
+            "amend": bool(d and may(Action.AMEND_DECISION) and d.current_decision),
+            "print": may(Action.PRINT),
         }
         for name, on in enabled.items():
             self.actions_by_name[name].setEnabled(on)

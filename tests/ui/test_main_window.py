@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction
 
 from dutydesk.domain.queue import order_key
@@ -207,3 +207,23 @@ def test_cancelling_a_long_load(qtbot, make_window) -> None:  # type: ignore[no-
     window._load_failed(Cancelled())
     assert not window.progress.isVisible()
     assert "cancelled" in window.status_message.text()
+
+
+def test_an_earlier_decided_contact_opens_from_the_history_and_can_be_amended(  # type: ignore[no-untyped-def]
+        qtbot, make_window, service: DeskService) -> None:
+    window = make_window()
+    # An open contact whose child has an earlier, decided contact.
+    pairs = [(item, c) for item in service.queue() for kid in item.children if kid.person_id
+             for c in service.queries.contacts_of_person(kid.person_id)
+             if c.status == "decided"]
+    assert pairs, "the demo history should link children to earlier decisions"
+    target, old = pairs[0]
+    window.select_contact(target.contact_id)
+    qtbot.waitUntil(lambda: f"contact:{old.contact_id}" in window.detail.toHtml(), timeout=3000)
+    window.detail_pane.browser.anchorClicked.emit(QUrl(f"contact:{old.contact_id}"))
+    qtbot.waitUntil(lambda: window.detail_snapshot is not None
+                    and window.detail_snapshot.contact_id == old.contact_id, timeout=3000)
+    assert window.current_contact_id() == old.contact_id
+    assert window.actions_by_name["amend"].isEnabled()  # a duty manager may amend it
+    window.select_contact(target.contact_id)  # back to the queue
+    assert window.current_contact_id() == target.contact_id
