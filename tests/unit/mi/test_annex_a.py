@@ -15,7 +15,7 @@ from dutydesk.mi.records import Filters
 from tests.unit.mi.builders import History, child, pid
 
 # A copy of ../shared/samples/Annex_A.xlsx (MIT) ships with the tests.
-SAMPLE = _REPO / "tests" / "data" / "samples" / "Annex_A.xlsx"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "Annex_A.xlsx"
 
 # As in the Annex A workbook (row 1 of the "List 1" and "List 3" sheets).
 LIST1 = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Contact",
