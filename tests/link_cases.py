@@ -26,7 +26,8 @@ def waiting_links(store: EventStore, now: datetime, count: int = 2) -> Waiting:
     people = [new_id() for _ in range(count)]
     contact = contact_payload(children=[
         {"slot": i, "given_name": kids[i][0].replace("Siobhan", "Siobhán"),
-         "family_name": kids[i][1].replace("OBrien", "O'Brien"), "date_of_birth": kids[i][2]}
+         "family_name": kids[i][1].replace("OBrien", "O'Brien"), "date_of_birth": kids[i][2],
+         "postcode": "LS1 4AB", "sex": "b" if i % 2 == 0 else "a"}
         for i in range(count)])
     store.append([event("person.registered", {
         "person_id": pid, "given_name": kids[i][0], "family_name": kids[i][1],

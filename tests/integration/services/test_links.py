@@ -47,7 +47,7 @@ def test_pending_shows_both_records_side_by_side(chained, waiting, clock) -> Non
     assert first.key == (waiting.contact_id, 0, waiting.person_ids[0])
     assert first.on_contact.name == "Siobhán O'Brien"
     assert first.on_record.name == "Siobhan OBrien"
-    assert first.on_record.postcode == "LS1 4AB" and first.on_contact.postcode is None
+    assert first.on_record.postcode == first.on_contact.postcode == "LS1 4AB"
     assert first.on_contact.date_of_birth == first.on_record.date_of_birth == "2019-04-03"
     assert first.confidence == 85 and first.level == "likely"
     assert "given_name (diacritics)" in first.matched
