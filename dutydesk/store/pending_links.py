@@ -8,11 +8,10 @@ transaction as the ``person.linked`` event that confirms it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, RowMapping, Table, and_, insert, select, tuple_, update
 
 from ..domain.projection import ContactChildRow, PersonRow
 from .readmodel import CHILDREN, CONTACTS, PEOPLE, _chunks, db_to_row
@@ -39,7 +38,7 @@ class PendingLinkRow:
 PENDING_STATE, LINKED_STATE, DISMISSED_STATE = "pending", "linked", "dismissed"
 
 
-def _row(m: Mapping[str, Any]) -> PendingLinkRow:
+def _row(m: RowMapping) -> PendingLinkRow:
     return PendingLinkRow(m["contact_id"], m["slot"], m["person_id"], m["confidence"],
                           tuple(m["matched"] or ()), m["source"], m["created_at"], m["state"],
                           m["decided_by"], m["decided_at"], m["reason"])
