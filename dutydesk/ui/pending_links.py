@@ -347,3 +347,13 @@ class PendingLinksDialog(QDialog):
         show_error(self.error, str(error))
         if isinstance(error, ValidationError) and error.path == "reason":
             self.reason.setFocus()  # type the reason, then dismiss again
+
+
+def open_pending_links(parent: QWidget, service: LinkService, tasks: TaskRunner
+                       ) -> PendingLinksDialog:
+    """Open the dialog (non-modal, window-modal to ``parent``) and load the list."""
+    dialog = PendingLinksDialog(service, tasks, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    dialog.refresh()
+    return dialog

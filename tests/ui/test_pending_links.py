@@ -117,3 +117,16 @@ def test_restricted_record_cannot_be_judged(qtbot, chained: ChainedEventStore,  
     assert not dialog.link_button.isEnabled() and "restricted" in dialog.error.text()
     qtbot.keyClick(dialog.table, Qt.Key.Key_Down)
     assert dialog.link_button.isEnabled() and not dialog.error.isVisible()
+
+
+def test_open_helper_loads_the_list(qtbot, chained: ChainedEventStore, waiting: Waiting,  # type: ignore[no-untyped-def]
+                                    clock: FixedClock) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from dutydesk.ui.pending_links import open_pending_links
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    service = LinkService(GuardedStore(chained, OFFICER, clock), clock)
+    dialog = open_pending_links(parent, service, TaskRunner(synchronous=True))
+    assert dialog.isVisible() and dialog.model.rowCount() == 4
+    dialog.close()
