@@ -17,7 +17,7 @@ from ..config.settings import SettingsError
 from ..config.settings import load as load_settings
 from ..domain import codes
 from ..domain.clock import SystemClock
-from ..domain.errors import ValidationError
+from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor
 from ..paths import default_config_dir
 from ..reports.caselog import NothingToPrintError
@@ -78,12 +78,15 @@ def run(args: argparse.Namespace) -> int:
     service = DocumentService(store, actor, SystemClock(), marking=marking)
     try:
         document = _make(service, args)
-    except (NothingToPrintError, LetterError, ValueError, FontMissingError) as err:
+    except (NothingToPrintError, LetterError, ValueError, FontMissingError,
+            PermissionDenied) as err:
         return fail(str(err))
     try:
         service.export_to_file(document, args.output)
     except OSError as err:
         return fail(f"cannot write {args.output}: {err}")
+    except PermissionDenied as err:
+        return fail(str(err))
     except ValidationError as err:
         return fail(f"the export could not be recorded, so no file was kept: {err}")
     print(f"{args.output}: {document.title}; {len(document.event_ids)} events; "

@@ -8,12 +8,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..domain import codes
 from . import fonts
-from .page import Styles, format_date, para_text
+from .page import MARGIN, PAGE, Styles, format_date, para_text
 
 # Long tables are cut into tables of this many rows: reportlab lays out one table at a
 # time, and one 10,000-row table took 8.2 s against 3.0 s in chunks of 200 (SETUP-NOTES).
@@ -21,6 +23,34 @@ CHUNK_ROWS = 200
 
 GRID = colors.HexColor("#B0B0B0")
 HEAD = colors.HexColor("#E4E9F0")
+FRAME_WIDTH = PAGE[0] - 2 * MARGIN
+# reportlab's default cell padding where a table does not set its own
+_DEFAULT_PAD = 6
+
+
+def cell(value: Any, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """A table cell: the text itself when it fits on one line of ``width``, else a
+    Paragraph that wraps. Plain text cells are drawn by the table directly: no markup
+    parsing, no line breaking. A case log has tens of thousands of cells, most of them a
+    word, a date or an id, and Paragraphs were most of its cost (see docs/printing.md).
+    The table's style must set the same font, size and leading for the column."""
+    text = str(value)
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width:
+        return text
+    return Paragraph(para_text(text), style)
+
+
+def cell_style(col: int | tuple[int, int], style: ParagraphStyle, rows: tuple[int, int] = (0, -1)
+               ) -> list[tuple[Any, ...]]:
+    """TableStyle commands that draw plain text cells exactly like ``style``."""
+    first, last = (col, col) if isinstance(col, int) else col
+    return [("FONTNAME", (first, rows[0]), (last, rows[1]), style.fontName),
+            ("FONTSIZE", (first, rows[0]), (last, rows[1]), style.fontSize),
+            ("LEADING", (first, rows[0]), (last, rows[1]), style.leading)]
+
+
+def _inner(width: float, left: float, right: float) -> float:
+    return width - left - right
 
 RATIONALE_FIELDS: tuple[tuple[str, str], ...] = (
     ("concerns_and_risks", "Concerns and risks"),
@@ -72,15 +102,18 @@ def yes_no(value: Any) -> str:
 def facts(styles: Styles, rows: Iterable[tuple[str, Any]], *,
           label_width: float = 42 * mm) -> Flowable:
     """A two-column table of label and value; empty values are left out."""
-    data = [[Paragraph(para_text(label), styles.cell_bold), Paragraph(para_text(value),
-                                                                      styles.cell)]
+    label_room = _inner(label_width, 2, _DEFAULT_PAD)
+    value_room = _inner(FRAME_WIDTH - label_width, 2, _DEFAULT_PAD)
+    data = [[cell(label, styles.cell_bold, label_room), cell(value, styles.cell, value_room)]
             for label, value in rows if value not in (None, "", ())]
     if not data:
         return Spacer(0, 0)
-    table = Table(data, colWidths=[label_width, None], hAlign="LEFT")
+    # Explicit widths: a column of plain text cells would otherwise shrink to its text.
+    table = Table(data, colWidths=[label_width, FRAME_WIDTH - label_width], hAlign="LEFT")
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),  # else the table selects Helvetica
+        *cell_style(0, styles.cell_bold),  # else the table selects Helvetica
+        *cell_style(1, styles.cell),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
@@ -94,15 +127,22 @@ def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence
                   small_columns: frozenset[int] = frozenset()) -> list[Flowable]:
     """A long table as tables of ``size`` rows, each repeating the header on every page.
     ``small_columns`` are set smaller (event ids, which must not wrap)."""
-    head = [Paragraph(para_text(h), styles.cell_bold) for h in header]
+    fixed = sum(w for w in widths if w is not None)
+    free = max(FRAME_WIDTH - fixed, 0) / max(1, sum(1 for w in widths if w is None))
+    columns = [free if w is None else w for w in widths]  # None shares out what is left
+    rooms = [_inner(w, 2, 2) for w in columns]
+    head = [cell(h, styles.cell_bold, rooms[i]) for i, h in enumerate(header)]
     out: list[Flowable] = []
-    pending: list[list[Paragraph]] = []
+    pending: list[list[str | Paragraph]] = []
+    per_column = [cmd for i in range(len(widths)) for cmd in cell_style(
+        i, styles.cell_small if i in small_columns else styles.cell, (1, -1))]
 
     def flush() -> None:
-        table = Table([head, *pending], colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+        table = Table([head, *pending], colWidths=columns, repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+            *per_column,
+            *cell_style((0, len(widths) - 1), styles.cell_bold, (0, 0)),
             ("BACKGROUND", (0, 0), (-1, 0), HEAD),
             ("GRID", (0, 0), (-1, -1), 0.25, GRID),
             ("TOPPADDING", (0, 0), (-1, -1), 1.2),
@@ -113,8 +153,8 @@ def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence
         out.append(table)
 
     for row in rows:
-        pending.append([Paragraph(para_text(v), styles.cell_small if i in small_columns
-                                  else styles.cell) for i, v in enumerate(row)])
+        pending.append([cell(v, styles.cell_small if i in small_columns else styles.cell,
+                             rooms[i]) for i, v in enumerate(row)])
         if len(pending) >= size:
             flush()
             pending = []

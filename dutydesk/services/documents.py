@@ -3,6 +3,13 @@ and record each print or export in the event log (who, what, when, which events)
 
 The window and the ``print`` command both come through here, so an audit event is never
 forgotten by one of them. No Qt here: the window hands the bytes to Qt's printer.
+
+Who may print what: making any document needs ``print`` for the actor's role, writing it
+to a file needs ``export`` (checked before the file is written). A case log or letter
+about a restricted child needs access to that record (named on it, or the glass broken);
+without it the document is refused. A duty log is an office's account of a shift, so it is
+never refused for one restricted child: that child's row keeps its time, rating and
+outcome but shows "Restricted record" for the names and the concern.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from pathlib import Path
 
 from ..domain.clock import Clock
 from ..domain.events import Actor, Event, make_event
+from ..domain.permissions import Action, require
 from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
 from ..reports.digest import EventDigest
 from ..reports.dutylog import duty_log_title, write_duty_log
@@ -23,6 +31,8 @@ from ..reports.page import DocumentMeta
 from ..reports.verify import Report, verify_pdf
 from ..store.eventstore import EventStore
 from ..store.report_queries import ReportQueries
+from .guard import GuardedStore, RestrictedRecord
+from .redaction import redact_duty_log
 from .snapshots import Changes
 
 DOCUMENT_FIELD_CHARS = 200  # the event's ``document`` field is a short text
@@ -53,7 +63,13 @@ class DocumentService:
                  marking: str = "OFFICIAL-SENSITIVE") -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
-        self.store = store
+        if isinstance(store, GuardedStore) and \
+                (store.actor.login, store.actor.role) != (actor.login, actor.role):
+            raise ValueError(f"the store is guarded for {store.actor.login}, not {actor.login}")
+        # Every read is checked against the actor's access and every audit event goes
+        # through the guarded append, whichever store the caller hands in.
+        self.store = store if isinstance(store, GuardedStore) else \
+            GuardedStore(store, actor, clock)
         self.actor = actor
         self.clock = clock
         self.marking = marking
@@ -68,9 +84,15 @@ class DocumentService:
 
     def case_log(self, *, person_id: str | None = None,
                  contact_id: str | None = None) -> Document:
+        require(self.actor, Action.PRINT)
         request = CaseLogRequest(person_id=person_id, contact_id=contact_id)
+        if person_id:
+            self.store.require_person(person_id)
         events = (self.queries.person_case_events(person_id) if person_id
                   else self.queries.contact_case_events(contact_id or ""))
+        # Every contact shown (a sibling's restriction covers a shared contact too).
+        self._require_contacts({e.contact_id for e in events if e.contact_id} |
+                               ({contact_id} if contact_id else set()))
         title = case_log_title(events, request) if events else "Case decision log"
         meta = self._meta("case-log", title, "Case decision log (children's front door)")
         buf = io.BytesIO()
@@ -79,7 +101,10 @@ class DocumentService:
 
     def duty_log(self, first: date, last: date, *, office: str | None = None,
                  team: str | None = None) -> Document:
+        require(self.actor, Action.PRINT)
         data = self.queries.duty_log(first, last, office=office, team=team)
+        shown = {c.contact_id for c in data.contacts} | {d.contact_id for d in data.decisions}
+        data = redact_duty_log(data, self.store.visible_contacts(shown))
         meta = self._meta("duty-log", duty_log_title(first, last, office, team),
                           "Daily duty log: contacts received and decisions made")
         buf = io.BytesIO()
@@ -87,6 +112,8 @@ class DocumentService:
         return _document(meta, buf, digest)
 
     def letter(self, contact_id: str, audience: Audience) -> Document:
+        require(self.actor, Action.PRINT)
+        self._require_contacts({contact_id})
         content = letter_content(self.queries.contact_case_events(contact_id), contact_id)
         meta = self._meta(f"letter-{audience.value}", letter_title(audience, content),
                           f"Outcome letter to the {audience.value}")
@@ -94,18 +121,30 @@ class DocumentService:
         digest = write_letter(content, audience, meta, buf)
         return _document(meta, buf, digest, contact_id=contact_id)
 
+    def _require_contacts(self, contact_ids: set[str]) -> None:
+        blocked = sorted(c for c, ok in self.store.visible_contacts(contact_ids).items()
+                         if not ok)
+        if blocked:
+            raise RestrictedRecord(
+                f"contact {blocked[0]} is about a restricted record; {self.actor.login} is "
+                "not named on it, so the document cannot be printed. Ask an administrator "
+                "for access, or break the glass with a reason")
+
     # ---- audit -------------------------------------------------------------------------
 
     def record_printed(self, document: Document) -> tuple[Event, Changes]:
+        require(self.actor, Action.PRINT)
         return self._record("document.printed", document, {})
 
     def record_exported(self, document: Document, destination: Path | str
                         ) -> tuple[Event, Changes]:
+        require(self.actor, Action.EXPORT)
         return self._record("document.exported", document,
                             {"destination": str(destination)[:500]})
 
     def export_to_file(self, document: Document, path: Path) -> tuple[Event, Changes]:
         """Write the PDF to ``path`` and record the export; no record, no file kept."""
+        require(self.actor, Action.EXPORT)  # before a file exists, not after
         write_atomically(path, document.pdf)
         try:
             return self.record_exported(document, path.resolve())

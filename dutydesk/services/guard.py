@@ -18,6 +18,8 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from ..domain.clock import Clock
 from ..domain.errors import PermissionDenied
 from ..domain.events import Actor, Event
@@ -54,6 +56,22 @@ class GuardedStore(ChainedEventStore):
     def append_as(self, actor: Actor, events: Sequence[Event], *, outbox: bool = True,
                   validate: bool = True) -> AppendResult:
         """Check ``actor`` may record every event, then store them all (or none)."""
+        self._check_logged(actor, events)
+        result = super().append(events, outbox=outbox, validate=validate)
+        log.debug("stored %d event(s) from %s", len(result.added), actor.login)
+        return result
+
+    def append(self, events: Sequence[Event], *, outbox: bool = True,
+               validate: bool = True) -> AppendResult:
+        return self.append_as(self.actor, events, outbox=outbox, validate=validate)
+
+    def append_in(self, conn: Connection, events: Sequence[Event], *, outbox: bool = True,
+                  validate: bool = True) -> AppendResult:
+        """``append`` inside the caller's transaction, checked the same way first."""
+        self._check_logged(self.actor, events)
+        return super().append_in(conn, events, outbox=outbox, validate=validate)
+
+    def _check_logged(self, actor: Actor, events: Sequence[Event]) -> None:
         try:
             self.check(actor, events)
         except PermissionDenied:
@@ -62,13 +80,6 @@ class GuardedStore(ChainedEventStore):
                         ", ".join(sorted({e.type for e in events})), actor.login,
                         actor.role.value)
             raise
-        result = super().append(events, outbox=outbox, validate=validate)
-        log.debug("stored %d event(s) from %s", len(result.added), actor.login)
-        return result
-
-    def append(self, events: Sequence[Event], *, outbox: bool = True,
-               validate: bool = True) -> AppendResult:
-        return self.append_as(self.actor, events, outbox=outbox, validate=validate)
 
     def check(self, actor: Actor, events: Sequence[Event]) -> None:
         for e in events:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from ..domain.projection import PersonRow
+from ..domain.projection import ContactChildRow, PersonRow
+from ..store.report_queries import DutyLogData
 from .snapshots import ChildSummary, QueueItem
 
 RESTRICTED_TEXT = "Restricted record"
@@ -34,3 +35,20 @@ def redact_queue(items: Iterable[QueueItem], visible: Mapping[str, bool]) -> lis
 def redact_person(row: PersonRow) -> PersonRow:
     """Only the id and the fact of the restriction survive."""
     return PersonRow(person_id=row.person_id, restricted=True)
+
+
+def redact_duty_log(data: DutyLogData, visible: Mapping[str, bool]) -> DutyLogData:
+    """The duty log with each contact ``visible`` marks False shown as a restricted row:
+    its time, source, rating, status and decisions stay (the shift's work is accounted
+    for), the children's names and the concern do not. The events behind every row stay in
+    the digest, so the printed log still verifies against the record."""
+    hidden = {cid for cid, ok in visible.items() if not ok}
+    if not hidden:
+        return data
+    contacts = tuple(replace(c, concern=HIDDEN_TEXT, categories=(), reasons=(),
+                             reporter_name=None, reporter_agency=None)
+                     if c.contact_id in hidden else c for c in data.contacts)
+    children = {cid: tuple(ContactChildRow(k.contact_id, k.slot, given_name=RESTRICTED_TEXT)
+                           for k in kids) if cid in hidden else kids
+                for cid, kids in data.children.items()}
+    return replace(data, contacts=contacts, children=children)

@@ -77,14 +77,25 @@ class EventStore:
         """Store ``events`` and update projections. ``outbox`` queues them for the server."""
         checked = [check_envelope(e) if validate else e for e in events]
         with self.engine.begin() as conn:
-            fresh, present = self._partition(conn, checked)
-            if not fresh:
-                return AppendResult((), tuple(present))
-            self._insert(conn, fresh, outbox=outbox)
-            keys = _union_keys(fresh)
-            model = readmodel.load(conn, keys)
-            projection.apply_all(model, fresh)
-            readmodel.save(conn, model)
+            return self._append_in(conn, checked, outbox=outbox)
+
+    def append_in(self, conn: Connection, events: Sequence[Event], *, outbox: bool = True,
+                  validate: bool = True) -> AppendResult:
+        """``append`` inside the caller's transaction, so that other local writes (such as
+        closing a pending link) commit or roll back together with the events."""
+        checked = [check_envelope(e) if validate else e for e in events]
+        return self._append_in(conn, checked, outbox=outbox)
+
+    def _append_in(self, conn: Connection, checked: list[Event], *, outbox: bool
+                   ) -> AppendResult:
+        fresh, present = self._partition(conn, checked)
+        if not fresh:
+            return AppendResult((), tuple(present))
+        self._insert(conn, fresh, outbox=outbox)
+        keys = _union_keys(fresh)
+        model = readmodel.load(conn, keys)
+        projection.apply_all(model, fresh)
+        readmodel.save(conn, model)
         return AppendResult(tuple(e.id for e in fresh), tuple(present))
 
     def import_events(self, events: Iterable[Event], *, batch: int = 10_000,

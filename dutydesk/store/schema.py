@@ -203,6 +203,10 @@ class PendingLink(Base):
     source: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    # Who closed the suggestion (confirmed or dismissed), when, and why (a dismissal's reason).
+    decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    decided_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 # Identity and audit tables live in their own module; importing it registers them on Base.
