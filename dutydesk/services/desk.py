@@ -154,13 +154,18 @@ class DeskService:
                         family_name: str | None = None, date_of_birth: str | None = None
                         ) -> list[MatchSuggestion]:
         """Known people who may be the child being typed: exact NHS number, or name with
-        date of birth. A stand-in until the matching module proposes scored links."""
+        date of birth. The entry form asks the scored matcher first (match_provider) and
+        falls back to this while only names are typed. Restricted people are left out."""
         typed = normalise_nhs_number(nhs_number or "")
         nhs = typed if is_valid_nhs_number(typed) else None
         given = (given_name or "").strip() or None
         family = (family_name or "").strip() or None
         people = self.desk_queries.people_matching(
             nhs_number=nhs, given_name=given, family_name=family, date_of_birth=date_of_birth)
+        hidden_of = getattr(self.store, "hidden_people", None)  # a GuardedStore knows
+        if hidden_of is not None and people:
+            hidden = hidden_of([p.person_id for p in people])
+            people = [p for p in people if p.person_id not in hidden]
         today = self.clock.now().date()
         out = []
         for p in people:

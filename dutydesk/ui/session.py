@@ -22,12 +22,14 @@ from ..reports.letters import Audience
 from ..services.audit import AuditService
 from ..services.documents import DocumentService
 from ..services.guard import GuardedStore
+from ..services.links import LinkService
 from ..services.mi import MiService
 from ..store.eventstore import EventStore
 from .audit_view import AuditView
 from .import_wizard import ImportWizard
 from .main_window import MainWindow
 from .mi_dashboard import MiDashboard
+from .pending_links import open_pending_links
 from .printing import DocumentActions
 from .screen_lock import ScreenLock
 from .tasks import TaskRunner
@@ -94,6 +96,11 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
             wizard.finished.connect(lambda _code: window.reload())
             wizard.open()
         tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
+
+    if allows(actor.role, Action.LINK_PERSON):
+        def open_links() -> None:
+            open_pending_links(window, LinkService(session.guarded, session.clock), tasks)
+        tool("Likely &matches to confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:

@@ -8,11 +8,12 @@ from the service is shown in the dialog, which keeps what was typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..domain.codes import Role
-from ..services.snapshots import HandoverNote
+from ..services.match_provider import match_provider
+from ..services.snapshots import HandoverNote, MatchSuggestion
 from . import action_dialogs as dialogs
 from .contact_form import DRAFT_KIND, ContactForm
 from .decision_dialog import DecisionDialog
@@ -207,7 +208,13 @@ class ContactActions(_Base):
         actor = self.service.actor
         form = ContactForm(self.drafts, office=actor.office, team=actor.team,
                            draft=drafts[0] if drafts else None, parent=self)
-        form.set_match_provider(lambda q: self.service.suggest_matches(**q), self.tasks.submit)
+        scored = match_provider(self.service.store, self.service.clock)
+
+        def suggest(query: Mapping[str, Any]) -> list[MatchSuggestion]:
+            # Scored matching needs a date of birth or NHS number; names alone fall back
+            # to the exact look-up so the officer still sees who is known.
+            return scored(query) or self.service.suggest_matches(**query)
+        form.set_match_provider(suggest, self.tasks.submit)
 
         def submitted(payload: dict[str, Any]) -> None:
             def done(result: Any) -> None:

@@ -57,10 +57,10 @@ def test_unknown_demo_user_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("role, expected, absent", [
-    (Role.DUTY_MANAGER, {"importAction", "miAction", "auditAction", "letterFamilyAction"},
-     set()),
+    (Role.DUTY_MANAGER, {"importAction", "miAction", "auditAction", "letterFamilyAction",
+                         "pendingLinksAction"}, set()),
     (Role.CONTACT_OFFICER, {"importAction", "letterFamilyAction"}, {"miAction", "auditAction"}),
-    (Role.AUDITOR, {"miAction", "auditAction"}, {"importAction"}),
+    (Role.AUDITOR, {"miAction", "auditAction"}, {"importAction", "pendingLinksAction"}),
 ])
 def test_tools_follow_the_permission_table(qtbot, tmp_path: Path, clock: FixedClock,  # type: ignore[no-untyped-def]
                                            role: Role, expected: set[str],
