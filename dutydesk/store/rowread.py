@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, Connection, Table
+from sqlalchemy import JSON, Boolean, Connection, Executable, Table
 
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _field_names
@@ -87,6 +87,17 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def fetch_statement(conn: Connection, statement: Executable) -> list[Any]:
+    """All rows of a SQLAlchemy Core ``statement`` as plain driver tuples: compiled for the
+    connection's dialect (expanding ``IN`` lists), no result processing, so Boolean columns
+    come back as 0/1 and JSON as text. Parameters go to the driver as given (strings and
+    numbers in this project's queries; no bind processors are applied)."""
+    compiled = statement.compile(dialect=conn.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+    names = compiled.positiontup or ()
+    return fetch(conn, str(compiled), [compiled.params[n] for n in names])
 
 
 def rows(conn: Connection, cls: type[R], where: str = "", params: Sequence[Any] = (),

@@ -98,3 +98,19 @@ def test_linked_records_hold_every_linked_contact(filled: EventStore) -> None:
     for pid, cid in links:
         assert cid in {c.contact_id for c in records.contacts[pid]}
     assert all(type(c.is_referral) is bool for cs in records.contacts.values() for c in cs)
+
+
+def test_a_core_statement_reads_the_same_through_the_driver(filled: EventStore) -> None:
+    open_ids = select(CONTACTS.c.contact_id).where(CONTACTS.c.status.in_(OPEN_STATUSES))
+    statement = (select(CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id)
+                 .where(CHILDREN.c.contact_id.in_(open_ids), CHILDREN.c.slot >= 0)
+                 .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot))
+    flags = select(CONTACTS.c.contact_id, CONTACTS.c.is_referral).where(
+        CONTACTS.c.source_code.in_(["2A", "6"])).order_by(CONTACTS.c.contact_id)
+    with filled.engine.connect() as conn:
+        assert rowread.fetch_statement(conn, statement) == [
+            tuple(r) for r in conn.execute(statement)]
+        raw = rowread.fetch_statement(conn, flags)
+        expected = [tuple(r) for r in conn.execute(flags)]
+    assert raw and [(c, bool(f)) for c, f in raw] == expected
+    assert {f for _, f in raw} <= {0, 1}  # the driver's 0/1: callers make them bool
