@@ -14,9 +14,10 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from ..domain.events import Event
 from ..domain.projection import ContactChildRow, ContactRow, PersonRow
+from . import rowread
 from .eventstore import EVENTS, db_to_event
 from .queries import OPEN_STATUSES
-from .readmodel import CHILDREN, CONTACTS, PEOPLE, _chunks, db_to_row
+from .readmodel import CONTACTS, PEOPLE, db_to_row
 
 
 class DeskQueries:
@@ -42,17 +43,15 @@ class DeskQueries:
         ids = list(contact_ids)
         contacts: list[ContactRow] = []
         children: dict[str, list[ContactChildRow]] = {}
+        status_in = f"status IN ({rowread.placeholders(len(OPEN_STATUSES))})"
         with self.engine.connect() as conn:
-            for chunk in _chunks(ids):
-                contacts.extend(db_to_row(ContactRow, m) for m in conn.execute(
-                    select(CONTACTS).where(CONTACTS.c.contact_id.in_(chunk),
-                                           CONTACTS.c.status.in_(OPEN_STATUSES),
-                                           CONTACTS.c.received_at != "")).mappings())
-                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
-                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
-                                      ).mappings():
-                    children.setdefault(m["contact_id"], []).append(
-                        db_to_row(ContactChildRow, m))
+            for chunk in rowread.chunks(ids):
+                contacts.extend(rowread.rows_in(
+                    conn, ContactRow, "contact_id", chunk,
+                    f"{status_in} AND received_at != ''", OPEN_STATUSES))
+                for row in rowread.rows_in(conn, ContactChildRow, "contact_id", chunk,
+                                           order_by="contact_id, slot"):
+                    children.setdefault(row.contact_id, []).append(row)
         still_open = {c.contact_id for c in contacts}
         return contacts, children, set(ids) - still_open
 

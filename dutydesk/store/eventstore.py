@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from ..domain import projection
 from ..domain.errors import ValidationError
 from ..domain.events import Event, canonical_json, check_envelope
-from . import readmodel
+from . import bulkwrite, readmodel, rowread
 from .database import open_engine
 from .schema import EventPerson, EventRecord, Outbox, StoreMeta
 
@@ -55,6 +56,37 @@ def db_to_event(m: Any) -> Event:
         payload=json.loads(m["payload"]), server_seq=m["server_seq"],
         server_time=m["server_time"], hash=m["hash"], prev_hash=m["prev_hash"],
     )
+
+
+_EVENT_COLUMNS = ("id", "type", "actor", "actor_role", "device", "client_time", "payload",
+                  "schema_version", "server_seq", "server_time", "hash", "prev_hash",
+                  "local_seq")
+_SERVER_SEQ_AT = _EVENT_COLUMNS.index("server_seq")
+_LOCAL_SEQ_AT = _EVENT_COLUMNS.index("local_seq")
+_SELECT_EVENTS = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events"
+_BY_SERVER_SEQ = f"{_SELECT_EVENTS} WHERE server_seq > ? ORDER BY server_seq LIMIT ?"
+_LOCAL_NOT_REJECTED = (
+    f"{_SELECT_EVENTS} WHERE server_seq IS NULL AND local_seq > ? AND id NOT IN "
+    "(SELECT event_id FROM outbox WHERE state = 'rejected') ORDER BY local_seq LIMIT ?")
+_loads = json.loads
+
+
+def _row_to_event(r: Sequence[Any]) -> Event:
+    """An ``Event`` from a driver row of ``_EVENT_COLUMNS`` (as ``db_to_event`` gives)."""
+    return Event(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), r[7], r[8], r[9], r[10],
+                 r[11])
+
+
+@contextmanager
+def bulk_pragmas(conn: Connection, cache_mb: int = 256) -> Iterator[None]:
+    """A large page cache while a rebuild rewrites every projection row (index pages stay
+    in memory instead of being re-read); the connection's own setting comes back after."""
+    before = rowread.fetch(conn, "PRAGMA cache_size")[0][0]
+    rowread.fetch(conn, f"PRAGMA cache_size = {-cache_mb * 1024}")
+    try:
+        yield
+    finally:
+        rowread.fetch(conn, f"PRAGMA cache_size = {int(before)}")
 
 
 class EventStore:
@@ -168,11 +200,13 @@ class EventStore:
     def _rebuild(self, conn: Connection) -> int:
         model = projection.ReadModel()
         count = 0
+        apply = projection.apply
         for event in self._iter_server_order(conn):
-            projection.apply(model, event)
+            apply(model, event)
             count += 1
-        readmodel.clear(conn)
-        readmodel.save_all(conn, model)
+        with bulk_pragmas(conn):
+            readmodel.clear(conn)
+            bulkwrite.save_all(conn, model)
         return count
 
     def read_model(self) -> projection.ReadModel:
@@ -207,28 +241,24 @@ class EventStore:
     def _iter_server_order(self, conn: Connection, batch: int = 20_000) -> Iterator[Event]:
         """The order every desk can agree on: the server's sequence, then this desk's events
         not yet accepted (in the order made). Events the server rejected are left out: the
-        server is the authority, and they stay visible in the rejected list."""
+        server is the authority, and they stay visible in the rejected list.
+
+        Read with the driver's cursor (``_EVENT_SQL``): a rebuild reads every event, and
+        SQLAlchemy's per-row result objects cost more than folding the event did."""
         last = 0
         while True:
-            rows = conn.execute(select(EVENTS).where(EVENTS.c.server_seq > last)
-                                .order_by(EVENTS.c.server_seq).limit(batch)).mappings().all()
+            rows = rowread.fetch(conn, _BY_SERVER_SEQ, (last, batch))
             if not rows:
                 break
-            for m in rows:
-                yield db_to_event(m)
-            last = rows[-1]["server_seq"]
-        rejected = select(OUTBOX.c.event_id).where(OUTBOX.c.state == "rejected")
+            yield from map(_row_to_event, rows)
+            last = rows[-1][_SERVER_SEQ_AT]
         last = 0
         while True:
-            rows = conn.execute(select(EVENTS).where(
-                EVENTS.c.server_seq.is_(None), EVENTS.c.local_seq > last,
-                EVENTS.c.id.not_in(rejected)).order_by(EVENTS.c.local_seq).limit(batch)
-            ).mappings().all()
+            rows = rowread.fetch(conn, _LOCAL_NOT_REJECTED, (last, batch))
             if not rows:
                 return
-            for m in rows:
-                yield db_to_event(m)
-            last = rows[-1]["local_seq"]
+            yield from map(_row_to_event, rows)
+            last = rows[-1][_LOCAL_SEQ_AT]
 
     def events(self) -> Iterator[Event]:
         """Every event in this desk's order. Streams in batches."""

@@ -17,9 +17,17 @@ from ..domain.codes import DecisionStatus
 from ..domain.history import PastContact
 from ..domain.projection import PersonRow
 from ..domain.triage.evaluation import EvalChild, EvalContact
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+from . import rowread
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE
 
 CHUNK = 10_000  # well under SQLite's 32,766 bound parameters
+
+_LINKED_SQL = (
+    "SELECT contact_children.person_id, contacts.contact_id, contacts.received_at, "
+    "contacts.source_code, contacts.rating, contacts.outcome, contacts.is_referral, "
+    "contacts.decided_at FROM contact_children "
+    "JOIN contacts ON contacts.contact_id = contact_children.contact_id "
+    "WHERE contact_children.person_id IN ({})")
 
 
 @dataclass(slots=True)
@@ -39,22 +47,15 @@ class HistoryQueries:
         wanted = sorted(set(person_ids))
         out = LinkedRecords()
         contacts: dict[str, list[PastContact]] = defaultdict(list)
-        columns = (CHILDREN.c.person_id, CONTACTS.c.contact_id, CONTACTS.c.received_at,
-                   CONTACTS.c.source_code, CONTACTS.c.rating, CONTACTS.c.outcome,
-                   CONTACTS.c.is_referral, CONTACTS.c.decided_at)
         with self.engine.connect() as conn:
-            for chunk in _chunks(wanted, CHUNK):
-                for m in conn.execute(select(PEOPLE).where(
-                        PEOPLE.c.person_id.in_(chunk))).mappings():
-                    out.people[m["person_id"]] = db_to_row(PersonRow, m)
-                rows = conn.execute(
-                    select(*columns)
-                    .join(CONTACTS, CONTACTS.c.contact_id == CHILDREN.c.contact_id)
-                    .where(CHILDREN.c.person_id.in_(chunk)))
-                for r in rows:
-                    contacts[r.person_id].append(PastContact(
-                        r.contact_id, r.received_at, r.source_code, r.rating, r.outcome,
-                        bool(r.is_referral), r.decided_at))
+            for chunk in rowread.chunks(wanted, CHUNK):
+                for person in rowread.rows_in(conn, PersonRow, "person_id", chunk):
+                    out.people[person.person_id] = person
+                found = rowread.fetch(conn, _LINKED_SQL.format(rowread.placeholders(len(chunk))),
+                                      chunk)
+                for pid, cid, received, source, rating, outcome, referral, decided in found:
+                    contacts[pid].append(PastContact(cid, received, source, rating, outcome,
+                                                     bool(referral), decided))
         out.contacts = dict(contacts)
         return out
 

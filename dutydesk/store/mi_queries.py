@@ -27,6 +27,7 @@ from ..mi.records import (
     MiPerson,
     Supervision,
 )
+from . import rowread
 from .eventstore import EVENTS
 from .queries import OPEN_STATUSES
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE
@@ -79,34 +80,39 @@ class MiQueries:
         """Rows for the figures. Without dates: every contact in the store."""
         where = self._where(date_from, date_to, office, team, source, lookback_months)
         ids = select(CONTACTS.c.contact_id).where(where)
+        # The whole store's contacts, children and decisions at once: read as driver tuples
+        # (``rowread.fetch_statement``), the Booleans made bool here.
         with self.engine.connect() as conn:
-            contacts = [MiContact(*row) for row in conn.execute(select(
-                CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
-                CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.status, CONTACTS.c.assignee,
-                CONTACTS.c.rating, CONTACTS.c.due_at, CONTACTS.c.outcome,
-                CONTACTS.c.is_referral).where(where)).all()]
-            children = [MiChild(*row) for row in conn.execute(select(
+            contacts = [MiContact(*row[:10], bool(row[10])) for row in rowread.fetch_statement(
+                conn, select(
+                    CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
+                    CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.status,
+                    CONTACTS.c.assignee, CONTACTS.c.rating, CONTACTS.c.due_at,
+                    CONTACTS.c.outcome, CONTACTS.c.is_referral).where(where))]
+            children = [MiChild(*row) for row in rowread.fetch_statement(conn, select(
                 CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id,
                 CHILDREN.c.date_of_birth, CHILDREN.c.expected_date_of_birth, CHILDREN.c.sex,
-                CHILDREN.c.ethnicity).where(CHILDREN.c.contact_id.in_(ids))).all()]
-            decisions = [MiDecision(*row) for row in conn.execute(select(
-                DECISIONS.c.contact_id, DECISIONS.c.status, DECISIONS.c.decided_role,
-                DECISIONS.c.decided_at, DECISIONS.c.signed_off_at, DECISIONS.c.superseded)
-                .where(DECISIONS.c.contact_id.in_(ids))).all()]
+                CHILDREN.c.ethnicity).where(CHILDREN.c.contact_id.in_(ids)))]
+            decisions = [MiDecision(*row[:5], bool(row[5])) for row in rowread.fetch_statement(
+                conn, select(
+                    DECISIONS.c.contact_id, DECISIONS.c.status, DECISIONS.c.decided_role,
+                    DECISIONS.c.decided_at, DECISIONS.c.signed_off_at, DECISIONS.c.superseded)
+                .where(DECISIONS.c.contact_id.in_(ids)))]
             people: dict[str, MiPerson] = {}
             if with_people:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
-                for row in conn.execute(select(
+                for row in rowread.fetch_statement(conn, select(
                         PEOPLE.c.person_id, PEOPLE.c.date_of_birth,
                         PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity)
                         .where(PEOPLE.c.person_id.in_(pids))):
                     people[row[0]] = MiPerson(*row)
             rated = select(CONTACTS.c.contact_id).where(and_(where,
                                                              CONTACTS.c.due_at.is_not(None)))
+            # The earliest action per contact, compared as times (stored offsets differ).
             first: dict[str, tuple[datetime, str]] = {}
-            for cid, stamp in conn.execute(select(EVENTS.c.contact_id, EVENTS.c.client_time)
-                                           .where(EVENTS.c.type.in_(ACTION_TYPES),
-                                                  EVENTS.c.contact_id.in_(rated))):
+            for cid, stamp in rowread.fetch_statement(conn, select(
+                    EVENTS.c.contact_id, EVENTS.c.client_time).where(
+                    EVENTS.c.type.in_(ACTION_TYPES), EVENTS.c.contact_id.in_(rated))):
                 at = datetime.fromisoformat(stamp)
                 if cid not in first or at < first[cid][0]:
                     first[cid] = (at, stamp)
@@ -118,7 +124,8 @@ class MiQueries:
 
     @staticmethod
     def _payloads(conn: Connection, event_type: str) -> Iterable[dict[str, object]]:
-        rows = conn.execute(select(EVENTS.c.payload).where(EVENTS.c.type == event_type))
+        rows = rowread.fetch_statement(conn, select(EVENTS.c.payload)
+                                       .where(EVENTS.c.type == event_type))
         return [json.loads(r[0]) for r in rows]
 
     def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, object]]:

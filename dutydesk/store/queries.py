@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from ..domain.codes import ContactStatus
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from . import rowread
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
 
 OPEN_STATUSES = (ContactStatus.NEW.value, ContactStatus.IN_PROGRESS.value,
@@ -25,16 +26,15 @@ class Queries:
 
     def open_contacts(self) -> tuple[list[ContactRow], dict[str, list[ContactChildRow]]]:
         """Every contact still waiting for a decision, with the children on each."""
+        status_in = f"contacts.status IN ({rowread.placeholders(len(OPEN_STATUSES))})"
         with self.engine.connect() as conn:
-            contacts = [db_to_row(ContactRow, m) for m in conn.execute(
-                select(CONTACTS).where(CONTACTS.c.status.in_(OPEN_STATUSES))).mappings()]
+            contacts = rowread.rows(conn, ContactRow, status_in, OPEN_STATUSES)
             children: dict[str, list[ContactChildRow]] = defaultdict(list)
-            rows = conn.execute(
-                select(CHILDREN).join(CONTACTS, CONTACTS.c.contact_id == CHILDREN.c.contact_id)
-                .where(CONTACTS.c.status.in_(OPEN_STATUSES))
-                .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)).mappings()
-            for m in rows:
-                children[m["contact_id"]].append(db_to_row(ContactChildRow, m))
+            for row in rowread.rows(
+                    conn, ContactChildRow, status_in, OPEN_STATUSES,
+                    joins="JOIN contacts ON contacts.contact_id = contact_children.contact_id",
+                    order_by="contact_children.contact_id, contact_children.slot"):
+                children[row.contact_id].append(row)
         return contacts, dict(children)
 
     def contact(self, contact_id: str) -> ContactRow | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..codes import ASSESSMENT_FACTORS, Rating, source_label
@@ -117,11 +118,14 @@ def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
     facts = _facts(contact, children)
     reasons: list[dict[str, Any]] = []
     _contact_points(facts, policy, reasons)
-    _age_points(facts, policy, reasons)
+    on = facts.received_at.date()
+    ages = [(child, _months_old(child, on)) for child in facts.children]  # once per child
+    _age_points(ages, policy, reasons)
     _history_points(facts, histories, policy, reasons)
     score = min(MAX_SCORE, sum(r["points"] for r in reasons))
     rating = policy.rating_for(score)
-    fired = [rule for rule in policy.hard_rules if _holds(rule.all, rule.any, facts)]
+    true_facts = _true_facts(facts, ages)  # once per contact, not once per hard rule
+    fired = [rule for rule in policy.hard_rules if _holds(rule.all, rule.any, true_facts)]
     for rule in fired:
         if rule.rating.rank < rating.rank:
             rating = rule.rating
@@ -169,6 +173,11 @@ def _plus(points: int) -> str:
     return f" (+{points})"
 
 
+_FLAG_TEXT = {"immediate_danger": "Child reported to be in immediate danger",
+              "injury_reported": "Injury or bruising reported",
+              "disclosure": "Child has disclosed abuse"}
+
+
 def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
     for code in f.categories:
         points = p.categories.get(code, 0)
@@ -176,10 +185,7 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
             label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
             out.append(_reason(f"category:{code}", points, f"concern category {code}",
                                f"Concern: {label}{_plus(points)}"))
-    flag_text = {"immediate_danger": "Child reported to be in immediate danger",
-                 "injury_reported": "Injury or bruising reported",
-                 "disclosure": "Child has disclosed abuse"}
-    for flag, text in flag_text.items():
+    for flag, text in _FLAG_TEXT.items():
         points = p.flags.get(flag, 0)
         if getattr(f, flag) and points:
             out.append(_reason(f"flag:{flag}", points, f"{flag} = true", text + _plus(points)))
@@ -218,11 +224,10 @@ def _months_old(child: ChildFacts, on: date) -> int | None:
     return None
 
 
-def _age_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
+def _age_points(ages: Sequence[tuple[ChildFacts, int | None]], p: Policy,
+                out: list[dict[str, Any]]) -> None:
     best: tuple[int, str, str, str] | None = None  # points, factor, evidence, text
-    on = f.received_at.date()
-    for child in f.children:
-        months = _months_old(child, on)
+    for child, months in ages:
         who = f"child {child.slot + 1}"
         if months is None:
             continue
@@ -242,11 +247,15 @@ def _age_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
 
 def _best(histories: Sequence[tuple[str, ChildHistory]], value: Any
           ) -> tuple[str, ChildHistory] | None:
-    ranked = [(value(h), who, h) for who, h in histories if value(h)]
-    if not ranked:
-        return None
-    top = max(ranked, key=lambda t: t[0])
-    return top[1], top[2]
+    """The first child with the highest non-zero ``value`` (a plain loop: called six times
+    per contact)."""
+    found: tuple[str, ChildHistory] | None = None
+    top: Any = None
+    for who, h in histories:
+        v = value(h)
+        if v and (found is None or v > top):
+            found, top = (who, h), v
+    return found
 
 
 def _history_points(f: ContactFacts, histories: Sequence[ChildHistory], p: Policy,
@@ -313,12 +322,11 @@ def _band(bands: Sequence[Band], value: int) -> Band | None:
     return reached[-1] if reached else None
 
 
-def _holds(all_of: Sequence[str], any_of: Sequence[str], f: ContactFacts) -> bool:
-    facts = _true_facts(f)
+def _holds(all_of: Sequence[str], any_of: Sequence[str], facts: set[str]) -> bool:
     return all(x in facts for x in all_of) and (not any_of or any(x in facts for x in any_of))
 
 
-def _true_facts(f: ContactFacts) -> set[str]:
+def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]]) -> set[str]:
     out = {f"category:{c}" for c in f.categories}
     for name in ("immediate_danger", "injury_reported", "disclosure"):
         if getattr(f, name):
@@ -327,9 +335,7 @@ def _true_facts(f: ContactFacts) -> set[str]:
         out.add("children_present")
     if "high" in (f.dash_level, f.dara_level):
         out.add("da_high")
-    on = f.received_at.date()
-    for child in f.children:
-        months = _months_old(child, on)
+    for _, months in ages:
         if months is None:
             continue
         if months < 0:
@@ -343,10 +349,17 @@ def _true_facts(f: ContactFacts) -> set[str]:
 
 
 def _summary(score: int, rating: Rating, p: Policy, fired: Sequence[Any]) -> str:
-    steps = ", ".join(f"{r.value.capitalize()} from {p.thresholds[r]}"
-                      for r in (Rating.RED, Rating.AMBER, Rating.GREEN))
     by_score = p.rating_for(score)
-    head = f"Score {score}: {by_score.value.capitalize()} by score ({steps})"
+    head = (f"Score {score}: {by_score.value.capitalize()} by score "
+            f"({_steps(*(p.thresholds[r] for r in (Rating.RED, Rating.AMBER, Rating.GREEN)))})")
     if fired and rating != by_score:
         return f"{head}; {rating.value.capitalize()} by hard rule"
     return head
+
+
+@lru_cache(maxsize=64)
+def _steps(red: int, amber: int, green: int) -> str:
+    """"Red from 60, Amber from 30, Green from 10": the same text for every contact."""
+    return ", ".join(f"{r.value.capitalize()} from {n}"
+                     for r, n in ((Rating.RED, red), (Rating.AMBER, amber),
+                                  (Rating.GREEN, green)))

@@ -139,3 +139,39 @@ def test_bad_inputs_are_refused() -> None:
         OFFICE.clock_start(datetime(2026, 11, 26, 10, 0))
     with pytest.raises(ValidationError, match="close after"):
         OfficeHours(opens=time(17), closes=time(9))
+
+
+def _office_minutes_reference(office: OfficeHours, start: datetime, minutes: int) -> datetime:
+    """Walk forward one office minute at a time: slow, but plainly right."""
+    local = start.astimezone(office.zone).replace(second=0, microsecond=0)
+    while not (office.is_working_day(local.date())
+               and office.opens <= local.time() < office.closes):
+        local = (local + timedelta(minutes=1)).replace(tzinfo=office.zone)
+    if minutes == 0:
+        return local
+    while True:
+        if (office.is_working_day(local.date())
+                and office.opens <= local.time() < office.closes):
+            minutes -= 1
+            if minutes == 0:
+                return (local + timedelta(minutes=1)).replace(tzinfo=office.zone)
+        local = (local + timedelta(minutes=1)).replace(tzinfo=office.zone)
+
+
+CLOSED_OFFICE = OfficeHours(opens=time(8, 30), closes=time(16, 0),
+                            weekdays=frozenset({0, 1, 2, 3}),
+                            extra_closures=frozenset({date(2026, 12, 31), date(2027, 1, 4)}))
+
+
+@given(st.sampled_from([OFFICE, CLOSED_OFFICE]),
+       st.datetimes(datetime(2026, 11, 1), datetime(2027, 1, 20)),
+       st.integers(0, 24 * 60))
+def test_working_hours_agree_with_counting_office_minutes(office: OfficeHours,
+                                                          received: datetime,
+                                                          minutes: int) -> None:
+    start = received.replace(second=0, microsecond=0, tzinfo=LONDON)
+    assert (office.add_working_hours(start, minutes / 60)
+            == _office_minutes_reference(office, start, minutes))
+    # The cached working-day answers belong to each office, not to whichever asked first.
+    assert OFFICE.is_working_day(date(2026, 12, 31))
+    assert not CLOSED_OFFICE.is_working_day(date(2026, 12, 31))
