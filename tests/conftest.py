@@ -9,9 +9,16 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import settings as hypothesis_settings
 from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# CI explores the same examples every run, so a landing never hangs on a lucky draw;
+# developers' runs stay random and find new cases (a failure prints its reproduction).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 class MemoryKeyring(KeyringBackend):

@@ -307,7 +307,7 @@ class _Run:
         try:
             self._append(events)
         except ValidationError as err:
-            self.report.refused = _clash(err) + "; nothing was imported"
+            self.report.refused = (f"{self.file}: " + _clash(err) + "; nothing was imported")
             self.report.rows_ok = 0
 
     # ---- bookkeeping ----------------------------------------------------------------
