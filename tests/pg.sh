@@ -34,6 +34,8 @@ CREATE DATABASE dutydesk_test;
 SQL
     echo "export DUTYDESK_TEST_PG_DSN='postgresql://dutydesk_test@127.0.0.1:$PORT/dutydesk_test'"
     echo "export DUTYDESK_TEST_PG_ADMIN_DSN='postgresql://postgres@127.0.0.1:$PORT/dutydesk_test'"
+    # Lets the recovery test restart this throwaway server (pg_ctlcluster VERSION NAME).
+    echo "export DUTYDESK_TEST_PG_CLUSTER='$VERSION $CLUSTER'"
     ;;
   stop)
     stop
