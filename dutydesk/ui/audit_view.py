@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ..domain.codes import ROLE_LABELS, Role
 from ..domain.events import EVENT_TYPES
 from ..services.audit import ACCESS_TYPES, AuditEntry, AuditFilter, AuditService
+from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -42,7 +43,12 @@ ACCESS_CHOICE = "Access log (views, prints, exports, break-glass)"
 ALL_CHOICE = "All events"
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(HeadedTableModel):
+    columns = COLUMNS
+
+    def row_total(self) -> int:
+        return len(self._ids)
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._ids: list[str] = []
@@ -59,19 +65,6 @@ class AuditModel(QAbstractTableModel):
 
     def entry(self, row: int) -> AuditEntry:
         return self._entries[self._ids[row]]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QChartView
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +39,7 @@ from ..domain.codes import REFERRAL_SOURCES, SOURCE_SHORT
 from ..mi.records import Figure, Filters, Ref
 from ..services.mi import DRILL_LIMIT, DrillRow, Loaded, MiService
 from .mi_charts import build_chart
+from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
 ALL = "All"
@@ -46,7 +47,12 @@ DRILL_COLUMNS = ("Received", "Children", "Source", "Office / team", "Outcome", "
                  "Child ID")
 
 
-class DrillModel(QAbstractTableModel):
+class DrillModel(HeadedTableModel):
+    columns = DRILL_COLUMNS
+
+    def row_total(self) -> int:
+        return len(self._rows)
+
     """Rows behind the selected figure or bar (immutable snapshots)."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -58,12 +64,6 @@ class DrillModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(DRILL_COLUMNS)
-
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
@@ -73,13 +73,6 @@ class DrillModel(QAbstractTableModel):
         values = (row.received, row.children, row.source, row.office_team, row.outcome,
                   row.worker, row.child_id)
         return values[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return DRILL_COLUMNS[section]
-        return None
-
 
 class Tile(QPushButton):
     """One figure's headline; clicking it charts the figure and drills into it."""

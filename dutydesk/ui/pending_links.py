@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,7 @@ from ..domain.codes import SEX
 from ..domain.errors import ValidationError
 from ..services.links import LinkService, PendingMatch, Side
 from .form_parts import error_label, line, show_error
+from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -103,7 +104,12 @@ def evidence_text(matched: Sequence[str]) -> str:
     return ", ".join(m.replace("_", " ") for m in matched)
 
 
-class PendingLinksModel(QAbstractTableModel):
+class PendingLinksModel(HeadedTableModel):
+    columns = COLUMNS
+
+    def row_total(self) -> int:
+        return len(self._keys)
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._keys: list[Key] = []
@@ -129,19 +135,6 @@ class PendingLinksModel(QAbstractTableModel):
         del self._keys[row]
         del self._matches[key]
         self.endRemoveRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._keys)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._keys):
