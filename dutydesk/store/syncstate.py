@@ -117,19 +117,27 @@ class SyncState:
             return conn.execute(select(EVENTS.c.hash).where(EVENTS.c.server_seq == seq)).scalar()
 
     def forget_server_copy(self, login: str) -> tuple[int, int]:
-        """For a restored or replaced server: drop others' synced events (they will be pulled
-        again) and queue every event this login made, synced or not, to be sent again: the
-        server answers ``duplicate`` for those it still holds. Returns (dropped, requeued)."""
+        """For a restored or replaced server: forget every event's server fields (they are
+        pulled again: the same ids come back as already present and get the new server's
+        sequence) and queue every event this login made, synced or not, to be sent again:
+        the server answers ``duplicate`` for those it still holds. Returns (unconfirmed,
+        requeued).
+
+        No event is deleted: the local audit chain covers pulled events too, and a deleted
+        one would read as tampering. Another desk's event the restored server lost stays
+        held without a sequence until its own desk sends it again.
+        """
         with self.engine.begin() as conn:
-            dropped = conn.execute(delete(EVENTS).where(and_(
-                EVENTS.c.server_seq.is_not(None), EVENTS.c.actor != login))).rowcount
-            own = [r.id for r in conn.execute(select(EVENTS.c.id).where(and_(
-                EVENTS.c.server_seq.is_not(None), EVENTS.c.actor == login)))]
-            conn.execute(update(EVENTS).where(EVENTS.c.actor == login).values(
-                server_seq=None, server_time=None, hash=None, prev_hash=None))
+            unconfirmed = conn.execute(update(EVENTS).where(EVENTS.c.server_seq.is_not(None))
+                                       .values(server_seq=None, server_time=None, hash=None,
+                                               prev_hash=None)).rowcount
+            queued = set(conn.execute(select(OUTBOX.c.event_id)).scalars())
+            own = [i for i in conn.execute(select(EVENTS.c.id).where(EVENTS.c.actor == login)
+                                           .order_by(EVENTS.c.local_seq)).scalars()
+                   if i not in queued]
             if own:
                 conn.execute(insert(OUTBOX), [{"event_id": i, "state": PENDING, "attempts": 0}
                                               for i in own])
             conn.execute(update(OUTBOX).values(next_try_at=None))
             conn.execute(delete(META).where(META.c.key == "sync_cursor"))
-        return dropped, len(own)
+        return unconfirmed, len(own)

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from ..domain.clock import Clock
 from ..domain.events import Event
-from ..store.eventstore import EventStore
+from ..store.eventstore import AppendResult, EventStore
 from ..store.syncstate import ServerFields, SyncState
 from .transport import (
     BatchRefused,
@@ -158,9 +158,9 @@ class SyncEngine:
         behind = cursor > server.head_seq or (
             cursor > 0 and self.transport.hash_at(cursor) != self.state.hash_at(cursor))
         if known is not None and (known != server.epoch or behind):
-            dropped, requeued = self.state.forget_server_copy(self.login)
-            log.warning("server restored or replaced: %d events dropped for re-download, "
-                        "%d own events queued again", dropped, requeued)
+            unconfirmed, requeued = self.state.forget_server_copy(self.login)
+            log.warning("server restored or replaced: %d events to confirm again, "
+                        "%d own events queued again", unconfirmed, requeued)
             self.store.set_meta(META_EPOCH, server.epoch)
             return True
         if known is None:
@@ -220,7 +220,7 @@ class SyncEngine:
                 return dirty
             highest = self.state.max_server_seq()
             unsynced = self.state.has_unsynced()
-            result = self.store.append(batch, outbox=False)
+            result = self._store_pulled(batch)
             fresh = set(result.added)
             if result.already_present:  # own events whose receipt was lost on the way
                 present = set(result.already_present)
@@ -233,6 +233,17 @@ class SyncEngine:
             counts["pulled"] += len(fresh)
             cursor = max(e.server_seq or 0 for e in batch)
             self.store.set_meta(META_CURSOR, str(cursor))
+
+    def _store_pulled(self, batch: Sequence[Event]) -> AppendResult:
+        """Store pulled events through the store's own insert, so a ``ChainedEventStore``
+        extends the local audit chain with them in the same transaction.
+
+        ``EventStore.append`` is called directly, not ``self.store.append``: given the
+        window's ``GuardedStore``, its ``append`` checks that events are the signed-in
+        person's own, which others' events never are. The server already checked who
+        recorded them; the chain (``_insert``) still applies.
+        """
+        return EventStore.append(self.store, batch, outbox=False)
 
     # ---- sanity -------------------------------------------------------------------------
 
