@@ -1,21 +1,27 @@
-"""``dutydesk audit``: verify the local hash chain, list and export the audit trail.
+"""``dutydesk audit``: verify the hash chains, list and export the audit trail.
 
-``verify`` names the first bad link (event id and what is wrong) and exits 1 if the chain
-is broken. ``list`` and ``export`` filter by actor, person, contact, event type and date.
-Reading the audit needs a sign-in (``--as``) as an auditor, duty manager or administrator.
+``verify`` names the first bad link (event id and what is wrong) and exits 1 if a chain
+is broken: the local chain; with ``--server-copy`` also the server's chain as this desk
+pulled it; with ``--server --dsn DSN`` the shared server's own log (the local store is then
+checked only if ``--data-dir`` is given). ``list`` and ``export`` filter by actor, person,
+contact, event type and date. Reading the audit needs a sign-in (``--as``) as an auditor,
+duty manager or administrator (on the server: a login in one of those groups).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
-from importlib import import_module
 from pathlib import Path
 
+from ..config.credentials import Credentials
 from ..domain.audit_chain import Verdict
 from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
+from ..domain.permissions import Action, allows
+from ..domain.server_chain import ChainReport, verify_server_chain
 from ..services.audit import AuditFilter, AuditService
 from ..services.guard import GuardedStore
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
@@ -29,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_store_argument(verify)
     verify.add_argument("--server-copy", action="store_true",
                         help="also check the server's hash chain on the events pulled from it")
+    verify.add_argument("--server", action="store_true",
+                        help="check the shared server's own log (needs --dsn; the password "
+                             "comes from DUTYDESK_PASSWORD or the keyring, never an argument)")
+    verify.add_argument("--dsn", help="server connection string without the password, e.g. "
+                                      "postgresql://a.auditor@db.example/dutydesk")
+    verify.add_argument("--role", help="the group role to act in, for a login in several")
     for name, summary in (("list", "print matching audit entries"),
                           ("export", "write matching audit entries to a CSV file")):
         p = sub.add_parser(name, help=summary, description=summary)
@@ -49,6 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.audit_command == "verify" and args.server:
+        code = _verify_on_server(args)
+        if args.data_dir is None:
+            return code
+        store = open_secure_store(args)
+        try:
+            return max(code, _verify(store, server_copy=args.server_copy))
+        finally:
+            store.close()
     store = open_secure_store(args)
     try:
         if args.audit_command == "verify":
@@ -84,12 +105,43 @@ def _verify(store: ChainedEventStore, *, server_copy: bool) -> int:
     code = _report("local audit chain", verify_local_chain(store.engine))
     if not server_copy:
         return code
+    return max(code, _report_server("server audit chain (this desk's copy)",
+                                    verify_server_copy(store.engine), "not held by this desk"))
+
+
+def _report_server(name: str, report: ChainReport, unseen: str) -> int:
+    if not report.ok:
+        print(f"{name} BROKEN after {report.checked} good events: {report.problem}",
+              file=sys.stderr)
+        return 1
+    extra = f"; {report.unseen} {unseen}" if report.unseen else ""
+    print(f"{name} intact: {report.checked} events verified up to sequence "
+          f"{report.last_seq}{extra}")
+    return 0
+
+
+def _verify_on_server(args: argparse.Namespace) -> int:
+    if not args.dsn:
+        return fail("--server needs --dsn (the server's connection string, no password)", 2)
+    from ..sync.pg.audit import ServerLog, password_free
+    from ..sync.pg.transport import PgTransport
+    from ..sync.transport import SyncError
+
     try:
-        # The server's hash function lives with the server code (sync branch).
-        hashchain = import_module("dutydesk.domain.hashchain")
-    except ImportError:
-        return fail("checking the server chain needs dutydesk.domain.hashchain, which this "
-                    "build does not include", 2)
-    verdict = verify_server_copy(store.engine, hashchain.event_hash,
-                                 getattr(hashchain, "GENESIS", None))
-    return max(code, _report("server audit chain (this desk's copy)", verdict))
+        user, server = password_free(args.dsn)
+        password = os.environ.get("DUTYDESK_PASSWORD") or (
+            Credentials().get(user, server) if user else None)
+        with PgTransport(args.dsn, password) as transport:
+            me = transport.whoami(args.role)
+        if not allows(me.role, Action.VIEW_AUDIT):
+            return fail(f"login {me.login} works as {me.role}, which may not read the audit "
+                        "(auditor, duty manager or administrator)", 2)
+        with ServerLog(args.dsn, password) as log:
+            report = verify_server_chain(log.rows(), head_seq=log.head_seq(),
+                                         hash_at=log.hash_at)
+    except SyncError as err:
+        return fail(str(err), 2)
+    return _report_server(f"server audit chain (read as {me.login}, {me.role})", report,
+                          "hidden from this login by row-level security (restricted "
+                          "records: they exist and the chain continues after them; "
+                          "an administrator's login checks their content)")

@@ -16,7 +16,8 @@ from ..config import settings as settings_mod
 from ..config.credentials import Credentials
 from ..domain.clock import SystemClock
 from ..paths import default_config_dir
-from .common import add_store_argument, fail, open_store
+from .common import add_store_argument, fail
+from .secure import open_secure_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,16 +55,20 @@ def run(args: argparse.Namespace) -> int:
     dsn = conninfo(host=host, port=port, database=args.database or cfg.server_database,
                    user=user, sslmode=args.sslmode or cfg.server_sslmode,
                    sslrootcert=cfg.server_sslrootcert)
-    store = open_store(args)
-    with PgTransport(dsn, password) as transport:
-        engine = SyncEngine(store, transport, SystemClock(), login=user)
-        try:
-            report = engine.sync(force=True)
-        except SyncError as err:
-            return fail(str(err), 1)
-        print(report.summary())
-        if args.show_rejected:
-            for r in engine.state.rejected():
-                print(f"rejected {r.type} {r.event_id} ({r.client_time}): {r.reason}")
-    store.close()
+    # The chained (and, for real records, encrypted) store: pulled events extend the local
+    # audit chain like every other write.
+    store = open_secure_store(args)
+    try:
+        with PgTransport(dsn, password) as transport:
+            engine = SyncEngine(store, transport, SystemClock(), login=user)
+            try:
+                report = engine.sync(force=True)
+            except SyncError as err:
+                return fail(str(err), 1)
+            print(report.summary())
+            if args.show_rejected:
+                for r in engine.state.rejected():
+                    print(f"rejected {r.type} {r.event_id} ({r.client_time}): {r.reason}")
+    finally:
+        store.close()
     return 0 if report.online else 1

@@ -4,16 +4,16 @@ Pure. Each link hashes the previous link's hash with the event's recorded envelo
 payload (never the server fields, which sync fills in later). Editing, deleting, inserting
 or reordering an event breaks the chain at that event; ``verify`` names the first bad link.
 
-The verifier is generic: it walks ``Link``s with any ``hash_fn(prev_hash, event)``. The
-local store builds links from its ``audit_chain`` table; the shared server's chain (hashes
-kept on each event, ordered by ``server_seq``) is checked by the same ``verify`` with the
-server's own hash function (``links_from_server_events``).
+The verifier is generic: it walks ``Link``s with any ``hash_fn(prev_hash, event)``; the
+local store builds links from its ``audit_chain`` table. The shared server's chain (hashes
+kept on each event, ordered by ``server_seq``) is checked by
+``dutydesk.domain.server_chain``, which also tells hidden from deleted events.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 
 from .events import Event, canonical_json
@@ -118,18 +118,3 @@ def _check(link: Link, expected_prev: str, hash_fn: HashFn,
         return Problem(pos, link.event_id, "its content does not match its hash (edited after "
                                            "it was recorded)")
     return None
-
-
-def links_from_server_events(events: Sequence[Event]) -> Iterator[Link]:
-    """Links of the server chain: events in ``server_seq`` order carrying their own hashes.
-
-    A gap in ``server_seq`` is reported as a link whose recorded id is missing.
-    """
-    previous_seq: int | None = None
-    for event in events:
-        seq = event.server_seq if event.server_seq is not None else -1
-        if previous_seq is not None and seq != previous_seq + 1:
-            yield Link(previous_seq + 1, f"server sequence {previous_seq + 1}", None, None, None)
-            return
-        previous_seq = seq
-        yield Link(seq, event.id, event, event.prev_hash, event.hash)

@@ -15,12 +15,12 @@ escaped as JSON requires (short forms for \\b \\f \\n \\r \\t, ``\\u00xx`` for t
 event's ``prev_hash`` is ``GENESIS`` (64 zeros). The server computes the same in SQL
 (``dutydesk.canonical_json`` and ``dutydesk.event_hash`` in ``db/server``) and refuses a
 payload whose canonical text differs from the client's, so both sides always agree.
+``dutydesk.domain.server_chain`` walks a run of events and names the first bad link.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 
 from .errors import ValidationError
 from .events import Event, canonical_json
@@ -44,22 +44,3 @@ def event_content(event: Event) -> str:
 def event_hash(prev_hash: str, event: Event) -> str:
     """sha256(prev_hash || canonical content), hex. ``prev_hash`` is GENESIS for the first."""
     return hashlib.sha256((prev_hash + event_content(event)).encode("utf-8")).hexdigest()
-
-
-def first_break(events: Iterable[Event]) -> str | None:
-    """Walk a run of consecutive events (server order); the first problem found, or None.
-
-    Checks that each event's stored ``prev_hash`` is the previous event's ``hash`` and that
-    its ``hash`` recomputes. Words only, no personal data: ids and sequence numbers.
-    """
-    previous: Event | None = None
-    for event in events:
-        if event.hash is None or event.prev_hash is None:
-            return f"event {event.id} has no hash"
-        if previous is not None and event.prev_hash != previous.hash:
-            return (f"event at sequence {event.server_seq} does not follow the one at "
-                    f"{previous.server_seq}")
-        if event_hash(event.prev_hash, event) != event.hash:
-            return f"event at sequence {event.server_seq} does not match its hash"
-        previous = event
-    return None

@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, select, update
 
 from ..domain.events import Event
 from .eventstore import EVENTS, META, OUTBOX, db_to_event
+from .readmodel import _chunks
 
 PENDING = "pending"
 REJECTED = "rejected"
+
+_SET_SERVER_FIELDS = update(EVENTS).where(EVENTS.c.id == bindparam("b_id")).values(
+    server_seq=bindparam("b_seq"), server_time=bindparam("b_time"), hash=bindparam("b_hash"),
+    prev_hash=bindparam("b_prev"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +79,18 @@ class SyncState:
             return [RejectedEvent(r.id, r.type, r.client_time, r.last_error or "") for r in rows]
 
     def mark_synced(self, fields: Iterable[ServerFields]) -> int:
-        """Give events their server fields and take them off the outbox."""
+        """Give events their server fields and take them off the outbox, in one transaction:
+        one executemany UPDATE for the batch and one DELETE per 500 ids (not a statement
+        per event, which was half the time of a push). Returns outbox rows removed."""
+        rows = [{"b_id": f.event_id, "b_seq": f.seq, "b_time": f.server_time,
+                 "b_hash": f.hash, "b_prev": f.prev_hash} for f in fields]
+        if not rows:
+            return 0
         done = 0
         with self.engine.begin() as conn:
-            for f in fields:
-                conn.execute(update(EVENTS).where(EVENTS.c.id == f.event_id).values(
-                    server_seq=f.seq, server_time=f.server_time, hash=f.hash,
-                    prev_hash=f.prev_hash))
-                done += conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == f.event_id)
+            conn.execute(_SET_SERVER_FIELDS, rows)
+            for chunk in _chunks([r["b_id"] for r in rows], 500):
+                done += conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id.in_(chunk))
                                      ).rowcount
         return done
 
@@ -117,19 +126,27 @@ class SyncState:
             return conn.execute(select(EVENTS.c.hash).where(EVENTS.c.server_seq == seq)).scalar()
 
     def forget_server_copy(self, login: str) -> tuple[int, int]:
-        """For a restored or replaced server: drop others' synced events (they will be pulled
-        again) and queue every event this login made, synced or not, to be sent again: the
-        server answers ``duplicate`` for those it still holds. Returns (dropped, requeued)."""
+        """For a restored or replaced server: forget every event's server fields (they are
+        pulled again: the same ids come back as already present and get the new server's
+        sequence) and queue every event this login made, synced or not, to be sent again:
+        the server answers ``duplicate`` for those it still holds. Returns (unconfirmed,
+        requeued).
+
+        No event is deleted: the local audit chain covers pulled events too, and a deleted
+        one would read as tampering. Another desk's event the restored server lost stays
+        held without a sequence until its own desk sends it again.
+        """
         with self.engine.begin() as conn:
-            dropped = conn.execute(delete(EVENTS).where(and_(
-                EVENTS.c.server_seq.is_not(None), EVENTS.c.actor != login))).rowcount
-            own = [r.id for r in conn.execute(select(EVENTS.c.id).where(and_(
-                EVENTS.c.server_seq.is_not(None), EVENTS.c.actor == login)))]
-            conn.execute(update(EVENTS).where(EVENTS.c.actor == login).values(
-                server_seq=None, server_time=None, hash=None, prev_hash=None))
+            unconfirmed = conn.execute(update(EVENTS).where(EVENTS.c.server_seq.is_not(None))
+                                       .values(server_seq=None, server_time=None, hash=None,
+                                               prev_hash=None)).rowcount
+            queued = set(conn.execute(select(OUTBOX.c.event_id)).scalars())
+            own = [i for i in conn.execute(select(EVENTS.c.id).where(EVENTS.c.actor == login)
+                                           .order_by(EVENTS.c.local_seq)).scalars()
+                   if i not in queued]
             if own:
                 conn.execute(insert(OUTBOX), [{"event_id": i, "state": PENDING, "attempts": 0}
                                               for i in own])
             conn.execute(update(OUTBOX).values(next_try_at=None))
             conn.execute(delete(META).where(META.c.key == "sync_cursor"))
-        return dropped, len(own)
+        return unconfirmed, len(own)

@@ -11,8 +11,11 @@ injected clock (used only for back-off times, never to order events). One ``sync
    server's reason and the rest carry on. A retryable error leaves everything queued and
    sets a back-off; a refused batch is re-sent one event at a time.
 3. Pull by cursor in batches. When pulled events land before events this desk already
-   folded (the server ordered them earlier), projections are rebuilt in server order, so
-   every desk holding the same events shows the same thing. Client clocks order nothing.
+   folded (the server ordered them earlier), the contacts and people they touch are
+   refolded in server order (``dutydesk.store.refold``; every other row is left as it
+   was), so every desk holding the same events shows the same thing. Events the server
+   rejected are taken out of their scopes the same way; only a restored server means a
+   full rebuild. Client clocks order nothing.
 4. Sanity check: the desk holds as many events up to its cursor as the server shows it,
    and the hash at the cursor matches.
 """
@@ -26,7 +29,8 @@ from datetime import timedelta
 
 from ..domain.clock import Clock
 from ..domain.events import Event
-from ..store.eventstore import EventStore
+from ..store.eventstore import AppendResult, EventStore
+from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
 from .transport import (
     BatchRefused,
@@ -90,21 +94,28 @@ class SyncEngine:
         self.push_batch = push_batch
         self.pull_batch = pull_batch
         self.failures = 0
+        self._rejected_ids: list[str] = []  # this round's, to take out of the projections
 
     # ---- one round ---------------------------------------------------------------------
 
     def sync(self, *, force: bool = False) -> SyncReport:
         """Push then pull. ``force`` ignores back-off times (a person pressed "sync now")."""
         counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
+        self._rejected_ids = []
         try:
             server = self.transport.state()
             reset = self._check_server(server)
             self._push(counts, force=force or reset)
-            dirty = counts["rejected"] > 0 or reset
             since = self._cursor()
-            dirty = self._pull(counts) or dirty
-            if dirty:
+            scopes = self._pull(counts) | scopes_of(
+                e for e in map(self.store.get_event, self._rejected_ids) if e is not None)
+            if reset:  # everything may have moved: the whole log in the new server's order
                 self.store.rebuild()
+            elif scopes:
+                written = refold(self.store.engine, scopes)
+                log.info("refolded %d contacts and %d people in server order: %s",
+                         len(scopes.contacts), len(scopes.people), written)
+            dirty = reset or bool(scopes)
             warnings = self._sanity(since)
         except RetryableError as err:
             return self._offline(str(err))
@@ -114,7 +125,9 @@ class SyncEngine:
         return SyncReport(online=True, rebuilt=dirty, reset=reset, last_sync_at=at,
                           waiting=self.state.waiting_count(),
                           rejected_total=self.state.rejected_count(),
-                          warnings=tuple(warnings), **counts)
+                          warnings=tuple(warnings), accepted=counts["accepted"],
+                          duplicates=counts["duplicates"], rejected=counts["rejected"],
+                          pulled=counts["pulled"])
 
     def status(self, *, online: bool = False, problem: str | None = None) -> SyncReport:
         """The current local picture without contacting the server."""
@@ -158,9 +171,9 @@ class SyncEngine:
         behind = cursor > server.head_seq or (
             cursor > 0 and self.transport.hash_at(cursor) != self.state.hash_at(cursor))
         if known is not None and (known != server.epoch or behind):
-            dropped, requeued = self.state.forget_server_copy(self.login)
-            log.warning("server restored or replaced: %d events dropped for re-download, "
-                        "%d own events queued again", dropped, requeued)
+            unconfirmed, requeued = self.state.forget_server_copy(self.login)
+            log.warning("server restored or replaced: %d events to confirm again, "
+                        "%d own events queued again", unconfirmed, requeued)
             self.store.set_meta(META_EPOCH, server.epoch)
             return True
         if known is None:
@@ -188,6 +201,7 @@ class SyncEngine:
         except BatchRefused as err:
             if len(batch) == 1:
                 self.state.mark_rejected(batch[0].id, str(err))
+                self._rejected_ids.append(batch[0].id)
                 counts["rejected"] += 1
                 return
             for event in batch:  # find the one the server cannot take; send the rest
@@ -200,6 +214,7 @@ class SyncEngine:
         for r in receipts:
             if r.status == "rejected":
                 self.state.mark_rejected(r.event_id, r.reason or "rejected by the server")
+                self._rejected_ids.append(r.event_id)
                 counts["rejected"] += 1
                 continue
             if r.seq is None or r.server_time is None or r.hash is None or r.prev_hash is None:
@@ -210,9 +225,10 @@ class SyncEngine:
 
     # ---- pull ---------------------------------------------------------------------------
 
-    def _pull(self, counts: dict[str, int]) -> bool:
-        """Pull everything new. True when projections must be rebuilt in server order."""
-        dirty = False
+    def _pull(self, counts: dict[str, int]) -> Scopes:
+        """Pull everything new. Returns the scopes that must be refolded in server order:
+        those of pulled events that landed before events already folded here."""
+        dirty = Scopes()
         cursor = self._cursor()
         while True:
             batch = self.transport.pull(cursor, self.pull_batch)
@@ -220,7 +236,7 @@ class SyncEngine:
                 return dirty
             highest = self.state.max_server_seq()
             unsynced = self.state.has_unsynced()
-            result = self.store.append(batch, outbox=False)
+            result = self._store_pulled(batch)
             fresh = set(result.added)
             if result.already_present:  # own events whose receipt was lost on the way
                 present = set(result.already_present)
@@ -229,10 +245,21 @@ class SyncEngine:
                     for e in batch if e.id in present)
             first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
             if first_fresh is not None and (unsynced or first_fresh < highest):
-                dirty = True
+                dirty = dirty | scopes_of(e for e in batch if e.id in fresh)
             counts["pulled"] += len(fresh)
             cursor = max(e.server_seq or 0 for e in batch)
             self.store.set_meta(META_CURSOR, str(cursor))
+
+    def _store_pulled(self, batch: Sequence[Event]) -> AppendResult:
+        """Store pulled events through the store's own insert, so a ``ChainedEventStore``
+        extends the local audit chain with them in the same transaction.
+
+        ``EventStore.append`` is called directly, not ``self.store.append``: given the
+        window's ``GuardedStore``, its ``append`` checks that events are the signed-in
+        person's own, which others' events never are. The server already checked who
+        recorded them; the chain (``_insert``) still applies.
+        """
+        return EventStore.append(self.store, batch, outbox=False)
 
     # ---- sanity -------------------------------------------------------------------------
 

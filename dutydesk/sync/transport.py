@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from ..domain.events import Event
 
@@ -24,6 +24,13 @@ class ServerState:
     epoch: str           # changes when the server is re-created or restored from a backup
     schema_version: int  # the newest server migration applied
     head_seq: int        # the last sequence number handed out
+
+
+class ServerIdentity(NamedTuple):
+    """Who the server says this connection is: the login and its DutyDesk group role."""
+
+    login: str
+    role: str  # one of dutydesk.domain.codes.Role's values
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +62,25 @@ class BatchRefused(SyncError):
     """The server refused the whole call because of what was sent."""
 
 
+class IdentityError(SyncError):
+    """The login is no DutyDesk user (no group role, several and none chosen, or a
+    superuser a desk must not use)."""
+
+
 class IncompatibleServer(SyncError):
     """The server's schema is older or newer than this DutyDesk understands."""
 
 
 class Transport(Protocol):
     def state(self) -> ServerState: ...
+
+    def whoami(self, role: str | None = None) -> ServerIdentity:
+        """The login and its group role, as the server sees them (shared-mode identity).
+
+        ``role`` chooses among several group memberships; without it a login in several
+        groups raises ``IdentityError`` naming them (no silent pick: see
+        ``dutydesk.sync.identity.choose_role``)."""
+        ...
 
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         """One receipt per event, in order. Replays return the stored result."""

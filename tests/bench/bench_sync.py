@@ -6,7 +6,8 @@
 1. push PUSH events from one desk (engine push: batches of 500 through submit);
 2. pull PULL events into an empty desk (engine pull, batches of 5000, projections kept);
 3. a decision committed on one desk -> stored on another that waits on NOTIFY (p50/p95).
-Creates its own logins; adds events to the database it is pointed at (use a throwaway one).
+A count of 0 skips that part. Creates its own logins; adds events to the database it is
+pointed at (use a throwaway one).
 """
 
 from __future__ import annotations
@@ -136,9 +137,12 @@ def main(argv: list[str]) -> int:
     push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv):])[:3])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_push(folder, admin_dsn, push)
-        bench_pull(folder, admin_dsn, pull)
-        bench_latency(folder, admin_dsn, runs)
+        if push:  # 0 skips a phase, e.g. `bench_sync 10000 0 0` measures push alone
+            bench_push(folder, admin_dsn, push)
+        if pull:
+            bench_pull(folder, admin_dsn, pull)
+        if runs:
+            bench_latency(folder, admin_dsn, runs)
     return 0
 
 

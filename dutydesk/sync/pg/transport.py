@@ -16,16 +16,25 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from ...domain.events import Event, canonical_json
+from ..identity import GROUP_ROLES, choose_role
 from ..transport import (
     AuthenticationError,
     BatchRefused,
     Receipt,
     RetryableError,
+    ServerIdentity,
     ServerState,
 )
 
 CHANNEL = "dutydesk_events"
 T = TypeVar("T")
+
+# session_user, as submit() checks it (SET ROLE cannot change whose events these are).
+_WHOAMI = """SELECT session_user, r.rolsuper OR r.rolbypassrls,
+                    ARRAY(SELECT g FROM unnest(%s::text[]) AS g
+                           WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = g)
+                             AND pg_has_role(session_user, g, 'MEMBER'))
+               FROM pg_roles r WHERE r.rolname = session_user"""
 
 _PULL = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
                   payload_text, server_time, hash, prev_hash
@@ -91,6 +100,12 @@ class PgTransport:
         if row is None:
             raise BatchRefused("the server has no DutyDesk state; ask the administrator")
         return ServerState(epoch=row[0], schema_version=int(row[1]), head_seq=int(row[2]))
+
+    def whoami(self, role: str | None = None) -> ServerIdentity:
+        row = self._call(lambda c: c.execute(_WHOAMI, (list(GROUP_ROLES),)).fetchone())
+        if row is None:
+            raise BatchRefused("the server does not know this login")
+        return choose_role(row[0], row[2], role, privileged=bool(row[1]))
 
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         body = json.dumps([{

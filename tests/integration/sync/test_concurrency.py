@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from dutydesk.domain.codes import Role
-from dutydesk.domain.hashchain import first_break
+from dutydesk.domain.server_chain import ChainRow, verify_server_chain
 from dutydesk.sync.pg.transport import PgTransport
 from tests.factories import event
 from tests.integration.sync.conftest import Login
@@ -78,6 +78,6 @@ def test_concurrent_submitters_and_a_polling_reader_see_a_gapless_log(
     assert len({e.id for e in got}) == len(got)              # nothing twice
     seqs = [e.server_seq for e in seen]
     assert seqs == list(range(start_seq + 1, start_seq + 1 + len(seen)))  # no gaps, in order
-    assert first_break(seen) is None                         # one unbroken hash chain
+    assert verify_server_chain(map(ChainRow, seen), genesis=None).ok  # one unbroken chain
     for name, ids in made.items():                           # each writer's order kept
         assert [e.id for e in got if e.actor == name] == ids

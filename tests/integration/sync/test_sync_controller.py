@@ -32,10 +32,11 @@ def test_controller_syncs_off_the_gui_thread_and_follows_pokes(
             "decision.recorded", decision_payload(cid), now, actor=maker.login.name,
             role=Role.SENIOR_PRACTITIONER)])
         maker.engine.sync()
-        # No timer fires within this wait: only the NOTIFY poke can bring it over.
+        # No timer fires within this wait: only the NOTIFY poke can bring it over. The
+        # report reaches this thread as a queued signal, after the store already shows it.
         qtbot.waitUntil(lambda: watcher.store.read_model().contacts.get(cid) is not None
                         and watcher.store.read_model().contacts[cid].status == "decided",
                         timeout=10_000)
-        assert any(r.pulled >= 2 for r in reports)
+        qtbot.waitUntil(lambda: any(r.pulled >= 2 for r in reports), timeout=5_000)
     finally:
         controller.stop()

@@ -1,0 +1,29 @@
+"""The desk's sync state: server fields written in bulk, the outbox emptied with them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dutydesk.store.eventstore import EventStore
+from dutydesk.store.syncstate import ServerFields, SyncState
+from tests.factories import contact_payload, event
+
+
+def test_mark_synced_sets_every_events_server_fields_across_chunks(
+        store: EventStore, now: datetime) -> None:
+    events = [event("contact.received", contact_payload(), now) for _ in range(620)]
+    store.append(events)
+    state = SyncState(store.engine)
+    fields = [ServerFields(e.id, i, f"2026-11-26T09:00:00.{i:06d}Z", f"{i:064x}",
+                           f"{i - 1:064x}") for i, e in enumerate(events, start=1)]
+    assert state.mark_synced(fields[:550]) == 550
+    assert state.waiting_count() == 70
+    # Already off the outbox (a duplicate receipt): fields still set, nothing removed twice.
+    assert state.mark_synced(fields[500:]) == 70
+    assert state.waiting_count() == 0 and state.mark_synced([]) == 0
+    for e, f in ((events[0], fields[0]), (events[600], fields[600]), (events[-1], fields[-1])):
+        got = store.get_event(e.id)
+        assert got is not None
+        assert (got.server_seq, got.server_time, got.hash, got.prev_hash) == (
+            f.seq, f.server_time, f.hash, f.prev_hash)
+    assert state.max_server_seq() == 620 and not state.has_unsynced()
