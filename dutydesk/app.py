@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import sys
 from pathlib import Path
 
+from .demo.synthetic import demo_actor  # noqa: F401 - re-exported for tests and tools
 from .domain.clock import SystemClock
-from .domain.codes import Role
 from .domain.events import Actor
-from .paths import default_config_dir, default_data_dir
+from .paths import STORE_FILE, default_config_dir, default_data_dir
 
 log = logging.getLogger("dutydesk")
 
-STORE_FILE = "dutydesk.sqlite3"
 SETTINGS_FILE = "settings.json"
 DEMO_DEFAULT_LOGIN = "dm.manager"
 
@@ -40,14 +38,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--as", dest="as_login", default=None, metavar="LOGIN",
                         help="demo only: sign in as this demo user without the dialog "
                              "(cc.officer, sw.practitioner, sp.senior, dm.manager)")
+    parser.add_argument("--role", default=None,
+                        help="shared mode: which of your server group roles to work in, "
+                             "when your login holds more than one")
     parser.add_argument("--screenshot", type=Path, default=None,
                         help="render the window offscreen to this PNG and exit")
     return parser.parse_args(argv)
-
-
-def demo_actor() -> Actor:
-    return Actor(login=DEMO_DEFAULT_LOGIN, role=Role.DUTY_MANAGER, device=socket.gethostname(),
-                 display_name="Dan Manager (demo)")
 
 
 def fill_demo(store: object, seed: int = 2026, events: int = 3000) -> int:
@@ -94,9 +90,23 @@ def main(argv: list[str] | None = None) -> int:
 
     from .services.accounts import AccountService, demo_sign_in
     accounts = AccountService(store, clock)
-    actor = _sign_in(args, accounts, demo_sign_in)
-    if actor is None:
-        return 1
+    engine = None
+    verify_password = None if args.demo else accounts.verify_password
+    if settings.server_host and not args.demo:
+        from .shared_mode import SharedSignInError, sign_in_shared
+        try:
+            shared = sign_in_shared(settings, store, clock, role=args.role)
+        except SharedSignInError as err:
+            print(f"DutyDesk cannot sign in to the shared server: {err}", file=sys.stderr)
+            return 2
+        if shared is None:
+            return 1
+        actor, engine, verify_password = shared.actor, shared.engine, shared.verify_password
+    else:
+        found = _sign_in(args, accounts, demo_sign_in)
+        if found is None:
+            return 1
+        actor = found
 
     from .services.desk import DeskService
     from .services.guard import GuardedStore
@@ -107,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     triage.rate_all_open()  # anything imported or synced without a rating
     desk = DeskService(guarded, actor, clock, triage=triage)
     session = Session(actor=actor, clock=clock, settings=settings, store=store,
-                      guarded=guarded, demo=args.demo,
-                      verify_password=None if args.demo else accounts.verify_password)
+                      guarded=guarded, demo=args.demo, verify_password=verify_password,
+                      sync_engine=engine)
 
     from .ui.application import run_window
     code = run_window(desk, session, store_path=data_dir / STORE_FILE,

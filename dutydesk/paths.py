@@ -11,6 +11,7 @@ RESOURCES = PROJECT_ROOT / "resources"
 DEFAULT_POLICY = RESOURCES / "policy" / "default.toml"
 LOCAL_MIGRATIONS = PROJECT_ROOT / "db" / "local"
 SERVER_MIGRATIONS = PROJECT_ROOT / "db" / "server"
+STORE_FILE = "dutydesk.sqlite3"  # the local store's name inside the data folder
 
 
 def default_data_dir() -> Path:

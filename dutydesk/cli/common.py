@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..app import STORE_FILE
-from ..paths import default_data_dir
+from ..paths import STORE_FILE, default_data_dir
 from ..store.database import StoreError
 from ..store.eventstore import EventStore
 

@@ -9,6 +9,7 @@ diacritics, apostrophes and hyphens. No real person is described.
 from __future__ import annotations
 
 import random
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..domain.clock import LONDON
 from ..domain.codes import Outcome, Role
-from ..domain.events import Event, make_event
+from ..domain.events import Actor, Event, make_event
 from ..domain.ids import uuid7_at
 from ..domain.nhs import nhs_check_digit
 
@@ -126,6 +127,12 @@ DEMO_USERS = (
     DemoUser("sp.senior", Role.SENIOR_PRACTITIONER, "Grace Senior"),
     DemoUser("dm.manager", Role.DUTY_MANAGER, "Dan Manager"),
 )
+
+def demo_actor() -> Actor:
+    """The demo duty manager, for demos, screenshots, tests and benchmarks."""
+    return Actor(login="dm.manager", role=Role.DUTY_MANAGER, device=socket.gethostname(),
+                 display_name="Dan Manager (demo)")
+
 
 RateHook = Callable[[Mapping[str, Any], datetime], Mapping[str, Any] | None]
 

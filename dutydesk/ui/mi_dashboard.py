@@ -316,10 +316,9 @@ class MiDashboard(QWidget):
 
 def main(argv: list[str] | None = None) -> int:
     """Open the dashboard on a store (for trying it before it is wired into the window)."""
-    from ..app import STORE_FILE
     from ..demo.mi_extras import load_mi_demo
     from ..domain.clock import SystemClock
-    from ..paths import default_data_dir
+    from ..paths import STORE_FILE, default_data_dir
     from ..store.eventstore import EventStore
     from .application import make_app
 

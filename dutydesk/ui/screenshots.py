@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ..app import demo_actor
 from ..demo.loader import load_demo
+from ..demo.synthetic import demo_actor
 from ..domain.clock import FixedClock, SystemClock
 from ..services.desk import DeskService
 from ..services.drafts import DraftStore

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -25,6 +26,7 @@ from ..services.guard import GuardedStore
 from ..services.links import LinkService
 from ..services.mi import MiService
 from ..store.eventstore import EventStore
+from ..sync.engine import SyncEngine
 from .audit_view import AuditView
 from .import_wizard import ImportWizard
 from .main_window import MainWindow
@@ -32,6 +34,8 @@ from .mi_dashboard import MiDashboard
 from .pending_links import open_pending_links
 from .printing import DocumentActions
 from .screen_lock import ScreenLock
+from .sync_controller import SyncController
+from .sync_status import SyncStatusWidget
 from .tasks import TaskRunner
 
 
@@ -47,6 +51,7 @@ class Session:
     guarded: GuardedStore
     demo: bool
     verify_password: Callable[[str, str], bool] | None = None
+    sync_engine: SyncEngine | None = None  # shared mode only
     open_windows: list[QWidget] = field(default_factory=list)
 
 
@@ -119,9 +124,30 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
             show(view, "DutyDesk — audit trail")
         tool("&Audit trail", "Ctrl+Shift+A", open_audit, "auditAction")
 
+    if session.sync_engine is not None:
+        start_sync(window, session.sync_engine)
+
     if session.verify_password is not None and session.settings.lock_after_minutes > 0:
         verify = session.verify_password
         lock = ScreenLock.after_minutes(window, actor.login, verify,
                                         session.settings.lock_after_minutes, tasks)
         window.screen_lock = lock  # type: ignore[attr-defined]
         tool("&Lock screen", "Ctrl+L", lock.lock, "lockAction")
+
+
+def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
+    """Sync on its own thread; its reports feed the status bar; it stops with the window."""
+    controller = SyncController(engine, parent=window)
+    status = SyncStatusWidget()
+    window.add_status_widget(status)
+    controller.reported.connect(status.show_report)
+    controller.reported.connect(lambda report: window.set_sync_state(
+        "online" if report.online else "offline"))
+    controller.stopped_with.connect(lambda problem: window.set_sync_state(problem))
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(controller.stop)
+    window.sync_controller = controller  # type: ignore[attr-defined]
+    window.set_sync_state("connecting…")
+    controller.start()
+    return controller

@@ -76,4 +76,6 @@ class SyncController(QObject):
                     return
             except RetryableError:
                 return  # the next sync reports offline and backs off
+            if self.engine.state.waiting_count():
+                return  # something was recorded on this desk: push it now
             waited += step

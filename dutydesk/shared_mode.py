@@ -1,0 +1,76 @@
+"""Signing in to the shared PostgreSQL server and building this desk's sync engine.
+
+Part of the composition root (it names both the Qt login dialog and the PostgreSQL
+transport, which no other layer may): the person's identity in shared mode is their
+database login, and their role is the server's group role for it (``whoami``), never a
+choice made on the desk.
+"""
+
+from __future__ import annotations
+
+import hmac
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config.credentials import Credentials
+from .config.settings import Settings
+from .domain.clock import Clock
+from .domain.events import Actor
+from .store.eventstore import EventStore
+from .sync.engine import SyncEngine
+from .sync.identity import shared_actor
+from .sync.pg.transport import PgTransport, conninfo
+from .sync.transport import SyncError
+
+
+@dataclass
+class SharedSession:
+    actor: Actor
+    engine: SyncEngine
+    verify_password: Callable[[str, str], bool]
+
+
+class SharedSignInError(Exception):
+    """Why the desk could not sign in to the shared server, in words for the person."""
+
+
+def sign_in_shared(settings: Settings, store: EventStore, clock: Clock, *,
+                   role: str | None = None) -> SharedSession | None:
+    """Ask for the server password (login dialog), learn the role from the server, and
+    return the actor and engine; None if the person cancelled."""
+    from .ui.login_dialog import LoginDialog
+
+    credentials = Credentials()
+    dialog = LoginDialog(settings, credentials)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted:
+        return None
+    details = dialog.sign_in
+    password = credentials.get(details.user, details.server)
+    if password is None:
+        raise SharedSignInError("the password could not be kept for this session")
+    dsn = conninfo(host=details.host, port=details.port, database=details.database,
+                   user=details.user, sslmode=details.sslmode,
+                   sslrootcert=settings.server_sslrootcert)
+    return connect_shared(dsn, password, store, clock, role=role)
+
+
+def connect_shared(dsn: str, password: str | None, store: EventStore, clock: Clock, *,
+                   role: str | None = None) -> SharedSession:
+    """The session for a login whose details are already known (``dsn`` without the
+    password; the password goes to libpq separately and is never written anywhere)."""
+    transport = PgTransport(dsn, password)
+    try:
+        identity = transport.whoami(role)
+    except SyncError as err:
+        transport.close()
+        raise SharedSignInError(str(err)) from err
+    actor = shared_actor(identity, socket.gethostname())
+    engine = SyncEngine(store, transport, clock, login=actor.login)
+
+    def verify(login: str, typed: str) -> bool:
+        """The screen lock asks for the same password the server accepted."""
+        return login == actor.login and hmac.compare_digest(typed.encode(),
+                                                             (password or "").encode())
+
+    return SharedSession(actor, engine, verify)
