@@ -26,6 +26,7 @@ from ..services.guard import GuardedStore
 from ..services.links import LinkService
 from ..services.mi import MiService
 from ..store.eventstore import EventStore
+from ..store.syncstate import RejectedEvent
 from ..sync.engine import SyncEngine
 from .audit_view import AuditView
 from .import_wizard import ImportWizard
@@ -144,6 +145,13 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
     controller.reported.connect(lambda report: window.set_sync_state(
         "online" if report.online else "offline"))
     controller.stopped_with.connect(lambda problem: window.set_sync_state(problem))
+
+    def rejected_loaded(rows: list[RejectedEvent]) -> None:
+        text = "\n".join(f"{r.client_time[:16]}  {r.type}: {r.reason}" for r in rows)
+        QMessageBox.information(window, "Refused by the server",
+                                text or "The server has refused nothing from this desk.")
+    status.show_rejected.connect(lambda: window.tasks.submit(engine.state.rejected,
+                                                             rejected_loaded))
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(controller.stop)

@@ -70,3 +70,40 @@ def test_the_window_syncs_what_the_desk_records(
     window.sync_controller.stop()  # joins the sync thread and closes its connection
     window.close()
     store.close()
+
+
+def test_what_the_server_refused_is_shown_from_the_status_bar(
+        qtbot, monkeypatch: pytest.MonkeyPatch, pg_server: str,  # type: ignore[no-untyped-def]
+        make_login: Callable[[str], Login], tmp_path: Path, clock: FixedClock,
+        now: datetime) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from dutydesk.ui.sync_status import SyncStatusWidget
+    from tests.factories import decision_payload, event
+    login = make_login("contact_officer")
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    shared = connect_shared(login.dsn, PASSWORD, store, clock)
+    received = event("contact.received", contact_payload(), now, actor=login.name,
+                     role=Role.CONTACT_OFFICER)
+    # Written past the desk's own guard: the server is the line that must hold.
+    forged = event("decision.recorded", decision_payload(received.payload["contact_id"]), now,
+                   actor=login.name, role=Role.CONTACT_OFFICER)
+    store.append([received, forged])
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda parent, title, text: shown.append(text))
+    guarded = GuardedStore(store, shared.actor, clock)
+    session = Session(actor=shared.actor, clock=clock, settings=Settings(), store=store,
+                      guarded=guarded, demo=False, sync_engine=shared.engine)
+    tasks = TaskRunner(synchronous=True)
+    window = MainWindow(DeskService(guarded, shared.actor, clock), tasks, demo=False,
+                        store_path=tmp_path / "s.sqlite3")
+    qtbot.addWidget(window)
+    install_features(window, session, tasks)
+    qtbot.waitUntil(lambda: shared.engine.state.rejected_count() == 1, timeout=15_000)
+    status = window.findChild(SyncStatusWidget)
+    status.rejected.click()
+    assert shown and "decision.recorded" in shown[0]
+    window.sync_controller.stop()
+    window.close()
+    store.close()
