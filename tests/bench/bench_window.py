@@ -20,14 +20,13 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from dutydesk.app import demo_actor
-from dutydesk.demo.synthetic import Generator
+from dutydesk.demo.loader import load_demo
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.services.desk import DeskService
 from dutydesk.services.drafts import DraftStore
 from dutydesk.store.eventstore import EventStore
 from dutydesk.ui.application import make_app
 from dutydesk.ui.main_window import MainWindow
-from dutydesk.ui.screenshots import demo_rating
 from dutydesk.ui.tasks import TaskRunner
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -39,8 +38,9 @@ def build(path: Path, events: int, open_contacts: int) -> float:
     store = EventStore.open(path)
     if store.event_count() == 0:
         start = time.perf_counter()
-        gen = Generator(1, now=NOW, open_contacts=open_contacts, rate=demo_rating)
-        store.import_events(gen.events(events), validate=False)
+        # Rated by the real triage policy as it is generated, like the demo.
+        load_demo(store, seed=1, events=events, clock=FixedClock(NOW),
+                  open_contacts=open_contacts)
         print(f"built store: {store.event_count()} events in "
               f"{time.perf_counter() - start:.1f} s")
     count = store.event_count()
