@@ -24,6 +24,7 @@ from ..paths import DEFAULT_POLICY
 from ..store.eventstore import EventStore
 from ..store.history_queries import HistoryQueries, LinkedRecords
 from ..store.queries import Queries
+from .bulk import cyclic_gc_paused
 
 
 def default_policy() -> Policy:
@@ -85,6 +86,10 @@ class TriageService:
 
     def score_open(self, *, only_unrated: bool = False) -> list[TriageResult]:
         """Scores for every open contact, with history read in one pass."""
+        with cyclic_gc_paused():
+            return self._score_open(only_unrated)
+
+    def _score_open(self, only_unrated: bool) -> list[TriageResult]:
         contacts, children = self.queries.open_contacts()
         if only_unrated:
             contacts = [c for c in contacts if c.rating is None]
