@@ -133,6 +133,7 @@ def _sign_in(args: argparse.Namespace, accounts: object, demo_sign_in: object) -
     from .ui.sign_in import SignInDialog
     if args.demo:
         users = [demo_sign_in(u.login, demo=True) for u in DEMO_USERS]  # type: ignore[operator]
+        users.sort(key=lambda u: u.login != DEMO_DEFAULT_LOGIN)  # the duty manager first
         chosen = args.as_login or (DEMO_DEFAULT_LOGIN if args.screenshot else None)
         if chosen is not None:
             found = [u for u in users if u.login == chosen]

@@ -67,6 +67,9 @@ class HardRule:
     all: tuple[str, ...]
     any: tuple[str, ...]
     rating: Rating
+    # Due at once, out of hours included: the emergency duty team acts now, whatever
+    # the office clock says (a child in immediate danger cannot wait for 09:00).
+    respond_now: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +360,11 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
 def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
     if not isinstance(rule, Mapping):
         raise r.error("expected a table", where)
-    r.keys(rule, where, required={"id", "text", "all", "rating"}, optional={"any"})
+    r.keys(rule, where, required={"id", "text", "all", "rating"},
+           optional={"any", "respond_now"})
+    respond_now = rule.get("respond_now", False)
+    if not isinstance(respond_now, bool):
+        raise r.error("respond_now must be true or false", f"{where}.respond_now")
     conditions = {}
     for part in ("all", "any"):
         items = r.array(rule.get(part, []), f"{where}.{part}")
@@ -374,7 +381,7 @@ def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
         raise r.error(f"unknown rating {rating!r} (red, amber, green, blue)",
                       f"{where}.rating")
     return HardRule(r.text(rule["id"], f"{where}.id", 60), r.text(rule["text"], f"{where}.text"),
-                    conditions["all"], conditions["any"], Rating(rating))
+                    conditions["all"], conditions["any"], Rating(rating), respond_now)
 
 
 def _known_fact(fact: Any) -> bool:

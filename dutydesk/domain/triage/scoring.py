@@ -135,10 +135,11 @@ def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
              for rule in fired]
     summary = _reason("rating", 0, f"score {score}", _summary(score, rating, policy, fired))
     start = min(facts.received_at, now)
+    at_once = any(rule.respond_now for rule in fired)
     return TriageResult(
         contact_id=facts.contact_id, score=score, rating=rating,
         reasons=tuple([summary, *rules, *reasons]), policy_version=policy.version,
-        due_at=due_time(policy, policy.response[rating], start),
+        due_at=start if at_once else due_time(policy, policy.response[rating], start),
         decision_due_at=due_time(policy, policy.decision, start) or start,
         hard_rules=tuple(rule.id for rule in fired),
     )

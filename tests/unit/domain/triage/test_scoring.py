@@ -110,8 +110,10 @@ def test_blue_has_no_response_time_but_a_decision_is_still_due() -> None:
 
 
 def test_a_contact_stamped_in_the_future_gets_no_extra_time() -> None:
-    late = facts(received_at=NOW + timedelta(days=2), immediate_danger=True)
+    late = facts(received_at=NOW + timedelta(days=2), disclosure=True, categories=("19C",))
     assert score_contact(late, [], POLICY, NOW).due_at == NOW + timedelta(hours=4)
+    danger = facts(received_at=NOW + timedelta(days=2), immediate_danger=True)
+    assert score_contact(danger, [], POLICY, NOW).due_at == NOW
 
 
 # ---- properties ------------------------------------------------------------------------
@@ -223,3 +225,25 @@ def test_facts_from_payload_keeps_the_child_slots() -> None:
         {"given_name": "B", "expected_date_of_birth": "2027-01-01"}])
     f = facts_from_payload(payload)
     assert [c.slot for c in f.children] == [3, 1]
+
+
+def test_immediate_danger_is_due_on_receipt_even_out_of_hours() -> None:
+    night = datetime(2026, 11, 26, 3, 49, tzinfo=LONDON)  # Thursday, before the office opens
+    danger = score_contact(facts(received_at=night, immediate_danger=True), [], POLICY, NOW)
+    assert danger.rating is Rating.RED and "immediate_danger" in danger.hard_rules
+    assert danger.due_at == night  # the emergency duty team acts now
+    other_red = score_contact(facts(received_at=night, injury_reported=True,
+                                    disclosure=True, categories=("19C",)), [], POLICY, NOW)
+    assert other_red.rating is Rating.RED and "immediate_danger" not in other_red.hard_rules
+    assert other_red.due_at == datetime(2026, 11, 26, 13, 0, tzinfo=LONDON)  # 09:00 + 4 WH
+
+
+def test_respond_now_must_be_a_boolean(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from dutydesk.domain.errors import ValidationError
+    text = (RESOURCES / "policy" / "default.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("respond_now = true", 'respond_now = "yes"'), encoding="utf-8")
+    with pytest.raises((ValidationError, ValueError), match="respond_now"):
+        load_policy(bad)
