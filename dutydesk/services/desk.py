@@ -27,7 +27,9 @@ from ..domain.queue import order_key
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
+from .audit import AuditService
 from .contact_detail import build_detail
+from .guard import GuardedStore
 from .intake_rating import Rater, immediate_danger_rating
 from .progress import Progress, step
 from .snapshots import (
@@ -101,6 +103,13 @@ class DeskService:
                          for c in contacts)
             step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
         items.sort(key=order_key)
+        return self._redacted(items)
+
+    def _redacted(self, items: list[QueueItem]) -> list[QueueItem]:
+        """Restricted children stay in the queue (the contact must be seen to exist) with
+        their names and concern hidden from anyone not named on the record."""
+        if isinstance(self.store, GuardedStore):
+            return self.store.redact_queue(items)
         return items
 
     def last_seq(self) -> int:
@@ -114,14 +123,34 @@ class DeskService:
         contacts, children, gone = self.desk_queries.open_contacts_in(contact_ids)
         today = self.clock.now().date()
         return QueueDelta(
-            newest, tuple(_queue_item(c, children.get(c.contact_id, []), today)
-                          for c in contacts),
+            newest, tuple(self._redacted([_queue_item(c, children.get(c.contact_id, []),
+                                                      today) for c in contacts])),
             frozenset(gone), any(t.startswith("handover.") for t in types))
 
     # ---- the record --------------------------------------------------------------------
 
     def contact_detail(self, contact_id: str) -> ContactDetail | None:
+        """The whole record of a contact; ``RestrictedRecord`` if it is about a child
+        whose record this person is not named on (break the glass to read it)."""
+        if isinstance(self.store, GuardedStore):
+            self.store.require_contact(contact_id)
         return build_detail(self.store, self.queries, contact_id, self.clock.now())
+
+    def restricted_people(self, contact_id: str) -> list[str]:
+        """The restricted children on a contact this person may not read (for break-glass)."""
+        if not isinstance(self.store, GuardedStore):
+            return []
+        hidden = self.store.hidden_people(
+            [k.person_id for k in self.queries.children_of(contact_id) if k.person_id])
+        return sorted(hidden)
+
+    def break_glass(self, person_id: str, reason: str) -> Changes:
+        """Open a restricted record without being named on it: a real reason is required,
+        and the access is recorded and reported to auditors."""
+        if not isinstance(self.store, GuardedStore):
+            return Changes()
+        AuditService(self.store).break_glass(person_id, reason)
+        return Changes(people=frozenset({person_id}), queue=True)
 
     def open_contact(self, contact_id: str) -> ContactDetail | None:
         """Open the record deliberately: the view is recorded (``record.viewed``)."""

@@ -24,6 +24,7 @@ BUTTONS = ("take", "rerate", "partner_check", "answer_check", "note", "decide",
 
 class DetailPane(QWidget):
     contact_requested = Signal(str)  # a contact id clicked in a child's history
+    break_glass_requested = Signal(str)  # a restricted contact the person asks to open
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +46,17 @@ class DetailPane(QWidget):
     def _follow(self, url: QUrl) -> None:
         if url.scheme() == "contact" and url.path():
             self.contact_requested.emit(url.path())
+        elif url.scheme() == "breakglass" and url.path():
+            self.break_glass_requested.emit(url.path())
+
+    def show_restricted(self, contact_id: str) -> None:
+        """Say that the record exists and is restricted, never what it holds."""
+        self.browser.setHtml(
+            "<h2>Restricted record</h2><p>This contact is about a child whose record is "
+            "restricted to named people. You are not named on it.</p>"
+            "<p>If you must act on it now, you can break the glass: you will be asked why, "
+            "and the access is recorded and reported to the auditors.</p>"
+            f"<p><a href='breakglass:{contact_id}'>Break the glass…</a></p>")
 
     def bind(self, actions: Mapping[str, QAction]) -> None:
         """One button per action, sharing its text, shortcut hint and enabled state."""

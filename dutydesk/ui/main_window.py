@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -40,6 +41,7 @@ from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
 from ..services.desk import DeskService, QueueDelta
 from ..services.drafts import DraftStore
+from ..services.guard import RestrictedRecord
 from ..services.progress import Cancelled
 from ..services.snapshots import ContactDetail, QueueItem
 from .decision_dialog import threshold_labels
@@ -101,6 +103,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.seq = 0
         self.detail_snapshot: ContactDetail | None = None
         self._opened: str | None = None  # a contact opened from history, not the queue
+        self._restricted: str | None = None  # the current contact, if it is unreadable
         self._print_handler: Callable[[str], None] | None = None
         self._polling = False
         self._poll_again = False
@@ -117,6 +120,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.search = self.filters.search
         self.detail_pane = DetailPane()
         self.detail_pane.contact_requested.connect(self.open_contact)
+        self.detail_pane.break_glass_requested.connect(self.break_glass)
         self.detail = self.detail_pane.browser
 
         left = QWidget()
@@ -425,18 +429,45 @@ class MainWindow(ContactActions, QMainWindow):
         if cid is None:
             self._show_detail(None)
             return
-        self.tasks.submit(lambda: self.service.contact_detail(cid), self._show_detail)
+        self.tasks.submit(lambda: self.service.contact_detail(cid), self._show_detail,
+                          lambda error: self._detail_failed(cid, error))
+
+    def _detail_failed(self, contact_id: str, error: BaseException) -> None:
+        if isinstance(error, RestrictedRecord) and contact_id == self.current_contact_id():
+            self.detail_snapshot = None
+            self._restricted = contact_id  # nothing can be done on it until the glass breaks
+            self.detail_pane.show_restricted(contact_id)
+            self._update_actions()
+            return
+        self.show_error(error)
+
+    def break_glass(self, contact_id: str) -> None:
+        """Ask why, record the access, then show the record (the reason is checked by the
+        service: at least a sentence, never blank)."""
+        reason, ok = QInputDialog.getMultiLineText(
+            self, "Break the glass",
+            "Why must you open this restricted record now? This is recorded and reported.")
+        if not ok:
+            return
+        service = self.service
+
+        def work() -> None:
+            for person_id in service.restricted_people(contact_id):
+                service.break_glass(person_id, reason)
+        self.tasks.submit(work, lambda _: self._load_detail(), self.show_error)
 
     def _show_detail(self, detail: ContactDetail | None) -> None:
         if detail is not None and detail.contact_id != self.current_contact_id():
             return  # the person has moved on; a newer load is on its way
         self.detail_snapshot = detail
+        self._restricted = None
         self.detail_pane.show_detail(detail, self.service.clock.now(), self.thresholds)
         self._update_actions()
 
     def _update_actions(self) -> None:
         role = self.service.actor.role
-        has = self.current_contact_id() is not None
+        current = self.current_contact_id()
+        has = current is not None and current != self._restricted
         d = self.detail_snapshot if has else None
         def may(action: Action) -> bool:
             return has and allows(role, action)
