@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .demo.synthetic import demo_actor  # noqa: F401 - re-exported for tests and tools
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     from .services.accounts import AccountService, demo_sign_in
     accounts = AccountService(store, clock)
     engine = None
-    verify_password = None if args.demo else accounts.verify_password
+    verify_password: Callable[[str, str], bool] | None = (
+        None if args.demo else accounts.verify_password)
     if settings.server_host and not args.demo:
         from .shared_mode import SharedSignInError, sign_in_shared
         try:

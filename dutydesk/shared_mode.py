@@ -46,6 +46,8 @@ def sign_in_shared(settings: Settings, store: EventStore, clock: Clock, *,
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
         return None
     details = dialog.sign_in
+    if details is None:
+        return None
     password = credentials.get(details.user, details.server)
     if password is None:
         raise SharedSignInError("the password could not be kept for this session")

@@ -14,7 +14,7 @@ be written. Every id is derived from the file's content, so importing twice adds
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -333,7 +333,7 @@ def _clash(err: ValidationError) -> str:
             f"overwritten ({err.reason})")
 
 
-def _person_row(payload: dict[str, Any]) -> PersonRow:
+def _person_row(payload: Mapping[str, Any]) -> PersonRow:
     fields = {k: payload[k] for k in ("given_name", "family_name", "date_of_birth", "sex",
                                       "nhs_number", "postcode", "school") if k in payload}
     return PersonRow(person_id=payload["person_id"], **fields)

@@ -90,6 +90,6 @@ class Queries:
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            by_status = dict(conn.execute(select(CONTACTS.c.status, func.count())
+            by_status: dict[str, int] = dict(conn.execute(select(CONTACTS.c.status, func.count())
                                           .group_by(CONTACTS.c.status)).all())
         return {str(k): int(v) for k, v in by_status.items()}

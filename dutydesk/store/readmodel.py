@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, delete, insert, select, tuple_
+from sqlalchemy import Connection, RowMapping, Table, delete, insert, select, tuple_
 
 from ..domain.projection import (
     ContactChildRow,
@@ -57,7 +57,7 @@ def row_to_db(row: Any) -> dict[str, Any]:
     return out
 
 
-def db_to_row(cls: type[R], mapping: Mapping[str, Any]) -> R:
+def db_to_row(cls: type[R], mapping: Mapping[str, Any] | RowMapping) -> R:
     kwargs = {}
     for name, is_seq in _field_names(cls):
         value = mapping[name]

@@ -119,7 +119,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.filters.changed.connect(self.apply_filter)
         self.search = self.filters.search
         self.detail_pane = DetailPane()
-        self.detail_pane.contact_requested.connect(self.open_contact)
+        self.detail_pane.contact_requested.connect(self.show_contact_from_history)
         self.detail_pane.break_glass_requested.connect(self.break_glass)
         self.detail = self.detail_pane.browser
 
@@ -390,7 +390,7 @@ class MainWindow(ContactActions, QMainWindow):
         item = self.model.item(self.table.currentIndex().row())
         return item.contact_id if item else None
 
-    def open_contact(self, contact_id: str) -> None:
+    def show_contact_from_history(self, contact_id: str) -> None:
         """Show any contact, e.g. an earlier one from a child's history, to read, print or
         amend its decision. Choosing a queue row again returns to the queue."""
         self.table.selectionModel().clearCurrentIndex()

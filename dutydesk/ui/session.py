@@ -110,8 +110,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
-            service = MiService(session.store, session.clock, settings=session.settings,
-                                actor=actor)
+            service = MiService(session.store, session.clock, actor=actor)
             show(MiDashboard(service, TaskRunner()), "DutyDesk — management information")
         tool("&Management information", "Ctrl+M", open_mi, "miAction")
 

@@ -78,3 +78,32 @@ def test_tools_follow_the_permission_table(qtbot, tmp_path: Path, clock: FixedCl
     names = {a.objectName() for a in window.tools_menu.actions()}
     assert expected <= names
     assert not (absent & names)
+
+
+def test_every_tool_opens_for_a_duty_manager(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                             clock: FixedClock) -> None:
+    """Each Tools entry really opens its window (not only appears in the menu)."""
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from dutydesk.demo.synthetic import generate
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    store.import_events(generate(5, 400, now=clock.now(), open_contacts=10))
+    actor = Actor(login="dm.manager", role=Role.DUTY_MANAGER, device="t")
+    guarded = GuardedStore(store, actor, clock)
+    session = Session(actor=actor, clock=clock, settings=Settings(), store=store,
+                      guarded=guarded, demo=True)
+    tasks = TaskRunner(synchronous=True)
+    window = MainWindow(DeskService(guarded, actor, clock), tasks, demo=True,
+                        store_path=tmp_path / "s.sqlite3")
+    qtbot.addWidget(window)
+    install_features(window, session, tasks)
+    for name, title in (("miAction", "management information"),
+                        ("auditAction", "audit trail")):
+        action = next(a for a in window.tools_menu.actions() if a.objectName() == name)
+        action.trigger()
+        opened = [w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, QWidget) and title in w.windowTitle() and w.isVisible()]
+        assert opened, f"{name} opened nothing"
+        for w in opened:
+            w.close()
+    store.close()

@@ -227,3 +227,15 @@ def test_an_earlier_decided_contact_opens_from_the_history_and_can_be_amended(  
     assert window.actions_by_name["amend"].isEnabled()  # a duty manager may amend it
     window.select_contact(target.contact_id)  # back to the queue
     assert window.current_contact_id() == target.contact_id
+
+
+def test_open_records_a_view_of_the_selected_contact(qtbot, make_window,  # type: ignore[no-untyped-def]
+                                                     service: DeskService) -> None:
+    window = make_window()
+    cid = window.model.ids()[2]
+    window.select_contact(cid)
+    window.actions_by_name["open"].trigger()
+    views = [e for e in service.store.events_for_contact(cid) if e.type == "record.viewed"]
+    assert len(views) == 1 and views[0].actor == service.actor.login
+    qtbot.waitUntil(lambda: window.detail_snapshot is not None
+                    and window.detail_snapshot.contact_id == cid, timeout=3000)
