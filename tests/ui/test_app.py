@@ -81,12 +81,17 @@ def test_tools_follow_the_permission_table(qtbot, tmp_path: Path, clock: FixedCl
 
 
 def test_every_tool_opens_for_a_duty_manager(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                             clock: FixedClock) -> None:
+                                             clock: FixedClock,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Each Tools entry really opens its window (not only appears in the menu)."""
     from PySide6.QtWidgets import QApplication, QWidget
 
     from dutydesk.demo.synthetic import generate
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    from PySide6.QtWidgets import QMessageBox
+    problems: list[str] = []
+    for kind in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, kind, lambda *a, **k: problems.append(str(a[2:])))
     store.import_events(generate(5, 400, now=clock.now(), open_contacts=10))
     actor = Actor(login="dm.manager", role=Role.DUTY_MANAGER, device="t")
     guarded = GuardedStore(store, actor, clock)
@@ -97,13 +102,26 @@ def test_every_tool_opens_for_a_duty_manager(qtbot, tmp_path: Path,  # type: ign
                         store_path=tmp_path / "s.sqlite3")
     qtbot.addWidget(window)
     install_features(window, session, tasks)
+    window.show()
+    window.reload()
+    window.select_contact(window.model.ids()[0])
     for name, title in (("miAction", "management information"),
-                        ("auditAction", "audit trail")):
+                        ("auditAction", "audit trail"),
+                        ("importAction", "Import"),
+                        ("pendingLinksAction", "match")):
         action = next(a for a in window.tools_menu.actions() if a.objectName() == name)
         action.trigger()
+        qtbot.wait(50)
         opened = [w for w in QApplication.topLevelWidgets()
-                  if isinstance(w, QWidget) and title in w.windowTitle() and w.isVisible()]
+                  if isinstance(w, QWidget) and w is not window and w.isVisible()
+                  and title.casefold() in w.windowTitle().casefold()]
         assert opened, f"{name} opened nothing"
         for w in opened:
             w.close()
+    assert problems == []
+    from dutydesk.ui.printing import PreviewDialog
+    window.actions_by_name["print"].trigger()  # the case log of the selected contact
+    qtbot.waitUntil(lambda: any(isinstance(w, PreviewDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=10_000)
+    assert problems == []
     store.close()
