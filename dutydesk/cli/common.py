@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..config.keys import InsecureKeyringError
 from ..paths import STORE_FILE, default_data_dir
+from ..services.local_store import open_local_store
+from ..store.chain import ChainedEventStore
 from ..store.database import StoreError
-from ..store.eventstore import EventStore
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
@@ -20,10 +22,13 @@ def store_path(args: argparse.Namespace) -> Path:
     return (args.data_dir or default_data_dir()) / STORE_FILE
 
 
-def open_store(args: argparse.Namespace) -> EventStore:
+def open_store(args: argparse.Namespace, *, demo: bool = False) -> ChainedEventStore:
+    """The store at ``--data-dir``, as the window opens it: every event goes into the
+    audit chain; an existing plain (demo) store opens as it is; a new store is encrypted
+    with the keyring's key, or refused without a secure keyring (``demo`` excepted)."""
     try:
-        return EventStore.open(store_path(args))
-    except StoreError as err:
+        return open_local_store(store_path(args), demo=demo, allow_plain=True)
+    except (StoreError, InsecureKeyringError) as err:
         print(f"dutydesk: {err}", file=sys.stderr)
         raise SystemExit(2) from err
 

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 100 <= args.events <= 5_000_000:
         return fail("--events must be between 100 and 5,000,000")
-    store = open_store(args)
+    store = open_store(args, demo=True)
     if store.event_count():
         return fail(f"{store_path(args)} already holds events; demo data goes in an empty store")
     started = time.perf_counter()
