@@ -111,7 +111,9 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
             service = MiService(session.store, session.clock, actor=actor)
-            show(MiDashboard(service, TaskRunner()), "DutyDesk — management information")
+            dashboard = MiDashboard(service, TaskRunner())
+            show(dashboard, "DutyDesk — management information")
+            dashboard.reload()
         tool("&Management information", "Ctrl+M", open_mi, "miAction")
 
     if allows(actor.role, Action.VIEW_AUDIT):
@@ -122,6 +124,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 QMessageBox.warning(window, "Audit trail", str(err))
                 return
             show(view, "DutyDesk — audit trail")
+            view.refresh()
         tool("&Audit trail", "Ctrl+Shift+A", open_audit, "auditAction")
 
     if session.sync_engine is not None:

@@ -105,6 +105,7 @@ def test_every_tool_opens_for_a_duty_manager(qtbot, tmp_path: Path,  # type: ign
     window.show()
     window.reload()
     window.select_contact(window.model.ids()[0])
+    window.actions_by_name["open"].trigger()  # a recorded view: the audit trail shows it
     for name, title in (("miAction", "management information"),
                         ("auditAction", "audit trail"),
                         ("importAction", "Import"),
@@ -116,6 +117,17 @@ def test_every_tool_opens_for_a_duty_manager(qtbot, tmp_path: Path,  # type: ign
                   if isinstance(w, QWidget) and w is not window and w.isVisible()
                   and title.casefold() in w.windowTitle().casefold()]
         assert opened, f"{name} opened nothing"
+        if name == "miAction":  # the figures really compute (on the dashboard's thread)
+            from PySide6.QtWidgets import QLabel
+            status = opened[0].findChild(QLabel, "miStatus")
+            qtbot.waitUntil(lambda: "–" in status.text() or "Could not" in status.text(),
+                            timeout=20_000)
+            assert "Could not" not in status.text(), status.text()
+        if name == "auditAction":  # the trail is loaded, not an empty table
+            from dutydesk.ui.audit_view import AuditView
+            view = opened[0]
+            assert isinstance(view, AuditView)
+            qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
         for w in opened:
             w.close()
     assert problems == []
