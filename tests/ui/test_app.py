@@ -120,14 +120,14 @@ def test_every_tool_opens_for_a_duty_manager(qtbot, tmp_path: Path,  # type: ign
         if name == "miAction":  # the figures really compute (on the dashboard's thread)
             from PySide6.QtWidgets import QLabel
             status = opened[0].findChild(QLabel, "miStatus")
-            qtbot.waitUntil(lambda: "–" in status.text() or "Could not" in status.text(),
+            qtbot.waitUntil(lambda s=status: "–" in s.text() or "Could not" in s.text(),
                             timeout=20_000)
             assert "Could not" not in status.text(), status.text()
         if name == "auditAction":  # the trail is loaded, not an empty table
             from dutydesk.ui.audit_view import AuditView
             view = opened[0]
             assert isinstance(view, AuditView)
-            qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
+            qtbot.waitUntil(lambda v=view: v.model.rowCount() == 1, timeout=10_000)
         for w in opened:
             w.close()
     assert problems == []
