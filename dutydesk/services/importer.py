@@ -13,7 +13,6 @@ be written. Every id is derived from the file's content, so importing twice adds
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.cells import SafeDictWriter
 from ..domain.clock import Clock
 from ..domain.errors import ValidationError
 from ..domain.events import Event, make_event
@@ -367,6 +367,6 @@ class _Rejects:
         columns = list(dict.fromkeys(k for r in self.rows for k in r))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.DictWriter(fh, columns)
+            writer = SafeDictWriter(fh, columns)
             writer.writeheader()
             writer.writerows(self.rows)
