@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ..services.snapshots import ContactDetail
 from .detail_html import detail_html
+from .keyboard_map import plain
 
 BUTTONS = ("take", "rerate", "partner_check", "answer_check", "note", "decide",
            "sign_off", "amend", "print")
@@ -62,9 +63,10 @@ class DetailPane(QWidget):
         """One button per action, sharing its text, shortcut hint and enabled state."""
         for n, name in enumerate(BUTTONS):
             action = actions[name]
-            button = QPushButton(action.text().replace("…", ""))
+            # No Alt+letter on the buttons: the menus own those (Alt+T is Tools).
+            button = QPushButton(plain(action.text()))
             button.setObjectName(f"button_{name}")
-            button.setAccessibleName(action.text().replace("&", "").replace("…", ""))
+            button.setAccessibleName(plain(action.text()))
             button.setToolTip(action.toolTip())
             button.setAutoDefault(False)
             button.clicked.connect(action.trigger)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from .decision_dialog import threshold_labels
 from .detail_pane import DetailPane
 from .filter_bar import FilterBar
 from .handover_panel import HandoverPanel
+from .keyboard_map import help_rows
 from .progress import ProgressArea
 from .queue_delegates import RatingChipDelegate
 from .queue_model import RATING, QueueModel
@@ -69,8 +71,8 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("assign", "&Assign to…", "Ctrl+Shift+A", "contact"),
     ("rerate", "Change &rating…", "Ctrl+Shift+R", "contact"),
     ("partner_check", "Request &partner check…", "Ctrl+Shift+P", "contact"),
-    ("answer_check", "Record partner a&nswer…", "Ctrl+Shift+W", "contact"),
-    ("note", "Add n&ote…", "Ctrl+Shift+N", "contact"),
+    ("answer_check", "Record partner ans&wer…", "Ctrl+Shift+W", "contact"),
+    ("note", "Add &note…", "Ctrl+Shift+N", "contact"),
     ("decide", "&Decide…", "Ctrl+D", "contact"),
     ("sign_off", "&Sign off proposed decision…", "Ctrl+Shift+S", "contact"),
     ("amend", "A&mend decision…", "Ctrl+Shift+D", "contact"),
@@ -248,9 +250,10 @@ class MainWindow(ContactActions, QMainWindow):
             menus[menu].addAction(act)
             self.addAction(act)
             self.actions_by_name[name] = act
-        views = menus["view"]
-        views.addSeparator()
-        views.addAction(self.handover_dock.toggleViewAction())
+        handover = self.actions_by_name["handover"]
+        handover.setCheckable(True)  # shows whether the panel is open
+        self.handover_dock.visibilityChanged.connect(
+            lambda _v: handover.setChecked(not self.handover_dock.isHidden()))
 
     def _set_tab_order(self) -> None:
         order = [self.search, self.filters.views, *self.filters.combos.values(),
@@ -504,10 +507,18 @@ class MainWindow(ContactActions, QMainWindow):
         self.search.selectAll()
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td>{text.replace('&', '')}</td><td><b>{keys}</b></td></tr>"
-                       for _n, text, keys, _m in SHORTCUTS)
+        """Every menu entry (Tools included) with its keys, read from the menus."""
+        rows, last = [], ""
+        for menu, text, keys in help_rows(self):
+            if menu != last:
+                rows.append(f"<tr><th colspan='2' align='left'>{escape(menu)}</th></tr>")
+                last = menu
+            rows.append(f"<tr><td>{escape(text)}</td><td><b>{escape(keys)}</b></td></tr>")
+        rows.append("<tr><th colspan='2' align='left'>Anywhere</th></tr><tr><td>Move "
+                    "between fields and buttons</td><td><b>Tab, Shift+Tab</b></td></tr>")
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
-                          f"<table>{rows}</table>", QMessageBox.StandardButton.Close, self)
+                          f"<table cellpadding='2'>{''.join(rows)}</table>",
+                          QMessageBox.StandardButton.Close, self)
         box.setObjectName("shortcutsHelp")
         self._dialog = box
         box.open()
