@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from dutydesk.config.settings import Settings
-from dutydesk.demo.synthetic import generate
+from dutydesk.demo.loader import load_demo
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Actor
@@ -36,7 +36,7 @@ def session_window(qtbot, tmp_path: Path, clock: FixedClock,  # type: ignore[no-
                    role: Role = Role.DUTY_MANAGER) -> MainWindow:
     """The main window with every Tools entry a duty manager gets, the screen lock too."""
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
-    store.import_events(generate(5, 400, now=clock.now(), open_contacts=12))
+    load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)  # real policy
     actor = Actor(login="dm.manager", role=role, device="t", display_name="Dee Manager")
     guarded = GuardedStore(store, actor, clock)
     session = Session(actor=actor, clock=clock, settings=Settings(), store=store,
