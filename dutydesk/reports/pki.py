@@ -57,6 +57,17 @@ class Identity:
         return fingerprint(self.certificate)
 
 
+def _short(text: str) -> str:
+    """X.509 names hold at most 64 characters (RFC 5280 upper bounds; the cryptography
+    package counts UTF-8 bytes)."""
+    text = text.strip()
+    if len(text.encode("utf-8")) <= 64:
+        return text
+    while len(text.encode("utf-8")) > 61:
+        text = text[:-1]
+    return text.rstrip() + "..."
+
+
 def common_name(cert: x509.Certificate) -> str:
     found = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(found[0].value) if found else cert.subject.rfc4514_string()
@@ -81,8 +92,9 @@ def new_authority(organisation: str, *, now: datetime | None = None,
     now = now or datetime.now(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=AUTHORITY_KEY_BITS)
     name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} DutyDesk signing authority"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        x509.NameAttribute(NameOID.COMMON_NAME,
+                           _short(f"{organisation} DutyDesk signing authority")),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _short(organisation)),
     ])
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (x509.CertificateBuilder()
@@ -109,9 +121,9 @@ def issue(authority: Identity, *, display_name: str, login: str | None,
     now = now or datetime.now(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=PERSON_KEY_BITS)
     org = authority.certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, display_name)]
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, _short(display_name))]
     if login:
-        attrs.append(x509.NameAttribute(NameOID.USER_ID, login))
+        attrs.append(x509.NameAttribute(NameOID.USER_ID, _short(login)))
     else:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, SEAL_UNIT))
     if org:

@@ -123,7 +123,7 @@ def signer_for(keys: KeyFolder, login: str) -> DocumentSigner:
 
 @cache
 def _demo_authority() -> pki.Identity:
-    return pki.new_authority("DEMO (synthetic data, not a real authority)")
+    return pki.new_authority("DEMO (synthetic data)")
 
 
 def demo_signer(keys_dir: Path | None, login: str, display_name: str) -> DocumentSigner:

@@ -145,3 +145,12 @@ def test_a_key_carried_to_another_desk_signs_there(
                  str(admin_dir)]) == 0
     assert main(["verify", str(pdf), "--data-dir", str(tmp_path / "inspector"),
                  "--trust", str(ca)]) == 4
+
+
+def test_long_names_fit_in_a_certificate() -> None:
+    from dutydesk.reports import pki
+    authority = pki.new_authority("The Royal Borough of a Very Long Name Indeed upon Thames "
+                                  "Children's Services")
+    person = pki.issue(authority, display_name="Siobhán " + "Wiśniewska-" * 8, login="s.w")
+    assert len(authority.name) <= 64 and len(person.name) <= 64
+    assert person.name.startswith("Siobhán Wiśniewska-")
