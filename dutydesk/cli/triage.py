@@ -88,6 +88,7 @@ class _Queued:
         self.due_at = result.due_at.isoformat() if result.due_at else None
         self.score: int | None = result.score
         self.received_at = payload["received_at"]
+        self.immediate_danger = bool(payload["immediate_danger"])
 
 
 def _ranked(rank: int, payload: dict[str, Any], r: TriageResult) -> dict[str, Any]:
