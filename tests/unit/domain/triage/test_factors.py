@@ -113,3 +113,19 @@ def test_police_csv_reads_the_catalogues_da_columns() -> None:
 def test_da_levels_are_the_domain_codes() -> None:
     from dutydesk.domain.codes import DaRiskLevel
     assert {k for k, _ in catalogue.LEVEL_CHOICES} == {d.value for d in DaRiskLevel}
+
+
+def test_police_csv_fills_strangulation_and_keeps_a_blank_as_not_asked() -> None:
+    from datetime import datetime
+
+    from dutydesk.domain.clock import LONDON
+
+    text = ("incident_ref,notified_at,dash,children_present,strangulation,weapon,concern,"
+            "child1_given_name,child1_dob\n"
+            "INC-1,26/11/2026 08:00,medium,Y,yes,,Hands round her neck,Amelie,03/04/2019\n")
+    rows = list(police_csv.parse(text, "da.csv", datetime(2026, 11, 26, 9, tzinfo=LONDON)))
+    assert [e for r in rows for e in r.errors] == []
+    payload = rows[0].drafts[0].payload
+    da = validate_payload("contact.received", payload, today=TODAY)["domestic_abuse"]
+    assert da["strangulation"] is True and da["children_present"] is True
+    assert "weapon" not in da  # an empty cell: not asked
