@@ -16,7 +16,6 @@ from typing import Any
 from . import codes
 from .errors import ValidationError
 from .ids import new_id
-from .triage import factors as _factors
 from .schema import (
     Context,
     Field,
@@ -33,6 +32,7 @@ from .schema import (
     text,
     uuid_text,
 )
+from .triage import factors as _factors
 
 SCHEMA_VERSION = 1
 

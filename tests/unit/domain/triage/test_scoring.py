@@ -201,8 +201,8 @@ def test_adding_a_risk_factor_never_lowers_the_score_or_rating(
 
 @settings(max_examples=200, deadline=None)
 @given(FACTS, st.lists(HISTORY, max_size=2), st.sampled_from(POLICY.hard_rules))
-def test_a_hard_rule_always_gives_at_least_its_rating(f: ContactFacts, histories: list[ChildHistory],
-                                      rule: object) -> None:
+def test_a_hard_rule_always_gives_at_least_its_rating(
+        f: ContactFacts, histories: list[ChildHistory], rule: object) -> None:
     young = ChildFacts(9, None, (f.received_at.date() - timedelta(days=700)).isoformat())
     unborn = ChildFacts(8, None, None, "2027-06-01")
     yes = lambda *names: {**f.answers, **dict.fromkeys(names, True)}  # noqa: E731
