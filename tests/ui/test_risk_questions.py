@@ -153,3 +153,23 @@ def test_birth_box_takes_an_approximate_age_or_an_estimated_date() -> None:
     assert read_birth("~20/07/2026") == ("20/07/2026", True, None)
     assert read_birth("20/07/2026?") == ("20/07/2026", True, None)
     assert read_birth("20/07/2026") == ("20/07/2026", False, None)
+
+
+def test_the_detail_pane_shows_answers_and_not_asked(
+        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.ui.detail_html import detail_html
+
+    desk = DeskService(store, demo_actor(), clock)
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    basic(form, "6", "03/04/2019", "DA incident.")
+    form.risk.widgets["strangulation"].setCurrentIndex(2)  # type: ignore[attr-defined]
+    form.risk.widgets["injury_reported"].setCurrentIndex(1)  # type: ignore[attr-defined]
+    cid, _ = desk.record_contact(form.payload())
+    detail = desk.contact_detail(cid)
+    assert detail is not None
+    html = detail_html(detail, clock.now(), {})
+    assert "Was there strangulation, choking or suffocation? <b>Yes</b>" in html
+    assert "Is an injury, mark or bruise reported? <b>No</b>" in html
+    assert "Has the child told someone they are being harmed? <b>Not asked</b>" in html
+    assert "self-harming" not in html  # not asked and not a headline question

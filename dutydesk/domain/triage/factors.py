@@ -262,6 +262,23 @@ def answer_text(factor: Factor, value: Any, child_names: Mapping[int, str] | Non
     return str(value)
 
 
+def answer_lines(asked: Mapping[str, Any], child_names: Mapping[int, str] | None = None, *,
+                 always: tuple[str, ...] = ("injury_reported", "disclosure"),
+                 skip: frozenset[str] = frozenset({"immediate_danger"})
+                 ) -> list[tuple[str, str]]:
+    """``(question, answer)`` for every asked fact in ``asked`` (by name), catalogue order;
+    the facts in ``always`` are listed even when not asked, as "Not asked"."""
+    out = []
+    for factor in FACTORS:
+        if factor.name in skip:
+            continue
+        value = asked.get(factor.name)
+        if value is None and factor.name not in always:
+            continue
+        out.append((factor.question, answer_text(factor, value, child_names)))
+    return out
+
+
 def validate_answer(factor: Factor, value: Any) -> str | None:
     """Why ``value`` is not a valid answer to ``factor``, or ``None`` when it is."""
     if factor.kind == YES_NO:
