@@ -2,7 +2,7 @@
 date of death
 
 Revision ID: 20261130_i15_identity
-Revises: 20261126_ux2
+Revises: 20261130_i14_answers
 
 Rows already in the store get the values when their events carry them: people imported
 before this revision have no ``la_child_id`` in their events, so re-import the census or
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261130_i15_identity"
-down_revision = "20261126_ux2"
+down_revision = "20261130_i14_answers"
 branch_labels = None
 depends_on = None
 
