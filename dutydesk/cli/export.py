@@ -1,4 +1,5 @@
-"""``dutydesk export annex-a``: Ofsted Annex A List 1 (contacts) or List 3 (referrals)."""
+"""``dutydesk export annex-a``: Ofsted Annex A Lists 1 to 5 (contacts, early help,
+referrals, assessments, section 47)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from .mi import add_filter_arguments, filters_from
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
-    annex = sub.add_parser("annex-a", help="Ofsted Annex A List 1 or List 3",
+    annex = sub.add_parser("annex-a", help="Ofsted Annex A List 1 to 5",
                            description="Ofsted Annex A List 1 (contacts: one row per child per "
-                                       "contact) or List 3 (referrals), for a period "
-                                       "(default: the six months up to today).")
+                                       "contact), 2 (early help), 3 (referrals), 4 "
+                                       "(assessments) or 5 (section 47 enquiries), for a "
+                                       "period (default: the six months up to today).")
     add_store_argument(annex)
-    annex.add_argument("--list", dest="list_no", type=int, choices=(1, 3), required=True)
+    annex.add_argument("--list", dest="list_no", type=int, choices=(1, 2, 3, 4, 5), required=True)
     annex.add_argument("--format", choices=FORMATS, default=None,
                        help="xlsx or csv (default: from the file name)")
     annex.add_argument("-o", "--output", type=Path, required=True, help="file to write")

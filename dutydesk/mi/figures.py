@@ -11,6 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..domain.clock import LONDON
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
@@ -23,10 +24,14 @@ def pct(numerator: int, denominator: int) -> float | None:
     return 100.0 * numerator / denominator if denominator else None
 
 
-def _where(item: ContactFacts | Referral, filters: Filters) -> bool:
+def _where(item: ContactFacts | Referral | Any, filters: Filters) -> bool:
+    """Does ``item`` (anything with office, team and source) match the filters?"""
     return ((filters.office is None or item.office == filters.office)
             and (filters.team is None or item.team == filters.team)
             and (filters.source is None or item.source == filters.source))
+
+
+matches = _where
 
 
 def in_period(ds: Dataset, filters: Filters) -> list[ContactFacts]:
