@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain import referrals as dfe
 from ..domain.cells import SafeCsvWriter, neutral
@@ -59,6 +59,7 @@ SHEET_NAMES = {n: f"List {n}" for n in HEADINGS}
 FORMATS = ("xlsx", "csv")
 
 Row = tuple[Any, ...]
+_T = TypeVar("_T")
 
 
 class ExportError(Exception):
@@ -236,6 +237,13 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_result(path: Path, write: Callable[[Path], _T]) -> _T:
+    """Like ``_atomic`` for a writer that returns something (a report)."""
+    result: list[_T] = []
+    _atomic(path, lambda tmp: result.append(write(tmp)))
+    return result[0]
 
 
 def write_xlsx(path: Path, list_no: int, rows: Sequence[Row]) -> None:
