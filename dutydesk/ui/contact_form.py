@@ -49,7 +49,7 @@ from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number, validate_nhs_number
 from ..services.drafts import Draft, DraftError, DraftStore
 from ..services.snapshots import MatchSuggestion
-from .form_parts import error_label, line, parse_day, text_box
+from .form_parts import error_label, line, parse_day, tab_left_to_right, text_box
 from .problems import FieldProblems, Problem
 
 DRAFT_KIND = "contact"
@@ -350,7 +350,7 @@ class ContactForm(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
 
-        buttons = QDialogButtonBox()
+        self.button_box = buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save contact",
                                              QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setObjectName("contactSave")
@@ -413,6 +413,10 @@ class ContactForm(QDialog):
             self.problems.watch(where + path, widget)
         self._tab_chain()
         return entry
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        tab_left_to_right(self.button_box)
 
     def _tab_chain(self) -> None:
         """Tab follows the form top to bottom, through every child in order."""

@@ -260,7 +260,8 @@ class MainWindow(ContactActions, QMainWindow):
             lambda _v: handover.setChecked(not self.handover_dock.isHidden()))
 
     def _set_tab_order(self) -> None:
-        order = [self.search, self.filters.views, *self.filters.combos.values(),
+        order = [self.search, self.filters.views, self.filters.save_view_button,
+                 self.filters.delete_view_button, *self.filters.combos.values(),
                  self.filters.overdue, self.table, self.detail, *self.detail_pane.buttons]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
