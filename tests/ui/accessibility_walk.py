@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QTextEdit,
     QWidget,
 )
@@ -141,6 +142,16 @@ def focus_chain(window: QWidget) -> list[QWidget]:
     return chain
 
 
+def _scroller(widget: QWidget) -> QScrollArea | None:
+    """The scroll area a widget is scrolled inside (its place on screen moves)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
 def _place(widget: QWidget, window: QWidget) -> tuple[int, int]:
     at = widget.mapTo(window, widget.rect().topLeft())
     return at.y(), at.x()
@@ -156,6 +167,10 @@ def out_of_reading_order(window: QWidget, slack: int = 8) -> list[str]:
         first = min(range(len(chain)), key=lambda i: _place(chain[i], window))
         chain = chain[first:] + chain[:first]
     for a, b in zip(chain, chain[1:], strict=False):
+        sa, sb = _scroller(a), _scroller(b)
+        if sa is not sb:  # one is inside a scrolled area: compare the area's place
+            a = sa if sa is not None else a
+            b = sb if sb is not None else b
         ra = a.rect().translated(a.mapTo(window, a.rect().topLeft()))
         rb = b.rect().translated(b.mapTo(window, b.rect().topLeft()))
         up = rb.top() < ra.top() - slack
