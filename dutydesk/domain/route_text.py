@@ -24,8 +24,9 @@ def _time(stamp: str) -> str:
     return datetime.fromisoformat(stamp).strftime("%d %b %Y %H:%M")
 
 
-def _child(p: dict) -> str:  # type: ignore[type-arg]
-    return f"child {p['slot'] + 1}" if "slot" in p else "the contact"
+def _child(p: dict[str, object]) -> str:
+    slot = p.get("slot")
+    return f"child {slot + 1}" if isinstance(slot, int) else "the contact"
 
 
 def describe(e: Event) -> str | None:

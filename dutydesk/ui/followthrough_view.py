@@ -159,8 +159,8 @@ class FollowThroughWindow(QWidget):
                            (self.notices, "Allocated workers"),
                            (self.handovers, "Handover notes")):
             self.tabs.addTab(tab, title)
-            tab.table.doubleClicked.connect(lambda _i, t=tab: self._open(t))
-            tab.add_button("Open contact", f"{tab.objectName()}_open", lambda t=tab: self._open(t))
+            tab.table.doubleClicked.connect(self._opener(tab))
+            tab.add_button("Open contact", f"{tab.objectName()}_open", self._opener(tab))
 
         def ask(what: str, tab: _Tab) -> Callable[[], None]:
             return lambda: self._ask(what, tab)
@@ -185,6 +185,11 @@ class FollowThroughWindow(QWidget):
             self.conflicts.add_button("Resolve…", "followResolve",
                                       ask("resolve", self.conflicts))
         self.resize(1400, 760)
+
+    def _opener(self, tab: _Tab) -> Callable[..., None]:
+        def run(*_args: Any) -> None:
+            self._open(tab)
+        return run
 
     def _open(self, tab: _Tab) -> None:
         key = tab.selected()

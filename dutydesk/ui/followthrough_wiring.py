@@ -86,7 +86,6 @@ class FollowThroughActions:
             self.view.open_contact.connect(self.window.show_contact_from_history)
             self.view.record.connect(self.on_record)
         self.view.show()
-        self.view.raise_()
         self.view.reload()
         return self.view
 

@@ -188,16 +188,16 @@ class StrategyDialog(QDialog):
 
         self.error = error_label("strategyError")
         lay.addWidget(self.error)
-        box = QDialogButtonBox()
-        self.submit_button = box.addButton("Record discussion",
+        bar = QDialogButtonBox()
+        self.submit_button = bar.addButton("Record discussion",
                                            QDialogButtonBox.ButtonRole.AcceptRole)
         self.submit_button.setObjectName("strategySubmit")
-        cancel = box.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel = bar.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.submit_button.clicked.connect(self.try_submit)
         cancel.clicked.connect(self.reject)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.try_submit)
-        lay.addWidget(box)
+        lay.addWidget(bar)
         self.attendees.itemChanged.connect(lambda _item: self.update_prompt())
         self._decision_changed()
         self.update_prompt()

@@ -155,3 +155,32 @@ def test_merge_a_duplicate_from_the_window(qtbot, tmp_path: Path) -> None:  # ty
     assert [e.type for e in store.events_for_contact(second)][-1] == "contact.merged"
     assert second not in window.model.ids() and first in window.model.ids()
     store.close()
+
+
+def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QPushButton
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    follow = FollowThroughService(window.service.store, window.service.actor, clock)
+    teacher, _ = follow.record_adult(cid, "works_with_children", family_name="Reed")
+    follow.open_route(cid, "lado", adult_slot=teacher)
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    assert view.isVisible() and view.routes.table.rowCount() == 1
+    view.routes.table.selectRow(0)
+    view.findChild(QPushButton, "followTab_routes_open").click()
+    assert window.current_contact_id() == cid
+    view.findChild(QPushButton, "followStep").click()
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert [dialog.widgets["step"].itemData(i)
+            for i in range(dialog.widgets["step"].count())] == ["referred"]
+    dialog.submit_button.click()
+    assert not dialog.isVisible()
+    assert [e.type for e in store.events_for_contact(cid)][-1] == "route.progressed"
+    clock.at = THU + timedelta(days=3)
+    view.reload()
+    assert view.routes.table.item(0, 4).text() == "Referral sent"
+    assert view.routes.table.item(0, 0).text() == "Open"  # met: nothing overdue
+    assert "LADO told (1 working day): met" in view.routes.table.item(0, 6).text()
+    store.close()
