@@ -184,3 +184,20 @@ def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) ->
     assert view.routes.table.item(0, 0).text() == "Open"  # met: nothing overdue
     assert "LADO told (1 working day): met" in view.routes.table.item(0, 6).text()
     store.close()
+
+
+def test_a_handover_note_points_at_the_selected_contact(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.PRACTITIONER, clock)
+    window.select_contact(cid)
+    window.write_handover()
+    dialog = window._dialog
+    dialog.widgets["shift"].setText("Night 26 Nov, EDT")
+    dialog.widgets["text"].setPlainText("Police protection used at 22:30; strategy today.")
+    assert dialog.widgets["about"].currentData() == "current"
+    dialog.submit_button.click()
+    noted = [e for e in store.events() if e.type == "handover.noted"]
+    assert len(noted) == 1 and noted[0].payload["contact_ids"] == [cid]
+    rows = FollowThroughService(store, window.service.actor, clock).view().handovers
+    assert rows[0].contacts == ((cid, "Ava Stone, Leo Stone"),)
+    store.close()

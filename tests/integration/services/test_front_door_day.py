@@ -330,3 +330,60 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     dup_text = " ".join(" ".join(p.extract_text() for p in
                                  PdfReader(io.BytesIO(dup_log.pdf)).pages).split())
     assert "Merged into contact" in dup_text and "WY-2611-0042 sent twice" in dup_text
+
+
+def test_the_duty_log_lists_the_day_after_the_decisions(day: Day) -> None:
+    day.at(9, 0)
+    cid, _ = day.desk(OFFICER).record_contact({**DA_NOTIFICATION, "children": [
+        {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}]})
+    dup, _ = day.desk(OFFICER).record_contact({**DA_NOTIFICATION, "children": [
+        {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}]})
+    day.at(10, 0)
+    day.fix(MANAGER).merge(dup, cid, "Same police incident WY-2611-0042 sent twice")
+    day.follow(PRACTITIONER).record_strategy_discussion(
+        cid, slots=[0], held_at=day.at(11, 0), decision="s47_single",
+        attendees=[{"agency": "Police"}], s47_started_on=date(2026, 11, 26))
+    day.at(16, 0)
+    doc = DocumentService(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 26),
+                                                                 date(2026, 11, 26))
+    text = " ".join(" ".join(p.extract_text() for p in
+                             PdfReader(io.BytesIO(doc.pdf)).pages).split())
+    assert "After the decision" in text
+    merged, held = text.find("Merged into contact"), text.find("Strategy discussion held")
+    assert 0 <= merged < held
+    assert "Ava Stone" in text[text.find("After the decision"):]
+    # the next day's log has none of it
+    doc = DocumentService(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
+                                                                 date(2026, 11, 27))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages)
+    assert "After the decision" not in text
+
+
+def test_duty_log_leaves_out_follow_ups_on_a_restricted_child(day: Day) -> None:
+    from dutydesk.reports.verify import Verdict
+    from dutydesk.services.audit import AuditService
+    ava = "0190a000-0000-7000-8000-00000000a0a1"
+    day.at(9, 0)
+    day.store.append([event("person.registered", {"person_id": ava, "given_name": "Ava",
+                                                  "family_name": "Stone"}, day.clock.at,
+                            actor="co.amy", role=Role.CONTACT_OFFICER)])
+    cid, _ = day.desk(OFFICER).record_contact({**DA_NOTIFICATION, "children": [
+        {"person_id": ava, "given_name": "Ava", "family_name": "Stone"}]})
+    named = Actor("sp.named", Role.SENIOR_PRACTITIONER, "desk-9")
+    AuditService(day.guarded(Actor("ad.min", Role.ADMIN, "a"))).restrict(
+        ava, [named.login], "child of a member of staff")
+    day.at(10, 0, day=27)  # the next day: only the follow-up is in this log
+    day.follow(named).close_route(day.follow(named).open_route(
+        cid, "signpost", slot=0, to="Family Hub")[0], "SECRET-REASON family moved away")
+    dm_log = DocumentService(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
+                                                                    date(2026, 11, 27))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dm_log.pdf)).pages)
+    assert "SECRET-REASON" not in text and "Ava" not in text and "Family Hub" not in text
+    documents = DocumentService(day.store, MANAGER, day.clock)
+    assert documents.verify(dm_log.pdf).verdict is Verdict.MATCHES
+    full = DocumentService(day.store, named, day.clock).duty_log(date(2026, 11, 27),
+                                                                date(2026, 11, 27))
+    full_text = " ".join(" ".join(p.extract_text() for p in
+                                  PdfReader(io.BytesIO(full.pdf)).pages).split())
+    assert "SECRET-REASON" in full_text and "Ava Stone" in full_text
+    assert full.digest == dm_log.digest
