@@ -183,6 +183,9 @@ class ContactDetail:
     partner_checks: tuple[PartnerCheckView, ...]
     notes: tuple[NoteView, ...]
     decisions: tuple[DecisionView, ...]
+    # issue 21: routes, strategy discussions, hand-offs and corrections, oldest first:
+    # (when, who, what) in words (domain.route_text)
+    followups: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def open_proposal(self) -> DecisionView | None:

@@ -326,6 +326,13 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     at = [text.find(words) for words in order]
     assert all(i >= 0 for i in at), [w for w, i in zip(order, at, strict=True) if i < 0]
     assert at == sorted(at)
+    # the contact's detail pane shows the same, in the same order
+    detail = day.desk(MANAGER).contact_detail(main)
+    assert detail is not None
+    lines = [what for _at, _who, what in detail.followups]
+    assert lines[0] == "Taken by sw.pat"
+    assert lines[-2:] == ["Transfer accepted (sw.jones)", "Feedback given to PC Rivers by phone"]
+    assert sum(w.startswith("Strategy discussion held") for w in lines) == 2
     dup_log = DocumentService(day.store, MANAGER, day.clock).case_log(contact_id=duplicate)
     dup_text = " ".join(" ".join(p.extract_text() for p in
                                  PdfReader(io.BytesIO(dup_log.pdf)).pages).split())
