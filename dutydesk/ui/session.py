@@ -107,7 +107,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.LINK_PERSON):
         def open_links() -> None:
             open_pending_links(window, LinkService(session.guarded, session.clock), tasks)
-        tool("Likely &matches to confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
+        tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
@@ -126,7 +126,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 return
             show(view, "DutyDesk — audit trail")
             view.refresh()
-        tool("&Audit trail", "Ctrl+Shift+A", open_audit, "auditAction")
+        tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
 
     window.followthrough = install_followthrough(window, session, tasks)  # type: ignore[attr-defined]
 
