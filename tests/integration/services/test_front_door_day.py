@@ -333,6 +333,17 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert lines[0] == "Taken by sw.pat"
     assert lines[-2:] == ["Transfer accepted (sw.jones)", "Feedback given to PC Rivers by phone"]
     assert sum(w.startswith("Strategy discussion held") for w in lines) == 2
+    # the referrer's letter says what happens for each child; never MARAC or LADO
+    from dutydesk.reports.letters import Audience
+    letters = DocumentService(day.store, MANAGER, day.clock)
+    referrer = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        letters.letter(main, Audience.REFERRER).pdf)).pages).split())
+    assert ("What happens next for each child: Ava Stone: strategy discussion / section 47 "
+            "enquiry; Leo Stone: early help (Early Help North).") in referrer
+    assert "MARAC" not in referrer and "protection" not in referrer.split("child:")[1]
+    family = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        letters.letter(main, Audience.FAMILY).pdf)).pages)
+    assert "What happens next for each child" not in family and "MARAC" not in family
     dup_log = DocumentService(day.store, MANAGER, day.clock).case_log(contact_id=duplicate)
     dup_text = " ".join(" ".join(p.extract_text() for p in
                                  PdfReader(io.BytesIO(dup_log.pdf)).pages).split())
