@@ -16,6 +16,7 @@ from ..domain.people import age_text
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 from ..domain.route_text import describe
 from ..domain.triage.explain import reason_text
+from ..domain.triage.factors import answers
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
 from .snapshots import (
@@ -57,6 +58,7 @@ def build_detail(store: EventStore, queries: Queries, contact_id: str,
         decisions=_decisions(queries.decisions_for(contact_id), events),
         followups=tuple((e.client_time, e.actor, text) for e in events
                         if (text := describe(e)) is not None),
+        answers=answers(body),
     )
 
 
