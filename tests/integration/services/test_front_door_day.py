@@ -19,12 +19,12 @@ from dutydesk.domain.errors import PermissionDenied, ValidationError
 from dutydesk.domain.events import Actor
 from dutydesk.services.corrections import CorrectionService
 from dutydesk.services.desk import DeskService
-from dutydesk.services.documents import DocumentService
 from dutydesk.services.followthrough import FollowThroughService
 from dutydesk.services.guard import GuardedStore
 from dutydesk.services.triage import TriageService
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.store.history_queries import HistoryQueries
+from tests.document_fixtures import document_service
 from tests.factories import contact_payload, event
 
 THU = datetime(2026, 11, 26, 8, 15, tzinfo=LONDON)
@@ -304,7 +304,7 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
          "sw.jones")] * 2  # two initiating discussions (day, EDT), one row each
 
     # ---- the case log prints the day in order
-    doc = DocumentService(day.store, MANAGER, day.clock).case_log(contact_id=main)
+    doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages)
     text = " ".join(text.split())
     order = ["Taken by sw.pat",
@@ -335,7 +335,7 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert sum(w.startswith("Strategy discussion held") for w in lines) == 2
     # the referrer's letter says what happens for each child; never MARAC or LADO
     from dutydesk.reports.letters import Audience
-    letters = DocumentService(day.store, MANAGER, day.clock)
+    letters = document_service(day.store, MANAGER, day.clock)
     referrer = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(
         letters.letter(main, Audience.REFERRER).pdf)).pages).split())
     assert ("What happens next for each child: Ava Stone: strategy discussion / section 47 "
@@ -344,7 +344,7 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     family = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
         letters.letter(main, Audience.FAMILY).pdf)).pages)
     assert "What happens next for each child" not in family and "MARAC" not in family
-    dup_log = DocumentService(day.store, MANAGER, day.clock).case_log(contact_id=duplicate)
+    dup_log = document_service(day.store, MANAGER, day.clock).case_log(contact_id=duplicate)
     dup_text = " ".join(" ".join(p.extract_text() for p in
                                  PdfReader(io.BytesIO(dup_log.pdf)).pages).split())
     assert "Merged into contact" in dup_text and "WY-2611-0042 sent twice" in dup_text
@@ -362,7 +362,7 @@ def test_the_duty_log_lists_the_day_after_the_decisions(day: Day) -> None:
         cid, slots=[0], held_at=day.at(11, 0), decision="s47_single",
         attendees=[{"agency": "Police"}], s47_started_on=date(2026, 11, 26))
     day.at(16, 0)
-    doc = DocumentService(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 26),
+    doc = document_service(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 26),
                                                                  date(2026, 11, 26))
     text = " ".join(" ".join(p.extract_text() for p in
                              PdfReader(io.BytesIO(doc.pdf)).pages).split())
@@ -371,7 +371,7 @@ def test_the_duty_log_lists_the_day_after_the_decisions(day: Day) -> None:
     assert 0 <= merged < held
     assert "Ava Stone" in text[text.find("After the decision"):]
     # the next day's log has none of it
-    doc = DocumentService(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
+    doc = document_service(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
                                                                  date(2026, 11, 27))
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages)
     assert "After the decision" not in text
@@ -393,13 +393,13 @@ def test_duty_log_leaves_out_follow_ups_on_a_restricted_child(day: Day) -> None:
     day.at(10, 0, day=27)  # the next day: only the follow-up is in this log
     day.follow(named).close_route(day.follow(named).open_route(
         cid, "signpost", slot=0, to="Family Hub")[0], "SECRET-REASON family moved away")
-    dm_log = DocumentService(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
+    dm_log = document_service(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
                                                                     date(2026, 11, 27))
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dm_log.pdf)).pages)
     assert "SECRET-REASON" not in text and "Ava" not in text and "Family Hub" not in text
-    documents = DocumentService(day.store, MANAGER, day.clock)
+    documents = document_service(day.store, MANAGER, day.clock)
     assert documents.verify(dm_log.pdf).verdict is Verdict.MATCHES
-    full = DocumentService(day.store, named, day.clock).duty_log(date(2026, 11, 27),
+    full = document_service(day.store, named, day.clock).duty_log(date(2026, 11, 27),
                                                                 date(2026, 11, 27))
     full_text = " ".join(" ".join(p.extract_text() for p in
                                   PdfReader(io.BytesIO(full.pdf)).pages).split())
