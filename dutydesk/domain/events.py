@@ -112,8 +112,13 @@ def _dob_or_expected(obj: dict[str, Any]) -> None:
                               "expected_date_of_birth")
 
 
+LA_CHILD_ID = text(50)
+
 PERSON_FIELDS = (
     Field("person_id", uuid_text),
+    Field("la_child_id", LA_CHILD_ID, required=False,
+          doc="the authority's own id for the child: census LAchildID, Annex A Child "
+              "Unique ID, the case-management system's id"),
     Field("given_name", NAME, required=False),
     Field("family_name", NAME, required=False),
     Field("other_names", list_of(NAME, max_items=20), required=False,
@@ -131,6 +136,8 @@ PERSON_FIELDS = (
     Field("open_case", boolean, required=False, doc="an allocated worker holds the case"),
     Field("cp_plan", CP_PLAN, required=False),
     Field("looked_after", boolean, required=False),
+    Field("date_of_death", iso_date(not_future=True), required=False,
+          doc="census PersonDeathDate: no open case after it"),
 )
 
 PERSON = Spec(PERSON_FIELDS, rules=(_dob_or_expected,))
@@ -141,6 +148,8 @@ PERSON_UPDATE = Spec(PERSON_FIELDS + (Field("reason", SHORT, required=False),),
 CONTACT_CHILD = Spec((
     Field("slot", integer(0, 99), required=False),
     Field("person_id", uuid_text, required=False),
+    Field("la_child_id", LA_CHILD_ID, required=False,
+          doc="the authority's id for the child, when the referrer knows it (matching)"),
     Field("given_name", NAME, required=False),
     Field("family_name", NAME, required=False),
     Field("date_of_birth", iso_date(not_future=True), required=False),

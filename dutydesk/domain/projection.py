@@ -44,6 +44,8 @@ class PersonRow:
     restricted: bool = False
     allowed: tuple[str, ...] = ()
     registered_at: str | None = None
+    la_child_id: str | None = None      # the authority's own id (census LAchildID)
+    date_of_death: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -192,7 +194,8 @@ def replace(row: _Row, **changes: Any) -> _Row:
 
 _PERSON_FIELDS = (
     "given_name", "family_name", "date_of_birth", "expected_date_of_birth", "sex",
-    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan",
+    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan", "la_child_id",
+    "date_of_death",
 )
 
 
@@ -222,6 +225,8 @@ def _person(model: ReadModel, event: Event) -> None:
     for key in ("open_case", "looked_after"):
         if key in p:
             changes[key] = bool(p[key])
+    if changes.get("date_of_death") or (row.date_of_death and "open_case" in changes):
+        changes["open_case"] = False  # a child who has died has no open case
     model.people[pid] = replace(row, **changes)
 
 
