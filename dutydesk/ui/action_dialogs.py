@@ -174,8 +174,14 @@ def sign_off_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog
     ], "Sign off", intro=summary, parent=parent)
 
 
-def handover_dialog(parent: QWidget | None = None) -> ActionDialog:
-    return ActionDialog("Handover note", [
+def handover_dialog(parent: QWidget | None = None,
+                    current_contact: str | None = None) -> ActionDialog:
+    fields = [
         Choice("shift", "Shift", placeholder="e.g. Night 26 Nov, emergency duty team"),
         Choice("text", "Handover", "text"),
-    ], "Record handover", parent=parent)
+    ]
+    if current_contact:
+        fields.append(Choice("about", "Concerns", "choice", (
+            ("current", "The selected contact"), ("", "No particular contact")),
+            required=False))
+    return ActionDialog("Handover note", fields, "Record handover", parent=parent)

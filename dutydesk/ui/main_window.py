@@ -486,7 +486,7 @@ class MainWindow(ContactActions, QMainWindow):
             return has and allows(role, action)
 
         enabled = {
-            "open": has, "take": may(Action.ASSIGN), "assign": may(Action.ASSIGN),
+            "open": has, "take": may(Action.TAKE_CONTACT), "assign": may(Action.ASSIGN),
             "rerate": may(Action.OVERRIDE_RATING), "partner_check": may(Action.PARTNER_CHECK),
             "answer_check": bool(d and may(Action.PARTNER_CHECK)
                                  and any(c.answer is None for c in d.partner_checks)),

@@ -248,8 +248,12 @@ class ContactActions(_Base):
                                                      self._handovers_loaded))
 
     def write_handover(self) -> None:
-        self._ask(dialogs.handover_dialog(self),
-                  lambda v: self.service.note_handover(v["shift"], v["text"]),
+        # issue 21: a handover note can point at the contact it concerns
+        cid = self.current_contact_id()
+        self._ask(dialogs.handover_dialog(self, current_contact=cid),
+                  lambda v: self.service.note_handover(
+                      v["shift"], v["text"],
+                      (cid,) if cid and v.get("about") == "current" else ()),
                   "Handover recorded.")
 
     def toggle_handover(self) -> None:
