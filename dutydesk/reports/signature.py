@@ -113,7 +113,7 @@ def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
             crls: Iterable[x509.CertificateRevocationList] = (), *,
             at: datetime | None = None) -> SignatureCheck:
     """The signature checked at ``at`` (default: now). A certificate that has expired
-    since is judged at the signing time the signer recorded, as Acrobat does by default,
+    since is judged at the signing time the signer recorded,
     and the check says so (``trust_note``): there is no trusted timestamp yet."""
     trust, crls = list(trust), list(crls)
     anchors = [_asn1_cert(c) for c in trust]
