@@ -2,8 +2,9 @@
 
     QT_QPA_PLATFORM=offscreen python -m dutydesk.ui.screenshots docs/screenshots
 
-Writes main-window.png, contact-detail.png, decision-dialog.png, contact-form.png and
-contact-form-risk.png (the entry form's risk details, open).
+Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png,
+contact-form-risk.png (the entry form's risk details, open), and (issue 21)
+followthrough-view.png, followthrough-referrers.png and strategy-dialog.png.
 The demo contacts are rated by the real triage policy (resources/policy/default.toml) as
 they are generated, exactly as ``python main.py --demo`` does.
 """
@@ -26,6 +27,7 @@ from ..services.desk import DeskService
 from ..services.drafts import DraftStore
 from ..store.eventstore import EventStore
 from .application import make_app
+from .followthrough_screens import save_followthrough_screens
 from .main_window import MainWindow
 from .tasks import TaskRunner
 
@@ -144,6 +146,7 @@ def main(argv: list[str]) -> int:
         _save(form, out / "contact-form.png")
         _risk_details(form, out / "contact-form-risk.png")
         form.discard()
+        save_followthrough_screens(service, window, out)  # issue 21: new files only
         window.close()
         tasks.shutdown()
         store.close()
