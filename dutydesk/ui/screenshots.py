@@ -8,7 +8,8 @@ Writes, at 9am on a Tuesday (1 Dec 2026, so the pictures do not change from day 
   100%), ``main-window-1366x768-125.png`` (a 1366x768 laptop at 125% scaling: run again in
   a child process with ``QT_SCALE_FACTOR=1.25``), ``main-window-dark.png`` (the dark
   palette, 1366x768), ``main-window-text-200.png`` (text at 200%, 1920x1080);
-- ``contact-detail.png``, ``decision-dialog.png`` and ``contact-form.png``;
+- ``contact-detail.png``, ``decision-dialog.png``, ``contact-form.png`` and
+  ``contact-form-risk.png`` (issue 14: the entry form's risk details, open);
 - (issue 21) ``followthrough-view.png``, ``followthrough-referrers.png`` and
   ``strategy-dialog.png``.
 
@@ -24,10 +25,11 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from ..demo.loader import load_demo
 from ..demo.synthetic import demo_actor
@@ -50,6 +52,32 @@ def _save(widget: QWidget, path: Path) -> None:
         QApplication.processEvents()
     widget.grab().save(str(path))
     print(path)
+
+
+def _risk_details(form: Any, path: Path) -> None:
+    """(issue 14) The entry form's risk details open, for a police domestic abuse
+    notification."""
+    from .risk_questions import set_answer
+
+    form.problems.clear()
+    form.danger.setCurrentIndex(1)
+    form.reporter_name.setText("PC 4471 Khan")
+    form.reporter_agency.setText("West Yorkshire Police")
+    form.source.setCurrentIndex(form.source.findData("6"))
+    form.channel.setCurrentIndex(form.channel.findData("police_notification"))
+    form.concern.setPlainText("Police DA notification: partner put his hands round the "
+                              "mother's neck; the child was in the room.")
+    for name, value in (("injury_reported", False), ("disclosure", False),
+                        ("dash_level", "high"), ("children_present", True),
+                        ("strangulation", True), ("weapon", False),
+                        ("previous_incidents", 2)):
+        set_answer(form.risk.widgets[name], value)
+    form.risk.expand()
+    form.resize(820, 1900)
+    scroll = form.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.ensureWidgetVisible(form.risk)
+    _save(form, path)
 
 
 def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
@@ -197,6 +225,7 @@ def _dialogs(window: MainWindow, top: object, out: Path) -> None:
     form.try_submit()  # consent not given yet: every problem shows at once
     form.resize(820, 980)
     _save(form, out / "contact-form.png")
+    _risk_details(form, out / "contact-form-risk.png")
     form.discard()
 
 
