@@ -62,6 +62,7 @@ def _risk_details(form: Any, path: Path) -> None:
     form.problems.clear()
     form.danger.setCurrentIndex(1)
     form.reporter_name.setText("PC 4471 Khan")
+    form.reporter_role.setText("Domestic abuse officer")
     form.reporter_agency.setText("West Yorkshire Police")
     form.source.setCurrentIndex(form.source.findData("6"))
     form.channel.setCurrentIndex(form.channel.findData("police_notification"))
