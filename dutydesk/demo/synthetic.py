@@ -20,6 +20,7 @@ from ..domain.codes import Outcome, Role
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import uuid7_at
 from ..domain.nhs import nhs_check_digit
+from ..domain.timescales import england_bank_holidays
 
 # (source code, weight) from the DfE 2024 shares; police notifications dominate.
 SOURCE_MIX: tuple[tuple[str, float], ...] = (
@@ -39,12 +40,16 @@ FACTOR_MIX: tuple[tuple[str, float], ...] = (
 )
 
 GIVEN_NAMES = (
-    "Amelia", "Olivia", "Isla", "Ava", "Mia", "Lily", "Freya", "Siobhán", "Zoë", "Chloé",
+    "Amelia", "Olivia", "Isla", "Ava", "Mia", "Lily", "Freya", "Poppy", "Evie", "Ruby",
+    "Grace", "Sophie", "Charlie", "Alfie", "Freddie", "Thomas", "Joshua", "Archie", "Harper",
+    "Siobhán", "Zoë", "Chloé",
     "Aoife", "Niamh", "Maryam", "Aisha", "Fatima", "Hana", "Zainab", "Amara", "Precious",
     "Oliver", "Noah", "George", "Leo", "Harry", "Muhammad", "Jack", "Oscar", "Seán",
     "Rónán", "José", "Mateusz", "Jakub", "Kacper", "Ayaan", "Yusuf", "Kwame", "Tobi",
     "Ellie-May", "Jayden", "Kai", "Róisín", "Eilidh", "Dáire", "Ignacy", "Łucja",
 )
+ADULT_NAMES = ("Sarah", "Claire", "Helen", "Rachel", "Karen", "Joanne", "Mark", "David",
+               "Paul", "Andrew", "Gary", "Nadia", "Imran", "Shazia", "Bernadette", "Gareth")
 FAMILY_NAMES = (
     "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Khan",
     "Ahmed", "Begum", "Hussain", "O'Brien", "O'Connor", "McCarthy", "Smith-Jones",
@@ -59,43 +64,120 @@ OFFICES = (("North Locality", ("Front Door A", "Front Door B")),
            ("South Locality", ("Front Door C",)),
            ("Out of Hours", ("Emergency Duty Team",)))
 STREETS = ("Mill Lane", "Church Street", "Station Road", "Victoria Road", "Park Avenue",
-           "Queen's Road", "Chapel Row", "Meadow Close")
+           "Queen's Road", "Chapel Row", "Meadow Close", "Albert Street", "Moorside Road",
+           "Hollins Lane", "Beech Grove", "Weavers Court", "Canal Side", "Coronation Street",
+           "Wesley Terrace", "Co-operative Street", "Back Lane")
+# Who rings from each source in a West Yorkshire-like authority (fictional names).
 AGENCIES = {
-    "6": "Police", "2A": "Primary school", "2B": "Education welfare", "3A": "GP practice",
-    "3B": "Health visiting", "3C": "School nursing", "3D": "Community health",
-    "3E": "Emergency department", "3F": "Hospital", "4": "Housing", "5A": "Adult social care",
-    "5B": "Youth justice", "5C": "Neighbouring authority", "5D": "Early help hub",
-    "7": "Probation service", "8": "Children's centre",
+    "6": ("West Yorkshire Police", "Calderbrook Safeguarding Unit (police)"),
+    "2A": ("St Mary's CE Primary School", "Moorside Academy", "Hollins Lane Primary",
+           "Calderbrook High School", "Brookfield Nursery"),
+    "2B": ("Education welfare service",), "3A": ("Ashdale Medical Practice",
+                                                 "Canal Side Surgery"),
+    "3B": ("Calderbrook health visiting team",), "3C": ("School nursing service",),
+    "3D": ("Community paediatrics",), "3E": ("Calderbrook Royal Infirmary, A&E",),
+    "3F": ("Calderbrook Royal Infirmary, children's ward", "Maternity unit"),
+    "4": ("Calderbrook Homes",), "5A": ("Adult social care",),
+    "5B": ("Youth justice service",), "5C": ("Kirkdale Council children's services",),
+    "5D": ("Early help hub",), "7": ("Probation service",), "8": ("Women's Aid refuge",
+                                                                 "Calderbrook Young Carers"),
 }
-CONCERNS = {
-    "4B": "Parent reports low mood and has stopped taking medication; children's care slipping.",
-    "3B": "Police attended a domestic incident at the home; children were in the house.",
-    "17A": "Child describes being shouted at and called names daily by a carer.",
-    "20": "Worries about the family raised; circumstances unclear.",
-    "4A": "Young person self-reports anxiety and is not attending lessons.",
-    "16A": "Children arriving at school hungry and in unwashed clothes for several weeks.",
-    "1B": "Carer found intoxicated while caring for the children.",
-    "2B": "Drug paraphernalia seen in the home within reach of the children.",
-    "5A": "Child with a learning disability; family struggling to meet care needs.",
-    "18C": "Child arrived at school with a bruise to the face and would not say how.",
-    "3A": "Teenager says their partner has hit them.",
-    "15A": "Young person disclosed cutting to a teacher.",
-    "10A": "Young person missing from home overnight for the third time this month.",
-    "11A": "Young person seen getting into cars with older men; new phone and clothes.",
-    "24A": "Young person found carrying drugs out of area; suspected county lines.",
-    "19C": "Child disclosed sexual touching by an adult in the household.",
-    "14A": "Repeated antisocial behaviour reported by neighbours.",
-    "2A": "Young person found with cannabis at school.",
-    "6A": "Child's health condition not being managed; missed hospital appointments.",
-    "7A": "Child caring for a parent with MS and missing school.",
-    "13A": "Young person associating with a local gang; threats made to the family.",
-    "18B": "Child assaulted by older sibling; injuries seen.",
-    "19B": "Concern about harmful sexual behaviour between children.",
-    "9A": "Unaccompanied young person presented at the police station.",
-    "22A": "Family planning travel abroad; sibling known to have undergone FGM.",
-    "12A": "Young person believed to be trafficked for work.",
-    "23A": "Child said to be possessed; family seeking 'deliverance'.",
+ROLES = {"6": "PC", "2A": "Designated safeguarding lead", "3B": "Health visitor",
+         "3C": "School nurse", "3A": "GP", "3E": "Paediatric liaison nurse"}
+# What a reporter says, by assessment factor, with the ages (in years; -1 unborn) it fits:
+# a concern is only given to a child it could be about.
+CONCERNS: dict[str, tuple[tuple[int, int, str], ...]] = {
+    "4B": ((-1, 17, "Parent reports low mood and has stopped taking medication; the "
+                    "children's care is slipping."),),
+    "3B": ((-1, 17, "Police attended a domestic incident at the home; the children were in "
+                    "the house."),),
+    "17A": ((0, 2, "Health visitor worried by a carer's rough handling of the baby and "
+                   "shouting at them during the visit."),
+            (3, 17, "Child describes being shouted at and called names daily by a carer."),),
+    "20": ((-1, 17, "Worries about the family raised; circumstances unclear."),),
+    "4A": ((9, 17, "Young person says they feel anxious all the time and has stopped going "
+                   "to lessons."),),
+    "16A": ((-1, -1, "Expectant mother has missed her antenatal appointments; no preparations "
+                     "made for the baby."),
+            (0, 4, "Health visitor found the home cold and dirty; the baby's immunisations are "
+                   "missed."),
+            (5, 17, "Children arriving at school hungry and in unwashed clothes for several "
+                    "weeks."),),
+    "1B": ((-1, 17, "Carer found drunk while looking after the children."),),
+    "2B": ((-1, 17, "Drug paraphernalia seen in the home within reach of the children."),),
+    "5A": ((2, 17, "Child with a learning disability; the family is struggling to meet their "
+                   "care needs."),),
+    "18C": ((0, 0, "Bruising seen on a baby who is not yet crawling, at a health visitor "
+                   "check."),
+            (1, 4, "Nursery staff saw finger-mark bruises on the child's upper arms."),
+            (5, 17, "Child arrived at school with a bruise to the face and would not say "
+                    "how."),),
+    "3A": ((2, 12, "Child was hurt trying to stop a fight between the adults at home."),
+           (13, 17, "Young person says their boyfriend has hit them."),),
+    "15A": ((11, 17, "Young person showed a teacher cuts to their arms."),),
+    "10A": ((10, 17, "Young person missing from home overnight for the third time this "
+                     "month."),),
+    "11A": ((12, 17, "Young person seen getting into cars with older men; new phone and "
+                     "clothes."),),
+    "24A": ((13, 17, "Young person found carrying drugs out of area; suspected county "
+                     "lines."),),
+    "19C": ((3, 17, "Child told a teacher that an adult in the household touches them "
+                    "sexually."),),
+    "14A": ((10, 17, "Neighbours report repeated antisocial behaviour by the young "
+                     "person."),),
+    "2A": ((12, 17, "Young person found with cannabis at school."),),
+    "6A": ((0, 17, "Child's asthma is not being managed; several hospital appointments "
+                   "missed."),),
+    "7A": ((8, 17, "Child is caring for a parent with MS and missing school."),),
+    "13A": ((12, 17, "Young person is associating with a local gang; threats have been made "
+                     "to the family."),),
+    "18B": ((4, 17, "Child assaulted by an older sibling; injuries seen at school."),),
+    "19B": ((5, 17, "School concerned about harmful sexual behaviour between two "
+                    "children."),),
+    "9A": ((14, 17, "Unaccompanied young person presented at the police station; no adult "
+                    "with them."),),
+    "22A": ((0, 15, "Family planning travel abroad in the holidays; an older sister is known "
+                    "to have undergone FGM."),),
+    "12A": ((13, 17, "Young person believed to be working long hours for no pay in a car "
+                     "wash; may be trafficked."),),
+    "23A": ((3, 15, "Child said by a relative to be possessed; the family is seeking "
+                    "'deliverance'."),),
 }
+# Who can report about a child of this age: schools and school nurses see children of
+# school age, health visitors the under-fives and expectant mothers.
+SOURCE_AGES = {"2A": (4, 17), "2B": (4, 17), "3C": (4, 17), "3B": (-1, 4)}
+# Out of office hours most contacts come from the police, hospitals and the public.
+NIGHT_SOURCES = {"6": 3.0, "3E": 2.5, "3F": 1.5, "9": 1.5, "1A": 1.5, "2A": 0.03,
+                 "2B": 0.03, "3A": 0.05, "3B": 0.03, "3C": 0.03, "3D": 0.05, "5D": 0.05,
+                 "5A": 0.3, "5B": 0.3, "5C": 0.2, "4": 0.2, "7": 0.2, "8": 0.3}
+
+
+def concern_text(factor: str, age: int) -> str | None:
+    """What a reporter says about ``factor`` for a child of ``age`` (None: it does not fit)."""
+    return next((text for low, high, text in CONCERNS.get(factor, ())
+                 if low <= age <= high), None)
+
+
+DAILY_CONTACTS = 30  # an English front door of a mid-sized authority on a weekday
+HISTORY_DAYS = 540
+
+
+def _overdue(rated: Mapping[str, Any], now: datetime) -> bool:
+    due = rated.get("due_at")
+    return bool(due) and datetime.fromisoformat(str(due)) < now
+
+
+def _day_weight(day: date, holidays: set[date]) -> float:
+    if day in holidays:
+        return 0.35
+    return (1.15, 1.0, 1.0, 1.0, 0.95, 0.45, 0.35)[day.weekday()]
+
+
+def _age(kid: _Child, on: date) -> int:
+    """Whole years old on ``on``; -1 for a child not yet born."""
+    if kid.dob is None:
+        return -1
+    return max(0, (on - kid.dob).days // 365)
 
 
 @dataclass
@@ -206,26 +288,60 @@ class Generator:
 
     def events(self, target_events: int) -> Iterator[Event]:
         """About ``target_events`` events; the newest contacts are left open for the queue."""
-        rng = self.rng
-        per_contact = 3.3
-        n_contacts = max(3, int(target_events / per_contact))
+        n_contacts = max(3, int(target_events / 3.3))
         open_n = self.open_contacts if self.open_contacts is not None else max(
             3, min(200, n_contacts // 8))
-        # Decided history over 18 months; the open queue is what arrived in the last two
-        # days or so, as on a real front door (open contacts are decided within a day).
-        open_window = timedelta(hours=max(6, min(60, open_n // 2)))
-        history_span = timedelta(days=540)
-        start = self.now - open_window - history_span
-        closed_n = max(1, n_contacts - open_n)
-        for i in range(n_contacts):
-            is_open = i >= n_contacts - open_n
-            if is_open:
-                j = i - (n_contacts - open_n)
-                at = self.now - open_window + open_window * (j / max(1, open_n))
-            else:
-                at = start + history_span * (i / closed_n)
-            at = min(at + timedelta(minutes=rng.randint(0, 30)), self.now - timedelta(minutes=5))
+        for at, is_open in zip(self.arrivals(n_contacts),
+                               [False] * (n_contacts - open_n) + [True] * open_n, strict=False):
             yield from self._contact(at, is_open)
+
+    def arrivals(self, n: int) -> list[datetime]:
+        """When ``n`` contacts arrive, oldest first, ending just before ``now``: about
+        DAILY_CONTACTS on an ordinary weekday, fewer at weekends and on bank holidays,
+        most in office hours, some through the night (police notifications)."""
+        rng = self.rng
+        days = max(7, min(HISTORY_DAYS, round(n / (DAILY_CONTACTS * 0.8))))
+        last = self.now.date()
+        dates = [last - timedelta(days=d) for d in range(days - 1, -1, -1)]
+        holidays = {h for y in {d.year for d in dates} for h in england_bank_holidays(y)}
+        weights = [_day_weight(d, holidays) for d in dates]
+        # Today has only run until now: at 9am that is the night's few arrivals.
+        weights[-1] *= self._share_before(self.now, rng)
+        total = sum(weights)
+        out: list[datetime] = []
+        edge = 0.0
+        for day, weight in zip(dates, weights, strict=True):
+            share = n * weight / total + edge
+            count = int(share)
+            edge = share - count
+            for _ in range(count):
+                out.append(self._time_on(day, rng))
+        while len(out) < n:
+            out.append(self._time_on(last, rng))
+        cutoff = self.now - timedelta(minutes=5)
+        for k, at in enumerate(out):
+            tries = 0
+            while at > cutoff and tries < 50:  # today's arrivals so far, as they come
+                at, tries = self._time_on(last, rng), tries + 1
+            out[k] = min(at, cutoff)
+        return sorted(out)[:n]
+
+    @classmethod
+    def _share_before(cls, now: datetime, rng: random.Random, samples: int = 400) -> float:
+        """The part of a day's arrivals that come before ``now``'s time of day."""
+        probe = random.Random(rng.random())
+        day = now.date()
+        return sum(cls._time_on(day, probe) < now for _ in range(samples)) / samples
+
+    @staticmethod
+    def _time_on(day: date, rng: random.Random) -> datetime:
+        if rng.random() < 0.78:  # office hours, busiest mid-morning and mid-afternoon
+            minutes = int(rng.triangular(8 * 60 + 30, 17 * 60 + 30, 11 * 60))
+        else:
+            minutes = rng.choice([rng.randint(17 * 60 + 30, 24 * 60 - 1),
+                                  rng.randint(0, 8 * 60 + 29)])
+        return datetime(day.year, day.month, day.day, minutes // 60, minutes % 60,
+                        tzinfo=LONDON)
 
     def _contact(self, at: datetime, is_open: bool) -> Iterator[Event]:
         rng = self.rng
@@ -236,14 +352,21 @@ class Generator:
             if kid.expected and kid.expected <= at.date():  # born since the last contact
                 kid.dob, kid.expected, kid.sex = kid.expected, None, rng.choice("ab")
                 kid.given_name = rng.choice(GIVEN_NAMES)
-        source = _weighted(rng, SOURCE_MIX)
-        n_factors = rng.choices([1, 2, 3], weights=[55, 35, 10])[0]
-        factors = list(dict.fromkeys(_weighted(rng, FACTOR_MIX) for _ in range(n_factors)))
+        age = _age(kids[0], at.date())  # the child the concern is mainly about
+        night = not 8 <= at.hour < 18  # schools and health visitors ring in the day
+        sources = tuple((code, w * (NIGHT_SOURCES.get(code, 1.0) if night else 1.0))
+                        for code, w in SOURCE_MIX
+                        if SOURCE_AGES.get(code, (-1, 17))[0] <= age
+                        <= SOURCE_AGES.get(code, (-1, 17))[1])
+        source = _weighted(rng, sources)
+        fitting = tuple((code, w) for code, w in FACTOR_MIX if concern_text(code, age))
+        n_factors = rng.choices([1, 2, 3], weights=[68, 27, 5])[0]
+        factors = list(dict.fromkeys(_weighted(rng, fitting) for _ in range(n_factors)))
         if source == "6" and rng.random() < 0.7 and "3B" not in factors:
             factors.insert(0, "3B")
         office, teams = rng.choice(OFFICES) if rng.random() < 0.85 else OFFICES[2]
         contact_id = self._id(at)
-        concern = " ".join(CONCERNS.get(f, CONCERNS["20"]) for f in factors)
+        concern = " ".join(concern_text(f, age) or "" for f in factors).strip()
         babies = [k for k in kids if k.dob and (at.date() - k.dob).days < 183]
         payload: dict[str, Any] = {
             "contact_id": contact_id,
@@ -255,36 +378,46 @@ class Generator:
             "concern": concern,
             "categories": factors,
             "consent": rng.choice(["given", "given", "not_sought", "refused", "not_required"]),
-            "immediate_danger": rng.random() < 0.03,
+            "immediate_danger": rng.random() < 0.012,
             "office": office,
             "team": rng.choice(teams),
         }
         if source not in ("9", "10"):
-            payload["reporter"] = {"name": rng.choice(GIVEN_NAMES) + " " +
+            payload["reporter"] = {"name": rng.choice(ADULT_NAMES) + " " +
                                    rng.choice(FAMILY_NAMES),
-                                   "agency": AGENCIES.get(source, "Member of the public")}
-        if "18C" in factors or "18B" in factors or (babies and rng.random() < 0.05):
+                                   "agency": rng.choice(AGENCIES.get(source,
+                                                                     ("Member of the public",)))}
+            if source in ROLES:
+                payload["reporter"]["role"] = ROLES[source]
+        if ("18C" in factors or "18B" in factors) and rng.random() < 0.7 or (
+                babies and rng.random() < 0.02):
             payload["injury_reported"] = True
         if ("19C" in factors or "19B" in factors) and rng.random() < 0.6:
             payload["disclosure"] = True
         if source == "6":
-            level = rng.choices(["standard", "medium", "high"], weights=[60, 30, 10])[0]
+            level = rng.choices(["standard", "medium", "high"], weights=[68, 26, 6])[0]
             payload["domestic_abuse"] = {
-                "dash_level": level, "children_present": rng.random() < 0.55,
+                "dash_level": level, "children_present": rng.random() < 0.45,
                 "previous_incidents": rng.choices([0, 1, 2, 3, 5], weights=[40, 25, 15, 12, 8])[0],
                 "incident_ref": f"DA/{at.year}/{rng.randint(10000, 99999)}",
             }
+        rated = self.rate(payload, at) if self.rate is not None else None
+        if is_open and rated is not None and _overdue(rated, self.now) and rng.random() < 0.85:
+            # A front door decides an urgent contact within hours: what is still open at
+            # 9am is mostly what came in since. Let this one arrive overnight instead.
+            at = self.now - timedelta(minutes=rng.randint(10, 300))
+            contact_id = self._id(at)
+            payload.update(contact_id=contact_id, received_at=at.isoformat())
+            rated = self.rate(payload, at) if self.rate is not None else None
         # New people are registered as the officer links them.
         events: list[Event] = []
         for kid in kids:
             if kid.contacts == 0:
                 events.append(self._event("person.registered", self._person(kid), officer, at))
         events.append(self._event("contact.received", payload, officer, at))
-        if self.rate is not None:
-            rated = self.rate(payload, at)
-            if rated is not None:
-                events.append(self._event("contact.rated", dict(rated), officer,
-                                          at + timedelta(seconds=1)))
+        if rated is not None:
+            events.append(self._event("contact.rated", dict(rated), officer,
+                                      at + timedelta(seconds=1)))
         for kid in kids:
             kid.contacts += 1
         if not is_open:
@@ -292,7 +425,7 @@ class Generator:
         elif rng.random() < 0.3:
             events.append(self._event("contact.assigned", {
                 "contact_id": contact_id, "assignee": practitioner.login},
-                manager, at + timedelta(minutes=20)))
+                manager, min(at + timedelta(minutes=20), self.now - timedelta(minutes=1))))
         yield from events
 
     def _decide(self, contact_id: str, kids: list[_Child], factors: list[str], at: datetime,

@@ -27,6 +27,7 @@ from ..domain.errors import ValidationError
 from ..domain.events import Event, make_event
 from ..domain.matching import LIKELY, BlockingIndex, Subject
 from ..domain.projection import PersonRow
+from ..domain.wording import plural
 from ..intake.build import build_events
 from ..intake.formats import open_file
 from ..intake.ids import link_event_id
@@ -105,8 +106,9 @@ class ImportReport:
         if self.refused:
             out.append(f"REFUSED: {self.refused} (nothing was written)")
         if self.stopped:
-            out.append(f"STOPPED: {self.stopped}. The {self.rows_ok} valid row(s) read before "
-                       f"it were imported ({self.events_added} event(s) written and kept); "
+            out.append(f"STOPPED: {self.stopped}. The {plural(self.rows_ok, 'valid row')} "
+                       f"read before it were imported ({plural(self.events_added, 'event')} "
+                       "written and kept); "
                        "nothing after it was read")
         out.append(f"rows read {self.rows}, valid {self.rows_ok}, rejected "
                    f"{self.rows_rejected}")
@@ -320,7 +322,9 @@ class _Run:
 
     def _finish_all_or_nothing(self) -> None:
         if self.report.error_count:
-            self.report.refused = (f"{self.report.error_count} row(s) have errors; in "
+            self.report.refused = (f"{plural(self.report.error_count, 'row')} "
+                                   f"{'has' if self.report.error_count == 1 else 'have'} "
+                                   "errors; in "
                                    "all-or-nothing mode nothing was imported")
             self.report.links_made = 0
             self.suggestions.clear()

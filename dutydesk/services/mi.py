@@ -16,6 +16,7 @@ from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
 from ..domain.events import Actor, make_event
 from ..domain.timescales import OfficeHours
+from ..domain.wording import human_datetime
 from ..mi import annex_a
 from ..mi.cin_census import CensusReport, collection_year, write_census
 from ..mi.dataset import Dataset, default_period, london, prepare
@@ -103,7 +104,7 @@ class MiService:
             kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
             names = [n for p, n in kids if r.person_id is None or p == r.person_id]
             rows.append(DrillRow(
-                received=london(received).strftime("%d/%m/%Y %H:%M") if received else "",
+                received=human_datetime(london(received)) if received else "",
                 children=", ".join(names), child_id=r.person_id or "",
                 source=SOURCE_SHORT.get(str(c.get("source_code")), str(c.get("source_code", ""))),
                 office_team=" / ".join(str(c[k]) for k in ("office", "team") if c.get(k)),

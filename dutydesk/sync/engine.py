@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from ..domain.clock import Clock
 from ..domain.events import Event
+from ..domain.wording import plural
 from ..store.eventstore import AppendResult, EventStore
 from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
@@ -71,7 +72,7 @@ class SyncReport:
 
     def summary(self) -> str:
         if not self.online:
-            return f"offline: {self.problem}; {self.waiting} event(s) waiting"
+            return f"offline: {self.problem}; {plural(self.waiting, 'event')} waiting"
         parts = [f"sent {self.accepted}", f"received {self.pulled}"]
         if self.duplicates:
             parts.append(f"{self.duplicates} already on the server")

@@ -98,8 +98,9 @@ class ActionDialog(QDialog):
             combo.setObjectName(name)
             combo.setAccessibleName(f.label)
             combo.setEditable(f.kind == "editable")
-            if combo.lineEdit() is not None:
-                combo.lineEdit().setAccessibleName(f.label)
+            typed = combo.lineEdit()
+            if typed is not None:
+                typed.setAccessibleName(f.label)
             for value, label in f.options:
                 combo.addItem(label, value)
             if f.initial:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.codes import ROLE_LABELS, Role
 from ..domain.events import EVENT_TYPES
+from ..domain.wording import human_datetime, plural
 from ..services.audit import ACCESS_TYPES, AuditEntry, AuditFilter, AuditService
 from .table_base import HeadedTableModel
 from .tasks import TaskRunner
@@ -71,7 +72,7 @@ class AuditModel(HeadedTableModel):
             return None
         e = self._entries[self._ids[index.row()]]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (e.time[:16].replace("T", " "), e.actor, _role(e.role), e.type,
+            return (human_datetime(e.time), e.actor, _role(e.role), e.type,
                     e.contact_id or "", " ".join(e.person_ids), e.summary)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"event {e.event_id}\n{e.summary}" if e.summary else f"event {e.event_id}"
@@ -188,12 +189,13 @@ class AuditView(QWidget):
 
     def _show(self, entries: list[AuditEntry]) -> None:
         self.model.set_entries(entries)
-        self.status.setText(f"{len(entries)} entries")
+        self.status.setText(plural(len(entries), "entry"))
 
     def export_to(self, path: Path) -> None:
         flt = self.current_filter()
         self.tasks.submit(lambda: self.service.export_csv_file(flt, path),
-                          lambda n: self.status.setText(f"{n} entries exported to {path}"))
+                          lambda n: self.status.setText(
+                              f"{plural(n, 'entry')} exported to {path}"))
 
     def _ask_export(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export audit trail", "audit.csv",

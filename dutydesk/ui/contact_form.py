@@ -47,6 +47,7 @@ from ..domain.codes import (
 from ..domain.errors import ValidationError
 from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number, validate_nhs_number
+from ..domain.wording import human_datetime, plural
 from ..services.drafts import Draft, DraftError, DraftStore
 from ..services.snapshots import MatchSuggestion
 from .form_parts import error_label, line, parse_day, tab_left_to_right, text_box
@@ -500,7 +501,8 @@ class ContactForm(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, s)
             self.matches.addItem(item)
         self.match_note.setText(
-            f"{len(found)} possible match(es) for child {self._active_child + 1}: select one "
+            f"{plural(len(found), 'possible match')} for child {self._active_child + 1}: "
+            "select one "
             "and press Enter to link" if found else "No known person matches yet.")
 
     def _use_match(self, item: QListWidgetItem) -> None:
@@ -653,4 +655,5 @@ class ContactForm(QDialog):
             self.risk.restore(data.get("risk") or {})
         finally:
             self._restoring = False
-        self.draft_note.setText(f"Restored the unsaved draft from {draft.saved_at[:16]}")
+        self.draft_note.setText("Restored the unsaved draft from "
+                                + human_datetime(draft.saved_at))

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from ..domain.codes import OUTCOME_LABELS, PRIMARY_NEED, THRESHOLD_LEVELS, Role
 from ..domain.errors import ValidationError
 from ..domain.quality import rationale_prompts
+from ..domain.wording import human_date, human_datetime
 from ..services.snapshots import ContactDetail, DecisionView
 from .form_parts import error_label, line, parse_day, text_box
 from .problems import FieldProblems, Problem
@@ -165,7 +166,7 @@ class DecisionDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.try_submit)
 
-        head = QLabel(f"Contact received {contact.received_at[:16].replace('T', ' ')} — "
+        head = QLabel(f"Contact received {human_datetime(contact.received_at)} — "
                       + ", ".join(c.name for c in contact.children))
         head.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -242,7 +243,7 @@ class DecisionDialog(QDialog):
         if due:
             step["due"] = due
         item = QListWidgetItem(f"{action} — {step.get('owner', 'no owner')} — by "
-                               f"{self.step_due.text().strip() or 'no date'}")
+                               f"{human_date(due, missing='no date')}")
         item.setData(Qt.ItemDataRole.UserRole, step)
         self.steps.addItem(item)
         self.step_action.clear()
@@ -256,7 +257,7 @@ class DecisionDialog(QDialog):
             box.setPlainText(str(decision.rationale.get(key) or ""))
         for step in decision.rationale.get("next_steps") or []:
             item = QListWidgetItem(f"{step.get('action')} — {step.get('owner', 'no owner')}"
-                                   f" — by {step.get('due', '—')}")
+                                   f" — by {human_date(step.get('due'))}")
             item.setData(Qt.ItemDataRole.UserRole, dict(step))
             self.steps.addItem(item)
 

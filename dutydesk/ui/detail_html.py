@@ -15,6 +15,7 @@ from typing import Any
 from ..domain.codes import ASSESSMENT_FACTORS, OUTCOME_LABELS, SOURCE_SHORT, Outcome, source_label
 from ..domain.triage.explain import reason_text
 from ..domain.triage.factors import answer_lines
+from ..domain.wording import human_date, human_datetime
 from ..services.snapshots import ChildHistory, ContactDetail, DecisionView
 from .queue_model import RATING_COLOURS, STATUS_TEXT, time_left_text
 
@@ -31,13 +32,11 @@ RATIONALE_LABELS = (
 
 
 def when(stamp: str | None) -> str:
-    if not stamp:
-        return "—"
-    return datetime.fromisoformat(stamp).strftime("%a %d %b %Y %H:%M")
+    return human_datetime(stamp)
 
 
 def day(stamp: str | None) -> str:
-    return datetime.fromisoformat(stamp).strftime("%d %b %Y") if stamp else "—"
+    return human_date(stamp)
 
 
 def chip(rating: str | None) -> str:

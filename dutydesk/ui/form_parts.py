@@ -52,7 +52,9 @@ def show_error(label: QLabel, message: str) -> None:
 def tab_left_to_right(box: QDialogButtonBox) -> None:
     """Tab through a button box's buttons in the order this desktop lays them out (the
     box orders them by role, not by when they were made)."""
-    box.layout().activate()
+    layout = box.layout()
+    if layout is not None:
+        layout.activate()
     buttons = sorted(box.buttons(), key=lambda b: b.mapTo(box, b.rect().topLeft()).x())
     for first, second in zip(buttons, buttons[1:], strict=False):
         QWidget.setTabOrder(first, second)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.wording import human_datetime, plural
 from ..services.snapshots import HandoverNote
 
 
@@ -66,13 +67,13 @@ class HandoverPanel(QWidget):
         self.list.clear()
         for note in self.notes:
             done = self.login in note.acknowledged_by
-            stamp = datetime.fromisoformat(note.noted_at).strftime("%a %d %b %H:%M")
+            stamp = human_datetime(note.noted_at)
             item = QListWidgetItem(("✓ " if done else "● ") + f"{note.shift} — {stamp} — "
                                    f"{note.noted_by}")
             item.setData(Qt.ItemDataRole.UserRole, note.handover_id)
             self.list.addItem(item)
         pending = len(self.pending())
-        self.summary.setText(f"{pending} handover note(s) to acknowledge" if pending
+        self.summary.setText(f"{plural(pending, 'handover note')} to acknowledge" if pending
                              else "All handover notes acknowledged.")
         ids = [n.handover_id for n in self.notes]
         self.list.setCurrentRow(ids.index(current) if current in ids else 0)

@@ -149,8 +149,8 @@ class _Follower(QObject):
         if scheme == Qt.ColorScheme.Dark and base.lightness() >= 128:
             self.app.setPalette(dark_palette())  # the style has no dark palette of its own
         elif scheme == Qt.ColorScheme.Light and base.lightness() < 128:
-            self.app.setPalette(self.app.style().standardPalette()  # type: ignore[attr-defined]
-                                if hasattr(self.app, "style") else QPalette())
+            style = getattr(self.app, "style", None)
+            self.app.setPalette(style().standardPalette() if style else QPalette())
         else:
             self.apply()
 

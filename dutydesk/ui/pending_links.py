@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.codes import SEX
 from ..domain.errors import ValidationError
+from ..domain.wording import human_date
 from ..services.links import LinkService, PendingMatch, Side
 from .form_parts import error_label, line, show_error
 from .table_base import HeadedTableModel
@@ -60,7 +61,7 @@ def uk_day(value: str | None) -> str:
     if not value:
         return ""
     try:
-        return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+        return human_date(date.fromisoformat(value[:10]))
     except ValueError:
         return value
 

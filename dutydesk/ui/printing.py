@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.wording import plural
 from ..services.documents import Document, DocumentService, write_atomically
 from .print_job import (
     PdfRenderError,
@@ -91,7 +92,8 @@ class PreviewDialog(QDialog):
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self.pdf)
-        info = QLabel(f"{self.pdf.pageCount()} pages · verification code {document.code}")
+        info = QLabel(f"{plural(self.pdf.pageCount(), 'page')} · verification code "
+                      f"{document.code}")
         info.setObjectName("previewInfo")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         print_button = QPushButton("&Print…")

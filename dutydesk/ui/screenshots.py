@@ -2,15 +2,25 @@
 
     QT_QPA_PLATFORM=offscreen python -m dutydesk.ui.screenshots docs/screenshots
 
-Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png,
-contact-form-risk.png (the entry form's risk details, open), and (issue 21)
-followthrough-view.png, followthrough-referrers.png and strategy-dialog.png.
+Writes, at 9am on a Tuesday (1 Dec 2026, so the pictures do not change from day to day):
+
+- ``main-window.png`` (1920x1080), ``main-window-1024x768.png`` (an ordinary laptop at
+  100%), ``main-window-1366x768-125.png`` (a 1366x768 laptop at 125% scaling: run again in
+  a child process with ``QT_SCALE_FACTOR=1.25``), ``main-window-dark.png`` (the dark
+  palette, 1366x768), ``main-window-text-200.png`` (text at 200%, 1920x1080);
+- ``contact-detail.png``, ``decision-dialog.png``, ``contact-form.png`` and
+  ``contact-form-risk.png`` (issue 14: the entry form's risk details, open);
+- (issue 21) ``followthrough-view.png``, ``followthrough-referrers.png`` and
+  ``strategy-dialog.png``.
+
 The demo contacts are rated by the real triage policy (resources/policy/default.toml) as
 they are generated, exactly as ``python main.py --demo`` does.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tempfile
 from datetime import datetime
@@ -18,32 +28,41 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from ..demo.loader import load_demo
 from ..demo.synthetic import demo_actor
-from ..domain.clock import FixedClock, SystemClock
+from ..domain.clock import LONDON, FixedClock
 from ..services.desk import DeskService
 from ..services.drafts import DraftStore
 from ..store.eventstore import EventStore
 from .application import make_app
 from .followthrough_screens import save_followthrough_screens
 from .main_window import MainWindow
+from .palettes import dark_palette
 from .tasks import TaskRunner
+
+NINE_AM = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)  # a Tuesday
+SCALED = "--scaled-125"  # the child run that draws the 125% picture
 
 
 def _save(widget: QWidget, path: Path) -> None:
-    QApplication.processEvents()
+    for _ in range(3):
+        QApplication.processEvents()
     widget.grab().save(str(path))
     print(path)
 
 
 def _risk_details(form: Any, path: Path) -> None:
-    """The entry form's risk details open, for a police domestic abuse notification."""
+    """(issue 14) The entry form's risk details open, for a police domestic abuse
+    notification."""
     from .risk_questions import set_answer
 
+    form.problems.clear()
     form.danger.setCurrentIndex(1)
     form.reporter_name.setText("PC 4471 Khan")
+    form.reporter_role.setText("Domestic abuse officer")
     form.reporter_agency.setText("West Yorkshire Police")
     form.source.setCurrentIndex(form.source.findData("6"))
     form.channel.setCurrentIndex(form.channel.findData("police_notification"))
@@ -63,95 +82,152 @@ def _risk_details(form: Any, path: Path) -> None:
 
 
 def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
-    now = SystemClock().now().replace(second=0, microsecond=0)
     store = EventStore.open(folder / "demo.sqlite3")
     # The real triage policy rates the demo as it is generated (demo.loader).
-    load_demo(store, seed=7, events=12_000, clock=FixedClock(now), open_contacts=40)
-    service = DeskService(store, demo_actor(), FixedClock(now))
+    load_demo(store, seed=7, events=12_000, clock=FixedClock(NINE_AM), open_contacts=40)
+    service = DeskService(store, demo_actor(), FixedClock(NINE_AM))
     return store, service
 
 
+def _window(service: DeskService, folder: Path, name: str) -> MainWindow:
+    settings = QSettings(str(folder / f"{name}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, TaskRunner(synchronous=True), demo=True,
+                        store_path=folder / "demo.sqlite3",
+                        drafts=DraftStore(folder / "drafts"), settings=settings)
+    return window
+
+
+def _shot(service: DeskService, folder: Path, path: Path, size: tuple[int, int],
+          select: str | None = None, handover: bool = True) -> MainWindow:
+    window = _window(service, folder, path.stem)
+    window.resize(*size)
+    window.show()
+    window.reload()
+    if select:
+        window.select_contact(select)
+    window._load_detail()
+    window.handover_dock.setVisible(handover and window.handover_dock.isVisible())
+    _save(window, path)
+    return window
+
+
+def _story(store: EventStore, service: DeskService) -> str:
+    """The night team's handover and some work on the top contact, as at 9am."""
+    top = service.queue()[0]
+    edt = DeskService(store, demo_actor().__class__(
+        "edt.worker", demo_actor().role, "edt-desk", "Emergency duty"), service.clock)
+    edt.note_handover("Night 30 Nov – 1 Dec (emergency duty team)",
+                      "Police protection used overnight for a 3-year-old after a domestic "
+                      "incident; placed with grandmother. Strategy discussion needed this "
+                      "morning. Two DA notifications logged, both Standard.")
+    service.request_partner_check(top.contact_id, "Police",
+                                  "Any call-outs to the address in the last year?")
+    service.request_partner_check(top.contact_id, "Health – health visitor",
+                                  "Is the family known? Any missed appointments?")
+    checks = service.contact_detail(top.contact_id).partner_checks  # type: ignore[union-attr]
+    service.answer_partner_check(top.contact_id, checks[0].check_id,
+                                 "Two DA call-outs (June, September); father arrested in "
+                                 "September, no further action.", "PC 4411 Jones")
+    service.add_note(top.contact_id, "Spoke to the school's safeguarding lead; the child is "
+                                     "in school today.")
+    return top.contact_id
+
+
+def _scaled(out: Path) -> int:
+    """In the child process (QT_SCALE_FACTOR=1.25): 1366x768 pixels, 1093x614 logical."""
+    make_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store, service = build_demo(folder)
+        top = _story(store, service)
+        window = _shot(service, folder, out / "main-window-1366x768-125.png", (1093, 614),
+                       top, handover=False)
+        window.close()
+        store.close()
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    if len(argv) not in (1, 2) or (len(argv) == 2 and argv[1] != SCALED):
         print("usage: python -m dutydesk.ui.screenshots OUTDIR", file=sys.stderr)
         return 2
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
+    if len(argv) == 2:
+        return _scaled(out)
+    child = subprocess.run([sys.executable, "-m", "dutydesk.ui.screenshots", str(out), SCALED],
+                           env={**os.environ, "QT_SCALE_FACTOR": "1.25"}, check=False)
+    if child.returncode:
+        return child.returncode
     app = make_app()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store, service = build_demo(folder)
-        top = service.queue()[0]
-        edt = DeskService(store, demo_actor().__class__(
-            "edt.worker", demo_actor().role, "edt-desk", "Emergency duty"), service.clock)
-        edt.note_handover("Night 25–26 Nov (emergency duty team)",
-                          "Police protection used overnight for a 3-year-old after a "
-                          "domestic incident; placed with grandmother. Strategy discussion "
-                          "needed this morning. Two DA notifications logged, both Standard.")
-        service.request_partner_check(top.contact_id, "Police",
-                                      "Any call-outs to the address in the last year?")
-        service.request_partner_check(top.contact_id, "Health – health visitor",
-                                      "Is the family known? Any missed appointments?")
-        checks = service.contact_detail(top.contact_id).partner_checks  # type: ignore[union-attr]
-        service.answer_partner_check(top.contact_id, checks[0].check_id,
-                                     "Two DA call-outs (June, September); father arrested "
-                                     "in September, no further action.", "PC 4411 Jones")
-        service.add_note(top.contact_id, "Spoke to the school's safeguarding lead; the child "
-                                         "is in school today.")
-        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
-        tasks = TaskRunner(synchronous=True)
-        window = MainWindow(service, tasks, demo=True, store_path=folder / "demo.sqlite3",
-                            drafts=DraftStore(folder / "drafts"), settings=settings)
-        window.resize(1920, 1000)
-        window.show()
-        window.reload()
-        window.select_contact(top.contact_id)
-        window._load_detail()
-        _save(window, out / "main-window.png")
+        top_id = _story(store, service)
+        top = next(i for i in service.queue() if i.contact_id == top_id)
+        window = _shot(service, folder, out / "main-window.png", (1920, 1080), top_id)
         window.handover_dock.hide()
         window.detail_pane.resize(760, 1000)
         _save(window.detail_pane, out / "contact-detail.png")
-
-        window.decide()
-        dialog = window._dialog
-        dialog.outcome.setCurrentIndex(dialog.outcome.findData("strategy_s47"))
-        dialog.level.setCurrentIndex(dialog.level.findData(4))
-        dialog.boxes["concerns_and_risks"].setPlainText(
-            "Repeated domestic abuse with the children present; bruise reported.")
-        dialog.boxes["analysis"].setPlainText(top.concern)
-        dialog.step_action.setText("Strategy discussion with police and health")
-        dialog.step_owner.setText("dm.manager")
-        dialog.add_step()
-        dialog.update_prompts()
-        dialog.resize(780, 900)
-        _save(dialog, out / "decision-dialog.png")
-        dialog.reject()
-
-        form = window.new_contact()
-        form.danger.setCurrentIndex(2)
-        form.reporter_name.setText("Ms Ada Teacher")
-        form.reporter_agency.setText("St Mary's Primary")
-        form.source.setCurrentIndex(form.source.findData("2A"))
-        kid = top.children[0]
-        entry = form.children_entries[0]
-        parts = kid.name.split(" ", 1)
-        entry.given.setText(parts[0])
-        entry.family.setText(parts[-1])
-        if kid.date_of_birth:
-            entry.dob.setText(datetime.fromisoformat(kid.date_of_birth).strftime("%d/%m/%Y"))
-        entry.nhs.setText("943 476 591")
-        form._look_up()
-        form.concern.setPlainText("Child arrived with a bruise to the cheek.")
-        form.resize(820, 980)
-        _save(form, out / "contact-form.png")
-        _risk_details(form, out / "contact-form-risk.png")
-        form.discard()
-        save_followthrough_screens(service, window, out)  # issue 21: new files only
+        _dialogs(window, top, out)
+        save_followthrough_screens(service, window, out)  # issue 21's screens
         window.close()
-        tasks.shutdown()
+        _shot(service, folder, out / "main-window-1024x768.png", (1024, 768), top_id,
+              handover=False).close()
+
+        light = QPalette(app.palette())
+        app.setPalette(dark_palette())  # the desktop switches to dark; DutyDesk follows
+        _shot(service, folder, out / "main-window-dark.png", (1366, 768), top_id,
+              handover=False).close()
+        app.setPalette(light)
+
+        font = app.font()
+        bigger = app.font()
+        bigger.setPointSizeF(font.pointSizeF() * 2)
+        app.setFont(bigger)
+        _shot(service, folder, out / "main-window-text-200.png", (1920, 1080), top_id,
+              handover=False).close()
+        app.setFont(font)
         store.close()
     app.quit()
     return 0
+
+
+def _dialogs(window: MainWindow, top: object, out: Path) -> None:
+    window.decide()
+    dialog = window._dialog
+    dialog.outcome.setCurrentIndex(dialog.outcome.findData("strategy_s47"))
+    dialog.level.setCurrentIndex(dialog.level.findData(4))
+    dialog.boxes["concerns_and_risks"].setPlainText(
+        "Repeated domestic abuse with the children present; bruise reported.")
+    dialog.boxes["analysis"].setPlainText(
+        "Reasonable cause to suspect significant harm: a strategy discussion is needed.")
+    dialog.step_action.setText("Strategy discussion with police and health")
+    dialog.step_owner.setText("dm.manager")
+    dialog.add_step()
+    dialog.update_prompts()
+    dialog.resize(780, 900)
+    _save(dialog, out / "decision-dialog.png")
+    dialog.reject()
+
+    form = window.new_contact()
+    form.danger.setCurrentIndex(1)
+    form.reporter_name.setText("Ms Sarah Hollins")
+    form.reporter_role.setText("Designated safeguarding lead")
+    form.reporter_agency.setText("St Mary's CE Primary School")
+    form.source.setCurrentIndex(form.source.findData("2A"))
+    entry = form.children_entries[0]
+    entry.given.setText("Amelie")
+    entry.family.setText("O'Connor-Smith")
+    entry.dob.setText("03/04/2019")
+    entry.nhs.setText("943 476 591")  # one digit short: the inline check says so
+    form.concern.setPlainText("Amelie arrived with a bruise to the cheek and said dad hit "
+                              "her.")
+    form.try_submit()  # consent not given yet: every problem shows at once
+    form.resize(820, 980)
+    _save(form, out / "contact-form.png")
+    _risk_details(form, out / "contact-form-risk.png")
+    form.discard()
 
 
 if __name__ == "__main__":

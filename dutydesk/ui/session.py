@@ -19,6 +19,7 @@ from ..domain.clock import Clock
 from ..domain.errors import DomainError
 from ..domain.events import Actor
 from ..domain.permissions import Action, allows
+from ..domain.wording import human_datetime
 from ..reports.letters import Audience
 from ..services.audit import AuditService
 from ..services.documents import DocumentService
@@ -163,7 +164,8 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
     controller.stopped_with.connect(lambda problem: window.set_sync_state(problem))
 
     def rejected_loaded(rows: list[RejectedEvent]) -> None:
-        text = "\n".join(f"{r.client_time[:16]}  {r.type}: {r.reason}" for r in rows)
+        text = "\n".join(f"{human_datetime(r.client_time)}  {r.type}: {r.reason}"
+                         for r in rows)
         QMessageBox.information(window, "Refused by the server",
                                 text or "The server has refused nothing from this desk.")
     status.show_rejected.connect(lambda: window.tasks.submit(engine.state.rejected,

@@ -147,7 +147,7 @@ def test_handover_shown_at_start_and_acknowledged(qtbot, make_window,  # type: i
         "Night", "Police protection used for one child overnight.")
     window = make_window()
     assert window.handover_dock.isVisible()
-    assert "1 handover note(s) to acknowledge" in window.handover.summary.text()
+    assert "1 handover note to acknowledge" in window.handover.summary.text()
     window.handover.ack_button.click()
     assert service.handovers()[0].acknowledged_by == (service.actor.login,)
     assert "All handover notes acknowledged." in window.handover.summary.text()

@@ -3,6 +3,8 @@ qtmodeltester."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,9 @@ from dutydesk.store.chain import ChainedEventStore
 from dutydesk.ui.audit_view import ALL_CHOICE, AuditModel, AuditView
 from dutydesk.ui.tasks import TaskRunner
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Pictures go to a temporary folder: a test run never writes tracked files
+# (DUTYDESK_SCREENSHOTS=docs/screenshots refreshes the README's pictures on purpose).
+SHOTS = Path(os.environ.get("DUTYDESK_SCREENSHOTS") or tempfile.mkdtemp(prefix="dd-shots-"))
 
 
 @pytest.fixture
@@ -65,7 +69,7 @@ def test_filters_export_and_verify(view: AuditView, tmp_path: Path) -> None:
     view.actor.clear()
     view.since.setDate(QDate(2020, 1, 1))
     view.refresh()
-    assert view.model.rowCount() > 400
+    assert view.model.rowCount() > 300  # the whole demo history
     out = tmp_path / "audit.csv"
     view.export_to(out)
     assert out.read_text(encoding="utf-8").count("\n") == view.model.rowCount() + 1

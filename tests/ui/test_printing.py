@@ -13,6 +13,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QWidget
 
+from dutydesk.domain.wording import plural
 from dutydesk.reports.letters import Audience
 from dutydesk.reports.verify import Verdict
 from dutydesk.services.documents import DocumentService
@@ -38,7 +39,7 @@ def test_preview_shows_every_page(qtbot, actions: DocumentActions,  # type: igno
     expected = len(PdfReader(io.BytesIO(dialog.document.pdf)).pages)
     assert dialog.pdf.pageCount() == expected >= 2
     info = dialog.findChild(QLabel, "previewInfo")
-    assert info is not None and f"{expected} pages" in info.text()
+    assert info is not None and plural(expected, "page") in info.text()
     shot = os.environ.get("DUTYDESK_PREVIEW_SHOT")
     if shot:
         qtbot.waitExposed(dialog)

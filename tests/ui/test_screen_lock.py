@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -11,7 +13,9 @@ from dutydesk.domain.clock import FixedClock
 from dutydesk.services.accounts import AccountService
 from dutydesk.ui.screen_lock import ScreenLock
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Pictures go to a temporary folder: a test run never writes tracked files
+# (DUTYDESK_SCREENSHOTS=docs/screenshots refreshes the README's pictures on purpose).
+SHOTS = Path(os.environ.get("DUTYDESK_SCREENSHOTS") or tempfile.mkdtemp(prefix="dd-shots-"))
 PASSWORD = "correct horse battery staple"
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from dutydesk.cli import main
 from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.domain.wording import plural
 from dutydesk.intake.hardened import loads
 from dutydesk.intake.text import decode
 from dutydesk.services.importer import Importer, ImportOptions
@@ -116,7 +117,7 @@ def test_a_truncated_file_in_batch_mode_says_what_was_written(
     assert report.rows_ok == report.rows
     text = "\n".join(report.lines())
     assert "STOPPED" in text and "REFUSED" not in text
-    assert f"{report.events_added} event(s) written and kept" in text
+    assert f"{plural(report.events_added, 'event')} written and kept" in text
     data = str(tmp_path / "cli")
     assert main(["demo", "--events", "100", "--data-dir", data]) == 0
     capsys.readouterr()
