@@ -38,9 +38,6 @@ from .snapshots import Changes
 ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
 NEXT_STEP_LOOKBACK_DAYS = 30
 
-_ROUTE_EVENT_TYPES = rules.FOLLOW_THROUGH_TYPES
-
-
 # ---- snapshots the views show ---------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -485,20 +482,8 @@ class FollowThroughService:
                                       f"{c.concern[:60]}"))
         return out
 
-    def _facts(self, contacts: Mapping[str, ContactRow]) -> dict[str, rules.ContactFacts]:
-        out = {}
-        for cid, c in contacts.items():
-            if not c.received_at:
-                continue
-            referral = (_when(c.decided_at).astimezone(self.office.zone).date()  # type: ignore[union-attr]
-                        if c.is_referral and c.decided_at else None)
-            out[cid] = rules.ContactFacts(cid, datetime.fromisoformat(c.received_at), referral)
-        return out
-
     def _fold(self, contact_ids: Iterable[str] | None = None) -> rules.FollowThrough:
-        events = self.q.events_of_types(_ROUTE_EVENT_TYPES, contact_ids)
-        ids = {e.contact_id for e in events if e.contact_id}
-        return rules.fold_routes(events, self._facts(self.q.contacts(ids)), self.office)
+        return self.q.fold(self.office, contact_ids)
 
     def _route_row(self, r: rules.Route, kids: Mapping[str, list[ContactChildRow]],
                    now: datetime, follow: rules.FollowThrough | None = None) -> RouteRow:
@@ -583,13 +568,9 @@ class FollowThroughService:
 
     def s47_records(self) -> list[rules.S47Record]:
         """Every s47 enquiry recorded through a strategy discussion: what Annex A List 5
-        reads (one row per child per initiating discussion)."""
-        follow = self._fold()
-        cids = {d.contact_id for d in follow.discussions}
-        kids = self.q.children_of(cids)
-        people = {(cid, k.slot): k.person_id for cid, ks in kids.items() for k in ks
-                  if k.person_id}
-        return rules.s47_records(follow, self.office, people)
+        reads (one row per child per initiating discussion). The same rows come from
+        ``FollowThroughQueries.s47_records`` for code that reads the store directly."""
+        return self.q.s47_records(self.office)
 
     def view(self) -> FollowThroughView:
         """The follow-through views at the clock's time, overdue first in each."""
