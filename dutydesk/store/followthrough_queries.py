@@ -97,16 +97,26 @@ class FollowThroughQueries:
         """Every route, strategy discussion and adult (of ``contact_ids``, or all), with
         clocks, folded by the pure rules in ``domain.routes``."""
         events = self.events_of_types(rules.FOLLOW_THROUGH_TYPES, contact_ids)
-        contacts = self.contacts({e.contact_id for e in events if e.contact_id})
         facts = {}
-        for cid, c in contacts.items():
-            if not c.received_at:
+        for cid, received, decided, referral in self._times(
+                {e.contact_id for e in events if e.contact_id}):
+            if not received:
                 continue
-            referral = (datetime.fromisoformat(c.decided_at).astimezone(office.zone).date()
-                        if c.is_referral and c.decided_at else None)
-            facts[cid] = rules.ContactFacts(cid, datetime.fromisoformat(c.received_at),
-                                            referral)
+            day = (datetime.fromisoformat(decided).astimezone(office.zone).date()
+                   if referral and decided else None)
+            facts[cid] = rules.ContactFacts(cid, datetime.fromisoformat(received), day)
         return rules.fold_routes(events, facts, office)
+
+    def _times(self, contact_ids: Iterable[str]) -> list[tuple[str, str, str | None, bool]]:
+        """Only what the clocks need (the full rows carry JSON the fold never reads)."""
+        c = CONTACTS.c
+        out: list[tuple[str, str, str | None, bool]] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                out.extend((r[0], r[1], r[2], bool(r[3])) for r in conn.execute(
+                    select(c.contact_id, c.received_at, c.decided_at, c.is_referral)
+                    .where(c.contact_id.in_(chunk))))
+        return out
 
     def s47_records(self, office: OfficeHours | None = None) -> list[rules.S47Record]:
         """Annex A List 5's source: one row per child per strategy discussion that started
