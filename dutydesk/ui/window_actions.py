@@ -77,7 +77,7 @@ class ContactActions(_Base):
         def failed(error: BaseException) -> None:
             message = self.describe(error)
             if dialog is not None:
-                dialog.show_failure(message)
+                dialog.show_failure(message, error)
             else:
                 self.show_error(error)
 
@@ -225,7 +225,7 @@ class ContactActions(_Base):
                 self.poll()
 
             self.tasks.submit(lambda: self.service.record_contact(payload), done,
-                              lambda err: form.show_failure(self.describe(err)))
+                              lambda err: form.show_failure(self.describe(err), err))
 
         self._dialog = form
         form.submitted.connect(submitted)
