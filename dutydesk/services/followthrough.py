@@ -8,6 +8,7 @@ store and the shared server). Reads fold the relevant events with the pure rules
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,6 +34,8 @@ from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
 from ..store.eventstore import EventStore
 from ..store.followthrough_queries import FollowThroughQueries
+from .guard import GuardedStore
+from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
 
 ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
@@ -511,6 +514,8 @@ class FollowThroughService:
 
     def contact_routes(self, contact_id: str) -> ContactRoutes:
         """One contact's routes (open and closed), discussions, adults and MARAC criteria."""
+        if isinstance(self.store, GuardedStore):
+            self.store.require_contact(contact_id)  # RestrictedRecord if not named on it
         now = self.clock.now()
         follow = self._fold([contact_id])
         kids = self.q.children_of([contact_id])
@@ -599,7 +604,7 @@ class FollowThroughService:
             all_ids - {c.contact_id for c in recent})
         route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
                             key=_overdue_first)
-        return FollowThroughView(
+        view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
@@ -609,6 +614,42 @@ class FollowThroughService:
             checks=tuple(self._checks(contacts, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
             handovers=tuple(self._handovers(kids, follow_events)))
+        return self._redacted(view, all_ids)
+
+    def _redacted(self, view: FollowThroughView, contact_ids: set[str]) -> FollowThroughView:
+        """Rows about a restricted child this person is not named on keep their timing
+        (what is overdue stays visible, so no work is lost) and lose every word about the
+        child, the route and the concern."""
+        if not isinstance(self.store, GuardedStore) or not contact_ids:
+            return view
+        seen = self.store.visible_contacts(contact_ids)
+        hidden = {cid for cid, ok in seen.items() if not ok}
+        if not hidden:
+            return view
+        r = RESTRICTED_TEXT
+
+        def clocks(row: RouteRow) -> tuple[ClockRow, ...]:
+            return tuple(dataclasses.replace(c, label=r, source="") for c in row.clocks)
+        return dataclasses.replace(
+            view,
+            routes=tuple(dataclasses.replace(
+                x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
+                if x.contact_id in hidden else x for x in view.routes),
+            acknowledgements=tuple(dataclasses.replace(x, children=r, referrer=r)
+                                   if x.contact_id in hidden else x
+                                   for x in view.acknowledgements),
+            next_steps=tuple(dataclasses.replace(x, children=r, action=r, owner=None)
+                             if x.contact_id in hidden else x for x in view.next_steps),
+            conflicts=tuple(dataclasses.replace(x, children=r, decisions=())
+                            if x.contact_id in hidden else x for x in view.conflicts),
+            checks=tuple(dataclasses.replace(x, children=r, agency=r, answer=None
+                                             if x.answer is None else r)
+                         if x.contact_id in hidden else x for x in view.checks),
+            notices=tuple(dataclasses.replace(x, child=r) if x.contact_id in hidden else x
+                          for x in view.notices),
+            handovers=tuple(dataclasses.replace(x, contacts=tuple(
+                (cid, r if cid in hidden else names) for cid, names in x.contacts))
+                for x in view.handovers))
 
     def _acks(self, recent: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]],
               events: Sequence[Event], now: datetime) -> list[AckRow]:
