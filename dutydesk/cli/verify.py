@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  signature: {'valid' if sig.intact and sig.valid else 'INVALID'}; chain: "
               f"{'trusted' if sig.trusted else 'NOT TRUSTED (' + sig.trust_problem + ')'}; "
               f"added after signing: {sig.added_after or 'nothing'}")
+        if sig.trust_note:
+            print(f"  note: {sig.trust_note}")
     if report.manifest is not None:
         m = report.manifest
         print(f"  document: {m.title} ({m.kind}); printed by {m.generated_by} "

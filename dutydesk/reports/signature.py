@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -102,6 +102,7 @@ class SignatureCheck:
     added_after: str      # what was added after signing, in words ("" when nothing)
     signed_bytes: bytes   # the document as it was when signed (the signed revision)
     other_signatures: int  # further signatures (not document timestamps) in the file
+    trust_note: str = ""   # e.g. judged at the signing time because it has expired since
 
 
 class NotSignedError(ValueError):
@@ -109,7 +110,11 @@ class NotSignedError(ValueError):
 
 
 def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
-            crls: Iterable[x509.CertificateRevocationList] = ()) -> SignatureCheck:
+            crls: Iterable[x509.CertificateRevocationList] = (), *,
+            at: datetime | None = None) -> SignatureCheck:
+    """The signature checked at ``at`` (default: now). A certificate that has expired
+    since is judged at the signing time the signer recorded,
+    and the check says so (``trust_note``): there is no trusted timestamp yet."""
     trust, crls = list(trust), list(crls)
     anchors = [_asn1_cert(c) for c in trust]
     with quiet_libraries():
@@ -123,15 +128,26 @@ def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
         if not signatures:
             raise NotSignedError("the PDF carries no signature")
         embedded = signatures[0]
-        context = ValidationContext(
-            trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail")
         try:
-            status = validate_pdf_signature(embedded, context)
+            status = _validate(embedded, anchors, at)
+            cert = _crypto_cert(status.signing_cert)
+            signed_at = status.signer_reported_dt
+            now = at or datetime.now(UTC)
+            trust_note = ""
+            if not status.trusted and signed_at is not None and \
+                    cert.not_valid_before_utc <= signed_at <= cert.not_valid_after_utc < now:
+                then = _validate(PdfFileReader(io.BytesIO(pdf), strict=False)
+                                 .embedded_signatures[0], anchors, signed_at)
+                if then.trusted:
+                    status = then
+                    trust_note = (f"the certificate expired on "
+                                  f"{cert.not_valid_after_utc:%Y-%m-%d}, after the signing "
+                                  f"time the signer's desk recorded; judged at that time "
+                                  f"(there is no trusted timestamp)")
         except (SignatureValidationError, SigningError, PdfError, ValueError,
                 KeyError, TypeError) as err:
             raise NotSignedError(f"the signature cannot be read ({type(err).__name__})") \
                 from None
-    cert = _crypto_cert(status.signing_cert)
     covers_all, added = _coverage(status)
     trust_problem = ""
     trusted = bool(status.trusted)
@@ -151,7 +167,14 @@ def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
         signed_at=status.signer_reported_dt, intact=bool(status.intact),
         valid=bool(status.valid), trusted=trusted, trust_problem=trust_problem,
         covers_all=covers_all, added_after=added, signed_bytes=pdf[:end],
-        other_signatures=len(signatures) - 1)
+        other_signatures=len(signatures) - 1, trust_note=trust_note)
+
+
+def _validate(embedded, anchors: list[asn1_x509.Certificate],  # type: ignore[no-untyped-def]
+              moment: datetime | None):
+    context = ValidationContext(trust_roots=anchors, allow_fetching=False,
+                                revocation_mode="soft-fail", moment=moment)
+    return validate_pdf_signature(embedded, context)
 
 
 def _revoked(cert: x509.Certificate, trust: list[x509.Certificate],

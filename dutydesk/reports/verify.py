@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 
 from cryptography import x509
@@ -77,9 +78,10 @@ def _signer_text(check: SignatureCheck) -> str:
 
 
 def verify_pdf(pdf: bytes, lookup: EventLookup, *, trust: Sequence[x509.Certificate] = (),
-               crls: Sequence[x509.CertificateRevocationList] = ()) -> Report:
+               crls: Sequence[x509.CertificateRevocationList] = (),
+               at: datetime | None = None) -> Report:
     try:
-        check = inspect(pdf, trust, crls)
+        check = inspect(pdf, trust, crls, at=at)
     except NotSignedError as err:
         if looks_like_dutydesk(pdf):
             return Report(Verdict.ALTERED, f"{err}: it was a DutyDesk document, but its "
@@ -130,6 +132,7 @@ def verify_pdf(pdf: bytes, lookup: EventLookup, *, trust: Sequence[x509.Certific
         return Report(Verdict.RECORD_CHANGED,
                       f"{len(changed)} of {len(manifest.hashes)} events shown have different "
                       f"content in the store now", manifest, missing, changed, signature=check)
-    return Report(Verdict.MATCHES, f"{signed}; signature valid and trusted, nothing added "
+    note = f" ({check.trust_note})" if check.trust_note else ""
+    return Report(Verdict.MATCHES, f"{signed}; signature valid and trusted{note}, nothing added "
                   f"since; all {len(manifest.hashes)} events shown are in the store "
                   f"unchanged; code {manifest.code}", manifest, signature=check)

@@ -307,3 +307,53 @@ def test_print_and_verify_commands_with_one_exit_code_per_verdict(
     assert len(exported) == 1 and exported[0].actor == "ann.auditor"
     assert exported[0].payload["person_id"] == case.person_id
     assert len(exported[0].payload["event_ids"]) == len(case.events) - 1
+
+
+def test_a_permitted_validation_data_update_still_matches(documents: DocumentService,
+                                                         printed: bytes) -> None:
+    """PAdES lets long-term-validation data (a DSS with certificates and revocation
+    lists) be appended after signing; that alone is not an alteration."""
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    ca = authority_for_tests()
+    crl = pki.revocation_list(ca, [])
+    buf = io.BytesIO(printed)
+    sig = PdfFileReader(io.BytesIO(printed)).embedded_signatures[0]
+    DocumentSecurityStore.add_dss(
+        buf, sig.sig_object["/Contents"],
+        certs=[asn1_x509.Certificate.load(ca.certificate.public_bytes(
+            serialization.Encoding.DER))],
+        crls=[asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))])
+    with_dss = buf.getvalue()
+    assert len(with_dss) > len(printed) and with_dss.startswith(printed)
+    assert b"/DSS" in with_dss[len(printed):]
+    report = documents.verify(with_dss)
+    assert report.verdict is Verdict.MATCHES, report.detail
+
+
+def test_checked_years_later_an_expired_certificate_is_judged_at_signing_time(
+        documents: DocumentService, printed: bytes) -> None:
+    from datetime import UTC, timedelta
+
+    from dutydesk.reports.verify import verify_pdf
+    later = datetime.now(UTC) + timedelta(days=3 * 365)  # the person's certificate: 2 years
+    report = verify_pdf(printed, documents.queries.events_by_ids,
+                        trust=[authority_for_tests().certificate], at=later)
+    assert report.verdict is Verdict.MATCHES, report.detail
+    assert report.signature is not None and "expired on" in report.signature.trust_note
+    assert "no trusted timestamp" in report.detail
+
+
+def test_a_certificate_already_expired_when_signing_is_not_trusted(
+        documents: DocumentService, case: Case, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, timedelta
+    old = pki.issue(authority_for_tests(), display_name="Dan Manager", login="dm.manager",
+                    now=datetime.now(UTC) - timedelta(days=400), days=30)
+    service = DocumentService(documents.store, documents.actor, clock,
+                              signer=type(signer_for("dm.manager"))(old),
+                              trust=[authority_for_tests().certificate])
+    report = service.verify(service.case_log(person_id=case.person_id).pdf)
+    assert report.verdict is Verdict.UNTRUSTED, report.detail
