@@ -39,4 +39,16 @@ fi
 .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored" || true
 .venv/bin/python -c "import dutydesk, PySide6, sqlalchemy, psycopg, reportlab" \
   || { echo "setup: the virtual environment is incomplete" >&2; exit 1; }
+# DfE's CIN census validation rules (csc-validator-be-cin) in their own environment: they
+# need pandas 1.5.3, which needs numpy<2, and must not disturb the application's packages.
+# The census tests call it by subprocess (tests/cin/validate.py); they fail without it.
+if [ ! -x .venv-cin/bin/python ]; then
+  "$PYTHON" -m venv .venv-cin
+fi
+if ! .venv-cin/bin/python -c "import cin_validator, pandas" 2>/dev/null; then
+  .venv-cin/bin/python -m pip install -q "csc-validator-be-cin==0.1.13" "numpy<2" 2>&1 \
+    | grep -v "is ignored" || true
+fi
+.venv-cin/bin/python -c "import cin_validator" \
+  || { echo "setup: the CIN validator environment (.venv-cin) is incomplete" >&2; exit 1; }
 echo "setup: ready (.venv)"

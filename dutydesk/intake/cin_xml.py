@@ -77,6 +77,7 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
     where = f"Child[{child_no}]"
     person: dict[str, Any] = {}
     problems: list[tuple[str, str, str]] = []   # column, value, rule
+    notes: list[tuple[str, str, str]] = []      # warnings: column, value, rule
 
     def take(key: str, value: str, fn: Any, column: str) -> None:
         if not value:
@@ -94,6 +95,13 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
          lambda v: parse_date(v).isoformat(), "PersonDeathDate")
     if "date_of_birth" in person:
         person.pop("expected_date_of_birth", None)
+    expected = person.get("expected_date_of_birth")
+    if expected and expected < now.date().replace(year=now.year - 1).isoformat():
+        # History: a birth expected long ago (the child's date of birth was never sent).
+        # The person record only holds expected dates for children not yet born.
+        person.pop("expected_date_of_birth")
+        notes.append((f"{where}/ExpectedPersonBirthDate", expected, "expected date of "
+                      "birth more than a year ago and no date of birth; not imported"))
     take("sex", _text(ids, "Sex") or _text(ids, "GenderCurrent"), sex_code, "Sex")
     take("ethnicity", _text(chars, "Ethnicity"), ethnicity_code, "Ethnicity")
     disabilities = [clean(d.text) for d in _all(chars, "Disability")] if chars is not None \
@@ -119,8 +127,11 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
                                            "ethnicity") if k in person}
     for n, d in enumerate(details, 1):
         referral_no += 1
-        yield _referral(d, referral_no, f"{where}/CINdetails[{n}]", la_id, lea, person,
+        row = _referral(d, referral_no, f"{where}/CINdetails[{n}]", la_id, lea, person,
                         child_fields, problems, file, now)
+        row.warnings.extend(RowError(file, referral_no, c, v, r, warning=True)
+                            for c, v, r in notes)
+        yield row
 
 
 def _referral(d: ET.Element, number: int, where: str, la_id: str, lea: str,

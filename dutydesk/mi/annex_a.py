@@ -1,10 +1,15 @@
-"""Ofsted Annex A List 1 (contacts) and List 3 (referrals) as XLSX and CSV.
+"""Ofsted Annex A Lists 1 to 5 (contacts, early help, referrals, assessments, section 47)
+as XLSX and CSV, for a chosen period, from the front door's records.
 
 Headings are exactly those of the Annex A workbook (``../shared/samples/Annex_A.xlsx``):
-one sheet per list named "List 1" / "List 3", headings in row 1, one record per row from
-row 2. Coded values keep Ofsted's ordering prefixes in the sample's style: gender
-"b) Female", ethnicity "a) WBRI", source "q) 6: Police" (prefix, DfE code, and the
-category's head word(s) as the sample writes them, e.g. "j) 3D: Health services").
+one sheet per list named "List 1" ... "List 5", headings in row 1, one record per row from
+row 2. Coded values keep Ofsted's ordering prefixes: gender "b) Female", ethnicity
+"a) WBRI", source "q) 6: Police" (prefix, DfE code, and the category's head word(s) as the
+sample writes them, e.g. "j) 3D: Health services"), yes/no answers "a) Yes" / "b) No" /
+"c) Unknown" as the guidance lists them. Age is whole years at the last birthday on the
+list's date (-1 for a child not yet born), as in the guidance. What the front door does not
+know (an early help assessment's completion, whether the child was seen, a conference) is
+left blank, never guessed.
 Dates are real dates shown DD/MM/YYYY. Files are written to a temporary name and moved
 into place, so a failed export leaves nothing half-written.
 """
@@ -16,25 +21,45 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from ..domain import referrals as dfe
 from ..domain.cells import SafeCsvWriter, neutral
-from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX
+from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX, Outcome
 from ..domain.people import age_in_years
 from .dataset import Dataset, child_key
-from .figures import in_period, referrals_in_period
+from .figures import in_period, matches, referrals_in_period
 from .records import ChildLike, Filters, MiInput, PersonLike
+from .section47 import Section47, in_last_12_months, section_47_enquiries
 
 COMMON = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age")
 LIST1_HEADINGS = COMMON + ("Date of Contact", "Contact Source")
 LIST3_HEADINGS = COMMON + ("Date of Referral", "Referral Source", "Referral NFA?",
                            "Number of Referrals in Last 12 Months", "Allocated Team",
                            "Allocated Worker")
-HEADINGS = {1: LIST1_HEADINGS, 3: LIST3_HEADINGS}
-SHEET_NAMES = {1: "List 1", 3: "List 3"}
+LIST2_HEADINGS = COMMON + ("Assessment start date", "Assessment completion date",
+                           "Organisation completing assessment")
+LIST4_HEADINGS = COMMON + ("Does the Child have a Disability",
+                           "Continuous Assessment Start Date",
+                           "Child Seen During Continuous Assessment",
+                           "Continuous Assessment Date of Authorisation",
+                           "Was the child assessed as requiring LA children's social care "
+                           "support?", "Allocated Team", "Allocated Worker")
+LIST5_HEADINGS = COMMON + ("Does the Child have a Disability",
+                           "Strategy discussion initiating Section 47 Enquiry Start Date",
+                           "Was an Initial Child Protection Conference deemed unnecessary?",
+                           "Date of Initial Child Protection Conference",
+                           "Did the Initial Child Protection Conference Result in a Child "
+                           "Protection Plan", "Number of Section 47 Enquiries in the last 12 "
+                           "months", "Number of ICPCs in the last 12 months", "Allocated Team",
+                           "Allocated Worker")
+HEADINGS = {1: LIST1_HEADINGS, 2: LIST2_HEADINGS, 3: LIST3_HEADINGS, 4: LIST4_HEADINGS,
+            5: LIST5_HEADINGS}
+SHEET_NAMES = {n: f"List {n}" for n in HEADINGS}
 FORMATS = ("xlsx", "csv")
 
 Row = tuple[Any, ...]
+_T = TypeVar("_T")
 
 
 class ExportError(Exception):
@@ -49,6 +74,21 @@ def gender(code: str | None) -> str:
 def ethnicity(code: str | None) -> str:
     found = ETHNICITY.get(code or "NOBT") or ETHNICITY["NOBT"]
     return f"{found.annex_prefix} {found.code}"
+
+
+def yes_no(value: bool | None) -> str:
+    """Annex A's coded answer: "a) Yes", "b) No", or blank when not known."""
+    if value is None:
+        return ""
+    return "a) Yes" if value else "b) No"
+
+
+def disability(codes: tuple[str, ...] | None) -> str:
+    """"Does the Child have a Disability": a) Yes / b) No / c) Unknown (none recorded)."""
+    listed = [c for c in (codes or ()) if c]
+    if not listed:
+        return "c) Unknown"
+    return "b) No" if listed == ["NONE"] else "a) Yes"
 
 
 def source(code: str) -> str:
@@ -77,6 +117,14 @@ class _Children:
 
     def of(self, contact_id: str) -> list[ChildLike]:
         return self.slots.get(contact_id, [])
+
+    def slot_of(self, contact_id: str, child: str) -> ChildLike:
+        return next(ch for ch in self.of(contact_id)
+                    if child_key(ch.contact_id, ch.slot, ch.person_id) == child)
+
+    def disabilities(self, child: ChildLike) -> tuple[str, ...] | None:
+        person = self.people.get(child.person_id or "")
+        return tuple(getattr(person, "disabilities", ()) or ()) if person else None
 
     def common(self, child: ChildLike, on: date) -> Row:
         """Child Unique ID, Gender, Ethnicity, Date of Birth, Age (at ``on``; unborn -1)."""
@@ -109,20 +157,72 @@ def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -
     """One row per referral of a child in the period (same-day referrals are one)."""
     kids = _Children(data)
     for r in referrals_in_period(ds, filters):
-        slot = next(ch for ch in kids.of(r.contact_id)
-                    if child_key(ch.contact_id, ch.slot, ch.person_id) == r.child)
+        slot = kids.slot_of(r.contact_id, r.child)
         latest = ds.history.latest(r.child, filters.date_to) or r.day
         before = ds.history.before(r.child, latest, months)
-        yield kids.common(slot, r.day) + (r.day, source(r.source), "Yes" if r.nfa else "No",
+        yield kids.common(slot, r.day) + (r.day, source(r.source), yes_no(r.nfa),
                                           before, r.team, r.assignee or "")
 
 
+def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
+    """Early help: one row per child per contact the front door stepped down to early help,
+    decided in the period; the assessment starts on the decision day. Its completion and
+    the organisation completing it are recorded by early help, not here: blank."""
+    kids = _Children(data)
+    for c in ds.contacts:
+        if c.outcome != Outcome.EARLY_HELP.value or c.made_day is None:
+            continue
+        if not (filters.date_from <= c.made_day <= filters.date_to and matches(c, filters)):
+            continue
+        for child in kids.of(c.contact_id):
+            yield kids.common(child, c.made_day) + (c.made_day, None, "")
+
+
+def list4_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
+    """Assessments: one row per child referral whose decision started a statutory
+    assessment (s17 or s47) and that was open at some time in the period: started on or
+    before its end and not authorised before its start (open ones included)."""
+    kids = _Children(data)
+    made = {c.contact_id: c.made_day for c in ds.contacts}
+    outcome = {c.contact_id: c.outcome for c in ds.contacts}
+    for r in ds.referrals:
+        if not dfe.starts_assessment(outcome.get(r.contact_id)) or not matches(r, filters):
+            continue
+        start = dfe.assessment_start(r.day, made.get(r.contact_id))
+        done = r.assessment_completed
+        if start > filters.date_to or (done is not None and done < filters.date_from):
+            continue
+        slot = kids.slot_of(r.contact_id, r.child)
+        yield kids.common(slot, start) + (
+            disability(kids.disabilities(slot)), start, "", done, "", r.team,
+            r.assignee or "")
+
+
+def list5_rows(data: MiInput, ds: Dataset, filters: Filters,
+               enquiries: list[Section47] | None = None) -> Iterator[Row]:
+    """Section 47: one row per s47 enquiry of a child that started in the period
+    (``section47.section_47_enquiries``: the one source of s47 facts)."""
+    kids = _Children(data)
+    enquiries = section_47_enquiries(ds) if enquiries is None else enquiries
+    for e in enquiries:
+        if not filters.date_from <= e.start <= filters.date_to or not matches(e, filters):
+            continue
+        slot = kids.slot_of(e.contact_id, e.child)
+        s47, icpcs = in_last_12_months(enquiries, e.child, filters.date_to)
+        known = any(x.icpc_date or x.icpc_not_required is not None
+                    for x in enquiries if x.child == e.child)
+        yield kids.common(slot, e.start) + (
+            disability(kids.disabilities(slot)), e.start, yes_no(e.icpc_not_required),
+            e.icpc_date, yes_no(e.resulted_in_plan), s47, icpcs if known else "", e.team,
+            e.assignee or "")
+
+
 def rows_for(list_no: int, data: MiInput, ds: Dataset, filters: Filters) -> list[Row]:
-    if list_no == 1:
-        return list(list1_rows(data, ds, filters))
-    if list_no == 3:
-        return list(list3_rows(data, ds, filters))
-    raise ExportError(f"Annex A list {list_no} is not exported (lists 1 and 3 are)")
+    lists: dict[int, Callable[[MiInput, Dataset, Filters], Iterator[Row]]] = {
+        1: list1_rows, 2: list2_rows, 3: list3_rows, 4: list4_rows, 5: list5_rows}
+    if list_no not in lists:
+        raise ExportError(f"Annex A list {list_no} is not exported (lists 1 to 5 are)")
+    return list(lists[list_no](data, ds, filters))
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -137,6 +237,13 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_result(path: Path, write: Callable[[Path], _T]) -> _T:
+    """Like ``_atomic`` for a writer that returns something (a report)."""
+    result: list[_T] = []
+    _atomic(path, lambda tmp: result.append(write(tmp)))
+    return result[0]
 
 
 def write_xlsx(path: Path, list_no: int, rows: Sequence[Row]) -> None:

@@ -11,6 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..domain.clock import LONDON
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
@@ -23,10 +24,14 @@ def pct(numerator: int, denominator: int) -> float | None:
     return 100.0 * numerator / denominator if denominator else None
 
 
-def _where(item: ContactFacts | Referral, filters: Filters) -> bool:
+def _where(item: ContactFacts | Referral | Any, filters: Filters) -> bool:
+    """Does ``item`` (anything with office, team and source) match the filters?"""
     return ((filters.office is None or item.office == filters.office)
             and (filters.team is None or item.team == filters.team)
             and (filters.source is None or item.source == filters.source))
+
+
+matches = _where
 
 
 def in_period(ds: Dataset, filters: Filters) -> list[ContactFacts]:
@@ -60,7 +65,9 @@ def _rate_part(label: str, hits: Sequence[object], total: int, refs: tuple[Ref, 
 # ---- contacts ---------------------------------------------------------------------------
 
 def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Figure:
-    """Contacts received, per day for periods up to 31 days, else per week (w/c Monday)."""
+    """Contacts received: the headline is the **average** per day (periods up to 31 days)
+    or per week (longer periods; weeks of 7 days over the period's length); the bars are
+    the counts of each day or week (w/c Monday); the note gives the total."""
     span = (filters.date_to - filters.date_from).days + 1
     by_day = span <= 31
     buckets: dict[date, list[ContactFacts]] = {}
@@ -76,9 +83,13 @@ def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Fig
         buckets.setdefault(key, []).append(c)
     parts = tuple(Part(("" if by_day else "w/c ") + k.isoformat(), len(v), _contact_refs(v))
                   for k, v in sorted(buckets.items()))
-    return Figure("contacts_received", "Contacts received " + ("per day" if by_day else
-                  "per week"), len(contacts), "count", _contact_refs(contacts), parts,
-                  chart="line")
+    per = span if by_day else span / 7
+    unit = "per day" if by_day else "per week"
+    return Figure("contacts_received", f"Contacts received (average {unit})",
+                  round(len(contacts) / per, 1), unit, _contact_refs(contacts), parts,
+                  chart="line", part_unit="count",
+                  note=f"{len(contacts)} contacts in all over {span} days "
+                       f"({filters.date_from} to {filters.date_to}).")
 
 
 def decision_timeliness(contacts: Sequence[ContactFacts], office: OfficeHours, today: date,
@@ -105,7 +116,7 @@ def decision_timeliness(contacts: Sequence[ContactFacts], office: OfficeHours, t
     return Figure("decision_timeliness", f"Decisions within {n} working day"
                   + ("" if n == 1 else "s"), pct(len(within), counted), "percent",
                   _contact_refs(late + overdue), parts, len(within), counted,
-                  part_unit="count",
+                  part_unit="count", overdue=len(overdue), overdue_label="undecided past due",
                   note="Drill-down: decisions made late or still undecided past the deadline.")
 
 
@@ -222,7 +233,8 @@ def assessments(referrals: Sequence[Referral], today: date, settings: Settings) 
                 f"referrals; {len(overdue)} are open past {n} WD.")
     return Figure("assessments", f"Assessments completed within {n} working days",
                   pct(len(on_time), done), "percent", _referral_refs(late + overdue), parts,
-                  len(on_time), done, note=note, part_unit="count")
+                  len(on_time), done, note=note, part_unit="count", overdue=len(overdue),
+                  overdue_label=f"open past {n} WD")
 
 
 # ---- capacity ---------------------------------------------------------------------------

@@ -137,6 +137,10 @@ class Figure:
     chart: str = "bar"  # "bar", "line" or "none"
     note: str = ""
     part_unit: str = ""  # what a part's value is, when not the headline's unit
+    # Shown beside a completion rate: how many are still open past their deadline (a rate
+    # of completed work alone hides them).
+    overdue: int | None = None
+    overdue_label: str = ""
 
     @property
     def parts_unit(self) -> str:
@@ -144,6 +148,10 @@ class Figure:
 
     def display(self) -> str:
         """The headline as text: ``83.3% (10/12)``, ``42``, ``n/a``."""
+        return self._headline() + (f" · {self.overdue} {self.overdue_label}"
+                                   if self.overdue is not None else "")
+
+    def _headline(self) -> str:
         if self.value is None:
             return "n/a"
         if self.unit == "percent":
@@ -153,6 +161,8 @@ class Figure:
             return text
         if self.unit == "working days":
             return f"{self.value:g} WD"
+        if self.unit in ("per day", "per week"):
+            return f"{self.value:.1f} {self.unit}"
         return f"{self.value:g}"
 
 

@@ -17,6 +17,7 @@ from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
 from ..domain.events import Actor, make_event
 from ..domain.timescales import OfficeHours
 from ..mi import annex_a
+from ..mi.cin_census import CensusReport, collection_year, write_census
 from ..mi.dataset import Dataset, default_period, london, prepare
 from ..mi.figures import compute_all
 from ..mi.records import Figure, Filters, MiInput, Ref, Settings
@@ -125,4 +126,29 @@ class MiService:
                 device=self.actor.device, at=self.clock.now())])
         return count
 
+    def export_cin_census(self, path: Path, year_ending: int, *, lea: str,
+                          release: str = "DutyDesk") -> CensusReport:
+        """Write the CIN census return for the year ending 31 March ``year_ending`` (written
+        to a temporary file and moved into place); recorded as ``document.exported`` when
+        signed in."""
+        start, end = collection_year(year_ending)
+        # Every referral of the year and the 12 months before it, with demographics.
+        filters = Filters(start, end)
+        loaded = self.load(filters, with_people=True)
+        extras = self.queries.census_extras(r.contact_id for r in loaded.dataset.referrals)
 
+        def write(tmp: Path) -> CensusReport:
+            with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+                return write_census(fh, loaded.data, loaded.dataset, year_ending, lea=lea,
+                                    extras=extras, now=self.clock.now(), office=self.office,
+                                    release=release)
+
+        report = annex_a.atomic_result(path, write)
+        if self.actor is not None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            self.store.append([make_event("document.exported", {
+                "document": f"DfE CIN census return, year ending 31 March {year_ending}",
+                "digest": digest, "destination": str(path)},
+                actor=self.actor.login, actor_role=self.actor.role.value,
+                device=self.actor.device, at=self.clock.now())])
+        return report

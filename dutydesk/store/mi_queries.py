@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, tru
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
+from ..mi.cin_census import ContactExtras
 from ..mi.dataset import NONE, months_before
 from ..mi.records import (
     AssessmentCompleted,
@@ -30,7 +31,7 @@ from ..mi.records import (
 from . import rowread
 from .eventstore import EVENTS
 from .queries import OPEN_STATUSES
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks
 
 # Events that count as acting on a contact, for rating response times.
 ACTION_TYPES = ("contact.assigned", "partner_check.requested", "note.added",
@@ -167,6 +168,28 @@ class MiQueries:
                                                 .where(CONTACTS.c.source_code != ""))}
             sources = [s for s in REFERRAL_SOURCES if s in found]
         return pairs, sources
+
+    def census_extras(self, contact_ids: Iterable[str]) -> dict[str, ContactExtras]:
+        """Categories (assessment factors) and primary need of these contacts, for the
+        CIN census (the MI load does not carry them)."""
+        found: dict[str, ContactExtras] = {}
+        ids = list(dict.fromkeys(contact_ids))
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids):
+                needs: dict[str, str] = {}
+                for cid, need in rowread.fetch_statement(conn, select(
+                        DECISIONS.c.contact_id, DECISIONS.c.primary_need).where(and_(
+                            DECISIONS.c.contact_id.in_(chunk),
+                            DECISIONS.c.superseded.is_(False),
+                            DECISIONS.c.primary_need.is_not(None)))
+                        .order_by(DECISIONS.c.decided_at)):
+                    needs[cid] = need
+                for cid, categories in rowread.fetch_statement(conn, select(
+                        CONTACTS.c.contact_id, CONTACTS.c.categories)
+                        .where(CONTACTS.c.contact_id.in_(chunk))):
+                    listed = json.loads(categories) if categories else []
+                    found[cid] = ContactExtras(tuple(listed), needs.get(cid))
+        return found
 
 
 def _name(given: str | None, family: str | None, expected: str | None) -> str:

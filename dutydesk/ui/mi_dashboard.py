@@ -35,10 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, SOURCE_SHORT
 from ..mi.records import Figure, Filters, Ref
 from ..services.mi import DRILL_LIMIT, DrillRow, Loaded, MiService
+from ..services.mi_records import MiRecords
 from .mi_charts import build_chart
+from .mi_records import AssessmentCompletedDialog, SupervisionDialog
 from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
@@ -58,6 +61,9 @@ class DrillModel(HeadedTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[DrillRow] = []
+
+    def row(self, n: int) -> DrillRow:
+        return self._rows[n]
 
     def set_rows(self, rows: Sequence[DrillRow]) -> None:
         self.beginResetModel()
@@ -105,9 +111,10 @@ def _pydate(q: QDate) -> date:
 
 
 class MiDashboard(QWidget):
-    def __init__(self, service: MiService, tasks: TaskRunner, parent: QWidget | None = None
-                 ) -> None:
+    def __init__(self, service: MiService, tasks: TaskRunner, parent: QWidget | None = None,
+                 *, records: MiRecords | None = None) -> None:
         super().__init__(parent)
+        self.records = records  # None: this person may not record completions/supervision
         self.setObjectName("miDashboard")
         self.setWindowTitle("DutyDesk — management information")
         self.service = service
@@ -140,6 +147,17 @@ class MiDashboard(QWidget):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         bar.addWidget(self.refresh_button)
+        self.complete_button = QPushButton("Record assessment &completion…")
+        self.complete_button.setObjectName("recordCompletion")
+        self.complete_button.setToolTip("For the child selected in the table below "
+                                        "(a referral whose assessment is open)")
+        self.complete_button.clicked.connect(self.record_completion)
+        self.supervision_button = QPushButton("Record &supervision…")
+        self.supervision_button.setObjectName("recordSupervision")
+        self.supervision_button.clicked.connect(self.record_supervision)
+        for button in (self.complete_button, self.supervision_button):
+            button.setVisible(records is not None)
+            bar.addWidget(button)
         bar.addStretch(1)
         bar.addWidget(self.status)
 
@@ -190,6 +208,38 @@ class MiDashboard(QWidget):
         for c in (self.office, self.team, self.source):
             c.currentIndexChanged.connect(self.recompute)
         self.office.currentIndexChanged.connect(self._offer_teams)
+
+    # ---- recording ------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self.service.clock.now().astimezone(LONDON).date()
+
+    def record_completion(self) -> AssessmentCompletedDialog | None:
+        """Open the dialog for the drill-down row selected (a child on a referral)."""
+        rows = self.drill.selectionModel().selectedRows() if self.drill.selectionModel() \
+            else []
+        if self.records is None or not rows:
+            self.status.setText("Select a child in the table (an open assessment) first.")
+            return None
+        row = self.drill_model.row(rows[0].row())
+        if not row.contact_id or not row.child_id:
+            self.status.setText("Select a child on a referral (assessments drill-down).")
+            return None
+        dialog = AssessmentCompletedDialog(self.records, row.contact_id, row.child_id,
+                                           row.children or row.child_id, self._today(), self)
+        dialog.accepted.connect(self.reload)
+        dialog.open()
+        return dialog
+
+    def record_supervision(self) -> SupervisionDialog | None:
+        if self.records is None:
+            return None
+        load = self.figures.get("caseload")
+        workers = [p.label for p in load.parts] if load else []
+        dialog = SupervisionDialog(self.records, workers, self._today(), self)
+        dialog.accepted.connect(self.reload)
+        dialog.open()
+        return dialog
 
     # ---- widgets -------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from ..services.documents import DocumentService
 from ..services.guard import GuardedStore
 from ..services.links import LinkService
 from ..services.mi import MiService
+from ..services.mi_records import MiRecords
 from ..services.signing import DocumentSigner, demo_signer
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
@@ -119,7 +120,10 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
             service = MiService(session.store, session.clock, actor=actor)
-            dashboard = MiDashboard(service, TaskRunner())
+            records = (MiRecords(session.guarded, session.clock)
+                       if allows(actor.role, Action.SUPERVISION)
+                       and allows(actor.role, Action.RECORD_DECISION) else None)
+            dashboard = MiDashboard(service, TaskRunner(), records=records)
             show(dashboard, "DutyDesk — management information")
             dashboard.reload()
         tool("&Management information", "Ctrl+M", open_mi, "miAction")

@@ -81,7 +81,8 @@ def test_figures_from_the_store(filled) -> None:  # type: ignore[no-untyped-def]
     figs = {f.key: f for f in service.figures(service.load(DECEMBER), DECEMBER)}
     assert figs["re_referrals"].display() == "50.0% (1/2)"  # A again after 364 days
     assert figs["response_times"].display() == "100.0% (1/1)"  # assigned 11:00, due 13:00
-    assert figs["assessments"].display() == "100.0% (1/1)"
+    # The open-past-deadline count stands beside the rate, even when it is 0.
+    assert figs["assessments"].display() == "100.0% (1/1) · 0 open past 45 WD"
     assert figs["caseload"].parts[0].label == "sw.jones"
     assert figs["supervision_overdue"].value == 1
     with pytest.raises(ValueError, match="does not cover"):

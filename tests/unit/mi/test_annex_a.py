@@ -86,7 +86,7 @@ def test_list3_rows_count_referrals_in_the_12_months_before_the_latest() -> None
     assert [r[0] for r in rows] == [kids["older"], kids["unborn"]]
     older = rows[0]
     # DfE: a referral is dated when it was received (5 Oct), not when decided (6 Oct).
-    assert older[5:] == (date(2026, 10, 5), "q) 6: Police", "No", 1, "A", "sw.jones")
+    assert older[5:] == (date(2026, 10, 5), "q) 6: Police", "b) No", 1, "A", "sw.jones")
     assert older[4] == 10  # 5 Oct 2026: the day before the eleventh birthday
     assert rows[1][8] == 0 and rows[1][4] == -1
 
@@ -120,8 +120,8 @@ def test_bad_export_requests_fail_clearly_and_write_nothing(tmp_path: Path) -> N
     h, _ = _history()
     data = h.mi_input()
     ds = prepare(data)
-    with pytest.raises(annex_a.ExportError, match="list 4 is not exported"):
-        annex_a.export(tmp_path / "x.csv", 4, "csv", data, ds, PERIOD)
+    with pytest.raises(annex_a.ExportError, match="list 6 is not exported"):
+        annex_a.export(tmp_path / "x.csv", 6, "csv", data, ds, PERIOD)
     with pytest.raises(annex_a.ExportError, match="format 'pdf'"):
         annex_a.export(tmp_path / "x.pdf", 1, "pdf", data, ds, PERIOD)
     with pytest.raises(annex_a.ExportError, match="does not exist"):

@@ -194,7 +194,7 @@ def test_assessments_say_so_when_no_completion_is_recorded() -> None:
     h.refer("2025-12-01 10:00", pid())
     ds = prepare(h.mi_input())
     fig = figures.assessments(ds.referrals, date(2026, 3, 1), Settings())
-    assert fig.value is None and fig.display() == "n/a"
+    assert fig.value is None and fig.display() == "n/a · 1 open past 45 WD"
     assert "No completed assessment recorded" in fig.note and "1 are open past" in fig.note
 
 
@@ -236,9 +236,15 @@ def test_contacts_received_per_day_and_per_week_with_empty_buckets() -> None:
     assert [(p.label, p.value) for p in fig.parts] == [
         ("2026-11-02", 2), ("2026-11-03", 0), ("2026-11-04", 1)]
     assert fig.parts[2].refs == (Ref(c),) and Ref(a) in fig.parts[0].refs
+    # The headline is an average, not the period's total (a six-month total was shown as
+    # "per week" before): 3 contacts over 3 days.
+    assert fig.title == "Contacts received (average per day)" and fig.value == 1.0
+    assert fig.display() == "1.0 per day" and "3 contacts in all over 3 days" in fig.note
     weeks = Filters(date(2026, 11, 1), date(2026, 12, 10))
     fig = figures.contacts_received(figures.in_period(ds, weeks), weeks)
-    assert fig.title.endswith("per week") and fig.value == 4
+    # 4 contacts over 40 days = 5.71 weeks: 0.7 a week; the bars are still counts.
+    assert fig.title.endswith("(average per week)") and fig.value == 0.7
+    assert fig.parts_unit == "count" and "4 contacts in all over 40 days" in fig.note
     assert fig.parts[0].label == "w/c 2026-10-26" and fig.parts[1].value == 3
     assert fig.parts[3].value == 1 and len(fig.parts) == 7
 
@@ -266,3 +272,22 @@ def test_days_are_london_days_in_summer_time() -> None:
     utc = datetime.fromisoformat("2026-06-30T23:30:00+00:00")
     assert london_day(utc) == date(2026, 7, 1)
     assert london_day(utc.replace(hour=22)) == date(2026, 6, 30)
+
+
+def test_completion_rates_show_open_past_deadline_beside_them() -> None:
+    # Before: assessments showed "n/a" and hid dozens open past 45 working days.
+    h = History()
+    old = h.refer("2026-06-01 10:00", pid())
+    h.refer("2026-11-20 10:00", pid())      # in time
+    undecided = h.contact("2026-11-02 10:00")  # never decided: past due
+    ds = prepare(h.mi_input())
+    today = date(2026, 11, 26)
+    period = Filters(date(2026, 6, 1), today)
+    fig = figures.assessments(figures.referrals_in_period(ds, period), today, Settings())
+    assert fig.value is None and fig.overdue == 1
+    assert fig.display() == "n/a · 1 open past 45 WD"
+    assert [r.contact_id for r in fig.refs] == [old]
+    timely = figures.decision_timeliness(figures.in_period(ds, period), ds.office, today,
+                                         Settings())
+    assert timely.overdue == 1 and timely.display().endswith("· 1 undecided past due")
+    assert Ref(undecided) in timely.refs

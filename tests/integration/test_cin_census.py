@@ -1,0 +1,155 @@
+"""The CIN census return: DfE's own validation rules (csc-validator-be-cin, current ruleset,
+run in its own environment by subprocess) find 0 errors on the demo history and on a round
+trip of an imported census; ``dutydesk mi`` on an imported census gives the referral and
+re-referral counts of an independent count made here from the XML alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import subprocess
+import xml.etree.ElementTree as ET  # reading files this test wrote itself
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.services.importer import Importer
+from dutydesk.services.mi import MiService
+from dutydesk.store.eventstore import EventStore
+
+ROOT = Path(__file__).resolve().parents[2]
+VALIDATOR = ROOT / ".venv-cin" / "bin" / "python"
+RULESET = "cin2026_27"  # the collection year 2026-27 (as of this round: identical to 2025-26)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=LONDON)
+
+
+def dfe_issues(path: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(errors, queries) DfE's rules report for ``path``. Never skipped: CI must run it."""
+    assert VALIDATOR.exists(), "tests/setup.sh makes .venv-cin with csc-validator-be-cin"
+    done = subprocess.run([str(VALIDATOR), "-W", "ignore", str(ROOT / "tests/cin/validate.py"),
+                           str(path), RULESET], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
+    assert lines[0]["ruleset"] == RULESET and lines[0]["rules"] > 100
+    issues = lines[1:]
+    errors = [i for i in issues if not i["rule_code"].endswith("Q")]
+    return errors, [i for i in issues if i["rule_code"].endswith("Q")]
+
+
+def _episodes(path: Path) -> set[tuple[str, str, str, str]]:
+    root = ET.parse(path).getroot()
+    out = set()
+    for child in root.iter("Child"):
+        la_id = child.findtext("ChildIdentifiers/LAchildID") or ""
+        for d in child.findall("CINdetails"):
+            out.add((la_id, d.findtext("CINreferralDate") or "",
+                     d.findtext("ReferralSource") or "", d.findtext("ReferralNFA") or ""))
+    return out
+
+
+def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -> None:
+    clock = FixedClock(NOW)
+    demo = EventStore.open(tmp_path / "demo.sqlite3")
+    from dutydesk.demo.mi_extras import load_mi_demo
+    load_mi_demo(demo, seed=15, events=6000, clock=clock)
+    first = tmp_path / "census.xml"
+    report = MiService(demo, clock).export_cin_census(first, 2027, lea="201")
+    demo.close()
+    assert report.children > 50 and report.episodes >= report.children
+    assert report.assessments > 0 and report.section47 > 0
+    errors, queries = dfe_issues(first)
+    assert errors == [], errors[:5]
+    # Round trip: import the return into an empty store and export it again.
+    again = EventStore.open(tmp_path / "again.sqlite3")
+    imported = Importer(again, clock).run(first)
+    assert imported.rows_rejected == 0 and imported.refused is None, imported.errors[:3]
+    second = tmp_path / "census-again.xml"
+    MiService(again, clock).export_cin_census(second, 2027, lea="201")
+    again.close()
+    assert _episodes(second) == _episodes(first)
+    errors, _ = dfe_issues(second)
+    assert errors == [], errors[:5]
+
+
+def test_the_validator_does_catch_errors(tmp_path: Path) -> None:
+    # The check can fail: a referral after the collection year and a bad source code.
+    bad = tmp_path / "bad.xml"
+    bad.write_text(_census_xml({"X1": [("2027-05-01", True, "ZZ")]}, year=2027), "utf-8")
+    errors, _ = dfe_issues(bad)
+    assert {"8600", "8866"} <= {e["rule_code"] for e in errors}
+
+
+def _census_xml(children: dict[str, list[tuple[str, bool, str]]], year: int = 2025) -> str:
+    kids = []
+    for la_id, referrals in children.items():
+        details = "".join(
+            f"<CINdetails><CINreferralDate>{day}</CINreferralDate>"
+            f"<ReferralSource>{source}</ReferralSource>"
+            + (f"<CINclosureDate>{day}</CINclosureDate><ReasonForClosure>RC8</ReasonForClosure>"
+               if nfa else "<PrimaryNeedCode>N1</PrimaryNeedCode>")
+            + f"<ReferralNFA>{1 if nfa else 0}</ReferralNFA></CINdetails>"
+            for day, nfa, source in referrals)
+        kids.append(f"<Child><ChildIdentifiers><LAchildID>{la_id}</LAchildID>"
+                    "<PersonBirthDate>2014-06-01</PersonBirthDate><Sex>F</Sex>"
+                    "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
+                    f"</ChildCharacteristics>{details}</Child>")
+    return ("<Message><Header><CollectionDetails><Collection>CIN</Collection>"
+            f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate>"
+            "</CollectionDetails><Source><SourceLevel>L</SourceLevel><LEA>201</LEA>"
+            "</Source></Header><Children>" + "".join(kids) + "</Children></Message>")
+
+
+def _independent_counts(path: Path, start: date, end: date) -> tuple[int, int]:
+    """Referrals received in [start, end] (one per child per day) and those with an earlier
+    referral of the same child no more than 12 months before: from the XML alone."""
+    days: dict[str, set[date]] = defaultdict(set)
+    for child in ET.parse(path).getroot().iter("Child"):
+        la_id = child.findtext("ChildIdentifiers/LAchildID")
+        for d in child.iter("CINdetails"):
+            days[str(la_id)].add(date.fromisoformat(d.findtext("CINreferralDate") or ""))
+    referrals = re_referrals = 0
+    for child_days in days.values():
+        for day in child_days:
+            if not start <= day <= end:
+                continue
+            referrals += 1
+            try:
+                year_before = day.replace(year=day.year - 1)
+            except ValueError:  # 29 February
+                year_before = day.replace(year=day.year - 1, day=28)
+            if any(year_before <= other < day for other in child_days):
+                re_referrals += 1
+    return referrals, re_referrals
+
+
+def test_mi_on_an_imported_census_matches_an_independent_count(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Like the public synthetic census that showed 0 referrals: hundreds of referrals,
+    # nearly all ending in no further action, some children referred again.
+    rng = random.Random(15)
+    children: dict[str, list[tuple[str, bool, str]]] = {}
+    for n in range(300):
+        first = date(2023, 4, 1) + timedelta(days=rng.randint(0, 700))
+        visits = [first + timedelta(days=rng.choice([0, 0, 40, 200, 364, 365, 366, 500]))
+                  for _ in range(rng.choice([1, 1, 2, 3]))]
+        children[f"C{n:04d}"] = [(d.isoformat(), rng.random() < 0.9,
+                                  rng.choice(["6", "2A", "3D", "1A"])) for d in visits]
+    census = tmp_path / "census.xml"
+    census.write_text(_census_xml(children), encoding="utf-8")
+    expected = _independent_counts(census, date(2024, 4, 1), date(2025, 3, 31))
+    assert expected[0] > 100 and expected[1] > 10  # a real test of both counts
+    data = str(tmp_path / "store")
+    assert main(["import", str(census), "--data-dir", data]) == 0
+    out = tmp_path / "figures.csv"
+    assert main(["mi", "--from", "2024-04-01", "--to", "2025-03-31", "--csv", str(out),
+                 "--data-dir", data]) == 0
+    with out.open(encoding="utf-8") as fh:
+        rows = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
+    re_row = rows[("re_referrals", "")]
+    assert (int(re_row["denominator"]), int(re_row["numerator"])) == expected
+    assert "Re-referrals" in capsys.readouterr().out
