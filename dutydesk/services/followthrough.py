@@ -8,6 +8,7 @@ store and the shared server). Reads fold the relevant events with the pure rules
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,13 +34,12 @@ from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
 from ..store.eventstore import EventStore
 from ..store.followthrough_queries import FollowThroughQueries
+from .guard import GuardedStore
+from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
 
 ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
 NEXT_STEP_LOOKBACK_DAYS = 30
-
-_ROUTE_EVENT_TYPES = rules.FOLLOW_THROUGH_TYPES
-
 
 # ---- snapshots the views show ---------------------------------------------------------
 
@@ -485,20 +485,8 @@ class FollowThroughService:
                                       f"{c.concern[:60]}"))
         return out
 
-    def _facts(self, contacts: Mapping[str, ContactRow]) -> dict[str, rules.ContactFacts]:
-        out = {}
-        for cid, c in contacts.items():
-            if not c.received_at:
-                continue
-            referral = (_when(c.decided_at).astimezone(self.office.zone).date()  # type: ignore[union-attr]
-                        if c.is_referral and c.decided_at else None)
-            out[cid] = rules.ContactFacts(cid, datetime.fromisoformat(c.received_at), referral)
-        return out
-
     def _fold(self, contact_ids: Iterable[str] | None = None) -> rules.FollowThrough:
-        events = self.q.events_of_types(_ROUTE_EVENT_TYPES, contact_ids)
-        ids = {e.contact_id for e in events if e.contact_id}
-        return rules.fold_routes(events, self._facts(self.q.contacts(ids)), self.office)
+        return self.q.fold(self.office, contact_ids)
 
     def _route_row(self, r: rules.Route, kids: Mapping[str, list[ContactChildRow]],
                    now: datetime, follow: rules.FollowThrough | None = None) -> RouteRow:
@@ -526,6 +514,8 @@ class FollowThroughService:
 
     def contact_routes(self, contact_id: str) -> ContactRoutes:
         """One contact's routes (open and closed), discussions, adults and MARAC criteria."""
+        if isinstance(self.store, GuardedStore):
+            self.store.require_contact(contact_id)  # RestrictedRecord if not named on it
         now = self.clock.now()
         follow = self._fold([contact_id])
         kids = self.q.children_of([contact_id])
@@ -583,13 +573,9 @@ class FollowThroughService:
 
     def s47_records(self) -> list[rules.S47Record]:
         """Every s47 enquiry recorded through a strategy discussion: what Annex A List 5
-        reads (one row per child per initiating discussion)."""
-        follow = self._fold()
-        cids = {d.contact_id for d in follow.discussions}
-        kids = self.q.children_of(cids)
-        people = {(cid, k.slot): k.person_id for cid, ks in kids.items() for k in ks
-                  if k.person_id}
-        return rules.s47_records(follow, self.office, people)
+        reads (one row per child per initiating discussion). The same rows come from
+        ``FollowThroughQueries.s47_records`` for code that reads the store directly."""
+        return self.q.s47_records(self.office)
 
     def view(self) -> FollowThroughView:
         """The follow-through views at the clock's time, overdue first in each."""
@@ -618,7 +604,7 @@ class FollowThroughService:
             all_ids - {c.contact_id for c in recent})
         route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
                             key=_overdue_first)
-        return FollowThroughView(
+        view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
@@ -628,6 +614,42 @@ class FollowThroughService:
             checks=tuple(self._checks(contacts, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
             handovers=tuple(self._handovers(kids, follow_events)))
+        return self._redacted(view, all_ids)
+
+    def _redacted(self, view: FollowThroughView, contact_ids: set[str]) -> FollowThroughView:
+        """Rows about a restricted child this person is not named on keep their timing
+        (what is overdue stays visible, so no work is lost) and lose every word about the
+        child, the route and the concern."""
+        if not isinstance(self.store, GuardedStore) or not contact_ids:
+            return view
+        seen = self.store.visible_contacts(contact_ids)
+        hidden = {cid for cid, ok in seen.items() if not ok}
+        if not hidden:
+            return view
+        r = RESTRICTED_TEXT
+
+        def clocks(row: RouteRow) -> tuple[ClockRow, ...]:
+            return tuple(dataclasses.replace(c, label=r, source="") for c in row.clocks)
+        return dataclasses.replace(
+            view,
+            routes=tuple(dataclasses.replace(
+                x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
+                if x.contact_id in hidden else x for x in view.routes),
+            acknowledgements=tuple(dataclasses.replace(x, children=r, referrer=r)
+                                   if x.contact_id in hidden else x
+                                   for x in view.acknowledgements),
+            next_steps=tuple(dataclasses.replace(x, children=r, action=r, owner=None)
+                             if x.contact_id in hidden else x for x in view.next_steps),
+            conflicts=tuple(dataclasses.replace(x, children=r, decisions=())
+                            if x.contact_id in hidden else x for x in view.conflicts),
+            checks=tuple(dataclasses.replace(x, children=r, agency=r, answer=None
+                                             if x.answer is None else r)
+                         if x.contact_id in hidden else x for x in view.checks),
+            notices=tuple(dataclasses.replace(x, child=r) if x.contact_id in hidden else x
+                          for x in view.notices),
+            handovers=tuple(dataclasses.replace(x, contacts=tuple(
+                (cid, r if cid in hidden else names) for cid, names in x.contacts))
+                for x in view.handovers))
 
     def _acks(self, recent: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]],
               events: Sequence[Event], now: datetime) -> list[AckRow]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from ..domain import routes as rules
 from ..domain.events import Event
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from ..domain.timescales import OfficeHours
 from .eventstore import EVENTS, db_to_event
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
 
@@ -88,3 +91,40 @@ class FollowThroughQueries:
                         PEOPLE.c.person_id.in_(chunk))).mappings():
                     out[m["person_id"]] = db_to_row(PersonRow, m)
         return out
+
+    def fold(self, office: OfficeHours, contact_ids: Iterable[str] | None = None
+             ) -> rules.FollowThrough:
+        """Every route, strategy discussion and adult (of ``contact_ids``, or all), with
+        clocks, folded by the pure rules in ``domain.routes``."""
+        events = self.events_of_types(rules.FOLLOW_THROUGH_TYPES, contact_ids)
+        facts = {}
+        for cid, received, decided, referral in self._times(
+                {e.contact_id for e in events if e.contact_id}):
+            if not received:
+                continue
+            day = (datetime.fromisoformat(decided).astimezone(office.zone).date()
+                   if referral and decided else None)
+            facts[cid] = rules.ContactFacts(cid, datetime.fromisoformat(received), day)
+        return rules.fold_routes(events, facts, office)
+
+    def _times(self, contact_ids: Iterable[str]) -> list[tuple[str, str, str | None, bool]]:
+        """Only what the clocks need (the full rows carry JSON the fold never reads)."""
+        c = CONTACTS.c
+        out: list[tuple[str, str, str | None, bool]] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                out.extend((r[0], r[1], r[2], bool(r[3])) for r in conn.execute(
+                    select(c.contact_id, c.received_at, c.decided_at, c.is_referral)
+                    .where(c.contact_id.in_(chunk))))
+        return out
+
+    def s47_records(self, office: OfficeHours | None = None) -> list[rules.S47Record]:
+        """Annex A List 5's source: one row per child per strategy discussion that started
+        a section 47 enquiry (``domain.routes.S47Record``), oldest first. For MI and the
+        Annex A export, which read the store, not the services."""
+        office = office or OfficeHours()
+        follow = self.fold(office)
+        kids = self.children_of({d.contact_id for d in follow.discussions})
+        people = {(cid, k.slot): k.person_id for cid, ks in kids.items() for k in ks
+                  if k.person_id}
+        return rules.s47_records(follow, office, people)

@@ -23,6 +23,7 @@ from ..domain.route_codes import (
 )
 from ..services.corrections import CorrectionService
 from ..services.followthrough import FollowThroughService
+from ..services.redaction import RESTRICTED_TEXT
 from ..services.triage import TriageService
 from .action_dialogs import ActionDialog, Choice
 from .followthrough_view import FollowThroughWindow
@@ -97,6 +98,11 @@ class FollowThroughActions:
             route = next((r for r in (self.view.view.routes if self.view and self.view.view
                                       else ()) if r.route_id == ref), None)
             if route is None:
+                return
+            if route.label == RESTRICTED_TEXT:
+                QMessageBox.information(parent, "Record a step",
+                                        "This child's record is restricted: open the contact "
+                                        "and break the glass with a reason first.")
                 return
             steps = [(s.value, STEP_LABELS[s]) for s in ROUTE_STEPS[RouteKind(route.kind)]]
             if not steps:

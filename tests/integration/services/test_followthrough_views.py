@@ -145,3 +145,29 @@ def test_entered_in_error_counts_nowhere_and_corrections_keep_history(world) -> 
     dobs = [e.payload.get("date_of_birth") for e in store.events_for_person(pid)
             if e.type.startswith("person.")]
     assert dobs == ["2019-02-11", "2019-03-11"]
+
+
+def test_restricted_children_keep_their_timing_and_lose_their_words(world) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.services.audit import AuditService
+    from dutydesk.services.guard import RestrictedRecord
+    store, clock = world
+    pid = new_id()
+    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava",
+                                              "family_name": "Stone"}, THU)])
+    cid = _contact(store, pid)
+    named = Actor("sp.named", Role.SENIOR_PRACTITIONER, "d4")
+    _follow(store, clock, named).open_route(cid, "private_fostering", slot=0)
+    AuditService(GuardedStore(store, Actor("ad.min", Role.ADMIN, "a"), clock)).restrict(
+        pid, [named.login], "child of a member of staff")
+    clock.at = THU + timedelta(days=12)  # Tue 8 Dec: the visit was due Mon 7 Dec 17:00
+    mine = _follow(store, clock, named).view()
+    assert mine.routes[0].child == "Ava Stone" and mine.routes[0].overdue
+    theirs = _follow(store, clock, DM).view()
+    row = theirs.routes[0]
+    assert row.overdue and row.next_due == mine.routes[0].next_due  # the work is not lost
+    assert row.child == row.label == row.state == "Restricted record" and row.detail == ""
+    assert {c.label for c in row.clocks} == {"Restricted record"}
+    assert "Ava" not in repr(theirs)
+    assert theirs.acknowledgements[0].children == "Restricted record"
+    with pytest.raises(RestrictedRecord):
+        _follow(store, clock, DM).contact_routes(cid)

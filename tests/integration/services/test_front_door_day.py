@@ -302,6 +302,8 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
              r.allocated_team, r.allocated_worker) for r in records] == [
         (main, 0, ava, date(2026, 11, 26), date(2026, 12, 17), "Assessment Team 2",
          "sw.jones")] * 2  # two initiating discussions (day, EDT), one row each
+    from dutydesk.store.followthrough_queries import FollowThroughQueries
+    assert FollowThroughQueries(day.store.engine).s47_records() == records  # for MI / Annex A
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
