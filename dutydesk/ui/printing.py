@@ -91,7 +91,9 @@ class PreviewDialog(QDialog):
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self.pdf)
-        info = QLabel(f"{self.pdf.pageCount()} pages · verification code {document.code}")
+        signed = f" · signed by {document.signed_by}" if document.signed_by else ""
+        info = QLabel(f"{self.pdf.pageCount()} pages · verification code {document.code}"
+                      f"{signed}")
         info.setObjectName("previewInfo")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         print_button = QPushButton("&Print…")
