@@ -54,6 +54,7 @@ class Document:
     event_ids: tuple[str, ...]
     contact_id: str | None = None
     person_id: str | None = None
+    signed_by: str = ""  # the signing certificate's name
 
     @property
     def label(self) -> str:
@@ -196,7 +197,7 @@ class DocumentService:
         return Document(kind=meta.kind, title=meta.title, pdf=pdf,
                         digest=digest.digest, code=digest.code,
                         event_ids=tuple(sorted(digest.hashes)), contact_id=contact_id,
-                        person_id=person_id)
+                        person_id=person_id, signed_by=self.signer.name)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

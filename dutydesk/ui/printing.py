@@ -92,8 +92,9 @@ class PreviewDialog(QDialog):
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self.pdf)
+        signed = f" · signed by {document.signed_by}" if document.signed_by else ""
         info = QLabel(f"{plural(self.pdf.pageCount(), 'page')} · verification code "
-                      f"{document.code}")
+                      f"{document.code}{signed}")
         info.setObjectName("previewInfo")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         print_button = QPushButton("&Print…")

@@ -40,6 +40,7 @@ def test_preview_shows_every_page(qtbot, actions: DocumentActions,  # type: igno
     assert dialog.pdf.pageCount() == expected >= 2
     info = dialog.findChild(QLabel, "previewInfo")
     assert info is not None and plural(expected, "page") in info.text()
+    assert "signed by Dan Manager" in info.text()
     shot = os.environ.get("DUTYDESK_PREVIEW_SHOT")
     if shot:
         qtbot.waitExposed(dialog)
@@ -87,6 +88,8 @@ def test_a_page_range_prints_page_by_page_off_the_gui_thread(
     printer.setFromTo(2, 3)
     job = actions.print_to(doc, printer)
     assert job is not None and actions.last_route == "pages"
+    progress = actions.last_progress
+    assert progress.objectName() == "printProgress" and progress.maximum() == 2
     steps: list[int] = []
     job.progressed.connect(lambda done, _all: steps.append(done))
     qtbot.waitUntil(lambda: job.outcome is not None and job.isFinished(), timeout=30_000)
