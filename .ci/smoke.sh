@@ -65,7 +65,9 @@ fi
 step "server init against a throwaway PostgreSQL cluster"
 PG_ENV="$(bash "$ROOT/tests/pg.sh" start)"
 eval "$PG_ENV"
-"$CLI" server init --dsn "$DUTYDESK_TEST_PG_ADMIN_DSN" | tee init.out
+# Over TLS with the server's certificate verified against the cluster's throwaway CA.
+"$CLI" server init --dsn "$DUTYDESK_TEST_PG_ADMIN_DSN?sslmode=verify-full&sslrootcert=$DUTYDESK_TEST_PG_CA" \
+  | tee init.out
 grep -q "server initialised" init.out
 "$CLI" server status --dsn "$DUTYDESK_TEST_PG_ADMIN_DSN" | tee status.out
 N_SQL=$(ls "$ROOT"/db/server/*.sql | wc -l)

@@ -60,4 +60,12 @@ def default_data_dir() -> Path:
 
 
 def default_config_dir() -> Path:
+    """The person's own settings (``$XDG_CONFIG_HOME/dutydesk`` on Linux)."""
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def machine_config_dir() -> Path:
+    """Settings an administrator fixes for every user of the computer: the first of
+    ``$XDG_CONFIG_DIRS`` (``/etc/xdg/dutydesk``) on Linux, ``C:\\ProgramData\\dutydesk`` on
+    Windows, ``/Library/Application Support/dutydesk`` on macOS."""
+    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False))
