@@ -17,7 +17,8 @@ from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .codes import REFERRAL_OUTCOMES, ContactStatus, DecisionStatus, Outcome
+from . import referrals
+from .codes import ContactStatus, DecisionStatus
 from .events import Event
 
 
@@ -241,6 +242,8 @@ def _contact_received(model: ReadModel, event: Event) -> None:
     if existing is not None:
         # Later events (rating, decision) may have arrived first on this desk: keep them.
         base = replace(existing, **{f: getattr(base, f) for f in _RECEIVED_FIELDS})
+        if existing.decided_at and referrals.is_imported_referral(base.external_ref):
+            base = replace(base, is_referral=True)  # settled before its receipt arrived
     model.contacts[cid] = base
     for child in p["children"]:
         slot = int(child["slot"])
@@ -391,7 +394,7 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
         row, decision_ids=ids, outcome=current.outcome,
         decided_at=settled[-1].decided_at if settled else None,
         status=status, conflict=conflict,
-        is_referral=any(Outcome(d.outcome) in REFERRAL_OUTCOMES for d in settled),
+        is_referral=referrals.is_referral((d.outcome for d in settled), row.external_ref),
     )
 
 

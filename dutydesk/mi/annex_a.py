@@ -101,19 +101,13 @@ def list1_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
 def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -> Iterator[Row]:
     """One row per referral of a child in the period (same-day referrals are one)."""
     kids = _Children(data)
-    latest: dict[str, date] = {}
-    for child, days in ds.referral_days.items():
-        up_to = [d for d in days if d <= filters.date_to]
-        if up_to:
-            latest[child] = up_to[-1]
     for r in referrals_in_period(ds, filters):
         slot = next(ch for ch in kids.of(r.contact_id)
                     if child_key(ch.contact_id, ch.slot, ch.person_id) == r.child)
-        before = ds.referrals_in_months_before(r.child, latest[r.child], months)
-        # A contact becomes a referral only on a decision to assess or protect, so no
-        # DutyDesk referral ends in NFA at that point (docs/mi-definitions.md).
-        yield kids.common(slot, r.day) + (r.day, source(r.source), "No", before, r.team,
-                                          r.assignee or "")
+        latest = ds.history.latest(r.child, filters.date_to) or r.day
+        before = ds.history.before(r.child, latest, months)
+        yield kids.common(slot, r.day) + (r.day, source(r.source), "Yes" if r.nfa else "No",
+                                          before, r.team, r.assignee or "")
 
 
 def rows_for(list_no: int, data: MiInput, ds: Dataset, filters: Filters) -> list[Row]:
