@@ -4,26 +4,14 @@ settings reach the window and cannot be changed in the sign-in dialog."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
 
 from dutydesk.config.credentials import Credentials
 from dutydesk.config.settings import Settings
 from dutydesk.ui.login_dialog import LoginDialog
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_main(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-           "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
-           "XDG_CONFIG_DIRS": str(tmp_path / "etc-xdg"),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
+from tests.ui.test_app import run_main
 
 
 def test_the_demo_keeps_its_window_layout_apart_from_real_use(tmp_path: Path) -> None:
@@ -38,7 +26,8 @@ def test_the_demo_keeps_its_window_layout_apart_from_real_use(tmp_path: Path) ->
 
 
 def test_a_policy_fixed_by_the_administrator_is_the_one_the_window_uses(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg"))  # run_main passes it on
     machine = tmp_path / "etc-xdg" / "dutydesk" / "settings.json"
     machine.parent.mkdir(parents=True)
     machine.write_text(json.dumps({"policy_file": str(tmp_path / "no-such-policy.toml")}),
