@@ -57,13 +57,14 @@ def outcome_label(code: str | None) -> str:
 
 
 def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) -> str:
-    due_text, _ = time_left_text(d.due_at, now)
+    due_text, _ = time_left_text(d.due_at, now, status=d.status)
     parts = [
         f"<h2>{chip(d.rating)} {escape(source_label(d.source_code))}</h2>",
         f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
         f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
         f" · with {escape(d.assignee or 'nobody yet')}"
-        f" · time left {escape(due_text)}</p>",
+        + ("" if d.status == "decided" else f" · time left {escape(due_text)}")  # clock stopped
+        + "</p>",
     ]
     if d.immediate_danger:
         parts.append("<p><b>⚠ Immediate danger reported at intake.</b></p>")

@@ -106,7 +106,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.LINK_PERSON):
         def open_links() -> None:
             open_pending_links(window, LinkService(session.guarded, session.clock), tasks)
-        tool("Likely &matches to confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
+        tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
@@ -125,7 +125,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 return
             show(view, "DutyDesk — audit trail")
             view.refresh()
-        tool("&Audit trail", "Ctrl+Shift+A", open_audit, "auditAction")
+        tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
 
     if session.sync_engine is not None:
         start_sync(window, session.sync_engine)
