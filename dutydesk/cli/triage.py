@@ -5,7 +5,6 @@ the ratings in a store against what was decided.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import datetime
@@ -15,7 +14,8 @@ from typing import Any
 from ..domain.clock import LONDON, SystemClock
 from ..domain.errors import ValidationError
 from ..domain.queue import order_key
-from ..domain.triage.evaluation import csv_rows, evaluate, report_text
+from ..domain.triage.evaluation import evaluate, report_text
+from ..domain.triage.evaluation import write_csv as write_evaluation_csv
 from ..domain.triage.records import parse_records, validate_records
 from ..domain.triage.scoring import TriageResult, score_contact
 from ..services.triage import policy_from
@@ -107,7 +107,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.csv:
         try:
             with args.csv.open("w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh).writerows(csv_rows(ev))
+                write_evaluation_csv(fh, ev)
         except OSError as err:
             return fail(f"{args.csv}: cannot write: {err.strerror}", 2)
         print(f"CSV written to {args.csv}")

@@ -11,7 +11,6 @@ into place, so a failed export leaves nothing half-written.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..domain.cells import SafeCsvWriter, neutral
 from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX
 from ..domain.people import age_in_years
 from .dataset import Dataset, child_key
@@ -148,12 +148,24 @@ def write_xlsx(path: Path, list_no: int, rows: Sequence[Row]) -> None:
                     cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = "DD/MM/YYYY"
                     cells.append(cell)
+                elif isinstance(value, str):
+                    cells.append(text_cell(ws, value))
                 else:
                     cells.append(value)
             ws.append(cells)
         wb.save(tmp)
 
     _atomic(path, write)
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A text cell that is stored as text whatever it holds (never a formula or error)
+    and neutralised against formula injection (``domain.cells``)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=neutral(value))
+    cell.data_type = "s"
+    return cell
 
 
 def csv_value(value: Any) -> str:
@@ -167,7 +179,7 @@ def csv_value(value: Any) -> str:
 def write_csv(path: Path, list_no: int, rows: Sequence[Row]) -> None:
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
+            out = SafeCsvWriter(fh)
             out.writerow(HEADINGS[list_no])
             out.writerows([csv_value(v) for v in row] for row in rows)
 

@@ -25,6 +25,7 @@ from ..services.documents import DocumentService
 from ..services.guard import GuardedStore
 from ..services.links import LinkService
 from ..services.mi import MiService
+from ..services.signing import DocumentSigner, demo_signer
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
 from ..sync.engine import SyncEngine
@@ -53,6 +54,8 @@ class Session:
     demo: bool
     verify_password: Callable[[str, str], bool] | None = None
     sync_engine: SyncEngine | None = None  # shared mode only
+    signer: DocumentSigner | None = None  # the key printed documents are signed with
+    unsigned_reason: str = ""  # why there is none (shown when printing is refused)
     open_windows: list[QWidget] = field(default_factory=list)
 
 
@@ -60,7 +63,11 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     """Tools menu entries, printing and the screen lock for ``session``."""
     actor = session.actor
     documents = DocumentService(session.guarded, actor, session.clock,
-                                marking=session.settings.protective_marking)
+                                marking=session.settings.protective_marking,
+                                signer=session.signer or (
+                                    demo_signer(None, actor.login, actor.display_name or
+                                                actor.login) if session.demo else None),
+                                unsigned_reason=session.unsigned_reason)
     printing = DocumentActions(window, documents, tasks)
 
     def case_log(contact_id: str) -> None:
