@@ -1,27 +1,17 @@
 #!/usr/bin/env bash
-# Build the wheel from a clean copy of the tree, install it (NOT editable) in a fresh
-# virtual environment outside the source tree, and smoke-test the installed program from
-# a folder where the source is not importable (.ci/smoke.sh).
-#   bash .ci/wheel-smoke.sh            (after tests/setup.sh; uses .venv to build)
-# Set KEEP_WHEEL_VENV=DIR to keep the environment there (for timing, docs).
+# Install the wheel (NOT editable) in a fresh virtual environment outside the source tree
+# and smoke-test the installed program from a folder where the source is not importable
+# (.ci/smoke.sh):
+#   bash .ci/wheel-smoke.sh [WHEEL]     (default: build one with build-wheel.sh)
+# KEEP_WHEEL_VENV=DIR keeps the environment there (timing, docs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/dutydesk-wheel.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-cd "$ROOT"
-
-echo "wheel-smoke: copying the tree (tracked and new files, nothing ignored)"
-mkdir "$WORK/src"
-git ls-files -z --cached --others --exclude-standard \
-  | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
-  | xargs -0 cp --parents -t "$WORK/src"
-
-echo "wheel-smoke: building the sdist and, from it, the wheel"
-# Like `python -m build`: the wheel is built from the sdist, so both are checked.
-.venv/bin/python -m build -q -o "$WORK/dist" "$WORK/src" >"$WORK/build.log" 2>&1 \
-  || { tail -40 "$WORK/build.log"; exit 1; }
-WHEEL="$(ls "$WORK"/dist/dutydesk-*.whl)"
-ls -l "$WORK"/dist
+WHEEL="${1:-}"
+if [ -z "$WHEEL" ]; then
+  WHEEL="$(bash "$ROOT/resources/packaging/build-wheel.sh" "$WORK/dist" | tail -n 1)"
+fi
 
 VENV="${KEEP_WHEEL_VENV:-$WORK/venv}"
 echo "wheel-smoke: installing $(basename "$WHEEL") into a fresh venv at $VENV"
