@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from pathlib import Path
 
 from .common import fail
 
@@ -35,6 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "senior_practitioner, duty_manager, auditor or admin")
             p.add_argument("--no-password", action="store_true",
                            help="leave the password unset (e.g. certificate sign-in)")
+        if name in ("init", "add-user"):
+            p.add_argument("--signing-dir", type=Path, default=None,
+                           help="this machine's signing keys (default: the data folder's)")
+        if name == "init":
+            p.add_argument("--organisation", default="DutyDesk",
+                           help="the authority's name on the signing certificates it issues")
+        if name == "add-user":
+            p.add_argument("--name", default=None,
+                           help="the person's full name on their signing certificate")
+            p.add_argument("--key-out", type=Path, default=Path("."),
+                           help="folder for LOGIN.p12, the person's signing key (default: .)")
 
 
 def _password(args: argparse.Namespace) -> str | None:
