@@ -62,6 +62,9 @@ class ChildHistory:
     cp_plan: str | None = None      # "current", "past" or None
     looked_after: bool = False
     earlier: tuple[PastContact, ...] = ()
+    # Distinct referral sources of the contacts in the re-referral window (agencies or
+    # people raising concerns), for "accumulating concerns from different agencies".
+    sources_12m: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -109,6 +112,7 @@ def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[P
         is not None, police_notifications=len(police),
         open_case=bool(person and person.open_case), cp_plan=cp_plan,
         looked_after=bool(person and person.looked_after), earlier=tuple(earlier),
+        sources_12m=tuple(sorted({c.source_code for c in recent})),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from . import referrals
 from .codes import ContactStatus, DecisionStatus
 from .events import Event
+from .triage.factors import answers as _answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class PersonRow:
     restricted: bool = False
     allowed: tuple[str, ...] = ()
     registered_at: str | None = None
+    la_child_id: str | None = None      # the authority's own id (census LAchildID)
+    date_of_death: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -64,6 +67,8 @@ class ContactChildRow:
     nhs_number: str | None = None
     postcode: str | None = None
     school: str | None = None
+    age_years: int | None = None          # approximate age when the date is not known
+    date_of_birth_estimated: bool | None = None
 
     @property
     def display_name(self) -> str:
@@ -111,6 +116,9 @@ class ContactRow:
     is_referral: bool = False
     conflict: bool = False
     consent_overridden: bool = False
+    # Answers to the factor catalogue's questions by fact name (domain/triage/factors.py);
+    # a question not asked is absent, never False.
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +194,8 @@ def replace(row: _Row, **changes: Any) -> _Row:
 
 _PERSON_FIELDS = (
     "given_name", "family_name", "date_of_birth", "expected_date_of_birth", "sex",
-    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan",
+    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan", "la_child_id",
+    "date_of_death",
 )
 
 
@@ -216,6 +225,8 @@ def _person(model: ReadModel, event: Event) -> None:
     for key in ("open_case", "looked_after"):
         if key in p:
             changes[key] = bool(p[key])
+    if changes.get("date_of_death") or (row.date_of_death and "open_case" in changes):
+        changes["open_case"] = False  # a child who has died has no open case
     model.people[pid] = replace(row, **changes)
 
 
@@ -237,7 +248,7 @@ def _contact_received(model: ReadModel, event: Event) -> None:
         children_present=da.get("children_present"),
         previous_incidents=da.get("previous_incidents"),
         office=p.get("office"), team=p.get("team"), external_ref=p.get("external_ref"),
-        recorded_by=event.actor,
+        recorded_by=event.actor, answers=_answers(p),
     )
     if existing is not None:
         # Later events (rating, decision) may have arrived first on this desk: keep them.
@@ -257,7 +268,8 @@ def _contact_received(model: ReadModel, event: Event) -> None:
             expected_date_of_birth=child.get("expected_date_of_birth"),
             sex=child.get("sex"), ethnicity=child.get("ethnicity"),
             nhs_number=child.get("nhs_number"), postcode=child.get("postcode"),
-            school=child.get("school"),
+            school=child.get("school"), age_years=child.get("age_years"),
+            date_of_birth_estimated=child.get("date_of_birth_estimated"),
         )
 
 
@@ -265,7 +277,7 @@ _RECEIVED_FIELDS = (
     "received_at", "channel", "source_code", "concern", "consent", "immediate_danger",
     "reporter_name", "reporter_agency", "categories", "injury_reported", "disclosure",
     "dash_level", "dara_level", "children_present", "previous_incidents", "office", "team",
-    "external_ref", "recorded_by",
+    "external_ref", "recorded_by", "answers",
 )
 
 

@@ -103,9 +103,11 @@ class MiQueries:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
                 for row in rowread.fetch_statement(conn, select(
                         PEOPLE.c.person_id, PEOPLE.c.date_of_birth,
-                        PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity)
+                        PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity,
+                        PEOPLE.c.la_child_id, PEOPLE.c.date_of_death, PEOPLE.c.disabilities)
                         .where(PEOPLE.c.person_id.in_(pids))):
-                    people[row[0]] = MiPerson(*row)
+                    listed = json.loads(row[-1]) if row[-1] else ()  # JSON comes as text
+                    people[row[0]] = MiPerson(*row[:-1], disabilities=tuple(listed))
             rated = select(CONTACTS.c.contact_id).where(and_(where,
                                                              CONTACTS.c.due_at.is_not(None)))
             # The earliest action per contact, compared as times (stored offsets differ).

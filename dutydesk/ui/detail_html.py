@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.codes import ASSESSMENT_FACTORS, OUTCOME_LABELS, SOURCE_SHORT, Outcome, source_label
 from ..domain.triage.explain import reason_text
+from ..domain.triage.factors import answer_lines
 from ..services.snapshots import ChildHistory, ContactDetail, DecisionView
 from .queue_model import RATING_COLOURS, STATUS_TEXT, time_left_text
 
@@ -75,6 +76,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
         parts.append("<p>" + ", ".join(
             escape(f"{c} {ASSESSMENT_FACTORS[c].label}" if c in ASSESSMENT_FACTORS else c)
             for c in d.categories) + "</p>")
+    parts.append(_answers(d))
     r = d.reporter
     who = ", ".join(escape(x) for x in (r.name, r.role, r.agency, r.relationship) if x)
     reach = ", ".join(escape(x) for x in (r.phone, r.email) if x)
@@ -96,6 +98,14 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
             f"<p><i>{escape(n.author)}, {escape(when(n.written_at))}</i><br>"
             f"{escape(n.text)}</p>" for n in d.notes))
     return "".join(parts)
+
+
+def _answers(d: ContactDetail) -> str:
+    """The risk questions that were asked, with their answers; injury and disclosure
+    always, as "Not asked" when nobody asked (never as "No")."""
+    lines = answer_lines(d.answers)
+    return "<h3>Risk questions</h3><p>" + "<br>".join(
+        f"{escape(q)} <b>{escape(a)}</b>" for q, a in lines) + "</p>"
 
 
 def _para(text: str) -> str:

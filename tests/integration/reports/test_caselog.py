@@ -119,3 +119,27 @@ def test_unknown_child_is_refused_clearly(documents: DocumentService) -> None:
         documents.case_log(person_id="nobody")
     with pytest.raises(ValueError, match="not both"):
         documents.case_log(person_id="a", contact_id="b")
+
+
+def test_a_question_nobody_asked_prints_as_not_asked(documents: DocumentService,
+                                                     case: Case) -> None:
+    """The case contacts never answered the injury question: the log must not say "No"."""
+    text = _flat(" ".join(page_texts(documents.case_log(person_id=case.person_id).pdf)))
+    assert "Injury reported Not asked" in text
+    assert re.search(r"Injury reported No(?!t asked)", text) is None
+
+
+def test_risk_answers_keep_no_apart_from_not_asked() -> None:
+    from dutydesk.reports.caselog import asked, risk_answers
+
+    payload = {"children": [{"slot": 0, "given_name": "Ann"}], "injury_reported": False,
+               "risk": {"self_harm": False, "injury_child": 0},
+               "domestic_abuse": {"strangulation": True}}
+    assert asked(payload, "injury_reported") == "No"
+    assert asked(payload, "disclosure") == "Not asked"
+    text = risk_answers(payload)
+    assert "Which child is injured? Ann" in text
+    assert "Is the child self-harming? No" in text
+    assert "Was there strangulation, choking or suffocation? Yes" in text
+    assert "suicide" not in text  # not asked: not printed as "No"
+    assert risk_answers({"children": []}) == "Not asked"
