@@ -38,13 +38,17 @@ def locked_for(times: int, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def new_and_old_pdf(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "log.pdf.tmp").write_bytes(b"%PDF new")
+    (tmp_path / "log.pdf").write_bytes(b"%PDF old")
+    return tmp_path / "log.pdf.tmp", tmp_path / "log.pdf"
+
+
 def test_on_windows_a_brief_lock_is_waited_out(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fileops, "WINDOWS", True)
     calls = locked_for(3, monkeypatch)
-    (tmp_path / "log.pdf.tmp").write_bytes(b"%PDF new")
-    (tmp_path / "log.pdf").write_bytes(b"%PDF old")
-    fileops.replace_file(tmp_path / "log.pdf.tmp", tmp_path / "log.pdf")
+    fileops.replace_file(*new_and_old_pdf(tmp_path))
     assert (tmp_path / "log.pdf").read_bytes() == b"%PDF new" and len(calls) == 4
 
 
@@ -52,10 +56,8 @@ def test_on_windows_a_lasting_lock_names_the_file(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fileops, "WINDOWS", True)
     calls = locked_for(10_000, monkeypatch)
-    (tmp_path / "log.pdf.tmp").write_bytes(b"%PDF new")
-    (tmp_path / "log.pdf").write_bytes(b"%PDF old")
     with pytest.raises(fileops.FileInUseError) as err:
-        fileops.replace_file(tmp_path / "log.pdf.tmp", tmp_path / "log.pdf")
+        fileops.replace_file(*new_and_old_pdf(tmp_path))
     assert f"{tmp_path / 'log.pdf'} (or log.pdf.tmp) is open in another program" in str(
         err.value)
     assert isinstance(err.value, PermissionError)  # callers' OSError handling still applies
