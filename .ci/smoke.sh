@@ -29,11 +29,14 @@ step() { echo "smoke: $*"; }
 # passphrases only a secure keyring may hold. A throwaway D-Bus session with an unlocked
 # gnome-keyring: the Secret Service backend a Linux desk uses, through the installed
 # program's own keyring library.
+# One throwaway password for this run's login keyring (each session unlocks the same one).
 mkdir -p -m 700 "$WORK/run"
 export XDG_RUNTIME_DIR="$WORK/run"
+SMOKE_KEYRING_PASSWORD="$(head -c 24 /dev/urandom | base64 | tr -d '\n')"
+export SMOKE_KEYRING_PASSWORD
 keyring_session() {
   env -u PYTHON_KEYRING_BACKEND dbus-run-session -- bash -euo pipefail -c '
-    head -c 24 /dev/urandom | base64 | tr -d "\n" \
+    printf %s "$SMOKE_KEYRING_PASSWORD" \
       | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     '"$1" 2>&1 | sed "/Failed to set fd limit/d; /transient service directory/d"
 }
