@@ -16,6 +16,7 @@ from typing import Any
 from . import codes
 from .errors import ValidationError
 from .ids import new_id
+from .route_events import ROUTE_EVENTS
 from .schema import (
     Context,
     Field,
@@ -336,6 +337,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("agency", SHORT),
         Field("question", text(4000)),
         Field("requested_at", iso_datetime, required=False),
+        Field("due_at", iso_datetime, required=False, doc="when the answer is needed"),
     )),
     "partner_check.answered": Spec((
         Field("check_id", uuid_text),
@@ -343,6 +345,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("answer", text(20_000)),
         Field("answered_by", NAME, required=False),
         Field("answered_at", iso_datetime, required=False),
+        Field("no_trace", boolean, required=False, doc="the agency holds nothing on them"),
     )),
     "note.added": Spec((
         Field("contact_id", uuid_text, required=False),
@@ -426,6 +429,8 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("completed_on", iso_date(not_future=True), doc="date of authorisation"),
         Field("authorised_by", NAME, required=False),
     )),
+    # The front-door day after the decision (issue 21): dutydesk/domain/route_events.py.
+    **ROUTE_EVENTS,
 })
 
 EVENT_TYPES = frozenset(CATALOGUE)

@@ -18,7 +18,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from . import referrals
-from .codes import ContactStatus, DecisionStatus
+from .codes import VOID_STATUSES, ContactStatus, DecisionStatus
 from .events import Event
 from .triage.factors import answers as _answers
 
@@ -321,6 +321,26 @@ def _assigned(model: ReadModel, event: Event) -> None:
     model.contacts[row.contact_id] = replace(row, assignee=event.payload["assignee"], status=status)
 
 
+def _taken(model: ReadModel, event: Event) -> None:
+    """A practitioner takes the contact: assigned to whoever recorded the event."""
+    row = _contact(model, event.payload["contact_id"])
+    status = row.status
+    if status == ContactStatus.NEW.value:
+        status = ContactStatus.IN_PROGRESS.value
+    model.contacts[row.contact_id] = replace(row, assignee=event.actor, status=status)
+
+
+def _voided(model: ReadModel, event: Event) -> None:
+    """Merged into another contact, or entered in error: kept in the log, out of the queue,
+    history and MI (``VOID_STATUSES``)."""
+    row = _contact(model, event.payload["contact_id"])
+    status = (ContactStatus.MERGED if event.type == "contact.merged"
+              else ContactStatus.ENTERED_IN_ERROR).value
+    if row.status == ContactStatus.ENTERED_IN_ERROR.value:
+        status = row.status  # in error outranks merged, in whichever order they arrive
+    model.contacts[row.contact_id] = replace(row, status=status)
+
+
 def _linked(model: ReadModel, event: Event) -> None:
     p = event.payload
     key = (p["contact_id"], int(p["slot"]))
@@ -397,11 +417,14 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     if not live:
         model.contacts[cid] = replace(row, decision_ids=ids, outcome=None, decided_at=None,
                                       conflict=False, is_referral=False)
+        # NB status is left alone: a void (merged / in error) contact stays void
         return
     conflict = len(live) > 1
     settled = [d for d in live if d.status != DecisionStatus.PROPOSED.value]
     current = (settled or live)[-1]
     status = (ContactStatus.DECIDED if settled else ContactStatus.AWAITING_SIGN_OFF).value
+    if row.status in VOID_STATUSES:  # merged or entered in error stays so, whatever arrives
+        status = row.status
     model.contacts[cid] = replace(
         row, decision_ids=ids, outcome=current.outcome,
         decided_at=settled[-1].decided_at if settled else None,
@@ -447,6 +470,9 @@ _HANDLERS = {
     "contact.rated": _rated,
     "contact.rating_overridden": _overridden,
     "contact.assigned": _assigned,
+    "contact.taken": _taken,
+    "contact.merged": _voided,
+    "contact.entered_in_error": _voided,
     "partner_check.requested": _in_progress,
     "decision.proposed": _decision,
     "decision.recorded": _decision,

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, true
 
 from ..domain.clock import LONDON
-from ..domain.codes import REFERRAL_SOURCES
+from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
 from ..mi.dataset import NONE, months_before
 from ..mi.records import (
     AssessmentCompleted,
@@ -59,11 +59,13 @@ class MiQueries:
                 matches.append(column.is_(None) if wanted == NONE else column == wanted)
         if source is not None:
             matches.append(c.source_code == source)
-        match = and_(true(), *matches)
+        # merged duplicates and contacts entered in error count nowhere (issue 21)
+        match = and_(true(), c.status.not_in(sorted(VOID_STATUSES)), *matches)
         if date_from is None and date_to is None:
             return match
         window: list[ColumnElement[bool]] = []
-        history: list[ColumnElement[bool]] = [c.is_referral.is_(True)]
+        history: list[ColumnElement[bool]] = [c.is_referral.is_(True),
+                                              c.status.not_in(sorted(VOID_STATUSES))]
         if date_from is not None:
             window.append(c.received_at >= _utc(date_from - LOOKBACK_MARGIN))
             start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
