@@ -68,10 +68,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from .config import settings as settings_file
     try:
-        settings = settings_file.load(default_config_dir() / SETTINGS_FILE)
+        # The person's settings under the machine-wide ones an administrator fixed.
+        settings = settings_file.load_desk(default_config_dir() / SETTINGS_FILE)
+        locked = settings_file.machine_locked()
     except settings_file.SettingsError as err:
         print(f"DutyDesk cannot read its settings: {err}", file=sys.stderr)
         return 2
+    policy = None
+    if settings.policy_file:
+        from .domain.triage.policy import PolicyError, load_policy
+        try:
+            policy = load_policy(settings.policy_file)
+        except (OSError, PolicyError) as err:
+            print(f"DutyDesk cannot load the triage policy named in its settings "
+                  f"(policy_file): {err}", file=sys.stderr)
+            return 2
 
     from .config.keys import InsecureKeyringError
     from .services.local_store import open_local_store
@@ -97,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings.server_host and not args.demo:
         from .shared_mode import SharedSignInError, sign_in_shared
         try:
-            shared = sign_in_shared(settings, store, clock, role=args.role)
+            shared = sign_in_shared(settings, store, clock, role=args.role, locked=locked)
         except SharedSignInError as err:
             print(f"DutyDesk cannot sign in to the shared server: {err}", file=sys.stderr)
             return 2
@@ -115,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     from .services.triage import TriageService
     from .ui.session import Session
     guarded = GuardedStore(store, actor, clock)
-    triage = TriageService(guarded, actor, clock)
+    triage = TriageService(guarded, actor, clock, policy=policy)
     triage.rate_all_open()  # anything imported or synced without a rating
     desk = DeskService(guarded, actor, clock, triage=triage)
     from .services.signing import desk_signer

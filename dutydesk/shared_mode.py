@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .config.credentials import Credentials
 from .config.settings import Settings
+from .config.tls import TlsSettingError
 from .domain.clock import Clock
 from .domain.events import Actor
 from .store.eventstore import EventStore
@@ -36,13 +37,15 @@ class SharedSignInError(Exception):
 
 
 def sign_in_shared(settings: Settings, store: EventStore, clock: Clock, *,
-                   role: str | None = None) -> SharedSession | None:
+                   role: str | None = None,
+                   locked: frozenset[str] = frozenset()) -> SharedSession | None:
     """Ask for the server password (login dialog), learn the role from the server, and
-    return the actor and engine; None if the person cancelled."""
+    return the actor and engine; None if the person cancelled. ``locked`` settings were
+    fixed by the administrator: the dialog shows them read-only."""
     from .ui.login_dialog import LoginDialog
 
     credentials = Credentials()
-    dialog = LoginDialog(settings, credentials)
+    dialog = LoginDialog(settings, credentials, locked=locked)
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
         return None
     details = dialog.sign_in
@@ -51,9 +54,12 @@ def sign_in_shared(settings: Settings, store: EventStore, clock: Clock, *,
     password = credentials.get(details.user, details.server)
     if password is None:
         raise SharedSignInError("the password could not be kept for this session")
-    dsn = conninfo(host=details.host, port=details.port, database=details.database,
-                   user=details.user, sslmode=details.sslmode,
-                   sslrootcert=settings.server_sslrootcert)
+    try:
+        dsn = conninfo(host=details.host, port=details.port, database=details.database,
+                       user=details.user, sslmode=details.sslmode,
+                       sslrootcert=settings.server_sslrootcert)
+    except TlsSettingError as err:
+        raise SharedSignInError(str(err)) from err
     return connect_shared(dsn, password, store, clock, role=role)
 
 

@@ -46,6 +46,8 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    # No machine-wide settings (/etc/xdg/dutydesk) from the computer running the tests.
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(home / "etc-xdg"))
     backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)

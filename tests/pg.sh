@@ -5,6 +5,9 @@
 # cluster that start made (named by DUTYDESK_TEST_PG_CLUSTER). Each run gets a cluster
 # name and a free port of its own, so two runs on one machine never touch each other's
 # cluster; start never drops a cluster it did not create. Trust auth on loopback; fsync off.
+# TLS is on, as DutyDesk requires it of a real server (sslmode=require by default): start
+# makes a throwaway CA and a server certificate for localhost/127.0.0.1 (exported as
+# DUTYDESK_TEST_PG_CA, so tests can also check verify-full); stop deletes them.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -35,10 +38,29 @@ case "${1:-}" in
       exit 1
     fi
     PORT="${DUTYDESK_PG_PORT:-$(free_port)}"
+    TLS="$(mktemp -d "/tmp/dutydesk-pg-tls.$CLUSTER.XXXXXX")"
+    (
+      cd "$TLS"
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj "/CN=DutyDesk test CA $CLUSTER" -keyout ca.key -out ca.crt 2>/dev/null
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >san.ext
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile san.ext -out server.crt 2>/dev/null
+      rm -f ca.key server.csr san.ext ca.srl
+      chmod 644 ca.crt server.crt && chmod 600 server.key
+    )
+    chmod 755 "$TLS"
+    $SUDO chown postgres "$TLS/server.key" "$TLS/server.crt"
     $SUDO pg_createcluster "$VERSION" "$CLUSTER" --port "$PORT" \
       -o fsync=off -o synchronous_commit=off -o full_page_writes=off \
       -o max_connections=200 \
       -- --auth=trust >/dev/null
+    # In conf.d: postgresql-common rewrites `ssl` given with -o when it finds no snakeoil cert.
+    printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\n" \
+      "$TLS/server.crt" "$TLS/server.key" \
+      | $SUDO tee "/etc/postgresql/$VERSION/$CLUSTER/conf.d/dutydesk-test-tls.conf" >/dev/null
     $SUDO pg_ctlcluster "$VERSION" "$CLUSTER" start
     for _ in $(seq 1 50); do
       pg_isready -q -h 127.0.0.1 -p "$PORT" && break
@@ -53,6 +75,7 @@ SQL
     echo "export DUTYDESK_TEST_PG_ADMIN_DSN='postgresql://postgres@127.0.0.1:$PORT/dutydesk_test'"
     # Lets the recovery test restart this throwaway server, and stop find it again.
     echo "export DUTYDESK_TEST_PG_CLUSTER='$VERSION $CLUSTER'"
+    echo "export DUTYDESK_TEST_PG_CA='$TLS/ca.crt'"
     ;;
   stop)
     # Only the cluster this run made: named by start's exported DUTYDESK_TEST_PG_CLUSTER.
@@ -65,6 +88,10 @@ SQL
     if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$CLUSTER"; then
       $SUDO pg_dropcluster --stop "$VERSION" "$CLUSTER" >/dev/null 2>&1 || true
     fi
+    CA="${DUTYDESK_TEST_PG_CA:-}"
+    case "$CA" in
+      /tmp/dutydesk-pg-tls."$CLUSTER".*/ca.crt) $SUDO rm -rf "$(dirname "$CA")" ;;
+    esac
     ;;
   *)
     echo "usage: tests/pg.sh start|stop" >&2

@@ -25,6 +25,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# A real Secret Service keyring for .ci/smoke.sh (signing keys need a secure keyring):
+# gnome-keyring on a throwaway D-Bus session, without the desktop it recommends.
+if ! dpkg-query -W -f='${Status}' gnome-keyring 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing gnome-keyring"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    gnome-keyring dbus >/dev/null
+fi
 
 PYTHON="${PYTHON:-python3}"
 "$PYTHON" - <<'PY'

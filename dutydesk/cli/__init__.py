@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given[:1] == ["run"]:
+        # The window's own options (--demo, --data-dir...) go to it untouched: argparse's
+        # REMAINDER refuses a remainder that starts with an option.
+        from .. import app
+        return app.main(given[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)

@@ -15,21 +15,17 @@ import socket
 from datetime import date
 from pathlib import Path
 
-from ..config.settings import SettingsError
-from ..config.settings import load as load_settings
+from ..config.settings import SettingsError, load_desk
 from ..domain import codes
 from ..domain.clock import SystemClock
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor
-from ..paths import default_config_dir
 from ..reports.caselog import NothingToPrintError
 from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
 from ..services.documents import Document, DocumentService
 from ..services.signing import NoSigningKey, signer_for
 from .common import add_store_argument, fail, open_store
-
-SETTINGS_FILE = "settings.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +63,7 @@ def _date(text: str) -> date:
 def _marking(args: argparse.Namespace) -> str:
     if args.marking:
         return str(args.marking)
-    return load_settings(default_config_dir() / SETTINGS_FILE).protective_marking
+    return load_desk().protective_marking  # the administrator's marking wins
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path = args.settings or default_config_dir() / "settings.json"
-    try:
-        cfg = settings_mod.load(path)
+    try:  # an explicit file as it is; else the person's, under the machine-wide settings
+        cfg = settings_mod.load(path) if args.settings else settings_mod.load_desk(path)
     except settings_mod.SettingsError as err:
         return fail(str(err), 2)
     host = args.host or cfg.server_host
@@ -48,13 +48,16 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or cfg.server_port
     password = os.environ.get("DUTYDESK_PASSWORD") or Credentials().get(user, f"{host}:{port}")
 
+    from ..config.tls import TlsSettingError
     from ..sync.engine import SyncEngine
     from ..sync.pg.transport import PgTransport, conninfo
     from ..sync.transport import SyncError
-
-    dsn = conninfo(host=host, port=port, database=args.database or cfg.server_database,
-                   user=user, sslmode=args.sslmode or cfg.server_sslmode,
-                   sslrootcert=cfg.server_sslrootcert)
+    try:
+        dsn = conninfo(host=host, port=port, database=args.database or cfg.server_database,
+                       user=user, sslmode=args.sslmode or cfg.server_sslmode,
+                       sslrootcert=cfg.server_sslrootcert)
+    except TlsSettingError as err:
+        return fail(str(err), 2)
     # The chained (and, for real records, encrypted) store: pulled events extend the local
     # audit chain like every other write.
     store = open_secure_store(args)

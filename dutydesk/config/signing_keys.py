@@ -25,6 +25,7 @@ import keyring
 from cryptography import x509
 from keyring.errors import KeyringError
 
+from ..fileops import replace_file
 from ..reports.pki import (
     CertificateError,
     Identity,
@@ -54,7 +55,7 @@ def _write_private(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    replace_file(tmp, path)
 
 
 class KeyFolder:

@@ -27,6 +27,7 @@ from ..domain import referrals as dfe
 from ..domain.cells import SafeCsvWriter, neutral
 from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX, Outcome
 from ..domain.people import age_in_years
+from ..fileops import replace_file
 from .dataset import Dataset, child_key
 from .figures import in_period, matches, referrals_in_period
 from .records import ChildLike, Filters, MiInput, PersonLike
@@ -233,7 +234,7 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

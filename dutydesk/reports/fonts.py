@@ -2,8 +2,9 @@
 Wiśniewski print as written.
 
 DejaVu Sans is vendored in ``resources/fonts`` (Bitstream Vera licence, which allows
-redistribution of the unmodified fonts); the system copy from ``fonts-dejavu-core`` is the
-fallback. Registration happens once per process.
+redistribution of the unmodified fonts) and shipped inside the wheel and the desktop
+bundle, so every desk embeds the same faces on every platform; system fonts are never
+used. Registration happens once per process.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from ..paths import RESOURCES
+from ..paths import FONTS
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
@@ -23,11 +24,7 @@ ITALIC = "DejaVuSans-Oblique"
 
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf",
           ITALIC: "DejaVuSans-Oblique.ttf"}
-SEARCH_PATH: tuple[Path, ...] = (
-    RESOURCES / "fonts",
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-)
+SEARCH_PATH: tuple[Path, ...] = (FONTS,)
 
 _lock = threading.Lock()
 _registered = False
@@ -44,8 +41,8 @@ def find_font(file_name: str, search: tuple[Path, ...] = SEARCH_PATH) -> Path:
             return candidate
     where = ", ".join(str(p) for p in search)
     raise FontMissingError(
-        f"font {file_name} not found (looked in {where}); restore resources/fonts from the "
-        f"repository or install the Debian package fonts-dejavu-core")
+        f"font {file_name} not found (looked in {where}); DutyDesk's installation is "
+        f"incomplete: reinstall it (or restore resources/fonts in a checkout)")
 
 
 def register_fonts() -> None:

@@ -26,6 +26,7 @@ from cryptography import x509
 from ..domain.clock import Clock
 from ..domain.events import Actor, Event, make_event
 from ..domain.permissions import Action, require
+from ..fileops import replace_file
 from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
 from ..reports.digest import EventDigest
 from ..reports.dutylog import duty_log_title, write_duty_log
@@ -208,4 +209,4 @@ def write_atomically(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    replace_file(tmp, path)

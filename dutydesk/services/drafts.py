@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..fileops import replace_file
+
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
@@ -53,7 +55,7 @@ class DraftStore:
                 json.dump(body, out, ensure_ascii=False)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(tmp, path)
+            replace_file(tmp, path)
         except OSError as err:
             raise DraftError(f"draft {path.name} could not be saved: {err.strerror}") from err
 

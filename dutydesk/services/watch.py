@@ -8,11 +8,11 @@ here starts threads.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain.clock import Clock
+from ..fileops import replace_file
 from ..store.eventstore import EventStore
 from .importer import Importer, ImportOptions, ImportReport
 
@@ -52,7 +52,7 @@ class FolderWatcher:
         target = (self.folder / "processed") if report.ok else failed
         target.mkdir(exist_ok=True)
         dest = target / f"{path.stem}.{stamp}{path.suffix}"
-        os.replace(path, dest)
+        replace_file(path, dest)
         lines = report.lines() + [str(e) for e in report.errors + report.warnings]
         (target / f"{dest.name}.report.txt").write_text("\n".join(lines) + "\n",
                                                          encoding="utf-8")

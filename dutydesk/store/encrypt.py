@@ -7,10 +7,10 @@ may survive, which ``docs/security.md`` says plainly.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
+from ..fileops import replace_file
 from .database import StoreError
 
 
@@ -44,7 +44,7 @@ def encrypt_plain_store(path: Path, key: bytes) -> int:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"encrypting {path} copied {copied} of {count} events; the plain "
                          f"store is unchanged")
-    os.replace(tmp, path)
+    replace_file(tmp, path)
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     return int(count)

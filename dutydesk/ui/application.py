@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ..services.desk import DeskService
@@ -25,11 +25,20 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def window_settings(demo: bool) -> QSettings:
+    """Where the window keeps its size, splitters, column widths and saved views: one
+    place for demo stores and another for real ones, so trying the demo never changes
+    how a person's real desk opens (``DutyDesk-demo`` beside ``DutyDesk``)."""
+    return QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "DutyDesk",
+                     "DutyDesk-demo" if demo else "DutyDesk")
+
+
 def run_window(service: DeskService, session: Session, *, store_path: Path,
                screenshot: Path | None = None) -> int:
     app = make_app()
     tasks = TaskRunner(synchronous=screenshot is not None)
     window = MainWindow(service, tasks, demo=session.demo, store_path=store_path,
+                        settings=window_settings(session.demo),
                         local_threshold_labels=session.settings.threshold_labels)
     install_features(window, session, tasks)
     window.show()

@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
 
 from ..config.credentials import Credentials
 from ..config.settings import Settings
+from ..config.tls import SECURE_MODES
 
-SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
+# TLS always (dutydesk.config.tls); a weak mode set for a server on this computer is
+# added to the list when the settings name it.
+SSL_MODES = SECURE_MODES
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ class SignIn:
 
 class LoginDialog(QDialog):
     def __init__(self, settings: Settings, credentials: Credentials,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 locked: frozenset[str] = frozenset()) -> None:
         super().__init__(parent)
         self.credentials = credentials
         self.setWindowTitle("Sign in to the shared DutyDesk server")
@@ -59,6 +63,8 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.sslmode = QComboBox()
         self.sslmode.addItems(SSL_MODES)
+        if settings.server_sslmode not in SSL_MODES:
+            self.sslmode.addItem(settings.server_sslmode)
         self.sslmode.setCurrentText(settings.server_sslmode)
         self.sslmode.setAccessibleName("Encryption (TLS) mode")
         self.remember = QCheckBox("&Remember password on this computer")
@@ -76,6 +82,13 @@ class LoginDialog(QDialog):
         else:
             self.warning.hide()
         self.error.hide()
+        # Fixed by the administrator for this computer (machine-wide settings).
+        for key, widget in (("server_host", self.host), ("server_port", self.port),
+                            ("server_database", self.database), ("server_user", self.user),
+                            ("server_sslmode", self.sslmode)):
+            if key in locked:
+                widget.setEnabled(False)
+                widget.setToolTip("Set by your administrator for this computer")
 
         form = QFormLayout()
         form.addRow("&Server:", self.host)

@@ -20,9 +20,11 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ...config.tls import TlsSettingError, explain_connection_failure
 from ...domain.codes import Role
 from ...domain.event_permissions import ALLOWED
 from ...paths import SERVER_MIGRATIONS
+from .transport import tls_required
 
 OWNER = "dutydesk_owner"
 GROUPS = tuple(r.value for r in Role)
@@ -64,9 +66,14 @@ def migrations(folder: Path = SERVER_MIGRATIONS) -> list[Migration]:
 
 def _connect(dsn: str) -> psycopg.Connection:
     try:
-        return psycopg.connect(dsn, autocommit=True, application_name="dutydesk-admin")
+        secured = tls_required(dsn)  # TLS unless the server is on this computer
+    except TlsSettingError as err:
+        raise AdminError(f"refusing to connect: {err}") from err
+    try:
+        return psycopg.connect(secured, autocommit=True, application_name="dutydesk-admin")
     except psycopg.Error as err:
-        raise AdminError(f"cannot connect to the server: {_first_line(err)}") from err
+        why = explain_connection_failure(str(err)) or _first_line(err)
+        raise AdminError(f"cannot connect to the server: {why}") from err
 
 
 def _first_line(err: BaseException) -> str:

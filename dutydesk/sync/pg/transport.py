@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ...config.tls import DEFAULT_MODE, desk_sslmode, explain_connection_failure
 from ...domain.events import Event, canonical_json
 from ..identity import GROUP_ROLES, choose_role
 from ..transport import (
@@ -41,12 +43,26 @@ _PULL = """SELECT seq, id::text, type, schema_version, actor, actor_role, device
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
 
 
-def conninfo(*, host: str, port: int, database: str, user: str, sslmode: str = "prefer",
+def conninfo(*, host: str, port: int, database: str, user: str, sslmode: str = DEFAULT_MODE,
              sslrootcert: str = "", connect_timeout: int = 10) -> str:
-    """A libpq connection string without the password (safe to show)."""
+    """A libpq connection string without the password (safe to show). TLS is required
+    (``dutydesk.config.tls``): a weak sslmode to a server on the network raises
+    ``TlsSettingError``."""
+    mode = desk_sslmode(host, sslmode, sslrootcert)
     extra = {"sslrootcert": sslrootcert} if sslrootcert else {}
-    return make_conninfo(host=host, port=port, dbname=database, user=user, sslmode=sslmode,
+    return make_conninfo(host=host, port=port, dbname=database, user=user, sslmode=mode,
                          connect_timeout=connect_timeout, application_name="dutydesk", **extra)
+
+
+def tls_required(dsn: str) -> str:
+    """An administrator's connection string with DutyDesk's TLS rule applied: with no
+    sslmode in it (or in PGSSLMODE), ``require`` (``verify-full`` with a ``sslrootcert``);
+    a weak mode only to a server on this computer. Raises ``TlsSettingError``."""
+    params = conninfo_to_dict(dsn)
+    host = str(params.get("host") or os.environ.get("PGHOST") or "")
+    given = str(params.get("sslmode") or os.environ.get("PGSSLMODE") or DEFAULT_MODE)
+    rootcert = str(params.get("sslrootcert") or os.environ.get("PGSSLROOTCERT") or "")
+    return make_conninfo(dsn, sslmode=desk_sslmode(host, given, rootcert))
 
 
 def _explain(err: BaseException) -> str:
@@ -60,6 +76,10 @@ def classify(err: psycopg.Error) -> Exception:
     message = _explain(err)
     if sqlstate.startswith("28") or "password authentication failed" in message:
         return AuthenticationError(f"the server refused the sign-in: {message}")
+    tls = explain_connection_failure(message)
+    if tls is not None:
+        # Not fixed by retrying soon, but the administrator may fix it: keep retrying.
+        return RetryableError(f"cannot connect securely to the server: {tls}")
     if isinstance(err, psycopg.OperationalError | psycopg.InterfaceError):
         # connection failures, admin shutdown (57P01), serialization (40001), deadlock (40P01)
         return RetryableError(f"the server could not be reached or asked to retry: {message}")
