@@ -29,6 +29,7 @@ from .schema import (
     nhs_number,
     one_of,
     postcode,
+    server_twin,
     text,
     uuid_text,
 )
@@ -110,6 +111,11 @@ def _dob_or_expected(obj: dict[str, Any]) -> None:
                               "expected_date_of_birth")
 
 
+server_twin(_dob_or_expected, kind="not_both",
+            fields=["date_of_birth", "expected_date_of_birth"],
+            message="give a date of birth or an expected date of birth, not both")
+
+
 PERSON_FIELDS = (
     Field("person_id", uuid_text),
     Field("given_name", NAME, required=False),
@@ -177,6 +183,9 @@ def _not_legacy(value: Any, ctx: Context) -> str:
     return code
 
 
+server_twin(_not_legacy, **FACTOR.server_rule)  # type: ignore[attr-defined]
+
+
 def _children_slots(obj: dict[str, Any]) -> None:
     for i, child in enumerate(obj.get("children", [])):
         child.setdefault("slot", i)
@@ -184,6 +193,12 @@ def _children_slots(obj: dict[str, Any]) -> None:
                                          "date_of_birth", "expected_date_of_birth")):
             raise ValidationError("a child needs a name, a date of birth or a linked person",
                                   f"children[{i}]")
+
+
+server_twin(_children_slots, kind="each_has_one_of", field="children",
+            keys=["person_id", "given_name", "family_name", "date_of_birth",
+                  "expected_date_of_birth"],
+            message="a child needs a name, a date of birth or a linked person")
 
 
 CONTACT_RECEIVED = Spec((
