@@ -1,8 +1,10 @@
 """``dutydesk print``: case decision logs, duty logs and outcome letters as PDF files.
 
-Each file written is recorded as a ``document.exported`` event (who, what, when, which
-events), the same as an export from the window. The person printing is ``--by`` (default:
-the operating-system user) with ``--role`` (default: auditor, who may record exports).
+Each file is signed with the key of the person printing (or, without one, the
+authority's document seal kept on this desk; see ``dutydesk signing``). Each file written
+is recorded as a ``document.exported`` event (who, what, when, which events), the same as
+an export from the window. The person printing is ``--by`` (default: the operating-system
+user) with ``--role`` (default: auditor, who may record exports).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..reports.caselog import NothingToPrintError
 from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
 from ..services.documents import Document, DocumentService
+from ..services.signing import NoSigningKey, signer_for
 from .common import add_store_argument, fail, open_store
 
 SETTINGS_FILE = "settings.json"
@@ -72,10 +75,17 @@ def run(args: argparse.Namespace) -> int:
         marking = _marking(args)
     except SettingsError as err:
         return fail(str(err), 2)
-    store = open_store(args)
     actor = Actor(login=args.by or getpass.getuser(), role=codes.Role(args.role),
                   device=socket.gethostname())
-    service = DocumentService(store, actor, SystemClock(), marking=marking)
+    from ..config.keys import InsecureKeyringError
+    from ..reports.pki import CertificateError
+    from .signing import key_folder
+    try:
+        signer = signer_for(key_folder(args), actor.login)
+    except (NoSigningKey, CertificateError, InsecureKeyringError) as err:
+        return fail(str(err), 2)
+    store = open_store(args)
+    service = DocumentService(store, actor, SystemClock(), marking=marking, signer=signer)
     try:
         document = _make(service, args)
     except (NothingToPrintError, LetterError, ValueError, FontMissingError,
@@ -90,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as err:
         return fail(f"the export could not be recorded, so no file was kept: {err}")
     print(f"{args.output}: {document.title}; {len(document.event_ids)} events; "
-          f"verification code {document.code}")
+          f"verification code {document.code}; signed by {signer.name}")
     return 0
 
 

@@ -1,13 +1,15 @@
 """``dutydesk server``: administer the shared PostgreSQL database (run by an administrator).
 
-    dutydesk server init      --dsn ADMIN_DSN
+    dutydesk server init      --dsn ADMIN_DSN [--organisation NAME] [--signing-dir DIR]
     dutydesk server upgrade   --dsn ADMIN_DSN
-    dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP
+    dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP [--name "Full Name"]
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
-it is never printed or logged.
+it is never printed or logged. ``init`` also creates the DutyDesk signing authority (its
+key in ``--signing-dir``, passphrase in the keyring); ``add-user`` issues the person a
+signing key as ``LOGIN.p12`` protected by their new password (docs/printing.md).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from pathlib import Path
 
 from .common import fail
 
@@ -35,6 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "senior_practitioner, duty_manager, auditor or admin")
             p.add_argument("--no-password", action="store_true",
                            help="leave the password unset (e.g. certificate sign-in)")
+            p.add_argument("--name", help="the person's full name, for their signing "
+                                          "certificate (default: the login)")
+            p.add_argument("--key-out", type=Path, default=Path("."),
+                           help="folder for LOGIN.p12, the person's signing key protected by "
+                                "their new password, to import on their desk")
+        if name == "init":
+            p.add_argument("--organisation", default="DutyDesk",
+                           help="the authority's name on the signing certificates")
+        if name in ("init", "add-user"):
+            p.add_argument("--signing-dir", type=Path, default=None,
+                           help="where the DutyDesk signing authority's key is kept "
+                                "(default: the data folder's signing/)")
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -56,13 +71,16 @@ def run(args: argparse.Namespace) -> int:
             for name in admin.init(args.dsn):
                 print(f"applied {name}")
             print("server initialised")
+            return _authority(args)
         elif args.action == "upgrade":
             applied = admin.upgrade(args.dsn)
             for name in applied:
                 print(f"applied {name}")
             print("server schema up to date" if not applied else "server upgraded")
         elif args.action == "add-user":
-            print(admin.add_user(args.dsn, args.login, args.role, _password(args)))
+            password = _password(args)
+            print(admin.add_user(args.dsn, args.login, args.role, password))
+            return _issue(args, password)
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:
@@ -70,4 +88,56 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{key}: {value}")
     except admin.AdminError as err:
         return fail(str(err), 2)
+    return 0
+
+
+def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ..config.signing_keys import KeyFolder, signing_dir
+    from ..paths import default_data_dir
+    return KeyFolder(args.signing_dir or signing_dir(default_data_dir()))
+
+
+def _authority(args: argparse.Namespace) -> int:
+    """The DutyDesk signing authority for this server (kept if one exists)."""
+    from ..config.keys import InsecureKeyringError
+    from ..config.signing_keys import AUTHORITY
+    from ..reports.pki import CertificateError
+    from ..services.signing import create_authority
+    from .signing import describe
+    keys = _keys(args)
+    if keys.has(AUTHORITY):
+        print(f"signing authority kept: {keys.authority_pem}")
+        return 0
+    try:
+        authority = create_authority(keys, args.organisation)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(f"the server is ready, but no signing authority was created: {err}", 2)
+    print(f"signing authority created: {describe(authority)}")
+    print(f"publish its certificate to desks and inspectors: {keys.authority_pem}")
+    return 0
+
+
+def _issue(args: argparse.Namespace, password: str | None) -> int:
+    """A signing key for the new person, as LOGIN.p12 protected by their new password."""
+    from ..config.keys import InsecureKeyringError
+    from ..reports.pki import CertificateError
+    from ..services.signing import issue_for_transfer
+    from .signing import describe
+    if password is None:
+        print("no signing key issued (no password to protect it); use "
+              "`dutydesk signing issue` on the person's desk")
+        return 0
+    try:
+        identity, bundle = issue_for_transfer(_keys(args), args.login,
+                                              args.name or args.login, password)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(f"the login exists, but no signing key was issued: {err}", 2)
+    args.key_out.mkdir(parents=True, exist_ok=True)
+    target = args.key_out / f"{args.login}.p12"
+    from ..services.documents import write_atomically
+    write_atomically(target, bundle)
+    os.chmod(target, 0o600)
+    print(f"signing certificate issued: {describe(identity)}")
+    print(f"{target}: give it to {args.login}; on their desk: dutydesk signing import "
+          f"{target.name} (its passphrase is their new password)")
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 from . import codes
 from .errors import ValidationError
 from .ids import new_id
+from .route_events import ROUTE_EVENTS
 from .schema import (
     Context,
     Field,
@@ -33,6 +34,7 @@ from .schema import (
     text,
     uuid_text,
 )
+from .triage import factors as _factors
 
 SCHEMA_VERSION = 1
 
@@ -115,9 +117,13 @@ server_twin(_dob_or_expected, kind="not_both",
             fields=["date_of_birth", "expected_date_of_birth"],
             message="give a date of birth or an expected date of birth, not both")
 
+LA_CHILD_ID = text(50)
 
 PERSON_FIELDS = (
     Field("person_id", uuid_text),
+    Field("la_child_id", LA_CHILD_ID, required=False,
+          doc="the authority's own id for the child: census LAchildID, Annex A Child "
+              "Unique ID, the case-management system's id"),
     Field("given_name", NAME, required=False),
     Field("family_name", NAME, required=False),
     Field("other_names", list_of(NAME, max_items=20), required=False,
@@ -135,6 +141,8 @@ PERSON_FIELDS = (
     Field("open_case", boolean, required=False, doc="an allocated worker holds the case"),
     Field("cp_plan", CP_PLAN, required=False),
     Field("looked_after", boolean, required=False),
+    Field("date_of_death", iso_date(not_future=True), required=False,
+          doc="census PersonDeathDate: no open case after it"),
 )
 
 PERSON = Spec(PERSON_FIELDS, rules=(_dob_or_expected,))
@@ -145,6 +153,8 @@ PERSON_UPDATE = Spec(PERSON_FIELDS + (Field("reason", SHORT, required=False),),
 CONTACT_CHILD = Spec((
     Field("slot", integer(0, 99), required=False),
     Field("person_id", uuid_text, required=False),
+    Field("la_child_id", LA_CHILD_ID, required=False,
+          doc="the authority's id for the child, when the referrer knows it (matching)"),
     Field("given_name", NAME, required=False),
     Field("family_name", NAME, required=False),
     Field("date_of_birth", iso_date(not_future=True), required=False),
@@ -156,6 +166,10 @@ CONTACT_CHILD = Spec((
     Field("address", text(300), required=False),
     Field("postcode", postcode, required=False),
     Field("school", SHORT, required=False),
+    Field("age_years", integer(0, 25), required=False,
+          doc="approximate age in whole years when the date of birth is not known"),
+    Field("date_of_birth_estimated", boolean, required=False,
+          doc="the date of birth is an estimate, not a known date"),
 ), rules=(_dob_or_expected,))
 
 REPORTER = Spec((
@@ -175,7 +189,16 @@ DOMESTIC_ABUSE = Spec((
           doc="police-recorded DA incidents at the address in the last 12 months"),
     Field("incident_ref", text(60), required=False),
     Field("incident_at", iso_datetime, required=False),
+    *(Field(f.path[1], _factors.validate_check(f), required=False, doc=f.question)
+      for f in _factors.FACTORS if f.path[0] == "domestic_abuse"
+      and f.path[1] not in ("dash_level", "dara_level", "children_present",
+                            "previous_incidents")),
 ))
+
+# Facts from the factor catalogue (domain/triage/factors.py) that are not fields of their
+# own: each key is optional, and a key left out means the question was not asked.
+RISK = Spec(tuple(Field(f.path[1], _factors.validate_check(f), required=False, doc=f.question)
+                  for f in _factors.FACTORS if f.path[0] == "risk"))
 
 
 def _not_legacy(value: Any, ctx: Context) -> str:
@@ -190,9 +213,14 @@ def _children_slots(obj: dict[str, Any]) -> None:
     for i, child in enumerate(obj.get("children", [])):
         child.setdefault("slot", i)
         if not any(k in child for k in ("person_id", "given_name", "family_name",
-                                         "date_of_birth", "expected_date_of_birth")):
-            raise ValidationError("a child needs a name, a date of birth or a linked person",
-                                  f"children[{i}]")
+                                         "date_of_birth", "expected_date_of_birth",
+                                         "age_years")):
+            raise ValidationError("a child needs a name, a date of birth, an approximate age "
+                                  "or a linked person", f"children[{i}]")
+    injured = (obj.get("risk") or {}).get("injury_child")
+    if injured is not None and injured not in {c["slot"] for c in obj.get("children", [])}:
+        raise ValidationError(f"names child {injured + 1}, but the contact has no such child",
+                              "risk.injury_child")
 
 
 server_twin(_children_slots, kind="each_has_one_of", field="children",
@@ -218,6 +246,7 @@ CONTACT_RECEIVED = Spec((
     Field("disclosure", boolean, required=False,
           doc="the child has disclosed abuse to the reporter"),
     Field("domestic_abuse", DOMESTIC_ABUSE, required=False),
+    Field("risk", RISK, required=False, doc="answers to the factor catalogue's questions"),
     Field("office", SHORT, required=False),
     Field("team", SHORT, required=False),
     Field("external_ref", text(100), required=False, doc="the partner's own reference"),
@@ -322,6 +351,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("agency", SHORT),
         Field("question", text(4000)),
         Field("requested_at", iso_datetime, required=False),
+        Field("due_at", iso_datetime, required=False, doc="when the answer is needed"),
     )),
     "partner_check.answered": Spec((
         Field("check_id", uuid_text),
@@ -329,6 +359,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("answer", text(20_000)),
         Field("answered_by", NAME, required=False),
         Field("answered_at", iso_datetime, required=False),
+        Field("no_trace", boolean, required=False, doc="the agency holds nothing on them"),
     )),
     "note.added": Spec((
         Field("contact_id", uuid_text, required=False),
@@ -412,6 +443,8 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("completed_on", iso_date(not_future=True), doc="date of authorisation"),
         Field("authorised_by", NAME, required=False),
     )),
+    # The front-door day after the decision (issue 21): dutydesk/domain/route_events.py.
+    **ROUTE_EVENTS,
 })
 
 EVENT_TYPES = frozenset(CATALOGUE)

@@ -17,8 +17,10 @@ from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .codes import REFERRAL_OUTCOMES, ContactStatus, DecisionStatus, Outcome
+from . import referrals
+from .codes import VOID_STATUSES, ContactStatus, DecisionStatus
 from .events import Event
+from .triage.factors import answers as _answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class PersonRow:
     restricted: bool = False
     allowed: tuple[str, ...] = ()
     registered_at: str | None = None
+    la_child_id: str | None = None      # the authority's own id (census LAchildID)
+    date_of_death: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -63,6 +67,8 @@ class ContactChildRow:
     nhs_number: str | None = None
     postcode: str | None = None
     school: str | None = None
+    age_years: int | None = None          # approximate age when the date is not known
+    date_of_birth_estimated: bool | None = None
 
     @property
     def display_name(self) -> str:
@@ -110,6 +116,9 @@ class ContactRow:
     is_referral: bool = False
     conflict: bool = False
     consent_overridden: bool = False
+    # Answers to the factor catalogue's questions by fact name (domain/triage/factors.py);
+    # a question not asked is absent, never False.
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +194,8 @@ def replace(row: _Row, **changes: Any) -> _Row:
 
 _PERSON_FIELDS = (
     "given_name", "family_name", "date_of_birth", "expected_date_of_birth", "sex",
-    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan",
+    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan", "la_child_id",
+    "date_of_death",
 )
 
 
@@ -215,6 +225,8 @@ def _person(model: ReadModel, event: Event) -> None:
     for key in ("open_case", "looked_after"):
         if key in p:
             changes[key] = bool(p[key])
+    if changes.get("date_of_death") or (row.date_of_death and "open_case" in changes):
+        changes["open_case"] = False  # a child who has died has no open case
     model.people[pid] = replace(row, **changes)
 
 
@@ -236,11 +248,13 @@ def _contact_received(model: ReadModel, event: Event) -> None:
         children_present=da.get("children_present"),
         previous_incidents=da.get("previous_incidents"),
         office=p.get("office"), team=p.get("team"), external_ref=p.get("external_ref"),
-        recorded_by=event.actor,
+        recorded_by=event.actor, answers=_answers(p),
     )
     if existing is not None:
         # Later events (rating, decision) may have arrived first on this desk: keep them.
         base = replace(existing, **{f: getattr(base, f) for f in _RECEIVED_FIELDS})
+        if existing.decided_at and referrals.is_imported_referral(base.external_ref):
+            base = replace(base, is_referral=True)  # settled before its receipt arrived
     model.contacts[cid] = base
     for child in p["children"]:
         slot = int(child["slot"])
@@ -254,7 +268,8 @@ def _contact_received(model: ReadModel, event: Event) -> None:
             expected_date_of_birth=child.get("expected_date_of_birth"),
             sex=child.get("sex"), ethnicity=child.get("ethnicity"),
             nhs_number=child.get("nhs_number"), postcode=child.get("postcode"),
-            school=child.get("school"),
+            school=child.get("school"), age_years=child.get("age_years"),
+            date_of_birth_estimated=child.get("date_of_birth_estimated"),
         )
 
 
@@ -262,7 +277,7 @@ _RECEIVED_FIELDS = (
     "received_at", "channel", "source_code", "concern", "consent", "immediate_danger",
     "reporter_name", "reporter_agency", "categories", "injury_reported", "disclosure",
     "dash_level", "dara_level", "children_present", "previous_incidents", "office", "team",
-    "external_ref", "recorded_by",
+    "external_ref", "recorded_by", "answers",
 )
 
 
@@ -304,6 +319,26 @@ def _assigned(model: ReadModel, event: Event) -> None:
     if status == ContactStatus.NEW.value:
         status = ContactStatus.IN_PROGRESS.value
     model.contacts[row.contact_id] = replace(row, assignee=event.payload["assignee"], status=status)
+
+
+def _taken(model: ReadModel, event: Event) -> None:
+    """A practitioner takes the contact: assigned to whoever recorded the event."""
+    row = _contact(model, event.payload["contact_id"])
+    status = row.status
+    if status == ContactStatus.NEW.value:
+        status = ContactStatus.IN_PROGRESS.value
+    model.contacts[row.contact_id] = replace(row, assignee=event.actor, status=status)
+
+
+def _voided(model: ReadModel, event: Event) -> None:
+    """Merged into another contact, or entered in error: kept in the log, out of the queue,
+    history and MI (``VOID_STATUSES``)."""
+    row = _contact(model, event.payload["contact_id"])
+    status = (ContactStatus.MERGED if event.type == "contact.merged"
+              else ContactStatus.ENTERED_IN_ERROR).value
+    if row.status == ContactStatus.ENTERED_IN_ERROR.value:
+        status = row.status  # in error outranks merged, in whichever order they arrive
+    model.contacts[row.contact_id] = replace(row, status=status)
 
 
 def _linked(model: ReadModel, event: Event) -> None:
@@ -382,16 +417,19 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     if not live:
         model.contacts[cid] = replace(row, decision_ids=ids, outcome=None, decided_at=None,
                                       conflict=False, is_referral=False)
+        # NB status is left alone: a void (merged / in error) contact stays void
         return
     conflict = len(live) > 1
     settled = [d for d in live if d.status != DecisionStatus.PROPOSED.value]
     current = (settled or live)[-1]
     status = (ContactStatus.DECIDED if settled else ContactStatus.AWAITING_SIGN_OFF).value
+    if row.status in VOID_STATUSES:  # merged or entered in error stays so, whatever arrives
+        status = row.status
     model.contacts[cid] = replace(
         row, decision_ids=ids, outcome=current.outcome,
         decided_at=settled[-1].decided_at if settled else None,
         status=status, conflict=conflict,
-        is_referral=any(Outcome(d.outcome) in REFERRAL_OUTCOMES for d in settled),
+        is_referral=referrals.is_referral((d.outcome for d in settled), row.external_ref),
     )
 
 
@@ -432,6 +470,9 @@ _HANDLERS = {
     "contact.rated": _rated,
     "contact.rating_overridden": _overridden,
     "contact.assigned": _assigned,
+    "contact.taken": _taken,
+    "contact.merged": _voided,
+    "contact.entered_in_error": _voided,
     "partner_check.requested": _in_progress,
     "decision.proposed": _decision,
     "decision.recorded": _decision,

@@ -2,9 +2,10 @@
 ``contact.received`` and a ``decision.recorded`` (NFA -> ``nfa``, otherwise
 ``cin_assessment``); each child becomes a person with a stable id from ``LAchildID``.
 
-Streamed with ``iterparse`` so a 50,000-referral return is read in constant memory.
-Documents with a DOCTYPE are refused: a census return never needs one, and refusing it
-rules out entity-expansion attacks.
+Streamed with a hardened ``iterparse`` (``hardened.iterparse``: defusedxml) so a
+50,000-referral return is read in constant memory. Documents with a DOCTYPE, an entity or
+an external reference are refused wherever it appears and however the file is encoded: a
+census return never needs one, and refusing it rules out entity-expansion attacks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..domain import codes
 from ..domain.ids import stable_id
-from . import history
+from . import hardened, history
 from .model import LIMITS, FileRefused, Limits, ParsedRow, RowError
 from .values import clean, ethnicity_code, parse_date, sex_code, source_code, start_of, yes_no
 
@@ -45,15 +46,11 @@ def _first(el: ET.Element, name: str) -> ET.Element | None:
 
 def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
           ) -> Iterator[ParsedRow]:
-    head = data[:8192]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in data:
-        raise FileRefused(file, "contains a DOCTYPE or entity declaration; CIN census XML "
-                                "never does, so it is refused")
     lea = ""
     child_no = 0
     referral_no = 0
     try:
-        for _, el in ET.iterparse(io.BytesIO(data), events=("end",)):
+        for _, el in hardened.iterparse(io.BytesIO(data), file):
             tag = _local(el.tag)
             if tag == "LEA":
                 lea = clean(el.text)
@@ -63,10 +60,11 @@ def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
                     referral_no = row.number
                     yield row
                 el.clear()
-    except ET.ParseError as err:
-        line, col = err.position
-        raise FileRefused(file, f"is not well-formed XML (line {line}, column {col}); "
-                                f"{referral_no} referral(s) were read before it") from None
+    except FileRefused as err:
+        if referral_no:
+            raise FileRefused(file, f"{err.message}; it was read as far as "
+                                    f"referral {referral_no}") from None
+        raise
     if child_no == 0:
         raise FileRefused(file, "holds no <Child> elements: not a CIN census return")
 
@@ -92,6 +90,8 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
          lambda v: parse_date(v).isoformat(), "PersonBirthDate")
     take("expected_date_of_birth", _text(ids, "ExpectedPersonBirthDate"),
          lambda v: parse_date(v).isoformat(), "ExpectedPersonBirthDate")
+    take("date_of_death", _text(ids, "PersonDeathDate"),
+         lambda v: parse_date(v).isoformat(), "PersonDeathDate")
     if "date_of_birth" in person:
         person.pop("expected_date_of_birth", None)
     take("sex", _text(ids, "Sex") or _text(ids, "GenderCurrent"), sex_code, "Sex")
@@ -101,11 +101,13 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
     if disabilities:
         person["disabilities"] = list(dict.fromkeys(disabilities))
     details = [d for d in el if _local(d.tag) == "CINdetails"]
-    person["open_case"] = any(not _text(d, "CINclosureDate") for d in details)
+    died = "date_of_death" in person
+    # A child who has died has no open case and no current plan, whatever else is open.
+    person["open_case"] = not died and any(not _text(d, "CINclosureDate") for d in details)
     plans = [p for d in details for p in _all(d, "ChildProtectionPlans")]
     if plans:
-        person["cp_plan"] = "current" if any(not _text(p, "CPPendDate") for p in plans) \
-            else "past"
+        person["cp_plan"] = "current" if not died and any(
+            not _text(p, "CPPendDate") for p in plans) else "past"
     if not details:
         referral_no += 1
         row = ParsedRow(number=referral_no, ref=la_id, raw={"LAchildID": la_id})
@@ -170,6 +172,17 @@ def _referral(d: ET.Element, number: int, where: str, la_id: str, lea: str,
                                          warning=True))
     if not row.ok or referral_day is None:
         return row
+    if referral_day > now.date():
+        row.warnings.append(RowError(file, number, f"{where}/CINreferralDate",
+                                     referral_day.isoformat(), "referral date is in the "
+                                     "future; imported as given, check the source",
+                                     warning=True))
+    death = person.get("date_of_death")
+    if death and referral_day.isoformat() > death:
+        row.warnings.append(RowError(file, number, f"{where}/CINreferralDate",
+                                     referral_day.isoformat(), f"referral date is after the "
+                                     f"child's death ({death}); imported as given, check "
+                                     "the source", warning=True))
     closure = raw.get("CINclosureDate", "")
     reason = raw.get("ReasonForClosure", "")
     reason_text = f" ({reason} {codes.CLOSURE_REASONS[reason].label})" \
@@ -195,4 +208,5 @@ _COLUMNS = {"date_of_birth": "PersonBirthDate", "expected_date_of_birth":
             "ExpectedPersonBirthDate", "sex": "Sex", "ethnicity": "Ethnicity",
             "disabilities": "Disability", "received_at": "CINreferralDate",
             "source_code": "ReferralSource", "children": "LAchildID",
-            "categories": "AssessmentFactors", "primary_need": "PrimaryNeedCode"}
+            "categories": "AssessmentFactors", "primary_need": "PrimaryNeedCode",
+            "date_of_death": "PersonDeathDate", "la_child_id": "LAchildID"}

@@ -1,14 +1,14 @@
 """quarantine: events pulled from the server that this desk could not validate or apply
 
 Revision ID: 20261130_i12_quarantine
-Revises: 20261126_ux2
+Revises: 20261130_i15_identity
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "20261130_i12_quarantine"
-down_revision = "20261126_ux2"
+down_revision = "20261130_i15_identity"
 branch_labels = None
 depends_on = None
 

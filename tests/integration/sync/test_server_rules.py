@@ -115,11 +115,48 @@ def _who(kind: str, by_role: dict[str, Login]) -> Login:
     return by_role[pick]
 
 
+# Checks the server does not (yet) make: each is the desk's only. A new check written
+# without ``server_twin`` fails this list; give it a twin, or add it here knowingly (and
+# say so in docs/sync.md).
+DESK_ONLY = sorted([
+    "adult.recorded (_adult_named)",
+    "contact.merged (_not_into_itself)",
+    *(f"contact.received.{group}.{name} (validate_check.<locals>.check)"
+      for group, names in {
+          "domestic_abuse": ["strangulation", "victim_pregnant", "weapon"],
+          "risk": ["care_proceedings", "carer_learning_disability",
+                   "carer_mental_health_crisis", "carer_substance_misuse",
+                   "child_mental_health_crisis", "concealed_pregnancy",
+                   "exploitation_indicators", "forced_marriage_risk", "injury_child",
+                   "injury_child_mobile", "injury_serious", "injury_site",
+                   "injury_unexplained", "missing_episodes", "missing_now",
+                   "previous_children_removed", "self_harm", "sole_carer",
+                   "suicidal_thoughts", "travel_planned"]}.items()
+      for name in names),
+    "route.opened (_route_rules)",
+    "route.progressed (_step_rules)",
+    "route.transfer_returned (_returned_needs_reason)",
+    "strategy.discussed (_strategy_rules)",
+    "strategy.discussed.epo (<lambda>)",
+    "strategy.discussed.police_protection (<lambda>)",
+])
+# Event types whose cross-field rules are desk-only: a payload built from the server's
+# rules alone may not satisfy the desk.
+_DESK_RULES = {g.split(" ")[0].split(".")[0] + "." + g.split(" ")[0].split(".")[1]
+               for g in DESK_ONLY if "validate_check" not in g}
+
+
+def test_the_checks_left_to_the_desk_are_exactly_the_known_ones() -> None:
+    assert server_rules.gaps() == DESK_ONLY
+
+
 def test_a_payload_built_from_each_rule_is_accepted_by_desk_and_server(
         pg_server: str, by_role: dict[str, Login], now: datetime) -> None:
     assert set(RULES) == set(CATALOGUE)
     events = []
     for kind, rule in RULES.items():
+        if kind in _DESK_RULES:
+            continue
         payload = valid(rule, now.date())
         validate_payload(kind, payload, today=now.date())  # the desk takes it
         events.append((_who(kind, by_role), _event(_who(kind, by_role), kind, payload, now)))
