@@ -3,7 +3,8 @@
 ``dutydesk server init|upgrade`` writes ``rules()`` into ``dutydesk.event_rules`` (one JSON
 rule per event type) and ``policy()`` into ``dutydesk.server_policy``, and compiles the
 rules into the SQL function ``dutydesk.check_payload`` that ``dutydesk.submit`` calls
-(``dutydesk/sync/pg/rules_sql.py``). Nothing is copied by hand, so a new event type or field added to ``events.CATALOGUE`` is validated by
+(``dutydesk/sync/pg/rules_sql.py``). Nothing is copied by hand, so a new event type or
+field added to ``events.CATALOGUE`` is validated by
 the server as soon as the server is upgraded, and desk and server cannot drift.
 
 Every check in ``dutydesk.domain.schema`` carries its description (``server_twin``). A

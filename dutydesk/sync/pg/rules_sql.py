@@ -5,8 +5,9 @@ JSON (from the one catalogue). Interpreting that JSON inside ``submit`` cost mor
 the rest of submit together, so ``dutydesk server init|upgrade`` compiles it instead: one
 plpgsql function ``dutydesk.check_payload(type, payload, today)`` with a branch per event
 type, each a straight run of ``IF`` checks on variables (simple expressions, no executor
-start-up per check) that RETURNs the first failure, with a ``FOR`` loop per list. Messages name the field as
-the desk's validator does (``note.added.text: expected text, got a number``).
+start-up per check) that RETURNs the first failure, with a ``FOR`` loop per list.
+Messages name the field as the desk's validator does
+(``note.added.text: expected text, got a number``).
 
 Every literal is written with ``_lit`` (standard-conforming single quotes); field names,
 enumerations and messages come from the catalogue, never from a client.
@@ -108,7 +109,8 @@ class _Compiler:
             lines += fail(f"{_text(x)}::date < DATE '1900-01-01'",
                           f"{at}{_text(x)} || ' is before 1900'")
             if rule.get("not_future"):
-                lines += fail(f"{_text(x)}::date > p_today", f"{at}{_text(x)} || ' is in the future'")
+                lines += fail(f"{_text(x)}::date > p_today",
+                              f"{at}{_text(x)} || ' is in the future'")
             if rule.get("not_past"):
                 lines += fail(f"{_text(x)}::date < (p_today - '1 year'::interval)::date",
                               f"{at}{_text(x)} || ' is more than a year in the past'")
@@ -119,7 +121,8 @@ class _Compiler:
                         f"{at}{x}::text || ' is not a date and time with a time zone (ISO 8601)'")
         if kind == "enum":
             values = "ARRAY[" + ", ".join(_lit(str(v)) for v in rule["values"]) + "]::text[]"
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT {_text(x)} = ANY ({values})",
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT "
+                        f"{_text(x)} = ANY ({values})",
                         f"{at}{x}::text || {_lit(' is not a known ' + str(rule['what']))}")
         if kind == "list":
             lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'array'",
@@ -171,7 +174,8 @@ class _Compiler:
                  f"    RETURN {path} || ': expected an object, got ' || {_kind(x)};",
                  "END IF;",
                  f"IF ({x} - {known}) <> '{{}}'::jsonb THEN",
-                 f"    RETURN (SELECT {path} || ': unknown field ' || pg_catalog.to_jsonb(k.k)::text "
+                 f"    RETURN (SELECT {path} || ': unknown field ' || "
+                 "pg_catalog.to_jsonb(k.k)::text "
                  f"FROM pg_catalog.jsonb_object_keys({x} - {known}) AS k(k) "
                  "ORDER BY k.k COLLATE \"C\" LIMIT 1);",
                  "END IF;"]
