@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "verify-ca, verify-full)")
     parser.add_argument("--show-rejected", action="store_true",
                         help="list events the server rejected, with its reasons")
+    parser.add_argument("--quarantine", action="store_true",
+                        help="list events received from the server that this desk could not "
+                             "validate or apply (kept aside; sync carries on without them)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     password = os.environ.get("DUTYDESK_PASSWORD") or Credentials().get(user, f"{host}:{port}")
 
     from ..config.tls import TlsSettingError
+    from ..store import quarantine
     from ..sync.engine import SyncEngine
     from ..sync.pg.transport import PgTransport, conninfo
     from ..sync.transport import SyncError
@@ -72,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
             if args.show_rejected:
                 for r in engine.state.rejected():
                     print(f"rejected {r.type} {r.event_id} ({r.client_time}): {r.reason}")
+            if args.quarantine:
+                held = quarantine.listing(store.engine)
+                print(f"{len(held)} event(s) in quarantine")
+                for q in held:
+                    print(f"quarantined seq {q.server_seq} {q.type} {q.event_id} "
+                          f"({q.quarantined_at}): {q.reason}")
     finally:
         store.close()
     return 0 if report.online else 1

@@ -30,6 +30,7 @@ from .schema import (
     nhs_number,
     one_of,
     postcode,
+    server_twin,
     text,
     uuid_text,
 )
@@ -111,6 +112,10 @@ def _dob_or_expected(obj: dict[str, Any]) -> None:
         raise ValidationError("give a date of birth or an expected date of birth, not both",
                               "expected_date_of_birth")
 
+
+server_twin(_dob_or_expected, kind="not_both",
+            fields=["date_of_birth", "expected_date_of_birth"],
+            message="give a date of birth or an expected date of birth, not both")
 
 LA_CHILD_ID = text(50)
 
@@ -201,6 +206,9 @@ def _not_legacy(value: Any, ctx: Context) -> str:
     return code
 
 
+server_twin(_not_legacy, **FACTOR.server_rule)  # type: ignore[attr-defined]
+
+
 def _children_slots(obj: dict[str, Any]) -> None:
     for i, child in enumerate(obj.get("children", [])):
         child.setdefault("slot", i)
@@ -213,6 +221,12 @@ def _children_slots(obj: dict[str, Any]) -> None:
     if injured is not None and injured not in {c["slot"] for c in obj.get("children", [])}:
         raise ValidationError(f"names child {injured + 1}, but the contact has no such child",
                               "risk.injury_child")
+
+
+server_twin(_children_slots, kind="each_has_one_of", field="children",
+            keys=["person_id", "given_name", "family_name", "date_of_birth",
+                  "expected_date_of_birth"],
+            message="a child needs a name, a date of birth or a linked person")
 
 
 CONTACT_RECEIVED = Spec((

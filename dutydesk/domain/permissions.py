@@ -157,6 +157,8 @@ EVENT_ACTIONS: Mapping[str, Action] = MappingProxyType({
 _RESTRICTION_EXEMPT = frozenset({"access.break_glass", "record.restricted", "access.granted",
                                  "contact.received", "contact.rated", "person.linked"})
 
+RESTRICTION_EXEMPT = _RESTRICTION_EXEMPT  # the server applies the same (server_rules)
+
 BREAK_GLASS_HOURS = 8
 MIN_REASON_CHARS = 10
 

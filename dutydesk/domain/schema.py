@@ -20,6 +20,17 @@ from .nhs import validate_nhs_number
 Check = Callable[[Any, "Context"], Any]
 
 
+def server_twin(check: Any, **rule: Any) -> Any:
+    """Describe ``check`` (or a Spec cross-field rule) for the shared server.
+
+    The server validates payloads with rules generated from these descriptions
+    (``dutydesk.domain.server_rules``), so every check made here needs one; a check
+    without it makes ``dutydesk server init|upgrade`` refuse, naming the field.
+    """
+    check.server_rule = rule
+    return check
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a rule may compare against: the day the record was made."""
@@ -81,7 +92,7 @@ def text(max_len: int = 200, *, strip: bool = True) -> Check:
         if "\x00" in out:
             raise ValidationError("contains a NUL character")
         return out
-    return check
+    return server_twin(check, kind="text", max=max_len, strip=strip)
 
 
 def integer(lo: int | None = None, hi: int | None = None) -> Check:
@@ -93,7 +104,7 @@ def integer(lo: int | None = None, hi: int | None = None) -> Check:
         if hi is not None and value > hi:
             raise ValidationError(f"{value} is above the maximum {hi}")
         return value
-    return check
+    return server_twin(check, kind="integer", min=lo, max=hi)
 
 
 def boolean(value: Any, ctx: Context) -> bool:
@@ -102,11 +113,17 @@ def boolean(value: Any, ctx: Context) -> bool:
     return value
 
 
+server_twin(boolean, kind="boolean")
+
+
 def uuid_text(value: Any, ctx: Context) -> str:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
         raise ValidationError(f"{value!r} is not a UUID") from None
+
+
+server_twin(uuid_text, kind="uuid")
 
 
 def iso_date(*, not_future: bool = False, not_past: bool = False) -> Check:
@@ -122,7 +139,7 @@ def iso_date(*, not_future: bool = False, not_past: bool = False) -> Check:
         if not_past and parsed < ctx.today.replace(year=ctx.today.year - 1):
             raise ValidationError(f"{value} is more than a year in the past")
         return parsed.isoformat()
-    return check
+    return server_twin(check, kind="date", not_future=not_future, not_past=not_past)
 
 
 def iso_datetime(value: Any, ctx: Context) -> str:
@@ -136,6 +153,9 @@ def iso_datetime(value: Any, ctx: Context) -> str:
     return parsed.isoformat()
 
 
+server_twin(iso_datetime, kind="datetime")
+
+
 def one_of(choices: Collection[str], what: str) -> Check:
     allowed = frozenset(str(c) for c in choices)
 
@@ -143,7 +163,7 @@ def one_of(choices: Collection[str], what: str) -> Check:
         if not isinstance(value, str) or value not in allowed:
             raise ValidationError(f"{value!r} is not a known {what}")
         return value
-    return check
+    return server_twin(check, kind="enum", values=sorted(allowed), what=what)
 
 
 def list_of(item: Check, *, min_items: int = 0, max_items: int = 1000,
@@ -165,11 +185,15 @@ def list_of(item: Check, *, min_items: int = 0, max_items: int = 1000,
         if unique and len(set(map(str, out))) != len(out):
             raise ValidationError("has the same value twice")
         return out
-    return check
+    return server_twin(check, kind="list", item=item, min=min_items, max=max_items,
+                       unique=unique)
 
 
 def nhs_number(value: Any, ctx: Context) -> str:
     return validate_nhs_number(str(value))
+
+
+server_twin(nhs_number, kind="nhs_number")
 
 
 def postcode(value: Any, ctx: Context) -> str:
@@ -180,6 +204,9 @@ def postcode(value: Any, ctx: Context) -> str:
     return compact[:-3] + " " + compact[-3:]
 
 
+server_twin(postcode, kind="postcode")
+
+
 def free_object(value: Any, ctx: Context) -> dict[str, Any]:
     """A JSON object whose inner shape belongs to another module (e.g. triage reasons)."""
     if not isinstance(value, Mapping):
@@ -187,5 +214,11 @@ def free_object(value: Any, ctx: Context) -> dict[str, Any]:
     return dict(value)
 
 
+server_twin(free_object, kind="object")
+
+
 def any_json(value: Any, ctx: Context) -> Any:
     return value
+
+
+server_twin(any_json, kind="any")

@@ -215,5 +215,23 @@ class PendingLink(Base):
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
+class QuarantinedEvent(Base):
+    """An event pulled from the shared server that this desk could not validate or apply.
+
+    Kept aside exactly as received (``envelope``: the event's canonical JSON) with the
+    reason, so sync carries on with the rest and a person can see it
+    (``dutydesk sync --quarantine``, the status bar). Never folded into projections.
+    """
+
+    __tablename__ = "quarantine"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    type: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    envelope: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[str] = mapped_column(String(40))
+
+
 # Identity and audit tables live in their own module; importing it registers them on Base.
 from . import security_schema  # noqa: E402,F401

@@ -126,6 +126,13 @@ class SyncState:
             return int(conn.execute(select(func.count()).select_from(EVENTS).where(
                 EVENTS.c.server_seq > after_seq, EVENTS.c.server_seq <= upto_seq)).scalar_one())
 
+    def server_seqs(self, upto_seq: int) -> list[int]:
+        """The server sequence numbers this desk holds, ascending, up to ``upto_seq``."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(EVENTS.c.server_seq).where(
+                EVENTS.c.server_seq.is_not(None), EVENTS.c.server_seq <= upto_seq)
+                .order_by(EVENTS.c.server_seq)).scalars())
+
     def hash_at(self, seq: int) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(select(EVENTS.c.hash).where(EVENTS.c.server_seq == seq)).scalar()

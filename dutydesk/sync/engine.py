@@ -18,6 +18,13 @@ injected clock (used only for back-off times, never to order events). One ``sync
    full rebuild. Client clocks order nothing.
 4. Sanity check: the desk holds as many events up to its cursor as the server shows it,
    and the hash at the cursor matches.
+
+A pulled event this desk cannot validate or apply goes to the quarantine
+(``dutydesk.store.quarantine``) with the reason, and the rest carry on: one bad event never
+stalls a desk. The desk remembers the server's head it last saw (sequence and hash); a
+server whose history no longer matches what this desk saw, with the same epoch (so not a
+restore the administrator announced with ``server new-epoch``), is refused with "the
+server's history changed at seq N" (``HistoryChanged``), keeping the desk's copy.
 """
 
 from __future__ import annotations
@@ -27,9 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from ..domain.clock import Clock
+from ..domain.errors import DomainError
 from ..domain.events import Event
 from ..domain.wording import plural
+from ..store import quarantine
 from ..store.eventstore import AppendResult, EventStore
 from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
@@ -43,12 +54,29 @@ from .transport import (
     Transport,
 )
 
+
+class HistoryChanged(SyncError):
+    """The server's log no longer matches what this desk saw before (same epoch)."""
+
+    def __init__(self, seq: int, detail: str) -> None:
+        self.seq = seq
+        super().__init__(
+            f"the server's history changed at seq {seq}: {detail}. This desk keeps its copy "
+            "and does not sync until the administrator has checked the server "
+            "(`dutydesk audit verify --server`) and, after a real restore, given it a new "
+            "epoch (`dutydesk server new-epoch`)")
+
+
+# What storing one pulled event may raise when the event itself is at fault.
+_UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, IntegrityError)
+
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 1  # the newest server migration this DutyDesk understands
+SUPPORTED_SCHEMA = 2  # the newest server migration this DutyDesk understands
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
+META_HEAD = "server_head_seen"  # "seq hash": the server's head this desk last saw
 MAX_BACKOFF_S = 300
 
 
@@ -65,6 +93,8 @@ class SyncReport:
     reset: bool = False
     waiting: int = 0
     rejected_total: int = 0
+    quarantined: int = 0
+    quarantined_total: int = 0
     last_sync_at: str | None = None
     retry_in_s: float | None = None
     problem: str | None = None
@@ -78,6 +108,9 @@ class SyncReport:
             parts.append(f"{self.duplicates} already on the server")
         if self.rejected_total:
             parts.append(f"{self.rejected_total} rejected by the server")
+        if self.quarantined_total:
+            parts.append(f"{self.quarantined_total} received but quarantined "
+                         "(`dutydesk sync --quarantine`)")
         if self.reset:
             parts.append("server was replaced or restored: downloaded again")
         parts.append(f"{self.waiting} waiting")
@@ -101,7 +134,8 @@ class SyncEngine:
 
     def sync(self, *, force: bool = False) -> SyncReport:
         """Push then pull. ``force`` ignores back-off times (a person pressed "sync now")."""
-        counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
+        counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0,
+                  "quarantined": 0}
         self._rejected_ids = []
         try:
             server = self.transport.state()
@@ -118,6 +152,7 @@ class SyncEngine:
                          len(scopes.contacts), len(scopes.people), written)
             dirty = reset or bool(scopes)
             warnings = self._sanity(since)
+            self._witness(server)
         except RetryableError as err:
             return self._offline(str(err))
         self.failures = 0
@@ -126,6 +161,8 @@ class SyncEngine:
         return SyncReport(online=True, rebuilt=dirty, reset=reset, last_sync_at=at,
                           waiting=self.state.waiting_count(),
                           rejected_total=self.state.rejected_count(),
+                          quarantined=counts["quarantined"],
+                          quarantined_total=quarantine.count(self.store.engine),
                           warnings=tuple(warnings), accepted=counts["accepted"],
                           duplicates=counts["duplicates"], rejected=counts["rejected"],
                           pulled=counts["pulled"])
@@ -134,6 +171,7 @@ class SyncEngine:
         """The current local picture without contacting the server."""
         return SyncReport(online=online, waiting=self.state.waiting_count(),
                           rejected_total=self.state.rejected_count(),
+                          quarantined_total=quarantine.count(self.store.engine),
                           last_sync_at=self.store.get_meta(META_LAST_SYNC), problem=problem)
 
     def backoff_s(self) -> float:
@@ -169,10 +207,15 @@ class SyncEngine:
                 f"{SUPPORTED_SCHEMA}. Ask the administrator to run `dutydesk server upgrade`")
         known = self.store.get_meta(META_EPOCH)
         cursor = self._cursor()
-        behind = cursor > server.head_seq or (
-            cursor > 0 and self.transport.hash_at(cursor) != self.state.hash_at(cursor))
+        held = self._last_held(cursor)
+        theirs = self.transport.hash_at(held) if held > 0 else None
+        mine = self.state.hash_at(held) if held > 0 else None
+        behind = cursor > server.head_seq or theirs != mine
+        if known is not None and known == server.epoch:
+            self._check_history(server, held, theirs, mine)
         if known is not None and (known != server.epoch or behind):
             unconfirmed, requeued = self.state.forget_server_copy(self.login)
+            self.store.set_meta(META_HEAD, "")
             log.warning("server restored or replaced: %d events to confirm again, "
                         "%d own events queued again", unconfirmed, requeued)
             self.store.set_meta(META_EPOCH, server.epoch)
@@ -180,6 +223,65 @@ class SyncEngine:
         if known is None:
             self.store.set_meta(META_EPOCH, server.epoch)
         return False
+
+    def _check_history(self, server: ServerState, held: int, theirs: str | None,
+                       mine: str | None) -> None:
+        """Same server, same epoch: its log must still hold what this desk saw. ``held``
+        is the last sequence this desk holds; ``theirs``/``mine`` the hashes there."""
+        cursor = self._cursor()
+        if server.head_seq < cursor:
+            raise HistoryChanged(server.head_seq + 1,
+                                 f"its log now ends at sequence {server.head_seq}, but this "
+                                 f"desk has read it up to {cursor}")
+        seen = self.store.get_meta(META_HEAD)
+        if seen:
+            seq_text, _, hash_seen = seen.partition(" ")
+            seen_seq = int(seq_text)
+            if server.head_seq < seen_seq:
+                raise HistoryChanged(server.head_seq + 1,
+                                     f"its log now ends at sequence {server.head_seq}, but "
+                                     f"this desk saw it reach {seen_seq}")
+            # (at or below ``held`` the check below covers it without another round trip)
+            if seen_seq > held and self.transport.hash_at(seen_seq) != hash_seen:
+                raise HistoryChanged(self._first_change(seen_seq),
+                                     f"the hash at sequence {seen_seq} is not the one this "
+                                     "desk saw")
+        if held > 0 and theirs != mine:
+            raise HistoryChanged(self._first_change(held),
+                                 f"the hash at sequence {held} is not the one this desk "
+                                 "pulled")
+
+    def _last_held(self, upto: int) -> int:
+        """The last sequence number up to ``upto`` this desk holds (a quarantined event
+        moves the cursor without being held)."""
+        if upto <= 0 or self.state.hash_at(upto) is not None:
+            return upto
+        held = self.state.server_seqs(upto)
+        return held[-1] if held else 0
+
+    def _first_change(self, upto: int) -> int:
+        """The first sequence number, among those this desk holds, whose server hash is not
+        the one this desk holds (binary search: a rewrite changes every later hash)."""
+        held = self.state.server_seqs(upto)
+        lo, hi, first = 0, len(held) - 1, upto
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            seq = held[mid]
+            if self.transport.hash_at(seq) != self.state.hash_at(seq):
+                first, hi = seq, mid - 1
+            else:
+                lo = mid + 1
+        return first
+
+    def _witness(self, server: ServerState) -> None:
+        """Remember the head the server showed at the start of this round. Usually this
+        desk holds that event (its hash is in the local log, no write needed); only a head
+        hidden from this login is asked for and written down (one more local commit)."""
+        if server.head_seq <= self._last_held(self._cursor()):
+            return
+        head_hash = self.transport.hash_at(server.head_seq)
+        if head_hash is not None:
+            self.store.set_meta(META_HEAD, f"{server.head_seq} {head_hash}")
 
     def _cursor(self) -> int:
         return int(self.store.get_meta(META_CURSOR) or 0)
@@ -237,7 +339,7 @@ class SyncEngine:
                 return dirty
             highest = self.state.max_server_seq()
             unsynced = self.state.has_unsynced()
-            result = self._store_pulled(batch)
+            result = self._store_or_quarantine(batch, counts)
             fresh = set(result.added)
             if result.already_present:  # own events whose receipt was lost on the way
                 present = set(result.already_present)
@@ -250,6 +352,31 @@ class SyncEngine:
             counts["pulled"] += len(fresh)
             cursor = max(e.server_seq or 0 for e in batch)
             self.store.set_meta(META_CURSOR, str(cursor))
+
+    def _store_or_quarantine(self, batch: Sequence[Event],
+                             counts: dict[str, int]) -> AppendResult:
+        """Store the batch; if it cannot be stored, store its events one by one and put
+        each that fails in the quarantine, so one bad event never stops the rest."""
+        try:
+            return self._store_pulled(batch)
+        except _UNAPPLIABLE:
+            pass
+        added: list[str] = []
+        present: list[str] = []
+        for event in batch:
+            try:
+                result = self._store_pulled([event])
+            except _UNAPPLIABLE as err:
+                if quarantine.add(self.store.engine, event, str(err) or type(err).__name__,
+                                  self.clock.now().isoformat()):
+                    counts["quarantined"] += 1
+                    # sequence and type only: the reason may quote the payload
+                    log.warning("quarantined pulled event at sequence %s (%s): %s",
+                                event.server_seq, event.type, type(err).__name__)
+                continue
+            added.extend(result.added)
+            present.extend(result.already_present)
+        return AppendResult(tuple(added), tuple(present))
 
     def _store_pulled(self, batch: Sequence[Event]) -> AppendResult:
         """Store pulled events through the store's own insert, so a ``ChainedEventStore``
@@ -271,11 +398,13 @@ class SyncEngine:
         if cursor == since:
             return []
         warnings = []
-        mine = self.state.synced_count(since, cursor)
+        mine = (self.state.synced_count(since, cursor)
+                + quarantine.count(self.store.engine, since, cursor))
         theirs = self.transport.visible_count(since, cursor)
         if mine != theirs:
             warnings.append(f"this desk holds {mine} events in sequence {since + 1}-{cursor}; "
                             f"the server shows {theirs}")
-        if self.transport.hash_at(cursor) != self.state.hash_at(cursor):
-            warnings.append(f"the hash at sequence {cursor} differs from the server's")
+        held = self._last_held(cursor)
+        if held > since and self.transport.hash_at(held) != self.state.hash_at(held):
+            warnings.append(f"the hash at sequence {held} differs from the server's")
         return warnings

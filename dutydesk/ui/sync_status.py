@@ -28,9 +28,15 @@ class SyncStatusWidget(QWidget):
         self.rejected.setAccessibleName("Events rejected by the server")
         self.rejected.setFlat(True)
         self.rejected.clicked.connect(self.show_rejected)
+        self.quarantined = QLabel("")
+        self.quarantined.setAccessibleName("Events received but quarantined")
+        self.quarantined.setToolTip("Events from the server this desk could not validate or "
+                                    "apply: kept aside, sync carries on. List them with "
+                                    "`dutydesk sync --quarantine` and tell the administrator.")
+        self.quarantined.setVisible(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        for w in (self.state, self.waiting, self.last, self.rejected):
+        for w in (self.state, self.waiting, self.last, self.rejected, self.quarantined):
             layout.addWidget(w)
 
     def show_report(self, report: SyncReport) -> None:
@@ -49,6 +55,9 @@ class SyncStatusWidget(QWidget):
         self.rejected.setStyleSheet("color: #b00020; font-weight: bold"
                                     if report.rejected_total else "")
         self.rejected.setEnabled(report.rejected_total > 0)
+        self.quarantined.setText(f"⚠ {report.quarantined_total} quarantined")
+        self.quarantined.setStyleSheet("color: #b00020; font-weight: bold")
+        self.quarantined.setVisible(report.quarantined_total > 0)
 
     def show_problem(self, message: str) -> None:
         self.state.setText("⚠ Sync stopped")

@@ -72,3 +72,16 @@ def test_status_widget_shows_online_waiting_last_sync_and_rejected(
     assert widget.state.text() == "○ Offline" and "retrying in 20 s" in widget.state.toolTip()
     assert not widget.rejected.isEnabled()
     widget.grab().save(str(tmp_path / "status-offline.png"))
+
+
+def test_status_widget_shows_the_quarantine_only_when_something_is_in_it(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    widget = SyncStatusWidget()
+    qtbot.addWidget(widget)
+    widget.show_report(SyncReport(online=True, quarantined_total=0))
+    assert widget.quarantined.isHidden()
+    widget.show_report(SyncReport(online=True, quarantined_total=2))
+    assert not widget.quarantined.isHidden()
+    assert widget.quarantined.text() == "⚠ 2 quarantined"
+    assert "dutydesk sync --quarantine" in widget.quarantined.toolTip()
+    widget.grab().save(str(tmp_path / "status-quarantine.png"))

@@ -13,6 +13,7 @@ statement log nor any file.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +22,28 @@ import psycopg
 from psycopg import sql
 
 from ...config.tls import TlsSettingError, explain_connection_failure
+from ...domain import server_rules
 from ...domain.codes import Role
+from ...domain.errors import ValidationError
 from ...domain.event_permissions import ALLOWED
 from ...paths import SERVER_MIGRATIONS
 from .transport import tls_required
+from .rules_sql import RuleError, check_payload_function
 
 OWNER = "dutydesk_owner"
 GROUPS = tuple(r.value for r in Role)
 _FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOGIN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 _RESERVED = {OWNER, "postgres", "public", *GROUPS}
+
+# Every client session: no statement, lock wait or idle open transaction lasts for ever.
+# PostgreSQL applies ALTER ROLE ... SET from the login role only (not from its groups), so
+# these go on the groups (for the record) and on every login in them (add_user, upgrade).
+SESSION_LIMITS = {
+    "statement_timeout": "120s",
+    "lock_timeout": "30s",
+    "idle_in_transaction_session_timeout": "60s",
+}
 
 
 class AdminError(Exception):
@@ -158,7 +171,79 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
                          "VALUES (%s, %s, %s)", (mig.version, mig.name, mig.checksum))
         done.append(mig.name)
     _write_permissions(conn)
+    _write_rules(conn)
+    _harden(conn)
     return done
+
+
+def _write_rules(conn: psycopg.Connection) -> None:
+    """Make the server's payload rules and policy equal the one catalogue in the domain
+    (``dutydesk.domain.server_rules``); refuses, naming the field, if a check has no twin."""
+    try:
+        rules = server_rules.rules()
+        function = check_payload_function(rules)
+    except (ValidationError, RuleError) as err:
+        raise AdminError(f"the event catalogue cannot be checked by the server: {err}") from err
+    if not _has_table(conn, "dutydesk.event_rules"):
+        return  # a server still at 0001 (only while its migrations are being applied)
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        conn.execute("DELETE FROM dutydesk.event_rules")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO dutydesk.event_rules (event_type, rule) "
+                            "VALUES (%s, %s::jsonb)",
+                            [(kind, json.dumps(rule)) for kind, rule in rules.items()])
+        conn.execute("INSERT INTO dutydesk.server_policy (singleton, policy) "
+                     "VALUES (true, %s::jsonb) ON CONFLICT (singleton) DO UPDATE "
+                     "SET policy = EXCLUDED.policy", (json.dumps(server_rules.policy()),))
+        conn.execute(function.encode("utf-8"))  # type: ignore[arg-type]
+        conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) "
+                     "FROM PUBLIC")
+
+
+def _has_table(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    return bool(row and row[0])
+
+
+def _harden(conn: psycopg.Connection) -> list[str]:
+    """What the owner cannot do itself, done as the administrator; idempotent.
+
+    No TEMP or CREATE on the database and no CREATE on schema public for PUBLIC (a login
+    has no use for either, and temporary objects were the way into the definer functions);
+    session limits on the groups and every login in them; pg_signal_backend and
+    pg_read_all_stats for the owner, so submit can end a session idling in an open
+    transaction on the counter row. Returns warnings for what this connection may not do.
+    """
+    warnings = []
+    db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    steps = [
+        sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM PUBLIC").format(
+            sql.Identifier(db)),
+        sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+        sql.SQL("GRANT pg_signal_backend, pg_read_all_stats TO {}").format(
+            sql.Identifier(OWNER)),
+    ]
+    for group in GROUPS:
+        steps.extend(_limits(group))
+    for (login,) in conn.execute(
+            "SELECT DISTINCT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = ANY(%s) AND m.rolcanlogin",
+            (list(GROUPS),)).fetchall():
+        steps.extend(_limits(login))
+    for step in steps:
+        try:
+            with conn.transaction():
+                conn.execute(step)
+        except psycopg.Error as err:
+            warnings.append(f"{step.as_string(conn)}: {_first_line(err)}")
+    return warnings
+
+
+def _limits(role: str) -> list[sql.Composed]:
+    return [sql.SQL("ALTER ROLE {} SET {} = {}").format(
+        sql.Identifier(role), sql.Identifier(name), sql.Literal(value))
+        for name, value in SESSION_LIMITS.items()]
 
 
 def _write_permissions(conn: psycopg.Connection) -> None:
@@ -197,6 +282,8 @@ def add_user(admin_dsn: str, login: str, group: str, password: str | None) -> st
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB "
                                      "NOCREATEROLE NOBYPASSRLS NOREPLICATION").format(ident))
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
+            for step in _limits(login):
+                conn.execute(step)
             if password is not None:
                 verifier = conn.pgconn.encrypt_password(
                     password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")

@@ -83,6 +83,25 @@ class ServerLog:
                 return
             after = found[-1][0]
 
+    def server_check(self, batch: int = 5000) -> tuple[int, str | None]:
+        """The server's own walk (``dutydesk.chain_check``) over every event, hidden ones
+        included: (events checked, the first problem as "sequence N: what" or None). It
+        answers sequence numbers only, never content."""
+        after, total = 0, 0
+        while True:
+            row = self._one("SELECT checked, last_seq, bad_seq, problem "
+                            "FROM dutydesk.chain_check(%s, %s)", (after, batch))
+            if row is None:
+                return total, None
+            checked, last, bad, problem = row
+            total += int(checked)
+            if problem is not None:
+                where = f"sequence {bad}" if bad else "the restrictions table"
+                return total, f"{where}: {problem}"
+            if int(checked) < batch:
+                return total, None
+            after = int(last)
+
     def _one(self, query: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         try:
             return self._conn.execute(query, params).fetchone()

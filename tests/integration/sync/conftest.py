@@ -60,6 +60,8 @@ def reset_server(admin_dsn: str) -> None:
     """Empty the log (superuser only; used between property-test examples)."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("TRUNCATE dutydesk.events, dutydesk.restrictions, dutydesk.contact_people")
+        if conn.execute("SELECT to_regclass('dutydesk.break_glass')").fetchone() != (None,):
+            conn.execute("TRUNCATE dutydesk.break_glass")
         conn.execute("UPDATE dutydesk.counter SET last_seq = 0, last_hash = repeat('0', 64)")
 
 

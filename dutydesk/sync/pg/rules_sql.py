@@ -1,0 +1,252 @@
+"""The server's payload check, compiled to SQL from the generated rules.
+
+``dutydesk.domain.server_rules.rules()`` describes every event type's payload rules in
+JSON (from the one catalogue). Interpreting that JSON inside ``submit`` cost more than
+the rest of submit together, so ``dutydesk server init|upgrade`` compiles it instead: one
+plpgsql function ``dutydesk.check_payload(type, payload, today)`` with a branch per event
+type, each a straight run of ``IF`` checks on variables (simple expressions, no executor
+start-up per check) that RETURNs the first failure, with a ``FOR`` loop per list.
+Messages name the field as the desk's validator does
+(``note.added.text: expected text, got a number``).
+
+Every literal is written with ``_lit`` (standard-conforming single quotes); field names,
+enumerations and messages come from the catalogue, never from a client.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# The forms desks write (Python's date.isoformat() / aware datetime.isoformat()), checked
+# by regular expressions in C; only a day 29-31 needs a look at the month's length.
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+DATE_RE = f"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+DATETIME_RE = (f"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):"
+               "[0-5][0-9]:[0-5][0-9](\\.[0-9]{6})?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _day_exists(s: str) -> str:
+    """SQL: the YYYY-MM-DD at the start of text ``s`` (already matching) is a real day."""
+    return (f"(pg_catalog.substr({s}, 9, 2) <= '28' OR pg_catalog.to_char("
+            f"(pg_catalog.substr({s}, 1, 8) || '01')::date + '1 month -1 day'::interval, 'DD') "
+            f">= pg_catalog.substr({s}, 9, 2))")
+_DELIM = "$check_payload$"
+
+
+class RuleError(ValueError):
+    """A rule the compiler does not know: refuse rather than leave a field unchecked."""
+
+
+def _lit(text: str) -> str:
+    if "\x00" in text:
+        raise RuleError("a rule contains a NUL character")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _kind(x: str) -> str:
+    return f"dutydesk.json_kind({x})"
+
+
+def _typeof(x: str) -> str:
+    return f"pg_catalog.jsonb_typeof({x})"
+
+
+def _text(x: str) -> str:
+    return f"({x} #>> '{{}}')"
+
+
+class _Compiler:
+    """Statements for one event type: each check an IF on a plpgsql variable (a "simple
+    expression", evaluated without starting the executor), RETURNing the first failure."""
+
+    def __init__(self) -> None:
+        self._serial = itertools.count(1)
+        self.variables: list[str] = []
+
+    def _var(self, prefix: str, kind: str) -> str:
+        name = f"{prefix}{next(self._serial)}"
+        self.variables.append(f"{name} {kind};")
+        return name
+
+    def value(self, rule: Mapping[str, Any], x: str, path: str) -> list[str]:
+        """Lines that RETURN the message when jsonb variable ``x`` breaks ``rule``.
+        ``path`` is a SQL text expression naming where ``x`` is."""
+        kind = rule.get("kind")
+        at = f"{path} || ': ' || "
+
+        def fail(cond: str, message: str) -> list[str]:
+            return [f"IF {cond} THEN", f"    RETURN {message};", "END IF;"]
+
+        if kind == "text":
+            return (fail(f"{_typeof(x)} IS DISTINCT FROM 'string'",
+                         f"{at}'expected text, got ' || {_kind(x)}")
+                    + fail(f"pg_catalog.length({_text(x)}) > {int(rule['max'])}",
+                           f"{at}'is ' || pg_catalog.length({_text(x)}) || ' characters long; "
+                           f"at most {int(rule['max'])} allowed'"))
+        if kind == "integer":
+            lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'number' OR {x}::text !~ '^-?[0-9]+$'",
+                         f"{at}'expected a whole number, got ' || {x}::text")
+            if rule.get("min") is not None:
+                lines += fail(f"{x}::text::numeric < {int(rule['min'])}",
+                              f"{at}{x}::text || ' is below the minimum {int(rule['min'])}'")
+            if rule.get("max") is not None:
+                lines += fail(f"{x}::text::numeric > {int(rule['max'])}",
+                              f"{at}{x}::text || ' is above the maximum {int(rule['max'])}'")
+            return lines
+        if kind == "boolean":
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'boolean'",
+                        f"{at}'expected true or false, got ' || {_kind(x)}")
+        if kind == "uuid":
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ {_lit(UUID_RE)}",
+                        f"{at}{x}::text || ' is not a UUID'")
+        if kind == "date":
+            lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
+                         f"{_lit(DATE_RE)} OR NOT {_day_exists(_text(x))}",
+                         f"{at}{x}::text || ' is not a date (YYYY-MM-DD)'")
+            lines += fail(f"{_text(x)}::date < DATE '1900-01-01'",
+                          f"{at}{_text(x)} || ' is before 1900'")
+            if rule.get("not_future"):
+                lines += fail(f"{_text(x)}::date > p_today",
+                              f"{at}{_text(x)} || ' is in the future'")
+            if rule.get("not_past"):
+                lines += fail(f"{_text(x)}::date < (p_today - '1 year'::interval)::date",
+                              f"{at}{_text(x)} || ' is more than a year in the past'")
+            return lines
+        if kind == "datetime":
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
+                        f"{_lit(DATETIME_RE)} OR NOT {_day_exists(_text(x))}",
+                        f"{at}{x}::text || ' is not a date and time with a time zone (ISO 8601)'")
+        if kind == "enum":
+            values = "ARRAY[" + ", ".join(_lit(str(v)) for v in rule["values"]) + "]::text[]"
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT "
+                        f"{_text(x)} = ANY ({values})",
+                        f"{at}{x}::text || {_lit(' is not a known ' + str(rule['what']))}")
+        if kind == "list":
+            lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'array'",
+                         f"{at}'expected a list, got ' || {_kind(x)}")
+            lines += fail(f"pg_catalog.jsonb_array_length({x}) < {int(rule.get('min', 0))}",
+                          f"{at}'needs at least {int(rule.get('min', 0))} item(s)'")
+            lines += fail(f"pg_catalog.jsonb_array_length({x}) > {int(rule['max'])}",
+                          f"{at}'has ' || pg_catalog.jsonb_array_length({x}) || ' items; at most "
+                          f"{int(rule['max'])} allowed'")
+            e = self._var("e", "jsonb")
+            i = self._var("i", "integer")
+            item = self.value(rule["item"], e, f"{path} || '[' || {i} || ']'")
+            if item:
+                lines += [f"{i} := 0;",
+                          f"FOR {e} IN SELECT a.value FROM pg_catalog.jsonb_array_elements({x}) "
+                          "AS a LOOP",
+                          *("    " + line for line in item),
+                          f"    {i} := {i} + 1;",
+                          "END LOOP;"]
+            if rule.get("unique"):
+                lines += fail(f"(SELECT pg_catalog.count(DISTINCT u.v) FROM "
+                              f"pg_catalog.jsonb_array_elements({x}) AS u(v)) <> "
+                              f"pg_catalog.jsonb_array_length({x})",
+                              f"{at}'has the same value twice'")
+            return lines
+        if kind == "nhs_number":
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT "
+                        f"dutydesk.nhs_number_ok({_text(x)})",
+                        f"{at}{x}::text || ' is not a valid NHS number'")
+        if kind == "postcode":
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
+                        "'^[[:alpha:]][^[:space:]]{1,3} [^[:space:]][[:alpha:]]{2}$' OR "
+                        f"{_text(x)} <> pg_catalog.upper({_text(x)})",
+                        f"{at}{x}::text || ' is not a UK postcode'")
+        if kind == "object":
+            return fail(f"{_typeof(x)} IS DISTINCT FROM 'object'",
+                        f"{at}'expected an object, got ' || {_kind(x)}")
+        if kind == "any":
+            return []
+        if kind == "spec":
+            return self.spec(rule, x, path)
+        raise RuleError(f"the server has no check for rule kind {kind!r}")
+
+    def spec(self, rule: Mapping[str, Any], x: str, path: str) -> list[str]:
+        fields: Mapping[str, Any] = rule["fields"]
+        required = set(rule["required"])
+        known = "ARRAY[" + ", ".join(_lit(n) for n in fields) + "]::text[]"
+        lines = [f"IF {_typeof(x)} IS DISTINCT FROM 'object' THEN",
+                 f"    RETURN {path} || ': expected an object, got ' || {_kind(x)};",
+                 "END IF;",
+                 f"IF ({x} - {known}) <> '{{}}'::jsonb THEN",
+                 f"    RETURN (SELECT {path} || ': unknown field ' || "
+                 "pg_catalog.to_jsonb(k.k)::text "
+                 f"FROM pg_catalog.jsonb_object_keys({x} - {known}) AS k(k) "
+                 "ORDER BY k.k COLLATE \"C\" LIMIT 1);",
+                 "END IF;"]
+        for name, field_rule in fields.items():
+            f = self._var("f", "jsonb")
+            where = f"{path} || {_lit('.' + name)}"
+            check = self.value(field_rule, f, where)
+            if name not in required and not check:
+                continue
+            lines.append(f"{f} := {x} -> {_lit(name)};")
+            absent = f"{f} IS NULL OR {f} = 'null'::jsonb OR {f} = '\"\"'::jsonb"
+            if name in required:
+                lines += [f"IF {absent} THEN", f"    RETURN {where} || ': is required';",
+                          "END IF;", *check]
+            else:
+                lines += [f"IF NOT ({absent}) THEN", *("    " + line for line in check),
+                          "END IF;"]
+        for cross in rule.get("rules", ()):
+            lines += self.cross(cross, x, path)
+        return lines
+
+    def cross(self, rule: Mapping[str, Any], x: str, path: str) -> list[str]:
+        def present(obj: str, name: str) -> str:
+            f = f"({obj} -> {_lit(name)})"
+            return f"({f} IS NOT NULL AND {f} <> 'null'::jsonb AND {f} <> '\"\"'::jsonb)"
+
+        kind = rule.get("kind")
+        message = _lit(str(rule.get("message", "")))
+        if kind == "not_both":
+            count = " + ".join(f"({present(x, n)})::integer" for n in rule["fields"])
+            return [f"IF {count} > 1 THEN", f"    RETURN {path} || ': ' || {message};",
+                    "END IF;"]
+        if kind == "each_has_one_of":
+            e = self._var("e", "jsonb")
+            i = self._var("i", "integer")
+            lst = f"({x} -> {_lit(rule['field'])})"
+            anyof = " OR ".join(present(e, n) for n in rule["keys"])
+            return [f"IF {_typeof(lst)} = 'array' THEN",
+                    f"    {i} := 0;",
+                    f"    FOR {e} IN SELECT a.value FROM pg_catalog.jsonb_array_elements({lst}) "
+                    "AS a LOOP",
+                    f"        IF NOT ({anyof}) THEN",
+                    f"            RETURN {path} || {_lit('.' + rule['field'] + '[')} || {i} "
+                    f"|| ']: ' || {message};",
+                    "        END IF;",
+                    f"        {i} := {i} + 1;",
+                    "    END LOOP;",
+                    "END IF;"]
+        raise RuleError(f"the server has no check for cross-field rule {kind!r}")
+
+
+def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
+    """CREATE OR REPLACE FUNCTION dutydesk.check_payload(...) for ``rules``."""
+    compiler = _Compiler()
+    body = []
+    for i, (event_type, rule) in enumerate(rules.items()):
+        word = "IF" if i == 0 else "ELSIF"
+        body.append(f"{word} p_type = {_lit(event_type)} THEN")
+        body += ["    " + line for line in compiler.spec(rule, "p_payload", _lit(event_type))]
+        body.append("    RETURN NULL;")
+    if body:
+        body.append("END IF;")
+    body.append("RETURN pg_catalog.format('the server has no validation rule for %s; the "
+                "administrator must run `dutydesk server upgrade`', p_type);")
+    declare = "\n".join("    " + v for v in compiler.variables)
+    text = "DECLARE\n" + declare + "\nBEGIN\n" + "\n".join("    " + b for b in body) + "\nEND"
+    if _DELIM in text:
+        raise RuleError("a rule contains the function's quoting delimiter")
+    return (
+        "CREATE OR REPLACE FUNCTION dutydesk.check_payload(p_type text, p_payload jsonb, "
+        "p_today date) RETURNS text\n"
+        "LANGUAGE plpgsql STABLE\n"
+        "SET search_path = pg_catalog, dutydesk, pg_temp AS "
+        f"{_DELIM}\n{text}\n{_DELIM}")

@@ -1,0 +1,166 @@
+"""Desks never stall on a bad event, and notice a server whose history changed (issue 12).
+
+The bad event is put on the server the way it got there before the server validated
+payloads: written straight into the log, with a correct hash chain, by the database
+superuser (as a server still at migration 0001 accepted it from any login).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from dutydesk.cli import main
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Event, canonical_json
+from dutydesk.domain.hashchain import event_hash
+from dutydesk.domain.ids import new_id
+from dutydesk.store import quarantine
+from dutydesk.sync.engine import HistoryChanged
+from tests.factories import contact_payload, event
+from tests.integration.sync.conftest import Desk, Login, reset_server
+
+MakeLogin = Callable[[str], Login]
+MakeDesk = Callable[..., Desk]
+
+
+@pytest.fixture
+def server(pg_server: str) -> Iterator[str]:
+    """An empty log, emptied again afterwards so no later test meets a tampered chain."""
+    reset_server(pg_server)
+    yield pg_server
+    reset_server(pg_server)
+
+
+def _plant(admin_dsn: str, e: Event) -> Event:
+    """Append ``e`` to the server's log as the superuser, chain and counter kept right."""
+    with psycopg.connect(admin_dsn) as conn:
+        last_seq, last_hash = conn.execute(
+            "SELECT last_seq, last_hash FROM dutydesk.counter FOR UPDATE").fetchone()  # type: ignore[misc]
+        stored = dataclasses.replace(e, server_seq=last_seq + 1,
+                                     server_time="2026-11-26T09:40:00.000000Z",
+                                     prev_hash=last_hash)
+        stored = dataclasses.replace(stored, hash=event_hash(last_hash, stored))
+        text = canonical_json(e.payload)
+        conn.execute(
+            "INSERT INTO dutydesk.events (seq, id, type, schema_version, actor, actor_role, "
+            "device, client_time, payload, payload_text, server_time, hash, prev_hash, "
+            "submitted_by) VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)",
+            (stored.server_seq, e.id, e.type, e.actor, e.actor_role, e.device, e.client_time,
+             text, text, stored.server_time, stored.hash, last_hash, e.actor))
+        conn.execute("UPDATE dutydesk.counter SET last_seq = %s, last_hash = %s",
+                     (stored.server_seq, stored.hash))
+    return stored
+
+
+def _contact(login: Login, now: datetime) -> Event:
+    return event("contact.received", contact_payload(), now, actor=login.name,
+                 role=Role(login.group))
+
+
+def test_a_bad_event_is_quarantined_and_sync_carries_on(
+        server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    dm, watcher = make_login("duty_manager"), make_login("duty_manager")
+    sender, desk = make_desk(dm), make_desk(watcher)
+    before = _contact(dm, now)
+    sender.store.append([before])
+    sender.engine.sync()
+    poison = _plant(server, Event(id=new_id(), type="note.added", actor=dm.name,
+                                     actor_role="duty_manager", device="x",
+                                     client_time=now.isoformat(), payload={"text": 42}))
+    urgent = _contact(dm, now)
+    sender.store.append([urgent])
+    sender.engine.sync()
+
+    for _ in range(2):  # and again: the same event is not quarantined twice, nothing stalls
+        report = desk.engine.sync()
+        assert report.online and not report.warnings, report
+        assert desk.store.get_event(before.id) is not None
+        assert desk.store.get_event(urgent.id) is not None  # the later, urgent contact arrived
+        assert desk.store.get_event(poison.id) is None
+        assert report.quarantined_total == 1
+    held = quarantine.listing(desk.store.engine)
+    assert [(q.event_id, q.server_seq, q.type) for q in held] == [
+        (poison.id, poison.server_seq, "note.added")]
+    assert "text" in held[0].reason and "expected text" in held[0].reason
+    assert "1 received but quarantined" in report.summary()
+
+
+def _sync_command(login: Login, folder: Path, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    where = conninfo_to_dict(login.dsn)
+    monkeypatch.setenv("DUTYDESK_PASSWORD", "a long test password")
+    code = main(["sync", "--data-dir", str(folder), "--settings", str(folder / "none"),
+                 "--host", str(where["host"]), "--port", str(where["port"]),
+                 "--database", str(where["dbname"]), "--user", login.name, *extra])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_the_sync_command_lists_the_quarantine(
+        server: str, make_login: MakeLogin, now: datetime, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    dm, me = make_login("duty_manager"), make_login("auditor")
+    poison = _plant(server, Event(id=new_id(), type="contact.assigned", actor=dm.name,
+                                     actor_role="duty_manager", device="x",
+                                     client_time=now.isoformat(),
+                                     payload={"contact_id": "nope", "assignee": "a"}))
+    code, out = _sync_command(me, tmp_path, monkeypatch, capsys, "--quarantine")
+    assert code == 0, out
+    assert f"quarantined seq {poison.server_seq} contact.assigned {poison.id}" in out
+    assert "is not a UUID" in out and "Traceback" not in out
+
+
+def test_a_rewritten_history_is_named_not_swallowed(
+        server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    dm = make_login("duty_manager")
+    desk = make_desk(dm)
+    events = [_contact(dm, now) for _ in range(4)]
+    desk.store.append(events)
+    desk.engine.sync()
+    desk.engine.sync()  # the desk has now seen the head
+    first = desk.store.get_event(events[1].id).server_seq  # type: ignore[union-attr]
+    with psycopg.connect(server) as conn:  # edit one event and recompute every hash after it
+        conn.execute("UPDATE dutydesk.events SET hash = md5(hash) || md5(hash) WHERE seq >= %s "
+                     "AND id = ANY(%s::uuid[])", (first, [e.id for e in events]))
+        conn.execute("UPDATE dutydesk.counter SET last_hash = (SELECT hash FROM dutydesk.events "
+                     "ORDER BY seq DESC LIMIT 1)")
+    with pytest.raises(HistoryChanged, match=f"history changed at seq {first}"):
+        desk.engine.sync()
+
+
+def test_the_sync_command_says_the_history_changed_without_a_traceback(
+        server: str, make_login: MakeLogin, now: datetime, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    dm = make_login("duty_manager")
+    _plant(server, _contact(dm, now))
+    assert _sync_command(dm, tmp_path, monkeypatch, capsys)[0] == 0
+    with psycopg.connect(server) as conn:  # the head this desk saw is rewritten
+        conn.execute("UPDATE dutydesk.events SET hash = md5(hash) || md5(hash) "
+                     "WHERE seq = (SELECT last_seq FROM dutydesk.counter)")
+    code, out = _sync_command(dm, tmp_path, monkeypatch, capsys)
+    assert code == 1 and "the server's history changed at seq" in out
+    assert "Traceback" not in out
+
+
+def test_a_cut_off_tail_is_named_by_a_desk_that_saw_it(
+        server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    dm = make_login("duty_manager")
+    desk = make_desk(dm)
+    events = [_contact(dm, now) for _ in range(3)]
+    desk.store.append(events)
+    desk.engine.sync()
+    desk.engine.sync()
+    last = desk.store.get_event(events[-1].id).server_seq  # type: ignore[union-attr]
+    with psycopg.connect(server) as conn:  # delete the tail and roll the counter back
+        conn.execute("DELETE FROM dutydesk.events WHERE seq >= %s", (last,))
+        conn.execute("UPDATE dutydesk.counter SET last_seq = %s, last_hash = (SELECT hash "
+                     "FROM dutydesk.events WHERE seq = %s)", (last - 1, last - 1))
+    with pytest.raises(HistoryChanged, match=f"history changed at seq {last}"):
+        desk.engine.sync()
