@@ -46,3 +46,19 @@ def decision_payload(contact_id: str, **changes: Any) -> dict[str, Any]:
     }
     payload.update(changes)
     return payload
+
+
+def signed_in(store: Any, clock: Any, login: str = "dm.manager",
+              role: Role = Role.DUTY_MANAGER) -> Any:
+    """``store`` as ``login`` uses it (a ``GuardedStore``): imports and services write in
+    that person's name and are checked against their role."""
+    from dutydesk.domain.events import Actor
+    from dutydesk.services.guard import GuardedStore
+    return GuardedStore(store, Actor(login, role, "test-desk"), clock)
+
+
+def importer(store: Any, clock: Any, login: str = "dm.manager",
+             role: Role = Role.DUTY_MANAGER) -> Any:
+    """An ``Importer`` writing as ``login`` through the guarded store."""
+    from dutydesk.services.importer import Importer
+    return Importer(signed_in(store, clock, login, role), clock)

@@ -32,6 +32,7 @@ from .contact_detail import build_detail
 from .guard import GuardedStore
 from .intake_rating import Rater, immediate_danger_rating
 from .progress import Progress, step
+from .rating_upkeep import RatingUpkeep
 from .snapshots import (
     Changes,
     ChildSummary,
@@ -70,7 +71,14 @@ class DeskService:
         # The intake rule makes immediate danger Red in the same transaction as the contact;
         # the triage policy then rates it with the child's history (a second event).
         self.rater: Rater = rater or immediate_danger_rating
-        self.triage = triage
+        self.triage = triage if triage is not None else TriageService(store, actor, clock)
+        # Every read of the queue first rates whatever arrived unrated or changed a
+        # child's history (imports, the watched folder, pulls from the server).
+        self.upkeep = RatingUpkeep(self.triage)
+
+    def keep_ratings_current(self) -> int:
+        """Rate what arrived since the last look (see ``services.rating_upkeep``)."""
+        return self.upkeep.catch_up()
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
@@ -92,6 +100,7 @@ class DeskService:
     def queue(self, progress: Progress | None = None) -> list[QueueItem]:
         """Open contacts in triage order, read in chunks so that a long load reports
         progress and can be cancelled."""
+        self.keep_ratings_current()
         ids = self.desk_queries.open_contact_ids()
         today = self.clock.now().date()
         items: list[QueueItem] = []
@@ -117,6 +126,7 @@ class DeskService:
 
     def changes_since(self, seq: int) -> QueueDelta:
         """The queue rows to refresh after ``seq`` (cheap when nothing arrived)."""
+        self.keep_ratings_current()
         if self.desk_queries.last_seq() == seq:
             return QueueDelta(seq, (), frozenset(), False)
         newest, contact_ids, types = self.desk_queries.changed_since(seq)
@@ -175,8 +185,7 @@ class DeskService:
             events.append(self.event("contact.rated", rated))
         self.store.append(events)
         cid = received.payload["contact_id"]
-        if self.triage is not None:
-            self.triage.rate(cid)
+        self.triage.rate(cid)
         return cid, Changes(contacts=frozenset({cid}), queue=True)
 
     def suggest_matches(self, *, nhs_number: str | None = None, given_name: str | None = None,

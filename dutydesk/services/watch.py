@@ -2,8 +2,9 @@
 
 ``poll_once`` imports every file that has stopped growing, then moves it to ``processed/``
 (every row imported) or ``failed/`` (refused, or rows rejected), with a report file beside
-it and a rejected-rows CSV when there are rejects. The window calls it on a timer; nothing
-here starts threads.
+it and a rejected-rows CSV when there are rejects. The window calls it on a timer, on its
+writer thread (never the GUI thread); nothing here starts threads. Imports are the
+signed-in person's, through their guarded store, like the import wizard's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain.clock import Clock
-from ..store.eventstore import EventStore
+from .guard import GuardedStore
 from .importer import Importer, ImportOptions, ImportReport
 
 SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".xlsx", ".xml"}
@@ -22,7 +23,7 @@ SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".xlsx", ".xml"}
 @dataclass
 class FolderWatcher:
     folder: Path
-    store: EventStore
+    store: GuardedStore
     clock: Clock
     # size of each file at the last poll: a file is imported once its size stops changing,
     # so a partner's half-copied file is not read.
