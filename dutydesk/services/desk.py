@@ -285,9 +285,23 @@ class DeskService:
     def decide(self, contact_id: str, outcome: str, threshold_level: int,
                rationale: Mapping[str, Any], primary_need: str | None = None
                ) -> tuple[str, Changes]:
-        """A manager's decision is recorded; a practitioner's is proposed for sign-off."""
+        """A manager's decision is recorded; a practitioner's is proposed for sign-off.
+
+        Once a contact has a decision that stands (recorded, signed off, or proposed and
+        waiting), a second one is refused: changing it is an amendment with a reason
+        (``amend_decision``). A proposal returned to its author does not stand, so its
+        author proposes again."""
         self._require(Action.PROPOSE_DECISION)
         self._contact(contact_id)
+        standing = self._standing_decision(contact_id)
+        if standing is not None:
+            how = {"proposed": "proposed and waits for sign-off",
+                   "recorded": "recorded", "signed_off": "signed off"}.get(
+                       standing.status, standing.status)
+            raise ValidationError(
+                f"this contact already has a decision ({how} by {standing.decided_by}); "
+                "change it by amending it with a reason, not by deciding again",
+                "decision_id")
         kind = ("decision.recorded" if allows(self.actor.role, Action.RECORD_DECISION)
                 else "decision.proposed")
         payload: dict[str, Any] = {"decision_id": new_id(), "contact_id": contact_id,
@@ -312,12 +326,29 @@ class DeskService:
             payload["comment"] = comment
         return self._write(self.event("decision.signed_off", payload), contact_id=contact_id)
 
+    def return_proposal(self, contact_id: str, decision_id: str, reason: str) -> Changes:
+        """Send a practitioner's proposal back to them with a reason (instead of signing it
+        off). It stays on record as returned; its author proposes again."""
+        self._require(Action.SIGN_OFF)
+        decision = self._decision(contact_id, decision_id)
+        if decision.status != DecisionStatus.PROPOSED.value:
+            raise ValidationError("only a proposed decision can be returned to its author",
+                                  "decision_id")
+        if decision.decided_by == self.actor.login:
+            raise PermissionDenied("a proposal cannot be returned by the person who made it")
+        return self._write(self.event("decision.returned", {
+            "decision_id": decision_id, "contact_id": contact_id, "reason": reason}),
+            contact_id=contact_id)
+
     def amend_decision(self, contact_id: str, decision_id: str, reason: str, *,
                        outcome: str | None = None, threshold_level: int | None = None,
                        rationale: Mapping[str, Any] | None = None) -> Changes:
         """Amend with a reason; the original stays in the log and on screen."""
         self._require(Action.AMEND_DECISION)
-        self._decision(contact_id, decision_id)
+        decision = self._decision(contact_id, decision_id)
+        if decision.status == DecisionStatus.RETURNED.value:
+            raise ValidationError("a returned proposal is not amended; its author proposes "
+                                  "again", "decision_id")
         payload: dict[str, Any] = {"amendment_id": new_id(), "decision_id": decision_id,
                                    "contact_id": contact_id, "reason": reason}
         if outcome is not None:
@@ -362,6 +393,11 @@ class DeskService:
         if row is None or not row.received_at:
             raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
         return row
+
+    def _standing_decision(self, contact_id: str) -> Any:
+        live = [d for d in self.queries.decisions_for(contact_id)
+                if not d.superseded and d.status != DecisionStatus.RETURNED.value]
+        return live[-1] if live else None
 
     def _decision(self, contact_id: str, decision_id: str) -> Any:
         found = next((d for d in self.queries.decisions_for(contact_id)

@@ -24,6 +24,8 @@ NOT_RATING_INPUTS = ("contact.rated", "contact.rating_overridden", "record.viewe
                      "document.printed", "document.exported", "access.break_glass",
                      "access.granted", "record.restricted", "handover.noted",
                      "handover.acknowledged", "note.added", "contact.assigned")
+# Event types after which the contact they name is rated again itself.
+RATES_ITS_CONTACT = frozenset({"contact.received", "person.linked", "person.unlinked"})
 
 
 def newest_seq(engine: Engine) -> int:
@@ -32,19 +34,31 @@ def newest_seq(engine: Engine) -> int:
 
 
 def contacts_to_rerate(engine: Engine, after_seq: int, upto_seq: int) -> set[str]:
-    """Open contacts whose rating events in ``(after_seq, upto_seq]`` may have changed."""
+    """Open contacts whose rating events in ``(after_seq, upto_seq]`` may have changed.
+
+    A contact that arrived or had a child linked or unlinked is rated again itself. Any
+    other event (a decision, a referral, a plan, a person's details) changes the history
+    of the children it is about, so their *other* open contacts are looked at again; the
+    contact it names is not (its own decision is not part of its history)."""
     window = (EVENTS.c.local_seq > after_seq, EVENTS.c.local_seq <= upto_seq,
               EVENTS.c.type.not_in(NOT_RATING_INPUTS))
     with engine.connect() as conn:
-        named = set(conn.execute(select(EVENTS.c.contact_id).where(
-            *window, EVENTS.c.contact_id.is_not(None)).distinct()).scalars())
+        named: dict[str, bool] = {}  # contact id -> named by an event that rates it itself
+        for cid, kind in conn.execute(select(EVENTS.c.contact_id, EVENTS.c.type).where(
+                *window, EVENTS.c.contact_id.is_not(None)).distinct()):
+            named[cid] = named.get(cid, False) or kind in RATES_ITS_CONTACT
         people = set(conn.execute(select(EVENT_PEOPLE.c.person_id).join(
             EVENTS, EVENTS.c.local_seq == EVENT_PEOPLE.c.local_seq).where(*window)
             .distinct()).scalars())
-        found = set(named)
+        for chunk in _chunks(sorted(named)):
+            people |= set(conn.execute(select(CHILDREN.c.person_id).where(
+                CHILDREN.c.contact_id.in_(chunk), CHILDREN.c.person_id.is_not(None))
+                .distinct()).scalars())
+        found = {cid for cid, itself in named.items() if itself}
         for chunk in _chunks(sorted(people)):
-            found |= set(conn.execute(select(CHILDREN.c.contact_id).where(
-                CHILDREN.c.person_id.in_(chunk)).distinct()).scalars())
+            found |= {cid for cid in conn.execute(select(CHILDREN.c.contact_id).where(
+                CHILDREN.c.person_id.in_(chunk)).distinct()).scalars()
+                if named.get(cid, True)}
         return _open(conn, found)
 
 

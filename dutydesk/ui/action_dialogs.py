@@ -174,6 +174,12 @@ def sign_off_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog
     ], "Sign off", intro=summary, parent=parent)
 
 
+def return_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Return proposal to its author", [
+        Choice("reason", "Reason", "text"),
+    ], "Return", intro=summary, parent=parent)
+
+
 def handover_dialog(parent: QWidget | None = None) -> ActionDialog:
     return ActionDialog("Handover note", [
         Choice("shift", "Shift", placeholder="e.g. Night 26 Nov, emergency duty team"),
