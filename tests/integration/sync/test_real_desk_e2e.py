@@ -17,7 +17,6 @@ import pytest
 
 from dutydesk.cli import main
 from dutydesk.domain.clock import FixedClock
-from dutydesk.domain.codes import Role
 from dutydesk.domain.queue import order_key
 from dutydesk.services.desk import DeskService
 from dutydesk.services.guard import GuardedStore
