@@ -1,21 +1,19 @@
 """``dutydesk print``: case decision logs, duty logs and outcome letters as PDF files.
 
 Each file written is recorded as a ``document.exported`` event (who, what, when, which
-events), the same as an export from the window. The person printing is ``--by`` (default:
-the operating-system user) with ``--role`` (default: auditor, who may record exports).
+events), the same as an export from the window, in the name of the person signed in
+(``--as`` with a password, the shared-mode login, or a demo user with ``--demo``; see
+``dutydesk.cli.signin``). Nobody prints under a name they merely typed.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import socket
 from datetime import date
 from pathlib import Path
 
 from ..config.settings import SettingsError
 from ..config.settings import load as load_settings
-from ..domain import codes
 from ..domain.clock import SystemClock
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor
@@ -24,7 +22,9 @@ from ..reports.caselog import NothingToPrintError
 from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
 from ..services.documents import Document, DocumentService
-from .common import add_store_argument, fail, open_store
+from ..services.guard import GuardedStore
+from .common import add_store_argument, fail
+from .signin import add_sign_in_arguments, open_signed_in
 
 SETTINGS_FILE = "settings.json"
 
@@ -49,9 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
         p.add_argument("--marking", help="protective marking (default: from settings, "
                                          "else OFFICIAL-SENSITIVE)")
-        p.add_argument("--by", default=None, help="login of the person printing")
-        p.add_argument("--role", default=codes.Role.AUDITOR.value,
-                       choices=[r.value for r in codes.Role])
+        add_sign_in_arguments(p)
 
 
 def _date(text: str) -> date:
@@ -72,9 +70,14 @@ def run(args: argparse.Namespace) -> int:
         marking = _marking(args)
     except SettingsError as err:
         return fail(str(err), 2)
-    store = open_store(args)
-    actor = Actor(login=args.by or getpass.getuser(), role=codes.Role(args.role),
-                  device=socket.gethostname())
+    signed = open_signed_in(args)
+    try:
+        return _print(signed.guarded, signed.actor, marking, args)
+    finally:
+        signed.close()
+
+
+def _print(store: GuardedStore, actor: Actor, marking: str, args: argparse.Namespace) -> int:
     service = DocumentService(store, actor, SystemClock(), marking=marking)
     try:
         document = _make(service, args)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..reports.verify import verify_pdf
 from ..store.report_queries import ReportQueries
-from .common import add_store_argument, fail, open_store
+from .common import add_store_argument, fail
+from .signin import add_sign_in_arguments, open_signed_in
 
 LISTED = 20  # event ids named in the output before "and N more"
 
@@ -20,6 +21,7 @@ LISTED = 20  # event ids named in the output before "and N more"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the PDF to check")
     add_store_argument(parser)
+    add_sign_in_arguments(parser)  # checking a printout against the record reads the record
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,8 +29,11 @@ def run(args: argparse.Namespace) -> int:
         pdf = args.file.read_bytes()
     except OSError as err:
         return fail(f"cannot read {args.file}: {err}", 2)
-    store = open_store(args)
-    report = verify_pdf(pdf, ReportQueries(store.engine).events_by_ids)
+    signed = open_signed_in(args)
+    try:
+        report = verify_pdf(pdf, ReportQueries(signed.store.engine).events_by_ids)
+    finally:
+        signed.close()
     print(f"{args.file}: {report.verdict.text.upper()}")
     print(f"  {report.detail}")
     if report.manifest is not None:

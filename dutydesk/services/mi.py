@@ -14,7 +14,9 @@ from pathlib import Path
 
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
+from ..domain.errors import PermissionDenied
 from ..domain.events import Actor, make_event
+from ..domain.permissions import Action, require
 from ..mi import annex_a
 from ..mi.dataset import Dataset, default_period, london, prepare
 from ..mi.figures import compute_all
@@ -109,10 +111,15 @@ class MiService:
         return rows
 
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
-        """Write Annex A list ``list_no``; recorded as ``document.exported`` when signed in."""
+        """Write Annex A list ``list_no``, recorded as ``document.exported`` in the signed-in
+        person's name. Nobody signed in, or a role that may not export: refused before
+        anything is written; if the export cannot be recorded, the file is removed."""
+        if self.actor is None:
+            raise PermissionDenied("sign in to export: an export is recorded in your name")
+        require(self.actor, Action.EXPORT)
         loaded = self.load(filters, with_people=True)
         count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
-        if self.actor is not None:
+        try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             self.store.append([make_event("document.exported", {
                 "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
@@ -120,6 +127,9 @@ class MiService:
                 "digest": digest, "destination": str(path)},
                 actor=self.actor.login, actor_role=self.actor.role.value,
                 device=self.actor.device, at=self.clock.now())])
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return count
 
 

@@ -12,9 +12,12 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import text
 
 from dutydesk.cli import main
+from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.codes import Role
 from dutydesk.reports.verify import Verdict
 from dutydesk.services.documents import DocumentService
 from dutydesk.store.eventstore import EventStore
+from tests.factories import TEST_PASSWORD, add_account, cli_store
 from tests.report_cases import Case, stored_case
 
 
@@ -77,32 +80,42 @@ def test_events_missing_from_the_store_are_reported(
 
 
 def test_print_and_verify_commands_with_one_exit_code_per_verdict(
-        tmp_path: Path, now: datetime, capsys: pytest.CaptureFixture[str]) -> None:
-    data_dir = tmp_path / "data"
-    store = EventStore.open(data_dir / "dutydesk.sqlite3")
-    case = stored_case(store, now)
-    store.close()
+        tmp_path: Path, now: datetime, clock: FixedClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a signed-in person (a local account and its password), on an encrypted store."""
+    data_dir, other = tmp_path / "data", tmp_path / "other"
+    for folder in (data_dir, other):
+        store = cli_store(folder)
+        add_account(store, clock, "ann.auditor", Role.AUDITOR, "Ann Auditor")
+        if folder == data_dir:
+            case = stored_case(store, now)
+        store.close()
+
+    def cli(*args: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSWORD + "\n"))
+        return main([*args, "--as", "ann.auditor", "--password-stdin"])
+
     good = tmp_path / "good.pdf"
-    assert main(["print", "case-log", "--person", case.person_id, "-o", str(good),
-                 "--data-dir", str(data_dir), "--by", "ann.auditor"]) == 0
+    assert cli("print", "case-log", "--person", case.person_id, "-o", str(good),
+               "--data-dir", str(data_dir)) == 0
     assert "verification code" in capsys.readouterr().out
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(good.read_bytes().replace(b"Case decision log", b"Case decision loG", 1))
-    assert main(["verify", str(good), "--data-dir", str(data_dir)]) == 0
+    assert cli("verify", str(good), "--data-dir", str(data_dir)) == 0
     assert "MATCHES THE RECORD" in capsys.readouterr().out
-    assert main(["verify", str(bad), "--data-dir", str(data_dir)]) == 3
+    assert cli("verify", str(bad), "--data-dir", str(data_dir)) == 3
     assert "DOCUMENT ALTERED" in capsys.readouterr().out
-    assert main(["verify", str(good), "--data-dir", str(tmp_path / "other")]) == 4
+    assert cli("verify", str(good), "--data-dir", str(other)) == 4
     assert "REFERS TO EVENTS THE STORE DOES NOT HAVE" in capsys.readouterr().out
-    store = EventStore.open(data_dir / "dutydesk.sqlite3")
+    store = cli_store(data_dir)
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE events SET actor = 'someone.else' "
                           "WHERE type = 'decision.recorded'"))
     exported = [e for e in store.events() if e.type == "document.exported"]
     store.close()
-    assert main(["verify", str(good), "--data-dir", str(data_dir)]) == 5
+    assert cli("verify", str(good), "--data-dir", str(data_dir)) == 5
     assert "CHANGED SINCE PRINTING" in capsys.readouterr().out
-    assert main(["verify", str(tmp_path / "none.pdf"), "--data-dir", str(data_dir)]) == 2
+    assert cli("verify", str(tmp_path / "none.pdf"), "--data-dir", str(data_dir)) == 2
     # the export itself is on the record: who, what, which events
     assert len(exported) == 1 and exported[0].actor == "ann.auditor"
     assert exported[0].payload["person_id"] == case.person_id
