@@ -63,7 +63,10 @@ class QueueDelta:
 class DeskService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock,
                  rater: Rater | None = None, triage: TriageService | None = None) -> None:
-        self.store = store
+        # The one read and write path: whatever store the caller hands in, every write is
+        # checked against ``actor`` and every read redacted for them (no caller can get
+        # the unguarded store by mistake; wrapping a GuardedStore again changes nothing).
+        self.store = GuardedStore(store, actor, clock)
         self.actor = actor
         self.clock = clock
         self.queries = Queries(store.engine)
@@ -71,7 +74,7 @@ class DeskService:
         # The intake rule makes immediate danger Red in the same transaction as the contact;
         # the triage policy then rates it with the child's history (a second event).
         self.rater: Rater = rater or immediate_danger_rating
-        self.triage = triage if triage is not None else TriageService(store, actor, clock)
+        self.triage = triage if triage is not None else TriageService(self.store, actor, clock)
         # Every read of the queue first rates whatever arrived unrated or changed a
         # child's history (imports, the watched folder, pulls from the server).
         self.upkeep = RatingUpkeep(self.triage)
@@ -117,9 +120,7 @@ class DeskService:
     def _redacted(self, items: list[QueueItem]) -> list[QueueItem]:
         """Restricted children stay in the queue (the contact must be seen to exist) with
         their names and concern hidden from anyone not named on the record."""
-        if isinstance(self.store, GuardedStore):
-            return self.store.redact_queue(items)
-        return items
+        return self.store.redact_queue(items)
 
     def last_seq(self) -> int:
         return self.desk_queries.last_seq()
@@ -142,14 +143,11 @@ class DeskService:
     def contact_detail(self, contact_id: str) -> ContactDetail | None:
         """The whole record of a contact; ``RestrictedRecord`` if it is about a child
         whose record this person is not named on (break the glass to read it)."""
-        if isinstance(self.store, GuardedStore):
-            self.store.require_contact(contact_id)
+        self.store.require_contact(contact_id)
         return build_detail(self.store, self.queries, contact_id, self.clock.now())
 
     def restricted_people(self, contact_id: str) -> list[str]:
         """The restricted children on a contact this person may not read (for break-glass)."""
-        if not isinstance(self.store, GuardedStore):
-            return []
         hidden = self.store.hidden_people(
             [k.person_id for k in self.queries.children_of(contact_id) if k.person_id])
         return sorted(hidden)
@@ -157,8 +155,6 @@ class DeskService:
     def break_glass(self, person_id: str, reason: str) -> Changes:
         """Open a restricted record without being named on it: a real reason is required,
         and the access is recorded and reported to auditors."""
-        if not isinstance(self.store, GuardedStore):
-            return Changes()
         AuditService(self.store).break_glass(person_id, reason)
         return Changes(people=frozenset({person_id}), queue=True)
 
@@ -200,9 +196,8 @@ class DeskService:
         family = (family_name or "").strip() or None
         people = self.desk_queries.people_matching(
             nhs_number=nhs, given_name=given, family_name=family, date_of_birth=date_of_birth)
-        hidden_of = getattr(self.store, "hidden_people", None)  # a GuardedStore knows
-        if hidden_of is not None and people:
-            hidden = hidden_of([p.person_id for p in people])
+        if people:
+            hidden = self.store.hidden_people([p.person_id for p in people])
             people = [p for p in people if p.person_id not in hidden]
         today = self.clock.now().date()
         out = []

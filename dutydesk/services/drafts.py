@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..filemodes import private_dir
+
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
@@ -42,7 +44,7 @@ class DraftStore:
         return self.folder / f"{draft_id}.json"
 
     def save(self, draft: Draft) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.folder)
         path = self._path(draft.draft_id)
         tmp = path.with_suffix(".tmp")
         body = {"draft_id": draft.draft_id, "kind": draft.kind, "saved_at": draft.saved_at,

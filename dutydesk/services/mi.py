@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
-from ..domain.errors import PermissionDenied
 from ..domain.events import Actor, make_event
 from ..domain.permissions import Action, require
 from ..mi import annex_a
@@ -24,6 +23,8 @@ from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..mi.workdays import WorkingDays
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
+from .guard import GuardedStore
+from .redaction import RESTRICTED_TEXT
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,11 @@ DRILL_LIMIT = 2000  # rows fetched for one drill-down; the table says when there
 
 
 class MiService:
-    def __init__(self, store: EventStore, clock: Clock, *, settings: Settings | None = None,
-                 actor: Actor | None = None) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, clock: Clock, *, actor: Actor,
+                 settings: Settings | None = None) -> None:
+        # Figures are counts; the drill-down names children, so it reads as ``actor``:
+        # restricted children they may not see are shown as restricted.
+        self.store = GuardedStore(store, actor, clock)
         self.clock = clock
         self.settings = settings or Settings()
         self.actor = actor
@@ -93,13 +96,16 @@ class MiService:
         """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
         refs = list(refs)[:DRILL_LIMIT]
         info = self.queries.details(r.contact_id for r in refs if r.contact_id)
+        hidden = self.store.hidden_people({p for c in info.values()
+                                           for p, _ in c.get("children", []) if p})  # type: ignore[attr-defined]
         rows = []
         for r in refs:
             c = info.get(r.contact_id or "", {})
             received = str(c.get("received_at") or "")
             outcome = c.get("outcome")
             kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
-            names = [n for p, n in kids if r.person_id is None or p == r.person_id]
+            names = [RESTRICTED_TEXT if p in hidden else n for p, n in kids
+                     if r.person_id is None or p == r.person_id]
             rows.append(DrillRow(
                 received=london(received).strftime("%d/%m/%Y %H:%M") if received else "",
                 children=", ".join(names), child_id=r.person_id or "",
@@ -114,8 +120,6 @@ class MiService:
         """Write Annex A list ``list_no``, recorded as ``document.exported`` in the signed-in
         person's name. Nobody signed in, or a role that may not export: refused before
         anything is written; if the export cannot be recorded, the file is removed."""
-        if self.actor is None:
-            raise PermissionDenied("sign in to export: an export is recorded in your name")
         require(self.actor, Action.EXPORT)
         loaded = self.load(filters, with_people=True)
         count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)

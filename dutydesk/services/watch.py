@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain.clock import Clock
+from ..filemodes import private_dir, private_file
 from .guard import GuardedStore
 from .importer import Importer, ImportOptions, ImportReport
 
@@ -51,10 +52,12 @@ class FolderWatcher:
         rejects = failed / f"{path.stem}.{stamp}.rejected.csv"
         report = Importer(self.store, self.clock).run(path, ImportOptions(rejects=rejects))
         target = (self.folder / "processed") if report.ok else failed
-        target.mkdir(exist_ok=True)
+        private_dir(target)
         dest = target / f"{path.stem}.{stamp}{path.suffix}"
         os.replace(path, dest)
+        private_file(dest)
         lines = report.lines() + [str(e) for e in report.errors + report.warnings]
-        (target / f"{dest.name}.report.txt").write_text("\n".join(lines) + "\n",
-                                                         encoding="utf-8")
+        written = target / f"{dest.name}.report.txt"
+        written.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        private_file(written)
         return report

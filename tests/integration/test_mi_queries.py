@@ -68,7 +68,7 @@ def test_loader_reads_actions_supervision_and_assessments(filled) -> None:  # ty
 ])
 def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters) -> None:  # type: ignore[no-untyped-def]
     store, _ = filled
-    service = MiService(store, FixedClock(NOW))
+    service = MiService(store, FixedClock(NOW), actor=demo_actor())
     everything = service.figures(service.load(), filters)
     pushed = service.load(filters)
     assert len(pushed.data.contacts) <= 4
@@ -77,7 +77,7 @@ def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters)
 
 def test_figures_from_the_store(filled) -> None:  # type: ignore[no-untyped-def]
     store, kids = filled
-    service = MiService(store, FixedClock(NOW))
+    service = MiService(store, FixedClock(NOW), actor=demo_actor())
     figs = {f.key: f for f in service.figures(service.load(DECEMBER), DECEMBER)}
     assert figs["re_referrals"].display() == "50.0% (1/2)"  # A again after 364 days
     assert figs["response_times"].display() == "100.0% (1/1)"  # assigned 11:00, due 13:00

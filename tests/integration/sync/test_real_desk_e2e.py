@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 
 from dutydesk.cli import main
+from dutydesk.config.settings import Settings, save
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.queue import order_key
+from dutydesk.paths import STORE_FILE, default_config_dir
 from dutydesk.services.desk import DeskService
 from dutydesk.services.guard import GuardedStore
 from dutydesk.services.importer import Importer
+from dutydesk.services.local_store import open_local_store
 from dutydesk.services.triage import TriageService
 from dutydesk.shared_mode import SharedSession, connect_shared
 from dutydesk.store.chain import ChainedEventStore
@@ -41,6 +44,7 @@ class SignedInDesk:
     shared: SharedSession
     store: ChainedEventStore
     desk: DeskService
+    closed: bool = False
 
     @property
     def login(self) -> str:
@@ -51,13 +55,15 @@ class SignedInDesk:
         assert report.online and report.rejected == 0, report
 
     def close(self) -> None:
-        self.shared.engine.transport.close()
-        self.store.close()
+        if not self.closed:
+            self.shared.engine.transport.close()
+            self.store.close()
+        self.closed = True
 
 
 def sign_in(login: Login, folder: Path, clock: FixedClock) -> SignedInDesk:
     folder.mkdir()
-    store = ChainedEventStore.open(folder / "store.sqlite3")
+    store = open_local_store(folder / STORE_FILE)  # encrypted, as an installed desk
     shared = connect_shared(login.dsn, PASSWORD, store, clock)
     guarded = GuardedStore(store, shared.actor, clock)
     desk = DeskService(guarded, shared.actor, clock,
@@ -142,7 +148,35 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
     assert (decision.status, decision.decided_by, decision.signed_off_by) == (
         "signed_off", b.login, a.login)
 
+    # print and verify the case log from the command line, signed in with the shared-mode
+    # login (the password from the environment, never an argument)
     monkeypatch.setenv("DUTYDESK_PASSWORD", PASSWORD)
+    use_server_settings(manager)
+    a.close()
+    log = tmp_path / "case-log.pdf"
     capsys.readouterr()
+    assert main(["print", "case-log", "--contact", top.contact_id, "-o", str(log),
+                 "--data-dir", str(tmp_path / "a")]) == 0
+    assert main(["verify", str(log), "--data-dir", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "MATCHES THE RECORD" in out and f"printed by {manager.name}" in out
+    reopened = open_local_store(tmp_path / "a" / STORE_FILE)
+    [printed] = [e for e in reopened.events() if e.type == "document.exported"]
+    reopened.close()
+    assert (printed.actor, printed.actor_role) == (manager.name, "duty_manager")
+
     assert main(["audit", "verify", "--server", "--dsn", manager.dsn]) == 0
     assert "intact" in capsys.readouterr().out
+
+
+def use_server_settings(login: Login) -> None:
+    """This machine's settings name the test server and the login (shared mode)."""
+    from psycopg.conninfo import conninfo_to_dict
+    parts = conninfo_to_dict(login.dsn)
+    folder = default_config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    save(folder / "settings.json", Settings(
+        server_host=str(parts.get("host") or "localhost"),
+        server_port=int(parts.get("port") or 5432),
+        server_database=str(parts["dbname"]), server_user=login.name,
+        server_sslmode="disable"))
