@@ -118,9 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     triage = TriageService(guarded, actor, clock)
     triage.rate_all_open()  # anything imported or synced without a rating
     desk = DeskService(guarded, actor, clock, triage=triage)
+    from .services.signing import desk_signer
+    signer, unsigned_reason = desk_signer(data_dir, actor.login, actor.display_name or "",
+                                          demo=args.demo)
     session = Session(actor=actor, clock=clock, settings=settings, store=store,
                       guarded=guarded, demo=args.demo, verify_password=verify_password,
-                      sync_engine=engine)
+                      sync_engine=engine, signer=signer, unsigned_reason=unsigned_reason)
 
     from .ui.application import run_window
     code = run_window(desk, session, store_path=data_dir / STORE_FILE,

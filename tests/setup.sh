@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what DutyDesk and its tests need on a fresh Debian/Ubuntu machine, idempotently:
-# the system libraries Qt needs, PostgreSQL, poppler, then a virtual environment in .venv
+# the system libraries Qt needs, PostgreSQL, poppler (pdfsig) and NSS tools, then a virtual environment in .venv
 # with the project and its dev tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ PACKAGES=(
   fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxcb-shm0
   libxcb-sync1 libxcb-util1 libx11-xcb1 libxkbcommon-x11-0 xvfb xauth
-  poppler-utils postgresql postgresql-client
+  poppler-utils libnss3-tools postgresql postgresql-client
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

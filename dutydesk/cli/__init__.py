@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "export": "statutory exports (Ofsted Annex A List 1 and List 3)",
     "sync": "send and receive events with the shared server once",
     "server": "administer the shared PostgreSQL database (init, upgrade, add-user)",
+    "signing": "keys that sign printed documents: authority, issue, import, trust, revoke",
 }
 
 

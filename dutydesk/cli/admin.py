@@ -14,6 +14,7 @@ from ..config.keys import InsecureKeyringError
 from ..domain.clock import SystemClock
 from ..domain.codes import ROLE_LABELS, Role
 from ..domain.errors import DomainError
+from ..reports.pki import CertificateError
 from ..services.accounts import AccountService
 from ..services.local_store import encrypt_existing
 from ..store.database import StoreError
@@ -39,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--login", required=True)
     for p in (init, create):
         p.add_argument("--name", required=True, help="the person's full name")
+    init.add_argument("--organisation", default="DutyDesk",
+                      help="the authority's name on the signing certificates it issues")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
 
 
@@ -58,12 +61,13 @@ def run(args: argparse.Namespace) -> int:
         if args.admin_command == "init":
             row = accounts.init_admin(args.login, args.name, _new_password(args))
             print(f"administrator {row.login} created")
-            return 0
+            return _signing_authority(args)
         admin = sign_in(args, store, args.as_login)
         if args.admin_command == "create-user":
             row = accounts.create_user(admin, args.login, args.name, Role(args.role),
                                        _new_password(args))
             print(f"account {row.login} ({ROLE_LABELS[row.role]}) created")
+            return _issue_key(args, row.login, args.name)
         elif args.admin_command == "reset-password":
             accounts.reset_password(admin, args.login, _new_password(args))
             print(f"password of {args.login} reset")
@@ -76,6 +80,34 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         store.close()
+
+
+def _signing_authority(args: argparse.Namespace) -> int:
+    """A stand-alone desk is its own DutyDesk signing authority (docs/printing.md)."""
+    from ..config.signing_keys import AUTHORITY
+    from ..services.signing import create_authority
+    from .signing import describe, key_folder
+    keys = key_folder(args)
+    if keys.has(AUTHORITY):
+        print(f"signing authority kept: {keys.authority_pem}")
+        return 0
+    try:
+        authority = create_authority(keys, args.organisation)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(f"no signing authority was created: {err}", 2)
+    print(f"signing authority created: {describe(authority)}; certificate {keys.authority_pem}")
+    return 0
+
+
+def _issue_key(args: argparse.Namespace, login: str, name: str) -> int:
+    from ..services.signing import issue_person
+    from .signing import describe, key_folder
+    try:
+        identity = issue_person(key_folder(args), login, name)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(f"the account exists, but no signing key was issued: {err}", 2)
+    print(f"signing certificate issued: {describe(identity)}")
+    return 0
 
 
 def _encrypt(args: argparse.Namespace) -> int:

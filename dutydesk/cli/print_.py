@@ -1,9 +1,11 @@
 """``dutydesk print``: case decision logs, duty logs and outcome letters as PDF files.
 
-Each file written is recorded as a ``document.exported`` event (who, what, when, which
-events), the same as an export from the window, in the name of the person signed in
-(``--as`` with a password, the shared-mode login, or a demo user with ``--demo``; see
-``dutydesk.cli.signin``). Nobody prints under a name they merely typed.
+Each file is signed with the key of the person printing (or, without one, the
+authority's document seal kept on this desk; see ``dutydesk signing``). Each file written
+is recorded as a ``document.exported`` event (who, what, when, which events), the same as
+an export from the window, in the name of the person signed in (``--as`` with a password,
+the shared-mode login, or a demo user with ``--demo``; see ``dutydesk.cli.signin``).
+Nobody prints under a name they merely typed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
 from ..services.documents import Document, DocumentService
 from ..services.guard import GuardedStore
+from ..services.signing import NoSigningKey, demo_signer, signer_for
 from .common import add_store_argument, fail
 from .signin import add_sign_in_arguments, open_signed_in
 
@@ -78,7 +81,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(store: GuardedStore, actor: Actor, marking: str, args: argparse.Namespace) -> int:
-    service = DocumentService(store, actor, SystemClock(), marking=marking)
+    from ..config.keys import InsecureKeyringError
+    from ..reports.pki import CertificateError
+    from .signing import key_folder
+    try:
+        signer = signer_for(key_folder(args), actor.login)
+    except NoSigningKey as err:
+        if not args.demo:
+            return fail(str(err), 2)
+        # demo data without an issued key: the session's throw-away demo authority
+        signer = demo_signer(key_folder(args).folder, actor.login,
+                             actor.display_name or actor.login)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(str(err), 2)
+    service = DocumentService(store, actor, SystemClock(), marking=marking, signer=signer)
     try:
         document = _make(service, args)
     except (NothingToPrintError, LetterError, ValueError, FontMissingError,
@@ -93,7 +109,7 @@ def _print(store: GuardedStore, actor: Actor, marking: str, args: argparse.Names
     except ValidationError as err:
         return fail(f"the export could not be recorded, so no file was kept: {err}")
     print(f"{args.output}: {document.title}; {len(document.event_ids)} events; "
-          f"verification code {document.code}")
+          f"verification code {document.code}; signed by {signer.name}")
     return 0
 
 

@@ -56,13 +56,16 @@ def run(args: argparse.Namespace) -> int:
             for name in admin.init(args.dsn):
                 print(f"applied {name}")
             print("server initialised")
+            return _authority(args)
         elif args.action == "upgrade":
             applied = admin.upgrade(args.dsn)
             for name in applied:
                 print(f"applied {name}")
             print("server schema up to date" if not applied else "server upgraded")
         elif args.action == "add-user":
-            print(admin.add_user(args.dsn, args.login, args.role, _password(args)))
+            password = _password(args)
+            print(admin.add_user(args.dsn, args.login, args.role, password))
+            return _issue(args, password)
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:
@@ -70,4 +73,56 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{key}: {value}")
     except admin.AdminError as err:
         return fail(str(err), 2)
+    return 0
+
+
+def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ..config.signing_keys import KeyFolder, signing_dir
+    from ..paths import default_data_dir
+    return KeyFolder(args.signing_dir or signing_dir(default_data_dir()))
+
+
+def _authority(args: argparse.Namespace) -> int:
+    """The DutyDesk signing authority for this server (kept if one exists)."""
+    from ..config.keys import InsecureKeyringError
+    from ..config.signing_keys import AUTHORITY
+    from ..reports.pki import CertificateError
+    from ..services.signing import create_authority
+    from .signing import describe
+    keys = _keys(args)
+    if keys.has(AUTHORITY):
+        print(f"signing authority kept: {keys.authority_pem}")
+        return 0
+    try:
+        authority = create_authority(keys, args.organisation)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(f"the server is ready, but no signing authority was created: {err}", 2)
+    print(f"signing authority created: {describe(authority)}")
+    print(f"publish its certificate to desks and inspectors: {keys.authority_pem}")
+    return 0
+
+
+def _issue(args: argparse.Namespace, password: str | None) -> int:
+    """A signing key for the new person, as LOGIN.p12 protected by their new password."""
+    from ..config.keys import InsecureKeyringError
+    from ..reports.pki import CertificateError
+    from ..services.signing import issue_for_transfer
+    from .signing import describe
+    if password is None:
+        print("no signing key issued (no password to protect it); use "
+              "`dutydesk signing issue` on the person's desk")
+        return 0
+    try:
+        identity, bundle = issue_for_transfer(_keys(args), args.login,
+                                              args.name or args.login, password)
+    except (CertificateError, InsecureKeyringError) as err:
+        return fail(f"the login exists, but no signing key was issued: {err}", 2)
+    args.key_out.mkdir(parents=True, exist_ok=True)
+    target = args.key_out / f"{args.login}.p12"
+    from ..services.documents import write_atomically
+    write_atomically(target, bundle)
+    os.chmod(target, 0o600)
+    print(f"signing certificate issued: {describe(identity)}")
+    print(f"{target}: give it to {args.login}; on their desk: dutydesk signing import "
+          f"{target.name} (its passphrase is their new password)")
     return 0

@@ -5,7 +5,6 @@ the ratings in a store against what was decided.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import datetime
@@ -15,7 +14,8 @@ from typing import Any
 from ..domain.clock import LONDON, SystemClock
 from ..domain.errors import ValidationError
 from ..domain.queue import order_key
-from ..domain.triage.evaluation import csv_rows, evaluate, report_text
+from ..domain.triage.evaluation import evaluate, report_text
+from ..domain.triage.evaluation import write_csv as write_evaluation_csv
 from ..domain.triage.records import parse_records, validate_records
 from ..domain.triage.scoring import TriageResult, score_contact
 from ..services.triage import policy_from
@@ -33,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the time to rate at, ISO 8601 with a time zone (default: now)")
     parser.add_argument("--csv", type=Path, default=None,
                         help="evaluate: also write the figures to this CSV file")
+    parser.add_argument("--vignettes", type=Path, default=None, metavar="DIR",
+                        help="evaluate: rate the practice vignettes in DIR (*.json, e.g. "
+                             "tests/data/vignettes) and report them; with --data-dir, the "
+                             "store is reported too")
     add_store_argument(parser)
     add_sign_in_arguments(parser)  # evaluate reads the store: signed in
 
@@ -86,6 +90,7 @@ class _Queued:
         self.due_at = result.due_at.isoformat() if result.due_at else None
         self.score: int | None = result.score
         self.received_at = payload["received_at"]
+        self.immediate_danger = bool(payload["immediate_danger"])
 
 
 def _ranked(rank: int, payload: dict[str, Any], r: TriageResult) -> dict[str, Any]:
@@ -98,6 +103,35 @@ def _ranked(rank: int, payload: dict[str, Any], r: TriageResult) -> dict[str, An
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.vignettes is not None:
+        code = _evaluate_vignettes(args.vignettes, policy_from(args.policy))
+        if code or getattr(args, "data_dir", None) is None:
+            return code
+        print()
+    return _evaluate_store(args)
+
+
+def _evaluate_vignettes(folder: Path, policy: Any) -> int:
+    from ..domain.triage import vignettes as vg
+
+    if not folder.is_dir():
+        return fail(f"{folder}: not a folder of vignette files", 2)
+    files = sorted(folder.glob("*.json"))
+    try:
+        texts = [(str(f), f.read_text(encoding="utf-8")) for f in files]
+    except (OSError, UnicodeDecodeError) as err:
+        return fail(f"cannot read the vignettes: {err}", 2)
+    results = vg.run(vg.load_texts(texts), policy)
+    sys.stdout.write(vg.report_text(results, policy, str(folder)))
+    print()
+    sys.stdout.write(report_text(evaluate(vg.as_eval_contacts(results)),
+                                 source=f"{folder} (a vignette whose acceptable ratings are "
+                                        "only Red or Amber counts as serious)"))
+    summary = vg.summarise(results)
+    return 0 if summary.within == summary.total else 1
+
+
+def _evaluate_store(args: argparse.Namespace) -> int:
     from ..store.history_queries import evaluation_contacts
 
     signed = open_signed_in(args)
@@ -112,7 +146,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.csv:
         try:
             with args.csv.open("w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh).writerows(csv_rows(ev))
+                write_evaluation_csv(fh, ev)
         except OSError as err:
             return fail(f"{args.csv}: cannot write: {err.strerror}", 2)
         print(f"CSV written to {args.csv}")

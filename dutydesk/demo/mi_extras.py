@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import REFERRAL_OUTCOMES, Outcome, Role
 from ..domain.events import Event, make_event
-from ..mi.workdays import WorkingDays
+from ..domain.timescales import OfficeHours
 from ..store.eventstore import EventStore
 from .synthetic import Generator
 
@@ -70,7 +70,7 @@ class _Seen:
 
 def _extras(seen: _Seen, *, now: datetime, seed: int) -> Iterator[Event]:
     rng = random.Random(seed)
-    wd = WorkingDays()
+    office = OfficeHours()
     names = [w for w, _ in WORKERS]
     weights = [n for _, n in WORKERS]
     for cid, at in seen.received.items():
@@ -89,7 +89,7 @@ def _extras(seen: _Seen, *, now: datetime, seed: int) -> Iterator[Event]:
         start = datetime.fromisoformat(stamp).astimezone(LONDON).date()
         if rng.random() > 0.8:
             continue  # still being assessed (or late and not yet authorised)
-        done = wd.add(start, rng.choice([12, 20, 28, 35, 40, 44, 44, 50, 60]))
+        done = office.nth_working_day(start, rng.choice([12, 20, 28, 35, 40, 44, 44, 50, 60]))
         if done >= now.date():
             continue
         when = datetime.combine(done, time(15, 0), LONDON)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring
+from typing import Any
 
 from .events import Event, canonical_json
 
@@ -25,12 +27,42 @@ HashFn = Callable[[str, Event], str]
 
 def local_event_hash(prev_hash: str, event: Event) -> str:
     """SHA-256 of the previous hash and everything the desk recorded about the event."""
-    body = canonical_json({
-        "prev": prev_hash, "id": event.id, "type": event.type,
-        "schema_version": event.schema_version, "actor": event.actor,
-        "actor_role": event.actor_role, "device": event.device,
-        "client_time": event.client_time, "payload": event.payload,
-    })
+    return stored_event_hash(prev_hash, StoredEvent.of(event))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event's recorded envelope with its payload as the canonical JSON text the store
+    keeps, so a chain can be checked without decoding and re-encoding every payload."""
+
+    id: str
+    type: str
+    schema_version: int
+    actor: str
+    actor_role: str
+    device: str
+    client_time: str
+    payload_json: str
+
+    @classmethod
+    def of(cls, event: Event) -> StoredEvent:
+        return cls(event.id, event.type, event.schema_version, event.actor, event.actor_role,
+                   event.device, event.client_time, canonical_json(event.payload))
+
+
+# ``json.dumps(s, ensure_ascii=False)`` for a string, without building an encoder per call.
+_js = encode_basestring
+
+
+def stored_event_hash(prev_hash: str, e: StoredEvent) -> str:
+    """The link hash: SHA-256 of the canonical JSON object (keys sorted, no spaces) of the
+    previous hash and the event's envelope and payload. Written out key by key so the
+    stored payload text is hashed as it is; equal to ``canonical_json`` of the same object
+    (pinned by a fixed test vector)."""
+    body = (f'{{"actor":{_js(e.actor)},"actor_role":{_js(e.actor_role)},'
+            f'"client_time":{_js(e.client_time)},"device":{_js(e.device)},'
+            f'"id":{_js(e.id)},"payload":{e.payload_json},"prev":{_js(prev_hash)},'
+            f'"schema_version":{int(e.schema_version)},"type":{_js(e.type)}}}')
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -40,7 +72,7 @@ class Link:
 
     position: int
     event_id: str | None  # the id the chain recorded here (None: the chain has no entry)
-    event: Event | None  # the event the log holds at this position (None: nothing)
+    event: Event | StoredEvent | None  # what the log holds at this position (None: nothing)
     prev_hash: str | None
     hash: str | None
 
@@ -74,7 +106,7 @@ def chain(events: Iterable[Event], prev_hash: str = GENESIS,
         prev_hash = digest
 
 
-def verify(links: Iterable[Link], *, hash_fn: HashFn = local_event_hash,
+def verify(links: Iterable[Link], *, hash_fn: Callable[[str, Any], str] = local_event_hash,
            genesis: str | None = GENESIS, log_ids: Container[str] = ()) -> Verdict:
     """Walk the chain in order; stop at the first bad link and say what is wrong with it.
 
@@ -95,7 +127,7 @@ def verify(links: Iterable[Link], *, hash_fn: HashFn = local_event_hash,
     return Verdict(checked, None)
 
 
-def _check(link: Link, expected_prev: str, hash_fn: HashFn,
+def _check(link: Link, expected_prev: str, hash_fn: Callable[[str, Any], str],
            log_ids: Container[str]) -> Problem | None:
     pos = link.position
     if link.event_id is None:

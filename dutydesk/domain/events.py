@@ -32,6 +32,7 @@ from .schema import (
     text,
     uuid_text,
 )
+from .triage import factors as _factors
 
 SCHEMA_VERSION = 1
 
@@ -150,6 +151,10 @@ CONTACT_CHILD = Spec((
     Field("address", text(300), required=False),
     Field("postcode", postcode, required=False),
     Field("school", SHORT, required=False),
+    Field("age_years", integer(0, 25), required=False,
+          doc="approximate age in whole years when the date of birth is not known"),
+    Field("date_of_birth_estimated", boolean, required=False,
+          doc="the date of birth is an estimate, not a known date"),
 ), rules=(_dob_or_expected,))
 
 REPORTER = Spec((
@@ -169,7 +174,16 @@ DOMESTIC_ABUSE = Spec((
           doc="police-recorded DA incidents at the address in the last 12 months"),
     Field("incident_ref", text(60), required=False),
     Field("incident_at", iso_datetime, required=False),
+    *(Field(f.path[1], _factors.validate_check(f), required=False, doc=f.question)
+      for f in _factors.FACTORS if f.path[0] == "domestic_abuse"
+      and f.path[1] not in ("dash_level", "dara_level", "children_present",
+                            "previous_incidents")),
 ))
+
+# Facts from the factor catalogue (domain/triage/factors.py) that are not fields of their
+# own: each key is optional, and a key left out means the question was not asked.
+RISK = Spec(tuple(Field(f.path[1], _factors.validate_check(f), required=False, doc=f.question)
+                  for f in _factors.FACTORS if f.path[0] == "risk"))
 
 
 def _not_legacy(value: Any, ctx: Context) -> str:
@@ -181,9 +195,14 @@ def _children_slots(obj: dict[str, Any]) -> None:
     for i, child in enumerate(obj.get("children", [])):
         child.setdefault("slot", i)
         if not any(k in child for k in ("person_id", "given_name", "family_name",
-                                         "date_of_birth", "expected_date_of_birth")):
-            raise ValidationError("a child needs a name, a date of birth or a linked person",
-                                  f"children[{i}]")
+                                         "date_of_birth", "expected_date_of_birth",
+                                         "age_years")):
+            raise ValidationError("a child needs a name, a date of birth, an approximate age "
+                                  "or a linked person", f"children[{i}]")
+    injured = (obj.get("risk") or {}).get("injury_child")
+    if injured is not None and injured not in {c["slot"] for c in obj.get("children", [])}:
+        raise ValidationError(f"names child {injured + 1}, but the contact has no such child",
+                              "risk.injury_child")
 
 
 CONTACT_RECEIVED = Spec((
@@ -203,6 +222,7 @@ CONTACT_RECEIVED = Spec((
     Field("disclosure", boolean, required=False,
           doc="the child has disclosed abuse to the reporter"),
     Field("domestic_abuse", DOMESTIC_ABUSE, required=False),
+    Field("risk", RISK, required=False, doc="answers to the factor catalogue's questions"),
     Field("office", SHORT, required=False),
     Field("team", SHORT, required=False),
     Field("external_ref", text(100), required=False, doc="the partner's own reference"),

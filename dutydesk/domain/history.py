@@ -3,13 +3,12 @@
 Only records already linked to a person count (a contact child slot with a ``person_id``);
 proposing links is the matching module's job. Definitions:
 
-* A **referral** is a contact whose settled decision is one of ``codes.REFERRAL_OUTCOMES``
-  (``ContactRow.is_referral``); its date is the day the contact was received.
-* A **re-referral** is a referral within 12 months of a previous referral (DfE): here, a
-  previous referral on or after the same calendar date 12 months before the day of the
-  contact being looked at (29 Feb looks back to 28 Feb).
-* **Referrals in the last 12 months** counts earlier referrals in that same window
-  (Annex A List 3 counts those before the child's latest referral).
+* **Referral** and **re-referral** are the DfE definitions in ``domain.referrals`` (the one
+  implementation): a referral is ``ContactRow.is_referral`` (NFA referrals imported from a
+  census or Annex A included), dated on the London day it was received, one per child per
+  day. A contact now would be a **re-referral** when the child had a referral on an earlier
+  day within the 12 months before today (a referral earlier today is the same referral).
+* **Referrals in the last 12 months** counts those earlier referral days in that window.
 * **Police notifications** count contacts from source ``6`` in the last 3 months.
 
 Everything is "as at" a given moment: later contacts, and decisions made after it, do not
@@ -18,13 +17,13 @@ count, so history can be rebuilt for any past contact (evaluation needs that).
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
 from .projection import ContactRow, PersonRow
+from .referrals import is_re_referral as _is_re_referral
+from .referrals import months_before, one_per_day, previous_referral_within, referral_date
 
 POLICE_SOURCE = "6"
 
@@ -63,6 +62,9 @@ class ChildHistory:
     cp_plan: str | None = None      # "current", "past" or None
     looked_after: bool = False
     earlier: tuple[PastContact, ...] = ()
+    # Distinct referral sources of the contacts in the re-referral window (agencies or
+    # people raising concerns), for "accumulating concerns from different agencies".
+    sources_12m: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -70,13 +72,8 @@ class ChildHistory:
                     or self.looked_after)
 
 
-@lru_cache(maxsize=8192)  # called twice per child history with few distinct days
-def months_before(day: date, months: int) -> date:
-    """The same calendar date ``months`` earlier (clamped to the month's last day)."""
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+__all__ = ["ChildHistory", "PastContact", "build_history", "history_messages",
+           "is_re_referral", "months_before"]
 
 
 def _instant(stamp: str) -> datetime:
@@ -87,7 +84,7 @@ def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[P
                   at: datetime, *, exclude_contact_id: str | None = None,
                   rereferral_months: int = 12, police_months: int = 3) -> ChildHistory:
     """History of ``person_id`` from their linked ``contacts`` as at ``at``."""
-    day = at.date()
+    day = referral_date(at)
     rerefer_from = months_before(day, rereferral_months)
     police_from = months_before(day, police_months)
     unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
@@ -98,9 +95,10 @@ def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[P
     dated = [(c, when) for c, when in dated if when < at]
     dated.sort(key=lambda pair: (pair[0].received_at, pair[0].contact_id))
     earlier = [c for c, _ in dated]
-    referral_days = [when.date() for c, when in dated
-                     if c.is_referral and c.decided_at and _instant(c.decided_at) <= at]
-    in_window = [d for d in referral_days if d >= rerefer_from]
+    referral_days = one_per_day(referral_date(when) for c, when in dated
+                                if c.is_referral and c.decided_at
+                                and _instant(c.decided_at) <= at)
+    in_window = [d for d in referral_days if rerefer_from <= d < day]
     recent = [c for c, when in dated if when.date() >= rerefer_from]
     police = [c for c, when in dated if c.source_code == POLICE_SOURCE
               and when.date() >= police_from]
@@ -110,18 +108,19 @@ def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[P
         previous_contacts=len(earlier), contacts_12m=len(recent),
         referrals_12m=len(in_window),
         last_referral_on=referral_days[-1].isoformat() if referral_days else None,
-        re_referral=bool(in_window), police_notifications=len(police),
+        re_referral=previous_referral_within(referral_days, day, rereferral_months)
+        is not None, police_notifications=len(police),
         open_case=bool(person and person.open_case), cp_plan=cp_plan,
         looked_after=bool(person and person.looked_after), earlier=tuple(earlier),
+        sources_12m=tuple(sorted({c.source_code for c in recent})),
     )
 
 
 def is_re_referral(referral_day: date, earlier_referral_days: Iterable[date],
                    months: int = 12) -> bool:
     """DfE: is a referral on ``referral_day`` within ``months`` of an earlier referral?
-    ``earlier_referral_days`` are the child's other, earlier referrals (same day counts)."""
-    since = months_before(referral_day, months)
-    return any(since <= d <= referral_day for d in earlier_referral_days)
+    (``domain.referrals.is_re_referral``: a referral the same day is the same referral.)"""
+    return _is_re_referral(referral_day, earlier_referral_days, months)
 
 
 # From this many earlier contacts in 12 months the pattern is shown to the duty manager

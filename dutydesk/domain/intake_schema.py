@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import codes
+from .triage import factors as catalogue
 
 SCHEMA_ID = "https://dutydesk.invalid/schemas/intake-1.json"
 
@@ -44,13 +45,17 @@ def intake_schema() -> dict[str, Any]:
             "nhs_number": {"type": "string", "pattern": r"^[0-9 -]{10,12}$",
                            "description": "10 digits passing the Modulus 11 check"},
             "address": _text(300), "postcode": _text(10), "school": _text(200),
+            "age_years": {"type": "integer", "minimum": 0, "maximum": 25,
+                          "description": "approximate age when the date of birth is not "
+                                         "known"},
+            "date_of_birth_estimated": {"type": "boolean",
+                                        "description": "the date of birth is an estimate"},
         },
         "anyOf": [{"required": [k]} for k in (
             "person_id", "given_name", "family_name", "date_of_birth",
-            "expected_date_of_birth")],
+            "expected_date_of_birth", "age_years")],
         "not": {"required": ["date_of_birth", "expected_date_of_birth"]},
     }
-    level = _enum(d.value for d in codes.DaRiskLevel)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -74,14 +79,16 @@ def intake_schema() -> dict[str, Any]:
                            "description": "DfE assessment factor codes (N00181)"},
             "consent": _enum(c.value for c in codes.ConsentStatus),
             "consent_notes": _text(2000),
-            "immediate_danger": {"type": "boolean"},
-            "injury_reported": {"type": "boolean"},
-            "disclosure": {"type": "boolean"},
+            **{f.name: catalogue.json_schema(f) for f in catalogue.FACTORS if len(f.path) == 1},
             "domestic_abuse": {"type": "object", "additionalProperties": False, "properties": {
-                "dash_level": level, "dara_level": level,
-                "children_present": {"type": "boolean"},
-                "previous_incidents": {"type": "integer", "minimum": 0, "maximum": 999},
+                **{f.path[1]: catalogue.json_schema(f) for f in catalogue.FACTORS
+                   if f.path[0] == "domestic_abuse"},
                 "incident_ref": _text(60), "incident_at": DATETIME}},
+            "risk": {"type": "object", "additionalProperties": False,
+                     "description": "answers to the factor catalogue's questions; a question "
+                                    "not asked is left out (not false)",
+                     "properties": {f.path[1]: catalogue.json_schema(f)
+                                    for f in catalogue.FACTORS if f.path[0] == "risk"}},
             "office": _text(200), "team": _text(200), "external_ref": _text(100),
         },
     }

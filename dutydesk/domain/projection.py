@@ -17,8 +17,10 @@ from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .codes import REFERRAL_OUTCOMES, ContactStatus, DecisionStatus, Outcome
+from . import referrals
+from .codes import ContactStatus, DecisionStatus
 from .events import Event
+from .triage.factors import answers as _answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class ContactChildRow:
     nhs_number: str | None = None
     postcode: str | None = None
     school: str | None = None
+    age_years: int | None = None          # approximate age when the date is not known
+    date_of_birth_estimated: bool | None = None
 
     @property
     def display_name(self) -> str:
@@ -110,6 +114,9 @@ class ContactRow:
     is_referral: bool = False
     conflict: bool = False
     consent_overridden: bool = False
+    # Answers to the factor catalogue's questions by fact name (domain/triage/factors.py);
+    # a question not asked is absent, never False.
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +243,13 @@ def _contact_received(model: ReadModel, event: Event) -> None:
         children_present=da.get("children_present"),
         previous_incidents=da.get("previous_incidents"),
         office=p.get("office"), team=p.get("team"), external_ref=p.get("external_ref"),
-        recorded_by=event.actor,
+        recorded_by=event.actor, answers=_answers(p),
     )
     if existing is not None:
         # Later events (rating, decision) may have arrived first on this desk: keep them.
         base = replace(existing, **{f: getattr(base, f) for f in _RECEIVED_FIELDS})
+        if existing.decided_at and referrals.is_imported_referral(base.external_ref):
+            base = replace(base, is_referral=True)  # settled before its receipt arrived
     model.contacts[cid] = base
     for child in p["children"]:
         slot = int(child["slot"])
@@ -254,7 +263,8 @@ def _contact_received(model: ReadModel, event: Event) -> None:
             expected_date_of_birth=child.get("expected_date_of_birth"),
             sex=child.get("sex"), ethnicity=child.get("ethnicity"),
             nhs_number=child.get("nhs_number"), postcode=child.get("postcode"),
-            school=child.get("school"),
+            school=child.get("school"), age_years=child.get("age_years"),
+            date_of_birth_estimated=child.get("date_of_birth_estimated"),
         )
 
 
@@ -262,7 +272,7 @@ _RECEIVED_FIELDS = (
     "received_at", "channel", "source_code", "concern", "consent", "immediate_danger",
     "reporter_name", "reporter_agency", "categories", "injury_reported", "disclosure",
     "dash_level", "dara_level", "children_present", "previous_incidents", "office", "team",
-    "external_ref", "recorded_by",
+    "external_ref", "recorded_by", "answers",
 )
 
 
@@ -404,7 +414,7 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
         row, decision_ids=ids, outcome=current.outcome,
         decided_at=settled[-1].decided_at if settled else None,
         status=status, conflict=conflict,
-        is_referral=any(Outcome(d.outcome) in REFERRAL_OUTCOMES for d in settled),
+        is_referral=referrals.is_referral((d.outcome for d in settled), row.external_ref),
     )
 
 

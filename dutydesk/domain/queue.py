@@ -1,5 +1,6 @@
-"""The order of the duty queue: immediate danger first, then rating, due time, score and
-arrival.
+"""The one order of the duty queue: immediate danger first, then rating, due time, score
+and arrival. The window, ``dutydesk triage FILE`` and the printed duty log all sort with
+``order_key``, so they can never disagree.
 
 Stable and explainable: two contacts compare by these keys only, and the contact id
 breaks exact ties so the order never flickers between refreshes. A contact whose reporter
@@ -28,6 +29,8 @@ class Queueable(Protocol):
     def score(self) -> int | None: ...
     @property
     def received_at(self) -> str: ...
+    @property
+    def immediate_danger(self) -> bool: ...
 
 
 def _utc_key(stamp: str | None) -> str:
@@ -37,7 +40,9 @@ def _utc_key(stamp: str | None) -> str:
 
 
 def order_key(item: Queueable) -> tuple[int, int, str, int, str, str]:
-    danger = 0 if getattr(item, "immediate_danger", False) else 1
+    # Read as an attribute, never defaulted: a caller that forgot it would otherwise put an
+    # immediate-danger contact below an overdue Red without anyone noticing.
+    danger = 0 if item.immediate_danger else 1
     rank = Rating(item.rating).rank if item.rating else UNRATED_RANK
     return (danger, rank, _utc_key(item.due_at), -(item.score or 0),
             _utc_key(item.received_at), item.contact_id)

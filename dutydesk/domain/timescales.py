@@ -21,10 +21,12 @@ Every function takes its times as arguments; nothing here reads the system clock
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from threading import Lock
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -54,6 +56,60 @@ def _next_working_day(weekdays: frozenset[int], closures: frozenset[date], day: 
     while not _is_working_day(weekdays, closures, day):
         day += timedelta(days=1)
     return day
+
+
+class _DayTable:
+    """Cumulative working days for one office calendar, so that counting and adding working
+    days is a lookup (MI asks this for every referral of a 1,000,000-event store). The table
+    is one immutable ``(first ordinal, cumulative counts)`` pair swapped whole under a lock,
+    so a reader on another thread never sees half of a growth."""
+
+    def __init__(self, weekdays: frozenset[int], closures: frozenset[date]) -> None:
+        self.weekdays = weekdays
+        self.closures = closures
+        self.state: tuple[int, tuple[int, ...]] = (0, ())  # cum[i]: WD in [first, first+i]
+        self.lock = Lock()
+
+    def covering(self, *days: date) -> tuple[int, tuple[int, ...]]:
+        first, cum = self.state
+        lo, hi = min(days).toordinal(), max(days).toordinal()
+        if cum and first <= lo and hi < first + len(cum):
+            return first, cum
+        with self.lock:
+            first, cum = self.state
+            start = date(min(days).year - 1, 1, 1)
+            stop = date(max(days).year + 1, 12, 31)
+            if cum:
+                start = min(start, date.fromordinal(first))
+                stop = max(stop, date.fromordinal(first + len(cum) - 1))
+            counts: list[int] = []
+            total = 0
+            d = start
+            while d <= stop:
+                total += _is_working_day(self.weekdays, self.closures, d)
+                counts.append(total)
+                d += timedelta(days=1)
+            self.state = (start.toordinal(), tuple(counts))
+            return self.state
+
+    def between(self, first_day: date, last_day: date) -> int:
+        if last_day <= first_day:
+            return 0
+        first, cum = self.covering(first_day, last_day)
+        return cum[last_day.toordinal() - first] - cum[first_day.toordinal() - first]
+
+    def nth_after(self, day0: date, n: int) -> date:
+        if n == 0:
+            return day0
+        # n working days never span more than n weeks plus a year of closures.
+        first, cum = self.covering(day0, day0 + timedelta(days=7 * n + 366))
+        i = day0.toordinal() - first
+        return date.fromordinal(first + bisect_left(cum, cum[i] + n, lo=i))
+
+
+@lru_cache(maxsize=16)
+def _table(weekdays: frozenset[int], closures: frozenset[date]) -> _DayTable:
+    return _DayTable(weekdays, closures)
 
 
 @dataclass(frozen=True)
@@ -136,14 +192,15 @@ class OfficeHours:
         return self.clock_start(end)
 
     def working_days_between(self, first: date, last: date) -> int:
-        """Working days after ``first`` up to and including ``last`` (day 0 not counted)."""
-        count = 0
-        day = first
-        while day < last:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
-        return count
+        """Working days after ``first`` up to and including ``last`` (day 0 not counted;
+        0 when ``last`` is not after ``first``)."""
+        return _table(self.weekdays, self.extra_closures).between(first, last)
+
+    def nth_working_day(self, day0: date, n: int) -> date:
+        """The ``n``-th working day after ``day0`` (``day0`` is day 0, never counted)."""
+        if n < 0:
+            raise ValidationError(f"cannot count {n} working days", "days")
+        return _table(self.weekdays, self.extra_closures).nth_after(day0, n)
 
 
 def _span(opens: time, closes: time) -> timedelta:
@@ -158,12 +215,7 @@ def _local(at: datetime, office: OfficeHours) -> datetime:
 
 def nth_working_day(office: OfficeHours, day0: date, n: int) -> date:
     """The ``n``-th working day after ``day0`` (``day0`` itself is day 0, never counted)."""
-    if n < 0:
-        raise ValidationError(f"cannot count {n} working days", "days")
-    day = day0
-    for _ in range(n):
-        day = office.next_working_day(day)
-    return day
+    return office.nth_working_day(day0, n)
 
 
 ASSESSMENT_WORKING_DAYS = 45  # Working Together 2023: single assessment within 45 WD

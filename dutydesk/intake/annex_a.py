@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..domain.ids import stable_id
-from . import history
+from . import hardened, history
 from .model import LIMITS, FileRefused, Limits, ParsedRow, RowError
 from .values import clean, ethnicity_code, parse_date, sex_code, source_code, start_of, yes_no
 
@@ -43,10 +43,13 @@ def _sheet(wb: Any, number: int) -> Any | None:
 def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
           ) -> Iterator[ParsedRow]:
     import openpyxl
+    hardened.check_xlsx(data, file)  # size, expansion and DTDs, before openpyxl reads it
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise FileRefused(file, f"is not a readable Excel workbook ({err})") from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
+            AttributeError, *hardened.XML_ERRORS) as err:
+        raise FileRefused(file, f"is not a readable Excel workbook "
+                                f"({type(err).__name__}: {str(err)[:200]})") from None
     try:
         list1, list3 = _sheet(wb, 1), _sheet(wb, 3)
         if list1 is None and list3 is None:

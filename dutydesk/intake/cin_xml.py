@@ -2,9 +2,10 @@
 ``contact.received`` and a ``decision.recorded`` (NFA -> ``nfa``, otherwise
 ``cin_assessment``); each child becomes a person with a stable id from ``LAchildID``.
 
-Streamed with ``iterparse`` so a 50,000-referral return is read in constant memory.
-Documents with a DOCTYPE are refused: a census return never needs one, and refusing it
-rules out entity-expansion attacks.
+Streamed with a hardened ``iterparse`` (``hardened.iterparse``: defusedxml) so a
+50,000-referral return is read in constant memory. Documents with a DOCTYPE, an entity or
+an external reference are refused wherever it appears and however the file is encoded: a
+census return never needs one, and refusing it rules out entity-expansion attacks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..domain import codes
 from ..domain.ids import stable_id
-from . import history
+from . import hardened, history
 from .model import LIMITS, FileRefused, Limits, ParsedRow, RowError
 from .values import clean, ethnicity_code, parse_date, sex_code, source_code, start_of, yes_no
 
@@ -45,15 +46,11 @@ def _first(el: ET.Element, name: str) -> ET.Element | None:
 
 def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
           ) -> Iterator[ParsedRow]:
-    head = data[:8192]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in data:
-        raise FileRefused(file, "contains a DOCTYPE or entity declaration; CIN census XML "
-                                "never does, so it is refused")
     lea = ""
     child_no = 0
     referral_no = 0
     try:
-        for _, el in ET.iterparse(io.BytesIO(data), events=("end",)):
+        for _, el in hardened.iterparse(io.BytesIO(data), file):
             tag = _local(el.tag)
             if tag == "LEA":
                 lea = clean(el.text)
@@ -63,10 +60,11 @@ def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
                     referral_no = row.number
                     yield row
                 el.clear()
-    except ET.ParseError as err:
-        line, col = err.position
-        raise FileRefused(file, f"is not well-formed XML (line {line}, column {col}); "
-                                f"{referral_no} referral(s) were read before it") from None
+    except FileRefused as err:
+        if referral_no:
+            raise FileRefused(file, f"{err.message}; it was read as far as "
+                                    f"referral {referral_no}") from None
+        raise
     if child_no == 0:
         raise FileRefused(file, "holds no <Child> elements: not a CIN census return")
 

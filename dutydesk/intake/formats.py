@@ -39,8 +39,33 @@ def detect(path: Path, data: bytes) -> str:
     return "police-csv"
 
 
+def guarded(rows: Iterator[ParsedRow], file: str) -> Iterator[ParsedRow]:
+    """The parser's rows, with any failure the parser did not foresee turned into a
+    ``FileRefused`` naming the file and the last row read (a hostile file must never end
+    in a traceback)."""
+    last = 0
+    try:
+        for row in rows:
+            last = row.number
+            yield row
+    except FileRefused:
+        raise
+    except (RecursionError, MemoryError) as err:
+        raise FileRefused(file, f"is too complex to read ({type(err).__name__}) after row "
+                                f"{last}") from None
+    except Exception as err:  # noqa: BLE001 - any parser failure refuses the file, named
+        raise FileRefused(file, f"cannot be read after row {last} "
+                                f"({type(err).__name__}: {str(err)[:200]})") from None
+
+
 def open_file(path: Path, fmt: str, now: datetime, limits: Limits = LIMITS) -> OpenedFile:
     """Read and start parsing; ``FileRefused`` when the whole file cannot be used."""
+    opened = _open(path, fmt, now, limits)
+    opened.rows = guarded(opened.rows, opened.name)
+    return opened
+
+
+def _open(path: Path, fmt: str, now: datetime, limits: Limits) -> OpenedFile:
     data = read_bytes(path, limits)
     name = path.name
     kind = detect(path, data) if fmt == "auto" else fmt

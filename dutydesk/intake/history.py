@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from ..domain import referrals
 from .ids import (
     contact_event_id,
     decision_event_id,
@@ -59,18 +60,11 @@ def contact_drafts(*, contact_id: str, la_child_id: str, received: datetime, sou
 
 
 def referrals_in_last_12_months(days: list[date]) -> int:
-    """Annex A List 3: referrals that started in the 12 months before the latest one."""
-    if not days:
-        return 0
-    latest = max(days)
-    try:
-        start = latest.replace(year=latest.year - 1)
-    except ValueError:  # 29 February
-        start = latest.replace(year=latest.year - 1, day=28)
-    return sum(1 for d in days if start <= d < latest)
+    """Annex A List 3: referrals that started in the 12 months before the latest one
+    (``domain.referrals``, one per day)."""
+    return referrals.referrals_in_last_12_months(days)
 
 
 def is_imported_referral(external_ref: str | None, is_referral: bool) -> bool:
     """A referral in DfE terms: decided as one here, or imported as one (NFA included)."""
-    ref = external_ref or ""
-    return is_referral or ref.startswith(("annex-a:list3:", "cin:"))
+    return is_referral or referrals.is_imported_referral(external_ref)

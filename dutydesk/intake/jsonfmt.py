@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.events import canonical_json
 from ..domain.ids import stable_id
+from .hardened import JsonRefused, loads
 from .ids import contact_event_id
 from .model import LIMITS, Draft, FileRefused, Limits, ParsedRow, RowError
 
@@ -36,10 +37,14 @@ def parse(text: str, file: str, now: datetime, limits: Limits = LIMITS) -> Itera
         raise FileRefused(file, "holds no JSON")
     if stripped[0] == "[":
         try:
-            items = json.loads(text)
+            items = loads(text)
         except json.JSONDecodeError as err:
             raise FileRefused(file, f"is not valid JSON: {err.msg} at line {err.lineno}, "
                                     f"column {err.colno}") from None
+        except JsonRefused as err:
+            raise FileRefused(file, f"is refused: {err}") from None
+        if not isinstance(items, list):
+            raise FileRefused(file, "is not a JSON array of records")
         for i, item in enumerate(items, 1):
             yield _row(i, item, json.dumps(item, ensure_ascii=False), file, now)
         return
@@ -55,9 +60,12 @@ def parse(text: str, file: str, now: datetime, limits: Limits = LIMITS) -> Itera
                        f"{limits.max_line_chars:,} allowed")
             continue
         try:
-            item = json.loads(line)
+            item = loads(line)
         except json.JSONDecodeError as err:
             yield _bad(number, line, file, f"not valid JSON: {err.msg} at column {err.colno}")
+            continue
+        except JsonRefused as err:
+            yield _bad(number, line[:200], file, f"refused: {err}")
             continue
         yield _row(number, item, line, file, now)
 
@@ -72,10 +80,12 @@ def _looks_like_lines(stripped: str) -> bool:
 def _whole_object(text: str, file: str, now: datetime) -> Iterator[ParsedRow]:
     """A single (pretty-printed) object."""
     try:
-        item = json.loads(text)
+        item = loads(text)
     except json.JSONDecodeError as err:
         raise FileRefused(file, f"is not valid JSON: {err.msg} at line {err.lineno}, "
                                 f"column {err.colno}") from None
+    except JsonRefused as err:
+        raise FileRefused(file, f"is refused: {err}") from None
     yield _row(1, item, text, file, now)
 
 

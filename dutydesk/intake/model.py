@@ -47,6 +47,7 @@ class FileRefused(Exception):
 
     def __init__(self, file: str, message: str) -> None:
         self.file = file
+        self.message = message
         super().__init__(f"{file}: {message}")
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.ids import stable_id
+from ..domain.triage import factors as catalogue
 from .ids import contact_event_id
 from .model import LIMITS, Draft, FileRefused, Limits, ParsedRow, RowError
 from .values import clean, parse_date, parse_datetime, sex_code, source_code, yes_no
@@ -46,6 +47,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "consent": ("consent",),
     "categories": ("categories", "factors", "assessment_factors"),
 }
+# Yes/no domestic abuse facts of the factor catalogue that a police export can carry
+# (strangulation, weapon, pregnancy): their columns come from the catalogue.
+DA_FACTS = tuple(f.path[1] for f in catalogue.FACTORS
+                 if catalogue.POLICE_CSV in f.sources and f.path[0] == "domestic_abuse"
+                 and f.kind == catalogue.YES_NO and f.csv_aliases)
+ALIASES.update({name: catalogue.BY_NAME[name].csv_aliases for name in DA_FACTS})
 CHILD_FIELDS: dict[str, tuple[str, ...]] = {
     "given_name": ("given_name", "first_name", "forename", "forenames"),
     "family_name": ("family_name", "surname", "last_name"),
@@ -161,6 +168,8 @@ def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[
     for canon in ("dash_level", "dara_level"):
         da[canon] = convert(canon, _level)
     da["children_present"] = convert("children_present", yes_no)
+    for name in DA_FACTS:
+        da[name] = convert(name, yes_no)  # an empty cell stays "not asked"
     da["previous_incidents"] = convert("previous_incidents", _count)
     if incident_at:
         da["incident_at"] = incident_at.isoformat()

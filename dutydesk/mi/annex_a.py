@@ -11,7 +11,6 @@ into place, so a failed export leaves nothing half-written.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..domain.cells import SafeCsvWriter, neutral
 from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX
 from ..domain.people import age_in_years
 from .dataset import Dataset, child_key
@@ -101,19 +101,13 @@ def list1_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
 def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -> Iterator[Row]:
     """One row per referral of a child in the period (same-day referrals are one)."""
     kids = _Children(data)
-    latest: dict[str, date] = {}
-    for child, days in ds.referral_days.items():
-        up_to = [d for d in days if d <= filters.date_to]
-        if up_to:
-            latest[child] = up_to[-1]
     for r in referrals_in_period(ds, filters):
         slot = next(ch for ch in kids.of(r.contact_id)
                     if child_key(ch.contact_id, ch.slot, ch.person_id) == r.child)
-        before = ds.referrals_in_months_before(r.child, latest[r.child], months)
-        # A contact becomes a referral only on a decision to assess or protect, so no
-        # DutyDesk referral ends in NFA at that point (docs/mi-definitions.md).
-        yield kids.common(slot, r.day) + (r.day, source(r.source), "No", before, r.team,
-                                          r.assignee or "")
+        latest = ds.history.latest(r.child, filters.date_to) or r.day
+        before = ds.history.before(r.child, latest, months)
+        yield kids.common(slot, r.day) + (r.day, source(r.source), "Yes" if r.nfa else "No",
+                                          before, r.team, r.assignee or "")
 
 
 def rows_for(list_no: int, data: MiInput, ds: Dataset, filters: Filters) -> list[Row]:
@@ -154,12 +148,24 @@ def write_xlsx(path: Path, list_no: int, rows: Sequence[Row]) -> None:
                     cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = "DD/MM/YYYY"
                     cells.append(cell)
+                elif isinstance(value, str):
+                    cells.append(text_cell(ws, value))
                 else:
                     cells.append(value)
             ws.append(cells)
         wb.save(tmp)
 
     _atomic(path, write)
+
+
+def text_cell(ws: Any, value: str) -> Any:
+    """A text cell that is stored as text whatever it holds (never a formula or error)
+    and neutralised against formula injection (``domain.cells``)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=neutral(value))
+    cell.data_type = "s"
+    return cell
 
 
 def csv_value(value: Any) -> str:
@@ -173,7 +179,7 @@ def csv_value(value: Any) -> str:
 def write_csv(path: Path, list_no: int, rows: Sequence[Row]) -> None:
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
+            out = SafeCsvWriter(fh)
             out.writerow(HEADINGS[list_no])
             out.writerows([csv_value(v) for v in row] for row in rows)
 

@@ -8,24 +8,26 @@ Rules fixed here (and written up in docs/mi-definitions.md):
   (aware, any offset), which compares correctly;
 - a decision is *made* when a duty manager or senior practitioner records it, or, for a
   practitioner's proposal, when it is signed off; superseded decisions do not count;
-- a child's **referral** is a contact that became a referral (``is_referral``) with that
-  child on it, dated on the day the decision was made; several referrals of one child on
-  one day are **one** referral (the earliest contact that day stands for it).
+- a child's **referral** is a contact that is a referral (``is_referral``, from
+  ``domain.referrals``: NFA referrals imported from a census or Annex A included) with that
+  child on it, dated on the day it was **received**; several referrals of one child on
+  one day are **one** referral (the earliest contact that day stands for it);
+- working days come from the office calendar of the triage policy (``domain.timescales``).
 """
 
 from __future__ import annotations
 
-import calendar
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..domain import referrals as dfe
 from ..domain.clock import LONDON
 from ..domain.codes import ContactStatus, DecisionStatus, Role
+from ..domain.referrals import ReferralHistory, months_before
+from ..domain.timescales import OfficeHours
 from .records import DecisionLike, MiInput, Supervision
-from .workdays import WorkingDays
 
 NONE = "(none)"  # how MI shows a contact recorded without an office or team
 _DECIDERS = {Role.DUTY_MANAGER.value, Role.SENIOR_PRACTITIONER.value}
@@ -47,11 +49,8 @@ def child_key(contact_id: str, slot: int, person_id: str | None) -> str:
     return person_id or f"{contact_id}/{slot}"
 
 
-def months_before(day: date, months: int) -> date:
-    """The same calendar day ``months`` earlier (29 Feb falls back to 28 Feb)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(day.day, last))
+__all__ = ["ContactFacts", "Dataset", "Referral", "child_key", "default_period", "london",
+           "london_day", "months_before", "prepare"]
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -96,28 +95,28 @@ class Referral:
     assignee: str | None
     assessment_due: date
     assessment_completed: date | None
+    nfa: bool = False  # the referral ended in no further action (Annex A "Referral NFA?")
 
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
     contacts: tuple[ContactFacts, ...]
     referrals: tuple[Referral, ...]
-    referral_days: dict[str, list[date]]  # child -> sorted distinct referral days
-    workdays: WorkingDays
+    history: ReferralHistory  # child -> sorted distinct referral days
+    office: OfficeHours
     supervisions: tuple[Supervision, ...]
+
+    @property
+    def referral_days(self) -> dict[str, list[date]]:
+        return dict(self.history.days)
 
     def previous_referral_within(self, child: str, day: date, months: int) -> date | None:
         """The child's latest referral before ``day`` and no more than ``months`` earlier."""
-        days = self.referral_days.get(child, [])
-        i = bisect_left(days, day)
-        if i and days[i - 1] >= months_before(day, months):
-            return days[i - 1]
-        return None
+        return self.history.previous_within(child, day, months)
 
     def referrals_in_months_before(self, child: str, day: date, months: int) -> int:
         """Referrals that started in the ``months`` before ``day`` (``day`` itself excluded)."""
-        days = self.referral_days.get(child, [])
-        return bisect_left(days, day) - bisect_left(days, months_before(day, months))
+        return self.history.before(child, day, months)
 
 
 def _made_at(decisions: Iterable[DecisionLike]) -> dict[str, datetime]:
@@ -138,9 +137,9 @@ def _made_at(decisions: Iterable[DecisionLike]) -> dict[str, datetime]:
     return made
 
 
-def prepare(data: MiInput, workdays: WorkingDays | None = None,
+def prepare(data: MiInput, office: OfficeHours | None = None,
             assessment_working_days: int = 45) -> Dataset:
-    wd = workdays or WorkingDays()
+    office = office or OfficeHours()
     made = _made_at(data.decisions)
     kids: dict[str, list[str]] = defaultdict(list)
     for ch in sorted(data.children, key=lambda c: (c.contact_id, c.slot)):
@@ -171,7 +170,7 @@ def prepare(data: MiInput, workdays: WorkingDays | None = None,
     for f in facts:
         if not f.is_referral:
             continue
-        day = f.made_day or f.day
+        day = f.day  # DfE: a referral is dated when it was received
         for child in f.children:
             if (child, day) in seen:
                 continue
@@ -180,9 +179,10 @@ def prepare(data: MiInput, workdays: WorkingDays | None = None,
             referrals.append(Referral(
                 child=child, day=day, contact_id=f.contact_id, office=f.office, team=f.team,
                 source=f.source, assignee=f.assignee,
-                assessment_due=wd.add(day, assessment_working_days),
-                assessment_completed=completed.get((f.contact_id, child))))
+                assessment_due=dfe.assessment_due(office, day, assessment_working_days),
+                assessment_completed=completed.get((f.contact_id, child)),
+                nfa=dfe.is_referral_nfa(f.outcome)))
     referrals.sort(key=lambda r: (r.day, r.child))
     return Dataset(contacts=tuple(facts), referrals=tuple(referrals),
-                   referral_days={k: sorted(v) for k, v in days.items()},
-                   workdays=wd, supervisions=tuple(data.supervisions))
+                   history=ReferralHistory({k: sorted(v) for k, v in days.items()}),
+                   office=office, supervisions=tuple(data.supervisions))

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 
 from ..domain.clock import LONDON
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
+from ..domain.timescales import OfficeHours
 from .dataset import ContactFacts, Dataset, Referral
 from .records import Figure, Filters, Part, Ref, Settings, Supervision
-from .workdays import WorkingDays
 
 
 def pct(numerator: int, denominator: int) -> float | None:
@@ -81,7 +81,7 @@ def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Fig
                   chart="line")
 
 
-def decision_timeliness(contacts: Sequence[ContactFacts], wd: WorkingDays, today: date,
+def decision_timeliness(contacts: Sequence[ContactFacts], office: OfficeHours, today: date,
                         settings: Settings) -> Figure:
     """Decision made on or before the n-th working day after the day of receipt (day 0)."""
     n = settings.decision_working_days
@@ -90,7 +90,7 @@ def decision_timeliness(contacts: Sequence[ContactFacts], wd: WorkingDays, today
     overdue: list[ContactFacts] = []
     pending: list[ContactFacts] = []
     for c in contacts:
-        deadline = wd.add(c.day, n)
+        deadline = office.nth_working_day(c.day, n)
         if c.made_day is not None:
             (within if c.made_day <= deadline else late).append(c)
         elif today > deadline:
@@ -135,13 +135,13 @@ def response_times(contacts: Sequence[ContactFacts], now: datetime) -> Figure:
                   refs, parts, n_met, n_all, note=note)
 
 
-def open_queue_age(open_contacts: Sequence[ContactFacts], wd: WorkingDays,
+def open_queue_age(open_contacts: Sequence[ContactFacts], office: OfficeHours,
                    today: date) -> Figure:
     """Working days since receipt of every open contact (receipt day = 0)."""
     bands: list[tuple[str, Callable[[int], bool]]] = [
         ("Day 0", lambda a: a <= 0), ("1 WD", lambda a: a == 1),
         ("2–5 WD", lambda a: 2 <= a <= 5), ("Over 5 WD", lambda a: a > 5)]
-    ages = [(wd.elapsed(c.day, today), c) for c in open_contacts]
+    ages = [(office.working_days_between(c.day, today), c) for c in open_contacts]
     parts = tuple(Part(label, sum(1 for a, _ in ages if test(a)),
                        _contact_refs(c for a, c in ages if test(a))) for label, test in bands)
     oldest = max(ages, key=lambda x: x[0], default=None)
@@ -286,9 +286,9 @@ def compute_all(ds: Dataset, filters: Filters, now: datetime,
     load = caseload(queue, settings)
     return (
         contacts_received(contacts, filters),
-        decision_timeliness(contacts, ds.workdays, today, settings),
+        decision_timeliness(contacts, ds.office, today, settings),
         response_times(contacts, now),
-        open_queue_age(queue, ds.workdays, today),
+        open_queue_age(queue, ds.office, today),
         outcome_mix(contacts),
         conversion(contacts),
         re_referrals(ds, referrals, settings),

@@ -5,10 +5,10 @@ Neither carries personal data: numbers and labels only, never the ids behind the
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..domain.cells import SafeCsvWriter
 from .records import Figure, Filters
 
 CSV_HEADINGS = ("figure", "title", "part", "value", "unit", "numerator", "denominator",
@@ -50,7 +50,7 @@ def format_text(figures: Sequence[Figure], filters: Filters, *, parts: int = 8) 
 
 def write_csv(out: TextIO, figures: Sequence[Figure], filters: Filters) -> None:
     """One row per headline (part empty) and one per part."""
-    w = csv.writer(out)
+    w = SafeCsvWriter(out)
     w.writerow(CSV_HEADINGS)
     scope = (filters.date_from.isoformat(), filters.date_to.isoformat(),
              filters.office or "", filters.team or "", filters.source or "")

@@ -22,6 +22,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from ..domain import codes, projection
 from ..domain.events import Event
 from ..domain.people import age_text
+from ..domain.triage import factors as catalogue
 from ..domain.triage.explain import reason_text
 from . import blocks
 from .blocks import (
@@ -216,9 +217,10 @@ class CaseLogBuilder:
             ("Children", children),
             ("Categories", "; ".join(blocks.factor_text(c) for c in p.get("categories", []))),
             ("Immediate danger", yes_no(p["immediate_danger"])),
-            ("Injury reported", yes_no(p.get("injury_reported"))),
-            ("Disclosure", yes_no(p.get("disclosure"))),
+            ("Injury reported", asked(p, "injury_reported")),
+            ("Disclosure", asked(p, "disclosure")),
             ("Domestic abuse", da_text),
+            ("Risk questions", risk_answers(p)),
             ("Consent", consent_label(p["consent"]) + (f": {p['consent_notes']}"
                                                        if p.get("consent_notes") else "")),
             ("Office / team", " / ".join(x for x in (p.get("office"), p.get("team")) if x)),
@@ -431,3 +433,31 @@ _ENTRIES = {
     "person.linked": CaseLogBuilder._simple,
     "person.unlinked": CaseLogBuilder._simple,
 }
+
+
+def asked(payload: Mapping[str, Any], name: str) -> str:
+    """A catalogue answer as printed: "Yes", "No" or "Not asked" (never "No" for a
+    question nobody asked)."""
+    factor = catalogue.BY_NAME[name]
+    return catalogue.answer_text(factor, catalogue.answer(payload, factor))
+
+
+def risk_answers(payload: Mapping[str, Any]) -> str:
+    """Every other catalogue question that was asked, with its answer; "Not asked" when
+    none was."""
+    names = {c.get("slot", i): (" ".join(x for x in (c.get("given_name"), c.get("family_name"))
+                                         if x) or f"child {i + 1}")
+             for i, c in enumerate(payload.get("children", ()))}
+    shown = []
+    for factor in catalogue.FACTORS:
+        if factor.name in _SHOWN_APART:
+            continue
+        value = catalogue.answer(payload, factor)
+        if value is not None:
+            shown.append(f"{factor.question} {catalogue.answer_text(factor, value, names)}")
+    return "; ".join(shown) if shown else "Not asked"
+
+
+# Printed on lines of their own (or in the domestic abuse line) above.
+_SHOWN_APART = frozenset({"immediate_danger", "injury_reported", "disclosure", "dash_level",
+                          "dara_level", "children_present", "previous_incidents"})

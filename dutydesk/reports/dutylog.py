@@ -18,6 +18,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
 from ..domain.codes import SOURCE_SHORT
 from ..domain.projection import ContactChildRow
+from ..domain.queue import order_key
 from ..store.report_queries import DutyLogData
 from . import blocks
 from .blocks import facts, outcome_label, role_label
@@ -80,6 +81,8 @@ def _story(data: DutyLogData, first: date, last: date, meta: DocumentMeta,
         out.append(s.p("Times are shown as day, month and 24-hour time (UK time).", s.small))
 
     out.append(Paragraph(f"Contacts received ({len(data.contacts)})", s.h1))
+    out.append(s.p("In queue order, as the duty window shows them: immediate danger first, "
+                   "then rating, time due, score and arrival.", s.small))
     out.extend(blocks.chunked_table(
         s, ("Received", "Children", "Source", "Rating", "Concern", "Now"),
         ((_time(c.received_at, one_day), _children(data.children.get(c.contact_id, ())),
@@ -87,7 +90,7 @@ def _story(data: DutyLogData, first: date, last: date, meta: DocumentMeta,
           (c.rating or "").upper() + (" (overridden)" if c.overridden else ""),
           _clip(c.concern),
           outcome_label(c.outcome) if c.outcome else c.status.replace("_", " "))
-         for c in data.contacts),
+         for c in sorted(data.contacts, key=order_key)),
         (20 * mm, 32 * mm, 20 * mm, 17 * mm, None, 28 * mm)))
 
     out.append(CondPageBreak(30 * mm))

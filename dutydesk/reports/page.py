@@ -44,6 +44,7 @@ class DocumentMeta:
     generated_by: str         # display name and login of the person printing
     generated_at: datetime    # from the injected clock
     marking: str = "OFFICIAL-SENSITIVE"
+    login: str = ""           # the login of the person printing (their key signs it)
 
     @property
     def generated_text(self) -> str:

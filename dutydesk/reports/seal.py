@@ -35,6 +35,7 @@ def seal(rendered: bytes, meta: DocumentMeta, digest: EventDigest) -> bytes:
         "kind": meta.kind,
         "title": meta.title,
         "generated_by": meta.generated_by,
+        "login": meta.login,
         "generated_at": meta.generated_at.isoformat(),
         "marking": meta.marking,
         "digest": digest.digest,
@@ -61,6 +62,7 @@ class Manifest:
     title: str
     generated_by: str
     generated_at: str
+    login: str
     digest: str
     code: str
     hashes: dict[str, str]
@@ -76,7 +78,8 @@ class Manifest:
                                      f"expected {FORMAT!r}")
             return cls(kind=str(data["kind"]), title=str(data["title"]),
                        generated_by=str(data["generated_by"]),
-                       generated_at=str(data["generated_at"]), digest=str(data["digest"]),
+                       generated_at=str(data["generated_at"]),
+                       login=str(data.get("login", "")), digest=str(data["digest"]),
                        code=str(data["code"]),
                        hashes={str(i): str(h) for i, h in data["events"]},
                        rendered_length=int(data["rendered"]["length"]),

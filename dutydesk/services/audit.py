@@ -8,7 +8,6 @@ table decides who may do it and the audit chain seals it. Reading the audit need
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -21,6 +20,7 @@ from typing import Any, TextIO
 from sqlalchemy import Select, or_, select
 
 from ..domain.audit_chain import Verdict
+from ..domain.cells import SafeCsvWriter
 from ..domain.clock import LONDON
 from ..domain.events import Event, make_event
 from ..domain.permissions import Action, check_reason, require
@@ -208,7 +208,7 @@ class AuditService:
         """Write matching entries as CSV to ``out``; the export is itself recorded."""
         require(self.actor, Action.EXPORT)
         entries = self.query(flt)
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)
         writer.writerow(CSV_COLUMNS)
         for entry in entries:
             writer.writerow(entry.row())

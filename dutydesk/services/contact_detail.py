@@ -15,6 +15,7 @@ from ..domain.history import PastContact, build_history, history_messages
 from ..domain.people import age_text
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 from ..domain.triage.explain import reason_text
+from ..domain.triage.factors import answers
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
 from .snapshots import (
@@ -55,6 +56,7 @@ def build_detail(store: EventStore, queries: Queries, contact_id: str,
                        for k in kids),
         ratings=_ratings(events), partner_checks=_checks(events), notes=_notes(events),
         decisions=_decisions(queries.decisions_for(contact_id), events),
+        answers=answers(body),
     )
 
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from cryptography import x509
 
 from ..domain.clock import Clock
 from ..domain.events import Actor, Event, make_event
@@ -34,6 +37,7 @@ from ..store.eventstore import EventStore
 from ..store.report_queries import ReportQueries
 from .guard import GuardedStore, RestrictedRecord
 from .redaction import redact_duty_log
+from .signing import DocumentSigner, NoSigningKey
 from .snapshots import Changes
 
 DOCUMENT_FIELD_CHARS = 200  # the event's ``document`` field is a short text
@@ -61,7 +65,9 @@ class Document:
 
 class DocumentService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock, *,
-                 marking: str = "OFFICIAL-SENSITIVE") -> None:
+                 marking: str = "OFFICIAL-SENSITIVE", signer: DocumentSigner | None = None,
+                 trust: Sequence[x509.Certificate] | None = None,
+                 unsigned_reason: str = "") -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
         # Every read is checked against the actor's access and every audit event goes
@@ -70,6 +76,12 @@ class DocumentService:
         self.actor = actor
         self.clock = clock
         self.marking = marking
+        self.signer = signer
+        self.unsigned_reason = unsigned_reason
+        # Verification trusts these authorities; by default the one the signer's
+        # certificate comes from (a desk checks its own authority's documents).
+        self.trust: list[x509.Certificate] = list(trust) if trust is not None else (
+            [signer.identity.chain[-1]] if signer and signer.identity.chain else [])
         self.queries = ReportQueries(store.engine)
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
@@ -77,7 +89,8 @@ class DocumentService:
         if self.actor.display_name:
             who = f"{self.actor.display_name} ({self.actor.login})"
         return DocumentMeta(kind=kind, title=title, subject=subject, generated_by=who,
-                            generated_at=self.clock.now(), marking=self.marking)
+                            generated_at=self.clock.now(), marking=self.marking,
+                            login=self.actor.login)
 
     def case_log(self, *, person_id: str | None = None,
                  contact_id: str | None = None) -> Document:
@@ -94,7 +107,7 @@ class DocumentService:
         meta = self._meta("case-log", title, "Case decision log (children's front door)")
         buf = io.BytesIO()
         digest = write_case_log(events, request, meta, buf)
-        return _document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
+        return self._document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
 
     def duty_log(self, first: date, last: date, *, office: str | None = None,
                  team: str | None = None) -> Document:
@@ -106,7 +119,7 @@ class DocumentService:
                           "Daily duty log: contacts received and decisions made")
         buf = io.BytesIO()
         digest = write_duty_log(data, first, last, meta, buf)
-        return _document(meta, buf, digest)
+        return self._document(meta, buf, digest)
 
     def letter(self, contact_id: str, audience: Audience) -> Document:
         require(self.actor, Action.PRINT)
@@ -116,7 +129,7 @@ class DocumentService:
                           f"Outcome letter to the {audience.value}")
         buf = io.BytesIO()
         digest = write_letter(content, audience, meta, buf)
-        return _document(meta, buf, digest, contact_id=contact_id)
+        return self._document(meta, buf, digest, contact_id=contact_id)
 
     def _require_contacts(self, contact_ids: set[str]) -> None:
         blocked = sorted(c for c, ok in self.store.visible_contacts(contact_ids).items()
@@ -166,15 +179,20 @@ class DocumentService:
         return event, Changes(contacts=contacts, people=people)
 
     def verify(self, pdf: bytes) -> Report:
-        return verify_pdf(pdf, self.queries.events_by_ids)
+        return verify_pdf(pdf, self.queries.events_by_ids, trust=self.trust)
 
-
-def _document(meta: DocumentMeta, buf: io.BytesIO, digest: EventDigest, *,
-              contact_id: str | None = None, person_id: str | None = None) -> Document:
-    return Document(kind=meta.kind, title=meta.title, pdf=buf.getvalue(),
-                    digest=digest.digest, code=digest.code,
-                    event_ids=tuple(sorted(digest.hashes)), contact_id=contact_id,
-                    person_id=person_id)
+    def _document(self, meta: DocumentMeta, buf: io.BytesIO, digest: EventDigest, *,
+                  contact_id: str | None = None, person_id: str | None = None) -> Document:
+        """The rendered, sealed PDF signed with the actor's key (nothing unsigned leaves)."""
+        if self.signer is None:
+            raise NoSigningKey(self.unsigned_reason or
+                               f"no signing key was given for {self.actor.login}, so the "
+                               f"document cannot be signed")
+        pdf = self.signer.sign(buf.getvalue(), reason=f"{meta.subject}: {meta.title}"[:200])
+        return Document(kind=meta.kind, title=meta.title, pdf=pdf,
+                        digest=digest.digest, code=digest.code,
+                        event_ids=tuple(sorted(digest.hashes)), contact_id=contact_id,
+                        person_id=person_id)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -13,7 +13,6 @@ be written. Every id is derived from the file's content, so importing twice adds
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.cells import SafeDictWriter
 from ..domain.clock import Clock
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
@@ -91,19 +91,25 @@ class ImportReport:
     warnings: list[RowError] = field(default_factory=list)
     error_count: int = 0
     preview: list[PreviewRow] = field(default_factory=list)
-    refused: str | None = None
+    refused: str | None = None   # nothing was written
+    stopped: str | None = None   # the file broke off after some rows were written
     cancelled: bool = False
     rejects_file: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.refused is None and not self.cancelled and self.rows_rejected == 0
+        return (self.refused is None and self.stopped is None and not self.cancelled
+                and self.rows_rejected == 0)
 
     def lines(self) -> list[str]:
         verb = "to add (dry run)" if self.dry_run else "added"
         out = [f"{self.file}: format {self.format or '?'}, encoding {self.encoding or '?'}"]
         if self.refused:
-            out.append(f"REFUSED: {self.refused}")
+            out.append(f"REFUSED: {self.refused} (nothing was written)")
+        if self.stopped:
+            out.append(f"STOPPED: {self.stopped}. The {self.rows_ok} valid row(s) read before "
+                       f"it were imported ({self.events_added} event(s) written and kept); "
+                       "nothing after it was read")
         out.append(f"rows read {self.rows}, valid {self.rows_ok}, rejected "
                    f"{self.rows_rejected}")
         out.append(f"events {verb} {self.events_added}, already present "
@@ -133,11 +139,12 @@ class Importer:
                               all_or_nothing=options.all_or_nothing)
         now = self.clock.now()
         before = newest_seq(self.store.engine)
+        run: _Run | None = None
+        batch: list[ParsedRow] = []
         try:
             opened = open_file(path, options.format, now, options.limits)
             report.format, report.encoding = opened.format, opened.encoding
             run = _Run(self.store, self.actor, now, report, options, path.name)
-            batch: list[ParsedRow] = []
             for row in opened.rows:
                 batch.append(row)
                 if len(batch) >= options.batch_size:
@@ -154,7 +161,7 @@ class Importer:
             if progress:
                 progress(report.rows)
         except FileRefused as err:
-            report.refused = str(err)
+            self._broke_off(run, batch, report, options, str(err))
         except PermissionDenied as err:
             # The signed-in person's role may not record what the file holds (a contact
             # officer importing decisions from a migration file): batches already written
@@ -167,6 +174,28 @@ class Importer:
         if options.rejects and report.error_count:
             report.rejects_file = str(options.rejects)
         return report
+
+    @staticmethod
+    def _broke_off(run: _Run | None, batch: list[ParsedRow], report: ImportReport,
+                   options: ImportOptions, reason: str) -> None:
+        """The file could not be read (further). In batch mode the complete rows read
+        before the break are written like any batch and the report says *stopped*;
+        "refused" is said only when nothing at all was written."""
+        writes = run is not None and not options.dry_run and not options.all_or_nothing
+        if writes and run is not None:
+            if batch:
+                run.batch(batch)
+            run.finish()
+        elif run is not None:
+            run.held.clear()
+            run.rejects.close()
+        if writes and report.events_added:
+            report.stopped = reason
+        else:
+            report.refused = reason
+            if not writes:
+                report.rows_ok = 0
+                report.events_added = 0
 
 
 class _Run:
@@ -386,6 +415,6 @@ class _Rejects:
         columns = list(dict.fromkeys(k for r in self.rows for k in r))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.DictWriter(fh, columns)
+            writer = SafeDictWriter(fh, columns)
             writer.writeheader()
             writer.writerows(self.rows)

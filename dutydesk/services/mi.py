@@ -16,15 +16,16 @@ from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
 from ..domain.events import Actor, make_event
 from ..domain.permissions import Action, require
+from ..domain.timescales import OfficeHours
 from ..mi import annex_a
 from ..mi.dataset import Dataset, default_period, london, prepare
 from ..mi.figures import compute_all
 from ..mi.records import Figure, Filters, MiInput, Ref, Settings
-from ..mi.workdays import WorkingDays
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
+from .triage import default_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ DRILL_LIMIT = 2000  # rows fetched for one drill-down; the table says when there
 
 class MiService:
     def __init__(self, store: EventStore, clock: Clock, *, actor: Actor,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, office: OfficeHours | None = None) -> None:
         # Figures are counts; the drill-down names children, so it reads as ``actor``:
         # restricted children they may not see are shown as restricted.
         self.store = GuardedStore(store, actor, clock)
@@ -69,7 +70,9 @@ class MiService:
         self.settings = settings or Settings()
         self.actor = actor
         self.queries = MiQueries(store.engine)
-        self.workdays = WorkingDays()
+        # Working days are the triage policy's office days (the queue's clock), not a table
+        # of MI's own.
+        self.office = office if office is not None else default_policy().office
 
     def default_filters(self) -> Filters:
         start, end = default_period(self.clock.now().astimezone(LONDON).date())
@@ -84,7 +87,7 @@ class MiService:
                 date_from=filters.date_from, date_to=filters.date_to, office=filters.office,
                 team=filters.team, source=filters.source, with_people=with_people,
                 lookback_months=self.settings.rereferral_months)
-        ds = prepare(data, self.workdays, self.settings.assessment_working_days)
+        ds = prepare(data, self.office, self.settings.assessment_working_days)
         return Loaded(data, ds, () if filters is None else (filters,))
 
     def figures(self, loaded: Loaded, filters: Filters) -> tuple[Figure, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -193,6 +193,8 @@ class ContactDetail:
     partner_checks: tuple[PartnerCheckView, ...]
     notes: tuple[NoteView, ...]
     decisions: tuple[DecisionView, ...]
+    # Answers to the factor catalogue's questions, by fact name; not asked = absent.
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def open_proposal(self) -> DecisionView | None:

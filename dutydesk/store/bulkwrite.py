@@ -44,7 +44,7 @@ def _inserter(cls: type) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
     for name, is_seq in _field_names(cls):
         if is_seq:
             values.append(f"_seq_json(row.{name})")
-        elif name == "rationale":
+        elif name in ("rationale", "answers"):
             values.append(f"_mapping_json(row.{name})")
         else:
             values.append(f"row.{name}")

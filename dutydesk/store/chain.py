@@ -15,11 +15,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 
-from ..domain.audit_chain import GENESIS, Link, Verdict, chain, verify
+from ..domain.audit_chain import (
+    GENESIS,
+    Link,
+    StoredEvent,
+    Verdict,
+    chain,
+    stored_event_hash,
+    verify,
+)
 from ..domain.events import Event
 from ..domain.hashchain import event_hash
 from ..domain.server_chain import ChainReport, ChainRow, verify_server_chain
 from ..domain.server_chain import HashFn as ServerHashFn
+from . import rowread
 from .database import open_engine
 from .eventstore import EVENTS, EventStore, db_to_event
 from .readmodel import _chunks
@@ -84,22 +93,28 @@ def extend(conn: Connection, event_ids: list[str]) -> int:
 
 
 def _local_links(conn: Connection) -> Iterator[Link]:
-    chained = set(conn.execute(select(CHAIN.c.event_id)).scalars())
-    events = (db_to_event(m) for m in conn.execute(
-        select(EVENTS).order_by(EVENTS.c.local_seq)).mappings())
-    stored = conn.execute(select(CHAIN).order_by(CHAIN.c.position))
+    """The log (in arrival order) beside the chain (in position order), read as driver
+    tuples a batch at a time: a 1M-event verify neither builds ORM rows nor holds the log."""
+    chained = {r[0] for r in rowread.stream(conn, "SELECT event_id FROM audit_chain")}
+    events = (StoredEvent(*row) for row in rowread.stream(
+        conn, "SELECT id, type, schema_version, actor, actor_role, device, client_time, "
+              "payload FROM events ORDER BY local_seq"))
+    stored = rowread.stream(conn, "SELECT position, event_id, prev_hash, hash "
+                                  "FROM audit_chain ORDER BY position")
     for pos, (event, link) in enumerate(zip_longest(events, stored), start=1):
         if link is None or (event is not None and event.id not in chained):
             yield Link(pos, None, event, None, None)
         else:
-            yield Link(pos, link.event_id, event, link.prev_hash, link.hash)
+            yield Link(pos, link[1], event, link[2], link[3])
 
 
 def verify_local_chain(engine: Engine) -> Verdict:
     """Check the whole local chain; the verdict names the first bad link, if any."""
     with engine.connect() as conn:
-        log_ids = set(conn.execute(select(EVENTS.c.id)).scalars())
-        return verify(_local_links(conn), log_ids=log_ids)
+        log_ids = {r[0] for r in rowread.stream(conn, "SELECT id FROM events")}
+        # Payloads are hashed as the stored canonical text (the store's only write path,
+        # ``event_to_db``, writes ``canonical_json``): any change of those bytes fails.
+        return verify(_local_links(conn), hash_fn=stored_event_hash, log_ids=log_ids)
 
 
 def verify_server_copy(engine: Engine, hash_fn: ServerHashFn = event_hash,

@@ -51,7 +51,7 @@ def row_to_db(row: Any) -> dict[str, Any]:
         value = getattr(row, name)
         if is_seq:
             value = [dict(v) if isinstance(v, Mapping) else v for v in value]
-        elif name == "rationale":
+        elif name in ("rationale", "answers"):
             value = dict(value)
         out[name] = value
     return out
@@ -61,7 +61,11 @@ def db_to_row(cls: type[R], mapping: Mapping[str, Any] | RowMapping) -> R:
     kwargs = {}
     for name, is_seq in _field_names(cls):
         value = mapping[name]
-        kwargs[name] = tuple(value or ()) if is_seq else value
+        if is_seq:
+            value = tuple(value or ())
+        elif name == "answers":
+            value = dict(value or {})
+        kwargs[name] = value
     return cls(**kwargs)
 
 

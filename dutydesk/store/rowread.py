@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Boolean, Connection, Executable, Table
@@ -85,6 +85,19 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     try:
         cursor.execute(sql, tuple(params))
         return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def stream(conn: Connection, sql: str, params: Sequence[Any] = (),
+           arraysize: int = 2_000) -> Iterator[Any]:
+    """Rows of ``sql`` as driver tuples, read a batch at a time (memory stays flat however
+    large the table), on ``conn``'s own DBAPI connection."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        while batch := cursor.fetchmany(arraysize):
+            yield from batch
     finally:
         cursor.close()
 

@@ -143,6 +143,8 @@ class ContactProjection(Base):
     is_referral: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Answers to the factor catalogue's questions (absent = not asked); revision i14.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ContactChildProjection(Base):
@@ -160,6 +162,8 @@ class ContactChildProjection(Base):
     nhs_number: Mapped[str | None] = mapped_column(String(10))
     postcode: Mapped[str | None] = mapped_column(String(8))
     school: Mapped[str | None] = mapped_column(String(200))
+    age_years: Mapped[int | None] = mapped_column(Integer)
+    date_of_birth_estimated: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class DecisionProjection(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, selec
 from ..domain.events import Event
 from .eventstore import EVENTS, META, OUTBOX, db_to_event
 from .readmodel import _chunks
+from .sqlutil import literal_limit
 
 PENDING = "pending"
 REJECTED = "rejected"
@@ -56,7 +57,11 @@ class SyncState:
             query = query.where(or_(OUTBOX.c.next_try_at.is_(None),
                                     OUTBOX.c.next_try_at <= now_iso))
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(EVENTS.c.local_seq).limit(limit)).mappings()
+            # The limit is rendered as a literal: with a bound LIMIT, SQLite plans the join
+            # from the event table and scans all of it on every call (100 ms at 133k
+            # events, twice per sync); with a literal it starts from the small outbox.
+            rows = conn.execute(query.order_by(EVENTS.c.local_seq)
+                                .limit(literal_limit(limit))).mappings()
             return [db_to_event(m) for m in rows]
 
     def waiting_count(self) -> int:

@@ -50,6 +50,7 @@ from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number, validate_nhs
 from ..services.drafts import Draft, DraftError, DraftStore
 from ..services.snapshots import MatchSuggestion
 from .form_parts import error_label, line, parse_day, show_error, text_box
+from .risk_questions import RiskQuestions, read_birth
 
 DRAFT_KIND = "contact"
 MatchProvider = Callable[[Mapping[str, Any]], list[MatchSuggestion]]
@@ -103,6 +104,9 @@ class ChildEntry(QGroupBox):
         names.addWidget(self.given)
         names.addWidget(self.family)
         form.addRow("Name (given, family)", names)
+        self.dob.setPlaceholderText("dd/mm/yyyy, ~dd/mm/yyyy if a guess, or 'about 6'")
+        self.dob.setToolTip("A date of birth; put ~ in front if it is an estimate; or an "
+                            "approximate age such as 'about 6' when the date is not known")
         born = QHBoxLayout()
         born.addWidget(self.dob)
         born.addWidget(self.unborn)
@@ -134,7 +138,7 @@ class ChildEntry(QGroupBox):
 
     def query(self) -> dict[str, Any]:
         try:
-            dob = parse_day(self.dob.text(), "date_of_birth")
+            dob = parse_day(read_birth(self.dob.text())[0], "date_of_birth")
         except ValidationError:
             dob = None
         return {"nhs_number": self.nhs.text().strip() or None,
@@ -150,9 +154,14 @@ class ChildEntry(QGroupBox):
         for key, edit in (("given_name", self.given), ("family_name", self.family)):
             if edit.text().strip():
                 out[key] = edit.text().strip()
-        born = parse_day(self.dob.text(), f"{where}.date_of_birth")
+        text, estimated, years = read_birth(self.dob.text())
+        born = parse_day(text, f"{where}.date_of_birth")
         if born:
             out["expected_date_of_birth" if self.unborn.isChecked() else "date_of_birth"] = born
+            if estimated and not self.unborn.isChecked():
+                out["date_of_birth_estimated"] = True
+        elif years is not None and not self.unborn.isChecked():
+            out["age_years"] = years
         if self.sex.currentData():
             out["sex"] = self.sex.currentData()
         if self.nhs.text().strip():
@@ -247,6 +256,7 @@ class ContactForm(QDialog):
         self.concern = text_box("concern", "Concern", "What has happened, to whom, and what "
                                 "the reporter saw or was told", lines=5)
         self.concern.setMaximumHeight(self.concern.fontMetrics().lineSpacing() * 8)
+        self.risk = RiskQuestions()
         self.categories = QListWidget()
         self.categories.setObjectName("categories")
         self.categories.setAccessibleName("Categories (DfE assessment factors); Space ticks")
@@ -291,6 +301,7 @@ class ContactForm(QDialog):
         form.addRow(self.match_note)
         form.addRow("Possible &matches", self.matches)
         form.addRow("C&oncern *", self.concern)
+        form.addRow(self.risk)
         form.addRow("Categories", self.categories)
         form.addRow("Consent *", self.consent)
         form.addRow("Consent notes", self.consent_notes)
@@ -347,6 +358,7 @@ class ContactForm(QDialog):
         entry = ChildEntry(len(self.children_entries))
         self.children_entries.append(entry)
         self.children_box.addWidget(entry)
+        self.risk.set_children(len(self.children_entries))
         entry.changed.connect(self._changed)
         entry.changed.connect(lambda e=entry: self._child_changed(e))
         self._tab_chain()
@@ -359,7 +371,8 @@ class ContactForm(QDialog):
                                 self.channel]
         for e in self.children_entries:
             chain += [e.given, e.family, e.dob, e.unborn, e.sex, e.nhs]
-        chain += [self.add_child_button, self.matches, self.concern, self.categories,
+        chain += [self.add_child_button, self.matches, self.concern, *self.risk.tab_chain(),
+                  self.categories,
                   self.consent, self.consent_notes, self.office, self.team, self.save_button]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -374,6 +387,7 @@ class ContactForm(QDialog):
         for box in (self.concern, self.consent_notes):
             box.textChanged.connect(self._changed)
         self.categories.itemChanged.connect(self._changed)
+        self.risk.changed.connect(self._changed)
 
     def _danger_changed(self) -> None:
         self.danger_note.setVisible(self.danger.currentData() is True)
@@ -446,6 +460,7 @@ class ContactForm(QDialog):
                          if any(v for k, v in c.to_draft().items()
                                 if k not in ("unborn", "sex", "person_label"))],
         }
+        self.risk.apply(out)
         reporter = {k: w.text().strip() for k, w in (
             ("name", self.reporter_name), ("role", self.reporter_role),
             ("agency", self.reporter_agency), ("phone", self.reporter_phone))
@@ -506,6 +521,7 @@ class ContactForm(QDialog):
             "consent": self.consent.currentData(),
             "consent_notes": self.consent_notes.toPlainText(),
             "office": self.office.text(), "team": self.team.text(),
+            "risk": self.risk.to_draft(),
         }
 
     def save_draft(self) -> None:
@@ -544,6 +560,7 @@ class ContactForm(QDialog):
             self.consent_notes.setPlainText(data.get("consent_notes", ""))
             self.office.setText(data.get("office", ""))
             self.team.setText(data.get("team", ""))
+            self.risk.restore(data.get("risk") or {})
         finally:
             self._restoring = False
         self.draft_note.setText(f"Restored the unsaved draft from {draft.saved_at[:16]}")

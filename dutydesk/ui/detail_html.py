@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.codes import ASSESSMENT_FACTORS, OUTCOME_LABELS, SOURCE_SHORT, Outcome, source_label
 from ..domain.triage.explain import reason_text
+from ..domain.triage.factors import answer_lines
 from ..services.snapshots import ChildHistory, ContactDetail, DecisionView
 from .queue_model import RATING_COLOURS, STATUS_TEXT, time_left_text
 
@@ -57,13 +58,14 @@ def outcome_label(code: str | None) -> str:
 
 
 def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) -> str:
-    due_text, _ = time_left_text(d.due_at, now)
+    due_text, _ = time_left_text(d.due_at, now, status=d.status)
     parts = [
         f"<h2>{chip(d.rating)} {escape(source_label(d.source_code))}</h2>",
         f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
         f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
         f" · with {escape(d.assignee or 'nobody yet')}"
-        f" · time left {escape(due_text)}</p>",
+        + ("" if d.status == "decided" else f" · time left {escape(due_text)}")  # clock stopped
+        + "</p>",
     ]
     if d.immediate_danger:
         parts.append("<p><b>⚠ Immediate danger reported at intake.</b></p>")
@@ -74,6 +76,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
         parts.append("<p>" + ", ".join(
             escape(f"{c} {ASSESSMENT_FACTORS[c].label}" if c in ASSESSMENT_FACTORS else c)
             for c in d.categories) + "</p>")
+    parts.append(_answers(d))
     r = d.reporter
     who = ", ".join(escape(x) for x in (r.name, r.role, r.agency, r.relationship) if x)
     reach = ", ".join(escape(x) for x in (r.phone, r.email) if x)
@@ -95,6 +98,14 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
             f"<p><i>{escape(n.author)}, {escape(when(n.written_at))}</i><br>"
             f"{escape(n.text)}</p>" for n in d.notes))
     return "".join(parts)
+
+
+def _answers(d: ContactDetail) -> str:
+    """The risk questions that were asked, with their answers; injury and disclosure
+    always, as "Not asked" when nobody asked (never as "No")."""
+    lines = answer_lines(d.answers)
+    return "<h3>Risk questions</h3><p>" + "<br>".join(
+        f"{escape(q)} <b>{escape(a)}</b>" for q, a in lines) + "</p>"
 
 
 def _para(text: str) -> str:

@@ -8,7 +8,6 @@ from datetime import datetime
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QGridLayout,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -17,6 +16,8 @@ from PySide6.QtWidgets import (
 
 from ..services.snapshots import ContactDetail
 from .detail_html import detail_html
+from .flow_layout import FlowLayout
+from .keyboard_map import plain
 
 BUTTONS = ("take", "rerate", "partner_check", "answer_check", "note", "decide",
            "sign_off", "amend", "print")
@@ -37,7 +38,7 @@ class DetailPane(QWidget):
         self.browser.anchorClicked.connect(self._follow)
         self.buttons: list[QPushButton] = []
         self._actions: list[QAction] = []
-        self.grid = QGridLayout()
+        self.grid = FlowLayout()  # the buttons wrap on a narrow pane or with large text
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.browser, 1)
@@ -60,15 +61,16 @@ class DetailPane(QWidget):
 
     def bind(self, actions: Mapping[str, QAction]) -> None:
         """One button per action, sharing its text, shortcut hint and enabled state."""
-        for n, name in enumerate(BUTTONS):
+        for name in BUTTONS:
             action = actions[name]
-            button = QPushButton(action.text().replace("…", ""))
+            # No Alt+letter on the buttons: the menus own those (Alt+T is Tools).
+            button = QPushButton(plain(action.text()))
             button.setObjectName(f"button_{name}")
-            button.setAccessibleName(action.text().replace("&", "").replace("…", ""))
+            button.setAccessibleName(plain(action.text()))
             button.setToolTip(action.toolTip())
             button.setAutoDefault(False)
             button.clicked.connect(action.trigger)
-            self.grid.addWidget(button, n // 5, n % 5)
+            self.grid.addWidget(button)
             self.buttons.append(button)
             self._actions.append(action)
 

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -48,16 +48,17 @@ from .decision_dialog import threshold_labels
 from .detail_pane import DetailPane
 from .filter_bar import FilterBar
 from .handover_panel import HandoverPanel
+from .keyboard_map import help_rows
 from .progress import ProgressArea
 from .queue_delegates import RatingChipDelegate
 from .queue_model import RATING, QueueModel
 from .tasks import TaskRunner
 from .window_actions import ContactActions
+from .window_layout import DetailPlacement, QueueColumns
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 2000
-COLUMN_WIDTHS = (44, 86, 130, 250, 340, 100, 100, 120, 110)
 
 # (name, text, shortcut, menu) for every action; docs/window.md lists the same table.
 SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
@@ -69,8 +70,8 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("assign", "&Assign to…", "Ctrl+Shift+A", "contact"),
     ("rerate", "Change &rating…", "Ctrl+Shift+R", "contact"),
     ("partner_check", "Request &partner check…", "Ctrl+Shift+P", "contact"),
-    ("answer_check", "Record partner a&nswer…", "Ctrl+Shift+W", "contact"),
-    ("note", "Add n&ote…", "Ctrl+Shift+N", "contact"),
+    ("answer_check", "Record partner ans&wer…", "Ctrl+Shift+W", "contact"),
+    ("note", "Add &note…", "Ctrl+Shift+N", "contact"),
     ("decide", "&Decide…", "Ctrl+D", "contact"),
     ("sign_off", "&Sign off proposed decision…", "Ctrl+Shift+S", "contact"),
     ("amend", "A&mend decision…", "Ctrl+Shift+D", "contact"),
@@ -81,6 +82,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("overdue", "&Overdue only", "Ctrl+Shift+O", "view"),
     ("focus_queue", "Go to &queue", "Ctrl+1", "view"),
     ("focus_detail", "Go to contact &detail", "Ctrl+2", "view"),
+    ("detail_pane", "Show contact detail pan&e", "Ctrl+3", "view"),
     ("handover", "&Handover notes", "Ctrl+H", "view"),
     ("refresh", "&Refresh", "F5", "view"),
     ("shortcuts", "&Keyboard shortcuts", "F1", "help"),
@@ -116,6 +118,7 @@ class MainWindow(ContactActions, QMainWindow):
 
         self.model = QueueModel(now=service.clock.now, parent=self)
         self.table = self._make_table()
+        self.columns = QueueColumns(self.table, self.settings, service.actor.login)
         self.filters = FilterBar(self.settings)
         self.filters.changed.connect(self.apply_filter)
         self.search = self.filters.search
@@ -141,6 +144,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.splitter.addWidget(self.detail_pane)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.placement = DetailPlacement(self.splitter, self.detail_pane, self.settings)
         self.setCentralWidget(self.splitter)
 
         self.handover = HandoverPanel(service.actor.login)
@@ -172,6 +176,7 @@ class MainWindow(ContactActions, QMainWindow):
         self._follow_theme()
         self.resize(1440, 860)
         self._restore()
+        self.placement.fit(self.width())
         self._update_actions()
 
     # ---- building ------------------------------------------------------------------
@@ -187,11 +192,6 @@ class MainWindow(ContactActions, QMainWindow):
         table.verticalHeader().setVisible(False)
         table.setWordWrap(False)
         table.setItemDelegateForColumn(RATING, RatingChipDelegate(table))
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate(COLUMN_WIDTHS):
-            table.setColumnWidth(col, width)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
         table.activated.connect(lambda _i: self.open_contact())
         return table
@@ -237,7 +237,8 @@ class MainWindow(ContactActions, QMainWindow):
             "return_proposal": self.return_proposal,
             "next": lambda: self.step_contact(1), "previous": lambda: self.step_contact(-1),
             "find": self._find, "overdue": self.filters.overdue.toggle,
-            "focus_queue": self.table.setFocus, "focus_detail": self.detail.setFocus,
+            "focus_queue": self.table.setFocus, "focus_detail": self.focus_detail,
+            "detail_pane": self.toggle_detail_pane,
             "handover": self.toggle_handover, "refresh": self.reload,
             "shortcuts": self.show_shortcuts,
         }
@@ -250,9 +251,14 @@ class MainWindow(ContactActions, QMainWindow):
             menus[menu].addAction(act)
             self.addAction(act)
             self.actions_by_name[name] = act
-        views = menus["view"]
-        views.addSeparator()
-        views.addAction(self.handover_dock.toggleViewAction())
+        menus["view"].addMenu(self.columns.menu)
+        pane = self.actions_by_name["detail_pane"]
+        pane.setCheckable(True)
+        pane.setChecked(True)
+        handover = self.actions_by_name["handover"]
+        handover.setCheckable(True)  # shows whether the panel is open
+        self.handover_dock.visibilityChanged.connect(
+            lambda _v: handover.setChecked(not self.handover_dock.isHidden()))
 
     def _set_tab_order(self) -> None:
         order = [self.search, self.filters.views, *self.filters.combos.values(),
@@ -367,7 +373,7 @@ class MainWindow(ContactActions, QMainWindow):
         if top_item is not None:
             row = self.model.row_of(top_item.contact_id)
             if row >= 0 and row != top_row:
-                self.table.scrollTo(self.model.index(row, 0),
+                self.table.scrollTo(self.cell(row),
                                     QAbstractItemView.ScrollHint.PositionAtTop)
 
     def apply_filter(self) -> None:
@@ -376,7 +382,7 @@ class MainWindow(ContactActions, QMainWindow):
         top = self.model.item(self.table.rowAt(0))
         self.model.reset_ids(self.model.select(self.filters.value()))
         if top is not None and self.model.row_of(top.contact_id) >= 0:
-            self.table.scrollTo(self.model.index(self.model.row_of(top.contact_id), 0),
+            self.table.scrollTo(self.cell(self.model.row_of(top.contact_id)),
                                 QAbstractItemView.ScrollHint.PositionAtTop)
         if current and self.model.row_of(current) >= 0:
             self.select_contact(current, scroll=False)
@@ -401,11 +407,18 @@ class MainWindow(ContactActions, QMainWindow):
         self._update_actions()
         self._load_detail()
 
+    def cell(self, row: int) -> QModelIndex:
+        """The row's first shown cell (Qt will not scroll to, or focus, a hidden column)."""
+        header = self.table.horizontalHeader()
+        shown = next((header.logicalIndex(v) for v in range(header.count())
+                      if not header.isSectionHidden(header.logicalIndex(v))), 0)
+        return self.model.index(row, shown)
+
     def select_contact(self, contact_id: str, scroll: bool = True) -> bool:
         row = self.model.row_of(contact_id)
         if row < 0:
             return False
-        index = self.model.index(row, 0)
+        index = self.cell(row)
         self.table.selectionModel().setCurrentIndex(
             index, self.table.selectionModel().SelectionFlag.ClearAndSelect
             | self.table.selectionModel().SelectionFlag.Rows)
@@ -509,15 +522,35 @@ class MainWindow(ContactActions, QMainWindow):
         log.warning("action failed: %s", type(error).__name__)  # never the message: may hold data
         self.status_message.setText("⚠ " + self.describe(error))
 
+    def toggle_detail_pane(self) -> None:
+        shown = self.detail_pane.isHidden()
+        self.placement.set_shown(shown)
+        self.actions_by_name["detail_pane"].setChecked(shown)
+        if not shown and self.detail_pane.isAncestorOf(self.focusWidget()):
+            self.table.setFocus()
+
+    def focus_detail(self) -> None:
+        if self.detail_pane.isHidden():
+            self.toggle_detail_pane()
+        self.detail.setFocus()
+
     def _find(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td>{text.replace('&', '')}</td><td><b>{keys}</b></td></tr>"
-                       for _n, text, keys, _m in SHORTCUTS)
+        """Every menu entry (Tools included) with its keys, read from the menus."""
+        rows, last = [], ""
+        for menu, text, keys in help_rows(self):
+            if menu != last:
+                rows.append(f"<tr><th colspan='2' align='left'>{escape(menu)}</th></tr>")
+                last = menu
+            rows.append(f"<tr><td>{escape(text)}</td><td><b>{escape(keys)}</b></td></tr>")
+        rows.append("<tr><th colspan='2' align='left'>Anywhere</th></tr><tr><td>Move "
+                    "between fields and buttons</td><td><b>Tab, Shift+Tab</b></td></tr>")
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
-                          f"<table>{rows}</table>", QMessageBox.StandardButton.Close, self)
+                          f"<table cellpadding='2'>{''.join(rows)}</table>",
+                          QMessageBox.StandardButton.Close, self)
         box.setObjectName("shortcutsHelp")
         self._dialog = box
         box.open()
@@ -542,22 +575,20 @@ class MainWindow(ContactActions, QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
-        split = self.settings.value("window/splitter")
-        if split is not None:
-            self.splitter.restoreState(split)
-        else:
-            self.splitter.setSizes([1000, 560])
-        header = self.settings.value("window/queue_header")
-        if header is not None:
-            self.table.horizontalHeader().restoreState(header)
+        self.columns.restore()
+        if not self.placement.restore():
+            self.toggle_detail_pane()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
+        self.placement.fit(self.width())
+        super().resizeEvent(event)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
         for timer in (self.poll_timer, self.tick, self._detail_timer):
             timer.stop()  # nothing more goes to the writer once the window is closing
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("window/queue_header",
-                               self.table.horizontalHeader().saveState())
+        self.placement.save()
+        self.columns.save()
         self.settings.sync()
         super().closeEvent(event)

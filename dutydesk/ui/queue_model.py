@@ -19,14 +19,21 @@ from PySide6.QtGui import QBrush, QColor
 
 from ..domain.codes import SOURCE_SHORT, source_label
 from ..domain.triage.explain import reason_text
+from ..domain.wording import duration_text, human_datetime, top_reasons
 from ..services.queue_filter import QueueFilter, QueueIndex
 from ..services.snapshots import QueueItem
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("#", "Rating", "Time left", "Children", "Concern", "Source", "Received",
+COLUMNS = ("#", "Rating", "Time left", "Children", "Why", "Concern", "Source", "Received",
            "Status", "With")
-RANK, RATING, TIME_LEFT, CHILDREN, CONCERN, SOURCE, RECEIVED, STATUS, WITH = range(9)
+RANK, RATING, TIME_LEFT, CHILDREN, WHY, CONCERN, SOURCE, RECEIVED, STATUS, WITH = range(10)
+# What a cell may hold at its widest, for widths that follow the font (200% text too).
+COLUMN_SAMPLES = ("999", "⚠ AMBER", "overdue 99h 59m", "Amelia Müller (16 y)",
+                  "Physical abuse – adult on chi", "", "Social care",
+                  "30 Nov 2026 14:05", "In progress", "dm.manager")
+HIDDEN_AT_FIRST = (RANK, RECEIVED)  # the order is the rank; time left says more than arrival
+DANGER_MARK = "⚠"
 
 # Rating chips keep their colours in light and dark themes: the colour is the message.
 RATING_COLOURS = {
@@ -41,14 +48,19 @@ AMBER_WITHIN_SECONDS = 3600  # the countdown turns amber in its last hour
 
 STATUS_TEXT = {"new": "New", "in_progress": "In progress",
                "awaiting_sign_off": "Awaiting sign-off", "decided": "Decided"}
+DECIDED = "decided"
 
 # Past this many changed rows a reset is cheaper than row-by-row signals.
 DIFF_LIMIT = 300
 
 
 def time_left_text(due_at: str | None, now: datetime,
-                   amber_within: int = AMBER_WITHIN_SECONDS) -> tuple[str, str | None]:
-    """Text and warning level (None, ``amber`` nearing, ``red`` passed) for a due time."""
+                   amber_within: int = AMBER_WITHIN_SECONDS, *,
+                   status: str | None = None) -> tuple[str, str | None]:
+    """Text and warning level (None, ``amber`` nearing, ``red`` passed) for a due time.
+    A decided contact has no countdown: the clock stopped with the decision."""
+    if status == "decided":
+        return DECIDED, None
     if not due_at:
         return "—", None
     return time_left_seconds(int((datetime.fromisoformat(due_at) - now).total_seconds()),
@@ -57,15 +69,13 @@ def time_left_text(due_at: str | None, now: datetime,
 
 def time_left_seconds(seconds: int, amber_within: int = AMBER_WITHIN_SECONDS
                       ) -> tuple[str, str | None]:
-    overdue = seconds < 0
-    seconds = abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    text = f"{hours // 24}d {hours % 24}h" if hours >= 48 else f"{hours}h {minutes:02d}m"
-    if overdue:
+    """Always hours and minutes, so a column of them compares at a glance; the warning is
+    in the words too ("overdue", "soon"), never in the colour alone."""
+    text = duration_text(seconds)
+    if seconds < 0:
         return f"overdue {text}", "red"
     if seconds < amber_within:
-        return text, "amber"
+        return f"{text} (soon)", "amber"
     return text, None
 
 
@@ -199,8 +209,10 @@ class QueueModel(QAbstractTableModel):
         if item is None:
             return None
         col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._display(item, col)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._spoken(item, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(item, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == TIME_LEFT:
@@ -215,6 +227,8 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def _time_left(self, item: QueueItem) -> tuple[str, str | None]:
+        if item.status == "decided":
+            return DECIDED, None
         due = self.index_.due(item.contact_id)
         if due is None:
             return "—", None
@@ -230,8 +244,22 @@ class QueueModel(QAbstractTableModel):
             cells = self._cells[item.contact_id] = _cells(item)
         return cells[col]
 
-    def _tooltip(self, item: QueueItem, col: int) -> str | None:
+    def _spoken(self, item: QueueItem, col: int) -> str:
+        """What a screen reader says: the marks in words."""
         if col == RATING:
+            words = [(item.rating or "unrated").capitalize()]
+            if item.immediate_danger:
+                words.append("immediate danger")
+            if item.conflict:
+                words.append("conflicting decisions")
+            return ", ".join(words)
+        return self._display(item, col)
+
+    def _tooltip(self, item: QueueItem, col: int) -> str | None:
+        if col in (RATING, WHY):
+            if item.immediate_danger and col == RATING:
+                return "Immediate danger reported at intake\n" + "\n".join(
+                    reason_text(r) for r in item.reasons)
             if not item.reasons:
                 return "Not rated yet" if not item.rating else None
             return "\n".join(reason_text(r) for r in item.reasons)
@@ -241,20 +269,25 @@ class QueueModel(QAbstractTableModel):
             return f"{item.source_code}: {source_label(item.source_code)}"
         if col == TIME_LEFT:
             due = item.due_at or item.decision_due_at
-            return f"Due {datetime.fromisoformat(due).strftime('%a %d %b %H:%M')}" if due else None
+            if item.status == "decided":
+                return "Decided: the clock stopped with the decision"
+            return f"Due {human_datetime(due)}" if due else None
         return None
 
 
 def _cells(item: QueueItem) -> tuple[str, ...]:
     """The text of every column that does not change with the clock or the rank."""
     label = (item.rating or "unrated").upper()
+    if item.immediate_danger:
+        label = f"{DANGER_MARK} {label}"
     first = item.concern.split(". ")[0]
     status = STATUS_TEXT.get(item.status, item.status)
     return (
         "", f"{label} !" if item.conflict else label, "", item.children_text,
+        "; ".join(top_reasons(item.reasons)),
         first if len(first) <= 90 else first[:87] + "…",
         SOURCE_SHORT.get(item.source_code, item.source_code),
-        datetime.fromisoformat(item.received_at).strftime("%d %b %H:%M"),
+        human_datetime(item.received_at),
         f"{status} (conflicting decisions)" if item.conflict else status,
         item.assignee or "",
     )

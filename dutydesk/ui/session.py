@@ -27,6 +27,7 @@ from ..services.guard import GuardedStore
 from ..services.importer import ImportReport
 from ..services.links import LinkService
 from ..services.mi import MiService
+from ..services.signing import DocumentSigner, demo_signer
 from ..services.watch import FolderWatcher
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
@@ -58,6 +59,8 @@ class Session:
     demo: bool
     verify_password: Callable[[str, str], bool] | None = None
     sync_engine: SyncEngine | None = None  # shared mode only
+    signer: DocumentSigner | None = None  # the key printed documents are signed with
+    unsigned_reason: str = ""  # why there is none (shown when printing is refused)
     open_windows: list[QWidget] = field(default_factory=list)
 
 
@@ -65,7 +68,11 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     """Tools menu entries, printing and the screen lock for ``session``."""
     actor = session.actor
     documents = DocumentService(session.guarded, actor, session.clock,
-                                marking=session.settings.protective_marking)
+                                marking=session.settings.protective_marking,
+                                signer=session.signer or (
+                                    demo_signer(None, actor.login, actor.display_name or
+                                                actor.login) if session.demo else None),
+                                unsigned_reason=session.unsigned_reason)
     printing = DocumentActions(window, documents, tasks)
 
     def case_log(contact_id: str) -> None:
@@ -113,7 +120,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.LINK_PERSON):
         def open_links() -> None:
             open_pending_links(window, LinkService(session.guarded, session.clock), tasks)
-        tool("Likely &matches to confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
+        tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
@@ -132,7 +139,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 return
             show(view, "DutyDesk — audit trail")
             view.refresh()
-        tool("&Audit trail", "Ctrl+Shift+A", open_audit, "auditAction")
+        tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
 
     if session.sync_engine is not None:
         start_sync(window, session.sync_engine)

@@ -33,11 +33,12 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 
 
 class _Row:
-    __slots__ = ("contact_id", "rating", "due_at", "score", "received_at")
+    __slots__ = ("contact_id", "rating", "due_at", "score", "received_at", "immediate_danger")
 
     def __init__(self, cid: str, rating: str, due: str | None, score: int, rec: str) -> None:
         self.contact_id, self.rating, self.due_at = cid, rating, due
         self.score, self.received_at = score, rec
+        self.immediate_danger = False
 
 
 def clocked(label: str, figures: dict[str, float], fn):  # type: ignore[no-untyped-def]

@@ -61,6 +61,9 @@ def test_keyboard_only_new_contact_to_recorded_decision(qtbot, make_window,  # t
     tab_and_type(qtbot, form, "addChild", "")
     tab_and_type(qtbot, form, "matchSuggestions", "")
     tab_and_type(qtbot, form, "concern", "Bruise to the cheek; she said dad hit her.")
+    tab_and_type(qtbot, form, "risk_injury_reported", "")  # left "not asked"
+    tab_and_type(qtbot, form, "risk_disclosure", "")
+    tab_and_type(qtbot, form, "riskDetailsToggle", "")  # closed: Tab skips the details
     tab_and_type(qtbot, form, "categories", "")
     press(qtbot, form, Qt.Key.Key_Down)
     press(qtbot, form, Qt.Key.Key_Space)  # ticks the first factor

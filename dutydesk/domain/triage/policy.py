@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from types import MappingProxyType
@@ -20,11 +20,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..codes import ASSESSMENT_FACTORS, REFERRAL_SOURCES, DaRiskLevel, Rating
 from ..errors import ValidationError
 from ..timescales import OfficeHours
+from . import factors as catalogue
 
 UNITS = ("working_hours", "hours", "working_days", "none")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FACTS = frozenset({"immediate_danger", "injury_reported", "disclosure", "children_present",
-                   "da_high", "child_non_mobile", "child_under_1", "child_unborn"})
+# Facts a hard rule can name: every yes/no fact in the factor catalogue, and these facts
+# derived from the children's ages, the injury questions and the DASH/DARA level.
+DERIVED_FACTS = frozenset({
+    "da_high", "child_non_mobile", "child_under_1", "child_under_2", "child_under_5",
+    "child_unborn", "injured_child_not_mobile", "injured_child_under_5"})
+FACTS = DERIVED_FACTS | frozenset(f.name for f in catalogue.FACTORS if f.kind == catalogue.YES_NO)
+# Counts a hard rule can compare with ``name>=N``: catalogue counts and the history's.
+HISTORY_COUNTS = frozenset({"contacts_12m", "agencies_12m", "referrals_12m",
+                            "police_notifications"})
+COUNTS = HISTORY_COUNTS | frozenset(f.name for f in catalogue.FACTORS
+                                    if f.kind == catalogue.COUNT)
+# Scored by their own sections, so [factors] may not score them a second time.
+SCORED_ELSEWHERE = frozenset({"immediate_danger", "injury_reported", "disclosure",
+                              "children_present", "previous_incidents"})
 
 
 class PolicyError(ValidationError):
@@ -80,6 +93,7 @@ class HistoryWeights:
     referrals_12m: tuple[Band, ...]
     contacts_12m: tuple[Band, ...]
     police_notifications: tuple[Band, ...]
+    agencies_12m: tuple[Band, ...]
     open_case: int
     cp_plan_current: int
     cp_plan_past: int
@@ -105,6 +119,34 @@ class Policy:
     sources: Mapping[str, int]
     history: HistoryWeights
     hard_rules: tuple[HardRule, ...]
+    # Points for yes/no facts from the factor catalogue, and bands for its counts.
+    factors: Mapping[str, int] = field(default_factory=dict)
+    factor_bands: Mapping[str, tuple[Band, ...]] = field(default_factory=dict)
+
+    # ``(condition, count name, minimum)`` for each ``name>=N`` the hard rules use; set by
+    # ``parse_policy`` so scoring does not re-parse the rules for every contact.
+    count_conditions: tuple[tuple[str, str, int], ...] = ()
+
+    def scored_facts(self) -> frozenset[str]:
+        """Every catalogue fact this policy gives points to or names in a hard rule."""
+        names = {k for k in self.flags if self.flags[k]} | {k for k, v in self.factors.items()
+                                                             if v}
+        names |= set(self.factor_bands)
+        if self.children_present:
+            names.add("children_present")
+        if any(b.points for b in self.previous_incidents):
+            names.add("previous_incidents")
+        if any(self.da_levels.values()):
+            names |= {"dash_level", "dara_level"}
+        for rule in self.hard_rules:
+            for cond in (*rule.all, *rule.any):
+                parsed = parse_count_condition(cond)
+                name = parsed[0] if parsed else cond
+                if name in catalogue.BY_NAME:
+                    names.add(name)
+                elif name.startswith("injured_child"):
+                    names |= {"injury_reported", "injury_child", "injury_child_mobile"}
+        return frozenset(names)
 
     def rating_for(self, score: int) -> Rating:
         for rating in (Rating.RED, Rating.AMBER, Rating.GREEN):
@@ -134,7 +176,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
     r = _Reader(source)
     r.keys(data, "", required={"policy", "thresholds", "response", "decision", "categories",
                                "age", "flags", "domestic_abuse", "sources", "history"},
-           optional={"office", "hard_rules"})
+           optional={"office", "hard_rules", "factors", "factor_bands"})
     meta = r.table(data, "policy")
     r.keys(meta, "policy", required={"name", "version"}, optional={"description"})
     thresholds = _thresholds(r, r.table(data, "thresholds"))
@@ -156,7 +198,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
     if not level_points["standard"] <= level_points["medium"] <= level_points["high"]:
         raise r.error("points must not fall as the risk level rises (standard <= medium "
                       "<= high)", "domestic_abuse.levels")
-    return Policy(
+    policy = Policy(
         name=r.text(meta["name"], "policy.name"),
         version=r.text(meta["version"], "policy.version", max_len=60),
         source=source,
@@ -178,7 +220,59 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
         hard_rules=tuple(_hard_rule(r, rule, f"hard_rules[{i}]")
                          for i, rule in enumerate(r.array(data.get("hard_rules", []),
                                                           "hard_rules"))),
+        factors=MappingProxyType(_factor_points(r, data.get("factors", {}))),
+        factor_bands=MappingProxyType(_factor_bands(r, data.get("factor_bands", {}))),
     )
+    found = []
+    for rule in policy.hard_rules:
+        for cond in (*rule.all, *rule.any):
+            parsed = parse_count_condition(cond)
+            if parsed:
+                found.append((cond, *parsed))
+    return replace(policy, count_conditions=tuple(dict.fromkeys(found)))
+
+
+def parse_count_condition(text: str) -> tuple[str, int] | None:
+    """``("contacts_12m", 3)`` for ``"contacts_12m>=3"``; None for any other condition."""
+    name, sep, number = text.partition(">=")
+    if not sep or not number.strip().isdigit():
+        return None
+    return name.strip(), int(number)
+
+
+def _factor_points(r: _Reader, t: Any) -> dict[str, int]:
+    if not isinstance(t, Mapping):
+        raise r.error("expected a table", "factors")
+    out = {}
+    for name, points in t.items():
+        factor = catalogue.BY_NAME.get(name)
+        if factor is None:
+            raise r.error(f"{name!r} is not in the factor catalogue (domain/triage/factors.py"
+                          "): the entry form cannot ask it", f"factors.{name}")
+        if factor.kind != catalogue.YES_NO:
+            hint = ("score it in [factor_bands]" if factor.kind == catalogue.COUNT
+                    else "only yes/no facts take points here")
+            raise r.error(f"{name!r} is a {factor.kind} fact: {hint}", f"factors.{name}")
+        if name in SCORED_ELSEWHERE:
+            raise r.error(f"{name!r} is already scored in its own section", f"factors.{name}")
+        out[name] = r.points(points, f"factors.{name}")
+    return out
+
+
+def _factor_bands(r: _Reader, t: Any) -> dict[str, tuple[Band, ...]]:
+    if not isinstance(t, Mapping):
+        raise r.error("expected a table", "factor_bands")
+    out = {}
+    for name, bands in t.items():
+        factor = catalogue.BY_NAME.get(name)
+        if factor is None or factor.kind != catalogue.COUNT:
+            raise r.error(f"{name!r} is not a count in the factor catalogue",
+                          f"factor_bands.{name}")
+        if name in SCORED_ELSEWHERE:
+            raise r.error(f"{name!r} is already scored in its own section",
+                          f"factor_bands.{name}")
+        out[name] = r.bands(bands, f"factor_bands.{name}")
+    return out
 
 
 class _Reader:
@@ -340,7 +434,8 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
     ints = ("re_referral", "open_case", "cp_plan_current", "cp_plan_past", "looked_after")
     bands = ("referrals_12m", "contacts_12m", "police_notifications")
     months = ("rereferral_months", "police_months")
-    r.keys(t, "history", required=set(ints) | set(bands) | set(months))
+    r.keys(t, "history", required=set(ints) | set(bands) | set(months),
+           optional={"agencies_12m"})
     for key in months:
         value = t[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
@@ -351,7 +446,9 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
         rereferral_months=t["rereferral_months"], police_months=t["police_months"],
         re_referral=points["re_referral"], referrals_12m=banded["referrals_12m"],
         contacts_12m=banded["contacts_12m"],
-        police_notifications=banded["police_notifications"], open_case=points["open_case"],
+        police_notifications=banded["police_notifications"],
+        agencies_12m=r.bands(t.get("agencies_12m", []), "history.agencies_12m"),
+        open_case=points["open_case"],
         cp_plan_current=points["cp_plan_current"], cp_plan_past=points["cp_plan_past"],
         looked_after=points["looked_after"],
     )
@@ -371,8 +468,9 @@ def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
         for fact in items:
             if not _known_fact(fact):
                 raise r.error(f"unknown condition {fact!r}; use one of "
-                              f"{', '.join(sorted(FACTS))} or category:<code>",
-                              f"{where}.{part}")
+                              f"{', '.join(sorted(FACTS))}, category:<code> or "
+                              f"<count> >= N with a count from "
+                              f"{', '.join(sorted(COUNTS))}", f"{where}.{part}")
         conditions[part] = tuple(items)
     if not conditions["all"]:
         raise r.error("a hard rule needs at least one condition in 'all'", f"{where}.all")
@@ -389,4 +487,7 @@ def _known_fact(fact: Any) -> bool:
         return False
     if fact.startswith("category:"):
         return fact.removeprefix("category:") in ASSESSMENT_FACTORS
+    counted = parse_count_condition(fact)
+    if counted:
+        return counted[0] in COUNTS and counted[1] >= 1
     return fact in FACTS

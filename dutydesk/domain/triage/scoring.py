@@ -10,15 +10,17 @@ it and a sentence a duty manager reads in the queue tooltip and the detail pane.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from ..codes import ASSESSMENT_FACTORS, Rating, source_label
 from ..history import POLICE_SOURCE, ChildHistory
 from ..people import age_in_months
 from ..projection import ContactChildRow, ContactRow
+from . import factors as catalogue
 from .policy import Band, Policy, ResponseTime
 
 MAX_SCORE = 10_000
@@ -31,6 +33,10 @@ class ChildFacts:
     person_id: str | None = None
     date_of_birth: str | None = None
     expected_date_of_birth: str | None = None
+    age_years: int | None = None   # approximate age when the date of birth is not known
+
+
+_NO_ANSWERS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,9 @@ class ContactFacts:
     children_present: bool | None = None
     previous_incidents: int | None = None
     children: tuple[ChildFacts, ...] = ()
+    # Answers to the factor catalogue's questions, by fact name; a fact nobody was asked
+    # is absent (``factors.answers``).
+    answers: Mapping[str, Any] = field(default_factory=lambda: _NO_ANSWERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +98,10 @@ def facts_from_payload(payload: Mapping[str, Any]) -> ContactFacts:
         children_present=da.get("children_present"),
         previous_incidents=da.get("previous_incidents"),
         children=tuple(ChildFacts(int(c.get("slot", i)), c.get("person_id"),
-                                  c.get("date_of_birth"), c.get("expected_date_of_birth"))
+                                  c.get("date_of_birth"), c.get("expected_date_of_birth"),
+                                  c.get("age_years"))
                        for i, c in enumerate(payload.get("children", ()))),
+        answers=catalogue.answers(payload),
     )
 
 
@@ -103,7 +114,8 @@ def facts_from_row(row: ContactRow, children: Sequence[ContactChildRow]) -> Cont
         disclosure=row.disclosure, dash_level=row.dash_level, dara_level=row.dara_level,
         children_present=row.children_present, previous_incidents=row.previous_incidents,
         children=tuple(ChildFacts(c.slot, c.person_id, c.date_of_birth,
-                                  c.expected_date_of_birth) for c in children),
+                                  c.expected_date_of_birth, c.age_years) for c in children),
+        answers=row.answers or _NO_ANSWERS,
     )
 
 
@@ -124,7 +136,7 @@ def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
     _history_points(facts, histories, policy, reasons)
     score = min(MAX_SCORE, sum(r["points"] for r in reasons))
     rating = policy.rating_for(score)
-    true_facts = _true_facts(facts, ages)  # once per contact, not once per hard rule
+    true_facts = _true_facts(facts, ages, histories, policy)  # once per contact
     fired = [rule for rule in policy.hard_rules if _holds(rule.all, rule.any, true_facts)]
     for rule in fired:
         if rule.rating.rank < rating.rank:
@@ -209,19 +221,39 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
                            f"{f.previous_incidents} police-recorded incidents in 12 months",
                            f"{f.previous_incidents} earlier domestic abuse incidents in 12 "
                            f"months{_plus(band.points)}"))
+    if p.factors or p.factor_bands:
+        _factor_points(f.answers, p, out)
     points = p.sources.get(f.source_code, 0)
     if points:
         out.append(_reason(f"source:{f.source_code}", points, f"source code {f.source_code}",
                            f"Referred by {source_label(f.source_code)}{_plus(points)}"))
 
 
+def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[dict[str, Any]]) -> None:
+    """Points for the catalogue's yes/no facts answered "yes" and its counts' bands."""
+    for name, points in p.factors.items():
+        if points and answers.get(name) is True:
+            text = catalogue.BY_NAME[name].reason
+            out.append(_reason(f"fact:{name}", points, f"{name} = yes", text + _plus(points)))
+    for name, bands in p.factor_bands.items():
+        n = answers.get(name)
+        band = _band(bands, n) if isinstance(n, int) else None
+        if band and band.points:
+            text = catalogue.BY_NAME[name].reason
+            out.append(_reason(f"fact:{name}", band.points, f"{name} = {n}",
+                               f"{text}: {n}{_plus(band.points)}"))
+
+
 def _months_old(child: ChildFacts, on: date) -> int | None:
-    """Age in whole months on ``on``; -1 for an unborn child; None when not known."""
+    """Age in whole months on ``on``; -1 for an unborn child; None when not known. An
+    approximate age of N years counts as N years exactly (the youngest it can be)."""
     if child.date_of_birth:
         born = date.fromisoformat(child.date_of_birth)
         return -1 if born > on else age_in_months(born, on)
     if child.expected_date_of_birth:
         return -1
+    if child.age_years is not None:
+        return child.age_years * 12
     return None
 
 
@@ -293,6 +325,15 @@ def _history_points(f: ContactFacts, histories: Sequence[ChildHistory], p: Polic
                            + (" including this one" if this_police else ""),
                            f"Repeated police notifications: {police} in {w.police_months} "
                            f"months (escalation){_plus(band.points)}"))
+    if w.agencies_12m:
+        agencies = _agencies(f, histories)
+        band = _band(w.agencies_12m, agencies)
+        if band and band.points:
+            out.append(_reason("history:agencies_12m", band.points,
+                               f"{agencies} different sources in {w.rereferral_months} "
+                               "months, this one included",
+                               f"Concerns from {agencies} different agencies or people in "
+                               f"{w.rereferral_months} months{_plus(band.points)}"))
     _cp_plan_points(named, w, out)
     for factor, points, test, text in (
             ("open_case", w.open_case, lambda h: h.open_case,
@@ -318,6 +359,12 @@ def _cp_plan_points(histories: Sequence[tuple[str, ChildHistory]], w: Any,
                            f"{who}: cp_plan = {h.cp_plan}", text + _plus(points[h.cp_plan or ""])))
 
 
+def _agencies(f: ContactFacts, histories: Sequence[ChildHistory]) -> int:
+    """Distinct referral sources about one child in the history window, this contact
+    included (the child with the most counts)."""
+    return max((len(set(h.sources_12m) | {f.source_code}) for h in histories), default=1)
+
+
 def _band(bands: Sequence[Band], value: int) -> Band | None:
     reached = [b for b in bands if value >= b.min]
     return reached[-1] if reached else None
@@ -327,8 +374,10 @@ def _holds(all_of: Sequence[str], any_of: Sequence[str], facts: set[str]) -> boo
     return all(x in facts for x in all_of) and (not any_of or any(x in facts for x in any_of))
 
 
-def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]]) -> set[str]:
+def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
+                histories: Sequence[ChildHistory], p: Policy) -> set[str]:
     out = {f"category:{c}" for c in f.categories}
+    out.update(name for name, value in f.answers.items() if value is True)
     for name in ("immediate_danger", "injury_reported", "disclosure"):
         if getattr(f, name):
             out.add(name)
@@ -342,11 +391,44 @@ def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]]) 
         if months < 0:
             out.add("child_unborn")
             continue
-        if months < NON_MOBILE_MONTHS:
-            out.add("child_non_mobile")
-        if months < 12:
-            out.add("child_under_1")
+        for limit, fact in ((NON_MOBILE_MONTHS, "child_non_mobile"), (12, "child_under_1"),
+                            (24, "child_under_2"), (60, "child_under_5")):
+            if months < limit:
+                out.add(fact)
+    if f.injury_reported:
+        _injury_facts(f, ages, out)
+    for condition, name, least in p.count_conditions:
+        if _count(name, f, histories) >= least:
+            out.add(condition)
     return out
+
+
+def _injury_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
+                  out: set[str]) -> None:
+    """Facts about the injured child: the one named, or any child when none is named.
+    Not independently mobile by the form's answer (Panel 2022) or by age (NICE CG89)."""
+    named = f.answers.get("injury_child")
+    months = [m for child, m in ages if m is not None and m >= 0
+              and (named is None or child.slot == named)]
+    if f.answers.get("injury_child_mobile") == "not_mobile" \
+            or any(m < NON_MOBILE_MONTHS for m in months):
+        out.add("injured_child_not_mobile")
+    if any(m < 60 for m in months):
+        out.add("injured_child_under_5")
+
+
+def _count(name: str, f: ContactFacts, histories: Sequence[ChildHistory]) -> int:
+    if name == "agencies_12m":
+        return _agencies(f, histories)
+    if name == "police_notifications":
+        this = 1 if f.source_code == POLICE_SOURCE else 0
+        return max((h.police_notifications for h in histories), default=0) + this
+    if name in ("contacts_12m", "referrals_12m"):
+        return max((getattr(h, name) for h in histories), default=0)
+    if name == "previous_incidents":
+        return f.previous_incidents or 0
+    value = f.answers.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _summary(score: int, rating: Rating, p: Policy, fired: Sequence[Any]) -> str:

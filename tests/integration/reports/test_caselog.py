@@ -88,8 +88,9 @@ def test_pdf_metadata_and_embedded_unicode_font(documents: DocumentService,
 def test_marking_is_configurable(store, clock, case: Case) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.domain.codes import Role
     from dutydesk.domain.events import Actor
-    service = DocumentService(store, Actor("a.b", Role.AUDITOR, "d"), clock,
-                              marking="OFFICIAL")
+    from tests.document_fixtures import document_service
+    service = document_service(store, Actor("a.b", Role.AUDITOR, "d"), clock,
+                               marking="OFFICIAL")
     pages = page_texts(service.case_log(contact_id=case.contact_ids[1]).pdf)
     assert all(re.search(r"^OFFICIAL(?!-)", p, re.M) for p in pages)
     assert not any("OFFICIAL-SENSITIVE" in p for p in pages)
@@ -103,8 +104,14 @@ def test_contact_log_holds_one_contact(documents: DocumentService, case: Case) -
 
 def test_same_record_same_clock_gives_the_same_bytes(documents: DocumentService,
                                                      case: Case) -> None:
+    """The document as rendered and sealed is the same; only the signature (made at the
+    real time of signing) differs between two prints."""
+    from dutydesk.reports.seal import read_manifest
     first = documents.case_log(person_id=case.person_id).pdf
-    assert documents.case_log(person_id=case.person_id).pdf == first
+    second = documents.case_log(person_id=case.person_id).pdf
+    size = read_manifest(first).rendered_length
+    assert size == read_manifest(second).rendered_length
+    assert first[:size] == second[:size]
 
 
 def test_unknown_child_is_refused_clearly(documents: DocumentService) -> None:
@@ -112,3 +119,27 @@ def test_unknown_child_is_refused_clearly(documents: DocumentService) -> None:
         documents.case_log(person_id="nobody")
     with pytest.raises(ValueError, match="not both"):
         documents.case_log(person_id="a", contact_id="b")
+
+
+def test_a_question_nobody_asked_prints_as_not_asked(documents: DocumentService,
+                                                     case: Case) -> None:
+    """The case contacts never answered the injury question: the log must not say "No"."""
+    text = _flat(" ".join(page_texts(documents.case_log(person_id=case.person_id).pdf)))
+    assert "Injury reported Not asked" in text
+    assert re.search(r"Injury reported No(?!t asked)", text) is None
+
+
+def test_risk_answers_keep_no_apart_from_not_asked() -> None:
+    from dutydesk.reports.caselog import asked, risk_answers
+
+    payload = {"children": [{"slot": 0, "given_name": "Ann"}], "injury_reported": False,
+               "risk": {"self_harm": False, "injury_child": 0},
+               "domestic_abuse": {"strangulation": True}}
+    assert asked(payload, "injury_reported") == "No"
+    assert asked(payload, "disclosure") == "Not asked"
+    text = risk_answers(payload)
+    assert "Which child is injured? Ann" in text
+    assert "Is the child self-harming? No" in text
+    assert "Was there strangulation, choking or suffocation? Yes" in text
+    assert "suicide" not in text  # not asked: not printed as "No"
+    assert risk_answers({"children": []}) == "Not asked"

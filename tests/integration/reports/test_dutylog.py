@@ -67,3 +67,29 @@ def test_long_duty_log_is_split_into_chunks_and_numbered(
 def test_range_that_ends_before_it_starts_is_refused(store: EventStore) -> None:
     with pytest.raises(ValueError, match="ends"):
         ReportQueries(store.engine).duty_log(date(2026, 11, 2), date(2026, 11, 1))
+
+
+def test_duty_log_lists_contacts_in_the_windows_queue_order(
+        store: EventStore, documents: DocumentService, now: datetime) -> None:
+    """Immediate danger above an overdue Red, as the window and `dutydesk triage` order."""
+    from dutydesk.domain.codes import Role
+
+    day = now.replace(hour=0, minute=0)
+    early, late = new_id(), new_id()
+    store.append([
+        event("contact.received", contact_payload(
+            contact_id=early, received_at=(day + timedelta(hours=1)).isoformat(),
+            office="North", concern="OVERDUE-RED"), day + timedelta(hours=1)),
+        event("contact.rated", {"contact_id": early, "score": 80, "rating": "red",
+                                "reasons": [], "policy_version": "t",
+                                "due_at": (day + timedelta(hours=5)).isoformat()},
+              day + timedelta(hours=1), role=Role.DUTY_MANAGER),
+        event("contact.received", contact_payload(
+            contact_id=late, received_at=(day + timedelta(hours=8)).isoformat(),
+            office="North", concern="DANGER-NOW", immediate_danger=True),
+            day + timedelta(hours=8)),
+    ])
+    doc = documents.duty_log(now.date(), now.date(), office="North")
+    text = " ".join(" ".join(page_texts(doc.pdf)).split())
+    assert "In queue order" in text
+    assert text.index("DANGER-NOW") < text.index("OVERDUE-RED")

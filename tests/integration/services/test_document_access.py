@@ -18,6 +18,7 @@ from dutydesk.services.audit import AuditService
 from dutydesk.services.documents import DocumentService
 from dutydesk.services.guard import GuardedStore, RestrictedRecord
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import document_service, keys_in
 from tests.integration.reports.conftest import page_texts
 from tests.report_cases import Case
 
@@ -26,7 +27,7 @@ NAMED = Actor("sp.senior", Role.SENIOR_PRACTITIONER, "desk")
 
 
 def _documents(store: EventStore, actor: Actor, clock: FixedClock) -> DocumentService:
-    return DocumentService(store, actor, clock)
+    return document_service(store, actor, clock)
 
 
 def _restrict(store: EventStore, clock: FixedClock, person_id: str) -> None:
@@ -123,6 +124,7 @@ def test_print_command_refuses_by_name_and_writes_nothing(  # type: ignore[no-un
     case = stored_case(store, now)
     _restrict(store, clock, case.person_id)
     store.close()
+    keys_in(data_dir, "co.officer", "sp.senior")
     out = tmp_path / "log.pdf"
     assert main(["print", "case-log", "--person", case.person_id, "-o", str(out),
                  "--data-dir", str(data_dir), "--demo", "--as", "cc.officer"]) == 1

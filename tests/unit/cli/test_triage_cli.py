@@ -45,7 +45,7 @@ def test_ranks_json_lines_by_rating_then_due_time(tmp_path: Path,
     assert ranking[0]["rating"] == "red" and ranking[0]["hard_rules"] == ["immediate_danger"]
     assert ranking[0]["due_at"] == "2026-11-26T08:15:00+00:00"  # due on receipt
     assert all(r["reasons"][0]["text"] for r in ranking)
-    assert doc["policy"]["version"] == "default-2026.11.2"
+    assert doc["policy"]["version"] == "default-2026.11.3"
     # Ids are stable from external_ref, so a second run ranks the same contacts.
     again = json.loads(run(capsys, str(tmp_path / "in.jsonl"), "--now", NOW)[1])
     assert [r["contact_id"] for r in again["ranking"]] == [r["contact_id"] for r in ranking]
@@ -88,7 +88,7 @@ def test_another_policy_and_a_broken_one(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     strict = tmp_path / "strict.toml"
     strict.write_text(DEFAULT_POLICY.read_text(encoding="utf-8")
-                      .replace('version = "default-2026.11.2"', 'version = "strict-1"')
+                      .replace('version = "default-2026.11.3"', 'version = "strict-1"')
                       .replace("red = 60\namber = 35\ngreen = 15",
                                "red = 30\namber = 20\ngreen = 10"), encoding="utf-8")
     path = write_lines(tmp_path / "in.jsonl", [contact_payload()])
@@ -127,3 +127,22 @@ def test_evaluate_writes_report_and_csv(tmp_path: Path,
     assert {"summary", "group"} <= sections
     dims = {r[1] for r in rows if r[0] == "group"}
     assert {"all", "ethnicity", "disability", "age band"} <= dims
+
+
+def test_immediate_danger_ranks_above_an_overdue_red_as_in_the_window(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line sorts with the window's order: immediate danger first."""
+    red = contact_payload(external_ref="overdue-red", received_at="2026-11-20T09:00:00+00:00",
+                          children=[{"given_name": "B", "date_of_birth": "2026-09-01"}],
+                          injury_reported=True)
+    danger = contact_payload(external_ref="danger", immediate_danger=True,
+                             received_at="2026-11-26T09:00:00+00:00")
+    for p in (red, danger):
+        del p["contact_id"]
+    code, out, err = run(capsys, str(write_lines(tmp_path / "in.jsonl", [red, danger])),
+                         "--now", NOW)
+    assert code == 0, err
+    ranking = json.loads(out)["ranking"]
+    assert ranking[1]["rating"] == "red" and "non_mobile_injury" in ranking[1]["hard_rules"]
+    assert ranking[1]["due_at"] < ranking[0]["due_at"]  # the Red is due (overdue) earlier
+    assert [r["external_ref"] for r in ranking] == ["danger", "overdue-red"]

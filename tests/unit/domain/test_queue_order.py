@@ -15,6 +15,7 @@ class Item:
     due_at: str | None
     score: int | None
     received_at: str
+    immediate_danger: bool = False
 
 
 ITEMS = [
@@ -48,3 +49,26 @@ def test_the_key_explains_itself() -> None:
     danger, rank, due, minus_score, received, cid = order_key(ITEMS[0])
     assert (danger, rank, minus_score, cid) == (1, 0, -70, "r1")
     assert due.startswith("2026-11-26T13:00") and received.startswith("2026-11-26T08:00")
+
+
+def test_immediate_danger_goes_above_an_overdue_red() -> None:
+    danger = Item("d1", "red", "2026-11-26T10:00:00+00:00", 60, "2026-11-26T10:00:00+00:00",
+                  immediate_danger=True)
+    ranked = [i.contact_id for i in sorted([*ITEMS, danger], key=order_key)]
+    assert ranked[0] == "d1"
+
+
+def test_an_item_without_the_danger_answer_is_refused_not_sunk() -> None:
+    """A caller that forgets immediate_danger fails loudly (it used to default to False)."""
+    import pytest
+
+    @dataclass
+    class Bare:
+        contact_id: str
+        rating: str | None
+        due_at: str | None
+        score: int | None
+        received_at: str
+
+    with pytest.raises(AttributeError):
+        order_key(Bare("x", "red", None, 1, "2026-11-26T10:00:00+00:00"))

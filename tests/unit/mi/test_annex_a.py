@@ -85,8 +85,9 @@ def test_list3_rows_count_referrals_in_the_12_months_before_the_latest() -> None
     rows = list(annex_a.list3_rows(data, prepare(data), PERIOD))
     assert [r[0] for r in rows] == [kids["older"], kids["unborn"]]
     older = rows[0]
-    assert older[5:] == (date(2026, 10, 6), "q) 6: Police", "No", 1, "A", "sw.jones")
-    assert older[4] == 11  # 6 Oct 2026: eleventh birthday that day (List 1, a day before: 10)
+    # DfE: a referral is dated when it was received (5 Oct), not when decided (6 Oct).
+    assert older[5:] == (date(2026, 10, 5), "q) 6: Police", "No", 1, "A", "sw.jones")
+    assert older[4] == 10  # 5 Oct 2026: the day before the eleventh birthday
     assert rows[1][8] == 0 and rows[1][4] == -1
 
 

@@ -35,7 +35,7 @@ def test_decision_timeliness_over_christmas_bank_holidays() -> None:
              signed_off="2026-12-30 09:00")
     ds = prepare(h.mi_input())
     fig = figures.decision_timeliness(
-        figures.in_period(ds, Filters(date(2026, 12, 1), date(2027, 1, 5))), ds.workdays,
+        figures.in_period(ds, Filters(date(2026, 12, 1), date(2027, 1, 5))), ds.office,
         date(2027, 1, 5), Settings())
     assert (fig.numerator, fig.denominator) == (3, 6)
     assert fig.value == pytest.approx(50.0)
@@ -141,7 +141,7 @@ def test_open_queue_age_in_working_days() -> None:
     done = h.contact("2026-12-01 09:00")
     h.decide(done, "2026-12-01 10:00")
     ds = prepare(h.mi_input())
-    fig = figures.open_queue_age(figures.open_now(ds, DECEMBER), ds.workdays, date(2026, 12, 30))
+    fig = figures.open_queue_age(figures.open_now(ds, DECEMBER), ds.office, date(2026, 12, 30))
     assert fig.value == pytest.approx(1.5)
     assert [(p.label, p.value) for p in fig.parts] == [
         ("Day 0", 1), ("1 WD", 1), ("2–5 WD", 1), ("Over 5 WD", 1)]

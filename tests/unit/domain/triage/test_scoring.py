@@ -15,6 +15,7 @@ from dutydesk.domain.codes import ASSESSMENT_FACTORS, REFERRAL_SOURCES, Rating
 from dutydesk.domain.events import validate_payload
 from dutydesk.domain.history import ChildHistory
 from dutydesk.domain.projection import ContactChildRow, ContactRow
+from dutydesk.domain.triage import factors as catalogue
 from dutydesk.domain.triage.policy import load_policy
 from dutydesk.domain.triage.scoring import (
     ChildFacts,
@@ -119,6 +120,8 @@ def test_a_contact_stamped_in_the_future_gets_no_extra_time() -> None:
 # ---- properties ------------------------------------------------------------------------
 
 CATEGORIES = sorted(ASSESSMENT_FACTORS)
+YES_NO_FACTS = sorted(f.name for f in catalogue.FACTORS if f.kind == catalogue.YES_NO
+                      and f.path[0] in ("risk", "domestic_abuse"))
 DAYS = st.dates(date(2008, 12, 1), date(2026, 11, 26)).map(date.isoformat)
 CHILD = st.builds(ChildFacts, slot=st.integers(0, 9), person_id=st.just(None),
                   date_of_birth=st.one_of(st.none(), DAYS),
@@ -134,6 +137,7 @@ FACTS = st.builds(
     dash_level=LEVEL, dara_level=LEVEL, children_present=st.sampled_from([None, False, True]),
     previous_incidents=st.one_of(st.none(), st.integers(0, 10)),
     children=st.lists(CHILD, min_size=1, max_size=4).map(tuple),
+    answers=st.dictionaries(st.sampled_from(YES_NO_FACTS), st.booleans(), max_size=6),
 )
 HISTORY = st.builds(
     ChildHistory, person_id=st.just(PID), as_at=st.just(NOW.isoformat()),
@@ -146,7 +150,12 @@ HISTORY = st.builds(
 def add_risk(f: ContactFacts, draw: st.DataObject) -> ContactFacts:
     """``f`` with one more risk factor."""
     kind = draw.draw(st.sampled_from(["category", "flag", "level", "present", "incidents",
-                                      "child"]))
+                                      "child", "fact", "missing"]))
+    if kind == "fact":
+        return replace(f, answers={**f.answers, draw.draw(st.sampled_from(YES_NO_FACTS)): True})
+    if kind == "missing":
+        n = f.answers.get("missing_episodes", 0) + draw.draw(st.integers(1, 5))
+        return replace(f, answers={**f.answers, "missing_episodes": n})
     if kind == "category":
         extra = draw.draw(st.sampled_from(CATEGORIES))
         return replace(f, categories=tuple(dict.fromkeys((*f.categories, extra))))
@@ -192,20 +201,40 @@ def test_adding_a_risk_factor_never_lowers_the_score_or_rating(
 
 @settings(max_examples=200, deadline=None)
 @given(FACTS, st.lists(HISTORY, max_size=2), st.sampled_from(POLICY.hard_rules))
-def test_a_hard_rule_always_gives_red(f: ContactFacts, histories: list[ChildHistory],
-                                      rule: object) -> None:
+def test_a_hard_rule_always_gives_at_least_its_rating(
+        f: ContactFacts, histories: list[ChildHistory], rule: object) -> None:
+    young = ChildFacts(9, None, (f.received_at.date() - timedelta(days=700)).isoformat())
+    unborn = ChildFacts(8, None, None, "2027-06-01")
+    yes = lambda *names: {**f.answers, **dict.fromkeys(names, True)}  # noqa: E731
     forced = {
         "non_mobile_injury": lambda: replace(f, injury_reported=True, children=(
             *f.children, ChildFacts(9, None, (f.received_at.date() - timedelta(days=30))
                                     .isoformat()))),
+        "serious_or_unexplained_injury_under_5": lambda: replace(
+            f, injury_reported=True, children=(*f.children, young),
+            answers=yes("injury_serious")),
         "immediate_danger": lambda: replace(f, immediate_danger=True),
         "sexual_abuse_disclosure": lambda: replace(
             f, disclosure=True, categories=tuple(dict.fromkeys((*f.categories, "19C")))),
         "da_high_children_present": lambda: replace(f, dara_level="high",
                                                     children_present=True),
+        "prebirth_removal_or_proceedings": lambda: replace(
+            f, children=(*f.children, unborn), answers=yes("care_proceedings")),
+        "fgm_or_forced_marriage_travel": lambda: replace(
+            f, answers=yes("travel_planned", "forced_marriage_risk")),
+        "child_mental_health_crisis": lambda: replace(
+            f, answers=yes("child_mental_health_crisis")),
+        "sole_carer_mental_health_crisis": lambda: replace(
+            f, answers=yes("carer_mental_health_crisis", "sole_carer")),
+        "missing_with_exploitation": lambda: replace(
+            f, answers=yes("missing_now", "exploitation_indicators")),
+        "accumulating_concerns": lambda: f,
     }[rule.id]()  # type: ignore[attr-defined]
+    if rule.id == "accumulating_concerns":  # type: ignore[attr-defined]
+        histories = [replace(h, contacts_12m=max(3, h.contacts_12m)) for h in histories] or [
+            ChildHistory(PID, NOW.isoformat(), contacts_12m=3)]
     result = score_contact(forced, histories, POLICY, NOW)
-    assert result.rating is Rating.RED
+    assert result.rating.rank <= rule.rating.rank  # type: ignore[attr-defined]
     assert rule.id in result.hard_rules  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,194 @@
+"""PAdES signatures on DutyDesk documents (pyHanko), and checking them.
+
+``sign`` appends one signature (PAdES baseline B-B, SHA-256, an invisible signature
+field named ``DutyDesk``) as an incremental update over the whole document as
+DutyDesk wrote it: the rendered pages *and* the verification data
+(``dutydesk-verification.json``), so the record binding is inside the signed bytes.
+
+``inspect`` validates the signature against the trust anchors given (the DutyDesk
+authority's certificate, or the authority's own PKI root) with pyHanko, without
+fetching anything from the network, and says whether anything was added after signing.
+A later incremental update is accepted only when pyHanko's difference analysis finds
+nothing but long-term-validation data (a DSS or a document timestamp); anything else (a
+page, an annotation, an overlay, a changed object) makes the document altered.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from .pki import Identity, common_name, fingerprint, login_of
+
+FIELD = "DutyDesk"
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _crypto_cert(cert: asn1_x509.Certificate) -> x509.Certificate:
+    return x509.load_der_x509_certificate(cert.dump())
+
+
+@contextmanager
+def quiet_libraries() -> Iterator[None]:
+    """pyHanko and pypdf log warnings about the files they read (a foreign or damaged PDF
+    is expected here): the verdict says what matters, the library chatter is dropped."""
+    loggers = [logging.getLogger(n) for n in ("pyhanko", "pyhanko_certvalidator", "pypdf")]
+    before = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, before, strict=True):
+            lg.setLevel(level)
+
+
+def sign(pdf: bytes, identity: Identity, *, reason: str, location: str | None = None
+         ) -> bytes:
+    """``pdf`` signed by ``identity`` (``pdf`` stays a byte-for-byte prefix)."""
+    key = asn1_keys.PrivateKeyInfo.load(identity.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    chain = [_asn1_cert(c) for c in identity.chain]
+    signer = signers.SimpleSigner(signing_cert=_asn1_cert(identity.certificate),
+                                  signing_key=key,
+                                  cert_registry=SimpleCertificateStore.from_certs(chain))
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD, md_algorithm="sha256", reason=reason, location=location,
+        name=identity.name, subfilter=fields.SigSeedSubFilter.PADES)
+    with quiet_libraries():
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    return bytes(out.getbuffer())
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """What the signature on a document says, as checked."""
+
+    signer_name: str
+    signer_login: str | None
+    issuer: str
+    certificate_fingerprint: str
+    signed_at: datetime | None
+    intact: bool          # the signed bytes hash to what the signature says
+    valid: bool           # and the signature over that hash is the certificate's key's
+    trusted: bool         # the certificate chains to a trust anchor (and was valid then)
+    trust_problem: str    # why not trusted, in words ("" when trusted)
+    covers_all: bool      # nothing but permitted LTV data was added after signing
+    added_after: str      # what was added after signing, in words ("" when nothing)
+    signed_bytes: bytes   # the document as it was when signed (the signed revision)
+    other_signatures: int  # further signatures (not document timestamps) in the file
+
+
+class NotSignedError(ValueError):
+    """The PDF has no signature (or cannot be read as a PDF at all)."""
+
+
+def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
+            crls: Iterable[x509.CertificateRevocationList] = ()) -> SignatureCheck:
+    trust, crls = list(trust), list(crls)
+    anchors = [_asn1_cert(c) for c in trust]
+    with quiet_libraries():
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            found = reader.embedded_signatures
+        except (PdfError, ValueError, KeyError, TypeError, AttributeError,
+                IndexError) as err:
+            raise NotSignedError(f"not a readable PDF ({type(err).__name__})") from None
+        signatures = [s for s in found if s.sig_object_type == "/Sig"]
+        if not signatures:
+            raise NotSignedError("the PDF carries no signature")
+        embedded = signatures[0]
+        context = ValidationContext(
+            trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail")
+        try:
+            status = validate_pdf_signature(embedded, context)
+        except (SignatureValidationError, SigningError, PdfError, ValueError,
+                KeyError, TypeError) as err:
+            raise NotSignedError(f"the signature cannot be read ({type(err).__name__})") \
+                from None
+    cert = _crypto_cert(status.signing_cert)
+    covers_all, added = _coverage(status)
+    trust_problem = ""
+    trusted = bool(status.trusted)
+    revoked = _revoked(cert, list(trust), list(crls))
+    if trusted and revoked is not None:
+        trusted = False
+        trust_problem = (f"its certificate (serial {cert.serial_number:X}) was revoked by "
+                         f"its authority on {revoked:%Y-%m-%d}")
+    elif not status.trusted:
+        trust_problem = ("its certificate does not chain to a trusted authority"
+                         if status.trust_problem_indic is None else
+                         f"its certificate is not trusted ({_words(status)})")
+    end = embedded.byte_range[2] + embedded.byte_range[3]
+    return SignatureCheck(
+        signer_name=common_name(cert), signer_login=login_of(cert),
+        issuer=cert.issuer.rfc4514_string(), certificate_fingerprint=fingerprint(cert),
+        signed_at=status.signer_reported_dt, intact=bool(status.intact),
+        valid=bool(status.valid), trusted=trusted, trust_problem=trust_problem,
+        covers_all=covers_all, added_after=added, signed_bytes=pdf[:end],
+        other_signatures=len(signatures) - 1)
+
+
+def _revoked(cert: x509.Certificate, trust: list[x509.Certificate],
+             crls: list[x509.CertificateRevocationList]) -> datetime | None:
+    """When a revocation list signed by the certificate's (trusted) issuer names it.
+
+    Checked here rather than by pyHanko's revocation modes: DutyDesk certificates carry no
+    distribution point, and "require" mode would fail every other anchor's certificates."""
+    issuers = [a for a in trust if a.subject == cert.issuer]
+    for crl in crls:
+        if crl.issuer != cert.issuer:
+            continue
+        if not any(crl.is_signature_valid(a.public_key()) for a in issuers):  # type: ignore[arg-type]
+            continue
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None:
+            return entry.revocation_date_utc
+    return None
+
+
+def _words(status: object) -> str:
+    indic = getattr(status, "trust_problem_indic", None)
+    return str(getattr(indic, "name", indic)).replace("_", " ").lower()
+
+
+def _coverage(status: object) -> tuple[bool, str]:
+    coverage = getattr(status, "coverage", None)
+    if coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return True, ""
+    if coverage != SignatureCoverageLevel.ENTIRE_REVISION:
+        return False, "the signature does not cover the whole document as signed"
+    level = getattr(status, "modification_level", None)
+    docmdp_ok = getattr(status, "docmdp_ok", False)
+    if level is not None and level <= ModificationLevel.LTA_UPDATES and docmdp_ok:
+        return True, ""
+    what = {ModificationLevel.FORM_FILLING: "form fields were filled in",
+            ModificationLevel.ANNOTATIONS: "annotations were added",
+            ModificationLevel.OTHER: "content was added or changed (pages, text, objects)",
+            }.get(level, "the file was changed")  # type: ignore[arg-type]
+    return False, f"after signing, {what} in a later update"

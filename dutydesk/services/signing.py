@@ -1,0 +1,161 @@
+"""Who signs a document, and the DutyDesk signing authority as a use case.
+
+- ``create_authority``: a new DutyDesk authority (``server init``, ``admin init``); its
+  key goes into the key folder (PKCS#12, passphrase in the keyring), its certificate
+  (public) beside it as the trust anchor.
+- ``issue_person``: a key and certificate for a person (``server add-user``,
+  ``admin create-user``), kept in the key folder of this machine; ``transfer_bundle``
+  makes a passphrase-protected PKCS#12 to carry it to the person's desk, where
+  ``import_identity`` keeps it (re-protected with a keyring passphrase).
+- ``signer_for``: the key a desk signs with for a person: their own, else the authority's
+  document seal kept on this desk; with neither, ``NoSigningKey`` says what to do.
+- ``revoke``: a revocation list naming certificates that must no longer be trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from ..config.keys import InsecureKeyringError
+from ..config.signing_keys import AUTHORITY, KeyFolder, signing_dir
+from ..reports import pki
+from ..reports.signature import sign
+
+SEAL = "document-seal"  # the authority's own signing key, for desks without a personal key
+
+
+class NoSigningKey(Exception):
+    """This desk holds no key to sign documents with for the person."""
+
+
+@dataclass(frozen=True)
+class DocumentSigner:
+    """Signs finished documents with one identity (a person's, or the authority seal)."""
+
+    identity: pki.Identity
+    location: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.identity.name
+
+    def sign(self, pdf: bytes, *, reason: str) -> bytes:
+        return sign(pdf, self.identity, reason=reason, location=self.location)
+
+
+def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = False
+                     ) -> pki.Identity:
+    if keys.has(AUTHORITY) and not replace:
+        raise pki.CertificateError(
+            f"a signing authority already exists in {keys.folder}; certificates it issued "
+            f"stay valid. Keep it (or pass --new-authority to make a new one: documents "
+            f"signed under the old one then need its certificate as a trust anchor)")
+    authority = pki.new_authority(organisation)
+    keys.save(AUTHORITY, authority)
+    old = keys.authority_pem
+    if old.is_file():  # an older authority stays trusted for what it signed
+        for cert in pki.load_certificates(old.read_bytes(), what=str(old)):
+            keys.add_trust_anchor(cert)
+    keys.write_authority_certificate(authority.certificate)
+    seal = pki.issue(authority, display_name=f"{organisation} (DutyDesk document seal)",
+                     login=None)
+    keys.save(SEAL, seal)
+    return authority
+
+
+def _authority(keys: KeyFolder) -> pki.Identity:
+    authority = keys.load(AUTHORITY)
+    if authority is None:
+        raise pki.CertificateError(
+            f"no signing authority in {keys.folder}: run `dutydesk server init` (shared "
+            f"database) or `dutydesk admin init` (stand-alone desk) on this machine first, "
+            f"or import the person's key with `dutydesk signing import`")
+    return authority
+
+
+def issue_person(keys: KeyFolder, login: str, display_name: str) -> pki.Identity:
+    """A new key and certificate for ``login``, kept in ``keys`` (replacing an older one:
+    that is how a key is rotated; revoke the old certificate if it was compromised)."""
+    identity = pki.issue(_authority(keys), display_name=display_name, login=login)
+    keys.save(login, identity)
+    return identity
+
+
+def issue_for_transfer(keys: KeyFolder, login: str, display_name: str, passphrase: str
+                       ) -> tuple[pki.Identity, bytes]:
+    """A key and certificate for a person who signs on another desk: returned as a
+    PKCS#12 protected by ``passphrase``, not kept on this (the administrator's) machine."""
+    identity = pki.issue(_authority(keys), display_name=display_name, login=login)
+    return identity, transfer_bundle(identity, passphrase)
+
+
+def transfer_bundle(identity: pki.Identity, passphrase: str) -> bytes:
+    return pki.to_pkcs12(identity, passphrase.encode("utf-8"),
+                         friendly=identity.login or identity.name)
+
+
+def import_identity(keys: KeyFolder, data: bytes, passphrase: str, *,
+                    trust_chain: bool = True) -> pki.Identity:
+    """Keep a person's key from a PKCS#12 file (DutyDesk's or the authority's own PKI)."""
+    identity = pki.from_pkcs12(data, passphrase.encode("utf-8"))
+    login = identity.login
+    if not login:
+        raise pki.CertificateError("the certificate names no login (UID attribute); it "
+                                   "cannot be matched to a DutyDesk person")
+    keys.save(login, identity)
+    if trust_chain and identity.chain:
+        keys.add_trust_anchor(identity.chain[-1])
+    return identity
+
+
+def signer_for(keys: KeyFolder, login: str) -> DocumentSigner:
+    identity = keys.load(login) or keys.load(SEAL)
+    if identity is None:
+        raise NoSigningKey(
+            f"this desk has no signing key for {login}, so the document cannot be signed. "
+            f"An administrator issues one (`dutydesk admin create-user`, or `dutydesk server "
+            f"add-user` and `dutydesk signing import` on this desk)")
+    return DocumentSigner(identity)
+
+
+@cache
+def _demo_authority() -> pki.Identity:
+    return pki.new_authority("DEMO (synthetic data)")
+
+
+def demo_signer(keys_dir: Path | None, login: str, display_name: str) -> DocumentSigner:
+    """Demo data only: a throw-away authority kept in memory for this session; its
+    certificate is written to the demo folder's trust anchors so demo prints verify."""
+    authority = _demo_authority()
+    if keys_dir is not None:
+        KeyFolder(keys_dir).add_trust_anchor(authority.certificate)
+    return DocumentSigner(pki.issue(authority, display_name=display_name, login=login))
+
+
+def desk_signer(data_dir: Path, login: str, display_name: str, *, demo: bool
+                ) -> tuple[DocumentSigner | None, str]:
+    """The signer for the window's session, or None and why (shown when printing)."""
+    if demo:
+        return demo_signer(signing_dir(data_dir), login, display_name or login), ""
+    try:
+        return signer_for(KeyFolder(signing_dir(data_dir)), login), ""
+    except (NoSigningKey, pki.CertificateError, InsecureKeyringError) as err:
+        return None, str(err)
+
+
+def revoke(keys: KeyFolder, serials: list[int]) -> Path:
+    """A revocation list from this machine's authority naming ``serials`` (added to any
+    already revoked), kept with the trust anchors; publish it with the certificate."""
+    authority = _authority(keys)
+    now = datetime.now(UTC)
+    known: dict[int, datetime] = {}
+    for crl in keys.revocation_lists():
+        if crl.issuer == authority.certificate.subject:
+            for entry in crl:
+                known[entry.serial_number] = entry.revocation_date_utc
+    for serial in serials:
+        known.setdefault(serial, now)
+    return keys.write_revocation_list(pki.revocation_list(authority, sorted(known.items())))

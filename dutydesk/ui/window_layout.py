@@ -1,0 +1,143 @@
+"""How the duty window fits the screen it is on.
+
+``QueueColumns``: widths measured from the font (so 200% text gets wider columns, not
+clipped ones), the concern column taking what is left, a few columns hidden at first, a
+Columns menu (View menu and the header's right-click) to choose them, and each person's
+choice and widths remembered under their login (desks are shared).
+
+``DetailPlacement``: the contact detail sits beside the queue on a wide window and below
+it on a narrow one (an ordinary laptop, 1024 px, or 1366x768 at 125%), and can be hidden
+to give the queue the whole window. The sizes of each arrangement are remembered.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView, QWidget
+
+from .queue_model import COLUMN_SAMPLES, COLUMNS, CONCERN, HIDDEN_AT_FIRST
+
+BESIDE_FROM = 1600  # px of window width from which the detail goes beside the queue
+CELL_PADDING = 18  # px a cell adds around its text (margins, the chip's rounding)
+# The Columns menu, one underlined letter each (same order as COLUMNS).
+MENU_TEXT = ("Ran&k (#)", "&Rating", "&Time left", "C&hildren", "&Why", "C&oncern",
+             "&Source", "R&eceived", "St&atus", "W&ith")
+
+
+class QueueColumns:
+    """Column widths, choice and memory for the queue table of one signed-in person."""
+
+    def __init__(self, table: QTableView, settings: QSettings, login: str) -> None:
+        self.table = table
+        self.settings = settings
+        self.key = f"queue/{login}"
+        self.menu = QMenu("&Columns")
+        self.menu.setObjectName("columnsMenu")
+        self.toggles: list[QAction] = []
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(CONCERN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        for col, text in enumerate(MENU_TEXT):
+            act = QAction(text, self.menu)
+            act.setObjectName(f"column_{col}")
+            act.setCheckable(True)
+            act.setChecked(True)
+            act.toggled.connect(lambda on, c=col: self.show_column(c, on))
+            self.menu.addAction(act)
+            self.toggles.append(act)
+        self.defaults()
+
+    def natural_widths(self) -> list[int]:
+        metrics = self.table.fontMetrics()
+        return [metrics.horizontalAdvance(sample) + CELL_PADDING for sample in COLUMN_SAMPLES]
+
+    def defaults(self) -> None:
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        header.setMinimumSectionSize(metrics.horizontalAdvance("000") + 12)
+        # Compact rows: more of the queue on a laptop screen; still follows the font.
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+        for col, width in enumerate(self.natural_widths()):
+            if col != CONCERN:
+                self.table.setColumnWidth(col, width)
+        for col in range(len(COLUMNS)):
+            self.toggles[col].setChecked(col not in HIDDEN_AT_FIRST)
+
+    def show_column(self, col: int, shown: bool) -> None:
+        if not shown and sum(not self.table.isColumnHidden(c) for c in range(len(COLUMNS))) <= 1:
+            self.toggles[col].setChecked(True)  # keep at least one column
+            return
+        self.table.setColumnHidden(col, not shown)
+
+    def concern_width(self) -> int:
+        return self.table.columnWidth(CONCERN)
+
+    def _header_menu(self, at: QPoint) -> None:
+        self.menu.popup(self.table.horizontalHeader().mapToGlobal(at))
+
+    def save(self) -> None:
+        self.settings.setValue(f"{self.key}/header", self.table.horizontalHeader().saveState())
+        self.settings.setValue(f"{self.key}/columns", "|".join(COLUMNS))
+
+    def restore(self) -> None:
+        """This person's columns, if saved for the columns there are now."""
+        state = self.settings.value(f"{self.key}/header")
+        if state is None or self.settings.value(f"{self.key}/columns") != "|".join(COLUMNS):
+            return
+        header = self.table.horizontalHeader()
+        if isinstance(state, QByteArray) and header.restoreState(state):
+            header.setSectionResizeMode(CONCERN, QHeaderView.ResizeMode.Stretch)
+            for col, act in enumerate(self.toggles):
+                act.blockSignals(True)
+                act.setChecked(not self.table.isColumnHidden(col))
+                act.blockSignals(False)
+
+
+class DetailPlacement:
+    """The splitter between queue and detail: beside on wide windows, below on narrow,
+    or the detail hidden."""
+
+    def __init__(self, splitter: QSplitter, detail: QWidget, settings: QSettings) -> None:
+        self.splitter = splitter
+        self.detail = detail
+        self.settings = settings
+        splitter.setChildrenCollapsible(False)
+        self.beside: bool | None = None
+
+    def fit(self, window_width: int) -> None:
+        beside = window_width >= BESIDE_FROM
+        if beside == self.beside:
+            return
+        if self.beside is not None:
+            self._save_sizes()
+        self.beside = beside
+        self.splitter.setOrientation(Qt.Orientation.Horizontal if beside
+                                     else Qt.Orientation.Vertical)
+        saved = self.settings.value(self._key())
+        if isinstance(saved, QByteArray) and self.splitter.restoreState(saved):
+            self.splitter.setOrientation(Qt.Orientation.Horizontal if beside
+                                         else Qt.Orientation.Vertical)
+        else:
+            self.splitter.setSizes([600, 400] if beside else [600, 400])
+
+    def _key(self) -> str:
+        return "window/splitter" if self.beside else "window/splitter_below"
+
+    def _save_sizes(self) -> None:
+        self.settings.setValue(self._key(), self.splitter.saveState())
+
+    def set_shown(self, shown: bool) -> None:
+        self.detail.setVisible(shown)
+
+    def save(self) -> None:
+        if self.beside is not None:
+            self._save_sizes()
+        self.settings.setValue("window/detail_shown", not self.detail.isHidden())
+
+    def restore(self) -> bool:
+        """Whether the detail was shown when the window last closed (shown at first)."""
+        return str(self.settings.value("window/detail_shown", "true")).lower() != "false"

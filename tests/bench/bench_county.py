@@ -1,0 +1,260 @@
+"""A county's front door on one server: many desk processes against one PostgreSQL.
+
+    DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_county \\
+        [DESKS=20] [SEED=5000000] [SECONDS=20] [RATES=0.5,1,2,5,10]
+
+Prints figures; not a test. Seeds the server with SEED synthetic events through the real
+submit function (the only way events reach it), then for each offered rate (events per
+second per desk) runs DESKS desk processes for SECONDS each. Every desk has its own login,
+its own local store and its own sync engine: it records notes on a shared contact at the
+offered rate (Poisson arrivals), pushes after each write, listens for NOTIFY and pulls.
+Each note carries its wall-clock send time, so every other desk measures desk-to-desk
+latency on arrival (all processes share this machine's clock). Meanwhile one process runs
+an MI-style aggregate over the server's events in a loop, and one new desk makes a full
+pull of everything its login sees. Reports, per rate: offered and achieved submit
+throughput, desk-to-desk p50/p95, server CPU (sum over the cluster's processes, from
+/proc), MI query median and the new desk's pull rate. The rate where the achieved
+throughput falls below 90% of the offered, or p95 passes 1 s, is the saturation point.
+
+Bounded in count and time; loopback only. Adds events and logins to the database it is
+pointed at: use a throwaway cluster (tests/pg.sh start).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from dutydesk.demo.synthetic import Generator
+from dutydesk.domain.clock import SystemClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.event_permissions import may_record
+from dutydesk.store.eventstore import EventStore
+from dutydesk.sync.engine import SyncEngine
+from dutydesk.sync.pg.transport import PgTransport
+from tests.bench.bench_sync import NOW, login
+from tests.factories import contact_payload, event
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    sent: int
+    latencies_ms: list[float]
+
+
+def _desk(folder: str, template: str, name: str, dsn: str, contact_id: str, rate: float,
+          seconds: float, ready: mp.Queue, start: mp.Queue,  # type: ignore[type-arg]
+          out: mp.Queue) -> None:  # type: ignore[type-arg]
+    """One desk: an established desk (a copy of a store that already holds the server's
+    history), recording notes at ``rate`` per second and timing the others' arrivals."""
+    path = Path(folder) / f"{name}.sqlite3"
+    shutil.copyfile(template, path)
+    store = EventStore.open(path)
+    engine = SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
+    engine.sync()  # only what arrived since the template was made
+    latencies: list[float] = []
+    mine: set[str] = set()
+    seen: set[str] = set()
+    rng = random.Random(os.getpid())
+    ready.put(name)
+    start_at = start.get()
+    while time.time() < start_at:
+        time.sleep(0.005)
+    end = start_at + seconds
+    next_send = time.time() + rng.expovariate(rate)
+    sent = 0
+    while time.time() < end:
+        now = time.time()
+        if now >= next_send:
+            note = event("note.added", {"contact_id": contact_id, "text": f"t={now:.6f}"},
+                         NOW, actor=name)
+            mine.add(note.id)
+            store.append([note])
+            engine.sync()
+            sent += 1
+            next_send += rng.expovariate(rate)
+            continue
+        if engine.transport.wait_for_poke(min(0.05, max(0.0, next_send - now))):
+            engine.sync()
+            arrived = time.time()
+            for e in store.events_for_contact(contact_id):
+                if e.type == "note.added" and e.id not in mine and e.id not in seen:
+                    seen.add(e.id)
+                    sent_at = float(str(e.payload["text"]).partition("t=")[2] or "nan")
+                    if sent_at >= start_at:
+                        latencies.append((arrived - sent_at) * 1000)
+    engine.transport.close()
+    out.put(DeskResult(sent, latencies))
+
+
+def _server_cpu_seconds(admin_dsn: str) -> float:
+    """User + system CPU of every process of the cluster (postmaster's children)."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT setting FROM pg_settings WHERE name = 'data_directory'"
+                           ).fetchone()
+    pid_file = Path(str(row[0])) / "postmaster.pid" if row else None
+    if pid_file is None or not pid_file.exists():
+        return float("nan")
+    master = int(pid_file.read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _mi_loop(dsn: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    """An auditor's MI-style read: events per type and week over the whole log, in a loop."""
+    took: list[float] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.time() < stop_at:
+            started = time.perf_counter()
+            conn.execute("SELECT type, date_trunc('week', server_time), count(*) "
+                         "FROM dutydesk.events GROUP BY 1, 2").fetchall()
+            took.append((time.perf_counter() - started) * 1000)
+    out.put(took)
+
+
+def _new_desk_pull(folder: str, name: str, dsn: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    engine = SyncEngine(EventStore.open(Path(folder) / f"{name}.sqlite3"), PgTransport(dsn),
+                        SystemClock(), login=name)
+    started = time.perf_counter()
+    report = engine.sync()
+    out.put((report.pulled, time.perf_counter() - started))
+
+
+def seed_server(admin_dsn: str, n: int) -> None:
+    """Fill the server with about ``n`` synthetic events through submit, streamed in
+    batches of 1,000 (never the whole history in memory)."""
+    name, dsn = login(admin_dsn, "duty_manager")
+    started = time.perf_counter()
+    batch: list = []  # type: ignore[type-arg]
+    done = 0
+    with PgTransport(dsn) as transport:
+        for e in Generator(11, now=NOW).events(n):
+            if not may_record(Role.DUTY_MANAGER, e.type):
+                continue
+            batch.append(dataclasses.replace(e, actor=name, actor_role="duty_manager"))
+            if len(batch) == 1000:
+                transport.submit(batch)
+                done += len(batch)
+                batch = []
+        if batch:
+            transport.submit(batch)
+            done += len(batch)
+    print(f"(seeded {done:,} synthetic events in {time.perf_counter() - started:.1f} s)",
+          flush=True)
+
+
+def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
+    """A desk store holding everything on the server plus one new shared contact, made by
+    one full pull; desks start from copies of it. Returns (path, contact id)."""
+    owner, owner_dsn = login(admin_dsn, "duty_manager")
+    contact = event("contact.received", contact_payload(), NOW, actor=owner)
+    path = folder / "template.sqlite3"
+    first = SyncEngine(EventStore.open(path), PgTransport(owner_dsn), SystemClock(),
+                       login=owner)
+    first.store.append([contact])
+    started = time.perf_counter()
+    report = first.sync()
+    print(f"(template desk: pulled {report.pulled:,} events in "
+          f"{time.perf_counter() - started:.1f} s)", flush=True)
+    first.transport.close()
+    with first.store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    first.store.close()
+    return str(path), str(contact.payload["contact_id"])
+
+
+def run_rate(folder: Path, admin_dsn: str, template: str, cid: str, desks: int, rate: float,
+             seconds: float) -> None:
+    ctx = mp.get_context("spawn")
+    results: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    side: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    ready: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    start: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    procs = []
+    for _ in range(desks):
+        name, dsn = login(admin_dsn, "duty_manager")
+        procs.append(ctx.Process(target=_desk, args=(str(folder), template, name, dsn, cid,
+                                                     rate, seconds, ready, start, results)))
+    auditor, auditor_dsn = login(admin_dsn, "auditor")
+    newcomer, newcomer_dsn = login(admin_dsn, "auditor")
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=1800)
+    start_at = time.time() + 1.0
+    for _ in procs:
+        start.put(start_at)
+    mi = ctx.Process(target=_mi_loop, args=(auditor_dsn, start_at + seconds, side))
+    while time.time() < start_at:
+        time.sleep(0.01)
+    cpu_before, wall_before = _server_cpu_seconds(admin_dsn), time.time()
+    mi.start()
+    pull = ctx.Process(target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn,
+                                                   side))
+    pull.start()
+    found = [results.get(timeout=seconds + 600) for _ in procs]
+    cpu_after, wall_after = _server_cpu_seconds(admin_dsn), time.time()
+    side_results = [side.get(timeout=600) for _ in range(2)]
+    for p in (*procs, mi, pull):
+        p.join(timeout=60)
+    mi_ms = next(r for r in side_results if isinstance(r, list))
+    pulled, pull_s = next(r for r in side_results if isinstance(r, tuple))
+    sent = sum(r.sent for r in found)
+    lat = sorted(x for r in found for x in r.latencies_ms)
+    offered = desks * rate
+    achieved = sent / seconds
+    p50 = statistics.median(lat) if lat else float("nan")
+    p95 = lat[max(0, int(len(lat) * 0.95) - 1)] if lat else float("nan")
+    cpu = (cpu_after - cpu_before) / max(wall_after - wall_before, 1e-9)
+    saturated = achieved < 0.9 * offered or p95 > 1000
+    print(f"{desks} desks x {rate:g}/s: offered {offered:6.1f}/s achieved {achieved:6.1f}/s | "
+          f"desk-to-desk p50 {p50:6.1f} ms p95 {p95:7.1f} ms ({len(lat):,} arrivals) | "
+          f"server CPU {cpu:4.2f} cores | MI query median "
+          f"{statistics.median(mi_ms) if mi_ms else float('nan'):7.1f} ms | new desk pulled "
+          f"{pulled:,} in {pull_s:5.1f} s{'  <- SATURATED' if saturated else ''}", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    admin_dsn = os.environ.get("DUTYDESK_TEST_PG_ADMIN_DSN")
+    if not admin_dsn:
+        print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
+        return 2
+    defaults = ["20", "5000000", "20", "0.5,1,2,5,10"]
+    desks_s, seed_s, seconds_s, rates_s = (argv + defaults[len(argv):])[:4]
+    desks, seed, seconds = int(desks_s), int(seed_s), float(seconds_s)
+    rates = [float(r) for r in rates_s.split(",")]
+    print(f"county simulation: {desks} desks, server seeded with {seed:,} events, "
+          f"{seconds:g} s per rate, {os.cpu_count()} cores on this machine", flush=True)
+    if seed:
+        seed_server(admin_dsn, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        template, cid = template_store(Path(tmp), admin_dsn)
+        for rate in rates:
+            run_rate(Path(tmp), admin_dsn, template, cid, desks, rate, seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

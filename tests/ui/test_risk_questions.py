@@ -1,0 +1,175 @@
+"""The entry form asks what the policy scores: injury, disclosure and the risk details
+built from the factor catalogue, keyboard-first, with "not asked" kept apart from "No"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from dutydesk.app import demo_actor
+from dutydesk.domain.clock import FixedClock
+from dutydesk.services.desk import DeskService
+from dutydesk.services.drafts import DraftStore
+from dutydesk.services.triage import TriageService, policy_from
+from dutydesk.store.eventstore import EventStore
+from dutydesk.ui.contact_form import ContactForm
+from dutydesk.ui.risk_questions import read_birth
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def focused(widget: QWidget) -> QWidget:
+    found = widget.focusWidget()
+    assert found is not None, "nothing has the keyboard focus"
+    return found
+
+
+def tab_to(qtbot, form: QWidget, name: str, limit: int = 60) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(limit):
+        if focused(form).objectName() == name:
+            return
+        qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {name}; stuck at {focused(form).objectName()}")
+
+
+def type_in(qtbot, form: QWidget, name: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    tab_to(qtbot, form, name)
+    qtbot.keyClicks(focused(form), text)
+
+
+def basic(form: ContactForm, source: str, dob: str, concern: str) -> None:
+    form.danger.setCurrentIndex(1)  # No
+    form.source.setCurrentIndex(form.source.findData(source))
+    form.children_entries[0].given.setText("Baby")
+    form.children_entries[0].dob.setText(dob)
+    form.concern.setPlainText(concern)
+    form.consent.setCurrentIndex(form.consent.findData("not_sought"))
+
+
+def test_bruised_four_month_old_entered_through_the_form_is_red_with_the_rule(
+        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The issue's case: rated GREEN, score 22, when the form could not ask about injury."""
+    desk = DeskService(store, demo_actor(), clock,
+                       triage=TriageService(store, demo_actor(), clock))
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    form.show()
+    basic(form, "3B", "26/07/2026", "Bruise on the cheek of a 4-month-old.")
+    assert not form.risk.panel.isVisible()  # a simple contact sees one line, not the list
+    form.risk.widgets["injury_reported"].setFocus()
+    qtbot.keyClick(focused(form), Qt.Key.Key_Y)  # keyboard search: "Yes"
+    assert form.risk.panel.isVisible()  # injury details open by themselves
+    payload = form.payload()
+    assert payload["injury_reported"] is True and "disclosure" not in payload
+    cid, _ = desk.record_contact(payload)
+    row = desk.queries.contact(cid)
+    assert row is not None and row.rating == "red"
+    factors = [r.get("factor") for r in row.reasons]
+    assert "hard_rule:non_mobile_injury" in factors
+    texts = " ".join(str(r.get("text")) for r in row.reasons)
+    assert "not independently mobile" in texts
+
+
+def test_a_da_notification_is_filled_in_with_the_keyboard_only(
+        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    form.show()
+    with qtbot.waitActive(form):
+        form.activateWindow()
+    assert focused(form).objectName() == "immediateDanger"
+    qtbot.keyClick(focused(form), Qt.Key.Key_Down)  # No
+    type_in(qtbot, form, "reporterAgency", "West Yorkshire Police")
+    type_in(qtbot, form, "sourceCode", "6")  # "6 Police"
+    type_in(qtbot, form, "channel", "Pol")  # police notification
+    type_in(qtbot, form, "child0Given", "Amelie")
+    type_in(qtbot, form, "child0Dob", "about 6")
+    type_in(qtbot, form, "concern", "DA incident, partner strangled mother, child present.")
+    tab_to(qtbot, form, "riskDetailsToggle")
+    qtbot.keyClick(focused(form), Qt.Key.Key_Space)  # open the risk details
+    assert form.risk.panel.isVisible()
+    type_in(qtbot, form, "risk_dash_level", "h")  # high
+    type_in(qtbot, form, "risk_children_present", "y")
+    type_in(qtbot, form, "risk_strangulation", "y")
+    type_in(qtbot, form, "risk_weapon", "n")
+    type_in(qtbot, form, "risk_previous_incidents", "3")
+    tab_to(qtbot, form, "consent")
+    for _ in range(4):
+        qtbot.keyClick(focused(form), Qt.Key.Key_Down)  # Not required
+    got: list[dict] = []
+    form.submitted.connect(got.append)
+    assert form.consent.currentData() == "not_required", form.consent.currentText()
+    qtbot.keyClick(focused(form), Qt.Key.Key_Return, CTRL)
+    assert got, (form.error.text(), focused(form).objectName(), form.isActiveWindow())
+    p = got[0]
+    assert p["source_code"] == "6" and p["channel"] == "police_notification"
+    assert p["children"][0]["age_years"] == 6
+    assert p["domestic_abuse"] == {"dash_level": "high", "children_present": True,
+                                   "strangulation": True, "weapon": False,
+                                   "previous_incidents": 3}
+    assert "victim_pregnant" not in p["domestic_abuse"]  # not asked, not "no"
+    assert "injury_reported" not in p and "risk" not in p
+
+
+def test_not_asked_is_not_no_and_drafts_keep_the_answers(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    drafts = DraftStore(tmp_path / "drafts")
+    form = ContactForm(drafts)
+    qtbot.addWidget(form)
+    basic(form, "2A", "03/04/2019", "Hungry at school.")
+    assert "injury_reported" not in form.payload()
+    form.risk.widgets["injury_reported"].setCurrentIndex(1)  # type: ignore[attr-defined]
+    form.risk.widgets["carer_substance_misuse"].setCurrentIndex(2)  # type: ignore[attr-defined]
+    form.risk.widgets["missing_episodes"].setValue(2)  # type: ignore[attr-defined]
+    payload = form.payload()
+    assert payload["injury_reported"] is False
+    assert payload["risk"] == {"carer_substance_misuse": True, "missing_episodes": 2}
+    form.save_draft()
+    again = ContactForm(drafts, draft=drafts.list("contact")[0])
+    qtbot.addWidget(again)
+    assert again.payload() == payload
+
+
+def test_the_form_asks_every_fact_the_policy_scores(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    asked = set(form.risk.widgets) | {"immediate_danger"}
+    missing = sorted(policy_from(None).scored_facts() - asked)
+    assert missing == []
+
+
+def test_which_child_follows_the_children_on_the_form(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    form.add_child()
+    box = form.risk.widgets["injury_child"]
+    assert [box.itemData(i) for i in range(box.count())] == [None, 0, 1]  # type: ignore[attr-defined]
+
+
+def test_birth_box_takes_an_approximate_age_or_an_estimated_date() -> None:
+    assert read_birth("about 6") == ("", False, 6)
+    assert read_birth("8y") == ("", False, 8)
+    assert read_birth("~20/07/2026") == ("20/07/2026", True, None)
+    assert read_birth("20/07/2026?") == ("20/07/2026", True, None)
+    assert read_birth("20/07/2026") == ("20/07/2026", False, None)
+
+
+def test_the_detail_pane_shows_answers_and_not_asked(
+        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.ui.detail_html import detail_html
+
+    desk = DeskService(store, demo_actor(), clock)
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    basic(form, "6", "03/04/2019", "DA incident.")
+    form.risk.widgets["strangulation"].setCurrentIndex(2)  # type: ignore[attr-defined]
+    form.risk.widgets["injury_reported"].setCurrentIndex(1)  # type: ignore[attr-defined]
+    cid, _ = desk.record_contact(form.payload())
+    detail = desk.contact_detail(cid)
+    assert detail is not None
+    html = detail_html(detail, clock.now(), {})
+    assert "Was there strangulation, choking or suffocation? <b>Yes</b>" in html
+    assert "Is an injury, mark or bruise reported? <b>No</b>" in html
+    assert "Has the child told someone they are being harmed? <b>Not asked</b>" in html
+    assert "self-harming" not in html  # not asked and not a headline question

@@ -1,0 +1,131 @@
+"""The practice vignette library (tests/data/vignettes/) against the default policy.
+
+The vignettes were written from public guidance before the policy was reviewed; the policy
+must rate every one within the ratings practice accepts, and every vignette that practice
+rates Red only must be Red (recall 100%). The policy before this review (default-2026.11.3)
+rated 44 of 68 within range and 10 of 25 Red-only vignettes Red.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+from dutydesk.domain.codes import Rating
+from dutydesk.domain.triage import vignettes as vg
+from dutydesk.domain.triage.evaluation import evaluate
+from dutydesk.domain.triage.policy import parse_policy
+from dutydesk.paths import DEFAULT_POLICY, PROJECT_ROOT
+from dutydesk.services.triage import policy_from
+
+FOLDER = PROJECT_ROOT / "tests" / "data" / "vignettes"
+
+
+def _load() -> list[vg.Vignette]:
+    return vg.load_texts([(str(f), f.read_text(encoding="utf-8"))
+                          for f in sorted(FOLDER.glob("*.json"))])
+
+
+@pytest.fixture(scope="module")
+def results() -> list[vg.VignetteResult]:
+    return vg.run(_load(), policy_from(None))
+
+
+def test_library_is_large_sourced_and_has_history() -> None:
+    vignettes = _load()
+    assert len(vignettes) >= 60
+    assert all(v.source.strip() and v.why.strip() and v.acceptable for v in vignettes)
+    assert sum(1 for v in vignettes if v.history) >= 5
+    assert sum(1 for v in vignettes if v.red_only) >= 20
+    # Low-risk vignettes too, so a policy that rates everything Red cannot pass.
+    assert sum(1 for v in vignettes if Rating.RED.value not in v.acceptable) >= 20
+
+
+def test_every_vignette_is_within_its_acceptable_ratings(
+        results: list[vg.VignetteResult]) -> None:
+    outside = [(r.vignette.id, r.rating, r.vignette.acceptable) for r in results
+               if not r.within]
+    assert outside == []
+
+
+def test_every_red_only_vignette_is_red(results: list[vg.VignetteResult]) -> None:
+    red_only = [r for r in results if r.vignette.red_only]
+    assert red_only
+    assert [r.vignette.id for r in red_only if r.rating != "red"] == []
+    assert vg.summarise(results).red_recall == 1.0
+
+
+def test_bruised_baby_names_the_rule(results: list[vg.VignetteResult]) -> None:
+    by_id = {r.vignette.id: r for r in results}
+    assert "non_mobile_injury" in by_id["inj-01-bruised-cheek-4-month-old"].result.hard_rules
+    # A 9-month-old who cannot crawl is not independently mobile (Panel 2022).
+    assert "non_mobile_injury" in by_id["inj-03-bruise-9-month-old-not-crawling"
+                                        ].result.hard_rules
+
+
+def test_history_changes_the_rating(results: list[vg.VignetteResult]) -> None:
+    """The cumulative-concern vignette is Amber only because of its history."""
+    one = next(v for v in _load() if v.id == "cu-02-repeat-same-agency")
+    alone = vg.Vignette(one.id, one.source, one.why, one.acceptable, one.payload, (), one.file)
+    policy = policy_from(None)
+    assert vg.run([one], policy)[0].rating == "amber"
+    assert vg.run([alone], policy)[0].rating == "green"
+
+
+def test_the_old_policy_fails_the_library() -> None:
+    """The library can fail: a policy without the reviewed rules misses Red-only cases."""
+    text = DEFAULT_POLICY.read_text(encoding="utf-8")
+    cut = text[:text.index("# Pre-birth protocols (e.g. Surrey")]
+    weaker = parse_policy(tomllib.loads(cut), "cut")
+    s = vg.summarise(vg.run(_load(), weaker))
+    assert s.red_only_red < s.red_only
+
+
+def test_evaluation_reads_vignettes_as_decisions(results: list[vg.VignetteResult]) -> None:
+    ev = evaluate(vg.as_eval_contacts(results))
+    assert ev.contacts == len(results)
+    assert ev.serious == sum(1 for r in results if r.vignette.serious)
+    assert ev.sensitivity == 1.0 and ev.under_triaged == []
+
+
+def test_cli_reports_vignettes(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["triage", "evaluate", "--vignettes", str(FOLDER)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Within the acceptable ratings: 68 of 68" in out
+    assert "Red-only vignettes rated Red (recall): 25 of 25 = 100%" in out
+    assert "Sensitivity (first rated Red or Amber)" in out and "disparity" in out
+    assert "inj-01-bruised-cheek-4-month-old" in out
+
+
+def test_cli_names_a_broken_vignette(tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {"defaults": {"received_at": "2026-11-24T10:00:00+00:00", "channel": "phone",
+                        "consent": "unknown", "immediate_danger": False},
+           "vignettes": [{"id": "x", "source": "s", "why": "w", "acceptable": ["pink"],
+                          "contact": {"source_code": "9", "concern": "c",
+                                      "children": [{"given_name": "A"}]}}]}
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    code = main(["triage", "evaluate", "--vignettes", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad.json" in err and "pink" in err
+
+
+def test_a_vignette_outside_its_range_fails_the_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = {"defaults": {"received_at": "2026-11-24T10:00:00+00:00", "channel": "phone",
+                          "consent": "unknown", "immediate_danger": True},
+             "vignettes": [{"id": "danger-called-blue", "source": "s", "why": "w",
+                            "acceptable": ["blue"],
+                            "contact": {"source_code": "9", "concern": "c",
+                                        "children": [{"given_name": "A"}]}}]}
+    (tmp_path / "v.json").write_text(json.dumps(wrong), encoding="utf-8")
+    code = main(["triage", "evaluate", "--vignettes", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Within the acceptable ratings: 0 of 1" in out and "OVER" in out
