@@ -40,6 +40,7 @@ from dutydesk.services.mi import MiService
 from dutydesk.services.triage import TriageService
 from dutydesk.store import pending_links
 from dutydesk.store.chain import ChainedEventStore
+from tests.document_fixtures import document_service
 from tests.factories import contact_payload, decision_payload, event
 
 SECRETS = ("Zoë", "Quinn", "staff member's daughter", "LS9 7QQ")
@@ -171,7 +172,7 @@ def _service(cls: type, w: World) -> Any:
     if cls is DeskService:
         return DeskService(w.store, DM, w.clock)
     if cls is DocumentService:
-        return DocumentService(w.store, DM, w.clock)
+        return document_service(w.store, DM, w.clock)
     if cls is MiService:
         return MiService(w.store, w.clock, actor=DM)
     if cls is LinkService:
