@@ -75,7 +75,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("decide", "&Decide…", "Ctrl+D", "contact"),
     ("sign_off", "&Sign off proposed decision…", "Ctrl+Shift+S", "contact"),
     ("amend", "A&mend decision…", "Ctrl+Shift+D", "contact"),
-    ("return_proposal", "Re&turn proposal to its author…", "Ctrl+Shift+U", "contact"),
+    ("return_proposal", "Ret&urn proposal to its author…", "Ctrl+Shift+B", "contact"),
     ("next", "&Next contact", "J", "view"),
     ("previous", "&Previous contact", "K", "view"),
     ("find", "&Find in queue", "Ctrl+F", "view"),

@@ -27,6 +27,7 @@ from dutydesk.services.local_store import open_local_store
 from dutydesk.services.triage import TriageService
 from dutydesk.shared_mode import SharedSession, connect_shared
 from dutydesk.store.chain import ChainedEventStore
+from tests.document_fixtures import keys_in
 from tests.integration.sync.conftest import Login, reset_server
 
 PASSWORD = "a long test password"  # make_login's
@@ -155,6 +156,7 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
     # login (the password from the environment, never an argument)
     monkeypatch.setenv("DUTYDESK_PASSWORD", PASSWORD)
     use_server_settings(manager)
+    keys_in(tmp_path / "a", manager.name)  # the manager's signing key, issued to this desk
     a.close()
     log = tmp_path / "case-log.pdf"
     capsys.readouterr()
