@@ -295,6 +295,12 @@ class ContactStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     AWAITING_SIGN_OFF = "awaiting_sign_off"
     DECIDED = "decided"
+    MERGED = "merged"                      # a duplicate, merged into another contact
+    ENTERED_IN_ERROR = "entered_in_error"  # recorded by mistake; kept, never counted
+
+
+# Contacts that stay in the log but count nowhere (queue, history, MI).
+VOID_STATUSES = frozenset({ContactStatus.MERGED.value, ContactStatus.ENTERED_IN_ERROR.value})
 
 
 class DecisionStatus(StrEnum):

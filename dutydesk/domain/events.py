@@ -16,6 +16,7 @@ from typing import Any
 from . import codes
 from .errors import ValidationError
 from .ids import new_id
+from .route_events import ROUTE_EVENTS
 from .schema import (
     Context,
     Field,
@@ -111,8 +112,13 @@ def _dob_or_expected(obj: dict[str, Any]) -> None:
                               "expected_date_of_birth")
 
 
+LA_CHILD_ID = text(50)
+
 PERSON_FIELDS = (
     Field("person_id", uuid_text),
+    Field("la_child_id", LA_CHILD_ID, required=False,
+          doc="the authority's own id for the child: census LAchildID, Annex A Child "
+              "Unique ID, the case-management system's id"),
     Field("given_name", NAME, required=False),
     Field("family_name", NAME, required=False),
     Field("other_names", list_of(NAME, max_items=20), required=False,
@@ -130,6 +136,8 @@ PERSON_FIELDS = (
     Field("open_case", boolean, required=False, doc="an allocated worker holds the case"),
     Field("cp_plan", CP_PLAN, required=False),
     Field("looked_after", boolean, required=False),
+    Field("date_of_death", iso_date(not_future=True), required=False,
+          doc="census PersonDeathDate: no open case after it"),
 )
 
 PERSON = Spec(PERSON_FIELDS, rules=(_dob_or_expected,))
@@ -140,6 +148,8 @@ PERSON_UPDATE = Spec(PERSON_FIELDS + (Field("reason", SHORT, required=False),),
 CONTACT_CHILD = Spec((
     Field("slot", integer(0, 99), required=False),
     Field("person_id", uuid_text, required=False),
+    Field("la_child_id", LA_CHILD_ID, required=False,
+          doc="the authority's id for the child, when the referrer knows it (matching)"),
     Field("given_name", NAME, required=False),
     Field("family_name", NAME, required=False),
     Field("date_of_birth", iso_date(not_future=True), required=False),
@@ -335,6 +345,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("agency", SHORT),
         Field("question", text(4000)),
         Field("requested_at", iso_datetime, required=False),
+        Field("due_at", iso_datetime, required=False, doc="when the answer is needed"),
     )),
     "partner_check.answered": Spec((
         Field("check_id", uuid_text),
@@ -342,6 +353,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("answer", text(20_000)),
         Field("answered_by", NAME, required=False),
         Field("answered_at", iso_datetime, required=False),
+        Field("no_trace", boolean, required=False, doc="the agency holds nothing on them"),
     )),
     "note.added": Spec((
         Field("contact_id", uuid_text, required=False),
@@ -426,6 +438,8 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("completed_on", iso_date(not_future=True), doc="date of authorisation"),
         Field("authorised_by", NAME, required=False),
     )),
+    # The front-door day after the decision (issue 21): dutydesk/domain/route_events.py.
+    **ROUTE_EVENTS,
 })
 
 EVENT_TYPES = frozenset(CATALOGUE)

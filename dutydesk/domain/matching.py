@@ -2,7 +2,8 @@
 
 Pure rules, shared by hand entry and imports. A candidate carries a confidence (0-100), a
 level and the fields that agreed, so the person confirming a link sees *why*. Nothing here
-links anyone: an exact NHS number match is the only evidence strong enough to link without
+links anyone: an exact NHS number match, or the authority's own child id (``la_child_id``:
+census LAchildID, the case-management id), is the only evidence strong enough to link without
 a person confirming (the importer still writes an explicit ``person.linked`` event with the
 evidence); everything else is a suggestion.
 
@@ -49,6 +50,7 @@ class Subject:
     sex: str | None = None
     postcode: str | None = None
     school: str | None = None
+    la_child_id: str | None = None  # the authority's id for the child, when known
 
     @classmethod
     def from_mapping(cls, child: Mapping[str, object]) -> Subject:
@@ -57,7 +59,8 @@ class Subject:
             return value if isinstance(value, str) and value else None
         return cls(given_name=get("given_name"), family_name=get("family_name"),
                    date_of_birth=get("date_of_birth"), nhs_number=get("nhs_number"),
-                   sex=get("sex"), postcode=get("postcode"), school=get("school"))
+                   sex=get("sex"), postcode=get("postcode"), school=get("school"),
+                   la_child_id=get("la_child_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,10 @@ def score(subject: Subject, person: PersonRow) -> Candidate | None:
         if subject.nhs_number == person.nhs_number:
             return Candidate(person.person_id, CERTAIN, "certain", ("nhs_number",))
         return None  # two valid, different NHS numbers: different children
+    if subject.la_child_id and person.la_child_id:
+        if subject.la_child_id == person.la_child_id:  # the authority's own id for them
+            return Candidate(person.person_id, CERTAIN, "certain", ("la_child_id",))
+        return None  # the authority gave them different ids: different children
     points, matched = _best_name(subject, person)
     conflicts: list[str] = []
     dob = compare_dob(subject.date_of_birth, person.date_of_birth)
@@ -301,10 +308,13 @@ class BlockingIndex:
             self.blocks[key].add(person.person_id)
 
     @staticmethod
-    def _keys(nhs: str | None, dob: str | None, family: str | None) -> set[str]:
+    def _keys(nhs: str | None, dob: str | None, family: str | None,
+              la_id: str | None = None) -> set[str]:
         keys: set[str] = set()
         if nhs:
             keys.add("n:" + nhs)
+        if la_id:
+            keys.add("l:" + la_id)
         if dob:
             keys |= dob_blocks(dob)
         if family:
@@ -315,7 +325,8 @@ class BlockingIndex:
         return keys
 
     def _keys_of_person(self, person: PersonRow) -> set[str]:
-        keys = self._keys(person.nhs_number, person.date_of_birth, person.family_name)
+        keys = self._keys(person.nhs_number, person.date_of_birth, person.family_name,
+                          person.la_child_id)
         for alias in person.other_names:
             if alias.split():  # an alias is "Given Family" or one name: file the last part
                 keys |= {"f:" + k for k in name_keys(alias.split()[-1])}
@@ -323,7 +334,8 @@ class BlockingIndex:
 
     def candidate_ids(self, subject: Subject) -> set[str]:
         ids: set[str] = set()
-        for key in self._keys(subject.nhs_number, subject.date_of_birth, subject.family_name):
+        for key in self._keys(subject.nhs_number, subject.date_of_birth, subject.family_name,
+                              subject.la_child_id):
             ids |= self.blocks.get(key, set())
         return ids
 

@@ -48,6 +48,14 @@ class Action(StrEnum):
     EXPORT = "export"
     VIEW_AUDIT = "view_audit"
     ADMINISTER = "administer"
+    # issue 21: routes, strategy discussions, hand-offs, corrections, follow-through
+    TAKE_CONTACT = "take_contact"
+    OPEN_ROUTE = "open_route"
+    STRATEGY_DISCUSSION = "strategy_discussion"
+    TRANSFER = "transfer"
+    ACCEPT_TRANSFER = "accept_transfer"
+    CORRECT_RECORD = "correct_record"
+    FOLLOW_UP = "follow_up"
 
 
 CO, PR, SP, DM, AU, AD = (Role.CONTACT_OFFICER, Role.PRACTITIONER, Role.SENIOR_PRACTITIONER,
@@ -84,6 +92,14 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = MappingProxyType({
     Action.EXPORT: frozenset({SP, DM, AU}),
     Action.VIEW_AUDIT: frozenset({DM, AU, AD}),
     Action.ADMINISTER: frozenset({AD}),
+    # docs/window.md: anyone but contact officers and auditors may take a contact.
+    Action.TAKE_CONTACT: _PRACTICE,
+    Action.OPEN_ROUTE: _PRACTICE,
+    Action.STRATEGY_DISCUSSION: _PRACTICE,
+    Action.TRANSFER: _DECIDERS,
+    Action.ACCEPT_TRANSFER: _PRACTICE,   # the receiving team's worker or manager
+    Action.CORRECT_RECORD: _DECIDERS,    # merge duplicates, mark entered in error
+    Action.FOLLOW_UP: _CASEWORK,         # acknowledgements, feedback, next steps, chasing
 })
 
 # Every event type in the catalogue names the action it needs (a test checks coverage).
@@ -118,6 +134,21 @@ EVENT_ACTIONS: Mapping[str, Action] = MappingProxyType({
     "supervision.recorded": Action.SUPERVISION,
     # Authorising a completed assessment is a manager's decision on the case.
     "assessment.completed": Action.RECORD_DECISION,
+    "contact.taken": Action.TAKE_CONTACT,
+    "route.opened": Action.OPEN_ROUTE,
+    "route.progressed": Action.OPEN_ROUTE,
+    "route.closed": Action.OPEN_ROUTE,
+    "route.transferred": Action.TRANSFER,
+    "route.transfer_accepted": Action.ACCEPT_TRANSFER,
+    "route.transfer_returned": Action.ACCEPT_TRANSFER,
+    "strategy.discussed": Action.STRATEGY_DISCUSSION,
+    "adult.recorded": Action.LINK_PERSON,
+    "contact.merged": Action.CORRECT_RECORD,
+    "contact.entered_in_error": Action.CORRECT_RECORD,
+    "referrer.acknowledged": Action.FOLLOW_UP,
+    "next_step.completed": Action.FOLLOW_UP,
+    "partner_check.chased": Action.PARTNER_CHECK,
+    "allocated_worker.notified": Action.FOLLOW_UP,
 })
 
 # Events about a restricted person that someone without access may still write: asking

@@ -18,7 +18,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from . import referrals
-from .codes import ContactStatus, DecisionStatus
+from .codes import VOID_STATUSES, ContactStatus, DecisionStatus
 from .events import Event
 from .triage.factors import answers as _answers
 
@@ -44,6 +44,8 @@ class PersonRow:
     restricted: bool = False
     allowed: tuple[str, ...] = ()
     registered_at: str | None = None
+    la_child_id: str | None = None      # the authority's own id (census LAchildID)
+    date_of_death: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -192,7 +194,8 @@ def replace(row: _Row, **changes: Any) -> _Row:
 
 _PERSON_FIELDS = (
     "given_name", "family_name", "date_of_birth", "expected_date_of_birth", "sex",
-    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan",
+    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan", "la_child_id",
+    "date_of_death",
 )
 
 
@@ -222,6 +225,8 @@ def _person(model: ReadModel, event: Event) -> None:
     for key in ("open_case", "looked_after"):
         if key in p:
             changes[key] = bool(p[key])
+    if changes.get("date_of_death") or (row.date_of_death and "open_case" in changes):
+        changes["open_case"] = False  # a child who has died has no open case
     model.people[pid] = replace(row, **changes)
 
 
@@ -316,6 +321,26 @@ def _assigned(model: ReadModel, event: Event) -> None:
     model.contacts[row.contact_id] = replace(row, assignee=event.payload["assignee"], status=status)
 
 
+def _taken(model: ReadModel, event: Event) -> None:
+    """A practitioner takes the contact: assigned to whoever recorded the event."""
+    row = _contact(model, event.payload["contact_id"])
+    status = row.status
+    if status == ContactStatus.NEW.value:
+        status = ContactStatus.IN_PROGRESS.value
+    model.contacts[row.contact_id] = replace(row, assignee=event.actor, status=status)
+
+
+def _voided(model: ReadModel, event: Event) -> None:
+    """Merged into another contact, or entered in error: kept in the log, out of the queue,
+    history and MI (``VOID_STATUSES``)."""
+    row = _contact(model, event.payload["contact_id"])
+    status = (ContactStatus.MERGED if event.type == "contact.merged"
+              else ContactStatus.ENTERED_IN_ERROR).value
+    if row.status == ContactStatus.ENTERED_IN_ERROR.value:
+        status = row.status  # in error outranks merged, in whichever order they arrive
+    model.contacts[row.contact_id] = replace(row, status=status)
+
+
 def _linked(model: ReadModel, event: Event) -> None:
     p = event.payload
     key = (p["contact_id"], int(p["slot"]))
@@ -405,11 +430,15 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
                   and row.status == ContactStatus.AWAITING_SIGN_OFF.value else row.status)
         model.contacts[cid] = replace(row, decision_ids=ids, outcome=None, decided_at=None,
                                       conflict=False, is_referral=False, status=status)
+        # NB otherwise the status is left alone: a void (merged / in error) contact stays
+        # void; only a contact waiting for sign-off goes back to in progress
         return
     conflict = len(live) > 1
     settled = [d for d in live if d.status != DecisionStatus.PROPOSED.value]
     current = (settled or live)[-1]
     status = (ContactStatus.DECIDED if settled else ContactStatus.AWAITING_SIGN_OFF).value
+    if row.status in VOID_STATUSES:  # merged or entered in error stays so, whatever arrives
+        status = row.status
     model.contacts[cid] = replace(
         row, decision_ids=ids, outcome=current.outcome,
         decided_at=settled[-1].decided_at if settled else None,
@@ -455,6 +484,9 @@ _HANDLERS = {
     "contact.rated": _rated,
     "contact.rating_overridden": _overridden,
     "contact.assigned": _assigned,
+    "contact.taken": _taken,
+    "contact.merged": _voided,
+    "contact.entered_in_error": _voided,
     "partner_check.requested": _in_progress,
     "decision.proposed": _decision,
     "decision.recorded": _decision,

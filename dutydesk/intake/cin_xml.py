@@ -90,6 +90,8 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
          lambda v: parse_date(v).isoformat(), "PersonBirthDate")
     take("expected_date_of_birth", _text(ids, "ExpectedPersonBirthDate"),
          lambda v: parse_date(v).isoformat(), "ExpectedPersonBirthDate")
+    take("date_of_death", _text(ids, "PersonDeathDate"),
+         lambda v: parse_date(v).isoformat(), "PersonDeathDate")
     if "date_of_birth" in person:
         person.pop("expected_date_of_birth", None)
     take("sex", _text(ids, "Sex") or _text(ids, "GenderCurrent"), sex_code, "Sex")
@@ -99,11 +101,13 @@ def _child(el: ET.Element, child_no: int, referral_no: int, lea: str, file: str,
     if disabilities:
         person["disabilities"] = list(dict.fromkeys(disabilities))
     details = [d for d in el if _local(d.tag) == "CINdetails"]
-    person["open_case"] = any(not _text(d, "CINclosureDate") for d in details)
+    died = "date_of_death" in person
+    # A child who has died has no open case and no current plan, whatever else is open.
+    person["open_case"] = not died and any(not _text(d, "CINclosureDate") for d in details)
     plans = [p for d in details for p in _all(d, "ChildProtectionPlans")]
     if plans:
-        person["cp_plan"] = "current" if any(not _text(p, "CPPendDate") for p in plans) \
-            else "past"
+        person["cp_plan"] = "current" if not died and any(
+            not _text(p, "CPPendDate") for p in plans) else "past"
     if not details:
         referral_no += 1
         row = ParsedRow(number=referral_no, ref=la_id, raw={"LAchildID": la_id})
@@ -168,6 +172,17 @@ def _referral(d: ET.Element, number: int, where: str, la_id: str, lea: str,
                                          warning=True))
     if not row.ok or referral_day is None:
         return row
+    if referral_day > now.date():
+        row.warnings.append(RowError(file, number, f"{where}/CINreferralDate",
+                                     referral_day.isoformat(), "referral date is in the "
+                                     "future; imported as given, check the source",
+                                     warning=True))
+    death = person.get("date_of_death")
+    if death and referral_day.isoformat() > death:
+        row.warnings.append(RowError(file, number, f"{where}/CINreferralDate",
+                                     referral_day.isoformat(), f"referral date is after the "
+                                     f"child's death ({death}); imported as given, check "
+                                     "the source", warning=True))
     closure = raw.get("CINclosureDate", "")
     reason = raw.get("ReasonForClosure", "")
     reason_text = f" ({reason} {codes.CLOSURE_REASONS[reason].label})" \
@@ -193,4 +208,5 @@ _COLUMNS = {"date_of_birth": "PersonBirthDate", "expected_date_of_birth":
             "ExpectedPersonBirthDate", "sex": "Sex", "ethnicity": "Ethnicity",
             "disabilities": "Disability", "received_at": "CINreferralDate",
             "source_code": "ReferralSource", "children": "LAchildID",
-            "categories": "AssessmentFactors", "primary_need": "PrimaryNeedCode"}
+            "categories": "AssessmentFactors", "primary_need": "PrimaryNeedCode",
+            "date_of_death": "PersonDeathDate", "la_child_id": "LAchildID"}

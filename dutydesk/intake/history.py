@@ -23,7 +23,8 @@ _LEVEL = {"nfa": 1, "cin_assessment": 3}
 
 def person_draft(la_child_id: str, fields: dict[str, Any], now: datetime) -> Draft:
     pid = la_person_id(la_child_id)
-    payload = {"person_id": pid, **{k: v for k, v in fields.items() if v not in (None, "")}}
+    payload = {"person_id": pid, "la_child_id": la_child_id,
+               **{k: v for k, v in fields.items() if v not in (None, "")}}
     return Draft("person.registered", payload, person_event_id(pid, payload), now)
 
 

@@ -59,6 +59,13 @@ def source(code: str) -> str:
     return f"{found.annex_prefix} {found.code}: {head}"
 
 
+def child_unique_id(child: ChildLike, person: PersonLike | ChildLike) -> str:
+    """Annex A "Child Unique ID": the authority's own id for the child (census LAchildID,
+    case-management id) when known, else DutyDesk's person id (or contact/slot)."""
+    la_id = getattr(person, "la_child_id", None)
+    return la_id or child_key(child.contact_id, child.slot, child.person_id)
+
+
 class _Children:
     """Demographics of each child: the person record when linked, else the contact's slot."""
 
@@ -86,7 +93,7 @@ class _Children:
             age = -1  # unborn on that date; Annex A gives the expected date of birth
         else:
             age = None
-        return (child_key(child.contact_id, child.slot, child.person_id),
+        return (child_unique_id(child, person),
                 gender(person.sex), ethnicity(person.ethnicity), dob or expected, age)
 
 

@@ -59,6 +59,9 @@ class MiPerson:
     expected_date_of_birth: str | None
     sex: str | None
     ethnicity: str | None
+    la_child_id: str | None = None
+    date_of_death: str | None = None
+    disabilities: tuple[str, ...] = ()
 
 
 # Figures accept the projection rows (tests) or the slim records (the store's MI loader).

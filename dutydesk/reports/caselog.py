@@ -22,6 +22,8 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from ..domain import codes, projection
 from ..domain.events import Event
 from ..domain.people import age_text
+from ..domain.route_events import ROUTE_EVENTS
+from ..domain.route_text import describe
 from ..domain.triage import factors as catalogue
 from ..domain.triage.explain import reason_text
 from . import blocks
@@ -395,6 +397,24 @@ class CaseLogBuilder:
                         f"{self._who(e)}.{why}", s.small)]
         return []
 
+    def _route(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
+        """Routes, strategy discussions, hand-offs, corrections and follow-through (issue 21)."""
+        text = describe(e)
+        if text is None:
+            return []
+        if e.type == "strategy.discussed":
+            p = e.payload
+            rows = [("Held", format_time(p["held_at"])),
+                    ("Attendees", "; ".join(
+                        " ".join(x for x in (a["agency"] + ":", a.get("name") or "",
+                                             f"({a['role']})" if a.get("role") else "") if x)
+                        for a in p["attendees"])),
+                    ("Outcome", text), ("Recorded by", self._who(e))]
+            if p.get("summary"):
+                rows.append(("Summary", p["summary"]))
+            return [Paragraph("Strategy discussion", self.s.h2), facts(self.s, rows)]
+        return [self.s.p(f"{text} ({self._who(e)}).", self.s.small)]
+
     # ---- audit -----------------------------------------------------------------------
 
     def _audit_section(self) -> list[Flowable]:
@@ -432,6 +452,7 @@ _ENTRIES = {
     "contact.assigned": CaseLogBuilder._simple,
     "person.linked": CaseLogBuilder._simple,
     "person.unlinked": CaseLogBuilder._simple,
+    **{kind: CaseLogBuilder._route for kind in ROUTE_EVENTS},
 }
 
 

@@ -19,6 +19,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 from ..domain.codes import SOURCE_SHORT
 from ..domain.projection import ContactChildRow
 from ..domain.queue import order_key
+from ..domain.route_text import describe
 from ..store.report_queries import DutyLogData
 from . import blocks
 from .blocks import facts, outcome_label, role_label
@@ -105,6 +106,17 @@ def _story(data: DutyLogData, first: date, last: date, meta: DocumentMeta,
           else ("awaiting sign-off" if d.status == "proposed" else "recorded by a manager"))
          for d in data.decisions),
         (20 * mm, 34 * mm, None, 11 * mm, 38 * mm, 30 * mm)))
+    if data.followups:
+        out.append(CondPageBreak(30 * mm))
+        out.append(Paragraph(f"After the decision: routes, strategy discussions, hand-offs "
+                             f"and corrections ({len(data.followups)})", s.h1))
+        out.extend(blocks.chunked_table(
+            s, ("When", "Children", "What", "By"),
+            ((_time(e.client_time, one_day),
+              _children(data.children.get(e.contact_id or "", ())),
+              describe(e) or e.type, f"{e.actor} ({role_label(e.actor_role)})")
+             for e in data.followups),
+            (20 * mm, 34 * mm, None, 38 * mm)))
     out.append(Spacer(0, 6 * mm))
     out.append(blocks.signature_block(s, "Shift signed off by the duty manager"))
     return out

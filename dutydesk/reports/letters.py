@@ -21,6 +21,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from ..domain import codes, projection
 from ..domain.events import Event
+from ..domain.route_codes import ROUTE_LABELS, RouteKind
 from ..paths import RESOURCES
 from .blocks import outcome_label
 from .digest import EventDigest
@@ -131,7 +132,23 @@ def letter_content(events: Sequence[Event], contact_id: str) -> LetterContent:
         "decided_by": decision.decided_by, "office": contact.office or "",
         "team": contact.team or "", "address": address or "",
     }
-    return LetterContent(decision.outcome, values, tuple(shown))
+    routes = sorted((e for e in events if e.type == "route.opened"
+                     and e.payload["contact_id"] == contact_id and "slot" in e.payload
+                     and e.payload["kind"] not in _NOT_IN_LETTERS),
+                    key=lambda e: e.payload["slot"])  # stable: each child's in time order
+    by_slot = {k.slot: n for k, n in zip(kids, names, strict=True)}
+    values["routes"] = "; ".join(
+        f"{by_slot.get(e.payload['slot'], 'a child')}: "
+        f"{ROUTE_LABELS[RouteKind(e.payload['kind'])].split(' (')[0].lower()}"
+        + (f" ({e.payload['team'] or e.payload['to']})"
+           if e.payload.get("team") or e.payload.get("to") else "")
+        for e in routes)
+    return LetterContent(decision.outcome, values, tuple(shown) + tuple(routes))
+
+
+# Routes about adults or that could put someone at risk if read by the wrong person are
+# never written into a letter (LADO, MARAC); emergency protection is told in person.
+_NOT_IN_LETTERS = frozenset({RouteKind.LADO, RouteKind.MARAC, RouteKind.EMERGENCY_PROTECTION})
 
 
 def _join_names(names: list[str]) -> str:
@@ -162,6 +179,9 @@ def write_letter(content: LetterContent, audience: Audience, meta: DocumentMeta,
     for paragraph in _fill(template.body, values).split("\n\n"):
         if paragraph.strip():
             story.append(Paragraph(para_text(" ".join(paragraph.split())), s.letter))
+    if audience is Audience.REFERRER and values.get("routes"):  # issue 21: per child
+        story.append(Paragraph(para_text("What happens next for each child: "
+                                         + values["routes"] + "."), s.letter))
     for paragraph in _fill(template.closing, values).split("\n\n"):
         story.append(Paragraph(para_text(paragraph.strip()), s.letter))
     story.append(Spacer(0, 10 * mm))

@@ -14,6 +14,7 @@ from ..domain.events import Event
 from ..domain.history import PastContact, build_history, history_messages
 from ..domain.people import age_text
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from ..domain.route_text import describe
 from ..domain.triage.explain import reason_text
 from ..domain.triage.factors import answers
 from ..store.eventstore import EventStore
@@ -56,6 +57,8 @@ def build_detail(store: EventStore, queries: Queries, contact_id: str,
                        for k in kids),
         ratings=_ratings(events), partner_checks=_checks(events), notes=_notes(events),
         decisions=_decisions(queries.decisions_for(contact_id), events),
+        followups=tuple((e.client_time, e.actor, text) for e in events
+                        if (text := describe(e)) is not None),
         answers=answers(body),
     )
 

@@ -223,10 +223,14 @@ class DeskService:
     # ---- actions on a contact ----------------------------------------------------------
 
     def take(self, contact_id: str) -> Changes:
-        """The signed-in person takes the contact."""
-        self._require(Action.ASSIGN)
-        return self._write(self.event("contact.assigned", {
-            "contact_id": contact_id, "assignee": self.actor.login}), contact_id=contact_id)
+        """The signed-in person takes the contact. Anyone who may assign records an
+        assignment to themselves; practitioners take it (``contact.taken``, docs/window.md)."""
+        if allows(self.actor.role, Action.ASSIGN):
+            return self._write(self.event("contact.assigned", {
+                "contact_id": contact_id, "assignee": self.actor.login}), contact_id=contact_id)
+        self._require(Action.TAKE_CONTACT)
+        return self._write(self.event("contact.taken", {"contact_id": contact_id}),
+                           contact_id=contact_id)
 
     def assign(self, contact_id: str, assignee: str) -> Changes:
         self._require(Action.ASSIGN)

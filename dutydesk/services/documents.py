@@ -114,6 +114,7 @@ class DocumentService:
         require(self.actor, Action.PRINT)
         data = self.queries.duty_log(first, last, office=office, team=team)
         shown = {c.contact_id for c in data.contacts} | {d.contact_id for d in data.decisions}
+        shown |= {e.contact_id for e in data.followups if e.contact_id}
         data = redact_duty_log(data, self.store.visible_contacts(shown))
         meta = self._meta("duty-log", duty_log_title(first, last, office, team),
                           "Daily duty log: contacts received and decisions made")

@@ -113,7 +113,8 @@ class ImportReport:
         out.append(f"rows read {self.rows}, valid {self.rows_ok}, rejected "
                    f"{self.rows_rejected}")
         out.append(f"events {verb} {self.events_added}, already present "
-                   f"{self.events_present}; children linked by NHS number {self.links_made}, "
+                   f"{self.events_present}; children linked by NHS number or LA child id "
+                   f"{self.links_made}, "
                    f"likely matches queued for confirmation {self.links_queued}")
         if self.cancelled:
             out.append("CANCELLED: rows after the last written batch were not imported")
@@ -279,7 +280,7 @@ class _Run:
                 links.append(make_event("person.linked", {
                     "contact_id": cid, "slot": slot, "person_id": pid,
                     "evidence": list(certain[0].matched), "confidence": 100,
-                    "reason": "Imported: the NHS number is the same as on the person's record."},
+                    "reason": _LINK_REASON[certain[0].matched[0]]},
                     actor=self.actor.login, actor_role=self.actor.role.value,
                     device=self.actor.device, at=self.now,
                     event_id=link_event_id(cid, slot, pid)))
@@ -374,6 +375,12 @@ class _Run:
             self.report.preview.append(PreviewRow(
                 row.number, row.ref, row.summary, row.ok, events,
                 "; ".join(e.rule for e in row.errors + row.warnings)))
+
+
+_LINK_REASON = {
+    "nhs_number": "Imported: the NHS number is the same as on the person's record.",
+    "la_child_id": "Imported: the authority's child id is the same as on the person's record.",
+}
 
 
 def _clash(err: ValidationError) -> str:

@@ -51,4 +51,7 @@ def redact_duty_log(data: DutyLogData, visible: Mapping[str, bool]) -> DutyLogDa
     children = {cid: tuple(ContactChildRow(k.contact_id, k.slot, given_name=RESTRICTED_TEXT)
                            for k in kids) if cid in hidden else kids
                 for cid, kids in data.children.items()}
-    return replace(data, contacts=contacts, children=children)
+    # Follow-through lines quote reasons and routes: left off for hidden contacts (their
+    # events stay in the digest, so the log still verifies).
+    followups = tuple(e for e in data.followups if e.contact_id not in hidden)
+    return replace(data, contacts=contacts, children=children, followups=followups)

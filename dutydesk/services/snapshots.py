@@ -193,6 +193,9 @@ class ContactDetail:
     partner_checks: tuple[PartnerCheckView, ...]
     notes: tuple[NoteView, ...]
     decisions: tuple[DecisionView, ...]
+    # issue 21: routes, strategy discussions, hand-offs and corrections, oldest first:
+    # (when, who, what) in words (domain.route_text)
+    followups: tuple[tuple[str, str, str], ...] = ()
     # Answers to the factor catalogue's questions, by fact name; not asked = absent.
     answers: Mapping[str, Any] = field(default_factory=dict)
 

@@ -27,7 +27,8 @@ _LINKED_SQL = (
     "contacts.source_code, contacts.rating, contacts.outcome, contacts.is_referral, "
     "contacts.decided_at FROM contact_children "
     "JOIN contacts ON contacts.contact_id = contact_children.contact_id "
-    "WHERE contact_children.person_id IN ({})")
+    "WHERE contacts.status NOT IN ('merged', 'entered_in_error') "  # codes.VOID_STATUSES
+    "AND contact_children.person_id IN ({})")
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, true
 
 from ..domain.clock import LONDON
-from ..domain.codes import REFERRAL_SOURCES
+from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
 from ..mi.dataset import NONE, months_before
 from ..mi.records import (
     AssessmentCompleted,
@@ -59,11 +59,13 @@ class MiQueries:
                 matches.append(column.is_(None) if wanted == NONE else column == wanted)
         if source is not None:
             matches.append(c.source_code == source)
-        match = and_(true(), *matches)
+        # merged duplicates and contacts entered in error count nowhere (issue 21)
+        match = and_(true(), c.status.not_in(sorted(VOID_STATUSES)), *matches)
         if date_from is None and date_to is None:
             return match
         window: list[ColumnElement[bool]] = []
-        history: list[ColumnElement[bool]] = [c.is_referral.is_(True)]
+        history: list[ColumnElement[bool]] = [c.is_referral.is_(True),
+                                              c.status.not_in(sorted(VOID_STATUSES))]
         if date_from is not None:
             window.append(c.received_at >= _utc(date_from - LOOKBACK_MARGIN))
             start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
@@ -103,9 +105,11 @@ class MiQueries:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
                 for row in rowread.fetch_statement(conn, select(
                         PEOPLE.c.person_id, PEOPLE.c.date_of_birth,
-                        PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity)
+                        PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity,
+                        PEOPLE.c.la_child_id, PEOPLE.c.date_of_death, PEOPLE.c.disabilities)
                         .where(PEOPLE.c.person_id.in_(pids))):
-                    people[row[0]] = MiPerson(*row)
+                    listed = json.loads(row[-1]) if row[-1] else ()  # JSON comes as text
+                    people[row[0]] = MiPerson(*row[:-1], disabilities=tuple(listed))
             rated = select(CONTACTS.c.contact_id).where(and_(where,
                                                              CONTACTS.c.due_at.is_not(None)))
             # The earliest action per contact, compared as times (stored offsets differ).

@@ -40,6 +40,8 @@ def lookup(engine: Engine, subject: Subject, limit: int = 10) -> list[Candidate]
     clauses = []
     if subject.nhs_number:
         clauses.append(PEOPLE.c.nhs_number == subject.nhs_number)
+    if subject.la_child_id:
+        clauses.append(PEOPLE.c.la_child_id == subject.la_child_id)
     if subject.date_of_birth:
         dobs = [subject.date_of_birth] + ([s] if (s := swapped(subject.date_of_birth)) else [])
         clauses.append(PEOPLE.c.date_of_birth.in_(dobs))

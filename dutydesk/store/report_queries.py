@@ -13,12 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select
 
 from ..domain.clock import LONDON
 from ..domain.events import Event
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow
+from ..domain.route_events import ROUTE_EVENTS
 from .eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, _chunks, db_to_row
 
@@ -35,6 +37,8 @@ class DutyLogData:
     decisions: tuple[DecisionRow, ...]
     children: dict[str, tuple[ContactChildRow, ...]]
     events: tuple[Event, ...]
+    # issue 21: routes, strategy discussions, hand-offs and corrections made in the window
+    followups: tuple[Event, ...] = ()
 
 
 def local_window(first: date, last: date) -> tuple[datetime, datetime]:
@@ -160,8 +164,26 @@ class ReportQueries:
             events = self._duty_events(conn, {c.contact_id for c in contacts},
                                        {d.decision_id for d in decisions},
                                        {d.contact_id for d in decisions})
+            followups = self._followups(conn, lo, hi, start, end, where)
+            for chunk in _chunks(sorted({e.contact_id for e in followups
+                                         if e.contact_id} - shown)):
+                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
+                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                                      ).mappings():
+                    children[m["contact_id"]].append(db_to_row(ContactChildRow, m))
         return DutyLogData(tuple(contacts), tuple(decisions),
-                           {k: tuple(v) for k, v in children.items()}, tuple(events))
+                           {k: tuple(v) for k, v in children.items()},
+                           tuple(events) + tuple(followups), tuple(followups))
+
+    def _followups(self, conn: Connection, lo: str, hi: str, start: datetime,
+                   end: datetime, where: list[Any]) -> list[Event]:
+        """Follow-through events recorded in the window (issue 21), in record order."""
+        query = (select(EVENTS).join(CONTACTS, CONTACTS.c.contact_id == EVENTS.c.contact_id)
+                 .where(EVENTS.c.type.in_(sorted(ROUTE_EVENTS)),
+                        EVENTS.c.client_time >= lo, EVENTS.c.client_time < hi, *where)
+                 .order_by(EVENTS.c.local_seq))
+        return [e for e in map(db_to_event, conn.execute(query).mappings())
+                if _within(e.client_time, start, end)]
 
     def _duty_events(self, conn: Connection, contact_ids: set[str], decision_ids: set[str],
                      decision_contacts: set[str]) -> list[Event]:

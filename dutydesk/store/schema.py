@@ -102,6 +102,8 @@ class PersonProjection(Base):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     allowed: Mapped[list[Any]] = mapped_column(JSON, default=list)
     registered_at: Mapped[str | None] = mapped_column(String(40))
+    la_child_id: Mapped[str | None] = mapped_column(String(50), index=True)
+    date_of_death: Mapped[str | None] = mapped_column(String(10))
 
 
 class ContactProjection(Base):

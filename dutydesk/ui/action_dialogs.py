@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .form_parts import error_label, line, show_error, text_box
+from .form_parts import error_label, line, text_box
+from .problems import FieldProblems, Problem
 
 PARTNER_AGENCIES = ("Police", "Health – GP", "Health – health visitor", "Health – school nurse",
                     "Health – hospital", "Education – school", "Probation", "Housing",
@@ -61,6 +62,9 @@ class ActionDialog(QDialog):
             self.widgets[f.key] = widget
             form.addRow(f.label + (" *" if f.required else ""), widget)
         self.error = error_label("actionError")
+        self.problems = FieldProblems(self.error, {f.key: f.label for f in self.fields})
+        for f in self.fields:
+            self.problems.watch(f.key, self.widgets[f.key])
         buttons = QDialogButtonBox()
         self.submit_button = buttons.addButton(submit_label,
                                                QDialogButtonBox.ButtonRole.AcceptRole)
@@ -94,6 +98,8 @@ class ActionDialog(QDialog):
             combo.setObjectName(name)
             combo.setAccessibleName(f.label)
             combo.setEditable(f.kind == "editable")
+            if combo.lineEdit() is not None:
+                combo.lineEdit().setAccessibleName(f.label)
             for value, label in f.options:
                 combo.addItem(label, value)
             if f.initial:
@@ -117,15 +123,16 @@ class ActionDialog(QDialog):
 
     def try_submit(self) -> None:
         values = self.values()
-        missing = [f.label.lower() for f in self.fields if f.required and not values[f.key]]
+        missing = [Problem(f.key, "fill this in") for f in self.fields
+                   if f.required and not values[f.key]]
         if missing:
-            show_error(self.error, "Please give " + ", ".join(missing) + ".")
+            self.problems.show(missing)
             return
-        show_error(self.error, "")
+        self.problems.clear()
         self.submitted.emit(values)
 
-    def show_failure(self, message: str) -> None:
-        show_error(self.error, message)
+    def show_failure(self, message: str, error: BaseException | None = None) -> None:
+        self.problems.show_refusal(message, error)
 
 
 RATINGS = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("blue", "Blue"))
@@ -180,8 +187,14 @@ def return_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog:
     ], "Return", intro=summary, parent=parent)
 
 
-def handover_dialog(parent: QWidget | None = None) -> ActionDialog:
-    return ActionDialog("Handover note", [
+def handover_dialog(parent: QWidget | None = None,
+                    current_contact: str | None = None) -> ActionDialog:
+    fields = [
         Choice("shift", "Shift", placeholder="e.g. Night 26 Nov, emergency duty team"),
         Choice("text", "Handover", "text"),
-    ], "Record handover", parent=parent)
+    ]
+    if current_contact:
+        fields.append(Choice("about", "Concerns", "choice", (
+            ("current", "The selected contact"), ("", "No particular contact")),
+            required=False))
+    return ActionDialog("Handover note", fields, "Record handover", parent=parent)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..services.desk import DeskService
 from .main_window import MainWindow
+from .palettes import follow_system
 from .session import Session, install_features
 from .tasks import TaskRunner
 
@@ -20,6 +21,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setOrganizationName("DutyDesk")
         QCoreApplication.setApplicationName("DutyDesk")
         app = QApplication(argv or sys.argv[:1])
+        follow_system(app)  # the system palette, with every text colour made readable
     return app  # type: ignore[return-value]
 
 

@@ -14,7 +14,7 @@ exact look-up.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -49,10 +49,30 @@ from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number, validate_nhs_number
 from ..services.drafts import Draft, DraftError, DraftStore
 from ..services.snapshots import MatchSuggestion
-from .form_parts import error_label, line, parse_day, show_error, text_box
+from .form_parts import error_label, line, parse_day, tab_left_to_right, text_box
+from .problems import FieldProblems, Problem
 from .risk_questions import RiskQuestions, read_birth
 
 DRAFT_KIND = "contact"
+# How the form names its fields when something is wrong with them ([] is a child's place).
+FIELD_LABELS = {
+    "immediate_danger": "Immediate danger", "reporter": "Reporter",
+    "reporter.name": "Reporter name", "reporter.role": "Reporter role",
+    "reporter.agency": "Agency", "reporter.phone": "Phone", "source_code": "Source",
+    "channel": "Channel", "children": "Children", "children[]": "Child {n}",
+    "children[].given_name": "Child {n} given name",
+    "children[].family_name": "Child {n} family name",
+    "children[].date_of_birth": "Child {n} date of birth",
+    "children[].expected_date_of_birth": "Child {n} expected date of birth",
+    "children[].sex": "Child {n} sex", "children[].nhs_number": "Child {n} NHS number",
+    "children[].person_id": "Child {n} known person", "concern": "Concern",
+    "categories": "Categories", "consent": "Consent", "consent_notes": "Consent notes",
+    "office": "Office", "team": "Team",
+}
+FIELD_MESSAGES = {
+    "children": "add at least one child: a name, a date of birth or a known person",
+    "immediate_danger": "answer this question first",
+}
 MatchProvider = Callable[[Mapping[str, Any]], list[MatchSuggestion]]
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 
@@ -171,6 +191,31 @@ class ChildEntry(QGroupBox):
                 raise ValidationError(err.reason, f"{where}.nhs_number") from None
         return out
 
+    def filled(self) -> bool:
+        """Anything typed for this child (a blank extra child is left out)."""
+        return any(v for k, v in self.to_draft().items()
+                   if k not in ("unborn", "sex", "person_label"))
+
+    def problems(self) -> list[Problem]:
+        where = f"children[{self.slot}]"
+        found = []
+        if not (self.given.text().strip() or self.family.text().strip() or self.dob.text()
+                .strip() or self.person_id):
+            found.append(Problem(where, "give a name, a date of birth or link a known person"))
+        try:
+            born = parse_day(read_birth(self.dob.text())[0], f"{where}.date_of_birth")
+        except ValidationError as err:
+            found.append(Problem(err.path, f"“{self.dob.text().strip()}” is not a date: "
+                                           "type it as dd/mm/yyyy"))
+        else:
+            if born and not self.unborn.isChecked() and born > date.today().isoformat():
+                found.append(Problem(f"{where}.date_of_birth", "is in the future: tick "
+                                     "“Unborn” if it is the expected date of birth"))
+        verdict = nhs_hint(self.nhs.text()) if self.nhs.text().strip() else ""
+        if verdict.startswith("✗"):
+            found.append(Problem(f"{where}.nhs_number", verdict.removeprefix("✗ ")))
+        return found
+
     def to_draft(self) -> dict[str, Any]:
         return {"given": self.given.text(), "family": self.family.text(),
                 "dob": self.dob.text(), "unborn": self.unborn.isChecked(),
@@ -282,6 +327,7 @@ class ContactForm(QDialog):
         self.team = line("team", "Team")
         self.team.setText(team)
         self.error = error_label("contactError")
+        self.problems = FieldProblems(self.error, FIELD_LABELS, FIELD_MESSAGES)
         self.draft_note = QLabel()
         self.draft_note.setObjectName("draftNote")
 
@@ -315,7 +361,7 @@ class ContactForm(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
 
-        buttons = QDialogButtonBox()
+        self.button_box = buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save contact",
                                              QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setObjectName("contactSave")
@@ -345,6 +391,16 @@ class ContactForm(QDialog):
         self._match_timer.setInterval(300)
         self._match_timer.timeout.connect(self._look_up)
 
+        for path, widget in (("immediate_danger", self.danger), ("source_code", self.source),
+                             ("channel", self.channel), ("reporter.name", self.reporter_name),
+                             ("reporter.role", self.reporter_role),
+                             ("reporter.agency", self.reporter_agency),
+                             ("reporter.phone", self.reporter_phone),
+                             ("children", self.add_child_button), ("concern", self.concern),
+                             ("categories", self.categories), ("consent", self.consent),
+                             ("consent_notes", self.consent_notes), ("office", self.office),
+                             ("team", self.team)):
+            self.problems.watch(path, widget)
         self.add_child()
         self._watch()
         if draft is not None:
@@ -361,8 +417,18 @@ class ContactForm(QDialog):
         self.risk.set_children(len(self.children_entries))
         entry.changed.connect(self._changed)
         entry.changed.connect(lambda e=entry: self._child_changed(e))
+        where = f"children[{entry.slot}]"
+        for path, widget in (("", entry.given), (".given_name", entry.given),
+                             (".family_name", entry.family), (".date_of_birth", entry.dob),
+                             (".expected_date_of_birth", entry.dob), (".sex", entry.sex),
+                             (".nhs_number", entry.nhs), (".person_id", entry.given)):
+            self.problems.watch(where + path, widget)
         self._tab_chain()
         return entry
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        tab_left_to_right(self.button_box)
 
     def _tab_chain(self) -> None:
         """Tab follows the form top to bottom, through every child in order."""
@@ -456,9 +522,7 @@ class ContactForm(QDialog):
             "immediate_danger": danger, "source_code": self.source.currentData(),
             "channel": self.channel.currentData(), "concern": self.concern.toPlainText(),
             "consent": self.consent.currentData(),
-            "children": [c.payload() for c in self.children_entries
-                         if any(v for k, v in c.to_draft().items()
-                                if k not in ("unborn", "sex", "person_label"))],
+            "children": [c.payload() for c in self.children_entries if c.filled()],
         }
         self.risk.apply(out)
         reporter = {k: w.text().strip() for k, w in (
@@ -480,18 +544,44 @@ class ContactForm(QDialog):
                 out[key] = edit.text().strip()
         return out
 
+    def find_problems(self) -> list[Problem]:
+        """Everything that stops the contact being saved, in the order of the form."""
+        found: list[Problem] = []
+        if self.danger.currentData() is None:
+            found.append(Problem("immediate_danger", "answer this question first"))
+        if not self.source.currentData():
+            found.append(Problem("source_code", "choose where the contact came from"))
+        kids = [c for c in self.children_entries if c.filled()]
+        if not kids:
+            found.append(Problem("children", FIELD_MESSAGES["children"]))
+        for child in kids:
+            found += child.problems()
+        if not self.concern.toPlainText().strip():
+            found.append(Problem("concern", "say what has happened and to whom"))
+        if not self.consent.currentData():
+            found.append(Problem("consent", "say whether consent was given"))
+        return found
+
     def try_submit(self) -> None:
+        found = self.find_problems()
+        if found:
+            self.problems.show(found)
+            return
         try:
             payload = self.payload()
         except ValidationError as err:
-            self.show_failure(str(err))
+            self.show_problem(err)
             return
-        show_error(self.error, "")
+        self.problems.clear()
         self.save_draft()
         self.submitted.emit(payload)
 
-    def show_failure(self, message: str) -> None:
-        show_error(self.error, message)
+    def show_problem(self, error: ValidationError) -> None:
+        """A refusal from the rules, shown at its field in plain words."""
+        self.problems.show_refusal(str(error), error)
+
+    def show_failure(self, message: str, error: BaseException | None = None) -> None:
+        self.problems.show_refusal(message, error)
 
     def saved(self) -> None:
         """The contact is stored: the draft has done its job."""

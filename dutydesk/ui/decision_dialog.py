@@ -35,7 +35,8 @@ from ..domain.codes import OUTCOME_LABELS, PRIMARY_NEED, THRESHOLD_LEVELS, Role
 from ..domain.errors import ValidationError
 from ..domain.quality import rationale_prompts
 from ..services.snapshots import ContactDetail, DecisionView
-from .form_parts import error_label, line, parse_day, show_error, text_box
+from .form_parts import error_label, line, parse_day, text_box
+from .problems import FieldProblems, Problem
 
 MANAGER_ROLES = (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
 
@@ -53,6 +54,23 @@ FIELDS = (
     ("feedback_to_referrer", "Feedback to the referrer", "What the referrer is told."),
 )
 REQUIRED = ("concerns_and_risks", "analysis")
+# What to do when a required part is empty, in the words of the field's own hint.
+MISSING = {
+    "reason": "say why the decision is being changed",
+    "outcome": "choose the outcome",
+    "threshold_level": "choose the threshold level",
+    "rationale.concerns_and_risks": "say what is worrying, and how likely and serious "
+                                    "the harm is",
+    "rationale.analysis": "say what the information means for the child and why this "
+                          "outcome follows",
+}
+FIELD_LABELS = {
+    "reason": "Reason for amending", "outcome": "Outcome",
+    "threshold_level": "Threshold level", "primary_need": "Primary need",
+    "rationale": "Rationale", "rationale.next_steps": "Next steps",
+    "rationale.next_steps[]": "Next step {n}", "next_steps.due": "Next step due date",
+    **{f"rationale.{key}": label for key, label, _hint in FIELDS},
+}
 
 
 def threshold_labels(local: Mapping[str, str] | None = None) -> dict[int, str]:
@@ -120,6 +138,13 @@ class DecisionDialog(QDialog):
         self.prompts.setWordWrap(True)
         self.prompts.setTextFormat(Qt.TextFormat.PlainText)
         self.error = error_label("decisionError")
+        self.problems_shown = FieldProblems(self.error, FIELD_LABELS)
+        for path, widget in (("reason", self.reason), ("outcome", self.outcome),
+                             ("threshold_level", self.level), ("primary_need", self.need),
+                             ("rationale.next_steps", self.step_action),
+                             ("next_steps.due", self.step_due),
+                             *((f"rationale.{key}", box) for key, box in self.boxes.items())):
+            self.problems_shown.watch(path, widget)
 
         inner = QWidget()
         inner.setLayout(form)
@@ -193,16 +218,24 @@ class DecisionDialog(QDialog):
         lay.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
         return group
 
+    def _step_problem(self) -> Problem | None:
+        try:
+            parse_day(self.step_due.text(), "next_steps.due")
+        except ValidationError:
+            return Problem("next_steps.due", f"“{self.step_due.text().strip()}” is not a "
+                                             "date: type it as dd/mm/yyyy")
+        return None
+
     def add_step(self) -> None:
         action = self.step_action.text().strip()
         if not action:
             return
-        try:
-            due = parse_day(self.step_due.text(), "next_steps.due")
-        except ValidationError as err:
-            show_error(self.error, str(err))
+        problem = self._step_problem()
+        if problem is not None:
+            self.problems_shown.show([problem])
             return
-        show_error(self.error, "")
+        self.problems_shown.clear()
+        due = parse_day(self.step_due.text(), "next_steps.due")
         step: dict[str, str] = {"action": action}
         if self.step_owner.text().strip():
             step["owner"] = self.step_owner.text().strip()
@@ -252,20 +285,22 @@ class DecisionDialog(QDialog):
             out["reason"] = self.reason.toPlainText().strip()
         return out
 
-    def problems(self) -> list[str]:
-        """What must be filled before the decision can be recorded (blocking)."""
+    def problems(self) -> list[Problem]:
+        """What must be put right before the decision can be recorded (blocking)."""
         v = self.values()
         missing = []
         if self.amending is not None and not v["reason"]:
-            missing.append("the reason for amending")
+            missing.append("reason")
         if not v["outcome"]:
-            missing.append("the outcome")
+            missing.append("outcome")
         if not v["threshold_level"]:
-            missing.append("the threshold level")
-        for key, label, _ in FIELDS:
-            if key in REQUIRED and key not in v["rationale"]:
-                missing.append(label.lower())
-        return missing
+            missing.append("threshold_level")
+        missing += [f"rationale.{key}" for key in REQUIRED if key not in v["rationale"]]
+        found = [Problem(path, MISSING[path]) for path in missing]
+        if self.step_action.text().strip():  # typed, not added: the due date is wrong
+            found.append(self._step_problem() or Problem(
+                "rationale.next_steps", "press Add step, or clear the step you typed"))
+        return found
 
     def _schedule_prompts(self) -> None:
         self._prompt_timer.start()
@@ -276,14 +311,17 @@ class DecisionDialog(QDialog):
         self.prompts.setVisible(bool(prompts))
 
     def try_submit(self) -> None:
-        missing = self.problems()
-        if missing:
-            show_error(self.error, "Please give " + ", ".join(missing) + ".")
+        if self.step_action.text().strip():
+            self.add_step()  # a next step typed but not added goes in, never dropped
+        found = self.problems()
+        if found:
+            self.problems_shown.show(found)
             return
-        show_error(self.error, "")
+        self.problems_shown.clear()
         self.submitted.emit(self.values())
 
-    def show_failure(self, message: str) -> None:
+    def show_failure(self, message: str, error: BaseException | None = None) -> None:
         """The service refused (permission, validation): say so and keep what was typed."""
-        show_error(self.error, message)
+        self.problems_shown.show_refusal(
+            message, error, kept="Nothing was recorded; what you typed is still here.")
 

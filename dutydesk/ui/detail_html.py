@@ -93,6 +93,10 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
     if d.decisions:
         parts.append("<h3>Decisions</h3>" + "".join(_decision(x, thresholds)
                                                     for x in d.decisions))
+    if d.followups:  # issue 21: after the decision
+        parts.append("<h3>After the decision</h3>" + "".join(
+            f"<p><i>{escape(who)}, {escape(when(at))}</i><br>{escape(what)}</p>"
+            for at, who, what in d.followups))
     if d.notes:
         parts.append("<h3>Notes</h3>" + "".join(
             f"<p><i>{escape(n.author)}, {escape(when(n.written_at))}</i><br>"

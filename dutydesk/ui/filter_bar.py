@@ -58,10 +58,10 @@ class FilterBar(QWidget):
         self.views.setObjectName("savedViews")
         self.views.setAccessibleName("Saved views")
         self.views.activated.connect(self._view_chosen)
-        save = QPushButton("Save view…")
+        self.save_view_button = save = QPushButton("Save view…")
         save.setObjectName("saveView")
         save.clicked.connect(self.ask_save_view)
-        delete = QPushButton("Delete view")
+        self.delete_view_button = delete = QPushButton("Delete view")
         delete.setObjectName("deleteView")
         delete.clicked.connect(self.delete_current_view)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from ..domain.errors import ValidationError
 
@@ -47,6 +47,15 @@ def error_label(name: str = "formError") -> QLabel:
 def show_error(label: QLabel, message: str) -> None:
     label.setText("⚠ " + message)
     label.setVisible(bool(message))
+
+
+def tab_left_to_right(box: QDialogButtonBox) -> None:
+    """Tab through a button box's buttons in the order this desktop lays them out (the
+    box orders them by role, not by when they were made)."""
+    box.layout().activate()
+    buttons = sorted(box.buttons(), key=lambda b: b.mapTo(box, b.rect().topLeft()).x())
+    for first, second in zip(buttons, buttons[1:], strict=False):
+        QWidget.setTabOrder(first, second)
 
 
 def parse_day(text: str, where: str) -> str | None:

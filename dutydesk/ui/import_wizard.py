@@ -67,6 +67,7 @@ class ChoosePage(QWizardPage):
                          "census return. Nothing is written until the last step.")
         self.path = QLineEdit()
         self.path.setObjectName("importPath")
+        self.path.setAccessibleName("File to import")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.codes import ROLE_LABELS
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, ValidationError
 from ..domain.permissions import Action, allows
 from ..services.desk import DeskService, QueueDelta
 from ..services.drafts import DraftStore
@@ -49,6 +49,7 @@ from .detail_pane import DetailPane
 from .filter_bar import FilterBar
 from .handover_panel import HandoverPanel
 from .keyboard_map import help_rows
+from .problems import describe as plain_describe
 from .progress import ProgressArea
 from .queue_delegates import RatingChipDelegate
 from .queue_model import RATING, QueueModel
@@ -261,7 +262,8 @@ class MainWindow(ContactActions, QMainWindow):
             lambda _v: handover.setChecked(not self.handover_dock.isHidden()))
 
     def _set_tab_order(self) -> None:
-        order = [self.search, self.filters.views, *self.filters.combos.values(),
+        order = [self.search, self.filters.views, self.filters.save_view_button,
+                 self.filters.delete_view_button, *self.filters.combos.values(),
                  self.filters.overdue, self.table, self.detail, *self.detail_pane.buttons]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -488,7 +490,7 @@ class MainWindow(ContactActions, QMainWindow):
             return has and allows(role, action)
 
         enabled = {
-            "open": has, "take": may(Action.ASSIGN), "assign": may(Action.ASSIGN),
+            "open": has, "take": may(Action.TAKE_CONTACT), "assign": may(Action.ASSIGN),
             "rerate": may(Action.OVERRIDE_RATING), "partner_check": may(Action.PARTNER_CHECK),
             "answer_check": bool(d and may(Action.PARTNER_CHECK)
                                  and any(c.answer is None for c in d.partner_checks)),
@@ -513,6 +515,8 @@ class MainWindow(ContactActions, QMainWindow):
 
     @staticmethod
     def describe(error: BaseException) -> str:
+        if isinstance(error, ValidationError):
+            return plain_describe(error)  # "Children: add at least one", not the rule's path
         if isinstance(error, DomainError):
             return str(error)
         return (f"Something went wrong ({type(error).__name__}); nothing was saved. "

@@ -83,10 +83,12 @@ class Tile(QPushButton):
         self.setObjectName(f"tile_{key}")
         self.setCheckable(True)
         self.setMinimumSize(210, 78)
+        # Palette colours, so a tile reads in dark and high-contrast palettes too.
         self.setStyleSheet(
-            "QPushButton{text-align:left;padding:6px;border:1px solid #b0bec5;"
-            "border-radius:4px;background:#fafafa;}"
-            "QPushButton:checked{border:2px solid #1f5f8b;background:#e3f2fd;}")
+            "QPushButton{text-align:left;padding:6px;border:1px solid palette(mid);"
+            "border-radius:4px;background:palette(base);color:palette(text);}"
+            "QPushButton:checked{border:3px solid palette(highlight);"
+            "background:palette(alternate-base);}")
 
     def show_figure(self, figure: Figure) -> None:
         self.setText(f"{figure.title}\n{figure.display()}")
@@ -274,6 +276,10 @@ class MiDashboard(QWidget):
                 self.tiles[fig.key] = tile
                 self.tile_grid.addWidget(tile, i // 2, i % 2)
             tile.show_figure(fig)
+        # Tab reads the tiles (left) before the chart and the children (right).
+        chain = [self.refresh_button, *self.tiles.values(), self.chart_view, self.drill]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
         f = self.filters()
         self.status.setText(f"{f.date_from:%d/%m/%Y} – {f.date_to:%d/%m/%Y}")
         self.select(self.selected)

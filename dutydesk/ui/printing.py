@@ -1,9 +1,10 @@
 """Print…, Export PDF… and Preview for DutyDesk documents.
 
-The PDF is made by ``DocumentService`` on the writer thread (it reads the store); Qt only
-shows and prints it: QtPdf renders each page to an image at the printer's resolution and
-paints it on the printer, so the paper copy is the same document that ``dutydesk verify``
-checks. Every print and export is recorded as an event through the service.
+The PDF is made (and signed) by ``DocumentService`` on the writer thread (it reads the
+store); Qt only shows and prints it. Printing sends the vector PDF itself where it can (to
+a PDF file, or to the desktop's print system) and otherwise renders page by page on a
+worker thread with progress and cancel (``print_job``). Every print and export is
+recorded as an event through the service.
 
 The lead wires these into the main window, e.g.::
 
@@ -18,23 +19,31 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QBuffer, Qt
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..services.documents import Document, DocumentService
+from ..services.documents import Document, DocumentService, write_atomically
+from .print_job import (
+    PdfRenderError,
+    PrintJob,
+    chosen_pages,
+    open_pdf,
+    paint_pages,
+    send_vector,
+)
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -42,47 +51,28 @@ log = logging.getLogger(__name__)
 MakeDocument = Callable[[], Document]
 
 
-class PdfRenderError(RuntimeError):
-    """QtPdf could not read the document (it should never happen for our own PDFs)."""
-
-
 def load_pdf(document: Document, parent: QWidget | None = None
              ) -> tuple[QPdfDocument, QBuffer]:
     """A QtPdf document over the bytes. The buffer must outlive the document: keep both."""
-    buffer = QBuffer(parent)
-    buffer.setData(QByteArray(document.pdf))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    pdf = QPdfDocument(parent)  # type: ignore[arg-type]  # None is accepted at run time
-    pdf.load(buffer)
-    if pdf.status() != QPdfDocument.Status.Ready or pdf.pageCount() == 0:
-        raise PdfRenderError(f"the document could not be rendered ({pdf.error().name})")
-    return pdf, buffer
+    return open_pdf(document.pdf, parent)
 
 
 def render_to_printer(document: Document, printer: QPrinter) -> int:
-    """Paint every page on ``printer`` at its resolution; returns the pages printed."""
+    """Paint every page on ``printer``, one page image at a time (capped at MAX_DPI)."""
     pdf, buffer = load_pdf(document)
-    pages = pdf.pageCount()
-    painter = QPainter()
+    count = pdf.pageCount()
+    pdf.close()
+    buffer.close()
+    return paint_pages(document.pdf, printer, list(range(count)))
+
+
+def page_count(document: Document) -> int:
+    pdf, buffer = load_pdf(document)
     try:
-        if not painter.begin(printer):
-            raise PdfRenderError("the printer could not be started")
-        dpi = printer.resolution()
-        target = printer.pageLayout().paintRectPixels(dpi)
-        for page in range(pages):
-            if page:
-                printer.newPage()
-            points = pdf.pagePointSize(page)
-            scale = min(target.width() / points.width(), target.height() / points.height())
-            size = QSize(int(points.width() * scale), int(points.height() * scale))
-            image = pdf.render(page, size)
-            painter.drawImage(QRectF(QPointF(0, 0), image.size().toSizeF()), image)
+        return pdf.pageCount()
     finally:
-        if painter.isActive():
-            painter.end()
         pdf.close()
         buffer.close()
-    return pages
 
 
 class PreviewDialog(QDialog):
@@ -128,6 +118,8 @@ class DocumentActions:
         self.service = service
         self.tasks = tasks
         self.last_preview: PreviewDialog | None = None
+        self.last_job: PrintJob | None = None
+        self.last_route: str | None = None  # "pdf-file", "print-system" or "pages"
 
     # ---- entry points for menu actions ----------------------------------------------
 
@@ -151,22 +143,66 @@ class DocumentActions:
         dialog.open()
         return dialog
 
+    def print_dialog(self, document: Document, printer: QPrinter, parent: QWidget
+                     ) -> QPrintDialog:
+        """Qt's print dialog with page ranges, copies and the current page offered."""
+        dialog = QPrintDialog(printer, parent)
+        dialog.setWindowTitle(f"Print {document.title}")
+        option = QAbstractPrintDialog.PrintDialogOption
+        dialog.setOptions(option.PrintPageRange | option.PrintToFile |
+                          option.PrintCollateCopies | option.PrintShowPageSize)
+        dialog.setMinMax(1, page_count(document))
+        return dialog
+
     def print_ready(self, document: Document, parent: QWidget) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(document.title)
-        dialog = QPrintDialog(printer, parent)
-        dialog.setWindowTitle(f"Print {document.title}")
+        dialog = self.print_dialog(document, printer, parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.print_to(document, printer)
 
-    def print_to(self, document: Document, printer: QPrinter) -> None:
-        """Print without asking (the dialog's result, or tests) and record it."""
+    def print_to(self, document: Document, printer: QPrinter) -> PrintJob | None:
+        """Print without asking (the dialog's result, or tests); record it once printed.
+        Returns the page-by-page job when that route is taken (it runs on its thread)."""
+        count = page_count(document)
         try:
-            render_to_printer(document, printer)
-        except PdfRenderError as err:
+            vector = send_vector(document.pdf, printer, document.title, count,
+                                 write_atomically)
+        except (PdfRenderError, OSError) as err:
             self._failed(err)
-            return
+            return None
+        if vector is not None:
+            self.last_route = vector.route
+            self._record_printed(document)
+            return None
+        self.last_route = "pages"
+        pages = chosen_pages(printer, count)
+        if not pages:
+            self._failed(PdfRenderError("the page range chosen holds no page of this "
+                                        "document"))
+            return None
+        job = PrintJob(document.pdf, printer, pages, self.parent)
+        progress = QProgressDialog(f"Printing {document.title}…", "Cancel", 0, len(pages),
+                                   self.parent)
+        progress.setObjectName("printProgress")
+        progress.setWindowTitle("Printing")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        job.progressed.connect(lambda done, _all: progress.setValue(done))
+        progress.canceled.connect(job.cancel)
+        job.succeeded.connect(lambda _n: self._record_printed(document))
+        job.failed.connect(lambda text: self._failed(PdfRenderError(text)))
+        job.finished.connect(progress.close)
+        job.finished.connect(progress.deleteLater)
+        self.last_job = job
+        self.last_progress = progress
+        job.start()
+        return job
+
+    def _record_printed(self, document: Document) -> None:
         self.tasks.submit(lambda: self.service.record_printed(document), None, self._failed)
 
     def export_ready(self, document: Document, parent: QWidget) -> None:

@@ -47,7 +47,8 @@ WARN = {"amber": ("#a05a00", "#ffb74d"), "red": ("#c62828", "#ff8a80")}
 AMBER_WITHIN_SECONDS = 3600  # the countdown turns amber in its last hour
 
 STATUS_TEXT = {"new": "New", "in_progress": "In progress",
-               "awaiting_sign_off": "Awaiting sign-off", "decided": "Decided"}
+               "awaiting_sign_off": "Awaiting sign-off", "decided": "Decided",
+               "merged": "Merged (duplicate)", "entered_in_error": "Entered in error"}
 DECIDED = "decided"
 
 # Past this many changed rows a reset is cheaper than row-by-row signals.

@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen python -m dutydesk.ui.screenshots docs/screenshots
 
-Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png.
+Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png, and
+(issue 21) followthrough-view.png, followthrough-referrers.png and strategy-dialog.png.
 The demo contacts are rated by the real triage policy (resources/policy/default.toml) as
 they are generated, exactly as ``python main.py --demo`` does.
 """
@@ -24,6 +25,7 @@ from ..services.desk import DeskService
 from ..services.drafts import DraftStore
 from ..store.eventstore import EventStore
 from .application import make_app
+from .followthrough_screens import save_followthrough_screens
 from .main_window import MainWindow
 from .tasks import TaskRunner
 
@@ -117,6 +119,7 @@ def main(argv: list[str]) -> int:
         form.resize(820, 980)
         _save(form, out / "contact-form.png")
         form.discard()
+        save_followthrough_screens(service, window, out)  # issue 21: new files only
         window.close()
         tasks.shutdown()
         store.close()

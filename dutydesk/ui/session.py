@@ -34,6 +34,7 @@ from ..store.syncstate import RejectedEvent
 from ..sync.engine import SyncEngine
 from .audit_view import AuditView
 from .folder_watch import WatchedFolder
+from .followthrough_wiring import install_followthrough
 from .import_wizard import ImportWizard
 from .main_window import MainWindow
 from .mi_dashboard import MiDashboard
@@ -140,6 +141,8 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
             show(view, "DutyDesk — audit trail")
             view.refresh()
         tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
+
+    window.followthrough = install_followthrough(window, session, tasks)  # type: ignore[attr-defined]
 
     if session.sync_engine is not None:
         start_sync(window, session.sync_engine)

@@ -77,7 +77,7 @@ class ContactActions(_Base):
         def failed(error: BaseException) -> None:
             message = self.describe(error)
             if dialog is not None:
-                dialog.show_failure(message)
+                dialog.show_failure(message, error)
             else:
                 self.show_error(error)
 
@@ -239,7 +239,7 @@ class ContactActions(_Base):
                 self.poll()
 
             self.tasks.submit(lambda: self.service.record_contact(payload), done,
-                              lambda err: form.show_failure(self.describe(err)))
+                              lambda err: form.show_failure(self.describe(err), err))
 
         self._dialog = form
         form.submitted.connect(submitted)
@@ -262,8 +262,12 @@ class ContactActions(_Base):
                                                      self._handovers_loaded))
 
     def write_handover(self) -> None:
-        self._ask(dialogs.handover_dialog(self),
-                  lambda v: self.service.note_handover(v["shift"], v["text"]),
+        # issue 21: a handover note can point at the contact it concerns
+        cid = self.current_contact_id()
+        self._ask(dialogs.handover_dialog(self, current_contact=cid),
+                  lambda v: self.service.note_handover(
+                      v["shift"], v["text"],
+                      (cid,) if cid and v.get("about") == "current" else ()),
                   "Handover recorded.")
 
     def toggle_handover(self) -> None:

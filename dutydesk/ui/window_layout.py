@@ -12,24 +12,29 @@ to give the queue the whole window. The sizes of each arrangement are remembered
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView, QWidget
 
 from .queue_model import COLUMN_SAMPLES, COLUMNS, CONCERN, HIDDEN_AT_FIRST
 
-BESIDE_FROM = 1600  # px of window width from which the detail goes beside the queue
+# The detail goes beside the queue from this many average characters of window width
+# (1600 px at the usual 9 pt font; twice that with the text at 200%).
+BESIDE_FROM_CHARS = 266
 CELL_PADDING = 18  # px a cell adds around its text (margins, the chip's rounding)
 # The Columns menu, one underlined letter each (same order as COLUMNS).
+CONCERN_MIN_CHARS = 16
 MENU_TEXT = ("Ran&k (#)", "&Rating", "&Time left", "C&hildren", "&Why", "C&oncern",
              "&Source", "R&eceived", "St&atus", "W&ith")
 
 
-class QueueColumns:
+class QueueColumns(QObject):
     """Column widths, choice and memory for the queue table of one signed-in person."""
 
     def __init__(self, table: QTableView, settings: QSettings, login: str) -> None:
+        super().__init__(table)
         self.table = table
+        self._fitting = False
         self.settings = settings
         self.key = f"queue/{login}"
         self.menu = QMenu("&Columns")
@@ -37,8 +42,9 @@ class QueueColumns:
         self.toggles: list[QAction] = []
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(CONCERN, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        header.sectionResized.connect(self._other_resized)
+        table.viewport().installEventFilter(self)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         for col, text in enumerate(MENU_TEXT):
@@ -72,9 +78,34 @@ class QueueColumns:
             self.toggles[col].setChecked(True)  # keep at least one column
             return
         self.table.setColumnHidden(col, not shown)
+        self.fit_concern()
 
     def concern_width(self) -> int:
         return self.table.columnWidth(CONCERN)
+
+    def fit_concern(self) -> None:
+        """The concern takes the width the other columns leave, but never less than
+        CONCERN_MIN_CHARS (with large text the table scrolls sideways instead)."""
+        if self._fitting:
+            return
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(len(COLUMNS))
+                     if c != CONCERN and not header.isSectionHidden(c))
+        least = CONCERN_MIN_CHARS * self.table.fontMetrics().averageCharWidth()
+        self._fitting = True
+        try:
+            self.table.setColumnWidth(CONCERN, max(least, self.table.viewport().width() - others))
+        finally:
+            self._fitting = False
+
+    def _other_resized(self, col: int, _old: int, _new: int) -> None:
+        if col != CONCERN:
+            self.fit_concern()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        if event.type() == QEvent.Type.Resize:
+            self.fit_concern()
+        return False
 
     def _header_menu(self, at: QPoint) -> None:
         self.menu.popup(self.table.horizontalHeader().mapToGlobal(at))
@@ -90,7 +121,6 @@ class QueueColumns:
             return
         header = self.table.horizontalHeader()
         if isinstance(state, QByteArray) and header.restoreState(state):
-            header.setSectionResizeMode(CONCERN, QHeaderView.ResizeMode.Stretch)
             for col, act in enumerate(self.toggles):
                 act.blockSignals(True)
                 act.setChecked(not self.table.isColumnHidden(col))
@@ -109,7 +139,7 @@ class DetailPlacement:
         self.beside: bool | None = None
 
     def fit(self, window_width: int) -> None:
-        beside = window_width >= BESIDE_FROM
+        beside = window_width >= BESIDE_FROM_CHARS * self.detail.fontMetrics().averageCharWidth()
         if beside == self.beside:
             return
         if self.beside is not None:

@@ -119,6 +119,23 @@ PERFORM: dict[Action, Perform] = {
     Action.PRINT: lambda d, a, s, w: a.record_print("decision log", contact_id=w.contact_id),
     Action.EXPORT: lambda d, a, s, w: a.record_export("decision log", contact_id=w.contact_id),
     Action.VIEW_AUDIT: lambda d, a, s, w: a.query(),
+    # issue 21: routes, strategy discussions, hand-offs, corrections, follow-through
+    Action.TAKE_CONTACT: _write("contact.taken", lambda w: {"contact_id": w.contact_id}),
+    Action.OPEN_ROUTE: _write("route.opened", lambda w: {
+        "route_id": new_id(), "contact_id": w.contact_id, "kind": "signpost",
+        "to": "Family Hub"}),
+    Action.STRATEGY_DISCUSSION: _write("strategy.discussed", lambda w: {
+        "discussion_id": new_id(), "contact_id": w.contact_id, "slots": [0],
+        "held_at": AT.isoformat(), "decision": "no_s47_s17",
+        "attendees": [{"agency": "Police"}]}),
+    Action.TRANSFER: _write("route.transferred", lambda w: {
+        "route_id": new_id(), "contact_id": w.contact_id, "team": "Assessment 2"}),
+    Action.ACCEPT_TRANSFER: _write("route.transfer_accepted", lambda w: {
+        "route_id": new_id(), "contact_id": w.contact_id}),
+    Action.CORRECT_RECORD: _write("contact.entered_in_error", lambda w: {
+        "contact_id": new_id(), "reason": "typed on the wrong family"}),
+    Action.FOLLOW_UP: _write("referrer.acknowledged", lambda w: {
+        "contact_id": w.contact_id, "kind": "acknowledgement", "method": "email"}),
     Action.ADMINISTER: lambda d, a, s, w: s.create_user(
         d.actor, f"new.{new_id()[-8:]}", "New Person", Role.PRACTITIONER,
         "correct horse battery staple"),

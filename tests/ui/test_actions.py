@@ -53,7 +53,8 @@ def test_missing_required_fields_are_named(qtbot, make_window) -> None:  # type:
     dialog = window._dialog
     dialog.try_submit()
     assert dialog.isVisible()
-    assert "the outcome" in dialog.error.text() and "analysis" in dialog.error.text()
+    assert "Outcome: choose the outcome" in dialog.error.text()
+    assert "Analysis:" in dialog.error.text()
 
 
 def test_practitioner_proposes_and_manager_signs_off(qtbot, make_window,  # type: ignore[no-untyped-def]
@@ -96,7 +97,7 @@ def test_amend_keeps_the_original_visible(qtbot, make_window, service: DeskServi
     assert isinstance(dialog, DecisionDialog) and dialog.outcome.currentData() == "early_help"
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("cin_assessment"))
     dialog.try_submit()
-    assert "reason for amending" in dialog.error.text()
+    assert "Reason for amending: say why" in dialog.error.text()
     dialog.reason.setPlainText("Health visitor reports missed appointments since.")
     dialog.try_submit()
     assert not dialog.isVisible()

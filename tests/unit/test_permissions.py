@@ -51,6 +51,13 @@ EXPECTED = {
     "export":           "0011 10",
     "view_audit":       "0001 11",
     "administer":       "0000 01",
+    "take_contact":     "0111 00",
+    "open_route":       "0111 00",
+    "strategy_discussion": "0111 00",
+    "transfer":         "0011 00",
+    "accept_transfer":  "0111 00",
+    "correct_record":   "0011 00",
+    "follow_up":        "1111 00",
 }
 ROLES = [Role.CONTACT_OFFICER, Role.PRACTITIONER, Role.SENIOR_PRACTITIONER,
          Role.DUTY_MANAGER, Role.AUDITOR, Role.ADMIN]

@@ -1,0 +1,498 @@
+"""Follow-through: each child's routes after the front-door decision, with their clocks.
+
+Pure. ``fold_routes`` reads the route, strategy-discussion, adult and hand-off events of a
+set of contacts (in log order) and returns what each child is on, what is due and what is
+overdue. Clocks use the working-time rules of ``timescales`` (office hours, England bank
+holidays); where no national timescale exists there is no clock, only a state.
+
+Statutory clocks (sources in docs/workflow.md):
+
+* s17 assessment: 45 working days from the point of referral (WT 2023 ch. 1/3).
+* ICPC: within 15 working days of the strategy discussion at which the s47 enquiry was
+  initiated (WT 2023 ch. 3).
+* Police protection: at most 72 hours (Children Act 1989 s46(6)).
+* Emergency protection order: at most 8 days (s45(1)).
+* LADO: the designated officer told within one working day of the allegation (WT 2023
+  ch. 2).
+* Private fostering: visit within 7 working days of the notification (Children (Private
+  Arrangements for Fostering) Regulations 2005, reg. 4).
+* Acknowledgement to the referrer within one working day of receipt (WT 2023 ch. 3).
+* An open case's allocated worker told the same working day (local practice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from .events import Event
+from .route_codes import (
+    ADULT_ROLE_LABELS,
+    ROUTE_LABELS,
+    S47_DECISIONS,
+    STEP_LABELS,
+    AdultRole,
+    RouteKind,
+    RouteStep,
+    StrategyDecision,
+)
+from .timescales import OfficeHours, assessment_due, nth_working_day
+
+ICPC_WORKING_DAYS = 15
+LADO_WORKING_DAYS = 1
+PRIVATE_FOSTERING_WORKING_DAYS = 7
+POLICE_PROTECTION_HOURS = 72
+EPO_DAYS = 8
+ACK_WORKING_DAYS = 1
+MARAC_ESCALATION_INCIDENTS = 3  # SafeLives "potential escalation" (local threshold)
+MARAC_REPEAT_MONTHS = 12
+
+# Event types the fold reads (the store fetches exactly these).
+FOLLOW_THROUGH_TYPES = (
+    "route.opened", "route.progressed", "route.transferred", "route.transfer_accepted",
+    "route.transfer_returned", "route.closed", "strategy.discussed", "adult.recorded",
+    "assessment.completed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One clock: what is due, by when, and when (if ever) it was met."""
+
+    label: str
+    due: datetime | None          # None: no national timescale ("as soon as possible")
+    met_at: datetime | None = None
+    source: str = ""
+
+    def overdue(self, now: datetime) -> bool:
+        return self.met_at is None and self.due is not None and now > self.due
+
+    def met_late(self) -> bool:
+        return self.met_at is not None and self.due is not None and self.met_at > self.due
+
+    def state(self, now: datetime) -> str:
+        if self.met_at is not None:
+            return "met late" if self.met_late() else "met"
+        if self.due is None:
+            return "no timescale"
+        return "overdue" if self.overdue(now) else "due"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    step: str
+    at: datetime
+    by: str
+    reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[RouteStep(self.step)]
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    agency: str
+    name: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyDiscussion:
+    """One strategy discussion as recorded (the s47 record that Annex A List 5 reads)."""
+
+    discussion_id: str
+    contact_id: str
+    slots: tuple[int, ...]
+    held_at: datetime
+    attendees: tuple[Attendee, ...]
+    decision: str
+    recorded_by: str
+    s47_started_on: date | None = None
+    medical: str | None = None
+    medical_at: datetime | None = None
+    police_protection_from: datetime | None = None
+    police_protection_to: datetime | None = None
+    protection_where: str | None = None
+    epo_applied_at: datetime | None = None
+    epo_granted_at: datetime | None = None
+    lead_social_worker: str | None = None
+    summary: str | None = None
+    route_id: str | None = None
+
+    @property
+    def s47(self) -> bool:
+        return StrategyDecision(self.decision) in S47_DECISIONS
+
+    def missing_agencies(self, required: Sequence[str]) -> list[str]:
+        present = {a.agency.casefold() for a in self.attendees}
+        return [r for r in required if r.casefold() not in present]
+
+
+@dataclass(frozen=True, slots=True)
+class Adult:
+    contact_id: str
+    adult_slot: int
+    role: str
+    name: str
+    relationship: str | None = None
+    occupation: str | None = None
+    date_of_birth: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return ADULT_ROLE_LABELS[AdultRole(self.role)]
+
+
+@dataclass(slots=True)
+class Route:
+    route_id: str
+    contact_id: str
+    kind: str
+    opened_at: datetime
+    opened_by: str
+    slot: int | None = None
+    person_id: str | None = None
+    adult_slot: int | None = None
+    to: str | None = None
+    team: str | None = None
+    worker: str | None = None
+    family_consent: str | None = None
+    marac: str | None = None
+    notes: str | None = None
+    steps: list[Step] = field(default_factory=list)
+    transfer_team: str | None = None
+    transfer_worker: str | None = None
+    transfer_state: str | None = None      # awaiting, accepted, returned
+    transfer_reason: str | None = None
+    transfer_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+    discussions: list[StrategyDiscussion] = field(default_factory=list)
+    clocks: list[Due] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return ROUTE_LABELS[RouteKind(self.kind)]
+
+    @property
+    def handed_over(self) -> bool:
+        """Accepted by a named team, or (early help, another authority) accepted by the
+        service it went to: the front door's part is done."""
+        if self.transfer_state == "accepted":
+            return True
+        last = next((s.step for s in reversed(self.steps)
+                     if s.step in (RouteStep.ACCEPTED, RouteStep.RETURNED)), None)
+        return last == RouteStep.ACCEPTED
+
+    @property
+    def open(self) -> bool:
+        """On the follow-through view until handed over (accepted) or closed."""
+        return self.closed_at is None and not self.handed_over
+
+    def step_at(self, step: RouteStep) -> datetime | None:
+        found = [s.at for s in self.steps if s.step == step]
+        return found[-1] if found else None
+
+    def overdue(self, now: datetime) -> list[Due]:
+        return [c for c in self.clocks if c.overdue(now)]
+
+    def state_text(self) -> str:
+        if self.closed_at is not None:
+            return f"Closed: {self.closed_reason}"
+        if self.transfer_state == "accepted":
+            return f"Handed over to {self.transfer_team}" + (
+                f" ({self.transfer_worker})" if self.transfer_worker else "")
+        if self.handed_over:
+            return f"Accepted by {self.team or self.to or 'the receiving service'}"
+        if self.transfer_state == "awaiting":
+            return f"Awaiting acceptance by {self.transfer_team}"
+        if self.transfer_state == "returned":
+            return f"Returned by {self.transfer_team}: {self.transfer_reason}"
+        if self.steps:
+            return self.steps[-1].label
+        return "Open"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """What the fold needs about a contact besides its events."""
+
+    contact_id: str
+    received_at: datetime
+    referral_on: date | None = None   # the day it became a referral (decision), if it did
+
+
+@dataclass(slots=True)
+class FollowThrough:
+    routes: dict[str, Route] = field(default_factory=dict)
+    discussions: list[StrategyDiscussion] = field(default_factory=list)
+    adults: dict[tuple[str, int], Adult] = field(default_factory=dict)
+
+    def routes_of(self, contact_id: str) -> list[Route]:
+        return [r for r in self.routes.values() if r.contact_id == contact_id]
+
+    def open_routes(self) -> list[Route]:
+        return [r for r in self.routes.values() if r.open]
+
+    def adults_of(self, contact_id: str) -> list[Adult]:
+        return sorted((a for (cid, _), a in self.adults.items() if cid == contact_id),
+                      key=lambda a: a.adult_slot)
+
+
+def _at(value: str | None, fallback: datetime) -> datetime:
+    return datetime.fromisoformat(value) if value else fallback
+
+
+def _discussion(e: Event) -> StrategyDiscussion:
+    p = e.payload
+    pp = p.get("police_protection") or {}
+    epo = p.get("epo") or {}
+
+    def opt(v: Any) -> datetime | None:
+        return datetime.fromisoformat(v) if v else None
+    return StrategyDiscussion(
+        discussion_id=p["discussion_id"], contact_id=p["contact_id"],
+        slots=tuple(p["slots"]),
+        held_at=datetime.fromisoformat(p["held_at"]),
+        attendees=tuple(Attendee(a["agency"], a.get("name"), a.get("role"))
+                        for a in p["attendees"]),
+        decision=p["decision"], recorded_by=e.actor,
+        s47_started_on=date.fromisoformat(p["s47_started_on"]) if p.get("s47_started_on")
+        else None,
+        medical=p.get("medical"), medical_at=opt(p.get("medical_at")),
+        police_protection_from=opt(pp.get("started_at")),
+        police_protection_to=opt(pp.get("ended_at")), protection_where=pp.get("where"),
+        epo_applied_at=opt(epo.get("applied_at")), epo_granted_at=opt(epo.get("granted_at")),
+        lead_social_worker=p.get("lead_social_worker"), summary=p.get("summary"),
+        route_id=p.get("route_id"))
+
+
+def fold_routes(events: Iterable[Event], facts: Mapping[str, ContactFacts],
+                office: OfficeHours) -> FollowThrough:
+    """Every route, discussion and adult in ``events``, with clocks computed."""
+    out = FollowThrough()
+    completed: dict[tuple[str, str], datetime] = {}
+    for e in events:
+        p = e.payload
+        at = datetime.fromisoformat(e.client_time)
+        if e.type == "route.opened":
+            out.routes[p["route_id"]] = Route(
+                route_id=p["route_id"], contact_id=p["contact_id"], kind=p["kind"],
+                opened_at=_at(p.get("opened_at"), at), opened_by=e.actor,
+                slot=p.get("slot"), person_id=p.get("person_id"),
+                adult_slot=p.get("adult_slot"), to=p.get("to"), team=p.get("team"),
+                worker=p.get("worker"), family_consent=p.get("family_consent"),
+                marac=p.get("marac"), notes=p.get("notes"))
+        elif e.type == "strategy.discussed":
+            out.discussions.append(_discussion(e))
+        elif e.type == "adult.recorded":
+            name = " ".join(x for x in (p.get("given_name"), p.get("family_name")) if x)
+            out.adults[(p["contact_id"], p["adult_slot"])] = Adult(
+                p["contact_id"], p["adult_slot"], p["role"], name, p.get("relationship"),
+                p.get("occupation"), p.get("date_of_birth"))
+        elif e.type == "assessment.completed":
+            completed[(p["contact_id"], p["person_id"])] = datetime.combine(
+                date.fromisoformat(p["completed_on"]), time(12), tzinfo=at.tzinfo)
+        else:
+            route = out.routes.get(p.get("route_id", ""))
+            if route is None:
+                continue
+            if e.type == "route.progressed":
+                route.steps.append(Step(p["step"], _at(p.get("at"), at), e.actor,
+                                        p.get("reason")))
+            elif e.type == "route.transferred":
+                route.transfer_team, route.transfer_worker = p["team"], p.get("worker")
+                route.transfer_state, route.transfer_reason = "awaiting", None
+                route.transfer_at = at
+            elif e.type == "route.transfer_accepted":
+                route.transfer_state = "accepted"
+                route.transfer_worker = p.get("worker") or route.transfer_worker
+            elif e.type == "route.transfer_returned":
+                route.transfer_state, route.transfer_reason = "returned", p.get("reason")
+            elif e.type == "route.closed":
+                route.closed_at, route.closed_reason = at, p["reason"]
+    for d in out.discussions:
+        for route in out.routes.values():
+            if route.contact_id == d.contact_id and (
+                    d.route_id == route.route_id
+                    or (route.slot in d.slots and route.kind in (
+                        RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION))):
+                route.discussions.append(d)
+    for route in out.routes.values():
+        route.discussions.sort(key=lambda d: d.held_at)
+        route.clocks = route_clocks(route, facts.get(route.contact_id), office,
+                                    completed.get((route.contact_id, route.person_id or "")))
+    return out
+
+
+def _end_of(day: date, office: OfficeHours) -> datetime:
+    return datetime.combine(day, office.closes, tzinfo=office.zone)
+
+
+def route_clocks(route: Route, fact: ContactFacts | None, office: OfficeHours,
+                 assessment_done: datetime | None = None) -> list[Due]:
+    """The clocks of one route (see the module notes for their sources)."""
+    kind = RouteKind(route.kind)
+    received = fact.received_at if fact else route.opened_at
+    clocks: list[Due] = []
+    if kind == RouteKind.S17_ASSESSMENT:
+        referral = (fact.referral_on if fact and fact.referral_on else
+                    route.opened_at.astimezone(office.zone).date())
+        clocks.append(Due("Assessment completed (45 working days)",
+                          _end_of(assessment_due(office, referral), office), assessment_done,
+                          "WT 2023 ch. 3; CIN census assessment timeliness"))
+    elif kind == RouteKind.STRATEGY_S47:
+        if not route.discussions:
+            clocks.append(Due("Strategy discussion held (as soon as possible)", None, None,
+                              "WT 2023 ch. 3"))
+        initiating = [d for d in route.discussions if d.s47]
+        if initiating:
+            held = initiating[-1].held_at.astimezone(office.zone).date()
+            met = route.step_at(RouteStep.ICPC_HELD) or route.step_at(
+                RouteStep.ICPC_NOT_REQUIRED)
+            clocks.append(Due("Initial child protection conference (15 working days)",
+                              _end_of(nth_working_day(office, held, ICPC_WORKING_DAYS), office),
+                              met, "WT 2023 ch. 3; CIN census InitialCPCtarget"))
+    elif kind == RouteKind.LADO:
+        clocks.append(Due("LADO told (1 working day)",
+                          office.add_working_days(received, LADO_WORKING_DAYS),
+                          route.step_at(RouteStep.REFERRED), "WT 2023 ch. 2"))
+    elif kind == RouteKind.PRIVATE_FOSTERING:
+        day0 = received.astimezone(office.zone).date()
+        clocks.append(Due("Private fostering visit (7 working days)",
+                          _end_of(nth_working_day(office, day0,
+                                                  PRIVATE_FOSTERING_WORKING_DAYS), office),
+                          route.step_at(RouteStep.VISITED),
+                          "Children (Private Arrangements for Fostering) Regs 2005, reg. 4"))
+    if kind in (RouteKind.EMERGENCY_PROTECTION, RouteKind.STRATEGY_S47):
+        clocks.extend(protection_clocks(route))
+    return clocks
+
+
+def protection_clocks(route: Route) -> list[Due]:
+    """Police protection (72 hours) and EPO (8 days) from the route's discussions."""
+    clocks: list[Due] = []
+    ended_step = route.step_at(RouteStep.PROTECTION_ENDED)
+    for d in route.discussions:
+        if d.police_protection_from is not None:
+            clocks.append(Due("Police protection ends (72 hours)",
+                              d.police_protection_from + timedelta(hours=POLICE_PROTECTION_HOURS),
+                              d.police_protection_to or ended_step,
+                              "Children Act 1989 s46(6)"))
+        if d.epo_granted_at is not None:
+            clocks.append(Due("Emergency protection order expires (8 days)",
+                              d.epo_granted_at + timedelta(days=EPO_DAYS), ended_step,
+                              "Children Act 1989 s45(1)"))
+    if RouteKind(route.kind) == RouteKind.STRATEGY_S47:
+        return [c for c in clocks if c.met_at is None]  # the s47 view shows live ones only
+    return clocks
+
+
+# ---- MARAC --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class MaracCriteria:
+    """Which SafeLives referral criteria a domestic abuse contact meets (domain.md §5)."""
+
+    high_risk: bool
+    escalation: bool
+    repeat: bool
+    incidents_12_months: int
+    previous_referral_on: date | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.high_risk or self.escalation or self.repeat
+
+    def reasons(self) -> list[str]:
+        out = []
+        if self.high_risk:
+            out.append("visible high risk (DASH/DARA high)")
+        if self.escalation:
+            out.append(f"potential escalation: {self.incidents_12_months} police-recorded "
+                       f"incidents in 12 months ({MARAC_ESCALATION_INCIDENTS} or more)")
+        if self.repeat and self.previous_referral_on:
+            out.append("repeat: a new incident within 12 months of the MARAC referral on "
+                       f"{self.previous_referral_on.isoformat()}")
+        return out
+
+
+def marac_criteria(*, incident_on: date, dash_level: str | None, dara_level: str | None,
+                   previous_incidents: int | None, earlier_police_da: Iterable[date],
+                   earlier_marac_referrals: Iterable[date]) -> MaracCriteria:
+    """The criteria from the notification and the police history.
+
+    ``previous_incidents`` is what the police notification says (incidents at the address
+    in the last 12 months); ``earlier_police_da`` are earlier police notifications about the
+    same children. The larger count is used: either source alone may be incomplete."""
+    since = _months_before(incident_on, MARAC_REPEAT_MONTHS)
+    earlier = sum(1 for d in earlier_police_da if since <= d < incident_on)
+    incidents = max(previous_incidents or 0, earlier)
+    referrals = sorted(d for d in earlier_marac_referrals if since <= d <= incident_on)
+    return MaracCriteria(
+        high_risk="high" in (dash_level, dara_level),
+        escalation=incidents >= MARAC_ESCALATION_INCIDENTS,
+        repeat=bool(referrals), incidents_12_months=incidents,
+        previous_referral_on=referrals[-1] if referrals else None)
+
+
+def _months_before(day: date, months: int) -> date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+# ---- Annex A List 5 ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class S47Record:
+    """One s47 enquiry for one child, as Annex A List 5 wants it (domain.md §4.5)."""
+
+    contact_id: str
+    slot: int
+    person_id: str | None
+    strategy_discussion_on: date
+    s47_started_on: date
+    icpc_due_on: date
+    icpc_held_on: date | None
+    icpc_not_required: bool
+    cpp_started: bool
+    allocated_team: str | None
+    allocated_worker: str | None
+
+
+def s47_records(follow: FollowThrough, office: OfficeHours,
+                people: Mapping[tuple[str, int], str] | None = None) -> list[S47Record]:
+    """Every s47 enquiry (one row per child per initiating discussion), oldest first.
+    ``people`` maps (contact id, slot) to the linked child where the route does not say."""
+    linked = people or {}
+    out: list[S47Record] = []
+    for d in follow.discussions:
+        if not d.s47 or d.s47_started_on is None:
+            continue
+        held = d.held_at.astimezone(office.zone).date()
+        for slot in d.slots:
+            route = next((r for r in follow.routes.values() if r.contact_id == d.contact_id
+                          and r.slot == slot and r.kind == RouteKind.STRATEGY_S47), None)
+            icpc = route.step_at(RouteStep.ICPC_HELD) if route else None
+            pid = (route.person_id if route else None) or linked.get((d.contact_id, slot))
+            out.append(S47Record(
+                contact_id=d.contact_id, slot=slot, person_id=pid,
+                strategy_discussion_on=held, s47_started_on=d.s47_started_on,
+                icpc_due_on=nth_working_day(office, held, ICPC_WORKING_DAYS),
+                icpc_held_on=icpc.astimezone(office.zone).date() if icpc else None,
+                icpc_not_required=bool(route and route.step_at(RouteStep.ICPC_NOT_REQUIRED)),
+                cpp_started=bool(route and route.step_at(RouteStep.CPP_STARTED)),
+                allocated_team=(route.transfer_team or route.team) if route else None,
+                allocated_worker=((route.transfer_worker or route.worker or
+                                   d.lead_social_worker) if route else d.lead_social_worker)))
+    return sorted(out, key=lambda r: (r.s47_started_on, r.contact_id, r.slot))

@@ -1,0 +1,793 @@
+"""Use cases after the decision: routes per child, strategy discussions and s47, adults on a
+contact (LADO, MARAC), hand-offs, and the follow-through views with what is overdue.
+
+Every write is an event checked against the permission table (here and by the guarded
+store and the shared server). Reads fold the relevant events with the pure rules in
+``dutydesk.domain.routes``; nothing here edits history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..domain import routes as rules
+from ..domain.clock import Clock
+from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES, ContactStatus
+from ..domain.errors import ValidationError
+from ..domain.events import Actor, Event, make_event
+from ..domain.ids import new_id
+from ..domain.permissions import Action, require
+from ..domain.projection import ContactChildRow, ContactRow
+from ..domain.route_codes import (
+    STRATEGY_REQUIRED_AGENCIES,
+    AckKind,
+    AdultRole,
+    RouteKind,
+    RouteStep,
+    StrategyDecision,
+)
+from ..domain.route_events import step_fits
+from ..domain.timescales import OfficeHours
+from ..store.eventstore import EventStore
+from ..store.followthrough_queries import FollowThroughQueries
+from .snapshots import Changes
+
+ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
+NEXT_STEP_LOOKBACK_DAYS = 30
+
+_ROUTE_EVENT_TYPES = rules.FOLLOW_THROUGH_TYPES
+
+
+# ---- snapshots the views show ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ClockRow:
+    label: str
+    due: datetime | None
+    met_at: datetime | None
+    state: str            # due, overdue, met, met late, no timescale
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRow:
+    route_id: str
+    contact_id: str
+    kind: str
+    label: str
+    child: str
+    slot: int | None
+    person_id: str | None
+    detail: str
+    state: str
+    opened_at: datetime
+    open: bool
+    clocks: tuple[ClockRow, ...]
+    overdue: bool
+    next_due: datetime | None
+    transfer_state: str | None = None
+    discussions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AckRow:
+    contact_id: str
+    children: str
+    referrer: str
+    received_at: datetime
+    ack_due: datetime
+    ack_sent: str | None
+    feedback_due: datetime | None
+    feedback_sent: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NextStepRow:
+    contact_id: str
+    decision_id: str
+    index: int
+    children: str
+    action: str
+    owner: str | None
+    due: date | None
+    done: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRow:
+    contact_id: str
+    children: str
+    decisions: tuple[tuple[str, str, str], ...]  # (decision id, outcome, by)
+    since: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    check_id: str
+    contact_id: str
+    children: str
+    agency: str
+    requested_at: datetime
+    due_at: datetime | None
+    chased: int
+    answer: str | None
+    no_trace: bool
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRow:
+    contact_id: str
+    person_id: str
+    child: str
+    due: datetime
+    notified: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverRow:
+    handover_id: str
+    shift: str
+    noted_at: str
+    noted_by: str
+    text: str
+    contacts: tuple[tuple[str, str], ...]  # (contact id, children)
+    acknowledged_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowThroughView:
+    """Everything the follow-through window shows, computed at ``now``."""
+
+    now: datetime
+    routes: tuple[RouteRow, ...] = ()
+    acknowledgements: tuple[AckRow, ...] = ()
+    next_steps: tuple[NextStepRow, ...] = ()
+    conflicts: tuple[ConflictRow, ...] = ()
+    checks: tuple[CheckRow, ...] = ()
+    notices: tuple[NoticeRow, ...] = ()
+    handovers: tuple[HandoverRow, ...] = ()
+
+    def overdue_counts(self) -> dict[str, int]:
+        return {
+            "routes": sum(r.overdue for r in self.routes),
+            "acknowledgements": sum(r.overdue for r in self.acknowledgements),
+            "next_steps": sum(r.overdue for r in self.next_steps),
+            "conflicts": len(self.conflicts),
+            "checks": sum(r.overdue for r in self.checks),
+            "notices": sum(r.overdue for r in self.notices),
+            "handovers": sum(not h.acknowledged_by for h in self.handovers),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRoutes:
+    """One contact's routes, discussions and adults (the detail pane and case log)."""
+
+    contact_id: str
+    routes: tuple[RouteRow, ...] = ()
+    discussions: tuple[rules.StrategyDiscussion, ...] = ()
+    adults: tuple[rules.Adult, ...] = ()
+    marac: rules.MaracCriteria | None = None
+    missing_agencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _names(kids: Sequence[ContactChildRow]) -> str:
+    return ", ".join(k.display_name for k in kids) or "(no child)"
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class FollowThroughService:
+    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
+                 office: OfficeHours | None = None) -> None:
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+        self.office = office or OfficeHours()
+        self.q = FollowThroughQueries(store.engine)
+
+    # ---- writing ---------------------------------------------------------------------
+
+    def _event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
+        return make_event(event_type, payload, actor=self.actor.login,
+                          actor_role=self.actor.role.value, device=self.actor.device,
+                          at=self.clock.now())
+
+    def _write(self, events: Sequence[Event], contact_id: str) -> Changes:
+        self.store.append(list(events))
+        return Changes(contacts=frozenset({contact_id}), queue=True)
+
+    def _contact(self, contact_id: str) -> tuple[ContactRow, list[ContactChildRow]]:
+        row = self.q.contacts([contact_id]).get(contact_id)
+        if row is None or not row.received_at:
+            raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
+        if row.status in VOID_STATUSES:
+            raise ValidationError(f"contact {contact_id} is {row.status.replace('_', ' ')}; "
+                                  "record on the contact that stands", "contact_id")
+        return row, self.q.children_of([contact_id]).get(contact_id, [])
+
+    def _route(self, route_id: str) -> rules.Route:
+        opened = self.q.events_of_types(("route.opened",))
+        contact = next((e.contact_id for e in opened if e.payload["route_id"] == route_id), None)
+        if contact is None:
+            raise ValidationError(f"no route {route_id} in this store", "route_id")
+        found = self._fold([contact]).routes.get(route_id)
+        assert found is not None
+        return found
+
+    def open_route(self, contact_id: str, kind: str, *, slot: int | None = None,
+                   **details: Any) -> tuple[str, Changes]:
+        """Open a route for a child (or, for LADO and MARAC, about an adult) beside the
+        contact's main outcome. ``details``: to, team, worker, family_consent, marac,
+        adult_slot, opened_at, notes."""
+        require(self.actor, Action.OPEN_ROUTE)
+        _, kids = self._contact(contact_id)
+        payload: dict[str, Any] = {"route_id": new_id(), "contact_id": contact_id,
+                                   "kind": RouteKind(kind).value}
+        if slot is not None:
+            child = next((k for k in kids if k.slot == slot), None)
+            if child is None:
+                raise ValidationError(f"the contact has no child in slot {slot}", "slot")
+            payload["slot"] = slot
+            if child.person_id:
+                payload["person_id"] = child.person_id
+        if "adult_slot" in details and details["adult_slot"] is not None:
+            adults = self._fold([contact_id]).adults
+            if (contact_id, details["adult_slot"]) not in adults:
+                raise ValidationError(f"no adult {details['adult_slot']} on this contact; "
+                                      "add the adult first", "adult_slot")
+        payload.update({k: v for k, v in details.items() if v not in (None, "")})
+        event = self._event("route.opened", payload)
+        return payload["route_id"], self._write([event], contact_id)
+
+    def progress(self, route_id: str, step: str, *, at: datetime | None = None,
+                 reason: str | None = None) -> Changes:
+        require(self.actor, Action.OPEN_ROUTE)
+        route = self._route(route_id)
+        if not step_fits(route.kind, step):
+            raise ValidationError(f"'{RouteStep(step).value}' is not a step of a "
+                                  f"{route.label} route", "step")
+        if not route.open:
+            raise ValidationError("the route is closed or handed over", "route_id")
+        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
+                                   "step": step}
+        if at is not None:
+            payload["at"] = at.isoformat()
+        if route.person_id:
+            payload["person_id"] = route.person_id
+        if reason:
+            payload["reason"] = reason
+        return self._write([self._event("route.progressed", payload)], route.contact_id)
+
+    def transfer(self, route_id: str, team: str, worker: str | None = None,
+                 notes: str | None = None) -> Changes:
+        """Hand the route to a named team (and worker); it stays on the follow-through view
+        until the team accepts it."""
+        require(self.actor, Action.TRANSFER)
+        route = self._route(route_id)
+        if not route.open:
+            raise ValidationError("the route is closed or already handed over", "route_id")
+        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
+                                   "team": team}
+        for key, value in (("worker", worker), ("notes", notes),
+                           ("person_id", route.person_id)):
+            if value:
+                payload[key] = value
+        return self._write([self._event("route.transferred", payload)], route.contact_id)
+
+    def answer_transfer(self, route_id: str, *, accept: bool, worker: str | None = None,
+                        reason: str | None = None) -> Changes:
+        """The receiving team accepts (naming the worker) or returns it with a reason."""
+        require(self.actor, Action.ACCEPT_TRANSFER)
+        route = self._route(route_id)
+        if route.transfer_state != "awaiting":
+            raise ValidationError("nothing is waiting for acceptance on this route",
+                                  "route_id")
+        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id}
+        for key, value in (("worker", worker), ("reason", reason),
+                           ("person_id", route.person_id)):
+            if value:
+                payload[key] = value
+        kind = "route.transfer_accepted" if accept else "route.transfer_returned"
+        return self._write([self._event(kind, payload)], route.contact_id)
+
+    def close_route(self, route_id: str, reason: str) -> Changes:
+        require(self.actor, Action.OPEN_ROUTE)
+        route = self._route(route_id)
+        if route.closed_at is not None:
+            raise ValidationError("the route is already closed", "route_id")
+        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
+                                   "reason": reason}
+        if route.person_id:
+            payload["person_id"] = route.person_id
+        return self._write([self._event("route.closed", payload)], route.contact_id)
+
+    def record_strategy_discussion(
+            self, contact_id: str, *, slots: Sequence[int], held_at: datetime,
+            attendees: Sequence[Mapping[str, str]], decision: str,
+            s47_started_on: date | None = None, medical: str | None = None,
+            medical_at: datetime | None = None,
+            police_protection: Mapping[str, Any] | None = None,
+            epo: Mapping[str, Any] | None = None, lead_social_worker: str | None = None,
+            summary: str | None = None) -> tuple[str, Changes]:
+        """Record a strategy discussion. The children it concerns get a strategy/s47 route
+        (and an emergency protection route where police protection or an EPO is recorded)
+        in the same transaction, if they have none open, so they stay on follow-through."""
+        require(self.actor, Action.STRATEGY_DISCUSSION)
+        _, kids = self._contact(contact_id)
+        by_slot = {k.slot: k for k in kids}
+        for s in slots:
+            if s not in by_slot:
+                raise ValidationError(f"the contact has no child in slot {s}", "slots")
+        existing = self._fold([contact_id])
+        events: list[Event] = []
+
+        def ensure(kind: RouteKind, slot: int) -> str:
+            for r in existing.routes_of(contact_id):
+                if r.kind == kind and r.slot == slot and r.open:
+                    return r.route_id
+            payload: dict[str, Any] = {"route_id": new_id(), "contact_id": contact_id,
+                                       "kind": kind.value, "slot": slot,
+                                       "opened_at": held_at.isoformat()}
+            if by_slot[slot].person_id:
+                payload["person_id"] = by_slot[slot].person_id
+            events.append(self._event("route.opened", payload))
+            return str(payload["route_id"])
+
+        route_ids = [ensure(RouteKind.STRATEGY_S47, s) for s in slots]
+        if police_protection or epo:
+            for s in slots:
+                ensure(RouteKind.EMERGENCY_PROTECTION, s)
+        did = new_id()
+        body: dict[str, Any] = {
+            "discussion_id": did, "contact_id": contact_id, "slots": list(slots),
+            "held_at": held_at.isoformat(), "attendees": [dict(a) for a in attendees],
+            "decision": StrategyDecision(decision).value}
+        if len(route_ids) == 1:
+            body["route_id"] = route_ids[0]
+        optional = {"s47_started_on": s47_started_on.isoformat() if s47_started_on else None,
+                    "medical": medical,
+                    "medical_at": medical_at.isoformat() if medical_at else None,
+                    "police_protection": _stamped(police_protection),
+                    "epo": _stamped(epo), "lead_social_worker": lead_social_worker,
+                    "summary": summary}
+        body.update({k: v for k, v in optional.items() if v not in (None, "", {})})
+        events.append(self._event("strategy.discussed", body))
+        return did, self._write(events, contact_id)
+
+    def record_adult(self, contact_id: str, role: str, *, given_name: str | None = None,
+                     family_name: str | None = None, date_of_birth: str | None = None,
+                     relationship: str | None = None, occupation: str | None = None,
+                     address: str | None = None) -> tuple[int, Changes]:
+        """Add an adult to the contact (victim, alleged perpetrator, subject of a LADO
+        allegation...). Returns the adult's slot on the contact."""
+        require(self.actor, Action.LINK_PERSON)
+        self._contact(contact_id)
+        taken = [slot for (cid, slot) in self._fold([contact_id]).adults if cid == contact_id]
+        slot = max(taken, default=-1) + 1
+        payload = {"contact_id": contact_id, "adult_slot": slot, "role": AdultRole(role).value,
+                   "given_name": given_name, "family_name": family_name,
+                   "date_of_birth": date_of_birth, "relationship": relationship,
+                   "occupation": occupation, "address": address}
+        event = self._event("adult.recorded",
+                            {k: v for k, v in payload.items() if v not in (None, "")})
+        return slot, self._write([event], contact_id)
+
+    def acknowledge(self, contact_id: str, kind: str, method: str, *, to: str | None = None,
+                    note: str | None = None, sent_at: datetime | None = None) -> Changes:
+        """Record that receipt was acknowledged, or the decision fed back, to the referrer."""
+        require(self.actor, Action.FOLLOW_UP)
+        self._contact(contact_id)
+        payload: dict[str, Any] = {"contact_id": contact_id, "kind": AckKind(kind).value,
+                                   "method": method,
+                                   "sent_at": (sent_at or self.clock.now()).isoformat()}
+        if to:
+            payload["to"] = to
+        if note:
+            payload["note"] = note
+        return self._write([self._event("referrer.acknowledged", payload)], contact_id)
+
+    def complete_next_step(self, contact_id: str, decision_id: str, index: int,
+                           note: str | None = None) -> Changes:
+        require(self.actor, Action.FOLLOW_UP)
+        decisions = self.q.decisions_of([contact_id]).get(contact_id, [])
+        found = next((d for d in decisions if d.decision_id == decision_id), None)
+        if found is None:
+            raise ValidationError(f"no decision {decision_id} on this contact", "decision_id")
+        steps = found.rationale.get("next_steps") or []
+        if not 0 <= index < len(steps):
+            raise ValidationError(f"the decision has no next step {index + 1}", "index")
+        payload: dict[str, Any] = {"contact_id": contact_id, "decision_id": decision_id,
+                                   "index": index}
+        if note:
+            payload["note"] = note
+        return self._write([self._event("next_step.completed", payload)], contact_id)
+
+    def chase_partner_check(self, contact_id: str, check_id: str, note: str | None = None,
+                            due_at: datetime | None = None) -> Changes:
+        require(self.actor, Action.PARTNER_CHECK)
+        asked = self.q.events_of_types(("partner_check.requested",), [contact_id])
+        if not any(e.payload["check_id"] == check_id for e in asked):
+            raise ValidationError(f"no partner check {check_id} on this contact", "check_id")
+        payload: dict[str, Any] = {"check_id": check_id, "contact_id": contact_id}
+        if note:
+            payload["note"] = note
+        if due_at:
+            payload["due_at"] = due_at.isoformat()
+        return self._write([self._event("partner_check.chased", payload)], contact_id)
+
+    def notify_allocated_worker(self, contact_id: str, person_id: str, worker: str,
+                                method: str) -> Changes:
+        require(self.actor, Action.FOLLOW_UP)
+        _, kids = self._contact(contact_id)
+        if person_id not in {k.person_id for k in kids}:
+            raise ValidationError("that child is not linked to this contact", "person_id")
+        payload = {"contact_id": contact_id, "person_id": person_id, "worker": worker,
+                   "method": method, "sent_at": self.clock.now().isoformat()}
+        return self._write([self._event("allocated_worker.notified", payload)], contact_id)
+
+    def resolve_conflict(self, contact_id: str, chosen_decision_id: str, reason: str
+                         ) -> Changes:
+        """A duty manager chooses between conflicting decisions; the others are kept in the
+        log, marked superseded (``conflict.resolved``)."""
+        require(self.actor, Action.RESOLVE_CONFLICT)
+        live = [d.decision_id for d in self.q.decisions_of([contact_id]).get(contact_id, [])
+                if not d.superseded]
+        if len(live) < 2:
+            raise ValidationError("this contact has no conflicting decisions", "contact_id")
+        if chosen_decision_id not in live:
+            raise ValidationError("choose one of the conflicting decisions",
+                                  "chosen_decision_id")
+        return self._write([self._event("conflict.resolved", {
+            "contact_id": contact_id, "decision_ids": live,
+            "chosen_decision_id": chosen_decision_id, "reason": reason})], contact_id)
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def children(self, contact_id: str) -> list[tuple[int, str, str | None]]:
+        """(slot, name, person id) of each child on the contact, for the dialogs."""
+        _, kids = self._contact(contact_id)
+        return [(k.slot, k.display_name, k.person_id) for k in kids]
+
+    def adults(self, contact_id: str) -> list[tuple[int, str]]:
+        return [(a.adult_slot, f"{a.name} ({a.role_label})")
+                for a in self._fold([contact_id]).adults_of(contact_id)]
+
+    def merge_candidates(self, contact_id: str, days: int = 7) -> list[tuple[str, str]]:
+        """Other contacts that may be the same notification: sharing a linked child or the
+        partner's reference, received within ``days`` of it. (id, description)."""
+        row, kids = self._contact(contact_id)
+        pids = {k.person_id for k in kids if k.person_id}
+        at = datetime.fromisoformat(row.received_at)
+        found: dict[str, ContactRow] = {}
+        if pids:
+            found.update(self._linked_contacts(pids))
+        lo, hi = (at - timedelta(days=days)).isoformat(), (at + timedelta(days=days)).isoformat()
+        if row.external_ref:
+            found.update({c.contact_id: c for c in self.q.contacts_received_since(lo)
+                          if c.external_ref == row.external_ref})
+        out = []
+        for c in sorted(found.values(), key=lambda c: c.received_at):
+            if c.contact_id == contact_id or c.status in VOID_STATUSES or not (
+                    lo <= c.received_at <= hi):
+                continue
+            when = datetime.fromisoformat(c.received_at).astimezone(self.office.zone)
+            out.append((c.contact_id, f"{when:%d %b %H:%M} · {c.source_code} · "
+                                      f"{c.concern[:60]}"))
+        return out
+
+    def _facts(self, contacts: Mapping[str, ContactRow]) -> dict[str, rules.ContactFacts]:
+        out = {}
+        for cid, c in contacts.items():
+            if not c.received_at:
+                continue
+            referral = (_when(c.decided_at).astimezone(self.office.zone).date()  # type: ignore[union-attr]
+                        if c.is_referral and c.decided_at else None)
+            out[cid] = rules.ContactFacts(cid, datetime.fromisoformat(c.received_at), referral)
+        return out
+
+    def _fold(self, contact_ids: Iterable[str] | None = None) -> rules.FollowThrough:
+        events = self.q.events_of_types(_ROUTE_EVENT_TYPES, contact_ids)
+        ids = {e.contact_id for e in events if e.contact_id}
+        return rules.fold_routes(events, self._facts(self.q.contacts(ids)), self.office)
+
+    def _route_row(self, r: rules.Route, kids: Mapping[str, list[ContactChildRow]],
+                   now: datetime, follow: rules.FollowThrough | None = None) -> RouteRow:
+        adult = follow.adults.get((r.contact_id, r.adult_slot)) if (
+            follow is not None and r.adult_slot is not None) else None
+        child = next((k.display_name for k in kids.get(r.contact_id, []) if k.slot == r.slot),
+                     "(whole contact)" if r.slot is None else f"child {r.slot + 1}")
+        if r.slot is None and adult is not None:
+            child = f"Adult: {adult.name} ({adult.role_label.lower()})"
+        details = [x for x in (
+            f"to {r.to}" if r.to else None, f"team {r.team}" if r.team else None,
+            f"worker {r.worker}" if r.worker else None,
+            f"family consent: {r.family_consent.replace('_', ' ')}" if r.family_consent
+            else None,
+            ("MARAC: already known" if r.marac == "already_known" else "MARAC: referred")
+            if r.marac else None) if x]
+        clocks = tuple(ClockRow(c.label, c.due, c.met_at, c.state(now), c.source)
+                       for c in r.clocks)
+        pending = [c.due for c in r.clocks if c.met_at is None and c.due is not None]
+        return RouteRow(
+            r.route_id, r.contact_id, r.kind, r.label, child, r.slot, r.person_id,
+            "; ".join(details), r.state_text(), r.opened_at, r.open, clocks,
+            r.open and bool(r.overdue(now)), min(pending) if pending else None,
+            r.transfer_state, len(r.discussions))
+
+    def contact_routes(self, contact_id: str) -> ContactRoutes:
+        """One contact's routes (open and closed), discussions, adults and MARAC criteria."""
+        now = self.clock.now()
+        follow = self._fold([contact_id])
+        kids = self.q.children_of([contact_id])
+        rows = tuple(sorted((self._route_row(r, kids, now, follow)
+                             for r in follow.routes_of(contact_id)),
+                            key=lambda r: (r.opened_at, r.route_id)))
+        discussions = tuple(d for d in follow.discussions if d.contact_id == contact_id)
+        contact = self.q.contacts([contact_id]).get(contact_id)
+        domestic_abuse = contact is not None and contact.status not in VOID_STATUSES and (
+            bool(contact.dash_level or contact.dara_level)
+            or contact.previous_incidents is not None)
+        marac = self.marac_criteria(contact_id) if domestic_abuse else None
+        return ContactRoutes(
+            contact_id, rows, discussions, tuple(follow.adults_of(contact_id)), marac,
+            {d.discussion_id: tuple(d.missing_agencies(STRATEGY_REQUIRED_AGENCIES))
+             for d in discussions})
+
+    def marac_criteria(self, contact_id: str) -> rules.MaracCriteria:
+        """The SafeLives criteria from this notification and the children's police history
+        (earlier police notifications, earlier MARAC referrals) in the last 12 months."""
+        contact, kids = self._contact(contact_id)
+        pids = {k.person_id for k in kids if k.person_id}
+        received = datetime.fromisoformat(contact.received_at)
+        incident_on = received.astimezone(self.office.zone).date()
+        earlier_police: list[date] = []
+        earlier_marac: list[date] = []
+        if pids:
+            linked = self._linked_contacts(pids)
+            for other in linked.values():
+                if other.contact_id == contact_id or other.status in VOID_STATUSES:
+                    continue
+                day = datetime.fromisoformat(other.received_at).astimezone(
+                    self.office.zone).date()
+                if other.source_code == "6" and (other.dash_level or other.dara_level or
+                                                 other.previous_incidents is not None):
+                    earlier_police.append(day)
+            follow = self._fold(linked)
+            earlier_marac = [r.opened_at.astimezone(self.office.zone).date()
+                             for r in follow.routes.values()
+                             if r.kind == RouteKind.MARAC and r.marac == "referred"
+                             and r.contact_id != contact_id]
+        return rules.marac_criteria(
+            incident_on=incident_on, dash_level=contact.dash_level,
+            dara_level=contact.dara_level, previous_incidents=contact.previous_incidents,
+            earlier_police_da=earlier_police, earlier_marac_referrals=earlier_marac)
+
+    def _linked_contacts(self, person_ids: set[str]) -> dict[str, ContactRow]:
+        from ..store.queries import Queries  # one read per child; a family is small
+        q = Queries(self.store.engine)
+        out: dict[str, ContactRow] = {}
+        for pid in person_ids:
+            for c in q.contacts_of_person(pid):
+                out[c.contact_id] = c
+        return out
+
+    def s47_records(self) -> list[rules.S47Record]:
+        """Every s47 enquiry recorded through a strategy discussion: what Annex A List 5
+        reads (one row per child per initiating discussion)."""
+        follow = self._fold()
+        cids = {d.contact_id for d in follow.discussions}
+        kids = self.q.children_of(cids)
+        people = {(cid, k.slot): k.person_id for cid, ks in kids.items() for k in ks
+                  if k.person_id}
+        return rules.s47_records(follow, self.office, people)
+
+    def view(self) -> FollowThroughView:
+        """The follow-through views at the clock's time, overdue first in each."""
+        now = self.clock.now()
+        follow = self._fold()
+        open_routes = follow.open_routes()
+        since_ack = (now - timedelta(days=ACK_LOOKBACK_DAYS)).isoformat()
+        recent = [c for c in self.q.contacts_received_since(since_ack)
+                  if c.status not in VOID_STATUSES]
+        conflicts = [c for c in self.q.conflicted_contacts() if c.status not in VOID_STATUSES]
+        follow_events = self.q.events_of_types((
+            "referrer.acknowledged", "next_step.completed", "partner_check.requested",
+            "partner_check.answered", "partner_check.chased", "allocated_worker.notified",
+            "handover.noted", "handover.acknowledged"))
+        since_steps = (now - timedelta(days=NEXT_STEP_LOOKBACK_DAYS)).isoformat()
+        step_contacts = set(self.q.contacts_decided_since(since_steps))
+        check_contacts = {e.contact_id for e in follow_events
+                          if e.type.startswith("partner_check") and e.contact_id}
+        handover_contacts = {cid for e in follow_events if e.type == "handover.noted"
+                             for cid in e.payload.get("contact_ids", ())}
+        all_ids = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
+                   | {c.contact_id for c in conflicts} | step_contacts | check_contacts
+                   | handover_contacts)
+        kids = self.q.children_of(all_ids)
+        contacts = {c.contact_id: c for c in recent} | self.q.contacts(
+            all_ids - {c.contact_id for c in recent})
+        route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
+                            key=_overdue_first)
+        return FollowThroughView(
+            now=now,
+            routes=tuple(route_rows),
+            acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
+            next_steps=tuple(self._next_steps(step_contacts, contacts, kids, follow_events,
+                                              since_steps, now)),
+            conflicts=tuple(self._conflicts(conflicts, kids)),
+            checks=tuple(self._checks(contacts, kids, follow_events, now)),
+            notices=tuple(self._notices(recent, kids, follow_events, now)),
+            handovers=tuple(self._handovers(kids, follow_events)))
+
+    def _acks(self, recent: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]],
+              events: Sequence[Event], now: datetime) -> list[AckRow]:
+        sent: dict[tuple[str, str], str] = {}
+        for e in events:
+            if e.type == "referrer.acknowledged":
+                p = e.payload
+                when = _when(p.get("sent_at")) or datetime.fromisoformat(e.client_time)
+                sent[(p["contact_id"], p["kind"])] = (
+                    f"{p['method']} {when.astimezone(self.office.zone):%d %b %H:%M} "
+                    f"by {e.actor}")
+        rows = []
+        for c in recent:
+            if c.source_code == "9":  # anonymous: nobody to acknowledge
+                continue
+            received = datetime.fromisoformat(c.received_at)
+            ack_due = self.office.add_working_days(received, rules.ACK_WORKING_DAYS)
+            decided = _when(c.decided_at) if c.status == ContactStatus.DECIDED.value else None
+            feedback_due = (self.office.add_working_days(decided, rules.ACK_WORKING_DAYS)
+                            if decided else None)
+            ack = sent.get((c.contact_id, AckKind.ACKNOWLEDGEMENT.value))
+            feedback = sent.get((c.contact_id, AckKind.FEEDBACK.value))
+            if ack and feedback:
+                continue  # both sent: nothing left to follow
+            overdue = ((ack is None and now > ack_due)
+                       or (feedback is None and feedback_due is not None
+                           and now > feedback_due))
+            source = REFERRAL_SOURCES.get(c.source_code)
+            referrer = c.reporter_name or c.reporter_agency or (
+                source.label if source else "—")
+            rows.append(AckRow(c.contact_id, _names(kids.get(c.contact_id, [])),
+                               str(referrer), received, ack_due, ack, feedback_due, feedback,
+                               overdue))
+        return sorted(rows, key=lambda r: (not r.overdue, r.ack_due))
+
+    def _next_steps(self, ids: set[str], contacts: Mapping[str, ContactRow],
+                    kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event],
+                    since: str, now: datetime) -> list[NextStepRow]:
+        done: dict[tuple[str, int], str] = {}
+        for e in events:
+            if e.type == "next_step.completed":
+                stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
+                done[(e.payload["decision_id"], e.payload["index"])] = (
+                    f"{stamp:%d %b %H:%M} by {e.actor}")
+        rows = []
+        today = now.astimezone(self.office.zone).date()
+        for cid, decisions in self.q.decisions_of(ids).items():
+            c = contacts.get(cid)
+            if c is None or c.status in VOID_STATUSES:
+                continue
+            for d in decisions:
+                if d.superseded or d.decided_at < since or d.status == "proposed":
+                    continue
+                for i, s in enumerate(d.rationale.get("next_steps") or []):
+                    due = date.fromisoformat(s["due"]) if s.get("due") else None
+                    finished = done.get((d.decision_id, i))
+                    if finished and due and due < today - timedelta(days=7):
+                        continue  # done and long past: off the view
+                    rows.append(NextStepRow(
+                        cid, d.decision_id, i, _names(kids.get(cid, [])), s["action"],
+                        s.get("owner"), due, finished,
+                        finished is None and due is not None and due < today))
+        return sorted(rows, key=lambda r: (r.done is not None, not r.overdue,
+                                           r.due or date.max))
+
+    def _conflicts(self, conflicts: Sequence[ContactRow],
+                   kids: Mapping[str, list[ContactChildRow]]) -> list[ConflictRow]:
+        decisions = self.q.decisions_of(c.contact_id for c in conflicts)
+        return [ConflictRow(
+            c.contact_id, _names(kids.get(c.contact_id, [])),
+            tuple((d.decision_id, d.outcome, d.decided_by)
+                  for d in decisions.get(c.contact_id, []) if not d.superseded),
+            min((d.decided_at for d in decisions.get(c.contact_id, [])), default=""))
+            for c in conflicts]
+
+    def _checks(self, contacts: Mapping[str, ContactRow],
+                kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event],
+                now: datetime) -> list[CheckRow]:
+        asked: dict[str, dict[str, Any]] = {}
+        for e in events:
+            p = e.payload
+            if e.type == "partner_check.requested":
+                asked[p["check_id"]] = {
+                    "contact_id": p["contact_id"], "agency": p["agency"],
+                    "requested_at": _when(p.get("requested_at"))
+                    or datetime.fromisoformat(e.client_time),
+                    "due_at": _when(p.get("due_at")), "chased": 0, "answer": None,
+                    "no_trace": False}
+            elif p.get("check_id") in asked:
+                row = asked[p["check_id"]]
+                if e.type == "partner_check.chased":
+                    row["chased"] += 1
+                    row["due_at"] = _when(p.get("due_at")) or row["due_at"]
+                elif e.type == "partner_check.answered":
+                    row["answer"] = p["answer"]
+                    row["no_trace"] = bool(p.get("no_trace"))
+        rows = []
+        for check_id, a in asked.items():
+            c = contacts.get(a["contact_id"])
+            if c is None or c.status in VOID_STATUSES:
+                continue
+            if a["answer"] is not None and c.status == ContactStatus.DECIDED.value:
+                continue  # answered and decided: nothing left to follow
+            overdue = a["answer"] is None and a["due_at"] is not None and now > a["due_at"]
+            rows.append(CheckRow(check_id, a["contact_id"], _names(kids.get(a["contact_id"],
+                                                                             [])),
+                                 a["agency"], a["requested_at"], a["due_at"], a["chased"],
+                                 a["answer"], a["no_trace"], overdue))
+        return sorted(rows, key=lambda r: (not r.overdue, r.answer is not None,
+                                           r.due_at or r.requested_at))
+
+    def _notices(self, recent: Sequence[ContactRow],
+                 kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event],
+                 now: datetime) -> list[NoticeRow]:
+        """Same-day notice to an open case's allocated worker, for linked children whose
+        record says an allocated worker holds the case."""
+        told: dict[tuple[str, str], str] = {}
+        for e in events:
+            if e.type == "allocated_worker.notified":
+                p = e.payload
+                told[(p["contact_id"], p["person_id"])] = (
+                    f"{p['worker']} by {p['method']} ({e.actor})")
+        pids = {k.person_id for c in recent for k in kids.get(c.contact_id, []) if k.person_id}
+        people = self.q.people(pids)
+        rows = []
+        for c in recent:
+            received = datetime.fromisoformat(c.received_at)
+            start = self.office.clock_start(received)
+            due = datetime.combine(start.date(), self.office.closes, tzinfo=self.office.zone)
+            for k in kids.get(c.contact_id, []):
+                person = people.get(k.person_id or "")
+                if person is None or not person.open_case:
+                    continue
+                notified = told.get((c.contact_id, person.person_id))
+                rows.append(NoticeRow(c.contact_id, person.person_id, k.display_name, due,
+                                      notified, notified is None and now > due))
+        return sorted(rows, key=lambda r: (r.notified is not None, not r.overdue, r.due))
+
+    def _handovers(self, kids: Mapping[str, list[ContactChildRow]],
+                   events: Sequence[Event]) -> list[HandoverRow]:
+        acks: dict[str, list[str]] = {}
+        for e in events:
+            if e.type == "handover.acknowledged":
+                acks.setdefault(e.payload["handover_id"], []).append(e.actor)
+        rows = [HandoverRow(
+            e.payload["handover_id"], e.payload["shift"], e.client_time, e.actor,
+            e.payload["text"],
+            tuple((cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())),
+            tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))))
+            for e in events if e.type == "handover.noted"]
+        return sorted(rows, key=lambda h: (bool(h.acknowledged_by), h.noted_at), reverse=False)
+
+
+def _stamped(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not value:
+        return None
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in value.items()
+            if v not in (None, "")}
+
+
+def _overdue_first(row: RouteRow) -> tuple[Any, ...]:
+    return (not row.overdue, row.next_due is None, row.next_due or row.opened_at,
+            row.opened_at)

@@ -1,0 +1,90 @@
+"""Reads for the follow-through views: the events the fold needs and the contact rows
+around them, each in a few indexed queries (events by type, contacts by received time)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Engine, select
+
+from ..domain.events import Event
+from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from .eventstore import EVENTS, db_to_event
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+
+
+class FollowThroughQueries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def events_of_types(self, types: Sequence[str], contact_ids: Iterable[str] | None = None
+                        ) -> list[Event]:
+        """Events of ``types`` in this desk's order (all, or only for ``contact_ids``)."""
+        query = select(EVENTS).where(EVENTS.c.type.in_(list(types)))
+        with self.engine.connect() as conn:
+            if contact_ids is None:
+                return [db_to_event(m) for m in conn.execute(
+                    query.order_by(EVENTS.c.local_seq)).mappings()]
+            found: list[tuple[int, Event]] = []
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                found.extend((m["local_seq"], db_to_event(m)) for m in conn.execute(
+                    query.where(EVENTS.c.contact_id.in_(chunk))).mappings())
+        return [e for _, e in sorted(found, key=lambda x: x[0])]
+
+    def contacts(self, contact_ids: Iterable[str]) -> dict[str, ContactRow]:
+        out: dict[str, ContactRow] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                for m in conn.execute(select(CONTACTS).where(
+                        CONTACTS.c.contact_id.in_(chunk))).mappings():
+                    out[m["contact_id"]] = db_to_row(ContactRow, m)
+        return out
+
+    def contacts_received_since(self, since: str) -> list[ContactRow]:
+        with self.engine.connect() as conn:
+            return [db_to_row(ContactRow, m) for m in conn.execute(
+                select(CONTACTS).where(CONTACTS.c.received_at >= since)
+                .order_by(CONTACTS.c.received_at)).mappings()]
+
+    def contacts_decided_since(self, since: str) -> list[str]:
+        """Contacts with a decision recorded at or after ``since`` (next steps to follow)."""
+        with self.engine.connect() as conn:
+            return list(dict.fromkeys(conn.execute(
+                select(DECISIONS.c.contact_id).where(DECISIONS.c.decided_at >= since)
+                .order_by(DECISIONS.c.decided_at)).scalars()))
+
+    def conflicted_contacts(self) -> list[ContactRow]:
+        with self.engine.connect() as conn:
+            return [db_to_row(ContactRow, m) for m in conn.execute(
+                select(CONTACTS).where(CONTACTS.c.conflict.is_(True))
+                .order_by(CONTACTS.c.received_at)).mappings()]
+
+    def children_of(self, contact_ids: Iterable[str]) -> dict[str, list[ContactChildRow]]:
+        out: dict[str, list[ContactChildRow]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
+                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                                      ).mappings():
+                    out[m["contact_id"]].append(db_to_row(ContactChildRow, m))
+        return dict(out)
+
+    def decisions_of(self, contact_ids: Iterable[str]) -> dict[str, list[DecisionRow]]:
+        out: dict[str, list[DecisionRow]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                for m in conn.execute(select(DECISIONS).where(
+                        DECISIONS.c.contact_id.in_(chunk)).order_by(DECISIONS.c.decided_at)
+                        ).mappings():
+                    out[m["contact_id"]].append(db_to_row(DecisionRow, m))
+        return dict(out)
+
+    def people(self, person_ids: Iterable[str]) -> dict[str, PersonRow]:
+        out: dict[str, PersonRow] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(person_ids))):
+                for m in conn.execute(select(PEOPLE).where(
+                        PEOPLE.c.person_id.in_(chunk))).mappings():
+                    out[m["person_id"]] = db_to_row(PersonRow, m)
+        return out

@@ -1,0 +1,274 @@
+"""The follow-through window: what happens after the decision, one tab per kind of
+follow-up, overdue first, each tab saying how many are overdue.
+
+Tabs: routes per child (with their statutory clocks), acknowledgements and feedback to
+referrers, next steps, conflicting decisions, partner checks, allocated workers to tell,
+and handover notes with the contacts they concern. Overdue rows say so in words (and in
+bold), never by colour alone. Reads and writes go through the ``TaskRunner``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.permissions import Action, allows
+from ..services.followthrough import FollowThroughService, FollowThroughView
+from .tasks import TaskRunner
+
+OVERDUE = "⚠ Overdue"
+
+
+def _when(value: datetime | date | None, zone: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.astimezone(zone).strftime("%a %d %b %H:%M")
+    return value.strftime("%a %d %b")
+
+
+def _clock_text(c: Any, zone: Any) -> str:
+    if c.state == "overdue":
+        return f"{c.label}: OVERDUE since {_when(c.due, zone)}"
+    if c.state == "due":
+        return f"{c.label}: due {_when(c.due, zone)}"
+    if c.state in ("met", "met late"):
+        return f"{c.label}: {c.state} {_when(c.met_at, zone)}"
+    return f"{c.label}: no national timescale"
+
+
+class _Tab(QWidget):
+    """A table, a line saying what is overdue, and buttons for the selected row."""
+
+    def __init__(self, name: str, headers: Sequence[str]) -> None:
+        super().__init__()
+        self.setObjectName(f"followTab_{name}")
+        lay = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setObjectName(f"followSummary_{name}")
+        lay.addWidget(self.summary)
+        self.table = QTableWidget(0, len(headers))
+        self.table.setObjectName(f"followTable_{name}")
+        self.table.setAccessibleName(name.replace("_", " "))
+        self.table.setHorizontalHeaderLabels(list(headers))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        lay.addWidget(self.table, 1)
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        lay.addLayout(self.buttons)
+        self.keys: list[Any] = []
+
+    def add_button(self, text: str, name: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        self.buttons.insertWidget(self.buttons.count() - 1, button)
+        return button
+
+    def fill(self, rows: Sequence[tuple[Any, Sequence[str], bool]], summary: str) -> None:
+        self.summary.setText(summary)
+        self.keys = [key for key, _cells, _late in rows]
+        self.table.setRowCount(len(rows))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for r, (_key, cells, late) in enumerate(rows):
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if late:
+                    item.setFont(bold)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        for c in range(self.table.columnCount() - 1):
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 320))
+        self.table.resizeRowsToContents()
+
+    def selected(self) -> Any:
+        row = self.table.currentRow()
+        return self.keys[row] if 0 <= row < len(self.keys) else None
+
+
+class FollowThroughWindow(QWidget):
+    """Shown from Tools → Follow-through. ``open_contact`` asks the main window to show a
+    contact; ``record`` asks the wiring for a dialog for (what, key)."""
+
+    open_contact = Signal(str)
+    record = Signal(str, object)
+
+    def __init__(self, service: FollowThroughService, tasks: TaskRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("followThroughWindow")
+        self.setWindowTitle("DutyDesk — follow-through")
+        self.service = service
+        self.tasks = tasks
+        self.view: FollowThroughView | None = None
+        role = service.actor.role
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.heading = QLabel("Follow-through")
+        self.heading.setObjectName("followHeading")
+        top.addWidget(self.heading, 1)
+        refresh = QPushButton("Refresh (F5)")
+        refresh.setObjectName("followRefresh")
+        refresh.setShortcut("F5")
+        refresh.clicked.connect(self.reload)
+        top.addWidget(refresh)
+        lay.addLayout(top)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("followTabs")
+        lay.addWidget(self.tabs, 1)
+
+        self.routes = _Tab("routes", ["Status", "Child", "Route", "Details", "State",
+                                      "Next due", "Clocks", "Opened"])
+        self.acks = _Tab("acknowledgements", ["Status", "Children", "Referrer", "Received",
+                                              "Acknowledgement", "Feedback"])
+        self.steps = _Tab("next_steps", ["Status", "Children", "Next step", "Owner", "Due",
+                                         "Done"])
+        self.conflicts = _Tab("conflicts", ["Status", "Children", "Decisions", "Since"])
+        self.checks = _Tab("partner_checks", ["Status", "Children", "Agency", "Asked",
+                                              "Due", "Chased", "Answer"])
+        self.notices = _Tab("allocated_workers", ["Status", "Child", "Due", "Told"])
+        self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Contacts", "Note"])
+        for tab, title in ((self.routes, "Routes"), (self.acks, "Referrers"),
+                           (self.steps, "Next steps"), (self.conflicts, "Conflicts"),
+                           (self.checks, "Partner checks"),
+                           (self.notices, "Allocated workers"),
+                           (self.handovers, "Handover notes")):
+            self.tabs.addTab(tab, title)
+            tab.table.doubleClicked.connect(self._opener(tab))
+            tab.add_button("Open contact", f"{tab.objectName()}_open", self._opener(tab))
+
+        def ask(what: str, tab: _Tab) -> Callable[[], None]:
+            return lambda: self._ask(what, tab)
+        if allows(role, Action.OPEN_ROUTE):
+            self.routes.add_button("Record a step…", "followStep", ask("step", self.routes))
+            self.routes.add_button("Close route…", "followClose", ask("close", self.routes))
+        if allows(role, Action.TRANSFER):
+            self.routes.add_button("Transfer to a team…", "followTransfer",
+                                   ask("transfer", self.routes))
+        if allows(role, Action.ACCEPT_TRANSFER):
+            self.routes.add_button("Accept or return…", "followAnswer",
+                                   ask("answer", self.routes))
+        if allows(role, Action.FOLLOW_UP):
+            self.acks.add_button("Record acknowledgement / feedback…", "followAck",
+                                 ask("ack", self.acks))
+            self.steps.add_button("Tick off", "followTick", ask("tick", self.steps))
+            self.notices.add_button("Record notice…", "followNotice",
+                                    ask("notice", self.notices))
+        if allows(role, Action.PARTNER_CHECK):
+            self.checks.add_button("Chase…", "followChase", ask("chase", self.checks))
+        if allows(role, Action.RESOLVE_CONFLICT):
+            self.conflicts.add_button("Resolve…", "followResolve",
+                                      ask("resolve", self.conflicts))
+        self.resize(1400, 760)
+
+    def _opener(self, tab: _Tab) -> Callable[..., None]:
+        def run(*_args: Any) -> None:
+            self._open(tab)
+        return run
+
+    def _open(self, tab: _Tab) -> None:
+        key = tab.selected()
+        if key is not None:
+            self.open_contact.emit(key[0] if isinstance(key, tuple) else key)
+
+    def _ask(self, what: str, tab: _Tab) -> None:
+        key = tab.selected()
+        if key is not None:
+            self.record.emit(what, key)
+
+    def reload(self) -> None:
+        self.tasks.submit(self.service.view, self.show_view)
+
+    def show_view(self, view: FollowThroughView) -> None:
+        self.view = view
+        zone = view.now.tzinfo
+        counts = view.overdue_counts()
+        self.heading.setText(
+            f"Follow-through at {_when(view.now, zone)}: "
+            f"{sum(counts.values())} need attention now")
+
+        def status(late: bool, done: bool = False) -> str:
+            return OVERDUE if late else ("Done" if done else "Open")
+        self.routes.fill([
+            ((r.contact_id, r.route_id), [
+                status(r.overdue), r.child, r.label, r.detail, r.state,
+                _when(r.next_due, zone),
+                "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
+                _when(r.opened_at, zone)], r.overdue) for r in view.routes],
+            f"{len(view.routes)} open routes; {counts['routes']} overdue.")
+        self.acks.fill([
+            ((a.contact_id, a.contact_id), [
+                status(a.overdue), a.children, a.referrer, _when(a.received_at, zone),
+                a.ack_sent or f"due {_when(a.ack_due, zone)}",
+                a.feedback_sent or (f"due {_when(a.feedback_due, zone)}" if a.feedback_due
+                                    else "after the decision")], a.overdue)
+            for a in view.acknowledgements],
+            f"{len(view.acknowledgements)} referrers still to hear; "
+            f"{counts['acknowledgements']} overdue.")
+        self.steps.fill([
+            ((s.contact_id, (s.decision_id, s.index)), [
+                status(s.overdue, s.done is not None), s.children, s.action, s.owner or "—",
+                _when(s.due, zone), s.done or "—"], s.overdue) for s in view.next_steps],
+            f"{sum(s.done is None for s in view.next_steps)} next steps open; "
+            f"{counts['next_steps']} overdue.")
+        self.conflicts.fill([
+            ((c.contact_id, c.decisions), [
+                "⚠ Needs a duty manager", c.children,
+                "; ".join(f"{o} by {by}" for _d, o, by in c.decisions),
+                c.since[:16].replace("T", " ")], True) for c in view.conflicts],
+            f"{len(view.conflicts)} contacts with conflicting decisions.")
+        self.checks.fill([
+            ((c.contact_id, c.check_id), [
+                status(c.overdue, c.answer is not None), c.children, c.agency,
+                _when(c.requested_at, zone), _when(c.due_at, zone), str(c.chased),
+                ("No trace" if c.no_trace else (c.answer or "awaiting"))], c.overdue)
+            for c in view.checks],
+            f"{sum(c.answer is None for c in view.checks)} checks awaiting an answer; "
+            f"{counts['checks']} overdue.")
+        self.notices.fill([
+            ((n.contact_id, n.person_id), [
+                status(n.overdue, n.notified is not None), n.child, _when(n.due, zone),
+                n.notified or "not yet"], n.overdue) for n in view.notices],
+            f"{sum(n.notified is None for n in view.notices)} allocated workers to tell; "
+            f"{counts['notices']} overdue.")
+        self.handovers.fill([
+            ((h.contacts[0][0] if h.contacts else "", h.handover_id), [
+                "Read by " + ", ".join(h.acknowledged_by) if h.acknowledged_by else "Unread",
+                h.shift, h.noted_at[:16].replace("T", " ") + f" by {h.noted_by}",
+                "; ".join(names for _cid, names in h.contacts) or "—", h.text],
+              not h.acknowledged_by) for h in view.handovers],
+            f"{len(view.handovers)} handover notes; {counts['handovers']} unread.")
+        for tab, key in ((self.routes, "routes"), (self.acks, "acknowledgements"),
+                         (self.steps, "next_steps"), (self.conflicts, "conflicts"),
+                         (self.checks, "checks"), (self.notices, "notices"),
+                         (self.handovers, "handovers")):
+            i = self.tabs.indexOf(tab)
+            base = self.tabs.tabText(i).split(" (")[0]
+            self.tabs.setTabText(i, f"{base} ({counts[key]})" if counts[key] else base)
+
+

@@ -1,0 +1,294 @@
+"""The strategy discussion form: when, who attended by agency, which children, what was
+decided (single or joint s47, or not), the s47 start, a medical, police protection or an
+emergency protection order with times, and the lead social worker.
+
+It checks what it can before anything is sent (an s47 decision needs its start date; the
+agencies Working Together expects are named if missing, as a prompt, not a refusal) and
+shows a refusal from the service inline without losing what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.route_codes import (
+    AGENCIES,
+    S47_DECISIONS,
+    STRATEGY_DECISION_LABELS,
+    STRATEGY_REQUIRED_AGENCIES,
+    StrategyDecision,
+)
+from .form_parts import error_label, line, show_error, text_box
+
+MEDICAL = (("", "Not decided"), ("not_needed", "Not needed"), ("arranged", "Arranged"),
+           ("completed", "Completed"))
+
+
+def _qdatetime(at: datetime) -> QDateTime:
+    """The wall-clock time as shown (the zone is the desk's, applied on the way out)."""
+    return QDateTime(QDate(at.year, at.month, at.day), QTime(at.hour, at.minute))
+
+
+def _stamp_edit(name: str, accessible: str, at: datetime) -> QDateTimeEdit:
+    edit = QDateTimeEdit(_qdatetime(at))
+    edit.setObjectName(name)
+    edit.setAccessibleName(accessible)
+    edit.setDisplayFormat("dd/MM/yyyy HH:mm")
+    edit.setCalendarPopup(True)
+    return edit
+
+
+def _row(*widgets: QWidget | str) -> QWidget:
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        lay.addWidget(QLabel(w) if isinstance(w, str) else w)
+    lay.addStretch(1)
+    return box
+
+
+def _aware(edit: QDateTimeEdit, zone: Any) -> datetime:
+    d, t = edit.date(), edit.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone)
+
+
+class StrategyDialog(QDialog):
+    """``submitted`` carries the keyword arguments of
+    ``FollowThroughService.record_strategy_discussion`` (besides the contact id)."""
+
+    submitted = Signal(dict)
+
+    def __init__(self, children: Sequence[tuple[int, str]], now: datetime, *,
+                 lead: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Strategy discussion")
+        self.setAccessibleName("Strategy discussion")
+        self.setObjectName("strategyDialog")
+        self.zone = now.tzinfo
+        lay = QVBoxLayout(self)
+        intro = QLabel("Record the strategy discussion held because there is reasonable cause "
+                       "to suspect significant harm (Working Together 2023, chapter 3). The "
+                       "initial child protection conference falls due 15 working days after "
+                       "the discussion that starts a section 47 enquiry.")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+
+        form = QFormLayout()
+        self.held = _stamp_edit("strategyHeld", "Held at", now)
+        form.addRow("Held at *", self.held)
+        kids = QWidget()
+        kid_row = QHBoxLayout(kids)
+        kid_row.setContentsMargins(0, 0, 0, 0)
+        self.child_boxes: dict[int, QCheckBox] = {}
+        for slot, name in children:
+            box = QCheckBox(name)
+            box.setObjectName(f"strategyChild{slot}")
+            box.setChecked(len(children) == 1)
+            self.child_boxes[slot] = box
+            kid_row.addWidget(box)
+        kid_row.addStretch(1)
+        form.addRow("Children it was about *", kids)
+        lay.addLayout(form)
+
+        group = QGroupBox("Who took part")
+        glay = QVBoxLayout(group)
+        self.attendees = QTableWidget(0, 3)
+        self.attendees.setObjectName("strategyAttendees")
+        self.attendees.setAccessibleName("Attendees by agency")
+        self.attendees.setHorizontalHeaderLabels(["Agency", "Name", "Role"])
+        self.attendees.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.attendees.verticalHeader().hide()
+        self.attendees.setMinimumHeight(130)
+        self.attendees.setMaximumHeight(190)
+        glay.addWidget(self.attendees)
+        buttons = QHBoxLayout()
+        add = QPushButton("Add attendee")
+        add.setObjectName("strategyAddAttendee")
+        add.clicked.connect(lambda: self.add_attendee("", "", ""))
+        remove = QPushButton("Remove selected")
+        remove.setObjectName("strategyRemoveAttendee")
+        remove.clicked.connect(self._remove_attendee)
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        glay.addLayout(buttons)
+        self.agency_prompt = QLabel()
+        self.agency_prompt.setObjectName("strategyAgencyPrompt")
+        self.agency_prompt.setWordWrap(True)
+        glay.addWidget(self.agency_prompt)
+        lay.addWidget(group)
+        for agency in STRATEGY_REQUIRED_AGENCIES:
+            self.add_attendee(agency, lead if agency == AGENCIES[0] else "", "")
+
+        decided = QFormLayout()
+        self.decision = QComboBox()
+        self.decision.setObjectName("strategyDecision")
+        self.decision.setAccessibleName("Decision")
+        for d in StrategyDecision:
+            self.decision.addItem(STRATEGY_DECISION_LABELS[d], d.value)
+        self.decision.currentIndexChanged.connect(self._decision_changed)
+        decided.addRow("Decision *", self.decision)
+        self.s47_start = QDateEdit(QDate(now.year, now.month, now.day))
+        self.s47_start.setObjectName("strategyS47Start")
+        self.s47_start.setAccessibleName("Section 47 enquiry started on")
+        self.s47_start.setDisplayFormat("dd/MM/yyyy")
+        self.s47_start.setCalendarPopup(True)
+        decided.addRow("s47 enquiry started on", self.s47_start)
+        self.medical = QComboBox()
+        self.medical.setObjectName("strategyMedical")
+        self.medical.setAccessibleName("Medical")
+        for value, label in MEDICAL:
+            self.medical.addItem(label, value)
+        self.medical_at = _stamp_edit("strategyMedicalAt", "Medical at", now)
+        decided.addRow("Medical", _row(self.medical, "at", self.medical_at))
+
+        self.police = QCheckBox("Police protection (Children Act 1989 s46, up to 72 hours)")
+        self.police.setObjectName("strategyPoliceProtection")
+        self.police_from = _stamp_edit("strategyPoliceFrom", "Police protection from", now)
+        self.police_where = line("strategyPoliceWhere", "Where the child is",
+                                 "where the child is accommodated")
+        decided.addRow("Immediate protection", _row(self.police, "from", self.police_from))
+        decided.addRow("Child accommodated at", self.police_where)
+        self.epo = QCheckBox("Emergency protection order (s44, up to 8 days)")
+        self.epo.setObjectName("strategyEpo")
+        self.epo_applied = _stamp_edit("strategyEpoApplied", "EPO applied for at", now)
+        decided.addRow("", _row(self.epo, "applied", self.epo_applied))
+        self.lead = line("strategyLead", "Lead social worker", "login of the social worker "
+                         "leading the enquiry")
+        self.lead.setText(lead)
+        decided.addRow("Lead social worker", self.lead)
+        self.summary = text_box("strategySummary", "Summary of the discussion",
+                                "What was shared, what each agency will do, by when", lines=4)
+        decided.addRow("Summary", self.summary)
+        lay.addLayout(decided)
+
+        self.error = error_label("strategyError")
+        lay.addWidget(self.error)
+        bar = QDialogButtonBox()
+        self.submit_button = bar.addButton("Record discussion",
+                                           QDialogButtonBox.ButtonRole.AcceptRole)
+        self.submit_button.setObjectName("strategySubmit")
+        cancel = bar.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.submit_button.clicked.connect(self.try_submit)
+        cancel.clicked.connect(self.reject)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.try_submit)
+        lay.addWidget(bar)
+        self.attendees.itemChanged.connect(lambda _item: self.update_prompt())
+        self._decision_changed()
+        self.update_prompt()
+        self.resize(820, 900)
+
+    # ---- attendees ---------------------------------------------------------------------
+
+    def add_attendee(self, agency: str, name: str, role: str) -> None:
+        row = self.attendees.rowCount()
+        self.attendees.insertRow(row)
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setAccessibleName(f"Agency of attendee {row + 1}")
+        combo.addItems(list(AGENCIES))
+        combo.setCurrentText(agency)
+        combo.currentTextChanged.connect(lambda _t: self.update_prompt())
+        self.attendees.setCellWidget(row, 0, combo)
+        self.attendees.setItem(row, 1, QTableWidgetItem(name))
+        self.attendees.setItem(row, 2, QTableWidgetItem(role))
+        self.update_prompt()
+
+    def _remove_attendee(self) -> None:
+        row = self.attendees.currentRow()
+        if row >= 0:
+            self.attendees.removeRow(row)
+            self.update_prompt()
+
+    def attendee_rows(self) -> list[dict[str, str]]:
+        out = []
+        for row in range(self.attendees.rowCount()):
+            combo = self.attendees.cellWidget(row, 0)
+            agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+            name = (self.attendees.item(row, 1) or QTableWidgetItem()).text().strip()
+            role = (self.attendees.item(row, 2) or QTableWidgetItem()).text().strip()
+            if agency:
+                out.append({k: v for k, v in (("agency", agency), ("name", name),
+                                              ("role", role)) if v})
+        return out
+
+    def update_prompt(self) -> None:
+        present = {a["agency"].casefold() for a in self.attendee_rows()}
+        missing = [a for a in STRATEGY_REQUIRED_AGENCIES if a.casefold() not in present]
+        self.agency_prompt.setText(
+            "Working Together expects children's social care, the police and health at a "
+            f"strategy discussion; not recorded: {', '.join(missing)}. Say why in the "
+            "summary." if missing else "Children's social care, police and health took part.")
+
+    # ---- decision ----------------------------------------------------------------------
+
+    def _decision_changed(self) -> None:
+        s47 = StrategyDecision(self.decision.currentData()) in S47_DECISIONS
+        self.s47_start.setEnabled(s47)
+
+    def values(self) -> dict[str, Any]:
+        decision = str(self.decision.currentData())
+        out: dict[str, Any] = {
+            "slots": [slot for slot, box in self.child_boxes.items() if box.isChecked()],
+            "held_at": _aware(self.held, self.zone),
+            "attendees": self.attendee_rows(),
+            "decision": decision,
+        }
+        if StrategyDecision(decision) in S47_DECISIONS:
+            d = self.s47_start.date()
+            out["s47_started_on"] = date(d.year(), d.month(), d.day())
+        medical = self.medical.currentData()
+        if medical:
+            out["medical"] = medical
+            if medical in ("arranged", "completed"):
+                out["medical_at"] = _aware(self.medical_at, self.zone)
+        if self.police.isChecked():
+            out["police_protection"] = {"started_at": _aware(self.police_from, self.zone),
+                                        "where": self.police_where.text().strip() or None}
+        if self.epo.isChecked():
+            out["epo"] = {"applied_at": _aware(self.epo_applied, self.zone)}
+        if self.lead.text().strip():
+            out["lead_social_worker"] = self.lead.text().strip()
+        if self.summary.toPlainText().strip():
+            out["summary"] = self.summary.toPlainText().strip()
+        return out
+
+    def try_submit(self) -> None:
+        values = self.values()
+        if not values["slots"]:
+            show_error(self.error, "Tick the child or children the discussion was about.")
+            return
+        if not values["attendees"]:
+            show_error(self.error, "Name at least one attendee and their agency.")
+            return
+        show_error(self.error, "")
+        self.submitted.emit(values)
+
+    def show_failure(self, message: str) -> None:
+        show_error(self.error, message)
+

@@ -1,0 +1,94 @@
+"""Benchmark: the follow-through view over a large demo store with many routes. Prints
+figures; asserts nothing (the machine is shared: read them as orders of magnitude).
+
+    .venv/bin/python -m tests.bench.bench_followthrough 100000 2000
+
+Builds a demo store of EVENTS events, opens ROUTES routes (a strategy discussion on every
+fifth) across its open and recent contacts, then times
+- view(): every tab of the follow-through window, computed;
+- contact_routes(): one contact's routes, discussions, adults and MARAC criteria;
+- s47_records(): what Annex A List 5 reads.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dutydesk.demo.loader import load_demo
+from dutydesk.demo.synthetic import demo_actor
+from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.domain.events import make_event
+from dutydesk.domain.ids import new_id
+from dutydesk.services.followthrough import FollowThroughService
+from dutydesk.store.eventstore import EventStore
+from dutydesk.store.followthrough_queries import FollowThroughQueries
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
+
+
+def timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[Any, float]:
+    best = float("inf")
+    value = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - start)
+    return value, best
+
+
+def main(argv: list[str]) -> int:
+    events = int(argv[0]) if argv else 100_000
+    routes = int(argv[1]) if len(argv) > 1 else 2000
+    actor = demo_actor()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = EventStore.open(Path(tmp) / "bench.sqlite3")
+        start = time.perf_counter()
+        load_demo(store, seed=7, events=events, clock=FixedClock(NOW), open_contacts=200)
+        print(f"demo store: {events} events in {time.perf_counter() - start:.1f} s")
+        contacts = FollowThroughQueries(store.engine).contacts_received_since(
+            (NOW - timedelta(days=120)).isoformat())
+        made = []
+        for i in range(routes):
+            c = contacts[i % len(contacts)]
+            at = datetime.fromisoformat(c.received_at) + timedelta(hours=2)
+            kind = ("s17_assessment", "early_help", "strategy_s47", "private_fostering",
+                    "signpost")[i % 5]
+            extra: dict[str, Any] = {"slot": 0}
+            if kind == "early_help":
+                extra.update(team="Early Help North", family_consent="given")
+            if kind == "signpost":
+                extra.update(to="Family Hub")
+            rid = new_id()
+            made.append(make_event("route.opened", {"route_id": rid, "contact_id": c.contact_id,
+                                                    "kind": kind, **extra},
+                                   actor=actor.login, actor_role=actor.role.value,
+                                   device="bench", at=at))
+            if kind == "strategy_s47":
+                made.append(make_event("strategy.discussed", {
+                    "discussion_id": new_id(), "contact_id": c.contact_id, "slots": [0],
+                    "route_id": rid, "held_at": at.isoformat(), "decision": "s47_joint",
+                    "s47_started_on": at.date().isoformat(),
+                    "attendees": [{"agency": "Police"}, {"agency": "Health"}]},
+                    actor=actor.login, actor_role=actor.role.value, device="bench", at=at))
+        store.import_events(made)
+        print(f"added {routes} routes ({len(made)} events)")
+        follow = FollowThroughService(store, actor, FixedClock(NOW))
+        view, secs = timed(follow.view)
+        print(f"view(): {secs * 1000:.0f} ms  ({len(view.routes)} open routes, "
+              f"{len(view.acknowledgements)} referrer rows, {len(view.next_steps)} next steps)")
+        _, secs = timed(lambda: follow.contact_routes(contacts[0].contact_id))
+        print(f"contact_routes(): {secs * 1000:.1f} ms")
+        records, secs = timed(follow.s47_records)
+        print(f"s47_records(): {secs * 1000:.0f} ms  ({len(records)} rows)")
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,147 @@
+"""The follow-through views one by one on a real store: partner checks due, chased and
+"no trace"; the same-day notice to an open case's allocated worker; conflicts resolved by
+a duty manager; entered in error and corrected details (history and MI follow)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.errors import PermissionDenied, ValidationError
+from dutydesk.domain.events import Actor
+from dutydesk.domain.ids import new_id
+from dutydesk.services.corrections import CorrectionService
+from dutydesk.services.desk import DeskService
+from dutydesk.services.followthrough import FollowThroughService
+from dutydesk.services.guard import GuardedStore
+from dutydesk.store.chain import ChainedEventStore
+from dutydesk.store.history_queries import HistoryQueries
+from dutydesk.store.mi_queries import MiQueries
+from tests.factories import contact_payload, decision_payload, event
+
+THU = datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
+DM = Actor("dm.sam", Role.DUTY_MANAGER, "d1")
+SP = Actor("sp.lee", Role.SENIOR_PRACTITIONER, "d2")
+PR = Actor("sw.pat", Role.PRACTITIONER, "d3")
+
+
+@pytest.fixture
+def world(tmp_path):  # type: ignore[no-untyped-def]
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    clock = FixedClock(THU)
+    yield store, clock
+    store.close()
+
+
+def _follow(store, clock, who: Actor = DM) -> FollowThroughService:  # type: ignore[no-untyped-def]
+    return FollowThroughService(GuardedStore(store, who, clock), who, clock)
+
+
+def _contact(store, person_id: str | None = None, **changes) -> str:  # type: ignore[no-untyped-def]
+    kids = [{"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11",
+             **({"person_id": person_id} if person_id else {})}]
+    body = contact_payload(children=kids, received_at=THU.isoformat(), **changes)
+    store.append([event("contact.received", body, THU)])
+    return body["contact_id"]
+
+
+def test_partner_checks_due_chased_and_no_trace(world) -> None:  # type: ignore[no-untyped-def]
+    store, clock = world
+    cid = _contact(store)
+    check = new_id()
+    store.append([event("partner_check.requested", {
+        "check_id": check, "contact_id": cid, "agency": "Health – GP",
+        "question": "Registered? Any concerns?", "requested_at": THU.isoformat(),
+        "due_at": (THU + timedelta(hours=4)).isoformat()}, THU)])
+    follow = _follow(store, clock, PR)
+    clock.at = THU + timedelta(hours=5)
+    row = follow.view().checks[0]
+    assert row.overdue and row.chased == 0 and row.answer is None
+    follow.chase_partner_check(cid, check, "Left a message with the practice manager",
+                               due_at=THU + timedelta(hours=7))
+    row = follow.view().checks[0]
+    assert row.chased == 1 and not row.overdue and row.due_at == THU + timedelta(hours=7)
+    with pytest.raises(ValidationError, match="no partner check"):
+        follow.chase_partner_check(cid, new_id())
+    store.append([event("partner_check.answered", {
+        "check_id": check, "contact_id": cid, "answer": "Not registered with us.",
+        "no_trace": True}, clock.at)])
+    clock.at = THU + timedelta(hours=9)
+    row = follow.view().checks[0]
+    assert row.no_trace and not row.overdue
+
+
+def test_open_case_allocated_worker_told_the_same_working_day(world) -> None:  # type: ignore[no-untyped-def]
+    store, clock = world
+    pid = new_id()
+    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava",
+                                              "family_name": "Stone", "open_case": True}, THU)])
+    cid = _contact(store, pid)
+    follow = _follow(store, clock, PR)
+    row = follow.view().notices[0]
+    assert row.due == datetime(2026, 11, 26, 17, 0, tzinfo=LONDON) and not row.overdue
+    clock.at = THU.replace(hour=17, minute=1)
+    assert follow.view().notices[0].overdue
+    follow.notify_allocated_worker(cid, pid, "sw.allocated", "phone")
+    row = follow.view().notices[0]
+    assert not row.overdue and row.notified and "sw.allocated" in row.notified
+    with pytest.raises(ValidationError, match="not linked"):
+        follow.notify_allocated_worker(cid, new_id(), "sw.allocated", "phone")
+
+
+def test_conflicting_decisions_are_resolved_by_a_duty_manager(world) -> None:  # type: ignore[no-untyped-def]
+    store, clock = world
+    cid = _contact(store)
+    first = decision_payload(cid, outcome="early_help", threshold_level=2)
+    second = decision_payload(cid)
+    store.append([event("decision.recorded", first, THU, actor="sp.lee",
+                        role=Role.SENIOR_PRACTITIONER),
+                  event("decision.recorded", second, THU + timedelta(minutes=5))])
+    view = _follow(store, clock).view()
+    assert [c.contact_id for c in view.conflicts] == [cid]
+    with pytest.raises(PermissionDenied):
+        _follow(store, clock, SP).resolve_conflict(cid, second["decision_id"],
+                                                   "The s47 view is right")
+    with pytest.raises(ValidationError, match="choose one"):
+        _follow(store, clock).resolve_conflict(cid, new_id(), "The s47 view is right")
+    _follow(store, clock).resolve_conflict(cid, second["decision_id"],
+                                           "Injury and disclosure: s47, not early help")
+    assert _follow(store, clock).view().conflicts == ()
+    row = DeskService(store, DM, clock).queries.contact(cid)
+    assert row is not None and row.outcome == "strategy_s47" and not row.conflict
+
+
+def test_entered_in_error_counts_nowhere_and_corrections_keep_history(world) -> None:  # type: ignore[no-untyped-def]
+    store, clock = world
+    pid = new_id()
+    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava",
+                                              "family_name": "Stone",
+                                              "date_of_birth": "2019-02-11"}, THU)])
+    keep, wrong = _contact(store, pid), _contact(store, pid)
+    fix = CorrectionService(GuardedStore(store, SP, clock), SP, clock)
+    with pytest.raises(PermissionDenied):
+        CorrectionService(GuardedStore(store, PR, clock), PR, clock).entered_in_error(
+            wrong, "typed on the wrong family")
+    fix.entered_in_error(wrong, "Typed on the wrong family; see contact " + keep[:8])
+    with pytest.raises(ValidationError, match="already entered in error"):
+        fix.entered_in_error(wrong, "Typed on the wrong family again")
+    history = HistoryQueries(store.engine).linked_records([pid]).contacts[pid]
+    assert [c.contact_id for c in history] == [keep]
+    mi = MiQueries(store.engine).load()
+    assert {c.contact_id for c in mi.contacts} == {keep}
+    assert wrong not in DeskService(store, SP, clock).desk_queries.open_contact_ids()
+    # the record keeps the contact and says why
+    assert [e.type for e in store.events_for_contact(wrong)][-1] == "contact.entered_in_error"
+    # a corrected date of birth: the old one stays in the log, with the reason
+    with pytest.raises(ValidationError, match="at least 10"):
+        fix.correct_person(pid, {"date_of_birth": "2019-03-11"}, "typo")
+    fix.correct_person(pid, {"date_of_birth": "2019-03-11"},
+                       "Birth certificate seen: 11 March, not 11 February")
+    person = DeskService(store, SP, clock).queries.person(pid)
+    assert person is not None and person.date_of_birth == "2019-03-11"
+    dobs = [e.payload.get("date_of_birth") for e in store.events_for_person(pid)
+            if e.type.startswith("person.")]
+    assert dobs == ["2019-02-11", "2019-03-11"]

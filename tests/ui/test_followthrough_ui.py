@@ -1,0 +1,203 @@
+"""The follow-through in the window: Tools entries follow the permission table, the
+strategy discussion form records what it shows, refusals stay inline, the follow-through
+view puts what is overdue first and says so in words, and corrections work from the
+window (merge a duplicate)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox
+
+from dutydesk.config.settings import Settings
+from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Actor
+from dutydesk.services.desk import DeskService
+from dutydesk.services.followthrough import FollowThroughService
+from dutydesk.services.guard import GuardedStore
+from dutydesk.store.chain import ChainedEventStore
+from dutydesk.ui.followthrough_view import OVERDUE, FollowThroughWindow
+from dutydesk.ui.main_window import MainWindow
+from dutydesk.ui.session import Session, install_features
+from dutydesk.ui.tasks import TaskRunner
+from tests.factories import contact_payload, event
+
+THU = datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
+KIDS = [{"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"},
+        {"given_name": "Leo", "family_name": "Stone", "date_of_birth": "2023-07-19"}]
+
+
+def _window(qtbot, tmp_path: Path, role: Role, clock: FixedClock,  # type: ignore[no-untyped-def]
+            contacts: int = 1) -> tuple[MainWindow, ChainedEventStore, list[str]]:
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    ids = []
+    for n in range(contacts):
+        body = contact_payload(children=KIDS, received_at=(THU - timedelta(minutes=30 - n))
+                               .isoformat(), external_ref="WY-2611-0042", source_code="6")
+        store.append([event("contact.received", body, THU), event("contact.rated", {
+            "contact_id": body["contact_id"], "score": 60, "rating": "amber", "reasons": [],
+            "policy_version": "test"}, THU)])
+        ids.append(body["contact_id"])
+    actor = Actor(f"user.{role.value}", role, "t")
+    guarded = GuardedStore(store, actor, clock)
+    session = Session(actor=actor, clock=clock, settings=Settings(), store=store,
+                      guarded=guarded, demo=True)
+    tasks = TaskRunner(synchronous=True)
+    window = MainWindow(DeskService(guarded, actor, clock), tasks, demo=True,
+                        store_path=tmp_path / "s.sqlite3", poll_ms=60_000)
+    qtbot.addWidget(window)
+    install_features(window, session, tasks)
+    window.show()
+    window.reload()
+    return window, store, ids
+
+
+def _action(window: MainWindow, name: str) -> QAction | None:
+    return next((a for a in window.findChildren(QAction) if a.objectName() == name), None)
+
+
+@pytest.mark.parametrize(("role", "present", "absent"), [
+    (Role.CONTACT_OFFICER, {"followThroughAction", "registerAction", "unlinkAction"},
+     {"strategyAction", "routeAction", "mergeAction", "inErrorAction"}),
+    (Role.PRACTITIONER, {"strategyAction", "routeAction", "adultAction"},
+     {"mergeAction", "inErrorAction"}),
+    (Role.DUTY_MANAGER, {"strategyAction", "mergeAction", "inErrorAction"}, set()),
+])
+def test_follow_through_tools_follow_the_permission_table(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, role: Role, present: set[str], absent: set[str]) -> None:
+    window, store, _ = _window(qtbot, tmp_path, role, FixedClock(THU))
+    names = {a.objectName() for a in window.findChildren(QAction) if a.parent() is window}
+    assert present <= names and not (absent & names)
+    store.close()
+
+
+def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.PRACTITIONER, clock)
+    window.select_contact(cid)
+    _action(window, "strategyAction").trigger()  # type: ignore[union-attr]
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert dialog.objectName() == "strategyDialog" and dialog.isVisible()
+    # nothing ticked (two children): refused inline, nothing written
+    before = store.event_count()
+    dialog.submit_button.click()
+    assert "Tick the child" in dialog.error.text() and store.event_count() == before
+    dialog.child_boxes[0].setChecked(True)
+    dialog.attendees.item(1, 1).setText("DS Khan")
+    dialog.decision.setCurrentIndex(dialog.decision.findData("s47_single"))
+    assert dialog.s47_start.isEnabled()
+    # health removed: the form prompts (it does not refuse)
+    dialog.attendees.selectRow(2)
+    dialog.attendees.setCurrentCell(2, 1)
+    dialog.findChild(type(dialog.submit_button), "strategyRemoveAttendee").click()
+    assert "Health" in dialog.agency_prompt.text()
+    dialog.police.setChecked(True)
+    dialog.police_where.setText("grandmother's home")
+    dialog.submit_button.click()
+    assert not dialog.isVisible()
+    stored = [e for e in store.events_for_contact(cid) if e.type == "strategy.discussed"]
+    assert len(stored) == 1
+    p = stored[0].payload
+    assert [a["agency"] for a in p["attendees"]] == ["Children's social care", "Police"]
+    assert p["attendees"][1]["name"] == "DS Khan" and p["decision"] == "s47_single"
+    assert p["s47_started_on"] == "2026-11-26" and p["slots"] == [0]
+    assert p["police_protection"]["where"] == "grandmother's home"
+    routes = FollowThroughService(store, window.service.actor, clock).contact_routes(cid)
+    assert sorted(r.kind for r in routes.routes) == ["emergency_protection", "strategy_s47"]
+    assert routes.missing_agencies[p["discussion_id"]] == ("Health",)
+    store.close()
+
+
+def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    follow = FollowThroughService(window.service.store, window.service.actor, clock)
+    follow.open_route(cid, "early_help", slot=1, team="Early Help North",
+                      family_consent="given")
+    teacher, _ = follow.record_adult(cid, "works_with_children", family_name="Reed",
+                                     occupation="Teacher")
+    follow.open_route(cid, "lado", adult_slot=teacher)
+    clock.at = THU + timedelta(days=1, hours=2)  # Fri 12:00: the LADO was due Fri 09:30
+    view = FollowThroughWindow(follow, TaskRunner(synchronous=True))
+    qtbot.addWidget(view)
+    view.show()
+    view.reload()
+    table = view.routes.table
+    assert table.rowCount() == 2
+    assert table.item(0, 0).text() == OVERDUE and table.item(0, 0).font().bold()
+    assert "Reed" in table.item(0, 1).text() and "LADO" in table.item(0, 2).text()
+    assert "OVERDUE since Fri 27 Nov 09:30" in table.item(0, 6).text()
+    assert table.item(1, 0).text() == "Open" and not table.item(1, 0).font().bold()
+    assert view.tabs.tabText(0) == "Routes (1)"
+    assert "1 overdue" in view.routes.summary.text()
+    store.close()
+
+
+def test_merge_a_duplicate_from_the_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(THU)
+    window, store, (first, second) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock, 2)
+    assert {first, second} <= set(window.model.ids())
+    window.select_contact(second)
+    _action(window, "mergeAction").trigger()  # type: ignore[union-attr]
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    combo = dialog.widgets["into"]
+    assert isinstance(combo, QComboBox) and combo.currentData() == first
+    dialog.widgets["reason"].setPlainText("short")
+    dialog.submit_button.click()
+    assert "10 characters" in dialog.error.text() and dialog.isVisible()
+    dialog.widgets["reason"].setPlainText("Same police incident WY-2611-0042 sent twice")
+    dialog.submit_button.click()
+    assert not dialog.isVisible()
+    assert [e.type for e in store.events_for_contact(second)][-1] == "contact.merged"
+    assert second not in window.model.ids() and first in window.model.ids()
+    store.close()
+
+
+def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QPushButton
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    follow = FollowThroughService(window.service.store, window.service.actor, clock)
+    teacher, _ = follow.record_adult(cid, "works_with_children", family_name="Reed")
+    follow.open_route(cid, "lado", adult_slot=teacher)
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    assert view.isVisible() and view.routes.table.rowCount() == 1
+    view.routes.table.selectRow(0)
+    view.findChild(QPushButton, "followTab_routes_open").click()
+    assert window.current_contact_id() == cid
+    view.findChild(QPushButton, "followStep").click()
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert [dialog.widgets["step"].itemData(i)
+            for i in range(dialog.widgets["step"].count())] == ["referred"]
+    dialog.submit_button.click()
+    assert not dialog.isVisible()
+    assert [e.type for e in store.events_for_contact(cid)][-1] == "route.progressed"
+    clock.at = THU + timedelta(days=3)
+    view.reload()
+    assert view.routes.table.item(0, 4).text() == "Referral sent"
+    assert view.routes.table.item(0, 0).text() == "Open"  # met: nothing overdue
+    assert "LADO told (1 working day): met" in view.routes.table.item(0, 6).text()
+    store.close()
+
+
+def test_a_handover_note_points_at_the_selected_contact(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.PRACTITIONER, clock)
+    window.select_contact(cid)
+    window.write_handover()
+    dialog = window._dialog
+    dialog.widgets["shift"].setText("Night 26 Nov, EDT")
+    dialog.widgets["text"].setPlainText("Police protection used at 22:30; strategy today.")
+    assert dialog.widgets["about"].currentData() == "current"
+    dialog.submit_button.click()
+    noted = [e for e in store.events() if e.type == "handover.noted"]
+    assert len(noted) == 1 and noted[0].payload["contact_ids"] == [cid]
+    rows = FollowThroughService(store, window.service.actor, clock).view().handovers
+    assert rows[0].contacts == ((cid, "Ava Stone, Leo Stone"),)
+    store.close()
