@@ -1,13 +1,15 @@
 """``dutydesk server``: administer the shared PostgreSQL database (run by an administrator).
 
-    dutydesk server init      --dsn ADMIN_DSN
+    dutydesk server init      --dsn ADMIN_DSN [--organisation NAME] [--signing-dir DIR]
     dutydesk server upgrade   --dsn ADMIN_DSN
-    dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP
+    dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP [--name "Full Name"]
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
-it is never printed or logged.
+it is never printed or logged. ``init`` also creates the DutyDesk signing authority (its
+key in ``--signing-dir``, passphrase in the keyring); ``add-user`` issues the person a
+signing key as ``LOGIN.p12`` protected by their new password (docs/printing.md).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from pathlib import Path
 
 from .common import fail
 
@@ -35,6 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "senior_practitioner, duty_manager, auditor or admin")
             p.add_argument("--no-password", action="store_true",
                            help="leave the password unset (e.g. certificate sign-in)")
+            p.add_argument("--name", help="the person's full name, for their signing "
+                                          "certificate (default: the login)")
+            p.add_argument("--key-out", type=Path, default=Path("."),
+                           help="folder for LOGIN.p12, the person's signing key protected by "
+                                "their new password, to import on their desk")
+        if name == "init":
+            p.add_argument("--organisation", default="DutyDesk",
+                           help="the authority's name on the signing certificates")
+        if name in ("init", "add-user"):
+            p.add_argument("--signing-dir", type=Path, default=None,
+                           help="where the DutyDesk signing authority's key is kept "
+                                "(default: the data folder's signing/)")
 
 
 def _password(args: argparse.Namespace) -> str | None:

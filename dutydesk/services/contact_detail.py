@@ -12,7 +12,7 @@ from typing import Any
 
 from ..domain.events import Event
 from ..domain.history import PastContact, build_history, history_messages
-from ..domain.people import age_text
+from ..domain.people import reported_age_text
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 from ..domain.route_text import describe
 from ..domain.triage.explain import reason_text
@@ -89,7 +89,9 @@ def _child(queries: Queries, contact: ContactRow, kid: ContactChildRow,
     return ChildHistory(
         slot=kid.slot, person_id=kid.person_id,
         name=person.display_name if person else kid.display_name,
-        age=age_text(dob, expected, now.date()), date_of_birth=dob,
+        age=reported_age_text(dob, expected, now.date(), kid.age_years,
+                              kid.date_of_birth_estimated and dob == kid.date_of_birth),
+        date_of_birth=dob,
         nhs_number=(person.nhs_number if person else None) or kid.nhs_number,
         open_case=bool(person and person.open_case), cp_plan=person.cp_plan if person else None,
         looked_after=bool(person and person.looked_after),
@@ -163,3 +165,4 @@ def _decisions(rows: list[DecisionRow], events: list[Event]) -> tuple[DecisionVi
         amendments=tuple(amendments.get(d.decision_id, ())),
         returned=returns.get(d.decision_id) if d.status == "returned" else None)
         for d in rows)
+

@@ -20,7 +20,7 @@ from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
-from ..domain.people import age_text
+from ..domain.people import age_text, reported_age_text
 from ..domain.permissions import Action, allows, require
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.queue import order_key
@@ -413,7 +413,9 @@ def _queue_item(c: ContactRow, kids: list[ContactChildRow], today: Any) -> Queue
         assignee=c.assignee, source_code=c.source_code, concern=c.concern,
         categories=c.categories,
         children=tuple(ChildSummary(k.slot, k.person_id, k.display_name,
-                                    age_text(k.date_of_birth, k.expected_date_of_birth, today),
+                                    reported_age_text(k.date_of_birth,
+                                                      k.expected_date_of_birth, today,
+                                                      k.age_years, k.date_of_birth_estimated),
                                     k.date_of_birth) for k in kids),
         office=c.office, team=c.team, conflict=c.conflict,
         immediate_danger=c.immediate_danger, reasons=c.reasons)

@@ -2,8 +2,9 @@
 
     QT_QPA_PLATFORM=offscreen python -m dutydesk.ui.screenshots docs/screenshots
 
-Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png, and
-(issue 21) followthrough-view.png, followthrough-referrers.png and strategy-dialog.png.
+Writes main-window.png, contact-detail.png, decision-dialog.png and contact-form.png,
+contact-form-risk.png (the entry form's risk details, open), and (issue 21)
+followthrough-view.png, followthrough-referrers.png and strategy-dialog.png.
 The demo contacts are rated by the real triage policy (resources/policy/default.toml) as
 they are generated, exactly as ``python main.py --demo`` does.
 """
@@ -14,9 +15,10 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from ..demo.loader import load_demo
 from ..demo.synthetic import demo_actor
@@ -34,6 +36,30 @@ def _save(widget: QWidget, path: Path) -> None:
     QApplication.processEvents()
     widget.grab().save(str(path))
     print(path)
+
+
+def _risk_details(form: Any, path: Path) -> None:
+    """The entry form's risk details open, for a police domestic abuse notification."""
+    from .risk_questions import set_answer
+
+    form.danger.setCurrentIndex(1)
+    form.reporter_name.setText("PC 4471 Khan")
+    form.reporter_agency.setText("West Yorkshire Police")
+    form.source.setCurrentIndex(form.source.findData("6"))
+    form.channel.setCurrentIndex(form.channel.findData("police_notification"))
+    form.concern.setPlainText("Police DA notification: partner put his hands round the "
+                              "mother's neck; the child was in the room.")
+    for name, value in (("injury_reported", False), ("disclosure", False),
+                        ("dash_level", "high"), ("children_present", True),
+                        ("strangulation", True), ("weapon", False),
+                        ("previous_incidents", 2)):
+        set_answer(form.risk.widgets[name], value)
+    form.risk.expand()
+    form.resize(820, 1900)
+    scroll = form.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.ensureWidgetVisible(form.risk)
+    _save(form, path)
 
 
 def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
@@ -118,6 +144,7 @@ def main(argv: list[str]) -> int:
         form.concern.setPlainText("Child arrived with a bruise to the cheek.")
         form.resize(820, 980)
         _save(form, out / "contact-form.png")
+        _risk_details(form, out / "contact-form-risk.png")
         form.discard()
         save_followthrough_screens(service, window, out)  # issue 21: new files only
         window.close()

@@ -163,3 +163,25 @@ def test_long_names_fit_in_a_certificate() -> None:
     person = pki.issue(authority, display_name="Siobhán " + "Wiśniewska-" * 8, login="s.w")
     assert len(authority.name) <= 64 and len(person.name) <= 64
     assert person.name.startswith("Siobhán Wiśniewska-")
+
+
+def test_a_desk_without_a_key_refuses_to_print_and_says_how_to_get_one(
+        tmp_path: Path, now: datetime, clock) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.domain.codes import Role
+    from dutydesk.domain.events import Actor
+    from dutydesk.services.documents import DocumentService
+    from dutydesk.services.signing import NoSigningKey, desk_signer
+    from dutydesk.store.eventstore import EventStore
+    signer, reason = desk_signer(tmp_path, "dm.manager", "Dan Manager", demo=False)
+    assert signer is None and "no signing key for dm.manager" in reason
+    store = EventStore.open(tmp_path / "s.sqlite3")
+    case = stored_case(store, now)
+    service = DocumentService(store, Actor("dm.manager", Role.DUTY_MANAGER, "d"), clock,
+                              signer=signer, unsigned_reason=reason)
+    with pytest.raises(NoSigningKey, match="An administrator issues one"):
+        service.case_log(person_id=case.person_id)
+    assert not [e for e in store.events() if e.type.startswith("document.")]
+    demo, _ = desk_signer(tmp_path, "dm.manager", "Dan Manager", demo=True)
+    assert demo is not None and demo.identity.login == "dm.manager"
+    assert KeyFolder(signing_dir(tmp_path)).trust_anchors()  # demo prints verify here
+    store.close()

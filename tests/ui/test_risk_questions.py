@@ -173,3 +173,20 @@ def test_the_detail_pane_shows_answers_and_not_asked(
     assert "Is an injury, mark or bruise reported? <b>No</b>" in html
     assert "Has the child told someone they are being harmed? <b>Not asked</b>" in html
     assert "self-harming" not in html  # not asked and not a headline question
+
+
+def test_an_approximate_age_reaches_the_queue_detail(
+        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    desk = DeskService(store, demo_actor(), clock)
+    form = ContactForm(DraftStore(tmp_path))
+    qtbot.addWidget(form)
+    basic(form, "9", "about 6", "The children next door look sad.")
+    form.add_child()
+    form.children_entries[1].given.setText("Older")
+    form.children_entries[1].dob.setText("~01/03/2018")
+    cid, _ = desk.record_contact(form.payload())
+    detail = desk.contact_detail(cid)
+    assert detail is not None
+    assert [c.age for c in detail.children] == ["about 6 y", "8 y (est.)"]
+    queued = next(i for i in desk.queue() if i.contact_id == cid)
+    assert [c.age for c in queued.children] == ["about 6 y", "8 y (est.)"]

@@ -236,13 +236,26 @@ def answer(payload: Mapping[str, Any], factor: Factor) -> Any:
     return value
 
 
+# (payload key, fact name) for top-level facts; sub-object -> {key: fact name}. Reading a
+# payload walks only what it holds (scoring reads every open contact's payload).
+_TOP = tuple((f.path[0], f.name) for f in FACTORS if len(f.path) == 1)
+_NESTED: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    outer: MappingProxyType({f.path[1]: f.name for f in FACTORS
+                             if len(f.path) == 2 and f.path[0] == outer})
+    for outer in {f.path[0] for f in FACTORS if len(f.path) == 2}})
+
+
 def answers(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Every asked fact on a ``contact.received`` payload, by name (not-asked left out)."""
-    out = {}
-    for factor in FACTORS:
-        value = answer(payload, factor)
-        if value is not None:
-            out[factor.name] = value
+    out = {name: payload[key] for key, name in _TOP
+           if key in payload and payload[key] is not None}
+    for outer, names in _NESTED.items():
+        inner = payload.get(outer)
+        if inner:
+            for key, value in inner.items():
+                name = names.get(key)
+                if name is not None and value is not None:
+                    out[name] = value
     return out
 
 

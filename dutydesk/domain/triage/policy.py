@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from types import MappingProxyType
@@ -123,9 +123,29 @@ class Policy:
     factors: Mapping[str, int] = field(default_factory=dict)
     factor_bands: Mapping[str, tuple[Band, ...]] = field(default_factory=dict)
 
-    # ``(condition, count name, minimum)`` for each ``name>=N`` the hard rules use; set by
-    # ``parse_policy`` so scoring does not re-parse the rules for every contact.
-    count_conditions: tuple[tuple[str, str, int], ...] = ()
+    # Derived from the hard rules whenever a Policy is made (``dataclasses.replace``
+    # included), so they can never go stale: ``(condition, count name, minimum)`` for each
+    # ``name>=N``, and each rule with its "all" and "any" conditions as sets (set tests run
+    # in C; a policy with eleven rules checks them for every contact scored).
+    count_conditions: tuple[tuple[str, str, int], ...] = field(init=False, default=())
+    rule_sets: tuple[tuple[HardRule, frozenset[str], frozenset[str]], ...] = field(
+        init=False, default=())
+    # "Red from 60, Amber from 35, Green from 15": the same text for every contact.
+    steps_text: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        found = []
+        for rule in self.hard_rules:
+            for cond in (*rule.all, *rule.any):
+                parsed = parse_count_condition(cond)
+                if parsed:
+                    found.append((cond, *parsed))
+        object.__setattr__(self, "count_conditions", tuple(dict.fromkeys(found)))
+        object.__setattr__(self, "rule_sets", tuple(
+            (rule, frozenset(rule.all), frozenset(rule.any)) for rule in self.hard_rules))
+        object.__setattr__(self, "steps_text", ", ".join(
+            f"{r.value.capitalize()} from {self.thresholds[r]}"
+            for r in (Rating.RED, Rating.AMBER, Rating.GREEN)))
 
     def scored_facts(self) -> frozenset[str]:
         """Every catalogue fact this policy gives points to or names in a hard rule."""
@@ -223,13 +243,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
         factors=MappingProxyType(_factor_points(r, data.get("factors", {}))),
         factor_bands=MappingProxyType(_factor_bands(r, data.get("factor_bands", {}))),
     )
-    found = []
-    for rule in policy.hard_rules:
-        for cond in (*rule.all, *rule.any):
-            parsed = parse_count_condition(cond)
-            if parsed:
-                found.append((cond, *parsed))
-    return replace(policy, count_conditions=tuple(dict.fromkeys(found)))
+    return policy
 
 
 def parse_count_condition(text: str) -> tuple[str, int] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -137,7 +136,8 @@ def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
     score = min(MAX_SCORE, sum(r["points"] for r in reasons))
     rating = policy.rating_for(score)
     true_facts = _true_facts(facts, ages, histories, policy)  # once per contact
-    fired = [rule for rule in policy.hard_rules if _holds(rule.all, rule.any, true_facts)]
+    fired = [rule for rule, all_of, any_of in policy.rule_sets
+             if all_of <= true_facts and (not any_of or not any_of.isdisjoint(true_facts))]
     for rule in fired:
         if rule.rating.rank < rating.rank:
             rating = rule.rating
@@ -221,7 +221,7 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
                            f"{f.previous_incidents} police-recorded incidents in 12 months",
                            f"{f.previous_incidents} earlier domestic abuse incidents in 12 "
                            f"months{_plus(band.points)}"))
-    if p.factors or p.factor_bands:
+    if f.answers and (p.factors or p.factor_bands):
         _factor_points(f.answers, p, out)
     points = p.sources.get(f.source_code, 0)
     if points:
@@ -231,17 +231,19 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
 
 def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[dict[str, Any]]) -> None:
     """Points for the catalogue's yes/no facts answered "yes" and its counts' bands."""
-    for name, points in p.factors.items():
-        if points and answers.get(name) is True:
-            text = catalogue.BY_NAME[name].reason
-            out.append(_reason(f"fact:{name}", points, f"{name} = yes", text + _plus(points)))
-    for name, bands in p.factor_bands.items():
-        n = answers.get(name)
-        band = _band(bands, n) if isinstance(n, int) else None
-        if band and band.points:
-            text = catalogue.BY_NAME[name].reason
-            out.append(_reason(f"fact:{name}", band.points, f"{name} = {n}",
-                               f"{text}: {n}{_plus(band.points)}"))
+    for name, value in answers.items():  # usually a handful: walk the answers, not the policy
+        if value is True:
+            points = p.factors.get(name, 0)
+            if points:
+                text = catalogue.BY_NAME[name].reason
+                out.append(_reason(f"fact:{name}", points, f"{name} = yes",
+                                   text + _plus(points)))
+        elif name in p.factor_bands and isinstance(value, int) and value is not False:
+            band = _band(p.factor_bands[name], value)
+            if band and band.points:
+                text = catalogue.BY_NAME[name].reason
+                out.append(_reason(f"fact:{name}", band.points, f"{name} = {value}",
+                                   f"{text}: {value}{_plus(band.points)}"))
 
 
 def _months_old(child: ChildFacts, on: date) -> int | None:
@@ -325,7 +327,7 @@ def _history_points(f: ContactFacts, histories: Sequence[ChildHistory], p: Polic
                            + (" including this one" if this_police else ""),
                            f"Repeated police notifications: {police} in {w.police_months} "
                            f"months (escalation){_plus(band.points)}"))
-    if w.agencies_12m:
+    if w.agencies_12m and histories:  # with no history only this contact's source counts
         agencies = _agencies(f, histories)
         band = _band(w.agencies_12m, agencies)
         if band and band.points:
@@ -370,14 +372,11 @@ def _band(bands: Sequence[Band], value: int) -> Band | None:
     return reached[-1] if reached else None
 
 
-def _holds(all_of: Sequence[str], any_of: Sequence[str], facts: set[str]) -> bool:
-    return all(x in facts for x in all_of) and (not any_of or any(x in facts for x in any_of))
-
-
 def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
                 histories: Sequence[ChildHistory], p: Policy) -> set[str]:
     out = {f"category:{c}" for c in f.categories}
-    out.update(name for name, value in f.answers.items() if value is True)
+    if f.answers:
+        out.update([name for name, value in f.answers.items() if value is True])
     for name in ("immediate_danger", "injury_reported", "disclosure"):
         if getattr(f, name):
             out.add(name)
@@ -391,10 +390,14 @@ def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
         if months < 0:
             out.add("child_unborn")
             continue
-        for limit, fact in ((NON_MOBILE_MONTHS, "child_non_mobile"), (12, "child_under_1"),
-                            (24, "child_under_2"), (60, "child_under_5")):
-            if months < limit:
-                out.add(fact)
+        if months < 60:
+            out.add("child_under_5")
+            if months < 24:
+                out.add("child_under_2")
+                if months < 12:
+                    out.add("child_under_1")
+                    if months < NON_MOBILE_MONTHS:
+                        out.add("child_non_mobile")
     if f.injury_reported:
         _injury_facts(f, ages, out)
     for condition, name, least in p.count_conditions:
@@ -418,13 +421,13 @@ def _injury_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]]
 
 
 def _count(name: str, f: ContactFacts, histories: Sequence[ChildHistory]) -> int:
+    if name in ("contacts_12m", "referrals_12m"):
+        return max([getattr(h, name) for h in histories]) if histories else 0
     if name == "agencies_12m":
         return _agencies(f, histories)
     if name == "police_notifications":
         this = 1 if f.source_code == POLICE_SOURCE else 0
         return max((h.police_notifications for h in histories), default=0) + this
-    if name in ("contacts_12m", "referrals_12m"):
-        return max((getattr(h, name) for h in histories), default=0)
     if name == "previous_incidents":
         return f.previous_incidents or 0
     value = f.answers.get(name)
@@ -433,16 +436,7 @@ def _count(name: str, f: ContactFacts, histories: Sequence[ChildHistory]) -> int
 
 def _summary(score: int, rating: Rating, p: Policy, fired: Sequence[Any]) -> str:
     by_score = p.rating_for(score)
-    head = (f"Score {score}: {by_score.value.capitalize()} by score "
-            f"({_steps(*(p.thresholds[r] for r in (Rating.RED, Rating.AMBER, Rating.GREEN)))})")
+    head = f"Score {score}: {by_score.value.capitalize()} by score ({p.steps_text})"
     if fired and rating != by_score:
         return f"{head}; {rating.value.capitalize()} by hard rule"
     return head
-
-
-@lru_cache(maxsize=64)
-def _steps(red: int, amber: int, green: int) -> str:
-    """"Red from 60, Amber from 30, Green from 10": the same text for every contact."""
-    return ", ".join(f"{r.value.capitalize()} from {n}"
-                     for r, n in ((Rating.RED, red), (Rating.AMBER, amber),
-                                  (Rating.GREEN, green)))
