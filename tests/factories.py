@@ -46,3 +46,42 @@ def decision_payload(contact_id: str, **changes: Any) -> dict[str, Any]:
     }
     payload.update(changes)
     return payload
+
+
+def signed_in(store: Any, clock: Any, login: str = "dm.manager",
+              role: Role = Role.DUTY_MANAGER) -> Any:
+    """``store`` as ``login`` uses it (a ``GuardedStore``): imports and services write in
+    that person's name and are checked against their role."""
+    from dutydesk.domain.events import Actor
+    from dutydesk.services.guard import GuardedStore
+    return GuardedStore(store, Actor(login, role, "test-desk"), clock)
+
+
+def importer(store: Any, clock: Any, login: str = "dm.manager",
+             role: Role = Role.DUTY_MANAGER) -> Any:
+    """An ``Importer`` writing as ``login`` through the guarded store."""
+    from dutydesk.services.importer import Importer
+    return Importer(signed_in(store, clock, login, role), clock)
+
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def cli_store(data_dir: Any, *, demo: bool = False) -> Any:
+    """The store the command line opens at ``data_dir``: encrypted (the tests' in-memory
+    keyring holds the key), or a demo store."""
+    from dutydesk.paths import STORE_FILE
+    from dutydesk.services.local_store import open_local_store
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return open_local_store(data_dir / STORE_FILE, demo=demo)
+
+
+def add_account(store: Any, clock: Any, login: str, role: Role,
+                name: str = "Test Person") -> None:
+    """A local account with ``TEST_PASSWORD`` (made by a first administrator)."""
+    from dutydesk.services.accounts import AccountService
+    accounts = AccountService(store, clock)
+    if accounts.needs_first_admin():
+        accounts.init_admin("ad.min", "Ada Admin", TEST_PASSWORD)
+    admin = accounts.sign_in("ad.min", TEST_PASSWORD)
+    accounts.create_user(admin, login, name, role, TEST_PASSWORD)

@@ -7,10 +7,12 @@ import argparse
 from pathlib import Path
 
 from ..domain.clock import SystemClock
+from ..domain.errors import DomainError
 from ..mi.annex_a import FORMATS, ExportError
 from ..services.mi import MiService
-from .common import add_store_argument, fail, open_store
+from .common import add_store_argument, fail
 from .mi import add_filter_arguments, filters_from
+from .signin import add_sign_in_arguments, open_signed_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="xlsx or csv (default: from the file name)")
     annex.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     add_filter_arguments(annex)
+    add_sign_in_arguments(annex)
     census = sub.add_parser("cin-census", help="DfE children in need census return (XML)",
                             description="The DfE CIN census return of what the front door "
                                         "holds, for the collection year ending 31 March of "
@@ -35,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the year the collection ends in (31 March), e.g. 2027")
     census.add_argument("--lea", required=True, help="the authority's DfE LA code, e.g. 201")
     census.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    add_sign_in_arguments(census)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,13 +47,17 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or args.output.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         return fail(f"cannot tell the format of {args.output}: give --format xlsx or csv")
-    store = open_store(args)
-    service = MiService(store, SystemClock())
+    signed = open_signed_in(args)
+    # the export is recorded (document.exported) in the signed-in person's name, and
+    # refused for a role that may not export
+    service = MiService(signed.guarded, SystemClock(), actor=signed.actor)
     try:
         filters = filters_from(args, service)
         rows = service.export_annex_a(args.output, args.list_no, fmt, filters)
-    except (ValueError, ExportError) as err:
+    except (ValueError, ExportError, DomainError) as err:
         return fail(str(err))
+    finally:
+        signed.close()
     print(f"Annex A List {args.list_no}: {rows} rows, {filters.date_from} to {filters.date_to}, "
           f"written to {args.output}")
     return 0
@@ -58,12 +66,14 @@ def run(args: argparse.Namespace) -> int:
 def _census(args: argparse.Namespace) -> int:
     if not 2010 <= args.year <= 2100:
         return fail("--year must be the year the collection ends in, e.g. 2027")
-    store = open_store(args)
-    service = MiService(store, SystemClock())
+    signed = open_signed_in(args)
+    service = MiService(signed.guarded, SystemClock(), actor=signed.actor)
     try:
         report = service.export_cin_census(args.output, args.year, lea=args.lea)
-    except (ValueError, ExportError) as err:
+    except (ValueError, ExportError, DomainError) as err:
         return fail(str(err))
+    finally:
+        signed.close()
     print(f"CIN census {args.year - 1}-{args.year % 100:02d}: {report.children} children, "
           f"{report.episodes} referrals, {report.assessments} assessments, "
           f"{report.section47} section 47 enquiries, written to {args.output}")

@@ -9,7 +9,8 @@ from pathlib import Path
 from ..domain.clock import SystemClock
 from ..intake.formats import FORMATS
 from ..services.importer import Importer, ImportOptions
-from .common import add_store_argument, fail, open_store
+from .common import add_store_argument, fail
+from .signin import add_sign_in_arguments, open_signed_in
 
 SHOW_ERRORS = 50
 
@@ -27,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write rejected rows with their errors to this CSV file")
     parser.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     add_store_argument(parser)
+    add_sign_in_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,14 +36,14 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.file} is not a file")
     if not 1 <= args.batch_size <= 100_000:
         return fail("--batch-size must be between 1 and 100,000")
-    store = open_store(args)
+    signed = open_signed_in(args)  # the events are the signed-in person's
     try:
         options = ImportOptions(format=args.format, dry_run=args.dry_run,
                                 all_or_nothing=args.all_or_nothing, rejects=args.rejects,
                                 batch_size=args.batch_size, preview_limit=20)
-        report = Importer(store, SystemClock()).run(args.file, options)
+        report = Importer(signed.guarded, SystemClock()).run(args.file, options)
     finally:
-        store.close()
+        signed.close()
     if args.dry_run:
         print("DRY RUN: nothing was written")
         for p in report.preview:

@@ -11,7 +11,8 @@ from ..mi.dataset import default_period
 from ..mi.records import Filters, Settings
 from ..mi.report import format_text, write_csv
 from ..services.mi import MiService
-from .common import add_store_argument, fail, open_store
+from .common import add_store_argument, fail
+from .signin import add_sign_in_arguments, may_read_mi, open_signed_in
 
 
 def iso_day(text: str) -> date:
@@ -42,6 +43,7 @@ def filters_from(args: argparse.Namespace, service: MiService) -> Filters:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_store_argument(parser)
+    add_sign_in_arguments(parser)
     add_filter_arguments(parser)
     parser.add_argument("--cap", type=int, default=Settings().caseload_cap,
                         help="caseload cap: open contacts per worker (default %(default)s)")
@@ -52,13 +54,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.cap < 1:
         return fail("--cap must be 1 or more")
-    store = open_store(args)
-    service = MiService(store, SystemClock(), settings=Settings(caseload_cap=args.cap))
+    signed = open_signed_in(args)
+    if not may_read_mi(signed.actor.role):
+        signed.close()
+        return fail(f"{signed.actor.login} ({signed.actor.role.value}) may not read management "
+                    "information (senior practitioners, duty managers, auditors)", 2)
+    service = MiService(signed.guarded, SystemClock(), settings=Settings(caseload_cap=args.cap),
+                        actor=signed.actor)
     try:
         filters = filters_from(args, service)
+        figures = service.figures(service.load(filters), filters)
     except ValueError as err:
         return fail(str(err))
-    figures = service.figures(service.load(filters), filters)
+    finally:
+        signed.close()
     print(format_text(figures, filters))
     if args.csv is not None:
         if not args.csv.parent.is_dir():

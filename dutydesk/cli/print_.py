@@ -3,20 +3,18 @@
 Each file is signed with the key of the person printing (or, without one, the
 authority's document seal kept on this desk; see ``dutydesk signing``). Each file written
 is recorded as a ``document.exported`` event (who, what, when, which events), the same as
-an export from the window. The person printing is ``--by`` (default: the operating-system
-user) with ``--role`` (default: auditor, who may record exports).
+an export from the window, in the name of the person signed in (``--as`` with a password,
+the shared-mode login, or a demo user with ``--demo``; see ``dutydesk.cli.signin``).
+Nobody prints under a name they merely typed.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import socket
 from datetime import date
 from pathlib import Path
 
 from ..config.settings import SettingsError, load_desk
-from ..domain import codes
 from ..domain.clock import SystemClock
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor
@@ -24,8 +22,10 @@ from ..reports.caselog import NothingToPrintError
 from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
 from ..services.documents import Document, DocumentService
-from ..services.signing import NoSigningKey, signer_for
-from .common import add_store_argument, fail, open_store
+from ..services.guard import GuardedStore
+from ..services.signing import NoSigningKey, demo_signer, signer_for
+from .common import add_store_argument, fail
+from .signin import add_sign_in_arguments, open_signed_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,9 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
         p.add_argument("--marking", help="protective marking (default: from settings, "
                                          "else OFFICIAL-SENSITIVE)")
-        p.add_argument("--by", default=None, help="login of the person printing")
-        p.add_argument("--role", default=codes.Role.AUDITOR.value,
-                       choices=[r.value for r in codes.Role])
+        add_sign_in_arguments(p)
 
 
 def _date(text: str) -> date:
@@ -71,16 +69,27 @@ def run(args: argparse.Namespace) -> int:
         marking = _marking(args)
     except SettingsError as err:
         return fail(str(err), 2)
-    actor = Actor(login=args.by or getpass.getuser(), role=codes.Role(args.role),
-                  device=socket.gethostname())
+    signed = open_signed_in(args)
+    try:
+        return _print(signed.guarded, signed.actor, marking, args)
+    finally:
+        signed.close()
+
+
+def _print(store: GuardedStore, actor: Actor, marking: str, args: argparse.Namespace) -> int:
     from ..config.keys import InsecureKeyringError
     from ..reports.pki import CertificateError
     from .signing import key_folder
     try:
         signer = signer_for(key_folder(args), actor.login)
-    except (NoSigningKey, CertificateError, InsecureKeyringError) as err:
+    except NoSigningKey as err:
+        if not args.demo:
+            return fail(str(err), 2)
+        # demo data without an issued key: the session's throw-away demo authority
+        signer = demo_signer(key_folder(args).folder, actor.login,
+                             actor.display_name or actor.login)
+    except (CertificateError, InsecureKeyringError) as err:
         return fail(str(err), 2)
-    store = open_store(args)
     service = DocumentService(store, actor, SystemClock(), marking=marking, signer=signer)
     try:
         document = _make(service, args)

@@ -19,7 +19,8 @@ from ..domain.triage.evaluation import write_csv as write_evaluation_csv
 from ..domain.triage.records import parse_records, validate_records
 from ..domain.triage.scoring import TriageResult, score_contact
 from ..services.triage import policy_from
-from .common import add_store_argument, fail, open_store, store_path
+from .common import add_store_argument, fail, store_path
+from .signin import add_sign_in_arguments, may_read_mi, open_signed_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "tests/data/vignettes) and report them; with --data-dir, the "
                              "store is reported too")
     add_store_argument(parser)
+    add_sign_in_arguments(parser)  # evaluate reads the store: signed in
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,11 +134,14 @@ def _evaluate_vignettes(folder: Path, policy: Any) -> int:
 def _evaluate_store(args: argparse.Namespace) -> int:
     from ..store.history_queries import evaluation_contacts
 
-    store = open_store(args)
+    signed = open_signed_in(args)
     try:
-        ev = evaluate(evaluation_contacts(store.engine))
+        if not may_read_mi(signed.actor.role):
+            return fail(f"{signed.actor.login} ({signed.actor.role.value}) may not read the "
+                        "triage evaluation (senior practitioners, duty managers, auditors)", 2)
+        ev = evaluate(evaluation_contacts(signed.store.engine))
     finally:
-        store.close()
+        signed.close()
     sys.stdout.write(report_text(ev, source=str(store_path(args))))
     if args.csv:
         try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ..filemodes import private_dir, private_file
+
 # Loggers that would write statement parameters, rows or secrets at INFO/DEBUG.
 QUIET = ("sqlalchemy", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm",
          "alembic", "keyring", "psycopg")
@@ -22,8 +24,9 @@ def configure_logging(level: int = logging.INFO, file: Path | None = None) -> No
     """Root logging for the app and commands; ``file`` adds a log file beside stderr."""
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(file.parent)
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
+        private_file(file)
     logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileops import replace_file
+from ..filemodes import private_dir, private_file
 
 SETTINGS_VERSION = 1
 
@@ -139,7 +140,8 @@ def load_desk(user_path: Path | None = None, machine_path: Path | None = None) -
 
 def save(path: Path, settings: Settings) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(settings), indent=2, sort_keys=True), encoding="utf-8")
+    private_file(tmp)
     replace_file(tmp, path)

@@ -307,6 +307,7 @@ class DecisionStatus(StrEnum):
     PROPOSED = "proposed"
     RECORDED = "recorded"
     SIGNED_OFF = "signed_off"
+    RETURNED = "returned"  # a proposal a manager sent back to its author with a reason
 
 
 def source_label(code: str) -> str:

@@ -314,6 +314,14 @@ DECISION_AMENDED = Spec((
     Field("reason", REASON),
 ))
 
+# A manager sends a proposal back to the practitioner who made it, saying why; the
+# practitioner proposes again (a new decision), and the returned one stays on record.
+DECISION_RETURNED = Spec((
+    Field("decision_id", uuid_text),
+    Field("contact_id", uuid_text),
+    Field("reason", REASON),
+))
+
 CONFLICT_RESOLVED = Spec((
     Field("contact_id", uuid_text),
     Field("decision_ids", list_of(uuid_text, min_items=2, unique=True)),
@@ -370,6 +378,7 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
     "decision.recorded": DECISION,
     "decision.signed_off": DECISION_SIGNED_OFF,
     "decision.amended": DECISION_AMENDED,
+    "decision.returned": DECISION_RETURNED,
     "conflict.resolved": CONFLICT_RESOLVED,
     "consent.recorded": Spec((
         Field("contact_id", uuid_text),

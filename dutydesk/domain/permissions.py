@@ -119,6 +119,7 @@ EVENT_ACTIONS: Mapping[str, Action] = MappingProxyType({
     "decision.recorded": Action.RECORD_DECISION,
     "decision.signed_off": Action.SIGN_OFF,
     "decision.amended": Action.AMEND_DECISION,
+    "decision.returned": Action.SIGN_OFF,  # returning is the other answer to a sign-off
     "conflict.resolved": Action.RESOLVE_CONFLICT,
     "consent.recorded": Action.RECORD_CONSENT,
     "consent.overridden": Action.CONSENT_OVERRIDE,

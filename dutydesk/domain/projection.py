@@ -385,6 +385,15 @@ def _signed_off(model: ReadModel, event: Event) -> None:
     _refresh_contact_decisions(model, p["contact_id"])
 
 
+def _returned(model: ReadModel, event: Event) -> None:
+    p = event.payload
+    row = model.decisions.get(p["decision_id"])
+    if row is None or row.status != DecisionStatus.PROPOSED.value:
+        return
+    model.decisions[row.decision_id] = replace(row, status=DecisionStatus.RETURNED.value)
+    _refresh_contact_decisions(model, p["contact_id"])
+
+
 def _amended(model: ReadModel, event: Event) -> None:
     p = event.payload
     row = model.decisions.get(p["decision_id"])
@@ -410,14 +419,19 @@ def _resolved(model: ReadModel, event: Event) -> None:
 def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     """Derive the contact's decision state from all its decisions (order-insensitive)."""
     ids_of_contact = model.decisions_by_contact.get(cid, ())
-    live = sorted((d for d in (model.decisions[i] for i in ids_of_contact) if not d.superseded),
+    live = sorted((d for d in (model.decisions[i] for i in ids_of_contact)
+                   if not d.superseded and d.status != DecisionStatus.RETURNED.value),
                   key=lambda d: (d.decided_at, d.decision_id))
     row = _contact(model, cid)
     ids = tuple(d.decision_id for d in live)
     if not live:
+        # Every proposal returned: the contact waits for its practitioner again.
+        status = (ContactStatus.IN_PROGRESS.value if ids_of_contact
+                  and row.status == ContactStatus.AWAITING_SIGN_OFF.value else row.status)
         model.contacts[cid] = replace(row, decision_ids=ids, outcome=None, decided_at=None,
-                                      conflict=False, is_referral=False)
-        # NB status is left alone: a void (merged / in error) contact stays void
+                                      conflict=False, is_referral=False, status=status)
+        # NB otherwise the status is left alone: a void (merged / in error) contact stays
+        # void; only a contact waiting for sign-off goes back to in progress
         return
     conflict = len(live) > 1
     settled = [d for d in live if d.status != DecisionStatus.PROPOSED.value]
@@ -478,6 +492,7 @@ _HANDLERS = {
     "decision.recorded": _decision,
     "decision.signed_off": _signed_off,
     "decision.amended": _amended,
+    "decision.returned": _returned,
     "conflict.resolved": _resolved,
     "consent.recorded": _consent,
     "consent.overridden": _consent,

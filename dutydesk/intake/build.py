@@ -7,24 +7,26 @@ contact is held to exactly the standard of one typed at the desk.
 from __future__ import annotations
 
 from ..domain.errors import ValidationError
-from ..domain.events import Event, make_event
-from .model import ACTOR, ACTOR_ROLE, DEVICE, Draft, ParsedRow, RowError
+from ..domain.events import Actor, Event, make_event
+from .model import Draft, ParsedRow, RowError
 
 
-def build_events(row: ParsedRow, file: str) -> list[Event]:
-    """The row's events; on any invalid draft, none, and the row carries the errors."""
+def build_events(row: ParsedRow, file: str, actor: Actor) -> list[Event]:
+    """The row's events, in the name of the person importing (``actor``); on any invalid
+    draft, none, and the row carries the errors."""
     events: list[Event] = []
     for draft in row.drafts:
         try:
-            events.append(to_event(draft))
+            events.append(to_event(draft, actor))
         except ValidationError as err:
             row.errors.append(error_for(row, file, draft.event_type, err))
     return [] if row.errors else events
 
 
-def to_event(draft: Draft) -> Event:
-    return make_event(draft.event_type, draft.payload, actor=ACTOR, actor_role=ACTOR_ROLE,
-                      device=DEVICE, at=draft.at, event_id=draft.event_id)
+def to_event(draft: Draft, actor: Actor) -> Event:
+    return make_event(draft.event_type, draft.payload, actor=actor.login,
+                      actor_role=actor.role.value, device=actor.device, at=draft.at,
+                      event_id=draft.event_id)
 
 
 def error_for(row: ParsedRow, file: str, event_type: str, err: ValidationError) -> RowError:

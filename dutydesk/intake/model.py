@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-ACTOR = "import"
-ACTOR_ROLE = "admin"
-DEVICE = "import"
-
 
 @dataclass(frozen=True, slots=True)
 class Limits:

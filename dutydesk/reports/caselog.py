@@ -41,7 +41,7 @@ from .page import DocumentMeta, Styles, format_date, format_time, para_text, ren
 from .seal import seal
 
 DECISION_TYPES = ("decision.proposed", "decision.recorded")
-FOLLOWERS = ("decision.signed_off", "decision.amended")
+FOLLOWERS = ("decision.signed_off", "decision.amended", "decision.returned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +295,14 @@ class CaseLogBuilder:
                               facts(s, [("Signed off by", self._who(e)),
                                         ("Comment", p.get("comment"))])])]
 
+    def _returned(self, e: Event, decisions: Mapping[str, Event]) -> list[Flowable]:
+        s, p = self.s, e.payload
+        of = decisions.get(p["decision_id"])
+        what = outcome_label(of.payload["outcome"]) if of else f"decision {p['decision_id']}"
+        return [KeepTogether([Paragraph(f"Returned to its author: {para_text(what)}", s.h2),
+                              facts(s, [("Returned by", self._who(e)),
+                                        ("Reason", p["reason"])])])]
+
     def _amended(self, e: Event, decisions: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
         did = p["decision_id"]
@@ -434,6 +442,7 @@ _ENTRIES = {
     "decision.recorded": CaseLogBuilder._decision,
     "decision.signed_off": CaseLogBuilder._signed_off,
     "decision.amended": CaseLogBuilder._amended,
+    "decision.returned": CaseLogBuilder._returned,
     "conflict.resolved": CaseLogBuilder._resolved,
     "partner_check.requested": CaseLogBuilder._check_requested,
     "partner_check.answered": CaseLogBuilder._check_answered,

@@ -24,6 +24,7 @@ from ..domain.cells import SafeCsvWriter
 from ..domain.clock import LONDON
 from ..domain.events import Event, make_event
 from ..domain.permissions import Action, check_reason, require
+from ..filemodes import private_file
 from ..store.chain import verify_local_chain
 from ..store.eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from ..store.readmodel import CHILDREN
@@ -65,6 +66,10 @@ class AuditEntry:
     def row(self) -> tuple[str, ...]:
         return (str(self.seq), self.event_id, self.time, self.actor, self.role, self.type,
                 self.contact_id or "", " ".join(self.person_ids), self.summary)
+
+
+REDACTED_SUMMARY = "(restricted record: details hidden)"
+ACCESS_EVENTS = frozenset({"record.restricted", "access.granted", "access.break_glass"})
 
 
 def summarise(event: Event) -> str:
@@ -165,19 +170,33 @@ class AuditService:
         lo = datetime.combine(flt.since, time.min, LONDON) if flt.since else None
         hi = (datetime.combine(flt.until + timedelta(days=1), time.min, LONDON)
               if flt.until else None)
-        out: list[AuditEntry] = []
+        found: list[Event] = []
+        seqs: list[int] = []
         with self.store.engine.connect() as conn:
             for m in conn.execute(stmt).mappings():
                 event = db_to_event(m)
                 at = datetime.fromisoformat(event.client_time)
                 if (lo and at < lo) or (hi and at >= hi):
                     continue
-                out.append(AuditEntry(int(m["local_seq"]), event.id, event.client_time,
-                                      event.actor, event.actor_role, event.type,
-                                      event.contact_id, event.person_ids, summarise(event)))
-                if len(out) >= flt.limit:
+                found.append(event)
+                seqs.append(int(m["local_seq"]))
+                if len(found) >= flt.limit:
                     break
-        return out
+        hidden = self._hidden(found)
+        return [AuditEntry(seq, e.id, e.client_time, e.actor, e.actor_role, e.type,
+                           e.contact_id, e.person_ids,
+                           REDACTED_SUMMARY if e.id in hidden else summarise(e))
+                for seq, e in zip(seqs, found, strict=True)]
+
+    def _hidden(self, events: Sequence[Event]) -> set[str]:
+        """Events about a restricted record this actor may not read, whose words (an
+        amendment's reason, say) are hidden; who did what and when stays. Access events
+        (restrictions, grants, break-glass) keep their reasons: auditors review them."""
+        contacts = self.store.visible_contacts({e.contact_id for e in events if e.contact_id})
+        people = self.store.hidden_people({p for e in events for p in e.person_ids})
+        return {e.id for e in events if e.type not in ACCESS_EVENTS
+                and ((e.contact_id and not contacts.get(e.contact_id, True))
+                     or people & set(e.person_ids))}
 
     def break_glass_report(self, since: date | None = None,
                            until: date | None = None) -> list[AuditEntry]:
@@ -201,6 +220,7 @@ class AuditService:
         buffer = io.StringIO()
         count = self.export_csv(flt, buffer, destination=str(path))
         path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        private_file(path)
         return count
 
     def verify(self) -> Verdict:

@@ -29,6 +29,7 @@ from .snapshots import (
     PastContactView,
     RatingChange,
     Reporter,
+    ReturnView,
 )
 
 
@@ -147,6 +148,8 @@ def _decisions(rows: list[DecisionRow], events: list[Event]) -> tuple[DecisionVi
     originals = {e.payload["decision_id"]: e.payload for e in events
                  if e.type in ("decision.proposed", "decision.recorded")}
     amendments: dict[str, list[AmendmentView]] = {}
+    returns = {e.payload["decision_id"]: ReturnView(e.actor, e.client_time, e.payload["reason"])
+               for e in events if e.type == "decision.returned"}
     for e in events:
         if e.type == "decision.amended":
             p = e.payload
@@ -159,5 +162,7 @@ def _decisions(rows: list[DecisionRow], events: list[Event]) -> tuple[DecisionVi
         decided_role=d.decided_role, decided_at=d.decided_at, signed_off_by=d.signed_off_by,
         signed_off_at=d.signed_off_at, superseded=d.superseded,
         original=originals.get(d.decision_id, {}),
-        amendments=tuple(amendments.get(d.decision_id, ()))) for d in rows)
+        amendments=tuple(amendments.get(d.decision_id, ())),
+        returned=returns.get(d.decision_id) if d.status == "returned" else None)
+        for d in rows)
 

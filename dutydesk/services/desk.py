@@ -32,6 +32,7 @@ from .contact_detail import build_detail
 from .guard import GuardedStore
 from .intake_rating import Rater, immediate_danger_rating
 from .progress import Progress, step
+from .rating_upkeep import RatingUpkeep
 from .snapshots import (
     Changes,
     ChildSummary,
@@ -62,7 +63,10 @@ class QueueDelta:
 class DeskService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock,
                  rater: Rater | None = None, triage: TriageService | None = None) -> None:
-        self.store = store
+        # The one read and write path: whatever store the caller hands in, every write is
+        # checked against ``actor`` and every read redacted for them (no caller can get
+        # the unguarded store by mistake; wrapping a GuardedStore again changes nothing).
+        self.store = GuardedStore(store, actor, clock)
         self.actor = actor
         self.clock = clock
         self.queries = Queries(store.engine)
@@ -70,7 +74,14 @@ class DeskService:
         # The intake rule makes immediate danger Red in the same transaction as the contact;
         # the triage policy then rates it with the child's history (a second event).
         self.rater: Rater = rater or immediate_danger_rating
-        self.triage = triage
+        self.triage = triage if triage is not None else TriageService(self.store, actor, clock)
+        # Every read of the queue first rates whatever arrived unrated or changed a
+        # child's history (imports, the watched folder, pulls from the server).
+        self.upkeep = RatingUpkeep(self.triage)
+
+    def keep_ratings_current(self) -> int:
+        """Rate what arrived since the last look (see ``services.rating_upkeep``)."""
+        return self.upkeep.catch_up()
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
@@ -92,6 +103,7 @@ class DeskService:
     def queue(self, progress: Progress | None = None) -> list[QueueItem]:
         """Open contacts in triage order, read in chunks so that a long load reports
         progress and can be cancelled."""
+        self.keep_ratings_current()
         ids = self.desk_queries.open_contact_ids()
         today = self.clock.now().date()
         items: list[QueueItem] = []
@@ -108,15 +120,14 @@ class DeskService:
     def _redacted(self, items: list[QueueItem]) -> list[QueueItem]:
         """Restricted children stay in the queue (the contact must be seen to exist) with
         their names and concern hidden from anyone not named on the record."""
-        if isinstance(self.store, GuardedStore):
-            return self.store.redact_queue(items)
-        return items
+        return self.store.redact_queue(items)
 
     def last_seq(self) -> int:
         return self.desk_queries.last_seq()
 
     def changes_since(self, seq: int) -> QueueDelta:
         """The queue rows to refresh after ``seq`` (cheap when nothing arrived)."""
+        self.keep_ratings_current()
         if self.desk_queries.last_seq() == seq:
             return QueueDelta(seq, (), frozenset(), False)
         newest, contact_ids, types = self.desk_queries.changed_since(seq)
@@ -132,14 +143,11 @@ class DeskService:
     def contact_detail(self, contact_id: str) -> ContactDetail | None:
         """The whole record of a contact; ``RestrictedRecord`` if it is about a child
         whose record this person is not named on (break the glass to read it)."""
-        if isinstance(self.store, GuardedStore):
-            self.store.require_contact(contact_id)
+        self.store.require_contact(contact_id)
         return build_detail(self.store, self.queries, contact_id, self.clock.now())
 
     def restricted_people(self, contact_id: str) -> list[str]:
         """The restricted children on a contact this person may not read (for break-glass)."""
-        if not isinstance(self.store, GuardedStore):
-            return []
         hidden = self.store.hidden_people(
             [k.person_id for k in self.queries.children_of(contact_id) if k.person_id])
         return sorted(hidden)
@@ -147,8 +155,6 @@ class DeskService:
     def break_glass(self, person_id: str, reason: str) -> Changes:
         """Open a restricted record without being named on it: a real reason is required,
         and the access is recorded and reported to auditors."""
-        if not isinstance(self.store, GuardedStore):
-            return Changes()
         AuditService(self.store).break_glass(person_id, reason)
         return Changes(people=frozenset({person_id}), queue=True)
 
@@ -175,8 +181,7 @@ class DeskService:
             events.append(self.event("contact.rated", rated))
         self.store.append(events)
         cid = received.payload["contact_id"]
-        if self.triage is not None:
-            self.triage.rate(cid)
+        self.triage.rate(cid)
         return cid, Changes(contacts=frozenset({cid}), queue=True)
 
     def suggest_matches(self, *, nhs_number: str | None = None, given_name: str | None = None,
@@ -191,9 +196,8 @@ class DeskService:
         family = (family_name or "").strip() or None
         people = self.desk_queries.people_matching(
             nhs_number=nhs, given_name=given, family_name=family, date_of_birth=date_of_birth)
-        hidden_of = getattr(self.store, "hidden_people", None)  # a GuardedStore knows
-        if hidden_of is not None and people:
-            hidden = hidden_of([p.person_id for p in people])
+        if people:
+            hidden = self.store.hidden_people([p.person_id for p in people])
             people = [p for p in people if p.person_id not in hidden]
         today = self.clock.now().date()
         out = []
@@ -280,9 +284,23 @@ class DeskService:
     def decide(self, contact_id: str, outcome: str, threshold_level: int,
                rationale: Mapping[str, Any], primary_need: str | None = None
                ) -> tuple[str, Changes]:
-        """A manager's decision is recorded; a practitioner's is proposed for sign-off."""
+        """A manager's decision is recorded; a practitioner's is proposed for sign-off.
+
+        Once a contact has a decision that stands (recorded, signed off, or proposed and
+        waiting), a second one is refused: changing it is an amendment with a reason
+        (``amend_decision``). A proposal returned to its author does not stand, so its
+        author proposes again."""
         self._require(Action.PROPOSE_DECISION)
         self._contact(contact_id)
+        standing = self._standing_decision(contact_id)
+        if standing is not None:
+            how = {"proposed": "proposed and waits for sign-off",
+                   "recorded": "recorded", "signed_off": "signed off"}.get(
+                       standing.status, standing.status)
+            raise ValidationError(
+                f"this contact already has a decision ({how} by {standing.decided_by}); "
+                "change it by amending it with a reason, not by deciding again",
+                "decision_id")
         kind = ("decision.recorded" if allows(self.actor.role, Action.RECORD_DECISION)
                 else "decision.proposed")
         payload: dict[str, Any] = {"decision_id": new_id(), "contact_id": contact_id,
@@ -307,12 +325,29 @@ class DeskService:
             payload["comment"] = comment
         return self._write(self.event("decision.signed_off", payload), contact_id=contact_id)
 
+    def return_proposal(self, contact_id: str, decision_id: str, reason: str) -> Changes:
+        """Send a practitioner's proposal back to them with a reason (instead of signing it
+        off). It stays on record as returned; its author proposes again."""
+        self._require(Action.SIGN_OFF)
+        decision = self._decision(contact_id, decision_id)
+        if decision.status != DecisionStatus.PROPOSED.value:
+            raise ValidationError("only a proposed decision can be returned to its author",
+                                  "decision_id")
+        if decision.decided_by == self.actor.login:
+            raise PermissionDenied("a proposal cannot be returned by the person who made it")
+        return self._write(self.event("decision.returned", {
+            "decision_id": decision_id, "contact_id": contact_id, "reason": reason}),
+            contact_id=contact_id)
+
     def amend_decision(self, contact_id: str, decision_id: str, reason: str, *,
                        outcome: str | None = None, threshold_level: int | None = None,
                        rationale: Mapping[str, Any] | None = None) -> Changes:
         """Amend with a reason; the original stays in the log and on screen."""
         self._require(Action.AMEND_DECISION)
-        self._decision(contact_id, decision_id)
+        decision = self._decision(contact_id, decision_id)
+        if decision.status == DecisionStatus.RETURNED.value:
+            raise ValidationError("a returned proposal is not amended; its author proposes "
+                                  "again", "decision_id")
         payload: dict[str, Any] = {"amendment_id": new_id(), "decision_id": decision_id,
                                    "contact_id": contact_id, "reason": reason}
         if outcome is not None:
@@ -357,6 +392,11 @@ class DeskService:
         if row is None or not row.received_at:
             raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
         return row
+
+    def _standing_decision(self, contact_id: str) -> Any:
+        live = [d for d in self.queries.decisions_for(contact_id)
+                if not d.superseded and d.status != DecisionStatus.RETURNED.value]
+        return live[-1] if live else None
 
     def _decision(self, contact_id: str, decision_id: str) -> Any:
         found = next((d for d in self.queries.decisions_for(contact_id)

@@ -27,6 +27,7 @@ from ..domain.clock import Clock
 from ..domain.events import Actor, Event, make_event
 from ..domain.permissions import Action, require
 from ..fileops import replace_file
+from ..filemodes import PRIVATE_FILE
 from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
 from ..reports.digest import EventDigest
 from ..reports.dutylog import duty_log_title, write_duty_log
@@ -71,13 +72,9 @@ class DocumentService:
                  unsigned_reason: str = "") -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
-        if isinstance(store, GuardedStore) and \
-                (store.actor.login, store.actor.role) != (actor.login, actor.role):
-            raise ValueError(f"the store is guarded for {store.actor.login}, not {actor.login}")
         # Every read is checked against the actor's access and every audit event goes
         # through the guarded append, whichever store the caller hands in.
-        self.store = store if isinstance(store, GuardedStore) else \
-            GuardedStore(store, actor, clock)
+        self.store = GuardedStore(store, actor, clock)
         self.actor = actor
         self.clock = clock
         self.marking = marking
@@ -205,7 +202,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     """A crash leaves the old file or the whole new one, never half a PDF."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    if hasattr(os, "fchmod"):  # POSIX; Windows has no owner bits to set
+        os.fchmod(fd, PRIVATE_FILE)  # a printed case log is the child's record: not umask's
+    with open(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileops import replace_file
+from ..filemodes import private_dir
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -44,7 +45,7 @@ class DraftStore:
         return self.folder / f"{draft_id}.json"
 
     def save(self, draft: Draft) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.folder)
         path = self._path(draft.draft_id)
         tmp = path.with_suffix(".tmp")
         body = {"draft_id": draft.draft_id, "kind": draft.kind, "saved_at": draft.saved_at,

@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from ..domain.cells import SafeDictWriter
 from ..domain.clock import Clock
-from ..domain.errors import ValidationError
-from ..domain.events import Event, make_event
+from ..domain.errors import PermissionDenied, ValidationError
+from ..domain.events import Actor, Event, make_event
 from ..domain.matching import LIKELY, BlockingIndex, Subject
 from ..domain.projection import PersonRow
 from ..domain.wording import plural
@@ -32,9 +32,6 @@ from ..intake.build import build_events
 from ..intake.formats import open_file
 from ..intake.ids import link_event_id
 from ..intake.model import (
-    ACTOR,
-    ACTOR_ROLE,
-    DEVICE,
     LIMITS,
     FileRefused,
     Limits,
@@ -44,7 +41,11 @@ from ..intake.model import (
 from ..store import pending_links
 from ..store.eventstore import EVENTS, EventStore
 from ..store.people_index import load_index
+from ..store.rating_queries import newest_seq
 from ..store.readmodel import _chunks
+from .guard import GuardedStore
+from .rating_upkeep import RatingUpkeep
+from .triage import TriageService
 
 Progress = Callable[[int], None]
 Cancelled = Callable[[], bool]
@@ -86,6 +87,7 @@ class ImportReport:
     events_present: int = 0
     links_made: int = 0
     links_queued: int = 0
+    contacts_rated: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     error_count: int = 0
@@ -124,8 +126,13 @@ class ImportReport:
 
 
 class Importer:
-    def __init__(self, store: EventStore, clock: Clock) -> None:
+    """Imports in the name of the person signed in: the guarded store carries them, checks
+    every event against their role, and the events (and the ratings derived from them)
+    are theirs, so the shared server accepts them as it would anything they typed."""
+
+    def __init__(self, store: GuardedStore, clock: Clock) -> None:
         self.store = store
+        self.actor: Actor = store.actor
         self.clock = clock
 
     def run(self, path: Path, options: ImportOptions = ImportOptions(),
@@ -134,12 +141,13 @@ class Importer:
         report = ImportReport(file=path.name, dry_run=options.dry_run,
                               all_or_nothing=options.all_or_nothing)
         now = self.clock.now()
+        before = newest_seq(self.store.engine)
         run: _Run | None = None
         batch: list[ParsedRow] = []
         try:
             opened = open_file(path, options.format, now, options.limits)
             report.format, report.encoding = opened.format, opened.encoding
-            run = _Run(self.store, now, report, options, path.name)
+            run = _Run(self.store, self.actor, now, report, options, path.name)
             for row in opened.rows:
                 batch.append(row)
                 if len(batch) >= options.batch_size:
@@ -157,6 +165,15 @@ class Importer:
                 progress(report.rows)
         except FileRefused as err:
             self._broke_off(run, batch, report, options, str(err))
+        except PermissionDenied as err:
+            # The signed-in person's role may not record what the file holds (a contact
+            # officer importing decisions from a migration file): batches already written
+            # stay; the report says why the rest were not.
+            report.refused = f"{path.name}: {err}"
+        if not options.dry_run:
+            # Rated on arrival: every open contact the file added or gave new history to.
+            triage = TriageService(self.store, self.actor, self.clock)
+            report.contacts_rated = RatingUpkeep(triage, seen_seq=before).catch_up()
         if options.rejects and report.error_count:
             report.rejects_file = str(options.rejects)
         return report
@@ -187,10 +204,10 @@ class Importer:
 class _Run:
     """State for one import: the people index, what has been seen, what is pending."""
 
-    def __init__(self, store: EventStore, now: datetime, report: ImportReport,
+    def __init__(self, store: EventStore, actor: Actor, now: datetime, report: ImportReport,
                  options: ImportOptions, file: str) -> None:
-        self.store, self.now, self.report, self.options, self.file = (
-            store, now, report, options, file)
+        self.store, self.actor, self.now, self.report, self.options, self.file = (
+            store, actor, now, report, options, file)
         self.index: BlockingIndex = load_index(store.engine)
         self.seen: set[str] = set()
         self.held: list[tuple[ParsedRow, list[Event]]] = []   # all-or-nothing
@@ -207,7 +224,7 @@ class _Run:
                                              key=lambda p: p.number)
 
     def _batch(self, rows: list[ParsedRow]) -> None:
-        built = [(row, build_events(row, self.file)) for row in rows]
+        built = [(row, build_events(row, self.file, self.actor)) for row in rows]
         known = _known_ids(self.store, [e.id for _, evs in built for e in evs])
         ready: list[tuple[ParsedRow, list[Event]]] = []
         for row, events in built:
@@ -247,8 +264,9 @@ class _Run:
             return event
         payload = {**event.payload, "reason": f"imported from {self.file}"[:200]}
         self.index.add(replace(_person_row(event.payload), other_names=existing.other_names))
-        return make_event("person.updated", payload, actor=ACTOR, actor_role=ACTOR_ROLE,
-                          device=DEVICE, at=self.now, event_id=event.id)
+        return make_event("person.updated", payload, actor=self.actor.login,
+                          actor_role=self.actor.role.value, device=self.actor.device,
+                          at=self.now, event_id=event.id)
 
     def _match(self, contact: Event) -> list[Event]:
         links: list[Event] = []
@@ -265,7 +283,8 @@ class _Run:
                     "contact_id": cid, "slot": slot, "person_id": pid,
                     "evidence": list(certain[0].matched), "confidence": 100,
                     "reason": _LINK_REASON[certain[0].matched[0]]},
-                    actor=ACTOR, actor_role=ACTOR_ROLE, device=DEVICE, at=self.now,
+                    actor=self.actor.login, actor_role=self.actor.role.value,
+                    device=self.actor.device, at=self.now,
                     event_id=link_event_id(cid, slot, pid)))
                 self.report.links_made += 1
                 continue

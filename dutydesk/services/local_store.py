@@ -2,8 +2,11 @@
 
 A new store for real records is created encrypted (SQLCipher, key from the OS keyring);
 without a secure keyring that is refused (``InsecureKeyringError``), except for demo data,
-which may live in a plain SQLite file. An existing plain file (a demo store, or one made
-before encryption) opens as it is only when ``allow_plain`` says so.
+which may live in a plain SQLite file. A demo store is marked as one when it is made
+(``store_kind = demo`` in its meta table): demo mode opens only a store so marked (never
+an encrypted store of real records, never a leftover plain one), and a marked demo store
+opens only in demo mode. An unmarked plain file (one made before encryption) opens as it
+is only when ``allow_plain`` says so (encrypting it, verifying its chain).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from ..store.database import StoreError
 from ..store.encrypt import encrypt_plain_store
 
 PLAIN_HEADER = b"SQLite format 3\x00"
+STORE_KIND = "store_kind"
+DEMO_KIND = "demo"
 
 
 def is_plain_sqlite(path: Path) -> bool:
@@ -29,16 +34,34 @@ def is_plain_sqlite(path: Path) -> bool:
 
 def open_local_store(path: Path, *, demo: bool = False,
                      allow_plain: bool = False) -> ChainedEventStore:
-    """The chained store at ``path``; encrypted unless it is demo data or already plain."""
-    if is_plain_sqlite(path):
-        if not (demo or allow_plain):
-            raise StoreError(
-                f"the store at {path} is not encrypted; real records must be kept encrypted. "
-                f"Move it aside and start a new store, or open it as demo data")
-        return ChainedEventStore.open(path)
+    """The chained store at ``path``: encrypted (a demo store too, when the keyring is
+    secure), plain only for demo data without a secure keyring. Demo mode opens only a
+    store marked as demo data; a marked store opens only in demo mode."""
+    plain = is_plain_sqlite(path)
     exists = path.exists() and path.stat().st_size > 0
-    key = store_key(path, demo=demo and not exists, create=not exists)
-    return ChainedEventStore.open(path, key=key)
+    if plain:
+        store = ChainedEventStore.open(path)
+    else:
+        key = store_key(path, demo=demo and not exists, create=not exists)
+        store = ChainedEventStore.open(path, key=key)
+    if not exists:
+        if demo:
+            store.set_meta(STORE_KIND, DEMO_KIND)
+        return store
+    marked = store.get_meta(STORE_KIND) == DEMO_KIND
+    problem = None
+    if demo and not marked:
+        problem = (f"the store at {path} is not a demo store; demo mode never opens real "
+                   "records. Give another --data-dir for demo data")
+    elif marked and not demo and not allow_plain:
+        problem = f"the store at {path} holds demo data; open it in demo mode (--demo)"
+    elif plain and not marked and not allow_plain:
+        problem = (f"the store at {path} is not encrypted; real records must be kept "
+                   "encrypted. Encrypt it (dutydesk admin encrypt-store) or move it aside")
+    if problem is not None:
+        store.close()
+        raise StoreError(problem)
+    return store
 
 
 def encrypt_existing(path: Path) -> int:

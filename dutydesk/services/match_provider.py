@@ -24,7 +24,6 @@ from ..domain.clock import Clock
 from ..domain.matching import Candidate, Subject
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
 from ..domain.people import age_text
-from ..store.eventstore import EventStore
 from ..store.people_index import lookup
 from ..store.queries import Queries
 from .guard import GuardedStore
@@ -58,9 +57,9 @@ def evidence_words(candidate: Candidate) -> tuple[str, ...]:
     return (head, *fields, *conflicts)
 
 
-def match_provider(store: EventStore, clock: Clock, *, limit: int = LIMIT) -> MatchProvider:
-    """Suggestions for the entry form, best first. Give the signed-in actor's
-    ``GuardedStore`` so restricted records are shown as such."""
+def match_provider(store: GuardedStore, clock: Clock, *, limit: int = LIMIT) -> MatchProvider:
+    """Suggestions for the entry form, best first, as the signed-in actor of ``store`` may
+    see them: restricted records are shown as such."""
     def provide(query: Mapping[str, Any]) -> list[MatchSuggestion]:
         subject = subject_of(query)
         if subject is None:
@@ -69,7 +68,7 @@ def match_provider(store: EventStore, clock: Clock, *, limit: int = LIMIT) -> Ma
         if not found:
             return []
         people = Queries(store.engine).people(c.person_id for c in found)
-        hidden = (store.hidden_people(people) if isinstance(store, GuardedStore) else set())
+        hidden = store.hidden_people(people)
         today = clock.now().date()
         out = []
         for c in found:

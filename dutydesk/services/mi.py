@@ -15,6 +15,7 @@ from pathlib import Path
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
 from ..domain.events import Actor, make_event
+from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
 from ..mi import annex_a
@@ -24,6 +25,8 @@ from ..mi.figures import compute_all
 from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
+from .guard import GuardedStore
+from .redaction import RESTRICTED_TEXT
 from .triage import default_policy
 
 
@@ -60,9 +63,11 @@ DRILL_LIMIT = 2000  # rows fetched for one drill-down; the table says when there
 
 
 class MiService:
-    def __init__(self, store: EventStore, clock: Clock, *, settings: Settings | None = None,
-                 actor: Actor | None = None, office: OfficeHours | None = None) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, clock: Clock, *, actor: Actor,
+                 settings: Settings | None = None, office: OfficeHours | None = None) -> None:
+        # Figures are counts; the drill-down names children, so it reads as ``actor``:
+        # restricted children they may not see are shown as restricted.
+        self.store = GuardedStore(store, actor, clock)
         self.clock = clock
         self.settings = settings or Settings()
         self.actor = actor
@@ -96,13 +101,16 @@ class MiService:
         """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
         refs = list(refs)[:DRILL_LIMIT]
         info = self.queries.details(r.contact_id for r in refs if r.contact_id)
+        hidden = self.store.hidden_people({p for c in info.values()
+                                           for p, _ in c.get("children", []) if p})  # type: ignore[attr-defined]
         rows = []
         for r in refs:
             c = info.get(r.contact_id or "", {})
             received = str(c.get("received_at") or "")
             outcome = c.get("outcome")
             kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
-            names = [n for p, n in kids if r.person_id is None or p == r.person_id]
+            names = [RESTRICTED_TEXT if p in hidden else n for p, n in kids
+                     if r.person_id is None or p == r.person_id]
             rows.append(DrillRow(
                 received=human_datetime(london(received)) if received else "",
                 children=", ".join(names), child_id=r.person_id or "",
@@ -114,10 +122,13 @@ class MiService:
         return rows
 
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
-        """Write Annex A list ``list_no``; recorded as ``document.exported`` when signed in."""
+        """Write Annex A list ``list_no``, recorded as ``document.exported`` in the signed-in
+        person's name. Nobody signed in, or a role that may not export: refused before
+        anything is written; if the export cannot be recorded, the file is removed."""
+        require(self.actor, Action.EXPORT)
         loaded = self.load(filters, with_people=True)
         count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
-        if self.actor is not None:
+        try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             self.store.append([make_event("document.exported", {
                 "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
@@ -125,13 +136,18 @@ class MiService:
                 "digest": digest, "destination": str(path)},
                 actor=self.actor.login, actor_role=self.actor.role.value,
                 device=self.actor.device, at=self.clock.now())])
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return count
 
     def export_cin_census(self, path: Path, year_ending: int, *, lea: str,
                           release: str = "DutyDesk") -> CensusReport:
         """Write the CIN census return for the year ending 31 March ``year_ending`` (written
-        to a temporary file and moved into place); recorded as ``document.exported`` when
-        signed in."""
+        to a temporary file and moved into place), recorded as ``document.exported`` like
+        an Annex A list: refused before writing for a role that may not export, and
+        removed again if it cannot be recorded."""
+        require(self.actor, Action.EXPORT)
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
@@ -145,11 +161,14 @@ class MiService:
                                     release=release)
 
         report = annex_a.atomic_result(path, write)
-        if self.actor is not None:
+        try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             self.store.append([make_event("document.exported", {
                 "document": f"DfE CIN census return, year ending 31 March {year_ending}",
                 "digest": digest, "destination": str(path)},
                 actor=self.actor.login, actor_role=self.actor.role.value,
                 device=self.actor.device, at=self.clock.now())])
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return report

@@ -136,6 +136,15 @@ class AmendmentView:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturnView:
+    """A proposal sent back to its author: by whom, when and why."""
+
+    returned_by: str
+    returned_at: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionView:
     """A decision as first recorded (``original``) and as it stands after amendments."""
 
@@ -152,6 +161,7 @@ class DecisionView:
     superseded: bool
     original: Mapping[str, Any]
     amendments: tuple[AmendmentView, ...]
+    returned: ReturnView | None = None  # a manager sent this proposal back, with a reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +207,8 @@ class ContactDetail:
 
     @property
     def current_decision(self) -> DecisionView | None:
-        live = [d for d in self.decisions if not d.superseded]
+        """The decision that stands (a returned proposal does not)."""
+        live = [d for d in self.decisions if not d.superseded and d.returned is None]
         return live[-1] if live else None
 
 

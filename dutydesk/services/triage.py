@@ -3,11 +3,19 @@
 Reads the contact and its linked children's history from the store, scores it with the
 pure rules in ``dutydesk.domain.triage`` and appends the result as an event, so every
 rating is on the record with the policy version that produced it.
+
+Whose action a derived rating is: the person signed in on the desk that derived it. The
+``contact.rated`` event carries their login and role, so it passes the same permission
+check (``Action.RATE``: contact officers, practitioners, senior practitioners, duty
+managers) on the desk and on the shared server, and syncs like any of their events. A
+role that may not rate (auditor, administrator) derives nothing: ``may_rate`` is False
+and the rating methods write nothing, so their window opens without a refusal; the next
+casework desk rates what they saw unrated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -16,14 +24,17 @@ from ..domain.codes import Rating
 from ..domain.errors import ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.history import ChildHistory, build_history
+from ..domain.permissions import Action, allows
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.triage.overrides import check_override
 from ..domain.triage.policy import Policy, load_policy
 from ..domain.triage.scoring import TriageResult, due_time, score_contact
 from ..paths import DEFAULT_POLICY
+from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.history_queries import HistoryQueries, LinkedRecords
 from ..store.queries import Queries
+from ..store.rating_queries import unrated_or_other_policy
 from .bulk import cyclic_gc_paused
 
 
@@ -104,14 +115,56 @@ class TriageService:
             out.append(score_contact(c, histories, self.policy, now, children=kids))
         return out
 
-    def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:
-        """Rate open contacts (by default only those not yet rated). Returns how many."""
-        results = self.score_open(only_unrated=only_unrated)
+    @property
+    def may_rate(self) -> bool:
+        """Whether the signed-in person's role may record derived ratings."""
+        return allows(self.actor.role, Action.RATE)
+
+    def score_contacts(self, contact_ids: Iterable[str]) -> list[TriageResult]:
+        """Scores for those of ``contact_ids`` that are open, history read in one pass."""
+        contacts, children, _ = DeskQueries(self.store.engine).open_contacts_in(
+            sorted(set(contact_ids)))
+        people = {k.person_id for c in contacts for k in children.get(c.contact_id, ())
+                  if k.person_id}
+        records = self.history.linked_records(people)
         now = self.clock.now()
-        events = [self._event("contact.rated", r.to_payload(), now) for r in results]
+        out = []
+        with cyclic_gc_paused():
+            for c in contacts:
+                kids = children.get(c.contact_id, [])
+                histories = histories_for(c.contact_id, c.received_at, kids, records,
+                                          self.policy)
+                out.append(score_contact(c, histories, self.policy, now, children=kids))
+        return out
+
+    def rate_where_changed(self, contact_ids: Iterable[str], *, batch: int = 5000) -> int:
+        """Rate the open contacts among ``contact_ids`` whose recorded rating is missing
+        or differs from what the policy says now (another policy version, new history,
+        a child linked). Returns how many ``contact.rated`` events were written; none for
+        a role that may not rate."""
+        ids = set(contact_ids)
+        if not ids or not self.may_rate:
+            return 0
+        results = self.score_contacts(ids)
+        stored = self.queries.contacts(r.contact_id for r in results)
+        now = self.clock.now()
+        events = [self._event("contact.rated", r.to_payload(), now) for r in results
+                  if _differs(stored.get(r.contact_id), r)]
         for i in range(0, len(events), batch):
             self.store.append(events[i:i + batch])
         return len(events)
+
+    def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:
+        """Rate open contacts that are unrated or rated by another policy version (with
+        ``only_unrated=False``: every open contact whose rating would change). Returns
+        how many were rated; 0 for a role that may not rate."""
+        if not self.may_rate:
+            return 0
+        if only_unrated:
+            ids = unrated_or_other_policy(self.store.engine, self.policy.version)
+        else:
+            ids = set(DeskQueries(self.store.engine).open_contact_ids())
+        return self.rate_where_changed(ids, batch=batch)
 
     def override(self, contact_id: str, to_rating: str, reason: str,
                  approver: str | None = None) -> Event:
@@ -131,3 +184,15 @@ class TriageService:
         event = self._event("contact.rating_overridden", payload, now)
         self.store.append([event])
         return event
+
+
+def _differs(row: ContactRow | None, result: TriageResult) -> bool:
+    """Does the recorded rating differ from ``result`` (so a new event is worth writing)?"""
+    if row is None or row.rating is None:
+        return True
+    new = result.to_payload()
+    if not row.overridden and row.rating != new["rating"]:
+        return True
+    return (row.score != new["score"] or row.policy_version != new["policy_version"]
+            or [dict(r) for r in row.reasons] != new["reasons"]
+            or (not row.overridden and row.due_at != new.get("due_at")))

@@ -2,8 +2,9 @@
 
 ``poll_once`` imports every file that has stopped growing, then moves it to ``processed/``
 (every row imported) or ``failed/`` (refused, or rows rejected), with a report file beside
-it and a rejected-rows CSV when there are rejects. The window calls it on a timer; nothing
-here starts threads.
+it and a rejected-rows CSV when there are rejects. The window calls it on a timer, on its
+writer thread (never the GUI thread); nothing here starts threads. Imports are the
+signed-in person's, through their guarded store, like the import wizard's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from ..domain.clock import Clock
 from ..fileops import replace_file
-from ..store.eventstore import EventStore
+from ..filemodes import private_dir, private_file
+from .guard import GuardedStore
 from .importer import Importer, ImportOptions, ImportReport
 
 SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".xlsx", ".xml"}
@@ -22,7 +24,7 @@ SUFFIXES = {".json", ".jsonl", ".ndjson", ".csv", ".xlsx", ".xml"}
 @dataclass
 class FolderWatcher:
     folder: Path
-    store: EventStore
+    store: GuardedStore
     clock: Clock
     # size of each file at the last poll: a file is imported once its size stops changing,
     # so a partner's half-copied file is not read.
@@ -50,10 +52,12 @@ class FolderWatcher:
         rejects = failed / f"{path.stem}.{stamp}.rejected.csv"
         report = Importer(self.store, self.clock).run(path, ImportOptions(rejects=rejects))
         target = (self.folder / "processed") if report.ok else failed
-        target.mkdir(exist_ok=True)
+        private_dir(target)
         dest = target / f"{path.stem}.{stamp}{path.suffix}"
         replace_file(path, dest)
+        private_file(dest)
         lines = report.lines() + [str(e) for e in report.errors + report.warnings]
-        (target / f"{dest.name}.report.txt").write_text("\n".join(lines) + "\n",
-                                                         encoding="utf-8")
+        written = target / f"{dest.name}.report.txt"
+        written.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        private_file(written)
         return report

@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
+from ..filemodes import private_dir, private_file
 from ..paths import LOCAL_MIGRATIONS
 
 
@@ -105,10 +106,12 @@ def migrate(engine: Engine) -> None:
 def open_engine(path: Path | str, key: bytes | None = None) -> Engine:
     """Open (creating if needed) and migrate the store at ``path``; encrypted with ``key``."""
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_dir(Path(path).parent)
     engine = make_engine(path, key)
     try:
         migrate(engine)
+        if str(path) != ":memory:":
+            private_file(Path(path))  # SQLite gives its -wal/-shm files the same mode
     except Exception as err:
         engine.dispose()
         if isinstance(err, StoreError):

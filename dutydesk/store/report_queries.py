@@ -26,7 +26,7 @@ from .readmodel import CHILDREN, CONTACTS, DECISIONS, _chunks, db_to_row
 
 CONTACT_TYPES = ("contact.received",)
 DECISION_TYPES = ("decision.proposed", "decision.recorded", "decision.signed_off",
-                  "decision.amended")
+                  "decision.amended", "decision.returned")
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,6 +182,12 @@ def sign_off_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog
     ], "Sign off", intro=summary, parent=parent)
 
 
+def return_dialog(summary: str, parent: QWidget | None = None) -> ActionDialog:
+    return ActionDialog("Return proposal to its author", [
+        Choice("reason", "Reason", "text"),
+    ], "Return", intro=summary, parent=parent)
+
+
 def handover_dialog(parent: QWidget | None = None,
                     current_contact: str | None = None) -> ActionDialog:
     fields = [

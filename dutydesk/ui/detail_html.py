@@ -182,7 +182,8 @@ def _rationale(rationale: Mapping[str, Any]) -> str:
 
 def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
     status = {"proposed": "Proposed, awaiting sign-off", "recorded": "Recorded",
-              "signed_off": "Signed off"}.get(x.status, x.status)
+              "signed_off": "Signed off",
+              "returned": "Returned to its author"}.get(x.status, x.status)
     level = thresholds.get(x.threshold_level, "")
     head = (f"<p><b>{escape(outcome_label(x.outcome))}</b> · level {x.threshold_level} "
             f"{escape(level)} · {escape(status)}"
@@ -191,7 +192,12 @@ def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
             f"{escape(when(x.decided_at))}"
             + (f"; signed off by {escape(x.signed_off_by)} {escape(when(x.signed_off_at))}"
                if x.signed_off_by else "") + "</p>")
-    body = _rationale(x.rationale)
+    body = ""
+    if x.returned is not None:
+        body += (f"<p style='background:#fff3e0;padding:4px;'><b>⚠ Returned by "
+                 f"{escape(x.returned.returned_by)}</b> {escape(when(x.returned.returned_at))}: "
+                 f"{escape(x.returned.reason)}<br>Propose again with Decide.</p>")
+    body += _rationale(x.rationale)
     if x.amendments:
         original = x.original
         amended = "".join(

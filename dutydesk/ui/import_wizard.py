@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from ..domain.clock import Clock
 from ..intake.formats import FORMATS
+from ..services.guard import GuardedStore
 from ..services.importer import Importer, ImportOptions, ImportReport
-from ..store.eventstore import EventStore
 from .tasks import TaskRunner
 
 FILTER = "Import files (*.json *.jsonl *.ndjson *.csv *.xlsx *.xml);;All files (*)"
@@ -171,7 +171,7 @@ class RunPage(QWizardPage):
 
 
 class ImportWizard(QWizard):
-    def __init__(self, store: EventStore, clock: Clock, runner: TaskRunner,
+    def __init__(self, store: GuardedStore, clock: Clock, runner: TaskRunner,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import contacts and history")

@@ -76,6 +76,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("decide", "&Decide…", "Ctrl+D", "contact"),
     ("sign_off", "&Sign off proposed decision…", "Ctrl+Shift+S", "contact"),
     ("amend", "A&mend decision…", "Ctrl+Shift+D", "contact"),
+    ("return_proposal", "Ret&urn proposal to its author…", "Ctrl+Shift+B", "contact"),
     ("next", "&Next contact", "J", "view"),
     ("previous", "&Previous contact", "K", "view"),
     ("find", "&Find in queue", "Ctrl+F", "view"),
@@ -234,6 +235,7 @@ class MainWindow(ContactActions, QMainWindow):
             "rerate": self.rerate, "partner_check": self.request_check,
             "answer_check": self.answer_check, "note": self.add_note, "decide": self.decide,
             "sign_off": self.sign_off, "amend": self.amend,
+            "return_proposal": self.return_proposal,
             "next": lambda: self.step_contact(1), "previous": lambda: self.step_contact(-1),
             "find": self._find, "overdue": self.filters.overdue.toggle,
             "focus_queue": self.table.setFocus, "focus_detail": self.focus_detail,
@@ -492,9 +494,17 @@ class MainWindow(ContactActions, QMainWindow):
             "rerate": may(Action.OVERRIDE_RATING), "partner_check": may(Action.PARTNER_CHECK),
             "answer_check": bool(d and may(Action.PARTNER_CHECK)
                                  and any(c.answer is None for c in d.partner_checks)),
-            "note": may(Action.ADD_NOTE), "decide": may(Action.PROPOSE_DECISION),
-            "sign_off": bool(d and may(Action.SIGN_OFF) and d.open_proposal),
-            "amend": bool(d and may(Action.AMEND_DECISION) and d.current_decision),
+            # A decision that stands is changed by amendment with a reason, never by a
+            # second decision: Decide is off once there is one (Amend takes over).
+            "note": may(Action.ADD_NOTE),
+            "decide": bool(d and may(Action.PROPOSE_DECISION) and d.current_decision is None),
+            "sign_off": bool(d and may(Action.SIGN_OFF) and d.open_proposal
+                             and d.open_proposal.decided_by != self.service.actor.login),
+            "return_proposal": bool(d and may(Action.SIGN_OFF) and d.open_proposal
+                                    and d.open_proposal.decided_by
+                                    != self.service.actor.login),
+            "amend": bool(d and may(Action.AMEND_DECISION) and d.current_decision
+                          and d.current_decision.status != "proposed"),
             "print": may(Action.PRINT),
         }
         for name, on in enabled.items():

@@ -389,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         load_mi_demo(store, seed=2026, events=args.demo, clock=SystemClock())
     app = make_app()
     tasks = TaskRunner(synchronous=args.screenshot is not None)
-    dash = MiDashboard(MiService(store, SystemClock()), tasks)
+    from ..demo.synthetic import demo_actor
+    dash = MiDashboard(MiService(store, SystemClock(), actor=demo_actor()), tasks)
     dash.resize(1500, 900)
     dash.show()
     dash.reload()

@@ -2,7 +2,9 @@
 opaque panel that needs the signed-in person's password.
 
 ``ScreenLock`` watches input application-wide, restarts its timer on every key or mouse
-event, and on time-out puts a ``LockPanel`` over the window. While locked, keys and
+event, and on time-out puts a ``LockPanel`` over the window and hides every other
+top-level window and dialog (management information, print preview, the audit trail, an
+open action dialog), showing them again on unlock. While locked, keys and
 shortcuts meant for anything but the panel are swallowed, so nothing underneath can be
 read or used. The password is checked by the accounts service (on the writer thread when
 a ``TaskRunner`` is given).
@@ -91,6 +93,7 @@ class ScreenLock(QObject):
         self.verify = verify
         self.tasks = tasks
         self.panel: LockPanel | None = None
+        self._hidden: list[QWidget] = []  # other windows hidden while locked
         self.timer = QTimer(self, singleShot=True, interval=timeout_ms)
         self.timer.timeout.connect(self.lock)
         app = QApplication.instance()
@@ -113,6 +116,10 @@ class ScreenLock(QObject):
         if self.panel is not None:
             return
         self.timer.stop()
+        self._hidden = [w for w in QApplication.topLevelWidgets()
+                        if w is not self.window and w.isVisible()]
+        for w in self._hidden:
+            w.hide()
         self.panel = LockPanel(self.window, self.login)
         self.panel.setGeometry(self.window.rect())
         self.panel.submitted.connect(self._check)
@@ -136,6 +143,9 @@ class ScreenLock(QObject):
         self.panel.hide()
         self.panel.deleteLater()
         self.panel = None
+        hidden, self._hidden = self._hidden, []
+        for w in hidden:
+            w.show()
         self.timer.start()
         self.unlocked.emit()
 

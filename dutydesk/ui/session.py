@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
@@ -24,14 +25,17 @@ from ..reports.letters import Audience
 from ..services.audit import AuditService
 from ..services.documents import DocumentService
 from ..services.guard import GuardedStore
+from ..services.importer import ImportReport
 from ..services.links import LinkService
 from ..services.mi import MiService
 from ..services.mi_records import MiRecords
 from ..services.signing import DocumentSigner, demo_signer
+from ..services.watch import FolderWatcher
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
 from ..sync.engine import SyncEngine
 from .audit_view import AuditView
+from .folder_watch import WatchedFolder
 from .followthrough_wiring import install_followthrough
 from .import_wizard import ImportWizard
 from .main_window import MainWindow
@@ -47,7 +51,8 @@ from .tasks import TaskRunner
 @dataclass
 class Session:
     """Everything one signed-in person works with. ``store`` is the unguarded local store
-    (imports write as the importer); ``guarded`` checks every write against the actor."""
+    (for reads that the guard does not cover yet); ``guarded`` checks every write against
+    the actor, imports and the watched folder included."""
 
     actor: Actor
     clock: Clock
@@ -108,10 +113,12 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
     if allows(actor.role, Action.RECORD_CONTACT):
         def open_import() -> None:
-            wizard = ImportWizard(session.store, session.clock, TaskRunner(), window)
+            wizard = ImportWizard(session.guarded, session.clock, TaskRunner(), window)
             wizard.finished.connect(lambda _code: window.reload())
             wizard.open()
         tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
+        if session.settings.watch_folder:
+            watch_folder(window, session, tasks)
 
     if allows(actor.role, Action.LINK_PERSON):
         def open_links() -> None:
@@ -151,6 +158,24 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                                         session.settings.lock_after_minutes, tasks)
         window.screen_lock = lock  # type: ignore[attr-defined]
         tool("&Lock screen", "Ctrl+L", lock.lock, "lockAction")
+
+
+def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> WatchedFolder:
+    """Import what partners drop into the watched folder (setting ``watch_folder``), as
+    the signed-in person, on the writer thread."""
+    watcher = FolderWatcher(Path(session.settings.watch_folder).expanduser(),
+                            session.guarded, session.clock)
+
+    def imported(reports: list[ImportReport]) -> None:
+        rows = sum(r.rows_ok for r in reports)
+        window.status_message.setText(
+            f"Watched folder: {len(reports)} file(s) imported, {rows} row(s)")
+        window.poll()
+
+    watched = WatchedFolder(watcher, tasks, imported, parent=window)
+    window.watched_folder = watched  # type: ignore[attr-defined]
+    watched.start()
+    return watched
 
 
 def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:

@@ -191,6 +191,20 @@ class ContactActions(_Base):
                                                   v["comment"] or None),
                   "Decision signed off.")
 
+    def return_proposal(self) -> None:
+        d = self.detail_snapshot
+        proposal = d.open_proposal if d else None
+        if d is None or proposal is None:
+            self.status_message.setText("No proposed decision waits for sign-off.")
+            return
+        summary = (f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
+                   f"level {proposal.threshold_level}. Say what needs to change; the "
+                   "proposal goes back to them and stays on record.")
+        self._ask(dialogs.return_dialog(summary, self),
+                  lambda v: self.service.return_proposal(d.contact_id, proposal.decision_id,
+                                                         v["reason"]),
+                  f"Proposal returned to {proposal.decided_by}.")
+
     def print_contact(self) -> None:
         cid = self._need_contact()
         if cid is None:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.nhs import nhs_check_digit
-from dutydesk.services.importer import Importer, ImportOptions
+from dutydesk.services.importer import ImportOptions
 from dutydesk.store.eventstore import EventStore
+from tests.factories import importer
 
 GIVEN = ["Amelia", "Oliver", "Siobhán", "Kacper", "Aisha", "Mohammed", "Zofia", "Seán"]
 FAMILY = ["Smith", "O'Brien", "Wiśniewski", "Khan", "Smith-Jones", "Nowak", "Patel"]
@@ -85,11 +86,11 @@ def run_case(kind: str, n: int) -> None:
     store = EventStore.open(folder / "store.sqlite3")
     clock = FixedClock(datetime(2026, 11, 26, 9, 30, tzinfo=LONDON))
     started = time.perf_counter()
-    report = Importer(store, clock).run(path, ImportOptions(batch_size=2000))
+    report = importer(store, clock).run(path, ImportOptions(batch_size=2000))
     took = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     again = time.perf_counter()
-    second = Importer(store, clock).run(path, ImportOptions(batch_size=2000))
+    second = importer(store, clock).run(path, ImportOptions(batch_size=2000))
     took2 = time.perf_counter() - again
     print(f"{kind}: {report.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB), "
           f"{report.events_added:,} events in {took:.1f} s = {report.rows / took:,.0f} rows/s; "

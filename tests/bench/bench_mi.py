@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dutydesk.demo.mi_extras import load_mi_demo
+from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
@@ -75,7 +76,7 @@ def run(n: int, folder: Path) -> dict[str, float]:
     store = EventStore.open(path)
     count, t_build = timed(lambda: load_mi_demo(store, seed=1, events=n, clock=FixedClock(NOW),
                                                 open_contacts=max(50, n // 500)))
-    service = MiService(store, FixedClock(NOW))
+    service = MiService(store, FixedClock(NOW), actor=demo_actor())
     loaded, t_load = timed(service.load)
     base = service.default_filters()
     _, t_compute = timed(lambda: service.figures(loaded, base))

@@ -17,7 +17,7 @@ def test_demo_and_import_from_the_command_line_keep_the_chain_intact(
     assert main(["demo", "--events", "300", "--data-dir", data]) == 0
     assert main(["audit", "verify", "--data-dir", data]) == 0
     assert main(["import", str(ROOT / "docs/examples/police-notification.json"),
-                 "--data-dir", data]) == 0
+                 "--data-dir", data, "--demo", "--as", "cc.officer"]) == 0
     capsys.readouterr()
     # A store written outside the chain would now show the imported event unsealed.
     assert main(["audit", "verify", "--data-dir", data]) == 0

@@ -89,7 +89,8 @@ def test_plain_store_is_refused_for_real_data(tmp_path: Path) -> None:
     ChainedEventStore.open(tmp_path / "plain.sqlite3").close()
     with pytest.raises(StoreError, match="not encrypted"):
         open_local_store(tmp_path / "plain.sqlite3")
-    open_local_store(tmp_path / "plain.sqlite3", demo=True).close()
+    with pytest.raises(StoreError, match="not a demo store"):  # issue 13: was opened
+        open_local_store(tmp_path / "plain.sqlite3", demo=True)
 
 
 def test_a_plain_store_can_be_encrypted_in_place(tmp_path: Path, now) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from dutydesk.app import STORE_FILE, demo_actor
+from dutydesk.app import demo_actor
 from dutydesk.cli import main
 from dutydesk.domain.clock import FixedClock
 from dutydesk.mi.annex_a import LIST3_HEADINGS
@@ -17,7 +17,7 @@ from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.mi_queries import MiQueries
-from tests.factories import event
+from tests.factories import cli_store, event
 from tests.unit.mi.builders import History, at, child, pid
 
 
@@ -68,7 +68,7 @@ def test_loader_reads_actions_supervision_and_assessments(filled) -> None:  # ty
 ])
 def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters) -> None:  # type: ignore[no-untyped-def]
     store, _ = filled
-    service = MiService(store, FixedClock(NOW))
+    service = MiService(store, FixedClock(NOW), actor=demo_actor())
     everything = service.figures(service.load(), filters)
     pushed = service.load(filters)
     assert len(pushed.data.contacts) <= 4
@@ -77,7 +77,7 @@ def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters)
 
 def test_figures_from_the_store(filled) -> None:  # type: ignore[no-untyped-def]
     store, kids = filled
-    service = MiService(store, FixedClock(NOW))
+    service = MiService(store, FixedClock(NOW), actor=demo_actor())
     figs = {f.key: f for f in service.figures(service.load(DECEMBER), DECEMBER)}
     assert figs["re_referrals"].display() == "50.0% (1/2)"  # A again after 364 days
     assert figs["response_times"].display() == "100.0% (1/1)"  # assigned 11:00, due 13:00
@@ -101,10 +101,11 @@ def test_export_is_recorded_when_someone_is_signed_in(filled, tmp_path: Path) ->
 
 
 def test_commands_print_figures_and_write_exports(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    store = EventStore.open(tmp_path / STORE_FILE)
+    store = cli_store(tmp_path, demo=True)
     kids = _fill(store)
     store.close()
-    base = ["--data-dir", str(tmp_path), "--from", "2026-12-01", "--to", "2026-12-31"]
+    base = ["--data-dir", str(tmp_path), "--from", "2026-12-01", "--to", "2026-12-31",
+            "--demo"]
     assert main(["mi", *base, "--csv", str(tmp_path / "f.csv")]) == 0
     out = capsys.readouterr().out
     assert "Re-referrals within 12 months: 50.0% (1/2)" in out
@@ -122,7 +123,7 @@ def test_commands_print_figures_and_write_exports(tmp_path: Path, capsys) -> Non
 
 
 def test_commands_refuse_bad_input(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    d = ["--data-dir", str(tmp_path)]
+    d = ["--data-dir", str(tmp_path), "--demo"]
     assert main(["mi", *d, "--from", "2026-12-31", "--to", "2026-12-01"]) == 1
     assert "--from 2026-12-31 is after --to 2026-12-01" in capsys.readouterr().err
     assert main(["export", "annex-a", "--list", "1", "-o", str(tmp_path / "x.pdf"), *d]) == 1

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.cells import FORMULA_STARTS, neutral
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.codes import Role
@@ -29,9 +30,10 @@ from dutydesk.mi.records import Filters
 from dutydesk.mi.report import write_csv as write_figures_csv
 from dutydesk.services.audit import AuditFilter, AuditService
 from dutydesk.services.guard import GuardedStore
-from dutydesk.services.importer import Importer, ImportOptions
+from dutydesk.services.importer import ImportOptions
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from tests.factories import importer
 from tests.unit.mi.builders import History, child, pid
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -82,10 +84,10 @@ def test_annex_a_list_3_from_an_imported_workbook_carries_no_live_formula(
     team.data_type = "s"  # a text cell, as a hostile partner would send it
     hostile = tmp_path / "annex.xlsx"
     wb.save(hostile)
-    report = Importer(store, clock).run(hostile)
+    report = importer(store, clock).run(hostile)
     assert report.rows_ok == report.rows and report.rows_ok > 0
     assert LINK in {c.team for c in store.read_model().contacts.values()}
-    service = MiService(store, clock)
+    service = MiService(store, clock, actor=demo_actor())
     for fmt in ("xlsx", "csv"):
         out = tmp_path / f"list3.{fmt}"
         assert service.export_annex_a(out, 3, fmt, EVERYTHING) == 6
@@ -139,7 +141,7 @@ def test_import_rejects_csv_neutralises_values_and_headings(
     src = tmp_path / "ppn.csv"
     src.write_text("\r\n".join([HEADER + ",@extra", bad + ",-x"]), encoding="utf-8")
     rejects = tmp_path / "rejects.csv"
-    report = Importer(store, clock).run(src, ImportOptions(rejects=rejects))
+    report = importer(store, clock).run(src, ImportOptions(rejects=rejects))
     assert report.rows_rejected == 1
     cells = _csv_cells(rejects, "utf-8-sig")
     assert "'=cmd|' /C calc'!A0" in cells and "'@extra" in cells and "'-x" in cells

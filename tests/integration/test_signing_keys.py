@@ -28,6 +28,9 @@ def _cli(args: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:
     return main(args)
 
 
+SENIOR = "senior pass phrase 1\n"  # sp.senior's password (create-user's second line)
+
+
 def _desk_with_senior(tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
                       ) -> tuple[Path, str]:
     d = ["--data-dir", str(tmp_path), "--password-stdin"]
@@ -64,10 +67,12 @@ def test_admin_init_makes_an_authority_and_create_user_a_key_in_the_keyring(
     assert any(service == "dutydesk-signing" and account.startswith("sp.senior:")
                for service, account in memory_keyring.secrets)
     pdf = tmp_path / "log.pdf"
-    assert main(["print", "case-log", "--contact", contact, "-o", str(pdf), "--data-dir",
-                 str(data), "--by", "sp.senior", "--role", "senior_practitioner"]) == 0
+    assert _cli(["print", "case-log", "--contact", contact, "-o", str(pdf), "--data-dir",
+                 str(data), "--as", "sp.senior", "--password-stdin"], SENIOR,
+                monkeypatch) == 0
     capsys.readouterr()
-    assert main(["verify", str(pdf), "--data-dir", str(data)]) == 0
+    assert _cli(["verify", str(pdf), "--data-dir", str(data), "--as", "sp.senior",
+                 "--password-stdin"], SENIOR, monkeypatch) == 0
     out = capsys.readouterr().out
     assert "MATCHES THE RECORD" in out and "signed by: Sue Senior (sp.senior)" in out
     # without the keyring entry the key file is useless, and the refusal says why
@@ -82,9 +87,10 @@ def test_a_rotated_key_still_verifies_old_prints_and_a_revoked_one_does_not(
         capsys: pytest.CaptureFixture[str]) -> None:
     data, contact = _desk_with_senior(tmp_path, now, monkeypatch)
     old = tmp_path / "old.pdf"
-    args = ["case-log", "--contact", contact, "--data-dir", str(data), "--by", "sp.senior",
-            "--role", "senior_practitioner"]
-    assert main(["print", *args, "-o", str(old)]) == 0
+    args = ["case-log", "--contact", contact, "--data-dir", str(data), "--as", "sp.senior",
+            "--password-stdin"]
+    signed = ["--as", "sp.senior", "--password-stdin"]
+    assert _cli(["print", *args, "-o", str(old)], SENIOR, monkeypatch) == 0
     keys = KeyFolder(signing_dir(data))
     first = keys.load("sp.senior")
     assert first is not None
@@ -93,18 +99,22 @@ def test_a_rotated_key_still_verifies_old_prints_and_a_revoked_one_does_not(
     second = keys.load("sp.senior")
     assert second is not None and second.fingerprint != first.fingerprint
     new = tmp_path / "new.pdf"
-    assert main(["print", *args, "-o", str(new)]) == 0
+    assert _cli(["print", *args, "-o", str(new)], SENIOR, monkeypatch) == 0
     capsys.readouterr()
-    assert main(["verify", str(old), "--data-dir", str(data)]) == 0
-    assert main(["verify", str(new), "--data-dir", str(data)]) == 0
+    assert _cli(["verify", str(old), "--data-dir", str(data), *signed], SENIOR,
+                monkeypatch) == 0
+    assert _cli(["verify", str(new), "--data-dir", str(data), *signed], SENIOR,
+                monkeypatch) == 0
     capsys.readouterr()
     # the first key was compromised: revoke its certificate
     assert main(["signing", "revoke", "--serial", f"{first.certificate.serial_number:X}",
                  "--data-dir", str(data)]) == 0
-    assert main(["verify", str(old), "--data-dir", str(data)]) == 3
+    assert _cli(["verify", str(old), "--data-dir", str(data), *signed], SENIOR,
+                monkeypatch) == 3
     out = capsys.readouterr().out
     assert "SIGNATURE NOT TRUSTED" in out and "revoked" in out
-    assert main(["verify", str(new), "--data-dir", str(data)]) == 0
+    assert _cli(["verify", str(new), "--data-dir", str(data), *signed], SENIOR,
+                monkeypatch) == 0
     assert main(["signing", "status", "--data-dir", str(data), "--login", "sp.senior"]) == 0
     out = capsys.readouterr().out
     assert f"{first.certificate.serial_number:X}" in out and "key of sp.senior: Sue" in out
@@ -135,10 +145,9 @@ def test_a_key_carried_to_another_desk_signs_there(
     store.close()
     pdf = tmp_path / "log.pdf"
     assert main(["print", "case-log", "--person", case.person_id, "-o", str(pdf),
-                 "--data-dir", str(desk), "--by", "dm.manager", "--role",
-                 "duty_manager"]) == 0
+                 "--data-dir", str(desk), "--demo", "--as", "dm.manager"]) == 0
     capsys.readouterr()
-    assert main(["verify", str(pdf), "--data-dir", str(desk)]) == 0
+    assert main(["verify", str(pdf), "--data-dir", str(desk), "--demo"]) == 0
     # an inspector with only the published certificate (and not the record)
     ca = tmp_path / "ca.pem"
     assert main(["signing", "export-authority", "-o", str(ca), "--data-dir",

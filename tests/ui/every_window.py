@@ -102,6 +102,6 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
     links.refresh()
     yield "likely matches", shown(links)
     links.reject()
-    wizard = ImportWizard(session.store, session.clock, tasks, window)
+    wizard = ImportWizard(session.guarded, session.clock, tasks, window)
     yield "import wizard", shown(wizard)
     wizard.reject()

@@ -11,6 +11,7 @@ from dutydesk.domain.clock import FixedClock
 from dutydesk.store.eventstore import EventStore
 from dutydesk.ui.import_wizard import ImportWizard
 from dutydesk.ui.tasks import TaskRunner
+from tests.factories import signed_in
 from tests.integration.intake.test_partner_files import BAD_ROWS, GOOD, HEADER
 
 
@@ -25,7 +26,7 @@ def test_wizard_preview_then_import(qtbot, store: EventStore, clock: FixedClock,
     path = tmp_path / "ppn.csv"
     lines = [HEADER, GOOD, BAD_ROWS["future dob"][0], BAD_ROWS["bad nhs"][0]]
     path.write_text("\n".join(lines), encoding="utf-8")
-    wizard = ImportWizard(store, clock, TaskRunner(synchronous=True))
+    wizard = ImportWizard(signed_in(store, clock), clock, TaskRunner(synchronous=True))
     qtbot.addWidget(wizard)
     wizard.show()
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
@@ -43,7 +44,7 @@ def test_wizard_preview_then_import(qtbot, store: EventStore, clock: FixedClock,
     wizard.next()
     assert wizard.run_page.report is not None
     assert wizard.run_page.report.rows_ok == 1
-    assert store.event_count() == 1
+    assert store.event_count() == 2  # the contact and its rating
     assert "rejected 2" in wizard.run_page.status.text()
     wizard.grab().save(str(SHOTS / "import-wizard-done.png"))
 
@@ -52,7 +53,7 @@ def test_preview_of_a_refused_file_cannot_go_on(qtbot, store: EventStore, clock:
                                                 tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("Name,Age\nTom,7\n", encoding="utf-8")
-    wizard = ImportWizard(store, clock, TaskRunner(synchronous=True))
+    wizard = ImportWizard(signed_in(store, clock), clock, TaskRunner(synchronous=True))
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.choose.path.setText(str(path))

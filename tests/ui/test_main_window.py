@@ -90,14 +90,15 @@ def test_live_update_inserts_new_contact_keeping_selection(qtbot, make_window,  
     other = DeskService(service.store, service.actor, service.clock)
     cid, _ = other.record_contact(contact_payload(immediate_danger=True))
     window.poll()
-    # Red at once, due now: above every Red not yet past its own due time.
+    # Red at once and rated by the policy (due on receipt): only other immediate-danger
+    # contacts can be above it.
     new = window.model.item(window.model.row_of(cid))
     assert new is not None and new.rating == "red"
+    assert "intake" not in str(new.reasons)
     assert window.model.ids() == [i.contact_id for i in sorted(window.model.all_items(),
                                                                 key=order_key)]
-    first_not_overdue = next(i for i in shown(window)
-                             if time_left_text(i.due_at, service.clock.now())[1] != "red")
-    assert first_not_overdue.contact_id == cid
+    above = [window.model.item(r) for r in range(window.model.row_of(cid))]
+    assert all(i is not None and i.immediate_danger for i in above)
     assert window.current_contact_id() == selected
     assert window.model.item(window.table.rowAt(0)).contact_id == top_before  # type: ignore[union-attr]
     assert "26 open contacts" in window.status_count.text()

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from dutydesk.demo.mi_extras import load_mi_demo
+from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.clock import FixedClock
 from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
@@ -17,7 +18,7 @@ from dutydesk.ui.tasks import TaskRunner
 @pytest.fixture
 def service(store: EventStore, clock: FixedClock) -> MiService:
     load_mi_demo(store, seed=5, events=2500, clock=clock)
-    return MiService(store, clock)
+    return MiService(store, clock, actor=demo_actor())
 
 
 @pytest.fixture

@@ -65,3 +65,26 @@ def test_activity_postpones_the_lock(qtbot) -> None:  # type: ignore[no-untyped-
     assert not lock.is_locked and field.text() == "aaaaaa"
     qtbot.waitUntil(lambda: lock.is_locked, timeout=3000)
     lock.stop()
+
+
+def test_the_lock_hides_every_other_window_and_dialog(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the MI window and print preview stayed readable under the lock."""
+    from PySide6.QtWidgets import QDialog
+    window, _ = _window(qtbot)
+    mi = QWidget()
+    mi.setWindowTitle("DutyDesk — management information")
+    qtbot.addWidget(mi)
+    mi.show()
+    preview = QDialog(window)
+    preview.setWindowTitle("Print preview")
+    preview.open()
+    lock = ScreenLock(window, "dm.manager", lambda login, pw: pw == PASSWORD,
+                      timeout_ms=60_000)
+    lock.lock()
+    assert not mi.isVisible() and not preview.isVisible()
+    assert window.isVisible() and lock.panel is not None and lock.panel.isVisible()
+    with qtbot.waitSignal(lock.unlocked, timeout=3000):
+        lock.panel.password.setText(PASSWORD)
+        lock.panel.unlock.click()
+    assert mi.isVisible() and preview.isVisible()
+    lock.stop()

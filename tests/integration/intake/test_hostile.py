@@ -16,8 +16,9 @@ from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.wording import plural
 from dutydesk.intake.hardened import loads
 from dutydesk.intake.text import decode
-from dutydesk.services.importer import Importer, ImportOptions
+from dutydesk.services.importer import ImportOptions
 from dutydesk.store.eventstore import EventStore
+from tests.factories import importer
 
 ROOT = Path(__file__).resolve().parents[3]
 HOSTILE = ROOT / "tests" / "data" / "hostile"
@@ -37,7 +38,7 @@ def test_each_hostile_file_is_refused_clearly_and_writes_nothing(
         store: EventStore, clock: FixedClock, tmp_path: Path, name: str, mode: str) -> None:
     options = ImportOptions(all_or_nothing=mode == "all-or-nothing", dry_run=mode == "dry-run",
                             rejects=tmp_path / "rejects.csv")
-    report = Importer(store, clock).run(HOSTILE / name, options)
+    report = importer(store, clock).run(HOSTILE / name, options)
     said = " ".join([report.refused or "", *(str(e) for e in report.errors)])
     assert EXPECTED[name] in said, said
     assert report.refused is not None or report.rows_rejected == report.rows
@@ -54,7 +55,7 @@ def test_the_command_line_refuses_every_hostile_file_without_a_traceback(
     assert main(["demo", "--events", "100", "--data-dir", data]) == 0
     capsys.readouterr()
     for name, words in sorted(EXPECTED.items()):
-        code = main(["import", str(HOSTILE / name), "--data-dir", data])
+        code = main(["import", str(HOSTILE / name), "--data-dir", data, "--demo"])
         captured = capsys.readouterr()
         output = captured.out + captured.err
         assert "Traceback" not in output, (name, output)
@@ -105,10 +106,10 @@ def test_a_truncated_file_in_batch_mode_says_what_was_written(
     cut = tmp_path / "truncated.xml"
     cut.write_bytes(whole[: len(whole) * 2 // 3])
     clock = FixedClock(datetime(2026, 11, 26, 9, 30, tzinfo=LONDON))
-    nothing = Importer(store, clock).run(cut, ImportOptions(all_or_nothing=True))
+    nothing = importer(store, clock).run(cut, ImportOptions(all_or_nothing=True))
     assert nothing.refused and "not well-formed XML" in nothing.refused
     assert store.event_count() == 0
-    report = Importer(store, clock).run(cut, ImportOptions(batch_size=50))
+    report = importer(store, clock).run(cut, ImportOptions(batch_size=50))
     assert report.refused is None and report.stopped is not None
     assert "not well-formed XML" in report.stopped and "referral" in report.stopped
     written = store.event_count()
@@ -121,6 +122,6 @@ def test_a_truncated_file_in_batch_mode_says_what_was_written(
     data = str(tmp_path / "cli")
     assert main(["demo", "--events", "100", "--data-dir", data]) == 0
     capsys.readouterr()
-    assert main(["import", str(cut), "--data-dir", data]) == 1
+    assert main(["import", str(cut), "--data-dir", data, "--demo"]) == 1
     out = capsys.readouterr().out
     assert "STOPPED" in out and "REFUSED" not in out

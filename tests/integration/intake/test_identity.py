@@ -10,14 +10,14 @@ from pathlib import Path
 
 import openpyxl
 
+from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.projection import ReadModel, apply_all
 from dutydesk.intake.ids import la_person_id
 from dutydesk.mi.records import Filters
-from dutydesk.services.importer import Importer
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
-from tests.factories import event
+from tests.factories import event, importer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 EVERYTHING = Filters(date(2000, 1, 1), date(2030, 12, 31))
@@ -48,13 +48,13 @@ def _child(la_id: str, referral: str, *, death: str = "", closure: str = "",
 def test_census_la_child_id_is_on_the_person_and_in_annex_a(
         store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
     # Before: Annex A "Child Unique ID" was an internal UUID nobody could trace.
-    report = Importer(store, clock).run(SAMPLES / "CIN2rows.xml")
+    report = importer(store, clock).run(SAMPLES / "CIN2rows.xml")
     assert report.rows_rejected == 0
     people = store.read_model().people
     assert {p.la_child_id for p in people.values()} >= {"DfEX0000001"}
     assert people[la_person_id("DfEX0000001")].la_child_id == "DfEX0000001"
     out = tmp_path / "list3.csv"
-    MiService(store, clock).export_annex_a(out, 3, "csv", EVERYTHING)
+    MiService(store, clock, actor=demo_actor()).export_annex_a(out, 3, "csv", EVERYTHING)
     ids = [line.split(",")[0] for line in out.read_text("utf-8").splitlines()[1:]]
     assert "DfEX0000001" in ids
     assert not any(len(i) == 36 and i.count("-") == 4 for i in ids)  # no UUIDs
@@ -62,7 +62,7 @@ def test_census_la_child_id_is_on_the_person_and_in_annex_a(
 
 def test_annex_a_import_keeps_the_child_unique_id(store: EventStore,
                                                   clock: FixedClock) -> None:
-    Importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
+    importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
     person = store.read_model().people[la_person_id("9212044")]
     assert person.la_child_id == "9212044"
 
@@ -75,7 +75,7 @@ def test_a_death_date_closes_the_case_and_dates_after_it_are_warned(
                    + _child("D2", "2024-03-05", death="2024-02-01")
                    + _child("F1", "2031-01-01")
                    + _child("OK", "2024-01-10"))
-    report = Importer(store, clock).run(path)
+    report = importer(store, clock).run(path)
     assert report.rows_rejected == 0, report.errors
     people = store.read_model().people
     died = people[la_person_id("D1")]
@@ -99,7 +99,7 @@ def test_a_later_update_cannot_reopen_the_case_of_a_child_who_has_died(
 
 def test_an_intake_child_with_the_authoritys_id_links_to_the_person(
         store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
-    Importer(store, clock).run(_census(tmp_path, _child("LA-77", "2024-01-10")))
+    importer(store, clock).run(_census(tmp_path, _child("LA-77", "2024-01-10")))
     record = {"received_at": "2026-11-25T10:00:00+00:00", "channel": "phone",
               "source_code": "2A", "concern": "Worried about her.", "consent": "unknown",
               "immediate_danger": False, "external_ref": "SCH-1",
@@ -107,7 +107,7 @@ def test_an_intake_child_with_the_authoritys_id_links_to_the_person(
                             "la_child_id": "LA-77"}]}
     intake = tmp_path / "intake.json"
     intake.write_text(json.dumps(record), encoding="utf-8")
-    report = Importer(store, clock).run(intake)
+    report = importer(store, clock).run(intake)
     assert report.links_made == 1, report.lines()
     links = [e for e in store.events() if e.type == "person.linked"]
     assert [(e.payload["person_id"], e.payload["evidence"]) for e in links] == [
@@ -117,9 +117,9 @@ def test_an_intake_child_with_the_authoritys_id_links_to_the_person(
 
 def test_annex_a_export_of_an_annex_a_import_round_trips_the_ids(
         store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
-    Importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
+    importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
     out = tmp_path / "list3.xlsx"
-    MiService(store, clock).export_annex_a(out, 3, "xlsx", EVERYTHING)
+    MiService(store, clock, actor=demo_actor()).export_annex_a(out, 3, "xlsx", EVERYTHING)
     wb = openpyxl.load_workbook(SAMPLES / "Annex_A.xlsx", read_only=True)
     given = {str(r[0]) for r in wb["List 3"].iter_rows(min_row=2, values_only=True) if r[0]}
     got = openpyxl.load_workbook(out, read_only=True)

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dutydesk.domain.clock import LONDON, FixedClock
-from dutydesk.services.importer import Importer, ImportOptions
+from dutydesk.services.importer import ImportOptions
 from dutydesk.store.eventstore import EventStore
+from tests.factories import importer
 
 from .test_partner_files import GOOD, HEADER
 
@@ -26,7 +27,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     folder = tmp_path_factory.mktemp("malformed")
     store = EventStore.open(folder / "store.sqlite3")
     clock = FixedClock(datetime(2026, 11, 26, 9, 30, tzinfo=LONDON))
-    yield folder, store, Importer(store, clock)
+    yield folder, store, importer(store, clock)
     store.close()
 
 

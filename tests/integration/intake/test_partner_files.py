@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 from dutydesk.domain.clock import FixedClock
-from dutydesk.services.importer import Importer, ImportOptions
+from dutydesk.services.importer import ImportOptions
 from dutydesk.store import pending_links
 from dutydesk.store.eventstore import EventStore
-from tests.factories import VALID_NHS, contact_payload, event
+from tests.factories import VALID_NHS, contact_payload, event, importer
 
 HEADER = ("Incident Ref,Incident Date/Time,DASH Risk,Children Present,Previous Incidents,"
           "Address,Postcode,Concern,Officer,Child1 Forename,Child1 Surname,Child1 DOB,"
@@ -30,7 +30,7 @@ def write(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str =
 
 def test_police_csv_row_becomes_a_contact_with_da_fields(store: EventStore, clock: FixedClock,
                                                          tmp_path: Path) -> None:
-    report = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     assert report.rows_ok == 1, report.errors
     (contact,) = store.read_model().contacts.values()
     assert (contact.dash_level, contact.children_present, contact.previous_incidents) == (
@@ -47,7 +47,7 @@ def test_windows_1252_and_bom_files_read_the_same(store: EventStore, clock: Fixe
                                                   tmp_path: Path) -> None:
     for n, enc in enumerate(("cp1252", "utf-8-sig", "utf-8")):
         line = GOOD.replace("PPN-001", f"PPN-00{n}")
-        report = Importer(store, clock).run(write(tmp_path, [HEADER, line], enc, f"{n}.csv"))
+        report = importer(store, clock).run(write(tmp_path, [HEADER, line], enc, f"{n}.csv"))
         assert report.encoding == {"cp1252": "cp1252", "utf-8-sig": "utf-8-sig",
                                    "utf-8": "utf-8"}[enc]
         assert report.rows_ok == 1
@@ -73,7 +73,7 @@ def test_each_bad_row_is_named_by_row_column_value_and_rule(
         store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
     lines = [HEADER, GOOD] + [row for row, _, _ in BAD_ROWS.values()]
     rejects = tmp_path / "rejects.csv"
-    report = Importer(store, clock).run(write(tmp_path, lines), ImportOptions(rejects=rejects))
+    report = importer(store, clock).run(write(tmp_path, lines), ImportOptions(rejects=rejects))
     assert (report.rows_ok, report.rows_rejected) == (1, 5)
     by_row = {e.row: e for e in report.errors}
     for n, (_, column, rule) in enumerate(BAD_ROWS.values(), 3):
@@ -85,24 +85,24 @@ def test_each_bad_row_is_named_by_row_column_value_and_rule(
         rejected = list(csv.DictReader(fh))
     assert [r["Incident Ref"] for r in rejected] == [f"PPN-00{i}" for i in range(2, 7)]
     assert "in the future" in rejected[0]["_errors"]
-    assert store.event_count() == 1
+    assert store.event_count() == 2  # the contact and its rating
 
 
 def test_all_or_nothing_refuses_the_file_when_a_row_is_bad(
         store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
     path = write(tmp_path, [HEADER, GOOD, BAD_ROWS["bad nhs"][0]])
-    report = Importer(store, clock).run(path, ImportOptions(all_or_nothing=True))
+    report = importer(store, clock).run(path, ImportOptions(all_or_nothing=True))
     assert report.refused and "nothing was imported" in report.refused
     assert store.event_count() == 0
-    ok = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD], name="ok.csv"),
+    ok = importer(store, clock).run(write(tmp_path, [HEADER, GOOD], name="ok.csv"),
                                     ImportOptions(all_or_nothing=True))
-    assert ok.refused is None and store.event_count() == 1
+    assert ok.refused is None and store.event_count() == 2  # the contact and its rating
 
 
 def test_duplicate_incident_reference_and_oversized_field(
         store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
     huge = GOOD.replace("PPN-001", "PPN-009").replace("Father", "x" * 30_000)
-    report = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD, GOOD, huge]))
+    report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD, GOOD, huge]))
     rules = [e.rule for e in report.errors]
     assert any("already used on row 2" in r for r in rules)
     assert any("20,000 characters" in r for r in rules)
@@ -111,18 +111,18 @@ def test_duplicate_incident_reference_and_oversized_field(
 
 def test_missing_columns_refuse_the_file(store: EventStore, clock: FixedClock,
                                          tmp_path: Path) -> None:
-    report = Importer(store, clock).run(write(tmp_path, ["Name,Age", "Tom,7"]))
+    report = importer(store, clock).run(write(tmp_path, ["Name,Age", "Tom,7"]))
     assert report.refused and "missing column(s) incident_ref" in report.refused
 
 
 def test_changed_resend_is_not_overwritten(store: EventStore, clock: FixedClock,
                                            tmp_path: Path) -> None:
-    Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     changed = GOOD.replace("High", "Medium")
-    report = Importer(store, clock).run(write(tmp_path, [HEADER, changed], name="again.csv"))
+    report = importer(store, clock).run(write(tmp_path, [HEADER, changed], name="again.csv"))
     assert report.rows_rejected == 1
     assert "imported before with different content" in report.errors[0].rule
-    assert store.event_count() == 1
+    assert store.event_count() == 2  # the contact and its rating
 
 
 def test_exact_nhs_links_and_likely_match_is_queued(store: EventStore, clock: FixedClock,
@@ -140,7 +140,7 @@ def test_exact_nhs_links_and_likely_match_is_queued(store: EventStore, clock: Fi
                                     "given_name": "Sean", "family_name": "O'Brien",
                                     "date_of_birth": "2016-12-12"}, now),
     ])
-    report = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     assert report.links_made == 1 and report.links_queued == 1
     children = sorted(store.read_model().children.values(), key=lambda c: c.slot)
     assert children[0].person_id == "0190a000-0000-7000-8000-000000000001"
@@ -149,7 +149,7 @@ def test_exact_nhs_links_and_likely_match_is_queued(store: EventStore, clock: Fi
     assert queued.person_id.endswith("0002") and "postcode" in queued.matched
     linked = [e for e in store.events() if e.type == "person.linked"]
     assert linked[0].payload["evidence"] == ["nhs_number"]
-    again = Importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
+    again = importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     assert again.events_added == 0 and again.links_queued == 0
 
 
@@ -162,14 +162,14 @@ def test_json_lines_array_and_single_object(store: EventStore, clock: FixedClock
     b.pop("contact_id")
     lines = tmp_path / "in.jsonl"
     lines.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n{broken\n", encoding="utf-8")
-    report = Importer(store, clock).run(lines)
+    report = importer(store, clock).run(lines)
     assert (report.rows, report.rows_ok, report.rows_rejected) == (3, 1, 2)
     errs = {e.row: e for e in report.errors}
     assert errs[2].column == "children[0].date_of_birth" and errs[2].value == "2031-01-01"
     assert "not valid JSON" in errs[3].rule
     array = tmp_path / "in.json"
     array.write_text(json.dumps([a]), encoding="utf-8-sig")
-    assert Importer(store, clock).run(array).events_present == 1
+    assert importer(store, clock).run(array).events_present == 1
     single = tmp_path / "one.json"
     single.write_text(json.dumps(a, indent=2), encoding="utf-8")
-    assert Importer(store, clock).run(single).events_present == 1
+    assert importer(store, clock).run(single).events_present == 1

@@ -8,6 +8,7 @@ from dutydesk.config.settings import Settings, load, save
 from dutydesk.domain.clock import FixedClock
 from dutydesk.services.watch import FolderWatcher
 from dutydesk.store.eventstore import EventStore
+from tests.factories import signed_in
 
 from .test_partner_files import BAD_ROWS, GOOD, HEADER
 
@@ -20,7 +21,7 @@ def test_files_are_imported_once_stable_and_moved(store: EventStore, clock: Fixe
     (inbox / "bad.csv").write_text(HEADER + "\n" + BAD_ROWS["bad nhs"][0] + "\n",
                                    encoding="utf-8")
     (inbox / "notes.txt").write_text("ignored")
-    watcher = FolderWatcher(inbox, store, clock)
+    watcher = FolderWatcher(inbox, signed_in(store, clock), clock)
     assert watcher.poll_once() == []          # first sight: wait for the size to settle
     reports = watcher.poll_once()
     assert sorted(r.file for r in reports) == ["bad.csv", "good.csv"]
@@ -32,7 +33,7 @@ def test_files_are_imported_once_stable_and_moved(store: EventStore, clock: Fixe
     report = (inbox / "failed" / "bad.20261126T093000.csv.report.txt").read_text()
     assert "check digit" in report
     assert (inbox / "notes.txt").exists()
-    assert store.event_count() == 1
+    assert store.event_count() == 2  # the contact and its rating
 
 
 def test_watch_folder_setting_round_trips(tmp_path: Path) -> None:

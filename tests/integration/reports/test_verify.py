@@ -19,6 +19,8 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import text
 
 from dutydesk.cli import main
+from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.codes import Role
 from dutydesk.reports import pki
 from dutydesk.reports.caselog import CaseLogRequest, write_case_log
 from dutydesk.reports.page import DocumentMeta
@@ -28,6 +30,7 @@ from dutydesk.reports.verify import Verdict
 from dutydesk.services.documents import DocumentService
 from dutydesk.store.eventstore import EventStore
 from tests.document_fixtures import authority_for_tests, keys_in, signer_for
+from tests.factories import TEST_PASSWORD, add_account, cli_store
 from tests.report_cases import Case, stored_case
 
 
@@ -258,51 +261,61 @@ def test_a_revoked_certificate_is_not_trusted(documents: DocumentService,
 
 
 def test_print_and_verify_commands_with_one_exit_code_per_verdict(
-        tmp_path: Path, now: datetime, capsys: pytest.CaptureFixture[str]) -> None:
-    data_dir = tmp_path / "data"
-    store = EventStore.open(data_dir / "dutydesk.sqlite3")
-    case = stored_case(store, now)
-    store.close()
+        tmp_path: Path, now: datetime, clock: FixedClock, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a signed-in person (a local account and its password, issue 13), on encrypted
+    stores; nobody prints or verifies under a name they merely type."""
+    data_dir, other = tmp_path / "data", tmp_path / "other"
+    for folder in (data_dir, other):
+        store = cli_store(folder)
+        add_account(store, clock, "ann.auditor", Role.AUDITOR, "Ann Auditor")
+        if folder == data_dir:
+            case = stored_case(store, now)
+        store.close()
+
+    def cli(*args: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSWORD + "\n"))
+        return main([*args, "--as", "ann.auditor", "--password-stdin"])
+
     good = tmp_path / "good.pdf"
-    assert main(["print", "case-log", "--person", case.person_id, "-o", str(good),
-                 "--data-dir", str(data_dir), "--by", "ann.auditor"]) == 2
+    assert cli("print", "case-log", "--person", case.person_id, "-o", str(good),
+               "--data-dir", str(data_dir)) == 2
     assert "no signing key for ann.auditor" in capsys.readouterr().err and not good.exists()
     keys_in(data_dir, "ann.auditor")
-    assert main(["print", "case-log", "--person", case.person_id, "-o", str(good),
-                 "--data-dir", str(data_dir), "--by", "ann.auditor"]) == 0
+    assert cli("print", "case-log", "--person", case.person_id, "-o", str(good),
+               "--data-dir", str(data_dir)) == 0
     assert "verification code" in capsys.readouterr().out
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(good.read_bytes().replace(b"Case decision log", b"Case decision loG", 1))
     foreign = tmp_path / "foreign.pdf"
     foreign.write_bytes(_overlay("not ours"))
-    assert main(["verify", str(good), "--data-dir", str(data_dir)]) == 0
+    assert cli("verify", str(good), "--data-dir", str(data_dir)) == 0
     out, err = capsys.readouterr()
     assert "MATCHES THE RECORD" in out and "signed by: ann.auditor (ann.auditor)" in out
     assert "chain: trusted" in out and "added after signing: nothing" in out
     assert err == ""
-    assert main(["verify", str(bad), "--data-dir", str(data_dir)]) == 3
+    assert cli("verify", str(bad), "--data-dir", str(data_dir)) == 3
     out, err = capsys.readouterr()
     assert "DOCUMENT ALTERED" in out and err == ""
-    assert main(["verify", str(foreign), "--data-dir", str(data_dir)]) == 6
+    assert cli("verify", str(foreign), "--data-dir", str(data_dir)) == 6
     out, err = capsys.readouterr()
     assert "NOT A DUTYDESK DOCUMENT" in out and err == ""  # no library warnings leak
     # another desk with the same authority's certificate but not the events
-    other = tmp_path / "other"
-    assert main(["verify", str(good), "--data-dir", str(other)]) == 3  # trusts nothing yet
+    assert cli("verify", str(good), "--data-dir", str(other)) == 3  # trusts nothing yet
     assert "SIGNATURE NOT TRUSTED" in capsys.readouterr().out
     ca = tmp_path / "ca.pem"
     ca.write_bytes(pki.pem(authority_for_tests().certificate))
-    assert main(["verify", str(good), "--data-dir", str(other), "--trust", str(ca)]) == 4
+    assert cli("verify", str(good), "--data-dir", str(other), "--trust", str(ca)) == 4
     assert "REFERS TO EVENTS THE STORE DOES NOT HAVE" in capsys.readouterr().out
-    store = EventStore.open(data_dir / "dutydesk.sqlite3")
+    store = cli_store(data_dir)
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE events SET actor = 'someone.else' "
                           "WHERE type = 'decision.recorded'"))
     exported = [e for e in store.events() if e.type == "document.exported"]
     store.close()
-    assert main(["verify", str(good), "--data-dir", str(data_dir)]) == 5
+    assert cli("verify", str(good), "--data-dir", str(data_dir)) == 5
     assert "CHANGED SINCE PRINTING" in capsys.readouterr().out
-    assert main(["verify", str(tmp_path / "none.pdf"), "--data-dir", str(data_dir)]) == 2
+    assert cli("verify", str(tmp_path / "none.pdf"), "--data-dir", str(data_dir)) == 2
     # the export itself is on the record: who, what, which events
     assert len(exported) == 1 and exported[0].actor == "ann.auditor"
     assert exported[0].payload["person_id"] == case.person_id

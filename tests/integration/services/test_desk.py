@@ -57,8 +57,12 @@ def test_immediate_danger_is_red_at_the_top_at_once(store, clock, manager) -> No
 
 
 def test_no_immediate_danger_no_intake_rating(store, clock) -> None:  # type: ignore[no-untyped-def]
+    """No intake-rule Red without immediate danger; the policy rates it at once."""
     cid, _ = desk(store, clock, Role.CONTACT_OFFICER).record_contact(contact_payload())
-    assert types(store, cid) == ["contact.received"]
+    assert types(store, cid) == ["contact.received", "contact.rated"]
+    rated = [e for e in store.events() if e.type == "contact.rated"]
+    assert rated[0].payload["policy_version"] != "intake-rule"
+    assert (rated[0].actor, rated[0].actor_role) == ("contact_officer", "contact_officer")
 
 
 def test_a_replacement_rater_is_used(store, clock) -> None:  # type: ignore[no-untyped-def]
@@ -179,6 +183,7 @@ def test_child_chronology_flags_re_referral(store, clock, manager) -> None:  # t
 
 def test_changes_since_reports_new_and_closed_contacts(store, clock, manager) -> None:  # type: ignore[no-untyped-def]
     cid = rated(store, clock.now())
+    manager.keep_ratings_current()  # the test's rating is not the policy's: rated again
     seq = manager.last_seq()
     assert manager.changes_since(seq).empty
     new_cid, _ = manager.record_contact(contact_payload())

@@ -117,19 +117,18 @@ def test_duty_log_redacts_a_restricted_childs_row_and_still_verifies(  # type: i
 def test_print_command_refuses_by_name_and_writes_nothing(  # type: ignore[no-untyped-def]
         tmp_path: Path, now: datetime, capsys: pytest.CaptureFixture[str], clock) -> None:
     from dutydesk.cli import main
+    from tests.factories import cli_store
     from tests.report_cases import stored_case
     data_dir = tmp_path / "data"
-    store = EventStore.open(data_dir / "dutydesk.sqlite3")
+    store = cli_store(data_dir, demo=True)
     case = stored_case(store, now)
     _restrict(store, clock, case.person_id)
     store.close()
     keys_in(data_dir, "co.officer", "sp.senior")
     out = tmp_path / "log.pdf"
     assert main(["print", "case-log", "--person", case.person_id, "-o", str(out),
-                 "--data-dir", str(data_dir), "--by", "co.officer",
-                 "--role", "contact_officer"]) == 1
+                 "--data-dir", str(data_dir), "--demo", "--as", "cc.officer"]) == 1
     assert "is restricted" in capsys.readouterr().err and not out.exists()
     assert main(["print", "case-log", "--contact", case.contact_ids[1], "-o", str(out),
-                 "--data-dir", str(data_dir), "--by", "sp.senior",
-                 "--role", "senior_practitioner"]) == 0
+                 "--data-dir", str(data_dir), "--demo", "--as", "sp.senior"]) == 0
     assert out.exists()

@@ -44,6 +44,8 @@ def chained(tmp_path: Path, now: datetime):  # type: ignore[no-untyped-def]
 def _ask(store, clock, **query):  # type: ignore[no-untyped-def]
     full = {"nhs_number": None, "given_name": None, "family_name": None,
             "date_of_birth": None, **query}
+    if not isinstance(store, GuardedStore):  # the provider reads as a signed-in person
+        store = GuardedStore(store, Actor("cc.one", Role.CONTACT_OFFICER, "t"), clock)
     return match_provider(store, clock)(full)
 
 

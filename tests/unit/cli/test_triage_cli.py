@@ -12,7 +12,6 @@ from dutydesk.cli import main
 from dutydesk.demo.loader import load_demo
 from dutydesk.domain.clock import FixedClock
 from dutydesk.paths import DEFAULT_POLICY, PROJECT_ROOT
-from dutydesk.store.eventstore import EventStore
 from tests.factories import contact_payload
 
 NOW = "2026-11-26T09:30:00+00:00"
@@ -109,13 +108,15 @@ def test_now_must_have_a_time_zone(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_evaluate_writes_report_and_csv(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    store = EventStore.open(tmp_path / "dutydesk.sqlite3")
     from datetime import datetime
 
+    from tests.factories import cli_store
+    store = cli_store(tmp_path, demo=True)
     load_demo(store, seed=3, events=1500, clock=FixedClock(datetime.fromisoformat(NOW)))
     store.close()
     out_csv = tmp_path / "eval.csv"
-    code, out, err = run(capsys, "evaluate", "--data-dir", str(tmp_path), "--csv", str(out_csv))
+    code, out, err = run(capsys, "evaluate", "--data-dir", str(tmp_path), "--csv", str(out_csv),
+                         "--demo")
     assert code == 0, err
     assert "Sensitivity (first rated Red or Amber):" in out
     assert "Under-triaged (first rated Green or Blue):" in out

@@ -1,0 +1,187 @@
+"""Issue 13, done-when: the real desk end to end on a real PostgreSQL server.
+
+Two desks signed in as different people (a duty manager on A, a practitioner on B):
+a police file imported on A is rated and ranked on both desks before any restart, the
+server accepts every imported event (they are the importer's, not an ``import`` actor's),
+B proposes a decision, A signs it off, and the server's audit chain is intact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dutydesk.cli import main
+from dutydesk.config.settings import Settings, save
+from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.queue import order_key
+from dutydesk.paths import STORE_FILE, default_config_dir
+from dutydesk.services.desk import DeskService
+from dutydesk.services.guard import GuardedStore
+from dutydesk.services.importer import Importer
+from dutydesk.services.local_store import open_local_store
+from dutydesk.services.triage import TriageService
+from dutydesk.shared_mode import SharedSession, connect_shared
+from dutydesk.store.chain import ChainedEventStore
+from tests.document_fixtures import keys_in
+from tests.integration.sync.conftest import Login, reset_server
+
+PASSWORD = "a long test password"  # make_login's
+RATIONALE = {
+    "concerns_and_risks": "Repeated domestic abuse with strangulation; children present.",
+    "strengths_and_protective_factors": "Mother engaged with the police; wants support.",
+    "analysis": "High DASH risk and a baby in the home: the threshold for a strategy "
+                "discussion is met.",
+    "next_steps": [{"action": "Strategy discussion today; section 47 enquiry to follow."}],
+    "consent_and_information_sharing": "Not sought: it could increase the risk."}
+
+
+@dataclass
+class SignedInDesk:
+    shared: SharedSession
+    store: ChainedEventStore
+    desk: DeskService
+    closed: bool = False
+
+    @property
+    def login(self) -> str:
+        return self.shared.actor.login
+
+    def sync(self) -> None:
+        report = self.shared.engine.sync(force=True)
+        assert report.online and report.rejected == 0, report
+
+    def close(self) -> None:
+        if not self.closed:
+            self.shared.engine.transport.close()
+            self.store.close()
+        self.closed = True
+
+
+def sign_in(login: Login, folder: Path, clock: FixedClock) -> SignedInDesk:
+    folder.mkdir()
+    store = open_local_store(folder / STORE_FILE)  # encrypted, as an installed desk
+    shared = connect_shared(login.dsn, PASSWORD, store, clock)
+    guarded = GuardedStore(store, shared.actor, clock)
+    desk = DeskService(guarded, shared.actor, clock,
+                       triage=TriageService(guarded, shared.actor, clock))
+    desk.queue()  # the window is open before anything arrives
+    return SignedInDesk(shared, store, desk)
+
+
+def police_file(folder: Path, received_at: str) -> Path:
+    rows = []
+    for n, (names, dash) in enumerate([((("Aoife", "2025-12-02"), ("Cian", "2019-05-14")),
+                                        "high"),
+                                       ((("Maya", "2014-01-20"),), "standard"),
+                                       ((("Leo", "2022-08-08"), ("Ada", "2012-03-03")),
+                                        "medium")]):
+        rows.append({
+            "received_at": received_at, "channel": "police_notification",
+            "source_code": "6", "external_ref": f"DA/2026/77{n:03d}",
+            "reporter": {"name": "PC 4471 Okafor", "agency": "West Yorkshire Police"},
+            "children": [{"given_name": g, "family_name": f"Family{n}", "date_of_birth": d,
+                          "sex": "b"} for g, d in names],
+            "concern": "Father strangled mother in front of the children." if n == 0 else
+                       "Verbal argument reported by a neighbour; children asleep.",
+            "categories": ["3B"], "consent": "not_sought", "immediate_danger": False,
+            "domestic_abuse": {"dash_level": dash, "children_present": n == 0,
+                               "previous_incidents": 4 - n,
+                               "incident_ref": f"DA/2026/77{n:03d}"}})
+    path = folder / "police.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    return path
+
+
+@pytest.fixture
+def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path,
+          clock: FixedClock):  # type: ignore[no-untyped-def]
+    reset_server(pg_server)  # an empty log: the chain verified below is this test's alone
+    manager, practitioner = make_login("duty_manager"), make_login("practitioner")
+    a = sign_in(manager, tmp_path / "a", clock)
+    b = sign_in(practitioner, tmp_path / "b", clock)
+    yield a, b, manager, practitioner
+    a.close()
+    b.close()
+    reset_server(pg_server)
+
+
+def _assert_rated_and_ranked(desk: DeskService, contact_ids: set[str]) -> None:
+    queue = desk.queue()
+    shown = {i.contact_id: i for i in queue}
+    assert contact_ids <= set(shown)
+    assert all(shown[c].rating for c in contact_ids)
+    assert [order_key(i) for i in queue] == sorted(order_key(i) for i in queue)
+
+
+def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
+        desks, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    a, b, manager, _ = desks
+    report = Importer(a.desk.store, clock).run(  # type: ignore[arg-type]
+        police_file(tmp_path, clock.now().replace(hour=2).isoformat()))
+    assert report.rows_ok == 3 and report.contacts_rated == 3, report.lines()
+    imported = {e.contact_id for e in a.store.events() if e.type == "contact.received"}
+    assert len(imported) == 3
+    assert {e.actor for e in a.store.events()} == {a.login}
+    _assert_rated_and_ranked(a.desk, imported)  # on A, at once
+
+    a.sync()  # was: every imported event refused (actor "import"), then gone from the desk
+    assert a.shared.engine.state.rejected_count() == 0
+    assert imported <= {i.contact_id for i in a.desk.queue()}  # still there after sync
+
+    b.sync()
+    _assert_rated_and_ranked(b.desk, imported)  # on B, before any restart
+    assert not [e for e in b.store.events() if e.type == "contact.rated"
+                and e.actor == b.login and e.contact_id in imported], \
+        "B re-rated what A had rated with the same policy"
+    top = next(i for i in b.desk.queue() if i.contact_id in imported)
+    assert top.rating == "red" and "strangled" in top.concern
+
+    decision_id, _ = b.desk.decide(top.contact_id, "strategy_s47", 4, RATIONALE)
+    b.sync()
+    a.sync()
+    a.desk.sign_off(top.contact_id, decision_id, "Agreed: strategy discussion at 11:00.")
+    a.sync()
+    b.sync()
+    [decision] = b.desk.queries.decisions_for(top.contact_id)
+    assert (decision.status, decision.decided_by, decision.signed_off_by) == (
+        "signed_off", b.login, a.login)
+
+    # print and verify the case log from the command line, signed in with the shared-mode
+    # login (the password from the environment, never an argument)
+    monkeypatch.setenv("DUTYDESK_PASSWORD", PASSWORD)
+    use_server_settings(manager)
+    keys_in(tmp_path / "a", manager.name)  # the manager's signing key, issued to this desk
+    a.close()
+    log = tmp_path / "case-log.pdf"
+    capsys.readouterr()
+    assert main(["print", "case-log", "--contact", top.contact_id, "-o", str(log),
+                 "--data-dir", str(tmp_path / "a")]) == 0
+    assert main(["verify", str(log), "--data-dir", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "MATCHES THE RECORD" in out and f"printed by {manager.name}" in out
+    reopened = open_local_store(tmp_path / "a" / STORE_FILE)
+    [printed] = [e for e in reopened.events() if e.type == "document.exported"]
+    reopened.close()
+    assert (printed.actor, printed.actor_role) == (manager.name, "duty_manager")
+
+    assert main(["audit", "verify", "--server", "--dsn", manager.dsn]) == 0
+    assert "intact" in capsys.readouterr().out
+
+
+def use_server_settings(login: Login) -> None:
+    """This machine's settings name the test server and the login (shared mode)."""
+    from psycopg.conninfo import conninfo_to_dict
+    parts = conninfo_to_dict(login.dsn)
+    folder = default_config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    save(folder / "settings.json", Settings(
+        server_host=str(parts.get("host") or "localhost"),
+        server_port=int(parts.get("port") or 5432),
+        server_database=str(parts["dbname"]), server_user=login.name,
+        server_sslmode="disable"))
