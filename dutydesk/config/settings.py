@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..fileops import replace_file
 from ..filemodes import private_dir, private_file
+from ..fileops import replace_file
 
 SETTINGS_VERSION = 1
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..domain.clock import LONDON
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
 from ..domain.timescales import OfficeHours
+from ..domain.wording import human_date, plural
 from .dataset import ContactFacts, Dataset, Referral
 from .records import Figure, Filters, Part, Ref, Settings, Supervision
 
@@ -88,8 +89,9 @@ def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Fig
     return Figure("contacts_received", f"Contacts received (average {unit})",
                   round(len(contacts) / per, 1), unit, _contact_refs(contacts), parts,
                   chart="line", part_unit="count",
-                  note=f"{len(contacts)} contacts in all over {span} days "
-                       f"({filters.date_from} to {filters.date_to}).")
+                  note=f"{plural(len(contacts), 'contact')} in all over "
+                       f"{plural(span, 'day')} ({human_date(filters.date_from)} to "
+                       f"{human_date(filters.date_to)}).")
 
 
 def decision_timeliness(contacts: Sequence[ContactFacts], office: OfficeHours, today: date,

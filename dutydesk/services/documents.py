@@ -26,8 +26,8 @@ from cryptography import x509
 from ..domain.clock import Clock
 from ..domain.events import Actor, Event, make_event
 from ..domain.permissions import Action, require
-from ..fileops import replace_file
 from ..filemodes import PRIVATE_FILE
+from ..fileops import replace_file
 from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
 from ..reports.digest import EventDigest
 from ..reports.dutylog import duty_log_title, write_duty_log

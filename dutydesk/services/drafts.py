@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..fileops import replace_file
 from ..filemodes import private_dir
+from ..fileops import replace_file
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 

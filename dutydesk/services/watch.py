@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain.clock import Clock
-from ..fileops import replace_file
 from ..filemodes import private_dir, private_file
+from ..fileops import replace_file
 from .guard import GuardedStore
 from .importer import Importer, ImportOptions, ImportReport
 

@@ -18,6 +18,9 @@ import pytest
 
 from dutydesk.cli import main
 from dutydesk.domain.clock import LONDON, FixedClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Actor
+from dutydesk.services.guard import GuardedStore
 from dutydesk.services.importer import Importer
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
@@ -26,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / ".venv-cin" / "bin" / "python"
 RULESET = "cin2026_27"  # the collection year 2026-27 (as of this round: identical to 2025-26)
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=LONDON)
+# A census import holds decisions and the return is an export: both need a role that may
+# record decisions and export (recorded in its name).
+PERFORMANCE = Actor("dm.returns", Role.DUTY_MANAGER, "desk")
 
 
 def dfe_issues(path: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -58,7 +64,8 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
     from dutydesk.demo.mi_extras import load_mi_demo
     load_mi_demo(demo, seed=15, events=6000, clock=clock)
     first = tmp_path / "census.xml"
-    report = MiService(demo, clock).export_cin_census(first, 2027, lea="201")
+    report = MiService(demo, clock, actor=PERFORMANCE).export_cin_census(
+        first, 2027, lea="201")
     demo.close()
     assert report.children > 50 and report.episodes >= report.children
     assert report.assessments > 0 and report.section47 > 0
@@ -66,10 +73,10 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
     assert errors == [], errors[:5]
     # Round trip: import the return into an empty store and export it again.
     again = EventStore.open(tmp_path / "again.sqlite3")
-    imported = Importer(again, clock).run(first)
+    imported = Importer(GuardedStore(again, PERFORMANCE, clock), clock).run(first)
     assert imported.rows_rejected == 0 and imported.refused is None, imported.errors[:3]
     second = tmp_path / "census-again.xml"
-    MiService(again, clock).export_cin_census(second, 2027, lea="201")
+    MiService(again, clock, actor=PERFORMANCE).export_cin_census(second, 2027, lea="201")
     again.close()
     assert _episodes(second) == _episodes(first)
     errors, _ = dfe_issues(second)
@@ -144,10 +151,10 @@ def test_mi_on_an_imported_census_matches_an_independent_count(
     expected = _independent_counts(census, date(2024, 4, 1), date(2025, 3, 31))
     assert expected[0] > 100 and expected[1] > 10  # a real test of both counts
     data = str(tmp_path / "store")
-    assert main(["import", str(census), "--data-dir", data]) == 0
+    assert main(["import", str(census), "--data-dir", data, "--demo"]) == 0
     out = tmp_path / "figures.csv"
     assert main(["mi", "--from", "2024-04-01", "--to", "2025-03-31", "--csv", str(out),
-                 "--data-dir", data]) == 0
+                 "--data-dir", data, "--demo"]) == 0
     with out.open(encoding="utf-8") as fh:
         rows = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
     re_row = rows[("re_referrals", "")]

@@ -154,7 +154,7 @@ WRITES: dict[type, set[str]] = {
                   "sign_off", "amend_decision", "return_proposal", "note_handover",
                   "acknowledge_handover"},
     DocumentService: {"record_printed", "record_exported", "export_to_file"},
-    MiService: {"export_annex_a"},
+    MiService: {"export_annex_a", "export_cin_census"},
     LinkService: {"confirm", "dismiss"},
     AuditService: {"record_view", "record_print", "record_export", "record_disclosure",
                    "break_glass", "restrict", "grant", "export_csv_file"},

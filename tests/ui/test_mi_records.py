@@ -26,8 +26,9 @@ DM = Actor("dm.manager", Role.DUTY_MANAGER, "desk")
 
 @pytest.fixture
 def dashboard(qtbot, store: EventStore, clock: FixedClock) -> MiDashboard:  # type: ignore[no-untyped-def]
-    load_mi_demo(store, seed=7, events=2500, clock=clock)
-    dash = MiDashboard(MiService(store, clock), TaskRunner(synchronous=True),
+    # about three months of front door, so some assessments are open past 45 working days
+    load_mi_demo(store, seed=7, events=12000, clock=clock)
+    dash = MiDashboard(MiService(store, clock, actor=DM), TaskRunner(synchronous=True),
                        records=MiRecords(GuardedStore(store, DM, clock), clock))
     qtbot.addWidget(dash)
     dash.show()

@@ -27,8 +27,8 @@ from ...domain.codes import Role
 from ...domain.errors import ValidationError
 from ...domain.event_permissions import ALLOWED
 from ...paths import SERVER_MIGRATIONS
-from .transport import tls_required
 from .rules_sql import RuleError, check_payload_function
+from .transport import tls_required
 
 OWNER = "dutydesk_owner"
 GROUPS = tuple(r.value for r in Role)
