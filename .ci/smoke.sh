@@ -72,8 +72,8 @@ keyring_session '
   "$CLI" signing new-authority --organisation "Smoke Test Council" --data-dir "$WORK/demo"
   "$CLI" signing issue --login dm.manager --name "Demo Manager" --data-dir "$WORK/demo"
   "$CLI" print case-log --contact "$CONTACT" --data-dir "$WORK/demo" -o "$WORK/log.pdf" \
-    --by dm.manager --role duty_manager
-  "$CLI" verify --data-dir "$WORK/demo" "$WORK/log.pdf" | tee "$WORK/verify.out"
+    --demo --as dm.manager
+  "$CLI" verify --data-dir "$WORK/demo" --demo "$WORK/log.pdf" | tee "$WORK/verify.out"
 '
 grep -q "MATCHES THE RECORD" verify.out
 if command -v pdffonts >/dev/null; then

@@ -304,6 +304,18 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
          "sw.jones")] * 2  # two initiating discussions (day, EDT), one row each
     from dutydesk.store.followthrough_queries import FollowThroughQueries
     assert FollowThroughQueries(day.store.engine).s47_records() == records  # for MI / Annex A
+    # Annex A List 5 from the store reads that record: one enquiry for Ava (the night
+    # team's discussion continues the day's), started at the strategy discussion, held by
+    # the team that accepted it; none for Leo (early help) or the merged duplicate.
+    from dutydesk.mi import annex_a
+    from dutydesk.mi.dataset import prepare
+    from dutydesk.mi.records import Filters
+    from dutydesk.store.mi_queries import MiQueries
+    data = MiQueries(day.store.engine).load(with_people=True)
+    list5 = annex_a.rows_for(5, data, prepare(data), Filters(date(2026, 11, 1),
+                                                             date(2026, 11, 30)))
+    assert [(r[0], r[6], r[8], r[12], r[13]) for r in list5] == [
+        (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")]
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
