@@ -44,6 +44,7 @@ from .snapshots import (
 from .triage import TriageService
 
 QUEUE_CHUNK = 2000
+SHOWN_IN_PANE = "shown in the detail pane"  # record.viewed reason for a display
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +161,23 @@ class DeskService:
 
     def open_contact(self, contact_id: str) -> ContactDetail | None:
         """Open the record deliberately: the view is recorded (``record.viewed``)."""
-        self._write(self.event("record.viewed", {"contact_id": contact_id}))
-        return self.contact_detail(contact_id)
+        return self.show_contact(contact_id, reason=None)
+
+    def show_contact(self, contact_id: str, *, reason: str | None = SHOWN_IN_PANE
+                     ) -> ContactDetail | None:
+        """The record as it is about to be shown (the detail pane): the showing is recorded
+        first (``record.viewed``), so no record reaches the screen unlogged. A restricted
+        record this person is not named on raises ``RestrictedRecord`` and nothing is
+        recorded (nothing is shown); a role that may not read records (an administrator)
+        is refused before anything is read. The window debounces: a person moving through
+        the queue records each contact they stop on, not each row they pass."""
+        require(self.actor, Action.VIEW_RECORD)
+        self.store.require_contact(contact_id)
+        payload: dict[str, Any] = {"contact_id": contact_id}
+        if reason:
+            payload["reason"] = reason
+        self._write(self.event("record.viewed", payload))
+        return build_detail(self.store, self.queries, contact_id, self.clock.now())
 
     # ---- recording a contact -----------------------------------------------------------
 

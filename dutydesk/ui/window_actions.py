@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser
 
     from ..services.desk import DeskService
-    from ..services.drafts import DraftStore
+    from ..services.drafts import Draft, DraftStore
     from ..services.snapshots import ContactDetail
     from .handover_panel import HandoverPanel
     from .queue_model import QueueModel
@@ -54,6 +54,7 @@ class ContactActions(_Base):
         _dialog: Any
         _pending_select: str | None
         _detail_timer: QTimer
+        _viewed: str | None
 
         def poll(self) -> None: ...
         def current_contact_id(self) -> str | None: ...
@@ -101,7 +102,14 @@ class ContactActions(_Base):
     def open_contact(self) -> None:
         cid = self._need_contact()
         if cid:
-            self.tasks.submit(lambda: self.service.open_contact(cid), self._show_detail)
+            service = self.service
+
+            def opened() -> ContactDetail | None:
+                detail = service.open_contact(cid)  # recorded as a deliberate opening
+                self._viewed = cid  # the pane's showing of it is this one
+                return detail
+            self._detail_timer.stop()
+            self.tasks.submit(opened, self._show_detail)
             self.detail.setFocus()
 
     def take(self) -> None:
@@ -217,11 +225,22 @@ class ContactActions(_Base):
 
     # ---- new contact ------------------------------------------------------------------
 
-    def new_contact(self) -> ContactForm:
-        drafts = self.drafts.list(DRAFT_KIND)
+    def new_contact(self) -> ContactForm | None:
+        """Open the entry form, with this person's latest draft if there is one (read on
+        the writer thread, like every store read). Returns the form when it is open
+        already (a synchronous runner: tests, screenshots)."""
+        drafts = self.drafts
+        opened: list[ContactForm] = []
+        self.tasks.submit(lambda: drafts.list(DRAFT_KIND),
+                          lambda found: opened.append(self._open_contact_form(found)),
+                          self.show_error)
+        return opened[0] if opened else None
+
+    def _open_contact_form(self, drafts: list[Draft]) -> ContactForm:
         actor = self.service.actor
         form = ContactForm(self.drafts, office=actor.office, team=actor.team,
-                           draft=drafts[0] if drafts else None, parent=self)
+                           draft=drafts[0] if drafts else None, parent=self,
+                           runner=self.tasks.submit)
         scored = match_provider(self.service.store, self.service.clock)
 
         def suggest(query: Mapping[str, Any]) -> list[MatchSuggestion]:
