@@ -211,3 +211,30 @@ def test_decided_children_stay_on_follow_through_until_a_route_is_opened(world) 
         attendees=[{"agency": "Police"}, {"agency": "Health"}])
     left = {(r.contact_id, r.kind) for r in follow.view().routes}
     assert left == {(s17, "s17_assessment"), (s47, "strategy_s47")}
+
+
+def test_partner_checks_from_the_desk_are_due_by_the_rating_and_can_find_no_trace(world) -> None:  # type: ignore[no-untyped-def]
+    """Asked from the desk, a check is due by the contact's response time (its rating);
+    without a rating, within one working day; a "no trace" answer is recorded as such."""
+    store, clock = world
+    rated, unrated = _contact(store), _contact(store)
+    store.append([event("contact.rated", {
+        "contact_id": rated, "score": 70, "rating": "red", "reasons": [],
+        "policy_version": "test", "due_at": (THU + timedelta(hours=4)).isoformat()}, THU)])
+    desk = DeskService(GuardedStore(store, PR, clock), PR, clock)
+    desk.request_partner_check(rated, "Police", "Any call-outs to the address?")
+    desk.request_partner_check(unrated, "Health – GP", "Registered?")
+    with pytest.raises(ValidationError, match="before it is asked"):
+        desk.request_partner_check(unrated, "Education", "Attending?", THU - timedelta(hours=1))
+    checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
+    assert checks[rated].due_at == THU + timedelta(hours=4)
+    assert checks[unrated].due_at == datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)
+    clock.at = THU + timedelta(hours=5)
+    checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
+    assert checks[rated].overdue and not checks[unrated].overdue
+    desk.answer_partner_check(unrated, checks[unrated].check_id, "Not registered here.",
+                              "Practice manager", no_trace=True)
+    desk.answer_partner_check(rated, checks[rated].check_id, "Two call-outs in June.")
+    checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
+    assert checks[unrated].no_trace and not checks[rated].no_trace
+    assert not any(c.overdue for c in checks.values())
