@@ -5,7 +5,9 @@
 # CLI is the `dutydesk` command, WINDOW the command that opens the window (app.main).
 # Fills a demo store, paints the queue offscreen and checks the picture, signs, prints and
 # verifies a case decision log (DejaVu embedded; the signing key's passphrase in a real
-# gnome-keyring), and runs `server init` over TLS against a throwaway PostgreSQL cluster
+# gnome-keyring), sets up a store for real records (SQLCipher-encrypted, key in that
+# keyring; an administrator and an account; sign-in with a password, a wrong one refused),
+# and runs `server init` over TLS against a throwaway PostgreSQL cluster
 # from tests/pg.sh. Needs gnome-keyring and dbus (tests/setup.sh installs them).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -72,8 +74,8 @@ keyring_session '
   "$CLI" signing new-authority --organisation "Smoke Test Council" --data-dir "$WORK/demo"
   "$CLI" signing issue --login dm.manager --name "Demo Manager" --data-dir "$WORK/demo"
   "$CLI" print case-log --contact "$CONTACT" --data-dir "$WORK/demo" -o "$WORK/log.pdf" \
-    --by dm.manager --role duty_manager
-  "$CLI" verify --data-dir "$WORK/demo" "$WORK/log.pdf" | tee "$WORK/verify.out"
+    --demo --as dm.manager
+  "$CLI" verify --data-dir "$WORK/demo" --demo "$WORK/log.pdf" | tee "$WORK/verify.out"
 '
 grep -q "MATCHES THE RECORD" verify.out
 if command -v pdffonts >/dev/null; then
@@ -82,6 +84,34 @@ if command -v pdffonts >/dev/null; then
   if pdffonts "$WORK/log.pdf" | awk 'NR>2' | grep -v DejaVu; then
     echo "smoke: a font other than the shipped DejaVu is in the PDF" >&2; exit 1
   fi
+fi
+
+step "a store for real records: encrypted, accounts, sign-in with a password"
+# What a standalone desk does on its first day, through the installed program: the first
+# administrator (the store is created encrypted with SQLCipher, its key in the keyring),
+# an account for a duty manager, who then signs in with their password to read the store.
+# Throwaway passwords for this run only; passwords are read on stdin, never arguments.
+ADMIN_PW="adm-$(head -c 12 /dev/urandom | base64 | tr -d '/+=\n')"
+USER_PW="usr-$(head -c 12 /dev/urandom | base64 | tr -d '/+=\n')"
+export ADMIN_PW USER_PW
+keyring_session '
+  printf "%s\n" "$ADMIN_PW" | "$CLI" admin init --data-dir "$WORK/real" --login ad.min \
+    --name "Ada Admin" --organisation "Smoke Test Council" --password-stdin
+  printf "%s\n%s\n" "$ADMIN_PW" "$USER_PW" | "$CLI" admin create-user \
+    --data-dir "$WORK/real" --as ad.min --login dm.jones --name "Dee Jones" \
+    --role duty_manager --password-stdin
+  printf "%s\n" "$USER_PW" | "$CLI" info --data-dir "$WORK/real" --as dm.jones \
+    --password-stdin
+  if printf "%s\n" "wrong-password-1" | "$CLI" info --data-dir "$WORK/real" \
+      --as dm.jones --password-stdin; then
+    echo "smoke: a wrong password was let in" >&2; exit 1
+  fi
+' | tee real.out
+grep -q "administrator ad.min created" real.out && grep -q "account dm.jones" real.out \
+  || { echo "smoke: the accounts were not created" >&2; exit 1; }
+# Encrypted on disk: an SQLite file begins "SQLite format 3", an SQLCipher one does not.
+if head -c 15 "$WORK/real/dutydesk.sqlite3" | grep -q "SQLite format 3"; then
+  echo "smoke: the store for real records is not encrypted" >&2; exit 1
 fi
 
 step "server init against a throwaway PostgreSQL cluster"

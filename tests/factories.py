@@ -85,3 +85,14 @@ def add_account(store: Any, clock: Any, login: str, role: Role,
         accounts.init_admin("ad.min", "Ada Admin", TEST_PASSWORD)
     admin = accounts.sign_in("ad.min", TEST_PASSWORD)
     accounts.create_user(admin, login, name, role, TEST_PASSWORD)
+
+
+def draft_store(folder: Any, owner: str = "co.officer") -> Any:
+    """Drafts for a form tested on its own: a store of their own in ``folder`` (drafts
+    live in the store, for one person)."""
+    from pathlib import Path
+
+    from dutydesk.services.drafts import DraftStore
+    from dutydesk.store.eventstore import EventStore
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return DraftStore(EventStore.open(Path(folder) / "drafts-store.sqlite3"), owner)

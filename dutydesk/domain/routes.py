@@ -492,7 +492,20 @@ def s47_records(follow: FollowThrough, office: OfficeHours,
                 icpc_held_on=icpc.astimezone(office.zone).date() if icpc else None,
                 icpc_not_required=bool(route and route.step_at(RouteStep.ICPC_NOT_REQUIRED)),
                 cpp_started=bool(route and route.step_at(RouteStep.CPP_STARTED)),
-                allocated_team=(route.transfer_team or route.team) if route else None,
-                allocated_worker=((route.transfer_worker or route.worker or
-                                   d.lead_social_worker) if route else d.lead_social_worker)))
+                allocated_team=_allocated_team(route),
+                allocated_worker=_allocated_worker(route) or d.lead_social_worker))
     return sorted(out, key=lambda r: (r.s47_started_on, r.contact_id, r.slot))
+
+
+def _allocated_team(route: Route | None) -> str | None:
+    """The team holding the route: the named team once it has *accepted* a transfer (one
+    still awaiting acceptance, or returned, is not allocated), else the team it opened with."""
+    if route is None:
+        return None
+    return route.transfer_team if route.transfer_state == "accepted" else route.team
+
+
+def _allocated_worker(route: Route | None) -> str | None:
+    if route is None:
+        return None
+    return route.transfer_worker if route.transfer_state == "accepted" else route.worker

@@ -1,7 +1,7 @@
 """Ofsted Annex A Lists 1 to 5 (contacts, early help, referrals, assessments, section 47)
 as XLSX and CSV, for a chosen period, from the front door's records.
 
-Headings are exactly those of the Annex A workbook (``../shared/samples/Annex_A.xlsx``):
+Headings are exactly those of the Annex A workbook (a copy in ``tests/data/samples/Annex_A.xlsx``):
 one sheet per list named "List 1" ... "List 5", headings in row 1, one record per row from
 row 2. Coded values keep Ofsted's ordering prefixes: gender "b) Female", ethnicity
 "a) WBRI", source "q) 6: Police" (prefix, DfE code, and the category's head word(s) as the

@@ -26,6 +26,7 @@ from ..domain import referrals as dfe
 from ..domain.clock import LONDON
 from ..domain.codes import ContactStatus, DecisionStatus, Role
 from ..domain.referrals import ReferralHistory, months_before
+from ..domain.routes import S47Record
 from ..domain.timescales import OfficeHours
 from .records import DecisionLike, MiInput, Supervision
 
@@ -105,6 +106,9 @@ class Dataset:
     history: ReferralHistory  # child -> sorted distinct referral days
     office: OfficeHours
     supervisions: tuple[Supervision, ...]
+    # The strategy-discussion record, by child key (``section47.section_47_enquiries``).
+    s47_records: tuple[tuple[str, S47Record], ...] = ()
+    s47_discussed: frozenset[str] = frozenset()  # contact ids with a discussion recorded
 
     @property
     def referral_days(self) -> dict[str, list[date]]:
@@ -183,6 +187,15 @@ def prepare(data: MiInput, office: OfficeHours | None = None,
                 assessment_completed=completed.get((f.contact_id, child)),
                 nfa=dfe.is_referral_nfa(f.outcome)))
     referrals.sort(key=lambda r: (r.day, r.child))
+    # The child of a strategy-discussion record is the child linked *now* (a wrong link
+    # undone since counts for the right child), else whoever the route named.
+    linked = {(ch.contact_id, ch.slot): ch.person_id for ch in data.children}
+
+    def key(contact_id: str, slot: int, person_id: str | None) -> str:
+        return child_key(contact_id, slot, linked.get((contact_id, slot)) or person_id)
     return Dataset(contacts=tuple(facts), referrals=tuple(referrals),
                    history=ReferralHistory({k: sorted(v) for k, v in days.items()}),
-                   office=office, supervisions=tuple(data.supervisions))
+                   office=office, supervisions=tuple(data.supervisions),
+                   s47_records=tuple((key(r.contact_id, r.slot, r.person_id), r)
+                                     for r in data.s47_records),
+                   s47_discussed=frozenset(data.s47_discussed))

@@ -14,6 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from ..domain.routes import S47Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,11 @@ class MiInput:
     # contact id -> earliest time anyone acted on it (assigned, partner check, note,
     # decision): the "response" for rating timescales.
     first_actions: Mapping[str, str] = field(default_factory=dict)
+    # The s47 record (issue 21): one row per child per strategy discussion that started a
+    # section 47 enquiry (``domain.routes.s47_records``), and the contacts with any
+    # strategy discussion recorded, whose s47 enquiries come from that record alone.
+    s47_records: Sequence[S47Record] = ()
+    s47_discussed: frozenset[str] = frozenset()
 
 
 class Ref(NamedTuple):

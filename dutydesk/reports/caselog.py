@@ -202,15 +202,7 @@ class CaseLogBuilder:
     def _contact_facts(self, e: Event) -> Flowable:
         p = e.payload
         reporter = p.get("reporter") or {}
-        da = p.get("domestic_abuse") or {}
         children = ", ".join(self._child_name(c) for c in p["children"])
-        da_text = "; ".join(x for x in (
-            f"DASH {da['dash_level']}" if da.get("dash_level") else "",
-            f"DARA {da['dara_level']}" if da.get("dara_level") else "",
-            "children present" if da.get("children_present") else "",
-            f"{da['previous_incidents']} previous incidents" if da.get(
-                "previous_incidents") is not None else "",
-            f"ref {da['incident_ref']}" if da.get("incident_ref") else "") if x)
         return facts(self.s, [
             ("Source", source_text(p["source_code"])),
             ("Channel", p["channel"].replace("_", " ")),
@@ -221,7 +213,7 @@ class CaseLogBuilder:
             ("Immediate danger", yes_no(p["immediate_danger"])),
             ("Injury reported", asked(p, "injury_reported")),
             ("Disclosure", asked(p, "disclosure")),
-            ("Domestic abuse", da_text),
+            ("Domestic abuse", da_line(p)),
             ("Risk questions", risk_answers(p)),
             ("Consent", consent_label(p["consent"]) + (f": {p['consent_notes']}"
                                                        if p.get("consent_notes") else "")),
@@ -461,6 +453,21 @@ def asked(payload: Mapping[str, Any], name: str) -> str:
     question nobody asked)."""
     factor = catalogue.BY_NAME[name]
     return catalogue.answer_text(factor, catalogue.answer(payload, factor))
+
+
+def da_line(payload: Mapping[str, Any]) -> str:
+    """The police notification's domestic abuse facts on one line; children present is
+    "Yes", "No" or "Not asked" (an unanswered question never reads as "no")."""
+    da = payload.get("domestic_abuse") or {}
+    if not da:
+        return ""
+    return "; ".join(x for x in (
+        f"DASH {da['dash_level']}" if da.get("dash_level") else "",
+        f"DARA {da['dara_level']}" if da.get("dara_level") else "",
+        f"children present: {asked(payload, 'children_present')}",
+        f"{da['previous_incidents']} previous incidents" if da.get(
+            "previous_incidents") is not None else "",
+        f"ref {da['incident_ref']}" if da.get("incident_ref") else "") if x)
 
 
 def risk_answers(payload: Mapping[str, Any]) -> str:

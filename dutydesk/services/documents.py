@@ -145,6 +145,23 @@ class DocumentService:
 
     # ---- audit -------------------------------------------------------------------------
 
+    def record_previewed(self, document: Document) -> tuple[Event, Changes]:
+        """A preview shows the record on screen: recorded as a view (``record.viewed``)
+        naming the document, before the preview opens."""
+        require(self.actor, Action.VIEW_RECORD)
+        payload: dict[str, object] = {"reason": f"print preview: {document.label}"}
+        if document.contact_id:
+            payload["contact_id"] = document.contact_id
+        if document.person_id:
+            payload["person_id"] = document.person_id
+        event = make_event("record.viewed", payload, actor=self.actor.login,
+                           actor_role=self.actor.role.value, device=self.actor.device,
+                           at=self.clock.now())
+        self.store.append([event])
+        contacts = frozenset({document.contact_id}) if document.contact_id else frozenset()
+        people = frozenset({document.person_id}) if document.person_id else frozenset()
+        return event, Changes(contacts=contacts, people=people)
+
     def record_printed(self, document: Document) -> tuple[Event, Changes]:
         require(self.actor, Action.PRINT)
         return self._record("document.printed", document, {})

@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, tru
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
+from ..domain.routes import S47Record, s47_records
+from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
 from ..mi.dataset import NONE, months_before
 from ..mi.records import (
@@ -30,6 +32,7 @@ from ..mi.records import (
 )
 from . import rowread
 from .eventstore import EVENTS
+from .followthrough_queries import FollowThroughQueries
 from .queries import OPEN_STATUSES
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks
 
@@ -123,9 +126,21 @@ class MiQueries:
                     first[cid] = (at, stamp)
             supervisions = [_supervision(p) for p in self._payloads(conn, "supervision.recorded")]
             done = [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
+            discussed = [row[0] for row in rowread.fetch_statement(conn, select(
+                EVENTS.c.contact_id).where(EVENTS.c.type == "strategy.discussed").distinct())]
+        s47 = self._s47(discussed)
         return MiInput(contacts=contacts, children=children, decisions=decisions, people=people,
                        supervisions=supervisions, assessments=done,
-                       first_actions={k: v[1] for k, v in first.items()})
+                       first_actions={k: v[1] for k, v in first.items()},
+                       s47_records=s47, s47_discussed=frozenset(discussed))
+
+    def _s47(self, contact_ids: list[str]) -> list[S47Record]:
+        """The strategy-discussion record of the contacts that have one (issue 21): what
+        List 5 and the census read instead of the bare decision."""
+        if not contact_ids:
+            return []
+        office = OfficeHours()
+        return s47_records(FollowThroughQueries(self.engine).fold(office, contact_ids), office)
 
     @staticmethod
     def _payloads(conn: Connection, event_type: str) -> Iterable[dict[str, object]]:

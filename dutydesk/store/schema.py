@@ -233,5 +233,19 @@ class QuarantinedEvent(Base):
     quarantined_at: Mapped[str] = mapped_column(String(40))
 
 
+class DraftRecord(Base):
+    """A form being typed, saved as the person types: inside the (encrypted) store, never
+    a file beside it, and only ever read back for the person who typed it. Not an event:
+    not synced, not in the audit chain, gone when the form is saved or discarded."""
+
+    __tablename__ = "drafts"
+
+    draft_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+
+
 # Identity and audit tables live in their own module; importing it registers them on Base.
 from . import security_schema  # noqa: E402,F401

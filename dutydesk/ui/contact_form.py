@@ -76,6 +76,8 @@ FIELD_MESSAGES = {
 }
 MatchProvider = Callable[[Mapping[str, Any]], list[MatchSuggestion]]
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+DraftRunner = Callable[[Callable[[], Any], Callable[[Any], None],
+                        Callable[[BaseException], None]], None]
 
 CONSENT_LABELS = {
     ConsentStatus.GIVEN: "Given", ConsentStatus.REFUSED: "Refused",
@@ -240,12 +242,16 @@ class ContactForm(QDialog):
     submitted = Signal(dict)
 
     def __init__(self, drafts: DraftStore, *, office: str = "", team: str = "",
-                 draft: Draft | None = None, parent: QWidget | None = None) -> None:
+                 draft: Draft | None = None, parent: QWidget | None = None,
+                 runner: DraftRunner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("contactForm")
         self.setWindowTitle("New contact")
         self.setAccessibleName("New contact")
         self.drafts = drafts
+        # Drafts are written into the store on the writer thread (the window's TaskRunner);
+        # without a runner (a form on its own) they are written inline.
+        self._draft_runner = runner
         self.draft_id = draft.draft_id if draft else f"contact-{new_id()}"
         self.children_entries: list[ChildEntry] = []
         self._provider: MatchProvider | None = None
@@ -588,13 +594,37 @@ class ContactForm(QDialog):
     def saved(self) -> None:
         """The contact is stored: the draft has done its job."""
         self._save_timer.stop()
-        self.drafts.discard(self.draft_id)
+        self._discard_draft()
         self.accept()
 
     def discard(self) -> None:
         self._save_timer.stop()
-        self.drafts.discard(self.draft_id)
+        self._discard_draft()
         self.reject()
+
+    def _discard_draft(self) -> None:
+        draft_id = self.draft_id
+
+        def work(drafts: DraftStore) -> None:
+            drafts.discard(draft_id)
+        self._draft_work(work)
+
+    def _draft_work(self, work: Callable[[DraftStore], Any],
+                    done: Callable[[Any], None] | None = None) -> None:
+        drafts = self.drafts
+
+        def failed(err: BaseException) -> None:
+            self.draft_note.setText(f"⚠ Draft not saved: {err}")
+        if self._draft_runner is None:
+            try:
+                value = work(drafts)
+            except DraftError as err:
+                failed(err)
+                return
+            if done is not None:
+                done(value)
+            return
+        self._draft_runner(lambda: work(drafts), done or (lambda _v: None), failed)
 
     # ---- drafts -----------------------------------------------------------------------
 
@@ -617,13 +647,10 @@ class ContactForm(QDialog):
         }
 
     def save_draft(self) -> None:
-        try:
-            self.drafts.save(Draft(self.draft_id, DRAFT_KIND,
-                                   datetime.now().astimezone().isoformat(), self.to_draft()))
-        except DraftError as err:
-            self.draft_note.setText(f"⚠ Draft not saved: {err}")
-        else:
-            self.draft_note.setText("Draft saved " + datetime.now().strftime("%H:%M:%S"))
+        draft = Draft(self.draft_id, DRAFT_KIND, datetime.now().astimezone().isoformat(),
+                      self.to_draft())
+        self._draft_work(lambda drafts: drafts.save(draft), lambda _v: self.draft_note.setText(
+            "Draft saved " + datetime.now().strftime("%H:%M:%S")))
 
     def restore(self, draft: Draft) -> None:
         data = draft.data

@@ -59,6 +59,14 @@ class DetailPane(QWidget):
             "and the access is recorded and reported to the auditors.</p>"
             f"<p><a href='breakglass:{contact_id}'>Break the glass…</a></p>")
 
+    def show_no_reading(self) -> None:
+        """For a role that reads no records (an administrator): the queue's shape, no
+        content."""
+        self.browser.setProperty("contact", None)
+        self.browser.setHtml("<h2>Records are not shown to your role</h2><p>Administrators "
+                             "manage accounts and settings; they do not read children's "
+                             "records.</p>")
+
     def bind(self, actions: Mapping[str, QAction]) -> None:
         """One button per action, sharing its text, shortcut hint and enabled state."""
         for name in BUTTONS:

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.codes import ROLE_LABELS
-from ..domain.errors import DomainError, ValidationError
+from ..domain.errors import DomainError, PermissionDenied, ValidationError
 from ..domain.permissions import Action, allows
 from ..services.desk import DeskService, QueueDelta
 from ..services.drafts import DraftStore
@@ -102,11 +102,20 @@ class MainWindow(ContactActions, QMainWindow):
         self.service = service
         self.tasks = tasks
         self.settings = settings or QSettings()
-        self.drafts = drafts or DraftStore(store_path.parent / "drafts")
+        # Drafts live in the store, for the signed-in person; files an earlier version
+        # left beside the store are moved in (on the writer thread).
+        self.drafts = drafts or DraftStore(service.store, service.actor.login)
+        legacy = store_path.parent / "drafts"
+        if legacy.is_dir():
+            own = self.drafts
+            tasks.submit(lambda: own.adopt_files(legacy), None, self.show_error)
         self.thresholds = threshold_labels(local_threshold_labels)
         self.seq = 0
         self.detail_snapshot: ContactDetail | None = None
         self._opened: str | None = None  # a contact opened from history, not the queue
+        # The contact whose showing is already in the access log: a refresh of the record
+        # on screen is not another showing; coming back to it after another one is.
+        self._viewed: str | None = None
         self._restricted: str | None = None  # the current contact, if it is unreadable
         self._print_handler: Callable[[str], None] | None = None
         self._polling = False
@@ -446,10 +455,25 @@ class MainWindow(ContactActions, QMainWindow):
         if cid is None:
             self._show_detail(None)
             return
-        self.tasks.submit(lambda: self.service.contact_detail(cid), self._show_detail,
-                          lambda error: self._detail_failed(cid, error))
+        service = self.service
+        if cid == self._viewed:
+            def load() -> ContactDetail | None:
+                return service.contact_detail(cid)
+        else:
+            def load() -> ContactDetail | None:
+                detail = service.show_contact(cid)  # recorded before it is shown
+                self._viewed = cid
+                return detail
+        self.tasks.submit(load, self._show_detail, lambda error: self._detail_failed(cid, error))
 
     def _detail_failed(self, contact_id: str, error: BaseException) -> None:
+        if isinstance(error, PermissionDenied) and not allows(self.service.actor.role,
+                                                               Action.VIEW_RECORD):
+            self.detail_snapshot = None
+            self._restricted = contact_id
+            self.detail_pane.show_no_reading()
+            self._update_actions()
+            return
         if isinstance(error, RestrictedRecord) and contact_id == self.current_contact_id():
             self.detail_snapshot = None
             self._restricted = contact_id  # nothing can be done on it until the glass breaks

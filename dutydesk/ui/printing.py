@@ -127,7 +127,15 @@ class DocumentActions:
     # ---- entry points for menu actions ----------------------------------------------
 
     def preview(self, make: MakeDocument) -> None:
-        self.tasks.submit(make, lambda doc: self._open_preview(doc), self._failed)
+        """Make the document and record the preview as a view of the record (both on the
+        writer thread), then show it: no preview without its access-log entry."""
+        service = self.service
+
+        def made_and_recorded() -> Document:
+            document = make()
+            service.record_previewed(document)
+            return document
+        self.tasks.submit(made_and_recorded, lambda doc: self._open_preview(doc), self._failed)
 
     def _open_preview(self, document: Document) -> None:
         self.show_preview(document)

@@ -93,7 +93,8 @@ def _window(service: DeskService, folder: Path, name: str) -> MainWindow:
     settings = QSettings(str(folder / f"{name}.ini"), QSettings.Format.IniFormat)
     window = MainWindow(service, TaskRunner(synchronous=True), demo=True,
                         store_path=folder / "demo.sqlite3",
-                        drafts=DraftStore(folder / "drafts"), settings=settings)
+                        drafts=DraftStore(service.store, service.actor.login),
+                        settings=settings)
     return window
 
 
@@ -211,6 +212,7 @@ def _dialogs(window: MainWindow, top: object, out: Path) -> None:
     dialog.reject()
 
     form = window.new_contact()
+    assert form is not None  # the runner is synchronous
     form.danger.setCurrentIndex(1)
     form.reporter_name.setText("Ms Sarah Hollins")
     form.reporter_role.setText("Designated safeguarding lead")

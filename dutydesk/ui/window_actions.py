@@ -9,22 +9,25 @@ from the service is shown in the dialog, which keeps what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..domain.codes import Role
+from ..domain.timescales import OfficeHours
 from ..services.match_provider import match_provider
 from ..services.snapshots import HandoverNote, MatchSuggestion
 from . import action_dialogs as dialogs
 from .contact_form import DRAFT_KIND, ContactForm
 from .decision_dialog import DecisionDialog
 from .detail_html import outcome_label
+from .form_parts import parse_day
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, SignalInstance
     from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser
 
     from ..services.desk import DeskService
-    from ..services.drafts import DraftStore
+    from ..services.drafts import Draft, DraftStore
     from ..services.snapshots import ContactDetail
     from .handover_panel import HandoverPanel
     from .queue_model import QueueModel
@@ -54,6 +57,7 @@ class ContactActions(_Base):
         _dialog: Any
         _pending_select: str | None
         _detail_timer: QTimer
+        _viewed: str | None
 
         def poll(self) -> None: ...
         def current_contact_id(self) -> str | None: ...
@@ -101,7 +105,14 @@ class ContactActions(_Base):
     def open_contact(self) -> None:
         cid = self._need_contact()
         if cid:
-            self.tasks.submit(lambda: self.service.open_contact(cid), self._show_detail)
+            service = self.service
+
+            def opened() -> ContactDetail | None:
+                detail = service.open_contact(cid)  # recorded as a deliberate opening
+                self._viewed = cid  # the pane's showing of it is this one
+                return detail
+            self._detail_timer.stop()
+            self.tasks.submit(opened, self._show_detail)
             self.detail.setFocus()
 
     def take(self) -> None:
@@ -127,8 +138,8 @@ class ContactActions(_Base):
         cid = self._need_contact()
         if cid:
             self._ask(dialogs.partner_check_dialog(self),
-                      lambda v: self.service.request_partner_check(cid, v["agency"],
-                                                                   v["question"]),
+                      lambda v: self.service.request_partner_check(
+                          cid, v["agency"], v["question"], _end_of_day(v.get("due"))),
                       "Partner check requested.")
 
     def answer_check(self) -> None:
@@ -142,7 +153,8 @@ class ContactActions(_Base):
             return
         self._ask(dialogs.answer_dialog(open_checks, self),
                   lambda v: self.service.answer_partner_check(
-                      d.contact_id, v["check_id"], v["answer"], v["answered_by"] or None),
+                      d.contact_id, v["check_id"], v["answer"], v["answered_by"] or None,
+                      no_trace=v.get("no_trace") == "yes"),
                   "Partner answer recorded.")
 
     def add_note(self) -> None:
@@ -217,11 +229,22 @@ class ContactActions(_Base):
 
     # ---- new contact ------------------------------------------------------------------
 
-    def new_contact(self) -> ContactForm:
-        drafts = self.drafts.list(DRAFT_KIND)
+    def new_contact(self) -> ContactForm | None:
+        """Open the entry form, with this person's latest draft if there is one (read on
+        the writer thread, like every store read). Returns the form when it is open
+        already (a synchronous runner: tests, screenshots)."""
+        drafts = self.drafts
+        opened: list[ContactForm] = []
+        self.tasks.submit(lambda: drafts.list(DRAFT_KIND),
+                          lambda found: opened.append(self._open_contact_form(found)),
+                          self.show_error)
+        return opened[0] if opened else None
+
+    def _open_contact_form(self, drafts: list[Draft]) -> ContactForm:
         actor = self.service.actor
         form = ContactForm(self.drafts, office=actor.office, team=actor.team,
-                           draft=drafts[0] if drafts else None, parent=self)
+                           draft=drafts[0] if drafts else None, parent=self,
+                           runner=self.tasks.submit)
         scored = match_provider(self.service.store, self.service.clock)
 
         def suggest(query: Mapping[str, Any]) -> list[MatchSuggestion]:
@@ -275,3 +298,14 @@ class ContactActions(_Base):
         if self.handover_dock.isVisible():
             self.handover.list.setFocus()
 
+
+def _end_of_day(text: str | None) -> datetime | None:
+    """The end of the office day typed (dd/mm/yyyy), or None when left blank."""
+    if not text:
+        return None
+    iso = parse_day(text, "due")
+    if iso is None:
+        return None
+    day = date.fromisoformat(iso)
+    office = OfficeHours()
+    return datetime.combine(day, office.closes, tzinfo=office.zone)

@@ -77,7 +77,7 @@ def main(argv: list[str]) -> None:
     service = DeskService(store, demo_actor(), FixedClock(NOW))
     tasks = TaskRunner()
     window = MainWindow(service, tasks, demo=False, store_path=path,
-                        drafts=DraftStore(folder / "drafts"),
+                        drafts=DraftStore(store, demo_actor().login),
                         settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
     window.resize(1400, 850)
     window.show()

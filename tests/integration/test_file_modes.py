@@ -29,11 +29,12 @@ def mode(path: Path) -> int:
 
 def test_store_drafts_settings_logs_and_printouts_are_private(open_umask: None,
                                                               tmp_path: Path) -> None:
-    ChainedEventStore.open(tmp_path / "data" / "dutydesk.sqlite3").close()
+    store = ChainedEventStore.open(tmp_path / "data" / "dutydesk.sqlite3")
+    DraftStore(store, "co.officer").save(Draft("d1", "contact", "2026-11-26", {"a": 1}))
+    store.close()
     assert mode(tmp_path / "data") == 0o700
     assert mode(tmp_path / "data" / "dutydesk.sqlite3") == 0o600
-    DraftStore(tmp_path / "drafts").save(Draft("d1", "contact", "2026-11-26", {"a": 1}))
-    assert mode(tmp_path / "drafts") == 0o700
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["dutydesk.sqlite3"]
     save(tmp_path / "config" / "settings.json", Settings())
     assert mode(tmp_path / "config") == 0o700
     assert mode(tmp_path / "config" / "settings.json") == 0o600

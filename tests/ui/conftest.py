@@ -48,7 +48,9 @@ def make_window(qtbot, service: DeskService, settings: QSettings, tmp_path: Path
     def make(svc: DeskService | None = None) -> MainWindow:
         window = MainWindow(svc or service, TaskRunner(synchronous=True), demo=True,
                             store_path=tmp_path / "store.sqlite3",
-                            drafts=DraftStore(tmp_path / "drafts"), settings=settings,
+                            drafts=DraftStore((svc or service).store,
+                                              (svc or service).actor.login),
+                            settings=settings,
                             poll_ms=60_000)
         qtbot.addWidget(window)
         window.show()

@@ -44,7 +44,7 @@ def session_window(qtbot, tmp_path: Path, clock: FixedClock,  # type: ignore[no-
     tasks = TaskRunner(synchronous=True)
     window = MainWindow(DeskService(guarded, actor, clock), tasks, demo=True,
                         store_path=tmp_path / "s.sqlite3",
-                        drafts=DraftStore(tmp_path / "drafts"),
+                        drafts=DraftStore(store, actor.login),
                         settings=QSettings(str(tmp_path / "w.ini"),
                                            QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -71,6 +71,7 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
         return widget
 
     form = window.new_contact()
+    assert form is not None
     yield "new contact form", shown(form)
     form.reject()
     detail = window.detail_snapshot

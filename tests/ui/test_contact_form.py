@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from dutydesk.services.desk import DeskService
 from dutydesk.services.drafts import DraftStore
 from dutydesk.services.snapshots import MatchSuggestion
+from dutydesk.store.eventstore import EventStore
 from dutydesk.ui.contact_form import DRAFT_KIND, ContactForm, nhs_hint
 from dutydesk.ui.form_parts import parse_day
 
@@ -27,8 +28,8 @@ def fill(form: ContactForm, *, danger: int = 1) -> None:
     form.consent.setCurrentIndex(form.consent.findData("given"))
 
 
-def test_immediate_danger_is_the_first_question(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    form = ContactForm(DraftStore(tmp_path))
+def test_immediate_danger_is_the_first_question(qtbot, store: EventStore) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(DraftStore(store, "co.officer"))
     qtbot.addWidget(form)
     form.show()
     assert form.focusWidget() is form.danger
@@ -45,8 +46,9 @@ def test_immediate_danger_is_the_first_question(qtbot, tmp_path: Path) -> None: 
     assert got[0]["children"][0]["date_of_birth"] == "2019-04-03"
 
 
-def test_draft_survives_closing_the_form(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    drafts = DraftStore(tmp_path / "drafts")
+def test_draft_survives_closing_the_form(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                         store: EventStore) -> None:
+    drafts = DraftStore(store, "co.officer")
     form = ContactForm(drafts)
     qtbot.addWidget(form)
     form.show()
@@ -60,8 +62,8 @@ def test_draft_survives_closing_the_form(qtbot, tmp_path: Path) -> None:  # type
 
     saved = drafts.list(DRAFT_KIND)
     assert len(saved) == 1
-    assert oct((tmp_path / "drafts" / f"{saved[0].draft_id}.json").stat().st_mode & 0o777) \
-        == "0o600"
+    assert [p.name for p in tmp_path.iterdir() if "store" not in p.name] == []  # no file
+    assert DraftStore(store, "someone.else").list(DRAFT_KIND) == []  # the typist's own
     again = ContactForm(drafts, draft=saved[0])
     qtbot.addWidget(again)
     assert again.draft_id == form.draft_id
@@ -73,8 +75,8 @@ def test_draft_survives_closing_the_form(qtbot, tmp_path: Path) -> None:  # type
     assert drafts.list(DRAFT_KIND) == []
 
 
-def test_a_bad_nhs_number_is_named_inline_and_blocks(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    form = ContactForm(DraftStore(tmp_path))
+def test_a_bad_nhs_number_is_named_inline_and_blocks(qtbot, store: EventStore) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(DraftStore(store, "co.officer"))
     qtbot.addWidget(form)
     fill(form)
     form.children_entries[0].nhs.setText("943 476 5918")
@@ -95,8 +97,8 @@ def test_dates_are_parsed_or_named(tmp_path: Path) -> None:
         parse_day("31/02/2019", "dob")
 
 
-def test_match_suggestions_link_the_child(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    form = ContactForm(DraftStore(tmp_path))
+def test_match_suggestions_link_the_child(qtbot, store: EventStore) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(DraftStore(store, "co.officer"))
     qtbot.addWidget(form)
     queries: list[dict] = []
     suggestion = MatchSuggestion("0193a000-0000-7000-8000-000000000009", "Siobhán O'Brien (7 y)",
@@ -121,6 +123,7 @@ def test_default_match_provider_finds_people_in_the_store(qtbot, make_window,  #
     person = next(iter(service.queries.people(
         [c.person_id for i in service.queue() for c in i.children if c.person_id]).values()))
     form = window.new_contact()
+    assert form is not None
     entry = form.children_entries[0]
     entry.family.setText(person.family_name or "")
     entry.given.setText(person.given_name or "")
@@ -135,6 +138,7 @@ def test_saving_through_the_window_puts_danger_at_the_top_and_clears_the_draft( 
         qtbot, make_window, service: DeskService) -> None:
     window = make_window()
     form = window.new_contact()
+    assert form is not None
     fill(form, danger=2)
     form.try_submit()
     assert not form.isVisible()

@@ -8,11 +8,11 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from dutydesk.domain.errors import ValidationError
-from dutydesk.services.drafts import DraftStore
 from dutydesk.ui.contact_form import ContactForm
 from dutydesk.ui.decision_dialog import DecisionDialog
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.problems import describe, plain_reason
+from tests.factories import draft_store
 
 INTERNAL = ("children[", "contact.received", "_", "item(s)", "YYYY")
 
@@ -30,7 +30,7 @@ def line_under(field: QWidget) -> QLabel:
 
 def test_every_problem_of_the_contact_form_shows_at_once_beside_its_field(  # type: ignore[no-untyped-def]
         qtbot, tmp_path: Path) -> None:
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.resize(820, 4000)  # tall enough that every field is on screen
     form.show()
@@ -75,7 +75,7 @@ def test_every_problem_of_the_contact_form_shows_at_once_beside_its_field(  # ty
 
 def test_a_refusal_from_the_rules_is_worded_for_people_at_its_field(qtbot,  # type: ignore[no-untyped-def]
                                                                     tmp_path: Path) -> None:
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.resize(820, 4000)
     form.show()

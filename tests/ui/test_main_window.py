@@ -189,7 +189,8 @@ def test_no_store_work_on_the_gui_thread(qtbot, service: DeskService, settings, 
     service.queue = spy  # type: ignore[method-assign]
     tasks = TaskRunner()
     window = MainWindow(service, tasks, demo=False, store_path=tmp_path / "s.db",
-                        drafts=DraftStore(tmp_path / "d"), settings=settings)
+                        drafts=DraftStore(service.store, service.actor.login),
+                        settings=settings)
     qtbot.addWidget(window)
     window.reload()
     qtbot.waitUntil(lambda: window.model.rowCount() == 25, timeout=10_000)

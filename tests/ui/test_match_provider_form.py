@@ -7,12 +7,11 @@ from pathlib import Path
 
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Actor
-from dutydesk.services.drafts import DraftStore
 from dutydesk.services.guard import GuardedStore
 from dutydesk.services.match_provider import match_provider
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.ui.contact_form import ContactForm
-from tests.factories import VALID_NHS, event
+from tests.factories import VALID_NHS, draft_store, event
 
 SIOBHAN = "0190a000-0000-7000-8000-000000000001"
 OFFICER = Actor("co.officer", Role.CONTACT_OFFICER, "desk")
@@ -23,7 +22,7 @@ def test_the_form_shows_scored_suggestions(qtbot, clock, now, tmp_path: Path) ->
     chained.append([event("person.registered", {
         "person_id": SIOBHAN, "given_name": "Siobhan", "family_name": "OBrien",
         "date_of_birth": "2019-04-03", "nhs_number": VALID_NHS}, now)])
-    form = ContactForm(DraftStore(tmp_path / "drafts"))
+    form = ContactForm(draft_store(tmp_path / "drafts"))
     qtbot.addWidget(form)
     form.set_match_provider(match_provider(GuardedStore(chained, OFFICER, clock), clock))
     child = form.children_entries[0]

@@ -142,7 +142,7 @@ def _window(qtbot, service: DeskService, settings: QSettings, tmp_path: Path,  #
     actor = Actor(login=login, role=Role.DUTY_MANAGER, device="t")
     window = MainWindow(DeskService(service.store, actor, service.clock),
                         TaskRunner(synchronous=True), demo=True,
-                        store_path=tmp_path / "s.sqlite3", drafts=DraftStore(tmp_path / "d"),
+                        store_path=tmp_path / "s.sqlite3", drafts=DraftStore(service.store, login),
                         settings=settings, poll_ms=60_000)
     qtbot.addWidget(window)
     return window

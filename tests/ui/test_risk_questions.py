@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QWidget
 from dutydesk.app import demo_actor
 from dutydesk.domain.clock import FixedClock
 from dutydesk.services.desk import DeskService
-from dutydesk.services.drafts import DraftStore
 from dutydesk.services.triage import TriageService, policy_from
 from dutydesk.store.eventstore import EventStore
 from dutydesk.ui.contact_form import ContactForm
 from dutydesk.ui.risk_questions import read_birth
+from tests.factories import draft_store
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -53,7 +53,7 @@ def test_bruised_four_month_old_entered_through_the_form_is_red_with_the_rule(
     """The issue's case: rated GREEN, score 22, when the form could not ask about injury."""
     desk = DeskService(store, demo_actor(), clock,
                        triage=TriageService(store, demo_actor(), clock))
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.show()
     basic(form, "3B", "26/07/2026", "Bruise on the cheek of a 4-month-old.")
@@ -74,7 +74,7 @@ def test_bruised_four_month_old_entered_through_the_form_is_red_with_the_rule(
 
 def test_a_da_notification_is_filled_in_with_the_keyboard_only(
         qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.show()
     with qtbot.waitActive(form):
@@ -114,7 +114,7 @@ def test_a_da_notification_is_filled_in_with_the_keyboard_only(
 
 
 def test_not_asked_is_not_no_and_drafts_keep_the_answers(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    drafts = DraftStore(tmp_path / "drafts")
+    drafts = draft_store(tmp_path / "drafts")
     form = ContactForm(drafts)
     qtbot.addWidget(form)
     basic(form, "2A", "03/04/2019", "Hungry at school.")
@@ -132,7 +132,7 @@ def test_not_asked_is_not_no_and_drafts_keep_the_answers(qtbot, tmp_path: Path) 
 
 
 def test_the_form_asks_every_fact_the_policy_scores(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     asked = set(form.risk.widgets) | {"immediate_danger"}
     missing = sorted(policy_from(None).scored_facts() - asked)
@@ -140,7 +140,7 @@ def test_the_form_asks_every_fact_the_policy_scores(qtbot, tmp_path: Path) -> No
 
 
 def test_which_child_follows_the_children_on_the_form(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.add_child()
     box = form.risk.widgets["injury_child"]
@@ -160,7 +160,7 @@ def test_the_detail_pane_shows_answers_and_not_asked(
     from dutydesk.ui.detail_html import detail_html
 
     desk = DeskService(store, demo_actor(), clock)
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     basic(form, "6", "03/04/2019", "DA incident.")
     form.risk.widgets["strangulation"].setCurrentIndex(2)  # type: ignore[attr-defined]
@@ -178,7 +178,7 @@ def test_the_detail_pane_shows_answers_and_not_asked(
 def test_an_approximate_age_reaches_the_queue_detail(
         qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     desk = DeskService(store, demo_actor(), clock)
-    form = ContactForm(DraftStore(tmp_path))
+    form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     basic(form, "9", "about 6", "The children next door look sad.")
     form.add_child()

@@ -143,3 +143,15 @@ def test_risk_answers_keep_no_apart_from_not_asked() -> None:
     assert "Was there strangulation, choking or suffocation? Yes" in text
     assert "suicide" not in text  # not asked: not printed as "No"
     assert risk_answers({"children": []}) == "Not asked"
+
+
+def test_domestic_abuse_line_keeps_children_present_no_apart_from_not_asked() -> None:
+    from dutydesk.reports.caselog import da_line
+
+    asked_no = {"domestic_abuse": {"dash_level": "medium", "children_present": False}}
+    not_asked = {"domestic_abuse": {"dash_level": "medium"}}
+    assert da_line(asked_no) == "DASH medium; children present: No"
+    assert da_line(not_asked) == "DASH medium; children present: Not asked"
+    assert da_line({"domestic_abuse": {"children_present": True, "previous_incidents": 0}}
+                   ) == "children present: Yes; 0 previous incidents"
+    assert da_line({}) == ""  # not a domestic abuse notification: no line at all

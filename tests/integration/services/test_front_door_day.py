@@ -178,6 +178,11 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     day.at(9, 45)
     day.desk(MANAGER).decide(main, "strategy_s47", 4, RATIONALE)
     assert main not in {i.contact_id for i in day.desk(MANAGER).queue()}
+    # off the queue, but both children are on follow-through until each has a route
+    waiting = [(r.child, r.kind, r.state) for r in day.follow(MANAGER).view().routes
+               if r.contact_id == main]
+    assert waiting == [("Ava Stone", "awaiting", "Awaiting a route"),
+                       ("Leo Stone", "awaiting", "Awaiting a route")]
 
     # ---- 09:50 Leo: early help beside it; MARAC for mother (criteria from police history)
     day.at(9, 50)
@@ -188,6 +193,8 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     marac_route, _ = follow.open_route(main, "marac", adult_slot=mum, marac="referred")
     with pytest.raises(ValidationError, match="adult"):
         follow.open_route(main, "lado", adult_slot=7)
+    assert [(r.child, r.kind) for r in day.follow(MANAGER).view().routes
+            if r.contact_id == main and r.kind == "awaiting"] == [("Ava Stone", "awaiting")]
 
     # ---- 10:00 receipt acknowledged to the police by email
     day.at(10, 0)
@@ -248,6 +255,7 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert clocks["Police protection ends (72 hours)"].state == "due"
     assert [c.state for c in by_kind[(lado_contact, "lado", None)].clocks] == ["met"]
     assert s47.discussions == 2 and not any(r.overdue for r in view.routes)
+    assert not any(r.kind == "awaiting" for r in view.routes)  # every child has a route
     assert view.conflicts == ()
     # the school's allegation has not been acknowledged; due Fri 13:00
     ack = {a.contact_id: a for a in view.acknowledgements}
@@ -304,6 +312,18 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
          "sw.jones")] * 2  # two initiating discussions (day, EDT), one row each
     from dutydesk.store.followthrough_queries import FollowThroughQueries
     assert FollowThroughQueries(day.store.engine).s47_records() == records  # for MI / Annex A
+    # Annex A List 5 from the store reads that record: one enquiry for Ava (the night
+    # team's discussion continues the day's), started at the strategy discussion, held by
+    # the team that accepted it; none for Leo (early help) or the merged duplicate.
+    from dutydesk.mi import annex_a
+    from dutydesk.mi.dataset import prepare
+    from dutydesk.mi.records import Filters
+    from dutydesk.store.mi_queries import MiQueries
+    data = MiQueries(day.store.engine).load(with_people=True)
+    list5 = annex_a.rows_for(5, data, prepare(data), Filters(date(2026, 11, 1),
+                                                             date(2026, 11, 30)))
+    assert [(r[0], r[6], r[8], r[12], r[13]) for r in list5] == [
+        (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")]
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)

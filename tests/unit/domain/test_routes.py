@@ -14,7 +14,12 @@ from dutydesk.domain.ids import new_id
 from dutydesk.domain.permissions import EVENT_ACTIONS
 from dutydesk.domain.route_events import ROUTE_EVENTS
 from dutydesk.domain.route_text import describe
-from dutydesk.domain.routes import ContactFacts, fold_routes, marac_criteria, s47_records
+from dutydesk.domain.routes import (
+    ContactFacts,
+    fold_routes,
+    marac_criteria,
+    s47_records,
+)
 from dutydesk.domain.timescales import OfficeHours
 from tests.factories import event
 
@@ -206,14 +211,23 @@ def test_marac_criteria_from_the_notification_and_history() -> None:
 def test_s47_records_give_list_5_its_dates_per_child() -> None:
     r0, r1 = opened("strategy_s47", slot=0), opened("strategy_s47", slot=1)
     follow = fold(("route.opened", r0, THU), ("route.opened", r1, THU),
-                  ("strategy.discussed", strategy(slots=[0, 1]), THU),
+                  ("strategy.discussed", strategy(slots=[0, 1], lead_social_worker="sw.lead"),
+                   THU),
                   ("route.transferred", {"route_id": r0["route_id"], "contact_id": CID,
                                          "team": "Assessment 2", "worker": "sw.jones"}, THU))
     rows = s47_records(follow, OFFICE, {(CID, 1): "p-1"})
     assert [(r.slot, r.s47_started_on, r.icpc_due_on) for r in rows] == [
         (0, date(2026, 11, 26), date(2026, 12, 17)), (1, date(2026, 11, 26), date(2026, 12, 17))]
-    assert rows[0].allocated_team == "Assessment 2" and rows[0].allocated_worker == "sw.jones"
+    # a transfer still awaiting acceptance allocates nobody: the lead social worker holds it
+    assert rows[0].allocated_team is None and rows[0].allocated_worker == "sw.lead"
     assert rows[1].person_id == "p-1"
+    accepted = fold(("route.opened", r0, THU), ("strategy.discussed", strategy(slots=[0]), THU),
+                    ("route.transferred", {"route_id": r0["route_id"], "contact_id": CID,
+                                           "team": "Assessment 2", "worker": "sw.x"}, THU),
+                    ("route.transfer_accepted", {"route_id": r0["route_id"], "contact_id": CID,
+                                                 "worker": "sw.jones"}, THU))
+    row = s47_records(accepted, OFFICE)[0]
+    assert (row.allocated_team, row.allocated_worker) == ("Assessment 2", "sw.jones")
 
 
 def test_every_new_event_reads_as_words() -> None:

@@ -3,7 +3,7 @@ headings and value formats; List 5 reads s47 facts through ``section_47_enquirie
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -91,3 +91,74 @@ def test_all_five_lists_export_with_the_workbooks_headings(tmp_path: Path) -> No
         ws = openpyxl.load_workbook(out, read_only=True)[f"List {n}"]
         rows = list(ws.iter_rows(values_only=True))
         assert rows[0] == annex_a.HEADINGS[n] and len(rows) == count + 1
+
+
+def _recorded(h: History, contact_id: str, slot: int, *, held: str, decision: str,
+              after: list[tuple[str, dict[str, object], str]] = ()) -> str:
+    """A strategy discussion on ``contact_id`` (and its s47 route), as the window records
+    it; ``after`` are events on the route (``route_id`` filled in)."""
+    from dutydesk.domain.ids import new_id
+    rid = new_id()
+    h.events.append(event("route.opened", {"route_id": rid, "contact_id": contact_id,
+                                           "kind": "strategy_s47", "slot": slot}, at(held)))
+    body: dict[str, object] = {
+        "discussion_id": new_id(), "contact_id": contact_id, "slots": [slot],
+        "route_id": rid, "held_at": at(held).isoformat(), "decision": decision,
+        "attendees": [{"agency": "Police"}], "lead_social_worker": "sw.lead"}
+    if decision.startswith("s47"):
+        body["s47_started_on"] = held[:10]
+    h.events.append(event("strategy.discussed", body, at(held)))
+    for kind, payload, when in after:
+        h.events.append(event(kind, {"route_id": rid, "contact_id": contact_id, **payload},
+                              at(when)))
+    return rid
+
+
+def _with_record(h: History, **extra: object):  # type: ignore[no-untyped-def]
+    from dutydesk.domain.routes import ContactFacts, fold_routes, s47_records
+    from dutydesk.domain.timescales import OfficeHours
+    office = OfficeHours()
+    facts = {e.contact_id: ContactFacts(e.contact_id, datetime.fromisoformat(e.client_time))
+             for e in h.events
+             if e.type == "contact.received" and e.contact_id}
+    follow = fold_routes(h.events, facts, office)
+    return h.mi_input(s47_records=s47_records(follow, office),
+                      s47_discussed=frozenset(d.contact_id for d in follow.discussions),
+                      **extra)
+
+
+def test_list_5_reads_the_strategy_discussion_record() -> None:
+    """The window's s47 record replaces the bare decision: the discussion's date, the ICPC
+    held and its plan, the team and worker that accepted the hand-off; a child whose
+    discussion decided no s47 has no enquiry; an s47 started by a discussion on a contact
+    decided otherwise is counted."""
+    h, kids, done = _history()
+    sept = next(e.contact_id for e in h.events if e.type == "contact.received"
+                and e.payload["received_at"].startswith("2026-09-10"))
+    _recorded(h, sept, 0, held="2026-09-11 10:00", decision="s47_joint", after=[
+        ("route.progressed", {"step": "icpc_held"}, "2026-10-01 10:00"),
+        ("route.progressed", {"step": "cpp_started"}, "2026-10-01 12:00"),
+        ("route.transferred", {"team": "CP Team 1", "worker": "sw.x"}, "2026-09-12 09:00"),
+        ("route.transfer_accepted", {"worker": "sw.kaur"}, "2026-09-12 11:00")])
+    # an s17 assessment whose own strategy discussion (October) started an s47
+    assess = next(e.contact_id for e in h.events if e.type == "contact.received"
+                  and e.payload["received_at"].startswith("2026-09-01"))
+    _recorded(h, assess, 0, held="2026-10-02 09:30", decision="s47_single")
+    # the March decision's discussion decided no s47: not an enquiry any more
+    march = next(e.contact_id for e in h.events if e.type == "contact.received"
+                 and e.payload["received_at"].startswith("2026-03-01"))
+    _recorded(h, march, 0, held="2026-03-02 09:00", decision="no_s47_s17")
+    data = _with_record(h, assessments=done)
+    rows = annex_a.rows_for(5, data, prepare(data), PERIOD)
+    by_child = {r[0]: r for r in rows}
+    assert set(by_child) == {kids["c"], "LA-B"}
+    # start = the strategy discussion (11 Sep), not the decision (10 Sep); no earlier s47
+    # (March was ruled out), so 0 enquiries and 0 ICPCs in the 12 months before
+    assert by_child[kids["c"]][6:] == (date(2026, 9, 11), "b) No", date(2026, 10, 1),
+                                       "a) Yes", 0, 0, "CP Team 1", "sw.kaur")
+    # no conference yet: unknown (blank), held by the lead social worker
+    assert by_child["LA-B"][6:] == (date(2026, 10, 2), "", None, "", 0, "", "A", "sw.lead")
+    # without the record, List 5 falls back to the decisions (March counted as an s47)
+    bare = annex_a.rows_for(5, h.mi_input(assessments=done), prepare(h.mi_input(
+        assessments=done)), PERIOD)
+    assert [r[6] for r in bare] == [date(2026, 9, 10)] and bare[0][10] == 1

@@ -3,6 +3,7 @@ and the policy's validation; "not asked" is never "no"."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -129,3 +130,54 @@ def test_police_csv_fills_strangulation_and_keeps_a_blank_as_not_asked() -> None
     da = validate_payload("contact.received", payload, today=TODAY)["domestic_abuse"]
     assert da["strangulation"] is True and da["children_present"] is True
     assert "weapon" not in da  # an empty cell: not asked
+
+
+def _csv_value(f: catalogue.Factor) -> str:
+    return {catalogue.YES_NO: "yes", catalogue.COUNT: "2",
+            catalogue.CHOICE: f.choices[-1][0] if f.choices else ""}[f.kind]
+
+
+@pytest.mark.parametrize("factor", [f for f in catalogue.FACTORS
+                                    if catalogue.INTAKE_JSON in f.sources],
+                         ids=lambda f: f.name)
+def test_the_intake_json_importer_fills_every_fact_it_claims(
+        factor: catalogue.Factor) -> None:
+    """A fact the catalogue says intake JSON supplies arrives, through the real importer,
+    on the stored payload."""
+    from datetime import datetime
+
+    from dutydesk.domain.clock import LONDON
+    from dutydesk.intake import jsonfmt
+
+    record = _with(contact_payload(), factor.path, _sample(factor))
+    if factor.name != "immediate_danger":
+        record["immediate_danger"] = False
+    rows = list(jsonfmt.parse(json.dumps(record), "in.json",
+                              datetime(2026, 11, 26, 9, tzinfo=LONDON)))
+    assert [e for r in rows for e in r.errors] == []
+    clean = validate_payload("contact.received", rows[0].drafts[0].payload, today=TODAY)
+    assert catalogue.answers(clean)[factor.name] == _sample(factor)
+
+
+@pytest.mark.parametrize("factor", [f for f in catalogue.FACTORS
+                                    if catalogue.POLICE_CSV in f.sources],
+                         ids=lambda f: f.name)
+def test_the_police_csv_importer_fills_every_fact_it_claims(
+        factor: catalogue.Factor) -> None:
+    """A fact the catalogue says the police CSV supplies has a column, and a value in that
+    column reaches the stored payload."""
+    from datetime import datetime
+
+    from dutydesk.domain.clock import LONDON
+
+    assert factor.name in police_csv.ALIASES, f"{factor.name}: no police CSV column"
+    header = police_csv.ALIASES[factor.name][0]
+    text = ("incident_ref,notified_at,concern,child1_given_name,child1_dob," + header + "\n"
+            "INC-9,26/11/2026 08:00,Argument,Amelie,03/04/2019," + _csv_value(factor) + "\n")
+    rows = list(police_csv.parse(text, "da.csv", datetime(2026, 11, 26, 9, tzinfo=LONDON)))
+    assert [e for r in rows for e in r.errors] == []
+    clean = validate_payload("contact.received", rows[0].drafts[0].payload, today=TODAY)
+    expected = {catalogue.YES_NO: True, catalogue.COUNT: 2}.get(
+        factor.kind, _csv_value(factor))
+    assert catalogue.answers(clean)[factor.name] == expected
+
