@@ -38,6 +38,7 @@ from ..domain.route_codes import (
 )
 from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
+from ..domain.wording import human_datetime
 from ..store.eventstore import EventStore
 from ..store.followthrough_queries import FollowThroughQueries
 from .guard import GuardedStore
@@ -499,8 +500,7 @@ class FollowThroughService:
             if c.contact_id == contact_id or c.status in VOID_STATUSES or not (
                     lo <= c.received_at <= hi):
                 continue
-            when = datetime.fromisoformat(c.received_at).astimezone(self.office.zone)
-            out.append((c.contact_id, f"{when:%d %b %H:%M} · {c.source_code} · "
+            out.append((c.contact_id, f"{human_datetime(c.received_at)} · {c.source_code} · "
                                       f"{c.concern[:60]}"))
         return out
 
@@ -734,7 +734,7 @@ class FollowThroughService:
                 p = e.payload
                 when = _when(p.get("sent_at")) or datetime.fromisoformat(e.client_time)
                 sent[(p["contact_id"], p["kind"])] = (
-                    f"{p['method']} {when.astimezone(self.office.zone):%d %b %H:%M} "
+                    f"{p['method']} {human_datetime(when)} "
                     f"by {e.actor}")
         rows = []
         for c in recent:
@@ -768,7 +768,7 @@ class FollowThroughService:
             if e.type == "next_step.completed":
                 stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
                 done[(e.payload["decision_id"], e.payload["index"])] = (
-                    f"{stamp:%d %b %H:%M} by {e.actor}")
+                    f"{human_datetime(stamp)} by {e.actor}")
         rows = []
         today = now.astimezone(self.office.zone).date()
         for cid, decisions in self.q.decisions_of(ids).items():

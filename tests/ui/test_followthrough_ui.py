@@ -130,7 +130,7 @@ def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) 
     assert table.rowCount() == 2
     assert table.item(0, 0).text() == OVERDUE and table.item(0, 0).font().bold()
     assert "Reed" in table.item(0, 1).text() and "LADO" in table.item(0, 2).text()
-    assert "OVERDUE since Fri 27 Nov 09:30" in table.item(0, 6).text()
+    assert "OVERDUE since 27 Nov 2026 09:30" in table.item(0, 6).text()
     assert table.item(1, 0).text() == "Open" and not table.item(1, 0).font().bold()
     assert view.tabs.tabText(0) == "Routes (1)"
     assert "1 overdue" in view.routes.summary.text()
