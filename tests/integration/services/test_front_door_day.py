@@ -348,6 +348,14 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     at = [text.find(words) for words in order]
     assert all(i >= 0 for i in at), [w for w, i in zip(order, at, strict=True) if i < 0]
     assert at == sorted(at)
+    # the strategy discussion record prints what it decided, with times
+    for words in ("child 1 (Ava Stone)", "DS Khan (CAIT)",
+                  "started 26 Nov 2026; initial child protection conference due by "
+                  "17 Dec 2026 (15 working days)", "arranged for 26 Nov 2026 14:00",
+                  "Lead social worker sw.pat", "Joint visit today; medical at 14:00.",
+                  "from 26 Nov 2026 22:30 (not yet ended); child at emergency foster "
+                  "placement"):
+        assert words in text, words
     # the contact's detail pane shows the same, in the same order
     detail = day.desk(MANAGER).contact_detail(main)
     assert detail is not None
@@ -420,6 +428,8 @@ def test_duty_log_leaves_out_follow_ups_on_a_restricted_child(day: Day) -> None:
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dm_log.pdf)).pages)
     assert "SECRET-REASON" not in text and "Ava" not in text and "Family Hub" not in text
     documents = document_service(day.store, MANAGER, day.clock)
+    assert documents.verify(dm_log.pdf).verdict is Verdict.MISSING_EVENTS  # not printed yet
+    documents.record_printed(dm_log)
     assert documents.verify(dm_log.pdf).verdict is Verdict.MATCHES
     full = document_service(day.store, named, day.clock).duty_log(date(2026, 11, 27),
                                                                 date(2026, 11, 27))
