@@ -1,7 +1,9 @@
 """``dutydesk admin``: first-run set-up and standalone accounts.
 
 ``init`` creates the first administrator (only while there is none); ``create-user``,
-``reset-password`` and ``list-users`` need an administrator's sign-in (``--as``);
+``reset-password``, ``disable-user``, ``enable-user`` and ``list-users`` need an
+administrator's sign-in (``--as``); a disabled account cannot sign in, and its login keeps
+naming that person on every event they recorded (logins are never reused);
 ``encrypt-store`` turns a plain store (made before encryption) into an encrypted one.
 Passwords are prompted for, or read one per line from stdin with ``--password-stdin``.
 """
@@ -27,16 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init = sub.add_parser("init", help="create the first administrator")
     create = sub.add_parser("create-user", help="add a standalone account")
     reset = sub.add_parser("reset-password", help="set a new password for an account")
+    disable = sub.add_parser("disable-user", help="stop an account signing in (someone "
+                                                  "leaves); its records keep its login")
+    enable = sub.add_parser("enable-user", help="let a disabled account sign in again")
     users = sub.add_parser("list-users", help="list the standalone accounts")
     encrypt = sub.add_parser("encrypt-store", help="encrypt an existing plain store in place "
                                                    "(key kept in the OS keyring)")
     add_store_argument(encrypt)
-    for p in (init, create, reset, users):
+    for p in (init, create, reset, disable, enable, users):
         add_store_argument(p)
         add_password_argument(p)
-    for p in (create, reset, users):
+    for p in (create, reset, disable, enable, users):
         p.add_argument("--as", dest="as_login", required=True, help="your administrator login")
-    for p in (init, create, reset):
+    for p in (init, create, reset, disable, enable):
         p.add_argument("--login", required=True)
     for p in (init, create):
         p.add_argument("--name", required=True, help="the person's full name")
@@ -71,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.admin_command == "reset-password":
             accounts.reset_password(admin, args.login, _new_password(args))
             print(f"password of {args.login} reset")
+        elif args.admin_command in ("disable-user", "enable-user"):
+            active = args.admin_command == "enable-user"
+            accounts.set_active(admin, args.login, active)
+            print(f"account {args.login} {'enabled' if active else 'disabled'}")
         else:
             for row in accounts.list_users(admin):
                 state = "active" if row.active else "disabled"

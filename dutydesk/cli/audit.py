@@ -15,9 +15,11 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from ..config.credentials import Credentials
 from ..domain.audit_chain import Verdict
+from ..domain.checkpoints import Checkpoint, CheckpointError, check, key_id, merge
 from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
@@ -27,6 +29,13 @@ from ..services.guard import GuardedStore
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
 from .common import add_store_argument, fail
 from .secure import add_password_argument, open_secure_store, sign_in
+
+
+class ServerLogLike(Protocol):
+    def checkpoints(self) -> list[Checkpoint]: ...
+    def epoch(self) -> str: ...
+    def head_seq(self) -> int: ...
+    def hash_at(self, seq: int) -> str | None: ...
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     verify.add_argument("--dsn", help="server connection string without the password, e.g. "
                                       "postgresql://a.auditor@db.example/dutydesk")
     verify.add_argument("--role", help="the group role to act in, for a login in several")
+    verify.add_argument("--checkpoint-key", type=Path, default=None,
+                        help="with --server: the administrator's published checkpoint-key.pem "
+                             "to check signed checkpoints with (default: the one in "
+                             "--checkpoint-dir, or this machine's keyring)")
+    verify.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="with --server: the administrator's checkpoint folder (public key "
+                             "and journal; default: the data folder's checkpoints/)")
     for name, summary in (("list", "print matching audit entries"),
                           ("export", "write matching audit entries to a CSV file")):
         p = sub.add_parser(name, help=summary, description=summary)
@@ -140,8 +156,11 @@ def _verify_on_server(args: argparse.Namespace) -> int:
             report = verify_server_chain(log.rows(), head_seq=log.head_seq(),
                                          hash_at=log.hash_at)
             checked, problem = log.server_check()
+            signed = _check_checkpoints(args, log)
     except SyncError as err:
         return fail(str(err), 2)
+    except CheckpointError as err:
+        return fail(f"signed checkpoints could not be checked: {err}", 2)
     code = _report_server(f"server audit chain (read as {me.login}, {me.role})", report,
                           "hidden from this login by row-level security (restricted "
                           "records: they exist and the chain continues after them; "
@@ -149,8 +168,43 @@ def _verify_on_server(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"server's own chain check BROKEN after {checked} good events: {problem}",
               file=sys.stderr)
+        code = 1
+    else:
+        print(f"server's own chain check intact: {checked} events (hidden ones included) "
+              "recomputed; person ids, contact ids and submitted_by follow from the hashed "
+              "content")
+    return max(code, signed)
+
+
+def _check_checkpoints(args: argparse.Namespace, log: ServerLogLike) -> int:
+    """Every signed checkpoint (on the server and in the administrator's journal) against
+    the log, with the trusted public key: 1 when the server's history changed."""
+    from ..config.checkpoint_key import checkpoint_dir, read_journal, trusted_public
+    from ..paths import default_data_dir
+    folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
+    public = trusted_public(args.checkpoint_key, folder)
+    on_server = log.checkpoints()
+    journal = read_journal(folder)
+    if public is None:
+        print(f"signed checkpoints NOT checked ({len(on_server)} on the server): no trusted "
+              "checkpoint key; pass --checkpoint-key FILE (the administrator's "
+              "checkpoint-key.pem)", file=sys.stderr)
+        return 0
+    every, missing = merge(on_server, journal)
+    if not every:
+        print(f"signed checkpoints: none yet (key {key_id(public)}); the administrator runs "
+              "`dutydesk server checkpoint` regularly", file=sys.stderr)
+        return 0
+    result = check(every, public, epoch=log.epoch(), head_seq=log.head_seq(),
+                   hash_at=log.hash_at, missing=missing)
+    if result.problem is not None:
+        print(f"signed checkpoints BROKEN: {result.problem}", file=sys.stderr)
         return 1
-    print(f"server's own chain check intact: {checked} events (hidden ones included) "
-          "recomputed; person ids, contact ids and submitted_by follow from the hashed "
-          "content")
-    return code
+    newest = result.latest
+    where = (f", the newest at sequence {newest.seq} signed {newest.signed_at}"
+             if newest is not None else "")
+    older = (f"; {result.other_epoch} from an earlier epoch (before `server new-epoch`) not "
+             "compared" if result.other_epoch else "")
+    print(f"signed checkpoints intact: {result.checked} checked with key {key_id(public)}"
+          f"{where}{older}")
+    return 0

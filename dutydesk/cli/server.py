@@ -5,11 +5,15 @@
     dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP [--name "Full Name"]
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
+    dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR]   (regularly)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
 it is never printed or logged. ``init`` also creates the DutyDesk signing authority (its
 key in ``--signing-dir``, passphrase in the keyring); ``add-user`` issues the person a
 signing key as ``LOGIN.p12`` protected by their new password (docs/printing.md).
+``checkpoint`` signs the server's head with the Ed25519 key in this machine's keyring
+(made on first use) after checking the log still extends every earlier checkpoint; run it
+regularly (docs/sync.md, "Signed checkpoints").
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           ("upgrade", "apply server migrations not yet applied"),
                           ("add-user", "create a person's login in a group role"),
                           ("status", "show epoch, schema version and event count"),
-                          ("new-epoch", "mark the server as restored: desks download again")):
+                          ("new-epoch", "mark the server as restored: desks download again"),
+                          ("checkpoint", "sign the server's head with the key in this "
+                                         "machine's keyring (run regularly)")):
         p = sub.add_parser(name, help=summary, description=summary)
         p.add_argument("--dsn", required=True,
                        help="administrator connection, e.g. postgresql://postgres@host/dutydesk")
@@ -47,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "init":
             p.add_argument("--organisation", default="DutyDesk",
                            help="the authority's name on the signing certificates")
+        if name == "checkpoint":
+            p.add_argument("--checkpoint-dir", type=Path, default=None,
+                           help="where the public key and the journal of checkpoints are "
+                                "kept (default: the data folder's checkpoints/)")
         if name in ("init", "add-user"):
             p.add_argument("--signing-dir", type=Path, default=None,
                            help="where the DutyDesk signing authority's key is kept "
@@ -83,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
             print(admin.add_user(args.dsn, args.login, args.role, password,
                                  display_name=args.name))
             return _issue(args, password)
+        elif args.action == "checkpoint":
+            return _checkpoint(args)
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:
@@ -90,6 +102,31 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{key}: {value}")
     except admin.AdminError as err:
         return fail(str(err), 2)
+    return 0
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    from ..config.checkpoint_key import checkpoint_dir
+    from ..config.keys import InsecureKeyringError
+    from ..domain.checkpoints import CheckpointError
+    from ..paths import default_data_dir
+    from ..sync.pg.checkpoints import publish
+    folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
+    try:
+        done = publish(args.dsn, folder)
+    except (CheckpointError, InsecureKeyringError) as err:
+        return fail(str(err), 1 if isinstance(err, CheckpointError) else 2)
+    cp = done.checkpoint
+    if done.key_made:
+        print(f"checkpoint key {cp.key_id} made and kept in this computer's keyring")
+    if done.new:
+        print(f"checkpoint signed: sequence {cp.seq}, hash {cp.hash[:16]}…, key {cp.key_id}, "
+              f"{cp.signed_at}")
+        print(f"journal: {done.journal}")
+    else:
+        print(f"no new events since the checkpoint at sequence {cp.seq} ({cp.signed_at})")
+    print(f"public key (give it to auditors for `audit verify --server --checkpoint-key`): "
+          f"{done.public_key}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Ofsted Annex A Lists 1 to 5 (contacts, early help, referrals, assessments, section 47)
 as XLSX and CSV, for a chosen period, from the front door's records.
 
-Headings are exactly those of the Annex A workbook (``../shared/samples/Annex_A.xlsx``):
+Headings are exactly those of the Annex A workbook (a copy in ``tests/data/samples/Annex_A.xlsx``):
 one sheet per list named "List 1" ... "List 5", headings in row 1, one record per row from
 row 2. Coded values keep Ofsted's ordering prefixes: gender "b) Female", ethnicity
 "a) WBRI", source "q) 6: Police" (prefix, DfE code, and the category's head word(s) as the
@@ -162,7 +162,8 @@ def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -
         latest = ds.history.latest(r.child, filters.date_to) or r.day
         before = ds.history.before(r.child, latest, months)
         yield kids.common(slot, r.day) + (r.day, source(r.source), yes_no(r.nfa),
-                                          before, r.team, r.assignee or "")
+                                          before, r.allocated_team or r.team,
+                                          r.allocated_worker or r.assignee or "")
 
 
 def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
@@ -195,8 +196,8 @@ def list4_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
             continue
         slot = kids.slot_of(r.contact_id, r.child)
         yield kids.common(slot, start) + (
-            disability(kids.disabilities(slot)), start, "", done, "", r.team,
-            r.assignee or "")
+            disability(kids.disabilities(slot)), start, "", done, "",
+            r.allocated_team or r.team, r.allocated_worker or r.assignee or "")
 
 
 def list5_rows(data: MiInput, ds: Dataset, filters: Filters,

@@ -85,9 +85,18 @@ class AccountService:
         self.accounts.set_password(login, password, self._now())
 
     def set_active(self, by: Actor, login: str, active: bool) -> None:
+        """Disable an account (someone leaves: they can no longer sign in; their login stays
+        theirs on every event they recorded) or enable it again. The last active
+        administrator is never disabled: nobody could manage the desk's accounts after."""
         require(by, Action.ADMINISTER)
-        if self.accounts.get(login) is None:
+        row = self.accounts.get(login)
+        if row is None:
             raise ValidationError(f"no account {login!r}", "login")
+        if not active and row.role is Role.ADMIN and not any(
+                other.active and other.role is Role.ADMIN and other.login != login
+                for other in self.accounts.all()):
+            raise DomainError(f"{login} is the last active administrator; add another "
+                              "administrator before disabling this one")
         self.accounts.set_active(login, active, self._now())
 
     def _add(self, login: str, display_name: str, role: Role, password: str) -> AccountRow:

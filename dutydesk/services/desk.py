@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..domain.clock import Clock
@@ -25,6 +25,7 @@ from ..domain.people import age_text, reported_age_text
 from ..domain.permissions import Action, allows, require
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.queue import order_key
+from ..domain.timescales import OfficeHours
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
@@ -297,20 +298,37 @@ class DeskService:
         return self._write(self.event("contact.rating_overridden", payload),
                            contact_id=contact_id)
 
-    def request_partner_check(self, contact_id: str, agency: str, question: str) -> Changes:
+    def request_partner_check(self, contact_id: str, agency: str, question: str,
+                              due_at: datetime | None = None) -> Changes:
+        """Ask a partner agency; the answer is due at ``due_at``, else by the contact's
+        response time from its rating (MASH research is done within the rating's
+        timescale, e.g. Merton: red 2 hours, amber 6, green 24; domain.md §2.1), else
+        within one working day. The follow-through view shows it overdue after that."""
         self._require(Action.PARTNER_CHECK)
+        row = self._contact(contact_id)
+        now = self.clock.now()
+        if due_at is None:
+            rated = datetime.fromisoformat(row.due_at) if row.due_at else None
+            due_at = rated if rated is not None and rated > now else (
+                OfficeHours().add_working_days(now, 1))
+        if due_at <= now:
+            raise ValidationError("the answer cannot be due before it is asked for", "due_at")
         return self._write(self.event("partner_check.requested", {
             "check_id": new_id(), "contact_id": contact_id, "agency": agency,
-            "question": question, "requested_at": self.clock.now().isoformat()}),
-            contact_id=contact_id)
+            "question": question, "requested_at": now.isoformat(),
+            "due_at": due_at.isoformat()}), contact_id=contact_id)
 
     def answer_partner_check(self, contact_id: str, check_id: str, answer: str,
-                             answered_by: str | None = None) -> Changes:
+                             answered_by: str | None = None, *,
+                             no_trace: bool = False) -> Changes:
+        """Record the agency's answer; ``no_trace``: the agency holds nothing on them."""
         self._require(Action.PARTNER_CHECK)
-        payload = {"check_id": check_id, "contact_id": contact_id, "answer": answer,
-                   "answered_at": self.clock.now().isoformat()}
+        payload: dict[str, Any] = {"check_id": check_id, "contact_id": contact_id,
+                                   "answer": answer, "answered_at": self.clock.now().isoformat()}
         if answered_by:
             payload["answered_by"] = answered_by
+        if no_trace:
+            payload["no_trace"] = True
         return self._write(self.event("partner_check.answered", payload), contact_id=contact_id)
 
     def add_note(self, contact_id: str, text: str) -> Changes:

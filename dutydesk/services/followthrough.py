@@ -11,17 +11,23 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ..domain import routes as rules
 from ..domain.clock import Clock
-from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES, ContactStatus
+from ..domain.codes import (
+    OUTCOME_LABELS,
+    REFERRAL_SOURCES,
+    VOID_STATUSES,
+    ContactStatus,
+    Outcome,
+)
 from ..domain.errors import ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.permissions import Action, require
-from ..domain.projection import ContactChildRow, ContactRow
+from ..domain.projection import ContactChildRow, ContactRow, DecisionRow
 from ..domain.route_codes import (
     STRATEGY_REQUIRED_AGENCIES,
     AckKind,
@@ -32,6 +38,7 @@ from ..domain.route_codes import (
 )
 from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
+from ..domain.wording import human_datetime
 from ..store.eventstore import EventStore
 from ..store.followthrough_queries import FollowThroughQueries
 from .guard import GuardedStore
@@ -40,6 +47,19 @@ from .snapshots import Changes
 
 ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
 NEXT_STEP_LOOKBACK_DAYS = 30
+# Decisions whose children are followed until each has a route: long enough to outlast the
+# 45-working-day assessment clock (about 9 weeks), so nobody decided drops off unseen.
+DECIDED_LOOKBACK_DAYS = 100
+AWAITING = "awaiting"  # RouteRow.kind of a child decided onto a route nobody has opened
+
+# The main outcomes that put each child on a route (domain.md §2.2; WT 2023 ch. 3), and
+# the route that follows them through.
+OUTCOME_ROUTES: Mapping[str, RouteKind] = {
+    Outcome.STRATEGY_S47.value: RouteKind.STRATEGY_S47,
+    Outcome.IMMEDIATE_PROTECTION.value: RouteKind.EMERGENCY_PROTECTION,
+    Outcome.CIN_ASSESSMENT.value: RouteKind.S17_ASSESSMENT,
+    Outcome.EARLY_HELP.value: RouteKind.EARLY_HELP,
+}
 
 # ---- snapshots the views show ---------------------------------------------------------
 
@@ -480,8 +500,7 @@ class FollowThroughService:
             if c.contact_id == contact_id or c.status in VOID_STATUSES or not (
                     lo <= c.received_at <= hi):
                 continue
-            when = datetime.fromisoformat(c.received_at).astimezone(self.office.zone)
-            out.append((c.contact_id, f"{when:%d %b %H:%M} · {c.source_code} · "
+            out.append((c.contact_id, f"{human_datetime(c.received_at)} · {c.source_code} · "
                                       f"{c.concern[:60]}"))
         return out
 
@@ -511,6 +530,59 @@ class FollowThroughService:
             "; ".join(details), r.state_text(), r.opened_at, r.open, clocks,
             r.open and bool(r.overdue(now)), min(pending) if pending else None,
             r.transfer_state, len(r.discussions))
+
+    def _awaiting(self, decisions: Sequence[DecisionRow], follow: rules.FollowThrough,
+                  kids: Mapping[str, list[ContactChildRow]],
+                  contacts: Mapping[str, ContactRow], now: datetime) -> list[RouteRow]:
+        """Children decided onto a route (s47, protection, assessment, early help) for whom
+        nobody has opened any route yet: the contact has left the queue, so they are shown
+        here, with the clock their outcome carries, until a route is opened for them (any
+        route: a sibling may go to early help while the main outcome is s47)."""
+        routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
+        done = {(e.contact_id, e.payload["person_id"]): e for e in self.q.events_of_types(
+            ("assessment.completed",), {d.contact_id for d in decisions})}
+        rows: list[RouteRow] = []
+        seen: set[str] = set()
+        for d in decisions:
+            c = contacts.get(d.contact_id)
+            if (d.contact_id in seen or c is None or not c.received_at
+                    or c.status in VOID_STATUSES):
+                continue
+            seen.add(d.contact_id)
+            kind = OUTCOME_ROUTES[d.outcome]
+            decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
+            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(c.received_at),
+                                      decided.astimezone(self.office.zone).date()
+                                      if c.is_referral else None)
+            for k in kids.get(d.contact_id, []):
+                if (d.contact_id, k.slot) in routed:
+                    continue
+                pseudo = rules.Route(route_id="", contact_id=d.contact_id, kind=kind.value,
+                                     opened_at=decided, opened_by=d.decided_by, slot=k.slot,
+                                     person_id=k.person_id)
+                completed = done.get((d.contact_id, k.person_id or ""))
+                met = (datetime.combine(date.fromisoformat(  # noon, as the fold reads it
+                    completed.payload["completed_on"]), time(12), tzinfo=self.office.zone)
+                    if completed else None)
+                clocks = rules.route_clocks(pseudo, fact, self.office, met)
+                if kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION) and not any(
+                        c.label.startswith("Strategy discussion") for c in clocks):
+                    clocks.insert(0, rules.Due("Strategy discussion held (as soon as "
+                                               "possible)", None, None, "WT 2023 ch. 3"))
+                if kind == RouteKind.EARLY_HELP:
+                    clocks.append(rules.Due("Early help request made (team, family consent)",
+                                            None, None, "WT 2023 ch. 1"))
+                rows_clocks = tuple(ClockRow(x.label, x.due, x.met_at, x.state(now), x.source)
+                                    for x in clocks)
+                pending = [x.due for x in clocks if x.met_at is None and x.due is not None]
+                rows.append(RouteRow(
+                    "", d.contact_id, AWAITING,
+                    f"Decided: {OUTCOME_LABELS[Outcome(d.outcome)]}; no route opened yet",
+                    k.display_name, k.slot, k.person_id, f"decided by {d.decided_by}",
+                    "Awaiting a route", decided, True, rows_clocks,
+                    any(x.overdue(now) for x in clocks),
+                    min(pending) if pending else None))
+        return rows
 
     def contact_routes(self, contact_id: str) -> ContactRoutes:
         """One contact's routes (open and closed), discussions, adults and MARAC criteria."""
@@ -596,13 +668,16 @@ class FollowThroughService:
                           if e.type.startswith("partner_check") and e.contact_id}
         handover_contacts = {cid for e in follow_events if e.type == "handover.noted"
                              for cid in e.payload.get("contact_ids", ())}
+        awaiting = self.q.standing_decisions_since(
+            (now - timedelta(days=DECIDED_LOOKBACK_DAYS)).isoformat(), list(OUTCOME_ROUTES))
         all_ids = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
                    | {c.contact_id for c in conflicts} | step_contacts | check_contacts
-                   | handover_contacts)
+                   | handover_contacts | {d.contact_id for d in awaiting})
         kids = self.q.children_of(all_ids)
         contacts = {c.contact_id: c for c in recent} | self.q.contacts(
             all_ids - {c.contact_id for c in recent})
-        route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
+        route_rows = sorted([*(self._route_row(r, kids, now, follow) for r in open_routes),
+                             *self._awaiting(awaiting, follow, kids, contacts, now)],
                             key=_overdue_first)
         view = FollowThroughView(
             now=now,
@@ -659,7 +734,7 @@ class FollowThroughService:
                 p = e.payload
                 when = _when(p.get("sent_at")) or datetime.fromisoformat(e.client_time)
                 sent[(p["contact_id"], p["kind"])] = (
-                    f"{p['method']} {when.astimezone(self.office.zone):%d %b %H:%M} "
+                    f"{p['method']} {human_datetime(when)} "
                     f"by {e.actor}")
         rows = []
         for c in recent:
@@ -693,7 +768,7 @@ class FollowThroughService:
             if e.type == "next_step.completed":
                 stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
                 done[(e.payload["decision_id"], e.payload["index"])] = (
-                    f"{stamp:%d %b %H:%M} by {e.actor}")
+                    f"{human_datetime(stamp)} by {e.actor}")
         rows = []
         today = now.astimezone(self.office.zone).date()
         for cid, decisions in self.q.decisions_of(ids).items():

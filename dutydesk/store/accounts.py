@@ -67,9 +67,11 @@ class AccountStore:
                 updated_at=at, failed_attempts=0))
 
     def set_password(self, login: str, password: str, at: str) -> None:
+        """A new password, set by an administrator: it also unlocks an account locked by
+        wrong passwords (the lock message tells people to ask for exactly this)."""
         with self.engine.begin() as conn:
             conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.login == login).values(
-                password_hash=hash_password(password), updated_at=at))
+                password_hash=hash_password(password), updated_at=at, failed_attempts=0))
 
     def set_active(self, login: str, active: bool, at: str) -> None:
         with self.engine.begin() as conn:

@@ -57,6 +57,18 @@ class FollowThroughQueries:
                 select(DECISIONS.c.contact_id).where(DECISIONS.c.decided_at >= since)
                 .order_by(DECISIONS.c.decided_at)).scalars()))
 
+    def standing_decisions_since(self, since: str, outcomes: Sequence[str]
+                                 ) -> list[DecisionRow]:
+        """Decisions that stand (recorded or signed off, not superseded) made at or after
+        ``since`` with one of ``outcomes``, oldest first."""
+        d = DECISIONS.c
+        with self.engine.connect() as conn:
+            return [db_to_row(DecisionRow, m) for m in conn.execute(
+                select(DECISIONS).where(
+                    d.decided_at >= since, d.outcome.in_(list(outcomes)),
+                    d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
+                .order_by(d.decided_at)).mappings()]
+
     def conflicted_contacts(self) -> list[ContactRow]:
         with self.engine.connect() as conn:
             return [db_to_row(ContactRow, m) for m in conn.execute(

@@ -162,6 +162,8 @@ def partner_check_dialog(parent: QWidget | None = None) -> ActionDialog:
     return ActionDialog("Request partner check", [
         Choice("agency", "Agency", "editable", [(a, a) for a in PARTNER_AGENCIES]),
         Choice("question", "Question", "text", placeholder="What do you need to know?"),
+        Choice("due", "Answer needed by (dd/mm/yyyy)", required=False,
+               placeholder="blank: the contact's response time"),
     ], "Record request", parent=parent)
 
 
@@ -170,6 +172,8 @@ def answer_dialog(open_checks: Sequence[tuple[str, str]],
     return ActionDialog("Record partner answer", [
         Choice("check_id", "Check", "choice", open_checks),
         Choice("answered_by", "Answered by", required=False, placeholder="name and agency"),
+        Choice("no_trace", "Result", "choice", [("", "Information given"),
+                                                ("yes", "No trace: they hold nothing")]),
         Choice("answer", "Answer", "text"),
     ], "Record answer", parent=parent)
 

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.permissions import Action, allows
-from ..services.followthrough import FollowThroughService, FollowThroughView
+from ..domain.wording import human_date, human_datetime
+from ..services.followthrough import AWAITING, FollowThroughService, FollowThroughView
 from .tasks import TaskRunner
 
 OVERDUE = "⚠ Overdue"
@@ -39,8 +40,8 @@ def _when(value: datetime | date | None, zone: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.astimezone(zone).strftime("%a %d %b %H:%M")
-    return value.strftime("%a %d %b")
+        return human_datetime(value.astimezone(zone))  # one format for people: 30 Nov 2026 14:05
+    return human_date(value)
 
 
 def _clock_text(c: Any, zone: Any) -> str:
@@ -165,6 +166,8 @@ class FollowThroughWindow(QWidget):
         def ask(what: str, tab: _Tab) -> Callable[[], None]:
             return lambda: self._ask(what, tab)
         if allows(role, Action.OPEN_ROUTE):
+            self.routes.add_button("Open a route…", "followOpenRoute",
+                                   ask("open", self.routes))
             self.routes.add_button("Record a step…", "followStep", ask("step", self.routes))
             self.routes.add_button("Close route…", "followClose", ask("close", self.routes))
         if allows(role, Action.TRANSFER):
@@ -220,7 +223,9 @@ class FollowThroughWindow(QWidget):
                 _when(r.next_due, zone),
                 "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
                 _when(r.opened_at, zone)], r.overdue) for r in view.routes],
-            f"{len(view.routes)} open routes; {counts['routes']} overdue.")
+            f"{sum(r.kind != AWAITING for r in view.routes)} open routes; "
+            f"{sum(r.kind == AWAITING for r in view.routes)} children decided with no route "
+            f"yet; {counts['routes']} overdue.")
         self.acks.fill([
             ((a.contact_id, a.contact_id), [
                 status(a.overdue), a.children, a.referrer, _when(a.received_at, zone),

@@ -94,6 +94,15 @@ class FollowThroughActions:
         cid, ref = key
         parent: QWidget = self.view or self.window
         f = self.follow
+        if what == "open":
+            self.route(cid)
+            return
+        if not ref and what in ("step", "close", "transfer", "answer"):
+            QMessageBox.information(parent, "No route yet",
+                                    "This child was decided onto a route nobody has opened "
+                                    "yet. Open a route for them first (or record the strategy "
+                                    "discussion).")
+            return
         if what == "step":
             route = next((r for r in (self.view.view.routes if self.view and self.view.view
                                       else ()) if r.route_id == ref), None)
@@ -188,8 +197,8 @@ class FollowThroughActions:
                       "Strategy discussion recorded.")
         self._with_children(cid, show)
 
-    def route(self) -> None:
-        cid = self._contact()
+    def route(self, contact_id: str | None = None) -> None:
+        cid = contact_id or self._contact()
         if cid is None:
             return
 

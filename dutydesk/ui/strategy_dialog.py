@@ -127,6 +127,7 @@ class StrategyDialog(QDialog):
         glay.addWidget(self.attendees)
         buttons = QHBoxLayout()
         add = QPushButton("Add attendee")
+        self.add_button = add
         add.setObjectName("strategyAddAttendee")
         add.clicked.connect(lambda: self.add_attendee("", "", ""))
         remove = QPushButton("Remove selected")
@@ -215,6 +216,10 @@ class StrategyDialog(QDialog):
         combo.setCurrentText(agency)
         combo.currentTextChanged.connect(lambda _t: self.update_prompt())
         self.attendees.setCellWidget(row, 0, combo)
+        # Tab reads the table (each agency in turn) before the buttons under it.
+        before = self.attendees.cellWidget(row - 1, 0) if row else self.attendees
+        QWidget.setTabOrder(before or self.attendees, combo)
+        QWidget.setTabOrder(combo, self.add_button)
         self.attendees.setItem(row, 1, QTableWidgetItem(name))
         self.attendees.setItem(row, 2, QTableWidgetItem(role))
         self.update_prompt()

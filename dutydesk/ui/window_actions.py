@@ -9,15 +9,18 @@ from the service is shown in the dialog, which keeps what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..domain.codes import Role
+from ..domain.timescales import OfficeHours
 from ..services.match_provider import match_provider
 from ..services.snapshots import HandoverNote, MatchSuggestion
 from . import action_dialogs as dialogs
 from .contact_form import DRAFT_KIND, ContactForm
 from .decision_dialog import DecisionDialog
 from .detail_html import outcome_label
+from .form_parts import parse_day
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, SignalInstance
@@ -145,8 +148,8 @@ class ContactActions(_Base):
         cid = self._need_contact()
         if cid:
             self._ask(dialogs.partner_check_dialog(self),
-                      lambda v: self.service.request_partner_check(cid, v["agency"],
-                                                                   v["question"]),
+                      lambda v: self.service.request_partner_check(
+                          cid, v["agency"], v["question"], _end_of_day(v.get("due"))),
                       "Partner check requested.")
 
     def answer_check(self) -> None:
@@ -160,7 +163,8 @@ class ContactActions(_Base):
             return
         self._ask(dialogs.answer_dialog(open_checks, self),
                   lambda v: self.service.answer_partner_check(
-                      d.contact_id, v["check_id"], v["answer"], v["answered_by"] or None),
+                      d.contact_id, v["check_id"], v["answer"], v["answered_by"] or None,
+                      no_trace=v.get("no_trace") == "yes"),
                   "Partner answer recorded.")
 
     def add_note(self) -> None:
@@ -304,3 +308,14 @@ class ContactActions(_Base):
         if self.handover_dock.isVisible():
             self.handover.list.setFocus()
 
+
+def _end_of_day(text: str | None) -> datetime | None:
+    """The end of the office day typed (dd/mm/yyyy), or None when left blank."""
+    if not text:
+        return None
+    iso = parse_day(text, "due")
+    if iso is None:
+        return None
+    day = date.fromisoformat(iso)
+    office = OfficeHours()
+    return datetime.combine(day, office.closes, tzinfo=office.zone)

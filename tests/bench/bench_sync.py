@@ -2,16 +2,26 @@
 
     DUTYDESK_TEST_PG_ADMIN_DSN=postgresql://postgres@127.0.0.1:5441/dutydesk_test \\
         python -m tests.bench.bench_sync [PUSH=10000] [PULL=100000] [RUNS=200]
+    DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_sync --compare \\
+        [PUSH=5000] [RUNS=100] [ROUNDS=3]
 
 1. push PUSH events from one desk (engine push: batches of 500 through submit);
 2. pull PULL events into an empty desk (engine pull, batches of 5000, projections kept);
 3. a decision committed on one desk -> stored on another that waits on NOTIFY (p50/p95).
 A count of 0 skips that part. Creates its own logins; adds events to the database it is
 pointed at (use a throwaway one).
+
+``--compare`` measures submit throughput (1) and desk-to-desk latency (3) on two fresh
+databases of their own in the same cluster, one at migration 0001 only (the server before
+issue 12: no payload, time or restriction checks) and one at the newest migration
+(validated), alternating before/after ROUNDS times so machine noise hits both alike, and
+prints the medians side by side with the cost of validation (the issue allows 20%). It
+drops both databases at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import statistics
@@ -19,9 +29,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from dutydesk.demo.synthetic import generate
@@ -29,6 +42,7 @@ from dutydesk.domain.clock import LONDON, FixedClock, SystemClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.event_permissions import may_record
 from dutydesk.store.eventstore import EventStore
+from dutydesk.sync import engine as engine_mod
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import PgTransport
@@ -48,7 +62,7 @@ def desk(folder: Path, name: str, dsn: str) -> SyncEngine:
     return SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
 
 
-def bench_push(folder: Path, admin_dsn: str, n: int) -> None:
+def bench_push(folder: Path, admin_dsn: str, n: int) -> float:
     name, dsn = login(admin_dsn, "duty_manager")
     engine = desk(folder, name, dsn)
     events = [event("contact.received", contact_payload(), NOW, actor=name) for _ in range(n)]
@@ -58,8 +72,12 @@ def bench_push(folder: Path, admin_dsn: str, n: int) -> None:
     counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
     engine._push(counts, force=True)
     took = time.perf_counter() - started
+    engine.transport.close()
+    engine.store.close()
+    rate = counts["accepted"] / took
     print(f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
-          f"({counts['accepted'] / took:,.0f}/s)")
+          f"({rate:,.0f}/s)")
+    return rate
 
 
 def seed_server(admin_dsn: str, n: int) -> None:
@@ -84,10 +102,10 @@ def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
           f"({report.pulled / took:,.0f}/s)")
 
 
-def bench_latency(folder: Path, admin_dsn: str, runs: int) -> None:
+def bench_latency(folder: Path, admin_dsn: str, runs: int) -> tuple[float, float]:
     a_name, a_dsn = login(admin_dsn, "duty_manager")
     b_name, b_dsn = login(admin_dsn, "duty_manager")
-    sender = SyncEngine(EventStore.open(folder / "a.sqlite3"), PgTransport(a_dsn),
+    sender = SyncEngine(EventStore.open(folder / f"{a_name}.sqlite3"), PgTransport(a_dsn),
                         FixedClock(NOW), login=a_name)
     watcher = desk(folder, b_name, b_dsn)
     contact = event("contact.received", contact_payload(), NOW, actor=a_name)
@@ -125,8 +143,68 @@ def bench_latency(folder: Path, admin_dsn: str, runs: int) -> None:
     thread.join()
     samples.sort()
     p95 = samples[int(len(samples) * 0.95) - 1]
+    p50 = statistics.median(samples)
+    for d in (sender, watcher):
+        d.transport.close()
+        d.store.close()
     print(f"decision recorded on desk A -> stored on desk B via NOTIFY, {runs} runs: "
-          f"p50 {statistics.median(samples):.1f} ms, p95 {p95:.1f} ms, max {samples[-1]:.1f} ms")
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {samples[-1]:.1f} ms")
+    return p50, p95
+
+
+@contextlib.contextmanager
+def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
+    """(before, after): admin DSNs of two new databases, at 0001 only and at the newest."""
+    stamp = f"{os.getpid()}_{time.monotonic_ns() % 100000}"
+    names = (f"dutydesk_bench_before_{stamp}", f"dutydesk_bench_after_{stamp}")
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0")
+                         .format(sql.Identifier(name)))
+    before, after = (make_conninfo(admin_dsn, dbname=name) for name in names)
+    every = admin.migrations
+    try:
+        admin.migrations = lambda *a, **k: every()[:1]
+        try:
+            admin.init(before)
+        finally:
+            admin.migrations = every
+        admin.init(after)
+        yield before, after
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            for name in names:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                             .format(sql.Identifier(name)))
+
+
+def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> None:
+    supported = engine_mod.SUPPORTED_SCHEMA
+    figures: dict[str, dict[str, list[float]]] = {
+        k: {"push": [], "p50": [], "p95": []} for k in ("before", "after")}
+    with databases(admin_dsn) as (before, after):
+        for r in range(rounds):
+            for label, dsn, schema in (("before", before, 1), ("after", after, supported)):
+                print(f"-- round {r + 1}, {label} (server schema {schema})")
+                engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
+                try:
+                    figures[label]["push"].append(bench_push(folder, dsn, push))
+                    p50, p95 = bench_latency(folder, dsn, runs)
+                finally:
+                    engine_mod.SUPPORTED_SCHEMA = supported
+                figures[label]["p50"].append(p50)
+                figures[label]["p95"].append(p95)
+    med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
+    b, a = med["before"], med["after"]
+    print(f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
+          "desk-to-desk runs each):")
+    print("| what | before (0001, no validation) | after (validated) | cost |")
+    print("|---|---|---|---|")
+    print(f"| submit throughput | {b['push']:,.0f} events/s | {a['push']:,.0f} events/s | "
+          f"{(b['push'] / a['push'] - 1) * 100:+.0f}% time per event |")
+    for m in ("p50", "p95"):
+        print(f"| desk-to-desk latency {m} | {b[m]:.1f} ms | {a[m]:.1f} ms | "
+              f"{(a[m] / b[m] - 1) * 100:+.0f}% |")
 
 
 def main(argv: list[str]) -> int:
@@ -134,6 +212,11 @@ def main(argv: list[str]) -> int:
     if not admin_dsn:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
+    if argv[:1] == ["--compare"]:
+        push, runs, rounds = (int(a) for a in (argv[1:] + ["5000", "100", "3"][len(argv) - 1:])[:3])
+        with tempfile.TemporaryDirectory() as tmp:
+            compare(Path(tmp), admin_dsn, push, runs, rounds)
+        return 0
     push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv):])[:3])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -6,7 +6,7 @@ bulk read, building histories and scoring, ordering, recording the ratings as ev
 and a single child's history look-up (median and p95 of 300 random children).
 Prints figures; asserts nothing about time.
 
-    /work/venv/bin/python -m tests.bench.bench_triage 1000000 100000
+    .venv/bin/python -m tests.bench.bench_triage 1000000 100000
 """
 
 from __future__ import annotations

@@ -59,6 +59,19 @@ def test_account_locks_after_many_wrong_passwords(store, clock: FixedClock) -> N
         accounts.sign_in("ad.min", PASSWORD)
 
 
+def test_reset_password_unlocks_a_locked_account(store, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    accounts = AccountService(store, clock)
+    accounts.init_admin("ad.min", "Ada Admin", PASSWORD)
+    admin = accounts.sign_in("ad.min", PASSWORD)
+    accounts.create_user(admin, "dm.one", "Dan One", Role.DUTY_MANAGER, "a long pass phrase here")
+    for _ in range(10):
+        assert not accounts.verify_password("dm.one", "not the password")
+    with pytest.raises(SignInError, match="locked"):
+        accounts.sign_in("dm.one", "a long pass phrase here")
+    accounts.reset_password(admin, "dm.one", "a new long pass phrase")
+    assert accounts.sign_in("dm.one", "a new long pass phrase").login == "dm.one"
+
+
 def test_demo_sign_in_only_in_demo_mode() -> None:
     assert demo_sign_in("dm.manager", demo=True).role is Role.DUTY_MANAGER
     with pytest.raises(SignInError):
@@ -100,6 +113,38 @@ def test_admin_and_audit_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                 "auditor pass phrase 1\n", monkeypatch) == 0
     assert exported.id in capsys.readouterr().out
     assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0
+
+
+def test_disable_and_enable_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    d = ["--data-dir", str(tmp_path), "--password-stdin"]
+    user_pw = "duty manager pass 1"
+    assert _cli(["admin", "init", *d, "--login", "ad.min", "--name", "Ada Admin"],
+                PASSWORD + "\n", monkeypatch) == 0
+    assert _cli(["admin", "create-user", *d, "--as", "ad.min", "--login", "dm.jones",
+                 "--name", "Dee Jones", "--role", "duty_manager"],
+                f"{PASSWORD}\n{user_pw}\n", monkeypatch) == 0
+    assert _cli(["info", *d, "--as", "dm.jones"], user_pw + "\n", monkeypatch) == 0
+    # Only an administrator disables accounts; nobody disables the last administrator.
+    assert _cli(["admin", "disable-user", *d, "--as", "dm.jones", "--login", "dm.jones"],
+                user_pw + "\n", monkeypatch) != 0
+    assert _cli(["admin", "disable-user", *d, "--as", "ad.min", "--login", "ad.min"],
+                PASSWORD + "\n", monkeypatch) != 0
+    assert "last active administrator" in capsys.readouterr().err
+    assert _cli(["admin", "disable-user", *d, "--as", "ad.min", "--login", "nobody"],
+                PASSWORD + "\n", monkeypatch) != 0
+    assert _cli(["admin", "disable-user", *d, "--as", "ad.min", "--login", "dm.jones"],
+                PASSWORD + "\n", monkeypatch) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as refused:
+        _cli(["info", *d, "--as", "dm.jones"], user_pw + "\n", monkeypatch)
+    assert refused.value.code == 2 and "disabled" in capsys.readouterr().err
+    assert _cli(["admin", "list-users", *d, "--as", "ad.min"], PASSWORD + "\n",
+                monkeypatch) == 0
+    assert "dm.jones\tDuty manager\tDee Jones\tdisabled" in capsys.readouterr().out
+    assert _cli(["admin", "enable-user", *d, "--as", "ad.min", "--login", "dm.jones"],
+                PASSWORD + "\n", monkeypatch) == 0
+    assert _cli(["info", *d, "--as", "dm.jones"], user_pw + "\n", monkeypatch) == 0
 
 
 def test_audit_filters_by_date(tmp_path: Path, clock: FixedClock) -> None:

@@ -4,6 +4,7 @@ amend with the original kept, re-rate refusals shown inline, partner checks, han
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 from dutydesk.domain.codes import Role
 from dutydesk.services.desk import DeskService
@@ -130,15 +131,27 @@ def test_partner_check_request_and_answer(qtbot, make_window, service: DeskServi
     window.request_check()
     dialog = window._dialog
     dialog.widgets["question"].setPlainText("Any call-outs to the address?")
+    dialog.widgets["due"].setText("31/02/2026")
+    dialog.try_submit()
+    assert dialog.isVisible() and "not a date" in dialog.error.text()
+    due = service.clock.now().date() + timedelta(days=3)
+    dialog.widgets["due"].setText(due.strftime("%d/%m/%Y"))
     dialog.try_submit()
     qtbot.waitUntil(lambda: window.actions_by_name["answer_check"].isEnabled())
+    asked = [e for e in service.store.events_for_contact(cid)
+             if e.type == "partner_check.requested"]
+    assert asked[-1].payload["due_at"].startswith(due.isoformat())  # the end of that day
     window.answer_check()
     answer = window._dialog
     answer.widgets["answer"].setPlainText("Two call-outs in June.")
+    answer.widgets["no_trace"].setCurrentIndex(answer.widgets["no_trace"].findData("yes"))
     answer.try_submit()
     qtbot.waitUntil(lambda: "Two call-outs in June." in window.detail.toPlainText())
     assert "Police" in window.detail.toPlainText()
     assert service.contact_detail(cid).partner_checks[0].answered_at is not None  # type: ignore[union-attr]
+    answered = [e for e in service.store.events_for_contact(cid)
+                if e.type == "partner_check.answered"]
+    assert answered[-1].payload["no_trace"] is True
 
 
 def test_handover_shown_at_start_and_acknowledged(qtbot, make_window,  # type: ignore[no-untyped-def]

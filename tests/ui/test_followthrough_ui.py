@@ -130,7 +130,7 @@ def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) 
     assert table.rowCount() == 2
     assert table.item(0, 0).text() == OVERDUE and table.item(0, 0).font().bold()
     assert "Reed" in table.item(0, 1).text() and "LADO" in table.item(0, 2).text()
-    assert "OVERDUE since Fri 27 Nov 09:30" in table.item(0, 6).text()
+    assert "OVERDUE since 27 Nov 2026 09:30" in table.item(0, 6).text()
     assert table.item(1, 0).text() == "Open" and not table.item(1, 0).font().bold()
     assert view.tabs.tabText(0) == "Routes (1)"
     assert "1 overdue" in view.routes.summary.text()
@@ -200,4 +200,45 @@ def test_a_handover_note_points_at_the_selected_contact(qtbot, tmp_path: Path) -
     assert len(noted) == 1 and noted[0].payload["contact_ids"] == [cid]
     rows = FollowThroughService(store, window.service.actor, clock).view().handovers
     assert rows[0].contacts == ((cid, "Ava Stone, Leo Stone"),)
+    store.close()
+
+
+def test_a_decided_child_without_a_route_is_opened_from_the_view(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox, QPushButton
+
+    from tests.factories import decision_payload
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    window.service.decide(cid, "cin_assessment", 3, decision_payload(cid)["rationale"])
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    table = view.routes.table
+    assert table.rowCount() == 2  # Ava and Leo, decided onto an assessment, no route yet
+    assert [table.item(r, 1).text() for r in range(2)] == ["Ava Stone", "Leo Stone"]
+    assert "no route opened yet" in table.item(0, 2).text()
+    assert "Assessment completed (45 working days): due" in table.item(0, 6).text()
+    assert "2 children decided with no route yet" in view.routes.summary.text()
+    # a step on a route that does not exist is not offered: the view says what to do
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda _p, _t, text, *a: shown.append(text))
+    table.selectRow(1)
+    view.findChild(QPushButton, "followStep").click()
+    assert shown and "Open a route" in shown[0]
+    view.findChild(QPushButton, "followOpenRoute").click()
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    dialog.widgets["kind"].setCurrentIndex(dialog.widgets["kind"].findData("early_help"))
+    dialog.widgets["slot"].setCurrentIndex(dialog.widgets["slot"].findData("1"))
+    dialog.widgets["team"].setText("Early Help North")
+    dialog.widgets["family_consent"].setCurrentIndex(
+        dialog.widgets["family_consent"].findData("given"))
+    dialog.submit_button.click()
+    assert not dialog.isVisible(), dialog.error.text()
+    view.reload()
+    assert [(table.item(r, 1).text(), table.item(r, 2).text()) for r in
+            range(table.rowCount())] == [
+        ("Ava Stone", "Decided: Child-in-need assessment (s17); no route opened yet"),
+        ("Leo Stone", "Early help")]
     store.close()

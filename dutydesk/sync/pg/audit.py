@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from ...domain.checkpoints import Checkpoint
 from ...domain.events import Event
 from ...domain.server_chain import ChainRow
 from ..transport import SyncError
@@ -61,6 +62,18 @@ class ServerLog:
         """The last sequence number the server handed out (its counter, not the rows)."""
         row = self._one("SELECT head_seq FROM dutydesk.server_state()", ())
         return int(row[0]) if row else 0
+
+    def epoch(self) -> str:
+        row = self._one("SELECT epoch::text FROM dutydesk.server_state()", ())
+        return str(row[0]) if row else ""
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The signed checkpoints the server holds (``dutydesk server checkpoint``)."""
+        try:
+            from .checkpoints import read
+            return read(self._conn)
+        except psycopg.Error as err:
+            raise classify(err) from err
 
     def hash_at(self, seq: int) -> str | None:
         row = self._one("SELECT dutydesk.hash_at(%s)", (seq,))

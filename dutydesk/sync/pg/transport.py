@@ -129,7 +129,7 @@ class PgTransport:
 
     def directory(self) -> list[tuple[str, str, str]]:
         """(login, display name, group role) of every login in a DutyDesk group, from
-        ``dutydesk.directory()``; empty from a server older than migration 0003."""
+        ``dutydesk.directory()``; empty from a server older than migration 0004."""
         def read(c: psycopg.Connection) -> list[tuple[str, str, str]]:
             there = c.execute("SELECT to_regprocedure('dutydesk.directory()') IS NOT NULL"
                               ).fetchone()

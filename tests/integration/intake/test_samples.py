@@ -15,7 +15,7 @@ from dutydesk.services.importer import ImportOptions
 from dutydesk.store.eventstore import EventStore
 from tests.factories import importer
 
-# Copies of ../shared/samples (MIT, see the README beside them).
+# Sample files kept with the tests (MIT, see tests/data/samples/README.md).
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 

@@ -171,3 +171,70 @@ def test_restricted_children_keep_their_timing_and_lose_their_words(world) -> No
     assert theirs.acknowledgements[0].children == "Restricted record"
     with pytest.raises(RestrictedRecord):
         _follow(store, clock, DM).contact_routes(cid)
+
+
+def test_decided_children_stay_on_follow_through_until_a_route_is_opened(world) -> None:  # type: ignore[no-untyped-def]
+    """A contact leaves the queue when it is decided; its children do not leave sight: each
+    child decided onto s47 / an assessment / early help shows as "awaiting a route", with
+    the clock its outcome carries, until any route is opened for them."""
+    store, clock = world
+    pid = new_id()
+    s17 = _contact(store, pid, source_code="2A")
+    nfa = _contact(store)
+    s47 = _contact(store)
+    merged = _contact(store)
+    desk = DeskService(GuardedStore(store, DM, clock), DM, clock)
+    desk.decide(s17, "cin_assessment", 3, decision_payload(s17)["rationale"])
+    desk.decide(nfa, "nfa", 1, decision_payload(nfa)["rationale"])
+    desk.decide(s47, "strategy_s47", 4, decision_payload(s47)["rationale"])
+    desk.decide(merged, "strategy_s47", 4, decision_payload(merged)["rationale"])
+    CorrectionService(GuardedStore(store, DM, clock), DM, clock).merge(
+        merged, s47, "Same police notification sent twice")
+    follow = _follow(store, clock)
+    rows = {r.contact_id: r for r in follow.view().routes}
+    assert set(rows) == {s17, s47}, "NFA needs no route; a merged duplicate is gone"
+    assert rows[s47].kind == "awaiting" and rows[s47].state == "Awaiting a route"
+    assert [(c.label, c.state) for c in rows[s47].clocks] == [
+        ("Strategy discussion held (as soon as possible)", "no timescale")]
+    (assess,) = rows[s17].clocks
+    # referral decided Thu 26 Nov 2026: 45 working days (Christmas and New Year) -> 2 Feb
+    assert assess.label == "Assessment completed (45 working days)"
+    assert assess.due == datetime(2027, 2, 2, 17, 0, tzinfo=LONDON) and not rows[s17].overdue
+    clock.at = datetime(2027, 2, 3, 9, 0, tzinfo=LONDON)
+    assert {r.contact_id: r for r in follow.view().routes}[s17].overdue
+    with pytest.raises(ValidationError, match="no route"):
+        follow.close_route("", "nothing to close")
+    # a route for the child (any route) takes over; a recorded strategy discussion too
+    follow.open_route(s17, "s17_assessment", slot=0)
+    follow.record_strategy_discussion(
+        s47, slots=[0], held_at=clock.at, decision="no_s47_s17",
+        attendees=[{"agency": "Police"}, {"agency": "Health"}])
+    left = {(r.contact_id, r.kind) for r in follow.view().routes}
+    assert left == {(s17, "s17_assessment"), (s47, "strategy_s47")}
+
+
+def test_partner_checks_from_the_desk_are_due_by_the_rating_and_can_find_no_trace(world) -> None:  # type: ignore[no-untyped-def]
+    """Asked from the desk, a check is due by the contact's response time (its rating);
+    without a rating, within one working day; a "no trace" answer is recorded as such."""
+    store, clock = world
+    rated, unrated = _contact(store), _contact(store)
+    store.append([event("contact.rated", {
+        "contact_id": rated, "score": 70, "rating": "red", "reasons": [],
+        "policy_version": "test", "due_at": (THU + timedelta(hours=4)).isoformat()}, THU)])
+    desk = DeskService(GuardedStore(store, PR, clock), PR, clock)
+    desk.request_partner_check(rated, "Police", "Any call-outs to the address?")
+    desk.request_partner_check(unrated, "Health – GP", "Registered?")
+    with pytest.raises(ValidationError, match="before it is asked"):
+        desk.request_partner_check(unrated, "Education", "Attending?", THU - timedelta(hours=1))
+    checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
+    assert checks[rated].due_at == THU + timedelta(hours=4)
+    assert checks[unrated].due_at == datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)
+    clock.at = THU + timedelta(hours=5)
+    checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
+    assert checks[rated].overdue and not checks[unrated].overdue
+    desk.answer_partner_check(unrated, checks[unrated].check_id, "Not registered here.",
+                              "Practice manager", no_trace=True)
+    desk.answer_partner_check(rated, checks[rated].check_id, "Two call-outs in June.")
+    checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
+    assert checks[unrated].no_trace and not checks[rated].no_trace
+    assert not any(c.overdue for c in checks.values())

@@ -178,6 +178,11 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     day.at(9, 45)
     day.desk(MANAGER).decide(main, "strategy_s47", 4, RATIONALE)
     assert main not in {i.contact_id for i in day.desk(MANAGER).queue()}
+    # off the queue, but both children are on follow-through until each has a route
+    waiting = [(r.child, r.kind, r.state) for r in day.follow(MANAGER).view().routes
+               if r.contact_id == main]
+    assert waiting == [("Ava Stone", "awaiting", "Awaiting a route"),
+                       ("Leo Stone", "awaiting", "Awaiting a route")]
 
     # ---- 09:50 Leo: early help beside it; MARAC for mother (criteria from police history)
     day.at(9, 50)
@@ -188,6 +193,8 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     marac_route, _ = follow.open_route(main, "marac", adult_slot=mum, marac="referred")
     with pytest.raises(ValidationError, match="adult"):
         follow.open_route(main, "lado", adult_slot=7)
+    assert [(r.child, r.kind) for r in day.follow(MANAGER).view().routes
+            if r.contact_id == main and r.kind == "awaiting"] == [("Ava Stone", "awaiting")]
 
     # ---- 10:00 receipt acknowledged to the police by email
     day.at(10, 0)
@@ -248,6 +255,7 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert clocks["Police protection ends (72 hours)"].state == "due"
     assert [c.state for c in by_kind[(lado_contact, "lado", None)].clocks] == ["met"]
     assert s47.discussions == 2 and not any(r.overdue for r in view.routes)
+    assert not any(r.kind == "awaiting" for r in view.routes)  # every child has a route
     assert view.conflicts == ()
     # the school's allegation has not been acknowledged; due Fri 13:00
     ack = {a.contact_id: a for a in view.acknowledgements}
@@ -316,6 +324,12 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
                                                              date(2026, 11, 30)))
     assert [(r[0], r[6], r[8], r[12], r[13]) for r in list5] == [
         (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")]
+    # List 3: Ava's referral is allocated to the team that accepted her; Leo stays with
+    # the duty worker who took the contact (early help is not an allocation)
+    list3 = {r[0]: r for r in annex_a.rows_for(3, data, prepare(data), Filters(
+        date(2026, 11, 1), date(2026, 11, 30)))}
+    assert list3[ava][-2:] == ("Assessment Team 2", "sw.jones")
+    assert list3[leo][-1] == "sw.pat"
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
@@ -340,6 +354,14 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     at = [text.find(words) for words in order]
     assert all(i >= 0 for i in at), [w for w, i in zip(order, at, strict=True) if i < 0]
     assert at == sorted(at)
+    # the strategy discussion record prints what it decided, with times
+    for words in ("child 1 (Ava Stone)", "DS Khan (CAIT)",
+                  "started 26 Nov 2026; initial child protection conference due by "
+                  "17 Dec 2026 (15 working days)", "arranged for 26 Nov 2026 14:00",
+                  "Lead social worker sw.pat", "Joint visit today; medical at 14:00.",
+                  "from 26 Nov 2026 22:30 (not yet ended); child at emergency foster "
+                  "placement"):
+        assert words in text, words
     # the contact's detail pane shows the same, in the same order
     detail = day.desk(MANAGER).contact_detail(main)
     assert detail is not None
@@ -412,6 +434,8 @@ def test_duty_log_leaves_out_follow_ups_on_a_restricted_child(day: Day) -> None:
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dm_log.pdf)).pages)
     assert "SECRET-REASON" not in text and "Ava" not in text and "Family Hub" not in text
     documents = document_service(day.store, MANAGER, day.clock)
+    assert documents.verify(dm_log.pdf).verdict is Verdict.MISSING_EVENTS  # not printed yet
+    documents.record_printed(dm_log)
     assert documents.verify(dm_log.pdf).verdict is Verdict.MATCHES
     full = document_service(day.store, named, day.clock).duty_log(date(2026, 11, 27),
                                                                 date(2026, 11, 27))

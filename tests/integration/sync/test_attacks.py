@@ -214,7 +214,7 @@ def test_public_keeps_no_temp_or_create_and_clients_execute_only_what_they_call(
         callable_ = {r[0] for r in conn.execute(
             "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = 'dutydesk' AND has_function_privilege(p.oid, 'EXECUTE')")}
-    expected = {"submit", "server_state", "hash_at", "may_read", "directory"}
+    expected = {"submit", "server_state", "hash_at", "may_read", "checkpoints", "directory"}
     if group in ("auditor", "duty_manager", "admin"):
         expected.add("chain_check")
     assert callable_ == expected
@@ -249,6 +249,9 @@ def test_every_definer_function_pins_its_search_path_with_pg_temp_last(
     "SELECT dutydesk.apply_side_tables('record.restricted', '{}', NULL, '{}', 'x', now())",
     "SELECT dutydesk.end_idle_lock_holders()",
     "SELECT dutydesk.check_payload('note.added', '{}', current_date)",
+    "INSERT INTO dutydesk.checkpoints VALUES (1, repeat('a', 64), gen_random_uuid(), 'x', "
+    "'x', 'x')",
+    "DELETE FROM dutydesk.checkpoints",
 ])
 def test_clients_write_nothing_directly(server: str, make_login: MakeLogin, group: str,
                                         statement: str) -> None:

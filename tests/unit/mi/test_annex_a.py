@@ -14,7 +14,7 @@ from dutydesk.mi.dataset import prepare
 from dutydesk.mi.records import Filters
 from tests.unit.mi.builders import History, child, pid
 
-# A copy of ../shared/samples/Annex_A.xlsx (MIT) ships with the tests.
+# The sample Annex A workbook (MIT, tests/data/samples/README.md) ships with the tests.
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "Annex_A.xlsx"
 
 # As in the Annex A workbook (row 1 of the "List 1" and "List 3" sheets).

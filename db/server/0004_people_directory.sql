@@ -1,4 +1,4 @@
--- DutyDesk shared database, migration 0003: the people directory (issue 13).
+-- DutyDesk shared database, migration 0004: the people directory (issue 13).
 --
 -- Every login in a DutyDesk group role, with the display name the administrator gave it
 -- (`dutydesk server add-user --name`), so desks show people by name and Assign picks from

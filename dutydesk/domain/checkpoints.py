@@ -1,0 +1,219 @@
+"""Signed checkpoints of the shared server's log (issue 12, witnessed history).
+
+A checkpoint says "on the server of epoch E, the event with sequence S has hash H", signed
+with an Ed25519 key held outside the database (the administrator's OS keyring,
+``dutydesk.config.checkpoint_key``). Because each hash chains every event before it, a
+valid checkpoint pins the whole history up to S: whoever rewrites it (editing an event
+and recomputing the chain, cutting off the tail and rolling the counter back) cannot make
+the server's hash at S match again without the private key, and cannot sign a new
+checkpoint either.
+
+Pure: the caller gives the checkpoints it knows (those on the server, and the
+administrator's own journal, which also keeps the hash of every sequence between two
+checkpoints), the trusted public key, and ``hash_at`` / the server's head; ``check`` names
+the first sequence number where the server's history no longer matches ("the server's
+history changed at seq N"). Messages carry sequence numbers, hashes and times only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .events import canonical_json
+
+KIND = "dutydesk-checkpoint/1"
+
+HashAt = Callable[[int], "str | None"]
+
+
+class CheckpointError(Exception):
+    """A checkpoint cannot be made or read; the message says why."""
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    """The key's fingerprint: the first 16 hex digits of sha256 of its raw bytes."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_pem(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.PEM,
+                               serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_pem(data: bytes) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError as err:
+        raise CheckpointError(f"not a PEM public key: {err}") from err
+    if not isinstance(key, Ed25519PublicKey):
+        raise CheckpointError("the checkpoint key must be an Ed25519 public key")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    epoch: str
+    signed_at: str
+    key_id: str
+    signature: str  # base64 of the Ed25519 signature over ``message``
+    # The administrator's journal only: the hash of every sequence after the previous
+    # checkpoint up to this one, so a rewrite is placed exactly. Empty on the server.
+    hashes: tuple[str, ...] = field(default=(), compare=False)
+    first: int = field(default=0, compare=False)  # the sequence of hashes[0]
+
+    def message(self) -> bytes:
+        return message(self.seq, self.hash, self.epoch, self.signed_at, self.key_id)
+
+    def signed_by(self, public: Ed25519PublicKey) -> bool:
+        try:
+            public.verify(base64.b64decode(self.signature, validate=True), self.message())
+        except (InvalidSignature, binascii.Error, ValueError):
+            return False
+        return True
+
+    def journal_entry(self) -> dict[str, object]:
+        entry: dict[str, object] = {
+            "seq": self.seq, "hash": self.hash, "epoch": self.epoch,
+            "signed_at": self.signed_at, "key_id": self.key_id, "signature": self.signature}
+        if self.hashes:
+            entry["first"] = self.first
+            entry["hashes"] = list(self.hashes)
+        return entry
+
+    @staticmethod
+    def from_entry(entry: dict[str, object]) -> Checkpoint:
+        try:
+            hashes = entry.get("hashes") or []
+            if not isinstance(hashes, list):
+                raise TypeError("hashes is not a list")
+            return Checkpoint(
+                seq=int(entry["seq"]),  # type: ignore[call-overload]
+                hash=str(entry["hash"]), epoch=str(entry["epoch"]),
+                signed_at=str(entry["signed_at"]), key_id=str(entry["key_id"]),
+                signature=str(entry["signature"]),
+                hashes=tuple(str(h) for h in hashes),
+                first=int(entry.get("first") or 0))  # type: ignore[call-overload]
+        except (KeyError, TypeError, ValueError) as err:
+            raise CheckpointError(f"a checkpoint entry is malformed: {err}") from err
+
+    def hash_in_journal(self, seq: int) -> str | None:
+        if seq == self.seq:
+            return self.hash
+        i = seq - self.first
+        return self.hashes[i] if self.hashes and 0 <= i < len(self.hashes) else None
+
+
+def message(seq: int, head_hash: str, epoch: str, signed_at: str, kid: str) -> bytes:
+    """What is signed: canonical JSON of the checkpoint's fields and a version tag."""
+    return canonical_json({"epoch": epoch, "hash": head_hash, "key_id": kid, "kind": KIND,
+                           "seq": seq, "signed_at": signed_at}).encode("utf-8")
+
+
+def sign(private: Ed25519PrivateKey, seq: int, head_hash: str, epoch: str, signed_at: str,
+         *, hashes: Sequence[str] = (), first: int = 0) -> Checkpoint:
+    kid = key_id(private.public_key())
+    signature = private.sign(message(seq, head_hash, epoch, signed_at, kid))
+    return Checkpoint(seq, head_hash, epoch, signed_at, kid,
+                      base64.b64encode(signature).decode("ascii"), tuple(hashes), first)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointReport:
+    checked: int                   # valid checkpoints of this epoch found to match
+    other_epoch: int               # valid checkpoints of an earlier epoch (not compared)
+    latest: Checkpoint | None      # the newest valid checkpoint that matched
+    problem: str | None            # None when every checkpoint holds
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def merge(on_server: Iterable[Checkpoint], journal: Iterable[Checkpoint]
+          ) -> tuple[list[Checkpoint], list[Checkpoint]]:
+    """(every checkpoint, by sequence, the journal's copy preferred; those in the journal
+    that the server no longer holds)."""
+    server = {c.seq: c for c in on_server}
+    mine = {c.seq: c for c in journal}
+    missing = [c for s, c in sorted(mine.items()) if server.get(s) != c]
+    every = {**server, **mine}
+    return [every[s] for s in sorted(every)], missing
+
+
+def check(checkpoints: Sequence[Checkpoint], public: Ed25519PublicKey, *, epoch: str,
+          head_seq: int, hash_at: HashAt, missing: Sequence[Checkpoint] = ()
+          ) -> CheckpointReport:
+    """Check every checkpoint against the server: signed by ``public``, and (for this
+    epoch) the server's log still reaches its sequence with the same hash there. The first
+    failure is reported as where the server's history changed."""
+    kid = key_id(public)
+    matched, other, latest = 0, 0, None
+    previous: Checkpoint | None = None
+    for cp in checkpoints:
+        if cp.key_id != kid or not cp.signed_by(public):
+            return CheckpointReport(matched, other, latest,
+                                    f"the checkpoint at seq {cp.seq} (signed_at {cp.signed_at})"
+                                    f" is not signed by the trusted checkpoint key {kid}: "
+                                    "forged or altered")
+        if cp.epoch != epoch:
+            other += 1
+            continue
+        if cp.seq > head_seq:
+            return CheckpointReport(matched, other, latest, (
+                f"the server's history changed at seq {head_seq + 1}: its log now ends at "
+                f"sequence {head_seq}, but a checkpoint signed {cp.signed_at} covers it up "
+                f"to {cp.seq} (the tail was cut off)"))
+        theirs = hash_at(cp.seq)
+        if theirs != cp.hash:
+            where = _first_change(cp, previous, hash_at)
+            now = "has no event there" if theirs is None else f"has {theirs[:16]}…"
+            return CheckpointReport(matched, other, latest, (
+                f"the server's history changed at seq {where}: the checkpoint signed "
+                f"{cp.signed_at} says sequence {cp.seq} has hash {cp.hash[:16]}…, the "
+                f"server now {now}" + _gone(missing, cp)))
+        matched += 1
+        latest = previous = cp
+    if missing:
+        gone = ", ".join(str(c.seq) for c in missing[:5])
+        return CheckpointReport(matched, other, latest, (
+            f"checkpoints the administrator's journal holds are missing from the server or "
+            f"differ there (seq {gone}): someone with database rights removed or replaced "
+            "them, although the log still matches"))
+    return CheckpointReport(matched, other, latest, None)
+
+
+def _gone(missing: Sequence[Checkpoint], cp: Checkpoint) -> str:
+    return ("; the server no longer holds that checkpoint (removed with the rewrite)"
+            if cp in missing else "")
+
+
+def _first_change(cp: Checkpoint, previous: Checkpoint | None, hash_at: HashAt) -> str:
+    """The first sequence after the last matching checkpoint whose hash differs, found by
+    binary search in the journal's hashes (a rewrite changes every later hash); without
+    them, the range it lies in."""
+    lo = (previous.seq if previous is not None else 0) + 1
+    if cp.hashes and cp.first <= lo:
+        seqs = list(range(lo, cp.seq + 1))
+        first = cp.seq
+        a, b = 0, len(seqs) - 1
+        while a <= b:
+            mid = (a + b) // 2
+            if hash_at(seqs[mid]) != cp.hash_in_journal(seqs[mid]):
+                first, b = seqs[mid], mid - 1
+            else:
+                a = mid + 1
+        return str(first)
+    if lo == cp.seq:
+        return str(lo)
+    return f"{lo}-{cp.seq} (somewhere in this range; the administrator's journal places it)"
