@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..domain.clock import Clock
-from ..domain.codes import DecisionStatus, Rating
+from ..domain.codes import ContactStatus, DecisionStatus, Rating
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
@@ -108,12 +108,13 @@ class DeskService:
         self.keep_ratings_current()
         ids = self.desk_queries.open_contact_ids()
         today = self.clock.now().date()
+        returned = self.desk_queries.with_returned_proposal()
         items: list[QueueItem] = []
         step(progress, 0, len(ids))
         for start in range(0, len(ids), QUEUE_CHUNK):
             chunk = ids[start:start + QUEUE_CHUNK]
             contacts, children, _ = self.desk_queries.open_contacts_in(chunk)
-            items.extend(_queue_item(c, children.get(c.contact_id, []), today)
+            items.extend(_queue_item(c, children.get(c.contact_id, []), today, returned)
                          for c in contacts)
             step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
         items.sort(key=order_key)
@@ -135,9 +136,10 @@ class DeskService:
         newest, contact_ids, types = self.desk_queries.changed_since(seq)
         contacts, children, gone = self.desk_queries.open_contacts_in(contact_ids)
         today = self.clock.now().date()
+        returned = self.desk_queries.with_returned_proposal() if contacts else set()
         return QueueDelta(
             newest, tuple(self._redacted([_queue_item(c, children.get(c.contact_id, []),
-                                                      today) for c in contacts])),
+                                                      today, returned) for c in contacts])),
             frozenset(gone), any(t.startswith("handover.") for t in types))
 
     # ---- the record --------------------------------------------------------------------
@@ -440,7 +442,8 @@ class DeskService:
         return found
 
 
-def _queue_item(c: ContactRow, kids: list[ContactChildRow], today: Any) -> QueueItem:
+def _queue_item(c: ContactRow, kids: list[ContactChildRow], today: Any,
+                returned: set[str] | frozenset[str] = frozenset()) -> QueueItem:
     return QueueItem(
         contact_id=c.contact_id, rating=c.rating, score=c.score, due_at=c.due_at,
         decision_due_at=c.decision_due_at, received_at=c.received_at, status=c.status,
@@ -452,4 +455,5 @@ def _queue_item(c: ContactRow, kids: list[ContactChildRow], today: Any) -> Queue
                                                       k.age_years, k.date_of_birth_estimated),
                                     k.date_of_birth) for k in kids),
         office=c.office, team=c.team, conflict=c.conflict,
-        immediate_danger=c.immediate_danger, reasons=c.reasons)
+        immediate_danger=c.immediate_danger, reasons=c.reasons,
+        returned=c.status == ContactStatus.IN_PROGRESS.value and c.contact_id in returned)

@@ -37,6 +37,8 @@ class QueueItem:
     conflict: bool
     immediate_danger: bool
     reasons: tuple[Mapping[str, Any], ...]
+    # (issue 17) in progress again because a manager returned the proposal, with a reason
+    returned: bool = False
 
     @property
     def children_text(self) -> str:

@@ -191,6 +191,11 @@ FACTORS: tuple[Factor, ...] = (
            "Does a parent or carer have a learning disability?",
            "May need support to parent; not in itself a concern.", _ALL,
            reason="Parent or carer with a learning disability"),
+    Factor("no_carer_available", YES_NO, "carers", ("risk", "no_carer_available"),
+           "Is the child without anyone able to care for them now?",
+           "The carer is arrested, in hospital, has gone, or cannot care for the child today, "
+           "and no other suitable adult is there (Children Act 1989 s.20(1)).", _ALL,
+           reason="No one able to care for the child now"),
     Factor("sole_carer", YES_NO, "carers", ("risk", "sole_carer"),
            "Is that parent the child's only carer?",
            "No other adult at home who can care for the child.", _ALL,
