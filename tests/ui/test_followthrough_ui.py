@@ -85,7 +85,7 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     # nothing ticked (two children): refused inline, nothing written
     before = store.event_count()
     dialog.submit_button.click()
-    assert "Tick the child" in dialog.error.text() and store.event_count() == before
+    assert "tick the child" in dialog.error.text() and store.event_count() == before
     dialog.child_boxes[0].setChecked(True)
     dialog.attendees.item(1, 1).setText("DS Khan")
     dialog.decision.setCurrentIndex(dialog.decision.findData("s47_single"))

@@ -324,6 +324,12 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
                                                              date(2026, 11, 30)))
     assert [(r[0], r[6], r[8], r[12], r[13]) for r in list5] == [
         (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")]
+    # List 3: Ava's referral is allocated to the team that accepted her; Leo stays with
+    # the duty worker who took the contact (early help is not an allocation)
+    list3 = {r[0]: r for r in annex_a.rows_for(3, data, prepare(data), Filters(
+        date(2026, 11, 1), date(2026, 11, 30)))}
+    assert list3[ava][-2:] == ("Assessment Team 2", "sw.jones")
+    assert list3[leo][-1] == "sw.pat"
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
