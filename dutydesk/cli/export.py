@@ -12,7 +12,7 @@ from ..mi.annex_a import FORMATS, ExportError
 from ..services.mi import MiService
 from .common import add_store_argument, fail
 from .mi import add_filter_arguments, filters_from
-from .signin import add_sign_in_arguments, open_signed_in
+from .signin import add_sign_in_arguments, desk_office, open_signed_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,10 +47,11 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or args.output.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         return fail(f"cannot tell the format of {args.output}: give --format xlsx or csv")
+    office = desk_office()
     signed = open_signed_in(args)
     # the export is recorded (document.exported) in the signed-in person's name, and
     # refused for a role that may not export
-    service = MiService(signed.guarded, SystemClock(), actor=signed.actor)
+    service = MiService(signed.guarded, SystemClock(), actor=signed.actor, office=office)
     try:
         filters = filters_from(args, service)
         rows = service.export_annex_a(args.output, args.list_no, fmt, filters)
@@ -66,8 +67,9 @@ def run(args: argparse.Namespace) -> int:
 def _census(args: argparse.Namespace) -> int:
     if not 2010 <= args.year <= 2100:
         return fail("--year must be the year the collection ends in, e.g. 2027")
+    office = desk_office()
     signed = open_signed_in(args)
-    service = MiService(signed.guarded, SystemClock(), actor=signed.actor)
+    service = MiService(signed.guarded, SystemClock(), actor=signed.actor, office=office)
     try:
         report = service.export_cin_census(args.output, args.year, lea=args.lea)
     except (ValueError, ExportError, DomainError) as err:

@@ -12,7 +12,7 @@ from ..mi.records import Filters, Settings
 from ..mi.report import format_text, write_csv
 from ..services.mi import MiService
 from .common import add_store_argument, fail
-from .signin import add_sign_in_arguments, may_read_mi, open_signed_in
+from .signin import add_sign_in_arguments, desk_office, may_read_mi, open_signed_in
 
 
 def iso_day(text: str) -> date:
@@ -54,13 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.cap < 1:
         return fail("--cap must be 1 or more")
+    office = desk_office()
     signed = open_signed_in(args)
     if not may_read_mi(signed.actor.role):
         signed.close()
         return fail(f"{signed.actor.login} ({signed.actor.role.value}) may not read management "
                     "information (senior practitioners, duty managers, auditors)", 2)
     service = MiService(signed.guarded, SystemClock(), settings=Settings(caseload_cap=args.cap),
-                        actor=signed.actor)
+                        actor=signed.actor, office=office)
     try:
         filters = filters_from(args, service)
         figures = service.figures(service.load(filters), filters)

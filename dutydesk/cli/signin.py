@@ -23,17 +23,20 @@ from dataclasses import dataclass
 
 from ..config.credentials import Credentials
 from ..config.keys import InsecureKeyringError
-from ..config.settings import Settings, SettingsError
+from ..config.settings import Settings, SettingsError, load_desk
 from ..config.settings import load as load_settings
 from ..domain.clock import SystemClock
 from ..domain.codes import Role
 from ..domain.errors import DomainError
 from ..domain.events import Actor
 from ..domain.permissions import Action, allows
+from ..domain.timescales import OfficeHours
+from ..domain.triage.policy import PolicyError
 from ..paths import default_config_dir
 from ..services.accounts import demo_sign_in
 from ..services.guard import GuardedStore
 from ..services.local_store import open_local_store
+from ..services.triage import policy_from
 from ..store.chain import ChainedEventStore
 from ..store.database import StoreError
 from .common import store_path
@@ -65,6 +68,19 @@ def may_read_mi(role: Role) -> bool:
     """Management information (figures, drill-down, triage evaluation): the roles the
     window offers it to."""
     return allows(role, Action.EXPORT) or allows(role, Action.VIEW_AUDIT)
+
+
+def desk_office() -> OfficeHours:
+    """The office calendar of this desk's queue: the triage policy named in the settings
+    (``policy_file``, the machine-wide one on top, as the window reads it), else the
+    default policy. MI and the exports count working days on it, so a figure on the command
+    line agrees with the queue's due times. A policy that cannot be read stops the command
+    (exit 2) saying so, rather than counting on another calendar."""
+    try:
+        return policy_from(load_desk().policy_file or None).office
+    except (SettingsError, OSError, PolicyError) as err:
+        raise SignInRefused("cannot load the triage policy named in the settings "
+                            f"(policy_file), whose office days MI counts on: {err}") from err
 
 
 def add_sign_in_arguments(parser: argparse.ArgumentParser) -> None:

@@ -2,9 +2,9 @@
 unchanged since, and whether it still matches the record.
 
 Exit codes, one per verdict: 0 matches the record; 3 document altered, or its signature
-is not trusted; 4 refers to events this store does not have; 5 the store's events changed
-since printing; 6 not a DutyDesk document; 2 the file, the store or a trust anchor cannot
-be read.
+is not trusted; 4 refers to events this store does not have, or the store has no record
+of this file being printed or exported; 5 the store's events changed since printing;
+6 not a DutyDesk document; 2 the file, the store or a trust anchor cannot be read.
 
 Trusted: the authority certificates in ``<data dir>/signing`` (``authority.pem``,
 ``trust/*.pem``) and any ``--trust CERT.pem``; revocation lists in ``trust/*.crl``.
@@ -55,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         signed = open_signed_in(args)  # comparing with the record reads the record
         try:
-            report = verify_pdf(pdf, ReportQueries(signed.store.engine).events_by_ids,
-                                trust=trust, crls=crls)
+            queries = ReportQueries(signed.store.engine)
+            report = verify_pdf(pdf, queries.events_by_ids, trust=trust, crls=crls,
+                                recorded=queries.document_records)
         finally:
             signed.close()
     print(f"{args.file}: {report.verdict.text.upper()}")

@@ -416,6 +416,8 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("contact_id", uuid_text, required=False),
         Field("person_id", uuid_text, required=False),
         Field("event_ids", list_of(uuid_text, max_items=200_000), required=False),
+        Field("file_sha256", text(64), required=False,
+              doc="SHA-256 of the signed PDF as it left DutyDesk (verify looks for it)"),
         Field("reason", text(2000), required=False, doc="why it was printed, where asked"),
     )),
     "document.exported": Spec((
@@ -424,6 +426,8 @@ CATALOGUE: Mapping[str, Spec] = MappingProxyType({
         Field("contact_id", uuid_text, required=False),
         Field("person_id", uuid_text, required=False),
         Field("destination", text(500), required=False),
+        Field("file_sha256", text(64), required=False,
+              doc="SHA-256 of the signed PDF as it left DutyDesk (verify looks for it)"),
         Field("event_ids", list_of(uuid_text, max_items=200_000), required=False),
         Field("reason", text(2000), required=False, doc="why, for a disclosure"),
         Field("disclosure", boolean, required=False,

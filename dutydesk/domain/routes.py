@@ -497,6 +497,32 @@ def s47_records(follow: FollowThrough, office: OfficeHours,
     return sorted(out, key=lambda r: (r.s47_started_on, r.contact_id, r.slot))
 
 
+_ALLOCATION_ORDER = (RouteKind.STRATEGY_S47, RouteKind.S17_ASSESSMENT,
+                     RouteKind.EMERGENCY_PROTECTION)
+
+
+def allocations(follow: FollowThrough) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(contact id, slot) -> (team, worker) that *accepted* a hand-off of the child's
+    route: Annex A's "Allocated Team" / "Allocated Worker" once the front door has passed
+    the child on (an s47 route first, then an s17 assessment, then protection, then any
+    other; the latest acceptance of the same kind wins)."""
+    def rank(r: Route) -> int:
+        kind = RouteKind(r.kind)
+        return _ALLOCATION_ORDER.index(kind) if kind in _ALLOCATION_ORDER else len(
+            _ALLOCATION_ORDER)
+    best: dict[tuple[str, int], Route] = {}
+    for r in follow.routes.values():
+        if r.slot is None or r.transfer_state != "accepted" or not r.transfer_team:
+            continue
+        key = (r.contact_id, r.slot)
+        held = best.get(key)
+        if held is None or rank(r) < rank(held) or (
+                rank(r) == rank(held) and (r.transfer_at or r.opened_at) >= (
+                    held.transfer_at or held.opened_at)):
+            best[key] = r
+    return {k: (str(r.transfer_team), r.transfer_worker) for k, r in best.items()}
+
+
 def _allocated_team(route: Route | None) -> str | None:
     """The team holding the route: the named team once it has *accepted* a transfer (one
     still awaiting acceptance, or returned, is not allocated), else the team it opened with."""

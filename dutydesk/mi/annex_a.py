@@ -162,7 +162,8 @@ def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -
         latest = ds.history.latest(r.child, filters.date_to) or r.day
         before = ds.history.before(r.child, latest, months)
         yield kids.common(slot, r.day) + (r.day, source(r.source), yes_no(r.nfa),
-                                          before, r.team, r.assignee or "")
+                                          before, r.allocated_team or r.team,
+                                          r.allocated_worker or r.assignee or "")
 
 
 def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
@@ -195,8 +196,8 @@ def list4_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
             continue
         slot = kids.slot_of(r.contact_id, r.child)
         yield kids.common(slot, start) + (
-            disability(kids.disabilities(slot)), start, "", done, "", r.team,
-            r.assignee or "")
+            disability(kids.disabilities(slot)), start, "", done, "",
+            r.allocated_team or r.team, r.allocated_worker or r.assignee or "")
 
 
 def list5_rows(data: MiInput, ds: Dataset, filters: Filters,

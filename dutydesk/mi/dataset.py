@@ -97,6 +97,10 @@ class Referral:
     assessment_due: date
     assessment_completed: date | None
     nfa: bool = False  # the referral ended in no further action (Annex A "Referral NFA?")
+    # the team and worker that accepted the child's hand-off (issue 21), if any: Annex A's
+    # "Allocated Team" / "Allocated Worker" (else the contact's team and duty worker)
+    allocated_team: str | None = None
+    allocated_worker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +172,8 @@ def prepare(data: MiInput, office: OfficeHours | None = None,
             children=tuple(kids.get(c.contact_id, ()))))
     facts.sort(key=lambda f: (f.received, f.contact_id))
     completed = {(a.contact_id, a.person_id): a.completed_on for a in data.assessments}
+    slots = {(ch.contact_id, child_key(ch.contact_id, ch.slot, ch.person_id)): ch.slot
+             for ch in data.children}
     referrals: list[Referral] = []
     seen: set[tuple[str, date]] = set()
     days: dict[str, set[date]] = defaultdict(set)
@@ -180,12 +186,15 @@ def prepare(data: MiInput, office: OfficeHours | None = None,
                 continue
             seen.add((child, day))
             days[child].add(day)
+            team, worker = data.allocations.get(
+                (f.contact_id, slots.get((f.contact_id, child), -1)), (None, None))
             referrals.append(Referral(
                 child=child, day=day, contact_id=f.contact_id, office=f.office, team=f.team,
                 source=f.source, assignee=f.assignee,
                 assessment_due=dfe.assessment_due(office, day, assessment_working_days),
                 assessment_completed=completed.get((f.contact_id, child)),
-                nfa=dfe.is_referral_nfa(f.outcome)))
+                nfa=dfe.is_referral_nfa(f.outcome), allocated_team=team,
+                allocated_worker=worker))
     referrals.sort(key=lambda r: (r.day, r.child))
     # The child of a strategy-discussion record is the child linked *now* (a wrong link
     # undone since counts for the right child), else whoever the route named.

@@ -109,6 +109,10 @@ class MiInput:
     # strategy discussion recorded, whose s47 enquiries come from that record alone.
     s47_records: Sequence[S47Record] = ()
     s47_discussed: frozenset[str] = frozenset()
+    # (contact id, slot) -> (team, worker) that accepted the child's hand-off
+    # (``domain.routes.allocations``): Annex A's allocated team and worker in Lists 3-4.
+    allocations: Mapping[tuple[str, int], tuple[str, str | None]] = field(
+        default_factory=dict)
 
 
 class Ref(NamedTuple):

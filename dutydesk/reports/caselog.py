@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from reportlab.lib.units import mm
@@ -24,6 +24,8 @@ from ..domain.events import Event
 from ..domain.people import age_text
 from ..domain.route_events import ROUTE_EVENTS
 from ..domain.route_text import describe
+from ..domain.routes import ICPC_WORKING_DAYS
+from ..domain.timescales import OfficeHours, nth_working_day
 from ..domain.triage import factors as catalogue
 from ..domain.triage.explain import reason_text
 from . import blocks
@@ -402,10 +404,15 @@ class CaseLogBuilder:
                                              f"({a['role']})" if a.get("role") else "") if x)
                         for a in p["attendees"])),
                     ("Outcome", text), ("Recorded by", self._who(e))]
-            if p.get("summary"):
-                rows.append(("Summary", p["summary"]))
+            rows[1:1] = [("About", ", ".join(self._slot_name(p["contact_id"], slot)
+                                             for slot in p["slots"]))]
+            rows.extend(_discussion_rows(p))
             return [Paragraph("Strategy discussion", self.s.h2), facts(self.s, rows)]
         return [self.s.p(f"{text} ({self._who(e)}).", self.s.small)]
+
+    def _slot_name(self, contact_id: str, slot: int) -> str:
+        child = self.model.children.get((contact_id, slot))
+        return f"child {slot + 1}" + (f" ({child.display_name})" if child else "")
 
     # ---- audit -----------------------------------------------------------------------
 
@@ -489,3 +496,40 @@ def risk_answers(payload: Mapping[str, Any]) -> str:
 # Printed on lines of their own (or in the domestic abuse line) above.
 _SHOWN_APART = frozenset({"immediate_danger", "injury_reported", "disclosure", "dash_level",
                           "dara_level", "children_present", "previous_incidents"})
+
+
+def _discussion_rows(p: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a strategy discussion decided beyond its outcome line, with times: the s47
+    start and the initial conference it sets due (15 working days, WT 2023 ch. 3), the
+    medical, police protection (72 hours at most, Children Act 1989 s46(6)), an emergency
+    protection order, the lead social worker and the summary."""
+    rows: list[tuple[str, str]] = []
+    if p.get("s47_started_on"):
+        office = OfficeHours()
+        held = datetime.fromisoformat(p["held_at"]).astimezone(office.zone).date()
+        rows.append(("Section 47 enquiry", f"started {format_date(p['s47_started_on'])}; "
+                     "initial child protection conference due by "
+                     f"{format_date(nth_working_day(office, held, ICPC_WORKING_DAYS).isoformat())}"
+                     " (15 working days)"))
+    if p.get("medical"):
+        when = f" for {format_time(p['medical_at'])}" if p.get("medical_at") else ""
+        rows.append(("Medical", p["medical"].replace("_", " ") + when))
+    pp = p.get("police_protection")
+    if pp:
+        ended = (f" to {format_time(pp['ended_at'])}" if pp.get("ended_at")
+                 else " (not yet ended)")
+        where = f"; child at {pp['where']}" if pp.get("where") else ""
+        rows.append(("Police protection", f"from {format_time(pp['started_at'])}{ended}"
+                     f"{where}"))
+    epo = p.get("epo")
+    if epo:
+        granted = (f"; granted {format_time(epo['granted_at'])}" if epo.get("granted_at")
+                   else "; not yet granted")
+        court = f" ({epo['court']})" if epo.get("court") else ""
+        rows.append(("Emergency protection order",
+                     f"applied for {format_time(epo['applied_at'])}{granted}{court}"))
+    if p.get("lead_social_worker"):
+        rows.append(("Lead social worker", p["lead_social_worker"]))
+    if p.get("summary"):
+        rows.append(("Summary", p["summary"]))
+    return rows

@@ -12,7 +12,11 @@ Verdicts, in the order they are tested:
 - UNTRUSTED: the file is intact as signed, but the signer's certificate does not chain
   to a trusted authority (re-signed with another key), or was revoked.
 - MISSING_EVENTS: it shows events this store does not hold (another desk's, not yet
-  synced, or removed).
+  synced, or removed); or the store holds no record (``document.printed`` /
+  ``document.exported`` naming the file's SHA-256, by the person the document names) of
+  this file ever leaving DutyDesk: a file made outside the application by someone who
+  holds a trusted key (its pages may show anything), or printed on a desk whose events
+  have not synced here yet. Checked when a ``recorded`` lookup is given (a store).
 - RECORD_CHANGED: the store holds the events but their content differs from when the
   document was printed (someone edited the store behind the application's back).
 - MATCHES: signed by a trusted key, unchanged since, and the record still says what it
@@ -61,6 +65,7 @@ class Report:
 
 
 EventLookup = Callable[[Iterable[str]], Mapping[str, Event]]
+RecordLookup = Callable[[str], Sequence[str]]  # file SHA-256 -> logins that printed it
 
 _MARKS = (KEYWORD_PREFIX.encode("ascii"), ATTACHMENT.encode("ascii"), b"(DutyDesk)")
 
@@ -79,15 +84,16 @@ def _signer_text(check: SignatureCheck) -> str:
 
 def verify_pdf(pdf: bytes, lookup: EventLookup, *, trust: Sequence[x509.Certificate] = (),
                crls: Sequence[x509.CertificateRevocationList] = (),
-               at: datetime | None = None) -> Report:
+               at: datetime | None = None, recorded: RecordLookup | None = None) -> Report:
     try:
         check = inspect(pdf, trust, crls, at=at)
     except NotSignedError as err:
         if looks_like_dutydesk(pdf):
             return Report(Verdict.ALTERED, f"{err}: it was a DutyDesk document, but its "
                           f"signature is gone (re-saved or rebuilt by another program)")
-        return Report(Verdict.NOT_DUTYDESK, f"{err}, and nothing in it was written by "
-                      f"DutyDesk")
+        return Report(Verdict.NOT_DUTYDESK, f"{err}, and no mark DutyDesk writes can be "
+                      f"found in it (never made by DutyDesk, or cut short or damaged beyond "
+                      f"recognition): it proves nothing")
     signed = _signer_text(check)
     if not (check.intact and check.valid):
         return Report(Verdict.ALTERED, "the signature does not match the document's bytes "
@@ -124,6 +130,19 @@ def verify_pdf(pdf: bytes, lookup: EventLookup, *, trust: Sequence[x509.Certific
     missing = tuple(sorted(i for i in manifest.hashes if i not in found))
     changed = tuple(sorted(i for i, e in found.items()
                            if i in manifest.hashes and event_hash(e) != manifest.hashes[i]))
+    if recorded is not None:
+        printers = recorded(hashlib.sha256(check.signed_bytes).hexdigest())
+        if not printers or (manifest.login and manifest.login not in printers):
+            by = f" by {manifest.login}" if manifest.login else ""
+            also = (f"; besides, {len(missing)} events shown are not in this store"
+                    if missing else f"; besides, {len(changed)} events shown differ "
+                    f"from the store" if changed else "")
+            return Report(Verdict.MISSING_EVENTS,
+                          f"{signed}, but this store has no record of this document being "
+                          f"printed or exported{by} (made outside DutyDesk by someone "
+                          f"holding a key, or printed on a desk whose events have not "
+                          f"synced here yet){also}",
+                          manifest, missing, changed, signature=check)
     if missing:
         return Report(Verdict.MISSING_EVENTS,
                       f"{len(missing)} of {len(manifest.hashes)} events shown are not in "
@@ -133,6 +152,7 @@ def verify_pdf(pdf: bytes, lookup: EventLookup, *, trust: Sequence[x509.Certific
                       f"{len(changed)} of {len(manifest.hashes)} events shown have different "
                       f"content in the store now", manifest, missing, changed, signature=check)
     note = f" ({check.trust_note})" if check.trust_note else ""
+    on_record = "; its print is on the record" if recorded is not None else ""
     return Report(Verdict.MATCHES, f"{signed}; signature valid and trusted{note}, nothing added "
                   f"since; all {len(manifest.hashes)} events shown are in the store "
-                  f"unchanged; code {manifest.code}", manifest, signature=check)
+                  f"unchanged{on_record}; code {manifest.code}", manifest, signature=check)

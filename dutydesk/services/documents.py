@@ -14,6 +14,7 @@ outcome but shows "Restricted record" for the names and the concern.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from collections.abc import Sequence
@@ -57,6 +58,12 @@ class Document:
     contact_id: str | None = None
     person_id: str | None = None
     signed_by: str = ""  # the signing certificate's name
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the signed file: the print or export record names it, and verify
+        looks for that record (a file DutyDesk never let out has none)."""
+        return hashlib.sha256(self.pdf).hexdigest()
 
     @property
     def label(self) -> str:
@@ -185,7 +192,8 @@ class DocumentService:
     def _record(self, kind: str, document: Document, extra: dict[str, str]
                 ) -> tuple[Event, Changes]:
         payload: dict[str, object] = {"document": document.label, "digest": document.digest,
-                                      "event_ids": list(document.event_ids), **extra}
+                                      "event_ids": list(document.event_ids),
+                                      "file_sha256": document.sha256, **extra}
         if document.contact_id:
             payload["contact_id"] = document.contact_id
         if document.person_id:
@@ -199,7 +207,8 @@ class DocumentService:
         return event, Changes(contacts=contacts, people=people)
 
     def verify(self, pdf: bytes) -> Report:
-        return verify_pdf(pdf, self.queries.events_by_ids, trust=self.trust)
+        return verify_pdf(pdf, self.queries.events_by_ids, trust=self.trust,
+                          recorded=self.queries.document_records)
 
     def _document(self, meta: DocumentMeta, buf: io.BytesIO, digest: EventDigest, *,
                   contact_id: str | None = None, person_id: str | None = None) -> Document:

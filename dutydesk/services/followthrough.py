@@ -27,7 +27,7 @@ from ..domain.errors import ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.permissions import Action, require
-from ..domain.projection import ContactChildRow, ContactRow, DecisionRow
+from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.route_codes import (
     STRATEGY_REQUIRED_AGENCIES,
     AckKind,
@@ -38,8 +38,9 @@ from ..domain.route_codes import (
 )
 from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
+from ..domain.wording import human_datetime
 from ..store.eventstore import EventStore
-from ..store.followthrough_queries import FollowThroughQueries
+from ..store.followthrough_queries import DecidedContact, FollowThroughQueries
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
@@ -499,8 +500,7 @@ class FollowThroughService:
             if c.contact_id == contact_id or c.status in VOID_STATUSES or not (
                     lo <= c.received_at <= hi):
                 continue
-            when = datetime.fromisoformat(c.received_at).astimezone(self.office.zone)
-            out.append((c.contact_id, f"{when:%d %b %H:%M} · {c.source_code} · "
+            out.append((c.contact_id, f"{human_datetime(c.received_at)} · {c.source_code} · "
                                       f"{c.concern[:60]}"))
         return out
 
@@ -531,9 +531,8 @@ class FollowThroughService:
             r.open and bool(r.overdue(now)), min(pending) if pending else None,
             r.transfer_state, len(r.discussions))
 
-    def _awaiting(self, decisions: Sequence[DecisionRow], follow: rules.FollowThrough,
-                  kids: Mapping[str, list[ContactChildRow]],
-                  contacts: Mapping[str, ContactRow], now: datetime) -> list[RouteRow]:
+    def _awaiting(self, decisions: Sequence[DecidedContact], follow: rules.FollowThrough,
+                  kids: Mapping[str, list[ContactChildRow]], now: datetime) -> list[RouteRow]:
         """Children decided onto a route (s47, protection, assessment, early help) for whom
         nobody has opened any route yet: the contact has left the queue, so they are shown
         here, with the clock their outcome carries, until a route is opened for them (any
@@ -544,16 +543,14 @@ class FollowThroughService:
         rows: list[RouteRow] = []
         seen: set[str] = set()
         for d in decisions:
-            c = contacts.get(d.contact_id)
-            if (d.contact_id in seen or c is None or not c.received_at
-                    or c.status in VOID_STATUSES):
+            if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
                 continue
             seen.add(d.contact_id)
             kind = OUTCOME_ROUTES[d.outcome]
             decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
-            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(c.received_at),
+            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(d.received_at),
                                       decided.astimezone(self.office.zone).date()
-                                      if c.is_referral else None)
+                                      if d.is_referral else None)
             for k in kids.get(d.contact_id, []):
                 if (d.contact_id, k.slot) in routed:
                     continue
@@ -670,14 +667,15 @@ class FollowThroughService:
                              for cid in e.payload.get("contact_ids", ())}
         awaiting = self.q.standing_decisions_since(
             (now - timedelta(days=DECIDED_LOOKBACK_DAYS)).isoformat(), list(OUTCOME_ROUTES))
-        all_ids = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
-                   | {c.contact_id for c in conflicts} | step_contacts | check_contacts
-                   | handover_contacts | {d.contact_id for d in awaiting})
+        others = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
+                  | {c.contact_id for c in conflicts} | step_contacts | check_contacts
+                  | handover_contacts)
+        all_ids = others | {d.contact_id for d in awaiting}
         kids = self.q.children_of(all_ids)
         contacts = {c.contact_id: c for c in recent} | self.q.contacts(
-            all_ids - {c.contact_id for c in recent})
+            others - {c.contact_id for c in recent})
         route_rows = sorted([*(self._route_row(r, kids, now, follow) for r in open_routes),
-                             *self._awaiting(awaiting, follow, kids, contacts, now)],
+                             *self._awaiting(awaiting, follow, kids, now)],
                             key=_overdue_first)
         view = FollowThroughView(
             now=now,
@@ -734,7 +732,7 @@ class FollowThroughService:
                 p = e.payload
                 when = _when(p.get("sent_at")) or datetime.fromisoformat(e.client_time)
                 sent[(p["contact_id"], p["kind"])] = (
-                    f"{p['method']} {when.astimezone(self.office.zone):%d %b %H:%M} "
+                    f"{p['method']} {human_datetime(when)} "
                     f"by {e.actor}")
         rows = []
         for c in recent:
@@ -768,7 +766,7 @@ class FollowThroughService:
             if e.type == "next_step.completed":
                 stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
                 done[(e.payload["decision_id"], e.payload["index"])] = (
-                    f"{stamp:%d %b %H:%M} by {e.actor}")
+                    f"{human_datetime(stamp)} by {e.actor}")
         rows = []
         today = now.astimezone(self.office.zone).date()
         for cid, decisions in self.q.decisions_of(ids).items():

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, tru
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
-from ..domain.routes import S47Record, s47_records
+from ..domain.routes import S47Record, allocations, s47_records
 from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
 from ..mi.dataset import NONE, months_before
@@ -128,11 +128,17 @@ class MiQueries:
             done = [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
             discussed = [row[0] for row in rowread.fetch_statement(conn, select(
                 EVENTS.c.contact_id).where(EVENTS.c.type == "strategy.discussed").distinct())]
+            accepted = [row[0] for row in rowread.fetch_statement(conn, select(
+                EVENTS.c.contact_id).where(EVENTS.c.type == "route.transfer_accepted")
+                .distinct())]
         s47 = self._s47(discussed)
+        allocated = (allocations(FollowThroughQueries(self.engine).fold(OfficeHours(), accepted))
+                     if accepted else {})
         return MiInput(contacts=contacts, children=children, decisions=decisions, people=people,
                        supervisions=supervisions, assessments=done,
                        first_actions={k: v[1] for k, v in first.items()},
-                       s47_records=s47, s47_discussed=frozenset(discussed))
+                       s47_records=s47, s47_discussed=frozenset(discussed),
+                       allocations=allocated)
 
     def _s47(self, contact_ids: list[str]) -> list[S47Record]:
         """The strategy-discussion record of the contacts that have one (issue 21): what

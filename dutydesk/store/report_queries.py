@@ -1,5 +1,5 @@
 """Read queries behind printed documents: a child's or a contact's events, a duty log,
-and events by id for verification.
+events by id for verification, and who the record says printed a given file.
 
 The case log reads the event log itself (the document shows the record, not a summary
 of it); the duty log reads the projections and then fetches the events behind each row
@@ -9,6 +9,7 @@ so that the printed page can be checked against the record too.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, _chunks, db_to_row
 
 CONTACT_TYPES = ("contact.received",)
+PRINT_TYPES = ("document.printed", "document.exported")
 DECISION_TYPES = ("decision.proposed", "decision.recorded", "decision.signed_off",
                   "decision.amended", "decision.returned")
 
@@ -67,6 +69,20 @@ class ReportQueries:
         self.engine = engine
 
     # ---- events --------------------------------------------------------------------
+
+    def document_records(self, file_sha256: str) -> list[str]:
+        """Who the record says printed or exported the file with this SHA-256 (the
+        logins of the ``document.printed`` / ``document.exported`` events naming it)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", file_sha256):
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(EVENTS.c.actor, EVENTS.c.payload)
+                .where(EVENTS.c.type.in_(PRINT_TYPES),
+                       EVENTS.c.payload.contains(file_sha256, autoescape=True))
+                .order_by(EVENTS.c.local_seq)).all()
+        return [actor for actor, payload in rows
+                if json.loads(payload).get("file_sha256") == file_sha256]
 
     def events_by_ids(self, ids: Iterable[str]) -> dict[str, Event]:
         out: dict[str, Event] = {}

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.permissions import Action, allows
+from ..domain.wording import human_date, human_datetime
 from ..services.followthrough import AWAITING, FollowThroughService, FollowThroughView
 from .tasks import TaskRunner
 
@@ -39,8 +40,8 @@ def _when(value: datetime | date | None, zone: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.astimezone(zone).strftime("%a %d %b %H:%M")
-    return value.strftime("%a %d %b")
+        return human_datetime(value.astimezone(zone))  # one format for people: 30 Nov 2026 14:05
+    return human_date(value)
 
 
 def _clock_text(c: Any, zone: Any) -> str:

@@ -69,7 +69,7 @@ class FollowThroughActions:
                     self.view.reload()
 
             def failed(error: BaseException) -> None:
-                dialog.show_failure(self.window.describe(error))
+                dialog.show_failure(self.window.describe(error), error)
             self.tasks.submit(lambda: work(values), ok, failed)
         dialog.submitted.connect(submitted)
         self.dialog = dialog

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -51,11 +52,20 @@ class HandoverPanel(QWidget):
         buttons.addWidget(self.ack_button)
         buttons.addStretch(1)
         buttons.addWidget(write)
+        # The notes list and the note: one above the other in a panel at the side of a
+        # wide window, side by side in a strip under the queue of a narrow one.
+        self.notes_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.notes_row.addWidget(self.list, 1)
+        self.notes_row.addWidget(self.text, 2)
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
-        lay.addWidget(self.list, 1)
-        lay.addWidget(self.text, 2)
+        lay.addLayout(self.notes_row, 1)
         lay.addLayout(buttons)
+
+    def set_strip(self, strip: bool) -> None:
+        """Side by side (a strip under the queue) or one above the other (a side panel)."""
+        self.notes_row.setDirection(QBoxLayout.Direction.LeftToRight if strip
+                                    else QBoxLayout.Direction.TopToBottom)
 
     def pending(self) -> list[HandoverNote]:
         return [n for n in self.notes if self.login not in n.acknowledged_by]

@@ -55,7 +55,7 @@ from .queue_delegates import RatingChipDelegate
 from .queue_model import RATING, QueueModel
 from .tasks import TaskRunner
 from .window_actions import ContactActions
-from .window_layout import DetailPlacement, QueueColumns
+from .window_layout import DetailPlacement, QueueColumns, place_handover
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.resize(1440, 860)
         self._restore()
         self.placement.fit(self.width())
+        place_handover(self, self.handover_dock, bool(self.placement.beside))
         self._update_actions()
 
     # ---- building ------------------------------------------------------------------
@@ -609,6 +610,7 @@ class MainWindow(ContactActions, QMainWindow):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
         self.placement.fit(self.width())
+        place_handover(self, self.handover_dock, bool(self.placement.beside))
         super().resizeEvent(event)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt name

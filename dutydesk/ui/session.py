@@ -127,7 +127,10 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
         def open_mi() -> None:
-            service = MiService(session.store, session.clock, actor=actor)
+            # Working days on the queue's own office calendar (the desk's triage policy),
+            # so a figure never disagrees with the due times in the queue.
+            service = MiService(session.store, session.clock, actor=actor,
+                                office=window.service.triage.policy.office)
             records = (MiRecords(session.guarded, session.clock)
                        if allows(actor.role, Action.SUPERVISION)
                        and allows(actor.role, Action.RECORD_DECISION) else None)
@@ -139,7 +142,8 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.VIEW_AUDIT):
         def open_audit() -> None:
             try:
-                view = AuditView(AuditService(session.guarded), tasks)
+                names = {e.login: e.display_name for e in window.service.people().entries}
+                view = AuditView(AuditService(session.guarded, names), tasks)
             except DomainError as err:
                 QMessageBox.warning(window, "Audit trail", str(err))
                 return

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHeaderView,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QWidget,
+)
 
 from .queue_model import COLUMN_SAMPLES, COLUMNS, CONCERN, HIDDEN_AT_FIRST
 
@@ -24,6 +32,10 @@ BESIDE_FROM_CHARS = 266
 CELL_PADDING = 18  # px a cell adds around its text (margins, the chip's rounding)
 # The Columns menu, one underlined letter each (same order as COLUMNS).
 CONCERN_MIN_CHARS = 16
+# The handover strip under the queue of a narrow window: this many lines of text tall.
+HANDOVER_STRIP_LINES = 7
+# ... and at the side of a wide one, this many average characters wide.
+HANDOVER_SIDE_CHARS = 36
 MENU_TEXT = ("Ran&k (#)", "&Rating", "&Time left", "C&hildren", "&Why", "C&oncern",
              "&Source", "R&eceived", "St&atus", "W&ith")
 
@@ -171,3 +183,25 @@ class DetailPlacement:
     def restore(self) -> bool:
         """Whether the detail was shown when the window last closed (shown at first)."""
         return str(self.settings.value("window/detail_shown", "true")).lower() != "false"
+
+
+def place_handover(window: QMainWindow, dock: QDockWidget, beside: bool) -> None:
+    """The out-of-hours handover panel: at the right of a wide window, where the queue has
+    room to spare; a short strip along the bottom of a narrow one, so that it never takes
+    the width the concern column needs (on a 1024 px laptop it left the concern 16
+    characters and the queue scrolling sideways)."""
+    area = Qt.DockWidgetArea.RightDockWidgetArea if beside \
+        else Qt.DockWidgetArea.BottomDockWidgetArea
+    panel = dock.widget()
+    if hasattr(panel, "set_strip"):
+        panel.set_strip(not beside)
+    if window.dockWidgetArea(dock) == area:
+        return
+    window.addDockWidget(area, dock)  # moves it, keeping whether it is shown
+    metrics = dock.fontMetrics()
+    if beside:
+        window.resizeDocks([dock], [HANDOVER_SIDE_CHARS * metrics.averageCharWidth()],
+                           Qt.Orientation.Horizontal)
+    else:
+        window.resizeDocks([dock], [HANDOVER_STRIP_LINES * metrics.height()],
+                           Qt.Orientation.Vertical)

@@ -160,3 +160,47 @@ def test_mi_on_an_imported_census_matches_an_independent_count(
     re_row = rows[("re_referrals", "")]
     assert (int(re_row["denominator"]), int(re_row["numerator"])) == expected
     assert "Re-referrals" in capsys.readouterr().out
+
+
+SAMPLES = ROOT / "tests" / "data" / "samples"
+
+
+def test_mi_on_the_public_all_nfa_census_matches_an_independent_count(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The public synthetic census nobody here wrote (first 40 children of D2I's
+    # fake_CIN_data.xml): every referral ended in NFA; DutyDesk once counted 0 referrals.
+    census = SAMPLES / "fake_CIN_data_first_40.xml"
+    start, end = date(2004, 1, 1), date(2022, 7, 21)
+    expected = _independent_counts(census, start, end)
+    assert expected == (46, 1)  # 46 referrals (one per child per day), one within 12 months
+    data = str(tmp_path / "store")
+    assert main(["import", str(census), "--data-dir", data, "--demo"]) == 0
+    imported = capsys.readouterr()
+    assert "rows read 46, valid 46, rejected 0" in imported.out
+    # The child who died on the day of birth and was referred five years later is warned.
+    assert "referral date is after the child's death (2007-07-04)" in imported.err
+    out = tmp_path / "figures.csv"
+    assert main(["mi", "--from", start.isoformat(), "--to", end.isoformat(), "--csv", str(out),
+                 "--data-dir", data, "--demo"]) == 0
+    with out.open(encoding="utf-8") as fh:
+        rows = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
+    re_row = rows[("re_referrals", "")]
+    assert (int(re_row["denominator"]), int(re_row["numerator"])) == expected
+    # Importing the file again adds nothing and changes no count.
+    assert main(["import", str(census), "--data-dir", data, "--demo"]) == 0
+    assert main(["mi", "--from", start.isoformat(), "--to", end.isoformat(), "--csv", str(out),
+                 "--data-dir", data, "--demo"]) == 0
+    with out.open(encoding="utf-8") as fh:
+        again = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
+    assert again[("re_referrals", "")]["denominator"] == re_row["denominator"]
+    # Annex A List 3 (once 0 rows): one row per referral, each "Referral NFA?" a) Yes, the
+    # census LAchildID as the Child Unique ID.
+    listed = tmp_path / "list3.csv"
+    assert main(["export", "annex-a", "--list", "3", "--from", start.isoformat(), "--to",
+                 end.isoformat(), "-o", str(listed), "--data-dir", data, "--demo"]) == 0
+    with listed.open(encoding="utf-8") as fh:
+        list3 = list(csv.DictReader(fh))
+    assert len(list3) == expected[0]
+    assert {r["Referral NFA?"] for r in list3} == {"a) Yes"}
+    assert {r["Child Unique ID"] for r in list3} == {
+        c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(census).iter("Child")}

@@ -24,6 +24,7 @@ from dutydesk.store.chain import ChainedEventStore
 from dutydesk.ui import action_dialogs as dialogs
 from dutydesk.ui.audit_view import AuditView
 from dutydesk.ui.decision_dialog import DecisionDialog
+from dutydesk.ui.followthrough_view import FollowThroughWindow
 from dutydesk.ui.import_wizard import ImportWizard
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.mi_dashboard import MiDashboard
@@ -80,7 +81,9 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
                                                   labels=window.thresholds, parent=window))
     for name, dialog in (
             ("change rating", dialogs.rerate_dialog("red", window)),
-            ("assign", dialogs.assign_dialog(window)),
+            ("assign", dialogs.assign_dialog(
+                [("sw.practitioner", "Tom Practitioner (sw.practitioner), practitioner")],
+                window)),
             ("partner check", dialogs.partner_check_dialog(window)),
             ("partner answer", dialogs.answer_dialog([("c1", "Police: any call-outs?")],
                                                      window)),
@@ -106,3 +109,8 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
     wizard = ImportWizard(session.guarded, session.clock, tasks, window)
     yield "import wizard", shown(wizard)
     wizard.reject()
+    # (issue 21) the follow-through window
+    follow = FollowThroughWindow(window.followthrough.follow, tasks)  # type: ignore[attr-defined]
+    follow.reload()
+    yield "follow-through", shown(follow)
+    follow.close()

@@ -195,6 +195,11 @@ FACTORS: tuple[Factor, ...] = (
            "Is that parent the child's only carer?",
            "No other adult at home who can care for the child.", _ALL,
            reason="Parent is the child's only carer"),
+    Factor("no_carer_available", YES_NO, "carers", ("risk", "no_carer_available"),
+           "Is the child without anyone able to care for them now?",
+           "The carer is arrested, in hospital, has gone, or cannot care for the child today, "
+           "and no other suitable adult is there (Children Act 1989 s.20(1)).", _ALL,
+           reason="No one able to care for the child now"),
     # --- unborn baby (pre-birth protocols) ------------------------------------------------
     Factor("previous_children_removed", YES_NO, "prebirth", ("risk", "previous_children_removed"),
            "Have earlier children been removed from the parents' care?",

@@ -471,8 +471,8 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
 def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
     if not isinstance(rule, Mapping):
         raise r.error("expected a table", where)
-    r.keys(rule, where, required={"id", "text", "all", "rating"},
-           optional={"any", "respond_now"})
+    r.keys(rule, where, required={"id", "text", "rating"},
+           optional={"all", "any", "respond_now"})
     respond_now = rule.get("respond_now", False)
     if not isinstance(respond_now, bool):
         raise r.error("respond_now must be true or false", f"{where}.respond_now")
@@ -486,8 +486,9 @@ def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
                               f"<count> >= N with a count from "
                               f"{', '.join(sorted(COUNTS))}", f"{where}.{part}")
         conditions[part] = tuple(items)
-    if not conditions["all"]:
-        raise r.error("a hard rule needs at least one condition in 'all'", f"{where}.all")
+    if not conditions["all"] and not conditions["any"]:
+        raise r.error("a hard rule needs at least one condition in 'all' or 'any'",
+                      f"{where}.all")
     rating = rule["rating"]
     if rating not in {x.value for x in Rating}:
         raise r.error(f"unknown rating {rating!r} (red, amber, green, blue)",

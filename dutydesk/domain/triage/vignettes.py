@@ -6,6 +6,10 @@ A vignette's facts are an intake-format contact, validated by the same rules as 
 into the children's histories by the same ``build_history`` the desk uses. The policy is
 judged against the vignettes, never the other way round.
 
+A file may say ``"split": "held-out"``: its vignettes were written after the policy was
+tuned on the others and first rated by it unchanged, so their first result measures how
+the policy does on contacts it was not fitted to. The report gives the figures per split.
+
 For the evaluation report a vignette whose acceptable ratings are all Red or Amber counts
 as one practice would take to a strategy discussion or immediate protection, so the same
 sensitivity, under-triage and disparity figures as for real decisions can be read from it.
@@ -30,6 +34,9 @@ from .policy import Policy
 from .scoring import TriageResult, score_contact
 
 RATINGS = tuple(r.value for r in Rating)
+TUNING = "tuning"
+HELD_OUT = "held-out"
+SPLITS = (TUNING, HELD_OUT)
 
 
 class VignetteError(ValidationError):
@@ -45,6 +52,7 @@ class Vignette:
     payload: Mapping[str, Any]            # a validated contact.received payload
     history: tuple[Mapping[str, Any], ...] = ()
     file: str = ""
+    split: str = TUNING
 
     @property
     def red_only(self) -> bool:
@@ -90,6 +98,12 @@ def parse_file(text: str, source: str) -> list[Vignette]:
                             ) from None
     if not isinstance(data, dict) or not isinstance(data.get("vignettes"), list):
         raise VignetteError('expected {"defaults": {...}, "vignettes": [...]}', source)
+    unknown_top = sorted(set(data) - {"defaults", "vignettes", "split", "note"})
+    if unknown_top:
+        raise VignetteError(f"unknown key {unknown_top[0]!r}", source)
+    split = data.get("split", TUNING)
+    if split not in SPLITS:
+        raise VignetteError(f"split must be one of {', '.join(SPLITS)}, got {split!r}", source)
     defaults = data.get("defaults") or {}
     out = []
     for i, item in enumerate(data["vignettes"]):
@@ -127,7 +141,7 @@ def parse_file(text: str, source: str) -> list[Vignette]:
             raise VignetteError(str(err), f"{where}: contact") from None
         out.append(Vignette(vid, str(item["source"]), str(item["why"]),
                             tuple(sorted(acceptable, key=lambda r: Rating(r).rank)),
-                            payload, history, source))
+                            payload, history, source, split))
     return out
 
 
@@ -239,6 +253,14 @@ def report_text(results: Sequence[VignetteResult], policy: Policy, source: str) 
                  f"= {recall}")
     lines.append(f"Under-triaged (below every acceptable rating): {len(s.under)}")
     lines.append(f"Over-triaged (above every acceptable rating): {len(s.over)}")
+    splits = [split for split in SPLITS if any(r.vignette.split == split for r in results)]
+    if len(splits) > 1:
+        for split in splits:
+            part = summarise([r for r in results if r.vignette.split == split])
+            recall = "-" if part.red_recall is None else f"{part.red_recall:.0%}"
+            lines.append(f"  {split + ':':<10} within {part.within} of {part.total}; Red-only "
+                         f"Red {part.red_only_red} of {part.red_only} = {recall}; under "
+                         f"{len(part.under)}, over {len(part.over)}")
     lines += ["", f"  {'vignette':<46} {'acceptable':<18} {'rated':<6} {'score':>5}  rule"]
     for r in results:
         mark = "" if r.within else ("  UNDER" if r.under else "  OVER")

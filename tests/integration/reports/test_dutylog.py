@@ -47,6 +47,7 @@ def test_duty_log_lists_the_days_contacts_and_decisions_with_times(
     assert "11:40" in text and "09:15" in text  # decision times
     assert "Contacts received (2)" in text and "Decisions made (2)" in text
     assert "Shift signed off by the duty manager" in text
+    documents.record_printed(doc)
     assert documents.verify(doc.pdf).verdict is Verdict.MATCHES
     assert len(doc.event_ids) == 4  # two receipts, two decisions
 

@@ -33,6 +33,7 @@ def test_family_letter_uses_the_amended_outcome_and_plain_words(
     assert "4 Łódź Row" in text and "27 Oct 2026" in text
     assert "ANALYSIS" not in text  # the family letter does not print the internal rationale
     assert "OFFICIAL-SENSITIVE" in text and "Page 1 of 1" in text
+    documents.record_printed(doc)
     assert documents.verify(doc.pdf).verdict is Verdict.MATCHES
 
 

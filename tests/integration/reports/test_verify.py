@@ -36,7 +36,10 @@ from tests.report_cases import Case, stored_case
 
 @pytest.fixture
 def printed(documents: DocumentService, case: Case) -> bytes:
-    return documents.case_log(person_id=case.person_id).pdf
+    """A case log as it leaves DutyDesk: made, signed, and its export recorded."""
+    document = documents.case_log(person_id=case.person_id)
+    documents.record_exported(document, "case-log.pdf")
+    return document.pdf
 
 
 @pytest.fixture(scope="module")

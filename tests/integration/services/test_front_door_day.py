@@ -324,6 +324,12 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
                                                              date(2026, 11, 30)))
     assert [(r[0], r[6], r[8], r[12], r[13]) for r in list5] == [
         (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")]
+    # List 3: Ava's referral is allocated to the team that accepted her; Leo stays with
+    # the duty worker who took the contact (early help is not an allocation)
+    list3 = {r[0]: r for r in annex_a.rows_for(3, data, prepare(data), Filters(
+        date(2026, 11, 1), date(2026, 11, 30)))}
+    assert list3[ava][-2:] == ("Assessment Team 2", "sw.jones")
+    assert list3[leo][-1] == "sw.pat"
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
@@ -348,6 +354,14 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     at = [text.find(words) for words in order]
     assert all(i >= 0 for i in at), [w for w, i in zip(order, at, strict=True) if i < 0]
     assert at == sorted(at)
+    # the strategy discussion record prints what it decided, with times
+    for words in ("child 1 (Ava Stone)", "DS Khan (CAIT)",
+                  "started 26 Nov 2026; initial child protection conference due by "
+                  "17 Dec 2026 (15 working days)", "arranged for 26 Nov 2026 14:00",
+                  "Lead social worker sw.pat", "Joint visit today; medical at 14:00.",
+                  "from 26 Nov 2026 22:30 (not yet ended); child at emergency foster "
+                  "placement"):
+        assert words in text, words
     # the contact's detail pane shows the same, in the same order
     detail = day.desk(MANAGER).contact_detail(main)
     assert detail is not None
@@ -420,6 +434,8 @@ def test_duty_log_leaves_out_follow_ups_on_a_restricted_child(day: Day) -> None:
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dm_log.pdf)).pages)
     assert "SECRET-REASON" not in text and "Ava" not in text and "Family Hub" not in text
     documents = document_service(day.store, MANAGER, day.clock)
+    assert documents.verify(dm_log.pdf).verdict is Verdict.MISSING_EVENTS  # not printed yet
+    documents.record_printed(dm_log)
     assert documents.verify(dm_log.pdf).verdict is Verdict.MATCHES
     full = document_service(day.store, named, day.clock).duty_log(date(2026, 11, 27),
                                                                 date(2026, 11, 27))

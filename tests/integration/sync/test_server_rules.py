@@ -129,7 +129,7 @@ DESK_ONLY = sorted([
                    "child_mental_health_crisis", "concealed_pregnancy",
                    "exploitation_indicators", "forced_marriage_risk", "injury_child",
                    "injury_child_mobile", "injury_serious", "injury_site",
-                   "injury_unexplained", "missing_episodes", "missing_now",
+                   "injury_unexplained", "missing_episodes", "missing_now", "no_carer_available",
                    "previous_children_removed", "self_harm", "sole_carer",
                    "suicidal_thoughts", "travel_planned"]}.items()
       for name in names),

@@ -115,7 +115,7 @@ def _recorded(h: History, contact_id: str, slot: int, *, held: str, decision: st
 
 
 def _with_record(h: History, **extra: object):  # type: ignore[no-untyped-def]
-    from dutydesk.domain.routes import ContactFacts, fold_routes, s47_records
+    from dutydesk.domain.routes import ContactFacts, allocations, fold_routes, s47_records
     from dutydesk.domain.timescales import OfficeHours
     office = OfficeHours()
     facts = {e.contact_id: ContactFacts(e.contact_id, datetime.fromisoformat(e.client_time))
@@ -124,7 +124,7 @@ def _with_record(h: History, **extra: object):  # type: ignore[no-untyped-def]
     follow = fold_routes(h.events, facts, office)
     return h.mi_input(s47_records=s47_records(follow, office),
                       s47_discussed=frozenset(d.contact_id for d in follow.discussions),
-                      **extra)
+                      allocations=allocations(follow), **extra)
 
 
 def test_list_5_reads_the_strategy_discussion_record() -> None:
@@ -162,3 +162,35 @@ def test_list_5_reads_the_strategy_discussion_record() -> None:
     bare = annex_a.rows_for(5, h.mi_input(assessments=done), prepare(h.mi_input(
         assessments=done)), PERIOD)
     assert [r[6] for r in bare] == [date(2026, 9, 10)] and bare[0][10] == 1
+
+
+def test_lists_3_and_4_name_the_team_and_worker_that_accepted_the_hand_off() -> None:
+    """Annex A's allocated team and worker are not the duty worker once the child has
+    been handed to a named team that accepted; a transfer still awaiting acceptance, or
+    returned, leaves the front door's."""
+    from dutydesk.domain.ids import new_id
+    h, kids, done = _history()
+    assess = next(e.contact_id for e in h.events if e.type == "contact.received"
+                  and e.payload["received_at"].startswith("2026-09-01"))
+    rid = new_id()
+    h.events += [
+        event("route.opened", {"route_id": rid, "contact_id": assess,
+                               "kind": "s17_assessment", "slot": 0}, at("2026-09-02 10:05")),
+        event("route.transferred", {"route_id": rid, "contact_id": assess,
+                                    "team": "Assessment Team 2", "worker": "sw.x"},
+              at("2026-09-02 10:10")),
+    ]
+    awaiting = _with_record(h, assessments=done)
+    row4 = {r[0]: r for r in annex_a.rows_for(4, awaiting, prepare(awaiting), PERIOD)}
+    assert row4["LA-B"][-2:] == ("A", "sw.jones")  # not accepted yet: the duty worker
+    h.events.append(event("route.transfer_accepted", {"route_id": rid, "contact_id": assess,
+                                                      "worker": "sw.kaur"},
+                          at("2026-09-02 15:00")))
+    data = _with_record(h, assessments=done)
+    ds = prepare(data)
+    row4 = {r[0]: r for r in annex_a.rows_for(4, data, ds, PERIOD)}
+    row3 = {r[0]: r for r in annex_a.rows_for(3, data, ds, PERIOD)}
+    assert row4["LA-B"][-2:] == ("Assessment Team 2", "sw.kaur")
+    assert row3["LA-B"][-2:] == ("Assessment Team 2", "sw.kaur")
+    # the other children keep their contact's team and worker
+    assert row4[kids["c"]][-2:] == ("MASH", "")

@@ -181,3 +181,12 @@ def test_the_police_csv_importer_fills_every_fact_it_claims(
         factor.kind, _csv_value(factor))
     assert catalogue.answers(clean)[factor.name] == expected
 
+
+
+def test_the_intake_format_doc_lists_every_fact() -> None:
+    from dutydesk.paths import PROJECT_ROOT
+
+    doc = (PROJECT_ROOT / "docs" / "intake-format.md").read_text(encoding="utf-8")
+    missing = [f.name for f in catalogue.FACTORS
+               if f"`{'.'.join(f.path)}`" not in doc]
+    assert missing == []

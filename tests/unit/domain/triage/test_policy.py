@@ -15,7 +15,7 @@ DEFAULT = RESOURCES / "policy" / "default.toml"
 
 def test_default_policy_loads_with_the_working_together_timescales() -> None:
     p = load_policy(DEFAULT)
-    assert p.version == "default-2026.11.3"
+    assert p.version == "default-2026.11.4"
     assert (p.response[Rating.RED].unit, p.response[Rating.RED].amount) == ("working_hours", 4)
     assert (p.response[Rating.AMBER].unit, p.response[Rating.AMBER].amount) == (
         "working_hours", 24)
@@ -27,7 +27,10 @@ def test_default_policy_loads_with_the_working_together_timescales() -> None:
         "sexual_abuse_disclosure", "da_high_children_present",
         "prebirth_removal_or_proceedings", "fgm_or_forced_marriage_travel",
         "child_mental_health_crisis", "sole_carer_mental_health_crisis",
-        "missing_with_exploitation", "accumulating_concerns"}
+        "missing_with_exploitation", "accumulating_concerns",
+        # default-2026.11.4, after the held-out vignettes:
+        "no_carer_available", "missing_with_suicide_risk", "concealed_pregnancy_newborn",
+        "prebirth_domestic_abuse", "harmful_practice"}
     assert p.rating_for(60) is Rating.RED and p.rating_for(14) is Rating.BLUE
 
 
@@ -58,6 +61,8 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     ('opens = "09:00"', 'opens = "9 o\'clock"', "office.opens", "expected a time"),
     ('timezone = "Europe/London"', 'timezone = "Europe/Londinium"', "office.timezone",
      "unknown time zone"),
+    ('any = ["category:22A", "category:23A", "forced_marriage_risk"]', 'any = []',
+     "hard_rules[15].all", "at least one condition in 'all' or 'any'"),
 ])
 def test_a_broken_policy_names_the_file_and_the_key(tmp_path: Path, old: str, new: str,
                                                     key: str, why: str) -> None:

@@ -205,6 +205,7 @@ def test_a_hard_rule_always_gives_at_least_its_rating(
         f: ContactFacts, histories: list[ChildHistory], rule: object) -> None:
     young = ChildFacts(9, None, (f.received_at.date() - timedelta(days=700)).isoformat())
     unborn = ChildFacts(8, None, None, "2027-06-01")
+    newborn = ChildFacts(7, None, f.received_at.date().isoformat())
     yes = lambda *names: {**f.answers, **dict.fromkeys(names, True)}  # noqa: E731
     forced = {
         "non_mobile_injury": lambda: replace(f, injury_reported=True, children=(
@@ -229,6 +230,16 @@ def test_a_hard_rule_always_gives_at_least_its_rating(
         "missing_with_exploitation": lambda: replace(
             f, answers=yes("missing_now", "exploitation_indicators")),
         "accumulating_concerns": lambda: f,
+        "no_carer_available": lambda: replace(f, answers=yes("no_carer_available")),
+        "missing_with_suicide_risk": lambda: replace(
+            f, answers=yes("missing_now", "suicidal_thoughts")),
+        "concealed_pregnancy_newborn": lambda: replace(
+            f, answers=yes("concealed_pregnancy"), children=(*f.children, newborn)),
+        "prebirth_domestic_abuse": lambda: replace(
+            f, children=(*f.children, unborn),
+            categories=tuple(dict.fromkeys((*f.categories, "3B")))),
+        "harmful_practice": lambda: replace(
+            f, categories=tuple(dict.fromkeys((*f.categories, "23A")))),
     }[rule.id]()  # type: ignore[attr-defined]
     if rule.id == "accumulating_concerns":  # type: ignore[attr-defined]
         histories = [replace(h, contacts_12m=max(3, h.contacts_12m)) for h in histories] or [

@@ -2,8 +2,12 @@
 
 The vignettes were written from public guidance before the policy was reviewed; the policy
 must rate every one within the ratings practice accepts, and every vignette that practice
-rates Red only must be Red (recall 100%). The policy before this review (default-2026.11.3)
+rates Red only must be Red (recall 100%). The policy before this review (default-2026.11.2)
 rated 44 of 68 within range and 10 of 25 Red-only vignettes Red.
+
+heldout.json was written after default-2026.11.3 had been tuned on the other files; that
+policy (kept in tests/data/vignettes/policies/) rated 21 of its 27 within range and 4 of
+its 7 Red-only vignettes Red: the figure for contacts the policy was not fitted to.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dutydesk.paths import DEFAULT_POLICY, PROJECT_ROOT
 from dutydesk.services.triage import policy_from
 
 FOLDER = PROJECT_ROOT / "tests" / "data" / "vignettes"
+POLICY_2026_11_3 = FOLDER / "policies" / "default-2026.11.3.toml"
 
 
 def _load() -> list[vg.Vignette]:
@@ -43,6 +48,29 @@ def test_library_is_large_sourced_and_has_history() -> None:
     assert sum(1 for v in vignettes if v.red_only) >= 20
     # Low-risk vignettes too, so a policy that rates everything Red cannot pass.
     assert sum(1 for v in vignettes if Rating.RED.value not in v.acceptable) >= 20
+    held_out = [v for v in vignettes if v.split == vg.HELD_OUT]
+    assert len(held_out) >= 25 and all(v.id.startswith("ho-") for v in held_out)
+    assert sum(1 for v in held_out if v.red_only) >= 5
+
+
+def test_held_out_first_run_is_the_figure_docs_report() -> None:
+    """The held-out vignettes against the policy they were not fitted to (2026.11.3)."""
+    old = policy_from(POLICY_2026_11_3)
+    assert old.version == "default-2026.11.3"
+    held_out = [r for r in vg.run(_load(), old) if r.vignette.split == vg.HELD_OUT]
+    s = vg.summarise(held_out)
+    assert (s.within, s.total, s.red_only_red, s.red_only) == (21, 27, 4, 7)
+    assert sorted(r.vignette.id for r in s.under) == [
+        "ho-cc-01-sole-carer-arrested", "ho-cc-02-parent-bipolar-stable-support",
+        "ho-cr-04-goodbye-post-missing", "ho-faith-01-possession-deliverance",
+        "ho-pb-01-violent-father-30-weeks", "ho-pb-02-concealed-pregnancy-born-today"]
+
+
+def test_an_unknown_split_is_refused(tmp_path: Path) -> None:
+    text = json.dumps({"split": "training", "vignettes": []})
+    with pytest.raises(vg.VignetteError) as info:
+        vg.parse_file(text, "x.json")
+    assert "split" in str(info.value) and "training" in str(info.value)
 
 
 def test_every_vignette_is_within_its_acceptable_ratings(
@@ -96,8 +124,9 @@ def test_cli_reports_vignettes(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["triage", "evaluate", "--vignettes", str(FOLDER)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Within the acceptable ratings: 68 of 68" in out
-    assert "Red-only vignettes rated Red (recall): 25 of 25 = 100%" in out
+    assert "Within the acceptable ratings: 95 of 95" in out
+    assert "Red-only vignettes rated Red (recall): 32 of 32 = 100%" in out
+    assert "held-out:  within 27 of 27; Red-only Red 7 of 7 = 100%" in out
     assert "Sensitivity (first rated Red or Amber)" in out and "disparity" in out
     assert "inj-01-bruised-cheek-4-month-old" in out
 
@@ -129,3 +158,13 @@ def test_a_vignette_outside_its_range_fails_the_command(
     out = capsys.readouterr().out
     assert code == 1
     assert "Within the acceptable ratings: 0 of 1" in out and "OVER" in out
+
+
+def test_an_earlier_referral_that_ended_in_nfa_is_a_re_referral(
+        results: list[vg.VignetteResult]) -> None:
+    """DfE: a referral is a referral whatever its outcome; one ending in no further action
+    220 days earlier makes this contact a re-referral."""
+    r = next(r for r in results if r.vignette.id == "ho-cu-01-was-not-brought-sixth-contact")
+    nfa = [e for h in r.vignette.history for e in h["earlier"] if e.get("referral")]
+    assert [e["outcome"] for e in nfa] == ["nfa"]
+    assert "history:re_referral" in {x["factor"] for x in r.result.reasons}

@@ -1,4 +1,4 @@
--- DutyDesk shared database, migration 0004: desks alert the administrator to quarantined
+-- DutyDesk shared database, migration 0005: desks alert the administrator to quarantined
 -- events (issue 12: "a desk that pulls an event it cannot apply ... alerts an admin").
 --
 -- A desk that puts a pulled event in its quarantine reports its sequence number here,
