@@ -9,13 +9,14 @@ Role rules are enforced here, not only by greying out buttons: the service raise
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from ..domain.clock import Clock
 from ..domain.codes import ContactStatus, DecisionStatus, Rating
+from ..domain.directory import PeopleDirectory
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
@@ -30,6 +31,7 @@ from ..store.eventstore import EventStore
 from ..store.queries import Queries
 from .audit import AuditService
 from .contact_detail import build_detail
+from .directory import local_directory
 from .guard import GuardedStore
 from .intake_rating import Rater, immediate_danger_rating
 from .progress import Progress, step
@@ -64,7 +66,8 @@ class QueueDelta:
 
 class DeskService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 rater: Rater | None = None, triage: TriageService | None = None) -> None:
+                 rater: Rater | None = None, triage: TriageService | None = None,
+                 directory: Callable[[], PeopleDirectory] | None = None) -> None:
         # The one read and write path: whatever store the caller hands in, every write is
         # checked against ``actor`` and every read redacted for them (no caller can get
         # the unguarded store by mistake; wrapping a GuardedStore again changes nothing).
@@ -80,6 +83,8 @@ class DeskService:
         # Every read of the queue first rates whatever arrived unrated or changed a
         # child's history (imports, the watched folder, pulls from the server).
         self.upkeep = RatingUpkeep(self.triage)
+        # Who exists: local accounts (standalone) or the server's directory (shared mode).
+        self._directory = directory or (lambda: local_directory(store))
 
     def keep_ratings_current(self) -> int:
         """Rate what arrived since the last look (see ``services.rating_upkeep``)."""
@@ -148,7 +153,15 @@ class DeskService:
         """The whole record of a contact; ``RestrictedRecord`` if it is about a child
         whose record this person is not named on (break the glass to read it)."""
         self.store.require_contact(contact_id)
-        return build_detail(self.store, self.queries, contact_id, self.clock.now())
+        return self._named(build_detail(self.store, self.queries, contact_id,
+                                        self.clock.now()))
+
+    def _named(self, detail: ContactDetail | None) -> ContactDetail | None:
+        """The detail with the directory's display names, so people are shown by name."""
+        if detail is None:
+            return None
+        people = self.people()
+        return replace(detail, names={e.login: e.display_name for e in people.entries})
 
     def restricted_people(self, contact_id: str) -> list[str]:
         """The restricted children on a contact this person may not read (for break-glass)."""
@@ -180,7 +193,8 @@ class DeskService:
         if reason:
             payload["reason"] = reason
         self._write(self.event("record.viewed", payload))
-        return build_detail(self.store, self.queries, contact_id, self.clock.now())
+        return self._named(build_detail(self.store, self.queries, contact_id,
+                                        self.clock.now()))
 
     # ---- recording a contact -----------------------------------------------------------
 
@@ -251,10 +265,17 @@ class DeskService:
         return self._write(self.event("contact.taken", {"contact_id": contact_id}),
                            contact_id=contact_id)
 
+    def people(self) -> PeopleDirectory:
+        """The people directory: display names and roles of everyone who signs in."""
+        return self._directory()
+
     def assign(self, contact_id: str, assignee: str) -> Changes:
+        """Assign to a person in the directory whose role works on contacts; anyone else
+        (a mistyped login, an auditor) is refused in words, nothing written."""
         self._require(Action.ASSIGN)
+        entry = self.people().require_assignable(assignee)
         return self._write(self.event("contact.assigned", {
-            "contact_id": contact_id, "assignee": assignee}), contact_id=contact_id)
+            "contact_id": contact_id, "assignee": entry.login}), contact_id=contact_id)
 
     def override_rating(self, contact_id: str, to_rating: str, reason: str) -> Changes:
         """Change the rating with a reason. Lowering a Red needs a duty manager or senior

@@ -200,6 +200,15 @@ class ContactDetail:
     followups: tuple[tuple[str, str, str], ...] = ()
     # Answers to the factor catalogue's questions, by fact name; not asked = absent.
     answers: Mapping[str, Any] = field(default_factory=dict)
+    # Display names from the people directory, by login, for showing who did what.
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def who(self, login: str | None) -> str:
+        """"Tom Okafor (sw.tom)" for a login in the directory, else the login itself."""
+        if not login:
+            return ""
+        name = self.names.get(login)
+        return f"{name} ({login})" if name and name != login else login
 
     @property
     def open_proposal(self) -> DecisionView | None:

@@ -149,9 +149,12 @@ def rerate_dialog(current: str | None, parent: QWidget | None = None) -> ActionD
        "Red needs a duty manager or senior practitioner.", parent=parent)
 
 
-def assign_dialog(parent: QWidget | None = None) -> ActionDialog:
+def assign_dialog(people: Sequence[tuple[str, str]],
+                  parent: QWidget | None = None) -> ActionDialog:
+    """Pick from the people directory: (login, "Name (login), role") pairs of those whose
+    role works on contacts; nothing can be typed in."""
     return ActionDialog("Assign contact", [
-        Choice("assignee", "Assign to (login)", placeholder="e.g. sw.practitioner"),
+        Choice("assignee", "Assign to", "choice", people),
     ], "Assign", parent=parent)
 
 

@@ -69,7 +69,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
         f"<p><b>{escape(source_label(d.source_code))}</b></p>",
         f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
         f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
-        f" · with {escape(d.assignee or 'nobody yet')}"
+        f" · with {escape(d.who(d.assignee) or 'nobody yet')}"
         + ("" if d.status == "decided" else f" · time left {escape(due_text)}")  # clock stopped
         + "</p>",
     ]
@@ -97,7 +97,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
     parts.append(_checks(d))
     parts.append("<h3>Children and their history</h3>" + "".join(_child(c) for c in d.children))
     if d.decisions:
-        parts.append("<h3>Decisions</h3>" + "".join(_decision(x, thresholds)
+        parts.append("<h3>Decisions</h3>" + "".join(_decision(x, thresholds, d)
                                                     for x in d.decisions))
     if d.followups:  # issue 21: after the decision
         parts.append("<h3>After the decision</h3>" + "".join(
@@ -105,7 +105,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
             for at, who, what in d.followups))
     if d.notes:
         parts.append("<h3>Notes</h3>" + "".join(
-            f"<p><i>{escape(n.author)}, {escape(when(n.written_at))}</i><br>"
+            f"<p><i>{escape(d.who(n.author))}, {escape(when(n.written_at))}</i><br>"
             f"{escape(n.text)}</p>" for n in d.notes))
     return "".join(parts)
 
@@ -129,7 +129,7 @@ def _reasons(d: ContactDetail) -> str:
     head = (f"<p>Score {d.score} · policy {escape(d.policy_version or '—')}</p>"
             if d.score is not None else "")
     changes = "".join(
-        f"<li>{escape(when(c.at))}: {escape(c.by)} changed "
+        f"<li>{escape(when(c.at))}: {escape(d.who(c.by))} changed "
         f"{escape((c.from_rating or '').upper())} → {escape(c.rating.upper())}: "
         f"{escape(c.reason)}</li>" for c in d.ratings if c.from_rating)
     return ("<h3>Why this rating</h3>" + head + (f"<ul>{items}</ul>" if items else "")
@@ -168,7 +168,7 @@ def _checks(d: ContactDetail) -> str:
         answer = (f"<br>Answered {escape(when(c.answered_at))} by {escape(c.answered_by or '')}:"
                   f" {escape(c.answer)}" if c.answer is not None else "<br><i>Awaiting answer</i>")
         out.append(f"<li><b>{escape(c.agency)}</b> asked {escape(when(c.requested_at))} by "
-                   f"{escape(c.requested_by)}: {escape(c.question)}{answer}</li>")
+                   f"{escape(d.who(c.requested_by))}: {escape(c.question)}{answer}</li>")
     return "<h3>Partner checks</h3><ul>" + "".join(out) + "</ul>"
 
 
@@ -187,7 +187,7 @@ def _rationale(rationale: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
+def _decision(x: DecisionView, thresholds: Mapping[int, str], d: ContactDetail) -> str:
     status = {"proposed": "Proposed, awaiting sign-off", "recorded": "Recorded",
               "signed_off": "Signed off",
               "returned": "Returned to its author"}.get(x.status, x.status)
@@ -195,20 +195,21 @@ def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
     head = (f"<p><b>{escape(outcome_label(x.outcome))}</b> · level {x.threshold_level} "
             f"{escape(level)} · {escape(status)}"
             f"{' · superseded' if x.superseded else ''}<br>"
-            f"by {escape(x.decided_by)} ({escape(x.decided_role.replace('_', ' '))}), "
+            f"by {escape(d.who(x.decided_by))} ({escape(x.decided_role.replace('_', ' '))}), "
             f"{escape(when(x.decided_at))}"
-            + (f"; signed off by {escape(x.signed_off_by)} {escape(when(x.signed_off_at))}"
+            + (f"; signed off by {escape(d.who(x.signed_off_by))} {escape(when(x.signed_off_at))}"
                if x.signed_off_by else "") + "</p>")
     body = ""
     if x.returned is not None:
         body += (f"<p style='background:#fff3e0;padding:4px;'><b>⚠ Returned by "
-                 f"{escape(x.returned.returned_by)}</b> {escape(when(x.returned.returned_at))}: "
+                 f"{escape(d.who(x.returned.returned_by))}</b> "
+                 f"{escape(when(x.returned.returned_at))}: "
                  f"{escape(x.returned.reason)}<br>Propose again with Decide.</p>")
     body += _rationale(x.rationale)
     if x.amendments:
         original = x.original
         amended = "".join(
-            f"<li>{escape(when(a.at))}, {escape(a.by)}: <b>{escape(a.reason)}</b>"
+            f"<li>{escape(when(a.at))}, {escape(d.who(a.by))}: <b>{escape(a.reason)}</b>"
             + (f" — outcome now {escape(outcome_label(a.changes['outcome']))}"
                if "outcome" in a.changes else "")
             + (f", level {a.changes['threshold_level']}" if "threshold_level" in a.changes

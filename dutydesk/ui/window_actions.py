@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, SignalInstance
     from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser
 
+    from ..domain.directory import PeopleDirectory
     from ..services.desk import DeskService
     from ..services.drafts import Draft, DraftStore
     from ..services.snapshots import ContactDetail
@@ -123,8 +124,17 @@ class ContactActions(_Base):
     def assign(self) -> None:
         cid = self._need_contact()
         if cid:
-            self._ask(dialogs.assign_dialog(self),
-                      lambda v: self.service.assign(cid, v["assignee"]), "Contact assigned.")
+            service = self.service
+
+            def ask(directory: PeopleDirectory) -> None:
+                people = [(e.login, e.label) for e in directory.assignable()]
+                if not people:
+                    self.status_message.setText("Nobody in the people directory can take "
+                                                "contacts.")
+                    return
+                self._ask(dialogs.assign_dialog(people, self),
+                          lambda v: service.assign(cid, v["assignee"]), "Contact assigned.")
+            self.tasks.submit(service.people, ask, self.show_error)
 
     def rerate(self) -> None:
         cid = self._need_contact()

@@ -81,7 +81,9 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
                                                   labels=window.thresholds, parent=window))
     for name, dialog in (
             ("change rating", dialogs.rerate_dialog("red", window)),
-            ("assign", dialogs.assign_dialog(window)),
+            ("assign", dialogs.assign_dialog(
+                [("sw.practitioner", "Tom Practitioner (sw.practitioner), practitioner")],
+                window)),
             ("partner check", dialogs.partner_check_dialog(window)),
             ("partner answer", dialogs.answer_dialog([("c1", "Police: any call-outs?")],
                                                      window)),
