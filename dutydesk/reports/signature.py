@@ -210,7 +210,8 @@ def _coverage(status: object) -> tuple[bool, str]:
     docmdp_ok = getattr(status, "docmdp_ok", False)
     if level is not None and level <= ModificationLevel.LTA_UPDATES and docmdp_ok:
         return True, ""
-    what = {ModificationLevel.FORM_FILLING: "form fields were filled in",
+    what = {ModificationLevel.FORM_FILLING: "form fields were filled in, or a signature or "
+                                             "signature field was added",
             ModificationLevel.ANNOTATIONS: "annotations were added",
             ModificationLevel.OTHER: "content was added or changed (pages, text, objects)",
             }.get(level, "the file was changed")  # type: ignore[arg-type]

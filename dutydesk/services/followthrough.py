@@ -27,7 +27,7 @@ from ..domain.errors import ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.permissions import Action, require
-from ..domain.projection import ContactChildRow, ContactRow, DecisionRow
+from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.route_codes import (
     STRATEGY_REQUIRED_AGENCIES,
     AckKind,
@@ -40,7 +40,7 @@ from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
 from ..store.eventstore import EventStore
-from ..store.followthrough_queries import FollowThroughQueries
+from ..store.followthrough_queries import DecidedContact, FollowThroughQueries
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
@@ -168,6 +168,9 @@ class FollowThroughView:
     now: datetime
     routes: tuple[RouteRow, ...] = ()
     acknowledgements: tuple[AckRow, ...] = ()
+    # children decided onto a route (s47, protection, assessment, early help) that nobody
+    # has opened yet (``RouteRow.kind == AWAITING``, no route id)
+    awaiting: tuple[RouteRow, ...] = ()
     next_steps: tuple[NextStepRow, ...] = ()
     conflicts: tuple[ConflictRow, ...] = ()
     checks: tuple[CheckRow, ...] = ()
@@ -177,6 +180,7 @@ class FollowThroughView:
     def overdue_counts(self) -> dict[str, int]:
         return {
             "routes": sum(r.overdue for r in self.routes),
+            "awaiting": sum(r.overdue for r in self.awaiting),
             "acknowledgements": sum(r.overdue for r in self.acknowledgements),
             "next_steps": sum(r.overdue for r in self.next_steps),
             "conflicts": len(self.conflicts),
@@ -531,9 +535,8 @@ class FollowThroughService:
             r.open and bool(r.overdue(now)), min(pending) if pending else None,
             r.transfer_state, len(r.discussions))
 
-    def _awaiting(self, decisions: Sequence[DecisionRow], follow: rules.FollowThrough,
-                  kids: Mapping[str, list[ContactChildRow]],
-                  contacts: Mapping[str, ContactRow], now: datetime) -> list[RouteRow]:
+    def _awaiting(self, decisions: Sequence[DecidedContact], follow: rules.FollowThrough,
+                  kids: Mapping[str, list[ContactChildRow]], now: datetime) -> list[RouteRow]:
         """Children decided onto a route (s47, protection, assessment, early help) for whom
         nobody has opened any route yet: the contact has left the queue, so they are shown
         here, with the clock their outcome carries, until a route is opened for them (any
@@ -544,16 +547,14 @@ class FollowThroughService:
         rows: list[RouteRow] = []
         seen: set[str] = set()
         for d in decisions:
-            c = contacts.get(d.contact_id)
-            if (d.contact_id in seen or c is None or not c.received_at
-                    or c.status in VOID_STATUSES):
+            if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
                 continue
             seen.add(d.contact_id)
             kind = OUTCOME_ROUTES[d.outcome]
             decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
-            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(c.received_at),
+            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(d.received_at),
                                       decided.astimezone(self.office.zone).date()
-                                      if c.is_referral else None)
+                                      if d.is_referral else None)
             for k in kids.get(d.contact_id, []):
                 if (d.contact_id, k.slot) in routed:
                     continue
@@ -564,6 +565,8 @@ class FollowThroughService:
                 met = (datetime.combine(date.fromisoformat(  # noon, as the fold reads it
                     completed.payload["completed_on"]), time(12), tzinfo=self.office.zone)
                     if completed else None)
+                if met is not None:
+                    continue  # the assessment is done: nothing left to follow here
                 clocks = rules.route_clocks(pseudo, fact, self.office, met)
                 if kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION) and not any(
                         c.label.startswith("Strategy discussion") for c in clocks):
@@ -576,9 +579,8 @@ class FollowThroughService:
                                     for x in clocks)
                 pending = [x.due for x in clocks if x.met_at is None and x.due is not None]
                 rows.append(RouteRow(
-                    "", d.contact_id, AWAITING,
-                    f"Decided: {OUTCOME_LABELS[Outcome(d.outcome)]}; no route opened yet",
-                    k.display_name, k.slot, k.person_id, f"decided by {d.decided_by}",
+                    "", d.contact_id, AWAITING, OUTCOME_LABELS[Outcome(d.outcome)],
+                    k.display_name, k.slot, k.person_id, d.decided_by,
                     "Awaiting a route", decided, True, rows_clocks,
                     any(x.overdue(now) for x in clocks),
                     min(pending) if pending else None))
@@ -670,18 +672,20 @@ class FollowThroughService:
                              for cid in e.payload.get("contact_ids", ())}
         awaiting = self.q.standing_decisions_since(
             (now - timedelta(days=DECIDED_LOOKBACK_DAYS)).isoformat(), list(OUTCOME_ROUTES))
-        all_ids = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
-                   | {c.contact_id for c in conflicts} | step_contacts | check_contacts
-                   | handover_contacts | {d.contact_id for d in awaiting})
+        others = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
+                  | {c.contact_id for c in conflicts} | step_contacts | check_contacts
+                  | handover_contacts)
+        all_ids = others | {d.contact_id for d in awaiting}
         kids = self.q.children_of(all_ids)
         contacts = {c.contact_id: c for c in recent} | self.q.contacts(
-            all_ids - {c.contact_id for c in recent})
-        route_rows = sorted([*(self._route_row(r, kids, now, follow) for r in open_routes),
-                             *self._awaiting(awaiting, follow, kids, contacts, now)],
+            others - {c.contact_id for c in recent})
+        route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
                             key=_overdue_first)
         view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
+            awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now),
+                                  key=_overdue_first)),
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
             next_steps=tuple(self._next_steps(step_contacts, contacts, kids, follow_events,
                                               since_steps, now)),
@@ -710,6 +714,9 @@ class FollowThroughService:
             routes=tuple(dataclasses.replace(
                 x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
                 if x.contact_id in hidden else x for x in view.routes),
+            awaiting=tuple(dataclasses.replace(
+                x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
+                if x.contact_id in hidden else x for x in view.awaiting),
             acknowledgements=tuple(dataclasses.replace(x, children=r, referrer=r)
                                    if x.contact_id in hidden else x
                                    for x in view.acknowledgements),

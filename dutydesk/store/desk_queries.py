@@ -17,7 +17,7 @@ from ..domain.projection import ContactChildRow, ContactRow, PersonRow
 from . import rowread
 from .eventstore import EVENTS, db_to_event
 from .queries import OPEN_STATUSES
-from .readmodel import CONTACTS, PEOPLE, db_to_row
+from .readmodel import CONTACTS, DECISIONS, PEOPLE, db_to_row
 
 
 class DeskQueries:
@@ -54,6 +54,12 @@ class DeskQueries:
                     children.setdefault(row.contact_id, []).append(row)
         still_open = {c.contact_id for c in contacts}
         return contacts, children, set(ids) - still_open
+
+    def with_returned_proposal(self) -> set[str]:
+        """Contacts with a proposal a manager sent back (decision status ``returned``)."""
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(DECISIONS.c.contact_id).where(
+                DECISIONS.c.status == "returned").distinct()).scalars())
 
     def open_contact_ids(self) -> list[str]:
         with self.engine.connect() as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Engine, select
 
@@ -15,6 +16,17 @@ from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, Person
 from ..domain.timescales import OfficeHours
 from .eventstore import EVENTS, db_to_event
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+
+
+class DecidedContact(NamedTuple):
+    contact_id: str
+    outcome: str
+    decided_by: str
+    decided_at: str
+    signed_off_at: str | None
+    received_at: str | None
+    status: str
+    is_referral: bool
 
 
 class FollowThroughQueries:
@@ -58,16 +70,19 @@ class FollowThroughQueries:
                 .order_by(DECISIONS.c.decided_at)).scalars()))
 
     def standing_decisions_since(self, since: str, outcomes: Sequence[str]
-                                 ) -> list[DecisionRow]:
+                                 ) -> list[DecidedContact]:
         """Decisions that stand (recorded or signed off, not superseded) made at or after
-        ``since`` with one of ``outcomes``, oldest first."""
-        d = DECISIONS.c
+        ``since`` with one of ``outcomes``, oldest first, with the few contact columns the
+        follow-through needs (no rationale, no concern text)."""
+        d, c = DECISIONS.c, CONTACTS.c
         with self.engine.connect() as conn:
-            return [db_to_row(DecisionRow, m) for m in conn.execute(
-                select(DECISIONS).where(
-                    d.decided_at >= since, d.outcome.in_(list(outcomes)),
-                    d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
-                .order_by(d.decided_at)).mappings()]
+            return [DecidedContact(*row) for row in conn.execute(
+                select(d.contact_id, d.outcome, d.decided_by, d.decided_at, d.signed_off_at,
+                       c.received_at, c.status, c.is_referral)
+                .join(CONTACTS, c.contact_id == d.contact_id)
+                .where(d.decided_at >= since, d.outcome.in_(list(outcomes)),
+                       d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
+                .order_by(d.decided_at))]
 
     def conflicted_contacts(self) -> list[ContactRow]:
         with self.engine.connect() as conn:

@@ -69,7 +69,7 @@ class FollowThroughActions:
                     self.view.reload()
 
             def failed(error: BaseException) -> None:
-                dialog.show_failure(self.window.describe(error))
+                dialog.show_failure(self.window.describe(error), error)
             self.tasks.submit(lambda: work(values), ok, failed)
         dialog.submitted.connect(submitted)
         self.dialog = dialog
@@ -96,12 +96,6 @@ class FollowThroughActions:
         f = self.follow
         if what == "open":
             self.route(cid)
-            return
-        if not ref and what in ("step", "close", "transfer", "answer"):
-            QMessageBox.information(parent, "No route yet",
-                                    "This child was decided onto a route nobody has opened "
-                                    "yet. Open a route for them first (or record the strategy "
-                                    "discussion).")
             return
         if what == "step":
             route = next((r for r in (self.view.view.routes if self.view and self.view.view

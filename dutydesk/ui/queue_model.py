@@ -50,6 +50,7 @@ STATUS_TEXT = {"new": "New", "in_progress": "In progress",
                "awaiting_sign_off": "Awaiting sign-off", "decided": "Decided",
                "merged": "Merged (duplicate)", "entered_in_error": "Entered in error"}
 DECIDED = "decided"
+RETURNED_TEXT = "Returned"  # a manager sent the proposal back: the reason is in the detail
 
 # Past this many changed rows a reset is cheaper than row-by-row signals.
 DIFF_LIMIT = 300
@@ -282,7 +283,7 @@ def _cells(item: QueueItem) -> tuple[str, ...]:
     if item.immediate_danger:
         label = f"{DANGER_MARK} {label}"
     first = item.concern.split(". ")[0]
-    status = STATUS_TEXT.get(item.status, item.status)
+    status = RETURNED_TEXT if item.returned else STATUS_TEXT.get(item.status, item.status)
     return (
         "", f"{label} !" if item.conflict else label, "", item.children_text,
         "; ".join(top_reasons(item.reasons)),

@@ -41,7 +41,8 @@ from ..domain.route_codes import (
     STRATEGY_REQUIRED_AGENCIES,
     StrategyDecision,
 )
-from .form_parts import error_label, line, show_error, text_box
+from .form_parts import error_label, line, text_box
+from .problems import FieldProblems, Problem
 
 MEDICAL = (("", "Not decided"), ("not_needed", "Not needed"), ("arranged", "Arranged"),
            ("completed", "Completed"))
@@ -178,6 +179,14 @@ class StrategyDialog(QDialog):
         self.epo.setObjectName("strategyEpo")
         self.epo_applied = _stamp_edit("strategyEpoApplied", "EPO applied for at", now)
         decided.addRow("", _row(self.epo, "applied", self.epo_applied))
+        # The order's 8 days run from when the court grants it (s45(1)): record the grant
+        # here if it is known, or later as the route step "EPO granted".
+        self.epo_granted = QCheckBox("Granted")
+        self.epo_granted.setObjectName("strategyEpoGranted")
+        self.epo_granted_at = _stamp_edit("strategyEpoGrantedAt", "EPO granted at", now)
+        self.epo_court = line("strategyEpoCourt", "Court", "court that granted the order")
+        decided.addRow("", _row(self.epo_granted, "at", self.epo_granted_at))
+        decided.addRow("Court", self.epo_court)
         self.lead = line("strategyLead", "Lead social worker", "login of the social worker "
                          "leading the enquiry")
         self.lead.setText(lead)
@@ -189,6 +198,11 @@ class StrategyDialog(QDialog):
 
         self.error = error_label("strategyError")
         lay.addWidget(self.error)
+        # Every problem at once, each under its field (issue 17).
+        self.problems = FieldProblems(self.error)
+        self.problems.watch("slots", kids, "Children it was about")
+        self.problems.watch("attendees", self.attendees, "Who took part")
+        self.problems.watch("police_where", self.police_where, "Child accommodated at")
         bar = QDialogButtonBox()
         self.submit_button = bar.addButton("Record discussion",
                                            QDialogButtonBox.ButtonRole.AcceptRole)
@@ -276,24 +290,52 @@ class StrategyDialog(QDialog):
             out["police_protection"] = {"started_at": _aware(self.police_from, self.zone),
                                         "where": self.police_where.text().strip() or None}
         if self.epo.isChecked():
-            out["epo"] = {"applied_at": _aware(self.epo_applied, self.zone)}
+            epo: dict[str, Any] = {"applied_at": _aware(self.epo_applied, self.zone)}
+            if self.epo_granted.isChecked():
+                epo["granted_at"] = _aware(self.epo_granted_at, self.zone)
+            if self.epo_court.text().strip():
+                epo["court"] = self.epo_court.text().strip()
+            out["epo"] = epo
         if self.lead.text().strip():
             out["lead_social_worker"] = self.lead.text().strip()
         if self.summary.toPlainText().strip():
             out["summary"] = self.summary.toPlainText().strip()
         return out
 
-    def try_submit(self) -> None:
-        values = self.values()
-        if not values["slots"]:
-            show_error(self.error, "Tick the child or children the discussion was about.")
-            return
-        if not values["attendees"]:
-            show_error(self.error, "Name at least one attendee and their agency.")
-            return
-        show_error(self.error, "")
-        self.submitted.emit(values)
+    def problems_found(self) -> list[Problem]:
+        """What stops the form being recorded, all of it, in the words of the form. Nothing
+        typed is dropped on the way: a name without an agency, or where the child is
+        without police protection ticked, is asked about rather than left out."""
+        found = []
+        if not any(box.isChecked() for box in self.child_boxes.values()):
+            found.append(Problem("slots", "tick the child or children the discussion was "
+                                          "about"))
+        unnamed = []
+        for row in range(self.attendees.rowCount()):
+            combo = self.attendees.cellWidget(row, 0)
+            agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+            typed = any((self.attendees.item(row, col) or QTableWidgetItem()).text().strip()
+                        for col in (1, 2))
+            if typed and not agency:
+                unnamed.append(str(row + 1))
+        if unnamed:
+            rows = " and ".join([", ".join(unnamed[:-1]), unnamed[-1]] if len(unnamed) > 1
+                                else unnamed)
+            found.append(Problem("attendees", f"say which agency attendee {rows} "
+                                              f"{'is' if len(unnamed) == 1 else 'are'} from"))
+        elif not self.attendee_rows():
+            found.append(Problem("attendees", "name at least one attendee and their agency"))
+        if self.police_where.text().strip() and not self.police.isChecked():
+            found.append(Problem("police_where", "tick police protection above, or clear "
+                                                 "where the child is accommodated"))
+        return found
 
-    def show_failure(self, message: str) -> None:
-        show_error(self.error, message)
+    def try_submit(self) -> None:
+        found = self.problems_found()
+        self.problems.show(found)
+        if not found:
+            self.submitted.emit(self.values())
+
+    def show_failure(self, message: str, error: BaseException | None = None) -> None:
+        self.problems.show_refusal(message, error)
 

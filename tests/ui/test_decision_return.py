@@ -6,6 +6,7 @@ from __future__ import annotations
 from dutydesk.domain.codes import Role
 from dutydesk.services.desk import DeskService
 from dutydesk.ui.action_dialogs import ActionDialog
+from dutydesk.ui.queue_model import STATUS
 from tests.ui.test_actions import as_role, ready
 
 RATIONALE = {"concerns_and_risks": "Neglect over several weeks.",
@@ -64,3 +65,29 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_sees_why(  # type: ig
     bar = window.detail.verticalScrollBar()
     bar.setValue(bar.maximum())  # the Decisions section, where the return is shown
     window.grab().save("/tmp/i13-returned-proposal.png")
+
+
+def test_a_returned_proposal_reads_returned_in_the_queue(  # type: ignore[no-untyped-def]
+        qtbot, make_window, service: DeskService) -> None:
+    """(issue 17) The queue said only "In progress": the practitioner could not see at a
+    glance which of their contacts a manager had sent back."""
+    practitioner = as_role(service, Role.PRACTITIONER, "sw.one")
+    cid = practitioner.queue()[0].contact_id
+    practitioner.decide(cid, "nfa", 1, RATIONALE)
+    window = make_window(practitioner)
+    ready(qtbot, window)
+
+    def status() -> str:
+        return str(window.model.index(window.model.row_of(cid), STATUS).data())
+    assert status() == "Awaiting sign-off"
+    decision_id = service.contact_detail(cid).decisions[-1].decision_id  # type: ignore[union-attr]
+    service.return_proposal(cid, decision_id, REASON)
+    window.poll()  # the live update, as from another desk
+    qtbot.waitUntil(lambda: status() == "Returned")
+    assert next(i for i in practitioner.queue() if i.contact_id == cid).returned
+    window.search.setText("returned")  # the search box finds them too
+    qtbot.waitUntil(lambda: window.model.ids() == [cid])
+    window.search.setText("")
+    practitioner.decide(cid, "early_help", 2, RATIONALE)  # proposes again
+    window.poll()
+    qtbot.waitUntil(lambda: status() == "Awaiting sign-off")

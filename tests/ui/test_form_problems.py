@@ -3,17 +3,22 @@ an internal path like "contact.received.children"), and nothing typed is dropped
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QWidget
 
+from dutydesk.domain.clock import LONDON
 from dutydesk.domain.errors import ValidationError
 from dutydesk.ui.contact_form import ContactForm
 from dutydesk.ui.decision_dialog import DecisionDialog
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.problems import describe, plain_reason
+from dutydesk.ui.strategy_dialog import StrategyDialog
 from tests.factories import draft_store
+from tests.ui.accessibility_walk import out_of_reading_order, unnamed_controls
 
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
 INTERNAL = ("children[", "contact.received", "_", "item(s)", "YYYY")
 
 
@@ -126,3 +131,52 @@ def test_a_typed_next_step_is_never_dropped(qtbot, make_window) -> None:  # type
     dialog.try_submit()  # "Add step" never pressed: the step still goes in
     assert sent and sent[0]["rationale"]["next_steps"] == [
         {"action": "Visit the family with the health visitor", "due": "2026-12-03"}]
+
+
+def test_the_strategy_form_shows_every_problem_and_drops_nothing_typed(  # type: ignore[no-untyped-def]
+        qtbot) -> None:
+    """It refused one problem at a time, and an attendee typed without an agency was
+    left out of the record without a word."""
+    dialog = StrategyDialog([(0, "Mateusz Khan"), (1, "Leo Khan")], NOW, lead="dm.manager")
+    qtbot.addWidget(dialog)
+    dialog.resize(820, 1200)
+    dialog.show()
+    dialog.add_attendee("", "Dr Okafor", "Named doctor")  # agency not chosen
+    dialog.police_where.setText("with her grandmother")  # police protection not ticked
+    sent: list[dict] = []
+    dialog.submitted.connect(sent.append)
+    dialog.try_submit()
+    QApplication.processEvents()
+    assert sent == []
+    summary = dialog.error.text()
+    assert "3 problems" in summary, summary
+    for expected in ("Children it was about: tick the child or children",
+                     "Who took part: say which agency attendee 4 is from",
+                     "Child accommodated at: tick police protection above"):
+        assert expected in summary, summary
+    assert "Tick the child" in line_under(dialog.child_boxes[1].parentWidget()).text()
+    assert "attendee 4" in line_under(dialog.attendees).text()
+    assert "police protection" in line_under(dialog.police_where).text()
+    assert dialog.attendees.item(3, 1).text() == "Dr Okafor"  # still there
+    assert dialog.police_where.text() == "with her grandmother"
+
+    dialog.child_boxes[0].setChecked(True)
+    agency = dialog.attendees.cellWidget(3, 0)
+    assert isinstance(agency, QComboBox)
+    agency.setCurrentText("Health")
+    dialog.police.setChecked(True)
+    dialog.try_submit()
+    assert sent and not dialog.error.isVisible()
+    assert {"agency": "Health", "name": "Dr Okafor", "role": "Named doctor"} \
+        in sent[0]["attendees"]
+    assert sent[0]["police_protection"]["where"] == "with her grandmother"
+
+
+def test_the_strategy_form_is_named_and_tabs_in_reading_order(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = StrategyDialog([(0, "Mateusz Khan"), (1, "Leo Khan")], NOW, lead="dm.manager")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.add_attendee("Education", "Ms Hollins", "DSL")  # added later: still read in turn
+    QApplication.processEvents()
+    assert unnamed_controls(dialog) == []
+    assert out_of_reading_order(dialog) == []
