@@ -88,7 +88,10 @@ def _child(queries: Queries, contact: ContactRow, kid: ContactChildRow,
     expected = (person.expected_date_of_birth if person else None) or kid.expected_date_of_birth
     return ChildHistory(
         slot=kid.slot, person_id=kid.person_id,
-        name=person.display_name if person else kid.display_name,
+        # The person's record names the child, unless it was made before the child had a
+        # given name (an unborn baby) and this contact gives one.
+        name=person.display_name if person and (person.given_name or not kid.given_name)
+        else kid.display_name,
         age=reported_age_text(dob, expected, now.date(), kid.age_years,
                               kid.date_of_birth_estimated and dob == kid.date_of_birth),
         date_of_birth=dob,

@@ -56,10 +56,17 @@ def outcome_label(code: str | None) -> str:
         return code
 
 
+def _who(d: ContactDetail) -> str:
+    names = [f"{c.name} ({c.age})" if c.age else c.name for c in d.children]
+    return ", ".join(names) if names else "No child named yet"
+
+
 def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) -> str:
     due_text, _ = time_left_text(d.due_at, now, status=d.status)
     parts = [
-        f"<h2>{chip(d.rating)} {escape(source_label(d.source_code))}</h2>",
+        # Who it is about first, as the queue row says it; then where it came from.
+        f"<h2>{chip(d.rating)} {escape(_who(d))}</h2>"
+        f"<p><b>{escape(source_label(d.source_code))}</b></p>",
         f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
         f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
         f" · with {escape(d.who(d.assignee) or 'nobody yet')}"
