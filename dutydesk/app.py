@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         if shared is None:
             return 1
         actor, engine, verify_password = shared.actor, shared.engine, shared.verify_password
+        shared_people = shared.directory
     else:
         found = _sign_in(args, accounts, demo_sign_in)
         if found is None:
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     guarded = GuardedStore(store, actor, clock)
     triage = TriageService(guarded, actor, clock, policy=policy)
     triage.rate_all_open()  # anything imported or synced without a rating
-    desk = DeskService(guarded, actor, clock, triage=triage)
+    desk = DeskService(guarded, actor, clock, triage=triage,
+                       directory=(lambda: shared_people) if engine is not None else None)
     from .services.signing import desk_signer
     signer, unsigned_reason = desk_signer(data_dir, actor.login, actor.display_name or "",
                                           demo=args.demo)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hmac
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config.credentials import Credentials
 from .config.settings import Settings
 from .config.tls import TlsSettingError
 from .domain.clock import Clock
+from .domain.directory import PeopleDirectory
 from .domain.events import Actor
+from .services.directory import server_directory
 from .store.eventstore import EventStore
 from .sync.engine import SyncEngine
 from .sync.identity import shared_actor
@@ -30,6 +32,8 @@ class SharedSession:
     actor: Actor
     engine: SyncEngine
     verify_password: Callable[[str, str], bool]
+    # Read from the server at sign-in: people added since appear at the next sign-in.
+    directory: PeopleDirectory = field(default_factory=lambda: PeopleDirectory(()))
 
 
 class SharedSignInError(Exception):
@@ -73,7 +77,12 @@ def connect_shared(dsn: str, password: str | None, store: EventStore, clock: Clo
     except SyncError as err:
         transport.close()
         raise SharedSignInError(str(err)) from err
-    actor = shared_actor(identity, socket.gethostname())
+    try:
+        directory = server_directory(transport.directory())
+    except SyncError as err:
+        transport.close()
+        raise SharedSignInError(str(err)) from err
+    actor = shared_actor(identity, socket.gethostname(), directory.name_of(identity.login))
     engine = SyncEngine(store, transport, clock, login=actor.login)
 
     def verify(login: str, typed: str) -> bool:
@@ -81,4 +90,4 @@ def connect_shared(dsn: str, password: str | None, store: EventStore, clock: Clo
         return login == actor.login and hmac.compare_digest(typed.encode(),
                                                              (password or "").encode())
 
-    return SharedSession(actor, engine, verify)
+    return SharedSession(actor, engine, verify, directory)

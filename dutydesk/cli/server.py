@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "senior_practitioner, duty_manager, auditor or admin")
             p.add_argument("--no-password", action="store_true",
                            help="leave the password unset (e.g. certificate sign-in)")
-            p.add_argument("--name", help="the person's full name, for their signing "
+            p.add_argument("--name", help="the person's full name: shown to everyone in "
+                                          "the people directory and on their signing "
                                           "certificate (default: the login)")
             p.add_argument("--key-out", type=Path, default=Path("."),
                            help="folder for LOGIN.p12, the person's signing key protected by "
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
             print("server schema up to date" if not applied else "server upgraded")
         elif args.action == "add-user":
             password = _password(args)
-            print(admin.add_user(args.dsn, args.login, args.role, password))
+            print(admin.add_user(args.dsn, args.login, args.role, password,
+                                 display_name=args.name))
             return _issue(args, password)
         elif args.action == "checkpoint":
             return _checkpoint(args)

@@ -62,6 +62,13 @@ class AuditEntry:
     contact_id: str | None
     person_ids: tuple[str, ...]
     summary: str
+    actor_name: str = ""  # from the people directory; empty when the login is not listed
+
+    @property
+    def who(self) -> str:
+        """"Dee One (dm.one)", or the login alone."""
+        name = self.actor_name
+        return f"{name} ({self.actor})" if name and name != self.actor else self.actor
 
     def row(self) -> tuple[str, ...]:
         return (str(self.seq), self.event_id, self.time, self.actor, self.role, self.type,
@@ -91,10 +98,11 @@ def summarise(event: Event) -> str:
 class AuditService:
     """Access-log helpers and audit queries for one signed-in actor."""
 
-    def __init__(self, store: GuardedStore) -> None:
+    def __init__(self, store: GuardedStore, names: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.actor = store.actor
         self.clock = store.clock
+        self.names = dict(names or {})  # login -> display name (the people directory)
 
     def _write(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         body = {k: v for k, v in payload.items() if v is not None}
@@ -185,7 +193,8 @@ class AuditService:
         hidden = self._hidden(found)
         return [AuditEntry(seq, e.id, e.client_time, e.actor, e.actor_role, e.type,
                            e.contact_id, e.person_ids,
-                           REDACTED_SUMMARY if e.id in hidden else summarise(e))
+                           REDACTED_SUMMARY if e.id in hidden else summarise(e),
+                           self.names.get(e.actor, ""))
                 for seq, e in zip(seqs, found, strict=True)]
 
     def _hidden(self, events: Sequence[Event]) -> set[str]:

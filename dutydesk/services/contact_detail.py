@@ -22,6 +22,7 @@ from ..store.queries import Queries
 from .snapshots import (
     AmendmentView,
     ChildHistory,
+    ConsentView,
     ContactDetail,
     DecisionView,
     NoteView,
@@ -56,6 +57,7 @@ def build_detail(store: EventStore, queries: Queries, contact_id: str,
         children=tuple(_child(queries, contact, k, people.get(k.person_id or ""), now)
                        for k in kids),
         ratings=_ratings(events), partner_checks=_checks(events), notes=_notes(events),
+        consents=_consents(events),
         decisions=_decisions(queries.decisions_for(contact_id), events),
         followups=tuple((e.client_time, e.actor, text) for e in events
                         if (text := describe(e)) is not None),
@@ -88,7 +90,10 @@ def _child(queries: Queries, contact: ContactRow, kid: ContactChildRow,
     expected = (person.expected_date_of_birth if person else None) or kid.expected_date_of_birth
     return ChildHistory(
         slot=kid.slot, person_id=kid.person_id,
-        name=person.display_name if person else kid.display_name,
+        # The person's record names the child, unless it was made before the child had a
+        # given name (an unborn baby) and this contact gives one.
+        name=person.display_name if person and (person.given_name or not kid.given_name)
+        else kid.display_name,
         age=reported_age_text(dob, expected, now.date(), kid.age_years,
                               kid.date_of_birth_estimated and dob == kid.date_of_birth),
         date_of_birth=dob,
@@ -136,6 +141,19 @@ def _checks(events: list[Event]) -> tuple[PartnerCheckView, ...]:
                 ans.payload.get("answered_by") or ans.actor,
                 ans.payload.get("answered_at") or ans.client_time)
         out.append(check)
+    return tuple(out)
+
+
+def _consents(events: list[Event]) -> tuple[ConsentView, ...]:
+    out = []
+    for e in events:
+        p = e.payload
+        if e.type == "consent.recorded":
+            out.append(ConsentView(e.client_time, e.actor, p["status"], p.get("given_by"),
+                                   p.get("basis")))
+        elif e.type == "consent.overridden":
+            out.append(ConsentView(e.client_time, e.actor, None, None, p["basis"],
+                                   overridden=True, approver=p["approver"]))
     return tuple(out)
 
 

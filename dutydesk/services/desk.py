@@ -9,19 +9,20 @@ Role rules are enforced here, not only by greying out buttons: the service raise
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from ..domain.clock import Clock
-from ..domain.codes import ContactStatus, DecisionStatus, Rating
+from ..domain.codes import ConsentStatus, ContactStatus, DecisionStatus, Rating
+from ..domain.directory import PeopleDirectory
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
 from ..domain.people import age_text, reported_age_text
-from ..domain.permissions import Action, allows, require
+from ..domain.permissions import MIN_REASON_CHARS, Action, allows, require
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.queue import order_key
 from ..domain.timescales import OfficeHours
@@ -30,6 +31,7 @@ from ..store.eventstore import EventStore
 from ..store.queries import Queries
 from .audit import AuditService
 from .contact_detail import build_detail
+from .directory import local_directory
 from .guard import GuardedStore
 from .intake_rating import Rater, immediate_danger_rating
 from .progress import Progress, step
@@ -64,7 +66,8 @@ class QueueDelta:
 
 class DeskService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 rater: Rater | None = None, triage: TriageService | None = None) -> None:
+                 rater: Rater | None = None, triage: TriageService | None = None,
+                 directory: Callable[[], PeopleDirectory] | None = None) -> None:
         # The one read and write path: whatever store the caller hands in, every write is
         # checked against ``actor`` and every read redacted for them (no caller can get
         # the unguarded store by mistake; wrapping a GuardedStore again changes nothing).
@@ -80,6 +83,8 @@ class DeskService:
         # Every read of the queue first rates whatever arrived unrated or changed a
         # child's history (imports, the watched folder, pulls from the server).
         self.upkeep = RatingUpkeep(self.triage)
+        # Who exists: local accounts (standalone) or the server's directory (shared mode).
+        self._directory = directory or (lambda: local_directory(store))
 
     def keep_ratings_current(self) -> int:
         """Rate what arrived since the last look (see ``services.rating_upkeep``)."""
@@ -148,7 +153,15 @@ class DeskService:
         """The whole record of a contact; ``RestrictedRecord`` if it is about a child
         whose record this person is not named on (break the glass to read it)."""
         self.store.require_contact(contact_id)
-        return build_detail(self.store, self.queries, contact_id, self.clock.now())
+        return self._named(build_detail(self.store, self.queries, contact_id,
+                                        self.clock.now()))
+
+    def _named(self, detail: ContactDetail | None) -> ContactDetail | None:
+        """The detail with the directory's display names, so people are shown by name."""
+        if detail is None:
+            return None
+        people = self.people()
+        return replace(detail, names={e.login: e.display_name for e in people.entries})
 
     def restricted_people(self, contact_id: str) -> list[str]:
         """The restricted children on a contact this person may not read (for break-glass)."""
@@ -180,7 +193,8 @@ class DeskService:
         if reason:
             payload["reason"] = reason
         self._write(self.event("record.viewed", payload))
-        return build_detail(self.store, self.queries, contact_id, self.clock.now())
+        return self._named(build_detail(self.store, self.queries, contact_id,
+                                        self.clock.now()))
 
     # ---- recording a contact -----------------------------------------------------------
 
@@ -251,10 +265,57 @@ class DeskService:
         return self._write(self.event("contact.taken", {"contact_id": contact_id}),
                            contact_id=contact_id)
 
+    def people(self) -> PeopleDirectory:
+        """The people directory: display names and roles of everyone who signs in."""
+        return self._directory()
+
     def assign(self, contact_id: str, assignee: str) -> Changes:
+        """Assign to a person in the directory whose role works on contacts; anyone else
+        (a mistyped login, an auditor) is refused in words, nothing written."""
         self._require(Action.ASSIGN)
+        entry = self.people().require_assignable(assignee)
         return self._write(self.event("contact.assigned", {
-            "contact_id": contact_id, "assignee": assignee}), contact_id=contact_id)
+            "contact_id": contact_id, "assignee": entry.login}), contact_id=contact_id)
+
+    # ---- consent ------------------------------------------------------------------------
+
+    def record_consent(self, contact_id: str, status: str, *, given_by: str | None = None,
+                       basis: str | None = None) -> Changes:
+        """Consent gathered at any point after intake: given or refused (by whom: a
+        parent, the young person), not sought or not required (why). Recorded as
+        ``consent.recorded``; the contact's consent becomes ``status``."""
+        self._require(Action.RECORD_CONSENT)
+        self._contact(contact_id)
+        who = (given_by or "").strip() or None
+        why = (basis or "").strip() or None
+        if status in (ConsentStatus.GIVEN.value, ConsentStatus.REFUSED.value) and not who:
+            raise ValidationError("say who gave or refused consent (e.g. mother, the young "
+                                  "person)", "given_by")
+        if status in (ConsentStatus.NOT_SOUGHT.value, ConsentStatus.NOT_REQUIRED.value) \
+                and not why:
+            raise ValidationError("say why consent was not sought or is not needed",
+                                  "basis")
+        payload: dict[str, Any] = {"contact_id": contact_id, "status": status}
+        if who:
+            payload["given_by"] = who
+        if why:
+            payload["basis"] = why
+        return self._write(self.event("consent.recorded", payload), contact_id=contact_id)
+
+    def share_without_consent(self, contact_id: str, basis: str) -> Changes:
+        """Information shared without consent, on a duty manager's authority, with the
+        basis in words (e.g. consent would place the child at increased risk of
+        significant harm). The manager is recorded as the approver. Refused for any
+        other role: a practitioner asks their manager."""
+        self._require(Action.CONSENT_OVERRIDE)
+        self._contact(contact_id)
+        text = (basis or "").strip()
+        if len(text) < MIN_REASON_CHARS:
+            raise ValidationError(f"give the basis for sharing without consent in at least "
+                                  f"{MIN_REASON_CHARS} characters", "basis")
+        return self._write(self.event("consent.overridden", {
+            "contact_id": contact_id, "basis": text, "approver": self.actor.login}),
+            contact_id=contact_id)
 
     def override_rating(self, contact_id: str, to_rating: str, reason: str) -> Changes:
         """Change the rating with a reason. Lowering a Red needs a duty manager or senior

@@ -72,7 +72,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 3  # the newest server migration this DutyDesk understands
+SUPPORTED_SCHEMA = 4  # the newest server migration this DutyDesk understands (0004: directory)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"

@@ -82,6 +82,10 @@ class Transport(Protocol):
         ``dutydesk.sync.identity.choose_role``)."""
         ...
 
+    def directory(self) -> list[tuple[str, str, str]]:
+        """(login, display name, group role) of everyone who signs in (people directory)."""
+        ...
+
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         """One receipt per event, in order. Replays return the stored result."""
         ...

@@ -72,7 +72,7 @@ class AuditModel(HeadedTableModel):
             return None
         e = self._entries[self._ids[index.row()]]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (human_datetime(e.time), e.actor, _role(e.role), e.type,
+            return (human_datetime(e.time), e.who, _role(e.role), e.type,
                     e.contact_id or "", " ".join(e.person_ids), e.summary)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"event {e.event_id}\n{e.summary}" if e.summary else f"event {e.event_id}"

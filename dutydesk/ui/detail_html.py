@@ -56,13 +56,20 @@ def outcome_label(code: str | None) -> str:
         return code
 
 
+def _who(d: ContactDetail) -> str:
+    names = [f"{c.name} ({c.age})" if c.age else c.name for c in d.children]
+    return ", ".join(names) if names else "No child named yet"
+
+
 def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) -> str:
     due_text, _ = time_left_text(d.due_at, now, status=d.status)
     parts = [
-        f"<h2>{chip(d.rating)} {escape(source_label(d.source_code))}</h2>",
+        # Who it is about first, as the queue row says it; then where it came from.
+        f"<h2>{chip(d.rating)} {escape(_who(d))}</h2>"
+        f"<p><b>{escape(source_label(d.source_code))}</b></p>",
         f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
         f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
-        f" · with {escape(d.assignee or 'nobody yet')}"
+        f" · with {escape(d.who(d.assignee) or 'nobody yet')}"
         + ("" if d.status == "decided" else f" · time left {escape(due_text)}")  # clock stopped
         + "</p>",
     ]
@@ -82,15 +89,11 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
     parts.append(f"<h3>Reporter</h3><p>{who or 'Not recorded (anonymous or unknown)'}"
                  + (f"<br>{reach}" if reach else "") + "</p>")
     parts.append(_reasons(d))
-    consent = CONSENT_TEXT.get(d.consent, d.consent)
-    parts.append(f"<h3>Consent</h3><p>{escape(consent)}"
-                 + (" — <b>overridden</b> (shared without consent, with a recorded basis)"
-                    if d.consent_overridden else "")
-                 + (f"<br>{escape(d.consent_notes)}" if d.consent_notes else "") + "</p>")
+    parts.append(_consent(d))
     parts.append(_checks(d))
     parts.append("<h3>Children and their history</h3>" + "".join(_child(c) for c in d.children))
     if d.decisions:
-        parts.append("<h3>Decisions</h3>" + "".join(_decision(x, thresholds)
+        parts.append("<h3>Decisions</h3>" + "".join(_decision(x, thresholds, d)
                                                     for x in d.decisions))
     if d.followups:  # issue 21: after the decision
         parts.append("<h3>After the decision</h3>" + "".join(
@@ -98,7 +101,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
             for at, who, what in d.followups))
     if d.notes:
         parts.append("<h3>Notes</h3>" + "".join(
-            f"<p><i>{escape(n.author)}, {escape(when(n.written_at))}</i><br>"
+            f"<p><i>{escape(d.who(n.author))}, {escape(when(n.written_at))}</i><br>"
             f"{escape(n.text)}</p>" for n in d.notes))
     return "".join(parts)
 
@@ -122,7 +125,7 @@ def _reasons(d: ContactDetail) -> str:
     head = (f"<p>Score {d.score} · policy {escape(d.policy_version or '—')}</p>"
             if d.score is not None else "")
     changes = "".join(
-        f"<li>{escape(when(c.at))}: {escape(c.by)} changed "
+        f"<li>{escape(when(c.at))}: {escape(d.who(c.by))} changed "
         f"{escape((c.from_rating or '').upper())} → {escape(c.rating.upper())}: "
         f"{escape(c.reason)}</li>" for c in d.ratings if c.from_rating)
     return ("<h3>Why this rating</h3>" + head + (f"<ul>{items}</ul>" if items else "")
@@ -153,6 +156,41 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+def consent_line(d: ContactDetail) -> str:
+    """Consent for sharing in one line (also above the partner checks)."""
+    text = f"Consent: {CONSENT_TEXT.get(d.consent, d.consent)}"
+    shared = [c for c in d.consents if c.overridden]
+    if shared:
+        last = shared[-1]
+        text += (f"; shared without consent on the authority of {d.who(last.approver)}: "
+                 f"{last.basis}")
+    elif d.consent_overridden:
+        text += "; shared without consent, with a recorded basis"
+    return text
+
+
+def _consent(d: ContactDetail) -> str:
+    head = f"<h3>Consent</h3><p>{escape(consent_line(d))}"
+    if d.consent_notes:
+        head += f"<br>At intake: {escape(d.consent_notes)}"
+    head += "</p>"
+    if not d.consents:
+        return head
+    items = []
+    for c in d.consents:
+        if c.overridden:
+            items.append(f"<li>{escape(when(c.at))}: <b>shared without consent</b>, "
+                         f"authorised by {escape(d.who(c.approver))}: {escape(c.basis or '')}"
+                         "</li>")
+        else:
+            given = f" by {escape(c.given_by)}" if c.given_by else ""
+            basis = f": {escape(c.basis)}" if c.basis else ""
+            items.append(f"<li>{escape(when(c.at))}: "
+                         f"{escape(CONSENT_TEXT.get(c.status or '', c.status or ''))}{given}"
+                         f"{basis} (recorded by {escape(d.who(c.by))})</li>")
+    return head + "<ul>" + "".join(items) + "</ul>"
+
+
 def _checks(d: ContactDetail) -> str:
     if not d.partner_checks:
         return "<h3>Partner checks</h3><p>None requested.</p>"
@@ -161,8 +199,9 @@ def _checks(d: ContactDetail) -> str:
         answer = (f"<br>Answered {escape(when(c.answered_at))} by {escape(c.answered_by or '')}:"
                   f" {escape(c.answer)}" if c.answer is not None else "<br><i>Awaiting answer</i>")
         out.append(f"<li><b>{escape(c.agency)}</b> asked {escape(when(c.requested_at))} by "
-                   f"{escape(c.requested_by)}: {escape(c.question)}{answer}</li>")
-    return "<h3>Partner checks</h3><ul>" + "".join(out) + "</ul>"
+                   f"{escape(d.who(c.requested_by))}: {escape(c.question)}{answer}</li>")
+    return (f"<h3>Partner checks</h3><p><i>{escape(consent_line(d))}</i></p><ul>"
+            + "".join(out) + "</ul>")
 
 
 def _rationale(rationale: Mapping[str, Any]) -> str:
@@ -180,7 +219,7 @@ def _rationale(rationale: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
+def _decision(x: DecisionView, thresholds: Mapping[int, str], d: ContactDetail) -> str:
     status = {"proposed": "Proposed, awaiting sign-off", "recorded": "Recorded",
               "signed_off": "Signed off",
               "returned": "Returned to its author"}.get(x.status, x.status)
@@ -188,20 +227,21 @@ def _decision(x: DecisionView, thresholds: Mapping[int, str]) -> str:
     head = (f"<p><b>{escape(outcome_label(x.outcome))}</b> · level {x.threshold_level} "
             f"{escape(level)} · {escape(status)}"
             f"{' · superseded' if x.superseded else ''}<br>"
-            f"by {escape(x.decided_by)} ({escape(x.decided_role.replace('_', ' '))}), "
+            f"by {escape(d.who(x.decided_by))} ({escape(x.decided_role.replace('_', ' '))}), "
             f"{escape(when(x.decided_at))}"
-            + (f"; signed off by {escape(x.signed_off_by)} {escape(when(x.signed_off_at))}"
+            + (f"; signed off by {escape(d.who(x.signed_off_by))} {escape(when(x.signed_off_at))}"
                if x.signed_off_by else "") + "</p>")
     body = ""
     if x.returned is not None:
         body += (f"<p style='background:#fff3e0;padding:4px;'><b>⚠ Returned by "
-                 f"{escape(x.returned.returned_by)}</b> {escape(when(x.returned.returned_at))}: "
+                 f"{escape(d.who(x.returned.returned_by))}</b> "
+                 f"{escape(when(x.returned.returned_at))}: "
                  f"{escape(x.returned.reason)}<br>Propose again with Decide.</p>")
     body += _rationale(x.rationale)
     if x.amendments:
         original = x.original
         amended = "".join(
-            f"<li>{escape(when(a.at))}, {escape(a.by)}: <b>{escape(a.reason)}</b>"
+            f"<li>{escape(when(a.at))}, {escape(d.who(a.by))}: <b>{escape(a.reason)}</b>"
             + (f" — outcome now {escape(outcome_label(a.changes['outcome']))}"
                if "outcome" in a.changes else "")
             + (f", level {a.changes['threshold_level']}" if "threshold_level" in a.changes

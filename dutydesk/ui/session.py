@@ -142,7 +142,8 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     if allows(actor.role, Action.VIEW_AUDIT):
         def open_audit() -> None:
             try:
-                view = AuditView(AuditService(session.guarded), tasks)
+                names = {e.login: e.display_name for e in window.service.people().entries}
+                view = AuditView(AuditService(session.guarded, names), tasks)
             except DomainError as err:
                 QMessageBox.warning(window, "Audit trail", str(err))
                 return

@@ -19,13 +19,14 @@ from ..services.snapshots import HandoverNote, MatchSuggestion
 from . import action_dialogs as dialogs
 from .contact_form import DRAFT_KIND, ContactForm
 from .decision_dialog import DecisionDialog
-from .detail_html import outcome_label
+from .detail_html import consent_line, outcome_label
 from .form_parts import parse_day
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, SignalInstance
     from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTextBrowser
 
+    from ..domain.directory import PeopleDirectory
     from ..services.desk import DeskService
     from ..services.drafts import Draft, DraftStore
     from ..services.snapshots import ContactDetail
@@ -123,8 +124,33 @@ class ContactActions(_Base):
     def assign(self) -> None:
         cid = self._need_contact()
         if cid:
-            self._ask(dialogs.assign_dialog(self),
-                      lambda v: self.service.assign(cid, v["assignee"]), "Contact assigned.")
+            service = self.service
+
+            def ask(directory: PeopleDirectory) -> None:
+                people = [(e.login, e.label) for e in directory.assignable()]
+                if not people:
+                    self.status_message.setText("Nobody in the people directory can take "
+                                                "contacts.")
+                    return
+                self._ask(dialogs.assign_dialog(people, self),
+                          lambda v: service.assign(cid, v["assignee"]), "Contact assigned.")
+            self.tasks.submit(service.people, ask, self.show_error)
+
+    def record_consent(self) -> None:
+        cid = self._need_contact()
+        if cid:
+            d = self.detail_snapshot
+            self._ask(dialogs.consent_dialog(d.consent if d else None, self),
+                      lambda v: self.service.record_consent(
+                          cid, v["status"], given_by=v.get("given_by"), basis=v.get("basis")),
+                      "Consent recorded.")
+
+    def share_without_consent(self) -> None:
+        cid = self._need_contact()
+        if cid:
+            self._ask(dialogs.share_without_consent_dialog(self),
+                      lambda v: self.service.share_without_consent(cid, v["basis"]),
+                      "Sharing without consent recorded, with you as the approver.")
 
     def rerate(self) -> None:
         cid = self._need_contact()
@@ -137,7 +163,8 @@ class ContactActions(_Base):
     def request_check(self) -> None:
         cid = self._need_contact()
         if cid:
-            self._ask(dialogs.partner_check_dialog(self),
+            d = self.detail_snapshot
+            self._ask(dialogs.partner_check_dialog(self, consent_line(d) if d else ""),
                       lambda v: self.service.request_partner_check(
                           cid, v["agency"], v["question"], _end_of_day(v.get("due"))),
                       "Partner check requested.")

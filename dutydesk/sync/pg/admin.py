@@ -257,8 +257,14 @@ def _write_permissions(conn: psycopg.Connection) -> None:
                             "VALUES (%s, %s)", rows)
 
 
-def add_user(admin_dsn: str, login: str, group: str, password: str | None) -> str:
-    """Create (or extend) ``login`` as a member of ``group``. Returns what was done."""
+def add_user(admin_dsn: str, login: str, group: str, password: str | None,
+             display_name: str | None = None) -> str:
+    """Create (or extend) ``login`` as a member of ``group``, with its display name in the
+    people directory (``display_name``; kept as it was when not given, the login for a
+    new person). Returns what was done."""
+    name = (display_name or "").strip()
+    if len(name) > 200 or any(ord(ch) < 32 for ch in name):
+        raise AdminError("the display name must be at most 200 characters on one line")
     if not _LOGIN.match(login) or login in _RESERVED:
         raise AdminError(f"login {login!r} is not allowed: use 2-63 lower-case letters, digits, "
                          "'.', '_' or '-', starting with a letter, and not a role name")
@@ -284,6 +290,13 @@ def add_user(admin_dsn: str, login: str, group: str, password: str | None) -> st
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
             for step in _limits(login):
                 conn.execute(step)
+            if (name or not existed) and _has_table(conn, "dutydesk.people_directory"):
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+                conn.execute(
+                    "INSERT INTO dutydesk.people_directory (login, display_name) "
+                    "VALUES (%s, %s) ON CONFLICT (login) DO UPDATE SET display_name = "
+                    "EXCLUDED.display_name, updated_at = now()", (login, name or login))
+                conn.execute("RESET ROLE")
             if password is not None:
                 verifier = conn.pgconn.encrypt_password(
                     password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")

@@ -127,6 +127,18 @@ class PgTransport:
             raise BatchRefused("the server does not know this login")
         return choose_role(row[0], row[2], role, privileged=bool(row[1]))
 
+    def directory(self) -> list[tuple[str, str, str]]:
+        """(login, display name, group role) of every login in a DutyDesk group, from
+        ``dutydesk.directory()``; empty from a server older than migration 0004."""
+        def read(c: psycopg.Connection) -> list[tuple[str, str, str]]:
+            there = c.execute("SELECT to_regprocedure('dutydesk.directory()') IS NOT NULL"
+                              ).fetchone()
+            if not (there and there[0]):
+                return []
+            return [(str(r[0]), str(r[1]), str(r[2])) for r in c.execute(
+                "SELECT login, display_name, role FROM dutydesk.directory()").fetchall()]
+        return self._call(read)
+
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         body = json.dumps([{
             "id": e.id, "type": e.type, "schema_version": e.schema_version, "actor": e.actor,

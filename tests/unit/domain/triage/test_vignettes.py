@@ -158,3 +158,13 @@ def test_a_vignette_outside_its_range_fails_the_command(
     out = capsys.readouterr().out
     assert code == 1
     assert "Within the acceptable ratings: 0 of 1" in out and "OVER" in out
+
+
+def test_an_earlier_referral_that_ended_in_nfa_is_a_re_referral(
+        results: list[vg.VignetteResult]) -> None:
+    """DfE: a referral is a referral whatever its outcome; one ending in no further action
+    220 days earlier makes this contact a re-referral."""
+    r = next(r for r in results if r.vignette.id == "ho-cu-01-was-not-brought-sixth-contact")
+    nfa = [e for h in r.vignette.history for e in h["earlier"] if e.get("referral")]
+    assert [e["outcome"] for e in nfa] == ["nfa"]
+    assert "history:re_referral" in {x["factor"] for x in r.result.reasons}
