@@ -97,6 +97,9 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     assert "Health" in dialog.agency_prompt.text()
     dialog.police.setChecked(True)
     dialog.police_where.setText("grandmother's home")
+    dialog.epo.setChecked(True)
+    dialog.epo_granted.setChecked(True)
+    dialog.epo_court.setText("Leeds Family Court")
     dialog.submit_button.click()
     assert not dialog.isVisible()
     stored = [e for e in store.events_for_contact(cid) if e.type == "strategy.discussed"]
@@ -106,6 +109,7 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     assert p["attendees"][1]["name"] == "DS Khan" and p["decision"] == "s47_single"
     assert p["s47_started_on"] == "2026-11-26" and p["slots"] == [0]
     assert p["police_protection"]["where"] == "grandmother's home"
+    assert p["epo"]["court"] == "Leeds Family Court" and "granted_at" in p["epo"]
     routes = FollowThroughService(store, window.service.actor, clock).contact_routes(cid)
     assert sorted(r.kind for r in routes.routes) == ["emergency_protection", "strategy_s47"]
     assert routes.missing_agencies[p["discussion_id"]] == ("Health",)
