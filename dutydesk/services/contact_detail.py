@@ -22,6 +22,7 @@ from ..store.queries import Queries
 from .snapshots import (
     AmendmentView,
     ChildHistory,
+    ConsentView,
     ContactDetail,
     DecisionView,
     NoteView,
@@ -56,6 +57,7 @@ def build_detail(store: EventStore, queries: Queries, contact_id: str,
         children=tuple(_child(queries, contact, k, people.get(k.person_id or ""), now)
                        for k in kids),
         ratings=_ratings(events), partner_checks=_checks(events), notes=_notes(events),
+        consents=_consents(events),
         decisions=_decisions(queries.decisions_for(contact_id), events),
         followups=tuple((e.client_time, e.actor, text) for e in events
                         if (text := describe(e)) is not None),
@@ -139,6 +141,19 @@ def _checks(events: list[Event]) -> tuple[PartnerCheckView, ...]:
                 ans.payload.get("answered_by") or ans.actor,
                 ans.payload.get("answered_at") or ans.client_time)
         out.append(check)
+    return tuple(out)
+
+
+def _consents(events: list[Event]) -> tuple[ConsentView, ...]:
+    out = []
+    for e in events:
+        p = e.payload
+        if e.type == "consent.recorded":
+            out.append(ConsentView(e.client_time, e.actor, p["status"], p.get("given_by"),
+                                   p.get("basis")))
+        elif e.type == "consent.overridden":
+            out.append(ConsentView(e.client_time, e.actor, None, None, p["basis"],
+                                   overridden=True, approver=p["approver"]))
     return tuple(out)
 
 

@@ -15,14 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from ..domain.clock import Clock
-from ..domain.codes import ContactStatus, DecisionStatus, Rating
+from ..domain.codes import ConsentStatus, ContactStatus, DecisionStatus, Rating
 from ..domain.directory import PeopleDirectory
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
 from ..domain.people import age_text, reported_age_text
-from ..domain.permissions import Action, allows, require
+from ..domain.permissions import MIN_REASON_CHARS, Action, allows, require
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.queue import order_key
 from ..domain.timescales import OfficeHours
@@ -286,6 +286,46 @@ class DeskService:
         entry = self.people().require_assignable(assignee)
         return self._write(self.event("contact.assigned", {
             "contact_id": contact_id, "assignee": entry.login}), contact_id=contact_id)
+
+    # ---- consent ------------------------------------------------------------------------
+
+    def record_consent(self, contact_id: str, status: str, *, given_by: str | None = None,
+                       basis: str | None = None) -> Changes:
+        """Consent gathered at any point after intake: given or refused (by whom: a
+        parent, the young person), not sought or not required (why). Recorded as
+        ``consent.recorded``; the contact's consent becomes ``status``."""
+        self._require(Action.RECORD_CONSENT)
+        self._contact(contact_id)
+        who = (given_by or "").strip() or None
+        why = (basis or "").strip() or None
+        if status in (ConsentStatus.GIVEN.value, ConsentStatus.REFUSED.value) and not who:
+            raise ValidationError("say who gave or refused consent (e.g. mother, the young "
+                                  "person)", "given_by")
+        if status in (ConsentStatus.NOT_SOUGHT.value, ConsentStatus.NOT_REQUIRED.value) \
+                and not why:
+            raise ValidationError("say why consent was not sought or is not needed",
+                                  "basis")
+        payload: dict[str, Any] = {"contact_id": contact_id, "status": status}
+        if who:
+            payload["given_by"] = who
+        if why:
+            payload["basis"] = why
+        return self._write(self.event("consent.recorded", payload), contact_id=contact_id)
+
+    def share_without_consent(self, contact_id: str, basis: str) -> Changes:
+        """Information shared without consent, on a duty manager's authority, with the
+        basis in words (e.g. consent would place the child at increased risk of
+        significant harm). The manager is recorded as the approver. Refused for any
+        other role: a practitioner asks their manager."""
+        self._require(Action.CONSENT_OVERRIDE)
+        self._contact(contact_id)
+        text = (basis or "").strip()
+        if len(text) < MIN_REASON_CHARS:
+            raise ValidationError(f"give the basis for sharing without consent in at least "
+                                  f"{MIN_REASON_CHARS} characters", "basis")
+        return self._write(self.event("consent.overridden", {
+            "contact_id": contact_id, "basis": text, "approver": self.actor.login}),
+            contact_id=contact_id)
 
     def override_rating(self, contact_id: str, to_rating: str, reason: str) -> Changes:
         """Change the rating with a reason. Lowering a Red needs a duty manager or senior

@@ -168,6 +168,9 @@ class FollowThroughView:
     now: datetime
     routes: tuple[RouteRow, ...] = ()
     acknowledgements: tuple[AckRow, ...] = ()
+    # children decided onto a route (s47, protection, assessment, early help) that nobody
+    # has opened yet (``RouteRow.kind == AWAITING``, no route id)
+    awaiting: tuple[RouteRow, ...] = ()
     next_steps: tuple[NextStepRow, ...] = ()
     conflicts: tuple[ConflictRow, ...] = ()
     checks: tuple[CheckRow, ...] = ()
@@ -177,6 +180,7 @@ class FollowThroughView:
     def overdue_counts(self) -> dict[str, int]:
         return {
             "routes": sum(r.overdue for r in self.routes),
+            "awaiting": sum(r.overdue for r in self.awaiting),
             "acknowledgements": sum(r.overdue for r in self.acknowledgements),
             "next_steps": sum(r.overdue for r in self.next_steps),
             "conflicts": len(self.conflicts),
@@ -561,6 +565,8 @@ class FollowThroughService:
                 met = (datetime.combine(date.fromisoformat(  # noon, as the fold reads it
                     completed.payload["completed_on"]), time(12), tzinfo=self.office.zone)
                     if completed else None)
+                if met is not None:
+                    continue  # the assessment is done: nothing left to follow here
                 clocks = rules.route_clocks(pseudo, fact, self.office, met)
                 if kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION) and not any(
                         c.label.startswith("Strategy discussion") for c in clocks):
@@ -573,9 +579,8 @@ class FollowThroughService:
                                     for x in clocks)
                 pending = [x.due for x in clocks if x.met_at is None and x.due is not None]
                 rows.append(RouteRow(
-                    "", d.contact_id, AWAITING,
-                    f"Decided: {OUTCOME_LABELS[Outcome(d.outcome)]}; no route opened yet",
-                    k.display_name, k.slot, k.person_id, f"decided by {d.decided_by}",
+                    "", d.contact_id, AWAITING, OUTCOME_LABELS[Outcome(d.outcome)],
+                    k.display_name, k.slot, k.person_id, d.decided_by,
                     "Awaiting a route", decided, True, rows_clocks,
                     any(x.overdue(now) for x in clocks),
                     min(pending) if pending else None))
@@ -674,12 +679,13 @@ class FollowThroughService:
         kids = self.q.children_of(all_ids)
         contacts = {c.contact_id: c for c in recent} | self.q.contacts(
             others - {c.contact_id for c in recent})
-        route_rows = sorted([*(self._route_row(r, kids, now, follow) for r in open_routes),
-                             *self._awaiting(awaiting, follow, kids, now)],
+        route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
                             key=_overdue_first)
         view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
+            awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now),
+                                  key=_overdue_first)),
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
             next_steps=tuple(self._next_steps(step_contacts, contacts, kids, follow_events,
                                               since_steps, now)),
@@ -708,6 +714,9 @@ class FollowThroughService:
             routes=tuple(dataclasses.replace(
                 x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
                 if x.contact_id in hidden else x for x in view.routes),
+            awaiting=tuple(dataclasses.replace(
+                x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
+                if x.contact_id in hidden else x for x in view.awaiting),
             acknowledgements=tuple(dataclasses.replace(x, children=r, referrer=r)
                                    if x.contact_id in hidden else x
                                    for x in view.acknowledgements),

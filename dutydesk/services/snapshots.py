@@ -204,6 +204,8 @@ class ContactDetail:
     answers: Mapping[str, Any] = field(default_factory=dict)
     # Display names from the people directory, by login, for showing who did what.
     names: Mapping[str, str] = field(default_factory=dict)
+    # Consent recorded after intake and sharing without consent, oldest first.
+    consents: tuple[ConsentView, ...] = ()
 
     def who(self, login: str | None) -> str:
         """"Tom Okafor (sw.tom)" for a login in the directory, else the login itself."""
@@ -223,6 +225,21 @@ class ContactDetail:
         """The decision that stands (a returned proposal does not)."""
         live = [d for d in self.decisions if not d.superseded and d.returned is None]
         return live[-1] if live else None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentView:
+    """One consent entry after intake: consent recorded (``status``, who gave or refused
+    it, the basis) or information shared without consent (``overridden``: the manager who
+    authorised it and why)."""
+
+    at: str
+    by: str
+    status: str | None
+    given_by: str | None
+    basis: str | None
+    overridden: bool = False
+    approver: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

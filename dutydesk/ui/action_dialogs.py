@@ -158,13 +158,43 @@ def assign_dialog(people: Sequence[tuple[str, str]],
     ], "Assign", parent=parent)
 
 
-def partner_check_dialog(parent: QWidget | None = None) -> ActionDialog:
+CONSENT_CHOICES = (("given", "Given"), ("refused", "Refused"), ("not_sought", "Not sought"),
+                   ("not_required", "Not required"))
+
+
+def consent_dialog(current: str | None, parent: QWidget | None = None) -> ActionDialog:
+    """Consent gathered after intake: the answer, who gave or refused it, and the basis
+    (why it was not sought, or what was agreed)."""
+    now = dict(CONSENT_CHOICES).get(current or "", "not known")
+    return ActionDialog("Record consent", [
+        Choice("status", "Consent", "choice", CONSENT_CHOICES),
+        Choice("given_by", "Given or refused by", required=False,
+               placeholder="e.g. mother, the young person"),
+        Choice("basis", "Basis or what was agreed", "text", required=False,
+               placeholder="Needed when consent was not sought or is not required"),
+    ], "Record consent", intro=f"Consent recorded so far: {now.lower()}.", parent=parent)
+
+
+def share_without_consent_dialog(parent: QWidget | None = None) -> ActionDialog:
+    """A duty manager authorises sharing without consent, with the basis in words."""
+    return ActionDialog("Share without consent", [
+        Choice("basis", "Basis for sharing without consent", "text",
+               placeholder="e.g. seeking consent would place the child at increased risk "
+                           "of significant harm"),
+    ], "Authorise and record", intro=(
+        "You are authorising information about this contact to be shared without consent. "
+        "You are recorded as the approver; the basis is shown in the record, on partner "
+        "checks and in the case log."), parent=parent)
+
+
+def partner_check_dialog(parent: QWidget | None = None, consent: str = "") -> ActionDialog:
+    """``consent``: the contact's consent in words, shown first (may this be shared?)."""
     return ActionDialog("Request partner check", [
         Choice("agency", "Agency", "editable", [(a, a) for a in PARTNER_AGENCIES]),
         Choice("question", "Question", "text", placeholder="What do you need to know?"),
         Choice("due", "Answer needed by (dd/mm/yyyy)", required=False,
                placeholder="blank: the contact's response time"),
-    ], "Record request", parent=parent)
+    ], "Record request", intro=consent, parent=parent)
 
 
 def answer_dialog(open_checks: Sequence[tuple[str, str]],

@@ -89,11 +89,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
     parts.append(f"<h3>Reporter</h3><p>{who or 'Not recorded (anonymous or unknown)'}"
                  + (f"<br>{reach}" if reach else "") + "</p>")
     parts.append(_reasons(d))
-    consent = CONSENT_TEXT.get(d.consent, d.consent)
-    parts.append(f"<h3>Consent</h3><p>{escape(consent)}"
-                 + (" — <b>overridden</b> (shared without consent, with a recorded basis)"
-                    if d.consent_overridden else "")
-                 + (f"<br>{escape(d.consent_notes)}" if d.consent_notes else "") + "</p>")
+    parts.append(_consent(d))
     parts.append(_checks(d))
     parts.append("<h3>Children and their history</h3>" + "".join(_child(c) for c in d.children))
     if d.decisions:
@@ -160,6 +156,41 @@ def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+def consent_line(d: ContactDetail) -> str:
+    """Consent for sharing in one line (also above the partner checks)."""
+    text = f"Consent: {CONSENT_TEXT.get(d.consent, d.consent)}"
+    shared = [c for c in d.consents if c.overridden]
+    if shared:
+        last = shared[-1]
+        text += (f"; shared without consent on the authority of {d.who(last.approver)}: "
+                 f"{last.basis}")
+    elif d.consent_overridden:
+        text += "; shared without consent, with a recorded basis"
+    return text
+
+
+def _consent(d: ContactDetail) -> str:
+    head = f"<h3>Consent</h3><p>{escape(consent_line(d))}"
+    if d.consent_notes:
+        head += f"<br>At intake: {escape(d.consent_notes)}"
+    head += "</p>"
+    if not d.consents:
+        return head
+    items = []
+    for c in d.consents:
+        if c.overridden:
+            items.append(f"<li>{escape(when(c.at))}: <b>shared without consent</b>, "
+                         f"authorised by {escape(d.who(c.approver))}: {escape(c.basis or '')}"
+                         "</li>")
+        else:
+            given = f" by {escape(c.given_by)}" if c.given_by else ""
+            basis = f": {escape(c.basis)}" if c.basis else ""
+            items.append(f"<li>{escape(when(c.at))}: "
+                         f"{escape(CONSENT_TEXT.get(c.status or '', c.status or ''))}{given}"
+                         f"{basis} (recorded by {escape(d.who(c.by))})</li>")
+    return head + "<ul>" + "".join(items) + "</ul>"
+
+
 def _checks(d: ContactDetail) -> str:
     if not d.partner_checks:
         return "<h3>Partner checks</h3><p>None requested.</p>"
@@ -169,7 +200,8 @@ def _checks(d: ContactDetail) -> str:
                   f" {escape(c.answer)}" if c.answer is not None else "<br><i>Awaiting answer</i>")
         out.append(f"<li><b>{escape(c.agency)}</b> asked {escape(when(c.requested_at))} by "
                    f"{escape(d.who(c.requested_by))}: {escape(c.question)}{answer}</li>")
-    return "<h3>Partner checks</h3><ul>" + "".join(out) + "</ul>"
+    return (f"<h3>Partner checks</h3><p><i>{escape(consent_line(d))}</i></p><ul>"
+            + "".join(out) + "</ul>")
 
 
 def _rationale(rationale: Mapping[str, Any]) -> str:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.permissions import Action, allows
 from ..domain.wording import human_date, human_datetime
-from ..services.followthrough import AWAITING, FollowThroughService, FollowThroughView
+from ..services.followthrough import FollowThroughService, FollowThroughView
 from .tasks import TaskRunner
 
 OVERDUE = "⚠ Overdue"
@@ -145,6 +145,8 @@ class FollowThroughWindow(QWidget):
 
         self.routes = _Tab("routes", ["Status", "Child", "Route", "Details", "State",
                                       "Next due", "Clocks", "Opened"])
+        self.awaiting = _Tab("awaiting", ["Status", "Child", "Decided", "By", "Next due",
+                                          "Clocks", "Decided at"])
         self.acks = _Tab("acknowledgements", ["Status", "Children", "Referrer", "Received",
                                               "Acknowledgement", "Feedback"])
         self.steps = _Tab("next_steps", ["Status", "Children", "Next step", "Owner", "Due",
@@ -154,7 +156,8 @@ class FollowThroughWindow(QWidget):
                                               "Due", "Chased", "Answer"])
         self.notices = _Tab("allocated_workers", ["Status", "Child", "Due", "Told"])
         self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Contacts", "Note"])
-        for tab, title in ((self.routes, "Routes"), (self.acks, "Referrers"),
+        for tab, title in ((self.routes, "Routes"), (self.awaiting, "Awaiting a route"),
+                           (self.acks, "Referrers"),
                            (self.steps, "Next steps"), (self.conflicts, "Conflicts"),
                            (self.checks, "Partner checks"),
                            (self.notices, "Allocated workers"),
@@ -166,8 +169,8 @@ class FollowThroughWindow(QWidget):
         def ask(what: str, tab: _Tab) -> Callable[[], None]:
             return lambda: self._ask(what, tab)
         if allows(role, Action.OPEN_ROUTE):
-            self.routes.add_button("Open a route…", "followOpenRoute",
-                                   ask("open", self.routes))
+            self.awaiting.add_button("Open a route…", "followOpenRoute",
+                                     ask("open", self.awaiting))
             self.routes.add_button("Record a step…", "followStep", ask("step", self.routes))
             self.routes.add_button("Close route…", "followClose", ask("close", self.routes))
         if allows(role, Action.TRANSFER):
@@ -223,9 +226,14 @@ class FollowThroughWindow(QWidget):
                 _when(r.next_due, zone),
                 "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
                 _when(r.opened_at, zone)], r.overdue) for r in view.routes],
-            f"{sum(r.kind != AWAITING for r in view.routes)} open routes; "
-            f"{sum(r.kind == AWAITING for r in view.routes)} children decided with no route "
-            f"yet; {counts['routes']} overdue.")
+            f"{len(view.routes)} open routes; {counts['routes']} overdue.")
+        self.awaiting.fill([
+            ((r.contact_id, r.route_id), [
+                status(r.overdue), r.child, r.label, r.detail, _when(r.next_due, zone),
+                "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
+                _when(r.opened_at, zone)], r.overdue) for r in view.awaiting],
+            f"{len(view.awaiting)} children decided onto a route nobody has opened yet; "
+            f"{counts['awaiting']} overdue.")
         self.acks.fill([
             ((a.contact_id, a.contact_id), [
                 status(a.overdue), a.children, a.referrer, _when(a.received_at, zone),
@@ -268,7 +276,8 @@ class FollowThroughWindow(QWidget):
                 "; ".join(names for _cid, names in h.contacts) or "—", h.text],
               not h.acknowledged_by) for h in view.handovers],
             f"{len(view.handovers)} handover notes; {counts['handovers']} unread.")
-        for tab, key in ((self.routes, "routes"), (self.acks, "acknowledgements"),
+        for tab, key in ((self.routes, "routes"), (self.awaiting, "awaiting"),
+                         (self.acks, "acknowledgements"),
                          (self.steps, "next_steps"), (self.conflicts, "conflicts"),
                          (self.checks, "checks"), (self.notices, "notices"),
                          (self.handovers, "handovers")):

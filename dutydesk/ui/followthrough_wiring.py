@@ -97,12 +97,6 @@ class FollowThroughActions:
         if what == "open":
             self.route(cid)
             return
-        if not ref and what in ("step", "close", "transfer", "answer"):
-            QMessageBox.information(parent, "No route yet",
-                                    "This child was decided onto a route nobody has opened "
-                                    "yet. Open a route for them first (or record the strategy "
-                                    "discussion).")
-            return
         if what == "step":
             route = next((r for r in (self.view.view.routes if self.view and self.view.view
                                       else ()) if r.route_id == ref), None)

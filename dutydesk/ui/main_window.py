@@ -77,6 +77,8 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
     ("sign_off", "&Sign off proposed decision…", "Ctrl+Shift+S", "contact"),
     ("amend", "A&mend decision…", "Ctrl+Shift+D", "contact"),
     ("return_proposal", "Ret&urn proposal to its author…", "Ctrl+Shift+B", "contact"),
+    ("consent", "Record &consent…", "Ctrl+Shift+C", "contact"),
+    ("share_without_consent", "Share wit&hout consent…", "Ctrl+Shift+X", "contact"),
     ("next", "&Next contact", "J", "view"),
     ("previous", "&Previous contact", "K", "view"),
     ("find", "&Find in queue", "Ctrl+F", "view"),
@@ -246,6 +248,7 @@ class MainWindow(ContactActions, QMainWindow):
             "answer_check": self.answer_check, "note": self.add_note, "decide": self.decide,
             "sign_off": self.sign_off, "amend": self.amend,
             "return_proposal": self.return_proposal,
+            "consent": self.record_consent, "share_without_consent": self.share_without_consent,
             "next": lambda: self.step_contact(1), "previous": lambda: self.step_contact(-1),
             "find": self._find, "overdue": self.filters.overdue.toggle,
             "focus_queue": self.table.setFocus, "focus_detail": self.focus_detail,
@@ -531,6 +534,8 @@ class MainWindow(ContactActions, QMainWindow):
             "amend": bool(d and may(Action.AMEND_DECISION) and d.current_decision
                           and d.current_decision.status != "proposed"),
             "print": may(Action.PRINT),
+            "consent": bool(d and may(Action.RECORD_CONSENT)),
+            "share_without_consent": bool(d and may(Action.CONSENT_OVERRIDE)),
         }
         for name, on in enabled.items():
             self.actions_by_name[name].setEnabled(on)

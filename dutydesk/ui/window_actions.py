@@ -19,7 +19,7 @@ from ..services.snapshots import HandoverNote, MatchSuggestion
 from . import action_dialogs as dialogs
 from .contact_form import DRAFT_KIND, ContactForm
 from .decision_dialog import DecisionDialog
-from .detail_html import outcome_label
+from .detail_html import consent_line, outcome_label
 from .form_parts import parse_day
 
 if TYPE_CHECKING:
@@ -136,6 +136,22 @@ class ContactActions(_Base):
                           lambda v: service.assign(cid, v["assignee"]), "Contact assigned.")
             self.tasks.submit(service.people, ask, self.show_error)
 
+    def record_consent(self) -> None:
+        cid = self._need_contact()
+        if cid:
+            d = self.detail_snapshot
+            self._ask(dialogs.consent_dialog(d.consent if d else None, self),
+                      lambda v: self.service.record_consent(
+                          cid, v["status"], given_by=v.get("given_by"), basis=v.get("basis")),
+                      "Consent recorded.")
+
+    def share_without_consent(self) -> None:
+        cid = self._need_contact()
+        if cid:
+            self._ask(dialogs.share_without_consent_dialog(self),
+                      lambda v: self.service.share_without_consent(cid, v["basis"]),
+                      "Sharing without consent recorded, with you as the approver.")
+
     def rerate(self) -> None:
         cid = self._need_contact()
         if cid:
@@ -147,7 +163,8 @@ class ContactActions(_Base):
     def request_check(self) -> None:
         cid = self._need_contact()
         if cid:
-            self._ask(dialogs.partner_check_dialog(self),
+            d = self.detail_snapshot
+            self._ask(dialogs.partner_check_dialog(self, consent_line(d) if d else ""),
                       lambda v: self.service.request_partner_check(
                           cid, v["agency"], v["question"], _end_of_day(v.get("due"))),
                       "Partner check requested.")

@@ -80,9 +80,8 @@ def main(argv: list[str]) -> int:
         print(f"added {routes} routes ({len(made)} events)")
         follow = FollowThroughService(store, actor, FixedClock(NOW))
         view, secs = timed(follow.view)
-        waiting = sum(r.kind == "awaiting" for r in view.routes)
-        print(f"view(): {secs * 1000:.0f} ms  ({len(view.routes) - waiting} open routes, "
-              f"{waiting} children awaiting a route, "
+        print(f"view(): {secs * 1000:.0f} ms  ({len(view.routes)} open routes, "
+              f"{len(view.awaiting)} children awaiting a route, "
               f"{len(view.acknowledgements)} referrer rows, {len(view.next_steps)} next steps)")
         _, secs = timed(lambda: follow.contact_routes(contacts[0].contact_id))
         print(f"contact_routes(): {secs * 1000:.1f} ms")

@@ -19,6 +19,7 @@ from dutydesk.services.desk import DeskService
 from dutydesk.services.drafts import DraftStore
 from dutydesk.services.guard import GuardedStore
 from dutydesk.services.links import LinkService
+from dutydesk.services.local_store import DEMO_KIND, STORE_KIND
 from dutydesk.services.mi import MiService
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.ui import action_dialogs as dialogs
@@ -38,6 +39,7 @@ def session_window(qtbot, tmp_path: Path, clock: FixedClock,  # type: ignore[no-
     """The main window with every Tools entry a duty manager gets, the screen lock too."""
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)  # real policy
+    store.set_meta(STORE_KIND, DEMO_KIND)  # a demo session: its people are the demo users
     actor = Actor(login="dm.manager", role=role, device="t", display_name="Dee Manager")
     guarded = GuardedStore(store, actor, clock)
     session = Session(actor=actor, clock=clock, settings=Settings(), store=store,

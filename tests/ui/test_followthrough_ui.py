@@ -203,9 +203,8 @@ def test_a_handover_note_points_at_the_selected_contact(qtbot, tmp_path: Path) -
     store.close()
 
 
-def test_a_decided_child_without_a_route_is_opened_from_the_view(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QMessageBox, QPushButton
+def test_a_decided_child_without_a_route_is_opened_from_the_view(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QPushButton
 
     from tests.factories import decision_payload
     clock = FixedClock(THU)
@@ -214,19 +213,17 @@ def test_a_decided_child_without_a_route_is_opened_from_the_view(  # type: ignor
     _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
     view = window.followthrough.view  # type: ignore[attr-defined]
     qtbot.addWidget(view)
-    table = view.routes.table
+    table = view.awaiting.table
     assert table.rowCount() == 2  # Ava and Leo, decided onto an assessment, no route yet
+    assert view.routes.table.rowCount() == 0
     assert [table.item(r, 1).text() for r in range(2)] == ["Ava Stone", "Leo Stone"]
-    assert "no route opened yet" in table.item(0, 2).text()
-    assert "Assessment completed (45 working days): due" in table.item(0, 6).text()
-    assert "2 children decided with no route yet" in view.routes.summary.text()
-    # a step on a route that does not exist is not offered: the view says what to do
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information",
-                        lambda _p, _t, text, *a: shown.append(text))
+    assert table.item(0, 2).text() == "Child-in-need assessment (s17)"
+    assert "Assessment completed (45 working days): due" in table.item(0, 5).text()
+    assert "2 children decided onto a route nobody has opened yet" in (
+        view.awaiting.summary.text())
+    assert view.tabs.tabText(1) == "Awaiting a route"  # nothing overdue yet
+    # a route for Leo from the tab: the dialog opens on that contact
     table.selectRow(1)
-    view.findChild(QPushButton, "followStep").click()
-    assert shown and "Open a route" in shown[0]
     view.findChild(QPushButton, "followOpenRoute").click()
     dialog = window.followthrough.dialog  # type: ignore[attr-defined]
     dialog.widgets["kind"].setCurrentIndex(dialog.widgets["kind"].findData("early_help"))
@@ -237,8 +234,11 @@ def test_a_decided_child_without_a_route_is_opened_from_the_view(  # type: ignor
     dialog.submit_button.click()
     assert not dialog.isVisible(), dialog.error.text()
     view.reload()
-    assert [(table.item(r, 1).text(), table.item(r, 2).text()) for r in
-            range(table.rowCount())] == [
-        ("Ava Stone", "Decided: Child-in-need assessment (s17); no route opened yet"),
-        ("Leo Stone", "Early help")]
+    assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["Ava Stone"]
+    assert [view.routes.table.item(0, 1).text(), view.routes.table.item(0, 2).text()] == [
+        "Leo Stone", "Early help"]
+    # past the 45 working days: overdue, counted on the tab
+    clock.at = datetime(2027, 2, 3, 9, 0, tzinfo=LONDON)
+    view.reload()
+    assert table.item(0, 0).text() == OVERDUE and view.tabs.tabText(1) == "Awaiting a route (1)"
     store.close()

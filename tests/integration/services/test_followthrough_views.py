@@ -191,7 +191,8 @@ def test_decided_children_stay_on_follow_through_until_a_route_is_opened(world) 
     CorrectionService(GuardedStore(store, DM, clock), DM, clock).merge(
         merged, s47, "Same police notification sent twice")
     follow = _follow(store, clock)
-    rows = {r.contact_id: r for r in follow.view().routes}
+    assert follow.view().routes == ()
+    rows = {r.contact_id: r for r in follow.view().awaiting}
     assert set(rows) == {s17, s47}, "NFA needs no route; a merged duplicate is gone"
     assert rows[s47].kind == "awaiting" and rows[s47].state == "Awaiting a route"
     assert [(c.label, c.state) for c in rows[s47].clocks] == [
@@ -201,16 +202,23 @@ def test_decided_children_stay_on_follow_through_until_a_route_is_opened(world) 
     assert assess.label == "Assessment completed (45 working days)"
     assert assess.due == datetime(2027, 2, 2, 17, 0, tzinfo=LONDON) and not rows[s17].overdue
     clock.at = datetime(2027, 2, 3, 9, 0, tzinfo=LONDON)
-    assert {r.contact_id: r for r in follow.view().routes}[s17].overdue
+    assert {r.contact_id: r for r in follow.view().awaiting}[s17].overdue
+    assert follow.view().overdue_counts()["awaiting"] == 1
     with pytest.raises(ValidationError, match="no route"):
         follow.close_route("", "nothing to close")
+    # a completed assessment needs no route any more
+    store.append([event("assessment.completed", {
+        "contact_id": s17, "person_id": pid, "completed_on": "2027-02-02"}, clock.at)])
+    assert {r.contact_id for r in follow.view().awaiting} == {s47}
     # a route for the child (any route) takes over; a recorded strategy discussion too
     follow.open_route(s17, "s17_assessment", slot=0)
     follow.record_strategy_discussion(
         s47, slots=[0], held_at=clock.at, decision="no_s47_s17",
         attendees=[{"agency": "Police"}, {"agency": "Health"}])
-    left = {(r.contact_id, r.kind) for r in follow.view().routes}
-    assert left == {(s17, "s17_assessment"), (s47, "strategy_s47")}
+    view = follow.view()
+    assert {(r.contact_id, r.kind) for r in view.routes} == {
+        (s17, "s17_assessment"), (s47, "strategy_s47")}
+    assert view.awaiting == ()
 
 
 def test_partner_checks_from_the_desk_are_due_by_the_rating_and_can_find_no_trace(world) -> None:  # type: ignore[no-untyped-def]
