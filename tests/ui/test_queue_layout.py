@@ -24,8 +24,8 @@ from dutydesk.ui.queue_model import (
     RATING,
     SOURCE,
     TIME_LEFT,
-    WITH,
     WHY,
+    WITH,
     time_left_seconds,
     time_left_text,
 )
