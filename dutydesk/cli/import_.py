@@ -10,7 +10,7 @@ from ..domain.clock import SystemClock
 from ..intake.formats import FORMATS
 from ..services.importer import Importer, ImportOptions
 from .common import add_store_argument, fail
-from .signin import add_sign_in_arguments, open_signed_in
+from .signin import add_sign_in_arguments, desk_policy, open_signed_in
 
 SHOW_ERRORS = 50
 
@@ -36,12 +36,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.file} is not a file")
     if not 1 <= args.batch_size <= 100_000:
         return fail("--batch-size must be between 1 and 100,000")
+    policy = desk_policy()  # imported contacts are rated as the queue rates them
     signed = open_signed_in(args)  # the events are the signed-in person's
     try:
         options = ImportOptions(format=args.format, dry_run=args.dry_run,
                                 all_or_nothing=args.all_or_nothing, rejects=args.rejects,
                                 batch_size=args.batch_size, preview_limit=20)
-        report = Importer(signed.guarded, SystemClock()).run(args.file, options)
+        report = Importer(signed.guarded, SystemClock(), policy).run(args.file, options)
     finally:
         signed.close()
     if args.dry_run:

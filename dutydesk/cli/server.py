@@ -6,6 +6,7 @@
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
     dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR]   (regularly)
+    dutydesk server alerts    --dsn ADMIN_DSN   (events desks could not apply)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
 it is never printed or logged. ``init`` also creates the DutyDesk signing authority (its
@@ -34,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           ("status", "show epoch, schema version and event count"),
                           ("new-epoch", "mark the server as restored: desks download again"),
                           ("checkpoint", "sign the server's head with the key in this "
-                                         "machine's keyring (run regularly)")):
+                                         "machine's keyring (run regularly)"),
+                          ("alerts", "list events that desks received but could not apply "
+                                     "(quarantined)")):
         p = sub.add_parser(name, help=summary, description=summary)
         p.add_argument("--dsn", required=True,
                        help="administrator connection, e.g. postgresql://postgres@host/dutydesk")
@@ -95,6 +98,16 @@ def run(args: argparse.Namespace) -> int:
             return _issue(args, password)
         elif args.action == "checkpoint":
             return _checkpoint(args)
+        elif args.action == "alerts":
+            held = admin.alerts(args.dsn)
+            print(f"{len(held)} quarantine alert(s) from desks")
+            for a in held:
+                print(f"{a.reported_at} seq {a.seq} {a.event_type}: quarantined on the desk "
+                      f"of {a.login}")
+            if held:
+                print("each is an event the server holds that a desk cannot apply: read it "
+                      "with `dutydesk sync --quarantine` on that desk, fix the cause (usually "
+                      "`dutydesk server upgrade` or a newer DutyDesk on the desk)")
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:

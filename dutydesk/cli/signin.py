@@ -31,7 +31,7 @@ from ..domain.errors import DomainError
 from ..domain.events import Actor
 from ..domain.permissions import Action, allows
 from ..domain.timescales import OfficeHours
-from ..domain.triage.policy import PolicyError
+from ..domain.triage.policy import Policy, PolicyError
 from ..paths import default_config_dir
 from ..services.accounts import demo_sign_in
 from ..services.guard import GuardedStore
@@ -70,17 +70,23 @@ def may_read_mi(role: Role) -> bool:
     return allows(role, Action.EXPORT) or allows(role, Action.VIEW_AUDIT)
 
 
-def desk_office() -> OfficeHours:
-    """The office calendar of this desk's queue: the triage policy named in the settings
-    (``policy_file``, the machine-wide one on top, as the window reads it), else the
-    default policy. MI and the exports count working days on it, so a figure on the command
-    line agrees with the queue's due times. A policy that cannot be read stops the command
-    (exit 2) saying so, rather than counting on another calendar."""
+def desk_policy() -> Policy:
+    """This desk's triage policy: the one named in the settings (``policy_file``, the
+    machine-wide one on top, as the window reads it), else the default. Imports are rated
+    with it, and MI and the exports count working days on its office calendar, so the
+    command line agrees with the queue's due times. A policy that cannot be read stops the
+    command (exit 2) saying so, rather than working on another calendar."""
     try:
-        return policy_from(load_desk().policy_file or None).office
+        return policy_from(load_desk().policy_file or None)
     except (SettingsError, OSError, PolicyError) as err:
         raise SignInRefused("cannot load the triage policy named in the settings "
-                            f"(policy_file), whose office days MI counts on: {err}") from err
+                            f"(policy_file), whose office days the queue runs on: {err}"
+                            ) from err
+
+
+def desk_office() -> OfficeHours:
+    """The office calendar of this desk's queue (``desk_policy``)."""
+    return desk_policy().office
 
 
 def add_sign_in_arguments(parser: argparse.ArgumentParser) -> None:

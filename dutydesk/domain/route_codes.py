@@ -50,6 +50,7 @@ class RouteStep(StrEnum):
     ICPC_NOT_REQUIRED = "icpc_not_required"
     CPP_STARTED = "cpp_started"        # the ICPC made a child protection plan
     PROTECTION_ENDED = "protection_ended"  # police protection / EPO ended
+    EPO_GRANTED = "epo_granted"        # the court granted the emergency protection order
 
 
 STEP_LABELS: Mapping[RouteStep, str] = MappingProxyType({
@@ -62,6 +63,7 @@ STEP_LABELS: Mapping[RouteStep, str] = MappingProxyType({
     RouteStep.ICPC_NOT_REQUIRED: "ICPC not required",
     RouteStep.CPP_STARTED: "Child protection plan started",
     RouteStep.PROTECTION_ENDED: "Protection ended",
+    RouteStep.EPO_GRANTED: "Emergency protection order granted",
 })
 
 # Which steps make sense on which route (a step on another route is refused).
@@ -71,7 +73,8 @@ ROUTE_STEPS: Mapping[RouteKind, frozenset[RouteStep]] = MappingProxyType({
     RouteKind.S17_ASSESSMENT: frozenset({RouteStep.CHILD_SEEN}),
     RouteKind.STRATEGY_S47: frozenset({RouteStep.CHILD_SEEN, RouteStep.ICPC_HELD,
                                        RouteStep.ICPC_NOT_REQUIRED, RouteStep.CPP_STARTED}),
-    RouteKind.EMERGENCY_PROTECTION: frozenset({RouteStep.PROTECTION_ENDED}),
+    RouteKind.EMERGENCY_PROTECTION: frozenset({RouteStep.PROTECTION_ENDED,
+                                               RouteStep.EPO_GRANTED}),
     RouteKind.LADO: frozenset({RouteStep.REFERRED}),
     RouteKind.MARAC: frozenset({RouteStep.REFERRED}),
     RouteKind.PRIVATE_FOSTERING: frozenset({RouteStep.VISITED}),

@@ -386,6 +386,12 @@ def protection_clocks(route: Route) -> list[Due]:
             clocks.append(Due("Emergency protection order expires (8 days)",
                               d.epo_granted_at + timedelta(days=EPO_DAYS), ended_step,
                               "Children Act 1989 s45(1)"))
+    granted = route.step_at(RouteStep.EPO_GRANTED)
+    if granted is not None and not any(d.epo_granted_at for d in route.discussions):
+        # granted after the discussion, recorded on the route
+        clocks.append(Due("Emergency protection order expires (8 days)",
+                          granted + timedelta(days=EPO_DAYS), ended_step,
+                          "Children Act 1989 s45(1)"))
     if RouteKind(route.kind) == RouteKind.STRATEGY_S47:
         return [c for c in clocks if c.met_at is None]  # the s47 view shows live ones only
     return clocks

@@ -27,6 +27,7 @@ from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.matching import LIKELY, BlockingIndex, Subject
 from ..domain.projection import PersonRow
+from ..domain.triage.policy import Policy
 from ..domain.wording import plural
 from ..intake.build import build_events
 from ..intake.formats import open_file
@@ -130,10 +131,14 @@ class Importer:
     every event against their role, and the events (and the ratings derived from them)
     are theirs, so the shared server accepts them as it would anything they typed."""
 
-    def __init__(self, store: GuardedStore, clock: Clock) -> None:
+    def __init__(self, store: GuardedStore, clock: Clock, policy: Policy | None = None
+                 ) -> None:
         self.store = store
         self.actor: Actor = store.actor
         self.clock = clock
+        # The desk's triage policy (None: the default): imported contacts are rated on
+        # arrival with the queue's own rules and office calendar.
+        self.policy = policy
 
     def run(self, path: Path, options: ImportOptions = ImportOptions(),
             progress: Progress | None = None, cancelled: Cancelled | None = None
@@ -172,7 +177,7 @@ class Importer:
             report.refused = f"{path.name}: {err}"
         if not options.dry_run:
             # Rated on arrival: every open contact the file added or gave new history to.
-            triage = TriageService(self.store, self.actor, self.clock)
+            triage = TriageService(self.store, self.actor, self.clock, policy=self.policy)
             report.contacts_rated = RatingUpkeep(triage, seen_seq=before).catch_up()
         if options.rejects and report.error_count:
             report.rejects_file = str(options.rejects)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..domain.clock import Clock
+from ..domain.triage.policy import Policy
 from ..filemodes import private_dir, private_file
 from ..fileops import replace_file
 from .guard import GuardedStore
@@ -26,6 +27,7 @@ class FolderWatcher:
     folder: Path
     store: GuardedStore
     clock: Clock
+    policy: Policy | None = None  # the desk's triage policy (None: the default)
     # size of each file at the last poll: a file is imported once its size stops changing,
     # so a partner's half-copied file is not read.
     _sizes: dict[str, int] = field(default_factory=dict)
@@ -50,7 +52,8 @@ class FolderWatcher:
         stamp = self.clock.now().strftime("%Y%m%dT%H%M%S")
         failed = self.folder / "failed"
         rejects = failed / f"{path.stem}.{stamp}.rejected.csv"
-        report = Importer(self.store, self.clock).run(path, ImportOptions(rejects=rejects))
+        report = Importer(self.store, self.clock, self.policy).run(
+            path, ImportOptions(rejects=rejects))
         target = (self.folder / "processed") if report.ok else failed
         private_dir(target)
         dest = target / f"{path.stem}.{stamp}{path.suffix}"

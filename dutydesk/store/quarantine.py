@@ -55,6 +55,14 @@ def count(engine: Engine, after_seq: int | None = None, upto_seq: int | None = N
         return int(conn.execute(query).scalar_one())
 
 
+def sequences(engine: Engine) -> list[int]:
+    """The server sequence numbers of every quarantined event (for the admin alert)."""
+    with engine.connect() as conn:
+        return [int(r[0]) for r in conn.execute(
+            select(QUARANTINE.c.server_seq).where(QUARANTINE.c.server_seq.is_not(None))
+            .order_by(QUARANTINE.c.server_seq))]
+
+
 def listing(engine: Engine) -> list[Quarantined]:
     with engine.connect() as conn:
         rows = conn.execute(select(QUARANTINE.c.event_id, QUARANTINE.c.server_seq,

@@ -72,7 +72,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 4  # the newest server migration this DutyDesk understands (0004: directory)
+SUPPORTED_SCHEMA = 5  # the newest server migration this DutyDesk understands (0005: alerts)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -152,6 +152,7 @@ class SyncEngine:
                          len(scopes.contacts), len(scopes.people), written)
             dirty = reset or bool(scopes)
             warnings = self._sanity(since)
+            self._alert_quarantine()
             self._witness(server)
         except RetryableError as err:
             return self._offline(str(err))
@@ -388,6 +389,18 @@ class SyncEngine:
         recorded them; the chain (``_insert``) still applies.
         """
         return EventStore.append(self.store, batch, outbox=False)
+
+    def _alert_quarantine(self) -> None:
+        """Alert the administrator (``dutydesk server alerts``) to every event this desk
+        holds in quarantine: sequence numbers only, every round while any are held (the
+        server keeps the first report and ignores repeats; a round that fails to report
+        is repeated by the next)."""
+        held = quarantine.sequences(self.store.engine)
+        if not held:
+            return
+        added = self.transport.report_quarantine(held)
+        if added:
+            log.warning("alerted the administrator to %d quarantined event(s)", added)
 
     # ---- sanity -------------------------------------------------------------------------
 

@@ -101,6 +101,11 @@ class Transport(Protocol):
         """How many events in (after_seq, upto_seq] this login may see (sanity check)."""
         ...
 
+    def report_quarantine(self, seqs: Sequence[int]) -> int:
+        """Alert the administrator that this desk quarantined the events at ``seqs``
+        (sequence numbers only; idempotent). Returns how many alerts were new."""
+        ...
+
     def wait_for_poke(self, timeout: float) -> bool:
         """Block until the server says new events exist (True) or ``timeout`` passes."""
         ...

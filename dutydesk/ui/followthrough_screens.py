@@ -1,6 +1,7 @@
 """Screenshots of the follow-through view and the strategy discussion form (issue 21),
 made by ``python -m dutydesk.ui.screenshots OUTDIR`` beside the window's own pictures:
-followthrough-view.png and strategy-dialog.png."""
+followthrough-view.png, followthrough-awaiting.png, followthrough-referrers.png and
+strategy-dialog.png."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> 
     view.show()
     view.reload()
     _save(view, out / "followthrough-view.png")
+    view.tabs.setCurrentWidget(view.awaiting)
+    _save(view, out / "followthrough-awaiting.png")
     view.tabs.setCurrentWidget(view.acks)
     _save(view, out / "followthrough-referrers.png")
     view.close()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.clock import Clock
+from ..domain.triage.policy import Policy
 from ..intake.formats import FORMATS
 from ..services.guard import GuardedStore
 from ..services.importer import Importer, ImportOptions, ImportReport
@@ -172,10 +173,11 @@ class RunPage(QWizardPage):
 
 class ImportWizard(QWizard):
     def __init__(self, store: GuardedStore, clock: Clock, runner: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, policy: Policy | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import contacts and history")
         self.store, self.clock, self.runner = store, clock, runner
+        self.policy = policy  # the desk's triage policy: imports are rated as the queue is
         self._cancel = threading.Event()
         self._progress = _Progress()
         self.choose = ChoosePage()
@@ -195,7 +197,7 @@ class ImportWizard(QWizard):
         self._cancel.clear()
         path = Path(self.choose.path.text().strip())
         options = self.options(dry_run)
-        importer = Importer(self.store, self.clock)
+        importer = Importer(self.store, self.clock, self.policy)
         self.runner.submit(
             lambda: importer.run(path, options, progress=self._progress.rows.emit,
                                  cancelled=self._cancel.is_set),

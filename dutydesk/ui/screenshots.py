@@ -10,7 +10,8 @@ Writes, at 9am on a Tuesday (1 Dec 2026, so the pictures do not change from day 
   palette, 1366x768), ``main-window-text-200.png`` (text at 200%, 1920x1080);
 - ``contact-detail.png``, ``decision-dialog.png``, ``contact-form.png`` and
   ``contact-form-risk.png`` (issue 14: the entry form's risk details, open);
-- (issue 21) ``followthrough-view.png``, ``followthrough-referrers.png`` and
+- (issue 21) ``followthrough-view.png``, ``followthrough-awaiting.png``,
+  ``followthrough-referrers.png`` and
   ``strategy-dialog.png``.
 
 The demo contacts are rated by the real triage policy (resources/policy/default.toml) as

@@ -113,7 +113,8 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
     if allows(actor.role, Action.RECORD_CONTACT):
         def open_import() -> None:
-            wizard = ImportWizard(session.guarded, session.clock, TaskRunner(), window)
+            wizard = ImportWizard(session.guarded, session.clock, TaskRunner(), window,
+                                  policy=window.service.triage.policy)
             wizard.finished.connect(lambda _code: window.reload())
             wizard.open()
         tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
@@ -168,7 +169,7 @@ def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> Wat
     """Import what partners drop into the watched folder (setting ``watch_folder``), as
     the signed-in person, on the writer thread."""
     watcher = FolderWatcher(Path(session.settings.watch_folder).expanduser(),
-                            session.guarded, session.clock)
+                            session.guarded, session.clock, window.service.triage.policy)
 
     def imported(reports: list[ImportReport]) -> None:
         rows = sum(r.rows_ok for r in reports)

@@ -179,6 +179,14 @@ class StrategyDialog(QDialog):
         self.epo.setObjectName("strategyEpo")
         self.epo_applied = _stamp_edit("strategyEpoApplied", "EPO applied for at", now)
         decided.addRow("", _row(self.epo, "applied", self.epo_applied))
+        # The order's 8 days run from when the court grants it (s45(1)): record the grant
+        # here if it is known, or later as the route step "EPO granted".
+        self.epo_granted = QCheckBox("Granted")
+        self.epo_granted.setObjectName("strategyEpoGranted")
+        self.epo_granted_at = _stamp_edit("strategyEpoGrantedAt", "EPO granted at", now)
+        self.epo_court = line("strategyEpoCourt", "Court", "court that granted the order")
+        decided.addRow("", _row(self.epo_granted, "at", self.epo_granted_at))
+        decided.addRow("Court", self.epo_court)
         self.lead = line("strategyLead", "Lead social worker", "login of the social worker "
                          "leading the enquiry")
         self.lead.setText(lead)
@@ -282,7 +290,12 @@ class StrategyDialog(QDialog):
             out["police_protection"] = {"started_at": _aware(self.police_from, self.zone),
                                         "where": self.police_where.text().strip() or None}
         if self.epo.isChecked():
-            out["epo"] = {"applied_at": _aware(self.epo_applied, self.zone)}
+            epo: dict[str, Any] = {"applied_at": _aware(self.epo_applied, self.zone)}
+            if self.epo_granted.isChecked():
+                epo["granted_at"] = _aware(self.epo_granted_at, self.zone)
+            if self.epo_court.text().strip():
+                epo["court"] = self.epo_court.text().strip()
+            out["epo"] = epo
         if self.lead.text().strip():
             out["lead_social_worker"] = self.lead.text().strip()
         if self.summary.toPlainText().strip():

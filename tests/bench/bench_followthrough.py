@@ -5,7 +5,8 @@ figures; asserts nothing (the machine is shared: read them as orders of magnitud
 
 Builds a demo store of EVENTS events, opens ROUTES routes (a strategy discussion on every
 fifth) across its open and recent contacts, then times
-- view(): every tab of the follow-through window, computed;
+- view(): every tab of the follow-through window, computed (and again without the
+  "awaiting a route" tab, to show what it costs);
 - contact_routes(): one contact's routes, discussions, adults and MARAC criteria;
 - s47_records(): what Annex A List 5 reads.
 """
@@ -83,6 +84,14 @@ def main(argv: list[str]) -> int:
         print(f"view(): {secs * 1000:.0f} ms  ({len(view.routes)} open routes, "
               f"{len(view.awaiting)} children awaiting a route, "
               f"{len(view.acknowledgements)} referrer rows, {len(view.next_steps)} next steps)")
+        # the same view without the "awaiting a route" tab (no decisions looked back on),
+        # in the same process on the same store: what that tab costs
+        from dutydesk.services import followthrough
+        lookback = followthrough.DECIDED_LOOKBACK_DAYS
+        followthrough.DECIDED_LOOKBACK_DAYS = 0
+        _, bare = timed(follow.view)
+        followthrough.DECIDED_LOOKBACK_DAYS = lookback
+        print(f"view() without the awaiting tab: {bare * 1000:.0f} ms")
         _, secs = timed(lambda: follow.contact_routes(contacts[0].contact_id))
         print(f"contact_routes(): {secs * 1000:.1f} ms")
         records, secs = timed(follow.s47_records)

@@ -1,5 +1,6 @@
-"""The MI window counts working days on the queue's own office calendar: the desk's triage
-policy (settings ``policy_file``), not the default one."""
+"""The MI window counts working days on the queue's own office calendar, and the import
+wizard rates with the queue's policy: the desk's triage policy (settings ``policy_file``),
+not the default one."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dutydesk.services.desk import DeskService
 from dutydesk.services.guard import GuardedStore
 from dutydesk.services.triage import TriageService
 from dutydesk.store.chain import ChainedEventStore
+from dutydesk.ui.import_wizard import ImportWizard
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.mi_dashboard import MiDashboard
 from dutydesk.ui.session import Session, install_features
@@ -54,5 +56,12 @@ def test_the_mi_window_uses_the_queues_office_days(qtbot, tmp_path: Path) -> Non
     assert (figure["decision_timeliness"].numerator,
             figure["decision_timeliness"].denominator) == (0, 1)
     for w in dashboards:
+        w.close()
+    # Imports from the window are rated with the same policy as the queue.
+    action = next(a for a in window.tools_menu.actions() if a.objectName() == "importAction")
+    action.trigger()
+    wizards = [w for w in QApplication.topLevelWidgets() if isinstance(w, ImportWizard)]
+    assert [w.policy for w in wizards] == [policy]
+    for w in wizards:
         w.close()
     store.close()

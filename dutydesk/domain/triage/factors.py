@@ -178,6 +178,16 @@ FACTORS: tuple[Factor, ...] = (
            "Older 'friends', unexplained money, phones or gifts, being found far from home, "
            "county lines.", _ALL,
            reason="Signs of sexual or criminal exploitation"),
+    Factor("weapon_carrying", YES_NO, "child_risk", ("risk", "weapon_carrying"),
+           "Is the child carrying a knife or other weapon?",
+           "Found with, or known to carry, a knife or weapon: serious violence and harm "
+           "outside the home (WT2023 ch.3).", _ALL,
+           reason="Child carrying a knife or weapon"),
+    Factor("homeless", YES_NO, "child_risk", ("risk", "homeless"),
+           "Is the young person homeless, or about to have nowhere to stay?",
+           "A homeless 16- or 17-year-old is assessed under the Children Act 1989 "
+           "(MHCLG/DfE guidance, 2018).", _ALL,
+           reason="Young person homeless or about to be"),
     # --- parents' and carers' capacity (WT2023; NICE NG76) --------------------------------
     Factor("carer_substance_misuse", YES_NO, "carers", ("risk", "carer_substance_misuse"),
            "Is a parent or carer misusing drugs or alcohol?", "Affecting their care of the "

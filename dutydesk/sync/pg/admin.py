@@ -327,5 +327,34 @@ def status(admin_dsn: str) -> dict[str, object]:
             versions = {v for (v,) in conn.execute(
                 "SELECT version FROM dutydesk.schema_migrations")}
         pending = [m.name for m in migrations() if m.version not in versions]
-        return {"initialised": True, "epoch": str(epoch), "schema_version": schema,
-                "events": head, "pending_migrations": pending}
+        found: dict[str, object] = {"initialised": True, "epoch": str(epoch),
+                                    "schema_version": schema, "events": head,
+                                    "pending_migrations": pending}
+        if _has_table(conn, "dutydesk.desk_alerts"):
+            held = alerts(admin_dsn)
+            found["quarantine_alerts"] = (
+                f"{len(held)} (`dutydesk server alerts` lists them)" if held else 0)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A desk's report that it quarantined the event at ``seq`` (no content)."""
+
+    login: str
+    seq: int
+    event_type: str
+    reported_at: str
+
+
+def alerts(admin_dsn: str) -> list[Alert]:
+    """Every quarantine alert desks have sent, newest first."""
+    with _connect(admin_dsn) as conn:
+        if not _has_table(conn, "dutydesk.desk_alerts"):
+            raise AdminError("the server has no alerts table; run `dutydesk server upgrade`")
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            return [Alert(r[0], int(r[1]), r[2], r[3].isoformat(timespec="seconds"))
+                    for r in conn.execute(
+                        "SELECT login, seq, event_type, reported_at FROM dutydesk.desk_alerts "
+                        "ORDER BY reported_at DESC, seq DESC")]

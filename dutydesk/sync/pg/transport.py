@@ -170,6 +170,13 @@ class PgTransport:
             (after_seq, upto_seq)).fetchone())
         return int(row[0]) if row else 0
 
+    def report_quarantine(self, seqs: Sequence[int]) -> int:
+        def report(part: list[int]) -> int:
+            row = self._call(lambda c: c.execute(
+                "SELECT dutydesk.report_quarantine(%s::bigint[])", (part,)).fetchone())
+            return int(row[0]) if row and row[0] is not None else 0
+        return sum(report(list(seqs[i:i + 1000])) for i in range(0, len(seqs), 1000))
+
     def wait_for_poke(self, timeout: float) -> bool:
         try:
             if self._listener is None or self._listener.closed:

@@ -214,9 +214,12 @@ def test_public_keeps_no_temp_or_create_and_clients_execute_only_what_they_call(
         callable_ = {r[0] for r in conn.execute(
             "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = 'dutydesk' AND has_function_privilege(p.oid, 'EXECUTE')")}
-    expected = {"submit", "server_state", "hash_at", "may_read", "checkpoints", "directory"}
+    expected = {"submit", "server_state", "hash_at", "may_read", "checkpoints", "directory",
+                "report_quarantine"}
     if group in ("auditor", "duty_manager", "admin"):
         expected.add("chain_check")
+    if group == "admin":
+        expected.add("quarantine_alerts")
     assert callable_ == expected
 
 

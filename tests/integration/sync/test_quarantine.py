@@ -23,6 +23,7 @@ from dutydesk.domain.hashchain import event_hash
 from dutydesk.domain.ids import new_id
 from dutydesk.store import quarantine
 from dutydesk.sync.engine import HistoryChanged
+from dutydesk.sync.pg.transport import PgTransport
 from tests.factories import contact_payload, event
 from tests.integration.sync.conftest import Desk, Login, reset_server
 
@@ -164,3 +165,81 @@ def test_a_cut_off_tail_is_named_by_a_desk_that_saw_it(
                      "FROM dutydesk.events WHERE seq = %s)", (last - 1, last - 1))
     with pytest.raises(HistoryChanged, match=f"history changed at seq {last}"):
         desk.engine.sync()
+
+
+def _alerts(admin_dsn: str) -> list[tuple[str, int, str]]:
+    with psycopg.connect(admin_dsn) as conn:
+        return [(r[0], int(r[1]), r[2]) for r in conn.execute(
+            "SELECT login, seq, event_type FROM dutydesk.desk_alerts ORDER BY seq")]
+
+
+@pytest.fixture
+def alerting(server: str) -> Iterator[str]:
+    with psycopg.connect(server) as conn:
+        conn.execute("DELETE FROM dutydesk.desk_alerts")
+    yield server
+    with psycopg.connect(server) as conn:
+        conn.execute("DELETE FROM dutydesk.desk_alerts")
+
+
+def test_a_quarantine_alerts_the_administrator_with_no_content(
+        alerting: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    dm, watcher = make_login("duty_manager"), make_login("practitioner")
+    poison = _plant(alerting, Event(id=new_id(), type="note.added", actor=dm.name,
+                                    actor_role="duty_manager", device="x",
+                                    client_time=now.isoformat(),
+                                    payload={"text": 42, "secret": "Jane Doe lives here"}))
+    desk = make_desk(watcher)
+    desk.engine.sync()
+    desk.engine.sync()  # reported again: still one alert
+    assert _alerts(alerting) == [(watcher.name, poison.server_seq, "note.added")]
+    with psycopg.connect(alerting) as conn:
+        row = conn.execute("SELECT t::text FROM dutydesk.desk_alerts t").fetchone()
+    assert row is not None and "Jane" not in row[0] and "42" not in row[0].split(",")[2]
+    assert main(["server", "alerts", "--dsn", alerting]) == 0
+    out = capsys.readouterr().out
+    assert "1 quarantine alert(s) from desks" in out
+    assert f"seq {poison.server_seq} note.added: quarantined on the desk of {watcher.name}" in out
+    assert main(["server", "status", "--dsn", alerting]) == 0
+    assert "quarantine_alerts: 1" in capsys.readouterr().out
+
+
+def test_a_login_cannot_forge_read_or_flood_the_alerts(
+        alerting: str, make_login: MakeLogin, now: datetime) -> None:
+    dm, boss, co = (make_login("duty_manager"), make_login("admin"),
+                    make_login("contact_officer"))
+    person = new_id()
+    with PgTransport(dm.dsn) as t:  # a person registered, then restricted to dm alone
+        secret = event("person.registered", {"person_id": person, "given_name": "Hidden"}, now,
+                       actor=dm.name, role=Role.DUTY_MANAGER)
+        assert t.submit([secret])[0].status == "accepted"
+    with PgTransport(boss.dsn) as t:
+        assert t.submit([event("record.restricted", {
+            "person_id": person, "allowed": [dm.name], "reason": "staff member's child"}, now,
+            actor=boss.name, role=Role.ADMIN)])[0].status == "accepted"
+    with psycopg.connect(alerting) as conn:
+        seq, = conn.execute("SELECT seq FROM dutydesk.events WHERE id = %s",
+                            (secret.id,)).fetchone()  # type: ignore[misc]
+    hidden = dataclasses.replace(secret, server_seq=int(seq))
+    with psycopg.connect(co.dsn, autocommit=True) as conn:
+        # an event it may not read, one that does not exist: nothing recorded
+        assert conn.execute("SELECT dutydesk.report_quarantine(%s::bigint[])",
+                            ([hidden.server_seq, 999_999],)).fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("SELECT dutydesk.report_quarantine(%s::bigint[])",
+                         (list(range(1, 1002)),))
+        for statement in ("SELECT * FROM dutydesk.quarantine_alerts()",
+                          "SELECT * FROM dutydesk.desk_alerts",
+                          "INSERT INTO dutydesk.desk_alerts VALUES ('someone', 1, 'x', now())",
+                          "DELETE FROM dutydesk.desk_alerts"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    assert _alerts(alerting) == []
+    with psycopg.connect(dm.dsn, autocommit=True) as conn:  # in its own name only
+        assert conn.execute("SELECT dutydesk.report_quarantine(%s::bigint[])",
+                            ([hidden.server_seq],)).fetchone() == (1,)
+    assert _alerts(alerting) == [(dm.name, hidden.server_seq, "person.registered")]
+    with psycopg.connect(boss.dsn, autocommit=True) as conn:  # an admin login reads them
+        assert [r[0] for r in conn.execute(
+            "SELECT login FROM dutydesk.quarantine_alerts()")] == [dm.name]

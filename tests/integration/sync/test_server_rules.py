@@ -130,7 +130,8 @@ DESK_ONLY = sorted([
                    "exploitation_indicators", "forced_marriage_risk", "injury_child",
                    "injury_child_mobile", "injury_serious", "injury_site",
                    "injury_unexplained", "missing_episodes", "missing_now", "no_carer_available",
-                   "previous_children_removed", "self_harm", "sole_carer",
+                   "previous_children_removed", "self_harm", "sole_carer", "weapon_carrying",
+                   "homeless",
                    "suicidal_thoughts", "travel_planned"]}.items()
       for name in names),
     "route.opened (_route_rules)",

@@ -45,7 +45,7 @@ def test_ranks_json_lines_by_rating_then_due_time(tmp_path: Path,
     assert ranking[0]["rating"] == "red" and ranking[0]["hard_rules"] == ["immediate_danger"]
     assert ranking[0]["due_at"] == "2026-11-26T08:15:00+00:00"  # due on receipt
     assert all(r["reasons"][0]["text"] for r in ranking)
-    assert doc["policy"]["version"] == "default-2026.11.4"
+    assert doc["policy"]["version"] == "default-2026.11.5"
     # Ids are stable from external_ref, so a second run ranks the same contacts.
     again = json.loads(run(capsys, str(tmp_path / "in.jsonl"), "--now", NOW)[1])
     assert [r["contact_id"] for r in again["ranking"]] == [r["contact_id"] for r in ranking]
@@ -88,7 +88,7 @@ def test_another_policy_and_a_broken_one(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     strict = tmp_path / "strict.toml"
     strict.write_text(DEFAULT_POLICY.read_text(encoding="utf-8")
-                      .replace('version = "default-2026.11.4"', 'version = "strict-1"')
+                      .replace('version = "default-2026.11.5"', 'version = "strict-1"')
                       .replace("red = 60\namber = 35\ngreen = 15",
                                "red = 30\namber = 20\ngreen = 10"), encoding="utf-8")
     path = write_lines(tmp_path / "in.jsonl", [contact_payload()])

@@ -172,6 +172,24 @@ def test_police_protection_is_72_hours_and_an_epo_8_days() -> None:
         night + timedelta(hours=14) + timedelta(days=8))
 
 
+def test_an_epo_granted_after_the_discussion_starts_its_8_days_from_the_grant() -> None:
+    from dutydesk.domain.route_events import step_fits
+    r = opened("emergency_protection", slot=0)
+    night = datetime(2026, 11, 26, 22, 30, tzinfo=LONDON)
+    granted = datetime(2026, 11, 27, 15, 10, tzinfo=LONDON)
+    base = [("route.opened", r, night), ("strategy.discussed", strategy(
+        route_id=r["route_id"], held_at=night.isoformat(), s47_started_on="2026-11-26",
+        epo={"applied_at": night.isoformat()}), night)]
+    assert not any("order expires" in c.label for c in fold(*base).routes[r["route_id"]].clocks)
+    follow = fold(*base, ("route.progressed", {"route_id": r["route_id"], "contact_id": CID,
+                                               "step": "epo_granted",
+                                               "at": granted.isoformat()}, granted))
+    (epo,) = [c for c in follow.routes[r["route_id"]].clocks if "order expires" in c.label]
+    assert epo.due == granted + timedelta(days=8) and epo.met_at is None
+    assert step_fits("emergency_protection", "epo_granted")
+    assert not step_fits("strategy_s47", "epo_granted")
+
+
 def test_a_transfer_keeps_the_route_open_until_accepted() -> None:
     r = opened("s17_assessment", slot=0)
     rid = r["route_id"]

@@ -15,7 +15,7 @@ DEFAULT = RESOURCES / "policy" / "default.toml"
 
 def test_default_policy_loads_with_the_working_together_timescales() -> None:
     p = load_policy(DEFAULT)
-    assert p.version == "default-2026.11.4"
+    assert p.version == "default-2026.11.5"
     assert (p.response[Rating.RED].unit, p.response[Rating.RED].amount) == ("working_hours", 4)
     assert (p.response[Rating.AMBER].unit, p.response[Rating.AMBER].amount) == (
         "working_hours", 24)

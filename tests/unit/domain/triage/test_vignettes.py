@@ -8,6 +8,8 @@ rated 44 of 68 within range and 10 of 25 Red-only vignettes Red.
 heldout.json was written after default-2026.11.3 had been tuned on the other files; that
 policy (kept in tests/data/vignettes/policies/) rated 21 of its 27 within range and 4 of
 its 7 Red-only vignettes Red: the figure for contacts the policy was not fitted to.
+heldout2.json, written after 2026.11.4, was rated 16 of 18 within range and 6 of 6 Red-only
+Red by that policy.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dutydesk.services.triage import policy_from
 
 FOLDER = PROJECT_ROOT / "tests" / "data" / "vignettes"
 POLICY_2026_11_3 = FOLDER / "policies" / "default-2026.11.3.toml"
+POLICY_2026_11_4 = FOLDER / "policies" / "default-2026.11.4.toml"
 
 
 def _load() -> list[vg.Vignette]:
@@ -49,7 +52,7 @@ def test_library_is_large_sourced_and_has_history() -> None:
     # Low-risk vignettes too, so a policy that rates everything Red cannot pass.
     assert sum(1 for v in vignettes if Rating.RED.value not in v.acceptable) >= 20
     held_out = [v for v in vignettes if v.split == vg.HELD_OUT]
-    assert len(held_out) >= 25 and all(v.id.startswith("ho-") for v in held_out)
+    assert len(held_out) >= 25 and all(v.id.startswith("ho") for v in held_out)
     assert sum(1 for v in held_out if v.red_only) >= 5
 
 
@@ -57,13 +60,25 @@ def test_held_out_first_run_is_the_figure_docs_report() -> None:
     """The held-out vignettes against the policy they were not fitted to (2026.11.3)."""
     old = policy_from(POLICY_2026_11_3)
     assert old.version == "default-2026.11.3"
-    held_out = [r for r in vg.run(_load(), old) if r.vignette.split == vg.HELD_OUT]
+    held_out = [r for r in vg.run(_load(), old) if r.vignette.file.endswith("heldout.json")]
     s = vg.summarise(held_out)
     assert (s.within, s.total, s.red_only_red, s.red_only) == (21, 27, 4, 7)
     assert sorted(r.vignette.id for r in s.under) == [
         "ho-cc-01-sole-carer-arrested", "ho-cc-02-parent-bipolar-stable-support",
         "ho-cr-04-goodbye-post-missing", "ho-faith-01-possession-deliverance",
         "ho-pb-01-violent-father-30-weeks", "ho-pb-02-concealed-pregnancy-born-today"]
+
+
+def test_second_held_out_batch_first_run() -> None:
+    """heldout2.json against the policy it was written after (2026.11.4)."""
+    old = policy_from(POLICY_2026_11_4)
+    assert old.version == "default-2026.11.4"
+    batch = [r for r in vg.run(_load(), old) if r.vignette.file.endswith("heldout2.json")]
+    assert all(r.vignette.split == vg.HELD_OUT for r in batch)
+    s = vg.summarise(batch)
+    assert (s.within, s.total, s.red_only_red, s.red_only) == (16, 18, 6, 6)
+    assert sorted(r.vignette.id for r in s.under) == [
+        "ho2-cr-01-knife-at-school-12", "ho2-cr-03-homeless-17-year-old"]
 
 
 def test_an_unknown_split_is_refused(tmp_path: Path) -> None:
@@ -124,9 +139,9 @@ def test_cli_reports_vignettes(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["triage", "evaluate", "--vignettes", str(FOLDER)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Within the acceptable ratings: 95 of 95" in out
-    assert "Red-only vignettes rated Red (recall): 32 of 32 = 100%" in out
-    assert "held-out:  within 27 of 27; Red-only Red 7 of 7 = 100%" in out
+    assert "Within the acceptable ratings: 113 of 113" in out
+    assert "Red-only vignettes rated Red (recall): 38 of 38 = 100%" in out
+    assert "held-out:  within 45 of 45; Red-only Red 13 of 13 = 100%" in out
     assert "Sensitivity (first rated Red or Amber)" in out and "disparity" in out
     assert "inj-01-bruised-cheek-4-month-old" in out
 
