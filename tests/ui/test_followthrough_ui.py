@@ -179,9 +179,19 @@ def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) ->
     dialog = window.followthrough.dialog  # type: ignore[attr-defined]
     assert [dialog.widgets["step"].itemData(i)
             for i in range(dialog.widgets["step"].count())] == ["referred"]
+    # when it happened, typed (the LADO was told an hour before it was recorded)
+    dialog.widgets["at"].setText("26/11/2026 25:00")
+    dialog.submit_button.click()
+    assert dialog.isVisible() and "not a time" in dialog.error.text()
+    dialog.widgets["at"].setText("27/11/2026 09:00")
+    dialog.submit_button.click()
+    assert dialog.isVisible() and "future" in dialog.error.text()
+    dialog.widgets["at"].setText("26/11/2026 09:00")
     dialog.submit_button.click()
     assert not dialog.isVisible()
-    assert [e.type for e in store.events_for_contact(cid)][-1] == "route.progressed"
+    step = [e for e in store.events_for_contact(cid)][-1]
+    assert step.type == "route.progressed"
+    assert datetime.fromisoformat(step.payload["at"]) == THU - timedelta(hours=1)
     clock.at = THU + timedelta(days=3)
     view.reload()
     assert view.routes.table.item(0, 4).text() == "Referral sent"
