@@ -282,6 +282,9 @@ class FollowThroughService:
                                   f"{route.label} route", "step")
         if not route.open:
             raise ValidationError("the route is closed or handed over", "route_id")
+        if at is not None and at > self.clock.now():
+            raise ValidationError("a step cannot be recorded as happening in the future",
+                                  "at")
         payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
                                    "step": step}
         if at is not None:

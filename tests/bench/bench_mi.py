@@ -1,6 +1,6 @@
 """Benchmark: MI figures over a large synthetic store. Prints figures; asserts nothing.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.bench_mi 1000000
+    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.bench_mi 1000000 [--figures-only]
 
 For each size: build a store (rated history + MI extras), then time
 - load: reading the rows MI needs for the whole store, and preparing the facts;
@@ -71,11 +71,13 @@ def widget(service: MiService) -> tuple[float, float]:
     return t_first, t_change
 
 
-def run(n: int, folder: Path) -> dict[str, float]:
+def run(n: int, folder: Path, figures_only: bool = False) -> dict[str, float]:
     path = folder / f"mi-{n}.sqlite3"
     store = EventStore.open(path)
+    cpu0 = time.process_time()
     count, t_build = timed(lambda: load_mi_demo(store, seed=1, events=n, clock=FixedClock(NOW),
                                                 open_contacts=max(50, n // 500)))
+    cpu_build = time.process_time() - cpu0
     service = MiService(store, FixedClock(NOW), actor=demo_actor())
     loaded, t_load = timed(service.load)
     base = service.default_filters()
@@ -87,6 +89,19 @@ def run(n: int, folder: Path) -> dict[str, float]:
     t_filters = [best(lambda f=f: service.figures(loaded, f)) for f in (office, team, source,
                                                                         month)]
     pushed, t_push = timed(lambda: service.load(base))
+    cpu = time.process_time()
+    core = {
+        "events": count, "contacts": len(loaded.data.contacts),
+        "build s": t_build, "load+prepare s": t_load, "compute all s": t_compute,
+        "office s": t_filters[0], "team s": t_filters[1], "source s": t_filters[2],
+        "period s": t_filters[3], "push-down load s": t_push,
+        "pushed contacts": len(pushed.data.contacts),
+        "build CPU s": cpu_build, "load..push-down CPU s": cpu - cpu0 - cpu_build,
+        "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if figures_only:
+        store.close()
+        return core
     t_first, t_widget_change = widget(service)
     _, t_l1 = timed(lambda: service.export_annex_a(folder / "l1.xlsx", 1, "xlsx", base))
     _, t_l3 = timed(lambda: service.export_annex_a(folder / "l3.xlsx", 3, "xlsx", base))
@@ -110,9 +125,10 @@ def run(n: int, folder: Path) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [20_000]
+    figures_only = "--figures-only" in argv  # load and figures only: no widget, no exports
+    sizes = [int(a) for a in argv if a != "--figures-only"] or [20_000]
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [run(n, Path(tmp)) for n in sizes]
+        rows = [run(n, Path(tmp), figures_only) for n in sizes]
     for key in rows[0]:
         cells = [f"{r[key]:.2f}" if isinstance(r[key], float) else str(r[key]) for r in rows]
         print(f"{key:>22} | " + " | ".join(f"{c:>12}" for c in cells))
