@@ -199,12 +199,14 @@ class DeskService:
         the queue records each contact they stop on, not each row they pass."""
         require(self.actor, Action.VIEW_RECORD)
         self.store.require_contact(contact_id)
+        detail = build_detail(self.store, self.queries, contact_id, self.clock.now())
+        if detail is None:
+            return None  # no such contact on this desk: nothing shown, nothing recorded
         payload: dict[str, Any] = {"contact_id": contact_id}
         if reason:
             payload["reason"] = reason
-        self._write(self.event("record.viewed", payload))
-        return self._named(build_detail(self.store, self.queries, contact_id,
-                                        self.clock.now()))
+        self._write(self.event("record.viewed", payload))  # before anyone sees it
+        return self._named(detail)
 
     # ---- recording a contact -----------------------------------------------------------
 
