@@ -7,6 +7,7 @@ that recorded events after the backup sends them again; nothing it holds is lost
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from psycopg.conninfo import make_conninfo
 from dutydesk.cli import main
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Event
 from dutydesk.store.chain import ChainedEventStore, verify_local_chain
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg.transport import PgTransport
@@ -25,7 +27,7 @@ from tests.factories import contact_payload, event
 from tests.integration.sync.conftest import Login
 
 
-def _made_by(login: Login, n: int, now: datetime) -> list:  # type: ignore[type-arg]
+def _made_by(login: Login, n: int, now: datetime) -> list[Event]:
     return [event("contact.received", contact_payload(), now, actor=login.name,
                   role=Role(login.group)) for _ in range(n)]
 
@@ -41,7 +43,7 @@ def _epoch(admin_dsn: str) -> str:
 
 
 def test_a_dump_restored_with_postgres_tools_brings_every_desk_event_back(
-        pg_server: str, make_login, now: datetime, clock: FixedClock,  # type: ignore[no-untyped-def]
+        pg_server: str, make_login: Callable[[str], Login], now: datetime, clock: FixedClock,
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     me, peer = make_login("duty_manager"), make_login("duty_manager")
     with PgTransport(peer.dsn) as t:
