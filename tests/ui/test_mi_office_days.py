@@ -46,7 +46,9 @@ def test_the_mi_window_uses_the_queues_office_days(qtbot, tmp_path: Path) -> Non
     install_features(window, session, tasks)
     action = next(a for a in window.tools_menu.actions() if a.objectName() == "miAction")
     action.trigger()
-    dashboards = [w for w in QApplication.topLevelWidgets() if isinstance(w, MiDashboard)]
+    # (only the one shown: dashboards of earlier tests are closed, perhaps not yet deleted)
+    dashboards = [w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, MiDashboard) and w.isVisible()]
     assert len(dashboards) == 1
     service = dashboards[0].service
     assert service.office == policy.office and 5 in service.office.weekdays
