@@ -121,8 +121,16 @@ def _verify(store: ChainedEventStore, *, server_copy: bool) -> int:
     code = _report("local audit chain", verify_local_chain(store.engine))
     if not server_copy:
         return code
-    return max(code, _report_server("server audit chain (this desk's copy)",
+    code = max(code, _report_server("server audit chain (this desk's copy)",
                                     verify_server_copy(store.engine), "not held by this desk"))
+    from ..domain.wording import plural
+    from ..store import quarantine
+    held = quarantine.sequences(store.engine)
+    if held:  # not a broken chain: received as the server holds them, kept aside
+        shown = ", ".join(str(s) for s in held[:10]) + (" …" if len(held) > 10 else "")
+        print(f"{plural(len(held), 'pulled event')} held in quarantine, never applied "
+              f"(sequence {shown}; `dutydesk sync --quarantine`)")
+    return code
 
 
 def _report_server(name: str, report: ChainReport, unseen: str) -> int:

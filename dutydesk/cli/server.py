@@ -3,6 +3,7 @@
     dutydesk server init      --dsn ADMIN_DSN [--organisation NAME] [--signing-dir DIR]
     dutydesk server upgrade   --dsn ADMIN_DSN
     dutydesk server add-user  --dsn ADMIN_DSN --login NAME --role GROUP [--name "Full Name"]
+    dutydesk server remove-user --dsn ADMIN_DSN --login NAME [--role GROUP]
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
     dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR]   (regularly)
@@ -32,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, summary in (("init", "create roles and schema on an empty database"),
                           ("upgrade", "apply server migrations not yet applied"),
                           ("add-user", "create a person's login in a group role"),
+                          ("remove-user", "take a group away from a login (--role), or stop "
+                                          "the login signing in at all (someone leaves)"),
                           ("status", "show epoch, schema version and event count"),
                           ("new-epoch", "mark the server as restored: desks download again"),
                           ("checkpoint", "sign the server's head with the key in this "
@@ -53,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             p.add_argument("--key-out", type=Path, default=Path("."),
                            help="folder for LOGIN.p12, the person's signing key protected by "
                                 "their new password, to import on their desk")
+        if name == "remove-user":
+            p.add_argument("--login", required=True, help="the person's login name")
+            p.add_argument("--role", default=None,
+                           help="take only this group away; without it the login can no "
+                                "longer sign in (it stays, naming its events)")
         if name == "init":
             p.add_argument("--organisation", default="DutyDesk",
                            help="the authority's name on the signing certificates")
@@ -96,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
             print(admin.add_user(args.dsn, args.login, args.role, password,
                                  display_name=args.name))
             return _issue(args, password)
+        elif args.action == "remove-user":
+            print(admin.remove_user(args.dsn, args.login, args.role))
         elif args.action == "checkpoint":
             return _checkpoint(args)
         elif args.action == "alerts":

@@ -243,6 +243,9 @@ class Generator:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.rng = random.Random(seed)
+        # The follow-up events draw their ids from their own stream, so adding them left
+        # every contact, child and decision of a seed as it was.
+        self.follow_rng = random.Random(seed * 7919 + 17)
         self.now = now.astimezone(LONDON)
         self.rate = rate
         self.device = device
@@ -420,13 +423,53 @@ class Generator:
                                       at + timedelta(seconds=1)))
         for kid in kids:
             kid.contacts += 1
-        if not is_open:
-            events.extend(self._decide(contact_id, kids, factors, at, payload))
-        elif rng.random() < 0.3:
+        decided = [] if is_open else self._decide(contact_id, kids, factors, at, payload)
+        events.extend(decided)
+        events.extend(self._followed_up(payload, decided))
+        if is_open and rng.random() < 0.3:
             events.append(self._event("contact.assigned", {
                 "contact_id": contact_id, "assignee": practitioner.login},
                 manager, min(at + timedelta(minutes=20), self.now - timedelta(minutes=1))))
         yield from events
+
+    def _followed_up(self, payload: Mapping[str, Any], decided: list[Event]) -> list[Event]:
+        """What a front door does after the decision, as the follow-through view expects:
+        the referrer told the contact arrived (within hours) and told the outcome, which
+        ticks off the "Feedback to referrer" step. About one in thirty feedbacks of the
+        last few days is still to go, so the view shows a few to chase, not hundreds."""
+        anonymous = payload["source_code"] == "9"  # nobody to tell
+        _, practitioner, _, _ = DEMO_USERS
+        contact_id = payload["contact_id"]
+        latest = self.now - timedelta(minutes=5)
+        out: list[Event] = []
+
+        def told(kind: str, when: datetime) -> Event:
+            return make_event("referrer.acknowledged", {
+                "contact_id": contact_id, "kind": kind,
+                "method": "phone" if payload["source_code"] in ("1", "8") else "email"},
+                actor=practitioner.login, actor_role=practitioner.role.value,
+                device=self.device, at=when, event_id=self._follow_id(when))
+        received = datetime.fromisoformat(payload["received_at"])
+        ack_at = received + timedelta(hours=2)
+        if ack_at < latest and not anonymous:
+            out.append(told("acknowledgement", ack_at))
+        chase = int(contact_id[-4:], 16) % 30 == 0 and self.now - received < timedelta(days=5)
+        if not decided or chase:  # older ones were chased and sent long ago
+            return out
+        decision = decided[0]
+        done_at = datetime.fromisoformat(decided[-1].client_time) + timedelta(hours=3)
+        if done_at < latest:
+            if not anonymous:
+                out.append(told("feedback", done_at))
+            decider = next(u for u in DEMO_USERS if u.login == decision.actor)
+            out.append(make_event("next_step.completed", {
+                "contact_id": contact_id, "decision_id": decision.payload["decision_id"],
+                "index": 0}, actor=decider.login, actor_role=decider.role.value,
+                device=self.device, at=done_at, event_id=self._follow_id(done_at)))
+        return out
+
+    def _follow_id(self, at: datetime) -> str:
+        return str(uuid7_at(int(at.timestamp() * 1000), self.follow_rng.getrandbits(74)))
 
     def _decide(self, contact_id: str, kids: list[_Child], factors: list[str], at: datetime,
                 payload: Mapping[str, Any]) -> list[Event]:
@@ -466,7 +509,9 @@ class Generator:
                 "Needs can be met by universal and early help services.",
                 "Significant harm is suspected; a strategy discussion is required.",
                 "Information does not indicate the child is at risk of harm."]),
-            "next_steps": [{"action": "Feedback to referrer", "owner": decider.login,
+            "next_steps": [{"action": "Feedback to referrer" if payload["source_code"] != "9"
+                            else "Record the outcome on the child's file",
+                            "owner": decider.login,
                             "due": decided_at.date().isoformat()}],
         }
         rationale = {k: v for k, v in rationale.items() if v}

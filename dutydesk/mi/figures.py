@@ -19,6 +19,7 @@ from ..domain.timescales import OfficeHours
 from ..domain.wording import human_date, plural
 from .dataset import ContactFacts, Dataset, Referral
 from .records import Figure, Filters, Part, Ref, Settings, Supervision
+from .section47 import Section47, section_47_enquiries
 
 
 def pct(numerator: int, denominator: int) -> float | None:
@@ -239,6 +240,49 @@ def assessments(referrals: Sequence[Referral], today: date, settings: Settings) 
                   overdue_label=f"open past {n} WD")
 
 
+ICPC_WORKING_DAYS = 15  # WT 2023 ch. 3: within 15 working days of the strategy discussion
+
+
+def icpc_timeliness(ds: Dataset, filters: Filters, today: date) -> Figure:
+    """Initial child protection conferences held within 15 working days of the strategy
+    discussion that started the s47 enquiry (the strategy-discussion record, issue 21)."""
+    enquiries = [e for e in section_47_enquiries(ds)
+                 if filters.date_from <= e.start <= filters.date_to and _where(e, filters)]
+    on_time: list[Section47] = []
+    late: list[Section47] = []
+    overdue: list[Section47] = []
+    running: list[Section47] = []
+    not_needed: list[Section47] = []
+    for e in enquiries:
+        due = ds.office.nth_working_day(e.start, ICPC_WORKING_DAYS)
+        if e.icpc_date is not None:
+            (on_time if e.icpc_date <= due else late).append(e)
+        elif e.icpc_not_required:
+            not_needed.append(e)
+        else:
+            (overdue if today > due else running).append(e)
+
+    def refs(items: Sequence[Section47]) -> tuple[Ref, ...]:
+        return tuple(Ref(e.contact_id, e.child) for e in items)
+    n = ICPC_WORKING_DAYS
+    parts = (Part(f"Held within {n} WD", len(on_time), refs(on_time)),
+             Part("Held late", len(late), refs(late)),
+             Part(f"Not held, past {n} WD", len(overdue), refs(overdue)),
+             Part("Not held yet, in time", len(running), refs(running)),
+             Part("Not required", len(not_needed), refs(not_needed)))
+    held = len(on_time) + len(late)
+    note = ("From the strategy-discussion record; England 2023-24: 20.3% of ICPCs were held "
+            "more than 15 days after the s47 start (DfE CIN statistics; working days "
+            "assumed).")
+    if not held:
+        note = (f"No ICPC recorded for these s47 enquiries; {len(overdue)} are past {n} WD "
+                "with none held. " + note)
+    return Figure("icpc_timeliness", f"Initial conferences within {n} working days",
+                  pct(len(on_time), held), "percent", refs(late + overdue), parts,
+                  len(on_time), held, note=note, part_unit="count", overdue=len(overdue),
+                  overdue_label=f"not held past {n} WD")
+
+
 # ---- capacity ---------------------------------------------------------------------------
 
 def caseload(open_contacts: Sequence[ContactFacts], settings: Settings) -> Figure:
@@ -307,6 +351,7 @@ def compute_all(ds: Dataset, filters: Filters, now: datetime,
         conversion(contacts),
         re_referrals(ds, referrals, settings),
         assessments(referrals, today, settings),
+        icpc_timeliness(ds, filters, today),
         load,
         supervision_overdue(ds.supervisions, (p.label for p in load.parts), today),
     )

@@ -35,7 +35,7 @@ from cryptography import x509
 
 from ..domain.events import Event
 from .digest import digest_of, event_hash
-from .page import KEYWORD_PREFIX
+from .page import HEADER_MARK, KEYWORD_PREFIX
 from .seal import ATTACHMENT, Manifest, NotSealedError, read_manifest, rendered_digest
 from .signature import NotSignedError, SignatureCheck, inspect, quiet_libraries
 
@@ -67,7 +67,8 @@ class Report:
 EventLookup = Callable[[Iterable[str]], Mapping[str, Event]]
 RecordLookup = Callable[[str], Sequence[str]]  # file SHA-256 -> logins that printed it
 
-_MARKS = (KEYWORD_PREFIX.encode("ascii"), ATTACHMENT.encode("ascii"), b"(DutyDesk)")
+_MARKS = (KEYWORD_PREFIX.encode("ascii"), ATTACHMENT.encode("ascii"), b"(DutyDesk)",
+          HEADER_MARK.rstrip())
 
 
 def looks_like_dutydesk(pdf: bytes) -> bool:

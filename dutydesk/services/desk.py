@@ -123,7 +123,16 @@ class DeskService:
                          for c in contacts)
             step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
         items.sort(key=order_key)
-        return self._redacted(items)
+        return self._redacted(self._with_names(items))
+
+    def _with_names(self, items: list[QueueItem]) -> list[QueueItem]:
+        """Who has each contact, by name from the people directory (the login when the
+        directory does not list them)."""
+        if not any(i.assignee for i in items):
+            return items
+        people = self.people()
+        return [replace(i, assignee_name=people.name_of(i.assignee)) if i.assignee else i
+                for i in items]
 
     def _redacted(self, items: list[QueueItem]) -> list[QueueItem]:
         """Restricted children stay in the queue (the contact must be seen to exist) with
@@ -143,8 +152,9 @@ class DeskService:
         today = self.clock.now().date()
         returned = self.desk_queries.with_returned_proposal() if contacts else set()
         return QueueDelta(
-            newest, tuple(self._redacted([_queue_item(c, children.get(c.contact_id, []),
-                                                      today, returned) for c in contacts])),
+            newest, tuple(self._redacted(self._with_names(
+                [_queue_item(c, children.get(c.contact_id, []), today, returned)
+                 for c in contacts]))),
             frozenset(gone), any(t.startswith("handover.") for t in types))
 
     # ---- the record --------------------------------------------------------------------
@@ -189,12 +199,14 @@ class DeskService:
         the queue records each contact they stop on, not each row they pass."""
         require(self.actor, Action.VIEW_RECORD)
         self.store.require_contact(contact_id)
+        detail = build_detail(self.store, self.queries, contact_id, self.clock.now())
+        if detail is None:
+            return None  # no such contact on this desk: nothing shown, nothing recorded
         payload: dict[str, Any] = {"contact_id": contact_id}
         if reason:
             payload["reason"] = reason
-        self._write(self.event("record.viewed", payload))
-        return self._named(build_detail(self.store, self.queries, contact_id,
-                                        self.clock.now()))
+        self._write(self.event("record.viewed", payload))  # before anyone sees it
+        return self._named(detail)
 
     # ---- recording a contact -----------------------------------------------------------
 

@@ -72,8 +72,8 @@ def haystack(item: QueueItem) -> str:
     return " ".join((
         item.children_text, item.concern, item.source_code,
         SOURCE_SHORT.get(item.source_code, ""), item.office or "", item.team or "",
-        item.assignee or "", item.status, "returned" if item.returned else "",
-        item.rating or "unrated")).casefold()
+        item.assignee or "", item.assignee_name or "", item.status,
+        "returned" if item.returned else "", item.rating or "unrated")).casefold()
 
 
 def due_timestamp(item: QueueItem) -> float | None:

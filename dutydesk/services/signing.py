@@ -111,13 +111,37 @@ def import_identity(keys: KeyFolder, data: bytes, passphrase: str, *,
     return identity
 
 
-def signer_for(keys: KeyFolder, login: str) -> DocumentSigner:
+def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None
+               ) -> DocumentSigner:
+    """The key to sign with; refused (``NoSigningKey``, saying why) when there is none, or
+    its certificate has expired, is not valid yet, or is revoked by a revocation list on
+    this desk: such a signature would only verify as "not trusted"."""
     identity = keys.load(login) or keys.load(SEAL)
     if identity is None:
         raise NoSigningKey(
             f"this desk has no signing key for {login}, so the document cannot be signed. "
             f"An administrator issues one (`dutydesk admin create-user`, or `dutydesk server "
             f"add-user` and `dutydesk signing import` on this desk)")
+    cert = identity.certificate
+    now = now or datetime.now(UTC)
+    again = (f"An administrator issues a new one (`dutydesk signing issue --login {login}`, "
+             f"or `dutydesk server add-user` and `dutydesk signing import` on this desk)")
+    if now > cert.not_valid_after_utc:
+        raise NoSigningKey(f"the signing certificate of {identity.name} expired on "
+                           f"{cert.not_valid_after_utc:%Y-%m-%d}, so the document cannot be "
+                           f"signed. {again}")
+    if now < cert.not_valid_before_utc:
+        raise NoSigningKey(f"the signing certificate of {identity.name} is not valid until "
+                           f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC (check this "
+                           f"computer's clock)")
+    issuers = [c for c in identity.chain if c.subject == cert.issuer]
+    for crl in keys.revocation_lists():
+        if crl.issuer == cert.issuer and \
+                any(crl.is_signature_valid(c.public_key()) for c in issuers) and \
+                crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+            raise NoSigningKey(f"the signing certificate of {identity.name} (serial "
+                               f"{cert.serial_number:X}) has been revoked, so the document "
+                               f"cannot be signed. {again}")
     return DocumentSigner(identity)
 
 

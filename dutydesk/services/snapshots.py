@@ -39,6 +39,8 @@ class QueueItem:
     reasons: tuple[Mapping[str, Any], ...]
     # (issue 17) in progress again because a manager returned the proposal, with a reason
     returned: bool = False
+    # (issue 17) who has it, by name from the people directory ("Tom Practitioner")
+    assignee_name: str | None = None
 
     @property
     def children_text(self) -> str:

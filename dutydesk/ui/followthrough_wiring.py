@@ -27,7 +27,7 @@ from ..services.redaction import RESTRICTED_TEXT
 from ..services.triage import TriageService
 from .action_dialogs import ActionDialog, Choice
 from .followthrough_view import FollowThroughWindow
-from .form_parts import parse_day
+from .form_parts import parse_day, parse_moment
 from .main_window import MainWindow
 from .strategy_dialog import StrategyDialog
 from .tasks import TaskRunner
@@ -114,9 +114,12 @@ class FollowThroughActions:
                 return
             self._run(ActionDialog("Record a step", [
                 Choice("step", "Step", "choice", sorted(steps, key=lambda s: s[1])),
+                Choice("at", "When it happened (dd/mm/yyyy hh:mm)", required=False,
+                       placeholder="blank: now"),
                 Choice("reason", "Reason or note", "text", required=False)],
                 "Record", intro=f"{route.child}: {route.label}", parent=parent),
-                lambda v: f.progress(ref, v["step"], reason=v["reason"] or None),
+                lambda v: f.progress(ref, v["step"], reason=v["reason"] or None,
+                                     at=parse_moment(v.get("at") or "", "at", f.office.zone)),
                 "Step recorded.")
         elif what == "close":
             self._run(ActionDialog("Close route", [Choice("reason", "Reason", "text")],

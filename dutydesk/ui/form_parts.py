@@ -4,7 +4,8 @@ and an inline error line. Keeps every control named for screen readers and tests
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time
+from typing import Any
 
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
@@ -58,6 +59,25 @@ def tab_left_to_right(box: QDialogButtonBox) -> None:
     buttons = sorted(box.buttons(), key=lambda b: b.mapTo(box, b.rect().topLeft()).x())
     for first, second in zip(buttons, buttons[1:], strict=False):
         QWidget.setTabOrder(first, second)
+
+
+def parse_moment(text: str, where: str, zone: Any) -> datetime | None:
+    """``dd/mm/yyyy hh:mm`` (or a day alone, read as 12:00) in ``zone``; blank is None;
+    nonsense is named."""
+    text = text.strip()
+    if not text:
+        return None
+    day_text, _, clock = text.partition(" ")
+    day = parse_day(day_text, where)
+    if day is None:
+        return None
+    hour, minute = 12, 0
+    if clock.strip():
+        found = re.match(r"^(\d{1,2})[:.](\d{2})$", clock.strip())
+        if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+            raise ValidationError(f"{clock.strip()!r} is not a time (use hh:mm)", where)
+        hour, minute = int(found.group(1)), int(found.group(2))
+    return datetime.combine(date.fromisoformat(day), time(hour, minute), tzinfo=zone)
 
 
 def parse_day(text: str, where: str) -> str | None:

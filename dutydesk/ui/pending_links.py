@@ -38,6 +38,7 @@ from ..domain.errors import ValidationError
 from ..domain.wording import human_date
 from ..services.links import LinkService, PendingMatch, Side
 from .form_parts import error_label, line, show_error
+from .problems import describe
 from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
@@ -338,7 +339,9 @@ class PendingLinksDialog(QDialog):
         self.table.setFocus()
 
     def _failed(self, error: BaseException) -> None:
-        show_error(self.error, str(error))
+        # In the words of the form ("Reason: say why…"), never the rule's path ("reason: …")
+        show_error(self.error, describe(error) if isinstance(error, ValidationError)
+                   else str(error))
         if isinstance(error, ValidationError) and error.path == "reason":
             self.reason.setFocus()  # type the reason, then dismiss again
 

@@ -31,7 +31,7 @@ RANK, RATING, TIME_LEFT, CHILDREN, WHY, CONCERN, SOURCE, RECEIVED, STATUS, WITH 
 # What a cell may hold at its widest, for widths that follow the font (200% text too).
 COLUMN_SAMPLES = ("999", "⚠ AMBER", "overdue 99h 59m", "Amelia Müller (16 y)",
                   "Physical abuse – adult on chi", "", "Social care",
-                  "30 Nov 2026 14:05", "In progress", "dm.manager")
+                  "30 Nov 2026 14:05", "In progress", "Grace Senior")
 HIDDEN_AT_FIRST = (RANK, RECEIVED)  # the order is the rank; time left says more than arrival
 DANGER_MARK = "⚠"
 
@@ -291,5 +291,5 @@ def _cells(item: QueueItem) -> tuple[str, ...]:
         SOURCE_SHORT.get(item.source_code, item.source_code),
         human_datetime(item.received_at),
         f"{status} (conflicting decisions)" if item.conflict else status,
-        item.assignee or "",
+        item.assignee_name or item.assignee or "",
     )

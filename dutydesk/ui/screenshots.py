@@ -37,6 +37,7 @@ from ..demo.synthetic import demo_actor
 from ..domain.clock import LONDON, FixedClock
 from ..services.desk import DeskService
 from ..services.drafts import DraftStore
+from ..services.local_store import DEMO_KIND, STORE_KIND
 from ..store.eventstore import EventStore
 from .application import make_app
 from .followthrough_screens import save_followthrough_screens
@@ -84,6 +85,7 @@ def _risk_details(form: Any, path: Path) -> None:
 
 def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
     store = EventStore.open(folder / "demo.sqlite3")
+    store.set_meta(STORE_KIND, DEMO_KIND)  # as ``--demo`` marks it: the demo users are known
     # The real triage policy rates the demo as it is generated (demo.loader).
     load_demo(store, seed=7, events=12_000, clock=FixedClock(NINE_AM), open_contacts=40)
     service = DeskService(store, demo_actor(), FixedClock(NINE_AM))

@@ -15,8 +15,9 @@ pointed at (use a throwaway one).
 databases of their own in the same cluster, one at migration 0001 only (the server before
 issue 12: no payload, time or restriction checks) and one at the newest migration
 (validated), alternating before/after ROUNDS times so machine noise hits both alike, and
-prints the medians side by side with the cost of validation (the issue allows 20%). It
-drops both databases at the end.
+prints the medians side by side with the cost of validation (the issue allows 20%); a
+third arm runs the newest server with its payload checks switched off, to show what the
+checks alone cost. It drops both databases at the end.
 """
 
 from __future__ import annotations
@@ -178,24 +179,42 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
                              .format(sql.Identifier(name)))
 
 
+def payload_checks(admin_dsn: str, on: bool) -> None:
+    """Switch the newest server's payload checks off (a stand-in that passes everything)
+    or back on (the compiled catalogue, as `server upgrade` writes it): to show what the
+    checks alone cost on otherwise the same server."""
+    if on:
+        admin.upgrade(admin_dsn)
+        return
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
+        conn.execute("CREATE OR REPLACE FUNCTION dutydesk.check_payload(p_type text, "
+                     "p_payload jsonb, p_today date) RETURNS text LANGUAGE sql STABLE "
+                     "SET search_path = pg_catalog, dutydesk, pg_temp AS 'SELECT NULL::text'")
+
+
 def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> None:
     supported = engine_mod.SUPPORTED_SCHEMA
+    arms = ("before", "after", "unchecked")
     figures: dict[str, dict[str, list[float]]] = {
-        k: {"push": [], "p50": [], "p95": []} for k in ("before", "after")}
+        k: {"push": [], "p50": [], "p95": []} for k in arms}
     with databases(admin_dsn) as (before, after):
         for r in range(rounds):
-            for label, dsn, schema in (("before", before, 1), ("after", after, supported)):
+            for label, dsn, schema in (("before", before, 1), ("after", after, supported),
+                                       ("unchecked", after, supported)):
                 print(f"-- round {r + 1}, {label} (server schema {schema})")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
+                payload_checks(after, label != "unchecked")
                 try:
                     figures[label]["push"].append(bench_push(folder, dsn, push))
                     p50, p95 = bench_latency(folder, dsn, runs)
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
+                    payload_checks(after, True)
                 figures[label]["p50"].append(p50)
                 figures[label]["p95"].append(p95)
     med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
-    b, a = med["before"], med["after"]
+    b, a, u = med["before"], med["after"], med["unchecked"]
     print(f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
           "desk-to-desk runs each):")
     print("| what | before (0001, no validation) | after (validated) | cost |")
@@ -205,6 +224,10 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
     for m in ("p50", "p95"):
         print(f"| desk-to-desk latency {m} | {b[m]:.1f} ms | {a[m]:.1f} ms | "
               f"{(a[m] / b[m] - 1) * 100:+.0f}% |")
+    print(f"\nthe payload checks alone (newest server, checks on / off): submit "
+          f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
+          f"({(u['push'] / a['push'] - 1) * 100:+.0f}% time per event), latency p50 "
+          f"{a['p50']:.1f} / {u['p50']:.1f} ms")
 
 
 def main(argv: list[str]) -> int:

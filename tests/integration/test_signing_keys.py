@@ -120,6 +120,46 @@ def test_a_rotated_key_still_verifies_old_prints_and_a_revoked_one_does_not(
     assert f"{first.certificate.serial_number:X}" in out and "key of sp.senior: Sue" in out
 
 
+def test_a_revoked_or_expired_key_does_not_sign(
+        tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A desk does not sign with a certificate that would only verify as "not trusted":
+    printing is refused, nothing is written, and the message says what to do."""
+    from datetime import UTC, timedelta
+
+    from cryptography.hazmat.primitives import serialization
+
+    from dutydesk.config.signing_keys import AUTHORITY
+    from dutydesk.reports import pki
+    from dutydesk.services.signing import NoSigningKey
+    data, contact = _desk_with_senior(tmp_path, now, monkeypatch)
+    keys = KeyFolder(signing_dir(data))
+    current = keys.load("sp.senior")
+    assert current is not None
+    signer_for(keys, "sp.senior")  # fine today
+    with pytest.raises(NoSigningKey, match="expired on"):
+        signer_for(keys, "sp.senior", now=current.certificate.not_valid_after_utc
+                   + timedelta(days=1))
+    with pytest.raises(NoSigningKey, match="not valid until"):
+        signer_for(keys, "sp.senior", now=datetime.now(UTC) - timedelta(days=1))
+    # a revocation list from a same-named authority with another key is not believed
+    rogue = pki.new_authority("Testshire County Council")
+    (signing_dir(data) / "trust").mkdir(exist_ok=True)
+    (signing_dir(data) / "trust" / "rogue.crl").write_bytes(pki.revocation_list(
+        rogue, [(current.certificate.serial_number, datetime.now(UTC))]).public_bytes(
+        serialization.Encoding.PEM))
+    signer_for(keys, "sp.senior")
+    assert keys.load(AUTHORITY) is not None
+    assert main(["signing", "revoke", "--serial", f"{current.certificate.serial_number:X}",
+                 "--data-dir", str(data)]) == 0
+    capsys.readouterr()
+    out_file = tmp_path / "after.pdf"
+    assert _cli(["print", "case-log", "--contact", contact, "--data-dir", str(data),
+                 "--as", "sp.senior", "--password-stdin", "-o", str(out_file)], SENIOR,
+                monkeypatch) == 2
+    assert "has been revoked" in capsys.readouterr().err and not out_file.exists()
+
+
 def test_a_key_carried_to_another_desk_signs_there(
         tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -179,9 +179,19 @@ def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) ->
     dialog = window.followthrough.dialog  # type: ignore[attr-defined]
     assert [dialog.widgets["step"].itemData(i)
             for i in range(dialog.widgets["step"].count())] == ["referred"]
+    # when it happened, typed (the LADO was told an hour before it was recorded)
+    dialog.widgets["at"].setText("26/11/2026 25:00")
+    dialog.submit_button.click()
+    assert dialog.isVisible() and "not a time" in dialog.error.text()
+    dialog.widgets["at"].setText("27/11/2026 09:00")
+    dialog.submit_button.click()
+    assert dialog.isVisible() and "future" in dialog.error.text()
+    dialog.widgets["at"].setText("26/11/2026 09:00")
     dialog.submit_button.click()
     assert not dialog.isVisible()
-    assert [e.type for e in store.events_for_contact(cid)][-1] == "route.progressed"
+    step = [e for e in store.events_for_contact(cid)][-1]
+    assert step.type == "route.progressed"
+    assert datetime.fromisoformat(step.payload["at"]) == THU - timedelta(hours=1)
     clock.at = THU + timedelta(days=3)
     view.reload()
     assert view.routes.table.item(0, 4).text() == "Referral sent"
@@ -245,4 +255,72 @@ def test_a_decided_child_without_a_route_is_opened_from_the_view(qtbot, tmp_path
     clock.at = datetime(2027, 2, 3, 9, 0, tzinfo=LONDON)
     view.reload()
     assert table.item(0, 0).text() == OVERDUE and view.tabs.tabText(1) == "Awaiting a route (1)"
+    store.close()
+
+
+def test_record_corrections_and_an_adult_from_the_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Register a new child, correct a date of birth, undo the link, add an adult and mark
+    a contact entered in error, each from Tools → Follow-through, each an event with the
+    reason typed; nothing recorded before is changed."""
+    clock = FixedClock(THU)
+    window, store, (cid, other) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock, 2)
+    window.select_contact(cid)
+    before = list(store.events_for_contact(cid))
+
+    def dialog():  # type: ignore[no-untyped-def]
+        return window.followthrough.dialog  # type: ignore[attr-defined]
+
+    _action(window, "registerAction").trigger()  # type: ignore[union-attr]
+    d = dialog()
+    d.widgets["slot"].setCurrentIndex(d.widgets["slot"].findData("1"))
+    d.widgets["given_name"].setText("Leo")
+    d.widgets["family_name"].setText("Stone")
+    d.widgets["date_of_birth"].setText("19/07/2023")
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    linked = [e for e in store.events_for_contact(cid) if e.type == "person.linked"]
+    assert [e.payload["slot"] for e in linked] == [1]
+    leo = linked[0].payload["person_id"]
+
+    _action(window, "correctAction").trigger()  # type: ignore[union-attr]
+    d = dialog()
+    d.widgets["date_of_birth"].setText("20/07/2023")
+    d.widgets["reason"].setPlainText("Birth certificate seen: 20 July, not 19")
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    fixed = [e for e in store.events() if e.type == "person.updated"]
+    assert fixed and fixed[-1].payload["person_id"] == leo
+    assert fixed[-1].payload["date_of_birth"] == "2023-07-20"
+
+    _action(window, "unlinkAction").trigger()  # type: ignore[union-attr]
+    d = dialog()
+    d.widgets["reason"].setPlainText("short")
+    d.submit_button.click()
+    assert d.isVisible() and "10 characters" in d.error.text()
+    d.widgets["reason"].setPlainText("Wrong Leo: this is his cousin, not him")
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    unlinked = [e for e in store.events_for_contact(cid) if e.type == "person.unlinked"]
+    assert [(e.payload["slot"], e.payload["reason"]) for e in unlinked] == [
+        (1, "Wrong Leo: this is his cousin, not him")]
+
+    _action(window, "adultAction").trigger()  # type: ignore[union-attr]
+    d = dialog()
+    d.widgets["role"].setCurrentIndex(d.widgets["role"].findData("alleged_perpetrator"))
+    d.widgets["family_name"].setText("Stone")
+    d.widgets["relationship"].setText("father")
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    adult = [e for e in store.events_for_contact(cid) if e.type == "adult.recorded"]
+    assert adult[0].payload["role"] == "alleged_perpetrator"
+
+    window.select_contact(other)
+    _action(window, "inErrorAction").trigger()  # type: ignore[union-attr]
+    d = dialog()
+    d.widgets["reason"].setPlainText("Typed against the wrong family by mistake")
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    assert other not in window.model.ids()
+    # nothing that was recorded before was changed
+    assert [e.id for e in store.events_for_contact(cid)][:len(before)] == [e.id for e in before]
     store.close()

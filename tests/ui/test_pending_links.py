@@ -95,7 +95,8 @@ def test_link_and_dismiss_from_the_keyboard(qtbot, dialog: PendingLinksDialog,  
     assert dialog.current().slot == 2  # type: ignore[union-attr]  # the next one is chosen
     # Dismiss without a reason: refused inline, nothing changes, the reason box is there
     ctrl(Qt.Key.Key_D)  # no reason yet: refused inline, and the reason box takes focus
-    assert dialog.error.isVisible() and "say why" in dialog.error.text()
+    assert dialog.error.isVisible() and "Reason: say why" in dialog.error.text()
+    assert "reason:" not in dialog.error.text()  # the rule's field path, not people's words
     assert dialog.model.rowCount() == 3
     assert dialog.focusWidget() is dialog.reason
     qtbot.keyClicks(dialog.reason, "Different school; no brother called Sean")

@@ -25,6 +25,7 @@ from dutydesk.ui.queue_model import (
     SOURCE,
     TIME_LEFT,
     WHY,
+    WITH,
     time_left_seconds,
     time_left_text,
 )
@@ -164,3 +165,17 @@ def test_columns_and_widths_are_remembered_for_each_person(qtbot, service: DeskS
     other = _window(qtbot, service, settings, tmp_path, "dm.two")  # the next person at the desk
     assert not other.table.isColumnHidden(SOURCE)
     assert other.table.columnWidth(WHY) == default_why
+
+
+def test_who_has_a_contact_is_shown_by_name_from_the_people_directory(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, clock: FixedClock) -> None:
+    """The With column showed logins ("sw.practitio…")."""
+    window = session_window(qtbot, tmp_path, clock)  # a demo store: the demo users listed
+    taken = [cid for cid in window.model.ids()
+             if (item := window.model.item(window.model.row_of(cid))) is not None
+             and item.assignee == "sw.practitioner"]
+    assert taken
+    row = window.model.row_of(taken[0])
+    assert window.model.index(row, WITH).data() == "Tom Practitioner"
+    window.search.setText("tom practitioner")  # the search box finds people by name
+    qtbot.waitUntil(lambda: sorted(window.model.ids()) == sorted(taken))

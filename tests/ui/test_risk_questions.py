@@ -190,3 +190,45 @@ def test_an_approximate_age_reaches_the_queue_detail(
     assert [c.age for c in detail.children] == ["about 6 y", "8 y (est.)"]
     queued = next(i for i in desk.queue() if i.contact_id == cid)
     assert [c.age for c in queued.children] == ["about 6 y", "8 y (est.)"]
+
+
+def _tab_chain(form: QWidget) -> list[str]:
+    """The names the Tab key visits, from the first question round to it again."""
+    start = form.danger  # type: ignore[attr-defined]
+    names, cur = [], start
+    for _ in range(200):
+        names.append(cur.objectName())
+        nxt = cur.nextInFocusChain()
+        while not (nxt.isVisible() and nxt.isEnabled()
+                   and nxt.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            nxt = nxt.nextInFocusChain()
+        cur = nxt
+        if cur is start:
+            return names
+    raise AssertionError("the focus chain does not come round")
+
+
+def test_a_simple_contact_costs_two_questions_and_a_toggle(
+        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard-first and fast: with the risk details closed, Tab meets injury, disclosure
+    and the toggle, none of the detail questions; none of them is required, and a simple
+    contact is submitted with Ctrl+Enter without answering any."""
+    form = ContactForm(draft_store(tmp_path))
+    qtbot.addWidget(form)
+    form.show()
+    with qtbot.waitActive(form):
+        form.activateWindow()
+    chain = _tab_chain(form)
+    risk_stops = [n for n in chain if n.startswith("risk")]
+    assert risk_stops == ["risk_injury_reported", "risk_disclosure", "riskDetailsToggle"]
+    assert chain.index("risk_injury_reported") == chain.index("concern") + 1
+    basic(form, "2A", "about 9", "Often hungry at school.")
+    got: list[dict] = []
+    form.submitted.connect(got.append)
+    form.concern.setFocus()
+    qtbot.keyClick(focused(form), Qt.Key.Key_Return, CTRL)
+    assert got, form.error.text()
+    assert "risk" not in got[0] and "injury_reported" not in got[0]  # all "not asked"
+    form.risk.expand()
+    opened = [n for n in _tab_chain(form) if n.startswith("risk_")]
+    assert len(opened) > 20  # opened, every detail question is on the keyboard path

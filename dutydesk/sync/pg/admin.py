@@ -306,6 +306,40 @@ def add_user(admin_dsn: str, login: str, group: str, password: str | None,
     return f"{login} {verb} {group}" + (" (password set)" if password is not None else "")
 
 
+def remove_user(admin_dsn: str, login: str, group: str | None = None) -> str:
+    """Take one group away from ``login`` (``group``), or, without a group, stop the login
+    signing in at all: NOLOGIN, no password, its open sessions ended. The role itself is
+    kept: events name their actor by login for good, so a login is never dropped or given
+    to someone else. Only logins in a DutyDesk group are touched. Returns what was done."""
+    if not _LOGIN.match(login) or login in _RESERVED:
+        raise AdminError(f"{login!r} is not a DutyDesk login")
+    if group is not None and group not in GROUPS:
+        raise AdminError(f"unknown group {group!r}; choose one of {', '.join(GROUPS)}")
+    with _connect(admin_dsn) as conn:
+        held = [g for (g,) in conn.execute(
+            "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = %s AND g.rolname = ANY(%s) "
+            "ORDER BY 1", (login, list(GROUPS)))]
+        if not held:
+            raise AdminError(f"{login} is not a login in any DutyDesk group; nothing changed")
+        ident = sql.Identifier(login)
+        if group is not None:
+            if group not in held:
+                raise AdminError(f"{login} is not in {group} (groups: {', '.join(held)})")
+            with conn.transaction():
+                conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), ident))
+            left = [g for g in held if g != group]
+            return (f"{login} removed from {group}; still in: {', '.join(left)}" if left else
+                    f"{login} removed from {group}; in no DutyDesk group now, so no desk "
+                    "accepts the login")
+        with conn.transaction():
+            conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(ident))
+            ended = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                 "WHERE usename = %s", (login,)).fetchone()
+    return (f"{login} can no longer sign in ({ended[0] if ended else 0} open session(s) "
+            f"ended); still a member of {', '.join(held)} so the record keeps its name")
+
+
 def new_epoch(admin_dsn: str) -> str:
     """Give the server a new epoch (after restoring a backup): desks then re-download."""
     with _connect(admin_dsn) as conn, conn.transaction():

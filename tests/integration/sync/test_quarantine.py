@@ -116,6 +116,11 @@ def test_the_sync_command_lists_the_quarantine(
     assert code == 0, out
     assert f"quarantined seq {poison.server_seq} contact.assigned {poison.id}" in out
     assert "is not a UUID" in out and "Traceback" not in out
+    # the audit check of this desk's copy says what it holds aside, and stays intact
+    assert main(["audit", "verify", "--data-dir", str(tmp_path), "--server-copy"]) == 0
+    out = capsys.readouterr().out
+    assert (f"1 pulled event held in quarantine, never applied (sequence {poison.server_seq}; "
+            "`dutydesk sync --quarantine`)") in out
 
 
 def test_a_rewritten_history_is_named_not_swallowed(

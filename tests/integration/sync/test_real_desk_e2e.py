@@ -185,3 +185,102 @@ def use_server_settings(login: Login) -> None:
         server_port=int(parts.get("port") or 5432),
         server_database=str(parts["dbname"]), server_user=login.name,
         server_sslmode="disable"))
+
+
+SECRETS = ("Aoife", "Cian", "Family0", "strangled")
+
+
+def _leaks(value: object) -> list[str]:
+    text = repr(value)
+    return [s for s in SECRETS if s in text]
+
+
+def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
+        desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login],
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """Done-when, second half: a police file imported on A; the family is registered and
+    restricted to the duty manager on A by an administrator on a third desk; B (a
+    practitioner, not named) reads nothing of it on any path: queue, detail, opening, the
+    detail pane's showing (and no view recorded), case log, letter, MI drill-down, audit
+    trail, matching, the command line. A, named, still reads it.
+
+    Not covered, because it fails today (see the issue-13 notes): a desk that pulled the
+    family's records *before* the restriction. The server hides the ``record.restricted``
+    event itself from people not named on it, so that desk never learns of it."""
+    from dutydesk.domain.errors import DomainError
+    from dutydesk.domain.ids import new_id
+    from dutydesk.mi.records import Ref
+    from dutydesk.reports.caselog import NothingToPrintError
+    from dutydesk.reports.letters import Audience, LetterError
+    from dutydesk.services.audit import AuditFilter, AuditService
+    from dutydesk.services.match_provider import match_provider
+    from dutydesk.services.mi import MiService
+    from tests.document_fixtures import document_service
+
+    a, b, manager, practitioner = desks
+    Importer(a.desk.store, clock).run(  # type: ignore[arg-type]
+        police_file(tmp_path, clock.now().replace(hour=2).isoformat()))
+    top = next(i for i in a.desk.queue() if "strangled" in i.concern)
+    family = []
+    for kid in a.desk.queries.children_of(top.contact_id):
+        pid = new_id()  # the children are registered and linked (a restriction is a person's)
+        a.desk.store.append([
+            a.desk.event("person.registered", {
+                "person_id": pid, "given_name": kid.given_name,
+                "family_name": kid.family_name, "date_of_birth": kid.date_of_birth}),
+            a.desk.event("person.linked", {"contact_id": top.contact_id, "slot": kid.slot,
+                                           "person_id": pid})])
+        family.append(pid)
+    a.sync()
+
+    admin = sign_in(make_login("admin"), tmp_path / "c", clock)
+    try:
+        admin.sync()
+        for pid in family:
+            AuditService(admin.desk.store).restrict(
+                pid, [manager.name], "A staff member's family: named workers only.")
+        admin.sync()
+    finally:
+        admin.close()
+    a.sync()
+    b.sync()
+
+    actor = b.shared.actor
+    assert not _leaks(b.desk.queue()), "the queue"
+    documents = document_service(b.desk.store, actor, clock)
+    for read in (lambda: b.desk.contact_detail(top.contact_id),
+                 lambda: b.desk.open_contact(top.contact_id),
+                 lambda: b.desk.show_contact(top.contact_id),
+                 lambda: documents.case_log(contact_id=top.contact_id),
+                 lambda: documents.case_log(person_id=family[0]),
+                 lambda: documents.letter(top.contact_id, Audience.REFERRER)):
+        try:
+            value = read()
+        except (DomainError, NothingToPrintError, LetterError):
+            continue  # refused (restricted, or never received): nothing shown
+        assert value is None, value
+    assert not [e for e in b.store.events() if e.type == "record.viewed"]
+    mi = MiService(b.store, clock, actor=actor)
+    assert not _leaks(mi.drill([Ref(contact_id=top.contact_id, person_id=family[0])]))
+    assert not _leaks(mi.load(with_people=True).dataset)
+    with pytest.raises(DomainError):  # a practitioner reads no audit trail at all
+        AuditService(b.desk.store).query(AuditFilter())
+    found = match_provider(b.desk.store, clock)(
+        {"given_name": "Aoife", "family_name": "Family0", "date_of_birth": "2025-12-02"})
+    assert not _leaks(found)
+
+    named = a.desk.contact_detail(top.contact_id)  # the named manager still reads it
+    assert named is not None and "strangled" in named.concern
+
+    # the command line, signed in as the practitioner with the shared-mode login
+    monkeypatch.setenv("DUTYDESK_PASSWORD", PASSWORD)
+    use_server_settings(practitioner)
+    keys_in(tmp_path / "b", practitioner.name)  # refused for the record, not for a key
+    b.close()
+    out_pdf = tmp_path / "leak.pdf"
+    capsys.readouterr()
+    assert main(["print", "case-log", "--contact", top.contact_id, "-o", str(out_pdf),
+                 "--data-dir", str(tmp_path / "b")]) != 0
+    said = capsys.readouterr()
+    assert not out_pdf.exists() and not _leaks(said.out + said.err)

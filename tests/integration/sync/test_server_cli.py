@@ -45,3 +45,39 @@ def test_server_init_and_add_user_from_the_command_line(
     out = capsys.readouterr().out
     assert f"{login} " in out and "signing certificate issued" in out
     assert (tmp_path / "keys" / f"{login}.p12").stat().st_size > 0
+
+
+def test_remove_user_takes_a_role_away_then_stops_the_login(
+        pg_server: str, pg_dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    login = f"t{os.getpid() % 10000}.leaver"
+    for role in ("duty_manager", "auditor"):
+        assert main(["server", "add-user", "--dsn", pg_server, "--login", login, "--role", role,
+                     "--no-password"]) == 0
+    as_them = make_conninfo(pg_dsn, user=login)
+    capsys.readouterr()
+
+    def groups() -> set[str]:
+        with psycopg.connect(pg_server) as conn:
+            return {g for (g,) in conn.execute(
+                "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+                "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = %s", (login,))}
+
+    assert main(["server", "remove-user", "--dsn", pg_server, "--login", login,
+                 "--role", "auditor"]) == 0
+    assert "still in: duty_manager" in capsys.readouterr().out
+    assert groups() == {"duty_manager"}
+    assert main(["server", "remove-user", "--dsn", pg_server, "--login", login,
+                 "--role", "auditor"]) == 2  # not in it any more
+    # Someone leaves while their desk is connected: the session ends, no new one starts.
+    open_desk = psycopg.connect(as_them, autocommit=True)
+    assert main(["server", "remove-user", "--dsn", pg_server, "--login", login]) == 0
+    assert "can no longer sign in (1 open session(s) ended)" in capsys.readouterr().out
+    with pytest.raises(psycopg.OperationalError):
+        open_desk.execute("SELECT 1")
+    open_desk.close()
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        psycopg.connect(as_them)
+    assert groups() == {"duty_manager"}  # the login keeps naming its events
+    # Nothing else is touched: unknown logins, the superuser and group roles are refused.
+    for other in ("nobody.here", "postgres", "duty_manager"):
+        assert main(["server", "remove-user", "--dsn", pg_server, "--login", other]) == 2

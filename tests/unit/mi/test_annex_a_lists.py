@@ -194,3 +194,32 @@ def test_lists_3_and_4_name_the_team_and_worker_that_accepted_the_hand_off() -> 
     assert row3["LA-B"][-2:] == ("Assessment Team 2", "sw.kaur")
     # the other children keep their contact's team and worker
     assert row4[kids["c"]][-2:] == ("MASH", "")
+
+
+def test_icpc_timeliness_from_the_strategy_discussion_record() -> None:
+    """The MI figure: ICPCs held within 15 working days of the discussion that started the
+    s47 enquiry; one held late, one not held and past the 15 days, one not required."""
+    from dutydesk.mi.figures import icpc_timeliness
+    h = History()
+    kids = [pid() for _ in range(4)]
+    ids = [h.contact(f"2026-09-0{n + 1} 09:00", children=[child(k)])
+           for n, k in enumerate(kids)]
+    for n, cid in enumerate(ids):
+        h.decide(cid, f"2026-09-0{n + 1} 10:00", "strategy_s47")
+    # discussions on 1-4 Sep; 15 working days after Tue 1 Sep is Tue 22 Sep
+    _recorded(h, ids[0], 0, held="2026-09-01 11:00", decision="s47_joint", after=[
+        ("route.progressed", {"step": "icpc_held"}, "2026-09-22 10:00")])
+    _recorded(h, ids[1], 0, held="2026-09-02 11:00", decision="s47_single", after=[
+        ("route.progressed", {"step": "icpc_held"}, "2026-09-30 10:00")])
+    _recorded(h, ids[2], 0, held="2026-09-03 11:00", decision="s47_single")
+    _recorded(h, ids[3], 0, held="2026-09-04 11:00", decision="s47_single", after=[
+        ("route.progressed", {"step": "icpc_not_required"}, "2026-09-10 10:00")])
+    data = _with_record(h)
+    fig = icpc_timeliness(prepare(data), Filters(date(2026, 9, 1), date(2026, 9, 30)),
+                          date(2026, 10, 1))
+    assert (fig.numerator, fig.denominator, fig.overdue) == (1, 2, 1)
+    assert fig.display().startswith("50.0%")
+    assert [(p.label, p.value) for p in fig.parts] == [
+        ("Held within 15 WD", 1), ("Held late", 1), ("Not held, past 15 WD", 1),
+        ("Not held yet, in time", 0), ("Not required", 1)]
+    assert {r.contact_id for r in fig.refs} == {ids[1], ids[2]}

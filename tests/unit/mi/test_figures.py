@@ -255,7 +255,8 @@ def test_compute_all_returns_every_figure_and_refuses_a_backwards_period() -> No
     figs = by_key(figures.compute_all(ds, DECEMBER, at("2027-01-05 09:00")))
     assert list(figs) == ["contacts_received", "decision_timeliness", "response_times",
                           "open_queue_age", "outcome_mix", "conversion", "re_referrals",
-                          "assessments", "caseload", "supervision_overdue"]
+                          "assessments", "icpc_timeliness", "caseload",
+                          "supervision_overdue"]
     assert figs["re_referrals"].display() == "60.0% (3/5)"
     with pytest.raises(ValueError, match="starts .* after it ends"):
         figures.compute_all(ds, Filters(date(2026, 12, 2), date(2026, 12, 1)),
