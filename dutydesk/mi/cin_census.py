@@ -250,6 +250,13 @@ def _episode_xml(e: _Episode, child: str, made: Mapping[str, date | None],
             yield _el("S47ActualStartDate", begun, i + "  ")
             yield _el("InitialCPCtarget", office.nth_working_day(begun, ICPC_WORKING_DAYS),
                       i + "  ")
+            # from the strategy-discussion record (issue 21), when the conference is known
+            held = enquiry.icpc_date  # type: ignore[attr-defined]
+            if held is not None and held >= begun:
+                yield _el("DateOfInitialCPC", held, i + "  ")
+                yield _el("ICPCnotRequired", "false", i + "  ")
+            elif enquiry.icpc_not_required:  # type: ignore[attr-defined]
+                yield _el("ICPCnotRequired", "true", i + "  ")
             yield f"{i}</Section47>\n"
         else:
             report.left_out["s47 enquiry without a recorded conference"] += 1

@@ -285,6 +285,11 @@ class FollowThroughService:
         if at is not None and at > self.clock.now():
             raise ValidationError("a step cannot be recorded as happening in the future",
                                   "at")
+        when = (at or self.clock.now()).astimezone(self.office.zone)
+        if step == RouteStep.ICPC_HELD and when.weekday() >= 5:
+            raise ValidationError("an initial child protection conference is not held at a "
+                                  "weekend (DfE CIN census rule 8875): give the day it was "
+                                  "held", "at")
         payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
                                    "step": step}
         if at is not None:

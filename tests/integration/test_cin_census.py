@@ -83,6 +83,58 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
     assert errors == [], errors[:5]
 
 
+def test_the_census_carries_the_conference_from_the_strategy_discussion_record(  # type: ignore[no-untyped-def]
+        tmp_path: Path) -> None:
+    """Issue 21: an s47 enquiry whose strategy discussion and initial conference were
+    recorded gives ``DateOfInitialCPC`` / ``ICPCnotRequired`` in its ``Section47``, and
+    DfE's rules still find no error."""
+    from dutydesk.demo.mi_extras import load_mi_demo
+    from dutydesk.domain.ids import new_id
+    from dutydesk.store.followthrough_queries import FollowThroughQueries
+    from tests.factories import event
+    clock = FixedClock(NOW)
+    demo = EventStore.open(tmp_path / "demo.sqlite3")
+    load_mi_demo(demo, seed=15, events=6000, clock=clock)
+    decided = [d for d in FollowThroughQueries(demo.engine).standing_decisions_since(
+        datetime(2026, 9, 1, tzinfo=LONDON).isoformat(), ["strategy_s47"])
+        if datetime.fromisoformat(d.decided_at) < NOW - timedelta(days=20)]
+    assert len(decided) >= 4
+    made = []
+    for n, d in enumerate(decided):
+        held = datetime.fromisoformat(d.decided_at) + timedelta(minutes=30)
+        icpc = held + timedelta(days=14)
+        while icpc.astimezone(LONDON).weekday() >= 5:  # DfE rule 8875: never a weekend
+            icpc += timedelta(days=1)
+        rid = new_id()
+        made += [
+            event("route.opened", {"route_id": rid, "contact_id": d.contact_id,
+                                   "kind": "strategy_s47", "slot": 0,
+                                   "opened_at": held.isoformat()}, held),
+            event("strategy.discussed", {
+                "discussion_id": new_id(), "contact_id": d.contact_id, "slots": [0],
+                "route_id": rid, "held_at": held.isoformat(), "decision": "s47_single",
+                "s47_started_on": held.astimezone(LONDON).date().isoformat(),
+                "attendees": [{"agency": "Police"}, {"agency": "Health"}]}, held),
+            event("route.progressed", {
+                "route_id": rid, "contact_id": d.contact_id,
+                "step": "icpc_not_required" if n % 2 else "icpc_held",
+                "at": icpc.isoformat()}, icpc)]
+    demo.append(made)
+    out = tmp_path / "census.xml"
+    MiService(demo, clock, actor=PERFORMANCE).export_cin_census(out, 2027, lea="201")
+    demo.close()
+    root = ET.parse(out).getroot()
+    s47 = list(root.iter("Section47"))
+    held_dates = [x.findtext("DateOfInitialCPC") for x in s47 if x.findtext("DateOfInitialCPC")]
+    not_required = [x for x in s47 if x.findtext("ICPCnotRequired") == "true"]
+    assert held_dates and not_required
+    for x in s47:  # the conference is never before the enquiry started
+        if x.findtext("DateOfInitialCPC"):
+            assert x.findtext("DateOfInitialCPC") >= x.findtext("S47ActualStartDate")  # type: ignore[operator]
+    errors, _ = dfe_issues(out)
+    assert errors == [], errors[:5]
+
+
 def test_the_validator_does_catch_errors(tmp_path: Path) -> None:
     # The check can fail: a referral after the collection year and a bad source code.
     bad = tmp_path / "bad.xml"
@@ -204,3 +256,24 @@ def test_mi_on_the_public_all_nfa_census_matches_an_independent_count(
     assert {r["Referral NFA?"] for r in list3} == {"a) Yes"}
     assert {r["Child Unique ID"] for r in list3} == {
         c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(census).iter("Child")}
+
+
+def test_the_public_census_round_trips_with_no_dfe_errors(tmp_path: Path) -> None:
+    # Import the public all-NFA census (older GenderCurrent, a death date) and export the
+    # 2021-22 return: the same referrals, and DfE's rules find no error.
+    census = SAMPLES / "fake_CIN_data_first_40.xml"
+    clock = FixedClock(NOW)
+    store = EventStore.open(tmp_path / "s.sqlite3")
+    imported = Importer(GuardedStore(store, PERFORMANCE, clock), clock).run(census)
+    assert (imported.rows_ok, imported.rows_rejected) == (46, 0)
+    out = tmp_path / "return.xml"
+    report = MiService(store, clock, actor=PERFORMANCE).export_cin_census(out, 2022, lea="975")
+    store.close()
+    year = (date(2021, 4, 1), date(2022, 3, 31))
+    source = {(la, day, src) for la, day, src, _ in _episodes(census)
+              if year[0] <= date.fromisoformat(day) <= year[1]}
+    assert len(source) == report.episodes == 6
+    assert {(la, day, src) for la, day, src, _ in _episodes(out)} == source
+    assert {nfa for *_, nfa in _episodes(out)} == {"true"}  # every one ended in NFA
+    errors, _ = dfe_issues(out)
+    assert errors == [], errors[:5]

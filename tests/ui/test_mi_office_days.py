@@ -45,10 +45,11 @@ def test_the_mi_window_uses_the_queues_office_days(qtbot, tmp_path: Path) -> Non
     qtbot.addWidget(window)
     install_features(window, session, tasks)
     action = next(a for a in window.tools_menu.actions() if a.objectName() == "miAction")
+    # Other tests' dashboards may still be alive (closed, not yet deleted): only the new one.
+    before = {id(w) for w in QApplication.topLevelWidgets() if isinstance(w, MiDashboard)}
     action.trigger()
-    # (only the one shown: dashboards of earlier tests are closed, perhaps not yet deleted)
     dashboards = [w for w in QApplication.topLevelWidgets()
-                  if isinstance(w, MiDashboard) and w.isVisible()]
+                  if isinstance(w, MiDashboard) and id(w) not in before]
     assert len(dashboards) == 1
     service = dashboards[0].service
     assert service.office == policy.office and 5 in service.office.weekdays

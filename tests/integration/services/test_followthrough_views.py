@@ -246,3 +246,23 @@ def test_partner_checks_from_the_desk_are_due_by_the_rating_and_can_find_no_trac
     checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
     assert checks[unrated].no_trace and not checks[rated].no_trace
     assert not any(c.overdue for c in checks.values())
+
+
+def test_an_initial_conference_is_never_dated_at_a_weekend(world) -> None:  # type: ignore[no-untyped-def]
+    """DfE census rule 8875: the ICPC date cannot be a Saturday or Sunday, so the desk
+    refuses it at the door, not at census time."""
+    store, clock = world
+    cid = _contact(store)
+    follow = _follow(store, clock)
+    follow.record_strategy_discussion(cid, slots=[0], held_at=THU, decision="s47_single",
+                                      attendees=[{"agency": "Police"}],
+                                      s47_started_on=THU.date())
+    (route,) = [r for r in follow.contact_routes(cid).routes if r.kind == "strategy_s47"]
+    clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
+    with pytest.raises(ValidationError, match="weekend"):
+        follow.progress(route.route_id, "icpc_held",
+                        at=datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))
+    follow.progress(route.route_id, "icpc_held",
+                    at=datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
+    (record,) = follow.s47_records()
+    assert record.icpc_held_on == datetime(2026, 11, 30).date()
