@@ -275,3 +275,24 @@ def test_mi_on_the_public_all_nfa_census_matches_an_independent_count(
     assert {r["Referral NFA?"] for r in list3} == {"a) Yes"}
     assert {r["Child Unique ID"] for r in list3} == {
         c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(census).iter("Child")}
+
+
+def test_the_public_census_round_trips_with_no_dfe_errors(tmp_path: Path) -> None:
+    # Import the public all-NFA census (older GenderCurrent, a death date) and export the
+    # 2021-22 return: the same referrals, and DfE's rules find no error.
+    census = SAMPLES / "fake_CIN_data_first_40.xml"
+    clock = FixedClock(NOW)
+    store = EventStore.open(tmp_path / "s.sqlite3")
+    imported = Importer(GuardedStore(store, PERFORMANCE, clock), clock).run(census)
+    assert (imported.rows_ok, imported.rows_rejected) == (46, 0)
+    out = tmp_path / "return.xml"
+    report = MiService(store, clock, actor=PERFORMANCE).export_cin_census(out, 2022, lea="975")
+    store.close()
+    year = (date(2021, 4, 1), date(2022, 3, 31))
+    source = {(la, day, src) for la, day, src, _ in _episodes(census)
+              if year[0] <= date.fromisoformat(day) <= year[1]}
+    assert len(source) == report.episodes == 6
+    assert {(la, day, src) for la, day, src, _ in _episodes(out)} == source
+    assert {nfa for *_, nfa in _episodes(out)} == {"true"}  # every one ended in NFA
+    errors, _ = dfe_issues(out)
+    assert errors == [], errors[:5]
