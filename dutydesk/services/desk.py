@@ -25,7 +25,6 @@ from ..domain.people import age_text, reported_age_text
 from ..domain.permissions import MIN_REASON_CHARS, Action, allows, require
 from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.queue import order_key
-from ..domain.timescales import OfficeHours
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
@@ -364,7 +363,7 @@ class DeskService:
         if due_at is None:
             rated = datetime.fromisoformat(row.due_at) if row.due_at else None
             due_at = rated if rated is not None and rated > now else (
-                OfficeHours().add_working_days(now, 1))
+                self.triage.policy.office.add_working_days(now, 1))
         if due_at <= now:
             raise ValidationError("the answer cannot be due before it is asked for", "due_at")
         return self._write(self.event("partner_check.requested", {

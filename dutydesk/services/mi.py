@@ -71,10 +71,10 @@ class MiService:
         self.clock = clock
         self.settings = settings or Settings()
         self.actor = actor
-        self.queries = MiQueries(store.engine)
         # Working days are the triage policy's office days (the queue's clock), not a table
         # of MI's own.
         self.office = office if office is not None else default_policy().office
+        self.queries = MiQueries(store.engine, self.office)
 
     def default_filters(self) -> Filters:
         start, end = default_period(self.clock.now().astimezone(LONDON).date())

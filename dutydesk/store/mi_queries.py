@@ -50,8 +50,10 @@ def _utc(day: date, *, end: bool = False) -> str:
 
 
 class MiQueries:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, calendar: OfficeHours | None = None) -> None:
         self.engine = engine
+        # the office calendar the strategy-discussion record is read on (its dates)
+        self.calendar = calendar or OfficeHours()
 
     def _where(self, date_from: date | None, date_to: date | None, office: str | None,
                team: str | None, source: str | None,
@@ -132,7 +134,7 @@ class MiQueries:
                 EVENTS.c.contact_id).where(EVENTS.c.type == "route.transfer_accepted")
                 .distinct())]
         s47 = self._s47(discussed)
-        allocated = (allocations(FollowThroughQueries(self.engine).fold(OfficeHours(), accepted))
+        allocated = (allocations(FollowThroughQueries(self.engine).fold(self.calendar, accepted))
                      if accepted else {})
         return MiInput(contacts=contacts, children=children, decisions=decisions, people=people,
                        supervisions=supervisions, assessments=done,
@@ -145,7 +147,7 @@ class MiQueries:
         List 5 and the census read instead of the bare decision."""
         if not contact_ids:
             return []
-        office = OfficeHours()
+        office = self.calendar
         return s47_records(FollowThroughQueries(self.engine).fold(office, contact_ids), office)
 
     @staticmethod

@@ -359,7 +359,9 @@ def install_followthrough(window: MainWindow, session: Any, tasks: TaskRunner
                           ) -> FollowThroughActions:
     """Tools entries for ``session.actor``'s role; returns the actions (tests use them)."""
     actor, clock = session.actor, session.clock
-    follow = FollowThroughService(session.guarded, actor, clock)
+    # clocks on the queue's own office calendar (the desk's triage policy)
+    follow = FollowThroughService(session.guarded, actor, clock,
+                                  window.service.triage.policy.office)
     fix = CorrectionService(session.guarded, actor, clock,
                             TriageService(session.guarded, actor, clock))
     actions = FollowThroughActions(window, follow, fix, tasks)
