@@ -27,15 +27,29 @@ from dutydesk.services.match_provider import match_provider
 from dutydesk.services.mi import MiService
 from dutydesk.store import withheld
 from tests.document_fixtures import document_service, keys_in
-from tests.integration.sync.conftest import Login
-from tests.integration.sync.test_real_desk_e2e import (  # noqa: F401  (the fixture)
+from tests.integration.sync.conftest import Login, reset_server
+from tests.integration.sync.test_real_desk_e2e import (
     PASSWORD,
     SignedInDesk,
-    desks,
     police_file,
     sign_in,
     use_server_settings,
 )
+
+
+@pytest.fixture
+def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path,
+          clock: FixedClock):  # type: ignore[no-untyped-def]
+    """A duty manager on desk A, a practitioner on desk B (test_real_desk_e2e's set-up)."""
+    reset_server(pg_server)
+    manager, practitioner = make_login("duty_manager"), make_login("practitioner")
+    a = sign_in(manager, tmp_path / "a", clock)
+    b = sign_in(practitioner, tmp_path / "b", clock)
+    yield a, b, manager, practitioner
+    a.close()
+    b.close()
+    reset_server(pg_server)
+
 
 SECRETS = ("Aoife", "Cian", "Family0", "strangled")
 GROUPS = ("contact_officer", "practitioner", "senior_practitioner", "duty_manager",
