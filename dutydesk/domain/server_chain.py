@@ -14,13 +14,16 @@ checked in turn against ``dutydesk.domain.hashchain``:
   replaced or removed, or events were moved);
 - **hash mismatch**: the event's content no longer gives its stored hash (edited);
 - **payload mismatch**: the server keeps the payload twice (the hashed canonical text and a
-  JSON copy that row-level security and queries read); the two differ.
+  JSON copy that row-level security and queries read); the two differ;
+- **columns mismatch**: the person ids, contact id or ``submitted_by`` kept beside the
+  event (row-level security reads them) no longer follow from its hashed content.
 
 Messages carry sequence numbers, ids and what is wrong, never payload content.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -36,6 +39,27 @@ PREV_HASH_MISMATCH = "prev_hash mismatch"
 HASH_MISMATCH = "hash mismatch"
 PAYLOAD_MISMATCH = "payload mismatch"
 NO_HASH = "no hash"
+COLUMNS_MISMATCH = "columns mismatch"
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class Columns(NamedTuple):
+    """What the server keeps beside an event's hashed content, for row-level security and
+    the record of who sent it: they must follow from the content (``dutydesk.submit``)."""
+
+    person_ids: tuple[str, ...]
+    contact_id: str | None
+    submitted_by: str | None
+
+
+def expected_columns(event: Event) -> Columns:
+    """The columns as ``dutydesk.submit`` derives them from the event (ids in the form the
+    server accepts as UUIDs; the login that sent it is its actor)."""
+    people = tuple(sorted({p for p in event.person_ids if _UUID.match(p)}))
+    contact = event.payload.get("contact_id") if isinstance(event.payload, dict) else None
+    return Columns(people, contact if isinstance(contact, str) and _UUID.match(contact)
+                   else None, event.actor)
 
 
 class ChainRow(NamedTuple):
@@ -43,6 +67,7 @@ class ChainRow(NamedTuple):
 
     event: Event
     query_payload: Any = None  # None: the source keeps only the hashed text
+    columns: Columns | None = None  # None: the source keeps no such columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +147,16 @@ class _Walk:
             return ChainBreak(seq, e.id, HASH_MISMATCH,
                               "its content does not give its stored hash (edited after it "
                               "was stored)")
+        if row.columns is not None:
+            kept = Columns(tuple(sorted(set(row.columns.person_ids))), row.columns.contact_id,
+                           row.columns.submitted_by)
+            if kept != expected_columns(e):
+                which = [name for name, a, b in zip(Columns._fields, kept, expected_columns(e),
+                                                    strict=True) if a != b]
+                return ChainBreak(seq, e.id, COLUMNS_MISMATCH,
+                                  f"the stored {', '.join(which)} do not follow from the hashed "
+                                  "content (changed after it was stored: row-level security "
+                                  "reads these)")
         self.expected_prev = e.hash
         self.next_seq = seq + 1
         self.checked += 1

@@ -214,8 +214,10 @@ def _referral(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
 
 
 def stated_last_12(data: bytes) -> dict[str, int]:
-    """Annex A's own 'Number of Referrals in Last 12 Months' per child (for checking)."""
+    """Annex A's own 'Number of Referrals in Last 12 Months' per child (for checking).
+    The workbook is checked like an import (size, expansion, DTDs) before it is opened."""
     import openpyxl
+    hardened.check_xlsx(data, "Annex A workbook")
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         ws = _sheet(wb, 3)

@@ -247,12 +247,14 @@ def _episode_xml(e: _Episode, child: str, made: Mapping[str, date | None],
         if e.closed is None and start <= begun <= end:
             report.section47 += 1
             yield f"{i}<Section47>\n"
-            yield _el("S47ActualStartDate", begun, i + "  ")
+            # the enquiry's own start where the strategy-discussion record gives it (issue
+            # 21); the ICPC target counts from the discussion that initiated it (WT 2023)
+            actual = enquiry.s47_started or begun  # type: ignore[attr-defined]
+            yield _el("S47ActualStartDate", actual, i + "  ")
             yield _el("InitialCPCtarget", office.nth_working_day(begun, ICPC_WORKING_DAYS),
                       i + "  ")
-            # from the strategy-discussion record (issue 21), when the conference is known
             held = enquiry.icpc_date  # type: ignore[attr-defined]
-            if held is not None and held >= begun:
+            if held is not None and held >= actual:
                 yield _el("DateOfInitialCPC", held, i + "  ")
                 yield _el("ICPCnotRequired", "false", i + "  ")
             elif enquiry.icpc_not_required:  # type: ignore[attr-defined]

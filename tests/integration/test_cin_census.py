@@ -100,11 +100,16 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
         if datetime.fromisoformat(d.decided_at) < NOW - timedelta(days=20)]
     assert len(decided) >= 4
     made = []
+    starts: dict[str, str] = {}
     for n, d in enumerate(decided):
         held = datetime.fromisoformat(d.decided_at) + timedelta(minutes=30)
         icpc = held + timedelta(days=14)
         while icpc.astimezone(LONDON).weekday() >= 5:  # DfE rule 8875: never a weekend
             icpc += timedelta(days=1)
+        started = held.astimezone(LONDON).date() + timedelta(days=1 if n % 3 == 0 else 0)
+        while started.weekday() >= 5:
+            started += timedelta(days=1)
+        starts[d.contact_id] = started.isoformat()
         rid = new_id()
         made += [
             event("route.opened", {"route_id": rid, "contact_id": d.contact_id,
@@ -113,7 +118,7 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
             event("strategy.discussed", {
                 "discussion_id": new_id(), "contact_id": d.contact_id, "slots": [0],
                 "route_id": rid, "held_at": held.isoformat(), "decision": "s47_single",
-                "s47_started_on": held.astimezone(LONDON).date().isoformat(),
+                "s47_started_on": started.isoformat(),
                 "attendees": [{"agency": "Police"}, {"agency": "Health"}]}, held),
             event("route.progressed", {
                 "route_id": rid, "contact_id": d.contact_id,
@@ -131,8 +136,22 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
     for x in s47:  # the conference is never before the enquiry started
         if x.findtext("DateOfInitialCPC"):
             assert x.findtext("DateOfInitialCPC") >= x.findtext("S47ActualStartDate")  # type: ignore[operator]
+    # the enquiry starts when the record says (a day after the discussion for some), while
+    # the ICPC target still counts 15 working days from the discussion
+    from dutydesk.domain.timescales import OfficeHours
+    office = OfficeHours()
+    assert any(v > _held_day(decided, k) for k, v in starts.items())
+    assert any(office.nth_working_day(date.fromisoformat(x.findtext("S47ActualStartDate") or ""),
+                                      15).isoformat() != x.findtext("InitialCPCtarget")
+               for x in s47)
     errors, _ = dfe_issues(out)
     assert errors == [], errors[:5]
+
+
+def _held_day(decided, contact_id: str) -> str:  # type: ignore[no-untyped-def]
+    d = next(x for x in decided if x.contact_id == contact_id)
+    return (datetime.fromisoformat(d.decided_at) + timedelta(minutes=30)).astimezone(
+        LONDON).date().isoformat()
 
 
 def test_the_validator_does_catch_errors(tmp_path: Path) -> None:
@@ -256,3 +275,24 @@ def test_mi_on_the_public_all_nfa_census_matches_an_independent_count(
     assert {r["Referral NFA?"] for r in list3} == {"a) Yes"}
     assert {r["Child Unique ID"] for r in list3} == {
         c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(census).iter("Child")}
+
+
+def test_the_public_census_round_trips_with_no_dfe_errors(tmp_path: Path) -> None:
+    # Import the public all-NFA census (older GenderCurrent, a death date) and export the
+    # 2021-22 return: the same referrals, and DfE's rules find no error.
+    census = SAMPLES / "fake_CIN_data_first_40.xml"
+    clock = FixedClock(NOW)
+    store = EventStore.open(tmp_path / "s.sqlite3")
+    imported = Importer(GuardedStore(store, PERFORMANCE, clock), clock).run(census)
+    assert (imported.rows_ok, imported.rows_rejected) == (46, 0)
+    out = tmp_path / "return.xml"
+    report = MiService(store, clock, actor=PERFORMANCE).export_cin_census(out, 2022, lea="975")
+    store.close()
+    year = (date(2021, 4, 1), date(2022, 3, 31))
+    source = {(la, day, src) for la, day, src, _ in _episodes(census)
+              if year[0] <= date.fromisoformat(day) <= year[1]}
+    assert len(source) == report.episodes == 6
+    assert {(la, day, src) for la, day, src, _ in _episodes(out)} == source
+    assert {nfa for *_, nfa in _episodes(out)} == {"true"}  # every one ended in NFA
+    errors, _ = dfe_issues(out)
+    assert errors == [], errors[:5]

@@ -22,12 +22,13 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ...domain.checkpoints import Checkpoint
 from ...domain.events import Event
-from ...domain.server_chain import ChainRow
+from ...domain.server_chain import ChainRow, Columns
 from ..transport import SyncError
 from .transport import classify
 
 _ROWS = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
-                  payload_text, payload::text, server_time, hash, prev_hash
+                  payload_text, payload::text, server_time, hash, prev_hash,
+                  person_ids::text[], contact_id::text, submitted_by
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
 
 
@@ -91,7 +92,7 @@ class ServerLog:
                     id=r[1], type=r[2], schema_version=r[3], actor=r[4], actor_role=r[5],
                     device=r[6], client_time=r[7], payload=json.loads(r[8]),
                     server_seq=r[0], server_time=r[10], hash=r[11], prev_hash=r[12]),
-                    json.loads(r[9]))
+                    json.loads(r[9]), Columns(tuple(r[13] or ()), r[14], r[15]))
             if len(found) < batch:
                 return
             after = found[-1][0]

@@ -125,3 +125,12 @@ def test_a_truncated_file_in_batch_mode_says_what_was_written(
     assert main(["import", str(cut), "--data-dir", data, "--demo"]) == 1
     out = capsys.readouterr().out
     assert "STOPPED" in out and "REFUSED" not in out
+
+
+@pytest.mark.parametrize("name", ["zip-bomb.xlsx", "xlsx-entity.xlsx"])
+def test_the_last_12_months_check_refuses_hostile_workbooks_too(name: str) -> None:
+    # The check that reads Annex A's stated counts opens the workbook like an import does.
+    from dutydesk.intake.annex_a import stated_last_12
+    from dutydesk.intake.model import FileRefused
+    with pytest.raises(FileRefused, match=EXPECTED[name]):
+        stated_last_12((HOSTILE / name).read_bytes())

@@ -81,6 +81,14 @@ def test_an_intact_server_chain_verifies(server: str, make_login: MakeLogin, now
     (("UPDATE dutydesk.events SET payload = payload || '{\"concern\": \"x\"}' WHERE seq = 5",),
      5, 5, "payload mismatch"),
     (("UPDATE dutydesk.events SET actor = 'someone.else' WHERE seq = 2",), 2, 2, "hash mismatch"),
+    # the columns beside the hashed content (row-level security reads them), checked by
+    # the verifier itself, not only by the server's own (replaceable) check function
+    (("UPDATE dutydesk.events SET person_ids = ARRAY[gen_random_uuid()] WHERE seq = 3",),
+     3, 3, "columns mismatch: the stored person_ids"),
+    (("UPDATE dutydesk.events SET contact_id = gen_random_uuid() WHERE seq = 5",),
+     5, 5, "columns mismatch: the stored contact_id"),
+    (("UPDATE dutydesk.events SET submitted_by = 'someone.else' WHERE seq = 6",),
+     6, 6, "columns mismatch: the stored submitted_by"),
     (("UPDATE dutydesk.events SET seq = -seq WHERE seq IN (3, 4)",  # swap 3 and 4
       "UPDATE dutydesk.events SET seq = CASE seq WHEN -3 THEN 4 ELSE 3 END WHERE seq < 0"),
      3, 4, "prev_hash mismatch"),
