@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 from ..domain.permissions import Restriction
 from .eventstore import EVENT_PEOPLE, EVENTS
 from .readmodel import CHILDREN, PEOPLE, _chunks
+from .withheld import withheld_among
 
 
 def people_on_contacts(conn: Connection, contact_ids: Iterable[str]) -> dict[str, set[str]]:
@@ -29,12 +30,21 @@ def people_on_contacts(conn: Connection, contact_ids: Iterable[str]) -> dict[str
 
 
 def restrictions(conn: Connection, person_ids: Iterable[str]) -> dict[str, Restriction]:
-    """The restriction on each restricted person among ``person_ids`` (others omitted)."""
+    """The restriction on each restricted person among ``person_ids`` (others omitted).
+
+    A person the shared server withholds from this desk's login (``store.withheld``) is
+    restricted naming nobody, whatever this desk's own projection says: the server hides
+    the restriction event from the people it does not name, so their copy may be stale."""
+    ids = sorted(set(person_ids))
     out: dict[str, Restriction] = {}
-    for chunk in _chunks(sorted(set(person_ids))):
+    for person_id in withheld_among(conn, ids):
+        out[person_id] = Restriction(person_id, frozenset(), _break_glass(conn, person_id))
+    for chunk in _chunks(ids):
         rows = conn.execute(select(PEOPLE.c.person_id, PEOPLE.c.allowed)
                             .where(PEOPLE.c.person_id.in_(chunk), PEOPLE.c.restricted))
         for person_id, allowed in rows:
+            if person_id in out:
+                continue  # withheld by the server: its word wins over the local copy
             out[person_id] = Restriction(person_id, frozenset(allowed or ()),
                                          _break_glass(conn, person_id))
     return out

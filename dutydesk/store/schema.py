@@ -233,6 +233,18 @@ class QuarantinedEvent(Base):
     quarantined_at: Mapped[str] = mapped_column(String(40))
 
 
+class WithheldPerson(Base):
+    """A person this desk holds whom the shared server now withholds from its login: a
+    restriction this login is not named on (the server hides the ``record.restricted``
+    event itself, so the desk cannot learn it from the log). Replaced as a whole after each
+    pull from ``dutydesk.withheld``; the guard treats each like a restriction naming nobody.
+    Not an event, not synced; a standalone desk never has any."""
+
+    __tablename__ = "withheld_people"
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 class DraftRecord(Base):
     """A form being typed, saved as the person types: inside the (encrypted) store, never
     a file beside it, and only ever read back for the person who typed it. Not an event:

@@ -40,7 +40,7 @@ from ..domain.clock import Clock
 from ..domain.errors import DomainError
 from ..domain.events import Event
 from ..domain.wording import plural
-from ..store import quarantine
+from ..store import quarantine, withheld
 from ..store.eventstore import AppendResult, EventStore
 from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
@@ -72,7 +72,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 5  # the newest server migration this DutyDesk understands (0005: alerts)
+SUPPORTED_SCHEMA = 6  # the newest server migration this DutyDesk understands (0006: withheld)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -151,6 +151,7 @@ class SyncEngine:
                 log.info("refolded %d contacts and %d people in server order: %s",
                          len(scopes.contacts), len(scopes.people), written)
             dirty = reset or bool(scopes)
+            self._refresh_withheld()
             warnings = self._sanity(since)
             self._alert_quarantine()
             self._witness(server)
@@ -389,6 +390,17 @@ class SyncEngine:
         recorded them; the chain (``_insert``) still applies.
         """
         return EventStore.append(self.store, batch, outbox=False)
+
+    def _refresh_withheld(self) -> None:
+        """Ask the server which people this desk holds are withheld from its login now
+        (restricted, not named: the server hides that restriction's event from it) and
+        replace the local list in one transaction. The guard hides them like a restriction
+        naming nobody; one left out again (restriction lifted, access granted, glass
+        broken) shows again. Ids go to the server, never names."""
+        found = self.transport.withheld(withheld.held_people(self.store.engine))
+        withheld.replace(self.store.engine, found)
+        if found:
+            log.info("%d person(s) held here are withheld by the server", len(found))
 
     def _alert_quarantine(self) -> None:
         """Alert the administrator (``dutydesk server alerts``) to every event this desk

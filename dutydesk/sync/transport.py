@@ -106,6 +106,11 @@ class Transport(Protocol):
         (sequence numbers only; idempotent). Returns how many alerts were new."""
         ...
 
+    def withheld(self, person_ids: Sequence[str]) -> set[str]:
+        """Which of ``person_ids`` (people this desk holds) are restricted and not readable
+        by this login now. An id that is not a restricted person is never returned."""
+        ...
+
     def wait_for_poke(self, timeout: float) -> bool:
         """Block until the server says new events exist (True) or ``timeout`` passes."""
         ...

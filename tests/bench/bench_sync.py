@@ -204,12 +204,18 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                                        ("unchecked", after, supported)):
                 print(f"-- round {r + 1}, {label} (server schema {schema})")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
+                refresh = engine_mod.SyncEngine._refresh_withheld
+                if schema < 6:  # that desk did not ask dutydesk.withheld (0006)
+                    engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
+                        lambda self: None)
                 payload_checks(after, label != "unchecked")
                 try:
                     figures[label]["push"].append(bench_push(folder, dsn, push))
                     p50, p95 = bench_latency(folder, dsn, runs)
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
+                    engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
+                        refresh)
                     payload_checks(after, True)
                 figures[label]["p50"].append(p50)
                 figures[label]["p95"].append(p95)

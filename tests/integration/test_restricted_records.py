@@ -4,6 +4,7 @@ real reason, is logged, and appears on the break-glass report."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
@@ -14,6 +15,7 @@ from dutydesk.services.audit import AuditFilter, AuditService
 from dutydesk.services.desk import DeskService
 from dutydesk.services.guard import GuardedStore, RestrictedRecord
 from dutydesk.services.redaction import HIDDEN_TEXT, RESTRICTED_TEXT, redact_queue
+from dutydesk.store import withheld
 from dutydesk.store.chain import ChainedEventStore
 from tests.factories import contact_payload, event
 
@@ -140,3 +142,29 @@ def test_events_in_someone_elses_name_are_refused(chained: ChainedEventStore,
     with pytest.raises(PermissionDenied, match="someone.else"):
         guarded.append([forged])
     assert chained.event_count() == 0
+
+
+def test_a_person_the_server_withholds_is_hidden_even_from_a_stale_local_naming(
+        chained: ChainedEventStore, clock: FixedClock) -> None:
+    """The server hides a re-issued restriction from the logins it no longer names, so a
+    desk's own copy may still name its login: the server's withheld list wins. Cleared,
+    the local restriction governs again."""
+    pid, cid = _seed(chained, clock)  # restricted locally to sp.senior
+    named = GuardedStore(chained, NAMED, clock)
+    assert named.visible_contacts([cid]) == {cid: True} and not named.hidden_people([pid])
+    assert withheld.held_people(chained.engine) == [pid]
+    withheld.replace(chained.engine, [pid])
+    assert named.visible_contacts([cid]) == {cid: False}
+    assert named.hidden_people([pid]) == {pid}
+    with pytest.raises(RestrictedRecord):
+        named.require_person(pid)
+    withheld.replace(chained.engine, [])
+    assert named.visible_contacts([cid]) == {cid: True}
+
+
+def test_a_standalone_desk_never_has_withheld_people(chained: ChainedEventStore,
+                                                     clock: FixedClock) -> None:
+    _seed(chained, clock)
+    DeskService(GuardedStore(chained, DM, clock), DM, clock).queue()
+    with chained.engine.connect() as conn:
+        assert conn.execute(select(withheld.WITHHELD)).fetchall() == []

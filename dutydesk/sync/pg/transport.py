@@ -177,6 +177,17 @@ class PgTransport:
             return int(row[0]) if row and row[0] is not None else 0
         return sum(report(list(seqs[i:i + 1000])) for i in range(0, len(seqs), 1000))
 
+    def withheld(self, person_ids: Sequence[str]) -> set[str]:
+        """``dutydesk.withheld`` (migration 0006), asked 1000 ids at a time."""
+        def ask(part: list[str]) -> set[str]:
+            return self._call(lambda c: {str(r[0]) for r in c.execute(
+                "SELECT dutydesk.withheld(%s::text[])", (part,)).fetchall()})
+        ids = list(person_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 1000):
+            found |= ask(ids[i:i + 1000])
+        return found
+
     def wait_for_poke(self, timeout: float) -> bool:
         try:
             if self._listener is None or self._listener.closed:

@@ -215,7 +215,7 @@ def test_public_keeps_no_temp_or_create_and_clients_execute_only_what_they_call(
             "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = 'dutydesk' AND has_function_privilege(p.oid, 'EXECUTE')")}
     expected = {"submit", "server_state", "hash_at", "may_read", "checkpoints", "directory",
-                "report_quarantine"}
+                "report_quarantine", "withheld"}
     if group in ("auditor", "duty_manager", "admin"):
         expected.add("chain_check")
     if group == "admin":

@@ -205,9 +205,9 @@ def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
     detail pane's showing (and no view recorded), case log, letter, MI drill-down, audit
     trail, matching, the command line. A, named, still reads it.
 
-    Not covered, because it fails today (see the issue-13 notes): a desk that pulled the
-    family's records *before* the restriction. The server hides the ``record.restricted``
-    event itself from people not named on it, so that desk never learns of it."""
+    A desk that pulled the family's records *before* the restriction (the server hides the
+    ``record.restricted`` event itself from people not named on it) is covered in
+    ``test_withheld.py``: the desk asks ``dutydesk.withheld`` after each pull."""
     from dutydesk.domain.errors import DomainError
     from dutydesk.domain.ids import new_id
     from dutydesk.mi.records import Ref
