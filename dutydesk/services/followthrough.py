@@ -47,8 +47,10 @@ from .snapshots import Changes
 
 ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
 NEXT_STEP_LOOKBACK_DAYS = 30
-# Decisions whose children are followed until each has a route: long enough to outlast the
-# 45-working-day assessment clock (about 9 weeks), so nobody decided drops off unseen.
+# Decisions whose children are followed until each has a route: every one since the desk
+# first recorded a route (from then on the desk follows children through, so none may drop
+# off), and at least the last 100 days (longer than the 45-working-day assessment clock)
+# for history from before that, such as imports.
 DECIDED_LOOKBACK_DAYS = 100
 AWAITING = "awaiting"  # RouteRow.kind of a child decided onto a route nobody has opened
 
@@ -678,8 +680,11 @@ class FollowThroughService:
                           if e.type.startswith("partner_check") and e.contact_id}
         handover_contacts = {cid for e in follow_events if e.type == "handover.noted"
                              for cid in e.payload.get("contact_ids", ())}
-        awaiting = self.q.standing_decisions_since(
-            (now - timedelta(days=DECIDED_LOOKBACK_DAYS)).isoformat(), list(OUTCOME_ROUTES))
+        since = now - timedelta(days=DECIDED_LOOKBACK_DAYS)
+        first = self.q.first_route_at()
+        if first is not None and datetime.fromisoformat(first) < since:
+            since = datetime.fromisoformat(first)
+        awaiting = self.q.standing_decisions_since(since.isoformat(), list(OUTCOME_ROUTES))
         others = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
                   | {c.contact_id for c in conflicts} | step_contacts | check_contacts
                   | handover_contacts)

@@ -84,6 +84,14 @@ class FollowThroughQueries:
                        d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
                 .order_by(d.decided_at))]
 
+    def first_route_at(self) -> str | None:
+        """When this store first recorded a route (the desk started following children
+        through), or None. The earliest by desk order (``ix_events_type_local_seq``)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(EVENTS.c.client_time).where(
+                EVENTS.c.type == "route.opened").order_by(EVENTS.c.local_seq).limit(1)
+            ).scalar_one_or_none()
+
     def conflicted_contacts(self) -> list[ContactRow]:
         with self.engine.connect() as conn:
             return [db_to_row(ContactRow, m) for m in conn.execute(

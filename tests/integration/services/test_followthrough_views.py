@@ -266,3 +266,22 @@ def test_an_initial_conference_is_never_dated_at_a_weekend(world) -> None:  # ty
                     at=datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
     (record,) = follow.s47_records()
     assert record.icpc_held_on == datetime(2026, 11, 30).date()
+
+
+def test_once_the_desk_records_routes_no_decided_child_drops_out_of_sight(world) -> None:  # type: ignore[no-untyped-def]
+    """Decisions older than 100 days are followed too once the desk has recorded a route
+    before them (it was following children through by then); older history, such as an
+    import from before, is not."""
+    store, clock = world
+    old = _contact(store)
+    DeskService(GuardedStore(store, DM, clock), DM, clock).decide(
+        old, "strategy_s47", 4, decision_payload(old)["rationale"])
+    clock.at = THU + timedelta(days=200)
+    follow = _follow(store, clock)
+    assert follow.view().awaiting == (), "200 days old, from before any route: not followed"
+    early = THU - timedelta(days=50)
+    first = _contact(store)
+    store.append([event("route.opened", {"route_id": new_id(), "contact_id": first,
+                                         "kind": "signpost", "slot": 0, "to": "Family Hub"},
+                        early)])
+    assert [r.contact_id for r in follow.view().awaiting] == [old]
