@@ -142,7 +142,7 @@ def _sign_case(decisions: int, signed: bool) -> None:
         buf = io.BytesIO()
         write_case_log(events, CaseLogRequest(person_id=person_id),
                        service._meta("case-log", "Case decision log", "bench"), buf,
-                           office=OfficeHours())
+                       office=OfficeHours())
         pdf = buf.getvalue()
         write_atomically(folder / "log.pdf", pdf)
     elapsed = time.perf_counter() - started
