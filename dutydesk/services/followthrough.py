@@ -218,11 +218,13 @@ def _when(value: str | None) -> datetime | None:
 
 class FollowThroughService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 office: OfficeHours | None = None) -> None:
+                 office: OfficeHours) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
-        self.office = office or OfficeHours()
+        # the desk's triage policy's office calendar (no default: every clock the view
+        # shows must agree with the queue, the case log and MI)
+        self.office = office
         self.q = FollowThroughQueries(store.engine)
 
     # ---- writing ---------------------------------------------------------------------

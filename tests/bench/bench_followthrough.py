@@ -26,6 +26,7 @@ from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.events import make_event
 from dutydesk.domain.ids import new_id
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.services.followthrough import FollowThroughService
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.followthrough_queries import FollowThroughQueries
@@ -79,7 +80,7 @@ def main(argv: list[str]) -> int:
                     actor=actor.login, actor_role=actor.role.value, device="bench", at=at))
         store.import_events(made)
         print(f"added {routes} routes ({len(made)} events)")
-        follow = FollowThroughService(store, actor, FixedClock(NOW))
+        follow = FollowThroughService(store, actor, FixedClock(NOW), OfficeHours())
         view, secs = timed(follow.view)
         print(f"view(): {secs * 1000:.0f} ms  ({len(view.routes)} open routes, "
               f"{len(view.awaiting)} children awaiting a route, "

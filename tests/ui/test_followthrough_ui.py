@@ -16,6 +16,7 @@ from dutydesk.config.settings import Settings
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Actor
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.services.desk import DeskService
 from dutydesk.services.followthrough import FollowThroughService
 from dutydesk.services.guard import GuardedStore
@@ -110,7 +111,8 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     assert p["s47_started_on"] == "2026-11-26" and p["slots"] == [0]
     assert p["police_protection"]["where"] == "grandmother's home"
     assert p["epo"]["court"] == "Leeds Family Court" and "granted_at" in p["epo"]
-    routes = FollowThroughService(store, window.service.actor, clock).contact_routes(cid)
+    routes = FollowThroughService(store, window.service.actor, clock,
+                                  OfficeHours()).contact_routes(cid)
     assert sorted(r.kind for r in routes.routes) == ["emergency_protection", "strategy_s47"]
     assert routes.missing_agencies[p["discussion_id"]] == ("Health",)
     store.close()
@@ -119,7 +121,7 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
 def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
-    follow = FollowThroughService(window.service.store, window.service.actor, clock)
+    follow = FollowThroughService(window.service.store, window.service.actor, clock, OfficeHours())
     follow.open_route(cid, "early_help", slot=1, team="Early Help North",
                       family_consent="given")
     teacher, _ = follow.record_adult(cid, "works_with_children", family_name="Reed",
@@ -165,7 +167,7 @@ def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) ->
     from PySide6.QtWidgets import QPushButton
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
-    follow = FollowThroughService(window.service.store, window.service.actor, clock)
+    follow = FollowThroughService(window.service.store, window.service.actor, clock, OfficeHours())
     teacher, _ = follow.record_adult(cid, "works_with_children", family_name="Reed")
     follow.open_route(cid, "lado", adult_slot=teacher)
     _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
@@ -212,7 +214,7 @@ def test_a_handover_note_points_at_the_selected_contact(qtbot, tmp_path: Path) -
     dialog.submit_button.click()
     noted = [e for e in store.events() if e.type == "handover.noted"]
     assert len(noted) == 1 and noted[0].payload["contact_ids"] == [cid]
-    rows = FollowThroughService(store, window.service.actor, clock).view().handovers
+    rows = FollowThroughService(store, window.service.actor, clock, OfficeHours()).view().handovers
     assert rows[0].contacts == ((cid, "Ava Stone, Leo Stone"),)
     store.close()
 

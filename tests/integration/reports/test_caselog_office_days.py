@@ -71,7 +71,8 @@ def test_the_print_command_uses_the_desks_policy_calendar(
     store = open_local_store(data / STORE_FILE)
     try:
         clock = FixedClock(now)
-        FollowThroughService(GuardedStore(store, DM, clock), DM, clock).record_strategy_discussion(
+        follow = FollowThroughService(GuardedStore(store, DM, clock), DM, clock, OfficeHours())
+        follow.record_strategy_discussion(
             contact, slots=[0], held_at=held, decision="s47_single",
             attendees=[{"agency": "Police"}], s47_started_on=held.date())
     finally:

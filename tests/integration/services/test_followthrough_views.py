@@ -13,6 +13,7 @@ from dutydesk.domain.codes import Role
 from dutydesk.domain.errors import PermissionDenied, ValidationError
 from dutydesk.domain.events import Actor
 from dutydesk.domain.ids import new_id
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.services.corrections import CorrectionService
 from dutydesk.services.desk import DeskService
 from dutydesk.services.followthrough import DECIDED_LOOKBACK_DAYS, FollowThroughService
@@ -37,7 +38,7 @@ def world(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def _follow(store, clock, who: Actor = DM) -> FollowThroughService:  # type: ignore[no-untyped-def]
-    return FollowThroughService(GuardedStore(store, who, clock), who, clock)
+    return FollowThroughService(GuardedStore(store, who, clock), who, clock, OfficeHours())
 
 
 def _contact(store, person_id: str | None = None, **changes) -> str:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.errors import PermissionDenied, ValidationError
 from dutydesk.domain.events import Actor
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.services.corrections import CorrectionService
 from dutydesk.services.desk import DeskService
 from dutydesk.services.followthrough import FollowThroughService
@@ -79,7 +80,7 @@ class Day:
         return DeskService(self.guarded(who), who, self.clock, triage=self.triage(who))
 
     def follow(self, who: Actor) -> FollowThroughService:
-        return FollowThroughService(self.guarded(who), who, self.clock)
+        return FollowThroughService(self.guarded(who), who, self.clock, OfficeHours())
 
     def fix(self, who: Actor) -> CorrectionService:
         return CorrectionService(self.guarded(who), who, self.clock, self.triage(who))
