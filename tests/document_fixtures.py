@@ -15,6 +15,7 @@ from dutydesk.config.signing_keys import AUTHORITY, KeyFolder, signing_dir
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Actor
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.reports import pki
 from dutydesk.services.documents import DocumentService
 from dutydesk.services.signing import DocumentSigner
@@ -38,6 +39,7 @@ def signer_for(login: str, name: str = "") -> DocumentSigner:
 def document_service(store: EventStore, actor: Actor, clock: FixedClock,
                      **kwargs: object) -> DocumentService:
     signer = signer_for(actor.login, actor.display_name or actor.login)
+    kwargs.setdefault("office", OfficeHours())
     return DocumentService(store, actor, clock, signer=signer, **kwargs)  # type: ignore[arg-type]
 
 

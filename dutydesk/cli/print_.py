@@ -18,6 +18,7 @@ from ..config.settings import SettingsError, load_desk
 from ..domain.clock import SystemClock
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor
+from ..domain.timescales import OfficeHours
 from ..reports.caselog import NothingToPrintError
 from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
@@ -25,7 +26,7 @@ from ..services.documents import Document, DocumentService
 from ..services.guard import GuardedStore
 from ..services.signing import NoSigningKey, demo_signer, signer_for
 from .common import add_store_argument, fail
-from .signin import add_sign_in_arguments, open_signed_in
+from .signin import add_sign_in_arguments, desk_office, open_signed_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,14 +70,17 @@ def run(args: argparse.Namespace) -> int:
         marking = _marking(args)
     except SettingsError as err:
         return fail(str(err), 2)
+    # printed working-day clocks count on the desk's policy calendar, as MI and the queue
+    office = desk_office()
     signed = open_signed_in(args)
     try:
-        return _print(signed.guarded, signed.actor, marking, args)
+        return _print(signed.guarded, signed.actor, marking, office, args)
     finally:
         signed.close()
 
 
-def _print(store: GuardedStore, actor: Actor, marking: str, args: argparse.Namespace) -> int:
+def _print(store: GuardedStore, actor: Actor, marking: str, office: OfficeHours,
+           args: argparse.Namespace) -> int:
     from ..config.keys import InsecureKeyringError
     from ..reports.pki import CertificateError
     from .signing import key_folder
@@ -90,7 +94,8 @@ def _print(store: GuardedStore, actor: Actor, marking: str, args: argparse.Names
                              actor.display_name or actor.login)
     except (CertificateError, InsecureKeyringError) as err:
         return fail(str(err), 2)
-    service = DocumentService(store, actor, SystemClock(), marking=marking, signer=signer)
+    service = DocumentService(store, actor, SystemClock(), marking=marking, signer=signer,
+                              office=office)
     try:
         document = _make(service, args)
     except (NothingToPrintError, LetterError, ValueError, FontMissingError,

@@ -61,7 +61,10 @@ CHILD_FIELDS: dict[str, tuple[str, ...]] = {
     "nhs_number": ("nhs_number", "nhs", "nhs_no"),
     "school": ("school",),
 }
-REQUIRED = ("incident_ref", "concern")
+# immediate_danger is required, never defaulted: a blank or absent answer is not "no"
+# (issue 14: "not asked" is distinct from "no" everywhere, printed documents included).
+REQUIRED = ("incident_ref", "concern", "immediate_danger")
+BLANK_DANGER = "immediate danger is blank: the police notification must say yes or no"
 LEVELS = {"standard": "standard", "s": "standard", "low": "standard", "medium": "medium",
           "m": "medium", "high": "high", "h": "high"}
 CONSENTS = ("given", "refused", "not_sought", "not_required", "unknown")
@@ -173,6 +176,9 @@ def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[
     da["previous_incidents"] = convert("previous_incidents", _count)
     if incident_at:
         da["incident_at"] = incident_at.isoformat()
+    danger = convert("immediate_danger", yes_no)
+    if danger is None and not cell("immediate_danger"):
+        row.errors.append(RowError(file, number, names["immediate_danger"], "", BLANK_DANGER))
     children = _children(row, cell, convert, file)
     if row.errors:
         return row
@@ -187,7 +193,7 @@ def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[
         "categories": [c.strip().upper() for c in re.split(r"[;,\s]+", cell("categories"))
                        if c.strip()] or ["3B"],
         "consent": convert("consent", _consent) or "unknown",
-        "immediate_danger": bool(convert("immediate_danger", yes_no)),
+        "immediate_danger": danger is True,
         "domestic_abuse": {k: v for k, v in da.items() if v is not None},
         "external_ref": cell("incident_ref") or None,
     }

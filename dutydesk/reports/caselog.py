@@ -63,14 +63,17 @@ class NothingToPrintError(ValueError):
 
 
 def write_case_log(events: Sequence[Event], request: CaseLogRequest, meta: DocumentMeta,
-                   out: BinaryIO) -> EventDigest:
-    """Render, seal and write the log to ``out``; returns the digest it carries."""
+                   out: BinaryIO, *, office: OfficeHours) -> EventDigest:
+    """Render, seal and write the log to ``out``; returns the digest it carries. Working-day
+    clocks it prints (the initial conference due date) count on ``office``, the desk's
+    triage policy's calendar, so they agree with the follow-through view and MI."""
     if not events:
         who = f"child {request.person_id}" if request.person_id else \
             f"contact {request.contact_id}"
         raise NothingToPrintError(f"the store holds no events for {who}")
     digest = EventDigest.of(events)
-    story = CaseLogBuilder(events, request, Styles(), meta.generated_at.date()).story()
+    story = CaseLogBuilder(events, request, Styles(), meta.generated_at.date(),
+                          office=office).story()
     out.write(seal(render(story, meta, digest), meta, digest))
     return digest
 
@@ -88,8 +91,9 @@ def case_log_title(events: Sequence[Event], request: CaseLogRequest) -> str:
 
 class CaseLogBuilder:
     def __init__(self, events: Sequence[Event], request: CaseLogRequest, styles: Styles,
-                 today: date) -> None:
+                 today: date, *, office: OfficeHours) -> None:
         self.events = list(events)
+        self.office = office
         self.today = today
         # Each decision as amended so far, so an amendment shows what it changed from.
         self.current: dict[str, dict[str, Any]] = {}
@@ -406,7 +410,7 @@ class CaseLogBuilder:
                     ("Outcome", text), ("Recorded by", self._who(e))]
             rows[1:1] = [("About", ", ".join(self._slot_name(p["contact_id"], slot)
                                              for slot in p["slots"]))]
-            rows.extend(_discussion_rows(p))
+            rows.extend(_discussion_rows(p, self.office))
             return [Paragraph("Strategy discussion", self.s.h2), facts(self.s, rows)]
         return [self.s.p(f"{text} ({self._who(e)}).", self.s.small)]
 
@@ -498,14 +502,14 @@ _SHOWN_APART = frozenset({"immediate_danger", "injury_reported", "disclosure", "
                           "dara_level", "children_present", "previous_incidents"})
 
 
-def _discussion_rows(p: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _discussion_rows(p: Mapping[str, Any], office: OfficeHours) -> list[tuple[str, str]]:
     """What a strategy discussion decided beyond its outcome line, with times: the s47
     start and the initial conference it sets due (15 working days, WT 2023 ch. 3), the
     medical, police protection (72 hours at most, Children Act 1989 s46(6)), an emergency
-    protection order, the lead social worker and the summary."""
+    protection order, the lead social worker and the summary. Working days count on
+    ``office``, the desk's calendar."""
     rows: list[tuple[str, str]] = []
     if p.get("s47_started_on"):
-        office = OfficeHours()
         held = datetime.fromisoformat(p["held_at"]).astimezone(office.zone).date()
         rows.append(("Section 47 enquiry", f"started {format_date(p['s47_started_on'])}; "
                      "initial child protection conference due by "

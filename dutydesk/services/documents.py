@@ -27,6 +27,7 @@ from cryptography import x509
 from ..domain.clock import Clock
 from ..domain.events import Actor, Event, make_event
 from ..domain.permissions import Action, require
+from ..domain.timescales import OfficeHours
 from ..filemodes import PRIVATE_FILE
 from ..fileops import replace_file
 from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
@@ -76,7 +77,7 @@ class DocumentService:
     def __init__(self, store: EventStore, actor: Actor, clock: Clock, *,
                  marking: str = "OFFICIAL-SENSITIVE", signer: DocumentSigner | None = None,
                  trust: Sequence[x509.Certificate] | None = None,
-                 unsigned_reason: str = "") -> None:
+                 unsigned_reason: str = "", office: OfficeHours) -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
         # Every read is checked against the actor's access and every audit event goes
@@ -87,6 +88,9 @@ class DocumentService:
         self.marking = marking
         self.signer = signer
         self.unsigned_reason = unsigned_reason
+        # The desk's triage policy's office calendar: printed working-day clocks count on
+        # it, as the queue, follow-through and MI do (no default, so none is forgotten).
+        self.office = office
         # Verification trusts these authorities; by default the one the signer's
         # certificate comes from (a desk checks its own authority's documents).
         self.trust: list[x509.Certificate] = list(trust) if trust is not None else (
@@ -115,7 +119,7 @@ class DocumentService:
         title = case_log_title(events, request) if events else "Case decision log"
         meta = self._meta("case-log", title, "Case decision log (children's front door)")
         buf = io.BytesIO()
-        digest = write_case_log(events, request, meta, buf)
+        digest = write_case_log(events, request, meta, buf, office=self.office)
         return self._document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
 
     def duty_log(self, first: date, last: date, *, office: str | None = None,

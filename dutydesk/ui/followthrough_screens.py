@@ -27,7 +27,8 @@ def _save(widget: QWidget, path: Path) -> None:
 def follow_through_day(service: DeskService) -> FollowThroughService:
     """A morning's follow-through on the demo queue: strategy discussion with police
     protection overnight, early help for a sibling, a LADO referral, an acknowledgement."""
-    follow = FollowThroughService(service.store, service.actor, service.clock)
+    follow = FollowThroughService(service.store, service.actor, service.clock,
+                                  service.triage.policy.office)
     now = service.clock.now()
     queue = service.queue()
     family = next((q for q in queue if len(q.children) >= 2), queue[0])

@@ -75,7 +75,9 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                                 signer=session.signer or (
                                     demo_signer(None, actor.login, actor.display_name or
                                                 actor.login) if session.demo else None),
-                                unsigned_reason=session.unsigned_reason)
+                                unsigned_reason=session.unsigned_reason,
+                                # printed clocks on the queue's own office calendar
+                                office=window.service.triage.policy.office)
     printing = DocumentActions(window, documents, tasks)
 
     def case_log(contact_id: str) -> None:

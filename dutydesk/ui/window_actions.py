@@ -166,7 +166,8 @@ class ContactActions(_Base):
             d = self.detail_snapshot
             self._ask(dialogs.partner_check_dialog(self, consent_line(d) if d else ""),
                       lambda v: self.service.request_partner_check(
-                          cid, v["agency"], v["question"], _end_of_day(v.get("due"))),
+                          cid, v["agency"], v["question"],
+                          _end_of_day(v.get("due"), self.service.triage.policy.office)),
                       "Partner check requested.")
 
     def answer_check(self) -> None:
@@ -326,13 +327,13 @@ class ContactActions(_Base):
             self.handover.list.setFocus()
 
 
-def _end_of_day(text: str | None) -> datetime | None:
-    """The end of the office day typed (dd/mm/yyyy), or None when left blank."""
+def _end_of_day(text: str | None, office: OfficeHours) -> datetime | None:
+    """The end of the office day typed (dd/mm/yyyy) on ``office`` (the desk's triage
+    policy's calendar, whose closing time the queue uses), or None when left blank."""
     if not text:
         return None
     iso = parse_day(text, "due")
     if iso is None:
         return None
     day = date.fromisoformat(iso)
-    office = OfficeHours()
     return datetime.combine(day, office.closes, tzinfo=office.zone)

@@ -33,6 +33,7 @@ from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Actor, Event, make_event
 from dutydesk.domain.ids import new_id
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.reports import pki
 from dutydesk.services.documents import DocumentService
 from dutydesk.services.signing import DocumentSigner
@@ -86,7 +87,7 @@ def _measure(decisions: int) -> None:
     person_id = new_id()
     store.import_events(_history(person_id, decisions), validate=False)
     service = DocumentService(store, Actor("bench", Role.AUDITOR, "bench"), FixedClock(NOW),
-                              signer=_signer())
+                              signer=_signer(), office=OfficeHours())
     for kind, make in (
             ("duty log", lambda: service.duty_log((NOW - timedelta(days=30)).date(),
                                                   NOW.date(), office="North")),
@@ -129,7 +130,7 @@ def _sign_case(decisions: int, signed: bool) -> None:
     from dutydesk.services.documents import write_atomically
     store, person_id, folder = _case_store(decisions)
     service = DocumentService(store, Actor("bench", Role.AUDITOR, "bench"), FixedClock(NOW),
-                              signer=_signer())
+                              signer=_signer(), office=OfficeHours())
     before = _peak_mb()
     started = time.perf_counter()
     if signed:  # made, signed, written and its export recorded, as `dutydesk print -o`
@@ -140,7 +141,8 @@ def _sign_case(decisions: int, signed: bool) -> None:
         events = service.queries.person_case_events(person_id)
         buf = io.BytesIO()
         write_case_log(events, CaseLogRequest(person_id=person_id),
-                       service._meta("case-log", "Case decision log", "bench"), buf)
+                       service._meta("case-log", "Case decision log", "bench"), buf,
+                       office=OfficeHours())
         pdf = buf.getvalue()
         write_atomically(folder / "log.pdf", pdf)
     elapsed = time.perf_counter() - started
@@ -166,7 +168,7 @@ def _print_case(pages_wanted: int, route: str) -> None:
     app = QApplication([])  # noqa: F841 - Qt needs it alive
     store, person_id, folder = _case_store(max(1, round(pages_wanted / 1.1)))
     service = DocumentService(store, Actor("bench", Role.AUDITOR, "bench"), FixedClock(NOW),
-                              signer=_signer())
+                              signer=_signer(), office=OfficeHours())
     doc = service.case_log(person_id=person_id)
     count = len(PdfReader(io.BytesIO(doc.pdf)).pages)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)

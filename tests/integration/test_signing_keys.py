@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from dutydesk.cli import main
 from dutydesk.config.signing_keys import KeyFolder, signing_dir
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.paths import STORE_FILE
 from dutydesk.reports.pki import CertificateError
 from dutydesk.services.local_store import open_local_store
@@ -217,7 +218,7 @@ def test_a_desk_without_a_key_refuses_to_print_and_says_how_to_get_one(
     store = EventStore.open(tmp_path / "s.sqlite3")
     case = stored_case(store, now)
     service = DocumentService(store, Actor("dm.manager", Role.DUTY_MANAGER, "d"), clock,
-                              signer=signer, unsigned_reason=reason)
+                              signer=signer, unsigned_reason=reason, office=OfficeHours())
     with pytest.raises(NoSigningKey, match="An administrator issues one"):
         service.case_log(person_id=case.person_id)
     assert not [e for e in store.events() if e.type.startswith("document.")]

@@ -15,10 +15,10 @@ from tests.factories import VALID_NHS, contact_payload, event, importer
 HEADER = ("Incident Ref,Incident Date/Time,DASH Risk,Children Present,Previous Incidents,"
           "Address,Postcode,Concern,Officer,Child1 Forename,Child1 Surname,Child1 DOB,"
           "Child1 Gender,Child1 NHS Number,Child2 Forename,Child2 Surname,Child2 DOB,"
-          "Child2 Gender,Source")
+          "Child2 Gender,Immediate Danger,Source")
 GOOD = ('PPN-001,24/11/2026 23:10,High,Yes,3,"1 Leeds Rd",LS1 4AB,"Father assaulted '
         'mother in front of the children.",PC Smith,Siobhán,O\'Brien,03/04/2019,Female,'
-        f'{VALID_NHS},Seán,O\'Brien,12/12/2016,M,6')
+        f'{VALID_NHS},Seán,O\'Brien,12/12/2016,M,No,6')
 
 
 def write(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = "ppn.csv"
@@ -62,7 +62,7 @@ BAD_ROWS = {
                 "Child1 NHS Number", "check digit"),
     "bad source": (GOOD.replace("PPN-001", "PPN-004").rsplit(",", 1)[0] + ",Z9",
                    "Source", "unknown source code"),
-    "no child": ("PPN-005,24/11/2026 23:10,High,Yes,3,x,LS1 4AB,concern,PC,,,,,,,,,,6",
+    "no child": ("PPN-005,24/11/2026 23:10,High,Yes,3,x,LS1 4AB,concern,PC,,,,,,,,,,No,6",
                  "child1_given_name", "missing child"),
     "bad date": (GOOD.replace("PPN-001", "PPN-006").replace("24/11/2026 23:10", "yesterday"),
                  "Incident Date/Time", "not a readable date"),
@@ -173,3 +173,84 @@ def test_json_lines_array_and_single_object(store: EventStore, clock: FixedClock
     single = tmp_path / "one.json"
     single.write_text(json.dumps(a, indent=2), encoding="utf-8")
     assert importer(store, clock).run(single).events_present == 1
+
+
+# Issue 14: "not asked" is distinct from "no". A police notification whose immediate
+# danger answer is blank or absent is refused, never stored as "no danger".
+def _danger(line: str, answer: str) -> str:
+    head, source = line.rsplit(",", 1)
+    return head.rsplit(",", 1)[0] + f",{answer},{source}"
+
+
+def test_blank_immediate_danger_rejects_the_row_by_file_row_and_column(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    blank = _danger(GOOD.replace("PPN-001", "PPN-002"), "")
+    spaces = _danger(GOOD.replace("PPN-001", "PPN-003"), "  ")
+    rejects = tmp_path / "rejects.csv"
+    report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD, blank, spaces]),
+                                        ImportOptions(rejects=rejects))
+    assert (report.rows_ok, report.rows_rejected) == (1, 2), report.errors
+    for error, row in zip(report.errors, (3, 4), strict=True):
+        assert (error.file, error.row, error.column) == ("ppn.csv", row, "Immediate Danger")
+        assert error.rule == ("immediate danger is blank: the police notification must say "
+                              "yes or no")
+    assert str(report.errors[0]).startswith("ppn.csv, row 3, column Immediate Danger: error:")
+    with rejects.open(encoding="utf-8-sig") as fh:
+        rejected = list(csv.DictReader(fh))
+    assert [r["Incident Ref"] for r in rejected] == ["PPN-002", "PPN-003"]
+    assert "must say yes or no" in rejected[0]["_errors"]
+    # nothing of the refused rows was written: only the good contact and its rating
+    assert [c.external_ref for c in store.read_model().contacts.values()] == ["PPN-001"]
+    assert store.event_count() == 2
+
+
+def test_blank_immediate_danger_refuses_an_all_or_nothing_file(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    path = write(tmp_path, [HEADER, GOOD, _danger(GOOD.replace("PPN-001", "PPN-002"), "")])
+    report = importer(store, clock).run(path, ImportOptions(all_or_nothing=True))
+    assert report.refused and "nothing was imported" in report.refused
+    assert store.event_count() == 0
+
+
+def test_a_file_without_an_immediate_danger_column_is_refused(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    header = HEADER.replace(",Immediate Danger", "")
+    line = _danger(GOOD, "").replace(",,6", ",6")
+    assert line.count(",") == header.count(",")
+    report = importer(store, clock).run(write(tmp_path, [header, line]))
+    assert report.refused and "missing column(s) immediate_danger" in report.refused
+    assert "ppn.csv" in report.refused
+    assert store.event_count() == 0
+
+
+def test_explicit_immediate_danger_yes_and_no_still_import(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    lines = [HEADER] + [_danger(GOOD.replace("PPN-001", f"PPN-{answer}"), answer)
+                        for answer in ("Yes", "Y", "true", "No", "N", "false")]
+    report = importer(store, clock).run(write(tmp_path, lines))
+    assert report.rows_ok == 6, report.errors
+    danger = {c.external_ref: c.immediate_danger
+              for c in store.read_model().contacts.values()}
+    assert danger == {"PPN-Yes": True, "PPN-Y": True, "PPN-true": True,
+                      "PPN-No": False, "PPN-N": False, "PPN-false": False}
+
+
+def test_intake_json_without_an_immediate_danger_answer_is_rejected(
+        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    """The intake JSON path has no such hole: absent, null or "" is refused, not "no"."""
+    records = []
+    for n, value in enumerate((..., None, "")):
+        record = contact_payload(external_ref=f"J-{n}")
+        record.pop("contact_id")
+        if value is ...:
+            record.pop("immediate_danger")
+        else:
+            record["immediate_danger"] = value
+        records.append(json.dumps(record))
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    report = importer(store, clock).run(path)
+    assert (report.rows_ok, report.rows_rejected) == (0, 3)
+    assert {e.column for e in report.errors} == {"immediate_danger"}
+    assert all("required" in e.rule for e in report.errors), report.errors
+    assert store.event_count() == 0

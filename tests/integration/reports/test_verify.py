@@ -21,6 +21,7 @@ from sqlalchemy import text
 from dutydesk.cli import main
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.reports import pki
 from dutydesk.reports.caselog import CaseLogRequest, write_case_log
 from dutydesk.reports.page import DocumentMeta
@@ -197,7 +198,8 @@ def test_content_resigned_with_another_key_is_untrusted(
                         generated_by="Dan Manager (dm.manager)", generated_at=clock.now(),
                         login="dm.manager")
     buf = io.BytesIO()
-    write_case_log(events, CaseLogRequest(person_id=case.person_id), meta, buf)
+    write_case_log(events, CaseLogRequest(person_id=case.person_id), meta, buf,
+                   office=OfficeHours())
     forged = sign(buf.getvalue(), mallory, reason="Case decision log")
     assert "Refuse." in " ".join(PdfReader(io.BytesIO(forged)).pages[i].extract_text()
                                  for i in range(len(PdfReader(io.BytesIO(forged)).pages)))
@@ -216,7 +218,8 @@ def test_signed_by_someone_other_than_the_printer_is_altered(
     from dataclasses import replace
     other = signer_for("sp.senior", "Sue Senior")
     service = DocumentService(documents.store, documents.actor, clock,
-                              signer=replace(other), trust=[authority_for_tests().certificate])
+                              signer=replace(other), trust=[authority_for_tests().certificate],
+                              office=OfficeHours())
     pdf = service.case_log(person_id=case.person_id).pdf
     report = service.verify(pdf)
     assert report.verdict is Verdict.ALTERED
@@ -370,6 +373,6 @@ def test_a_certificate_already_expired_when_signing_is_not_trusted(
                     now=datetime.now(UTC) - timedelta(days=400), days=30)
     service = DocumentService(documents.store, documents.actor, clock,
                               signer=type(signer_for("dm.manager"))(old),
-                              trust=[authority_for_tests().certificate])
+                              trust=[authority_for_tests().certificate], office=OfficeHours())
     report = service.verify(service.case_log(person_id=case.person_id).pdf)
     assert report.verdict is Verdict.UNTRUSTED, report.detail

@@ -24,6 +24,7 @@ from pypdf.generic import (
 )
 
 from dutydesk.domain.events import Actor
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.reports import pki
 from dutydesk.reports.caselog import CaseLogBuilder, CaseLogRequest
 from dutydesk.reports.digest import EventDigest
@@ -204,7 +205,7 @@ def test_a_document_from_another_dutydesk_authority_is_not_trusted(
     the same login: genuine there, not trusted here."""
     elsewhere = pki.new_authority("Otherside Borough Council")
     theirs = DocumentService(store, documents.actor, clock, signer=DocumentSigner(
-        pki.issue(elsewhere, display_name="Dan Manager", login="dm.manager")))
+        pki.issue(elsewhere, display_name="Dan Manager", login="dm.manager")), office=OfficeHours())
     document = theirs.case_log(person_id=case.person_id)
     theirs.record_exported(document, "theirs.pdf")
     assert theirs.verify(document.pdf).verdict is Verdict.MATCHES  # under its own authority
@@ -226,7 +227,8 @@ def _forged_pages(case: Case, clock, login: str, name: str,  # type: ignore[no-u
                         generated_by=f"{name} ({login})", generated_at=clock.now(),
                         login=login)
     request = CaseLogRequest(person_id=case.person_id)
-    story = CaseLogBuilder(forged_events, request, Styles(), clock.now().date()).story()
+    story = CaseLogBuilder(forged_events, request, Styles(), clock.now().date(),
+                           office=OfficeHours()).story()
     return seal(render(story, meta, digest), meta, digest)
 
 
@@ -257,7 +259,7 @@ def test_a_valid_pdf_signed_by_someone_not_on_the_record_is_not_a_match(
     service = DocumentService(documents.store, Actor(
         login="x.stranger", role=documents.actor.role, device="elsewhere",
         display_name="X Stranger"), clock, signer=stranger,
-        trust=[authority_for_tests().certificate])
+        trust=[authority_for_tests().certificate], office=OfficeHours())
     document = service.case_log(person_id=case.person_id)  # not recorded anywhere
     report = documents.verify(document.pdf)
     assert report.verdict is Verdict.MISSING_EVENTS, report.detail
@@ -271,7 +273,7 @@ def test_a_print_record_by_someone_else_does_not_vouch_for_the_file(
     document = documents.case_log(person_id=case.person_id)
     other = DocumentService(store, Actor(login="sp.senior", role=documents.actor.role,
                                          device="d2", display_name="Sue Senior"), clock,
-                            signer=signer_for("sp.senior", "Sue Senior"))
+                            signer=signer_for("sp.senior", "Sue Senior"), office=OfficeHours())
     other.record_exported(document, "x.pdf")
     assert documents.verify(document.pdf).verdict is Verdict.MISSING_EVENTS
     documents.record_printed(document)
@@ -288,7 +290,8 @@ def test_rotation_keeps_old_documents_and_revocation_stops_only_the_revoked_key(
     rotated = pki.issue(ca, display_name="Dan Manager", login="dm.manager")
     assert rotated.certificate.serial_number != old.certificate.serial_number
     new_service = DocumentService(store, documents.actor, clock,
-                                  signer=DocumentSigner(rotated), trust=[ca.certificate])
+                                  signer=DocumentSigner(rotated), trust=[ca.certificate],
+                                  office=OfficeHours())
     fresh = new_service.case_log(person_id=case.person_id)
     new_service.record_printed(fresh)
     lookup, recorded = documents.queries.events_by_ids, documents.queries.document_records

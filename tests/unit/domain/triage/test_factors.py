@@ -122,8 +122,8 @@ def test_police_csv_fills_strangulation_and_keeps_a_blank_as_not_asked() -> None
     from dutydesk.domain.clock import LONDON
 
     text = ("incident_ref,notified_at,dash,children_present,strangulation,weapon,concern,"
-            "child1_given_name,child1_dob\n"
-            "INC-1,26/11/2026 08:00,medium,Y,yes,,Hands round her neck,Amelie,03/04/2019\n")
+            "child1_given_name,child1_dob,immediate_danger\n"
+            "INC-1,26/11/2026 08:00,medium,Y,yes,,Hands round her neck,Amelie,03/04/2019,no\n")
     rows = list(police_csv.parse(text, "da.csv", datetime(2026, 11, 26, 9, tzinfo=LONDON)))
     assert [e for r in rows for e in r.errors] == []
     payload = rows[0].drafts[0].payload
@@ -172,8 +172,10 @@ def test_the_police_csv_importer_fills_every_fact_it_claims(
 
     assert factor.name in police_csv.ALIASES, f"{factor.name}: no police CSV column"
     header = police_csv.ALIASES[factor.name][0]
-    text = ("incident_ref,notified_at,concern,child1_given_name,child1_dob," + header + "\n"
-            "INC-9,26/11/2026 08:00,Argument,Amelie,03/04/2019," + _csv_value(factor) + "\n")
+    danger = "" if factor.name == "immediate_danger" else "immediate_danger,"
+    text = ("incident_ref,notified_at,concern,child1_given_name,child1_dob," + danger + header
+            + "\n" "INC-9,26/11/2026 08:00,Argument,Amelie,03/04/2019,"
+            + ("no," if danger else "") + _csv_value(factor) + "\n")
     rows = list(police_csv.parse(text, "da.csv", datetime(2026, 11, 26, 9, tzinfo=LONDON)))
     assert [e for r in rows for e in r.errors] == []
     clean = validate_payload("contact.received", rows[0].drafts[0].payload, today=TODAY)
