@@ -9,9 +9,9 @@ store and the shared server). Reads fold the relevant events with the pure rules
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain import routes as rules
@@ -173,6 +173,10 @@ class FollowThroughView:
     # children decided onto a route (s47, protection, assessment, early help) that nobody
     # has opened yet (``RouteRow.kind == AWAITING``, no route id)
     awaiting: tuple[RouteRow, ...] = ()
+    # decided children with no route whose decision is older than the look-back (before
+    # ``awaiting_since``): not listed, but counted so the view says they exist
+    awaiting_older: int = 0
+    awaiting_since: datetime | None = None
     next_steps: tuple[NextStepRow, ...] = ()
     conflicts: tuple[ConflictRow, ...] = ()
     checks: tuple[CheckRow, ...] = ()
@@ -551,50 +555,53 @@ class FollowThroughService:
         nobody has opened any route yet: the contact has left the queue, so they are shown
         here, with the clock their outcome carries, until a route is opened for them (any
         route: a sibling may go to early help while the main outcome is s47)."""
-        routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
-        done = {(e.contact_id, e.payload["person_id"]): e for e in self.q.events_of_types(
-            ("assessment.completed",), {d.contact_id for d in decisions})}
         rows: list[RouteRow] = []
+        for d, k in self._unrouted(decisions, follow, kids):
+            kind = OUTCOME_ROUTES[d.outcome]
+            decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
+            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(d.received_at or ""),
+                                      decided.astimezone(self.office.zone).date()
+                                      if d.is_referral else None)
+            pseudo = rules.Route(route_id="", contact_id=d.contact_id, kind=kind.value,
+                                 opened_at=decided, opened_by=d.decided_by, slot=k.slot,
+                                 person_id=k.person_id)
+            clocks = rules.route_clocks(pseudo, fact, self.office, None)
+            if kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION) and not any(
+                    c.label.startswith("Strategy discussion") for c in clocks):
+                clocks.insert(0, rules.Due("Strategy discussion held (as soon as "
+                                           "possible)", None, None, "WT 2023 ch. 3"))
+            if kind == RouteKind.EARLY_HELP:
+                clocks.append(rules.Due("Early help request made (team, family consent)",
+                                        None, None, "WT 2023 ch. 1"))
+            rows_clocks = tuple(ClockRow(x.label, x.due, x.met_at, x.state(now), x.source)
+                                for x in clocks)
+            pending = [x.due for x in clocks if x.met_at is None and x.due is not None]
+            rows.append(RouteRow(
+                "", d.contact_id, AWAITING, OUTCOME_LABELS[Outcome(d.outcome)],
+                k.display_name, k.slot, k.person_id, d.decided_by,
+                "Awaiting a route", decided, True, rows_clocks,
+                any(x.overdue(now) for x in clocks),
+                min(pending) if pending else None))
+        return rows
+
+    def _unrouted(self, decisions: Sequence[DecidedContact], follow: rules.FollowThrough,
+                  kids: Mapping[str, list[ContactChildRow]]
+                  ) -> Iterator[tuple[DecidedContact, ContactChildRow]]:
+        """Each child of a standing decision (first per contact) with no route opened for
+        them and nothing left done that ends the follow-through (a completed assessment),
+        on a contact that is not void: the "awaiting a route" children."""
+        routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
+        done = {(e.contact_id, e.payload["person_id"]) for e in self.q.events_of_types(
+            ("assessment.completed",), {d.contact_id for d in decisions})}
         seen: set[str] = set()
         for d in decisions:
             if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
                 continue
             seen.add(d.contact_id)
-            kind = OUTCOME_ROUTES[d.outcome]
-            decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
-            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(d.received_at),
-                                      decided.astimezone(self.office.zone).date()
-                                      if d.is_referral else None)
             for k in kids.get(d.contact_id, []):
-                if (d.contact_id, k.slot) in routed:
-                    continue
-                pseudo = rules.Route(route_id="", contact_id=d.contact_id, kind=kind.value,
-                                     opened_at=decided, opened_by=d.decided_by, slot=k.slot,
-                                     person_id=k.person_id)
-                completed = done.get((d.contact_id, k.person_id or ""))
-                met = (datetime.combine(date.fromisoformat(  # noon, as the fold reads it
-                    completed.payload["completed_on"]), time(12), tzinfo=self.office.zone)
-                    if completed else None)
-                if met is not None:
-                    continue  # the assessment is done: nothing left to follow here
-                clocks = rules.route_clocks(pseudo, fact, self.office, met)
-                if kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION) and not any(
-                        c.label.startswith("Strategy discussion") for c in clocks):
-                    clocks.insert(0, rules.Due("Strategy discussion held (as soon as "
-                                               "possible)", None, None, "WT 2023 ch. 3"))
-                if kind == RouteKind.EARLY_HELP:
-                    clocks.append(rules.Due("Early help request made (team, family consent)",
-                                            None, None, "WT 2023 ch. 1"))
-                rows_clocks = tuple(ClockRow(x.label, x.due, x.met_at, x.state(now), x.source)
-                                    for x in clocks)
-                pending = [x.due for x in clocks if x.met_at is None and x.due is not None]
-                rows.append(RouteRow(
-                    "", d.contact_id, AWAITING, OUTCOME_LABELS[Outcome(d.outcome)],
-                    k.display_name, k.slot, k.person_id, d.decided_by,
-                    "Awaiting a route", decided, True, rows_clocks,
-                    any(x.overdue(now) for x in clocks),
-                    min(pending) if pending else None))
-        return rows
+                if (d.contact_id, k.slot) in routed or (d.contact_id, k.person_id or "") in done:
+                    continue  # a route follows them, or the assessment is done
+                yield d, k
 
     def contact_routes(self, contact_id: str) -> ContactRoutes:
         """One contact's routes (open and closed), discussions, adults and MARAC criteria."""
@@ -685,6 +692,14 @@ class FollowThroughService:
         if first is not None and datetime.fromisoformat(first) < since:
             since = datetime.fromisoformat(first)
         awaiting = self.q.standing_decisions_since(since.isoformat(), list(OUTCOME_ROUTES))
+        # Older decisions are not listed, but the view says how many children they leave
+        # without a route, so none drops out of sight silently.
+        listed = {d.contact_id for d in awaiting}
+        older = [d for d in self.q.standing_decisions_before(since.isoformat(),
+                                                             list(OUTCOME_ROUTES))
+                 if d.contact_id not in listed]
+        older_count = sum(1 for _ in self._unrouted(
+            older, follow, self.q.children_of({d.contact_id for d in older})))
         others = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
                   | {c.contact_id for c in conflicts} | step_contacts | check_contacts
                   | handover_contacts)
@@ -699,6 +714,7 @@ class FollowThroughService:
             routes=tuple(route_rows),
             awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now),
                                   key=_overdue_first)),
+            awaiting_older=older_count, awaiting_since=since,
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
             next_steps=tuple(self._next_steps(step_contacts, contacts, kids, follow_events,
                                               since_steps, now)),

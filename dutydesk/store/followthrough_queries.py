@@ -84,6 +84,20 @@ class FollowThroughQueries:
                        d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
                 .order_by(d.decided_at))]
 
+    def standing_decisions_before(self, before: str, outcomes: Sequence[str]
+                                  ) -> list[DecidedContact]:
+        """As ``standing_decisions_since``, for decisions made before ``before`` (the ones
+        the follow-through does not list, so it can say how many it leaves out)."""
+        d, c = DECISIONS.c, CONTACTS.c
+        with self.engine.connect() as conn:
+            return [DecidedContact(*row) for row in conn.execute(
+                select(d.contact_id, d.outcome, d.decided_by, d.decided_at, d.signed_off_at,
+                       c.received_at, c.status, c.is_referral)
+                .join(CONTACTS, c.contact_id == d.contact_id)
+                .where(d.decided_at < before, d.outcome.in_(list(outcomes)),
+                       d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
+                .order_by(d.decided_at))]
+
     def first_route_at(self) -> str | None:
         """When this store first recorded a route (the desk started following children
         through), or None. The earliest by desk order (``ix_events_type_local_seq``)."""

@@ -36,6 +36,17 @@ from .tasks import TaskRunner
 OVERDUE = "⚠ Overdue"
 
 
+def _older_text(view: FollowThroughView, zone: Any) -> str:
+    """Says how many decided children older than the look-back have no route and are not
+    listed, so none drops out of sight silently."""
+    n = view.awaiting_older
+    if not n or view.awaiting_since is None:
+        return ""
+    who = "child" if n == 1 else "children"
+    return (f" {n} older decided {who} without a route not listed (decided before "
+            f"{_when(view.awaiting_since, zone)}).")
+
+
 def _when(value: datetime | date | None, zone: Any) -> str:
     if value is None:
         return "—"
@@ -233,7 +244,7 @@ class FollowThroughWindow(QWidget):
                 "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
                 _when(r.opened_at, zone)], r.overdue) for r in view.awaiting],
             f"{len(view.awaiting)} children decided onto a route nobody has opened yet; "
-            f"{counts['awaiting']} overdue.")
+            f"{counts['awaiting']} overdue." + _older_text(view, zone))
         self.acks.fill([
             ((a.contact_id, a.contact_id), [
                 status(a.overdue), a.children, a.referrer, _when(a.received_at, zone),

@@ -324,3 +324,22 @@ def test_record_corrections_and_an_adult_from_the_window(qtbot, tmp_path: Path) 
     # nothing that was recorded before was changed
     assert [e.id for e in store.events_for_contact(cid)][:len(before)] == [e.id for e in before]
     store.close()
+
+
+def test_the_awaiting_tab_says_how_many_older_decisions_it_does_not_list(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from tests.factories import decision_payload
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    window.service.decide(cid, "cin_assessment", 3, decision_payload(cid)["rationale"])
+    clock.at = THU + timedelta(days=200)  # older than the look-back, no route ever recorded
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    assert view.awaiting.table.rowCount() == 0
+    since = clock.at - timedelta(days=100)  # the look-back, DECIDED_LOOKBACK_DAYS
+    assert ("2 older decided children without a route not listed (decided before "
+            f"{since:%d %b %Y}") in view.awaiting.summary.text(), view.awaiting.summary.text()
+    store.close()

@@ -15,7 +15,7 @@ from dutydesk.domain.events import Actor
 from dutydesk.domain.ids import new_id
 from dutydesk.services.corrections import CorrectionService
 from dutydesk.services.desk import DeskService
-from dutydesk.services.followthrough import FollowThroughService
+from dutydesk.services.followthrough import DECIDED_LOOKBACK_DAYS, FollowThroughService
 from dutydesk.services.guard import GuardedStore
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.store.history_queries import HistoryQueries
@@ -285,3 +285,30 @@ def test_once_the_desk_records_routes_no_decided_child_drops_out_of_sight(world)
                                          "kind": "signpost", "slot": 0, "to": "Family Hub"},
                         early)])
     assert [r.contact_id for r in follow.view().awaiting] == [old]
+
+
+def test_older_decisions_without_a_route_are_counted_not_dropped_silently(world) -> None:  # type: ignore[no-untyped-def]
+    """Decisions older than the look-back, from before the desk recorded any route, are
+    not listed, but the view counts their children still without a route (and says from
+    when it lists), so an inspector tracing a child sees that they exist."""
+    store, clock = world
+    desk = DeskService(GuardedStore(store, DM, clock), DM, clock)
+    waiting, routed, nfa = _contact(store), _contact(store), _contact(store)
+    desk.decide(waiting, "strategy_s47", 4, decision_payload(waiting)["rationale"])
+    desk.decide(routed, "cin_assessment", 3, decision_payload(routed)["rationale"])
+    desk.decide(nfa, "nfa", 1, decision_payload(nfa)["rationale"])
+    clock.at = THU + timedelta(days=200)
+    recent = _contact(store)
+    desk.decide(recent, "strategy_s47", 4, decision_payload(recent)["rationale"])
+    follow = _follow(store, clock)
+    view = follow.view()
+    assert [r.contact_id for r in view.awaiting] == [recent]
+    assert view.awaiting_since == clock.at - timedelta(days=DECIDED_LOOKBACK_DAYS)
+    assert view.awaiting_older == 2, "two old children without a route; NFA needs none"
+    follow.open_route(routed, "s17_assessment", slot=0)
+    # the desk has now recorded a route, but after the old decisions: still counted, not
+    # listed; once the old child has a route too, nothing is left out
+    view = follow.view()
+    assert [r.contact_id for r in view.awaiting] == [recent] and view.awaiting_older == 1
+    follow.open_route(waiting, "strategy_s47", slot=0)
+    assert follow.view().awaiting_older == 0
