@@ -103,6 +103,9 @@ def policy() -> dict[str, Any]:
     return {
         "view_restricted": sorted(r.value for r in PERMISSIONS[Action.VIEW_RESTRICTED]),
         "lower_red": sorted(r.value for r in PERMISSIONS[Action.LOWER_RED]),
+        # Who a contact may be assigned to: the desk's PeopleDirectory.assignable() rule
+        # (migration 0007, dutydesk.may_hold_contacts).
+        "hold_contacts": sorted(r.value for r in PERMISSIONS[Action.TAKE_CONTACT]),
         "restriction_exempt": sorted(RESTRICTION_EXEMPT),
         "break_glass_hours": BREAK_GLASS_HOURS,
         "min_reason_chars": MIN_REASON_CHARS,

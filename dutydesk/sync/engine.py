@@ -72,7 +72,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 6  # the newest server migration this DutyDesk understands (0006: withheld)
+SUPPORTED_SCHEMA = 7  # the newest server migration this DutyDesk understands (0007: assignee)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"

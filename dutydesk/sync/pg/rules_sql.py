@@ -236,6 +236,21 @@ class _Compiler:
         raise RuleError(f"the server has no check for cross-field rule {kind!r}")
 
 
+# Checks the server makes beyond the payload's shape, after it (the desk makes them in its
+# services): event type -> lines of the branch. A contact is assigned only to a login who
+# may hold one, as PeopleDirectory.require_assignable (migration 0007; the message depends
+# on the assignee only, never on the contact).
+SERVER_CHECKS: dict[str, list[str]] = {
+    "contact.assigned": [
+        "IF NOT dutydesk.may_hold_contacts(p_payload->>'assignee') THEN",
+        "    RETURN pg_catalog.format('contact.assigned.assignee: assignee %s is not an "
+        "active DutyDesk login who may hold contacts', "
+        "pg_catalog.to_jsonb(p_payload->>'assignee')::text);",
+        "END IF;",
+    ],
+}
+
+
 def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
     """CREATE OR REPLACE FUNCTION dutydesk.check_payload(...) for ``rules``."""
     compiler = _Compiler()
@@ -244,6 +259,7 @@ def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
         word = "IF" if i == 0 else "ELSIF"
         body.append(f"{word} p_type = {_lit(event_type)} THEN")
         body += ["    " + line for line in compiler.spec(rule, "p_payload", _lit(event_type))]
+        body += ["    " + line for line in SERVER_CHECKS.get(event_type, [])]
         body.append("    RETURN NULL;")
     if body:
         body.append("END IF;")
