@@ -93,17 +93,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _signing_authority(args: argparse.Namespace) -> int:
     """A stand-alone desk is its own DutyDesk signing authority (docs/printing.md)."""
-    from ..config.signing_keys import AUTHORITY
-    from ..services.signing import create_authority
-    from .signing import describe, key_folder
+    from .signing import describe, ensure_authority, key_folder
     keys = key_folder(args)
-    if keys.has(AUTHORITY):
-        print(f"signing authority kept: {keys.authority_pem}")
-        return 0
     try:
-        authority = create_authority(keys, args.organisation)
+        authority = ensure_authority(keys, args.organisation)
     except (CertificateError, InsecureKeyringError) as err:
         return fail(f"no signing authority was created: {err}", 2)
+    if authority is None:
+        print(f"signing authority kept: {keys.authority_pem}")
+        return 0
     print(f"signing authority created: {describe(authority)}; certificate {keys.authority_pem}")
     return 0
 

@@ -162,18 +162,16 @@ def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _authority(args: argparse.Namespace) -> int:
     """The DutyDesk signing authority for this server (kept if one exists)."""
     from ..config.keys import InsecureKeyringError
-    from ..config.signing_keys import AUTHORITY
     from ..reports.pki import CertificateError
-    from ..services.signing import create_authority
-    from .signing import describe
+    from .signing import describe, ensure_authority
     keys = _keys(args)
-    if keys.has(AUTHORITY):
-        print(f"signing authority kept: {keys.authority_pem}")
-        return 0
     try:
-        authority = create_authority(keys, args.organisation)
+        authority = ensure_authority(keys, args.organisation)
     except (CertificateError, InsecureKeyringError) as err:
         return fail(f"the server is ready, but no signing authority was created: {err}", 2)
+    if authority is None:
+        print(f"signing authority kept: {keys.authority_pem}")
+        return 0
     print(f"signing authority created: {describe(authority)}")
     print(f"publish its certificate to desks and inspectors: {keys.authority_pem}")
     return 0

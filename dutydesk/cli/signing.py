@@ -67,6 +67,15 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot read or write {err.filename}: {err.strerror}", 2)
 
 
+def ensure_authority(keys: KeyFolder, organisation: str | None) -> pki.Identity | None:
+    """Create the folder's DutyDesk signing authority unless it has one: the new authority,
+    or None when an existing one is kept. Raises ``pki.CertificateError`` or
+    ``InsecureKeyringError`` when it cannot be made (nothing half-written is kept)."""
+    if keys.has(AUTHORITY):
+        return None
+    return signing.create_authority(keys, organisation)
+
+
 def describe(identity: pki.Identity) -> str:
     cert = identity.certificate
     return (f"{identity.name}; serial {cert.serial_number:X}; valid until "
