@@ -29,26 +29,49 @@ DEMO_DEFAULT_LOGIN = "dm.manager"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="dutydesk", description="DutyDesk duty window")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="folder for the local store (default: the platform data folder)")
-    parser.add_argument("--demo", action="store_true",
-                        help="use a store of synthetic demo data (filled when empty) and "
-                             "sign in as a demo user")
-    parser.add_argument("--demo-events", type=int, default=3000,
-                        help="how many demo events to generate (default 3000)")
-    parser.add_argument("--as", dest="as_login", default=None, metavar="LOGIN",
-                        help="demo only: sign in as this demo user without the dialog "
-                             "(cc.officer, sw.practitioner, sp.senior, dm.manager)")
-    parser.add_argument("--role", default=None,
-                        help="shared mode: which of your server group roles to work in, "
-                             "when your login holds more than one")
-    parser.add_argument("--screenshot", type=Path, default=None,
-                        help="render the window offscreen to this PNG and exit")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder for the local store (default: the platform data folder)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a store of synthetic demo data (filled when empty) and sign in as a demo user",
+    )
+    parser.add_argument(
+        "--demo-events",
+        type=int,
+        default=3000,
+        help="how many demo events to generate (default 3000)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="as_login",
+        default=None,
+        metavar="LOGIN",
+        help="demo only: sign in as this demo user without the dialog "
+        "(cc.officer, sw.practitioner, sp.senior, dm.manager)",
+    )
+    parser.add_argument(
+        "--role",
+        default=None,
+        help="shared mode: which of your server group roles to work in, "
+        "when your login holds more than one",
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        help="render the window offscreen to this PNG and exit",
+    )
     return parser.parse_args(argv)
 
 
 def fill_demo(store: object, seed: int = 2026, events: int = 3000) -> int:
     from .demo.loader import load_demo
+
     return load_demo(store, seed=seed, events=events, clock=SystemClock())  # type: ignore[arg-type]
 
 
@@ -57,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     data_dir: Path = args.data_dir or default_data_dir()
 
     from .config.logging_setup import configure_logging
+
     configure_logging(logging.INFO, data_dir / "dutydesk.log")
 
     from .ui.qtguard import QtFaultError, check_qt_runtime
+
     try:
         check_qt_runtime()
     except QtFaultError as err:
@@ -67,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
     from .config import settings as settings_file
+
     try:
         # The person's settings under the machine-wide ones an administrator fixed.
         settings = settings_file.load_desk(default_config_dir() / SETTINGS_FILE)
@@ -77,16 +103,21 @@ def main(argv: list[str] | None = None) -> int:
     policy = None
     if settings.policy_file:
         from .domain.triage.policy import PolicyError, load_policy
+
         try:
             policy = load_policy(settings.policy_file)
         except (OSError, PolicyError) as err:
-            print(f"DutyDesk cannot load the triage policy named in its settings "
-                  f"(policy_file): {err}", file=sys.stderr)
+            print(
+                f"DutyDesk cannot load the triage policy named in its settings "
+                f"(policy_file): {err}",
+                file=sys.stderr,
+            )
             return 2
 
     from .config.keys import InsecureKeyringError
     from .services.local_store import open_local_store
     from .store.database import StoreError
+
     try:
         store = open_local_store(data_dir / STORE_FILE, demo=args.demo)
     except (StoreError, InsecureKeyringError) as err:
@@ -98,15 +129,19 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = SystemClock()
     from .ui.application import make_app
+
     app = make_app()
 
     from .services.accounts import AccountService, demo_sign_in
+
     accounts = AccountService(store, clock)
     engine = None
     verify_password: Callable[[str, str], bool] | None = (
-        None if args.demo else accounts.verify_password)
+        None if args.demo else accounts.verify_password
+    )
     if settings.server_host and not args.demo:
         from .shared_mode import SharedSignInError, sign_in_shared
+
         try:
             shared = sign_in_shared(settings, store, clock, role=args.role, locked=locked)
         except SharedSignInError as err:
@@ -126,21 +161,38 @@ def main(argv: list[str] | None = None) -> int:
     from .services.guard import GuardedStore
     from .services.triage import TriageService
     from .ui.session import Session
+
     guarded = GuardedStore(store, actor, clock)
     triage = TriageService(guarded, actor, clock, policy=policy)
     triage.rate_all_open()  # anything imported or synced without a rating
-    desk = DeskService(guarded, actor, clock, triage=triage,
-                       directory=(lambda: shared_people) if engine is not None else None)
+    desk = DeskService(
+        guarded,
+        actor,
+        clock,
+        triage=triage,
+        directory=(lambda: shared_people) if engine is not None else None,
+    )
     from .services.signing import desk_signer
-    signer, unsigned_reason = desk_signer(data_dir, actor.login, actor.display_name or "",
-                                          demo=args.demo)
-    session = Session(actor=actor, clock=clock, settings=settings, store=store,
-                      guarded=guarded, demo=args.demo, verify_password=verify_password,
-                      sync_engine=engine, signer=signer, unsigned_reason=unsigned_reason)
+
+    signer, unsigned_reason = desk_signer(
+        data_dir, actor.login, actor.display_name or "", demo=args.demo
+    )
+    session = Session(
+        actor=actor,
+        clock=clock,
+        settings=settings,
+        store=store,
+        guarded=guarded,
+        demo=args.demo,
+        verify_password=verify_password,
+        sync_engine=engine,
+        signer=signer,
+        unsigned_reason=unsigned_reason,
+    )
 
     from .ui.application import run_window
-    code = run_window(desk, session, store_path=data_dir / STORE_FILE,
-                      screenshot=args.screenshot)
+
+    code = run_window(desk, session, store_path=data_dir / STORE_FILE, screenshot=args.screenshot)
     del app
     return code
 
@@ -149,6 +201,7 @@ def _sign_in(args: argparse.Namespace, accounts: object, demo_sign_in: object) -
     """The signed-in person: a demo user, or a local account through the dialog."""
     from .demo.synthetic import DEMO_USERS
     from .ui.sign_in import SignInDialog
+
     if args.demo:
         users = [demo_sign_in(u.login, demo=True) for u in DEMO_USERS]  # type: ignore[operator]
         users.sort(key=lambda u: u.login != DEMO_DEFAULT_LOGIN)  # the duty manager first
@@ -156,16 +209,21 @@ def _sign_in(args: argparse.Namespace, accounts: object, demo_sign_in: object) -
         if chosen is not None:
             found = [u for u in users if u.login == chosen]
             if not found:
-                print(f"DutyDesk: {chosen!r} is not a demo user; choose one of "
-                      f"{', '.join(u.login for u in users)}", file=sys.stderr)
+                print(
+                    f"DutyDesk: {chosen!r} is not a demo user; choose one of "
+                    f"{', '.join(u.login for u in users)}",
+                    file=sys.stderr,
+                )
                 return None
             return found[0]
         dialog = SignInDialog(accounts.sign_in, demo_users=users)  # type: ignore[attr-defined]
     else:
         if not accounts.has_accounts():  # type: ignore[attr-defined]
-            print("DutyDesk has no accounts on this desk yet. An administrator sets up the "
-                  "first one with: dutydesk admin init --login LOGIN --name \"NAME\"",
-                  file=sys.stderr)
+            print(
+                "DutyDesk has no accounts on this desk yet. An administrator sets up the "
+                'first one with: dutydesk admin init --login LOGIN --name "NAME"',
+                file=sys.stderr,
+            )
             return None
         dialog = SignInDialog(accounts.sign_in)  # type: ignore[attr-defined]
     if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:

@@ -34,6 +34,8 @@ def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str])
                 raise
             if attempt == ATTEMPTS - 1:
                 raise FileInUseError(
-                    err.errno, f"{Path(target)} (or {Path(source).name}) is open in another "
-                    f"program; close it and try again") from err
+                    err.errno,
+                    f"{Path(target)} (or {Path(source).name}) is open in another "
+                    f"program; close it and try again",
+                ) from err
             time.sleep(PAUSE_S)

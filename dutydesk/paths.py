@@ -25,8 +25,7 @@ class PackageDataError(RuntimeError):
     """The files DutyDesk ships with cannot be found: a broken installation (named)."""
 
 
-def packaged_folder(name: str, package: str = "dutydesk",
-                    source_root: Path = PROJECT_ROOT) -> Path:
+def packaged_folder(name: str, package: str = "dutydesk", source_root: Path = PROJECT_ROOT) -> Path:
     """``resources`` or ``db``: inside the installed package, else beside the source tree.
 
     The packaged copy must be an ordinary folder on disk (a wheel installed by pip, the
@@ -37,14 +36,16 @@ def packaged_folder(name: str, package: str = "dutydesk",
         if not isinstance(packaged, Path):
             raise PackageDataError(
                 f"DutyDesk's {name} folder is inside an archive ({packaged}); install the "
-                f"wheel with pip (unpacked), not as a zip")
+                f"wheel with pip (unpacked), not as a zip"
+            )
         return packaged
     source = source_root / name
     if source.is_dir():
         return source
     raise PackageDataError(
         f"DutyDesk's {name} folder is missing: neither {packaged} (installed package) nor "
-        f"{source} (source tree) exists; reinstall DutyDesk")
+        f"{source} (source tree) exists; reinstall DutyDesk"
+    )
 
 
 RESOURCES = packaged_folder("resources")

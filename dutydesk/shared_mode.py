@@ -40,9 +40,14 @@ class SharedSignInError(Exception):
     """Why the desk could not sign in to the shared server, in words for the person."""
 
 
-def sign_in_shared(settings: Settings, store: EventStore, clock: Clock, *,
-                   role: str | None = None,
-                   locked: frozenset[str] = frozenset()) -> SharedSession | None:
+def sign_in_shared(
+    settings: Settings,
+    store: EventStore,
+    clock: Clock,
+    *,
+    role: str | None = None,
+    locked: frozenset[str] = frozenset(),
+) -> SharedSession | None:
     """Ask for the server password (login dialog), learn the role from the server, and
     return the actor and engine; None if the person cancelled. ``locked`` settings were
     fixed by the administrator: the dialog shows them read-only."""
@@ -59,16 +64,22 @@ def sign_in_shared(settings: Settings, store: EventStore, clock: Clock, *,
     if password is None:
         raise SharedSignInError("the password could not be kept for this session")
     try:
-        dsn = conninfo(host=details.host, port=details.port, database=details.database,
-                       user=details.user, sslmode=details.sslmode,
-                       sslrootcert=settings.server_sslrootcert)
+        dsn = conninfo(
+            host=details.host,
+            port=details.port,
+            database=details.database,
+            user=details.user,
+            sslmode=details.sslmode,
+            sslrootcert=settings.server_sslrootcert,
+        )
     except TlsSettingError as err:
         raise SharedSignInError(str(err)) from err
     return connect_shared(dsn, password, store, clock, role=role)
 
 
-def connect_shared(dsn: str, password: str | None, store: EventStore, clock: Clock, *,
-                   role: str | None = None) -> SharedSession:
+def connect_shared(
+    dsn: str, password: str | None, store: EventStore, clock: Clock, *, role: str | None = None
+) -> SharedSession:
     """The session for a login whose details are already known (``dsn`` without the
     password; the password goes to libpq separately and is never written anywhere)."""
     transport = PgTransport(dsn, password)
@@ -87,7 +98,8 @@ def connect_shared(dsn: str, password: str | None, store: EventStore, clock: Clo
 
     def verify(login: str, typed: str) -> bool:
         """The screen lock asks for the same password the server accepted."""
-        return login == actor.login and hmac.compare_digest(typed.encode(),
-                                                             (password or "").encode())
+        return login == actor.login and hmac.compare_digest(
+            typed.encode(), (password or "").encode()
+        )
 
     return SharedSession(actor, engine, verify, directory)

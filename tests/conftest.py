@@ -41,8 +41,9 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-              ) -> Iterator[MemoryKeyring]:
+def _isolated(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MemoryKeyring]:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
@@ -63,18 +64,21 @@ def memory_keyring(_isolated: MemoryKeyring) -> MemoryKeyring:
 @pytest.fixture
 def now() -> datetime:
     from dutydesk.domain.clock import LONDON
+
     return datetime(2026, 11, 26, 9, 30, tzinfo=LONDON)
 
 
 @pytest.fixture
 def clock(now: datetime):  # type: ignore[no-untyped-def]
     from dutydesk.domain.clock import FixedClock
+
     return FixedClock(now)
 
 
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     from dutydesk.store.eventstore import EventStore
+
     s = EventStore.open(tmp_path / "store.sqlite3")
     yield s
     s.close()
@@ -113,5 +117,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     report = outcome.get_result()
     if report.skipped and item.get_closest_marker("pg") and os.environ.get("DUTYDESK_REQUIRE_PG"):
         report.outcome = "failed"
-        report.longrepr = f"PostgreSQL test skipped although DUTYDESK_REQUIRE_PG is set: " \
-                          f"{report.longrepr}"
+        report.longrepr = (
+            f"PostgreSQL test skipped although DUTYDESK_REQUIRE_PG is set: {report.longrepr}"
+        )

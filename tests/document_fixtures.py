@@ -32,12 +32,12 @@ def authority_for_tests() -> pki.Identity:
 @cache
 def signer_for(login: str, name: str = "") -> DocumentSigner:
     """A person's key and certificate from the test authority (kept in memory)."""
-    return DocumentSigner(pki.issue(authority_for_tests(), display_name=name or login,
-                                    login=login))
+    return DocumentSigner(pki.issue(authority_for_tests(), display_name=name or login, login=login))
 
 
-def document_service(store: EventStore, actor: Actor, clock: FixedClock,
-                     **kwargs: object) -> DocumentService:
+def document_service(
+    store: EventStore, actor: Actor, clock: FixedClock, **kwargs: object
+) -> DocumentService:
     signer = signer_for(actor.login, actor.display_name or actor.login)
     kwargs.setdefault("office", OfficeHours())
     return DocumentService(store, actor, clock, signer=signer, **kwargs)  # type: ignore[arg-type]
@@ -50,8 +50,9 @@ def case(store: EventStore, now: datetime) -> Case:
 
 @pytest.fixture
 def documents(store: EventStore, clock: FixedClock) -> DocumentService:
-    actor = Actor(login="dm.manager", role=Role.DUTY_MANAGER, device="test-desk",
-                  display_name="Dan Manager")
+    actor = Actor(
+        login="dm.manager", role=Role.DUTY_MANAGER, device="test-desk", display_name="Dan Manager"
+    )
     return document_service(store, actor, clock)
 
 

@@ -12,13 +12,31 @@ BIN = Path(sys.executable).parent
 
 def test_import_contracts_hold() -> None:
     """No PySide6 outside dutydesk.ui, no SQL in the domain, psycopg only in sync.pg."""
-    done = subprocess.run([str(BIN / "lint-imports")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [str(BIN / "lint-imports")], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout
 
 
 def test_ruff_is_clean() -> None:
-    done = subprocess.run([str(BIN / "ruff"), "check", "dutydesk", "tests"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(BIN / "ruff"), "check", "dutydesk", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_ruff_format_is_applied() -> None:
+    """One formatting for everyone: `ruff format .` before committing keeps this green."""
+    done = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout[-3000:]

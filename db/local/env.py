@@ -16,8 +16,12 @@ def run() -> None:
         url = config.get_main_option("sqlalchemy.url") or "sqlite:///dutydesk-dev.db"
         engine = make_engine(url.removeprefix("sqlite:///"))
     with engine.begin() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

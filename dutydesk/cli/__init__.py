@@ -36,8 +36,10 @@ MODULES: dict[str, str] = {"print": "print_", "import": "import_"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dutydesk", description=(
-        "DutyDesk: the duty desk for a children's social care front door."))
+    parser = argparse.ArgumentParser(
+        prog="dutydesk",
+        description=("DutyDesk: the duty desk for a children's social care front door."),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in COMMANDS.items():
         module = import_module(f"{__name__}.{MODULES.get(name, name.replace('-', '_'))}")
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         # The window's own options (--demo, --data-dir...) go to it untouched: argparse's
         # REMAINDER refuses a remainder that starts with an option.
         from .. import app
+
         return app.main(given[1:])
     parser = build_parser()
     args = parser.parse_args(argv)

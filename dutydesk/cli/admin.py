@@ -29,12 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init = sub.add_parser("init", help="create the first administrator")
     create = sub.add_parser("create-user", help="add a standalone account")
     reset = sub.add_parser("reset-password", help="set a new password for an account")
-    disable = sub.add_parser("disable-user", help="stop an account signing in (someone "
-                                                  "leaves); its records keep its login")
+    disable = sub.add_parser(
+        "disable-user",
+        help="stop an account signing in (someone leaves); its records keep its login",
+    )
     enable = sub.add_parser("enable-user", help="let a disabled account sign in again")
     users = sub.add_parser("list-users", help="list the standalone accounts")
-    encrypt = sub.add_parser("encrypt-store", help="encrypt an existing plain store in place "
-                                                   "(key kept in the OS keyring)")
+    encrypt = sub.add_parser(
+        "encrypt-store",
+        help="encrypt an existing plain store in place (key kept in the OS keyring)",
+    )
     add_store_argument(encrypt)
     for p in (init, create, reset, disable, enable, users):
         add_store_argument(p)
@@ -45,8 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--login", required=True)
     for p in (init, create):
         p.add_argument("--name", required=True, help="the person's full name")
-    init.add_argument("--organisation", default="DutyDesk",
-                      help="the authority's name on the signing certificates it issues")
+    init.add_argument(
+        "--organisation",
+        default="DutyDesk",
+        help="the authority's name on the signing certificates it issues",
+    )
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
 
 
@@ -69,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
             return _signing_authority(args)
         admin = sign_in(args, store, args.as_login)
         if args.admin_command == "create-user":
-            row = accounts.create_user(admin, args.login, args.name, Role(args.role),
-                                       _new_password(args))
+            row = accounts.create_user(
+                admin, args.login, args.name, Role(args.role), _new_password(args)
+            )
             print(f"account {row.login} ({ROLE_LABELS[row.role]}) created")
             return _issue_key(args, row.login, args.name)
         elif args.admin_command == "reset-password":
@@ -94,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
 def _signing_authority(args: argparse.Namespace) -> int:
     """A stand-alone desk is its own DutyDesk signing authority (docs/printing.md)."""
     from .signing import describe, ensure_authority, key_folder
+
     keys = key_folder(args)
     try:
         authority = ensure_authority(keys, args.organisation)
@@ -109,6 +118,7 @@ def _signing_authority(args: argparse.Namespace) -> int:
 def _issue_key(args: argparse.Namespace, login: str, name: str) -> int:
     from ..services.signing import issue_person
     from .signing import describe, key_folder
+
     try:
         identity = issue_person(key_folder(args), login, name)
     except (CertificateError, InsecureKeyringError) as err:

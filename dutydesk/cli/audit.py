@@ -42,33 +42,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = sub.add_parser("verify", help="check the local audit hash chain")
     add_store_argument(verify)
-    verify.add_argument("--server-copy", action="store_true",
-                        help="also check the server's hash chain on the events pulled from it")
-    verify.add_argument("--server", action="store_true",
-                        help="check the shared server's own log (needs --dsn; the password "
-                             "comes from DUTYDESK_PASSWORD or the keyring, never an argument)")
-    verify.add_argument("--dsn", help="server connection string without the password, e.g. "
-                                      "postgresql://a.auditor@db.example/dutydesk")
+    verify.add_argument(
+        "--server-copy",
+        action="store_true",
+        help="also check the server's hash chain on the events pulled from it",
+    )
+    verify.add_argument(
+        "--server",
+        action="store_true",
+        help="check the shared server's own log (needs --dsn; the password "
+        "comes from DUTYDESK_PASSWORD or the keyring, never an argument)",
+    )
+    verify.add_argument(
+        "--dsn",
+        help="server connection string without the password, e.g. "
+        "postgresql://a.auditor@db.example/dutydesk",
+    )
     verify.add_argument("--role", help="the group role to act in, for a login in several")
-    verify.add_argument("--checkpoint-key", type=Path, default=None,
-                        help="with --server: the administrator's published checkpoint-key.pem "
-                             "to check signed checkpoints with (default: the one in "
-                             "--checkpoint-dir, or this machine's keyring)")
-    verify.add_argument("--checkpoint-dir", type=Path, default=None,
-                        help="with --server: the administrator's checkpoint folder (public key "
-                             "and journal; default: the data folder's checkpoints/)")
-    for name, summary in (("list", "print matching audit entries"),
-                          ("export", "write matching audit entries to a CSV file")):
+    verify.add_argument(
+        "--checkpoint-key",
+        type=Path,
+        default=None,
+        help="with --server: the administrator's published checkpoint-key.pem "
+        "to check signed checkpoints with (default: the one in "
+        "--checkpoint-dir, or this machine's keyring)",
+    )
+    verify.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        help="with --server: the administrator's checkpoint folder (public key "
+        "and journal; default: the data folder's checkpoints/)",
+    )
+    for name, summary in (
+        ("list", "print matching audit entries"),
+        ("export", "write matching audit entries to a CSV file"),
+    ):
         p = sub.add_parser(name, help=summary, description=summary)
         add_store_argument(p)
-        p.add_argument("--as", dest="as_login", required=True,
-                       help="your login (must be an auditor, duty manager or administrator)")
+        p.add_argument(
+            "--as",
+            dest="as_login",
+            required=True,
+            help="your login (must be an auditor, duty manager or administrator)",
+        )
         add_password_argument(p)
         p.add_argument("--actor", help="only events recorded by this login")
         p.add_argument("--person", help="only events about this person id")
         p.add_argument("--contact", help="only events about this contact id")
-        p.add_argument("--type", action="append", default=[], dest="types",
-                       help="event type (repeatable), e.g. access.break_glass")
+        p.add_argument(
+            "--type",
+            action="append",
+            default=[],
+            dest="types",
+            help="event type (repeatable), e.g. access.break_glass",
+        )
         p.add_argument("--since", type=date.fromisoformat, help="from this date (YYYY-MM-DD)")
         p.add_argument("--until", type=date.fromisoformat, help="to this date, inclusive")
         p.add_argument("--limit", type=int, default=10_000)
@@ -92,9 +120,15 @@ def run(args: argparse.Namespace) -> int:
             return _verify(store, server_copy=args.server_copy)
         actor = sign_in(args, store, args.as_login)
         service = AuditService(GuardedStore(store, actor, SystemClock()))
-        flt = AuditFilter(actor=args.actor, person_id=args.person, contact_id=args.contact,
-                          event_types=tuple(args.types), since=args.since, until=args.until,
-                          limit=args.limit)
+        flt = AuditFilter(
+            actor=args.actor,
+            person_id=args.person,
+            contact_id=args.contact,
+            event_types=tuple(args.types),
+            since=args.since,
+            until=args.until,
+            limit=args.limit,
+        )
         if args.audit_command == "export":
             n = service.export_csv_file(flt, args.output)
             print(f"{n} audit entries written to {args.output}")
@@ -112,8 +146,7 @@ def _report(name: str, verdict: Verdict) -> int:
     if verdict.ok:
         print(f"{name} intact: {verdict.checked} events verified")
         return 0
-    print(f"{name} BROKEN after {verdict.checked} good events: {verdict.problem}",
-          file=sys.stderr)
+    print(f"{name} BROKEN after {verdict.checked} good events: {verdict.problem}", file=sys.stderr)
     return 1
 
 
@@ -121,26 +154,37 @@ def _verify(store: ChainedEventStore, *, server_copy: bool) -> int:
     code = _report("local audit chain", verify_local_chain(store.engine))
     if not server_copy:
         return code
-    code = max(code, _report_server("server audit chain (this desk's copy)",
-                                    verify_server_copy(store.engine), "not held by this desk"))
+    code = max(
+        code,
+        _report_server(
+            "server audit chain (this desk's copy)",
+            verify_server_copy(store.engine),
+            "not held by this desk",
+        ),
+    )
     from ..domain.wording import plural
     from ..store import quarantine
+
     held = quarantine.sequences(store.engine)
     if held:  # not a broken chain: received as the server holds them, kept aside
         shown = ", ".join(str(s) for s in held[:10]) + (" …" if len(held) > 10 else "")
-        print(f"{plural(len(held), 'pulled event')} held in quarantine, never applied "
-              f"(sequence {shown}; `dutydesk sync --quarantine`)")
+        print(
+            f"{plural(len(held), 'pulled event')} held in quarantine, never applied "
+            f"(sequence {shown}; `dutydesk sync --quarantine`)"
+        )
     return code
 
 
 def _report_server(name: str, report: ChainReport, unseen: str) -> int:
     if not report.ok:
-        print(f"{name} BROKEN after {report.checked} good events: {report.problem}",
-              file=sys.stderr)
+        print(
+            f"{name} BROKEN after {report.checked} good events: {report.problem}", file=sys.stderr
+        )
         return 1
     extra = f"; {report.unseen} {unseen}" if report.unseen else ""
-    print(f"{name} intact: {report.checked} events verified up to sequence "
-          f"{report.last_seq}{extra}")
+    print(
+        f"{name} intact: {report.checked} events verified up to sequence {report.last_seq}{extra}"
+    )
     return 0
 
 
@@ -154,33 +198,43 @@ def _verify_on_server(args: argparse.Namespace) -> int:
     try:
         user, server = password_free(args.dsn)
         password = os.environ.get("DUTYDESK_PASSWORD") or (
-            Credentials().get(user, server) if user else None)
+            Credentials().get(user, server) if user else None
+        )
         with PgTransport(args.dsn, password) as transport:
             me = transport.whoami(args.role)
         if not allows(me.role, Action.VIEW_AUDIT):
-            return fail(f"login {me.login} works as {me.role}, which may not read the audit "
-                        "(auditor, duty manager or administrator)", 2)
+            return fail(
+                f"login {me.login} works as {me.role}, which may not read the audit "
+                "(auditor, duty manager or administrator)",
+                2,
+            )
         with ServerLog(args.dsn, password) as log:
-            report = verify_server_chain(log.rows(), head_seq=log.head_seq(),
-                                         hash_at=log.hash_at)
+            report = verify_server_chain(log.rows(), head_seq=log.head_seq(), hash_at=log.hash_at)
             checked, problem = log.server_check()
             signed = _check_checkpoints(args, log)
     except SyncError as err:
         return fail(str(err), 2)
     except CheckpointError as err:
         return fail(f"signed checkpoints could not be checked: {err}", 2)
-    code = _report_server(f"server audit chain (read as {me.login}, {me.role})", report,
-                          "hidden from this login by row-level security (restricted "
-                          "records: they exist and the chain continues after them; "
-                          "the server's own check below covers their content)")
+    code = _report_server(
+        f"server audit chain (read as {me.login}, {me.role})",
+        report,
+        "hidden from this login by row-level security (restricted "
+        "records: they exist and the chain continues after them; "
+        "the server's own check below covers their content)",
+    )
     if problem is not None:
-        print(f"server's own chain check BROKEN after {checked} good events: {problem}",
-              file=sys.stderr)
+        print(
+            f"server's own chain check BROKEN after {checked} good events: {problem}",
+            file=sys.stderr,
+        )
         code = 1
     else:
-        print(f"server's own chain check intact: {checked} events (hidden ones included) "
-              "recomputed; person ids, contact ids and submitted_by follow from the hashed "
-              "content")
+        print(
+            f"server's own chain check intact: {checked} events (hidden ones included) "
+            "recomputed; person ids, contact ids and submitted_by follow from the hashed "
+            "content"
+        )
     return max(code, signed)
 
 
@@ -189,30 +243,51 @@ def _check_checkpoints(args: argparse.Namespace, log: ServerLogLike) -> int:
     the log, with the trusted public key: 1 when the server's history changed."""
     from ..config.checkpoint_key import checkpoint_dir, read_journal, trusted_public
     from ..paths import default_data_dir
+
     folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
     public = trusted_public(args.checkpoint_key, folder)
     on_server = log.checkpoints()
     journal = read_journal(folder)
     if public is None:
-        print(f"signed checkpoints NOT checked ({len(on_server)} on the server): no trusted "
-              "checkpoint key; pass --checkpoint-key FILE (the administrator's "
-              "checkpoint-key.pem)", file=sys.stderr)
+        print(
+            f"signed checkpoints NOT checked ({len(on_server)} on the server): no trusted "
+            "checkpoint key; pass --checkpoint-key FILE (the administrator's "
+            "checkpoint-key.pem)",
+            file=sys.stderr,
+        )
         return 0
     every, missing = merge(on_server, journal)
     if not every:
-        print(f"signed checkpoints: none yet (key {key_id(public)}); the administrator runs "
-              "`dutydesk server checkpoint` regularly", file=sys.stderr)
+        print(
+            f"signed checkpoints: none yet (key {key_id(public)}); the administrator runs "
+            "`dutydesk server checkpoint` regularly",
+            file=sys.stderr,
+        )
         return 0
-    result = check(every, public, epoch=log.epoch(), head_seq=log.head_seq(),
-                   hash_at=log.hash_at, missing=missing)
+    result = check(
+        every,
+        public,
+        epoch=log.epoch(),
+        head_seq=log.head_seq(),
+        hash_at=log.hash_at,
+        missing=missing,
+    )
     if result.problem is not None:
         print(f"signed checkpoints BROKEN: {result.problem}", file=sys.stderr)
         return 1
     newest = result.latest
-    where = (f", the newest at sequence {newest.seq} signed {newest.signed_at}"
-             if newest is not None else "")
-    older = (f"; {result.other_epoch} from an earlier epoch (before `server new-epoch`) not "
-             "compared" if result.other_epoch else "")
-    print(f"signed checkpoints intact: {result.checked} checked with key {key_id(public)}"
-          f"{where}{older}")
+    where = (
+        f", the newest at sequence {newest.seq} signed {newest.signed_at}"
+        if newest is not None
+        else ""
+    )
+    older = (
+        f"; {result.other_epoch} from an earlier epoch (before `server new-epoch`) not compared"
+        if result.other_epoch
+        else ""
+    )
+    print(
+        f"signed checkpoints intact: {result.checked} checked with key {key_id(public)}"
+        f"{where}{older}"
+    )
     return 0

@@ -14,8 +14,12 @@ from ..store.database import StoreError
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="folder holding the local store (default: platform data folder)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder holding the local store (default: platform data folder)",
+    )
 
 
 def store_path(args: argparse.Namespace) -> Path:

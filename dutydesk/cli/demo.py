@@ -14,8 +14,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_store_argument(parser)
     parser.add_argument("--events", type=int, default=3000, help="about how many events")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--open", type=int, default=None, dest="open_contacts",
-                        help="how many contacts to leave open in the queue")
+    parser.add_argument(
+        "--open",
+        type=int,
+        default=None,
+        dest="open_contacts",
+        help="how many contacts to leave open in the queue",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,8 +30,12 @@ def run(args: argparse.Namespace) -> int:
     if store.event_count():
         return fail(f"{store_path(args)} already holds events; demo data goes in an empty store")
     started = time.perf_counter()
-    n = load_demo(store, seed=args.seed, events=args.events, clock=SystemClock(),
-                  open_contacts=args.open_contacts)
-    print(f"{n} demo events written to {store_path(args)} "
-          f"in {time.perf_counter() - started:.1f} s")
+    n = load_demo(
+        store,
+        seed=args.seed,
+        events=args.events,
+        clock=SystemClock(),
+        open_contacts=args.open_contacts,
+    )
+    print(f"{n} demo events written to {store_path(args)} in {time.perf_counter() - started:.1f} s")
     return 0

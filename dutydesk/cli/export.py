@@ -17,25 +17,36 @@ from .signin import add_sign_in_arguments, desk_office, open_signed_in
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
-    annex = sub.add_parser("annex-a", help="Ofsted Annex A List 1 to 5",
-                           description="Ofsted Annex A List 1 (contacts: one row per child per "
-                                       "contact), 2 (early help), 3 (referrals), 4 "
-                                       "(assessments) or 5 (section 47 enquiries), for a "
-                                       "period (default: the six months up to today).")
+    annex = sub.add_parser(
+        "annex-a",
+        help="Ofsted Annex A List 1 to 5",
+        description="Ofsted Annex A List 1 (contacts: one row per child per "
+        "contact), 2 (early help), 3 (referrals), 4 "
+        "(assessments) or 5 (section 47 enquiries), for a "
+        "period (default: the six months up to today).",
+    )
     add_store_argument(annex)
     annex.add_argument("--list", dest="list_no", type=int, choices=(1, 2, 3, 4, 5), required=True)
-    annex.add_argument("--format", choices=FORMATS, default=None,
-                       help="xlsx or csv (default: from the file name)")
+    annex.add_argument(
+        "--format", choices=FORMATS, default=None, help="xlsx or csv (default: from the file name)"
+    )
     annex.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     add_filter_arguments(annex)
     add_sign_in_arguments(annex)
-    census = sub.add_parser("cin-census", help="DfE children in need census return (XML)",
-                            description="The DfE CIN census return of what the front door "
-                                        "holds, for the collection year ending 31 March of "
-                                        "--year.")
+    census = sub.add_parser(
+        "cin-census",
+        help="DfE children in need census return (XML)",
+        description="The DfE CIN census return of what the front door "
+        "holds, for the collection year ending 31 March of "
+        "--year.",
+    )
     add_store_argument(census)
-    census.add_argument("--year", type=int, required=True,
-                        help="the year the collection ends in (31 March), e.g. 2027")
+    census.add_argument(
+        "--year",
+        type=int,
+        required=True,
+        help="the year the collection ends in (31 March), e.g. 2027",
+    )
     census.add_argument("--lea", required=True, help="the authority's DfE LA code, e.g. 201")
     census.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     add_sign_in_arguments(census)
@@ -59,8 +70,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         signed.close()
-    print(f"Annex A List {args.list_no}: {rows} rows, {filters.date_from} to {filters.date_to}, "
-          f"written to {args.output}")
+    print(
+        f"Annex A List {args.list_no}: {rows} rows, {filters.date_from} to {filters.date_to}, "
+        f"written to {args.output}"
+    )
     return 0
 
 
@@ -76,9 +89,11 @@ def _census(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         signed.close()
-    print(f"CIN census {args.year - 1}-{args.year % 100:02d}: {report.children} children, "
-          f"{report.episodes} referrals, {report.assessments} assessments, "
-          f"{report.section47} section 47 enquiries, written to {args.output}")
+    print(
+        f"CIN census {args.year - 1}-{args.year % 100:02d}: {report.children} children, "
+        f"{report.episodes} referrals, {report.assessments} assessments, "
+        f"{report.section47} section 47 enquiries, written to {args.output}"
+    )
     for what, n in sorted(report.left_out.items()):
         print(f"  {what}: {n}")
     return 0

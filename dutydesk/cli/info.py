@@ -19,9 +19,17 @@ def run(args: argparse.Namespace) -> int:
     signed = open_signed_in(args)
     try:
         store = signed.store
-        print(json.dumps({"store": str(store_path(args)), "signed_in": signed.actor.login,
-                          "events": store.event_count(),
-                          "contacts_by_status": Queries(store.engine).counts()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "store": str(store_path(args)),
+                    "signed_in": signed.actor.login,
+                    "events": store.event_count(),
+                    "contacts_by_status": Queries(store.engine).counts(),
+                },
+                indent=2,
+            )
+        )
     finally:
         signed.close()
     return 0

@@ -23,10 +23,20 @@ def iso_day(text: str) -> date:
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="date_from", type=iso_day, default=None,
-                        help="first day of the period (default: six months before --to)")
-    parser.add_argument("--to", dest="date_to", type=iso_day, default=None,
-                        help="last day of the period (default: today)")
+    parser.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_day,
+        default=None,
+        help="first day of the period (default: six months before --to)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="date_to",
+        type=iso_day,
+        default=None,
+        help="last day of the period (default: today)",
+    )
     parser.add_argument("--office", default=None, help="only this office")
     parser.add_argument("--team", default=None, help="only this team")
     parser.add_argument("--source", default=None, help="only this DfE source code, e.g. 6")
@@ -45,10 +55,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_store_argument(parser)
     add_sign_in_arguments(parser)
     add_filter_arguments(parser)
-    parser.add_argument("--cap", type=int, default=Settings().caseload_cap,
-                        help="caseload cap: open contacts per worker (default %(default)s)")
-    parser.add_argument("--csv", type=Path, default=None,
-                        help="also write every figure and its parts to this CSV file")
+    parser.add_argument(
+        "--cap",
+        type=int,
+        default=Settings().caseload_cap,
+        help="caseload cap: open contacts per worker (default %(default)s)",
+    )
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="also write every figure and its parts to this CSV file",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,10 +76,18 @@ def run(args: argparse.Namespace) -> int:
     signed = open_signed_in(args)
     if not may_read_mi(signed.actor.role):
         signed.close()
-        return fail(f"{signed.actor.login} ({signed.actor.role.value}) may not read management "
-                    "information (senior practitioners, duty managers, auditors)", 2)
-    service = MiService(signed.guarded, SystemClock(), settings=Settings(caseload_cap=args.cap),
-                        actor=signed.actor, office=office)
+        return fail(
+            f"{signed.actor.login} ({signed.actor.role.value}) may not read management "
+            "information (senior practitioners, duty managers, auditors)",
+            2,
+        )
+    service = MiService(
+        signed.guarded,
+        SystemClock(),
+        settings=Settings(caseload_cap=args.cap),
+        actor=signed.actor,
+        office=office,
+    )
     try:
         filters = filters_from(args, service)
         figures = service.figures(service.load(filters), filters)

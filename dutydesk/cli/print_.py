@@ -42,13 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     duty.add_argument("--to", dest="last", type=_date, help="YYYY-MM-DD (default: --from)")
     letter = sub.add_parser("letter", help="outcome letter to the family or the referrer")
     letter.add_argument("--contact", required=True, help="the contact's id")
-    letter.add_argument("--to", dest="audience", required=True,
-                        choices=[a.value for a in Audience])
+    letter.add_argument("--to", dest="audience", required=True, choices=[a.value for a in Audience])
     for p in (case, duty, letter):
         add_store_argument(p)
         p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
-        p.add_argument("--marking", help="protective marking (default: from settings, "
-                                         "else OFFICIAL-SENSITIVE)")
+        p.add_argument(
+            "--marking", help="protective marking (default: from settings, else OFFICIAL-SENSITIVE)"
+        )
         add_sign_in_arguments(p)
 
 
@@ -79,27 +79,36 @@ def run(args: argparse.Namespace) -> int:
         signed.close()
 
 
-def _print(store: GuardedStore, actor: Actor, marking: str, office: OfficeHours,
-           args: argparse.Namespace) -> int:
+def _print(
+    store: GuardedStore, actor: Actor, marking: str, office: OfficeHours, args: argparse.Namespace
+) -> int:
     from ..config.keys import InsecureKeyringError
     from ..reports.pki import CertificateError
     from .signing import key_folder
+
     try:
         signer = signer_for(key_folder(args), actor.login)
     except NoSigningKey as err:
         if not args.demo:
             return fail(str(err), 2)
         # demo data without an issued key: the session's throw-away demo authority
-        signer = demo_signer(key_folder(args).folder, actor.login,
-                             actor.display_name or actor.login)
+        signer = demo_signer(
+            key_folder(args).folder, actor.login, actor.display_name or actor.login
+        )
     except (CertificateError, InsecureKeyringError) as err:
         return fail(str(err), 2)
-    service = DocumentService(store, actor, SystemClock(), marking=marking, signer=signer,
-                              office=office)
+    service = DocumentService(
+        store, actor, SystemClock(), marking=marking, signer=signer, office=office
+    )
     try:
         document = _make(service, args)
-    except (NothingToPrintError, LetterError, ValueError, FontMissingError,
-            PermissionDenied) as err:
+    except (
+        NothingToPrintError,
+        LetterError,
+        ValueError,
+        FontMissingError,
+        PermissionDenied,
+    ) as err:
         return fail(str(err))
     try:
         service.export_to_file(document, args.output)
@@ -109,8 +118,10 @@ def _print(store: GuardedStore, actor: Actor, marking: str, office: OfficeHours,
         return fail(str(err))
     except ValidationError as err:
         return fail(f"the export could not be recorded, so no file was kept: {err}")
-    print(f"{args.output}: {document.title}; {len(document.event_ids)} events; "
-          f"verification code {document.code}; signed by {signer.name}")
+    print(
+        f"{args.output}: {document.title}; {len(document.event_ids)} events; "
+        f"verification code {document.code}; signed by {signer.name}"
+    )
     return 0
 
 
@@ -120,7 +131,7 @@ def _make(service: DocumentService, args: argparse.Namespace) -> Document:
     if args.document == "duty-log":
         if not (args.office or args.team):
             raise ValueError("give --office or --team (or both) for a duty log")
-        return service.duty_log(args.first, args.last or args.first, office=args.office,
-                                team=args.team)
+        return service.duty_log(
+            args.first, args.last or args.first, office=args.office, team=args.team
+        )
     return service.letter(args.contact, Audience(args.audience))
-

@@ -28,9 +28,12 @@ def open_secure_store(args: argparse.Namespace) -> ChainedEventStore:
 
 
 def add_password_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read passwords from standard input, one per line, instead of "
-                             "prompting (passwords are never taken as arguments)")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read passwords from standard input, one per line, instead of "
+        "prompting (passwords are never taken as arguments)",
+    )
 
 
 def read_password(args: argparse.Namespace, prompt: str) -> str:

@@ -30,48 +30,85 @@ from .common import fail
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for name, summary in (("init", "create roles and schema on an empty database"),
-                          ("upgrade", "apply server migrations not yet applied"),
-                          ("add-user", "create a person's login in a group role"),
-                          ("remove-user", "take a group away from a login (--role), or stop "
-                                          "the login signing in at all (someone leaves)"),
-                          ("status", "show epoch, schema version and event count"),
-                          ("new-epoch", "mark the server as restored: desks download again"),
-                          ("checkpoint", "sign the server's head with the key in this "
-                                         "machine's keyring (run regularly)"),
-                          ("alerts", "list events that desks received but could not apply "
-                                     "(quarantined)")):
+    for name, summary in (
+        ("init", "create roles and schema on an empty database"),
+        ("upgrade", "apply server migrations not yet applied"),
+        ("add-user", "create a person's login in a group role"),
+        (
+            "remove-user",
+            "take a group away from a login (--role), or stop "
+            "the login signing in at all (someone leaves)",
+        ),
+        ("status", "show epoch, schema version and event count"),
+        ("new-epoch", "mark the server as restored: desks download again"),
+        (
+            "checkpoint",
+            "sign the server's head with the key in this machine's keyring (run regularly)",
+        ),
+        ("alerts", "list events that desks received but could not apply (quarantined)"),
+    ):
         p = sub.add_parser(name, help=summary, description=summary)
-        p.add_argument("--dsn", required=True,
-                       help="administrator connection, e.g. postgresql://postgres@host/dutydesk")
+        p.add_argument(
+            "--dsn",
+            required=True,
+            help="administrator connection, e.g. postgresql://postgres@host/dutydesk",
+        )
         if name == "add-user":
             p.add_argument("--login", required=True, help="the person's login name")
-            p.add_argument("--role", required=True, help="group: contact_officer, practitioner, "
-                           "senior_practitioner, duty_manager, auditor or admin")
-            p.add_argument("--no-password", action="store_true",
-                           help="leave the password unset (e.g. certificate sign-in)")
-            p.add_argument("--name", help="the person's full name: shown to everyone in "
-                                          "the people directory and on their signing "
-                                          "certificate (default: the login)")
-            p.add_argument("--key-out", type=Path, default=Path("."),
-                           help="folder for LOGIN.p12, the person's signing key protected by "
-                                "their new password, to import on their desk")
+            p.add_argument(
+                "--role",
+                required=True,
+                help="group: contact_officer, practitioner, "
+                "senior_practitioner, duty_manager, auditor or admin",
+            )
+            p.add_argument(
+                "--no-password",
+                action="store_true",
+                help="leave the password unset (e.g. certificate sign-in)",
+            )
+            p.add_argument(
+                "--name",
+                help="the person's full name: shown to everyone in "
+                "the people directory and on their signing "
+                "certificate (default: the login)",
+            )
+            p.add_argument(
+                "--key-out",
+                type=Path,
+                default=Path("."),
+                help="folder for LOGIN.p12, the person's signing key protected by "
+                "their new password, to import on their desk",
+            )
         if name == "remove-user":
             p.add_argument("--login", required=True, help="the person's login name")
-            p.add_argument("--role", default=None,
-                           help="take only this group away; without it the login can no "
-                                "longer sign in (it stays, naming its events)")
+            p.add_argument(
+                "--role",
+                default=None,
+                help="take only this group away; without it the login can no "
+                "longer sign in (it stays, naming its events)",
+            )
         if name == "init":
-            p.add_argument("--organisation", default="DutyDesk",
-                           help="the authority's name on the signing certificates")
+            p.add_argument(
+                "--organisation",
+                default="DutyDesk",
+                help="the authority's name on the signing certificates",
+            )
         if name == "checkpoint":
-            p.add_argument("--checkpoint-dir", type=Path, default=None,
-                           help="where the public key and the journal of checkpoints are "
-                                "kept (default: the data folder's checkpoints/)")
+            p.add_argument(
+                "--checkpoint-dir",
+                type=Path,
+                default=None,
+                help="where the public key and the journal of checkpoints are "
+                "kept (default: the data folder's checkpoints/)",
+            )
         if name in ("init", "add-user"):
-            p.add_argument("--signing-dir", type=Path, default=None,
-                           help="where the DutyDesk signing authority's key is kept "
-                                "(default: the data folder's signing/)")
+            p.add_argument(
+                "--signing-dir",
+                type=Path,
+                default=None,
+                help="where the DutyDesk signing authority's key is kept "
+                "(default: the data folder's signing/)",
+            )
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -88,6 +125,7 @@ def _password(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from ..sync.pg import admin  # psycopg is imported only when a server command runs
+
     try:
         if args.action == "init":
             for name in admin.init(args.dsn):
@@ -101,8 +139,7 @@ def run(args: argparse.Namespace) -> int:
             print("server schema up to date" if not applied else "server upgraded")
         elif args.action == "add-user":
             password = _password(args)
-            print(admin.add_user(args.dsn, args.login, args.role, password,
-                                 display_name=args.name))
+            print(admin.add_user(args.dsn, args.login, args.role, password, display_name=args.name))
             return _issue(args, password)
         elif args.action == "remove-user":
             print(admin.remove_user(args.dsn, args.login, args.role))
@@ -112,12 +149,16 @@ def run(args: argparse.Namespace) -> int:
             held = admin.alerts(args.dsn)
             print(f"{len(held)} quarantine alert(s) from desks")
             for a in held:
-                print(f"{a.reported_at} seq {a.seq} {a.event_type}: quarantined on the desk "
-                      f"of {a.login}")
+                print(
+                    f"{a.reported_at} seq {a.seq} {a.event_type}: quarantined on the desk "
+                    f"of {a.login}"
+                )
             if held:
-                print("each is an event the server holds that a desk cannot apply: read it "
-                      "with `dutydesk sync --quarantine` on that desk, fix the cause (usually "
-                      "`dutydesk server upgrade` or a newer DutyDesk on the desk)")
+                print(
+                    "each is an event the server holds that a desk cannot apply: read it "
+                    "with `dutydesk sync --quarantine` on that desk, fix the cause (usually "
+                    "`dutydesk server upgrade` or a newer DutyDesk on the desk)"
+                )
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:
@@ -134,6 +175,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
     from ..domain.checkpoints import CheckpointError
     from ..paths import default_data_dir
     from ..sync.pg.checkpoints import publish
+
     folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
     try:
         done = publish(args.dsn, folder)
@@ -143,19 +185,24 @@ def _checkpoint(args: argparse.Namespace) -> int:
     if done.key_made:
         print(f"checkpoint key {cp.key_id} made and kept in this computer's keyring")
     if done.new:
-        print(f"checkpoint signed: sequence {cp.seq}, hash {cp.hash[:16]}…, key {cp.key_id}, "
-              f"{cp.signed_at}")
+        print(
+            f"checkpoint signed: sequence {cp.seq}, hash {cp.hash[:16]}…, key {cp.key_id}, "
+            f"{cp.signed_at}"
+        )
         print(f"journal: {done.journal}")
     else:
         print(f"no new events since the checkpoint at sequence {cp.seq} ({cp.signed_at})")
-    print(f"public key (give it to auditors for `audit verify --server --checkpoint-key`): "
-          f"{done.public_key}")
+    print(
+        f"public key (give it to auditors for `audit verify --server --checkpoint-key`): "
+        f"{done.public_key}"
+    )
     return 0
 
 
 def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from ..config.signing_keys import KeyFolder, signing_dir
     from ..paths import default_data_dir
+
     return KeyFolder(args.signing_dir or signing_dir(default_data_dir()))
 
 
@@ -164,6 +211,7 @@ def _authority(args: argparse.Namespace) -> int:
     from ..config.keys import InsecureKeyringError
     from ..reports.pki import CertificateError
     from .signing import describe, ensure_authority
+
     keys = _keys(args)
     try:
         authority = ensure_authority(keys, args.organisation)
@@ -183,21 +231,28 @@ def _issue(args: argparse.Namespace, password: str | None) -> int:
     from ..reports.pki import CertificateError
     from ..services.signing import issue_for_transfer
     from .signing import describe
+
     if password is None:
-        print("no signing key issued (no password to protect it); use "
-              "`dutydesk signing issue` on the person's desk")
+        print(
+            "no signing key issued (no password to protect it); use "
+            "`dutydesk signing issue` on the person's desk"
+        )
         return 0
     try:
-        identity, bundle = issue_for_transfer(_keys(args), args.login,
-                                              args.name or args.login, password)
+        identity, bundle = issue_for_transfer(
+            _keys(args), args.login, args.name or args.login, password
+        )
     except (CertificateError, InsecureKeyringError) as err:
         return fail(f"the login exists, but no signing key was issued: {err}", 2)
     args.key_out.mkdir(parents=True, exist_ok=True)
     target = args.key_out / f"{args.login}.p12"
     from ..services.documents import write_atomically
+
     write_atomically(target, bundle)
     os.chmod(target, 0o600)
     print(f"signing certificate issued: {describe(identity)}")
-    print(f"{target}: give it to {args.login}; on their desk: dutydesk signing import "
-          f"{target.name} (its passphrase is their new password)")
+    print(
+        f"{target}: give it to {args.login}; on their desk: dutydesk signing import "
+        f"{target.name} (its passphrase is their new password)"
+    )
     return 0

@@ -79,9 +79,10 @@ def desk_policy() -> Policy:
     try:
         return policy_from(load_desk().policy_file or None)
     except (SettingsError, OSError, PolicyError) as err:
-        raise SignInRefused("cannot load the triage policy named in the settings "
-                            f"(policy_file), whose office days the queue runs on: {err}"
-                            ) from err
+        raise SignInRefused(
+            "cannot load the triage policy named in the settings "
+            f"(policy_file), whose office days the queue runs on: {err}"
+        ) from err
 
 
 def desk_office() -> OfficeHours:
@@ -90,15 +91,24 @@ def desk_office() -> OfficeHours:
 
 
 def add_sign_in_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as", dest="as_login", default=None, metavar="LOGIN",
-                        help="your login: a local account, your server login in shared "
-                             "mode (default: the settings' server_user), or a demo user "
-                             "with --demo")
-    parser.add_argument("--demo", action="store_true",
-                        help="the store holds demo data: sign in as a demo user, no password "
-                             "(refused for a store that is not a demo store)")
-    parser.add_argument("--server-role", default=None,
-                        help="shared mode: which of your server roles to act in")
+    parser.add_argument(
+        "--as",
+        dest="as_login",
+        default=None,
+        metavar="LOGIN",
+        help="your login: a local account, your server login in shared "
+        "mode (default: the settings' server_user), or a demo user "
+        "with --demo",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="the store holds demo data: sign in as a demo user, no password "
+        "(refused for a store that is not a demo store)",
+    )
+    parser.add_argument(
+        "--server-role", default=None, help="shared mode: which of your server roles to act in"
+    )
     add_password_argument(parser)
 
 
@@ -130,8 +140,10 @@ def _actor(args: argparse.Namespace, store: ChainedEventStore, demo: bool) -> Ac
     if settings.server_host:
         return _shared(args, settings, store)
     if not args.as_login:
-        raise SignInRefused("sign in with --as LOGIN (your local account); the password is "
-                            "asked for, or read with --password-stdin")
+        raise SignInRefused(
+            "sign in with --as LOGIN (your local account); the password is "
+            "asked for, or read with --password-stdin"
+        )
     try:
         return sign_in(args, store, args.as_login)
     except DomainError as err:
@@ -141,18 +153,25 @@ def _actor(args: argparse.Namespace, store: ChainedEventStore, demo: bool) -> Ac
 def _shared(args: argparse.Namespace, settings: Settings, store: ChainedEventStore) -> Actor:
     from ..shared_mode import SharedSignInError, connect_shared
     from ..sync.pg.transport import conninfo
+
     user = args.as_login or settings.server_user
     if not user:
         raise SignInRefused("shared mode: give your server login with --as")
     server = f"{settings.server_host}:{settings.server_port}"  # as the login dialog keeps it
     password = os.environ.get("DUTYDESK_PASSWORD") or Credentials().get(user, server)
-    dsn = conninfo(host=settings.server_host, port=settings.server_port,
-                   database=settings.server_database, user=user,
-                   sslmode=settings.server_sslmode, sslrootcert=settings.server_sslrootcert)
+    dsn = conninfo(
+        host=settings.server_host,
+        port=settings.server_port,
+        database=settings.server_database,
+        user=user,
+        sslmode=settings.server_sslmode,
+        sslrootcert=settings.server_sslrootcert,
+    )
     try:
         shared = connect_shared(dsn, password, store, SystemClock(), role=args.server_role)
     except SharedSignInError as err:
         raise SignInRefused(f"cannot sign in to the shared server: {err}") from err
     shared.engine.transport.close()
-    return Actor(shared.actor.login, shared.actor.role, socket.gethostname(),
-                 shared.actor.display_name)
+    return Actor(
+        shared.actor.login, shared.actor.role, socket.gethostname(), shared.actor.display_name
+    )

@@ -38,8 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status.add_argument("--login", help="also show this person's key")
     new = sub.add_parser("new-authority", help="create a DutyDesk signing authority here")
     new.add_argument("--organisation", required=True, help="the local authority's name")
-    new.add_argument("--new-authority", dest="replace", action="store_true",
-                     help="replace an existing authority (its certificate stays trusted)")
+    new.add_argument(
+        "--new-authority",
+        dest="replace",
+        action="store_true",
+        help="replace an existing authority (its certificate stays trusted)",
+    )
     issue = sub.add_parser("issue", help="issue a person a key and certificate on this machine")
     issue.add_argument("--login", required=True)
     issue.add_argument("--name", required=True, help="the person's full name")
@@ -51,8 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     export = sub.add_parser("export-authority", help="write the authority's certificate")
     export.add_argument("-o", "--output", type=Path, required=True)
     revoke = sub.add_parser("revoke", help="revoke certificates by serial number (hex)")
-    revoke.add_argument("--serial", required=True, action="append",
-                        help="the certificate's serial number, as `signing status` shows it")
+    revoke.add_argument(
+        "--serial",
+        required=True,
+        action="append",
+        help="the certificate's serial number, as `signing status` shows it",
+    )
     for p in (status, new, issue, imp, trust, export, revoke):
         add_store_argument(p)
 
@@ -78,8 +86,10 @@ def ensure_authority(keys: KeyFolder, organisation: str | None) -> pki.Identity 
 
 def describe(identity: pki.Identity) -> str:
     cert = identity.certificate
-    return (f"{identity.name}; serial {cert.serial_number:X}; valid until "
-            f"{cert.not_valid_after_utc:%Y-%m-%d}; SHA-256 {identity.fingerprint}")
+    return (
+        f"{identity.name}; serial {cert.serial_number:X}; valid until "
+        f"{cert.not_valid_after_utc:%Y-%m-%d}; SHA-256 {identity.fingerprint}"
+    )
 
 
 def _run(args: argparse.Namespace, keys: KeyFolder) -> int:
@@ -94,13 +104,16 @@ def _run(args: argparse.Namespace, keys: KeyFolder) -> int:
     elif command == "import":
         data = args.file.read_bytes()
         identity = signing.import_identity(
-            keys, data, read_password(args, f"Passphrase of {args.file}: "))
+            keys, data, read_password(args, f"Passphrase of {args.file}: ")
+        )
         root = identity.chain[-1] if identity.chain else None
         print(f"key kept for {identity.login}: {describe(identity)}")
         if root is not None:
-            print(f"trusted authority: {pki.common_name(root)}; SHA-256 "
-                  f"{pki.fingerprint(root)} (compare it with what your administrator "
-                  f"published)")
+            print(
+                f"trusted authority: {pki.common_name(root)}; SHA-256 "
+                f"{pki.fingerprint(root)} (compare it with what your administrator "
+                f"published)"
+            )
     elif command == "trust":
         certs = pki.load_certificates(args.file.read_bytes(), what=str(args.file))
         for cert in certs:
@@ -117,8 +130,10 @@ def _run(args: argparse.Namespace, keys: KeyFolder) -> int:
         except ValueError:
             return fail("a serial number is hexadecimal, as `signing status` shows it", 2)
         path = signing.revoke(keys, serials)
-        print(f"{len(serials)} certificate(s) revoked; revocation list: {path} (publish it "
-              f"with the authority's certificate)")
+        print(
+            f"{len(serials)} certificate(s) revoked; revocation list: {path} (publish it "
+            f"with the authority's certificate)"
+        )
     else:
         _status(args, keys)
     return 0
@@ -131,8 +146,10 @@ def _status(args: argparse.Namespace, keys: KeyFolder) -> None:
     for cert in keys.trust_anchors():
         print(f"trusted: {pki.common_name(cert)}; SHA-256 {pki.fingerprint(cert)}")
     for crl in keys.revocation_lists():
-        print(f"revoked by {crl.issuer.rfc4514_string()}: "
-              f"{', '.join(f'{e.serial_number:X}' for e in crl) or 'none'}")
+        print(
+            f"revoked by {crl.issuer.rfc4514_string()}: "
+            f"{', '.join(f'{e.serial_number:X}' for e in crl) or 'none'}"
+        )
     if args.login:
         mine = keys.load(args.login)
         print(f"key of {args.login}: {describe(mine) if mine else 'none on this machine'}")

@@ -22,19 +22,30 @@ from .secure import open_secure_store
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_store_argument(parser)
-    parser.add_argument("--settings", type=Path, default=None,
-                        help="settings file (default: settings.json in the config folder)")
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=None,
+        help="settings file (default: settings.json in the config folder)",
+    )
     parser.add_argument("--host", help="server host (overrides settings)")
     parser.add_argument("--port", type=int, help="server port")
     parser.add_argument("--database", help="database name")
     parser.add_argument("--user", help="your login on the server")
-    parser.add_argument("--sslmode", help="libpq sslmode (disable, prefer, require, "
-                        "verify-ca, verify-full)")
-    parser.add_argument("--show-rejected", action="store_true",
-                        help="list events the server rejected, with its reasons")
-    parser.add_argument("--quarantine", action="store_true",
-                        help="list events received from the server that this desk could not "
-                             "validate or apply (kept aside; sync carries on without them)")
+    parser.add_argument(
+        "--sslmode", help="libpq sslmode (disable, prefer, require, verify-ca, verify-full)"
+    )
+    parser.add_argument(
+        "--show-rejected",
+        action="store_true",
+        help="list events the server rejected, with its reasons",
+    )
+    parser.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="list events received from the server that this desk could not "
+        "validate or apply (kept aside; sync carries on without them)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,8 +57,11 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or cfg.server_host
     user = args.user or cfg.server_user
     if not host or not user:
-        return fail("no server configured: set server_host and server_user in "
-                    f"{path} or pass --host and --user", 2)
+        return fail(
+            "no server configured: set server_host and server_user in "
+            f"{path} or pass --host and --user",
+            2,
+        )
     port = args.port or cfg.server_port
     password = os.environ.get("DUTYDESK_PASSWORD") or Credentials().get(user, f"{host}:{port}")
 
@@ -56,10 +70,16 @@ def run(args: argparse.Namespace) -> int:
     from ..sync.engine import SyncEngine
     from ..sync.pg.transport import PgTransport, conninfo
     from ..sync.transport import SyncError
+
     try:
-        dsn = conninfo(host=host, port=port, database=args.database or cfg.server_database,
-                       user=user, sslmode=args.sslmode or cfg.server_sslmode,
-                       sslrootcert=cfg.server_sslrootcert)
+        dsn = conninfo(
+            host=host,
+            port=port,
+            database=args.database or cfg.server_database,
+            user=user,
+            sslmode=args.sslmode or cfg.server_sslmode,
+            sslrootcert=cfg.server_sslrootcert,
+        )
     except TlsSettingError as err:
         return fail(str(err), 2)
     # The chained (and, for real records, encrypted) store: pulled events extend the local
@@ -80,8 +100,10 @@ def run(args: argparse.Namespace) -> int:
                 held = quarantine.listing(store.engine)
                 print(f"{len(held)} event(s) in quarantine")
                 for q in held:
-                    print(f"quarantined seq {q.server_seq} {q.type} {q.event_id} "
-                          f"({q.quarantined_at}): {q.reason}")
+                    print(
+                        f"quarantined seq {q.server_seq} {q.type} {q.event_id} "
+                        f"({q.quarantined_at}): {q.reason}"
+                    )
     finally:
         store.close()
     return 0 if report.online else 1

@@ -24,19 +24,33 @@ from .signin import add_sign_in_arguments, may_read_mi, open_signed_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE|evaluate",
-                        help="intake file (JSON, JSON array or JSON lines) to rank, or the "
-                             "word 'evaluate' to evaluate the ratings in a store")
-    parser.add_argument("--policy", type=Path, default=None,
-                        help="triage policy TOML (default: resources/policy/default.toml)")
-    parser.add_argument("--now", default=None,
-                        help="the time to rate at, ISO 8601 with a time zone (default: now)")
-    parser.add_argument("--csv", type=Path, default=None,
-                        help="evaluate: also write the figures to this CSV file")
-    parser.add_argument("--vignettes", type=Path, default=None, metavar="DIR",
-                        help="evaluate: rate the practice vignettes in DIR (*.json, e.g. "
-                             "tests/data/vignettes) and report them; with --data-dir, the "
-                             "store is reported too")
+    parser.add_argument(
+        "file",
+        metavar="FILE|evaluate",
+        help="intake file (JSON, JSON array or JSON lines) to rank, or the "
+        "word 'evaluate' to evaluate the ratings in a store",
+    )
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        default=None,
+        help="triage policy TOML (default: resources/policy/default.toml)",
+    )
+    parser.add_argument(
+        "--now", default=None, help="the time to rate at, ISO 8601 with a time zone (default: now)"
+    )
+    parser.add_argument(
+        "--csv", type=Path, default=None, help="evaluate: also write the figures to this CSV file"
+    )
+    parser.add_argument(
+        "--vignettes",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="evaluate: rate the practice vignettes in DIR (*.json, e.g. "
+        "tests/data/vignettes) and report them; with --data-dir, the "
+        "store is reported too",
+    )
     add_store_argument(parser)
     add_sign_in_arguments(parser)  # evaluate reads the store: signed in
 
@@ -72,12 +86,18 @@ def _rank(path: Path, policy: Any, now: datetime) -> int:
     payloads = validate_records(parse_records(text, str(path)), str(path), now.date())
     results = [(p, score_contact(p, [], policy, now)) for p in payloads]
     results.sort(key=lambda pr: order_key(_Queued(pr[0], pr[1])))
-    print(json.dumps({
-        "policy": {"name": policy.name, "version": policy.version, "file": policy.source},
-        "rated_at": now.isoformat(),
-        "history": "none: contacts from a file are rated without linked records",
-        "ranking": [_ranked(i, p, r) for i, (p, r) in enumerate(results, 1)],
-    }, indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "policy": {"name": policy.name, "version": policy.version, "file": policy.source},
+                "rated_at": now.isoformat(),
+                "history": "none: contacts from a file are rated without linked records",
+                "ranking": [_ranked(i, p, r) for i, (p, r) in enumerate(results, 1)],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -94,12 +114,18 @@ class _Queued:
 
 
 def _ranked(rank: int, payload: dict[str, Any], r: TriageResult) -> dict[str, Any]:
-    return {"rank": rank, "contact_id": r.contact_id,
-            "external_ref": payload.get("external_ref"), "received_at": payload["received_at"],
-            "rating": r.rating.value, "score": r.score,
-            "due_at": r.due_at.isoformat() if r.due_at else None,
-            "decision_due_at": r.decision_due_at.isoformat(),
-            "hard_rules": list(r.hard_rules), "reasons": [dict(x) for x in r.reasons]}
+    return {
+        "rank": rank,
+        "contact_id": r.contact_id,
+        "external_ref": payload.get("external_ref"),
+        "received_at": payload["received_at"],
+        "rating": r.rating.value,
+        "score": r.score,
+        "due_at": r.due_at.isoformat() if r.due_at else None,
+        "decision_due_at": r.decision_due_at.isoformat(),
+        "hard_rules": list(r.hard_rules),
+        "reasons": [dict(x) for x in r.reasons],
+    }
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -124,9 +150,13 @@ def _evaluate_vignettes(folder: Path, policy: Any) -> int:
     results = vg.run(vg.load_texts(texts), policy)
     sys.stdout.write(vg.report_text(results, policy, str(folder)))
     print()
-    sys.stdout.write(report_text(evaluate(vg.as_eval_contacts(results)),
-                                 source=f"{folder} (a vignette whose acceptable ratings are "
-                                        "only Red or Amber counts as serious)"))
+    sys.stdout.write(
+        report_text(
+            evaluate(vg.as_eval_contacts(results)),
+            source=f"{folder} (a vignette whose acceptable ratings are "
+            "only Red or Amber counts as serious)",
+        )
+    )
     summary = vg.summarise(results)
     return 0 if summary.within == summary.total else 1
 
@@ -137,8 +167,11 @@ def _evaluate_store(args: argparse.Namespace) -> int:
     signed = open_signed_in(args)
     try:
         if not may_read_mi(signed.actor.role):
-            return fail(f"{signed.actor.login} ({signed.actor.role.value}) may not read the "
-                        "triage evaluation (senior practitioners, duty managers, auditors)", 2)
+            return fail(
+                f"{signed.actor.login} ({signed.actor.role.value}) may not read the "
+                "triage evaluation (senior practitioners, duty managers, auditors)",
+                2,
+            )
         ev = evaluate(evaluation_contacts(signed.store.engine))
     finally:
         signed.close()

@@ -27,8 +27,13 @@ LISTED = 20  # event ids named in the output before "and N more"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the PDF to check")
-    parser.add_argument("--trust", type=Path, action="append", default=[],
-                        help="also trust this authority certificate (PEM or DER); repeatable")
+    parser.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        default=[],
+        help="also trust this authority certificate (PEM or DER); repeatable",
+    )
     add_store_argument(parser)
     add_sign_in_arguments(parser)  # checking a printout against the record reads the record
 
@@ -56,30 +61,40 @@ def run(args: argparse.Namespace) -> int:
         signed = open_signed_in(args)  # comparing with the record reads the record
         try:
             queries = ReportQueries(signed.store.engine)
-            report = verify_pdf(pdf, queries.events_by_ids, trust=trust, crls=crls,
-                                recorded=queries.document_records)
+            report = verify_pdf(
+                pdf,
+                queries.events_by_ids,
+                trust=trust,
+                crls=crls,
+                recorded=queries.document_records,
+            )
         finally:
             signed.close()
     print(f"{args.file}: {report.verdict.text.upper()}")
     print(f"  {report.detail}")
     sig = report.signature
     if sig is not None:
-        who = f"{sig.signer_name} ({sig.signer_login})" if sig.signer_login else \
-            sig.signer_name
+        who = f"{sig.signer_name} ({sig.signer_login})" if sig.signer_login else sig.signer_name
         at = sig.signed_at.isoformat(timespec="seconds") if sig.signed_at else "unknown"
         print(f"  signed by: {who}; at {at}")
         print(f"  certificate: issued by {sig.issuer}; SHA-256 {sig.certificate_fingerprint}")
-        print(f"  signature: {'valid' if sig.intact and sig.valid else 'INVALID'}; chain: "
-              f"{'trusted' if sig.trusted else 'NOT TRUSTED (' + sig.trust_problem + ')'}; "
-              f"added after signing: {sig.added_after or 'nothing'}")
+        print(
+            f"  signature: {'valid' if sig.intact and sig.valid else 'INVALID'}; chain: "
+            f"{'trusted' if sig.trusted else 'NOT TRUSTED (' + sig.trust_problem + ')'}; "
+            f"added after signing: {sig.added_after or 'nothing'}"
+        )
         if sig.trust_note:
             print(f"  note: {sig.trust_note}")
     if report.manifest is not None:
         m = report.manifest
-        print(f"  document: {m.title} ({m.kind}); printed by {m.generated_by} "
-              f"at {m.generated_at}; code {m.code}")
-    for label, ids in (("not in this store", report.missing),
-                       ("changed in the store", report.changed)):
+        print(
+            f"  document: {m.title} ({m.kind}); printed by {m.generated_by} "
+            f"at {m.generated_at}; code {m.code}"
+        )
+    for label, ids in (
+        ("not in this store", report.missing),
+        ("changed in the store", report.changed),
+    ):
         for event_id in ids[:LISTED]:
             print(f"  {label}: {event_id}")
         if len(ids) > LISTED:

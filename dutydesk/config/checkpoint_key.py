@@ -46,7 +46,8 @@ def _secure() -> None:
         raise InsecureKeyringError(
             f"the checkpoint signing key must be kept in the OS keyring: {reason}. Run "
             "this on the administrator's own computer, signed in to a desktop session with "
-            "a keyring (Secret Service, macOS Keychain, Windows Credential Manager)")
+            "a keyring (Secret Service, macOS Keychain, Windows Credential Manager)"
+        )
 
 
 def load_private(*, create: bool) -> tuple[Ed25519PrivateKey | None, bool]:
@@ -59,15 +60,19 @@ def load_private(*, create: bool) -> tuple[Ed25519PrivateKey | None, bool]:
     if stored is not None:
         try:
             return Ed25519PrivateKey.from_private_bytes(
-                base64.b64decode(stored, validate=True)), False
+                base64.b64decode(stored, validate=True)
+            ), False
         except (binascii.Error, ValueError) as err:
-            raise CheckpointError("the keyring's checkpoint key is damaged; it was not "
-                                  "replaced (that would orphan every checkpoint)") from err
+            raise CheckpointError(
+                "the keyring's checkpoint key is damaged; it was not "
+                "replaced (that would orphan every checkpoint)"
+            ) from err
     if not create:
         return None, False
     key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     try:
         keyring.set_password(SERVICE, ACCOUNT, base64.b64encode(raw).decode("ascii"))
     except KeyringError as err:

@@ -34,8 +34,10 @@ def insecure_reason(backend: KeyringBackend | None = None) -> str | None:
     module = type(backend).__module__
     if any(module == m or module.startswith(m + ".") for m in _INSECURE_MODULES):
         if module.startswith("keyrings.alt"):
-            return (f"the password store on this computer ({type(backend).__name__}) keeps "
-                    "passwords in a file, which is not secure")
+            return (
+                f"the password store on this computer ({type(backend).__name__}) keeps "
+                "passwords in a file, which is not secure"
+            )
         return "no secure password store (keyring) was found on this computer"
     return None
 
@@ -55,8 +57,10 @@ class Credentials:
         why = insecure_reason()
         if why is None:
             return None
-        return (f"{why.capitalize()}. DutyDesk will keep your password in memory until it "
-                "closes and will ask for it again next time. It is never written to a file.")
+        return (
+            f"{why.capitalize()}. DutyDesk will keep your password in memory until it "
+            "closes and will ask for it again next time. It is never written to a file."
+        )
 
     def get(self, user: str, server: str) -> str | None:
         account = _account(user, server)

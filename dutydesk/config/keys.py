@@ -44,8 +44,10 @@ def insecure_reason(backend: KeyringBackend | None = None) -> str | None:
     for b in found:
         module = type(b).__module__
         if any(module == m or module.startswith(m + ".") for m in _INSECURE_MODULES):
-            return (f"the keyring backend {type(b).__module__}.{type(b).__name__} is not a "
-                    f"secure store (it keeps nothing, or keeps secrets in a plain file)")
+            return (
+                f"the keyring backend {type(b).__module__}.{type(b).__name__} is not a "
+                f"secure store (it keeps nothing, or keeps secrets in a plain file)"
+            )
     return None
 
 
@@ -55,8 +57,7 @@ def key_account(store_path: Path | str) -> str:
     return "local-store:" + hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:24]
 
 
-def store_key(store_path: Path | str, *, demo: bool = False,
-              create: bool = True) -> bytes | None:
+def store_key(store_path: Path | str, *, demo: bool = False, create: bool = True) -> bytes | None:
     """The key for ``store_path``, made and saved on first use.
 
     Returns ``None`` only for demo data when no secure keyring exists (a plain store).
@@ -70,7 +71,8 @@ def store_key(store_path: Path | str, *, demo: bool = False,
             f"records must be encrypted with a key held by the operating system's keyring "
             f"(GNOME Keyring / KWallet via Secret Service, macOS Keychain, Windows Credential "
             f"Manager). Sign in to a desktop session with a keyring, or use --demo for "
-            f"synthetic data.")
+            f"synthetic data."
+        )
     account = key_account(store_path)
     try:
         stored = keyring.get_password(SERVICE, account)
@@ -79,13 +81,15 @@ def store_key(store_path: Path | str, *, demo: bool = False,
         if not create:
             raise InsecureKeyringError(
                 "this desk has no key for the store; it was made on another computer or the "
-                "keyring entry was removed")
+                "keyring entry was removed"
+            )
         key = secrets.token_bytes(KEY_BYTES)
         keyring.set_password(SERVICE, account, base64.b64encode(key).decode("ascii"))
         return key
     except KeyringError as err:
-        raise InsecureKeyringError(f"the keyring refused access to the store key: "
-                                   f"{type(err).__name__}") from None
+        raise InsecureKeyringError(
+            f"the keyring refused access to the store key: {type(err).__name__}"
+        ) from None
 
 
 def _decode(stored: str) -> bytes:

@@ -14,8 +14,15 @@ from pathlib import Path
 from ..filemodes import private_dir, private_file
 
 # Loggers that would write statement parameters, rows or secrets at INFO/DEBUG.
-QUIET = ("sqlalchemy", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm",
-         "alembic", "keyring", "psycopg")
+QUIET = (
+    "sqlalchemy",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "sqlalchemy.orm",
+    "alembic",
+    "keyring",
+    "psycopg",
+)
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

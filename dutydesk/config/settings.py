@@ -109,13 +109,15 @@ def _check_machine_file(path: Path) -> None:
         raise SettingsError(
             f"machine settings file {path} can be changed by other users (mode "
             f"{mode & 0o777:o}); an administrator must make it writable by its owner only "
-            f"(chmod 644)")
+            f"(chmod 644)"
+        )
 
 
 def machine_locked(machine_path: Path | None = None) -> frozenset[str]:
     """The settings the administrator fixed for every user of this computer."""
     if machine_path is None:
         from ..paths import machine_config_dir
+
         machine_path = machine_config_dir() / SETTINGS_FILE
     _check_machine_file(machine_path)
     return frozenset(_read(machine_path)) - {"version"}
@@ -125,15 +127,20 @@ def load_desk(user_path: Path | None = None, machine_path: Path | None = None) -
     """The person's settings with the machine-wide ones on top (they cannot be changed
     by the person). A machine file that cannot be read stops the desk with its name."""
     from ..paths import default_config_dir, machine_config_dir
+
     user_path = user_path or default_config_dir() / SETTINGS_FILE
     machine_path = machine_path or machine_config_dir() / SETTINGS_FILE
     _check_machine_file(machine_path)
     user, machine = _read(user_path), _read(machine_path)
-    fixed = sorted(k for k in machine if k != "version" and k in user
-                   and user[k] != machine[k])
+    fixed = sorted(k for k in machine if k != "version" and k in user and user[k] != machine[k])
     if fixed:  # names only: values may say where the service is
-        log.warning("settings %s are fixed by the administrator in %s; this user's values "
-                    "in %s are not used", ", ".join(fixed), machine_path, user_path)
+        log.warning(
+            "settings %s are fixed by the administrator in %s; this user's values "
+            "in %s are not used",
+            ", ".join(fixed),
+            machine_path,
+            user_path,
+        )
     merged = {**user, **{k: v for k, v in machine.items() if k != "version"}}
     return _build(merged, f"files {user_path} and {machine_path}")
 

@@ -84,15 +84,15 @@ class KeyFolder:
         """Keep ``identity`` as ``name`` (a login, or ``authority``); replaces an old one."""
         reason = insecure_reason()
         if reason is not None:
-            raise InsecureKeyringError(f"no signing key can be kept on this computer: "
-                                       f"{reason}")
+            raise InsecureKeyringError(f"no signing key can be kept on this computer: {reason}")
         passphrase = secrets.token_urlsafe(32)
         data = to_pkcs12(identity, passphrase.encode("ascii"), friendly=name)
         try:
             keyring.set_password(SERVICE, self._account(name), passphrase)
         except KeyringError as err:
-            raise InsecureKeyringError(f"the keyring refused to keep the signing key's "
-                                       f"passphrase: {type(err).__name__}") from None
+            raise InsecureKeyringError(
+                f"the keyring refused to keep the signing key's passphrase: {type(err).__name__}"
+            ) from None
         path = self._p12(name)
         _write_private(path, data)
         return path
@@ -105,12 +105,15 @@ class KeyFolder:
         try:
             passphrase = keyring.get_password(SERVICE, self._account(name))
         except KeyringError as err:
-            raise InsecureKeyringError(f"the keyring refused access to the signing key: "
-                                       f"{type(err).__name__}") from None
+            raise InsecureKeyringError(
+                f"the keyring refused access to the signing key: {type(err).__name__}"
+            ) from None
         if passphrase is None:
-            raise CertificateError(f"the signing key {path} cannot be opened: its "
-                                   f"passphrase is not in this computer's keyring (made on "
-                                   f"another computer, or the keyring entry was removed)")
+            raise CertificateError(
+                f"the signing key {path} cannot be opened: its "
+                f"passphrase is not in this computer's keyring (made on "
+                f"another computer, or the keyring entry was removed)"
+            )
         return from_pkcs12(path.read_bytes(), passphrase.encode("ascii"), what=str(path))
 
     # ---- trust --------------------------------------------------------------------
@@ -146,14 +149,18 @@ class KeyFolder:
         for path in sorted(trust.glob("*.crl")) if trust.is_dir() else []:
             data = path.read_bytes()
             try:
-                out.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
-                           else x509.load_der_x509_crl(data))
+                out.append(
+                    x509.load_pem_x509_crl(data)
+                    if b"-----BEGIN" in data
+                    else x509.load_der_x509_crl(data)
+                )
             except ValueError:
                 raise CertificateError(f"{path} is not a revocation list") from None
         return out
 
     def write_revocation_list(self, crl: x509.CertificateRevocationList) -> Path:
         from cryptography.hazmat.primitives import serialization
+
         path = self.folder / "trust" / "authority.crl"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))

@@ -38,19 +38,22 @@ def desk_sslmode(host: str, sslmode: str, sslrootcert: str = "") -> str:
     if mode not in SECURE_MODES + WEAK_MODES:
         raise TlsSettingError(
             f"server_sslmode {mode!r} is not a PostgreSQL sslmode; use require, verify-ca "
-            f"or verify-full")
+            f"or verify-full"
+        )
     if mode in WEAK_MODES:
         if not on_this_computer(host):
             raise TlsSettingError(
                 f"server_sslmode {mode!r} would let the connection to {host} run "
                 f"unencrypted; DutyDesk requires TLS to a server on the network (require, "
-                f"or verify-full with server_sslrootcert)")
+                f"or verify-full with server_sslrootcert)"
+            )
         return mode
     if sslrootcert:
         if not Path(sslrootcert).is_file():
             raise TlsSettingError(
                 f"server_sslrootcert {sslrootcert} is not a file: name the CA certificate "
-                f"that signed the server's certificate (PEM)")
+                f"that signed the server's certificate (PEM)"
+            )
         if mode == "require":
             return "verify-full"
     return mode
@@ -59,16 +62,24 @@ def desk_sslmode(host: str, sslmode: str, sslrootcert: str = "") -> str:
 def explain_connection_failure(message: str) -> str | None:
     """Plain words for a TLS failure reported by libpq, or None for other failures."""
     if "server does not support SSL" in message:
-        return ("the server does not offer encrypted (TLS) connections, and DutyDesk will "
-                "not send records unencrypted; the server's administrator must turn on "
-                "ssl in postgresql.conf (see docs/deploy.md, 'TLS')")
+        return (
+            "the server does not offer encrypted (TLS) connections, and DutyDesk will "
+            "not send records unencrypted; the server's administrator must turn on "
+            "ssl in postgresql.conf (see docs/deploy.md, 'TLS')"
+        )
     if "certificate verify failed" in message:
-        return ("the server's certificate is not signed by the CA in server_sslrootcert "
-                "(or has expired): check the CA file the administrator configured")
+        return (
+            "the server's certificate is not signed by the CA in server_sslrootcert "
+            "(or has expired): check the CA file the administrator configured"
+        )
     if "does not match host name" in message or "server certificate for" in message:
-        return ("the server's certificate does not name the address in server_host: use "
-                "the name on the certificate, or ask the administrator for a matching one")
+        return (
+            "the server's certificate does not name the address in server_host: use "
+            "the name on the certificate, or ask the administrator for a matching one"
+        )
     if "root certificate file" in message and "does not exist" in message:
-        return ("verify-ca and verify-full need the CA certificate: set server_sslrootcert "
-                "to the CA file the administrator gave you")
+        return (
+            "verify-ca and verify-full need the CA certificate: set server_sslrootcert "
+            "to the CA file the administrator gave you"
+        )
     return None

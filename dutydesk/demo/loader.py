@@ -15,9 +15,16 @@ from .rating import RunningTriage
 from .synthetic import Generator
 
 
-def load_demo(store: EventStore, *, seed: int, events: int, clock: Clock,
-              open_contacts: int | None = None, policy: Policy | None = None,
-              rate: bool = True) -> int:
+def load_demo(
+    store: EventStore,
+    *,
+    seed: int,
+    events: int,
+    clock: Clock,
+    open_contacts: int | None = None,
+    policy: Policy | None = None,
+    rate: bool = True,
+) -> int:
     """Generate about ``events`` events ending now and bulk-load them. Returns the count."""
     if not rate:
         gen = Generator(seed, now=clock.now(), open_contacts=open_contacts, rate=None)

@@ -20,8 +20,14 @@ from ..domain.timescales import OfficeHours
 from ..store.eventstore import EventStore
 from .synthetic import Generator
 
-WORKERS = (("sw.ahmed", 9), ("sw.brown", 6), ("sw.clarke", 5), ("sw.davies", 4),
-           ("sw.evans", 3), ("sw.practitioner", 3))
+WORKERS = (
+    ("sw.ahmed", 9),
+    ("sw.brown", 6),
+    ("sw.clarke", 5),
+    ("sw.davies", 4),
+    ("sw.evans", 3),
+    ("sw.practitioner", 3),
+)
 SUPERVISOR = "tl.khan"
 DUE_HOURS = {"red": 4, "amber": 24, "green": 72}
 
@@ -29,22 +35,28 @@ DUE_HOURS = {"red": 4, "amber": 24, "green": 72}
 def demo_rating(payload: Mapping[str, Any], at: datetime) -> Mapping[str, Any] | None:
     """Red for danger, injury or disclosure; amber for high-risk DA; else green."""
     da = payload.get("domestic_abuse") or {}
-    if payload.get("immediate_danger") or payload.get("injury_reported") \
-            or payload.get("disclosure"):
+    if (
+        payload.get("immediate_danger")
+        or payload.get("injury_reported")
+        or payload.get("disclosure")
+    ):
         rating = "red"
     elif da.get("dash_level") == "high" or da.get("previous_incidents", 0) >= 3:
         rating = "amber"
     else:
         rating = "green"
-    return {"contact_id": payload["contact_id"], "score": {"red": 80, "amber": 50,
-                                                           "green": 20}[rating],
-            "rating": rating, "reasons": [{"text": "demo rule"}], "policy_version": "demo-1",
-            "due_at": (at + timedelta(hours=DUE_HOURS[rating])).isoformat()}
+    return {
+        "contact_id": payload["contact_id"],
+        "score": {"red": 80, "amber": 50, "green": 20}[rating],
+        "rating": rating,
+        "reasons": [{"text": "demo rule"}],
+        "policy_version": "demo-1",
+        "due_at": (at + timedelta(hours=DUE_HOURS[rating])).isoformat(),
+    }
 
 
 def _event(kind: str, payload: dict[str, Any], actor: str, role: Role, at: datetime) -> Event:
-    return make_event(kind, payload, actor=actor, actor_role=role.value, device="demo-desk",
-                      at=at)
+    return make_event(kind, payload, actor=actor, actor_role=role.value, device="demo-desk", at=at)
 
 
 class _Seen:
@@ -59,8 +71,9 @@ class _Seen:
     def see(self, e: Event) -> None:
         p = e.payload
         if e.type == "contact.received":
-            self.children[p["contact_id"]] = [c["person_id"] for c in p["children"]
-                                              if "person_id" in c]
+            self.children[p["contact_id"]] = [
+                c["person_id"] for c in p["children"] if "person_id" in c
+            ]
             self.received[p["contact_id"]] = datetime.fromisoformat(p["received_at"])
         elif e.type in ("decision.recorded", "decision.proposed"):
             self.decided.add(p["contact_id"])
@@ -75,16 +88,27 @@ def _extras(seen: _Seen, *, now: datetime, seed: int) -> Iterator[Event]:
     weights = [n for _, n in WORKERS]
     for cid, at in seen.received.items():
         if cid not in seen.decided and rng.random() < 0.85:
-            yield _event("contact.assigned", {"contact_id": cid,
-                                              "assignee": rng.choices(names, weights)[0]},
-                         "dm.manager", Role.DUTY_MANAGER,
-                         min(at + timedelta(minutes=rng.randint(20, 600)), now))
+            yield _event(
+                "contact.assigned",
+                {"contact_id": cid, "assignee": rng.choices(names, weights)[0]},
+                "dm.manager",
+                Role.DUTY_MANAGER,
+                min(at + timedelta(minutes=rng.randint(20, 600)), now),
+            )
     for worker in names:
         held = (now - timedelta(days=rng.randint(3, 40))).replace(hour=10, minute=0)
-        yield _event("supervision.recorded", {
-            "worker": worker, "supervisor": SUPERVISOR, "held_on": held.date().isoformat(),
-            "next_due": (held.date() + timedelta(days=28)).isoformat()},
-            SUPERVISOR, Role.DUTY_MANAGER, held)
+        yield _event(
+            "supervision.recorded",
+            {
+                "worker": worker,
+                "supervisor": SUPERVISOR,
+                "held_on": held.date().isoformat(),
+                "next_due": (held.date() + timedelta(days=28)).isoformat(),
+            },
+            SUPERVISOR,
+            Role.DUTY_MANAGER,
+            held,
+        )
     for cid, stamp in seen.referrals:
         start = datetime.fromisoformat(stamp).astimezone(LONDON).date()
         if rng.random() > 0.8:
@@ -94,9 +118,18 @@ def _extras(seen: _Seen, *, now: datetime, seed: int) -> Iterator[Event]:
             continue
         when = datetime.combine(done, time(15, 0), LONDON)
         for person in seen.children.get(cid, []):
-            yield _event("assessment.completed", {
-                "contact_id": cid, "person_id": person, "completed_on": done.isoformat(),
-                "authorised_by": SUPERVISOR}, SUPERVISOR, Role.DUTY_MANAGER, when)
+            yield _event(
+                "assessment.completed",
+                {
+                    "contact_id": cid,
+                    "person_id": person,
+                    "completed_on": done.isoformat(),
+                    "authorised_by": SUPERVISOR,
+                },
+                SUPERVISOR,
+                Role.DUTY_MANAGER,
+                when,
+            )
 
 
 def with_extras(history: Iterable[Event], *, now: datetime, seed: int) -> Iterator[Event]:
@@ -109,10 +142,10 @@ def with_extras(history: Iterable[Event], *, now: datetime, seed: int) -> Iterat
     yield from _extras(seen, now=now, seed=seed)
 
 
-def load_mi_demo(store: EventStore, *, seed: int, events: int, clock: Clock,
-                 open_contacts: int | None = None) -> int:
+def load_mi_demo(
+    store: EventStore, *, seed: int, events: int, clock: Clock, open_contacts: int | None = None
+) -> int:
     """A rated synthetic history plus the MI extras, streamed into the store."""
     now = clock.now()
-    history = Generator(seed, now=now, open_contacts=open_contacts,
-                        rate=demo_rating).events(events)
+    history = Generator(seed, now=now, open_contacts=open_contacts, rate=demo_rating).events(events)
     return store.import_events(with_extras(history, now=now, seed=seed), validate=False)

@@ -38,10 +38,17 @@ class RunningTriage:
             if not pid:
                 continue
             past = [self._contacts[c] for c in self._people_contacts.get(pid, ())]
-            histories.append(build_history(pid, None, past, received,
-                                           exclude_contact_id=payload["contact_id"],
-                                           rereferral_months=w.rereferral_months,
-                                           police_months=w.police_months))
+            histories.append(
+                build_history(
+                    pid,
+                    None,
+                    past,
+                    received,
+                    exclude_contact_id=payload["contact_id"],
+                    rereferral_months=w.rereferral_months,
+                    police_months=w.police_months,
+                )
+            )
         return score_contact(payload, histories, self.policy, at).to_payload()
 
     def observe(self, event: Event) -> None:

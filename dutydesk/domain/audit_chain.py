@@ -46,8 +46,16 @@ class StoredEvent:
 
     @classmethod
     def of(cls, event: Event) -> StoredEvent:
-        return cls(event.id, event.type, event.schema_version, event.actor, event.actor_role,
-                   event.device, event.client_time, canonical_json(event.payload))
+        return cls(
+            event.id,
+            event.type,
+            event.schema_version,
+            event.actor,
+            event.actor_role,
+            event.device,
+            event.client_time,
+            canonical_json(event.payload),
+        )
 
 
 # ``json.dumps(s, ensure_ascii=False)`` for a string, without building an encoder per call.
@@ -59,10 +67,12 @@ def stored_event_hash(prev_hash: str, e: StoredEvent) -> str:
     previous hash and the event's envelope and payload. Written out key by key so the
     stored payload text is hashed as it is; equal to ``canonical_json`` of the same object
     (pinned by a fixed test vector)."""
-    body = (f'{{"actor":{_js(e.actor)},"actor_role":{_js(e.actor_role)},'
-            f'"client_time":{_js(e.client_time)},"device":{_js(e.device)},'
-            f'"id":{_js(e.id)},"payload":{e.payload_json},"prev":{_js(prev_hash)},'
-            f'"schema_version":{int(e.schema_version)},"type":{_js(e.type)}}}')
+    body = (
+        f'{{"actor":{_js(e.actor)},"actor_role":{_js(e.actor_role)},'
+        f'"client_time":{_js(e.client_time)},"device":{_js(e.device)},'
+        f'"id":{_js(e.id)},"payload":{e.payload_json},"prev":{_js(prev_hash)},'
+        f'"schema_version":{int(e.schema_version)},"type":{_js(e.type)}}}'
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -97,8 +107,9 @@ class Verdict:
         return self.problem is None
 
 
-def chain(events: Iterable[Event], prev_hash: str = GENESIS,
-          hash_fn: HashFn = local_event_hash) -> Iterator[tuple[Event, str, str]]:
+def chain(
+    events: Iterable[Event], prev_hash: str = GENESIS, hash_fn: HashFn = local_event_hash
+) -> Iterator[tuple[Event, str, str]]:
     """(event, prev_hash, hash) for each event, continuing from ``prev_hash``."""
     for event in events:
         digest = hash_fn(prev_hash, event)
@@ -106,8 +117,13 @@ def chain(events: Iterable[Event], prev_hash: str = GENESIS,
         prev_hash = digest
 
 
-def verify(links: Iterable[Link], *, hash_fn: Callable[[str, Any], str] = local_event_hash,
-           genesis: str | None = GENESIS, log_ids: Container[str] = ()) -> Verdict:
+def verify(
+    links: Iterable[Link],
+    *,
+    hash_fn: Callable[[str, Any], str] = local_event_hash,
+    genesis: str | None = GENESIS,
+    log_ids: Container[str] = (),
+) -> Verdict:
     """Walk the chain in order; stop at the first bad link and say what is wrong with it.
 
     ``genesis=None`` trusts the first link's recorded ``prev_hash`` (a copy of a chain that
@@ -127,26 +143,40 @@ def verify(links: Iterable[Link], *, hash_fn: Callable[[str, Any], str] = local_
     return Verdict(checked, None)
 
 
-def _check(link: Link, expected_prev: str, hash_fn: Callable[[str, Any], str],
-           log_ids: Container[str]) -> Problem | None:
+def _check(
+    link: Link, expected_prev: str, hash_fn: Callable[[str, Any], str], log_ids: Container[str]
+) -> Problem | None:
     pos = link.position
     if link.event_id is None:
         eid = link.event.id if link.event else "?"
-        return Problem(pos, eid, "is in the event log but not in the audit chain "
-                                 "(added outside DutyDesk)")
+        return Problem(
+            pos, eid, "is in the event log but not in the audit chain (added outside DutyDesk)"
+        )
     if link.event is None:
-        return Problem(pos, link.event_id, "is in the audit chain but missing from the event "
-                                           "log (deleted)")
+        return Problem(
+            pos, link.event_id, "is in the audit chain but missing from the event log (deleted)"
+        )
     if link.event.id != link.event_id:
-        where = ("is elsewhere in the log (events reordered)" if link.event_id in log_ids
-                 else "is missing from the log (deleted)")
-        return Problem(pos, link.event_id, f"the chain expects this event here but the log "
-                                           f"holds {link.event.id}; it {where}")
+        where = (
+            "is elsewhere in the log (events reordered)"
+            if link.event_id in log_ids
+            else "is missing from the log (deleted)"
+        )
+        return Problem(
+            pos,
+            link.event_id,
+            f"the chain expects this event here but the log holds {link.event.id}; it {where}",
+        )
     if link.prev_hash != expected_prev:
-        return Problem(pos, link.event_id, "its link to the previous event does not match "
-                                           "(an event before it was removed or the chain was "
-                                           "altered)")
+        return Problem(
+            pos,
+            link.event_id,
+            "its link to the previous event does not match "
+            "(an event before it was removed or the chain was "
+            "altered)",
+        )
     if hash_fn(expected_prev, link.event) != link.hash:
-        return Problem(pos, link.event_id, "its content does not match its hash (edited after "
-                                           "it was recorded)")
+        return Problem(
+            pos, link.event_id, "its content does not match its hash (edited after it was recorded)"
+        )
     return None

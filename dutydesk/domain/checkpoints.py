@@ -45,8 +45,9 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 
 def public_pem(public: Ed25519PublicKey) -> bytes:
-    return public.public_bytes(serialization.Encoding.PEM,
-                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def load_public_pem(data: bytes) -> Ed25519PublicKey:
@@ -84,8 +85,13 @@ class Checkpoint:
 
     def journal_entry(self) -> dict[str, object]:
         entry: dict[str, object] = {
-            "seq": self.seq, "hash": self.hash, "epoch": self.epoch,
-            "signed_at": self.signed_at, "key_id": self.key_id, "signature": self.signature}
+            "seq": self.seq,
+            "hash": self.hash,
+            "epoch": self.epoch,
+            "signed_at": self.signed_at,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
         if self.hashes:
             entry["first"] = self.first
             entry["hashes"] = list(self.hashes)
@@ -99,11 +105,14 @@ class Checkpoint:
                 raise TypeError("hashes is not a list")
             return Checkpoint(
                 seq=int(entry["seq"]),  # type: ignore[call-overload]
-                hash=str(entry["hash"]), epoch=str(entry["epoch"]),
-                signed_at=str(entry["signed_at"]), key_id=str(entry["key_id"]),
+                hash=str(entry["hash"]),
+                epoch=str(entry["epoch"]),
+                signed_at=str(entry["signed_at"]),
+                key_id=str(entry["key_id"]),
                 signature=str(entry["signature"]),
                 hashes=tuple(str(h) for h in hashes),
-                first=int(entry.get("first") or 0))  # type: ignore[call-overload]
+                first=int(entry.get("first") or 0),
+            )  # type: ignore[call-overload]
         except (KeyError, TypeError, ValueError) as err:
             raise CheckpointError(f"a checkpoint entry is malformed: {err}") from err
 
@@ -116,32 +125,57 @@ class Checkpoint:
 
 def message(seq: int, head_hash: str, epoch: str, signed_at: str, kid: str) -> bytes:
     """What is signed: canonical JSON of the checkpoint's fields and a version tag."""
-    return canonical_json({"epoch": epoch, "hash": head_hash, "key_id": kid, "kind": KIND,
-                           "seq": seq, "signed_at": signed_at}).encode("utf-8")
+    return canonical_json(
+        {
+            "epoch": epoch,
+            "hash": head_hash,
+            "key_id": kid,
+            "kind": KIND,
+            "seq": seq,
+            "signed_at": signed_at,
+        }
+    ).encode("utf-8")
 
 
-def sign(private: Ed25519PrivateKey, seq: int, head_hash: str, epoch: str, signed_at: str,
-         *, hashes: Sequence[str] = (), first: int = 0) -> Checkpoint:
+def sign(
+    private: Ed25519PrivateKey,
+    seq: int,
+    head_hash: str,
+    epoch: str,
+    signed_at: str,
+    *,
+    hashes: Sequence[str] = (),
+    first: int = 0,
+) -> Checkpoint:
     kid = key_id(private.public_key())
     signature = private.sign(message(seq, head_hash, epoch, signed_at, kid))
-    return Checkpoint(seq, head_hash, epoch, signed_at, kid,
-                      base64.b64encode(signature).decode("ascii"), tuple(hashes), first)
+    return Checkpoint(
+        seq,
+        head_hash,
+        epoch,
+        signed_at,
+        kid,
+        base64.b64encode(signature).decode("ascii"),
+        tuple(hashes),
+        first,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class CheckpointReport:
-    checked: int                   # valid checkpoints of this epoch found to match
-    other_epoch: int               # valid checkpoints of an earlier epoch (not compared)
-    latest: Checkpoint | None      # the newest valid checkpoint that matched
-    problem: str | None            # None when every checkpoint holds
+    checked: int  # valid checkpoints of this epoch found to match
+    other_epoch: int  # valid checkpoints of an earlier epoch (not compared)
+    latest: Checkpoint | None  # the newest valid checkpoint that matched
+    problem: str | None  # None when every checkpoint holds
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def merge(on_server: Iterable[Checkpoint], journal: Iterable[Checkpoint]
-          ) -> tuple[list[Checkpoint], list[Checkpoint]]:
+def merge(
+    on_server: Iterable[Checkpoint], journal: Iterable[Checkpoint]
+) -> tuple[list[Checkpoint], list[Checkpoint]]:
     """(every checkpoint, by sequence, the journal's copy preferred; those in the journal
     that the server no longer holds)."""
     server = {c.seq: c for c in on_server}
@@ -151,9 +185,15 @@ def merge(on_server: Iterable[Checkpoint], journal: Iterable[Checkpoint]
     return [every[s] for s in sorted(every)], missing
 
 
-def check(checkpoints: Sequence[Checkpoint], public: Ed25519PublicKey, *, epoch: str,
-          head_seq: int, hash_at: HashAt, missing: Sequence[Checkpoint] = ()
-          ) -> CheckpointReport:
+def check(
+    checkpoints: Sequence[Checkpoint],
+    public: Ed25519PublicKey,
+    *,
+    epoch: str,
+    head_seq: int,
+    hash_at: HashAt,
+    missing: Sequence[Checkpoint] = (),
+) -> CheckpointReport:
     """Check every checkpoint against the server: signed by ``public``, and (for this
     epoch) the server's log still reaches its sequence with the same hash there. The first
     failure is reported as where the server's history changed."""
@@ -162,40 +202,65 @@ def check(checkpoints: Sequence[Checkpoint], public: Ed25519PublicKey, *, epoch:
     previous: Checkpoint | None = None
     for cp in checkpoints:
         if cp.key_id != kid or not cp.signed_by(public):
-            return CheckpointReport(matched, other, latest,
-                                    f"the checkpoint at seq {cp.seq} (signed_at {cp.signed_at})"
-                                    f" is not signed by the trusted checkpoint key {kid}: "
-                                    "forged or altered")
+            return CheckpointReport(
+                matched,
+                other,
+                latest,
+                f"the checkpoint at seq {cp.seq} (signed_at {cp.signed_at})"
+                f" is not signed by the trusted checkpoint key {kid}: "
+                "forged or altered",
+            )
         if cp.epoch != epoch:
             other += 1
             continue
         if cp.seq > head_seq:
-            return CheckpointReport(matched, other, latest, (
-                f"the server's history changed at seq {head_seq + 1}: its log now ends at "
-                f"sequence {head_seq}, but a checkpoint signed {cp.signed_at} covers it up "
-                f"to {cp.seq} (the tail was cut off)"))
+            return CheckpointReport(
+                matched,
+                other,
+                latest,
+                (
+                    f"the server's history changed at seq {head_seq + 1}: its log now ends at "
+                    f"sequence {head_seq}, but a checkpoint signed {cp.signed_at} covers it up "
+                    f"to {cp.seq} (the tail was cut off)"
+                ),
+            )
         theirs = hash_at(cp.seq)
         if theirs != cp.hash:
             where = _first_change(cp, previous, hash_at)
             now = "has no event there" if theirs is None else f"has {theirs[:16]}…"
-            return CheckpointReport(matched, other, latest, (
-                f"the server's history changed at seq {where}: the checkpoint signed "
-                f"{cp.signed_at} says sequence {cp.seq} has hash {cp.hash[:16]}…, the "
-                f"server now {now}" + _gone(missing, cp)))
+            return CheckpointReport(
+                matched,
+                other,
+                latest,
+                (
+                    f"the server's history changed at seq {where}: the checkpoint signed "
+                    f"{cp.signed_at} says sequence {cp.seq} has hash {cp.hash[:16]}…, the "
+                    f"server now {now}" + _gone(missing, cp)
+                ),
+            )
         matched += 1
         latest = previous = cp
     if missing:
         gone = ", ".join(str(c.seq) for c in missing[:5])
-        return CheckpointReport(matched, other, latest, (
-            f"checkpoints the administrator's journal holds are missing from the server or "
-            f"differ there (seq {gone}): someone with database rights removed or replaced "
-            "them, although the log still matches"))
+        return CheckpointReport(
+            matched,
+            other,
+            latest,
+            (
+                f"checkpoints the administrator's journal holds are missing from the server or "
+                f"differ there (seq {gone}): someone with database rights removed or replaced "
+                "them, although the log still matches"
+            ),
+        )
     return CheckpointReport(matched, other, latest, None)
 
 
 def _gone(missing: Sequence[Checkpoint], cp: Checkpoint) -> str:
-    return ("; the server no longer holds that checkpoint (removed with the rewrite)"
-            if cp in missing else "")
+    return (
+        "; the server no longer holds that checkpoint (removed with the rewrite)"
+        if cp in missing
+        else ""
+    )
 
 
 def _first_change(cp: Checkpoint, previous: Checkpoint | None, hash_at: HashAt) -> str:

@@ -23,7 +23,7 @@ class DirectoryEntry:
 
     @property
     def label(self) -> str:
-        """"Tom Practitioner (sw.practitioner), practitioner": name, login, role."""
+        """ "Tom Practitioner (sw.practitioner), practitioner": name, login, role."""
         name = self.display_name or self.login
         who = name if name == self.login else f"{name} ({self.login})"
         return f"{who}, {ROLE_LABELS.get(self.role, self.role.value).lower()}"
@@ -31,8 +31,9 @@ class DirectoryEntry:
 
 class PeopleDirectory:
     def __init__(self, entries: Iterable[DirectoryEntry]) -> None:
-        self.entries = tuple(sorted(entries, key=lambda e: (e.display_name.casefold(),
-                                                             e.login, e.role.value)))
+        self.entries = tuple(
+            sorted(entries, key=lambda e: (e.display_name.casefold(), e.login, e.role.value))
+        )
         self._by_login: dict[str, list[DirectoryEntry]] = {}
         for e in self.entries:
             self._by_login.setdefault(e.login, []).append(e)
@@ -65,7 +66,11 @@ class PeopleDirectory:
             if e.login == wanted:
                 return e
         if wanted in self._by_login:
-            raise ValidationError(f"{self.name_of(wanted)} does not work on contacts (their "
-                                  "role cannot take one); choose someone else", "assignee")
-        raise ValidationError(f"nobody signs in as {wanted!r}; choose a person from the "
-                              "people directory", "assignee")
+            raise ValidationError(
+                f"{self.name_of(wanted)} does not work on contacts (their "
+                "role cannot take one); choose someone else",
+                "assignee",
+            )
+        raise ValidationError(
+            f"nobody signs in as {wanted!r}; choose a person from the people directory", "assignee"
+        )

@@ -17,8 +17,11 @@ class ValidationError(DomainError):
 
     def within(self, prefix: str) -> ValidationError:
         """The same error located inside ``prefix`` (an event type, a file row...)."""
-        path = f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else (
-            f"{prefix}{self.path}" if self.path else prefix)
+        path = (
+            f"{prefix}.{self.path}"
+            if self.path and not self.path.startswith("[")
+            else (f"{prefix}{self.path}" if self.path else prefix)
+        )
         return ValidationError(self.reason, path)
 
 

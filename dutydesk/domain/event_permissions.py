@@ -15,20 +15,25 @@ from typing import Any
 from .codes import Role
 from .permissions import EVENT_ACTIONS, PERMISSIONS, Action
 
-ALLOWED: Mapping[str, frozenset[Role]] = MappingProxyType({
-    event_type: PERMISSIONS[action] for event_type, action in EVENT_ACTIONS.items()})
+ALLOWED: Mapping[str, frozenset[Role]] = MappingProxyType(
+    {event_type: PERMISSIONS[action] for event_type, action in EVENT_ACTIONS.items()}
+)
 
 
 def may_record(role: Role | str, event_type: str) -> bool:
     return Role(role) in ALLOWED.get(event_type, frozenset())
 
 
-def extra_rule_violation(role: Role | str, event_type: str,
-                         payload: Mapping[str, Any]) -> str | None:
+def extra_rule_violation(
+    role: Role | str, event_type: str, payload: Mapping[str, Any]
+) -> str | None:
     """A payload-level refusal in words, or None. Mirrors the server's check."""
-    if (event_type == "contact.rating_overridden" and payload.get("from_rating") == "red"
-            and payload.get("to_rating") != "red"
-            and Role(role) not in PERMISSIONS[Action.LOWER_RED]):
+    if (
+        event_type == "contact.rating_overridden"
+        and payload.get("from_rating") == "red"
+        and payload.get("to_rating") != "red"
+        and Role(role) not in PERMISSIONS[Action.LOWER_RED]
+    ):
         return "only a duty manager or senior practitioner may lower a Red rating"
     return None
 

@@ -42,8 +42,15 @@ class PastContact:
 
     @classmethod
     def from_row(cls, row: ContactRow) -> PastContact:
-        return cls(row.contact_id, row.received_at, row.source_code, row.rating, row.outcome,
-                   row.is_referral, row.decided_at)
+        return cls(
+            row.contact_id,
+            row.received_at,
+            row.source_code,
+            row.rating,
+            row.outcome,
+            row.is_referral,
+            row.decided_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +64,9 @@ class ChildHistory:
     referrals_12m: int = 0
     last_referral_on: str | None = None
     re_referral: bool = False
-    police_notifications: int = 0   # in the police window, this contact not included
+    police_notifications: int = 0  # in the police window, this contact not included
     open_case: bool = False
-    cp_plan: str | None = None      # "current", "past" or None
+    cp_plan: str | None = None  # "current", "past" or None
     looked_after: bool = False
     earlier: tuple[PastContact, ...] = ()
     # Distinct referral sources of the contacts in the re-referral window (agencies or
@@ -68,21 +75,33 @@ class ChildHistory:
 
     @property
     def known(self) -> bool:
-        return bool(self.previous_contacts or self.open_case or self.cp_plan
-                    or self.looked_after)
+        return bool(self.previous_contacts or self.open_case or self.cp_plan or self.looked_after)
 
 
-__all__ = ["ChildHistory", "PastContact", "build_history", "history_messages",
-           "is_re_referral", "months_before"]
+__all__ = [
+    "ChildHistory",
+    "PastContact",
+    "build_history",
+    "history_messages",
+    "is_re_referral",
+    "months_before",
+]
 
 
 def _instant(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
 
-def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[PastContact],
-                  at: datetime, *, exclude_contact_id: str | None = None,
-                  rereferral_months: int = 12, police_months: int = 3) -> ChildHistory:
+def build_history(
+    person_id: str,
+    person: PersonRow | None,
+    contacts: Iterable[PastContact],
+    at: datetime,
+    *,
+    exclude_contact_id: str | None = None,
+    rereferral_months: int = 12,
+    police_months: int = 3,
+) -> ChildHistory:
     """History of ``person_id`` from their linked ``contacts`` as at ``at``."""
     day = referral_date(at)
     rerefer_from = months_before(day, rereferral_months)
@@ -90,34 +109,45 @@ def build_history(person_id: str, person: PersonRow | None, contacts: Iterable[P
     unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
     # Each arrival time is parsed once here (rating 100,000 open contacts builds a history
     # per linked child, and parsing dominated when it was done per test).
-    dated = [(c, _instant(c.received_at)) for c in unique.values()
-             if c.contact_id != exclude_contact_id and c.received_at]
+    dated = [
+        (c, _instant(c.received_at))
+        for c in unique.values()
+        if c.contact_id != exclude_contact_id and c.received_at
+    ]
     dated = [(c, when) for c, when in dated if when < at]
     dated.sort(key=lambda pair: (pair[0].received_at, pair[0].contact_id))
     earlier = [c for c, _ in dated]
-    referral_days = one_per_day(referral_date(when) for c, when in dated
-                                if c.is_referral and c.decided_at
-                                and _instant(c.decided_at) <= at)
+    referral_days = one_per_day(
+        referral_date(when)
+        for c, when in dated
+        if c.is_referral and c.decided_at and _instant(c.decided_at) <= at
+    )
     in_window = [d for d in referral_days if rerefer_from <= d < day]
     recent = [c for c, when in dated if when.date() >= rerefer_from]
-    police = [c for c, when in dated if c.source_code == POLICE_SOURCE
-              and when.date() >= police_from]
+    police = [
+        c for c, when in dated if c.source_code == POLICE_SOURCE and when.date() >= police_from
+    ]
     cp_plan = person.cp_plan if person and person.cp_plan in ("current", "past") else None
     return ChildHistory(
-        person_id=person_id, as_at=at.isoformat(),
-        previous_contacts=len(earlier), contacts_12m=len(recent),
+        person_id=person_id,
+        as_at=at.isoformat(),
+        previous_contacts=len(earlier),
+        contacts_12m=len(recent),
         referrals_12m=len(in_window),
         last_referral_on=referral_days[-1].isoformat() if referral_days else None,
-        re_referral=previous_referral_within(referral_days, day, rereferral_months)
-        is not None, police_notifications=len(police),
-        open_case=bool(person and person.open_case), cp_plan=cp_plan,
-        looked_after=bool(person and person.looked_after), earlier=tuple(earlier),
+        re_referral=previous_referral_within(referral_days, day, rereferral_months) is not None,
+        police_notifications=len(police),
+        open_case=bool(person and person.open_case),
+        cp_plan=cp_plan,
+        looked_after=bool(person and person.looked_after),
+        earlier=tuple(earlier),
         sources_12m=tuple(sorted({c.source_code for c in recent})),
     )
 
 
-def is_re_referral(referral_day: date, earlier_referral_days: Iterable[date],
-                   months: int = 12) -> bool:
+def is_re_referral(
+    referral_day: date, earlier_referral_days: Iterable[date], months: int = 12
+) -> bool:
     """DfE: is a referral on ``referral_day`` within ``months`` of an earlier referral?
     (``domain.referrals.is_re_referral``: a referral the same day is the same referral.)"""
     return _is_re_referral(referral_day, earlier_referral_days, months)
@@ -138,8 +168,10 @@ def history_messages(h: ChildHistory) -> list[str]:
     if h.cp_plan == "current":
         out.append("Subject of a child protection plan now")
     if h.re_referral:
-        out.append(f"Referred in the last 12 months ({h.referrals_12m}): "
-                   "a referral now would be a re-referral")
+        out.append(
+            f"Referred in the last 12 months ({h.referrals_12m}): "
+            "a referral now would be a re-referral"
+        )
     if h.contacts_12m >= REPEAT_CONTACTS:
         out.append(f"{h.contacts_12m} earlier contacts in 12 months")
     if h.police_notifications >= 3:

@@ -27,14 +27,28 @@ from functools import lru_cache
 from .projection import PersonRow
 
 # Confidence lines (documented in docs/import.md).
-CERTAIN = 100   # same valid NHS number
-LIKELY = 80     # the auto-suggest line: queued for a person to confirm
-POSSIBLE = 50   # shown when someone searches, never queued
+CERTAIN = 100  # same valid NHS number
+LIKELY = 80  # the auto-suggest line: queued for a person to confirm
+POSSIBLE = 50  # shown when someone searches, never queued
 NAME_DOB_CAP = 70
 
 # Letters NFKD does not split into base + mark.
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-                       "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ı": "i"})
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "ı": "i",
+    }
+)
 _APOSTROPHES = "'\u2019\u2018`\u00b4"
 _SEPARATORS = "-\u2010\u2011\u2013\u2014._,"
 
@@ -57,18 +71,25 @@ class Subject:
         def get(key: str) -> str | None:
             value = child.get(key)
             return value if isinstance(value, str) and value else None
-        return cls(given_name=get("given_name"), family_name=get("family_name"),
-                   date_of_birth=get("date_of_birth"), nhs_number=get("nhs_number"),
-                   sex=get("sex"), postcode=get("postcode"), school=get("school"),
-                   la_child_id=get("la_child_id"))
+
+        return cls(
+            given_name=get("given_name"),
+            family_name=get("family_name"),
+            date_of_birth=get("date_of_birth"),
+            nhs_number=get("nhs_number"),
+            sex=get("sex"),
+            postcode=get("postcode"),
+            school=get("school"),
+            la_child_id=get("la_child_id"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     person_id: str
     confidence: int
-    level: str                      # certain, likely, possible
-    matched: tuple[str, ...]        # evidence, in words: "family_name (diacritics)"
+    level: str  # certain, likely, possible
+    matched: tuple[str, ...]  # evidence, in words: "family_name (diacritics)"
     conflicts: tuple[str, ...] = ()
 
     @property
@@ -77,6 +98,7 @@ class Candidate:
 
 
 # ---- normalisation -----------------------------------------------------------------
+
 
 @lru_cache(maxsize=65536)  # names repeat: caching makes bulk matching ~10x faster
 def fold(text: str) -> str:
@@ -184,7 +206,7 @@ def compare_dob(a: str | None, b: str | None) -> tuple[float, str] | None:
 
 # ---- scoring -----------------------------------------------------------------------
 
-_FAMILY, _GIVEN, _DOB = 25, 20, 25          # names + dob at best = 70 = NAME_DOB_CAP
+_FAMILY, _GIVEN, _DOB = 25, 20, 25  # names + dob at best = 70 = NAME_DOB_CAP
 _POSTCODE, _SCHOOL, _ALIAS_BONUS = 15, 12, 5
 _SEX_CONFLICT = 25
 
@@ -192,7 +214,8 @@ _SEX_CONFLICT = 25
 def _best_name(subject: Subject, person: PersonRow) -> tuple[int, list[str]]:
     """Points and evidence for names, trying the recorded name and each alias."""
     options: list[tuple[str | None, str | None, str]] = [
-        (person.given_name, person.family_name, "")]
+        (person.given_name, person.family_name, "")
+    ]
     for alias in person.other_names:
         parts = alias.split()
         if len(parts) >= 2:
@@ -206,13 +229,13 @@ def _best_name(subject: Subject, person: PersonRow) -> tuple[int, list[str]]:
         fam = compare_names(subject.family_name, family)
         if fam:
             points += round(_FAMILY * fam[0])
-            found.append(f"family_name ({fam[1]}){tag}" if fam[1] != "exact"
-                         else f"family_name{tag}")
+            found.append(
+                f"family_name ({fam[1]}){tag}" if fam[1] != "exact" else f"family_name{tag}"
+            )
         giv = compare_names(subject.given_name, given)
         if giv:
             points += round(_GIVEN * giv[0])
-            found.append(f"given_name ({giv[1]}){tag}" if giv[1] != "exact"
-                         else f"given_name{tag}")
+            found.append(f"given_name ({giv[1]}){tag}" if giv[1] != "exact" else f"given_name{tag}")
         if tag and points:
             points = min(points + _ALIAS_BONUS, _FAMILY + _GIVEN)
         if points > best[0]:
@@ -241,15 +264,22 @@ def score(subject: Subject, person: PersonRow) -> Candidate | None:
     points = min(points, NAME_DOB_CAP)
     if not matched or (not dob and len(matched) < 2):
         return None  # one name alone, or names without any date, is not a candidate
-    if subject.postcode and person.postcode and name_key(subject.postcode) == \
-            name_key(person.postcode):
+    if (
+        subject.postcode
+        and person.postcode
+        and name_key(subject.postcode) == name_key(person.postcode)
+    ):
         points += _POSTCODE
         matched.append("postcode")
     if subject.school and person.school and fold(subject.school) == fold(person.school):
         points += _SCHOOL
         matched.append("school")
-    if subject.sex and person.sex and subject.sex != person.sex and \
-            "c" not in (subject.sex, person.sex):
+    if (
+        subject.sex
+        and person.sex
+        and subject.sex != person.sex
+        and "c" not in (subject.sex, person.sex)
+    ):
         points -= _SEX_CONFLICT
         conflicts.append("sex")
     if conflicts:
@@ -268,6 +298,7 @@ def rank(subject: Subject, people: Iterable[PersonRow]) -> list[Candidate]:
 
 
 # ---- blocking ----------------------------------------------------------------------
+
 
 def dob_blocks(dob: str) -> set[str]:
     """Keys under which a date of birth is filed: the date and its day/month swap."""
@@ -308,8 +339,9 @@ class BlockingIndex:
             self.blocks[key].add(person.person_id)
 
     @staticmethod
-    def _keys(nhs: str | None, dob: str | None, family: str | None,
-              la_id: str | None = None) -> set[str]:
+    def _keys(
+        nhs: str | None, dob: str | None, family: str | None, la_id: str | None = None
+    ) -> set[str]:
         keys: set[str] = set()
         if nhs:
             keys.add("n:" + nhs)
@@ -325,8 +357,9 @@ class BlockingIndex:
         return keys
 
     def _keys_of_person(self, person: PersonRow) -> set[str]:
-        keys = self._keys(person.nhs_number, person.date_of_birth, person.family_name,
-                          person.la_child_id)
+        keys = self._keys(
+            person.nhs_number, person.date_of_birth, person.family_name, person.la_child_id
+        )
         for alias in person.other_names:
             if alias.split():  # an alias is "Given Family" or one name: file the last part
                 keys |= {"f:" + k for k in name_keys(alias.split()[-1])}
@@ -334,8 +367,9 @@ class BlockingIndex:
 
     def candidate_ids(self, subject: Subject) -> set[str]:
         ids: set[str] = set()
-        for key in self._keys(subject.nhs_number, subject.date_of_birth, subject.family_name,
-                              subject.la_child_id):
+        for key in self._keys(
+            subject.nhs_number, subject.date_of_birth, subject.family_name, subject.la_child_id
+        ):
             ids |= self.blocks.get(key, set())
         return ids
 

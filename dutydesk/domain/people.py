@@ -20,8 +20,13 @@ def age_in_months(dob: date, on: date) -> int:
     return max(months, 0)
 
 
-def reported_age_text(dob: str | None, expected: str | None, on: date,
-                      age_years: int | None = None, estimated: bool | None = None) -> str:
+def reported_age_text(
+    dob: str | None,
+    expected: str | None,
+    on: date,
+    age_years: int | None = None,
+    estimated: bool | None = None,
+) -> str:
     """``age_text`` for a child as reported on a contact: "about 6 y" when only an
     approximate age was given, "(est.)" after an estimated date of birth."""
     if not dob and not expected and age_years is not None:

@@ -44,7 +44,7 @@ class PersonRow:
     restricted: bool = False
     allowed: tuple[str, ...] = ()
     registered_at: str | None = None
-    la_child_id: str | None = None      # the authority's own id (census LAchildID)
+    la_child_id: str | None = None  # the authority's own id (census LAchildID)
     date_of_death: str | None = None
 
     @property
@@ -67,7 +67,7 @@ class ContactChildRow:
     nhs_number: str | None = None
     postcode: str | None = None
     school: str | None = None
-    age_years: int | None = None          # approximate age when the date is not known
+    age_years: int | None = None  # approximate age when the date is not known
     date_of_birth_estimated: bool | None = None
 
     @property
@@ -193,8 +193,18 @@ def replace(row: _Row, **changes: Any) -> _Row:
 
 
 _PERSON_FIELDS = (
-    "given_name", "family_name", "date_of_birth", "expected_date_of_birth", "sex",
-    "ethnicity", "nhs_number", "address", "postcode", "school", "cp_plan", "la_child_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "sex",
+    "ethnicity",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "cp_plan",
+    "la_child_id",
     "date_of_death",
 )
 
@@ -237,18 +247,27 @@ def _contact_received(model: ReadModel, event: Event) -> None:
     da = p.get("domestic_abuse") or {}
     existing = model.contacts.get(cid)
     base = ContactRow(
-        contact_id=cid, received_at=p["received_at"], channel=p["channel"],
-        source_code=p["source_code"], concern=p["concern"], consent=p["consent"],
+        contact_id=cid,
+        received_at=p["received_at"],
+        channel=p["channel"],
+        source_code=p["source_code"],
+        concern=p["concern"],
+        consent=p["consent"],
         immediate_danger=bool(p["immediate_danger"]),
-        reporter_name=reporter.get("name"), reporter_agency=reporter.get("agency"),
+        reporter_name=reporter.get("name"),
+        reporter_agency=reporter.get("agency"),
         categories=tuple(p.get("categories", ())),
         injury_reported=bool(p.get("injury_reported", False)),
         disclosure=bool(p.get("disclosure", False)),
-        dash_level=da.get("dash_level"), dara_level=da.get("dara_level"),
+        dash_level=da.get("dash_level"),
+        dara_level=da.get("dara_level"),
         children_present=da.get("children_present"),
         previous_incidents=da.get("previous_incidents"),
-        office=p.get("office"), team=p.get("team"), external_ref=p.get("external_ref"),
-        recorded_by=event.actor, answers=_answers(p),
+        office=p.get("office"),
+        team=p.get("team"),
+        external_ref=p.get("external_ref"),
+        recorded_by=event.actor,
+        answers=_answers(p),
     )
     if existing is not None:
         # Later events (rating, decision) may have arrived first on this desk: keep them.
@@ -261,23 +280,44 @@ def _contact_received(model: ReadModel, event: Event) -> None:
         key = (cid, slot)
         linked = model.children.get(key)
         model.children[key] = ContactChildRow(
-            contact_id=cid, slot=slot,
+            contact_id=cid,
+            slot=slot,
             person_id=linked.person_id if linked and linked.person_id else child.get("person_id"),
-            given_name=child.get("given_name"), family_name=child.get("family_name"),
+            given_name=child.get("given_name"),
+            family_name=child.get("family_name"),
             date_of_birth=child.get("date_of_birth"),
             expected_date_of_birth=child.get("expected_date_of_birth"),
-            sex=child.get("sex"), ethnicity=child.get("ethnicity"),
-            nhs_number=child.get("nhs_number"), postcode=child.get("postcode"),
-            school=child.get("school"), age_years=child.get("age_years"),
+            sex=child.get("sex"),
+            ethnicity=child.get("ethnicity"),
+            nhs_number=child.get("nhs_number"),
+            postcode=child.get("postcode"),
+            school=child.get("school"),
+            age_years=child.get("age_years"),
             date_of_birth_estimated=child.get("date_of_birth_estimated"),
         )
 
 
 _RECEIVED_FIELDS = (
-    "received_at", "channel", "source_code", "concern", "consent", "immediate_danger",
-    "reporter_name", "reporter_agency", "categories", "injury_reported", "disclosure",
-    "dash_level", "dara_level", "children_present", "previous_incidents", "office", "team",
-    "external_ref", "recorded_by", "answers",
+    "received_at",
+    "channel",
+    "source_code",
+    "concern",
+    "consent",
+    "immediate_danger",
+    "reporter_name",
+    "reporter_agency",
+    "categories",
+    "injury_reported",
+    "disclosure",
+    "dash_level",
+    "dara_level",
+    "children_present",
+    "previous_incidents",
+    "office",
+    "team",
+    "external_ref",
+    "recorded_by",
+    "answers",
 )
 
 
@@ -285,8 +325,15 @@ def _contact(model: ReadModel, cid: str) -> ContactRow:
     """The contact, or a placeholder that ``contact.received`` fills when it arrives."""
     row = model.contacts.get(cid)
     if row is None:
-        row = ContactRow(contact_id=cid, received_at="", channel="", source_code="",
-                         concern="", consent="", immediate_danger=False)
+        row = ContactRow(
+            contact_id=cid,
+            received_at="",
+            channel="",
+            source_code="",
+            concern="",
+            consent="",
+            immediate_danger=False,
+        )
     return row
 
 
@@ -297,7 +344,9 @@ def _rated(model: ReadModel, event: Event) -> None:
         row,
         rating=row.rating if row.overridden else p["rating"],
         original_rating=row.original_rating or p["rating"],
-        score=p["score"], reasons=tuple(p["reasons"]), policy_version=p["policy_version"],
+        score=p["score"],
+        reasons=tuple(p["reasons"]),
+        policy_version=p["policy_version"],
         due_at=row.due_at if row.overridden else p.get("due_at"),
         decision_due_at=p.get("decision_due_at", row.decision_due_at),
     )
@@ -307,7 +356,9 @@ def _overridden(model: ReadModel, event: Event) -> None:
     p = event.payload
     row = _contact(model, p["contact_id"])
     model.contacts[row.contact_id] = replace(
-        row, rating=p["to_rating"], overridden=True,
+        row,
+        rating=p["to_rating"],
+        overridden=True,
         original_rating=row.original_rating or p["from_rating"],
         due_at=p.get("due_at", row.due_at),
     )
@@ -334,8 +385,9 @@ def _voided(model: ReadModel, event: Event) -> None:
     """Merged into another contact, or entered in error: kept in the log, out of the queue,
     history and MI (``VOID_STATUSES``)."""
     row = _contact(model, event.payload["contact_id"])
-    status = (ContactStatus.MERGED if event.type == "contact.merged"
-              else ContactStatus.ENTERED_IN_ERROR).value
+    status = (
+        ContactStatus.MERGED if event.type == "contact.merged" else ContactStatus.ENTERED_IN_ERROR
+    ).value
     if row.status == ContactStatus.ENTERED_IN_ERROR.value:
         status = row.status  # in error outranks merged, in whichever order they arrive
     model.contacts[row.contact_id] = replace(row, status=status)
@@ -362,14 +414,25 @@ def _decision(model: ReadModel, event: Event) -> None:
     status = DecisionStatus.PROPOSED if proposed else DecisionStatus.RECORDED
     existing = model.decisions.get(p["decision_id"])
     row = DecisionRow(
-        decision_id=p["decision_id"], contact_id=p["contact_id"], status=status.value,
-        outcome=p["outcome"], threshold_level=int(p["threshold_level"]),
-        rationale=p["rationale"], primary_need=p.get("primary_need"),
-        decided_by=event.actor, decided_role=event.actor_role, decided_at=event.client_time,
+        decision_id=p["decision_id"],
+        contact_id=p["contact_id"],
+        status=status.value,
+        outcome=p["outcome"],
+        threshold_level=int(p["threshold_level"]),
+        rationale=p["rationale"],
+        primary_need=p.get("primary_need"),
+        decided_by=event.actor,
+        decided_role=event.actor_role,
+        decided_at=event.client_time,
     )
     if existing is not None:  # sign-off or amendment seen first
-        row = replace(existing, **{k: getattr(row, k) for k in (
-            "contact_id", "decided_by", "decided_role", "decided_at")})
+        row = replace(
+            existing,
+            **{
+                k: getattr(row, k)
+                for k in ("contact_id", "decided_by", "decided_role", "decided_at")
+            },
+        )
     model.put_decision(row)
     _refresh_contact_decisions(model, p["contact_id"])
 
@@ -380,8 +443,11 @@ def _signed_off(model: ReadModel, event: Event) -> None:
     if row is None:
         return
     model.decisions[row.decision_id] = replace(
-        row, status=DecisionStatus.SIGNED_OFF.value, signed_off_by=event.actor,
-        signed_off_at=event.client_time)
+        row,
+        status=DecisionStatus.SIGNED_OFF.value,
+        signed_off_by=event.actor,
+        signed_off_at=event.client_time,
+    )
     _refresh_contact_decisions(model, p["contact_id"])
 
 
@@ -419,17 +485,32 @@ def _resolved(model: ReadModel, event: Event) -> None:
 def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     """Derive the contact's decision state from all its decisions (order-insensitive)."""
     ids_of_contact = model.decisions_by_contact.get(cid, ())
-    live = sorted((d for d in (model.decisions[i] for i in ids_of_contact)
-                   if not d.superseded and d.status != DecisionStatus.RETURNED.value),
-                  key=lambda d: (d.decided_at, d.decision_id))
+    live = sorted(
+        (
+            d
+            for d in (model.decisions[i] for i in ids_of_contact)
+            if not d.superseded and d.status != DecisionStatus.RETURNED.value
+        ),
+        key=lambda d: (d.decided_at, d.decision_id),
+    )
     row = _contact(model, cid)
     ids = tuple(d.decision_id for d in live)
     if not live:
         # Every proposal returned: the contact waits for its practitioner again.
-        status = (ContactStatus.IN_PROGRESS.value if ids_of_contact
-                  and row.status == ContactStatus.AWAITING_SIGN_OFF.value else row.status)
-        model.contacts[cid] = replace(row, decision_ids=ids, outcome=None, decided_at=None,
-                                      conflict=False, is_referral=False, status=status)
+        status = (
+            ContactStatus.IN_PROGRESS.value
+            if ids_of_contact and row.status == ContactStatus.AWAITING_SIGN_OFF.value
+            else row.status
+        )
+        model.contacts[cid] = replace(
+            row,
+            decision_ids=ids,
+            outcome=None,
+            decided_at=None,
+            conflict=False,
+            is_referral=False,
+            status=status,
+        )
         # NB otherwise the status is left alone: a void (merged / in error) contact stays
         # void; only a contact waiting for sign-off goes back to in progress
         return
@@ -440,9 +521,12 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     if row.status in VOID_STATUSES:  # merged or entered in error stays so, whatever arrives
         status = row.status
     model.contacts[cid] = replace(
-        row, decision_ids=ids, outcome=current.outcome,
+        row,
+        decision_ids=ids,
+        outcome=current.outcome,
         decided_at=settled[-1].decided_at if settled else None,
-        status=status, conflict=conflict,
+        status=status,
+        conflict=conflict,
         is_referral=referrals.is_referral((d.outcome for d in settled), row.external_ref),
     )
 

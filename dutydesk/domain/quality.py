@@ -38,7 +38,7 @@ def _words(text: str) -> list[str]:
 def _shingles(words: list[str], size: int = SHINGLE) -> set[tuple[str, ...]]:
     if len(words) < size:
         return {tuple(words)} if words else set()
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
 def repeats_concern(analysis: str, concern: str) -> bool:
@@ -61,19 +61,31 @@ def rationale_prompts(rationale: Mapping[str, Any], *, concern: str) -> list[Pro
     """Every prompt that applies to ``rationale`` for a contact whose concern is ``concern``."""
     prompts: list[Prompt] = []
     if _thin(rationale.get("childs_voice")):
-        prompts.append(Prompt(
-            "childs_voice", "childs_voice_missing",
-            "The child's voice is not recorded: what has the child said, shown or "
-            "experienced? If they could not be heard yet, say why."))
+        prompts.append(
+            Prompt(
+                "childs_voice",
+                "childs_voice_missing",
+                "The child's voice is not recorded: what has the child said, shown or "
+                "experienced? If they could not be heard yet, say why.",
+            )
+        )
     if _thin(rationale.get("consent_and_information_sharing")):
-        prompts.append(Prompt(
-            "consent_and_information_sharing", "consent_not_addressed",
-            "Consent is not addressed: record whether consent was sought and given, or the "
-            "basis for sharing information without it."))
+        prompts.append(
+            Prompt(
+                "consent_and_information_sharing",
+                "consent_not_addressed",
+                "Consent is not addressed: record whether consent was sought and given, or the "
+                "basis for sharing information without it.",
+            )
+        )
     analysis = str(rationale.get("analysis") or "")
     if repeats_concern(analysis, concern):
-        prompts.append(Prompt(
-            "analysis", "analysis_repeats_concern",
-            "The analysis repeats the concern word for word: say what the information means "
-            "for the child and why this outcome follows."))
+        prompts.append(
+            Prompt(
+                "analysis",
+                "analysis_repeats_concern",
+                "The analysis repeats the concern word for word: say what the information means "
+                "for the child and why this outcome follows.",
+            )
+        )
     return prompts

@@ -44,5 +44,11 @@ def order_key(item: Queueable) -> tuple[int, int, str, int, str, str]:
     # immediate-danger contact below an overdue Red without anyone noticing.
     danger = 0 if item.immediate_danger else 1
     rank = Rating(item.rating).rank if item.rating else UNRATED_RANK
-    return (danger, rank, _utc_key(item.due_at), -(item.score or 0),
-            _utc_key(item.received_at), item.contact_id)
+    return (
+        danger,
+        rank,
+        _utc_key(item.due_at),
+        -(item.score or 0),
+        _utc_key(item.received_at),
+        item.contact_id,
+    )

@@ -65,6 +65,7 @@ def london_date(stamp: str | datetime) -> date:
 
 # ---- contact and referral -----------------------------------------------------------------
 
+
 def contact_date(received_at: str | datetime) -> date:
     """A contact's date: the London date it was received."""
     return london_date(received_at)
@@ -91,7 +92,8 @@ def is_referral(outcomes: Iterable[str | None], external_ref: str | None = None)
     if not settled:
         return False
     return is_imported_referral(external_ref) or any(
-        Outcome(o) in REFERRAL_OUTCOMES for o in settled)
+        Outcome(o) in REFERRAL_OUTCOMES for o in settled
+    )
 
 
 def is_referral_nfa(outcome: str | None) -> bool:
@@ -107,8 +109,10 @@ def one_per_day(days: Iterable[date]) -> list[date]:
 
 # ---- re-referral --------------------------------------------------------------------------
 
-def previous_referral_within(referral_days: list[date], day: date,
-                             months: int = RE_REFERRAL_MONTHS) -> date | None:
+
+def previous_referral_within(
+    referral_days: list[date], day: date, months: int = RE_REFERRAL_MONTHS
+) -> date | None:
     """The child's latest referral before ``day`` and within ``months`` of it, or None.
     ``referral_days`` is sorted (``one_per_day``); referrals on ``day`` itself are the same
     referral and never count."""
@@ -118,22 +122,22 @@ def previous_referral_within(referral_days: list[date], day: date,
     return None
 
 
-def is_re_referral(day: date, other_referral_days: Iterable[date],
-                   months: int = RE_REFERRAL_MONTHS) -> bool:
+def is_re_referral(
+    day: date, other_referral_days: Iterable[date], months: int = RE_REFERRAL_MONTHS
+) -> bool:
     """DfE: is a referral on ``day`` within ``months`` of a previous referral?"""
     return previous_referral_within(one_per_day(other_referral_days), day, months) is not None
 
 
-def referrals_before(referral_days: list[date], day: date,
-                     months: int = RE_REFERRAL_MONTHS) -> int:
+def referrals_before(referral_days: list[date], day: date, months: int = RE_REFERRAL_MONTHS) -> int:
     """Referrals (one per day) that started in the ``months`` before ``day``, ``day`` itself
     excluded. ``referral_days`` is sorted and one per day."""
-    return bisect_left(referral_days, day) - bisect_left(referral_days,
-                                                         months_before(day, months))
+    return bisect_left(referral_days, day) - bisect_left(referral_days, months_before(day, months))
 
 
-def referrals_in_last_12_months(days: Iterable[date], up_to: date | None = None,
-                                months: int = RE_REFERRAL_MONTHS) -> int:
+def referrals_in_last_12_months(
+    days: Iterable[date], up_to: date | None = None, months: int = RE_REFERRAL_MONTHS
+) -> int:
     """Annex A List 3 "Number of Referrals in Last 12 Months": referrals that started in the
     12 months before the child's latest referral (on or before ``up_to``), the latest not
     counted; 0 when there is none."""
@@ -156,8 +160,9 @@ class ReferralHistory:
             found.setdefault(child, set()).add(day)
         return cls({child: sorted(days) for child, days in found.items()})
 
-    def previous_within(self, child: str, day: date,
-                        months: int = RE_REFERRAL_MONTHS) -> date | None:
+    def previous_within(
+        self, child: str, day: date, months: int = RE_REFERRAL_MONTHS
+    ) -> date | None:
         return previous_referral_within(self.days.get(child, []), day, months)
 
     def is_re_referral(self, child: str, day: date, months: int = RE_REFERRAL_MONTHS) -> bool:
@@ -174,19 +179,25 @@ class ReferralHistory:
 
 # ---- assessment and section 47 ------------------------------------------------------------
 
+
 def assessment_start(referral_day: date, decided_day: date | None) -> date:
     """The assessment starts when the decision to assess is made, never before the referral."""
     return max(referral_day, decided_day or referral_day)
 
 
-def assessment_due(office: OfficeHours, referral_day: date,
-                   working_days: int = ASSESSMENT_WORKING_DAYS) -> date:
+def assessment_due(
+    office: OfficeHours, referral_day: date, working_days: int = ASSESSMENT_WORKING_DAYS
+) -> date:
     """Working Together 2023: no longer than 45 working days from the point of referral."""
     return nth_working_day(office, referral_day, working_days)
 
 
-def assessment_completed_in_time(office: OfficeHours, referral_day: date, completed: date,
-                                 working_days: int = ASSESSMENT_WORKING_DAYS) -> bool:
+def assessment_completed_in_time(
+    office: OfficeHours,
+    referral_day: date,
+    completed: date,
+    working_days: int = ASSESSMENT_WORKING_DAYS,
+) -> bool:
     return completed <= assessment_due(office, referral_day, working_days)
 
 

@@ -37,13 +37,17 @@ def describe(e: Event) -> str | None:
     t = e.type
     if t == "route.opened":
         label = ROUTE_LABELS[RouteKind(p["kind"])]
-        extra = [f"to {p['to']}" if p.get("to") else "",
-                 f"team {p['team']}" if p.get("team") else "",
-                 f"family consent {p['family_consent'].replace('_', ' ')}"
-                 if p.get("family_consent") else "",
-                 ("already known to MARAC" if p.get("marac") == "already_known"
-                  else "MARAC referral") if p.get("marac") else "",
-                 f"adult {p['adult_slot'] + 1}" if "adult_slot" in p else ""]
+        extra = [
+            f"to {p['to']}" if p.get("to") else "",
+            f"team {p['team']}" if p.get("team") else "",
+            f"family consent {p['family_consent'].replace('_', ' ')}"
+            if p.get("family_consent")
+            else "",
+            ("already known to MARAC" if p.get("marac") == "already_known" else "MARAC referral")
+            if p.get("marac")
+            else "",
+            f"adult {p['adult_slot'] + 1}" if "adult_slot" in p else "",
+        ]
         words = "; ".join(x for x in extra if x)
         return f"Route opened for {_child(p)}: {label}" + (f" ({words})" if words else "")
     if t == "route.progressed":
@@ -66,13 +70,17 @@ def describe(e: Event) -> str | None:
         pp = p.get("police_protection")
         protection = f"; police protection from {_time(pp['started_at'])}" if pp else ""
         epo = "; EPO applied for" if p.get("epo") else ""
-        return (f"Strategy discussion held {_time(p['held_at'])} with {agencies}: "
-                f"{STRATEGY_DECISION_LABELS[StrategyDecision(p['decision'])]}"
-                f"{s47}{protection}{epo}")
+        return (
+            f"Strategy discussion held {_time(p['held_at'])} with {agencies}: "
+            f"{STRATEGY_DECISION_LABELS[StrategyDecision(p['decision'])]}"
+            f"{s47}{protection}{epo}"
+        )
     if t == "adult.recorded":
-        return (f"Adult {p['adult_slot'] + 1} recorded: "
-                f"{ADULT_ROLE_LABELS[AdultRole(p['role'])]}"
-                + (f", {p['relationship']}" if p.get("relationship") else ""))
+        return (
+            f"Adult {p['adult_slot'] + 1} recorded: "
+            f"{ADULT_ROLE_LABELS[AdultRole(p['role'])]}"
+            + (f", {p['relationship']}" if p.get("relationship") else "")
+        )
     if t == "contact.merged":
         return f"Merged into contact {p['into_contact_id']} as a duplicate. Reason: {p['reason']}"
     if t == "contact.entered_in_error":

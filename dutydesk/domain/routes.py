@@ -51,8 +51,14 @@ MARAC_REPEAT_MONTHS = 12
 
 # Event types the fold reads (the store fetches exactly these).
 FOLLOW_THROUGH_TYPES = (
-    "route.opened", "route.progressed", "route.transferred", "route.transfer_accepted",
-    "route.transfer_returned", "route.closed", "strategy.discussed", "adult.recorded",
+    "route.opened",
+    "route.progressed",
+    "route.transferred",
+    "route.transfer_accepted",
+    "route.transfer_returned",
+    "route.closed",
+    "strategy.discussed",
+    "adult.recorded",
     "assessment.completed",
 )
 
@@ -62,7 +68,7 @@ class Due:
     """One clock: what is due, by when, and when (if ever) it was met."""
 
     label: str
-    due: datetime | None          # None: no national timescale ("as soon as possible")
+    due: datetime | None  # None: no national timescale ("as soon as possible")
     met_at: datetime | None = None
     source: str = ""
 
@@ -165,7 +171,7 @@ class Route:
     steps: list[Step] = field(default_factory=list)
     transfer_team: str | None = None
     transfer_worker: str | None = None
-    transfer_state: str | None = None      # awaiting, accepted, returned
+    transfer_state: str | None = None  # awaiting, accepted, returned
     transfer_reason: str | None = None
     transfer_at: datetime | None = None
     closed_at: datetime | None = None
@@ -183,8 +189,14 @@ class Route:
         service it went to: the front door's part is done."""
         if self.transfer_state == "accepted":
             return True
-        last = next((s.step for s in reversed(self.steps)
-                     if s.step in (RouteStep.ACCEPTED, RouteStep.RETURNED)), None)
+        last = next(
+            (
+                s.step
+                for s in reversed(self.steps)
+                if s.step in (RouteStep.ACCEPTED, RouteStep.RETURNED)
+            ),
+            None,
+        )
         return last == RouteStep.ACCEPTED
 
     @property
@@ -204,7 +216,8 @@ class Route:
             return f"Closed: {self.closed_reason}"
         if self.transfer_state == "accepted":
             return f"Handed over to {self.transfer_team}" + (
-                f" ({self.transfer_worker})" if self.transfer_worker else "")
+                f" ({self.transfer_worker})" if self.transfer_worker else ""
+            )
         if self.handed_over:
             return f"Accepted by {self.team or self.to or 'the receiving service'}"
         if self.transfer_state == "awaiting":
@@ -222,7 +235,7 @@ class ContactFacts:
 
     contact_id: str
     received_at: datetime
-    referral_on: date | None = None   # the day it became a referral (decision), if it did
+    referral_on: date | None = None  # the day it became a referral (decision), if it did
 
 
 @dataclass(slots=True)
@@ -238,8 +251,10 @@ class FollowThrough:
         return [r for r in self.routes.values() if r.open]
 
     def adults_of(self, contact_id: str) -> list[Adult]:
-        return sorted((a for (cid, _), a in self.adults.items() if cid == contact_id),
-                      key=lambda a: a.adult_slot)
+        return sorted(
+            (a for (cid, _), a in self.adults.items() if cid == contact_id),
+            key=lambda a: a.adult_slot,
+        )
 
 
 def _at(value: str | None, fallback: datetime) -> datetime:
@@ -253,25 +268,34 @@ def _discussion(e: Event) -> StrategyDiscussion:
 
     def opt(v: Any) -> datetime | None:
         return datetime.fromisoformat(v) if v else None
+
     return StrategyDiscussion(
-        discussion_id=p["discussion_id"], contact_id=p["contact_id"],
+        discussion_id=p["discussion_id"],
+        contact_id=p["contact_id"],
         slots=tuple(p["slots"]),
         held_at=datetime.fromisoformat(p["held_at"]),
-        attendees=tuple(Attendee(a["agency"], a.get("name"), a.get("role"))
-                        for a in p["attendees"]),
-        decision=p["decision"], recorded_by=e.actor,
-        s47_started_on=date.fromisoformat(p["s47_started_on"]) if p.get("s47_started_on")
-        else None,
-        medical=p.get("medical"), medical_at=opt(p.get("medical_at")),
+        attendees=tuple(
+            Attendee(a["agency"], a.get("name"), a.get("role")) for a in p["attendees"]
+        ),
+        decision=p["decision"],
+        recorded_by=e.actor,
+        s47_started_on=date.fromisoformat(p["s47_started_on"]) if p.get("s47_started_on") else None,
+        medical=p.get("medical"),
+        medical_at=opt(p.get("medical_at")),
         police_protection_from=opt(pp.get("started_at")),
-        police_protection_to=opt(pp.get("ended_at")), protection_where=pp.get("where"),
-        epo_applied_at=opt(epo.get("applied_at")), epo_granted_at=opt(epo.get("granted_at")),
-        lead_social_worker=p.get("lead_social_worker"), summary=p.get("summary"),
-        route_id=p.get("route_id"))
+        police_protection_to=opt(pp.get("ended_at")),
+        protection_where=pp.get("where"),
+        epo_applied_at=opt(epo.get("applied_at")),
+        epo_granted_at=opt(epo.get("granted_at")),
+        lead_social_worker=p.get("lead_social_worker"),
+        summary=p.get("summary"),
+        route_id=p.get("route_id"),
+    )
 
 
-def fold_routes(events: Iterable[Event], facts: Mapping[str, ContactFacts],
-                office: OfficeHours) -> FollowThrough:
+def fold_routes(
+    events: Iterable[Event], facts: Mapping[str, ContactFacts], office: OfficeHours
+) -> FollowThrough:
     """Every route, discussion and adult in ``events``, with clocks computed."""
     out = FollowThrough()
     completed: dict[tuple[str, str], datetime] = {}
@@ -280,29 +304,44 @@ def fold_routes(events: Iterable[Event], facts: Mapping[str, ContactFacts],
         at = datetime.fromisoformat(e.client_time)
         if e.type == "route.opened":
             out.routes[p["route_id"]] = Route(
-                route_id=p["route_id"], contact_id=p["contact_id"], kind=p["kind"],
-                opened_at=_at(p.get("opened_at"), at), opened_by=e.actor,
-                slot=p.get("slot"), person_id=p.get("person_id"),
-                adult_slot=p.get("adult_slot"), to=p.get("to"), team=p.get("team"),
-                worker=p.get("worker"), family_consent=p.get("family_consent"),
-                marac=p.get("marac"), notes=p.get("notes"))
+                route_id=p["route_id"],
+                contact_id=p["contact_id"],
+                kind=p["kind"],
+                opened_at=_at(p.get("opened_at"), at),
+                opened_by=e.actor,
+                slot=p.get("slot"),
+                person_id=p.get("person_id"),
+                adult_slot=p.get("adult_slot"),
+                to=p.get("to"),
+                team=p.get("team"),
+                worker=p.get("worker"),
+                family_consent=p.get("family_consent"),
+                marac=p.get("marac"),
+                notes=p.get("notes"),
+            )
         elif e.type == "strategy.discussed":
             out.discussions.append(_discussion(e))
         elif e.type == "adult.recorded":
             name = " ".join(x for x in (p.get("given_name"), p.get("family_name")) if x)
             out.adults[(p["contact_id"], p["adult_slot"])] = Adult(
-                p["contact_id"], p["adult_slot"], p["role"], name, p.get("relationship"),
-                p.get("occupation"), p.get("date_of_birth"))
+                p["contact_id"],
+                p["adult_slot"],
+                p["role"],
+                name,
+                p.get("relationship"),
+                p.get("occupation"),
+                p.get("date_of_birth"),
+            )
         elif e.type == "assessment.completed":
             completed[(p["contact_id"], p["person_id"])] = datetime.combine(
-                date.fromisoformat(p["completed_on"]), time(12), tzinfo=at.tzinfo)
+                date.fromisoformat(p["completed_on"]), time(12), tzinfo=at.tzinfo
+            )
         else:
             route = out.routes.get(p.get("route_id", ""))
             if route is None:
                 continue
             if e.type == "route.progressed":
-                route.steps.append(Step(p["step"], _at(p.get("at"), at), e.actor,
-                                        p.get("reason")))
+                route.steps.append(Step(p["step"], _at(p.get("at"), at), e.actor, p.get("reason")))
             elif e.type == "route.transferred":
                 route.transfer_team, route.transfer_worker = p["team"], p.get("worker")
                 route.transfer_state, route.transfer_reason = "awaiting", None
@@ -317,14 +356,21 @@ def fold_routes(events: Iterable[Event], facts: Mapping[str, ContactFacts],
     for d in out.discussions:
         for route in out.routes.values():
             if route.contact_id == d.contact_id and (
-                    d.route_id == route.route_id
-                    or (route.slot in d.slots and route.kind in (
-                        RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION))):
+                d.route_id == route.route_id
+                or (
+                    route.slot in d.slots
+                    and route.kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION)
+                )
+            ):
                 route.discussions.append(d)
     for route in out.routes.values():
         route.discussions.sort(key=lambda d: d.held_at)
-        route.clocks = route_clocks(route, facts.get(route.contact_id), office,
-                                    completed.get((route.contact_id, route.person_id or "")))
+        route.clocks = route_clocks(
+            route,
+            facts.get(route.contact_id),
+            office,
+            completed.get((route.contact_id, route.person_id or "")),
+        )
     return out
 
 
@@ -332,41 +378,66 @@ def _end_of(day: date, office: OfficeHours) -> datetime:
     return datetime.combine(day, office.closes, tzinfo=office.zone)
 
 
-def route_clocks(route: Route, fact: ContactFacts | None, office: OfficeHours,
-                 assessment_done: datetime | None = None) -> list[Due]:
+def route_clocks(
+    route: Route,
+    fact: ContactFacts | None,
+    office: OfficeHours,
+    assessment_done: datetime | None = None,
+) -> list[Due]:
     """The clocks of one route (see the module notes for their sources)."""
     kind = RouteKind(route.kind)
     received = fact.received_at if fact else route.opened_at
     clocks: list[Due] = []
     if kind == RouteKind.S17_ASSESSMENT:
-        referral = (fact.referral_on if fact and fact.referral_on else
-                    route.opened_at.astimezone(office.zone).date())
-        clocks.append(Due("Assessment completed (45 working days)",
-                          _end_of(assessment_due(office, referral), office), assessment_done,
-                          "WT 2023 ch. 3; CIN census assessment timeliness"))
+        referral = (
+            fact.referral_on
+            if fact and fact.referral_on
+            else route.opened_at.astimezone(office.zone).date()
+        )
+        clocks.append(
+            Due(
+                "Assessment completed (45 working days)",
+                _end_of(assessment_due(office, referral), office),
+                assessment_done,
+                "WT 2023 ch. 3; CIN census assessment timeliness",
+            )
+        )
     elif kind == RouteKind.STRATEGY_S47:
         if not route.discussions:
-            clocks.append(Due("Strategy discussion held (as soon as possible)", None, None,
-                              "WT 2023 ch. 3"))
+            clocks.append(
+                Due("Strategy discussion held (as soon as possible)", None, None, "WT 2023 ch. 3")
+            )
         initiating = [d for d in route.discussions if d.s47]
         if initiating:
             held = initiating[-1].held_at.astimezone(office.zone).date()
-            met = route.step_at(RouteStep.ICPC_HELD) or route.step_at(
-                RouteStep.ICPC_NOT_REQUIRED)
-            clocks.append(Due("Initial child protection conference (15 working days)",
-                              _end_of(nth_working_day(office, held, ICPC_WORKING_DAYS), office),
-                              met, "WT 2023 ch. 3; CIN census InitialCPCtarget"))
+            met = route.step_at(RouteStep.ICPC_HELD) or route.step_at(RouteStep.ICPC_NOT_REQUIRED)
+            clocks.append(
+                Due(
+                    "Initial child protection conference (15 working days)",
+                    _end_of(nth_working_day(office, held, ICPC_WORKING_DAYS), office),
+                    met,
+                    "WT 2023 ch. 3; CIN census InitialCPCtarget",
+                )
+            )
     elif kind == RouteKind.LADO:
-        clocks.append(Due("LADO told (1 working day)",
-                          office.add_working_days(received, LADO_WORKING_DAYS),
-                          route.step_at(RouteStep.REFERRED), "WT 2023 ch. 2"))
+        clocks.append(
+            Due(
+                "LADO told (1 working day)",
+                office.add_working_days(received, LADO_WORKING_DAYS),
+                route.step_at(RouteStep.REFERRED),
+                "WT 2023 ch. 2",
+            )
+        )
     elif kind == RouteKind.PRIVATE_FOSTERING:
         day0 = received.astimezone(office.zone).date()
-        clocks.append(Due("Private fostering visit (7 working days)",
-                          _end_of(nth_working_day(office, day0,
-                                                  PRIVATE_FOSTERING_WORKING_DAYS), office),
-                          route.step_at(RouteStep.VISITED),
-                          "Children (Private Arrangements for Fostering) Regs 2005, reg. 4"))
+        clocks.append(
+            Due(
+                "Private fostering visit (7 working days)",
+                _end_of(nth_working_day(office, day0, PRIVATE_FOSTERING_WORKING_DAYS), office),
+                route.step_at(RouteStep.VISITED),
+                "Children (Private Arrangements for Fostering) Regs 2005, reg. 4",
+            )
+        )
     if kind in (RouteKind.EMERGENCY_PROTECTION, RouteKind.STRATEGY_S47):
         clocks.extend(protection_clocks(route))
     return clocks
@@ -378,26 +449,41 @@ def protection_clocks(route: Route) -> list[Due]:
     ended_step = route.step_at(RouteStep.PROTECTION_ENDED)
     for d in route.discussions:
         if d.police_protection_from is not None:
-            clocks.append(Due("Police protection ends (72 hours)",
-                              d.police_protection_from + timedelta(hours=POLICE_PROTECTION_HOURS),
-                              d.police_protection_to or ended_step,
-                              "Children Act 1989 s46(6)"))
+            clocks.append(
+                Due(
+                    "Police protection ends (72 hours)",
+                    d.police_protection_from + timedelta(hours=POLICE_PROTECTION_HOURS),
+                    d.police_protection_to or ended_step,
+                    "Children Act 1989 s46(6)",
+                )
+            )
         if d.epo_granted_at is not None:
-            clocks.append(Due("Emergency protection order expires (8 days)",
-                              d.epo_granted_at + timedelta(days=EPO_DAYS), ended_step,
-                              "Children Act 1989 s45(1)"))
+            clocks.append(
+                Due(
+                    "Emergency protection order expires (8 days)",
+                    d.epo_granted_at + timedelta(days=EPO_DAYS),
+                    ended_step,
+                    "Children Act 1989 s45(1)",
+                )
+            )
     granted = route.step_at(RouteStep.EPO_GRANTED)
     if granted is not None and not any(d.epo_granted_at for d in route.discussions):
         # granted after the discussion, recorded on the route
-        clocks.append(Due("Emergency protection order expires (8 days)",
-                          granted + timedelta(days=EPO_DAYS), ended_step,
-                          "Children Act 1989 s45(1)"))
+        clocks.append(
+            Due(
+                "Emergency protection order expires (8 days)",
+                granted + timedelta(days=EPO_DAYS),
+                ended_step,
+                "Children Act 1989 s45(1)",
+            )
+        )
     if RouteKind(route.kind) == RouteKind.STRATEGY_S47:
         return [c for c in clocks if c.met_at is None]  # the s47 view shows live ones only
     return clocks
 
 
 # ---- MARAC --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class MaracCriteria:
@@ -418,17 +504,27 @@ class MaracCriteria:
         if self.high_risk:
             out.append("visible high risk (DASH/DARA high)")
         if self.escalation:
-            out.append(f"potential escalation: {self.incidents_12_months} police-recorded "
-                       f"incidents in 12 months ({MARAC_ESCALATION_INCIDENTS} or more)")
+            out.append(
+                f"potential escalation: {self.incidents_12_months} police-recorded "
+                f"incidents in 12 months ({MARAC_ESCALATION_INCIDENTS} or more)"
+            )
         if self.repeat and self.previous_referral_on:
-            out.append("repeat: a new incident within 12 months of the MARAC referral on "
-                       f"{self.previous_referral_on.isoformat()}")
+            out.append(
+                "repeat: a new incident within 12 months of the MARAC referral on "
+                f"{self.previous_referral_on.isoformat()}"
+            )
         return out
 
 
-def marac_criteria(*, incident_on: date, dash_level: str | None, dara_level: str | None,
-                   previous_incidents: int | None, earlier_police_da: Iterable[date],
-                   earlier_marac_referrals: Iterable[date]) -> MaracCriteria:
+def marac_criteria(
+    *,
+    incident_on: date,
+    dash_level: str | None,
+    dara_level: str | None,
+    previous_incidents: int | None,
+    earlier_police_da: Iterable[date],
+    earlier_marac_referrals: Iterable[date],
+) -> MaracCriteria:
     """The criteria from the notification and the police history.
 
     ``previous_incidents`` is what the police notification says (incidents at the address
@@ -441,8 +537,10 @@ def marac_criteria(*, incident_on: date, dash_level: str | None, dara_level: str
     return MaracCriteria(
         high_risk="high" in (dash_level, dara_level),
         escalation=incidents >= MARAC_ESCALATION_INCIDENTS,
-        repeat=bool(referrals), incidents_12_months=incidents,
-        previous_referral_on=referrals[-1] if referrals else None)
+        repeat=bool(referrals),
+        incidents_12_months=incidents,
+        previous_referral_on=referrals[-1] if referrals else None,
+    )
 
 
 def _months_before(day: date, months: int) -> date:
@@ -458,6 +556,7 @@ def _months_before(day: date, months: int) -> date:
 
 
 # ---- Annex A List 5 ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class S47Record:
@@ -476,8 +575,9 @@ class S47Record:
     allocated_worker: str | None
 
 
-def s47_records(follow: FollowThrough, office: OfficeHours,
-                people: Mapping[tuple[str, int], str] | None = None) -> list[S47Record]:
+def s47_records(
+    follow: FollowThrough, office: OfficeHours, people: Mapping[tuple[str, int], str] | None = None
+) -> list[S47Record]:
     """Every s47 enquiry (one row per child per initiating discussion), oldest first.
     ``people`` maps (contact id, slot) to the linked child where the route does not say."""
     linked = people or {}
@@ -487,24 +587,41 @@ def s47_records(follow: FollowThrough, office: OfficeHours,
             continue
         held = d.held_at.astimezone(office.zone).date()
         for slot in d.slots:
-            route = next((r for r in follow.routes.values() if r.contact_id == d.contact_id
-                          and r.slot == slot and r.kind == RouteKind.STRATEGY_S47), None)
+            route = next(
+                (
+                    r
+                    for r in follow.routes.values()
+                    if r.contact_id == d.contact_id
+                    and r.slot == slot
+                    and r.kind == RouteKind.STRATEGY_S47
+                ),
+                None,
+            )
             icpc = route.step_at(RouteStep.ICPC_HELD) if route else None
             pid = (route.person_id if route else None) or linked.get((d.contact_id, slot))
-            out.append(S47Record(
-                contact_id=d.contact_id, slot=slot, person_id=pid,
-                strategy_discussion_on=held, s47_started_on=d.s47_started_on,
-                icpc_due_on=nth_working_day(office, held, ICPC_WORKING_DAYS),
-                icpc_held_on=icpc.astimezone(office.zone).date() if icpc else None,
-                icpc_not_required=bool(route and route.step_at(RouteStep.ICPC_NOT_REQUIRED)),
-                cpp_started=bool(route and route.step_at(RouteStep.CPP_STARTED)),
-                allocated_team=_allocated_team(route),
-                allocated_worker=_allocated_worker(route) or d.lead_social_worker))
+            out.append(
+                S47Record(
+                    contact_id=d.contact_id,
+                    slot=slot,
+                    person_id=pid,
+                    strategy_discussion_on=held,
+                    s47_started_on=d.s47_started_on,
+                    icpc_due_on=nth_working_day(office, held, ICPC_WORKING_DAYS),
+                    icpc_held_on=icpc.astimezone(office.zone).date() if icpc else None,
+                    icpc_not_required=bool(route and route.step_at(RouteStep.ICPC_NOT_REQUIRED)),
+                    cpp_started=bool(route and route.step_at(RouteStep.CPP_STARTED)),
+                    allocated_team=_allocated_team(route),
+                    allocated_worker=_allocated_worker(route) or d.lead_social_worker,
+                )
+            )
     return sorted(out, key=lambda r: (r.s47_started_on, r.contact_id, r.slot))
 
 
-_ALLOCATION_ORDER = (RouteKind.STRATEGY_S47, RouteKind.S17_ASSESSMENT,
-                     RouteKind.EMERGENCY_PROTECTION)
+_ALLOCATION_ORDER = (
+    RouteKind.STRATEGY_S47,
+    RouteKind.S17_ASSESSMENT,
+    RouteKind.EMERGENCY_PROTECTION,
+)
 
 
 def allocations(follow: FollowThrough) -> dict[tuple[str, int], tuple[str, str | None]]:
@@ -512,19 +629,27 @@ def allocations(follow: FollowThrough) -> dict[tuple[str, int], tuple[str, str |
     route: Annex A's "Allocated Team" / "Allocated Worker" once the front door has passed
     the child on (an s47 route first, then an s17 assessment, then protection, then any
     other; the latest acceptance of the same kind wins)."""
+
     def rank(r: Route) -> int:
         kind = RouteKind(r.kind)
-        return _ALLOCATION_ORDER.index(kind) if kind in _ALLOCATION_ORDER else len(
-            _ALLOCATION_ORDER)
+        return (
+            _ALLOCATION_ORDER.index(kind) if kind in _ALLOCATION_ORDER else len(_ALLOCATION_ORDER)
+        )
+
     best: dict[tuple[str, int], Route] = {}
     for r in follow.routes.values():
         if r.slot is None or r.transfer_state != "accepted" or not r.transfer_team:
             continue
         key = (r.contact_id, r.slot)
         held = best.get(key)
-        if held is None or rank(r) < rank(held) or (
-                rank(r) == rank(held) and (r.transfer_at or r.opened_at) >= (
-                    held.transfer_at or held.opened_at)):
+        if (
+            held is None
+            or rank(r) < rank(held)
+            or (
+                rank(r) == rank(held)
+                and (r.transfer_at or r.opened_at) >= (held.transfer_at or held.opened_at)
+            )
+        ):
             best[key] = r
     return {k: (str(r.transfer_team), r.transfer_worker) for k, r in best.items()}
 

@@ -82,6 +82,7 @@ class Spec:
 
 # ---- checks -------------------------------------------------------------------------
 
+
 def text(max_len: int = 200, *, strip: bool = True) -> Check:
     def check(value: Any, ctx: Context) -> str:
         if not isinstance(value, str):
@@ -92,6 +93,7 @@ def text(max_len: int = 200, *, strip: bool = True) -> Check:
         if "\x00" in out:
             raise ValidationError("contains a NUL character")
         return out
+
     return server_twin(check, kind="text", max=max_len, strip=strip)
 
 
@@ -104,6 +106,7 @@ def integer(lo: int | None = None, hi: int | None = None) -> Check:
         if hi is not None and value > hi:
             raise ValidationError(f"{value} is above the maximum {hi}")
         return value
+
     return server_twin(check, kind="integer", min=lo, max=hi)
 
 
@@ -139,6 +142,7 @@ def iso_date(*, not_future: bool = False, not_past: bool = False) -> Check:
         if not_past and parsed < ctx.today.replace(year=ctx.today.year - 1):
             raise ValidationError(f"{value} is more than a year in the past")
         return parsed.isoformat()
+
     return server_twin(check, kind="date", not_future=not_future, not_past=not_past)
 
 
@@ -163,11 +167,13 @@ def one_of(choices: Collection[str], what: str) -> Check:
         if not isinstance(value, str) or value not in allowed:
             raise ValidationError(f"{value!r} is not a known {what}")
         return value
+
     return server_twin(check, kind="enum", values=sorted(allowed), what=what)
 
 
-def list_of(item: Check, *, min_items: int = 0, max_items: int = 1000,
-            unique: bool = False) -> Check:
+def list_of(
+    item: Check, *, min_items: int = 0, max_items: int = 1000, unique: bool = False
+) -> Check:
     def check(value: Any, ctx: Context) -> list[Any]:
         if not isinstance(value, list):
             raise ValidationError(f"expected a list, got {type(value).__name__}")
@@ -180,13 +186,14 @@ def list_of(item: Check, *, min_items: int = 0, max_items: int = 1000,
             try:
                 out.append(item(raw, ctx))
             except ValidationError as err:
-                raise ValidationError(err.reason, f"[{i}]" + (
-                    f".{err.path}" if err.path else "")) from None
+                raise ValidationError(
+                    err.reason, f"[{i}]" + (f".{err.path}" if err.path else "")
+                ) from None
         if unique and len(set(map(str, out))) != len(out):
             raise ValidationError("has the same value twice")
         return out
-    return server_twin(check, kind="list", item=item, min=min_items, max=max_items,
-                       unique=unique)
+
+    return server_twin(check, kind="list", item=item, min=min_items, max=max_items, unique=unique)
 
 
 def nhs_number(value: Any, ctx: Context) -> str:

@@ -58,8 +58,9 @@ def expected_columns(event: Event) -> Columns:
     server accepts as UUIDs; the login that sent it is its actor)."""
     people = tuple(sorted({p for p in event.person_ids if _UUID.match(p)}))
     contact = event.payload.get("contact_id") if isinstance(event.payload, dict) else None
-    return Columns(people, contact if isinstance(contact, str) and _UUID.match(contact)
-                   else None, event.actor)
+    return Columns(
+        people, contact if isinstance(contact, str) and _UUID.match(contact) else None, event.actor
+    )
 
 
 class ChainRow(NamedTuple):
@@ -84,9 +85,9 @@ class ChainBreak:
 
 @dataclass(frozen=True, slots=True)
 class ChainReport:
-    checked: int         # events whose link and hash were recomputed and matched
-    unseen: int          # sequence numbers not read (hidden from this login / not held)
-    last_seq: int        # the last sequence number walked
+    checked: int  # events whose link and hash were recomputed and matched
+    unseen: int  # sequence numbers not read (hidden from this login / not held)
+    last_seq: int  # the last sequence number walked
     problem: ChainBreak | None
 
     @property
@@ -114,9 +115,12 @@ class _Walk:
         for seq in range(first, last + 1):
             hidden = self.hash_at(seq)
             if hidden is None:
-                return ChainBreak(seq, None, SEQUENCE_GAP,
-                                  f"no event has this sequence number on the server "
-                                  f"(deleted){after}")
+                return ChainBreak(
+                    seq,
+                    None,
+                    SEQUENCE_GAP,
+                    f"no event has this sequence number on the server (deleted){after}",
+                )
             self.unseen += 1
         # Hidden by row-level security: they exist; the chain must go on from the last one.
         self.expected_prev = hidden
@@ -126,8 +130,9 @@ class _Walk:
         e = row.event
         seq = e.server_seq if e.server_seq is not None else 0
         if self.next_seq is not None and seq < self.next_seq:
-            return ChainBreak(seq, e.id, SEQUENCE_GAP,
-                              f"sequence numbers go backwards (expected {self.next_seq})")
+            return ChainBreak(
+                seq, e.id, SEQUENCE_GAP, f"sequence numbers go backwards (expected {self.next_seq})"
+            )
         if self.next_seq is not None and seq > self.next_seq:
             problem = self.gap(self.next_seq, seq - 1, e.id)
             if problem is not None:
@@ -135,37 +140,63 @@ class _Walk:
         if e.hash is None or e.prev_hash is None:
             return ChainBreak(seq, e.id, NO_HASH, "the event has no stored hash")
         if row.query_payload is not None and row.query_payload != e.payload:
-            return ChainBreak(seq, e.id, PAYLOAD_MISMATCH,
-                              "the stored payload differs from the text that was hashed "
-                              "(edited after it was stored)")
+            return ChainBreak(
+                seq,
+                e.id,
+                PAYLOAD_MISMATCH,
+                "the stored payload differs from the text that was hashed "
+                "(edited after it was stored)",
+            )
         if self.expected_prev is not None and e.prev_hash != self.expected_prev:
             before = "the genesis hash" if seq == 1 else f"the hash of sequence {seq - 1}"
-            return ChainBreak(seq, e.id, PREV_HASH_MISMATCH,
-                              f"its prev_hash is not {before} (an event before it was "
-                              "removed or replaced, or events were moved)")
+            return ChainBreak(
+                seq,
+                e.id,
+                PREV_HASH_MISMATCH,
+                f"its prev_hash is not {before} (an event before it was "
+                "removed or replaced, or events were moved)",
+            )
         if self.hash_fn(e.prev_hash, e) != e.hash:
-            return ChainBreak(seq, e.id, HASH_MISMATCH,
-                              "its content does not give its stored hash (edited after it "
-                              "was stored)")
+            return ChainBreak(
+                seq,
+                e.id,
+                HASH_MISMATCH,
+                "its content does not give its stored hash (edited after it was stored)",
+            )
         if row.columns is not None:
-            kept = Columns(tuple(sorted(set(row.columns.person_ids))), row.columns.contact_id,
-                           row.columns.submitted_by)
+            kept = Columns(
+                tuple(sorted(set(row.columns.person_ids))),
+                row.columns.contact_id,
+                row.columns.submitted_by,
+            )
             if kept != expected_columns(e):
-                which = [name for name, a, b in zip(Columns._fields, kept, expected_columns(e),
-                                                    strict=True) if a != b]
-                return ChainBreak(seq, e.id, COLUMNS_MISMATCH,
-                                  f"the stored {', '.join(which)} do not follow from the hashed "
-                                  "content (changed after it was stored: row-level security "
-                                  "reads these)")
+                which = [
+                    name
+                    for name, a, b in zip(Columns._fields, kept, expected_columns(e), strict=True)
+                    if a != b
+                ]
+                return ChainBreak(
+                    seq,
+                    e.id,
+                    COLUMNS_MISMATCH,
+                    f"the stored {', '.join(which)} do not follow from the hashed "
+                    "content (changed after it was stored: row-level security "
+                    "reads these)",
+                )
         self.expected_prev = e.hash
         self.next_seq = seq + 1
         self.checked += 1
         return None
 
 
-def verify_server_chain(rows: Iterable[ChainRow], *, head_seq: int | None = None,
-                        hash_at: HashAt | None = None, genesis: str | None = GENESIS,
-                        hash_fn: HashFn = event_hash) -> ChainReport:
+def verify_server_chain(
+    rows: Iterable[ChainRow],
+    *,
+    head_seq: int | None = None,
+    hash_at: HashAt | None = None,
+    genesis: str | None = GENESIS,
+    hash_fn: HashFn = event_hash,
+) -> ChainReport:
     """Walk ``rows`` (ascending ``server_seq``) and stop at the first bad link.
 
     ``hash_at`` (the server's hash for a sequence number, None if no such event) tells a

@@ -36,8 +36,23 @@ from .permissions import (
 )
 from .schema import Spec
 
-VALUE_KINDS = frozenset({"spec", "text", "integer", "boolean", "uuid", "date", "datetime",
-                         "enum", "list", "nhs_number", "postcode", "object", "any"})
+VALUE_KINDS = frozenset(
+    {
+        "spec",
+        "text",
+        "integer",
+        "boolean",
+        "uuid",
+        "date",
+        "datetime",
+        "enum",
+        "list",
+        "nhs_number",
+        "postcode",
+        "object",
+        "any",
+    }
+)
 CROSS_KINDS = frozenset({"not_both", "each_has_one_of"})
 
 # How far ahead of the server's clock an event's client time may be (desk clock drift).
@@ -55,7 +70,9 @@ def _describe(check: Any, where: str, gaps: list[str] | None) -> dict[str, Any]:
         if gaps is None:
             raise ValidationError(
                 f"check {name!r} has no server twin; describe it with "
-                "dutydesk.domain.schema.server_twin(check, kind=...)", where)
+                "dutydesk.domain.schema.server_twin(check, kind=...)",
+                where,
+            )
         gaps.append(f"{where} ({name})")
         return {"kind": "any"}
     out = dict(rule)
@@ -76,12 +93,18 @@ def spec_rule(spec: Spec, where: str, gaps: list[str] | None = None) -> dict[str
             if gaps is None:
                 raise ValidationError(
                     f"cross-field rule {name!r} has no server twin; describe it with "
-                    "dutydesk.domain.schema.server_twin(rule, kind=...)", where)
+                    "dutydesk.domain.schema.server_twin(rule, kind=...)",
+                    where,
+                )
             gaps.append(f"{where} ({name})")
             continue
         cross.append(dict(twin))
-    return {"kind": "spec", "fields": fields,
-            "required": [f.name for f in spec.fields if f.required], "rules": cross}
+    return {
+        "kind": "spec",
+        "fields": fields,
+        "required": [f.name for f in spec.fields if f.required],
+        "rules": cross,
+    }
 
 
 def rules() -> dict[str, dict[str, Any]]:

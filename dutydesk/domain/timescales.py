@@ -46,8 +46,11 @@ def england_bank_holidays(year: int) -> frozenset[date]:
 @lru_cache(maxsize=65_536)
 def _is_working_day(weekdays: frozenset[int], closures: frozenset[date], day: date) -> bool:
     """Cached: due times for 100,000 contacts ask about the same few hundred days."""
-    return (day.weekday() in weekdays and day not in england_bank_holidays(day.year)
-            and day not in closures)
+    return (
+        day.weekday() in weekdays
+        and day not in england_bank_holidays(day.year)
+        and day not in closures
+    )
 
 
 @lru_cache(maxsize=65_536)
@@ -147,8 +150,7 @@ class OfficeHours:
 
     def in_office_hours(self, at: datetime) -> bool:
         local = _local(at, self)
-        return (self.is_working_day(local.date())
-                and self.opens <= local.time() < self.closes)
+        return self.is_working_day(local.date()) and self.opens <= local.time() < self.closes
 
     def clock_start(self, received: datetime) -> datetime:
         """When a clock starts for something received at ``received`` (see module notes)."""
@@ -219,17 +221,19 @@ def nth_working_day(office: OfficeHours, day0: date, n: int) -> date:
 
 
 ASSESSMENT_WORKING_DAYS = 45  # Working Together 2023: single assessment within 45 WD
-DECISION_WORKING_DAYS = 1     # Working Together 2023: decide within one working day
+DECISION_WORKING_DAYS = 1  # Working Together 2023: decide within one working day
 
 
-def assessment_due(office: OfficeHours, referral_date: date,
-                   working_days: int = ASSESSMENT_WORKING_DAYS) -> date:
+def assessment_due(
+    office: OfficeHours, referral_date: date, working_days: int = ASSESSMENT_WORKING_DAYS
+) -> date:
     """Last day for the single assessment: 45 working days from the point of referral."""
     return nth_working_day(office, referral_date, working_days)
 
 
-def decision_due(office: OfficeHours, received: datetime,
-                 working_days: int = DECISION_WORKING_DAYS) -> datetime:
+def decision_due(
+    office: OfficeHours, received: datetime, working_days: int = DECISION_WORKING_DAYS
+) -> datetime:
     """When the referral decision falls due: one working day of office time after the
     clock starts."""
     return office.add_working_days(received, working_days)

@@ -23,10 +23,20 @@ from .clock import LONDON
 DATE = "%d %b %Y"
 DATETIME = "%d %b %Y %H:%M"
 
-_IRREGULAR = {"child": "children", "person": "people", "entry": "entries",
-              "match": "matches", "category": "categories", "policy": "policies",
-              "reply": "replies", "this": "these", "is": "are", "was": "were",
-              "has": "have", "needs": "need"}
+_IRREGULAR = {
+    "child": "children",
+    "person": "people",
+    "entry": "entries",
+    "match": "matches",
+    "category": "categories",
+    "policy": "policies",
+    "reply": "replies",
+    "this": "these",
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "needs": "need",
+}
 
 
 def _local(stamp: str | datetime) -> datetime:

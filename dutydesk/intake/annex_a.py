@@ -21,12 +21,25 @@ from . import hardened, history
 from .model import LIMITS, FileRefused, Limits, ParsedRow, RowError
 from .values import clean, ethnicity_code, parse_date, sex_code, source_code, start_of, yes_no
 
-LIST1 = {"child_id": "Child Unique ID", "sex": "Gender", "ethnicity": "Ethnicity",
-         "dob": "Date of Birth", "date": "Date of Contact", "source": "Contact Source"}
-LIST3 = {"child_id": "Child Unique ID", "sex": "Gender", "ethnicity": "Ethnicity",
-         "dob": "Date of Birth", "date": "Date of Referral", "source": "Referral Source",
-         "nfa": "Referral NFA?", "last12": "Number of Referrals in Last 12 Months",
-         "team": "Allocated Team"}
+LIST1 = {
+    "child_id": "Child Unique ID",
+    "sex": "Gender",
+    "ethnicity": "Ethnicity",
+    "dob": "Date of Birth",
+    "date": "Date of Contact",
+    "source": "Contact Source",
+}
+LIST3 = {
+    "child_id": "Child Unique ID",
+    "sex": "Gender",
+    "ethnicity": "Ethnicity",
+    "dob": "Date of Birth",
+    "date": "Date of Referral",
+    "source": "Referral Source",
+    "nfa": "Referral NFA?",
+    "last12": "Number of Referrals in Last 12 Months",
+    "team": "Allocated Team",
+}
 
 
 def _key(header: Any) -> str:
@@ -40,16 +53,25 @@ def _sheet(wb: Any, number: int) -> Any | None:
     return None
 
 
-def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
-          ) -> Iterator[ParsedRow]:
+def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS) -> Iterator[ParsedRow]:
     import openpyxl
+
     hardened.check_xlsx(data, file)  # size, expansion and DTDs, before openpyxl reads it
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
-            AttributeError, *hardened.XML_ERRORS) as err:
-        raise FileRefused(file, f"is not a readable Excel workbook "
-                                f"({type(err).__name__}: {str(err)[:200]})") from None
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        *hardened.XML_ERRORS,
+    ) as err:
+        raise FileRefused(
+            file, f"is not a readable Excel workbook ({type(err).__name__}: {str(err)[:200]})"
+        ) from None
     try:
         list1, list3 = _sheet(wb, 1), _sheet(wb, 3)
         if list1 is None and list3 is None:
@@ -73,25 +95,34 @@ def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS
 class _SheetRow:
     def __init__(self, sheet: str, number: int, cells: dict[str, Any], names: dict[str, str]):
         self.sheet, self.number, self.cells, self.names = sheet, number, cells, names
-        self.row = ParsedRow(number=number, ref="",
-                             raw={"sheet": sheet,
-                                  **{names[k]: clean(v) for k, v in cells.items()}},
-                             column_of=lambda path: _column(path, names))
+        self.row = ParsedRow(
+            number=number,
+            ref="",
+            raw={"sheet": sheet, **{names[k]: clean(v) for k, v in cells.items()}},
+            column_of=lambda path: _column(path, names),
+        )
         self.file = ""
 
     def get(self, key: str) -> Any:
         return self.cells.get(key)
 
     def fail(self, key: str, rule: str) -> None:
-        self.row.errors.append(RowError(self.file, self.number, self.names[key],
-                                        clean(self.cells.get(key)), rule))
+        self.row.errors.append(
+            RowError(self.file, self.number, self.names[key], clean(self.cells.get(key)), rule)
+        )
 
 
 def _column(path: str, names: dict[str, str]) -> str:
-    for prefix, key in (("children[0].date_of_birth", "dob"), ("children[0].sex", "sex"),
-                        ("children[0].ethnicity", "ethnicity"), ("date_of_birth", "dob"),
-                        ("sex", "sex"), ("ethnicity", "ethnicity"), ("source_code", "source"),
-                        ("received_at", "date")):
+    for prefix, key in (
+        ("children[0].date_of_birth", "dob"),
+        ("children[0].sex", "sex"),
+        ("children[0].ethnicity", "ethnicity"),
+        ("date_of_birth", "dob"),
+        ("sex", "sex"),
+        ("ethnicity", "ethnicity"),
+        ("source_code", "source"),
+        ("received_at", "date"),
+    ):
         if path.startswith(prefix):
             return names.get(key, path)
     return path
@@ -104,8 +135,9 @@ def _day_key(r: _SheetRow) -> tuple[str, date]:
         return "", date.min
 
 
-def _rows(ws: Any, sheet: str, columns: dict[str, str], file: str, limits: Limits
-          ) -> Iterator[_SheetRow]:
+def _rows(
+    ws: Any, sheet: str, columns: dict[str, str], file: str, limits: Limits
+) -> Iterator[_SheetRow]:
     header_at, index = None, {}
     rows = ws.iter_rows(values_only=True)
     for n, values in enumerate(rows, 1):
@@ -176,13 +208,23 @@ def _contact(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
     cid = stable_id("annex-a-contact", child_id, day.isoformat(), source)
     r.row.ref = child_id
     r.row.summary = f"List 1 contact {day.isoformat()}, source {source}"
-    r.row.drafts = [history.person_draft(child_id, fields, now), *history.contact_drafts(
-        contact_id=cid, la_child_id=child_id, received=start_of(day), source=source,
-        child=fields, now=now, outcome="nfa", external_ref=f"annex-a:list1:{child_id}",
-        concern="Contact imported from Ofsted Annex A List 1 (history).",
-        analysis="Imported history from Ofsted Annex A List 1. The workbook "
-                 "does not record the contact outcome; no referral followed on that day "
-                 "(List 3), so it is recorded as no further action by children's social care.")]
+    r.row.drafts = [
+        history.person_draft(child_id, fields, now),
+        *history.contact_drafts(
+            contact_id=cid,
+            la_child_id=child_id,
+            received=start_of(day),
+            source=source,
+            child=fields,
+            now=now,
+            outcome="nfa",
+            external_ref=f"annex-a:list1:{child_id}",
+            concern="Contact imported from Ofsted Annex A List 1 (history).",
+            analysis="Imported history from Ofsted Annex A List 1. The workbook "
+            "does not record the contact outcome; no referral followed on that day "
+            "(List 3), so it is recorded as no further action by children's social care.",
+        ),
+    ]
     return r.row
 
 
@@ -202,11 +244,18 @@ def _referral(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
     r.row.summary = f"List 3 referral {day.isoformat()}, source {source}, outcome {outcome}"
     team = clean(r.get("team"))
     drafts = history.contact_drafts(
-        contact_id=cid, la_child_id=child_id, received=start_of(day), source=source,
-        child=fields, now=now, outcome=outcome, external_ref=f"annex-a:list3:{child_id}",
+        contact_id=cid,
+        la_child_id=child_id,
+        received=start_of(day),
+        source=source,
+        child=fields,
+        now=now,
+        outcome=outcome,
+        external_ref=f"annex-a:list3:{child_id}",
         concern="Referral imported from Ofsted Annex A List 3 (history).",
         analysis="Imported history from Ofsted Annex A List 3: referral NFA "
-                 f"{'yes' if nfa else 'no'}." + (f" Allocated team: {team}." if team else ""))
+        f"{'yes' if nfa else 'no'}." + (f" Allocated team: {team}." if team else ""),
+    )
     if team:
         drafts[0].payload["team"] = team
     r.row.drafts = [history.person_draft(child_id, fields, now), *drafts]
@@ -217,6 +266,7 @@ def stated_last_12(data: bytes) -> dict[str, int]:
     """Annex A's own 'Number of Referrals in Last 12 Months' per child (for checking).
     The workbook is checked like an import (size, expansion, DTDs) before it is opened."""
     import openpyxl
+
     hardened.check_xlsx(data, "Annex A workbook")
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:

@@ -24,14 +24,20 @@ def build_events(row: ParsedRow, file: str, actor: Actor) -> list[Event]:
 
 
 def to_event(draft: Draft, actor: Actor) -> Event:
-    return make_event(draft.event_type, draft.payload, actor=actor.login,
-                      actor_role=actor.role.value, device=actor.device, at=draft.at,
-                      event_id=draft.event_id)
+    return make_event(
+        draft.event_type,
+        draft.payload,
+        actor=actor.login,
+        actor_role=actor.role.value,
+        device=actor.device,
+        at=draft.at,
+        event_id=draft.event_id,
+    )
 
 
 def error_for(row: ParsedRow, file: str, event_type: str, err: ValidationError) -> RowError:
     path = err.path
     if path.startswith(event_type):
-        path = path[len(event_type):].lstrip(".")
+        path = path[len(event_type) :].lstrip(".")
     column = row.column_of(path) if path else ""
     return RowError(file, row.number, column, row.value(column), err.reason)

@@ -12,8 +12,15 @@ from .model import LIMITS, FileRefused, Limits, ParsedRow
 from .text import decode, read_bytes
 
 FORMATS = ("json", "police-csv", "annex-a", "cin-xml")
-_BY_SUFFIX = {".json": "json", ".jsonl": "json", ".ndjson": "json", ".csv": "police-csv",
-              ".xlsx": "annex-a", ".xlsm": "annex-a", ".xml": "cin-xml"}
+_BY_SUFFIX = {
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".csv": "police-csv",
+    ".xlsx": "annex-a",
+    ".xlsm": "annex-a",
+    ".xml": "cin-xml",
+}
 
 
 @dataclass
@@ -51,11 +58,13 @@ def guarded(rows: Iterator[ParsedRow], file: str) -> Iterator[ParsedRow]:
     except FileRefused:
         raise
     except (RecursionError, MemoryError) as err:
-        raise FileRefused(file, f"is too complex to read ({type(err).__name__}) after row "
-                                f"{last}") from None
+        raise FileRefused(
+            file, f"is too complex to read ({type(err).__name__}) after row {last}"
+        ) from None
     except Exception as err:  # noqa: BLE001 - any parser failure refuses the file, named
-        raise FileRefused(file, f"cannot be read after row {last} "
-                                f"({type(err).__name__}: {str(err)[:200]})") from None
+        raise FileRefused(
+            file, f"cannot be read after row {last} ({type(err).__name__}: {str(err)[:200]})"
+        ) from None
 
 
 def open_file(path: Path, fmt: str, now: datetime, limits: Limits = LIMITS) -> OpenedFile:

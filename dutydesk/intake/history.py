@@ -23,22 +23,44 @@ _LEVEL = {"nfa": 1, "cin_assessment": 3}
 
 def person_draft(la_child_id: str, fields: dict[str, Any], now: datetime) -> Draft:
     pid = la_person_id(la_child_id)
-    payload = {"person_id": pid, "la_child_id": la_child_id,
-               **{k: v for k, v in fields.items() if v not in (None, "")}}
+    payload = {
+        "person_id": pid,
+        "la_child_id": la_child_id,
+        **{k: v for k, v in fields.items() if v not in (None, "")},
+    }
     return Draft("person.registered", payload, person_event_id(pid, payload), now)
 
 
-def contact_drafts(*, contact_id: str, la_child_id: str, received: datetime, source: str,
-                   child: dict[str, Any], concern: str, external_ref: str, now: datetime,
-                   outcome: str | None, analysis: str, primary_need: str | None = None,
-                   categories: list[str] | None = None) -> list[Draft]:
+def contact_drafts(
+    *,
+    contact_id: str,
+    la_child_id: str,
+    received: datetime,
+    source: str,
+    child: dict[str, Any],
+    concern: str,
+    external_ref: str,
+    now: datetime,
+    outcome: str | None,
+    analysis: str,
+    primary_need: str | None = None,
+    categories: list[str] | None = None,
+) -> list[Draft]:
     """``contact.received`` (+ ``decision.recorded`` when the outcome is known)."""
-    kid = {"person_id": la_person_id(la_child_id),
-           **{k: v for k, v in child.items() if v not in (None, "")}}
+    kid = {
+        "person_id": la_person_id(la_child_id),
+        **{k: v for k, v in child.items() if v not in (None, "")},
+    }
     payload: dict[str, Any] = {
-        "contact_id": contact_id, "received_at": received.isoformat(), "channel": "import",
-        "source_code": source, "children": [kid], "concern": concern,
-        "consent": "unknown", "immediate_danger": False, "external_ref": external_ref,
+        "contact_id": contact_id,
+        "received_at": received.isoformat(),
+        "channel": "import",
+        "source_code": source,
+        "children": [kid],
+        "concern": concern,
+        "consent": "unknown",
+        "immediate_danger": False,
+        "external_ref": external_ref,
     }
     if categories:
         payload["categories"] = categories
@@ -46,7 +68,9 @@ def contact_drafts(*, contact_id: str, la_child_id: str, received: datetime, sou
     if outcome is not None:
         did = decision_id_for(contact_id)
         decision: dict[str, Any] = {
-            "decision_id": did, "contact_id": contact_id, "outcome": outcome,
+            "decision_id": did,
+            "contact_id": contact_id,
+            "outcome": outcome,
             "threshold_level": _LEVEL[outcome],
             "rationale": {
                 "concerns_and_risks": "Not recorded in the source file (imported history).",

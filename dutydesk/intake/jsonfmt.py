@@ -39,8 +39,9 @@ def parse(text: str, file: str, now: datetime, limits: Limits = LIMITS) -> Itera
         try:
             items = loads(text)
         except json.JSONDecodeError as err:
-            raise FileRefused(file, f"is not valid JSON: {err.msg} at line {err.lineno}, "
-                                    f"column {err.colno}") from None
+            raise FileRefused(
+                file, f"is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            ) from None
         except JsonRefused as err:
             raise FileRefused(file, f"is refused: {err}") from None
         if not isinstance(items, list):
@@ -55,9 +56,12 @@ def parse(text: str, file: str, now: datetime, limits: Limits = LIMITS) -> Itera
         if not line.strip():
             continue
         if len(line) > limits.max_line_chars:
-            yield _bad(number, line[:200], file,
-                       f"line is {len(line):,} characters; at most "
-                       f"{limits.max_line_chars:,} allowed")
+            yield _bad(
+                number,
+                line[:200],
+                file,
+                f"line is {len(line):,} characters; at most {limits.max_line_chars:,} allowed",
+            )
             continue
         try:
             item = loads(line)
@@ -82,8 +86,9 @@ def _whole_object(text: str, file: str, now: datetime) -> Iterator[ParsedRow]:
     try:
         item = loads(text)
     except json.JSONDecodeError as err:
-        raise FileRefused(file, f"is not valid JSON: {err.msg} at line {err.lineno}, "
-                                f"column {err.colno}") from None
+        raise FileRefused(
+            file, f"is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+        ) from None
     except JsonRefused as err:
         raise FileRefused(file, f"is refused: {err}") from None
     yield _row(1, item, text, file, now)
@@ -104,9 +109,13 @@ def _row(number: int, item: Any, source: str, file: str, now: datetime) -> Parse
         basis = ("ref", ref) if ref else ("content", canonical_json(payload))
         payload["contact_id"] = stable_id("intake-json", *basis)
     cid = str(payload["contact_id"])
-    row = ParsedRow(number=number, ref=ref or cid[:8], raw={"record": source},
-                    lookup=lambda path: value_at(item, path),
-                    summary=_summary(payload))
+    row = ParsedRow(
+        number=number,
+        ref=ref or cid[:8],
+        raw={"record": source},
+        lookup=lambda path: value_at(item, path),
+        summary=_summary(payload),
+    )
     row.drafts.append(Draft("contact.received", payload, contact_event_id(cid), now))
     return row
 
@@ -114,5 +123,7 @@ def _row(number: int, item: Any, source: str, file: str, now: datetime) -> Parse
 def _summary(payload: dict[str, Any]) -> str:
     children = payload.get("children")
     n = len(children) if isinstance(children, list) else 0
-    return f"{payload.get('received_at', '?')} source {payload.get('source_code', '?')}, " \
-           f"{n} child{'ren' if n != 1 else ''}"
+    return (
+        f"{payload.get('received_at', '?')} source {payload.get('source_code', '?')}, "
+        f"{n} child{'ren' if n != 1 else ''}"
+    )

@@ -24,22 +24,60 @@ MAX_CHILDREN = 8
 
 # canonical column -> accepted header spellings (after normalising).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "incident_ref": ("incident_ref", "incident_reference", "incident_no", "incident_number",
-                     "occurrence_ref", "crime_ref", "ppn_ref", "reference"),
-    "incident_at": ("incident_at", "incident_datetime", "incident_date_time", "incident_date",
-                    "date_time_of_incident", "date_of_incident"),
-    "notified_at": ("notified_at", "received_at", "date_received", "notification_date",
-                    "date_notified", "shared_at"),
-    "dash_level": ("dash_level", "dash", "dash_risk", "dash_risk_level", "risk_level",
-                   "dash_dara_level", "risk"),
+    "incident_ref": (
+        "incident_ref",
+        "incident_reference",
+        "incident_no",
+        "incident_number",
+        "occurrence_ref",
+        "crime_ref",
+        "ppn_ref",
+        "reference",
+    ),
+    "incident_at": (
+        "incident_at",
+        "incident_datetime",
+        "incident_date_time",
+        "incident_date",
+        "date_time_of_incident",
+        "date_of_incident",
+    ),
+    "notified_at": (
+        "notified_at",
+        "received_at",
+        "date_received",
+        "notification_date",
+        "date_notified",
+        "shared_at",
+    ),
+    "dash_level": (
+        "dash_level",
+        "dash",
+        "dash_risk",
+        "dash_risk_level",
+        "risk_level",
+        "dash_dara_level",
+        "risk",
+    ),
     "dara_level": ("dara_level", "dara", "dara_risk", "dara_risk_level"),
     "children_present": ("children_present", "child_present", "children_present_at_incident"),
-    "previous_incidents": ("previous_incidents", "prev_incidents",
-                           "previous_incidents_12_months", "previous_da_incidents"),
+    "previous_incidents": (
+        "previous_incidents",
+        "prev_incidents",
+        "previous_incidents_12_months",
+        "previous_da_incidents",
+    ),
     "address": ("address", "incident_address", "home_address"),
     "postcode": ("postcode", "post_code"),
-    "concern": ("concern", "concern_text", "circumstances", "summary", "details",
-                "incident_summary", "narrative"),
+    "concern": (
+        "concern",
+        "concern_text",
+        "circumstances",
+        "summary",
+        "details",
+        "incident_summary",
+        "narrative",
+    ),
     "officer": ("officer", "reporting_officer", "officer_name", "oic"),
     "force": ("force", "police_force", "agency"),
     "source": ("source", "source_code", "referral_source"),
@@ -49,9 +87,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Yes/no domestic abuse facts of the factor catalogue that a police export can carry
 # (strangulation, weapon, pregnancy): their columns come from the catalogue.
-DA_FACTS = tuple(f.path[1] for f in catalogue.FACTORS
-                 if catalogue.POLICE_CSV in f.sources and f.path[0] == "domestic_abuse"
-                 and f.kind == catalogue.YES_NO and f.csv_aliases)
+DA_FACTS = tuple(
+    f.path[1]
+    for f in catalogue.FACTORS
+    if catalogue.POLICE_CSV in f.sources
+    and f.path[0] == "domestic_abuse"
+    and f.kind == catalogue.YES_NO
+    and f.csv_aliases
+)
 ALIASES.update({name: catalogue.BY_NAME[name].csv_aliases for name in DA_FACTS})
 CHILD_FIELDS: dict[str, tuple[str, ...]] = {
     "given_name": ("given_name", "first_name", "forename", "forenames"),
@@ -65,8 +108,15 @@ CHILD_FIELDS: dict[str, tuple[str, ...]] = {
 # (issue 14: "not asked" is distinct from "no" everywhere, printed documents included).
 REQUIRED = ("incident_ref", "concern", "immediate_danger")
 BLANK_DANGER = "immediate danger is blank: the police notification must say yes or no"
-LEVELS = {"standard": "standard", "s": "standard", "low": "standard", "medium": "medium",
-          "m": "medium", "high": "high", "h": "high"}
+LEVELS = {
+    "standard": "standard",
+    "s": "standard",
+    "low": "standard",
+    "medium": "medium",
+    "m": "medium",
+    "high": "high",
+    "h": "high",
+}
 CONSENTS = ("given", "refused", "not_sought", "not_required", "unknown")
 
 
@@ -97,8 +147,12 @@ def _header_map(headers: list[str], file: str) -> tuple[dict[str, int], list[str
     if not any(k.startswith("child") for k in found):
         missing.append("child1_given_name / child1_date_of_birth")
     if missing:
-        raise FileRefused(file, "is not a police notification CSV: missing column(s) "
-                          + ", ".join(missing) + " (see docs/police-csv.md)")
+        raise FileRefused(
+            file,
+            "is not a police notification CSV: missing column(s) "
+            + ", ".join(missing)
+            + " (see docs/police-csv.md)",
+        )
     return found, unknown
 
 
@@ -121,36 +175,68 @@ def parse(text: str, file: str, now: datetime, limits: Limits = LIMITS) -> Itera
             return
         except csv.Error as err:
             row = ParsedRow(number=reader.line_num, ref="", raw={})
-            row.errors.append(RowError(file, reader.line_num, "", "",
-                                       f"unreadable CSV ({err}); fields are limited to "
-                                       f"{limits.max_field_chars:,} characters"))
+            row.errors.append(
+                RowError(
+                    file,
+                    reader.line_num,
+                    "",
+                    "",
+                    f"unreadable CSV ({err}); fields are limited to "
+                    f"{limits.max_field_chars:,} characters",
+                )
+            )
             yield row
             continue
         if not any(c.strip() for c in cells):
             continue
-        raw = {headers[i] if i < len(headers) else f"column {i + 1}": c
-               for i, c in enumerate(cells)}
+        raw = {
+            headers[i] if i < len(headers) else f"column {i + 1}": c for i, c in enumerate(cells)
+        }
         row = _row(reader.line_num, raw, columns, names, file, now)
         if number == 2 and unknown:
-            row.warnings.append(RowError(file, 1, ", ".join(unknown), "",
-                                         "column(s) not in the mapping were ignored",
-                                         warning=True))
+            row.warnings.append(
+                RowError(
+                    file,
+                    1,
+                    ", ".join(unknown),
+                    "",
+                    "column(s) not in the mapping were ignored",
+                    warning=True,
+                )
+            )
         ref = row.ref.casefold()
         if ref and ref in seen:
-            row.errors.append(RowError(file, row.number, names["incident_ref"], row.ref,
-                                       f"incident reference already used on row {seen[ref]}"))
+            row.errors.append(
+                RowError(
+                    file,
+                    row.number,
+                    names["incident_ref"],
+                    row.ref,
+                    f"incident reference already used on row {seen[ref]}",
+                )
+            )
         elif ref:
             seen[ref] = row.number
         yield row
 
 
-def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[str, str],
-         file: str, now: datetime) -> ParsedRow:
+def _row(
+    number: int,
+    raw: dict[str, str],
+    columns: dict[str, int],
+    names: dict[str, str],
+    file: str,
+    now: datetime,
+) -> ParsedRow:
     def cell(canon: str) -> str:
         return clean(raw.get(names[canon], "")) if canon in names else ""
 
-    row = ParsedRow(number=number, ref=cell("incident_ref"), raw=raw,
-                    column_of=lambda path: names.get(_canonical(path), path))
+    row = ParsedRow(
+        number=number,
+        ref=cell("incident_ref"),
+        raw=raw,
+        column_of=lambda path: names.get(_canonical(path), path),
+    )
 
     def convert(canon: str, fn: Callable[[str], Any]) -> Any:
         value = cell(canon)
@@ -165,8 +251,15 @@ def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[
     incident_at = convert("incident_at", parse_datetime)
     received = convert("notified_at", parse_datetime) or incident_at
     if received is None and not row.errors:
-        row.errors.append(RowError(file, number, names.get("notified_at")
-                                   or names["incident_at"], "", "a date and time is required"))
+        row.errors.append(
+            RowError(
+                file,
+                number,
+                names.get("notified_at") or names["incident_at"],
+                "",
+                "a date and time is required",
+            )
+        )
     da: dict[str, Any] = {"incident_ref": cell("incident_ref") or None}
     for canon in ("dash_level", "dara_level"):
         da[canon] = convert(canon, _level)
@@ -186,12 +279,15 @@ def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[
         "received_at": received.isoformat() if received else None,
         "channel": "police_notification",
         "source_code": convert("source", source_code) or "6",
-        "reporter": {k: v for k, v in (("name", cell("officer")),
-                                       ("agency", cell("force") or "Police")) if v},
+        "reporter": {
+            k: v for k, v in (("name", cell("officer")), ("agency", cell("force") or "Police")) if v
+        },
         "children": children,
         "concern": cell("concern"),
-        "categories": [c.strip().upper() for c in re.split(r"[;,\s]+", cell("categories"))
-                       if c.strip()] or ["3B"],
+        "categories": [
+            c.strip().upper() for c in re.split(r"[;,\s]+", cell("categories")) if c.strip()
+        ]
+        or ["3B"],
         "consent": convert("consent", _consent) or "unknown",
         "immediate_danger": danger is True,
         "domestic_abuse": {k: v for k, v in da.items() if v is not None},
@@ -203,14 +299,18 @@ def _row(number: int, raw: dict[str, str], columns: dict[str, int], names: dict[
     cid = stable_id("police-csv", row.ref.casefold())
     payload["contact_id"] = cid
     row.drafts.append(Draft("contact.received", payload, contact_event_id(cid), now))
-    row.summary = f"incident {row.ref}: {len(children)} child" + ("ren" if len(children) != 1
-                                                                 else "")
+    row.summary = f"incident {row.ref}: {len(children)} child" + (
+        "ren" if len(children) != 1 else ""
+    )
     return row
 
 
-def _children(row: ParsedRow, cell: Callable[[str], str],
-              convert: Callable[[str, Callable[[str], Any]], Any], file: str
-              ) -> list[dict[str, Any]]:
+def _children(
+    row: ParsedRow,
+    cell: Callable[[str], str],
+    convert: Callable[[str, Callable[[str], Any]], Any],
+    file: str,
+) -> list[dict[str, Any]]:
     children: list[dict[str, Any]] = []
     for n in range(1, MAX_CHILDREN + 1):
         prefix = f"child{n}_"
@@ -221,15 +321,23 @@ def _children(row: ParsedRow, cell: Callable[[str], str],
             "family_name": cell(prefix + "family_name"),
             "nhs_number": cell(prefix + "nhs_number"),
             "school": cell(prefix + "school"),
-            "address": cell("address"), "postcode": cell("postcode"),
+            "address": cell("address"),
+            "postcode": cell("postcode"),
         }
         dob = convert(prefix + "date_of_birth", parse_date)
         child["date_of_birth"] = dob.isoformat() if dob else None
         child["sex"] = convert(prefix + "sex", sex_code)
         children.append({k: v for k, v in child.items() if v})
     if not children:
-        row.errors.append(RowError(file, row.number, "child1_given_name", "",
-                                   "missing child: a notification needs at least one child"))
+        row.errors.append(
+            RowError(
+                file,
+                row.number,
+                "child1_given_name",
+                "",
+                "missing child: a notification needs at least one child",
+            )
+        )
     return children
 
 
@@ -241,9 +349,14 @@ def _canonical(path: str) -> str:
         if field in ("address", "postcode"):
             return field
         return f"child{int(m.group(1)) + 1}_{field or 'given_name'}"
-    return {"domestic_abuse.dash_level": "dash_level", "domestic_abuse.dara_level": "dara_level",
-            "domestic_abuse.incident_ref": "incident_ref", "received_at": "notified_at",
-            "source_code": "source", "external_ref": "incident_ref"}.get(path, path)
+    return {
+        "domestic_abuse.dash_level": "dash_level",
+        "domestic_abuse.dara_level": "dara_level",
+        "domestic_abuse.incident_ref": "incident_ref",
+        "received_at": "notified_at",
+        "source_code": "source",
+        "external_ref": "incident_ref",
+    }.get(path, path)
 
 
 def _level(value: str) -> str:

@@ -21,8 +21,9 @@ def read_bytes(path: Path, limits: Limits = LIMITS) -> bytes:
     except OSError as err:
         raise FileRefused(path.name, f"cannot be read: {err.strerror}") from None
     if size > limits.max_file_bytes:
-        raise FileRefused(path.name, f"is {size:,} bytes; files over "
-                                     f"{limits.max_file_bytes:,} bytes are refused")
+        raise FileRefused(
+            path.name, f"is {size:,} bytes; files over {limits.max_file_bytes:,} bytes are refused"
+        )
     if size == 0:
         raise FileRefused(path.name, "is empty")
     return path.read_bytes()
@@ -40,11 +41,15 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as err:
-            raise FileRefused(file, f"starts as UTF-16 text but byte {err.start} cannot be "
-                                    "read") from None
+            raise FileRefused(
+                file, f"starts as UTF-16 text but byte {err.start} cannot be read"
+            ) from None
     if b"\x00" in data[:65536]:
-        raise FileRefused(file, "contains NUL bytes: it is not text (or is UTF-16 without a "
-                                f"byte-order mark); {_SAVE_AS}")
+        raise FileRefused(
+            file,
+            "contains NUL bytes: it is not text (or is UTF-16 without a "
+            f"byte-order mark); {_SAVE_AS}",
+        )
     try:
         text = data.decode("utf-8-sig")
         return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -53,12 +58,18 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as err:
-        raise FileRefused(file, f"is neither UTF-8 nor Windows-1252 text (byte {err.start} "
-                                f"cannot be read; another encoding?); {_SAVE_AS}") from None
+        raise FileRefused(
+            file,
+            f"is neither UTF-8 nor Windows-1252 text (byte {err.start} "
+            f"cannot be read; another encoding?); {_SAVE_AS}",
+        ) from None
     if _looks_multibyte(data):
-        raise FileRefused(file, "is not UTF-8, and its bytes look like a multi-byte encoding "
-                                "(such as Shift-JIS, GBK, Big5 or EUC), not Windows-1252; "
-                                f"{_SAVE_AS}")
+        raise FileRefused(
+            file,
+            "is not UTF-8, and its bytes look like a multi-byte encoding "
+            "(such as Shift-JIS, GBK, Big5 or EUC), not Windows-1252; "
+            f"{_SAVE_AS}",
+        )
     return text, "cp1252"
 
 

@@ -68,8 +68,9 @@ def parse_datetime(value: Any) -> datetime:
     try:
         return datetime.combine(parse_date(value), time(0, 0), tzinfo=LONDON)
     except ValueError:
-        raise ValueError("is not a readable date and time (use YYYY-MM-DD HH:MM or "
-                         "DD/MM/YYYY HH:MM)") from None
+        raise ValueError(
+            "is not a readable date and time (use YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)"
+        ) from None
 
 
 def start_of(day: date) -> datetime:
@@ -94,10 +95,28 @@ def source_code(value: Any) -> str:
     raise ValueError("unknown source code (DfE referral source 1A to 10)")
 
 
-_SEX_WORDS = {"a": "a", "male": "a", "m": "a", "1": "a", "boy": "a",
-              "b": "b", "female": "b", "f": "b", "2": "b", "girl": "b",
-              "c": "c", "not stated": "c", "not stated/recorded": "c", "unborn": "c", "0": "c",
-              "9": "c", "u": "c", "unknown": "c", "d": "d", "neither": "d"}
+_SEX_WORDS = {
+    "a": "a",
+    "male": "a",
+    "m": "a",
+    "1": "a",
+    "boy": "a",
+    "b": "b",
+    "female": "b",
+    "f": "b",
+    "2": "b",
+    "girl": "b",
+    "c": "c",
+    "not stated": "c",
+    "not stated/recorded": "c",
+    "unborn": "c",
+    "0": "c",
+    "9": "c",
+    "u": "c",
+    "unknown": "c",
+    "d": "d",
+    "neither": "d",
+}
 
 
 def sex_code(value: Any) -> str:

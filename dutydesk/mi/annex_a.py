@@ -35,27 +35,46 @@ from .section47 import Section47, in_last_12_months, section_47_enquiries
 
 COMMON = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age")
 LIST1_HEADINGS = COMMON + ("Date of Contact", "Contact Source")
-LIST3_HEADINGS = COMMON + ("Date of Referral", "Referral Source", "Referral NFA?",
-                           "Number of Referrals in Last 12 Months", "Allocated Team",
-                           "Allocated Worker")
-LIST2_HEADINGS = COMMON + ("Assessment start date", "Assessment completion date",
-                           "Organisation completing assessment")
-LIST4_HEADINGS = COMMON + ("Does the Child have a Disability",
-                           "Continuous Assessment Start Date",
-                           "Child Seen During Continuous Assessment",
-                           "Continuous Assessment Date of Authorisation",
-                           "Was the child assessed as requiring LA children's social care "
-                           "support?", "Allocated Team", "Allocated Worker")
-LIST5_HEADINGS = COMMON + ("Does the Child have a Disability",
-                           "Strategy discussion initiating Section 47 Enquiry Start Date",
-                           "Was an Initial Child Protection Conference deemed unnecessary?",
-                           "Date of Initial Child Protection Conference",
-                           "Did the Initial Child Protection Conference Result in a Child "
-                           "Protection Plan", "Number of Section 47 Enquiries in the last 12 "
-                           "months", "Number of ICPCs in the last 12 months", "Allocated Team",
-                           "Allocated Worker")
-HEADINGS = {1: LIST1_HEADINGS, 2: LIST2_HEADINGS, 3: LIST3_HEADINGS, 4: LIST4_HEADINGS,
-            5: LIST5_HEADINGS}
+LIST3_HEADINGS = COMMON + (
+    "Date of Referral",
+    "Referral Source",
+    "Referral NFA?",
+    "Number of Referrals in Last 12 Months",
+    "Allocated Team",
+    "Allocated Worker",
+)
+LIST2_HEADINGS = COMMON + (
+    "Assessment start date",
+    "Assessment completion date",
+    "Organisation completing assessment",
+)
+LIST4_HEADINGS = COMMON + (
+    "Does the Child have a Disability",
+    "Continuous Assessment Start Date",
+    "Child Seen During Continuous Assessment",
+    "Continuous Assessment Date of Authorisation",
+    "Was the child assessed as requiring LA children's social care support?",
+    "Allocated Team",
+    "Allocated Worker",
+)
+LIST5_HEADINGS = COMMON + (
+    "Does the Child have a Disability",
+    "Strategy discussion initiating Section 47 Enquiry Start Date",
+    "Was an Initial Child Protection Conference deemed unnecessary?",
+    "Date of Initial Child Protection Conference",
+    "Did the Initial Child Protection Conference Result in a Child Protection Plan",
+    "Number of Section 47 Enquiries in the last 12 months",
+    "Number of ICPCs in the last 12 months",
+    "Allocated Team",
+    "Allocated Worker",
+)
+HEADINGS = {
+    1: LIST1_HEADINGS,
+    2: LIST2_HEADINGS,
+    3: LIST3_HEADINGS,
+    4: LIST4_HEADINGS,
+    5: LIST5_HEADINGS,
+}
 SHEET_NAMES = {n: f"List {n}" for n in HEADINGS}
 FORMATS = ("xlsx", "csv")
 
@@ -85,7 +104,7 @@ def yes_no(value: bool | None) -> str:
 
 
 def disability(codes: tuple[str, ...] | None) -> str:
-    """"Does the Child have a Disability": a) Yes / b) No / c) Unknown (none recorded)."""
+    """ "Does the Child have a Disability": a) Yes / b) No / c) Unknown (none recorded)."""
     listed = [c for c in (codes or ()) if c]
     if not listed:
         return "c) Unknown"
@@ -120,8 +139,11 @@ class _Children:
         return self.slots.get(contact_id, [])
 
     def slot_of(self, contact_id: str, child: str) -> ChildLike:
-        return next(ch for ch in self.of(contact_id)
-                    if child_key(ch.contact_id, ch.slot, ch.person_id) == child)
+        return next(
+            ch
+            for ch in self.of(contact_id)
+            if child_key(ch.contact_id, ch.slot, ch.person_id) == child
+        )
 
     def disabilities(self, child: ChildLike) -> tuple[str, ...] | None:
         person = self.people.get(child.person_id or "")
@@ -133,8 +155,11 @@ class _Children:
         if child.person_id and child.person_id in self.people:
             person = self.people[child.person_id]
         dob = date.fromisoformat(person.date_of_birth) if person.date_of_birth else None
-        expected = (date.fromisoformat(person.expected_date_of_birth)
-                    if person.expected_date_of_birth else None)
+        expected = (
+            date.fromisoformat(person.expected_date_of_birth)
+            if person.expected_date_of_birth
+            else None
+        )
         age: int | None
         if dob is not None and dob <= on:
             age = age_in_years(dob, on)
@@ -142,8 +167,13 @@ class _Children:
             age = -1  # unborn on that date; Annex A gives the expected date of birth
         else:
             age = None
-        return (child_unique_id(child, person),
-                gender(person.sex), ethnicity(person.ethnicity), dob or expected, age)
+        return (
+            child_unique_id(child, person),
+            gender(person.sex),
+            ethnicity(person.ethnicity),
+            dob or expected,
+            age,
+        )
 
 
 def list1_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
@@ -161,9 +191,14 @@ def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -
         slot = kids.slot_of(r.contact_id, r.child)
         latest = ds.history.latest(r.child, filters.date_to) or r.day
         before = ds.history.before(r.child, latest, months)
-        yield kids.common(slot, r.day) + (r.day, source(r.source), yes_no(r.nfa),
-                                          before, r.allocated_team or r.team,
-                                          r.allocated_worker or r.assignee or "")
+        yield kids.common(slot, r.day) + (
+            r.day,
+            source(r.source),
+            yes_no(r.nfa),
+            before,
+            r.allocated_team or r.team,
+            r.allocated_worker or r.assignee or "",
+        )
 
 
 def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
@@ -196,12 +231,19 @@ def list4_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
             continue
         slot = kids.slot_of(r.contact_id, r.child)
         yield kids.common(slot, start) + (
-            disability(kids.disabilities(slot)), start, "", done, "",
-            r.allocated_team or r.team, r.allocated_worker or r.assignee or "")
+            disability(kids.disabilities(slot)),
+            start,
+            "",
+            done,
+            "",
+            r.allocated_team or r.team,
+            r.allocated_worker or r.assignee or "",
+        )
 
 
-def list5_rows(data: MiInput, ds: Dataset, filters: Filters,
-               enquiries: list[Section47] | None = None) -> Iterator[Row]:
+def list5_rows(
+    data: MiInput, ds: Dataset, filters: Filters, enquiries: list[Section47] | None = None
+) -> Iterator[Row]:
     """Section 47: one row per s47 enquiry of a child that started in the period
     (``section47.section_47_enquiries``: the one source of s47 facts)."""
     kids = _Children(data)
@@ -211,17 +253,30 @@ def list5_rows(data: MiInput, ds: Dataset, filters: Filters,
             continue
         slot = kids.slot_of(e.contact_id, e.child)
         s47, icpcs = in_last_12_months(enquiries, e.child, filters.date_to)
-        known = any(x.icpc_date or x.icpc_not_required is not None
-                    for x in enquiries if x.child == e.child)
+        known = any(
+            x.icpc_date or x.icpc_not_required is not None for x in enquiries if x.child == e.child
+        )
         yield kids.common(slot, e.start) + (
-            disability(kids.disabilities(slot)), e.start, yes_no(e.icpc_not_required),
-            e.icpc_date, yes_no(e.resulted_in_plan), s47, icpcs if known else "", e.team,
-            e.assignee or "")
+            disability(kids.disabilities(slot)),
+            e.start,
+            yes_no(e.icpc_not_required),
+            e.icpc_date,
+            yes_no(e.resulted_in_plan),
+            s47,
+            icpcs if known else "",
+            e.team,
+            e.assignee or "",
+        )
 
 
 def rows_for(list_no: int, data: MiInput, ds: Dataset, filters: Filters) -> list[Row]:
     lists: dict[int, Callable[[MiInput, Dataset, Filters], Iterator[Row]]] = {
-        1: list1_rows, 2: list2_rows, 3: list3_rows, 4: list4_rows, 5: list5_rows}
+        1: list1_rows,
+        2: list2_rows,
+        3: list3_rows,
+        4: list4_rows,
+        5: list5_rows,
+    }
     if list_no not in lists:
         raise ExportError(f"Annex A list {list_no} is not exported (lists 1 to 5 are)")
     return list(lists[list_no](data, ds, filters))
@@ -302,8 +357,7 @@ def write_csv(path: Path, list_no: int, rows: Sequence[Row]) -> None:
     _atomic(path, write)
 
 
-def export(path: Path, list_no: int, fmt: str, data: MiInput, ds: Dataset,
-           filters: Filters) -> int:
+def export(path: Path, list_no: int, fmt: str, data: MiInput, ds: Dataset, filters: Filters) -> int:
     """Write one list; returns the number of rows."""
     if fmt not in FORMATS:
         raise ExportError(f"format {fmt!r} is not supported (xlsx or csv)")

@@ -118,9 +118,18 @@ def _el(name: str, value: object, indent: str) -> str:
     return f"{indent}<{name}>{escape(text)}</{name}>\n"
 
 
-def write_census(out: IO[str], data: MiInput, ds: Dataset, year_ending: int, *,
-                 lea: str, extras: Mapping[str, ContactExtras], now: datetime,
-                 office: OfficeHours | None = None, release: str = "DutyDesk") -> CensusReport:
+def write_census(
+    out: IO[str],
+    data: MiInput,
+    ds: Dataset,
+    year_ending: int,
+    *,
+    lea: str,
+    extras: Mapping[str, ContactExtras],
+    now: datetime,
+    office: OfficeHours | None = None,
+    release: str = "DutyDesk",
+) -> CensusReport:
     """Write the return for the year ending 31 March ``year_ending`` to ``out``."""
     office = office or ds.office
     start, end = collection_year(year_ending)
@@ -132,15 +141,17 @@ def write_census(out: IO[str], data: MiInput, ds: Dataset, year_ending: int, *,
     by_child: dict[str, list[Referral]] = defaultdict(list)
     for r in ds.referrals:
         by_child[r.child].append(r)
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n  <Header>\n'
-              "    <CollectionDetails>\n      <Collection>CIN</Collection>\n"
-              f"      <Year>{year_ending}</Year>\n"
-              f"      <ReferenceDate>{end.isoformat()}</ReferenceDate>\n"
-              "    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n"
-              f"      <LEA>{escape(lea)}</LEA>\n      <SoftwareCode>DutyDesk</SoftwareCode>\n"
-              f"      <Release>{escape(release)}</Release>\n      <SerialNo>001</SerialNo>\n"
-              f"      <DateTime>{now.replace(microsecond=0, tzinfo=None).isoformat()}"
-              "</DateTime>\n    </Source>\n  </Header>\n  <Children>\n")
+    out.write(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Message>\n  <Header>\n'
+        "    <CollectionDetails>\n      <Collection>CIN</Collection>\n"
+        f"      <Year>{year_ending}</Year>\n"
+        f"      <ReferenceDate>{end.isoformat()}</ReferenceDate>\n"
+        "    </CollectionDetails>\n    <Source>\n      <SourceLevel>L</SourceLevel>\n"
+        f"      <LEA>{escape(lea)}</LEA>\n      <SoftwareCode>DutyDesk</SoftwareCode>\n"
+        f"      <Release>{escape(release)}</Release>\n      <SerialNo>001</SerialNo>\n"
+        f"      <DateTime>{now.replace(microsecond=0, tzinfo=None).isoformat()}"
+        "</DateTime>\n    </Source>\n  </Header>\n  <Children>\n"
+    )
     for child in sorted(by_child):
         episodes = _episodes(by_child[child], start, end)
         if not episodes:
@@ -149,25 +160,51 @@ def write_census(out: IO[str], data: MiInput, ds: Dataset, year_ending: int, *,
         slot = kids.slot_of(first.contact_id, child)
         person = kids.people.get(slot.person_id or "") or slot
         report.children += 1
-        out.write("".join(_child_xml(child, slot, person, episodes, made, outcome, s47,
-                                     extras, office, start, end, report)))
+        out.write(
+            "".join(
+                _child_xml(
+                    child,
+                    slot,
+                    person,
+                    episodes,
+                    made,
+                    outcome,
+                    s47,
+                    extras,
+                    office,
+                    start,
+                    end,
+                    report,
+                )
+            )
+        )
     out.write("  </Children>\n</Message>\n")
     return report
 
 
-def _child_xml(child: str, slot: object, person: object, episodes: list[_Episode],
-               made: Mapping[str, date | None], outcome: Mapping[str, str | None],
-               s47: Mapping[tuple[str, str], object], extras: Mapping[str, ContactExtras],
-               office: OfficeHours, start: date, end: date,
-               report: CensusReport) -> Iterator[str]:
+def _child_xml(
+    child: str,
+    slot: object,
+    person: object,
+    episodes: list[_Episode],
+    made: Mapping[str, date | None],
+    outcome: Mapping[str, str | None],
+    s47: Mapping[tuple[str, str], object],
+    extras: Mapping[str, ContactExtras],
+    office: OfficeHours,
+    start: date,
+    end: date,
+    report: CensusReport,
+) -> Iterator[str]:
     dob = getattr(person, "date_of_birth", None)
     expected = None if dob else getattr(person, "expected_date_of_birth", None)
     sex = "U" if not dob else _SEX.get(getattr(person, "sex", None) or "c", "U")
     ethnicity = getattr(person, "ethnicity", None)
     if ethnicity not in ETHNICITY:
         ethnicity = "NOBT"
-    disabilities = [d for d in dict.fromkeys(getattr(person, "disabilities", ()) or ())
-                    if d in DISABILITY]
+    disabilities = [
+        d for d in dict.fromkeys(getattr(person, "disabilities", ()) or ()) if d in DISABILITY
+    ]
     if len(disabilities) > 1 and "NONE" in disabilities:
         disabilities.remove("NONE")  # rule 8790: NONE never beside a disability
     all_nfa = all(e.nfa for e in episodes)
@@ -178,8 +215,7 @@ def _child_xml(child: str, slot: object, person: object, episodes: list[_Episode
         report.left_out["disability not recorded: NONE written"] += 1
     i = "      "
     yield "    <Child>\n      <ChildIdentifiers>\n"
-    yield _el("LAchildID", census_child_id(getattr(person, "la_child_id", None), child),
-              i + "  ")
+    yield _el("LAchildID", census_child_id(getattr(person, "la_child_id", None), child), i + "  ")
     if all_nfa:
         yield _el("UPNunknown", "UN7", i + "  ")  # referral with no further action
     yield _el("PersonBirthDate", dob, i + "  ")
@@ -196,15 +232,22 @@ def _child_xml(child: str, slot: object, person: object, episodes: list[_Episode
     yield f"{i}</ChildCharacteristics>\n"
     for e in episodes:
         report.episodes += 1
-        yield from _episode_xml(e, child, made, outcome, s47, extras, office, start, end,
-                                report)
+        yield from _episode_xml(e, child, made, outcome, s47, extras, office, start, end, report)
     yield "    </Child>\n"
 
 
-def _episode_xml(e: _Episode, child: str, made: Mapping[str, date | None],
-                 outcome: Mapping[str, str | None], s47: Mapping[tuple[str, str], object],
-                 extras: Mapping[str, ContactExtras], office: OfficeHours, start: date,
-                 end: date, report: CensusReport) -> Iterator[str]:
+def _episode_xml(
+    e: _Episode,
+    child: str,
+    made: Mapping[str, date | None],
+    outcome: Mapping[str, str | None],
+    s47: Mapping[tuple[str, str], object],
+    extras: Mapping[str, ContactExtras],
+    office: OfficeHours,
+    start: date,
+    end: date,
+    report: CensusReport,
+) -> Iterator[str]:
     r = e.referral
     i = "        "
     more = extras.get(r.contact_id, ContactExtras())
@@ -251,8 +294,9 @@ def _episode_xml(e: _Episode, child: str, made: Mapping[str, date | None],
             # 21); the ICPC target counts from the discussion that initiated it (WT 2023)
             actual = enquiry.s47_started or begun  # type: ignore[attr-defined]
             yield _el("S47ActualStartDate", actual, i + "  ")
-            yield _el("InitialCPCtarget", office.nth_working_day(begun, ICPC_WORKING_DAYS),
-                      i + "  ")
+            yield _el(
+                "InitialCPCtarget", office.nth_working_day(begun, ICPC_WORKING_DAYS), i + "  "
+            )
             held = enquiry.icpc_date  # type: ignore[attr-defined]
             if held is not None and held >= actual:
                 yield _el("DateOfInitialCPC", held, i + "  ")

@@ -50,8 +50,17 @@ def child_key(contact_id: str, slot: int, person_id: str | None) -> str:
     return person_id or f"{contact_id}/{slot}"
 
 
-__all__ = ["ContactFacts", "Dataset", "Referral", "child_key", "default_period", "london",
-           "london_day", "months_before", "prepare"]
+__all__ = [
+    "ContactFacts",
+    "Dataset",
+    "Referral",
+    "child_key",
+    "default_period",
+    "london",
+    "london_day",
+    "months_before",
+    "prepare",
+]
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -145,8 +154,9 @@ def _made_at(decisions: Iterable[DecisionLike]) -> dict[str, datetime]:
     return made
 
 
-def prepare(data: MiInput, office: OfficeHours | None = None,
-            assessment_working_days: int = 45) -> Dataset:
+def prepare(
+    data: MiInput, office: OfficeHours | None = None, assessment_working_days: int = 45
+) -> Dataset:
     office = office or OfficeHours()
     made = _made_at(data.decisions)
     kids: dict[str, list[str]] = defaultdict(list)
@@ -162,18 +172,32 @@ def prepare(data: MiInput, office: OfficeHours | None = None,
         m = made.get(c.contact_id)
         if m is not None and (responded is None or m < responded):
             responded = m
-        facts.append(ContactFacts(
-            contact_id=c.contact_id, received=received, day=london_day(received),
-            source=c.source_code, office=c.office or NONE, team=c.team or NONE,
-            status=c.status, assignee=c.assignee, rating=c.rating,
-            due=datetime.fromisoformat(c.due_at) if c.due_at else None, outcome=c.outcome,
-            is_referral=c.is_referral, made=m, made_day=london_day(m) if m else None,
-            responded=responded,
-            children=tuple(kids.get(c.contact_id, ()))))
+        facts.append(
+            ContactFacts(
+                contact_id=c.contact_id,
+                received=received,
+                day=london_day(received),
+                source=c.source_code,
+                office=c.office or NONE,
+                team=c.team or NONE,
+                status=c.status,
+                assignee=c.assignee,
+                rating=c.rating,
+                due=datetime.fromisoformat(c.due_at) if c.due_at else None,
+                outcome=c.outcome,
+                is_referral=c.is_referral,
+                made=m,
+                made_day=london_day(m) if m else None,
+                responded=responded,
+                children=tuple(kids.get(c.contact_id, ())),
+            )
+        )
     facts.sort(key=lambda f: (f.received, f.contact_id))
     completed = {(a.contact_id, a.person_id): a.completed_on for a in data.assessments}
-    slots = {(ch.contact_id, child_key(ch.contact_id, ch.slot, ch.person_id)): ch.slot
-             for ch in data.children}
+    slots = {
+        (ch.contact_id, child_key(ch.contact_id, ch.slot, ch.person_id)): ch.slot
+        for ch in data.children
+    }
     referrals: list[Referral] = []
     seen: set[tuple[str, date]] = set()
     days: dict[str, set[date]] = defaultdict(set)
@@ -187,14 +211,24 @@ def prepare(data: MiInput, office: OfficeHours | None = None,
             seen.add((child, day))
             days[child].add(day)
             team, worker = data.allocations.get(
-                (f.contact_id, slots.get((f.contact_id, child), -1)), (None, None))
-            referrals.append(Referral(
-                child=child, day=day, contact_id=f.contact_id, office=f.office, team=f.team,
-                source=f.source, assignee=f.assignee,
-                assessment_due=dfe.assessment_due(office, day, assessment_working_days),
-                assessment_completed=completed.get((f.contact_id, child)),
-                nfa=dfe.is_referral_nfa(f.outcome), allocated_team=team,
-                allocated_worker=worker))
+                (f.contact_id, slots.get((f.contact_id, child), -1)), (None, None)
+            )
+            referrals.append(
+                Referral(
+                    child=child,
+                    day=day,
+                    contact_id=f.contact_id,
+                    office=f.office,
+                    team=f.team,
+                    source=f.source,
+                    assignee=f.assignee,
+                    assessment_due=dfe.assessment_due(office, day, assessment_working_days),
+                    assessment_completed=completed.get((f.contact_id, child)),
+                    nfa=dfe.is_referral_nfa(f.outcome),
+                    allocated_team=team,
+                    allocated_worker=worker,
+                )
+            )
     referrals.sort(key=lambda r: (r.day, r.child))
     # The child of a strategy-discussion record is the child linked *now* (a wrong link
     # undone since counts for the right child), else whoever the route named.
@@ -202,9 +236,13 @@ def prepare(data: MiInput, office: OfficeHours | None = None,
 
     def key(contact_id: str, slot: int, person_id: str | None) -> str:
         return child_key(contact_id, slot, linked.get((contact_id, slot)) or person_id)
-    return Dataset(contacts=tuple(facts), referrals=tuple(referrals),
-                   history=ReferralHistory({k: sorted(v) for k, v in days.items()}),
-                   office=office, supervisions=tuple(data.supervisions),
-                   s47_records=tuple((key(r.contact_id, r.slot, r.person_id), r)
-                                     for r in data.s47_records),
-                   s47_discussed=frozenset(data.s47_discussed))
+
+    return Dataset(
+        contacts=tuple(facts),
+        referrals=tuple(referrals),
+        history=ReferralHistory({k: sorted(v) for k, v in days.items()}),
+        office=office,
+        supervisions=tuple(data.supervisions),
+        s47_records=tuple((key(r.contact_id, r.slot, r.person_id), r) for r in data.s47_records),
+        s47_discussed=frozenset(data.s47_discussed),
+    )

@@ -28,9 +28,11 @@ def pct(numerator: int, denominator: int) -> float | None:
 
 def _where(item: ContactFacts | Referral | Any, filters: Filters) -> bool:
     """Does ``item`` (anything with office, team and source) match the filters?"""
-    return ((filters.office is None or item.office == filters.office)
-            and (filters.team is None or item.team == filters.team)
-            and (filters.source is None or item.source == filters.source))
+    return (
+        (filters.office is None or item.office == filters.office)
+        and (filters.team is None or item.team == filters.team)
+        and (filters.source is None or item.source == filters.source)
+    )
 
 
 matches = _where
@@ -38,8 +40,11 @@ matches = _where
 
 def in_period(ds: Dataset, filters: Filters) -> list[ContactFacts]:
     """Contacts received in the period that match office, team and source."""
-    return [c for c in ds.contacts
-            if filters.date_from <= c.day <= filters.date_to and _where(c, filters)]
+    return [
+        c
+        for c in ds.contacts
+        if filters.date_from <= c.day <= filters.date_to and _where(c, filters)
+    ]
 
 
 def open_now(ds: Dataset, filters: Filters) -> list[ContactFacts]:
@@ -48,8 +53,11 @@ def open_now(ds: Dataset, filters: Filters) -> list[ContactFacts]:
 
 
 def referrals_in_period(ds: Dataset, filters: Filters) -> list[Referral]:
-    return [r for r in ds.referrals
-            if filters.date_from <= r.day <= filters.date_to and _where(r, filters)]
+    return [
+        r
+        for r in ds.referrals
+        if filters.date_from <= r.day <= filters.date_to and _where(r, filters)
+    ]
 
 
 def _contact_refs(items: Iterable[ContactFacts]) -> tuple[Ref, ...]:
@@ -66,6 +74,7 @@ def _rate_part(label: str, hits: Sequence[object], total: int, refs: tuple[Ref, 
 
 # ---- contacts ---------------------------------------------------------------------------
 
+
 def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Figure:
     """Contacts received: the headline is the **average** per day (periods up to 31 days)
     or per week (longer periods; weeks of 7 days over the period's length); the bars are
@@ -73,8 +82,11 @@ def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Fig
     span = (filters.date_to - filters.date_from).days + 1
     by_day = span <= 31
     buckets: dict[date, list[ContactFacts]] = {}
-    start = filters.date_from if by_day else filters.date_from - timedelta(
-        days=filters.date_from.weekday())
+    start = (
+        filters.date_from
+        if by_day
+        else filters.date_from - timedelta(days=filters.date_from.weekday())
+    )
     step = timedelta(days=1 if by_day else 7)
     d = start
     while d <= filters.date_to:
@@ -83,20 +95,30 @@ def contacts_received(contacts: Sequence[ContactFacts], filters: Filters) -> Fig
     for c in contacts:
         key = c.day if by_day else c.day - timedelta(days=c.day.weekday())
         buckets.setdefault(key, []).append(c)
-    parts = tuple(Part(("" if by_day else "w/c ") + k.isoformat(), len(v), _contact_refs(v))
-                  for k, v in sorted(buckets.items()))
+    parts = tuple(
+        Part(("" if by_day else "w/c ") + k.isoformat(), len(v), _contact_refs(v))
+        for k, v in sorted(buckets.items())
+    )
     per = span if by_day else span / 7
     unit = "per day" if by_day else "per week"
-    return Figure("contacts_received", f"Contacts received (average {unit})",
-                  round(len(contacts) / per, 1), unit, _contact_refs(contacts), parts,
-                  chart="line", part_unit="count",
-                  note=f"{plural(len(contacts), 'contact')} in all over "
-                       f"{plural(span, 'day')} ({human_date(filters.date_from)} to "
-                       f"{human_date(filters.date_to)}).")
+    return Figure(
+        "contacts_received",
+        f"Contacts received (average {unit})",
+        round(len(contacts) / per, 1),
+        unit,
+        _contact_refs(contacts),
+        parts,
+        chart="line",
+        part_unit="count",
+        note=f"{plural(len(contacts), 'contact')} in all over "
+        f"{plural(span, 'day')} ({human_date(filters.date_from)} to "
+        f"{human_date(filters.date_to)}).",
+    )
 
 
-def decision_timeliness(contacts: Sequence[ContactFacts], office: OfficeHours, today: date,
-                        settings: Settings) -> Figure:
+def decision_timeliness(
+    contacts: Sequence[ContactFacts], office: OfficeHours, today: date, settings: Settings
+) -> Figure:
     """Decision made on or before the n-th working day after the day of receipt (day 0)."""
     n = settings.decision_working_days
     within: list[ContactFacts] = []
@@ -112,15 +134,26 @@ def decision_timeliness(contacts: Sequence[ContactFacts], office: OfficeHours, t
         else:
             pending.append(c)
     counted = len(within) + len(late) + len(overdue)
-    parts = (Part(f"Within {n} WD", len(within), _contact_refs(within)),
-             Part("Decided late", len(late), _contact_refs(late)),
-             Part("Undecided, past due", len(overdue), _contact_refs(overdue)),
-             Part("Undecided, not yet due", len(pending), _contact_refs(pending)))
-    return Figure("decision_timeliness", f"Decisions within {n} working day"
-                  + ("" if n == 1 else "s"), pct(len(within), counted), "percent",
-                  _contact_refs(late + overdue), parts, len(within), counted,
-                  part_unit="count", overdue=len(overdue), overdue_label="undecided past due",
-                  note="Drill-down: decisions made late or still undecided past the deadline.")
+    parts = (
+        Part(f"Within {n} WD", len(within), _contact_refs(within)),
+        Part("Decided late", len(late), _contact_refs(late)),
+        Part("Undecided, past due", len(overdue), _contact_refs(overdue)),
+        Part("Undecided, not yet due", len(pending), _contact_refs(pending)),
+    )
+    return Figure(
+        "decision_timeliness",
+        f"Decisions within {n} working day" + ("" if n == 1 else "s"),
+        pct(len(within), counted),
+        "percent",
+        _contact_refs(late + overdue),
+        parts,
+        len(within),
+        counted,
+        part_unit="count",
+        overdue=len(overdue),
+        overdue_label="undecided past due",
+        note="Drill-down: decisions made late or still undecided past the deadline.",
+    )
 
 
 def response_times(contacts: Sequence[ContactFacts], now: datetime) -> Figure:
@@ -136,36 +169,63 @@ def response_times(contacts: Sequence[ContactFacts], now: datetime) -> Figure:
         elif c.responded is not None or now > c.due:
             missed[rating].append(c)
     order = [r.value for r in Rating] + ["unrated"]
-    parts = tuple(_rate_part(r.capitalize(), met[r], len(met[r]) + len(missed[r]),
-                             _contact_refs(missed[r]))
-                  for r in order if met[r] or missed[r])
+    parts = tuple(
+        _rate_part(r.capitalize(), met[r], len(met[r]) + len(missed[r]), _contact_refs(missed[r]))
+        for r in order
+        if met[r] or missed[r]
+    )
     n_met = sum(len(v) for v in met.values())
     n_all = n_met + sum(len(v) for v in missed.values())
     refs = tuple(ref for r in order for ref in _contact_refs(missed[r]))
     note = "Drill-down: contacts not acted on by their rating's due time."
     if not n_all:
         note = "No rated contact with a due time in this selection."
-    return Figure("response_times", "Rating response times met", pct(n_met, n_all), "percent",
-                  refs, parts, n_met, n_all, note=note)
+    return Figure(
+        "response_times",
+        "Rating response times met",
+        pct(n_met, n_all),
+        "percent",
+        refs,
+        parts,
+        n_met,
+        n_all,
+        note=note,
+    )
 
 
-def open_queue_age(open_contacts: Sequence[ContactFacts], office: OfficeHours,
-                   today: date) -> Figure:
+def open_queue_age(
+    open_contacts: Sequence[ContactFacts], office: OfficeHours, today: date
+) -> Figure:
     """Working days since receipt of every open contact (receipt day = 0)."""
     bands: list[tuple[str, Callable[[int], bool]]] = [
-        ("Day 0", lambda a: a <= 0), ("1 WD", lambda a: a == 1),
-        ("2–5 WD", lambda a: 2 <= a <= 5), ("Over 5 WD", lambda a: a > 5)]
+        ("Day 0", lambda a: a <= 0),
+        ("1 WD", lambda a: a == 1),
+        ("2–5 WD", lambda a: 2 <= a <= 5),
+        ("Over 5 WD", lambda a: a > 5),
+    ]
     ages = [(office.working_days_between(c.day, today), c) for c in open_contacts]
-    parts = tuple(Part(label, sum(1 for a, _ in ages if test(a)),
-                       _contact_refs(c for a, c in ages if test(a))) for label, test in bands)
+    parts = tuple(
+        Part(
+            label, sum(1 for a, _ in ages if test(a)), _contact_refs(c for a, c in ages if test(a))
+        )
+        for label, test in bands
+    )
     oldest = max(ages, key=lambda x: x[0], default=None)
-    note = f"{len(ages)} open" + (f"; oldest {oldest[0]} WD (received {oldest[1].day})"
-                                  if oldest else "")
+    note = f"{len(ages)} open" + (
+        f"; oldest {oldest[0]} WD (received {oldest[1].day})" if oldest else ""
+    )
     median = float(statistics.median(a for a, _ in ages)) if ages else None
     over = [c for a, c in ages if a > 1]
-    return Figure("open_queue_age", "Age of the open queue (median)", median, "working days",
-                  _contact_refs(over), parts, note=note + ". Drill-down: open over 1 WD.",
-                  part_unit="count")
+    return Figure(
+        "open_queue_age",
+        "Age of the open queue (median)",
+        median,
+        "working days",
+        _contact_refs(over),
+        parts,
+        note=note + ". Drill-down: open over 1 WD.",
+        part_unit="count",
+    )
 
 
 def outcome_mix(contacts: Sequence[ContactFacts]) -> Figure:
@@ -174,10 +234,12 @@ def outcome_mix(contacts: Sequence[ContactFacts]) -> Figure:
     by: dict[str, list[ContactFacts]] = defaultdict(list)
     for c in decided:
         by[c.outcome or ""].append(c)
-    parts = tuple(Part(OUTCOME_LABELS[o], len(by[o.value]), _contact_refs(by[o.value]))
-                  for o in Outcome)
-    return Figure("outcome_mix", "Outcome mix", len(decided), "count", _contact_refs(decided),
-                  parts)
+    parts = tuple(
+        Part(OUTCOME_LABELS[o], len(by[o.value]), _contact_refs(by[o.value])) for o in Outcome
+    )
+    return Figure(
+        "outcome_mix", "Outcome mix", len(decided), "count", _contact_refs(decided), parts
+    )
 
 
 def conversion(contacts: Sequence[ContactFacts]) -> Figure:
@@ -190,13 +252,24 @@ def conversion(contacts: Sequence[ContactFacts]) -> Figure:
         alls.append(c)
         if c.is_referral:
             hits.append(c)
-    parts = tuple(_rate_part(SOURCE_SHORT.get(s, s), hits, len(alls), _contact_refs(hits))
-                  for s, (hits, alls) in sorted(by_source.items(), key=lambda kv: -len(kv[1][1])))
-    return Figure("conversion", "Contacts becoming referrals", pct(len(referred), len(decided)),
-                  "percent", _contact_refs(referred), parts, len(referred), len(decided))
+    parts = tuple(
+        _rate_part(SOURCE_SHORT.get(s, s), hits, len(alls), _contact_refs(hits))
+        for s, (hits, alls) in sorted(by_source.items(), key=lambda kv: -len(kv[1][1]))
+    )
+    return Figure(
+        "conversion",
+        "Contacts becoming referrals",
+        pct(len(referred), len(decided)),
+        "percent",
+        _contact_refs(referred),
+        parts,
+        len(referred),
+        len(decided),
+    )
 
 
 # ---- referrals --------------------------------------------------------------------------
+
 
 def re_referrals(ds: Dataset, referrals: Sequence[Referral], settings: Settings) -> Figure:
     """Referrals within 12 months of the same child's previous referral, by office/team."""
@@ -208,36 +281,62 @@ def re_referrals(ds: Dataset, referrals: Sequence[Referral], settings: Settings)
         totals[f"{r.office} / {r.team}"] += 1
     for r in re:
         hits[f"{r.office} / {r.team}"].append(r)
-    parts = tuple(_rate_part(k, hits[k], totals[k], _referral_refs(hits[k]))
-                  for k in sorted(totals))
-    return Figure("re_referrals", f"Re-referrals within {months} months", pct(len(re),
-                  len(referrals)), "percent", _referral_refs(re), parts, len(re),
-                  len(referrals), note="Per child; looks back across every office and team.")
+    parts = tuple(
+        _rate_part(k, hits[k], totals[k], _referral_refs(hits[k])) for k in sorted(totals)
+    )
+    return Figure(
+        "re_referrals",
+        f"Re-referrals within {months} months",
+        pct(len(re), len(referrals)),
+        "percent",
+        _referral_refs(re),
+        parts,
+        len(re),
+        len(referrals),
+        note="Per child; looks back across every office and team.",
+    )
 
 
 def assessments(referrals: Sequence[Referral], today: date, settings: Settings) -> Figure:
     """Assessments (started on the referral day) authorised within 45 working days."""
-    on_time = [r for r in referrals if r.assessment_completed
-               and r.assessment_completed <= r.assessment_due]
-    late = [r for r in referrals if r.assessment_completed
-            and r.assessment_completed > r.assessment_due]
+    on_time = [
+        r
+        for r in referrals
+        if r.assessment_completed and r.assessment_completed <= r.assessment_due
+    ]
+    late = [
+        r for r in referrals if r.assessment_completed and r.assessment_completed > r.assessment_due
+    ]
     overdue = [r for r in referrals if not r.assessment_completed and today > r.assessment_due]
-    running = [r for r in referrals if not r.assessment_completed
-               and today <= r.assessment_due]
+    running = [r for r in referrals if not r.assessment_completed and today <= r.assessment_due]
     n = settings.assessment_working_days
-    parts = (Part(f"Completed within {n} WD", len(on_time), _referral_refs(on_time)),
-             Part("Completed late", len(late), _referral_refs(late)),
-             Part(f"Open past {n} WD", len(overdue), _referral_refs(overdue)),
-             Part("Open, in time", len(running), _referral_refs(running)))
+    parts = (
+        Part(f"Completed within {n} WD", len(on_time), _referral_refs(on_time)),
+        Part("Completed late", len(late), _referral_refs(late)),
+        Part(f"Open past {n} WD", len(overdue), _referral_refs(overdue)),
+        Part("Open, in time", len(running), _referral_refs(running)),
+    )
     done = len(on_time) + len(late)
     note = "Drill-down: completed late or open past the timescale."
     if not done:
-        note = ("No completed assessment recorded (assessment.completed) for these "
-                f"referrals; {len(overdue)} are open past {n} WD.")
-    return Figure("assessments", f"Assessments completed within {n} working days",
-                  pct(len(on_time), done), "percent", _referral_refs(late + overdue), parts,
-                  len(on_time), done, note=note, part_unit="count", overdue=len(overdue),
-                  overdue_label=f"open past {n} WD")
+        note = (
+            "No completed assessment recorded (assessment.completed) for these "
+            f"referrals; {len(overdue)} are open past {n} WD."
+        )
+    return Figure(
+        "assessments",
+        f"Assessments completed within {n} working days",
+        pct(len(on_time), done),
+        "percent",
+        _referral_refs(late + overdue),
+        parts,
+        len(on_time),
+        done,
+        note=note,
+        part_unit="count",
+        overdue=len(overdue),
+        overdue_label=f"open past {n} WD",
+    )
 
 
 ICPC_WORKING_DAYS = 15  # WT 2023 ch. 3: within 15 working days of the strategy discussion
@@ -246,8 +345,11 @@ ICPC_WORKING_DAYS = 15  # WT 2023 ch. 3: within 15 working days of the strategy 
 def icpc_timeliness(ds: Dataset, filters: Filters, today: date) -> Figure:
     """Initial child protection conferences held within 15 working days of the strategy
     discussion that started the s47 enquiry (the strategy-discussion record, issue 21)."""
-    enquiries = [e for e in section_47_enquiries(ds)
-                 if filters.date_from <= e.start <= filters.date_to and _where(e, filters)]
+    enquiries = [
+        e
+        for e in section_47_enquiries(ds)
+        if filters.date_from <= e.start <= filters.date_to and _where(e, filters)
+    ]
     on_time: list[Section47] = []
     late: list[Section47] = []
     overdue: list[Section47] = []
@@ -264,26 +366,44 @@ def icpc_timeliness(ds: Dataset, filters: Filters, today: date) -> Figure:
 
     def refs(items: Sequence[Section47]) -> tuple[Ref, ...]:
         return tuple(Ref(e.contact_id, e.child) for e in items)
+
     n = ICPC_WORKING_DAYS
-    parts = (Part(f"Held within {n} WD", len(on_time), refs(on_time)),
-             Part("Held late", len(late), refs(late)),
-             Part(f"Not held, past {n} WD", len(overdue), refs(overdue)),
-             Part("Not held yet, in time", len(running), refs(running)),
-             Part("Not required", len(not_needed), refs(not_needed)))
+    parts = (
+        Part(f"Held within {n} WD", len(on_time), refs(on_time)),
+        Part("Held late", len(late), refs(late)),
+        Part(f"Not held, past {n} WD", len(overdue), refs(overdue)),
+        Part("Not held yet, in time", len(running), refs(running)),
+        Part("Not required", len(not_needed), refs(not_needed)),
+    )
     held = len(on_time) + len(late)
-    note = ("From the strategy-discussion record; England 2023-24: 20.3% of ICPCs were held "
-            "more than 15 days after the s47 start (DfE CIN statistics; working days "
-            "assumed).")
+    note = (
+        "From the strategy-discussion record; England 2023-24: 20.3% of ICPCs were held "
+        "more than 15 days after the s47 start (DfE CIN statistics; working days "
+        "assumed)."
+    )
     if not held:
-        note = (f"No ICPC recorded for these s47 enquiries; {len(overdue)} are past {n} WD "
-                "with none held. " + note)
-    return Figure("icpc_timeliness", f"Initial conferences within {n} working days",
-                  pct(len(on_time), held), "percent", refs(late + overdue), parts,
-                  len(on_time), held, note=note, part_unit="count", overdue=len(overdue),
-                  overdue_label=f"not held past {n} WD")
+        note = (
+            f"No ICPC recorded for these s47 enquiries; {len(overdue)} are past {n} WD "
+            "with none held. " + note
+        )
+    return Figure(
+        "icpc_timeliness",
+        f"Initial conferences within {n} working days",
+        pct(len(on_time), held),
+        "percent",
+        refs(late + overdue),
+        parts,
+        len(on_time),
+        held,
+        note=note,
+        part_unit="count",
+        overdue=len(overdue),
+        overdue_label=f"not held past {n} WD",
+    )
 
 
 # ---- capacity ---------------------------------------------------------------------------
+
 
 def caseload(open_contacts: Sequence[ContactFacts], settings: Settings) -> Figure:
     """Open contacts per assigned worker against the cap; headline = workers over the cap."""
@@ -292,17 +412,26 @@ def caseload(open_contacts: Sequence[ContactFacts], settings: Settings) -> Figur
         if c.assignee:
             by[c.assignee].append(c)
     cap = settings.caseload_cap
-    parts = tuple(Part(w, len(v), _contact_refs(v))
-                  for w, v in sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+    parts = tuple(
+        Part(w, len(v), _contact_refs(v))
+        for w, v in sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    )
     over = [w for w, v in by.items() if len(v) > cap]
     unassigned = sum(1 for c in open_contacts if not c.assignee)
-    return Figure("caseload", f"Workers over the caseload cap ({cap})", len(over), "count",
-                  tuple(Ref(c.contact_id, None, w) for w in sorted(over) for c in by[w]),
-                  parts, note=f"Cap {cap} open contacts; {unassigned} open contacts unassigned.")
+    return Figure(
+        "caseload",
+        f"Workers over the caseload cap ({cap})",
+        len(over),
+        "count",
+        tuple(Ref(c.contact_id, None, w) for w in sorted(over) for c in by[w]),
+        parts,
+        note=f"Cap {cap} open contacts; {unassigned} open contacts unassigned.",
+    )
 
 
-def supervision_overdue(supervisions: Sequence[Supervision], workers: Iterable[str],
-                        today: date) -> Figure:
+def supervision_overdue(
+    supervisions: Sequence[Supervision], workers: Iterable[str], today: date
+) -> Figure:
     """Workers whose latest supervision's next-due date has passed, or who have none."""
     latest: dict[str, Supervision] = {}
     for s in supervisions:
@@ -321,21 +450,30 @@ def supervision_overdue(supervisions: Sequence[Supervision], workers: Iterable[s
         parts.append(Part(f"{w} (due {last.next_due})", max(days, 0), (Ref(None, None, w),)))
         if days > 0:
             overdue.append(w)
-    return Figure("supervision_overdue", "Supervision overdue (workers)", len(overdue), "count",
-                  tuple(Ref(None, None, w) for w in overdue), tuple(parts),
-                  part_unit="days overdue",
-                  note="Bars: days past the next-due date. Workers with open contacts and no "
-                       "supervision record count as overdue.")
+    return Figure(
+        "supervision_overdue",
+        "Supervision overdue (workers)",
+        len(overdue),
+        "count",
+        tuple(Ref(None, None, w) for w in overdue),
+        tuple(parts),
+        part_unit="days overdue",
+        note="Bars: days past the next-due date. Workers with open contacts and no "
+        "supervision record count as overdue.",
+    )
 
 
 # ---- everything -------------------------------------------------------------------------
 
-def compute_all(ds: Dataset, filters: Filters, now: datetime,
-                settings: Settings | None = None) -> tuple[Figure, ...]:
+
+def compute_all(
+    ds: Dataset, filters: Filters, now: datetime, settings: Settings | None = None
+) -> tuple[Figure, ...]:
     """Every dashboard figure for one filter selection."""
     if filters.date_from > filters.date_to:
-        raise ValueError(f"the period starts ({filters.date_from}) after it ends "
-                         f"({filters.date_to})")
+        raise ValueError(
+            f"the period starts ({filters.date_from}) after it ends ({filters.date_to})"
+        )
     settings = settings or Settings()
     today = now.astimezone(LONDON).date()
     contacts = in_period(ds, filters)

@@ -111,8 +111,7 @@ class MiInput:
     s47_discussed: frozenset[str] = frozenset()
     # (contact id, slot) -> (team, worker) that accepted the child's hand-off
     # (``domain.routes.allocations``): Annex A's allocated team and worker in Lists 3-4.
-    allocations: Mapping[tuple[str, int], tuple[str, str | None]] = field(
-        default_factory=dict)
+    allocations: Mapping[tuple[str, int], tuple[str, str | None]] = field(default_factory=dict)
 
 
 class Ref(NamedTuple):
@@ -158,8 +157,9 @@ class Figure:
 
     def display(self) -> str:
         """The headline as text: ``83.3% (10/12)``, ``42``, ``n/a``."""
-        return self._headline() + (f" · {self.overdue} {self.overdue_label}"
-                                   if self.overdue is not None else "")
+        return self._headline() + (
+            f" · {self.overdue} {self.overdue_label}" if self.overdue is not None else ""
+        )
 
     def _headline(self) -> str:
         if self.value is None:

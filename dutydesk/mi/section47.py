@@ -31,9 +31,9 @@ from .dataset import Dataset
 class Section47:
     """One s47 enquiry of one child."""
 
-    child: str                       # child key (person id, or contact/slot)
+    child: str  # child key (person id, or contact/slot)
     contact_id: str
-    start: date                      # strategy discussion initiating the enquiry
+    start: date  # strategy discussion initiating the enquiry
     office: str
     team: str
     assignee: str | None
@@ -44,8 +44,9 @@ class Section47:
     s47_started: date | None = None  # the enquiry's own start (CIN S47ActualStartDate)
 
 
-def section_47_enquiries(ds: Dataset, recorded: Mapping[tuple[str, str], Section47]
-                         | None = None) -> list[Section47]:
+def section_47_enquiries(
+    ds: Dataset, recorded: Mapping[tuple[str, str], Section47] | None = None
+) -> list[Section47]:
     """Every s47 enquiry the store knows of, oldest first, one per child per start day.
     ``recorded`` holds richer facts for some (contact id, child) from a strategy-discussion
     record; they replace what is derived from the decision."""
@@ -58,8 +59,14 @@ def section_47_enquiries(ds: Dataset, recorded: Mapping[tuple[str, str], Section
             if c.contact_id in ds.s47_discussed and (c.contact_id, child) not in recorded:
                 continue  # the strategy-discussion record says who is on an s47
             enquiry = recorded.get((c.contact_id, child)) or Section47(
-                child=child, contact_id=c.contact_id, start=c.made_day, office=c.office,
-                team=c.team, assignee=c.assignee, source=c.source)
+                child=child,
+                contact_id=c.contact_id,
+                start=c.made_day,
+                office=c.office,
+                team=c.team,
+                assignee=c.assignee,
+                source=c.source,
+            )
             found.setdefault((child, enquiry.start), enquiry)
     for (contact_id, child), enquiry in recorded.items():
         found.setdefault((child, enquiry.start), replace(enquiry, contact_id=contact_id))
@@ -73,20 +80,26 @@ def recorded_enquiries(ds: Dataset) -> dict[tuple[str, str], Section47]:
     outside the period's look-back) are left out."""
     facts = {c.contact_id: c for c in ds.contacts}
     out: dict[tuple[str, str], Section47] = {}
-    for child, r in sorted(ds.s47_records, key=lambda x: (x[1].strategy_discussion_on,
-                                                          x[1].s47_started_on)):
+    for child, r in sorted(
+        ds.s47_records, key=lambda x: (x[1].strategy_discussion_on, x[1].s47_started_on)
+    ):
         c = facts.get(r.contact_id)
         if c is None or (r.contact_id, child) in out:
             continue
         decided = r.icpc_held_on is not None or r.icpc_not_required
         out[(r.contact_id, child)] = Section47(
-            child=child, contact_id=r.contact_id, start=r.strategy_discussion_on,
-            office=c.office, team=r.allocated_team or c.team,
-            assignee=r.allocated_worker or c.assignee, source=c.source,
+            child=child,
+            contact_id=r.contact_id,
+            start=r.strategy_discussion_on,
+            office=c.office,
+            team=r.allocated_team or c.team,
+            assignee=r.allocated_worker or c.assignee,
+            source=c.source,
             icpc_not_required=r.icpc_not_required if decided else None,
             icpc_date=r.icpc_held_on,
             resulted_in_plan=r.cpp_started if r.icpc_held_on is not None else None,
-            s47_started=r.s47_started_on)
+            s47_started=r.s47_started_on,
+        )
     return out
 
 
@@ -99,6 +112,11 @@ def in_last_12_months(enquiries: list[Section47], child: str, up_to: date) -> tu
     latest = days[-1]
     since = dfe.months_before(latest, dfe.RE_REFERRAL_MONTHS)
     s47 = dfe.referrals_before(days, latest)
-    icpcs = len({e.icpc_date for e in enquiries if e.child == child and e.icpc_date
-                 and since <= e.icpc_date < latest})
+    icpcs = len(
+        {
+            e.icpc_date
+            for e in enquiries
+            if e.child == child and e.icpc_date and since <= e.icpc_date < latest
+        }
+    )
     return s47, icpcs

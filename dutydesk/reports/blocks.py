@@ -40,17 +40,21 @@ def cell(value: Any, style: ParagraphStyle, width: float) -> str | Paragraph:
     return Paragraph(para_text(text), style)
 
 
-def cell_style(col: int | tuple[int, int], style: ParagraphStyle, rows: tuple[int, int] = (0, -1)
-               ) -> list[tuple[Any, ...]]:
+def cell_style(
+    col: int | tuple[int, int], style: ParagraphStyle, rows: tuple[int, int] = (0, -1)
+) -> list[tuple[Any, ...]]:
     """TableStyle commands that draw plain text cells exactly like ``style``."""
     first, last = (col, col) if isinstance(col, int) else col
-    return [("FONTNAME", (first, rows[0]), (last, rows[1]), style.fontName),
-            ("FONTSIZE", (first, rows[0]), (last, rows[1]), style.fontSize),
-            ("LEADING", (first, rows[0]), (last, rows[1]), style.leading)]
+    return [
+        ("FONTNAME", (first, rows[0]), (last, rows[1]), style.fontName),
+        ("FONTSIZE", (first, rows[0]), (last, rows[1]), style.fontSize),
+        ("LEADING", (first, rows[0]), (last, rows[1]), style.leading),
+    ]
 
 
 def _inner(width: float, left: float, right: float) -> float:
     return width - left - right
+
 
 RATIONALE_FIELDS: tuple[tuple[str, str], ...] = (
     ("concerns_and_risks", "Concerns and risks"),
@@ -99,32 +103,46 @@ def yes_no(value: Any) -> str:
     return "Yes" if value else "No"
 
 
-def facts(styles: Styles, rows: Iterable[tuple[str, Any]], *,
-          label_width: float = 42 * mm) -> Flowable:
+def facts(
+    styles: Styles, rows: Iterable[tuple[str, Any]], *, label_width: float = 42 * mm
+) -> Flowable:
     """A two-column table of label and value; empty values are left out."""
     label_room = _inner(label_width, 2, _DEFAULT_PAD)
     value_room = _inner(FRAME_WIDTH - label_width, 2, _DEFAULT_PAD)
-    data = [[cell(label, styles.cell_bold, label_room), cell(value, styles.cell, value_room)]
-            for label, value in rows if value not in (None, "", ())]
+    data = [
+        [cell(label, styles.cell_bold, label_room), cell(value, styles.cell, value_room)]
+        for label, value in rows
+        if value not in (None, "", ())
+    ]
     if not data:
         return Spacer(0, 0)
     # Explicit widths: a column of plain text cells would otherwise shrink to its text.
     table = Table(data, colWidths=[label_width, FRAME_WIDTH - label_width], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        *cell_style(0, styles.cell_bold),  # else the table selects Helvetica
-        *cell_style(1, styles.cell),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                *cell_style(0, styles.cell_bold),  # else the table selects Helvetica
+                *cell_style(1, styles.cell),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, GRID),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
     return table
 
 
-def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence[Any]],
-                  widths: Sequence[float | None], *, size: int = CHUNK_ROWS,
-                  small_columns: frozenset[int] = frozenset()) -> list[Flowable]:
+def chunked_table(
+    styles: Styles,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[float | None],
+    *,
+    size: int = CHUNK_ROWS,
+    small_columns: frozenset[int] = frozenset(),
+) -> list[Flowable]:
     """A long table as tables of ``size`` rows, each repeating the header on every page.
     ``small_columns`` are set smaller (event ids, which must not wrap)."""
     fixed = sum(w for w in widths if w is not None)
@@ -134,34 +152,47 @@ def chunked_table(styles: Styles, header: Sequence[str], rows: Iterable[Sequence
     head = [cell(h, styles.cell_bold, rooms[i]) for i, h in enumerate(header)]
     out: list[Flowable] = []
     pending: list[list[str | Paragraph]] = []
-    per_column = [cmd for i in range(len(widths)) for cmd in cell_style(
-        i, styles.cell_small if i in small_columns else styles.cell, (1, -1))]
+    per_column = [
+        cmd
+        for i in range(len(widths))
+        for cmd in cell_style(i, styles.cell_small if i in small_columns else styles.cell, (1, -1))
+    ]
 
     def flush() -> None:
         table = Table([head, *pending], colWidths=columns, repeatRows=1, hAlign="LEFT")
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            *per_column,
-            *cell_style((0, len(widths) - 1), styles.cell_bold, (0, 0)),
-            ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-            ("GRID", (0, 0), (-1, -1), 0.25, GRID),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    *per_column,
+                    *cell_style((0, len(widths) - 1), styles.cell_bold, (0, 0)),
+                    ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+                    ("GRID", (0, 0), (-1, -1), 0.25, GRID),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ]
+            )
+        )
         out.append(table)
 
     for row in rows:
-        pending.append([cell(v, styles.cell_small if i in small_columns else styles.cell,
-                             rooms[i]) for i, v in enumerate(row)])
+        pending.append(
+            [
+                cell(v, styles.cell_small if i in small_columns else styles.cell, rooms[i])
+                for i, v in enumerate(row)
+            ]
+        )
         if len(pending) >= size:
             flush()
             pending = []
     if pending or not out:
         if not pending:
-            pending = [[Paragraph("None in this period.", styles.cell)] +
-                       [Paragraph("", styles.cell) for _ in header[1:]]]
+            pending = [
+                [Paragraph("None in this period.", styles.cell)]
+                + [Paragraph("", styles.cell) for _ in header[1:]]
+            ]
         flush()
     return out
 
@@ -176,10 +207,12 @@ def rationale(styles: Styles, value: Mapping[str, Any]) -> list[Flowable]:
     steps = value.get("next_steps") or []
     label = Paragraph("Next steps", styles.label)
     if steps:
-        tables = chunked_table(styles, ("Action", "Owner", "Due"),
-                               ((s.get("action", ""), s.get("owner", ""),
-                                 format_date(s.get("due"))) for s in steps),
-                               (None, 38 * mm, 26 * mm))
+        tables = chunked_table(
+            styles,
+            ("Action", "Owner", "Due"),
+            ((s.get("action", ""), s.get("owner", ""), format_date(s.get("due"))) for s in steps),
+            (None, 38 * mm, 26 * mm),
+        )
         # Keep the label with the start of its table, never alone at a page foot.
         out.append(KeepTogether([label, tables[0]]))
         out.extend(tables[1:])
@@ -187,18 +220,25 @@ def rationale(styles: Styles, value: Mapping[str, Any]) -> list[Flowable]:
         out.append(KeepTogether([label, Paragraph("<i>None recorded.</i>", styles.body)]))
     feedback = value.get("feedback_to_referrer")
     out.append(Paragraph("Feedback to the referrer", styles.label))
-    out.append(Paragraph(para_text(feedback) if feedback else "<i>Not recorded.</i>",
-                         styles.body))
+    out.append(Paragraph(para_text(feedback) if feedback else "<i>Not recorded.</i>", styles.body))
     return out
 
 
 def signature_block(styles: Styles, heading: str = "Signature") -> Flowable:
     rows = [["Name", ""], ["Role", ""], ["Signature", ""], ["Date", ""]]
-    table = Table([[Paragraph(a, styles.cell_bold), b] for a, b in rows],
-                  colWidths=[30 * mm, 90 * mm], rowHeights=[9 * mm] * 4, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
-    ]))
+    table = Table(
+        [[Paragraph(a, styles.cell_bold), b] for a, b in rows],
+        colWidths=[30 * mm, 90 * mm],
+        rowHeights=[9 * mm] * 4,
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+            ]
+        )
+    )
     return KeepTogether([Paragraph(para_text(heading), styles.h2), table])

@@ -62,18 +62,24 @@ class NothingToPrintError(ValueError):
     """The store holds no events for the child or contact asked for."""
 
 
-def write_case_log(events: Sequence[Event], request: CaseLogRequest, meta: DocumentMeta,
-                   out: BinaryIO, *, office: OfficeHours) -> EventDigest:
+def write_case_log(
+    events: Sequence[Event],
+    request: CaseLogRequest,
+    meta: DocumentMeta,
+    out: BinaryIO,
+    *,
+    office: OfficeHours,
+) -> EventDigest:
     """Render, seal and write the log to ``out``; returns the digest it carries. Working-day
     clocks it prints (the initial conference due date) count on ``office``, the desk's
     triage policy's calendar, so they agree with the follow-through view and MI."""
     if not events:
-        who = f"child {request.person_id}" if request.person_id else \
-            f"contact {request.contact_id}"
+        who = f"child {request.person_id}" if request.person_id else f"contact {request.contact_id}"
         raise NothingToPrintError(f"the store holds no events for {who}")
     digest = EventDigest.of(events)
-    story = CaseLogBuilder(events, request, Styles(), meta.generated_at.date(),
-                          office=office).story()
+    story = CaseLogBuilder(
+        events, request, Styles(), meta.generated_at.date(), office=office
+    ).story()
     out.write(seal(render(story, meta, digest), meta, digest))
     return digest
 
@@ -90,8 +96,15 @@ def case_log_title(events: Sequence[Event], request: CaseLogRequest) -> str:
 
 
 class CaseLogBuilder:
-    def __init__(self, events: Sequence[Event], request: CaseLogRequest, styles: Styles,
-                 today: date, *, office: OfficeHours) -> None:
+    def __init__(
+        self,
+        events: Sequence[Event],
+        request: CaseLogRequest,
+        styles: Styles,
+        today: date,
+        *,
+        office: OfficeHours,
+    ) -> None:
         self.events = list(events)
         self.office = office
         self.today = today
@@ -107,11 +120,16 @@ class CaseLogBuilder:
 
     def story(self) -> list[Flowable]:
         s = self.s
-        out: list[Flowable] = [Paragraph(para_text(case_log_title(self.events, self.request)),
-                                         s.title)]
-        out.append(s.p("This log is printed from the DutyDesk event record. Each entry shows "
-                       "who recorded it and when. Amendments follow the decision they amend.",
-                       s.small))
+        out: list[Flowable] = [
+            Paragraph(para_text(case_log_title(self.events, self.request)), s.title)
+        ]
+        out.append(
+            s.p(
+                "This log is printed from the DutyDesk event record. Each entry shows "
+                "who recorded it and when. Amendments follow the decision they amend.",
+                s.small,
+            )
+        )
         out.extend(self._child_section())
         contacts = sorted(self.by_contact, key=self._received_key)
         received = [c for c in contacts if self._received(c) is not None]
@@ -127,22 +145,28 @@ class CaseLogBuilder:
 
     def _child_section(self) -> list[Flowable]:
         s = self.s
-        out: list[Flowable] = [Paragraph("The child" if self.request.person_id else
-                                         "Children on this contact", s.h1)]
+        out: list[Flowable] = [
+            Paragraph("The child" if self.request.person_id else "Children on this contact", s.h1)
+        ]
         if self.request.person_id:
             person_ids = [self.request.person_id]
         else:
-            person_ids = sorted({c.person_id for c in self.model.children.values()
-                                 if c.person_id})
+            person_ids = sorted({c.person_id for c in self.model.children.values() if c.person_id})
         for pid in person_ids:
             out.append(self._person_facts(pid))
             out.append(Spacer(0, 2 * mm))
         unlinked = [c for c in self.model.children.values() if not c.person_id]
         for child in unlinked:
-            out.append(facts(s, [("Name", child.display_name + " (not linked to a record)"),
-                                 ("Date of birth", format_date(child.date_of_birth)),
-                                 ("Expected date of birth",
-                                  format_date(child.expected_date_of_birth))]))
+            out.append(
+                facts(
+                    s,
+                    [
+                        ("Name", child.display_name + " (not linked to a record)"),
+                        ("Date of birth", format_date(child.date_of_birth)),
+                        ("Expected date of birth", format_date(child.expected_date_of_birth)),
+                    ],
+                )
+            )
         return out
 
     def _person_facts(self, pid: str) -> Flowable:
@@ -150,22 +174,27 @@ class CaseLogBuilder:
         sex = codes.SEX.get(p.sex or "")
         ethnicity = codes.ETHNICITY.get(p.ethnicity or "")
         age = age_text(p.date_of_birth, p.expected_date_of_birth, self.today)
-        return facts(self.s, [
-            ("Name", p.display_name),
-            ("Other names", ", ".join(p.other_names)),
-            ("Date of birth", f"{format_date(p.date_of_birth)} ({age})" if p.date_of_birth
-             else ""),
-            ("Expected date of birth", format_date(p.expected_date_of_birth)),
-            ("Sex", sex.label if sex else ""),
-            ("Ethnicity", ethnicity.label if ethnicity else ""),
-            ("NHS number", p.nhs_number),
-            ("Address", " ".join(x for x in (p.address, p.postcode) if x)),
-            ("School", p.school),
-            ("Child protection plan", p.cp_plan),
-            ("Looked after", yes_no(p.looked_after) if p.looked_after else ""),
-            ("Open case", "Yes: an allocated worker holds the case" if p.open_case else ""),
-            ("Record id", pid),
-        ])
+        return facts(
+            self.s,
+            [
+                ("Name", p.display_name),
+                ("Other names", ", ".join(p.other_names)),
+                (
+                    "Date of birth",
+                    f"{format_date(p.date_of_birth)} ({age})" if p.date_of_birth else "",
+                ),
+                ("Expected date of birth", format_date(p.expected_date_of_birth)),
+                ("Sex", sex.label if sex else ""),
+                ("Ethnicity", ethnicity.label if ethnicity else ""),
+                ("NHS number", p.nhs_number),
+                ("Address", " ".join(x for x in (p.address, p.postcode) if x)),
+                ("School", p.school),
+                ("Child protection plan", p.cp_plan),
+                ("Looked after", yes_no(p.looked_after) if p.looked_after else ""),
+                ("Open case", "Yes: an allocated worker holds the case" if p.open_case else ""),
+                ("Record id", pid),
+            ],
+        )
 
     # ---- one contact -----------------------------------------------------------------
 
@@ -185,8 +214,12 @@ class CaseLogBuilder:
             out.append(Paragraph(f"Contact {n} of {total} (receipt not in this record)", s.h2))
         else:
             p = received.payload
-            out.append(Paragraph(f"Contact {n} of {total}: received "
-                                 f"{para_text(format_time(p['received_at']))}", s.h2))
+            out.append(
+                Paragraph(
+                    f"Contact {n} of {total}: received {para_text(format_time(p['received_at']))}",
+                    s.h2,
+                )
+            )
             out.append(self._contact_facts(received))
             out.append(Paragraph("Concern", s.label))
             out.append(s.p(p["concern"]))
@@ -209,25 +242,41 @@ class CaseLogBuilder:
         p = e.payload
         reporter = p.get("reporter") or {}
         children = ", ".join(self._child_name(c) for c in p["children"])
-        return facts(self.s, [
-            ("Source", source_text(p["source_code"])),
-            ("Channel", p["channel"].replace("_", " ")),
-            ("Referrer", ", ".join(x for x in (reporter.get("name"), reporter.get("role"),
-                                               reporter.get("agency")) if x)),
-            ("Children", children),
-            ("Categories", "; ".join(blocks.factor_text(c) for c in p.get("categories", []))),
-            ("Immediate danger", yes_no(p["immediate_danger"])),
-            ("Injury reported", asked(p, "injury_reported")),
-            ("Disclosure", asked(p, "disclosure")),
-            ("Domestic abuse", da_line(p)),
-            ("Risk questions", risk_answers(p)),
-            ("Consent", consent_label(p["consent"]) + (f": {p['consent_notes']}"
-                                                       if p.get("consent_notes") else "")),
-            ("Office / team", " / ".join(x for x in (p.get("office"), p.get("team")) if x)),
-            ("Partner reference", p.get("external_ref")),
-            ("Recorded by", self._who(e)),
-            ("Contact id", p["contact_id"]),
-        ])
+        return facts(
+            self.s,
+            [
+                ("Source", source_text(p["source_code"])),
+                ("Channel", p["channel"].replace("_", " ")),
+                (
+                    "Referrer",
+                    ", ".join(
+                        x
+                        for x in (
+                            reporter.get("name"),
+                            reporter.get("role"),
+                            reporter.get("agency"),
+                        )
+                        if x
+                    ),
+                ),
+                ("Children", children),
+                ("Categories", "; ".join(blocks.factor_text(c) for c in p.get("categories", []))),
+                ("Immediate danger", yes_no(p["immediate_danger"])),
+                ("Injury reported", asked(p, "injury_reported")),
+                ("Disclosure", asked(p, "disclosure")),
+                ("Domestic abuse", da_line(p)),
+                ("Risk questions", risk_answers(p)),
+                (
+                    "Consent",
+                    consent_label(p["consent"])
+                    + (f": {p['consent_notes']}" if p.get("consent_notes") else ""),
+                ),
+                ("Office / team", " / ".join(x for x in (p.get("office"), p.get("team")) if x)),
+                ("Partner reference", p.get("external_ref")),
+                ("Recorded by", self._who(e)),
+                ("Contact id", p["contact_id"]),
+            ],
+        )
 
     def _child_name(self, child: Mapping[str, Any]) -> str:
         pid = child.get("person_id")
@@ -251,9 +300,15 @@ class CaseLogBuilder:
         reasons = [reason_text(r) for r in p["reasons"]]
         body: list[Flowable] = [
             Paragraph(f"Rating: {p['rating'].upper()} (score {p['score']})", s.h2),
-            facts(s, [("Rated", self._who(e)), ("Policy", p["policy_version"]),
-                      ("Respond by", format_time(p.get("due_at"))),
-                      ("Decide by", format_time(p.get("decision_due_at")))]),
+            facts(
+                s,
+                [
+                    ("Rated", self._who(e)),
+                    ("Policy", p["policy_version"]),
+                    ("Respond by", format_time(p.get("due_at"))),
+                    ("Decide by", format_time(p.get("decision_due_at"))),
+                ],
+            ),
             Paragraph("Reasons", s.label),
         ]
         body.extend(s.p(f"• {r}") for r in reasons or ["No reasons recorded."])
@@ -261,27 +316,52 @@ class CaseLogBuilder:
 
     def _overridden(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
-        return [KeepTogether([
-            Paragraph(f"Rating overridden: {p['from_rating'].upper()} to "
-                      f"{p['to_rating'].upper()}", s.h2),
-            facts(s, [("Original rating", p["from_rating"].capitalize()),
-                      ("New rating", p["to_rating"].capitalize()),
-                      ("Reason", p["reason"]), ("Approver", p.get("approver") or "none named"),
-                      ("Respond by", format_time(p.get("due_at"))),
-                      ("Overridden by", self._who(e))])])]
+        return [
+            KeepTogether(
+                [
+                    Paragraph(
+                        f"Rating overridden: {p['from_rating'].upper()} to "
+                        f"{p['to_rating'].upper()}",
+                        s.h2,
+                    ),
+                    facts(
+                        s,
+                        [
+                            ("Original rating", p["from_rating"].capitalize()),
+                            ("New rating", p["to_rating"].capitalize()),
+                            ("Reason", p["reason"]),
+                            ("Approver", p.get("approver") or "none named"),
+                            ("Respond by", format_time(p.get("due_at"))),
+                            ("Overridden by", self._who(e)),
+                        ],
+                    ),
+                ]
+            )
+        ]
 
     def _decision(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
         kind = "Proposed decision" if e.type == "decision.proposed" else "Decision"
         need = codes.PRIMARY_NEED.get(p.get("primary_need") or "")
-        out: list[Flowable] = [CondPageBreak(50 * mm), KeepTogether([
-            Paragraph(f"{kind}: {para_text(outcome_label(p['outcome']))}", s.h2),
-            facts(s, [("Outcome", outcome_label(p["outcome"])),
-                      ("Threshold", threshold_label(p["threshold_level"])),
-                      ("Primary need", f"{need.code}: {need.label}" if need else ""),
-                      ("Decided by", f"{e.actor} ({role_label(e.actor_role)})"),
-                      ("Decided on", format_time(e.client_time)),
-                      ("Decision id", p["decision_id"])])])]
+        out: list[Flowable] = [
+            CondPageBreak(50 * mm),
+            KeepTogether(
+                [
+                    Paragraph(f"{kind}: {para_text(outcome_label(p['outcome']))}", s.h2),
+                    facts(
+                        s,
+                        [
+                            ("Outcome", outcome_label(p["outcome"])),
+                            ("Threshold", threshold_label(p["threshold_level"])),
+                            ("Primary need", f"{need.code}: {need.label}" if need else ""),
+                            ("Decided by", f"{e.actor} ({role_label(e.actor_role)})"),
+                            ("Decided on", format_time(e.client_time)),
+                            ("Decision id", p["decision_id"]),
+                        ],
+                    ),
+                ]
+            ),
+        ]
         out.extend(blocks.rationale(s, p["rationale"]))
         return out
 
@@ -289,17 +369,27 @@ class CaseLogBuilder:
         s, p = self.s, e.payload
         of = decisions.get(p["decision_id"])
         what = outcome_label(of.payload["outcome"]) if of else f"decision {p['decision_id']}"
-        return [KeepTogether([Paragraph(f"Sign-off of: {para_text(what)}", s.h2),
-                              facts(s, [("Signed off by", self._who(e)),
-                                        ("Comment", p.get("comment"))])])]
+        return [
+            KeepTogether(
+                [
+                    Paragraph(f"Sign-off of: {para_text(what)}", s.h2),
+                    facts(s, [("Signed off by", self._who(e)), ("Comment", p.get("comment"))]),
+                ]
+            )
+        ]
 
     def _returned(self, e: Event, decisions: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
         of = decisions.get(p["decision_id"])
         what = outcome_label(of.payload["outcome"]) if of else f"decision {p['decision_id']}"
-        return [KeepTogether([Paragraph(f"Returned to its author: {para_text(what)}", s.h2),
-                              facts(s, [("Returned by", self._who(e)),
-                                        ("Reason", p["reason"])])])]
+        return [
+            KeepTogether(
+                [
+                    Paragraph(f"Returned to its author: {para_text(what)}", s.h2),
+                    facts(s, [("Returned by", self._who(e)), ("Reason", p["reason"])]),
+                ]
+            )
+        ]
 
     def _amended(self, e: Event, decisions: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
@@ -307,83 +397,161 @@ class CaseLogBuilder:
         of = decisions.get(did)
         before = self.current.setdefault(did, dict(of.payload) if of else {})
         rows: list[tuple[str, Any]] = [
-            ("Amends", f"the decision of {format_time(of.client_time)}" if of
-             else f"decision {did} (not in this record)"),
-            ("Reason", p["reason"]), ("Amended by", self._who(e))]
+            (
+                "Amends",
+                f"the decision of {format_time(of.client_time)}"
+                if of
+                else f"decision {did} (not in this record)",
+            ),
+            ("Reason", p["reason"]),
+            ("Amended by", self._who(e)),
+        ]
         if "outcome" in p and p["outcome"] != before.get("outcome"):
-            rows.append(("Outcome", f"{outcome_label(before.get('outcome'))} → "
-                                    f"{outcome_label(p['outcome'])}"))
+            rows.append(
+                (
+                    "Outcome",
+                    f"{outcome_label(before.get('outcome'))} → {outcome_label(p['outcome'])}",
+                )
+            )
         if "threshold_level" in p and p["threshold_level"] != before.get("threshold_level"):
-            rows.append(("Threshold", f"{threshold_label(before.get('threshold_level'))} → "
-                                      f"{threshold_label(p['threshold_level'])}"))
+            rows.append(
+                (
+                    "Threshold",
+                    f"{threshold_label(before.get('threshold_level'))} → "
+                    f"{threshold_label(p['threshold_level'])}",
+                )
+            )
         old_rationale = before.get("rationale") or {}
-        for key, label in blocks.RATIONALE_FIELDS + (("feedback_to_referrer",
-                                                      "Feedback to the referrer"),):
+        for key, label in blocks.RATIONALE_FIELDS + (
+            ("feedback_to_referrer", "Feedback to the referrer"),
+        ):
             new = (p.get("rationale") or {}).get(key)
             if "rationale" in p and new != old_rationale.get(key):
                 rows.append((f"{label} now", new or "(removed)"))
                 rows.append((f"{label} was", old_rationale.get(key) or "(not recorded)"))
-        if "rationale" in p and p["rationale"].get("next_steps") != old_rationale.get(
-                "next_steps"):
+        if "rationale" in p and p["rationale"].get("next_steps") != old_rationale.get("next_steps"):
             steps = p["rationale"].get("next_steps") or []
-            rows.append(("Next steps now", "; ".join(
-                " ".join(x for x in (st["action"], st.get("owner", ""),
-                                     format_date(st.get("due"))) if x) for st in steps)
-                or "(none)"))
+            rows.append(
+                (
+                    "Next steps now",
+                    "; ".join(
+                        " ".join(
+                            x
+                            for x in (st["action"], st.get("owner", ""), format_date(st.get("due")))
+                            if x
+                        )
+                        for st in steps
+                    )
+                    or "(none)",
+                )
+            )
         before.update({k: p[k] for k in ("outcome", "threshold_level", "rationale") if k in p})
-        return [KeepTogether([Paragraph("Amendment to this decision", s.h2),
-                              facts(s, rows)])]
+        return [KeepTogether([Paragraph("Amendment to this decision", s.h2), facts(s, rows)])]
 
     def _resolved(self, e: Event, decisions: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
         chosen = decisions.get(p["chosen_decision_id"])
-        return [KeepTogether([Paragraph("Conflicting decisions resolved", s.h2), facts(s, [
-            ("Decisions", ", ".join(p["decision_ids"])),
-            ("Chosen", outcome_label(chosen.payload["outcome"]) if chosen
-             else p["chosen_decision_id"]),
-            ("Reason", p["reason"]), ("Resolved by", self._who(e))])])]
+        return [
+            KeepTogether(
+                [
+                    Paragraph("Conflicting decisions resolved", s.h2),
+                    facts(
+                        s,
+                        [
+                            ("Decisions", ", ".join(p["decision_ids"])),
+                            (
+                                "Chosen",
+                                outcome_label(chosen.payload["outcome"])
+                                if chosen
+                                else p["chosen_decision_id"],
+                            ),
+                            ("Reason", p["reason"]),
+                            ("Resolved by", self._who(e)),
+                        ],
+                    ),
+                ]
+            )
+        ]
 
     def _check_requested(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
-        answers = [a for a in self.by_contact[p["contact_id"]]
-                   if a.type == "partner_check.answered" and a.payload["check_id"] ==
-                   p["check_id"]]
-        rows: list[tuple[str, Any]] = [("Agency", p["agency"]), ("Question", p["question"]),
-                                       ("Requested by", self._who(e))]
+        answers = [
+            a
+            for a in self.by_contact[p["contact_id"]]
+            if a.type == "partner_check.answered" and a.payload["check_id"] == p["check_id"]
+        ]
+        rows: list[tuple[str, Any]] = [
+            ("Agency", p["agency"]),
+            ("Question", p["question"]),
+            ("Requested by", self._who(e)),
+        ]
         for a in answers:
-            rows += [("Answer", a.payload["answer"]),
-                     ("Answered by", a.payload.get("answered_by") or a.actor),
-                     ("Answered on", format_time(a.payload.get("answered_at") or
-                                                 a.client_time))]
+            rows += [
+                ("Answer", a.payload["answer"]),
+                ("Answered by", a.payload.get("answered_by") or a.actor),
+                ("Answered on", format_time(a.payload.get("answered_at") or a.client_time)),
+            ]
         if not answers:
             rows.append(("Answer", "No answer recorded."))
-        return [KeepTogether([Paragraph(f"Partner check: {para_text(p['agency'])}", s.h2),
-                              facts(s, rows)])]
+        return [
+            KeepTogether(
+                [Paragraph(f"Partner check: {para_text(p['agency'])}", s.h2), facts(s, rows)]
+            )
+        ]
 
     def _check_answered(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
-        asked = any(q.type == "partner_check.requested" and q.payload["check_id"] ==
-                    e.payload["check_id"] for q in self.by_contact[e.payload["contact_id"]])
+        asked = any(
+            q.type == "partner_check.requested" and q.payload["check_id"] == e.payload["check_id"]
+            for q in self.by_contact[e.payload["contact_id"]]
+        )
         if asked:  # shown with its question
             return []
-        return [Paragraph("Partner check answer", self.s.h2),
-                facts(self.s, [("Answer", e.payload["answer"]), ("Recorded", self._who(e))])]
+        return [
+            Paragraph("Partner check answer", self.s.h2),
+            facts(self.s, [("Answer", e.payload["answer"]), ("Recorded", self._who(e))]),
+        ]
 
     def _consent(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
         if e.type == "consent.overridden":
-            return [KeepTogether([Paragraph("Information shared without consent", s.h2),
-                                  facts(s, [("Basis", p["basis"]), ("Approver", p["approver"]),
-                                            ("Recorded by", self._who(e))])])]
-        return [KeepTogether([Paragraph(f"Consent: {consent_label(p['status'])}", s.h2),
-                              facts(s, [("Given by", p.get("given_by")),
-                                        ("Basis", p.get("basis")),
-                                        ("Recorded by", self._who(e))])])]
+            return [
+                KeepTogether(
+                    [
+                        Paragraph("Information shared without consent", s.h2),
+                        facts(
+                            s,
+                            [
+                                ("Basis", p["basis"]),
+                                ("Approver", p["approver"]),
+                                ("Recorded by", self._who(e)),
+                            ],
+                        ),
+                    ]
+                )
+            ]
+        return [
+            KeepTogether(
+                [
+                    Paragraph(f"Consent: {consent_label(p['status'])}", s.h2),
+                    facts(
+                        s,
+                        [
+                            ("Given by", p.get("given_by")),
+                            ("Basis", p.get("basis")),
+                            ("Recorded by", self._who(e)),
+                        ],
+                    ),
+                ]
+            )
+        ]
 
     def _simple(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
         s, p = self.s, e.payload
         if e.type == "note.added":
-            return [Paragraph("Note", s.h2), facts(s, [("Note", p["text"]),
-                                                       ("Added by", self._who(e))])]
+            return [
+                Paragraph("Note", s.h2),
+                facts(s, [("Note", p["text"]), ("Added by", self._who(e))]),
+            ]
         if e.type == "contact.assigned":
             return [s.p(f"Assigned to {p['assignee']} by {self._who(e)}.", s.small)]
         if e.type in ("person.linked", "person.unlinked"):
@@ -391,8 +559,12 @@ class CaseLogBuilder:
             person = self.model.people.get(p["person_id"])
             name = person.display_name if person else p["person_id"]
             why = f" Reason: {p['reason']}" if p.get("reason") else ""
-            return [s.p(f"{verb} child {p['slot'] + 1} to the record of {name} by "
-                        f"{self._who(e)}.{why}", s.small)]
+            return [
+                s.p(
+                    f"{verb} child {p['slot'] + 1} to the record of {name} by {self._who(e)}.{why}",
+                    s.small,
+                )
+            ]
         return []
 
     def _route(self, e: Event, _d: Mapping[str, Event]) -> list[Flowable]:
@@ -402,14 +574,29 @@ class CaseLogBuilder:
             return []
         if e.type == "strategy.discussed":
             p = e.payload
-            rows = [("Held", format_time(p["held_at"])),
-                    ("Attendees", "; ".join(
-                        " ".join(x for x in (a["agency"] + ":", a.get("name") or "",
-                                             f"({a['role']})" if a.get("role") else "") if x)
-                        for a in p["attendees"])),
-                    ("Outcome", text), ("Recorded by", self._who(e))]
-            rows[1:1] = [("About", ", ".join(self._slot_name(p["contact_id"], slot)
-                                             for slot in p["slots"]))]
+            rows = [
+                ("Held", format_time(p["held_at"])),
+                (
+                    "Attendees",
+                    "; ".join(
+                        " ".join(
+                            x
+                            for x in (
+                                a["agency"] + ":",
+                                a.get("name") or "",
+                                f"({a['role']})" if a.get("role") else "",
+                            )
+                            if x
+                        )
+                        for a in p["attendees"]
+                    ),
+                ),
+                ("Outcome", text),
+                ("Recorded by", self._who(e)),
+            ]
+            rows[1:1] = [
+                ("About", ", ".join(self._slot_name(p["contact_id"], slot) for slot in p["slots"]))
+            ]
             rows.extend(_discussion_rows(p, self.office))
             return [Paragraph("Strategy discussion", self.s.h2), facts(self.s, rows)]
         return [self.s.p(f"{text} ({self._who(e)}).", self.s.small)]
@@ -422,19 +609,38 @@ class CaseLogBuilder:
 
     def _audit_section(self) -> list[Flowable]:
         s = self.s
-        out: list[Flowable] = [CondPageBreak(40 * mm), Paragraph("Audit trail", s.h1),
-                               s.p("Every event this log shows, in the order this desk holds "
-                                   "them. Server sequence and hash appear once an event has "
-                                   "been accepted by the shared server.", s.small)]
-        rows = ((str(n), format_time(e.client_time), e.type,
-                 f"{e.actor} ({role_label(e.actor_role)})", e.id,
-                 f"{e.server_seq} / {e.hash[:12]}" if e.server_seq is not None and e.hash
-                 else ("" if e.server_seq is None else str(e.server_seq)))
-                for n, e in enumerate(self.events, start=1))
-        out.extend(blocks.chunked_table(s, ("#", "When", "Event", "By", "Event id",
-                                            "Server seq / hash"), rows,
-                                        (7 * mm, 19 * mm, 31 * mm, 30 * mm, 57 * mm, None),
-                                        small_columns=frozenset({2, 4, 5})))
+        out: list[Flowable] = [
+            CondPageBreak(40 * mm),
+            Paragraph("Audit trail", s.h1),
+            s.p(
+                "Every event this log shows, in the order this desk holds "
+                "them. Server sequence and hash appear once an event has "
+                "been accepted by the shared server.",
+                s.small,
+            ),
+        ]
+        rows = (
+            (
+                str(n),
+                format_time(e.client_time),
+                e.type,
+                f"{e.actor} ({role_label(e.actor_role)})",
+                e.id,
+                f"{e.server_seq} / {e.hash[:12]}"
+                if e.server_seq is not None and e.hash
+                else ("" if e.server_seq is None else str(e.server_seq)),
+            )
+            for n, e in enumerate(self.events, start=1)
+        )
+        out.extend(
+            blocks.chunked_table(
+                s,
+                ("#", "When", "Event", "By", "Event id", "Server seq / hash"),
+                rows,
+                (7 * mm, 19 * mm, 31 * mm, 30 * mm, 57 * mm, None),
+                small_columns=frozenset({2, 4, 5}),
+            )
+        )
         return out
 
 
@@ -472,21 +678,31 @@ def da_line(payload: Mapping[str, Any]) -> str:
     da = payload.get("domestic_abuse") or {}
     if not da:
         return ""
-    return "; ".join(x for x in (
-        f"DASH {da['dash_level']}" if da.get("dash_level") else "",
-        f"DARA {da['dara_level']}" if da.get("dara_level") else "",
-        f"children present: {asked(payload, 'children_present')}",
-        f"{da['previous_incidents']} previous incidents" if da.get(
-            "previous_incidents") is not None else "",
-        f"ref {da['incident_ref']}" if da.get("incident_ref") else "") if x)
+    return "; ".join(
+        x
+        for x in (
+            f"DASH {da['dash_level']}" if da.get("dash_level") else "",
+            f"DARA {da['dara_level']}" if da.get("dara_level") else "",
+            f"children present: {asked(payload, 'children_present')}",
+            f"{da['previous_incidents']} previous incidents"
+            if da.get("previous_incidents") is not None
+            else "",
+            f"ref {da['incident_ref']}" if da.get("incident_ref") else "",
+        )
+        if x
+    )
 
 
 def risk_answers(payload: Mapping[str, Any]) -> str:
     """Every other catalogue question that was asked, with its answer; "Not asked" when
     none was."""
-    names = {c.get("slot", i): (" ".join(x for x in (c.get("given_name"), c.get("family_name"))
-                                         if x) or f"child {i + 1}")
-             for i, c in enumerate(payload.get("children", ()))}
+    names = {
+        c.get("slot", i): (
+            " ".join(x for x in (c.get("given_name"), c.get("family_name")) if x)
+            or f"child {i + 1}"
+        )
+        for i, c in enumerate(payload.get("children", ()))
+    }
     shown = []
     for factor in catalogue.FACTORS:
         if factor.name in _SHOWN_APART:
@@ -498,8 +714,17 @@ def risk_answers(payload: Mapping[str, Any]) -> str:
 
 
 # Printed on lines of their own (or in the domestic abuse line) above.
-_SHOWN_APART = frozenset({"immediate_danger", "injury_reported", "disclosure", "dash_level",
-                          "dara_level", "children_present", "previous_incidents"})
+_SHOWN_APART = frozenset(
+    {
+        "immediate_danger",
+        "injury_reported",
+        "disclosure",
+        "dash_level",
+        "dara_level",
+        "children_present",
+        "previous_incidents",
+    }
+)
 
 
 def _discussion_rows(p: Mapping[str, Any], office: OfficeHours) -> list[tuple[str, str]]:
@@ -511,27 +736,37 @@ def _discussion_rows(p: Mapping[str, Any], office: OfficeHours) -> list[tuple[st
     rows: list[tuple[str, str]] = []
     if p.get("s47_started_on"):
         held = datetime.fromisoformat(p["held_at"]).astimezone(office.zone).date()
-        rows.append(("Section 47 enquiry", f"started {format_date(p['s47_started_on'])}; "
-                     "initial child protection conference due by "
-                     f"{format_date(nth_working_day(office, held, ICPC_WORKING_DAYS).isoformat())}"
-                     " (15 working days)"))
+        rows.append(
+            (
+                "Section 47 enquiry",
+                f"started {format_date(p['s47_started_on'])}; "
+                "initial child protection conference due by "
+                f"{format_date(nth_working_day(office, held, ICPC_WORKING_DAYS).isoformat())}"
+                " (15 working days)",
+            )
+        )
     if p.get("medical"):
         when = f" for {format_time(p['medical_at'])}" if p.get("medical_at") else ""
         rows.append(("Medical", p["medical"].replace("_", " ") + when))
     pp = p.get("police_protection")
     if pp:
-        ended = (f" to {format_time(pp['ended_at'])}" if pp.get("ended_at")
-                 else " (not yet ended)")
+        ended = f" to {format_time(pp['ended_at'])}" if pp.get("ended_at") else " (not yet ended)"
         where = f"; child at {pp['where']}" if pp.get("where") else ""
-        rows.append(("Police protection", f"from {format_time(pp['started_at'])}{ended}"
-                     f"{where}"))
+        rows.append(("Police protection", f"from {format_time(pp['started_at'])}{ended}{where}"))
     epo = p.get("epo")
     if epo:
-        granted = (f"; granted {format_time(epo['granted_at'])}" if epo.get("granted_at")
-                   else "; not yet granted")
+        granted = (
+            f"; granted {format_time(epo['granted_at'])}"
+            if epo.get("granted_at")
+            else "; not yet granted"
+        )
         court = f" ({epo['court']})" if epo.get("court") else ""
-        rows.append(("Emergency protection order",
-                     f"applied for {format_time(epo['applied_at'])}{granted}{court}"))
+        rows.append(
+            (
+                "Emergency protection order",
+                f"applied for {format_time(epo['applied_at'])}{granted}{court}",
+            )
+        )
     if p.get("lead_social_worker"):
         rows.append(("Lead social worker", p["lead_social_worker"]))
     if p.get("summary"):

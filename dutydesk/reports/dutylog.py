@@ -41,8 +41,9 @@ def duty_log_title(first: date, last: date, office: str | None, team: str | None
     return f"Duty log: {where}, {_period(first, last)}"
 
 
-def write_duty_log(data: DutyLogData, first: date, last: date, meta: DocumentMeta,
-                   out: BinaryIO) -> EventDigest:
+def write_duty_log(
+    data: DutyLogData, first: date, last: date, meta: DocumentMeta, out: BinaryIO
+) -> EventDigest:
     digest = EventDigest.of(data.events)
     story = _story(data, first, last, meta, Styles())
     out.write(seal(render(story, meta, digest), meta, digest))
@@ -63,60 +64,110 @@ def _children(kids: Sequence[ContactChildRow]) -> str:
 
 def _clip(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= CONCERN_CHARS else text[:CONCERN_CHARS - 1] + "…"
+    return text if len(text) <= CONCERN_CHARS else text[: CONCERN_CHARS - 1] + "…"
 
 
-def _story(data: DutyLogData, first: date, last: date, meta: DocumentMeta,
-           s: Styles) -> list[Flowable]:
+def _story(
+    data: DutyLogData, first: date, last: date, meta: DocumentMeta, s: Styles
+) -> list[Flowable]:
     one_day = first == last
     outcomes = Counter(outcome_label(d.outcome) for d in data.decisions)
     undecided = sum(1 for c in data.contacts if not c.decision_ids)
-    out: list[Flowable] = [Paragraph(para_text(meta.title), s.title), facts(s, [
-        ("Period", _period(first, last)),
-        ("Contacts received", str(len(data.contacts))),
-        ("Of which not yet decided", str(undecided)),
-        ("Decisions made", str(len(data.decisions))),
-        ("Outcomes", "; ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))),
-    ], label_width=48 * mm)]
+    out: list[Flowable] = [
+        Paragraph(para_text(meta.title), s.title),
+        facts(
+            s,
+            [
+                ("Period", _period(first, last)),
+                ("Contacts received", str(len(data.contacts))),
+                ("Of which not yet decided", str(undecided)),
+                ("Decisions made", str(len(data.decisions))),
+                ("Outcomes", "; ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))),
+            ],
+            label_width=48 * mm,
+        ),
+    ]
     if not one_day:
         out.append(s.p("Times are shown as day, month and 24-hour time (UK time).", s.small))
 
     out.append(Paragraph(f"Contacts received ({len(data.contacts)})", s.h1))
-    out.append(s.p("In queue order, as the duty window shows them: immediate danger first, "
-                   "then rating, time due, score and arrival.", s.small))
-    out.extend(blocks.chunked_table(
-        s, ("Received", "Children", "Source", "Rating", "Concern", "Now"),
-        ((_time(c.received_at, one_day), _children(data.children.get(c.contact_id, ())),
-          SOURCE_SHORT.get(c.source_code, c.source_code),
-          (c.rating or "").upper() + (" (overridden)" if c.overridden else ""),
-          _clip(c.concern),
-          outcome_label(c.outcome) if c.outcome else c.status.replace("_", " "))
-         for c in sorted(data.contacts, key=order_key)),
-        (20 * mm, 32 * mm, 20 * mm, 17 * mm, None, 28 * mm)))
+    out.append(
+        s.p(
+            "In queue order, as the duty window shows them: immediate danger first, "
+            "then rating, time due, score and arrival.",
+            s.small,
+        )
+    )
+    out.extend(
+        blocks.chunked_table(
+            s,
+            ("Received", "Children", "Source", "Rating", "Concern", "Now"),
+            (
+                (
+                    _time(c.received_at, one_day),
+                    _children(data.children.get(c.contact_id, ())),
+                    SOURCE_SHORT.get(c.source_code, c.source_code),
+                    (c.rating or "").upper() + (" (overridden)" if c.overridden else ""),
+                    _clip(c.concern),
+                    outcome_label(c.outcome) if c.outcome else c.status.replace("_", " "),
+                )
+                for c in sorted(data.contacts, key=order_key)
+            ),
+            (20 * mm, 32 * mm, 20 * mm, 17 * mm, None, 28 * mm),
+        )
+    )
 
     out.append(CondPageBreak(30 * mm))
     out.append(Paragraph(f"Decisions made ({len(data.decisions)})", s.h1))
-    out.extend(blocks.chunked_table(
-        s, ("Decided", "Children", "Outcome", "Level", "Decided by", "Sign-off"),
-        ((_time(d.decided_at, one_day), _children(data.children.get(d.contact_id, ())),
-          outcome_label(d.outcome) + (f" (amended {d.amendments}×)" if d.amendments else "")
-          + (" (superseded)" if d.superseded else ""),
-          str(d.threshold_level), f"{d.decided_by} ({role_label(d.decided_role)})",
-          f"{d.signed_off_by} {_time(d.signed_off_at or '', one_day)}" if d.signed_off_by
-          else ("awaiting sign-off" if d.status == "proposed" else "recorded by a manager"))
-         for d in data.decisions),
-        (20 * mm, 34 * mm, None, 11 * mm, 38 * mm, 30 * mm)))
+    out.extend(
+        blocks.chunked_table(
+            s,
+            ("Decided", "Children", "Outcome", "Level", "Decided by", "Sign-off"),
+            (
+                (
+                    _time(d.decided_at, one_day),
+                    _children(data.children.get(d.contact_id, ())),
+                    outcome_label(d.outcome)
+                    + (f" (amended {d.amendments}×)" if d.amendments else "")
+                    + (" (superseded)" if d.superseded else ""),
+                    str(d.threshold_level),
+                    f"{d.decided_by} ({role_label(d.decided_role)})",
+                    f"{d.signed_off_by} {_time(d.signed_off_at or '', one_day)}"
+                    if d.signed_off_by
+                    else (
+                        "awaiting sign-off" if d.status == "proposed" else "recorded by a manager"
+                    ),
+                )
+                for d in data.decisions
+            ),
+            (20 * mm, 34 * mm, None, 11 * mm, 38 * mm, 30 * mm),
+        )
+    )
     if data.followups:
         out.append(CondPageBreak(30 * mm))
-        out.append(Paragraph(f"After the decision: routes, strategy discussions, hand-offs "
-                             f"and corrections ({len(data.followups)})", s.h1))
-        out.extend(blocks.chunked_table(
-            s, ("When", "Children", "What", "By"),
-            ((_time(e.client_time, one_day),
-              _children(data.children.get(e.contact_id or "", ())),
-              describe(e) or e.type, f"{e.actor} ({role_label(e.actor_role)})")
-             for e in data.followups),
-            (20 * mm, 34 * mm, None, 38 * mm)))
+        out.append(
+            Paragraph(
+                f"After the decision: routes, strategy discussions, hand-offs "
+                f"and corrections ({len(data.followups)})",
+                s.h1,
+            )
+        )
+        out.extend(
+            blocks.chunked_table(
+                s,
+                ("When", "Children", "What", "By"),
+                (
+                    (
+                        _time(e.client_time, one_day),
+                        _children(data.children.get(e.contact_id or "", ())),
+                        describe(e) or e.type,
+                        f"{e.actor} ({role_label(e.actor_role)})",
+                    )
+                    for e in data.followups
+                ),
+                (20 * mm, 34 * mm, None, 38 * mm),
+            )
+        )
     out.append(Spacer(0, 6 * mm))
     out.append(blocks.signature_block(s, "Shift signed off by the duty manager"))
     return out

@@ -22,8 +22,7 @@ REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 ITALIC = "DejaVuSans-Oblique"
 
-_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf",
-          ITALIC: "DejaVuSans-Oblique.ttf"}
+_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf", ITALIC: "DejaVuSans-Oblique.ttf"}
 SEARCH_PATH: tuple[Path, ...] = (FONTS,)
 
 _lock = threading.Lock()
@@ -42,7 +41,8 @@ def find_font(file_name: str, search: tuple[Path, ...] = SEARCH_PATH) -> Path:
     where = ", ".join(str(p) for p in search)
     raise FontMissingError(
         f"font {file_name} not found (looked in {where}); DutyDesk's installation is "
-        f"incomplete: reinstall it (or restore resources/fonts in a checkout)")
+        f"incomplete: reinstall it (or restore resources/fonts in a checkout)"
+    )
 
 
 def register_fonts() -> None:

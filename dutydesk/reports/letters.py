@@ -30,11 +30,24 @@ from .seal import seal
 
 LETTERS = RESOURCES / "letters"
 
-PLACEHOLDERS = frozenset({
-    "child_names", "received_date", "decision_date", "outcome", "reference", "feedback",
-    "referrer_name", "referrer_agency", "decided_by", "office", "team", "service_name",
-    "service_phone", "address",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "child_names",
+        "received_date",
+        "decision_date",
+        "outcome",
+        "reference",
+        "feedback",
+        "referrer_name",
+        "referrer_agency",
+        "decided_by",
+        "office",
+        "team",
+        "service_name",
+        "service_phone",
+        "address",
+    }
+)
 
 
 class Audience(StrEnum):
@@ -72,22 +85,34 @@ def load_template(audience: Audience, outcome: str, folder: Path = LETTERS) -> T
         raise LetterError(f"letter template {path} has no [outcomes.{outcome}] section")
     try:
         template = Template(
-            path=path, outcome=outcome, subject=str(table["subject"]), body=str(table["body"]),
+            path=path,
+            outcome=outcome,
+            subject=str(table["subject"]),
+            body=str(table["body"]),
             salutation=str(table.get("salutation", common.get("salutation", "Dear {name},"))),
             closing=str(table.get("closing", common.get("closing", ""))),
             signature=str(table.get("signature", common.get("signature", ""))),
-            defaults={k: str(v) for k, v in common.items()
-                      if k in ("service_name", "service_phone")})
+            defaults={
+                k: str(v) for k, v in common.items() if k in ("service_name", "service_phone")
+            },
+        )
     except KeyError as err:
-        raise LetterError(f"letter template {path}, [outcomes.{outcome}] has no "
-                          f"{err.args[0]!r}") from None
-    for name, text in (("subject", template.subject), ("body", template.body),
-                       ("salutation", template.salutation), ("closing", template.closing),
-                       ("signature", template.signature)):
+        raise LetterError(
+            f"letter template {path}, [outcomes.{outcome}] has no {err.args[0]!r}"
+        ) from None
+    for name, text in (
+        ("subject", template.subject),
+        ("body", template.body),
+        ("salutation", template.salutation),
+        ("closing", template.closing),
+        ("signature", template.signature),
+    ):
         for _, field, _, _ in string.Formatter().parse(text):
             if field is not None and field not in PLACEHOLDERS:
-                raise LetterError(f"letter template {path}, [outcomes.{outcome}] {name}: "
-                                  f"unknown placeholder {{{field}}}")
+                raise LetterError(
+                    f"letter template {path}, [outcomes.{outcome}] {name}: "
+                    f"unknown placeholder {{{field}}}"
+                )
     return template
 
 
@@ -109,40 +134,69 @@ def letter_content(events: Sequence[Event], contact_id: str) -> LetterContent:
     live = [model.decisions[d] for d in contact.decision_ids]
     settled = [d for d in live if d.status != codes.DecisionStatus.PROPOSED.value]
     if not settled:
-        raise LetterError(f"contact {contact_id} has no recorded or signed-off decision yet; "
-                          f"a letter needs one")
+        raise LetterError(
+            f"contact {contact_id} has no recorded or signed-off decision yet; a letter needs one"
+        )
     decision = settled[-1]
-    kids = sorted((c for c in model.children.values() if c.contact_id == contact_id),
-                  key=lambda c: c.slot)
-    names = [(model.people[k.person_id].display_name if k.person_id in model.people
-              else k.display_name) for k in kids]
-    address = next((_address(model.people[k.person_id]) for k in kids
-                    if k.person_id in model.people and model.people[k.person_id].address), "")
-    received = next(e for e in events if e.type == "contact.received"
-                    and e.payload["contact_id"] == contact_id)
-    shown = [received] + [e for e in events if e.type.startswith("decision.")
-                          and e.payload.get("decision_id") == decision.decision_id]
+    kids = sorted(
+        (c for c in model.children.values() if c.contact_id == contact_id), key=lambda c: c.slot
+    )
+    names = [
+        (model.people[k.person_id].display_name if k.person_id in model.people else k.display_name)
+        for k in kids
+    ]
+    address = next(
+        (
+            _address(model.people[k.person_id])
+            for k in kids
+            if k.person_id in model.people and model.people[k.person_id].address
+        ),
+        "",
+    )
+    received = next(
+        e for e in events if e.type == "contact.received" and e.payload["contact_id"] == contact_id
+    )
+    shown = [received] + [
+        e
+        for e in events
+        if e.type.startswith("decision.") and e.payload.get("decision_id") == decision.decision_id
+    ]
     values = {
-        "child_names": _join_names(names), "received_date": format_date(contact.received_at),
+        "child_names": _join_names(names),
+        "received_date": format_date(contact.received_at),
         "decision_date": format_date(decision.decided_at),
-        "outcome": outcome_label(decision.outcome), "reference": contact_id[-8:].upper(),
+        "outcome": outcome_label(decision.outcome),
+        "reference": contact_id[-8:].upper(),
         "feedback": str(decision.rationale.get("feedback_to_referrer") or ""),
         "referrer_name": contact.reporter_name or "colleague",
         "referrer_agency": contact.reporter_agency or "",
-        "decided_by": decision.decided_by, "office": contact.office or "",
-        "team": contact.team or "", "address": address or "",
+        "decided_by": decision.decided_by,
+        "office": contact.office or "",
+        "team": contact.team or "",
+        "address": address or "",
     }
-    routes = sorted((e for e in events if e.type == "route.opened"
-                     and e.payload["contact_id"] == contact_id and "slot" in e.payload
-                     and e.payload["kind"] not in _NOT_IN_LETTERS),
-                    key=lambda e: e.payload["slot"])  # stable: each child's in time order
+    routes = sorted(
+        (
+            e
+            for e in events
+            if e.type == "route.opened"
+            and e.payload["contact_id"] == contact_id
+            and "slot" in e.payload
+            and e.payload["kind"] not in _NOT_IN_LETTERS
+        ),
+        key=lambda e: e.payload["slot"],
+    )  # stable: each child's in time order
     by_slot = {k.slot: n for k, n in zip(kids, names, strict=True)}
     values["routes"] = "; ".join(
         f"{by_slot.get(e.payload['slot'], 'a child')}: "
         f"{ROUTE_LABELS[RouteKind(e.payload['kind'])].split(' (')[0].lower()}"
-        + (f" ({e.payload['team'] or e.payload['to']})"
-           if e.payload.get("team") or e.payload.get("to") else "")
-        for e in routes)
+        + (
+            f" ({e.payload['team'] or e.payload['to']})"
+            if e.payload.get("team") or e.payload.get("to")
+            else ""
+        )
+        for e in routes
+    )
     return LetterContent(decision.outcome, values, tuple(shown) + tuple(routes))
 
 
@@ -161,8 +215,13 @@ def _fill(text: str, values: Mapping[str, Any]) -> str:
     return text.format_map(values).strip()
 
 
-def write_letter(content: LetterContent, audience: Audience, meta: DocumentMeta,
-                 out: BinaryIO, folder: Path = LETTERS) -> EventDigest:
+def write_letter(
+    content: LetterContent,
+    audience: Audience,
+    meta: DocumentMeta,
+    out: BinaryIO,
+    folder: Path = LETTERS,
+) -> EventDigest:
     template = load_template(audience, content.outcome, folder)
     values = {**template.defaults, **content.values}
     values["service_name"] = values.get("service_name", "Children's Services")
@@ -171,17 +230,22 @@ def write_letter(content: LetterContent, audience: Audience, meta: DocumentMeta,
     story: list[Flowable] = []
     if audience is Audience.FAMILY and values.get("address"):
         story.append(Paragraph(para_text(values["address"]), s.letter))
-    story += [Paragraph(para_text(format_date(meta.generated_at.isoformat())), s.letter),
-              Paragraph(f"Our reference: {para_text(values['reference'])}", s.letter),
-              Spacer(0, 4 * mm),
-              Paragraph(para_text(_fill(template.subject, values)), s.h1),
-              Paragraph(para_text(_fill(template.salutation, values)), s.letter)]
+    story += [
+        Paragraph(para_text(format_date(meta.generated_at.isoformat())), s.letter),
+        Paragraph(f"Our reference: {para_text(values['reference'])}", s.letter),
+        Spacer(0, 4 * mm),
+        Paragraph(para_text(_fill(template.subject, values)), s.h1),
+        Paragraph(para_text(_fill(template.salutation, values)), s.letter),
+    ]
     for paragraph in _fill(template.body, values).split("\n\n"):
         if paragraph.strip():
             story.append(Paragraph(para_text(" ".join(paragraph.split())), s.letter))
     if audience is Audience.REFERRER and values.get("routes"):  # issue 21: per child
-        story.append(Paragraph(para_text("What happens next for each child: "
-                                         + values["routes"] + "."), s.letter))
+        story.append(
+            Paragraph(
+                para_text("What happens next for each child: " + values["routes"] + "."), s.letter
+            )
+        )
     for paragraph in _fill(template.closing, values).split("\n\n"):
         story.append(Paragraph(para_text(paragraph.strip()), s.letter))
     story.append(Spacer(0, 10 * mm))

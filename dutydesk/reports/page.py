@@ -42,13 +42,13 @@ HEADER_MARK = b"DutyDesk document (rendered by ReportLab)".ljust(len(_REPORTLAB_
 class DocumentMeta:
     """What the frame of every page and the PDF's metadata say about a document."""
 
-    kind: str                 # "case-log", "duty-log", "letter-family", ...
+    kind: str  # "case-log", "duty-log", "letter-family", ...
     title: str
     subject: str
-    generated_by: str         # display name and login of the person printing
-    generated_at: datetime    # from the injected clock
+    generated_by: str  # display name and login of the person printing
+    generated_at: datetime  # from the injected clock
     marking: str = "OFFICIAL-SENSITIVE"
-    login: str = ""           # the login of the person printing (their key signs it)
+    login: str = ""  # the login of the person printing (their key signs it)
 
     @property
     def generated_text(self) -> str:
@@ -85,25 +85,48 @@ class Styles:
 
     def __init__(self) -> None:
         fonts.register_fonts()
-        base = ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5,
-                              spaceAfter=3)
+        base = ParagraphStyle(
+            "body", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5, spaceAfter=3
+        )
         self.body = base
         self.small = ParagraphStyle("small", parent=base, fontSize=8, leading=10)
         self.cell = ParagraphStyle("cell", parent=base, fontSize=8, leading=9.8, spaceAfter=0)
         self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=fonts.BOLD)
         self.cell_small = ParagraphStyle("cells", parent=self.cell, fontSize=6.8, leading=8.5)
-        self.label = ParagraphStyle("label", parent=base, fontName=fonts.BOLD, fontSize=9,
-                                    spaceBefore=3, spaceAfter=1,
-                                    textColor=colors.HexColor("#333333"))
-        self.title = ParagraphStyle("title", parent=base, fontName=fonts.BOLD, fontSize=16,
-                                    leading=20, spaceAfter=6)
-        self.h1 = ParagraphStyle("h1", parent=base, fontName=fonts.BOLD, fontSize=12.5,
-                                 leading=16, spaceBefore=10, spaceAfter=4,
-                                 textColor=colors.HexColor("#1F3A5F"))
-        self.h2 = ParagraphStyle("h2", parent=base, fontName=fonts.BOLD, fontSize=10.5,
-                                 leading=13.5, spaceBefore=7, spaceAfter=3)
-        self.letter = ParagraphStyle("letter", parent=base, fontSize=10.5, leading=14.5,
-                                     spaceAfter=8)
+        self.label = ParagraphStyle(
+            "label",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=9,
+            spaceBefore=3,
+            spaceAfter=1,
+            textColor=colors.HexColor("#333333"),
+        )
+        self.title = ParagraphStyle(
+            "title", parent=base, fontName=fonts.BOLD, fontSize=16, leading=20, spaceAfter=6
+        )
+        self.h1 = ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=12.5,
+            leading=16,
+            spaceBefore=10,
+            spaceAfter=4,
+            textColor=colors.HexColor("#1F3A5F"),
+        )
+        self.h2 = ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=10.5,
+            leading=13.5,
+            spaceBefore=7,
+            spaceAfter=3,
+        )
+        self.letter = ParagraphStyle(
+            "letter", parent=base, fontSize=10.5, leading=14.5, spaceAfter=8
+        )
 
     def p(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(para_text(text), style or self.body)
@@ -129,8 +152,7 @@ def _frame_drawer(meta: DocumentMeta, code: str) -> Any:
         canvas.line(MARGIN, bottom + 7.5 * mm, width - MARGIN, bottom + 7.5 * mm)
         canvas.setFont(fonts.REGULAR, 7.5)
         canvas.drawString(MARGIN, bottom + 3.5 * mm, meta.generated_text)
-        canvas.drawRightString(width - MARGIN, bottom + 3.5 * mm,
-                               f"Verification code {code}")
+        canvas.drawRightString(width - MARGIN, bottom + 3.5 * mm, f"Verification code {code}")
         canvas.setFont(fonts.BOLD, 9)
         canvas.drawCentredString(width / 2, bottom - 0.5 * mm, meta.marking)
         canvas.setFont(fonts.REGULAR, 8.5)
@@ -141,7 +163,7 @@ def _frame_drawer(meta: DocumentMeta, code: str) -> Any:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _canvas_class(meta: DocumentMeta, code: str) -> type[Canvas]:
@@ -182,14 +204,31 @@ def render(story: list[Flowable], meta: DocumentMeta, digest: EventDigest) -> by
     fonts.register_fonts()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
-        buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_GAP - 6 * mm, bottomMargin=MARGIN + 4 * mm,
-        title=meta.title, author=meta.generated_by, subject=meta.subject, creator=CREATOR,
+        buf,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_GAP - 6 * mm,
+        bottomMargin=MARGIN + 4 * mm,
+        title=meta.title,
+        author=meta.generated_by,
+        subject=meta.subject,
+        creator=CREATOR,
         keywords=f"{KEYWORD_PREFIX}{digest.digest}; code={digest.code}; kind={meta.kind}",
-        invariant=1, pageCompression=1,
+        invariant=1,
+        pageCompression=1,
     )
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     # build() consumes the list as it lays it out, so flowables are freed page by page;
     # a copy would keep every laid-out paragraph alive until the end.

@@ -81,39 +81,63 @@ def login_of(cert: x509.Certificate) -> str | None:
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate (DER), as colon-separated hex: what people compare."""
     digest = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2)).upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2)).upper()
 
 
-def new_authority(organisation: str, *, now: datetime | None = None,
-                  days: int = AUTHORITY_DAYS) -> Identity:
+def new_authority(
+    organisation: str, *, now: datetime | None = None, days: int = AUTHORITY_DAYS
+) -> Identity:
     """A self-signed root that only certifies DutyDesk signers (path length 0)."""
     if not organisation.strip():
         raise CertificateError("the authority needs an organisation name")
     now = now or datetime.now(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=AUTHORITY_KEY_BITS)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME,
-                           _short(f"{organisation} DutyDesk signing authority")),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _short(organisation)),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, _short(f"{organisation} DutyDesk signing authority")
+            ),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _short(organisation)),
+        ]
+    )
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(ski, critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ski, critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return Identity(key, cert, ())
 
 
-def issue(authority: Identity, *, display_name: str, login: str | None,
-          now: datetime | None = None, days: int = PERSON_DAYS) -> Identity:
+def issue(
+    authority: Identity,
+    *,
+    display_name: str,
+    login: str | None,
+    now: datetime | None = None,
+    days: int = PERSON_DAYS,
+) -> Identity:
     """A new key and a certificate for a person (``login``) or, with ``login=None``, the
     authority's document seal. Signed by ``authority``."""
     if not display_name.strip():
@@ -129,21 +153,36 @@ def issue(authority: Identity, *, display_name: str, login: str | None,
     if org:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, str(org[0].value)))
     not_after = min(now + timedelta(days=days), authority.certificate.not_valid_after_utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name(attrs)).issuer_name(authority.certificate.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                authority.key.public_key()), critical=False)
-            .sign(authority.key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attrs))
+        .issuer_name(authority.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
+            critical=False,
+        )
+        .sign(authority.key, hashes.SHA256())
+    )
     return Identity(key, cert, (authority.certificate, *authority.chain))
 
 
@@ -153,17 +192,21 @@ def to_pkcs12(identity: Identity, passphrase: bytes, *, friendly: str = "dutydes
         raise CertificateError("a PKCS#12 file must be protected by a passphrase")
     encryption = serialization.BestAvailableEncryption(passphrase)
     return pkcs12.serialize_key_and_certificates(
-        friendly.encode("utf-8"), identity.key, identity.certificate,
-        list(identity.chain) or None, encryption)
+        friendly.encode("utf-8"),
+        identity.key,
+        identity.certificate,
+        list(identity.chain) or None,
+        encryption,
+    )
 
 
-def from_pkcs12(data: bytes, passphrase: bytes, *, what: str = "the PKCS#12 file"
-                ) -> Identity:
+def from_pkcs12(data: bytes, passphrase: bytes, *, what: str = "the PKCS#12 file") -> Identity:
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
-        raise CertificateError(f"{what} cannot be opened: wrong passphrase, or not a "
-                               f"PKCS#12 file") from None
+        raise CertificateError(
+            f"{what} cannot be opened: wrong passphrase, or not a PKCS#12 file"
+        ) from None
     if cert is None or not isinstance(key, rsa.RSAPrivateKey):
         raise CertificateError(f"{what} holds no RSA key with its certificate")
     return Identity(key, cert, tuple(extra))
@@ -183,18 +226,28 @@ def load_certificates(data: bytes, *, what: str) -> list[x509.Certificate]:
         raise CertificateError(f"{what} is not a certificate (PEM or DER)") from None
 
 
-def revocation_list(authority: Identity, revoked: list[tuple[int, datetime]], *,
-                    now: datetime | None = None, days: int = 30) -> x509.CertificateRevocationList:
+def revocation_list(
+    authority: Identity,
+    revoked: list[tuple[int, datetime]],
+    *,
+    now: datetime | None = None,
+    days: int = 30,
+) -> x509.CertificateRevocationList:
     """A CRL signed by the authority naming the revoked serial numbers."""
     now = now or datetime.now(UTC)
-    builder = (x509.CertificateRevocationListBuilder()
-               .issuer_name(authority.certificate.subject)
-               .last_update(now).next_update(now + timedelta(days=days))
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                   authority.key.public_key()), critical=False)
-               .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False))
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority.certificate.subject)
+        .last_update(now)
+        .next_update(now + timedelta(days=days))
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+    )
     for serial, when in revoked:
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
-            .build())
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+        )
     return builder.sign(authority.key, hashes.SHA256())

@@ -41,12 +41,10 @@ def seal(rendered: bytes, meta: DocumentMeta, digest: EventDigest) -> bytes:
         "digest": digest.digest,
         "code": digest.code,
         "events": [[eid, digest.hashes[eid]] for eid in sorted(digest.hashes)],
-        "rendered": {"length": len(rendered),
-                     "sha256": hashlib.sha256(rendered).hexdigest()},
+        "rendered": {"length": len(rendered), "sha256": hashlib.sha256(rendered).hexdigest()},
     }
     writer = PdfWriter(io.BytesIO(rendered), incremental=True)
-    writer.add_attachment(ATTACHMENT, json.dumps(manifest, separators=(",", ":"))
-                          .encode("utf-8"))
+    writer.add_attachment(ATTACHMENT, json.dumps(manifest, separators=(",", ":")).encode("utf-8"))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -74,16 +72,21 @@ class Manifest:
         try:
             data: dict[str, Any] = json.loads(raw)
             if data.get("format") != FORMAT:
-                raise NotSealedError(f"verification data has format {data.get('format')!r}, "
-                                     f"expected {FORMAT!r}")
-            return cls(kind=str(data["kind"]), title=str(data["title"]),
-                       generated_by=str(data["generated_by"]),
-                       generated_at=str(data["generated_at"]),
-                       login=str(data.get("login", "")), digest=str(data["digest"]),
-                       code=str(data["code"]),
-                       hashes={str(i): str(h) for i, h in data["events"]},
-                       rendered_length=int(data["rendered"]["length"]),
-                       rendered_sha256=str(data["rendered"]["sha256"]))
+                raise NotSealedError(
+                    f"verification data has format {data.get('format')!r}, expected {FORMAT!r}"
+                )
+            return cls(
+                kind=str(data["kind"]),
+                title=str(data["title"]),
+                generated_by=str(data["generated_by"]),
+                generated_at=str(data["generated_at"]),
+                login=str(data.get("login", "")),
+                digest=str(data["digest"]),
+                code=str(data["code"]),
+                hashes={str(i): str(h) for i, h in data["events"]},
+                rendered_length=int(data["rendered"]["length"]),
+                rendered_sha256=str(data["rendered"]["sha256"]),
+            )
         except (ValueError, KeyError, TypeError) as err:
             if isinstance(err, NotSealedError):
                 raise

@@ -66,19 +66,29 @@ def quiet_libraries() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def sign(pdf: bytes, identity: Identity, *, reason: str, location: str | None = None
-         ) -> bytes:
+def sign(pdf: bytes, identity: Identity, *, reason: str, location: str | None = None) -> bytes:
     """``pdf`` signed by ``identity`` (``pdf`` stays a byte-for-byte prefix)."""
-    key = asn1_keys.PrivateKeyInfo.load(identity.key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key = asn1_keys.PrivateKeyInfo.load(
+        identity.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     chain = [_asn1_cert(c) for c in identity.chain]
-    signer = signers.SimpleSigner(signing_cert=_asn1_cert(identity.certificate),
-                                  signing_key=key,
-                                  cert_registry=SimpleCertificateStore.from_certs(chain))
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(identity.certificate),
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs(chain),
+    )
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD, md_algorithm="sha256", reason=reason, location=location,
-        name=identity.name, subfilter=fields.SigSeedSubFilter.PADES)
+        field_name=FIELD,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+        name=identity.name,
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
     with quiet_libraries():
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
@@ -94,24 +104,28 @@ class SignatureCheck:
     issuer: str
     certificate_fingerprint: str
     signed_at: datetime | None
-    intact: bool          # the signed bytes hash to what the signature says
-    valid: bool           # and the signature over that hash is the certificate's key's
-    trusted: bool         # the certificate chains to a trust anchor (and was valid then)
-    trust_problem: str    # why not trusted, in words ("" when trusted)
-    covers_all: bool      # nothing but permitted LTV data was added after signing
-    added_after: str      # what was added after signing, in words ("" when nothing)
-    signed_bytes: bytes   # the document as it was when signed (the signed revision)
+    intact: bool  # the signed bytes hash to what the signature says
+    valid: bool  # and the signature over that hash is the certificate's key's
+    trusted: bool  # the certificate chains to a trust anchor (and was valid then)
+    trust_problem: str  # why not trusted, in words ("" when trusted)
+    covers_all: bool  # nothing but permitted LTV data was added after signing
+    added_after: str  # what was added after signing, in words ("" when nothing)
+    signed_bytes: bytes  # the document as it was when signed (the signed revision)
     other_signatures: int  # further signatures (not document timestamps) in the file
-    trust_note: str = ""   # e.g. judged at the signing time because it has expired since
+    trust_note: str = ""  # e.g. judged at the signing time because it has expired since
 
 
 class NotSignedError(ValueError):
     """The PDF has no signature (or cannot be read as a PDF at all)."""
 
 
-def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
-            crls: Iterable[x509.CertificateRevocationList] = (), *,
-            at: datetime | None = None) -> SignatureCheck:
+def inspect(
+    pdf: bytes,
+    trust: Iterable[x509.Certificate],
+    crls: Iterable[x509.CertificateRevocationList] = (),
+    *,
+    at: datetime | None = None,
+) -> SignatureCheck:
     """The signature checked at ``at`` (default: now). A certificate that has expired
     since is judged at the signing time the signer recorded,
     and the check says so (``trust_note``): there is no trusted timestamp yet."""
@@ -121,8 +135,7 @@ def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             found = reader.embedded_signatures
-        except (PdfError, ValueError, KeyError, TypeError, AttributeError,
-                IndexError) as err:
+        except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
             raise NotSignedError(f"not a readable PDF ({type(err).__name__})") from None
         signatures = [s for s in found if s.sig_object_type == "/Sig"]
         if not signatures:
@@ -134,51 +147,84 @@ def inspect(pdf: bytes, trust: Iterable[x509.Certificate],
             signed_at = status.signer_reported_dt
             now = at or datetime.now(UTC)
             trust_note = ""
-            if not status.trusted and signed_at is not None and \
-                    cert.not_valid_before_utc <= signed_at <= cert.not_valid_after_utc < now:
-                then = _validate(PdfFileReader(io.BytesIO(pdf), strict=False)
-                                 .embedded_signatures[0], anchors, signed_at)
+            if (
+                not status.trusted
+                and signed_at is not None
+                and cert.not_valid_before_utc <= signed_at <= cert.not_valid_after_utc < now
+            ):
+                then = _validate(
+                    PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[0],
+                    anchors,
+                    signed_at,
+                )
                 if then.trusted:
                     status = then
-                    trust_note = (f"the certificate expired on "
-                                  f"{cert.not_valid_after_utc:%Y-%m-%d}, after the signing "
-                                  f"time the signer's desk recorded; judged at that time "
-                                  f"(there is no trusted timestamp)")
-        except (SignatureValidationError, SigningError, PdfError, ValueError,
-                KeyError, TypeError) as err:
-            raise NotSignedError(f"the signature cannot be read ({type(err).__name__})") \
-                from None
+                    trust_note = (
+                        f"the certificate expired on "
+                        f"{cert.not_valid_after_utc:%Y-%m-%d}, after the signing "
+                        f"time the signer's desk recorded; judged at that time "
+                        f"(there is no trusted timestamp)"
+                    )
+        except (
+            SignatureValidationError,
+            SigningError,
+            PdfError,
+            ValueError,
+            KeyError,
+            TypeError,
+        ) as err:
+            raise NotSignedError(f"the signature cannot be read ({type(err).__name__})") from None
     covers_all, added = _coverage(status)
     trust_problem = ""
     trusted = bool(status.trusted)
     revoked = _revoked(cert, list(trust), list(crls))
     if trusted and revoked is not None:
         trusted = False
-        trust_problem = (f"its certificate (serial {cert.serial_number:X}) was revoked by "
-                         f"its authority on {revoked:%Y-%m-%d}")
+        trust_problem = (
+            f"its certificate (serial {cert.serial_number:X}) was revoked by "
+            f"its authority on {revoked:%Y-%m-%d}"
+        )
     elif not status.trusted:
-        trust_problem = ("its certificate does not chain to a trusted authority"
-                         if status.trust_problem_indic is None else
-                         f"its certificate is not trusted ({_words(status)})")
+        trust_problem = (
+            "its certificate does not chain to a trusted authority"
+            if status.trust_problem_indic is None
+            else f"its certificate is not trusted ({_words(status)})"
+        )
     end = embedded.byte_range[2] + embedded.byte_range[3]
     return SignatureCheck(
-        signer_name=common_name(cert), signer_login=login_of(cert),
-        issuer=cert.issuer.rfc4514_string(), certificate_fingerprint=fingerprint(cert),
-        signed_at=status.signer_reported_dt, intact=bool(status.intact),
-        valid=bool(status.valid), trusted=trusted, trust_problem=trust_problem,
-        covers_all=covers_all, added_after=added, signed_bytes=pdf[:end],
-        other_signatures=len(signatures) - 1, trust_note=trust_note)
+        signer_name=common_name(cert),
+        signer_login=login_of(cert),
+        issuer=cert.issuer.rfc4514_string(),
+        certificate_fingerprint=fingerprint(cert),
+        signed_at=status.signer_reported_dt,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=trusted,
+        trust_problem=trust_problem,
+        covers_all=covers_all,
+        added_after=added,
+        signed_bytes=pdf[:end],
+        other_signatures=len(signatures) - 1,
+        trust_note=trust_note,
+    )
 
 
-def _validate(embedded, anchors: list[asn1_x509.Certificate],  # type: ignore[no-untyped-def]
-              moment: datetime | None):
-    context = ValidationContext(trust_roots=anchors, allow_fetching=False,
-                                revocation_mode="soft-fail", moment=moment)
+def _validate(
+    embedded,
+    anchors: list[asn1_x509.Certificate],  # type: ignore[no-untyped-def]
+    moment: datetime | None,
+):
+    context = ValidationContext(
+        trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail", moment=moment
+    )
     return validate_pdf_signature(embedded, context)
 
 
-def _revoked(cert: x509.Certificate, trust: list[x509.Certificate],
-             crls: list[x509.CertificateRevocationList]) -> datetime | None:
+def _revoked(
+    cert: x509.Certificate,
+    trust: list[x509.Certificate],
+    crls: list[x509.CertificateRevocationList],
+) -> datetime | None:
     """When a revocation list signed by the certificate's (trusted) issuer names it.
 
     Checked here rather than by pyHanko's revocation modes: DutyDesk certificates carry no
@@ -210,9 +256,10 @@ def _coverage(status: object) -> tuple[bool, str]:
     docmdp_ok = getattr(status, "docmdp_ok", False)
     if level is not None and level <= ModificationLevel.LTA_UPDATES and docmdp_ok:
         return True, ""
-    what = {ModificationLevel.FORM_FILLING: "form fields were filled in, or a signature or "
-                                             "signature field was added",
-            ModificationLevel.ANNOTATIONS: "annotations were added",
-            ModificationLevel.OTHER: "content was added or changed (pages, text, objects)",
-            }.get(level, "the file was changed")  # type: ignore[arg-type]
+    what = {
+        ModificationLevel.FORM_FILLING: "form fields were filled in, or a signature or "
+        "signature field was added",
+        ModificationLevel.ANNOTATIONS: "annotations were added",
+        ModificationLevel.OTHER: "content was added or changed (pages, text, objects)",
+    }.get(level, "the file was changed")  # type: ignore[arg-type]
     return False, f"after signing, {what} in a later update"

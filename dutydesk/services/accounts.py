@@ -30,19 +30,22 @@ class SignInError(DomainError):
 
 def check_password_rules(password: str, login: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValidationError(f"is {len(password)} characters; at least {MIN_PASSWORD} needed",
-                              "password")
+        raise ValidationError(
+            f"is {len(password)} characters; at least {MIN_PASSWORD} needed", "password"
+        )
     if login.lower() in password.lower():
         raise ValidationError("must not contain the login", "password")
     if len(set(password)) < 5:
-        raise ValidationError("is too repetitive; use a passphrase of several words",
-                              "password")
+        raise ValidationError("is too repetitive; use a passphrase of several words", "password")
 
 
 def check_login(login: str) -> str:
     if not LOGIN_RE.match(login):
-        raise ValidationError("use 2–63 lower-case letters, digits, dots, dashes or "
-                              "underscores, starting with a letter", "login")
+        raise ValidationError(
+            "use 2–63 lower-case letters, digits, dots, dashes or "
+            "underscores, starting with a letter",
+            "login",
+        )
     return login
 
 
@@ -64,8 +67,9 @@ class AccountService:
             raise DomainError("an administrator already exists; ask them to add accounts")
         return self._add(login, display_name, Role.ADMIN, password)
 
-    def create_user(self, by: Actor, login: str, display_name: str, role: Role,
-                    password: str) -> AccountRow:
+    def create_user(
+        self, by: Actor, login: str, display_name: str, role: Role, password: str
+    ) -> AccountRow:
         require(by, Action.ADMINISTER)
         return self._add(login, display_name, role, password)
 
@@ -92,11 +96,18 @@ class AccountService:
         row = self.accounts.get(login)
         if row is None:
             raise ValidationError(f"no account {login!r}", "login")
-        if not active and row.role is Role.ADMIN and not any(
+        if (
+            not active
+            and row.role is Role.ADMIN
+            and not any(
                 other.active and other.role is Role.ADMIN and other.login != login
-                for other in self.accounts.all()):
-            raise DomainError(f"{login} is the last active administrator; add another "
-                              "administrator before disabling this one")
+                for other in self.accounts.all()
+            )
+        ):
+            raise DomainError(
+                f"{login} is the last active administrator; add another "
+                "administrator before disabling this one"
+            )
         self.accounts.set_active(login, active, self._now())
 
     def _add(self, login: str, display_name: str, role: Role, password: str) -> AccountRow:
@@ -115,12 +126,15 @@ class AccountService:
         """The actor for a right login and password; ``SignInError`` otherwise."""
         row = self.accounts.get(login)
         if row is not None and row.failed_attempts >= MAX_FAILED:
-            raise SignInError("this account is locked after too many wrong passwords; ask an "
-                              "administrator to reset it")
+            raise SignInError(
+                "this account is locked after too many wrong passwords; ask an "
+                "administrator to reset it"
+            )
         if not self.accounts.check_password(login, password) or row is None or not row.active:
             raise SignInError("wrong login or password, or the account is disabled")
-        return Actor(login=row.login, role=row.role, device=self.device,
-                     display_name=row.display_name)
+        return Actor(
+            login=row.login, role=row.role, device=self.device, display_name=row.display_name
+        )
 
     def verify_password(self, login: str, password: str) -> bool:
         """For the screen lock: is this the signed-in person's password?"""
@@ -134,11 +148,16 @@ class AccountService:
 def demo_sign_in(login: str, *, demo: bool, device: str | None = None) -> Actor:
     """Sign in as one of the synthetic demo users (no password). Demo stores only."""
     from ..demo.synthetic import DEMO_USERS
+
     if not demo:
         raise SignInError("demo users exist only in demo mode")
     for user in DEMO_USERS:
         if user.login == login:
-            return Actor(login=user.login, role=user.role, device=device or socket.gethostname(),
-                         display_name=f"{user.name} (demo)")
+            return Actor(
+                login=user.login,
+                role=user.role,
+                device=device or socket.gethostname(),
+                display_name=f"{user.name} (demo)",
+            )
     known = ", ".join(u.login for u in DEMO_USERS)
     raise SignInError(f"no demo user {login!r}; demo users are {known}")

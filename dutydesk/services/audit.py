@@ -30,12 +30,27 @@ from ..store.eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from ..store.readmodel import CHILDREN
 from .guard import GuardedStore
 
-ACCESS_TYPES = ("record.viewed", "document.printed", "document.exported",
-                "access.break_glass", "access.granted", "record.restricted")
+ACCESS_TYPES = (
+    "record.viewed",
+    "document.printed",
+    "document.exported",
+    "access.break_glass",
+    "access.granted",
+    "record.restricted",
+)
 log = logging.getLogger(__name__)
 
-CSV_COLUMNS = ("seq", "event_id", "time", "actor", "role", "type", "contact_id",
-               "person_ids", "summary")
+CSV_COLUMNS = (
+    "seq",
+    "event_id",
+    "time",
+    "actor",
+    "role",
+    "type",
+    "contact_id",
+    "person_ids",
+    "summary",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +81,22 @@ class AuditEntry:
 
     @property
     def who(self) -> str:
-        """"Dee One (dm.one)", or the login alone."""
+        """ "Dee One (dm.one)", or the login alone."""
         name = self.actor_name
         return f"{name} ({self.actor})" if name and name != self.actor else self.actor
 
     def row(self) -> tuple[str, ...]:
-        return (str(self.seq), self.event_id, self.time, self.actor, self.role, self.type,
-                self.contact_id or "", " ".join(self.person_ids), self.summary)
+        return (
+            str(self.seq),
+            self.event_id,
+            self.time,
+            self.actor,
+            self.role,
+            self.type,
+            self.contact_id or "",
+            " ".join(self.person_ids),
+            self.summary,
+        )
 
 
 REDACTED_SUMMARY = "(restricted record: details hidden)"
@@ -106,16 +130,26 @@ class AuditService:
 
     def _write(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         body = {k: v for k, v in payload.items() if v is not None}
-        event = make_event(event_type, body, actor=self.actor.login,
-                           actor_role=self.actor.role.value, device=self.actor.device,
-                           at=self.clock.now())
+        event = make_event(
+            event_type,
+            body,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.clock.now(),
+        )
         self.store.append([event])
         return event
 
     # ---- the access log --------------------------------------------------------------
 
-    def record_view(self, *, contact_id: str | None = None, person_id: str | None = None,
-                    reason: str | None = None) -> Event:
+    def record_view(
+        self,
+        *,
+        contact_id: str | None = None,
+        person_id: str | None = None,
+        reason: str | None = None,
+    ) -> Event:
         """Opening a child's record or a contact: refused if restricted and not named."""
         if contact_id is None and person_id is None:
             raise ValueError("record_view needs a contact_id or a person_id")
@@ -123,33 +157,76 @@ class AuditService:
             self.store.require_person(person_id)
         if contact_id:
             self.store.require_contact(contact_id)
-        return self._write("record.viewed", {"contact_id": contact_id,
-                                             "person_id": person_id, "reason": reason})
+        return self._write(
+            "record.viewed", {"contact_id": contact_id, "person_id": person_id, "reason": reason}
+        )
 
-    def record_print(self, document: str, *, contact_id: str | None = None,
-                     person_id: str | None = None, digest: str | None = None,
-                     reason: str | None = None) -> Event:
-        return self._write("document.printed", {
-            "document": document, "contact_id": contact_id, "person_id": person_id,
-            "digest": digest, "reason": reason})
+    def record_print(
+        self,
+        document: str,
+        *,
+        contact_id: str | None = None,
+        person_id: str | None = None,
+        digest: str | None = None,
+        reason: str | None = None,
+    ) -> Event:
+        return self._write(
+            "document.printed",
+            {
+                "document": document,
+                "contact_id": contact_id,
+                "person_id": person_id,
+                "digest": digest,
+                "reason": reason,
+            },
+        )
 
-    def record_export(self, document: str, *, destination: str | None = None,
-                      contact_id: str | None = None, person_id: str | None = None,
-                      digest: str | None = None, reason: str | None = None) -> Event:
-        return self._write("document.exported", {
-            "document": document, "destination": destination, "contact_id": contact_id,
-            "person_id": person_id, "digest": digest, "reason": reason})
+    def record_export(
+        self,
+        document: str,
+        *,
+        destination: str | None = None,
+        contact_id: str | None = None,
+        person_id: str | None = None,
+        digest: str | None = None,
+        reason: str | None = None,
+    ) -> Event:
+        return self._write(
+            "document.exported",
+            {
+                "document": document,
+                "destination": destination,
+                "contact_id": contact_id,
+                "person_id": person_id,
+                "digest": digest,
+                "reason": reason,
+            },
+        )
 
-    def record_disclosure(self, document: str, *, destination: str, reason: str,
-                          contact_id: str | None = None,
-                          person_id: str | None = None) -> Event:
+    def record_disclosure(
+        self,
+        document: str,
+        *,
+        destination: str,
+        reason: str,
+        contact_id: str | None = None,
+        person_id: str | None = None,
+    ) -> Event:
         """Sharing outside the service: to whom and why are both required."""
         if not destination.strip():
             raise ValueError("a disclosure must say to whom (destination)")
         check_reason(reason, "document.exported.reason")
-        return self._write("document.exported", {
-            "document": document, "destination": destination, "reason": reason,
-            "contact_id": contact_id, "person_id": person_id, "disclosure": True})
+        return self._write(
+            "document.exported",
+            {
+                "document": document,
+                "destination": destination,
+                "reason": reason,
+                "contact_id": contact_id,
+                "person_id": person_id,
+                "disclosure": True,
+            },
+        )
 
     # ---- restricted records ------------------------------------------------------------
 
@@ -157,17 +234,24 @@ class AuditService:
         """Open a restricted record without being named: needs a real reason, is logged."""
         text = check_reason(reason, "access.break_glass.reason")
         event = self._write("access.break_glass", {"person_id": person_id, "reason": text})
-        log.warning("break-glass access to record %s by %s (event %s)", person_id,
-                    self.actor.login, event.id)
+        log.warning(
+            "break-glass access to record %s by %s (event %s)",
+            person_id,
+            self.actor.login,
+            event.id,
+        )
         return event
 
     def restrict(self, person_id: str, allowed: Sequence[str], reason: str) -> Event:
-        return self._write("record.restricted", {"person_id": person_id,
-                                                 "allowed": list(allowed), "reason": reason})
+        return self._write(
+            "record.restricted",
+            {"person_id": person_id, "allowed": list(allowed), "reason": reason},
+        )
 
     def grant(self, person_id: str, grantee: str, reason: str) -> Event:
-        return self._write("access.granted", {"person_id": person_id, "grantee": grantee,
-                                              "reason": reason})
+        return self._write(
+            "access.granted", {"person_id": person_id, "grantee": grantee, "reason": reason}
+        )
 
     # ---- reading the audit -------------------------------------------------------------
 
@@ -176,8 +260,9 @@ class AuditService:
         require(self.actor, Action.VIEW_AUDIT)
         stmt = _select(flt)
         lo = datetime.combine(flt.since, time.min, LONDON) if flt.since else None
-        hi = (datetime.combine(flt.until + timedelta(days=1), time.min, LONDON)
-              if flt.until else None)
+        hi = (
+            datetime.combine(flt.until + timedelta(days=1), time.min, LONDON) if flt.until else None
+        )
         found: list[Event] = []
         seqs: list[int] = []
         with self.store.engine.connect() as conn:
@@ -191,11 +276,21 @@ class AuditService:
                 if len(found) >= flt.limit:
                     break
         hidden = self._hidden(found)
-        return [AuditEntry(seq, e.id, e.client_time, e.actor, e.actor_role, e.type,
-                           e.contact_id, e.person_ids,
-                           REDACTED_SUMMARY if e.id in hidden else summarise(e),
-                           self.names.get(e.actor, ""))
-                for seq, e in zip(seqs, found, strict=True)]
+        return [
+            AuditEntry(
+                seq,
+                e.id,
+                e.client_time,
+                e.actor,
+                e.actor_role,
+                e.type,
+                e.contact_id,
+                e.person_ids,
+                REDACTED_SUMMARY if e.id in hidden else summarise(e),
+                self.names.get(e.actor, ""),
+            )
+            for seq, e in zip(seqs, found, strict=True)
+        ]
 
     def _hidden(self, events: Sequence[Event]) -> set[str]:
         """Events about a restricted record this actor may not read, whose words (an
@@ -203,15 +298,23 @@ class AuditService:
         (restrictions, grants, break-glass) keep their reasons: auditors review them."""
         contacts = self.store.visible_contacts({e.contact_id for e in events if e.contact_id})
         people = self.store.hidden_people({p for e in events for p in e.person_ids})
-        return {e.id for e in events if e.type not in ACCESS_EVENTS
-                and ((e.contact_id and not contacts.get(e.contact_id, True))
-                     or people & set(e.person_ids))}
+        return {
+            e.id
+            for e in events
+            if e.type not in ACCESS_EVENTS
+            and (
+                (e.contact_id and not contacts.get(e.contact_id, True))
+                or people & set(e.person_ids)
+            )
+        }
 
-    def break_glass_report(self, since: date | None = None,
-                           until: date | None = None) -> list[AuditEntry]:
+    def break_glass_report(
+        self, since: date | None = None, until: date | None = None
+    ) -> list[AuditEntry]:
         """Every break-glass access in the period: who, which record, when, why."""
-        return self.query(AuditFilter(event_types=("access.break_glass",), since=since,
-                                      until=until))
+        return self.query(
+            AuditFilter(event_types=("access.break_glass",), since=since, until=until)
+        )
 
     def export_csv(self, flt: AuditFilter, out: TextIO, *, destination: str = "") -> int:
         """Write matching entries as CSV to ``out``; the export is itself recorded."""
@@ -221,8 +324,11 @@ class AuditService:
         writer.writerow(CSV_COLUMNS)
         for entry in entries:
             writer.writerow(entry.row())
-        self.record_export("audit trail (CSV)", destination=destination or None,
-                           reason=f"audit export, filter {_filter_text(flt)}")
+        self.record_export(
+            "audit trail (CSV)",
+            destination=destination or None,
+            reason=f"audit export, filter {_filter_text(flt)}",
+        )
         return len(entries)
 
     def export_csv_file(self, flt: AuditFilter, path: Path) -> int:
@@ -259,9 +365,16 @@ def _select(flt: AuditFilter) -> Select[Any]:
 
 
 def _filter_text(flt: AuditFilter) -> str:
-    fields = {k: v for k, v in (("actor", flt.actor), ("person", flt.person_id),
-                                ("contact", flt.contact_id),
-                                ("types", ",".join(flt.event_types) or None),
-                                ("since", flt.since and flt.since.isoformat()),
-                                ("until", flt.until and flt.until.isoformat())) if v}
+    fields = {
+        k: v
+        for k, v in (
+            ("actor", flt.actor),
+            ("person", flt.person_id),
+            ("contact", flt.contact_id),
+            ("types", ",".join(flt.event_types) or None),
+            ("since", flt.since and flt.since.isoformat()),
+            ("until", flt.until and flt.until.isoformat()),
+        )
+        if v
+    }
     return json.dumps(fields, sort_keys=True) if fields else "(all)"

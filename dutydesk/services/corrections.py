@@ -30,14 +30,18 @@ MIN_REASON = 10
 def _reason(reason: str | None, where: str = "reason") -> str:
     text = (reason or "").strip()
     if len(text) < MIN_REASON:
-        raise ValidationError(f"say why in at least {MIN_REASON} characters (it goes on the "
-                              "record with the correction)", where)
+        raise ValidationError(
+            f"say why in at least {MIN_REASON} characters (it goes on the "
+            "record with the correction)",
+            where,
+        )
     return text
 
 
 class CorrectionService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 triage: TriageService | None = None) -> None:
+    def __init__(
+        self, store: EventStore, actor: Actor, clock: Clock, triage: TriageService | None = None
+    ) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
@@ -45,9 +49,14 @@ class CorrectionService:
         self.queries = Queries(store.engine)
 
     def _event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
-        return make_event(event_type, payload, actor=self.actor.login,
-                          actor_role=self.actor.role.value, device=self.actor.device,
-                          at=self.clock.now())
+        return make_event(
+            event_type,
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.clock.now(),
+        )
 
     def _contact(self, contact_id: str) -> ContactRow:
         row = self.queries.contact(contact_id)
@@ -55,9 +64,13 @@ class CorrectionService:
             raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
         return row
 
-    def register_person(self, details: Mapping[str, Any], *,
-                        link_to: tuple[str, int] | None = None,
-                        reason: str | None = None) -> tuple[str, Changes]:
+    def register_person(
+        self,
+        details: Mapping[str, Any],
+        *,
+        link_to: tuple[str, int] | None = None,
+        reason: str | None = None,
+    ) -> tuple[str, Changes]:
         """Register a new person; with ``link_to`` (contact id, slot) also link them to
         that child on the contact, in the same transaction."""
         require(self.actor, Action.LINK_PERSON)
@@ -67,16 +80,23 @@ class CorrectionService:
         if link_to is not None:
             cid, slot = link_to
             self._slot(cid, slot)
-            events.append(self._event("person.linked", {
-                "contact_id": cid, "slot": slot, "person_id": pid,
-                "reason": _reason(reason or "registered as a new person from the window")}))
+            events.append(
+                self._event(
+                    "person.linked",
+                    {
+                        "contact_id": cid,
+                        "slot": slot,
+                        "person_id": pid,
+                        "reason": _reason(reason or "registered as a new person from the window"),
+                    },
+                )
+            )
             contacts.add(cid)
         self.store.append(events)
         self._rerate(contacts)
         return pid, Changes(contacts=frozenset(contacts), people=frozenset({pid}), queue=True)
 
-    def correct_person(self, person_id: str, changes: Mapping[str, Any], reason: str
-                       ) -> Changes:
+    def correct_person(self, person_id: str, changes: Mapping[str, Any], reason: str) -> Changes:
         """Correct a person's details (a date of birth, a name); the old values stay in the
         log and on the person's history."""
         require(self.actor, Action.LINK_PERSON)
@@ -84,8 +104,9 @@ class CorrectionService:
             raise ValidationError(f"no person {person_id} in this store", "person_id")
         if not changes:
             raise ValidationError("nothing to correct", "changes")
-        event = self._event("person.updated", {**changes, "person_id": person_id,
-                                               "reason": _reason(reason)})
+        event = self._event(
+            "person.updated", {**changes, "person_id": person_id, "reason": _reason(reason)}
+        )
         self.store.append([event])
         affected = self._open_contacts_of([person_id])
         self._rerate(affected)
@@ -98,9 +119,19 @@ class CorrectionService:
         if child.person_id is None:
             raise ValidationError("that child is not linked to anyone", "slot")
         pid = child.person_id
-        self.store.append([self._event("person.unlinked", {
-            "contact_id": contact_id, "slot": slot, "person_id": pid,
-            "reason": _reason(reason)})])
+        self.store.append(
+            [
+                self._event(
+                    "person.unlinked",
+                    {
+                        "contact_id": contact_id,
+                        "slot": slot,
+                        "person_id": pid,
+                        "reason": _reason(reason),
+                    },
+                )
+            ]
+        )
         affected = {contact_id} | self._open_contacts_of([pid])
         self._rerate(affected)
         return Changes(contacts=frozenset(affected), people=frozenset({pid}), queue=True)
@@ -112,12 +143,22 @@ class CorrectionService:
         dup, keep = self._contact(duplicate_id), self._contact(into_id)
         for row, where in ((dup, "contact_id"), (keep, "into_contact_id")):
             if row.status in VOID_STATUSES:
-                raise ValidationError(f"contact {row.contact_id} is already "
-                                      f"{row.status.replace('_', ' ')}", where)
+                raise ValidationError(
+                    f"contact {row.contact_id} is already {row.status.replace('_', ' ')}", where
+                )
         people = self._people_on([duplicate_id, into_id])
-        self.store.append([self._event("contact.merged", {
-            "contact_id": duplicate_id, "into_contact_id": into_id,
-            "reason": _reason(reason)})])
+        self.store.append(
+            [
+                self._event(
+                    "contact.merged",
+                    {
+                        "contact_id": duplicate_id,
+                        "into_contact_id": into_id,
+                        "reason": _reason(reason),
+                    },
+                )
+            ]
+        )
         affected = ({into_id} | self._open_contacts_of(people)) - {duplicate_id}
         self._rerate(affected)
         return Changes(contacts=frozenset(affected | {duplicate_id}), queue=True)
@@ -127,11 +168,18 @@ class CorrectionService:
         require(self.actor, Action.CORRECT_RECORD)
         row = self._contact(contact_id)
         if row.status in VOID_STATUSES:
-            raise ValidationError(f"contact {contact_id} is already "
-                                  f"{row.status.replace('_', ' ')}", "contact_id")
+            raise ValidationError(
+                f"contact {contact_id} is already {row.status.replace('_', ' ')}", "contact_id"
+            )
         people = self._people_on([contact_id])
-        self.store.append([self._event("contact.entered_in_error", {
-            "contact_id": contact_id, "reason": _reason(reason)})])
+        self.store.append(
+            [
+                self._event(
+                    "contact.entered_in_error",
+                    {"contact_id": contact_id, "reason": _reason(reason)},
+                )
+            ]
+        )
         affected = self._open_contacts_of(people) - {contact_id}
         self._rerate(affected)
         return Changes(contacts=frozenset(affected | {contact_id}), queue=True)
@@ -146,12 +194,17 @@ class CorrectionService:
         return child
 
     def _people_on(self, contact_ids: Iterable[str]) -> set[str]:
-        return {k.person_id for cid in contact_ids for k in self.queries.children_of(cid)
-                if k.person_id}
+        return {
+            k.person_id for cid in contact_ids for k in self.queries.children_of(cid) if k.person_id
+        }
 
     def _open_contacts_of(self, person_ids: Iterable[str]) -> set[str]:
-        return {c.contact_id for pid in person_ids
-                for c in self.queries.contacts_of_person(pid) if c.status in OPEN_STATUSES}
+        return {
+            c.contact_id
+            for pid in person_ids
+            for c in self.queries.contacts_of_person(pid)
+            if c.status in OPEN_STATUSES
+        }
 
     def _rerate(self, contact_ids: Iterable[str]) -> None:
         """Rate the open ones again with their corrected history (overrides stand)."""

@@ -64,9 +64,15 @@ class QueueDelta:
 
 
 class DeskService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 rater: Rater | None = None, triage: TriageService | None = None,
-                 directory: Callable[[], PeopleDirectory] | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        actor: Actor,
+        clock: Clock,
+        rater: Rater | None = None,
+        triage: TriageService | None = None,
+        directory: Callable[[], PeopleDirectory] | None = None,
+    ) -> None:
         # The one read and write path: whatever store the caller hands in, every write is
         # checked against ``actor`` and every read redacted for them (no caller can get
         # the unguarded store by mistake; wrapping a GuardedStore again changes nothing).
@@ -91,9 +97,14 @@ class DeskService:
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
-        return make_event(event_type, payload, actor=self.actor.login,
-                          actor_role=self.actor.role.value, device=self.actor.device,
-                          at=self.clock.now())
+        return make_event(
+            event_type,
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.clock.now(),
+        )
 
     def _require(self, action: Action) -> None:
         """The one permission table (``domain.permissions``) decides; the guarded store and
@@ -116,10 +127,11 @@ class DeskService:
         items: list[QueueItem] = []
         step(progress, 0, len(ids))
         for start in range(0, len(ids), QUEUE_CHUNK):
-            chunk = ids[start:start + QUEUE_CHUNK]
+            chunk = ids[start : start + QUEUE_CHUNK]
             contacts, children, _ = self.desk_queries.open_contacts_in(chunk)
-            items.extend(_queue_item(c, children.get(c.contact_id, []), today, returned)
-                         for c in contacts)
+            items.extend(
+                _queue_item(c, children.get(c.contact_id, []), today, returned) for c in contacts
+            )
             step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
         items.sort(key=order_key)
         return self._redacted(self._with_names(items))
@@ -130,8 +142,9 @@ class DeskService:
         if not any(i.assignee for i in items):
             return items
         people = self.people()
-        return [replace(i, assignee_name=people.name_of(i.assignee)) if i.assignee else i
-                for i in items]
+        return [
+            replace(i, assignee_name=people.name_of(i.assignee)) if i.assignee else i for i in items
+        ]
 
     def _redacted(self, items: list[QueueItem]) -> list[QueueItem]:
         """Restricted children stay in the queue (the contact must be seen to exist) with
@@ -151,10 +164,20 @@ class DeskService:
         today = self.clock.now().date()
         returned = self.desk_queries.with_returned_proposal() if contacts else set()
         return QueueDelta(
-            newest, tuple(self._redacted(self._with_names(
-                [_queue_item(c, children.get(c.contact_id, []), today, returned)
-                 for c in contacts]))),
-            frozenset(gone), any(t.startswith("handover.") for t in types))
+            newest,
+            tuple(
+                self._redacted(
+                    self._with_names(
+                        [
+                            _queue_item(c, children.get(c.contact_id, []), today, returned)
+                            for c in contacts
+                        ]
+                    )
+                )
+            ),
+            frozenset(gone),
+            any(t.startswith("handover.") for t in types),
+        )
 
     # ---- the record --------------------------------------------------------------------
 
@@ -162,8 +185,7 @@ class DeskService:
         """The whole record of a contact; ``RestrictedRecord`` if it is about a child
         whose record this person is not named on (break the glass to read it)."""
         self.store.require_contact(contact_id)
-        return self._named(build_detail(self.store, self.queries, contact_id,
-                                        self.clock.now()))
+        return self._named(build_detail(self.store, self.queries, contact_id, self.clock.now()))
 
     def _named(self, detail: ContactDetail | None) -> ContactDetail | None:
         """The detail with the directory's display names, so people are shown by name."""
@@ -175,7 +197,8 @@ class DeskService:
     def restricted_people(self, contact_id: str) -> list[str]:
         """The restricted children on a contact this person may not read (for break-glass)."""
         hidden = self.store.hidden_people(
-            [k.person_id for k in self.queries.children_of(contact_id) if k.person_id])
+            [k.person_id for k in self.queries.children_of(contact_id) if k.person_id]
+        )
         return sorted(hidden)
 
     def break_glass(self, person_id: str, reason: str) -> Changes:
@@ -188,8 +211,9 @@ class DeskService:
         """Open the record deliberately: the view is recorded (``record.viewed``)."""
         return self.show_contact(contact_id, reason=None)
 
-    def show_contact(self, contact_id: str, *, reason: str | None = SHOWN_IN_PANE
-                     ) -> ContactDetail | None:
+    def show_contact(
+        self, contact_id: str, *, reason: str | None = SHOWN_IN_PANE
+    ) -> ContactDetail | None:
         """The record as it is about to be shown (the detail pane): the showing is recorded
         first (``record.viewed``), so no record reaches the screen unlogged. A restricted
         record this person is not named on raises ``RestrictedRecord`` and nothing is
@@ -228,9 +252,14 @@ class DeskService:
         self.triage.rate(cid)
         return cid, Changes(contacts=frozenset({cid}), queue=True)
 
-    def suggest_matches(self, *, nhs_number: str | None = None, given_name: str | None = None,
-                        family_name: str | None = None, date_of_birth: str | None = None
-                        ) -> list[MatchSuggestion]:
+    def suggest_matches(
+        self,
+        *,
+        nhs_number: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        date_of_birth: str | None = None,
+    ) -> list[MatchSuggestion]:
         """Known people who may be the child being typed: exact NHS number, or name with
         date of birth. The entry form asks the scored matcher first (match_provider) and
         falls back to this while only names are typed. Restricted people are left out."""
@@ -239,7 +268,8 @@ class DeskService:
         given = (given_name or "").strip() or None
         family = (family_name or "").strip() or None
         people = self.desk_queries.people_matching(
-            nhs_number=nhs, given_name=given, family_name=family, date_of_birth=date_of_birth)
+            nhs_number=nhs, given_name=given, family_name=family, date_of_birth=date_of_birth
+        )
         if people:
             hidden = self.store.hidden_people([p.person_id for p in people])
             people = [p for p in people if p.person_id not in hidden]
@@ -258,9 +288,17 @@ class DeskService:
             by_nhs = "same NHS number" in evidence
             strength = min(100, (60 if by_nhs else 0) + 15 * (len(evidence) - by_nhs))
             age = age_text(p.date_of_birth, p.expected_date_of_birth, today)
-            out.append(MatchSuggestion(
-                p.person_id, f"{p.display_name} ({age})", p.date_of_birth, p.nhs_number,
-                p.postcode, tuple(evidence), strength))
+            out.append(
+                MatchSuggestion(
+                    p.person_id,
+                    f"{p.display_name} ({age})",
+                    p.date_of_birth,
+                    p.nhs_number,
+                    p.postcode,
+                    tuple(evidence),
+                    strength,
+                )
+            )
         out.sort(key=lambda s: (-s.strength, s.name))
         return out
 
@@ -270,11 +308,16 @@ class DeskService:
         """The signed-in person takes the contact. Anyone who may assign records an
         assignment to themselves; practitioners take it (``contact.taken``, docs/window.md)."""
         if allows(self.actor.role, Action.ASSIGN):
-            return self._write(self.event("contact.assigned", {
-                "contact_id": contact_id, "assignee": self.actor.login}), contact_id=contact_id)
+            return self._write(
+                self.event(
+                    "contact.assigned", {"contact_id": contact_id, "assignee": self.actor.login}
+                ),
+                contact_id=contact_id,
+            )
         self._require(Action.TAKE_CONTACT)
-        return self._write(self.event("contact.taken", {"contact_id": contact_id}),
-                           contact_id=contact_id)
+        return self._write(
+            self.event("contact.taken", {"contact_id": contact_id}), contact_id=contact_id
+        )
 
     def people(self) -> PeopleDirectory:
         """The people directory: display names and roles of everyone who signs in."""
@@ -285,13 +328,16 @@ class DeskService:
         (a mistyped login, an auditor) is refused in words, nothing written."""
         self._require(Action.ASSIGN)
         entry = self.people().require_assignable(assignee)
-        return self._write(self.event("contact.assigned", {
-            "contact_id": contact_id, "assignee": entry.login}), contact_id=contact_id)
+        return self._write(
+            self.event("contact.assigned", {"contact_id": contact_id, "assignee": entry.login}),
+            contact_id=contact_id,
+        )
 
     # ---- consent ------------------------------------------------------------------------
 
-    def record_consent(self, contact_id: str, status: str, *, given_by: str | None = None,
-                       basis: str | None = None) -> Changes:
+    def record_consent(
+        self, contact_id: str, status: str, *, given_by: str | None = None, basis: str | None = None
+    ) -> Changes:
         """Consent gathered at any point after intake: given or refused (by whom: a
         parent, the young person), not sought or not required (why). Recorded as
         ``consent.recorded``; the contact's consent becomes ``status``."""
@@ -300,12 +346,11 @@ class DeskService:
         who = (given_by or "").strip() or None
         why = (basis or "").strip() or None
         if status in (ConsentStatus.GIVEN.value, ConsentStatus.REFUSED.value) and not who:
-            raise ValidationError("say who gave or refused consent (e.g. mother, the young "
-                                  "person)", "given_by")
-        if status in (ConsentStatus.NOT_SOUGHT.value, ConsentStatus.NOT_REQUIRED.value) \
-                and not why:
-            raise ValidationError("say why consent was not sought or is not needed",
-                                  "basis")
+            raise ValidationError(
+                "say who gave or refused consent (e.g. mother, the young person)", "given_by"
+            )
+        if status in (ConsentStatus.NOT_SOUGHT.value, ConsentStatus.NOT_REQUIRED.value) and not why:
+            raise ValidationError("say why consent was not sought or is not needed", "basis")
         payload: dict[str, Any] = {"contact_id": contact_id, "status": status}
         if who:
             payload["given_by"] = who
@@ -322,11 +367,18 @@ class DeskService:
         self._contact(contact_id)
         text = (basis or "").strip()
         if len(text) < MIN_REASON_CHARS:
-            raise ValidationError(f"give the basis for sharing without consent in at least "
-                                  f"{MIN_REASON_CHARS} characters", "basis")
-        return self._write(self.event("consent.overridden", {
-            "contact_id": contact_id, "basis": text, "approver": self.actor.login}),
-            contact_id=contact_id)
+            raise ValidationError(
+                f"give the basis for sharing without consent in at least "
+                f"{MIN_REASON_CHARS} characters",
+                "basis",
+            )
+        return self._write(
+            self.event(
+                "consent.overridden",
+                {"contact_id": contact_id, "basis": text, "approver": self.actor.login},
+            ),
+            contact_id=contact_id,
+        )
 
     def override_rating(self, contact_id: str, to_rating: str, reason: str) -> Changes:
         """Change the rating with a reason. Lowering a Red needs a duty manager or senior
@@ -335,24 +387,30 @@ class DeskService:
         contact = self._contact(contact_id)
         current = contact.rating
         if current is None:
-            raise ValidationError("the contact has not been rated yet; wait for triage",
-                                  "from_rating")
+            raise ValidationError(
+                "the contact has not been rated yet; wait for triage", "from_rating"
+            )
         target = Rating(to_rating)
         if target.value == current:
             raise ValidationError(f"the contact is already {current}", "to_rating")
         lowering_red = current == Rating.RED.value and target.rank > Rating.RED.rank
         if lowering_red and not allows(self.actor.role, Action.LOWER_RED):
-            raise PermissionDenied("only a duty manager or senior practitioner may lower a "
-                                   "Red rating")
-        payload: dict[str, Any] = {"contact_id": contact_id, "from_rating": current,
-                                   "to_rating": target.value, "reason": reason}
+            raise PermissionDenied(
+                "only a duty manager or senior practitioner may lower a Red rating"
+            )
+        payload: dict[str, Any] = {
+            "contact_id": contact_id,
+            "from_rating": current,
+            "to_rating": target.value,
+            "reason": reason,
+        }
         if lowering_red:
             payload["approver"] = self.actor.login
-        return self._write(self.event("contact.rating_overridden", payload),
-                           contact_id=contact_id)
+        return self._write(self.event("contact.rating_overridden", payload), contact_id=contact_id)
 
-    def request_partner_check(self, contact_id: str, agency: str, question: str,
-                              due_at: datetime | None = None) -> Changes:
+    def request_partner_check(
+        self, contact_id: str, agency: str, question: str, due_at: datetime | None = None
+    ) -> Changes:
         """Ask a partner agency; the answer is due at ``due_at``, else by the contact's
         response time from its rating (MASH research is done within the rating's
         timescale, e.g. Merton: red 2 hours, amber 6, green 24; domain.md §2.1), else
@@ -362,22 +420,45 @@ class DeskService:
         now = self.clock.now()
         if due_at is None:
             rated = datetime.fromisoformat(row.due_at) if row.due_at else None
-            due_at = rated if rated is not None and rated > now else (
-                self.triage.policy.office.add_working_days(now, 1))
+            due_at = (
+                rated
+                if rated is not None and rated > now
+                else (self.triage.policy.office.add_working_days(now, 1))
+            )
         if due_at <= now:
             raise ValidationError("the answer cannot be due before it is asked for", "due_at")
-        return self._write(self.event("partner_check.requested", {
-            "check_id": new_id(), "contact_id": contact_id, "agency": agency,
-            "question": question, "requested_at": now.isoformat(),
-            "due_at": due_at.isoformat()}), contact_id=contact_id)
+        return self._write(
+            self.event(
+                "partner_check.requested",
+                {
+                    "check_id": new_id(),
+                    "contact_id": contact_id,
+                    "agency": agency,
+                    "question": question,
+                    "requested_at": now.isoformat(),
+                    "due_at": due_at.isoformat(),
+                },
+            ),
+            contact_id=contact_id,
+        )
 
-    def answer_partner_check(self, contact_id: str, check_id: str, answer: str,
-                             answered_by: str | None = None, *,
-                             no_trace: bool = False) -> Changes:
+    def answer_partner_check(
+        self,
+        contact_id: str,
+        check_id: str,
+        answer: str,
+        answered_by: str | None = None,
+        *,
+        no_trace: bool = False,
+    ) -> Changes:
         """Record the agency's answer; ``no_trace``: the agency holds nothing on them."""
         self._require(Action.PARTNER_CHECK)
-        payload: dict[str, Any] = {"check_id": check_id, "contact_id": contact_id,
-                                   "answer": answer, "answered_at": self.clock.now().isoformat()}
+        payload: dict[str, Any] = {
+            "check_id": check_id,
+            "contact_id": contact_id,
+            "answer": answer,
+            "answered_at": self.clock.now().isoformat(),
+        }
         if answered_by:
             payload["answered_by"] = answered_by
         if no_trace:
@@ -386,12 +467,19 @@ class DeskService:
 
     def add_note(self, contact_id: str, text: str) -> Changes:
         self._require(Action.ADD_NOTE)
-        return self._write(self.event("note.added", {"contact_id": contact_id, "text": text}),
-                           contact_id=contact_id)
+        return self._write(
+            self.event("note.added", {"contact_id": contact_id, "text": text}),
+            contact_id=contact_id,
+        )
 
-    def decide(self, contact_id: str, outcome: str, threshold_level: int,
-               rationale: Mapping[str, Any], primary_need: str | None = None
-               ) -> tuple[str, Changes]:
+    def decide(
+        self,
+        contact_id: str,
+        outcome: str,
+        threshold_level: int,
+        rationale: Mapping[str, Any],
+        primary_need: str | None = None,
+    ) -> tuple[str, Changes]:
         """A manager's decision is recorded; a practitioner's is proposed for sign-off.
 
         Once a contact has a decision that stands (recorded, signed off, or proposed and
@@ -402,32 +490,40 @@ class DeskService:
         self._contact(contact_id)
         standing = self._standing_decision(contact_id)
         if standing is not None:
-            how = {"proposed": "proposed and waits for sign-off",
-                   "recorded": "recorded", "signed_off": "signed off"}.get(
-                       standing.status, standing.status)
+            how = {
+                "proposed": "proposed and waits for sign-off",
+                "recorded": "recorded",
+                "signed_off": "signed off",
+            }.get(standing.status, standing.status)
             raise ValidationError(
                 f"this contact already has a decision ({how} by {standing.decided_by}); "
                 "change it by amending it with a reason, not by deciding again",
-                "decision_id")
-        kind = ("decision.recorded" if allows(self.actor.role, Action.RECORD_DECISION)
-                else "decision.proposed")
-        payload: dict[str, Any] = {"decision_id": new_id(), "contact_id": contact_id,
-                                   "outcome": outcome, "threshold_level": threshold_level,
-                                   "rationale": dict(rationale)}
+                "decision_id",
+            )
+        kind = (
+            "decision.recorded"
+            if allows(self.actor.role, Action.RECORD_DECISION)
+            else "decision.proposed"
+        )
+        payload: dict[str, Any] = {
+            "decision_id": new_id(),
+            "contact_id": contact_id,
+            "outcome": outcome,
+            "threshold_level": threshold_level,
+            "rationale": dict(rationale),
+        }
         if primary_need:
             payload["primary_need"] = primary_need
         event = self.event(kind, payload)
         return payload["decision_id"], self._write(event, contact_id=contact_id)
 
-    def sign_off(self, contact_id: str, decision_id: str, comment: str | None = None
-                 ) -> Changes:
+    def sign_off(self, contact_id: str, decision_id: str, comment: str | None = None) -> Changes:
         self._require(Action.SIGN_OFF)
         decision = self._decision(contact_id, decision_id)
         if decision.status != DecisionStatus.PROPOSED.value:
             raise ValidationError("only a proposed decision waits for sign-off", "decision_id")
         if decision.decided_by == self.actor.login:
-            raise PermissionDenied("a decision cannot be signed off by the person who "
-                                   "proposed it")
+            raise PermissionDenied("a decision cannot be signed off by the person who proposed it")
         payload: dict[str, Any] = {"decision_id": decision_id, "contact_id": contact_id}
         if comment:
             payload["comment"] = comment
@@ -439,25 +535,42 @@ class DeskService:
         self._require(Action.SIGN_OFF)
         decision = self._decision(contact_id, decision_id)
         if decision.status != DecisionStatus.PROPOSED.value:
-            raise ValidationError("only a proposed decision can be returned to its author",
-                                  "decision_id")
+            raise ValidationError(
+                "only a proposed decision can be returned to its author", "decision_id"
+            )
         if decision.decided_by == self.actor.login:
             raise PermissionDenied("a proposal cannot be returned by the person who made it")
-        return self._write(self.event("decision.returned", {
-            "decision_id": decision_id, "contact_id": contact_id, "reason": reason}),
-            contact_id=contact_id)
+        return self._write(
+            self.event(
+                "decision.returned",
+                {"decision_id": decision_id, "contact_id": contact_id, "reason": reason},
+            ),
+            contact_id=contact_id,
+        )
 
-    def amend_decision(self, contact_id: str, decision_id: str, reason: str, *,
-                       outcome: str | None = None, threshold_level: int | None = None,
-                       rationale: Mapping[str, Any] | None = None) -> Changes:
+    def amend_decision(
+        self,
+        contact_id: str,
+        decision_id: str,
+        reason: str,
+        *,
+        outcome: str | None = None,
+        threshold_level: int | None = None,
+        rationale: Mapping[str, Any] | None = None,
+    ) -> Changes:
         """Amend with a reason; the original stays in the log and on screen."""
         self._require(Action.AMEND_DECISION)
         decision = self._decision(contact_id, decision_id)
         if decision.status == DecisionStatus.RETURNED.value:
-            raise ValidationError("a returned proposal is not amended; its author proposes "
-                                  "again", "decision_id")
-        payload: dict[str, Any] = {"amendment_id": new_id(), "decision_id": decision_id,
-                                   "contact_id": contact_id, "reason": reason}
+            raise ValidationError(
+                "a returned proposal is not amended; its author proposes again", "decision_id"
+            )
+        payload: dict[str, Any] = {
+            "amendment_id": new_id(),
+            "decision_id": decision_id,
+            "contact_id": contact_id,
+            "reason": reason,
+        }
         if outcome is not None:
             payload["outcome"] = outcome
         if threshold_level is not None:
@@ -475,12 +588,20 @@ class DeskService:
         for e in events:
             if e.type == "handover.acknowledged":
                 acks.setdefault(e.payload["handover_id"], []).append(e.actor)
-        notes = [HandoverNote(
-            e.payload["handover_id"], e.payload["shift"], e.payload["text"], e.actor,
-            e.client_time, tuple(e.payload.get("contact_ids", ())),
-            tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))))
-            for e in events if e.type == "handover.noted"
-            and (since is None or e.client_time[:10] >= since.isoformat())]
+        notes = [
+            HandoverNote(
+                e.payload["handover_id"],
+                e.payload["shift"],
+                e.payload["text"],
+                e.actor,
+                e.client_time,
+                tuple(e.payload.get("contact_ids", ())),
+                tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))),
+            )
+            for e in events
+            if e.type == "handover.noted"
+            and (since is None or e.client_time[:10] >= since.isoformat())
+        ]
         return sorted(notes, key=lambda n: n.noted_at, reverse=True)
 
     def note_handover(self, shift: str, text: str, contact_ids: tuple[str, ...] = ()) -> Changes:
@@ -502,30 +623,61 @@ class DeskService:
         return row
 
     def _standing_decision(self, contact_id: str) -> Any:
-        live = [d for d in self.queries.decisions_for(contact_id)
-                if not d.superseded and d.status != DecisionStatus.RETURNED.value]
+        live = [
+            d
+            for d in self.queries.decisions_for(contact_id)
+            if not d.superseded and d.status != DecisionStatus.RETURNED.value
+        ]
         return live[-1] if live else None
 
     def _decision(self, contact_id: str, decision_id: str) -> Any:
-        found = next((d for d in self.queries.decisions_for(contact_id)
-                      if d.decision_id == decision_id), None)
+        found = next(
+            (d for d in self.queries.decisions_for(contact_id) if d.decision_id == decision_id),
+            None,
+        )
         if found is None:
             raise ValidationError(f"no decision {decision_id} on this contact", "decision_id")
         return found
 
 
-def _queue_item(c: ContactRow, kids: list[ContactChildRow], today: Any,
-                returned: set[str] | frozenset[str] = frozenset()) -> QueueItem:
+def _queue_item(
+    c: ContactRow,
+    kids: list[ContactChildRow],
+    today: Any,
+    returned: set[str] | frozenset[str] = frozenset(),
+) -> QueueItem:
     return QueueItem(
-        contact_id=c.contact_id, rating=c.rating, score=c.score, due_at=c.due_at,
-        decision_due_at=c.decision_due_at, received_at=c.received_at, status=c.status,
-        assignee=c.assignee, source_code=c.source_code, concern=c.concern,
+        contact_id=c.contact_id,
+        rating=c.rating,
+        score=c.score,
+        due_at=c.due_at,
+        decision_due_at=c.decision_due_at,
+        received_at=c.received_at,
+        status=c.status,
+        assignee=c.assignee,
+        source_code=c.source_code,
+        concern=c.concern,
         categories=c.categories,
-        children=tuple(ChildSummary(k.slot, k.person_id, k.display_name,
-                                    reported_age_text(k.date_of_birth,
-                                                      k.expected_date_of_birth, today,
-                                                      k.age_years, k.date_of_birth_estimated),
-                                    k.date_of_birth) for k in kids),
-        office=c.office, team=c.team, conflict=c.conflict,
-        immediate_danger=c.immediate_danger, reasons=c.reasons,
-        returned=c.status == ContactStatus.IN_PROGRESS.value and c.contact_id in returned)
+        children=tuple(
+            ChildSummary(
+                k.slot,
+                k.person_id,
+                k.display_name,
+                reported_age_text(
+                    k.date_of_birth,
+                    k.expected_date_of_birth,
+                    today,
+                    k.age_years,
+                    k.date_of_birth_estimated,
+                ),
+                k.date_of_birth,
+            )
+            for k in kids
+        ),
+        office=c.office,
+        team=c.team,
+        conflict=c.conflict,
+        immediate_danger=c.immediate_danger,
+        reasons=c.reasons,
+        returned=c.status == ContactStatus.IN_PROGRESS.value and c.contact_id in returned,
+    )

@@ -69,15 +69,22 @@ class Document:
     @property
     def label(self) -> str:
         text = f"{self.kind}: {self.title}"
-        return text if len(text) <= DOCUMENT_FIELD_CHARS else \
-            text[:DOCUMENT_FIELD_CHARS - 1] + "…"
+        return text if len(text) <= DOCUMENT_FIELD_CHARS else text[: DOCUMENT_FIELD_CHARS - 1] + "…"
 
 
 class DocumentService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock, *,
-                 marking: str = "OFFICIAL-SENSITIVE", signer: DocumentSigner | None = None,
-                 trust: Sequence[x509.Certificate] | None = None,
-                 unsigned_reason: str = "", office: OfficeHours) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        actor: Actor,
+        clock: Clock,
+        *,
+        marking: str = "OFFICIAL-SENSITIVE",
+        signer: DocumentSigner | None = None,
+        trust: Sequence[x509.Certificate] | None = None,
+        unsigned_reason: str = "",
+        office: OfficeHours,
+    ) -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
         # Every read is checked against the actor's access and every audit event goes
@@ -93,44 +100,60 @@ class DocumentService:
         self.office = office
         # Verification trusts these authorities; by default the one the signer's
         # certificate comes from (a desk checks its own authority's documents).
-        self.trust: list[x509.Certificate] = list(trust) if trust is not None else (
-            [signer.identity.chain[-1]] if signer and signer.identity.chain else [])
+        self.trust: list[x509.Certificate] = (
+            list(trust)
+            if trust is not None
+            else ([signer.identity.chain[-1]] if signer and signer.identity.chain else [])
+        )
         self.queries = ReportQueries(store.engine)
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
         who = self.actor.display_name or self.actor.login
         if self.actor.display_name:
             who = f"{self.actor.display_name} ({self.actor.login})"
-        return DocumentMeta(kind=kind, title=title, subject=subject, generated_by=who,
-                            generated_at=self.clock.now(), marking=self.marking,
-                            login=self.actor.login)
+        return DocumentMeta(
+            kind=kind,
+            title=title,
+            subject=subject,
+            generated_by=who,
+            generated_at=self.clock.now(),
+            marking=self.marking,
+            login=self.actor.login,
+        )
 
-    def case_log(self, *, person_id: str | None = None,
-                 contact_id: str | None = None) -> Document:
+    def case_log(self, *, person_id: str | None = None, contact_id: str | None = None) -> Document:
         require(self.actor, Action.PRINT)
         request = CaseLogRequest(person_id=person_id, contact_id=contact_id)
         if person_id:
             self.store.require_person(person_id)
-        events = (self.queries.person_case_events(person_id) if person_id
-                  else self.queries.contact_case_events(contact_id or ""))
+        events = (
+            self.queries.person_case_events(person_id)
+            if person_id
+            else self.queries.contact_case_events(contact_id or "")
+        )
         # Every contact shown (a sibling's restriction covers a shared contact too).
-        self._require_contacts({e.contact_id for e in events if e.contact_id} |
-                               ({contact_id} if contact_id else set()))
+        self._require_contacts(
+            {e.contact_id for e in events if e.contact_id} | ({contact_id} if contact_id else set())
+        )
         title = case_log_title(events, request) if events else "Case decision log"
         meta = self._meta("case-log", title, "Case decision log (children's front door)")
         buf = io.BytesIO()
         digest = write_case_log(events, request, meta, buf, office=self.office)
         return self._document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
 
-    def duty_log(self, first: date, last: date, *, office: str | None = None,
-                 team: str | None = None) -> Document:
+    def duty_log(
+        self, first: date, last: date, *, office: str | None = None, team: str | None = None
+    ) -> Document:
         require(self.actor, Action.PRINT)
         data = self.queries.duty_log(first, last, office=office, team=team)
         shown = {c.contact_id for c in data.contacts} | {d.contact_id for d in data.decisions}
         shown |= {e.contact_id for e in data.followups if e.contact_id}
         data = redact_duty_log(data, self.store.visible_contacts(shown))
-        meta = self._meta("duty-log", duty_log_title(first, last, office, team),
-                          "Daily duty log: contacts received and decisions made")
+        meta = self._meta(
+            "duty-log",
+            duty_log_title(first, last, office, team),
+            "Daily duty log: contacts received and decisions made",
+        )
         buf = io.BytesIO()
         digest = write_duty_log(data, first, last, meta, buf)
         return self._document(meta, buf, digest)
@@ -139,20 +162,23 @@ class DocumentService:
         require(self.actor, Action.PRINT)
         self._require_contacts({contact_id})
         content = letter_content(self.queries.contact_case_events(contact_id), contact_id)
-        meta = self._meta(f"letter-{audience.value}", letter_title(audience, content),
-                          f"Outcome letter to the {audience.value}")
+        meta = self._meta(
+            f"letter-{audience.value}",
+            letter_title(audience, content),
+            f"Outcome letter to the {audience.value}",
+        )
         buf = io.BytesIO()
         digest = write_letter(content, audience, meta, buf)
         return self._document(meta, buf, digest, contact_id=contact_id)
 
     def _require_contacts(self, contact_ids: set[str]) -> None:
-        blocked = sorted(c for c, ok in self.store.visible_contacts(contact_ids).items()
-                         if not ok)
+        blocked = sorted(c for c, ok in self.store.visible_contacts(contact_ids).items() if not ok)
         if blocked:
             raise RestrictedRecord(
                 f"contact {blocked[0]} is about a restricted record; {self.actor.login} is "
                 "not named on it, so the document cannot be printed. Ask an administrator "
-                "for access, or break the glass with a reason")
+                "for access, or break the glass with a reason"
+            )
 
     # ---- audit -------------------------------------------------------------------------
 
@@ -165,9 +191,14 @@ class DocumentService:
             payload["contact_id"] = document.contact_id
         if document.person_id:
             payload["person_id"] = document.person_id
-        event = make_event("record.viewed", payload, actor=self.actor.login,
-                           actor_role=self.actor.role.value, device=self.actor.device,
-                           at=self.clock.now())
+        event = make_event(
+            "record.viewed",
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.clock.now(),
+        )
         self.store.append([event])
         contacts = frozenset({document.contact_id}) if document.contact_id else frozenset()
         people = frozenset({document.person_id}) if document.person_id else frozenset()
@@ -177,11 +208,9 @@ class DocumentService:
         require(self.actor, Action.PRINT)
         return self._record("document.printed", document, {})
 
-    def record_exported(self, document: Document, destination: Path | str
-                        ) -> tuple[Event, Changes]:
+    def record_exported(self, document: Document, destination: Path | str) -> tuple[Event, Changes]:
         require(self.actor, Action.EXPORT)
-        return self._record("document.exported", document,
-                            {"destination": str(destination)[:500]})
+        return self._record("document.exported", document, {"destination": str(destination)[:500]})
 
     def export_to_file(self, document: Document, path: Path) -> tuple[Event, Changes]:
         """Write the PDF to ``path`` and record the export; no record, no file kept."""
@@ -193,39 +222,69 @@ class DocumentService:
             path.unlink(missing_ok=True)
             raise
 
-    def _record(self, kind: str, document: Document, extra: dict[str, str]
-                ) -> tuple[Event, Changes]:
-        payload: dict[str, object] = {"document": document.label, "digest": document.digest,
-                                      "event_ids": list(document.event_ids),
-                                      "file_sha256": document.sha256, **extra}
+    def _record(
+        self, kind: str, document: Document, extra: dict[str, str]
+    ) -> tuple[Event, Changes]:
+        payload: dict[str, object] = {
+            "document": document.label,
+            "digest": document.digest,
+            "event_ids": list(document.event_ids),
+            "file_sha256": document.sha256,
+            **extra,
+        }
         if document.contact_id:
             payload["contact_id"] = document.contact_id
         if document.person_id:
             payload["person_id"] = document.person_id
-        event = make_event(kind, payload, actor=self.actor.login,
-                           actor_role=self.actor.role.value, device=self.actor.device,
-                           at=self.clock.now())
+        event = make_event(
+            kind,
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.clock.now(),
+        )
         self.store.append([event])
         contacts = frozenset({document.contact_id}) if document.contact_id else frozenset()
         people = frozenset({document.person_id}) if document.person_id else frozenset()
         return event, Changes(contacts=contacts, people=people)
 
     def verify(self, pdf: bytes) -> Report:
-        return verify_pdf(pdf, self.queries.events_by_ids, trust=self.trust,
-                          recorded=self.queries.document_records)
+        return verify_pdf(
+            pdf,
+            self.queries.events_by_ids,
+            trust=self.trust,
+            recorded=self.queries.document_records,
+        )
 
-    def _document(self, meta: DocumentMeta, buf: io.BytesIO, digest: EventDigest, *,
-                  contact_id: str | None = None, person_id: str | None = None) -> Document:
+    def _document(
+        self,
+        meta: DocumentMeta,
+        buf: io.BytesIO,
+        digest: EventDigest,
+        *,
+        contact_id: str | None = None,
+        person_id: str | None = None,
+    ) -> Document:
         """The rendered, sealed PDF signed with the actor's key (nothing unsigned leaves)."""
         if self.signer is None:
-            raise NoSigningKey(self.unsigned_reason or
-                               f"no signing key was given for {self.actor.login}, so the "
-                               f"document cannot be signed")
+            raise NoSigningKey(
+                self.unsigned_reason
+                or f"no signing key was given for {self.actor.login}, so the "
+                f"document cannot be signed"
+            )
         pdf = self.signer.sign(buf.getvalue(), reason=f"{meta.subject}: {meta.title}"[:200])
-        return Document(kind=meta.kind, title=meta.title, pdf=pdf,
-                        digest=digest.digest, code=digest.code,
-                        event_ids=tuple(sorted(digest.hashes)), contact_id=contact_id,
-                        person_id=person_id, signed_by=self.signer.name)
+        return Document(
+            kind=meta.kind,
+            title=meta.title,
+            pdf=pdf,
+            digest=digest.digest,
+            code=digest.code,
+            event_ids=tuple(sorted(digest.hashes)),
+            contact_id=contact_id,
+            person_id=person_id,
+            signed_by=self.signer.name,
+        )
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -63,8 +63,9 @@ class DraftStore:
         except (TypeError, ValueError) as err:
             raise DraftError(f"draft {draft.draft_id} could not be saved: {err}") from err
         try:
-            self.table.put(DraftRow(draft.draft_id, self.owner, draft.kind[:40],
-                                    draft.saved_at[:40], body))
+            self.table.put(
+                DraftRow(draft.draft_id, self.owner, draft.kind[:40], draft.saved_at[:40], body)
+            )
         except PermissionError as err:
             raise DraftError(f"draft {draft.draft_id} could not be saved: {err}") from err
 
@@ -97,11 +98,20 @@ class DraftStore:
                 raw = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if not isinstance(raw, dict) or not isinstance(raw.get("data"), dict) \
-                    or not _SAFE.match(str(raw.get("draft_id", path.stem))):
+            if (
+                not isinstance(raw, dict)
+                or not isinstance(raw.get("data"), dict)
+                or not _SAFE.match(str(raw.get("draft_id", path.stem)))
+            ):
                 continue
-            self.save(Draft(str(raw.get("draft_id", path.stem)), str(raw.get("kind", "")),
-                            str(raw.get("saved_at", "")), raw["data"]))
+            self.save(
+                Draft(
+                    str(raw.get("draft_id", path.stem)),
+                    str(raw.get("kind", "")),
+                    str(raw.get("saved_at", "")),
+                    raw["data"],
+                )
+            )
             path.unlink()
             moved += 1
         for left in folder.glob("*.tmp"):

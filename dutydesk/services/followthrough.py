@@ -45,7 +45,7 @@ from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
 
-ACK_LOOKBACK_DAYS = 14      # contacts whose acknowledgement / feedback the view follows
+ACK_LOOKBACK_DAYS = 14  # contacts whose acknowledgement / feedback the view follows
 NEXT_STEP_LOOKBACK_DAYS = 30
 # Decisions whose children are followed until each has a route: every one since the desk
 # first recorded a route (from then on the desk follows children through, so none may drop
@@ -65,12 +65,13 @@ OUTCOME_ROUTES: Mapping[str, RouteKind] = {
 
 # ---- snapshots the views show ---------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class ClockRow:
     label: str
     due: datetime | None
     met_at: datetime | None
-    state: str            # due, overdue, met, met late, no timescale
+    state: str  # due, overdue, met, met late, no timescale
     source: str
 
 
@@ -217,8 +218,7 @@ def _when(value: str | None) -> datetime | None:
 
 
 class FollowThroughService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 office: OfficeHours) -> None:
+    def __init__(self, store: EventStore, actor: Actor, clock: Clock, office: OfficeHours) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
@@ -230,9 +230,14 @@ class FollowThroughService:
     # ---- writing ---------------------------------------------------------------------
 
     def _event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
-        return make_event(event_type, payload, actor=self.actor.login,
-                          actor_role=self.actor.role.value, device=self.actor.device,
-                          at=self.clock.now())
+        return make_event(
+            event_type,
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.clock.now(),
+        )
 
     def _write(self, events: Sequence[Event], contact_id: str) -> Changes:
         self.store.append(list(events))
@@ -243,8 +248,11 @@ class FollowThroughService:
         if row is None or not row.received_at:
             raise ValidationError(f"no contact {contact_id} in this store", "contact_id")
         if row.status in VOID_STATUSES:
-            raise ValidationError(f"contact {contact_id} is {row.status.replace('_', ' ')}; "
-                                  "record on the contact that stands", "contact_id")
+            raise ValidationError(
+                f"contact {contact_id} is {row.status.replace('_', ' ')}; "
+                "record on the contact that stands",
+                "contact_id",
+            )
         return row, self.q.children_of([contact_id]).get(contact_id, [])
 
     def _route(self, route_id: str) -> rules.Route:
@@ -256,15 +264,19 @@ class FollowThroughService:
         assert found is not None
         return found
 
-    def open_route(self, contact_id: str, kind: str, *, slot: int | None = None,
-                   **details: Any) -> tuple[str, Changes]:
+    def open_route(
+        self, contact_id: str, kind: str, *, slot: int | None = None, **details: Any
+    ) -> tuple[str, Changes]:
         """Open a route for a child (or, for LADO and MARAC, about an adult) beside the
         contact's main outcome. ``details``: to, team, worker, family_consent, marac,
         adult_slot, opened_at, notes."""
         require(self.actor, Action.OPEN_ROUTE)
         _, kids = self._contact(contact_id)
-        payload: dict[str, Any] = {"route_id": new_id(), "contact_id": contact_id,
-                                   "kind": RouteKind(kind).value}
+        payload: dict[str, Any] = {
+            "route_id": new_id(),
+            "contact_id": contact_id,
+            "kind": RouteKind(kind).value,
+        }
         if slot is not None:
             child = next((k for k in kids if k.slot == slot), None)
             if child is None:
@@ -275,31 +287,40 @@ class FollowThroughService:
         if "adult_slot" in details and details["adult_slot"] is not None:
             adults = self._fold([contact_id]).adults
             if (contact_id, details["adult_slot"]) not in adults:
-                raise ValidationError(f"no adult {details['adult_slot']} on this contact; "
-                                      "add the adult first", "adult_slot")
+                raise ValidationError(
+                    f"no adult {details['adult_slot']} on this contact; add the adult first",
+                    "adult_slot",
+                )
         payload.update({k: v for k, v in details.items() if v not in (None, "")})
         event = self._event("route.opened", payload)
         return payload["route_id"], self._write([event], contact_id)
 
-    def progress(self, route_id: str, step: str, *, at: datetime | None = None,
-                 reason: str | None = None) -> Changes:
+    def progress(
+        self, route_id: str, step: str, *, at: datetime | None = None, reason: str | None = None
+    ) -> Changes:
         require(self.actor, Action.OPEN_ROUTE)
         route = self._route(route_id)
         if not step_fits(route.kind, step):
-            raise ValidationError(f"'{RouteStep(step).value}' is not a step of a "
-                                  f"{route.label} route", "step")
+            raise ValidationError(
+                f"'{RouteStep(step).value}' is not a step of a {route.label} route", "step"
+            )
         if not route.open:
             raise ValidationError("the route is closed or handed over", "route_id")
         if at is not None and at > self.clock.now():
-            raise ValidationError("a step cannot be recorded as happening in the future",
-                                  "at")
+            raise ValidationError("a step cannot be recorded as happening in the future", "at")
         when = (at or self.clock.now()).astimezone(self.office.zone)
         if step == RouteStep.ICPC_HELD and when.weekday() >= 5:
-            raise ValidationError("an initial child protection conference is not held at a "
-                                  "weekend (DfE CIN census rule 8875): give the day it was "
-                                  "held", "at")
-        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
-                                   "step": step}
+            raise ValidationError(
+                "an initial child protection conference is not held at a "
+                "weekend (DfE CIN census rule 8875): give the day it was "
+                "held",
+                "at",
+            )
+        payload: dict[str, Any] = {
+            "route_id": route_id,
+            "contact_id": route.contact_id,
+            "step": step,
+        }
         if at is not None:
             payload["at"] = at.isoformat()
         if route.person_id:
@@ -308,33 +329,35 @@ class FollowThroughService:
             payload["reason"] = reason
         return self._write([self._event("route.progressed", payload)], route.contact_id)
 
-    def transfer(self, route_id: str, team: str, worker: str | None = None,
-                 notes: str | None = None) -> Changes:
+    def transfer(
+        self, route_id: str, team: str, worker: str | None = None, notes: str | None = None
+    ) -> Changes:
         """Hand the route to a named team (and worker); it stays on the follow-through view
         until the team accepts it."""
         require(self.actor, Action.TRANSFER)
         route = self._route(route_id)
         if not route.open:
             raise ValidationError("the route is closed or already handed over", "route_id")
-        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
-                                   "team": team}
-        for key, value in (("worker", worker), ("notes", notes),
-                           ("person_id", route.person_id)):
+        payload: dict[str, Any] = {
+            "route_id": route_id,
+            "contact_id": route.contact_id,
+            "team": team,
+        }
+        for key, value in (("worker", worker), ("notes", notes), ("person_id", route.person_id)):
             if value:
                 payload[key] = value
         return self._write([self._event("route.transferred", payload)], route.contact_id)
 
-    def answer_transfer(self, route_id: str, *, accept: bool, worker: str | None = None,
-                        reason: str | None = None) -> Changes:
+    def answer_transfer(
+        self, route_id: str, *, accept: bool, worker: str | None = None, reason: str | None = None
+    ) -> Changes:
         """The receiving team accepts (naming the worker) or returns it with a reason."""
         require(self.actor, Action.ACCEPT_TRANSFER)
         route = self._route(route_id)
         if route.transfer_state != "awaiting":
-            raise ValidationError("nothing is waiting for acceptance on this route",
-                                  "route_id")
+            raise ValidationError("nothing is waiting for acceptance on this route", "route_id")
         payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id}
-        for key, value in (("worker", worker), ("reason", reason),
-                           ("person_id", route.person_id)):
+        for key, value in (("worker", worker), ("reason", reason), ("person_id", route.person_id)):
             if value:
                 payload[key] = value
         kind = "route.transfer_accepted" if accept else "route.transfer_returned"
@@ -345,20 +368,31 @@ class FollowThroughService:
         route = self._route(route_id)
         if route.closed_at is not None:
             raise ValidationError("the route is already closed", "route_id")
-        payload: dict[str, Any] = {"route_id": route_id, "contact_id": route.contact_id,
-                                   "reason": reason}
+        payload: dict[str, Any] = {
+            "route_id": route_id,
+            "contact_id": route.contact_id,
+            "reason": reason,
+        }
         if route.person_id:
             payload["person_id"] = route.person_id
         return self._write([self._event("route.closed", payload)], route.contact_id)
 
     def record_strategy_discussion(
-            self, contact_id: str, *, slots: Sequence[int], held_at: datetime,
-            attendees: Sequence[Mapping[str, str]], decision: str,
-            s47_started_on: date | None = None, medical: str | None = None,
-            medical_at: datetime | None = None,
-            police_protection: Mapping[str, Any] | None = None,
-            epo: Mapping[str, Any] | None = None, lead_social_worker: str | None = None,
-            summary: str | None = None) -> tuple[str, Changes]:
+        self,
+        contact_id: str,
+        *,
+        slots: Sequence[int],
+        held_at: datetime,
+        attendees: Sequence[Mapping[str, str]],
+        decision: str,
+        s47_started_on: date | None = None,
+        medical: str | None = None,
+        medical_at: datetime | None = None,
+        police_protection: Mapping[str, Any] | None = None,
+        epo: Mapping[str, Any] | None = None,
+        lead_social_worker: str | None = None,
+        summary: str | None = None,
+    ) -> tuple[str, Changes]:
         """Record a strategy discussion. The children it concerns get a strategy/s47 route
         (and an emergency protection route where police protection or an EPO is recorded)
         in the same transaction, if they have none open, so they stay on follow-through."""
@@ -375,9 +409,13 @@ class FollowThroughService:
             for r in existing.routes_of(contact_id):
                 if r.kind == kind and r.slot == slot and r.open:
                     return r.route_id
-            payload: dict[str, Any] = {"route_id": new_id(), "contact_id": contact_id,
-                                       "kind": kind.value, "slot": slot,
-                                       "opened_at": held_at.isoformat()}
+            payload: dict[str, Any] = {
+                "route_id": new_id(),
+                "contact_id": contact_id,
+                "kind": kind.value,
+                "slot": slot,
+                "opened_at": held_at.isoformat(),
+            }
             if by_slot[slot].person_id:
                 payload["person_id"] = by_slot[slot].person_id
             events.append(self._event("route.opened", payload))
@@ -389,55 +427,90 @@ class FollowThroughService:
                 ensure(RouteKind.EMERGENCY_PROTECTION, s)
         did = new_id()
         body: dict[str, Any] = {
-            "discussion_id": did, "contact_id": contact_id, "slots": list(slots),
-            "held_at": held_at.isoformat(), "attendees": [dict(a) for a in attendees],
-            "decision": StrategyDecision(decision).value}
+            "discussion_id": did,
+            "contact_id": contact_id,
+            "slots": list(slots),
+            "held_at": held_at.isoformat(),
+            "attendees": [dict(a) for a in attendees],
+            "decision": StrategyDecision(decision).value,
+        }
         if len(route_ids) == 1:
             body["route_id"] = route_ids[0]
-        optional = {"s47_started_on": s47_started_on.isoformat() if s47_started_on else None,
-                    "medical": medical,
-                    "medical_at": medical_at.isoformat() if medical_at else None,
-                    "police_protection": _stamped(police_protection),
-                    "epo": _stamped(epo), "lead_social_worker": lead_social_worker,
-                    "summary": summary}
+        optional = {
+            "s47_started_on": s47_started_on.isoformat() if s47_started_on else None,
+            "medical": medical,
+            "medical_at": medical_at.isoformat() if medical_at else None,
+            "police_protection": _stamped(police_protection),
+            "epo": _stamped(epo),
+            "lead_social_worker": lead_social_worker,
+            "summary": summary,
+        }
         body.update({k: v for k, v in optional.items() if v not in (None, "", {})})
         events.append(self._event("strategy.discussed", body))
         return did, self._write(events, contact_id)
 
-    def record_adult(self, contact_id: str, role: str, *, given_name: str | None = None,
-                     family_name: str | None = None, date_of_birth: str | None = None,
-                     relationship: str | None = None, occupation: str | None = None,
-                     address: str | None = None) -> tuple[int, Changes]:
+    def record_adult(
+        self,
+        contact_id: str,
+        role: str,
+        *,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        date_of_birth: str | None = None,
+        relationship: str | None = None,
+        occupation: str | None = None,
+        address: str | None = None,
+    ) -> tuple[int, Changes]:
         """Add an adult to the contact (victim, alleged perpetrator, subject of a LADO
         allegation...). Returns the adult's slot on the contact."""
         require(self.actor, Action.LINK_PERSON)
         self._contact(contact_id)
         taken = [slot for (cid, slot) in self._fold([contact_id]).adults if cid == contact_id]
         slot = max(taken, default=-1) + 1
-        payload = {"contact_id": contact_id, "adult_slot": slot, "role": AdultRole(role).value,
-                   "given_name": given_name, "family_name": family_name,
-                   "date_of_birth": date_of_birth, "relationship": relationship,
-                   "occupation": occupation, "address": address}
-        event = self._event("adult.recorded",
-                            {k: v for k, v in payload.items() if v not in (None, "")})
+        payload = {
+            "contact_id": contact_id,
+            "adult_slot": slot,
+            "role": AdultRole(role).value,
+            "given_name": given_name,
+            "family_name": family_name,
+            "date_of_birth": date_of_birth,
+            "relationship": relationship,
+            "occupation": occupation,
+            "address": address,
+        }
+        event = self._event(
+            "adult.recorded", {k: v for k, v in payload.items() if v not in (None, "")}
+        )
         return slot, self._write([event], contact_id)
 
-    def acknowledge(self, contact_id: str, kind: str, method: str, *, to: str | None = None,
-                    note: str | None = None, sent_at: datetime | None = None) -> Changes:
+    def acknowledge(
+        self,
+        contact_id: str,
+        kind: str,
+        method: str,
+        *,
+        to: str | None = None,
+        note: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> Changes:
         """Record that receipt was acknowledged, or the decision fed back, to the referrer."""
         require(self.actor, Action.FOLLOW_UP)
         self._contact(contact_id)
-        payload: dict[str, Any] = {"contact_id": contact_id, "kind": AckKind(kind).value,
-                                   "method": method,
-                                   "sent_at": (sent_at or self.clock.now()).isoformat()}
+        payload: dict[str, Any] = {
+            "contact_id": contact_id,
+            "kind": AckKind(kind).value,
+            "method": method,
+            "sent_at": (sent_at or self.clock.now()).isoformat(),
+        }
         if to:
             payload["to"] = to
         if note:
             payload["note"] = note
         return self._write([self._event("referrer.acknowledged", payload)], contact_id)
 
-    def complete_next_step(self, contact_id: str, decision_id: str, index: int,
-                           note: str | None = None) -> Changes:
+    def complete_next_step(
+        self, contact_id: str, decision_id: str, index: int, note: str | None = None
+    ) -> Changes:
         require(self.actor, Action.FOLLOW_UP)
         decisions = self.q.decisions_of([contact_id]).get(contact_id, [])
         found = next((d for d in decisions if d.decision_id == decision_id), None)
@@ -446,14 +519,22 @@ class FollowThroughService:
         steps = found.rationale.get("next_steps") or []
         if not 0 <= index < len(steps):
             raise ValidationError(f"the decision has no next step {index + 1}", "index")
-        payload: dict[str, Any] = {"contact_id": contact_id, "decision_id": decision_id,
-                                   "index": index}
+        payload: dict[str, Any] = {
+            "contact_id": contact_id,
+            "decision_id": decision_id,
+            "index": index,
+        }
         if note:
             payload["note"] = note
         return self._write([self._event("next_step.completed", payload)], contact_id)
 
-    def chase_partner_check(self, contact_id: str, check_id: str, note: str | None = None,
-                            due_at: datetime | None = None) -> Changes:
+    def chase_partner_check(
+        self,
+        contact_id: str,
+        check_id: str,
+        note: str | None = None,
+        due_at: datetime | None = None,
+    ) -> Changes:
         require(self.actor, Action.PARTNER_CHECK)
         asked = self.q.events_of_types(("partner_check.requested",), [contact_id])
         if not any(e.payload["check_id"] == check_id for e in asked):
@@ -465,31 +546,49 @@ class FollowThroughService:
             payload["due_at"] = due_at.isoformat()
         return self._write([self._event("partner_check.chased", payload)], contact_id)
 
-    def notify_allocated_worker(self, contact_id: str, person_id: str, worker: str,
-                                method: str) -> Changes:
+    def notify_allocated_worker(
+        self, contact_id: str, person_id: str, worker: str, method: str
+    ) -> Changes:
         require(self.actor, Action.FOLLOW_UP)
         _, kids = self._contact(contact_id)
         if person_id not in {k.person_id for k in kids}:
             raise ValidationError("that child is not linked to this contact", "person_id")
-        payload = {"contact_id": contact_id, "person_id": person_id, "worker": worker,
-                   "method": method, "sent_at": self.clock.now().isoformat()}
+        payload = {
+            "contact_id": contact_id,
+            "person_id": person_id,
+            "worker": worker,
+            "method": method,
+            "sent_at": self.clock.now().isoformat(),
+        }
         return self._write([self._event("allocated_worker.notified", payload)], contact_id)
 
-    def resolve_conflict(self, contact_id: str, chosen_decision_id: str, reason: str
-                         ) -> Changes:
+    def resolve_conflict(self, contact_id: str, chosen_decision_id: str, reason: str) -> Changes:
         """A duty manager chooses between conflicting decisions; the others are kept in the
         log, marked superseded (``conflict.resolved``)."""
         require(self.actor, Action.RESOLVE_CONFLICT)
-        live = [d.decision_id for d in self.q.decisions_of([contact_id]).get(contact_id, [])
-                if not d.superseded]
+        live = [
+            d.decision_id
+            for d in self.q.decisions_of([contact_id]).get(contact_id, [])
+            if not d.superseded
+        ]
         if len(live) < 2:
             raise ValidationError("this contact has no conflicting decisions", "contact_id")
         if chosen_decision_id not in live:
-            raise ValidationError("choose one of the conflicting decisions",
-                                  "chosen_decision_id")
-        return self._write([self._event("conflict.resolved", {
-            "contact_id": contact_id, "decision_ids": live,
-            "chosen_decision_id": chosen_decision_id, "reason": reason})], contact_id)
+            raise ValidationError("choose one of the conflicting decisions", "chosen_decision_id")
+        return self._write(
+            [
+                self._event(
+                    "conflict.resolved",
+                    {
+                        "contact_id": contact_id,
+                        "decision_ids": live,
+                        "chosen_decision_id": chosen_decision_id,
+                        "reason": reason,
+                    },
+                )
+            ],
+            contact_id,
+        )
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -499,8 +598,10 @@ class FollowThroughService:
         return [(k.slot, k.display_name, k.person_id) for k in kids]
 
     def adults(self, contact_id: str) -> list[tuple[int, str]]:
-        return [(a.adult_slot, f"{a.name} ({a.role_label})")
-                for a in self._fold([contact_id]).adults_of(contact_id)]
+        return [
+            (a.adult_slot, f"{a.name} ({a.role_label})")
+            for a in self._fold([contact_id]).adults_of(contact_id)
+        ]
 
     def merge_candidates(self, contact_id: str, days: int = 7) -> list[tuple[str, str]]:
         """Other contacts that may be the same notification: sharing a linked child or the
@@ -513,46 +614,93 @@ class FollowThroughService:
             found.update(self._linked_contacts(pids))
         lo, hi = (at - timedelta(days=days)).isoformat(), (at + timedelta(days=days)).isoformat()
         if row.external_ref:
-            found.update({c.contact_id: c for c in self.q.contacts_received_since(lo)
-                          if c.external_ref == row.external_ref})
+            found.update(
+                {
+                    c.contact_id: c
+                    for c in self.q.contacts_received_since(lo)
+                    if c.external_ref == row.external_ref
+                }
+            )
         out = []
         for c in sorted(found.values(), key=lambda c: c.received_at):
-            if c.contact_id == contact_id or c.status in VOID_STATUSES or not (
-                    lo <= c.received_at <= hi):
+            if (
+                c.contact_id == contact_id
+                or c.status in VOID_STATUSES
+                or not (lo <= c.received_at <= hi)
+            ):
                 continue
-            out.append((c.contact_id, f"{human_datetime(c.received_at)} · {c.source_code} · "
-                                      f"{c.concern[:60]}"))
+            out.append(
+                (
+                    c.contact_id,
+                    f"{human_datetime(c.received_at)} · {c.source_code} · {c.concern[:60]}",
+                )
+            )
         return out
 
     def _fold(self, contact_ids: Iterable[str] | None = None) -> rules.FollowThrough:
         return self.q.fold(self.office, contact_ids)
 
-    def _route_row(self, r: rules.Route, kids: Mapping[str, list[ContactChildRow]],
-                   now: datetime, follow: rules.FollowThrough | None = None) -> RouteRow:
-        adult = follow.adults.get((r.contact_id, r.adult_slot)) if (
-            follow is not None and r.adult_slot is not None) else None
-        child = next((k.display_name for k in kids.get(r.contact_id, []) if k.slot == r.slot),
-                     "(whole contact)" if r.slot is None else f"child {r.slot + 1}")
+    def _route_row(
+        self,
+        r: rules.Route,
+        kids: Mapping[str, list[ContactChildRow]],
+        now: datetime,
+        follow: rules.FollowThrough | None = None,
+    ) -> RouteRow:
+        adult = (
+            follow.adults.get((r.contact_id, r.adult_slot))
+            if (follow is not None and r.adult_slot is not None)
+            else None
+        )
+        child = next(
+            (k.display_name for k in kids.get(r.contact_id, []) if k.slot == r.slot),
+            "(whole contact)" if r.slot is None else f"child {r.slot + 1}",
+        )
         if r.slot is None and adult is not None:
             child = f"Adult: {adult.name} ({adult.role_label.lower()})"
-        details = [x for x in (
-            f"to {r.to}" if r.to else None, f"team {r.team}" if r.team else None,
-            f"worker {r.worker}" if r.worker else None,
-            f"family consent: {r.family_consent.replace('_', ' ')}" if r.family_consent
-            else None,
-            ("MARAC: already known" if r.marac == "already_known" else "MARAC: referred")
-            if r.marac else None) if x]
-        clocks = tuple(ClockRow(c.label, c.due, c.met_at, c.state(now), c.source)
-                       for c in r.clocks)
+        details = [
+            x
+            for x in (
+                f"to {r.to}" if r.to else None,
+                f"team {r.team}" if r.team else None,
+                f"worker {r.worker}" if r.worker else None,
+                f"family consent: {r.family_consent.replace('_', ' ')}"
+                if r.family_consent
+                else None,
+                ("MARAC: already known" if r.marac == "already_known" else "MARAC: referred")
+                if r.marac
+                else None,
+            )
+            if x
+        ]
+        clocks = tuple(ClockRow(c.label, c.due, c.met_at, c.state(now), c.source) for c in r.clocks)
         pending = [c.due for c in r.clocks if c.met_at is None and c.due is not None]
         return RouteRow(
-            r.route_id, r.contact_id, r.kind, r.label, child, r.slot, r.person_id,
-            "; ".join(details), r.state_text(), r.opened_at, r.open, clocks,
-            r.open and bool(r.overdue(now)), min(pending) if pending else None,
-            r.transfer_state, len(r.discussions))
+            r.route_id,
+            r.contact_id,
+            r.kind,
+            r.label,
+            child,
+            r.slot,
+            r.person_id,
+            "; ".join(details),
+            r.state_text(),
+            r.opened_at,
+            r.open,
+            clocks,
+            r.open and bool(r.overdue(now)),
+            min(pending) if pending else None,
+            r.transfer_state,
+            len(r.discussions),
+        )
 
-    def _awaiting(self, decisions: Sequence[DecidedContact], follow: rules.FollowThrough,
-                  kids: Mapping[str, list[ContactChildRow]], now: datetime) -> list[RouteRow]:
+    def _awaiting(
+        self,
+        decisions: Sequence[DecidedContact],
+        follow: rules.FollowThrough,
+        kids: Mapping[str, list[ContactChildRow]],
+        now: datetime,
+    ) -> list[RouteRow]:
         """Children decided onto a route (s47, protection, assessment, early help) for whom
         nobody has opened any route yet: the contact has left the queue, so they are shown
         here, with the clock their outcome carries, until a route is opened for them (any
@@ -561,40 +709,82 @@ class FollowThroughService:
         for d, k in self._unrouted(decisions, follow, kids):
             kind = OUTCOME_ROUTES[d.outcome]
             decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
-            fact = rules.ContactFacts(d.contact_id, datetime.fromisoformat(d.received_at or ""),
-                                      decided.astimezone(self.office.zone).date()
-                                      if d.is_referral else None)
-            pseudo = rules.Route(route_id="", contact_id=d.contact_id, kind=kind.value,
-                                 opened_at=decided, opened_by=d.decided_by, slot=k.slot,
-                                 person_id=k.person_id)
+            fact = rules.ContactFacts(
+                d.contact_id,
+                datetime.fromisoformat(d.received_at or ""),
+                decided.astimezone(self.office.zone).date() if d.is_referral else None,
+            )
+            pseudo = rules.Route(
+                route_id="",
+                contact_id=d.contact_id,
+                kind=kind.value,
+                opened_at=decided,
+                opened_by=d.decided_by,
+                slot=k.slot,
+                person_id=k.person_id,
+            )
             clocks = rules.route_clocks(pseudo, fact, self.office, None)
             if kind in (RouteKind.STRATEGY_S47, RouteKind.EMERGENCY_PROTECTION) and not any(
-                    c.label.startswith("Strategy discussion") for c in clocks):
-                clocks.insert(0, rules.Due("Strategy discussion held (as soon as "
-                                           "possible)", None, None, "WT 2023 ch. 3"))
+                c.label.startswith("Strategy discussion") for c in clocks
+            ):
+                clocks.insert(
+                    0,
+                    rules.Due(
+                        "Strategy discussion held (as soon as possible)",
+                        None,
+                        None,
+                        "WT 2023 ch. 3",
+                    ),
+                )
             if kind == RouteKind.EARLY_HELP:
-                clocks.append(rules.Due("Early help request made (team, family consent)",
-                                        None, None, "WT 2023 ch. 1"))
-            rows_clocks = tuple(ClockRow(x.label, x.due, x.met_at, x.state(now), x.source)
-                                for x in clocks)
+                clocks.append(
+                    rules.Due(
+                        "Early help request made (team, family consent)",
+                        None,
+                        None,
+                        "WT 2023 ch. 1",
+                    )
+                )
+            rows_clocks = tuple(
+                ClockRow(x.label, x.due, x.met_at, x.state(now), x.source) for x in clocks
+            )
             pending = [x.due for x in clocks if x.met_at is None and x.due is not None]
-            rows.append(RouteRow(
-                "", d.contact_id, AWAITING, OUTCOME_LABELS[Outcome(d.outcome)],
-                k.display_name, k.slot, k.person_id, d.decided_by,
-                "Awaiting a route", decided, True, rows_clocks,
-                any(x.overdue(now) for x in clocks),
-                min(pending) if pending else None))
+            rows.append(
+                RouteRow(
+                    "",
+                    d.contact_id,
+                    AWAITING,
+                    OUTCOME_LABELS[Outcome(d.outcome)],
+                    k.display_name,
+                    k.slot,
+                    k.person_id,
+                    d.decided_by,
+                    "Awaiting a route",
+                    decided,
+                    True,
+                    rows_clocks,
+                    any(x.overdue(now) for x in clocks),
+                    min(pending) if pending else None,
+                )
+            )
         return rows
 
-    def _unrouted(self, decisions: Sequence[DecidedContact], follow: rules.FollowThrough,
-                  kids: Mapping[str, list[ContactChildRow]]
-                  ) -> Iterator[tuple[DecidedContact, ContactChildRow]]:
+    def _unrouted(
+        self,
+        decisions: Sequence[DecidedContact],
+        follow: rules.FollowThrough,
+        kids: Mapping[str, list[ContactChildRow]],
+    ) -> Iterator[tuple[DecidedContact, ContactChildRow]]:
         """Each child of a standing decision (first per contact) with no route opened for
         them and nothing left done that ends the follow-through (a completed assessment),
         on a contact that is not void: the "awaiting a route" children."""
         routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
-        done = {(e.contact_id, e.payload["person_id"]) for e in self.q.events_of_types(
-            ("assessment.completed",), {d.contact_id for d in decisions})}
+        done = {
+            (e.contact_id, e.payload["person_id"])
+            for e in self.q.events_of_types(
+                ("assessment.completed",), {d.contact_id for d in decisions}
+            )
+        }
         seen: set[str] = set()
         for d in decisions:
             if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
@@ -612,19 +802,34 @@ class FollowThroughService:
         now = self.clock.now()
         follow = self._fold([contact_id])
         kids = self.q.children_of([contact_id])
-        rows = tuple(sorted((self._route_row(r, kids, now, follow)
-                             for r in follow.routes_of(contact_id)),
-                            key=lambda r: (r.opened_at, r.route_id)))
+        rows = tuple(
+            sorted(
+                (self._route_row(r, kids, now, follow) for r in follow.routes_of(contact_id)),
+                key=lambda r: (r.opened_at, r.route_id),
+            )
+        )
         discussions = tuple(d for d in follow.discussions if d.contact_id == contact_id)
         contact = self.q.contacts([contact_id]).get(contact_id)
-        domestic_abuse = contact is not None and contact.status not in VOID_STATUSES and (
-            bool(contact.dash_level or contact.dara_level)
-            or contact.previous_incidents is not None)
+        domestic_abuse = (
+            contact is not None
+            and contact.status not in VOID_STATUSES
+            and (
+                bool(contact.dash_level or contact.dara_level)
+                or contact.previous_incidents is not None
+            )
+        )
         marac = self.marac_criteria(contact_id) if domestic_abuse else None
         return ContactRoutes(
-            contact_id, rows, discussions, tuple(follow.adults_of(contact_id)), marac,
-            {d.discussion_id: tuple(d.missing_agencies(STRATEGY_REQUIRED_AGENCIES))
-             for d in discussions})
+            contact_id,
+            rows,
+            discussions,
+            tuple(follow.adults_of(contact_id)),
+            marac,
+            {
+                d.discussion_id: tuple(d.missing_agencies(STRATEGY_REQUIRED_AGENCIES))
+                for d in discussions
+            },
+        )
 
     def marac_criteria(self, contact_id: str) -> rules.MaracCriteria:
         """The SafeLives criteria from this notification and the children's police history
@@ -640,23 +845,31 @@ class FollowThroughService:
             for other in linked.values():
                 if other.contact_id == contact_id or other.status in VOID_STATUSES:
                     continue
-                day = datetime.fromisoformat(other.received_at).astimezone(
-                    self.office.zone).date()
-                if other.source_code == "6" and (other.dash_level or other.dara_level or
-                                                 other.previous_incidents is not None):
+                day = datetime.fromisoformat(other.received_at).astimezone(self.office.zone).date()
+                if other.source_code == "6" and (
+                    other.dash_level or other.dara_level or other.previous_incidents is not None
+                ):
                     earlier_police.append(day)
             follow = self._fold(linked)
-            earlier_marac = [r.opened_at.astimezone(self.office.zone).date()
-                             for r in follow.routes.values()
-                             if r.kind == RouteKind.MARAC and r.marac == "referred"
-                             and r.contact_id != contact_id]
+            earlier_marac = [
+                r.opened_at.astimezone(self.office.zone).date()
+                for r in follow.routes.values()
+                if r.kind == RouteKind.MARAC
+                and r.marac == "referred"
+                and r.contact_id != contact_id
+            ]
         return rules.marac_criteria(
-            incident_on=incident_on, dash_level=contact.dash_level,
-            dara_level=contact.dara_level, previous_incidents=contact.previous_incidents,
-            earlier_police_da=earlier_police, earlier_marac_referrals=earlier_marac)
+            incident_on=incident_on,
+            dash_level=contact.dash_level,
+            dara_level=contact.dara_level,
+            previous_incidents=contact.previous_incidents,
+            earlier_police_da=earlier_police,
+            earlier_marac_referrals=earlier_marac,
+        )
 
     def _linked_contacts(self, person_ids: set[str]) -> dict[str, ContactRow]:
         from ..store.queries import Queries  # one read per child; a family is small
+
         q = Queries(self.store.engine)
         out: dict[str, ContactRow] = {}
         for pid in person_ids:
@@ -676,19 +889,35 @@ class FollowThroughService:
         follow = self._fold()
         open_routes = follow.open_routes()
         since_ack = (now - timedelta(days=ACK_LOOKBACK_DAYS)).isoformat()
-        recent = [c for c in self.q.contacts_received_since(since_ack)
-                  if c.status not in VOID_STATUSES]
+        recent = [
+            c for c in self.q.contacts_received_since(since_ack) if c.status not in VOID_STATUSES
+        ]
         conflicts = [c for c in self.q.conflicted_contacts() if c.status not in VOID_STATUSES]
-        follow_events = self.q.events_of_types((
-            "referrer.acknowledged", "next_step.completed", "partner_check.requested",
-            "partner_check.answered", "partner_check.chased", "allocated_worker.notified",
-            "handover.noted", "handover.acknowledged"))
+        follow_events = self.q.events_of_types(
+            (
+                "referrer.acknowledged",
+                "next_step.completed",
+                "partner_check.requested",
+                "partner_check.answered",
+                "partner_check.chased",
+                "allocated_worker.notified",
+                "handover.noted",
+                "handover.acknowledged",
+            )
+        )
         since_steps = (now - timedelta(days=NEXT_STEP_LOOKBACK_DAYS)).isoformat()
         step_contacts = set(self.q.contacts_decided_since(since_steps))
-        check_contacts = {e.contact_id for e in follow_events
-                          if e.type.startswith("partner_check") and e.contact_id}
-        handover_contacts = {cid for e in follow_events if e.type == "handover.noted"
-                             for cid in e.payload.get("contact_ids", ())}
+        check_contacts = {
+            e.contact_id
+            for e in follow_events
+            if e.type.startswith("partner_check") and e.contact_id
+        }
+        handover_contacts = {
+            cid
+            for e in follow_events
+            if e.type == "handover.noted"
+            for cid in e.payload.get("contact_ids", ())
+        }
         since = now - timedelta(days=DECIDED_LOOKBACK_DAYS)
         first = self.q.first_route_at()
         if first is not None and datetime.fromisoformat(first) < since:
@@ -697,33 +926,48 @@ class FollowThroughService:
         # Older decisions are not listed, but the view says how many children they leave
         # without a route, so none drops out of sight silently.
         listed = {d.contact_id for d in awaiting}
-        older = [d for d in self.q.standing_decisions_before(since.isoformat(),
-                                                             list(OUTCOME_ROUTES))
-                 if d.contact_id not in listed]
-        older_count = sum(1 for _ in self._unrouted(
-            older, follow, self.q.children_of({d.contact_id for d in older})))
-        others = ({r.contact_id for r in open_routes} | {c.contact_id for c in recent}
-                  | {c.contact_id for c in conflicts} | step_contacts | check_contacts
-                  | handover_contacts)
+        older = [
+            d
+            for d in self.q.standing_decisions_before(since.isoformat(), list(OUTCOME_ROUTES))
+            if d.contact_id not in listed
+        ]
+        older_count = sum(
+            1
+            for _ in self._unrouted(
+                older, follow, self.q.children_of({d.contact_id for d in older})
+            )
+        )
+        others = (
+            {r.contact_id for r in open_routes}
+            | {c.contact_id for c in recent}
+            | {c.contact_id for c in conflicts}
+            | step_contacts
+            | check_contacts
+            | handover_contacts
+        )
         all_ids = others | {d.contact_id for d in awaiting}
         kids = self.q.children_of(all_ids)
         contacts = {c.contact_id: c for c in recent} | self.q.contacts(
-            others - {c.contact_id for c in recent})
-        route_rows = sorted((self._route_row(r, kids, now, follow) for r in open_routes),
-                            key=_overdue_first)
+            others - {c.contact_id for c in recent}
+        )
+        route_rows = sorted(
+            (self._route_row(r, kids, now, follow) for r in open_routes), key=_overdue_first
+        )
         view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
-            awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now),
-                                  key=_overdue_first)),
-            awaiting_older=older_count, awaiting_since=since,
+            awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now), key=_overdue_first)),
+            awaiting_older=older_count,
+            awaiting_since=since,
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
-            next_steps=tuple(self._next_steps(step_contacts, contacts, kids, follow_events,
-                                              since_steps, now)),
+            next_steps=tuple(
+                self._next_steps(step_contacts, contacts, kids, follow_events, since_steps, now)
+            ),
             conflicts=tuple(self._conflicts(conflicts, kids)),
             checks=tuple(self._checks(contacts, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
-            handovers=tuple(self._handovers(kids, follow_events)))
+            handovers=tuple(self._handovers(kids, follow_events)),
+        )
         return self._redacted(view, all_ids)
 
     def _redacted(self, view: FollowThroughView, contact_ids: set[str]) -> FollowThroughView:
@@ -740,40 +984,75 @@ class FollowThroughService:
 
         def clocks(row: RouteRow) -> tuple[ClockRow, ...]:
             return tuple(dataclasses.replace(c, label=r, source="") for c in row.clocks)
+
         return dataclasses.replace(
             view,
-            routes=tuple(dataclasses.replace(
-                x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
-                if x.contact_id in hidden else x for x in view.routes),
-            awaiting=tuple(dataclasses.replace(
-                x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x))
-                if x.contact_id in hidden else x for x in view.awaiting),
-            acknowledgements=tuple(dataclasses.replace(x, children=r, referrer=r)
-                                   if x.contact_id in hidden else x
-                                   for x in view.acknowledgements),
-            next_steps=tuple(dataclasses.replace(x, children=r, action=r, owner=None)
-                             if x.contact_id in hidden else x for x in view.next_steps),
-            conflicts=tuple(dataclasses.replace(x, children=r, decisions=())
-                            if x.contact_id in hidden else x for x in view.conflicts),
-            checks=tuple(dataclasses.replace(x, children=r, agency=r, answer=None
-                                             if x.answer is None else r)
-                         if x.contact_id in hidden else x for x in view.checks),
-            notices=tuple(dataclasses.replace(x, child=r) if x.contact_id in hidden else x
-                          for x in view.notices),
-            handovers=tuple(dataclasses.replace(x, contacts=tuple(
-                (cid, r if cid in hidden else names) for cid, names in x.contacts))
-                for x in view.handovers))
+            routes=tuple(
+                dataclasses.replace(
+                    x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x)
+                )
+                if x.contact_id in hidden
+                else x
+                for x in view.routes
+            ),
+            awaiting=tuple(
+                dataclasses.replace(
+                    x, label=r, child=r, detail="", state=r, person_id=None, clocks=clocks(x)
+                )
+                if x.contact_id in hidden
+                else x
+                for x in view.awaiting
+            ),
+            acknowledgements=tuple(
+                dataclasses.replace(x, children=r, referrer=r) if x.contact_id in hidden else x
+                for x in view.acknowledgements
+            ),
+            next_steps=tuple(
+                dataclasses.replace(x, children=r, action=r, owner=None)
+                if x.contact_id in hidden
+                else x
+                for x in view.next_steps
+            ),
+            conflicts=tuple(
+                dataclasses.replace(x, children=r, decisions=()) if x.contact_id in hidden else x
+                for x in view.conflicts
+            ),
+            checks=tuple(
+                dataclasses.replace(x, children=r, agency=r, answer=None if x.answer is None else r)
+                if x.contact_id in hidden
+                else x
+                for x in view.checks
+            ),
+            notices=tuple(
+                dataclasses.replace(x, child=r) if x.contact_id in hidden else x
+                for x in view.notices
+            ),
+            handovers=tuple(
+                dataclasses.replace(
+                    x,
+                    contacts=tuple(
+                        (cid, r if cid in hidden else names) for cid, names in x.contacts
+                    ),
+                )
+                for x in view.handovers
+            ),
+        )
 
-    def _acks(self, recent: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]],
-              events: Sequence[Event], now: datetime) -> list[AckRow]:
+    def _acks(
+        self,
+        recent: Sequence[ContactRow],
+        kids: Mapping[str, list[ContactChildRow]],
+        events: Sequence[Event],
+        now: datetime,
+    ) -> list[AckRow]:
         sent: dict[tuple[str, str], str] = {}
         for e in events:
             if e.type == "referrer.acknowledged":
                 p = e.payload
                 when = _when(p.get("sent_at")) or datetime.fromisoformat(e.client_time)
                 sent[(p["contact_id"], p["kind"])] = (
-                    f"{p['method']} {human_datetime(when)} "
-                    f"by {e.actor}")
+                    f"{p['method']} {human_datetime(when)} by {e.actor}"
+                )
         rows = []
         for c in recent:
             if c.source_code == "9":  # anonymous: nobody to acknowledge
@@ -781,32 +1060,49 @@ class FollowThroughService:
             received = datetime.fromisoformat(c.received_at)
             ack_due = self.office.add_working_days(received, rules.ACK_WORKING_DAYS)
             decided = _when(c.decided_at) if c.status == ContactStatus.DECIDED.value else None
-            feedback_due = (self.office.add_working_days(decided, rules.ACK_WORKING_DAYS)
-                            if decided else None)
+            feedback_due = (
+                self.office.add_working_days(decided, rules.ACK_WORKING_DAYS) if decided else None
+            )
             ack = sent.get((c.contact_id, AckKind.ACKNOWLEDGEMENT.value))
             feedback = sent.get((c.contact_id, AckKind.FEEDBACK.value))
             if ack and feedback:
                 continue  # both sent: nothing left to follow
-            overdue = ((ack is None and now > ack_due)
-                       or (feedback is None and feedback_due is not None
-                           and now > feedback_due))
+            overdue = (ack is None and now > ack_due) or (
+                feedback is None and feedback_due is not None and now > feedback_due
+            )
             source = REFERRAL_SOURCES.get(c.source_code)
-            referrer = c.reporter_name or c.reporter_agency or (
-                source.label if source else "—")
-            rows.append(AckRow(c.contact_id, _names(kids.get(c.contact_id, [])),
-                               str(referrer), received, ack_due, ack, feedback_due, feedback,
-                               overdue))
+            referrer = c.reporter_name or c.reporter_agency or (source.label if source else "—")
+            rows.append(
+                AckRow(
+                    c.contact_id,
+                    _names(kids.get(c.contact_id, [])),
+                    str(referrer),
+                    received,
+                    ack_due,
+                    ack,
+                    feedback_due,
+                    feedback,
+                    overdue,
+                )
+            )
         return sorted(rows, key=lambda r: (not r.overdue, r.ack_due))
 
-    def _next_steps(self, ids: set[str], contacts: Mapping[str, ContactRow],
-                    kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event],
-                    since: str, now: datetime) -> list[NextStepRow]:
+    def _next_steps(
+        self,
+        ids: set[str],
+        contacts: Mapping[str, ContactRow],
+        kids: Mapping[str, list[ContactChildRow]],
+        events: Sequence[Event],
+        since: str,
+        now: datetime,
+    ) -> list[NextStepRow]:
         done: dict[tuple[str, int], str] = {}
         for e in events:
             if e.type == "next_step.completed":
                 stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
                 done[(e.payload["decision_id"], e.payload["index"])] = (
-                    f"{human_datetime(stamp)} by {e.actor}")
+                    f"{human_datetime(stamp)} by {e.actor}"
+                )
         rows = []
         today = now.astimezone(self.office.zone).date()
         for cid, decisions in self.q.decisions_of(ids).items():
@@ -821,36 +1117,60 @@ class FollowThroughService:
                     finished = done.get((d.decision_id, i))
                     if finished and due and due < today - timedelta(days=7):
                         continue  # done and long past: off the view
-                    rows.append(NextStepRow(
-                        cid, d.decision_id, i, _names(kids.get(cid, [])), s["action"],
-                        s.get("owner"), due, finished,
-                        finished is None and due is not None and due < today))
-        return sorted(rows, key=lambda r: (r.done is not None, not r.overdue,
-                                           r.due or date.max))
+                    rows.append(
+                        NextStepRow(
+                            cid,
+                            d.decision_id,
+                            i,
+                            _names(kids.get(cid, [])),
+                            s["action"],
+                            s.get("owner"),
+                            due,
+                            finished,
+                            finished is None and due is not None and due < today,
+                        )
+                    )
+        return sorted(rows, key=lambda r: (r.done is not None, not r.overdue, r.due or date.max))
 
-    def _conflicts(self, conflicts: Sequence[ContactRow],
-                   kids: Mapping[str, list[ContactChildRow]]) -> list[ConflictRow]:
+    def _conflicts(
+        self, conflicts: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]]
+    ) -> list[ConflictRow]:
         decisions = self.q.decisions_of(c.contact_id for c in conflicts)
-        return [ConflictRow(
-            c.contact_id, _names(kids.get(c.contact_id, [])),
-            tuple((d.decision_id, d.outcome, d.decided_by)
-                  for d in decisions.get(c.contact_id, []) if not d.superseded),
-            min((d.decided_at for d in decisions.get(c.contact_id, [])), default=""))
-            for c in conflicts]
+        return [
+            ConflictRow(
+                c.contact_id,
+                _names(kids.get(c.contact_id, [])),
+                tuple(
+                    (d.decision_id, d.outcome, d.decided_by)
+                    for d in decisions.get(c.contact_id, [])
+                    if not d.superseded
+                ),
+                min((d.decided_at for d in decisions.get(c.contact_id, [])), default=""),
+            )
+            for c in conflicts
+        ]
 
-    def _checks(self, contacts: Mapping[str, ContactRow],
-                kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event],
-                now: datetime) -> list[CheckRow]:
+    def _checks(
+        self,
+        contacts: Mapping[str, ContactRow],
+        kids: Mapping[str, list[ContactChildRow]],
+        events: Sequence[Event],
+        now: datetime,
+    ) -> list[CheckRow]:
         asked: dict[str, dict[str, Any]] = {}
         for e in events:
             p = e.payload
             if e.type == "partner_check.requested":
                 asked[p["check_id"]] = {
-                    "contact_id": p["contact_id"], "agency": p["agency"],
+                    "contact_id": p["contact_id"],
+                    "agency": p["agency"],
                     "requested_at": _when(p.get("requested_at"))
                     or datetime.fromisoformat(e.client_time),
-                    "due_at": _when(p.get("due_at")), "chased": 0, "answer": None,
-                    "no_trace": False}
+                    "due_at": _when(p.get("due_at")),
+                    "chased": 0,
+                    "answer": None,
+                    "no_trace": False,
+                }
             elif p.get("check_id") in asked:
                 row = asked[p["check_id"]]
                 if e.type == "partner_check.chased":
@@ -867,16 +1187,31 @@ class FollowThroughService:
             if a["answer"] is not None and c.status == ContactStatus.DECIDED.value:
                 continue  # answered and decided: nothing left to follow
             overdue = a["answer"] is None and a["due_at"] is not None and now > a["due_at"]
-            rows.append(CheckRow(check_id, a["contact_id"], _names(kids.get(a["contact_id"],
-                                                                             [])),
-                                 a["agency"], a["requested_at"], a["due_at"], a["chased"],
-                                 a["answer"], a["no_trace"], overdue))
-        return sorted(rows, key=lambda r: (not r.overdue, r.answer is not None,
-                                           r.due_at or r.requested_at))
+            rows.append(
+                CheckRow(
+                    check_id,
+                    a["contact_id"],
+                    _names(kids.get(a["contact_id"], [])),
+                    a["agency"],
+                    a["requested_at"],
+                    a["due_at"],
+                    a["chased"],
+                    a["answer"],
+                    a["no_trace"],
+                    overdue,
+                )
+            )
+        return sorted(
+            rows, key=lambda r: (not r.overdue, r.answer is not None, r.due_at or r.requested_at)
+        )
 
-    def _notices(self, recent: Sequence[ContactRow],
-                 kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event],
-                 now: datetime) -> list[NoticeRow]:
+    def _notices(
+        self,
+        recent: Sequence[ContactRow],
+        kids: Mapping[str, list[ContactChildRow]],
+        events: Sequence[Event],
+        now: datetime,
+    ) -> list[NoticeRow]:
         """Same-day notice to an open case's allocated worker, for linked children whose
         record says an allocated worker holds the case."""
         told: dict[tuple[str, str], str] = {}
@@ -884,7 +1219,8 @@ class FollowThroughService:
             if e.type == "allocated_worker.notified":
                 p = e.payload
                 told[(p["contact_id"], p["person_id"])] = (
-                    f"{p['worker']} by {p['method']} ({e.actor})")
+                    f"{p['worker']} by {p['method']} ({e.actor})"
+                )
         pids = {k.person_id for c in recent for k in kids.get(c.contact_id, []) if k.person_id}
         people = self.q.people(pids)
         rows = []
@@ -897,32 +1233,50 @@ class FollowThroughService:
                 if person is None or not person.open_case:
                     continue
                 notified = told.get((c.contact_id, person.person_id))
-                rows.append(NoticeRow(c.contact_id, person.person_id, k.display_name, due,
-                                      notified, notified is None and now > due))
+                rows.append(
+                    NoticeRow(
+                        c.contact_id,
+                        person.person_id,
+                        k.display_name,
+                        due,
+                        notified,
+                        notified is None and now > due,
+                    )
+                )
         return sorted(rows, key=lambda r: (r.notified is not None, not r.overdue, r.due))
 
-    def _handovers(self, kids: Mapping[str, list[ContactChildRow]],
-                   events: Sequence[Event]) -> list[HandoverRow]:
+    def _handovers(
+        self, kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event]
+    ) -> list[HandoverRow]:
         acks: dict[str, list[str]] = {}
         for e in events:
             if e.type == "handover.acknowledged":
                 acks.setdefault(e.payload["handover_id"], []).append(e.actor)
-        rows = [HandoverRow(
-            e.payload["handover_id"], e.payload["shift"], e.client_time, e.actor,
-            e.payload["text"],
-            tuple((cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())),
-            tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))))
-            for e in events if e.type == "handover.noted"]
+        rows = [
+            HandoverRow(
+                e.payload["handover_id"],
+                e.payload["shift"],
+                e.client_time,
+                e.actor,
+                e.payload["text"],
+                tuple((cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())),
+                tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))),
+            )
+            for e in events
+            if e.type == "handover.noted"
+        ]
         return sorted(rows, key=lambda h: (bool(h.acknowledged_by), h.noted_at), reverse=False)
 
 
 def _stamped(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not value:
         return None
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in value.items()
-            if v not in (None, "")}
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v)
+        for k, v in value.items()
+        if v not in (None, "")
+    }
 
 
 def _overdue_first(row: RouteRow) -> tuple[Any, ...]:
-    return (not row.overdue, row.next_due is None, row.next_due or row.opened_at,
-            row.opened_at)
+    return (not row.overdue, row.next_due is None, row.next_due or row.opened_at, row.opened_at)

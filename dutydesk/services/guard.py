@@ -53,20 +53,28 @@ class GuardedStore(ChainedEventStore):
 
     # ---- writes ----------------------------------------------------------------------
 
-    def append_as(self, actor: Actor, events: Sequence[Event], *, outbox: bool = True,
-                  validate: bool = True) -> AppendResult:
+    def append_as(
+        self, actor: Actor, events: Sequence[Event], *, outbox: bool = True, validate: bool = True
+    ) -> AppendResult:
         """Check ``actor`` may record every event, then store them all (or none)."""
         self._check_logged(actor, events)
         result = super().append(events, outbox=outbox, validate=validate)
         log.debug("stored %d event(s) from %s", len(result.added), actor.login)
         return result
 
-    def append(self, events: Sequence[Event], *, outbox: bool = True,
-               validate: bool = True) -> AppendResult:
+    def append(
+        self, events: Sequence[Event], *, outbox: bool = True, validate: bool = True
+    ) -> AppendResult:
         return self.append_as(self.actor, events, outbox=outbox, validate=validate)
 
-    def append_in(self, conn: Connection, events: Sequence[Event], *, outbox: bool = True,
-                  validate: bool = True) -> AppendResult:
+    def append_in(
+        self,
+        conn: Connection,
+        events: Sequence[Event],
+        *,
+        outbox: bool = True,
+        validate: bool = True,
+    ) -> AppendResult:
         """``append`` inside the caller's transaction, checked the same way first."""
         self._check_logged(self.actor, events)
         return super().append_in(conn, events, outbox=outbox, validate=validate)
@@ -76,9 +84,13 @@ class GuardedStore(ChainedEventStore):
             self.check(actor, events)
         except PermissionDenied:
             # ids and logins only: the refused content stays out of the log
-            log.warning("refused %d event(s) (%s) from %s (%s)", len(events),
-                        ", ".join(sorted({e.type for e in events})), actor.login,
-                        actor.role.value)
+            log.warning(
+                "refused %d event(s) (%s) from %s (%s)",
+                len(events),
+                ", ".join(sorted({e.type for e in events})),
+                actor.login,
+                actor.role.value,
+            )
             raise
 
     def check(self, actor: Actor, events: Sequence[Event]) -> None:
@@ -96,8 +108,7 @@ class GuardedStore(ChainedEventStore):
         contacts = {e.contact_id for e in events if e.contact_id}
         with self.engine.connect() as conn:
             on_contact = access.people_on_contacts(conn, contacts) if contacts else {}
-        return {e.id: set(e.person_ids) | on_contact.get(e.contact_id or "", set())
-                for e in events}
+        return {e.id: set(e.person_ids) | on_contact.get(e.contact_id or "", set()) for e in events}
 
     # ---- reads -----------------------------------------------------------------------
 
@@ -105,26 +116,30 @@ class GuardedStore(ChainedEventStore):
         with self.engine.connect() as conn:
             return access.restrictions(conn, person_ids)
 
-    def restrictions_of_contacts(self, contact_ids: Iterable[str]
-                                 ) -> dict[str, list[Restriction]]:
+    def restrictions_of_contacts(self, contact_ids: Iterable[str]) -> dict[str, list[Restriction]]:
         """contact id -> restrictions on its children (only contacts that have any)."""
         with self.engine.connect() as conn:
             people = access.people_on_contacts(conn, contact_ids)
             found = access.restrictions(conn, set().union(*people.values()) if people else ())
-        return {cid: [found[p] for p in sorted(pids) if p in found]
-                for cid, pids in people.items() if pids & set(found)}
+        return {
+            cid: [found[p] for p in sorted(pids) if p in found]
+            for cid, pids in people.items()
+            if pids & set(found)
+        }
 
     def hidden_people(self, person_ids: Iterable[str], now: datetime | None = None) -> set[str]:
         """Which of ``person_ids`` this actor may know exist but not read."""
         at = now or self.clock.now()
-        return {p for p, r in self.restrictions(person_ids).items()
-                if not can_see(self.actor, r, at)}
+        return {
+            p for p, r in self.restrictions(person_ids).items() if not can_see(self.actor, r, at)
+        }
 
     def require_person(self, person_id: str) -> None:
         if person_id in self.hidden_people([person_id]):
             raise RestrictedRecord(
                 f"record {person_id} is restricted; {self.actor.login} is not named on it. "
-                f"Ask an administrator for access, or break the glass with a reason")
+                f"Ask an administrator for access, or break the glass with a reason"
+            )
 
     def require_contact(self, contact_id: str) -> None:
         now = self.clock.now()
@@ -132,7 +147,8 @@ class GuardedStore(ChainedEventStore):
             if not can_see(self.actor, r, now):
                 raise RestrictedRecord(
                     f"contact {contact_id} is about a restricted record ({r.person_id}); "
-                    f"{self.actor.login} is not named on it")
+                    f"{self.actor.login} is not named on it"
+                )
 
     def redact_queue(self, items: Sequence[QueueItem]) -> list[QueueItem]:
         """The queue as this actor may see it: restricted rows kept, their content hidden."""
@@ -142,6 +158,9 @@ class GuardedStore(ChainedEventStore):
         """contact id -> may this actor read it (False only for restricted, not named)."""
         ids = list(contact_ids)
         now = self.clock.now()
-        blocked = {cid for cid, rs in self.restrictions_of_contacts(ids).items()
-                   if any(not can_see(self.actor, r, now) for r in rs)}
+        blocked = {
+            cid
+            for cid, rs in self.restrictions_of_contacts(ids).items()
+            if any(not can_see(self.actor, r, now) for r in rs)
+        }
         return {cid: cid not in blocked for cid in ids}

@@ -30,10 +30,15 @@ class Last12Check:
 
 def referral_days(store: EventStore, la_child_id: str) -> list[date]:
     contacts = Queries(store.engine).contacts_of_person(la_person_id(la_child_id))
-    return [date.fromisoformat(c.received_at[:10]) for c in contacts
-            if is_imported_referral(c.external_ref, c.is_referral)]
+    return [
+        date.fromisoformat(c.received_at[:10])
+        for c in contacts
+        if is_imported_referral(c.external_ref, c.is_referral)
+    ]
 
 
 def check_last_12(store: EventStore, stated: dict[str, int]) -> list[Last12Check]:
-    return [Last12Check(child, n, referrals_in_last_12_months(referral_days(store, child)))
-            for child, n in sorted(stated.items())]
+    return [
+        Last12Check(child, n, referrals_in_last_12_months(referral_days(store, child)))
+        for child, n in sorted(stated.items())
+    ]

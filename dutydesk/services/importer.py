@@ -93,15 +93,19 @@ class ImportReport:
     warnings: list[RowError] = field(default_factory=list)
     error_count: int = 0
     preview: list[PreviewRow] = field(default_factory=list)
-    refused: str | None = None   # nothing was written
-    stopped: str | None = None   # the file broke off after some rows were written
+    refused: str | None = None  # nothing was written
+    stopped: str | None = None  # the file broke off after some rows were written
     cancelled: bool = False
     rejects_file: str | None = None
 
     @property
     def ok(self) -> bool:
-        return (self.refused is None and self.stopped is None and not self.cancelled
-                and self.rows_rejected == 0)
+        return (
+            self.refused is None
+            and self.stopped is None
+            and not self.cancelled
+            and self.rows_rejected == 0
+        )
 
     def lines(self) -> list[str]:
         verb = "to add (dry run)" if self.dry_run else "added"
@@ -109,16 +113,19 @@ class ImportReport:
         if self.refused:
             out.append(f"REFUSED: {self.refused} (nothing was written)")
         if self.stopped:
-            out.append(f"STOPPED: {self.stopped}. The {plural(self.rows_ok, 'valid row')} "
-                       f"read before it were imported ({plural(self.events_added, 'event')} "
-                       "written and kept); "
-                       "nothing after it was read")
-        out.append(f"rows read {self.rows}, valid {self.rows_ok}, rejected "
-                   f"{self.rows_rejected}")
-        out.append(f"events {verb} {self.events_added}, already present "
-                   f"{self.events_present}; children linked by NHS number or LA child id "
-                   f"{self.links_made}, "
-                   f"likely matches queued for confirmation {self.links_queued}")
+            out.append(
+                f"STOPPED: {self.stopped}. The {plural(self.rows_ok, 'valid row')} "
+                f"read before it were imported ({plural(self.events_added, 'event')} "
+                "written and kept); "
+                "nothing after it was read"
+            )
+        out.append(f"rows read {self.rows}, valid {self.rows_ok}, rejected {self.rows_rejected}")
+        out.append(
+            f"events {verb} {self.events_added}, already present "
+            f"{self.events_present}; children linked by NHS number or LA child id "
+            f"{self.links_made}, "
+            f"likely matches queued for confirmation {self.links_queued}"
+        )
         if self.cancelled:
             out.append("CANCELLED: rows after the last written batch were not imported")
         if self.rejects_file:
@@ -131,8 +138,7 @@ class Importer:
     every event against their role, and the events (and the ratings derived from them)
     are theirs, so the shared server accepts them as it would anything they typed."""
 
-    def __init__(self, store: GuardedStore, clock: Clock, policy: Policy | None = None
-                 ) -> None:
+    def __init__(self, store: GuardedStore, clock: Clock, policy: Policy | None = None) -> None:
         self.store = store
         self.actor: Actor = store.actor
         self.clock = clock
@@ -140,11 +146,16 @@ class Importer:
         # arrival with the queue's own rules and office calendar.
         self.policy = policy
 
-    def run(self, path: Path, options: ImportOptions = ImportOptions(),
-            progress: Progress | None = None, cancelled: Cancelled | None = None
-            ) -> ImportReport:
-        report = ImportReport(file=path.name, dry_run=options.dry_run,
-                              all_or_nothing=options.all_or_nothing)
+    def run(
+        self,
+        path: Path,
+        options: ImportOptions = ImportOptions(),
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> ImportReport:
+        report = ImportReport(
+            file=path.name, dry_run=options.dry_run, all_or_nothing=options.all_or_nothing
+        )
         now = self.clock.now()
         before = newest_seq(self.store.engine)
         run: _Run | None = None
@@ -184,8 +195,13 @@ class Importer:
         return report
 
     @staticmethod
-    def _broke_off(run: _Run | None, batch: list[ParsedRow], report: ImportReport,
-                   options: ImportOptions, reason: str) -> None:
+    def _broke_off(
+        run: _Run | None,
+        batch: list[ParsedRow],
+        report: ImportReport,
+        options: ImportOptions,
+        reason: str,
+    ) -> None:
         """The file could not be read (further). In batch mode the complete rows read
         before the break are written like any batch and the report says *stopped*;
         "refused" is said only when nothing at all was written."""
@@ -209,13 +225,26 @@ class Importer:
 class _Run:
     """State for one import: the people index, what has been seen, what is pending."""
 
-    def __init__(self, store: EventStore, actor: Actor, now: datetime, report: ImportReport,
-                 options: ImportOptions, file: str) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        actor: Actor,
+        now: datetime,
+        report: ImportReport,
+        options: ImportOptions,
+        file: str,
+    ) -> None:
         self.store, self.actor, self.now, self.report, self.options, self.file = (
-            store, actor, now, report, options, file)
+            store,
+            actor,
+            now,
+            report,
+            options,
+            file,
+        )
         self.index: BlockingIndex = load_index(store.engine)
         self.seen: set[str] = set()
-        self.held: list[tuple[ParsedRow, list[Event]]] = []   # all-or-nothing
+        self.held: list[tuple[ParsedRow, list[Event]]] = []  # all-or-nothing
         self.suggestions: list[pending_links.PendingLinkRow] = []
         self.rejects = _Rejects(options.rejects)
 
@@ -225,8 +254,7 @@ class _Run:
         start = len(self.report.preview)
         self._batch(rows)
         # Rejected rows are noted before the batch is written: show them in file order.
-        self.report.preview[start:] = sorted(self.report.preview[start:],
-                                             key=lambda p: p.number)
+        self.report.preview[start:] = sorted(self.report.preview[start:], key=lambda p: p.number)
 
     def _batch(self, rows: list[ParsedRow]) -> None:
         built = [(row, build_events(row, self.file, self.actor)) for row in rows]
@@ -269,9 +297,15 @@ class _Run:
             return event
         payload = {**event.payload, "reason": f"imported from {self.file}"[:200]}
         self.index.add(replace(_person_row(event.payload), other_names=existing.other_names))
-        return make_event("person.updated", payload, actor=self.actor.login,
-                          actor_role=self.actor.role.value, device=self.actor.device,
-                          at=self.now, event_id=event.id)
+        return make_event(
+            "person.updated",
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=self.now,
+            event_id=event.id,
+        )
 
     def _match(self, contact: Event) -> list[Event]:
         links: list[Event] = []
@@ -284,20 +318,39 @@ class _Run:
             slot = int(child["slot"])
             if len(certain) == 1:
                 pid = certain[0].person_id
-                links.append(make_event("person.linked", {
-                    "contact_id": cid, "slot": slot, "person_id": pid,
-                    "evidence": list(certain[0].matched), "confidence": 100,
-                    "reason": _LINK_REASON[certain[0].matched[0]]},
-                    actor=self.actor.login, actor_role=self.actor.role.value,
-                    device=self.actor.device, at=self.now,
-                    event_id=link_event_id(cid, slot, pid)))
+                links.append(
+                    make_event(
+                        "person.linked",
+                        {
+                            "contact_id": cid,
+                            "slot": slot,
+                            "person_id": pid,
+                            "evidence": list(certain[0].matched),
+                            "confidence": 100,
+                            "reason": _LINK_REASON[certain[0].matched[0]],
+                        },
+                        actor=self.actor.login,
+                        actor_role=self.actor.role.value,
+                        device=self.actor.device,
+                        at=self.now,
+                        event_id=link_event_id(cid, slot, pid),
+                    )
+                )
                 self.report.links_made += 1
                 continue
             for c in candidates[:5]:
                 if c.confidence >= LIKELY:
-                    self.suggestions.append(pending_links.PendingLinkRow(
-                        cid, slot, c.person_id, c.confidence, c.matched, self.file[:200],
-                        self.now.isoformat()))
+                    self.suggestions.append(
+                        pending_links.PendingLinkRow(
+                            cid,
+                            slot,
+                            c.person_id,
+                            c.confidence,
+                            c.matched,
+                            self.file[:200],
+                            self.now.isoformat(),
+                        )
+                    )
         return links
 
     def _write(self, ready: list[tuple[ParsedRow, list[Event]]], known: set[str]) -> None:
@@ -323,8 +376,7 @@ class _Run:
                     self.report.rows_ok += 1
                     self._preview(row, len(evs))
                 except ValidationError as err:
-                    row.errors.append(RowError(self.file, row.number, "", row.ref,
-                                               _clash(err)))
+                    row.errors.append(RowError(self.file, row.number, "", row.ref, _clash(err)))
                     self._reject(row)
 
     def _append(self, events: list[Event]) -> None:
@@ -340,16 +392,19 @@ class _Run:
         if not self.options.dry_run and not self.report.refused and self.suggestions:
             self.report.links_queued = pending_links.add(self.store.engine, self.suggestions)
         elif self.options.dry_run:
-            self.report.links_queued = len({(s.contact_id, s.slot, s.person_id)
-                                            for s in self.suggestions})
+            self.report.links_queued = len(
+                {(s.contact_id, s.slot, s.person_id) for s in self.suggestions}
+            )
         self.rejects.close()
 
     def _finish_all_or_nothing(self) -> None:
         if self.report.error_count:
-            self.report.refused = (f"{plural(self.report.error_count, 'row')} "
-                                   f"{'has' if self.report.error_count == 1 else 'have'} "
-                                   "errors; in "
-                                   "all-or-nothing mode nothing was imported")
+            self.report.refused = (
+                f"{plural(self.report.error_count, 'row')} "
+                f"{'has' if self.report.error_count == 1 else 'have'} "
+                "errors; in "
+                "all-or-nothing mode nothing was imported"
+            )
             self.report.links_made = 0
             self.suggestions.clear()
             return
@@ -365,7 +420,7 @@ class _Run:
         try:
             self._append(events)
         except ValidationError as err:
-            self.report.refused = (f"{self.file}: " + _clash(err) + "; nothing was imported")
+            self.report.refused = f"{self.file}: " + _clash(err) + "; nothing was imported"
             self.report.rows_ok = 0
 
     # ---- bookkeeping ----------------------------------------------------------------
@@ -381,9 +436,16 @@ class _Run:
 
     def _preview(self, row: ParsedRow, events: int) -> None:
         if len(self.report.preview) < self.options.preview_limit:
-            self.report.preview.append(PreviewRow(
-                row.number, row.ref, row.summary, row.ok, events,
-                "; ".join(e.rule for e in row.errors + row.warnings)))
+            self.report.preview.append(
+                PreviewRow(
+                    row.number,
+                    row.ref,
+                    row.summary,
+                    row.ok,
+                    events,
+                    "; ".join(e.rule for e in row.errors + row.warnings),
+                )
+            )
 
 
 _LINK_REASON = {
@@ -393,13 +455,26 @@ _LINK_REASON = {
 
 
 def _clash(err: ValidationError) -> str:
-    return ("this record was imported before with different content and is not "
-            f"overwritten ({err.reason})")
+    return (
+        "this record was imported before with different content and is not "
+        f"overwritten ({err.reason})"
+    )
 
 
 def _person_row(payload: Mapping[str, Any]) -> PersonRow:
-    fields = {k: payload[k] for k in ("given_name", "family_name", "date_of_birth", "sex",
-                                      "nhs_number", "postcode", "school") if k in payload}
+    fields = {
+        k: payload[k]
+        for k in (
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "nhs_number",
+            "postcode",
+            "school",
+        )
+        if k in payload
+    }
     return PersonRow(person_id=payload["person_id"], **fields)
 
 
@@ -407,8 +482,7 @@ def _known_ids(store: EventStore, ids: Iterable[str]) -> set[str]:
     found: set[str] = set()
     with store.engine.connect() as conn:
         for chunk in _chunks(list(dict.fromkeys(ids))):
-            found |= set(conn.execute(select(EVENTS.c.id).where(EVENTS.c.id.in_(chunk)))
-                         .scalars())
+            found |= set(conn.execute(select(EVENTS.c.id).where(EVENTS.c.id.in_(chunk))).scalars())
     return found
 
 
@@ -421,9 +495,13 @@ class _Rejects:
 
     def write(self, row: ParsedRow) -> None:
         if self.path is not None:
-            self.rows.append({"_row": str(row.number),
-                              "_errors": "; ".join(str(e) for e in row.errors),
-                              **{k: str(v) for k, v in row.raw.items()}})
+            self.rows.append(
+                {
+                    "_row": str(row.number),
+                    "_errors": "; ".join(str(e) for e in row.errors),
+                    **{k: str(v) for k, v in row.raw.items()},
+                }
+            )
 
     def close(self) -> None:
         if self.path is None or not self.rows:

@@ -26,7 +26,10 @@ def immediate_danger_rating(contact: Mapping[str, Any], at: datetime) -> dict[st
     if not contact.get("immediate_danger"):
         return None
     return {
-        "contact_id": contact["contact_id"], "score": TOP_SCORE, "rating": "red",
+        "contact_id": contact["contact_id"],
+        "score": TOP_SCORE,
+        "rating": "red",
         "reasons": [{"code": "immediate_danger", "text": REASON}],
-        "policy_version": POLICY_VERSION, "due_at": at.isoformat(),
+        "policy_version": POLICY_VERSION,
+        "due_at": at.isoformat(),
     }

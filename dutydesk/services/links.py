@@ -56,15 +56,30 @@ class Side:
     def of_child(cls, row: ContactChildRow | None) -> Side:
         if row is None:
             return cls("(child no longer on the contact)")
-        return cls(row.display_name, row.date_of_birth, row.expected_date_of_birth, row.sex,
-                   row.nhs_number, row.postcode, row.school)
+        return cls(
+            row.display_name,
+            row.date_of_birth,
+            row.expected_date_of_birth,
+            row.sex,
+            row.nhs_number,
+            row.postcode,
+            row.school,
+        )
 
     @classmethod
     def of_person(cls, row: PersonRow | None) -> Side:
         if row is None:
             return cls("(person not known on this desk)")
-        return cls(row.display_name, row.date_of_birth, row.expected_date_of_birth, row.sex,
-                   row.nhs_number, row.postcode, row.school, row.other_names)
+        return cls(
+            row.display_name,
+            row.date_of_birth,
+            row.expected_date_of_birth,
+            row.sex,
+            row.nhs_number,
+            row.postcode,
+            row.school,
+            row.other_names,
+        )
 
 
 HIDDEN_SIDE = Side(RESTRICTED_TEXT, restricted=True)
@@ -95,8 +110,11 @@ class PendingMatch:
 
     @property
     def level(self) -> str:
-        return "likely" if self.confidence >= LIKELY else (
-            "possible" if self.confidence >= POSSIBLE else "weak")
+        return (
+            "likely"
+            if self.confidence >= LIKELY
+            else ("possible" if self.confidence >= POSSIBLE else "weak")
+        )
 
 
 class LinkService:
@@ -114,15 +132,32 @@ class LinkService:
         visible = self.store.visible_contacts({r.contact_id for r in rows})
         out = []
         for r in rows:
-            record = (HIDDEN_SIDE if r.person_id in hidden_people
-                      else Side.of_person(people.get(r.person_id)))
-            child = (HIDDEN_SIDE if not visible.get(r.contact_id, True)
-                     else Side.of_child(children.get((r.contact_id, r.slot))))
+            record = (
+                HIDDEN_SIDE
+                if r.person_id in hidden_people
+                else Side.of_person(people.get(r.person_id))
+            )
+            child = (
+                HIDDEN_SIDE
+                if not visible.get(r.contact_id, True)
+                else Side.of_child(children.get((r.contact_id, r.slot)))
+            )
             # Which fields agreed says something about a hidden record: keep it hidden too.
             matched = () if record.restricted or child.restricted else r.matched
-            out.append(PendingMatch(r.contact_id, r.slot, r.person_id, r.confidence, matched,
-                                    r.source, r.created_at, received.get(r.contact_id),
-                                    child, record))
+            out.append(
+                PendingMatch(
+                    r.contact_id,
+                    r.slot,
+                    r.person_id,
+                    r.confidence,
+                    matched,
+                    r.source,
+                    r.created_at,
+                    received.get(r.contact_id),
+                    child,
+                    record,
+                )
+            )
         return out
 
     def confirm(self, contact_id: str, slot: int, person_id: str) -> tuple[Event | None, Changes]:
@@ -137,41 +172,67 @@ class LinkService:
             current = pending_links.linked_person(conn, contact_id, slot)
             event = None
             if current is None:
-                event = make_event("person.linked", {
-                    "contact_id": contact_id, "slot": slot, "person_id": person_id,
-                    "evidence": list(row.matched)[:20], "confidence": row.confidence,
-                    "reason": f"Likely match (confidence {row.confidence}) confirmed by "
-                              f"{self.actor.login} after comparing both records."},
-                    actor=self.actor.login, actor_role=self.actor.role.value,
-                    device=self.actor.device, at=now)
+                event = make_event(
+                    "person.linked",
+                    {
+                        "contact_id": contact_id,
+                        "slot": slot,
+                        "person_id": person_id,
+                        "evidence": list(row.matched)[:20],
+                        "confidence": row.confidence,
+                        "reason": f"Likely match (confidence {row.confidence}) confirmed by "
+                        f"{self.actor.login} after comparing both records.",
+                    },
+                    actor=self.actor.login,
+                    actor_role=self.actor.role.value,
+                    device=self.actor.device,
+                    at=now,
+                )
                 self.store.append_in(conn, [event])
             elif current != person_id:
                 raise ValidationError(
                     f"child {slot + 1} on contact {contact_id} is already linked to another "
                     f"person ({current}); unlink them first if that link is wrong",
-                    "pending_link")
-            pending_links.close(conn, contact_id, slot, person_id,
-                                state=pending_links.LINKED_STATE, by=self.actor.login,
-                                at=now.isoformat())
-        return event, Changes(contacts=frozenset({contact_id}), people=frozenset({person_id}),
-                              queue=True)
+                    "pending_link",
+                )
+            pending_links.close(
+                conn,
+                contact_id,
+                slot,
+                person_id,
+                state=pending_links.LINKED_STATE,
+                by=self.actor.login,
+                at=now.isoformat(),
+            )
+        return event, Changes(
+            contacts=frozenset({contact_id}), people=frozenset({person_id}), queue=True
+        )
 
     def dismiss(self, contact_id: str, slot: int, person_id: str, reason: str) -> Changes:
         """Record that the match is wrong, who said so and why; it leaves the list."""
         require(self.actor, Action.LINK_PERSON)
         text = " ".join((reason or "").split())
         if len(text) < MIN_DISMISS_REASON:
-            raise ValidationError("say why this is not the same child (a few words at least)",
-                                  "reason")
+            raise ValidationError(
+                "say why this is not the same child (a few words at least)", "reason"
+            )
         if len(text) > MAX_REASON:
-            raise ValidationError(f"the reason is too long ({len(text)} characters; at most "
-                                  f"{MAX_REASON})", "reason")
+            raise ValidationError(
+                f"the reason is too long ({len(text)} characters; at most {MAX_REASON})", "reason"
+            )
         self._require_visible(contact_id, person_id)
         with self.store.engine.begin() as conn:
             self._open_row(conn, contact_id, slot, person_id)
-            pending_links.close(conn, contact_id, slot, person_id,
-                                state=pending_links.DISMISSED_STATE, by=self.actor.login,
-                                at=self.clock.now().isoformat(), reason=text)
+            pending_links.close(
+                conn,
+                contact_id,
+                slot,
+                person_id,
+                state=pending_links.DISMISSED_STATE,
+                by=self.actor.login,
+                at=self.clock.now().isoformat(),
+                reason=text,
+            )
         return Changes(contacts=frozenset({contact_id}))
 
     # ---- helpers -----------------------------------------------------------------------
@@ -181,18 +242,23 @@ class LinkService:
             self.store.require_person(person_id)
             self.store.require_contact(contact_id)
         except RestrictedRecord as err:
-            raise RestrictedRecord(f"{err}. Judging a match needs both records, so someone "
-                                   "named on the record must confirm or dismiss it") from None
+            raise RestrictedRecord(
+                f"{err}. Judging a match needs both records, so someone "
+                "named on the record must confirm or dismiss it"
+            ) from None
 
     @staticmethod
-    def _open_row(conn: Connection, contact_id: str, slot: int, person_id: str
-                  ) -> PendingLinkRow:
+    def _open_row(conn: Connection, contact_id: str, slot: int, person_id: str) -> PendingLinkRow:
         row = pending_links.find(conn, contact_id, slot, person_id)
         if row is None:
-            raise ValidationError(f"no suggestion links child {slot + 1} on contact "
-                                  f"{contact_id} to {person_id}", "pending_link")
+            raise ValidationError(
+                f"no suggestion links child {slot + 1} on contact {contact_id} to {person_id}",
+                "pending_link",
+            )
         if row.state != pending_links.PENDING_STATE:
-            raise ValidationError(f"this suggestion was already {row.state} by "
-                                  f"{row.decided_by or 'someone'} at {row.decided_at or '?'}",
-                                  "pending_link")
+            raise ValidationError(
+                f"this suggestion was already {row.state} by "
+                f"{row.decided_by or 'someone'} at {row.decided_at or '?'}",
+                "pending_link",
+            )
         return row

@@ -32,8 +32,9 @@ def is_plain_sqlite(path: Path) -> bool:
         return False
 
 
-def open_local_store(path: Path, *, demo: bool = False,
-                     allow_plain: bool = False) -> ChainedEventStore:
+def open_local_store(
+    path: Path, *, demo: bool = False, allow_plain: bool = False
+) -> ChainedEventStore:
     """The chained store at ``path``: encrypted (a demo store too, when the keyring is
     secure), plain only for demo data without a secure keyring. Demo mode opens only a
     store marked as demo data; a marked store opens only in demo mode."""
@@ -51,13 +52,17 @@ def open_local_store(path: Path, *, demo: bool = False,
     marked = store.get_meta(STORE_KIND) == DEMO_KIND
     problem = None
     if demo and not marked:
-        problem = (f"the store at {path} is not a demo store; demo mode never opens real "
-                   "records. Give another --data-dir for demo data")
+        problem = (
+            f"the store at {path} is not a demo store; demo mode never opens real "
+            "records. Give another --data-dir for demo data"
+        )
     elif marked and not demo and not allow_plain:
         problem = f"the store at {path} holds demo data; open it in demo mode (--demo)"
     elif plain and not marked and not allow_plain:
-        problem = (f"the store at {path} is not encrypted; real records must be kept "
-                   "encrypted. Encrypt it (dutydesk admin encrypt-store) or move it aside")
+        problem = (
+            f"the store at {path} is not encrypted; real records must be kept "
+            "encrypted. Encrypt it (dutydesk admin encrypt-store) or move it aside"
+        )
     if problem is not None:
         store.close()
         raise StoreError(problem)

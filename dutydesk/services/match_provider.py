@@ -37,13 +37,18 @@ LIMIT = 8
 def subject_of(query: Mapping[str, Any]) -> Subject | None:
     """The form's query as a matching subject; None when there is nothing to match on.
     A half-typed or mistyped NHS number is left out rather than ruling people out."""
+
     def text(key: str) -> str | None:
         value = query.get(key)
         return value.strip() or None if isinstance(value, str) else None
+
     nhs = normalise_nhs_number(text("nhs_number") or "")
-    subject = Subject(given_name=text("given_name"), family_name=text("family_name"),
-                      date_of_birth=text("date_of_birth"),
-                      nhs_number=nhs if is_valid_nhs_number(nhs) else None)
+    subject = Subject(
+        given_name=text("given_name"),
+        family_name=text("family_name"),
+        date_of_birth=text("date_of_birth"),
+        nhs_number=nhs if is_valid_nhs_number(nhs) else None,
+    )
     if not (subject.nhs_number or subject.date_of_birth or subject.family_name):
         return None
     return subject
@@ -60,6 +65,7 @@ def evidence_words(candidate: Candidate) -> tuple[str, ...]:
 def match_provider(store: GuardedStore, clock: Clock, *, limit: int = LIMIT) -> MatchProvider:
     """Suggestions for the entry form, best first, as the signed-in actor of ``store`` may
     see them: restricted records are shown as such."""
+
     def provide(query: Mapping[str, Any]) -> list[MatchSuggestion]:
         subject = subject_of(query)
         if subject is None:
@@ -77,14 +83,26 @@ def match_provider(store: GuardedStore, clock: Clock, *, limit: int = LIMIT) -> 
                 continue
             if c.person_id in hidden:
                 evidence = (f"{c.level} match, confidence {c.confidence}",) + (
-                    ("nhs number",) if "nhs_number" in c.matched else ())
-                out.append(MatchSuggestion(c.person_id, RESTRICTED_TEXT, None, None, None,
-                                           evidence, c.confidence))
+                    ("nhs number",) if "nhs_number" in c.matched else ()
+                )
+                out.append(
+                    MatchSuggestion(
+                        c.person_id, RESTRICTED_TEXT, None, None, None, evidence, c.confidence
+                    )
+                )
                 continue
             age = age_text(person.date_of_birth, person.expected_date_of_birth, today)
-            out.append(MatchSuggestion(
-                c.person_id, f"{person.display_name} ({age})", person.date_of_birth,
-                person.nhs_number, person.postcode, evidence_words(c), c.confidence))
+            out.append(
+                MatchSuggestion(
+                    c.person_id,
+                    f"{person.display_name} ({age})",
+                    person.date_of_birth,
+                    person.nhs_number,
+                    person.postcode,
+                    evidence_words(c),
+                    c.confidence,
+                )
+            )
         return out
-    return provide
 
+    return provide

@@ -40,9 +40,13 @@ class Loaded:
 
     def covers_period(self, filters: Filters) -> bool:
         return not self.covers or any(
-            c.date_from <= filters.date_from and filters.date_to <= c.date_to
-            and c.office in (None, filters.office) and c.team in (None, filters.team)
-            and c.source in (None, filters.source) for c in self.covers)
+            c.date_from <= filters.date_from
+            and filters.date_to <= c.date_to
+            and c.office in (None, filters.office)
+            and c.team in (None, filters.team)
+            and c.source in (None, filters.source)
+            for c in self.covers
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +67,15 @@ DRILL_LIMIT = 2000  # rows fetched for one drill-down; the table says when there
 
 
 class MiService:
-    def __init__(self, store: EventStore, clock: Clock, *, actor: Actor,
-                 settings: Settings | None = None, office: OfficeHours | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        *,
+        actor: Actor,
+        settings: Settings | None = None,
+        office: OfficeHours | None = None,
+    ) -> None:
         # Figures are counts; the drill-down names children, so it reads as ``actor``:
         # restricted children they may not see are shown as restricted.
         self.store = GuardedStore(store, actor, clock)
@@ -86,9 +97,14 @@ class MiService:
             data = self.queries.load(with_people=with_people)
         else:
             data = self.queries.load(
-                date_from=filters.date_from, date_to=filters.date_to, office=filters.office,
-                team=filters.team, source=filters.source, with_people=with_people,
-                lookback_months=self.settings.rereferral_months)
+                date_from=filters.date_from,
+                date_to=filters.date_to,
+                office=filters.office,
+                team=filters.team,
+                source=filters.source,
+                with_people=with_people,
+                lookback_months=self.settings.rereferral_months,
+            )
         ds = prepare(data, self.office, self.settings.assessment_working_days)
         return Loaded(data, ds, () if filters is None else (filters,))
 
@@ -101,24 +117,36 @@ class MiService:
         """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
         refs = list(refs)[:DRILL_LIMIT]
         info = self.queries.details(r.contact_id for r in refs if r.contact_id)
-        hidden = self.store.hidden_people({p for c in info.values()
-                                           for p, _ in c.get("children", []) if p})  # type: ignore[attr-defined]
+        hidden = self.store.hidden_people(
+            {p for c in info.values() for p, _ in c.get("children", []) if p}
+        )  # type: ignore[attr-defined]
         rows = []
         for r in refs:
             c = info.get(r.contact_id or "", {})
             received = str(c.get("received_at") or "")
             outcome = c.get("outcome")
             kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
-            names = [RESTRICTED_TEXT if p in hidden else n for p, n in kids
-                     if r.person_id is None or p == r.person_id]
-            rows.append(DrillRow(
-                received=human_datetime(london(received)) if received else "",
-                children=", ".join(names), child_id=r.person_id or "",
-                source=SOURCE_SHORT.get(str(c.get("source_code")), str(c.get("source_code", ""))),
-                office_team=" / ".join(str(c[k]) for k in ("office", "team") if c.get(k)),
-                outcome=OUTCOME_LABELS[Outcome(str(outcome))] if outcome else (
-                    "open" if c else ""),
-                worker=r.worker or str(c.get("assignee") or ""), contact_id=r.contact_id or ""))
+            names = [
+                RESTRICTED_TEXT if p in hidden else n
+                for p, n in kids
+                if r.person_id is None or p == r.person_id
+            ]
+            rows.append(
+                DrillRow(
+                    received=human_datetime(london(received)) if received else "",
+                    children=", ".join(names),
+                    child_id=r.person_id or "",
+                    source=SOURCE_SHORT.get(
+                        str(c.get("source_code")), str(c.get("source_code", ""))
+                    ),
+                    office_team=" / ".join(str(c[k]) for k in ("office", "team") if c.get(k)),
+                    outcome=OUTCOME_LABELS[Outcome(str(outcome))]
+                    if outcome
+                    else ("open" if c else ""),
+                    worker=r.worker or str(c.get("assignee") or ""),
+                    contact_id=r.contact_id or "",
+                )
+            )
         return rows
 
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
@@ -130,19 +158,31 @@ class MiService:
         count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.store.append([make_event("document.exported", {
-                "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
+            self.store.append(
+                [
+                    make_event(
+                        "document.exported",
+                        {
+                            "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
                             f"{filters.date_to})",
-                "digest": digest, "destination": str(path)},
-                actor=self.actor.login, actor_role=self.actor.role.value,
-                device=self.actor.device, at=self.clock.now())])
+                            "digest": digest,
+                            "destination": str(path),
+                        },
+                        actor=self.actor.login,
+                        actor_role=self.actor.role.value,
+                        device=self.actor.device,
+                        at=self.clock.now(),
+                    )
+                ]
+            )
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         return count
 
-    def export_cin_census(self, path: Path, year_ending: int, *, lea: str,
-                          release: str = "DutyDesk") -> CensusReport:
+    def export_cin_census(
+        self, path: Path, year_ending: int, *, lea: str, release: str = "DutyDesk"
+    ) -> CensusReport:
         """Write the CIN census return for the year ending 31 March ``year_ending`` (written
         to a temporary file and moved into place), recorded as ``document.exported`` like
         an Annex A list: refused before writing for a role that may not export, and
@@ -156,18 +196,39 @@ class MiService:
 
         def write(tmp: Path) -> CensusReport:
             with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-                return write_census(fh, loaded.data, loaded.dataset, year_ending, lea=lea,
-                                    extras=extras, now=self.clock.now(), office=self.office,
-                                    release=release)
+                return write_census(
+                    fh,
+                    loaded.data,
+                    loaded.dataset,
+                    year_ending,
+                    lea=lea,
+                    extras=extras,
+                    now=self.clock.now(),
+                    office=self.office,
+                    release=release,
+                )
 
         report = annex_a.atomic_result(path, write)
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.store.append([make_event("document.exported", {
-                "document": f"DfE CIN census return, year ending 31 March {year_ending}",
-                "digest": digest, "destination": str(path)},
-                actor=self.actor.login, actor_role=self.actor.role.value,
-                device=self.actor.device, at=self.clock.now())])
+            self.store.append(
+                [
+                    make_event(
+                        "document.exported",
+                        {
+                            "document": (
+                                f"DfE CIN census return, year ending 31 March {year_ending}"
+                            ),
+                            "digest": digest,
+                            "destination": str(path),
+                        },
+                        actor=self.actor.login,
+                        actor_role=self.actor.role.value,
+                        device=self.actor.device,
+                        at=self.clock.now(),
+                    )
+                ]
+            )
         except BaseException:
             path.unlink(missing_ok=True)
             raise

@@ -24,14 +24,20 @@ class MiRecords:
 
     def _append(self, event_type: str, payload: dict[str, object]) -> Event:
         actor = self.store.actor
-        event = make_event(event_type, payload, actor=actor.login,
-                           actor_role=actor.role.value, device=actor.device,
-                           at=self.clock.now())
+        event = make_event(
+            event_type,
+            payload,
+            actor=actor.login,
+            actor_role=actor.role.value,
+            device=actor.device,
+            at=self.clock.now(),
+        )
         self.store.append([event])
         return event
 
-    def complete_assessment(self, contact_id: str, person_id: str, completed_on: date,
-                            authorised_by: str | None = None) -> Event:
+    def complete_assessment(
+        self, contact_id: str, person_id: str, completed_on: date, authorised_by: str | None = None
+    ) -> Event:
         """The assessment of ``person_id`` started by ``contact_id`` was authorised on
         ``completed_on``."""
         self.store.require_contact(contact_id)
@@ -39,24 +45,35 @@ class MiRecords:
         if contact is None:
             raise ValidationError(f"no contact {contact_id}", "contact_id")
         if not (contact.is_referral and dfe.starts_assessment(contact.outcome)):
-            raise ValidationError("this contact did not start a statutory assessment",
-                                  "contact_id")
+            raise ValidationError("this contact did not start a statutory assessment", "contact_id")
         received = dfe.referral_date(contact.received_at)
         if completed_on < received:
-            raise ValidationError(f"the assessment cannot be authorised ({completed_on}) "
-                                  f"before the referral ({received})", "completed_on")
-        payload: dict[str, object] = {"contact_id": contact_id, "person_id": person_id,
-                                      "completed_on": completed_on.isoformat()}
+            raise ValidationError(
+                f"the assessment cannot be authorised ({completed_on}) "
+                f"before the referral ({received})",
+                "completed_on",
+            )
+        payload: dict[str, object] = {
+            "contact_id": contact_id,
+            "person_id": person_id,
+            "completed_on": completed_on.isoformat(),
+        }
         if authorised_by:
             payload["authorised_by"] = authorised_by
         return self._append("assessment.completed", payload)
 
-    def record_supervision(self, worker: str, held_on: date, next_due: date,
-                           supervisor: str | None = None) -> Event:
+    def record_supervision(
+        self, worker: str, held_on: date, next_due: date, supervisor: str | None = None
+    ) -> Event:
         """``worker`` was supervised on ``held_on``; the next is due on ``next_due``."""
         if next_due <= held_on:
-            raise ValidationError("the next supervision must be due after this one",
-                                  "next_due")
-        return self._append("supervision.recorded", {
-            "worker": worker, "supervisor": supervisor or self.store.actor.login,
-            "held_on": held_on.isoformat(), "next_due": next_due.isoformat()})
+            raise ValidationError("the next supervision must be due after this one", "next_due")
+        return self._append(
+            "supervision.recorded",
+            {
+                "worker": worker,
+                "supervisor": supervisor or self.store.actor.login,
+                "held_on": held_on.isoformat(),
+                "next_due": next_due.isoformat(),
+            },
+        )

@@ -69,11 +69,21 @@ class QueueFilter:
 
 def haystack(item: QueueItem) -> str:
     """Everything the search box looks in, folded once per contact."""
-    return " ".join((
-        item.children_text, item.concern, item.source_code,
-        SOURCE_SHORT.get(item.source_code, ""), item.office or "", item.team or "",
-        item.assignee or "", item.assignee_name or "", item.status,
-        "returned" if item.returned else "", item.rating or "unrated")).casefold()
+    return " ".join(
+        (
+            item.children_text,
+            item.concern,
+            item.source_code,
+            SOURCE_SHORT.get(item.source_code, ""),
+            item.office or "",
+            item.team or "",
+            item.assignee or "",
+            item.assignee_name or "",
+            item.status,
+            "returned" if item.returned else "",
+            item.rating or "unrated",
+        )
+    ).casefold()
 
 
 def due_timestamp(item: QueueItem) -> float | None:
@@ -163,8 +173,13 @@ class QueueIndex:
         return sorted({v for i in self.items.values() if (v := getattr(i, attribute))})
 
 
-_ATTRIBUTE = {"offices": "office", "teams": "team", "ratings": "rating",
-              "statuses": "status", "sources": "source_code"}
+_ATTRIBUTE = {
+    "offices": "office",
+    "teams": "team",
+    "ratings": "rating",
+    "statuses": "status",
+    "sources": "source_code",
+}
 
 
 def _passes(item: QueueItem, checks: list[tuple[str, frozenset[str]]]) -> bool:

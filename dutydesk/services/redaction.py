@@ -21,15 +21,22 @@ HIDDEN_TEXT = "Restricted record: content hidden"
 
 def redact_queue_item(item: QueueItem) -> QueueItem:
     return replace(
-        item, concern=HIDDEN_TEXT, categories=(), reasons=(), assignee=None,
-        children=tuple(ChildSummary(c.slot, None, RESTRICTED_TEXT, "", None)
-                       for c in item.children))
+        item,
+        concern=HIDDEN_TEXT,
+        categories=(),
+        reasons=(),
+        assignee=None,
+        children=tuple(
+            ChildSummary(c.slot, None, RESTRICTED_TEXT, "", None) for c in item.children
+        ),
+    )
 
 
 def redact_queue(items: Iterable[QueueItem], visible: Mapping[str, bool]) -> list[QueueItem]:
     """Every item, with those ``visible`` marks False redacted (missing ids: visible)."""
-    return [item if visible.get(item.contact_id, True) else redact_queue_item(item)
-            for item in items]
+    return [
+        item if visible.get(item.contact_id, True) else redact_queue_item(item) for item in items
+    ]
 
 
 def redact_person(row: PersonRow) -> PersonRow:
@@ -45,12 +52,25 @@ def redact_duty_log(data: DutyLogData, visible: Mapping[str, bool]) -> DutyLogDa
     hidden = {cid for cid, ok in visible.items() if not ok}
     if not hidden:
         return data
-    contacts = tuple(replace(c, concern=HIDDEN_TEXT, categories=(), reasons=(),
-                             reporter_name=None, reporter_agency=None)
-                     if c.contact_id in hidden else c for c in data.contacts)
-    children = {cid: tuple(ContactChildRow(k.contact_id, k.slot, given_name=RESTRICTED_TEXT)
-                           for k in kids) if cid in hidden else kids
-                for cid, kids in data.children.items()}
+    contacts = tuple(
+        replace(
+            c,
+            concern=HIDDEN_TEXT,
+            categories=(),
+            reasons=(),
+            reporter_name=None,
+            reporter_agency=None,
+        )
+        if c.contact_id in hidden
+        else c
+        for c in data.contacts
+    )
+    children = {
+        cid: tuple(ContactChildRow(k.contact_id, k.slot, given_name=RESTRICTED_TEXT) for k in kids)
+        if cid in hidden
+        else kids
+        for cid, kids in data.children.items()
+    }
     # Follow-through lines quote reasons and routes: left off for hidden contacts (their
     # events stay in the digest, so the log still verifies).
     followups = tuple(e for e in data.followups if e.contact_id not in hidden)

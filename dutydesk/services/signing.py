@@ -46,13 +46,13 @@ class DocumentSigner:
         return sign(pdf, self.identity, reason=reason, location=self.location)
 
 
-def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = False
-                     ) -> pki.Identity:
+def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = False) -> pki.Identity:
     if keys.has(AUTHORITY) and not replace:
         raise pki.CertificateError(
             f"a signing authority already exists in {keys.folder}; certificates it issued "
             f"stay valid. Keep it (or pass --new-authority to make a new one: documents "
-            f"signed under the old one then need its certificate as a trust anchor)")
+            f"signed under the old one then need its certificate as a trust anchor)"
+        )
     authority = pki.new_authority(organisation)
     keys.save(AUTHORITY, authority)
     old = keys.authority_pem
@@ -60,8 +60,7 @@ def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = Fals
         for cert in pki.load_certificates(old.read_bytes(), what=str(old)):
             keys.add_trust_anchor(cert)
     keys.write_authority_certificate(authority.certificate)
-    seal = pki.issue(authority, display_name=f"{organisation} (DutyDesk document seal)",
-                     login=None)
+    seal = pki.issue(authority, display_name=f"{organisation} (DutyDesk document seal)", login=None)
     keys.save(SEAL, seal)
     return authority
 
@@ -72,7 +71,8 @@ def _authority(keys: KeyFolder) -> pki.Identity:
         raise pki.CertificateError(
             f"no signing authority in {keys.folder}: run `dutydesk server init` (shared "
             f"database) or `dutydesk admin init` (stand-alone desk) on this machine first, "
-            f"or import the person's key with `dutydesk signing import`")
+            f"or import the person's key with `dutydesk signing import`"
+        )
     return authority
 
 
@@ -84,8 +84,9 @@ def issue_person(keys: KeyFolder, login: str, display_name: str) -> pki.Identity
     return identity
 
 
-def issue_for_transfer(keys: KeyFolder, login: str, display_name: str, passphrase: str
-                       ) -> tuple[pki.Identity, bytes]:
+def issue_for_transfer(
+    keys: KeyFolder, login: str, display_name: str, passphrase: str
+) -> tuple[pki.Identity, bytes]:
     """A key and certificate for a person who signs on another desk: returned as a
     PKCS#12 protected by ``passphrase``, not kept on this (the administrator's) machine."""
     identity = pki.issue(_authority(keys), display_name=display_name, login=login)
@@ -93,26 +94,29 @@ def issue_for_transfer(keys: KeyFolder, login: str, display_name: str, passphras
 
 
 def transfer_bundle(identity: pki.Identity, passphrase: str) -> bytes:
-    return pki.to_pkcs12(identity, passphrase.encode("utf-8"),
-                         friendly=identity.login or identity.name)
+    return pki.to_pkcs12(
+        identity, passphrase.encode("utf-8"), friendly=identity.login or identity.name
+    )
 
 
-def import_identity(keys: KeyFolder, data: bytes, passphrase: str, *,
-                    trust_chain: bool = True) -> pki.Identity:
+def import_identity(
+    keys: KeyFolder, data: bytes, passphrase: str, *, trust_chain: bool = True
+) -> pki.Identity:
     """Keep a person's key from a PKCS#12 file (DutyDesk's or the authority's own PKI)."""
     identity = pki.from_pkcs12(data, passphrase.encode("utf-8"))
     login = identity.login
     if not login:
-        raise pki.CertificateError("the certificate names no login (UID attribute); it "
-                                   "cannot be matched to a DutyDesk person")
+        raise pki.CertificateError(
+            "the certificate names no login (UID attribute); it "
+            "cannot be matched to a DutyDesk person"
+        )
     keys.save(login, identity)
     if trust_chain and identity.chain:
         keys.add_trust_anchor(identity.chain[-1])
     return identity
 
 
-def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None
-               ) -> DocumentSigner:
+def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None) -> DocumentSigner:
     """The key to sign with; refused (``NoSigningKey``, saying why) when there is none, or
     its certificate has expired, is not valid yet, or is revoked by a revocation list on
     this desk: such a signature would only verify as "not trusted"."""
@@ -121,27 +125,38 @@ def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None
         raise NoSigningKey(
             f"this desk has no signing key for {login}, so the document cannot be signed. "
             f"An administrator issues one (`dutydesk admin create-user`, or `dutydesk server "
-            f"add-user` and `dutydesk signing import` on this desk)")
+            f"add-user` and `dutydesk signing import` on this desk)"
+        )
     cert = identity.certificate
     now = now or datetime.now(UTC)
-    again = (f"An administrator issues a new one (`dutydesk signing issue --login {login}`, "
-             f"or `dutydesk server add-user` and `dutydesk signing import` on this desk)")
+    again = (
+        f"An administrator issues a new one (`dutydesk signing issue --login {login}`, "
+        f"or `dutydesk server add-user` and `dutydesk signing import` on this desk)"
+    )
     if now > cert.not_valid_after_utc:
-        raise NoSigningKey(f"the signing certificate of {identity.name} expired on "
-                           f"{cert.not_valid_after_utc:%Y-%m-%d}, so the document cannot be "
-                           f"signed. {again}")
+        raise NoSigningKey(
+            f"the signing certificate of {identity.name} expired on "
+            f"{cert.not_valid_after_utc:%Y-%m-%d}, so the document cannot be "
+            f"signed. {again}"
+        )
     if now < cert.not_valid_before_utc:
-        raise NoSigningKey(f"the signing certificate of {identity.name} is not valid until "
-                           f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC (check this "
-                           f"computer's clock)")
+        raise NoSigningKey(
+            f"the signing certificate of {identity.name} is not valid until "
+            f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC (check this "
+            f"computer's clock)"
+        )
     issuers = [c for c in identity.chain if c.subject == cert.issuer]
     for crl in keys.revocation_lists():
-        if crl.issuer == cert.issuer and \
-                any(crl.is_signature_valid(c.public_key()) for c in issuers) and \
-                crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
-            raise NoSigningKey(f"the signing certificate of {identity.name} (serial "
-                               f"{cert.serial_number:X}) has been revoked, so the document "
-                               f"cannot be signed. {again}")
+        if (
+            crl.issuer == cert.issuer
+            and any(crl.is_signature_valid(c.public_key()) for c in issuers)
+            and crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
+        ):
+            raise NoSigningKey(
+                f"the signing certificate of {identity.name} (serial "
+                f"{cert.serial_number:X}) has been revoked, so the document "
+                f"cannot be signed. {again}"
+            )
     return DocumentSigner(identity)
 
 
@@ -159,8 +174,9 @@ def demo_signer(keys_dir: Path | None, login: str, display_name: str) -> Documen
     return DocumentSigner(pki.issue(authority, display_name=display_name, login=login))
 
 
-def desk_signer(data_dir: Path, login: str, display_name: str, *, demo: bool
-                ) -> tuple[DocumentSigner | None, str]:
+def desk_signer(
+    data_dir: Path, login: str, display_name: str, *, demo: bool
+) -> tuple[DocumentSigner | None, str]:
     """The signer for the window's session, or None and why (shown when printing)."""
     if demo:
         return demo_signer(signing_dir(data_dir), login, display_name or login), ""

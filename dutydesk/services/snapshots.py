@@ -58,6 +58,7 @@ class Changes:
 
 # ---- the contact detail pane ----------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Reporter:
     name: str | None
@@ -208,7 +209,7 @@ class ContactDetail:
     consents: tuple[ConsentView, ...] = ()
 
     def who(self, login: str | None) -> str:
-        """"Tom Okafor (sw.tom)" for a login in the directory, else the login itself."""
+        """ "Tom Okafor (sw.tom)" for a login in the directory, else the login itself."""
         if not login:
             return ""
         name = self.names.get(login)
@@ -217,8 +218,9 @@ class ContactDetail:
     @property
     def open_proposal(self) -> DecisionView | None:
         """A practitioner's decision still waiting for a manager's sign-off."""
-        return next((d for d in self.decisions
-                     if d.status == "proposed" and not d.superseded), None)
+        return next(
+            (d for d in self.decisions if d.status == "proposed" and not d.superseded), None
+        )
 
     @property
     def current_decision(self) -> DecisionView | None:

@@ -46,23 +46,35 @@ def policy_from(path: Path | str | None) -> Policy:
     return load_policy(path) if path else default_policy()
 
 
-def histories_for(contact_id: str, received_at: str, children: Sequence[ContactChildRow],
-                  records: LinkedRecords, policy: Policy) -> list[ChildHistory]:
+def histories_for(
+    contact_id: str,
+    received_at: str,
+    children: Sequence[ContactChildRow],
+    records: LinkedRecords,
+    policy: Policy,
+) -> list[ChildHistory]:
     """Each linked child's history as at the contact's arrival (the contact excluded)."""
     at = datetime.fromisoformat(received_at)
     seen: list[ChildHistory] = []
     for pid in dict.fromkeys(c.person_id for c in children if c.person_id):
-        seen.append(build_history(
-            pid, records.people.get(pid), records.contacts.get(pid, ()), at,
-            exclude_contact_id=contact_id,
-            rereferral_months=policy.history.rereferral_months,
-            police_months=policy.history.police_months))
+        seen.append(
+            build_history(
+                pid,
+                records.people.get(pid),
+                records.contacts.get(pid, ()),
+                at,
+                exclude_contact_id=contact_id,
+                rereferral_months=policy.history.rereferral_months,
+                police_months=policy.history.police_months,
+            )
+        )
     return seen
 
 
 class TriageService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock,
-                 policy: Policy | None = None) -> None:
+    def __init__(
+        self, store: EventStore, actor: Actor, clock: Clock, policy: Policy | None = None
+    ) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
@@ -71,8 +83,14 @@ class TriageService:
         self.history = HistoryQueries(store.engine)
 
     def _event(self, event_type: str, payload: Mapping[str, object], at: datetime) -> Event:
-        return make_event(event_type, payload, actor=self.actor.login,
-                          actor_role=self.actor.role.value, device=self.actor.device, at=at)
+        return make_event(
+            event_type,
+            payload,
+            actor=self.actor.login,
+            actor_role=self.actor.role.value,
+            device=self.actor.device,
+            at=at,
+        )
 
     def _contact(self, contact_id: str) -> ContactRow:
         row = self.queries.contact(contact_id)
@@ -91,8 +109,7 @@ class TriageService:
     def rate(self, contact_id: str) -> TriageResult:
         """Score and record a ``contact.rated`` event."""
         result = self.score(contact_id)
-        self.store.append([self._event("contact.rated", result.to_payload(),
-                                       self.clock.now())])
+        self.store.append([self._event("contact.rated", result.to_payload(), self.clock.now())])
         return result
 
     def score_open(self, *, only_unrated: bool = False) -> list[TriageResult]:
@@ -104,8 +121,9 @@ class TriageService:
         contacts, children = self.queries.open_contacts()
         if only_unrated:
             contacts = [c for c in contacts if c.rating is None]
-        people = {k.person_id for c in contacts for k in children.get(c.contact_id, ())
-                  if k.person_id}
+        people = {
+            k.person_id for c in contacts for k in children.get(c.contact_id, ()) if k.person_id
+        }
         records = self.history.linked_records(people)
         now = self.clock.now()
         out = []
@@ -123,17 +141,18 @@ class TriageService:
     def score_contacts(self, contact_ids: Iterable[str]) -> list[TriageResult]:
         """Scores for those of ``contact_ids`` that are open, history read in one pass."""
         contacts, children, _ = DeskQueries(self.store.engine).open_contacts_in(
-            sorted(set(contact_ids)))
-        people = {k.person_id for c in contacts for k in children.get(c.contact_id, ())
-                  if k.person_id}
+            sorted(set(contact_ids))
+        )
+        people = {
+            k.person_id for c in contacts for k in children.get(c.contact_id, ()) if k.person_id
+        }
         records = self.history.linked_records(people)
         now = self.clock.now()
         out = []
         with cyclic_gc_paused():
             for c in contacts:
                 kids = children.get(c.contact_id, [])
-                histories = histories_for(c.contact_id, c.received_at, kids, records,
-                                          self.policy)
+                histories = histories_for(c.contact_id, c.received_at, kids, records, self.policy)
                 out.append(score_contact(c, histories, self.policy, now, children=kids))
         return out
 
@@ -148,10 +167,13 @@ class TriageService:
         results = self.score_contacts(ids)
         stored = self.queries.contacts(r.contact_id for r in results)
         now = self.clock.now()
-        events = [self._event("contact.rated", r.to_payload(), now) for r in results
-                  if _differs(stored.get(r.contact_id), r)]
+        events = [
+            self._event("contact.rated", r.to_payload(), now)
+            for r in results
+            if _differs(stored.get(r.contact_id), r)
+        ]
         for i in range(0, len(events), batch):
-            self.store.append(events[i:i + batch])
+            self.store.append(events[i : i + batch])
         return len(events)
 
     def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:
@@ -166,16 +188,20 @@ class TriageService:
             ids = set(DeskQueries(self.store.engine).open_contact_ids())
         return self.rate_where_changed(ids, batch=batch)
 
-    def override(self, contact_id: str, to_rating: str, reason: str,
-                 approver: str | None = None) -> Event:
+    def override(
+        self, contact_id: str, to_rating: str, reason: str, approver: str | None = None
+    ) -> Event:
         """Change the rating with a reason; lowering a Red needs a duty manager or a senior
         practitioner (``PermissionDenied`` otherwise), who is recorded as approver."""
         row = self._contact(contact_id)
         check_override(self.actor.role, row.rating, to_rating, reason)
         now = self.clock.now()
         payload: dict[str, object] = {
-            "contact_id": contact_id, "from_rating": row.rating, "to_rating": to_rating,
-            "reason": reason.strip(), "approver": approver or self.actor.login,
+            "contact_id": contact_id,
+            "from_rating": row.rating,
+            "to_rating": to_rating,
+            "reason": reason.strip(),
+            "approver": approver or self.actor.login,
         }
         start = min(datetime.fromisoformat(row.received_at), now)
         due = due_time(self.policy, self.policy.response[Rating(to_rating)], start)
@@ -193,6 +219,9 @@ def _differs(row: ContactRow | None, result: TriageResult) -> bool:
     new = result.to_payload()
     if not row.overridden and row.rating != new["rating"]:
         return True
-    return (row.score != new["score"] or row.policy_version != new["policy_version"]
-            or [dict(r) for r in row.reasons] != new["reasons"]
-            or (not row.overridden and row.due_at != new.get("due_at")))
+    return (
+        row.score != new["score"]
+        or row.policy_version != new["policy_version"]
+        or [dict(r) for r in row.reasons] != new["reasons"]
+        or (not row.overridden and row.due_at != new.get("due_at"))
+    )

@@ -37,8 +37,11 @@ class FolderWatcher:
             return []
         reports = []
         for path in sorted(self.folder.iterdir()):
-            if not path.is_file() or path.suffix.lower() not in SUFFIXES or \
-                    path.name.startswith("."):
+            if (
+                not path.is_file()
+                or path.suffix.lower() not in SUFFIXES
+                or path.name.startswith(".")
+            ):
                 continue
             size = path.stat().st_size
             if self._sizes.get(path.name) != size:
@@ -53,7 +56,8 @@ class FolderWatcher:
         failed = self.folder / "failed"
         rejects = failed / f"{path.stem}.{stamp}.rejected.csv"
         report = Importer(self.store, self.clock, self.policy).run(
-            path, ImportOptions(rejects=rejects))
+            path, ImportOptions(rejects=rejects)
+        )
         target = (self.folder / "processed") if report.ok else failed
         private_dir(target)
         dest = target / f"{path.stem}.{stamp}{path.suffix}"

@@ -21,9 +21,11 @@ def people_on_contacts(conn: Connection, contact_ids: Iterable[str]) -> dict[str
     """contact id -> linked person ids (a contact about a restricted child is restricted)."""
     found: dict[str, set[str]] = defaultdict(set)
     for chunk in _chunks(sorted(set(contact_ids))):
-        rows = conn.execute(select(CHILDREN.c.contact_id, CHILDREN.c.person_id)
-                            .where(CHILDREN.c.contact_id.in_(chunk),
-                                   CHILDREN.c.person_id.is_not(None)))
+        rows = conn.execute(
+            select(CHILDREN.c.contact_id, CHILDREN.c.person_id).where(
+                CHILDREN.c.contact_id.in_(chunk), CHILDREN.c.person_id.is_not(None)
+            )
+        )
         for contact_id, person_id in rows:
             found[contact_id].add(person_id)
     return dict(found)
@@ -40,13 +42,17 @@ def restrictions(conn: Connection, person_ids: Iterable[str]) -> dict[str, Restr
     for person_id in withheld_among(conn, ids):
         out[person_id] = Restriction(person_id, frozenset(), _break_glass(conn, person_id))
     for chunk in _chunks(ids):
-        rows = conn.execute(select(PEOPLE.c.person_id, PEOPLE.c.allowed)
-                            .where(PEOPLE.c.person_id.in_(chunk), PEOPLE.c.restricted))
+        rows = conn.execute(
+            select(PEOPLE.c.person_id, PEOPLE.c.allowed).where(
+                PEOPLE.c.person_id.in_(chunk), PEOPLE.c.restricted
+            )
+        )
         for person_id, allowed in rows:
             if person_id in out:
                 continue  # withheld by the server: its word wins over the local copy
-            out[person_id] = Restriction(person_id, frozenset(allowed or ()),
-                                         _break_glass(conn, person_id))
+            out[person_id] = Restriction(
+                person_id, frozenset(allowed or ()), _break_glass(conn, person_id)
+            )
     return out
 
 
@@ -55,7 +61,8 @@ def _break_glass(conn: Connection, person_id: str) -> dict[str, datetime]:
     rows = conn.execute(
         select(EVENTS.c.actor, EVENTS.c.client_time)
         .join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
-        .where(EVENT_PEOPLE.c.person_id == person_id, EVENTS.c.type == "access.break_glass"))
+        .where(EVENT_PEOPLE.c.person_id == person_id, EVENTS.c.type == "access.break_glass")
+    )
     for actor, client_time in rows:
         at = datetime.fromisoformat(client_time)
         if actor not in latest or at > latest[actor]:

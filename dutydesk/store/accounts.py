@@ -50,47 +50,78 @@ class AccountStore:
             m = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.login == login)).mappings().first()
         if m is None:
             return None
-        return AccountRow(m["login"], m["display_name"], Role(m["role"]), bool(m["active"]),
-                          int(m["failed_attempts"]))
+        return AccountRow(
+            m["login"],
+            m["display_name"],
+            Role(m["role"]),
+            bool(m["active"]),
+            int(m["failed_attempts"]),
+        )
 
     def all(self) -> list[AccountRow]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(ACCOUNTS).order_by(ACCOUNTS.c.login)).mappings().all()
-        return [AccountRow(m["login"], m["display_name"], Role(m["role"]), bool(m["active"]),
-                           int(m["failed_attempts"])) for m in rows]
+        return [
+            AccountRow(
+                m["login"],
+                m["display_name"],
+                Role(m["role"]),
+                bool(m["active"]),
+                int(m["failed_attempts"]),
+            )
+            for m in rows
+        ]
 
     def add(self, login: str, display_name: str, role: Role, password: str, at: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(ACCOUNTS).values(
-                login=login, display_name=display_name, role=role.value,
-                password_hash=hash_password(password), active=True, created_at=at,
-                updated_at=at, failed_attempts=0))
+            conn.execute(
+                insert(ACCOUNTS).values(
+                    login=login,
+                    display_name=display_name,
+                    role=role.value,
+                    password_hash=hash_password(password),
+                    active=True,
+                    created_at=at,
+                    updated_at=at,
+                    failed_attempts=0,
+                )
+            )
 
     def set_password(self, login: str, password: str, at: str) -> None:
         """A new password, set by an administrator: it also unlocks an account locked by
         wrong passwords (the lock message tells people to ask for exactly this)."""
         with self.engine.begin() as conn:
-            conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.login == login).values(
-                password_hash=hash_password(password), updated_at=at, failed_attempts=0))
+            conn.execute(
+                update(ACCOUNTS)
+                .where(ACCOUNTS.c.login == login)
+                .values(password_hash=hash_password(password), updated_at=at, failed_attempts=0)
+            )
 
     def set_active(self, login: str, active: bool, at: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.login == login).values(
-                active=active, updated_at=at))
+            conn.execute(
+                update(ACCOUNTS)
+                .where(ACCOUNTS.c.login == login)
+                .values(active=active, updated_at=at)
+            )
 
     def check_password(self, login: str, password: str) -> bool:
         """True if ``password`` is right; counts failures and upgrades old hashes."""
         with self.engine.begin() as conn:
-            stored = conn.execute(select(ACCOUNTS.c.password_hash)
-                                  .where(ACCOUNTS.c.login == login)).scalar()
+            stored = conn.execute(
+                select(ACCOUNTS.c.password_hash).where(ACCOUNTS.c.login == login)
+            ).scalar()
             if stored is None:
                 _hasher.hash(password)  # same work as a real check: no timing hint
                 return False
             try:
                 _hasher.verify(stored, password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
-                conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.login == login).values(
-                    failed_attempts=ACCOUNTS.c.failed_attempts + 1))
+                conn.execute(
+                    update(ACCOUNTS)
+                    .where(ACCOUNTS.c.login == login)
+                    .values(failed_attempts=ACCOUNTS.c.failed_attempts + 1)
+                )
                 return False
             values: dict[str, object] = {"failed_attempts": 0}
             if _hasher.check_needs_rehash(stored):

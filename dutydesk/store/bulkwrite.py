@@ -52,8 +52,7 @@ def _inserter(cls: type) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
     scope: dict[str, Any] = {"_seq_json": _seq_json, "_mapping_json": _mapping_json}
     exec(compile(source, f"<inserter {cls.__name__}>", "exec"), scope)  # noqa: S102
     table = TABLE_OF[cls].name
-    sql = (f"INSERT INTO {table} ({', '.join(names)}) "
-           f"VALUES ({', '.join('?' * len(names))})")
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     return sql, scope["params"]
 
 

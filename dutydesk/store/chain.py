@@ -69,8 +69,9 @@ class ChainedEventStore(EventStore):
 
 def _tip(conn: Connection) -> tuple[int, str]:
     """(position, hash) of the last link; (0, GENESIS) for an empty chain."""
-    row = conn.execute(select(CHAIN.c.position, CHAIN.c.hash)
-                       .order_by(CHAIN.c.position.desc()).limit(1)).first()
+    row = conn.execute(
+        select(CHAIN.c.position, CHAIN.c.hash).order_by(CHAIN.c.position.desc()).limit(1)
+    ).first()
     if row is None:
         return 0, GENESIS
     return int(row.position), str(row.hash)
@@ -85,9 +86,16 @@ def extend(conn: Connection, event_ids: list[str]) -> int:
     rows.sort(key=lambda m: m["local_seq"])
     links = []
     for offset, (event, prev_hash, digest) in enumerate(
-            chain((db_to_event(m) for m in rows), prev), start=1):
-        links.append({"position": position + offset, "event_id": event.id,
-                      "prev_hash": prev_hash, "hash": digest})
+        chain((db_to_event(m) for m in rows), prev), start=1
+    ):
+        links.append(
+            {
+                "position": position + offset,
+                "event_id": event.id,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
     conn.execute(insert(CHAIN), links)
     return len(links)
 
@@ -96,11 +104,17 @@ def _local_links(conn: Connection) -> Iterator[Link]:
     """The log (in arrival order) beside the chain (in position order), read as driver
     tuples a batch at a time: a 1M-event verify neither builds ORM rows nor holds the log."""
     chained = {r[0] for r in rowread.stream(conn, "SELECT event_id FROM audit_chain")}
-    events = (StoredEvent(*row) for row in rowread.stream(
-        conn, "SELECT id, type, schema_version, actor, actor_role, device, client_time, "
-              "payload FROM events ORDER BY local_seq"))
-    stored = rowread.stream(conn, "SELECT position, event_id, prev_hash, hash "
-                                  "FROM audit_chain ORDER BY position")
+    events = (
+        StoredEvent(*row)
+        for row in rowread.stream(
+            conn,
+            "SELECT id, type, schema_version, actor, actor_role, device, client_time, "
+            "payload FROM events ORDER BY local_seq",
+        )
+    )
+    stored = rowread.stream(
+        conn, "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
+    )
     for pos, (event, link) in enumerate(zip_longest(events, stored), start=1):
         if link is None or (event is not None and event.id not in chained):
             yield Link(pos, None, event, None, None)
@@ -117,15 +131,19 @@ def verify_local_chain(engine: Engine) -> Verdict:
         return verify(_local_links(conn), hash_fn=stored_event_hash, log_ids=log_ids)
 
 
-def verify_server_copy(engine: Engine, hash_fn: ServerHashFn = event_hash,
-                       genesis: str | None = GENESIS) -> ChainReport:
+def verify_server_copy(
+    engine: Engine, hash_fn: ServerHashFn = event_hash, genesis: str | None = GENESIS
+) -> ChainReport:
     """Check the server's chain as this desk holds it: pulled events in ``server_seq`` order
     with the ``hash``/``prev_hash`` the server gave them, hashed with the server's function.
     Sequence numbers the desk never held (hidden from its login) are counted, not failed:
     the local chain above is what catches a pulled event deleted from this desk.
     """
     with engine.connect() as conn:
-        rows = (ChainRow(db_to_event(m)) for m in conn.execute(
-            select(EVENTS).where(EVENTS.c.server_seq.is_not(None))
-            .order_by(EVENTS.c.server_seq)).mappings())
+        rows = (
+            ChainRow(db_to_event(m))
+            for m in conn.execute(
+                select(EVENTS).where(EVENTS.c.server_seq.is_not(None)).order_by(EVENTS.c.server_seq)
+            ).mappings()
+        )
         return verify_server_chain(rows, hash_fn=hash_fn, genesis=genesis)

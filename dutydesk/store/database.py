@@ -51,8 +51,9 @@ def _encrypted_engine(url: str, path: str, key: bytes) -> Engine:
     try:
         from sqlcipher3 import dbapi2 as sqlcipher
     except ImportError as err:  # pragma: no cover - a dependency of the package
-        raise StoreError("the encrypted store needs the sqlcipher3 package; install "
-                         "sqlcipher3-binary") from err
+        raise StoreError(
+            "the encrypted store needs the sqlcipher3 package; install sqlcipher3-binary"
+        ) from err
     raw = f"\"x'{key.hex()}'\""
 
     def connect() -> Any:

@@ -32,13 +32,17 @@ class DeskQueries:
     def changed_since(self, seq: int) -> tuple[int, set[str], set[str]]:
         """(newest seq, contact ids touched, event types seen) after ``seq``."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(EVENTS.c.local_seq, EVENTS.c.contact_id, EVENTS.c.type)
-                                .where(EVENTS.c.local_seq > seq)).all()
+            rows = conn.execute(
+                select(EVENTS.c.local_seq, EVENTS.c.contact_id, EVENTS.c.type).where(
+                    EVENTS.c.local_seq > seq
+                )
+            ).all()
         newest = max((r.local_seq for r in rows), default=seq)
         return newest, {r.contact_id for r in rows if r.contact_id}, {r.type for r in rows}
 
-    def open_contacts_in(self, contact_ids: Iterable[str]
-                         ) -> tuple[list[ContactRow], dict[str, list[ContactChildRow]], set[str]]:
+    def open_contacts_in(
+        self, contact_ids: Iterable[str]
+    ) -> tuple[list[ContactRow], dict[str, list[ContactChildRow]], set[str]]:
         """The given contacts that are open, their children, and the ids no longer open."""
         ids = list(contact_ids)
         contacts: list[ContactRow] = []
@@ -46,11 +50,19 @@ class DeskQueries:
         status_in = f"status IN ({rowread.placeholders(len(OPEN_STATUSES))})"
         with self.engine.connect() as conn:
             for chunk in rowread.chunks(ids):
-                contacts.extend(rowread.rows_in(
-                    conn, ContactRow, "contact_id", chunk,
-                    f"{status_in} AND received_at != ''", OPEN_STATUSES))
-                for row in rowread.rows_in(conn, ContactChildRow, "contact_id", chunk,
-                                           order_by="contact_id, slot"):
+                contacts.extend(
+                    rowread.rows_in(
+                        conn,
+                        ContactRow,
+                        "contact_id",
+                        chunk,
+                        f"{status_in} AND received_at != ''",
+                        OPEN_STATUSES,
+                    )
+                )
+                for row in rowread.rows_in(
+                    conn, ContactChildRow, "contact_id", chunk, order_by="contact_id, slot"
+                ):
                     children.setdefault(row.contact_id, []).append(row)
         still_open = {c.contact_id for c in contacts}
         return contacts, children, set(ids) - still_open
@@ -58,26 +70,44 @@ class DeskQueries:
     def with_returned_proposal(self) -> set[str]:
         """Contacts with a proposal a manager sent back (decision status ``returned``)."""
         with self.engine.connect() as conn:
-            return set(conn.execute(select(DECISIONS.c.contact_id).where(
-                DECISIONS.c.status == "returned").distinct()).scalars())
+            return set(
+                conn.execute(
+                    select(DECISIONS.c.contact_id)
+                    .where(DECISIONS.c.status == "returned")
+                    .distinct()
+                ).scalars()
+            )
 
     def open_contact_ids(self) -> list[str]:
         with self.engine.connect() as conn:
-            return list(conn.execute(select(CONTACTS.c.contact_id).where(
-                CONTACTS.c.status.in_(OPEN_STATUSES), CONTACTS.c.received_at != "")).scalars())
+            return list(
+                conn.execute(
+                    select(CONTACTS.c.contact_id).where(
+                        CONTACTS.c.status.in_(OPEN_STATUSES), CONTACTS.c.received_at != ""
+                    )
+                ).scalars()
+            )
 
-    def events_of_types(self, types: Sequence[str], *, contact_id: str | None = None
-                        ) -> list[Event]:
+    def events_of_types(
+        self, types: Sequence[str], *, contact_id: str | None = None
+    ) -> list[Event]:
         query = select(EVENTS).where(EVENTS.c.type.in_(list(types)))
         if contact_id is not None:
             query = query.where(EVENTS.c.contact_id == contact_id)
         with self.engine.connect() as conn:
-            return [db_to_event(m) for m in conn.execute(query.order_by(EVENTS.c.local_seq))
-                    .mappings()]
+            return [
+                db_to_event(m) for m in conn.execute(query.order_by(EVENTS.c.local_seq)).mappings()
+            ]
 
-    def people_matching(self, *, nhs_number: str | None, given_name: str | None,
-                        family_name: str | None, date_of_birth: str | None,
-                        limit: int = 10) -> list[PersonRow]:
+    def people_matching(
+        self,
+        *,
+        nhs_number: str | None,
+        given_name: str | None,
+        family_name: str | None,
+        date_of_birth: str | None,
+        limit: int = 10,
+    ) -> list[PersonRow]:
         """People sharing the NHS number, or the family name with the date of birth or
         given name (case-insensitive). The caller ranks and explains them."""
         clauses: list[Any] = []
@@ -85,16 +115,27 @@ class DeskQueries:
             clauses.append(PEOPLE.c.nhs_number == nhs_number)
         family = func.lower(PEOPLE.c.family_name)
         if family_name and date_of_birth:
-            clauses.append(and_(family == family_name.casefold(),
-                                PEOPLE.c.date_of_birth == date_of_birth))
+            clauses.append(
+                and_(family == family_name.casefold(), PEOPLE.c.date_of_birth == date_of_birth)
+            )
         if given_name and date_of_birth:
-            clauses.append(and_(func.lower(PEOPLE.c.given_name) == given_name.casefold(),
-                                PEOPLE.c.date_of_birth == date_of_birth))
+            clauses.append(
+                and_(
+                    func.lower(PEOPLE.c.given_name) == given_name.casefold(),
+                    PEOPLE.c.date_of_birth == date_of_birth,
+                )
+            )
         if family_name and given_name:
-            clauses.append(and_(family == family_name.casefold(),
-                                func.lower(PEOPLE.c.given_name) == given_name.casefold()))
+            clauses.append(
+                and_(
+                    family == family_name.casefold(),
+                    func.lower(PEOPLE.c.given_name) == given_name.casefold(),
+                )
+            )
         if not clauses:
             return []
         with self.engine.connect() as conn:
-            return [db_to_row(PersonRow, m) for m in conn.execute(
-                select(PEOPLE).where(or_(*clauses)).limit(limit)).mappings()]
+            return [
+                db_to_row(PersonRow, m)
+                for m in conn.execute(select(PEOPLE).where(or_(*clauses)).limit(limit)).mappings()
+            ]

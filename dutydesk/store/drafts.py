@@ -30,24 +30,30 @@ class DraftTable:
         """Insert or replace ``row`` in one transaction. A draft id belongs to the person
         who started it: another owner's row with the same id is left alone (refused)."""
         with self.engine.begin() as conn:
-            found = conn.execute(select(DRAFTS.c.owner).where(
-                DRAFTS.c.draft_id == row.draft_id)).scalar()
-            values = {"owner": row.owner, "kind": row.kind, "saved_at": row.saved_at,
-                      "body": row.body}
+            found = conn.execute(
+                select(DRAFTS.c.owner).where(DRAFTS.c.draft_id == row.draft_id)
+            ).scalar()
+            values = {
+                "owner": row.owner,
+                "kind": row.kind,
+                "saved_at": row.saved_at,
+                "body": row.body,
+            }
             if found is None:
                 conn.execute(insert(DRAFTS).values(draft_id=row.draft_id, **values))
             elif found == row.owner:
-                conn.execute(update(DRAFTS).where(DRAFTS.c.draft_id == row.draft_id)
-                             .values(**values))
+                conn.execute(
+                    update(DRAFTS).where(DRAFTS.c.draft_id == row.draft_id).values(**values)
+                )
             else:
                 raise PermissionError("the draft belongs to someone else")
 
     def get(self, owner: str, draft_id: str) -> DraftRow | None:
         with self.engine.connect() as conn:
-            r = conn.execute(select(DRAFTS).where(DRAFTS.c.draft_id == draft_id,
-                                                  DRAFTS.c.owner == owner)).first()
-        return None if r is None else DraftRow(r.draft_id, r.owner, r.kind, r.saved_at,
-                                               r.body)
+            r = conn.execute(
+                select(DRAFTS).where(DRAFTS.c.draft_id == draft_id, DRAFTS.c.owner == owner)
+            ).first()
+        return None if r is None else DraftRow(r.draft_id, r.owner, r.kind, r.saved_at, r.body)
 
     def of(self, owner: str, kind: str | None = None) -> list[DraftRow]:
         query = select(DRAFTS).where(DRAFTS.c.owner == owner)
@@ -59,5 +65,6 @@ class DraftTable:
 
     def remove(self, owner: str, draft_id: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(DRAFTS).where(DRAFTS.c.draft_id == draft_id,
-                                              DRAFTS.c.owner == owner))
+            conn.execute(
+                delete(DRAFTS).where(DRAFTS.c.draft_id == draft_id, DRAFTS.c.owner == owner)
+            )

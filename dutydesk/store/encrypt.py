@@ -42,8 +42,9 @@ def encrypt_plain_store(path: Path, key: bytes) -> int:
         check.close()
     if copied != count:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"encrypting {path} copied {copied} of {count} events; the plain "
-                         f"store is unchanged")
+        raise StoreError(
+            f"encrypting {path} copied {copied} of {count} events; the plain store is unchanged"
+        )
     replace_file(tmp, path)
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)

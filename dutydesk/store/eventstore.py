@@ -41,40 +41,68 @@ class AppendResult:
 
 def event_to_db(event: Event) -> dict[str, Any]:
     return {
-        "id": event.id, "type": event.type, "schema_version": event.schema_version,
-        "actor": event.actor, "actor_role": event.actor_role, "device": event.device,
-        "client_time": event.client_time, "payload": canonical_json(event.payload),
-        "contact_id": event.contact_id, "server_seq": event.server_seq,
-        "server_time": event.server_time, "hash": event.hash, "prev_hash": event.prev_hash,
+        "id": event.id,
+        "type": event.type,
+        "schema_version": event.schema_version,
+        "actor": event.actor,
+        "actor_role": event.actor_role,
+        "device": event.device,
+        "client_time": event.client_time,
+        "payload": canonical_json(event.payload),
+        "contact_id": event.contact_id,
+        "server_seq": event.server_seq,
+        "server_time": event.server_time,
+        "hash": event.hash,
+        "prev_hash": event.prev_hash,
     }
 
 
 def db_to_event(m: Any) -> Event:
     return Event(
-        id=m["id"], type=m["type"], schema_version=m["schema_version"], actor=m["actor"],
-        actor_role=m["actor_role"], device=m["device"], client_time=m["client_time"],
-        payload=json.loads(m["payload"]), server_seq=m["server_seq"],
-        server_time=m["server_time"], hash=m["hash"], prev_hash=m["prev_hash"],
+        id=m["id"],
+        type=m["type"],
+        schema_version=m["schema_version"],
+        actor=m["actor"],
+        actor_role=m["actor_role"],
+        device=m["device"],
+        client_time=m["client_time"],
+        payload=json.loads(m["payload"]),
+        server_seq=m["server_seq"],
+        server_time=m["server_time"],
+        hash=m["hash"],
+        prev_hash=m["prev_hash"],
     )
 
 
-_EVENT_COLUMNS = ("id", "type", "actor", "actor_role", "device", "client_time", "payload",
-                  "schema_version", "server_seq", "server_time", "hash", "prev_hash",
-                  "local_seq")
+_EVENT_COLUMNS = (
+    "id",
+    "type",
+    "actor",
+    "actor_role",
+    "device",
+    "client_time",
+    "payload",
+    "schema_version",
+    "server_seq",
+    "server_time",
+    "hash",
+    "prev_hash",
+    "local_seq",
+)
 _SERVER_SEQ_AT = _EVENT_COLUMNS.index("server_seq")
 _LOCAL_SEQ_AT = _EVENT_COLUMNS.index("local_seq")
 _SELECT_EVENTS = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM events"
 _BY_SERVER_SEQ = f"{_SELECT_EVENTS} WHERE server_seq > ? ORDER BY server_seq LIMIT ?"
 _LOCAL_NOT_REJECTED = (
     f"{_SELECT_EVENTS} WHERE server_seq IS NULL AND local_seq > ? AND id NOT IN "
-    "(SELECT event_id FROM outbox WHERE state = 'rejected') ORDER BY local_seq LIMIT ?")
+    "(SELECT event_id FROM outbox WHERE state = 'rejected') ORDER BY local_seq LIMIT ?"
+)
 _loads = json.loads
 
 
 def _row_to_event(r: Sequence[Any]) -> Event:
     """An ``Event`` from a driver row of ``_EVENT_COLUMNS`` (as ``db_to_event`` gives)."""
-    return Event(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), r[7], r[8], r[9], r[10],
-                 r[11])
+    return Event(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), r[7], r[8], r[9], r[10], r[11])
 
 
 @contextmanager
@@ -104,22 +132,28 @@ class EventStore:
 
     # ---- writing ---------------------------------------------------------------------
 
-    def append(self, events: Sequence[Event], *, outbox: bool = True,
-               validate: bool = True) -> AppendResult:
+    def append(
+        self, events: Sequence[Event], *, outbox: bool = True, validate: bool = True
+    ) -> AppendResult:
         """Store ``events`` and update projections. ``outbox`` queues them for the server."""
         checked = [check_envelope(e) if validate else e for e in events]
         with self.engine.begin() as conn:
             return self._append_in(conn, checked, outbox=outbox)
 
-    def append_in(self, conn: Connection, events: Sequence[Event], *, outbox: bool = True,
-                  validate: bool = True) -> AppendResult:
+    def append_in(
+        self,
+        conn: Connection,
+        events: Sequence[Event],
+        *,
+        outbox: bool = True,
+        validate: bool = True,
+    ) -> AppendResult:
         """``append`` inside the caller's transaction, so that other local writes (such as
         closing a pending link) commit or roll back together with the events."""
         checked = [check_envelope(e) if validate else e for e in events]
         return self._append_in(conn, checked, outbox=outbox)
 
-    def _append_in(self, conn: Connection, checked: list[Event], *, outbox: bool
-                   ) -> AppendResult:
+    def _append_in(self, conn: Connection, checked: list[Event], *, outbox: bool) -> AppendResult:
         fresh, present = self._partition(conn, checked)
         if not fresh:
             return AppendResult((), tuple(present))
@@ -130,8 +164,14 @@ class EventStore:
         readmodel.save(conn, model)
         return AppendResult(tuple(e.id for e in fresh), tuple(present))
 
-    def import_events(self, events: Iterable[Event], *, batch: int = 10_000,
-                      outbox: bool = False, validate: bool = True) -> int:
+    def import_events(
+        self,
+        events: Iterable[Event],
+        *,
+        batch: int = 10_000,
+        outbox: bool = False,
+        validate: bool = True,
+    ) -> int:
         """Bulk-load many events, then rebuild projections once. For demo data and imports."""
         count = 0
         pending: list[Event] = []
@@ -159,8 +199,9 @@ class EventStore:
             raise DuplicateEventError(f"event {dup} appears twice in one batch", "id")
         stored: dict[str, str] = {}
         for chunk in readmodel._chunks(ids):
-            for row in conn.execute(select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.payload)
-                                    .where(EVENTS.c.id.in_(chunk))):
+            for row in conn.execute(
+                select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.payload).where(EVENTS.c.id.in_(chunk))
+            ):
                 stored[row.id] = row.type + "\x1f" + row.payload
         fresh, present = [], []
         for e in events:
@@ -171,8 +212,8 @@ class EventStore:
                 present.append(e.id)
             else:
                 raise DuplicateEventError(
-                    f"event {e.id} is already stored with different content; not overwritten",
-                    "id")
+                    f"event {e.id} is already stored with different content; not overwritten", "id"
+                )
         return fresh, present
 
     def _insert(self, conn: Connection, events: list[Event], *, outbox: bool) -> None:
@@ -181,14 +222,26 @@ class EventStore:
         conn.execute(insert(EVENTS), [event_to_db(e) for e in events])
         with_people = [e for e in events if e.person_ids]
         if with_people:
-            seqs = dict(conn.execute(select(EVENTS.c.id, EVENTS.c.local_seq).where(
-                EVENTS.c.id.in_([e.id for e in with_people]))).all())
-            conn.execute(insert(EVENT_PEOPLE), [
-                {"local_seq": seqs[e.id], "person_id": pid}
-                for e in with_people for pid in e.person_ids])
+            seqs = dict(
+                conn.execute(
+                    select(EVENTS.c.id, EVENTS.c.local_seq).where(
+                        EVENTS.c.id.in_([e.id for e in with_people])
+                    )
+                ).all()
+            )
+            conn.execute(
+                insert(EVENT_PEOPLE),
+                [
+                    {"local_seq": seqs[e.id], "person_id": pid}
+                    for e in with_people
+                    for pid in e.person_ids
+                ],
+            )
         if outbox:
-            conn.execute(insert(OUTBOX), [{"event_id": e.id, "state": "pending", "attempts": 0}
-                                          for e in events])
+            conn.execute(
+                insert(OUTBOX),
+                [{"event_id": e.id, "state": "pending", "attempts": 0} for e in events],
+            )
 
     # ---- projections -------------------------------------------------------------------
 
@@ -220,7 +273,8 @@ class EventStore:
                 model.contacts[m["contact_id"]] = readmodel.db_to_row(projection.ContactRow, m)
             for m in conn.execute(select(readmodel.CHILDREN)).mappings():
                 model.children[(m["contact_id"], m["slot"])] = readmodel.db_to_row(
-                    projection.ContactChildRow, m)
+                    projection.ContactChildRow, m
+                )
             for m in conn.execute(select(readmodel.DECISIONS)).mappings():
                 model.put_decision(readmodel.db_to_row(projection.DecisionRow, m))
         return model
@@ -230,8 +284,16 @@ class EventStore:
     def _iter(self, conn: Connection, batch: int = 20_000) -> Iterator[Event]:
         last = 0
         while True:
-            rows = conn.execute(select(EVENTS).where(EVENTS.c.local_seq > last)
-                                .order_by(EVENTS.c.local_seq).limit(batch)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(EVENTS)
+                    .where(EVENTS.c.local_seq > last)
+                    .order_by(EVENTS.c.local_seq)
+                    .limit(batch)
+                )
+                .mappings()
+                .all()
+            )
             if not rows:
                 return
             for m in rows:
@@ -267,16 +329,19 @@ class EventStore:
 
     def events_for_contact(self, contact_id: str) -> list[Event]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(EVENTS).where(EVENTS.c.contact_id == contact_id)
-                                .order_by(EVENTS.c.local_seq)).mappings()
+            rows = conn.execute(
+                select(EVENTS).where(EVENTS.c.contact_id == contact_id).order_by(EVENTS.c.local_seq)
+            ).mappings()
             return [db_to_event(m) for m in rows]
 
     def events_for_person(self, person_id: str) -> list[Event]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(EVENTS).join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
+                select(EVENTS)
+                .join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
                 .where(EVENT_PEOPLE.c.person_id == person_id)
-                .order_by(EVENTS.c.local_seq)).mappings()
+                .order_by(EVENTS.c.local_seq)
+            ).mappings()
             return [db_to_event(m) for m in rows]
 
     def get_event(self, event_id: str) -> Event | None:

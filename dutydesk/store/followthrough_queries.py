@@ -33,92 +33,151 @@ class FollowThroughQueries:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def events_of_types(self, types: Sequence[str], contact_ids: Iterable[str] | None = None
-                        ) -> list[Event]:
+    def events_of_types(
+        self, types: Sequence[str], contact_ids: Iterable[str] | None = None
+    ) -> list[Event]:
         """Events of ``types`` in this desk's order (all, or only for ``contact_ids``)."""
         query = select(EVENTS).where(EVENTS.c.type.in_(list(types)))
         with self.engine.connect() as conn:
             if contact_ids is None:
-                return [db_to_event(m) for m in conn.execute(
-                    query.order_by(EVENTS.c.local_seq)).mappings()]
+                return [
+                    db_to_event(m)
+                    for m in conn.execute(query.order_by(EVENTS.c.local_seq)).mappings()
+                ]
             found: list[tuple[int, Event]] = []
             for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                found.extend((m["local_seq"], db_to_event(m)) for m in conn.execute(
-                    query.where(EVENTS.c.contact_id.in_(chunk))).mappings())
+                found.extend(
+                    (m["local_seq"], db_to_event(m))
+                    for m in conn.execute(query.where(EVENTS.c.contact_id.in_(chunk))).mappings()
+                )
         return [e for _, e in sorted(found, key=lambda x: x[0])]
 
     def contacts(self, contact_ids: Iterable[str]) -> dict[str, ContactRow]:
         out: dict[str, ContactRow] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                for m in conn.execute(select(CONTACTS).where(
-                        CONTACTS.c.contact_id.in_(chunk))).mappings():
+                for m in conn.execute(
+                    select(CONTACTS).where(CONTACTS.c.contact_id.in_(chunk))
+                ).mappings():
                     out[m["contact_id"]] = db_to_row(ContactRow, m)
         return out
 
     def contacts_received_since(self, since: str) -> list[ContactRow]:
         with self.engine.connect() as conn:
-            return [db_to_row(ContactRow, m) for m in conn.execute(
-                select(CONTACTS).where(CONTACTS.c.received_at >= since)
-                .order_by(CONTACTS.c.received_at)).mappings()]
+            return [
+                db_to_row(ContactRow, m)
+                for m in conn.execute(
+                    select(CONTACTS)
+                    .where(CONTACTS.c.received_at >= since)
+                    .order_by(CONTACTS.c.received_at)
+                ).mappings()
+            ]
 
     def contacts_decided_since(self, since: str) -> list[str]:
         """Contacts with a decision recorded at or after ``since`` (next steps to follow)."""
         with self.engine.connect() as conn:
-            return list(dict.fromkeys(conn.execute(
-                select(DECISIONS.c.contact_id).where(DECISIONS.c.decided_at >= since)
-                .order_by(DECISIONS.c.decided_at)).scalars()))
+            return list(
+                dict.fromkeys(
+                    conn.execute(
+                        select(DECISIONS.c.contact_id)
+                        .where(DECISIONS.c.decided_at >= since)
+                        .order_by(DECISIONS.c.decided_at)
+                    ).scalars()
+                )
+            )
 
-    def standing_decisions_since(self, since: str, outcomes: Sequence[str]
-                                 ) -> list[DecidedContact]:
+    def standing_decisions_since(self, since: str, outcomes: Sequence[str]) -> list[DecidedContact]:
         """Decisions that stand (recorded or signed off, not superseded) made at or after
         ``since`` with one of ``outcomes``, oldest first, with the few contact columns the
         follow-through needs (no rationale, no concern text)."""
         d, c = DECISIONS.c, CONTACTS.c
         with self.engine.connect() as conn:
-            return [DecidedContact(*row) for row in conn.execute(
-                select(d.contact_id, d.outcome, d.decided_by, d.decided_at, d.signed_off_at,
-                       c.received_at, c.status, c.is_referral)
-                .join(CONTACTS, c.contact_id == d.contact_id)
-                .where(d.decided_at >= since, d.outcome.in_(list(outcomes)),
-                       d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
-                .order_by(d.decided_at))]
+            return [
+                DecidedContact(*row)
+                for row in conn.execute(
+                    select(
+                        d.contact_id,
+                        d.outcome,
+                        d.decided_by,
+                        d.decided_at,
+                        d.signed_off_at,
+                        c.received_at,
+                        c.status,
+                        c.is_referral,
+                    )
+                    .join(CONTACTS, c.contact_id == d.contact_id)
+                    .where(
+                        d.decided_at >= since,
+                        d.outcome.in_(list(outcomes)),
+                        d.status.in_(["recorded", "signed_off"]),
+                        d.superseded.is_(False),
+                    )
+                    .order_by(d.decided_at)
+                )
+            ]
 
-    def standing_decisions_before(self, before: str, outcomes: Sequence[str]
-                                  ) -> list[DecidedContact]:
+    def standing_decisions_before(
+        self, before: str, outcomes: Sequence[str]
+    ) -> list[DecidedContact]:
         """As ``standing_decisions_since``, for decisions made before ``before`` (the ones
         the follow-through does not list, so it can say how many it leaves out)."""
         d, c = DECISIONS.c, CONTACTS.c
         with self.engine.connect() as conn:
-            return [DecidedContact(*row) for row in conn.execute(
-                select(d.contact_id, d.outcome, d.decided_by, d.decided_at, d.signed_off_at,
-                       c.received_at, c.status, c.is_referral)
-                .join(CONTACTS, c.contact_id == d.contact_id)
-                .where(d.decided_at < before, d.outcome.in_(list(outcomes)),
-                       d.status.in_(["recorded", "signed_off"]), d.superseded.is_(False))
-                .order_by(d.decided_at))]
+            return [
+                DecidedContact(*row)
+                for row in conn.execute(
+                    select(
+                        d.contact_id,
+                        d.outcome,
+                        d.decided_by,
+                        d.decided_at,
+                        d.signed_off_at,
+                        c.received_at,
+                        c.status,
+                        c.is_referral,
+                    )
+                    .join(CONTACTS, c.contact_id == d.contact_id)
+                    .where(
+                        d.decided_at < before,
+                        d.outcome.in_(list(outcomes)),
+                        d.status.in_(["recorded", "signed_off"]),
+                        d.superseded.is_(False),
+                    )
+                    .order_by(d.decided_at)
+                )
+            ]
 
     def first_route_at(self) -> str | None:
         """When this store first recorded a route (the desk started following children
         through), or None. The earliest by desk order (``ix_events_type_local_seq``)."""
         with self.engine.connect() as conn:
-            return conn.execute(select(EVENTS.c.client_time).where(
-                EVENTS.c.type == "route.opened").order_by(EVENTS.c.local_seq).limit(1)
+            return conn.execute(
+                select(EVENTS.c.client_time)
+                .where(EVENTS.c.type == "route.opened")
+                .order_by(EVENTS.c.local_seq)
+                .limit(1)
             ).scalar_one_or_none()
 
     def conflicted_contacts(self) -> list[ContactRow]:
         with self.engine.connect() as conn:
-            return [db_to_row(ContactRow, m) for m in conn.execute(
-                select(CONTACTS).where(CONTACTS.c.conflict.is_(True))
-                .order_by(CONTACTS.c.received_at)).mappings()]
+            return [
+                db_to_row(ContactRow, m)
+                for m in conn.execute(
+                    select(CONTACTS)
+                    .where(CONTACTS.c.conflict.is_(True))
+                    .order_by(CONTACTS.c.received_at)
+                ).mappings()
+            ]
 
     def children_of(self, contact_ids: Iterable[str]) -> dict[str, list[ContactChildRow]]:
         out: dict[str, list[ContactChildRow]] = defaultdict(list)
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
-                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
-                                      ).mappings():
+                for m in conn.execute(
+                    select(CHILDREN)
+                    .where(CHILDREN.c.contact_id.in_(chunk))
+                    .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                ).mappings():
                     out[m["contact_id"]].append(db_to_row(ContactChildRow, m))
         return dict(out)
 
@@ -126,9 +185,11 @@ class FollowThroughQueries:
         out: dict[str, list[DecisionRow]] = defaultdict(list)
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                for m in conn.execute(select(DECISIONS).where(
-                        DECISIONS.c.contact_id.in_(chunk)).order_by(DECISIONS.c.decided_at)
-                        ).mappings():
+                for m in conn.execute(
+                    select(DECISIONS)
+                    .where(DECISIONS.c.contact_id.in_(chunk))
+                    .order_by(DECISIONS.c.decided_at)
+                ).mappings():
                     out[m["contact_id"]].append(db_to_row(DecisionRow, m))
         return dict(out)
 
@@ -136,23 +197,29 @@ class FollowThroughQueries:
         out: dict[str, PersonRow] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(person_ids))):
-                for m in conn.execute(select(PEOPLE).where(
-                        PEOPLE.c.person_id.in_(chunk))).mappings():
+                for m in conn.execute(
+                    select(PEOPLE).where(PEOPLE.c.person_id.in_(chunk))
+                ).mappings():
                     out[m["person_id"]] = db_to_row(PersonRow, m)
         return out
 
-    def fold(self, office: OfficeHours, contact_ids: Iterable[str] | None = None
-             ) -> rules.FollowThrough:
+    def fold(
+        self, office: OfficeHours, contact_ids: Iterable[str] | None = None
+    ) -> rules.FollowThrough:
         """Every route, strategy discussion and adult (of ``contact_ids``, or all), with
         clocks, folded by the pure rules in ``domain.routes``."""
         events = self.events_of_types(rules.FOLLOW_THROUGH_TYPES, contact_ids)
         facts = {}
         for cid, received, decided, referral in self._times(
-                {e.contact_id for e in events if e.contact_id}):
+            {e.contact_id for e in events if e.contact_id}
+        ):
             if not received:
                 continue
-            day = (datetime.fromisoformat(decided).astimezone(office.zone).date()
-                   if referral and decided else None)
+            day = (
+                datetime.fromisoformat(decided).astimezone(office.zone).date()
+                if referral and decided
+                else None
+            )
             facts[cid] = rules.ContactFacts(cid, datetime.fromisoformat(received), day)
         return rules.fold_routes(events, facts, office)
 
@@ -162,9 +229,14 @@ class FollowThroughQueries:
         out: list[tuple[str, str, str | None, bool]] = []
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                out.extend((r[0], r[1], r[2], bool(r[3])) for r in conn.execute(
-                    select(c.contact_id, c.received_at, c.decided_at, c.is_referral)
-                    .where(c.contact_id.in_(chunk))))
+                out.extend(
+                    (r[0], r[1], r[2], bool(r[3]))
+                    for r in conn.execute(
+                        select(c.contact_id, c.received_at, c.decided_at, c.is_referral).where(
+                            c.contact_id.in_(chunk)
+                        )
+                    )
+                )
         return out
 
     def s47_records(self, office: OfficeHours | None = None) -> list[rules.S47Record]:
@@ -174,6 +246,5 @@ class FollowThroughQueries:
         office = office or OfficeHours()
         follow = self.fold(office)
         kids = self.children_of({d.contact_id for d in follow.discussions})
-        people = {(cid, k.slot): k.person_id for cid, ks in kids.items() for k in ks
-                  if k.person_id}
+        people = {(cid, k.slot): k.person_id for cid, ks in kids.items() for k in ks if k.person_id}
         return rules.s47_records(follow, office, people)

@@ -28,7 +28,8 @@ _LINKED_SQL = (
     "contacts.decided_at FROM contact_children "
     "JOIN contacts ON contacts.contact_id = contact_children.contact_id "
     "WHERE contacts.status NOT IN ('merged', 'entered_in_error') "  # codes.VOID_STATUSES
-    "AND contact_children.person_id IN ({})")
+    "AND contact_children.person_id IN ({})"
+)
 
 
 @dataclass(slots=True)
@@ -52,11 +53,13 @@ class HistoryQueries:
             for chunk in rowread.chunks(wanted, CHUNK):
                 for person in rowread.rows_in(conn, PersonRow, "person_id", chunk):
                     out.people[person.person_id] = person
-                found = rowread.fetch(conn, _LINKED_SQL.format(rowread.placeholders(len(chunk))),
-                                      chunk)
+                found = rowread.fetch(
+                    conn, _LINKED_SQL.format(rowread.placeholders(len(chunk))), chunk
+                )
                 for pid, cid, received, source, rating, outcome, referral, decided in found:
-                    contacts[pid].append(PastContact(cid, received, source, rating, outcome,
-                                                     bool(referral), decided))
+                    contacts[pid].append(
+                        PastContact(cid, received, source, rating, outcome, bool(referral), decided)
+                    )
         out.contacts = dict(contacts)
         return out
 
@@ -67,25 +70,46 @@ def evaluation_contacts(engine: Engine) -> list[EvalContact]:
     outcomes: dict[str, set[str]] = defaultdict(set)
     children: dict[str, list[EvalChild]] = defaultdict(list)
     with engine.connect() as conn:
-        for d in conn.execute(select(DECISIONS.c.contact_id, DECISIONS.c.outcome).where(
+        for d in conn.execute(
+            select(DECISIONS.c.contact_id, DECISIONS.c.outcome).where(
                 DECISIONS.c.superseded.is_(False),
-                DECISIONS.c.status != DecisionStatus.PROPOSED.value)):
+                DECISIONS.c.status != DecisionStatus.PROPOSED.value,
+            )
+        ):
             outcomes[d.contact_id].add(d.outcome)
         kids = conn.execute(
-            select(CHILDREN.c.contact_id, CHILDREN.c.ethnicity, CHILDREN.c.date_of_birth,
-                   CHILDREN.c.expected_date_of_birth, PEOPLE.c.ethnicity.label("p_ethnicity"),
-                   PEOPLE.c.disabilities, PEOPLE.c.date_of_birth.label("p_dob"))
+            select(
+                CHILDREN.c.contact_id,
+                CHILDREN.c.ethnicity,
+                CHILDREN.c.date_of_birth,
+                CHILDREN.c.expected_date_of_birth,
+                PEOPLE.c.ethnicity.label("p_ethnicity"),
+                PEOPLE.c.disabilities,
+                PEOPLE.c.date_of_birth.label("p_dob"),
+            )
             .outerjoin(PEOPLE, PEOPLE.c.person_id == CHILDREN.c.person_id)
-            .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot))
+            .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+        )
         for k in kids:
-            children[k.contact_id].append(EvalChild(
-                ethnicity=k.p_ethnicity or k.ethnicity,
-                disabilities=tuple(k.disabilities or ()),
-                date_of_birth=k.date_of_birth or k.p_dob,
-                expected_date_of_birth=k.expected_date_of_birth))
-        return [EvalContact(r.contact_id, r.received_at, r.original_rating,
-                            frozenset(outcomes.get(r.contact_id, ())),
-                            tuple(children.get(r.contact_id, ())))
-                for r in conn.execute(select(CONTACTS.c.contact_id, CONTACTS.c.received_at,
-                                             CONTACTS.c.original_rating)
-                                      .where(CONTACTS.c.received_at != ""))]
+            children[k.contact_id].append(
+                EvalChild(
+                    ethnicity=k.p_ethnicity or k.ethnicity,
+                    disabilities=tuple(k.disabilities or ()),
+                    date_of_birth=k.date_of_birth or k.p_dob,
+                    expected_date_of_birth=k.expected_date_of_birth,
+                )
+            )
+        return [
+            EvalContact(
+                r.contact_id,
+                r.received_at,
+                r.original_rating,
+                frozenset(outcomes.get(r.contact_id, ())),
+                tuple(children.get(r.contact_id, ())),
+            )
+            for r in conn.execute(
+                select(
+                    CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.original_rating
+                ).where(CONTACTS.c.received_at != "")
+            )
+        ]

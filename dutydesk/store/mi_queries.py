@@ -37,8 +37,13 @@ from .queries import OPEN_STATUSES
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks
 
 # Events that count as acting on a contact, for rating response times.
-ACTION_TYPES = ("contact.assigned", "partner_check.requested", "note.added",
-                "decision.proposed", "decision.recorded")
+ACTION_TYPES = (
+    "contact.assigned",
+    "partner_check.requested",
+    "note.added",
+    "decision.proposed",
+    "decision.recorded",
+)
 
 LOOKBACK_MARGIN = timedelta(days=31)  # a contact may become a referral days after receipt
 
@@ -55,9 +60,15 @@ class MiQueries:
         # the office calendar the strategy-discussion record is read on (its dates)
         self.calendar = calendar or OfficeHours()
 
-    def _where(self, date_from: date | None, date_to: date | None, office: str | None,
-               team: str | None, source: str | None,
-               lookback_months: int) -> ColumnElement[bool]:
+    def _where(
+        self,
+        date_from: date | None,
+        date_to: date | None,
+        office: str | None,
+        team: str | None,
+        source: str | None,
+        lookback_months: int,
+    ) -> ColumnElement[bool]:
         c = CONTACTS.c
         matches: list[ColumnElement[bool]] = []
         for column, wanted in ((c.office, office), (c.team, team)):
@@ -70,8 +81,10 @@ class MiQueries:
         if date_from is None and date_to is None:
             return match
         window: list[ColumnElement[bool]] = []
-        history: list[ColumnElement[bool]] = [c.is_referral.is_(True),
-                                              c.status.not_in(sorted(VOID_STATUSES))]
+        history: list[ColumnElement[bool]] = [
+            c.is_referral.is_(True),
+            c.status.not_in(sorted(VOID_STATUSES)),
+        ]
         if date_from is not None:
             window.append(c.received_at >= _utc(date_from - LOOKBACK_MARGIN))
             start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
@@ -79,68 +92,141 @@ class MiQueries:
         if date_to is not None:
             window.append(c.received_at < _utc(date_to, end=True))
             history.append(c.received_at < _utc(date_to, end=True))
-        return or_(and_(match, *window), and_(*history),
-                   and_(match, c.status.in_(OPEN_STATUSES)))
+        return or_(and_(match, *window), and_(*history), and_(match, c.status.in_(OPEN_STATUSES)))
 
-    def load(self, *, date_from: date | None = None, date_to: date | None = None,
-             office: str | None = None, team: str | None = None, source: str | None = None,
-             with_people: bool = False, lookback_months: int = 12) -> MiInput:
+    def load(
+        self,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        office: str | None = None,
+        team: str | None = None,
+        source: str | None = None,
+        with_people: bool = False,
+        lookback_months: int = 12,
+    ) -> MiInput:
         """Rows for the figures. Without dates: every contact in the store."""
         where = self._where(date_from, date_to, office, team, source, lookback_months)
         ids = select(CONTACTS.c.contact_id).where(where)
         # The whole store's contacts, children and decisions at once: read as driver tuples
         # (``rowread.fetch_statement``), the Booleans made bool here.
         with self.engine.connect() as conn:
-            contacts = [MiContact(*row[:10], bool(row[10])) for row in rowread.fetch_statement(
-                conn, select(
-                    CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
-                    CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.status,
-                    CONTACTS.c.assignee, CONTACTS.c.rating, CONTACTS.c.due_at,
-                    CONTACTS.c.outcome, CONTACTS.c.is_referral).where(where))]
-            children = [MiChild(*row) for row in rowread.fetch_statement(conn, select(
-                CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id,
-                CHILDREN.c.date_of_birth, CHILDREN.c.expected_date_of_birth, CHILDREN.c.sex,
-                CHILDREN.c.ethnicity).where(CHILDREN.c.contact_id.in_(ids)))]
-            decisions = [MiDecision(*row[:5], bool(row[5])) for row in rowread.fetch_statement(
-                conn, select(
-                    DECISIONS.c.contact_id, DECISIONS.c.status, DECISIONS.c.decided_role,
-                    DECISIONS.c.decided_at, DECISIONS.c.signed_off_at, DECISIONS.c.superseded)
-                .where(DECISIONS.c.contact_id.in_(ids)))]
+            contacts = [
+                MiContact(*row[:10], bool(row[10]))
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(
+                        CONTACTS.c.contact_id,
+                        CONTACTS.c.received_at,
+                        CONTACTS.c.source_code,
+                        CONTACTS.c.office,
+                        CONTACTS.c.team,
+                        CONTACTS.c.status,
+                        CONTACTS.c.assignee,
+                        CONTACTS.c.rating,
+                        CONTACTS.c.due_at,
+                        CONTACTS.c.outcome,
+                        CONTACTS.c.is_referral,
+                    ).where(where),
+                )
+            ]
+            children = [
+                MiChild(*row)
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(
+                        CHILDREN.c.contact_id,
+                        CHILDREN.c.slot,
+                        CHILDREN.c.person_id,
+                        CHILDREN.c.date_of_birth,
+                        CHILDREN.c.expected_date_of_birth,
+                        CHILDREN.c.sex,
+                        CHILDREN.c.ethnicity,
+                    ).where(CHILDREN.c.contact_id.in_(ids)),
+                )
+            ]
+            decisions = [
+                MiDecision(*row[:5], bool(row[5]))
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(
+                        DECISIONS.c.contact_id,
+                        DECISIONS.c.status,
+                        DECISIONS.c.decided_role,
+                        DECISIONS.c.decided_at,
+                        DECISIONS.c.signed_off_at,
+                        DECISIONS.c.superseded,
+                    ).where(DECISIONS.c.contact_id.in_(ids)),
+                )
+            ]
             people: dict[str, MiPerson] = {}
             if with_people:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
-                for row in rowread.fetch_statement(conn, select(
-                        PEOPLE.c.person_id, PEOPLE.c.date_of_birth,
-                        PEOPLE.c.expected_date_of_birth, PEOPLE.c.sex, PEOPLE.c.ethnicity,
-                        PEOPLE.c.la_child_id, PEOPLE.c.date_of_death, PEOPLE.c.disabilities)
-                        .where(PEOPLE.c.person_id.in_(pids))):
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(
+                        PEOPLE.c.person_id,
+                        PEOPLE.c.date_of_birth,
+                        PEOPLE.c.expected_date_of_birth,
+                        PEOPLE.c.sex,
+                        PEOPLE.c.ethnicity,
+                        PEOPLE.c.la_child_id,
+                        PEOPLE.c.date_of_death,
+                        PEOPLE.c.disabilities,
+                    ).where(PEOPLE.c.person_id.in_(pids)),
+                ):
                     listed = json.loads(row[-1]) if row[-1] else ()  # JSON comes as text
                     people[row[0]] = MiPerson(*row[:-1], disabilities=tuple(listed))
-            rated = select(CONTACTS.c.contact_id).where(and_(where,
-                                                             CONTACTS.c.due_at.is_not(None)))
+            rated = select(CONTACTS.c.contact_id).where(and_(where, CONTACTS.c.due_at.is_not(None)))
             # The earliest action per contact, compared as times (stored offsets differ).
             first: dict[str, tuple[datetime, str]] = {}
-            for cid, stamp in rowread.fetch_statement(conn, select(
-                    EVENTS.c.contact_id, EVENTS.c.client_time).where(
-                    EVENTS.c.type.in_(ACTION_TYPES), EVENTS.c.contact_id.in_(rated))):
+            for cid, stamp in rowread.fetch_statement(
+                conn,
+                select(EVENTS.c.contact_id, EVENTS.c.client_time).where(
+                    EVENTS.c.type.in_(ACTION_TYPES), EVENTS.c.contact_id.in_(rated)
+                ),
+            ):
                 at = datetime.fromisoformat(stamp)
                 if cid not in first or at < first[cid][0]:
                     first[cid] = (at, stamp)
             supervisions = [_supervision(p) for p in self._payloads(conn, "supervision.recorded")]
             done = [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
-            discussed = [row[0] for row in rowread.fetch_statement(conn, select(
-                EVENTS.c.contact_id).where(EVENTS.c.type == "strategy.discussed").distinct())]
-            accepted = [row[0] for row in rowread.fetch_statement(conn, select(
-                EVENTS.c.contact_id).where(EVENTS.c.type == "route.transfer_accepted")
-                .distinct())]
+            discussed = [
+                row[0]
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(EVENTS.c.contact_id)
+                    .where(EVENTS.c.type == "strategy.discussed")
+                    .distinct(),
+                )
+            ]
+            accepted = [
+                row[0]
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(EVENTS.c.contact_id)
+                    .where(EVENTS.c.type == "route.transfer_accepted")
+                    .distinct(),
+                )
+            ]
         s47 = self._s47(discussed)
-        allocated = (allocations(FollowThroughQueries(self.engine).fold(self.calendar, accepted))
-                     if accepted else {})
-        return MiInput(contacts=contacts, children=children, decisions=decisions, people=people,
-                       supervisions=supervisions, assessments=done,
-                       first_actions={k: v[1] for k, v in first.items()},
-                       s47_records=s47, s47_discussed=frozenset(discussed),
-                       allocations=allocated)
+        allocated = (
+            allocations(FollowThroughQueries(self.engine).fold(self.calendar, accepted))
+            if accepted
+            else {}
+        )
+        return MiInput(
+            contacts=contacts,
+            children=children,
+            decisions=decisions,
+            people=people,
+            supervisions=supervisions,
+            assessments=done,
+            first_actions={k: v[1] for k, v in first.items()},
+            s47_records=s47,
+            s47_discussed=frozenset(discussed),
+            allocations=allocated,
+        )
 
     def _s47(self, contact_ids: list[str]) -> list[S47Record]:
         """The strategy-discussion record of the contacts that have one (issue 21): what
@@ -152,8 +238,9 @@ class MiQueries:
 
     @staticmethod
     def _payloads(conn: Connection, event_type: str) -> Iterable[dict[str, object]]:
-        rows = rowread.fetch_statement(conn, select(EVENTS.c.payload)
-                                       .where(EVENTS.c.type == event_type))
+        rows = rowread.fetch_statement(
+            conn, select(EVENTS.c.payload).where(EVENTS.c.type == event_type)
+        )
         return [json.loads(r[0]) for r in rows]
 
     def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, object]]:
@@ -163,18 +250,31 @@ class MiQueries:
         kids: dict[str, list[tuple[str | None, str]]] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
-                for m in conn.execute(select(
-                        CONTACTS.c.contact_id, CONTACTS.c.received_at, CONTACTS.c.source_code,
-                        CONTACTS.c.office, CONTACTS.c.team, CONTACTS.c.outcome,
-                        CONTACTS.c.assignee, CONTACTS.c.status)
-                        .where(CONTACTS.c.contact_id.in_(chunk))).mappings():
+                chunk = wanted[i : i + 500]
+                for m in conn.execute(
+                    select(
+                        CONTACTS.c.contact_id,
+                        CONTACTS.c.received_at,
+                        CONTACTS.c.source_code,
+                        CONTACTS.c.office,
+                        CONTACTS.c.team,
+                        CONTACTS.c.outcome,
+                        CONTACTS.c.assignee,
+                        CONTACTS.c.status,
+                    ).where(CONTACTS.c.contact_id.in_(chunk))
+                ).mappings():
                     out[m["contact_id"]] = dict(m)
-                for cid, person, given, family, expected in conn.execute(select(
-                        CHILDREN.c.contact_id, CHILDREN.c.person_id, CHILDREN.c.given_name,
-                        CHILDREN.c.family_name, CHILDREN.c.expected_date_of_birth)
-                        .where(CHILDREN.c.contact_id.in_(chunk))
-                        .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)):
+                for cid, person, given, family, expected in conn.execute(
+                    select(
+                        CHILDREN.c.contact_id,
+                        CHILDREN.c.person_id,
+                        CHILDREN.c.given_name,
+                        CHILDREN.c.family_name,
+                        CHILDREN.c.expected_date_of_birth,
+                    )
+                    .where(CHILDREN.c.contact_id.in_(chunk))
+                    .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                ):
                     kids.setdefault(cid, []).append((person, _name(given, family, expected)))
         for cid, row in out.items():
             row["children"] = kids.get(cid, [])
@@ -183,12 +283,21 @@ class MiQueries:
     def choices(self) -> tuple[list[tuple[str, str]], list[str]]:
         """(office, team) pairs and source codes present, for the dashboard's filters."""
         with self.engine.connect() as conn:
-            pairs = [(o or NONE, t or NONE) for o, t in conn.execute(
-                select(CONTACTS.c.office, CONTACTS.c.team).distinct()
-                .where(CONTACTS.c.received_at != "").order_by(CONTACTS.c.office,
-                                                              CONTACTS.c.team))]
-            found = {s for (s,) in conn.execute(select(CONTACTS.c.source_code).distinct()
-                                                .where(CONTACTS.c.source_code != ""))}
+            pairs = [
+                (o or NONE, t or NONE)
+                for o, t in conn.execute(
+                    select(CONTACTS.c.office, CONTACTS.c.team)
+                    .distinct()
+                    .where(CONTACTS.c.received_at != "")
+                    .order_by(CONTACTS.c.office, CONTACTS.c.team)
+                )
+            ]
+            found = {
+                s
+                for (s,) in conn.execute(
+                    select(CONTACTS.c.source_code).distinct().where(CONTACTS.c.source_code != "")
+                )
+            }
             sources = [s for s in REFERRAL_SOURCES if s in found]
         return pairs, sources
 
@@ -200,16 +309,25 @@ class MiQueries:
         with self.engine.connect() as conn:
             for chunk in _chunks(ids):
                 needs: dict[str, str] = {}
-                for cid, need in rowread.fetch_statement(conn, select(
-                        DECISIONS.c.contact_id, DECISIONS.c.primary_need).where(and_(
+                for cid, need in rowread.fetch_statement(
+                    conn,
+                    select(DECISIONS.c.contact_id, DECISIONS.c.primary_need)
+                    .where(
+                        and_(
                             DECISIONS.c.contact_id.in_(chunk),
                             DECISIONS.c.superseded.is_(False),
-                            DECISIONS.c.primary_need.is_not(None)))
-                        .order_by(DECISIONS.c.decided_at)):
+                            DECISIONS.c.primary_need.is_not(None),
+                        )
+                    )
+                    .order_by(DECISIONS.c.decided_at),
+                ):
                     needs[cid] = need
-                for cid, categories in rowread.fetch_statement(conn, select(
-                        CONTACTS.c.contact_id, CONTACTS.c.categories)
-                        .where(CONTACTS.c.contact_id.in_(chunk))):
+                for cid, categories in rowread.fetch_statement(
+                    conn,
+                    select(CONTACTS.c.contact_id, CONTACTS.c.categories).where(
+                        CONTACTS.c.contact_id.in_(chunk)
+                    ),
+                ):
                     listed = json.loads(categories) if categories else []
                     found[cid] = ContactExtras(tuple(listed), needs.get(cid))
         return found
@@ -221,14 +339,20 @@ def _name(given: str | None, family: str | None, expected: str | None) -> str:
 
 
 def _supervision(p: dict[str, object]) -> Supervision:
-    return Supervision(worker=str(p["worker"]), supervisor=str(p["supervisor"]),
-                       held_on=date.fromisoformat(str(p["held_on"])),
-                       next_due=date.fromisoformat(str(p["next_due"])))
+    return Supervision(
+        worker=str(p["worker"]),
+        supervisor=str(p["supervisor"]),
+        held_on=date.fromisoformat(str(p["held_on"])),
+        next_due=date.fromisoformat(str(p["next_due"])),
+    )
 
 
 def _assessment(p: dict[str, object]) -> AssessmentCompleted:
-    return AssessmentCompleted(contact_id=str(p["contact_id"]), person_id=str(p["person_id"]),
-                               completed_on=date.fromisoformat(str(p["completed_on"])))
+    return AssessmentCompleted(
+        contact_id=str(p["contact_id"]),
+        person_id=str(p["person_id"]),
+        completed_on=date.fromisoformat(str(p["completed_on"])),
+    )
 
 
 __all__ = ["ACTION_TYPES", "MiQueries"]

@@ -49,13 +49,19 @@ def lookup(engine: Engine, subject: Subject, limit: int = 10) -> list[Candidate]
         if month:
             clauses.append(PEOPLE.c.date_of_birth.between(month[0], month[1]))
     if subject.family_name:
-        variants = {subject.family_name, subject.family_name.title(),
-                    subject.family_name.upper(), subject.family_name.lower()}
+        variants = {
+            subject.family_name,
+            subject.family_name.title(),
+            subject.family_name.upper(),
+            subject.family_name.lower(),
+        }
         variants |= set(subject.family_name.replace("-", " ").split())
         clauses.append(PEOPLE.c.family_name.in_(sorted(variants)))
     if not clauses:
         return []
     with engine.connect() as conn:
-        people: Iterable[PersonRow] = [db_to_row(PersonRow, m) for m in conn.execute(
-            select(PEOPLE).where(or_(*clauses))).mappings()]
+        people: Iterable[PersonRow] = [
+            db_to_row(PersonRow, m)
+            for m in conn.execute(select(PEOPLE).where(or_(*clauses))).mappings()
+        ]
     return rank(subject, people)[:limit]

@@ -36,12 +36,23 @@ def envelope(event: Event) -> str:
 def add(engine: Engine, event: Event, reason: str, at: str) -> bool:
     """Keep ``event`` aside with ``reason``. False when it was already there."""
     with engine.begin() as conn:
-        if conn.execute(select(QUARANTINE.c.event_id)
-                        .where(QUARANTINE.c.event_id == event.id)).first() is not None:
+        if (
+            conn.execute(
+                select(QUARANTINE.c.event_id).where(QUARANTINE.c.event_id == event.id)
+            ).first()
+            is not None
+        ):
             return False
-        conn.execute(insert(QUARANTINE).values(
-            event_id=event.id, server_seq=event.server_seq, type=str(event.type)[:100],
-            reason=reason[:2000], envelope=envelope(event), quarantined_at=at))
+        conn.execute(
+            insert(QUARANTINE).values(
+                event_id=event.id,
+                server_seq=event.server_seq,
+                type=str(event.type)[:100],
+                reason=reason[:2000],
+                envelope=envelope(event),
+                quarantined_at=at,
+            )
+        )
     return True
 
 
@@ -58,15 +69,25 @@ def count(engine: Engine, after_seq: int | None = None, upto_seq: int | None = N
 def sequences(engine: Engine) -> list[int]:
     """The server sequence numbers of every quarantined event (for the admin alert)."""
     with engine.connect() as conn:
-        return [int(r[0]) for r in conn.execute(
-            select(QUARANTINE.c.server_seq).where(QUARANTINE.c.server_seq.is_not(None))
-            .order_by(QUARANTINE.c.server_seq))]
+        return [
+            int(r[0])
+            for r in conn.execute(
+                select(QUARANTINE.c.server_seq)
+                .where(QUARANTINE.c.server_seq.is_not(None))
+                .order_by(QUARANTINE.c.server_seq)
+            )
+        ]
 
 
 def listing(engine: Engine) -> list[Quarantined]:
     with engine.connect() as conn:
-        rows = conn.execute(select(QUARANTINE.c.event_id, QUARANTINE.c.server_seq,
-                                   QUARANTINE.c.type, QUARANTINE.c.reason,
-                                   QUARANTINE.c.quarantined_at)
-                            .order_by(QUARANTINE.c.server_seq, QUARANTINE.c.event_id))
+        rows = conn.execute(
+            select(
+                QUARANTINE.c.event_id,
+                QUARANTINE.c.server_seq,
+                QUARANTINE.c.type,
+                QUARANTINE.c.reason,
+                QUARANTINE.c.quarantined_at,
+            ).order_by(QUARANTINE.c.server_seq, QUARANTINE.c.event_id)
+        )
         return [Quarantined(*r) for r in rows]

@@ -35,8 +35,7 @@ DECISIONS: Table = DecisionProjection.__table__  # type: ignore[assignment]
 
 R = TypeVar("R")
 
-_TUPLE_FIELDS = {"other_names", "disabilities", "allowed", "categories", "reasons",
-                 "decision_ids"}
+_TUPLE_FIELDS = {"other_names", "disabilities", "allowed", "categories", "reasons", "decision_ids"}
 
 
 @functools.cache
@@ -71,7 +70,7 @@ def db_to_row(cls: type[R], mapping: Mapping[str, Any] | RowMapping) -> R:
 
 def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def load(conn: Connection, keys: Keys) -> ReadModel:
@@ -89,7 +88,8 @@ def load(conn: Connection, keys: Keys) -> ReadModel:
             model.children[(m["contact_id"], m["slot"])] = db_to_row(ContactChildRow, m)
     for chunk in _chunks(sorted(keys.decisions_of_contacts)):
         for m in conn.execute(
-                select(DECISIONS).where(DECISIONS.c.contact_id.in_(chunk))).mappings():
+            select(DECISIONS).where(DECISIONS.c.contact_id.in_(chunk))
+        ).mappings():
             model.put_decision(db_to_row(DecisionRow, m))
     return model
 
@@ -97,20 +97,20 @@ def load(conn: Connection, keys: Keys) -> ReadModel:
 def save(conn: Connection, model: ReadModel) -> None:
     """Replace every row ``model`` holds (delete then insert, so it is dialect-neutral)."""
     _replace(conn, PEOPLE, PEOPLE.c.person_id, list(model.people), model.people.values())
-    _replace(conn, CONTACTS, CONTACTS.c.contact_id, list(model.contacts),
-             model.contacts.values())
+    _replace(conn, CONTACTS, CONTACTS.c.contact_id, list(model.contacts), model.contacts.values())
     if model.children:
         keys = list(model.children)
         for chunk in _chunks(keys):
-            conn.execute(delete(CHILDREN).where(
-                tuple_(CHILDREN.c.contact_id, CHILDREN.c.slot).in_(chunk)))
+            conn.execute(
+                delete(CHILDREN).where(tuple_(CHILDREN.c.contact_id, CHILDREN.c.slot).in_(chunk))
+            )
         conn.execute(insert(CHILDREN), [row_to_db(r) for r in model.children.values()])
-    _replace(conn, DECISIONS, DECISIONS.c.decision_id, list(model.decisions),
-             model.decisions.values())
+    _replace(
+        conn, DECISIONS, DECISIONS.c.decision_id, list(model.decisions), model.decisions.values()
+    )
 
 
-def _replace(conn: Connection, table: Table, key: Any, ids: list[str],
-             rows: Iterable[Any]) -> None:
+def _replace(conn: Connection, table: Table, key: Any, ids: list[str], rows: Iterable[Any]) -> None:
     if not ids:
         return
     for chunk in _chunks(ids):

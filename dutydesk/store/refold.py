@@ -75,28 +75,35 @@ def refold(engine: Engine, scopes: Scopes) -> Refolded:
 def _in_server_order(conn: Connection, query: Select[Any]) -> ReadModel:
     """Fold the events ``query`` selects in the order every desk agrees on."""
     rejected = select(OUTBOX.c.event_id).where(OUTBOX.c.state == "rejected")
-    rows = conn.execute(query.where(EVENTS.c.id.not_in(rejected)).order_by(
-        EVENTS.c.server_seq.is_(None), EVENTS.c.server_seq, EVENTS.c.local_seq)).mappings()
+    rows = conn.execute(
+        query.where(EVENTS.c.id.not_in(rejected)).order_by(
+            EVENTS.c.server_seq.is_(None), EVENTS.c.server_seq, EVENTS.c.local_seq
+        )
+    ).mappings()
     return projection.apply_all(ReadModel(), (db_to_event(m) for m in rows))
 
 
 def _refold_contacts(conn: Connection, ids: list[str], counts: dict[str, int]) -> None:
     wanted = set(ids)
     fresh = _in_server_order(conn, select(EVENTS).where(EVENTS.c.contact_id.in_(ids)))
-    stored = readmodel.load(conn, Keys(contacts=frozenset(ids),
-                                       decisions_of_contacts=frozenset(ids)))
+    stored = readmodel.load(
+        conn, Keys(contacts=frozenset(ids), decisions_of_contacts=frozenset(ids))
+    )
     changed = ReadModel()
-    changed.contacts, gone = _diff({k: v for k, v in fresh.contacts.items() if k in wanted},
-                                   stored.contacts)
+    changed.contacts, gone = _diff(
+        {k: v for k, v in fresh.contacts.items() if k in wanted}, stored.contacts
+    )
     _delete(conn, CONTACTS.c.contact_id, gone)
     changed.children, gone_children = _diff(
-        {k: v for k, v in fresh.children.items() if k[0] in wanted}, stored.children)
+        {k: v for k, v in fresh.children.items() if k[0] in wanted}, stored.children
+    )
     for chunk in _chunks(gone_children):
-        conn.execute(delete(CHILDREN).where(
-            tuple_(CHILDREN.c.contact_id, CHILDREN.c.slot).in_(chunk)))
+        conn.execute(
+            delete(CHILDREN).where(tuple_(CHILDREN.c.contact_id, CHILDREN.c.slot).in_(chunk))
+        )
     decisions, gone_decisions = _diff(
-        {k: v for k, v in fresh.decisions.items() if v.contact_id in wanted},
-        stored.decisions)
+        {k: v for k, v in fresh.decisions.items() if v.contact_id in wanted}, stored.decisions
+    )
     for row in decisions.values():
         changed.put_decision(row)
     _delete(conn, DECISIONS.c.decision_id, gone_decisions)
@@ -112,8 +119,9 @@ def _refold_people(conn: Connection, ids: list[str], counts: dict[str, int]) -> 
     fresh = _in_server_order(conn, select(EVENTS).where(EVENTS.c.local_seq.in_(about)))
     stored = readmodel.load(conn, Keys(people=frozenset(ids)))
     changed = ReadModel()
-    changed.people, gone = _diff({k: v for k, v in fresh.people.items() if k in wanted},
-                                 stored.people)
+    changed.people, gone = _diff(
+        {k: v for k, v in fresh.people.items() if k in wanted}, stored.people
+    )
     _delete(conn, PEOPLE.c.person_id, gone)
     readmodel.save(conn, changed)
     counts["people"] += len(changed.people) + len(gone)

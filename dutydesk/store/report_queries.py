@@ -27,8 +27,13 @@ from .readmodel import CHILDREN, CONTACTS, DECISIONS, _chunks, db_to_row
 
 CONTACT_TYPES = ("contact.received",)
 PRINT_TYPES = ("document.printed", "document.exported")
-DECISION_TYPES = ("decision.proposed", "decision.recorded", "decision.signed_off",
-                  "decision.amended", "decision.returned")
+DECISION_TYPES = (
+    "decision.proposed",
+    "decision.recorded",
+    "decision.signed_off",
+    "decision.amended",
+    "decision.returned",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +83,17 @@ class ReportQueries:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(EVENTS.c.actor, EVENTS.c.payload)
-                .where(EVENTS.c.type.in_(PRINT_TYPES),
-                       EVENTS.c.payload.contains(file_sha256, autoescape=True))
-                .order_by(EVENTS.c.local_seq)).all()
-        return [actor for actor, payload in rows
-                if json.loads(payload).get("file_sha256") == file_sha256]
+                .where(
+                    EVENTS.c.type.in_(PRINT_TYPES),
+                    EVENTS.c.payload.contains(file_sha256, autoescape=True),
+                )
+                .order_by(EVENTS.c.local_seq)
+            ).all()
+        return [
+            actor
+            for actor, payload in rows
+            if json.loads(payload).get("file_sha256") == file_sha256
+        ]
 
     def events_by_ids(self, ids: Iterable[str]) -> dict[str, Event]:
         out: dict[str, Event] = {}
@@ -95,10 +106,15 @@ class ReportQueries:
     def person_case_events(self, person_id: str) -> list[Event]:
         """The person's own events and every event of each contact they are linked to."""
         with self.engine.connect() as conn:
-            own = [db_to_event(m) for m in conn.execute(
-                select(EVENTS).join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
-                .where(EVENT_PEOPLE.c.person_id == person_id)
-                .order_by(EVENTS.c.local_seq)).mappings()]
+            own = [
+                db_to_event(m)
+                for m in conn.execute(
+                    select(EVENTS)
+                    .join(EVENT_PEOPLE, EVENT_PEOPLE.c.local_seq == EVENTS.c.local_seq)
+                    .where(EVENT_PEOPLE.c.person_id == person_id)
+                    .order_by(EVENTS.c.local_seq)
+                ).mappings()
+            ]
         contact_ids = linked_contacts(own, person_id)
         return self._merge(own, self._contact_events(contact_ids))
 
@@ -112,19 +128,25 @@ class ReportQueries:
         if people:
             with self.engine.connect() as conn:
                 seqs = select(EVENT_PEOPLE.c.local_seq).where(
-                    EVENT_PEOPLE.c.person_id.in_(sorted(people)))
-                person_events = [db_to_event(m) for m in conn.execute(
-                    select(EVENTS).where(EVENTS.c.local_seq.in_(seqs),
-                                         EVENTS.c.type.like("person.%"))
-                    .order_by(EVENTS.c.local_seq)).mappings()]
+                    EVENT_PEOPLE.c.person_id.in_(sorted(people))
+                )
+                person_events = [
+                    db_to_event(m)
+                    for m in conn.execute(
+                        select(EVENTS)
+                        .where(EVENTS.c.local_seq.in_(seqs), EVENTS.c.type.like("person.%"))
+                        .order_by(EVENTS.c.local_seq)
+                    ).mappings()
+                ]
         return self._merge(person_events, events)
 
     def _contact_events(self, contact_ids: list[str]) -> list[tuple[int, Event]]:
         found: list[tuple[int, Event]] = []
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(contact_ids))):
-                for m in conn.execute(select(EVENTS).where(EVENTS.c.contact_id.in_(chunk))
-                                      ).mappings():
+                for m in conn.execute(
+                    select(EVENTS).where(EVENTS.c.contact_id.in_(chunk))
+                ).mappings():
                     found.append((m["local_seq"], db_to_event(m)))
         return found
 
@@ -134,8 +156,11 @@ class ReportQueries:
         seq: dict[str, int] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(ids):
-                seq.update(conn.execute(select(EVENTS.c.id, EVENTS.c.local_seq)
-                                        .where(EVENTS.c.id.in_(chunk))).all())
+                seq.update(
+                    conn.execute(
+                        select(EVENTS.c.id, EVENTS.c.local_seq).where(EVENTS.c.id.in_(chunk))
+                    ).all()
+                )
         merged = {e.id: (seq[e.id], e) for e in first}
         for s, e in second:
             merged[e.id] = (s, e)
@@ -143,8 +168,9 @@ class ReportQueries:
 
     # ---- duty log ------------------------------------------------------------------
 
-    def duty_log(self, first: date, last: date, *, office: str | None = None,
-                 team: str | None = None) -> DutyLogData:
+    def duty_log(
+        self, first: date, last: date, *, office: str | None = None, team: str | None = None
+    ) -> DutyLogData:
         start, end = local_window(first, last)
         # Stored times carry their own offsets; widen the SQL range by a day and filter
         # exactly on parsed times, so an odd offset cannot drop a row at the edges.
@@ -156,61 +182,101 @@ class ReportQueries:
         if team:
             where.append(CONTACTS.c.team == team)
         with self.engine.connect() as conn:
-            contacts = [db_to_row(ContactRow, m) for m in conn.execute(
-                select(CONTACTS).where(CONTACTS.c.received_at >= lo,
-                                       CONTACTS.c.received_at < hi, *where)).mappings()]
-            contacts = sorted((c for c in contacts if _within(c.received_at, start, end)),
-                              key=lambda c: (datetime.fromisoformat(c.received_at),
-                                             c.contact_id))
-            decided = [db_to_row(DecisionRow, m) for m in conn.execute(
-                select(DECISIONS).join(CONTACTS,
-                                       CONTACTS.c.contact_id == DECISIONS.c.contact_id)
-                .where(DECISIONS.c.decided_at >= lo, DECISIONS.c.decided_at < hi, *where)
-            ).mappings()]
-            decisions = sorted((d for d in decided if _within(d.decided_at, start, end)),
-                               key=lambda d: (datetime.fromisoformat(d.decided_at),
-                                              d.decision_id))
+            contacts = [
+                db_to_row(ContactRow, m)
+                for m in conn.execute(
+                    select(CONTACTS).where(
+                        CONTACTS.c.received_at >= lo, CONTACTS.c.received_at < hi, *where
+                    )
+                ).mappings()
+            ]
+            contacts = sorted(
+                (c for c in contacts if _within(c.received_at, start, end)),
+                key=lambda c: (datetime.fromisoformat(c.received_at), c.contact_id),
+            )
+            decided = [
+                db_to_row(DecisionRow, m)
+                for m in conn.execute(
+                    select(DECISIONS)
+                    .join(CONTACTS, CONTACTS.c.contact_id == DECISIONS.c.contact_id)
+                    .where(DECISIONS.c.decided_at >= lo, DECISIONS.c.decided_at < hi, *where)
+                ).mappings()
+            ]
+            decisions = sorted(
+                (d for d in decided if _within(d.decided_at, start, end)),
+                key=lambda d: (datetime.fromisoformat(d.decided_at), d.decision_id),
+            )
             shown = {c.contact_id for c in contacts} | {d.contact_id for d in decisions}
             children: dict[str, list[ContactChildRow]] = defaultdict(list)
             for chunk in _chunks(sorted(shown)):
-                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
-                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
-                                      ).mappings():
+                for m in conn.execute(
+                    select(CHILDREN)
+                    .where(CHILDREN.c.contact_id.in_(chunk))
+                    .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                ).mappings():
                     children[m["contact_id"]].append(db_to_row(ContactChildRow, m))
-            events = self._duty_events(conn, {c.contact_id for c in contacts},
-                                       {d.decision_id for d in decisions},
-                                       {d.contact_id for d in decisions})
+            events = self._duty_events(
+                conn,
+                {c.contact_id for c in contacts},
+                {d.decision_id for d in decisions},
+                {d.contact_id for d in decisions},
+            )
             followups = self._followups(conn, lo, hi, start, end, where)
-            for chunk in _chunks(sorted({e.contact_id for e in followups
-                                         if e.contact_id} - shown)):
-                for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))
-                                      .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
-                                      ).mappings():
+            for chunk in _chunks(sorted({e.contact_id for e in followups if e.contact_id} - shown)):
+                for m in conn.execute(
+                    select(CHILDREN)
+                    .where(CHILDREN.c.contact_id.in_(chunk))
+                    .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+                ).mappings():
                     children[m["contact_id"]].append(db_to_row(ContactChildRow, m))
-        return DutyLogData(tuple(contacts), tuple(decisions),
-                           {k: tuple(v) for k, v in children.items()},
-                           tuple(events) + tuple(followups), tuple(followups))
+        return DutyLogData(
+            tuple(contacts),
+            tuple(decisions),
+            {k: tuple(v) for k, v in children.items()},
+            tuple(events) + tuple(followups),
+            tuple(followups),
+        )
 
-    def _followups(self, conn: Connection, lo: str, hi: str, start: datetime,
-                   end: datetime, where: list[Any]) -> list[Event]:
+    def _followups(
+        self, conn: Connection, lo: str, hi: str, start: datetime, end: datetime, where: list[Any]
+    ) -> list[Event]:
         """Follow-through events recorded in the window (issue 21), in record order."""
-        query = (select(EVENTS).join(CONTACTS, CONTACTS.c.contact_id == EVENTS.c.contact_id)
-                 .where(EVENTS.c.type.in_(sorted(ROUTE_EVENTS)),
-                        EVENTS.c.client_time >= lo, EVENTS.c.client_time < hi, *where)
-                 .order_by(EVENTS.c.local_seq))
-        return [e for e in map(db_to_event, conn.execute(query).mappings())
-                if _within(e.client_time, start, end)]
+        query = (
+            select(EVENTS)
+            .join(CONTACTS, CONTACTS.c.contact_id == EVENTS.c.contact_id)
+            .where(
+                EVENTS.c.type.in_(sorted(ROUTE_EVENTS)),
+                EVENTS.c.client_time >= lo,
+                EVENTS.c.client_time < hi,
+                *where,
+            )
+            .order_by(EVENTS.c.local_seq)
+        )
+        return [
+            e
+            for e in map(db_to_event, conn.execute(query).mappings())
+            if _within(e.client_time, start, end)
+        ]
 
-    def _duty_events(self, conn: Connection, contact_ids: set[str], decision_ids: set[str],
-                     decision_contacts: set[str]) -> list[Event]:
+    def _duty_events(
+        self,
+        conn: Connection,
+        contact_ids: set[str],
+        decision_ids: set[str],
+        decision_contacts: set[str],
+    ) -> list[Event]:
         """The events behind the rows: each contact's receipt, each decision's events."""
         out: list[Event] = []
         both = sorted(contact_ids | decision_contacts)
         for chunk in _chunks(both):
             rows = conn.execute(
-                select(EVENTS).where(EVENTS.c.contact_id.in_(chunk), or_(
-                    EVENTS.c.type.in_(CONTACT_TYPES), EVENTS.c.type.in_(DECISION_TYPES)))
-                .order_by(EVENTS.c.local_seq)).mappings()
+                select(EVENTS)
+                .where(
+                    EVENTS.c.contact_id.in_(chunk),
+                    or_(EVENTS.c.type.in_(CONTACT_TYPES), EVENTS.c.type.in_(DECISION_TYPES)),
+                )
+                .order_by(EVENTS.c.local_seq)
+            ).mappings()
             for m in rows:
                 if m["type"] in CONTACT_TYPES:
                     if m["contact_id"] in contact_ids:

@@ -30,8 +30,12 @@ R = TypeVar("R")
 # SQLite allows 32,766 bound parameters; stay well under it per statement.
 MAX_PARAMS = 10_000
 
-TABLE_OF: dict[type, Table] = {PersonRow: PEOPLE, ContactRow: CONTACTS,
-                               ContactChildRow: CHILDREN, DecisionRow: DECISIONS}
+TABLE_OF: dict[type, Table] = {
+    PersonRow: PEOPLE,
+    ContactRow: CONTACTS,
+    ContactChildRow: CHILDREN,
+    DecisionRow: DECISIONS,
+}
 
 _loads = json.loads
 
@@ -89,8 +93,9 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         cursor.close()
 
 
-def stream(conn: Connection, sql: str, params: Sequence[Any] = (),
-           arraysize: int = 2_000) -> Iterator[Any]:
+def stream(
+    conn: Connection, sql: str, params: Sequence[Any] = (), arraysize: int = 2_000
+) -> Iterator[Any]:
     """Rows of ``sql`` as driver tuples, read a batch at a time (memory stays flat however
     large the table), on ``conn``'s own DBAPI connection."""
     cursor = conn.connection.cursor()
@@ -107,14 +112,20 @@ def fetch_statement(conn: Connection, statement: Executable) -> list[Any]:
     connection's dialect (expanding ``IN`` lists), no result processing, so Boolean columns
     come back as 0/1 and JSON as text. Parameters go to the driver as given (strings and
     numbers in this project's queries; no bind processors are applied)."""
-    compiled = statement.compile(dialect=conn.dialect,
-                                 compile_kwargs={"render_postcompile": True})
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     names = compiled.positiontup or ()
     return fetch(conn, str(compiled), [compiled.params[n] for n in names])
 
 
-def rows(conn: Connection, cls: type[R], where: str = "", params: Sequence[Any] = (),
-         *, order_by: str = "", joins: str = "") -> list[R]:
+def rows(
+    conn: Connection,
+    cls: type[R],
+    where: str = "",
+    params: Sequence[Any] = (),
+    *,
+    order_by: str = "",
+    joins: str = "",
+) -> list[R]:
     """``cls`` rows of its table matching ``where`` (SQL with ``?`` parameters)."""
     table = TABLE_OF[cls].name
     sql = f"SELECT {columns(cls)} FROM {table} {joins}"
@@ -141,8 +152,16 @@ def chunks(items: Iterable[Any], size: int = MAX_PARAMS) -> Iterable[list[Any]]:
         yield batch
 
 
-def rows_in(conn: Connection, cls: type[R], column: str, values: Iterable[Any],
-            where: str = "", params: Sequence[Any] = (), *, order_by: str = "") -> list[R]:
+def rows_in(
+    conn: Connection,
+    cls: type[R],
+    column: str,
+    values: Iterable[Any],
+    where: str = "",
+    params: Sequence[Any] = (),
+    *,
+    order_by: str = "",
+) -> list[R]:
     """``cls`` rows whose ``column`` is one of ``values`` (chunked), plus ``where``."""
     out: list[R] = []
     for chunk in chunks(values):

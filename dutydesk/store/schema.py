@@ -54,7 +54,8 @@ class EventPerson(Base):
     __tablename__ = "event_people"
 
     local_seq: Mapped[int] = mapped_column(
-        ForeignKey("events.local_seq", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("events.local_seq", ondelete="CASCADE"), primary_key=True
+    )
     person_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
 
 
@@ -64,7 +65,8 @@ class Outbox(Base):
     __tablename__ = "outbox"
 
     event_id: Mapped[str] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -188,8 +190,10 @@ class DecisionProjection(Base):
 
 
 PROJECTION_TABLES = (
-    PersonProjection.__table__, ContactProjection.__table__,
-    ContactChildProjection.__table__, DecisionProjection.__table__,
+    PersonProjection.__table__,
+    ContactProjection.__table__,
+    ContactChildProjection.__table__,
+    DecisionProjection.__table__,
 )
 
 

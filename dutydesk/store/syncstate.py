@@ -21,9 +21,16 @@ from .sqlutil import literal_limit
 PENDING = "pending"
 REJECTED = "rejected"
 
-_SET_SERVER_FIELDS = update(EVENTS).where(EVENTS.c.id == bindparam("b_id")).values(
-    server_seq=bindparam("b_seq"), server_time=bindparam("b_time"), hash=bindparam("b_hash"),
-    prev_hash=bindparam("b_prev"))
+_SET_SERVER_FIELDS = (
+    update(EVENTS)
+    .where(EVENTS.c.id == bindparam("b_id"))
+    .values(
+        server_seq=bindparam("b_seq"),
+        server_time=bindparam("b_time"),
+        hash=bindparam("b_hash"),
+        prev_hash=bindparam("b_prev"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +58,22 @@ class SyncState:
 
     def due(self, now_iso: str | None, limit: int) -> list[Event]:
         """Pending events in this desk's order; with ``now_iso``, only those not backing off."""
-        query = (select(EVENTS).join(OUTBOX, OUTBOX.c.event_id == EVENTS.c.id)
-                 .where(OUTBOX.c.state == PENDING))
+        query = (
+            select(EVENTS)
+            .join(OUTBOX, OUTBOX.c.event_id == EVENTS.c.id)
+            .where(OUTBOX.c.state == PENDING)
+        )
         if now_iso is not None:
-            query = query.where(or_(OUTBOX.c.next_try_at.is_(None),
-                                    OUTBOX.c.next_try_at <= now_iso))
+            query = query.where(
+                or_(OUTBOX.c.next_try_at.is_(None), OUTBOX.c.next_try_at <= now_iso)
+            )
         with self.engine.connect() as conn:
             # The limit is rendered as a literal: with a bound LIMIT, SQLite plans the join
             # from the event table and scans all of it on every call (100 ms at 133k
             # events, twice per sync); with a literal it starts from the small outbox.
-            rows = conn.execute(query.order_by(EVENTS.c.local_seq)
-                                .limit(literal_limit(limit))).mappings()
+            rows = conn.execute(
+                query.order_by(EVENTS.c.local_seq).limit(literal_limit(limit))
+            ).mappings()
             return [db_to_event(m) for m in rows]
 
     def waiting_count(self) -> int:
@@ -72,43 +84,58 @@ class SyncState:
 
     def _count(self, where: object) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(OUTBOX)
-                                    .where(where)).scalar_one())  # type: ignore[arg-type]
+            return int(
+                conn.execute(select(func.count()).select_from(OUTBOX).where(where)).scalar_one()
+            )  # type: ignore[arg-type]
 
     def rejected(self) -> list[RejectedEvent]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.client_time, OUTBOX.c.last_error)
                 .join(OUTBOX, OUTBOX.c.event_id == EVENTS.c.id)
-                .where(OUTBOX.c.state == REJECTED).order_by(EVENTS.c.local_seq))
+                .where(OUTBOX.c.state == REJECTED)
+                .order_by(EVENTS.c.local_seq)
+            )
             return [RejectedEvent(r.id, r.type, r.client_time, r.last_error or "") for r in rows]
 
     def mark_synced(self, fields: Iterable[ServerFields]) -> int:
         """Give events their server fields and take them off the outbox, in one transaction:
         one executemany UPDATE for the batch and one DELETE per 500 ids (not a statement
         per event, which was half the time of a push). Returns outbox rows removed."""
-        rows = [{"b_id": f.event_id, "b_seq": f.seq, "b_time": f.server_time,
-                 "b_hash": f.hash, "b_prev": f.prev_hash} for f in fields]
+        rows = [
+            {
+                "b_id": f.event_id,
+                "b_seq": f.seq,
+                "b_time": f.server_time,
+                "b_hash": f.hash,
+                "b_prev": f.prev_hash,
+            }
+            for f in fields
+        ]
         if not rows:
             return 0
         done = 0
         with self.engine.begin() as conn:
             conn.execute(_SET_SERVER_FIELDS, rows)
             for chunk in _chunks([r["b_id"] for r in rows], 500):
-                done += conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id.in_(chunk))
-                                     ).rowcount
+                done += conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id.in_(chunk))).rowcount
         return done
 
     def mark_rejected(self, event_id: str, reason: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(OUTBOX).where(OUTBOX.c.event_id == event_id).values(
-                state=REJECTED, last_error=reason, attempts=OUTBOX.c.attempts + 1))
+            conn.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.event_id == event_id)
+                .values(state=REJECTED, last_error=reason, attempts=OUTBOX.c.attempts + 1)
+            )
 
     def mark_retry(self, event_ids: Sequence[str], error: str, next_try_at: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(OUTBOX).where(and_(OUTBOX.c.event_id.in_(list(event_ids)),
-                                                   OUTBOX.c.state == PENDING)).values(
-                attempts=OUTBOX.c.attempts + 1, last_error=error, next_try_at=next_try_at))
+            conn.execute(
+                update(OUTBOX)
+                .where(and_(OUTBOX.c.event_id.in_(list(event_ids)), OUTBOX.c.state == PENDING))
+                .values(attempts=OUTBOX.c.attempts + 1, last_error=error, next_try_at=next_try_at)
+            )
 
     # ---- what the desk holds of the server's log -------------------------------------------
 
@@ -118,20 +145,33 @@ class SyncState:
 
     def has_unsynced(self) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(select(EVENTS.c.id).where(EVENTS.c.server_seq.is_(None))
-                                .limit(1)).first() is not None
+            return (
+                conn.execute(
+                    select(EVENTS.c.id).where(EVENTS.c.server_seq.is_(None)).limit(1)
+                ).first()
+                is not None
+            )
 
     def synced_count(self, after_seq: int, upto_seq: int) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(EVENTS).where(
-                EVENTS.c.server_seq > after_seq, EVENTS.c.server_seq <= upto_seq)).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(EVENTS)
+                    .where(EVENTS.c.server_seq > after_seq, EVENTS.c.server_seq <= upto_seq)
+                ).scalar_one()
+            )
 
     def server_seqs(self, upto_seq: int) -> list[int]:
         """The server sequence numbers this desk holds, ascending, up to ``upto_seq``."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(EVENTS.c.server_seq).where(
-                EVENTS.c.server_seq.is_not(None), EVENTS.c.server_seq <= upto_seq)
-                .order_by(EVENTS.c.server_seq)).scalars())
+            return list(
+                conn.execute(
+                    select(EVENTS.c.server_seq)
+                    .where(EVENTS.c.server_seq.is_not(None), EVENTS.c.server_seq <= upto_seq)
+                    .order_by(EVENTS.c.server_seq)
+                ).scalars()
+            )
 
     def hash_at(self, seq: int) -> str | None:
         with self.engine.connect() as conn:
@@ -149,16 +189,23 @@ class SyncState:
         held without a sequence until its own desk sends it again.
         """
         with self.engine.begin() as conn:
-            unconfirmed = conn.execute(update(EVENTS).where(EVENTS.c.server_seq.is_not(None))
-                                       .values(server_seq=None, server_time=None, hash=None,
-                                               prev_hash=None)).rowcount
+            unconfirmed = conn.execute(
+                update(EVENTS)
+                .where(EVENTS.c.server_seq.is_not(None))
+                .values(server_seq=None, server_time=None, hash=None, prev_hash=None)
+            ).rowcount
             queued = set(conn.execute(select(OUTBOX.c.event_id)).scalars())
-            own = [i for i in conn.execute(select(EVENTS.c.id).where(EVENTS.c.actor == login)
-                                           .order_by(EVENTS.c.local_seq)).scalars()
-                   if i not in queued]
+            own = [
+                i
+                for i in conn.execute(
+                    select(EVENTS.c.id).where(EVENTS.c.actor == login).order_by(EVENTS.c.local_seq)
+                ).scalars()
+                if i not in queued
+            ]
             if own:
-                conn.execute(insert(OUTBOX), [{"event_id": i, "state": PENDING, "attempts": 0}
-                                              for i in own])
+                conn.execute(
+                    insert(OUTBOX), [{"event_id": i, "state": PENDING, "attempts": 0} for i in own]
+                )
             conn.execute(update(OUTBOX).values(next_try_at=None))
             conn.execute(delete(META).where(META.c.key == "sync_cursor"))
         return unconfirmed, len(own)

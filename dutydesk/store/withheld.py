@@ -25,8 +25,7 @@ WITHHELD: Table = WithheldPerson.__table__  # type: ignore[assignment]
 def held_people(engine: Engine) -> list[str]:
     """Every person id this desk holds (its people and the people its events name)."""
     with engine.connect() as conn:
-        rows = conn.execute(union(select(PEOPLE.c.person_id),
-                                  select(EVENT_PEOPLE.c.person_id)))
+        rows = conn.execute(union(select(PEOPLE.c.person_id), select(EVENT_PEOPLE.c.person_id)))
         return sorted({r[0] for r in rows if r[0]})
 
 
@@ -43,6 +42,10 @@ def withheld_among(conn: Connection, person_ids: Iterable[str]) -> set[str]:
     """Which of ``person_ids`` the server withholds from this desk's login."""
     found: set[str] = set()
     for chunk in _chunks(sorted(set(person_ids))):
-        found.update(r[0] for r in conn.execute(
-            select(WITHHELD.c.person_id).where(WITHHELD.c.person_id.in_(chunk))))
+        found.update(
+            r[0]
+            for r in conn.execute(
+                select(WITHHELD.c.person_id).where(WITHHELD.c.person_id.in_(chunk))
+            )
+        )
     return found

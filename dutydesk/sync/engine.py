@@ -64,7 +64,8 @@ class HistoryChanged(SyncError):
             f"the server's history changed at seq {seq}: {detail}. This desk keeps its copy "
             "and does not sync until the administrator has checked the server "
             "(`dutydesk audit verify --server`) and, after a real restore, given it a new "
-            "epoch (`dutydesk server new-epoch`)")
+            "epoch (`dutydesk server new-epoch`)"
+        )
 
 
 # What storing one pulled event may raise when the event itself is at fault.
@@ -109,8 +110,9 @@ class SyncReport:
         if self.rejected_total:
             parts.append(f"{self.rejected_total} rejected by the server")
         if self.quarantined_total:
-            parts.append(f"{self.quarantined_total} received but quarantined "
-                         "(`dutydesk sync --quarantine`)")
+            parts.append(
+                f"{self.quarantined_total} received but quarantined (`dutydesk sync --quarantine`)"
+            )
         if self.reset:
             parts.append("server was replaced or restored: downloaded again")
         parts.append(f"{self.waiting} waiting")
@@ -118,8 +120,16 @@ class SyncReport:
 
 
 class SyncEngine:
-    def __init__(self, store: EventStore, transport: Transport, clock: Clock, *, login: str,
-                 push_batch: int = 500, pull_batch: int = 5000) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        transport: Transport,
+        clock: Clock,
+        *,
+        login: str,
+        push_batch: int = 500,
+        pull_batch: int = 5000,
+    ) -> None:
         self.store = store
         self.state = SyncState(store.engine)
         self.transport = transport
@@ -134,8 +144,7 @@ class SyncEngine:
 
     def sync(self, *, force: bool = False) -> SyncReport:
         """Push then pull. ``force`` ignores back-off times (a person pressed "sync now")."""
-        counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0,
-                  "quarantined": 0}
+        counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0, "quarantined": 0}
         self._rejected_ids = []
         try:
             server = self.transport.state()
@@ -143,13 +152,18 @@ class SyncEngine:
             self._push(counts, force=force or reset)
             since = self._cursor()
             scopes = self._pull(counts) | scopes_of(
-                e for e in map(self.store.get_event, self._rejected_ids) if e is not None)
+                e for e in map(self.store.get_event, self._rejected_ids) if e is not None
+            )
             if reset:  # everything may have moved: the whole log in the new server's order
                 self.store.rebuild()
             elif scopes:
                 written = refold(self.store.engine, scopes)
-                log.info("refolded %d contacts and %d people in server order: %s",
-                         len(scopes.contacts), len(scopes.people), written)
+                log.info(
+                    "refolded %d contacts and %d people in server order: %s",
+                    len(scopes.contacts),
+                    len(scopes.people),
+                    written,
+                )
             dirty = reset or bool(scopes)
             self._refresh_withheld()
             warnings = self._sanity(since)
@@ -160,21 +174,32 @@ class SyncEngine:
         self.failures = 0
         at = self.clock.now().isoformat()
         self.store.set_meta(META_LAST_SYNC, at)
-        return SyncReport(online=True, rebuilt=dirty, reset=reset, last_sync_at=at,
-                          waiting=self.state.waiting_count(),
-                          rejected_total=self.state.rejected_count(),
-                          quarantined=counts["quarantined"],
-                          quarantined_total=quarantine.count(self.store.engine),
-                          warnings=tuple(warnings), accepted=counts["accepted"],
-                          duplicates=counts["duplicates"], rejected=counts["rejected"],
-                          pulled=counts["pulled"])
+        return SyncReport(
+            online=True,
+            rebuilt=dirty,
+            reset=reset,
+            last_sync_at=at,
+            waiting=self.state.waiting_count(),
+            rejected_total=self.state.rejected_count(),
+            quarantined=counts["quarantined"],
+            quarantined_total=quarantine.count(self.store.engine),
+            warnings=tuple(warnings),
+            accepted=counts["accepted"],
+            duplicates=counts["duplicates"],
+            rejected=counts["rejected"],
+            pulled=counts["pulled"],
+        )
 
     def status(self, *, online: bool = False, problem: str | None = None) -> SyncReport:
         """The current local picture without contacting the server."""
-        return SyncReport(online=online, waiting=self.state.waiting_count(),
-                          rejected_total=self.state.rejected_count(),
-                          quarantined_total=quarantine.count(self.store.engine),
-                          last_sync_at=self.store.get_meta(META_LAST_SYNC), problem=problem)
+        return SyncReport(
+            online=online,
+            waiting=self.state.waiting_count(),
+            rejected_total=self.state.rejected_count(),
+            quarantined_total=quarantine.count(self.store.engine),
+            last_sync_at=self.store.get_meta(META_LAST_SYNC),
+            problem=problem,
+        )
 
     def backoff_s(self) -> float:
         """Seconds to wait after ``failures`` consecutive failed rounds: 5, 10, 20 ... 300."""
@@ -190,10 +215,18 @@ class SyncEngine:
         if waiting:
             self.state.mark_retry([e.id for e in waiting], problem, retry_at)
         log.info("sync failed, retrying in %.0f s", delay)
-        return self.status(problem=problem) if not waiting else SyncReport(
-            online=False, waiting=len(waiting), rejected_total=self.state.rejected_count(),
-            last_sync_at=self.store.get_meta(META_LAST_SYNC), retry_in_s=delay,
-            problem=problem)
+        return (
+            self.status(problem=problem)
+            if not waiting
+            else SyncReport(
+                online=False,
+                waiting=len(waiting),
+                rejected_total=self.state.rejected_count(),
+                last_sync_at=self.store.get_meta(META_LAST_SYNC),
+                retry_in_s=delay,
+                problem=problem,
+            )
+        )
 
     # ---- server identity ----------------------------------------------------------------
 
@@ -202,11 +235,13 @@ class SyncEngine:
         if server.schema_version > SUPPORTED_SCHEMA:
             raise IncompatibleServer(
                 f"the server's schema is version {server.schema_version}, newer than this "
-                f"DutyDesk understands ({SUPPORTED_SCHEMA}); install the newer DutyDesk")
+                f"DutyDesk understands ({SUPPORTED_SCHEMA}); install the newer DutyDesk"
+            )
         if server.schema_version < SUPPORTED_SCHEMA:
             raise IncompatibleServer(
                 f"the server's schema is version {server.schema_version}; this DutyDesk needs "
-                f"{SUPPORTED_SCHEMA}. Ask the administrator to run `dutydesk server upgrade`")
+                f"{SUPPORTED_SCHEMA}. Ask the administrator to run `dutydesk server upgrade`"
+            )
         known = self.store.get_meta(META_EPOCH)
         cursor = self._cursor()
         held = self._last_held(cursor)
@@ -218,40 +253,51 @@ class SyncEngine:
         if known is not None and (known != server.epoch or behind):
             unconfirmed, requeued = self.state.forget_server_copy(self.login)
             self.store.set_meta(META_HEAD, "")
-            log.warning("server restored or replaced: %d events to confirm again, "
-                        "%d own events queued again", unconfirmed, requeued)
+            log.warning(
+                "server restored or replaced: %d events to confirm again, "
+                "%d own events queued again",
+                unconfirmed,
+                requeued,
+            )
             self.store.set_meta(META_EPOCH, server.epoch)
             return True
         if known is None:
             self.store.set_meta(META_EPOCH, server.epoch)
         return False
 
-    def _check_history(self, server: ServerState, held: int, theirs: str | None,
-                       mine: str | None) -> None:
+    def _check_history(
+        self, server: ServerState, held: int, theirs: str | None, mine: str | None
+    ) -> None:
         """Same server, same epoch: its log must still hold what this desk saw. ``held``
         is the last sequence this desk holds; ``theirs``/``mine`` the hashes there."""
         cursor = self._cursor()
         if server.head_seq < cursor:
-            raise HistoryChanged(server.head_seq + 1,
-                                 f"its log now ends at sequence {server.head_seq}, but this "
-                                 f"desk has read it up to {cursor}")
+            raise HistoryChanged(
+                server.head_seq + 1,
+                f"its log now ends at sequence {server.head_seq}, but this "
+                f"desk has read it up to {cursor}",
+            )
         seen = self.store.get_meta(META_HEAD)
         if seen:
             seq_text, _, hash_seen = seen.partition(" ")
             seen_seq = int(seq_text)
             if server.head_seq < seen_seq:
-                raise HistoryChanged(server.head_seq + 1,
-                                     f"its log now ends at sequence {server.head_seq}, but "
-                                     f"this desk saw it reach {seen_seq}")
+                raise HistoryChanged(
+                    server.head_seq + 1,
+                    f"its log now ends at sequence {server.head_seq}, but "
+                    f"this desk saw it reach {seen_seq}",
+                )
             # (at or below ``held`` the check below covers it without another round trip)
             if seen_seq > held and self.transport.hash_at(seen_seq) != hash_seen:
-                raise HistoryChanged(self._first_change(seen_seq),
-                                     f"the hash at sequence {seen_seq} is not the one this "
-                                     "desk saw")
+                raise HistoryChanged(
+                    self._first_change(seen_seq),
+                    f"the hash at sequence {seen_seq} is not the one this desk saw",
+                )
         if held > 0 and theirs != mine:
-            raise HistoryChanged(self._first_change(held),
-                                 f"the hash at sequence {held} is not the one this desk "
-                                 "pulled")
+            raise HistoryChanged(
+                self._first_change(held),
+                f"the hash at sequence {held} is not the one this desk pulled",
+            )
 
     def _last_held(self, upto: int) -> int:
         """The last sequence number up to ``upto`` this desk holds (a quarantined event
@@ -347,7 +393,9 @@ class SyncEngine:
                 present = set(result.already_present)
                 self.state.mark_synced(
                     ServerFields(e.id, e.server_seq, e.server_time, e.hash, e.prev_hash)  # type: ignore[arg-type]
-                    for e in batch if e.id in present)
+                    for e in batch
+                    if e.id in present
+                )
             first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
             if first_fresh is not None and (unsynced or first_fresh < highest):
                 dirty = dirty | scopes_of(e for e in batch if e.id in fresh)
@@ -355,8 +403,7 @@ class SyncEngine:
             cursor = max(e.server_seq or 0 for e in batch)
             self.store.set_meta(META_CURSOR, str(cursor))
 
-    def _store_or_quarantine(self, batch: Sequence[Event],
-                             counts: dict[str, int]) -> AppendResult:
+    def _store_or_quarantine(self, batch: Sequence[Event], counts: dict[str, int]) -> AppendResult:
         """Store the batch; if it cannot be stored, store its events one by one and put
         each that fails in the quarantine, so one bad event never stops the rest."""
         try:
@@ -369,12 +416,20 @@ class SyncEngine:
             try:
                 result = self._store_pulled([event])
             except _UNAPPLIABLE as err:
-                if quarantine.add(self.store.engine, event, str(err) or type(err).__name__,
-                                  self.clock.now().isoformat()):
+                if quarantine.add(
+                    self.store.engine,
+                    event,
+                    str(err) or type(err).__name__,
+                    self.clock.now().isoformat(),
+                ):
                     counts["quarantined"] += 1
                     # sequence and type only: the reason may quote the payload
-                    log.warning("quarantined pulled event at sequence %s (%s): %s",
-                                event.server_seq, event.type, type(err).__name__)
+                    log.warning(
+                        "quarantined pulled event at sequence %s (%s): %s",
+                        event.server_seq,
+                        event.type,
+                        type(err).__name__,
+                    )
                 continue
             added.extend(result.added)
             present.extend(result.already_present)
@@ -423,12 +478,15 @@ class SyncEngine:
         if cursor == since:
             return []
         warnings = []
-        mine = (self.state.synced_count(since, cursor)
-                + quarantine.count(self.store.engine, since, cursor))
+        mine = self.state.synced_count(since, cursor) + quarantine.count(
+            self.store.engine, since, cursor
+        )
         theirs = self.transport.visible_count(since, cursor)
         if mine != theirs:
-            warnings.append(f"this desk holds {mine} events in sequence {since + 1}-{cursor}; "
-                            f"the server shows {theirs}")
+            warnings.append(
+                f"this desk holds {mine} events in sequence {since + 1}-{cursor}; "
+                f"the server shows {theirs}"
+            )
         held = self._last_held(cursor)
         if held > since and self.transport.hash_at(held) != self.state.hash_at(held):
             warnings.append(f"the hash at sequence {held} differs from the server's")

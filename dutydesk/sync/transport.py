@@ -21,9 +21,9 @@ Status = Literal["accepted", "duplicate", "rejected"]
 
 @dataclass(frozen=True, slots=True)
 class ServerState:
-    epoch: str           # changes when the server is re-created or restored from a backup
+    epoch: str  # changes when the server is re-created or restored from a backup
     schema_version: int  # the newest server migration applied
-    head_seq: int        # the last sequence number handed out
+    head_seq: int  # the last sequence number handed out
 
 
 class ServerIdentity(NamedTuple):

@@ -29,25 +29,37 @@ def window_settings(demo: bool) -> QSettings:
     """Where the window keeps its size, splitters, column widths and saved views: one
     place for demo stores and another for real ones, so trying the demo never changes
     how a person's real desk opens (``DutyDesk-demo`` beside ``DutyDesk``)."""
-    return QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "DutyDesk",
-                     "DutyDesk-demo" if demo else "DutyDesk")
+    return QSettings(
+        QSettings.Format.NativeFormat,
+        QSettings.Scope.UserScope,
+        "DutyDesk",
+        "DutyDesk-demo" if demo else "DutyDesk",
+    )
 
 
-def run_window(service: DeskService, session: Session, *, store_path: Path,
-               screenshot: Path | None = None) -> int:
+def run_window(
+    service: DeskService, session: Session, *, store_path: Path, screenshot: Path | None = None
+) -> int:
     app = make_app()
     tasks = TaskRunner(synchronous=screenshot is not None)
-    window = MainWindow(service, tasks, demo=session.demo, store_path=store_path,
-                        settings=window_settings(session.demo),
-                        local_threshold_labels=session.settings.threshold_labels)
+    window = MainWindow(
+        service,
+        tasks,
+        demo=session.demo,
+        store_path=store_path,
+        settings=window_settings(session.demo),
+        local_threshold_labels=session.settings.threshold_labels,
+    )
     install_features(window, session, tasks)
     window.show()
     window.reload()
     if screenshot is not None:
+
         def grab() -> None:
             window.grab().save(str(screenshot))
             window.close()
             app.quit()
+
         QTimer.singleShot(300, grab)
     code = app.exec()
     tasks.shutdown()

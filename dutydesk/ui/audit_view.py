@@ -72,8 +72,15 @@ class AuditModel(HeadedTableModel):
             return None
         e = self._entries[self._ids[index.row()]]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (human_datetime(e.time), e.who, _role(e.role), e.type,
-                    e.contact_id or "", " ".join(e.person_ids), e.summary)[index.column()]
+            return (
+                human_datetime(e.time),
+                e.who,
+                _role(e.role),
+                e.type,
+                e.contact_id or "",
+                " ".join(e.person_ids),
+                e.summary,
+            )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"event {e.event_id}\n{e.summary}" if e.summary else f"event {e.event_id}"
         if role == Qt.ItemDataRole.ForegroundRole and e.type == "access.break_glass":
@@ -103,8 +110,9 @@ def _qdate(value: QDate) -> date:
 class AuditView(QWidget):
     """Filters above, the trail below, Export and Verify buttons at the bottom."""
 
-    def __init__(self, service: AuditService, tasks: TaskRunner, parent: QWidget | None = None
-                 ) -> None:
+    def __init__(
+        self, service: AuditService, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.tasks = tasks
@@ -177,11 +185,16 @@ class AuditView(QWidget):
 
     def current_filter(self) -> AuditFilter:
         choice = self.event_type.currentText()
-        types: tuple[str, ...] = (ACCESS_TYPES if choice == ACCESS_CHOICE else
-                                  () if choice == ALL_CHOICE else (choice,))
-        return AuditFilter(actor=self.actor.text().strip() or None,
-                           person_id=self.person.text().strip() or None, event_types=types,
-                           since=_qdate(self.since.date()), until=_qdate(self.until.date()))
+        types: tuple[str, ...] = (
+            ACCESS_TYPES if choice == ACCESS_CHOICE else () if choice == ALL_CHOICE else (choice,)
+        )
+        return AuditFilter(
+            actor=self.actor.text().strip() or None,
+            person_id=self.person.text().strip() or None,
+            event_types=types,
+            since=_qdate(self.since.date()),
+            until=_qdate(self.until.date()),
+        )
 
     def refresh(self) -> None:
         flt = self.current_filter()
@@ -193,20 +206,26 @@ class AuditView(QWidget):
 
     def export_to(self, path: Path) -> None:
         flt = self.current_filter()
-        self.tasks.submit(lambda: self.service.export_csv_file(flt, path),
-                          lambda n: self.status.setText(
-                              f"{plural(n, 'entry')} exported to {path}"))
+        self.tasks.submit(
+            lambda: self.service.export_csv_file(flt, path),
+            lambda n: self.status.setText(f"{plural(n, 'entry')} exported to {path}"),
+        )
 
     def _ask_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export audit trail", "audit.csv",
-                                              "CSV files (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export audit trail", "audit.csv", "CSV files (*.csv)"
+        )
         if name:
             self.export_to(Path(name))
 
     def verify(self) -> None:
         def shown(verdict: Any) -> None:
-            self.status.setText(f"Audit chain intact: {verdict.checked} events verified"
-                                if verdict.ok else f"Audit chain BROKEN: {verdict.problem}")
+            self.status.setText(
+                f"Audit chain intact: {verdict.checked} events verified"
+                if verdict.ok
+                else f"Audit chain BROKEN: {verdict.problem}"
+            )
+
         self.tasks.submit(self.service.verify, shown)
 
     def _failed(self, error: BaseException) -> None:

@@ -57,18 +57,29 @@ from .risk_questions import RiskQuestions, read_birth
 DRAFT_KIND = "contact"
 # How the form names its fields when something is wrong with them ([] is a child's place).
 FIELD_LABELS = {
-    "immediate_danger": "Immediate danger", "reporter": "Reporter",
-    "reporter.name": "Reporter name", "reporter.role": "Reporter role",
-    "reporter.agency": "Agency", "reporter.phone": "Phone", "source_code": "Source",
-    "channel": "Channel", "children": "Children", "children[]": "Child {n}",
+    "immediate_danger": "Immediate danger",
+    "reporter": "Reporter",
+    "reporter.name": "Reporter name",
+    "reporter.role": "Reporter role",
+    "reporter.agency": "Agency",
+    "reporter.phone": "Phone",
+    "source_code": "Source",
+    "channel": "Channel",
+    "children": "Children",
+    "children[]": "Child {n}",
     "children[].given_name": "Child {n} given name",
     "children[].family_name": "Child {n} family name",
     "children[].date_of_birth": "Child {n} date of birth",
     "children[].expected_date_of_birth": "Child {n} expected date of birth",
-    "children[].sex": "Child {n} sex", "children[].nhs_number": "Child {n} NHS number",
-    "children[].person_id": "Child {n} known person", "concern": "Concern",
-    "categories": "Categories", "consent": "Consent", "consent_notes": "Consent notes",
-    "office": "Office", "team": "Team",
+    "children[].sex": "Child {n} sex",
+    "children[].nhs_number": "Child {n} NHS number",
+    "children[].person_id": "Child {n} known person",
+    "concern": "Concern",
+    "categories": "Categories",
+    "consent": "Consent",
+    "consent_notes": "Consent notes",
+    "office": "Office",
+    "team": "Team",
 }
 FIELD_MESSAGES = {
     "children": "add at least one child: a name, a date of birth or a known person",
@@ -76,13 +87,16 @@ FIELD_MESSAGES = {
 }
 MatchProvider = Callable[[Mapping[str, Any]], list[MatchSuggestion]]
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
-DraftRunner = Callable[[Callable[[], Any], Callable[[Any], None],
-                        Callable[[BaseException], None]], None]
+DraftRunner = Callable[
+    [Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None
+]
 
 CONSENT_LABELS = {
-    ConsentStatus.GIVEN: "Given", ConsentStatus.REFUSED: "Refused",
-    ConsentStatus.NOT_SOUGHT: "Not sought", ConsentStatus.NOT_REQUIRED: "Not required "
-    "(e.g. risk of significant harm)", ConsentStatus.UNKNOWN: "Not known",
+    ConsentStatus.GIVEN: "Given",
+    ConsentStatus.REFUSED: "Refused",
+    ConsentStatus.NOT_SOUGHT: "Not sought",
+    ConsentStatus.NOT_REQUIRED: "Not required (e.g. risk of significant harm)",
+    ConsentStatus.UNKNOWN: "Not known",
 }
 
 
@@ -128,8 +142,10 @@ class ChildEntry(QGroupBox):
         names.addWidget(self.family)
         form.addRow("Name (given, family)", names)
         self.dob.setPlaceholderText("dd/mm/yyyy, ~dd/mm/yyyy if a guess, or 'about 6'")
-        self.dob.setToolTip("A date of birth; put ~ in front if it is an estimate; or an "
-                            "approximate age such as 'about 6' when the date is not known")
+        self.dob.setToolTip(
+            "A date of birth; put ~ in front if it is an estimate; or an "
+            "approximate age such as 'about 6' when the date is not known"
+        )
         born = QHBoxLayout()
         born.addWidget(self.dob)
         born.addWidget(self.unborn)
@@ -164,10 +180,12 @@ class ChildEntry(QGroupBox):
             dob = parse_day(read_birth(self.dob.text())[0], "date_of_birth")
         except ValidationError:
             dob = None
-        return {"nhs_number": self.nhs.text().strip() or None,
-                "given_name": self.given.text().strip() or None,
-                "family_name": self.family.text().strip() or None,
-                "date_of_birth": None if self.unborn.isChecked() else dob}
+        return {
+            "nhs_number": self.nhs.text().strip() or None,
+            "given_name": self.given.text().strip() or None,
+            "family_name": self.family.text().strip() or None,
+            "date_of_birth": None if self.unborn.isChecked() else dob,
+        }
 
     def payload(self) -> dict[str, Any]:
         where = f"children[{self.slot}]"
@@ -196,34 +214,52 @@ class ChildEntry(QGroupBox):
 
     def filled(self) -> bool:
         """Anything typed for this child (a blank extra child is left out)."""
-        return any(v for k, v in self.to_draft().items()
-                   if k not in ("unborn", "sex", "person_label"))
+        return any(
+            v for k, v in self.to_draft().items() if k not in ("unborn", "sex", "person_label")
+        )
 
     def problems(self) -> list[Problem]:
         where = f"children[{self.slot}]"
         found = []
-        if not (self.given.text().strip() or self.family.text().strip() or self.dob.text()
-                .strip() or self.person_id):
+        if not (
+            self.given.text().strip()
+            or self.family.text().strip()
+            or self.dob.text().strip()
+            or self.person_id
+        ):
             found.append(Problem(where, "give a name, a date of birth or link a known person"))
         try:
             born = parse_day(read_birth(self.dob.text())[0], f"{where}.date_of_birth")
         except ValidationError as err:
-            found.append(Problem(err.path, f"“{self.dob.text().strip()}” is not a date: "
-                                           "type it as dd/mm/yyyy"))
+            found.append(
+                Problem(
+                    err.path, f"“{self.dob.text().strip()}” is not a date: type it as dd/mm/yyyy"
+                )
+            )
         else:
             if born and not self.unborn.isChecked() and born > date.today().isoformat():
-                found.append(Problem(f"{where}.date_of_birth", "is in the future: tick "
-                                     "“Unborn” if it is the expected date of birth"))
+                found.append(
+                    Problem(
+                        f"{where}.date_of_birth",
+                        "is in the future: tick “Unborn” if it is the expected date of birth",
+                    )
+                )
         verdict = nhs_hint(self.nhs.text()) if self.nhs.text().strip() else ""
         if verdict.startswith("✗"):
             found.append(Problem(f"{where}.nhs_number", verdict.removeprefix("✗ ")))
         return found
 
     def to_draft(self) -> dict[str, Any]:
-        return {"given": self.given.text(), "family": self.family.text(),
-                "dob": self.dob.text(), "unborn": self.unborn.isChecked(),
-                "sex": self.sex.currentData(), "nhs": self.nhs.text(),
-                "person_id": self.person_id, "person_label": self.person_label}
+        return {
+            "given": self.given.text(),
+            "family": self.family.text(),
+            "dob": self.dob.text(),
+            "unborn": self.unborn.isChecked(),
+            "sex": self.sex.currentData(),
+            "nhs": self.nhs.text(),
+            "person_id": self.person_id,
+            "person_label": self.person_label,
+        }
 
     def restore(self, data: Mapping[str, Any]) -> None:
         self.given.setText(str(data.get("given", "")))
@@ -241,9 +277,16 @@ class ChildEntry(QGroupBox):
 class ContactForm(QDialog):
     submitted = Signal(dict)
 
-    def __init__(self, drafts: DraftStore, *, office: str = "", team: str = "",
-                 draft: Draft | None = None, parent: QWidget | None = None,
-                 runner: DraftRunner | None = None) -> None:
+    def __init__(
+        self,
+        drafts: DraftStore,
+        *,
+        office: str = "",
+        team: str = "",
+        draft: Draft | None = None,
+        parent: QWidget | None = None,
+        runner: DraftRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("contactForm")
         self.setWindowTitle("New contact")
@@ -267,16 +310,19 @@ class ContactForm(QDialog):
         self.danger.addItem("Yes — a child is in immediate danger now", True)
         self.danger_note = QLabel(
             "This contact goes to the top of the queue as RED as soon as it is saved. "
-            "If a child is at risk right now, make sure police (999) have been called.")
+            "If a child is at risk right now, make sure police (999) have been called."
+        )
         self.danger_note.setObjectName("immediateDangerNote")
         self.danger_note.setWordWrap(True)
-        self.danger_note.setStyleSheet("background:#c62828;color:white;padding:4px;"
-                                       "font-weight:bold;")
+        self.danger_note.setStyleSheet(
+            "background:#c62828;color:white;padding:4px;font-weight:bold;"
+        )
         self.danger_note.hide()
 
         self.reporter_name = line("reporterName", "Reporter name")
-        self.reporter_role = line("reporterRole", "Reporter role", "e.g. designated "
-                                  "safeguarding lead")
+        self.reporter_role = line(
+            "reporterRole", "Reporter role", "e.g. designated safeguarding lead"
+        )
         self.reporter_agency = line("reporterAgency", "Reporter agency")
         self.reporter_phone = line("reporterPhone", "Reporter phone")
         self.source = QComboBox()
@@ -305,8 +351,12 @@ class ContactForm(QDialog):
         self.match_note = QLabel("Possible matches appear here as you type.")
         self.match_note.setObjectName("matchNote")
 
-        self.concern = text_box("concern", "Concern", "What has happened, to whom, and what "
-                                "the reporter saw or was told", lines=5)
+        self.concern = text_box(
+            "concern",
+            "Concern",
+            "What has happened, to whom, and what the reporter saw or was told",
+            lines=5,
+        )
         self.concern.setMaximumHeight(self.concern.fontMetrics().lineSpacing() * 8)
         self.risk = RiskQuestions()
         self.categories = QListWidget()
@@ -327,8 +377,12 @@ class ContactForm(QDialog):
         self.consent.addItem("— choose —", "")
         for status, label in CONSENT_LABELS.items():
             self.consent.addItem(label, status.value)
-        self.consent_notes = text_box("consentNotes", "Consent notes", "Who gave or refused "
-                                      "consent; the basis for sharing without it", lines=2)
+        self.consent_notes = text_box(
+            "consentNotes",
+            "Consent notes",
+            "Who gave or refused consent; the basis for sharing without it",
+            lines=2,
+        )
         self.office = line("office", "Office")
         self.office.setText(office)
         self.team = line("team", "Team")
@@ -369,14 +423,12 @@ class ContactForm(QDialog):
         scroll.setWidget(inner)
 
         self.button_box = buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("Save contact",
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button = buttons.addButton("Save contact", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setObjectName("contactSave")
         self.save_button.setToolTip("Save contact (Ctrl+Enter)")
         close = buttons.addButton("Close (keep draft)", QDialogButtonBox.ButtonRole.RejectRole)
         close.setObjectName("contactClose")
-        discard = buttons.addButton("Discard draft",
-                                    QDialogButtonBox.ButtonRole.DestructiveRole)
+        discard = buttons.addButton("Discard draft", QDialogButtonBox.ButtonRole.DestructiveRole)
         discard.setObjectName("contactDiscard")
         self.save_button.clicked.connect(self.try_submit)
         close.clicked.connect(self.reject)
@@ -398,15 +450,22 @@ class ContactForm(QDialog):
         self._match_timer.setInterval(300)
         self._match_timer.timeout.connect(self._look_up)
 
-        for path, widget in (("immediate_danger", self.danger), ("source_code", self.source),
-                             ("channel", self.channel), ("reporter.name", self.reporter_name),
-                             ("reporter.role", self.reporter_role),
-                             ("reporter.agency", self.reporter_agency),
-                             ("reporter.phone", self.reporter_phone),
-                             ("children", self.add_child_button), ("concern", self.concern),
-                             ("categories", self.categories), ("consent", self.consent),
-                             ("consent_notes", self.consent_notes), ("office", self.office),
-                             ("team", self.team)):
+        for path, widget in (
+            ("immediate_danger", self.danger),
+            ("source_code", self.source),
+            ("channel", self.channel),
+            ("reporter.name", self.reporter_name),
+            ("reporter.role", self.reporter_role),
+            ("reporter.agency", self.reporter_agency),
+            ("reporter.phone", self.reporter_phone),
+            ("children", self.add_child_button),
+            ("concern", self.concern),
+            ("categories", self.categories),
+            ("consent", self.consent),
+            ("consent_notes", self.consent_notes),
+            ("office", self.office),
+            ("team", self.team),
+        ):
             self.problems.watch(path, widget)
         self.add_child()
         self._watch()
@@ -425,10 +484,16 @@ class ContactForm(QDialog):
         entry.changed.connect(self._changed)
         entry.changed.connect(lambda e=entry: self._child_changed(e))
         where = f"children[{entry.slot}]"
-        for path, widget in (("", entry.given), (".given_name", entry.given),
-                             (".family_name", entry.family), (".date_of_birth", entry.dob),
-                             (".expected_date_of_birth", entry.dob), (".sex", entry.sex),
-                             (".nhs_number", entry.nhs), (".person_id", entry.given)):
+        for path, widget in (
+            ("", entry.given),
+            (".given_name", entry.given),
+            (".family_name", entry.family),
+            (".date_of_birth", entry.dob),
+            (".expected_date_of_birth", entry.dob),
+            (".sex", entry.sex),
+            (".nhs_number", entry.nhs),
+            (".person_id", entry.given),
+        ):
             self.problems.watch(where + path, widget)
         self._tab_chain()
         return entry
@@ -439,21 +504,42 @@ class ContactForm(QDialog):
 
     def _tab_chain(self) -> None:
         """Tab follows the form top to bottom, through every child in order."""
-        chain: list[QWidget] = [self.danger, self.reporter_name, self.reporter_role,
-                                self.reporter_agency, self.reporter_phone, self.source,
-                                self.channel]
+        chain: list[QWidget] = [
+            self.danger,
+            self.reporter_name,
+            self.reporter_role,
+            self.reporter_agency,
+            self.reporter_phone,
+            self.source,
+            self.channel,
+        ]
         for e in self.children_entries:
             chain += [e.given, e.family, e.dob, e.unborn, e.sex, e.nhs]
-        chain += [self.add_child_button, self.matches, self.concern, *self.risk.tab_chain(),
-                  self.categories,
-                  self.consent, self.consent_notes, self.office, self.team, self.save_button]
+        chain += [
+            self.add_child_button,
+            self.matches,
+            self.concern,
+            *self.risk.tab_chain(),
+            self.categories,
+            self.consent,
+            self.consent_notes,
+            self.office,
+            self.team,
+            self.save_button,
+        ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
     def _watch(self) -> None:
         self.danger.currentIndexChanged.connect(self._danger_changed)
-        for edit in (self.reporter_name, self.reporter_role, self.reporter_agency,
-                     self.reporter_phone, self.office, self.team):
+        for edit in (
+            self.reporter_name,
+            self.reporter_role,
+            self.reporter_agency,
+            self.reporter_phone,
+            self.office,
+            self.team,
+        ):
             edit.textChanged.connect(self._changed)
         for combo in (self.source, self.channel, self.consent):
             combo.currentIndexChanged.connect(self._changed)
@@ -472,8 +558,9 @@ class ContactForm(QDialog):
 
     # ---- matching ---------------------------------------------------------------------
 
-    def set_match_provider(self, provider: MatchProvider | None,
-                           runner: Runner | None = None) -> None:
+    def set_match_provider(
+        self, provider: MatchProvider | None, runner: Runner | None = None
+    ) -> None:
         """``provider(query) -> suggestions``; ``runner(work, done)`` runs it off the GUI
         thread (the window passes its TaskRunner). The query has ``nhs_number``,
         ``given_name``, ``family_name`` and ``date_of_birth``."""
@@ -509,7 +596,10 @@ class ContactForm(QDialog):
         self.match_note.setText(
             f"{plural(len(found), 'possible match')} for child {self._active_child + 1}: "
             "select one "
-            "and press Enter to link" if found else "No known person matches yet.")
+            "and press Enter to link"
+            if found
+            else "No known person matches yet."
+        )
 
     def _use_match(self, item: QListWidgetItem) -> None:
         self.children_entries[self._active_child].link(item.data(Qt.ItemDataRole.UserRole))
@@ -520,28 +610,37 @@ class ContactForm(QDialog):
         """The ``contact.received`` payload; ValidationError names the first problem."""
         danger = self.danger.currentData()
         if danger is None:
-            raise ValidationError("answer the immediate-danger question first",
-                                  "immediate_danger")
+            raise ValidationError("answer the immediate-danger question first", "immediate_danger")
         if not self.source.currentData():
             raise ValidationError("choose where the contact came from", "source_code")
         if not self.consent.currentData():
             raise ValidationError("say whether consent was given", "consent")
         out: dict[str, Any] = {
-            "immediate_danger": danger, "source_code": self.source.currentData(),
-            "channel": self.channel.currentData(), "concern": self.concern.toPlainText(),
+            "immediate_danger": danger,
+            "source_code": self.source.currentData(),
+            "channel": self.channel.currentData(),
+            "concern": self.concern.toPlainText(),
             "consent": self.consent.currentData(),
             "children": [c.payload() for c in self.children_entries if c.filled()],
         }
         self.risk.apply(out)
-        reporter = {k: w.text().strip() for k, w in (
-            ("name", self.reporter_name), ("role", self.reporter_role),
-            ("agency", self.reporter_agency), ("phone", self.reporter_phone))
-            if w.text().strip()}
+        reporter = {
+            k: w.text().strip()
+            for k, w in (
+                ("name", self.reporter_name),
+                ("role", self.reporter_role),
+                ("agency", self.reporter_agency),
+                ("phone", self.reporter_phone),
+            )
+            if w.text().strip()
+        }
         if reporter:
             out["reporter"] = reporter
-        cats = [self.categories.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(self.categories.count())
-                if self.categories.item(i).checkState() == Qt.CheckState.Checked]
+        cats = [
+            self.categories.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.categories.count())
+            if self.categories.item(i).checkState() == Qt.CheckState.Checked
+        ]
         if cats:
             out["categories"] = cats
         for key, widget in (("consent_notes", self.consent_notes),):
@@ -607,14 +706,17 @@ class ContactForm(QDialog):
 
         def work(drafts: DraftStore) -> None:
             drafts.discard(draft_id)
+
         self._draft_work(work)
 
-    def _draft_work(self, work: Callable[[DraftStore], Any],
-                    done: Callable[[Any], None] | None = None) -> None:
+    def _draft_work(
+        self, work: Callable[[DraftStore], Any], done: Callable[[Any], None] | None = None
+    ) -> None:
         drafts = self.drafts
 
         def failed(err: BaseException) -> None:
             self.draft_note.setText(f"⚠ Draft not saved: {err}")
+
         if self._draft_runner is None:
             try:
                 value = work(drafts)
@@ -631,26 +733,38 @@ class ContactForm(QDialog):
     def to_draft(self) -> dict[str, Any]:
         return {
             "immediate_danger": self.danger.currentIndex(),
-            "reporter": {"name": self.reporter_name.text(), "role": self.reporter_role.text(),
-                         "agency": self.reporter_agency.text(),
-                         "phone": self.reporter_phone.text()},
-            "source_code": self.source.currentData(), "channel": self.channel.currentData(),
+            "reporter": {
+                "name": self.reporter_name.text(),
+                "role": self.reporter_role.text(),
+                "agency": self.reporter_agency.text(),
+                "phone": self.reporter_phone.text(),
+            },
+            "source_code": self.source.currentData(),
+            "channel": self.channel.currentData(),
             "children": [c.to_draft() for c in self.children_entries],
             "concern": self.concern.toPlainText(),
-            "categories": [self.categories.item(i).data(Qt.ItemDataRole.UserRole)
-                           for i in range(self.categories.count())
-                           if self.categories.item(i).checkState() == Qt.CheckState.Checked],
+            "categories": [
+                self.categories.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.categories.count())
+                if self.categories.item(i).checkState() == Qt.CheckState.Checked
+            ],
             "consent": self.consent.currentData(),
             "consent_notes": self.consent_notes.toPlainText(),
-            "office": self.office.text(), "team": self.team.text(),
+            "office": self.office.text(),
+            "team": self.team.text(),
             "risk": self.risk.to_draft(),
         }
 
     def save_draft(self) -> None:
-        draft = Draft(self.draft_id, DRAFT_KIND, datetime.now().astimezone().isoformat(),
-                      self.to_draft())
-        self._draft_work(lambda drafts: drafts.save(draft), lambda _v: self.draft_note.setText(
-            "Draft saved " + datetime.now().strftime("%H:%M:%S")))
+        draft = Draft(
+            self.draft_id, DRAFT_KIND, datetime.now().astimezone().isoformat(), self.to_draft()
+        )
+        self._draft_work(
+            lambda drafts: drafts.save(draft),
+            lambda _v: self.draft_note.setText(
+                "Draft saved " + datetime.now().strftime("%H:%M:%S")
+            ),
+        )
 
     def restore(self, draft: Draft) -> None:
         data = draft.data
@@ -682,5 +796,4 @@ class ContactForm(QDialog):
             self.risk.restore(data.get("risk") or {})
         finally:
             self._restoring = False
-        self.draft_note.setText("Restored the unsaved draft from "
-                                + human_datetime(draft.saved_at))
+        self.draft_note.setText("Restored the unsaved draft from " + human_datetime(draft.saved_at))

@@ -42,16 +42,31 @@ from .problems import FieldProblems, Problem
 MANAGER_ROLES = (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
 
 FIELDS = (
-    ("concerns_and_risks", "Concerns and risks", "What is worrying, and how likely and "
-     "serious is the harm?"),
-    ("strengths_and_protective_factors", "Strengths and protective factors",
-     "What is working well; who keeps the child safe?"),
-    ("childs_voice", "The child's voice and lived experience",
-     "What has the child said, shown or experienced?"),
-    ("consent_and_information_sharing", "Consent and the basis for sharing information",
-     "Was consent sought and given? If not, the basis for sharing."),
-    ("analysis", "Analysis", "What does the information mean for the child, and why does "
-     "this outcome follow?"),
+    (
+        "concerns_and_risks",
+        "Concerns and risks",
+        "What is worrying, and how likely and serious is the harm?",
+    ),
+    (
+        "strengths_and_protective_factors",
+        "Strengths and protective factors",
+        "What is working well; who keeps the child safe?",
+    ),
+    (
+        "childs_voice",
+        "The child's voice and lived experience",
+        "What has the child said, shown or experienced?",
+    ),
+    (
+        "consent_and_information_sharing",
+        "Consent and the basis for sharing information",
+        "Was consent sought and given? If not, the basis for sharing.",
+    ),
+    (
+        "analysis",
+        "Analysis",
+        "What does the information mean for the child, and why does this outcome follow?",
+    ),
     ("feedback_to_referrer", "Feedback to the referrer", "What the referrer is told."),
 )
 REQUIRED = ("concerns_and_risks", "analysis")
@@ -60,16 +75,19 @@ MISSING = {
     "reason": "say why the decision is being changed",
     "outcome": "choose the outcome",
     "threshold_level": "choose the threshold level",
-    "rationale.concerns_and_risks": "say what is worrying, and how likely and serious "
-                                    "the harm is",
+    "rationale.concerns_and_risks": "say what is worrying, and how likely and serious the harm is",
     "rationale.analysis": "say what the information means for the child and why this "
-                          "outcome follows",
+    "outcome follows",
 }
 FIELD_LABELS = {
-    "reason": "Reason for amending", "outcome": "Outcome",
-    "threshold_level": "Threshold level", "primary_need": "Primary need",
-    "rationale": "Rationale", "rationale.next_steps": "Next steps",
-    "rationale.next_steps[]": "Next step {n}", "next_steps.due": "Next step due date",
+    "reason": "Reason for amending",
+    "outcome": "Outcome",
+    "threshold_level": "Threshold level",
+    "primary_need": "Primary need",
+    "rationale": "Rationale",
+    "rationale.next_steps": "Next steps",
+    "rationale.next_steps[]": "Next step {n}",
+    "next_steps.due": "Next step due date",
     **{f"rationale.{key}": label for key, label, _hint in FIELDS},
 }
 
@@ -86,8 +104,15 @@ def threshold_labels(local: Mapping[str, str] | None = None) -> dict[int, str]:
 class DecisionDialog(QDialog):
     submitted = Signal(dict)
 
-    def __init__(self, contact: ContactDetail, role: Role, *, labels: Mapping[int, str],
-                 amend: DecisionView | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        contact: ContactDetail,
+        role: Role,
+        *,
+        labels: Mapping[int, str],
+        amend: DecisionView | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.contact = contact
         self.amending = amend
@@ -97,8 +122,9 @@ class DecisionDialog(QDialog):
         self.manager = role in MANAGER_ROLES
 
         form = QFormLayout()
-        self.reason = text_box("amendReason", "Reason for the amendment",
-                               "Why is the decision being changed?", lines=2)
+        self.reason = text_box(
+            "amendReason", "Reason for the amendment", "Why is the decision being changed?", lines=2
+        )
         if amend is not None:
             form.addRow("Reason for amending *", self.reason)
         self.outcome = QComboBox()
@@ -125,8 +151,7 @@ class DecisionDialog(QDialog):
 
         self.boxes: dict[str, Any] = {}
         for key, label, hint in FIELDS:
-            box = text_box(f"rationale_{key}", label, hint,
-                           lines=3 if key != "analysis" else 4)
+            box = text_box(f"rationale_{key}", label, hint, lines=3 if key != "analysis" else 4)
             box.textChanged.connect(self._schedule_prompts)
             self.boxes[key] = box
             form.addRow(label + (" *" if key in REQUIRED else ""), box)
@@ -140,11 +165,15 @@ class DecisionDialog(QDialog):
         self.prompts.setTextFormat(Qt.TextFormat.PlainText)
         self.error = error_label("decisionError")
         self.problems_shown = FieldProblems(self.error, FIELD_LABELS)
-        for path, widget in (("reason", self.reason), ("outcome", self.outcome),
-                             ("threshold_level", self.level), ("primary_need", self.need),
-                             ("rationale.next_steps", self.step_action),
-                             ("next_steps.due", self.step_due),
-                             *((f"rationale.{key}", box) for key, box in self.boxes.items())):
+        for path, widget in (
+            ("reason", self.reason),
+            ("outcome", self.outcome),
+            ("threshold_level", self.level),
+            ("primary_need", self.need),
+            ("rationale.next_steps", self.step_action),
+            ("next_steps.due", self.step_due),
+            *((f"rationale.{key}", box) for key, box in self.boxes.items()),
+        ):
             self.problems_shown.watch(path, widget)
 
         inner = QWidget()
@@ -154,8 +183,13 @@ class DecisionDialog(QDialog):
         scroll.setWidget(inner)
 
         buttons = QDialogButtonBox()
-        label = ("Record amendment" if amend else
-                 "Record decision" if self.manager else "Propose for sign-off")
+        label = (
+            "Record amendment"
+            if amend
+            else "Record decision"
+            if self.manager
+            else "Propose for sign-off"
+        )
         self.submit_button = buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
         self.submit_button.setObjectName("decisionSubmit")
         self.submit_button.setToolTip(label + " (Ctrl+Enter)")
@@ -166,8 +200,10 @@ class DecisionDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.try_submit)
 
-        head = QLabel(f"Contact received {human_datetime(contact.received_at)} — "
-                      + ", ".join(c.name for c in contact.children))
+        head = QLabel(
+            f"Contact received {human_datetime(contact.received_at)} — "
+            + ", ".join(c.name for c in contact.children)
+        )
         head.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.addWidget(head)
@@ -187,8 +223,9 @@ class DecisionDialog(QDialog):
 
     def _steps_group(self) -> QGroupBox:
         group = QGroupBox("Next steps (action, owner, due date)")
-        self.step_action = line("stepAction", "Next step action", "e.g. Strategy discussion "
-                                "with police")
+        self.step_action = line(
+            "stepAction", "Next step action", "e.g. Strategy discussion with police"
+        )
         self.step_owner = line("stepOwner", "Next step owner", "who")
         # A typed date: one Tab stop (a QDateEdit spends Tab on its day/month/year parts).
         self.step_due = line("stepDue", "Next step due date", "dd/mm/yyyy")
@@ -223,8 +260,10 @@ class DecisionDialog(QDialog):
         try:
             parse_day(self.step_due.text(), "next_steps.due")
         except ValidationError:
-            return Problem("next_steps.due", f"“{self.step_due.text().strip()}” is not a "
-                                             "date: type it as dd/mm/yyyy")
+            return Problem(
+                "next_steps.due",
+                f"“{self.step_due.text().strip()}” is not a date: type it as dd/mm/yyyy",
+            )
         return None
 
     def add_step(self) -> None:
@@ -242,8 +281,9 @@ class DecisionDialog(QDialog):
             step["owner"] = self.step_owner.text().strip()
         if due:
             step["due"] = due
-        item = QListWidgetItem(f"{action} — {step.get('owner', 'no owner')} — by "
-                               f"{human_date(due, missing='no date')}")
+        item = QListWidgetItem(
+            f"{action} — {step.get('owner', 'no owner')} — by {human_date(due, missing='no date')}"
+        )
         item.setData(Qt.ItemDataRole.UserRole, step)
         self.steps.addItem(item)
         self.step_action.clear()
@@ -256,8 +296,10 @@ class DecisionDialog(QDialog):
         for key, box in self.boxes.items():
             box.setPlainText(str(decision.rationale.get(key) or ""))
         for step in decision.rationale.get("next_steps") or []:
-            item = QListWidgetItem(f"{step.get('action')} — {step.get('owner', 'no owner')}"
-                                   f" — by {human_date(step.get('due'))}")
+            item = QListWidgetItem(
+                f"{step.get('action')} — {step.get('owner', 'no owner')}"
+                f" — by {human_date(step.get('due'))}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, dict(step))
             self.steps.addItem(item)
 
@@ -269,16 +311,19 @@ class DecisionDialog(QDialog):
             text = box.toPlainText().strip()
             if text:
                 out[key] = text
-        steps = [self.steps.item(i).data(Qt.ItemDataRole.UserRole)
-                 for i in range(self.steps.count())]
+        steps = [
+            self.steps.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.steps.count())
+        ]
         if steps:
             out["next_steps"] = steps
         return out
 
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"outcome": self.outcome.currentData(),
-                               "threshold_level": self.level.currentData(),
-                               "rationale": self.rationale()}
+        out: dict[str, Any] = {
+            "outcome": self.outcome.currentData(),
+            "threshold_level": self.level.currentData(),
+            "rationale": self.rationale(),
+        }
         if self.need.currentData():
             out["primary_need"] = self.need.currentData()
         if self.amending is not None:
@@ -299,8 +344,10 @@ class DecisionDialog(QDialog):
         missing += [f"rationale.{key}" for key in REQUIRED if key not in v["rationale"]]
         found = [Problem(path, MISSING[path]) for path in missing]
         if self.step_action.text().strip():  # typed, not added: the due date is wrong
-            found.append(self._step_problem() or Problem(
-                "rationale.next_steps", "press Add step, or clear the step you typed"))
+            found.append(
+                self._step_problem()
+                or Problem("rationale.next_steps", "press Add step, or clear the step you typed")
+            )
         return found
 
     def _schedule_prompts(self) -> None:
@@ -324,5 +371,5 @@ class DecisionDialog(QDialog):
     def show_failure(self, message: str, error: BaseException | None = None) -> None:
         """The service refused (permission, validation): say so and keep what was typed."""
         self.problems_shown.show_refusal(
-            message, error, kept="Nothing was recorded; what you typed is still here.")
-
+            message, error, kept="Nothing was recorded; what you typed is still here."
+        )

@@ -19,8 +19,17 @@ from .detail_html import detail_html
 from .flow_layout import FlowLayout
 from .keyboard_map import plain
 
-BUTTONS = ("take", "rerate", "partner_check", "answer_check", "note", "decide",
-           "sign_off", "amend", "print")
+BUTTONS = (
+    "take",
+    "rerate",
+    "partner_check",
+    "answer_check",
+    "note",
+    "decide",
+    "sign_off",
+    "amend",
+    "print",
+)
 
 
 class DetailPane(QWidget):
@@ -57,15 +66,18 @@ class DetailPane(QWidget):
             "restricted to named people. You are not named on it.</p>"
             "<p>If you must act on it now, you can break the glass: you will be asked why, "
             "and the access is recorded and reported to the auditors.</p>"
-            f"<p><a href='breakglass:{contact_id}'>Break the glass…</a></p>")
+            f"<p><a href='breakglass:{contact_id}'>Break the glass…</a></p>"
+        )
 
     def show_no_reading(self) -> None:
         """For a role that reads no records (an administrator): the queue's shape, no
         content."""
         self.browser.setProperty("contact", None)
-        self.browser.setHtml("<h2>Records are not shown to your role</h2><p>Administrators "
-                             "manage accounts and settings; they do not read children's "
-                             "records.</p>")
+        self.browser.setHtml(
+            "<h2>Records are not shown to your role</h2><p>Administrators "
+            "manage accounts and settings; they do not read children's "
+            "records.</p>"
+        )
 
     def bind(self, actions: Mapping[str, QAction]) -> None:
         """One button per action, sharing its text, shortcut hint and enabled state."""
@@ -86,8 +98,9 @@ class DetailPane(QWidget):
         for button, action in zip(self.buttons, self._actions, strict=True):
             button.setEnabled(action.isEnabled())
 
-    def show_detail(self, detail: ContactDetail | None, now: datetime,
-                    thresholds: Mapping[int, str]) -> None:
+    def show_detail(
+        self, detail: ContactDetail | None, now: datetime, thresholds: Mapping[int, str]
+    ) -> None:
         if detail is None:
             self.browser.setHtml("<p>Select a contact in the queue.</p>")
             return

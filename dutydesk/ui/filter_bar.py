@@ -40,8 +40,13 @@ class FilterBar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.changed)
         self.combos: dict[str, QComboBox] = {}
-        for key, label in (("offices", "Office"), ("teams", "Team"), ("ratings", "Rating"),
-                           ("statuses", "Status"), ("sources", "Source")):
+        for key, label in (
+            ("offices", "Office"),
+            ("teams", "Team"),
+            ("ratings", "Rating"),
+            ("statuses", "Status"),
+            ("sources", "Source"),
+        ):
             combo = QComboBox()
             combo.setObjectName(f"filter_{key}")
             combo.setAccessibleName(f"Filter by {label.lower()}")
@@ -91,8 +96,7 @@ class FilterBar(QWidget):
             "teams": [(v, v) for v in index.values("team")],
             "ratings": [(r, r.capitalize()) for r in ratings],
             "statuses": [(s, t) for s, t in STATUS_TEXT.items() if s != "decided"],
-            "sources": [(s, f"{s} {SOURCE_SHORT.get(s, s)}") for s in index.values(
-                "source_code")],
+            "sources": [(s, f"{s} {SOURCE_SHORT.get(s, s)}") for s in index.values("source_code")],
         }
         for key, combo in self.combos.items():
             current = combo.currentData()
@@ -108,8 +112,10 @@ class FilterBar(QWidget):
     # ---- the filter value ---------------------------------------------------------------
 
     def value(self) -> QueueFilter:
-        chosen = {key: frozenset() if c.currentData() in (ANY, None)
-                  else frozenset({c.currentData()}) for key, c in self.combos.items()}
+        chosen = {
+            key: frozenset() if c.currentData() in (ANY, None) else frozenset({c.currentData()})
+            for key, c in self.combos.items()
+        }
         return QueueFilter(overdue=self.overdue.isChecked(), text=self.search.text(), **chosen)
 
     def apply(self, flt: QueueFilter) -> None:

@@ -22,9 +22,15 @@ POLL_MS = 10_000
 
 
 class WatchedFolder(QObject):
-    def __init__(self, watcher: FolderWatcher, tasks: TaskRunner,
-                 imported: Callable[[list[ImportReport]], None], *,
-                 interval_ms: int = POLL_MS, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        watcher: FolderWatcher,
+        tasks: TaskRunner,
+        imported: Callable[[list[ImportReport]], None],
+        *,
+        interval_ms: int = POLL_MS,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("watchedFolder")
         self.watcher = watcher

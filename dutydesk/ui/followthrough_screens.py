@@ -27,34 +27,56 @@ def _save(widget: QWidget, path: Path) -> None:
 def follow_through_day(service: DeskService) -> FollowThroughService:
     """A morning's follow-through on the demo queue: strategy discussion with police
     protection overnight, early help for a sibling, a LADO referral, an acknowledgement."""
-    follow = FollowThroughService(service.store, service.actor, service.clock,
-                                  service.triage.policy.office)
+    follow = FollowThroughService(
+        service.store, service.actor, service.clock, service.triage.policy.office
+    )
     now = service.clock.now()
     queue = service.queue()
     family = next((q for q in queue if len(q.children) >= 2), queue[0])
     others = [q for q in queue if q.contact_id != family.contact_id]
     cid = family.contact_id
     follow.record_strategy_discussion(
-        cid, slots=[0], held_at=now - timedelta(hours=10), decision="s47_joint",
-        attendees=[{"agency": "Children's social care", "name": service.actor.login},
-                   {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
-                   {"agency": "Health", "name": "Dr Osei", "role": "named doctor"}],
-        s47_started_on=(now - timedelta(hours=10)).date(), medical="arranged",
+        cid,
+        slots=[0],
+        held_at=now - timedelta(hours=10),
+        decision="s47_joint",
+        attendees=[
+            {"agency": "Children's social care", "name": service.actor.login},
+            {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
+            {"agency": "Health", "name": "Dr Osei", "role": "named doctor"},
+        ],
+        s47_started_on=(now - timedelta(hours=10)).date(),
+        medical="arranged",
         medical_at=now + timedelta(hours=3),
-        police_protection={"started_at": now - timedelta(hours=11),
-                           "where": "emergency foster placement"},
-        lead_social_worker="sw.practitioner", summary="Joint visit this morning.")
+        police_protection={
+            "started_at": now - timedelta(hours=11),
+            "where": "emergency foster placement",
+        },
+        lead_social_worker="sw.practitioner",
+        summary="Joint visit this morning.",
+    )
     if len(family.children) >= 2:
-        follow.open_route(cid, "early_help", slot=family.children[1].slot,
-                          team="Early Help North", family_consent="given")
-    mum, _ = follow.record_adult(cid, "victim", given_name="Jo", family_name="Parent",
-                                 relationship="mother")
+        follow.open_route(
+            cid,
+            "early_help",
+            slot=family.children[1].slot,
+            team="Early Help North",
+            family_consent="given",
+        )
+    mum, _ = follow.record_adult(
+        cid, "victim", given_name="Jo", family_name="Parent", relationship="mother"
+    )
     follow.open_route(cid, "marac", adult_slot=mum, marac="referred")
     follow.acknowledge(cid, "acknowledgement", "email", to="PC Rivers")
     if others:
         school = others[0].contact_id
-        teacher, _ = follow.record_adult(school, "works_with_children", given_name="Tom",
-                                         family_name="Reed", occupation="Teacher")
+        teacher, _ = follow.record_adult(
+            school,
+            "works_with_children",
+            given_name="Tom",
+            family_name="Reed",
+            occupation="Teacher",
+        )
         follow.open_route(school, "lado", adult_slot=teacher)
     if len(others) > 1:
         pf = others[1]
@@ -76,8 +98,12 @@ def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> 
     _save(view, out / "followthrough-referrers.png")
     view.close()
     top = service.queue()[0]
-    dialog = StrategyDialog([(c.slot, c.name) for c in top.children], service.clock.now(),
-                            lead=service.actor.login, parent=window)
+    dialog = StrategyDialog(
+        [(c.slot, c.name) for c in top.children],
+        service.clock.now(),
+        lead=service.actor.login,
+        parent=window,
+    )
     dialog.child_boxes[top.children[0].slot].setChecked(True)
     dialog.attendees.item(1, 1).setText("DS Khan")
     dialog.attendees.item(1, 2).setText("CAIT")
@@ -85,8 +111,10 @@ def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> 
     dialog.medical.setCurrentIndex(dialog.medical.findData("arranged"))
     dialog.police.setChecked(True)
     dialog.police_where.setText("emergency foster placement")
-    dialog.summary.setPlainText("Police attended overnight; child taken into police "
-                                "protection at 22:30. Joint visit and medical today.")
+    dialog.summary.setPlainText(
+        "Police attended overnight; child taken into police "
+        "protection at 22:30. Joint visit and medical today."
+    )
     dialog.resize(860, 940)
     dialog.show()
     _save(dialog, out / "strategy-dialog.png")

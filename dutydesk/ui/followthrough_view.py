@@ -43,8 +43,10 @@ def _older_text(view: FollowThroughView, zone: Any) -> str:
     if not n or view.awaiting_since is None:
         return ""
     who = "child" if n == 1 else "children"
-    return (f" {n} older decided {who} without a route not listed (decided before "
-            f"{_when(view.awaiting_since, zone)}).")
+    return (
+        f" {n} older decided {who} without a route not listed (decided before "
+        f"{_when(view.awaiting_since, zone)})."
+    )
 
 
 def _when(value: datetime | date | None, zone: Any) -> str:
@@ -130,8 +132,9 @@ class FollowThroughWindow(QWidget):
     open_contact = Signal(str)
     record = Signal(str, object)
 
-    def __init__(self, service: FollowThroughService, tasks: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: FollowThroughService, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("followThroughWindow")
         self.setWindowTitle("DutyDesk — follow-through")
@@ -154,58 +157,67 @@ class FollowThroughWindow(QWidget):
         self.tabs.setObjectName("followTabs")
         lay.addWidget(self.tabs, 1)
 
-        self.routes = _Tab("routes", ["Status", "Child", "Route", "Details", "State",
-                                      "Next due", "Clocks", "Opened"])
-        self.awaiting = _Tab("awaiting", ["Status", "Child", "Decided", "By", "Next due",
-                                          "Clocks", "Decided at"])
-        self.acks = _Tab("acknowledgements", ["Status", "Children", "Referrer", "Received",
-                                              "Acknowledgement", "Feedback"])
-        self.steps = _Tab("next_steps", ["Status", "Children", "Next step", "Owner", "Due",
-                                         "Done"])
+        self.routes = _Tab(
+            "routes",
+            ["Status", "Child", "Route", "Details", "State", "Next due", "Clocks", "Opened"],
+        )
+        self.awaiting = _Tab(
+            "awaiting", ["Status", "Child", "Decided", "By", "Next due", "Clocks", "Decided at"]
+        )
+        self.acks = _Tab(
+            "acknowledgements",
+            ["Status", "Children", "Referrer", "Received", "Acknowledgement", "Feedback"],
+        )
+        self.steps = _Tab("next_steps", ["Status", "Children", "Next step", "Owner", "Due", "Done"])
         self.conflicts = _Tab("conflicts", ["Status", "Children", "Decisions", "Since"])
-        self.checks = _Tab("partner_checks", ["Status", "Children", "Agency", "Asked",
-                                              "Due", "Chased", "Answer"])
+        self.checks = _Tab(
+            "partner_checks", ["Status", "Children", "Agency", "Asked", "Due", "Chased", "Answer"]
+        )
         self.notices = _Tab("allocated_workers", ["Status", "Child", "Due", "Told"])
         self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Contacts", "Note"])
-        for tab, title in ((self.routes, "Routes"), (self.awaiting, "Awaiting a route"),
-                           (self.acks, "Referrers"),
-                           (self.steps, "Next steps"), (self.conflicts, "Conflicts"),
-                           (self.checks, "Partner checks"),
-                           (self.notices, "Allocated workers"),
-                           (self.handovers, "Handover notes")):
+        for tab, title in (
+            (self.routes, "Routes"),
+            (self.awaiting, "Awaiting a route"),
+            (self.acks, "Referrers"),
+            (self.steps, "Next steps"),
+            (self.conflicts, "Conflicts"),
+            (self.checks, "Partner checks"),
+            (self.notices, "Allocated workers"),
+            (self.handovers, "Handover notes"),
+        ):
             self.tabs.addTab(tab, title)
             tab.table.doubleClicked.connect(self._opener(tab))
             tab.add_button("Open contact", f"{tab.objectName()}_open", self._opener(tab))
 
         def ask(what: str, tab: _Tab) -> Callable[[], None]:
             return lambda: self._ask(what, tab)
+
         if allows(role, Action.OPEN_ROUTE):
-            self.awaiting.add_button("Open a route…", "followOpenRoute",
-                                     ask("open", self.awaiting))
+            self.awaiting.add_button("Open a route…", "followOpenRoute", ask("open", self.awaiting))
             self.routes.add_button("Record a step…", "followStep", ask("step", self.routes))
             self.routes.add_button("Close route…", "followClose", ask("close", self.routes))
         if allows(role, Action.TRANSFER):
-            self.routes.add_button("Transfer to a team…", "followTransfer",
-                                   ask("transfer", self.routes))
+            self.routes.add_button(
+                "Transfer to a team…", "followTransfer", ask("transfer", self.routes)
+            )
         if allows(role, Action.ACCEPT_TRANSFER):
-            self.routes.add_button("Accept or return…", "followAnswer",
-                                   ask("answer", self.routes))
+            self.routes.add_button("Accept or return…", "followAnswer", ask("answer", self.routes))
         if allows(role, Action.FOLLOW_UP):
-            self.acks.add_button("Record acknowledgement / feedback…", "followAck",
-                                 ask("ack", self.acks))
+            self.acks.add_button(
+                "Record acknowledgement / feedback…", "followAck", ask("ack", self.acks)
+            )
             self.steps.add_button("Tick off", "followTick", ask("tick", self.steps))
-            self.notices.add_button("Record notice…", "followNotice",
-                                    ask("notice", self.notices))
+            self.notices.add_button("Record notice…", "followNotice", ask("notice", self.notices))
         if allows(role, Action.PARTNER_CHECK):
             self.checks.add_button("Chase…", "followChase", ask("chase", self.checks))
         if allows(role, Action.RESOLVE_CONFLICT):
-            self.conflicts.add_button("Resolve…", "followResolve",
-                                      ask("resolve", self.conflicts))
+            self.conflicts.add_button("Resolve…", "followResolve", ask("resolve", self.conflicts))
         self.resize(1400, 760)
 
     def _opener(self, tab: _Tab) -> Callable[..., None]:
         def run(*_args: Any) -> None:
             self._open(tab)
+
         return run
 
     def _open(self, tab: _Tab) -> None:
@@ -226,74 +238,177 @@ class FollowThroughWindow(QWidget):
         zone = view.now.tzinfo
         counts = view.overdue_counts()
         self.heading.setText(
-            f"Follow-through at {_when(view.now, zone)}: "
-            f"{sum(counts.values())} need attention now")
+            f"Follow-through at {_when(view.now, zone)}: {sum(counts.values())} need attention now"
+        )
 
         def status(late: bool, done: bool = False) -> str:
             return OVERDUE if late else ("Done" if done else "Open")
-        self.routes.fill([
-            ((r.contact_id, r.route_id), [
-                status(r.overdue), r.child, r.label, r.detail, r.state,
-                _when(r.next_due, zone),
-                "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
-                _when(r.opened_at, zone)], r.overdue) for r in view.routes],
-            f"{len(view.routes)} open routes; {counts['routes']} overdue.")
-        self.awaiting.fill([
-            ((r.contact_id, r.route_id), [
-                status(r.overdue), r.child, r.label, r.detail, _when(r.next_due, zone),
-                "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
-                _when(r.opened_at, zone)], r.overdue) for r in view.awaiting],
+
+        self.routes.fill(
+            [
+                (
+                    (r.contact_id, r.route_id),
+                    [
+                        status(r.overdue),
+                        r.child,
+                        r.label,
+                        r.detail,
+                        r.state,
+                        _when(r.next_due, zone),
+                        "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
+                        _when(r.opened_at, zone),
+                    ],
+                    r.overdue,
+                )
+                for r in view.routes
+            ],
+            f"{len(view.routes)} open routes; {counts['routes']} overdue.",
+        )
+        self.awaiting.fill(
+            [
+                (
+                    (r.contact_id, r.route_id),
+                    [
+                        status(r.overdue),
+                        r.child,
+                        r.label,
+                        r.detail,
+                        _when(r.next_due, zone),
+                        "; ".join(_clock_text(c, zone) for c in r.clocks) or "no statutory clock",
+                        _when(r.opened_at, zone),
+                    ],
+                    r.overdue,
+                )
+                for r in view.awaiting
+            ],
             f"{len(view.awaiting)} children decided onto a route nobody has opened yet; "
-            f"{counts['awaiting']} overdue." + _older_text(view, zone))
-        self.acks.fill([
-            ((a.contact_id, a.contact_id), [
-                status(a.overdue), a.children, a.referrer, _when(a.received_at, zone),
-                a.ack_sent or f"due {_when(a.ack_due, zone)}",
-                a.feedback_sent or (f"due {_when(a.feedback_due, zone)}" if a.feedback_due
-                                    else "after the decision")], a.overdue)
-            for a in view.acknowledgements],
+            f"{counts['awaiting']} overdue." + _older_text(view, zone),
+        )
+        self.acks.fill(
+            [
+                (
+                    (a.contact_id, a.contact_id),
+                    [
+                        status(a.overdue),
+                        a.children,
+                        a.referrer,
+                        _when(a.received_at, zone),
+                        a.ack_sent or f"due {_when(a.ack_due, zone)}",
+                        a.feedback_sent
+                        or (
+                            f"due {_when(a.feedback_due, zone)}"
+                            if a.feedback_due
+                            else "after the decision"
+                        ),
+                    ],
+                    a.overdue,
+                )
+                for a in view.acknowledgements
+            ],
             f"{len(view.acknowledgements)} referrers still to hear; "
-            f"{counts['acknowledgements']} overdue.")
-        self.steps.fill([
-            ((s.contact_id, (s.decision_id, s.index)), [
-                status(s.overdue, s.done is not None), s.children, s.action, s.owner or "—",
-                _when(s.due, zone), s.done or "—"], s.overdue) for s in view.next_steps],
+            f"{counts['acknowledgements']} overdue.",
+        )
+        self.steps.fill(
+            [
+                (
+                    (s.contact_id, (s.decision_id, s.index)),
+                    [
+                        status(s.overdue, s.done is not None),
+                        s.children,
+                        s.action,
+                        s.owner or "—",
+                        _when(s.due, zone),
+                        s.done or "—",
+                    ],
+                    s.overdue,
+                )
+                for s in view.next_steps
+            ],
             f"{sum(s.done is None for s in view.next_steps)} next steps open; "
-            f"{counts['next_steps']} overdue.")
-        self.conflicts.fill([
-            ((c.contact_id, c.decisions), [
-                "⚠ Needs a duty manager", c.children,
-                "; ".join(f"{o} by {by}" for _d, o, by in c.decisions),
-                c.since[:16].replace("T", " ")], True) for c in view.conflicts],
-            f"{len(view.conflicts)} contacts with conflicting decisions.")
-        self.checks.fill([
-            ((c.contact_id, c.check_id), [
-                status(c.overdue, c.answer is not None), c.children, c.agency,
-                _when(c.requested_at, zone), _when(c.due_at, zone), str(c.chased),
-                ("No trace" if c.no_trace else (c.answer or "awaiting"))], c.overdue)
-            for c in view.checks],
+            f"{counts['next_steps']} overdue.",
+        )
+        self.conflicts.fill(
+            [
+                (
+                    (c.contact_id, c.decisions),
+                    [
+                        "⚠ Needs a duty manager",
+                        c.children,
+                        "; ".join(f"{o} by {by}" for _d, o, by in c.decisions),
+                        c.since[:16].replace("T", " "),
+                    ],
+                    True,
+                )
+                for c in view.conflicts
+            ],
+            f"{len(view.conflicts)} contacts with conflicting decisions.",
+        )
+        self.checks.fill(
+            [
+                (
+                    (c.contact_id, c.check_id),
+                    [
+                        status(c.overdue, c.answer is not None),
+                        c.children,
+                        c.agency,
+                        _when(c.requested_at, zone),
+                        _when(c.due_at, zone),
+                        str(c.chased),
+                        ("No trace" if c.no_trace else (c.answer or "awaiting")),
+                    ],
+                    c.overdue,
+                )
+                for c in view.checks
+            ],
             f"{sum(c.answer is None for c in view.checks)} checks awaiting an answer; "
-            f"{counts['checks']} overdue.")
-        self.notices.fill([
-            ((n.contact_id, n.person_id), [
-                status(n.overdue, n.notified is not None), n.child, _when(n.due, zone),
-                n.notified or "not yet"], n.overdue) for n in view.notices],
+            f"{counts['checks']} overdue.",
+        )
+        self.notices.fill(
+            [
+                (
+                    (n.contact_id, n.person_id),
+                    [
+                        status(n.overdue, n.notified is not None),
+                        n.child,
+                        _when(n.due, zone),
+                        n.notified or "not yet",
+                    ],
+                    n.overdue,
+                )
+                for n in view.notices
+            ],
             f"{sum(n.notified is None for n in view.notices)} allocated workers to tell; "
-            f"{counts['notices']} overdue.")
-        self.handovers.fill([
-            ((h.contacts[0][0] if h.contacts else "", h.handover_id), [
-                "Read by " + ", ".join(h.acknowledged_by) if h.acknowledged_by else "Unread",
-                h.shift, h.noted_at[:16].replace("T", " ") + f" by {h.noted_by}",
-                "; ".join(names for _cid, names in h.contacts) or "—", h.text],
-              not h.acknowledged_by) for h in view.handovers],
-            f"{len(view.handovers)} handover notes; {counts['handovers']} unread.")
-        for tab, key in ((self.routes, "routes"), (self.awaiting, "awaiting"),
-                         (self.acks, "acknowledgements"),
-                         (self.steps, "next_steps"), (self.conflicts, "conflicts"),
-                         (self.checks, "checks"), (self.notices, "notices"),
-                         (self.handovers, "handovers")):
+            f"{counts['notices']} overdue.",
+        )
+        self.handovers.fill(
+            [
+                (
+                    (h.contacts[0][0] if h.contacts else "", h.handover_id),
+                    [
+                        "Read by " + ", ".join(h.acknowledged_by)
+                        if h.acknowledged_by
+                        else "Unread",
+                        h.shift,
+                        h.noted_at[:16].replace("T", " ") + f" by {h.noted_by}",
+                        "; ".join(names for _cid, names in h.contacts) or "—",
+                        h.text,
+                    ],
+                    not h.acknowledged_by,
+                )
+                for h in view.handovers
+            ],
+            f"{len(view.handovers)} handover notes; {counts['handovers']} unread.",
+        )
+        for tab, key in (
+            (self.routes, "routes"),
+            (self.awaiting, "awaiting"),
+            (self.acks, "acknowledgements"),
+            (self.steps, "next_steps"),
+            (self.conflicts, "conflicts"),
+            (self.checks, "checks"),
+            (self.notices, "notices"),
+            (self.handovers, "handovers"),
+        ):
             i = self.tabs.indexOf(tab)
             base = self.tabs.tabText(i).split(" (")[0]
             self.tabs.setTabText(i, f"{base} ({counts[key]})" if counts[key] else base)
-
-

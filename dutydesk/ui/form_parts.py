@@ -14,8 +14,14 @@ from ..domain.errors import ValidationError
 _DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 
-def text_box(name: str, accessible: str, placeholder: str = "", *, lines: int = 4,
-             parent: QWidget | None = None) -> QPlainTextEdit:
+def text_box(
+    name: str,
+    accessible: str,
+    placeholder: str = "",
+    *,
+    lines: int = 4,
+    parent: QWidget | None = None,
+) -> QPlainTextEdit:
     box = QPlainTextEdit(parent)
     box.setObjectName(name)
     box.setAccessibleName(accessible)
@@ -25,8 +31,9 @@ def text_box(name: str, accessible: str, placeholder: str = "", *, lines: int = 
     return box
 
 
-def line(name: str, accessible: str, placeholder: str = "",
-         parent: QWidget | None = None) -> QLineEdit:
+def line(
+    name: str, accessible: str, placeholder: str = "", parent: QWidget | None = None
+) -> QLineEdit:
     edit = QLineEdit(parent)
     edit.setObjectName(name)
     edit.setAccessibleName(accessible)

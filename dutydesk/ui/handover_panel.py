@@ -64,27 +64,33 @@ class HandoverPanel(QWidget):
 
     def set_strip(self, strip: bool) -> None:
         """Side by side (a strip under the queue) or one above the other (a side panel)."""
-        self.notes_row.setDirection(QBoxLayout.Direction.LeftToRight if strip
-                                    else QBoxLayout.Direction.TopToBottom)
+        self.notes_row.setDirection(
+            QBoxLayout.Direction.LeftToRight if strip else QBoxLayout.Direction.TopToBottom
+        )
 
     def pending(self) -> list[HandoverNote]:
         return [n for n in self.notes if self.login not in n.acknowledged_by]
 
     def set_notes(self, notes: Sequence[HandoverNote]) -> None:
         current = self._current_id()
-        self.notes = sorted(notes, key=lambda n: (self.login in n.acknowledged_by,
-                                                  _neg(n.noted_at)))
+        self.notes = sorted(
+            notes, key=lambda n: (self.login in n.acknowledged_by, _neg(n.noted_at))
+        )
         self.list.clear()
         for note in self.notes:
             done = self.login in note.acknowledged_by
             stamp = human_datetime(note.noted_at)
-            item = QListWidgetItem(("✓ " if done else "● ") + f"{note.shift} — {stamp} — "
-                                   f"{note.noted_by}")
+            item = QListWidgetItem(
+                ("✓ " if done else "● ") + f"{note.shift} — {stamp} — {note.noted_by}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, note.handover_id)
             self.list.addItem(item)
         pending = len(self.pending())
-        self.summary.setText(f"{plural(pending, 'handover note')} to acknowledge" if pending
-                             else "All handover notes acknowledged.")
+        self.summary.setText(
+            f"{plural(pending, 'handover note')} to acknowledge"
+            if pending
+            else "All handover notes acknowledged."
+        )
         ids = [n.handover_id for n in self.notes]
         self.list.setCurrentRow(ids.index(current) if current in ids else 0)
 

@@ -64,8 +64,10 @@ class ChoosePage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Choose a file")
-        self.setSubTitle("Police notifications (CSV), intake JSON, Ofsted Annex A or a CIN "
-                         "census return. Nothing is written until the last step.")
+        self.setSubTitle(
+            "Police notifications (CSV), intake JSON, Ofsted Annex A or a CIN "
+            "census return. Nothing is written until the last step."
+        )
         self.path = QLineEdit()
         self.path.setObjectName("importPath")
         self.path.setAccessibleName("File to import")
@@ -118,18 +120,29 @@ class PreviewPage(QWizardPage):
     def show_report(self, report: ImportReport) -> None:
         self.report = report
         self.summary.setText("\n".join(report.lines()))
-        _fill(self.rows, [[str(p.number), p.ref, p.summary,
-                           ("ready" if p.ok else "rejected") + (f": {p.problems}"
-                                                               if p.problems else "")]
-                          for p in report.preview])
-        _fill(self.errors, [[str(e.row), e.column, e.value,
-                             ("warning: " if e.warning else "") + e.rule]
-                            for e in report.errors + report.warnings])
+        _fill(
+            self.rows,
+            [
+                [
+                    str(p.number),
+                    p.ref,
+                    p.summary,
+                    ("ready" if p.ok else "rejected") + (f": {p.problems}" if p.problems else ""),
+                ]
+                for p in report.preview
+            ],
+        )
+        _fill(
+            self.errors,
+            [
+                [str(e.row), e.column, e.value, ("warning: " if e.warning else "") + e.rule]
+                for e in report.errors + report.warnings
+            ],
+        )
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
-        return self.report is not None and self.report.refused is None and \
-            self.report.rows_ok > 0
+        return self.report is not None and self.report.refused is None and self.report.rows_ok > 0
 
 
 class RunPage(QWizardPage):
@@ -172,8 +185,14 @@ class RunPage(QWizardPage):
 
 
 class ImportWizard(QWizard):
-    def __init__(self, store: GuardedStore, clock: Clock, runner: TaskRunner,
-                 parent: QWidget | None = None, policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        store: GuardedStore,
+        clock: Clock,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        policy: Policy | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import contacts and history")
         self.store, self.clock, self.runner = store, clock, runner
@@ -189,9 +208,12 @@ class ImportWizard(QWizard):
         self.resize(900, 620)
 
     def options(self, dry_run: bool) -> ImportOptions:
-        return ImportOptions(format=self.choose.format.currentText(), dry_run=dry_run,
-                             all_or_nothing=self.choose.all_or_nothing.isChecked(),
-                             preview_limit=2000)
+        return ImportOptions(
+            format=self.choose.format.currentText(),
+            dry_run=dry_run,
+            all_or_nothing=self.choose.all_or_nothing.isChecked(),
+            preview_limit=2000,
+        )
 
     def run_import(self, *, dry_run: bool, done: object) -> None:
         self._cancel.clear()
@@ -199,9 +221,12 @@ class ImportWizard(QWizard):
         options = self.options(dry_run)
         importer = Importer(self.store, self.clock, self.policy)
         self.runner.submit(
-            lambda: importer.run(path, options, progress=self._progress.rows.emit,
-                                 cancelled=self._cancel.is_set),
-            done, self._failed)  # type: ignore[arg-type]
+            lambda: importer.run(
+                path, options, progress=self._progress.rows.emit, cancelled=self._cancel.is_set
+            ),
+            done,
+            self._failed,
+        )  # type: ignore[arg-type]
 
     def cancel_import(self) -> None:
         self._cancel.set()

@@ -64,18 +64,30 @@ def _shortcut_routes(window: QWidget) -> list[KeyRoute]:
             continue
         for seq in act.shortcuts():
             if not seq.isEmpty():
-                out.append(KeyRoute(seq.toString(QKeySequence.SequenceFormat.PortableText),
-                                    plain(act.text()), "shortcut"))
+                out.append(
+                    KeyRoute(
+                        seq.toString(QKeySequence.SequenceFormat.PortableText),
+                        plain(act.text()),
+                        "shortcut",
+                    )
+                )
     for short in window.findChildren(QShortcut):
         parent = short.parent()
-        if (short.context() in _LOCAL or not isinstance(parent, QWidget)
-                or parent.window() is not window or not short.isEnabled()):
+        if (
+            short.context() in _LOCAL
+            or not isinstance(parent, QWidget)
+            or parent.window() is not window
+            or not short.isEnabled()
+        ):
             continue
         for seq in short.keys():  # noqa: SIM118 - QShortcut.keys(), not a dict
             if not seq.isEmpty():
                 what = short.whatsThis() or short.objectName() or "keyboard shortcut"
-                out.append(KeyRoute(seq.toString(QKeySequence.SequenceFormat.PortableText),
-                                    what, "shortcut"))
+                out.append(
+                    KeyRoute(
+                        seq.toString(QKeySequence.SequenceFormat.PortableText), what, "shortcut"
+                    )
+                )
     return out
 
 
@@ -86,7 +98,8 @@ def _mnemonic_routes(window: QWidget) -> list[KeyRoute]:
         if widget.window() is not window or not widget.isVisibleTo(window):
             continue
         if isinstance(widget, QAbstractButton) or (
-                isinstance(widget, QLabel) and widget.buddy() is not None):
+            isinstance(widget, QLabel) and widget.buddy() is not None
+        ):
             texts.append(widget.text())
         elif isinstance(widget, QGroupBox):
             texts.append(widget.title())

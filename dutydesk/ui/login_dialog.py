@@ -46,9 +46,14 @@ class SignIn:
 
 
 class LoginDialog(QDialog):
-    def __init__(self, settings: Settings, credentials: Credentials,
-                 parent: QWidget | None = None, *,
-                 locked: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        parent: QWidget | None = None,
+        *,
+        locked: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(parent)
         self.credentials = credentials
         self.setWindowTitle("Sign in to the shared DutyDesk server")
@@ -83,9 +88,13 @@ class LoginDialog(QDialog):
             self.warning.hide()
         self.error.hide()
         # Fixed by the administrator for this computer (machine-wide settings).
-        for key, widget in (("server_host", self.host), ("server_port", self.port),
-                            ("server_database", self.database), ("server_user", self.user),
-                            ("server_sslmode", self.sslmode)):
+        for key, widget in (
+            ("server_host", self.host),
+            ("server_port", self.port),
+            ("server_database", self.database),
+            ("server_user", self.user),
+            ("server_sslmode", self.sslmode),
+        ):
             if key in locked:
                 widget.setEnabled(False)
                 widget.setToolTip("Set by your administrator for this computer")
@@ -97,8 +106,9 @@ class LoginDialog(QDialog):
         form.addRow("&Login:", self.user)
         form.addRow("&Password:", self.password)
         form.addRow("&Encryption:", self.sslmode)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -118,19 +128,31 @@ class LoginDialog(QDialog):
         return edit
 
     def accept(self) -> None:
-        missing = [name for name, edit in (("server", self.host), ("login", self.user),
-                                           ("password", self.password),
-                                           ("database", self.database))
-                   if not edit.text().strip()]
+        missing = [
+            name
+            for name, edit in (
+                ("server", self.host),
+                ("login", self.user),
+                ("password", self.password),
+                ("database", self.database),
+            )
+            if not edit.text().strip()
+        ]
         if missing:
             self.error.setText("Please fill in: " + ", ".join(missing) + ".")
             self.error.show()
             return
-        details = SignIn(self.host.text().strip(), self.port.value(),
-                         self.database.text().strip(), self.user.text().strip(),
-                         self.sslmode.currentText(), remembered=False)
-        stored = self.credentials.put(details.user, details.server, self.password.text(),
-                                      remember=self.remember.isChecked())
+        details = SignIn(
+            self.host.text().strip(),
+            self.port.value(),
+            self.database.text().strip(),
+            self.user.text().strip(),
+            self.sslmode.currentText(),
+            remembered=False,
+        )
+        stored = self.credentials.put(
+            details.user, details.server, self.password.text(), remember=self.remember.isChecked()
+        )
         self.password.clear()  # the widget no longer holds it
         self.sign_in = SignIn(**{**details.__dict__, "remembered": stored})
         super().accept()

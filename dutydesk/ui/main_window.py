@@ -95,11 +95,18 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
 class MainWindow(ContactActions, QMainWindow):
     print_requested = Signal(str)  # contact id; the printing module connects here
 
-    def __init__(self, service: DeskService, tasks: TaskRunner, *, demo: bool,
-                 store_path: Path, drafts: DraftStore | None = None,
-                 settings: QSettings | None = None,
-                 local_threshold_labels: Mapping[str, str] | None = None,
-                 poll_ms: int = POLL_MS) -> None:
+    def __init__(
+        self,
+        service: DeskService,
+        tasks: TaskRunner,
+        *,
+        demo: bool,
+        store_path: Path,
+        drafts: DraftStore | None = None,
+        settings: QSettings | None = None,
+        local_threshold_labels: Mapping[str, str] | None = None,
+        poll_ms: int = POLL_MS,
+    ) -> None:
         super().__init__()
         self.service = service
         self.tasks = tasks
@@ -211,8 +218,9 @@ class MainWindow(ContactActions, QMainWindow):
 
     def _status_bar(self) -> None:
         actor = self.service.actor
-        self.status_user = QLabel(f"{actor.display_name or actor.login} · "
-                                  f"{ROLE_LABELS[actor.role]}")
+        self.status_user = QLabel(
+            f"{actor.display_name or actor.login} · {ROLE_LABELS[actor.role]}"
+        )
         self.status_user.setObjectName("statusUser")
         url = self.service.store.engine.url.database or "memory"
         self.status_store = QLabel(f"Store: {Path(url).name}")
@@ -242,18 +250,31 @@ class MainWindow(ContactActions, QMainWindow):
         self.tools_menu.setObjectName("toolsMenu")
         menus["help"] = self.menuBar().addMenu("&Help")
         slots: dict[str, Callable[[], Any]] = {
-            "new_contact": self.new_contact, "print": self.print_contact, "quit": self.close,
-            "open": self.open_contact, "take": self.take, "assign": self.assign,
-            "rerate": self.rerate, "partner_check": self.request_check,
-            "answer_check": self.answer_check, "note": self.add_note, "decide": self.decide,
-            "sign_off": self.sign_off, "amend": self.amend,
+            "new_contact": self.new_contact,
+            "print": self.print_contact,
+            "quit": self.close,
+            "open": self.open_contact,
+            "take": self.take,
+            "assign": self.assign,
+            "rerate": self.rerate,
+            "partner_check": self.request_check,
+            "answer_check": self.answer_check,
+            "note": self.add_note,
+            "decide": self.decide,
+            "sign_off": self.sign_off,
+            "amend": self.amend,
             "return_proposal": self.return_proposal,
-            "consent": self.record_consent, "share_without_consent": self.share_without_consent,
-            "next": lambda: self.step_contact(1), "previous": lambda: self.step_contact(-1),
-            "find": self._find, "overdue": self.filters.overdue.toggle,
-            "focus_queue": self.table.setFocus, "focus_detail": self.focus_detail,
+            "consent": self.record_consent,
+            "share_without_consent": self.share_without_consent,
+            "next": lambda: self.step_contact(1),
+            "previous": lambda: self.step_contact(-1),
+            "find": self._find,
+            "overdue": self.filters.overdue.toggle,
+            "focus_queue": self.table.setFocus,
+            "focus_detail": self.focus_detail,
             "detail_pane": self.toggle_detail_pane,
-            "handover": self.toggle_handover, "refresh": self.reload,
+            "handover": self.toggle_handover,
+            "refresh": self.reload,
             "shortcuts": self.show_shortcuts,
         }
         for name, text, keys, menu in SHORTCUTS:
@@ -272,12 +293,21 @@ class MainWindow(ContactActions, QMainWindow):
         handover = self.actions_by_name["handover"]
         handover.setCheckable(True)  # shows whether the panel is open
         self.handover_dock.visibilityChanged.connect(
-            lambda _v: handover.setChecked(not self.handover_dock.isHidden()))
+            lambda _v: handover.setChecked(not self.handover_dock.isHidden())
+        )
 
     def _set_tab_order(self) -> None:
-        order = [self.search, self.filters.views, self.filters.save_view_button,
-                 self.filters.delete_view_button, *self.filters.combos.values(),
-                 self.filters.overdue, self.table, self.detail, *self.detail_pane.buttons]
+        order = [
+            self.search,
+            self.filters.views,
+            self.filters.save_view_button,
+            self.filters.delete_view_button,
+            *self.filters.combos.values(),
+            self.filters.overdue,
+            self.table,
+            self.detail,
+            *self.detail_pane.buttons,
+        ]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
@@ -339,8 +369,9 @@ class MainWindow(ContactActions, QMainWindow):
     def _count(self) -> None:
         total = len(self.model.index_.items)
         shown = self.model.rowCount()
-        self.status_count.setText(f"{total} open contacts" if shown == total
-                                  else f"{shown} of {total} open contacts")
+        self.status_count.setText(
+            f"{total} open contacts" if shown == total else f"{shown} of {total} open contacts"
+        )
 
     def poll(self) -> None:
         """Ask the store what changed since the last look (cheap when nothing did)."""
@@ -350,8 +381,9 @@ class MainWindow(ContactActions, QMainWindow):
         self._polling = True
         self._poll_again = False
         seq = self.seq
-        self.tasks.submit(lambda: self.service.changes_since(seq), self._apply_delta,
-                          self._poll_failed)
+        self.tasks.submit(
+            lambda: self.service.changes_since(seq), self._apply_delta, self._poll_failed
+        )
 
     def _poll_failed(self, error: BaseException) -> None:
         self._polling = False
@@ -388,8 +420,7 @@ class MainWindow(ContactActions, QMainWindow):
         if top_item is not None:
             row = self.model.row_of(top_item.contact_id)
             if row >= 0 and row != top_row:
-                self.table.scrollTo(self.cell(row),
-                                    QAbstractItemView.ScrollHint.PositionAtTop)
+                self.table.scrollTo(self.cell(row), QAbstractItemView.ScrollHint.PositionAtTop)
 
     def apply_filter(self) -> None:
         """Filter the ids and reset; put the selection and the top row back by id."""
@@ -397,8 +428,10 @@ class MainWindow(ContactActions, QMainWindow):
         top = self.model.item(self.table.rowAt(0))
         self.model.reset_ids(self.model.select(self.filters.value()))
         if top is not None and self.model.row_of(top.contact_id) >= 0:
-            self.table.scrollTo(self.cell(self.model.row_of(top.contact_id)),
-                                QAbstractItemView.ScrollHint.PositionAtTop)
+            self.table.scrollTo(
+                self.cell(self.model.row_of(top.contact_id)),
+                QAbstractItemView.ScrollHint.PositionAtTop,
+            )
         if current and self.model.row_of(current) >= 0:
             self.select_contact(current, scroll=False)
         self._count()
@@ -425,8 +458,14 @@ class MainWindow(ContactActions, QMainWindow):
     def cell(self, row: int) -> QModelIndex:
         """The row's first shown cell (Qt will not scroll to, or focus, a hidden column)."""
         header = self.table.horizontalHeader()
-        shown = next((header.logicalIndex(v) for v in range(header.count())
-                      if not header.isSectionHidden(header.logicalIndex(v))), 0)
+        shown = next(
+            (
+                header.logicalIndex(v)
+                for v in range(header.count())
+                if not header.isSectionHidden(header.logicalIndex(v))
+            ),
+            0,
+        )
         return self.model.index(row, shown)
 
     def select_contact(self, contact_id: str, scroll: bool = True) -> bool:
@@ -435,8 +474,10 @@ class MainWindow(ContactActions, QMainWindow):
             return False
         index = self.cell(row)
         self.table.selectionModel().setCurrentIndex(
-            index, self.table.selectionModel().SelectionFlag.ClearAndSelect
-            | self.table.selectionModel().SelectionFlag.Rows)
+            index,
+            self.table.selectionModel().SelectionFlag.ClearAndSelect
+            | self.table.selectionModel().SelectionFlag.Rows,
+        )
         if scroll:
             self.table.scrollTo(index)
         return True
@@ -461,18 +502,22 @@ class MainWindow(ContactActions, QMainWindow):
             return
         service = self.service
         if cid == self._viewed:
+
             def load() -> ContactDetail | None:
                 return service.contact_detail(cid)
         else:
+
             def load() -> ContactDetail | None:
                 detail = service.show_contact(cid)  # recorded before it is shown
                 self._viewed = cid
                 return detail
+
         self.tasks.submit(load, self._show_detail, lambda error: self._detail_failed(cid, error))
 
     def _detail_failed(self, contact_id: str, error: BaseException) -> None:
-        if isinstance(error, PermissionDenied) and not allows(self.service.actor.role,
-                                                               Action.VIEW_RECORD):
+        if isinstance(error, PermissionDenied) and not allows(
+            self.service.actor.role, Action.VIEW_RECORD
+        ):
             self.detail_snapshot = None
             self._restricted = contact_id
             self.detail_pane.show_no_reading()
@@ -490,8 +535,10 @@ class MainWindow(ContactActions, QMainWindow):
         """Ask why, record the access, then show the record (the reason is checked by the
         service: at least a sentence, never blank)."""
         reason, ok = QInputDialog.getMultiLineText(
-            self, "Break the glass",
-            "Why must you open this restricted record now? This is recorded and reported.")
+            self,
+            "Break the glass",
+            "Why must you open this restricted record now? This is recorded and reported.",
+        )
         if not ok:
             return
         service = self.service
@@ -499,6 +546,7 @@ class MainWindow(ContactActions, QMainWindow):
         def work() -> None:
             for person_id in service.restricted_people(contact_id):
                 service.break_glass(person_id, reason)
+
         self.tasks.submit(work, lambda _: self._load_detail(), self.show_error)
 
     def _show_detail(self, detail: ContactDetail | None) -> None:
@@ -514,25 +562,41 @@ class MainWindow(ContactActions, QMainWindow):
         current = self.current_contact_id()
         has = current is not None and current != self._restricted
         d = self.detail_snapshot if has else None
+
         def may(action: Action) -> bool:
             return has and allows(role, action)
 
         enabled = {
-            "open": has, "take": may(Action.TAKE_CONTACT), "assign": may(Action.ASSIGN),
-            "rerate": may(Action.OVERRIDE_RATING), "partner_check": may(Action.PARTNER_CHECK),
-            "answer_check": bool(d and may(Action.PARTNER_CHECK)
-                                 and any(c.answer is None for c in d.partner_checks)),
+            "open": has,
+            "take": may(Action.TAKE_CONTACT),
+            "assign": may(Action.ASSIGN),
+            "rerate": may(Action.OVERRIDE_RATING),
+            "partner_check": may(Action.PARTNER_CHECK),
+            "answer_check": bool(
+                d and may(Action.PARTNER_CHECK) and any(c.answer is None for c in d.partner_checks)
+            ),
             # A decision that stands is changed by amendment with a reason, never by a
             # second decision: Decide is off once there is one (Amend takes over).
             "note": may(Action.ADD_NOTE),
             "decide": bool(d and may(Action.PROPOSE_DECISION) and d.current_decision is None),
-            "sign_off": bool(d and may(Action.SIGN_OFF) and d.open_proposal
-                             and d.open_proposal.decided_by != self.service.actor.login),
-            "return_proposal": bool(d and may(Action.SIGN_OFF) and d.open_proposal
-                                    and d.open_proposal.decided_by
-                                    != self.service.actor.login),
-            "amend": bool(d and may(Action.AMEND_DECISION) and d.current_decision
-                          and d.current_decision.status != "proposed"),
+            "sign_off": bool(
+                d
+                and may(Action.SIGN_OFF)
+                and d.open_proposal
+                and d.open_proposal.decided_by != self.service.actor.login
+            ),
+            "return_proposal": bool(
+                d
+                and may(Action.SIGN_OFF)
+                and d.open_proposal
+                and d.open_proposal.decided_by != self.service.actor.login
+            ),
+            "amend": bool(
+                d
+                and may(Action.AMEND_DECISION)
+                and d.current_decision
+                and d.current_decision.status != "proposed"
+            ),
             "print": may(Action.PRINT),
             "consent": bool(d and may(Action.RECORD_CONSENT)),
             "share_without_consent": bool(d and may(Action.CONSENT_OVERRIDE)),
@@ -549,8 +613,10 @@ class MainWindow(ContactActions, QMainWindow):
             return plain_describe(error)  # "Children: add at least one", not the rule's path
         if isinstance(error, DomainError):
             return str(error)
-        return (f"Something went wrong ({type(error).__name__}); nothing was saved. "
-                "Try again; if it keeps happening, tell support.")
+        return (
+            f"Something went wrong ({type(error).__name__}); nothing was saved. "
+            "Try again; if it keeps happening, tell support."
+        )
 
     def show_error(self, error: BaseException) -> None:
         log.warning("action failed: %s", type(error).__name__)  # never the message: may hold data
@@ -580,11 +646,17 @@ class MainWindow(ContactActions, QMainWindow):
                 rows.append(f"<tr><th colspan='2' align='left'>{escape(menu)}</th></tr>")
                 last = menu
             rows.append(f"<tr><td>{escape(text)}</td><td><b>{escape(keys)}</b></td></tr>")
-        rows.append("<tr><th colspan='2' align='left'>Anywhere</th></tr><tr><td>Move "
-                    "between fields and buttons</td><td><b>Tab, Shift+Tab</b></td></tr>")
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts",
-                          f"<table cellpadding='2'>{''.join(rows)}</table>",
-                          QMessageBox.StandardButton.Close, self)
+        rows.append(
+            "<tr><th colspan='2' align='left'>Anywhere</th></tr><tr><td>Move "
+            "between fields and buttons</td><td><b>Tab, Shift+Tab</b></td></tr>"
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Keyboard shortcuts",
+            f"<table cellpadding='2'>{''.join(rows)}</table>",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.setObjectName("shortcutsHelp")
         self._dialog = box
         box.open()

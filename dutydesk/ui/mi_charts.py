@@ -35,8 +35,7 @@ def _value_axis(maximum: float, unit: str) -> QValueAxis:
 def build_chart(figure: Figure) -> tuple[QChart, QBarSet | None, list[Part]]:
     """The chart, its clickable bar set (None for a line) and the part behind each bar."""
     chart = QChart()
-    chart.setTitle(figure.title + (f"  —  {figure.display()}" if figure.value is not None
-                                   else ""))
+    chart.setTitle(figure.title + (f"  —  {figure.display()}" if figure.value is not None else ""))
     chart.legend().hide()
     chart.setMargins(QMargins(4, 4, 4, 4))
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)

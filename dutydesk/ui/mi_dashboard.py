@@ -46,8 +46,7 @@ from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
 ALL = "All"
-DRILL_COLUMNS = ("Received", "Children", "Source", "Office / team", "Outcome", "Worker",
-                 "Child ID")
+DRILL_COLUMNS = ("Received", "Children", "Source", "Office / team", "Outcome", "Worker", "Child ID")
 
 
 class DrillModel(HeadedTableModel):
@@ -70,15 +69,26 @@ class DrillModel(HeadedTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
-                                                Qt.ItemDataRole.ToolTipRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
             return None
         row = self._rows[index.row()]
-        values = (row.received, row.children, row.source, row.office_team, row.outcome,
-                  row.worker, row.child_id)
+        values = (
+            row.received,
+            row.children,
+            row.source,
+            row.office_team,
+            row.outcome,
+            row.worker,
+            row.child_id,
+        )
         return values[index.column()]
+
 
 class Tile(QPushButton):
     """One figure's headline; clicking it charts the figure and drills into it."""
@@ -94,7 +104,8 @@ class Tile(QPushButton):
             "QPushButton{text-align:left;padding:6px;border:1px solid palette(mid);"
             "border-radius:4px;background:palette(base);color:palette(text);}"
             "QPushButton:checked{border:3px solid palette(highlight);"
-            "background:palette(alternate-base);}")
+            "background:palette(alternate-base);}"
+        )
 
     def show_figure(self, figure: Figure) -> None:
         self.setText(f"{figure.title}\n{figure.display()}")
@@ -111,8 +122,14 @@ def _pydate(q: QDate) -> date:
 
 
 class MiDashboard(QWidget):
-    def __init__(self, service: MiService, tasks: TaskRunner, parent: QWidget | None = None,
-                 *, records: MiRecords | None = None) -> None:
+    def __init__(
+        self,
+        service: MiService,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        records: MiRecords | None = None,
+    ) -> None:
         super().__init__(parent)
         self.records = records  # None: this person may not record completions/supervision
         self.setObjectName("miDashboard")
@@ -141,16 +158,21 @@ class MiDashboard(QWidget):
         self.status.setObjectName("miStatus")
 
         bar = QHBoxLayout()
-        for label, widget in (("From", self.date_from), ("To", self.date_to),
-                              ("Office", self.office), ("Team", self.team),
-                              ("Source", self.source)):
+        for label, widget in (
+            ("From", self.date_from),
+            ("To", self.date_to),
+            ("Office", self.office),
+            ("Team", self.team),
+            ("Source", self.source),
+        ):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         bar.addWidget(self.refresh_button)
         self.complete_button = QPushButton("Record assessment &completion…")
         self.complete_button.setObjectName("recordCompletion")
-        self.complete_button.setToolTip("For the child selected in the table below "
-                                        "(a referral whose assessment is open)")
+        self.complete_button.setToolTip(
+            "For the child selected in the table below (a referral whose assessment is open)"
+        )
         self.complete_button.clicked.connect(self.record_completion)
         self.supervision_button = QPushButton("Record &supervision…")
         self.supervision_button.setObjectName("recordSupervision")
@@ -216,8 +238,7 @@ class MiDashboard(QWidget):
 
     def record_completion(self) -> AssessmentCompletedDialog | None:
         """Open the dialog for the drill-down row selected (a child on a referral)."""
-        rows = self.drill.selectionModel().selectedRows() if self.drill.selectionModel() \
-            else []
+        rows = self.drill.selectionModel().selectedRows() if self.drill.selectionModel() else []
         if self.records is None or not rows:
             self.status.setText("Select a child in the table (an open assessment) first.")
             return None
@@ -225,8 +246,14 @@ class MiDashboard(QWidget):
         if not row.contact_id or not row.child_id:
             self.status.setText("Select a child on a referral (assessments drill-down).")
             return None
-        dialog = AssessmentCompletedDialog(self.records, row.contact_id, row.child_id,
-                                           row.children or row.child_id, self._today(), self)
+        dialog = AssessmentCompletedDialog(
+            self.records,
+            row.contact_id,
+            row.child_id,
+            row.children or row.child_id,
+            self._today(),
+            self,
+        )
         dialog.accepted.connect(self.reload)
         dialog.open()
         return dialog
@@ -259,9 +286,13 @@ class MiDashboard(QWidget):
         return combo
 
     def filters(self) -> Filters:
-        return Filters(_pydate(self.date_from.date()), _pydate(self.date_to.date()),
-                       self.office.currentData(), self.team.currentData(),
-                       self.source.currentData())
+        return Filters(
+            _pydate(self.date_from.date()),
+            _pydate(self.date_to.date()),
+            self.office.currentData(),
+            self.team.currentData(),
+            self.source.currentData(),
+        )
 
     # ---- loading and computing (off the GUI thread) ----------------------------------
 
@@ -271,8 +302,11 @@ class MiDashboard(QWidget):
         self._generation += 1
         generation = self._generation
         service = self.service
-        self.tasks.submit(lambda: (service.load(), service.queries.choices()),
-                          lambda result: self._loaded(generation, result), self._failed)
+        self.tasks.submit(
+            lambda: (service.load(), service.queries.choices()),
+            lambda result: self._loaded(generation, result),
+            self._failed,
+        )
 
     def _loaded(self, generation: int, result: tuple[Loaded, Any]) -> None:
         if generation != self._generation:
@@ -311,8 +345,11 @@ class MiDashboard(QWidget):
         generation = self._generation
         loaded, service = self.loaded, self.service
         self.status.setText("Computing…")
-        self.tasks.submit(lambda: service.figures(loaded, filters),
-                          lambda figs: self._computed(generation, figs), self._failed)
+        self.tasks.submit(
+            lambda: service.figures(loaded, filters),
+            lambda figs: self._computed(generation, figs),
+            self._failed,
+        )
 
     def _computed(self, generation: int, figures: tuple[Figure, ...]) -> None:
         if generation != self._generation:
@@ -364,8 +401,9 @@ class MiDashboard(QWidget):
 
     def drill_into(self, title: str, refs: Sequence[Ref], note: str = "") -> None:
         more = f" (first {DRILL_LIMIT} shown)" if len(refs) > DRILL_LIMIT else ""
-        self.drill_label.setText(f"<b>{title}</b> — {len(refs)} behind it{more}"
-                                 + (f". {note}" if note else ""))
+        self.drill_label.setText(
+            f"<b>{title}</b> — {len(refs)} behind it{more}" + (f". {note}" if note else "")
+        )
         service = self.service
         self.tasks.submit(lambda: service.drill(refs), self.drill_model.set_rows, self._failed)
 
@@ -380,8 +418,13 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="mi_dashboard")
     parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--demo", type=int, default=0, metavar="EVENTS",
-                        help="fill an empty store with about this many demo events")
+    parser.add_argument(
+        "--demo",
+        type=int,
+        default=0,
+        metavar="EVENTS",
+        help="fill an empty store with about this many demo events",
+    )
     parser.add_argument("--screenshot", type=Path, default=None)
     args = parser.parse_args(argv)
     store = EventStore.open((args.data_dir or default_data_dir()) / STORE_FILE)
@@ -390,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app()
     tasks = TaskRunner(synchronous=args.screenshot is not None)
     from ..demo.synthetic import demo_actor
+
     dash = MiDashboard(MiService(store, SystemClock(), actor=demo_actor()), tasks)
     dash.resize(1500, 900)
     dash.show()

@@ -37,8 +37,9 @@ class _RecordDialog(QDialog):
         self.error = QLabel("")
         self.error.setObjectName("recordError")
         self.error.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.rejected.connect(self.reject)
         self.buttons.accepted.connect(self._save)
 
@@ -66,8 +67,15 @@ class _RecordDialog(QDialog):
 
 
 class AssessmentCompletedDialog(_RecordDialog):
-    def __init__(self, records: MiRecords, contact_id: str, person_id: str, child: str,
-                 today: date, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        records: MiRecords,
+        contact_id: str,
+        person_id: str,
+        child: str,
+        today: date,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("Record assessment completion", parent)
         self.records, self.contact_id, self.person_id = records, contact_id, person_id
         self.completed_on = self._date("Date of authorisation", today)
@@ -79,14 +87,18 @@ class AssessmentCompletedDialog(_RecordDialog):
         self._finish()
 
     def write(self) -> None:
-        self.records.complete_assessment(self.contact_id, self.person_id,
-                                         _pydate(self.completed_on.date()),
-                                         self.authorised_by.text().strip() or None)
+        self.records.complete_assessment(
+            self.contact_id,
+            self.person_id,
+            _pydate(self.completed_on.date()),
+            self.authorised_by.text().strip() or None,
+        )
 
 
 class SupervisionDialog(_RecordDialog):
-    def __init__(self, records: MiRecords, workers: list[str], today: date,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, records: MiRecords, workers: list[str], today: date, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Record supervision", parent)
         self.records = records
         self.worker = QComboBox()
@@ -104,5 +116,6 @@ class SupervisionDialog(_RecordDialog):
         worker = self.worker.currentText().strip()
         if not worker:
             raise ValueError("name the worker supervised")
-        self.records.record_supervision(worker, _pydate(self.held_on.date()),
-                                        _pydate(self.next_due.date()))
+        self.records.record_supervision(
+            worker, _pydate(self.held_on.date()), _pydate(self.next_due.date())
+        )

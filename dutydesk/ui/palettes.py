@@ -42,16 +42,21 @@ def _channel(value: float) -> float:
 
 
 def luminance(colour: QColor) -> float:
-    return (0.2126 * _channel(colour.red()) + 0.7152 * _channel(colour.green())
-            + 0.0722 * _channel(colour.blue()))
+    return (
+        0.2126 * _channel(colour.red())
+        + 0.7152 * _channel(colour.green())
+        + 0.0722 * _channel(colour.blue())
+    )
 
 
 def blended(fore: QColor, back: QColor) -> QColor:
     """``fore`` drawn over ``back`` (alpha composited), as the eye sees it."""
     a = fore.alphaF()
-    return QColor.fromRgbF(fore.redF() * a + back.redF() * (1 - a),
-                           fore.greenF() * a + back.greenF() * (1 - a),
-                           fore.blueF() * a + back.blueF() * (1 - a))
+    return QColor.fromRgbF(
+        fore.redF() * a + back.redF() * (1 - a),
+        fore.greenF() * a + back.greenF() * (1 - a),
+        fore.blueF() * a + back.blueF() * (1 - a),
+    )
 
 
 def contrast(fore: QColor, back: QColor) -> float:
@@ -95,9 +100,12 @@ def readable(palette: QPalette) -> QPalette:
 
 def shortfalls(palette: QPalette) -> list[str]:
     """The pairs below 4.5:1, named (empty when the palette reads well)."""
-    return [f"{f.name} on {b.name}: {contrast(palette.color(g, f), palette.color(g, b)):.2f}"
-            for g in (Group.Active, Group.Inactive) for f, b, _m in PAIRS
-            if contrast(palette.color(g, f), palette.color(g, b)) < AA]
+    return [
+        f"{f.name} on {b.name}: {contrast(palette.color(g, f), palette.color(g, b)):.2f}"
+        for g in (Group.Active, Group.Inactive)
+        for f, b, _m in PAIRS
+        if contrast(palette.color(g, f), palette.color(g, b)) < AA
+    ]
 
 
 def _palette(colours: dict[QPalette.ColorRole, str], disabled_text: str) -> QPalette:
@@ -111,28 +119,60 @@ def _palette(colours: dict[QPalette.ColorRole, str], disabled_text: str) -> QPal
 
 def dark_palette() -> QPalette:
     """A dark desktop palette as the common Linux themes give it (before any fixing)."""
-    return _palette({
-        Role.Window: "#2b2b2b", Role.WindowText: "#e6e6e6", Role.Base: "#1e1e1e",
-        Role.AlternateBase: "#262626", Role.Text: "#e6e6e6", Role.Button: "#353535",
-        Role.ButtonText: "#e6e6e6", Role.Highlight: "#3d7ab8", Role.HighlightedText: "#ffffff",
-        Role.Link: "#3d8fd9", Role.LinkVisited: "#a070d0", Role.ToolTipBase: "#3a3a3a",
-        Role.ToolTipText: "#e6e6e6", Role.PlaceholderText: "#80e6e6e6", Role.BrightText: "#ff5555",
-        Role.Light: "#4a4a4a", Role.Midlight: "#3f3f3f", Role.Mid: "#2f2f2f",
-        Role.Dark: "#1a1a1a", Role.Shadow: "#000000",
-    }, disabled_text="#7a7a7a")
+    return _palette(
+        {
+            Role.Window: "#2b2b2b",
+            Role.WindowText: "#e6e6e6",
+            Role.Base: "#1e1e1e",
+            Role.AlternateBase: "#262626",
+            Role.Text: "#e6e6e6",
+            Role.Button: "#353535",
+            Role.ButtonText: "#e6e6e6",
+            Role.Highlight: "#3d7ab8",
+            Role.HighlightedText: "#ffffff",
+            Role.Link: "#3d8fd9",
+            Role.LinkVisited: "#a070d0",
+            Role.ToolTipBase: "#3a3a3a",
+            Role.ToolTipText: "#e6e6e6",
+            Role.PlaceholderText: "#80e6e6e6",
+            Role.BrightText: "#ff5555",
+            Role.Light: "#4a4a4a",
+            Role.Midlight: "#3f3f3f",
+            Role.Mid: "#2f2f2f",
+            Role.Dark: "#1a1a1a",
+            Role.Shadow: "#000000",
+        },
+        disabled_text="#7a7a7a",
+    )
 
 
 def high_contrast_palette() -> QPalette:
     """A high-contrast palette (white and yellow on black) as accessibility settings give."""
-    return _palette({
-        Role.Window: "#000000", Role.WindowText: "#ffffff", Role.Base: "#000000",
-        Role.AlternateBase: "#101010", Role.Text: "#ffffff", Role.Button: "#000000",
-        Role.ButtonText: "#ffffff", Role.Highlight: "#1aebff", Role.HighlightedText: "#000000",
-        Role.Link: "#ffff00", Role.LinkVisited: "#c0c0ff", Role.ToolTipBase: "#000000",
-        Role.ToolTipText: "#ffffff", Role.PlaceholderText: "#c0c0c0", Role.BrightText: "#ffff00",
-        Role.Light: "#ffffff", Role.Midlight: "#c0c0c0", Role.Mid: "#808080",
-        Role.Dark: "#ffffff", Role.Shadow: "#ffffff",
-    }, disabled_text="#a0a0a0")
+    return _palette(
+        {
+            Role.Window: "#000000",
+            Role.WindowText: "#ffffff",
+            Role.Base: "#000000",
+            Role.AlternateBase: "#101010",
+            Role.Text: "#ffffff",
+            Role.Button: "#000000",
+            Role.ButtonText: "#ffffff",
+            Role.Highlight: "#1aebff",
+            Role.HighlightedText: "#000000",
+            Role.Link: "#ffff00",
+            Role.LinkVisited: "#c0c0ff",
+            Role.ToolTipBase: "#000000",
+            Role.ToolTipText: "#ffffff",
+            Role.PlaceholderText: "#c0c0c0",
+            Role.BrightText: "#ffff00",
+            Role.Light: "#ffffff",
+            Role.Midlight: "#c0c0c0",
+            Role.Mid: "#808080",
+            Role.Dark: "#ffffff",
+            Role.Shadow: "#ffffff",
+        },
+        disabled_text="#a0a0a0",
+    )
 
 
 class _Follower(QObject):
@@ -173,7 +213,9 @@ def follow_system(app: QGuiApplication) -> None:
         return
     app.setProperty("dutydeskPalette", True)
     follower = _Follower(app)
-    if app.styleHints().colorScheme() == Qt.ColorScheme.Dark \
-            and app.palette().color(Role.Base).lightness() >= 128:
+    if (
+        app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+        and app.palette().color(Role.Base).lightness() >= 128
+    ):
         app.setPalette(dark_palette())
     follower.apply()

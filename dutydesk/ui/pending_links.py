@@ -45,17 +45,18 @@ from .tasks import TaskRunner
 Index = QModelIndex | QPersistentModelIndex
 Key = tuple[str, int, str]
 
-COLUMNS = ("Received", "Child on the contact", "Known person", "Confidence", "What agrees",
-           "From")
+COLUMNS = ("Received", "Child on the contact", "Known person", "Confidence", "What agrees", "From")
 
 # (label, Side attribute, the matching evidence that speaks about it)
-COMPARED = (("Name", "name", ("given_name", "family_name")),
-            ("Date of birth", "date_of_birth", ("date_of_birth",)),
-            ("Sex", "sex", ()),
-            ("NHS number", "nhs_number", ("nhs_number",)),
-            ("Postcode", "postcode", ("postcode",)),
-            ("School", "school", ("school",)),
-            ("Other names", "other_names", ()))
+COMPARED = (
+    ("Name", "name", ("given_name", "family_name")),
+    ("Date of birth", "date_of_birth", ("date_of_birth",)),
+    ("Sex", "sex", ()),
+    ("NHS number", "nhs_number", ("nhs_number",)),
+    ("Postcode", "postcode", ("postcode",)),
+    ("School", "school", ("school",)),
+    ("Other names", "other_names", ()),
+)
 
 
 def uk_day(value: str | None) -> str:
@@ -75,8 +76,11 @@ def _value(side: Side, attr: str) -> str:
     value = getattr(side, attr)
     if attr in ("date_of_birth",):
         text = uk_day(value)
-        return text or (f"unborn (due {uk_day(side.expected_date_of_birth)})"
-                        if side.expected_date_of_birth else "")
+        return text or (
+            f"unborn (due {uk_day(side.expected_date_of_birth)})"
+            if side.expected_date_of_birth
+            else ""
+        )
     if attr == "sex":
         code = SEX.get(value or "")
         return code.label if code else ""
@@ -144,13 +148,21 @@ class PendingLinksModel(HeadedTableModel):
         m = self._matches[self._keys[index.row()]]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (_received(m.received_at), _person_cell(m.on_contact),
-                    _person_cell(m.on_record), f"{m.confidence} ({m.level})",
-                    evidence_text(m.matched) if m.matched else
-                    ("hidden: restricted record" if m.hidden else ""), m.source)[col]
+            return (
+                _received(m.received_at),
+                _person_cell(m.on_contact),
+                _person_cell(m.on_record),
+                f"{m.confidence} ({m.level})",
+                evidence_text(m.matched)
+                if m.matched
+                else ("hidden: restricted record" if m.hidden else ""),
+                m.source,
+            )[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (f"contact {m.contact_id}, child {m.slot + 1}; known person {m.person_id}; "
-                    f"queued {_received(m.queued_at)}")
+            return (
+                f"contact {m.contact_id}, child {m.slot + 1}; known person {m.person_id}; "
+                f"queued {_received(m.queued_at)}"
+            )
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -164,8 +176,9 @@ def _person_cell(side: Side) -> str:
 class PendingLinksDialog(QDialog):
     """The list above, the two records compared below, the decision at the bottom."""
 
-    def __init__(self, service: LinkService, tasks: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LinkService, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.tasks = tasks
@@ -205,8 +218,11 @@ class PendingLinksDialog(QDialog):
         self.compare.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.compare.setMinimumHeight(self.compare.verticalHeader().length() + 34)
 
-        self.reason = line("dismissReason", "Why this is not the same child",
-                           "why this is not the same child (needed to dismiss)")
+        self.reason = line(
+            "dismissReason",
+            "Why this is not the same child",
+            "why this is not the same child (needed to dismiss)",
+        )
         reason_label = QLabel("&Why not the same child:")
         reason_label.setBuddy(self.reason)
         self.error = error_label("pendingError")
@@ -248,9 +264,14 @@ class PendingLinksDialog(QDialog):
         layout.addLayout(reason_row)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        for a, b in ((self.table, self.compare), (self.compare, self.reason),
-                     (self.reason, self.link_button), (self.link_button, self.dismiss_button),
-                     (self.dismiss_button, self.refresh_button), (self.refresh_button, close)):
+        for a, b in (
+            (self.table, self.compare),
+            (self.compare, self.reason),
+            (self.reason, self.link_button),
+            (self.link_button, self.dismiss_button),
+            (self.dismiss_button, self.refresh_button),
+            (self.refresh_button, close),
+        ):
             QWidget.setTabOrder(a, b)
         self.resize(1040, 560)
         self._enable(None)
@@ -274,7 +295,9 @@ class PendingLinksDialog(QDialog):
         self.summary.setText(
             f"{n} likely match{'es' if n != 1 else ''} waiting. Compare the two records; "
             "link only when they are the same child. Nothing is linked without you."
-            if n else "No likely matches are waiting.")
+            if n
+            else "No likely matches are waiting."
+        )
 
     def current(self) -> PendingMatch | None:
         row = self.table.currentIndex().row()
@@ -285,16 +308,24 @@ class PendingLinksDialog(QDialog):
 
     def _show(self, match: PendingMatch | None) -> None:
         for row, (_label, attr, evidence) in enumerate(COMPARED):
-            cells = ("", "", "") if match is None else (
-                _value(match.on_contact, attr), _value(match.on_record, attr),
-                agreement(match, attr, evidence))
+            cells = (
+                ("", "", "")
+                if match is None
+                else (
+                    _value(match.on_contact, attr),
+                    _value(match.on_record, attr),
+                    agreement(match, attr, evidence),
+                )
+            )
             for col, text in enumerate(cells):
                 self.compare.setItem(row, col, QTableWidgetItem(text))
         self.reason.clear()
         show_error(self.error, "")
         if match is not None and match.hidden:
-            show_error(self.error, "This record is restricted: someone named on it must "
-                                   "compare and decide.")
+            show_error(
+                self.error,
+                "This record is restricted: someone named on it must compare and decide.",
+            )
         self._enable(match)
 
     def _enable(self, match: PendingMatch | None) -> None:
@@ -309,8 +340,11 @@ class PendingLinksDialog(QDialog):
         match = self.current()
         if match is None:
             return
-        self.tasks.submit(lambda: self.service.confirm(*match.key),
-                          lambda _r: self._closed(match, "Linked"), self._failed)
+        self.tasks.submit(
+            lambda: self.service.confirm(*match.key),
+            lambda _r: self._closed(match, "Linked"),
+            self._failed,
+        )
 
     def _link_key(self) -> None:
         if self.link_button.isEnabled():
@@ -325,8 +359,11 @@ class PendingLinksDialog(QDialog):
         if match is None:
             return
         reason = self.reason.text()
-        self.tasks.submit(lambda: self.service.dismiss(*match.key, reason),
-                          lambda _r: self._closed(match, "Dismissed"), self._failed)
+        self.tasks.submit(
+            lambda: self.service.dismiss(*match.key, reason),
+            lambda _r: self._closed(match, "Dismissed"),
+            self._failed,
+        )
 
     def _closed(self, match: PendingMatch, what: str) -> None:
         self.model.remove(match.key)
@@ -340,14 +377,16 @@ class PendingLinksDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         # In the words of the form ("Reason: say why…"), never the rule's path ("reason: …")
-        show_error(self.error, describe(error) if isinstance(error, ValidationError)
-                   else str(error))
+        show_error(
+            self.error, describe(error) if isinstance(error, ValidationError) else str(error)
+        )
         if isinstance(error, ValidationError) and error.path == "reason":
             self.reason.setFocus()  # type the reason, then dismiss again
 
 
-def open_pending_links(parent: QWidget, service: LinkService, tasks: TaskRunner
-                       ) -> PendingLinksDialog:
+def open_pending_links(
+    parent: QWidget, service: LinkService, tasks: TaskRunner
+) -> PendingLinksDialog:
     """Open the dialog (non-modal, window-modal to ``parent``) and load the list."""
     dialog = PendingLinksDialog(service, tasks, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -91,12 +91,14 @@ def page_ranges_text(pages: list[int]) -> str:
 
 def lp_command(printer: QPrinter, title: str, pages: list[int], count: int) -> list[str]:
     """The ``lp`` command line that prints the PDF read from standard input."""
-    return lp_arguments(printer.printerName(), printer.copyCount(), printer.duplex(), title,
-                        pages, count)
+    return lp_arguments(
+        printer.printerName(), printer.copyCount(), printer.duplex(), title, pages, count
+    )
 
 
-def lp_arguments(name: str, copies: int, duplex: QPrinter.DuplexMode, title: str,
-                 pages: list[int], count: int) -> list[str]:
+def lp_arguments(
+    name: str, copies: int, duplex: QPrinter.DuplexMode, title: str, pages: list[int], count: int
+) -> list[str]:
     lp = shutil.which("lp") or "lp"
     cmd = [lp, "-d", name, "-n", str(max(1, copies)), "-t", title[:120]]
     if len(pages) != count:
@@ -112,12 +114,17 @@ def lp_arguments(name: str, copies: int, duplex: QPrinter.DuplexMode, title: str
 
 @dataclass(frozen=True, slots=True)
 class VectorResult:
-    route: str   # "pdf-file" or "print-system"
+    route: str  # "pdf-file" or "print-system"
     pages: int
 
 
-def send_vector(data: bytes, printer: QPrinter, title: str, count: int,
-                write_file: Callable[[Path, bytes], None]) -> VectorResult | None:
+def send_vector(
+    data: bytes,
+    printer: QPrinter,
+    title: str,
+    count: int,
+    write_file: Callable[[Path, bytes], None],
+) -> VectorResult | None:
     """Routes 1 and 2; None when neither applies (the caller renders page by page)."""
     pages = chosen_pages(printer, count)
     if not pages:
@@ -129,13 +136,19 @@ def send_vector(data: bytes, printer: QPrinter, title: str, count: int,
             write_file(Path(target), data)
             return VectorResult("pdf-file", count)
         return None
-    if fmt == QPrinter.OutputFormat.NativeFormat and printer.printerName() and \
-            shutil.which("lp"):
-        done = subprocess.run(lp_command(printer, title, pages, count), input=data,
-                              capture_output=True, timeout=120, check=False)
+    if fmt == QPrinter.OutputFormat.NativeFormat and printer.printerName() and shutil.which("lp"):
+        done = subprocess.run(
+            lp_command(printer, title, pages, count),
+            input=data,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
         if done.returncode != 0:
-            raise PdfRenderError(f"the print system refused the job: "
-                                 f"{done.stderr.decode('utf-8', 'replace').strip()[:300]}")
+            raise PdfRenderError(
+                f"the print system refused the job: "
+                f"{done.stderr.decode('utf-8', 'replace').strip()[:300]}"
+            )
         return VectorResult("print-system", len(pages))
     return None
 
@@ -146,9 +159,14 @@ def render_size(width_pt: float, height_pt: float, printer_dpi: int) -> QSize:
     return QSize(max(1, round(width_pt * dpi / 72)), max(1, round(height_pt * dpi / 72)))
 
 
-def paint_pages(data: bytes, printer: QPrinter, pages: list[int], *,
-                progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] = lambda: False) -> int:
+def paint_pages(
+    data: bytes,
+    printer: QPrinter,
+    pages: list[int],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> int:
     """Route 3: render and paint ``pages`` one at a time (callable from any thread)."""
     pdf, buffer = open_pdf(data)
     painter = QPainter()
@@ -166,9 +184,13 @@ def paint_pages(data: bytes, printer: QPrinter, pages: list[int], *,
             points = pdf.pagePointSize(page)
             fit = min(target.width() / points.width(), target.height() / points.height())
             image = pdf.render(page, render_size(points.width(), points.height(), dpi))
-            painter.drawImage(QRectF(QPointF(0, 0), QSize(int(points.width() * fit),
-                                                          int(points.height() * fit))
-                                     .toSizeF()), image)
+            painter.drawImage(
+                QRectF(
+                    QPointF(0, 0),
+                    QSize(int(points.width() * fit), int(points.height() * fit)).toSizeF(),
+                ),
+                image,
+            )
             del image  # one page image alive at a time
             if progress is not None:
                 progress(n + 1, len(pages))
@@ -188,8 +210,9 @@ class PrintJob(QThread):
     failed = Signal(str)
     cancelled_job = Signal()
 
-    def __init__(self, data: bytes, printer: QPrinter, pages: list[int],
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, data: bytes, printer: QPrinter, pages: list[int], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.data = data
         self.printer = printer
@@ -204,9 +227,13 @@ class PrintJob(QThread):
     def run(self) -> None:
         self.thread_ident = threading.get_ident()
         try:
-            done = paint_pages(self.data, self.printer, self.pages,
-                               progress=lambda a, b: self.progressed.emit(a, b),
-                               cancelled=self._cancel.is_set)
+            done = paint_pages(
+                self.data,
+                self.printer,
+                self.pages,
+                progress=lambda a, b: self.progressed.emit(a, b),
+                cancelled=self._cancel.is_set,
+            )
         except PrintCancelled:
             self.outcome = "cancelled"
             self.cancelled_job.emit()

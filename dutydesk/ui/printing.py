@@ -52,8 +52,7 @@ log = logging.getLogger(__name__)
 MakeDocument = Callable[[], Document]
 
 
-def load_pdf(document: Document, parent: QWidget | None = None
-             ) -> tuple[QPdfDocument, QBuffer]:
+def load_pdf(document: Document, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
     """A QtPdf document over the bytes. The buffer must outlive the document: keep both."""
     return open_pdf(document.pdf, parent)
 
@@ -79,8 +78,9 @@ def page_count(document: Document) -> int:
 class PreviewDialog(QDialog):
     """The rendered pages, with Print… and Export PDF… beside them."""
 
-    def __init__(self, document: Document, actions: DocumentActions,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: Document, actions: DocumentActions, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.document = document
         self.setWindowTitle(f"Preview: {document.title}")
@@ -93,8 +93,9 @@ class PreviewDialog(QDialog):
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(self.pdf)
         signed = f" · signed by {document.signed_by}" if document.signed_by else ""
-        info = QLabel(f"{plural(self.pdf.pageCount(), 'page')} · verification code "
-                      f"{document.code}{signed}")
+        info = QLabel(
+            f"{plural(self.pdf.pageCount(), 'page')} · verification code {document.code}{signed}"
+        )
         info.setObjectName("previewInfo")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         print_button = QPushButton("&Print…")
@@ -135,6 +136,7 @@ class DocumentActions:
             document = make()
             service.record_previewed(document)
             return document
+
         self.tasks.submit(made_and_recorded, lambda doc: self._open_preview(doc), self._failed)
 
     def _open_preview(self, document: Document) -> None:
@@ -154,14 +156,17 @@ class DocumentActions:
         dialog.open()
         return dialog
 
-    def print_dialog(self, document: Document, printer: QPrinter, parent: QWidget
-                     ) -> QPrintDialog:
+    def print_dialog(self, document: Document, printer: QPrinter, parent: QWidget) -> QPrintDialog:
         """Qt's print dialog with page ranges, copies and the current page offered."""
         dialog = QPrintDialog(printer, parent)
         dialog.setWindowTitle(f"Print {document.title}")
         option = QAbstractPrintDialog.PrintDialogOption
-        dialog.setOptions(option.PrintPageRange | option.PrintToFile |
-                          option.PrintCollateCopies | option.PrintShowPageSize)
+        dialog.setOptions(
+            option.PrintPageRange
+            | option.PrintToFile
+            | option.PrintCollateCopies
+            | option.PrintShowPageSize
+        )
         dialog.setMinMax(1, page_count(document))
         return dialog
 
@@ -178,8 +183,7 @@ class DocumentActions:
         Returns the page-by-page job when that route is taken (it runs on its thread)."""
         count = page_count(document)
         try:
-            vector = send_vector(document.pdf, printer, document.title, count,
-                                 write_atomically)
+            vector = send_vector(document.pdf, printer, document.title, count, write_atomically)
         except (PdfRenderError, OSError) as err:
             self._failed(err)
             return None
@@ -190,12 +194,12 @@ class DocumentActions:
         self.last_route = "pages"
         pages = chosen_pages(printer, count)
         if not pages:
-            self._failed(PdfRenderError("the page range chosen holds no page of this "
-                                        "document"))
+            self._failed(PdfRenderError("the page range chosen holds no page of this document"))
             return None
         job = PrintJob(document.pdf, printer, pages, self.parent)
-        progress = QProgressDialog(f"Printing {document.title}…", "Cancel", 0, len(pages),
-                                   self.parent)
+        progress = QProgressDialog(
+            f"Printing {document.title}…", "Cancel", 0, len(pages), self.parent
+        )
         progress.setObjectName("printProgress")
         progress.setWindowTitle("Printing")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -217,20 +221,19 @@ class DocumentActions:
         self.tasks.submit(lambda: self.service.record_printed(document), None, self._failed)
 
     def export_ready(self, document: Document, parent: QWidget) -> None:
-        name, _ = QFileDialog.getSaveFileName(parent, "Export PDF",
-                                              _file_name(document), "PDF files (*.pdf)")
+        name, _ = QFileDialog.getSaveFileName(
+            parent, "Export PDF", _file_name(document), "PDF files (*.pdf)"
+        )
         if name:
             self.export_to(document, Path(name))
 
     def export_to(self, document: Document, path: Path) -> None:
         """Write the PDF (atomically) and record the export, on the writer thread."""
-        self.tasks.submit(lambda: self.service.export_to_file(document, path), None,
-                          self._failed)
+        self.tasks.submit(lambda: self.service.export_to_file(document, path), None, self._failed)
 
     def _failed(self, error: BaseException) -> None:
         log.warning("document action failed: %s", type(error).__name__)
-        QMessageBox.warning(self.parent, "DutyDesk", f"The document could not be made: "
-                                                     f"{error}")
+        QMessageBox.warning(self.parent, "DutyDesk", f"The document could not be made: {error}")
 
 
 def _file_name(document: Document) -> str:

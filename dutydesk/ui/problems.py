@@ -38,25 +38,33 @@ _INDEX = re.compile(r"\[(\d+)\]")
 
 # A rule's wording -> the words a person needs (first match wins).
 _REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), r) for p, r in (
+    (re.compile(p), r)
+    for p, r in (
         (r"^needs at least 1 item\(s\)$", "add at least one"),
         (r"^needs at least (\d+) item\(s\)$", r"add at least \1"),
         (r"^has (\d+) items; at most (\d+) allowed$", r"there are \1; at most \2 fit"),
         (r"^is required$", "fill this in"),
         (r"^'(.*)' is not a date \(YYYY-MM-DD\)$", r"“\1” is not a date: type it as dd/mm/yyyy"),
-        (r"^'(.*)' is not a date \(use dd/mm/yyyy\)$",
-         r"“\1” is not a date: type it as dd/mm/yyyy"),
+        (
+            r"^'(.*)' is not a date \(use dd/mm/yyyy\)$",
+            r"“\1” is not a date: type it as dd/mm/yyyy",
+        ),
         (r"^(\S+) is in the future$", "cannot be in the future"),
         (r"^(\S+) is before 1900$", "is too long ago: check the year"),
         (r"^(\S+) is more than a year in the past$", "is more than a year ago: check the year"),
-        (r"^is (\d+) characters long; at most (\d+) allowed$",
-         r"is too long: \1 characters, at most \2 fit"),
+        (
+            r"^is (\d+) characters long; at most (\d+) allowed$",
+            r"is too long: \1 characters, at most \2 fit",
+        ),
         (r"^'(.*)' is not a known (.*)$", r"choose one from the list"),
-        (r"^expected (text|a whole number|true or false|a list|an object), got .*$",
-         "is not in the form expected; type it again"),
+        (
+            r"^expected (text|a whole number|true or false|a list|an object), got .*$",
+            "is not in the form expected; type it again",
+        ),
         (r"^has the same value twice$", "is chosen twice"),
         (r"^contains a NUL character$", "contains a character that cannot be stored"),
-    ))
+    )
+)
 
 
 def field_key(path: str) -> str:
@@ -65,7 +73,7 @@ def field_key(path: str) -> str:
         if path == event_type:
             return ""
         if path.startswith(event_type + "."):
-            return path[len(event_type) + 1:]
+            return path[len(event_type) + 1 :]
     return path
 
 
@@ -92,8 +100,9 @@ def field_label(path: str, labels: Mapping[str, str]) -> str:
     return words[:1].upper() + words[1:] if words else "This form"
 
 
-def plain_problem(error: ValidationError, labels: Mapping[str, str],
-                  messages: Mapping[str, str] | None = None) -> Problem:
+def plain_problem(
+    error: ValidationError, labels: Mapping[str, str], messages: Mapping[str, str] | None = None
+) -> Problem:
     """A refusal from the rules, located at a field and worded for a person.
     ``messages`` may give a field its own wording (``{"children": "add a child"}``)."""
     key = field_key(error.path)
@@ -140,7 +149,9 @@ def place_below(widget: QWidget, line: QWidget) -> bool:
                 lay.insertRow(row + 1, QLabel(), line)
                 return True
             if isinstance(lay, QBoxLayout) and lay.direction() in (
-                    QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.BottomToTop):
+                QBoxLayout.Direction.TopToBottom,
+                QBoxLayout.Direction.BottomToTop,
+            ):
                 lay.insertWidget(index + 1, line)
                 return True
         target = host
@@ -151,8 +162,12 @@ def place_below(widget: QWidget, line: QWidget) -> bool:
 class FieldProblems:
     """Every problem of a form at once: a line under each field, the list in ``summary``."""
 
-    def __init__(self, summary: QLabel, labels: Mapping[str, str] | None = None,
-                 messages: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        summary: QLabel,
+        labels: Mapping[str, str] | None = None,
+        messages: Mapping[str, str] | None = None,
+    ) -> None:
         self.summary = summary
         self.labels = dict(labels or {})
         self.messages = dict(messages or {})
@@ -190,8 +205,12 @@ class FieldProblems:
     def clear(self) -> None:
         self.show([])
 
-    def show_refusal(self, message: str, error: BaseException | None = None,
-                     kept: str = "Nothing was saved; what you typed is still here.") -> None:
+    def show_refusal(
+        self,
+        message: str,
+        error: BaseException | None = None,
+        kept: str = "Nothing was saved; what you typed is still here.",
+    ) -> None:
         """The service refused: a rule broken is shown at its field, anything else (a
         permission, a clash) as the message."""
         if isinstance(error, ValidationError):
@@ -249,11 +268,16 @@ class FieldProblems:
             self.summary.setText("⚠ " + note if note else "")
             self.summary.setVisible(bool(note))
             return
-        head = ("⚠ Please put this right and try again:" if len(problems) == 1 else
-                f"⚠ There are {plural(len(problems), 'problem')} to put right; "
-                "each is also shown under its field:")
-        items = [f"• {self.label(p.path)}: {p.message}" if p.path else f"• {_sentence(p.message)}"
-                 for p in problems]
+        head = (
+            "⚠ Please put this right and try again:"
+            if len(problems) == 1
+            else f"⚠ There are {plural(len(problems), 'problem')} to put right; "
+            "each is also shown under its field:"
+        )
+        items = [
+            f"• {self.label(p.path)}: {p.message}" if p.path else f"• {_sentence(p.message)}"
+            for p in problems
+        ]
         self.summary.setText("\n".join([head, *items] + ([note] if note else [])))
         self.summary.show()
 

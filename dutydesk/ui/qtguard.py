@@ -40,4 +40,5 @@ def check_qt_runtime() -> None:
             f"PySide6 {PySide6.__version__} on Python {sys.version.split()[0]} loses a "
             f"reference to None on every Qt call ({leaked} in {PROBE_CALLS} calls) and would "
             "crash. Install PySide6 6.11 (pip install 'PySide6-Essentials<6.12' "
-            "'PySide6-Addons<6.12') or use Python 3.12 or newer.")
+            "'PySide6-Addons<6.12') or use Python 3.12 or newer."
+        )

@@ -10,8 +10,12 @@ from .queue_model import RATING_COLOURS
 
 
 class RatingChipDelegate(QStyledItemDelegate):
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         rating = index.data(Qt.ItemDataRole.UserRole + 1)
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         # Let the style draw selection and focus first, without text.

@@ -25,13 +25,32 @@ from ..services.snapshots import QueueItem
 
 Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("#", "Rating", "Time left", "Children", "Why", "Concern", "Source", "Received",
-           "Status", "With")
+COLUMNS = (
+    "#",
+    "Rating",
+    "Time left",
+    "Children",
+    "Why",
+    "Concern",
+    "Source",
+    "Received",
+    "Status",
+    "With",
+)
 RANK, RATING, TIME_LEFT, CHILDREN, WHY, CONCERN, SOURCE, RECEIVED, STATUS, WITH = range(10)
 # What a cell may hold at its widest, for widths that follow the font (200% text too).
-COLUMN_SAMPLES = ("999", "⚠ AMBER", "overdue 99h 59m", "Amelia Müller (16 y)",
-                  "Physical abuse – adult on chi", "", "Social care",
-                  "30 Nov 2026 14:05", "In progress", "Grace Senior")
+COLUMN_SAMPLES = (
+    "999",
+    "⚠ AMBER",
+    "overdue 99h 59m",
+    "Amelia Müller (16 y)",
+    "Physical abuse – adult on chi",
+    "",
+    "Social care",
+    "30 Nov 2026 14:05",
+    "In progress",
+    "Grace Senior",
+)
 HIDDEN_AT_FIRST = (RANK, RECEIVED)  # the order is the rank; time left says more than arrival
 DANGER_MARK = "⚠"
 
@@ -46,9 +65,14 @@ RATING_COLOURS = {
 WARN = {"amber": ("#a05a00", "#ffb74d"), "red": ("#c62828", "#ff8a80")}
 AMBER_WITHIN_SECONDS = 3600  # the countdown turns amber in its last hour
 
-STATUS_TEXT = {"new": "New", "in_progress": "In progress",
-               "awaiting_sign_off": "Awaiting sign-off", "decided": "Decided",
-               "merged": "Merged (duplicate)", "entered_in_error": "Entered in error"}
+STATUS_TEXT = {
+    "new": "New",
+    "in_progress": "In progress",
+    "awaiting_sign_off": "Awaiting sign-off",
+    "decided": "Decided",
+    "merged": "Merged (duplicate)",
+    "entered_in_error": "Entered in error",
+}
 DECIDED = "decided"
 RETURNED_TEXT = "Returned"  # a manager sent the proposal back: the reason is in the detail
 
@@ -56,21 +80,27 @@ RETURNED_TEXT = "Returned"  # a manager sent the proposal back: the reason is in
 DIFF_LIMIT = 300
 
 
-def time_left_text(due_at: str | None, now: datetime,
-                   amber_within: int = AMBER_WITHIN_SECONDS, *,
-                   status: str | None = None) -> tuple[str, str | None]:
+def time_left_text(
+    due_at: str | None,
+    now: datetime,
+    amber_within: int = AMBER_WITHIN_SECONDS,
+    *,
+    status: str | None = None,
+) -> tuple[str, str | None]:
     """Text and warning level (None, ``amber`` nearing, ``red`` passed) for a due time.
     A decided contact has no countdown: the clock stopped with the decision."""
     if status == "decided":
         return DECIDED, None
     if not due_at:
         return "—", None
-    return time_left_seconds(int((datetime.fromisoformat(due_at) - now).total_seconds()),
-                             amber_within)
+    return time_left_seconds(
+        int((datetime.fromisoformat(due_at) - now).total_seconds()), amber_within
+    )
 
 
-def time_left_seconds(seconds: int, amber_within: int = AMBER_WITHIN_SECONDS
-                      ) -> tuple[str, str | None]:
+def time_left_seconds(
+    seconds: int, amber_within: int = AMBER_WITHIN_SECONDS
+) -> tuple[str, str | None]:
     """Always hours and minutes, so a column of them compares at a glance; the warning is
     in the words too ("overdue", "soon"), never in the colour alone."""
     text = duration_text(seconds)
@@ -102,8 +132,7 @@ class QueueModel(QAbstractTableModel):
         self._ids = list(visible) if visible is not None else list(self.index_.ranked)
         self.endResetModel()
 
-    def update_items(self, changed: Iterable[QueueItem], removed: Iterable[str] = ()
-                     ) -> None:
+    def update_items(self, changed: Iterable[QueueItem], removed: Iterable[str] = ()) -> None:
         """Take a live change into the index; call ``show_ids`` after to show it."""
         changed = list(changed)
         removed = list(removed)
@@ -147,8 +176,9 @@ class QueueModel(QAbstractTableModel):
         if self._ids != target:
             self._reorder(target)
         elif self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1,
-                                                               len(COLUMNS) - 1))
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
+            )
 
     def _reorder(self, target: list[str]) -> None:
         self.layoutAboutToBeChanged.emit()
@@ -186,9 +216,11 @@ class QueueModel(QAbstractTableModel):
     def refresh_times(self) -> None:
         """Repaint the countdown column (called by a timer)."""
         if self._ids:
-            self.dataChanged.emit(self.index(0, TIME_LEFT),
-                                  self.index(len(self._ids) - 1, TIME_LEFT),
-                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
+            self.dataChanged.emit(
+                self.index(0, TIME_LEFT),
+                self.index(len(self._ids) - 1, TIME_LEFT),
+                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
+            )
 
     # ---- Qt model API ------------------------------------------------------------
 
@@ -198,8 +230,9 @@ class QueueModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
         return None
@@ -261,7 +294,8 @@ class QueueModel(QAbstractTableModel):
         if col in (RATING, WHY):
             if item.immediate_danger and col == RATING:
                 return "Immediate danger reported at intake\n" + "\n".join(
-                    reason_text(r) for r in item.reasons)
+                    reason_text(r) for r in item.reasons
+                )
             if not item.reasons:
                 return "Not rated yet" if not item.rating else None
             return "\n".join(reason_text(r) for r in item.reasons)
@@ -285,7 +319,10 @@ def _cells(item: QueueItem) -> tuple[str, ...]:
     first = item.concern.split(". ")[0]
     status = RETURNED_TEXT if item.returned else STATUS_TEXT.get(item.status, item.status)
     return (
-        "", f"{label} !" if item.conflict else label, "", item.children_text,
+        "",
+        f"{label} !" if item.conflict else label,
+        "",
+        item.children_text,
         "; ".join(top_reasons(item.reasons)),
         first if len(first) <= 90 else first[:87] + "…",
         SOURCE_SHORT.get(item.source_code, item.source_code),

@@ -35,8 +35,10 @@ from ..domain.triage import factors as catalogue
 NOT_ASKED = "— not asked —"
 # Shown on their own line, always visible; immediate danger has its own first question.
 HEADLINE = ("injury_reported", "disclosure")
-HEADLINE_LABELS = {"injury_reported": "In&jury, mark or bruise?",
-                   "disclosure": "Child &disclosed harm?"}
+HEADLINE_LABELS = {
+    "injury_reported": "In&jury, mark or bruise?",
+    "disclosure": "Child &disclosed harm?",
+}
 ASKED_ELSEWHERE = frozenset({"immediate_danger"})
 
 
@@ -119,8 +121,10 @@ class RiskQuestions(QWidget):
         self.toggle.setObjectName("riskDetailsToggle")
         self.toggle.setCheckable(True)
         self.toggle.setAutoDefault(False)
-        self.toggle.setAccessibleName("Risk details: injury, domestic abuse, the child's own "
-                                      "risk, carers, unborn baby, FGM and forced marriage")
+        self.toggle.setAccessibleName(
+            "Risk details: injury, domestic abuse, the child's own "
+            "risk, carers, unborn baby, FGM and forced marriage"
+        )
         self.toggle.toggled.connect(self._shown)
         self.summary = QLabel()
         self.summary.setObjectName("riskSummary")
@@ -133,8 +137,11 @@ class RiskQuestions(QWidget):
         self.panel.setObjectName("riskDetails")
         form = QFormLayout(self.panel)
         for group, title in catalogue.GROUPS.items():
-            names = [f.name for f in catalogue.FACTORS if f.group == group
-                     and f.name in self.widgets and f.name not in HEADLINE]
+            names = [
+                f.name
+                for f in catalogue.FACTORS
+                if f.group == group and f.name in self.widgets and f.name not in HEADLINE
+            ]
             if not names:
                 continue
             heading = QLabel(f"<b>{title}</b>")
@@ -151,7 +158,8 @@ class RiskQuestions(QWidget):
         lay.addWidget(self.panel)
         self._shown(False)
         self.widgets["injury_reported"].currentIndexChanged.connect(  # type: ignore[attr-defined]
-            self._injury_changed)
+            self._injury_changed
+        )
         self.changed.connect(self._summarise)
 
     # ---- structure ------------------------------------------------------------------
@@ -169,10 +177,15 @@ class RiskQuestions(QWidget):
             self.expand()
 
     def _summarise(self) -> None:
-        n = sum(1 for name, w in self.widgets.items()
-                if name not in HEADLINE and answer_of(w) is not None)
-        what = ("injury details, domestic abuse, the child's own risk, carers, unborn "
-                "baby, FGM and forced marriage")
+        n = sum(
+            1
+            for name, w in self.widgets.items()
+            if name not in HEADLINE and answer_of(w) is not None
+        )
+        what = (
+            "injury details, domestic abuse, the child's own risk, carers, unborn "
+            "baby, FGM and forced marriage"
+        )
         self.summary.setText(f"{what} ({n} answered)" if n else what)
 
     def set_children(self, count: int) -> None:
@@ -191,8 +204,11 @@ class RiskQuestions(QWidget):
     def tab_chain(self) -> list[QWidget]:
         """Top to bottom: the headline answers, the toggle, then the details (skipped by
         Tab while the section is closed)."""
-        rest = [self.widgets[f.name] for f in catalogue.FACTORS
-                if f.name in self.widgets and f.name not in HEADLINE]
+        rest = [
+            self.widgets[f.name]
+            for f in catalogue.FACTORS
+            if f.name in self.widgets and f.name not in HEADLINE
+        ]
         return [*(self.widgets[n] for n in HEADLINE), self.toggle, *rest]
 
     # ---- values ---------------------------------------------------------------------
@@ -224,10 +240,14 @@ class RiskQuestions(QWidget):
         self.expand(bool(data.get("_open")))
 
 
-_ABOUT = re.compile(r"^\s*(?:about|approx\.?|around|c\.|~)?\s*(\d{1,2})\s*"
-                    r"(?:y|yr|yrs|year|years)?(?:\s*old)?\s*$", re.IGNORECASE)
-_GUESS = re.compile(r"^\s*(?:~|about|approx\.?|around|c\.)\s*(.+?)\s*$|^\s*(.+?)\s*\?\s*$",
-                    re.IGNORECASE)
+_ABOUT = re.compile(
+    r"^\s*(?:about|approx\.?|around|c\.|~)?\s*(\d{1,2})\s*"
+    r"(?:y|yr|yrs|year|years)?(?:\s*old)?\s*$",
+    re.IGNORECASE,
+)
+_GUESS = re.compile(
+    r"^\s*(?:~|about|approx\.?|around|c\.)\s*(.+?)\s*$|^\s*(.+?)\s*\?\s*$", re.IGNORECASE
+)
 
 
 def read_birth(text: str) -> tuple[str, bool, int | None]:

@@ -29,11 +29,22 @@ from .tasks import TaskRunner
 
 Verify = Callable[[str, str], bool]  # (login, password) -> right?
 
-_ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-             QEvent.Type.Wheel, QEvent.Type.TouchBegin}
-_BLOCKED_WHILE_LOCKED = {QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.Shortcut,
-                         QEvent.Type.ShortcutOverride, QEvent.Type.MouseButtonPress,
-                         QEvent.Type.MouseButtonDblClick, QEvent.Type.Wheel}
+_ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+_BLOCKED_WHILE_LOCKED = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.KeyRelease,
+    QEvent.Type.Shortcut,
+    QEvent.Type.ShortcutOverride,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseButtonDblClick,
+    QEvent.Type.Wheel,
+}
 
 
 class LockPanel(QWidget):
@@ -45,8 +56,9 @@ class LockPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("lockPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("#lockPanel { background: #263238; } "
-                           "#lockPanel QLabel { color: white; }")
+        self.setStyleSheet(
+            "#lockPanel { background: #263238; } #lockPanel QLabel { color: white; }"
+        )
         title = QLabel("DutyDesk is locked")
         title.setObjectName("lockTitle")
         title.setStyleSheet("font-size: 20pt; font-weight: bold;")
@@ -83,8 +95,15 @@ class ScreenLock(QObject):
     locked = Signal()
     unlocked = Signal()
 
-    def __init__(self, window: QWidget, login: str, verify: Verify, *, timeout_ms: int,
-                 tasks: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        window: QWidget,
+        login: str,
+        verify: Verify,
+        *,
+        timeout_ms: int,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(window)
         if timeout_ms <= 0:
             raise ValueError("the screen lock time-out must be positive")
@@ -103,8 +122,14 @@ class ScreenLock(QObject):
         self.timer.start()
 
     @classmethod
-    def after_minutes(cls, window: QWidget, login: str, verify: Verify, minutes: int,
-                      tasks: TaskRunner | None = None) -> ScreenLock:
+    def after_minutes(
+        cls,
+        window: QWidget,
+        login: str,
+        verify: Verify,
+        minutes: int,
+        tasks: TaskRunner | None = None,
+    ) -> ScreenLock:
         """From ``Settings.lock_after_minutes``."""
         return cls(window, login, verify, timeout_ms=minutes * 60_000, tasks=tasks)
 
@@ -116,8 +141,9 @@ class ScreenLock(QObject):
         if self.panel is not None:
             return
         self.timer.stop()
-        self._hidden = [w for w in QApplication.topLevelWidgets()
-                        if w is not self.window and w.isVisible()]
+        self._hidden = [
+            w for w in QApplication.topLevelWidgets() if w is not self.window and w.isVisible()
+        ]
         for w in self._hidden:
             w.hide()
         self.panel = LockPanel(self.window, self.login)
@@ -167,8 +193,11 @@ class ScreenLock(QObject):
             return False
         # The native window receives input first and passes it on to the focused widget
         # (the password field); block only what would reach widgets under the panel.
-        return (kind in _BLOCKED_WHILE_LOCKED and not isinstance(watched, QWindow)
-                and not self._inside_panel(watched))
+        return (
+            kind in _BLOCKED_WHILE_LOCKED
+            and not isinstance(watched, QWindow)
+            and not self._inside_panel(watched)
+        )
 
     def stop(self) -> None:
         """Remove the filter (on sign-out or window close)."""

@@ -68,12 +68,19 @@ def _risk_details(form: Any, path: Path) -> None:
     form.reporter_agency.setText("West Yorkshire Police")
     form.source.setCurrentIndex(form.source.findData("6"))
     form.channel.setCurrentIndex(form.channel.findData("police_notification"))
-    form.concern.setPlainText("Police DA notification: partner put his hands round the "
-                              "mother's neck; the child was in the room.")
-    for name, value in (("injury_reported", False), ("disclosure", False),
-                        ("dash_level", "high"), ("children_present", True),
-                        ("strangulation", True), ("weapon", False),
-                        ("previous_incidents", 2)):
+    form.concern.setPlainText(
+        "Police DA notification: partner put his hands round the "
+        "mother's neck; the child was in the room."
+    )
+    for name, value in (
+        ("injury_reported", False),
+        ("disclosure", False),
+        ("dash_level", "high"),
+        ("children_present", True),
+        ("strangulation", True),
+        ("weapon", False),
+        ("previous_incidents", 2),
+    ):
         set_answer(form.risk.widgets[name], value)
     form.risk.expand()
     form.resize(820, 1900)
@@ -94,15 +101,25 @@ def build_demo(folder: Path) -> tuple[EventStore, DeskService]:
 
 def _window(service: DeskService, folder: Path, name: str) -> MainWindow:
     settings = QSettings(str(folder / f"{name}.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(service, TaskRunner(synchronous=True), demo=True,
-                        store_path=folder / "demo.sqlite3",
-                        drafts=DraftStore(service.store, service.actor.login),
-                        settings=settings)
+    window = MainWindow(
+        service,
+        TaskRunner(synchronous=True),
+        demo=True,
+        store_path=folder / "demo.sqlite3",
+        drafts=DraftStore(service.store, service.actor.login),
+        settings=settings,
+    )
     return window
 
 
-def _shot(service: DeskService, folder: Path, path: Path, size: tuple[int, int],
-          select: str | None = None, handover: bool = True) -> MainWindow:
+def _shot(
+    service: DeskService,
+    folder: Path,
+    path: Path,
+    size: tuple[int, int],
+    select: str | None = None,
+    handover: bool = True,
+) -> MainWindow:
     window = _window(service, folder, path.stem)
     window.resize(*size)
     window.show()
@@ -118,22 +135,33 @@ def _shot(service: DeskService, folder: Path, path: Path, size: tuple[int, int],
 def _story(store: EventStore, service: DeskService) -> str:
     """The night team's handover and some work on the top contact, as at 9am."""
     top = service.queue()[0]
-    edt = DeskService(store, demo_actor().__class__(
-        "edt.worker", demo_actor().role, "edt-desk", "Emergency duty"), service.clock)
-    edt.note_handover("Night 30 Nov – 1 Dec (emergency duty team)",
-                      "Police protection used overnight for a 3-year-old after a domestic "
-                      "incident; placed with grandmother. Strategy discussion needed this "
-                      "morning. Two DA notifications logged, both Standard.")
-    service.request_partner_check(top.contact_id, "Police",
-                                  "Any call-outs to the address in the last year?")
-    service.request_partner_check(top.contact_id, "Health – health visitor",
-                                  "Is the family known? Any missed appointments?")
+    edt = DeskService(
+        store,
+        demo_actor().__class__("edt.worker", demo_actor().role, "edt-desk", "Emergency duty"),
+        service.clock,
+    )
+    edt.note_handover(
+        "Night 30 Nov – 1 Dec (emergency duty team)",
+        "Police protection used overnight for a 3-year-old after a domestic "
+        "incident; placed with grandmother. Strategy discussion needed this "
+        "morning. Two DA notifications logged, both Standard.",
+    )
+    service.request_partner_check(
+        top.contact_id, "Police", "Any call-outs to the address in the last year?"
+    )
+    service.request_partner_check(
+        top.contact_id, "Health – health visitor", "Is the family known? Any missed appointments?"
+    )
     checks = service.contact_detail(top.contact_id).partner_checks  # type: ignore[union-attr]
-    service.answer_partner_check(top.contact_id, checks[0].check_id,
-                                 "Two DA call-outs (June, September); father arrested in "
-                                 "September, no further action.", "PC 4411 Jones")
-    service.add_note(top.contact_id, "Spoke to the school's safeguarding lead; the child is "
-                                     "in school today.")
+    service.answer_partner_check(
+        top.contact_id,
+        checks[0].check_id,
+        "Two DA call-outs (June, September); father arrested in September, no further action.",
+        "PC 4411 Jones",
+    )
+    service.add_note(
+        top.contact_id, "Spoke to the school's safeguarding lead; the child is in school today."
+    )
     return top.contact_id
 
 
@@ -144,8 +172,9 @@ def _scaled(out: Path) -> int:
         folder = Path(tmp)
         store, service = build_demo(folder)
         top = _story(store, service)
-        window = _shot(service, folder, out / "main-window-1366x768-125.png", (1093, 614),
-                       top, handover=False)
+        window = _shot(
+            service, folder, out / "main-window-1366x768-125.png", (1093, 614), top, handover=False
+        )
         window.close()
         store.close()
     return 0
@@ -159,8 +188,11 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if len(argv) == 2:
         return _scaled(out)
-    child = subprocess.run([sys.executable, "-m", "dutydesk.ui.screenshots", str(out), SCALED],
-                           env={**os.environ, "QT_SCALE_FACTOR": "1.25"}, check=False)
+    child = subprocess.run(
+        [sys.executable, "-m", "dutydesk.ui.screenshots", str(out), SCALED],
+        env={**os.environ, "QT_SCALE_FACTOR": "1.25"},
+        check=False,
+    )
     if child.returncode:
         return child.returncode
     app = make_app()
@@ -176,21 +208,24 @@ def main(argv: list[str]) -> int:
         _dialogs(window, top, out)
         save_followthrough_screens(service, window, out)  # issue 21's screens
         window.close()
-        _shot(service, folder, out / "main-window-1024x768.png", (1024, 768), top_id,
-              handover=False).close()
+        _shot(
+            service, folder, out / "main-window-1024x768.png", (1024, 768), top_id, handover=False
+        ).close()
 
         light = QPalette(app.palette())
         app.setPalette(dark_palette())  # the desktop switches to dark; DutyDesk follows
-        _shot(service, folder, out / "main-window-dark.png", (1366, 768), top_id,
-              handover=False).close()
+        _shot(
+            service, folder, out / "main-window-dark.png", (1366, 768), top_id, handover=False
+        ).close()
         app.setPalette(light)
 
         font = app.font()
         bigger = app.font()
         bigger.setPointSizeF(font.pointSizeF() * 2)
         app.setFont(bigger)
-        _shot(service, folder, out / "main-window-text-200.png", (1920, 1080), top_id,
-              handover=False).close()
+        _shot(
+            service, folder, out / "main-window-text-200.png", (1920, 1080), top_id, handover=False
+        ).close()
         app.setFont(font)
         store.close()
     app.quit()
@@ -203,9 +238,11 @@ def _dialogs(window: MainWindow, top: object, out: Path) -> None:
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("strategy_s47"))
     dialog.level.setCurrentIndex(dialog.level.findData(4))
     dialog.boxes["concerns_and_risks"].setPlainText(
-        "Repeated domestic abuse with the children present; bruise reported.")
+        "Repeated domestic abuse with the children present; bruise reported."
+    )
     dialog.boxes["analysis"].setPlainText(
-        "Reasonable cause to suspect significant harm: a strategy discussion is needed.")
+        "Reasonable cause to suspect significant harm: a strategy discussion is needed."
+    )
     dialog.step_action.setText("Strategy discussion with police and health")
     dialog.step_owner.setText("dm.manager")
     dialog.add_step()
@@ -226,8 +263,7 @@ def _dialogs(window: MainWindow, top: object, out: Path) -> None:
     entry.family.setText("O'Connor-Smith")
     entry.dob.setText("03/04/2019")
     entry.nhs.setText("943 476 591")  # one digit short: the inline check says so
-    form.concern.setPlainText("Amelie arrived with a bruise to the cheek and said dad hit "
-                              "her.")
+    form.concern.setPlainText("Amelie arrived with a bruise to the cheek and said dad hit her.")
     form.try_submit()  # consent not given yet: every problem shows at once
     form.resize(820, 980)
     _save(form, out / "contact-form.png")

@@ -70,14 +70,21 @@ class Session:
 def install_features(window: MainWindow, session: Session, tasks: TaskRunner) -> None:
     """Tools menu entries, printing and the screen lock for ``session``."""
     actor = session.actor
-    documents = DocumentService(session.guarded, actor, session.clock,
-                                marking=session.settings.protective_marking,
-                                signer=session.signer or (
-                                    demo_signer(None, actor.login, actor.display_name or
-                                                actor.login) if session.demo else None),
-                                unsigned_reason=session.unsigned_reason,
-                                # printed clocks on the queue's own office calendar
-                                office=window.service.triage.policy.office)
+    documents = DocumentService(
+        session.guarded,
+        actor,
+        session.clock,
+        marking=session.settings.protective_marking,
+        signer=session.signer
+        or (
+            demo_signer(None, actor.login, actor.display_name or actor.login)
+            if session.demo
+            else None
+        ),
+        unsigned_reason=session.unsigned_reason,
+        # printed clocks on the queue's own office calendar
+        office=window.service.triage.policy.office,
+    )
     printing = DocumentActions(window, documents, tasks)
 
     def case_log(contact_id: str) -> None:
@@ -101,6 +108,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
         widget.show()
 
     if allows(actor.role, Action.PRINT):
+
         def letter(audience: Audience) -> Callable[[], None]:
             def run() -> None:
                 cid = window.current_contact_id()
@@ -108,41 +116,61 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                     QMessageBox.information(window, "Letter", "Select a contact first.")
                     return
                 printing.preview(lambda: documents.letter(cid, audience))
+
             return run
+
         tool("Letter to the &family…", "", letter(Audience.FAMILY), "letterFamilyAction")
-        tool("Feedback to the &referrer…", "", letter(Audience.REFERRER),
-             "letterReferrerAction")
+        tool("Feedback to the &referrer…", "", letter(Audience.REFERRER), "letterReferrerAction")
 
     if allows(actor.role, Action.RECORD_CONTACT):
+
         def open_import() -> None:
-            wizard = ImportWizard(session.guarded, session.clock, TaskRunner(), window,
-                                  policy=window.service.triage.policy)
+            wizard = ImportWizard(
+                session.guarded,
+                session.clock,
+                TaskRunner(),
+                window,
+                policy=window.service.triage.policy,
+            )
             wizard.finished.connect(lambda _code: window.reload())
             wizard.open()
+
         tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
         if session.settings.watch_folder:
             watch_folder(window, session, tasks)
 
     if allows(actor.role, Action.LINK_PERSON):
+
         def open_links() -> None:
             open_pending_links(window, LinkService(session.guarded, session.clock), tasks)
+
         tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
 
     if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
+
         def open_mi() -> None:
             # Working days on the queue's own office calendar (the desk's triage policy),
             # so a figure never disagrees with the due times in the queue.
-            service = MiService(session.store, session.clock, actor=actor,
-                                office=window.service.triage.policy.office)
-            records = (MiRecords(session.guarded, session.clock)
-                       if allows(actor.role, Action.SUPERVISION)
-                       and allows(actor.role, Action.RECORD_DECISION) else None)
+            service = MiService(
+                session.store,
+                session.clock,
+                actor=actor,
+                office=window.service.triage.policy.office,
+            )
+            records = (
+                MiRecords(session.guarded, session.clock)
+                if allows(actor.role, Action.SUPERVISION)
+                and allows(actor.role, Action.RECORD_DECISION)
+                else None
+            )
             dashboard = MiDashboard(service, TaskRunner(), records=records)
             show(dashboard, "DutyDesk — management information")
             dashboard.reload()
+
         tool("&Management information", "Ctrl+M", open_mi, "miAction")
 
     if allows(actor.role, Action.VIEW_AUDIT):
+
         def open_audit() -> None:
             try:
                 names = {e.login: e.display_name for e in window.service.people().entries}
@@ -152,6 +180,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 return
             show(view, "DutyDesk — audit trail")
             view.refresh()
+
         tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
 
     window.followthrough = install_followthrough(window, session, tasks)  # type: ignore[attr-defined]
@@ -161,8 +190,9 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
     if session.verify_password is not None and session.settings.lock_after_minutes > 0:
         verify = session.verify_password
-        lock = ScreenLock.after_minutes(window, actor.login, verify,
-                                        session.settings.lock_after_minutes, tasks)
+        lock = ScreenLock.after_minutes(
+            window, actor.login, verify, session.settings.lock_after_minutes, tasks
+        )
         window.screen_lock = lock  # type: ignore[attr-defined]
         tool("&Lock screen", "Ctrl+L", lock.lock, "lockAction")
 
@@ -170,13 +200,18 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> WatchedFolder:
     """Import what partners drop into the watched folder (setting ``watch_folder``), as
     the signed-in person, on the writer thread."""
-    watcher = FolderWatcher(Path(session.settings.watch_folder).expanduser(),
-                            session.guarded, session.clock, window.service.triage.policy)
+    watcher = FolderWatcher(
+        Path(session.settings.watch_folder).expanduser(),
+        session.guarded,
+        session.clock,
+        window.service.triage.policy,
+    )
 
     def imported(reports: list[ImportReport]) -> None:
         rows = sum(r.rows_ok for r in reports)
         window.status_message.setText(
-            f"Watched folder: {len(reports)} file(s) imported, {rows} row(s)")
+            f"Watched folder: {len(reports)} file(s) imported, {rows} row(s)"
+        )
         window.poll()
 
     watched = WatchedFolder(watcher, tasks, imported, parent=window)
@@ -191,17 +226,22 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
     status = SyncStatusWidget()
     window.add_status_widget(status)
     controller.reported.connect(status.show_report)
-    controller.reported.connect(lambda report: window.set_sync_state(
-        "online" if report.online else "offline"))
+    controller.reported.connect(
+        lambda report: window.set_sync_state("online" if report.online else "offline")
+    )
     controller.stopped_with.connect(lambda problem: window.set_sync_state(problem))
 
     def rejected_loaded(rows: list[RejectedEvent]) -> None:
-        text = "\n".join(f"{human_datetime(r.client_time)}  {r.type}: {r.reason}"
-                         for r in rows)
-        QMessageBox.information(window, "Refused by the server",
-                                text or "The server has refused nothing from this desk.")
-    status.show_rejected.connect(lambda: window.tasks.submit(engine.state.rejected,
-                                                             rejected_loaded))
+        text = "\n".join(f"{human_datetime(r.client_time)}  {r.type}: {r.reason}" for r in rows)
+        QMessageBox.information(
+            window,
+            "Refused by the server",
+            text or "The server has refused nothing from this desk.",
+        )
+
+    status.show_rejected.connect(
+        lambda: window.tasks.submit(engine.state.rejected, rejected_loaded)
+    )
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(controller.stop)

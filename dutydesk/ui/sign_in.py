@@ -32,8 +32,14 @@ SignIn = Callable[[str, str], Actor]  # (login, password) -> actor, or DomainErr
 class SignInDialog(QDialog):
     """``actor`` is set when the dialog is accepted."""
 
-    def __init__(self, sign_in: SignIn, *, demo_users: Sequence[Actor] = (),
-                 tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        sign_in: SignIn,
+        *,
+        demo_users: Sequence[Actor] = (),
+        tasks: TaskRunner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in to DutyDesk" + (" — DEMO" if demo_users else ""))
         self.setObjectName("signInDialog")
@@ -71,8 +77,9 @@ class SignInDialog(QDialog):
         self.message.setStyleSheet("color:#c62828;")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Sign in")
         ok.setObjectName("signInOk")
@@ -97,14 +104,16 @@ class SignInDialog(QDialog):
             except DomainError as err:
                 self._refused(err)
             return
-        self._tasks.submit(lambda: self._sign_in(login, password), self._signed_in,
-                           self._refused)
+        self._tasks.submit(lambda: self._sign_in(login, password), self._signed_in, self._refused)
 
     def _signed_in(self, actor: Actor) -> None:
         self.actor = actor
         self.accept()
 
     def _refused(self, error: BaseException) -> None:
-        self.message.setText(str(error) if isinstance(error, DomainError)
-                             else f"Sign-in failed: {type(error).__name__}")
+        self.message.setText(
+            str(error)
+            if isinstance(error, DomainError)
+            else f"Sign-in failed: {type(error).__name__}"
+        )
         self.password.setFocus()

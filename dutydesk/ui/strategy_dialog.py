@@ -44,8 +44,12 @@ from ..domain.route_codes import (
 from .form_parts import error_label, line, text_box
 from .problems import FieldProblems, Problem
 
-MEDICAL = (("", "Not decided"), ("not_needed", "Not needed"), ("arranged", "Arranged"),
-           ("completed", "Completed"))
+MEDICAL = (
+    ("", "Not decided"),
+    ("not_needed", "Not needed"),
+    ("arranged", "Arranged"),
+    ("completed", "Completed"),
+)
 
 
 def _qdatetime(at: datetime) -> QDateTime:
@@ -83,18 +87,26 @@ class StrategyDialog(QDialog):
 
     submitted = Signal(dict)
 
-    def __init__(self, children: Sequence[tuple[int, str]], now: datetime, *,
-                 lead: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        children: Sequence[tuple[int, str]],
+        now: datetime,
+        *,
+        lead: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Strategy discussion")
         self.setAccessibleName("Strategy discussion")
         self.setObjectName("strategyDialog")
         self.zone = now.tzinfo
         lay = QVBoxLayout(self)
-        intro = QLabel("Record the strategy discussion held because there is reasonable cause "
-                       "to suspect significant harm (Working Together 2023, chapter 3). The "
-                       "initial child protection conference falls due 15 working days after "
-                       "the discussion that starts a section 47 enquiry.")
+        intro = QLabel(
+            "Record the strategy discussion held because there is reasonable cause "
+            "to suspect significant harm (Working Together 2023, chapter 3). The "
+            "initial child protection conference falls due 15 working days after "
+            "the discussion that starts a section 47 enquiry."
+        )
         intro.setWordWrap(True)
         lay.addWidget(intro)
 
@@ -171,8 +183,9 @@ class StrategyDialog(QDialog):
         self.police = QCheckBox("Police protection (Children Act 1989 s46, up to 72 hours)")
         self.police.setObjectName("strategyPoliceProtection")
         self.police_from = _stamp_edit("strategyPoliceFrom", "Police protection from", now)
-        self.police_where = line("strategyPoliceWhere", "Where the child is",
-                                 "where the child is accommodated")
+        self.police_where = line(
+            "strategyPoliceWhere", "Where the child is", "where the child is accommodated"
+        )
         decided.addRow("Immediate protection", _row(self.police, "from", self.police_from))
         decided.addRow("Child accommodated at", self.police_where)
         self.epo = QCheckBox("Emergency protection order (s44, up to 8 days)")
@@ -187,12 +200,17 @@ class StrategyDialog(QDialog):
         self.epo_court = line("strategyEpoCourt", "Court", "court that granted the order")
         decided.addRow("", _row(self.epo_granted, "at", self.epo_granted_at))
         decided.addRow("Court", self.epo_court)
-        self.lead = line("strategyLead", "Lead social worker", "login of the social worker "
-                         "leading the enquiry")
+        self.lead = line(
+            "strategyLead", "Lead social worker", "login of the social worker leading the enquiry"
+        )
         self.lead.setText(lead)
         decided.addRow("Lead social worker", self.lead)
-        self.summary = text_box("strategySummary", "Summary of the discussion",
-                                "What was shared, what each agency will do, by when", lines=4)
+        self.summary = text_box(
+            "strategySummary",
+            "Summary of the discussion",
+            "What was shared, what each agency will do, by when",
+            lines=4,
+        )
         decided.addRow("Summary", self.summary)
         lay.addLayout(decided)
 
@@ -204,8 +222,9 @@ class StrategyDialog(QDialog):
         self.problems.watch("attendees", self.attendees, "Who took part")
         self.problems.watch("police_where", self.police_where, "Child accommodated at")
         bar = QDialogButtonBox()
-        self.submit_button = bar.addButton("Record discussion",
-                                           QDialogButtonBox.ButtonRole.AcceptRole)
+        self.submit_button = bar.addButton(
+            "Record discussion", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.submit_button.setObjectName("strategySubmit")
         cancel = bar.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.submit_button.clicked.connect(self.try_submit)
@@ -252,8 +271,9 @@ class StrategyDialog(QDialog):
             name = (self.attendees.item(row, 1) or QTableWidgetItem()).text().strip()
             role = (self.attendees.item(row, 2) or QTableWidgetItem()).text().strip()
             if agency:
-                out.append({k: v for k, v in (("agency", agency), ("name", name),
-                                              ("role", role)) if v})
+                out.append(
+                    {k: v for k, v in (("agency", agency), ("name", name), ("role", role)) if v}
+                )
         return out
 
     def update_prompt(self) -> None:
@@ -262,7 +282,10 @@ class StrategyDialog(QDialog):
         self.agency_prompt.setText(
             "Working Together expects children's social care, the police and health at a "
             f"strategy discussion; not recorded: {', '.join(missing)}. Say why in the "
-            "summary." if missing else "Children's social care, police and health took part.")
+            "summary."
+            if missing
+            else "Children's social care, police and health took part."
+        )
 
     # ---- decision ----------------------------------------------------------------------
 
@@ -287,8 +310,10 @@ class StrategyDialog(QDialog):
             if medical in ("arranged", "completed"):
                 out["medical_at"] = _aware(self.medical_at, self.zone)
         if self.police.isChecked():
-            out["police_protection"] = {"started_at": _aware(self.police_from, self.zone),
-                                        "where": self.police_where.text().strip() or None}
+            out["police_protection"] = {
+                "started_at": _aware(self.police_from, self.zone),
+                "where": self.police_where.text().strip() or None,
+            }
         if self.epo.isChecked():
             epo: dict[str, Any] = {"applied_at": _aware(self.epo_applied, self.zone)}
             if self.epo_granted.isChecked():
@@ -308,26 +333,36 @@ class StrategyDialog(QDialog):
         without police protection ticked, is asked about rather than left out."""
         found = []
         if not any(box.isChecked() for box in self.child_boxes.values()):
-            found.append(Problem("slots", "tick the child or children the discussion was "
-                                          "about"))
+            found.append(Problem("slots", "tick the child or children the discussion was about"))
         unnamed = []
         for row in range(self.attendees.rowCount()):
             combo = self.attendees.cellWidget(row, 0)
             agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
-            typed = any((self.attendees.item(row, col) or QTableWidgetItem()).text().strip()
-                        for col in (1, 2))
+            typed = any(
+                (self.attendees.item(row, col) or QTableWidgetItem()).text().strip()
+                for col in (1, 2)
+            )
             if typed and not agency:
                 unnamed.append(str(row + 1))
         if unnamed:
-            rows = " and ".join([", ".join(unnamed[:-1]), unnamed[-1]] if len(unnamed) > 1
-                                else unnamed)
-            found.append(Problem("attendees", f"say which agency attendee {rows} "
-                                              f"{'is' if len(unnamed) == 1 else 'are'} from"))
+            rows = " and ".join(
+                [", ".join(unnamed[:-1]), unnamed[-1]] if len(unnamed) > 1 else unnamed
+            )
+            found.append(
+                Problem(
+                    "attendees",
+                    f"say which agency attendee {rows} {'is' if len(unnamed) == 1 else 'are'} from",
+                )
+            )
         elif not self.attendee_rows():
             found.append(Problem("attendees", "name at least one attendee and their agency"))
         if self.police_where.text().strip() and not self.police.isChecked():
-            found.append(Problem("police_where", "tick police protection above, or clear "
-                                                 "where the child is accommodated"))
+            found.append(
+                Problem(
+                    "police_where",
+                    "tick police protection above, or clear where the child is accommodated",
+                )
+            )
         return found
 
     def try_submit(self) -> None:
@@ -338,4 +373,3 @@ class StrategyDialog(QDialog):
 
     def show_failure(self, message: str, error: BaseException | None = None) -> None:
         self.problems.show_refusal(message, error)
-

@@ -22,8 +22,9 @@ class SyncController(QObject):
     reported = Signal(object)  # SyncReport
     stopped_with = Signal(str)  # a problem sync cannot get past by retrying
 
-    def __init__(self, engine: SyncEngine, *, interval_s: float = 30.0,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, engine: SyncEngine, *, interval_s: float = 30.0, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.engine = engine
         self.interval_s = interval_s
@@ -33,8 +34,7 @@ class SyncController(QObject):
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="dutydesk-sync",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._loop, name="dutydesk-sync", daemon=True)
             self._thread.start()
 
     def request_sync(self) -> None:

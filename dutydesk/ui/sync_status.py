@@ -30,9 +30,11 @@ class SyncStatusWidget(QWidget):
         self.rejected.clicked.connect(self.show_rejected)
         self.quarantined = QLabel("")
         self.quarantined.setAccessibleName("Events received but quarantined")
-        self.quarantined.setToolTip("Events from the server this desk could not validate or "
-                                    "apply: kept aside, sync carries on. List them with "
-                                    "`dutydesk sync --quarantine` and tell the administrator.")
+        self.quarantined.setToolTip(
+            "Events from the server this desk could not validate or "
+            "apply: kept aside, sync carries on. List them with "
+            "`dutydesk sync --quarantine` and tell the administrator."
+        )
         self.quarantined.setVisible(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -52,8 +54,9 @@ class SyncStatusWidget(QWidget):
         self.waiting.setText(f"{report.waiting} waiting")
         self.last.setText(_when(report.last_sync_at))
         self.rejected.setText(f"{report.rejected_total} rejected")
-        self.rejected.setStyleSheet("color: #b00020; font-weight: bold"
-                                    if report.rejected_total else "")
+        self.rejected.setStyleSheet(
+            "color: #b00020; font-weight: bold" if report.rejected_total else ""
+        )
         self.rejected.setEnabled(report.rejected_total > 0)
         self.quarantined.setText(f"⚠ {report.quarantined_total} quarantined")
         self.quarantined.setStyleSheet("color: #b00020; font-weight: bold")

@@ -32,8 +32,9 @@ class TaskRunner(QObject):
         self._bridge.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.on_error: Failed | None = None
 
-    def submit(self, work: Callable[[], Any], done: Done | None = None,
-               failed: Failed | None = None) -> None:
+    def submit(
+        self, work: Callable[[], Any], done: Done | None = None, failed: Failed | None = None
+    ) -> None:
         if self._pool is None:
             try:
                 value = work()
@@ -44,12 +45,16 @@ class TaskRunner(QObject):
                 done(value)
             return
         future: Future[Any] = self._pool.submit(work)
-        future.add_done_callback(lambda f: self._bridge.finished.emit(
-            (done, failed), None if f.exception() else f.result(), f.exception()))
+        future.add_done_callback(
+            lambda f: self._bridge.finished.emit(
+                (done, failed), None if f.exception() else f.result(), f.exception()
+            )
+        )
 
     @Slot(object, object, object)
-    def _deliver(self, callbacks: tuple[Done | None, Failed | None], value: Any,
-                 error: BaseException | None) -> None:
+    def _deliver(
+        self, callbacks: tuple[Done | None, Failed | None], value: Any, error: BaseException | None
+    ) -> None:
         done, failed = callbacks
         if error is not None:
             self._fail(failed, error)

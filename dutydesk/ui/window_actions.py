@@ -67,9 +67,15 @@ class ContactActions(_Base):
         def _show_detail(self, detail: ContactDetail | None) -> None: ...
     # ---- actions --------------------------------------------------------------------
 
-    def _run(self, work: Callable[[], Any], done_text: str,
-             dialog: Any = None, after: Callable[[Any], None] | None = None) -> None:
+    def _run(
+        self,
+        work: Callable[[], Any],
+        done_text: str,
+        dialog: Any = None,
+        after: Callable[[Any], None] | None = None,
+    ) -> None:
         """Run a write on the writer thread; refresh on success, explain a refusal."""
+
         def done(value: Any) -> None:
             if dialog is not None:
                 dialog.accept()
@@ -112,6 +118,7 @@ class ContactActions(_Base):
                 detail = service.open_contact(cid)  # recorded as a deliberate opening
                 self._viewed = cid  # the pane's showing of it is this one
                 return detail
+
             self._detail_timer.stop()
             self.tasks.submit(opened, self._show_detail)
             self.detail.setFocus()
@@ -129,67 +136,94 @@ class ContactActions(_Base):
             def ask(directory: PeopleDirectory) -> None:
                 people = [(e.login, e.label) for e in directory.assignable()]
                 if not people:
-                    self.status_message.setText("Nobody in the people directory can take "
-                                                "contacts.")
+                    self.status_message.setText("Nobody in the people directory can take contacts.")
                     return
-                self._ask(dialogs.assign_dialog(people, self),
-                          lambda v: service.assign(cid, v["assignee"]), "Contact assigned.")
+                self._ask(
+                    dialogs.assign_dialog(people, self),
+                    lambda v: service.assign(cid, v["assignee"]),
+                    "Contact assigned.",
+                )
+
             self.tasks.submit(service.people, ask, self.show_error)
 
     def record_consent(self) -> None:
         cid = self._need_contact()
         if cid:
             d = self.detail_snapshot
-            self._ask(dialogs.consent_dialog(d.consent if d else None, self),
-                      lambda v: self.service.record_consent(
-                          cid, v["status"], given_by=v.get("given_by"), basis=v.get("basis")),
-                      "Consent recorded.")
+            self._ask(
+                dialogs.consent_dialog(d.consent if d else None, self),
+                lambda v: self.service.record_consent(
+                    cid, v["status"], given_by=v.get("given_by"), basis=v.get("basis")
+                ),
+                "Consent recorded.",
+            )
 
     def share_without_consent(self) -> None:
         cid = self._need_contact()
         if cid:
-            self._ask(dialogs.share_without_consent_dialog(self),
-                      lambda v: self.service.share_without_consent(cid, v["basis"]),
-                      "Sharing without consent recorded, with you as the approver.")
+            self._ask(
+                dialogs.share_without_consent_dialog(self),
+                lambda v: self.service.share_without_consent(cid, v["basis"]),
+                "Sharing without consent recorded, with you as the approver.",
+            )
 
     def rerate(self) -> None:
         cid = self._need_contact()
         if cid:
             item = self.model.item(self.model.row_of(cid))
-            self._ask(dialogs.rerate_dialog(item.rating if item else None, self),
-                      lambda v: self.service.override_rating(cid, v["to_rating"], v["reason"]),
-                      "Rating changed.")
+            self._ask(
+                dialogs.rerate_dialog(item.rating if item else None, self),
+                lambda v: self.service.override_rating(cid, v["to_rating"], v["reason"]),
+                "Rating changed.",
+            )
 
     def request_check(self) -> None:
         cid = self._need_contact()
         if cid:
             d = self.detail_snapshot
-            self._ask(dialogs.partner_check_dialog(self, consent_line(d) if d else ""),
-                      lambda v: self.service.request_partner_check(
-                          cid, v["agency"], v["question"],
-                          _end_of_day(v.get("due"), self.service.triage.policy.office)),
-                      "Partner check requested.")
+            self._ask(
+                dialogs.partner_check_dialog(self, consent_line(d) if d else ""),
+                lambda v: self.service.request_partner_check(
+                    cid,
+                    v["agency"],
+                    v["question"],
+                    _end_of_day(v.get("due"), self.service.triage.policy.office),
+                ),
+                "Partner check requested.",
+            )
 
     def answer_check(self) -> None:
         d = self.detail_snapshot
         if d is None:
             return
-        open_checks = [(c.check_id, f"{c.agency}: {c.question[:60]}")
-                       for c in d.partner_checks if c.answer is None]
+        open_checks = [
+            (c.check_id, f"{c.agency}: {c.question[:60]}")
+            for c in d.partner_checks
+            if c.answer is None
+        ]
         if not open_checks:
             self.status_message.setText("No partner check is waiting for an answer.")
             return
-        self._ask(dialogs.answer_dialog(open_checks, self),
-                  lambda v: self.service.answer_partner_check(
-                      d.contact_id, v["check_id"], v["answer"], v["answered_by"] or None,
-                      no_trace=v.get("no_trace") == "yes"),
-                  "Partner answer recorded.")
+        self._ask(
+            dialogs.answer_dialog(open_checks, self),
+            lambda v: self.service.answer_partner_check(
+                d.contact_id,
+                v["check_id"],
+                v["answer"],
+                v["answered_by"] or None,
+                no_trace=v.get("no_trace") == "yes",
+            ),
+            "Partner answer recorded.",
+        )
 
     def add_note(self) -> None:
         cid = self._need_contact()
         if cid:
-            self._ask(dialogs.note_dialog(self),
-                      lambda v: self.service.add_note(cid, v["text"]), "Note added.")
+            self._ask(
+                dialogs.note_dialog(self),
+                lambda v: self.service.add_note(cid, v["text"]),
+                "Note added.",
+            )
 
     def decide(self) -> None:
         d = self.detail_snapshot
@@ -197,12 +231,22 @@ class ContactActions(_Base):
             self.status_message.setText("The contact is still loading; try again.")
             return
         role = self.service.actor.role
-        done = ("Decision recorded." if role in (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
-                else "Decision proposed for a manager's sign-off.")
-        self._ask(DecisionDialog(d, role, labels=self.thresholds, parent=self),
-                  lambda v: self.service.decide(d.contact_id, v["outcome"],
-                                                v["threshold_level"], v["rationale"],
-                                                v.get("primary_need")), done)
+        done = (
+            "Decision recorded."
+            if role in (Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER)
+            else "Decision proposed for a manager's sign-off."
+        )
+        self._ask(
+            DecisionDialog(d, role, labels=self.thresholds, parent=self),
+            lambda v: self.service.decide(
+                d.contact_id,
+                v["outcome"],
+                v["threshold_level"],
+                v["rationale"],
+                v.get("primary_need"),
+            ),
+            done,
+        )
 
     def amend(self) -> None:
         d = self.detail_snapshot
@@ -210,12 +254,20 @@ class ContactActions(_Base):
         if d is None or current is None:
             self.status_message.setText("There is no decision to amend.")
             return
-        self._ask(DecisionDialog(d, self.service.actor.role, labels=self.thresholds,
-                                 amend=current, parent=self),
-                  lambda v: self.service.amend_decision(
-                      d.contact_id, v["decision_id"], v["reason"], outcome=v["outcome"],
-                      threshold_level=v["threshold_level"], rationale=v["rationale"]),
-                  "Decision amended; the original stays on record.")
+        self._ask(
+            DecisionDialog(
+                d, self.service.actor.role, labels=self.thresholds, amend=current, parent=self
+            ),
+            lambda v: self.service.amend_decision(
+                d.contact_id,
+                v["decision_id"],
+                v["reason"],
+                outcome=v["outcome"],
+                threshold_level=v["threshold_level"],
+                rationale=v["rationale"],
+            ),
+            "Decision amended; the original stays on record.",
+        )
 
     def sign_off(self) -> None:
         d = self.detail_snapshot
@@ -223,13 +275,18 @@ class ContactActions(_Base):
         if d is None or proposal is None:
             self.status_message.setText("No proposed decision waits for sign-off.")
             return
-        summary = (f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
-                   f"level {proposal.threshold_level}. The full rationale is in the "
-                   "contact detail.")
-        self._ask(dialogs.sign_off_dialog(summary, self),
-                  lambda v: self.service.sign_off(d.contact_id, proposal.decision_id,
-                                                  v["comment"] or None),
-                  "Decision signed off.")
+        summary = (
+            f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
+            f"level {proposal.threshold_level}. The full rationale is in the "
+            "contact detail."
+        )
+        self._ask(
+            dialogs.sign_off_dialog(summary, self),
+            lambda v: self.service.sign_off(
+                d.contact_id, proposal.decision_id, v["comment"] or None
+            ),
+            "Decision signed off.",
+        )
 
     def return_proposal(self) -> None:
         d = self.detail_snapshot
@@ -237,13 +294,16 @@ class ContactActions(_Base):
         if d is None or proposal is None:
             self.status_message.setText("No proposed decision waits for sign-off.")
             return
-        summary = (f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
-                   f"level {proposal.threshold_level}. Say what needs to change; the "
-                   "proposal goes back to them and stays on record.")
-        self._ask(dialogs.return_dialog(summary, self),
-                  lambda v: self.service.return_proposal(d.contact_id, proposal.decision_id,
-                                                         v["reason"]),
-                  f"Proposal returned to {proposal.decided_by}.")
+        summary = (
+            f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
+            f"level {proposal.threshold_level}. Say what needs to change; the "
+            "proposal goes back to them and stays on record."
+        )
+        self._ask(
+            dialogs.return_dialog(summary, self),
+            lambda v: self.service.return_proposal(d.contact_id, proposal.decision_id, v["reason"]),
+            f"Proposal returned to {proposal.decided_by}.",
+        )
 
     def print_contact(self) -> None:
         cid = self._need_contact()
@@ -263,22 +323,30 @@ class ContactActions(_Base):
         already (a synchronous runner: tests, screenshots)."""
         drafts = self.drafts
         opened: list[ContactForm] = []
-        self.tasks.submit(lambda: drafts.list(DRAFT_KIND),
-                          lambda found: opened.append(self._open_contact_form(found)),
-                          self.show_error)
+        self.tasks.submit(
+            lambda: drafts.list(DRAFT_KIND),
+            lambda found: opened.append(self._open_contact_form(found)),
+            self.show_error,
+        )
         return opened[0] if opened else None
 
     def _open_contact_form(self, drafts: list[Draft]) -> ContactForm:
         actor = self.service.actor
-        form = ContactForm(self.drafts, office=actor.office, team=actor.team,
-                           draft=drafts[0] if drafts else None, parent=self,
-                           runner=self.tasks.submit)
+        form = ContactForm(
+            self.drafts,
+            office=actor.office,
+            team=actor.team,
+            draft=drafts[0] if drafts else None,
+            parent=self,
+            runner=self.tasks.submit,
+        )
         scored = match_provider(self.service.store, self.service.clock)
 
         def suggest(query: Mapping[str, Any]) -> list[MatchSuggestion]:
             # Scored matching needs a date of birth or NHS number; names alone fall back
             # to the exact look-up so the officer still sees who is known.
             return scored(query) or self.service.suggest_matches(**query)
+
         form.set_match_provider(suggest, self.tasks.submit)
 
         def submitted(payload: dict[str, Any]) -> None:
@@ -289,8 +357,11 @@ class ContactActions(_Base):
                 self._pending_select = cid  # selected as soon as the poll brings it in
                 self.poll()
 
-            self.tasks.submit(lambda: self.service.record_contact(payload), done,
-                              lambda err: form.show_failure(self.describe(err), err))
+            self.tasks.submit(
+                lambda: self.service.record_contact(payload),
+                done,
+                lambda err: form.show_failure(self.describe(err), err),
+            )
 
         self._dialog = form
         form.submitted.connect(submitted)
@@ -307,19 +378,22 @@ class ContactActions(_Base):
             self.handover_dock.raise_()
 
     def _acknowledge_handover(self, handover_id: str) -> None:
-        self._run(lambda: self.service.acknowledge_handover(handover_id),
-                  "Handover acknowledged.",
-                  after=lambda _v: self.tasks.submit(self.service.handovers,
-                                                     self._handovers_loaded))
+        self._run(
+            lambda: self.service.acknowledge_handover(handover_id),
+            "Handover acknowledged.",
+            after=lambda _v: self.tasks.submit(self.service.handovers, self._handovers_loaded),
+        )
 
     def write_handover(self) -> None:
         # issue 21: a handover note can point at the contact it concerns
         cid = self.current_contact_id()
-        self._ask(dialogs.handover_dialog(self, current_contact=cid),
-                  lambda v: self.service.note_handover(
-                      v["shift"], v["text"],
-                      (cid,) if cid and v.get("about") == "current" else ()),
-                  "Handover recorded.")
+        self._ask(
+            dialogs.handover_dialog(self, current_contact=cid),
+            lambda v: self.service.note_handover(
+                v["shift"], v["text"], (cid,) if cid and v.get("about") == "current" else ()
+            ),
+            "Handover recorded.",
+        )
 
     def toggle_handover(self) -> None:
         self.handover_dock.setVisible(not self.handover_dock.isVisible())

@@ -36,8 +36,18 @@ CONCERN_MIN_CHARS = 16
 HANDOVER_STRIP_LINES = 7
 # ... and at the side of a wide one, this many average characters wide.
 HANDOVER_SIDE_CHARS = 36
-MENU_TEXT = ("Ran&k (#)", "&Rating", "&Time left", "C&hildren", "&Why", "C&oncern",
-             "&Source", "R&eceived", "St&atus", "W&ith")
+MENU_TEXT = (
+    "Ran&k (#)",
+    "&Rating",
+    "&Time left",
+    "C&hildren",
+    "&Why",
+    "C&oncern",
+    "&Source",
+    "R&eceived",
+    "St&atus",
+    "W&ith",
+)
 
 
 class QueueColumns(QObject):
@@ -101,8 +111,11 @@ class QueueColumns(QObject):
         if self._fitting:
             return
         header = self.table.horizontalHeader()
-        others = sum(header.sectionSize(c) for c in range(len(COLUMNS))
-                     if c != CONCERN and not header.isSectionHidden(c))
+        others = sum(
+            header.sectionSize(c)
+            for c in range(len(COLUMNS))
+            if c != CONCERN and not header.isSectionHidden(c)
+        )
         least = CONCERN_MIN_CHARS * self.table.fontMetrics().averageCharWidth()
         self._fitting = True
         try:
@@ -157,12 +170,14 @@ class DetailPlacement:
         if self.beside is not None:
             self._save_sizes()
         self.beside = beside
-        self.splitter.setOrientation(Qt.Orientation.Horizontal if beside
-                                     else Qt.Orientation.Vertical)
+        self.splitter.setOrientation(
+            Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
+        )
         saved = self.settings.value(self._key())
         if isinstance(saved, QByteArray) and self.splitter.restoreState(saved):
-            self.splitter.setOrientation(Qt.Orientation.Horizontal if beside
-                                         else Qt.Orientation.Vertical)
+            self.splitter.setOrientation(
+                Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
+            )
         else:
             self.splitter.setSizes([600, 400] if beside else [600, 400])
 
@@ -190,8 +205,9 @@ def place_handover(window: QMainWindow, dock: QDockWidget, beside: bool) -> None
     room to spare; a short strip along the bottom of a narrow one, so that it never takes
     the width the concern column needs (on a 1024 px laptop it left the concern 16
     characters and the queue scrolling sideways)."""
-    area = Qt.DockWidgetArea.RightDockWidgetArea if beside \
-        else Qt.DockWidgetArea.BottomDockWidgetArea
+    area = (
+        Qt.DockWidgetArea.RightDockWidgetArea if beside else Qt.DockWidgetArea.BottomDockWidgetArea
+    )
     panel = dock.widget()
     if hasattr(panel, "set_strip"):
         panel.set_strip(not beside)
@@ -200,8 +216,10 @@ def place_handover(window: QMainWindow, dock: QDockWidget, beside: bool) -> None
     window.addDockWidget(area, dock)  # moves it, keeping whether it is shown
     metrics = dock.fontMetrics()
     if beside:
-        window.resizeDocks([dock], [HANDOVER_SIDE_CHARS * metrics.averageCharWidth()],
-                           Qt.Orientation.Horizontal)
+        window.resizeDocks(
+            [dock], [HANDOVER_SIDE_CHARS * metrics.averageCharWidth()], Qt.Orientation.Horizontal
+        )
     else:
-        window.resizeDocks([dock], [HANDOVER_STRIP_LINES * metrics.height()],
-                           Qt.Orientation.Vertical)
+        window.resizeDocks(
+            [dock], [HANDOVER_STRIP_LINES * metrics.height()], Qt.Orientation.Vertical
+        )

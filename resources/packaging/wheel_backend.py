@@ -38,16 +38,19 @@ class _DutyDeskBackend(_setuptools._BuildMetaBackend):
     def run_setup(self, setup_script: str = "setup.py") -> None:
         commands = set(sys.argv[1:])
         packages = find_namespace_packages(
-            include=["dutydesk", "dutydesk.*"], exclude=["*.__pycache__", "*.__pycache__.*"])
+            include=["dutydesk", "dutydesk.*"], exclude=["*.__pycache__", "*.__pycache__.*"]
+        )
         if "editable_wheel" in commands:
             setup(packages=packages)
             return
         exclude = {name: list(NEVER_SHIPPED) for name in DATA_PACKAGES}
         if "bdist_wheel" in commands:
             exclude["dutydesk.resources"].append("packaging/*")
-        setup(packages=[*packages, *DATA_PACKAGES],
-              package_dir=dict(DATA_PACKAGES),
-              exclude_package_data=exclude)
+        setup(
+            packages=[*packages, *DATA_PACKAGES],
+            package_dir=dict(DATA_PACKAGES),
+            exclude_package_data=exclude,
+        )
 
 
 _BACKEND = _DutyDeskBackend()

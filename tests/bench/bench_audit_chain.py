@@ -1,6 +1,6 @@
 """Cost of the local audit chain: bulk import with and without it, and a full verify.
 
-    python -m tests.bench.bench_audit_chain 100000
+python -m tests.bench.bench_audit_chain 100000
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ def main(n: int) -> None:
             store = cls.open(Path(tmp) / f"{name}.sqlite3")
             started = time.perf_counter()
             store.import_events(events, validate=False)
-            print(f"{name:8} import of {len(events)} events: "
-                  f"{time.perf_counter() - started:.1f} s")
+            print(f"{name:8} import of {len(events)} events: {time.perf_counter() - started:.1f} s")
             if isinstance(store, ChainedEventStore):
                 started = time.perf_counter()
                 verdict = store.verify_chain()
-                print(f"verify of {verdict.checked} links: {time.perf_counter() - started:.1f} s"
-                      f" (ok={verdict.ok})")
+                print(
+                    f"verify of {verdict.checked} links: {time.perf_counter() - started:.1f} s"
+                    f" (ok={verdict.ok})"
+                )
             store.close()
 
 

@@ -40,14 +40,20 @@ def census_xml(path: Path, referrals: int, seed: int = 15) -> int:
     written = 0
     n = 0
     with path.open("w", encoding="utf-8") as out:
-        out.write("<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2027"
-                  "</Year><ReferenceDate>2027-03-31</ReferenceDate></CollectionDetails>"
-                  "<Source><SourceLevel>L</SourceLevel><LEA>201</LEA></Source></Header>"
-                  "<Children>\n")
+        out.write(
+            "<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2027"
+            "</Year><ReferenceDate>2027-03-31</ReferenceDate></CollectionDetails>"
+            "<Source><SourceLevel>L</SourceLevel><LEA>201</LEA></Source></Header>"
+            "<Children>\n"
+        )
         while written < referrals:
             n += 1
-            visits = sorted({date(2026, 4, 1) + timedelta(days=rng.randint(0, 230))
-                             for _ in range(rng.choice([1, 1, 2, 3]))})
+            visits = sorted(
+                {
+                    date(2026, 4, 1) + timedelta(days=rng.randint(0, 230))
+                    for _ in range(rng.choice([1, 1, 2, 3]))
+                }
+            )
             details = []
             for day in visits:
                 nfa = rng.random() < 0.7
@@ -55,12 +61,15 @@ def census_xml(path: Path, referrals: int, seed: int = 15) -> int:
                     f"<CINdetails><CINreferralDate>{day}</CINreferralDate><ReferralSource>"
                     f"{rng.choice(['6', '2A', '3D', '1A', '8'])}</ReferralSource>"
                     + ("" if nfa else "<PrimaryNeedCode>N1</PrimaryNeedCode>")
-                    + f"<ReferralNFA>{int(nfa)}</ReferralNFA></CINdetails>")
+                    + f"<ReferralNFA>{int(nfa)}</ReferralNFA></CINdetails>"
+                )
             written += len(details)
-            out.write(f"<Child><ChildIdentifiers><LAchildID>B{n:07d}</LAchildID>"
-                      "<PersonBirthDate>2014-06-01</PersonBirthDate><Sex>F</Sex>"
-                      "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
-                      "</ChildCharacteristics>" + "".join(details) + "</Child>\n")
+            out.write(
+                f"<Child><ChildIdentifiers><LAchildID>B{n:07d}</LAchildID>"
+                "<PersonBirthDate>2014-06-01</PersonBirthDate><Sex>F</Sex>"
+                "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
+                "</ChildCharacteristics>" + "".join(details) + "</Child>\n"
+            )
         out.write("</Children></Message>\n")
     return written
 
@@ -77,10 +86,13 @@ def main(argv: list[str]) -> int:
         store = EventStore.open(Path(folder) / "store.sqlite3")
         start, cpu = time.perf_counter(), time.process_time()
         report = Importer(GuardedStore(store, PERFORMANCE, clock), clock).run(
-            source, ImportOptions(batch_size=2000))
-        print(f"import: {made:,} referrals, {report.events_added:,} events in "
-              f"{time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
-              f"({report.rows_rejected} rejected)")
+            source, ImportOptions(batch_size=2000)
+        )
+        print(
+            f"import: {made:,} referrals, {report.events_added:,} events in "
+            f"{time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
+            f"({report.rows_rejected} rejected)"
+        )
         service = MiService(store, clock, actor=PERFORMANCE)
         out = Path(folder) / "census.xml"
         # Timed without tracing (tracemalloc slows Python down), then again for memory.
@@ -88,9 +100,11 @@ def main(argv: list[str]) -> int:
         result = service.export_cin_census(out, 2027, lea="201")
         took, took_cpu = time.perf_counter() - start, time.process_time() - cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"export: {result.episodes:,} referrals of {result.children:,} children in "
-              f"{took:.1f} s wall, {took_cpu:.1f} s CPU; process max RSS so far {rss:.0f} MB; "
-              f"file {out.stat().st_size / 2**20:.1f} MB")
+        print(
+            f"export: {result.episodes:,} referrals of {result.children:,} children in "
+            f"{took:.1f} s wall, {took_cpu:.1f} s CPU; process max RSS so far {rss:.0f} MB; "
+            f"file {out.stat().st_size / 2**20:.1f} MB"
+        )
         tracemalloc.start()
         service.export_cin_census(out, 2027, lea="201")
         _, peak = tracemalloc.get_traced_memory()
@@ -99,14 +113,21 @@ def main(argv: list[str]) -> int:
         validator = ROOT / ".venv-cin" / "bin" / "python"
         if rules and validator.exists():
             start = time.perf_counter()
-            done = subprocess.run([str(validator), "-W", "ignore",
-                                   str(ROOT / "tests/cin/validate.py"), str(out)],
-                                  capture_output=True, text=True)
-            issues = [json.loads(x)["rule_code"] for x in done.stdout.splitlines()[1:]
-                      if x.startswith("{")]
+            done = subprocess.run(
+                [str(validator), "-W", "ignore", str(ROOT / "tests/cin/validate.py"), str(out)],
+                capture_output=True,
+                text=True,
+            )
+            issues = [
+                json.loads(x)["rule_code"]
+                for x in done.stdout.splitlines()[1:]
+                if x.startswith("{")
+            ]
             errors = [code for code in issues if not code.endswith("Q")]
-            print(f"DfE rules: {len(errors)} errors, {len(issues) - len(errors)} queries in "
-                  f"{time.perf_counter() - start:.1f} s")
+            print(
+                f"DfE rules: {len(errors)} errors, {len(issues) - len(errors)} queries in "
+                f"{time.perf_counter() - start:.1f} s"
+            )
         store.close()
     return 0
 

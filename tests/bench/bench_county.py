@@ -53,9 +53,18 @@ class DeskResult:
     latencies_ms: list[float]
 
 
-def _desk(folder: str, template: str, name: str, dsn: str, contact_id: str, rate: float,
-          seconds: float, ready: mp.Queue, start: mp.Queue,  # type: ignore[type-arg]
-          out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _desk(
+    folder: str,
+    template: str,
+    name: str,
+    dsn: str,
+    contact_id: str,
+    rate: float,
+    seconds: float,
+    ready: mp.Queue,
+    start: mp.Queue,  # type: ignore[type-arg]
+    out: mp.Queue,
+) -> None:  # type: ignore[type-arg]
     """One desk: an established desk (a copy of a store that already holds the server's
     history), recording notes at ``rate`` per second and timing the others' arrivals."""
     path = Path(folder) / f"{name}.sqlite3"
@@ -77,8 +86,9 @@ def _desk(folder: str, template: str, name: str, dsn: str, contact_id: str, rate
     while time.time() < end:
         now = time.time()
         if now >= next_send:
-            note = event("note.added", {"contact_id": contact_id, "text": f"t={now:.6f}"},
-                         NOW, actor=name)
+            note = event(
+                "note.added", {"contact_id": contact_id, "text": f"t={now:.6f}"}, NOW, actor=name
+            )
             mine.add(note.id)
             store.append([note])
             engine.sync()
@@ -101,8 +111,9 @@ def _desk(folder: str, template: str, name: str, dsn: str, contact_id: str, rate
 def _server_cpu_seconds(admin_dsn: str) -> float:
     """User + system CPU of every process of the cluster (postmaster's children)."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT setting FROM pg_settings WHERE name = 'data_directory'"
-                           ).fetchone()
+        row = conn.execute(
+            "SELECT setting FROM pg_settings WHERE name = 'data_directory'"
+        ).fetchone()
     pid_file = Path(str(row[0])) / "postmaster.pid" if row else None
     if pid_file is None or not pid_file.exists():
         return float("nan")
@@ -128,15 +139,21 @@ def _mi_loop(dsn: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[t
     with psycopg.connect(dsn, autocommit=True) as conn:
         while time.time() < stop_at:
             started = time.perf_counter()
-            conn.execute("SELECT type, date_trunc('week', server_time), count(*) "
-                         "FROM dutydesk.events GROUP BY 1, 2").fetchall()
+            conn.execute(
+                "SELECT type, date_trunc('week', server_time), count(*) "
+                "FROM dutydesk.events GROUP BY 1, 2"
+            ).fetchall()
             took.append((time.perf_counter() - started) * 1000)
     out.put(took)
 
 
 def _new_desk_pull(folder: str, name: str, dsn: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    engine = SyncEngine(EventStore.open(Path(folder) / f"{name}.sqlite3"), PgTransport(dsn),
-                        SystemClock(), login=name)
+    engine = SyncEngine(
+        EventStore.open(Path(folder) / f"{name}.sqlite3"),
+        PgTransport(dsn),
+        SystemClock(),
+        login=name,
+    )
     started = time.perf_counter()
     report = engine.sync()
     out.put((report.pulled, time.perf_counter() - started))
@@ -161,8 +178,9 @@ def seed_server(admin_dsn: str, n: int) -> None:
         if batch:
             transport.submit(batch)
             done += len(batch)
-    print(f"(seeded {done:,} synthetic events in {time.perf_counter() - started:.1f} s)",
-          flush=True)
+    print(
+        f"(seeded {done:,} synthetic events in {time.perf_counter() - started:.1f} s)", flush=True
+    )
 
 
 def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
@@ -171,13 +189,15 @@ def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
     owner, owner_dsn = login(admin_dsn, "duty_manager")
     contact = event("contact.received", contact_payload(), NOW, actor=owner)
     path = folder / "template.sqlite3"
-    first = SyncEngine(EventStore.open(path), PgTransport(owner_dsn), SystemClock(),
-                       login=owner)
+    first = SyncEngine(EventStore.open(path), PgTransport(owner_dsn), SystemClock(), login=owner)
     first.store.append([contact])
     started = time.perf_counter()
     report = first.sync()
-    print(f"(template desk: pulled {report.pulled:,} events in "
-          f"{time.perf_counter() - started:.1f} s)", flush=True)
+    print(
+        f"(template desk: pulled {report.pulled:,} events in "
+        f"{time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
     first.transport.close()
     with first.store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -185,8 +205,9 @@ def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
     return str(path), str(contact.payload["contact_id"])
 
 
-def run_rate(folder: Path, admin_dsn: str, template: str, cid: str, desks: int, rate: float,
-             seconds: float) -> None:
+def run_rate(
+    folder: Path, admin_dsn: str, template: str, cid: str, desks: int, rate: float, seconds: float
+) -> None:
     ctx = mp.get_context("spawn")
     results: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
     side: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -195,8 +216,12 @@ def run_rate(folder: Path, admin_dsn: str, template: str, cid: str, desks: int, 
     procs = []
     for _ in range(desks):
         name, dsn = login(admin_dsn, "duty_manager")
-        procs.append(ctx.Process(target=_desk, args=(str(folder), template, name, dsn, cid,
-                                                     rate, seconds, ready, start, results)))
+        procs.append(
+            ctx.Process(
+                target=_desk,
+                args=(str(folder), template, name, dsn, cid, rate, seconds, ready, start, results),
+            )
+        )
     auditor, auditor_dsn = login(admin_dsn, "auditor")
     newcomer, newcomer_dsn = login(admin_dsn, "auditor")
     for p in procs:
@@ -211,8 +236,7 @@ def run_rate(folder: Path, admin_dsn: str, template: str, cid: str, desks: int, 
         time.sleep(0.01)
     cpu_before, wall_before = _server_cpu_seconds(admin_dsn), time.time()
     mi.start()
-    pull = ctx.Process(target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn,
-                                                   side))
+    pull = ctx.Process(target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn, side))
     pull.start()
     found = [results.get(timeout=seconds + 600) for _ in procs]
     cpu_after, wall_after = _server_cpu_seconds(admin_dsn), time.time()
@@ -229,11 +253,14 @@ def run_rate(folder: Path, admin_dsn: str, template: str, cid: str, desks: int, 
     p95 = lat[max(0, int(len(lat) * 0.95) - 1)] if lat else float("nan")
     cpu = (cpu_after - cpu_before) / max(wall_after - wall_before, 1e-9)
     saturated = achieved < 0.9 * offered or p95 > 1000
-    print(f"{desks} desks x {rate:g}/s: offered {offered:6.1f}/s achieved {achieved:6.1f}/s | "
-          f"desk-to-desk p50 {p50:6.1f} ms p95 {p95:7.1f} ms ({len(lat):,} arrivals) | "
-          f"server CPU {cpu:4.2f} cores | MI query median "
-          f"{statistics.median(mi_ms) if mi_ms else float('nan'):7.1f} ms | new desk pulled "
-          f"{pulled:,} in {pull_s:5.1f} s{'  <- SATURATED' if saturated else ''}", flush=True)
+    print(
+        f"{desks} desks x {rate:g}/s: offered {offered:6.1f}/s achieved {achieved:6.1f}/s | "
+        f"desk-to-desk p50 {p50:6.1f} ms p95 {p95:7.1f} ms ({len(lat):,} arrivals) | "
+        f"server CPU {cpu:4.2f} cores | MI query median "
+        f"{statistics.median(mi_ms) if mi_ms else float('nan'):7.1f} ms | new desk pulled "
+        f"{pulled:,} in {pull_s:5.1f} s{'  <- SATURATED' if saturated else ''}",
+        flush=True,
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -242,11 +269,14 @@ def main(argv: list[str]) -> int:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
     defaults = ["20", "5000000", "20", "0.5,1,2,5,10"]
-    desks_s, seed_s, seconds_s, rates_s = (argv + defaults[len(argv):])[:4]
+    desks_s, seed_s, seconds_s, rates_s = (argv + defaults[len(argv) :])[:4]
     desks, seed, seconds = int(desks_s), int(seed_s), float(seconds_s)
     rates = [float(r) for r in rates_s.split(",")]
-    print(f"county simulation: {desks} desks, server seeded with {seed:,} events, "
-          f"{seconds:g} s per rate, {os.cpu_count()} cores on this machine", flush=True)
+    print(
+        f"county simulation: {desks} desks, server seeded with {seed:,} events, "
+        f"{seconds:g} s per rate, {os.cpu_count()} cores on this machine",
+        flush=True,
+    )
     if seed:
         seed_server(admin_dsn, seed)
     with tempfile.TemporaryDirectory() as tmp:

@@ -54,37 +54,64 @@ def main(argv: list[str]) -> int:
         load_demo(store, seed=7, events=events, clock=FixedClock(NOW), open_contacts=200)
         print(f"demo store: {events} events in {time.perf_counter() - start:.1f} s")
         contacts = FollowThroughQueries(store.engine).contacts_received_since(
-            (NOW - timedelta(days=120)).isoformat())
+            (NOW - timedelta(days=120)).isoformat()
+        )
         made = []
         for i in range(routes):
             c = contacts[i % len(contacts)]
             at = datetime.fromisoformat(c.received_at) + timedelta(hours=2)
-            kind = ("s17_assessment", "early_help", "strategy_s47", "private_fostering",
-                    "signpost")[i % 5]
+            kind = (
+                "s17_assessment",
+                "early_help",
+                "strategy_s47",
+                "private_fostering",
+                "signpost",
+            )[i % 5]
             extra: dict[str, Any] = {"slot": 0}
             if kind == "early_help":
                 extra.update(team="Early Help North", family_consent="given")
             if kind == "signpost":
                 extra.update(to="Family Hub")
             rid = new_id()
-            made.append(make_event("route.opened", {"route_id": rid, "contact_id": c.contact_id,
-                                                    "kind": kind, **extra},
-                                   actor=actor.login, actor_role=actor.role.value,
-                                   device="bench", at=at))
+            made.append(
+                make_event(
+                    "route.opened",
+                    {"route_id": rid, "contact_id": c.contact_id, "kind": kind, **extra},
+                    actor=actor.login,
+                    actor_role=actor.role.value,
+                    device="bench",
+                    at=at,
+                )
+            )
             if kind == "strategy_s47":
-                made.append(make_event("strategy.discussed", {
-                    "discussion_id": new_id(), "contact_id": c.contact_id, "slots": [0],
-                    "route_id": rid, "held_at": at.isoformat(), "decision": "s47_joint",
-                    "s47_started_on": at.date().isoformat(),
-                    "attendees": [{"agency": "Police"}, {"agency": "Health"}]},
-                    actor=actor.login, actor_role=actor.role.value, device="bench", at=at))
+                made.append(
+                    make_event(
+                        "strategy.discussed",
+                        {
+                            "discussion_id": new_id(),
+                            "contact_id": c.contact_id,
+                            "slots": [0],
+                            "route_id": rid,
+                            "held_at": at.isoformat(),
+                            "decision": "s47_joint",
+                            "s47_started_on": at.date().isoformat(),
+                            "attendees": [{"agency": "Police"}, {"agency": "Health"}],
+                        },
+                        actor=actor.login,
+                        actor_role=actor.role.value,
+                        device="bench",
+                        at=at,
+                    )
+                )
         store.import_events(made)
         print(f"added {routes} routes ({len(made)} events)")
         follow = FollowThroughService(store, actor, FixedClock(NOW), OfficeHours())
         view, secs = timed(follow.view)
-        print(f"view(): {secs * 1000:.0f} ms  ({len(view.routes)} open routes, "
-              f"{len(view.awaiting)} children awaiting a route, "
-              f"{len(view.acknowledgements)} referrer rows, {len(view.next_steps)} next steps)")
+        print(
+            f"view(): {secs * 1000:.0f} ms  ({len(view.routes)} open routes, "
+            f"{len(view.awaiting)} children awaiting a route, "
+            f"{len(view.acknowledgements)} referrer rows, {len(view.next_steps)} next steps)"
+        )
         # the same view without the "awaiting a route" tab (no decisions looked back on),
         # in the same process on the same store: what that tab costs
         reads = follow.q.standing_decisions_since

@@ -1,6 +1,6 @@
 """Cost per single-event append: plain store, chained store, guarded (permissions) store.
 
-    python -m tests.bench.bench_guarded_append 300
+python -m tests.bench.bench_guarded_append 300
 """
 
 from __future__ import annotations
@@ -28,21 +28,30 @@ def main(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("plain", "chained", "guarded"):
             base = (EventStore if name == "plain" else ChainedEventStore).open(
-                Path(tmp) / f"{name}.sqlite3")
+                Path(tmp) / f"{name}.sqlite3"
+            )
             base.import_events(seed, validate=False)
             store = GuardedStore(base, dm, clock) if name == "guarded" else base
             contact = next(e.contact_id for e in seed if e.type == "contact.received")
             times = []
             for _ in range(n):
-                e = make_event("note.added", {"contact_id": contact, "text": "bench note"},
-                               actor=dm.login, actor_role=dm.role.value, device="bench",
-                               at=clock.now(), event_id=new_id())
+                e = make_event(
+                    "note.added",
+                    {"contact_id": contact, "text": "bench note"},
+                    actor=dm.login,
+                    actor_role=dm.role.value,
+                    device="bench",
+                    at=clock.now(),
+                    event_id=new_id(),
+                )
                 started = time.perf_counter()
                 store.append([e])
                 times.append((time.perf_counter() - started) * 1000)
             times.sort()
-            print(f"{name:8} append: median {statistics.median(times):.2f} ms, "
-                  f"p95 {times[int(len(times) * 0.95)]:.2f} ms")
+            print(
+                f"{name:8} append: median {statistics.median(times):.2f} ms, "
+                f"p95 {times[int(len(times) * 0.95)]:.2f} ms"
+            )
             base.close()
 
 

@@ -43,16 +43,29 @@ def write_jsonl(path: Path, n: int) -> None:
     start = datetime(2026, 1, 1, tzinfo=LONDON)
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
-            child = {"given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY),
-                     "date_of_birth": (date(2008, 1, 1) + timedelta(rng.randrange(6500)))
-                     .isoformat(), "sex": rng.choice("ab")}
+            child = {
+                "given_name": rng.choice(GIVEN),
+                "family_name": rng.choice(FAMILY),
+                "date_of_birth": (date(2008, 1, 1) + timedelta(rng.randrange(6500))).isoformat(),
+                "sex": rng.choice("ab"),
+            }
             if rng.random() < 0.5:
                 child["nhs_number"] = _nhs(rng)
-            fh.write(json.dumps({
-                "external_ref": f"B-{i}", "received_at": (start + timedelta(minutes=3 * i))
-                .isoformat(), "channel": "email", "source_code": rng.choice(SOURCES),
-                "children": [child], "concern": "Bench concern text " * 5,
-                "consent": "not_sought", "immediate_danger": False}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "external_ref": f"B-{i}",
+                        "received_at": (start + timedelta(minutes=3 * i)).isoformat(),
+                        "channel": "email",
+                        "source_code": rng.choice(SOURCES),
+                        "children": [child],
+                        "concern": "Bench concern text " * 5,
+                        "consent": "not_sought",
+                        "immediate_danger": False,
+                    }
+                )
+                + "\n"
+            )
 
 
 def write_cin(path: Path, referrals: int) -> None:
@@ -63,17 +76,21 @@ def write_cin(path: Path, referrals: int) -> None:
         while done < referrals:
             child += 1
             dob = date(2006, 1, 1) + timedelta(rng.randrange(6500))
-            fh.write(f"<Child><ChildIdentifiers><LAchildID>B{child}</LAchildID>"
-                     f"<PersonBirthDate>{dob}</PersonBirthDate><Sex>{rng.choice('12')}</Sex>"
-                     "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
-                     "</ChildCharacteristics>")
+            fh.write(
+                f"<Child><ChildIdentifiers><LAchildID>B{child}</LAchildID>"
+                f"<PersonBirthDate>{dob}</PersonBirthDate><Sex>{rng.choice('12')}</Sex>"
+                "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
+                "</ChildCharacteristics>"
+            )
             for _ in range(min(rng.choice((1, 1, 2, 3)), referrals - done)):
                 day = dob + timedelta(rng.randrange(365, 5000))
                 day = min(day, date(2026, 3, 1))
-                fh.write(f"<CINdetails><CINreferralDate>{day}</CINreferralDate>"
-                         f"<ReferralSource>{rng.choice(SOURCES)}</ReferralSource>"
-                         f"<PrimaryNeedCode>N1</PrimaryNeedCode>"
-                         f"<ReferralNFA>{rng.choice('01')}</ReferralNFA></CINdetails>")
+                fh.write(
+                    f"<CINdetails><CINreferralDate>{day}</CINreferralDate>"
+                    f"<ReferralSource>{rng.choice(SOURCES)}</ReferralSource>"
+                    f"<PrimaryNeedCode>N1</PrimaryNeedCode>"
+                    f"<ReferralNFA>{rng.choice('01')}</ReferralNFA></CINdetails>"
+                )
                 done += 1
             fh.write("</Child>\n")
         fh.write("</Children></Message>\n")
@@ -92,10 +109,12 @@ def run_case(kind: str, n: int) -> None:
     again = time.perf_counter()
     second = importer(store, clock).run(path, ImportOptions(batch_size=2000))
     took2 = time.perf_counter() - again
-    print(f"{kind}: {report.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB), "
-          f"{report.events_added:,} events in {took:.1f} s = {report.rows / took:,.0f} rows/s; "
-          f"peak RSS {peak_mb:,.0f} MB; rejected {report.rows_rejected}; "
-          f"re-import {took2:.1f} s, added {second.events_added}")
+    print(
+        f"{kind}: {report.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB), "
+        f"{report.events_added:,} events in {took:.1f} s = {report.rows / took:,.0f} rows/s; "
+        f"peak RSS {peak_mb:,.0f} MB; rejected {report.rows_rejected}; "
+        f"re-import {took2:.1f} s, added {second.events_added}"
+    )
     store.close()
 
 
@@ -104,8 +123,7 @@ def main(argv: list[str]) -> None:
         run_case(argv[0], int(argv[1]))
         return
     for kind, n in (("jsonl", 100_000), ("cin", 50_000)):
-        subprocess.run([sys.executable, "-m", "tests.bench.bench_import", kind, str(n)],
-                       check=True)
+        subprocess.run([sys.executable, "-m", "tests.bench.bench_import", kind, str(n)], check=True)
 
 
 if __name__ == "__main__":

@@ -26,16 +26,23 @@ from .bench_import import FAMILY, GIVEN, _nhs
 
 _letters = random.Random(5)
 # ~3,000 distinct family names with varied initials, like a real population
-MORE_FAMILY = FAMILY + ["".join(_letters.choice("abcdefghijklmnoprstwy") for _ in range(
-    _letters.randint(4, 9))).title() for _ in range(3000)]
+MORE_FAMILY = FAMILY + [
+    "".join(_letters.choice("abcdefghijklmnoprstwy") for _ in range(_letters.randint(4, 9))).title()
+    for _ in range(3000)
+]
 
 
 def people(n: int, rng: random.Random) -> list[PersonRow]:
-    return [PersonRow(person_id=stable_id("bench-person", str(i)),
-                      given_name=rng.choice(GIVEN), family_name=rng.choice(MORE_FAMILY),
-                      date_of_birth=(date(2006, 1, 1) + timedelta(rng.randrange(7000)))
-                      .isoformat(), nhs_number=_nhs(rng) if rng.random() < 0.6 else None)
-            for i in range(n)]
+    return [
+        PersonRow(
+            person_id=stable_id("bench-person", str(i)),
+            given_name=rng.choice(GIVEN),
+            family_name=rng.choice(MORE_FAMILY),
+            date_of_birth=(date(2006, 1, 1) + timedelta(rng.randrange(7000))).isoformat(),
+            nhs_number=_nhs(rng) if rng.random() < 0.6 else None,
+        )
+        for i in range(n)
+    ]
 
 
 def main(n: int = 100_000, searches: int = 2000) -> None:
@@ -47,25 +54,51 @@ def main(n: int = 100_000, searches: int = 2000) -> None:
     subjects = []
     for p in rng.sample(rows, searches):
         dob = p.date_of_birth or ""
-        subjects.append(Subject(given_name=p.given_name, family_name=(p.family_name or "")
-                                .replace("a", "e", 1), date_of_birth=dob[:8] + dob[9:] + dob[8]))
+        subjects.append(
+            Subject(
+                given_name=p.given_name,
+                family_name=(p.family_name or "").replace("a", "e", 1),
+                date_of_birth=dob[:8] + dob[9:] + dob[8],
+            )
+        )
     times, sizes = [], []
     for s in subjects:
         t = time.perf_counter()
         sizes.append(len(index.candidate_ids(s)))
         index.search(s)
         times.append(time.perf_counter() - t)
-    print(f"in-memory search: mean {1000 * sum(times) / len(times):.2f} ms, worst "
-          f"{1000 * max(times):.2f} ms, mean block {sum(sizes) / len(sizes):.0f} people")
+    print(
+        f"in-memory search: mean {1000 * sum(times) / len(times):.2f} ms, worst "
+        f"{1000 * max(times):.2f} ms, mean block {sum(sizes) / len(sizes):.0f} people"
+    )
     folder = Path(tempfile.mkdtemp(prefix="dd-bench-match-"))
     store = EventStore.open(folder / "store.sqlite3")
     at = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
     t = time.perf_counter()
-    store.import_events((make_event("person.registered", {
-        k: v for k, v in (("person_id", p.person_id), ("given_name", p.given_name),
-                          ("family_name", p.family_name), ("date_of_birth", p.date_of_birth),
-                          ("nhs_number", p.nhs_number)) if v}, actor="bench",
-        actor_role="admin", device="bench", at=at) for p in rows), validate=False)
+    store.import_events(
+        (
+            make_event(
+                "person.registered",
+                {
+                    k: v
+                    for k, v in (
+                        ("person_id", p.person_id),
+                        ("given_name", p.given_name),
+                        ("family_name", p.family_name),
+                        ("date_of_birth", p.date_of_birth),
+                        ("nhs_number", p.nhs_number),
+                    )
+                    if v
+                },
+                actor="bench",
+                actor_role="admin",
+                device="bench",
+                at=at,
+            )
+            for p in rows
+        ),
+        validate=False,
+    )
     print(f"store with {n:,} people written in {time.perf_counter() - t:.1f} s")
     t = time.perf_counter()
     load_index(store.engine)
@@ -75,8 +108,10 @@ def main(n: int = 100_000, searches: int = 2000) -> None:
         t = time.perf_counter()
         lookup(store.engine, s)
         sql_times.append(time.perf_counter() - t)
-    print(f"SQL lookup: mean {1000 * sum(sql_times) / len(sql_times):.2f} ms, worst "
-          f"{1000 * max(sql_times):.2f} ms")
+    print(
+        f"SQL lookup: mean {1000 * sum(sql_times) / len(sql_times):.2f} ms, worst "
+        f"{1000 * max(sql_times):.2f} ms"
+    )
     store.close()
 
 

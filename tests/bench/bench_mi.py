@@ -49,6 +49,7 @@ def widget(service: MiService) -> tuple[float, float]:
     from dutydesk.ui.application import make_app
     from dutydesk.ui.mi_dashboard import MiDashboard
     from dutydesk.ui.tasks import TaskRunner
+
     app = make_app()
     dash = MiDashboard(service, TaskRunner(synchronous=True))
     dash.resize(1500, 900)
@@ -75,8 +76,11 @@ def run(n: int, folder: Path, figures_only: bool = False) -> dict[str, float]:
     path = folder / f"mi-{n}.sqlite3"
     store = EventStore.open(path)
     cpu0 = time.process_time()
-    count, t_build = timed(lambda: load_mi_demo(store, seed=1, events=n, clock=FixedClock(NOW),
-                                                open_contacts=max(50, n // 500)))
+    count, t_build = timed(
+        lambda: load_mi_demo(
+            store, seed=1, events=n, clock=FixedClock(NOW), open_contacts=max(50, n // 500)
+        )
+    )
     cpu_build = time.process_time() - cpu0
     service = MiService(store, FixedClock(NOW), actor=demo_actor())
     loaded, t_load = timed(service.load)
@@ -86,17 +90,25 @@ def run(n: int, folder: Path, figures_only: bool = False) -> dict[str, float]:
     team = Filters(base.date_from, base.date_to, office="North Locality", team="Front Door A")
     source = Filters(base.date_from, base.date_to, source="6")
     month = Filters(date(2026, 10, 1), date(2026, 10, 31))
-    t_filters = [best(lambda f=f: service.figures(loaded, f)) for f in (office, team, source,
-                                                                        month)]
+    t_filters = [
+        best(lambda f=f: service.figures(loaded, f)) for f in (office, team, source, month)
+    ]
     pushed, t_push = timed(lambda: service.load(base))
     cpu = time.process_time()
     core = {
-        "events": count, "contacts": len(loaded.data.contacts),
-        "build s": t_build, "load+prepare s": t_load, "compute all s": t_compute,
-        "office s": t_filters[0], "team s": t_filters[1], "source s": t_filters[2],
-        "period s": t_filters[3], "push-down load s": t_push,
+        "events": count,
+        "contacts": len(loaded.data.contacts),
+        "build s": t_build,
+        "load+prepare s": t_load,
+        "compute all s": t_compute,
+        "office s": t_filters[0],
+        "team s": t_filters[1],
+        "source s": t_filters[2],
+        "period s": t_filters[3],
+        "push-down load s": t_push,
         "pushed contacts": len(pushed.data.contacts),
-        "build CPU s": cpu_build, "load..push-down CPU s": cpu - cpu0 - cpu_build,
+        "build CPU s": cpu_build,
+        "load..push-down CPU s": cpu - cpu0 - cpu_build,
         "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if figures_only:
@@ -105,21 +117,35 @@ def run(n: int, folder: Path, figures_only: bool = False) -> dict[str, float]:
     t_first, t_widget_change = widget(service)
     _, t_l1 = timed(lambda: service.export_annex_a(folder / "l1.xlsx", 1, "xlsx", base))
     _, t_l3 = timed(lambda: service.export_annex_a(folder / "l3.xlsx", 3, "xlsx", base))
-    t_more = [timed(lambda n=n: service.export_annex_a(folder / f"l{n}.xlsx", n, "xlsx",
-                                                       base))[1] for n in (2, 4, 5)]
-    census, t_census = timed(lambda: service.export_cin_census(folder / "census.xml", 2027,
-                                                               lea="201"))
+    t_more = [
+        timed(lambda n=n: service.export_annex_a(folder / f"l{n}.xlsx", n, "xlsx", base))[1]
+        for n in (2, 4, 5)
+    ]
+    census, t_census = timed(
+        lambda: service.export_cin_census(folder / "census.xml", 2027, lea="201")
+    )
     store.close()
     return {
-        "events": count, "contacts": len(loaded.data.contacts),
-        "build s": t_build, "load+prepare s": t_load, "compute all s": t_compute,
-        "office s": t_filters[0], "team s": t_filters[1], "source s": t_filters[2],
-        "period s": t_filters[3], "push-down load s": t_push,
+        "events": count,
+        "contacts": len(loaded.data.contacts),
+        "build s": t_build,
+        "load+prepare s": t_load,
+        "compute all s": t_compute,
+        "office s": t_filters[0],
+        "team s": t_filters[1],
+        "source s": t_filters[2],
+        "period s": t_filters[3],
+        "push-down load s": t_push,
         "pushed contacts": len(pushed.data.contacts),
-        "widget first paint s": t_first, "widget filter s": t_widget_change,
-        "List 1 xlsx s": t_l1, "List 3 xlsx s": t_l3, "List 2 xlsx s": t_more[0],
-        "List 4 xlsx s": t_more[1], "List 5 xlsx s": t_more[2],
-        "census referrals": census.episodes, "census export s": t_census,
+        "widget first paint s": t_first,
+        "widget filter s": t_widget_change,
+        "List 1 xlsx s": t_l1,
+        "List 3 xlsx s": t_l3,
+        "List 2 xlsx s": t_more[0],
+        "List 4 xlsx s": t_more[1],
+        "List 5 xlsx s": t_more[2],
+        "census referrals": census.episodes,
+        "census export s": t_census,
         "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

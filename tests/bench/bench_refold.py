@@ -37,10 +37,12 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             written = refold(store.engine, scopes)
             took = time.perf_counter() - started
-            print(f"refold the scopes of {tail} pulled event(s) ({len(scopes.contacts)} "
-                  f"contacts, {len(scopes.people)} people): {took * 1000:.1f} ms, "
-                  f"{written.contacts + written.children + written.decisions + written.people}"
-                  f" rows written")
+            print(
+                f"refold the scopes of {tail} pulled event(s) ({len(scopes.contacts)} "
+                f"contacts, {len(scopes.people)} people): {took * 1000:.1f} ms, "
+                f"{written.contacts + written.children + written.decisions + written.people}"
+                f" rows written"
+            )
         store.close()
     return 0
 

@@ -45,39 +45,94 @@ OUTCOMES = ["nfa", "advice", "early_help", "cin_assessment", "strategy_s47"]
 
 def _history(person_id: str, decisions: int) -> list[Event]:
     """One child with ``decisions`` contacts, each rated and decided with a full rationale."""
+
     def ev(kind: str, payload: dict, at: datetime, role: Role = Role.DUTY_MANAGER) -> Event:
-        return make_event(kind, payload, actor="dm.manager", actor_role=role.value,
-                          device="bench", at=at)
+        return make_event(
+            kind, payload, actor="dm.manager", actor_role=role.value, device="bench", at=at
+        )
+
     start = NOW - timedelta(days=29)
     step = timedelta(days=28) / decisions
-    out = [ev("person.registered", {"person_id": person_id, "given_name": "Zoë",
-                                    "family_name": "Wiśniewski",
-                                    "date_of_birth": "2018-02-01"}, start)]
+    out = [
+        ev(
+            "person.registered",
+            {
+                "person_id": person_id,
+                "given_name": "Zoë",
+                "family_name": "Wiśniewski",
+                "date_of_birth": "2018-02-01",
+            },
+            start,
+        )
+    ]
     for i in range(decisions):
         at = start + step * i
         cid = new_id()
-        out.append(ev("contact.received", {
-            "contact_id": cid, "received_at": at.isoformat(), "channel": "phone",
-            "source_code": "2A", "children": [{"person_id": person_id, "given_name": "Zoë"}],
-            "concern": f"Concern {i}: school reports bruising and a worrying comment. " * 3,
-            "consent": "given", "immediate_danger": False, "office": "North",
-            "team": "MASH A", "categories": ["18C", "16A"]}, at, Role.CONTACT_OFFICER))
-        out.append(ev("contact.rated", {
-            "contact_id": cid, "score": 60, "rating": "amber", "policy_version": "bench",
-            "reasons": [{"text": "injury reported", "points": 30},
-                        {"factor": "16A", "points": 10}]}, at + timedelta(seconds=1)))
-        out.append(ev("decision.recorded", {
-            "decision_id": new_id(), "contact_id": cid, "outcome": OUTCOMES[i % 5],
-            "threshold_level": 1 + i % 4, "rationale": {
-                "concerns_and_risks": "Bruising reported by school; second contact this term.",
-                "strengths_and_protective_factors": "Mother engages; grandmother nearby.",
-                "childs_voice": "Zoë said she likes school and is worried about home.",
-                "consent_and_information_sharing": "Consent given by mother to share.",
-                "analysis": "Cumulative concerns; threshold for assessment considered.",
-                "next_steps": [{"action": "Feedback to the school", "owner": "dm.manager",
-                                "due": "2026-11-27"}],
-                "feedback_to_referrer": "School told of the outcome by phone."}},
-            at + timedelta(minutes=30)))
+        out.append(
+            ev(
+                "contact.received",
+                {
+                    "contact_id": cid,
+                    "received_at": at.isoformat(),
+                    "channel": "phone",
+                    "source_code": "2A",
+                    "children": [{"person_id": person_id, "given_name": "Zoë"}],
+                    "concern": f"Concern {i}: school reports bruising and a worrying comment. " * 3,
+                    "consent": "given",
+                    "immediate_danger": False,
+                    "office": "North",
+                    "team": "MASH A",
+                    "categories": ["18C", "16A"],
+                },
+                at,
+                Role.CONTACT_OFFICER,
+            )
+        )
+        out.append(
+            ev(
+                "contact.rated",
+                {
+                    "contact_id": cid,
+                    "score": 60,
+                    "rating": "amber",
+                    "policy_version": "bench",
+                    "reasons": [
+                        {"text": "injury reported", "points": 30},
+                        {"factor": "16A", "points": 10},
+                    ],
+                },
+                at + timedelta(seconds=1),
+            )
+        )
+        out.append(
+            ev(
+                "decision.recorded",
+                {
+                    "decision_id": new_id(),
+                    "contact_id": cid,
+                    "outcome": OUTCOMES[i % 5],
+                    "threshold_level": 1 + i % 4,
+                    "rationale": {
+                        "concerns_and_risks": (
+                            "Bruising reported by school; second contact this term."
+                        ),
+                        "strengths_and_protective_factors": "Mother engages; grandmother nearby.",
+                        "childs_voice": "Zoë said she likes school and is worried about home.",
+                        "consent_and_information_sharing": "Consent given by mother to share.",
+                        "analysis": "Cumulative concerns; threshold for assessment considered.",
+                        "next_steps": [
+                            {
+                                "action": "Feedback to the school",
+                                "owner": "dm.manager",
+                                "due": "2026-11-27",
+                            }
+                        ],
+                        "feedback_to_referrer": "School told of the outcome by phone.",
+                    },
+                },
+                at + timedelta(minutes=30),
+            )
+        )
     return out
 
 
@@ -86,12 +141,20 @@ def _measure(decisions: int) -> None:
     store = EventStore.open(folder / "store.sqlite3")
     person_id = new_id()
     store.import_events(_history(person_id, decisions), validate=False)
-    service = DocumentService(store, Actor("bench", Role.AUDITOR, "bench"), FixedClock(NOW),
-                              signer=_signer(), office=OfficeHours())
+    service = DocumentService(
+        store,
+        Actor("bench", Role.AUDITOR, "bench"),
+        FixedClock(NOW),
+        signer=_signer(),
+        office=OfficeHours(),
+    )
     for kind, make in (
-            ("duty log", lambda: service.duty_log((NOW - timedelta(days=30)).date(),
-                                                  NOW.date(), office="North")),
-            ("case log", lambda: service.case_log(person_id=person_id))):
+        (
+            "duty log",
+            lambda: service.duty_log((NOW - timedelta(days=30)).date(), NOW.date(), office="North"),
+        ),
+        ("case log", lambda: service.case_log(person_id=person_id)),
+    ):
         started = time.perf_counter()
         doc = make()
         elapsed = time.perf_counter() - started
@@ -101,10 +164,13 @@ def _measure(decisions: int) -> None:
         verdict = service.verify(doc.pdf).verdict.name
         checked = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{kind:9} {decisions:>6} decisions: {pages:>5} pages, "
-              f"{len(doc.event_ids):>6} events, {elapsed:6.1f} s, "
-              f"{len(doc.pdf) / 1e6:5.1f} MB, peak RSS {peak:5.0f} MB; "
-              f"verify {checked:.2f} s ({verdict})", flush=True)
+        print(
+            f"{kind:9} {decisions:>6} decisions: {pages:>5} pages, "
+            f"{len(doc.event_ids):>6} events, {elapsed:6.1f} s, "
+            f"{len(doc.pdf) / 1e6:5.1f} MB, peak RSS {peak:5.0f} MB; "
+            f"verify {checked:.2f} s ({verdict})",
+            flush=True,
+        )
     store.close()
 
 
@@ -128,9 +194,15 @@ def _case_store(decisions: int) -> tuple[EventStore, str, Path]:
 def _sign_case(decisions: int, signed: bool) -> None:
     from dutydesk.reports.caselog import CaseLogRequest, write_case_log
     from dutydesk.services.documents import write_atomically
+
     store, person_id, folder = _case_store(decisions)
-    service = DocumentService(store, Actor("bench", Role.AUDITOR, "bench"), FixedClock(NOW),
-                              signer=_signer(), office=OfficeHours())
+    service = DocumentService(
+        store,
+        Actor("bench", Role.AUDITOR, "bench"),
+        FixedClock(NOW),
+        signer=_signer(),
+        office=OfficeHours(),
+    )
     before = _peak_mb()
     started = time.perf_counter()
     if signed:  # made, signed, written and its export recorded, as `dutydesk print -o`
@@ -140,9 +212,13 @@ def _sign_case(decisions: int, signed: bool) -> None:
     else:  # what DutyDesk wrote before signatures: rendered and sealed
         events = service.queries.person_case_events(person_id)
         buf = io.BytesIO()
-        write_case_log(events, CaseLogRequest(person_id=person_id),
-                       service._meta("case-log", "Case decision log", "bench"), buf,
-                       office=OfficeHours())
+        write_case_log(
+            events,
+            CaseLogRequest(person_id=person_id),
+            service._meta("case-log", "Case decision log", "bench"),
+            buf,
+            office=OfficeHours(),
+        )
         pdf = buf.getvalue()
         write_atomically(folder / "log.pdf", pdf)
     elapsed = time.perf_counter() - started
@@ -150,25 +226,35 @@ def _sign_case(decisions: int, signed: bool) -> None:
     started = time.perf_counter()
     verdict = service.verify(pdf).verdict.name if signed else "-"
     checked = time.perf_counter() - started
-    print(f"case log {decisions} decisions {'signed  ' if signed else 'unsigned'}: "
-          f"{pages} pages, {elapsed:6.1f} s to make and write, {len(pdf) / 1e6:5.2f} MB, "
-          f"peak RSS {_peak_mb():5.0f} MB (store loaded: {before:.0f} MB); "
-          f"verify {checked:.2f} s ({verdict})", flush=True)
+    print(
+        f"case log {decisions} decisions {'signed  ' if signed else 'unsigned'}: "
+        f"{pages} pages, {elapsed:6.1f} s to make and write, {len(pdf) / 1e6:5.2f} MB, "
+        f"peak RSS {_peak_mb():5.0f} MB (store loaded: {before:.0f} MB); "
+        f"verify {checked:.2f} s ({verdict})",
+        flush=True,
+    )
     store.close()
 
 
 def _print_case(pages_wanted: int, route: str) -> None:
     import os
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtPrintSupport import QPrinter
     from PySide6.QtWidgets import QApplication
 
     from dutydesk.services.documents import write_atomically
     from dutydesk.ui import print_job
+
     app = QApplication([])  # noqa: F841 - Qt needs it alive
     store, person_id, folder = _case_store(max(1, round(pages_wanted / 1.1)))
-    service = DocumentService(store, Actor("bench", Role.AUDITOR, "bench"), FixedClock(NOW),
-                              signer=_signer(), office=OfficeHours())
+    service = DocumentService(
+        store,
+        Actor("bench", Role.AUDITOR, "bench"),
+        FixedClock(NOW),
+        signer=_signer(),
+        office=OfficeHours(),
+    )
     doc = service.case_log(person_id=person_id)
     count = len(PdfReader(io.BytesIO(doc.pdf)).pages)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -188,9 +274,12 @@ def _print_case(pages_wanted: int, route: str) -> None:
         print_job.MAX_DPI = 10_000
         printed = print_job.paint_pages(doc.pdf, printer, [0, 1, 2])
     elapsed = time.perf_counter() - started
-    print(f"print to PDF printer at 1200 dpi, route {route:7}: {printed:3} of {count} pages, "
-          f"{elapsed:6.1f} s, output {out.stat().st_size / 1e6:6.1f} MB, peak RSS "
-          f"{_peak_mb():5.0f} MB (before printing: {before:.0f} MB)", flush=True)
+    print(
+        f"print to PDF printer at 1200 dpi, route {route:7}: {printed:3} of {count} pages, "
+        f"{elapsed:6.1f} s, output {out.stat().st_size / 1e6:6.1f} MB, peak RSS "
+        f"{_peak_mb():5.0f} MB (before printing: {before:.0f} MB)",
+        flush=True,
+    )
     store.close()
 
 

@@ -22,8 +22,11 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 def main(argv: list[str]) -> None:
     count = int(argv[0]) if argv else 20_000
     rounds = int(argv[1]) if len(argv) > 1 else 5
-    payloads = [e.payload for e in Generator(11, now=NOW, open_contacts=count)
-                .events(count * 6) if e.type == "contact.received"][-count:]
+    payloads = [
+        e.payload
+        for e in Generator(11, now=NOW, open_contacts=count).events(count * 6)
+        if e.type == "contact.received"
+    ][-count:]
     policy = default_policy()
     best = float("inf")
     for _ in range(rounds):
@@ -31,8 +34,10 @@ def main(argv: list[str]) -> None:
         for payload in payloads:
             score_contact(payload, [], policy, NOW)
         best = min(best, time.perf_counter() - start)
-    print(f"policy {policy.version}: {len(payloads)} contacts scored, best of {rounds} "
-          f"{best:.3f} s ({best / len(payloads) * 1e6:.1f} us per contact)")
+    print(
+        f"policy {policy.version}: {len(payloads)} contacts scored, best of {rounds} "
+        f"{best:.3f} s ({best / len(payloads) * 1e6:.1f} us per contact)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,13 @@ def drop_caches() -> None:
 def run_once(command: list[str], data: Path, shot: Path, env: dict[str, str]) -> float:
     shot.unlink(missing_ok=True)
     start = time.perf_counter()
-    done = subprocess.run([*command, "--demo", "--data-dir", str(data), "--screenshot",
-                           str(shot)], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [*command, "--demo", "--data-dir", str(data), "--screenshot", str(shot)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0 or not shot.exists():
         sys.exit(f"{shlex.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -57,15 +62,25 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="dutydesk-startup-"))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-           "XDG_CONFIG_HOME": str(work / "config"), "XDG_DATA_HOME": str(work / "data"),
-           "XDG_CONFIG_DIRS": str(work / "etc-xdg")}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "XDG_CONFIG_HOME": str(work / "config"),
+        "XDG_DATA_HOME": str(work / "data"),
+        "XDG_CONFIG_DIRS": str(work / "etc-xdg"),
+    }
     data = work / "store"
-    subprocess.run([sys.executable, "-m", "dutydesk.cli", "demo", "--events", "3000",
-                    "--data-dir", str(data)], env=env, check=True, capture_output=True)
-    print(f"start-up to a painted queue (includes the {GRAB_DELAY_S * 1000:.0f} ms "
-          f"screenshot delay and exit); {args.runs} runs each; shared, loaded machine")
+    subprocess.run(
+        [sys.executable, "-m", "dutydesk.cli", "demo", "--events", "3000", "--data-dir", str(data)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    print(
+        f"start-up to a painted queue (includes the {GRAB_DELAY_S * 1000:.0f} ms "
+        f"screenshot delay and exit); {args.runs} runs each; shared, loaded machine"
+    )
     print(f"{'':10} {'cold (1st)':>10} {'warm median':>12} {'warm min':>9}")
     for item in args.commands:
         label, _, command = item.partition("=")
@@ -74,8 +89,7 @@ def main() -> None:
             drop_caches()
         times = [run_once(argv, data, work / "q.png", env) for _ in range(args.runs)]
         warm = times[1:] or times
-        print(f"{label:10} {times[0]:9.2f}s {statistics.median(warm):11.2f}s "
-              f"{min(warm):8.2f}s")
+        print(f"{label:10} {times[0]:9.2f}s {statistics.median(warm):11.2f}s {min(warm):8.2f}s")
 
 
 if __name__ == "__main__":

@@ -43,10 +43,16 @@ def run(n: int, folder: Path) -> dict[str, float]:
     if pid:
         _, t_hist = timed(lambda: service.queries.contacts_of_person(pid))
     store.close()
-    return {"events": count, "generate+load s": t_load, "open s": t_open,
-            "rebuild s": t_rebuild, "open queue s": t_queue, "queue rows": len(queue),
-            "MB file": path.stat().st_size / 1e6,
-            "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "events": count,
+        "generate+load s": t_load,
+        "open s": t_open,
+        "rebuild s": t_rebuild,
+        "open queue s": t_queue,
+        "queue rows": len(queue),
+        "MB file": path.stat().st_size / 1e6,
+        "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main(argv: list[str]) -> None:
@@ -56,8 +62,11 @@ def main(argv: list[str]) -> None:
     keys = list(rows[0])
     print(" | ".join(f"{k:>15}" for k in keys))
     for row in rows:
-        print(" | ".join(f"{row[k]:>15.3f}" if isinstance(row[k], float) else f"{row[k]:>15}"
-                         for k in keys))
+        print(
+            " | ".join(
+                f"{row[k]:>15.3f}" if isinstance(row[k], float) else f"{row[k]:>15}" for k in keys
+            )
+        )
 
 
 if __name__ == "__main__":

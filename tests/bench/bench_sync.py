@@ -76,19 +76,24 @@ def bench_push(folder: Path, admin_dsn: str, n: int) -> float:
     engine.transport.close()
     engine.store.close()
     rate = counts["accepted"] / took
-    print(f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
-          f"({rate:,.0f}/s)")
+    print(
+        f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
+        f"({rate:,.0f}/s)"
+    )
     return rate
 
 
 def seed_server(admin_dsn: str, n: int) -> None:
     name, dsn = login(admin_dsn, "duty_manager")
-    events = [dataclasses.replace(e, actor=name, actor_role="duty_manager")
-              for e in generate(11, n, now=NOW) if may_record(Role.DUTY_MANAGER, e.type)]
+    events = [
+        dataclasses.replace(e, actor=name, actor_role="duty_manager")
+        for e in generate(11, n, now=NOW)
+        if may_record(Role.DUTY_MANAGER, e.type)
+    ]
     started = time.perf_counter()
     with PgTransport(dsn) as t:
         for i in range(0, len(events), 1000):
-            t.submit(events[i:i + 1000])
+            t.submit(events[i : i + 1000])
     print(f"(seeded {len(events):,} synthetic events in {time.perf_counter() - started:.1f} s)")
 
 
@@ -99,15 +104,21 @@ def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
     started = time.perf_counter()
     report = engine.sync()
     took = time.perf_counter() - started
-    print(f"pull {report.pulled:,} events into an empty desk (with projections): {took:.2f} s "
-          f"({report.pulled / took:,.0f}/s)")
+    print(
+        f"pull {report.pulled:,} events into an empty desk (with projections): {took:.2f} s "
+        f"({report.pulled / took:,.0f}/s)"
+    )
 
 
 def bench_latency(folder: Path, admin_dsn: str, runs: int) -> tuple[float, float]:
     a_name, a_dsn = login(admin_dsn, "duty_manager")
     b_name, b_dsn = login(admin_dsn, "duty_manager")
-    sender = SyncEngine(EventStore.open(folder / f"{a_name}.sqlite3"), PgTransport(a_dsn),
-                        FixedClock(NOW), login=a_name)
+    sender = SyncEngine(
+        EventStore.open(folder / f"{a_name}.sqlite3"),
+        PgTransport(a_dsn),
+        FixedClock(NOW),
+        login=a_name,
+    )
     watcher = desk(folder, b_name, b_dsn)
     contact = event("contact.received", contact_payload(), NOW, actor=a_name)
     sender.store.append([contact])
@@ -148,8 +159,10 @@ def bench_latency(folder: Path, admin_dsn: str, runs: int) -> tuple[float, float
     for d in (sender, watcher):
         d.transport.close()
         d.store.close()
-    print(f"decision recorded on desk A -> stored on desk B via NOTIFY, {runs} runs: "
-          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {samples[-1]:.1f} ms")
+    print(
+        f"decision recorded on desk A -> stored on desk B via NOTIFY, {runs} runs: "
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {samples[-1]:.1f} ms"
+    )
     return p50, p95
 
 
@@ -160,8 +173,11 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
     names = (f"dutydesk_bench_before_{stamp}", f"dutydesk_bench_after_{stamp}")
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         for name in names:
-            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0")
-                         .format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(name)
+                )
+            )
     before, after = (make_conninfo(admin_dsn, dbname=name) for name in names)
     every = admin.migrations
     try:
@@ -175,8 +191,9 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             for name in names:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                             .format(sql.Identifier(name)))
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
 
 
 def payload_checks(admin_dsn: str, on: bool) -> None:
@@ -188,26 +205,33 @@ def payload_checks(admin_dsn: str, on: bool) -> None:
         return
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
-        conn.execute("CREATE OR REPLACE FUNCTION dutydesk.check_payload(p_type text, "
-                     "p_payload jsonb, p_today date) RETURNS text LANGUAGE sql STABLE "
-                     "SET search_path = pg_catalog, dutydesk, pg_temp AS 'SELECT NULL::text'")
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION dutydesk.check_payload(p_type text, "
+            "p_payload jsonb, p_today date) RETURNS text LANGUAGE sql STABLE "
+            "SET search_path = pg_catalog, dutydesk, pg_temp AS 'SELECT NULL::text'"
+        )
 
 
 def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> None:
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
     figures: dict[str, dict[str, list[float]]] = {
-        k: {"push": [], "p50": [], "p95": []} for k in arms}
+        k: {"push": [], "p50": [], "p95": []} for k in arms
+    }
     with databases(admin_dsn) as (before, after):
         for r in range(rounds):
-            for label, dsn, schema in (("before", before, 1), ("after", after, supported),
-                                       ("unchecked", after, supported)):
+            for label, dsn, schema in (
+                ("before", before, 1),
+                ("after", after, supported),
+                ("unchecked", after, supported),
+            ):
                 print(f"-- round {r + 1}, {label} (server schema {schema})")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
                 if schema < 6:  # that desk did not ask dutydesk.withheld (0006)
                     engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
-                        lambda self: None)
+                        lambda self: None
+                    )
                 payload_checks(after, label != "unchecked")
                 try:
                     figures[label]["push"].append(bench_push(folder, dsn, push))
@@ -215,25 +239,34 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
                     engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
-                        refresh)
+                        refresh
+                    )
                     payload_checks(after, True)
                 figures[label]["p50"].append(p50)
                 figures[label]["p95"].append(p95)
     med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
     b, a, u = med["before"], med["after"], med["unchecked"]
-    print(f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
-          "desk-to-desk runs each):")
+    print(
+        f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
+        "desk-to-desk runs each):"
+    )
     print("| what | before (0001, no validation) | after (validated) | cost |")
     print("|---|---|---|---|")
-    print(f"| submit throughput | {b['push']:,.0f} events/s | {a['push']:,.0f} events/s | "
-          f"{(b['push'] / a['push'] - 1) * 100:+.0f}% time per event |")
+    print(
+        f"| submit throughput | {b['push']:,.0f} events/s | {a['push']:,.0f} events/s | "
+        f"{(b['push'] / a['push'] - 1) * 100:+.0f}% time per event |"
+    )
     for m in ("p50", "p95"):
-        print(f"| desk-to-desk latency {m} | {b[m]:.1f} ms | {a[m]:.1f} ms | "
-              f"{(a[m] / b[m] - 1) * 100:+.0f}% |")
-    print(f"\nthe payload checks alone (newest server, checks on / off): submit "
-          f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
-          f"({(u['push'] / a['push'] - 1) * 100:+.0f}% time per event), latency p50 "
-          f"{a['p50']:.1f} / {u['p50']:.1f} ms")
+        print(
+            f"| desk-to-desk latency {m} | {b[m]:.1f} ms | {a[m]:.1f} ms | "
+            f"{(a[m] / b[m] - 1) * 100:+.0f}% |"
+        )
+    print(
+        f"\nthe payload checks alone (newest server, checks on / off): submit "
+        f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
+        f"({(u['push'] / a['push'] - 1) * 100:+.0f}% time per event), latency p50 "
+        f"{a['p50']:.1f} / {u['p50']:.1f} ms"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -242,11 +275,13 @@ def main(argv: list[str]) -> int:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
     if argv[:1] == ["--compare"]:
-        push, runs, rounds = (int(a) for a in (argv[1:] + ["5000", "100", "3"][len(argv) - 1:])[:3])
+        push, runs, rounds = (
+            int(a) for a in (argv[1:] + ["5000", "100", "3"][len(argv) - 1 :])[:3]
+        )
         with tempfile.TemporaryDirectory() as tmp:
             compare(Path(tmp), admin_dsn, push, runs, rounds)
         return 0
-    push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv):])[:3])
+    push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv) :])[:3])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if push:  # 0 skips a phase, e.g. `bench_sync 10000 0 0` measures push alone

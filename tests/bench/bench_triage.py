@@ -57,15 +57,23 @@ def main(argv: list[str]) -> None:
         path = Path(tmp) / "bench.sqlite3"
         store = EventStore.open(path)
         gen = Generator(11, now=NOW, open_contacts=open_n)
-        stored = clocked("generate + load events", figures,
-                         lambda: store.import_events(gen.events(events), validate=False))
+        stored = clocked(
+            "generate + load events",
+            figures,
+            lambda: store.import_events(gen.events(events), validate=False),
+        )
         service = TriageService(store, demo_actor(), FixedClock(NOW))
-        contacts, children = clocked("load open queue (contacts+children)", figures,
-                                     service.queries.open_contacts)
-        people = {k.person_id for c in contacts for k in children.get(c.contact_id, ())
-                  if k.person_id}
-        records = clocked(f"bulk history read ({len(people)} children)", figures,
-                          lambda: service.history.linked_records(people))
+        contacts, children = clocked(
+            "load open queue (contacts+children)", figures, service.queries.open_contacts
+        )
+        people = {
+            k.person_id for c in contacts for k in children.get(c.contact_id, ()) if k.person_id
+        }
+        records = clocked(
+            f"bulk history read ({len(people)} children)",
+            figures,
+            lambda: service.history.linked_records(people),
+        )
         policy = service.policy
 
         def score_all():  # type: ignore[no-untyped-def]
@@ -77,10 +85,17 @@ def main(argv: list[str]) -> None:
             return out
 
         results = clocked(f"histories + score ({len(contacts)} contacts)", figures, score_all)
-        rows = [_Row(r.contact_id, r.rating.value, r.due_at.isoformat() if r.due_at else None,
-                     r.score, c.received_at) for r, c in zip(results, contacts, strict=True)]
-        clocked("order (rating, due, score, arrival)", figures,
-                lambda: sorted(rows, key=order_key))
+        rows = [
+            _Row(
+                r.contact_id,
+                r.rating.value,
+                r.due_at.isoformat() if r.due_at else None,
+                r.score,
+                c.received_at,
+            )
+            for r, c in zip(results, contacts, strict=True)
+        ]
+        clocked("order (rating, due, score, arrival)", figures, lambda: sorted(rows, key=order_key))
         rated = clocked("record contact.rated events", figures, service.rate_all_open)
 
         sample = random.Random(5).sample(sorted(people), min(300, len(people)))
@@ -97,14 +112,20 @@ def main(argv: list[str]) -> None:
     print(f"events stored           {stored}")
     print(f"open contacts scored    {len(contacts)}   ratings recorded {rated}")
     print(f"store file              {size_mb:.0f} MB")
-    score_order = (figures["load open queue (contacts+children)"]
-                   + figures[f"bulk history read ({len(people)} children)"]
-                   + figures[f"histories + score ({len(contacts)} contacts)"]
-                   + figures["order (rating, due, score, arrival)"])
-    print(f"score + order, total    {score_order:.2f} s "
-          f"({score_order / max(1, len(contacts)) * 1e6:.0f} us per contact)")
-    print(f"one child's history     median {statistics.median(times):.2f} ms, "
-          f"p95 {times[int(len(times) * 0.95) - 1]:.2f} ms, max {times[-1]:.2f} ms")
+    score_order = (
+        figures["load open queue (contacts+children)"]
+        + figures[f"bulk history read ({len(people)} children)"]
+        + figures[f"histories + score ({len(contacts)} contacts)"]
+        + figures["order (rating, due, score, arrival)"]
+    )
+    print(
+        f"score + order, total    {score_order:.2f} s "
+        f"({score_order / max(1, len(contacts)) * 1e6:.0f} us per contact)"
+    )
+    print(
+        f"one child's history     median {statistics.median(times):.2f} ms, "
+        f"p95 {times[int(len(times) * 0.95) - 1]:.2f} ms, max {times[-1]:.2f} ms"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS                {rss:.0f} MB")
 

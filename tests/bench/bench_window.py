@@ -30,8 +30,10 @@ from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.tasks import TaskRunner
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
-RATIONALE = {"concerns_and_risks": "Neglect over several weeks.",
-             "analysis": "Assessment needed to understand the children's needs."}
+RATIONALE = {
+    "concerns_and_risks": "Neglect over several weeks.",
+    "analysis": "Assessment needed to understand the children's needs.",
+}
 
 
 def build(path: Path, events: int, open_contacts: int) -> float:
@@ -39,10 +41,8 @@ def build(path: Path, events: int, open_contacts: int) -> float:
     if store.event_count() == 0:
         start = time.perf_counter()
         # Rated by the real triage policy as it is generated, like the demo.
-        load_demo(store, seed=1, events=events, clock=FixedClock(NOW),
-                  open_contacts=open_contacts)
-        print(f"built store: {store.event_count()} events in "
-              f"{time.perf_counter() - start:.1f} s")
+        load_demo(store, seed=1, events=events, clock=FixedClock(NOW), open_contacts=open_contacts)
+        print(f"built store: {store.event_count()} events in {time.perf_counter() - start:.1f} s")
     count = store.event_count()
     store.close()
     return count
@@ -60,8 +60,10 @@ def wait_for(app: QApplication, done, timeout: float = 120.0) -> None:  # type: 
 def ms(values: list[float]) -> str:
     values = sorted(values)
     p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
-    return f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, " \
-           f"max {values[-1] * 1000:.1f} ms (n={len(values)})"
+    return (
+        f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+        f"max {values[-1] * 1000:.1f} ms (n={len(values)})"
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -76,9 +78,14 @@ def main(argv: list[str]) -> None:
     store = EventStore.open(path)
     service = DeskService(store, demo_actor(), FixedClock(NOW))
     tasks = TaskRunner()
-    window = MainWindow(service, tasks, demo=False, store_path=path,
-                        drafts=DraftStore(store, demo_actor().login),
-                        settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(
+        service,
+        tasks,
+        demo=False,
+        store_path=path,
+        drafts=DraftStore(store, demo_actor().login),
+        settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
+    )
     window.resize(1400, 850)
     window.show()
     window.reload()

@@ -47,8 +47,10 @@ def test_edited_payload_is_named(data_dir: Path, capsys: pytest.CaptureFixture[s
     path = data_dir / STORE_FILE
     victim = _ids(path)[40]
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE events SET payload = json_set(payload, '$.concern', 'nothing') "
-                   "WHERE id = ?", (victim,))
+        db.execute(
+            "UPDATE events SET payload = json_set(payload, '$.concern', 'nothing') WHERE id = ?",
+            (victim,),
+        )
     code, text = _verify(data_dir, capsys)
     assert code == 1
     assert f"event {victim} (position 41)" in text and "edited" in text
@@ -58,8 +60,11 @@ def test_deleted_event_is_named(data_dir: Path, capsys: pytest.CaptureFixture[st
     path = data_dir / STORE_FILE
     victim = _ids(path)[10]
     with sqlite3.connect(path) as db:
-        db.execute("DELETE FROM event_people WHERE local_seq = "
-                   "(SELECT local_seq FROM events WHERE id = ?)", (victim,))
+        db.execute(
+            "DELETE FROM event_people WHERE local_seq = "
+            "(SELECT local_seq FROM events WHERE id = ?)",
+            (victim,),
+        )
         db.execute("DELETE FROM outbox WHERE event_id = ?", (victim,))
         db.execute("DELETE FROM events WHERE id = ?", (victim,))
     code, text = _verify(data_dir, capsys)
@@ -86,8 +91,10 @@ def test_reordered_events_are_named(data_dir: Path, capsys: pytest.CaptureFixtur
     ids = _ids(path)
     a, b = ids[20], ids[21]
     with sqlite3.connect(path) as db:
-        seq_a, seq_b = (db.execute("SELECT local_seq FROM events WHERE id = ?", (i,)).fetchone()[0]
-                        for i in (a, b))
+        seq_a, seq_b = (
+            db.execute("SELECT local_seq FROM events WHERE id = ?", (i,)).fetchone()[0]
+            for i in (a, b)
+        )
         db.execute("UPDATE events SET local_seq = -1 WHERE id = ?", (a,))
         db.execute("UPDATE events SET local_seq = ? WHERE id = ?", (seq_a, b))
         db.execute("UPDATE events SET local_seq = ? WHERE id = ?", (seq_b, a))
@@ -95,14 +102,17 @@ def test_reordered_events_are_named(data_dir: Path, capsys: pytest.CaptureFixtur
     assert code == 1 and f"event {a} (position 21)" in text and "reordered" in text
 
 
-def test_event_added_outside_dutydesk_is_named(data_dir: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_event_added_outside_dutydesk_is_named(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = data_dir / STORE_FILE
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO events (id, type, schema_version, actor, actor_role, device, "
-                   "client_time, payload) SELECT '0190a0c0-dead-7000-8000-000000000001', type, "
-                   "schema_version, actor, actor_role, device, client_time, payload FROM events "
-                   "ORDER BY local_seq LIMIT 1")
+        db.execute(
+            "INSERT INTO events (id, type, schema_version, actor, actor_role, device, "
+            "client_time, payload) SELECT '0190a0c0-dead-7000-8000-000000000001', type, "
+            "schema_version, actor, actor_role, device, client_time, payload FROM events "
+            "ORDER BY local_seq LIMIT 1"
+        )
     code, text = _verify(data_dir, capsys)
     assert code == 1 and "0190a0c0-dead-7000-8000-000000000001" in text
     assert "not in the audit chain" in text
@@ -122,10 +132,12 @@ def test_an_older_store_is_sealed_when_opened(tmp_path: Path, clock: FixedClock)
 def test_a_later_append_does_not_seal_a_foreign_event(data_dir: Path, clock: FixedClock) -> None:
     path = data_dir / STORE_FILE
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO events (id, type, schema_version, actor, actor_role, device, "
-                   "client_time, payload) SELECT '0190a0c0-dead-7000-8000-000000000002', type, "
-                   "schema_version, actor, actor_role, device, client_time, payload FROM events "
-                   "ORDER BY local_seq LIMIT 1")
+        db.execute(
+            "INSERT INTO events (id, type, schema_version, actor, actor_role, device, "
+            "client_time, payload) SELECT '0190a0c0-dead-7000-8000-000000000002', type, "
+            "schema_version, actor, actor_role, device, client_time, payload FROM events "
+            "ORDER BY local_seq LIMIT 1"
+        )
     store = ChainedEventStore.open(path)
     store.append([event("contact.received", contact_payload(), clock.now())])
     verdict = store.verify_chain()
@@ -134,8 +146,9 @@ def test_a_later_append_does_not_seal_a_foreign_event(data_dir: Path, clock: Fix
     assert verdict.problem.event_id == "0190a0c0-dead-7000-8000-000000000002"
 
 
-def test_server_copy_is_checked_with_the_servers_hash_function(tmp_path: Path,
-                                                               clock: FixedClock) -> None:
+def test_server_copy_is_checked_with_the_servers_hash_function(
+    tmp_path: Path, clock: FixedClock
+) -> None:
     """Pulled events carry the server's seq and hashes; the same verifier checks them."""
     from dataclasses import replace
 
@@ -144,13 +157,15 @@ def test_server_copy_is_checked_with_the_servers_hash_function(tmp_path: Path,
 
     def server_hash(prev: str, e) -> str:  # type: ignore[no-untyped-def]
         import hashlib
-        return hashlib.sha256(f"{prev}|{e.id}|{e.server_seq}|{e.payload_json()}".encode()
-                              ).hexdigest()
+
+        return hashlib.sha256(
+            f"{prev}|{e.id}|{e.server_seq}|{e.payload_json()}".encode()
+        ).hexdigest()
 
     pulled, prev = [], GENESIS
     for seq, e in enumerate(generate(9, 120, now=clock.now()), start=1):
         e = replace(e, server_seq=seq)
-        (_, prev_hash, digest), = chain([e], prev, server_hash)
+        ((_, prev_hash, digest),) = chain([e], prev, server_hash)
         pulled.append(replace(e, prev_hash=prev_hash, hash=digest))
         prev = digest
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
@@ -158,8 +173,9 @@ def test_server_copy_is_checked_with_the_servers_hash_function(tmp_path: Path,
     assert verify_server_copy(store.engine, server_hash, GENESIS).ok
     victim = pulled[30].id
     with sqlite3.connect(tmp_path / "s.sqlite3") as db:
-        db.execute("UPDATE events SET payload = json_set(payload, '$.x', 1) WHERE id = ?",
-                   (victim,))
+        db.execute(
+            "UPDATE events SET payload = json_set(payload, '$.x', 1) WHERE id = ?", (victim,)
+        )
     verdict = verify_server_copy(store.engine, server_hash, GENESIS)
     store.close()
     assert verdict.problem is not None and verdict.problem.event_id == victim

@@ -37,8 +37,12 @@ PERFORMANCE = Actor("dm.returns", Role.DUTY_MANAGER, "desk")
 def dfe_issues(path: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """(errors, queries) DfE's rules report for ``path``. Never skipped: CI must run it."""
     assert VALIDATOR.exists(), "tests/setup.sh makes .venv-cin with csc-validator-be-cin"
-    done = subprocess.run([str(VALIDATOR), "-W", "ignore", str(ROOT / "tests/cin/validate.py"),
-                           str(path), RULESET], capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(VALIDATOR), "-W", "ignore", str(ROOT / "tests/cin/validate.py"), str(path), RULESET],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
     assert lines[0]["ruleset"] == RULESET and lines[0]["rules"] > 100
@@ -53,8 +57,14 @@ def _episodes(path: Path) -> set[tuple[str, str, str, str]]:
     for child in root.iter("Child"):
         la_id = child.findtext("ChildIdentifiers/LAchildID") or ""
         for d in child.findall("CINdetails"):
-            out.add((la_id, d.findtext("CINreferralDate") or "",
-                     d.findtext("ReferralSource") or "", d.findtext("ReferralNFA") or ""))
+            out.add(
+                (
+                    la_id,
+                    d.findtext("CINreferralDate") or "",
+                    d.findtext("ReferralSource") or "",
+                    d.findtext("ReferralNFA") or "",
+                )
+            )
     return out
 
 
@@ -62,10 +72,10 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
     clock = FixedClock(NOW)
     demo = EventStore.open(tmp_path / "demo.sqlite3")
     from dutydesk.demo.mi_extras import load_mi_demo
+
     load_mi_demo(demo, seed=15, events=6000, clock=clock)
     first = tmp_path / "census.xml"
-    report = MiService(demo, clock, actor=PERFORMANCE).export_cin_census(
-        first, 2027, lea="201")
+    report = MiService(demo, clock, actor=PERFORMANCE).export_cin_census(first, 2027, lea="201")
     demo.close()
     assert report.children > 50 and report.episodes >= report.children
     assert report.assessments > 0 and report.section47 > 0
@@ -84,7 +94,8 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
 
 
 def test_the_census_carries_the_conference_from_the_strategy_discussion_record(  # type: ignore[no-untyped-def]
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Issue 21: an s47 enquiry whose strategy discussion and initial conference were
     recorded gives ``DateOfInitialCPC`` / ``ICPCnotRequired`` in its ``Section47``, and
     DfE's rules still find no error."""
@@ -92,12 +103,17 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
     from dutydesk.domain.ids import new_id
     from dutydesk.store.followthrough_queries import FollowThroughQueries
     from tests.factories import event
+
     clock = FixedClock(NOW)
     demo = EventStore.open(tmp_path / "demo.sqlite3")
     load_mi_demo(demo, seed=15, events=6000, clock=clock)
-    decided = [d for d in FollowThroughQueries(demo.engine).standing_decisions_since(
-        datetime(2026, 9, 1, tzinfo=LONDON).isoformat(), ["strategy_s47"])
-        if datetime.fromisoformat(d.decided_at) < NOW - timedelta(days=20)]
+    decided = [
+        d
+        for d in FollowThroughQueries(demo.engine).standing_decisions_since(
+            datetime(2026, 9, 1, tzinfo=LONDON).isoformat(), ["strategy_s47"]
+        )
+        if datetime.fromisoformat(d.decided_at) < NOW - timedelta(days=20)
+    ]
     assert len(decided) >= 4
     made = []
     starts: dict[str, str] = {}
@@ -112,18 +128,42 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
         starts[d.contact_id] = started.isoformat()
         rid = new_id()
         made += [
-            event("route.opened", {"route_id": rid, "contact_id": d.contact_id,
-                                   "kind": "strategy_s47", "slot": 0,
-                                   "opened_at": held.isoformat()}, held),
-            event("strategy.discussed", {
-                "discussion_id": new_id(), "contact_id": d.contact_id, "slots": [0],
-                "route_id": rid, "held_at": held.isoformat(), "decision": "s47_single",
-                "s47_started_on": started.isoformat(),
-                "attendees": [{"agency": "Police"}, {"agency": "Health"}]}, held),
-            event("route.progressed", {
-                "route_id": rid, "contact_id": d.contact_id,
-                "step": "icpc_not_required" if n % 2 else "icpc_held",
-                "at": icpc.isoformat()}, icpc)]
+            event(
+                "route.opened",
+                {
+                    "route_id": rid,
+                    "contact_id": d.contact_id,
+                    "kind": "strategy_s47",
+                    "slot": 0,
+                    "opened_at": held.isoformat(),
+                },
+                held,
+            ),
+            event(
+                "strategy.discussed",
+                {
+                    "discussion_id": new_id(),
+                    "contact_id": d.contact_id,
+                    "slots": [0],
+                    "route_id": rid,
+                    "held_at": held.isoformat(),
+                    "decision": "s47_single",
+                    "s47_started_on": started.isoformat(),
+                    "attendees": [{"agency": "Police"}, {"agency": "Health"}],
+                },
+                held,
+            ),
+            event(
+                "route.progressed",
+                {
+                    "route_id": rid,
+                    "contact_id": d.contact_id,
+                    "step": "icpc_not_required" if n % 2 else "icpc_held",
+                    "at": icpc.isoformat(),
+                },
+                icpc,
+            ),
+        ]
     demo.append(made)
     out = tmp_path / "census.xml"
     MiService(demo, clock, actor=PERFORMANCE).export_cin_census(out, 2027, lea="201")
@@ -139,19 +179,28 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
     # the enquiry starts when the record says (a day after the discussion for some), while
     # the ICPC target still counts 15 working days from the discussion
     from dutydesk.domain.timescales import OfficeHours
+
     office = OfficeHours()
     assert any(v > _held_day(decided, k) for k, v in starts.items())
-    assert any(office.nth_working_day(date.fromisoformat(x.findtext("S47ActualStartDate") or ""),
-                                      15).isoformat() != x.findtext("InitialCPCtarget")
-               for x in s47)
+    assert any(
+        office.nth_working_day(
+            date.fromisoformat(x.findtext("S47ActualStartDate") or ""), 15
+        ).isoformat()
+        != x.findtext("InitialCPCtarget")
+        for x in s47
+    )
     errors, _ = dfe_issues(out)
     assert errors == [], errors[:5]
 
 
 def _held_day(decided, contact_id: str) -> str:  # type: ignore[no-untyped-def]
     d = next(x for x in decided if x.contact_id == contact_id)
-    return (datetime.fromisoformat(d.decided_at) + timedelta(minutes=30)).astimezone(
-        LONDON).date().isoformat()
+    return (
+        (datetime.fromisoformat(d.decided_at) + timedelta(minutes=30))
+        .astimezone(LONDON)
+        .date()
+        .isoformat()
+    )
 
 
 def test_the_validator_does_catch_errors(tmp_path: Path) -> None:
@@ -168,18 +217,26 @@ def _census_xml(children: dict[str, list[tuple[str, bool, str]]], year: int = 20
         details = "".join(
             f"<CINdetails><CINreferralDate>{day}</CINreferralDate>"
             f"<ReferralSource>{source}</ReferralSource>"
-            + (f"<CINclosureDate>{day}</CINclosureDate><ReasonForClosure>RC8</ReasonForClosure>"
-               if nfa else "<PrimaryNeedCode>N1</PrimaryNeedCode>")
+            + (
+                f"<CINclosureDate>{day}</CINclosureDate><ReasonForClosure>RC8</ReasonForClosure>"
+                if nfa
+                else "<PrimaryNeedCode>N1</PrimaryNeedCode>"
+            )
             + f"<ReferralNFA>{1 if nfa else 0}</ReferralNFA></CINdetails>"
-            for day, nfa, source in referrals)
-        kids.append(f"<Child><ChildIdentifiers><LAchildID>{la_id}</LAchildID>"
-                    "<PersonBirthDate>2014-06-01</PersonBirthDate><Sex>F</Sex>"
-                    "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
-                    f"</ChildCharacteristics>{details}</Child>")
-    return ("<Message><Header><CollectionDetails><Collection>CIN</Collection>"
-            f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate>"
-            "</CollectionDetails><Source><SourceLevel>L</SourceLevel><LEA>201</LEA>"
-            "</Source></Header><Children>" + "".join(kids) + "</Children></Message>")
+            for day, nfa, source in referrals
+        )
+        kids.append(
+            f"<Child><ChildIdentifiers><LAchildID>{la_id}</LAchildID>"
+            "<PersonBirthDate>2014-06-01</PersonBirthDate><Sex>F</Sex>"
+            "</ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI</Ethnicity>"
+            f"</ChildCharacteristics>{details}</Child>"
+        )
+    return (
+        "<Message><Header><CollectionDetails><Collection>CIN</Collection>"
+        f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate>"
+        "</CollectionDetails><Source><SourceLevel>L</SourceLevel><LEA>201</LEA>"
+        "</Source></Header><Children>" + "".join(kids) + "</Children></Message>"
+    )
 
 
 def _independent_counts(path: Path, start: date, end: date) -> tuple[int, int]:
@@ -206,17 +263,21 @@ def _independent_counts(path: Path, start: date, end: date) -> tuple[int, int]:
 
 
 def test_mi_on_an_imported_census_matches_an_independent_count(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Like the public synthetic census that showed 0 referrals: hundreds of referrals,
     # nearly all ending in no further action, some children referred again.
     rng = random.Random(15)
     children: dict[str, list[tuple[str, bool, str]]] = {}
     for n in range(300):
         first = date(2023, 4, 1) + timedelta(days=rng.randint(0, 700))
-        visits = [first + timedelta(days=rng.choice([0, 0, 40, 200, 364, 365, 366, 500]))
-                  for _ in range(rng.choice([1, 1, 2, 3]))]
-        children[f"C{n:04d}"] = [(d.isoformat(), rng.random() < 0.9,
-                                  rng.choice(["6", "2A", "3D", "1A"])) for d in visits]
+        visits = [
+            first + timedelta(days=rng.choice([0, 0, 40, 200, 364, 365, 366, 500]))
+            for _ in range(rng.choice([1, 1, 2, 3]))
+        ]
+        children[f"C{n:04d}"] = [
+            (d.isoformat(), rng.random() < 0.9, rng.choice(["6", "2A", "3D", "1A"])) for d in visits
+        ]
     census = tmp_path / "census.xml"
     census.write_text(_census_xml(children), encoding="utf-8")
     expected = _independent_counts(census, date(2024, 4, 1), date(2025, 3, 31))
@@ -224,8 +285,23 @@ def test_mi_on_an_imported_census_matches_an_independent_count(
     data = str(tmp_path / "store")
     assert main(["import", str(census), "--data-dir", data, "--demo"]) == 0
     out = tmp_path / "figures.csv"
-    assert main(["mi", "--from", "2024-04-01", "--to", "2025-03-31", "--csv", str(out),
-                 "--data-dir", data, "--demo"]) == 0
+    assert (
+        main(
+            [
+                "mi",
+                "--from",
+                "2024-04-01",
+                "--to",
+                "2025-03-31",
+                "--csv",
+                str(out),
+                "--data-dir",
+                data,
+                "--demo",
+            ]
+        )
+        == 0
+    )
     with out.open(encoding="utf-8") as fh:
         rows = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
     re_row = rows[("re_referrals", "")]
@@ -237,7 +313,8 @@ SAMPLES = ROOT / "tests" / "data" / "samples"
 
 
 def test_mi_on_the_public_all_nfa_census_matches_an_independent_count(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The public synthetic census nobody here wrote (first 40 children of D2I's
     # fake_CIN_data.xml): every referral ended in NFA; DutyDesk once counted 0 referrals.
     census = SAMPLES / "fake_CIN_data_first_40.xml"
@@ -251,30 +328,79 @@ def test_mi_on_the_public_all_nfa_census_matches_an_independent_count(
     # The child who died on the day of birth and was referred five years later is warned.
     assert "referral date is after the child's death (2007-07-04)" in imported.err
     out = tmp_path / "figures.csv"
-    assert main(["mi", "--from", start.isoformat(), "--to", end.isoformat(), "--csv", str(out),
-                 "--data-dir", data, "--demo"]) == 0
+    assert (
+        main(
+            [
+                "mi",
+                "--from",
+                start.isoformat(),
+                "--to",
+                end.isoformat(),
+                "--csv",
+                str(out),
+                "--data-dir",
+                data,
+                "--demo",
+            ]
+        )
+        == 0
+    )
     with out.open(encoding="utf-8") as fh:
         rows = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
     re_row = rows[("re_referrals", "")]
     assert (int(re_row["denominator"]), int(re_row["numerator"])) == expected
     # Importing the file again adds nothing and changes no count.
     assert main(["import", str(census), "--data-dir", data, "--demo"]) == 0
-    assert main(["mi", "--from", start.isoformat(), "--to", end.isoformat(), "--csv", str(out),
-                 "--data-dir", data, "--demo"]) == 0
+    assert (
+        main(
+            [
+                "mi",
+                "--from",
+                start.isoformat(),
+                "--to",
+                end.isoformat(),
+                "--csv",
+                str(out),
+                "--data-dir",
+                data,
+                "--demo",
+            ]
+        )
+        == 0
+    )
     with out.open(encoding="utf-8") as fh:
         again = {(r["figure"], r["part"]): r for r in csv.DictReader(fh)}
     assert again[("re_referrals", "")]["denominator"] == re_row["denominator"]
     # Annex A List 3 (once 0 rows): one row per referral, each "Referral NFA?" a) Yes, the
     # census LAchildID as the Child Unique ID.
     listed = tmp_path / "list3.csv"
-    assert main(["export", "annex-a", "--list", "3", "--from", start.isoformat(), "--to",
-                 end.isoformat(), "-o", str(listed), "--data-dir", data, "--demo"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "annex-a",
+                "--list",
+                "3",
+                "--from",
+                start.isoformat(),
+                "--to",
+                end.isoformat(),
+                "-o",
+                str(listed),
+                "--data-dir",
+                data,
+                "--demo",
+            ]
+        )
+        == 0
+    )
     with listed.open(encoding="utf-8") as fh:
         list3 = list(csv.DictReader(fh))
     assert len(list3) == expected[0]
     assert {r["Referral NFA?"] for r in list3} == {"a) Yes"}
     assert {r["Child Unique ID"] for r in list3} == {
-        c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(census).iter("Child")}
+        c.findtext("ChildIdentifiers/LAchildID") for c in ET.parse(census).iter("Child")
+    }
 
 
 def test_the_public_census_round_trips_with_no_dfe_errors(tmp_path: Path) -> None:
@@ -289,8 +415,11 @@ def test_the_public_census_round_trips_with_no_dfe_errors(tmp_path: Path) -> Non
     report = MiService(store, clock, actor=PERFORMANCE).export_cin_census(out, 2022, lea="975")
     store.close()
     year = (date(2021, 4, 1), date(2022, 3, 31))
-    source = {(la, day, src) for la, day, src, _ in _episodes(census)
-              if year[0] <= date.fromisoformat(day) <= year[1]}
+    source = {
+        (la, day, src)
+        for la, day, src, _ in _episodes(census)
+        if year[0] <= date.fromisoformat(day) <= year[1]
+    }
     assert len(source) == report.episodes == 6
     assert {(la, day, src) for la, day, src, _ in _episodes(out)} == source
     assert {nfa for *_, nfa in _episodes(out)} == {"true"}  # every one ended in NFA

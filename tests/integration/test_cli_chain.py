@@ -12,12 +12,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_and_import_from_the_command_line_keep_the_chain_intact(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = str(tmp_path / "d")
     assert main(["demo", "--events", "300", "--data-dir", data]) == 0
     assert main(["audit", "verify", "--data-dir", data]) == 0
-    assert main(["import", str(ROOT / "docs/examples/police-notification.json"),
-                 "--data-dir", data, "--demo", "--as", "cc.officer"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(ROOT / "docs/examples/police-notification.json"),
+                "--data-dir",
+                data,
+                "--demo",
+                "--as",
+                "cc.officer",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     # A store written outside the chain would now show the imported event unsealed.
     assert main(["audit", "verify", "--data-dir", data]) == 0

@@ -18,8 +18,10 @@ from dutydesk.services.drafts import Draft, DraftError, DraftStore
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.store.eventstore import EventStore
 
-TYPED = {"children": [{"given_name": "Siobhán", "family_name": "O'Brien-Kowalczyk"}],
-         "concern": "Bruise to the cheek; she said dad hit her."}
+TYPED = {
+    "children": [{"given_name": "Siobhán", "family_name": "O'Brien-Kowalczyk"}],
+    "concern": "Bruise to the cheek; she said dad hit her.",
+}
 
 
 def test_save_list_discard_newest_first(store: EventStore) -> None:
@@ -51,7 +53,8 @@ def test_drafts_are_encrypted_inside_the_store_and_no_file_is_written(tmp_path: 
     data = tmp_path / "data"
     store = ChainedEventStore.open(data / "dutydesk.sqlite3", key=bytes(range(32)))
     DraftStore(store, "co.officer").save(
-        Draft("contact-a", "contact", "2026-11-26T09:00:00+00:00", TYPED))
+        Draft("contact-a", "contact", "2026-11-26T09:00:00+00:00", TYPED)
+    )
     store.close()
     assert [p.name for p in data.iterdir()] == ["dutydesk.sqlite3"]
     raw = (data / "dutydesk.sqlite3").read_bytes()
@@ -62,12 +65,21 @@ def test_drafts_are_encrypted_inside_the_store_and_no_file_is_written(tmp_path: 
 
 
 def test_plain_draft_files_left_by_an_earlier_version_are_moved_in(
-        store: EventStore, tmp_path: Path) -> None:
+    store: EventStore, tmp_path: Path
+) -> None:
     folder = tmp_path / "drafts"
     folder.mkdir()
-    (folder / "contact-old.json").write_text(json.dumps(
-        {"draft_id": "contact-old", "kind": "contact", "saved_at": "2026-11-25T09:00:00+00:00",
-         "data": TYPED}), "utf-8")
+    (folder / "contact-old.json").write_text(
+        json.dumps(
+            {
+                "draft_id": "contact-old",
+                "kind": "contact",
+                "saved_at": "2026-11-25T09:00:00+00:00",
+                "data": TYPED,
+            }
+        ),
+        "utf-8",
+    )
     (folder / "contact-old.tmp").write_text("{half", "utf-8")
     drafts = DraftStore(store, "co.officer")
     assert drafts.adopt_files(folder) == 1
@@ -76,7 +88,8 @@ def test_plain_draft_files_left_by_an_earlier_version_are_moved_in(
 
 
 def test_a_damaged_file_is_left_for_a_person_and_unsafe_ids_refused(
-        store: EventStore, tmp_path: Path) -> None:
+    store: EventStore, tmp_path: Path
+) -> None:
     folder = tmp_path / "drafts"
     folder.mkdir()
     (folder / "broken.json").write_text("{half", encoding="utf-8")

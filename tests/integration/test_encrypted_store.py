@@ -49,8 +49,7 @@ def test_wrong_key_fails_clearly(tmp_path: Path, now) -> None:  # type: ignore[n
         open_engine(path, key=bytes(32))
 
 
-def test_key_lives_only_in_the_keyring(tmp_path: Path, memory_keyring: MemoryKeyring,
-                                       now) -> None:  # type: ignore[no-untyped-def]
+def test_key_lives_only_in_the_keyring(tmp_path: Path, memory_keyring: MemoryKeyring, now) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "enc.sqlite3"
     _filled(path, now).close()
     stored = memory_keyring.secrets[(SERVICE, key_account(path))]
@@ -65,8 +64,7 @@ def test_key_lives_only_in_the_keyring(tmp_path: Path, memory_keyring: MemoryKey
 
 
 @pytest.mark.parametrize("backend", [fail.Keyring, null.Keyring])
-def test_no_secure_keyring_refuses_real_data_but_allows_demo(tmp_path: Path, backend: type
-                                                             ) -> None:
+def test_no_secure_keyring_refuses_real_data_but_allows_demo(tmp_path: Path, backend: type) -> None:
     keyring.set_keyring(backend())
     with pytest.raises(InsecureKeyringError, match="will not keep real records"):
         open_local_store(tmp_path / "real.sqlite3")
@@ -95,6 +93,7 @@ def test_plain_store_is_refused_for_real_data(tmp_path: Path) -> None:
 
 def test_a_plain_store_can_be_encrypted_in_place(tmp_path: Path, now) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.services.local_store import encrypt_existing
+
     path = tmp_path / "plain.sqlite3"
     plain = ChainedEventStore.open(path)
     plain.append([event("contact.received", contact_payload(), now)])

@@ -46,8 +46,12 @@ def test_replaying_an_event_adds_nothing(store: EventStore, now: datetime) -> No
 def test_same_id_with_other_content_is_refused(store: EventStore, now: datetime) -> None:
     e = event("contact.received", contact_payload(), now)
     store.append([e])
-    changed = Event(**{**{f: getattr(e, f) for f in Event.__dataclass_fields__},
-                       "payload": {**e.payload, "concern": "something else"}})
+    changed = Event(
+        **{
+            **{f: getattr(e, f) for f in Event.__dataclass_fields__},
+            "payload": {**e.payload, "concern": "something else"},
+        }
+    )
     with pytest.raises(DuplicateEventError, match="different content"):
         store.append([changed])
     assert store.get_event(e.id).payload["concern"] == e.payload["concern"]  # type: ignore[union-attr]
@@ -55,10 +59,17 @@ def test_same_id_with_other_content_is_refused(store: EventStore, now: datetime)
 
 def test_a_bad_event_in_a_batch_writes_nothing(store: EventStore, now: datetime) -> None:
     good = event("contact.received", contact_payload(), now)
-    bad = Event(**{**{f: getattr(good, f) for f in Event.__dataclass_fields__},
-                   "id": "0190c3a0-0000-7000-8000-000000000001",
-                   "payload": {**good.payload, "contact_id": good.payload["contact_id"],
-                               "source_code": "ZZ"}})
+    bad = Event(
+        **{
+            **{f: getattr(good, f) for f in Event.__dataclass_fields__},
+            "id": "0190c3a0-0000-7000-8000-000000000001",
+            "payload": {
+                **good.payload,
+                "contact_id": good.payload["contact_id"],
+                "source_code": "ZZ",
+            },
+        }
+    )
     with pytest.raises(ValidationError, match="source_code"):
         store.append([good, bad])
     assert store.event_count() == 0
@@ -67,8 +78,9 @@ def test_a_bad_event_in_a_batch_writes_nothing(store: EventStore, now: datetime)
 
 def test_unknown_event_type_from_outside_is_refused(store: EventStore, now: datetime) -> None:
     good = event("note.added", {"text": "hello"}, now)
-    odd = Event(**{**{f: getattr(good, f) for f in Event.__dataclass_fields__},
-                   "type": "contact.deleted"})
+    odd = Event(
+        **{**{f: getattr(good, f) for f in Event.__dataclass_fields__}, "type": "contact.deleted"}
+    )
     with pytest.raises(ValidationError, match="unknown event type"):
         store.append([odd])
     assert store.event_count() == 0
@@ -88,19 +100,23 @@ def test_history_of_a_person_is_one_indexed_read(store: EventStore) -> None:
     assert events and all(pid in e.person_ids for e in events)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=30),
-       st.integers(min_value=0, max_value=2**16))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=30),
+    st.integers(min_value=0, max_value=2**16),
+)
 def test_incremental_application_in_any_batching_equals_rebuild(
-        tmp_path_factory: pytest.TempPathFactory, sizes: list[int], seed: int) -> None:
+    tmp_path_factory: pytest.TempPathFactory, sizes: list[int], seed: int
+) -> None:
     events = generate(seed, 150, now=NOW)
     store = EventStore.open(tmp_path_factory.mktemp("prop") / "s.db")
     at = 0
     for size in sizes * 20:
         if at >= len(events):
             break
-        store.append(events[at:at + size])
+        store.append(events[at : at + size])
         at += size
     store.append(events[at:])
     incremental = store.read_model()
@@ -124,22 +140,31 @@ def test_store_meta_round_trips(store: EventStore) -> None:
 
 def test_unreadable_file_gives_a_clear_error(tmp_path: Path) -> None:
     from dutydesk.store.database import StoreError
+
     bad = tmp_path / "not-a-db.sqlite3"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open the local store"):
         EventStore.open(bad)
 
 
-@pytest.mark.parametrize("child, why", [
-    ({"given_name": "Ava", "date_of_birth": "2030-05-01"}, "in the future"),
-    ({"given_name": "Ava", "nhs_number": "1234567890"}, "check digit"),
-    ({"given_name": "Ava", "ethnicity": "XXXX"}, "ethnicity"),
-])
+@pytest.mark.parametrize(
+    "child, why",
+    [
+        ({"given_name": "Ava", "date_of_birth": "2030-05-01"}, "in the future"),
+        ({"given_name": "Ava", "nhs_number": "1234567890"}, "check digit"),
+        ({"given_name": "Ava", "ethnicity": "XXXX"}, "ethnicity"),
+    ],
+)
 def test_bad_payload_from_outside_is_refused_and_nothing_written(
-        store: EventStore, now: datetime, child: dict, why: str) -> None:
+    store: EventStore, now: datetime, child: dict, why: str
+) -> None:
     good = event("contact.received", contact_payload(), now)
-    forged = Event(**{**{f: getattr(good, f) for f in Event.__dataclass_fields__},
-                      "payload": {**good.payload, "children": [child]}})
+    forged = Event(
+        **{
+            **{f: getattr(good, f) for f in Event.__dataclass_fields__},
+            "payload": {**good.payload, "children": [child]},
+        }
+    )
     with pytest.raises(ValidationError, match=why) as err:
         store.append([forged])
     assert err.value.path.startswith("contact.received.children[0]")

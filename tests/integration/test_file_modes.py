@@ -27,8 +27,9 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_store_drafts_settings_logs_and_printouts_are_private(open_umask: None,
-                                                              tmp_path: Path) -> None:
+def test_store_drafts_settings_logs_and_printouts_are_private(
+    open_umask: None, tmp_path: Path
+) -> None:
     store = ChainedEventStore.open(tmp_path / "data" / "dutydesk.sqlite3")
     DraftStore(store, "co.officer").save(Draft("d1", "contact", "2026-11-26", {"a": 1}))
     store.close()

@@ -28,25 +28,29 @@ def saturday_policy(tmp_path: Path) -> Path:
     monday_to_friday = 'weekdays = ["mon", "tue", "wed", "thu", "fri"]'
     assert monday_to_friday in text
     path = tmp_path / "six-days.toml"
-    path.write_text(text.replace(monday_to_friday, monday_to_friday[:-1] + ', "sat"]'),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(monday_to_friday, monday_to_friday[:-1] + ', "sat"]'), encoding="utf-8"
+    )
     return path
 
 
 def use_policy(policy: Path | str) -> None:
     folder = default_config_dir()  # the tests' own XDG_CONFIG_HOME (conftest)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "settings.json").write_text(json.dumps({"policy_file": str(policy)}),
-                                          encoding="utf-8")
+    (folder / "settings.json").write_text(
+        json.dumps({"policy_file": str(policy)}), encoding="utf-8"
+    )
 
 
 def decision_row(tmp_path: Path, name: str) -> tuple[int, int]:
     out = tmp_path / name
-    assert main(["mi", *NOVEMBER, "--csv", str(out), "--data-dir", str(tmp_path / "d"),
-                 "--demo"]) == 0
+    assert (
+        main(["mi", *NOVEMBER, "--csv", str(out), "--data-dir", str(tmp_path / "d"), "--demo"]) == 0
+    )
     with out.open(encoding="utf-8") as fh:
-        row = next(r for r in csv.DictReader(fh)
-                   if (r["figure"], r["part"]) == ("decision_timeliness", ""))
+        row = next(
+            r for r in csv.DictReader(fh) if (r["figure"], r["part"]) == ("decision_timeliness", "")
+        )
     return int(row["numerator"]), int(row["denominator"])
 
 
@@ -64,14 +68,27 @@ def test_mi_counts_on_the_policys_office_days(tmp_path: Path) -> None:
 
 
 def test_a_policy_that_cannot_be_read_stops_mi_and_exports(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     use_policy(tmp_path / "no-such-policy.toml")
     (tmp_path / "x.json").write_text("{}", encoding="utf-8")
     d = ["--data-dir", str(tmp_path / "d"), "--demo"]
-    for command in (["mi", *d], ["import", str(tmp_path / "x.json"), *d],
-                    ["export", "annex-a", "--list", "3", "-o", str(tmp_path / "l3.xlsx"), *d],
-                    ["export", "cin-census", "--year", "2027", "--lea", "201",
-                     "-o", str(tmp_path / "c.xml"), *d]):
+    for command in (
+        ["mi", *d],
+        ["import", str(tmp_path / "x.json"), *d],
+        ["export", "annex-a", "--list", "3", "-o", str(tmp_path / "l3.xlsx"), *d],
+        [
+            "export",
+            "cin-census",
+            "--year",
+            "2027",
+            "--lea",
+            "201",
+            "-o",
+            str(tmp_path / "c.xml"),
+            *d,
+        ],
+    ):
         with pytest.raises(SystemExit) as stopped:
             main(command)
         assert stopped.value.code == 2
@@ -81,8 +98,11 @@ def test_a_policy_that_cannot_be_read_stops_mi_and_exports(
 
 def friday_notification(path: Path) -> Path:
     """A police notification received on Friday 27 Nov 2026 at 16:00."""
-    example = json.loads((Path(__file__).resolve().parents[2] / "docs" / "examples"
-                          / "police-notification.json").read_text(encoding="utf-8"))
+    example = json.loads(
+        (
+            Path(__file__).resolve().parents[2] / "docs" / "examples" / "police-notification.json"
+        ).read_text(encoding="utf-8")
+    )
     example["received_at"] = "2026-11-27T16:00:00+00:00"
     path.write_text(json.dumps(example), encoding="utf-8")
     return path
@@ -114,8 +134,9 @@ def test_the_watched_folder_rates_on_the_desks_policy(tmp_path: Path) -> None:
     inbox.mkdir()
     friday_notification(inbox / "police.json")
     store = EventStore.open(tmp_path / "s.sqlite3")
-    watcher = FolderWatcher(inbox, signed_in(store, clock), clock,
-                            load_policy(saturday_policy(tmp_path)))
+    watcher = FolderWatcher(
+        inbox, signed_in(store, clock), clock, load_policy(saturday_policy(tmp_path))
+    )
     assert watcher.poll_once() == []  # waits for the size to settle
     (report,) = watcher.poll_once()
     assert report.contacts_rated == 1

@@ -30,12 +30,25 @@ def _fill(store: EventStore) -> dict[str, str]:
     rated = h.contact("2026-12-07 09:00", children=[child(kids["B"])], source="6")
     h.rate(rated, "2026-12-07 09:01", "red", "2026-12-07 13:00")
     h.assign(rated, "2026-12-07 11:00", "sw.jones")
-    h.events.append(event("supervision.recorded", {
-        "worker": "sw.jones", "supervisor": "tl.khan", "held_on": "2026-11-01",
-        "next_due": "2026-12-01"}, at("2026-11-01 12:00")))
-    h.events.append(event("assessment.completed", {
-        "contact_id": first, "person_id": kids["B"], "completed_on": "2026-12-20"},
-        at("2026-12-20 12:00")))
+    h.events.append(
+        event(
+            "supervision.recorded",
+            {
+                "worker": "sw.jones",
+                "supervisor": "tl.khan",
+                "held_on": "2026-11-01",
+                "next_due": "2026-12-01",
+            },
+            at("2026-11-01 12:00"),
+        )
+    )
+    h.events.append(
+        event(
+            "assessment.completed",
+            {"contact_id": first, "person_id": kids["B"], "completed_on": "2026-12-20"},
+            at("2026-12-20 12:00"),
+        )
+    )
     store.import_events(h.events)
     return kids
 
@@ -53,19 +66,21 @@ def test_loader_reads_actions_supervision_and_assessments(filled) -> None:  # ty
     store, kids = filled
     data = MiQueries(store.engine).load()
     assert len(data.contacts) == 4 and len(data.children) == 4
-    (rated_id, first_action), = data.first_actions.items()
+    ((rated_id, first_action),) = data.first_actions.items()
     assert first_action.startswith("2026-12-07T11:00")
-    assert [(s.worker, s.next_due) for s in data.supervisions] == [("sw.jones",
-                                                                    date(2026, 12, 1))]
+    assert [(s.worker, s.next_due) for s in data.supervisions] == [("sw.jones", date(2026, 12, 1))]
     assert [a.completed_on for a in data.assessments] == [date(2026, 12, 20)]
 
 
-@pytest.mark.parametrize("filters", [
-    DECEMBER,
-    Filters(date(2026, 12, 1), date(2026, 12, 31), office="South"),
-    Filters(date(2026, 12, 1), date(2026, 12, 31), office="North", team="A", source="2A"),
-    Filters(date(2026, 12, 10), date(2026, 12, 19)),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        DECEMBER,
+        Filters(date(2026, 12, 1), date(2026, 12, 31), office="South"),
+        Filters(date(2026, 12, 1), date(2026, 12, 31), office="North", team="A", source="2A"),
+        Filters(date(2026, 12, 10), date(2026, 12, 19)),
+    ],
+)
 def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters) -> None:  # type: ignore[no-untyped-def]
     store, _ = filled
     service = MiService(store, FixedClock(NOW), actor=demo_actor())
@@ -104,8 +119,7 @@ def test_commands_print_figures_and_write_exports(tmp_path: Path, capsys) -> Non
     store = cli_store(tmp_path, demo=True)
     kids = _fill(store)
     store.close()
-    base = ["--data-dir", str(tmp_path), "--from", "2026-12-01", "--to", "2026-12-31",
-            "--demo"]
+    base = ["--data-dir", str(tmp_path), "--from", "2026-12-01", "--to", "2026-12-31", "--demo"]
     assert main(["mi", *base, "--csv", str(tmp_path / "f.csv")]) == 0
     out = capsys.readouterr().out
     assert "Re-referrals within 12 months: 50.0% (1/2)" in out
@@ -113,12 +127,25 @@ def test_commands_print_figures_and_write_exports(tmp_path: Path, capsys) -> Non
         rows = list(csv.DictReader(fh))
     assert {r["figure"] for r in rows} >= {"re_referrals", "supervision_overdue"}
     assert all(kids["A"] not in ",".join(r.values()) for r in rows)  # no ids in figures CSV
-    assert main(["export", "annex-a", "--list", "3", "-o", str(tmp_path / "l3.xlsx"),
-                 *base]) == 0
+    assert main(["export", "annex-a", "--list", "3", "-o", str(tmp_path / "l3.xlsx"), *base]) == 0
     sheet = load_workbook(tmp_path / "l3.xlsx").active
     assert tuple(next(sheet.iter_rows(max_row=1, values_only=True))) == LIST3_HEADINGS
-    assert main(["export", "annex-a", "--list", "1", "--format", "csv",
-                 "-o", str(tmp_path / "l1.txt"), *base]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "annex-a",
+                "--list",
+                "1",
+                "--format",
+                "csv",
+                "-o",
+                str(tmp_path / "l1.txt"),
+                *base,
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "l1.txt").read_text(encoding="utf-8").startswith("Child Unique ID,")
 
 

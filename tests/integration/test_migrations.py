@@ -18,8 +18,16 @@ def test_empty_database_upgrades_to_head(tmp_path: Path) -> None:
     migrate(engine)
     assert current_revision(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
-    assert {"events", "event_people", "outbox", "people", "contacts", "contact_children",
-            "decisions", "store_meta"} <= tables
+    assert {
+        "events",
+        "event_people",
+        "outbox",
+        "people",
+        "contacts",
+        "contact_children",
+        "decisions",
+        "store_meta",
+    } <= tables
     migrate(engine)  # a second run is a no-op
     engine.dispose()
 
@@ -29,8 +37,7 @@ def test_models_and_migrations_do_not_drift(tmp_path: Path) -> None:
     engine = make_engine(tmp_path / "check.db")
     migrate(engine)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                      "render_as_batch": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
         diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diff == []

@@ -63,33 +63,88 @@ def world(tmp_path: Path, clock: FixedClock) -> World:
     pid, at = new_id(), clock.now() - timedelta(hours=2)
     body = contact_payload(
         concern="Concern about a staff member's daughter: bruising seen at school.",
-        office="Leeds North", team="Duty A",
-        children=[{"person_id": pid, "given_name": "Zoë", "family_name": "Quinn",
-                   "date_of_birth": "2016-02-02", "sex": "b", "postcode": "LS9 7QQ"}])
+        office="Leeds North",
+        team="Duty A",
+        children=[
+            {
+                "person_id": pid,
+                "given_name": "Zoë",
+                "family_name": "Quinn",
+                "date_of_birth": "2016-02-02",
+                "sex": "b",
+                "postcode": "LS9 7QQ",
+            }
+        ],
+    )
     cid = body["contact_id"]
     decision = decision_payload(cid, outcome="cin_assessment")
-    store.append([
-        event("person.registered", {"person_id": pid, "given_name": "Zoë",
-                                    "family_name": "Quinn", "date_of_birth": "2016-02-02",
-                                    "postcode": "LS9 7QQ"}, at),
-        event("contact.received", body, at),
-        event("contact.rated", {"contact_id": cid, "score": 70, "rating": "red",
-                                "reasons": [{"text": "Injury to a child", "points": 40}],
-                                "policy_version": "t"}, at),
-        event("decision.recorded", decision, at, actor=NAMED, role=Role.SENIOR_PRACTITIONER),
-        event("decision.amended", {"decision_id": decision["decision_id"], "contact_id": cid,
-                                   "reason": "Zoë Quinn told her teacher more today."}, at,
-              actor=NAMED, role=Role.SENIOR_PRACTITIONER),
-        event("record.restricted", {"person_id": pid, "allowed": [NAMED],
-                                    "reason": "staff relative"}, at, actor="ad.min",
-              role=Role.ADMIN)])
+    store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": pid,
+                    "given_name": "Zoë",
+                    "family_name": "Quinn",
+                    "date_of_birth": "2016-02-02",
+                    "postcode": "LS9 7QQ",
+                },
+                at,
+            ),
+            event("contact.received", body, at),
+            event(
+                "contact.rated",
+                {
+                    "contact_id": cid,
+                    "score": 70,
+                    "rating": "red",
+                    "reasons": [{"text": "Injury to a child", "points": 40}],
+                    "policy_version": "t",
+                },
+                at,
+            ),
+            event("decision.recorded", decision, at, actor=NAMED, role=Role.SENIOR_PRACTITIONER),
+            event(
+                "decision.amended",
+                {
+                    "decision_id": decision["decision_id"],
+                    "contact_id": cid,
+                    "reason": "Zoë Quinn told her teacher more today.",
+                },
+                at,
+                actor=NAMED,
+                role=Role.SENIOR_PRACTITIONER,
+            ),
+            event(
+                "record.restricted",
+                {"person_id": pid, "allowed": [NAMED], "reason": "staff relative"},
+                at,
+                actor="ad.min",
+                role=Role.ADMIN,
+            ),
+        ]
+    )
     # another child, of a like name: a likely match waiting for a person to confirm
-    other = contact_payload(children=[{"given_name": "Zoe", "family_name": "Quin",
-                                       "date_of_birth": "2016-02-02", "sex": "b"}])
+    other = contact_payload(
+        children=[
+            {"given_name": "Zoe", "family_name": "Quin", "date_of_birth": "2016-02-02", "sex": "b"}
+        ]
+    )
     store.append([event("contact.received", other, clock.now())])
-    pending_links.add(store.engine, [pending_links.PendingLinkRow(
-        other["contact_id"], 0, pid, 90, ("family_name", "date_of_birth"), "t.csv",
-        clock.now().isoformat())])
+    pending_links.add(
+        store.engine,
+        [
+            pending_links.PendingLinkRow(
+                other["contact_id"],
+                0,
+                pid,
+                90,
+                ("family_name", "date_of_birth"),
+                "t.csv",
+                clock.now().isoformat(),
+            )
+        ],
+    )
     return World(store, clock, pid, cid, decision["decision_id"])
 
 
@@ -115,17 +170,18 @@ READS: dict[type, dict[str, Call]] = {
         "people": lambda s, w: s.people().entries,
         "restricted_people": lambda s, w: s.restricted_people(w.contact_id),
         "suggest_matches": lambda s, w: s.suggest_matches(
-            given_name="Zoë", family_name="Quinn", date_of_birth="2016-02-02"),
+            given_name="Zoë", family_name="Quinn", date_of_birth="2016-02-02"
+        ),
         "handovers": lambda s, w: s.handovers(),
         "last_seq": lambda s, w: s.last_seq(),
         "keep_ratings_current": lambda s, w: s.keep_ratings_current(),
-        "event": lambda s, w: s.event("note.added", {"contact_id": w.contact_id,
-                                                     "text": "x"}),
+        "event": lambda s, w: s.event("note.added", {"contact_id": w.contact_id, "text": "x"}),
     },
     DocumentService: {
         "case_log": lambda s, w: s.case_log(person_id=w.person_id),
-        "duty_log": lambda s, w: s.duty_log(date(2026, 11, 1), date(2026, 11, 30),
-                                            office="Leeds North"),
+        "duty_log": lambda s, w: s.duty_log(
+            date(2026, 11, 1), date(2026, 11, 30), office="Leeds North"
+        ),
         "letter": lambda s, w: s.letter(w.contact_id, Audience.REFERRER),
         "verify": lambda s, w: s.verify(b"%PDF-1.4 not a real one"),
     },
@@ -151,16 +207,37 @@ READS: dict[type, dict[str, Call]] = {
 }
 # Methods that write (checked by the permission matrix), not reads.
 WRITES: dict[type, set[str]] = {
-    DeskService: {"break_glass", "record_contact", "take", "assign", "override_rating",
-                  "request_partner_check", "answer_partner_check", "add_note", "decide",
-                  "sign_off", "amend_decision", "return_proposal", "note_handover",
-                  "acknowledge_handover", "record_consent", "share_without_consent"},
-    DocumentService: {"record_printed", "record_exported", "export_to_file",
-                      "record_previewed"},
+    DeskService: {
+        "break_glass",
+        "record_contact",
+        "take",
+        "assign",
+        "override_rating",
+        "request_partner_check",
+        "answer_partner_check",
+        "add_note",
+        "decide",
+        "sign_off",
+        "amend_decision",
+        "return_proposal",
+        "note_handover",
+        "acknowledge_handover",
+        "record_consent",
+        "share_without_consent",
+    },
+    DocumentService: {"record_printed", "record_exported", "export_to_file", "record_previewed"},
     MiService: {"export_annex_a", "export_cin_census"},
     LinkService: {"confirm", "dismiss"},
-    AuditService: {"record_view", "record_print", "record_export", "record_disclosure",
-                   "break_glass", "restrict", "grant", "export_csv_file"},
+    AuditService: {
+        "record_view",
+        "record_print",
+        "record_export",
+        "record_disclosure",
+        "break_glass",
+        "restrict",
+        "grant",
+        "export_csv_file",
+    },
     TriageService: {"rate", "rate_where_changed", "rate_all_open", "override"},
 }
 
@@ -187,15 +264,21 @@ def _service(cls: type, w: World) -> Any:
 
 @pytest.mark.parametrize("cls", list(READS), ids=lambda c: c.__name__)
 def test_every_public_method_is_listed_as_a_read_or_a_write(cls: type) -> None:
-    public = {n for n, _ in inspect.getmembers(cls) if not n.startswith("_")
-              and (callable(getattr(cls, n)) or isinstance(getattr(cls, n), property))}
+    public = {
+        n
+        for n, _ in inspect.getmembers(cls)
+        if not n.startswith("_")
+        and (callable(getattr(cls, n)) or isinstance(getattr(cls, n), property))
+    }
     assert public - set(READS[cls]) - WRITES[cls] == set(), "list new methods in READS/WRITES"
 
 
-@pytest.mark.parametrize("cls,name", [(c, n) for c, calls in READS.items() for n in calls],
-                         ids=lambda x: getattr(x, "__name__", str(x)))
-def test_no_read_returns_the_restricted_childs_content(world: World, cls: type,
-                                                       name: str) -> None:
+@pytest.mark.parametrize(
+    "cls,name",
+    [(c, n) for c, calls in READS.items() for n in calls],
+    ids=lambda x: getattr(x, "__name__", str(x)),
+)
+def test_no_read_returns_the_restricted_childs_content(world: World, cls: type, name: str) -> None:
     service = _service(cls, world)
     try:
         result = READS[cls][name](service, world)
@@ -207,8 +290,7 @@ def test_no_read_returns_the_restricted_childs_content(world: World, cls: type,
 
 def test_the_match_provider_hides_the_restricted_child(world: World) -> None:
     provide = match_provider(GuardedStore(world.store, DM, world.clock), world.clock)
-    found = provide({"given_name": "Zoë", "family_name": "Quinn",
-                     "date_of_birth": "2016-02-02"})
+    found = provide({"given_name": "Zoë", "family_name": "Quinn", "date_of_birth": "2016-02-02"})
     assert found and not [s for s in SECRETS if s in repr(found)]
 
 
@@ -218,5 +300,6 @@ def test_the_named_person_still_reads_everything(world: World) -> None:
     detail = DeskService(world.store, named, world.clock).contact_detail(world.contact_id)
     assert detail is not None and "staff member's daughter" in detail.concern
     rows = MiService(world.store, world.clock, actor=named).drill(
-        [Ref(contact_id=world.contact_id, person_id=world.person_id)])
+        [Ref(contact_id=world.contact_id, person_id=world.person_id)]
+    )
     assert "Zoë Quinn" in rows[0].children

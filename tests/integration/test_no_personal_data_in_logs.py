@@ -27,8 +27,11 @@ from tests.factories import contact_payload
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
-    saved = (root.level, list(root.handlers),
-             {n: logging.getLogger(n).level for n in ("sqlalchemy", "sqlalchemy.engine")})
+    saved = (
+        root.level,
+        list(root.handlers),
+        {n: logging.getLogger(n).level for n in ("sqlalchemy", "sqlalchemy.engine")},
+    )
     yield
     for h in root.handlers:
         if h not in saved[1]:
@@ -42,8 +45,9 @@ def restore_logging() -> Iterator[None]:
 def _personal_data(store: ChainedEventStore) -> set[str]:
     found: set[str] = set()
     for e in store.events():
-        people = [e.payload] if e.type.startswith("person.") else list(
-            e.payload.get("children", ()))
+        people = (
+            [e.payload] if e.type.startswith("person.") else list(e.payload.get("children", ()))
+        )
         for p in people:
             name = " ".join(x for x in (p.get("given_name"), p.get("family_name")) if x)
             if p.get("given_name") and p.get("family_name"):
@@ -70,18 +74,29 @@ def _exercise(tmp_path: Path, clock: FixedClock) -> ChainedEventStore:
     officer = Actor("cc.officer", Role.CONTACT_OFFICER, "desk")
     officer_desk = DeskService(GuardedStore(store, officer, clock), officer, clock)
     with pytest.raises(PermissionDenied):
-        officer_desk.store.append([officer_desk.event("decision.recorded", {
-            "decision_id": queue[0].contact_id, "contact_id": queue[0].contact_id,
-            "outcome": "nfa", "threshold_level": 1,
-            "rationale": {"concerns_and_risks": queue[0].concern, "analysis": "none"}})])
+        officer_desk.store.append(
+            [
+                officer_desk.event(
+                    "decision.recorded",
+                    {
+                        "decision_id": queue[0].contact_id,
+                        "contact_id": queue[0].contact_id,
+                        "outcome": "nfa",
+                        "threshold_level": 1,
+                        "rationale": {"concerns_and_risks": queue[0].concern, "analysis": "none"},
+                    },
+                )
+            ]
+        )
     AccountService(store, clock).verify_password("nobody", "a wrong password")
     store.rebuild()
     assert store.verify_chain().ok
     return store
 
 
-def test_log_file_holds_no_personal_data(tmp_path: Path, clock: FixedClock,
-                                         restore_logging: None) -> None:
+def test_log_file_holds_no_personal_data(
+    tmp_path: Path, clock: FixedClock, restore_logging: None
+) -> None:
     log_file = tmp_path / "dutydesk.log"
     configure_logging(logging.DEBUG, log_file)
     store = _exercise(tmp_path, clock)
@@ -94,8 +109,9 @@ def test_log_file_holds_no_personal_data(tmp_path: Path, clock: FixedClock,
     assert leaks == []
 
 
-def test_the_scan_would_catch_a_library_logging_rows(tmp_path: Path, clock: FixedClock,
-                                                     restore_logging: None) -> None:
+def test_the_scan_would_catch_a_library_logging_rows(
+    tmp_path: Path, clock: FixedClock, restore_logging: None
+) -> None:
     """Control: without DutyDesk's set-up, SQLAlchemy at DEBUG writes records to the log."""
     log_file = tmp_path / "leaky.log"
     handler = logging.FileHandler(log_file, encoding="utf-8")

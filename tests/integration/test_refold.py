@@ -26,7 +26,8 @@ def _give_seqs(store: EventStore, events: list[Event]) -> None:
     """The server's order is ``events``' order."""
     SyncState(store.engine).mark_synced(
         ServerFields(e.id, i, f"2026-11-26T09:00:00.{i:06d}Z", "h", "p")
-        for i, e in enumerate(events, start=1))
+        for i, e in enumerate(events, start=1)
+    )
 
 
 def test_refolding_a_consistent_store_writes_nothing(tmp_path: Path, now: datetime) -> None:
@@ -48,19 +49,39 @@ def _history(now: datetime, contacts: int, rng: random.Random) -> list[Event]:
         cid = received.payload["contact_id"]
         out.append(received)
         for rating in rng.sample(["red", "amber", "green", "blue"], 2):
-            out.append(event("contact.rated", {"contact_id": cid, "score": 1, "rating": rating,
-                                               "reasons": [], "policy_version": "t"}, now))
+            out.append(
+                event(
+                    "contact.rated",
+                    {
+                        "contact_id": cid,
+                        "score": 1,
+                        "rating": rating,
+                        "reasons": [],
+                        "policy_version": "t",
+                    },
+                    now,
+                )
+            )
         for _ in range(rng.choice([1, 1, 2])):
-            out.append(event("decision.recorded", decision_payload(
-                cid, outcome=rng.choice(["nfa", "early_help", "strategy_s47"])), now))
+            out.append(
+                event(
+                    "decision.recorded",
+                    decision_payload(
+                        cid, outcome=rng.choice(["nfa", "early_help", "strategy_s47"])
+                    ),
+                    now,
+                )
+            )
     return out
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10_000))
 def test_refolding_the_disturbed_scopes_equals_a_full_rebuild(
-        tmp_path_factory: pytest.TempPathFactory, now: datetime, seed: int) -> None:
+    tmp_path_factory: pytest.TempPathFactory, now: datetime, seed: int
+) -> None:
     rng = random.Random(seed)
     store = EventStore.open(tmp_path_factory.mktemp("r") / "s.sqlite3")
     history = _history(now, 6, rng)
@@ -80,8 +101,7 @@ def test_refolding_the_disturbed_scopes_equals_a_full_rebuild(
     store.close()
 
 
-def test_a_rejected_event_is_taken_out_of_its_scope_only(store: EventStore,
-                                                         now: datetime) -> None:
+def test_a_rejected_event_is_taken_out_of_its_scope_only(store: EventStore, now: datetime) -> None:
     a, b = (event("contact.received", contact_payload(), now) for _ in range(2))
     da = event("decision.recorded", decision_payload(a.payload["contact_id"]), now)
     db_ = event("decision.recorded", decision_payload(b.payload["contact_id"]), now)
@@ -99,8 +119,14 @@ def test_a_rejected_event_is_taken_out_of_its_scope_only(store: EventStore,
 
 
 def test_scopes_are_contacts_and_people_named_by_events(now: datetime) -> None:
-    e = event("contact.received", contact_payload(children=[
-        {"person_id": "0190c3a0-0000-7000-8000-000000000001", "given_name": "A"}]), now)
-    assert scopes_of([e]) == Scopes(frozenset({e.payload["contact_id"]}),
-                                    frozenset({"0190c3a0-0000-7000-8000-000000000001"}))
+    e = event(
+        "contact.received",
+        contact_payload(
+            children=[{"person_id": "0190c3a0-0000-7000-8000-000000000001", "given_name": "A"}]
+        ),
+        now,
+    )
+    assert scopes_of([e]) == Scopes(
+        frozenset({e.payload["contact_id"]}), frozenset({"0190c3a0-0000-7000-8000-000000000001"})
+    )
     assert not Scopes() and bool(scopes_of([e]))

@@ -35,15 +35,22 @@ def chained(tmp_path, clock: FixedClock):  # type: ignore[no-untyped-def]
 def _seed(store: ChainedEventStore, clock: FixedClock) -> tuple[str, str]:
     """A contact about a child, and the child's record restricted to sp.senior."""
     pid = new_id()
-    contact = contact_payload(children=[{"person_id": pid, "given_name": "Siobhán",
-                                         "family_name": "O'Brien"}])
-    store.import_events([
-        event("person.registered", {"person_id": pid, "given_name": "Siobhán",
-                                    "family_name": "O'Brien"}, clock.now()),
-        event("contact.received", contact, clock.now()),
-    ])
-    AuditService(GuardedStore(store, ADMIN, clock)).restrict(pid, [NAMED.login],
-                                                            "child of a staff member")
+    contact = contact_payload(
+        children=[{"person_id": pid, "given_name": "Siobhán", "family_name": "O'Brien"}]
+    )
+    store.import_events(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Siobhán", "family_name": "O'Brien"},
+                clock.now(),
+            ),
+            event("contact.received", contact, clock.now()),
+        ]
+    )
+    AuditService(GuardedStore(store, ADMIN, clock)).restrict(
+        pid, [NAMED.login], "child of a staff member"
+    )
     return pid, contact["contact_id"]
 
 
@@ -51,8 +58,9 @@ def _audit(store: ChainedEventStore, actor: Actor, clock: FixedClock) -> AuditSe
     return AuditService(GuardedStore(store, actor, clock))
 
 
-def test_queue_shows_restricted_contact_but_not_its_content(chained: ChainedEventStore,
-                                                            clock: FixedClock) -> None:
+def test_queue_shows_restricted_contact_but_not_its_content(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     pid, cid = _seed(chained, clock)
     guarded = GuardedStore(chained, DM, clock)
     items = DeskService(guarded, DM, clock).queue()
@@ -68,8 +76,9 @@ def test_queue_shows_restricted_contact_but_not_its_content(chained: ChainedEven
     assert named.redact_queue(items) == items
 
 
-def test_a_new_contact_about_a_restricted_child_is_never_refused(chained: ChainedEventStore,
-                                                                 clock: FixedClock) -> None:
+def test_a_new_contact_about_a_restricted_child_is_never_refused(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     pid, _ = _seed(chained, clock)
     officer = Actor("cc.officer", Role.CONTACT_OFFICER, "desk")
     desk = DeskService(GuardedStore(chained, officer, clock), officer, clock)
@@ -79,8 +88,9 @@ def test_a_new_contact_about_a_restricted_child_is_never_refused(chained: Chaine
         desk.store.append([desk.event("note.added", {"contact_id": cid, "text": "more"})])
 
 
-def test_unnamed_cannot_open_or_write_to_a_restricted_record(chained: ChainedEventStore,
-                                                             clock: FixedClock) -> None:
+def test_unnamed_cannot_open_or_write_to_a_restricted_record(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     pid, cid = _seed(chained, clock)
     audit = _audit(chained, DM, clock)
     before = chained.event_count()
@@ -97,8 +107,9 @@ def test_unnamed_cannot_open_or_write_to_a_restricted_record(chained: ChainedEve
 
 
 @pytest.mark.parametrize("reason", ["", "    ", "\n\t", "because"])
-def test_break_glass_without_a_real_reason_is_impossible(chained: ChainedEventStore,
-                                                         clock: FixedClock, reason: str) -> None:
+def test_break_glass_without_a_real_reason_is_impossible(
+    chained: ChainedEventStore, clock: FixedClock, reason: str
+) -> None:
     pid, _ = _seed(chained, clock)
     audit = _audit(chained, DM, clock)
     before = chained.event_count()
@@ -107,15 +118,17 @@ def test_break_glass_without_a_real_reason_is_impossible(chained: ChainedEventSt
     # and not by writing the event directly through the guarded store either
     desk = DeskService(GuardedStore(chained, DM, clock), DM, clock)
     with pytest.raises(ValidationError):
-        desk.store.append([desk.event("access.break_glass",
-                                      {"person_id": pid, "reason": reason or "x"})])
+        desk.store.append(
+            [desk.event("access.break_glass", {"person_id": pid, "reason": reason or "x"})]
+        )
     assert chained.event_count() == before
     with pytest.raises(RestrictedRecord):
         audit.record_view(person_id=pid)
 
 
-def test_break_glass_with_a_reason_opens_logs_and_reports(chained: ChainedEventStore,
-                                                          clock: FixedClock) -> None:
+def test_break_glass_with_a_reason_opens_logs_and_reports(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     pid, cid = _seed(chained, clock)
     audit = _audit(chained, DM, clock)
     glass = audit.break_glass(pid, "  Police out-of-hours call: child missing tonight  ")
@@ -125,27 +138,33 @@ def test_break_glass_with_a_reason_opens_logs_and_reports(chained: ChainedEventS
     with pytest.raises(RestrictedRecord):
         audit.record_view(person_id=pid)
     report = _audit(chained, AUDITOR, clock).break_glass_report()
-    assert [(e.event_id, e.actor, e.person_ids) for e in report] == [(glass.id, DM.login,
-                                                                      (pid,))]
+    assert [(e.event_id, e.actor, e.person_ids) for e in report] == [(glass.id, DM.login, (pid,))]
     assert "child missing tonight" in report[0].summary
-    views = _audit(chained, AUDITOR, clock).query(AuditFilter(event_types=("record.viewed",),
-                                                              actor=DM.login))
+    views = _audit(chained, AUDITOR, clock).query(
+        AuditFilter(event_types=("record.viewed",), actor=DM.login)
+    )
     assert [v.contact_id for v in views] == [cid]
     assert chained.verify_chain().ok
 
 
-def test_events_in_someone_elses_name_are_refused(chained: ChainedEventStore,
-                                                  clock: FixedClock) -> None:
+def test_events_in_someone_elses_name_are_refused(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     guarded = GuardedStore(chained, DM, clock)
-    forged = event("handover.noted", {"handover_id": new_id(), "shift": "day", "text": "x"},
-                   clock.now(), actor="someone.else")
+    forged = event(
+        "handover.noted",
+        {"handover_id": new_id(), "shift": "day", "text": "x"},
+        clock.now(),
+        actor="someone.else",
+    )
     with pytest.raises(PermissionDenied, match="someone.else"):
         guarded.append([forged])
     assert chained.event_count() == 0
 
 
 def test_a_person_the_server_withholds_is_hidden_even_from_a_stale_local_naming(
-        chained: ChainedEventStore, clock: FixedClock) -> None:
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     """The server hides a re-issued restriction from the logins it no longer names, so a
     desk's own copy may still name its login: the server's withheld list wins. Cleared,
     the local restriction governs again."""
@@ -162,8 +181,9 @@ def test_a_person_the_server_withholds_is_hidden_even_from_a_stale_local_naming(
     assert named.visible_contacts([cid]) == {cid: True}
 
 
-def test_a_standalone_desk_never_has_withheld_people(chained: ChainedEventStore,
-                                                     clock: FixedClock) -> None:
+def test_a_standalone_desk_never_has_withheld_people(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
     _seed(chained, clock)
     DeskService(GuardedStore(chained, DM, clock), DM, clock).queue()
     with chained.engine.connect() as conn:

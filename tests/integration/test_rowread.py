@@ -19,17 +19,23 @@ from dutydesk.store.history_queries import HistoryQueries
 from dutydesk.store.queries import OPEN_STATUSES, Queries
 from dutydesk.store.readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, db_to_row
 
-TABLES = {PersonRow: PEOPLE, ContactRow: CONTACTS, ContactChildRow: CHILDREN,
-          DecisionRow: DECISIONS}
+TABLES = {
+    PersonRow: PEOPLE,
+    ContactRow: CONTACTS,
+    ContactChildRow: CHILDREN,
+    DecisionRow: DECISIONS,
+}
 
 
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from dutydesk.domain.clock import LONDON
+
     now = datetime(2026, 11, 26, 9, 30, tzinfo=LONDON)
     s = EventStore.open(tmp_path_factory.mktemp("rowread") / "store.sqlite3")
-    s.import_events(Generator(3, now=now, open_contacts=60, rate=demo_rating).events(4000),
-                    validate=False)
+    s.import_events(
+        Generator(3, now=now, open_contacts=60, rate=demo_rating).events(4000), validate=False
+    )
     yield s
     s.close()
 
@@ -44,8 +50,9 @@ def test_every_row_class_reads_the_same_as_sqlalchemy(filled: EventStore, cls: t
     table = TABLES[cls]
     key = table.primary_key.columns.values()
     with filled.engine.connect() as conn:
-        expected = [db_to_row(cls, m) for m in conn.execute(
-            select(table).order_by(*key)).mappings()]
+        expected = [
+            db_to_row(cls, m) for m in conn.execute(select(table).order_by(*key)).mappings()
+        ]
         got = rowread.rows(conn, cls, order_by=", ".join(c.name for c in key))
     assert len(expected) > 20
     assert exact(got) == exact(expected)
@@ -64,13 +71,19 @@ def test_the_data_exercises_every_conversion(filled: EventStore) -> None:
 def test_open_queue_reads_match_the_generic_path(filled: EventStore) -> None:
     contacts, children = Queries(filled.engine).open_contacts()
     with filled.engine.connect() as conn:
-        expected = [db_to_row(ContactRow, m) for m in conn.execute(
-            select(CONTACTS).where(CONTACTS.c.status.in_(OPEN_STATUSES))).mappings()]
+        expected = [
+            db_to_row(ContactRow, m)
+            for m in conn.execute(
+                select(CONTACTS).where(CONTACTS.c.status.in_(OPEN_STATUSES))
+            ).mappings()
+        ]
         kids: dict[str, list[ContactChildRow]] = defaultdict(list)
         for m in conn.execute(
-                select(CHILDREN).join(CONTACTS, CONTACTS.c.contact_id == CHILDREN.c.contact_id)
-                .where(CONTACTS.c.status.in_(OPEN_STATUSES))
-                .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)).mappings():
+            select(CHILDREN)
+            .join(CONTACTS, CONTACTS.c.contact_id == CHILDREN.c.contact_id)
+            .where(CONTACTS.c.status.in_(OPEN_STATUSES))
+            .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+        ).mappings():
             kids[m["contact_id"]].append(db_to_row(ContactChildRow, m))
     assert len(contacts) >= 60
     assert sorted(exact(contacts)) == sorted(exact(expected))
@@ -81,19 +94,24 @@ def test_open_queue_reads_match_the_generic_path(filled: EventStore) -> None:
     assert sorted(exact(some)) == sorted(exact(contacts[:30]))
     assert gone == {"no-such-contact"}
     assert {k: exact(v) for k, v in some_children.items()} == {
-        c.contact_id: exact(kids[c.contact_id]) for c in contacts[:30] if kids[c.contact_id]}
+        c.contact_id: exact(kids[c.contact_id]) for c in contacts[:30] if kids[c.contact_id]
+    }
 
 
 def test_linked_records_hold_every_linked_contact(filled: EventStore) -> None:
     with filled.engine.connect() as conn:
-        links = conn.execute(select(CHILDREN.c.person_id, CHILDREN.c.contact_id).where(
-            CHILDREN.c.person_id.is_not(None))).all()
-        people = {db_to_row(PersonRow, m).person_id: db_to_row(PersonRow, m)
-                  for m in conn.execute(select(PEOPLE)).mappings()}
+        links = conn.execute(
+            select(CHILDREN.c.person_id, CHILDREN.c.contact_id).where(
+                CHILDREN.c.person_id.is_not(None)
+            )
+        ).all()
+        people = {
+            db_to_row(PersonRow, m).person_id: db_to_row(PersonRow, m)
+            for m in conn.execute(select(PEOPLE)).mappings()
+        }
     wanted = sorted({p for p, _ in links})
     records = HistoryQueries(filled.engine).linked_records(wanted)
-    assert exact(list(records.people.values())) == exact(
-        [people[p] for p in records.people])
+    assert exact(list(records.people.values())) == exact([people[p] for p in records.people])
     assert set(records.people) == {p for p in wanted if p in people}
     for pid, cid in links:
         assert cid in {c.contact_id for c in records.contacts[pid]}
@@ -102,14 +120,20 @@ def test_linked_records_hold_every_linked_contact(filled: EventStore) -> None:
 
 def test_a_core_statement_reads_the_same_through_the_driver(filled: EventStore) -> None:
     open_ids = select(CONTACTS.c.contact_id).where(CONTACTS.c.status.in_(OPEN_STATUSES))
-    statement = (select(CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id)
-                 .where(CHILDREN.c.contact_id.in_(open_ids), CHILDREN.c.slot >= 0)
-                 .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot))
-    flags = select(CONTACTS.c.contact_id, CONTACTS.c.is_referral).where(
-        CONTACTS.c.source_code.in_(["2A", "6"])).order_by(CONTACTS.c.contact_id)
+    statement = (
+        select(CHILDREN.c.contact_id, CHILDREN.c.slot, CHILDREN.c.person_id)
+        .where(CHILDREN.c.contact_id.in_(open_ids), CHILDREN.c.slot >= 0)
+        .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
+    )
+    flags = (
+        select(CONTACTS.c.contact_id, CONTACTS.c.is_referral)
+        .where(CONTACTS.c.source_code.in_(["2A", "6"]))
+        .order_by(CONTACTS.c.contact_id)
+    )
     with filled.engine.connect() as conn:
         assert rowread.fetch_statement(conn, statement) == [
-            tuple(r) for r in conn.execute(statement)]
+            tuple(r) for r in conn.execute(statement)
+        ]
         raw = rowread.fetch_statement(conn, flags)
         expected = [tuple(r) for r in conn.execute(flags)]
     assert raw and [(c, bool(f)) for c, f in raw] == expected

@@ -74,7 +74,8 @@ def _xlsx_cells(path: Path) -> list[object]:
 
 
 def test_annex_a_list_3_from_an_imported_workbook_carries_no_live_formula(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     # The finding: an imported "Allocated Team" =HYPERLINK(...) came out live.
     wb = openpyxl.load_workbook(SAMPLES / "Annex_A.xlsx")
     ws = wb["List 3"]
@@ -99,8 +100,9 @@ def test_annex_a_list_3_from_an_imported_workbook_carries_no_live_formula(
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 @pytest.mark.parametrize("list_no", [1, 3])
-def test_every_annex_a_list_neutralises_every_text_cell(tmp_path: Path, fmt: str,
-                                                        list_no: int) -> None:
+def test_every_annex_a_list_neutralises_every_text_cell(
+    tmp_path: Path, fmt: str, list_no: int
+) -> None:
     h = History()
     for n, text in enumerate(HOSTILE):
         cid = h.refer(f"2026-10-0{n + 1} 10:00", pid(), team=text)
@@ -135,8 +137,10 @@ def test_mi_figures_csv_neutralises_office_team_and_worker_labels(tmp_path: Path
 
 
 def test_import_rejects_csv_neutralises_values_and_headings(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     from tests.integration.intake.test_partner_files import GOOD, HEADER
+
     bad = GOOD.replace("PPN-001", "=cmd|' /C calc'!A0").replace("03/04/2019", "03/04/2030")
     src = tmp_path / "ppn.csv"
     src.write_text("\r\n".join([HEADER + ",@extra", bad + ",-x"]), encoding="utf-8")
@@ -148,14 +152,23 @@ def test_import_rejects_csv_neutralises_values_and_headings(
     assert not any(_risky(c) for c in cells)
 
 
-def test_audit_csv_neutralises_names_from_other_desks(store: EventStore, clock: FixedClock,
-                                                      tmp_path: Path) -> None:
+def test_audit_csv_neutralises_names_from_other_desks(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     # An event synchronised from another desk names its actor; the export writes it.
-    store.append([make_event("document.printed", {"document": "decision log"},
-                             actor="=evil", actor_role=Role.DUTY_MANAGER.value, device="d",
-                             at=clock.now())])
-    auditor = AuditService(GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"),
-                                        clock))
+    store.append(
+        [
+            make_event(
+                "document.printed",
+                {"document": "decision log"},
+                actor="=evil",
+                actor_role=Role.DUTY_MANAGER.value,
+                device="d",
+                at=clock.now(),
+            )
+        ]
+    )
+    auditor = AuditService(GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"), clock))
     out = tmp_path / "audit.csv"
     assert auditor.export_csv_file(AuditFilter(), out) >= 1
     cells = _csv_cells(out)
@@ -163,10 +176,18 @@ def test_audit_csv_neutralises_names_from_other_desks(store: EventStore, clock: 
 
 
 def test_triage_evaluation_csv_neutralises_group_labels(tmp_path: Path) -> None:
-    ev = Evaluation(groups=[GroupRow(
-        dimension="ethnicity", group="=WBRI", children=1,
-        by_rating={"red": 1, "amber": 0, "green": 0, "blue": 0, "unrated": 0}, urgent_rate=1.0,
-        disparity=None)])
+    ev = Evaluation(
+        groups=[
+            GroupRow(
+                dimension="ethnicity",
+                group="=WBRI",
+                children=1,
+                by_rating={"red": 1, "amber": 0, "green": 0, "blue": 0, "unrated": 0},
+                urgent_rate=1.0,
+                disparity=None,
+            )
+        ]
+    )
     out = tmp_path / "evaluation.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:
         write_evaluation_csv(fh, ev)

@@ -45,8 +45,7 @@ def real(tmp_path: Path, clock: FixedClock) -> Path:
     return tmp_path / "real"
 
 
-def test_demo_mode_never_opens_a_real_store(real: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_mode_never_opens_a_real_store(real: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(StoreError, match="not a demo store"):
         open_local_store(real / STORE_FILE, demo=True)
     with pytest.raises(SystemExit):
@@ -62,12 +61,16 @@ def test_a_demo_store_opens_only_in_demo_mode(tmp_path: Path, clock: FixedClock)
 
 
 def test_commands_sign_in_and_refuse_a_wrong_password(
-        real: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    real: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = ["--data-dir", str(real)]
-    for command in (["info"], ["mi"], ["triage", "evaluate"], ["import", POLICE],
-                    ["print", "duty-log", "--team", "x", "--from", "2026-11-26", "-o",
-                     str(real / "x.pdf")]):
+    for command in (
+        ["info"],
+        ["mi"],
+        ["triage", "evaluate"],
+        ["import", POLICE],
+        ["print", "duty-log", "--team", "x", "--from", "2026-11-26", "-o", str(real / "x.pdf")],
+    ):
         with pytest.raises(SystemExit) as exit_:
             main([*command, *d])  # nobody signed in
         assert exit_.value.code == 2
@@ -79,21 +82,27 @@ def test_commands_sign_in_and_refuse_a_wrong_password(
         main(["print", "case-log", "--contact", "x", "-o", "x.pdf", *d, "--by", "anyone"])
 
 
-def test_import_is_the_signed_in_persons_and_rated(real: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _cli(monkeypatch, "import", POLICE, "--data-dir", str(real), "--as",
-                "sw.khan") == 0
+def test_import_is_the_signed_in_persons_and_rated(
+    real: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _cli(monkeypatch, "import", POLICE, "--data-dir", str(real), "--as", "sw.khan") == 0
     store = cli_store(real)
-    imported = [e for e in store.events() if e.type in ("contact.received", "contact.rated")
-                and e.actor != "dm.manager"]
+    imported = [
+        e
+        for e in store.events()
+        if e.type in ("contact.received", "contact.rated") and e.actor != "dm.manager"
+    ]
     store.close()
     assert {e.type for e in imported} == {"contact.received", "contact.rated"}
     assert {(e.actor, e.actor_role) for e in imported} == {("sw.khan", "practitioner")}
 
 
 def test_an_import_into_a_leftover_plain_store_writes_nothing(
-        tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     (tmp_path / "old").mkdir()
     ChainedEventStore.open(tmp_path / "old" / STORE_FILE).close()
     with pytest.raises(SystemExit):
@@ -105,16 +114,22 @@ def test_an_import_into_a_leftover_plain_store_writes_nothing(
 
 
 def test_export_and_mi_need_a_role_that_may_and_the_export_is_recorded(
-        real: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    real: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = ["--data-dir", str(real)]
     out = real / "l1.csv"
-    assert _cli(monkeypatch, "export", "annex-a", "--list", "1", "-o", str(out), *d,
-                "--as", "sw.khan") == 1
+    assert (
+        _cli(monkeypatch, "export", "annex-a", "--list", "1", "-o", str(out), *d, "--as", "sw.khan")
+        == 1
+    )
     assert "may not export" in capsys.readouterr().err and not out.exists()
     assert _cli(monkeypatch, "mi", *d, "--as", "sw.khan") == 2
-    assert _cli(monkeypatch, "export", "annex-a", "--list", "1", "-o", str(out), *d,
-                "--as", "au.jones") == 0
+    assert (
+        _cli(
+            monkeypatch, "export", "annex-a", "--list", "1", "-o", str(out), *d, "--as", "au.jones"
+        )
+        == 0
+    )
     store = cli_store(real)
     [exported] = [e for e in store.events() if e.type == "document.exported"]
     store.close()

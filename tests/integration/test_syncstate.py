@@ -10,12 +10,15 @@ from tests.factories import contact_payload, event
 
 
 def test_mark_synced_sets_every_events_server_fields_across_chunks(
-        store: EventStore, now: datetime) -> None:
+    store: EventStore, now: datetime
+) -> None:
     events = [event("contact.received", contact_payload(), now) for _ in range(620)]
     store.append(events)
     state = SyncState(store.engine)
-    fields = [ServerFields(e.id, i, f"2026-11-26T09:00:00.{i:06d}Z", f"{i:064x}",
-                           f"{i - 1:064x}") for i, e in enumerate(events, start=1)]
+    fields = [
+        ServerFields(e.id, i, f"2026-11-26T09:00:00.{i:06d}Z", f"{i:064x}", f"{i - 1:064x}")
+        for i, e in enumerate(events, start=1)
+    ]
     assert state.mark_synced(fields[:550]) == 550
     assert state.waiting_count() == 70
     # Already off the outbox (a duplicate receipt): fields still set, nothing removed twice.
@@ -25,12 +28,17 @@ def test_mark_synced_sets_every_events_server_fields_across_chunks(
         got = store.get_event(e.id)
         assert got is not None
         assert (got.server_seq, got.server_time, got.hash, got.prev_hash) == (
-            f.seq, f.server_time, f.hash, f.prev_hash)
+            f.seq,
+            f.server_time,
+            f.hash,
+            f.prev_hash,
+        )
     assert state.max_server_seq() == 620 and not state.has_unsynced()
 
 
 def test_outbox_read_starts_from_the_outbox_not_the_whole_log(
-        store: EventStore, now: datetime) -> None:
+    store: EventStore, now: datetime
+) -> None:
     """The per-sync outbox read must not scan the event table: with a bound LIMIT SQLite
     planned a full scan of ``events`` (100 ms at 133k events, on every sync)."""
     from sqlalchemy import event as sa_event
@@ -51,6 +59,7 @@ def test_outbox_read_starts_from_the_outbox_not_the_whole_log(
     sql, params = seen[0]
     assert "LIMIT 10" in sql  # a literal, visible to the planner
     with store.engine.connect() as conn:
-        plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + sql, params))
+        plan = " | ".join(
+            str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+        )
     assert "SCAN events" not in plan, plan

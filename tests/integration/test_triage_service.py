@@ -29,26 +29,46 @@ def actor(role: Role) -> Actor:
 
 
 def child(**extra: object) -> dict[str, object]:
-    return {"person_id": PID, "given_name": "Seán", "family_name": "O'Brien",
-            "date_of_birth": "2019-04-03", **extra}
+    return {
+        "person_id": PID,
+        "given_name": "Seán",
+        "family_name": "O'Brien",
+        "date_of_birth": "2019-04-03",
+        **extra,
+    }
 
 
 def seed_history(store: EventStore) -> tuple[str, str]:
     """An earlier referral (March 2026) and a new open contact for the same child."""
     at = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
     earlier = contact_payload(received_at=at.isoformat(), children=[child()])
-    new = contact_payload(received_at=(NOW - timedelta(hours=1)).isoformat(),
-                          children=[child()], categories=["16A"])
-    store.append([
-        event("person.registered", {"person_id": PID, "given_name": "Seán",
-                                    "family_name": "O'Brien", "date_of_birth": "2019-04-03",
-                                    "cp_plan": "past"}, at),
-        event("contact.received", earlier, at),
-        event("decision.recorded", decision_payload(earlier["contact_id"],
-                                                    outcome="cin_assessment",
-                                                    threshold_level=3), at + timedelta(hours=3)),
-        event("contact.received", new, NOW - timedelta(hours=1)),
-    ])
+    new = contact_payload(
+        received_at=(NOW - timedelta(hours=1)).isoformat(), children=[child()], categories=["16A"]
+    )
+    store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": PID,
+                    "given_name": "Seán",
+                    "family_name": "O'Brien",
+                    "date_of_birth": "2019-04-03",
+                    "cp_plan": "past",
+                },
+                at,
+            ),
+            event("contact.received", earlier, at),
+            event(
+                "decision.recorded",
+                decision_payload(
+                    earlier["contact_id"], outcome="cin_assessment", threshold_level=3
+                ),
+                at + timedelta(hours=3),
+            ),
+            event("contact.received", new, NOW - timedelta(hours=1)),
+        ]
+    )
     return earlier["contact_id"], new["contact_id"]
 
 
@@ -61,7 +81,10 @@ def test_rating_reads_linked_history_and_records_an_event(store: EventStore) -> 
     row = service.queries.contact(cid)
     assert row is not None
     assert (row.rating, row.original_rating, row.score) == (
-        result.rating.value, result.rating.value, result.score)
+        result.rating.value,
+        result.rating.value,
+        result.score,
+    )
     assert row.policy_version == service.policy.version
     stored = [e for e in store.events_for_contact(cid) if e.type == "contact.rated"]
     assert len(stored) == 1 and stored[0].payload["reasons"][0]["text"].startswith("Score")
@@ -90,8 +113,9 @@ def test_history_for_many_children_in_one_read(store: EventStore) -> None:
 
 
 def test_override_keeps_original_and_lowering_red_needs_a_manager(store: EventStore) -> None:
-    payload = contact_payload(received_at=(NOW - timedelta(hours=1)).isoformat(),
-                              immediate_danger=True)
+    payload = contact_payload(
+        received_at=(NOW - timedelta(hours=1)).isoformat(), immediate_danger=True
+    )
     store.append([event("contact.received", payload, NOW - timedelta(hours=1))])
     cid = payload["contact_id"]
     TriageService(store, actor(Role.DUTY_MANAGER), FixedClock(NOW)).rate(cid)
@@ -122,8 +146,9 @@ def test_demo_data_is_rated_with_history(tmp_path) -> None:  # type: ignore[no-u
         load_demo(store, seed=7, events=1500, clock=FixedClock(NOW))
         model = store.read_model()
         assert all(c.original_rating for c in model.contacts.values())
-        assert any(r["factor"].startswith("history:") for c in model.contacts.values()
-                   for r in c.reasons)
+        assert any(
+            r["factor"].startswith("history:") for c in model.contacts.values() for r in c.reasons
+        )
         rows = evaluation_contacts(store.engine)
         assert len(rows) == len(model.contacts)
         assert any(r.serious for r in rows)

@@ -24,15 +24,29 @@ from PySide6.QtWidgets import (
 from dutydesk.ui.palettes import AA, contrast
 
 A = QAccessible
-CONTROLS = {A.Role.PushButton, A.Role.CheckBox, A.Role.RadioButton, A.Role.ComboBox,
-            A.Role.EditableText, A.Role.SpinBox, A.Role.Slider, A.Role.List, A.Role.Table,
-            A.Role.Tree, A.Role.PageTab, A.Role.ButtonMenu, A.Role.ButtonDropDown,
-            A.Role.Link, A.Role.ProgressBar}
+CONTROLS = {
+    A.Role.PushButton,
+    A.Role.CheckBox,
+    A.Role.RadioButton,
+    A.Role.ComboBox,
+    A.Role.EditableText,
+    A.Role.SpinBox,
+    A.Role.Slider,
+    A.Role.List,
+    A.Role.Table,
+    A.Role.Tree,
+    A.Role.PageTab,
+    A.Role.ButtonMenu,
+    A.Role.ButtonDropDown,
+    A.Role.Link,
+    A.Role.ProgressBar,
+}
 Role = QPalette.ColorRole
 
 
-def interfaces(iface: QAccessibleInterface | None, depth: int = 0
-               ) -> Iterator[QAccessibleInterface]:
+def interfaces(
+    iface: QAccessibleInterface | None, depth: int = 0
+) -> Iterator[QAccessibleInterface]:
     if iface is None or not iface.isValid() or depth > 40:
         return
     yield iface
@@ -66,8 +80,17 @@ def _pairs(widget: QWidget) -> list[tuple[str, QColor, QColor]]:
     p = widget.palette()
     group = QPalette.ColorGroup.Active
     if isinstance(widget, QLabel):
-        return [("text", p.color(group, widget.foregroundRole()),
-                 p.color(group, widget.backgroundRole()))] if widget.text() else []
+        return (
+            [
+                (
+                    "text",
+                    p.color(group, widget.foregroundRole()),
+                    p.color(group, widget.backgroundRole()),
+                )
+            ]
+            if widget.text()
+            else []
+        )
     if isinstance(widget, QAbstractButton):
         return [("text", p.color(group, Role.ButtonText), p.color(group, Role.Button))]
     if isinstance(widget, QComboBox) and not widget.isEditable():
@@ -76,13 +99,17 @@ def _pairs(widget: QWidget) -> list[tuple[str, QColor, QColor]]:
     if isinstance(widget, (QLineEdit, QComboBox, QAbstractScrollArea)):
         base = p.color(group, Role.Base)
         out.append(("text", p.color(group, Role.Text), base))
-        placeholder = (widget.placeholderText() if isinstance(widget, (QLineEdit, QPlainTextEdit,
-                                                                      QTextEdit)) else "")
+        placeholder = (
+            widget.placeholderText()
+            if isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit))
+            else ""
+        )
         if placeholder:
             out.append(("placeholder", p.color(group, Role.PlaceholderText), base))
     if isinstance(widget, QAbstractItemView):
-        out.append(("selected", p.color(group, Role.HighlightedText),
-                    p.color(group, Role.Highlight)))
+        out.append(
+            ("selected", p.color(group, Role.HighlightedText), p.color(group, Role.Highlight))
+        )
         if widget.alternatingRowColors():
             out.append(("alternate", p.color(group, Role.Text), p.color(group, Role.AlternateBase)))
         out += _item_colours(widget, p)
@@ -98,16 +125,25 @@ def _item_colours(view: QAbstractItemView, p: QPalette) -> list[tuple[str, QColo
         return []
     out = []
     for row in range(min(model.rowCount(QModelIndex()), 60)):
-        for col in range(max(1, model.columnCount(QModelIndex()) if hasattr(model, "headerData")
-                             and not model.inherits("QAbstractListModel") else 1)):
+        for col in range(
+            max(
+                1,
+                model.columnCount(QModelIndex())
+                if hasattr(model, "headerData") and not model.inherits("QAbstractListModel")
+                else 1,
+            )
+        ):
             index = model.index(row, col)
             fore = index.data(Qt.ItemDataRole.ForegroundRole)
             if fore is None:
                 continue
             colour = fore.color() if isinstance(fore, QBrush) else QColor(fore)
             back = index.data(Qt.ItemDataRole.BackgroundRole)
-            backs = [back.color() if isinstance(back, QBrush) else QColor(back)] if back else [
-                p.color(Role.Base), p.color(Role.AlternateBase)]
+            backs = (
+                [back.color() if isinstance(back, QBrush) else QColor(back)]
+                if back
+                else [p.color(Role.Base), p.color(Role.AlternateBase)]
+            )
             out += [(f"cell {row},{col}", colour, b) for b in backs]
     return out
 
@@ -120,9 +156,11 @@ def low_contrast(window: QWidget) -> list[str]:
         for what, fore, back in _pairs(widget):
             ratio = contrast(fore, back)
             if ratio < AA:
-                out.append(f"{type(widget).__name__} {widget.objectName() or '?'} {what}: "
-                           f"{fore.name(QColor.NameFormat.HexArgb)} on {back.name()} "
-                           f"= {ratio:.2f}")
+                out.append(
+                    f"{type(widget).__name__} {widget.objectName() or '?'} {what}: "
+                    f"{fore.name(QColor.NameFormat.HexArgb)} on {back.name()} "
+                    f"= {ratio:.2f}"
+                )
     return out
 
 
@@ -132,9 +170,13 @@ def focus_chain(window: QWidget) -> list[QWidget]:
     start = window.nextInFocusChain()
     widget = start
     for _ in range(2000):
-        if (widget.window() is window and widget.isVisible() and widget.isEnabled()
-                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
-                and widget.focusProxy() is None):
+        if (
+            widget.window() is window
+            and widget.isVisible()
+            and widget.isEnabled()
+            and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and widget.focusProxy() is None
+        ):
             chain.append(widget)
         widget = widget.nextInFocusChain()
         if widget is start:
@@ -176,6 +218,7 @@ def out_of_reading_order(window: QWidget, slack: int = 8) -> list[str]:
         up = rb.top() < ra.top() - slack
         left = rb.left() < ra.left() - slack and rb.top() < ra.bottom() - slack
         if (up and rb.left() < ra.right() - slack) or (left and not rb.top() > ra.top()):
-            out.append(f"{a.objectName() or type(a).__name__} -> "
-                       f"{b.objectName() or type(b).__name__}")
+            out.append(
+                f"{a.objectName() or type(a).__name__} -> {b.objectName() or type(b).__name__}"
+            )
     return out

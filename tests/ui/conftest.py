@@ -27,9 +27,15 @@ def rate(contact, at):  # type: ignore[no-untyped-def]
     rating = ("red", "amber", "green", "blue")[n % 4]
     due = {"red": 4, "amber": 24, "green": 72, "blue": 200}[rating]
     from datetime import timedelta
-    return {"contact_id": contact["contact_id"], "score": n % 97, "rating": rating,
-            "reasons": [{"text": f"test reason {n % 5}", "points": n % 7}],
-            "policy_version": "test", "due_at": (at + timedelta(hours=due)).isoformat()}
+
+    return {
+        "contact_id": contact["contact_id"],
+        "score": n % 97,
+        "rating": rating,
+        "reasons": [{"text": f"test reason {n % 5}", "points": n % 7}],
+        "policy_version": "test",
+        "due_at": (at + timedelta(hours=due)).isoformat(),
+    }
 
 
 @pytest.fixture
@@ -46,14 +52,18 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def make_window(qtbot, service: DeskService, settings: QSettings, tmp_path: Path):  # type: ignore[no-untyped-def]
     def make(svc: DeskService | None = None) -> MainWindow:
-        window = MainWindow(svc or service, TaskRunner(synchronous=True), demo=True,
-                            store_path=tmp_path / "store.sqlite3",
-                            drafts=DraftStore((svc or service).store,
-                                              (svc or service).actor.login),
-                            settings=settings,
-                            poll_ms=60_000)
+        window = MainWindow(
+            svc or service,
+            TaskRunner(synchronous=True),
+            demo=True,
+            store_path=tmp_path / "store.sqlite3",
+            drafts=DraftStore((svc or service).store, (svc or service).actor.login),
+            settings=settings,
+            poll_ms=60_000,
+        )
         qtbot.addWidget(window)
         window.show()
         window.reload()
         return window
+
     return make

@@ -34,22 +34,36 @@ from dutydesk.ui.session import Session, install_features
 from dutydesk.ui.tasks import TaskRunner
 
 
-def session_window(qtbot, tmp_path: Path, clock: FixedClock,  # type: ignore[no-untyped-def]
-                   role: Role = Role.DUTY_MANAGER) -> MainWindow:
+def session_window(
+    qtbot,
+    tmp_path: Path,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    role: Role = Role.DUTY_MANAGER,
+) -> MainWindow:
     """The main window with every Tools entry a duty manager gets, the screen lock too."""
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)  # real policy
     store.set_meta(STORE_KIND, DEMO_KIND)  # a demo session: its people are the demo users
     actor = Actor(login="dm.manager", role=role, device="t", display_name="Dee Manager")
     guarded = GuardedStore(store, actor, clock)
-    session = Session(actor=actor, clock=clock, settings=Settings(), store=store,
-                      guarded=guarded, demo=True, verify_password=lambda _u, _p: True)
+    session = Session(
+        actor=actor,
+        clock=clock,
+        settings=Settings(),
+        store=store,
+        guarded=guarded,
+        demo=True,
+        verify_password=lambda _u, _p: True,
+    )
     tasks = TaskRunner(synchronous=True)
-    window = MainWindow(DeskService(guarded, actor, clock), tasks, demo=True,
-                        store_path=tmp_path / "s.sqlite3",
-                        drafts=DraftStore(store, actor.login),
-                        settings=QSettings(str(tmp_path / "w.ini"),
-                                           QSettings.Format.IniFormat))
+    window = MainWindow(
+        DeskService(guarded, actor, clock),
+        tasks,
+        demo=True,
+        store_path=tmp_path / "s.sqlite3",
+        drafts=DraftStore(store, actor.login),
+        settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat),
+    )
     qtbot.addWidget(window)
     install_features(window, session, tasks)
     window.session = session  # type: ignore[attr-defined]
@@ -79,20 +93,24 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
     form.reject()
     detail = window.detail_snapshot
     assert detail is not None
-    yield "decision dialog", shown(DecisionDialog(detail, session.actor.role,
-                                                  labels=window.thresholds, parent=window))
+    yield (
+        "decision dialog",
+        shown(DecisionDialog(detail, session.actor.role, labels=window.thresholds, parent=window)),
+    )
     for name, dialog in (
-            ("change rating", dialogs.rerate_dialog("red", window)),
-            ("assign", dialogs.assign_dialog(
-                [("sw.practitioner", "Tom Practitioner (sw.practitioner), practitioner")],
-                window)),
-            ("partner check", dialogs.partner_check_dialog(window)),
-            ("partner answer", dialogs.answer_dialog([("c1", "Police: any call-outs?")],
-                                                     window)),
-            ("note", dialogs.note_dialog(window)),
-            ("sign off", dialogs.sign_off_dialog("Proposed: CIN assessment, level 3.",
-                                                 window)),
-            ("handover note", dialogs.handover_dialog(window))):
+        ("change rating", dialogs.rerate_dialog("red", window)),
+        (
+            "assign",
+            dialogs.assign_dialog(
+                [("sw.practitioner", "Tom Practitioner (sw.practitioner), practitioner")], window
+            ),
+        ),
+        ("partner check", dialogs.partner_check_dialog(window)),
+        ("partner answer", dialogs.answer_dialog([("c1", "Police: any call-outs?")], window)),
+        ("note", dialogs.note_dialog(window)),
+        ("sign off", dialogs.sign_off_dialog("Proposed: CIN assessment, level 3.", window)),
+        ("handover note", dialogs.handover_dialog(window)),
+    ):
         yield name, shown(dialog)
         dialog.reject()
     tasks = TaskRunner(synchronous=True)

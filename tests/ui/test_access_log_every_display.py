@@ -36,17 +36,23 @@ SECRET = "Concern about a staff member's daughter, Zoë"
 
 def views(store: EventStore, login: str) -> list[str | None]:
     """The contacts ``login`` is recorded as having been shown, in order."""
-    return [e.payload.get("contact_id") for e in store.events()
-            if e.type == "record.viewed" and e.actor == login]
+    return [
+        e.payload.get("contact_id")
+        for e in store.events()
+        if e.type == "record.viewed" and e.actor == login
+    ]
 
 
 def shown(qtbot, window: MainWindow, cid: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == cid, timeout=3000)
+    qtbot.waitUntil(
+        lambda: window.detail_snapshot is not None and window.detail_snapshot.contact_id == cid,
+        timeout=3000,
+    )
 
 
 def test_moving_through_the_queue_records_every_contact_shown(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     window = make_window()
     store, login = service.store, service.actor.login
     assert views(store, login) == []
@@ -58,14 +64,18 @@ def test_moving_through_the_queue_records_every_contact_shown(  # type: ignore[n
         qtbot.keyClick(window.table, Qt.Key.Key_Down)
         shown(qtbot, window, ids[n])
     assert views(store, login) == ids[:3]
-    [entry] = [e for e in store.events() if e.type == "record.viewed"
-               and e.payload.get("contact_id") == ids[1]]
+    [entry] = [
+        e
+        for e in store.events()
+        if e.type == "record.viewed" and e.payload.get("contact_id") == ids[1]
+    ]
     assert entry.actor_role == service.actor.role.value
     assert "detail pane" in entry.payload["reason"]
 
 
 def test_scrolling_past_does_not_flood_the_log_and_a_refresh_is_not_a_new_view(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     window = make_window()
     store, login = service.store, service.actor.login
     ids = window.model.ids()
@@ -83,8 +93,11 @@ def test_scrolling_past_does_not_flood_the_log_and_a_refresh_is_not_a_new_view( 
     assert views(store, login) == [ids[11], ids[3], ids[11]]
 
 
-def test_open_is_one_entry_not_two(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                   service: DeskService) -> None:
+def test_open_is_one_entry_not_two(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     cid = window.model.ids()[4]
     window.select_contact(cid)
@@ -98,27 +111,47 @@ def test_open_is_one_entry_not_two(qtbot, make_window,  # type: ignore[no-untype
 def restricted(tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     pid = new_id()
-    body = contact_payload(concern=SECRET, children=[{"person_id": pid, "given_name": "Zoë",
-                                                       "family_name": "Quinn"}])
+    body = contact_payload(
+        concern=SECRET, children=[{"person_id": pid, "given_name": "Zoë", "family_name": "Quinn"}]
+    )
     other = contact_payload(concern="Neighbour heard shouting.")
     at = clock.now()
-    store.import_events([
-        event("person.registered", {"person_id": pid, "given_name": "Zoë",
-                                    "family_name": "Quinn"}, at),
-        event("contact.received", body, at),
-        event("contact.received", other, at),
-        event("record.restricted", {"person_id": pid, "allowed": ["someone.else"],
-                                    "reason": "staff relative"}, at, actor="admin",
-              role=Role.ADMIN)])
+    store.import_events(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Zoë", "family_name": "Quinn"},
+                at,
+            ),
+            event("contact.received", body, at),
+            event("contact.received", other, at),
+            event(
+                "record.restricted",
+                {"person_id": pid, "allowed": ["someone.else"], "reason": "staff relative"},
+                at,
+                actor="admin",
+                role=Role.ADMIN,
+            ),
+        ]
+    )
     yield store, body["contact_id"], other["contact_id"]
     store.close()
 
 
-def window_for(qtbot, store: EventStore, actor: Actor, clock: FixedClock,  # type: ignore[no-untyped-def]
-               tmp_path: Path) -> MainWindow:
+def window_for(
+    qtbot,
+    store: EventStore,
+    actor: Actor,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> MainWindow:
     guarded = GuardedStore(store, actor, clock)
-    window = MainWindow(DeskService(guarded, actor, clock), TaskRunner(synchronous=True),
-                        demo=False, store_path=tmp_path / "s.sqlite3")
+    window = MainWindow(
+        DeskService(guarded, actor, clock),
+        TaskRunner(synchronous=True),
+        demo=False,
+        store_path=tmp_path / "s.sqlite3",
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -126,7 +159,8 @@ def window_for(qtbot, store: EventStore, actor: Actor, clock: FixedClock,  # typ
 
 
 def test_a_restricted_record_is_neither_shown_nor_logged_as_seen(  # type: ignore[no-untyped-def]
-        qtbot, restricted, clock: FixedClock, tmp_path: Path) -> None:
+    qtbot, restricted, clock: FixedClock, tmp_path: Path
+) -> None:
     store, cid, _ = restricted
     actor = Actor(login="dm.other", role=Role.DUTY_MANAGER, device="t")
     window = window_for(qtbot, store, actor, clock, tmp_path)
@@ -137,23 +171,25 @@ def test_a_restricted_record_is_neither_shown_nor_logged_as_seen(  # type: ignor
 
 
 def test_an_administrator_sees_no_record_content_in_the_pane(  # type: ignore[no-untyped-def]
-        qtbot, restricted, clock: FixedClock, tmp_path: Path) -> None:
+    qtbot, restricted, clock: FixedClock, tmp_path: Path
+) -> None:
     """Administrators may not read records (the permission table gives them no
     view_record); the pane used to show them any unrestricted contact unlogged."""
     store, _, cid = restricted
     actor = Actor(login="it.admin", role=Role.ADMIN, device="t")
     window = window_for(qtbot, store, actor, clock, tmp_path)
     window.select_contact(cid)
-    qtbot.waitUntil(lambda: "not shown to your role" in window.detail.toPlainText(),
-                    timeout=3000)
+    qtbot.waitUntil(lambda: "not shown to your role" in window.detail.toPlainText(), timeout=3000)
     assert "Neighbour" not in window.detail.toPlainText()
     assert views(store, actor.login) == []
     assert not window.actions_by_name["print"].isEnabled()
 
 
 def test_print_preview_is_recorded_before_it_is_shown(  # type: ignore[no-untyped-def]
-        qtbot, documents: DocumentService, store: EventStore, case: Case) -> None:
+    qtbot, documents: DocumentService, store: EventStore, case: Case
+) -> None:
     from PySide6.QtWidgets import QWidget
+
     parent = QWidget()
     qtbot.addWidget(parent)
     actions = DocumentActions(parent, documents, TaskRunner(synchronous=True))

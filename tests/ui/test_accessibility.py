@@ -37,13 +37,15 @@ def system_palette(qapp):  # type: ignore[no-untyped-def]
         make = PALETTES[name]
         qapp.setPalette(make() if make else qapp.style().standardPalette())
         QApplication.processEvents()
+
     yield use
     qapp.setPalette(before)
 
 
 @pytest.mark.parametrize("palette", list(PALETTES))
 def test_every_window_is_named_readable_and_tabs_in_reading_order(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path, clock: FixedClock, system_palette, palette: str) -> None:
+    qtbot, tmp_path: Path, clock: FixedClock, system_palette, palette: str
+) -> None:
     system_palette(palette)
     assert shortfalls(QApplication.palette()) == []
     window = session_window(qtbot, tmp_path, clock)
@@ -53,8 +55,11 @@ def test_every_window_is_named_readable_and_tabs_in_reading_order(  # type: igno
     for name, widget in every_window(qtbot, window):
         seen.append(name)
         QApplication.processEvents()
-        found = {"unnamed": unnamed_controls(widget), "contrast": low_contrast(widget),
-                 "tab order": out_of_reading_order(widget)}
+        found = {
+            "unnamed": unnamed_controls(widget),
+            "contrast": low_contrast(widget),
+            "tab order": out_of_reading_order(widget),
+        }
         found = {k: v for k, v in found.items() if v}
         if found:
             problems[name] = found
@@ -85,11 +90,16 @@ def test_fixed_colours_read_on_every_background() -> None:
 
 def _c(name: str):  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QColor
+
     return QColor(name)
 
 
-def test_the_window_works_with_text_at_200_percent(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                   clock: FixedClock, qapp) -> None:
+def test_the_window_works_with_text_at_200_percent(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+    qapp,
+) -> None:
     font = qapp.font()
     before = QApplication.font()
     font.setPointSizeF(font.pointSizeF() * 2)

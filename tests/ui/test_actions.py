@@ -14,8 +14,9 @@ from dutydesk.ui.decision_dialog import DecisionDialog, threshold_labels
 
 def ready(qtbot, window) -> str:  # type: ignore[no-untyped-def]
     cid = window.current_contact_id()
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == cid)
+    qtbot.waitUntil(
+        lambda: window.detail_snapshot is not None and window.detail_snapshot.contact_id == cid
+    )
     return cid
 
 
@@ -58,8 +59,11 @@ def test_missing_required_fields_are_named(qtbot, make_window) -> None:  # type:
     assert "Analysis:" in dialog.error.text()
 
 
-def test_practitioner_proposes_and_manager_signs_off(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                     service: DeskService) -> None:
+def test_practitioner_proposes_and_manager_signs_off(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     practitioner = as_role(service, Role.PRACTITIONER, "sw.one")
     window = make_window(practitioner)
     cid = ready(qtbot, window)
@@ -87,8 +91,12 @@ def test_practitioner_proposes_and_manager_signs_off(qtbot, make_window,  # type
 def test_amend_keeps_the_original_visible(qtbot, make_window, service: DeskService) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     cid = ready(qtbot, window)
-    service.decide(cid, "early_help", 2, {"concerns_and_risks": "Low-level neglect.",
-                                          "analysis": "Needs met by early help."})
+    service.decide(
+        cid,
+        "early_help",
+        2,
+        {"concerns_and_risks": "Low-level neglect.", "analysis": "Needs met by early help."},
+    )
     window.poll()
     assert cid not in window.model.ids()  # decided: it left the queue, the detail stays
     assert window.detail_snapshot is not None and window.detail_snapshot.contact_id == cid
@@ -103,13 +111,17 @@ def test_amend_keeps_the_original_visible(qtbot, make_window, service: DeskServi
     dialog.try_submit()
     assert not dialog.isVisible()
     from dutydesk.ui.detail_html import detail_html
+
     html = detail_html(service.contact_detail(cid), service.clock.now(), threshold_labels())
     assert "As first recorded" in html and "Early help" in html
     assert "Child-in-need assessment" in html
 
 
-def test_practitioner_lowering_red_is_refused_inline(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                     service: DeskService) -> None:
+def test_practitioner_lowering_red_is_refused_inline(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     practitioner = as_role(service, Role.PRACTITIONER, "sw.one")
     window = make_window(practitioner)
     red = next(i for i in window.model.all_items() if i.rating == "red")
@@ -138,8 +150,9 @@ def test_partner_check_request_and_answer(qtbot, make_window, service: DeskServi
     dialog.widgets["due"].setText(due.strftime("%d/%m/%Y"))
     dialog.try_submit()
     qtbot.waitUntil(lambda: window.actions_by_name["answer_check"].isEnabled())
-    asked = [e for e in service.store.events_for_contact(cid)
-             if e.type == "partner_check.requested"]
+    asked = [
+        e for e in service.store.events_for_contact(cid) if e.type == "partner_check.requested"
+    ]
     assert asked[-1].payload["due_at"].startswith(due.isoformat())  # the end of that day
     window.answer_check()
     answer = window._dialog
@@ -149,15 +162,20 @@ def test_partner_check_request_and_answer(qtbot, make_window, service: DeskServi
     qtbot.waitUntil(lambda: "Two call-outs in June." in window.detail.toPlainText())
     assert "Police" in window.detail.toPlainText()
     assert service.contact_detail(cid).partner_checks[0].answered_at is not None  # type: ignore[union-attr]
-    answered = [e for e in service.store.events_for_contact(cid)
-                if e.type == "partner_check.answered"]
+    answered = [
+        e for e in service.store.events_for_contact(cid) if e.type == "partner_check.answered"
+    ]
     assert answered[-1].payload["no_trace"] is True
 
 
-def test_handover_shown_at_start_and_acknowledged(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                  service: DeskService) -> None:
+def test_handover_shown_at_start_and_acknowledged(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     as_role(service, Role.PRACTITIONER, "edt.worker").note_handover(
-        "Night", "Police protection used for one child overnight.")
+        "Night", "Police protection used for one child overnight."
+    )
     window = make_window()
     assert window.handover_dock.isVisible()
     assert "1 handover note to acknowledge" in window.handover.summary.text()

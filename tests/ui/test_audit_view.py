@@ -36,8 +36,12 @@ def view(qtbot, tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-d
     audit.record_view(contact_id=contacts[-1], reason="triage")
     audit.record_print("decision log", contact_id=contacts[-1])
     audit.break_glass(person, "Police called: child reported missing tonight")
-    audit.record_disclosure("decision log", destination="Police CAIT", reason="s47 strategy "
-                            "discussion", contact_id=contacts[-2])
+    audit.record_disclosure(
+        "decision log",
+        destination="Police CAIT",
+        reason="s47 strategy discussion",
+        contact_id=contacts[-2],
+    )
     auditor = AuditService(GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"), clock))
     widget = AuditView(auditor, TaskRunner(synchronous=True))
     qtbot.addWidget(widget)
@@ -57,7 +61,11 @@ def test_model_passes_qtmodeltester(qtmodeltester, view: AuditView) -> None:  # 
 def test_filters_export_and_verify(view: AuditView, tmp_path: Path) -> None:
     view.refresh()
     assert [view.model.entry(r).type for r in range(4)] == [
-        "document.exported", "access.break_glass", "document.printed", "record.viewed"]
+        "document.exported",
+        "access.break_glass",
+        "document.printed",
+        "record.viewed",
+    ]
     view.grab().save(str(SHOTS / "audit-view.png"))
     view.event_type.setCurrentText("access.break_glass")
     view.refresh()

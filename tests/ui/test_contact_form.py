@@ -46,8 +46,11 @@ def test_immediate_danger_is_the_first_question(qtbot, store: EventStore) -> Non
     assert got[0]["children"][0]["date_of_birth"] == "2019-04-03"
 
 
-def test_draft_survives_closing_the_form(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                         store: EventStore) -> None:
+def test_draft_survives_closing_the_form(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    store: EventStore,
+) -> None:
     drafts = DraftStore(store, "co.officer")
     form = ContactForm(drafts)
     qtbot.addWidget(form)
@@ -93,6 +96,7 @@ def test_dates_are_parsed_or_named(tmp_path: Path) -> None:
     import pytest
 
     from dutydesk.domain.errors import ValidationError
+
     with pytest.raises(ValidationError, match="dob"):
         parse_day("31/02/2019", "dob")
 
@@ -101,8 +105,15 @@ def test_match_suggestions_link_the_child(qtbot, store: EventStore) -> None:  # 
     form = ContactForm(DraftStore(store, "co.officer"))
     qtbot.addWidget(form)
     queries: list[dict] = []
-    suggestion = MatchSuggestion("0193a000-0000-7000-8000-000000000009", "Siobhán O'Brien (7 y)",
-                                 "2019-04-03", "9434765919", None, ("same NHS number",), 60)
+    suggestion = MatchSuggestion(
+        "0193a000-0000-7000-8000-000000000009",
+        "Siobhán O'Brien (7 y)",
+        "2019-04-03",
+        "9434765919",
+        None,
+        ("same NHS number",),
+        60,
+    )
 
     def provider(query):  # type: ignore[no-untyped-def]
         queries.append(dict(query))
@@ -117,25 +128,36 @@ def test_match_suggestions_link_the_child(qtbot, store: EventStore) -> None:  # 
     assert form.payload()["children"][0]["person_id"] == suggestion.person_id
 
 
-def test_default_match_provider_finds_people_in_the_store(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                          service: DeskService) -> None:
+def test_default_match_provider_finds_people_in_the_store(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
-    person = next(iter(service.queries.people(
-        [c.person_id for i in service.queue() for c in i.children if c.person_id]).values()))
+    person = next(
+        iter(
+            service.queries.people(
+                [c.person_id for i in service.queue() for c in i.children if c.person_id]
+            ).values()
+        )
+    )
     form = window.new_contact()
     assert form is not None
     entry = form.children_entries[0]
     entry.family.setText(person.family_name or "")
     entry.given.setText(person.given_name or "")
     qtbot.waitUntil(lambda: form.matches.count() > 0, timeout=3000)
-    ids = [form.matches.item(i).data(Qt.ItemDataRole.UserRole).person_id
-           for i in range(form.matches.count())]
+    ids = [
+        form.matches.item(i).data(Qt.ItemDataRole.UserRole).person_id
+        for i in range(form.matches.count())
+    ]
     assert person.person_id in ids
     form.discard()
 
 
 def test_saving_through_the_window_puts_danger_at_the_top_and_clears_the_draft(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     window = make_window()
     form = window.new_contact()
     assert form is not None

@@ -9,13 +9,16 @@ from dutydesk.ui.action_dialogs import ActionDialog
 from dutydesk.ui.queue_model import STATUS
 from tests.ui.test_actions import as_role, ready
 
-RATIONALE = {"concerns_and_risks": "Neglect over several weeks.",
-             "analysis": "Low-level needs; a universal service can meet them."}
+RATIONALE = {
+    "concerns_and_risks": "Neglect over several weeks.",
+    "analysis": "Low-level needs; a universal service can meet them.",
+}
 REASON = "Three police notifications this year are not weighed; look again at the history."
 
 
 def test_decide_becomes_amend_once_a_decision_is_recorded(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     window = make_window()
     cid = ready(qtbot, window)
     assert window.actions_by_name["decide"].isEnabled()
@@ -29,7 +32,8 @@ def test_decide_becomes_amend_once_a_decision_is_recorded(  # type: ignore[no-un
 
 
 def test_a_manager_returns_a_proposal_and_the_practitioner_sees_why(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     practitioner = as_role(service, Role.PRACTITIONER, "sw.one")
     cid = practitioner.queue()[0].contact_id
     practitioner.decide(cid, "nfa", 1, RATIONALE)
@@ -68,7 +72,8 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_sees_why(  # type: ig
 
 
 def test_a_returned_proposal_reads_returned_in_the_queue(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     """(issue 17) The queue said only "In progress": the practitioner could not see at a
     glance which of their contacts a manager had sent back."""
     practitioner = as_role(service, Role.PRACTITIONER, "sw.one")
@@ -79,6 +84,7 @@ def test_a_returned_proposal_reads_returned_in_the_queue(  # type: ignore[no-unt
 
     def status() -> str:
         return str(window.model.index(window.model.row_of(cid), STATUS).data())
+
     assert status() == "Awaiting sign-off"
     decision_id = service.contact_detail(cid).decisions[-1].decision_id  # type: ignore[union-attr]
     service.return_proposal(cid, decision_id, REASON)

@@ -28,28 +28,58 @@ from dutydesk.ui.tasks import TaskRunner
 from tests.factories import contact_payload, event
 
 THU = datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
-KIDS = [{"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"},
-        {"given_name": "Leo", "family_name": "Stone", "date_of_birth": "2023-07-19"}]
+KIDS = [
+    {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"},
+    {"given_name": "Leo", "family_name": "Stone", "date_of_birth": "2023-07-19"},
+]
 
 
-def _window(qtbot, tmp_path: Path, role: Role, clock: FixedClock,  # type: ignore[no-untyped-def]
-            contacts: int = 1) -> tuple[MainWindow, ChainedEventStore, list[str]]:
+def _window(
+    qtbot,
+    tmp_path: Path,
+    role: Role,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    contacts: int = 1,
+) -> tuple[MainWindow, ChainedEventStore, list[str]]:
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     ids = []
     for n in range(contacts):
-        body = contact_payload(children=KIDS, received_at=(THU - timedelta(minutes=30 - n))
-                               .isoformat(), external_ref="WY-2611-0042", source_code="6")
-        store.append([event("contact.received", body, THU), event("contact.rated", {
-            "contact_id": body["contact_id"], "score": 60, "rating": "amber", "reasons": [],
-            "policy_version": "test"}, THU)])
+        body = contact_payload(
+            children=KIDS,
+            received_at=(THU - timedelta(minutes=30 - n)).isoformat(),
+            external_ref="WY-2611-0042",
+            source_code="6",
+        )
+        store.append(
+            [
+                event("contact.received", body, THU),
+                event(
+                    "contact.rated",
+                    {
+                        "contact_id": body["contact_id"],
+                        "score": 60,
+                        "rating": "amber",
+                        "reasons": [],
+                        "policy_version": "test",
+                    },
+                    THU,
+                ),
+            ]
+        )
         ids.append(body["contact_id"])
     actor = Actor(f"user.{role.value}", role, "t")
     guarded = GuardedStore(store, actor, clock)
-    session = Session(actor=actor, clock=clock, settings=Settings(), store=store,
-                      guarded=guarded, demo=True)
+    session = Session(
+        actor=actor, clock=clock, settings=Settings(), store=store, guarded=guarded, demo=True
+    )
     tasks = TaskRunner(synchronous=True)
-    window = MainWindow(DeskService(guarded, actor, clock), tasks, demo=True,
-                        store_path=tmp_path / "s.sqlite3", poll_ms=60_000)
+    window = MainWindow(
+        DeskService(guarded, actor, clock),
+        tasks,
+        demo=True,
+        store_path=tmp_path / "s.sqlite3",
+        poll_ms=60_000,
+    )
     qtbot.addWidget(window)
     install_features(window, session, tasks)
     window.show()
@@ -61,15 +91,25 @@ def _action(window: MainWindow, name: str) -> QAction | None:
     return next((a for a in window.findChildren(QAction) if a.objectName() == name), None)
 
 
-@pytest.mark.parametrize(("role", "present", "absent"), [
-    (Role.CONTACT_OFFICER, {"followThroughAction", "registerAction", "unlinkAction"},
-     {"strategyAction", "routeAction", "mergeAction", "inErrorAction"}),
-    (Role.PRACTITIONER, {"strategyAction", "routeAction", "adultAction"},
-     {"mergeAction", "inErrorAction"}),
-    (Role.DUTY_MANAGER, {"strategyAction", "mergeAction", "inErrorAction"}, set()),
-])
+@pytest.mark.parametrize(
+    ("role", "present", "absent"),
+    [
+        (
+            Role.CONTACT_OFFICER,
+            {"followThroughAction", "registerAction", "unlinkAction"},
+            {"strategyAction", "routeAction", "mergeAction", "inErrorAction"},
+        ),
+        (
+            Role.PRACTITIONER,
+            {"strategyAction", "routeAction", "adultAction"},
+            {"mergeAction", "inErrorAction"},
+        ),
+        (Role.DUTY_MANAGER, {"strategyAction", "mergeAction", "inErrorAction"}, set()),
+    ],
+)
 def test_follow_through_tools_follow_the_permission_table(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path, role: Role, present: set[str], absent: set[str]) -> None:
+    qtbot, tmp_path: Path, role: Role, present: set[str], absent: set[str]
+) -> None:
     window, store, _ = _window(qtbot, tmp_path, role, FixedClock(THU))
     names = {a.objectName() for a in window.findChildren(QAction) if a.parent() is window}
     assert present <= names and not (absent & names)
@@ -111,8 +151,9 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     assert p["s47_started_on"] == "2026-11-26" and p["slots"] == [0]
     assert p["police_protection"]["where"] == "grandmother's home"
     assert p["epo"]["court"] == "Leeds Family Court" and "granted_at" in p["epo"]
-    routes = FollowThroughService(store, window.service.actor, clock,
-                                  OfficeHours()).contact_routes(cid)
+    routes = FollowThroughService(store, window.service.actor, clock, OfficeHours()).contact_routes(
+        cid
+    )
     assert sorted(r.kind for r in routes.routes) == ["emergency_protection", "strategy_s47"]
     assert routes.missing_agencies[p["discussion_id"]] == ("Health",)
     store.close()
@@ -122,10 +163,10 @@ def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) 
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
     follow = FollowThroughService(window.service.store, window.service.actor, clock, OfficeHours())
-    follow.open_route(cid, "early_help", slot=1, team="Early Help North",
-                      family_consent="given")
-    teacher, _ = follow.record_adult(cid, "works_with_children", family_name="Reed",
-                                     occupation="Teacher")
+    follow.open_route(cid, "early_help", slot=1, team="Early Help North", family_consent="given")
+    teacher, _ = follow.record_adult(
+        cid, "works_with_children", family_name="Reed", occupation="Teacher"
+    )
     follow.open_route(cid, "lado", adult_slot=teacher)
     clock.at = THU + timedelta(days=1, hours=2)  # Fri 12:00: the LADO was due Fri 09:30
     view = FollowThroughWindow(follow, TaskRunner(synchronous=True))
@@ -165,6 +206,7 @@ def test_merge_a_duplicate_from_the_window(qtbot, tmp_path: Path) -> None:  # ty
 
 def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QPushButton
+
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
     follow = FollowThroughService(window.service.store, window.service.actor, clock, OfficeHours())
@@ -179,8 +221,9 @@ def test_steps_and_open_from_the_follow_through_window(qtbot, tmp_path: Path) ->
     assert window.current_contact_id() == cid
     view.findChild(QPushButton, "followStep").click()
     dialog = window.followthrough.dialog  # type: ignore[attr-defined]
-    assert [dialog.widgets["step"].itemData(i)
-            for i in range(dialog.widgets["step"].count())] == ["referred"]
+    assert [dialog.widgets["step"].itemData(i) for i in range(dialog.widgets["step"].count())] == [
+        "referred"
+    ]
     # when it happened, typed (the LADO was told an hour before it was recorded)
     dialog.widgets["at"].setText("26/11/2026 25:00")
     dialog.submit_button.click()
@@ -223,6 +266,7 @@ def test_a_decided_child_without_a_route_is_opened_from_the_view(qtbot, tmp_path
     from PySide6.QtWidgets import QPushButton
 
     from tests.factories import decision_payload
+
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
     window.service.decide(cid, "cin_assessment", 3, decision_payload(cid)["rationale"])
@@ -235,8 +279,7 @@ def test_a_decided_child_without_a_route_is_opened_from_the_view(qtbot, tmp_path
     assert [table.item(r, 1).text() for r in range(2)] == ["Ava Stone", "Leo Stone"]
     assert table.item(0, 2).text() == "Child-in-need assessment (s17)"
     assert "Assessment completed (45 working days): due" in table.item(0, 5).text()
-    assert "2 children decided onto a route nobody has opened yet" in (
-        view.awaiting.summary.text())
+    assert "2 children decided onto a route nobody has opened yet" in (view.awaiting.summary.text())
     assert view.tabs.tabText(1) == "Awaiting a route"  # nothing overdue yet
     # a route for Leo from the tab: the dialog opens on that contact
     table.selectRow(1)
@@ -246,13 +289,16 @@ def test_a_decided_child_without_a_route_is_opened_from_the_view(qtbot, tmp_path
     dialog.widgets["slot"].setCurrentIndex(dialog.widgets["slot"].findData("1"))
     dialog.widgets["team"].setText("Early Help North")
     dialog.widgets["family_consent"].setCurrentIndex(
-        dialog.widgets["family_consent"].findData("given"))
+        dialog.widgets["family_consent"].findData("given")
+    )
     dialog.submit_button.click()
     assert not dialog.isVisible(), dialog.error.text()
     view.reload()
     assert [table.item(r, 1).text() for r in range(table.rowCount())] == ["Ava Stone"]
     assert [view.routes.table.item(0, 1).text(), view.routes.table.item(0, 2).text()] == [
-        "Leo Stone", "Early help"]
+        "Leo Stone",
+        "Early help",
+    ]
     # past the 45 working days: overdue, counted on the tab
     clock.at = datetime(2027, 2, 3, 9, 0, tzinfo=LONDON)
     view.reload()
@@ -304,7 +350,8 @@ def test_record_corrections_and_an_adult_from_the_window(qtbot, tmp_path: Path) 
     assert not d.isVisible(), d.error.text()
     unlinked = [e for e in store.events_for_contact(cid) if e.type == "person.unlinked"]
     assert [(e.payload["slot"], e.payload["reason"]) for e in unlinked] == [
-        (1, "Wrong Leo: this is his cousin, not him")]
+        (1, "Wrong Leo: this is his cousin, not him")
+    ]
 
     _action(window, "adultAction").trigger()  # type: ignore[union-attr]
     d = dialog()
@@ -324,15 +371,17 @@ def test_record_corrections_and_an_adult_from_the_window(qtbot, tmp_path: Path) 
     assert not d.isVisible(), d.error.text()
     assert other not in window.model.ids()
     # nothing that was recorded before was changed
-    assert [e.id for e in store.events_for_contact(cid)][:len(before)] == [e.id for e in before]
+    assert [e.id for e in store.events_for_contact(cid)][: len(before)] == [e.id for e in before]
     store.close()
 
 
 def test_the_awaiting_tab_says_how_many_older_decisions_it_does_not_list(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path) -> None:
+    qtbot, tmp_path: Path
+) -> None:
     from datetime import timedelta
 
     from tests.factories import decision_payload
+
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
     window.service.decide(cid, "cin_assessment", 3, decision_payload(cid)["rationale"])
@@ -342,6 +391,7 @@ def test_the_awaiting_tab_says_how_many_older_decisions_it_does_not_list(  # typ
     qtbot.addWidget(view)
     assert view.awaiting.table.rowCount() == 0
     since = clock.at - timedelta(days=100)  # the look-back, DECIDED_LOOKBACK_DAYS
-    assert ("2 older decided children without a route not listed (decided before "
-            f"{since:%d %b %Y}") in view.awaiting.summary.text(), view.awaiting.summary.text()
+    assert (
+        f"2 older decided children without a route not listed (decided before {since:%d %b %Y}"
+    ) in view.awaiting.summary.text(), view.awaiting.summary.text()
     store.close()

@@ -26,15 +26,19 @@ def line_under(field: QWidget) -> QLabel:
     """The problem line shown right under ``field`` (by position on screen)."""
     window = field.window()
     below = field.mapTo(window, field.rect().bottomLeft()).y()
-    lines = [w for w in window.findChildren(QLabel)
-             if w.objectName().startswith("problem_") and w.isVisible()]
+    lines = [
+        w
+        for w in window.findChildren(QLabel)
+        if w.objectName().startswith("problem_") and w.isVisible()
+    ]
     near = [w for w in lines if 0 <= w.mapTo(window, w.rect().topLeft()).y() - below < 40]
     assert near, f"no problem shown under {field.objectName()}"
     return near[0]
 
 
 def test_every_problem_of_the_contact_form_shows_at_once_beside_its_field(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path) -> None:
+    qtbot, tmp_path: Path
+) -> None:
     form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.resize(820, 4000)  # tall enough that every field is on screen
@@ -49,18 +53,25 @@ def test_every_problem_of_the_contact_form_shows_at_once_beside_its_field(  # ty
     QApplication.processEvents()
     assert got == []
     summary = form.error.text()
-    for expected in ("Immediate danger: answer this question first",
-                     "Source: choose where the contact came from",
-                     "Child 1 date of birth: “31/02/2019” is not a date: type it as dd/mm/yyyy",
-                     "Child 1 NHS number: fails the check digit",
-                     "Concern: say what has happened", "Consent: say whether consent"):
+    for expected in (
+        "Immediate danger: answer this question first",
+        "Source: choose where the contact came from",
+        "Child 1 date of birth: “31/02/2019” is not a date: type it as dd/mm/yyyy",
+        "Child 1 NHS number: fails the check digit",
+        "Concern: say what has happened",
+        "Consent: say whether consent",
+    ):
         assert expected in summary, summary
     assert "6 problems" in summary
     assert not any(word in summary for word in INTERNAL), summary
-    for field, words in ((form.danger, "Answer this question"), (form.source, "Choose where"),
-                         (child.dob, "is not a date"), (child.nhs, "check digit"),
-                         (form.concern, "Say what has happened"),
-                         (form.consent, "Say whether consent")):
+    for field, words in (
+        (form.danger, "Answer this question"),
+        (form.source, "Choose where"),
+        (child.dob, "is not a date"),
+        (child.nhs, "check digit"),
+        (form.concern, "Say what has happened"),
+        (form.consent, "Say whether consent"),
+    ):
         assert words in line_under(field).text()
         assert "Problem" in field.accessibleDescription()
     assert form.focusWidget() is form.danger  # the first one to put right
@@ -74,12 +85,17 @@ def test_every_problem_of_the_contact_form_shows_at_once_beside_its_field(  # ty
     form.consent.setCurrentIndex(form.consent.findData("given"))
     form.try_submit()
     assert got and not form.error.isVisible()
-    assert not [w for w in form.findChildren(QLabel)
-                if w.objectName().startswith("problem_") and w.isVisible()]
+    assert not [
+        w
+        for w in form.findChildren(QLabel)
+        if w.objectName().startswith("problem_") and w.isVisible()
+    ]
 
 
-def test_a_refusal_from_the_rules_is_worded_for_people_at_its_field(qtbot,  # type: ignore[no-untyped-def]
-                                                                    tmp_path: Path) -> None:
+def test_a_refusal_from_the_rules_is_worded_for_people_at_its_field(
+    qtbot,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.resize(820, 4000)
@@ -91,20 +107,29 @@ def test_a_refusal_from_the_rules_is_worded_for_people_at_its_field(qtbot,  # ty
     assert "Children: add at least one child" in text and "still here" in text
     assert "contact.received" not in text and "item(s)" not in text
     assert "Add at least one child" in line_under(form.add_child_button).text()
-    nested = ValidationError("'2019-02-31' is not a date (YYYY-MM-DD)",
-                             "contact.received.children[1].date_of_birth")
+    nested = ValidationError(
+        "'2019-02-31' is not a date (YYYY-MM-DD)", "contact.received.children[1].date_of_birth"
+    )
     form.add_child()
     form.show_failure("", nested)
-    assert "Child 2 date of birth: “2019-02-31” is not a date: type it as dd/mm/yyyy" \
+    assert (
+        "Child 2 date of birth: “2019-02-31” is not a date: type it as dd/mm/yyyy"
         in form.error.text()
+    )
 
 
 def test_status_bar_words_for_a_refusal() -> None:
     error = ValidationError("needs at least 1 item(s)", "contact.received.children")
     assert MainWindow.describe(error) == "Children: add at least one"
-    assert describe(ValidationError("is 2001 characters long; at most 2000 allowed",
-                                    "decision.recorded.rationale.analysis")) \
+    assert (
+        describe(
+            ValidationError(
+                "is 2001 characters long; at most 2000 allowed",
+                "decision.recorded.rationale.analysis",
+            )
+        )
         == "Analysis: is too long: 2001 characters, at most 2000 fit"
+    )
     assert plain_reason("is required") == "fill this in"
 
 
@@ -130,11 +155,13 @@ def test_a_typed_next_step_is_never_dropped(qtbot, make_window) -> None:  # type
     dialog.step_due.setText("03/12/2026")
     dialog.try_submit()  # "Add step" never pressed: the step still goes in
     assert sent and sent[0]["rationale"]["next_steps"] == [
-        {"action": "Visit the family with the health visitor", "due": "2026-12-03"}]
+        {"action": "Visit the family with the health visitor", "due": "2026-12-03"}
+    ]
 
 
 def test_the_strategy_form_shows_every_problem_and_drops_nothing_typed(  # type: ignore[no-untyped-def]
-        qtbot) -> None:
+    qtbot,
+) -> None:
     """It refused one problem at a time, and an attendee typed without an agency was
     left out of the record without a word."""
     dialog = StrategyDialog([(0, "Mateusz Khan"), (1, "Leo Khan")], NOW, lead="dm.manager")
@@ -150,9 +177,11 @@ def test_the_strategy_form_shows_every_problem_and_drops_nothing_typed(  # type:
     assert sent == []
     summary = dialog.error.text()
     assert "3 problems" in summary, summary
-    for expected in ("Children it was about: tick the child or children",
-                     "Who took part: say which agency attendee 4 is from",
-                     "Child accommodated at: tick police protection above"):
+    for expected in (
+        "Children it was about: tick the child or children",
+        "Who took part: say which agency attendee 4 is from",
+        "Child accommodated at: tick police protection above",
+    ):
         assert expected in summary, summary
     assert "Tick the child" in line_under(dialog.child_boxes[1].parentWidget()).text()
     assert "attendee 4" in line_under(dialog.attendees).text()
@@ -167,8 +196,7 @@ def test_the_strategy_form_shows_every_problem_and_drops_nothing_typed(  # type:
     dialog.police.setChecked(True)
     dialog.try_submit()
     assert sent and not dialog.error.isVisible()
-    assert {"agency": "Health", "name": "Dr Okafor", "role": "Named doctor"} \
-        in sent[0]["attendees"]
+    assert {"agency": "Health", "name": "Dr Okafor", "role": "Named doctor"} in sent[0]["attendees"]
     assert sent[0]["police_protection"]["where"] == "with her grandmother"
 
 

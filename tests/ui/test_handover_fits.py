@@ -15,15 +15,21 @@ from tests.ui.every_window import session_window
 
 @pytest.mark.parametrize("width, height", [(1024, 768), (1093, 614), (1920, 1080)])
 def test_the_handover_panel_leaves_the_concern_readable(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path, clock: FixedClock, width: int, height: int) -> None:
+    qtbot, tmp_path: Path, clock: FixedClock, width: int, height: int
+) -> None:
     window = session_window(qtbot, tmp_path, clock)  # handover open, as at 9am
     window.resize(width, height)
     QApplication.processEvents()
     assert window.handover_dock.isVisible()
     table = window.table
     chars = table.fontMetrics().averageCharWidth()
-    print(width, table.columnWidth(CONCERN) // chars, table.viewport().width(),
-          window.handover_dock.geometry(), table.viewport().height() // table.rowHeight(0))
+    print(
+        width,
+        table.columnWidth(CONCERN) // chars,
+        table.viewport().width(),
+        window.handover_dock.geometry(),
+        table.viewport().height() // table.rowHeight(0),
+    )
     assert table.horizontalHeader().length() <= table.viewport().width()
     assert table.columnWidth(CONCERN) >= 30 * chars
     assert table.columnWidth(WHY) >= 20 * chars

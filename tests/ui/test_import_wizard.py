@@ -21,8 +21,12 @@ def shots_dir(tmp_path: Path) -> Path:
     return Path(os.environ.get("DUTYDESK_SCREENSHOTS") or tmp_path)
 
 
-def test_wizard_preview_then_import(qtbot, store: EventStore, clock: FixedClock,  # type: ignore[no-untyped-def]
-                                    tmp_path: Path) -> None:
+def test_wizard_preview_then_import(
+    qtbot,
+    store: EventStore,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "ppn.csv"
     lines = [HEADER, GOOD, BAD_ROWS["future dob"][0], BAD_ROWS["bad nhs"][0]]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -49,8 +53,12 @@ def test_wizard_preview_then_import(qtbot, store: EventStore, clock: FixedClock,
     wizard.grab().save(str(SHOTS / "import-wizard-done.png"))
 
 
-def test_preview_of_a_refused_file_cannot_go_on(qtbot, store: EventStore, clock: FixedClock,  # type: ignore[no-untyped-def]
-                                                tmp_path: Path) -> None:
+def test_preview_of_a_refused_file_cannot_go_on(
+    qtbot,
+    store: EventStore,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "x.csv"
     path.write_text("Name,Age\nTom,7\n", encoding="utf-8")
     wizard = ImportWizard(signed_in(store, clock), clock, TaskRunner(synchronous=True))

@@ -18,8 +18,13 @@ def focused(window: QWidget) -> QWidget:
     return widget
 
 
-def press(qtbot, window: QWidget, key: Qt.Key, times: int = 1,  # type: ignore[no-untyped-def]
-          modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def press(
+    qtbot,
+    window: QWidget,
+    key: Qt.Key,
+    times: int = 1,  # type: ignore[no-untyped-def]
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
     for _ in range(times):
         qtbot.keyClick(focused(window), key, modifier)
 
@@ -31,8 +36,11 @@ def tab_and_type(qtbot, window: QWidget, name: str, text: str) -> None:  # type:
         qtbot.keyClicks(focused(window), text)
 
 
-def test_keyboard_only_new_contact_to_recorded_decision(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                        service: DeskService) -> None:
+def test_keyboard_only_new_contact_to_recorded_decision(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     with qtbot.waitActive(window):
         window.activateWindow()
@@ -76,8 +84,9 @@ def test_keyboard_only_new_contact_to_recorded_decision(qtbot, make_window,  # t
     assert new_id is not None
     contact = service.queries.contact(new_id)
     assert contact is not None and contact.reporter_agency == "St Mary's Primary"
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == new_id)
+    qtbot.waitUntil(
+        lambda: window.detail_snapshot is not None and window.detail_snapshot.contact_id == new_id
+    )
 
     if not window.isActiveWindow():  # the window manager hands the keyboard back
         with qtbot.waitActive(window):
@@ -94,10 +103,18 @@ def test_keyboard_only_new_contact_to_recorded_decision(qtbot, make_window,  # t
     tab_and_type(qtbot, dialog, "rationale_concerns_and_risks", "Facial bruising, disclosure.")
     tab_and_type(qtbot, dialog, "rationale_strengths_and_protective_factors", "Mum protective.")
     tab_and_type(qtbot, dialog, "rationale_childs_voice", "She said she is scared of dad.")
-    tab_and_type(qtbot, dialog, "rationale_consent_and_information_sharing",
-                 "Shared without consent: risk of significant harm.")
-    tab_and_type(qtbot, dialog, "rationale_analysis",
-                 "Reasonable cause to suspect significant harm; s47 threshold met.")
+    tab_and_type(
+        qtbot,
+        dialog,
+        "rationale_consent_and_information_sharing",
+        "Shared without consent: risk of significant harm.",
+    )
+    tab_and_type(
+        qtbot,
+        dialog,
+        "rationale_analysis",
+        "Reasonable cause to suspect significant harm; s47 threshold met.",
+    )
     tab_and_type(qtbot, dialog, "rationale_feedback_to_referrer", "School told of strategy.")
     tab_and_type(qtbot, dialog, "stepAction", "Strategy discussion with police")
     tab_and_type(qtbot, dialog, "stepOwner", "dm.manager")
@@ -109,8 +126,9 @@ def test_keyboard_only_new_contact_to_recorded_decision(qtbot, make_window,  # t
     press(qtbot, dialog, Qt.Key.Key_Return, modifier=CTRL)
     assert not dialog.isVisible(), dialog.error.text()
 
-    recorded = [e for e in service.store.events_for_contact(new_id)
-                if e.type == "decision.recorded"]
+    recorded = [
+        e for e in service.store.events_for_contact(new_id) if e.type == "decision.recorded"
+    ]
     assert len(recorded) == 1
     p = recorded[0].payload
     assert (p["outcome"], p["threshold_level"]) == ("strategy_s47", 4)

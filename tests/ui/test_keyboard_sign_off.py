@@ -23,9 +23,11 @@ def activate(qtbot, window) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_keyboard_only_from_the_queue_to_a_signed_off_decision(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
-    practitioner = DeskService(service.store, Actor(login="sw.one", role=Role.PRACTITIONER,
-                                                    device="t"), service.clock)
+    qtbot, make_window, service: DeskService
+) -> None:
+    practitioner = DeskService(
+        service.store, Actor(login="sw.one", role=Role.PRACTITIONER, device="t"), service.clock
+    )
     window = make_window(practitioner)
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_1, CTRL)  # go to the queue
@@ -34,8 +36,9 @@ def test_keyboard_only_from_the_queue_to_a_signed_off_decision(  # type: ignore[
         qtbot.keyClick(focused(window), Qt.Key.Key_J)  # next contact, three times
     chosen = window.current_contact_id()
     assert chosen == window.model.ids()[3]
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == chosen)
+    qtbot.waitUntil(
+        lambda: window.detail_snapshot is not None and window.detail_snapshot.contact_id == chosen
+    )
     qtbot.keyClick(focused(window), Qt.Key.Key_D, CTRL)
     dialog = window._dialog
     assert isinstance(dialog, DecisionDialog)
@@ -49,19 +52,23 @@ def test_keyboard_only_from_the_queue_to_a_signed_off_decision(  # type: ignore[
     tab_and_type(qtbot, dialog, "rationale_strengths_and_protective_factors", "")
     tab_and_type(qtbot, dialog, "rationale_childs_voice", "")
     tab_and_type(qtbot, dialog, "rationale_consent_and_information_sharing", "")
-    tab_and_type(qtbot, dialog, "rationale_analysis",
-                 "An assessment will show what help the family needs.")
+    tab_and_type(
+        qtbot, dialog, "rationale_analysis", "An assessment will show what help the family needs."
+    )
     tab_and_type(qtbot, dialog, "rationale_feedback_to_referrer", "")
     tab_and_type(qtbot, dialog, "stepAction", "Home visit with the health visitor")
     # Not added with "Add step": recording the decision takes the typed step along.
     press(qtbot, dialog, Qt.Key.Key_Return, modifier=CTRL)
     assert not dialog.isVisible(), dialog.error.text()
-    proposed = [e for e in service.store.events_for_contact(chosen)
-                if e.type == "decision.proposed"]
+    proposed = [
+        e for e in service.store.events_for_contact(chosen) if e.type == "decision.proposed"
+    ]
     assert len(proposed) == 1
     assert proposed[0].payload["outcome"] == "cin_assessment"
-    assert proposed[0].payload["rationale"]["next_steps"][0]["action"] == \
-        "Home visit with the health visitor"
+    assert (
+        proposed[0].payload["rationale"]["next_steps"][0]["action"]
+        == "Home visit with the health visitor"
+    )
     window.close()
 
     manager = make_window()  # the duty manager's desk

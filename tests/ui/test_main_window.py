@@ -21,8 +21,11 @@ def shown(window: MainWindow) -> list[QueueItem]:
     return [window.model.item(r) for r in range(window.model.rowCount())]  # type: ignore[misc]
 
 
-def test_queue_shows_open_contacts_in_triage_order(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                   service: DeskService) -> None:
+def test_queue_shows_open_contacts_in_triage_order(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     expected = sorted(service.queue(), key=order_key)
     assert window.model.rowCount() == len(expected) == 25
@@ -40,24 +43,30 @@ def test_queue_shows_open_contacts_in_triage_order(qtbot, make_window,  # type: 
     qtbot.waitUntil(lambda: expected[0].concern[:20] in window.detail.toPlainText())
 
 
-def test_search_filters_ids_and_keeps_the_selection(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                    service: DeskService) -> None:
+def test_search_filters_ids_and_keeps_the_selection(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     target = window.model.item(3)
     window.table.selectRow(3)
     word = target.children[0].name.split()[-1]
     qtbot.keyClicks(window.search, word)
     assert target.contact_id in window.model.ids()
-    assert all(word.casefold() in (i.children_text + i.concern).casefold()
-               for i in shown(window))
+    assert all(word.casefold() in (i.children_text + i.concern).casefold() for i in shown(window))
     assert window.current_contact_id() == target.contact_id
     window.search.clear()
     assert window.model.rowCount() == 25
     assert window.current_contact_id() == target.contact_id
 
 
-def test_rating_filter_overdue_and_saved_views(qtbot, make_window, settings: QSettings,  # type: ignore[no-untyped-def]
-                                               clock) -> None:
+def test_rating_filter_overdue_and_saved_views(
+    qtbot,
+    make_window,
+    settings: QSettings,  # type: ignore[no-untyped-def]
+    clock,
+) -> None:
     window = make_window()
     combo = window.filters.combos["ratings"]
     combo.setCurrentIndex(combo.findData("red"))
@@ -72,15 +81,21 @@ def test_rating_filter_overdue_and_saved_views(qtbot, make_window, settings: QSe
     clock.advance(hours=30)
     window.actions_by_name["overdue"].trigger()
     assert window.filters.overdue.isChecked()
-    overdue = [i.contact_id for i in window.model.all_items()
-               if time_left_text(i.due_at, clock.now())[1] == "red"]
+    overdue = [
+        i.contact_id
+        for i in window.model.all_items()
+        if time_left_text(i.due_at, clock.now())[1] == "red"
+    ]
     assert overdue and window.model.ids() == overdue
     again = QSettings(settings.fileName(), QSettings.Format.IniFormat)
     assert again.value("views/Reds") is not None
 
 
-def test_live_update_inserts_new_contact_keeping_selection(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                           service: DeskService) -> None:
+def test_live_update_inserts_new_contact_keeping_selection(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     window.table.resize(900, 200)  # a short view so that scrolling matters
     window.table.selectRow(20)
@@ -95,8 +110,9 @@ def test_live_update_inserts_new_contact_keeping_selection(qtbot, make_window,  
     new = window.model.item(window.model.row_of(cid))
     assert new is not None and new.rating == "red"
     assert "intake" not in str(new.reasons)
-    assert window.model.ids() == [i.contact_id for i in sorted(window.model.all_items(),
-                                                                key=order_key)]
+    assert window.model.ids() == [
+        i.contact_id for i in sorted(window.model.all_items(), key=order_key)
+    ]
     above = [window.model.item(r) for r in range(window.model.row_of(cid))]
     assert all(i is not None and i.immediate_danger for i in above)
     assert window.current_contact_id() == selected
@@ -160,11 +176,17 @@ def test_queue_model_passes_qt_model_tester(qtmodeltester, service: DeskService)
     qtmodeltester.check(model)
     assert model.rowCount() == 24
     assert model.data(model.index(0, 1), Qt.ItemDataRole.DisplayRole).removeprefix("⚠ ") in {
-        "RED", "AMBER", "GREEN", "BLUE", "UNRATED"}
+        "RED",
+        "AMBER",
+        "GREEN",
+        "BLUE",
+        "UNRATED",
+    }
 
 
 def test_time_left_turns_amber_then_red(now) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
+
     assert time_left_text((now + timedelta(hours=5)).isoformat(), now) == ("5h 00m", None)
     assert time_left_text((now + timedelta(minutes=30)).isoformat(), now)[1] == "amber"
     text, level = time_left_text((now - timedelta(minutes=10)).isoformat(), now)
@@ -172,13 +194,18 @@ def test_time_left_turns_amber_then_red(now) -> None:  # type: ignore[no-untyped
     assert time_left_text(None, now) == ("—", None)
 
 
-def test_no_store_work_on_the_gui_thread(qtbot, service: DeskService, settings,  # type: ignore[no-untyped-def]
-                                         tmp_path: Path) -> None:
+def test_no_store_work_on_the_gui_thread(
+    qtbot,
+    service: DeskService,
+    settings,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     """With the real background runner the queue still loads, via the queued signal."""
     import threading
 
     from dutydesk.services.drafts import DraftStore
     from dutydesk.ui.tasks import TaskRunner
+
     threads: set[str] = set()
     original = service.queue
 
@@ -188,9 +215,14 @@ def test_no_store_work_on_the_gui_thread(qtbot, service: DeskService, settings, 
 
     service.queue = spy  # type: ignore[method-assign]
     tasks = TaskRunner()
-    window = MainWindow(service, tasks, demo=False, store_path=tmp_path / "s.db",
-                        drafts=DraftStore(service.store, service.actor.login),
-                        settings=settings)
+    window = MainWindow(
+        service,
+        tasks,
+        demo=False,
+        store_path=tmp_path / "s.db",
+        drafts=DraftStore(service.store, service.actor.login),
+        settings=settings,
+    )
     qtbot.addWidget(window)
     window.reload()
     qtbot.waitUntil(lambda: window.model.rowCount() == 25, timeout=10_000)
@@ -201,6 +233,7 @@ def test_no_store_work_on_the_gui_thread(qtbot, service: DeskService, settings, 
 
 def test_cancelling_a_long_load(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.services.progress import Cancelled
+
     window = make_window()
     reporter = window.progress.start("Loading queue…")
     assert window.progress.isVisible()
@@ -212,32 +245,48 @@ def test_cancelling_a_long_load(qtbot, make_window) -> None:  # type: ignore[no-
 
 
 def test_an_earlier_decided_contact_opens_from_the_history_and_can_be_amended(  # type: ignore[no-untyped-def]
-        qtbot, make_window, service: DeskService) -> None:
+    qtbot, make_window, service: DeskService
+) -> None:
     window = make_window()
     # An open contact whose child has an earlier, decided contact.
-    pairs = [(item, c) for item in service.queue() for kid in item.children if kid.person_id
-             for c in service.queries.contacts_of_person(kid.person_id)
-             if c.status == "decided"]
+    pairs = [
+        (item, c)
+        for item in service.queue()
+        for kid in item.children
+        if kid.person_id
+        for c in service.queries.contacts_of_person(kid.person_id)
+        if c.status == "decided"
+    ]
     assert pairs, "the demo history should link children to earlier decisions"
     target, old = pairs[0]
     window.select_contact(target.contact_id)
     qtbot.waitUntil(lambda: f"contact:{old.contact_id}" in window.detail.toHtml(), timeout=3000)
     window.detail_pane.browser.anchorClicked.emit(QUrl(f"contact:{old.contact_id}"))
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == old.contact_id, timeout=3000)
+    qtbot.waitUntil(
+        lambda: (
+            window.detail_snapshot is not None
+            and window.detail_snapshot.contact_id == old.contact_id
+        ),
+        timeout=3000,
+    )
     assert window.current_contact_id() == old.contact_id
     assert window.actions_by_name["amend"].isEnabled()  # a duty manager may amend it
     window.select_contact(target.contact_id)  # back to the queue
     assert window.current_contact_id() == target.contact_id
 
 
-def test_open_records_a_view_of_the_selected_contact(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                                     service: DeskService) -> None:
+def test_open_records_a_view_of_the_selected_contact(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     cid = window.model.ids()[2]
     window.select_contact(cid)
     window.actions_by_name["open"].trigger()
     views = [e for e in service.store.events_for_contact(cid) if e.type == "record.viewed"]
     assert len(views) == 1 and views[0].actor == service.actor.login
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == cid, timeout=3000)
+    qtbot.waitUntil(
+        lambda: window.detail_snapshot is not None and window.detail_snapshot.contact_id == cid,
+        timeout=3000,
+    )

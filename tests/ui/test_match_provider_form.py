@@ -19,9 +19,21 @@ OFFICER = Actor("co.officer", Role.CONTACT_OFFICER, "desk")
 
 def test_the_form_shows_scored_suggestions(qtbot, clock, now, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     chained = ChainedEventStore.open(tmp_path / "s.sqlite3")
-    chained.append([event("person.registered", {
-        "person_id": SIOBHAN, "given_name": "Siobhan", "family_name": "OBrien",
-        "date_of_birth": "2019-04-03", "nhs_number": VALID_NHS}, now)])
+    chained.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": SIOBHAN,
+                    "given_name": "Siobhan",
+                    "family_name": "OBrien",
+                    "date_of_birth": "2019-04-03",
+                    "nhs_number": VALID_NHS,
+                },
+                now,
+            )
+        ]
+    )
     form = ContactForm(draft_store(tmp_path / "drafts"))
     qtbot.addWidget(form)
     form.set_match_provider(match_provider(GuardedStore(chained, OFFICER, clock), clock))
@@ -32,7 +44,8 @@ def test_the_form_shows_scored_suggestions(qtbot, clock, now, tmp_path: Path) ->
     qtbot.waitUntil(lambda: form.matches.count() == 1, timeout=3000)
     assert form.matches.item(0).text() == (
         "Siobhan OBrien (7 y) — born 2019-04-03 — possible match, confidence 70, "
-        "family name (punctuation), given name (diacritics), date of birth")
+        "family name (punctuation), given name (diacritics), date of birth"
+    )
     form.matches.itemActivated.emit(form.matches.item(0))
     assert child.person_id == SIOBHAN
     form.discard()

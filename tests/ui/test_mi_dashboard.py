@@ -39,11 +39,14 @@ def test_tiles_show_the_services_figures(dashboard: MiDashboard, service: MiServ
     assert dashboard.chart_view.chart().series()
 
 
-def test_filters_recompute_and_teams_follow_the_office(dashboard: MiDashboard,
-                                                       service: MiService) -> None:
+def test_filters_recompute_and_teams_follow_the_office(
+    dashboard: MiDashboard, service: MiService
+) -> None:
     dashboard.office.setCurrentIndex(dashboard.office.findData("South Locality"))
     assert [dashboard.team.itemText(i) for i in range(dashboard.team.count())] == [
-        "All", "Front Door C"]
+        "All",
+        "Front Door C",
+    ]
     base = service.default_filters()
     south = Filters(base.date_from, base.date_to, office="South Locality")
     want = {f.key: f for f in service.figures(service.load(), south)}
@@ -59,8 +62,10 @@ def test_tile_and_bar_drill_down_to_the_children(qtbot, dashboard: MiDashboard) 
     assert dashboard.selected == "re_referrals"
     assert dashboard.drill_model.rowCount() == len(fig.refs) > 0
     assert f"{len(fig.refs)} behind it" in dashboard.drill_label.text()
-    ids = {dashboard.drill_model.data(dashboard.drill_model.index(r, 6))
-           for r in range(dashboard.drill_model.rowCount())}
+    ids = {
+        dashboard.drill_model.data(dashboard.drill_model.index(r, 6))
+        for r in range(dashboard.drill_model.rowCount())
+    }
     assert ids == {r.person_id for r in fig.refs}
     part = dashboard._bar_parts[0]
     dashboard._bar_clicked(0)

@@ -36,11 +36,13 @@ def test_the_mi_window_uses_the_queues_office_days(qtbot, tmp_path: Path) -> Non
     policy = load_policy(saturday_policy(tmp_path))
     actor = Actor(login="dm.manager", role=Role.DUTY_MANAGER, device="t")
     guarded = GuardedStore(store, actor, clock)
-    session = Session(actor=actor, clock=clock, settings=Settings(), store=store,
-                      guarded=guarded, demo=True)
+    session = Session(
+        actor=actor, clock=clock, settings=Settings(), store=store, guarded=guarded, demo=True
+    )
     tasks = TaskRunner(synchronous=True)
-    desk = DeskService(guarded, actor, clock,
-                       triage=TriageService(guarded, actor, clock, policy=policy))
+    desk = DeskService(
+        guarded, actor, clock, triage=TriageService(guarded, actor, clock, policy=policy)
+    )
     window = MainWindow(desk, tasks, demo=True, store_path=tmp_path / "s.sqlite3")
     qtbot.addWidget(window)
     install_features(window, session, tasks)
@@ -48,24 +50,32 @@ def test_the_mi_window_uses_the_queues_office_days(qtbot, tmp_path: Path) -> Non
     # Other tests' dashboards may still be alive (closed, not yet deleted): only the new one.
     before = {id(w) for w in QApplication.topLevelWidgets() if isinstance(w, MiDashboard)}
     action.trigger()
-    dashboards = [w for w in QApplication.topLevelWidgets()
-                  if isinstance(w, MiDashboard) and id(w) not in before]
+    dashboards = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, MiDashboard) and id(w) not in before
+    ]
     assert len(dashboards) == 1
     service = dashboards[0].service
     assert service.office == policy.office and 5 in service.office.weekdays
     november = Filters(at("2026-11-01 12:00").date(), at("2026-11-30 12:00").date())
     figure = {f.key: f for f in service.figures(service.load(november), november)}
     # A day late on a Monday-to-Saturday calendar (on time Monday to Friday).
-    assert (figure["decision_timeliness"].numerator,
-            figure["decision_timeliness"].denominator) == (0, 1)
+    assert (figure["decision_timeliness"].numerator, figure["decision_timeliness"].denominator) == (
+        0,
+        1,
+    )
     for w in dashboards:
         w.close()
     # Imports from the window are rated with the same policy as the queue.
     action = next(a for a in window.tools_menu.actions() if a.objectName() == "importAction")
     before = {id(w) for w in QApplication.topLevelWidgets() if isinstance(w, ImportWizard)}
     action.trigger()
-    wizards = [w for w in QApplication.topLevelWidgets()
-               if isinstance(w, ImportWizard) and id(w) not in before]
+    wizards = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, ImportWizard) and id(w) not in before
+    ]
     assert [w.policy for w in wizards] == [policy]
     for w in wizards:
         w.close()

@@ -28,8 +28,11 @@ DM = Actor("dm.manager", Role.DUTY_MANAGER, "desk")
 def dashboard(qtbot, store: EventStore, clock: FixedClock) -> MiDashboard:  # type: ignore[no-untyped-def]
     # about three months of front door, so some assessments are open past 45 working days
     load_mi_demo(store, seed=7, events=12000, clock=clock)
-    dash = MiDashboard(MiService(store, clock, actor=DM), TaskRunner(synchronous=True),
-                       records=MiRecords(GuardedStore(store, DM, clock), clock))
+    dash = MiDashboard(
+        MiService(store, clock, actor=DM),
+        TaskRunner(synchronous=True),
+        records=MiRecords(GuardedStore(store, DM, clock), clock),
+    )
     qtbot.addWidget(dash)
     dash.show()
     dash.reload()
@@ -41,32 +44,42 @@ def _save(dialog) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_record_a_completion_for_an_overdue_child_and_the_figure_counts_it(
-        qtbot, dashboard: MiDashboard, store: EventStore) -> None:  # type: ignore[no-untyped-def]
+    qtbot, dashboard: MiDashboard, store: EventStore
+) -> None:  # type: ignore[no-untyped-def]
     before = dashboard.figures["assessments"]
     assert before.overdue and before.overdue > 0
     qtbot.mouseClick(dashboard.tiles["assessments"], Qt.MouseButton.LeftButton)
-    completed = {e.payload["contact_id"] for e in store.events()
-                 if e.type == "assessment.completed"}
-    n = next(i for i in range(dashboard.drill_model.rowCount())
-             if dashboard.drill_model.row(i).contact_id not in completed)  # open, overdue
+    completed = {
+        e.payload["contact_id"] for e in store.events() if e.type == "assessment.completed"
+    }
+    n = next(
+        i
+        for i in range(dashboard.drill_model.rowCount())
+        if dashboard.drill_model.row(i).contact_id not in completed
+    )  # open, overdue
     dashboard.drill.selectionModel().select(
         dashboard.drill_model.index(n, 0),
-        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
     row = dashboard.drill_model.row(n)
     dialog = dashboard.record_completion()
     assert dialog is not None
     _save(dialog)
     assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
-    done = [e for e in store.events() if e.type == "assessment.completed"
-            and e.payload["contact_id"] == row.contact_id]
+    done = [
+        e
+        for e in store.events()
+        if e.type == "assessment.completed" and e.payload["contact_id"] == row.contact_id
+    ]
     assert [(e.payload["person_id"], e.actor) for e in done] == [(row.child_id, "dm.manager")]
     after = dashboard.figures["assessments"]
     assert after.denominator == (before.denominator or 0) + 1
     assert after.overdue == before.overdue - 1
 
 
-def test_record_supervision_from_the_window(qtbot, dashboard: MiDashboard,
-                                            store: EventStore) -> None:  # type: ignore[no-untyped-def]
+def test_record_supervision_from_the_window(
+    qtbot, dashboard: MiDashboard, store: EventStore
+) -> None:  # type: ignore[no-untyped-def]
     before = len([e for e in store.events() if e.type == "supervision.recorded"])
     dialog = dashboard.record_supervision()
     assert dialog is not None and dialog.worker.count() > 0
@@ -80,8 +93,9 @@ def test_record_supervision_from_the_window(qtbot, dashboard: MiDashboard,
     assert any(label.startswith("sw.new.starter (due") for label in labels)
 
 
-def test_a_bad_date_is_shown_and_nothing_is_written(qtbot, dashboard: MiDashboard,
-                                                    store: EventStore) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_date_is_shown_and_nothing_is_written(
+    qtbot, dashboard: MiDashboard, store: EventStore
+) -> None:  # type: ignore[no-untyped-def]
     count = store.event_count()
     dialog = dashboard.record_supervision()
     assert dialog is not None
@@ -93,8 +107,9 @@ def test_a_bad_date_is_shown_and_nothing_is_written(qtbot, dashboard: MiDashboar
 
 def test_only_permitted_roles_may_record(store: EventStore, clock: FixedClock) -> None:
     load_mi_demo(store, seed=7, events=600, clock=clock)
-    officer = MiRecords(GuardedStore(store, Actor("cc.officer", Role.CONTACT_OFFICER, "d"),
-                                     clock), clock)
+    officer = MiRecords(
+        GuardedStore(store, Actor("cc.officer", Role.CONTACT_OFFICER, "d"), clock), clock
+    )
     today = clock.now().astimezone(LONDON).date()
     with pytest.raises(PermissionDenied):
         officer.record_supervision("sw.jones", today, today + timedelta(days=28))

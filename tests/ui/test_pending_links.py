@@ -68,7 +68,8 @@ def test_both_records_side_by_side(dialog: PendingLinksDialog) -> None:
     assert _cell(dialog, 4, 1) == "LS1 4AB" and _cell(dialog, 4, 2) == "yes"
     assert _cell(dialog, 2, 1) == "Female" and _cell(dialog, 2, 2) == "yes"
     assert dialog.model.data(dialog.model.index(0, 4)).startswith(
-        "family name (punctuation), given name (diacritics)")
+        "family name (punctuation), given name (diacritics)"
+    )
     dialog.table.selectRow(1)  # a boy on the contact, a girl on the record
     assert (_cell(dialog, 2, 0), _cell(dialog, 2, 2)) == ("Male", "differs")
     dialog.table.selectRow(0)
@@ -76,8 +77,12 @@ def test_both_records_side_by_side(dialog: PendingLinksDialog) -> None:
     dialog.grab().save(str(SHOTS / "pending-links.png"))
 
 
-def test_link_and_dismiss_from_the_keyboard(qtbot, dialog: PendingLinksDialog,  # type: ignore[no-untyped-def]
-                                            chained: ChainedEventStore, waiting: Waiting) -> None:
+def test_link_and_dismiss_from_the_keyboard(
+    qtbot,
+    dialog: PendingLinksDialog,  # type: ignore[no-untyped-def]
+    chained: ChainedEventStore,
+    waiting: Waiting,
+) -> None:
     with qtbot.waitActive(dialog):
         dialog.activateWindow()
 
@@ -90,8 +95,7 @@ def test_link_and_dismiss_from_the_keyboard(qtbot, dialog: PendingLinksDialog,  
     ctrl(Qt.Key.Key_L)
     assert dialog.model.rowCount() == 3
     assert dialog.summary.text().startswith("Linked: Zoë Wiśniewski.")
-    assert chained.read_model().children[(waiting.contact_id, 1)].person_id == \
-        waiting.person_ids[1]
+    assert chained.read_model().children[(waiting.contact_id, 1)].person_id == waiting.person_ids[1]
     assert dialog.current().slot == 2  # type: ignore[union-attr]  # the next one is chosen
     # Dismiss without a reason: refused inline, nothing changes, the reason box is there
     ctrl(Qt.Key.Key_D)  # no reason yet: refused inline, and the reason box takes focus
@@ -108,11 +112,16 @@ def test_link_and_dismiss_from_the_keyboard(qtbot, dialog: PendingLinksDialog,  
     assert [dialog.model.match_at(r).slot for r in range(2)] == [0, 3]
 
 
-def test_restricted_record_cannot_be_judged(qtbot, chained: ChainedEventStore,  # type: ignore[no-untyped-def]
-                                            waiting: Waiting, clock: FixedClock) -> None:
+def test_restricted_record_cannot_be_judged(
+    qtbot,
+    chained: ChainedEventStore,  # type: ignore[no-untyped-def]
+    waiting: Waiting,
+    clock: FixedClock,
+) -> None:
     admin = Actor("ad.min", Role.ADMIN, "desk")
     AuditService(GuardedStore(chained, admin, clock)).restrict(
-        waiting.person_ids[0], ["sp.senior"], "child of a staff member")
+        waiting.person_ids[0], ["sp.senior"], "child of a staff member"
+    )
     service = LinkService(GuardedStore(chained, OFFICER, clock), clock)
     dialog = PendingLinksDialog(service, TaskRunner(synchronous=True))
     qtbot.addWidget(dialog)
@@ -124,11 +133,16 @@ def test_restricted_record_cannot_be_judged(qtbot, chained: ChainedEventStore,  
     assert dialog.link_button.isEnabled() and not dialog.error.isVisible()
 
 
-def test_open_helper_loads_the_list(qtbot, chained: ChainedEventStore, waiting: Waiting,  # type: ignore[no-untyped-def]
-                                    clock: FixedClock) -> None:
+def test_open_helper_loads_the_list(
+    qtbot,
+    chained: ChainedEventStore,
+    waiting: Waiting,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
     from PySide6.QtWidgets import QWidget
 
     from dutydesk.ui.pending_links import open_pending_links
+
     parent = QWidget()
     qtbot.addWidget(parent)
     service = LinkService(GuardedStore(chained, OFFICER, clock), clock)

@@ -30,8 +30,12 @@ def actions(qtbot, documents: DocumentService) -> DocumentActions:  # type: igno
     return DocumentActions(parent, documents, TaskRunner(synchronous=True))
 
 
-def test_preview_shows_every_page(qtbot, actions: DocumentActions,  # type: ignore[no-untyped-def]
-                                  documents: DocumentService, case: Case) -> None:
+def test_preview_shows_every_page(
+    qtbot,
+    actions: DocumentActions,  # type: ignore[no-untyped-def]
+    documents: DocumentService,
+    case: Case,
+) -> None:
     actions.preview(lambda: documents.case_log(person_id=case.person_id))
     dialog = actions.last_preview
     assert dialog is not None
@@ -49,8 +53,13 @@ def test_preview_shows_every_page(qtbot, actions: DocumentActions,  # type: igno
 
 
 def test_a_pdf_printer_gets_the_signed_vector_pdf_itself(
-        qtbot, tmp_path: Path, actions: DocumentActions,  # type: ignore[no-untyped-def]
-        documents: DocumentService, store: EventStore, case: Case) -> None:
+    qtbot,
+    tmp_path: Path,
+    actions: DocumentActions,  # type: ignore[no-untyped-def]
+    documents: DocumentService,
+    store: EventStore,
+    case: Case,
+) -> None:
     """Before: every page rasterised at the printer's resolution (a 10.8 MB bitmap PDF
     for three pages at 1,200 dpi, unsigned). Now the file is the signed document."""
     doc = documents.case_log(person_id=case.person_id)
@@ -68,13 +77,22 @@ def test_a_pdf_printer_gets_the_signed_vector_pdf_itself(
 
 
 def _ink(image) -> int:  # type: ignore[no-untyped-def]
-    return sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
-               if image.pixelColor(x, y).lightness() < 128)
+    return sum(
+        1
+        for x in range(0, image.width(), 4)
+        for y in range(0, image.height(), 4)
+        if image.pixelColor(x, y).lightness() < 128
+    )
 
 
 def test_a_page_range_prints_page_by_page_off_the_gui_thread(
-        qtbot, tmp_path: Path, actions: DocumentActions,  # type: ignore[no-untyped-def]
-        documents: DocumentService, store: EventStore, case: Case) -> None:
+    qtbot,
+    tmp_path: Path,
+    actions: DocumentActions,  # type: ignore[no-untyped-def]
+    documents: DocumentService,
+    store: EventStore,
+    case: Case,
+) -> None:
     import threading
 
     doc = documents.case_log(person_id=case.person_id)
@@ -95,11 +113,13 @@ def test_a_page_range_prints_page_by_page_off_the_gui_thread(
     qtbot.waitUntil(lambda: job.outcome is not None and job.isFinished(), timeout=30_000)
     assert job.outcome == "printed"
     assert job.thread_ident is not None and job.thread_ident != threading.get_ident()
-    qtbot.waitUntil(lambda: any(e.type == "document.printed" for e in store.events()),
-                    timeout=5_000)
+    qtbot.waitUntil(
+        lambda: any(e.type == "document.printed" for e in store.events()), timeout=5_000
+    )
     assert len(PdfReader(out).pages) == 2
     # what was painted is pages 2 and 3 of the document, not blank pages
     from PySide6.QtPdf import QPdfDocument
+
     printed_pdf = QPdfDocument(None)
     printed_pdf.load(str(out))
     assert printed_pdf.pageCount() == 2
@@ -108,9 +128,15 @@ def test_a_page_range_prints_page_by_page_off_the_gui_thread(
 
 
 def test_cancelling_stops_the_job_and_records_no_print(
-        qtbot, tmp_path: Path, actions: DocumentActions,  # type: ignore[no-untyped-def]
-        documents: DocumentService, store: EventStore, case: Case) -> None:
+    qtbot,
+    tmp_path: Path,
+    actions: DocumentActions,  # type: ignore[no-untyped-def]
+    documents: DocumentService,
+    store: EventStore,
+    case: Case,
+) -> None:
     from dutydesk.ui.print_job import PrintJob
+
     doc = documents.case_log(person_id=case.person_id)
     printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -126,18 +152,25 @@ def test_cancelling_stops_the_job_and_records_no_print(
 def test_the_page_image_is_capped_whatever_the_printer_resolution() -> None:
     """Before: an A4 page at 1,200 dpi was a 9,921 x 14,031 image (525 MB)."""
     from dutydesk.ui.print_job import MAX_DPI, render_size
+
     big = render_size(595.28, 841.89, 1200)
-    assert (big.width(), big.height()) == (round(595.28 * MAX_DPI / 72),
-                                           round(841.89 * MAX_DPI / 72))
+    assert (big.width(), big.height()) == (
+        round(595.28 * MAX_DPI / 72),
+        round(841.89 * MAX_DPI / 72),
+    )
     assert big.width() * big.height() * 4 < 40_000_000  # bytes of one ARGB page image
     small = render_size(595.28, 841.89, 96)
     assert small.width() == round(595.28 * 96 / 72)
 
 
 def test_the_print_dialog_offers_page_ranges_over_the_documents_pages(
-        qtbot, actions: DocumentActions, documents: DocumentService,  # type: ignore[no-untyped-def]
-        case: Case) -> None:
+    qtbot,
+    actions: DocumentActions,
+    documents: DocumentService,  # type: ignore[no-untyped-def]
+    case: Case,
+) -> None:
     from PySide6.QtPrintSupport import QAbstractPrintDialog
+
     doc = documents.case_log(person_id=case.person_id)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = actions.print_dialog(doc, printer, actions.parent)
@@ -150,17 +183,34 @@ def test_the_print_dialog_offers_page_ranges_over_the_documents_pages(
 
 def test_the_print_system_gets_the_pdf_with_the_dialogs_choices() -> None:
     from dutydesk.ui.print_job import lp_arguments, page_ranges_text
+
     assert page_ranges_text([0, 1, 2, 4, 6, 7]) == "1-3,5,7-8"
-    cmd = lp_arguments("front-door-mfd", 2, QPrinter.DuplexMode.DuplexLongSide,
-                       "Case decision log", [0, 1, 4], 9)
-    assert cmd[1:] == ["-d", "front-door-mfd", "-n", "2", "-t", "Case decision log",
-                       "-o", "page-ranges=1-2,5", "-o", "sides=two-sided-long-edge", "-"]
+    cmd = lp_arguments(
+        "front-door-mfd", 2, QPrinter.DuplexMode.DuplexLongSide, "Case decision log", [0, 1, 4], 9
+    )
+    assert cmd[1:] == [
+        "-d",
+        "front-door-mfd",
+        "-n",
+        "2",
+        "-t",
+        "Case decision log",
+        "-o",
+        "page-ranges=1-2,5",
+        "-o",
+        "sides=two-sided-long-edge",
+        "-",
+    ]
     whole = lp_arguments("mfd", 1, QPrinter.DuplexMode.DuplexNone, "t", list(range(9)), 9)
     assert "page-ranges" not in " ".join(whole) and whole[-3:] == ["-o", "sides=one-sided", "-"]
 
 
-def test_render_to_printer_counts_pages(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                        documents: DocumentService, case: Case) -> None:
+def test_render_to_printer_counts_pages(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    documents: DocumentService,
+    case: Case,
+) -> None:
     doc = documents.letter(case.contact_ids[0], Audience.FAMILY)
     printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -168,14 +218,23 @@ def test_render_to_printer_counts_pages(qtbot, tmp_path: Path,  # type: ignore[n
     assert render_to_printer(doc, printer) == 1
     pdf, _buffer = load_pdf(doc)
     image = pdf.render(0, QSize(210, 297))
-    inked = sum(1 for x in range(0, 210, 3) for y in range(0, 297, 3)
-                if image.pixelColor(x, y).lightness() < 128)
+    inked = sum(
+        1
+        for x in range(0, 210, 3)
+        for y in range(0, 297, 3)
+        if image.pixelColor(x, y).lightness() < 128
+    )
     assert inked > 20  # the page has text on it, not a blank render
 
 
 def test_export_writes_the_sealed_pdf_and_records_it(
-        qtbot, tmp_path: Path, actions: DocumentActions,  # type: ignore[no-untyped-def]
-        documents: DocumentService, store: EventStore, case: Case) -> None:
+    qtbot,
+    tmp_path: Path,
+    actions: DocumentActions,  # type: ignore[no-untyped-def]
+    documents: DocumentService,
+    store: EventStore,
+    case: Case,
+) -> None:
     doc = documents.case_log(contact_id=case.contact_ids[0])
     target = tmp_path / "export" / "log.pdf"
     actions.export_to(doc, target)

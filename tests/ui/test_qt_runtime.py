@@ -29,9 +29,13 @@ STRESS = textwrap.dedent("""
 
 
 def test_fifty_thousand_void_calls_and_emits_do_not_crash() -> None:
-    done = subprocess.run([sys.executable, "-c", STRESS], capture_output=True, text=True,
-                          timeout=120, env={"QT_QPA_PLATFORM": "offscreen",
-                                            "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", STRESS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "survived" in done.stdout
 

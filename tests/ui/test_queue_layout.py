@@ -37,8 +37,13 @@ LAPTOPS = [(1024, 768), (1093, 614)]  # 1366x768 at 125% is 1093x614 logical pix
 
 
 @pytest.mark.parametrize("width, height", LAPTOPS)
-def test_the_window_fits_an_ordinary_laptop(qtbot, tmp_path: Path, clock: FixedClock,  # type: ignore[no-untyped-def]
-                                            width: int, height: int) -> None:
+def test_the_window_fits_an_ordinary_laptop(
+    qtbot,
+    tmp_path: Path,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    width: int,
+    height: int,
+) -> None:
     window = session_window(qtbot, tmp_path, clock)
     window.handover_dock.hide()
     assert window.minimumSizeHint().width() <= 1000, window.minimumSizeHint()
@@ -60,7 +65,8 @@ def test_the_window_fits_an_ordinary_laptop(qtbot, tmp_path: Path, clock: FixedC
 
 
 def test_a_wide_window_has_the_detail_beside_and_it_can_be_hidden(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path, clock: FixedClock) -> None:
+    qtbot, tmp_path: Path, clock: FixedClock
+) -> None:
     window = session_window(qtbot, tmp_path, clock)
     window.resize(1920, 1040)
     QApplication.processEvents()
@@ -76,8 +82,11 @@ def test_a_wide_window_has_the_detail_beside_and_it_can_be_hidden(  # type: igno
     assert window.splitter.orientation() == Qt.Orientation.Vertical
 
 
-def test_immediate_danger_and_the_reasons_show_in_the_row(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                          clock: FixedClock) -> None:
+def test_immediate_danger_and_the_reasons_show_in_the_row(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
     window = session_window(qtbot, tmp_path, clock)
     window.service.record_contact(contact_payload(immediate_danger=True))
     window.poll()
@@ -105,12 +114,21 @@ def test_immediate_danger_and_the_reasons_show_in_the_row(qtbot, tmp_path: Path,
 def test_top_reasons_are_short_and_not_repeated() -> None:
     reasons = [
         {"factor": "rating", "points": 0, "text": "Score 71: Red by score (Red from 60)"},
-        {"factor": "hard_rule:danger", "points": 0,
-         "text": "A child is reported to be in immediate danger: always Red"},
-        {"factor": "flag:immediate_danger", "points": 60,
-         "text": "Child reported to be in immediate danger (+60)"},
-        {"factor": "category:3A", "points": 18,
-         "text": "Concern: Domestic abuse – child is subject (+18)"},
+        {
+            "factor": "hard_rule:danger",
+            "points": 0,
+            "text": "A child is reported to be in immediate danger: always Red",
+        },
+        {
+            "factor": "flag:immediate_danger",
+            "points": 60,
+            "text": "Child reported to be in immediate danger (+60)",
+        },
+        {
+            "factor": "category:3A",
+            "points": 18,
+            "text": "Concern: Domestic abuse – child is subject (+18)",
+        },
     ]
     assert top_reasons(reasons) == ["In immediate danger", "Domestic abuse – child is subject"]
     assert top_reasons(reasons[:1]) == []
@@ -125,33 +143,50 @@ def test_time_left_has_one_unit_and_says_its_warning_in_words(now: datetime) -> 
     assert time_left_text(late, now, status="decided") == ("decided", None)
 
 
-def test_a_decided_contact_shows_no_countdown(qtbot, make_window,  # type: ignore[no-untyped-def]
-                                              service: DeskService) -> None:
+def test_a_decided_contact_shows_no_countdown(
+    qtbot,
+    make_window,  # type: ignore[no-untyped-def]
+    service: DeskService,
+) -> None:
     window = make_window()
     cid = window.model.item(0).contact_id  # type: ignore[union-attr]
     service.decide(cid, "nfa", 1, {"concerns_and_risks": "x", "analysis": "y"})
     window.show_contact_from_history(cid)
-    qtbot.waitUntil(lambda: window.detail_snapshot is not None
-                    and window.detail_snapshot.contact_id == cid)
+    qtbot.waitUntil(
+        lambda: window.detail_snapshot is not None and window.detail_snapshot.contact_id == cid
+    )
     text = window.detail.toPlainText()
     head = text.split("Concern")[0]
     assert "Decided" in head and "time left" not in head and "overdue" not in head
 
 
-def _window(qtbot, service: DeskService, settings: QSettings, tmp_path: Path,  # type: ignore[no-untyped-def]
-            login: str) -> MainWindow:
+def _window(
+    qtbot,
+    service: DeskService,
+    settings: QSettings,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    login: str,
+) -> MainWindow:
     actor = Actor(login=login, role=Role.DUTY_MANAGER, device="t")
-    window = MainWindow(DeskService(service.store, actor, service.clock),
-                        TaskRunner(synchronous=True), demo=True,
-                        store_path=tmp_path / "s.sqlite3", drafts=DraftStore(service.store, login),
-                        settings=settings, poll_ms=60_000)
+    window = MainWindow(
+        DeskService(service.store, actor, service.clock),
+        TaskRunner(synchronous=True),
+        demo=True,
+        store_path=tmp_path / "s.sqlite3",
+        drafts=DraftStore(service.store, login),
+        settings=settings,
+        poll_ms=60_000,
+    )
     qtbot.addWidget(window)
     return window
 
 
-def test_columns_and_widths_are_remembered_for_each_person(qtbot, service: DeskService,  # type: ignore[no-untyped-def]
-                                                           settings: QSettings,
-                                                           tmp_path: Path) -> None:
+def test_columns_and_widths_are_remembered_for_each_person(
+    qtbot,
+    service: DeskService,  # type: ignore[no-untyped-def]
+    settings: QSettings,
+    tmp_path: Path,
+) -> None:
     first = _window(qtbot, service, settings, tmp_path, "dm.one")
     default_why = first.table.columnWidth(WHY)
     first.columns.toggles[SOURCE].trigger()  # hide Source from the Columns menu
@@ -168,12 +203,16 @@ def test_columns_and_widths_are_remembered_for_each_person(qtbot, service: DeskS
 
 
 def test_who_has_a_contact_is_shown_by_name_from_the_people_directory(  # type: ignore[no-untyped-def]
-        qtbot, tmp_path: Path, clock: FixedClock) -> None:
+    qtbot, tmp_path: Path, clock: FixedClock
+) -> None:
     """The With column showed logins ("sw.practitio…")."""
     window = session_window(qtbot, tmp_path, clock)  # a demo store: the demo users listed
-    taken = [cid for cid in window.model.ids()
-             if (item := window.model.item(window.model.row_of(cid))) is not None
-             and item.assignee == "sw.practitioner"]
+    taken = [
+        cid
+        for cid in window.model.ids()
+        if (item := window.model.item(window.model.row_of(cid))) is not None
+        and item.assignee == "sw.practitioner"
+    ]
     assert taken
     row = window.model.row_of(taken[0])
     assert window.model.index(row, WITH).data() == "Tom Practitioner"

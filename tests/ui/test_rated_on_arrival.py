@@ -32,27 +32,55 @@ PC_REF = "DA/2026/99001"
 
 def police_notification(received_at: str) -> dict[str, object]:
     return {
-        "received_at": received_at, "channel": "police_notification", "source_code": "6",
+        "received_at": received_at,
+        "channel": "police_notification",
+        "source_code": "6",
         "external_ref": PC_REF,
         "reporter": {"name": "PC 4471 Okafor", "agency": "West Yorkshire Police"},
-        "children": [{"given_name": "Aoife", "family_name": "Kelly",
-                      "date_of_birth": "2025-12-02", "sex": "b"},
-                     {"given_name": "Cian", "family_name": "Kelly",
-                      "date_of_birth": "2019-05-14", "sex": "a"}],
+        "children": [
+            {
+                "given_name": "Aoife",
+                "family_name": "Kelly",
+                "date_of_birth": "2025-12-02",
+                "sex": "b",
+            },
+            {
+                "given_name": "Cian",
+                "family_name": "Kelly",
+                "date_of_birth": "2019-05-14",
+                "sex": "a",
+            },
+        ],
         "concern": "Father strangled mother in front of both children; he has left the "
-                   "address and his whereabouts are not known.",
-        "categories": ["3B"], "consent": "not_sought", "immediate_danger": False,
-        "domestic_abuse": {"dash_level": "high", "children_present": True,
-                           "previous_incidents": 4, "incident_ref": PC_REF},
+        "address and his whereabouts are not known.",
+        "categories": ["3B"],
+        "consent": "not_sought",
+        "immediate_danger": False,
+        "domestic_abuse": {
+            "dash_level": "high",
+            "children_present": True,
+            "previous_incidents": 4,
+            "incident_ref": PC_REF,
+        },
     }
 
 
-def _window(qtbot, store: ChainedEventStore, actor: Actor, clock: FixedClock,  # type: ignore[no-untyped-def]
-            tmp_path: Path) -> MainWindow:
+def _window(
+    qtbot,
+    store: ChainedEventStore,
+    actor: Actor,
+    clock: FixedClock,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> MainWindow:
     guarded = GuardedStore(store, actor, clock)
     desk = DeskService(guarded, actor, clock, triage=TriageService(guarded, actor, clock))
-    window = MainWindow(desk, TaskRunner(synchronous=True), demo=False,
-                        store_path=tmp_path / "s.sqlite3", poll_ms=60_000)
+    window = MainWindow(
+        desk,
+        TaskRunner(synchronous=True),
+        demo=False,
+        store_path=tmp_path / "s.sqlite3",
+        poll_ms=60_000,
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -74,15 +102,21 @@ def _assert_ranked_as_red(window: MainWindow, contact_id: str) -> None:
     for r in range(row):
         above = window.model.item(r)
         assert above is not None
-        assert above.immediate_danger or (above.rating == "red"
-                                          and (above.due_at or "") <= (item.due_at or ""))
+        assert above.immediate_danger or (
+            above.rating == "red" and (above.due_at or "") <= (item.due_at or "")
+        )
     below = [window.model.item(r) for r in range(row + 1, window.model.rowCount())]
-    assert all(b is not None and (b.rating != "red" or (b.due_at or "") >= (item.due_at or ""))
-               and not b.immediate_danger for b in below)
+    assert all(
+        b is not None
+        and (b.rating != "red" or (b.due_at or "") >= (item.due_at or ""))
+        and not b.immediate_danger
+        for b in below
+    )
 
 
 def test_a_watched_folder_police_notification_is_rated_and_on_top_at_once(
-        qtbot, tmp_path: Path, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     load_demo(store, seed=5, events=1500, clock=clock, open_contacts=60)
     window = _window(qtbot, store, DM, clock, tmp_path)
@@ -93,18 +127,28 @@ def test_a_watched_folder_police_notification_is_rated_and_on_top_at_once(
     inbox.mkdir()
     received = clock.now().replace(hour=2).isoformat()
     (inbox / "ppn.json").write_text(json.dumps(police_notification(received)), "utf-8")
-    watched = WatchedFolder(FolderWatcher(inbox, window.service.store, clock),  # type: ignore[arg-type]
-                            window.tasks, lambda _reports: window.poll(), parent=window)
+    watched = WatchedFolder(
+        FolderWatcher(inbox, window.service.store, clock),  # type: ignore[arg-type]
+        window.tasks,
+        lambda _reports: window.poll(),
+        parent=window,
+    )
     watched.poll()  # the first look notes the size; the second imports the stable file
     watched.poll()
     assert (inbox / "processed").is_dir()
 
     assert window.model.rowCount() == before + 1
-    imported = next(e for e in store.events() if e.type == "contact.received"
-                    and e.payload.get("external_ref") == PC_REF)
+    imported = next(
+        e
+        for e in store.events()
+        if e.type == "contact.received" and e.payload.get("external_ref") == PC_REF
+    )
     _assert_ranked_as_red(window, imported.contact_id)
-    rating = next(e for e in store.events() if e.type == "contact.rated"
-                  and e.contact_id == imported.contact_id)
+    rating = next(
+        e
+        for e in store.events()
+        if e.type == "contact.rated" and e.contact_id == imported.contact_id
+    )
     assert (rating.actor, rating.actor_role) == ("dm.lee", "duty_manager")
     assert rating.payload["policy_version"] == default_policy().version
     assert imported.actor == "dm.lee"
@@ -112,37 +156,59 @@ def test_a_watched_folder_police_notification_is_rated_and_on_top_at_once(
 
 
 def test_a_contact_stored_by_another_path_is_rated_before_it_is_shown(
-        qtbot, tmp_path: Path, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
     """A pull from the server writes to the store without the window: the next poll rates
     it before the row is shown (and a child linked later re-rates it)."""
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     window = _window(qtbot, store, DM, clock, tmp_path)
-    body = contact_payload(**{k: v for k, v in police_notification(
-        clock.now().isoformat()).items() if k != "external_ref"})
+    body = contact_payload(
+        **{
+            k: v
+            for k, v in police_notification(clock.now().isoformat()).items()
+            if k != "external_ref"
+        }
+    )
     # what a pull does: events by someone else, straight into the store, no rating
-    store.append([event("contact.received", body, clock.now(), actor="cc.other",
-                        role=Role.CONTACT_OFFICER)])
+    store.append(
+        [event("contact.received", body, clock.now(), actor="cc.other", role=Role.CONTACT_OFFICER)]
+    )
     window.poll()
     assert _top(window) == (body["contact_id"], "red")
 
 
 def test_a_new_policy_version_re_rates_open_contacts_at_start(
-        tmp_path: Path, clock: FixedClock) -> None:
+    tmp_path: Path, clock: FixedClock
+) -> None:
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     body = contact_payload()
-    store.append([event("contact.received", body, clock.now()),
-                  event("contact.rated", {"contact_id": body["contact_id"], "score": 1,
-                                          "rating": "blue", "reasons": [],
-                                          "policy_version": "old-2025"}, clock.now())])
+    store.append(
+        [
+            event("contact.received", body, clock.now()),
+            event(
+                "contact.rated",
+                {
+                    "contact_id": body["contact_id"],
+                    "score": 1,
+                    "rating": "blue",
+                    "reasons": [],
+                    "policy_version": "old-2025",
+                },
+                clock.now(),
+            ),
+        ]
+    )
     guarded = GuardedStore(store, DM, clock)
     assert TriageService(guarded, DM, clock).rate_all_open() == 1
     assert store.read_model().contacts[body["contact_id"]].policy_version == (
-        default_policy().version)
+        default_policy().version
+    )
     assert TriageService(guarded, DM, clock).rate_all_open() == 0
 
 
 def test_an_auditor_window_starts_after_an_import_without_rating_anything(
-        qtbot, tmp_path: Path, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     path = tmp_path / "ppn.json"
     path.write_text(json.dumps(police_notification(clock.now().isoformat())), "utf-8")
@@ -155,5 +221,4 @@ def test_an_auditor_window_starts_after_an_import_without_rating_anything(
     assert TriageService(guarded, auditor, clock).rate_all_open() == 0  # was: refused
     window = _window(qtbot, store, auditor, clock, tmp_path)
     assert window.model.rowCount() == 2
-    assert not [e for e in store.events() if e.actor == "au.jones"
-                and e.type == "contact.rated"]
+    assert not [e for e in store.events() if e.actor == "au.jones" and e.type == "contact.rated"]

@@ -27,20 +27,35 @@ SECRET = "Concern about a staff member's daughter, Zoë"
 def window_and_store(qtbot, tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     pid = new_id()
-    body = contact_payload(concern=SECRET, children=[{"person_id": pid, "given_name": "Zoë",
-                                                       "family_name": "Quinn"}])
+    body = contact_payload(
+        concern=SECRET, children=[{"person_id": pid, "given_name": "Zoë", "family_name": "Quinn"}]
+    )
     at = clock.now()
-    store.import_events([
-        event("person.registered", {"person_id": pid, "given_name": "Zoë",
-                                    "family_name": "Quinn"}, at),
-        event("contact.received", body, at),
-        event("record.restricted", {"person_id": pid, "allowed": ["someone.else"],
-                                    "reason": "staff relative"}, at, actor="admin",
-              role=Role.ADMIN)])
+    store.import_events(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Zoë", "family_name": "Quinn"},
+                at,
+            ),
+            event("contact.received", body, at),
+            event(
+                "record.restricted",
+                {"person_id": pid, "allowed": ["someone.else"], "reason": "staff relative"},
+                at,
+                actor="admin",
+                role=Role.ADMIN,
+            ),
+        ]
+    )
     actor = Actor(login="dm.other", role=Role.DUTY_MANAGER, device="t")
     guarded = GuardedStore(store, actor, clock)
-    window = MainWindow(DeskService(guarded, actor, clock), TaskRunner(synchronous=True),
-                        demo=False, store_path=tmp_path / "s.sqlite3")
+    window = MainWindow(
+        DeskService(guarded, actor, clock),
+        TaskRunner(synchronous=True),
+        demo=False,
+        store_path=tmp_path / "s.sqlite3",
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -59,12 +74,14 @@ def test_the_queue_shows_the_contact_but_not_its_content(qtbot, window_and_store
 
 
 def test_breaking_the_glass_needs_a_reason_and_is_recorded(  # type: ignore[no-untyped-def]
-        qtbot, monkeypatch: pytest.MonkeyPatch, window_and_store) -> None:
+    qtbot, monkeypatch: pytest.MonkeyPatch, window_and_store
+) -> None:
     window, store, cid, pid = window_and_store
     window.select_contact(cid)
     qtbot.waitUntil(lambda: "Restricted record" in window.detail.toPlainText(), timeout=3000)
-    monkeypatch.setattr(QInputDialog, "getMultiLineText",
-                        lambda *a, **k: ("x", True))  # too short: refused by the service
+    monkeypatch.setattr(
+        QInputDialog, "getMultiLineText", lambda *a, **k: ("x", True)
+    )  # too short: refused by the service
     window.detail_pane.browser.anchorClicked.emit(QUrl(f"breakglass:{cid}"))
     assert "reason" in window.status_message.text()
     assert not [e for e in store.events() if e.type == "access.break_glass"]

@@ -49,10 +49,10 @@ def basic(form: ContactForm, source: str, dob: str, concern: str) -> None:
 
 
 def test_bruised_four_month_old_entered_through_the_form_is_red_with_the_rule(
-        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    qtbot, store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """The issue's case: rated GREEN, score 22, when the form could not ask about injury."""
-    desk = DeskService(store, demo_actor(), clock,
-                       triage=TriageService(store, demo_actor(), clock))
+    desk = DeskService(store, demo_actor(), clock, triage=TriageService(store, demo_actor(), clock))
     form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.show()
@@ -72,8 +72,7 @@ def test_bruised_four_month_old_entered_through_the_form_is_red_with_the_rule(
     assert "not independently mobile" in texts
 
 
-def test_a_da_notification_is_filled_in_with_the_keyboard_only(
-        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_da_notification_is_filled_in_with_the_keyboard_only(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.show()
@@ -106,9 +105,13 @@ def test_a_da_notification_is_filled_in_with_the_keyboard_only(
     p = got[0]
     assert p["source_code"] == "6" and p["channel"] == "police_notification"
     assert p["children"][0]["age_years"] == 6
-    assert p["domestic_abuse"] == {"dash_level": "high", "children_present": True,
-                                   "strangulation": True, "weapon": False,
-                                   "previous_incidents": 3}
+    assert p["domestic_abuse"] == {
+        "dash_level": "high",
+        "children_present": True,
+        "strangulation": True,
+        "weapon": False,
+        "previous_incidents": 3,
+    }
     assert "victim_pregnant" not in p["domestic_abuse"]  # not asked, not "no"
     assert "injury_reported" not in p and "risk" not in p
 
@@ -156,7 +159,8 @@ def test_birth_box_takes_an_approximate_age_or_an_estimated_date() -> None:
 
 
 def test_the_detail_pane_shows_answers_and_not_asked(
-        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    qtbot, store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.ui.detail_html import detail_html
 
     desk = DeskService(store, demo_actor(), clock)
@@ -176,7 +180,8 @@ def test_the_detail_pane_shows_answers_and_not_asked(
 
 
 def test_an_approximate_age_reaches_the_queue_detail(
-        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    qtbot, store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     desk = DeskService(store, demo_actor(), clock)
     form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
@@ -199,8 +204,9 @@ def _tab_chain(form: QWidget) -> list[str]:
     for _ in range(200):
         names.append(cur.objectName())
         nxt = cur.nextInFocusChain()
-        while not (nxt.isVisible() and nxt.isEnabled()
-                   and nxt.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        while not (
+            nxt.isVisible() and nxt.isEnabled() and nxt.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
             nxt = nxt.nextInFocusChain()
         cur = nxt
         if cur is start:
@@ -208,8 +214,7 @@ def _tab_chain(form: QWidget) -> list[str]:
     raise AssertionError("the focus chain does not come round")
 
 
-def test_a_simple_contact_costs_two_questions_and_a_toggle(
-        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_simple_contact_costs_two_questions_and_a_toggle(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Keyboard-first and fast: with the risk details closed, Tab meets injury, disclosure
     and the toggle, none of the detail questions; none of them is required, and a simple
     contact is submitted with Ctrl+Enter without answering any."""

@@ -31,8 +31,11 @@ def _window(qtbot) -> tuple[QWidget, QLineEdit]:  # type: ignore[no-untyped-def]
     return window, field
 
 
-def test_locks_after_inactivity_and_unlocks_with_the_password(qtbot, store,  # type: ignore[no-untyped-def]
-                                                               clock: FixedClock) -> None:
+def test_locks_after_inactivity_and_unlocks_with_the_password(
+    qtbot,
+    store,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
     accounts = AccountService(store, clock)
     accounts.init_admin("dm.manager", "Dan Manager", PASSWORD)
     window, field = _window(qtbot)
@@ -70,6 +73,7 @@ def test_activity_postpones_the_lock(qtbot) -> None:  # type: ignore[no-untyped-
 def test_the_lock_hides_every_other_window_and_dialog(qtbot) -> None:  # type: ignore[no-untyped-def]
     """Issue 13: the MI window and print preview stayed readable under the lock."""
     from PySide6.QtWidgets import QDialog
+
     window, _ = _window(qtbot)
     mi = QWidget()
     mi.setWindowTitle("DutyDesk — management information")
@@ -78,8 +82,7 @@ def test_the_lock_hides_every_other_window_and_dialog(qtbot) -> None:  # type: i
     preview = QDialog(window)
     preview.setWindowTitle("Print preview")
     preview.open()
-    lock = ScreenLock(window, "dm.manager", lambda login, pw: pw == PASSWORD,
-                      timeout_ms=60_000)
+    lock = ScreenLock(window, "dm.manager", lambda login, pw: pw == PASSWORD, timeout_ms=60_000)
     lock.lock()
     assert not mi.isVisible() and not preview.isVisible()
     assert window.isVisible() and lock.panel is not None and lock.panel.isVisible()

@@ -14,8 +14,11 @@ from dutydesk.ui.keyboard_map import clashes, help_rows, plain
 from tests.ui.every_window import every_window, session_window
 
 
-def test_no_window_or_dialog_has_a_shortcut_clash(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                   clock: FixedClock) -> None:
+def test_no_window_or_dialog_has_a_shortcut_clash(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
     window = session_window(qtbot, tmp_path, clock)
     found = {}
     names = []
@@ -28,29 +31,42 @@ def test_no_window_or_dialog_has_a_shortcut_clash(qtbot, tmp_path: Path,  # type
     assert found == {}, pformat(found)
 
 
-def test_assign_and_audit_each_answer_their_own_keys(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                     clock: FixedClock) -> None:
+def test_assign_and_audit_each_answer_their_own_keys(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
     """Ctrl+Shift+A opened neither (Qt refused the ambiguous shortcut)."""
     window = session_window(qtbot, tmp_path, clock)
     with qtbot.waitActive(window):
         window.activateWindow()
-    qtbot.keyClick(window.table, Qt.Key.Key_A,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_A,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     assert window._dialog is not None and window._dialog.windowTitle() == "Assign contact"
     window._dialog.reject()
     audit = next(a for a in window.tools_menu.actions() if a.objectName() == "auditAction")
     keys = audit.shortcut()
     assert not keys.isEmpty()
     qtbot.keyClick(window.table, keys[0].key(), keys[0].keyboardModifiers())
-    qtbot.waitUntil(lambda: any(w.windowTitle() == "DutyDesk — audit trail" and w.isVisible()
-                                for w in QApplication.topLevelWidgets()))
+    qtbot.waitUntil(
+        lambda: any(
+            w.windowTitle() == "DutyDesk — audit trail" and w.isVisible()
+            for w in QApplication.topLevelWidgets()
+        )
+    )
     for w in QApplication.topLevelWidgets():
         if w.windowTitle() == "DutyDesk — audit trail":
             w.close()
 
 
-def test_f1_lists_every_menu_entry_with_its_keys(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                 clock: FixedClock) -> None:
+def test_f1_lists_every_menu_entry_with_its_keys(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
     window = session_window(qtbot, tmp_path, clock)
     rows = help_rows(window)
     tools = [text for menu, text, _keys in rows if menu == "Tools"]

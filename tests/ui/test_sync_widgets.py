@@ -19,7 +19,8 @@ SETTINGS = Settings(server_host="db.council.example", server_user="dm.one")
 
 
 def test_sign_in_remembers_the_password_in_the_keyring(
-        qtbot: QtBot, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
+    qtbot: QtBot, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
     dialog = LoginDialog(SETTINGS, Credentials())
     qtbot.addWidget(dialog)
     assert dialog.warning.isHidden() and dialog.remember.isEnabled()
@@ -30,7 +31,8 @@ def test_sign_in_remembers_the_password_in_the_keyring(
     assert dialog.result() == LoginDialog.DialogCode.Accepted
     assert dialog.sign_in is not None and dialog.sign_in.remembered
     assert memory_keyring.secrets == {
-        (SERVICE, "dm.one@db.council.example:5432"): "correct horse battery"}
+        (SERVICE, "dm.one@db.council.example:5432"): "correct horse battery"
+    }
     assert dialog.password.text() == ""
 
 
@@ -58,24 +60,39 @@ def test_sign_in_names_missing_fields(qtbot: QtBot) -> None:
 
 
 def test_status_widget_shows_online_waiting_last_sync_and_rejected(
-        qtbot: QtBot, tmp_path: Path) -> None:
+    qtbot: QtBot, tmp_path: Path
+) -> None:
     widget = SyncStatusWidget()
     qtbot.addWidget(widget)
-    widget.show_report(SyncReport(online=True, accepted=3, waiting=2, rejected_total=1,
-                                  last_sync_at="2026-11-26T09:30:05+00:00"))
-    assert (widget.state.text(), widget.waiting.text(), widget.last.text(),
-            widget.rejected.text()) == ("● Online", "2 waiting", "last sync 09:30:05",
-                                        "1 rejected")
+    widget.show_report(
+        SyncReport(
+            online=True,
+            accepted=3,
+            waiting=2,
+            rejected_total=1,
+            last_sync_at="2026-11-26T09:30:05+00:00",
+        )
+    )
+    assert (
+        widget.state.text(),
+        widget.waiting.text(),
+        widget.last.text(),
+        widget.rejected.text(),
+    ) == ("● Online", "2 waiting", "last sync 09:30:05", "1 rejected")
     widget.grab().save(str(tmp_path / "status-online.png"))
-    widget.show_report(SyncReport(online=False, waiting=5, retry_in_s=20.0,
-                                  problem="the server could not be reached"))
+    widget.show_report(
+        SyncReport(
+            online=False, waiting=5, retry_in_s=20.0, problem="the server could not be reached"
+        )
+    )
     assert widget.state.text() == "○ Offline" and "retrying in 20 s" in widget.state.toolTip()
     assert not widget.rejected.isEnabled()
     widget.grab().save(str(tmp_path / "status-offline.png"))
 
 
 def test_status_widget_shows_the_quarantine_only_when_something_is_in_it(
-        qtbot: QtBot, tmp_path: Path) -> None:
+    qtbot: QtBot, tmp_path: Path
+) -> None:
     widget = SyncStatusWidget()
     qtbot.addWidget(widget)
     widget.show_report(SyncReport(online=True, quarantined_total=0))

@@ -21,10 +21,21 @@ AT = datetime(2026, 11, 26, 9, 0).astimezone()
 
 
 def _events(n: int) -> list[Event]:
-    return [make_event("handover.noted", {"handover_id": f"0190a0c0-0000-7000-8000-{i:012d}",
-                                          "shift": "day", "text": f"note {i}"},
-                       actor="dm", actor_role="duty_manager", device="d", at=AT)
-            for i in range(n)]
+    return [
+        make_event(
+            "handover.noted",
+            {
+                "handover_id": f"0190a0c0-0000-7000-8000-{i:012d}",
+                "shift": "day",
+                "text": f"note {i}",
+            },
+            actor="dm",
+            actor_role="duty_manager",
+            device="d",
+            at=AT,
+        )
+        for i in range(n)
+    ]
 
 
 def _links(events: list[Event]) -> list[Link]:
@@ -60,20 +71,38 @@ def test_removed_link_breaks_the_next() -> None:
 # documented formula (SHA-256 of the canonical JSON object of prev + envelope + payload),
 # so a faster implementation cannot silently change what printed chains and old stores hold.
 VECTOR_EVENT = Event(
-    id="0190a0c0-0000-7000-8000-000000000001", type="note.added", actor="dm.manager",
-    actor_role="duty_manager", device="desk-1", client_time="2026-11-26T09:00:00+00:00",
-    payload={"contact_id": "0190a0c0-0000-7000-8000-0000000000aa",
-             "text": 'Zoë said "stop" \u2014 tab\there, emoji \U0001f600, <b>&'})
+    id="0190a0c0-0000-7000-8000-000000000001",
+    type="note.added",
+    actor="dm.manager",
+    actor_role="duty_manager",
+    device="desk-1",
+    client_time="2026-11-26T09:00:00+00:00",
+    payload={
+        "contact_id": "0190a0c0-0000-7000-8000-0000000000aa",
+        "text": 'Zoë said "stop" \u2014 tab\there, emoji \U0001f600, <b>&',
+    },
+)
 VECTOR_PREV = "ab" * 32
 VECTOR_HASH = "04c0de635297a2782e95afbd3ec8229c96a8d24c7c23acb593100d19f3f7b859"
 
 
 def _independent_hash(prev: str, e: Event) -> str:
-    body = json.dumps({"prev": prev, "id": e.id, "type": e.type,
-                       "schema_version": e.schema_version, "actor": e.actor,
-                       "actor_role": e.actor_role, "device": e.device,
-                       "client_time": e.client_time, "payload": dict(e.payload)},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    body = json.dumps(
+        {
+            "prev": prev,
+            "id": e.id,
+            "type": e.type,
+            "schema_version": e.schema_version,
+            "actor": e.actor,
+            "actor_role": e.actor_role,
+            "device": e.device,
+            "client_time": e.client_time,
+            "payload": dict(e.payload),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

@@ -41,9 +41,15 @@ def test_the_check_finds_links_outside_and_missing_files(tmp_path: Path) -> None
     (repo / "docs").mkdir(parents=True)
     (repo / "docs" / "here.md").write_text("x", encoding="utf-8")
     doc = repo / "README.md"
-    doc.write_text("[a](docs/here.md) [b](https://example.org) [c](#top) "
-                   "[d](../shared/DESIGN.md) [e](docs/gone.md) ![f](docs/here.md#x)\n"
-                   "as `../shared/domain.md` says; docs/../docs/here.md stays inside",
-                   encoding="utf-8")
-    assert problems(doc, repo.resolve()) == ["../shared/DESIGN.md", "docs/gone.md",
-                                             "../shared/DESIGN.md", "../shared/domain.md"]
+    doc.write_text(
+        "[a](docs/here.md) [b](https://example.org) [c](#top) "
+        "[d](../shared/DESIGN.md) [e](docs/gone.md) ![f](docs/here.md#x)\n"
+        "as `../shared/domain.md` says; docs/../docs/here.md stays inside",
+        encoding="utf-8",
+    )
+    assert problems(doc, repo.resolve()) == [
+        "../shared/DESIGN.md",
+        "docs/gone.md",
+        "../shared/DESIGN.md",
+        "../shared/domain.md",
+    ]

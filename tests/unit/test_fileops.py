@@ -29,8 +29,11 @@ def locked_for(times: int, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     def replace(src: str, dst: str) -> None:
         calls.append(1)
         if len(calls) <= times:
-            raise PermissionError(errno.EACCES, "The process cannot access the file because "
-                                  "it is being used by another process", str(dst))
+            raise PermissionError(
+                errno.EACCES,
+                "The process cannot access the file because it is being used by another process",
+                str(dst),
+            )
         real(src, dst)
 
     monkeypatch.setattr(fileops.os, "replace", replace)
@@ -44,29 +47,31 @@ def new_and_old_pdf(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "log.pdf.tmp", tmp_path / "log.pdf"
 
 
-def test_on_windows_a_brief_lock_is_waited_out(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_windows_a_brief_lock_is_waited_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(fileops, "WINDOWS", True)
     calls = locked_for(3, monkeypatch)
     fileops.replace_file(*new_and_old_pdf(tmp_path))
     assert (tmp_path / "log.pdf").read_bytes() == b"%PDF new" and len(calls) == 4
 
 
-def test_on_windows_a_lasting_lock_names_the_file(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_windows_a_lasting_lock_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(fileops, "WINDOWS", True)
     calls = locked_for(10_000, monkeypatch)
     with pytest.raises(fileops.FileInUseError) as err:
         fileops.replace_file(*new_and_old_pdf(tmp_path))
-    assert f"{tmp_path / 'log.pdf'} (or log.pdf.tmp) is open in another program" in str(
-        err.value)
+    assert f"{tmp_path / 'log.pdf'} (or log.pdf.tmp) is open in another program" in str(err.value)
     assert isinstance(err.value, PermissionError)  # callers' OSError handling still applies
     assert len(calls) == fileops.ATTEMPTS
     assert (tmp_path / "log.pdf").read_bytes() == b"%PDF old"  # nothing half-written
 
 
-def test_elsewhere_a_permission_error_is_raised_at_once(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_elsewhere_a_permission_error_is_raised_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(fileops, "WINDOWS", False)
     calls = locked_for(1, monkeypatch)
     (tmp_path / "a").write_text("a", encoding="utf-8")

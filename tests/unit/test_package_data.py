@@ -28,8 +28,12 @@ def _shipped_files() -> set[str]:
     for top in SHIPPED:
         for path in (ROOT / top).rglob("*"):
             rel = path.relative_to(ROOT)
-            if (not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".pyc"
-                    or rel.parts[:2] == ("resources", "packaging")):
+            if (
+                not path.is_file()
+                or "__pycache__" in rel.parts
+                or path.suffix == ".pyc"
+                or rel.parts[:2] == ("resources", "packaging")
+            ):
                 continue
             found.add(f"dutydesk/{rel.as_posix()}")
     return found
@@ -44,7 +48,8 @@ def test_the_paths_name_the_files_the_program_reads() -> None:
 
 
 def test_an_installed_copy_wins_and_a_checkout_falls_back_to_the_source_tree(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site, source = tmp_path / "site", tmp_path / "checkout"
     package = site / "dutydesk_install_probe"
     (package / "resources").mkdir(parents=True)
@@ -55,8 +60,9 @@ def test_an_installed_copy_wins_and_a_checkout_falls_back_to_the_source_tree(
     monkeypatch.delitem(sys.modules, "dutydesk_install_probe", raising=False)
 
     def folder() -> Path:
-        return paths.packaged_folder("resources", package="dutydesk_install_probe",
-                                     source_root=source)
+        return paths.packaged_folder(
+            "resources", package="dutydesk_install_probe", source_root=source
+        )
 
     assert folder() == package / "resources"  # installed wheel or bundle
     (package / "resources").rmdir()
@@ -77,20 +83,33 @@ def test_fonts_come_only_from_the_shipped_folder_never_the_system(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_every_shipped_file_and_reads_them_from_inside(
-        tmp_path: Path) -> None:
+def test_the_wheel_carries_every_shipped_file_and_reads_them_from_inside(tmp_path: Path) -> None:
     """Build the wheel from a copy of the tree (as `pip install .` does), check it holds
     every file of resources/ and db/, then import the unpacked wheel from a folder where
     the checkout is not importable and open the migrations, policy and fonts from it."""
     src = tmp_path / "src"
     for name in ("dutydesk", *SHIPPED):
-        shutil.copytree(ROOT / name, src / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "out"),
-         str(src)], capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path / "out"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
     (wheel,) = (tmp_path / "out").glob("dutydesk-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -110,10 +129,17 @@ def test_the_wheel_carries_every_shipped_file_and_reads_them_from_inside(
         "from dutydesk.domain.triage.policy import load_policy\n"
         "load_policy(p.DEFAULT_POLICY); register_fonts()\n"
         "print(p.RESOURCES); print(p.LOCAL_MIGRATIONS); print(head_revision())\n"
-        "print(len(migrations()))\n")
+        "print(len(migrations()))\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     resources, migrations, head, n_server = done.stdout.split("\n")[:4]
     assert Path(resources) == site / "dutydesk" / "resources"

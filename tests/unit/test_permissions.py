@@ -26,41 +26,47 @@ NOW = datetime(2026, 11, 26, 9, 30).astimezone()
 # The expected table, written out by hand so that a change to PERMISSIONS shows up here
 # (and must be mirrored on the server). Columns: CO PR SP DM AU AD.
 EXPECTED = {
-    "record_contact":   "1111 00",
-    "link_person":      "1111 00",
-    "rate":             "1111 00",
-    "override_rating":  "0111 00",
-    "lower_red":        "0011 00",
-    "assign":           "0001 00",
-    "partner_check":    "0111 00",
-    "add_note":         "1111 00",
-    "record_consent":   "0111 00",
+    "record_contact": "1111 00",
+    "link_person": "1111 00",
+    "rate": "1111 00",
+    "override_rating": "0111 00",
+    "lower_red": "0011 00",
+    "assign": "0001 00",
+    "partner_check": "0111 00",
+    "add_note": "1111 00",
+    "record_consent": "0111 00",
     "propose_decision": "0111 00",
-    "record_decision":  "0011 00",
-    "sign_off":         "0011 00",
-    "amend_decision":   "0011 00",
+    "record_decision": "0011 00",
+    "sign_off": "0011 00",
+    "amend_decision": "0011 00",
     "resolve_conflict": "0001 00",
     "consent_override": "0001 00",
-    "handover":         "1111 00",
-    "supervision":      "0011 00",
-    "view_record":      "1111 10",
-    "view_restricted":  "0111 10",
-    "grant_access":     "0000 01",
-    "break_glass":      "1111 00",
-    "print":            "1111 10",
-    "export":           "0011 10",
-    "view_audit":       "0001 11",
-    "administer":       "0000 01",
-    "take_contact":     "0111 00",
-    "open_route":       "0111 00",
+    "handover": "1111 00",
+    "supervision": "0011 00",
+    "view_record": "1111 10",
+    "view_restricted": "0111 10",
+    "grant_access": "0000 01",
+    "break_glass": "1111 00",
+    "print": "1111 10",
+    "export": "0011 10",
+    "view_audit": "0001 11",
+    "administer": "0000 01",
+    "take_contact": "0111 00",
+    "open_route": "0111 00",
     "strategy_discussion": "0111 00",
-    "transfer":         "0011 00",
-    "accept_transfer":  "0111 00",
-    "correct_record":   "0011 00",
-    "follow_up":        "1111 00",
+    "transfer": "0011 00",
+    "accept_transfer": "0111 00",
+    "correct_record": "0011 00",
+    "follow_up": "1111 00",
 }
-ROLES = [Role.CONTACT_OFFICER, Role.PRACTITIONER, Role.SENIOR_PRACTITIONER,
-         Role.DUTY_MANAGER, Role.AUDITOR, Role.ADMIN]
+ROLES = [
+    Role.CONTACT_OFFICER,
+    Role.PRACTITIONER,
+    Role.SENIOR_PRACTITIONER,
+    Role.DUTY_MANAGER,
+    Role.AUDITOR,
+    Role.ADMIN,
+]
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -81,18 +87,29 @@ def test_auditors_write_only_view_print_export_events() -> None:
 
 def test_refusal_names_who_what_and_who_may() -> None:
     officer = Actor("cc.officer", Role.CONTACT_OFFICER, "desk")
-    with pytest.raises(PermissionDenied, match=r"cc.officer \(Contact officer\) may not "
-                                               r"record decision; allowed: Senior"):
+    with pytest.raises(
+        PermissionDenied,
+        match=r"cc.officer \(Contact officer\) may not "
+        r"record decision; allowed: Senior",
+    ):
         check_event(officer, "decision.recorded", {}, AccessContext(NOW))
 
 
 def test_lowering_red_needs_a_decider() -> None:
     prac = Actor("p", Role.PRACTITIONER, "desk")
-    check_event(prac, "contact.rating_overridden", {"from_rating": "amber", "to_rating": "red"},
-                AccessContext(NOW))
+    check_event(
+        prac,
+        "contact.rating_overridden",
+        {"from_rating": "amber", "to_rating": "red"},
+        AccessContext(NOW),
+    )
     with pytest.raises(PermissionDenied, match="lower red"):
-        check_event(prac, "contact.rating_overridden",
-                    {"from_rating": "red", "to_rating": "amber"}, AccessContext(NOW))
+        check_event(
+            prac,
+            "contact.rating_overridden",
+            {"from_rating": "red", "to_rating": "amber"},
+            AccessContext(NOW),
+        )
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\t\n", "because", None])
@@ -114,6 +131,9 @@ def test_restricted_record_needs_naming_or_fresh_break_glass() -> None:
     ctx = AccessContext(NOW, {"p1": r})
     with pytest.raises(PermissionDenied, match="restricted record p1"):
         check_event(dm, "note.added", {"person_id": "p1", "text": "x"}, ctx)
-    check_event(dm, "access.break_glass", {"person_id": "p1",
-                                           "reason": "Police strategy call about this child"},
-                ctx)
+    check_event(
+        dm,
+        "access.break_glass",
+        {"person_id": "p1", "reason": "Police strategy call about this child"},
+        ctx,
+    )

@@ -22,8 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("la_child_id", sa.String(length=50), nullable=True))
         batch_op.add_column(sa.Column("date_of_death", sa.String(length=10), nullable=True))
-        batch_op.create_index(batch_op.f("ix_people_la_child_id"), ["la_child_id"],
-                              unique=False)
+        batch_op.create_index(batch_op.f("ix_people_la_child_id"), ["la_child_id"], unique=False)
 
 
 def downgrade() -> None:

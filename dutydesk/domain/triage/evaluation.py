@@ -114,7 +114,8 @@ def evaluate(contacts: Iterable[EvalContact]) -> Evaluation:
             tallies[("age band", age_band(child, on))][rating] += 1
     base = _urgent_rate(overall)
     out.groups = [_row("all", "all children", overall, base)] + [
-        _row(dim, group, counts, base) for (dim, group), counts in sorted(tallies.items())]
+        _row(dim, group, counts, base) for (dim, group), counts in sorted(tallies.items())
+    ]
     out.under_triaged.sort(key=lambda c: (c.received_at, c.contact_id))
     return out
 
@@ -126,8 +127,14 @@ def _urgent_rate(counts: Counter[str]) -> float:
 
 def _row(dim: str, group: str, counts: Counter[str], base: float) -> GroupRow:
     rate = _urgent_rate(counts)
-    return GroupRow(dim, group, sum(counts.values()), {r: counts[r] for r in RATINGS},
-                    rate, rate / base if base else None)
+    return GroupRow(
+        dim,
+        group,
+        sum(counts.values()),
+        {r: counts[r] for r in RATINGS},
+        rate,
+        rate / base if base else None,
+    )
 
 
 def report_text(ev: Evaluation, *, source: str, min_group: int = 10) -> str:
@@ -138,45 +145,106 @@ def report_text(ev: Evaluation, *, source: str, min_group: int = 10) -> str:
     if ev.sensitivity is None:
         lines.append("Sensitivity: no such contacts to measure")
     else:
-        lines.append(f"Sensitivity (first rated Red or Amber): {ev.serious_urgent} of "
-                     f"{ev.serious} = {ev.sensitivity:.1%}")
+        lines.append(
+            f"Sensitivity (first rated Red or Amber): {ev.serious_urgent} of "
+            f"{ev.serious} = {ev.sensitivity:.1%}"
+        )
     lines += ["", f"Under-triaged (first rated Green or Blue): {len(ev.under_triaged)}"]
     for c in ev.under_triaged[:50]:
-        lines.append(f"  {c.received_at[:16]}  {c.contact_id}  first {c.first_rating}  "
-                     f"outcome {', '.join(sorted(c.outcomes))}")
+        lines.append(
+            f"  {c.received_at[:16]}  {c.contact_id}  first {c.first_rating}  "
+            f"outcome {', '.join(sorted(c.outcomes))}"
+        )
     if len(ev.under_triaged) > 50:
         lines.append(f"  ... and {len(ev.under_triaged) - 50} more (see the CSV)")
-    lines += ["", "Ratings by group (one row per child on a contact; disparity = group's "
-                  "Red-or-Amber rate / all children's)"]
-    header = f"  {'dimension':<11} {'group':<16} {'children':>8} " + " ".join(
-        f"{r:>7}" for r in RATINGS) + f" {'R/A rate':>9} {'disparity':>9}"
+    lines += [
+        "",
+        "Ratings by group (one row per child on a contact; disparity = group's "
+        "Red-or-Amber rate / all children's)",
+    ]
+    header = (
+        f"  {'dimension':<11} {'group':<16} {'children':>8} "
+        + " ".join(f"{r:>7}" for r in RATINGS)
+        + f" {'R/A rate':>9} {'disparity':>9}"
+    )
     lines.append(header)
     for g in ev.groups:
         ratio = "-" if g.disparity is None else f"{g.disparity:.2f}"
         if g.children < min_group and g.dimension != "all":
             ratio += "*"
-        lines.append(f"  {g.dimension:<11} {g.group:<16} {g.children:>8} " + " ".join(
-            f"{g.by_rating[r]:>7}" for r in RATINGS) + f" {g.urgent_rate:>9.1%} {ratio:>9}")
+        lines.append(
+            f"  {g.dimension:<11} {g.group:<16} {g.children:>8} "
+            + " ".join(f"{g.by_rating[r]:>7}" for r in RATINGS)
+            + f" {g.urgent_rate:>9.1%} {ratio:>9}"
+        )
     lines += ["", f"* fewer than {min_group} children: too few to read a ratio from."]
     return "\n".join(lines) + "\n"
 
 
 def csv_rows(ev: Evaluation) -> Sequence[list[str]]:
     """Rows for the CSV: summary, group and under-triaged rows under one header."""
-    header = ["section", "dimension", "group", "children", *RATINGS, "red_amber_rate",
-              "disparity_ratio", "contact_id", "received_at", "first_rating", "outcomes"]
+    header = [
+        "section",
+        "dimension",
+        "group",
+        "children",
+        *RATINGS,
+        "red_amber_rate",
+        "disparity_ratio",
+        "contact_id",
+        "received_at",
+        "first_rating",
+        "outcomes",
+    ]
     blank = [""] * len(RATINGS)
     rows: list[list[str]] = [header]
-    rows.append(["summary", "sensitivity", "serious contacts rated red/amber",
-                 str(ev.serious), *blank,
-                 "" if ev.sensitivity is None else f"{ev.sensitivity:.4f}", "", "", "", "", ""])
+    rows.append(
+        [
+            "summary",
+            "sensitivity",
+            "serious contacts rated red/amber",
+            str(ev.serious),
+            *blank,
+            "" if ev.sensitivity is None else f"{ev.sensitivity:.4f}",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
     for g in ev.groups:
-        rows.append(["group", g.dimension, g.group, str(g.children),
-                     *(str(g.by_rating[r]) for r in RATINGS), f"{g.urgent_rate:.4f}",
-                     "" if g.disparity is None else f"{g.disparity:.4f}", "", "", "", ""])
+        rows.append(
+            [
+                "group",
+                g.dimension,
+                g.group,
+                str(g.children),
+                *(str(g.by_rating[r]) for r in RATINGS),
+                f"{g.urgent_rate:.4f}",
+                "" if g.disparity is None else f"{g.disparity:.4f}",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     for c in ev.under_triaged:
-        rows.append(["under_triaged", "", "", "", *blank, "", "", c.contact_id, c.received_at,
-                     c.first_rating or "", ";".join(sorted(c.outcomes))])
+        rows.append(
+            [
+                "under_triaged",
+                "",
+                "",
+                "",
+                *blank,
+                "",
+                "",
+                c.contact_id,
+                c.received_at,
+                c.first_rating or "",
+                ";".join(sorted(c.outcomes)),
+            ]
+        )
     return rows
 
 

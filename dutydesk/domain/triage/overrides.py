@@ -22,8 +22,9 @@ def check_override(role: Role, from_rating: str | None, to_rating: str, reason: 
     try:
         before, after = Rating(from_rating), Rating(to_rating)
     except ValueError:
-        raise ValidationError(f"unknown rating {to_rating!r} (red, amber, green, blue)",
-                              "to_rating") from None
+        raise ValidationError(
+            f"unknown rating {to_rating!r} (red, amber, green, blue)", "to_rating"
+        ) from None
     if before is after:
         raise ValidationError(f"the contact is already {after.value}", "to_rating")
     if not reason or not reason.strip():
@@ -31,5 +32,6 @@ def check_override(role: Role, from_rating: str | None, to_rating: str, reason: 
     if role not in MAY_OVERRIDE:
         raise PermissionDenied(f"a {role.value.replace('_', ' ')} may not change a rating")
     if before is Rating.RED and role not in MAY_LOWER_RED:
-        raise PermissionDenied("lowering a Red rating needs a duty manager or a senior "
-                               "practitioner")
+        raise PermissionDenied(
+            "lowering a Red rating needs a duty manager or a senior practitioner"
+        )

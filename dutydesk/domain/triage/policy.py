@@ -26,18 +26,28 @@ UNITS = ("working_hours", "hours", "working_days", "none")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Facts a hard rule can name: every yes/no fact in the factor catalogue, and these facts
 # derived from the children's ages, the injury questions and the DASH/DARA level.
-DERIVED_FACTS = frozenset({
-    "da_high", "child_non_mobile", "child_under_1", "child_under_2", "child_under_5",
-    "child_unborn", "injured_child_not_mobile", "injured_child_under_5"})
+DERIVED_FACTS = frozenset(
+    {
+        "da_high",
+        "child_non_mobile",
+        "child_under_1",
+        "child_under_2",
+        "child_under_5",
+        "child_unborn",
+        "injured_child_not_mobile",
+        "injured_child_under_5",
+    }
+)
 FACTS = DERIVED_FACTS | frozenset(f.name for f in catalogue.FACTORS if f.kind == catalogue.YES_NO)
 # Counts a hard rule can compare with ``name>=N``: catalogue counts and the history's.
-HISTORY_COUNTS = frozenset({"contacts_12m", "agencies_12m", "referrals_12m",
-                            "police_notifications"})
-COUNTS = HISTORY_COUNTS | frozenset(f.name for f in catalogue.FACTORS
-                                    if f.kind == catalogue.COUNT)
+HISTORY_COUNTS = frozenset(
+    {"contacts_12m", "agencies_12m", "referrals_12m", "police_notifications"}
+)
+COUNTS = HISTORY_COUNTS | frozenset(f.name for f in catalogue.FACTORS if f.kind == catalogue.COUNT)
 # Scored by their own sections, so [factors] may not score them a second time.
-SCORED_ELSEWHERE = frozenset({"immediate_danger", "injury_reported", "disclosure",
-                              "children_present", "previous_incidents"})
+SCORED_ELSEWHERE = frozenset(
+    {"immediate_danger", "injury_reported", "disclosure", "children_present", "previous_incidents"}
+)
 
 
 class PolicyError(ValidationError):
@@ -106,7 +116,7 @@ class Policy:
     version: str
     source: str
     office: OfficeHours
-    thresholds: Mapping[Rating, int]   # red, amber, green; below green is blue
+    thresholds: Mapping[Rating, int]  # red, amber, green; below green is blue
     response: Mapping[Rating, ResponseTime]
     decision: ResponseTime
     categories: Mapping[str, int]
@@ -129,7 +139,8 @@ class Policy:
     # in C; a policy with eleven rules checks them for every contact scored).
     count_conditions: tuple[tuple[str, str, int], ...] = field(init=False, default=())
     rule_sets: tuple[tuple[HardRule, frozenset[str], frozenset[str]], ...] = field(
-        init=False, default=())
+        init=False, default=()
+    )
     # "Red from 60, Amber from 35, Green from 15": the same text for every contact.
     steps_text: str = field(init=False, default="")
 
@@ -141,16 +152,23 @@ class Policy:
                 if parsed:
                     found.append((cond, *parsed))
         object.__setattr__(self, "count_conditions", tuple(dict.fromkeys(found)))
-        object.__setattr__(self, "rule_sets", tuple(
-            (rule, frozenset(rule.all), frozenset(rule.any)) for rule in self.hard_rules))
-        object.__setattr__(self, "steps_text", ", ".join(
-            f"{r.value.capitalize()} from {self.thresholds[r]}"
-            for r in (Rating.RED, Rating.AMBER, Rating.GREEN)))
+        object.__setattr__(
+            self,
+            "rule_sets",
+            tuple((rule, frozenset(rule.all), frozenset(rule.any)) for rule in self.hard_rules),
+        )
+        object.__setattr__(
+            self,
+            "steps_text",
+            ", ".join(
+                f"{r.value.capitalize()} from {self.thresholds[r]}"
+                for r in (Rating.RED, Rating.AMBER, Rating.GREEN)
+            ),
+        )
 
     def scored_facts(self) -> frozenset[str]:
         """Every catalogue fact this policy gives points to or names in a hard rule."""
-        names = {k for k in self.flags if self.flags[k]} | {k for k, v in self.factors.items()
-                                                             if v}
+        names = {k for k in self.flags if self.flags[k]} | {k for k, v in self.factors.items() if v}
         names |= set(self.factor_bands)
         if self.children_present:
             names.add("children_present")
@@ -194,9 +212,23 @@ def load_policy(path: Path | str) -> Policy:
 def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
     """A ``Policy`` from parsed TOML, or ``PolicyError`` naming ``source`` and the key."""
     r = _Reader(source)
-    r.keys(data, "", required={"policy", "thresholds", "response", "decision", "categories",
-                               "age", "flags", "domestic_abuse", "sources", "history"},
-           optional={"office", "hard_rules", "factors", "factor_bands"})
+    r.keys(
+        data,
+        "",
+        required={
+            "policy",
+            "thresholds",
+            "response",
+            "decision",
+            "categories",
+            "age",
+            "flags",
+            "domestic_abuse",
+            "sources",
+            "history",
+        },
+        optional={"office", "hard_rules", "factors", "factor_bands"},
+    )
     meta = r.table(data, "policy")
     r.keys(meta, "policy", required={"name", "version"}, optional={"description"})
     thresholds = _thresholds(r, r.table(data, "thresholds"))
@@ -216,8 +248,10 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
     r.keys(levels, "domestic_abuse.levels", required={x.value for x in DaRiskLevel})
     level_points = {lv: r.points(levels[lv], f"domestic_abuse.levels.{lv}") for lv in levels}
     if not level_points["standard"] <= level_points["medium"] <= level_points["high"]:
-        raise r.error("points must not fall as the risk level rises (standard <= medium "
-                      "<= high)", "domestic_abuse.levels")
+        raise r.error(
+            "points must not fall as the risk level rises (standard <= medium <= high)",
+            "domestic_abuse.levels",
+        )
     policy = Policy(
         name=r.text(meta["name"], "policy.name"),
         version=r.text(meta["version"], "policy.version", max_len=60),
@@ -226,20 +260,31 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
         thresholds=MappingProxyType(thresholds),
         response=MappingProxyType(response),
         decision=decision,
-        categories=MappingProxyType(_coded(r, r.table(data, "categories"), "categories",
-                                           ASSESSMENT_FACTORS, "DfE assessment factor code")),
+        categories=MappingProxyType(
+            _coded(
+                r,
+                r.table(data, "categories"),
+                "categories",
+                ASSESSMENT_FACTORS,
+                "DfE assessment factor code",
+            )
+        ),
         unborn=r.points(age["unborn"], "age.unborn"),
         age_bands=_age_bands(r, age["bands"]),
         flags=MappingProxyType({k: r.points(v, f"flags.{k}") for k, v in flags.items()}),
         children_present=r.points(da["children_present"], "domestic_abuse.children_present"),
         da_levels=MappingProxyType(level_points),
         previous_incidents=r.bands(da["previous_incidents"], "domestic_abuse.previous_incidents"),
-        sources=MappingProxyType(_coded(r, r.table(data, "sources"), "sources",
-                                        REFERRAL_SOURCES, "DfE referral source code")),
+        sources=MappingProxyType(
+            _coded(
+                r, r.table(data, "sources"), "sources", REFERRAL_SOURCES, "DfE referral source code"
+            )
+        ),
         history=_history(r, r.table(data, "history")),
-        hard_rules=tuple(_hard_rule(r, rule, f"hard_rules[{i}]")
-                         for i, rule in enumerate(r.array(data.get("hard_rules", []),
-                                                          "hard_rules"))),
+        hard_rules=tuple(
+            _hard_rule(r, rule, f"hard_rules[{i}]")
+            for i, rule in enumerate(r.array(data.get("hard_rules", []), "hard_rules"))
+        ),
         factors=MappingProxyType(_factor_points(r, data.get("factors", {}))),
         factor_bands=MappingProxyType(_factor_bands(r, data.get("factor_bands", {}))),
     )
@@ -261,11 +306,17 @@ def _factor_points(r: _Reader, t: Any) -> dict[str, int]:
     for name, points in t.items():
         factor = catalogue.BY_NAME.get(name)
         if factor is None:
-            raise r.error(f"{name!r} is not in the factor catalogue (domain/triage/factors.py"
-                          "): the entry form cannot ask it", f"factors.{name}")
+            raise r.error(
+                f"{name!r} is not in the factor catalogue (domain/triage/factors.py"
+                "): the entry form cannot ask it",
+                f"factors.{name}",
+            )
         if factor.kind != catalogue.YES_NO:
-            hint = ("score it in [factor_bands]" if factor.kind == catalogue.COUNT
-                    else "only yes/no facts take points here")
+            hint = (
+                "score it in [factor_bands]"
+                if factor.kind == catalogue.COUNT
+                else "only yes/no facts take points here"
+            )
             raise r.error(f"{name!r} is a {factor.kind} fact: {hint}", f"factors.{name}")
         if name in SCORED_ELSEWHERE:
             raise r.error(f"{name!r} is already scored in its own section", f"factors.{name}")
@@ -280,11 +331,11 @@ def _factor_bands(r: _Reader, t: Any) -> dict[str, tuple[Band, ...]]:
     for name, bands in t.items():
         factor = catalogue.BY_NAME.get(name)
         if factor is None or factor.kind != catalogue.COUNT:
-            raise r.error(f"{name!r} is not a count in the factor catalogue",
-                          f"factor_bands.{name}")
+            raise r.error(
+                f"{name!r} is not a count in the factor catalogue", f"factor_bands.{name}"
+            )
         if name in SCORED_ELSEWHERE:
-            raise r.error(f"{name!r} is already scored in its own section",
-                          f"factor_bands.{name}")
+            raise r.error(f"{name!r} is already scored in its own section", f"factor_bands.{name}")
         out[name] = r.bands(bands, f"factor_bands.{name}")
     return out
 
@@ -298,8 +349,14 @@ class _Reader:
     def error(self, message: str, key: str) -> PolicyError:
         return PolicyError(message, f"{self.source}: {key}" if key else self.source)
 
-    def keys(self, table: Mapping[str, Any], where: str, *, required: Set[str],
-             optional: Set[str] = frozenset()) -> None:
+    def keys(
+        self,
+        table: Mapping[str, Any],
+        where: str,
+        *,
+        required: Set[str],
+        optional: Set[str] = frozenset(),
+    ) -> None:
         prefix = f"{where}." if where else ""
         unknown = sorted(set(table) - required - optional)
         if unknown:
@@ -308,8 +365,9 @@ class _Reader:
         if missing:
             raise self.error("is missing", prefix + missing[0])
 
-    def table(self, data: Mapping[str, Any], key: str, where: str | None = None
-              ) -> Mapping[str, Any]:
+    def table(
+        self, data: Mapping[str, Any], key: str, where: str | None = None
+    ) -> Mapping[str, Any]:
         value = data[key]
         if not isinstance(value, Mapping):
             raise self.error(f"expected a table, got {type(value).__name__}", where or key)
@@ -338,8 +396,10 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(f"points must be a whole number, got {value!r}", key)
         if value < 0:
-            raise self.error(f"points must be 0 or more (a risk factor may never lower a "
-                             f"score), got {value}", key)
+            raise self.error(
+                f"points must be 0 or more (a risk factor may never lower a score), got {value}",
+                key,
+            )
         if value > 1000:
             raise self.error(f"at most 1000 points, got {value}", key)
         return value
@@ -353,8 +413,9 @@ class _Reader:
             self.keys(item, where, required={"min", "points"})
             low = item["min"]
             if isinstance(low, bool) or not isinstance(low, int) or low < 1:
-                raise self.error(f"min must be a whole number of 1 or more, got {low!r}",
-                                 f"{where}.min")
+                raise self.error(
+                    f"min must be a whole number of 1 or more, got {low!r}", f"{where}.min"
+                )
             band = Band(low, self.points(item["points"], f"{where}.points"))
             if out and (band.min <= out[-1].min or band.points < out[-1].points):
                 raise self.error("bands must rise: min and points both increasing", where)
@@ -386,8 +447,9 @@ def _response(r: _Reader, value: Any, key: str) -> ResponseTime:
     return ResponseTime(unit, amount)
 
 
-def _coded(r: _Reader, table: Mapping[str, Any], where: str, codes: Mapping[str, Any],
-           what: str) -> dict[str, int]:
+def _coded(
+    r: _Reader, table: Mapping[str, Any], where: str, codes: Mapping[str, Any], what: str
+) -> dict[str, int]:
     out = {}
     for code, points in table.items():
         if code not in codes:
@@ -407,13 +469,16 @@ def _office(r: _Reader, t: Mapping[str, Any]) -> OfficeHours:
     days = r.array(t.get("weekdays", list(WEEKDAYS[:5])), "office.weekdays")
     for d in days:
         if d not in WEEKDAYS:
-            raise r.error(f"unknown weekday {d!r} (use {', '.join(WEEKDAYS)})",
-                          "office.weekdays")
+            raise r.error(f"unknown weekday {d!r} (use {', '.join(WEEKDAYS)})", "office.weekdays")
     opens = _clock(r, t.get("opens", "09:00"), "office.opens")
     closes = _clock(r, t.get("closes", "17:00"), "office.closes")
     try:
-        return OfficeHours(opens=opens, closes=closes,
-                           weekdays=frozenset(WEEKDAYS.index(d) for d in days), zone=zone)
+        return OfficeHours(
+            opens=opens,
+            closes=closes,
+            weekdays=frozenset(WEEKDAYS.index(d) for d in days),
+            zone=zone,
+        )
     except ValidationError as err:
         raise r.error(err.reason, err.path) from None
 
@@ -422,7 +487,7 @@ def _clock(r: _Reader, value: Any, key: str) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise r.error(f"expected a time such as \"09:00\", got {value!r}", key) from None
+        raise r.error(f'expected a time such as "09:00", got {value!r}', key) from None
 
 
 def _age_bands(r: _Reader, value: Any) -> tuple[AgeBand, ...]:
@@ -434,10 +499,16 @@ def _age_bands(r: _Reader, value: Any) -> tuple[AgeBand, ...]:
         r.keys(item, where, required={"id", "label", "under_months", "points"})
         months = item["under_months"]
         if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-            raise r.error(f"under_months must be a whole number of 1 or more, got {months!r}",
-                          f"{where}.under_months")
-        band = AgeBand(r.text(item["id"], f"{where}.id"), r.text(item["label"], f"{where}.label"),
-                       months, r.points(item["points"], f"{where}.points"))
+            raise r.error(
+                f"under_months must be a whole number of 1 or more, got {months!r}",
+                f"{where}.under_months",
+            )
+        band = AgeBand(
+            r.text(item["id"], f"{where}.id"),
+            r.text(item["label"], f"{where}.label"),
+            months,
+            r.points(item["points"], f"{where}.points"),
+        )
         if out and band.under_months <= out[-1].under_months:
             raise r.error("age bands must be in rising order of under_months", where)
         out.append(band)
@@ -448,8 +519,7 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
     ints = ("re_referral", "open_case", "cp_plan_current", "cp_plan_past", "looked_after")
     bands = ("referrals_12m", "contacts_12m", "police_notifications")
     months = ("rereferral_months", "police_months")
-    r.keys(t, "history", required=set(ints) | set(bands) | set(months),
-           optional={"agencies_12m"})
+    r.keys(t, "history", required=set(ints) | set(bands) | set(months), optional={"agencies_12m"})
     for key in months:
         value = t[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
@@ -457,13 +527,16 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
     points = {k: r.points(t[k], f"history.{k}") for k in ints}
     banded = {k: r.bands(t[k], f"history.{k}") for k in bands}
     return HistoryWeights(
-        rereferral_months=t["rereferral_months"], police_months=t["police_months"],
-        re_referral=points["re_referral"], referrals_12m=banded["referrals_12m"],
+        rereferral_months=t["rereferral_months"],
+        police_months=t["police_months"],
+        re_referral=points["re_referral"],
+        referrals_12m=banded["referrals_12m"],
         contacts_12m=banded["contacts_12m"],
         police_notifications=banded["police_notifications"],
         agencies_12m=r.bands(t.get("agencies_12m", []), "history.agencies_12m"),
         open_case=points["open_case"],
-        cp_plan_current=points["cp_plan_current"], cp_plan_past=points["cp_plan_past"],
+        cp_plan_current=points["cp_plan_current"],
+        cp_plan_past=points["cp_plan_past"],
         looked_after=points["looked_after"],
     )
 
@@ -471,8 +544,7 @@ def _history(r: _Reader, t: Mapping[str, Any]) -> HistoryWeights:
 def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
     if not isinstance(rule, Mapping):
         raise r.error("expected a table", where)
-    r.keys(rule, where, required={"id", "text", "rating"},
-           optional={"all", "any", "respond_now"})
+    r.keys(rule, where, required={"id", "text", "rating"}, optional={"all", "any", "respond_now"})
     respond_now = rule.get("respond_now", False)
     if not isinstance(respond_now, bool):
         raise r.error("respond_now must be true or false", f"{where}.respond_now")
@@ -481,20 +553,27 @@ def _hard_rule(r: _Reader, rule: Any, where: str) -> HardRule:
         items = r.array(rule.get(part, []), f"{where}.{part}")
         for fact in items:
             if not _known_fact(fact):
-                raise r.error(f"unknown condition {fact!r}; use one of "
-                              f"{', '.join(sorted(FACTS))}, category:<code> or "
-                              f"<count> >= N with a count from "
-                              f"{', '.join(sorted(COUNTS))}", f"{where}.{part}")
+                raise r.error(
+                    f"unknown condition {fact!r}; use one of "
+                    f"{', '.join(sorted(FACTS))}, category:<code> or "
+                    f"<count> >= N with a count from "
+                    f"{', '.join(sorted(COUNTS))}",
+                    f"{where}.{part}",
+                )
         conditions[part] = tuple(items)
     if not conditions["all"] and not conditions["any"]:
-        raise r.error("a hard rule needs at least one condition in 'all' or 'any'",
-                      f"{where}.all")
+        raise r.error("a hard rule needs at least one condition in 'all' or 'any'", f"{where}.all")
     rating = rule["rating"]
     if rating not in {x.value for x in Rating}:
-        raise r.error(f"unknown rating {rating!r} (red, amber, green, blue)",
-                      f"{where}.rating")
-    return HardRule(r.text(rule["id"], f"{where}.id", 60), r.text(rule["text"], f"{where}.text"),
-                    conditions["all"], conditions["any"], Rating(rating), respond_now)
+        raise r.error(f"unknown rating {rating!r} (red, amber, green, blue)", f"{where}.rating")
+    return HardRule(
+        r.text(rule["id"], f"{where}.id", 60),
+        r.text(rule["text"], f"{where}.text"),
+        conditions["all"],
+        conditions["any"],
+        Rating(rating),
+        respond_now,
+    )
 
 
 def _known_fact(fact: Any) -> bool:

@@ -36,27 +36,30 @@ def parse_records(text: str, source: str) -> list[tuple[int, Any]]:
     return [(1, whole)]
 
 
-def _json_lines(text: str, source: str, whole_err: json.JSONDecodeError
-                ) -> list[tuple[int, Any]]:
+def _json_lines(text: str, source: str, whole_err: json.JSONDecodeError) -> list[tuple[int, Any]]:
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     try:
         json.loads(lines[0][1])
     except json.JSONDecodeError:
         # Not JSON lines either: one (pretty-printed) document with an error in it.
-        raise IntakeFileError(f"not valid JSON: {whole_err.msg} (column {whole_err.colno})",
-                              f"{source}, line {whole_err.lineno}") from None
+        raise IntakeFileError(
+            f"not valid JSON: {whole_err.msg} (column {whole_err.colno})",
+            f"{source}, line {whole_err.lineno}",
+        ) from None
     out = []
     for n, line in lines:
         try:
             out.append((n, json.loads(line)))
         except json.JSONDecodeError as err:
-            raise IntakeFileError(f"not valid JSON: {err.msg} (column {err.colno})",
-                                  f"{source}, line {n}") from None
+            raise IntakeFileError(
+                f"not valid JSON: {err.msg} (column {err.colno})", f"{source}, line {n}"
+            ) from None
     return out
 
 
-def validate_records(records: list[tuple[int, Any]], source: str, today: date,
-                     make_id: Callable[[], str] = new_id) -> list[dict[str, Any]]:
+def validate_records(
+    records: list[tuple[int, Any]], source: str, today: date, make_id: Callable[[], str] = new_id
+) -> list[dict[str, Any]]:
     """Each record as a validated ``contact.received`` payload, with a ``contact_id``
     made when missing (stable from ``external_ref`` so re-running gives the same id)."""
     out = []
@@ -67,8 +70,9 @@ def validate_records(records: list[tuple[int, Any]], source: str, today: date,
         body = dict(record)
         if not body.get("contact_id"):
             ref = body.get("external_ref")
-            body["contact_id"] = (stable_id("intake", str(ref)) if isinstance(ref, str) and ref
-                                  else make_id())
+            body["contact_id"] = (
+                stable_id("intake", str(ref)) if isinstance(ref, str) and ref else make_id()
+            )
         try:
             out.append(validate_payload("contact.received", body, today=today))
         except ValidationError as err:

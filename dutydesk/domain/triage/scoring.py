@@ -32,7 +32,7 @@ class ChildFacts:
     person_id: str | None = None
     date_of_birth: str | None = None
     expected_date_of_birth: str | None = None
-    age_years: int | None = None   # approximate age when the date of birth is not known
+    age_years: int | None = None  # approximate age when the date of birth is not known
 
 
 _NO_ANSWERS: Mapping[str, Any] = MappingProxyType({})
@@ -73,8 +73,11 @@ class TriageResult:
     def to_payload(self) -> dict[str, Any]:
         """The ``contact.rated`` payload."""
         out: dict[str, Any] = {
-            "contact_id": self.contact_id, "score": self.score, "rating": self.rating.value,
-            "reasons": [dict(r) for r in self.reasons], "policy_version": self.policy_version,
+            "contact_id": self.contact_id,
+            "score": self.score,
+            "rating": self.rating.value,
+            "reasons": [dict(r) for r in self.reasons],
+            "policy_version": self.policy_version,
             "decision_due_at": self.decision_due_at.isoformat(),
         }
         if self.due_at is not None:
@@ -93,13 +96,20 @@ def facts_from_payload(payload: Mapping[str, Any]) -> ContactFacts:
         immediate_danger=bool(payload.get("immediate_danger")),
         injury_reported=bool(payload.get("injury_reported")),
         disclosure=bool(payload.get("disclosure")),
-        dash_level=da.get("dash_level"), dara_level=da.get("dara_level"),
+        dash_level=da.get("dash_level"),
+        dara_level=da.get("dara_level"),
         children_present=da.get("children_present"),
         previous_incidents=da.get("previous_incidents"),
-        children=tuple(ChildFacts(int(c.get("slot", i)), c.get("person_id"),
-                                  c.get("date_of_birth"), c.get("expected_date_of_birth"),
-                                  c.get("age_years"))
-                       for i, c in enumerate(payload.get("children", ()))),
+        children=tuple(
+            ChildFacts(
+                int(c.get("slot", i)),
+                c.get("person_id"),
+                c.get("date_of_birth"),
+                c.get("expected_date_of_birth"),
+                c.get("age_years"),
+            )
+            for i, c in enumerate(payload.get("children", ()))
+        ),
         answers=catalogue.answers(payload),
     )
 
@@ -107,20 +117,33 @@ def facts_from_payload(payload: Mapping[str, Any]) -> ContactFacts:
 def facts_from_row(row: ContactRow, children: Sequence[ContactChildRow]) -> ContactFacts:
     """Facts from the projected contact and its children."""
     return ContactFacts(
-        contact_id=row.contact_id, received_at=datetime.fromisoformat(row.received_at),
-        source_code=row.source_code, categories=tuple(row.categories),
-        immediate_danger=row.immediate_danger, injury_reported=row.injury_reported,
-        disclosure=row.disclosure, dash_level=row.dash_level, dara_level=row.dara_level,
-        children_present=row.children_present, previous_incidents=row.previous_incidents,
-        children=tuple(ChildFacts(c.slot, c.person_id, c.date_of_birth,
-                                  c.expected_date_of_birth, c.age_years) for c in children),
+        contact_id=row.contact_id,
+        received_at=datetime.fromisoformat(row.received_at),
+        source_code=row.source_code,
+        categories=tuple(row.categories),
+        immediate_danger=row.immediate_danger,
+        injury_reported=row.injury_reported,
+        disclosure=row.disclosure,
+        dash_level=row.dash_level,
+        dara_level=row.dara_level,
+        children_present=row.children_present,
+        previous_incidents=row.previous_incidents,
+        children=tuple(
+            ChildFacts(c.slot, c.person_id, c.date_of_birth, c.expected_date_of_birth, c.age_years)
+            for c in children
+        ),
         answers=row.answers or _NO_ANSWERS,
     )
 
 
-def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
-                  histories: Sequence[ChildHistory], policy: Policy, now: datetime, *,
-                  children: Sequence[ContactChildRow] = ()) -> TriageResult:
+def score_contact(
+    contact: ContactFacts | ContactRow | Mapping[str, Any],
+    histories: Sequence[ChildHistory],
+    policy: Policy,
+    now: datetime,
+    *,
+    children: Sequence[ContactChildRow] = (),
+) -> TriageResult:
     """Score ``contact`` (facts, a projected row plus ``children``, or a payload).
 
     ``now`` is the injected clock's time: a clock never starts after it, so a contact
@@ -136,21 +159,33 @@ def score_contact(contact: ContactFacts | ContactRow | Mapping[str, Any],
     score = min(MAX_SCORE, sum(r["points"] for r in reasons))
     rating = policy.rating_for(score)
     true_facts = _true_facts(facts, ages, histories, policy)  # once per contact
-    fired = [rule for rule, all_of, any_of in policy.rule_sets
-             if all_of <= true_facts and (not any_of or not any_of.isdisjoint(true_facts))]
+    fired = [
+        rule
+        for rule, all_of, any_of in policy.rule_sets
+        if all_of <= true_facts and (not any_of or not any_of.isdisjoint(true_facts))
+    ]
     for rule in fired:
         if rule.rating.rank < rating.rank:
             rating = rule.rating
     reasons.sort(key=lambda r: (-r["points"], r["factor"]))
-    rules = [_reason(f"hard_rule:{rule.id}", 0, "hard rule in policy " + policy.version,
-                     f"{rule.text}: always {rule.rating.value.capitalize()}")
-             for rule in fired]
+    rules = [
+        _reason(
+            f"hard_rule:{rule.id}",
+            0,
+            "hard rule in policy " + policy.version,
+            f"{rule.text}: always {rule.rating.value.capitalize()}",
+        )
+        for rule in fired
+    ]
     summary = _reason("rating", 0, f"score {score}", _summary(score, rating, policy, fired))
     start = min(facts.received_at, now)
     at_once = any(rule.respond_now for rule in fired)
     return TriageResult(
-        contact_id=facts.contact_id, score=score, rating=rating,
-        reasons=tuple([summary, *rules, *reasons]), policy_version=policy.version,
+        contact_id=facts.contact_id,
+        score=score,
+        rating=rating,
+        reasons=tuple([summary, *rules, *reasons]),
+        policy_version=policy.version,
         due_at=start if at_once else due_time(policy, policy.response[rating], start),
         decision_due_at=due_time(policy, policy.decision, start) or start,
         hard_rules=tuple(rule.id for rule in fired),
@@ -169,8 +204,9 @@ def due_time(policy: Policy, response: ResponseTime, start: datetime) -> datetim
     return None
 
 
-def _facts(contact: ContactFacts | ContactRow | Mapping[str, Any],
-           children: Sequence[ContactChildRow]) -> ContactFacts:
+def _facts(
+    contact: ContactFacts | ContactRow | Mapping[str, Any], children: Sequence[ContactChildRow]
+) -> ContactFacts:
     if isinstance(contact, ContactFacts):
         return contact
     if isinstance(contact, ContactRow):
@@ -186,9 +222,11 @@ def _plus(points: int) -> str:
     return f" (+{points})"
 
 
-_FLAG_TEXT = {"immediate_danger": "Child reported to be in immediate danger",
-              "injury_reported": "Injury or bruising reported",
-              "disclosure": "Child has disclosed abuse"}
+_FLAG_TEXT = {
+    "immediate_danger": "Child reported to be in immediate danger",
+    "injury_reported": "Injury or bruising reported",
+    "disclosure": "Child has disclosed abuse",
+}
 
 
 def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
@@ -196,8 +234,14 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
         points = p.categories.get(code, 0)
         if points:
             label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
-            out.append(_reason(f"category:{code}", points, f"concern category {code}",
-                               f"Concern: {label}{_plus(points)}"))
+            out.append(
+                _reason(
+                    f"category:{code}",
+                    points,
+                    f"concern category {code}",
+                    f"Concern: {label}{_plus(points)}",
+                )
+            )
     for flag, text in _FLAG_TEXT.items():
         points = p.flags.get(flag, 0)
         if getattr(f, flag) and points:
@@ -208,25 +252,46 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
         points = p.da_levels[level]
         if points:
             tool = "DASH" if level == f.dash_level else "DARA"
-            out.append(_reason(f"da_level:{level}", points, f"{tool} level {level}",
-                               f"Domestic abuse risk ({tool}) {level}{_plus(points)}"))
+            out.append(
+                _reason(
+                    f"da_level:{level}",
+                    points,
+                    f"{tool} level {level}",
+                    f"Domestic abuse risk ({tool}) {level}{_plus(points)}",
+                )
+            )
     if f.children_present and p.children_present:
-        out.append(_reason("da:children_present", p.children_present,
-                           "domestic_abuse.children_present = true",
-                           "Children present at the domestic abuse incident"
-                           + _plus(p.children_present)))
+        out.append(
+            _reason(
+                "da:children_present",
+                p.children_present,
+                "domestic_abuse.children_present = true",
+                "Children present at the domestic abuse incident" + _plus(p.children_present),
+            )
+        )
     band = _band(p.previous_incidents, f.previous_incidents or 0)
     if band:
-        out.append(_reason("da:previous_incidents", band.points,
-                           f"{f.previous_incidents} police-recorded incidents in 12 months",
-                           f"{f.previous_incidents} earlier domestic abuse incidents in 12 "
-                           f"months{_plus(band.points)}"))
+        out.append(
+            _reason(
+                "da:previous_incidents",
+                band.points,
+                f"{f.previous_incidents} police-recorded incidents in 12 months",
+                f"{f.previous_incidents} earlier domestic abuse incidents in 12 "
+                f"months{_plus(band.points)}",
+            )
+        )
     if f.answers and (p.factors or p.factor_bands):
         _factor_points(f.answers, p, out)
     points = p.sources.get(f.source_code, 0)
     if points:
-        out.append(_reason(f"source:{f.source_code}", points, f"source code {f.source_code}",
-                           f"Referred by {source_label(f.source_code)}{_plus(points)}"))
+        out.append(
+            _reason(
+                f"source:{f.source_code}",
+                points,
+                f"source code {f.source_code}",
+                f"Referred by {source_label(f.source_code)}{_plus(points)}",
+            )
+        )
 
 
 def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[dict[str, Any]]) -> None:
@@ -236,14 +301,19 @@ def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[dict[str, An
             points = p.factors.get(name, 0)
             if points:
                 text = catalogue.BY_NAME[name].reason
-                out.append(_reason(f"fact:{name}", points, f"{name} = yes",
-                                   text + _plus(points)))
+                out.append(_reason(f"fact:{name}", points, f"{name} = yes", text + _plus(points)))
         elif name in p.factor_bands and isinstance(value, int) and value is not False:
             band = _band(p.factor_bands[name], value)
             if band and band.points:
                 text = catalogue.BY_NAME[name].reason
-                out.append(_reason(f"fact:{name}", band.points, f"{name} = {value}",
-                                   f"{text}: {value}{_plus(band.points)}"))
+                out.append(
+                    _reason(
+                        f"fact:{name}",
+                        band.points,
+                        f"{name} = {value}",
+                        f"{text}: {value}{_plus(band.points)}",
+                    )
+                )
 
 
 def _months_old(child: ChildFacts, on: date) -> int | None:
@@ -259,8 +329,9 @@ def _months_old(child: ChildFacts, on: date) -> int | None:
     return None
 
 
-def _age_points(ages: Sequence[tuple[ChildFacts, int | None]], p: Policy,
-                out: list[dict[str, Any]]) -> None:
+def _age_points(
+    ages: Sequence[tuple[ChildFacts, int | None]], p: Policy, out: list[dict[str, Any]]
+) -> None:
     best: tuple[int, str, str, str] | None = None  # points, factor, evidence, text
     for child, months in ages:
         who = f"child {child.slot + 1}"
@@ -272,16 +343,21 @@ def _age_points(ages: Sequence[tuple[ChildFacts, int | None]], p: Policy,
             band = next((b for b in p.age_bands if months < b.under_months), None)
             if band is None:
                 continue
-            found = (band.points, f"age:{band.id}", f"{who} is {months} months old",
-                     band.label[0].upper() + band.label[1:])
+            found = (
+                band.points,
+                f"age:{band.id}",
+                f"{who} is {months} months old",
+                band.label[0].upper() + band.label[1:],
+            )
         if found[0] and (best is None or found[0] > best[0]):
             best = found
     if best:
         out.append(_reason(best[1], best[0], best[2], best[3] + _plus(best[0])))
 
 
-def _best(histories: Sequence[tuple[str, ChildHistory]], value: Any
-          ) -> tuple[str, ChildHistory] | None:
+def _best(
+    histories: Sequence[tuple[str, ChildHistory]], value: Any
+) -> tuple[str, ChildHistory] | None:
     """The first child with the highest non-zero ``value`` (a plain loop: called six times
     per contact)."""
     found: tuple[str, ChildHistory] | None = None
@@ -293,72 +369,111 @@ def _best(histories: Sequence[tuple[str, ChildHistory]], value: Any
     return found
 
 
-def _history_points(f: ContactFacts, histories: Sequence[ChildHistory], p: Policy,
-                    out: list[dict[str, Any]]) -> None:
+def _history_points(
+    f: ContactFacts, histories: Sequence[ChildHistory], p: Policy, out: list[dict[str, Any]]
+) -> None:
     slot_of = {c.person_id: c.slot for c in f.children if c.person_id}
-    named = [(f"child {slot_of[h.person_id] + 1}" if h.person_id in slot_of else "a child", h)
-             for h in histories]
+    named = [
+        (f"child {slot_of[h.person_id] + 1}" if h.person_id in slot_of else "a child", h)
+        for h in histories
+    ]
     w = p.history
     this_police = 1 if f.source_code == POLICE_SOURCE else 0
 
     found = _best(named, lambda h: h.re_referral)
     if found and w.re_referral:
         who, h = found
-        out.append(_reason("history:re_referral", w.re_referral,
-                           f"{who}: referral on {h.last_referral_on}",
-                           f"Referred within the last {w.rereferral_months} months: a new "
-                           f"referral would be a re-referral{_plus(w.re_referral)}"))
+        out.append(
+            _reason(
+                "history:re_referral",
+                w.re_referral,
+                f"{who}: referral on {h.last_referral_on}",
+                f"Referred within the last {w.rereferral_months} months: a new "
+                f"referral would be a re-referral{_plus(w.re_referral)}",
+            )
+        )
     for key, value, text in (
-            ("referrals_12m", lambda h: h.referrals_12m,
-             "{n} referrals in the last {m} months"),
-            ("contacts_12m", lambda h: h.contacts_12m,
-             "{n} earlier contacts in the last {m} months")):
+        ("referrals_12m", lambda h: h.referrals_12m, "{n} referrals in the last {m} months"),
+        ("contacts_12m", lambda h: h.contacts_12m, "{n} earlier contacts in the last {m} months"),
+    ):
         found = _best(named, value)
         band = _band(getattr(w, key), value(found[1])) if found else None
         if found and band:
             n = value(found[1])
-            out.append(_reason(f"history:{key}", band.points, f"{found[0]}: {n}",
-                               text.format(n=n, m=w.rereferral_months) + _plus(band.points)))
+            out.append(
+                _reason(
+                    f"history:{key}",
+                    band.points,
+                    f"{found[0]}: {n}",
+                    text.format(n=n, m=w.rereferral_months) + _plus(band.points),
+                )
+            )
     police = max((h.police_notifications for _, h in named), default=0) + this_police
     band = _band(w.police_notifications, police)
     if band:
-        out.append(_reason("history:police_notifications", band.points,
-                           f"{police} police notifications in {w.police_months} months"
-                           + (" including this one" if this_police else ""),
-                           f"Repeated police notifications: {police} in {w.police_months} "
-                           f"months (escalation){_plus(band.points)}"))
+        out.append(
+            _reason(
+                "history:police_notifications",
+                band.points,
+                f"{police} police notifications in {w.police_months} months"
+                + (" including this one" if this_police else ""),
+                f"Repeated police notifications: {police} in {w.police_months} "
+                f"months (escalation){_plus(band.points)}",
+            )
+        )
     if w.agencies_12m and histories:  # with no history only this contact's source counts
         agencies = _agencies(f, histories)
         band = _band(w.agencies_12m, agencies)
         if band and band.points:
-            out.append(_reason("history:agencies_12m", band.points,
-                               f"{agencies} different sources in {w.rereferral_months} "
-                               "months, this one included",
-                               f"Concerns from {agencies} different agencies or people in "
-                               f"{w.rereferral_months} months{_plus(band.points)}"))
+            out.append(
+                _reason(
+                    "history:agencies_12m",
+                    band.points,
+                    f"{agencies} different sources in {w.rereferral_months} "
+                    "months, this one included",
+                    f"Concerns from {agencies} different agencies or people in "
+                    f"{w.rereferral_months} months{_plus(band.points)}",
+                )
+            )
     _cp_plan_points(named, w, out)
     for factor, points, test, text in (
-            ("open_case", w.open_case, lambda h: h.open_case,
-             "Open case: an allocated worker holds it"),
-            ("looked_after", w.looked_after, lambda h: h.looked_after, "Looked-after child")):
+        (
+            "open_case",
+            w.open_case,
+            lambda h: h.open_case,
+            "Open case: an allocated worker holds it",
+        ),
+        ("looked_after", w.looked_after, lambda h: h.looked_after, "Looked-after child"),
+    ):
         found = _best(named, test)
         if found and points:
-            out.append(_reason(f"history:{factor}", points, f"{found[0]}: {factor}",
-                               text + _plus(points)))
+            out.append(
+                _reason(f"history:{factor}", points, f"{found[0]}: {factor}", text + _plus(points))
+            )
 
 
-def _cp_plan_points(histories: Sequence[tuple[str, ChildHistory]], w: Any,
-                    out: list[dict[str, Any]]) -> None:
+def _cp_plan_points(
+    histories: Sequence[tuple[str, ChildHistory]], w: Any, out: list[dict[str, Any]]
+) -> None:
     """One factor for the whole contact: the child whose plan weighs most (a current plan
     outranks a past one), so a plan becoming current can never lower the score."""
     points = {"current": w.cp_plan_current, "past": w.cp_plan_past}
     found = _best(histories, lambda h: points.get(h.cp_plan or "", 0))
     if found:
         who, h = found
-        text = ("Child protection plan: current" if h.cp_plan == "current"
-                else "Child protection plan in the past")
-        out.append(_reason(f"history:cp_plan_{h.cp_plan}", points[h.cp_plan or ""],
-                           f"{who}: cp_plan = {h.cp_plan}", text + _plus(points[h.cp_plan or ""])))
+        text = (
+            "Child protection plan: current"
+            if h.cp_plan == "current"
+            else "Child protection plan in the past"
+        )
+        out.append(
+            _reason(
+                f"history:cp_plan_{h.cp_plan}",
+                points[h.cp_plan or ""],
+                f"{who}: cp_plan = {h.cp_plan}",
+                text + _plus(points[h.cp_plan or ""]),
+            )
+        )
 
 
 def _agencies(f: ContactFacts, histories: Sequence[ChildHistory]) -> int:
@@ -372,8 +487,12 @@ def _band(bands: Sequence[Band], value: int) -> Band | None:
     return reached[-1] if reached else None
 
 
-def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
-                histories: Sequence[ChildHistory], p: Policy) -> set[str]:
+def _true_facts(
+    f: ContactFacts,
+    ages: Sequence[tuple[ChildFacts, int | None]],
+    histories: Sequence[ChildHistory],
+    p: Policy,
+) -> set[str]:
     out = {f"category:{c}" for c in f.categories}
     if f.answers:
         out.update([name for name, value in f.answers.items() if value is True])
@@ -406,15 +525,20 @@ def _true_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
     return out
 
 
-def _injury_facts(f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]],
-                  out: set[str]) -> None:
+def _injury_facts(
+    f: ContactFacts, ages: Sequence[tuple[ChildFacts, int | None]], out: set[str]
+) -> None:
     """Facts about the injured child: the one named, or any child when none is named.
     Not independently mobile by the form's answer (Panel 2022) or by age (NICE CG89)."""
     named = f.answers.get("injury_child")
-    months = [m for child, m in ages if m is not None and m >= 0
-              and (named is None or child.slot == named)]
-    if f.answers.get("injury_child_mobile") == "not_mobile" \
-            or any(m < NON_MOBILE_MONTHS for m in months):
+    months = [
+        m
+        for child, m in ages
+        if m is not None and m >= 0 and (named is None or child.slot == named)
+    ]
+    if f.answers.get("injury_child_mobile") == "not_mobile" or any(
+        m < NON_MOBILE_MONTHS for m in months
+    ):
         out.add("injured_child_not_mobile")
     if any(m < 60 for m in months):
         out.add("injured_child_under_5")

@@ -49,7 +49,7 @@ class Vignette:
     source: str
     why: str
     acceptable: tuple[str, ...]
-    payload: Mapping[str, Any]            # a validated contact.received payload
+    payload: Mapping[str, Any]  # a validated contact.received payload
     history: tuple[Mapping[str, Any], ...] = ()
     file: str = ""
     split: str = TUNING
@@ -94,8 +94,7 @@ def parse_file(text: str, source: str) -> list[Vignette]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise VignetteError(f"not valid JSON: {err.msg}", f"{source}, line {err.lineno}"
-                            ) from None
+        raise VignetteError(f"not valid JSON: {err.msg}", f"{source}, line {err.lineno}") from None
     if not isinstance(data, dict) or not isinstance(data.get("vignettes"), list):
         raise VignetteError('expected {"defaults": {...}, "vignettes": [...]}', source)
     unknown_top = sorted(set(data) - {"defaults", "vignettes", "split", "note"})
@@ -110,8 +109,7 @@ def parse_file(text: str, source: str) -> list[Vignette]:
         where = f"{source}: vignettes[{i}]"
         if not isinstance(item, dict):
             raise VignetteError("expected an object", where)
-        unknown = sorted(set(item) - {"id", "source", "why", "acceptable", "contact",
-                                      "history"})
+        unknown = sorted(set(item) - {"id", "source", "why", "acceptable", "contact", "history"})
         if unknown:
             raise VignetteError(f"unknown key {unknown[0]!r}", where)
         for key in ("id", "source", "why", "acceptable", "contact"):
@@ -130,8 +128,10 @@ def parse_file(text: str, source: str) -> list[Vignette]:
         for entry in history:
             slot = entry.get("slot", 0)
             if not isinstance(slot, int) or not 0 <= slot < len(children):
-                raise VignetteError(f"history names child slot {slot!r}, which the contact "
-                                    "does not have", f"{where}: history")
+                raise VignetteError(
+                    f"history names child slot {slot!r}, which the contact does not have",
+                    f"{where}: history",
+                )
             children[slot].setdefault("person_id", stable_id("vignette-person", vid, str(slot)))
         body["children"] = children
         try:
@@ -139,9 +139,18 @@ def parse_file(text: str, source: str) -> list[Vignette]:
             payload = validate_payload("contact.received", body, today=received.date())
         except (ValidationError, ValueError) as err:
             raise VignetteError(str(err), f"{where}: contact") from None
-        out.append(Vignette(vid, str(item["source"]), str(item["why"]),
-                            tuple(sorted(acceptable, key=lambda r: Rating(r).rank)),
-                            payload, history, source, split))
+        out.append(
+            Vignette(
+                vid,
+                str(item["source"]),
+                str(item["why"]),
+                tuple(sorted(acceptable, key=lambda r: Rating(r).rank)),
+                payload,
+                history,
+                source,
+                split,
+            )
+        )
     return out
 
 
@@ -173,17 +182,32 @@ def histories(v: Vignette, policy: Policy) -> list[ChildHistory]:
             outcome = past.get("outcome")
             if outcome is not None:
                 Outcome(outcome)  # a misspelt outcome fails loudly
-            earlier.append(PastContact(
-                contact_id=stable_id("vignette-past", v.id, str(slot), str(n)),
-                received_at=when.isoformat(), source_code=str(past["source_code"]),
-                outcome=outcome, is_referral=bool(past.get("referral")),
-                decided_at=(when + timedelta(days=1)).isoformat()))
-        person = PersonRow(person_id=pid, open_case=bool(entry.get("open_case")),
-                           cp_plan=entry.get("cp_plan"),
-                           looked_after=bool(entry.get("looked_after")))
-        out.append(build_history(pid, person, earlier, at,
-                                 rereferral_months=policy.history.rereferral_months,
-                                 police_months=policy.history.police_months))
+            earlier.append(
+                PastContact(
+                    contact_id=stable_id("vignette-past", v.id, str(slot), str(n)),
+                    received_at=when.isoformat(),
+                    source_code=str(past["source_code"]),
+                    outcome=outcome,
+                    is_referral=bool(past.get("referral")),
+                    decided_at=(when + timedelta(days=1)).isoformat(),
+                )
+            )
+        person = PersonRow(
+            person_id=pid,
+            open_case=bool(entry.get("open_case")),
+            cp_plan=entry.get("cp_plan"),
+            looked_after=bool(entry.get("looked_after")),
+        )
+        out.append(
+            build_history(
+                pid,
+                person,
+                earlier,
+                at,
+                rereferral_months=policy.history.rereferral_months,
+                police_months=policy.history.police_months,
+            )
+        )
     return out
 
 
@@ -191,8 +215,11 @@ def run(vignettes: Sequence[Vignette], policy: Policy) -> list[VignetteResult]:
     out = []
     for v in vignettes:
         at = datetime.fromisoformat(v.payload["received_at"])
-        out.append(VignetteResult(v, score_contact(v.payload, histories(v, policy), policy,
-                                                   at + timedelta(minutes=1))))
+        out.append(
+            VignetteResult(
+                v, score_contact(v.payload, histories(v, policy), policy, at + timedelta(minutes=1))
+            )
+        )
     return out
 
 
@@ -203,12 +230,18 @@ def as_eval_contacts(results: Sequence[VignetteResult]) -> list[EvalContact]:
     for r in results:
         p = r.vignette.payload
         outcome = (Outcome.STRATEGY_S47 if r.vignette.serious else Outcome.EARLY_HELP).value
-        children = tuple(EvalChild(c.get("ethnicity"), tuple(c.get("disabilities", ())),
-                                   c.get("date_of_birth") or _approx_birth(p, c),
-                                   c.get("expected_date_of_birth"))
-                         for c in p["children"])
-        out.append(EvalContact(r.vignette.id, p["received_at"], r.rating,
-                               frozenset({outcome}), children))
+        children = tuple(
+            EvalChild(
+                c.get("ethnicity"),
+                tuple(c.get("disabilities", ())),
+                c.get("date_of_birth") or _approx_birth(p, c),
+                c.get("expected_date_of_birth"),
+            )
+            for c in p["children"]
+        )
+        out.append(
+            EvalContact(r.vignette.id, p["received_at"], r.rating, frozenset({outcome}), children)
+        )
     return out
 
 
@@ -217,9 +250,11 @@ def _approx_birth(payload: Mapping[str, Any], child: Mapping[str, Any]) -> str |
     if years is None:
         return None
     on = datetime.fromisoformat(payload["received_at"]).date()
-    return on.replace(year=on.year - int(years)).isoformat() if not (
-        on.month == 2 and on.day == 29) else on.replace(year=on.year - int(years),
-                                                        day=28).isoformat()
+    return (
+        on.replace(year=on.year - int(years)).isoformat()
+        if not (on.month == 2 and on.day == 29)
+        else on.replace(year=on.year - int(years), day=28).isoformat()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,9 +274,13 @@ class Summary:
 def summarise(results: Sequence[VignetteResult]) -> Summary:
     red_only = [r for r in results if r.vignette.red_only]
     return Summary(
-        total=len(results), within=sum(1 for r in results if r.within),
-        red_only=len(red_only), red_only_red=sum(1 for r in red_only if r.rating == "red"),
-        under=tuple(r for r in results if r.under), over=tuple(r for r in results if r.over))
+        total=len(results),
+        within=sum(1 for r in results if r.within),
+        red_only=len(red_only),
+        red_only_red=sum(1 for r in red_only if r.rating == "red"),
+        under=tuple(r for r in results if r.under),
+        over=tuple(r for r in results if r.over),
+    )
 
 
 def report_text(results: Sequence[VignetteResult], policy: Policy, source: str) -> str:
@@ -249,8 +288,9 @@ def report_text(results: Sequence[VignetteResult], policy: Policy, source: str) 
     lines = [f"Triage vignettes: {source}", f"Policy: {policy.name} ({policy.version})", ""]
     lines.append(f"Within the acceptable ratings: {s.within} of {s.total}")
     recall = "-" if s.red_recall is None else f"{s.red_recall:.0%}"
-    lines.append(f"Red-only vignettes rated Red (recall): {s.red_only_red} of {s.red_only} "
-                 f"= {recall}")
+    lines.append(
+        f"Red-only vignettes rated Red (recall): {s.red_only_red} of {s.red_only} = {recall}"
+    )
     lines.append(f"Under-triaged (below every acceptable rating): {len(s.under)}")
     lines.append(f"Over-triaged (above every acceptable rating): {len(s.over)}")
     splits = [split for split in SPLITS if any(r.vignette.split == split for r in results)]
@@ -258,26 +298,34 @@ def report_text(results: Sequence[VignetteResult], policy: Policy, source: str) 
         for split in splits:
             part = summarise([r for r in results if r.vignette.split == split])
             recall = "-" if part.red_recall is None else f"{part.red_recall:.0%}"
-            lines.append(f"  {split + ':':<10} within {part.within} of {part.total}; Red-only "
-                         f"Red {part.red_only_red} of {part.red_only} = {recall}; under "
-                         f"{len(part.under)}, over {len(part.over)}")
+            lines.append(
+                f"  {split + ':':<10} within {part.within} of {part.total}; Red-only "
+                f"Red {part.red_only_red} of {part.red_only} = {recall}; under "
+                f"{len(part.under)}, over {len(part.over)}"
+            )
     lines += ["", f"  {'vignette':<46} {'acceptable':<18} {'rated':<6} {'score':>5}  rule"]
     for r in results:
         mark = "" if r.within else ("  UNDER" if r.under else "  OVER")
-        lines.append(f"  {r.vignette.id:<46} {'/'.join(r.vignette.acceptable):<18} "
-                     f"{r.rating:<6} {r.result.score:>5}  "
-                     f"{', '.join(r.result.hard_rules) or '-'}{mark}")
+        lines.append(
+            f"  {r.vignette.id:<46} {'/'.join(r.vignette.acceptable):<18} "
+            f"{r.rating:<6} {r.result.score:>5}  "
+            f"{', '.join(r.result.hard_rules) or '-'}{mark}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def markdown_table(results: Sequence[VignetteResult]) -> str:
     """The results as a Markdown table (docs/triage.md)."""
-    lines = ["| vignette | source | acceptable | rated | score | hard rule | within |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| vignette | source | acceptable | rated | score | hard rule | within |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         source = r.vignette.source.split(";")[0].replace("|", "/")
-        lines.append(f"| {r.vignette.id} | {source} | {'/'.join(r.vignette.acceptable)} | "
-                     f"{r.rating} | {r.result.score} | "
-                     f"{', '.join(r.result.hard_rules) or '-'} | "
-                     f"{'yes' if r.within else 'NO'} |")
+        lines.append(
+            f"| {r.vignette.id} | {source} | {'/'.join(r.vignette.acceptable)} | "
+            f"{r.rating} | {r.result.score} | "
+            f"{', '.join(r.result.hard_rules) or '-'} | "
+            f"{'yes' if r.within else 'NO'} |"
+        )
     return "\n".join(lines) + "\n"

@@ -112,30 +112,41 @@ def init(admin_dsn: str) -> list[str]:
         if encoding != "UTF8":
             raise AdminError(f"the database encoding is {encoding}; DutyDesk needs UTF8")
         if _initialised(conn):
-            raise AdminError("this database is already initialised; use `dutydesk server "
-                             "upgrade` to apply newer migrations")
+            raise AdminError(
+                "this database is already initialised; use `dutydesk server "
+                "upgrade` to apply newer migrations"
+            )
         if conn.execute("SELECT to_regnamespace('dutydesk') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
-            raise AdminError("a schema named dutydesk exists but was not made by DutyDesk; "
-                             "drop it or use another database")
+            raise AdminError(
+                "a schema named dutydesk exists but was not made by DutyDesk; "
+                "drop it or use another database"
+            )
         with conn.transaction():
             for name in (OWNER, *GROUPS):
                 if not _role_exists(conn, name):
                     conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
-            me = conn.execute("SELECT current_user, rolsuper FROM pg_roles "
-                              "WHERE rolname = current_user").fetchone()
+            me = conn.execute(
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
             if me is not None and not me[1]:
-                conn.execute(sql.SQL("GRANT {} TO {}").format(
-                    sql.Identifier(OWNER), sql.Identifier(me[0])))
-            conn.execute(sql.SQL("CREATE SCHEMA dutydesk AUTHORIZATION {}").format(
-                sql.Identifier(OWNER)))
+                conn.execute(
+                    sql.SQL("GRANT {} TO {}").format(sql.Identifier(OWNER), sql.Identifier(me[0]))
+                )
+            conn.execute(
+                sql.SQL("CREATE SCHEMA dutydesk AUTHORIZATION {}").format(sql.Identifier(OWNER))
+            )
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
             conn.execute("""CREATE TABLE dutydesk.schema_migrations (
                 version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())""")
             conn.execute("ALTER TABLE dutydesk.schema_migrations ENABLE ROW LEVEL SECURITY")
             conn.execute("ALTER TABLE dutydesk.schema_migrations FORCE ROW LEVEL SECURITY")
-            conn.execute(sql.SQL("CREATE POLICY owner_all ON dutydesk.schema_migrations TO {} "
-                                 "USING (true) WITH CHECK (true)").format(sql.Identifier(OWNER)))
+            conn.execute(
+                sql.SQL(
+                    "CREATE POLICY owner_all ON dutydesk.schema_migrations TO {} "
+                    "USING (true) WITH CHECK (true)"
+                ).format(sql.Identifier(OWNER))
+            )
         return _apply_pending(conn)
 
 
@@ -152,14 +163,17 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
         for version, name, checksum in conn.execute(
-                "SELECT version, name, checksum FROM dutydesk.schema_migrations"):
+            "SELECT version, name, checksum FROM dutydesk.schema_migrations"
+        ):
             applied[version] = (name, checksum)
     done = []
     for mig in migrations():
         if mig.version in applied:
             if applied[mig.version][1] != mig.checksum:
-                raise AdminError(f"migration {mig.name} was changed after it was applied; "
-                                 "write a new migration instead")
+                raise AdminError(
+                    f"migration {mig.name} was changed after it was applied; "
+                    "write a new migration instead"
+                )
             continue
         with conn.transaction():
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
@@ -167,8 +181,11 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
                 conn.execute(mig.sql.encode("utf-8"))  # type: ignore[arg-type]
             except psycopg.Error as err:
                 raise AdminError(f"migration {mig.name} failed: {_first_line(err)}") from err
-            conn.execute("INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
-                         "VALUES (%s, %s, %s)", (mig.version, mig.name, mig.checksum))
+            conn.execute(
+                "INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
+                "VALUES (%s, %s, %s)",
+                (mig.version, mig.name, mig.checksum),
+            )
         done.append(mig.name)
     _write_permissions(conn)
     _write_rules(conn)
@@ -190,15 +207,18 @@ def _write_rules(conn: psycopg.Connection) -> None:
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
         conn.execute("DELETE FROM dutydesk.event_rules")
         with conn.cursor() as cur:
-            cur.executemany("INSERT INTO dutydesk.event_rules (event_type, rule) "
-                            "VALUES (%s, %s::jsonb)",
-                            [(kind, json.dumps(rule)) for kind, rule in rules.items()])
-        conn.execute("INSERT INTO dutydesk.server_policy (singleton, policy) "
-                     "VALUES (true, %s::jsonb) ON CONFLICT (singleton) DO UPDATE "
-                     "SET policy = EXCLUDED.policy", (json.dumps(server_rules.policy()),))
+            cur.executemany(
+                "INSERT INTO dutydesk.event_rules (event_type, rule) VALUES (%s, %s::jsonb)",
+                [(kind, json.dumps(rule)) for kind, rule in rules.items()],
+            )
+        conn.execute(
+            "INSERT INTO dutydesk.server_policy (singleton, policy) "
+            "VALUES (true, %s::jsonb) ON CONFLICT (singleton) DO UPDATE "
+            "SET policy = EXCLUDED.policy",
+            (json.dumps(server_rules.policy()),),
+        )
         conn.execute(function.encode("utf-8"))  # type: ignore[arg-type]
-        conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) "
-                     "FROM PUBLIC")
+        conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) FROM PUBLIC")
 
 
 def _has_table(conn: psycopg.Connection, name: str) -> bool:
@@ -218,18 +238,17 @@ def _harden(conn: psycopg.Connection) -> list[str]:
     warnings = []
     db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
     steps = [
-        sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM PUBLIC").format(
-            sql.Identifier(db)),
+        sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)),
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
-        sql.SQL("GRANT pg_signal_backend, pg_read_all_stats TO {}").format(
-            sql.Identifier(OWNER)),
+        sql.SQL("GRANT pg_signal_backend, pg_read_all_stats TO {}").format(sql.Identifier(OWNER)),
     ]
     for group in GROUPS:
         steps.extend(_limits(group))
     for (login,) in conn.execute(
-            "SELECT DISTINCT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
-            "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = ANY(%s) AND m.rolcanlogin",
-            (list(GROUPS),)).fetchall():
+        "SELECT DISTINCT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+        "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = ANY(%s) AND m.rolcanlogin",
+        (list(GROUPS),),
+    ).fetchall():
         steps.extend(_limits(login))
     for step in steps:
         try:
@@ -241,9 +260,12 @@ def _harden(conn: psycopg.Connection) -> list[str]:
 
 
 def _limits(role: str) -> list[sql.Composed]:
-    return [sql.SQL("ALTER ROLE {} SET {} = {}").format(
-        sql.Identifier(role), sql.Identifier(name), sql.Literal(value))
-        for name, value in SESSION_LIMITS.items()]
+    return [
+        sql.SQL("ALTER ROLE {} SET {} = {}").format(
+            sql.Identifier(role), sql.Identifier(name), sql.Literal(value)
+        )
+        for name, value in SESSION_LIMITS.items()
+    ]
 
 
 def _write_permissions(conn: psycopg.Connection) -> None:
@@ -253,12 +275,14 @@ def _write_permissions(conn: psycopg.Connection) -> None:
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
         conn.execute("DELETE FROM dutydesk.event_permissions")
         with conn.cursor() as cur:
-            cur.executemany("INSERT INTO dutydesk.event_permissions (role, event_type) "
-                            "VALUES (%s, %s)", rows)
+            cur.executemany(
+                "INSERT INTO dutydesk.event_permissions (role, event_type) VALUES (%s, %s)", rows
+            )
 
 
-def add_user(admin_dsn: str, login: str, group: str, password: str | None,
-             display_name: str | None = None) -> str:
+def add_user(
+    admin_dsn: str, login: str, group: str, password: str | None, display_name: str | None = None
+) -> str:
     """Create (or extend) ``login`` as a member of ``group``, with its display name in the
     people directory (``display_name``; kept as it was when not given, the login for a
     new person). Returns what was done."""
@@ -266,8 +290,10 @@ def add_user(admin_dsn: str, login: str, group: str, password: str | None,
     if len(name) > 200 or any(ord(ch) < 32 for ch in name):
         raise AdminError("the display name must be at most 200 characters on one line")
     if not _LOGIN.match(login) or login in _RESERVED:
-        raise AdminError(f"login {login!r} is not allowed: use 2-63 lower-case letters, digits, "
-                         "'.', '_' or '-', starting with a letter, and not a role name")
+        raise AdminError(
+            f"login {login!r} is not allowed: use 2-63 lower-case letters, digits, "
+            "'.', '_' or '-', starting with a letter, and not a role name"
+        )
     if group not in GROUPS:
         raise AdminError(f"unknown group {group!r}; choose one of {', '.join(GROUPS)}")
     if password is not None and len(password) < 12:
@@ -279,14 +305,21 @@ def add_user(admin_dsn: str, login: str, group: str, password: str | None,
         with conn.transaction():
             existed = _role_exists(conn, login)
             if existed:
-                row = conn.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles "
-                                   "WHERE rolname = %s", (login,)).fetchone()
+                row = conn.execute(
+                    "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", (login,)
+                ).fetchone()
                 if row and row[0]:
-                    raise AdminError(f"{login} is a superuser or bypasses row-level security; "
-                                     "a desk must not use such a role")
+                    raise AdminError(
+                        f"{login} is a superuser or bypasses row-level security; "
+                        "a desk must not use such a role"
+                    )
             else:
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB "
-                                     "NOCREATEROLE NOBYPASSRLS NOREPLICATION").format(ident))
+                conn.execute(
+                    sql.SQL(
+                        "CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB "
+                        "NOCREATEROLE NOBYPASSRLS NOREPLICATION"
+                    ).format(ident)
+                )
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
             for step in _limits(login):
                 conn.execute(step)
@@ -295,13 +328,19 @@ def add_user(admin_dsn: str, login: str, group: str, password: str | None,
                 conn.execute(
                     "INSERT INTO dutydesk.people_directory (login, display_name) "
                     "VALUES (%s, %s) ON CONFLICT (login) DO UPDATE SET display_name = "
-                    "EXCLUDED.display_name, updated_at = now()", (login, name or login))
+                    "EXCLUDED.display_name, updated_at = now()",
+                    (login, name or login),
+                )
                 conn.execute("RESET ROLE")
             if password is not None:
                 verifier = conn.pgconn.encrypt_password(
-                    password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")
-                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    ident, sql.Literal(verifier.decode("ascii"))))
+                    password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256"
+                )
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        ident, sql.Literal(verifier.decode("ascii"))
+                    )
+                )
     verb = "added to" if existed else "created in"
     return f"{login} {verb} {group}" + (" (password set)" if password is not None else "")
 
@@ -316,10 +355,15 @@ def remove_user(admin_dsn: str, login: str, group: str | None = None) -> str:
     if group is not None and group not in GROUPS:
         raise AdminError(f"unknown group {group!r}; choose one of {', '.join(GROUPS)}")
     with _connect(admin_dsn) as conn:
-        held = [g for (g,) in conn.execute(
-            "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
-            "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = %s AND g.rolname = ANY(%s) "
-            "ORDER BY 1", (login, list(GROUPS)))]
+        held = [
+            g
+            for (g,) in conn.execute(
+                "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+                "JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = %s AND g.rolname = ANY(%s) "
+                "ORDER BY 1",
+                (login, list(GROUPS)),
+            )
+        ]
         if not held:
             raise AdminError(f"{login} is not a login in any DutyDesk group; nothing changed")
         ident = sql.Identifier(login)
@@ -329,23 +373,31 @@ def remove_user(admin_dsn: str, login: str, group: str | None = None) -> str:
             with conn.transaction():
                 conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), ident))
             left = [g for g in held if g != group]
-            return (f"{login} removed from {group}; still in: {', '.join(left)}" if left else
-                    f"{login} removed from {group}; in no DutyDesk group now, so no desk "
-                    "accepts the login")
+            return (
+                f"{login} removed from {group}; still in: {', '.join(left)}"
+                if left
+                else f"{login} removed from {group}; in no DutyDesk group now, so no desk "
+                "accepts the login"
+            )
         with conn.transaction():
             conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(ident))
-            ended = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                 "WHERE usename = %s", (login,)).fetchone()
-    return (f"{login} can no longer sign in ({ended[0] if ended else 0} open session(s) "
-            f"ended); still a member of {', '.join(held)} so the record keeps its name")
+            ended = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s",
+                (login,),
+            ).fetchone()
+    return (
+        f"{login} can no longer sign in ({ended[0] if ended else 0} open session(s) "
+        f"ended); still a member of {', '.join(held)} so the record keeps its name"
+    )
 
 
 def new_epoch(admin_dsn: str) -> str:
     """Give the server a new epoch (after restoring a backup): desks then re-download."""
     with _connect(admin_dsn) as conn, conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
-        row = conn.execute("UPDATE dutydesk.server_info SET epoch = gen_random_uuid() "
-                           "RETURNING epoch").fetchone()
+        row = conn.execute(
+            "UPDATE dutydesk.server_info SET epoch = gen_random_uuid() RETURNING epoch"
+        ).fetchone()
         return str(row[0])  # type: ignore[index]
 
 
@@ -356,18 +408,23 @@ def status(admin_dsn: str) -> dict[str, object]:
             return {"initialised": False}
         with conn.transaction():
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
-            epoch, schema, head = conn.execute(
-                "SELECT * FROM dutydesk.server_state()").fetchone()  # type: ignore[misc]
-            versions = {v for (v,) in conn.execute(
-                "SELECT version FROM dutydesk.schema_migrations")}
+            epoch, schema, head = conn.execute("SELECT * FROM dutydesk.server_state()").fetchone()  # type: ignore[misc]
+            versions = {
+                v for (v,) in conn.execute("SELECT version FROM dutydesk.schema_migrations")
+            }
         pending = [m.name for m in migrations() if m.version not in versions]
-        found: dict[str, object] = {"initialised": True, "epoch": str(epoch),
-                                    "schema_version": schema, "events": head,
-                                    "pending_migrations": pending}
+        found: dict[str, object] = {
+            "initialised": True,
+            "epoch": str(epoch),
+            "schema_version": schema,
+            "events": head,
+            "pending_migrations": pending,
+        }
         if _has_table(conn, "dutydesk.desk_alerts"):
             held = alerts(admin_dsn)
             found["quarantine_alerts"] = (
-                f"{len(held)} (`dutydesk server alerts` lists them)" if held else 0)
+                f"{len(held)} (`dutydesk server alerts` lists them)" if held else 0
+            )
         return found
 
 
@@ -388,7 +445,10 @@ def alerts(admin_dsn: str) -> list[Alert]:
             raise AdminError("the server has no alerts table; run `dutydesk server upgrade`")
         with conn.transaction():
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
-            return [Alert(r[0], int(r[1]), r[2], r[3].isoformat(timespec="seconds"))
-                    for r in conn.execute(
-                        "SELECT login, seq, event_type, reported_at FROM dutydesk.desk_alerts "
-                        "ORDER BY reported_at DESC, seq DESC")]
+            return [
+                Alert(r[0], int(r[1]), r[2], r[3].isoformat(timespec="seconds"))
+                for r in conn.execute(
+                    "SELECT login, seq, event_type, reported_at FROM dutydesk.desk_alerts "
+                    "ORDER BY reported_at DESC, seq DESC"
+                )
+            ]

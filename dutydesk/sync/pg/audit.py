@@ -40,8 +40,9 @@ def password_free(dsn: str) -> tuple[str, str]:
     except psycopg.ProgrammingError as err:
         raise SyncError(f"--dsn is not a PostgreSQL connection string: {err}") from err
     if parts.get("password"):
-        raise SyncError("--dsn must not contain the password: set DUTYDESK_PASSWORD or let "
-                        "the keyring hold it")
+        raise SyncError(
+            "--dsn must not contain the password: set DUTYDESK_PASSWORD or let the keyring hold it"
+        )
     user = str(parts.get("user") or "")
     host = str(parts.get("host") or "localhost")
     return user, f"{host}:{parts.get('port') or 5432}"
@@ -72,6 +73,7 @@ class ServerLog:
         """The signed checkpoints the server holds (``dutydesk server checkpoint``)."""
         try:
             from .checkpoints import read
+
             return read(self._conn)
         except psycopg.Error as err:
             raise classify(err) from err
@@ -88,11 +90,24 @@ class ServerLog:
             except psycopg.Error as err:
                 raise classify(err) from err
             for r in found:
-                yield ChainRow(Event(
-                    id=r[1], type=r[2], schema_version=r[3], actor=r[4], actor_role=r[5],
-                    device=r[6], client_time=r[7], payload=json.loads(r[8]),
-                    server_seq=r[0], server_time=r[10], hash=r[11], prev_hash=r[12]),
-                    json.loads(r[9]), Columns(tuple(r[13] or ()), r[14], r[15]))
+                yield ChainRow(
+                    Event(
+                        id=r[1],
+                        type=r[2],
+                        schema_version=r[3],
+                        actor=r[4],
+                        actor_role=r[5],
+                        device=r[6],
+                        client_time=r[7],
+                        payload=json.loads(r[8]),
+                        server_seq=r[0],
+                        server_time=r[10],
+                        hash=r[11],
+                        prev_hash=r[12],
+                    ),
+                    json.loads(r[9]),
+                    Columns(tuple(r[13] or ()), r[14], r[15]),
+                )
             if len(found) < batch:
                 return
             after = found[-1][0]
@@ -103,8 +118,10 @@ class ServerLog:
         answers sequence numbers only, never content."""
         after, total = 0, 0
         while True:
-            row = self._one("SELECT checked, last_seq, bad_seq, problem "
-                            "FROM dutydesk.chain_check(%s, %s)", (after, batch))
+            row = self._one(
+                "SELECT checked, last_seq, bad_seq, problem FROM dutydesk.chain_check(%s, %s)",
+                (after, batch),
+            )
             if row is None:
                 return total, None
             checked, last, bad, problem = row

@@ -24,15 +24,21 @@ UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # by regular expressions in C; only a day 29-31 needs a look at the month's length.
 _YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
 DATE_RE = f"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-DATETIME_RE = (f"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):"
-               "[0-5][0-9]:[0-5][0-9](\\.[0-9]{6})?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$")
+DATETIME_RE = (
+    f"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):"
+    "[0-5][0-9]:[0-5][0-9](\\.[0-9]{6})?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$"
+)
 
 
 def _day_exists(s: str) -> str:
     """SQL: the YYYY-MM-DD at the start of text ``s`` (already matching) is a real day."""
-    return (f"(pg_catalog.substr({s}, 9, 2) <= '28' OR pg_catalog.to_char("
-            f"(pg_catalog.substr({s}, 1, 8) || '01')::date + '1 month -1 day'::interval, 'DD') "
-            f">= pg_catalog.substr({s}, 9, 2))")
+    return (
+        f"(pg_catalog.substr({s}, 9, 2) <= '28' OR pg_catalog.to_char("
+        f"(pg_catalog.substr({s}, 1, 8) || '01')::date + '1 month -1 day'::interval, 'DD') "
+        f">= pg_catalog.substr({s}, 9, 2))"
+    )
+
+
 _DELIM = "$check_payload$"
 
 
@@ -41,10 +47,13 @@ def _nhs_ok(s: str) -> str:
     11 check digit), as ``dutydesk.nhs_number_ok`` and the desk's validator, written out as
     one expression (a plpgsql call with a loop per number cost more than every other check
     of a contact together)."""
-    digits = " + ".join(f"(pg_catalog.ascii(pg_catalog.substr({s}, {k}, 1)) - 48) * {11 - k}"
-                        for k in range(1, 10))
-    return (f"({s} ~ '^[0-9]{{10}}$' AND {s} !~ '^(.)\\1{{9}}$' AND "
-            f"(11 - ({digits}) % 11) % 11 = pg_catalog.ascii(pg_catalog.substr({s}, 10, 1)) - 48)")
+    digits = " + ".join(
+        f"(pg_catalog.ascii(pg_catalog.substr({s}, {k}, 1)) - 48) * {11 - k}" for k in range(1, 10)
+    )
+    return (
+        f"({s} ~ '^[0-9]{{10}}$' AND {s} !~ '^(.)\\1{{9}}$' AND "
+        f"(11 - ({digits}) % 11) % 11 = pg_catalog.ascii(pg_catalog.substr({s}, 10, 1)) - 48)"
+    )
 
 
 class RuleError(ValueError):
@@ -92,85 +101,127 @@ class _Compiler:
             return [f"IF {cond} THEN", f"    RETURN {message};", "END IF;"]
 
         if kind == "text":
-            return (fail(f"{_typeof(x)} IS DISTINCT FROM 'string'",
-                         f"{at}'expected text, got ' || {_kind(x)}")
-                    + fail(f"pg_catalog.length({_text(x)}) > {int(rule['max'])}",
-                           f"{at}'is ' || pg_catalog.length({_text(x)}) || ' characters long; "
-                           f"at most {int(rule['max'])} allowed'"))
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string'",
+                f"{at}'expected text, got ' || {_kind(x)}",
+            ) + fail(
+                f"pg_catalog.length({_text(x)}) > {int(rule['max'])}",
+                f"{at}'is ' || pg_catalog.length({_text(x)}) || ' characters long; "
+                f"at most {int(rule['max'])} allowed'",
+            )
         if kind == "integer":
-            lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'number' OR {x}::text !~ '^-?[0-9]+$'",
-                         f"{at}'expected a whole number, got ' || {x}::text")
+            lines = fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'number' OR {x}::text !~ '^-?[0-9]+$'",
+                f"{at}'expected a whole number, got ' || {x}::text",
+            )
             if rule.get("min") is not None:
-                lines += fail(f"{x}::text::numeric < {int(rule['min'])}",
-                              f"{at}{x}::text || ' is below the minimum {int(rule['min'])}'")
+                lines += fail(
+                    f"{x}::text::numeric < {int(rule['min'])}",
+                    f"{at}{x}::text || ' is below the minimum {int(rule['min'])}'",
+                )
             if rule.get("max") is not None:
-                lines += fail(f"{x}::text::numeric > {int(rule['max'])}",
-                              f"{at}{x}::text || ' is above the maximum {int(rule['max'])}'")
+                lines += fail(
+                    f"{x}::text::numeric > {int(rule['max'])}",
+                    f"{at}{x}::text || ' is above the maximum {int(rule['max'])}'",
+                )
             return lines
         if kind == "boolean":
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'boolean'",
-                        f"{at}'expected true or false, got ' || {_kind(x)}")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'boolean'",
+                f"{at}'expected true or false, got ' || {_kind(x)}",
+            )
         if kind == "uuid":
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ {_lit(UUID_RE)}",
-                        f"{at}{x}::text || ' is not a UUID'")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ {_lit(UUID_RE)}",
+                f"{at}{x}::text || ' is not a UUID'",
+            )
         if kind == "date":
-            lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
-                         f"{_lit(DATE_RE)} OR NOT {_day_exists(_text(x))}",
-                         f"{at}{x}::text || ' is not a date (YYYY-MM-DD)'")
-            lines += fail(f"{_text(x)}::date < DATE '1900-01-01'",
-                          f"{at}{_text(x)} || ' is before 1900'")
+            lines = fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
+                f"{_lit(DATE_RE)} OR NOT {_day_exists(_text(x))}",
+                f"{at}{x}::text || ' is not a date (YYYY-MM-DD)'",
+            )
+            lines += fail(
+                f"{_text(x)}::date < DATE '1900-01-01'", f"{at}{_text(x)} || ' is before 1900'"
+            )
             if rule.get("not_future"):
-                lines += fail(f"{_text(x)}::date > p_today",
-                              f"{at}{_text(x)} || ' is in the future'")
+                lines += fail(
+                    f"{_text(x)}::date > p_today", f"{at}{_text(x)} || ' is in the future'"
+                )
             if rule.get("not_past"):
-                lines += fail(f"{_text(x)}::date < (p_today - '1 year'::interval)::date",
-                              f"{at}{_text(x)} || ' is more than a year in the past'")
+                lines += fail(
+                    f"{_text(x)}::date < (p_today - '1 year'::interval)::date",
+                    f"{at}{_text(x)} || ' is more than a year in the past'",
+                )
             return lines
         if kind == "datetime":
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
-                        f"{_lit(DATETIME_RE)} OR NOT {_day_exists(_text(x))}",
-                        f"{at}{x}::text || ' is not a date and time with a time zone (ISO 8601)'")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
+                f"{_lit(DATETIME_RE)} OR NOT {_day_exists(_text(x))}",
+                f"{at}{x}::text || ' is not a date and time with a time zone (ISO 8601)'",
+            )
         if kind == "enum":
             values = "ARRAY[" + ", ".join(_lit(str(v)) for v in rule["values"]) + "]::text[]"
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT "
-                        f"{_text(x)} = ANY ({values})",
-                        f"{at}{x}::text || {_lit(' is not a known ' + str(rule['what']))}")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT {_text(x)} = ANY ({values})",
+                f"{at}{x}::text || {_lit(' is not a known ' + str(rule['what']))}",
+            )
         if kind == "list":
-            lines = fail(f"{_typeof(x)} IS DISTINCT FROM 'array'",
-                         f"{at}'expected a list, got ' || {_kind(x)}")
-            lines += fail(f"pg_catalog.jsonb_array_length({x}) < {int(rule.get('min', 0))}",
-                          f"{at}'needs at least {int(rule.get('min', 0))} item(s)'")
-            lines += fail(f"pg_catalog.jsonb_array_length({x}) > {int(rule['max'])}",
-                          f"{at}'has ' || pg_catalog.jsonb_array_length({x}) || ' items; at most "
-                          f"{int(rule['max'])} allowed'")
+            lines = fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'array'",
+                f"{at}'expected a list, got ' || {_kind(x)}",
+            )
+            lines += fail(
+                f"pg_catalog.jsonb_array_length({x}) < {int(rule.get('min', 0))}",
+                f"{at}'needs at least {int(rule.get('min', 0))} item(s)'",
+            )
+            lines += fail(
+                f"pg_catalog.jsonb_array_length({x}) > {int(rule['max'])}",
+                f"{at}'has ' || pg_catalog.jsonb_array_length({x}) || ' items; at most "
+                f"{int(rule['max'])} allowed'",
+            )
             e = self._var("e", "jsonb")
             i = self._var("i", "integer")
             item = self.value(rule["item"], e, f"{path} || '[' || {i} || ']'")
             if item:  # an integer loop: no query (executor start-up) per list
-                lines += [f"FOR {i} IN 0 .. pg_catalog.jsonb_array_length({x}) - 1 LOOP",
-                          f"    {e} := {x} -> {i};",
-                          *("    " + line for line in item),
-                          "END LOOP;"]
+                lines += [
+                    f"FOR {i} IN 0 .. pg_catalog.jsonb_array_length({x}) - 1 LOOP",
+                    f"    {e} := {x} -> {i};",
+                    *("    " + line for line in item),
+                    "END LOOP;",
+                ]
             if rule.get("unique"):  # a query only when there are two items to compare
-                lines += [f"IF pg_catalog.jsonb_array_length({x}) > 1 THEN",
-                          *("    " + line for line in fail(
-                              f"(SELECT pg_catalog.count(DISTINCT u.v) FROM "
-                              f"pg_catalog.jsonb_array_elements({x}) AS u(v)) <> "
-                              f"pg_catalog.jsonb_array_length({x})",
-                              f"{at}'has the same value twice'")),
-                          "END IF;"]
+                lines += [
+                    f"IF pg_catalog.jsonb_array_length({x}) > 1 THEN",
+                    *(
+                        "    " + line
+                        for line in fail(
+                            f"(SELECT pg_catalog.count(DISTINCT u.v) FROM "
+                            f"pg_catalog.jsonb_array_elements({x}) AS u(v)) <> "
+                            f"pg_catalog.jsonb_array_length({x})",
+                            f"{at}'has the same value twice'",
+                        )
+                    ),
+                    "END IF;",
+                ]
             return lines
         if kind == "nhs_number":
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT {_nhs_ok(_text(x))}",
-                        f"{at}{x}::text || ' is not a valid NHS number'")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT {_nhs_ok(_text(x))}",
+                f"{at}{x}::text || ' is not a valid NHS number'",
+            )
         if kind == "postcode":
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
-                        "'^[[:alpha:]][^[:space:]]{1,3} [^[:space:]][[:alpha:]]{2}$' OR "
-                        f"{_text(x)} <> pg_catalog.upper({_text(x)})",
-                        f"{at}{x}::text || ' is not a UK postcode'")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
+                "'^[[:alpha:]][^[:space:]]{1,3} [^[:space:]][[:alpha:]]{2}$' OR "
+                f"{_text(x)} <> pg_catalog.upper({_text(x)})",
+                f"{at}{x}::text || ' is not a UK postcode'",
+            )
         if kind == "object":
-            return fail(f"{_typeof(x)} IS DISTINCT FROM 'object'",
-                        f"{at}'expected an object, got ' || {_kind(x)}")
+            return fail(
+                f"{_typeof(x)} IS DISTINCT FROM 'object'",
+                f"{at}'expected an object, got ' || {_kind(x)}",
+            )
         if kind == "any":
             return []
         if kind == "spec":
@@ -181,15 +232,17 @@ class _Compiler:
         fields: Mapping[str, Any] = rule["fields"]
         required = set(rule["required"])
         known = "ARRAY[" + ", ".join(_lit(n) for n in fields) + "]::text[]"
-        lines = [f"IF {_typeof(x)} IS DISTINCT FROM 'object' THEN",
-                 f"    RETURN {path} || ': expected an object, got ' || {_kind(x)};",
-                 "END IF;",
-                 f"IF ({x} - {known}) <> '{{}}'::jsonb THEN",
-                 f"    RETURN (SELECT {path} || ': unknown field ' || "
-                 "pg_catalog.to_jsonb(k.k)::text "
-                 f"FROM pg_catalog.jsonb_object_keys({x} - {known}) AS k(k) "
-                 "ORDER BY k.k COLLATE \"C\" LIMIT 1);",
-                 "END IF;"]
+        lines = [
+            f"IF {_typeof(x)} IS DISTINCT FROM 'object' THEN",
+            f"    RETURN {path} || ': expected an object, got ' || {_kind(x)};",
+            "END IF;",
+            f"IF ({x} - {known}) <> '{{}}'::jsonb THEN",
+            f"    RETURN (SELECT {path} || ': unknown field ' || "
+            "pg_catalog.to_jsonb(k.k)::text "
+            f"FROM pg_catalog.jsonb_object_keys({x} - {known}) AS k(k) "
+            'ORDER BY k.k COLLATE "C" LIMIT 1);',
+            "END IF;",
+        ]
         for name, field_rule in fields.items():
             f = self._var("f", "jsonb")
             where = f"{path} || {_lit('.' + name)}"
@@ -199,11 +252,14 @@ class _Compiler:
             lines.append(f"{f} := {x} -> {_lit(name)};")
             absent = f"{f} IS NULL OR {f} = 'null'::jsonb OR {f} = '\"\"'::jsonb"
             if name in required:
-                lines += [f"IF {absent} THEN", f"    RETURN {where} || ': is required';",
-                          "END IF;", *check]
+                lines += [
+                    f"IF {absent} THEN",
+                    f"    RETURN {where} || ': is required';",
+                    "END IF;",
+                    *check,
+                ]
             else:
-                lines += [f"IF NOT ({absent}) THEN", *("    " + line for line in check),
-                          "END IF;"]
+                lines += [f"IF NOT ({absent}) THEN", *("    " + line for line in check), "END IF;"]
         for cross in rule.get("rules", ()):
             lines += self.cross(cross, x, path)
         return lines
@@ -217,22 +273,23 @@ class _Compiler:
         message = _lit(str(rule.get("message", "")))
         if kind == "not_both":
             count = " + ".join(f"({present(x, n)})::integer" for n in rule["fields"])
-            return [f"IF {count} > 1 THEN", f"    RETURN {path} || ': ' || {message};",
-                    "END IF;"]
+            return [f"IF {count} > 1 THEN", f"    RETURN {path} || ': ' || {message};", "END IF;"]
         if kind == "each_has_one_of":
             e = self._var("e", "jsonb")
             i = self._var("i", "integer")
             lst = f"({x} -> {_lit(rule['field'])})"
             anyof = " OR ".join(present(e, n) for n in rule["keys"])
-            return [f"IF {_typeof(lst)} = 'array' THEN",
-                    f"    FOR {i} IN 0 .. pg_catalog.jsonb_array_length({lst}) - 1 LOOP",
-                    f"        {e} := {lst} -> {i};",
-                    f"        IF NOT ({anyof}) THEN",
-                    f"            RETURN {path} || {_lit('.' + rule['field'] + '[')} || {i} "
-                    f"|| ']: ' || {message};",
-                    "        END IF;",
-                    "    END LOOP;",
-                    "END IF;"]
+            return [
+                f"IF {_typeof(lst)} = 'array' THEN",
+                f"    FOR {i} IN 0 .. pg_catalog.jsonb_array_length({lst}) - 1 LOOP",
+                f"        {e} := {lst} -> {i};",
+                f"        IF NOT ({anyof}) THEN",
+                f"            RETURN {path} || {_lit('.' + rule['field'] + '[')} || {i} "
+                f"|| ']: ' || {message};",
+                "        END IF;",
+                "    END LOOP;",
+                "END IF;",
+            ]
         raise RuleError(f"the server has no check for cross-field rule {kind!r}")
 
 
@@ -263,8 +320,10 @@ def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
         body.append("    RETURN NULL;")
     if body:
         body.append("END IF;")
-    body.append("RETURN pg_catalog.format('the server has no validation rule for %s; the "
-                "administrator must run `dutydesk server upgrade`', p_type);")
+    body.append(
+        "RETURN pg_catalog.format('the server has no validation rule for %s; the "
+        "administrator must run `dutydesk server upgrade`', p_type);"
+    )
     declare = "\n".join("    " + v for v in compiler.variables)
     text = "DECLARE\n" + declare + "\nBEGIN\n" + "\n".join("    " + b for b in body) + "\nEND"
     if _DELIM in text:
@@ -274,4 +333,5 @@ def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
         "p_today date) RETURNS text\n"
         "LANGUAGE plpgsql STABLE\n"
         "SET search_path = pg_catalog, dutydesk, pg_temp AS "
-        f"{_DELIM}\n{text}\n{_DELIM}")
+        f"{_DELIM}\n{text}\n{_DELIM}"
+    )

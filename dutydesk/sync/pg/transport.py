@@ -43,15 +43,31 @@ _PULL = """SELECT seq, id::text, type, schema_version, actor, actor_role, device
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
 
 
-def conninfo(*, host: str, port: int, database: str, user: str, sslmode: str = DEFAULT_MODE,
-             sslrootcert: str = "", connect_timeout: int = 10) -> str:
+def conninfo(
+    *,
+    host: str,
+    port: int,
+    database: str,
+    user: str,
+    sslmode: str = DEFAULT_MODE,
+    sslrootcert: str = "",
+    connect_timeout: int = 10,
+) -> str:
     """A libpq connection string without the password (safe to show). TLS is required
     (``dutydesk.config.tls``): a weak sslmode to a server on the network raises
     ``TlsSettingError``."""
     mode = desk_sslmode(host, sslmode, sslrootcert)
     extra = {"sslrootcert": sslrootcert} if sslrootcert else {}
-    return make_conninfo(host=host, port=port, dbname=database, user=user, sslmode=mode,
-                         connect_timeout=connect_timeout, application_name="dutydesk", **extra)
+    return make_conninfo(
+        host=host,
+        port=port,
+        dbname=database,
+        user=user,
+        sslmode=mode,
+        connect_timeout=connect_timeout,
+        application_name="dutydesk",
+        **extra,
+    )
 
 
 def tls_required(dsn: str) -> str:
@@ -114,9 +130,11 @@ class PgTransport:
         self._conn = None
 
     def state(self) -> ServerState:
-        row = self._call(lambda c: c.execute(
-            "SELECT epoch::text, schema_version, head_seq FROM dutydesk.server_state()"
-        ).fetchone())
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT epoch::text, schema_version, head_seq FROM dutydesk.server_state()"
+            ).fetchone()
+        )
         if row is None:
             raise BatchRefused("the server has no DutyDesk state; ask the administrator")
         return ServerState(epoch=row[0], schema_version=int(row[1]), head_seq=int(row[2]))
@@ -130,62 +148,121 @@ class PgTransport:
     def directory(self) -> list[tuple[str, str, str]]:
         """(login, display name, group role) of every login in a DutyDesk group, from
         ``dutydesk.directory()``; empty from a server older than migration 0004."""
+
         def read(c: psycopg.Connection) -> list[tuple[str, str, str]]:
-            there = c.execute("SELECT to_regprocedure('dutydesk.directory()') IS NOT NULL"
-                              ).fetchone()
+            there = c.execute(
+                "SELECT to_regprocedure('dutydesk.directory()') IS NOT NULL"
+            ).fetchone()
             if not (there and there[0]):
                 return []
-            return [(str(r[0]), str(r[1]), str(r[2])) for r in c.execute(
-                "SELECT login, display_name, role FROM dutydesk.directory()").fetchall()]
+            return [
+                (str(r[0]), str(r[1]), str(r[2]))
+                for r in c.execute(
+                    "SELECT login, display_name, role FROM dutydesk.directory()"
+                ).fetchall()
+            ]
+
         return self._call(read)
 
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
-        body = json.dumps([{
-            "id": e.id, "type": e.type, "schema_version": e.schema_version, "actor": e.actor,
-            "actor_role": e.actor_role, "device": e.device, "client_time": e.client_time,
-            "payload_text": canonical_json(e.payload)} for e in events], ensure_ascii=False)
-        rows = self._call(lambda c: c.execute(
-            "SELECT id::text, status, seq, server_time, hash, prev_hash, reason "
-            "FROM dutydesk.submit(%s::jsonb)", (body,)).fetchall())
-        receipts = [Receipt(event_id=r[0], status=r[1], seq=r[2], server_time=r[3], hash=r[4],
-                            prev_hash=r[5], reason=r[6]) for r in rows]
+        body = json.dumps(
+            [
+                {
+                    "id": e.id,
+                    "type": e.type,
+                    "schema_version": e.schema_version,
+                    "actor": e.actor,
+                    "actor_role": e.actor_role,
+                    "device": e.device,
+                    "client_time": e.client_time,
+                    "payload_text": canonical_json(e.payload),
+                }
+                for e in events
+            ],
+            ensure_ascii=False,
+        )
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT id::text, status, seq, server_time, hash, prev_hash, reason "
+                "FROM dutydesk.submit(%s::jsonb)",
+                (body,),
+            ).fetchall()
+        )
+        receipts = [
+            Receipt(
+                event_id=r[0],
+                status=r[1],
+                seq=r[2],
+                server_time=r[3],
+                hash=r[4],
+                prev_hash=r[5],
+                reason=r[6],
+            )
+            for r in rows
+        ]
         if len(receipts) != len(events):
             raise BatchRefused(f"the server answered {len(receipts)} of {len(events)} events")
         return receipts
 
     def pull(self, after_seq: int, limit: int) -> list[Event]:
         rows = self._call(lambda c: c.execute(_PULL, (after_seq, limit)).fetchall())
-        return [Event(id=r[1], type=r[2], schema_version=r[3], actor=r[4], actor_role=r[5],
-                      device=r[6], client_time=r[7], payload=json.loads(r[8]),
-                      server_seq=r[0], server_time=r[9], hash=r[10], prev_hash=r[11])
-                for r in rows]
+        return [
+            Event(
+                id=r[1],
+                type=r[2],
+                schema_version=r[3],
+                actor=r[4],
+                actor_role=r[5],
+                device=r[6],
+                client_time=r[7],
+                payload=json.loads(r[8]),
+                server_seq=r[0],
+                server_time=r[9],
+                hash=r[10],
+                prev_hash=r[11],
+            )
+            for r in rows
+        ]
 
     def hash_at(self, seq: int) -> str | None:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
         return None if row is None else row[0]
 
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
-        row = self._call(lambda c: c.execute(
-            "SELECT count(*) FROM dutydesk.events WHERE seq > %s AND seq <= %s",
-            (after_seq, upto_seq)).fetchone())
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT count(*) FROM dutydesk.events WHERE seq > %s AND seq <= %s",
+                (after_seq, upto_seq),
+            ).fetchone()
+        )
         return int(row[0]) if row else 0
 
     def report_quarantine(self, seqs: Sequence[int]) -> int:
         def report(part: list[int]) -> int:
-            row = self._call(lambda c: c.execute(
-                "SELECT dutydesk.report_quarantine(%s::bigint[])", (part,)).fetchone())
+            row = self._call(
+                lambda c: c.execute(
+                    "SELECT dutydesk.report_quarantine(%s::bigint[])", (part,)
+                ).fetchone()
+            )
             return int(row[0]) if row and row[0] is not None else 0
-        return sum(report(list(seqs[i:i + 1000])) for i in range(0, len(seqs), 1000))
+
+        return sum(report(list(seqs[i : i + 1000])) for i in range(0, len(seqs), 1000))
 
     def withheld(self, person_ids: Sequence[str]) -> set[str]:
         """``dutydesk.withheld`` (migration 0006), asked 1000 ids at a time."""
+
         def ask(part: list[str]) -> set[str]:
-            return self._call(lambda c: {str(r[0]) for r in c.execute(
-                "SELECT dutydesk.withheld(%s::text[])", (part,)).fetchall()})
+            return self._call(
+                lambda c: {
+                    str(r[0])
+                    for r in c.execute("SELECT dutydesk.withheld(%s::text[])", (part,)).fetchall()
+                }
+            )
+
         ids = list(person_ids)
         found: set[str] = set()
         for i in range(0, len(ids), 1000):
-            found |= ask(ids[i:i + 1000])
+            found |= ask(ids[i : i + 1000])
         return found
 
     def wait_for_poke(self, timeout: float) -> bool:

@@ -29,9 +29,11 @@ CIN_BODY = """<Message>
 </Message>
 """
 ENTITY_DTD = '<!DOCTYPE Message [<!ENTITY e "INJECTED">]>\n'
-LAUGHS = ('<!DOCTYPE Message [<!ENTITY a "lol">'
-          + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
-                    for i in range(9)) + "]>\n")
+LAUGHS = (
+    '<!DOCTYPE Message [<!ENTITY a "lol">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+    + "]>\n"
+)
 
 
 def _xlsx_with(part: str, rewrite) -> bytes:  # type: ignore[no-untyped-def]
@@ -42,8 +44,7 @@ def _xlsx_with(part: str, rewrite) -> bytes:  # type: ignore[no-untyped-def]
             data = source.read(info)
             if info.filename == part:
                 data = rewrite(data)
-            z.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED,
-                       compresslevel=9)
+            z.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return out.getvalue()
 
 
@@ -58,12 +59,15 @@ def main() -> None:
     sheet = _first_sheet()
 
     # xlsx: a part that expands ~1000 times (an 800 KB file expanded to 1.6 GB before).
-    files["zip-bomb.xlsx"] = _xlsx_with(sheet, lambda d: d.replace(
-        b"</worksheet>", b" " * (40 * 1024 * 1024) + b"</worksheet>"))
+    files["zip-bomb.xlsx"] = _xlsx_with(
+        sheet, lambda d: d.replace(b"</worksheet>", b" " * (40 * 1024 * 1024) + b"</worksheet>")
+    )
     expected["zip-bomb.xlsx"] = "zip bomb"
     # xlsx: a sheet with an internal entity used in a cell.
-    files["xlsx-entity.xlsx"] = _xlsx_with(sheet, lambda d: d.replace(
-        b"?>", b"?>" + ENTITY_DTD.replace("Message", "worksheet").encode(), 1))
+    files["xlsx-entity.xlsx"] = _xlsx_with(
+        sheet,
+        lambda d: d.replace(b"?>", b"?>" + ENTITY_DTD.replace("Message", "worksheet").encode(), 1),
+    )
     expected["xlsx-entity.xlsx"] = "DOCTYPE"
     files["not-a-workbook.xlsx"] = b"Child Unique ID,Gender\r\n1,a) Male\r\n"
     expected["not-a-workbook.xlsx"] = "not an Excel .xlsx workbook"
@@ -74,20 +78,22 @@ def main() -> None:
     # XML: the DOCTYPE check bypassed by UTF-16 and by a DOCTYPE after the first 8 KB.
     body = CIN_BODY.format(child="&e;")
     files["census-utf16-entity.xml"] = (
-        '<?xml version="1.0" encoding="UTF-16"?>\n' + ENTITY_DTD + body).encode("utf-16")
+        '<?xml version="1.0" encoding="UTF-16"?>\n' + ENTITY_DTD + body
+    ).encode("utf-16")
     expected["census-utf16-entity.xml"] = "DOCTYPE"
     files["census-late-doctype.xml"] = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<!--' + "x" * 10_000 + "-->\n"
-        + ENTITY_DTD + body).encode()
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!--' + "x" * 10_000 + "-->\n" + ENTITY_DTD + body
+    ).encode()
     expected["census-late-doctype.xml"] = "DOCTYPE"
     files["census-billion-laughs.xml"] = (LAUGHS + CIN_BODY.format(child="&j;")).encode()
     expected["census-billion-laughs.xml"] = "DOCTYPE"
     files["census-external-entity.xml"] = (
-        '<!DOCTYPE Message [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n' + body).encode()
+        '<!DOCTYPE Message [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n' + body
+    ).encode()
     expected["census-external-entity.xml"] = "DOCTYPE"
     files["census-shift-jis.xml"] = (
-        '<?xml version="1.0" encoding="Shift_JIS"?>\n'
-        + CIN_BODY.format(child="山田太郎")).encode("shift_jis")
+        '<?xml version="1.0" encoding="Shift_JIS"?>\n' + CIN_BODY.format(child="山田太郎")
+    ).encode("shift_jis")
     expected["census-shift-jis.xml"] = "encoding"
     files["census-not-xml.xml"] = b"<Message><Children><Child></Message>"
     expected["census-not-xml.xml"] = "not well-formed XML"
@@ -95,20 +101,27 @@ def main() -> None:
     # JSON: depth, a 5,000-digit number, NaN, duplicate keys.
     files["deep.json"] = b"[" * 20_000 + b"]" * 20_000
     expected["deep.json"] = "nested more than 20 levels"
-    record = {"received_at": "2026-11-26T08:15:00+00:00", "channel": "phone",
-              "source_code": "2A", "children": [{"given_name": "A", "family_name": "B"}],
-              "concern": "x", "consent": "unknown", "immediate_danger": False}
+    record = {
+        "received_at": "2026-11-26T08:15:00+00:00",
+        "channel": "phone",
+        "source_code": "2A",
+        "children": [{"given_name": "A", "family_name": "B"}],
+        "concern": "x",
+        "consent": "unknown",
+        "immediate_danger": False,
+    }
     text = json.dumps(record)
-    files["huge-number.json"] = text.replace('"immediate_danger"',
-                                             '"score": ' + "9" * 5000 + ', "immediate_danger"'
-                                             ).encode()
+    files["huge-number.json"] = text.replace(
+        '"immediate_danger"', '"score": ' + "9" * 5000 + ', "immediate_danger"'
+    ).encode()
     expected["huge-number.json"] = "5,000 digits"
-    files["nan.json"] = text.replace('"immediate_danger"', '"score": NaN, "immediate_danger"'
-                                     ).encode()
+    files["nan.json"] = text.replace(
+        '"immediate_danger"', '"score": NaN, "immediate_danger"'
+    ).encode()
     expected["nan.json"] = "NaN is not a JSON number"
-    files["duplicate-keys.json"] = text.replace('"source_code": "2A"',
-                                                '"source_code": "2A", "source_code": "6"'
-                                                ).encode()
+    files["duplicate-keys.json"] = text.replace(
+        '"source_code": "2A"', '"source_code": "2A", "source_code": "6"'
+    ).encode()
     expected["duplicate-keys.json"] = "duplicate key 'source_code'"
 
     # Text encodings: Shift-JIS read silently as Windows-1252 before; UTF-16 without BOM.
@@ -121,8 +134,9 @@ def main() -> None:
 
     for name, data in files.items():
         (HERE / name).write_bytes(data)
-    (HERE / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False)
-                                        + "\n", encoding="utf-8")
+    (HERE / "expected.json").write_text(
+        json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

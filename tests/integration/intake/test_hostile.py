@@ -26,8 +26,7 @@ EXPECTED: dict[str, str] = json.loads((HOSTILE / "expected.json").read_text("utf
 
 
 def test_the_corpus_is_complete() -> None:
-    on_disk = {p.name for p in HOSTILE.iterdir() if p.suffix in (".xml", ".json", ".csv",
-                                                                   ".xlsx")}
+    on_disk = {p.name for p in HOSTILE.iterdir() if p.suffix in (".xml", ".json", ".csv", ".xlsx")}
     assert on_disk - {"expected.json"} == set(EXPECTED)
     assert len(EXPECTED) >= 16
 
@@ -35,9 +34,13 @@ def test_the_corpus_is_complete() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("mode", ["batch", "all-or-nothing", "dry-run"])
 def test_each_hostile_file_is_refused_clearly_and_writes_nothing(
-        store: EventStore, clock: FixedClock, tmp_path: Path, name: str, mode: str) -> None:
-    options = ImportOptions(all_or_nothing=mode == "all-or-nothing", dry_run=mode == "dry-run",
-                            rejects=tmp_path / "rejects.csv")
+    store: EventStore, clock: FixedClock, tmp_path: Path, name: str, mode: str
+) -> None:
+    options = ImportOptions(
+        all_or_nothing=mode == "all-or-nothing",
+        dry_run=mode == "dry-run",
+        rejects=tmp_path / "rejects.csv",
+    )
     report = importer(store, clock).run(HOSTILE / name, options)
     said = " ".join([report.refused or "", *(str(e) for e in report.errors)])
     assert EXPECTED[name] in said, said
@@ -48,7 +51,8 @@ def test_each_hostile_file_is_refused_clearly_and_writes_nothing(
 
 
 def test_the_command_line_refuses_every_hostile_file_without_a_traceback(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # main() returning an exit code (it would raise through here otherwise): 2, the reason
     # and "nothing was written", and no traceback printed.
     data = str(tmp_path / "store")
@@ -67,10 +71,12 @@ def test_the_command_line_refuses_every_hostile_file_without_a_traceback(
 
 def test_json_limits_and_duplicate_keys() -> None:
     assert loads('{"a": [1, {"b": 2}]}') == {"a": [1, {"b": 2}]}
-    for text, words in (('{"a": 1, "a": 2}', "duplicate key 'a'"),
-                        ("[" * 21 + "]" * 21, "nested more than 20"),
-                        ('{"n": ' + "1" * 31 + "}", "31 digits"),
-                        ('{"n": Infinity}', "Infinity is not a JSON number")):
+    for text, words in (
+        ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+        ("[" * 21 + "]" * 21, "nested more than 20"),
+        ('{"n": ' + "1" * 31 + "}", "31 digits"),
+        ('{"n": Infinity}', "Infinity is not a JSON number"),
+    ):
         with pytest.raises(ValueError, match=words):
             loads(text)
 
@@ -81,9 +87,12 @@ def test_encodings_are_detected_or_refused_by_name() -> None:
     assert decode("Seán".encode("utf-16"), "f.csv") == ("Seán", "utf-16")
     assert decode("Seán".encode("utf-8-sig"), "f.csv")[1] == "utf-8-sig"
     from dutydesk.intake.model import FileRefused
-    for data, words in (("山田太郎,東京都".encode("gbk") * 3, "multi-byte"),
-                        ("x".encode("utf-32"), "UTF-32"),
-                        (b"a\x00b\x00", "NUL bytes")):
+
+    for data, words in (
+        ("山田太郎,東京都".encode("gbk") * 3, "multi-byte"),
+        ("x".encode("utf-32"), "UTF-32"),
+        (b"a\x00b\x00", "NUL bytes"),
+    ):
         with pytest.raises(FileRefused, match=words):
             decode(data, "f.csv")
 
@@ -94,13 +103,18 @@ def _census(children: int) -> bytes:
         f"<PersonBirthDate>2015-03-27</PersonBirthDate><Sex>F</Sex></ChildIdentifiers>"
         f"<CINdetails><CINreferralDate>2024-0{1 + n % 9}-10</CINreferralDate>"
         f"<ReferralSource>6</ReferralSource><ReferralNFA>1</ReferralNFA></CINdetails>"
-        f"</Child>\n" for n in range(children))
-    return (f"<Message><Header><Source><LEA>201</LEA></Source></Header><Children>\n{kids}"
-            "</Children></Message>\n").encode()
+        f"</Child>\n"
+        for n in range(children)
+    )
+    return (
+        f"<Message><Header><Source><LEA>201</LEA></Source></Header><Children>\n{kids}"
+        "</Children></Message>\n"
+    ).encode()
 
 
 def test_a_truncated_file_in_batch_mode_says_what_was_written(
-        store: EventStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store: EventStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Before: "REFUSED" (exit 2) after 564 events had been written.
     whole = _census(300)
     cut = tmp_path / "truncated.xml"
@@ -132,5 +146,6 @@ def test_the_last_12_months_check_refuses_hostile_workbooks_too(name: str) -> No
     # The check that reads Annex A's stated counts opens the workbook like an import does.
     from dutydesk.intake.annex_a import stated_last_12
     from dutydesk.intake.model import FileRefused
+
     with pytest.raises(FileRefused, match=EXPECTED[name]):
         stated_last_12((HOSTILE / name).read_bytes())

@@ -25,28 +25,39 @@ EVERYTHING = Filters(date(2000, 1, 1), date(2030, 12, 31))
 
 def _census(tmp_path: Path, children: str) -> Path:
     path = tmp_path / "census.xml"
-    path.write_text(f"<Message><Header><Source><LEA>201</LEA></Source></Header><Children>"
-                    f"{children}</Children></Message>", encoding="utf-8")
+    path.write_text(
+        f"<Message><Header><Source><LEA>201</LEA></Source></Header><Children>"
+        f"{children}</Children></Message>",
+        encoding="utf-8",
+    )
     return path
 
 
-def _child(la_id: str, referral: str, *, death: str = "", closure: str = "",
-           plan: str = "") -> str:
-    return (f"<Child><ChildIdentifiers><LAchildID>{la_id}</LAchildID>"
-            f"<PersonBirthDate>2015-03-27</PersonBirthDate><Sex>F</Sex>"
-            + (f"<PersonDeathDate>{death}</PersonDeathDate>" if death else "")
-            + "</ChildIdentifiers><CINdetails>"
-            f"<CINreferralDate>{referral}</CINreferralDate><ReferralSource>6</ReferralSource>"
-            + (f"<CINclosureDate>{closure}</CINclosureDate>"
-               f"<ReasonForClosure>RC2</ReasonForClosure>" if closure else "")
-            + "<ReferralNFA>0</ReferralNFA>"
-            + (f"<ChildProtectionPlans><CPPstartDate>{plan}</CPPstartDate>"
-               "</ChildProtectionPlans>" if plan else "")
-            + "</CINdetails></Child>")
+def _child(la_id: str, referral: str, *, death: str = "", closure: str = "", plan: str = "") -> str:
+    return (
+        f"<Child><ChildIdentifiers><LAchildID>{la_id}</LAchildID>"
+        f"<PersonBirthDate>2015-03-27</PersonBirthDate><Sex>F</Sex>"
+        + (f"<PersonDeathDate>{death}</PersonDeathDate>" if death else "")
+        + "</ChildIdentifiers><CINdetails>"
+        f"<CINreferralDate>{referral}</CINreferralDate><ReferralSource>6</ReferralSource>"
+        + (
+            f"<CINclosureDate>{closure}</CINclosureDate><ReasonForClosure>RC2</ReasonForClosure>"
+            if closure
+            else ""
+        )
+        + "<ReferralNFA>0</ReferralNFA>"
+        + (
+            f"<ChildProtectionPlans><CPPstartDate>{plan}</CPPstartDate></ChildProtectionPlans>"
+            if plan
+            else ""
+        )
+        + "</CINdetails></Child>"
+    )
 
 
 def test_census_la_child_id_is_on_the_person_and_in_annex_a(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     # Before: Annex A "Child Unique ID" was an internal UUID nobody could trace.
     report = importer(store, clock).run(SAMPLES / "CIN2rows.xml")
     assert report.rows_rejected == 0
@@ -60,21 +71,24 @@ def test_census_la_child_id_is_on_the_person_and_in_annex_a(
     assert not any(len(i) == 36 and i.count("-") == 4 for i in ids)  # no UUIDs
 
 
-def test_annex_a_import_keeps_the_child_unique_id(store: EventStore,
-                                                  clock: FixedClock) -> None:
+def test_annex_a_import_keeps_the_child_unique_id(store: EventStore, clock: FixedClock) -> None:
     importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
     person = store.read_model().people[la_person_id("9212044")]
     assert person.la_child_id == "9212044"
 
 
 def test_a_death_date_closes_the_case_and_dates_after_it_are_warned(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     # Before: a child with a death date was imported as an open case; a referral after the
     # death and one years in the future passed without a word.
-    path = _census(tmp_path, _child("D1", "2024-01-10", death="2024-02-01", plan="2024-01-20")
-                   + _child("D2", "2024-03-05", death="2024-02-01")
-                   + _child("F1", "2031-01-01")
-                   + _child("OK", "2024-01-10"))
+    path = _census(
+        tmp_path,
+        _child("D1", "2024-01-10", death="2024-02-01", plan="2024-01-20")
+        + _child("D2", "2024-03-05", death="2024-02-01")
+        + _child("F1", "2031-01-01")
+        + _child("OK", "2024-01-10"),
+    )
     report = importer(store, clock).run(path)
     assert report.rows_rejected == 0, report.errors
     people = store.read_model().people
@@ -87,36 +101,48 @@ def test_a_death_date_closes_the_case_and_dates_after_it_are_warned(
     assert not any(w.value == "2024-01-10" for w in report.warnings)
 
 
-def test_a_later_update_cannot_reopen_the_case_of_a_child_who_has_died(
-        clock: FixedClock) -> None:
+def test_a_later_update_cannot_reopen_the_case_of_a_child_who_has_died(clock: FixedClock) -> None:
     pid = la_person_id("X")
-    events = [event("person.registered", {"person_id": pid, "la_child_id": "X",
-                                          "date_of_death": "2024-02-01"}, clock.now()),
-              event("person.updated", {"person_id": pid, "open_case": True}, clock.now())]
+    events = [
+        event(
+            "person.registered",
+            {"person_id": pid, "la_child_id": "X", "date_of_death": "2024-02-01"},
+            clock.now(),
+        ),
+        event("person.updated", {"person_id": pid, "open_case": True}, clock.now()),
+    ]
     model = apply_all(ReadModel(), events)
     assert model.people[pid].open_case is False
 
 
 def test_an_intake_child_with_the_authoritys_id_links_to_the_person(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     importer(store, clock).run(_census(tmp_path, _child("LA-77", "2024-01-10")))
-    record = {"received_at": "2026-11-25T10:00:00+00:00", "channel": "phone",
-              "source_code": "2A", "concern": "Worried about her.", "consent": "unknown",
-              "immediate_danger": False, "external_ref": "SCH-1",
-              "children": [{"given_name": "Someone", "family_name": "Else",
-                            "la_child_id": "LA-77"}]}
+    record = {
+        "received_at": "2026-11-25T10:00:00+00:00",
+        "channel": "phone",
+        "source_code": "2A",
+        "concern": "Worried about her.",
+        "consent": "unknown",
+        "immediate_danger": False,
+        "external_ref": "SCH-1",
+        "children": [{"given_name": "Someone", "family_name": "Else", "la_child_id": "LA-77"}],
+    }
     intake = tmp_path / "intake.json"
     intake.write_text(json.dumps(record), encoding="utf-8")
     report = importer(store, clock).run(intake)
     assert report.links_made == 1, report.lines()
     links = [e for e in store.events() if e.type == "person.linked"]
     assert [(e.payload["person_id"], e.payload["evidence"]) for e in links] == [
-        (la_person_id("LA-77"), ["la_child_id"])]
+        (la_person_id("LA-77"), ["la_child_id"])
+    ]
     assert "child id" in links[0].payload["reason"]
 
 
 def test_annex_a_export_of_an_annex_a_import_round_trips_the_ids(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
     out = tmp_path / "list3.xlsx"
     MiService(store, clock, actor=demo_actor()).export_annex_a(out, 3, "xlsx", EVERYTHING)
@@ -130,12 +156,25 @@ def test_annex_a_export_of_an_annex_a_import_round_trips_the_ids(
 def test_matching_on_the_authoritys_id_links_or_rules_out() -> None:
     from dutydesk.domain.matching import BlockingIndex, Subject, score
     from dutydesk.domain.projection import PersonRow
-    known = PersonRow(person_id="p1", given_name="Amy", family_name="Lee",
-                      date_of_birth="2015-03-27", la_child_id="A1")
+
+    known = PersonRow(
+        person_id="p1",
+        given_name="Amy",
+        family_name="Lee",
+        date_of_birth="2015-03-27",
+        la_child_id="A1",
+    )
     same = score(Subject(la_child_id="A1"), known)
     assert same is not None and (same.level, same.matched) == ("certain", ("la_child_id",))
     # Same name and birthday but another id from the same authority: another child.
-    assert score(Subject(given_name="Amy", family_name="Lee", date_of_birth="2015-03-27",
-                         la_child_id="A2"), known) is None
+    assert (
+        score(
+            Subject(
+                given_name="Amy", family_name="Lee", date_of_birth="2015-03-27", la_child_id="A2"
+            ),
+            known,
+        )
+        is None
+    )
     index = BlockingIndex.build([known])
     assert [c.person_id for c in index.search(Subject(la_child_id="A1"))] == ["p1"]

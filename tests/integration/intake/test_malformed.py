@@ -17,8 +17,9 @@ from tests.factories import importer
 
 from .test_partner_files import GOOD, HEADER
 
-SAMPLE_XML = (Path(__file__).resolve().parents[2] / "data" / "samples" /
-              "CIN_Census_2024.xml").read_bytes()
+SAMPLE_XML = (
+    Path(__file__).resolve().parents[2] / "data" / "samples" / "CIN_Census_2024.xml"
+).read_bytes()
 _names = itertools.count()
 
 
@@ -50,33 +51,47 @@ def _mutate(data: bytes, cuts: list[int], junk: bytes) -> bytes:
     out = bytearray(data)
     for cut in cuts:
         at = cut % max(len(out), 1)
-        out[at:at + len(junk)] = junk
+        out[at : at + len(junk)] = junk
     return bytes(out)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cuts=st.lists(st.integers(0, 10_000), max_size=4),
-       junk=st.binary(min_size=0, max_size=6))
+@given(cuts=st.lists(st.integers(0, 10_000), max_size=4), junk=st.binary(min_size=0, max_size=6))
 def test_mangled_police_csv(shared, cuts: list[int], junk: bytes) -> None:  # type: ignore[no-untyped-def]
     data = "\r\n".join([HEADER, GOOD.replace("PPN-001", f"M-{next(_names)}")]).encode()
     _check(shared, _mutate(data, cuts, junk), ".csv")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                    lambda kids: st.lists(kids, max_size=3)
-                    | st.dictionaries(st.sampled_from(["children", "concern", "received_at",
-                                                       "source_code", "x", "date_of_birth"]),
-                                      kids, max_size=4), max_leaves=12))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda kids: (
+            st.lists(kids, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    ["children", "concern", "received_at", "source_code", "x", "date_of_birth"]
+                ),
+                kids,
+                max_size=4,
+            )
+        ),
+        max_leaves=12,
+    )
+)
 def test_arbitrary_json_values(shared, value) -> None:  # type: ignore[no-untyped-def]
     import json
+
     _check(shared, json.dumps(value).encode(), ".json")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cuts=st.lists(st.integers(0, 5000), min_size=1, max_size=3),
-       junk=st.sampled_from([b"<", b">", b"&", b"</Child>", b"\x00", b"\xff\xfe", b"",
-                             b"<CINdetails>", b"2099-13-45"]))
+@given(
+    cuts=st.lists(st.integers(0, 5000), min_size=1, max_size=3),
+    junk=st.sampled_from(
+        [b"<", b">", b"&", b"</Child>", b"\x00", b"\xff\xfe", b"", b"<CINdetails>", b"2099-13-45"]
+    ),
+)
 def test_mangled_cin_xml(shared, cuts: list[int], junk: bytes) -> None:  # type: ignore[no-untyped-def]
     _check(shared, _mutate(SAMPLE_XML, cuts, junk), ".xml")
 
@@ -84,14 +99,16 @@ def test_mangled_cin_xml(shared, cuts: list[int], junk: bytes) -> None:  # type:
 def test_entity_expansion_is_refused(shared) -> None:  # type: ignore[no-untyped-def]
     folder, store, importer = shared
     path = folder / "bomb.xml"
-    path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa">]><Message>&a;'
-                     b"</Message>")
+    path.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa">]><Message>&a;</Message>'
+    )
     report = importer.run(path)
     assert report.refused and "DOCTYPE" in report.refused
 
 
 def test_oversized_file_is_refused_before_reading(shared) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.intake.model import Limits
+
     folder, store, importer = shared
     path = folder / "big.jsonl"
     path.write_bytes(b"{}\n" * 1000)

@@ -12,65 +12,92 @@ from dutydesk.store import pending_links
 from dutydesk.store.eventstore import EventStore
 from tests.factories import VALID_NHS, contact_payload, event, importer
 
-HEADER = ("Incident Ref,Incident Date/Time,DASH Risk,Children Present,Previous Incidents,"
-          "Address,Postcode,Concern,Officer,Child1 Forename,Child1 Surname,Child1 DOB,"
-          "Child1 Gender,Child1 NHS Number,Child2 Forename,Child2 Surname,Child2 DOB,"
-          "Child2 Gender,Immediate Danger,Source")
-GOOD = ('PPN-001,24/11/2026 23:10,High,Yes,3,"1 Leeds Rd",LS1 4AB,"Father assaulted '
-        'mother in front of the children.",PC Smith,Siobhán,O\'Brien,03/04/2019,Female,'
-        f'{VALID_NHS},Seán,O\'Brien,12/12/2016,M,No,6')
+HEADER = (
+    "Incident Ref,Incident Date/Time,DASH Risk,Children Present,Previous Incidents,"
+    "Address,Postcode,Concern,Officer,Child1 Forename,Child1 Surname,Child1 DOB,"
+    "Child1 Gender,Child1 NHS Number,Child2 Forename,Child2 Surname,Child2 DOB,"
+    "Child2 Gender,Immediate Danger,Source"
+)
+GOOD = (
+    'PPN-001,24/11/2026 23:10,High,Yes,3,"1 Leeds Rd",LS1 4AB,"Father assaulted '
+    "mother in front of the children.\",PC Smith,Siobhán,O'Brien,03/04/2019,Female,"
+    f"{VALID_NHS},Seán,O'Brien,12/12/2016,M,No,6"
+)
 
 
-def write(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = "ppn.csv"
-          ) -> Path:
+def write(tmp_path: Path, lines: list[str], encoding: str = "utf-8", name: str = "ppn.csv") -> Path:
     path = tmp_path / name
     path.write_bytes("\r\n".join(lines).encode(encoding))
     return path
 
 
-def test_police_csv_row_becomes_a_contact_with_da_fields(store: EventStore, clock: FixedClock,
-                                                         tmp_path: Path) -> None:
+def test_police_csv_row_becomes_a_contact_with_da_fields(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     assert report.rows_ok == 1, report.errors
     (contact,) = store.read_model().contacts.values()
     assert (contact.dash_level, contact.children_present, contact.previous_incidents) == (
-        "high", True, 3)
+        "high",
+        True,
+        3,
+    )
     assert contact.source_code == "6" and contact.channel == "police_notification"
     assert contact.received_at.startswith("2026-11-24T23:10")
     assert contact.external_ref == "PPN-001"
     children = sorted(store.read_model().children.values(), key=lambda c: c.slot)
     assert [(c.given_name, c.date_of_birth, c.sex, c.postcode) for c in children] == [
-        ("Siobhán", "2019-04-03", "b", "LS1 4AB"), ("Seán", "2016-12-12", "a", "LS1 4AB")]
+        ("Siobhán", "2019-04-03", "b", "LS1 4AB"),
+        ("Seán", "2016-12-12", "a", "LS1 4AB"),
+    ]
 
 
-def test_windows_1252_and_bom_files_read_the_same(store: EventStore, clock: FixedClock,
-                                                  tmp_path: Path) -> None:
+def test_windows_1252_and_bom_files_read_the_same(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     for n, enc in enumerate(("cp1252", "utf-8-sig", "utf-8")):
         line = GOOD.replace("PPN-001", f"PPN-00{n}")
         report = importer(store, clock).run(write(tmp_path, [HEADER, line], enc, f"{n}.csv"))
-        assert report.encoding == {"cp1252": "cp1252", "utf-8-sig": "utf-8-sig",
-                                   "utf-8": "utf-8"}[enc]
+        assert (
+            report.encoding == {"cp1252": "cp1252", "utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}[enc]
+        )
         assert report.rows_ok == 1
     names = {c.given_name for c in store.read_model().children.values()}
     assert names == {"Siobhán", "Seán"}
 
 
 BAD_ROWS = {
-    "future dob": (GOOD.replace("PPN-001", "PPN-002").replace("03/04/2019", "03/04/2030"),
-                   "Child1 DOB", "in the future"),
-    "bad nhs": (GOOD.replace("PPN-001", "PPN-003").replace(VALID_NHS, "9434765918"),
-                "Child1 NHS Number", "check digit"),
-    "bad source": (GOOD.replace("PPN-001", "PPN-004").rsplit(",", 1)[0] + ",Z9",
-                   "Source", "unknown source code"),
-    "no child": ("PPN-005,24/11/2026 23:10,High,Yes,3,x,LS1 4AB,concern,PC,,,,,,,,,,No,6",
-                 "child1_given_name", "missing child"),
-    "bad date": (GOOD.replace("PPN-001", "PPN-006").replace("24/11/2026 23:10", "yesterday"),
-                 "Incident Date/Time", "not a readable date"),
+    "future dob": (
+        GOOD.replace("PPN-001", "PPN-002").replace("03/04/2019", "03/04/2030"),
+        "Child1 DOB",
+        "in the future",
+    ),
+    "bad nhs": (
+        GOOD.replace("PPN-001", "PPN-003").replace(VALID_NHS, "9434765918"),
+        "Child1 NHS Number",
+        "check digit",
+    ),
+    "bad source": (
+        GOOD.replace("PPN-001", "PPN-004").rsplit(",", 1)[0] + ",Z9",
+        "Source",
+        "unknown source code",
+    ),
+    "no child": (
+        "PPN-005,24/11/2026 23:10,High,Yes,3,x,LS1 4AB,concern,PC,,,,,,,,,,No,6",
+        "child1_given_name",
+        "missing child",
+    ),
+    "bad date": (
+        GOOD.replace("PPN-001", "PPN-006").replace("24/11/2026 23:10", "yesterday"),
+        "Incident Date/Time",
+        "not a readable date",
+    ),
 }
 
 
 def test_each_bad_row_is_named_by_row_column_value_and_rule(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     lines = [HEADER, GOOD] + [row for row, _, _ in BAD_ROWS.values()]
     rejects = tmp_path / "rejects.csv"
     report = importer(store, clock).run(write(tmp_path, lines), ImportOptions(rejects=rejects))
@@ -89,18 +116,21 @@ def test_each_bad_row_is_named_by_row_column_value_and_rule(
 
 
 def test_all_or_nothing_refuses_the_file_when_a_row_is_bad(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     path = write(tmp_path, [HEADER, GOOD, BAD_ROWS["bad nhs"][0]])
     report = importer(store, clock).run(path, ImportOptions(all_or_nothing=True))
     assert report.refused and "nothing was imported" in report.refused
     assert store.event_count() == 0
-    ok = importer(store, clock).run(write(tmp_path, [HEADER, GOOD], name="ok.csv"),
-                                    ImportOptions(all_or_nothing=True))
+    ok = importer(store, clock).run(
+        write(tmp_path, [HEADER, GOOD], name="ok.csv"), ImportOptions(all_or_nothing=True)
+    )
     assert ok.refused is None and store.event_count() == 2  # the contact and its rating
 
 
 def test_duplicate_incident_reference_and_oversized_field(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     huge = GOOD.replace("PPN-001", "PPN-009").replace("Father", "x" * 30_000)
     report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD, GOOD, huge]))
     rules = [e.rule for e in report.errors]
@@ -109,14 +139,16 @@ def test_duplicate_incident_reference_and_oversized_field(
     assert report.rows_ok == 1
 
 
-def test_missing_columns_refuse_the_file(store: EventStore, clock: FixedClock,
-                                         tmp_path: Path) -> None:
+def test_missing_columns_refuse_the_file(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     report = importer(store, clock).run(write(tmp_path, ["Name,Age", "Tom,7"]))
     assert report.refused and "missing column(s) incident_ref" in report.refused
 
 
-def test_changed_resend_is_not_overwritten(store: EventStore, clock: FixedClock,
-                                           tmp_path: Path) -> None:
+def test_changed_resend_is_not_overwritten(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     changed = GOOD.replace("High", "Medium")
     report = importer(store, clock).run(write(tmp_path, [HEADER, changed], name="again.csv"))
@@ -125,21 +157,45 @@ def test_changed_resend_is_not_overwritten(store: EventStore, clock: FixedClock,
     assert store.event_count() == 2  # the contact and its rating
 
 
-def test_exact_nhs_links_and_likely_match_is_queued(store: EventStore, clock: FixedClock,
-                                                    now, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    store.append([
-        event("person.registered", {"person_id": "0190a000-0000-7000-8000-000000000001",
-                                    "given_name": "Siobhan", "family_name": "OBrien",
-                                    "date_of_birth": "2019-04-03", "nhs_number": VALID_NHS},
-              now),
-        event("person.registered", {"person_id": "0190a000-0000-7000-8000-000000000002",
-                                    "given_name": "Sean", "family_name": "O Brien",
-                                    "date_of_birth": "2016-12-12", "postcode": "LS1 4AB"},
-              now),
-        event("person.registered", {"person_id": "0190a000-0000-7000-8000-000000000003",
-                                    "given_name": "Sean", "family_name": "O'Brien",
-                                    "date_of_birth": "2016-12-12"}, now),
-    ])
+def test_exact_nhs_links_and_likely_match_is_queued(
+    store: EventStore, clock: FixedClock, now, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": "0190a000-0000-7000-8000-000000000001",
+                    "given_name": "Siobhan",
+                    "family_name": "OBrien",
+                    "date_of_birth": "2019-04-03",
+                    "nhs_number": VALID_NHS,
+                },
+                now,
+            ),
+            event(
+                "person.registered",
+                {
+                    "person_id": "0190a000-0000-7000-8000-000000000002",
+                    "given_name": "Sean",
+                    "family_name": "O Brien",
+                    "date_of_birth": "2016-12-12",
+                    "postcode": "LS1 4AB",
+                },
+                now,
+            ),
+            event(
+                "person.registered",
+                {
+                    "person_id": "0190a000-0000-7000-8000-000000000003",
+                    "given_name": "Sean",
+                    "family_name": "O'Brien",
+                    "date_of_birth": "2016-12-12",
+                },
+                now,
+            ),
+        ]
+    )
     report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD]))
     assert report.links_made == 1 and report.links_queued == 1
     children = sorted(store.read_model().children.values(), key=lambda c: c.slot)
@@ -153,12 +209,14 @@ def test_exact_nhs_links_and_likely_match_is_queued(store: EventStore, clock: Fi
     assert again.events_added == 0 and again.links_queued == 0
 
 
-def test_json_lines_array_and_single_object(store: EventStore, clock: FixedClock,
-                                            tmp_path: Path) -> None:
+def test_json_lines_array_and_single_object(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     a = contact_payload(external_ref="S-1")
     a.pop("contact_id")
-    b = contact_payload(external_ref="S-2", children=[{"given_name": "Amy",
-                                                       "date_of_birth": "2031-01-01"}])
+    b = contact_payload(
+        external_ref="S-2", children=[{"given_name": "Amy", "date_of_birth": "2031-01-01"}]
+    )
     b.pop("contact_id")
     lines = tmp_path / "in.jsonl"
     lines.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n{broken\n", encoding="utf-8")
@@ -183,17 +241,20 @@ def _danger(line: str, answer: str) -> str:
 
 
 def test_blank_immediate_danger_rejects_the_row_by_file_row_and_column(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     blank = _danger(GOOD.replace("PPN-001", "PPN-002"), "")
     spaces = _danger(GOOD.replace("PPN-001", "PPN-003"), "  ")
     rejects = tmp_path / "rejects.csv"
-    report = importer(store, clock).run(write(tmp_path, [HEADER, GOOD, blank, spaces]),
-                                        ImportOptions(rejects=rejects))
+    report = importer(store, clock).run(
+        write(tmp_path, [HEADER, GOOD, blank, spaces]), ImportOptions(rejects=rejects)
+    )
     assert (report.rows_ok, report.rows_rejected) == (1, 2), report.errors
     for error, row in zip(report.errors, (3, 4), strict=True):
         assert (error.file, error.row, error.column) == ("ppn.csv", row, "Immediate Danger")
-        assert error.rule == ("immediate danger is blank: the police notification must say "
-                              "yes or no")
+        assert error.rule == (
+            "immediate danger is blank: the police notification must say yes or no"
+        )
     assert str(report.errors[0]).startswith("ppn.csv, row 3, column Immediate Danger: error:")
     with rejects.open(encoding="utf-8-sig") as fh:
         rejected = list(csv.DictReader(fh))
@@ -205,7 +266,8 @@ def test_blank_immediate_danger_rejects_the_row_by_file_row_and_column(
 
 
 def test_blank_immediate_danger_refuses_an_all_or_nothing_file(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     path = write(tmp_path, [HEADER, GOOD, _danger(GOOD.replace("PPN-001", "PPN-002"), "")])
     report = importer(store, clock).run(path, ImportOptions(all_or_nothing=True))
     assert report.refused and "nothing was imported" in report.refused
@@ -213,7 +275,8 @@ def test_blank_immediate_danger_refuses_an_all_or_nothing_file(
 
 
 def test_a_file_without_an_immediate_danger_column_is_refused(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     header = HEADER.replace(",Immediate Danger", "")
     line = _danger(GOOD, "").replace(",,6", ",6")
     assert line.count(",") == header.count(",")
@@ -224,19 +287,28 @@ def test_a_file_without_an_immediate_danger_column_is_refused(
 
 
 def test_explicit_immediate_danger_yes_and_no_still_import(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
-    lines = [HEADER] + [_danger(GOOD.replace("PPN-001", f"PPN-{answer}"), answer)
-                        for answer in ("Yes", "Y", "true", "No", "N", "false")]
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    lines = [HEADER] + [
+        _danger(GOOD.replace("PPN-001", f"PPN-{answer}"), answer)
+        for answer in ("Yes", "Y", "true", "No", "N", "false")
+    ]
     report = importer(store, clock).run(write(tmp_path, lines))
     assert report.rows_ok == 6, report.errors
-    danger = {c.external_ref: c.immediate_danger
-              for c in store.read_model().contacts.values()}
-    assert danger == {"PPN-Yes": True, "PPN-Y": True, "PPN-true": True,
-                      "PPN-No": False, "PPN-N": False, "PPN-false": False}
+    danger = {c.external_ref: c.immediate_danger for c in store.read_model().contacts.values()}
+    assert danger == {
+        "PPN-Yes": True,
+        "PPN-Y": True,
+        "PPN-true": True,
+        "PPN-No": False,
+        "PPN-N": False,
+        "PPN-false": False,
+    }
 
 
 def test_intake_json_without_an_immediate_danger_answer_is_rejected(
-        store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     """The intake JSON path has no such hole: absent, null or "" is refused, not "no"."""
     records = []
     for n, value in enumerate((..., None, "")):

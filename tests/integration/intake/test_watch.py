@@ -13,16 +13,16 @@ from tests.factories import signed_in
 from .test_partner_files import BAD_ROWS, GOOD, HEADER
 
 
-def test_files_are_imported_once_stable_and_moved(store: EventStore, clock: FixedClock,
-                                                  tmp_path: Path) -> None:
+def test_files_are_imported_once_stable_and_moved(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "good.csv").write_text(HEADER + "\n" + GOOD + "\n", encoding="utf-8")
-    (inbox / "bad.csv").write_text(HEADER + "\n" + BAD_ROWS["bad nhs"][0] + "\n",
-                                   encoding="utf-8")
+    (inbox / "bad.csv").write_text(HEADER + "\n" + BAD_ROWS["bad nhs"][0] + "\n", encoding="utf-8")
     (inbox / "notes.txt").write_text("ignored")
     watcher = FolderWatcher(inbox, signed_in(store, clock), clock)
-    assert watcher.poll_once() == []          # first sight: wait for the size to settle
+    assert watcher.poll_once() == []  # first sight: wait for the size to settle
     reports = watcher.poll_once()
     assert sorted(r.file for r in reports) == ["bad.csv", "good.csv"]
     processed = sorted(p.name for p in (inbox / "processed").iterdir())

@@ -16,24 +16,45 @@ from tests.report_cases import Case
 
 EXPECTED = [
     # contacts, sources, concerns
-    "CONCERN-A", "CONCERN-B", "2A: Schools", "3B: Health services – health visitor",
+    "CONCERN-A",
+    "CONCERN-B",
+    "2A: Schools",
+    "3B: Health services – health visitor",
     # rating reasons: text when given, else factor and points
-    "REASON-TEXT injury with disclosure", "REASON-FACTOR-18C (+25 points)",
+    "REASON-TEXT injury with disclosure",
+    "REASON-FACTOR-18C (+25 points)",
     # the override: original, new, reason, approver
-    "Rating overridden: AMBER to RED", "OVERRIDE-REASON disclosure of hitting", "Sam Senior",
+    "Rating overridden: AMBER to RED",
+    "OVERRIDE-REASON disclosure of hitting",
+    "Sam Senior",
     # both decisions with every rationale field
-    "CONCERNS-1", "STRENGTHS-1", "VOICE-1", "CONSENT-1", "ANALYSIS-1", "STEP-1",
-    "FEEDBACK-1", "CONCERNS-2", "ANALYSIS-2",
-    "Strategy discussion / section 47 enquiry", "Early help",
-    "sw.practitioner (Practitioner)", "sp.senior (Senior practitioner)",
+    "CONCERNS-1",
+    "STRENGTHS-1",
+    "VOICE-1",
+    "CONSENT-1",
+    "ANALYSIS-1",
+    "STEP-1",
+    "FEEDBACK-1",
+    "CONCERNS-2",
+    "ANALYSIS-2",
+    "Strategy discussion / section 47 enquiry",
+    "Early help",
+    "sw.practitioner (Practitioner)",
+    "sp.senior (Senior practitioner)",
     # sign-off and amendment
-    "SIGNOFF-COMMENT agreed", "AMEND-REASON police information arrived",
-    "ANALYSIS-AMENDED police confirm history.", "Immediate protection",
+    "SIGNOFF-COMMENT agreed",
+    "AMEND-REASON police information arrived",
+    "ANALYSIS-AMENDED police confirm history.",
+    "Immediate protection",
     # partner check, consent
-    "CHECK-Q any call-outs?", "CHECK-A two call-outs this year", "CONSENT-BASIS risk of harm",
+    "CHECK-Q any call-outs?",
+    "CHECK-A two call-outs this year",
+    "CONSENT-BASIS risk of harm",
     "CONSENT-GIVEN verbal",
     # names with diacritics, exactly as recorded
-    "Siobhán Wiśniewski", "Zoë Wiśniewski", "4 Łódź Row",
+    "Siobhán Wiśniewski",
+    "Zoë Wiśniewski",
+    "4 Łódź Row",
 ]
 
 
@@ -42,7 +63,8 @@ def _flat(text: str) -> str:
 
 
 def test_child_log_shows_every_decision_rationale_override_and_amendment(
-        documents: DocumentService, case: Case) -> None:
+    documents: DocumentService, case: Case
+) -> None:
     doc = documents.case_log(person_id=case.person_id)
     text = _flat(" ".join(page_texts(doc.pdf)))
     missing = [item for item in EXPECTED if item not in text]
@@ -55,7 +77,8 @@ def test_child_log_shows_every_decision_rationale_override_and_amendment(
 
 
 def test_every_page_is_marked_numbered_titled_and_attributed(
-        documents: DocumentService, case: Case) -> None:
+    documents: DocumentService, case: Case
+) -> None:
     doc = documents.case_log(person_id=case.person_id)
     pages = page_texts(doc.pdf)
     assert len(pages) >= 2
@@ -67,8 +90,7 @@ def test_every_page_is_marked_numbered_titled_and_attributed(
         assert f"Verification code {doc.code}" in page
 
 
-def test_pdf_metadata_and_embedded_unicode_font(documents: DocumentService,
-                                                case: Case) -> None:
+def test_pdf_metadata_and_embedded_unicode_font(documents: DocumentService, case: Case) -> None:
     doc = documents.case_log(person_id=case.person_id)
     reader = PdfReader(io.BytesIO(doc.pdf))
     meta = reader.metadata
@@ -89,8 +111,8 @@ def test_marking_is_configurable(store, clock, case: Case) -> None:  # type: ign
     from dutydesk.domain.codes import Role
     from dutydesk.domain.events import Actor
     from tests.document_fixtures import document_service
-    service = document_service(store, Actor("a.b", Role.AUDITOR, "d"), clock,
-                               marking="OFFICIAL")
+
+    service = document_service(store, Actor("a.b", Role.AUDITOR, "d"), clock, marking="OFFICIAL")
     pages = page_texts(service.case_log(contact_id=case.contact_ids[1]).pdf)
     assert all(re.search(r"^OFFICIAL(?!-)", p, re.M) for p in pages)
     assert not any("OFFICIAL-SENSITIVE" in p for p in pages)
@@ -102,11 +124,13 @@ def test_contact_log_holds_one_contact(documents: DocumentService, case: Case) -
     assert "CONCERN-A" not in text and "OVERRIDE-REASON" not in text
 
 
-def test_same_record_same_clock_gives_the_same_bytes(documents: DocumentService,
-                                                     case: Case) -> None:
+def test_same_record_same_clock_gives_the_same_bytes(
+    documents: DocumentService, case: Case
+) -> None:
     """The document as rendered and sealed is the same; only the signature (made at the
     real time of signing) differs between two prints."""
     from dutydesk.reports.seal import read_manifest
+
     first = documents.case_log(person_id=case.person_id).pdf
     second = documents.case_log(person_id=case.person_id).pdf
     size = read_manifest(first).rendered_length
@@ -121,8 +145,9 @@ def test_unknown_child_is_refused_clearly(documents: DocumentService) -> None:
         documents.case_log(person_id="a", contact_id="b")
 
 
-def test_a_question_nobody_asked_prints_as_not_asked(documents: DocumentService,
-                                                     case: Case) -> None:
+def test_a_question_nobody_asked_prints_as_not_asked(
+    documents: DocumentService, case: Case
+) -> None:
     """The case contacts never answered the injury question: the log must not say "No"."""
     text = _flat(" ".join(page_texts(documents.case_log(person_id=case.person_id).pdf)))
     assert "Injury reported Not asked" in text
@@ -132,9 +157,12 @@ def test_a_question_nobody_asked_prints_as_not_asked(documents: DocumentService,
 def test_risk_answers_keep_no_apart_from_not_asked() -> None:
     from dutydesk.reports.caselog import asked, risk_answers
 
-    payload = {"children": [{"slot": 0, "given_name": "Ann"}], "injury_reported": False,
-               "risk": {"self_harm": False, "injury_child": 0},
-               "domestic_abuse": {"strangulation": True}}
+    payload = {
+        "children": [{"slot": 0, "given_name": "Ann"}],
+        "injury_reported": False,
+        "risk": {"self_harm": False, "injury_child": 0},
+        "domestic_abuse": {"strangulation": True},
+    }
     assert asked(payload, "injury_reported") == "No"
     assert asked(payload, "disclosure") == "Not asked"
     text = risk_answers(payload)
@@ -152,6 +180,8 @@ def test_domestic_abuse_line_keeps_children_present_no_apart_from_not_asked() ->
     not_asked = {"domestic_abuse": {"dash_level": "medium"}}
     assert da_line(asked_no) == "DASH medium; children present: No"
     assert da_line(not_asked) == "DASH medium; children present: Not asked"
-    assert da_line({"domestic_abuse": {"children_present": True, "previous_incidents": 0}}
-                   ) == "children present: Yes; 0 previous incidents"
+    assert (
+        da_line({"domestic_abuse": {"children_present": True, "previous_incidents": 0}})
+        == "children present: Yes; 0 previous incidents"
+    )
     assert da_line({}) == ""  # not a domestic abuse notification: no line at all

@@ -39,31 +39,40 @@ def test_case_log_icpc_due_is_on_the_desks_office_days(tmp_path: Path) -> None:
     store = ChainedEventStore.open(tmp_path / "s.sqlite3")
     try:
         clock = FixedClock(THU)
-        body = contact_payload(children=[{"given_name": "Ava", "family_name": "Stone",
-                                          "date_of_birth": "2019-02-11"}],
-                               received_at=THU.isoformat())
+        body = contact_payload(
+            children=[{"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}],
+            received_at=THU.isoformat(),
+        )
         store.append([event("contact.received", body, THU)])
         cid = body["contact_id"]
         follow = FollowThroughService(GuardedStore(store, DM, clock), DM, clock, office)
-        follow.record_strategy_discussion(cid, slots=[0], held_at=THU, decision="s47_single",
-                                          attendees=[{"agency": "Police"}],
-                                          s47_started_on=THU.date())
+        follow.record_strategy_discussion(
+            cid,
+            slots=[0],
+            held_at=THU,
+            decision="s47_single",
+            attendees=[{"agency": "Police"}],
+            s47_started_on=THU.date(),
+        )
         (route,) = [r for r in follow.view().routes if r.kind == "strategy_s47"]
         (icpc,) = [c for c in route.clocks if c.label.startswith("Initial child protection")]
         assert icpc.due is not None and icpc.due.date() == six_day_due
         doc = document_service(store, DM, clock, office=office).case_log(contact_id=cid)
-        text = " ".join(" ".join(p.extract_text() for p in PdfReader(
-            io.BytesIO(doc.pdf)).pages).split())
-        assert ("initial child protection conference due by "
-                f"{format_date(six_day_due.isoformat())} (15 working days)") in text
+        text = " ".join(
+            " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages).split()
+        )
+        assert (
+            "initial child protection conference due by "
+            f"{format_date(six_day_due.isoformat())} (15 working days)"
+        ) in text
         assert f"due by {format_date(default_due.isoformat())}" not in text
     finally:
         store.close()
 
 
 def test_the_print_command_uses_the_desks_policy_calendar(
-        tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch,
-        memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch, memory_keyring
+) -> None:  # type: ignore[no-untyped-def]
     """``dutydesk print case-log`` reads the desk's policy (settings ``policy_file``), as
     MI and the exports do, so its ICPC due date is the follow-through's."""
     data, contact = _desk_with_senior(tmp_path, now, monkeypatch)
@@ -73,18 +82,43 @@ def test_the_print_command_uses_the_desks_policy_calendar(
         clock = FixedClock(now)
         follow = FollowThroughService(GuardedStore(store, DM, clock), DM, clock, OfficeHours())
         follow.record_strategy_discussion(
-            contact, slots=[0], held_at=held, decision="s47_single",
-            attendees=[{"agency": "Police"}], s47_started_on=held.date())
+            contact,
+            slots=[0],
+            held_at=held,
+            decision="s47_single",
+            attendees=[{"agency": "Police"}],
+            s47_started_on=held.date(),
+        )
     finally:
         store.close()
     use_policy(saturday_policy(tmp_path))
-    six_day_due = nth_working_day(policy_from(saturday_policy(tmp_path)).office, held.date(),
-                                  ICPC_WORKING_DAYS)
+    six_day_due = nth_working_day(
+        policy_from(saturday_policy(tmp_path)).office, held.date(), ICPC_WORKING_DAYS
+    )
     assert six_day_due != nth_working_day(OfficeHours(), held.date(), ICPC_WORKING_DAYS)
     pdf = tmp_path / "log.pdf"
-    assert _cli(["print", "case-log", "--contact", contact, "-o", str(pdf), "--data-dir",
-                 str(data), "--as", "sp.senior", "--password-stdin"], SENIOR,
-                monkeypatch) == 0
+    assert (
+        _cli(
+            [
+                "print",
+                "case-log",
+                "--contact",
+                contact,
+                "-o",
+                str(pdf),
+                "--data-dir",
+                str(data),
+                "--as",
+                "sp.senior",
+                "--password-stdin",
+            ],
+            SENIOR,
+            monkeypatch,
+        )
+        == 0
+    )
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
-    assert ("initial child protection conference due by "
-            f"{format_date(six_day_due.isoformat())} (15 working days)") in text
+    assert (
+        "initial child protection conference due by "
+        f"{format_date(six_day_due.isoformat())} (15 working days)"
+    ) in text

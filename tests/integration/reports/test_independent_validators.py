@@ -35,7 +35,7 @@ def _need(tool: str) -> str:
 def files(tmp_path: Path, documents: DocumentService, case: Case) -> dict[str, Path]:
     good = documents.case_log(person_id=case.person_id).pdf
     at = good.index(b"stream\n", len(good) // 3) + 20
-    flipped = good[:at] + bytes([good[at] ^ 0x01]) + good[at + 1:]
+    flipped = good[:at] + bytes([good[at] ^ 0x01]) + good[at + 1 :]
     cover = io.BytesIO()
     c = Canvas(cover)
     c.drawString(100, 600, "Refuse.")
@@ -46,8 +46,7 @@ def files(tmp_path: Path, documents: DocumentService, case: Case) -> dict[str, P
     overlay = io.BytesIO()
     writer.write(overlay)
     out = {}
-    for name, data in (("good", good), ("flipped", flipped),
-                       ("overlay", overlay.getvalue())):
+    for name, data in (("good", good), ("flipped", flipped), ("overlay", overlay.getvalue())):
         out[name] = tmp_path / f"{name}.pdf"
         out[name].write_bytes(data)
     out["ca"] = tmp_path / "ca.pem"
@@ -60,13 +59,27 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_pdfsig_sees_a_valid_trusted_signature_and_the_tampering(
-        tmp_path: Path, files: dict[str, Path]) -> None:
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
     pdfsig, certutil = _need("pdfsig"), _need("certutil")
     nss = tmp_path / "nss"
     nss.mkdir()
     assert _run(certutil, "-N", "-d", f"sql:{nss}", "--empty-password").returncode == 0
-    assert _run(certutil, "-A", "-d", f"sql:{nss}", "-n", "DutyDesk authority", "-t",
-                "CT,C,C", "-i", str(files["ca"])).returncode == 0
+    assert (
+        _run(
+            certutil,
+            "-A",
+            "-d",
+            f"sql:{nss}",
+            "-n",
+            "DutyDesk authority",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(files["ca"]),
+        ).returncode
+        == 0
+    )
     good = _run(pdfsig, "-nssdir", f"sql:{nss}", str(files["good"])).stdout
     assert "Signer Certificate Common Name: Dan Manager" in good
     assert "UID=dm.manager" in good
@@ -87,11 +100,25 @@ def test_pdfsig_sees_a_valid_trusted_signature_and_the_tampering(
 def test_pyhankos_own_validator_agrees(files: dict[str, Path]) -> None:
     if not PYHANKO.exists():
         pytest.fail("the pyhanko command (pyhanko-cli) is not installed: run tests/setup.sh")
-    good = _run(str(PYHANKO), "sign", "validate", "--trust", str(files["ca"]),
-                "--pretty-print", str(files["good"]))
+    good = _run(
+        str(PYHANKO),
+        "sign",
+        "validate",
+        "--trust",
+        str(files["ca"]),
+        "--pretty-print",
+        str(files["good"]),
+    )
     assert good.returncode == 0, good.stdout + good.stderr
     assert "judged VALID" in good.stdout and "covers the entire file" in good.stdout
     for tampered in ("flipped", "overlay"):
-        bad = _run(str(PYHANKO), "sign", "validate", "--trust", str(files["ca"]),
-                   "--pretty-print", str(files[tampered]))
+        bad = _run(
+            str(PYHANKO),
+            "sign",
+            "validate",
+            "--trust",
+            str(files["ca"]),
+            "--pretty-print",
+            str(files[tampered]),
+        )
         assert bad.returncode != 0 and "judged VALID" not in bad.stdout, tampered

@@ -25,7 +25,8 @@ def test_every_outcome_has_a_template(audience: Audience, outcome: str) -> None:
 
 
 def test_family_letter_uses_the_amended_outcome_and_plain_words(
-        documents: DocumentService, case: Case) -> None:
+    documents: DocumentService, case: Case
+) -> None:
     doc = documents.letter(case.contact_ids[0], Audience.FAMILY)
     text = " ".join(" ".join(page_texts(doc.pdf)).split())
     assert "Action taken to keep Siobhán Wiśniewski and Zoë Wiśniewski safe" in text
@@ -38,7 +39,8 @@ def test_family_letter_uses_the_amended_outcome_and_plain_words(
 
 
 def test_referrer_feedback_carries_the_decision_makers_words(
-        documents: DocumentService, case: Case) -> None:
+    documents: DocumentService, case: Case
+) -> None:
     doc = documents.letter(case.contact_ids[0], Audience.REFERRER)
     text = " ".join(" ".join(page_texts(doc.pdf)).split())
     assert "Dear Ms Ada Teacher" in text
@@ -46,8 +48,7 @@ def test_referrer_feedback_carries_the_decision_makers_words(
     assert "immediate protection" in text
 
 
-def test_no_letter_before_a_decision(documents: DocumentService, store: EventStore,
-                                     now) -> None:  # type: ignore[no-untyped-def]
+def test_no_letter_before_a_decision(documents: DocumentService, store: EventStore, now) -> None:  # type: ignore[no-untyped-def]
     received = event("contact.received", contact_payload(), now)
     store.append([received])
     with pytest.raises(LetterError, match="no recorded or signed-off decision"):
@@ -56,9 +57,13 @@ def test_no_letter_before_a_decision(documents: DocumentService, store: EventSto
 
 def test_unknown_placeholder_is_named(tmp_path: Path) -> None:
     (tmp_path / "family.toml").write_text(
-        '[outcomes.nfa]\nsubject = "Hello {child_name}"\nbody = "x"\n', encoding="utf-8")
-    with pytest.raises(LetterError, match=r"family.toml, \[outcomes.nfa\] subject: unknown "
-                                          r"placeholder \{child_name\}"):
+        '[outcomes.nfa]\nsubject = "Hello {child_name}"\nbody = "x"\n', encoding="utf-8"
+    )
+    with pytest.raises(
+        LetterError,
+        match=r"family.toml, \[outcomes.nfa\] subject: unknown "
+        r"placeholder \{child_name\}",
+    ):
         load_template(Audience.FAMILY, "nfa", tmp_path)
     with pytest.raises(LetterError, match=r"no \[outcomes.early_help\]"):
         load_template(Audience.FAMILY, "early_help", tmp_path)

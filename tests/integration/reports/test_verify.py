@@ -68,7 +68,8 @@ def _shown_text(pdf: bytes, page: int = 0) -> str:
 
 
 def test_a_fresh_print_is_signed_by_the_person_and_matches(
-        documents: DocumentService, printed: bytes) -> None:
+    documents: DocumentService, printed: bytes
+) -> None:
     report = documents.verify(printed)
     assert report.verdict is Verdict.MATCHES, report.detail
     assert report.manifest is not None and report.manifest.kind == "case-log"
@@ -83,7 +84,7 @@ def test_a_fresh_print_is_signed_by_the_person_and_matches(
 
 def test_one_flipped_byte_is_altered(documents: DocumentService, printed: bytes) -> None:
     at = printed.index(b"stream\n", len(printed) // 3) + 20  # inside a page stream
-    damaged = printed[:at] + bytes([printed[at] ^ 0x01]) + printed[at + 1:]
+    damaged = printed[:at] + bytes([printed[at] ^ 0x01]) + printed[at + 1 :]
     report = documents.verify(damaged)
     assert report.verdict is Verdict.ALTERED
     assert "signature does not match" in report.detail
@@ -95,8 +96,7 @@ def test_an_edited_title_is_altered(documents: DocumentService, printed: bytes) 
     assert documents.verify(edited).verdict is Verdict.ALTERED
 
 
-def test_a_word_changed_by_resaving_is_altered(documents: DocumentService,
-                                              printed: bytes) -> None:
+def test_a_word_changed_by_resaving_is_altered(documents: DocumentService, printed: bytes) -> None:
     reader = PdfReader(io.BytesIO(printed))
     writer = PdfWriter(clone_from=reader)
     writer.pages[0].merge_page(PdfReader(io.BytesIO(_overlay("Refuse."))).pages[0])
@@ -108,8 +108,7 @@ def test_a_word_changed_by_resaving_is_altered(documents: DocumentService,
     assert report.verdict is Verdict.ALTERED, report.detail
 
 
-def test_a_page_removed_by_resaving_is_altered(documents: DocumentService,
-                                              printed: bytes) -> None:
+def test_a_page_removed_by_resaving_is_altered(documents: DocumentService, printed: bytes) -> None:
     writer = PdfWriter()
     reader = PdfReader(io.BytesIO(printed))
     for page in reader.pages[:-1]:
@@ -121,8 +120,9 @@ def test_a_page_removed_by_resaving_is_altered(documents: DocumentService,
     assert "signature is gone" in report.detail
 
 
-def test_an_incremental_overlay_over_page_text_is_altered(documents: DocumentService,
-                                                         printed: bytes) -> None:
+def test_an_incremental_overlay_over_page_text_is_altered(
+    documents: DocumentService, printed: bytes
+) -> None:
     writer = PdfWriter(io.BytesIO(printed), incremental=True)
     writer.pages[0].merge_page(PdfReader(io.BytesIO(_overlay("Refuse."))).pages[0])
     out = io.BytesIO()
@@ -135,8 +135,7 @@ def test_an_incremental_overlay_over_page_text_is_altered(documents: DocumentSer
     assert "after signing" in report.detail
 
 
-def test_an_incremental_page_removal_is_altered(documents: DocumentService,
-                                               printed: bytes) -> None:
+def test_an_incremental_page_removal_is_altered(documents: DocumentService, printed: bytes) -> None:
     pages = len(PdfReader(io.BytesIO(printed)).pages)
     writer = PdfWriter(io.BytesIO(printed), incremental=True)
     writer.remove_page(pages - 1)
@@ -157,11 +156,12 @@ def _contents(pdf: bytes) -> re.Match[bytes]:
 
 
 def test_a_signature_moved_from_another_document_is_altered(
-        documents: DocumentService, printed: bytes, case: Case) -> None:
+    documents: DocumentService, printed: bytes, case: Case
+) -> None:
     other = documents.case_log(contact_id=case.contact_ids[1]).pdf
     mine, theirs = _contents(printed), _contents(other)
-    stolen = theirs.group(1)[:len(mine.group(1))].ljust(len(mine.group(1)), b"0")
-    forged = printed[:mine.start(1)] + stolen + printed[mine.end(1):]
+    stolen = theirs.group(1)[: len(mine.group(1))].ljust(len(mine.group(1)), b"0")
+    forged = printed[: mine.start(1)] + stolen + printed[mine.end(1) :]
     assert len(forged) == len(printed) and forged != printed
     report = documents.verify(forged)
     assert report.verdict is Verdict.ALTERED
@@ -169,11 +169,11 @@ def test_a_signature_moved_from_another_document_is_altered(
 
 
 def test_verification_data_moved_from_another_document_is_altered(
-        documents: DocumentService, printed: bytes, case: Case,
-        mallory: pki.Identity) -> None:
+    documents: DocumentService, printed: bytes, case: Case, mallory: pki.Identity
+) -> None:
     """Pages of one log with the event list of another, signed by whatever key."""
     other = documents.case_log(contact_id=case.contact_ids[1]).pdf
-    pages_part = printed[:read_manifest(printed).rendered_length]
+    pages_part = printed[: read_manifest(printed).rendered_length]
     their_list = PdfReader(io.BytesIO(other)).attachments["dutydesk-verification.json"][0]
     writer = PdfWriter(io.BytesIO(pages_part), incremental=True)
     writer.add_attachment("dutydesk-verification.json", their_list)
@@ -187,39 +187,66 @@ def test_verification_data_moved_from_another_document_is_altered(
 
 
 def test_content_resigned_with_another_key_is_untrusted(
-        documents: DocumentService, store: EventStore, case: Case, clock,  # type: ignore[no-untyped-def]
-        mallory: pki.Identity, printed: bytes) -> None:
+    documents: DocumentService,
+    store: EventStore,
+    case: Case,
+    clock,  # type: ignore[no-untyped-def]
+    mallory: pki.Identity,
+    printed: bytes,
+) -> None:
     """The attack of the issue: change the manager's sign-off, render and seal it with
     the published modules, and sign it with a certificate naming the manager."""
-    events = [dataclasses.replace(e, payload={**e.payload, "comment": "Refuse."})
-              if e.type == "decision.signed_off" else e for e in case.events]
-    meta = DocumentMeta(kind="case-log", title="Case decision log: Siobhán Wiśniewski",
-                        subject="Case decision log (children's front door)",
-                        generated_by="Dan Manager (dm.manager)", generated_at=clock.now(),
-                        login="dm.manager")
+    events = [
+        dataclasses.replace(e, payload={**e.payload, "comment": "Refuse."})
+        if e.type == "decision.signed_off"
+        else e
+        for e in case.events
+    ]
+    meta = DocumentMeta(
+        kind="case-log",
+        title="Case decision log: Siobhán Wiśniewski",
+        subject="Case decision log (children's front door)",
+        generated_by="Dan Manager (dm.manager)",
+        generated_at=clock.now(),
+        login="dm.manager",
+    )
     buf = io.BytesIO()
-    write_case_log(events, CaseLogRequest(person_id=case.person_id), meta, buf,
-                   office=OfficeHours())
+    write_case_log(
+        events, CaseLogRequest(person_id=case.person_id), meta, buf, office=OfficeHours()
+    )
     forged = sign(buf.getvalue(), mallory, reason="Case decision log")
-    assert "Refuse." in " ".join(PdfReader(io.BytesIO(forged)).pages[i].extract_text()
-                                 for i in range(len(PdfReader(io.BytesIO(forged)).pages)))
+    assert "Refuse." in " ".join(
+        PdfReader(io.BytesIO(forged)).pages[i].extract_text()
+        for i in range(len(PdfReader(io.BytesIO(forged)).pages))
+    )
     report = documents.verify(forged)
     assert report.verdict is Verdict.UNTRUSTED and report.verdict.exit_code == 3
-    assert "does not chain to a trusted authority" in report.detail or \
-        "not trusted" in report.detail
+    assert (
+        "does not chain to a trusted authority" in report.detail or "not trusted" in report.detail
+    )
     # the genuine content, its signature stripped and re-signed: also not trusted
-    resigned = sign(printed[:_contents(printed).start()].rsplit(b"%%EOF", 1)[0] + b"%%EOF\n",
-                    mallory, reason="again")
+    resigned = sign(
+        printed[: _contents(printed).start()].rsplit(b"%%EOF", 1)[0] + b"%%EOF\n",
+        mallory,
+        reason="again",
+    )
     assert documents.verify(resigned).verdict is Verdict.UNTRUSTED
 
 
 def test_signed_by_someone_other_than_the_printer_is_altered(
-        documents: DocumentService, case: Case, clock) -> None:  # type: ignore[no-untyped-def]
+    documents: DocumentService, case: Case, clock
+) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
+
     other = signer_for("sp.senior", "Sue Senior")
-    service = DocumentService(documents.store, documents.actor, clock,
-                              signer=replace(other), trust=[authority_for_tests().certificate],
-                              office=OfficeHours())
+    service = DocumentService(
+        documents.store,
+        documents.actor,
+        clock,
+        signer=replace(other),
+        trust=[authority_for_tests().certificate],
+        office=OfficeHours(),
+    )
     pdf = service.case_log(person_id=case.person_id).pdf
     report = service.verify(pdf)
     assert report.verdict is Verdict.ALTERED
@@ -227,10 +254,15 @@ def test_signed_by_someone_other_than_the_printer_is_altered(
 
 
 def test_an_event_edited_in_sqlite_behind_the_apps_back_is_a_changed_record(
-        documents: DocumentService, store: EventStore, case: Case, printed: bytes) -> None:
+    documents: DocumentService, store: EventStore, case: Case, printed: bytes
+) -> None:
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE events SET payload = replace(payload, 'ANALYSIS-1', "
-                          "'ANALYSIS-X') WHERE payload LIKE '%ANALYSIS-1%'"))
+        conn.execute(
+            text(
+                "UPDATE events SET payload = replace(payload, 'ANALYSIS-1', "
+                "'ANALYSIS-X') WHERE payload LIKE '%ANALYSIS-1%'"
+            )
+        )
     report = documents.verify(printed)
     assert report.verdict is Verdict.RECORD_CHANGED
     assert len(report.changed) == 1
@@ -238,7 +270,8 @@ def test_an_event_edited_in_sqlite_behind_the_apps_back_is_a_changed_record(
 
 
 def test_events_missing_from_the_store_are_reported(
-        documents: DocumentService, store: EventStore, case: Case, printed: bytes) -> None:
+    documents: DocumentService, store: EventStore, case: Case, printed: bytes
+) -> None:
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM events WHERE type = 'decision.amended'"))
     report = documents.verify(printed)
@@ -246,8 +279,9 @@ def test_events_missing_from_the_store_are_reported(
     assert len(report.missing) == 1
 
 
-def test_foreign_pdfs_are_not_dutydesk_documents(documents: DocumentService,
-                                                mallory: pki.Identity) -> None:
+def test_foreign_pdfs_are_not_dutydesk_documents(
+    documents: DocumentService, mallory: pki.Identity
+) -> None:
     plain = _overlay("An invoice")
     assert documents.verify(plain).verdict is Verdict.NOT_DUTYDESK
     signed_elsewhere = sign(plain, mallory, reason="someone else's signed PDF")
@@ -256,19 +290,27 @@ def test_foreign_pdfs_are_not_dutydesk_documents(documents: DocumentService,
     assert Verdict.NOT_DUTYDESK.exit_code == 6
 
 
-def test_a_revoked_certificate_is_not_trusted(documents: DocumentService,
-                                             printed: bytes) -> None:
+def test_a_revoked_certificate_is_not_trusted(documents: DocumentService, printed: bytes) -> None:
     from dutydesk.reports.verify import verify_pdf
+
     serial = documents.signer.identity.certificate.serial_number  # type: ignore[union-attr]
     crl = pki.revocation_list(authority_for_tests(), [(serial, datetime(2020, 1, 1).astimezone())])
-    report = verify_pdf(printed, documents.queries.events_by_ids,
-                        trust=[authority_for_tests().certificate], crls=[crl])
+    report = verify_pdf(
+        printed,
+        documents.queries.events_by_ids,
+        trust=[authority_for_tests().certificate],
+        crls=[crl],
+    )
     assert report.verdict is Verdict.UNTRUSTED, report.detail
 
 
 def test_print_and_verify_commands_with_one_exit_code_per_verdict(
-        tmp_path: Path, now: datetime, clock: FixedClock, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path,
+    now: datetime,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """As a signed-in person (a local account and its password, issue 13), on encrypted
     stores; nobody prints or verifies under a name they merely type."""
     data_dir, other = tmp_path / "data", tmp_path / "other"
@@ -284,12 +326,34 @@ def test_print_and_verify_commands_with_one_exit_code_per_verdict(
         return main([*args, "--as", "ann.auditor", "--password-stdin"])
 
     good = tmp_path / "good.pdf"
-    assert cli("print", "case-log", "--person", case.person_id, "-o", str(good),
-               "--data-dir", str(data_dir)) == 2
+    assert (
+        cli(
+            "print",
+            "case-log",
+            "--person",
+            case.person_id,
+            "-o",
+            str(good),
+            "--data-dir",
+            str(data_dir),
+        )
+        == 2
+    )
     assert "no signing key for ann.auditor" in capsys.readouterr().err and not good.exists()
     keys_in(data_dir, "ann.auditor")
-    assert cli("print", "case-log", "--person", case.person_id, "-o", str(good),
-               "--data-dir", str(data_dir)) == 0
+    assert (
+        cli(
+            "print",
+            "case-log",
+            "--person",
+            case.person_id,
+            "-o",
+            str(good),
+            "--data-dir",
+            str(data_dir),
+        )
+        == 0
+    )
     assert "verification code" in capsys.readouterr().out
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(good.read_bytes().replace(b"Case decision log", b"Case decision loG", 1))
@@ -315,8 +379,9 @@ def test_print_and_verify_commands_with_one_exit_code_per_verdict(
     assert "REFERS TO EVENTS THE STORE DOES NOT HAVE" in capsys.readouterr().out
     store = cli_store(data_dir)
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE events SET actor = 'someone.else' "
-                          "WHERE type = 'decision.recorded'"))
+        conn.execute(
+            text("UPDATE events SET actor = 'someone.else' WHERE type = 'decision.recorded'")
+        )
     exported = [e for e in store.events() if e.type == "document.exported"]
     store.close()
     assert cli("verify", str(good), "--data-dir", str(data_dir)) == 5
@@ -328,8 +393,9 @@ def test_print_and_verify_commands_with_one_exit_code_per_verdict(
     assert len(exported[0].payload["event_ids"]) == len(case.events) - 1
 
 
-def test_a_permitted_validation_data_update_still_matches(documents: DocumentService,
-                                                         printed: bytes) -> None:
+def test_a_permitted_validation_data_update_still_matches(
+    documents: DocumentService, printed: bytes
+) -> None:
     """PAdES lets long-term-validation data (a DSS with certificates and revocation
     lists) be appended after signing; that alone is not an alteration."""
     from asn1crypto import crl as asn1_crl
@@ -337,42 +403,62 @@ def test_a_permitted_validation_data_update_still_matches(documents: DocumentSer
     from cryptography.hazmat.primitives import serialization
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.dss import DocumentSecurityStore
+
     ca = authority_for_tests()
     crl = pki.revocation_list(ca, [])
     buf = io.BytesIO(printed)
     sig = PdfFileReader(io.BytesIO(printed)).embedded_signatures[0]
     DocumentSecurityStore.add_dss(
-        buf, sig.sig_object["/Contents"],
-        certs=[asn1_x509.Certificate.load(ca.certificate.public_bytes(
-            serialization.Encoding.DER))],
-        crls=[asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))])
+        buf,
+        sig.sig_object["/Contents"],
+        certs=[asn1_x509.Certificate.load(ca.certificate.public_bytes(serialization.Encoding.DER))],
+        crls=[asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))],
+    )
     with_dss = buf.getvalue()
     assert len(with_dss) > len(printed) and with_dss.startswith(printed)
-    assert b"/DSS" in with_dss[len(printed):]
+    assert b"/DSS" in with_dss[len(printed) :]
     report = documents.verify(with_dss)
     assert report.verdict is Verdict.MATCHES, report.detail
 
 
 def test_checked_years_later_an_expired_certificate_is_judged_at_signing_time(
-        documents: DocumentService, printed: bytes) -> None:
+    documents: DocumentService, printed: bytes
+) -> None:
     from datetime import UTC, timedelta
 
     from dutydesk.reports.verify import verify_pdf
+
     later = datetime.now(UTC) + timedelta(days=3 * 365)  # the person's certificate: 2 years
-    report = verify_pdf(printed, documents.queries.events_by_ids,
-                        trust=[authority_for_tests().certificate], at=later)
+    report = verify_pdf(
+        printed,
+        documents.queries.events_by_ids,
+        trust=[authority_for_tests().certificate],
+        at=later,
+    )
     assert report.verdict is Verdict.MATCHES, report.detail
     assert report.signature is not None and "expired on" in report.signature.trust_note
     assert "no trusted timestamp" in report.detail
 
 
 def test_a_certificate_already_expired_when_signing_is_not_trusted(
-        documents: DocumentService, case: Case, clock) -> None:  # type: ignore[no-untyped-def]
+    documents: DocumentService, case: Case, clock
+) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, timedelta
-    old = pki.issue(authority_for_tests(), display_name="Dan Manager", login="dm.manager",
-                    now=datetime.now(UTC) - timedelta(days=400), days=30)
-    service = DocumentService(documents.store, documents.actor, clock,
-                              signer=type(signer_for("dm.manager"))(old),
-                              trust=[authority_for_tests().certificate], office=OfficeHours())
+
+    old = pki.issue(
+        authority_for_tests(),
+        display_name="Dan Manager",
+        login="dm.manager",
+        now=datetime.now(UTC) - timedelta(days=400),
+        days=30,
+    )
+    service = DocumentService(
+        documents.store,
+        documents.actor,
+        clock,
+        signer=type(signer_for("dm.manager"))(old),
+        trust=[authority_for_tests().certificate],
+        office=OfficeHours(),
+    )
     report = service.verify(service.case_log(person_id=case.person_id).pdf)
     assert report.verdict is Verdict.UNTRUSTED, report.detail

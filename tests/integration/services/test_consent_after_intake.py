@@ -38,7 +38,8 @@ def contact(store: EventStore, clock: FixedClock) -> str:
 
 
 def test_consent_gathered_later_is_recorded_with_who_gave_it(
-        store: EventStore, clock: FixedClock) -> None:
+    store: EventStore, clock: FixedClock
+) -> None:
     cid = contact(store, clock)
     worker = DeskService(store, WORKER, clock)
     worker.record_consent(cid, "given", given_by="Mother, by phone")
@@ -48,15 +49,19 @@ def test_consent_gathered_later_is_recorded_with_who_gave_it(
     assert (entry.status, entry.given_by, entry.by) == ("given", "Mother, by phone", "sw.tom")
 
 
-@pytest.mark.parametrize("status, kwargs, field", [
-    ("given", {}, "given_by"),
-    ("refused", {"given_by": "  "}, "given_by"),
-    ("not_sought", {}, "basis"),
-    ("not_required", {"basis": " "}, "basis"),
-    ("maybe", {"given_by": "Mother"}, "status"),
-])
-def test_consent_needs_who_or_why(store: EventStore, clock: FixedClock, status: str,
-                                  kwargs: dict[str, str], field: str) -> None:
+@pytest.mark.parametrize(
+    "status, kwargs, field",
+    [
+        ("given", {}, "given_by"),
+        ("refused", {"given_by": "  "}, "given_by"),
+        ("not_sought", {}, "basis"),
+        ("not_required", {"basis": " "}, "basis"),
+        ("maybe", {"given_by": "Mother"}, "status"),
+    ],
+)
+def test_consent_needs_who_or_why(
+    store: EventStore, clock: FixedClock, status: str, kwargs: dict[str, str], field: str
+) -> None:
     cid = contact(store, clock)
     with pytest.raises(ValidationError) as err:
         DeskService(store, WORKER, clock).record_consent(cid, status, **kwargs)
@@ -65,7 +70,8 @@ def test_consent_needs_who_or_why(store: EventStore, clock: FixedClock, status: 
 
 
 def test_sharing_without_consent_needs_a_manager_and_a_basis(
-        store: EventStore, clock: FixedClock) -> None:
+    store: EventStore, clock: FixedClock
+) -> None:
     cid = contact(store, clock)
     with pytest.raises(PermissionDenied):
         DeskService(store, WORKER, clock).share_without_consent(cid, BASIS)
@@ -82,16 +88,19 @@ def test_sharing_without_consent_needs_a_manager_and_a_basis(
 
 
 def test_shown_in_the_detail_pane_above_partner_checks_and_in_the_case_log(  # type: ignore[no-untyped-def]
-        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    qtbot, store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     from dutydesk.ui.main_window import MainWindow
     from dutydesk.ui.tasks import TaskRunner
+
     cid = contact(store, clock)
     manager = DeskService(store, MANAGER, clock)
     manager.request_partner_check(cid, "Health", "Is the baby registered with a GP?")
     DeskService(store, WORKER, clock).record_consent(cid, "refused", given_by="Father")
     manager.share_without_consent(cid, BASIS)
-    window = MainWindow(manager, TaskRunner(synchronous=True), demo=False,
-                        store_path=tmp_path / "s.sqlite3")
+    window = MainWindow(
+        manager, TaskRunner(synchronous=True), demo=False, store_path=tmp_path / "s.sqlite3"
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -100,7 +109,7 @@ def test_shown_in_the_detail_pane_above_partner_checks_and_in_the_case_log(  # t
     text = window.detail.toPlainText()
     assert "Refused by Father" in text
     assert "shared without consent, authorised by dm.one" in text
-    checks = text[text.index("Partner checks"):]
+    checks = text[text.index("Partner checks") :]
     assert checks.splitlines()[1].startswith("Consent: Refused; shared without consent")
     assert window.actions_by_name["consent"].isEnabled()
     assert window.actions_by_name["share_without_consent"].isEnabled()
@@ -111,12 +120,18 @@ def test_shown_in_the_detail_pane_above_partner_checks_and_in_the_case_log(  # t
 
 
 def test_a_practitioner_cannot_reach_sharing_without_consent_from_the_window(  # type: ignore[no-untyped-def]
-        qtbot, store: EventStore, clock: FixedClock, tmp_path: Path) -> None:
+    qtbot, store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
     from dutydesk.ui.main_window import MainWindow
     from dutydesk.ui.tasks import TaskRunner
+
     cid = contact(store, clock)
-    window = MainWindow(DeskService(store, WORKER, clock), TaskRunner(synchronous=True),
-                        demo=False, store_path=tmp_path / "s.sqlite3")
+    window = MainWindow(
+        DeskService(store, WORKER, clock),
+        TaskRunner(synchronous=True),
+        demo=False,
+        store_path=tmp_path / "s.sqlite3",
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -127,9 +142,11 @@ def test_a_practitioner_cannot_reach_sharing_without_consent_from_the_window(  #
     window.record_consent()
     dialog = window._dialog
     from PySide6.QtWidgets import QComboBox, QLineEdit
+
     combo = dialog.findChild(QComboBox, "action_status")
     combo.setCurrentIndex(combo.findData("given"))
     dialog.findChild(QLineEdit, "action_given_by").setText("Mother")
     dialog.try_submit()
-    assert [e.payload["status"] for e in store.events_for_contact(cid)
-            if e.type == "consent.recorded"] == ["given"]
+    assert [
+        e.payload["status"] for e in store.events_for_contact(cid) if e.type == "consent.recorded"
+    ] == ["given"]

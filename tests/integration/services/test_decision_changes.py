@@ -25,7 +25,8 @@ RETURN_REASON = "The analysis does not weigh the three earlier police notificati
 
 
 def test_a_signed_off_decision_is_not_overwritten_by_deciding_again(
-        store: EventStore, clock: FixedClock) -> None:
+    store: EventStore, clock: FixedClock
+) -> None:
     cid = rated(store, clock.now())
     worker = desk(store, clock, Role.PRACTITIONER, "sw.one")
     manager = desk(store, clock, Role.DUTY_MANAGER, "dm.one")
@@ -37,8 +38,13 @@ def test_a_signed_off_decision_is_not_overwritten_by_deciding_again(
         worker.decide(cid, "nfa", 1, RATIONALE)
     [decision] = manager.queries.decisions_for(cid)
     assert decision.outcome == "strategy_s47" and decision.status == "signed_off"
-    manager.amend_decision(cid, did, "Police now say the father was not at home.",
-                           outcome="cin_assessment", threshold_level=3)
+    manager.amend_decision(
+        cid,
+        did,
+        "Police now say the father was not at home.",
+        outcome="cin_assessment",
+        threshold_level=3,
+    )
     detail = manager.contact_detail(cid)
     assert detail is not None and detail.current_decision is not None
     assert detail.current_decision.outcome == "cin_assessment"
@@ -46,7 +52,8 @@ def test_a_signed_off_decision_is_not_overwritten_by_deciding_again(
 
 
 def test_a_recorded_decision_or_a_waiting_proposal_is_not_decided_again(
-        store: EventStore, clock: FixedClock, manager: DeskService) -> None:
+    store: EventStore, clock: FixedClock, manager: DeskService
+) -> None:
     cid = rated(store, clock.now())
     manager.decide(cid, "early_help", 2, RATIONALE)
     with pytest.raises(ValidationError, match="recorded by dm.one"):
@@ -59,7 +66,8 @@ def test_a_recorded_decision_or_a_waiting_proposal_is_not_decided_again(
 
 
 def test_a_manager_returns_a_proposal_and_the_practitioner_proposes_again(
-        store: EventStore, clock: FixedClock) -> None:
+    store: EventStore, clock: FixedClock
+) -> None:
     cid = rated(store, clock.now())
     worker = desk(store, clock, Role.PRACTITIONER, "sw.one")
     manager = desk(store, clock, Role.DUTY_MANAGER, "dm.one")
@@ -74,8 +82,7 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_proposes_again(
     assert seen is not None and seen.status == ContactStatus.IN_PROGRESS.value
     [returned] = seen.decisions
     assert returned.status == "returned" and returned.returned is not None
-    assert (returned.returned.returned_by, returned.returned.reason) == ("dm.one",
-                                                                         RETURN_REASON)
+    assert (returned.returned.returned_by, returned.returned.reason) == ("dm.one", RETURN_REASON)
     assert seen.current_decision is None and seen.open_proposal is None
 
     second, _ = worker.decide(cid, "cin_assessment", 3, RATIONALE)
@@ -83,7 +90,8 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_proposes_again(
     after = manager.contact_detail(cid)
     assert after is not None and after.status == ContactStatus.DECIDED.value
     assert after.current_decision is not None and after.current_decision.outcome == (
-        "cin_assessment")
+        "cin_assessment"
+    )
     assert not after.conflict
     rebuilt = store.read_model()
     store.rebuild()
@@ -92,5 +100,4 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_proposes_again(
 
 def test_decision_returned_is_in_the_catalogue_and_the_permission_table() -> None:
     assert "decision.returned" in CATALOGUE
-    assert ALLOWED["decision.returned"] == frozenset({Role.DUTY_MANAGER,
-                                                      Role.SENIOR_PRACTITIONER})
+    assert ALLOWED["decision.returned"] == frozenset({Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER})

@@ -17,8 +17,10 @@ from dutydesk.services.intake_rating import POLICY_VERSION, REASON
 from dutydesk.store.eventstore import EventStore
 from tests.factories import contact_payload, event
 
-RATIONALE = {"concerns_and_risks": "Bruise to the cheek; child says dad hit her.",
-             "analysis": "Reasonable cause to suspect significant harm to the child."}
+RATIONALE = {
+    "concerns_and_risks": "Bruise to the cheek; child says dad hit her.",
+    "analysis": "Reasonable cause to suspect significant harm to the child.",
+}
 
 
 def desk(store: EventStore, clock: FixedClock, role: Role, login: str = "") -> DeskService:
@@ -32,10 +34,22 @@ def manager(store: EventStore, clock: FixedClock) -> DeskService:
 
 def rated(store: EventStore, now: datetime, rating: str = "red") -> str:
     body = contact_payload()
-    store.append([event("contact.received", body, now), event("contact.rated", {
-        "contact_id": body["contact_id"], "score": 80, "rating": rating,
-        "reasons": [{"text": "Injury to a child under 8", "points": 40}],
-        "policy_version": "test-1"}, now)])
+    store.append(
+        [
+            event("contact.received", body, now),
+            event(
+                "contact.rated",
+                {
+                    "contact_id": body["contact_id"],
+                    "score": 80,
+                    "rating": rating,
+                    "reasons": [{"text": "Injury to a child under 8", "points": 40}],
+                    "policy_version": "test-1",
+                },
+                now,
+            ),
+        ]
+    )
     return body["contact_id"]
 
 
@@ -67,8 +81,13 @@ def test_no_immediate_danger_no_intake_rating(store, clock) -> None:  # type: ig
 
 def test_a_replacement_rater_is_used(store, clock) -> None:  # type: ignore[no-untyped-def]
     service = desk(store, clock, Role.CONTACT_OFFICER)
-    service.rater = lambda p, at: {"contact_id": p["contact_id"], "score": 5,
-                                   "rating": "green", "reasons": [], "policy_version": "t"}
+    service.rater = lambda p, at: {
+        "contact_id": p["contact_id"],
+        "score": 5,
+        "rating": "green",
+        "reasons": [],
+        "policy_version": "t",
+    }
     cid, _ = service.record_contact(contact_payload())
     assert store.events_for_contact(cid)[1].payload["rating"] == "green"
 
@@ -119,8 +138,13 @@ def test_manager_records_and_amends_keeping_the_original(store, clock, manager) 
     cid = rated(store, clock.now())
     did, _ = manager.decide(cid, "cin_assessment", 3, RATIONALE)
     assert types(store, cid)[-1] == "decision.recorded"
-    manager.amend_decision(cid, did, "Strategy discussion needed after police check",
-                           outcome="strategy_s47", threshold_level=4)
+    manager.amend_decision(
+        cid,
+        did,
+        "Strategy discussion needed after police check",
+        outcome="strategy_s47",
+        threshold_level=4,
+    )
     shown = manager.contact_detail(cid).decisions[0]  # type: ignore[union-attr]
     assert shown.outcome == "strategy_s47" and shown.original["outcome"] == "cin_assessment"
     assert shown.amendments[0].reason.startswith("Strategy discussion")
@@ -162,16 +186,40 @@ def test_assigning_to_someone_else_needs_a_manager(store, clock) -> None:  # typ
 def test_child_chronology_flags_re_referral(store, clock, manager) -> None:  # type: ignore[no-untyped-def]
     pid = "0193a000-0000-7000-8000-000000000001"
     at = clock.now()
-    store.append([event("person.registered", {"person_id": pid, "given_name": "Amy",
-                                              "family_name": "Smith", "cp_plan": "past",
-                                              "date_of_birth": "2019-01-01"}, at)])
-    earlier = contact_payload(received_at="2026-05-01T09:00:00+00:00",
-                              children=[{"person_id": pid, "given_name": "Amy"}])
-    store.append([event("contact.received", earlier, at),
-                  event("decision.recorded", {
-                      "decision_id": "0193a000-0000-7000-8000-0000000000d1",
-                      "contact_id": earlier["contact_id"], "outcome": "cin_assessment",
-                      "threshold_level": 3, "rationale": RATIONALE}, at)])
+    store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": pid,
+                    "given_name": "Amy",
+                    "family_name": "Smith",
+                    "cp_plan": "past",
+                    "date_of_birth": "2019-01-01",
+                },
+                at,
+            )
+        ]
+    )
+    earlier = contact_payload(
+        received_at="2026-05-01T09:00:00+00:00", children=[{"person_id": pid, "given_name": "Amy"}]
+    )
+    store.append(
+        [
+            event("contact.received", earlier, at),
+            event(
+                "decision.recorded",
+                {
+                    "decision_id": "0193a000-0000-7000-8000-0000000000d1",
+                    "contact_id": earlier["contact_id"],
+                    "outcome": "cin_assessment",
+                    "threshold_level": 3,
+                    "rationale": RATIONALE,
+                },
+                at,
+            ),
+        ]
+    )
     now_body = contact_payload(children=[{"person_id": pid, "given_name": "Amy"}])
     store.append([event("contact.received", now_body, at)])
     child = manager.contact_detail(now_body["contact_id"]).children[0]  # type: ignore[union-attr]
@@ -206,9 +254,21 @@ def test_handover_noted_and_acknowledged(store, clock, manager) -> None:  # type
 
 def test_match_suggestions_by_nhs_number_and_name_with_dob(store, clock, manager) -> None:  # type: ignore[no-untyped-def]
     pid = "0193a000-0000-7000-8000-000000000002"
-    store.append([event("person.registered", {
-        "person_id": pid, "given_name": "Zoë", "family_name": "O'Brien",
-        "date_of_birth": "2018-02-03", "nhs_number": "9434765919"}, clock.now())])
+    store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": pid,
+                    "given_name": "Zoë",
+                    "family_name": "O'Brien",
+                    "date_of_birth": "2018-02-03",
+                    "nhs_number": "9434765919",
+                },
+                clock.now(),
+            )
+        ]
+    )
     by_nhs = manager.suggest_matches(nhs_number="943 476 5919")
     assert by_nhs[0].person_id == pid and "same NHS number" in by_nhs[0].evidence
     by_name = manager.suggest_matches(family_name="o'brien", date_of_birth="2018-02-03")
@@ -235,6 +295,7 @@ class _Stop:
 
 def test_a_long_queue_load_reports_progress_and_can_be_cancelled(store, clock, manager) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.services.progress import Cancelled
+
     for _ in range(3):
         rated(store, clock.now())
     progress = _Stop()

@@ -32,8 +32,9 @@ def _documents(store: EventStore, actor: Actor, clock: FixedClock) -> DocumentSe
 
 def _restrict(store: EventStore, clock: FixedClock, person_id: str) -> None:
     admin = Actor("ad.min", Role.ADMIN, "desk")
-    AuditService(GuardedStore(store, admin, clock)).restrict(person_id, [NAMED.login],
-                                                            "child of a staff member")
+    AuditService(GuardedStore(store, admin, clock)).restrict(
+        person_id, [NAMED.login], "child of a staff member"
+    )
 
 
 def _text(pdf: bytes) -> str:
@@ -50,8 +51,12 @@ def test_print_needs_the_print_permission(store: EventStore, case: Case, clock) 
         admin.duty_log(clock.now().date(), clock.now().date(), office="Leeds North")
 
 
-def test_export_needs_the_export_permission_before_any_file(store: EventStore, case: Case,  # type: ignore[no-untyped-def]
-                                                            clock, tmp_path: Path) -> None:
+def test_export_needs_the_export_permission_before_any_file(
+    store: EventStore,
+    case: Case,  # type: ignore[no-untyped-def]
+    clock,
+    tmp_path: Path,
+) -> None:
     officer = _documents(store, Actor("co.officer", Role.CONTACT_OFFICER, "desk"), clock)
     doc = officer.case_log(person_id=case.person_id)  # contact officers may print
     printed, _ = officer.record_printed(doc)
@@ -65,8 +70,11 @@ def test_export_needs_the_export_permission_before_any_file(store: EventStore, c
     assert not [e for e in store.events() if e.type == "document.exported"]
 
 
-def test_restricted_child_case_log_and_letter_are_refused(store: EventStore, case: Case,  # type: ignore[no-untyped-def]
-                                                          clock) -> None:
+def test_restricted_child_case_log_and_letter_are_refused(
+    store: EventStore,
+    case: Case,  # type: ignore[no-untyped-def]
+    clock,
+) -> None:
     _restrict(store, clock, case.person_id)
     dm = _documents(store, DM, clock)
     with pytest.raises(RestrictedRecord, match="is restricted; dm.manager is not named"):
@@ -81,12 +89,16 @@ def test_restricted_child_case_log_and_letter_are_refused(store: EventStore, cas
     named.letter(case.contact_ids[1], Audience.FAMILY)
     # break the glass with a reason: the manager may print for the next hours
     AuditService(GuardedStore(store, DM, clock)).break_glass(
-        case.person_id, "Police called tonight: child reported missing")
+        case.person_id, "Police called tonight: child reported missing"
+    )
     assert dm.case_log(person_id=case.person_id).event_ids
 
 
-def test_a_restricted_sibling_keeps_the_shared_contact_out(store: EventStore, case: Case,  # type: ignore[no-untyped-def]
-                                                           clock) -> None:
+def test_a_restricted_sibling_keeps_the_shared_contact_out(
+    store: EventStore,
+    case: Case,  # type: ignore[no-untyped-def]
+    clock,
+) -> None:
     _restrict(store, clock, case.sibling_id)  # Zoë is on the first contact only
     dm = _documents(store, DM, clock)
     with pytest.raises(RestrictedRecord, match=case.contact_ids[0]):
@@ -97,7 +109,8 @@ def test_a_restricted_sibling_keeps_the_shared_contact_out(store: EventStore, ca
 
 
 def test_duty_log_redacts_a_restricted_childs_row_and_still_verifies(  # type: ignore[no-untyped-def]
-        store: EventStore, case: Case, clock, now: datetime) -> None:
+    store: EventStore, case: Case, clock, now: datetime
+) -> None:
     day = (now - timedelta(days=30)).date()
     _restrict(store, clock, case.person_id)
     dm = _documents(store, DM, clock)
@@ -116,10 +129,12 @@ def test_duty_log_redacts_a_restricted_childs_row_and_still_verifies(  # type: i
 
 
 def test_print_command_refuses_by_name_and_writes_nothing(  # type: ignore[no-untyped-def]
-        tmp_path: Path, now: datetime, capsys: pytest.CaptureFixture[str], clock) -> None:
+    tmp_path: Path, now: datetime, capsys: pytest.CaptureFixture[str], clock
+) -> None:
     from dutydesk.cli import main
     from tests.factories import cli_store
     from tests.report_cases import stored_case
+
     data_dir = tmp_path / "data"
     store = cli_store(data_dir, demo=True)
     case = stored_case(store, now)
@@ -127,9 +142,41 @@ def test_print_command_refuses_by_name_and_writes_nothing(  # type: ignore[no-un
     store.close()
     keys_in(data_dir, "co.officer", "sp.senior")
     out = tmp_path / "log.pdf"
-    assert main(["print", "case-log", "--person", case.person_id, "-o", str(out),
-                 "--data-dir", str(data_dir), "--demo", "--as", "cc.officer"]) == 1
+    assert (
+        main(
+            [
+                "print",
+                "case-log",
+                "--person",
+                case.person_id,
+                "-o",
+                str(out),
+                "--data-dir",
+                str(data_dir),
+                "--demo",
+                "--as",
+                "cc.officer",
+            ]
+        )
+        == 1
+    )
     assert "is restricted" in capsys.readouterr().err and not out.exists()
-    assert main(["print", "case-log", "--contact", case.contact_ids[1], "-o", str(out),
-                 "--data-dir", str(data_dir), "--demo", "--as", "sp.senior"]) == 0
+    assert (
+        main(
+            [
+                "print",
+                "case-log",
+                "--contact",
+                case.contact_ids[1],
+                "-o",
+                str(out),
+                "--data-dir",
+                str(data_dir),
+                "--demo",
+                "--as",
+                "sp.senior",
+            ]
+        )
+        == 0
+    )
     assert out.exists()

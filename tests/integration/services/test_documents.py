@@ -7,8 +7,9 @@ from dutydesk.store.eventstore import EventStore
 from tests.report_cases import Case
 
 
-def test_print_and_export_append_audit_events(documents: DocumentService, store: EventStore,
-                                              case: Case) -> None:
+def test_print_and_export_append_audit_events(
+    documents: DocumentService, store: EventStore, case: Case
+) -> None:
     doc = documents.case_log(person_id=case.person_id)
     printed, changes = documents.record_printed(doc)
     exported, _ = documents.record_exported(doc, "/tmp/out.pdf")

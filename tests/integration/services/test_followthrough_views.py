@@ -42,8 +42,14 @@ def _follow(store, clock, who: Actor = DM) -> FollowThroughService:  # type: ign
 
 
 def _contact(store, person_id: str | None = None, **changes) -> str:  # type: ignore[no-untyped-def]
-    kids = [{"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11",
-             **({"person_id": person_id} if person_id else {})}]
+    kids = [
+        {
+            "given_name": "Ava",
+            "family_name": "Stone",
+            "date_of_birth": "2019-02-11",
+            **({"person_id": person_id} if person_id else {}),
+        }
+    ]
     body = contact_payload(children=kids, received_at=THU.isoformat(), **changes)
     store.append([event("contact.received", body, THU)])
     return body["contact_id"]
@@ -53,23 +59,47 @@ def test_partner_checks_due_chased_and_no_trace(world) -> None:  # type: ignore[
     store, clock = world
     cid = _contact(store)
     check = new_id()
-    store.append([event("partner_check.requested", {
-        "check_id": check, "contact_id": cid, "agency": "Health – GP",
-        "question": "Registered? Any concerns?", "requested_at": THU.isoformat(),
-        "due_at": (THU + timedelta(hours=4)).isoformat()}, THU)])
+    store.append(
+        [
+            event(
+                "partner_check.requested",
+                {
+                    "check_id": check,
+                    "contact_id": cid,
+                    "agency": "Health – GP",
+                    "question": "Registered? Any concerns?",
+                    "requested_at": THU.isoformat(),
+                    "due_at": (THU + timedelta(hours=4)).isoformat(),
+                },
+                THU,
+            )
+        ]
+    )
     follow = _follow(store, clock, PR)
     clock.at = THU + timedelta(hours=5)
     row = follow.view().checks[0]
     assert row.overdue and row.chased == 0 and row.answer is None
-    follow.chase_partner_check(cid, check, "Left a message with the practice manager",
-                               due_at=THU + timedelta(hours=7))
+    follow.chase_partner_check(
+        cid, check, "Left a message with the practice manager", due_at=THU + timedelta(hours=7)
+    )
     row = follow.view().checks[0]
     assert row.chased == 1 and not row.overdue and row.due_at == THU + timedelta(hours=7)
     with pytest.raises(ValidationError, match="no partner check"):
         follow.chase_partner_check(cid, new_id())
-    store.append([event("partner_check.answered", {
-        "check_id": check, "contact_id": cid, "answer": "Not registered with us.",
-        "no_trace": True}, clock.at)])
+    store.append(
+        [
+            event(
+                "partner_check.answered",
+                {
+                    "check_id": check,
+                    "contact_id": cid,
+                    "answer": "Not registered with us.",
+                    "no_trace": True,
+                },
+                clock.at,
+            )
+        ]
+    )
     clock.at = THU + timedelta(hours=9)
     row = follow.view().checks[0]
     assert row.no_trace and not row.overdue
@@ -78,8 +108,15 @@ def test_partner_checks_due_chased_and_no_trace(world) -> None:  # type: ignore[
 def test_open_case_allocated_worker_told_the_same_working_day(world) -> None:  # type: ignore[no-untyped-def]
     store, clock = world
     pid = new_id()
-    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava",
-                                              "family_name": "Stone", "open_case": True}, THU)])
+    store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Ava", "family_name": "Stone", "open_case": True},
+                THU,
+            )
+        ]
+    )
     cid = _contact(store, pid)
     follow = _follow(store, clock, PR)
     row = follow.view().notices[0]
@@ -98,18 +135,23 @@ def test_conflicting_decisions_are_resolved_by_a_duty_manager(world) -> None:  #
     cid = _contact(store)
     first = decision_payload(cid, outcome="early_help", threshold_level=2)
     second = decision_payload(cid)
-    store.append([event("decision.recorded", first, THU, actor="sp.lee",
-                        role=Role.SENIOR_PRACTITIONER),
-                  event("decision.recorded", second, THU + timedelta(minutes=5))])
+    store.append(
+        [
+            event("decision.recorded", first, THU, actor="sp.lee", role=Role.SENIOR_PRACTITIONER),
+            event("decision.recorded", second, THU + timedelta(minutes=5)),
+        ]
+    )
     view = _follow(store, clock).view()
     assert [c.contact_id for c in view.conflicts] == [cid]
     with pytest.raises(PermissionDenied):
-        _follow(store, clock, SP).resolve_conflict(cid, second["decision_id"],
-                                                   "The s47 view is right")
+        _follow(store, clock, SP).resolve_conflict(
+            cid, second["decision_id"], "The s47 view is right"
+        )
     with pytest.raises(ValidationError, match="choose one"):
         _follow(store, clock).resolve_conflict(cid, new_id(), "The s47 view is right")
-    _follow(store, clock).resolve_conflict(cid, second["decision_id"],
-                                           "Injury and disclosure: s47, not early help")
+    _follow(store, clock).resolve_conflict(
+        cid, second["decision_id"], "Injury and disclosure: s47, not early help"
+    )
     assert _follow(store, clock).view().conflicts == ()
     row = DeskService(store, DM, clock).queries.contact(cid)
     assert row is not None and row.outcome == "strategy_s47" and not row.conflict
@@ -118,14 +160,26 @@ def test_conflicting_decisions_are_resolved_by_a_duty_manager(world) -> None:  #
 def test_entered_in_error_counts_nowhere_and_corrections_keep_history(world) -> None:  # type: ignore[no-untyped-def]
     store, clock = world
     pid = new_id()
-    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava",
-                                              "family_name": "Stone",
-                                              "date_of_birth": "2019-02-11"}, THU)])
+    store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": pid,
+                    "given_name": "Ava",
+                    "family_name": "Stone",
+                    "date_of_birth": "2019-02-11",
+                },
+                THU,
+            )
+        ]
+    )
     keep, wrong = _contact(store, pid), _contact(store, pid)
     fix = CorrectionService(GuardedStore(store, SP, clock), SP, clock)
     with pytest.raises(PermissionDenied):
         CorrectionService(GuardedStore(store, PR, clock), PR, clock).entered_in_error(
-            wrong, "typed on the wrong family")
+            wrong, "typed on the wrong family"
+        )
     fix.entered_in_error(wrong, "Typed on the wrong family; see contact " + keep[:8])
     with pytest.raises(ValidationError, match="already entered in error"):
         fix.entered_in_error(wrong, "Typed on the wrong family again")
@@ -139,27 +193,40 @@ def test_entered_in_error_counts_nowhere_and_corrections_keep_history(world) -> 
     # a corrected date of birth: the old one stays in the log, with the reason
     with pytest.raises(ValidationError, match="at least 10"):
         fix.correct_person(pid, {"date_of_birth": "2019-03-11"}, "typo")
-    fix.correct_person(pid, {"date_of_birth": "2019-03-11"},
-                       "Birth certificate seen: 11 March, not 11 February")
+    fix.correct_person(
+        pid, {"date_of_birth": "2019-03-11"}, "Birth certificate seen: 11 March, not 11 February"
+    )
     person = DeskService(store, SP, clock).queries.person(pid)
     assert person is not None and person.date_of_birth == "2019-03-11"
-    dobs = [e.payload.get("date_of_birth") for e in store.events_for_person(pid)
-            if e.type.startswith("person.")]
+    dobs = [
+        e.payload.get("date_of_birth")
+        for e in store.events_for_person(pid)
+        if e.type.startswith("person.")
+    ]
     assert dobs == ["2019-02-11", "2019-03-11"]
 
 
 def test_restricted_children_keep_their_timing_and_lose_their_words(world) -> None:  # type: ignore[no-untyped-def]
     from dutydesk.services.audit import AuditService
     from dutydesk.services.guard import RestrictedRecord
+
     store, clock = world
     pid = new_id()
-    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava",
-                                              "family_name": "Stone"}, THU)])
+    store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Ava", "family_name": "Stone"},
+                THU,
+            )
+        ]
+    )
     cid = _contact(store, pid)
     named = Actor("sp.named", Role.SENIOR_PRACTITIONER, "d4")
     _follow(store, clock, named).open_route(cid, "private_fostering", slot=0)
     AuditService(GuardedStore(store, Actor("ad.min", Role.ADMIN, "a"), clock)).restrict(
-        pid, [named.login], "child of a member of staff")
+        pid, [named.login], "child of a member of staff"
+    )
     clock.at = THU + timedelta(days=12)  # Tue 8 Dec: the visit was due Mon 7 Dec 17:00
     mine = _follow(store, clock, named).view()
     assert mine.routes[0].child == "Ava Stone" and mine.routes[0].overdue
@@ -190,14 +257,16 @@ def test_decided_children_stay_on_follow_through_until_a_route_is_opened(world) 
     desk.decide(s47, "strategy_s47", 4, decision_payload(s47)["rationale"])
     desk.decide(merged, "strategy_s47", 4, decision_payload(merged)["rationale"])
     CorrectionService(GuardedStore(store, DM, clock), DM, clock).merge(
-        merged, s47, "Same police notification sent twice")
+        merged, s47, "Same police notification sent twice"
+    )
     follow = _follow(store, clock)
     assert follow.view().routes == ()
     rows = {r.contact_id: r for r in follow.view().awaiting}
     assert set(rows) == {s17, s47}, "NFA needs no route; a merged duplicate is gone"
     assert rows[s47].kind == "awaiting" and rows[s47].state == "Awaiting a route"
     assert [(c.label, c.state) for c in rows[s47].clocks] == [
-        ("Strategy discussion held (as soon as possible)", "no timescale")]
+        ("Strategy discussion held (as soon as possible)", "no timescale")
+    ]
     (assess,) = rows[s17].clocks
     # referral decided Thu 26 Nov 2026: 45 working days (Christmas and New Year) -> 2 Feb
     assert assess.label == "Assessment completed (45 working days)"
@@ -208,17 +277,30 @@ def test_decided_children_stay_on_follow_through_until_a_route_is_opened(world) 
     with pytest.raises(ValidationError, match="no route"):
         follow.close_route("", "nothing to close")
     # a completed assessment needs no route any more
-    store.append([event("assessment.completed", {
-        "contact_id": s17, "person_id": pid, "completed_on": "2027-02-02"}, clock.at)])
+    store.append(
+        [
+            event(
+                "assessment.completed",
+                {"contact_id": s17, "person_id": pid, "completed_on": "2027-02-02"},
+                clock.at,
+            )
+        ]
+    )
     assert {r.contact_id for r in follow.view().awaiting} == {s47}
     # a route for the child (any route) takes over; a recorded strategy discussion too
     follow.open_route(s17, "s17_assessment", slot=0)
     follow.record_strategy_discussion(
-        s47, slots=[0], held_at=clock.at, decision="no_s47_s17",
-        attendees=[{"agency": "Police"}, {"agency": "Health"}])
+        s47,
+        slots=[0],
+        held_at=clock.at,
+        decision="no_s47_s17",
+        attendees=[{"agency": "Police"}, {"agency": "Health"}],
+    )
     view = follow.view()
     assert {(r.contact_id, r.kind) for r in view.routes} == {
-        (s17, "s17_assessment"), (s47, "strategy_s47")}
+        (s17, "s17_assessment"),
+        (s47, "strategy_s47"),
+    }
     assert view.awaiting == ()
 
 
@@ -227,9 +309,22 @@ def test_partner_checks_from_the_desk_are_due_by_the_rating_and_can_find_no_trac
     without a rating, within one working day; a "no trace" answer is recorded as such."""
     store, clock = world
     rated, unrated = _contact(store), _contact(store)
-    store.append([event("contact.rated", {
-        "contact_id": rated, "score": 70, "rating": "red", "reasons": [],
-        "policy_version": "test", "due_at": (THU + timedelta(hours=4)).isoformat()}, THU)])
+    store.append(
+        [
+            event(
+                "contact.rated",
+                {
+                    "contact_id": rated,
+                    "score": 70,
+                    "rating": "red",
+                    "reasons": [],
+                    "policy_version": "test",
+                    "due_at": (THU + timedelta(hours=4)).isoformat(),
+                },
+                THU,
+            )
+        ]
+    )
     desk = DeskService(GuardedStore(store, PR, clock), PR, clock)
     desk.request_partner_check(rated, "Police", "Any call-outs to the address?")
     desk.request_partner_check(unrated, "Health – GP", "Registered?")
@@ -241,8 +336,9 @@ def test_partner_checks_from_the_desk_are_due_by_the_rating_and_can_find_no_trac
     clock.at = THU + timedelta(hours=5)
     checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
     assert checks[rated].overdue and not checks[unrated].overdue
-    desk.answer_partner_check(unrated, checks[unrated].check_id, "Not registered here.",
-                              "Practice manager", no_trace=True)
+    desk.answer_partner_check(
+        unrated, checks[unrated].check_id, "Not registered here.", "Practice manager", no_trace=True
+    )
     desk.answer_partner_check(rated, checks[rated].check_id, "Two call-outs in June.")
     checks = {c.contact_id: c for c in _follow(store, clock).view().checks}
     assert checks[unrated].no_trace and not checks[rated].no_trace
@@ -255,16 +351,21 @@ def test_an_initial_conference_is_never_dated_at_a_weekend(world) -> None:  # ty
     store, clock = world
     cid = _contact(store)
     follow = _follow(store, clock)
-    follow.record_strategy_discussion(cid, slots=[0], held_at=THU, decision="s47_single",
-                                      attendees=[{"agency": "Police"}],
-                                      s47_started_on=THU.date())
+    follow.record_strategy_discussion(
+        cid,
+        slots=[0],
+        held_at=THU,
+        decision="s47_single",
+        attendees=[{"agency": "Police"}],
+        s47_started_on=THU.date(),
+    )
     (route,) = [r for r in follow.contact_routes(cid).routes if r.kind == "strategy_s47"]
     clock.at = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)
     with pytest.raises(ValidationError, match="weekend"):
-        follow.progress(route.route_id, "icpc_held",
-                        at=datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))
-    follow.progress(route.route_id, "icpc_held",
-                    at=datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
+        follow.progress(
+            route.route_id, "icpc_held", at=datetime(2026, 11, 28, 10, 0, tzinfo=LONDON)
+        )
+    follow.progress(route.route_id, "icpc_held", at=datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
     (record,) = follow.s47_records()
     assert record.icpc_held_on == datetime(2026, 11, 30).date()
 
@@ -276,15 +377,28 @@ def test_once_the_desk_records_routes_no_decided_child_drops_out_of_sight(world)
     store, clock = world
     old = _contact(store)
     DeskService(GuardedStore(store, DM, clock), DM, clock).decide(
-        old, "strategy_s47", 4, decision_payload(old)["rationale"])
+        old, "strategy_s47", 4, decision_payload(old)["rationale"]
+    )
     clock.at = THU + timedelta(days=200)
     follow = _follow(store, clock)
     assert follow.view().awaiting == (), "200 days old, from before any route: not followed"
     early = THU - timedelta(days=50)
     first = _contact(store)
-    store.append([event("route.opened", {"route_id": new_id(), "contact_id": first,
-                                         "kind": "signpost", "slot": 0, "to": "Family Hub"},
-                        early)])
+    store.append(
+        [
+            event(
+                "route.opened",
+                {
+                    "route_id": new_id(),
+                    "contact_id": first,
+                    "kind": "signpost",
+                    "slot": 0,
+                    "to": "Family Hub",
+                },
+                early,
+            )
+        ]
+    )
     assert [r.contact_id for r in follow.view().awaiting] == [old]
 
 

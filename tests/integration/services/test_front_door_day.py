@@ -39,23 +39,33 @@ EARLY_HELP = Actor("eh.lee", Role.PRACTITIONER, "desk-5")
 
 RATIONALE = {
     "concerns_and_risks": "Father assaulted mother in front of both children; Ava has a "
-                          "mark on her arm and says he grabbed her.",
+    "mark on her arm and says he grabbed her.",
     "analysis": "Reasonable cause to suspect Ava is suffering significant harm; Leo (3) "
-                "needs support at home but not an enquiry.",
+    "needs support at home but not an enquiry.",
     "next_steps": [
-        {"action": "Strategy discussion with police and health", "owner": "dm.sam",
-         "due": "2026-11-26"},
+        {
+            "action": "Strategy discussion with police and health",
+            "owner": "dm.sam",
+            "due": "2026-11-26",
+        },
         {"action": "Early help request for Leo", "owner": "sw.pat", "due": "2026-11-27"},
     ],
 }
 
 DA_NOTIFICATION = {
-    "channel": "police_notification", "source_code": "6",
+    "channel": "police_notification",
+    "source_code": "6",
     "reporter": {"name": "PC Rivers", "agency": "West Yorkshire Police"},
     "concern": "Police attended a domestic abuse incident at 02:10; both children present.",
-    "categories": ["3B"], "consent": "not_required", "immediate_danger": False,
-    "domestic_abuse": {"dash_level": "high", "children_present": True,
-                       "previous_incidents": 3, "incident_ref": "WY-2611-0042"},
+    "categories": ["3B"],
+    "consent": "not_required",
+    "immediate_danger": False,
+    "domestic_abuse": {
+        "dash_level": "high",
+        "children_present": True,
+        "previous_incidents": 3,
+        "incident_ref": "WY-2611-0042",
+    },
 }
 
 
@@ -104,37 +114,81 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     # with a current child protection plan is on record (the wrong match to come).
     ava, other_leo = "0190a000-0000-7000-8000-00000000a0a0", "0190a000-0000-7000-8000-00000000b0b0"
     earlier = THU - timedelta(days=40)
-    day.store.append([
-        event("person.registered", {"person_id": ava, "given_name": "Ava",
-                                    "family_name": "Stone", "date_of_birth": "2019-02-11"},
-              earlier, actor="co.amy", role=Role.CONTACT_OFFICER),
-        event("person.registered", {"person_id": other_leo, "given_name": "Leo",
-                                    "family_name": "Stone", "date_of_birth": "2023-05-01",
-                                    "cp_plan": "current"},
-              earlier, actor="co.amy", role=Role.CONTACT_OFFICER),
-    ])
+    day.store.append(
+        [
+            event(
+                "person.registered",
+                {
+                    "person_id": ava,
+                    "given_name": "Ava",
+                    "family_name": "Stone",
+                    "date_of_birth": "2019-02-11",
+                },
+                earlier,
+                actor="co.amy",
+                role=Role.CONTACT_OFFICER,
+            ),
+            event(
+                "person.registered",
+                {
+                    "person_id": other_leo,
+                    "given_name": "Leo",
+                    "family_name": "Stone",
+                    "date_of_birth": "2023-05-01",
+                    "cp_plan": "current",
+                },
+                earlier,
+                actor="co.amy",
+                role=Role.CONTACT_OFFICER,
+            ),
+        ]
+    )
 
     # ---- 08:15 the police DA notification about Ava and Leo; 08:40 the same again
     officer = day.desk(OFFICER)
     day.at(8, 15)
-    main, _ = officer.record_contact({**DA_NOTIFICATION, "children": [
-        {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"},
-        {"given_name": "Leo", "family_name": "Stone", "date_of_birth": "2023-07-19"}]})
+    main, _ = officer.record_contact(
+        {
+            **DA_NOTIFICATION,
+            "children": [
+                {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"},
+                {"given_name": "Leo", "family_name": "Stone", "date_of_birth": "2023-07-19"},
+            ],
+        }
+    )
     day.at(8, 40)
-    duplicate, _ = officer.record_contact({**DA_NOTIFICATION, "children": [
-        {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}]})
+    duplicate, _ = officer.record_contact(
+        {
+            **DA_NOTIFICATION,
+            "children": [
+                {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}
+            ],
+        }
+    )
     day.at(8, 45)
     for cid, slot, pid in ((main, 0, ava), (main, 1, other_leo), (duplicate, 0, ava)):
-        day.guarded(OFFICER).append([event("person.linked", {
-            "contact_id": cid, "slot": slot, "person_id": pid,
-            "reason": "matched on name and date of birth"}, day.clock.at,
-            actor="co.amy", role=Role.CONTACT_OFFICER)])
+        day.guarded(OFFICER).append(
+            [
+                event(
+                    "person.linked",
+                    {
+                        "contact_id": cid,
+                        "slot": slot,
+                        "person_id": pid,
+                        "reason": "matched on name and date of birth",
+                    },
+                    day.clock.at,
+                    actor="co.amy",
+                    role=Role.CONTACT_OFFICER,
+                )
+            ]
+        )
     day.triage(OFFICER).rate(main)
-    assert any("protection plan" in r.lower() for r in _reasons(day, main)), \
+    assert any("protection plan" in r.lower() for r in _reasons(day, main)), (
         "the wrong match's CP plan lifts the rating"
+    )
     history = HistoryQueries(day.store.engine)
-    assert {c.contact_id for c in history.linked_records([ava]).contacts[ava]} == {
-        main, duplicate}
+    assert {c.contact_id for c in history.linked_records([ava]).contacts[ava]} == {main, duplicate}
 
     # ---- 09:00 a practitioner takes it (docs/window.md); a contact officer may not
     day.at(9, 0)
@@ -162,17 +216,21 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert not any("protection plan" in r.lower() for r in _reasons(day, main))
     leo, _ = day.fix(MANAGER).register_person(
         {"given_name": "Leo", "family_name": "Stone", "date_of_birth": "2023-07-19"},
-        link_to=(main, 1), reason="New child, not known to the service before")
+        link_to=(main, 1),
+        reason="New child, not known to the service before",
+    )
     kids = day.desk(MANAGER).queries.children_of(main)
     assert [k.person_id for k in kids] == [ava, leo]
 
     # ---- 09:30 the adults: mother (victim), father (alleged perpetrator)
     day.at(9, 30)
     follow = day.follow(PRACTITIONER)
-    mum, _ = follow.record_adult(main, "victim", given_name="Jo", family_name="Stone",
-                                 relationship="mother")
-    dad, _ = follow.record_adult(main, "alleged_perpetrator", given_name="Rob",
-                                 family_name="Stone", relationship="father")
+    mum, _ = follow.record_adult(
+        main, "victim", given_name="Jo", family_name="Stone", relationship="mother"
+    )
+    dad, _ = follow.record_adult(
+        main, "alleged_perpetrator", given_name="Rob", family_name="Stone", relationship="father"
+    )
     assert (mum, dad) == (0, 1)
 
     # ---- 09:45 the manager decides: strategy discussion / s47 (main outcome)
@@ -180,22 +238,29 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     day.desk(MANAGER).decide(main, "strategy_s47", 4, RATIONALE)
     assert main not in {i.contact_id for i in day.desk(MANAGER).queue()}
     # off the queue, but both children are on follow-through until each has a route
-    waiting = [(r.child, r.kind, r.state) for r in day.follow(MANAGER).view().awaiting
-               if r.contact_id == main]
-    assert waiting == [("Ava Stone", "awaiting", "Awaiting a route"),
-                       ("Leo Stone", "awaiting", "Awaiting a route")]
+    waiting = [
+        (r.child, r.kind, r.state)
+        for r in day.follow(MANAGER).view().awaiting
+        if r.contact_id == main
+    ]
+    assert waiting == [
+        ("Ava Stone", "awaiting", "Awaiting a route"),
+        ("Leo Stone", "awaiting", "Awaiting a route"),
+    ]
 
     # ---- 09:50 Leo: early help beside it; MARAC for mother (criteria from police history)
     day.at(9, 50)
     marac = follow.marac_criteria(main)
     assert marac.high_risk and marac.escalation and marac.incidents_12_months == 3
-    eh_route, _ = follow.open_route(main, "early_help", slot=1, team="Early Help North",
-                                    family_consent="given")
+    eh_route, _ = follow.open_route(
+        main, "early_help", slot=1, team="Early Help North", family_consent="given"
+    )
     marac_route, _ = follow.open_route(main, "marac", adult_slot=mum, marac="referred")
     with pytest.raises(ValidationError, match="adult"):
         follow.open_route(main, "lado", adult_slot=7)
-    assert [(r.child, r.kind) for r in day.follow(MANAGER).view().awaiting
-            if r.contact_id == main] == [("Ava Stone", "awaiting")]
+    assert [
+        (r.child, r.kind) for r in day.follow(MANAGER).view().awaiting if r.contact_id == main
+    ] == [("Ava Stone", "awaiting")]
 
     # ---- 10:00 receipt acknowledged to the police by email
     day.at(10, 0)
@@ -204,25 +269,42 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     # ---- 11:00 strategy discussion: police and health; joint s47 for Ava
     day.at(11, 0)
     follow.record_strategy_discussion(
-        main, slots=[0], held_at=day.at(11, 0), decision="s47_joint",
-        attendees=[{"agency": "Children's social care", "name": "dm.sam"},
-                   {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
-                   {"agency": "Health", "name": "Dr Osei", "role": "named doctor"}],
-        s47_started_on=date(2026, 11, 26), medical="arranged",
+        main,
+        slots=[0],
+        held_at=day.at(11, 0),
+        decision="s47_joint",
+        attendees=[
+            {"agency": "Children's social care", "name": "dm.sam"},
+            {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
+            {"agency": "Health", "name": "Dr Osei", "role": "named doctor"},
+        ],
+        s47_started_on=date(2026, 11, 26),
+        medical="arranged",
         medical_at=datetime(2026, 11, 26, 14, 0, tzinfo=LONDON),
-        lead_social_worker="sw.pat", summary="Joint visit today; medical at 14:00.")
-    day.follow(MANAGER).complete_next_step(main, day.desk(MANAGER).queries.decisions_for(
-        main)[0].decision_id, 0, "Held at 11:00")
+        lead_social_worker="sw.pat",
+        summary="Joint visit today; medical at 14:00.",
+    )
+    day.follow(MANAGER).complete_next_step(
+        main, day.desk(MANAGER).queries.decisions_for(main)[0].decision_id, 0, "Held at 11:00"
+    )
 
     # ---- 13:00 a LADO allegation from a school about a teacher
     day.at(13, 0)
-    lado_contact, _ = day.desk(OFFICER).record_contact(contact_payload(
-        received_at=day.clock.at.isoformat(),
-        children=[{"given_name": "Mia", "family_name": "Hart", "date_of_birth": "2015-09-09"}],
-        concern="Year 6 pupil says her teacher grabbed her by the neck in class.",
-        categories=["18C"]))
-    teacher, _ = follow.record_adult(lado_contact, "works_with_children", given_name="Tom",
-                                     family_name="Reed", occupation="Teacher, St Mary's")
+    lado_contact, _ = day.desk(OFFICER).record_contact(
+        contact_payload(
+            received_at=day.clock.at.isoformat(),
+            children=[{"given_name": "Mia", "family_name": "Hart", "date_of_birth": "2015-09-09"}],
+            concern="Year 6 pupil says her teacher grabbed her by the neck in class.",
+            categories=["18C"],
+        )
+    )
+    teacher, _ = follow.record_adult(
+        lado_contact,
+        "works_with_children",
+        given_name="Tom",
+        family_name="Reed",
+        occupation="Teacher, St Mary's",
+    )
     lado_route, _ = follow.open_route(lado_contact, "lado", adult_slot=teacher)
     lado_clock = follow.contact_routes(lado_contact).routes[0].clocks[0]
     assert lado_clock.due == datetime(2026, 11, 27, 13, 0, tzinfo=LONDON)
@@ -232,12 +314,20 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     # ---- 22:30 police protection for Ava overnight; EDT records the discussion at 23:00
     day.at(23, 0)
     day.follow(EDT).record_strategy_discussion(
-        main, slots=[0], held_at=day.at(23, 0), decision="s47_joint",
-        attendees=[{"agency": "Children's social care", "name": "edt.kim"},
-                   {"agency": "Police", "name": "PS Ward"}],
+        main,
+        slots=[0],
+        held_at=day.at(23, 0),
+        decision="s47_joint",
+        attendees=[
+            {"agency": "Children's social care", "name": "edt.kim"},
+            {"agency": "Police", "name": "PS Ward"},
+        ],
         s47_started_on=date(2026, 11, 26),
-        police_protection={"started_at": datetime(2026, 11, 26, 22, 30, tzinfo=LONDON),
-                           "where": "emergency foster placement"})
+        police_protection={
+            "started_at": datetime(2026, 11, 26, 22, 30, tzinfo=LONDON),
+            "where": "emergency foster placement",
+        },
+    )
 
     # ---- Fri 27 Nov 09:00: the follow-through view
     now = day.at(9, 0, day=27)
@@ -250,9 +340,11 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert (lado_contact, "lado", None) in by_kind  # referred, still open until closed
     clocks = {c.label: c for r in (s47, protection) for c in r.clocks}
     assert clocks["Initial child protection conference (15 working days)"].due == datetime(
-        2026, 12, 17, 17, 0, tzinfo=LONDON)
+        2026, 12, 17, 17, 0, tzinfo=LONDON
+    )
     assert clocks["Police protection ends (72 hours)"].due == datetime(
-        2026, 11, 29, 22, 30, tzinfo=LONDON)
+        2026, 11, 29, 22, 30, tzinfo=LONDON
+    )
     assert clocks["Police protection ends (72 hours)"].state == "due"
     assert [c.state for c in by_kind[(lado_contact, "lado", None)].clocks] == ["met"]
     assert s47.discussions == 2 and not any(r.overdue for r in view.routes)
@@ -264,12 +356,15 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert not ack[lado_contact].overdue and ack[main].ack_sent is not None
     steps = {(s.contact_id, s.index): s for s in view.next_steps}
     assert steps[(main, 0)].done is not None and not steps[(main, 1)].overdue
-    assert (now < ack[lado_contact].ack_due)
+    assert now < ack[lado_contact].ack_due
 
     # ---- Fri: police protection ends; Leo's early help accepted; Ava transferred
     day.at(9, 15, day=27)
-    follow.progress(protection.route_id, "protection_ended",
-                    reason="Returned to mother; father bailed away from the address")
+    follow.progress(
+        protection.route_id,
+        "protection_ended",
+        reason="Returned to mother; father bailed away from the address",
+    )
     day.follow(EARLY_HELP).progress(eh_route, "accepted")
     day.at(10, 0, day=27)
     with pytest.raises(PermissionDenied):
@@ -288,15 +383,21 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert (main, "early_help") not in left, "accepted by early help"
     assert (main, "emergency_protection") in left  # ended, but not yet closed
     assert [r.state for r in view.routes if r.kind == "emergency_protection"] == [
-        "Protection ended"]
+        "Protection ended"
+    ]
     ack = {a.contact_id: a for a in view.acknowledgements}
     assert ack[lado_contact].overdue, "the school was not acknowledged within a working day"
     # the police were told of receipt, but not of the decision (due Fri 09:45)
     assert ack[main].ack_sent and ack[main].feedback_sent is None and ack[main].overdue
     assert ack[main].feedback_due == datetime(2026, 11, 27, 9, 45, tzinfo=LONDON)
     assert view.overdue_counts()["acknowledgements"] == 2
-    follow.acknowledge(main, "feedback", "phone", to="PC Rivers",
-                       note="Told of the joint s47 and the early help request")
+    follow.acknowledge(
+        main,
+        "feedback",
+        "phone",
+        to="PC Rivers",
+        note="Told of the joint s47 and the early help request",
+    )
     follow.acknowledge(lado_contact, "acknowledgement", "letter")
     ack = {a.contact_id: a for a in day.follow(MANAGER).view().acknowledgements}
     assert main not in ack and not ack[lado_contact].overdue
@@ -307,11 +408,22 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
 
     # ---- List 5 reads the s47 record
     records = day.follow(MANAGER).s47_records()
-    assert [(r.contact_id, r.slot, r.person_id, r.s47_started_on, r.icpc_due_on,
-             r.allocated_team, r.allocated_worker) for r in records] == [
-        (main, 0, ava, date(2026, 11, 26), date(2026, 12, 17), "Assessment Team 2",
-         "sw.jones")] * 2  # two initiating discussions (day, EDT), one row each
+    assert [
+        (
+            r.contact_id,
+            r.slot,
+            r.person_id,
+            r.s47_started_on,
+            r.icpc_due_on,
+            r.allocated_team,
+            r.allocated_worker,
+        )
+        for r in records
+    ] == [
+        (main, 0, ava, date(2026, 11, 26), date(2026, 12, 17), "Assessment Team 2", "sw.jones")
+    ] * 2  # two initiating discussions (day, EDT), one row each
     from dutydesk.store.followthrough_queries import FollowThroughQueries
+
     assert FollowThroughQueries(day.store.engine).s47_records() == records  # for MI / Annex A
     # Annex A List 5 from the store reads that record: one enquiry for Ava (the night
     # team's discussion continues the day's), started at the strategy discussion, held by
@@ -320,15 +432,20 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     from dutydesk.mi.dataset import prepare
     from dutydesk.mi.records import Filters
     from dutydesk.store.mi_queries import MiQueries
+
     data = MiQueries(day.store.engine).load(with_people=True)
-    list5 = annex_a.rows_for(5, data, prepare(data), Filters(date(2026, 11, 1),
-                                                             date(2026, 11, 30)))
+    list5 = annex_a.rows_for(5, data, prepare(data), Filters(date(2026, 11, 1), date(2026, 11, 30)))
     assert [(r[0], r[6], r[8], r[12], r[13]) for r in list5] == [
-        (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")]
+        (ava, date(2026, 11, 26), None, "Assessment Team 2", "sw.jones")
+    ]
     # List 3: Ava's referral is allocated to the team that accepted her; Leo stays with
     # the duty worker who took the contact (early help is not an allocation)
-    list3 = {r[0]: r for r in annex_a.rows_for(3, data, prepare(data), Filters(
-        date(2026, 11, 1), date(2026, 11, 30)))}
+    list3 = {
+        r[0]: r
+        for r in annex_a.rows_for(
+            3, data, prepare(data), Filters(date(2026, 11, 1), date(2026, 11, 30))
+        )
+    }
     assert list3[ava][-2:] == ("Assessment Team 2", "sw.jones")
     assert list3[leo][-1] == "sw.pat"
 
@@ -336,32 +453,38 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages)
     text = " ".join(text.split())
-    order = ["Taken by sw.pat",
-             "Unlinked child 2",
-             "Adult 1 recorded: Victim, mother",
-             "Adult 2 recorded: Alleged perpetrator, father",
-             "Route opened for child 2: Early help",
-             "Route opened for the contact: MARAC",
-             "Receipt acknowledged to PC Rivers by email",
-             "Route opened for child 1: Strategy discussion / section 47 enquiry",
-             "Strategy discussion held 26 Nov 2026 11:00",
-             "Next step 1 done",
-             "Route opened for child 1: Emergency protection",
-             "Strategy discussion held 26 Nov 2026 23:00",
-             "Route step: Protection ended",
-             "Route step: Accepted",
-             "Transferred to Assessment Team 2, worker sw.jones",
-             "Transfer accepted (sw.jones)"]
+    order = [
+        "Taken by sw.pat",
+        "Unlinked child 2",
+        "Adult 1 recorded: Victim, mother",
+        "Adult 2 recorded: Alleged perpetrator, father",
+        "Route opened for child 2: Early help",
+        "Route opened for the contact: MARAC",
+        "Receipt acknowledged to PC Rivers by email",
+        "Route opened for child 1: Strategy discussion / section 47 enquiry",
+        "Strategy discussion held 26 Nov 2026 11:00",
+        "Next step 1 done",
+        "Route opened for child 1: Emergency protection",
+        "Strategy discussion held 26 Nov 2026 23:00",
+        "Route step: Protection ended",
+        "Route step: Accepted",
+        "Transferred to Assessment Team 2, worker sw.jones",
+        "Transfer accepted (sw.jones)",
+    ]
     at = [text.find(words) for words in order]
     assert all(i >= 0 for i in at), [w for w, i in zip(order, at, strict=True) if i < 0]
     assert at == sorted(at)
     # the strategy discussion record prints what it decided, with times
-    for words in ("child 1 (Ava Stone)", "DS Khan (CAIT)",
-                  "started 26 Nov 2026; initial child protection conference due by "
-                  "17 Dec 2026 (15 working days)", "arranged for 26 Nov 2026 14:00",
-                  "Lead social worker sw.pat", "Joint visit today; medical at 14:00.",
-                  "from 26 Nov 2026 22:30 (not yet ended); child at emergency foster "
-                  "placement"):
+    for words in (
+        "child 1 (Ava Stone)",
+        "DS Khan (CAIT)",
+        "started 26 Nov 2026; initial child protection conference due by "
+        "17 Dec 2026 (15 working days)",
+        "arranged for 26 Nov 2026 14:00",
+        "Lead social worker sw.pat",
+        "Joint visit today; medical at 14:00.",
+        "from 26 Nov 2026 22:30 (not yet ended); child at emergency foster placement",
+    ):
         assert words in text, words
     # the contact's detail pane shows the same, in the same order
     detail = day.desk(MANAGER).contact_detail(main)
@@ -372,44 +495,74 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     assert sum(w.startswith("Strategy discussion held") for w in lines) == 2
     # the referrer's letter says what happens for each child; never MARAC or LADO
     from dutydesk.reports.letters import Audience
+
     letters = document_service(day.store, MANAGER, day.clock)
-    referrer = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        letters.letter(main, Audience.REFERRER).pdf)).pages).split())
-    assert ("What happens next for each child: Ava Stone: strategy discussion / section 47 "
-            "enquiry; Leo Stone: early help (Early Help North).") in referrer
+    referrer = " ".join(
+        " ".join(
+            p.extract_text()
+            for p in PdfReader(io.BytesIO(letters.letter(main, Audience.REFERRER).pdf)).pages
+        ).split()
+    )
+    assert (
+        "What happens next for each child: Ava Stone: strategy discussion / section 47 "
+        "enquiry; Leo Stone: early help (Early Help North)."
+    ) in referrer
     assert "MARAC" not in referrer and "protection" not in referrer.split("child:")[1]
-    family = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        letters.letter(main, Audience.FAMILY).pdf)).pages)
+    family = " ".join(
+        p.extract_text()
+        for p in PdfReader(io.BytesIO(letters.letter(main, Audience.FAMILY).pdf)).pages
+    )
     assert "What happens next for each child" not in family and "MARAC" not in family
     dup_log = document_service(day.store, MANAGER, day.clock).case_log(contact_id=duplicate)
-    dup_text = " ".join(" ".join(p.extract_text() for p in
-                                 PdfReader(io.BytesIO(dup_log.pdf)).pages).split())
+    dup_text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dup_log.pdf)).pages).split()
+    )
     assert "Merged into contact" in dup_text and "WY-2611-0042 sent twice" in dup_text
 
 
 def test_the_duty_log_lists_the_day_after_the_decisions(day: Day) -> None:
     day.at(9, 0)
-    cid, _ = day.desk(OFFICER).record_contact({**DA_NOTIFICATION, "children": [
-        {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}]})
-    dup, _ = day.desk(OFFICER).record_contact({**DA_NOTIFICATION, "children": [
-        {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}]})
+    cid, _ = day.desk(OFFICER).record_contact(
+        {
+            **DA_NOTIFICATION,
+            "children": [
+                {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}
+            ],
+        }
+    )
+    dup, _ = day.desk(OFFICER).record_contact(
+        {
+            **DA_NOTIFICATION,
+            "children": [
+                {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2019-02-11"}
+            ],
+        }
+    )
     day.at(10, 0)
     day.fix(MANAGER).merge(dup, cid, "Same police incident WY-2611-0042 sent twice")
     day.follow(PRACTITIONER).record_strategy_discussion(
-        cid, slots=[0], held_at=day.at(11, 0), decision="s47_single",
-        attendees=[{"agency": "Police"}], s47_started_on=date(2026, 11, 26))
+        cid,
+        slots=[0],
+        held_at=day.at(11, 0),
+        decision="s47_single",
+        attendees=[{"agency": "Police"}],
+        s47_started_on=date(2026, 11, 26),
+    )
     day.at(16, 0)
-    doc = document_service(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 26),
-                                                                 date(2026, 11, 26))
-    text = " ".join(" ".join(p.extract_text() for p in
-                             PdfReader(io.BytesIO(doc.pdf)).pages).split())
+    doc = document_service(day.store, MANAGER, day.clock).duty_log(
+        date(2026, 11, 26), date(2026, 11, 26)
+    )
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages).split()
+    )
     assert "After the decision" in text
     merged, held = text.find("Merged into contact"), text.find("Strategy discussion held")
     assert 0 <= merged < held
-    assert "Ava Stone" in text[text.find("After the decision"):]
+    assert "Ava Stone" in text[text.find("After the decision") :]
     # the next day's log has none of it
-    doc = document_service(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
-                                                                 date(2026, 11, 27))
+    doc = document_service(day.store, MANAGER, day.clock).duty_log(
+        date(2026, 11, 27), date(2026, 11, 27)
+    )
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(doc.pdf)).pages)
     assert "After the decision" not in text
 
@@ -417,30 +570,49 @@ def test_the_duty_log_lists_the_day_after_the_decisions(day: Day) -> None:
 def test_duty_log_leaves_out_follow_ups_on_a_restricted_child(day: Day) -> None:
     from dutydesk.reports.verify import Verdict
     from dutydesk.services.audit import AuditService
+
     ava = "0190a000-0000-7000-8000-00000000a0a1"
     day.at(9, 0)
-    day.store.append([event("person.registered", {"person_id": ava, "given_name": "Ava",
-                                                  "family_name": "Stone"}, day.clock.at,
-                            actor="co.amy", role=Role.CONTACT_OFFICER)])
-    cid, _ = day.desk(OFFICER).record_contact({**DA_NOTIFICATION, "children": [
-        {"person_id": ava, "given_name": "Ava", "family_name": "Stone"}]})
+    day.store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": ava, "given_name": "Ava", "family_name": "Stone"},
+                day.clock.at,
+                actor="co.amy",
+                role=Role.CONTACT_OFFICER,
+            )
+        ]
+    )
+    cid, _ = day.desk(OFFICER).record_contact(
+        {
+            **DA_NOTIFICATION,
+            "children": [{"person_id": ava, "given_name": "Ava", "family_name": "Stone"}],
+        }
+    )
     named = Actor("sp.named", Role.SENIOR_PRACTITIONER, "desk-9")
     AuditService(day.guarded(Actor("ad.min", Role.ADMIN, "a"))).restrict(
-        ava, [named.login], "child of a member of staff")
+        ava, [named.login], "child of a member of staff"
+    )
     day.at(10, 0, day=27)  # the next day: only the follow-up is in this log
-    day.follow(named).close_route(day.follow(named).open_route(
-        cid, "signpost", slot=0, to="Family Hub")[0], "SECRET-REASON family moved away")
-    dm_log = document_service(day.store, MANAGER, day.clock).duty_log(date(2026, 11, 27),
-                                                                    date(2026, 11, 27))
+    day.follow(named).close_route(
+        day.follow(named).open_route(cid, "signpost", slot=0, to="Family Hub")[0],
+        "SECRET-REASON family moved away",
+    )
+    dm_log = document_service(day.store, MANAGER, day.clock).duty_log(
+        date(2026, 11, 27), date(2026, 11, 27)
+    )
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(dm_log.pdf)).pages)
     assert "SECRET-REASON" not in text and "Ava" not in text and "Family Hub" not in text
     documents = document_service(day.store, MANAGER, day.clock)
     assert documents.verify(dm_log.pdf).verdict is Verdict.MISSING_EVENTS  # not printed yet
     documents.record_printed(dm_log)
     assert documents.verify(dm_log.pdf).verdict is Verdict.MATCHES
-    full = document_service(day.store, named, day.clock).duty_log(date(2026, 11, 27),
-                                                                date(2026, 11, 27))
-    full_text = " ".join(" ".join(p.extract_text() for p in
-                                  PdfReader(io.BytesIO(full.pdf)).pages).split())
+    full = document_service(day.store, named, day.clock).duty_log(
+        date(2026, 11, 27), date(2026, 11, 27)
+    )
+    full_text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(full.pdf)).pages).split()
+    )
     assert "SECRET-REASON" in full_text and "Ava Stone" in full_text
     assert full.digest == dm_log.digest

@@ -59,8 +59,12 @@ def test_confirm_links_with_evidence_and_closes_the_row(chained, waiting, clock)
     service = _service(chained, OFFICER, clock)
     event, changes = service.confirm(waiting.contact_id, 0, waiting.person_ids[0])
     assert event is not None and event.actor == "co.officer"
-    assert event.payload["evidence"] == ["family_name (punctuation)", "given_name (diacritics)",
-                                         "date_of_birth", "postcode"]
+    assert event.payload["evidence"] == [
+        "family_name (punctuation)",
+        "given_name (diacritics)",
+        "date_of_birth",
+        "postcode",
+    ]
     assert event.payload["confidence"] == 85
     assert _linked(chained) == [event]
     child = chained.read_model().children[(waiting.contact_id, 0)]
@@ -84,6 +88,7 @@ def test_confirm_twice_is_refused_by_name(chained, waiting, clock) -> None:  # t
 def test_event_and_row_commit_together(chained, waiting, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     def broken(*_a, **_k):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk went away")
+
     monkeypatch.setattr(pending_links, "close", broken)
     with pytest.raises(RuntimeError):
         _service(chained, OFFICER, clock).confirm(waiting.contact_id, 0, waiting.person_ids[0])
@@ -103,10 +108,25 @@ def test_a_role_that_may_not_link_changes_nothing(chained, waiting, clock) -> No
 def test_linked_meanwhile_closes_or_refuses(chained, waiting, clock, now) -> None:  # type: ignore[no-untyped-def]
     """The list on screen can be stale: someone linked the child another way meanwhile."""
     cid, (first, second) = waiting.contact_id, waiting.person_ids
-    chained.append([event("person.linked", {"contact_id": cid, "slot": 0, "person_id": first,
-                                            "reason": "linked from the entry form"}, now),
-                    event("person.linked", {"contact_id": cid, "slot": 1, "person_id": first,
-                                            "reason": "linked by mistake"}, now)])
+    chained.append(
+        [
+            event(
+                "person.linked",
+                {
+                    "contact_id": cid,
+                    "slot": 0,
+                    "person_id": first,
+                    "reason": "linked from the entry form",
+                },
+                now,
+            ),
+            event(
+                "person.linked",
+                {"contact_id": cid, "slot": 1, "person_id": first, "reason": "linked by mistake"},
+                now,
+            ),
+        ]
+    )
     service = _service(chained, OFFICER, clock)
     assert service.pending() == []
     linked, _ = service.confirm(cid, 0, first)  # same person: only the row closes
@@ -123,8 +143,12 @@ def test_dismiss_needs_a_reason_and_keeps_who_and_why(chained, waiting, clock) -
     for blank in ("", "   ", "no"):
         with pytest.raises(ValidationError, match="say why"):
             service.dismiss(waiting.contact_id, 1, waiting.person_ids[1], blank)
-    service.dismiss(waiting.contact_id, 1, waiting.person_ids[1],
-                    "Different school and the mother says no sister called Zoë")
+    service.dismiss(
+        waiting.contact_id,
+        1,
+        waiting.person_ids[1],
+        "Different school and the mother says no sister called Zoë",
+    )
     assert [m.slot for m in service.pending()] == [0]
     with chained.engine.connect() as conn:
         row = pending_links.find(conn, waiting.contact_id, 1, waiting.person_ids[1])
@@ -138,7 +162,8 @@ def test_dismiss_needs_a_reason_and_keeps_who_and_why(chained, waiting, clock) -
 
 def test_restricted_record_is_hidden_and_cannot_be_judged_blind(chained, waiting, clock) -> None:  # type: ignore[no-untyped-def]
     AuditService(GuardedStore(chained, ADMIN, clock)).restrict(
-        waiting.person_ids[0], [NAMED.login], "child of a staff member")
+        waiting.person_ids[0], [NAMED.login], "child of a staff member"
+    )
     officer = _service(chained, OFFICER, clock)
     hidden = next(m for m in officer.pending() if m.slot == 0)
     assert hidden.hidden and hidden.on_record.name == "Restricted record"

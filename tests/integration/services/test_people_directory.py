@@ -31,8 +31,7 @@ def desk(store: EventStore, clock: FixedClock) -> DeskService:
     accounts.accounts.add("dm.one", "Dee One", Role.DUTY_MANAGER, PASSWORD, "2026-11-01")
     accounts.accounts.add("sw.tom", "Tom Okafor", Role.PRACTITIONER, PASSWORD, "2026-11-01")
     accounts.accounts.add("au.ann", "Ann Auditor", Role.AUDITOR, PASSWORD, "2026-11-01")
-    accounts.accounts.add("sw.gone", "Left Last Year", Role.PRACTITIONER, PASSWORD,
-                          "2026-11-01")
+    accounts.accounts.add("sw.gone", "Left Last Year", Role.PRACTITIONER, PASSWORD, "2026-11-01")
     accounts.accounts.set_active("sw.gone", False, "2026-11-02")
     return DeskService(store, MANAGER, clock)
 
@@ -44,18 +43,23 @@ def contact(store: EventStore, clock: FixedClock) -> str:
 
 
 def assigned(store: EventStore, cid: str) -> list[str]:
-    return [e.payload["assignee"] for e in store.events_for_contact(cid)
-            if e.type == "contact.assigned"]
+    return [
+        e.payload["assignee"] for e in store.events_for_contact(cid) if e.type == "contact.assigned"
+    ]
 
 
-@pytest.mark.parametrize("who, words", [
-    ("no.such.person", "nobody signs in as 'no.such.person'"),
-    ("au.ann", "Ann Auditor does not work on contacts"),
-    ("sw.gone", "nobody signs in as 'sw.gone'"),  # a closed account
-    ("", "nobody signs in"),
-])
+@pytest.mark.parametrize(
+    "who, words",
+    [
+        ("no.such.person", "nobody signs in as 'no.such.person'"),
+        ("au.ann", "Ann Auditor does not work on contacts"),
+        ("sw.gone", "nobody signs in as 'sw.gone'"),  # a closed account
+        ("", "nobody signs in"),
+    ],
+)
 def test_assign_refuses_anyone_not_in_the_directory_or_not_taking_contacts(
-        desk: DeskService, store: EventStore, clock: FixedClock, who: str, words: str) -> None:
+    desk: DeskService, store: EventStore, clock: FixedClock, who: str, words: str
+) -> None:
     cid = contact(store, clock)
     with pytest.raises(ValidationError, match=words) as err:
         desk.assign(cid, who)
@@ -63,15 +67,17 @@ def test_assign_refuses_anyone_not_in_the_directory_or_not_taking_contacts(
     assert assigned(store, cid) == []
 
 
-def test_assign_to_a_person_in_the_directory(desk: DeskService, store: EventStore,
-                                             clock: FixedClock) -> None:
+def test_assign_to_a_person_in_the_directory(
+    desk: DeskService, store: EventStore, clock: FixedClock
+) -> None:
     cid = contact(store, clock)
     desk.assign(cid, " sw.tom ")
     assert assigned(store, cid) == ["sw.tom"]
 
 
 def test_the_directory_names_people_and_offers_only_those_who_take_contacts(
-        desk: DeskService) -> None:
+    desk: DeskService,
+) -> None:
     people = desk.people()
     assert [e.login for e in people.assignable()] == ["dm.one", "sw.tom"]
     assert people.name_of("sw.tom") == "Tom Okafor"
@@ -79,7 +85,9 @@ def test_the_directory_names_people_and_offers_only_those_who_take_contacts(
     assert people.name_of("someone.removed") == "someone.removed"
     assert "sw.gone" not in people
     assert [e.label for e in people.assignable()] == [
-        "Dee One (dm.one), duty manager", "Tom Okafor (sw.tom), practitioner"]
+        "Dee One (dm.one), duty manager",
+        "Tom Okafor (sw.tom), practitioner",
+    ]
 
 
 def test_a_demo_store_lists_the_demo_users_and_a_real_one_does_not(store: EventStore) -> None:
@@ -89,22 +97,29 @@ def test_a_demo_store_lists_the_demo_users_and_a_real_one_does_not(store: EventS
 
 
 def test_the_servers_rows_become_the_directory() -> None:
-    people = server_directory([("t.dm", "Dana Manager", "duty_manager"),
-                               ("t.pr", "Pat Practitioner", "practitioner"),
-                               ("t.x", "Odd", "not_a_role")])
+    people = server_directory(
+        [
+            ("t.dm", "Dana Manager", "duty_manager"),
+            ("t.pr", "Pat Practitioner", "practitioner"),
+            ("t.x", "Odd", "not_a_role"),
+        ]
+    )
     assert [e.login for e in people.assignable()] == ["t.dm", "t.pr"]
     assert "t.x" not in people
 
 
 def test_the_assign_dialog_picks_from_the_directory(  # type: ignore[no-untyped-def]
-        qtbot, desk: DeskService, store: EventStore, clock: FixedClock, tmp_path) -> None:
+    qtbot, desk: DeskService, store: EventStore, clock: FixedClock, tmp_path
+) -> None:
     from PySide6.QtWidgets import QComboBox
 
     from dutydesk.ui.main_window import MainWindow
     from dutydesk.ui.tasks import TaskRunner
+
     cid = contact(store, clock)
-    window = MainWindow(desk, TaskRunner(synchronous=True), demo=False,
-                        store_path=tmp_path / "s.sqlite3")
+    window = MainWindow(
+        desk, TaskRunner(synchronous=True), demo=False, store_path=tmp_path / "s.sqlite3"
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -122,13 +137,16 @@ def test_the_assign_dialog_picks_from_the_directory(  # type: ignore[no-untyped-
 
 
 def test_the_detail_pane_shows_people_by_name(  # type: ignore[no-untyped-def]
-        qtbot, desk: DeskService, store: EventStore, clock: FixedClock, tmp_path) -> None:
+    qtbot, desk: DeskService, store: EventStore, clock: FixedClock, tmp_path
+) -> None:
     from dutydesk.ui.main_window import MainWindow
     from dutydesk.ui.tasks import TaskRunner
+
     cid = contact(store, clock)
     desk.assign(cid, "sw.tom")
-    window = MainWindow(desk, TaskRunner(synchronous=True), demo=False,
-                        store_path=tmp_path / "s.sqlite3")
+    window = MainWindow(
+        desk, TaskRunner(synchronous=True), demo=False, store_path=tmp_path / "s.sqlite3"
+    )
     qtbot.addWidget(window)
     window.show()
     window.reload()
@@ -137,14 +155,17 @@ def test_the_detail_pane_shows_people_by_name(  # type: ignore[no-untyped-def]
     assert "with Tom Okafor (sw.tom)" in window.detail.toPlainText()
 
 
-def test_the_audit_trail_shows_people_by_name(desk: DeskService, store: EventStore,
-                                               clock: FixedClock) -> None:
+def test_the_audit_trail_shows_people_by_name(
+    desk: DeskService, store: EventStore, clock: FixedClock
+) -> None:
     from dutydesk.services.audit import AuditFilter, AuditService
     from dutydesk.services.guard import GuardedStore
+
     cid = contact(store, clock)
     desk.assign(cid, "sw.tom")
     auditor = Actor("au.ann", Role.AUDITOR, "test-desk")
     names = {e.login: e.display_name for e in desk.people().entries}
     entries = AuditService(GuardedStore(store, auditor, clock), names).query(
-        AuditFilter(contact_id=cid))
+        AuditFilter(contact_id=cid)
+    )
     assert {e.who for e in entries} == {"Dee One (dm.one)"}

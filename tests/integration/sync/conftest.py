@@ -53,6 +53,7 @@ def make_login(pg_server: str, pg_dsn: str) -> Callable[[str], Login]:
         name = f"t{run}.{group[:6]}{next(_serial)}"
         admin.add_user(pg_server, name, group, "a long test password")
         return Login(name, group, make_conninfo(pg_dsn, user=name))
+
     return make
 
 
@@ -73,6 +74,7 @@ def connect() -> Iterator[Callable[[Login], PgTransport]]:
     def make(login: Login) -> PgTransport:
         opened.append(PgTransport(login.dsn))
         return opened[-1]
+
     yield make
     for t in opened:
         t.close()
@@ -100,10 +102,15 @@ def make_desk(tmp_path: Path, clock: FixedClock) -> Iterator[Callable[[Login], D
         where = folder or Path(tempfile.mkdtemp(dir=tmp_path))
         store = EventStore.open(where / "store.sqlite3")
         transport = PgTransport(login.dsn)
-        desk = Desk(login, store, transport, SyncEngine(store, transport, clock,
-                                                        login=login.name, push_batch=50))
+        desk = Desk(
+            login,
+            store,
+            transport,
+            SyncEngine(store, transport, clock, login=login.name, push_batch=50),
+        )
         desks.append(desk)
         return desk
+
     yield make
     for d in desks:
         d.close()

@@ -46,14 +46,20 @@ def server(pg_server: str) -> Iterator[str]:
 
 
 def _refusal(assignee: str) -> str:
-    return (f'contact.assigned.assignee: assignee "{assignee}" is not an active DutyDesk '
-            "login who may hold contacts")
+    return (
+        f'contact.assigned.assignee: assignee "{assignee}" is not an active DutyDesk '
+        "login who may hold contacts"
+    )
 
 
 def _assign(by: Login, assignee: str, at: datetime, contact_id: str | None = None) -> Event:
-    return event("contact.assigned", {"contact_id": contact_id or new_id(),
-                                      "assignee": assignee}, at, actor=by.name,
-                 role=Role(by.group))
+    return event(
+        "contact.assigned",
+        {"contact_id": contact_id or new_id(), "assignee": assignee},
+        at,
+        actor=by.name,
+        role=Role(by.group),
+    )
 
 
 def _submit(login: Login, *events: Event) -> list[tuple[str, str | None]]:
@@ -67,10 +73,13 @@ def _removed(pg_server: str, make_login: MakeLogin) -> str:
     return gone.name
 
 
-@pytest.mark.parametrize("who", ["made-up", "auditor", "admin", "removed", "removed-group",
-                                 "owner", "superuser", "group-role"])
+@pytest.mark.parametrize(
+    "who",
+    ["made-up", "auditor", "admin", "removed", "removed-group", "owner", "superuser", "group-role"],
+)
 def test_a_contact_is_not_assigned_to_someone_who_may_not_hold_it(
-        server: str, make_login: MakeLogin, now: datetime, who: str) -> None:
+    server: str, make_login: MakeLogin, now: datetime, who: str
+) -> None:
     dm = make_login("duty_manager")
     if who == "made-up":
         assignee = f"no.such.person{next(_serial)}"
@@ -96,7 +105,8 @@ def test_a_contact_is_not_assigned_to_someone_who_may_not_hold_it(
 
 @pytest.mark.parametrize("group", ["practitioner", "duty_manager", "senior_practitioner"])
 def test_a_contact_is_assigned_to_a_practitioner_or_manager(
-        server: str, make_login: MakeLogin, now: datetime, group: str) -> None:
+    server: str, make_login: MakeLogin, now: datetime, group: str
+) -> None:
     dm = make_login("duty_manager")
     worker = make_login(group)
     assert _submit(dm, _assign(dm, worker.name, now)) == [("accepted", None)]
@@ -104,14 +114,16 @@ def test_a_contact_is_assigned_to_a_practitioner_or_manager(
 
 
 def test_an_auditor_who_also_practises_may_hold_a_contact(
-        server: str, make_login: MakeLogin, now: datetime) -> None:
+    server: str, make_login: MakeLogin, now: datetime
+) -> None:
     dm, both = make_login("duty_manager"), make_login("auditor")
     admin.add_user(server, both.name, "practitioner", None)
     assert _submit(dm, _assign(dm, both.name, now)) == [("accepted", None)]
 
 
 def test_the_server_refuses_exactly_whom_the_desk_refuses(
-        server: str, make_login: MakeLogin, now: datetime) -> None:
+    server: str, make_login: MakeLogin, now: datetime
+) -> None:
     """Every group, through the desk's own rule on the server's directory: the server
     accepts an assignment exactly when the desk's Assign would."""
     dm = make_login("duty_manager")
@@ -122,31 +134,56 @@ def test_the_server_refuses_exactly_whom_the_desk_refuses(
     assert policy()["hold_contacts"] == sorted(r.value for r in PERMISSIONS[Action.TAKE_CONTACT])
     for group, login in logins.items():
         desk_ok = login.name in {e.login for e in desk.assignable()}
-        (status, _), = _submit(dm, _assign(dm, login.name, now))
+        ((status, _),) = _submit(dm, _assign(dm, login.name, now))
         assert (status == "accepted") == desk_ok, group
         assert desk_ok == (Role(group) in PERMISSIONS[Action.TAKE_CONTACT]), group
 
 
 def test_the_refusal_says_nothing_about_the_contact(
-        server: str, make_login: MakeLogin, now: datetime) -> None:
+    server: str, make_login: MakeLogin, now: datetime
+) -> None:
     """A restricted contact the attacker cannot read and a contact that never existed get
     the same answer: it names only the assignee."""
     dm, boss, insider = make_login("duty_manager"), make_login("admin"), make_login("duty_manager")
     person = new_id()
-    received = event("contact.received", contact_payload(children=[{
-        "given_name": "Hidden", "family_name": "Child", "date_of_birth": "2019-04-03",
-        "sex": "b", "person_id": person}]), now,
-        actor=insider.name, role=Role.DUTY_MANAGER)
+    received = event(
+        "contact.received",
+        contact_payload(
+            children=[
+                {
+                    "given_name": "Hidden",
+                    "family_name": "Child",
+                    "date_of_birth": "2019-04-03",
+                    "sex": "b",
+                    "person_id": person,
+                }
+            ]
+        ),
+        now,
+        actor=insider.name,
+        role=Role.DUTY_MANAGER,
+    )
     assert _submit(insider, received)[0][0] == "accepted"
-    assert _submit(boss, event("record.restricted", {
-        "person_id": person, "allowed": [insider.name], "reason": "staff member's child"},
-        now, actor=boss.name, role=Role.ADMIN))[0][0] == "accepted"
+    assert (
+        _submit(
+            boss,
+            event(
+                "record.restricted",
+                {"person_id": person, "allowed": [insider.name], "reason": "staff member's child"},
+                now,
+                actor=boss.name,
+                role=Role.ADMIN,
+            ),
+        )[0][0]
+        == "accepted"
+    )
     hidden = received.payload["contact_id"]
-    answers = {_submit(dm, _assign(dm, "made.up", now, contact))[0]
-               for contact in (hidden, new_id())}
+    answers = {
+        _submit(dm, _assign(dm, "made.up", now, contact))[0] for contact in (hidden, new_id())
+    }
     assert answers == {("rejected", _refusal("made.up"))}
     # and a good assignee on the restricted contact is still refused for want of access
-    (status, why), = _submit(dm, _assign(dm, insider.name, now, hidden))
+    ((status, why),) = _submit(dm, _assign(dm, insider.name, now, hidden))
     assert status == "rejected" and why is not None and "restricted" in why
     assert "Hidden" not in why and "Child" not in why
 
@@ -158,7 +195,8 @@ def test_nobody_but_the_owner_may_call_the_check(make_login: MakeLogin) -> None:
     with psycopg.connect(login.dsn) as conn:
         row = conn.execute(
             "SELECT p.prosecdef, p.proconfig, p.proacl FROM pg_proc p "
-            "WHERE p.oid = 'dutydesk.may_hold_contacts(text)'::regprocedure").fetchone()
+            "WHERE p.oid = 'dutydesk.may_hold_contacts(text)'::regprocedure"
+        ).fetchone()
     assert row is not None
     secdef, config, acl = row
     assert not secdef and config == ["search_path=pg_catalog, dutydesk, pg_temp"]
@@ -167,9 +205,11 @@ def test_nobody_but_the_owner_may_call_the_check(make_login: MakeLogin) -> None:
 
 # ---- a server upgraded from 0006 ------------------------------------------------------------
 
+
 @pytest.fixture
-def server_at_0006(pg_admin_dsn: str, pg_dsn: str,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+def server_at_0006(
+    pg_admin_dsn: str, pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, str]]:
     """(admin DSN, login DSN template) of a fresh database at migration 0006, with the
     payload check 0006 had (no assignee rule)."""
     name = f"dutydesk_assignee_{os.getpid()}_{next(_serial)}"
@@ -194,13 +234,17 @@ def _login(admin_dsn: str, base: str, group: str) -> Login:
 
 
 def test_an_upgraded_server_keeps_its_assignments_and_applies_the_rule(
-        server_at_0006: tuple[str, str], now: datetime) -> None:
+    server_at_0006: tuple[str, str], now: datetime
+) -> None:
     admin_dsn, base = server_at_0006
     dm = _login(admin_dsn, base, "duty_manager")
     pr = _login(admin_dsn, base, "practitioner")
     au = _login(admin_dsn, base, "auditor")
-    old: list[Any] = [_assign(dm, "no.such.person", now), _assign(dm, au.name, now),
-                      _assign(dm, pr.name, now)]
+    old: list[Any] = [
+        _assign(dm, "no.such.person", now),
+        _assign(dm, au.name, now),
+        _assign(dm, pr.name, now),
+    ]
     assert [s for s, _ in _submit(dm, *old)] == ["accepted"] * 3  # 0006 took anyone
 
     assert admin.upgrade(admin_dsn) == ["0007_assignee_check.sql"]
@@ -209,10 +253,14 @@ def test_an_upgraded_server_keeps_its_assignments_and_applies_the_rule(
         assert {e.id for e in old} <= {e.id for e in t.pull(0, 1000)}  # history kept
         assert t.state().schema_version == 7
     with psycopg.connect(make_conninfo(base, user=dm.name)) as conn:
-        assert conn.execute("SELECT checked, problem FROM dutydesk.chain_check(0, 1000)"
-                            ).fetchone() == (3, None)
-    assert _submit(dm, _assign(dm, "no.such.person", now), _assign(dm, au.name, now),
-                   _assign(dm, pr.name, now)) == [
-        ("rejected", _refusal("no.such.person")), ("rejected", _refusal(au.name)),
-        ("accepted", None)]
+        assert conn.execute(
+            "SELECT checked, problem FROM dutydesk.chain_check(0, 1000)"
+        ).fetchone() == (3, None)
+    assert _submit(
+        dm, _assign(dm, "no.such.person", now), _assign(dm, au.name, now), _assign(dm, pr.name, now)
+    ) == [
+        ("rejected", _refusal("no.such.person")),
+        ("rejected", _refusal(au.name)),
+        ("accepted", None),
+    ]
     assert admin.upgrade(admin_dsn) == []

@@ -28,8 +28,10 @@ from tests.integration.sync.conftest import Login
 
 
 def _made_by(login: Login, n: int, now: datetime) -> list[Event]:
-    return [event("contact.received", contact_payload(), now, actor=login.name,
-                  role=Role(login.group)) for _ in range(n)]
+    return [
+        event("contact.received", contact_payload(), now, actor=login.name, role=Role(login.group))
+        for _ in range(n)
+    ]
 
 
 def _server_ids(admin_dsn: str) -> set[str]:
@@ -43,8 +45,13 @@ def _epoch(admin_dsn: str) -> str:
 
 
 def test_a_dump_restored_with_postgres_tools_brings_every_desk_event_back(
-        pg_server: str, make_login: Callable[[str], Login], now: datetime, clock: FixedClock,
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pg_server: str,
+    make_login: Callable[[str], Login],
+    now: datetime,
+    clock: FixedClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     me, peer = make_login("duty_manager"), make_login("duty_manager")
     with PgTransport(peer.dsn) as t:
         t.submit(_made_by(peer, 3, now))
@@ -56,8 +63,9 @@ def test_a_dump_restored_with_postgres_tools_brings_every_desk_event_back(
 
     # The nightly dump; then the desk goes on working and sends two more.
     dump = tmp_path / "dutydesk.dump"
-    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", pg_server], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["pg_dump", "--format=custom", f"--file={dump}", pg_server], check=True, capture_output=True
+    )
     after = _made_by(me, 2, now)
     store.append(after)
     with PgTransport(me.dsn) as transport:
@@ -68,11 +76,15 @@ def test_a_dump_restored_with_postgres_tools_brings_every_desk_event_back(
     restored_db = f"dutydesk_restored_{tmp_path.name[-12:].replace('-', '_')}"
     restored = make_conninfo(pg_server, dbname=restored_db)
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-            sql.Identifier(restored_db)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                sql.Identifier(restored_db)
+            )
+        )
     try:
-        done = subprocess.run(["pg_restore", f"--dbname={restored}", str(dump)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["pg_restore", f"--dbname={restored}", str(dump)], capture_output=True, text=True
+        )
         assert done.returncode == 0, done.stderr
         assert _server_ids(restored) == _server_ids(pg_server) - {e.id for e in after}
         old_epoch = _epoch(restored)
@@ -81,8 +93,10 @@ def test_a_dump_restored_with_postgres_tools_brings_every_desk_event_back(
         assert "desks will download the log again" in capsys.readouterr().out
         assert _epoch(restored) != old_epoch
         # The hardening the dump does not carry is back: no login makes temporary objects.
-        with psycopg.connect(make_conninfo(me.dsn, dbname=restored_db)) as conn, \
-                pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with (
+            psycopg.connect(make_conninfo(me.dsn, dbname=restored_db)) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
             conn.execute("CREATE TEMP TABLE t (x int)")
 
         # The desk reconnects to the restored server: it sees the new epoch, sends its
@@ -94,10 +108,17 @@ def test_a_dump_restored_with_postgres_tools_brings_every_desk_event_back(
         assert verify_local_chain(store.engine).ok
         for e in before + after:
             assert store.get_event(e.id).server_seq is not None  # type: ignore[union-attr]
-        assert main(["audit", "verify", "--server", "--dsn",
-                     make_conninfo(me.dsn, dbname=restored_db)]) == 0
+        assert (
+            main(
+                ["audit", "verify", "--server", "--dsn", make_conninfo(me.dsn, dbname=restored_db)]
+            )
+            == 0
+        )
     finally:
         store.close()
         with psycopg.connect(pg_server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(restored_db)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(restored_db)
+                )
+            )

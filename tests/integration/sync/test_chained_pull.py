@@ -29,8 +29,10 @@ MakeLogin = Callable[[str], Login]
 
 
 def _made_by(login: Login, n: int, now: datetime) -> list[Event]:
-    return [event("contact.received", contact_payload(), now, actor=login.name,
-                  role=Role(login.group)) for _ in range(n)]
+    return [
+        event("contact.received", contact_payload(), now, actor=login.name, role=Role(login.group))
+        for _ in range(n)
+    ]
 
 
 def _chained(store: ChainedEventStore) -> int:
@@ -44,7 +46,8 @@ def _push(login: Login, events: list[Event]) -> None:
 
 
 def test_pulled_events_extend_the_local_chain_even_behind_the_guard(
-        make_login: MakeLogin, now: datetime, clock: FixedClock, tmp_path: Path) -> None:
+    make_login: MakeLogin, now: datetime, clock: FixedClock, tmp_path: Path
+) -> None:
     me, peer = make_login("duty_manager"), make_login("senior_practitioner")
     store = ChainedEventStore.open(tmp_path / "desk.sqlite3")
     actor = Actor(me.name, Role.DUTY_MANAGER, "laptop-7")
@@ -71,8 +74,8 @@ def test_pulled_events_extend_the_local_chain_even_behind_the_guard(
 
 
 def test_a_restored_server_leaves_the_local_chain_intact(
-        pg_server: str, make_login: MakeLogin, now: datetime, clock: FixedClock,
-        tmp_path: Path) -> None:
+    pg_server: str, make_login: MakeLogin, now: datetime, clock: FixedClock, tmp_path: Path
+) -> None:
     me, peer = make_login("duty_manager"), make_login("duty_manager")
     store = ChainedEventStore.open(tmp_path / "desk.sqlite3")
     theirs, mine = _made_by(peer, 3, now), _made_by(me, 2, now)
@@ -82,8 +85,9 @@ def test_a_restored_server_leaves_the_local_chain_intact(
         engine = SyncEngine(store, transport, clock, login=me.name)
         engine.sync()
         with psycopg.connect(pg_server, autocommit=True) as conn:  # a backup without mine
-            conn.execute("DELETE FROM dutydesk.events WHERE id = ANY(%s::uuid[])",
-                         ([e.id for e in mine],))
+            conn.execute(
+                "DELETE FROM dutydesk.events WHERE id = ANY(%s::uuid[])", ([e.id for e in mine],)
+            )
         admin.new_epoch(pg_server)
         report = engine.sync()
     assert report.reset and report.online and report.waiting == 0 and not report.warnings
@@ -94,8 +98,12 @@ def test_a_restored_server_leaves_the_local_chain_intact(
 
 
 def test_the_sync_command_pulls_into_the_chained_store(
-        make_login: MakeLogin, now: datetime, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    make_login: MakeLogin,
+    now: datetime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     me, peer = make_login("auditor"), make_login("duty_manager")
     _push(peer, _made_by(peer, 3, now))
     existing = ChainedEventStore.open(tmp_path / STORE_FILE)  # a store with a chain already
@@ -103,9 +111,26 @@ def test_the_sync_command_pulls_into_the_chained_store(
     existing.close()
     where = conninfo_to_dict(me.dsn)
     monkeypatch.setenv("DUTYDESK_PASSWORD", "a long test password")
-    assert main(["sync", "--data-dir", str(tmp_path), "--settings", str(tmp_path / "none"),
-                 "--host", str(where["host"]), "--port", str(where["port"]),
-                 "--database", str(where["dbname"]), "--user", me.name]) == 0
+    assert (
+        main(
+            [
+                "sync",
+                "--data-dir",
+                str(tmp_path),
+                "--settings",
+                str(tmp_path / "none"),
+                "--host",
+                str(where["host"]),
+                "--port",
+                str(where["port"]),
+                "--database",
+                str(where["dbname"]),
+                "--user",
+                me.name,
+            ]
+        )
+        == 0
+    )
     assert "received" in capsys.readouterr().out
     store = ChainedEventStore.open(tmp_path / STORE_FILE)
     held = sum(1 for _ in store.events())

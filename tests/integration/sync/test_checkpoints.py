@@ -73,15 +73,18 @@ def _sql(admin_dsn: str, *statements: str) -> None:
 
 
 def _seed(login: Login, now: datetime, n: int) -> list[Event]:
-    events = [event("contact.received", contact_payload(), now, actor=login.name,
-                    role=Role(login.group)) for _ in range(n)]
+    events = [
+        event("contact.received", contact_payload(), now, actor=login.name, role=Role(login.group))
+        for _ in range(n)
+    ]
     with PgTransport(login.dsn) as t:
         assert {r.status for r in t.submit(events)} == {"accepted"}
     return events
 
 
-def _checkpoint(admin_dsn: str, folder: Path, capsys: pytest.CaptureFixture[str]
-                ) -> tuple[int, str]:
+def _checkpoint(
+    admin_dsn: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
     code = main(["server", "checkpoint", "--dsn", admin_dsn, "--checkpoint-dir", str(folder)])
     out = capsys.readouterr()
     return code, out.out + out.err
@@ -94,8 +97,13 @@ def _verify(login: Login, capsys: pytest.CaptureFixture[str], *extra: str) -> tu
 
 
 @pytest.fixture
-def signed(server: str, make_login: MakeLogin, now: datetime, tmp_path: Path,
-           capsys: pytest.CaptureFixture[str]) -> tuple[Login, Path, Path]:
+def signed(
+    server: str,
+    make_login: MakeLogin,
+    now: datetime,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Login, Path, Path]:
     """12 events with checkpoints at 5 and 12; (auditor, admin's folder, an auditor's
     folder holding only the published public key)."""
     dm = make_login("duty_manager")
@@ -112,11 +120,17 @@ def signed(server: str, make_login: MakeLogin, now: datetime, tmp_path: Path,
 
 
 def test_checkpoints_verify_and_the_key_stays_in_the_keyring(
-        server: str, signed: tuple[Login, Path, Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str, signed: tuple[Login, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     auditor, admin_folder, auditor_folder = signed
-    code, text = _verify(auditor, capsys, "--checkpoint-key", str(auditor_folder / "key.pem"),
-                         "--checkpoint-dir", str(auditor_folder))
+    code, text = _verify(
+        auditor,
+        capsys,
+        "--checkpoint-key",
+        str(auditor_folder / "key.pem"),
+        "--checkpoint-dir",
+        str(auditor_folder),
+    )
     assert code == 0, text
     assert "signed checkpoints intact: 2 checked" in text
     assert "the newest at sequence 12" in text
@@ -125,23 +139,31 @@ def test_checkpoints_verify_and_the_key_stays_in_the_keyring(
     private_b64 = stored
     private_hex = base64.b64decode(stored).hex()
     with psycopg.connect(server) as conn:  # no table in the database holds the private key
-        tables = [r[0] for r in conn.execute(
-            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
-            "WHERE schemaname = 'dutydesk'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
+                "WHERE schemaname = 'dutydesk'"
+            )
+        ]
         for table in tables:
-            dump = conn.execute(f"SELECT coalesce(string_agg(t::text, ''), '') FROM {table} t"
-                                ).fetchone()[0]  # type: ignore[index]
+            dump = conn.execute(
+                f"SELECT coalesce(string_agg(t::text, ''), '') FROM {table} t"
+            ).fetchone()[0]  # type: ignore[index]
             assert private_b64 not in dump and private_hex not in dump, table
     for path in admin_folder.iterdir():  # nor any file the administrator's machine wrote
         assert private_b64.encode() not in path.read_bytes(), path
 
 
 def test_an_edit_with_the_whole_chain_recomputed_is_placed_exactly(
-        server: str, signed: tuple[Login, Path, Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str, signed: tuple[Login, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     auditor, admin_folder, auditor_folder = signed
-    _sql(server, "UPDATE dutydesk.events SET device = 'laptop-of-the-owner' WHERE seq = 9",
-         RECHAIN.format(first=9))
+    _sql(
+        server,
+        "UPDATE dutydesk.events SET device = 'laptop-of-the-owner' WHERE seq = 9",
+        RECHAIN.format(first=9),
+    )
     # every hash check that trusts the server now passes ...
     code, text = _verify(auditor, capsys)
     assert "events verified up to sequence 12" in text and "own chain check intact" in text
@@ -151,61 +173,98 @@ def test_an_edit_with_the_whole_chain_recomputed_is_placed_exactly(
     assert "the server's history changed at seq 9:" in text
     assert "Traceback" not in text
     # and between the two checkpoints from the published key alone.
-    code, text = _verify(auditor, capsys, "--checkpoint-key", str(auditor_folder / "key.pem"),
-                         "--checkpoint-dir", str(auditor_folder))
+    code, text = _verify(
+        auditor,
+        capsys,
+        "--checkpoint-key",
+        str(auditor_folder / "key.pem"),
+        "--checkpoint-dir",
+        str(auditor_folder),
+    )
     assert code == 1
     assert "the server's history changed at seq 6-12" in text
 
 
 def test_a_cut_off_tail_with_the_counter_rolled_back_is_named(
-        server: str, signed: tuple[Login, Path, Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str, signed: tuple[Login, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     auditor, _, auditor_folder = signed
     _sql(server, "DELETE FROM dutydesk.events WHERE seq > 10", RECHAIN.format(first=11))
-    code, text = _verify(auditor, capsys, "--checkpoint-key", str(auditor_folder / "key.pem"),
-                         "--checkpoint-dir", str(auditor_folder))
+    code, text = _verify(
+        auditor,
+        capsys,
+        "--checkpoint-key",
+        str(auditor_folder / "key.pem"),
+        "--checkpoint-dir",
+        str(auditor_folder),
+    )
     assert code == 1, text
     assert "the server's history changed at seq 11: its log now ends at sequence 10" in text
 
 
 def test_deleting_the_checkpoints_too_is_caught_by_the_journal(
-        server: str, signed: tuple[Login, Path, Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str, signed: tuple[Login, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     auditor, admin_folder, _ = signed
-    _sql(server, "DELETE FROM dutydesk.events WHERE seq > 7", RECHAIN.format(first=8),
-         "DELETE FROM dutydesk.checkpoints WHERE seq > 7")
+    _sql(
+        server,
+        "DELETE FROM dutydesk.events WHERE seq > 7",
+        RECHAIN.format(first=8),
+        "DELETE FROM dutydesk.checkpoints WHERE seq > 7",
+    )
     code, text = _verify(auditor, capsys, "--checkpoint-dir", str(admin_folder))
     assert code == 1, text
     assert "the server's history changed at seq 8: its log now ends at sequence 7" in text
 
 
 def test_a_checkpoint_signed_with_the_owners_own_key_is_refused(
-        server: str, signed: tuple[Login, Path, Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str, signed: tuple[Login, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     auditor, _, auditor_folder = signed
-    _sql(server, "UPDATE dutydesk.events SET device = 'forged' WHERE seq = 3",
-         RECHAIN.format(first=3))
+    _sql(
+        server,
+        "UPDATE dutydesk.events SET device = 'forged' WHERE seq = 3",
+        RECHAIN.format(first=3),
+    )
     with psycopg.connect(server) as conn:  # re-sign the rewritten heads with a key of its own
-        epoch, = conn.execute("SELECT epoch::text FROM dutydesk.server_info").fetchone()  # type: ignore[misc]
+        (epoch,) = conn.execute("SELECT epoch::text FROM dutydesk.server_info").fetchone()  # type: ignore[misc]
         mine = Ed25519PrivateKey.generate()
-        for seq, h, at in conn.execute("SELECT c.seq, e.hash, c.signed_at FROM "
-                                       "dutydesk.checkpoints c JOIN dutydesk.events e "
-                                       "USING (seq)").fetchall():
+        for seq, h, at in conn.execute(
+            "SELECT c.seq, e.hash, c.signed_at FROM "
+            "dutydesk.checkpoints c JOIN dutydesk.events e "
+            "USING (seq)"
+        ).fetchall():
             cp = sign(mine, seq, h, epoch, at)
-            conn.execute("UPDATE dutydesk.checkpoints SET hash = %s, key_id = %s, "
-                         "signature = %s WHERE seq = %s", (cp.hash, cp.key_id, cp.signature, seq))
-    code, text = _verify(auditor, capsys, "--checkpoint-key", str(auditor_folder / "key.pem"),
-                         "--checkpoint-dir", str(auditor_folder))
+            conn.execute(
+                "UPDATE dutydesk.checkpoints SET hash = %s, key_id = %s, "
+                "signature = %s WHERE seq = %s",
+                (cp.hash, cp.key_id, cp.signature, seq),
+            )
+    code, text = _verify(
+        auditor,
+        capsys,
+        "--checkpoint-key",
+        str(auditor_folder / "key.pem"),
+        "--checkpoint-dir",
+        str(auditor_folder),
+    )
     assert code == 1, text
     assert "is not signed by the trusted checkpoint key" in text
 
 
 def test_the_administrator_will_not_sign_over_a_rewritten_history(
-        server: str, signed: tuple[Login, Path, Path], make_login: MakeLogin, now: datetime,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str,
+    signed: tuple[Login, Path, Path],
+    make_login: MakeLogin,
+    now: datetime,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _, admin_folder, _ = signed
-    _sql(server, "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 4",
-         RECHAIN.format(first=4))
+    _sql(
+        server,
+        "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 4",
+        RECHAIN.format(first=4),
+    )
     _seed(make_login("duty_manager"), now, 2)
     code, text = _checkpoint(server, admin_folder, capsys)
     assert code == 1
@@ -215,8 +274,12 @@ def test_the_administrator_will_not_sign_over_a_rewritten_history(
 
 
 def test_unchained_events_after_the_last_checkpoint_are_not_signed(
-        server: str, signed: tuple[Login, Path, Path], make_login: MakeLogin, now: datetime,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    server: str,
+    signed: tuple[Login, Path, Path],
+    make_login: MakeLogin,
+    now: datetime,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _, admin_folder, _ = signed
     _seed(make_login("duty_manager"), now, 3)
     _sql(server, "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 14")
@@ -225,9 +288,15 @@ def test_unchained_events_after_the_last_checkpoint_are_not_signed(
 
 
 def test_without_a_secure_keyring_no_key_is_made(
-        server: str, make_login: MakeLogin, now: datetime, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    server: str,
+    make_login: MakeLogin,
+    now: datetime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from keyring.backends.null import Keyring as NullKeyring
+
     _seed(make_login("duty_manager"), now, 1)
     monkeypatch.setattr(keyring, "get_keyring", lambda: NullKeyring())
     code, text = _checkpoint(server, tmp_path / "cp", capsys)
@@ -236,11 +305,14 @@ def test_without_a_secure_keyring_no_key_is_made(
 
 
 def test_a_client_login_cannot_forge_or_remove_checkpoints(
-        server: str, signed: tuple[Login, Path, Path], make_login: MakeLogin) -> None:
+    server: str, signed: tuple[Login, Path, Path], make_login: MakeLogin
+) -> None:
     for group in ("admin", "auditor", "duty_manager"):
         with psycopg.connect(make_login(group).dsn, autocommit=True) as conn:
             assert len(conn.execute("SELECT * FROM dutydesk.checkpoints()").fetchall()) == 2
-            for statement in ("DELETE FROM dutydesk.checkpoints",
-                              "UPDATE dutydesk.checkpoints SET seq = 1"):
+            for statement in (
+                "DELETE FROM dutydesk.checkpoints",
+                "UPDATE dutydesk.checkpoints SET seq = 1",
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)

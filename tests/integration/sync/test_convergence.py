@@ -33,10 +33,12 @@ from tests.integration.sync.conftest import Login, reset_server
 SKEW = (timedelta(0), timedelta(hours=-3), timedelta(minutes=17))  # desks' clocks disagree
 
 
-def test_desks_converge(pg_server: str, make_login: Callable[[str], Login],
-                        now: datetime) -> None:
-    logins = [make_login("duty_manager"), make_login("senior_practitioner"),
-              make_login("duty_manager")]
+def test_desks_converge(pg_server: str, make_login: Callable[[str], Login], now: datetime) -> None:
+    logins = [
+        make_login("duty_manager"),
+        make_login("senior_practitioner"),
+        make_login("duty_manager"),
+    ]
 
     class Desks(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -53,14 +55,26 @@ def test_desks_converge(pg_server: str, make_login: Callable[[str], Login],
             for i in range(n):
                 store = EventStore.open(self.folder / f"desk{i}.sqlite3")
                 self.stores.append(store)
-                self.engines.append(SyncEngine(store, PgTransport(logins[i].dsn), self.clock,
-                                               login=logins[i].name, push_batch=3,
-                                               pull_batch=4))
+                self.engines.append(
+                    SyncEngine(
+                        store,
+                        PgTransport(logins[i].dsn),
+                        self.clock,
+                        login=logins[i].name,
+                        push_batch=3,
+                        pull_batch=4,
+                    )
+                )
 
         def _record(self, i: int, kind: str, payload: dict) -> None:  # type: ignore[type-arg]
             self.clock.advance(minutes=1)
-            e = event(kind, payload, self.clock.now() + SKEW[i], actor=logins[i].name,
-                      role=Role(logins[i].group))
+            e = event(
+                kind,
+                payload,
+                self.clock.now() + SKEW[i],
+                actor=logins[i].name,
+                role=Role(logins[i].group),
+            )
             self.stores[i].append([e])
             self.made.append(e)
 
@@ -79,9 +93,17 @@ def test_desks_converge(pg_server: str, make_login: Callable[[str], Login],
             if known:
                 cid = data.draw(st.sampled_from(known))
                 rating = data.draw(st.sampled_from(["red", "amber", "green", "blue"]))
-                self._record(i, "contact.rated", {"contact_id": cid, "score": len(self.made),
-                                                  "rating": rating, "reasons": [],
-                                                  "policy_version": f"p{i}"})
+                self._record(
+                    i,
+                    "contact.rated",
+                    {
+                        "contact_id": cid,
+                        "score": len(self.made),
+                        "rating": rating,
+                        "reasons": [],
+                        "policy_version": f"p{i}",
+                    },
+                )
 
         @rule(data=st.data())
         def decide(self, data: st.DataObject) -> None:
@@ -102,9 +124,16 @@ def test_desks_converge(pg_server: str, make_login: Callable[[str], Login],
             if flagged:
                 cid = data.draw(st.sampled_from(flagged))
                 ids = list(model.contacts[cid].decision_ids)
-                self._record(i, "conflict.resolved", {
-                    "contact_id": cid, "decision_ids": ids, "chosen_decision_id": ids[0],
-                    "reason": "Spoke to both managers; the earlier decision stands."})
+                self._record(
+                    i,
+                    "conflict.resolved",
+                    {
+                        "contact_id": cid,
+                        "decision_ids": ids,
+                        "chosen_decision_id": ids[0],
+                        "reason": "Spoke to both managers; the earlier decision stands.",
+                    },
+                )
 
         @rule(data=st.data())
         def sync(self, data: st.DataObject) -> None:
@@ -136,9 +165,13 @@ def test_desks_converge(pg_server: str, make_login: Callable[[str], Login],
             for other in models[1:]:
                 assert other == models[0]
             for cid, row in models[0].contacts.items():
-                live = [d for d in (models[0].decisions[x]
-                                    for x in models[0].decisions_by_contact.get(cid, ()))
-                        if not d.superseded]
+                live = [
+                    d
+                    for d in (
+                        models[0].decisions[x] for x in models[0].decisions_by_contact.get(cid, ())
+                    )
+                    if not d.superseded
+                ]
                 assert row.conflict == (len(live) > 1)
             with psycopg.connect(pg_server) as conn:
                 stored = conn.execute("SELECT id::text FROM dutydesk.events").fetchall()
@@ -146,4 +179,5 @@ def test_desks_converge(pg_server: str, make_login: Callable[[str], Login],
 
     Desks.TestCase.settings = settings(max_examples=40, stateful_step_count=20, deadline=None)
     from hypothesis.stateful import run_state_machine_as_test
+
     run_state_machine_as_test(Desks, settings=Desks.TestCase.settings)

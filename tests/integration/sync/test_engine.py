@@ -26,21 +26,31 @@ MakeDesk = Callable[[Login], Desk]
 
 
 def _contacts(desk: Desk, n: int, at: datetime) -> list[Event]:
-    events = [event("contact.received", contact_payload(), at, actor=desk.login.name,
-                    role=Role(desk.login.group)) for _ in range(n)]
+    events = [
+        event(
+            "contact.received",
+            contact_payload(),
+            at,
+            actor=desk.login.name,
+            role=Role(desk.login.group),
+        )
+        for _ in range(n)
+    ]
     desk.store.append(events)
     return events
 
 
 def _server_count(admin_dsn: str, ids: Sequence[str]) -> int:
     with psycopg.connect(admin_dsn) as conn:
-        row = conn.execute("SELECT count(*) FROM dutydesk.events WHERE id = ANY(%s::uuid[])",
-                           (list(ids),)).fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM dutydesk.events WHERE id = ANY(%s::uuid[])", (list(ids),)
+        ).fetchone()
         return int(row[0])  # type: ignore[index]
 
 
 def test_connection_killed_mid_push_then_every_event_is_stored_once(
-        pg_server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    pg_server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     desk = make_desk(make_login("duty_manager"))
     events = _contacts(desk, 120, now)
     reports = []
@@ -53,7 +63,9 @@ def test_connection_killed_mid_push_then_every_event_is_stored_once(
             for _ in range(200):
                 row = killer.execute(
                     "SELECT pid FROM pg_stat_activity WHERE usename = %s AND "
-                    "wait_event_type = 'Lock'", (desk.login.name,)).fetchone()
+                    "wait_event_type = 'Lock'",
+                    (desk.login.name,),
+                ).fetchone()
                 if row:
                     killer.execute("SELECT pg_terminate_backend(%s)", (row[0],))
                     break
@@ -87,7 +99,8 @@ class LosesFirstReceipt(PgTransport):
 
 
 def test_a_lost_receipt_is_recovered_without_duplicates(
-        pg_server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    pg_server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     desk = make_desk(make_login("duty_manager"))
     desk.engine.transport = LosesFirstReceipt(desk.login.dsn)
     events = _contacts(desk, 30, now)
@@ -96,22 +109,32 @@ def test_a_lost_receipt_is_recovered_without_duplicates(
     # the first batch comes back "duplicate" (already committed), the rest are new
     assert report.duplicates == 30 - report.accepted and report.waiting == 0
     assert _server_count(pg_server, [e.id for e in events]) == 30
-    stored = sorted((desk.store.get_event(e.id) for e in events),
-                    key=lambda e: e.server_seq)  # type: ignore[union-attr, arg-type, return-value]
+    stored = sorted((desk.store.get_event(e.id) for e in events), key=lambda e: e.server_seq)  # type: ignore[union-attr, arg-type, return-value]
     assert all(e is not None and e.hash for e in stored)
     desk.engine.transport.close()
 
 
 def test_a_rejected_event_is_listed_and_does_not_block_the_queue(
-        make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     desk = make_desk(make_login("contact_officer"))
     [contact] = _contacts(desk, 1, now)
     cid = contact.payload["contact_id"]
     # The desk's own check is bypassed: the event is written straight into its store.
-    decision = event("decision.recorded", decision_payload(cid), now, actor=desk.login.name,
-                     role=Role.CONTACT_OFFICER)
-    later = event("note.added", {"contact_id": cid, "text": "called school back"}, now,
-                  actor=desk.login.name, role=Role.CONTACT_OFFICER)
+    decision = event(
+        "decision.recorded",
+        decision_payload(cid),
+        now,
+        actor=desk.login.name,
+        role=Role.CONTACT_OFFICER,
+    )
+    later = event(
+        "note.added",
+        {"contact_id": cid, "text": "called school back"},
+        now,
+        actor=desk.login.name,
+        role=Role.CONTACT_OFFICER,
+    )
     desk.store.append([decision, later])
     assert desk.store.read_model().contacts[cid].decision_ids  # shown locally until refused
     report = desk.engine.sync()
@@ -137,7 +160,8 @@ def test_offline_events_stay_queued_with_growing_back_off(store, clock, now) -> 
 
 
 def test_a_restored_server_is_downloaded_again_keeping_unsent_events(
-        pg_server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    pg_server: str, make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     dm, other = make_login("duty_manager"), make_login("duty_manager")
     desk, peer = make_desk(dm), make_desk(other)
     sent = _contacts(desk, 3, now)
@@ -147,8 +171,9 @@ def test_a_restored_server_is_downloaded_again_keeping_unsent_events(
     unsent = _contacts(desk, 2, now)
     # The administrator restores a backup taken before the desk's events arrived.
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute("DELETE FROM dutydesk.events WHERE id = ANY(%s::uuid[])",
-                     ([e.id for e in sent],))
+        conn.execute(
+            "DELETE FROM dutydesk.events WHERE id = ANY(%s::uuid[])", ([e.id for e in sent],)
+        )
     admin.new_epoch(pg_server)
     report = desk.engine.sync()
     assert report.reset and report.online and report.waiting == 0 and not report.warnings
@@ -158,12 +183,15 @@ def test_a_restored_server_is_downloaded_again_keeping_unsent_events(
     assert all(desk.store.get_event(e.id).server_seq for e in sent + unsent + theirs)  # type: ignore[union-attr]
 
 
-def test_an_incompatible_server_schema_is_named(pg_server: str, make_login: MakeLogin,
-                                                make_desk: MakeDesk) -> None:
+def test_an_incompatible_server_schema_is_named(
+    pg_server: str, make_login: MakeLogin, make_desk: MakeDesk
+) -> None:
     desk = make_desk(make_login("practitioner"))
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute("INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
-                     "VALUES (99, 'future', 'x')")
+        conn.execute(
+            "INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
+            "VALUES (99, 'future', 'x')"
+        )
         try:
             with pytest.raises(IncompatibleServer, match="version 99, newer than"):
                 desk.engine.sync()
@@ -171,16 +199,26 @@ def test_an_incompatible_server_schema_is_named(pg_server: str, make_login: Make
             conn.execute("DELETE FROM dutydesk.schema_migrations WHERE version = 99")
 
 
-def test_pulled_log_verifies_and_projections_agree(make_login: MakeLogin, make_desk: MakeDesk,
-                                                   now: datetime) -> None:
+def test_pulled_log_verifies_and_projections_agree(
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     a, b = make_desk(make_login("duty_manager")), make_desk(make_login("senior_practitioner"))
     [contact] = _contacts(a, 1, now)
     a.engine.sync()
     b.engine.sync()
     cid = contact.payload["contact_id"]
     for desk in (a, b):  # both decide while offline from each other
-        desk.store.append([event("decision.recorded", decision_payload(cid), now,
-                                 actor=desk.login.name, role=Role(desk.login.group))])
+        desk.store.append(
+            [
+                event(
+                    "decision.recorded",
+                    decision_payload(cid),
+                    now,
+                    actor=desk.login.name,
+                    role=Role(desk.login.group),
+                )
+            ]
+        )
     for desk in (a, b, a):
         desk.engine.sync()
     assert a.store.read_model().contacts[cid] == b.store.read_model().contacts[cid]
@@ -192,7 +230,8 @@ def test_pulled_log_verifies_and_projections_agree(make_login: MakeLogin, make_d
 
 
 def test_events_pulled_out_of_order_are_refolded_in_server_order(
-        make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     """The last rating wins, so fold order matters: both desks must use the server's."""
     a, b = make_desk(make_login("duty_manager")), make_desk(make_login("duty_manager"))
     [contact] = _contacts(a, 1, now)
@@ -200,11 +239,24 @@ def test_events_pulled_out_of_order_are_refolded_in_server_order(
     b.engine.sync()
     cid = contact.payload["contact_id"]
     for desk, rating, skew in ((a, "red", 0), (b, "green", -5)):  # b's clock is behind
-        desk.store.append([event("contact.rated", {
-            "contact_id": cid, "score": 1, "rating": rating, "reasons": [],
-            "policy_version": "t"}, now + timedelta(hours=skew), actor=desk.login.name,
-            role=Role.DUTY_MANAGER)])
-    a.engine.sync()                 # a's rating gets the earlier sequence number
+        desk.store.append(
+            [
+                event(
+                    "contact.rated",
+                    {
+                        "contact_id": cid,
+                        "score": 1,
+                        "rating": rating,
+                        "reasons": [],
+                        "policy_version": "t",
+                    },
+                    now + timedelta(hours=skew),
+                    actor=desk.login.name,
+                    role=Role.DUTY_MANAGER,
+                )
+            ]
+        )
+    a.engine.sync()  # a's rating gets the earlier sequence number
     assert b.engine.sync().rebuilt  # b folded its own first: must refold
     a.engine.sync()
     assert a.store.read_model().contacts[cid].rating == "green"

@@ -29,17 +29,25 @@ def test_whoami_is_the_login_and_its_group(make_login: MakeLogin, connect: Conne
 
 
 def test_an_actor_from_whoami_records_events_the_server_accepts(
-        make_login: MakeLogin, connect: Connect, now: datetime) -> None:
+    make_login: MakeLogin, connect: Connect, now: datetime
+) -> None:
     transport = connect(make_login("contact_officer"))
     actor = shared_actor(transport.whoami(), "laptop-7")
-    e = make_event("contact.received", contact_payload(), actor=actor.login,
-                   actor_role=actor.role.value, device=actor.device, at=now)
+    e = make_event(
+        "contact.received",
+        contact_payload(),
+        actor=actor.login,
+        actor_role=actor.role.value,
+        device=actor.device,
+        at=now,
+    )
     [receipt] = transport.submit([e])
     assert receipt.status == "accepted", receipt.reason
 
 
-def test_a_login_in_two_groups_must_choose(make_login: MakeLogin, pg_server: str,
-                                           connect: Connect) -> None:
+def test_a_login_in_two_groups_must_choose(
+    make_login: MakeLogin, pg_server: str, connect: Connect
+) -> None:
     login = make_login("duty_manager")
     admin.add_user(pg_server, login.name, "auditor", None)
     transport = connect(login)
@@ -55,8 +63,10 @@ def test_a_login_in_no_group_is_refused(pg_server: str, pg_dsn: str) -> None:
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
     try:
-        with PgTransport(make_conninfo(pg_dsn, user=name)) as transport, \
-                pytest.raises(IdentityError, match="in none of the DutyDesk groups"):
+        with (
+            PgTransport(make_conninfo(pg_dsn, user=name)) as transport,
+            pytest.raises(IdentityError, match="in none of the DutyDesk groups"),
+        ):
             transport.whoami()
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:

@@ -27,26 +27,41 @@ PASSWORD = "a long test password"
 
 
 def test_directory_lists_logins_with_names_and_roles(
-        pg_server: str, make_login: MakeLogin, connect: Connect) -> None:
+    pg_server: str, make_login: MakeLogin, connect: Connect
+) -> None:
     named = make_login("practitioner")
     admin.add_user(pg_server, named.name, "practitioner", None, display_name="Siân O'Neill")
     other = make_login("auditor")
     rows = connect(other).directory()
     assert (named.name, "Siân O'Neill", "practitioner") in rows
     assert (other.name, other.name, "auditor") in rows  # no name given: the login
-    assert all(role in ("contact_officer", "practitioner", "senior_practitioner",
-                        "duty_manager", "auditor", "admin") for _, _, role in rows)
+    assert all(
+        role
+        in (
+            "contact_officer",
+            "practitioner",
+            "senior_practitioner",
+            "duty_manager",
+            "auditor",
+            "admin",
+        )
+        for _, _, role in rows
+    )
 
 
 def test_only_the_owner_writes_the_directory(make_login: MakeLogin) -> None:
     login = make_login("duty_manager")
     with psycopg.connect(login.dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        conn.execute("INSERT INTO dutydesk.people_directory (login, display_name) "
-                     "VALUES (%s, 'Someone Else')", (login.name,))
+        conn.execute(
+            "INSERT INTO dutydesk.people_directory (login, display_name) "
+            "VALUES (%s, 'Someone Else')",
+            (login.name,),
+        )
 
 
 def test_a_desk_signing_in_is_named_from_the_directory(
-        pg_server: str, make_login: MakeLogin, store: EventStore, clock: FixedClock) -> None:
+    pg_server: str, make_login: MakeLogin, store: EventStore, clock: FixedClock
+) -> None:
     login = make_login("duty_manager")
     admin.add_user(pg_server, login.name, "duty_manager", None, display_name="Dana Manager")
     shared = connect_shared(login.dsn, PASSWORD, store, clock)

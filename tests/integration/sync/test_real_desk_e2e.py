@@ -35,9 +35,10 @@ RATIONALE = {
     "concerns_and_risks": "Repeated domestic abuse with strangulation; children present.",
     "strengths_and_protective_factors": "Mother engaged with the police; wants support.",
     "analysis": "High DASH risk and a baby in the home: the threshold for a strategy "
-                "discussion is met.",
+    "discussion is met.",
     "next_steps": [{"action": "Strategy discussion today; section 47 enquiry to follow."}],
-    "consent_and_information_sharing": "Not sought: it could increase the risk."}
+    "consent_and_information_sharing": "Not sought: it could increase the risk.",
+}
 
 
 @dataclass
@@ -67,39 +68,54 @@ def sign_in(login: Login, folder: Path, clock: FixedClock) -> SignedInDesk:
     store = open_local_store(folder / STORE_FILE)  # encrypted, as an installed desk
     shared = connect_shared(login.dsn, PASSWORD, store, clock)
     guarded = GuardedStore(store, shared.actor, clock)
-    desk = DeskService(guarded, shared.actor, clock,
-                       triage=TriageService(guarded, shared.actor, clock))
+    desk = DeskService(
+        guarded, shared.actor, clock, triage=TriageService(guarded, shared.actor, clock)
+    )
     desk.queue()  # the window is open before anything arrives
     return SignedInDesk(shared, store, desk)
 
 
 def police_file(folder: Path, received_at: str) -> Path:
     rows = []
-    for n, (names, dash) in enumerate([((("Aoife", "2025-12-02"), ("Cian", "2019-05-14")),
-                                        "high"),
-                                       ((("Maya", "2014-01-20"),), "standard"),
-                                       ((("Leo", "2022-08-08"), ("Ada", "2012-03-03")),
-                                        "medium")]):
-        rows.append({
-            "received_at": received_at, "channel": "police_notification",
-            "source_code": "6", "external_ref": f"DA/2026/77{n:03d}",
-            "reporter": {"name": "PC 4471 Okafor", "agency": "West Yorkshire Police"},
-            "children": [{"given_name": g, "family_name": f"Family{n}", "date_of_birth": d,
-                          "sex": "b"} for g, d in names],
-            "concern": "Father strangled mother in front of the children." if n == 0 else
-                       "Verbal argument reported by a neighbour; children asleep.",
-            "categories": ["3B"], "consent": "not_sought", "immediate_danger": False,
-            "domestic_abuse": {"dash_level": dash, "children_present": n == 0,
-                               "previous_incidents": 4 - n,
-                               "incident_ref": f"DA/2026/77{n:03d}"}})
+    for n, (names, dash) in enumerate(
+        [
+            ((("Aoife", "2025-12-02"), ("Cian", "2019-05-14")), "high"),
+            ((("Maya", "2014-01-20"),), "standard"),
+            ((("Leo", "2022-08-08"), ("Ada", "2012-03-03")), "medium"),
+        ]
+    ):
+        rows.append(
+            {
+                "received_at": received_at,
+                "channel": "police_notification",
+                "source_code": "6",
+                "external_ref": f"DA/2026/77{n:03d}",
+                "reporter": {"name": "PC 4471 Okafor", "agency": "West Yorkshire Police"},
+                "children": [
+                    {"given_name": g, "family_name": f"Family{n}", "date_of_birth": d, "sex": "b"}
+                    for g, d in names
+                ],
+                "concern": "Father strangled mother in front of the children."
+                if n == 0
+                else "Verbal argument reported by a neighbour; children asleep.",
+                "categories": ["3B"],
+                "consent": "not_sought",
+                "immediate_danger": False,
+                "domestic_abuse": {
+                    "dash_level": dash,
+                    "children_present": n == 0,
+                    "previous_incidents": 4 - n,
+                    "incident_ref": f"DA/2026/77{n:03d}",
+                },
+            }
+        )
     path = folder / "police.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
     return path
 
 
 @pytest.fixture
-def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path,
-          clock: FixedClock):  # type: ignore[no-untyped-def]
+def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
     reset_server(pg_server)  # an empty log: the chain verified below is this test's alone
     manager, practitioner = make_login("duty_manager"), make_login("practitioner")
     a = sign_in(manager, tmp_path / "a", clock)
@@ -119,11 +135,16 @@ def _assert_rated_and_ranked(desk: DeskService, contact_ids: set[str]) -> None:
 
 
 def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
-        desks, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    desks,
+    tmp_path: Path,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # type: ignore[no-untyped-def]
     a, b, manager, _ = desks
     report = Importer(a.desk.store, clock).run(  # type: ignore[arg-type]
-        police_file(tmp_path, clock.now().replace(hour=2).isoformat()))
+        police_file(tmp_path, clock.now().replace(hour=2).isoformat())
+    )
     assert report.rows_ok == 3 and report.contacts_rated == 3, report.lines()
     imported = {e.contact_id for e in a.store.events() if e.type == "contact.received"}
     assert len(imported) == 3
@@ -136,9 +157,11 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
 
     b.sync()
     _assert_rated_and_ranked(b.desk, imported)  # on B, before any restart
-    assert not [e for e in b.store.events() if e.type == "contact.rated"
-                and e.actor == b.login and e.contact_id in imported], \
-        "B re-rated what A had rated with the same policy"
+    assert not [
+        e
+        for e in b.store.events()
+        if e.type == "contact.rated" and e.actor == b.login and e.contact_id in imported
+    ], "B re-rated what A had rated with the same policy"
     top = next(i for i in b.desk.queue() if i.contact_id in imported)
     assert top.rating == "red" and "strangled" in top.concern
 
@@ -150,7 +173,10 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
     b.sync()
     [decision] = b.desk.queries.decisions_for(top.contact_id)
     assert (decision.status, decision.decided_by, decision.signed_off_by) == (
-        "signed_off", b.login, a.login)
+        "signed_off",
+        b.login,
+        a.login,
+    )
 
     # print and verify the case log from the command line, signed in with the shared-mode
     # login (the password from the environment, never an argument)
@@ -160,8 +186,21 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
     a.close()
     log = tmp_path / "case-log.pdf"
     capsys.readouterr()
-    assert main(["print", "case-log", "--contact", top.contact_id, "-o", str(log),
-                 "--data-dir", str(tmp_path / "a")]) == 0
+    assert (
+        main(
+            [
+                "print",
+                "case-log",
+                "--contact",
+                top.contact_id,
+                "-o",
+                str(log),
+                "--data-dir",
+                str(tmp_path / "a"),
+            ]
+        )
+        == 0
+    )
     assert main(["verify", str(log), "--data-dir", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out
     assert "MATCHES THE RECORD" in out and f"printed by {manager.name}" in out
@@ -177,14 +216,20 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
 def use_server_settings(login: Login) -> None:
     """This machine's settings name the test server and the login (shared mode)."""
     from psycopg.conninfo import conninfo_to_dict
+
     parts = conninfo_to_dict(login.dsn)
     folder = default_config_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    save(folder / "settings.json", Settings(
-        server_host=str(parts.get("host") or "localhost"),
-        server_port=int(parts.get("port") or 5432),
-        server_database=str(parts["dbname"]), server_user=login.name,
-        server_sslmode="disable"))
+    save(
+        folder / "settings.json",
+        Settings(
+            server_host=str(parts.get("host") or "localhost"),
+            server_port=int(parts.get("port") or 5432),
+            server_database=str(parts["dbname"]),
+            server_user=login.name,
+            server_sslmode="disable",
+        ),
+    )
 
 
 SECRETS = ("Aoife", "Cian", "Family0", "strangled")
@@ -196,9 +241,13 @@ def _leaks(value: object) -> list[str]:
 
 
 def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
-        desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login],
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    desks,
+    tmp_path: Path,
+    clock: FixedClock,
+    make_login: Callable[[str], Login],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # type: ignore[no-untyped-def]
     """Done-when, second half: a police file imported on A; the family is registered and
     restricted to the duty manager on A by an administrator on a third desk; B (a
     practitioner, not named) reads nothing of it on any path: queue, detail, opening, the
@@ -220,17 +269,29 @@ def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
 
     a, b, manager, practitioner = desks
     Importer(a.desk.store, clock).run(  # type: ignore[arg-type]
-        police_file(tmp_path, clock.now().replace(hour=2).isoformat()))
+        police_file(tmp_path, clock.now().replace(hour=2).isoformat())
+    )
     top = next(i for i in a.desk.queue() if "strangled" in i.concern)
     family = []
     for kid in a.desk.queries.children_of(top.contact_id):
         pid = new_id()  # the children are registered and linked (a restriction is a person's)
-        a.desk.store.append([
-            a.desk.event("person.registered", {
-                "person_id": pid, "given_name": kid.given_name,
-                "family_name": kid.family_name, "date_of_birth": kid.date_of_birth}),
-            a.desk.event("person.linked", {"contact_id": top.contact_id, "slot": kid.slot,
-                                           "person_id": pid})])
+        a.desk.store.append(
+            [
+                a.desk.event(
+                    "person.registered",
+                    {
+                        "person_id": pid,
+                        "given_name": kid.given_name,
+                        "family_name": kid.family_name,
+                        "date_of_birth": kid.date_of_birth,
+                    },
+                ),
+                a.desk.event(
+                    "person.linked",
+                    {"contact_id": top.contact_id, "slot": kid.slot, "person_id": pid},
+                ),
+            ]
+        )
         family.append(pid)
     a.sync()
 
@@ -239,7 +300,8 @@ def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
         admin.sync()
         for pid in family:
             AuditService(admin.desk.store).restrict(
-                pid, [manager.name], "A staff member's family: named workers only.")
+                pid, [manager.name], "A staff member's family: named workers only."
+            )
         admin.sync()
     finally:
         admin.close()
@@ -249,12 +311,14 @@ def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
     actor = b.shared.actor
     assert not _leaks(b.desk.queue()), "the queue"
     documents = document_service(b.desk.store, actor, clock)
-    for read in (lambda: b.desk.contact_detail(top.contact_id),
-                 lambda: b.desk.open_contact(top.contact_id),
-                 lambda: b.desk.show_contact(top.contact_id),
-                 lambda: documents.case_log(contact_id=top.contact_id),
-                 lambda: documents.case_log(person_id=family[0]),
-                 lambda: documents.letter(top.contact_id, Audience.REFERRER)):
+    for read in (
+        lambda: b.desk.contact_detail(top.contact_id),
+        lambda: b.desk.open_contact(top.contact_id),
+        lambda: b.desk.show_contact(top.contact_id),
+        lambda: documents.case_log(contact_id=top.contact_id),
+        lambda: documents.case_log(person_id=family[0]),
+        lambda: documents.letter(top.contact_id, Audience.REFERRER),
+    ):
         try:
             value = read()
         except (DomainError, NothingToPrintError, LetterError):
@@ -267,7 +331,8 @@ def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
     with pytest.raises(DomainError):  # a practitioner reads no audit trail at all
         AuditService(b.desk.store).query(AuditFilter())
     found = match_provider(b.desk.store, clock)(
-        {"given_name": "Aoife", "family_name": "Family0", "date_of_birth": "2025-12-02"})
+        {"given_name": "Aoife", "family_name": "Family0", "date_of_birth": "2025-12-02"}
+    )
     assert not _leaks(found)
 
     named = a.desk.contact_detail(top.contact_id)  # the named manager still reads it
@@ -280,7 +345,20 @@ def test_the_same_scenario_with_a_restricted_child_leaks_nothing_on_any_path(
     b.close()
     out_pdf = tmp_path / "leak.pdf"
     capsys.readouterr()
-    assert main(["print", "case-log", "--contact", top.contact_id, "-o", str(out_pdf),
-                 "--data-dir", str(tmp_path / "b")]) != 0
+    assert (
+        main(
+            [
+                "print",
+                "case-log",
+                "--contact",
+                top.contact_id,
+                "-o",
+                str(out_pdf),
+                "--data-dir",
+                str(tmp_path / "b"),
+            ]
+        )
+        != 0
+    )
     said = capsys.readouterr()
     assert not out_pdf.exists() and not _leaks(said.out + said.err)

@@ -16,8 +16,12 @@ MakeLogin = Callable[[str], Login]
 MakeDesk = Callable[[Login], Desk]
 
 # SQLite triggers that log every row written to the projection tables (test-only).
-_TABLES = {"contacts": "contact_id", "contact_children": "contact_id", "decisions": "contact_id",
-           "people": "person_id"}
+_TABLES = {
+    "contacts": "contact_id",
+    "contact_children": "contact_id",
+    "decisions": "contact_id",
+    "people": "person_id",
+}
 
 
 def _watch_writes(desk: Desk) -> None:
@@ -25,9 +29,12 @@ def _watch_writes(desk: Desk) -> None:
         conn.execute(text("CREATE TABLE IF NOT EXISTS write_log (tbl TEXT, k TEXT)"))
         for table, key in _TABLES.items():
             for when, row in (("INSERT", "NEW"), ("DELETE", "OLD"), ("UPDATE", "NEW")):
-                conn.execute(text(
-                    f"CREATE TRIGGER IF NOT EXISTS log_{table}_{when} AFTER {when} ON {table} "
-                    f"BEGIN INSERT INTO write_log VALUES ('{table}', {row}.{key}); END"))
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER IF NOT EXISTS log_{table}_{when} AFTER {when} ON {table} "
+                        f"BEGIN INSERT INTO write_log VALUES ('{table}', {row}.{key}); END"
+                    )
+                )
 
 
 def _writes(desk: Desk) -> set[tuple[str, str]]:
@@ -36,18 +43,24 @@ def _writes(desk: Desk) -> set[tuple[str, str]]:
 
 
 def _rate(desk: Desk, cid: str, rating: str, at: datetime) -> Event:
-    e = event("contact.rated", {"contact_id": cid, "score": 1, "rating": rating, "reasons": [],
-                                "policy_version": "t"}, at, actor=desk.login.name,
-              role=Role.DUTY_MANAGER)
+    e = event(
+        "contact.rated",
+        {"contact_id": cid, "score": 1, "rating": rating, "reasons": [], "policy_version": "t"},
+        at,
+        actor=desk.login.name,
+        role=Role.DUTY_MANAGER,
+    )
     desk.store.append([e])
     return e
 
 
 def test_an_out_of_order_pull_rewrites_only_the_contact_it_disturbed(
-        make_login: MakeLogin, make_desk: MakeDesk, now: datetime) -> None:
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     a, b = make_desk(make_login("duty_manager")), make_desk(make_login("duty_manager"))
-    contacts = [event("contact.received", contact_payload(), now, actor=a.login.name)
-                for _ in range(12)]
+    contacts = [
+        event("contact.received", contact_payload(), now, actor=a.login.name) for _ in range(12)
+    ]
     a.store.append(contacts)
     a.engine.sync()
     b.engine.sync()
@@ -55,15 +68,15 @@ def test_an_out_of_order_pull_rewrites_only_the_contact_it_disturbed(
     quiet = contacts[7].payload["contact_id"]
     _rate(a, disturbed, "red", now)
     _rate(b, disturbed, "green", now - timedelta(hours=5))  # b's clock is behind
-    _rate(b, quiet, "amber", now)                          # b's own, not disturbed by a
-    a.engine.sync()                                        # a's red gets the earlier seq
+    _rate(b, quiet, "amber", now)  # b's own, not disturbed by a
+    a.engine.sync()  # a's red gets the earlier seq
     before = b.store.read_model()
     _watch_writes(b)
-    report = b.engine.sync()                               # b folded green then gets red
+    report = b.engine.sync()  # b folded green then gets red
     assert report.online and report.rebuilt and report.pulled == 1
     a.engine.sync()
     after = b.store.read_model()
-    assert after.contacts[disturbed].rating == "green"     # server order: red, then green
+    assert after.contacts[disturbed].rating == "green"  # server order: red, then green
     assert after == a.store.read_model()
     written = _writes(b)
     assert written and {k for _, k in written} == {disturbed}
@@ -72,8 +85,9 @@ def test_an_out_of_order_pull_rewrites_only_the_contact_it_disturbed(
             assert after.contacts[cid] == row
 
 
-def test_an_in_order_pull_refolds_nothing(make_login: MakeLogin, make_desk: MakeDesk,
-                                          now: datetime) -> None:
+def test_an_in_order_pull_refolds_nothing(
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
     a, b = make_desk(make_login("duty_manager")), make_desk(make_login("duty_manager"))
     a.store.append([event("contact.received", contact_payload(), now, actor=a.login.name)])
     a.engine.sync()

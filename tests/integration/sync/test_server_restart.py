@@ -35,8 +35,12 @@ def cluster(pg_server: str) -> list[str]:
 
 def restart(cluster: list[str], admin_dsn: str) -> None:
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run([*sudo, "pg_ctlcluster", *cluster, "restart", "-m", "fast"], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [*sudo, "pg_ctlcluster", *cluster, "restart", "-m", "fast"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     for _ in range(100):
         try:
             with psycopg.connect(admin_dsn, connect_timeout=2) as conn:
@@ -64,22 +68,37 @@ class RestartsAfterTwoBatches(PgTransport):
 
 def stored(admin_dsn: str, ids: list[str]) -> tuple[int, int]:
     with psycopg.connect(admin_dsn) as conn:
-        row = conn.execute("SELECT count(*), count(DISTINCT id) FROM dutydesk.events "
-                           "WHERE id = ANY(%s::uuid[])", (ids,)).fetchone()
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT id) FROM dutydesk.events WHERE id = ANY(%s::uuid[])",
+            (ids,),
+        ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
 
 
 def test_server_restart_mid_push_then_every_event_is_stored_once(
-        pg_server: str, cluster: list[str], make_login: Callable[[str], Login],
-        make_desk: Callable[[Login], Desk], now: datetime) -> None:
+    pg_server: str,
+    cluster: list[str],
+    make_login: Callable[[str], Login],
+    make_desk: Callable[[Login], Desk],
+    now: datetime,
+) -> None:
     desk = make_desk(make_login("duty_manager"))
     desk.transport.close()
     desk.transport = desk.engine.transport = RestartsAfterTwoBatches(  # closed with the desk
-        desk.login.dsn, lambda: restart(cluster, pg_server))
+        desk.login.dsn, lambda: restart(cluster, pg_server)
+    )
     desk.engine.push_batch = 40
-    events = [event("contact.received", contact_payload(), now, actor=desk.login.name,
-                    role=Role.DUTY_MANAGER) for _ in range(200)]
+    events = [
+        event(
+            "contact.received",
+            contact_payload(),
+            now,
+            actor=desk.login.name,
+            role=Role.DUTY_MANAGER,
+        )
+        for _ in range(200)
+    ]
     desk.store.append(events)
 
     ids = [e.id for e in events]

@@ -22,7 +22,8 @@ def _as(login: Login, kind: str, payload: dict[str, object], at: datetime) -> Ev
 
 
 def test_server_takes_routes_and_strategy_discussions_from_practitioners(
-        make_login: MakeLogin, connect: Connect, now: datetime) -> None:
+    make_login: MakeLogin, connect: Connect, now: datetime
+) -> None:
     pr = make_login("practitioner")
     body = contact_payload()
     cid = body["contact_id"]
@@ -30,27 +31,68 @@ def test_server_takes_routes_and_strategy_discussions_from_practitioners(
     batch = [
         _as(pr, "contact.received", body, now),
         _as(pr, "contact.taken", {"contact_id": cid}, now),
-        _as(pr, "route.opened", {"route_id": route, "contact_id": cid,
-                                 "kind": "strategy_s47", "slot": 0}, now),
-        _as(pr, "strategy.discussed", {
-            "discussion_id": new_id(), "contact_id": cid, "slots": [0], "route_id": route,
-            "held_at": now.isoformat(), "decision": "s47_joint",
-            "s47_started_on": now.date().isoformat(),
-            "attendees": [{"agency": "Police"}, {"agency": "Health"}]}, now),
-        _as(pr, "referrer.acknowledged", {"contact_id": cid, "kind": "acknowledgement",
-                                          "method": "email"}, now),
+        _as(
+            pr,
+            "route.opened",
+            {"route_id": route, "contact_id": cid, "kind": "strategy_s47", "slot": 0},
+            now,
+        ),
+        _as(
+            pr,
+            "strategy.discussed",
+            {
+                "discussion_id": new_id(),
+                "contact_id": cid,
+                "slots": [0],
+                "route_id": route,
+                "held_at": now.isoformat(),
+                "decision": "s47_joint",
+                "s47_started_on": now.date().isoformat(),
+                "attendees": [{"agency": "Police"}, {"agency": "Health"}],
+            },
+            now,
+        ),
+        _as(
+            pr,
+            "referrer.acknowledged",
+            {"contact_id": cid, "kind": "acknowledgement", "method": "email"},
+            now,
+        ),
     ]
     results = connect(pr).submit(batch)
     assert [r.status for r in results] == ["accepted"] * len(batch), [r.reason for r in results]
     # merging duplicates and handing a route to another team belong to managers and seniors
-    refused = connect(pr).submit([
-        _as(pr, "contact.merged", {"contact_id": cid, "into_contact_id": new_id(),
-                                   "reason": "the same notification twice"}, now),
-        _as(pr, "route.transferred", {"route_id": route, "contact_id": cid,
-                                      "team": "Assessment Team 2"}, now)])
+    refused = connect(pr).submit(
+        [
+            _as(
+                pr,
+                "contact.merged",
+                {
+                    "contact_id": cid,
+                    "into_contact_id": new_id(),
+                    "reason": "the same notification twice",
+                },
+                now,
+            ),
+            _as(
+                pr,
+                "route.transferred",
+                {"route_id": route, "contact_id": cid, "team": "Assessment Team 2"},
+                now,
+            ),
+        ]
+    )
     assert [r.status for r in refused] == ["rejected", "rejected"]
     assert refused[0].reason == "the practitioner role may not record contact.merged"
     dm = make_login("duty_manager")
-    done = connect(dm).submit([_as(dm, "route.transferred", {
-        "route_id": route, "contact_id": cid, "team": "Assessment Team 2"}, now)])
+    done = connect(dm).submit(
+        [
+            _as(
+                dm,
+                "route.transferred",
+                {"route_id": route, "contact_id": cid, "team": "Assessment Team 2"},
+                now,
+            )
+        ]
+    )
     assert done[0].status == "accepted"

@@ -69,10 +69,20 @@ def valid(rule: dict[str, Any], today: date) -> Any:
 
 
 # A value of the wrong kind for each rule kind.
-WRONG = {"text": 12345, "integer": "12", "boolean": "yes", "uuid": "not-a-uuid",
-         "date": "31/12/2020", "datetime": "yesterday", "enum": "no-such-code",
-         "list": "not a list", "nhs_number": "1234567890", "postcode": "not a postcode",
-         "object": "not an object", "spec": "not an object"}
+WRONG = {
+    "text": 12345,
+    "integer": "12",
+    "boolean": "yes",
+    "uuid": "not-a-uuid",
+    "date": "31/12/2020",
+    "datetime": "yesterday",
+    "enum": "no-such-code",
+    "list": "not a list",
+    "nhs_number": "1234567890",
+    "postcode": "not a postcode",
+    "object": "not an object",
+    "spec": "not an object",
+}
 
 
 def cases() -> list[tuple[str, str, Any]]:
@@ -95,18 +105,38 @@ def by_role(make_login: MakeLogin) -> dict[str, Login]:
 
 
 def _event(login: Login, kind: str, payload: dict[str, Any], at: datetime) -> Event:
-    return Event(id=new_id(), type=kind, actor=login.name, actor_role=login.group,
-                 device="test-desk", client_time=at.isoformat(), payload=payload)
+    return Event(
+        id=new_id(),
+        type=kind,
+        actor=login.name,
+        actor_role=login.group,
+        device="test-desk",
+        client_time=at.isoformat(),
+        payload=payload,
+    )
 
 
 def _submit(login: Login, events: list[Event]) -> list[tuple[str, str | None]]:
-    body = json.dumps([{"id": e.id, "type": e.type, "schema_version": 1, "actor": e.actor,
-                        "actor_role": e.actor_role, "device": e.device,
-                        "client_time": e.client_time,
-                        "payload_text": canonical_json(e.payload)} for e in events])
+    body = json.dumps(
+        [
+            {
+                "id": e.id,
+                "type": e.type,
+                "schema_version": 1,
+                "actor": e.actor,
+                "actor_role": e.actor_role,
+                "device": e.device,
+                "client_time": e.client_time,
+                "payload_text": canonical_json(e.payload),
+            }
+            for e in events
+        ]
+    )
     with psycopg.connect(login.dsn, autocommit=True) as conn:
-        return [(r[0], r[1]) for r in conn.execute(
-            "SELECT status, reason FROM dutydesk.submit(%s::jsonb)", (body,))]
+        return [
+            (r[0], r[1])
+            for r in conn.execute("SELECT status, reason FROM dutydesk.submit(%s::jsonb)", (body,))
+        ]
 
 
 def _who(kind: str, by_role: dict[str, Login]) -> Login:
@@ -118,33 +148,57 @@ def _who(kind: str, by_role: dict[str, Login]) -> Login:
 # Checks the server does not (yet) make: each is the desk's only. A new check written
 # without ``server_twin`` fails this list; give it a twin, or add it here knowingly (and
 # say so in docs/sync.md).
-DESK_ONLY = sorted([
-    "adult.recorded (_adult_named)",
-    "contact.merged (_not_into_itself)",
-    *(f"contact.received.{group}.{name} (validate_check.<locals>.check)"
-      for group, names in {
-          "domestic_abuse": ["strangulation", "victim_pregnant", "weapon"],
-          "risk": ["care_proceedings", "carer_learning_disability",
-                   "carer_mental_health_crisis", "carer_substance_misuse",
-                   "child_mental_health_crisis", "concealed_pregnancy",
-                   "exploitation_indicators", "forced_marriage_risk", "injury_child",
-                   "injury_child_mobile", "injury_serious", "injury_site",
-                   "injury_unexplained", "missing_episodes", "missing_now", "no_carer_available",
-                   "previous_children_removed", "self_harm", "sole_carer", "weapon_carrying",
-                   "homeless",
-                   "suicidal_thoughts", "travel_planned"]}.items()
-      for name in names),
-    "route.opened (_route_rules)",
-    "route.progressed (_step_rules)",
-    "route.transfer_returned (_returned_needs_reason)",
-    "strategy.discussed (_strategy_rules)",
-    "strategy.discussed.epo (<lambda>)",
-    "strategy.discussed.police_protection (<lambda>)",
-])
+DESK_ONLY = sorted(
+    [
+        "adult.recorded (_adult_named)",
+        "contact.merged (_not_into_itself)",
+        *(
+            f"contact.received.{group}.{name} (validate_check.<locals>.check)"
+            for group, names in {
+                "domestic_abuse": ["strangulation", "victim_pregnant", "weapon"],
+                "risk": [
+                    "care_proceedings",
+                    "carer_learning_disability",
+                    "carer_mental_health_crisis",
+                    "carer_substance_misuse",
+                    "child_mental_health_crisis",
+                    "concealed_pregnancy",
+                    "exploitation_indicators",
+                    "forced_marriage_risk",
+                    "injury_child",
+                    "injury_child_mobile",
+                    "injury_serious",
+                    "injury_site",
+                    "injury_unexplained",
+                    "missing_episodes",
+                    "missing_now",
+                    "no_carer_available",
+                    "previous_children_removed",
+                    "self_harm",
+                    "sole_carer",
+                    "weapon_carrying",
+                    "homeless",
+                    "suicidal_thoughts",
+                    "travel_planned",
+                ],
+            }.items()
+            for name in names
+        ),
+        "route.opened (_route_rules)",
+        "route.progressed (_step_rules)",
+        "route.transfer_returned (_returned_needs_reason)",
+        "strategy.discussed (_strategy_rules)",
+        "strategy.discussed.epo (<lambda>)",
+        "strategy.discussed.police_protection (<lambda>)",
+    ]
+)
 # Event types whose cross-field rules are desk-only: a payload built from the server's
 # rules alone may not satisfy the desk.
-_DESK_RULES = {g.split(" ")[0].split(".")[0] + "." + g.split(" ")[0].split(".")[1]
-               for g in DESK_ONLY if "validate_check" not in g}
+_DESK_RULES = {
+    g.split(" ")[0].split(".")[0] + "." + g.split(" ")[0].split(".")[1]
+    for g in DESK_ONLY
+    if "validate_check" not in g
+}
 
 
 def test_the_checks_left_to_the_desk_are_exactly_the_known_ones() -> None:
@@ -152,7 +206,8 @@ def test_the_checks_left_to_the_desk_are_exactly_the_known_ones() -> None:
 
 
 def test_a_payload_built_from_each_rule_is_accepted_by_desk_and_server(
-        pg_server: str, by_role: dict[str, Login], now: datetime) -> None:
+    pg_server: str, by_role: dict[str, Login], now: datetime
+) -> None:
     assert set(RULES) == set(CATALOGUE)
     events = []
     for kind, rule in RULES.items():
@@ -167,11 +222,12 @@ def test_a_payload_built_from_each_rule_is_accepted_by_desk_and_server(
         assert _submit(login, [e]) == [("accepted", None)], e.type
 
 
-@pytest.mark.parametrize("kind, name, bad", cases(),
-                         ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "kind, name, bad", cases(), ids=lambda v: v if isinstance(v, str) else None
+)
 def test_every_field_rule_has_a_server_twin(
-        pg_server: str, by_role: dict[str, Login], now: datetime, kind: str, name: str,
-        bad: Any) -> None:
+    pg_server: str, by_role: dict[str, Login], now: datetime, kind: str, name: str, bad: Any
+) -> None:
     payload = valid(RULES[kind], now.date())
     if bad is MISSING:
         payload.pop(name, None)
@@ -192,11 +248,11 @@ def test_a_check_without_a_server_twin_is_refused_when_rules_are_generated() -> 
     with pytest.raises(ValidationError, match="shoe_size.*no server twin"):
         server_rules.spec_rule(Spec((Field("size", shoe_size),)), "person.measured")
     assert server_rules.spec_rule(Spec((Field("name", text(10)),)), "x")["fields"] == {
-        "name": {"kind": "text", "max": 10, "strip": True}}
+        "name": {"kind": "text", "max": 10, "strip": True}
+    }
 
 
-def test_the_rules_on_the_server_are_the_generated_ones(
-        pg_server: str) -> None:
+def test_the_rules_on_the_server_are_the_generated_ones(pg_server: str) -> None:
     with psycopg.connect(pg_server) as conn:
         stored = dict(conn.execute("SELECT event_type, rule FROM dutydesk.event_rules"))
         policy = conn.execute("SELECT policy FROM dutydesk.server_policy").fetchone()[0]  # type: ignore[index]
@@ -205,7 +261,8 @@ def test_the_rules_on_the_server_are_the_generated_ones(
 
 
 def test_the_transport_reports_the_reason_to_the_desk(
-        pg_server: str, by_role: dict[str, Login], now: datetime) -> None:
+    pg_server: str, by_role: dict[str, Login], now: datetime
+) -> None:
     dm = by_role["duty_manager"]
     bad = _event(dm, "note.added", {"text": 7}, now)
     with PgTransport(dm.dsn) as t:

@@ -15,8 +15,11 @@ from tests.integration.sync.conftest import Desk, Login
 
 
 def test_controller_syncs_off_the_gui_thread_and_follows_pokes(
-        qtbot: QtBot, make_login: Callable[[str], Login], make_desk: Callable[[Login], Desk],
-        now: datetime) -> None:
+    qtbot: QtBot,
+    make_login: Callable[[str], Login],
+    make_desk: Callable[[Login], Desk],
+    now: datetime,
+) -> None:
     watcher = make_desk(make_login("duty_manager"))
     maker = make_desk(make_login("senior_practitioner"))
     controller = SyncController(watcher.engine, interval_s=30)
@@ -25,18 +28,36 @@ def test_controller_syncs_off_the_gui_thread_and_follows_pokes(
     controller.start()
     try:
         qtbot.waitUntil(lambda: bool(reports), timeout=10_000)
-        contact = event("contact.received", contact_payload(), now, actor=maker.login.name,
-                        role=Role.SENIOR_PRACTITIONER)
+        contact = event(
+            "contact.received",
+            contact_payload(),
+            now,
+            actor=maker.login.name,
+            role=Role.SENIOR_PRACTITIONER,
+        )
         cid = contact.payload["contact_id"]
-        maker.store.append([contact, event(
-            "decision.recorded", decision_payload(cid), now, actor=maker.login.name,
-            role=Role.SENIOR_PRACTITIONER)])
+        maker.store.append(
+            [
+                contact,
+                event(
+                    "decision.recorded",
+                    decision_payload(cid),
+                    now,
+                    actor=maker.login.name,
+                    role=Role.SENIOR_PRACTITIONER,
+                ),
+            ]
+        )
         maker.engine.sync()
         # No timer fires within this wait: only the NOTIFY poke can bring it over. The
         # report reaches this thread as a queued signal, after the store already shows it.
-        qtbot.waitUntil(lambda: watcher.store.read_model().contacts.get(cid) is not None
-                        and watcher.store.read_model().contacts[cid].status == "decided",
-                        timeout=10_000)
+        qtbot.waitUntil(
+            lambda: (
+                watcher.store.read_model().contacts.get(cid) is not None
+                and watcher.store.read_model().contacts[cid].status == "decided"
+            ),
+            timeout=10_000,
+        )
         qtbot.waitUntil(lambda: any(r.pulled >= 2 for r in reports), timeout=5_000)
     finally:
         controller.stop()

@@ -34,8 +34,13 @@ def test_ca() -> Path:
 
 def desk_dsn(login: Login, **settings: str) -> str:
     where = conninfo_to_dict(login.dsn)
-    return conninfo(host=str(where["host"]), port=int(str(where["port"])),
-                    database=str(where["dbname"]), user=login.name, **settings)
+    return conninfo(
+        host=str(where["host"]),
+        port=int(str(where["port"])),
+        database=str(where["dbname"]),
+        user=login.name,
+        **settings,
+    )
 
 
 def tls_in_use(dsn: str) -> bool:
@@ -43,8 +48,9 @@ def tls_in_use(dsn: str) -> bool:
         return bool(conn.pgconn.ssl_in_use)
 
 
-def test_a_desk_connects_with_tls_by_default(pg_server: str,
-                                             make_login: Callable[[str], Login]) -> None:
+def test_a_desk_connects_with_tls_by_default(
+    pg_server: str, make_login: Callable[[str], Login]
+) -> None:
     login = make_login("practitioner")
     dsn = desk_dsn(login)
     assert conninfo_to_dict(dsn)["sslmode"] == "require"
@@ -52,7 +58,8 @@ def test_a_desk_connects_with_tls_by_default(pg_server: str,
 
 
 def test_with_the_ca_the_server_certificate_and_name_are_verified(
-        pg_server: str, make_login: Callable[[str], Login], test_ca: Path) -> None:
+    pg_server: str, make_login: Callable[[str], Login], test_ca: Path
+) -> None:
     login = make_login("practitioner")
     dsn = desk_dsn(login, sslrootcert=str(test_ca))
     assert conninfo_to_dict(dsn)["sslmode"] == "verify-full"
@@ -62,12 +69,31 @@ def test_with_the_ca_the_server_certificate_and_name_are_verified(
 
 
 def test_a_certificate_from_another_ca_is_refused_in_plain_words(
-        pg_server: str, make_login: Callable[[str], Login], tmp_path: Path) -> None:
+    pg_server: str, make_login: Callable[[str], Login], tmp_path: Path
+) -> None:
     other = tmp_path / "other-ca.crt"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
-                    "/CN=another CA", "-keyout", str(tmp_path / "k"), "-out", str(other)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=another CA",
+            "-keyout",
+            str(tmp_path / "k"),
+            "-out",
+            str(other),
+        ],
+        check=True,
+        capture_output=True,
+    )
     dsn = desk_dsn(make_login("practitioner"), sslrootcert=str(other))
     with PgTransport(dsn, PASSWORD) as transport, pytest.raises(SyncError) as err:
         transport.whoami(None)
@@ -86,6 +112,7 @@ def test_admin_connections_require_tls_unless_told_otherwise(pg_server: str) -> 
 @contextlib.contextmanager
 def server_without_tls(pg_admin_dsn: str) -> Iterator[None]:
     """The test server with ssl turned off for the length of one test."""
+
     def set_ssl(value: str) -> None:
         with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
             conn.execute(f"ALTER SYSTEM {value}")
@@ -100,11 +127,11 @@ def server_without_tls(pg_admin_dsn: str) -> Iterator[None]:
 
 
 def test_a_server_without_tls_gets_a_clear_message_not_plain_text(
-        pg_server: str, make_login: Callable[[str], Login], pg_admin_dsn: str) -> None:
+    pg_server: str, make_login: Callable[[str], Login], pg_admin_dsn: str
+) -> None:
     login = make_login("practitioner")
     with server_without_tls(pg_admin_dsn):
-        with PgTransport(desk_dsn(login), PASSWORD) as transport, \
-                pytest.raises(SyncError) as err:
+        with PgTransport(desk_dsn(login), PASSWORD) as transport, pytest.raises(SyncError) as err:
             transport.whoami(None)
         with pytest.raises(admin.AdminError, match="does not offer encrypted") as refused:
             admin.status(pg_admin_dsn)

@@ -38,8 +38,7 @@ from tests.integration.sync.test_real_desk_e2e import (
 
 
 @pytest.fixture
-def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path,
-          clock: FixedClock):  # type: ignore[no-untyped-def]
+def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-def]
     """A duty manager on desk A, a practitioner on desk B (test_real_desk_e2e's set-up)."""
     reset_server(pg_server)
     manager, practitioner = make_login("duty_manager"), make_login("practitioner")
@@ -52,8 +51,14 @@ def desks(pg_server: str, make_login: Callable[[str], Login], tmp_path: Path,
 
 
 SECRETS = ("Aoife", "Cian", "Family0", "strangled")
-GROUPS = ("contact_officer", "practitioner", "senior_practitioner", "duty_manager",
-          "auditor", "admin")
+GROUPS = (
+    "contact_officer",
+    "practitioner",
+    "senior_practitioner",
+    "duty_manager",
+    "auditor",
+    "admin",
+)
 
 
 def _leaks(value: object) -> list[str]:
@@ -61,23 +66,37 @@ def _leaks(value: object) -> list[str]:
     return [s for s in SECRETS if s in text]
 
 
-def _family_on_both(a: SignedInDesk, b: SignedInDesk, tmp_path: Path,
-                    clock: FixedClock) -> tuple[str, list[str]]:
+def _family_on_both(
+    a: SignedInDesk, b: SignedInDesk, tmp_path: Path, clock: FixedClock
+) -> tuple[str, list[str]]:
     """A police file imported on A, its first family registered and linked; B synced, so
     B holds every record before anything is restricted."""
     from dutydesk.services.importer import Importer
+
     Importer(a.desk.store, clock).run(  # type: ignore[arg-type]
-        police_file(tmp_path, clock.now().replace(hour=2).isoformat()))
+        police_file(tmp_path, clock.now().replace(hour=2).isoformat())
+    )
     top = next(i for i in a.desk.queue() if "strangled" in i.concern)
     family = []
     for kid in a.desk.queries.children_of(top.contact_id):
         pid = new_id()
-        a.desk.store.append([
-            a.desk.event("person.registered", {
-                "person_id": pid, "given_name": kid.given_name,
-                "family_name": kid.family_name, "date_of_birth": kid.date_of_birth}),
-            a.desk.event("person.linked", {"contact_id": top.contact_id, "slot": kid.slot,
-                                           "person_id": pid})])
+        a.desk.store.append(
+            [
+                a.desk.event(
+                    "person.registered",
+                    {
+                        "person_id": pid,
+                        "given_name": kid.given_name,
+                        "family_name": kid.family_name,
+                        "date_of_birth": kid.date_of_birth,
+                    },
+                ),
+                a.desk.event(
+                    "person.linked",
+                    {"contact_id": top.contact_id, "slot": kid.slot, "person_id": pid},
+                ),
+            ]
+        )
         family.append(pid)
     a.sync()
     b.sync()
@@ -86,8 +105,12 @@ def _family_on_both(a: SignedInDesk, b: SignedInDesk, tmp_path: Path,
     return top.contact_id, family
 
 
-def _as_admin(make_login: Callable[[str], Login], folder: Path, clock: FixedClock,
-              act: Callable[[AuditService], object]) -> None:
+def _as_admin(
+    make_login: Callable[[str], Login],
+    folder: Path,
+    clock: FixedClock,
+    act: Callable[[AuditService], object],
+) -> None:
     admin = sign_in(make_login("admin"), folder, clock)
     try:
         admin.sync()
@@ -97,26 +120,30 @@ def _as_admin(make_login: Callable[[str], Login], folder: Path, clock: FixedCloc
         admin.close()
 
 
-def _b_reads_nothing(b: SignedInDesk, contact_id: str, family: list[str],
-                     clock: FixedClock) -> None:
+def _b_reads_nothing(
+    b: SignedInDesk, contact_id: str, family: list[str], clock: FixedClock
+) -> None:
     actor = b.shared.actor
     assert not _leaks(b.desk.queue()), "the queue"
     row = next(i for i in b.desk.queue() if i.contact_id == contact_id)
     assert not _leaks(row)  # the row is kept (time, rating), its content redacted
     documents = document_service(b.desk.store, actor, clock)
-    for read in (lambda: b.desk.contact_detail(contact_id),
-                 lambda: b.desk.open_contact(contact_id),
-                 lambda: b.desk.show_contact(contact_id),
-                 lambda: documents.case_log(contact_id=contact_id),
-                 lambda: documents.case_log(person_id=family[0]),
-                 lambda: documents.letter(contact_id, Audience.REFERRER)):
+    for read in (
+        lambda: b.desk.contact_detail(contact_id),
+        lambda: b.desk.open_contact(contact_id),
+        lambda: b.desk.show_contact(contact_id),
+        lambda: documents.case_log(contact_id=contact_id),
+        lambda: documents.case_log(person_id=family[0]),
+        lambda: documents.letter(contact_id, Audience.REFERRER),
+    ):
         with pytest.raises((DomainError, NothingToPrintError, LetterError)):
             read()
     mi = MiService(b.store, clock, actor=actor)
     assert not _leaks(mi.drill([Ref(contact_id=contact_id, person_id=family[0])]))
     assert not _leaks(mi.load(with_people=True).dataset)
     found = match_provider(b.desk.store, clock)(
-        {"given_name": "Aoife", "family_name": "Family0", "date_of_birth": "2025-12-02"})
+        {"given_name": "Aoife", "family_name": "Family0", "date_of_birth": "2025-12-02"}
+    )
     assert not _leaks(found)
 
 
@@ -126,17 +153,28 @@ def _b_reads_it(b: SignedInDesk, contact_id: str) -> None:
 
 
 def test_a_desk_that_held_the_child_before_the_restriction_shows_nothing_after_one_sync(
-        desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login],
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    desks,
+    tmp_path: Path,
+    clock: FixedClock,
+    make_login: Callable[[str], Login],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # type: ignore[no-untyped-def]
     a, b, manager, practitioner = desks
     contact_id, family = _family_on_both(a, b, tmp_path, clock)
-    _as_admin(make_login, tmp_path / "c", clock, lambda audit: [
-        audit.restrict(pid, [manager.name], "A staff member's family: named workers only.")
-        for pid in family])
+    _as_admin(
+        make_login,
+        tmp_path / "c",
+        clock,
+        lambda audit: [
+            audit.restrict(pid, [manager.name], "A staff member's family: named workers only.")
+            for pid in family
+        ],
+    )
     b.sync()
-    assert not [e for e in b.store.events() if e.type == "record.restricted"], \
+    assert not [e for e in b.store.events() if e.type == "record.restricted"], (
         "the server still hides the restriction itself from B"
+    )
     _b_reads_nothing(b, contact_id, family, clock)
     a.sync()
     _b_reads_it(a, contact_id)  # the named manager still reads it
@@ -148,23 +186,48 @@ def test_a_desk_that_held_the_child_before_the_restriction_shows_nothing_after_o
     b.close()
     out_pdf = tmp_path / "leak.pdf"
     capsys.readouterr()
-    assert main(["print", "case-log", "--contact", contact_id, "-o", str(out_pdf),
-                 "--data-dir", str(tmp_path / "b")]) != 0
+    assert (
+        main(
+            [
+                "print",
+                "case-log",
+                "--contact",
+                contact_id,
+                "-o",
+                str(out_pdf),
+                "--data-dir",
+                str(tmp_path / "b"),
+            ]
+        )
+        != 0
+    )
     said = capsys.readouterr()
     assert not out_pdf.exists() and not _leaks(said.out + said.err)
 
 
 def test_access_granted_to_b_brings_the_records_back_on_the_next_sync(
-        desks, tmp_path: Path, clock: FixedClock,
-        make_login: Callable[[str], Login]) -> None:  # type: ignore[no-untyped-def]
+    desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login]
+) -> None:  # type: ignore[no-untyped-def]
     a, b, manager, practitioner = desks
     contact_id, family = _family_on_both(a, b, tmp_path, clock)
-    _as_admin(make_login, tmp_path / "c", clock, lambda audit: [
-        audit.restrict(pid, [manager.name], "Named workers only.") for pid in family])
+    _as_admin(
+        make_login,
+        tmp_path / "c",
+        clock,
+        lambda audit: [
+            audit.restrict(pid, [manager.name], "Named workers only.") for pid in family
+        ],
+    )
     b.sync()
     _b_reads_nothing(b, contact_id, family, clock)
-    _as_admin(make_login, tmp_path / "d", clock, lambda audit: [
-        audit.grant(pid, practitioner.name, "Allocated to the case.") for pid in family])
+    _as_admin(
+        make_login,
+        tmp_path / "d",
+        clock,
+        lambda audit: [
+            audit.grant(pid, practitioner.name, "Allocated to the case.") for pid in family
+        ],
+    )
     b.sync()
     _b_reads_it(b, contact_id)
     assert withheld.held_people(b.store.engine)  # it asks about the people it holds ...
@@ -173,28 +236,45 @@ def test_access_granted_to_b_brings_the_records_back_on_the_next_sync(
 
 
 def test_the_restriction_reissued_naming_b_brings_the_records_back(
-        desks, tmp_path: Path, clock: FixedClock,
-        make_login: Callable[[str], Login]) -> None:  # type: ignore[no-untyped-def]
+    desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login]
+) -> None:  # type: ignore[no-untyped-def]
     a, b, manager, practitioner = desks
     contact_id, family = _family_on_both(a, b, tmp_path, clock)
-    _as_admin(make_login, tmp_path / "c", clock, lambda audit: [
-        audit.restrict(pid, [manager.name], "Named workers only.") for pid in family])
+    _as_admin(
+        make_login,
+        tmp_path / "c",
+        clock,
+        lambda audit: [
+            audit.restrict(pid, [manager.name], "Named workers only.") for pid in family
+        ],
+    )
     b.sync()
     _b_reads_nothing(b, contact_id, family, clock)
-    _as_admin(make_login, tmp_path / "d", clock, lambda audit: [
-        audit.restrict(pid, [manager.name, practitioner.name], "Now B too.")
-        for pid in family])
+    _as_admin(
+        make_login,
+        tmp_path / "d",
+        clock,
+        lambda audit: [
+            audit.restrict(pid, [manager.name, practitioner.name], "Now B too.") for pid in family
+        ],
+    )
     b.sync()
     _b_reads_it(b, contact_id)
 
 
 def test_b_breaking_the_glass_reads_it_and_the_server_agrees_after_sync(
-        desks, tmp_path: Path, clock: FixedClock,
-        make_login: Callable[[str], Login]) -> None:  # type: ignore[no-untyped-def]
+    desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login]
+) -> None:  # type: ignore[no-untyped-def]
     a, b, manager, practitioner = desks
     contact_id, family = _family_on_both(a, b, tmp_path, clock)
-    _as_admin(make_login, tmp_path / "c", clock, lambda audit: [
-        audit.restrict(pid, [manager.name], "Named workers only.") for pid in family])
+    _as_admin(
+        make_login,
+        tmp_path / "c",
+        clock,
+        lambda audit: [
+            audit.restrict(pid, [manager.name], "Named workers only.") for pid in family
+        ],
+    )
     b.sync()
     _b_reads_nothing(b, contact_id, family, clock)
     for pid in family:
@@ -212,13 +292,17 @@ def _withheld(login: Login, ids: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("group", GROUPS)
 def test_withheld_tells_a_prober_nothing_may_read_does_not(
-        desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login],
-        group: str) -> None:  # type: ignore[no-untyped-def]
+    desks, tmp_path: Path, clock: FixedClock, make_login: Callable[[str], Login], group: str
+) -> None:  # type: ignore[no-untyped-def]
     a, b, manager, practitioner = desks
     _contact_id, family = _family_on_both(a, b, tmp_path, clock)
     restricted, unrestricted = family[0], family[1]
-    _as_admin(make_login, tmp_path / "c", clock, lambda audit: audit.restrict(
-        restricted, [manager.name], "Named workers only."))
+    _as_admin(
+        make_login,
+        tmp_path / "c",
+        clock,
+        lambda audit: audit.restrict(restricted, [manager.name], "Named workers only."),
+    )
     prober = make_login(group)
     made_up = [str(uuid.uuid4()) for _ in range(50)]
     junk = ["", "not-a-uuid", "' OR true --", restricted.upper(), restricted + " "]
@@ -229,15 +313,21 @@ def test_withheld_tells_a_prober_nothing_may_read_does_not(
     assert _withheld(prober, made_up + [unrestricted]) == set()
     # the restricted child: withheld exactly when may_read hides its events from the prober
     with psycopg.connect(prober.dsn, password=PASSWORD) as conn:
-        hidden = conn.execute(
-            "SELECT count(*) FROM dutydesk.events WHERE %s = ANY (person_ids::text[])",
-            (restricted,)).fetchone()[0] == 0  # type: ignore[index]
+        hidden = (
+            conn.execute(
+                "SELECT count(*) FROM dutydesk.events WHERE %s = ANY (person_ids::text[])",
+                (restricted,),
+            ).fetchone()[0]
+            == 0
+        )  # type: ignore[index]
     assert _withheld(prober, [restricted] + made_up) == ({restricted} if hidden else set())
     # the named manager is never told it is withheld; the unnamed practitioner is
     assert _withheld(manager, [restricted]) == set()
     assert _withheld(practitioner, [restricted, unrestricted]) == {restricted}
     with pytest.raises(psycopg.errors.InvalidParameterValue):
         _withheld(prober, made_up * 21)  # at most 1000 at a time
-    with psycopg.connect(prober.dsn, password=PASSWORD) as conn, \
-            pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with (
+        psycopg.connect(prober.dsn, password=PASSWORD) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
         conn.execute("SELECT person_id FROM dutydesk.restrictions").fetchall()

@@ -31,8 +31,8 @@ def test_not_remembered_stays_in_memory(memory_keyring: MemoryKeyring) -> None:
 
 @pytest.mark.parametrize("backend", [null.Keyring(), fail.Keyring()])
 def test_without_a_secure_keyring_it_says_so_and_keeps_memory_only(
-        backend: keyring.backend.KeyringBackend, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    backend: keyring.backend.KeyringBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     keyring.set_keyring(backend)
     creds = Credentials()

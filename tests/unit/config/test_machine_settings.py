@@ -20,13 +20,23 @@ def write(path: Path, values: dict[str, object], mode: int = 0o644) -> Path:
     return path
 
 
-def test_the_machine_file_wins_over_the_persons_own(tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
-    user = write(tmp_path / "user.json", {"server_host": "my-laptop-db", "office": "North",
-                                          "watch_folder": "/home/me/drop"})
-    machine = write(tmp_path / "machine.json", {
-        "version": 1, "server_host": "dutydesk-db.council.example", "server_port": 6432,
-        "policy_file": "/etc/dutydesk/policy.toml", "watch_folder": "/srv/partner-drop"})
+def test_the_machine_file_wins_over_the_persons_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = write(
+        tmp_path / "user.json",
+        {"server_host": "my-laptop-db", "office": "North", "watch_folder": "/home/me/drop"},
+    )
+    machine = write(
+        tmp_path / "machine.json",
+        {
+            "version": 1,
+            "server_host": "dutydesk-db.council.example",
+            "server_port": 6432,
+            "policy_file": "/etc/dutydesk/policy.toml",
+            "watch_folder": "/srv/partner-drop",
+        },
+    )
     with caplog.at_level(logging.WARNING):
         settings = load_desk(user, machine)
     assert settings.server_host == "dutydesk-db.council.example"
@@ -34,8 +44,7 @@ def test_the_machine_file_wins_over_the_persons_own(tmp_path: Path,
     assert settings.policy_file == "/etc/dutydesk/policy.toml"
     assert settings.watch_folder == "/srv/partner-drop"
     assert settings.office == "North"  # not fixed: the person's own
-    assert machine_locked(machine) == {"server_host", "server_port", "policy_file",
-                                       "watch_folder"}
+    assert machine_locked(machine) == {"server_host", "server_port", "policy_file", "watch_folder"}
     # The log names the settings, never their values.
     assert "server_host, watch_folder" in caplog.text
     assert "my-laptop-db" not in caplog.text and "/home/me/drop" not in caplog.text
@@ -67,7 +76,8 @@ def test_a_broken_machine_file_is_named(tmp_path: Path) -> None:
 
 
 def test_the_machine_folder_is_the_platforms_system_config_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_DIRS", f"{tmp_path / 'etc-xdg'}:/etc/xdg")
     assert paths.machine_config_dir() == tmp_path / "etc-xdg" / "dutydesk"
     write(tmp_path / "etc-xdg" / "dutydesk" / "settings.json", {"office": "Central"})

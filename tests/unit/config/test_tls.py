@@ -27,8 +27,10 @@ def test_a_ca_file_makes_require_verify_the_server_and_its_name(tmp_path: Path) 
 
 @pytest.mark.parametrize("mode", ["disable", "allow", "prefer"])
 def test_modes_that_may_send_records_unencrypted_are_refused_on_the_network(mode: str) -> None:
-    with pytest.raises(TlsSettingError, match=f"'{mode}' would let the connection to "
-                                              f"db.council.example run unencrypted"):
+    with pytest.raises(
+        TlsSettingError,
+        match=f"'{mode}' would let the connection to db.council.example run unencrypted",
+    ):
         desk_sslmode("db.council.example", mode)
     # ...but not for a server on this computer, whose traffic never reaches a network.
     for host in ("localhost", "127.0.0.1", "::1", "/var/run/postgresql"):
@@ -41,12 +43,17 @@ def test_an_unknown_mode_is_named() -> None:
 
 
 def test_libpq_tls_failures_are_explained_and_others_are_not() -> None:
-    no_tls = ('connection to server at "10.0.0.5", port 5432 failed: server does not '
-              'support SSL, but SSL was required')
-    assert "does not offer encrypted (TLS) connections" in str(
-        explain_connection_failure(no_tls))
-    assert "not signed by the CA" in str(explain_connection_failure(
-        "SSL error: certificate verify failed"))
-    assert "does not name the address" in str(explain_connection_failure(
-        'server certificate for "db" does not match host name "10.0.0.5"'))
+    no_tls = (
+        'connection to server at "10.0.0.5", port 5432 failed: server does not '
+        "support SSL, but SSL was required"
+    )
+    assert "does not offer encrypted (TLS) connections" in str(explain_connection_failure(no_tls))
+    assert "not signed by the CA" in str(
+        explain_connection_failure("SSL error: certificate verify failed")
+    )
+    assert "does not name the address" in str(
+        explain_connection_failure(
+            'server certificate for "db" does not match host name "10.0.0.5"'
+        )
+    )
     assert explain_connection_failure("password authentication failed for user") is None

@@ -42,29 +42,40 @@ def test_concerns_and_sources_fit_the_childs_age(history) -> None:  # type: igno
             assert any(lo <= age <= hi for lo, hi, _t in CONCERNS[factor]), (factor, age)
         lo, hi = SOURCE_AGES.get(p["source_code"], (-1, 17))
         assert lo <= age <= hi, (p["source_code"], age)
-    texts = " ".join(p["concern"] for p in contacts
-                     if _age(p["children"][0], datetime.fromisoformat(
-                         p["received_at"]).date()) < 1)
+    texts = " ".join(
+        p["concern"]
+        for p in contacts
+        if _age(p["children"][0], datetime.fromisoformat(p["received_at"]).date()) < 1
+    )
     assert "county lines" not in texts and "school" not in texts.casefold()
 
 
 def test_the_queue_at_nine_is_mostly_on_time_with_a_plausible_mix(history) -> None:  # type: ignore[no-untyped-def]
     decided = {e.payload["contact_id"] for e in history if e.type.startswith("decision.")}
     rated = {e.payload["contact_id"]: e.payload for e in history if e.type == "contact.rated"}
-    open_ids = [e.payload["contact_id"] for e in history if e.type == "contact.received"
-                and e.payload["contact_id"] not in decided]
+    open_ids = [
+        e.payload["contact_id"]
+        for e in history
+        if e.type == "contact.received" and e.payload["contact_id"] not in decided
+    ]
     assert len(open_ids) == 40
     ratings = Counter(rated[c]["rating"] for c in open_ids)
-    overdue = [c for c in open_ids if rated[c].get("due_at")
-               and datetime.fromisoformat(rated[c]["due_at"]) < NINE_AM]
+    overdue = [
+        c
+        for c in open_ids
+        if rated[c].get("due_at") and datetime.fromisoformat(rated[c]["due_at"]) < NINE_AM
+    ]
     assert len(overdue) <= 4, overdue  # a fifth of the queue was overdue Red
     assert ratings["red"] <= 8 and ratings["green"] + ratings["blue"] >= 12, ratings
     assert len(ratings) == 4
 
 
 def test_weekdays_are_busy_and_weekends_and_bank_holidays_quiet(history) -> None:  # type: ignore[no-untyped-def]
-    days = Counter(datetime.fromisoformat(e.payload["received_at"]).astimezone(LONDON).date()
-                   for e in history if e.type == "contact.received")
+    days = Counter(
+        datetime.fromisoformat(e.payload["received_at"]).astimezone(LONDON).date()
+        for e in history
+        if e.type == "contact.received"
+    )
     first, last = min(days), max(days)
     span = [date.fromordinal(d) for d in range(first.toordinal() + 1, last.toordinal())]
     holidays = {h for y in (first.year, last.year) for h in england_bank_holidays(y)}

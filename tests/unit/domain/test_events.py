@@ -9,9 +9,20 @@ from tests.factories import contact_payload, event
 
 
 def test_a_valid_contact_is_normalised(now: datetime) -> None:
-    e = event("contact.received", contact_payload(
-        children=[{"given_name": " Zoë\u00a0", "family_name": "Smith-Jones",
-                   "date_of_birth": "2020-02-29", "postcode": "ls1  4ab"}]), now)
+    e = event(
+        "contact.received",
+        contact_payload(
+            children=[
+                {
+                    "given_name": " Zoë\u00a0",
+                    "family_name": "Smith-Jones",
+                    "date_of_birth": "2020-02-29",
+                    "postcode": "ls1  4ab",
+                }
+            ]
+        ),
+        now,
+    )
     child = e.payload["children"][0]
     assert child["given_name"] == "Zoë"
     assert child["postcode"] == "LS1 4AB"
@@ -19,26 +30,39 @@ def test_a_valid_contact_is_normalised(now: datetime) -> None:
     assert e.client_time == now.isoformat()
 
 
-@pytest.mark.parametrize("change, where, why", [
-    ({"source_code": "11"}, "contact.received.source_code", "referral source"),
-    ({"categories": ["99Z"]}, "contact.received.categories[0]", "assessment factor"),
-    ({"children": []}, "contact.received.children", "at least 1"),
-    ({"children": [{"given_name": "A", "date_of_birth": "2027-01-01"}]},
-     "contact.received.children[0].date_of_birth", "in the future"),
-    ({"children": [{"given_name": "A", "nhs_number": "9434765918"}]},
-     "contact.received.children[0].nhs_number", "check digit"),
-    ({"children": [{"given_name": "A", "date_of_birth": "31/02/2020"}]},
-     "contact.received.children[0].date_of_birth", "not a date"),
-    ({"children": [{"sex": "a"}]}, "contact.received.children[0]", "needs a name"),
-    ({"consent": "maybe"}, "contact.received.consent", "consent status"),
-    ({"immediate_danger": "no"}, "contact.received.immediate_danger", "true or false"),
-    ({"received_at": "2026-11-26T08:15:00"}, "contact.received.received_at", "time zone"),
-    ({"concern": ""}, "contact.received.concern", "required"),
-    ({"colour": "blue"}, "contact.received.colour", "unknown field"),
-    ({"concern": "x" * 20_001}, "contact.received.concern", "at most 20000"),
-])
-def test_bad_contacts_are_refused_naming_the_field(now: datetime, change: dict, where: str,
-                                                   why: str) -> None:
+@pytest.mark.parametrize(
+    "change, where, why",
+    [
+        ({"source_code": "11"}, "contact.received.source_code", "referral source"),
+        ({"categories": ["99Z"]}, "contact.received.categories[0]", "assessment factor"),
+        ({"children": []}, "contact.received.children", "at least 1"),
+        (
+            {"children": [{"given_name": "A", "date_of_birth": "2027-01-01"}]},
+            "contact.received.children[0].date_of_birth",
+            "in the future",
+        ),
+        (
+            {"children": [{"given_name": "A", "nhs_number": "9434765918"}]},
+            "contact.received.children[0].nhs_number",
+            "check digit",
+        ),
+        (
+            {"children": [{"given_name": "A", "date_of_birth": "31/02/2020"}]},
+            "contact.received.children[0].date_of_birth",
+            "not a date",
+        ),
+        ({"children": [{"sex": "a"}]}, "contact.received.children[0]", "needs a name"),
+        ({"consent": "maybe"}, "contact.received.consent", "consent status"),
+        ({"immediate_danger": "no"}, "contact.received.immediate_danger", "true or false"),
+        ({"received_at": "2026-11-26T08:15:00"}, "contact.received.received_at", "time zone"),
+        ({"concern": ""}, "contact.received.concern", "required"),
+        ({"colour": "blue"}, "contact.received.colour", "unknown field"),
+        ({"concern": "x" * 20_001}, "contact.received.concern", "at most 20000"),
+    ],
+)
+def test_bad_contacts_are_refused_naming_the_field(
+    now: datetime, change: dict, where: str, why: str
+) -> None:
     with pytest.raises(ValidationError, match=why) as err:
         event("contact.received", contact_payload(**change), now)
     assert err.value.path == where
@@ -51,22 +75,39 @@ def test_unknown_event_type_is_refused(now: datetime) -> None:
 
 def test_unknown_role_is_refused(now: datetime) -> None:
     with pytest.raises(ValidationError, match="role"):
-        make_event("note.added", {"text": "x"}, actor="a", actor_role="janitor",
-                   device="d", at=now)
+        make_event("note.added", {"text": "x"}, actor="a", actor_role="janitor", device="d", at=now)
 
 
 def test_naive_event_time_is_refused() -> None:
     with pytest.raises(ValidationError, match="time zone"):
-        make_event("note.added", {"text": "x"}, actor="a", actor_role="admin", device="d",
-                   at=datetime(2026, 1, 1))
+        make_event(
+            "note.added",
+            {"text": "x"},
+            actor="a",
+            actor_role="admin",
+            device="d",
+            at=datetime(2026, 1, 1),
+        )
 
 
 def test_every_event_type_in_the_design_catalogue_is_known() -> None:
-    for kind in ("person.registered", "person.linked", "contact.received", "contact.rated",
-                 "contact.rating_overridden", "partner_check.requested", "decision.recorded",
-                 "decision.signed_off", "decision.amended", "conflict.resolved",
-                 "record.viewed", "document.printed", "access.break_glass",
-                 "handover.noted", "supervision.recorded"):
+    for kind in (
+        "person.registered",
+        "person.linked",
+        "contact.received",
+        "contact.rated",
+        "contact.rating_overridden",
+        "partner_check.requested",
+        "decision.recorded",
+        "decision.signed_off",
+        "decision.amended",
+        "conflict.resolved",
+        "record.viewed",
+        "document.printed",
+        "access.break_glass",
+        "handover.noted",
+        "supervision.recorded",
+    ):
         assert kind in CATALOGUE
 
 

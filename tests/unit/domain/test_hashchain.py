@@ -11,11 +11,20 @@ from dutydesk.domain.errors import ValidationError
 from dutydesk.domain.events import Event
 from dutydesk.domain.hashchain import GENESIS, event_content, event_hash
 
-BASE = Event(id="0190c3a0-0000-7000-8000-000000000001", type="note.added", actor="dm.one",
-             actor_role="duty_manager", device="desk-1", client_time="2026-11-26T09:30:00+00:00",
-             payload={"text": "Siobhán \"quoted\"\n\x01", "contact_id":
-                      "0190c3a0-0000-7000-8000-0000000000aa"},
-             server_seq=1, server_time="2026-11-26T09:30:01.000001Z")
+BASE = Event(
+    id="0190c3a0-0000-7000-8000-000000000001",
+    type="note.added",
+    actor="dm.one",
+    actor_role="duty_manager",
+    device="desk-1",
+    client_time="2026-11-26T09:30:00+00:00",
+    payload={
+        "text": 'Siobhán "quoted"\n\x01',
+        "contact_id": "0190c3a0-0000-7000-8000-0000000000aa",
+    },
+    server_seq=1,
+    server_time="2026-11-26T09:30:01.000001Z",
+)
 
 
 def test_content_is_the_documented_canonical_text() -> None:
@@ -24,17 +33,27 @@ def test_content_is_the_documented_canonical_text() -> None:
         '"device":"desk-1","id":"0190c3a0-0000-7000-8000-000000000001","payload":{"contact_id":'
         '"0190c3a0-0000-7000-8000-0000000000aa","text":"Siobhán \\"quoted\\"\\n\\u0001"},'
         '"schema_version":1,"server_seq":1,"server_time":"2026-11-26T09:30:01.000001Z",'
-        '"type":"note.added"}')
+        '"type":"note.added"}'
+    )
     expected = hashlib.sha256((GENESIS + event_content(BASE)).encode()).hexdigest()
     assert event_hash(GENESIS, BASE) == expected
 
 
-@pytest.mark.parametrize("change", [
-    {"actor": "someone.else"}, {"actor_role": "practitioner"}, {"device": "desk-2"},
-    {"client_time": "2026-11-26T09:31:00+00:00"}, {"payload": {"text": "other"}},
-    {"server_seq": 2}, {"server_time": "2026-11-26T09:30:01.000002Z"}, {"type": "record.viewed"},
-    {"id": "0190c3a0-0000-7000-8000-000000000002"}, {"schema_version": 2},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"actor": "someone.else"},
+        {"actor_role": "practitioner"},
+        {"device": "desk-2"},
+        {"client_time": "2026-11-26T09:31:00+00:00"},
+        {"payload": {"text": "other"}},
+        {"server_seq": 2},
+        {"server_time": "2026-11-26T09:30:01.000002Z"},
+        {"type": "record.viewed"},
+        {"id": "0190c3a0-0000-7000-8000-000000000002"},
+        {"schema_version": 2},
+    ],
+)
 def test_every_field_changes_the_hash(change: dict[str, object]) -> None:
     assert event_hash(GENESIS, dataclasses.replace(BASE, **change)) != event_hash(GENESIS, BASE)
 

@@ -12,10 +12,23 @@ AT = datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
 PID = "0192f7a0-0000-7000-8000-00000000aaaa"
 
 
-def past(cid: str, received: str, *, source: str = "2A", referral: bool = False,
-         decided: str | None = None) -> PastContact:
-    return PastContact(cid, received, source, "amber", "cin_assessment" if referral else "nfa",
-                       referral, decided or received)
+def past(
+    cid: str,
+    received: str,
+    *,
+    source: str = "2A",
+    referral: bool = False,
+    decided: str | None = None,
+) -> PastContact:
+    return PastContact(
+        cid,
+        received,
+        source,
+        "amber",
+        "cin_assessment" if referral else "nfa",
+        referral,
+        decided or received,
+    )
 
 
 def test_months_before_clamps_to_the_end_of_the_month() -> None:
@@ -25,10 +38,8 @@ def test_months_before_clamps_to_the_end_of_the_month() -> None:
 
 
 def test_a_referral_exactly_12_months_before_counts_one_day_more_does_not() -> None:
-    inside = build_history(PID, None, [past("c1", "2025-11-26T09:00:00+00:00", referral=True)],
-                           AT)
-    outside = build_history(PID, None, [past("c1", "2025-11-25T09:00:00+00:00",
-                                             referral=True)], AT)
+    inside = build_history(PID, None, [past("c1", "2025-11-26T09:00:00+00:00", referral=True)], AT)
+    outside = build_history(PID, None, [past("c1", "2025-11-25T09:00:00+00:00", referral=True)], AT)
     assert inside.re_referral and inside.referrals_12m == 1
     assert inside.last_referral_on == "2025-11-26"
     assert not outside.re_referral and outside.referrals_12m == 0
@@ -37,8 +48,9 @@ def test_a_referral_exactly_12_months_before_counts_one_day_more_does_not() -> N
 
 def test_only_what_was_known_at_the_time_counts() -> None:
     contacts = [
-        past("c1", "2026-06-01T09:00:00+01:00", referral=True,
-             decided="2026-11-27T09:00:00+00:00"),   # decided after AT: not yet a referral
+        past(
+            "c1", "2026-06-01T09:00:00+01:00", referral=True, decided="2026-11-27T09:00:00+00:00"
+        ),  # decided after AT: not yet a referral
         past("c2", "2026-12-01T09:00:00+00:00", referral=True),  # later contact
         past("self", "2026-11-20T09:00:00+00:00"),  # the contact being rated
     ]
@@ -49,8 +61,10 @@ def test_only_what_was_known_at_the_time_counts() -> None:
 
 
 def test_police_notifications_in_three_months_and_person_flags() -> None:
-    contacts = [past(f"p{i}", f"2026-{m:02d}-10T09:00:00+00:00", source="6")
-                for i, m in enumerate((7, 9, 10, 11))]
+    contacts = [
+        past(f"p{i}", f"2026-{m:02d}-10T09:00:00+00:00", source="6")
+        for i, m in enumerate((7, 9, 10, 11))
+    ]
     person = PersonRow(person_id=PID, open_case=True, cp_plan="past", looked_after=True)
     h = build_history(PID, person, contacts, AT)
     assert h.police_notifications == 3  # 10 Jul is before 26 Aug
@@ -68,9 +82,17 @@ def test_is_re_referral() -> None:
 
 def test_messages_put_the_most_serious_first() -> None:
     from dutydesk.domain.history import ChildHistory, history_messages
-    h = ChildHistory(person_id="p", as_at="2026-11-26T09:00:00+00:00", contacts_12m=3,
-                     referrals_12m=1, re_referral=True, cp_plan="current", open_case=True,
-                     police_notifications=3)
+
+    h = ChildHistory(
+        person_id="p",
+        as_at="2026-11-26T09:00:00+00:00",
+        contacts_12m=3,
+        referrals_12m=1,
+        re_referral=True,
+        cp_plan="current",
+        open_case=True,
+        police_notifications=3,
+    )
     messages = history_messages(h)
     assert messages[0].startswith("Open case")
     assert any("re-referral" in m for m in messages)

@@ -24,8 +24,12 @@ OTHER_NHS = "4010232137"
 
 
 def person(pid: str = "p1", **kw: object) -> PersonRow:
-    base: dict[str, object] = {"given_name": "Siobhán", "family_name": "O'Brien",
-                               "date_of_birth": "2019-04-03", "sex": "b"}
+    base: dict[str, object] = {
+        "given_name": "Siobhán",
+        "family_name": "O'Brien",
+        "date_of_birth": "2019-04-03",
+        "sex": "b",
+    }
     base.update(kw)
     return PersonRow(person_id=pid, **base)  # type: ignore[arg-type]
 
@@ -57,96 +61,155 @@ def test_name_comparisons_say_how_they_agree() -> None:
 
 
 def test_same_nhs_number_is_certain_whatever_the_name() -> None:
-    c = score(Subject(given_name="Shiv", family_name="Obrien", nhs_number=VALID_NHS),
-              person(nhs_number=VALID_NHS))
+    c = score(
+        Subject(given_name="Shiv", family_name="Obrien", nhs_number=VALID_NHS),
+        person(nhs_number=VALID_NHS),
+    )
     assert c is not None and c.confidence == 100 and c.level == "certain"
     assert c.matched == ("nhs_number",) and not c.needs_confirmation
 
 
 def test_conflicting_nhs_numbers_are_never_a_match() -> None:
-    subject = Subject(given_name="Siobhán", family_name="O'Brien", date_of_birth="2019-04-03",
-                      nhs_number=OTHER_NHS, postcode="LS1 4AB")
+    subject = Subject(
+        given_name="Siobhán",
+        family_name="O'Brien",
+        date_of_birth="2019-04-03",
+        nhs_number=OTHER_NHS,
+        postcode="LS1 4AB",
+    )
     assert score(subject, person(nhs_number=VALID_NHS, postcode="LS1 4AB")) is None
 
 
 def test_same_name_and_birthday_alone_is_only_possible() -> None:
-    c = score(Subject(given_name="Siobhan", family_name="OBrien", date_of_birth="2019-04-03"),
-              person())
+    c = score(
+        Subject(given_name="Siobhan", family_name="OBrien", date_of_birth="2019-04-03"), person()
+    )
     assert c is not None
     assert c.confidence <= NAME_DOB_CAP < LIKELY
     assert c.level == "possible"
-    assert set(c.matched) == {"given_name (diacritics)", "family_name (punctuation)",
-                              "date_of_birth"}
+    assert set(c.matched) == {
+        "given_name (diacritics)",
+        "family_name (punctuation)",
+        "date_of_birth",
+    }
 
 
 def test_agreeing_postcode_or_school_lifts_to_likely() -> None:
-    subject = Subject(given_name="Siobhan", family_name="O Brien", date_of_birth="2019-04-03",
-                      postcode="ls1 4ab")
+    subject = Subject(
+        given_name="Siobhan", family_name="O Brien", date_of_birth="2019-04-03", postcode="ls1 4ab"
+    )
     c = score(subject, person(postcode="LS1 4AB"))
     assert c is not None and c.level == "likely" and "postcode" in c.matched
-    c2 = score(Subject(given_name="Siobhán", family_name="O'Brien",
-                       date_of_birth="2019-04-03", school="St Mary's Primary"),
-               person(school="St Marys Primary"))
+    c2 = score(
+        Subject(
+            given_name="Siobhán",
+            family_name="O'Brien",
+            date_of_birth="2019-04-03",
+            school="St Mary's Primary",
+        ),
+        person(school="St Marys Primary"),
+    )
     assert c2 is not None and c2.level == "likely" and "school" in c2.matched
 
 
 def test_twins_share_family_name_and_birthday_but_not_given_name() -> None:
-    c = score(Subject(given_name="Aoife", family_name="O'Brien", date_of_birth="2019-04-03",
-                      postcode="LS1 4AB"), person(postcode="LS1 4AB"))
+    c = score(
+        Subject(
+            given_name="Aoife",
+            family_name="O'Brien",
+            date_of_birth="2019-04-03",
+            postcode="LS1 4AB",
+        ),
+        person(postcode="LS1 4AB"),
+    )
     assert c is None or c.level == "possible"
 
 
 def test_swapped_day_and_month_and_typo_in_name() -> None:
-    c = score(Subject(given_name="Siobhan", family_name="O'Brein", date_of_birth="2019-03-04",
-                      postcode="LS1 4AB", school="Park School"),
-              person(postcode="LS1 4AB", school="Park School"))
+    c = score(
+        Subject(
+            given_name="Siobhan",
+            family_name="O'Brein",
+            date_of_birth="2019-03-04",
+            postcode="LS1 4AB",
+            school="Park School",
+        ),
+        person(postcode="LS1 4AB", school="Park School"),
+    )
     assert c is not None
     assert "date_of_birth (day and month swapped)" in c.matched
     assert "family_name (typo)" in c.matched
 
 
 def test_hyphenated_family_name_matches_either_part() -> None:
-    c = score(Subject(given_name="Amelia", family_name="Jones", date_of_birth="2015-06-20",
-                      postcode="M1 1AA"),
-              person(given_name="Amelia", family_name="Smith-Jones",
-                     date_of_birth="2015-06-20", postcode="M1 1AA"))
+    c = score(
+        Subject(
+            given_name="Amelia", family_name="Jones", date_of_birth="2015-06-20", postcode="M1 1AA"
+        ),
+        person(
+            given_name="Amelia",
+            family_name="Smith-Jones",
+            date_of_birth="2015-06-20",
+            postcode="M1 1AA",
+        ),
+    )
     assert c is not None and "family_name (hyphenated)" in c.matched
 
 
 def test_known_alias_is_used() -> None:
-    p = person(given_name="Kacper", family_name="Wiśniewski", date_of_birth="2012-02-11",
-               other_names=("Casper Wood",), sex="a")
+    p = person(
+        given_name="Kacper",
+        family_name="Wiśniewski",
+        date_of_birth="2012-02-11",
+        other_names=("Casper Wood",),
+        sex="a",
+    )
     c = score(Subject(given_name="Casper", family_name="Wood", date_of_birth="2012-02-11"), p)
     assert c is not None and "family_name (alias)" in c.matched
-    assert score(Subject(given_name="Kacper", family_name="Wisniewski",
-                         date_of_birth="2012-02-11"), p) is not None
+    assert (
+        score(Subject(given_name="Kacper", family_name="Wisniewski", date_of_birth="2012-02-11"), p)
+        is not None
+    )
 
 
 def test_different_sex_lowers_confidence() -> None:
-    same = score(Subject(given_name="Siobhan", family_name="O'Brien",
-                         date_of_birth="2019-04-03", sex="b"), person())
-    diff = score(Subject(given_name="Siobhan", family_name="O'Brien",
-                         date_of_birth="2019-04-03", sex="a"), person())
+    same = score(
+        Subject(given_name="Siobhan", family_name="O'Brien", date_of_birth="2019-04-03", sex="b"),
+        person(),
+    )
+    diff = score(
+        Subject(given_name="Siobhan", family_name="O'Brien", date_of_birth="2019-04-03", sex="a"),
+        person(),
+    )
     assert same is not None and (diff is None or diff.confidence < same.confidence)
 
 
 def test_a_single_name_is_not_a_candidate() -> None:
     assert score(Subject(family_name="O'Brien"), person()) is None
-    assert score(Subject(given_name="Tom", family_name="Green", date_of_birth="2019-04-03"),
-                 person()) is None
+    assert (
+        score(Subject(given_name="Tom", family_name="Green", date_of_birth="2019-04-03"), person())
+        is None
+    )
 
 
 def test_blocking_index_finds_the_same_candidates_as_a_full_scan() -> None:
-    people = [person(f"p{i}", given_name=g, family_name=f, date_of_birth=d)
-              for i, (g, f, d) in enumerate([
-                  ("Siobhán", "O'Brien", "2019-04-03"), ("Siobhan", "Obrien", "2019-03-04"),
-                  ("Amelia", "Smith-Jones", "2015-06-20"), ("Amelia", "Jones", "2015-06-21"),
-                  ("Tom", "Green", "2010-01-01")])]
+    people = [
+        person(f"p{i}", given_name=g, family_name=f, date_of_birth=d)
+        for i, (g, f, d) in enumerate(
+            [
+                ("Siobhán", "O'Brien", "2019-04-03"),
+                ("Siobhan", "Obrien", "2019-03-04"),
+                ("Amelia", "Smith-Jones", "2015-06-20"),
+                ("Amelia", "Jones", "2015-06-21"),
+                ("Tom", "Green", "2010-01-01"),
+            ]
+        )
+    ]
     index = BlockingIndex.build(people)
-    for subject in (Subject(given_name="Siobhan", family_name="O Brien",
-                            date_of_birth="2019-04-03"),
-                    Subject(given_name="Amelia", family_name="Jones",
-                            date_of_birth="2015-06-20")):
+    for subject in (
+        Subject(given_name="Siobhan", family_name="O Brien", date_of_birth="2019-04-03"),
+        Subject(given_name="Amelia", family_name="Jones", date_of_birth="2015-06-20"),
+    ):
         assert index.search(subject) == rank(subject, people)
         assert index.search(subject)
 

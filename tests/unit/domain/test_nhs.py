@@ -11,13 +11,16 @@ def test_valid_numbers_are_normalised(number: str) -> None:
     assert validate_nhs_number(number) == number.replace(" ", "").replace("-", "")
 
 
-@pytest.mark.parametrize("number, why", [
-    ("9434765918", "check digit"),
-    ("943476591", "10 digits"),
-    ("94347659190", "10 digits"),
-    ("94347A5919", "10 digits"),
-    ("1111111111", "placeholder"),
-])
+@pytest.mark.parametrize(
+    "number, why",
+    [
+        ("9434765918", "check digit"),
+        ("943476591", "10 digits"),
+        ("94347659190", "10 digits"),
+        ("94347A5919", "10 digits"),
+        ("1111111111", "placeholder"),
+    ],
+)
 def test_invalid_numbers_say_why(number: str, why: str) -> None:
     with pytest.raises(ValidationError, match=why):
         validate_nhs_number(number)

@@ -12,16 +12,27 @@ def codes(rationale: dict[str, str]) -> set[str]:
 
 
 def test_a_full_rationale_raises_no_prompt() -> None:
-    assert codes({
-        "childs_voice": "Amy (7) told her teacher she hides upstairs when they shout.",
-        "consent_and_information_sharing": "Mother consented to checks with health and school.",
-        "analysis": "Repeated incidents with children present suggest cumulative emotional harm.",
-    }) == set()
+    assert (
+        codes(
+            {
+                "childs_voice": "Amy (7) told her teacher she hides upstairs when they shout.",
+                "consent_and_information_sharing": (
+                    "Mother consented to checks with health and school."
+                ),
+                "analysis": (
+                    "Repeated incidents with children present suggest cumulative emotional harm."
+                ),
+            }
+        )
+        == set()
+    )
 
 
 def test_missing_voice_and_consent_are_prompted() -> None:
     assert codes({"analysis": "Cumulative harm is likely given three incidents this year."}) == {
-        "childs_voice_missing", "consent_not_addressed"}
+        "childs_voice_missing",
+        "consent_not_addressed",
+    }
 
 
 def test_a_one_word_voice_counts_as_missing() -> None:
@@ -35,6 +46,8 @@ def test_analysis_copied_from_the_concern_is_prompted() -> None:
 
 
 def test_analysis_quoting_a_few_words_is_not_a_copy() -> None:
-    own = ("The children were in the house again, the third time this year; the pattern "
-           "points to cumulative harm and mother's capacity to protect is uncertain.")
+    own = (
+        "The children were in the house again, the third time this year; the pattern "
+        "points to cumulative harm and mother's capacity to protect is uncertain."
+    )
     assert not repeats_concern(own, CONCERN)

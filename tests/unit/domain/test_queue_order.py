@@ -52,8 +52,14 @@ def test_the_key_explains_itself() -> None:
 
 
 def test_immediate_danger_goes_above_an_overdue_red() -> None:
-    danger = Item("d1", "red", "2026-11-26T10:00:00+00:00", 60, "2026-11-26T10:00:00+00:00",
-                  immediate_danger=True)
+    danger = Item(
+        "d1",
+        "red",
+        "2026-11-26T10:00:00+00:00",
+        60,
+        "2026-11-26T10:00:00+00:00",
+        immediate_danger=True,
+    )
     ranked = [i.contact_id for i in sorted([*ITEMS, danger], key=order_key)]
     assert ranked[0] == "d1"
 

@@ -27,6 +27,7 @@ D = date.fromisoformat
 
 # ---- referral -----------------------------------------------------------------------------
 
+
 def test_a_contact_is_a_referral_only_when_accepted_as_one() -> None:
     assert dfe.is_referral(["cin_assessment"])
     assert dfe.is_referral(["strategy_s47"]) and dfe.is_referral(["immediate_protection"])
@@ -47,11 +48,17 @@ def test_referral_nfa_column() -> None:
 def _imported(h: History, received: str, person: str, outcome: str, ref: str) -> str:
     """A referral as the census importer writes it: contact with external_ref + decision."""
     when = at(received)
-    payload = contact_payload(received_at=when.isoformat(), source_code="6",
-                              children=[child(person)], external_ref=ref)
+    payload = contact_payload(
+        received_at=when.isoformat(), source_code="6", children=[child(person)], external_ref=ref
+    )
     h.events.append(event("contact.received", payload, when))
-    h.events.append(event("decision.recorded", decision_payload(
-        payload["contact_id"], outcome=outcome, threshold_level=1), when))
+    h.events.append(
+        event(
+            "decision.recorded",
+            decision_payload(payload["contact_id"], outcome=outcome, threshold_level=1),
+            when,
+        )
+    )
     return str(payload["contact_id"])
 
 
@@ -60,14 +67,15 @@ def test_nfa_referrals_are_referrals_and_re_referrals_in_mi() -> None:
     h = History()
     a, b = pid(), pid()
     _imported(h, "2026-01-05 00:00", a, "nfa", "cin:201:A")
-    _imported(h, "2026-09-01 00:00", a, "nfa", "cin:201:A")      # re-referral (8 months)
+    _imported(h, "2026-09-01 00:00", a, "nfa", "cin:201:A")  # re-referral (8 months)
     _imported(h, "2025-02-01 00:00", b, "nfa", "cin:201:B")
-    _imported(h, "2026-03-01 00:00", b, "nfa", "cin:201:B")      # 13 months: not
+    _imported(h, "2026-03-01 00:00", b, "nfa", "cin:201:B")  # 13 months: not
     desk_nfa = h.contact("2026-09-02 10:00", children=[child(b)])
-    h.decide(desk_nfa, "2026-09-02 11:00", "nfa")                 # a desk NFA: a contact
+    h.decide(desk_nfa, "2026-09-02 11:00", "nfa")  # a desk NFA: a contact
     ds = prepare(h.mi_input())
-    fig = figures.re_referrals(ds, figures.referrals_in_period(
-        ds, Filters(D("2026-01-01"), D("2026-12-31"))), Settings())
+    fig = figures.re_referrals(
+        ds, figures.referrals_in_period(ds, Filters(D("2026-01-01"), D("2026-12-31"))), Settings()
+    )
     assert (fig.numerator, fig.denominator) == (1, 3)
     assert {r.day for r in ds.referrals if r.child == a} == {D("2026-01-05"), D("2026-09-01")}
     assert all(r.nfa for r in ds.referrals)
@@ -95,6 +103,7 @@ def test_a_referral_is_dated_when_received_not_when_decided() -> None:
 
 # ---- one same-day rule --------------------------------------------------------------------
 
+
 def test_same_day_referrals_are_one_referral_and_never_a_re_referral() -> None:
     day = D("2026-12-21")
     assert dfe.one_per_day([day, day, D("2026-01-01")]) == [D("2026-01-01"), day]
@@ -113,10 +122,22 @@ def test_same_day_referrals_are_one_referral_and_never_a_re_referral() -> None:
 def test_triage_history_uses_the_same_same_day_rule() -> None:
     kid = pid()
     now = datetime(2026, 12, 21, 16, 0, tzinfo=LONDON)
-    morning = PastContact("c1", "2026-12-21T09:00:00+00:00", "2A", outcome="cin_assessment",
-                          is_referral=True, decided_at="2026-12-21T09:30:00+00:00")
-    yesterday = PastContact("c0", "2026-12-20T09:00:00+00:00", "2A", outcome="nfa",
-                            is_referral=True, decided_at="2026-12-20T09:30:00+00:00")
+    morning = PastContact(
+        "c1",
+        "2026-12-21T09:00:00+00:00",
+        "2A",
+        outcome="cin_assessment",
+        is_referral=True,
+        decided_at="2026-12-21T09:30:00+00:00",
+    )
+    yesterday = PastContact(
+        "c0",
+        "2026-12-20T09:00:00+00:00",
+        "2A",
+        outcome="nfa",
+        is_referral=True,
+        decided_at="2026-12-20T09:30:00+00:00",
+    )
     same_day = build_history(kid, None, [morning], now)
     assert not same_day.re_referral and same_day.referrals_12m == 0
     assert same_day.last_referral_on == "2026-12-21"
@@ -126,21 +147,24 @@ def test_triage_history_uses_the_same_same_day_rule() -> None:
 
 # ---- 12 months ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("earlier", "later", "expected"), [
-    ("2025-12-20", "2026-12-19", True),    # across the year boundary
-    ("2025-12-19", "2026-12-19", True),    # exactly 12 months: within
-    ("2025-12-18", "2026-12-19", False),   # 12 months and a day
-    ("2027-02-28", "2028-02-29", True),    # 29 Feb looks back to 28 Feb
-    ("2027-02-27", "2028-02-29", False),
-    ("2026-12-20", "2026-12-19", False),   # a later referral is not a previous one
-])
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "expected"),
+    [
+        ("2025-12-20", "2026-12-19", True),  # across the year boundary
+        ("2025-12-19", "2026-12-19", True),  # exactly 12 months: within
+        ("2025-12-18", "2026-12-19", False),  # 12 months and a day
+        ("2027-02-28", "2028-02-29", True),  # 29 Feb looks back to 28 Feb
+        ("2027-02-27", "2028-02-29", False),
+        ("2026-12-20", "2026-12-19", False),  # a later referral is not a previous one
+    ],
+)
 def test_re_referral_within_12_months(earlier: str, later: str, expected: bool) -> None:
     assert dfe.is_re_referral(D(later), [D(earlier)]) is expected
 
 
 def test_annex_a_referrals_in_last_12_months_before_the_latest() -> None:
-    days = [D("2025-03-01"), D("2025-11-02"), D("2025-11-02"), D("2026-06-01"),
-            D("2026-10-01")]
+    days = [D("2025-03-01"), D("2025-11-02"), D("2025-11-02"), D("2026-06-01"), D("2026-10-01")]
     # Before 1 Oct 2026, from 1 Oct 2025: 2 Nov 2025 (once: same day) and 1 Jun 2026.
     assert dfe.referrals_in_last_12_months(days) == 2
     # Latest on or before 1 Jul 2026 is 1 Jun: from 1 Jun 2025 only 2 Nov 2025 counts.
@@ -150,6 +174,7 @@ def test_annex_a_referrals_in_last_12_months_before_the_latest() -> None:
 
 
 # ---- working days: the one clock ----------------------------------------------------------
+
 
 def test_christmas_2026_from_the_one_clock() -> None:
     # Fri 25 Dec holiday, weekend, Mon 28 Dec = Boxing Day (substitute): next WD Tue 29.
@@ -183,19 +208,22 @@ def test_the_policy_office_days_are_honoured_by_mi() -> None:
     results = []
     for office in (OfficeHours(), six_days):
         ds = prepare(h.mi_input(), office)
-        fig = figures.decision_timeliness(figures.in_period(ds, period), ds.office,
-                                          D("2026-11-30"), Settings())
+        fig = figures.decision_timeliness(
+            figures.in_period(ds, period), ds.office, D("2026-11-30"), Settings()
+        )
         results.append((fig.numerator, fig.denominator))
     assert results == [(1, 1), (0, 1)]
 
 
 # ---- one implementation -------------------------------------------------------------------
 
+
 def test_mi_annex_a_triage_and_import_checks_agree_on_random_histories() -> None:
     rng = random.Random(15)
     for _ in range(200):
-        days = sorted(D("2025-01-01") + timedelta(days=rng.randint(0, 700))
-                      for _ in range(rng.randint(1, 6)))
+        days = sorted(
+            D("2025-01-01") + timedelta(days=rng.randint(0, 700)) for _ in range(rng.randint(1, 6))
+        )
         h = History()
         kid = pid()
         for d in days:
@@ -206,10 +234,21 @@ def test_mi_annex_a_triage_and_import_checks_agree_on_random_histories() -> None
         assert ds.referrals_in_months_before(kid, latest, 12) == expected_before
         assert referrals_in_last_12_months(days) == expected_before
         re_mi = ds.previous_referral_within(kid, latest, 12) is not None
-        past = [PastContact(f"c{i}", f"{d.isoformat()}T10:00:00+00:00", "2A",
-                            outcome="cin_assessment", is_referral=True,
-                            decided_at=f"{d.isoformat()}T10:30:00+00:00")
-                for i, d in enumerate(days[:-1])]
-        tri = build_history(kid, None, past, datetime.combine(latest, datetime.min.time(),
-                                                              LONDON) + timedelta(hours=9))
+        past = [
+            PastContact(
+                f"c{i}",
+                f"{d.isoformat()}T10:00:00+00:00",
+                "2A",
+                outcome="cin_assessment",
+                is_referral=True,
+                decided_at=f"{d.isoformat()}T10:30:00+00:00",
+            )
+            for i, d in enumerate(days[:-1])
+        ]
+        tri = build_history(
+            kid,
+            None,
+            past,
+            datetime.combine(latest, datetime.min.time(), LONDON) + timedelta(hours=9),
+        )
         assert tri.re_referral is re_mi is dfe.is_re_referral(latest, days[:-1])

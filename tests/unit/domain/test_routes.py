@@ -44,16 +44,19 @@ def test_every_new_event_is_catalogued_and_has_a_permission_rule() -> None:
         assert kind in EVENT_ACTIONS
 
 
-@pytest.mark.parametrize(("payload", "where"), [
-    (opened("signpost"), "signpost.to"),
-    (opened("early_help", team="EH North"), "early_help.family_consent"),
-    (opened("lado"), "lado.adult_slot"),
-    (opened("marac", adult_slot=0), "marac.marac"),
-    (opened("private_fostering"), "private_fostering.slot"),
-    (opened("transfer_out"), "transfer_out.to"),
-    (opened("signpost", to="Food bank", marac="referred"), "signpost.marac"),
-    (opened("teleport", slot=0), "teleport.kind"),
-])
+@pytest.mark.parametrize(
+    ("payload", "where"),
+    [
+        (opened("signpost"), "signpost.to"),
+        (opened("early_help", team="EH North"), "early_help.family_consent"),
+        (opened("lado"), "lado.adult_slot"),
+        (opened("marac", adult_slot=0), "marac.marac"),
+        (opened("private_fostering"), "private_fostering.slot"),
+        (opened("transfer_out"), "transfer_out.to"),
+        (opened("signpost", to="Food bank", marac="referred"), "signpost.marac"),
+        (opened("teleport", slot=0), "teleport.kind"),
+    ],
+)
 def test_each_route_refuses_what_it_lacks_naming_the_field(payload: dict, where: str) -> None:
     field = where.split(".", 1)[1]
     with pytest.raises(ValidationError) as err:
@@ -63,29 +66,49 @@ def test_each_route_refuses_what_it_lacks_naming_the_field(payload: dict, where:
 
 def test_a_returned_early_help_request_needs_a_reason() -> None:
     with pytest.raises(ValidationError, match="reason"):
-        validate_payload("route.progressed", {"route_id": new_id(), "contact_id": CID,
-                                              "step": "returned"}, today=TODAY)
+        validate_payload(
+            "route.progressed",
+            {"route_id": new_id(), "contact_id": CID, "step": "returned"},
+            today=TODAY,
+        )
 
 
 def strategy(**changes: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "discussion_id": new_id(), "contact_id": CID, "slots": [0],
-        "held_at": THU.isoformat(), "decision": "s47_joint", "s47_started_on": "2026-11-26",
-        "attendees": [{"agency": "Children's social care", "name": "A Manager"},
-                      {"agency": "Police", "name": "DS Khan"}]}
+        "discussion_id": new_id(),
+        "contact_id": CID,
+        "slots": [0],
+        "held_at": THU.isoformat(),
+        "decision": "s47_joint",
+        "s47_started_on": "2026-11-26",
+        "attendees": [
+            {"agency": "Children's social care", "name": "A Manager"},
+            {"agency": "Police", "name": "DS Khan"},
+        ],
+    }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"s47_started_on": None}, "s47_started_on"),
-    ({"decision": "no_s47_nfa"}, "s47_started_on"),
-    ({"s47_started_on": "2026-11-25"}, "s47_started_on"),
-    ({"attendees": []}, "attendees"),
-    ({"medical": "arranged"}, "medical_at"),
-    ({"police_protection": {"started_at": "2026-11-26T22:00:00+00:00",
-                            "ended_at": "2026-11-26T21:00:00+00:00"}}, "ended_at"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"s47_started_on": None}, "s47_started_on"),
+        ({"decision": "no_s47_nfa"}, "s47_started_on"),
+        ({"s47_started_on": "2026-11-25"}, "s47_started_on"),
+        ({"attendees": []}, "attendees"),
+        ({"medical": "arranged"}, "medical_at"),
+        (
+            {
+                "police_protection": {
+                    "started_at": "2026-11-26T22:00:00+00:00",
+                    "ended_at": "2026-11-26T21:00:00+00:00",
+                }
+            },
+            "ended_at",
+        ),
+    ],
+)
 def test_strategy_discussion_rules(changes: dict, field: str) -> None:
     with pytest.raises(ValidationError) as err:
         validate_payload("strategy.discussed", strategy(**changes), today=TODAY)
@@ -94,8 +117,9 @@ def test_strategy_discussion_rules(changes: dict, field: str) -> None:
 
 def test_icpc_is_due_15_working_days_after_the_initiating_discussion() -> None:
     r = opened("strategy_s47", slot=0)
-    follow = fold(("route.opened", r, THU),
-                  ("strategy.discussed", strategy(route_id=r["route_id"]), THU))
+    follow = fold(
+        ("route.opened", r, THU), ("strategy.discussed", strategy(route_id=r["route_id"]), THU)
+    )
     route = follow.routes[r["route_id"]]
     icpc = [c for c in route.clocks if "conference" in c.label][0]
     # Fri 27 Nov is day 1; 15 working days later is Thu 17 Dec 2026
@@ -114,10 +138,20 @@ def test_before_a_discussion_the_s47_route_has_no_deadline_but_asks_for_one() ->
 def test_held_icpc_meets_the_clock_and_a_late_one_says_so() -> None:
     r = opened("strategy_s47", slot=0)
     late = datetime(2026, 12, 18, 10, 0, tzinfo=LONDON)
-    follow = fold(("route.opened", r, THU),
-                  ("strategy.discussed", strategy(route_id=r["route_id"]), THU),
-                  ("route.progressed", {"route_id": r["route_id"], "contact_id": CID,
-                                        "step": "icpc_held", "at": late.isoformat()}, late))
+    follow = fold(
+        ("route.opened", r, THU),
+        ("strategy.discussed", strategy(route_id=r["route_id"]), THU),
+        (
+            "route.progressed",
+            {
+                "route_id": r["route_id"],
+                "contact_id": CID,
+                "step": "icpc_held",
+                "at": late.isoformat(),
+            },
+            late,
+        ),
+    )
     icpc = follow.routes[r["route_id"]].clocks[0]
     assert icpc.met_at == late and icpc.state(late) == "met late"
 
@@ -135,9 +169,14 @@ def test_lado_is_told_within_one_working_day_of_the_allegation() -> None:
     clock = follow.routes[r["route_id"]].clocks[0]
     assert clock.due == datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)  # from receipt, Fri 10:00
     assert clock.overdue(datetime(2026, 11, 27, 10, 1, tzinfo=LONDON))
-    referred = fold(("route.opened", r, THU),
-                    ("route.progressed", {"route_id": r["route_id"], "contact_id": CID,
-                                          "step": "referred"}, THU + timedelta(hours=2)))
+    referred = fold(
+        ("route.opened", r, THU),
+        (
+            "route.progressed",
+            {"route_id": r["route_id"], "contact_id": CID, "step": "referred"},
+            THU + timedelta(hours=2),
+        ),
+    )
     assert not referred.routes[r["route_id"]].clocks[0].overdue(THU + timedelta(days=5))
 
 
@@ -147,8 +186,9 @@ def test_friday_evening_lado_allegation_is_due_monday_at_opening_plus_a_day() ->
     events = [event("route.opened", r, fri)]
     follow = fold_routes(events, {CID: ContactFacts(CID, fri)}, OFFICE)
     # out of hours: the clock starts Mon 30 Nov 09:00; one working day on is Mon 17:00
-    assert follow.routes[r["route_id"]].clocks[0].due == datetime(2026, 11, 30, 17, 0,
-                                                                  tzinfo=LONDON)
+    assert follow.routes[r["route_id"]].clocks[0].due == datetime(
+        2026, 11, 30, 17, 0, tzinfo=LONDON
+    )
 
 
 def test_private_fostering_visit_within_7_working_days() -> None:
@@ -160,30 +200,63 @@ def test_private_fostering_visit_within_7_working_days() -> None:
 def test_police_protection_is_72_hours_and_an_epo_8_days() -> None:
     r = opened("emergency_protection", slot=0)
     night = datetime(2026, 11, 26, 22, 30, tzinfo=LONDON)
-    follow = fold(("route.opened", r, night), ("strategy.discussed", strategy(
-        route_id=r["route_id"], held_at=(night + timedelta(minutes=30)).isoformat(),
-        s47_started_on="2026-11-26",
-        police_protection={"started_at": night.isoformat()},
-        epo={"applied_at": (night + timedelta(hours=10)).isoformat(),
-             "granted_at": (night + timedelta(hours=14)).isoformat()}), night))
+    follow = fold(
+        ("route.opened", r, night),
+        (
+            "strategy.discussed",
+            strategy(
+                route_id=r["route_id"],
+                held_at=(night + timedelta(minutes=30)).isoformat(),
+                s47_started_on="2026-11-26",
+                police_protection={"started_at": night.isoformat()},
+                epo={
+                    "applied_at": (night + timedelta(hours=10)).isoformat(),
+                    "granted_at": (night + timedelta(hours=14)).isoformat(),
+                },
+            ),
+            night,
+        ),
+    )
     clocks = {c.label: c for c in follow.routes[r["route_id"]].clocks}
     assert clocks["Police protection ends (72 hours)"].due == night + timedelta(hours=72)
     assert clocks["Emergency protection order expires (8 days)"].due == (
-        night + timedelta(hours=14) + timedelta(days=8))
+        night + timedelta(hours=14) + timedelta(days=8)
+    )
 
 
 def test_an_epo_granted_after_the_discussion_starts_its_8_days_from_the_grant() -> None:
     from dutydesk.domain.route_events import step_fits
+
     r = opened("emergency_protection", slot=0)
     night = datetime(2026, 11, 26, 22, 30, tzinfo=LONDON)
     granted = datetime(2026, 11, 27, 15, 10, tzinfo=LONDON)
-    base = [("route.opened", r, night), ("strategy.discussed", strategy(
-        route_id=r["route_id"], held_at=night.isoformat(), s47_started_on="2026-11-26",
-        epo={"applied_at": night.isoformat()}), night)]
+    base = [
+        ("route.opened", r, night),
+        (
+            "strategy.discussed",
+            strategy(
+                route_id=r["route_id"],
+                held_at=night.isoformat(),
+                s47_started_on="2026-11-26",
+                epo={"applied_at": night.isoformat()},
+            ),
+            night,
+        ),
+    ]
     assert not any("order expires" in c.label for c in fold(*base).routes[r["route_id"]].clocks)
-    follow = fold(*base, ("route.progressed", {"route_id": r["route_id"], "contact_id": CID,
-                                               "step": "epo_granted",
-                                               "at": granted.isoformat()}, granted))
+    follow = fold(
+        *base,
+        (
+            "route.progressed",
+            {
+                "route_id": r["route_id"],
+                "contact_id": CID,
+                "step": "epo_granted",
+                "at": granted.isoformat(),
+            },
+            granted,
+        ),
+    )
     (epo,) = [c for c in follow.routes[r["route_id"]].clocks if "order expires" in c.label]
     assert epo.due == granted + timedelta(days=8) and epo.met_at is None
     assert step_fits("emergency_protection", "epo_granted")
@@ -193,57 +266,106 @@ def test_an_epo_granted_after_the_discussion_starts_its_8_days_from_the_grant() 
 def test_a_transfer_keeps_the_route_open_until_accepted() -> None:
     r = opened("s17_assessment", slot=0)
     rid = r["route_id"]
-    base = [("route.opened", r, THU),
-            ("route.transferred", {"route_id": rid, "contact_id": CID, "team": "Assessment 2",
-                                   "worker": "sw.jones"}, THU)]
+    base = [
+        ("route.opened", r, THU),
+        (
+            "route.transferred",
+            {"route_id": rid, "contact_id": CID, "team": "Assessment 2", "worker": "sw.jones"},
+            THU,
+        ),
+    ]
     assert fold(*base).routes[rid].open
-    returned = fold(*base, ("route.transfer_returned", {"route_id": rid, "contact_id": CID,
-                                                        "reason": "Wrong area"}, THU))
+    returned = fold(
+        *base,
+        (
+            "route.transfer_returned",
+            {"route_id": rid, "contact_id": CID, "reason": "Wrong area"},
+            THU,
+        ),
+    )
     assert returned.routes[rid].open and "Wrong area" in returned.routes[rid].state_text()
-    accepted = fold(*base, ("route.transfer_accepted", {"route_id": rid, "contact_id": CID},
-                            THU))
+    accepted = fold(*base, ("route.transfer_accepted", {"route_id": rid, "contact_id": CID}, THU))
     assert not accepted.routes[rid].open
     assert accepted.routes[rid].state_text() == "Handed over to Assessment 2 (sw.jones)"
 
 
 def test_marac_criteria_from_the_notification_and_history() -> None:
     day = date(2026, 11, 26)
-    plain = marac_criteria(incident_on=day, dash_level="medium", dara_level=None,
-                           previous_incidents=1, earlier_police_da=[date(2026, 10, 1)],
-                           earlier_marac_referrals=[])
+    plain = marac_criteria(
+        incident_on=day,
+        dash_level="medium",
+        dara_level=None,
+        previous_incidents=1,
+        earlier_police_da=[date(2026, 10, 1)],
+        earlier_marac_referrals=[],
+    )
     assert not plain.met
-    escalating = marac_criteria(incident_on=day, dash_level="medium", dara_level=None,
-                                previous_incidents=1,
-                                earlier_police_da=[date(2026, 1, 5), date(2026, 6, 1),
-                                                   date(2026, 10, 1), date(2025, 6, 1)],
-                                earlier_marac_referrals=[date(2025, 10, 1)])
+    escalating = marac_criteria(
+        incident_on=day,
+        dash_level="medium",
+        dara_level=None,
+        previous_incidents=1,
+        earlier_police_da=[date(2026, 1, 5), date(2026, 6, 1), date(2026, 10, 1), date(2025, 6, 1)],
+        earlier_marac_referrals=[date(2025, 10, 1)],
+    )
     assert escalating.escalation and escalating.incidents_12_months == 3
     assert not escalating.repeat  # the 2025 referral is over 12 months before
-    repeat = marac_criteria(incident_on=day, dash_level=None, dara_level="high",
-                            previous_incidents=None, earlier_police_da=[],
-                            earlier_marac_referrals=[date(2026, 3, 1)])
+    repeat = marac_criteria(
+        incident_on=day,
+        dash_level=None,
+        dara_level="high",
+        previous_incidents=None,
+        earlier_police_da=[],
+        earlier_marac_referrals=[date(2026, 3, 1)],
+    )
     assert repeat.high_risk and repeat.repeat
     assert "2026-03-01" in repeat.reasons()[-1]
 
 
 def test_s47_records_give_list_5_its_dates_per_child() -> None:
     r0, r1 = opened("strategy_s47", slot=0), opened("strategy_s47", slot=1)
-    follow = fold(("route.opened", r0, THU), ("route.opened", r1, THU),
-                  ("strategy.discussed", strategy(slots=[0, 1], lead_social_worker="sw.lead"),
-                   THU),
-                  ("route.transferred", {"route_id": r0["route_id"], "contact_id": CID,
-                                         "team": "Assessment 2", "worker": "sw.jones"}, THU))
+    follow = fold(
+        ("route.opened", r0, THU),
+        ("route.opened", r1, THU),
+        ("strategy.discussed", strategy(slots=[0, 1], lead_social_worker="sw.lead"), THU),
+        (
+            "route.transferred",
+            {
+                "route_id": r0["route_id"],
+                "contact_id": CID,
+                "team": "Assessment 2",
+                "worker": "sw.jones",
+            },
+            THU,
+        ),
+    )
     rows = s47_records(follow, OFFICE, {(CID, 1): "p-1"})
     assert [(r.slot, r.s47_started_on, r.icpc_due_on) for r in rows] == [
-        (0, date(2026, 11, 26), date(2026, 12, 17)), (1, date(2026, 11, 26), date(2026, 12, 17))]
+        (0, date(2026, 11, 26), date(2026, 12, 17)),
+        (1, date(2026, 11, 26), date(2026, 12, 17)),
+    ]
     # a transfer still awaiting acceptance allocates nobody: the lead social worker holds it
     assert rows[0].allocated_team is None and rows[0].allocated_worker == "sw.lead"
     assert rows[1].person_id == "p-1"
-    accepted = fold(("route.opened", r0, THU), ("strategy.discussed", strategy(slots=[0]), THU),
-                    ("route.transferred", {"route_id": r0["route_id"], "contact_id": CID,
-                                           "team": "Assessment 2", "worker": "sw.x"}, THU),
-                    ("route.transfer_accepted", {"route_id": r0["route_id"], "contact_id": CID,
-                                                 "worker": "sw.jones"}, THU))
+    accepted = fold(
+        ("route.opened", r0, THU),
+        ("strategy.discussed", strategy(slots=[0]), THU),
+        (
+            "route.transferred",
+            {
+                "route_id": r0["route_id"],
+                "contact_id": CID,
+                "team": "Assessment 2",
+                "worker": "sw.x",
+            },
+            THU,
+        ),
+        (
+            "route.transfer_accepted",
+            {"route_id": r0["route_id"], "contact_id": CID, "worker": "sw.jones"},
+            THU,
+        ),
+    )
     row = s47_records(accepted, OFFICE)[0]
     assert (row.allocated_team, row.allocated_worker) == ("Assessment 2", "sw.jones")
 

@@ -15,17 +15,28 @@ from dutydesk.domain.server_chain import (
     verify_server_chain,
 )
 
-BASE = Event(id="", type="note.added", actor="dm.one", actor_role="duty_manager",
-             device="desk-1", client_time="2026-11-26T09:30:00+00:00",
-             payload={"contact_id": "0190c3a0-0000-7000-8000-0000000000aa", "text": "note"},
-             server_time="2026-11-26T09:30:01.000001Z")
+BASE = Event(
+    id="",
+    type="note.added",
+    actor="dm.one",
+    actor_role="duty_manager",
+    device="desk-1",
+    client_time="2026-11-26T09:30:00+00:00",
+    payload={"contact_id": "0190c3a0-0000-7000-8000-0000000000aa", "text": "note"},
+    server_time="2026-11-26T09:30:01.000001Z",
+)
 
 
 def _chain(n: int) -> list[Event]:
     out, prev = [], GENESIS
     for i in range(1, n + 1):
-        e = dataclasses.replace(BASE, server_seq=i, id=f"0190c3a0-0000-7000-8000-{i:012d}",
-                                prev_hash=prev, payload={**BASE.payload, "n": i})
+        e = dataclasses.replace(
+            BASE,
+            server_seq=i,
+            id=f"0190c3a0-0000-7000-8000-{i:012d}",
+            prev_hash=prev,
+            payload={**BASE.payload, "n": i},
+        )
         e = dataclasses.replace(e, hash=event_hash(prev, e))
         out.append(e)
         prev = e.hash  # type: ignore[assignment]
@@ -52,7 +63,10 @@ def test_an_edited_event_is_a_hash_mismatch_at_its_sequence() -> None:
     report = verify_server_chain(rows(chain))
     assert report.problem is not None and report.checked == 2
     assert (report.problem.seq, report.problem.event_id, report.problem.kind) == (
-        3, chain[2].id, HASH_MISMATCH)
+        3,
+        chain[2].id,
+        HASH_MISMATCH,
+    )
     assert str(report.problem).startswith(f"sequence 3, event {chain[2].id}: hash mismatch")
 
 
@@ -90,8 +104,12 @@ def test_a_hidden_event_replaced_on_the_server_breaks_the_next_link() -> None:
 def test_swapped_events_break_at_the_first_of_them() -> None:
     chain = _chain(5)
     a, b = chain[1], chain[2]
-    swapped = [chain[0], dataclasses.replace(b, server_seq=2),
-               dataclasses.replace(a, server_seq=3), *chain[3:]]
+    swapped = [
+        chain[0],
+        dataclasses.replace(b, server_seq=2),
+        dataclasses.replace(a, server_seq=3),
+        *chain[3:],
+    ]
     problem = verify_server_chain(rows(swapped)).problem
     assert problem is not None
     assert (problem.seq, problem.event_id, problem.kind) == (2, b.id, PREV_HASH_MISMATCH)

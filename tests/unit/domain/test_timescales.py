@@ -51,15 +51,18 @@ def test_easter_monday_and_august_bank_holiday_are_counted_in_england() -> None:
     assert not OFFICE.is_working_day(date(2026, 8, 31))
 
 
-@pytest.mark.parametrize("day0, n, due", [
-    ("2025-12-24", 1, "2025-12-29"),
-    ("2025-12-01", 45, "2026-02-05"),
-    ("2026-04-02", 1, "2026-04-07"),   # Good Friday and Easter Monday 2026
-    ("2027-03-25", 1, "2027-03-30"),   # Easter 2027
-    ("2026-12-24", 1, "2026-12-29"),   # Christmas Day and the Boxing Day substitute
-    ("2027-12-24", 1, "2027-12-29"),   # both 2027 substitutes (27 and 28 Dec)
-    ("2026-11-28", 1, "2026-11-30"),   # a Saturday is day 0; Monday is day 1
-])
+@pytest.mark.parametrize(
+    "day0, n, due",
+    [
+        ("2025-12-24", 1, "2025-12-29"),
+        ("2025-12-01", 45, "2026-02-05"),
+        ("2026-04-02", 1, "2026-04-07"),  # Good Friday and Easter Monday 2026
+        ("2027-03-25", 1, "2027-03-30"),  # Easter 2027
+        ("2026-12-24", 1, "2026-12-29"),  # Christmas Day and the Boxing Day substitute
+        ("2027-12-24", 1, "2027-12-29"),  # both 2027 substitutes (27 and 28 Dec)
+        ("2026-11-28", 1, "2026-11-30"),  # a Saturday is day 0; Monday is day 1
+    ],
+)
 def test_nth_working_day_day_zero_convention(day0: str, n: int, due: str) -> None:
     assert nth_working_day(OFFICE, date.fromisoformat(day0), n) == date.fromisoformat(due)
 
@@ -83,26 +86,33 @@ def test_nth_working_day_agrees_with_a_plain_count(day0: date, n: int) -> None:
     assert nth_working_day(OFFICE, day0, n) == expected
 
 
-@pytest.mark.parametrize("received, start", [
-    ("2026-11-26 10:15", "2026-11-26 10:15"),   # in hours: starts on receipt
-    ("2026-11-26 07:40", "2026-11-26 09:00"),   # before opening
-    ("2026-11-26 17:00", "2026-11-27 09:00"),   # at closing time
-    ("2026-11-27 22:30", "2026-11-30 09:00"),   # Friday night
-    ("2026-11-28 11:00", "2026-11-30 09:00"),   # Saturday
-    ("2026-12-24 19:00", "2026-12-29 09:00"),   # Christmas Eve evening
-])
-def test_out_of_hours_receipt_starts_the_clock_at_the_next_opening(received: str,
-                                                                   start: str) -> None:
+@pytest.mark.parametrize(
+    "received, start",
+    [
+        ("2026-11-26 10:15", "2026-11-26 10:15"),  # in hours: starts on receipt
+        ("2026-11-26 07:40", "2026-11-26 09:00"),  # before opening
+        ("2026-11-26 17:00", "2026-11-27 09:00"),  # at closing time
+        ("2026-11-27 22:30", "2026-11-30 09:00"),  # Friday night
+        ("2026-11-28 11:00", "2026-11-30 09:00"),  # Saturday
+        ("2026-12-24 19:00", "2026-12-29 09:00"),  # Christmas Eve evening
+    ],
+)
+def test_out_of_hours_receipt_starts_the_clock_at_the_next_opening(
+    received: str, start: str
+) -> None:
     assert OFFICE.clock_start(at(received)) == at(start)
 
 
-@pytest.mark.parametrize("received, hours, due", [
-    ("2026-11-30 09:00", 8, "2026-11-30 17:00"),   # lands on closing, not next opening
-    ("2026-11-30 15:00", 4, "2026-12-01 11:00"),
-    ("2026-12-24 15:00", 4, "2026-12-29 11:00"),   # over Christmas and the substitute day
-    ("2026-04-02 15:00", 24, "2026-04-09 15:00"),  # Amber over Easter 2026
-    ("2026-11-28 03:00", 4, "2026-11-30 13:00"),   # weekend receipt
-])
+@pytest.mark.parametrize(
+    "received, hours, due",
+    [
+        ("2026-11-30 09:00", 8, "2026-11-30 17:00"),  # lands on closing, not next opening
+        ("2026-11-30 15:00", 4, "2026-12-01 11:00"),
+        ("2026-12-24 15:00", 4, "2026-12-29 11:00"),  # over Christmas and the substitute day
+        ("2026-04-02 15:00", 24, "2026-04-09 15:00"),  # Amber over Easter 2026
+        ("2026-11-28 03:00", 4, "2026-11-30 13:00"),  # weekend receipt
+    ],
+)
 def test_add_working_hours(received: str, hours: float, due: str) -> None:
     assert OFFICE.add_working_hours(at(received), hours) == at(due)
 
@@ -114,18 +124,24 @@ def test_due_times_cross_the_clock_change_in_local_time() -> None:
     assert due.utcoffset() == timedelta(hours=1)
 
 
-@pytest.mark.parametrize("received, due", [
-    ("2026-11-27 10:00", "2026-11-30 10:00"),    # Fri + 72 h = Mon, in hours
-    ("2026-12-23 10:00", "2026-12-29 09:00"),    # lands on Boxing Day: next office moment
-])
+@pytest.mark.parametrize(
+    "received, due",
+    [
+        ("2026-11-27 10:00", "2026-11-30 10:00"),  # Fri + 72 h = Mon, in hours
+        ("2026-12-23 10:00", "2026-12-29 09:00"),  # lands on Boxing Day: next office moment
+    ],
+)
 def test_elapsed_hours_move_to_the_next_office_moment(received: str, due: str) -> None:
     assert OFFICE.add_elapsed_hours(at(received), 72) == at(due)
 
 
 def test_configured_office_hours() -> None:
-    office = OfficeHours(opens=time(8, 30), closes=time(16, 30),
-                         weekdays=frozenset({0, 1, 2, 3}),
-                         extra_closures=frozenset({date(2026, 12, 1)}))
+    office = OfficeHours(
+        opens=time(8, 30),
+        closes=time(16, 30),
+        weekdays=frozenset({0, 1, 2, 3}),
+        extra_closures=frozenset({date(2026, 12, 1)}),
+    )
     assert office.hours_per_day == 8
     # Friday is not an office day here and 1 Dec is a one-off closure.
     assert office.add_working_days(at("2026-11-26 10:00"), 1) == at("2026-11-30 10:00")
@@ -144,34 +160,40 @@ def test_bad_inputs_are_refused() -> None:
 def _office_minutes_reference(office: OfficeHours, start: datetime, minutes: int) -> datetime:
     """Walk forward one office minute at a time: slow, but plainly right."""
     local = start.astimezone(office.zone).replace(second=0, microsecond=0)
-    while not (office.is_working_day(local.date())
-               and office.opens <= local.time() < office.closes):
+    while not (
+        office.is_working_day(local.date()) and office.opens <= local.time() < office.closes
+    ):
         local = (local + timedelta(minutes=1)).replace(tzinfo=office.zone)
     if minutes == 0:
         return local
     while True:
-        if (office.is_working_day(local.date())
-                and office.opens <= local.time() < office.closes):
+        if office.is_working_day(local.date()) and office.opens <= local.time() < office.closes:
             minutes -= 1
             if minutes == 0:
                 return (local + timedelta(minutes=1)).replace(tzinfo=office.zone)
         local = (local + timedelta(minutes=1)).replace(tzinfo=office.zone)
 
 
-CLOSED_OFFICE = OfficeHours(opens=time(8, 30), closes=time(16, 0),
-                            weekdays=frozenset({0, 1, 2, 3}),
-                            extra_closures=frozenset({date(2026, 12, 31), date(2027, 1, 4)}))
+CLOSED_OFFICE = OfficeHours(
+    opens=time(8, 30),
+    closes=time(16, 0),
+    weekdays=frozenset({0, 1, 2, 3}),
+    extra_closures=frozenset({date(2026, 12, 31), date(2027, 1, 4)}),
+)
 
 
-@given(st.sampled_from([OFFICE, CLOSED_OFFICE]),
-       st.datetimes(datetime(2026, 11, 1), datetime(2027, 1, 20)),
-       st.integers(0, 24 * 60))
-def test_working_hours_agree_with_counting_office_minutes(office: OfficeHours,
-                                                          received: datetime,
-                                                          minutes: int) -> None:
+@given(
+    st.sampled_from([OFFICE, CLOSED_OFFICE]),
+    st.datetimes(datetime(2026, 11, 1), datetime(2027, 1, 20)),
+    st.integers(0, 24 * 60),
+)
+def test_working_hours_agree_with_counting_office_minutes(
+    office: OfficeHours, received: datetime, minutes: int
+) -> None:
     start = received.replace(second=0, microsecond=0, tzinfo=LONDON)
-    assert (office.add_working_hours(start, minutes / 60)
-            == _office_minutes_reference(office, start, minutes))
+    assert office.add_working_hours(start, minutes / 60) == _office_minutes_reference(
+        office, start, minutes
+    )
     # The cached working-day answers belong to each office, not to whichever asked first.
     assert OFFICE.is_working_day(date(2026, 12, 31))
     assert not CLOSED_OFFICE.is_working_day(date(2026, 12, 31))

@@ -19,8 +19,7 @@ def test_dates_for_people_are_one_format_in_englands_time() -> None:
     assert human_datetime("2026-11-30T14:05:00+00:00") == "30 Nov 2026 14:05"
     # Summer time: a UTC stamp is shown as the clock on the office wall read.
     assert human_datetime("2026-07-01T08:30:00+00:00") == "01 Jul 2026 09:30"
-    assert human_datetime(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) \
-        == "02 Jul 2026 00:30"
+    assert human_datetime(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == "02 Jul 2026 00:30"
     assert human_date("2026-07-01T23:30:00+00:00") == "02 Jul 2026"
     assert human_date(None) == human_datetime("") == "—"
 
@@ -41,10 +40,14 @@ def test_durations_are_hours_and_minutes() -> None:
 
 
 def test_top_reasons_keep_the_policy_order() -> None:
-    reasons = [{"factor": "rating", "text": "Score 40: Amber"},
-               {"factor": "category:3B", "points": 14,
-                "text": "Concern: Domestic abuse – parent/carer is subject (+14)"},
-               {"factor": "age", "points": 8, "text": "Child under 5 (+8)"},
-               {"factor": "x", "points": 1, "text": "Third (+1)"}]
-    assert top_reasons(reasons) == ["Domestic abuse – parent/carer is subject",
-                                    "Child under 5"]
+    reasons = [
+        {"factor": "rating", "text": "Score 40: Amber"},
+        {
+            "factor": "category:3B",
+            "points": 14,
+            "text": "Concern: Domestic abuse – parent/carer is subject (+14)",
+        },
+        {"factor": "age", "points": 8, "text": "Child under 5 (+8)"},
+        {"factor": "x", "points": 1, "text": "Third (+1)"},
+    ]
+    assert top_reasons(reasons) == ["Domestic abuse – parent/carer is subject", "Child under 5"]

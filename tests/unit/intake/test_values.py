@@ -12,8 +12,18 @@ from dutydesk.intake.text import decode
 from dutydesk.intake.values import clean, parse_date, sex_code, source_code, yes_no
 
 
-@pytest.mark.parametrize("raw", ["2019-04-03", "03/04/2019", "3/4/2019", 43558, "43558",
-                                 datetime(2019, 4, 3, 0, 0), "2019-04-03T00:00:00"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2019-04-03",
+        "03/04/2019",
+        "3/4/2019",
+        43558,
+        "43558",
+        datetime(2019, 4, 3, 0, 0),
+        "2019-04-03T00:00:00",
+    ],
+)
 def test_dates(raw: object) -> None:
     assert parse_date(raw) == date(2019, 4, 3)
 

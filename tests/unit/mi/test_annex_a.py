@@ -18,11 +18,28 @@ from tests.unit.mi.builders import History, child, pid
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "Annex_A.xlsx"
 
 # As in the Annex A workbook (row 1 of the "List 1" and "List 3" sheets).
-LIST1 = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Contact",
-         "Contact Source")
-LIST3 = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Referral",
-         "Referral Source", "Referral NFA?", "Number of Referrals in Last 12 Months",
-         "Allocated Team", "Allocated Worker")
+LIST1 = (
+    "Child Unique ID",
+    "Gender",
+    "Ethnicity",
+    "Date of Birth",
+    "Age",
+    "Date of Contact",
+    "Contact Source",
+)
+LIST3 = (
+    "Child Unique ID",
+    "Gender",
+    "Ethnicity",
+    "Date of Birth",
+    "Age",
+    "Date of Referral",
+    "Referral Source",
+    "Referral NFA?",
+    "Number of Referrals in Last 12 Months",
+    "Allocated Team",
+    "Allocated Worker",
+)
 
 
 def test_headings_are_the_workbooks() -> None:
@@ -52,10 +69,19 @@ def _history() -> tuple[History, dict[str, str]]:
     h = History()
     kids = {"older": pid(), "baby": pid(), "unborn": pid()}
     h.refer("2026-01-10 10:00", kids["older"])
-    siblings = h.contact("2026-10-05 09:00", source="6", children=[
-        child(kids["older"], dob="2015-10-06", ethnicity="APKN", sex="a"),
-        {"person_id": kids["unborn"], "expected_date_of_birth": "2027-02-01", "sex": "c",
-         "family_name": "Child"}])
+    siblings = h.contact(
+        "2026-10-05 09:00",
+        source="6",
+        children=[
+            child(kids["older"], dob="2015-10-06", ethnicity="APKN", sex="a"),
+            {
+                "person_id": kids["unborn"],
+                "expected_date_of_birth": "2027-02-01",
+                "sex": "c",
+                "family_name": "Child",
+            },
+        ],
+    )
     h.assign(siblings, "2026-10-05 09:30", "sw.jones")
     h.decide(siblings, "2026-10-06 10:00", "strategy_s47")
     h.contact("2026-10-07 09:00", children=[child(kids["baby"], dob="2026-09-01")])
@@ -70,12 +96,33 @@ def test_list1_rows_one_per_child_per_contact_with_age_at_contact() -> None:
     data = h.mi_input()
     rows = list(annex_a.list1_rows(data, prepare(data), PERIOD))
     assert rows == [
-        (kids["older"], "a) Male", "k) APKN", date(2015, 10, 6), 10, date(2026, 10, 5),
-         "q) 6: Police"),
-        (kids["unborn"], "c) Not stated/recorded (or unborn)", "t) NOBT", date(2027, 2, 1), -1,
-         date(2026, 10, 5), "q) 6: Police"),
-        (kids["baby"], "b) Female", "t) NOBT", date(2026, 9, 1), 0, date(2026, 10, 7),
-         "e) 2A: Schools"),
+        (
+            kids["older"],
+            "a) Male",
+            "k) APKN",
+            date(2015, 10, 6),
+            10,
+            date(2026, 10, 5),
+            "q) 6: Police",
+        ),
+        (
+            kids["unborn"],
+            "c) Not stated/recorded (or unborn)",
+            "t) NOBT",
+            date(2027, 2, 1),
+            -1,
+            date(2026, 10, 5),
+            "q) 6: Police",
+        ),
+        (
+            kids["baby"],
+            "b) Female",
+            "t) NOBT",
+            date(2026, 9, 1),
+            0,
+            date(2026, 10, 7),
+            "e) 2A: Schools",
+        ),
     ]
 
 
@@ -93,8 +140,7 @@ def test_list3_rows_count_referrals_in_the_12_months_before_the_latest() -> None
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 @pytest.mark.parametrize("list_no", [1, 3])
-def test_exports_read_back_with_the_same_headings(tmp_path: Path, fmt: str,
-                                                  list_no: int) -> None:
+def test_exports_read_back_with_the_same_headings(tmp_path: Path, fmt: str, list_no: int) -> None:
     h, kids = _history()
     data = h.mi_input()
     out = tmp_path / f"list{list_no}.{fmt}"

@@ -31,12 +31,16 @@ def test_decision_timeliness_over_christmas_bank_holidays() -> None:
     h.decide(new_year, "2027-01-04 09:00")
     # A practitioner's proposal counts when signed off (30 Dec: late), not when proposed.
     proposal = h.contact("2026-12-24 10:00")
-    h.decide(proposal, "2026-12-24 17:00", proposed_by_practitioner=True,
-             signed_off="2026-12-30 09:00")
+    h.decide(
+        proposal, "2026-12-24 17:00", proposed_by_practitioner=True, signed_off="2026-12-30 09:00"
+    )
     ds = prepare(h.mi_input())
     fig = figures.decision_timeliness(
-        figures.in_period(ds, Filters(date(2026, 12, 1), date(2027, 1, 5))), ds.office,
-        date(2027, 1, 5), Settings())
+        figures.in_period(ds, Filters(date(2026, 12, 1), date(2027, 1, 5))),
+        ds.office,
+        date(2027, 1, 5),
+        Settings(),
+    )
     assert (fig.numerator, fig.denominator) == (3, 6)
     assert fig.value == pytest.approx(50.0)
     parts = {p.label: p for p in fig.parts}
@@ -101,8 +105,10 @@ def test_re_referrals_filtered_by_office_still_look_back_across_offices() -> Non
 def test_number_of_referrals_in_last_12_months_counts_back_from_the_latest() -> None:
     h, kids = _rereferral_history()
     ds = prepare(h.mi_input())
-    counts = {name: ds.referrals_in_months_before(k, ds.referral_days[k][-1], 12)
-              for name, k in kids.items()}
+    counts = {
+        name: ds.referrals_in_months_before(k, ds.referral_days[k][-1], 12)
+        for name, k in kids.items()
+    }
     assert counts == {"A": 1, "B": 0, "C": 0, "D": 1, "E": 1}
 
 
@@ -144,7 +150,11 @@ def test_open_queue_age_in_working_days() -> None:
     fig = figures.open_queue_age(figures.open_now(ds, DECEMBER), ds.office, date(2026, 12, 30))
     assert fig.value == pytest.approx(1.5)
     assert [(p.label, p.value) for p in fig.parts] == [
-        ("Day 0", 1), ("1 WD", 1), ("2–5 WD", 1), ("Over 5 WD", 1)]
+        ("Day 0", 1),
+        ("1 WD", 1),
+        ("2–5 WD", 1),
+        ("Over 5 WD", 1),
+    ]
     assert [p.refs for p in fig.parts] == [(Ref(today),), (Ref(one),), (Ref(two),), (Ref(old),)]
     assert {r.contact_id for r in fig.refs} == {two, old}
 
@@ -162,13 +172,18 @@ def test_outcome_mix_and_conversion_to_referral() -> None:
     mix = figures.outcome_mix(contacts)
     assert mix.value == 4
     assert {p.label: p.value for p in mix.parts if p.value} == {
-        "No further action": 1, "Information and advice": 1,
-        "Child-in-need assessment (s17)": 1, "Strategy discussion / section 47 enquiry": 1}
+        "No further action": 1,
+        "Information and advice": 1,
+        "Child-in-need assessment (s17)": 1,
+        "Strategy discussion / section 47 enquiry": 1,
+    }
     conv = figures.conversion(contacts)
     assert (conv.numerator, conv.denominator, conv.value) == (2, 4, pytest.approx(50.0))
     assert {r.contact_id for r in conv.refs} == {ids["cin_assessment"], ids["strategy_s47"]}
     assert {p.label: (p.numerator, p.denominator) for p in conv.parts} == {
-        "School": (0, 2), "Police": (2, 2)}
+        "School": (0, 2),
+        "Police": (2, 2),
+    }
 
 
 def test_assessments_against_45_working_days() -> None:
@@ -176,16 +191,21 @@ def test_assessments_against_45_working_days() -> None:
     kids = [pid() for _ in range(4)]
     cids = [h.refer("2025-12-01 10:00", k) for k in kids[:3]]  # Mon 1 Dec: due Thu 5 Feb
     h.refer("2026-02-20 10:00", kids[3])
-    done = [AssessmentCompleted(cids[0], kids[0], date(2026, 2, 5)),
-            AssessmentCompleted(cids[1], kids[1], date(2026, 2, 6))]
+    done = [
+        AssessmentCompleted(cids[0], kids[0], date(2026, 2, 5)),
+        AssessmentCompleted(cids[1], kids[1], date(2026, 2, 6)),
+    ]
     ds = prepare(h.mi_input(assessments=done))
     refs = figures.referrals_in_period(ds, Filters(date(2025, 12, 1), date(2026, 2, 28)))
     assert {r.assessment_due for r in refs[:3]} == {date(2026, 2, 5)}
     fig = figures.assessments(refs, date(2026, 3, 1), Settings())
     assert (fig.numerator, fig.denominator, fig.value) == (1, 2, pytest.approx(50.0))
     assert [(p.label, p.value) for p in fig.parts] == [
-        ("Completed within 45 WD", 1), ("Completed late", 1), ("Open past 45 WD", 1),
-        ("Open, in time", 1)]
+        ("Completed within 45 WD", 1),
+        ("Completed late", 1),
+        ("Open past 45 WD", 1),
+        ("Open, in time", 1),
+    ]
     assert {r.person_id for r in fig.refs} == {kids[1], kids[2]}
 
 
@@ -214,14 +234,19 @@ def test_caseload_against_the_cap_and_supervision_overdue() -> None:
     assert [(p.label, p.value) for p in load.parts] == [("sw.a", 3), ("sw.b", 1), ("sw.c", 1)]
     assert {r.worker for r in load.refs} == {"sw.a"} and len(load.refs) == 3
     assert "1 open contacts unassigned" in load.note
-    sup = [Supervision("sw.a", "tl", date(2026, 10, 5), date(2026, 11, 5)),
-           Supervision("sw.a", "tl", date(2026, 9, 1), date(2026, 10, 1)),
-           Supervision("sw.b", "tl", date(2026, 11, 1), date(2026, 12, 1))]
+    sup = [
+        Supervision("sw.a", "tl", date(2026, 10, 5), date(2026, 11, 5)),
+        Supervision("sw.a", "tl", date(2026, 9, 1), date(2026, 10, 1)),
+        Supervision("sw.b", "tl", date(2026, 11, 1), date(2026, 12, 1)),
+    ]
     fig = figures.supervision_overdue(sup, [p.label for p in load.parts], date(2026, 11, 26))
     assert fig.value == 2
     assert {r.worker for r in fig.refs} == {"sw.a", "sw.c"}
     assert [(p.label, p.value) for p in fig.parts] == [
-        ("sw.a (due 2026-11-05)", 21), ("sw.b (due 2026-12-01)", 0), ("sw.c (none recorded)", 0)]
+        ("sw.a (due 2026-11-05)", 21),
+        ("sw.b (due 2026-12-01)", 0),
+        ("sw.c (none recorded)", 0),
+    ]
 
 
 def test_contacts_received_per_day_and_per_week_with_empty_buckets() -> None:
@@ -234,7 +259,10 @@ def test_contacts_received_per_day_and_per_week_with_empty_buckets() -> None:
     days = Filters(date(2026, 11, 2), date(2026, 11, 4), office="North")
     fig = figures.contacts_received(figures.in_period(ds, days), days)
     assert [(p.label, p.value) for p in fig.parts] == [
-        ("2026-11-02", 2), ("2026-11-03", 0), ("2026-11-04", 1)]
+        ("2026-11-02", 2),
+        ("2026-11-03", 0),
+        ("2026-11-04", 1),
+    ]
     assert fig.parts[2].refs == (Ref(c),) and Ref(a) in fig.parts[0].refs
     # The headline is an average, not the period's total (a six-month total was shown as
     # "per week" before): 3 contacts over 3 days.
@@ -253,14 +281,24 @@ def test_compute_all_returns_every_figure_and_refuses_a_backwards_period() -> No
     h, _ = _rereferral_history()
     ds = prepare(h.mi_input())
     figs = by_key(figures.compute_all(ds, DECEMBER, at("2027-01-05 09:00")))
-    assert list(figs) == ["contacts_received", "decision_timeliness", "response_times",
-                          "open_queue_age", "outcome_mix", "conversion", "re_referrals",
-                          "assessments", "icpc_timeliness", "caseload",
-                          "supervision_overdue"]
+    assert list(figs) == [
+        "contacts_received",
+        "decision_timeliness",
+        "response_times",
+        "open_queue_age",
+        "outcome_mix",
+        "conversion",
+        "re_referrals",
+        "assessments",
+        "icpc_timeliness",
+        "caseload",
+        "supervision_overdue",
+    ]
     assert figs["re_referrals"].display() == "60.0% (3/5)"
     with pytest.raises(ValueError, match="starts .* after it ends"):
-        figures.compute_all(ds, Filters(date(2026, 12, 2), date(2026, 12, 1)),
-                            at("2027-01-05 09:00"))
+        figures.compute_all(
+            ds, Filters(date(2026, 12, 2), date(2026, 12, 1)), at("2027-01-05 09:00")
+        )
 
 
 def test_days_are_london_days_in_summer_time() -> None:
@@ -279,7 +317,7 @@ def test_completion_rates_show_open_past_deadline_beside_them() -> None:
     # Before: assessments showed "n/a" and hid dozens open past 45 working days.
     h = History()
     old = h.refer("2026-06-01 10:00", pid())
-    h.refer("2026-11-20 10:00", pid())      # in time
+    h.refer("2026-11-20 10:00", pid())  # in time
     undecided = h.contact("2026-11-02 10:00")  # never decided: past due
     ds = prepare(h.mi_input())
     today = date(2026, 11, 26)
@@ -288,7 +326,8 @@ def test_completion_rates_show_open_past_deadline_beside_them() -> None:
     assert fig.value is None and fig.overdue == 1
     assert fig.display() == "n/a · 1 open past 45 WD"
     assert [r.contact_id for r in fig.refs] == [old]
-    timely = figures.decision_timeliness(figures.in_period(ds, period), ds.office, today,
-                                         Settings())
+    timely = figures.decision_timeliness(
+        figures.in_period(ds, period), ds.office, today, Settings()
+    )
     assert timely.overdue == 1 and timely.display().endswith("· 1 undecided past due")
     assert Ref(undecided) in timely.refs

@@ -27,8 +27,9 @@ def test_any_change_to_an_event_changes_its_hash_and_the_digest(now: datetime) -
 
 def test_server_fields_added_by_sync_do_not_change_the_hash(now: datetime) -> None:
     e = event("contact.received", contact_payload(), now)
-    synced = dataclasses.replace(e, server_seq=42, server_time=now.isoformat(),
-                                 hash="ab" * 32, prev_hash="cd" * 32)
+    synced = dataclasses.replace(
+        e, server_seq=42, server_time=now.isoformat(), hash="ab" * 32, prev_hash="cd" * 32
+    )
     assert event_hash(e) == event_hash(synced)
 
 

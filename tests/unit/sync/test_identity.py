@@ -40,8 +40,11 @@ def test_a_superuser_is_refused_even_with_a_group() -> None:
 
 def test_shared_actor_carries_the_server_login_and_role() -> None:
     actor = shared_actor(ServerIdentity("j.smith", "senior_practitioner"), "laptop-7")
-    assert (actor.login, actor.role, actor.device) == ("j.smith", Role.SENIOR_PRACTITIONER,
-                                                       "laptop-7")
+    assert (actor.login, actor.role, actor.device) == (
+        "j.smith",
+        Role.SENIOR_PRACTITIONER,
+        "laptop-7",
+    )
     assert actor.display_name == "j.smith"
     with pytest.raises(IdentityError, match="device"):
         shared_actor(ServerIdentity("j.smith", "auditor"), "")

@@ -13,21 +13,33 @@ from dutydesk.domain.triage.evaluation import (
 )
 
 
-def contact(cid: str, rating: str | None, outcome: str, ethnicity: str = "WBRI",
-            disabilities: tuple[str, ...] = ()) -> EvalContact:
-    return EvalContact(cid, "2026-05-01T10:00:00+01:00", rating, frozenset({outcome}),
-                       (EvalChild(ethnicity, disabilities, "2020-01-01"),))
+def contact(
+    cid: str,
+    rating: str | None,
+    outcome: str,
+    ethnicity: str = "WBRI",
+    disabilities: tuple[str, ...] = (),
+) -> EvalContact:
+    return EvalContact(
+        cid,
+        "2026-05-01T10:00:00+01:00",
+        rating,
+        frozenset({outcome}),
+        (EvalChild(ethnicity, disabilities, "2020-01-01"),),
+    )
 
 
 def test_sensitivity_under_triage_and_disparity() -> None:
-    ev = evaluate([
-        contact("a", "red", "strategy_s47"),
-        contact("b", "amber", "immediate_protection", "BAFR"),
-        contact("c", "green", "strategy_s47", "BAFR"),
-        contact("d", "green", "nfa", "WBRI", ("NONE",)),
-        contact("e", None, "strategy_s47"),
-        EvalContact("f", "2026-05-01T10:00:00+01:00", "red", frozenset()),  # undecided
-    ])
+    ev = evaluate(
+        [
+            contact("a", "red", "strategy_s47"),
+            contact("b", "amber", "immediate_protection", "BAFR"),
+            contact("c", "green", "strategy_s47", "BAFR"),
+            contact("d", "green", "nfa", "WBRI", ("NONE",)),
+            contact("e", None, "strategy_s47"),
+            EvalContact("f", "2026-05-01T10:00:00+01:00", "red", frozenset()),  # undecided
+        ]
+    )
     assert (ev.contacts, ev.serious, ev.serious_urgent) == (5, 4, 2)
     assert ev.sensitivity == 0.5
     assert [c.contact_id for c in ev.under_triaged] == ["c"]

@@ -34,8 +34,9 @@ POLICY_2026_11_4 = FOLDER / "policies" / "default-2026.11.4.toml"
 
 
 def _load() -> list[vg.Vignette]:
-    return vg.load_texts([(str(f), f.read_text(encoding="utf-8"))
-                          for f in sorted(FOLDER.glob("*.json"))])
+    return vg.load_texts(
+        [(str(f), f.read_text(encoding="utf-8")) for f in sorted(FOLDER.glob("*.json"))]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +65,13 @@ def test_held_out_first_run_is_the_figure_docs_report() -> None:
     s = vg.summarise(held_out)
     assert (s.within, s.total, s.red_only_red, s.red_only) == (21, 27, 4, 7)
     assert sorted(r.vignette.id for r in s.under) == [
-        "ho-cc-01-sole-carer-arrested", "ho-cc-02-parent-bipolar-stable-support",
-        "ho-cr-04-goodbye-post-missing", "ho-faith-01-possession-deliverance",
-        "ho-pb-01-violent-father-30-weeks", "ho-pb-02-concealed-pregnancy-born-today"]
+        "ho-cc-01-sole-carer-arrested",
+        "ho-cc-02-parent-bipolar-stable-support",
+        "ho-cr-04-goodbye-post-missing",
+        "ho-faith-01-possession-deliverance",
+        "ho-pb-01-violent-father-30-weeks",
+        "ho-pb-02-concealed-pregnancy-born-today",
+    ]
 
 
 def test_second_held_out_batch_first_run() -> None:
@@ -78,7 +83,9 @@ def test_second_held_out_batch_first_run() -> None:
     s = vg.summarise(batch)
     assert (s.within, s.total, s.red_only_red, s.red_only) == (16, 18, 6, 6)
     assert sorted(r.vignette.id for r in s.under) == [
-        "ho2-cr-01-knife-at-school-12", "ho2-cr-03-homeless-17-year-old"]
+        "ho2-cr-01-knife-at-school-12",
+        "ho2-cr-03-homeless-17-year-old",
+    ]
 
 
 def test_an_unknown_split_is_refused(tmp_path: Path) -> None:
@@ -88,10 +95,8 @@ def test_an_unknown_split_is_refused(tmp_path: Path) -> None:
     assert "split" in str(info.value) and "training" in str(info.value)
 
 
-def test_every_vignette_is_within_its_acceptable_ratings(
-        results: list[vg.VignetteResult]) -> None:
-    outside = [(r.vignette.id, r.rating, r.vignette.acceptable) for r in results
-               if not r.within]
+def test_every_vignette_is_within_its_acceptable_ratings(results: list[vg.VignetteResult]) -> None:
+    outside = [(r.vignette.id, r.rating, r.vignette.acceptable) for r in results if not r.within]
     assert outside == []
 
 
@@ -106,8 +111,7 @@ def test_bruised_baby_names_the_rule(results: list[vg.VignetteResult]) -> None:
     by_id = {r.vignette.id: r for r in results}
     assert "non_mobile_injury" in by_id["inj-01-bruised-cheek-4-month-old"].result.hard_rules
     # A 9-month-old who cannot crawl is not independently mobile (Panel 2022).
-    assert "non_mobile_injury" in by_id["inj-03-bruise-9-month-old-not-crawling"
-                                        ].result.hard_rules
+    assert "non_mobile_injury" in by_id["inj-03-bruise-9-month-old-not-crawling"].result.hard_rules
 
 
 def test_history_changes_the_rating(results: list[vg.VignetteResult]) -> None:
@@ -122,7 +126,7 @@ def test_history_changes_the_rating(results: list[vg.VignetteResult]) -> None:
 def test_the_old_policy_fails_the_library() -> None:
     """The library can fail: a policy without the reviewed rules misses Red-only cases."""
     text = DEFAULT_POLICY.read_text(encoding="utf-8")
-    cut = text[:text.index("# Pre-birth protocols (e.g. Surrey")]
+    cut = text[: text.index("# Pre-birth protocols (e.g. Surrey")]
     weaker = parse_policy(tomllib.loads(cut), "cut")
     s = vg.summarise(vg.run(_load(), weaker))
     assert s.red_only_red < s.red_only
@@ -146,13 +150,24 @@ def test_cli_reports_vignettes(capsys: pytest.CaptureFixture[str]) -> None:
     assert "inj-01-bruised-cheek-4-month-old" in out
 
 
-def test_cli_names_a_broken_vignette(tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    bad = {"defaults": {"received_at": "2026-11-24T10:00:00+00:00", "channel": "phone",
-                        "consent": "unknown", "immediate_danger": False},
-           "vignettes": [{"id": "x", "source": "s", "why": "w", "acceptable": ["pink"],
-                          "contact": {"source_code": "9", "concern": "c",
-                                      "children": [{"given_name": "A"}]}}]}
+def test_cli_names_a_broken_vignette(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {
+        "defaults": {
+            "received_at": "2026-11-24T10:00:00+00:00",
+            "channel": "phone",
+            "consent": "unknown",
+            "immediate_danger": False,
+        },
+        "vignettes": [
+            {
+                "id": "x",
+                "source": "s",
+                "why": "w",
+                "acceptable": ["pink"],
+                "contact": {"source_code": "9", "concern": "c", "children": [{"given_name": "A"}]},
+            }
+        ],
+    }
     (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
     code = main(["triage", "evaluate", "--vignettes", str(tmp_path)])
     err = capsys.readouterr().err
@@ -161,13 +176,25 @@ def test_cli_names_a_broken_vignette(tmp_path: Path,
 
 
 def test_a_vignette_outside_its_range_fails_the_command(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    wrong = {"defaults": {"received_at": "2026-11-24T10:00:00+00:00", "channel": "phone",
-                          "consent": "unknown", "immediate_danger": True},
-             "vignettes": [{"id": "danger-called-blue", "source": "s", "why": "w",
-                            "acceptable": ["blue"],
-                            "contact": {"source_code": "9", "concern": "c",
-                                        "children": [{"given_name": "A"}]}}]}
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = {
+        "defaults": {
+            "received_at": "2026-11-24T10:00:00+00:00",
+            "channel": "phone",
+            "consent": "unknown",
+            "immediate_danger": True,
+        },
+        "vignettes": [
+            {
+                "id": "danger-called-blue",
+                "source": "s",
+                "why": "w",
+                "acceptable": ["blue"],
+                "contact": {"source_code": "9", "concern": "c", "children": [{"given_name": "A"}]},
+            }
+        ],
+    }
     (tmp_path / "v.json").write_text(json.dumps(wrong), encoding="utf-8")
     code = main(["triage", "evaluate", "--vignettes", str(tmp_path)])
     out = capsys.readouterr().out
@@ -176,7 +203,8 @@ def test_a_vignette_outside_its_range_fails_the_command(
 
 
 def test_an_earlier_referral_that_ended_in_nfa_is_a_re_referral(
-        results: list[vg.VignetteResult]) -> None:
+    results: list[vg.VignetteResult],
+) -> None:
     """DfE: a referral is a referral whatever its outcome; one ending in no further action
     220 days earlier makes this contact a re-referral."""
     r = next(r for r in results if r.vignette.id == "ho-cu-01-was-not-brought-sixth-contact")
