@@ -27,8 +27,12 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .common import fail
+
+if TYPE_CHECKING:
+    from ..config.signing_keys import KeyFolder
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -225,7 +229,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _keys(args: argparse.Namespace) -> KeyFolder:
     from ..config.signing_keys import KeyFolder, signing_dir
     from ..paths import default_data_dir
 
