@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, true
 
@@ -111,24 +112,25 @@ class MiQueries:
         # The whole store's contacts, children and decisions at once: read as driver tuples
         # (``rowread.fetch_statement``), the Booleans made bool here.
         with self.engine.connect() as conn:
+            contact_rows = rowread.fetch_statement(
+                conn,
+                select(
+                    CONTACTS.c.contact_id,
+                    CONTACTS.c.received_at,
+                    CONTACTS.c.source_code,
+                    CONTACTS.c.office,
+                    CONTACTS.c.team,
+                    CONTACTS.c.status,
+                    CONTACTS.c.assignee,
+                    CONTACTS.c.rating,
+                    CONTACTS.c.due_at,
+                    CONTACTS.c.outcome,
+                    CONTACTS.c.is_referral,
+                ).where(where),
+            )
             contacts = [
-                MiContact(*row[:10], bool(row[10]))
-                for row in rowread.fetch_statement(
-                    conn,
-                    select(
-                        CONTACTS.c.contact_id,
-                        CONTACTS.c.received_at,
-                        CONTACTS.c.source_code,
-                        CONTACTS.c.office,
-                        CONTACTS.c.team,
-                        CONTACTS.c.status,
-                        CONTACTS.c.assignee,
-                        CONTACTS.c.rating,
-                        CONTACTS.c.due_at,
-                        CONTACTS.c.outcome,
-                        CONTACTS.c.is_referral,
-                    ).where(where),
-                )
+                MiContact(cid, at, src, off, tm, status, who, rating, due, outcome, bool(ref))
+                for cid, at, src, off, tm, status, who, rating, due, outcome, ref in contact_rows
             ]
             children = [
                 MiChild(*row)
@@ -146,8 +148,8 @@ class MiQueries:
                 )
             ]
             decisions = [
-                MiDecision(*row[:5], bool(row[5]))
-                for row in rowread.fetch_statement(
+                MiDecision(cid, status, role, decided, signed_off, bool(superseded))
+                for cid, status, role, decided, signed_off, superseded in rowread.fetch_statement(
                     conn,
                     select(
                         DECISIONS.c.contact_id,
@@ -162,7 +164,7 @@ class MiQueries:
             people: dict[str, MiPerson] = {}
             if with_people:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
-                for row in rowread.fetch_statement(
+                for pid, dob, edob, sex, ethnicity, la_id, died, listed in rowread.fetch_statement(
                     conn,
                     select(
                         PEOPLE.c.person_id,
@@ -175,8 +177,16 @@ class MiQueries:
                         PEOPLE.c.disabilities,
                     ).where(PEOPLE.c.person_id.in_(pids)),
                 ):
-                    listed = json.loads(row[-1]) if row[-1] else ()  # JSON comes as text
-                    people[row[0]] = MiPerson(*row[:-1], disabilities=tuple(listed))
+                    people[pid] = MiPerson(
+                        pid,
+                        dob,
+                        edob,
+                        sex,
+                        ethnicity,
+                        la_id,
+                        died,
+                        disabilities=tuple(json.loads(listed)) if listed else (),  # JSON as text
+                    )
             rated = select(CONTACTS.c.contact_id).where(and_(where, CONTACTS.c.due_at.is_not(None)))
             # The earliest action per contact, compared as times (stored offsets differ).
             first: dict[str, tuple[datetime, str]] = {}
@@ -243,10 +253,10 @@ class MiQueries:
         )
         return [json.loads(r[0]) for r in rows]
 
-    def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, object]]:
+    def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """For a drill-down table: each contact's facts and its children as (id, name)."""
         wanted = list(dict.fromkeys(contact_ids))
-        out: dict[str, dict[str, object]] = {}
+        out: dict[str, dict[str, Any]] = {}
         kids: dict[str, list[tuple[str | None, str]]] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), 500):
