@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ..services.desk import DeskService
 from ..services.followthrough import FollowThroughService
@@ -113,8 +113,10 @@ def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> 
         parent=window,
     )
     dialog.child_boxes[top.children[0].slot].setChecked(True)
-    dialog.attendees.setItem(1, 1, QTableWidgetItem("DS Khan"))
-    dialog.attendees.setItem(1, 2, QTableWidgetItem("CAIT"))
+    for column, text in ((1, "DS Khan"), (2, "CAIT")):
+        cell = dialog.attendees.item(1, column)  # the police row the dialog starts with
+        if cell is not None:
+            cell.setText(text)
     dialog.decision.setCurrentIndex(dialog.decision.findData("s47_joint"))
     dialog.medical.setCurrentIndex(dialog.medical.findData("arranged"))
     dialog.police.setChecked(True)
