@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
+from ..domain.checkpoints import Checkpoint, KeyRecord
 from ..domain.events import Event
 
 Status = Literal["accepted", "duplicate", "rejected"]
@@ -102,6 +103,14 @@ class Transport(Protocol):
         ...
 
     def hash_at(self, seq: int) -> str | None: ...
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every signed checkpoint the server holds, oldest first (any login may read)."""
+        ...
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        """The checkpoint keys the server publishes, with their signed key changes."""
+        ...
 
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         """How many events in (after_seq, upto_seq] this login may see (sanity check)."""
