@@ -1,4 +1,4 @@
-"""Layer boundaries and lint are part of the test run, not a separate habit."""
+"""Layer boundaries, lint, formatting and types are part of the test run, not a separate habit."""
 
 from __future__ import annotations
 
@@ -40,3 +40,11 @@ def test_ruff_format_is_applied() -> None:
         timeout=300,
     )
     assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout[-3000:]
+
+
+def test_mypy_is_clean() -> None:
+    """The package type-checks as configured in pyproject.toml (unused ignores are errors)."""
+    done = subprocess.run(
+        [str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

@@ -24,8 +24,12 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .common import fail
+
+if TYPE_CHECKING:
+    from ..config.signing_keys import KeyFolder
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -199,7 +203,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _keys(args: argparse.Namespace) -> KeyFolder:
     from ..config.signing_keys import KeyFolder, signing_dir
     from ..paths import default_data_dir
 

@@ -34,6 +34,13 @@ KIND = "dutydesk-checkpoint/1"
 HashAt = Callable[[int], "str | None"]
 
 
+def _as_int(value: object) -> int:
+    """A JSON number (or numeric text) as an int; anything else is a ``TypeError``."""
+    if isinstance(value, (int, float, str)):
+        return int(value)
+    raise TypeError(f"{value!r} is not a number")
+
+
 class CheckpointError(Exception):
     """A checkpoint cannot be made or read; the message says why."""
 
@@ -104,15 +111,15 @@ class Checkpoint:
             if not isinstance(hashes, list):
                 raise TypeError("hashes is not a list")
             return Checkpoint(
-                seq=int(entry["seq"]),  # type: ignore[call-overload]
+                seq=_as_int(entry["seq"]),
                 hash=str(entry["hash"]),
                 epoch=str(entry["epoch"]),
                 signed_at=str(entry["signed_at"]),
                 key_id=str(entry["key_id"]),
                 signature=str(entry["signature"]),
                 hashes=tuple(str(h) for h in hashes),
-                first=int(entry.get("first") or 0),
-            )  # type: ignore[call-overload]
+                first=_as_int(entry.get("first") or 0),
+            )
         except (KeyError, TypeError, ValueError) as err:
             raise CheckpointError(f"a checkpoint entry is malformed: {err}") from err
 

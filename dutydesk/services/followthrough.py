@@ -851,13 +851,15 @@ class FollowThroughService:
                 ):
                     earlier_police.append(day)
             follow = self._fold(linked)
-            earlier_marac = [
-                r.opened_at.astimezone(self.office.zone).date()
-                for r in follow.routes.values()
-                if r.kind == RouteKind.MARAC
-                and r.marac == "referred"
-                and r.contact_id != contact_id
-            ]
+            earlier_marac = rules.marac_referral_days(
+                (
+                    r
+                    for r in follow.routes.values()
+                    if linked[r.contact_id].status not in VOID_STATUSES
+                ),
+                self.office.zone,
+                other_than=contact_id,
+            )
         return rules.marac_criteria(
             incident_on=incident_on,
             dash_level=contact.dash_level,

@@ -105,8 +105,10 @@ def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> 
         parent=window,
     )
     dialog.child_boxes[top.children[0].slot].setChecked(True)
-    dialog.attendees.item(1, 1).setText("DS Khan")
-    dialog.attendees.item(1, 2).setText("CAIT")
+    for column, text in ((1, "DS Khan"), (2, "CAIT")):
+        cell = dialog.attendees.item(1, column)  # the police row the dialog starts with
+        if cell is not None:
+            cell.setText(text)
     dialog.decision.setCurrentIndex(dialog.decision.findData("s47_joint"))
     dialog.medical.setCurrentIndex(dialog.medical.findData("arranged"))
     dialog.police.setChecked(True)

@@ -84,6 +84,9 @@ class FollowThroughActions:
             self.tasks.submit(lambda: work(values), ok, failed)
 
         dialog.submitted.connect(submitted)
+        # Closed is finished with: Qt deletes it (a window kept every dialog ever opened
+        # as a hidden child, each walked again by a palette or font change).
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
 

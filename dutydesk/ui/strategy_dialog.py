@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QDate,
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTime,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -28,6 +38,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -79,6 +91,40 @@ def _row(*widgets: QWidget | str) -> QWidget:
 def _aware(edit: QDateTimeEdit, zone: Any) -> datetime:
     d, t = edit.date(), edit.time()
     return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone)
+
+
+class AgencyDelegate(QStyledItemDelegate):
+    """The agency cell is plain text; editing it opens an editable list of the agencies
+    (any other agency may be typed). Qt owns the editor and deletes it when editing ends,
+    so no widget outlives its cell (cell widgets did, and crashed a font change)."""
+
+    def createEditor(  # noqa: N802 - Qt name
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        combo.setEditable(True)
+        combo.setObjectName("strategyAgencyEditor")
+        combo.setAccessibleName(f"Agency of attendee {index.row() + 1}")
+        combo.addItems(list(AGENCIES))
+        return combo
+
+    def setEditorData(  # noqa: N802 - Qt name
+        self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+
+    def setModelData(  # noqa: N802 - Qt name
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText().strip(), Qt.ItemDataRole.EditRole)
 
 
 class StrategyDialog(QDialog):
@@ -137,6 +183,19 @@ class StrategyDialog(QDialog):
         self.attendees.verticalHeader().hide()
         self.attendees.setMinimumHeight(130)
         self.attendees.setMaximumHeight(190)
+        self.agency_delegate = AgencyDelegate(self.attendees)
+        self.attendees.setItemDelegateForColumn(0, self.agency_delegate)
+        # Typing on a cell starts editing it, as a spreadsheet does; Tab moves cell to cell
+        # and then on to the buttons under the table.
+        self.attendees.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.attendees.setToolTip(
+            "Type or press F2 on a cell to change it; the agency cell offers the agencies."
+        )
         glay.addWidget(self.attendees)
         buttons = QHBoxLayout()
         add = QPushButton("Add attendee")
@@ -242,20 +301,13 @@ class StrategyDialog(QDialog):
     def add_attendee(self, agency: str, name: str, role: str) -> None:
         row = self.attendees.rowCount()
         self.attendees.insertRow(row)
-        combo = QComboBox()
-        combo.setEditable(True)
-        combo.setAccessibleName(f"Agency of attendee {row + 1}")
-        combo.addItems(list(AGENCIES))
-        combo.setCurrentText(agency)
-        combo.currentTextChanged.connect(lambda _t: self.update_prompt())
-        self.attendees.setCellWidget(row, 0, combo)
-        # Tab reads the table (each agency in turn) before the buttons under it.
-        before = self.attendees.cellWidget(row - 1, 0) if row else self.attendees
-        QWidget.setTabOrder(before or self.attendees, combo)
-        QWidget.setTabOrder(combo, self.add_button)
-        self.attendees.setItem(row, 1, QTableWidgetItem(name))
-        self.attendees.setItem(row, 2, QTableWidgetItem(role))
+        for col, text in enumerate((agency, name, role)):
+            self.attendees.setItem(row, col, QTableWidgetItem(text))
         self.update_prompt()
+
+    def agency_of(self, row: int) -> str:
+        """The agency typed or chosen for attendee ``row`` (0-based), or ""."""
+        return (self.attendees.item(row, 0) or QTableWidgetItem()).text().strip()
 
     def _remove_attendee(self) -> None:
         row = self.attendees.currentRow()
@@ -266,8 +318,7 @@ class StrategyDialog(QDialog):
     def attendee_rows(self) -> list[dict[str, str]]:
         out = []
         for row in range(self.attendees.rowCount()):
-            combo = self.attendees.cellWidget(row, 0)
-            agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+            agency = self.agency_of(row)
             name = (self.attendees.item(row, 1) or QTableWidgetItem()).text().strip()
             role = (self.attendees.item(row, 2) or QTableWidgetItem()).text().strip()
             if agency:
@@ -336,8 +387,7 @@ class StrategyDialog(QDialog):
             found.append(Problem("slots", "tick the child or children the discussion was about"))
         unnamed = []
         for row in range(self.attendees.rowCount()):
-            combo = self.attendees.cellWidget(row, 0)
-            agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+            agency = self.agency_of(row)
             typed = any(
                 (self.attendees.item(row, col) or QTableWidgetItem()).text().strip()
                 for col in (1, 2)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QDialog
 
 from dutydesk.config.settings import Settings
 from dutydesk.domain.clock import LONDON, FixedClock
@@ -156,6 +156,28 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     )
     assert sorted(r.kind for r in routes.routes) == ["emergency_protection", "strategy_s47"]
     assert routes.missing_agencies[p["discussion_id"]] == ("Health",)
+    store.close()
+
+
+def test_a_closed_dialog_is_deleted_not_kept_hidden(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every strategy form opened stayed alive as a hidden child of the window, walked
+    again by each palette or font change."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from dutydesk.ui.strategy_dialog import StrategyDialog
+
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, FixedClock(THU))
+    window.select_contact(cid)
+    for _ in range(3):
+        _action(window, "strategyAction").trigger()  # type: ignore[union-attr]
+        dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+        assert dialog.isVisible()
+        dialog.reject()
+    _action(window, "adultAction").trigger()  # type: ignore[union-attr]
+    window.followthrough.dialog.reject()  # type: ignore[attr-defined]
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert window.findChildren(StrategyDialog) == []
+    assert [w for w in window.findChildren(QDialog) if not w.isVisible()] == []
     store.close()
 
 
