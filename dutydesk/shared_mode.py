@@ -19,7 +19,7 @@ from .config.tls import TlsSettingError
 from .domain.clock import Clock
 from .domain.directory import PeopleDirectory
 from .domain.events import Actor
-from .services.directory import server_directory
+from .services.directory import LiveDirectory
 from .store.eventstore import EventStore
 from .sync.engine import SyncEngine
 from .sync.identity import shared_actor
@@ -32,8 +32,13 @@ class SharedSession:
     actor: Actor
     engine: SyncEngine
     verify_password: Callable[[str, str], bool]
-    # Read from the server at sign-in: people added since appear at the next sign-in.
-    directory: PeopleDirectory = field(default_factory=lambda: PeopleDirectory(()))
+    # Read from the server at sign-in and kept current by sync (``LiveDirectory``).
+    people: LiveDirectory = field(default_factory=lambda: LiveDirectory([]))
+
+    @property
+    def directory(self) -> PeopleDirectory:
+        """The people directory as this desk knows it now."""
+        return self.people()
 
 
 class SharedSignInError(Exception):
@@ -89,12 +94,13 @@ def connect_shared(
         transport.close()
         raise SharedSignInError(str(err)) from err
     try:
-        directory = server_directory(transport.directory())
+        people = LiveDirectory(transport.directory())
     except SyncError as err:
         transport.close()
         raise SharedSignInError(str(err)) from err
-    actor = shared_actor(identity, socket.gethostname(), directory.name_of(identity.login))
-    engine = SyncEngine(store, transport, clock, login=actor.login)
+    actor = shared_actor(identity, socket.gethostname(), people().name_of(identity.login))
+    # Sync reads the directory again whenever it changed on the server.
+    engine = SyncEngine(store, transport, clock, login=actor.login, on_directory=people.replace)
 
     def verify(login: str, typed: str) -> bool:
         """The screen lock asks for the same password the server accepted."""
@@ -102,4 +108,4 @@ def connect_shared(
             typed.encode(), (password or "").encode()
         )
 
-    return SharedSession(actor, engine, verify, directory)
+    return SharedSession(actor, engine, verify, people)

@@ -25,6 +25,7 @@ from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
 from ..domain.server_chain import ChainReport, verify_server_chain
 from ..services.audit import AuditFilter, AuditService
+from ..services.directory import local_directory
 from ..services.guard import GuardedStore
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
 from .common import add_store_argument, fail
@@ -119,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         if args.audit_command == "verify":
             return _verify(store, server_copy=args.server_copy)
         actor = sign_in(args, store, args.as_login)
-        service = AuditService(GuardedStore(store, actor, SystemClock()))
+        # who is who: the people directory's names beside the logins (list and CSV)
+        names = {e.login: e.display_name for e in local_directory(store).entries}
+        service = AuditService(GuardedStore(store, actor, SystemClock()), names)
         flt = AuditFilter(
             actor=args.actor,
             person_id=args.person,

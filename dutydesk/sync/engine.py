@@ -30,7 +30,7 @@ server's history changed at seq N" (``HistoryChanged``), keeping the desk's copy
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -96,6 +96,7 @@ class SyncReport:
     rejected_total: int = 0
     quarantined: int = 0
     quarantined_total: int = 0
+    people_changed: bool = False  # the server's people directory changed this round
     last_sync_at: str | None = None
     retry_in_s: float | None = None
     problem: str | None = None
@@ -129,6 +130,7 @@ class SyncEngine:
         login: str,
         push_batch: int = 500,
         pull_batch: int = 5000,
+        on_directory: Callable[[list[tuple[str, str, str]]], bool] | None = None,
     ) -> None:
         self.store = store
         self.state = SyncState(store.engine)
@@ -139,6 +141,12 @@ class SyncEngine:
         self.pull_batch = pull_batch
         self.failures = 0
         self._rejected_ids: list[str] = []  # this round's, to take out of the projections
+        # The people directory (shared mode): handed the server's rows whenever they
+        # change, so a person added, renamed or removed on the server shows on this desk
+        # without a restart; it answers whether what the desk shows changed.
+        # ``_directory_digest`` is the fingerprint of what this desk last read.
+        self.on_directory = on_directory
+        self._directory_digest: str | None = None
 
     # ---- one round ---------------------------------------------------------------------
 
@@ -170,6 +178,7 @@ class SyncEngine:
             warnings = self._sanity(since)
             self._alert_quarantine()
             self._witness(server)
+            people_changed = self._refresh_directory()
         except RetryableError as err:
             return self._offline(str(err))
         self.failures = 0
@@ -184,6 +193,7 @@ class SyncEngine:
             rejected_total=self.state.rejected_count(),
             quarantined=counts["quarantined"],
             quarantined_total=quarantine.count(self.store.engine),
+            people_changed=people_changed,
             warnings=tuple(warnings),
             accepted=counts["accepted"],
             duplicates=counts["duplicates"],
@@ -477,6 +487,19 @@ class SyncEngine:
         withheld.replace(engine, found, withheld.Checked(stamp, upto))
         if found:
             log.info("%d person(s) held here are withheld by the server", len(found))
+
+    def _refresh_directory(self) -> bool:
+        """The server's people directory, if it changed since this desk last read it.
+        Cheap: each round asks only for its fingerprint (one short row); the rows are
+        read when the fingerprint differs. True when what the desk shows changed."""
+        if self.on_directory is None:
+            return False
+        digest = self.transport.directory_digest()
+        if digest == self._directory_digest:
+            return False
+        # Kept before reading: a change in between makes the next round read again.
+        self._directory_digest = digest
+        return self.on_directory(self.transport.directory())
 
     def _alert_quarantine(self) -> None:
         """Alert the administrator (``dutydesk server alerts``) to every event this desk

@@ -86,6 +86,12 @@ class Transport(Protocol):
         """(login, display name, group role) of everyone who signs in (people directory)."""
         ...
 
+    def directory_digest(self) -> str:
+        """A short fingerprint of ``directory()`` as it is now: one small row, so a desk
+        can ask every sync round and read the rows only when someone was added, renamed,
+        removed or moved to another role."""
+        ...
+
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         """One receipt per event, in order. Replays return the stored result."""
         ...

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.directory import PeopleDirectory
 from ..domain.route_codes import (
     AGENCIES,
     S47_DECISIONS,
@@ -93,6 +94,15 @@ def _aware(edit: QDateTimeEdit, zone: Any) -> datetime:
     return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone)
 
 
+def lead_choices(people: PeopleDirectory, me: str) -> list[tuple[str, str]]:
+    """(login, name) of whoever may lead an enquiry: the people who work on contacts, and
+    the person recording (the form's first guess), each once."""
+    out = [(e.login, e.display_name) for e in people.assignable()]
+    if me not in {login for login, _ in out}:
+        out.insert(0, (me, people.name_of(me)))
+    return out
+
+
 class AgencyDelegate(QStyledItemDelegate):
     """The agency cell is plain text; editing it opens an editable list of the agencies
     (any other agency may be typed). Qt owns the editor and deletes it when editing ends,
@@ -109,6 +119,9 @@ class AgencyDelegate(QStyledItemDelegate):
         combo.setObjectName("strategyAgencyEditor")
         combo.setAccessibleName(f"Agency of attendee {index.row() + 1}")
         combo.addItems(list(AGENCIES))
+        typed = combo.lineEdit()
+        if typed is not None:
+            typed.setAccessibleName(combo.accessibleName())
         return combo
 
     def setEditorData(  # noqa: N802 - Qt name
@@ -139,8 +152,12 @@ class StrategyDialog(QDialog):
         now: datetime,
         *,
         lead: str = "",
+        people: Sequence[tuple[str, str]] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """``lead``: the login of the social worker leading (the person recording, by
+        default); ``people``: (login, name) from the people directory, offered as the lead
+        and shown by name."""
         super().__init__(parent)
         self.setWindowTitle("Strategy discussion")
         self.setAccessibleName("Strategy discussion")
@@ -214,8 +231,10 @@ class StrategyDialog(QDialog):
         self.agency_prompt.setWordWrap(True)
         glay.addWidget(self.agency_prompt)
         lay.addWidget(group)
+        names = dict(people)
+        lead_name = names.get(lead, lead)
         for agency in STRATEGY_REQUIRED_AGENCIES:
-            self.add_attendee(agency, lead if agency == AGENCIES[0] else "", "")
+            self.add_attendee(agency, lead_name if agency == AGENCIES[0] else "", "")
 
         decided = QFormLayout()
         self.decision = QComboBox()
@@ -259,10 +278,19 @@ class StrategyDialog(QDialog):
         self.epo_court = line("strategyEpoCourt", "Court", "court that granted the order")
         decided.addRow("", _row(self.epo_granted, "at", self.epo_granted_at))
         decided.addRow("Court", self.epo_court)
-        self.lead = line(
-            "strategyLead", "Lead social worker", "login of the social worker leading the enquiry"
-        )
-        self.lead.setText(lead)
+        # Chosen by name from the people directory (stored as the login), or typed.
+        self.lead = QComboBox()
+        self.lead.setObjectName("strategyLead")
+        self.lead.setAccessibleName("Lead social worker")
+        self.lead.setEditable(True)
+        self.lead.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for login, name in people:
+            self.lead.addItem(name, login)
+        self.lead.setCurrentText(lead_name)
+        lead_edit = self.lead.lineEdit()
+        if lead_edit is not None:
+            lead_edit.setPlaceholderText("the social worker leading the enquiry")
+            lead_edit.setAccessibleName("Lead social worker")
         decided.addRow("Lead social worker", self.lead)
         self.summary = text_box(
             "strategySummary",
@@ -372,11 +400,18 @@ class StrategyDialog(QDialog):
             if self.epo_court.text().strip():
                 epo["court"] = self.epo_court.text().strip()
             out["epo"] = epo
-        if self.lead.text().strip():
-            out["lead_social_worker"] = self.lead.text().strip()
+        lead = self.lead_login()
+        if lead:
+            out["lead_social_worker"] = lead
         if self.summary.toPlainText().strip():
             out["summary"] = self.summary.toPlainText().strip()
         return out
+
+    def lead_login(self) -> str:
+        """The login of the lead chosen by name, or what was typed if nobody listed."""
+        typed = self.lead.currentText().strip()
+        found = self.lead.findText(typed)
+        return str(self.lead.itemData(found)) if typed and found >= 0 else typed
 
     def problems_found(self) -> list[Problem]:
         """What stops the form being recorded, all of it, in the words of the form. Nothing

@@ -181,6 +181,57 @@ def test_a_closed_dialog_is_deleted_not_kept_hidden(qtbot, tmp_path: Path) -> No
     store.close()
 
 
+def test_the_follow_through_view_names_people_not_logins(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Its lines read "by user.duty_manager"; the queue's With column already used the
+    people directory. The strategy form offers the lead by name and stores the login."""
+    from dutydesk.store.accounts import AccountStore
+    from tests.factories import decision_payload
+
+    clock = FixedClock(THU)
+    window, store, (cid, other) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock, 2)
+    accounts = AccountStore(store.engine)
+    accounts.add("user.duty_manager", "Dee Manager", Role.DUTY_MANAGER, "pw-long-enough-1", "x")
+    accounts.add("sw.tom", "Tom Okafor", Role.PRACTITIONER, "pw-long-enough-2", "x")
+    rationale = decision_payload(cid)["rationale"]
+    rationale["next_steps"] = [{"action": "Visit with the health visitor", "owner": "sw.tom"}]
+    window.service.decide(cid, "cin_assessment", 3, rationale)
+    follow = window.followthrough.follow  # type: ignore[attr-defined]
+    follow.acknowledge(other, "acknowledgement", "email")
+    follow.open_route(
+        cid, "early_help", slot=1, team="Early Help North", worker="sw.tom", family_consent="given"
+    )
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+
+    def texts(tab) -> str:  # type: ignore[no-untyped-def]
+        t = tab.table
+        return " | ".join(
+            t.item(r, c).text() for r in range(t.rowCount()) for c in range(t.columnCount())
+        )
+
+    everything = " ".join(texts(tab) for tab in (view.routes, view.awaiting, view.acks, view.steps))
+    assert "user.duty_manager" not in everything and "sw.tom" not in everything, everything
+    assert "by Dee Manager" in texts(view.acks)
+    assert "Dee Manager" in texts(view.awaiting)  # who decided
+    assert "Tom Okafor" in texts(view.steps)  # the step's owner
+    assert "worker Tom Okafor" in texts(view.routes)
+    view.close()
+
+    window.select_contact(cid)
+    _action(window, "strategyAction").trigger()  # type: ignore[union-attr]
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert dialog.attendees.item(0, 1).text() == "Dee Manager"
+    assert dialog.lead.currentText() == "Dee Manager"
+    assert dialog.values()["lead_social_worker"] == "user.duty_manager"
+    dialog.lead.setCurrentText("Tom Okafor")
+    assert dialog.values()["lead_social_worker"] == "sw.tom"
+    dialog.lead.setCurrentText("Sam from the locality team")  # nobody listed: kept as typed
+    assert dialog.values()["lead_social_worker"] == "Sam from the locality team"
+    dialog.reject()
+    store.close()
+
+
 def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)

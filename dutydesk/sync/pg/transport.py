@@ -165,6 +165,17 @@ class PgTransport:
 
         return self._call(read)
 
+    def directory_digest(self) -> str:
+        """md5 of the directory's rows in a fixed order (``Transport.directory_digest``);
+        the server is at a schema with ``dutydesk.directory()`` (the engine checked)."""
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT md5(COALESCE(json_agg(json_build_array(login, display_name, role) "
+                "ORDER BY login, role, display_name)::text, '')) FROM dutydesk.directory()"
+            ).fetchone()
+        )
+        return str(row[0]) if row else ""
+
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         body = json.dumps(
             [
