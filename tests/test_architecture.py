@@ -11,7 +11,8 @@ BIN = Path(sys.executable).parent
 
 
 def test_import_contracts_hold() -> None:
-    """No PySide6 outside dutydesk.ui, no SQL in the domain, psycopg only in sync.pg."""
+    """The layers (README "Architecture"), no PySide6 below the UI even indirectly, no SQL in
+    the domain, psycopg only in sync.pg."""
     done = subprocess.run(
         [str(BIN / "lint-imports")], cwd=ROOT, capture_output=True, text=True, timeout=300
     )

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from ..config.credentials import Credentials
 from ..domain.audit_chain import Verdict
-from ..domain.checkpoints import Checkpoint, CheckpointError, check, key_id, merge
+from ..domain.checkpoints import Checkpoint, CheckpointError, KeyRecord, check, key_ring, merge
 from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
@@ -34,6 +34,7 @@ from .secure import add_password_argument, open_secure_store, sign_in
 
 class ServerLogLike(Protocol):
     def checkpoints(self) -> list[Checkpoint]: ...
+    def checkpoint_keys(self) -> list[KeyRecord]: ...
     def epoch(self) -> str: ...
     def head_seq(self) -> int: ...
     def hash_at(self, seq: int) -> str | None: ...
@@ -260,16 +261,22 @@ def _check_checkpoints(args: argparse.Namespace, log: ServerLogLike) -> int:
         )
         return 0
     every, missing = merge(on_server, journal)
+    try:
+        ring = key_ring(log.checkpoint_keys(), public)
+    except CheckpointError as err:
+        print(f"signed checkpoints BROKEN: {err}", file=sys.stderr)
+        return 1
+    keys = ", ".join(ring.order)
     if not every:
         print(
-            f"signed checkpoints: none yet (key {key_id(public)}); the administrator runs "
+            f"signed checkpoints: none yet (key {keys}); the administrator runs "
             "`dutydesk server checkpoint` regularly",
             file=sys.stderr,
         )
         return 0
     result = check(
         every,
-        public,
+        ring,
         epoch=log.epoch(),
         head_seq=log.head_seq(),
         hash_at=log.hash_at,
@@ -289,8 +296,5 @@ def _check_checkpoints(args: argparse.Namespace, log: ServerLogLike) -> int:
         if result.other_epoch
         else ""
     )
-    print(
-        f"signed checkpoints intact: {result.checked} checked with key {key_id(public)}"
-        f"{where}{older}"
-    )
+    print(f"signed checkpoints intact: {result.checked} checked with key {keys}{where}{older}")
     return 0

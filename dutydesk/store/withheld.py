@@ -11,7 +11,7 @@ person like a restriction naming nobody. A standalone desk never writes it.
 The answer is kept with what it covers (``checked``, in ``store_meta`` in the same
 transaction): the server's ``dutydesk.withheld_stamp()`` read before the answer, and the
 last local event whose people it covers. While the stamp stays the same, only the people
-named by later events need asking (``people_named_after``, ``add``); see migration 0008.
+named by later events need asking (``people_named_after``, ``add``); see migration 0009.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ...config.tls import DEFAULT_MODE, desk_sslmode, explain_connection_failure
+from ...domain.checkpoints import Checkpoint, KeyRecord
 from ...domain.events import Event, canonical_json
 from ..identity import GROUP_ROLES, choose_role
 from ..transport import (
@@ -29,7 +30,7 @@ from ..transport import (
 )
 
 CHANNEL = "dutydesk_events"
-WITHHELD_PART = 50_000  # ids per dutydesk.withheld call (its limit, migration 0008)
+WITHHELD_PART = 50_000  # ids per dutydesk.withheld call (its limit, migration 0009)
 T = TypeVar("T")
 
 # session_user, as submit() checks it (SET ROLE cannot change whose events these are).
@@ -240,6 +241,27 @@ class PgTransport:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
         return None if row is None else row[0]
 
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT seq, hash, epoch::text, signed_at, key_id, signature "
+                "FROM dutydesk.checkpoints()"
+            ).fetchall()
+        )
+        return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT key_id, public_key, added_at, previous, previous_last_seq, "
+                "signed_by_previous, signed_by_new FROM dutydesk.checkpoint_keys()"
+            ).fetchall()
+        )
+        return [
+            KeyRecord(r[0], r[1], r[2], r[3], None if r[4] is None else int(r[4]), r[5], r[6])
+            for r in rows
+        ]
+
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         row = self._call(
             lambda c: c.execute(
@@ -261,7 +283,7 @@ class PgTransport:
         return sum(report(list(seqs[i : i + 1000])) for i in range(0, len(seqs), 1000))
 
     def withheld(self, person_ids: Sequence[str]) -> tuple[str, set[str]]:
-        """``dutydesk.withheld_stamp`` and ``dutydesk.withheld`` (migrations 0006, 0008):
+        """``dutydesk.withheld_stamp`` and ``dutydesk.withheld`` (migrations 0006, 0009):
         the stamp in the same statement as the first part's answer (one snapshot), later
         parts of more than ``WITHHELD_PART`` ids after it."""
         ids = list(person_ids)

@@ -328,7 +328,7 @@ def test_withheld_tells_a_prober_nothing_may_read_does_not(
     assert _withheld(practitioner, [restricted, unrestricted]) == {restricted}
     assert _withheld(prober, [restricted] * 50_000) == ({restricted} if hidden else set())
     with pytest.raises(psycopg.errors.InvalidParameterValue):
-        _withheld(prober, made_up * 1001)  # at most 50,000 at a time (0008)
+        _withheld(prober, made_up * 1001)  # at most 50,000 at a time (0009)
     with (
         psycopg.connect(prober.dsn, password=PASSWORD) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
@@ -336,7 +336,7 @@ def test_withheld_tells_a_prober_nothing_may_read_does_not(
         conn.execute("SELECT person_id FROM dutydesk.restrictions").fetchall()
 
 
-# ---- asking only when the answer may have changed (migration 0008, issue 19) ----------------
+# ---- asking only when the answer may have changed (migration 0009, issue 19) ----------------
 
 
 def _record_asks(desk: SignedInDesk, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:

@@ -1,4 +1,4 @@
--- DutyDesk shared database, migration 0008: a desk asks `dutydesk.withheld` about all the
+-- DutyDesk shared database, migration 0009: a desk asks `dutydesk.withheld` about all the
 -- people it holds only when the answer may have changed (issue 19, desk-to-desk latency).
 --
 -- Since 0006 every desk sent the id of every person it holds after every pull, 1000 a call:
