@@ -13,9 +13,11 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .config.checkpoint_key import desk_key
 from .config.credentials import Credentials
 from .config.settings import Settings
 from .config.tls import TlsSettingError
+from .domain.checkpoints import CheckpointError
 from .domain.clock import Clock
 from .domain.directory import PeopleDirectory
 from .domain.events import Actor
@@ -79,14 +81,27 @@ def sign_in_shared(
         )
     except TlsSettingError as err:
         raise SharedSignInError(str(err)) from err
-    return connect_shared(dsn, password, store, clock, role=role)
+    return connect_shared(
+        dsn, password, store, clock, role=role, checkpoint_key=settings.server_checkpoint_key
+    )
 
 
 def connect_shared(
-    dsn: str, password: str | None, store: EventStore, clock: Clock, *, role: str | None = None
+    dsn: str,
+    password: str | None,
+    store: EventStore,
+    clock: Clock,
+    *,
+    role: str | None = None,
+    checkpoint_key: str = "",
 ) -> SharedSession:
     """The session for a login whose details are already known (``dsn`` without the
-    password; the password goes to libpq separately and is never written anywhere)."""
+    password; the password goes to libpq separately and is never written anywhere).
+    ``checkpoint_key`` is the settings' ``server_checkpoint_key`` (a PEM file or empty)."""
+    try:
+        trusted = desk_key(checkpoint_key)
+    except CheckpointError as err:
+        raise SharedSignInError(str(err)) from err
     transport = PgTransport(dsn, password)
     try:
         identity = transport.whoami(role)
@@ -100,7 +115,14 @@ def connect_shared(
         raise SharedSignInError(str(err)) from err
     actor = shared_actor(identity, socket.gethostname(), people().name_of(identity.login))
     # Sync reads the directory again whenever it changed on the server.
-    engine = SyncEngine(store, transport, clock, login=actor.login, on_directory=people.replace)
+    engine = SyncEngine(
+        store,
+        transport,
+        clock,
+        login=actor.login,
+        on_directory=people.replace,
+        checkpoint_key=trusted,
+    )
 
     def verify(login: str, typed: str) -> bool:
         """The screen lock asks for the same password the server accepted."""

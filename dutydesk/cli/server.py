@@ -6,7 +6,7 @@
     dutydesk server remove-user --dsn ADMIN_DSN --login NAME [--role GROUP]
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
-    dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR]   (regularly)
+    dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR] [--rotate]  (regularly)
     dutydesk server alerts    --dsn ADMIN_DSN   (events desks could not apply)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
@@ -15,7 +15,10 @@ key in ``--signing-dir``, passphrase in the keyring); ``add-user`` issues the pe
 signing key as ``LOGIN.p12`` protected by their new password (docs/printing.md).
 ``checkpoint`` signs the server's head with the Ed25519 key in this machine's keyring
 (made on first use) after checking the log still extends every earlier checkpoint; run it
-regularly (docs/sync.md, "Signed checkpoints").
+regularly, e.g. from a timer (docs/deploy.md, "Checkpoints on a timer"): with nothing new
+it writes nothing. ``--rotate`` changes the key: the old key signs the head a last time
+and is retired, the new key is endorsed by both and replaces it in the keyring; earlier
+checkpoints still verify.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .common import fail
 
 if TYPE_CHECKING:
     from ..config.signing_keys import KeyFolder
+    from ..sync.pg.admin import StrayAssignment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "sign the server's head with the key in this machine's keyring (run regularly)",
         ),
         ("alerts", "list events that desks received but could not apply (quarantined)"),
+        (
+            "assignments",
+            "list contacts still with someone who may not hold one (assigned before the "
+            "server checked assignees, or the person was removed); exit 1 if any",
+        ),
     ):
         p = sub.add_parser(name, help=summary, description=summary)
         p.add_argument(
@@ -105,6 +114,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 help="where the public key and the journal of checkpoints are "
                 "kept (default: the data folder's checkpoints/)",
             )
+            p.add_argument(
+                "--rotate",
+                action="store_true",
+                help="change the checkpoint key: sign the head with the old key a last "
+                "time, retire it and endorse a new one (earlier checkpoints still verify)",
+            )
         if name in ("init", "add-user"):
             p.add_argument(
                 "--signing-dir",
@@ -141,6 +156,14 @@ def run(args: argparse.Namespace) -> int:
             for name in applied:
                 print(f"applied {name}")
             print("server schema up to date" if not applied else "server upgraded")
+            stray = admin.stray_assignments(args.dsn)
+            if stray:
+                print(
+                    f"warning: {len(stray)} contact(s) are with someone who may not hold "
+                    "one (accepted before the server checked assignees, or the person was "
+                    "removed); `dutydesk server assignments` lists them for a manager to "
+                    "reassign"
+                )
         elif args.action == "add-user":
             password = _password(args)
             print(admin.add_user(args.dsn, args.login, args.role, password, display_name=args.name))
@@ -163,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
                     "with `dutydesk sync --quarantine` on that desk, fix the cause (usually "
                     "`dutydesk server upgrade` or a newer DutyDesk on the desk)"
                 )
+        elif args.action == "assignments":
+            return _assignments(admin.stray_assignments(args.dsn))
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:
@@ -171,6 +196,22 @@ def run(args: argparse.Namespace) -> int:
     except admin.AdminError as err:
         return fail(str(err), 2)
     return 0
+
+
+def _assignments(stray: list[StrayAssignment]) -> int:
+    """Contacts with someone who may not hold one; exit 1 when any (a check to run after
+    `server upgrade` to 0007 and whenever someone leaves)."""
+    if not stray:
+        print("every assigned contact is with someone who may hold it")
+        return 0
+    print(f"{len(stray)} contact(s) with someone who may not hold one:")
+    for s in stray:
+        print(s.line())
+    print(
+        "a duty manager reassigns each (Assign on the desk offers only people who may "
+        "hold contacts); the server refuses any new assignment like these"
+    )
+    return 1
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
@@ -182,6 +223,23 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
     folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
     try:
+        if args.rotate:
+            from ..sync.pg.checkpoints import rotate
+
+            turned = rotate(args.dsn, folder)
+            old = turned.change.previous
+            print(
+                f"checkpoint key {old} retired after its checkpoint at sequence "
+                f"{turned.change.previous_last_seq}; new key {turned.change.key_id} endorsed by "
+                "both and kept in this computer's keyring (the old private key was deleted)"
+            )
+            print(f"retired public key kept: {turned.retired_key}")
+            print(
+                f"new public key: {turned.public_key} (desks that trust the old key follow "
+                "the change; give the new file to auditors and desks configured with "
+                "server_checkpoint_key)"
+            )
+            return 0
         done = publish(args.dsn, folder)
     except (CheckpointError, InsecureKeyringError) as err:
         return fail(str(err), 1 if isinstance(err, CheckpointError) else 2)

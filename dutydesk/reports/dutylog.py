@@ -20,11 +20,11 @@ from ..domain.codes import SOURCE_SHORT
 from ..domain.projection import ContactChildRow
 from ..domain.queue import order_key
 from ..domain.route_text import describe
-from ..store.report_queries import DutyLogData
 from . import blocks
 from .blocks import facts, outcome_label, person_role_text, person_text
 from .digest import EventDigest
 from .page import DocumentMeta, Styles, para_text, render
+from .records import DutyLogData
 from .seal import seal
 
 CONCERN_CHARS = 240  # the log is an index; the full concern is in the case log

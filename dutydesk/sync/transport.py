@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
+from ..domain.checkpoints import Checkpoint, KeyRecord
 from ..domain.events import Event
 
 Status = Literal["accepted", "duplicate", "rejected"]
@@ -103,6 +104,14 @@ class Transport(Protocol):
 
     def hash_at(self, seq: int) -> str | None: ...
 
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every signed checkpoint the server holds, oldest first (any login may read)."""
+        ...
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        """The checkpoint keys the server publishes, with their signed key changes."""
+        ...
+
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         """How many events in (after_seq, upto_seq] this login may see (sanity check)."""
         ...
@@ -112,9 +121,12 @@ class Transport(Protocol):
         (sequence numbers only; idempotent). Returns how many alerts were new."""
         ...
 
-    def withheld(self, person_ids: Sequence[str]) -> set[str]:
-        """Which of ``person_ids`` (people this desk holds) are restricted and not readable
-        by this login now. An id that is not a restricted person is never returned."""
+    def withheld(self, person_ids: Sequence[str]) -> tuple[str, set[str]]:
+        """The server's withheld stamp for this login (it changes whenever the answer for
+        any person may have: migration 0009), read before the answer, and which of
+        ``person_ids`` (people this desk holds) are restricted and not readable by this
+        login now. An id that is not a restricted person is never returned. With no ids,
+        one round trip for the stamp alone."""
         ...
 
     def wait_for_poke(self, timeout: float) -> bool:

@@ -3,17 +3,13 @@ drill-down table of the children, contacts or workers behind a tile or a bar.
 
 All store work and every computation run on the task runner (off the GUI thread). The
 store is loaded once; changing office, team or source, or moving the period inside what
-is loaded, only recomputes. Run on its own with
-``python -m dutydesk.ui.mi_dashboard --data-dir DIR [--demo] [--screenshot FILE]``.
+is loaded, only recomputes. The window opens it (Management information, Ctrl+M).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QChartView
@@ -29,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -46,6 +43,7 @@ from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
 ALL = "All"
+TILE_COLUMNS = 2
 DRILL_COLUMNS = ("Received", "Children", "Source", "Office / team", "Outcome", "Worker", "Child ID")
 
 
@@ -185,9 +183,19 @@ class MiDashboard(QWidget):
 
         self.tiles: dict[str, Tile] = {}
         tile_box = QFrame()
+        tile_box.setObjectName("miTiles")
         self.tile_grid = QGridLayout(tile_box)
         self.tile_grid.setContentsMargins(0, 0, 0, 0)
-        self.tile_grid.setRowStretch(5, 1)  # tiles stay at the top
+        # Every tile stays reachable however many figures there are and however small the
+        # window: the tiles scroll (vertically) rather than being squeezed or cut off.
+        self.tile_scroll = QScrollArea()
+        self.tile_scroll.setObjectName("miTileScroll")
+        self.tile_scroll.setWidget(tile_box)
+        self.tile_scroll.setWidgetResizable(True)
+        self.tile_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tile_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Tab goes to the tiles themselves (the scroll area brings a focused tile into view)
+        self.tile_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.chart_view = QChartView()
         self.chart_view.setObjectName("miChart")
@@ -219,7 +227,7 @@ class MiDashboard(QWidget):
         right.setStretchFactor(1, 2)
 
         body = QHBoxLayout()
-        body.addWidget(tile_box, 0)
+        body.addWidget(self.tile_scroll, 0)
         body.addWidget(right, 1)
         main = QVBoxLayout(self)
         main.addLayout(bar)
@@ -361,8 +369,13 @@ class MiDashboard(QWidget):
                 tile = Tile(fig.key)
                 tile.clicked.connect(lambda _=False, k=fig.key: self.select(k))
                 self.tiles[fig.key] = tile
-                self.tile_grid.addWidget(tile, i // 2, i % 2)
+                self.tile_grid.addWidget(tile, i // TILE_COLUMNS, i % TILE_COLUMNS)
+                tile.show()  # now, not queued: the column's width is measured below
             tile.show_figure(fig)
+        rows = -(-len(figures) // TILE_COLUMNS)
+        for row in range(max(self.tile_grid.rowCount(), rows + 1)):
+            self.tile_grid.setRowStretch(row, 1 if row == rows else 0)  # tiles at the top
+        self._fit_tiles()
         # Tab reads the tiles (left) before the chart and the children (right).
         chain = [self.refresh_button, *self.tiles.values(), self.chart_view, self.drill]
         for first, second in zip(chain, chain[1:], strict=False):
@@ -370,6 +383,13 @@ class MiDashboard(QWidget):
         f = self.filters()
         self.status.setText(f"{f.date_from:%d/%m/%Y} – {f.date_to:%d/%m/%Y}")
         self.select(self.selected)
+
+    def _fit_tiles(self) -> None:
+        """The tile column as wide as its widest tiles (plus the scroll bar), so a tile's
+        text is never cut at the side; the height scrolls."""
+        self.tile_grid.invalidate()
+        bar = self.tile_scroll.verticalScrollBar().sizeHint().width()
+        self.tile_scroll.setMinimumWidth(self.tile_grid.sizeHint().width() + bar)
 
     def _failed(self, error: BaseException) -> None:
         self.status.setText(f"Could not compute the figures: {error}")
@@ -406,48 +426,3 @@ class MiDashboard(QWidget):
         )
         service = self.service
         self.tasks.submit(lambda: service.drill(refs), self.drill_model.set_rows, self._failed)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Open the dashboard on a store (for trying it before it is wired into the window)."""
-    from ..demo.mi_extras import load_mi_demo
-    from ..domain.clock import SystemClock
-    from ..paths import STORE_FILE, default_data_dir
-    from ..store.eventstore import EventStore
-    from .application import make_app
-
-    parser = argparse.ArgumentParser(prog="mi_dashboard")
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument(
-        "--demo",
-        type=int,
-        default=0,
-        metavar="EVENTS",
-        help="fill an empty store with about this many demo events",
-    )
-    parser.add_argument("--screenshot", type=Path, default=None)
-    args = parser.parse_args(argv)
-    store = EventStore.open((args.data_dir or default_data_dir()) / STORE_FILE)
-    if args.demo and store.event_count() == 0:
-        load_mi_demo(store, seed=2026, events=args.demo, clock=SystemClock())
-    app = make_app()
-    tasks = TaskRunner(synchronous=args.screenshot is not None)
-    from ..demo.synthetic import demo_actor
-
-    dash = MiDashboard(MiService(store, SystemClock(), actor=demo_actor()), tasks)
-    dash.resize(1500, 900)
-    dash.show()
-    dash.reload()
-    if args.screenshot is not None:
-        app.processEvents()
-        dash.select("re_referrals")
-        app.processEvents()
-        dash.grab().save(str(args.screenshot))
-        return 0
-    code = app.exec()
-    tasks.shutdown()
-    return int(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,6 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ...config.tls import DEFAULT_MODE, desk_sslmode, explain_connection_failure
+from ...domain.checkpoints import Checkpoint, KeyRecord
 from ...domain.events import Event, canonical_json
 from ..identity import GROUP_ROLES, choose_role
 from ..transport import (
@@ -29,6 +30,7 @@ from ..transport import (
 )
 
 CHANNEL = "dutydesk_events"
+WITHHELD_PART = 50_000  # ids per dutydesk.withheld call (its limit, migration 0009)
 T = TypeVar("T")
 
 # session_user, as submit() checks it (SET ROLE cannot change whose events these are).
@@ -239,6 +241,27 @@ class PgTransport:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
         return None if row is None else row[0]
 
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT seq, hash, epoch::text, signed_at, key_id, signature "
+                "FROM dutydesk.checkpoints()"
+            ).fetchall()
+        )
+        return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT key_id, public_key, added_at, previous, previous_last_seq, "
+                "signed_by_previous, signed_by_new FROM dutydesk.checkpoint_keys()"
+            ).fetchall()
+        )
+        return [
+            KeyRecord(r[0], r[1], r[2], r[3], None if r[4] is None else int(r[4]), r[5], r[6])
+            for r in rows
+        ]
+
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         row = self._call(
             lambda c: c.execute(
@@ -259,8 +282,20 @@ class PgTransport:
 
         return sum(report(list(seqs[i : i + 1000])) for i in range(0, len(seqs), 1000))
 
-    def withheld(self, person_ids: Sequence[str]) -> set[str]:
-        """``dutydesk.withheld`` (migration 0006), asked 1000 ids at a time."""
+    def withheld(self, person_ids: Sequence[str]) -> tuple[str, set[str]]:
+        """``dutydesk.withheld_stamp`` and ``dutydesk.withheld`` (migrations 0006, 0009):
+        the stamp in the same statement as the first part's answer (one snapshot), later
+        parts of more than ``WITHHELD_PART`` ids after it."""
+        ids = list(person_ids)
+        first = ids[:WITHHELD_PART]
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT dutydesk.withheld_stamp(), ARRAY(SELECT dutydesk.withheld(%s::text[]))",
+                (first,),
+            ).fetchone()
+        )
+        if row is None or not row[0]:
+            raise BatchRefused("the server gave no withheld stamp")
 
         def ask(part: list[str]) -> set[str]:
             return self._call(
@@ -270,11 +305,10 @@ class PgTransport:
                 }
             )
 
-        ids = list(person_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), 1000):
-            found |= ask(ids[i : i + 1000])
-        return found
+        found = {str(p) for p in row[1] or ()}
+        for i in range(WITHHELD_PART, len(ids), WITHHELD_PART):
+            found |= ask(ids[i : i + WITHHELD_PART])
+        return str(row[0]), found
 
     def wait_for_poke(self, timeout: float) -> bool:
         try:
