@@ -62,7 +62,13 @@ def run(args: argparse.Namespace) -> int:
     signed = open_signed_in(args)
     # the export is recorded (document.exported) in the signed-in person's name, and
     # refused for a role that may not export
-    service = MiService(signed.guarded, SystemClock(), actor=signed.actor, office=office)
+    service = MiService(
+        signed.guarded,
+        SystemClock(),
+        actor=signed.actor,
+        office=office,
+        people=lambda: signed.people,  # workers by name (the server's directory in shared mode)
+    )
     try:
         filters = filters_from(args, service)
         rows = service.export_annex_a(args.output, args.list_no, fmt, filters)

@@ -159,6 +159,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 session.clock,
                 actor=actor,
                 office=window.service.triage.policy.office,
+                people=window.service.people,  # workers by name, as the queue shows them
             )
             records = (
                 MiRecords(session.guarded, session.clock)
