@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography import x509
 
 from ..domain.clock import Clock
+from ..domain.directory import PeopleDirectory
 from ..domain.events import Actor, Event, make_event
 from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
@@ -38,6 +39,7 @@ from ..reports.page import DocumentMeta
 from ..reports.verify import Report, verify_pdf
 from ..store.eventstore import EventStore
 from ..store.report_queries import ReportQueries
+from .directory import local_directory
 from .guard import GuardedStore, RestrictedRecord
 from .redaction import redact_duty_log
 from .signing import DocumentSigner, NoSigningKey
@@ -84,6 +86,7 @@ class DocumentService:
         trust: Sequence[x509.Certificate] | None = None,
         unsigned_reason: str = "",
         office: OfficeHours,
+        people: Callable[[], PeopleDirectory] | None = None,
     ) -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
@@ -106,6 +109,13 @@ class DocumentService:
             else ([signer.identity.chain[-1]] if signer and signer.identity.chain else [])
         )
         self.queries = ReportQueries(store.engine)
+        # Who is who: printed "by" lines show the person's name beside their login. The
+        # local accounts on a standalone desk; the server's directory in shared mode.
+        self._people = people or (lambda: local_directory(store))
+
+    def names(self) -> Mapping[str, str]:
+        """login -> display name, from the people directory as it is now."""
+        return {e.login: e.display_name for e in self._people().entries}
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
         who = self.actor.display_name or self.actor.login
@@ -138,7 +148,7 @@ class DocumentService:
         title = case_log_title(events, request) if events else "Case decision log"
         meta = self._meta("case-log", title, "Case decision log (children's front door)")
         buf = io.BytesIO()
-        digest = write_case_log(events, request, meta, buf, office=self.office)
+        digest = write_case_log(events, request, meta, buf, office=self.office, names=self.names())
         return self._document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
 
     def duty_log(
@@ -155,13 +165,15 @@ class DocumentService:
             "Daily duty log: contacts received and decisions made",
         )
         buf = io.BytesIO()
-        digest = write_duty_log(data, first, last, meta, buf)
+        digest = write_duty_log(data, first, last, meta, buf, names=self.names())
         return self._document(meta, buf, digest)
 
     def letter(self, contact_id: str, audience: Audience) -> Document:
         require(self.actor, Action.PRINT)
         self._require_contacts({contact_id})
-        content = letter_content(self.queries.contact_case_events(contact_id), contact_id)
+        content = letter_content(
+            self.queries.contact_case_events(contact_id), contact_id, self.names()
+        )
         meta = self._meta(
             f"letter-{audience.value}",
             letter_title(audience, content),

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from ..domain.projection import ContactChildRow, PersonRow
-from ..store.report_queries import DutyLogData
+from ..reports.records import DutyLogData
 from .snapshots import ChildSummary, QueueItem
 
 RESTRICTED_TEXT = "Restricted record"

@@ -149,7 +149,7 @@ def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None) -> D
     for crl in keys.revocation_lists():
         if (
             crl.issuer == cert.issuer
-            and any(crl.is_signature_valid(c.public_key()) for c in issuers)
+            and any(pki.signed_by(crl, c) for c in issuers)
             and crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
         ):
             raise NoSigningKey(
