@@ -19,11 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from .projection import ContactRow, PersonRow
-from .referrals import is_re_referral as _is_re_referral
-from .referrals import months_before, one_per_day, previous_referral_within, referral_date
+from .referrals import (
+    months_before,
+    one_per_day,
+    previous_referral_within,
+    referral_date,
+    referrals_before,
+)
 
 POLICE_SOURCE = "6"
 
@@ -83,8 +88,6 @@ __all__ = [
     "PastContact",
     "build_history",
     "history_messages",
-    "is_re_referral",
-    "months_before",
 ]
 
 
@@ -122,7 +125,6 @@ def build_history(
         for c, when in dated
         if c.is_referral and c.decided_at and _instant(c.decided_at) <= at
     )
-    in_window = [d for d in referral_days if rerefer_from <= d < day]
     recent = [c for c, when in dated if when.date() >= rerefer_from]
     police = [
         c for c, when in dated if c.source_code == POLICE_SOURCE and when.date() >= police_from
@@ -133,7 +135,7 @@ def build_history(
         as_at=at.isoformat(),
         previous_contacts=len(earlier),
         contacts_12m=len(recent),
-        referrals_12m=len(in_window),
+        referrals_12m=referrals_before(referral_days, day, rereferral_months),
         last_referral_on=referral_days[-1].isoformat() if referral_days else None,
         re_referral=previous_referral_within(referral_days, day, rereferral_months) is not None,
         police_notifications=len(police),
@@ -143,14 +145,6 @@ def build_history(
         earlier=tuple(earlier),
         sources_12m=tuple(sorted({c.source_code for c in recent})),
     )
-
-
-def is_re_referral(
-    referral_day: date, earlier_referral_days: Iterable[date], months: int = 12
-) -> bool:
-    """DfE: is a referral on ``referral_day`` within ``months`` of an earlier referral?
-    (``domain.referrals.is_re_referral``: a referral the same day is the same referral.)"""
-    return _is_re_referral(referral_day, earlier_referral_days, months)
 
 
 # From this many earlier contacts in 12 months the pattern is shown to the duty manager

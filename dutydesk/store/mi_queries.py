@@ -18,11 +18,12 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, tru
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
+from ..domain.referrals import months_before
 from ..domain.route_codes import RouteKind
 from ..domain.routes import allocations, route_records, s47_records
 from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
-from ..mi.dataset import NONE, months_before
+from ..mi.dataset import NONE
 from ..mi.records import (
     AssessmentCompleted,
     MiChild,
