@@ -156,28 +156,9 @@ class MiService:
         require(self.actor, Action.EXPORT)
         loaded = self.load(filters, with_people=True)
         count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.store.append(
-                [
-                    make_event(
-                        "document.exported",
-                        {
-                            "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
-                            f"{filters.date_to})",
-                            "digest": digest,
-                            "destination": str(path),
-                        },
-                        actor=self.actor.login,
-                        actor_role=self.actor.role.value,
-                        device=self.actor.device,
-                        at=self.clock.now(),
-                    )
-                ]
-            )
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        self._record_export(
+            path, f"Ofsted Annex A List {list_no} ({filters.date_from} to {filters.date_to})"
+        )
         return count
 
     def export_cin_census(
@@ -209,19 +190,19 @@ class MiService:
                 )
 
         report = annex_a.atomic_result(path, write)
+        self._record_export(path, f"DfE CIN census return, year ending 31 March {year_ending}")
+        return report
+
+    def _record_export(self, path: Path, document: str) -> None:
+        """Record the written file as ``document.exported`` (its SHA-256 and where it went)
+        in the signed-in person's name; if that cannot be recorded, the file is removed."""
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             self.store.append(
                 [
                     make_event(
                         "document.exported",
-                        {
-                            "document": (
-                                f"DfE CIN census return, year ending 31 March {year_ending}"
-                            ),
-                            "digest": digest,
-                            "destination": str(path),
-                        },
+                        {"document": document, "digest": digest, "destination": str(path)},
                         actor=self.actor.login,
                         actor_role=self.actor.role.value,
                         device=self.actor.device,
@@ -232,4 +213,3 @@ class MiService:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        return report
