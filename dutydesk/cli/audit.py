@@ -26,9 +26,11 @@ from ..domain.permissions import Action, allows
 from ..domain.server_chain import ChainReport, verify_server_chain
 from ..services.audit import AuditFilter, AuditService
 from ..services.guard import GuardedStore
+from ..services.signing import NoSigningKey
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
 from .common import add_store_argument, fail
 from .secure import add_password_argument, open_secure_store, sign_in
+from .signing import signer_or_reason
 
 
 class ServerLogLike(Protocol):
@@ -119,7 +121,14 @@ def run(args: argparse.Namespace) -> int:
         if args.audit_command == "verify":
             return _verify(store, server_copy=args.server_copy)
         actor = sign_in(args, store, args.as_login)
-        service = AuditService(GuardedStore(store, actor, SystemClock()))
+        signer, why = (
+            signer_or_reason(args, actor.login, actor.display_name)
+            if args.audit_command == "export"
+            else (None, "")
+        )
+        service = AuditService(
+            GuardedStore(store, actor, SystemClock()), signer=signer, unsigned_reason=why
+        )
         flt = AuditFilter(
             actor=args.actor,
             person_id=args.person,
@@ -130,8 +139,11 @@ def run(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
         if args.audit_command == "export":
-            n = service.export_csv_file(flt, args.output)
-            print(f"{n} audit entries written to {args.output}")
+            try:
+                n = service.export_csv_file(flt, args.output)
+            except NoSigningKey as err:
+                return fail(str(err), 2)
+            print(f"{n} audit entries written to {args.output}, signed in {args.output.name}.p7s")
             return 0
         for entry in service.query(flt):
             print("\t".join(entry.row()))
