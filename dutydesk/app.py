@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         if shared is None:
             return 1
         actor, engine, verify_password = shared.actor, shared.engine, shared.verify_password
-        shared_people = shared.directory
+        shared_people = shared.people  # kept current by sync
     else:
         found = _sign_in(args, accounts, demo_sign_in)
         if found is None:
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         actor,
         clock,
         triage=triage,
-        directory=(lambda: shared_people) if engine is not None else None,
+        directory=shared_people if engine is not None else None,
     )
     from .config.signing_keys import signing_dir
     from .services.signing import desk_signer

@@ -13,13 +13,15 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .config.checkpoint_key import desk_key
 from .config.credentials import Credentials
 from .config.settings import Settings
 from .config.tls import TlsSettingError
+from .domain.checkpoints import CheckpointError
 from .domain.clock import Clock
 from .domain.directory import PeopleDirectory
 from .domain.events import Actor
-from .services.directory import server_directory
+from .services.directory import LiveDirectory
 from .store.eventstore import EventStore
 from .sync.engine import SyncEngine
 from .sync.identity import shared_actor
@@ -32,8 +34,13 @@ class SharedSession:
     actor: Actor
     engine: SyncEngine
     verify_password: Callable[[str, str], bool]
-    # Read from the server at sign-in: people added since appear at the next sign-in.
-    directory: PeopleDirectory = field(default_factory=lambda: PeopleDirectory(()))
+    # Read from the server at sign-in and kept current by sync (``LiveDirectory``).
+    people: LiveDirectory = field(default_factory=lambda: LiveDirectory([]))
+
+    @property
+    def directory(self) -> PeopleDirectory:
+        """The people directory as this desk knows it now."""
+        return self.people()
 
 
 class SharedSignInError(Exception):
@@ -74,14 +81,27 @@ def sign_in_shared(
         )
     except TlsSettingError as err:
         raise SharedSignInError(str(err)) from err
-    return connect_shared(dsn, password, store, clock, role=role)
+    return connect_shared(
+        dsn, password, store, clock, role=role, checkpoint_key=settings.server_checkpoint_key
+    )
 
 
 def connect_shared(
-    dsn: str, password: str | None, store: EventStore, clock: Clock, *, role: str | None = None
+    dsn: str,
+    password: str | None,
+    store: EventStore,
+    clock: Clock,
+    *,
+    role: str | None = None,
+    checkpoint_key: str = "",
 ) -> SharedSession:
     """The session for a login whose details are already known (``dsn`` without the
-    password; the password goes to libpq separately and is never written anywhere)."""
+    password; the password goes to libpq separately and is never written anywhere).
+    ``checkpoint_key`` is the settings' ``server_checkpoint_key`` (a PEM file or empty)."""
+    try:
+        trusted = desk_key(checkpoint_key)
+    except CheckpointError as err:
+        raise SharedSignInError(str(err)) from err
     transport = PgTransport(dsn, password)
     try:
         identity = transport.whoami(role)
@@ -89,12 +109,20 @@ def connect_shared(
         transport.close()
         raise SharedSignInError(str(err)) from err
     try:
-        directory = server_directory(transport.directory())
+        people = LiveDirectory(transport.directory())
     except SyncError as err:
         transport.close()
         raise SharedSignInError(str(err)) from err
-    actor = shared_actor(identity, socket.gethostname(), directory.name_of(identity.login))
-    engine = SyncEngine(store, transport, clock, login=actor.login)
+    actor = shared_actor(identity, socket.gethostname(), people().name_of(identity.login))
+    # Sync reads the directory again whenever it changed on the server.
+    engine = SyncEngine(
+        store,
+        transport,
+        clock,
+        login=actor.login,
+        on_directory=people.replace,
+        checkpoint_key=trusted,
+    )
 
     def verify(login: str, typed: str) -> bool:
         """The screen lock asks for the same password the server accepted."""
@@ -102,4 +130,4 @@ def connect_shared(
             typed.encode(), (password or "").encode()
         )
 
-    return SharedSession(actor, engine, verify, directory)
+    return SharedSession(actor, engine, verify, people)

@@ -19,12 +19,13 @@ from typing import Protocol
 
 from ..config.credentials import Credentials
 from ..domain.audit_chain import Verdict
-from ..domain.checkpoints import Checkpoint, CheckpointError, check, key_id, merge
+from ..domain.checkpoints import Checkpoint, CheckpointError, KeyRecord, check, key_ring, merge
 from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
 from ..domain.server_chain import ChainReport, verify_server_chain
 from ..services.audit import AuditFilter, AuditService
+from ..services.directory import local_directory
 from ..services.guard import GuardedStore
 from ..services.signing import NoSigningKey
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
@@ -35,6 +36,7 @@ from .signing import signer_or_reason
 
 class ServerLogLike(Protocol):
     def checkpoints(self) -> list[Checkpoint]: ...
+    def checkpoint_keys(self) -> list[KeyRecord]: ...
     def epoch(self) -> str: ...
     def head_seq(self) -> int: ...
     def hash_at(self, seq: int) -> str | None: ...
@@ -126,8 +128,10 @@ def run(args: argparse.Namespace) -> int:
             if args.audit_command == "export"
             else (None, "")
         )
+        # who is who: the people directory's names beside the logins (list and CSV)
+        names = {e.login: e.display_name for e in local_directory(store).entries}
         service = AuditService(
-            GuardedStore(store, actor, SystemClock()), signer=signer, unsigned_reason=why
+            GuardedStore(store, actor, SystemClock()), names, signer=signer, unsigned_reason=why
         )
         flt = AuditFilter(
             actor=args.actor,
@@ -269,16 +273,22 @@ def _check_checkpoints(args: argparse.Namespace, log: ServerLogLike) -> int:
         )
         return 0
     every, missing = merge(on_server, journal)
+    try:
+        ring = key_ring(log.checkpoint_keys(), public)
+    except CheckpointError as err:
+        print(f"signed checkpoints BROKEN: {err}", file=sys.stderr)
+        return 1
+    keys = ", ".join(ring.order)
     if not every:
         print(
-            f"signed checkpoints: none yet (key {key_id(public)}); the administrator runs "
+            f"signed checkpoints: none yet (key {keys}); the administrator runs "
             "`dutydesk server checkpoint` regularly",
             file=sys.stderr,
         )
         return 0
     result = check(
         every,
-        public,
+        ring,
         epoch=log.epoch(),
         head_seq=log.head_seq(),
         hash_at=log.hash_at,
@@ -298,8 +308,5 @@ def _check_checkpoints(args: argparse.Namespace, log: ServerLogLike) -> int:
         if result.other_epoch
         else ""
     )
-    print(
-        f"signed checkpoints intact: {result.checked} checked with key {key_id(public)}"
-        f"{where}{older}"
-    )
+    print(f"signed checkpoints intact: {result.checked} checked with key {keys}{where}{older}")
     return 0

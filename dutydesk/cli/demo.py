@@ -6,6 +6,7 @@ import argparse
 import time
 
 from ..demo.loader import load_demo
+from ..demo.mi_extras import load_mi_demo
 from ..domain.clock import SystemClock
 from .common import add_store_argument, fail, open_store, store_path
 
@@ -21,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="open_contacts",
         help="how many contacts to leave open in the queue",
     )
+    parser.add_argument(
+        "--mi-extras",
+        action="store_true",
+        help="also ratings with due times, workers' caseloads, supervisions and completed "
+        "assessments, for the MI dashboard (docs/mi.md)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if store.event_count():
         return fail(f"{store_path(args)} already holds events; demo data goes in an empty store")
     started = time.perf_counter()
-    n = load_demo(
+    load = load_mi_demo if args.mi_extras else load_demo
+    n = load(
         store,
         seed=args.seed,
         events=args.events,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..config.settings import SettingsError, load_desk
 from ..domain.clock import SystemClock
+from ..domain.directory import PeopleDirectory
 from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.events import Actor
 from ..domain.timescales import OfficeHours
@@ -73,13 +74,18 @@ def run(args: argparse.Namespace) -> int:
     office = desk_office()
     signed = open_signed_in(args)
     try:
-        return _print(signed.guarded, signed.actor, marking, office, args)
+        return _print(signed.guarded, signed.actor, marking, office, args, signed.people)
     finally:
         signed.close()
 
 
 def _print(
-    store: GuardedStore, actor: Actor, marking: str, office: OfficeHours, args: argparse.Namespace
+    store: GuardedStore,
+    actor: Actor,
+    marking: str,
+    office: OfficeHours,
+    args: argparse.Namespace,
+    people: PeopleDirectory,
 ) -> int:
     from .signing import signer_or_reason
 
@@ -87,7 +93,13 @@ def _print(
     if signer is None:
         return fail(why, 2)
     service = DocumentService(
-        store, actor, SystemClock(), marking=marking, signer=signer, office=office
+        store,
+        actor,
+        SystemClock(),
+        marking=marking,
+        signer=signer,
+        office=office,
+        people=lambda: people,  # names on the "by" lines (the server's in shared mode)
     )
     try:
         document = _make(service, args)

@@ -6,7 +6,7 @@
     dutydesk server remove-user --dsn ADMIN_DSN --login NAME [--role GROUP]
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
-    dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR]   (regularly)
+    dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR] [--rotate]  (regularly)
     dutydesk server alerts    --dsn ADMIN_DSN   (events desks could not apply)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
@@ -15,7 +15,10 @@ key in ``--signing-dir``, passphrase in the keyring); ``add-user`` issues the pe
 signing key as ``LOGIN.p12`` protected by their new password (docs/printing.md).
 ``checkpoint`` signs the server's head with the Ed25519 key in this machine's keyring
 (made on first use) after checking the log still extends every earlier checkpoint; run it
-regularly (docs/sync.md, "Signed checkpoints").
+regularly, e.g. from a timer (docs/deploy.md, "Checkpoints on a timer"): with nothing new
+it writes nothing. ``--rotate`` changes the key: the old key signs the head a last time
+and is retired, the new key is endorsed by both and replaces it in the keyring; earlier
+checkpoints still verify.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .common import fail
+
+if TYPE_CHECKING:
+    from ..config.signing_keys import KeyFolder
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +107,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 default=None,
                 help="where the public key and the journal of checkpoints are "
                 "kept (default: the data folder's checkpoints/)",
+            )
+            p.add_argument(
+                "--rotate",
+                action="store_true",
+                help="change the checkpoint key: sign the head with the old key a last "
+                "time, retire it and endorse a new one (earlier checkpoints still verify)",
             )
         if name in ("init", "add-user"):
             p.add_argument(
@@ -178,6 +191,23 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
     folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
     try:
+        if args.rotate:
+            from ..sync.pg.checkpoints import rotate
+
+            turned = rotate(args.dsn, folder)
+            old = turned.change.previous
+            print(
+                f"checkpoint key {old} retired after its checkpoint at sequence "
+                f"{turned.change.previous_last_seq}; new key {turned.change.key_id} endorsed by "
+                "both and kept in this computer's keyring (the old private key was deleted)"
+            )
+            print(f"retired public key kept: {turned.retired_key}")
+            print(
+                f"new public key: {turned.public_key} (desks that trust the old key follow "
+                "the change; give the new file to auditors and desks configured with "
+                "server_checkpoint_key)"
+            )
+            return 0
         done = publish(args.dsn, folder)
     except (CheckpointError, InsecureKeyringError) as err:
         return fail(str(err), 1 if isinstance(err, CheckpointError) else 2)
@@ -199,7 +229,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _keys(args: argparse.Namespace) -> KeyFolder:
     from ..config.signing_keys import KeyFolder, signing_dir
     from ..paths import default_data_dir
 

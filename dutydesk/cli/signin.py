@@ -19,7 +19,7 @@ import argparse
 import os
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config.credentials import Credentials
 from ..config.keys import InsecureKeyringError
@@ -27,6 +27,7 @@ from ..config.settings import Settings, SettingsError, load_desk
 from ..config.settings import load as load_settings
 from ..domain.clock import SystemClock
 from ..domain.codes import Role
+from ..domain.directory import PeopleDirectory
 from ..domain.errors import DomainError
 from ..domain.events import Actor
 from ..domain.permissions import Action, allows
@@ -34,6 +35,7 @@ from ..domain.timescales import OfficeHours
 from ..domain.triage.policy import Policy, PolicyError
 from ..paths import default_config_dir
 from ..services.accounts import demo_sign_in
+from ..services.directory import local_directory
 from ..services.guard import GuardedStore
 from ..services.local_store import open_local_store
 from ..services.triage import policy_from
@@ -59,6 +61,9 @@ class SignedIn:
     store: ChainedEventStore
     actor: Actor
     guarded: GuardedStore
+    # Who is who (display names by login): the server's directory in shared mode, read
+    # at sign-in; the local accounts (and demo users) otherwise.
+    people: PeopleDirectory = field(default_factory=lambda: PeopleDirectory(()))
 
     def close(self) -> None:
         self.store.close()
@@ -120,19 +125,22 @@ def open_signed_in(args: argparse.Namespace) -> SignedIn:
     except (StoreError, InsecureKeyringError) as err:
         raise SignInRefused(str(err)) from err
     try:
-        actor = _actor(args, store, demo)
+        actor, people = _actor(args, store, demo)
     except BaseException:
         store.close()
         raise
-    return SignedIn(store, actor, GuardedStore(store, actor, SystemClock()))
+    return SignedIn(store, actor, GuardedStore(store, actor, SystemClock()), people)
 
 
-def _actor(args: argparse.Namespace, store: ChainedEventStore, demo: bool) -> Actor:
+def _actor(
+    args: argparse.Namespace, store: ChainedEventStore, demo: bool
+) -> tuple[Actor, PeopleDirectory]:
     if demo:
         try:
-            return demo_sign_in(args.as_login or DEMO_DEFAULT_LOGIN, demo=True)
+            actor = demo_sign_in(args.as_login or DEMO_DEFAULT_LOGIN, demo=True)
         except DomainError as err:
             raise SignInRefused(str(err)) from err
+        return actor, local_directory(store)
     try:
         settings = load_settings(default_config_dir() / SETTINGS_FILE)
     except SettingsError as err:
@@ -145,12 +153,14 @@ def _actor(args: argparse.Namespace, store: ChainedEventStore, demo: bool) -> Ac
             "asked for, or read with --password-stdin"
         )
     try:
-        return sign_in(args, store, args.as_login)
+        return sign_in(args, store, args.as_login), local_directory(store)
     except DomainError as err:
         raise SignInRefused(str(err)) from err
 
 
-def _shared(args: argparse.Namespace, settings: Settings, store: ChainedEventStore) -> Actor:
+def _shared(
+    args: argparse.Namespace, settings: Settings, store: ChainedEventStore
+) -> tuple[Actor, PeopleDirectory]:
     from ..shared_mode import SharedSignInError, connect_shared
     from ..sync.pg.transport import conninfo
 
@@ -172,6 +182,7 @@ def _shared(args: argparse.Namespace, settings: Settings, store: ChainedEventSto
     except SharedSignInError as err:
         raise SignInRefused(f"cannot sign in to the shared server: {err}") from err
     shared.engine.transport.close()
-    return Actor(
+    actor = Actor(
         shared.actor.login, shared.actor.role, socket.gethostname(), shared.actor.display_name
     )
+    return actor, shared.directory

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"cannot read or write {err.filename}: {err.strerror}", 2)
 
 
-def ensure_authority(keys: KeyFolder, organisation: str | None) -> pki.Identity | None:
+def ensure_authority(keys: KeyFolder, organisation: str) -> pki.Identity | None:
     """Create the folder's DutyDesk signing authority unless it has one: the new authority,
     or None when an existing one is kept. Raises ``pki.CertificateError`` or
     ``InsecureKeyringError`` when it cannot be made (nothing half-written is kept)."""

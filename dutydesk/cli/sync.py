@@ -65,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or cfg.server_port
     password = os.environ.get("DUTYDESK_PASSWORD") or Credentials().get(user, f"{host}:{port}")
 
+    from ..config.checkpoint_key import desk_key
     from ..config.tls import TlsSettingError
+    from ..domain.checkpoints import CheckpointError
     from ..store import quarantine
     from ..sync.engine import SyncEngine
     from ..sync.pg.transport import PgTransport, conninfo
@@ -80,14 +82,15 @@ def run(args: argparse.Namespace) -> int:
             sslmode=args.sslmode or cfg.server_sslmode,
             sslrootcert=cfg.server_sslrootcert,
         )
-    except TlsSettingError as err:
+        trusted = desk_key(cfg.server_checkpoint_key)
+    except (TlsSettingError, CheckpointError) as err:
         return fail(str(err), 2)
     # The chained (and, for real records, encrypted) store: pulled events extend the local
     # audit chain like every other write.
     store = open_secure_store(args)
     try:
         with PgTransport(dsn, password) as transport:
-            engine = SyncEngine(store, transport, SystemClock(), login=user)
+            engine = SyncEngine(store, transport, SystemClock(), login=user, checkpoint_key=trusted)
             try:
                 report = engine.sync(force=True)
             except SyncError as err:

@@ -31,6 +31,9 @@ from .keys import InsecureKeyringError, insecure_reason
 
 SERVICE = "dutydesk-checkpoint"
 ACCOUNT = "checkpoint-signing-key"
+# A new key during a key change (``server checkpoint --rotate``): kept here until the
+# server has recorded the change, then moved to ACCOUNT (the old key is then deleted).
+PENDING = "checkpoint-signing-key-next"
 FOLDER = "checkpoints"
 PUBLIC = "checkpoint-key.pem"
 JOURNAL = "journal.jsonl"
@@ -50,40 +53,84 @@ def _secure() -> None:
         )
 
 
-def load_private(*, create: bool) -> tuple[Ed25519PrivateKey | None, bool]:
-    """(the private key or None, whether it was made now)."""
-    _secure()
+def _read(account: str) -> Ed25519PrivateKey | None:
     try:
-        stored = keyring.get_password(SERVICE, ACCOUNT)
+        stored = keyring.get_password(SERVICE, account)
     except KeyringError as err:
         raise InsecureKeyringError(f"the keyring could not be read: {err}") from err
-    if stored is not None:
-        try:
-            return Ed25519PrivateKey.from_private_bytes(
-                base64.b64decode(stored, validate=True)
-            ), False
-        except (binascii.Error, ValueError) as err:
-            raise CheckpointError(
-                "the keyring's checkpoint key is damaged; it was not "
-                "replaced (that would orphan every checkpoint)"
-            ) from err
-    if not create:
-        return None, False
-    key = Ed25519PrivateKey.generate()
+    if stored is None:
+        return None
+    try:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored, validate=True))
+    except (binascii.Error, ValueError) as err:
+        raise CheckpointError(
+            "the keyring's checkpoint key is damaged; it was not "
+            "replaced (that would orphan every checkpoint)"
+        ) from err
+
+
+def _write(account: str, key: Ed25519PrivateKey) -> None:
     raw = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     try:
-        keyring.set_password(SERVICE, ACCOUNT, base64.b64encode(raw).decode("ascii"))
+        keyring.set_password(SERVICE, account, base64.b64encode(raw).decode("ascii"))
     except KeyringError as err:
         raise InsecureKeyringError(f"the keyring could not store the key: {err}") from err
+
+
+def load_private(*, create: bool) -> tuple[Ed25519PrivateKey | None, bool]:
+    """(the private key or None, whether it was made now)."""
+    _secure()
+    stored = _read(ACCOUNT)
+    if stored is not None:
+        return stored, False
+    if not create:
+        return None, False
+    key = Ed25519PrivateKey.generate()
+    _write(ACCOUNT, key)
     return key, True
+
+
+def load_pending() -> Ed25519PrivateKey | None:
+    """The new key of a key change not yet finished, if any."""
+    _secure()
+    return _read(PENDING)
+
+
+def store_pending(key: Ed25519PrivateKey) -> None:
+    _secure()
+    _write(PENDING, key)
+
+
+def finish_pending(*, adopted: bool) -> None:
+    """After a key change: the new key replaces the old one (``adopted``, the server
+    recorded the change; the old private key is deleted, retired), or is thrown away."""
+    key = load_pending()
+    if key is None:
+        return
+    if adopted:
+        _write(ACCOUNT, key)
+    try:
+        keyring.delete_password(SERVICE, PENDING)
+    except KeyringError as err:
+        raise InsecureKeyringError(f"the keyring could not be updated: {err}") from err
 
 
 def publish_public(folder: Path, public: Ed25519PublicKey) -> Path:
     """Write (or rewrite) the public key file; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / PUBLIC
+    pem = public_pem(public)
+    if not path.is_file() or path.read_bytes() != pem:  # nothing written when unchanged
+        path.write_bytes(pem)
+    return path
+
+
+def keep_retired(folder: Path, public: Ed25519PublicKey, kid: str) -> Path:
+    """A copy of a retired key's public half, ``checkpoint-key-KID.pem``, for the record."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"checkpoint-key-{kid}.pem"
     path.write_bytes(public_pem(public))
     return path
 
@@ -129,3 +176,21 @@ def append_journal(folder: Path, checkpoint: Checkpoint) -> Path:
         fh.flush()
         os.fsync(fh.fileno())
     return path
+
+
+def desk_key(setting: str) -> Ed25519PublicKey | None:
+    """The checkpoint key a desk's settings name (``server_checkpoint_key``, a PEM file), or
+    None when the setting is empty. Raises ``CheckpointError`` naming the file."""
+    if not setting.strip():
+        return None
+    path = Path(setting).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CheckpointError(
+            f"server_checkpoint_key {path}: cannot be read ({err.strerror})"
+        ) from err
+    try:
+        return load_public_pem(data)
+    except CheckpointError as err:
+        raise CheckpointError(f"server_checkpoint_key {path}: {err}") from err

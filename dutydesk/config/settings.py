@@ -41,6 +41,9 @@ class Settings:
     server_user: str = ""
     server_sslmode: str = "require"  # TLS required; verify-full once a CA file is set
     server_sslrootcert: str = ""  # CA file: sslmode require becomes verify-full
+    # The administrator's checkpoint-key.pem: the key this desk checks the server's signed
+    # checkpoints with. Empty: the server's first key, pinned at first contact.
+    server_checkpoint_key: str = ""
     lock_after_minutes: int = 10
     threshold_labels: dict[str, str] = field(default_factory=dict)
     watch_folder: str = ""

@@ -30,8 +30,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .events import canonical_json
 
 KIND = "dutydesk-checkpoint/1"
+ROTATION_KIND = "dutydesk-checkpoint-key-change/1"
 
 HashAt = Callable[[int], "str | None"]
+
+
+def _as_int(value: object) -> int:
+    """A JSON number (or numeric text) as an int; anything else is a ``TypeError``."""
+    if isinstance(value, (int, float, str)):
+        return int(value)
+    raise TypeError(f"{value!r} is not a number")
 
 
 class CheckpointError(Exception):
@@ -104,15 +112,15 @@ class Checkpoint:
             if not isinstance(hashes, list):
                 raise TypeError("hashes is not a list")
             return Checkpoint(
-                seq=int(entry["seq"]),  # type: ignore[call-overload]
+                seq=_as_int(entry["seq"]),
                 hash=str(entry["hash"]),
                 epoch=str(entry["epoch"]),
                 signed_at=str(entry["signed_at"]),
                 key_id=str(entry["key_id"]),
                 signature=str(entry["signature"]),
                 hashes=tuple(str(h) for h in hashes),
-                first=int(entry.get("first") or 0),
-            )  # type: ignore[call-overload]
+                first=_as_int(entry.get("first") or 0),
+            )
         except (KeyError, TypeError, ValueError) as err:
             raise CheckpointError(f"a checkpoint entry is malformed: {err}") from err
 
@@ -161,6 +169,201 @@ def sign(
     )
 
 
+def raw_b64(public: Ed25519PublicKey) -> str:
+    """The public key as base64 of its 32 raw bytes (how the server publishes it)."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def from_raw_b64(text: str) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError) as err:
+        raise CheckpointError(f"not an Ed25519 public key: {err}") from err
+
+
+def rotation_message(
+    new_kid: str, new_public: str, previous: str, previous_last_seq: int, added_at: str
+) -> bytes:
+    """What both keys sign when the checkpoint key changes: the new key (fingerprint and
+    public bytes), the key it replaces and the last sequence that key signed."""
+    return canonical_json(
+        {
+            "added_at": added_at,
+            "key_id": new_kid,
+            "kind": ROTATION_KIND,
+            "previous": previous,
+            "previous_last_seq": previous_last_seq,
+            "public_key": new_public,
+        }
+    ).encode("utf-8")
+
+
+def _verifies(public: Ed25519PublicKey, signature: str, data: bytes) -> bool:
+    try:
+        public.verify(base64.b64decode(signature, validate=True), data)
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """One row of the server's published checkpoint keys (migration 0008)."""
+
+    key_id: str
+    public_key: str  # base64 of the raw Ed25519 public key
+    added_at: str
+    previous: str | None = None  # the key this one replaced (None: the first key)
+    previous_last_seq: int | None = None  # the last sequence the replaced key signed
+    signed_by_previous: str | None = None  # rotation_message signed by the replaced key
+    signed_by_new: str | None = None  # ... and by this key
+
+
+def endorse(
+    old: Ed25519PrivateKey, new: Ed25519PrivateKey, previous_last_seq: int, added_at: str
+) -> KeyRecord:
+    """The record of a key change: ``new`` replaces ``old``, which signed its last
+    checkpoint at ``previous_last_seq``; signed by both."""
+    new_kid, old_kid = key_id(new.public_key()), key_id(old.public_key())
+    new_public = raw_b64(new.public_key())
+    data = rotation_message(new_kid, new_public, old_kid, previous_last_seq, added_at)
+    return KeyRecord(
+        new_kid,
+        new_public,
+        added_at,
+        old_kid,
+        previous_last_seq,
+        base64.b64encode(old.sign(data)).decode("ascii"),
+        base64.b64encode(new.sign(data)).decode("ascii"),
+    )
+
+
+def first_key(public: Ed25519PublicKey, added_at: str) -> KeyRecord:
+    return KeyRecord(key_id(public), raw_b64(public), added_at)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKey:
+    public: Ed25519PublicKey
+    last_seq: int | None  # retired: signs nothing after this sequence; None: current
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRing:
+    """The checkpoint keys a verifier trusts: its anchor, and every key linked to it by
+    a key change signed by both keys (oldest first; the last is the current key)."""
+
+    keys: dict[str, TrustedKey]
+    order: tuple[str, ...]
+
+    @staticmethod
+    def single(public: Ed25519PublicKey) -> KeyRing:
+        kid = key_id(public)
+        return KeyRing({kid: TrustedKey(public, None)}, (kid,))
+
+    @property
+    def current(self) -> str:
+        return self.order[-1]
+
+    def problem_with(self, cp: Checkpoint) -> str | None:
+        """Why ``cp`` is not trustworthy, or None."""
+        trusted = self.keys.get(cp.key_id)
+        if trusted is None or not cp.signed_by(trusted.public):
+            return (
+                f"the checkpoint at seq {cp.seq} (signed_at {cp.signed_at}) is not signed by "
+                f"the trusted checkpoint key {', '.join(self.order)}: forged or altered"
+            )
+        if trusted.last_seq is not None and cp.seq > trusted.last_seq:
+            return (
+                f"the checkpoint at seq {cp.seq} (signed_at {cp.signed_at}) is signed by key "
+                f"{cp.key_id}, retired after seq {trusted.last_seq}: forged (a retired key "
+                "signs nothing new)"
+            )
+        return None
+
+
+def key_ring(records: Sequence[KeyRecord], anchor: Ed25519PublicKey) -> KeyRing:
+    """The keys trusted from ``anchor``: the chain of key changes the server publishes,
+    each checked (signed by both its keys, public bytes matching the fingerprint), walked
+    from the first key. Keys outside the anchor's valid stretch of the chain are not
+    trusted. Raises ``CheckpointError`` when the published keys contradict the anchor
+    (a fork, an unendorsed key after it)."""
+    anchor_id = key_id(anchor)
+    by_previous: dict[str | None, list[KeyRecord]] = {}
+    for r in records:
+        by_previous.setdefault(r.previous, []).append(r)
+    if not records or anchor_id not in {r.key_id for r in records}:
+        ring = KeyRing.single(anchor)
+        # The anchor alone; a published key it never endorsed is not trusted.
+        return ring
+    for prev, rows in by_previous.items():
+        if len(rows) > 1:
+            raise CheckpointError(
+                f"the server names {len(rows)} keys replacing "
+                f"{prev or 'nothing (several first keys)'}: a forged key change"
+            )
+    chain: list[KeyRecord] = []
+    roots = by_previous.get(None, [])
+    at = roots[0] if roots else None
+    seen: set[str] = set()
+    while at is not None and at.key_id not in seen:
+        seen.add(at.key_id)
+        chain.append(at)
+        nxt = by_previous.get(at.key_id, [])
+        at = nxt[0] if nxt else None
+    if anchor_id not in seen:
+        raise CheckpointError(
+            f"the trusted checkpoint key {anchor_id} is not in the server's chain of keys"
+        )
+    # links[i] joins chain[i] and chain[i+1]; valid when both keys signed it.
+    publics = {r.key_id: _public_of(r) for r in chain}
+    valid = []
+    for old, new in zip(chain, chain[1:], strict=False):
+        data = rotation_message(
+            new.key_id, new.public_key, old.key_id, int(new.previous_last_seq or 0), new.added_at
+        )
+        o, n = publics[old.key_id], publics[new.key_id]
+        valid.append(
+            o is not None
+            and n is not None
+            and _verifies(o, new.signed_by_previous or "", data)
+            and _verifies(n, new.signed_by_new or "", data)
+        )
+    i = next(j for j, r in enumerate(chain) if r.key_id == anchor_id)
+    lo = i
+    while lo > 0 and valid[lo - 1]:
+        lo -= 1
+    hi = i
+    while hi < len(chain) - 1 and valid[hi]:
+        hi += 1
+    if hi < len(chain) - 1:
+        bad = chain[hi + 1]
+        raise CheckpointError(
+            f"the server names key {bad.key_id} as replacing {bad.previous}, but the change is "
+            "not signed by both keys: a forged key change"
+        )
+    keys: dict[str, TrustedKey] = {}
+    for j in range(lo, hi + 1):
+        rec = chain[j]
+        retired = chain[j + 1].previous_last_seq if j < hi else None
+        public = publics[rec.key_id]
+        if public is None:
+            raise CheckpointError(f"the server's key {rec.key_id} is not a valid public key")
+        keys[rec.key_id] = TrustedKey(public, retired)
+    if anchor_id in keys and key_id(keys[anchor_id].public) != anchor_id:
+        raise CheckpointError("the anchor does not match its fingerprint")
+    return KeyRing(keys, tuple(chain[j].key_id for j in range(lo, hi + 1)))
+
+
+def _public_of(record: KeyRecord) -> Ed25519PublicKey | None:
+    try:
+        public = from_raw_b64(record.public_key)
+    except CheckpointError:
+        return None
+    return public if key_id(public) == record.key_id else None
+
+
 @dataclass(frozen=True, slots=True)
 class CheckpointReport:
     checked: int  # valid checkpoints of this epoch found to match
@@ -187,7 +390,7 @@ def merge(
 
 def check(
     checkpoints: Sequence[Checkpoint],
-    public: Ed25519PublicKey,
+    public: Ed25519PublicKey | KeyRing,
     *,
     epoch: str,
     head_seq: int,
@@ -197,19 +400,13 @@ def check(
     """Check every checkpoint against the server: signed by ``public``, and (for this
     epoch) the server's log still reaches its sequence with the same hash there. The first
     failure is reported as where the server's history changed."""
-    kid = key_id(public)
+    ring = public if isinstance(public, KeyRing) else KeyRing.single(public)
     matched, other, latest = 0, 0, None
     previous: Checkpoint | None = None
     for cp in checkpoints:
-        if cp.key_id != kid or not cp.signed_by(public):
-            return CheckpointReport(
-                matched,
-                other,
-                latest,
-                f"the checkpoint at seq {cp.seq} (signed_at {cp.signed_at})"
-                f" is not signed by the trusted checkpoint key {kid}: "
-                "forged or altered",
-            )
+        forged = ring.problem_with(cp)
+        if forged is not None:
+            return CheckpointReport(matched, other, latest, forged)
         if cp.epoch != epoch:
             other += 1
             continue

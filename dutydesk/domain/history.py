@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from .projection import ContactRow, PersonRow
-from .referrals import is_re_referral as _is_re_referral
 from .referrals import months_before, one_per_day, previous_referral_within, referral_date
 
 POLICE_SOURCE = "6"
@@ -83,8 +82,6 @@ __all__ = [
     "PastContact",
     "build_history",
     "history_messages",
-    "is_re_referral",
-    "months_before",
 ]
 
 
@@ -143,14 +140,6 @@ def build_history(
         earlier=tuple(earlier),
         sources_12m=tuple(sorted({c.source_code for c in recent})),
     )
-
-
-def is_re_referral(
-    referral_day: date, earlier_referral_days: Iterable[date], months: int = 12
-) -> bool:
-    """DfE: is a referral on ``referral_day`` within ``months`` of an earlier referral?
-    (``domain.referrals.is_re_referral``: a referral the same day is the same referral.)"""
-    return _is_re_referral(referral_day, earlier_referral_days, months)
 
 
 # From this many earlier contacts in 12 months the pattern is shown to the duty manager

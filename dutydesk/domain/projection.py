@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from . import referrals
+from .classcache import per_class
 from .codes import VOID_STATUSES, ContactStatus, DecisionStatus
 from .events import Event
 from .triage.factors import answers as _answers
@@ -175,7 +175,7 @@ def keys_for(event: Event) -> Keys:
 _Row = TypeVar("_Row")
 
 
-@cache
+@per_class
 def _layout(cls: type) -> tuple[attrgetter[Any], dict[str, int]]:
     names = tuple(f.name for f in fields(cls))
     return attrgetter(*names), {name: i for i, name in enumerate(names)}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from .events import Event
@@ -543,6 +543,19 @@ def marac_criteria(
     )
 
 
+def marac_referral_days(
+    routes: Iterable[Route | RouteRecord], zone: tzinfo, *, other_than: str
+) -> list[date]:
+    """The days MARAC referrals were made ("referred", not "already known") on contacts
+    other than ``other_than``: the earlier referrals ``marac_criteria`` reads for the
+    repeat criterion. The window and MI both call this (one rule)."""
+    return sorted(
+        r.opened_at.astimezone(zone).date()
+        for r in routes
+        if r.kind == RouteKind.MARAC and r.marac == "referred" and r.contact_id != other_than
+    )
+
+
 def _months_before(day: date, months: int) -> date:
     month = day.month - months
     year = day.year + (month - 1) // 12
@@ -553,6 +566,59 @@ def _months_before(day: date, months: int) -> date:
         except ValueError:
             continue
     return date(year, month, 28)
+
+
+# ---- MI: one row per route ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRecord:
+    """One route as MI counts it: its kind, the statutory clock the follow-through view
+    shows for it (``route_clocks``, the one implementation; LADO and private fostering
+    have one), the MARAC answer, the steps taken and the hand-off state."""
+
+    route_id: str
+    contact_id: str
+    kind: str
+    slot: int | None
+    person_id: str | None
+    opened_at: datetime
+    clock: Due | None = None
+    marac: str | None = None
+    steps: tuple[tuple[str, datetime], ...] = ()
+    closed_at: datetime | None = None
+    transfer_state: str | None = None  # awaiting, accepted, returned
+    transfer_team: str | None = None
+    transfer_at: datetime | None = None
+
+    def step_at(self, step: RouteStep) -> datetime | None:
+        found = [at for s, at in self.steps if s == step]
+        return found[-1] if found else None
+
+
+def route_records(follow: FollowThrough) -> list[RouteRecord]:
+    """Every route folded in ``follow``, with its first clock (if it has one), oldest first."""
+    return sorted(
+        (
+            RouteRecord(
+                route_id=r.route_id,
+                contact_id=r.contact_id,
+                kind=r.kind,
+                slot=r.slot,
+                person_id=r.person_id,
+                opened_at=r.opened_at,
+                clock=r.clocks[0] if r.clocks else None,
+                marac=r.marac,
+                steps=tuple((s.step, s.at) for s in r.steps),
+                closed_at=r.closed_at,
+                transfer_state=r.transfer_state,
+                transfer_team=r.transfer_team,
+                transfer_at=r.transfer_at,
+            )
+            for r in follow.routes.values()
+        ),
+        key=lambda r: (r.opened_at, r.route_id),
+    )
 
 
 # ---- Annex A List 5 ---------------------------------------------------------------------

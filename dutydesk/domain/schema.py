@@ -222,10 +222,3 @@ def free_object(value: Any, ctx: Context) -> dict[str, Any]:
 
 
 server_twin(free_object, kind="object")
-
-
-def any_json(value: Any, ctx: Context) -> Any:
-    return value
-
-
-server_twin(any_json, kind="any")

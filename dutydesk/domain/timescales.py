@@ -22,7 +22,6 @@ Every function takes its times as arguments; nothing here reads the system clock
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -221,7 +220,6 @@ def nth_working_day(office: OfficeHours, day0: date, n: int) -> date:
 
 
 ASSESSMENT_WORKING_DAYS = 45  # Working Together 2023: single assessment within 45 WD
-DECISION_WORKING_DAYS = 1  # Working Together 2023: decide within one working day
 
 
 def assessment_due(
@@ -229,16 +227,3 @@ def assessment_due(
 ) -> date:
     """Last day for the single assessment: 45 working days from the point of referral."""
     return nth_working_day(office, referral_date, working_days)
-
-
-def decision_due(
-    office: OfficeHours, received: datetime, working_days: int = DECISION_WORKING_DAYS
-) -> datetime:
-    """When the referral decision falls due: one working day of office time after the
-    clock starts."""
-    return office.add_working_days(received, working_days)
-
-
-def weekday_bank_holidays(years: Iterable[int]) -> list[date]:
-    """Every weekday bank holiday in England in ``years``, in date order (for display)."""
-    return sorted(d for y in years for d in england_bank_holidays(y))

@@ -154,7 +154,7 @@ def _child(
         )
         yield row
         return
-    child_fields = {
+    child_fields: dict[str, Any] = {
         k: person[k]
         for k in ("date_of_birth", "expected_date_of_birth", "sex", "ethnicity")
         if k in person

@@ -4,10 +4,9 @@ and the decision that records what happened, all marked as imported history.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from ..domain import referrals
 from .ids import (
     contact_event_id,
     decision_event_id,
@@ -82,14 +81,3 @@ def contact_drafts(
         # Decided on the day of the referral: history has no decision time of its own.
         drafts.append(Draft("decision.recorded", decision, decision_event_id(did), received))
     return drafts
-
-
-def referrals_in_last_12_months(days: list[date]) -> int:
-    """Annex A List 3: referrals that started in the 12 months before the latest one
-    (``domain.referrals``, one per day)."""
-    return referrals.referrals_in_last_12_months(days)
-
-
-def is_imported_referral(external_ref: str | None, is_referral: bool) -> bool:
-    """A referral in DfE terms: decided as one here, or imported as one (NFA included)."""
-    return is_referral or referrals.is_imported_referral(external_ref)

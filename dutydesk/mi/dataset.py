@@ -18,15 +18,15 @@ Rules fixed here (and written up in docs/mi-definitions.md):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..domain import referrals as dfe
 from ..domain.clock import LONDON
 from ..domain.codes import ContactStatus, DecisionStatus, Role
 from ..domain.referrals import ReferralHistory, months_before
-from ..domain.routes import S47Record
+from ..domain.routes import RouteRecord, S47Record
 from ..domain.timescales import OfficeHours
 from .records import DecisionLike, MiInput, Supervision
 
@@ -39,9 +39,8 @@ def london(stamp: str) -> datetime:
 
 
 def london_day(at: datetime) -> date:
-    """The London date of an aware time. A direct zoneinfo conversion (~0.4 µs) is cheaper
-    than the per-hour cache this used to go through (building and hashing the key cost
-    four times the conversion)."""
+    """The London date of an aware time. Converted directly (~0.4 µs): a cache keyed by the
+    hour would cost more, building and hashing its key taking four times the conversion."""
     return at.astimezone(LONDON).date()
 
 
@@ -58,7 +57,6 @@ __all__ = [
     "default_period",
     "london",
     "london_day",
-    "months_before",
     "prepare",
 ]
 
@@ -122,6 +120,10 @@ class Dataset:
     # The strategy-discussion record, by child key (``section47.section_47_enquiries``).
     s47_records: tuple[tuple[str, S47Record], ...] = ()
     s47_discussed: frozenset[str] = frozenset()  # contact ids with a discussion recorded
+    # LADO, MARAC, private fostering and handed-off routes (``MiInput.routes``), and the
+    # children of contacts with a MARAC route (for the repeat criterion).
+    routes: tuple[RouteRecord, ...] = ()
+    route_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def referral_days(self) -> dict[str, list[date]]:
@@ -245,4 +247,6 @@ def prepare(
         supervisions=tuple(data.supervisions),
         s47_records=tuple((key(r.contact_id, r.slot, r.person_id), r) for r in data.s47_records),
         s47_discussed=frozenset(data.s47_discussed),
+        routes=tuple(data.routes),
+        route_children=dict(data.route_children),
     )

@@ -15,6 +15,8 @@ from typing import Any
 
 from ..domain.clock import LONDON
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
+from ..domain.route_codes import RouteKind, RouteStep
+from ..domain.routes import RouteRecord, marac_criteria, marac_referral_days
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_date, plural
 from .dataset import ContactFacts, Dataset, Referral
@@ -402,6 +404,225 @@ def icpc_timeliness(ds: Dataset, filters: Filters, today: date) -> Figure:
     )
 
 
+# ---- routes (issue 21) ------------------------------------------------------------------
+
+
+def _routes_in_period(
+    ds: Dataset, kind: RouteKind, filters: Filters
+) -> list[tuple[RouteRecord, ContactFacts]]:
+    """Routes of ``kind`` on contacts received in the period that match the filters (a
+    route's clock starts when its contact was received: the allegation, the notification,
+    the incident). Void contacts are not loaded, so their routes count nowhere."""
+    facts = {c.contact_id: c for c in ds.contacts}
+    out = []
+    for r in ds.routes:
+        c = facts.get(r.contact_id)
+        if (
+            r.kind == kind
+            and c is not None
+            and filters.date_from <= c.day <= filters.date_to
+            and _where(c, filters)
+        ):
+            out.append((r, c))
+    return out
+
+
+def _route_refs(items: Iterable[tuple[RouteRecord, ContactFacts]]) -> tuple[Ref, ...]:
+    def child(r: RouteRecord) -> str | None:
+        if r.slot is None:
+            return None  # a LADO or MARAC route is about an adult on the contact
+        return r.person_id or f"{r.contact_id}/{r.slot}"
+
+    return tuple(Ref(r.contact_id, child(r)) for r, _ in items)
+
+
+def _route_timeliness(
+    key: str,
+    title: str,
+    met_label: str,
+    rows: Sequence[tuple[RouteRecord, ContactFacts]],
+    now: datetime,
+    note: str,
+) -> Figure:
+    """A route clock's timeliness, from the clock the follow-through view shows
+    (``domain.routes.route_clocks``). Met in time / met late / not met and past due
+    (a route closed after its due time without it counts here) / not met, in time /
+    closed before its due time without it (not counted)."""
+    within: list[tuple[RouteRecord, ContactFacts]] = []
+    late: list[tuple[RouteRecord, ContactFacts]] = []
+    overdue: list[tuple[RouteRecord, ContactFacts]] = []
+    pending: list[tuple[RouteRecord, ContactFacts]] = []
+    closed: list[tuple[RouteRecord, ContactFacts]] = []
+    for row in rows:
+        r, _ = row
+        clock = r.clock
+        if clock is None:
+            continue
+        if clock.met_at is not None:
+            (late if clock.met_late() else within).append(row)
+        elif r.closed_at is not None and (clock.due is None or r.closed_at <= clock.due):
+            closed.append(row)
+        elif clock.overdue(now):  # closed after the due time without it: counted late
+            overdue.append(row)
+        else:
+            pending.append(row)
+    parts = (
+        Part(met_label, len(within), _route_refs(within)),
+        Part("Late", len(late), _route_refs(late)),
+        Part("Not done, past due", len(overdue), _route_refs(overdue)),
+        Part("Not done yet, in time", len(pending), _route_refs(pending)),
+        Part("Closed before due, not needed", len(closed), _route_refs(closed)),
+    )
+    counted = len(within) + len(late) + len(overdue)
+    return Figure(
+        key,
+        title,
+        pct(len(within), counted),
+        "percent",
+        _route_refs(late + overdue),
+        parts,
+        len(within),
+        counted,
+        note=note,
+        part_unit="count",
+        overdue=len(overdue),
+        overdue_label="past due, not done",
+    )
+
+
+def lado_timeliness(ds: Dataset, filters: Filters, now: datetime) -> Figure:
+    """LADO referrals made (route step "referred") within one working day of office time
+    of the allegation's receipt (WT 2023; the LADO route's clock)."""
+    return _route_timeliness(
+        "lado_timeliness",
+        "LADO told within 1 working day",
+        "Within 1 WD",
+        _routes_in_period(ds, RouteKind.LADO, filters),
+        now,
+        "One per LADO route (allegation about an adult). Drill-down: told late or not "
+        "told past the working day.",
+    )
+
+
+def private_fostering_visits(ds: Dataset, filters: Filters, now: datetime) -> Figure:
+    """Private fostering visits made within 7 working days of the notification (Children
+    (Private Arrangements for Fostering) Regulations 2005; the route's clock)."""
+    return _route_timeliness(
+        "private_fostering_visits",
+        "Private fostering visits within 7 working days",
+        "Within 7 WD",
+        _routes_in_period(ds, RouteKind.PRIVATE_FOSTERING, filters),
+        now,
+        "One per child notified. Drill-down: visited late or not visited past 7 WD.",
+    )
+
+
+def marac_referrals(ds: Dataset, filters: Filters) -> Figure:
+    """MARAC referrals made from contacts received in the period, with how many meet the
+    SafeLives repeat criterion (``domain.routes.marac_criteria``) and how many contacts
+    were already known to MARAC."""
+    rows = _routes_in_period(ds, RouteKind.MARAC, filters)
+    referred = [(r, c) for r, c in rows if r.marac == "referred"]
+    known = [(r, c) for r, c in rows if r.marac == "already_known"]
+    by_child: dict[str, list[RouteRecord]] = defaultdict(list)
+    for r in ds.routes:
+        if r.kind == RouteKind.MARAC and r.marac == "referred":
+            for person in ds.route_children.get(r.contact_id, ()):
+                by_child[person].append(r)
+    repeat = []
+    for r, c in referred:
+        earlier = {
+            e.route_id: e
+            for person in ds.route_children.get(r.contact_id, ())
+            for e in by_child[person]
+        }
+        days = marac_referral_days(earlier.values(), ds.office.zone, other_than=r.contact_id)
+        criteria = marac_criteria(
+            incident_on=c.day,
+            dash_level=None,
+            dara_level=None,
+            previous_incidents=None,
+            earlier_police_da=(),
+            earlier_marac_referrals=days,
+        )
+        if criteria.repeat:
+            repeat.append((r, c))
+    sent = [(r, c) for r, c in referred if r.step_at(RouteStep.REFERRED) is not None]
+    unsent = [(r, c) for r, c in referred if r.step_at(RouteStep.REFERRED) is None]
+    parts = (
+        Part("Referred to MARAC", len(referred), _route_refs(referred)),
+        Part("Repeat criterion met", len(repeat), _route_refs(repeat)),
+        Part("Referral sent", len(sent), _route_refs(sent)),
+        Part("Referral not sent yet", len(unsent), _route_refs(unsent)),
+        Part("Already known to MARAC", len(known), _route_refs(known)),
+    )
+    return Figure(
+        "marac_referrals",
+        "MARAC referrals",
+        len(referred),
+        "count",
+        _route_refs(referred),
+        parts,
+        part_unit="count",
+        aside=f"{len(repeat)} repeat",
+        note=f"{len(repeat)} of {len(referred)} meet the repeat criterion (a new incident "
+        "within 12 months of an earlier MARAC referral about the same children); "
+        f"{len(known)} already known to MARAC. Drill-down: the referrals.",
+    )
+
+
+def handoffs_awaiting(ds: Dataset, filters: Filters, today: date) -> Figure:
+    """Routes handed off to a named team (``route.transferred``) that the team has not
+    yet accepted or returned, now, by working days waiting (day of hand-off = day 0)."""
+    facts = {c.contact_id: c for c in ds.contacts}
+    waiting: list[tuple[int, RouteRecord, ContactFacts]] = []
+    for r in ds.routes:
+        c = facts.get(r.contact_id)
+        if (
+            r.transfer_state != "awaiting"
+            or r.transfer_at is None
+            or r.closed_at is not None
+            or c is None
+            or not _where(c, filters)
+        ):
+            continue
+        day = r.transfer_at.astimezone(ds.office.zone).date()
+        waiting.append((ds.office.working_days_between(day, today), r, c))
+    waiting.sort(key=lambda x: (-x[0], x[1].route_id))
+    bands: list[tuple[str, Callable[[int], bool]]] = [
+        ("Day 0", lambda a: a <= 0),
+        ("1 WD", lambda a: a == 1),
+        ("2–5 WD", lambda a: 2 <= a <= 5),
+        ("Over 5 WD", lambda a: a > 5),
+    ]
+    parts = tuple(
+        Part(
+            label,
+            sum(1 for a, _, _ in waiting if test(a)),
+            _route_refs((r, c) for a, r, c in waiting if test(a)),
+        )
+        for label, test in bands
+    )
+    oldest = waiting[0] if waiting else None
+    aside = f"oldest {oldest[0]} WD" if oldest else ""
+    note = (
+        f"Oldest: {oldest[0]} WD, with {oldest[1].transfer_team}. "
+        if oldest
+        else "No hand-off awaiting acceptance. "
+    ) + "Now, whatever the period. Drill-down: every hand-off waiting."
+    return Figure(
+        "handoffs_awaiting",
+        "Hand-offs awaiting acceptance",
+        len(waiting),
+        "count",
+        _route_refs((r, c) for _, r, c in waiting),
+        parts,
+        part_unit="count",
+        aside=aside,
+        note=note,
+    )
+
+
 # ---- capacity ---------------------------------------------------------------------------
 
 
@@ -490,6 +711,10 @@ def compute_all(
         re_referrals(ds, referrals, settings),
         assessments(referrals, today, settings),
         icpc_timeliness(ds, filters, today),
+        lado_timeliness(ds, filters, now),
+        private_fostering_visits(ds, filters, now),
+        marac_referrals(ds, filters),
+        handoffs_awaiting(ds, filters, today),
         load,
         supervision_overdue(ds.supervisions, (p.label for p in load.parts), today),
     )

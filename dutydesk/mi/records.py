@@ -14,7 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
-from ..domain.routes import S47Record
+from ..domain.routes import RouteRecord, S47Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +112,12 @@ class MiInput:
     # (contact id, slot) -> (team, worker) that accepted the child's hand-off
     # (``domain.routes.allocations``): Annex A's allocated team and worker in Lists 3-4.
     allocations: Mapping[tuple[str, int], tuple[str, str | None]] = field(default_factory=dict)
+    # The routes MI counts (``domain.routes.route_records``): LADO, MARAC and private
+    # fostering routes and every handed-off route, of contacts that are not void, with
+    # the clock the follow-through view shows; and the children (person ids, linked now)
+    # of the contacts with a MARAC route, for the repeat criterion.
+    routes: Sequence[RouteRecord] = ()
+    route_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 class Ref(NamedTuple):
@@ -150,6 +156,7 @@ class Figure:
     # of completed work alone hides them).
     overdue: int | None = None
     overdue_label: str = ""
+    aside: str = ""  # any other few words shown beside the headline ("oldest 4 WD")
 
     @property
     def parts_unit(self) -> str:
@@ -157,8 +164,10 @@ class Figure:
 
     def display(self) -> str:
         """The headline as text: ``83.3% (10/12)``, ``42``, ``n/a``."""
-        return self._headline() + (
-            f" · {self.overdue} {self.overdue_label}" if self.overdue is not None else ""
+        return (
+            self._headline()
+            + (f" · {self.overdue} {self.overdue_label}" if self.overdue is not None else "")
+            + (f" · {self.aside}" if self.aside else "")
         )
 
     def _headline(self) -> str:

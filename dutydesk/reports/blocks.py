@@ -65,6 +65,26 @@ RATIONALE_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
+def person_text(login: str | None, names: Mapping[str, str]) -> str:
+    """Who did something, for a printed page: "Tom Okafor (sw.tom)" for a login the
+    people directory names, the login alone otherwise (an auditor still sees the login
+    the record holds beside the name)."""
+    if not login:
+        return ""
+    name = (names.get(login) or "").strip()
+    return f"{name} ({login})" if name and name != login else login
+
+
+def person_role_text(login: str | None, role: str | None, names: Mapping[str, str]) -> str:
+    """Who did something and in what role: "Tom Okafor (sw.tom, Practitioner)" for a
+    login the people directory names, "sw.tom (Practitioner)" otherwise."""
+    who = login or ""
+    name = (names.get(who) or "").strip()
+    if name and name != who:
+        return f"{name} ({who}, {role_label(role)})"
+    return f"{who} ({role_label(role)})"
+
+
 def role_label(role: str | None) -> str:
     try:
         return codes.ROLE_LABELS[codes.Role(role or "")]

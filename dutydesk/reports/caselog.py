@@ -33,7 +33,8 @@ from .blocks import (
     consent_label,
     facts,
     outcome_label,
-    role_label,
+    person_role_text,
+    person_text,
     source_text,
     threshold_label,
     yes_no,
@@ -69,16 +70,19 @@ def write_case_log(
     out: BinaryIO,
     *,
     office: OfficeHours,
+    names: Mapping[str, str] | None = None,
 ) -> EventDigest:
     """Render, seal and write the log to ``out``; returns the digest it carries. Working-day
     clocks it prints (the initial conference due date) count on ``office``, the desk's
-    triage policy's calendar, so they agree with the follow-through view and MI."""
+    triage policy's calendar, so they agree with the follow-through view and MI. ``names``
+    (login -> display name, the people directory) puts people's names beside the logins
+    the record holds on every "by" line and in the audit trail."""
     if not events:
         who = f"child {request.person_id}" if request.person_id else f"contact {request.contact_id}"
         raise NothingToPrintError(f"the store holds no events for {who}")
     digest = EventDigest.of(events)
     story = CaseLogBuilder(
-        events, request, Styles(), meta.generated_at.date(), office=office
+        events, request, Styles(), meta.generated_at.date(), office=office, names=names
     ).story()
     out.write(seal(render(story, meta, digest), meta, digest))
     return digest
@@ -104,8 +108,10 @@ class CaseLogBuilder:
         today: date,
         *,
         office: OfficeHours,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.events = list(events)
+        self.names: Mapping[str, str] = dict(names or {})
         self.office = office
         self.today = today
         # Each decision as amended so far, so an amendment shows what it changed from.
@@ -286,8 +292,16 @@ class CaseLogBuilder:
         name = " ".join(x for x in (child.get("given_name"), child.get("family_name")) if x)
         return name or ("Unborn child" if child.get("expected_date_of_birth") else "not named")
 
+    def _person(self, login: str | None) -> str:
+        """ "Tom Okafor (sw.tom)": the name from the people directory beside the login."""
+        return person_text(login, self.names)
+
+    def _by(self, e: Event) -> str:
+        """ "Tom Okafor (sw.tom, Practitioner)": who recorded the event, in what role."""
+        return person_role_text(e.actor, e.actor_role, self.names)
+
     def _who(self, e: Event) -> str:
-        return f"{e.actor} ({role_label(e.actor_role)}) on {format_time(e.client_time)}"
+        return f"{self._by(e)} on {format_time(e.client_time)}"
 
     # ---- entries ---------------------------------------------------------------------
 
@@ -330,7 +344,7 @@ class CaseLogBuilder:
                             ("Original rating", p["from_rating"].capitalize()),
                             ("New rating", p["to_rating"].capitalize()),
                             ("Reason", p["reason"]),
-                            ("Approver", p.get("approver") or "none named"),
+                            ("Approver", self._person(p.get("approver")) or "none named"),
                             ("Respond by", format_time(p.get("due_at"))),
                             ("Overridden by", self._who(e)),
                         ],
@@ -354,7 +368,7 @@ class CaseLogBuilder:
                             ("Outcome", outcome_label(p["outcome"])),
                             ("Threshold", threshold_label(p["threshold_level"])),
                             ("Primary need", f"{need.code}: {need.label}" if need else ""),
-                            ("Decided by", f"{e.actor} ({role_label(e.actor_role)})"),
+                            ("Decided by", self._by(e)),
                             ("Decided on", format_time(e.client_time)),
                             ("Decision id", p["decision_id"]),
                         ],
@@ -488,7 +502,7 @@ class CaseLogBuilder:
         for a in answers:
             rows += [
                 ("Answer", a.payload["answer"]),
-                ("Answered by", a.payload.get("answered_by") or a.actor),
+                ("Answered by", a.payload.get("answered_by") or self._person(a.actor)),
                 ("Answered on", format_time(a.payload.get("answered_at") or a.client_time)),
             ]
         if not answers:
@@ -522,7 +536,7 @@ class CaseLogBuilder:
                             s,
                             [
                                 ("Basis", p["basis"]),
-                                ("Approver", p["approver"]),
+                                ("Approver", self._person(p["approver"])),
                                 ("Recorded by", self._who(e)),
                             ],
                         ),
@@ -553,7 +567,7 @@ class CaseLogBuilder:
                 facts(s, [("Note", p["text"]), ("Added by", self._who(e))]),
             ]
         if e.type == "contact.assigned":
-            return [s.p(f"Assigned to {p['assignee']} by {self._who(e)}.", s.small)]
+            return [s.p(f"Assigned to {self._person(p['assignee'])} by {self._who(e)}.", s.small)]
         if e.type in ("person.linked", "person.unlinked"):
             verb = "Linked" if e.type == "person.linked" else "Unlinked"
             person = self.model.people.get(p["person_id"])
@@ -624,7 +638,7 @@ class CaseLogBuilder:
                 str(n),
                 format_time(e.client_time),
                 e.type,
-                f"{e.actor} ({role_label(e.actor_role)})",
+                self._by(e),
                 e.id,
                 f"{e.server_seq} / {e.hash[:12]}"
                 if e.server_seq is not None and e.hash

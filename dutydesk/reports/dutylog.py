@@ -9,7 +9,7 @@ printed log verifies against the record like the case log does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import BinaryIO
 
@@ -20,11 +20,11 @@ from ..domain.codes import SOURCE_SHORT
 from ..domain.projection import ContactChildRow
 from ..domain.queue import order_key
 from ..domain.route_text import describe
-from ..store.report_queries import DutyLogData
 from . import blocks
-from .blocks import facts, outcome_label, role_label
+from .blocks import facts, outcome_label, person_role_text, person_text
 from .digest import EventDigest
 from .page import DocumentMeta, Styles, para_text, render
+from .records import DutyLogData
 from .seal import seal
 
 CONCERN_CHARS = 240  # the log is an index; the full concern is in the case log
@@ -42,10 +42,18 @@ def duty_log_title(first: date, last: date, office: str | None, team: str | None
 
 
 def write_duty_log(
-    data: DutyLogData, first: date, last: date, meta: DocumentMeta, out: BinaryIO
+    data: DutyLogData,
+    first: date,
+    last: date,
+    meta: DocumentMeta,
+    out: BinaryIO,
+    *,
+    names: Mapping[str, str] | None = None,
 ) -> EventDigest:
+    """``names`` (login -> display name, the people directory): people are shown by name
+    with their login beside it."""
     digest = EventDigest.of(data.events)
-    story = _story(data, first, last, meta, Styles())
+    story = _story(data, first, last, meta, Styles(), dict(names or {}))
     out.write(seal(render(story, meta, digest), meta, digest))
     return digest
 
@@ -68,7 +76,12 @@ def _clip(text: str) -> str:
 
 
 def _story(
-    data: DutyLogData, first: date, last: date, meta: DocumentMeta, s: Styles
+    data: DutyLogData,
+    first: date,
+    last: date,
+    meta: DocumentMeta,
+    s: Styles,
+    names: Mapping[str, str],
 ) -> list[Flowable]:
     one_day = first == last
     outcomes = Counter(outcome_label(d.outcome) for d in data.decisions)
@@ -131,8 +144,8 @@ def _story(
                     + (f" (amended {d.amendments}×)" if d.amendments else "")
                     + (" (superseded)" if d.superseded else ""),
                     str(d.threshold_level),
-                    f"{d.decided_by} ({role_label(d.decided_role)})",
-                    f"{d.signed_off_by} {_time(d.signed_off_at or '', one_day)}"
+                    person_role_text(d.decided_by, d.decided_role, names),
+                    f"{person_text(d.signed_off_by, names)} {_time(d.signed_off_at or '', one_day)}"
                     if d.signed_off_by
                     else (
                         "awaiting sign-off" if d.status == "proposed" else "recorded by a manager"
@@ -161,7 +174,7 @@ def _story(
                         _time(e.client_time, one_day),
                         _children(data.children.get(e.contact_id or "", ())),
                         describe(e) or e.type,
-                        f"{e.actor} ({role_label(e.actor_role)})",
+                        person_role_text(e.actor, e.actor_role, names),
                     )
                     for e in data.followups
                 ),

@@ -125,8 +125,12 @@ class LetterContent:
     events: tuple[Event, ...]
 
 
-def letter_content(events: Sequence[Event], contact_id: str) -> LetterContent:
-    """The contact's current decision (amendments applied) and its facts, from events."""
+def letter_content(
+    events: Sequence[Event], contact_id: str, people: Mapping[str, str] | None = None
+) -> LetterContent:
+    """The contact's current decision (amendments applied) and its facts, from events.
+    ``people`` (login -> display name, the people directory): a letter leaving the service
+    names who decided by their name, not their login (the login when nobody is named)."""
     model = projection.apply_all(projection.ReadModel(), events)
     contact = model.contacts.get(contact_id)
     if contact is None or not contact.received_at:
@@ -170,7 +174,7 @@ def letter_content(events: Sequence[Event], contact_id: str) -> LetterContent:
         "feedback": str(decision.rationale.get("feedback_to_referrer") or ""),
         "referrer_name": contact.reporter_name or "colleague",
         "referrer_agency": contact.reporter_agency or "",
-        "decided_by": decision.decided_by,
+        "decided_by": (people or {}).get(decision.decided_by) or decision.decided_by,
         "office": contact.office or "",
         "team": contact.team or "",
         "address": address or "",

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -251,3 +251,17 @@ def revocation_list(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
         )
     return builder.sign(authority.key, hashes.SHA256())
+
+
+def signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key signed ``crl``; a key that cannot sign (X25519, X448)
+    signed nothing."""
+    key = issuer.public_key()
+    signing_keys = (
+        rsa.RSAPublicKey,
+        ec.EllipticCurvePublicKey,
+        ed25519.Ed25519PublicKey,
+        ed448.Ed448PublicKey,
+        dsa.DSAPublicKey,
+    )
+    return isinstance(key, signing_keys) and crl.is_signature_valid(key)

@@ -35,11 +35,12 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from .pki import Identity, common_name, fingerprint, login_of
+from .pki import Identity, common_name, fingerprint, login_of, signed_by
 
 FIELD = "DutyDesk"
 
@@ -274,11 +275,11 @@ def judge_trust(
 
 
 def _validate(
-    embedded,
-    anchors: list[asn1_x509.Certificate],  # type: ignore[no-untyped-def]
+    embedded: EmbeddedPdfSignature,
+    anchors: list[asn1_x509.Certificate],
     moment: datetime | None,
     tsa_anchors: list[asn1_x509.Certificate],
-):
+) -> PdfSignatureStatus:
     context = ValidationContext(
         trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail", moment=moment
     )
@@ -306,7 +307,7 @@ def _revoked(
     for crl in crls:
         if crl.issuer != cert.issuer:
             continue
-        if not any(crl.is_signature_valid(a.public_key()) for a in issuers):  # type: ignore[arg-type]
+        if not any(signed_by(crl, a) for a in issuers):
             continue
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
         if entry is not None:

@@ -48,6 +48,7 @@ CSV_COLUMNS = (
     "event_id",
     "time",
     "actor",
+    "actor_name",  # the person's name from the people directory (the login stays beside it)
     "role",
     "type",
     "contact_id",
@@ -94,6 +95,7 @@ class AuditEntry:
             self.event_id,
             self.time,
             self.actor,
+            self.actor_name,
             self.role,
             self.type,
             self.contact_id or "",

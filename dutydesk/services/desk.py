@@ -585,6 +585,7 @@ class DeskService:
         """Handover notes (newest first), with who has acknowledged each."""
         events = self.desk_queries.events_of_types(("handover.noted", "handover.acknowledged"))
         acks: dict[str, list[str]] = {}
+        names = {e.login: e.display_name for e in self.people().entries} if events else {}
         for e in events:
             if e.type == "handover.acknowledged":
                 acks.setdefault(e.payload["handover_id"], []).append(e.actor)
@@ -597,6 +598,7 @@ class DeskService:
                 e.client_time,
                 tuple(e.payload.get("contact_ids", ())),
                 tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))),
+                names,
             )
             for e in events
             if e.type == "handover.noted"

@@ -3,7 +3,9 @@
 Standalone desks: the local accounts in the store (active ones), and on a demo store the
 demo users. Shared mode: the server's ``dutydesk.directory()`` (every login in a DutyDesk
 group role with the display name given at ``dutydesk server add-user --name``), read when
-the desk signs in (``shared_mode.connect_shared``).
+the desk signs in (``shared_mode.connect_shared``) and again by sync whenever it changed
+on the server (``LiveDirectory``, fed by ``SyncEngine``), so someone added, renamed or
+removed on the server shows on every desk without a restart.
 """
 
 from __future__ import annotations
@@ -30,6 +32,32 @@ def local_directory(store: EventStore) -> PeopleDirectory:
             DirectoryEntry(u.login, u.name, u.role) for u in DEMO_USERS if u.login not in known
         ]
     return PeopleDirectory(entries)
+
+
+class LiveDirectory:
+    """The server's directory as this desk last read it; calling it gives the current
+    ``PeopleDirectory``. Sync replaces it from its own thread; readers take the
+    reference they get (an immutable directory), so nobody sees half of a change."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        self._rows = _normal(rows)
+        self._current = server_directory(rows)
+
+    def __call__(self) -> PeopleDirectory:
+        return self._current
+
+    def replace(self, rows: list[tuple[str, str, str]]) -> bool:
+        """Take the server's rows; True when the directory is not what it was."""
+        normal = _normal(rows)
+        if normal == self._rows:
+            return False
+        self._rows = normal
+        self._current = server_directory(rows)
+        return True
+
+
+def _normal(rows: list[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((str(a), str(b), str(c)) for a, b, c in rows))
 
 
 def server_directory(rows: list[tuple[str, str, str]]) -> PeopleDirectory:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 
 from ..config.signing_keys import KeyFolder
 from ..domain.clock import Clock
+from ..domain.directory import PeopleDirectory
 from ..domain.events import Actor, Event, make_event
 from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
@@ -40,6 +41,7 @@ from ..reports.page import DocumentMeta
 from ..reports.verify import Report, read_file_to_check, verify_file, verify_pdf
 from ..store.eventstore import EventStore
 from ..store.report_queries import ReportQueries
+from .directory import local_directory
 from .guard import GuardedStore, RestrictedRecord
 from .redaction import redact_duty_log
 from .signing import DocumentSigner, NoSigningKey
@@ -96,6 +98,7 @@ class DocumentService:
         keys: KeyFolder | None = None,
         unsigned_reason: str = "",
         office: OfficeHours,
+        people: Callable[[], PeopleDirectory] | None = None,
     ) -> None:
         if not marking.strip():
             raise ValueError("the protective marking cannot be empty")
@@ -124,6 +127,13 @@ class DocumentService:
         # revoked while the window is open is reported as revoked.
         self.keys = keys
         self.queries = ReportQueries(store.engine)
+        # Who is who: printed "by" lines show the person's name beside their login. The
+        # local accounts on a standalone desk; the server's directory in shared mode.
+        self._people = people or (lambda: local_directory(store))
+
+    def names(self) -> Mapping[str, str]:
+        """login -> display name, from the people directory as it is now."""
+        return {e.login: e.display_name for e in self._people().entries}
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
         who = self.actor.display_name or self.actor.login
@@ -156,7 +166,7 @@ class DocumentService:
         title = case_log_title(events, request) if events else "Case decision log"
         meta = self._meta("case-log", title, "Case decision log (children's front door)")
         buf = io.BytesIO()
-        digest = write_case_log(events, request, meta, buf, office=self.office)
+        digest = write_case_log(events, request, meta, buf, office=self.office, names=self.names())
         return self._document(meta, buf, digest, contact_id=contact_id, person_id=person_id)
 
     def duty_log(
@@ -173,13 +183,15 @@ class DocumentService:
             "Daily duty log: contacts received and decisions made",
         )
         buf = io.BytesIO()
-        digest = write_duty_log(data, first, last, meta, buf)
+        digest = write_duty_log(data, first, last, meta, buf, names=self.names())
         return self._document(meta, buf, digest)
 
     def letter(self, contact_id: str, audience: Audience) -> Document:
         require(self.actor, Action.PRINT)
         self._require_contacts({contact_id})
-        content = letter_content(self.queries.contact_case_events(contact_id), contact_id)
+        content = letter_content(
+            self.queries.contact_case_events(contact_id), contact_id, self.names()
+        )
         meta = self._meta(
             f"letter-{audience.value}",
             letter_title(audience, content),

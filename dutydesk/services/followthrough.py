@@ -9,7 +9,7 @@ store and the shared server). Reads fold the relevant events with the pure rules
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from ..domain.codes import (
     ContactStatus,
     Outcome,
 )
+from ..domain.directory import PeopleDirectory
 from ..domain.errors import ValidationError
 from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
@@ -41,6 +42,7 @@ from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
 from ..store.eventstore import EventStore
 from ..store.followthrough_queries import DecidedContact, FollowThroughQueries
+from .directory import local_directory
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
@@ -218,7 +220,14 @@ def _when(value: str | None) -> datetime | None:
 
 
 class FollowThroughService:
-    def __init__(self, store: EventStore, actor: Actor, clock: Clock, office: OfficeHours) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        actor: Actor,
+        clock: Clock,
+        office: OfficeHours,
+        directory: Callable[[], PeopleDirectory] | None = None,
+    ) -> None:
         self.store = store
         self.actor = actor
         self.clock = clock
@@ -226,6 +235,10 @@ class FollowThroughService:
         # shows must agree with the queue, the case log and MI)
         self.office = office
         self.q = FollowThroughQueries(store.engine)
+        # Who did what is shown by name from the people directory (the desk's: local
+        # accounts, or the server's in shared mode), as the queue's "With" column is.
+        self._directory = directory or (lambda: local_directory(store))
+        self._name: Callable[[str], str] = str
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -663,7 +676,7 @@ class FollowThroughService:
             for x in (
                 f"to {r.to}" if r.to else None,
                 f"team {r.team}" if r.team else None,
-                f"worker {r.worker}" if r.worker else None,
+                f"worker {self._name(r.worker)}" if r.worker else None,
                 f"family consent: {r.family_consent.replace('_', ' ')}"
                 if r.family_consent
                 else None,
@@ -758,7 +771,7 @@ class FollowThroughService:
                     k.display_name,
                     k.slot,
                     k.person_id,
-                    d.decided_by,
+                    self._name(d.decided_by),
                     "Awaiting a route",
                     decided,
                     True,
@@ -800,6 +813,7 @@ class FollowThroughService:
         if isinstance(self.store, GuardedStore):
             self.store.require_contact(contact_id)  # RestrictedRecord if not named on it
         now = self.clock.now()
+        self._name = self._directory().name_of
         follow = self._fold([contact_id])
         kids = self.q.children_of([contact_id])
         rows = tuple(
@@ -851,13 +865,15 @@ class FollowThroughService:
                 ):
                     earlier_police.append(day)
             follow = self._fold(linked)
-            earlier_marac = [
-                r.opened_at.astimezone(self.office.zone).date()
-                for r in follow.routes.values()
-                if r.kind == RouteKind.MARAC
-                and r.marac == "referred"
-                and r.contact_id != contact_id
-            ]
+            earlier_marac = rules.marac_referral_days(
+                (
+                    r
+                    for r in follow.routes.values()
+                    if linked[r.contact_id].status not in VOID_STATUSES
+                ),
+                self.office.zone,
+                other_than=contact_id,
+            )
         return rules.marac_criteria(
             incident_on=incident_on,
             dash_level=contact.dash_level,
@@ -886,6 +902,7 @@ class FollowThroughService:
     def view(self) -> FollowThroughView:
         """The follow-through views at the clock's time, overdue first in each."""
         now = self.clock.now()
+        self._name = self._directory().name_of
         follow = self._fold()
         open_routes = follow.open_routes()
         since_ack = (now - timedelta(days=ACK_LOOKBACK_DAYS)).isoformat()
@@ -1051,7 +1068,7 @@ class FollowThroughService:
                 p = e.payload
                 when = _when(p.get("sent_at")) or datetime.fromisoformat(e.client_time)
                 sent[(p["contact_id"], p["kind"])] = (
-                    f"{p['method']} {human_datetime(when)} by {e.actor}"
+                    f"{p['method']} {human_datetime(when)} by {self._name(e.actor)}"
                 )
         rows = []
         for c in recent:
@@ -1101,7 +1118,7 @@ class FollowThroughService:
             if e.type == "next_step.completed":
                 stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
                 done[(e.payload["decision_id"], e.payload["index"])] = (
-                    f"{human_datetime(stamp)} by {e.actor}"
+                    f"{human_datetime(stamp)} by {self._name(e.actor)}"
                 )
         rows = []
         today = now.astimezone(self.office.zone).date()
@@ -1124,7 +1141,7 @@ class FollowThroughService:
                             i,
                             _names(kids.get(cid, [])),
                             s["action"],
-                            s.get("owner"),
+                            self._name(s["owner"]) if s.get("owner") else None,
                             due,
                             finished,
                             finished is None and due is not None and due < today,
@@ -1141,7 +1158,7 @@ class FollowThroughService:
                 c.contact_id,
                 _names(kids.get(c.contact_id, [])),
                 tuple(
-                    (d.decision_id, d.outcome, d.decided_by)
+                    (d.decision_id, d.outcome, self._name(d.decided_by))
                     for d in decisions.get(c.contact_id, [])
                     if not d.superseded
                 ),
@@ -1219,7 +1236,7 @@ class FollowThroughService:
             if e.type == "allocated_worker.notified":
                 p = e.payload
                 told[(p["contact_id"], p["person_id"])] = (
-                    f"{p['worker']} by {p['method']} ({e.actor})"
+                    f"{self._name(p['worker'])} by {p['method']} ({self._name(e.actor)})"
                 )
         pids = {k.person_id for c in recent for k in kids.get(c.contact_id, []) if k.person_id}
         people = self.q.people(pids)
@@ -1251,13 +1268,13 @@ class FollowThroughService:
         acks: dict[str, list[str]] = {}
         for e in events:
             if e.type == "handover.acknowledged":
-                acks.setdefault(e.payload["handover_id"], []).append(e.actor)
+                acks.setdefault(e.payload["handover_id"], []).append(self._name(e.actor))
         rows = [
             HandoverRow(
                 e.payload["handover_id"],
                 e.payload["shift"],
                 e.client_time,
-                e.actor,
+                self._name(e.actor),
                 e.payload["text"],
                 tuple((cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())),
                 tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))),

@@ -126,13 +126,13 @@ class MiService:
         info = self.queries.details(r.contact_id for r in refs if r.contact_id)
         hidden = self.store.hidden_people(
             {p for c in info.values() for p, _ in c.get("children", []) if p}
-        )  # type: ignore[attr-defined]
+        )
         rows = []
         for r in refs:
             c = info.get(r.contact_id or "", {})
             received = str(c.get("received_at") or "")
             outcome = c.get("outcome")
-            kids: list[tuple[str | None, str]] = list(c.get("children", []))  # type: ignore[call-overload]
+            kids: list[tuple[str | None, str]] = list(c.get("children", []))
             names = [
                 RESTRICTED_TEXT if p in hidden else n
                 for p, n in kids

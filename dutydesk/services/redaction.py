@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from ..domain.projection import ContactChildRow, PersonRow
-from ..store.report_queries import DutyLogData
+from ..domain.projection import ContactChildRow
+from ..reports.records import DutyLogData
 from .snapshots import ChildSummary, QueueItem
 
 RESTRICTED_TEXT = "Restricted record"
@@ -37,11 +37,6 @@ def redact_queue(items: Iterable[QueueItem], visible: Mapping[str, bool]) -> lis
     return [
         item if visible.get(item.contact_id, True) else redact_queue_item(item) for item in items
     ]
-
-
-def redact_person(row: PersonRow) -> PersonRow:
-    """Only the id and the fact of the restriction survive."""
-    return PersonRow(person_id=row.person_id, restricted=True)
 
 
 def redact_duty_log(data: DutyLogData, visible: Mapping[str, bool]) -> DutyLogData:

@@ -219,7 +219,7 @@ def signer_for(
     for crl in keys.revocation_lists():
         if (
             crl.issuer == cert.issuer
-            and any(crl.is_signature_valid(c.public_key()) for c in issuers)
+            and any(pki.signed_by(crl, c) for c in issuers)
             and crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
         ):
             raise NoSigningKey(

@@ -253,6 +253,13 @@ class HandoverNote:
     noted_at: str
     contact_ids: tuple[str, ...]
     acknowledged_by: tuple[str, ...]
+    # Display names from the people directory, by login, for showing who wrote and read it.
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def who(self, login: str) -> str:
+        """ "Tom Okafor (sw.tom)" for a login in the directory, else the login itself."""
+        name = self.names.get(login)
+        return f"{name} ({login})" if name and name != login else login
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,13 @@ check both give the same rows.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
 
+from ..domain.classcache import per_class
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow, ReadModel
 from .readmodel import _field_names
 from .rowread import TABLE_OF
@@ -36,7 +36,7 @@ def _mapping_json(value: Mapping[str, Any]) -> str:
     return _dumps(dict(value))
 
 
-@functools.cache
+@per_class
 def _inserter(cls: type) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
     """(INSERT statement, row -> parameter tuple) for ``cls``'s table."""
     names = [name for name, _ in _field_names(cls)]
@@ -60,7 +60,9 @@ def insert_rows(conn: Connection, cls: type, rows: Iterable[Any]) -> None:
     sql, params = _inserter(cls)
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, map(params, rows))
+        # sqlite3 and sqlcipher3 take any iterable (SQLAlchemy's DBAPI protocol asks for a
+        # Sequence): the rows stream in rather than being copied into a second list first.
+        cursor.executemany(sql, map(params, rows))  # type: ignore[arg-type]
     finally:
         cursor.close()
 

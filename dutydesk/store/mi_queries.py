@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, true
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
-from ..domain.routes import S47Record, allocations, s47_records
+from ..domain.referrals import months_before
+from ..domain.route_codes import RouteKind
+from ..domain.routes import allocations, route_records, s47_records
 from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
-from ..mi.dataset import NONE, months_before
+from ..mi.dataset import NONE
 from ..mi.records import (
     AssessmentCompleted,
     MiChild,
@@ -44,6 +47,9 @@ ACTION_TYPES = (
     "decision.proposed",
     "decision.recorded",
 )
+
+# Routes MI counts by kind (besides every hand-off): issue 21's route figures.
+MI_ROUTE_KINDS = frozenset({RouteKind.LADO, RouteKind.MARAC, RouteKind.PRIVATE_FOSTERING})
 
 LOOKBACK_MARGIN = timedelta(days=31)  # a contact may become a referral days after receipt
 
@@ -111,24 +117,25 @@ class MiQueries:
         # The whole store's contacts, children and decisions at once: read as driver tuples
         # (``rowread.fetch_statement``), the Booleans made bool here.
         with self.engine.connect() as conn:
+            contact_rows = rowread.fetch_statement(
+                conn,
+                select(
+                    CONTACTS.c.contact_id,
+                    CONTACTS.c.received_at,
+                    CONTACTS.c.source_code,
+                    CONTACTS.c.office,
+                    CONTACTS.c.team,
+                    CONTACTS.c.status,
+                    CONTACTS.c.assignee,
+                    CONTACTS.c.rating,
+                    CONTACTS.c.due_at,
+                    CONTACTS.c.outcome,
+                    CONTACTS.c.is_referral,
+                ).where(where),
+            )
             contacts = [
-                MiContact(*row[:10], bool(row[10]))
-                for row in rowread.fetch_statement(
-                    conn,
-                    select(
-                        CONTACTS.c.contact_id,
-                        CONTACTS.c.received_at,
-                        CONTACTS.c.source_code,
-                        CONTACTS.c.office,
-                        CONTACTS.c.team,
-                        CONTACTS.c.status,
-                        CONTACTS.c.assignee,
-                        CONTACTS.c.rating,
-                        CONTACTS.c.due_at,
-                        CONTACTS.c.outcome,
-                        CONTACTS.c.is_referral,
-                    ).where(where),
-                )
+                MiContact(cid, at, src, off, tm, status, who, rating, due, outcome, bool(ref))
+                for cid, at, src, off, tm, status, who, rating, due, outcome, ref in contact_rows
             ]
             children = [
                 MiChild(*row)
@@ -146,8 +153,8 @@ class MiQueries:
                 )
             ]
             decisions = [
-                MiDecision(*row[:5], bool(row[5]))
-                for row in rowread.fetch_statement(
+                MiDecision(cid, status, role, decided, signed_off, bool(superseded))
+                for cid, status, role, decided, signed_off, superseded in rowread.fetch_statement(
                     conn,
                     select(
                         DECISIONS.c.contact_id,
@@ -162,7 +169,7 @@ class MiQueries:
             people: dict[str, MiPerson] = {}
             if with_people:
                 pids = select(CHILDREN.c.person_id).where(CHILDREN.c.contact_id.in_(ids))
-                for row in rowread.fetch_statement(
+                for pid, dob, edob, sex, ethnicity, la_id, died, listed in rowread.fetch_statement(
                     conn,
                     select(
                         PEOPLE.c.person_id,
@@ -175,8 +182,16 @@ class MiQueries:
                         PEOPLE.c.disabilities,
                     ).where(PEOPLE.c.person_id.in_(pids)),
                 ):
-                    listed = json.loads(row[-1]) if row[-1] else ()  # JSON comes as text
-                    people[row[0]] = MiPerson(*row[:-1], disabilities=tuple(listed))
+                    people[pid] = MiPerson(
+                        pid,
+                        dob,
+                        edob,
+                        sex,
+                        ethnicity,
+                        la_id,
+                        died,
+                        disabilities=tuple(json.loads(listed)) if listed else (),  # JSON as text
+                    )
             rated = select(CONTACTS.c.contact_id).where(and_(where, CONTACTS.c.due_at.is_not(None)))
             # The earliest action per contact, compared as times (stored offsets differ).
             first: dict[str, tuple[datetime, str]] = {}
@@ -209,11 +224,16 @@ class MiQueries:
                     .distinct(),
                 )
             ]
-        s47 = self._s47(discussed)
-        allocated = (
-            allocations(FollowThroughQueries(self.engine).fold(self.calendar, accepted))
-            if accepted
-            else {}
+            counted, marac = self._route_contacts(conn)
+            void = self._void(conn, counted)
+            kids = self._linked_children(conn, marac - void)
+        # One fold of every contact whose routes MI reads (issue 21).
+        wanted = list(dict.fromkeys([*discussed, *accepted, *sorted(counted)]))
+        follow = FollowThroughQueries(self.engine).fold(self.calendar, wanted) if wanted else None
+        s47 = s47_records(follow, self.calendar) if follow and discussed else []
+        allocated = allocations(follow) if follow and accepted else {}
+        routes = (
+            [r for r in route_records(follow) if r.contact_id in counted - void] if follow else []
         )
         return MiInput(
             contacts=contacts,
@@ -226,15 +246,62 @@ class MiQueries:
             s47_records=s47,
             s47_discussed=frozenset(discussed),
             allocations=allocated,
+            routes=routes,
+            route_children=kids,
         )
 
-    def _s47(self, contact_ids: list[str]) -> list[S47Record]:
-        """The strategy-discussion record of the contacts that have one (issue 21): what
-        List 5 and the census read instead of the bare decision."""
-        if not contact_ids:
-            return []
-        office = self.calendar
-        return s47_records(FollowThroughQueries(self.engine).fold(office, contact_ids), office)
+    @staticmethod
+    def _route_contacts(conn: Connection) -> tuple[set[str], set[str]]:
+        """Contacts with a route MI counts (LADO, MARAC, private fostering, or handed off
+        to a named team), and those with a MARAC route. The kind is in the payload, so
+        the route.opened payloads are read (one indexed query by type)."""
+        counted: set[str] = set()
+        marac: set[str] = set()
+        for cid, payload in rowread.fetch_statement(
+            conn,
+            select(EVENTS.c.contact_id, EVENTS.c.payload).where(
+                EVENTS.c.type.in_(("route.opened", "route.transferred"))
+            ),
+        ):
+            if cid is None:
+                continue
+            kind = json.loads(payload).get("kind")
+            if kind is None or kind in MI_ROUTE_KINDS:  # None: a hand-off
+                counted.add(cid)
+            if kind == RouteKind.MARAC:
+                marac.add(cid)
+        return counted, marac
+
+    @staticmethod
+    def _void(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
+        """Merged or entered in error (their routes count nowhere)."""
+        out: set[str] = set()
+        for chunk in _chunks(list(contact_ids)):
+            out.update(
+                row[0]
+                for row in rowread.fetch_statement(
+                    conn,
+                    select(CONTACTS.c.contact_id).where(
+                        CONTACTS.c.contact_id.in_(chunk),
+                        CONTACTS.c.status.in_(sorted(VOID_STATUSES)),
+                    ),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _linked_children(conn: Connection, contact_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The children linked now on each contact (person ids)."""
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(list(contact_ids)):
+            for cid, person in rowread.fetch_statement(
+                conn,
+                select(CHILDREN.c.contact_id, CHILDREN.c.person_id).where(
+                    CHILDREN.c.contact_id.in_(chunk), CHILDREN.c.person_id.is_not(None)
+                ),
+            ):
+                found.setdefault(cid, set()).add(person)
+        return {k: frozenset(v) for k, v in found.items()}
 
     @staticmethod
     def _payloads(conn: Connection, event_type: str) -> Iterable[dict[str, object]]:
@@ -243,10 +310,10 @@ class MiQueries:
         )
         return [json.loads(r[0]) for r in rows]
 
-    def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, object]]:
+    def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """For a drill-down table: each contact's facts and its children as (id, name)."""
         wanted = list(dict.fromkeys(contact_ids))
-        out: dict[str, dict[str, object]] = {}
+        out: dict[str, dict[str, Any]] = {}
         kids: dict[str, list[tuple[str | None, str]]] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), 500):

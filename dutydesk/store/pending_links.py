@@ -64,7 +64,7 @@ def add(engine: Engine, rows: Iterable[PendingLinkRow]) -> int:
         for chunk in _chunks(list(wanted)):
             present |= {
                 tuple(r)
-                for r in conn.execute(  # type: ignore[misc]
+                for r in conn.execute(
                     select(PENDING.c.contact_id, PENDING.c.slot, PENDING.c.person_id).where(
                         tuple_(PENDING.c.contact_id, PENDING.c.slot, PENDING.c.person_id).in_(chunk)
                     )

@@ -7,12 +7,12 @@ touches and writes back what changed.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, RowMapping, Table, delete, insert, select, tuple_
 
+from ..domain.classcache import per_class
 from ..domain.projection import (
     ContactChildRow,
     ContactRow,
@@ -38,7 +38,7 @@ R = TypeVar("R")
 _TUPLE_FIELDS = {"other_names", "disabilities", "allowed", "categories", "reasons", "decision_ids"}
 
 
-@functools.cache
+@per_class
 def _field_names(cls: type) -> tuple[tuple[str, bool], ...]:
     """(name, is_sequence) for each field: computed once per row class, not per row."""
     return tuple((f.name, f.name in _TUPLE_FIELDS) for f in dataclasses.fields(cls))

@@ -12,7 +12,6 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from ..domain.clock import LONDON
 from ..domain.events import Event
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow
 from ..domain.route_events import ROUTE_EVENTS
+from ..reports.records import DutyLogData
 from .eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, _chunks, db_to_row
 
@@ -34,18 +34,6 @@ DECISION_TYPES = (
     "decision.amended",
     "decision.returned",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class DutyLogData:
-    """Contacts received and decisions made in a window, for one office or team."""
-
-    contacts: tuple[ContactRow, ...]
-    decisions: tuple[DecisionRow, ...]
-    children: dict[str, tuple[ContactChildRow, ...]]
-    events: tuple[Event, ...]
-    # issue 21: routes, strategy discussions, hand-offs and corrections made in the window
-    followups: tuple[Event, ...] = ()
 
 
 def local_window(first: date, last: date) -> tuple[datetime, datetime]:

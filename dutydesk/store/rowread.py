@@ -15,13 +15,14 @@ Only for the local store (SQLite / SQLCipher, ``?`` parameters); the SQL is writ
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, Connection, Executable, Table
+from sqlalchemy import JSON, Boolean, ClauseElement, Connection, Table
+from sqlalchemy.sql.compiler import SQLCompiler
 
+from ..domain.classcache import per_class
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _field_names
 
@@ -54,15 +55,15 @@ def _bool(value: int | None) -> bool | None:
     return bool(value) if value is not None else None
 
 
-@functools.cache
+@per_class
 def columns(cls: type) -> str:
     """The column list, in field order, for ``SELECT {columns(cls)} FROM ...``."""
     table = TABLE_OF[cls]
     return ", ".join(f"{table.name}.{name}" for name, _ in _field_names(cls))
 
 
-@functools.cache
-def row_maker(cls: type[R]) -> Callable[[Sequence[Any]], R]:
+@per_class
+def row_maker(cls: type) -> Callable[[Sequence[Any]], Any]:
     """A function turning one driver tuple (columns in field order) into a ``cls`` row."""
     table = TABLE_OF[cls]
     args = []
@@ -80,10 +81,10 @@ def row_maker(cls: type[R]) -> Callable[[Sequence[Any]], R]:
     source = f"def make(r):\n    return cls({', '.join(args)})\n"
     scope: dict[str, Any] = {"cls": cls, "_seq": _seq, "_json": _json, "_bool": _bool}
     exec(compile(source, f"<row_maker {cls.__name__}>", "exec"), scope)  # noqa: S102
-    return scope["make"]  # type: ignore[no-any-return]
+    return scope["make"]
 
 
-def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Sequence[Any]:
     """All rows of ``sql`` as driver tuples, on ``conn``'s own DBAPI connection."""
     cursor = conn.connection.cursor()
     try:
@@ -107,12 +108,14 @@ def stream(
         cursor.close()
 
 
-def fetch_statement(conn: Connection, statement: Executable) -> list[Any]:
+def fetch_statement(conn: Connection, statement: ClauseElement) -> Sequence[Any]:
     """All rows of a SQLAlchemy Core ``statement`` as plain driver tuples: compiled for the
     connection's dialect (expanding ``IN`` lists), no result processing, so Boolean columns
     come back as 0/1 and JSON as text. Parameters go to the driver as given (strings and
     numbers in this project's queries; no bind processors are applied)."""
     compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"not a SQL statement: {type(statement).__name__}")
     names = compiled.positiontup or ()
     return fetch(conn, str(compiled), [compiled.params[n] for n in names])
 

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+# Identity and audit tables live in their own module; importing it registers them on Base,
+# so ``Base.metadata`` (and the migration drift check) holds every local table.
+from . import security_schema  # noqa: F401
+from .base import Base
 
 
 class EventRecord(Base):
@@ -261,7 +254,3 @@ class DraftRecord(Base):
     kind: Mapped[str] = mapped_column(String(40))
     saved_at: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
-
-
-# Identity and audit tables live in their own module; importing it registers them on Base.
-from . import security_schema  # noqa: E402,F401

@@ -1,7 +1,8 @@
 """Local tables for identity and audit: standalone accounts and the audit hash chain.
 
-Imported by ``dutydesk.store.schema`` so that ``Base.metadata`` (and the migration drift
-check) sees them. Revision ``20261126_identity`` creates them.
+Registered on ``store.base.Base`` like the tables of ``dutydesk.store.schema``, which
+imports this module so that ``Base.metadata`` (and the migration drift check) sees them.
+Revision ``20261126_identity`` creates them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .schema import Base
+from .base import Base
 
 
 class AuditLink(Base):

@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from ..domain.events import Event
 from .eventstore import EVENTS, META, OUTBOX, db_to_event
@@ -82,11 +93,11 @@ class SyncState:
     def rejected_count(self) -> int:
         return self._count(OUTBOX.c.state == REJECTED)
 
-    def _count(self, where: object) -> int:
+    def _count(self, where: ColumnElement[bool]) -> int:
         with self.engine.connect() as conn:
             return int(
                 conn.execute(select(func.count()).select_from(OUTBOX).where(where)).scalar_one()
-            )  # type: ignore[arg-type]
+            )
 
     def rejected(self) -> list[RejectedEvent]:
         with self.engine.connect() as conn:

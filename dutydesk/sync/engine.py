@@ -25,20 +25,42 @@ stalls a desk. The desk remembers the server's head it last saw (sequence and ha
 server whose history no longer matches what this desk saw, with the same epoch (so not a
 restore the administrator announced with ``server new-epoch``), is refused with "the
 server's history changed at seq N" (``HistoryChanged``), keeping the desk's copy.
+
+Signed checkpoints (``dutydesk.domain.checkpoints``) cover what the desk never saw: each
+round, before anything is sent or stored, the newest checkpoint of the server's epoch must
+be signed by a key this desk trusts (the settings' ``server_checkpoint_key``, else the
+server's first key, pinned at first contact, and the keys it endorsed), the checkpoint this
+desk verified last must still be on the server, and the log must reach it. The pulled
+events up to it must each match their own hash and link to the one before, and the hash at
+its sequence must be the signed one, checked before the batch holding it is stored. Any
+failure is ``ServerDistrusted``: recorded on the desk, so every later round refuses the
+server too, until the administrator has given the server a new epoch and signed a
+checkpoint for it with the trusted key.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NoReturn
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    KeyRecord,
+    from_raw_b64,
+    key_id,
+    key_ring,
+)
 from ..domain.clock import Clock
 from ..domain.errors import DomainError
 from ..domain.events import Event
+from ..domain.hashchain import event_hash
 from ..domain.wording import plural
 from ..store import quarantine, withheld
 from ..store.eventstore import AppendResult, EventStore
@@ -68,16 +90,43 @@ class HistoryChanged(SyncError):
         )
 
 
+class ServerDistrusted(SyncError):
+    """The server's log or checkpoints contradict a signed checkpoint: this desk stops
+    trusting it (kept across rounds until a new epoch with a trusted checkpoint)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"THIS DESK NO LONGER TRUSTS THE SERVER: {reason}. Nothing was sent or stored "
+            "from it; the desk keeps its copy and will not sync with this server again until "
+            "the administrator has checked it (`dutydesk audit verify --server`), restored "
+            "it under a new epoch (`dutydesk server new-epoch`) and signed a checkpoint for "
+            "it (`dutydesk server checkpoint`)"
+        )
+
+
+@dataclass(slots=True)
+class _Watch:
+    """The checkpoint this round checks the log against."""
+
+    cp: Checkpoint
+    done: bool = False
+    last: tuple[int, str] | None = None  # the last event checked: (sequence, hash)
+
+
 # What storing one pulled event may raise when the event itself is at fault.
 _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, IntegrityError)
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 7  # the newest server migration this DutyDesk understands (0007: assignee)
+SUPPORTED_SCHEMA = 8  # the newest server migration this DutyDesk understands (0008: keys)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
 META_HEAD = "server_head_seen"  # "seq hash": the server's head this desk last saw
+META_CHECKPOINT_KEY = "checkpoint_key_pinned"  # the server's first key, base64, pinned
+META_CHECKPOINT_SEEN = "checkpoint_seen"  # "epoch seq hash": the last checkpoint verified
+META_DISTRUST = "server_distrusted"  # "epoch<TAB>reason" while the server is not trusted
 MAX_BACKOFF_S = 300
 
 
@@ -96,6 +145,7 @@ class SyncReport:
     rejected_total: int = 0
     quarantined: int = 0
     quarantined_total: int = 0
+    people_changed: bool = False  # the server's people directory changed this round
     last_sync_at: str | None = None
     retry_in_s: float | None = None
     problem: str | None = None
@@ -129,6 +179,8 @@ class SyncEngine:
         login: str,
         push_batch: int = 500,
         pull_batch: int = 5000,
+        on_directory: Callable[[list[tuple[str, str, str]]], bool] | None = None,
+        checkpoint_key: Ed25519PublicKey | None = None,
     ) -> None:
         self.store = store
         self.state = SyncState(store.engine)
@@ -138,7 +190,15 @@ class SyncEngine:
         self.push_batch = push_batch
         self.pull_batch = pull_batch
         self.failures = 0
+        # The checkpoint key the settings name; without it, the one pinned at first contact.
+        self.checkpoint_key = checkpoint_key
         self._rejected_ids: list[str] = []  # this round's, to take out of the projections
+        # The people directory (shared mode): handed the server's rows whenever they
+        # change, so a person added, renamed or removed on the server shows on this desk
+        # without a restart; it answers whether what the desk shows changed.
+        # ``_directory_digest`` is the fingerprint of what this desk last read.
+        self.on_directory = on_directory
+        self._directory_digest: str | None = None
 
     # ---- one round ---------------------------------------------------------------------
 
@@ -148,10 +208,13 @@ class SyncEngine:
         self._rejected_ids = []
         try:
             server = self.transport.state()
+            watch = self._checkpoint_watch(server)
             reset = self._check_server(server)
+            if watch is not None:
+                self._check_held(server, watch)
             self._push(counts, force=force or reset)
             since = self._cursor()
-            scopes = self._pull(counts) | scopes_of(
+            scopes = self._pull(counts, server, watch) | scopes_of(
                 e for e in map(self.store.get_event, self._rejected_ids) if e is not None
             )
             if reset:  # everything may have moved: the whole log in the new server's order
@@ -169,6 +232,9 @@ class SyncEngine:
             warnings = self._sanity(since)
             self._alert_quarantine()
             self._witness(server)
+            if watch is not None:
+                self._settle(server, watch)
+            people_changed = self._refresh_directory()
         except RetryableError as err:
             return self._offline(str(err))
         self.failures = 0
@@ -183,6 +249,7 @@ class SyncEngine:
             rejected_total=self.state.rejected_count(),
             quarantined=counts["quarantined"],
             quarantined_total=quarantine.count(self.store.engine),
+            people_changed=people_changed,
             warnings=tuple(warnings),
             accepted=counts["accepted"],
             duplicates=counts["duplicates"],
@@ -334,6 +401,152 @@ class SyncEngine:
     def _cursor(self) -> int:
         return int(self.store.get_meta(META_CURSOR) or 0)
 
+    # ---- signed checkpoints ---------------------------------------------------------------
+
+    def _checkpoint_watch(self, server: ServerState) -> _Watch | None:
+        """The newest checkpoint of the server's epoch, once its signature, its key and
+        its place are checked; None when the server has none to check (or no key)."""
+        distrust = self.store.get_meta(META_DISTRUST)
+        d_epoch, _, d_reason = (distrust or "").partition("\t")
+        if distrust and d_epoch == server.epoch:
+            raise ServerDistrusted(d_reason)
+        records = self.transport.checkpoint_keys()
+        anchor = self._anchor(records)
+        mine = [c for c in self.transport.checkpoints() if c.epoch == server.epoch]
+        latest = mine[-1] if mine else None
+        if anchor is None:
+            if distrust:
+                raise ServerDistrusted(d_reason)
+            return None
+        try:
+            ring = key_ring(records, anchor)
+        except CheckpointError as err:
+            self._distrust(server, f"the server's checkpoint keys: {err}")
+        if latest is not None:
+            forged = ring.problem_with(latest)
+            if forged is not None:
+                self._distrust(server, forged)
+        if distrust:
+            if latest is None:
+                raise ServerDistrusted(
+                    f"{d_reason} (the server now has a new epoch, but no checkpoint signed "
+                    "for it yet)"
+                )
+            self.store.set_meta(META_DISTRUST, "")
+            log.warning(
+                "server trusted again: new epoch with a checkpoint at sequence %s signed by key %s",
+                latest.seq,
+                latest.key_id,
+            )
+        seen = (self.store.get_meta(META_CHECKPOINT_SEEN) or "").split(" ")
+        if len(seen) == 3 and seen[0] == server.epoch:
+            seq, hash_seen = int(seen[1]), seen[2]
+            if not any(c.seq == seq and c.hash == hash_seen for c in mine):
+                self._distrust(
+                    server,
+                    f"the signed checkpoint at seq {seq} this desk verified before is no "
+                    "longer on the server (deleted or replaced)",
+                )
+        if latest is None:
+            return None
+        if latest.seq > server.head_seq:
+            self._distrust(
+                server,
+                f"the server's history changed at seq {server.head_seq + 1}: its log now "
+                f"ends at sequence {server.head_seq}, but the checkpoint signed "
+                f"{latest.signed_at} covers it up to {latest.seq} (the tail was cut off)",
+            )
+        return _Watch(latest)
+
+    def _anchor(self, records: Sequence[KeyRecord]) -> Ed25519PublicKey | None:
+        """The key this desk trusts: the settings' key; else the one pinned before; else,
+        at first contact, the server's first key, pinned now (trust on first use)."""
+        if self.checkpoint_key is not None:
+            return self.checkpoint_key
+        pinned = self.store.get_meta(META_CHECKPOINT_KEY)
+        if pinned:
+            return from_raw_b64(pinned)
+        roots = [r for r in records if r.previous is None]
+        if len(roots) != 1:
+            return None
+        try:
+            first = from_raw_b64(roots[0].public_key)
+        except CheckpointError:
+            return None
+        if key_id(first) != roots[0].key_id:
+            return None
+        self.store.set_meta(META_CHECKPOINT_KEY, roots[0].public_key)
+        log.info("pinned the server's checkpoint key %s at first contact", roots[0].key_id)
+        return first
+
+    def _distrust(self, server: ServerState, reason: str) -> NoReturn:
+        self.store.set_meta(META_DISTRUST, f"{server.epoch}\t{reason}")
+        log.error("the server is no longer trusted: %s", reason)  # sequences and hashes only
+        raise ServerDistrusted(reason)
+
+    def _check_held(self, server: ServerState, watch: _Watch) -> None:
+        """A checkpoint at or before this desk's cursor is compared with what it holds."""
+        if watch.cp.seq <= self._cursor():
+            self._compare(server, watch, self.state.hash_at(watch.cp.seq))
+            return
+        held = self._last_held(self._cursor())
+        if held > 0:
+            mine = self.state.hash_at(held)
+            if mine is not None:
+                watch.last = (held, mine)
+
+    def _compare(self, server: ServerState, watch: _Watch, mine: str | None) -> None:
+        """The hash at the checkpoint's sequence, from this desk's log (or, for an event
+        hidden from this login, the server's word), against the signed one."""
+        cp = watch.cp
+        where = "this desk holds"
+        if mine is None:
+            mine, where = self.transport.hash_at(cp.seq), "the server shows"
+        if mine != cp.hash:
+            now = "no event" if mine is None else f"hash {mine[:16]}…"
+            self._distrust(
+                server,
+                f"the server's history changed at or before seq {cp.seq}: the checkpoint "
+                f"signed {cp.signed_at} says sequence {cp.seq} has hash {cp.hash[:16]}…, "
+                f"{where} {now}",
+            )
+        watch.done = True
+
+    def _check_batch(self, server: ServerState, watch: _Watch, batch: Sequence[Event]) -> None:
+        """Before a pulled batch is stored: every event up to the checkpoint matches its
+        own hash and links to the event before it (where this login sees both), and the
+        event at the checkpoint's sequence has the signed hash."""
+        cp = watch.cp
+        for e in batch:
+            seq = e.server_seq or 0
+            if seq > cp.seq:
+                break
+            if e.hash is None or event_hash(e.prev_hash or "", e) != e.hash:
+                self._distrust(
+                    server,
+                    f"the server's history changed at seq {seq}: the event there does not "
+                    "match its own hash (edited)",
+                )
+            if watch.last is not None and watch.last[0] == seq - 1 and watch.last[1] != e.prev_hash:
+                self._distrust(
+                    server,
+                    f"the server's history changed at seq {seq - 1}: the event at {seq} "
+                    "does not link to it (rewritten before the checkpoint signed "
+                    f"{cp.signed_at})",
+                )
+            watch.last = (seq, e.hash)
+            if seq == cp.seq:
+                self._compare(server, watch, e.hash)
+                return
+        if batch and (batch[-1].server_seq or 0) >= cp.seq and not watch.done:
+            self._compare(server, watch, None)  # the checkpoint's own event is hidden
+
+    def _settle(self, server: ServerState, watch: _Watch) -> None:
+        if watch.done:
+            value = f"{server.epoch} {watch.cp.seq} {watch.cp.hash}"
+            if self.store.get_meta(META_CHECKPOINT_SEEN) != value:
+                self.store.set_meta(META_CHECKPOINT_SEEN, value)
+
     # ---- push ---------------------------------------------------------------------------
 
     def _push(self, counts: dict[str, int], *, force: bool) -> None:
@@ -376,7 +589,7 @@ class SyncEngine:
 
     # ---- pull ---------------------------------------------------------------------------
 
-    def _pull(self, counts: dict[str, int]) -> Scopes:
+    def _pull(self, counts: dict[str, int], server: ServerState, watch: _Watch | None) -> Scopes:
         """Pull everything new. Returns the scopes that must be refolded in server order:
         those of pulled events that landed before events already folded here."""
         dirty = Scopes()
@@ -384,7 +597,11 @@ class SyncEngine:
         while True:
             batch = self.transport.pull(cursor, self.pull_batch)
             if not batch:
+                if watch is not None and not watch.done:  # its sequence is hidden from us
+                    self._compare(server, watch, None)
                 return dirty
+            if watch is not None and not watch.done:
+                self._check_batch(server, watch, batch)
             highest = self.state.max_server_seq()
             unsynced = self.state.has_unsynced()
             result = self._store_or_quarantine(batch, counts)
@@ -456,6 +673,19 @@ class SyncEngine:
         withheld.replace(self.store.engine, found)
         if found:
             log.info("%d person(s) held here are withheld by the server", len(found))
+
+    def _refresh_directory(self) -> bool:
+        """The server's people directory, if it changed since this desk last read it.
+        Cheap: each round asks only for its fingerprint (one short row); the rows are
+        read when the fingerprint differs. True when what the desk shows changed."""
+        if self.on_directory is None:
+            return False
+        digest = self.transport.directory_digest()
+        if digest == self._directory_digest:
+            return False
+        # Kept before reading: a change in between makes the next round read again.
+        self._directory_digest = digest
+        return self.on_directory(self.transport.directory())
 
     def _alert_quarantine(self) -> None:
         """Alert the administrator (``dutydesk server alerts``) to every event this desk

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
+from ..domain.checkpoints import Checkpoint, KeyRecord
 from ..domain.events import Event
 
 Status = Literal["accepted", "duplicate", "rejected"]
@@ -86,6 +87,12 @@ class Transport(Protocol):
         """(login, display name, group role) of everyone who signs in (people directory)."""
         ...
 
+    def directory_digest(self) -> str:
+        """A short fingerprint of ``directory()`` as it is now: one small row, so a desk
+        can ask every sync round and read the rows only when someone was added, renamed,
+        removed or moved to another role."""
+        ...
+
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         """One receipt per event, in order. Replays return the stored result."""
         ...
@@ -96,6 +103,14 @@ class Transport(Protocol):
         ...
 
     def hash_at(self, seq: int) -> str | None: ...
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every signed checkpoint the server holds, oldest first (any login may read)."""
+        ...
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        """The checkpoint keys the server publishes, with their signed key changes."""
+        ...
 
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         """How many events in (after_seq, upto_seq] this login may see (sanity check)."""

@@ -115,7 +115,7 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
         parts.append(
             "<h3>After the decision</h3>"
             + "".join(
-                f"<p><i>{escape(who)}, {escape(when(at))}</i><br>{escape(what)}</p>"
+                f"<p><i>{escape(d.who(who))}, {escape(when(at))}</i><br>{escape(what)}</p>"
                 for at, who, what in d.followups
             )
         )
@@ -253,7 +253,7 @@ def _checks(d: ContactDetail) -> str:
     out = []
     for c in d.partner_checks:
         answer = (
-            f"<br>Answered {escape(when(c.answered_at))} by {escape(c.answered_by or '')}:"
+            f"<br>Answered {escape(when(c.answered_at))} by {escape(d.who(c.answered_by))}:"
             f" {escape(c.answer)}"
             if c.answer is not None
             else "<br><i>Awaiting answer</i>"

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ..services.desk import DeskService
 from ..services.followthrough import FollowThroughService
 from .followthrough_view import FollowThroughWindow
-from .strategy_dialog import StrategyDialog
+from .strategy_dialog import StrategyDialog, lead_choices
 from .tasks import TaskRunner
 
 
@@ -28,7 +28,11 @@ def follow_through_day(service: DeskService) -> FollowThroughService:
     """A morning's follow-through on the demo queue: strategy discussion with police
     protection overnight, early help for a sibling, a LADO referral, an acknowledgement."""
     follow = FollowThroughService(
-        service.store, service.actor, service.clock, service.triage.policy.office
+        service.store,
+        service.actor,
+        service.clock,
+        service.triage.policy.office,
+        directory=service.people,
     )
     now = service.clock.now()
     queue = service.queue()
@@ -41,7 +45,10 @@ def follow_through_day(service: DeskService) -> FollowThroughService:
         held_at=now - timedelta(hours=10),
         decision="s47_joint",
         attendees=[
-            {"agency": "Children's social care", "name": service.actor.login},
+            {
+                "agency": "Children's social care",
+                "name": service.people().name_of(service.actor.login),
+            },
             {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
             {"agency": "Health", "name": "Dr Osei", "role": "named doctor"},
         ],
@@ -102,11 +109,14 @@ def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> 
         [(c.slot, c.name) for c in top.children],
         service.clock.now(),
         lead=service.actor.login,
+        people=lead_choices(service.people(), service.actor.login),
         parent=window,
     )
     dialog.child_boxes[top.children[0].slot].setChecked(True)
-    dialog.attendees.item(1, 1).setText("DS Khan")
-    dialog.attendees.item(1, 2).setText("CAIT")
+    for column, text in ((1, "DS Khan"), (2, "CAIT")):
+        cell = dialog.attendees.item(1, column)  # the police row the dialog starts with
+        if cell is not None:
+            cell.setText(text)
     dialog.decision.setCurrentIndex(dialog.decision.findData("s47_joint"))
     dialog.medical.setCurrentIndex(dialog.medical.findData("arranged"))
     dialog.police.setChecked(True)

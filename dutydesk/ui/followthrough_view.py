@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ..domain.permissions import Action, allows
 from ..domain.wording import human_date, human_datetime
 from ..services.followthrough import FollowThroughService, FollowThroughView
+from .detail_html import outcome_label
 from .tasks import TaskRunner
 
 OVERDUE = "⚠ Overdue"
@@ -334,8 +335,8 @@ class FollowThroughWindow(QWidget):
                     [
                         "⚠ Needs a duty manager",
                         c.children,
-                        "; ".join(f"{o} by {by}" for _d, o, by in c.decisions),
-                        c.since[:16].replace("T", " "),
+                        "; ".join(f"{outcome_label(o)} by {by}" for _d, o, by in c.decisions),
+                        _when(datetime.fromisoformat(c.since), zone) if c.since else "—",
                     ],
                     True,
                 )
@@ -389,7 +390,7 @@ class FollowThroughWindow(QWidget):
                         if h.acknowledged_by
                         else "Unread",
                         h.shift,
-                        h.noted_at[:16].replace("T", " ") + f" by {h.noted_by}",
+                        f"{_when(datetime.fromisoformat(h.noted_at), zone)} by {h.noted_by}",
                         "; ".join(names for _cid, names in h.contacts) or "—",
                         h.text,
                     ],

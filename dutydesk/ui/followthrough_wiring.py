@@ -29,7 +29,7 @@ from .action_dialogs import ActionDialog, Choice
 from .followthrough_view import FollowThroughWindow
 from .form_parts import parse_day, parse_moment
 from .main_window import MainWindow
-from .strategy_dialog import StrategyDialog
+from .strategy_dialog import StrategyDialog, lead_choices
 from .tasks import TaskRunner
 
 CONSENT = (
@@ -84,6 +84,9 @@ class FollowThroughActions:
             self.tasks.submit(lambda: work(values), ok, failed)
 
         dialog.submitted.connect(submitted)
+        # Closed is finished with: Qt deletes it (a window kept every dialog ever opened
+        # as a hidden child, each walked again by a palette or font change).
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
         self.dialog = dialog
         dialog.open()
 
@@ -307,6 +310,7 @@ class FollowThroughActions:
                 [(s, n) for s, n, _p in kids],
                 self.follow.clock.now(),
                 lead=self.follow.actor.login,
+                people=lead_choices(self.window.service.people(), self.follow.actor.login),
                 parent=self.window,
             )
             self._run(
@@ -599,7 +603,11 @@ def install_followthrough(
     actor, clock = session.actor, session.clock
     # clocks on the queue's own office calendar (the desk's triage policy)
     follow = FollowThroughService(
-        session.guarded, actor, clock, window.service.triage.policy.office
+        session.guarded,
+        actor,
+        clock,
+        window.service.triage.policy.office,
+        directory=window.service.people,  # the desk's people directory, names not logins
     )
     fix = CorrectionService(
         session.guarded, actor, clock, TriageService(session.guarded, actor, clock)

@@ -81,7 +81,7 @@ class HandoverPanel(QWidget):
             done = self.login in note.acknowledged_by
             stamp = human_datetime(note.noted_at)
             item = QListWidgetItem(
-                ("✓ " if done else "● ") + f"{note.shift} — {stamp} — {note.noted_by}"
+                ("✓ " if done else "● ") + f"{note.shift} — {stamp} — {note.who(note.noted_by)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, note.handover_id)
             self.list.addItem(item)
@@ -104,7 +104,7 @@ class HandoverPanel(QWidget):
             self.text.clear()
             self.ack_button.setEnabled(False)
             return
-        acks = ", ".join(note.acknowledged_by) or "nobody yet"
+        acks = ", ".join(note.who(a) for a in note.acknowledged_by) or "nobody yet"
         self.text.setPlainText(f"{note.text}\n\nAcknowledged by: {acks}")
         self.ack_button.setEnabled(self.login not in note.acknowledged_by)
 

@@ -7,6 +7,7 @@ queued signal, and Cancel stops after the batch in hand (every written batch is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -207,7 +208,7 @@ class ImportWizard(QWizard):
             self.addPage(page)
         self.resize(900, 620)
 
-    def options(self, dry_run: bool) -> ImportOptions:
+    def import_options(self, dry_run: bool) -> ImportOptions:
         return ImportOptions(
             format=self.choose.format.currentText(),
             dry_run=dry_run,
@@ -215,10 +216,10 @@ class ImportWizard(QWizard):
             preview_limit=2000,
         )
 
-    def run_import(self, *, dry_run: bool, done: object) -> None:
+    def run_import(self, *, dry_run: bool, done: Callable[[ImportReport], None]) -> None:
         self._cancel.clear()
         path = Path(self.choose.path.text().strip())
-        options = self.options(dry_run)
+        options = self.import_options(dry_run)
         importer = Importer(self.store, self.clock, self.policy)
         self.runner.submit(
             lambda: importer.run(
@@ -226,7 +227,7 @@ class ImportWizard(QWizard):
             ),
             done,
             self._failed,
-        )  # type: ignore[arg-type]
+        )
 
     def cancel_import(self) -> None:
         self._cancel.set()

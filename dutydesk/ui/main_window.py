@@ -345,6 +345,13 @@ class MainWindow(ContactActions, QMainWindow):
         self.tasks.submit(work, self._loaded, self._load_failed)
         self.tasks.submit(service.handovers, self._handovers_loaded)
 
+    def people_changed(self) -> None:
+        """The people directory changed (someone added, renamed or removed on the shared
+        server): show everyone by their name as it is now, in the queue, the handover
+        notes and the detail pane (a refresh of the contact on screen, not a new view)."""
+        self.reload()
+        self._load_detail()
+
     def _load_failed(self, error: BaseException) -> None:
         self.progress.finish()
         if isinstance(error, Cancelled):

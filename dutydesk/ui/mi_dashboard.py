@@ -3,17 +3,13 @@ drill-down table of the children, contacts or workers behind a tile or a bar.
 
 All store work and every computation run on the task runner (off the GUI thread). The
 store is loaded once; changing office, team or source, or moving the period inside what
-is loaded, only recomputes. Run on its own with
-``python -m dutydesk.ui.mi_dashboard --data-dir DIR [--demo] [--screenshot FILE]``.
+is loaded, only recomputes. The window opens it (Management information, Ctrl+M).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QChartView
@@ -406,48 +402,3 @@ class MiDashboard(QWidget):
         )
         service = self.service
         self.tasks.submit(lambda: service.drill(refs), self.drill_model.set_rows, self._failed)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Open the dashboard on a store (for trying it before it is wired into the window)."""
-    from ..demo.mi_extras import load_mi_demo
-    from ..domain.clock import SystemClock
-    from ..paths import STORE_FILE, default_data_dir
-    from ..store.eventstore import EventStore
-    from .application import make_app
-
-    parser = argparse.ArgumentParser(prog="mi_dashboard")
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument(
-        "--demo",
-        type=int,
-        default=0,
-        metavar="EVENTS",
-        help="fill an empty store with about this many demo events",
-    )
-    parser.add_argument("--screenshot", type=Path, default=None)
-    args = parser.parse_args(argv)
-    store = EventStore.open((args.data_dir or default_data_dir()) / STORE_FILE)
-    if args.demo and store.event_count() == 0:
-        load_mi_demo(store, seed=2026, events=args.demo, clock=SystemClock())
-    app = make_app()
-    tasks = TaskRunner(synchronous=args.screenshot is not None)
-    from ..demo.synthetic import demo_actor
-
-    dash = MiDashboard(MiService(store, SystemClock(), actor=demo_actor()), tasks)
-    dash.resize(1500, 900)
-    dash.show()
-    dash.reload()
-    if args.screenshot is not None:
-        app.processEvents()
-        dash.select("re_referrals")
-        app.processEvents()
-        dash.grab().save(str(args.screenshot))
-        return 0
-    code = app.exec()
-    tasks.shutdown()
-    return int(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

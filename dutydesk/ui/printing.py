@@ -6,11 +6,10 @@ a PDF file, or to the desktop's print system) and otherwise renders page by page
 worker thread with progress and cancel (``print_job``). Every print and export is
 recorded as an event through the service.
 
-The lead wires these into the main window, e.g.::
+The window's session (``ui.session``) holds one ``DocumentActions`` and hands each menu
+action the document to make, e.g. the case log of the selected contact::
 
-    actions = DocumentActions(self, documents_service, self.tasks)
-    act.triggered.connect(lambda: actions.preview(
-        lambda: documents_service.case_log(contact_id=current_id)))
+    printing.preview(lambda: documents.case_log(contact_id=contact_id))
 """
 
 from __future__ import annotations

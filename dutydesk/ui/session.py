@@ -34,7 +34,7 @@ from ..services.signing import DocumentSigner, demo_signer
 from ..services.watch import FolderWatcher
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
-from ..sync.engine import SyncEngine
+from ..sync.engine import SyncEngine, SyncReport
 from .audit_view import AuditView
 from .folder_watch import WatchedFolder
 from .followthrough_wiring import install_followthrough
@@ -86,6 +86,9 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
         unsigned_reason=session.unsigned_reason,
         # printed clocks on the queue's own office calendar
         office=window.service.triage.policy.office,
+        # printed "by" lines name people from the desk's own directory (the server's in
+        # shared mode, refreshed on sync)
+        people=window.service.people,
     )
     printing = DocumentActions(window, documents, tasks)
 
@@ -241,6 +244,12 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
         lambda report: window.set_sync_state("online" if report.online else "offline")
     )
     controller.stopped_with.connect(lambda problem: window.set_sync_state(problem))
+
+    def people(report: SyncReport) -> None:
+        if report.people_changed:  # added, renamed or removed on the server: names as now
+            window.people_changed()
+
+    controller.reported.connect(people)
 
     def rejected_loaded(rows: list[RejectedEvent]) -> None:
         text = "\n".join(f"{human_datetime(r.client_time)}  {r.type}: {r.reason}" for r in rows)

@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QDate,
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTime,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -28,12 +38,15 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from ..domain.directory import PeopleDirectory
 from ..domain.route_codes import (
     AGENCIES,
     S47_DECISIONS,
@@ -81,6 +94,52 @@ def _aware(edit: QDateTimeEdit, zone: Any) -> datetime:
     return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone)
 
 
+def lead_choices(people: PeopleDirectory, me: str) -> list[tuple[str, str]]:
+    """(login, name) of whoever may lead an enquiry: the people who work on contacts, and
+    the person recording (the form's first guess), each once."""
+    out = [(e.login, e.display_name) for e in people.assignable()]
+    if me not in {login for login, _ in out}:
+        out.insert(0, (me, people.name_of(me)))
+    return out
+
+
+class AgencyDelegate(QStyledItemDelegate):
+    """The agency cell is plain text; editing it opens an editable list of the agencies
+    (any other agency may be typed). Qt owns the editor and deletes it when editing ends,
+    so no widget outlives its cell (cell widgets did, and crashed a font change)."""
+
+    def createEditor(  # noqa: N802 - Qt name
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        combo.setEditable(True)
+        combo.setObjectName("strategyAgencyEditor")
+        combo.setAccessibleName(f"Agency of attendee {index.row() + 1}")
+        combo.addItems(list(AGENCIES))
+        typed = combo.lineEdit()
+        if typed is not None:
+            typed.setAccessibleName(combo.accessibleName())
+        return combo
+
+    def setEditorData(  # noqa: N802 - Qt name
+        self, editor: QWidget, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+
+    def setModelData(  # noqa: N802 - Qt name
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText().strip(), Qt.ItemDataRole.EditRole)
+
+
 class StrategyDialog(QDialog):
     """``submitted`` carries the keyword arguments of
     ``FollowThroughService.record_strategy_discussion`` (besides the contact id)."""
@@ -93,8 +152,12 @@ class StrategyDialog(QDialog):
         now: datetime,
         *,
         lead: str = "",
+        people: Sequence[tuple[str, str]] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """``lead``: the login of the social worker leading (the person recording, by
+        default); ``people``: (login, name) from the people directory, offered as the lead
+        and shown by name."""
         super().__init__(parent)
         self.setWindowTitle("Strategy discussion")
         self.setAccessibleName("Strategy discussion")
@@ -137,6 +200,19 @@ class StrategyDialog(QDialog):
         self.attendees.verticalHeader().hide()
         self.attendees.setMinimumHeight(130)
         self.attendees.setMaximumHeight(190)
+        self.agency_delegate = AgencyDelegate(self.attendees)
+        self.attendees.setItemDelegateForColumn(0, self.agency_delegate)
+        # Typing on a cell starts editing it, as a spreadsheet does; Tab moves cell to cell
+        # and then on to the buttons under the table.
+        self.attendees.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.attendees.setToolTip(
+            "Type or press F2 on a cell to change it; the agency cell offers the agencies."
+        )
         glay.addWidget(self.attendees)
         buttons = QHBoxLayout()
         add = QPushButton("Add attendee")
@@ -155,8 +231,10 @@ class StrategyDialog(QDialog):
         self.agency_prompt.setWordWrap(True)
         glay.addWidget(self.agency_prompt)
         lay.addWidget(group)
+        names = dict(people)
+        lead_name = names.get(lead, lead)
         for agency in STRATEGY_REQUIRED_AGENCIES:
-            self.add_attendee(agency, lead if agency == AGENCIES[0] else "", "")
+            self.add_attendee(agency, lead_name if agency == AGENCIES[0] else "", "")
 
         decided = QFormLayout()
         self.decision = QComboBox()
@@ -200,10 +278,19 @@ class StrategyDialog(QDialog):
         self.epo_court = line("strategyEpoCourt", "Court", "court that granted the order")
         decided.addRow("", _row(self.epo_granted, "at", self.epo_granted_at))
         decided.addRow("Court", self.epo_court)
-        self.lead = line(
-            "strategyLead", "Lead social worker", "login of the social worker leading the enquiry"
-        )
-        self.lead.setText(lead)
+        # Chosen by name from the people directory (stored as the login), or typed.
+        self.lead = QComboBox()
+        self.lead.setObjectName("strategyLead")
+        self.lead.setAccessibleName("Lead social worker")
+        self.lead.setEditable(True)
+        self.lead.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for login, name in people:
+            self.lead.addItem(name, login)
+        self.lead.setCurrentText(lead_name)
+        lead_edit = self.lead.lineEdit()
+        if lead_edit is not None:
+            lead_edit.setPlaceholderText("the social worker leading the enquiry")
+            lead_edit.setAccessibleName("Lead social worker")
         decided.addRow("Lead social worker", self.lead)
         self.summary = text_box(
             "strategySummary",
@@ -242,20 +329,13 @@ class StrategyDialog(QDialog):
     def add_attendee(self, agency: str, name: str, role: str) -> None:
         row = self.attendees.rowCount()
         self.attendees.insertRow(row)
-        combo = QComboBox()
-        combo.setEditable(True)
-        combo.setAccessibleName(f"Agency of attendee {row + 1}")
-        combo.addItems(list(AGENCIES))
-        combo.setCurrentText(agency)
-        combo.currentTextChanged.connect(lambda _t: self.update_prompt())
-        self.attendees.setCellWidget(row, 0, combo)
-        # Tab reads the table (each agency in turn) before the buttons under it.
-        before = self.attendees.cellWidget(row - 1, 0) if row else self.attendees
-        QWidget.setTabOrder(before or self.attendees, combo)
-        QWidget.setTabOrder(combo, self.add_button)
-        self.attendees.setItem(row, 1, QTableWidgetItem(name))
-        self.attendees.setItem(row, 2, QTableWidgetItem(role))
+        for col, text in enumerate((agency, name, role)):
+            self.attendees.setItem(row, col, QTableWidgetItem(text))
         self.update_prompt()
+
+    def agency_of(self, row: int) -> str:
+        """The agency typed or chosen for attendee ``row`` (0-based), or ""."""
+        return (self.attendees.item(row, 0) or QTableWidgetItem()).text().strip()
 
     def _remove_attendee(self) -> None:
         row = self.attendees.currentRow()
@@ -266,8 +346,7 @@ class StrategyDialog(QDialog):
     def attendee_rows(self) -> list[dict[str, str]]:
         out = []
         for row in range(self.attendees.rowCount()):
-            combo = self.attendees.cellWidget(row, 0)
-            agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+            agency = self.agency_of(row)
             name = (self.attendees.item(row, 1) or QTableWidgetItem()).text().strip()
             role = (self.attendees.item(row, 2) or QTableWidgetItem()).text().strip()
             if agency:
@@ -321,11 +400,18 @@ class StrategyDialog(QDialog):
             if self.epo_court.text().strip():
                 epo["court"] = self.epo_court.text().strip()
             out["epo"] = epo
-        if self.lead.text().strip():
-            out["lead_social_worker"] = self.lead.text().strip()
+        lead = self.lead_login()
+        if lead:
+            out["lead_social_worker"] = lead
         if self.summary.toPlainText().strip():
             out["summary"] = self.summary.toPlainText().strip()
         return out
+
+    def lead_login(self) -> str:
+        """The login of the lead chosen by name, or what was typed if nobody listed."""
+        typed = self.lead.currentText().strip()
+        found = self.lead.findText(typed)
+        return str(self.lead.itemData(found)) if typed and found >= 0 else typed
 
     def problems_found(self) -> list[Problem]:
         """What stops the form being recorded, all of it, in the words of the form. Nothing
@@ -336,8 +422,7 @@ class StrategyDialog(QDialog):
             found.append(Problem("slots", "tick the child or children the discussion was about"))
         unnamed = []
         for row in range(self.attendees.rowCount()):
-            combo = self.attendees.cellWidget(row, 0)
-            agency = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+            agency = self.agency_of(row)
             typed = any(
                 (self.attendees.item(row, col) or QTableWidgetItem()).text().strip()
                 for col in (1, 2)

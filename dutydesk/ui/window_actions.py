@@ -276,7 +276,7 @@ class ContactActions(_Base):
             self.status_message.setText("No proposed decision waits for sign-off.")
             return
         summary = (
-            f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
+            f"{d.who(proposal.decided_by)} proposed: {outcome_label(proposal.outcome)}, "
             f"level {proposal.threshold_level}. The full rationale is in the "
             "contact detail."
         )
@@ -295,14 +295,14 @@ class ContactActions(_Base):
             self.status_message.setText("No proposed decision waits for sign-off.")
             return
         summary = (
-            f"{proposal.decided_by} proposed: {outcome_label(proposal.outcome)}, "
+            f"{d.who(proposal.decided_by)} proposed: {outcome_label(proposal.outcome)}, "
             f"level {proposal.threshold_level}. Say what needs to change; the "
             "proposal goes back to them and stays on record."
         )
         self._ask(
             dialogs.return_dialog(summary, self),
             lambda v: self.service.return_proposal(d.contact_id, proposal.decision_id, v["reason"]),
-            f"Proposal returned to {proposal.decided_by}.",
+            f"Proposal returned to {d.who(proposal.decided_by)}.",
         )
 
     def print_contact(self) -> None:

@@ -134,3 +134,10 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
     follow.reload()
     yield "follow-through", shown(follow)
     follow.close()
+    # (issue 21) the strategy discussion form, opened as the Tools entry opens it
+    actions = window.followthrough  # type: ignore[attr-defined]
+    actions.strategy()
+    strategy = actions.dialog
+    assert strategy is not None and strategy.objectName() == "strategyDialog"
+    yield "strategy discussion", shown(strategy)
+    strategy.reject()

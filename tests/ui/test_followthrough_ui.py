@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QDialog
 
 from dutydesk.config.settings import Settings
 from dutydesk.domain.clock import LONDON, FixedClock
@@ -156,6 +156,79 @@ def test_strategy_form_records_what_it_shows(qtbot, tmp_path: Path) -> None:  # 
     )
     assert sorted(r.kind for r in routes.routes) == ["emergency_protection", "strategy_s47"]
     assert routes.missing_agencies[p["discussion_id"]] == ("Health",)
+    store.close()
+
+
+def test_a_closed_dialog_is_deleted_not_kept_hidden(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every strategy form opened stayed alive as a hidden child of the window, walked
+    again by each palette or font change."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from dutydesk.ui.strategy_dialog import StrategyDialog
+
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, FixedClock(THU))
+    window.select_contact(cid)
+    for _ in range(3):
+        _action(window, "strategyAction").trigger()  # type: ignore[union-attr]
+        dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+        assert dialog.isVisible()
+        dialog.reject()
+    _action(window, "adultAction").trigger()  # type: ignore[union-attr]
+    window.followthrough.dialog.reject()  # type: ignore[attr-defined]
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert window.findChildren(StrategyDialog) == []
+    assert [w for w in window.findChildren(QDialog) if not w.isVisible()] == []
+    store.close()
+
+
+def test_the_follow_through_view_names_people_not_logins(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Its lines read "by user.duty_manager"; the queue's With column already used the
+    people directory. The strategy form offers the lead by name and stores the login."""
+    from dutydesk.store.accounts import AccountStore
+    from tests.factories import decision_payload
+
+    clock = FixedClock(THU)
+    window, store, (cid, other) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock, 2)
+    accounts = AccountStore(store.engine)
+    accounts.add("user.duty_manager", "Dee Manager", Role.DUTY_MANAGER, "pw-long-enough-1", "x")
+    accounts.add("sw.tom", "Tom Okafor", Role.PRACTITIONER, "pw-long-enough-2", "x")
+    rationale = decision_payload(cid)["rationale"]
+    rationale["next_steps"] = [{"action": "Visit with the health visitor", "owner": "sw.tom"}]
+    window.service.decide(cid, "cin_assessment", 3, rationale)
+    follow = window.followthrough.follow  # type: ignore[attr-defined]
+    follow.acknowledge(other, "acknowledgement", "email")
+    follow.open_route(
+        cid, "early_help", slot=1, team="Early Help North", worker="sw.tom", family_consent="given"
+    )
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+
+    def texts(tab) -> str:  # type: ignore[no-untyped-def]
+        t = tab.table
+        return " | ".join(
+            t.item(r, c).text() for r in range(t.rowCount()) for c in range(t.columnCount())
+        )
+
+    everything = " ".join(texts(tab) for tab in (view.routes, view.awaiting, view.acks, view.steps))
+    assert "user.duty_manager" not in everything and "sw.tom" not in everything, everything
+    assert "by Dee Manager" in texts(view.acks)
+    assert "Dee Manager" in texts(view.awaiting)  # who decided
+    assert "Tom Okafor" in texts(view.steps)  # the step's owner
+    assert "worker Tom Okafor" in texts(view.routes)
+    view.close()
+
+    window.select_contact(cid)
+    _action(window, "strategyAction").trigger()  # type: ignore[union-attr]
+    dialog = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert dialog.attendees.item(0, 1).text() == "Dee Manager"
+    assert dialog.lead.currentText() == "Dee Manager"
+    assert dialog.values()["lead_social_worker"] == "user.duty_manager"
+    dialog.lead.setCurrentText("Tom Okafor")
+    assert dialog.values()["lead_social_worker"] == "sw.tom"
+    dialog.lead.setCurrentText("Sam from the locality team")  # nobody listed: kept as typed
+    assert dialog.values()["lead_social_worker"] == "Sam from the locality team"
+    dialog.reject()
     store.close()
 
 

@@ -190,9 +190,7 @@ def test_the_strategy_form_shows_every_problem_and_drops_nothing_typed(  # type:
     assert dialog.police_where.text() == "with her grandmother"
 
     dialog.child_boxes[0].setChecked(True)
-    agency = dialog.attendees.cellWidget(3, 0)
-    assert isinstance(agency, QComboBox)
-    agency.setCurrentText("Health")
+    dialog.attendees.item(3, 0).setText("Health")
     dialog.police.setChecked(True)
     dialog.try_submit()
     assert sent and not dialog.error.isVisible()
@@ -208,3 +206,44 @@ def test_the_strategy_form_is_named_and_tabs_in_reading_order(qtbot) -> None:  #
     QApplication.processEvents()
     assert unnamed_controls(dialog) == []
     assert out_of_reading_order(dialog) == []
+
+
+def test_the_strategy_form_agency_is_chosen_from_the_keyboard_without_cell_widgets(  # type: ignore[no-untyped-def]
+    qtbot,
+) -> None:
+    """The agency cells were combo boxes set into the table, which a font change walked
+    after they had gone (a crash). Now each cell is text; F2 opens the agencies to choose
+    from, Qt owns that editor, and Enter puts the choice in the cell."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractItemView
+
+    dialog = StrategyDialog([(0, "Mateusz Khan")], NOW, lead="dm.manager")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.add_attendee("", "Ms Hollins", "DSL")
+    table = dialog.attendees
+    assert all(table.indexWidget(table.model().index(r, 0)) is None for r in range(4))
+    assert [dialog.agency_of(r) for r in range(3)] == [
+        "Children's social care",
+        "Police",
+        "Health",
+    ]
+    table.setFocus()
+    table.setCurrentCell(3, 0)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    assert table.state() == QAbstractItemView.State.EditingState
+    editor = table.focusWidget()
+    assert isinstance(editor, QComboBox) and editor.isEditable()
+    assert editor.accessibleName() == "Agency of attendee 4"
+    assert "Education" in [editor.itemText(i) for i in range(editor.count())]
+    editor.setCurrentText("Education")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    QApplication.processEvents()  # the delegate commits and closes on the next turn
+    assert table.state() != QAbstractItemView.State.EditingState
+    assert dialog.agency_of(3) == "Education"
+    assert {"agency": "Education", "name": "Ms Hollins", "role": "DSL"} in dialog.attendee_rows()
+    # any agency may be typed, and the prompt follows what the cells say
+    table.item(2, 0).setText("")
+    assert "not recorded: Health" in dialog.agency_prompt.text()
+    table.item(2, 0).setText("health")
+    assert "took part" in dialog.agency_prompt.text()

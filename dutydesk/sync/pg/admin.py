@@ -178,7 +178,7 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
         with conn.transaction():
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
             try:
-                conn.execute(mig.sql.encode("utf-8"))  # type: ignore[arg-type]
+                conn.execute(mig.sql.encode("utf-8"))
             except psycopg.Error as err:
                 raise AdminError(f"migration {mig.name} failed: {_first_line(err)}") from err
             conn.execute(
@@ -217,7 +217,7 @@ def _write_rules(conn: psycopg.Connection) -> None:
             "SET policy = EXCLUDED.policy",
             (json.dumps(server_rules.policy()),),
         )
-        conn.execute(function.encode("utf-8"))  # type: ignore[arg-type]
+        conn.execute(function.encode("utf-8"))
         conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) FROM PUBLIC")
 
 
@@ -237,7 +237,7 @@ def _harden(conn: psycopg.Connection) -> list[str]:
     """
     warnings = []
     db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
-    steps = [
+    steps: list[sql.SQL | sql.Composed] = [
         sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)),
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT pg_signal_backend, pg_read_all_stats TO {}").format(sql.Identifier(OWNER)),

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from ...domain.checkpoints import Checkpoint
+from ...domain.checkpoints import Checkpoint, KeyRecord
 from ...domain.events import Event
 from ...domain.server_chain import ChainRow, Columns
 from ..transport import SyncError
@@ -75,6 +75,15 @@ class ServerLog:
             from .checkpoints import read
 
             return read(self._conn)
+        except psycopg.Error as err:
+            raise classify(err) from err
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        """The checkpoint keys the server publishes, with their key changes (0008)."""
+        try:
+            from .checkpoints import read_keys
+
+            return read_keys(self._conn)
         except psycopg.Error as err:
             raise classify(err) from err
 

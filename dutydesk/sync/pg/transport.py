@@ -17,6 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ...config.tls import DEFAULT_MODE, desk_sslmode, explain_connection_failure
+from ...domain.checkpoints import Checkpoint, KeyRecord
 from ...domain.events import Event, canonical_json
 from ..identity import GROUP_ROLES, choose_role
 from ..transport import (
@@ -164,6 +165,17 @@ class PgTransport:
 
         return self._call(read)
 
+    def directory_digest(self) -> str:
+        """md5 of the directory's rows in a fixed order (``Transport.directory_digest``);
+        the server is at a schema with ``dutydesk.directory()`` (the engine checked)."""
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT md5(COALESCE(json_agg(json_build_array(login, display_name, role) "
+                "ORDER BY login, role, display_name)::text, '')) FROM dutydesk.directory()"
+            ).fetchone()
+        )
+        return str(row[0]) if row else ""
+
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
         body = json.dumps(
             [
@@ -227,6 +239,27 @@ class PgTransport:
     def hash_at(self, seq: int) -> str | None:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
         return None if row is None else row[0]
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT seq, hash, epoch::text, signed_at, key_id, signature "
+                "FROM dutydesk.checkpoints()"
+            ).fetchall()
+        )
+        return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def checkpoint_keys(self) -> list[KeyRecord]:
+        rows = self._call(
+            lambda c: c.execute(
+                "SELECT key_id, public_key, added_at, previous, previous_last_seq, "
+                "signed_by_previous, signed_by_new FROM dutydesk.checkpoint_keys()"
+            ).fetchall()
+        )
+        return [
+            KeyRecord(r[0], r[1], r[2], r[3], None if r[4] is None else int(r[4]), r[5], r[6])
+            for r in rows
+        ]
 
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         row = self._call(

@@ -261,6 +261,7 @@ def test_public_keeps_no_temp_or_create_and_clients_execute_only_what_they_call(
         "hash_at",
         "may_read",
         "checkpoints",
+        "checkpoint_keys",
         "directory",
         "report_quarantine",
         "withheld",
@@ -308,6 +309,11 @@ def test_every_definer_function_pins_its_search_path_with_pg_temp_last(
         "INSERT INTO dutydesk.checkpoints VALUES (1, repeat('a', 64), gen_random_uuid(), 'x', "
         "'x', 'x')",
         "DELETE FROM dutydesk.checkpoints",
+        # a second trust root, or a key change nobody signed
+        "INSERT INTO dutydesk.checkpoint_keys (key_id, public_key, added_at) VALUES "
+        "('0123456789abcdef', repeat('A', 43) || '=', 'x')",
+        "DELETE FROM dutydesk.checkpoint_keys",
+        "UPDATE dutydesk.checkpoint_keys SET public_key = repeat('B', 43) || '='",
     ],
 )
 def test_clients_write_nothing_directly(

@@ -60,10 +60,10 @@ END $$"""
 @pytest.fixture
 def server(pg_server: str) -> Iterator[str]:
     reset_server(pg_server)
-    _sql(pg_server, "DELETE FROM dutydesk.checkpoints")
+    _sql(pg_server, "DELETE FROM dutydesk.checkpoints", "DELETE FROM dutydesk.checkpoint_keys")
     yield pg_server
     reset_server(pg_server)
-    _sql(pg_server, "DELETE FROM dutydesk.checkpoints")
+    _sql(pg_server, "DELETE FROM dutydesk.checkpoints", "DELETE FROM dutydesk.checkpoint_keys")
 
 
 def _sql(admin_dsn: str, *statements: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from dutydesk.domain.clock import LONDON
-from dutydesk.domain.history import PastContact, build_history, is_re_referral, months_before
+from dutydesk.domain.history import PastContact, build_history
 from dutydesk.domain.projection import PersonRow
+from dutydesk.domain.referrals import is_re_referral, months_before
 
 AT = datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
 PID = "0192f7a0-0000-7000-8000-00000000aaaa"

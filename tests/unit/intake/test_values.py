@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dutydesk.intake.history import referrals_in_last_12_months
+from dutydesk.domain.referrals import referrals_in_last_12_months
 from dutydesk.intake.model import FileRefused
 from dutydesk.intake.text import decode
 from dutydesk.intake.values import clean, parse_date, sex_code, source_code, yes_no

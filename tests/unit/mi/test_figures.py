@@ -291,6 +291,10 @@ def test_compute_all_returns_every_figure_and_refuses_a_backwards_period() -> No
         "re_referrals",
         "assessments",
         "icpc_timeliness",
+        "lado_timeliness",
+        "private_fostering_visits",
+        "marac_referrals",
+        "handoffs_awaiting",
         "caseload",
         "supervision_overdue",
     ]
