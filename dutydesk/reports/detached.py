@@ -29,6 +29,7 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+from pyhanko.sign.validation.status import StandardCMSSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from .pki import Identity, common_name, fingerprint, login_of
@@ -103,7 +104,7 @@ def inspect_detached(
         raise SignatureFileError("it carries its own content instead of signing this file")
     anchors = [_asn1_cert(c) for c in trust]
 
-    def validate(moment: datetime | None):  # type: ignore[no-untyped-def]
+    def validate(moment: datetime | None) -> StandardCMSSignatureStatus:
         context = ValidationContext(
             trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail", moment=moment
         )

@@ -231,7 +231,7 @@ def stamp_time(status: object) -> datetime | None:
     ts = getattr(status, "timestamp_validity", None)
     if ts is None or not (ts.intact and ts.valid and ts.trusted):
         return None
-    return ts.timestamp  # type: ignore[no-any-return]
+    return ts.timestamp
 
 
 def judge_trust(
