@@ -4,8 +4,9 @@
 is broken: the local chain; with ``--server-copy`` also the server's chain as this desk
 pulled it; with ``--server --dsn DSN`` the shared server's own log (the local store is then
 checked only if ``--data-dir`` is given). ``list`` and ``export`` filter by actor, person,
-contact, event type and date. Reading the audit needs a sign-in (``--as``) as an auditor,
-duty manager or administrator (on the server: a login in one of those groups).
+contact, event type and date; ``quarantine`` lists events pulled from the server that this
+desk holds in quarantine (never applied). Reading the audit needs a sign-in (``--as``) as
+an auditor, duty manager or administrator (on the server: a login in one of those groups).
 """
 
 from __future__ import annotations
@@ -78,6 +79,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --server: the administrator's checkpoint folder (public key "
         "and journal; default: the data folder's checkpoints/)",
     )
+    held = sub.add_parser(
+        "quarantine",
+        help="list events received from the server that this desk holds in quarantine",
+        description="list events received from the server that this desk could not "
+        "validate or apply (kept aside, never applied): who recorded them, when, and why "
+        "they were refused (hidden for restricted records you may not read)",
+    )
+    add_store_argument(held)
+    held.add_argument(
+        "--as",
+        dest="as_login",
+        required=True,
+        help="your login (must be an auditor, duty manager or administrator)",
+    )
+    add_password_argument(held)
     for name, summary in (
         ("list", "print matching audit entries"),
         ("export", "write matching audit entries to a CSV file"),
@@ -133,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         service = AuditService(
             GuardedStore(store, actor, SystemClock()), names, signer=signer, unsigned_reason=why
         )
+        if args.audit_command == "quarantine":
+            return _quarantine(service)
         flt = AuditFilter(
             actor=args.actor,
             person_id=args.person,
@@ -156,6 +174,21 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         store.close()
+
+
+def _quarantine(service: AuditService) -> int:
+    held = service.quarantined()
+    print(f"{len(held)} event(s) received from the server held in quarantine, never applied")
+    if held:
+        print("seq\tevent id\ttype\trecorded by\trole\tclient time\tquarantined at\treason")
+    for entry in held:
+        print("\t".join(entry.row()))
+    if held:
+        print(
+            "each is on the server as recorded; the administrator sees them in `dutydesk "
+            "server alerts`; usually fixed by `dutydesk server upgrade` or a newer DutyDesk"
+        )
+    return 0
 
 
 def _report(name: str, verdict: Verdict) -> int:

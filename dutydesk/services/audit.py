@@ -25,6 +25,7 @@ from ..domain.clock import LONDON
 from ..domain.events import Event, make_event
 from ..domain.permissions import Action, check_reason, require
 from ..filemodes import private_file
+from ..store import quarantine
 from ..store.chain import verify_local_chain
 from ..store.eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from ..store.readmodel import CHILDREN
@@ -323,6 +324,42 @@ class AuditService:
             )
         }
 
+    def quarantined(self) -> list[QuarantineEntry]:
+        """Events pulled from the server that this desk holds in quarantine (never applied:
+        it could not validate or apply them), oldest server sequence first. Needs
+        ``view_audit``. Who recorded them and when stays; the reason (which may quote the
+        payload) is hidden for an event about a restricted record this actor may not read,
+        and for one too malformed to tell what it is about."""
+        require(self.actor, Action.VIEW_AUDIT)
+        held = quarantine.listing(self.store.engine, with_envelope=True)
+        about = {q.event_id: _about(q.envelope) for q in held}
+        contacts = self.store.visible_contacts({c for c, _ in about.values() if c})
+        people = self.store.hidden_people({p for _, ps in about.values() for p in ps or ()})
+        entries = []
+        for q in held:
+            fields = _fields(q.envelope)
+            contact, persons = about[q.event_id]
+            hidden = persons is None or (
+                q.type not in ACCESS_EVENTS
+                and (
+                    bool(contact and not contacts.get(contact, True)) or bool(people & set(persons))
+                )
+            )
+            entries.append(
+                QuarantineEntry(
+                    q.server_seq,
+                    q.event_id,
+                    q.type,
+                    str(fields.get("actor") or ""),
+                    str(fields.get("actor_role") or ""),
+                    str(fields.get("client_time") or ""),
+                    q.quarantined_at,
+                    REDACTED_SUMMARY if hidden else q.reason,
+                    self.names.get(str(fields.get("actor") or ""), ""),
+                )
+            )
+        return entries
+
     def break_glass_report(
         self, since: date | None = None, until: date | None = None
     ) -> list[AuditEntry]:
@@ -381,6 +418,57 @@ class AuditService:
     def verify(self) -> Verdict:
         require(self.actor, Action.VIEW_AUDIT)
         return verify_local_chain(self.store.engine)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """One quarantined event as the audit shows it (``AuditService.quarantined``)."""
+
+    server_seq: int | None
+    event_id: str
+    event_type: str
+    actor: str
+    actor_role: str
+    client_time: str
+    quarantined_at: str
+    reason: str
+    actor_name: str = ""
+
+    def row(self) -> tuple[str, ...]:
+        who = f"{self.actor_name} ({self.actor})" if self.actor_name else self.actor
+        return (
+            "" if self.server_seq is None else str(self.server_seq),
+            self.event_id,
+            self.event_type,
+            who,
+            self.actor_role,
+            self.client_time,
+            self.quarantined_at,
+            self.reason,
+        )
+
+
+def _fields(envelope: str) -> dict[str, Any]:
+    try:
+        found = json.loads(envelope)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _about(envelope: str) -> tuple[str | None, list[str] | None]:
+    """(contact id, person ids) a quarantined event is about; person ids None when the
+    envelope is too malformed to tell (its reason is then hidden)."""
+    payload = _fields(envelope).get("payload")
+    if not isinstance(payload, dict):
+        return None, None
+    probe = Event(
+        id="", type="", actor="", actor_role="", device="", client_time="", payload=payload
+    )
+    try:
+        return probe.contact_id, list(probe.person_ids)
+    except (TypeError, AttributeError):  # e.g. "children" that is not a list
+        return None, None
 
 
 def _select(flt: AuditFilter) -> Select[Any]:

@@ -26,6 +26,7 @@ class Quarantined:
     type: str
     reason: str
     quarantined_at: str
+    envelope: str = ""  # the event as received (``listing(with_envelope=True)`` only)
 
 
 def envelope(event: Event) -> str:
@@ -79,15 +80,18 @@ def sequences(engine: Engine) -> list[int]:
         ]
 
 
-def listing(engine: Engine) -> list[Quarantined]:
+def listing(engine: Engine, *, with_envelope: bool = False) -> list[Quarantined]:
+    columns = [
+        QUARANTINE.c.event_id,
+        QUARANTINE.c.server_seq,
+        QUARANTINE.c.type,
+        QUARANTINE.c.reason,
+        QUARANTINE.c.quarantined_at,
+    ]
+    if with_envelope:
+        columns.append(QUARANTINE.c.envelope)
     with engine.connect() as conn:
         rows = conn.execute(
-            select(
-                QUARANTINE.c.event_id,
-                QUARANTINE.c.server_seq,
-                QUARANTINE.c.type,
-                QUARANTINE.c.reason,
-                QUARANTINE.c.quarantined_at,
-            ).order_by(QUARANTINE.c.server_seq, QUARANTINE.c.event_id)
+            select(*columns).order_by(QUARANTINE.c.server_seq, QUARANTINE.c.event_id)
         )
         return [Quarantined(*r) for r in rows]
