@@ -34,6 +34,7 @@ from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import signer_for
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 
@@ -91,7 +92,9 @@ def run(
             )
         )
     cpu_build = time.process_time() - cpu0
-    service = MiService(store, FixedClock(NOW), actor=demo_actor())
+    # exports are signed (FILE.p7s): the figures include signing each file
+    signer = signer_for(demo_actor().login)
+    service = MiService(store, FixedClock(NOW), actor=demo_actor(), signer=signer)
     loaded, t_load = timed(service.load)
     base = service.default_filters()
     _, t_compute = timed(lambda: service.figures(loaded, base))
