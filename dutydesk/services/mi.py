@@ -7,7 +7,6 @@ dashboard reloads only when the period leaves what it has loaded.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,10 @@ from ..mi.figures import compute_all
 from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
+from .exports import seal_export
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
+from .signing import DocumentSigner, require_signer
 from .triage import default_policy
 
 
@@ -75,6 +76,8 @@ class MiService:
         actor: Actor,
         settings: Settings | None = None,
         office: OfficeHours | None = None,
+        signer: DocumentSigner | None = None,
+        unsigned_reason: str = "",
     ) -> None:
         # Figures are counts; the drill-down names children, so it reads as ``actor``:
         # restricted children they may not see are shown as restricted.
@@ -86,6 +89,10 @@ class MiService:
         # of MI's own.
         self.office = office if office is not None else default_policy().office
         self.queries = MiQueries(store.engine, self.office)
+        # Exports are signed with the signed-in person's key (FILE.p7s beside the file);
+        # without one they are refused, saying why (``unsigned_reason``).
+        self.signer = signer
+        self.unsigned_reason = unsigned_reason
 
     def default_filters(self) -> Filters:
         start, end = default_period(self.clock.now().astimezone(LONDON).date())
@@ -150,44 +157,30 @@ class MiService:
         return rows
 
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
-        """Write Annex A list ``list_no``, recorded as ``document.exported`` in the signed-in
-        person's name. Nobody signed in, or a role that may not export: refused before
-        anything is written; if the export cannot be recorded, the file is removed."""
+        """Write Annex A list ``list_no``, signed (``FILE.p7s``) and recorded as
+        ``document.exported`` in the signed-in person's name. Nobody signed in, a role that
+        may not export, or no signing key: refused before anything is written; if the
+        export cannot be signed or recorded, the file is removed."""
         require(self.actor, Action.EXPORT)
+        signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         loaded = self.load(filters, with_people=True)
         count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.store.append(
-                [
-                    make_event(
-                        "document.exported",
-                        {
-                            "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
-                            f"{filters.date_to})",
-                            "digest": digest,
-                            "destination": str(path),
-                        },
-                        actor=self.actor.login,
-                        actor_role=self.actor.role.value,
-                        device=self.actor.device,
-                        at=self.clock.now(),
-                    )
-                ]
-            )
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        self._seal(
+            path,
+            signer,
+            f"Ofsted Annex A List {list_no} ({filters.date_from} to {filters.date_to})",
+        )
         return count
 
     def export_cin_census(
         self, path: Path, year_ending: int, *, lea: str, release: str = "DutyDesk"
     ) -> CensusReport:
         """Write the CIN census return for the year ending 31 March ``year_ending`` (written
-        to a temporary file and moved into place), recorded as ``document.exported`` like
-        an Annex A list: refused before writing for a role that may not export, and
-        removed again if it cannot be recorded."""
+        to a temporary file and moved into place), signed and recorded like an Annex A
+        list: refused before writing for a role that may not export or without a signing
+        key, and removed again if it cannot be signed or recorded."""
         require(self.actor, Action.EXPORT)
+        signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
@@ -209,17 +202,19 @@ class MiService:
                 )
 
         report = annex_a.atomic_result(path, write)
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self._seal(path, signer, f"DfE CIN census return, year ending 31 March {year_ending}")
+        return report
+
+    def _seal(self, path: Path, signer: DocumentSigner, document: str) -> None:
+        def record(digest: str) -> None:
             self.store.append(
                 [
                     make_event(
                         "document.exported",
                         {
-                            "document": (
-                                f"DfE CIN census return, year ending 31 March {year_ending}"
-                            ),
+                            "document": document,
                             "digest": digest,
+                            "file_sha256": digest,
                             "destination": str(path),
                         },
                         actor=self.actor.login,
@@ -229,7 +224,5 @@ class MiService:
                     )
                 ]
             )
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return report
+
+        seal_export(path, signer, record)

@@ -40,7 +40,7 @@ from dutydesk.services.mi import MiService
 from dutydesk.services.triage import TriageService
 from dutydesk.store import pending_links
 from dutydesk.store.chain import ChainedEventStore
-from tests.document_fixtures import document_service
+from tests.document_fixtures import document_service, signer_for
 from tests.factories import contact_payload, decision_payload, event
 
 SECRETS = ("Zoë", "Quinn", "staff member's daughter", "LS9 7QQ")
@@ -184,6 +184,8 @@ READS: dict[type, dict[str, Call]] = {
         ),
         "letter": lambda s, w: s.letter(w.contact_id, Audience.REFERRER),
         "verify": lambda s, w: s.verify(b"%PDF-1.4 not a real one"),
+        "verify_file": lambda s, w: s.verify_file(Path(__file__)),  # no signature beside it
+        "trust_and_revocations": lambda s, w: s.trust_and_revocations(),
     },
     MiService: {
         "default_filters": lambda s, w: s.default_filters(),
@@ -254,11 +256,11 @@ def _service(cls: type, w: World) -> Any:
     if cls is DocumentService:
         return document_service(w.store, DM, w.clock)
     if cls is MiService:
-        return MiService(w.store, w.clock, actor=DM)
+        return MiService(w.store, w.clock, actor=DM, signer=signer_for(DM.login))
     if cls is LinkService:
         return LinkService(GuardedStore(w.store, DM, w.clock), w.clock)
     if cls is AuditService:
-        return AuditService(GuardedStore(w.store, DM, w.clock))
+        return AuditService(GuardedStore(w.store, DM, w.clock), signer=signer_for(DM.login))
     return TriageService(GuardedStore(w.store, DM, w.clock), DM, w.clock)
 
 
