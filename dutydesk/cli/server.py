@@ -33,6 +33,7 @@ from .common import fail
 
 if TYPE_CHECKING:
     from ..config.signing_keys import KeyFolder
+    from ..sync.pg.admin import StrayAssignment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "sign the server's head with the key in this machine's keyring (run regularly)",
         ),
         ("alerts", "list events that desks received but could not apply (quarantined)"),
+        (
+            "assignments",
+            "list contacts still with someone who may not hold one (assigned before the "
+            "server checked assignees, or the person was removed); exit 1 if any",
+        ),
     ):
         p = sub.add_parser(name, help=summary, description=summary)
         p.add_argument(
@@ -150,6 +156,14 @@ def run(args: argparse.Namespace) -> int:
             for name in applied:
                 print(f"applied {name}")
             print("server schema up to date" if not applied else "server upgraded")
+            stray = admin.stray_assignments(args.dsn)
+            if stray:
+                print(
+                    f"warning: {len(stray)} contact(s) are with someone who may not hold "
+                    "one (accepted before the server checked assignees, or the person was "
+                    "removed); `dutydesk server assignments` lists them for a manager to "
+                    "reassign"
+                )
         elif args.action == "add-user":
             password = _password(args)
             print(admin.add_user(args.dsn, args.login, args.role, password, display_name=args.name))
@@ -172,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
                     "with `dutydesk sync --quarantine` on that desk, fix the cause (usually "
                     "`dutydesk server upgrade` or a newer DutyDesk on the desk)"
                 )
+        elif args.action == "assignments":
+            return _assignments(admin.stray_assignments(args.dsn))
         elif args.action == "new-epoch":
             print(f"new epoch {admin.new_epoch(args.dsn)}: desks will download the log again")
         else:
@@ -180,6 +196,22 @@ def run(args: argparse.Namespace) -> int:
     except admin.AdminError as err:
         return fail(str(err), 2)
     return 0
+
+
+def _assignments(stray: list[StrayAssignment]) -> int:
+    """Contacts with someone who may not hold one; exit 1 when any (a check to run after
+    `server upgrade` to 0007 and whenever someone leaves)."""
+    if not stray:
+        print("every assigned contact is with someone who may hold it")
+        return 0
+    print(f"{len(stray)} contact(s) with someone who may not hold one:")
+    for s in stray:
+        print(s.line())
+    print(
+        "a duty manager reassigns each (Assign on the desk offers only people who may "
+        "hold contacts); the server refuses any new assignment like these"
+    )
+    return 1
 
 
 def _checkpoint(args: argparse.Namespace) -> int:

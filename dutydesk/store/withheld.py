@@ -7,19 +7,66 @@ are withheld now and replaces this table with the answer in one transaction: lif
 restriction (or naming this login, or its breaking the glass) brings the records back on
 the next sync. ``access.restrictions`` reads it, so every guarded read treats a withheld
 person like a restriction naming nobody. A standalone desk never writes it.
+
+The answer is kept with what it covers (``checked``, in ``store_meta`` in the same
+transaction): the server's ``dutydesk.withheld_stamp()`` read before the answer, and the
+last local event whose people it covers. While the stamp stays the same, only the people
+named by later events need asking (``people_named_after``, ``add``); see migration 0009.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, union
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, union
 
-from .eventstore import EVENT_PEOPLE
+from .eventstore import EVENT_PEOPLE, EVENTS, META
 from .readmodel import PEOPLE, _chunks
 from .schema import WithheldPerson
 
 WITHHELD: Table = WithheldPerson.__table__  # type: ignore[assignment]
+CHECKED = "withheld_checked"  # "<stamp> <local_seq>": what the table's answer covers
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The server's withheld stamp the last answer was taken under, and the last local
+    event (``local_seq``) whose people that answer covered."""
+
+    stamp: str
+    upto: int
+
+
+def checked(engine: Engine) -> Checked | None:
+    """What the withheld list covers, or None (never asked, or forgotten)."""
+    with engine.connect() as conn:
+        value = conn.execute(select(META.c.value).where(META.c.key == CHECKED)).scalar()
+    stamp, _, upto = (value or "").partition(" ")
+    if not stamp or not upto.isdigit():
+        return None
+    return Checked(stamp, int(upto))
+
+
+def forget_checked(engine: Engine) -> None:
+    """The next refresh asks about everyone again (the server was restored or replaced)."""
+    with engine.begin() as conn:
+        conn.execute(delete(META).where(META.c.key == CHECKED))
+
+
+def last_local_seq(engine: Engine) -> int:
+    """The newest local event's ``local_seq`` (0 with none)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(EVENTS.c.local_seq))).scalar() or 0)
+
+
+def people_named_after(engine: Engine, local_seq: int) -> list[str]:
+    """The people named by events stored after ``local_seq`` (an indexed range read)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(EVENT_PEOPLE.c.person_id).where(EVENT_PEOPLE.c.local_seq > local_seq).distinct()
+        )
+        return sorted(r[0] for r in rows if r[0])
 
 
 def held_people(engine: Engine) -> list[str]:
@@ -29,13 +76,31 @@ def held_people(engine: Engine) -> list[str]:
         return sorted({r[0] for r in rows if r[0]})
 
 
-def replace(engine: Engine, person_ids: Iterable[str]) -> None:
-    """The withheld people are exactly ``person_ids`` now (one transaction)."""
+def replace(engine: Engine, person_ids: Iterable[str], covers: Checked | None = None) -> None:
+    """The withheld people are exactly ``person_ids`` now, an answer that ``covers`` what
+    it says (None: nothing, the next refresh asks about everyone). One transaction."""
     ids = sorted(set(person_ids))
     with engine.begin() as conn:
         conn.execute(delete(WITHHELD))
         if ids:
             conn.execute(insert(WITHHELD), [{"person_id": p} for p in ids])
+        _write_checked(conn, covers)
+
+
+def add(engine: Engine, person_ids: Iterable[str], covers: Checked) -> None:
+    """``person_ids`` are withheld too, and the list now ``covers`` more (one transaction)."""
+    ids = set(person_ids)
+    with engine.begin() as conn:
+        new = sorted(ids - withheld_among(conn, ids))
+        if new:
+            conn.execute(insert(WITHHELD), [{"person_id": p} for p in new])
+        _write_checked(conn, covers)
+
+
+def _write_checked(conn: Connection, covers: Checked | None) -> None:
+    conn.execute(delete(META).where(META.c.key == CHECKED))
+    if covers is not None:
+        conn.execute(insert(META).values(key=CHECKED, value=f"{covers.stamp} {covers.upto}"))
 
 
 def withheld_among(conn: Connection, person_ids: Iterable[str]) -> set[str]:

@@ -119,7 +119,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 8  # the newest server migration this DutyDesk understands (0008: keys)
+SUPPORTED_SCHEMA = 9  # the newest server migration this DutyDesk understands (0009: stamp)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -218,6 +218,7 @@ class SyncEngine:
                 e for e in map(self.store.get_event, self._rejected_ids) if e is not None
             )
             if reset:  # everything may have moved: the whole log in the new server's order
+                withheld.forget_checked(self.store.engine)  # and who is withheld: ask again
                 self.store.rebuild()
             elif scopes:
                 written = refold(self.store.engine, scopes)
@@ -663,13 +664,33 @@ class SyncEngine:
         return EventStore.append(self.store, batch, outbox=False)
 
     def _refresh_withheld(self) -> None:
-        """Ask the server which people this desk holds are withheld from its login now
-        (restricted, not named: the server hides that restriction's event from it) and
-        replace the local list in one transaction. The guard hides them like a restriction
-        naming nobody; one left out again (restriction lifted, access granted, glass
-        broken) shows again. Ids go to the server, never names."""
-        found = self.transport.withheld(withheld.held_people(self.store.engine))
-        withheld.replace(self.store.engine, found)
+        """Keep the list of people this desk holds whom the server withholds from its
+        login now (restricted, not named: the server hides that restriction's event from
+        it). The guard hides them like a restriction naming nobody; one left out again
+        (restriction lifted, access granted, glass broken) shows again. Ids go to the
+        server, never names.
+
+        One round trip when nothing changed: the server's stamp (migration 0009) with the
+        answer about the people named by events stored since the last answer (usually
+        none). A stamp unlike the one the list was taken under means the answer may have
+        changed for anyone: then every person held is asked about and the list replaced in
+        one transaction with the stamp read before it (a change racing the answer changes
+        the stamp again, so the next round asks again)."""
+        engine = self.store.engine
+        upto = withheld.last_local_seq(engine)  # later events are asked about next round
+        known = withheld.checked(engine)
+        if known is not None:
+            named = withheld.people_named_after(engine, known.upto)
+            stamp, found = self.transport.withheld(named)
+            if stamp == known.stamp:
+                if named:
+                    withheld.add(engine, found, withheld.Checked(stamp, max(upto, known.upto)))
+                if found:
+                    log.info("%d more person(s) held here are withheld by the server", len(found))
+                return
+            log.info("restrictions may have changed on the server: asking about everyone held")
+        stamp, found = self.transport.withheld(withheld.held_people(engine))
+        withheld.replace(engine, found, withheld.Checked(stamp, upto))
         if found:
             log.info("%d person(s) held here are withheld by the server", len(found))
 

@@ -123,9 +123,12 @@ class Transport(Protocol):
         (sequence numbers only; idempotent). Returns how many alerts were new."""
         ...
 
-    def withheld(self, person_ids: Sequence[str]) -> set[str]:
-        """Which of ``person_ids`` (people this desk holds) are restricted and not readable
-        by this login now. An id that is not a restricted person is never returned."""
+    def withheld(self, person_ids: Sequence[str]) -> tuple[str, set[str]]:
+        """The server's withheld stamp for this login (it changes whenever the answer for
+        any person may have: migration 0009), read before the answer, and which of
+        ``person_ids`` (people this desk holds) are restricted and not readable by this
+        login now. An id that is not a restricted person is never returned. With no ids,
+        one round trip for the stamp alone."""
         ...
 
     def wait_for_poke(self, timeout: float) -> bool:

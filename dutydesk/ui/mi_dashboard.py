@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -42,6 +43,7 @@ from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
 ALL = "All"
+TILE_COLUMNS = 2
 DRILL_COLUMNS = ("Received", "Children", "Source", "Office / team", "Outcome", "Worker", "Child ID")
 
 
@@ -181,9 +183,19 @@ class MiDashboard(QWidget):
 
         self.tiles: dict[str, Tile] = {}
         tile_box = QFrame()
+        tile_box.setObjectName("miTiles")
         self.tile_grid = QGridLayout(tile_box)
         self.tile_grid.setContentsMargins(0, 0, 0, 0)
-        self.tile_grid.setRowStretch(5, 1)  # tiles stay at the top
+        # Every tile stays reachable however many figures there are and however small the
+        # window: the tiles scroll (vertically) rather than being squeezed or cut off.
+        self.tile_scroll = QScrollArea()
+        self.tile_scroll.setObjectName("miTileScroll")
+        self.tile_scroll.setWidget(tile_box)
+        self.tile_scroll.setWidgetResizable(True)
+        self.tile_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tile_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Tab goes to the tiles themselves (the scroll area brings a focused tile into view)
+        self.tile_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.chart_view = QChartView()
         self.chart_view.setObjectName("miChart")
@@ -215,7 +227,7 @@ class MiDashboard(QWidget):
         right.setStretchFactor(1, 2)
 
         body = QHBoxLayout()
-        body.addWidget(tile_box, 0)
+        body.addWidget(self.tile_scroll, 0)
         body.addWidget(right, 1)
         main = QVBoxLayout(self)
         main.addLayout(bar)
@@ -357,8 +369,13 @@ class MiDashboard(QWidget):
                 tile = Tile(fig.key)
                 tile.clicked.connect(lambda _=False, k=fig.key: self.select(k))
                 self.tiles[fig.key] = tile
-                self.tile_grid.addWidget(tile, i // 2, i % 2)
+                self.tile_grid.addWidget(tile, i // TILE_COLUMNS, i % TILE_COLUMNS)
+                tile.show()  # now, not queued: the column's width is measured below
             tile.show_figure(fig)
+        rows = -(-len(figures) // TILE_COLUMNS)
+        for row in range(max(self.tile_grid.rowCount(), rows + 1)):
+            self.tile_grid.setRowStretch(row, 1 if row == rows else 0)  # tiles at the top
+        self._fit_tiles()
         # Tab reads the tiles (left) before the chart and the children (right).
         chain = [self.refresh_button, *self.tiles.values(), self.chart_view, self.drill]
         for first, second in zip(chain, chain[1:], strict=False):
@@ -366,6 +383,13 @@ class MiDashboard(QWidget):
         f = self.filters()
         self.status.setText(f"{f.date_from:%d/%m/%Y} – {f.date_to:%d/%m/%Y}")
         self.select(self.selected)
+
+    def _fit_tiles(self) -> None:
+        """The tile column as wide as its widest tiles (plus the scroll bar), so a tile's
+        text is never cut at the side; the height scrolls."""
+        self.tile_grid.invalidate()
+        bar = self.tile_scroll.verticalScrollBar().sizeHint().width()
+        self.tile_scroll.setMinimumWidth(self.tile_grid.sizeHint().width() + bar)
 
     def _failed(self, error: BaseException) -> None:
         self.status.setText(f"Could not compute the figures: {error}")

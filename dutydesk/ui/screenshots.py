@@ -11,8 +11,8 @@ Writes, at 9am on a Tuesday (1 Dec 2026, so the pictures do not change from day 
 - ``contact-detail.png``, ``decision-dialog.png``, ``contact-form.png`` and
   ``contact-form-risk.png`` (issue 14: the entry form's risk details, open);
 - (issue 21) ``followthrough-view.png``, ``followthrough-awaiting.png``,
-  ``followthrough-referrers.png`` and
-  ``strategy-dialog.png``.
+  ``followthrough-referrers.png``,
+  ``strategy-dialog.png`` and ``mi-dashboard.png`` (every MI tile, on the MI demo).
 
 The demo contacts are rated by the real triage policy (resources/policy/default.toml) as
 they are generated, exactly as ``python main.py --demo`` does.
@@ -165,6 +165,37 @@ def _story(store: EventStore, service: DeskService) -> str:
     return top.contact_id
 
 
+def save_mi_dashboard(folder: Path, out: Path) -> None:
+    """(issue 21) ``mi-dashboard.png``: every tile of the MI dashboard, on the MI demo
+    (supervision and completed assessments added) with a morning's follow-through on it
+    (a strategy discussion, LADO, MARAC, private fostering) and one hand-off waiting."""
+    from ..demo.mi_extras import load_mi_demo
+    from ..services.mi import MiService
+    from .followthrough_screens import follow_through_day
+    from .mi_dashboard import MiDashboard
+
+    store = EventStore.open(folder / "mi.sqlite3")
+    store.set_meta(STORE_KIND, DEMO_KIND)
+    clock = FixedClock(NINE_AM)
+    load_mi_demo(store, seed=2026, events=6000, clock=clock)
+    desk = DeskService(store, demo_actor(), clock)
+    follow = follow_through_day(desk)
+    waiting = next(q for q in desk.queue() if q.children)
+    route_id, _ = follow.open_route(
+        waiting.contact_id, "s17_assessment", slot=waiting.children[0].slot
+    )
+    follow.transfer(route_id, "Assessment Team 2", "sw.kaur")
+    service = MiService(store, clock, actor=demo_actor(), office=desk.triage.policy.office)
+    dash = MiDashboard(service, TaskRunner(synchronous=True))
+    dash.resize(1500, 900)
+    dash.show()
+    dash.reload()
+    dash.select("re_referrals")
+    _save(dash, out / "mi-dashboard.png")
+    dash.close()
+    store.close()
+
+
 def _scaled(out: Path) -> int:
     """In the child process (QT_SCALE_FACTOR=1.25): 1366x768 pixels, 1093x614 logical."""
     make_app()
@@ -207,6 +238,7 @@ def main(argv: list[str]) -> int:
         _save(window.detail_pane, out / "contact-detail.png")
         _dialogs(window, top, out)
         save_followthrough_screens(service, window, out)  # issue 21's screens
+        save_mi_dashboard(folder, out)
         window.close()
         _shot(
             service, folder, out / "main-window-1024x768.png", (1024, 768), top_id, handover=False

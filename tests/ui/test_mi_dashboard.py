@@ -89,3 +89,21 @@ def test_work_runs_off_the_gui_thread(qtbot, service: MiService) -> None:  # typ
     qtbot.waitUntil(lambda: len(dash.tiles) == 15, timeout=20_000)
     qtbot.waitUntil(lambda: dash.drill_model.rowCount() > 0, timeout=20_000)
     tasks.shutdown()
+
+
+def test_every_tile_is_whole_and_reachable_in_a_small_window(qtbot, dashboard: MiDashboard) -> None:  # type: ignore[no-untyped-def]
+    """Fifteen tiles do not fit a 1024x600 window: they scroll, each keeps its full width
+    and height (no text cut off), and the last one can be scrolled into view."""
+    dashboard.resize(1024, 600)
+    qtbot.wait(50)
+    scroll = dashboard.tile_scroll
+    assert scroll.verticalScrollBar().maximum() > 0  # more tiles than fit: they scroll
+    for tile in dashboard.tiles.values():
+        assert tile.isVisible()
+        assert tile.width() >= tile.sizeHint().width(), tile.text()
+        assert tile.height() >= tile.minimumHeight()
+        assert scroll.viewport().width() >= tile.geometry().right()  # not cut at the side
+    last = list(dashboard.tiles.values())[-1]
+    scroll.ensureWidgetVisible(last)
+    qtbot.wait(50)
+    assert not last.visibleRegion().isEmpty()

@@ -425,6 +425,14 @@ def status(admin_dsn: str) -> dict[str, object]:
             found["quarantine_alerts"] = (
                 f"{len(held)} (`dutydesk server alerts` lists them)" if held else 0
             )
+        there = conn.execute(
+            "SELECT to_regprocedure('dutydesk.may_hold_contacts(text)') IS NOT NULL"
+        ).fetchone()
+        if there and there[0]:
+            stray = stray_assignments(admin_dsn)
+            found["contacts_with_someone_who_may_not_hold_them"] = (
+                f"{len(stray)} (`dutydesk server assignments` lists them)" if stray else 0
+            )
         return found
 
 
@@ -452,3 +460,80 @@ def alerts(admin_dsn: str) -> list[Alert]:
                     "ORDER BY reported_at DESC, seq DESC"
                 )
             ]
+
+
+# ---- contacts held by someone who may not hold them ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StrayAssignment:
+    """A contact whose latest holder (``contact.assigned`` or ``contact.taken``) is a login
+    who may not hold contacts now: no ids but the contact's, no personal data."""
+
+    seq: int  # the server sequence of the assignment
+    contact_id: str
+    holder: str  # the login the contact is with
+    assigned_by: str
+    at: str  # when the desk recorded it (client time)
+    why: str  # in words: no such login, can no longer sign in, role may not hold contacts
+
+    def line(self) -> str:
+        return (
+            f"seq {self.seq} contact {self.contact_id}: with {self.holder} ({self.why}), "
+            f"assigned by {self.assigned_by} at {self.at}"
+        )
+
+
+_STRAY = """
+WITH holders AS (
+    SELECT DISTINCT ON (e.contact_id) e.seq, e.contact_id, e.actor, e.client_time,
+           CASE WHEN e.type = 'contact.assigned' THEN e.payload->>'assignee' ELSE e.actor END
+               AS holder
+      FROM dutydesk.events e
+     WHERE e.type IN ('contact.assigned', 'contact.taken') AND e.contact_id IS NOT NULL
+     ORDER BY e.contact_id, e.seq DESC
+)
+SELECT h.seq, h.contact_id::text, h.holder, h.actor, h.client_time,
+       r.rolname IS NOT NULL, COALESCE(r.rolcanlogin, false)
+  FROM holders h
+  LEFT JOIN pg_catalog.pg_roles r ON r.rolname = h.holder
+ WHERE NOT dutydesk.may_hold_contacts(h.holder)
+ ORDER BY h.seq
+"""
+
+
+def stray_assignments(admin_dsn: str) -> list[StrayAssignment]:
+    """Every contact still with someone who may not hold one: assignments a server before
+    migration 0007 accepted to anyone (a made-up login, an auditor, an administrator), and
+    contacts left with a person since removed (``remove-user``) or moved out of every role
+    that works on contacts. Oldest first. The same rule ``submit`` applies to a new
+    assignment (``dutydesk.may_hold_contacts``); a manager reassigns each contact listed."""
+    with _connect(admin_dsn) as conn:
+        if not _initialised(conn):
+            raise AdminError("this database has no DutyDesk schema; run `dutydesk server init`")
+        there = conn.execute(
+            "SELECT to_regprocedure('dutydesk.may_hold_contacts(text)') IS NOT NULL"
+        ).fetchone()
+        if not (there and there[0]):
+            raise AdminError(
+                "the server predates the assignee check (migration 0007); run "
+                "`dutydesk server upgrade` first"
+            )
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            rows = conn.execute(_STRAY).fetchall()
+    return [
+        StrayAssignment(
+            int(seq),
+            str(cid),
+            str(holder),
+            str(by),
+            str(at),
+            "no such login"
+            if not exists
+            else "can no longer sign in"
+            if not can_login
+            else "their role may not hold contacts",
+        )
+        for seq, cid, holder, by, at, exists, can_login in rows
+    ]

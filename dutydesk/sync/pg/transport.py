@@ -30,6 +30,7 @@ from ..transport import (
 )
 
 CHANNEL = "dutydesk_events"
+WITHHELD_PART = 50_000  # ids per dutydesk.withheld call (its limit, migration 0009)
 T = TypeVar("T")
 
 # session_user, as submit() checks it (SET ROLE cannot change whose events these are).
@@ -283,8 +284,20 @@ class PgTransport:
 
         return sum(report(list(seqs[i : i + 1000])) for i in range(0, len(seqs), 1000))
 
-    def withheld(self, person_ids: Sequence[str]) -> set[str]:
-        """``dutydesk.withheld`` (migration 0006), asked 1000 ids at a time."""
+    def withheld(self, person_ids: Sequence[str]) -> tuple[str, set[str]]:
+        """``dutydesk.withheld_stamp`` and ``dutydesk.withheld`` (migrations 0006, 0009):
+        the stamp in the same statement as the first part's answer (one snapshot), later
+        parts of more than ``WITHHELD_PART`` ids after it."""
+        ids = list(person_ids)
+        first = ids[:WITHHELD_PART]
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT dutydesk.withheld_stamp(), ARRAY(SELECT dutydesk.withheld(%s::text[]))",
+                (first,),
+            ).fetchone()
+        )
+        if row is None or not row[0]:
+            raise BatchRefused("the server gave no withheld stamp")
 
         def ask(part: list[str]) -> set[str]:
             return self._call(
@@ -294,11 +307,10 @@ class PgTransport:
                 }
             )
 
-        ids = list(person_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), 1000):
-            found |= ask(ids[i : i + 1000])
-        return found
+        found = {str(p) for p in row[1] or ()}
+        for i in range(WITHHELD_PART, len(ids), WITHHELD_PART):
+            found |= ask(ids[i : i + WITHHELD_PART])
+        return str(row[0]), found
 
     def wait_for_poke(self, timeout: float) -> bool:
         try:
