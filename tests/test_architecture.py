@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,3 +50,22 @@ def test_mypy_is_clean() -> None:
         [str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_readme_draws_the_layers_of_the_contract() -> None:
+    """The README's ladder (first column, top to bottom) is the layers contract's list."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    stated = [[m.strip() for m in layer.split("|")] for layer in contract["layers"]]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ladder = readme.split("### Architecture: the layers", 1)[1].split("```")[1]
+    drawn = []
+    for line in ladder.strip().splitlines():
+        names = line.split("   ")[0].strip()  # the first column ends at a run of spaces
+        drawn.append(
+            [
+                "dutydesk." + n.strip().removesuffix("/").removesuffix(".py")
+                for n in names.split("|")
+            ]
+        )
+    assert drawn == stated

@@ -26,11 +26,13 @@ from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
 from ..domain.server_chain import ChainReport, verify_server_chain
 from ..services.audit import AuditFilter, AuditService
-from ..services.directory import local_directory
 from ..services.guard import GuardedStore
+from ..services.signing import NoSigningKey
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
 from .common import add_store_argument, fail
-from .secure import add_password_argument, open_secure_store, sign_in
+from .secure import add_password_argument, open_secure_store
+from .signin import signed_in_as
+from .signing import signer_or_reason
 
 
 class ServerLogLike(Protocol):
@@ -85,26 +87,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "they were refused (hidden for restricted records you may not read)",
     )
     add_store_argument(held)
-    held.add_argument(
-        "--as",
-        dest="as_login",
-        required=True,
-        help="your login (must be an auditor, duty manager or administrator)",
-    )
-    add_password_argument(held)
+    _add_sign_in(held)
     for name, summary in (
         ("list", "print matching audit entries"),
         ("export", "write matching audit entries to a CSV file"),
     ):
         p = sub.add_parser(name, help=summary, description=summary)
         add_store_argument(p)
-        p.add_argument(
-            "--as",
-            dest="as_login",
-            required=True,
-            help="your login (must be an auditor, duty manager or administrator)",
-        )
-        add_password_argument(p)
+        _add_sign_in(p)
         p.add_argument("--actor", help="only events recorded by this login")
         p.add_argument("--person", help="only events about this person id")
         p.add_argument("--contact", help="only events about this contact id")
@@ -122,6 +112,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             p.add_argument("output", type=Path, help="CSV file to write")
 
 
+def _add_sign_in(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="as_login",
+        default=None,
+        help="your login (an auditor, duty manager or administrator): a local account, "
+        "or in shared mode your server login (default: the settings' server_user; the "
+        "password from DUTYDESK_PASSWORD or the keyring)",
+    )
+    parser.add_argument(
+        "--server-role", default=None, help="shared mode: which of your server roles to act in"
+    )
+    add_password_argument(parser)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.audit_command == "verify" and args.server:
         code = _verify_on_server(args)
@@ -136,10 +141,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.audit_command == "verify":
             return _verify(store, server_copy=args.server_copy)
-        actor = sign_in(args, store, args.as_login)
-        # who is who: the people directory's names beside the logins (list and CSV)
-        names = {e.login: e.display_name for e in local_directory(store).entries}
-        service = AuditService(GuardedStore(store, actor, SystemClock()), names)
+        # the shared-mode login when a server is set (names from its directory), else
+        # a local account (names from the local accounts)
+        actor, people = signed_in_as(args, store)
+        names = {e.login: e.display_name for e in people.entries}
+        signer, why = (
+            signer_or_reason(args, actor.login, actor.display_name)
+            if args.audit_command == "export"
+            else (None, "")
+        )
+        service = AuditService(
+            GuardedStore(store, actor, SystemClock()), names, signer=signer, unsigned_reason=why
+        )
         if args.audit_command == "quarantine":
             return _quarantine(service)
         flt = AuditFilter(
@@ -152,8 +165,11 @@ def run(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
         if args.audit_command == "export":
-            n = service.export_csv_file(flt, args.output)
-            print(f"{n} audit entries written to {args.output}")
+            try:
+                n = service.export_csv_file(flt, args.output)
+            except NoSigningKey as err:
+                return fail(str(err), 2)
+            print(f"{n} audit entries written to {args.output}, signed in {args.output.name}.p7s")
             return 0
         for entry in service.query(flt):
             print("\t".join(entry.row()))

@@ -132,6 +132,16 @@ def open_signed_in(args: argparse.Namespace) -> SignedIn:
     return SignedIn(store, actor, GuardedStore(store, actor, SystemClock()), people)
 
 
+def signed_in_as(
+    args: argparse.Namespace, store: ChainedEventStore
+) -> tuple[Actor, PeopleDirectory]:
+    """The person signed in to an already open (real) store, and the people directory:
+    the shared-mode login (password from ``DUTYDESK_PASSWORD`` or the keyring; names
+    from the server) when a server is set, else a local account (``--as``, password
+    prompt or ``--password-stdin``). Exit 2 saying why, as ``open_signed_in``."""
+    return _actor(args, store, False)
+
+
 def _actor(
     args: argparse.Namespace, store: ChainedEventStore, demo: bool
 ) -> tuple[Actor, PeopleDirectory]:

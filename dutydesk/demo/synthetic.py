@@ -21,6 +21,7 @@ from ..domain.events import Actor, Event, make_event
 from ..domain.ids import uuid7_at
 from ..domain.nhs import nhs_check_digit
 from ..domain.timescales import england_bank_holidays
+from .routes import RouteHistory
 
 # (source code, weight) from the DfE 2024 shares; police notifications dominate.
 SOURCE_MIX: tuple[tuple[str, float], ...] = (
@@ -518,6 +519,14 @@ class Generator:
         self.open_contacts = open_contacts
         self.children: list[_Child] = []
         self.families: list[list[_Child]] = []
+        # Routes after the decision, from a stream of their own (the contacts, children
+        # and decisions of each seed stay as they were).
+        self.routes = RouteHistory(
+            random.Random(seed * 104729 + 3),
+            now=self.now,
+            device=device,
+            users={u.login: u for u in DEMO_USERS},
+        )
 
     def _id(self, at: datetime) -> str:
         return str(uuid7_at(int(at.timestamp() * 1000), self.rng.getrandbits(74)))
@@ -721,6 +730,7 @@ class Generator:
         decided = [] if is_open else self._decide(contact_id, kids, factors, at, payload)
         events.extend(decided)
         events.extend(self._followed_up(payload, decided))
+        events.extend(self.routes.after(payload, decided, practitioner.login, manager.login))
         if is_open and rng.random() < 0.3:
             events.append(
                 self._event(

@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .projection import ContactRow, PersonRow
-from .referrals import months_before, one_per_day, previous_referral_within, referral_date
+from .referrals import (
+    months_before,
+    one_per_day,
+    previous_referral_within,
+    referral_date,
+    referrals_before,
+)
 
 POLICE_SOURCE = "6"
 
@@ -119,7 +125,6 @@ def build_history(
         for c, when in dated
         if c.is_referral and c.decided_at and _instant(c.decided_at) <= at
     )
-    in_window = [d for d in referral_days if rerefer_from <= d < day]
     recent = [c for c, when in dated if when.date() >= rerefer_from]
     police = [
         c for c, when in dated if c.source_code == POLICE_SOURCE and when.date() >= police_from
@@ -130,7 +135,7 @@ def build_history(
         as_at=at.isoformat(),
         previous_contacts=len(earlier),
         contacts_12m=len(recent),
-        referrals_12m=len(in_window),
+        referrals_12m=referrals_before(referral_days, day, rereferral_months),
         last_referral_on=referral_days[-1].isoformat() if referral_days else None,
         re_referral=previous_referral_within(referral_days, day, rereferral_months) is not None,
         police_notifications=len(police),

@@ -363,6 +363,14 @@ def fold_routes(
                 )
             ):
                 route.discussions.append(d)
+    # Police protection and an EPO run on the child's emergency protection route, where
+    # their end is recorded; an s47 route beside it does not show them a second time (it
+    # would stay "overdue" after the protection ended, with no step to say so).
+    protected = {
+        (r.contact_id, r.slot)
+        for r in out.routes.values()
+        if r.kind == RouteKind.EMERGENCY_PROTECTION
+    }
     for route in out.routes.values():
         route.discussions.sort(key=lambda d: d.held_at)
         route.clocks = route_clocks(
@@ -370,6 +378,8 @@ def fold_routes(
             facts.get(route.contact_id),
             office,
             completed.get((route.contact_id, route.person_id or "")),
+            protection=route.kind != RouteKind.STRATEGY_S47
+            or (route.contact_id, route.slot) not in protected,
         )
     return out
 
@@ -383,8 +393,12 @@ def route_clocks(
     fact: ContactFacts | None,
     office: OfficeHours,
     assessment_done: datetime | None = None,
+    *,
+    protection: bool = True,
 ) -> list[Due]:
-    """The clocks of one route (see the module notes for their sources)."""
+    """The clocks of one route (see the module notes for their sources); ``protection``
+    False leaves out police protection and EPO clocks (another route of the child has
+    them)."""
     kind = RouteKind(route.kind)
     received = fact.received_at if fact else route.opened_at
     clocks: list[Due] = []
@@ -438,7 +452,7 @@ def route_clocks(
                 "Children (Private Arrangements for Fostering) Regs 2005, reg. 4",
             )
         )
-    if kind in (RouteKind.EMERGENCY_PROTECTION, RouteKind.STRATEGY_S47):
+    if kind in (RouteKind.EMERGENCY_PROTECTION, RouteKind.STRATEGY_S47) and protection:
         clocks.extend(protection_clocks(route))
     return clocks
 

@@ -364,6 +364,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.seq, items = result
         current = self.current_contact_id()
         self.model.set_items(items)
+        self.columns.fit_names([i.assignee_name or i.assignee or "" for i in items])
         self.filters.set_choices(self.model.index_)
         self.apply_filter()
         if current and self.model.row_of(current) >= 0:
@@ -408,6 +409,7 @@ class MainWindow(ContactActions, QMainWindow):
         current = self.current_contact_id()
         if delta.changed or delta.removed:
             self.model.update_items(delta.changed, delta.removed)
+            self.columns.fit_names([i.assignee_name or i.assignee or "" for i in delta.changed])
             self._keep_view(lambda: self.model.show_ids(self.model.select(self.filters.value())))
             self.filters.set_choices(self.model.index_)
             self._count()

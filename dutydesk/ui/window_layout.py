@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .queue_model import COLUMN_SAMPLES, COLUMNS, CONCERN, HIDDEN_AT_FIRST
+from .queue_model import COLUMN_SAMPLES, COLUMNS, CONCERN, HIDDEN_AT_FIRST, WITH
 
 # The detail goes beside the queue from this many average characters of window width
 # (1600 px at the usual 9 pt font; twice that with the text at 200%).
@@ -32,6 +32,9 @@ BESIDE_FROM_CHARS = 266
 CELL_PADDING = 18  # px a cell adds around its text (margins, the chip's rounding)
 # The Columns menu, one underlined letter each (same order as COLUMNS).
 CONCERN_MIN_CHARS = 16
+# Who has a contact is read in full ("Tom Practitioner", not "Tom Practiti…"): the column
+# widens to the longest name in the queue, up to this many average characters.
+NAME_MAX_CHARS = 22
 # The handover strip under the queue of a narrow window: this many lines of text tall.
 HANDOVER_STRIP_LINES = 7
 # ... and at the side of a wide one, this many average characters wide.
@@ -62,6 +65,7 @@ class QueueColumns(QObject):
         self.menu = QMenu("&Columns")
         self.menu.setObjectName("columnsMenu")
         self.toggles: list[QAction] = []
+        self.restored = False  # this person's own widths are in use: leave them be
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
@@ -94,6 +98,18 @@ class QueueColumns(QObject):
                 self.table.setColumnWidth(col, width)
         for col in range(len(COLUMNS)):
             self.toggles[col].setChecked(col not in HIDDEN_AT_FIRST)
+
+    def fit_names(self, names: list[str]) -> None:
+        """Widen the With column to the longest of ``names`` (capped at NAME_MAX_CHARS),
+        unless this person has their own widths; never narrower than the default."""
+        if self.restored:
+            return
+        metrics = self.table.fontMetrics()
+        longest = max((metrics.horizontalAdvance(n) for n in set(names) if n), default=0)
+        cap = NAME_MAX_CHARS * metrics.averageCharWidth()
+        wanted = min(longest + CELL_PADDING, cap)
+        if wanted > self.table.columnWidth(WITH):
+            self.table.setColumnWidth(WITH, wanted)
 
     def show_column(self, col: int, shown: bool) -> None:
         if not shown and sum(not self.table.isColumnHidden(c) for c in range(len(COLUMNS))) <= 1:
@@ -146,6 +162,7 @@ class QueueColumns(QObject):
             return
         header = self.table.horizontalHeader()
         if isinstance(state, QByteArray) and header.restoreState(state):
+            self.restored = True
             for col, act in enumerate(self.toggles):
                 act.blockSignals(True)
                 act.setChecked(not self.table.isColumnHidden(col))
@@ -179,7 +196,8 @@ class DetailPlacement:
                 Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
             )
         else:
-            self.splitter.setSizes([600, 400] if beside else [600, 400])
+            # below: the queue gets two thirds of the height (it is what 9am is about)
+            self.splitter.setSizes([600, 400] if beside else [660, 340])
 
     def _key(self) -> str:
         return "window/splitter" if self.beside else "window/splitter_below"

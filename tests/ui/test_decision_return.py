@@ -66,9 +66,6 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_sees_why(  # type: ig
     assert not window.actions_by_name["return_proposal"].isEnabled()
     item = window.model.item(window.model.row_of(cid))
     assert item is not None and item.status == "in_progress"
-    bar = window.detail.verticalScrollBar()
-    bar.setValue(bar.maximum())  # the Decisions section, where the return is shown
-    window.grab().save("/tmp/i13-returned-proposal.png")
 
 
 def test_a_returned_proposal_reads_returned_in_the_queue(  # type: ignore[no-untyped-def]

@@ -152,7 +152,6 @@ def test_a_watched_folder_police_notification_is_rated_and_on_top_at_once(
     assert (rating.actor, rating.actor_role) == ("dm.lee", "duty_manager")
     assert rating.payload["policy_version"] == default_policy().version
     assert imported.actor == "dm.lee"
-    window.grab().save("/tmp/i13-queue-after-import.png")
 
 
 def test_a_contact_stored_by_another_path_is_rated_before_it_is_shown(

@@ -20,6 +20,7 @@ from dutydesk.domain.permissions import (
     check_event,
     check_reason,
 )
+from tests.permission_doc import documented_matrix
 
 NOW = datetime(2026, 11, 26, 9, 30).astimezone()
 
@@ -73,6 +74,13 @@ ROLES = [
 def test_table_matches_the_written_out_matrix(action: Action) -> None:
     cells = EXPECTED[action.value].replace(" ", "")
     assert [allows(r, action) for r in ROLES] == [c == "1" for c in cells]
+
+
+def test_table_is_the_matrix_docs_security_md_publishes() -> None:
+    """Every action is in the published table, with the same roles as the code's."""
+    documented = documented_matrix()
+    assert set(documented) == set(Action)
+    assert {a: documented[a] for a in Action} == {a: PERMISSIONS[a] for a in Action}
 
 
 def test_every_event_type_names_an_action() -> None:

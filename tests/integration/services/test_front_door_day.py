@@ -2,8 +2,8 @@
 own role: a police DA notification about two children (s47 for one, early help for the
 other), a duplicate notification merged, a wrong link undone, adults recorded, a MARAC
 referral, a strategy discussion, police protection overnight, a LADO allegation, and a
-transfer accepted by the assessment team. Every clock and view is checked, and the case
-log prints it all in order."""
+transfer accepted by the assessment team. Every clock and view is checked, MI counts the
+routes, and the case log prints it all in order."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ from dutydesk.domain.codes import Role
 from dutydesk.domain.errors import PermissionDenied, ValidationError
 from dutydesk.domain.events import Actor
 from dutydesk.domain.timescales import OfficeHours
+from dutydesk.mi.records import Figure, Filters
 from dutydesk.services.corrections import CorrectionService
 from dutydesk.services.desk import DeskService
 from dutydesk.services.followthrough import FollowThroughService
 from dutydesk.services.guard import GuardedStore
+from dutydesk.services.mi import MiService
 from dutydesk.services.triage import TriageService
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.store.history_queries import HistoryQueries
@@ -101,6 +103,13 @@ def day(tmp_path):  # type: ignore[no-untyped-def]
     d = Day(tmp_path / "day.sqlite3")
     yield d
     d.store.close()
+
+
+def _mi(day: Day) -> dict[str, Figure]:
+    """The MI figures for November, as a duty manager's dashboard computes them now."""
+    service = MiService(day.store, day.clock, actor=MANAGER, office=OfficeHours())
+    period = Filters(date(2026, 11, 1), date(2026, 11, 30))
+    return {f.key: f for f in service.figures(service.load(period), period)}
 
 
 def _reasons(day: Day, cid: str) -> list[str]:
@@ -372,6 +381,9 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     day.follow(MANAGER).transfer(s47.route_id, "Assessment Team 2", "sw.jones")
     waiting = {r.route_id: r for r in day.follow(MANAGER).view().routes}
     assert waiting[s47.route_id].state == "Awaiting acceptance by Assessment Team 2"
+    # MI counts the hand-off while it waits (day 0), with the team it waits with
+    handoffs = _mi(day)["handoffs_awaiting"]
+    assert handoffs.display() == "1 · oldest 0 WD" and "Assessment Team 2" in handoffs.note
     day.at(11, 0, day=27)
     day.follow(ASSESSMENT).answer_transfer(s47.route_id, accept=True, worker="sw.jones")
 
@@ -430,7 +442,6 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     # the team that accepted it; none for Leo (early help) or the merged duplicate.
     from dutydesk.mi import annex_a
     from dutydesk.mi.dataset import prepare
-    from dutydesk.mi.records import Filters
     from dutydesk.store.mi_queries import MiQueries
 
     data = MiQueries(day.store.engine).load(with_people=True)
@@ -448,6 +459,15 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     }
     assert list3[ava][-2:] == ("Assessment Team 2", "sw.jones")
     assert list3[leo][-1] == "sw.pat"
+
+    # MI: the LADO told in time (13:00 Thu, told 15:00), one MARAC referral (no earlier
+    # one: not a repeat), no hand-off waiting once the assessment team accepted
+    figures = _mi(day)
+    assert figures["lado_timeliness"].display() == "100.0% (1/1) · 0 past due, not done"
+    assert [r.contact_id for r in figures["lado_timeliness"].parts[0].refs] == [lado_contact]
+    assert figures["marac_referrals"].display() == "1 · 0 repeat"
+    assert [r.contact_id for r in figures["marac_referrals"].refs] == [main]
+    assert figures["handoffs_awaiting"].value == 0
 
     # ---- the case log prints the day in order
     doc = document_service(day.store, MANAGER, day.clock).case_log(contact_id=main)

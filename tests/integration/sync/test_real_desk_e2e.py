@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from dutydesk.cli import main
 from dutydesk.config.settings import Settings, save
@@ -27,6 +28,7 @@ from dutydesk.services.local_store import open_local_store
 from dutydesk.services.triage import TriageService
 from dutydesk.shared_mode import SharedSession, connect_shared
 from dutydesk.store.chain import ChainedEventStore
+from dutydesk.sync.pg import admin
 from tests.document_fixtures import keys_in
 from tests.integration.sync.conftest import Login, reset_server
 
@@ -136,12 +138,13 @@ def _assert_rated_and_ranked(desk: DeskService, contact_ids: set[str]) -> None:
 
 def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
     desks,
+    pg_server: str,
     tmp_path: Path,
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # type: ignore[no-untyped-def]
-    a, b, manager, _ = desks
+    a, b, manager, practitioner = desks
     report = Importer(a.desk.store, clock).run(  # type: ignore[arg-type]
         police_file(tmp_path, clock.now().replace(hour=2).isoformat())
     )
@@ -179,7 +182,10 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
     )
 
     # print and verify the case log from the command line, signed in with the shared-mode
-    # login (the password from the environment, never an argument)
+    # login (the password from the environment, never an argument); people are named
+    # from the server's directory, the login beside the name
+    admin.add_user(pg_server, manager.name, "duty_manager", None, display_name="Dana Achebe")
+    admin.add_user(pg_server, practitioner.name, "practitioner", None, display_name="Pat Okoro")
     monkeypatch.setenv("DUTYDESK_PASSWORD", PASSWORD)
     use_server_settings(manager)
     keys_in(tmp_path / "a", manager.name)  # the manager's signing key, issued to this desk
@@ -201,9 +207,20 @@ def test_import_on_a_rated_on_both_decided_on_b_signed_off_on_a(
         )
         == 0
     )
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(log)).pages).split())
+    assert f"Decided by Pat Okoro ({practitioner.name}, Practitioner)" in text
+    assert f"Signed off by Dana Achebe ({manager.name}, Duty manager)" in text
     assert main(["verify", str(log), "--data-dir", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out
-    assert "MATCHES THE RECORD" in out and f"printed by {manager.name}" in out
+    assert "MATCHES THE RECORD" in out and f"printed by Dana Achebe ({manager.name})" in out
+
+    # the audit from the command line, signed in the same way (it took a local account
+    # only, which a shared-mode desk does not have), by name
+    assert (
+        main(["audit", "list", "--data-dir", str(tmp_path / "a"), "--type", "decision.proposed"])
+        == 0
+    )
+    assert f"{practitioner.name}\tPat Okoro\tpractitioner" in capsys.readouterr().out
     reopened = open_local_store(tmp_path / "a" / STORE_FILE)
     [printed] = [e for e in reopened.events() if e.type == "document.exported"]
     reopened.close()

@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dutydesk.domain.codes import Role
-from dutydesk.domain.event_permissions import ALLOWED
 from dutydesk.domain.events import Event, canonical_json
 from dutydesk.domain.hashchain import event_hash
+from dutydesk.domain.permissions import EVENT_ACTIONS
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import PgTransport
 from tests.factories import contact_payload, decision_payload, event
 from tests.integration.sync.conftest import Login
+from tests.permission_doc import documented_matrix
 
 MakeLogin = Callable[[str], Login]
 Connect = Callable[[Login], PgTransport]
@@ -69,10 +70,14 @@ def test_clients_cannot_write_tables_directly(make_login: MakeLogin, statement: 
         conn.execute(statement)
 
 
-def test_permission_table_on_the_server_matches_the_desks_copy(make_login: MakeLogin) -> None:
+def test_permission_table_on_the_server_is_the_documented_matrix(make_login: MakeLogin) -> None:
+    """Each event type's row: the roles docs/security.md ticks for the action it needs."""
     with psycopg.connect(make_login("auditor").dsn) as conn:
         rows = set(conn.execute("SELECT role, event_type FROM dutydesk.event_permissions"))
-    assert rows == {(r.value, kind) for kind, roles in ALLOWED.items() for r in roles}
+    documented = documented_matrix()
+    assert rows == {
+        (r.value, kind) for kind, action in EVENT_ACTIONS.items() for r in documented[action]
+    }
 
 
 def test_init_twice_is_refused_and_upgrade_is_a_no_op(pg_server: str) -> None:

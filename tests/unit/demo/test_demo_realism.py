@@ -5,7 +5,7 @@ and bank holidays; and it is the same for the same seed."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from statistics import mean
 
 import pytest
@@ -18,6 +18,7 @@ from dutydesk.domain.triage.policy import load_policy
 from dutydesk.paths import DEFAULT_POLICY
 
 NINE_AM = datetime(2026, 12, 1, 9, 0, tzinfo=LONDON)  # a Tuesday
+ROUTE_OUTCOMES = ("early_help", "cin_assessment", "strategy_s47", "immediate_protection")
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,49 @@ def test_the_same_seed_gives_the_same_history() -> None:
     one = [e.id for e in Generator(3, now=NINE_AM, open_contacts=5).events(400)]
     two = [e.id for e in Generator(3, now=NINE_AM, open_contacts=5).events(400)]
     assert one == two
+
+
+def test_decided_children_are_followed_through_as_a_front_door_would(history) -> None:  # type: ignore[no-untyped-def]
+    """The demo opened no routes, so the follow-through view showed every child ever
+    decided onto an assessment or s47 as "awaiting a route". Now routes open within
+    hours of the decision and close or are handed over as the front door's part ends;
+    what is still open at 9am is recent, and no clock is left running by the generator."""
+    from dutydesk.domain.events import validate_payload
+    from dutydesk.domain.routes import fold_routes
+    from dutydesk.domain.timescales import OfficeHours
+
+    office = OfficeHours()
+    decided = {
+        e.payload["contact_id"]: e.payload["outcome"]
+        for e in history
+        if e.type in ("decision.recorded", "decision.proposed")
+    }
+    routed = {e.payload["contact_id"] for e in history if e.type == "route.opened"}
+    wanting = {c for c, o in decided.items() if o in ROUTE_OUTCOMES}
+    assert len(wanting) > 1000
+    assert len(wanting - routed) <= 0.02 * len(wanting)  # a few decided this morning
+    follow = fold_routes(
+        [e for e in history if e.type.startswith(("route.", "strategy.", "assessment."))],
+        {},
+        office,
+    )
+    still = follow.open_routes()
+    assert 20 <= len(still) <= 150, len(still)
+    week_ago = NINE_AM - timedelta(days=7)
+    for r in still:
+        assert r.kind in ("early_help", "s17_assessment", "strategy_s47"), r.kind
+        if r.kind != "strategy_s47":
+            assert r.opened_at > week_ago, r  # accepted or handed over within days
+        else:
+            assert r.opened_at > NINE_AM - timedelta(days=30), r  # until the conference
+    assert sum(bool(r.overdue(NINE_AM)) for r in still) <= 0.1 * len(still)
+    s47 = [d for d in follow.discussions if d.s47]
+    assert len(s47) > 100
+    for e in history:
+        if e.type.startswith(("route.", "strategy.")):  # as the services would write them
+            at = datetime.fromisoformat(e.client_time)
+            assert validate_payload(e.type, dict(e.payload), today=at.date()) == e.payload
+            assert at < NINE_AM
+        if e.type == "route.progressed" and e.payload["step"] == "icpc_held":
+            held = datetime.fromisoformat(e.payload["at"]).astimezone(LONDON).date()
+            assert held.weekday() < 5 and held not in england_bank_holidays(held.year)
