@@ -48,8 +48,11 @@ ACTION_TYPES = (
     "decision.recorded",
 )
 
-# Routes MI counts by kind (besides every hand-off): issue 21's route figures.
-MI_ROUTE_KINDS = frozenset({RouteKind.LADO, RouteKind.MARAC, RouteKind.PRIVATE_FOSTERING})
+# Routes MI reads by kind (besides every hand-off): issue 21's route figures, and the
+# early help routes Annex A List 2 lists (a sibling stepped down beside an s47).
+MI_ROUTE_KINDS = frozenset(
+    {RouteKind.LADO, RouteKind.MARAC, RouteKind.PRIVATE_FOSTERING, RouteKind.EARLY_HELP}
+)
 
 LOOKBACK_MARGIN = timedelta(days=31)  # a contact may become a referral days after receipt
 
