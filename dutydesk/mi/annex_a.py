@@ -233,7 +233,7 @@ def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
                 None,
                 organisation(c.contact_id, child.slot),
             )
-    facts = {c.contact_id: c for c in ds.contacts}
+    facts = ds.route_contacts
     for (contact_id, slot), r in sorted(routes.items(), key=lambda kv: kv[1].opened_at):
         fact = facts.get(contact_id)
         start = london_day(r.opened_at)
