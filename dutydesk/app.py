@@ -172,10 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         triage=triage,
         directory=shared_people if engine is not None else None,
     )
+    from .config.signing_keys import signing_dir
     from .services.signing import desk_signer
 
     signer, unsigned_reason = desk_signer(
-        data_dir, actor.login, actor.display_name or "", demo=args.demo
+        data_dir, actor.login, actor.display_name or "", demo=args.demo, tsa_url=settings.tsa_url
     )
     session = Session(
         actor=actor,
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         sync_engine=engine,
         signer=signer,
         unsigned_reason=unsigned_reason,
+        keys_dir=signing_dir(data_dir),
     )
 
     from .ui.application import run_window

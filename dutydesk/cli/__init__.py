@@ -18,7 +18,7 @@ COMMANDS: dict[str, str] = {
     "rebuild": "rebuild the projections from the event log",
     "info": "show what the local store holds",
     "print": "print a case decision log, duty log or outcome letter to a PDF file",
-    "verify": "check a printed DutyDesk PDF against the record",
+    "verify": "check a printed DutyDesk PDF or a signed data export against the record",
     "triage": "rank contacts in an intake file, or evaluate the ratings in a store",
     "admin": "first-run set-up and standalone accounts",
     "audit": "verify the audit hash chain; list or export the audit trail",

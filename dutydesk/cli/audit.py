@@ -27,10 +27,12 @@ from ..domain.permissions import Action, allows
 from ..domain.server_chain import ChainReport, verify_server_chain
 from ..services.audit import AuditFilter, AuditService
 from ..services.guard import GuardedStore
+from ..services.signing import NoSigningKey
 from ..store.chain import ChainedEventStore, verify_local_chain, verify_server_copy
 from .common import add_store_argument, fail
 from .secure import add_password_argument, open_secure_store
 from .signin import signed_in_as
+from .signing import signer_or_reason
 
 
 class ServerLogLike(Protocol):
@@ -143,7 +145,14 @@ def run(args: argparse.Namespace) -> int:
         # a local account (names from the local accounts)
         actor, people = signed_in_as(args, store)
         names = {e.login: e.display_name for e in people.entries}
-        service = AuditService(GuardedStore(store, actor, SystemClock()), names)
+        signer, why = (
+            signer_or_reason(args, actor.login, actor.display_name)
+            if args.audit_command == "export"
+            else (None, "")
+        )
+        service = AuditService(
+            GuardedStore(store, actor, SystemClock()), names, signer=signer, unsigned_reason=why
+        )
         if args.audit_command == "quarantine":
             return _quarantine(service)
         flt = AuditFilter(
@@ -156,8 +165,11 @@ def run(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
         if args.audit_command == "export":
-            n = service.export_csv_file(flt, args.output)
-            print(f"{n} audit entries written to {args.output}")
+            try:
+                n = service.export_csv_file(flt, args.output)
+            except NoSigningKey as err:
+                return fail(str(err), 2)
+            print(f"{n} audit entries written to {args.output}, signed in {args.output.name}.p7s")
             return 0
         for entry in service.query(flt):
             print("\t".join(entry.row()))

@@ -10,9 +10,11 @@ from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
 from ..mi.annex_a import FORMATS, ExportError
 from ..services.mi import MiService
+from ..services.signing import NoSigningKey
 from .common import add_store_argument, fail
 from .mi import add_filter_arguments, filters_from
 from .signin import add_sign_in_arguments, desk_office, open_signed_in
+from .signing import signer_or_reason
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,17 +64,28 @@ def run(args: argparse.Namespace) -> int:
     signed = open_signed_in(args)
     # the export is recorded (document.exported) in the signed-in person's name, and
     # refused for a role that may not export
-    service = MiService(signed.guarded, SystemClock(), actor=signed.actor, office=office)
+    signer, why = signer_or_reason(args, signed.actor.login, signed.actor.display_name)
+    service = MiService(
+        signed.guarded,
+        SystemClock(),
+        actor=signed.actor,
+        office=office,
+        people=lambda: signed.people,  # workers by name (the server's directory in shared mode)
+        signer=signer,
+        unsigned_reason=why,
+    )
     try:
         filters = filters_from(args, service)
         rows = service.export_annex_a(args.output, args.list_no, fmt, filters)
+    except NoSigningKey as err:
+        return fail(str(err), 2)
     except (ValueError, ExportError, DomainError) as err:
         return fail(str(err))
     finally:
         signed.close()
     print(
         f"Annex A List {args.list_no}: {rows} rows, {filters.date_from} to {filters.date_to}, "
-        f"written to {args.output}"
+        f"written to {args.output}, signed in {args.output.name}.p7s"
     )
     return 0
 
@@ -82,9 +95,19 @@ def _census(args: argparse.Namespace) -> int:
         return fail("--year must be the year the collection ends in, e.g. 2027")
     office = desk_office()
     signed = open_signed_in(args)
-    service = MiService(signed.guarded, SystemClock(), actor=signed.actor, office=office)
+    signer, why = signer_or_reason(args, signed.actor.login, signed.actor.display_name)
+    service = MiService(
+        signed.guarded,
+        SystemClock(),
+        actor=signed.actor,
+        office=office,
+        signer=signer,
+        unsigned_reason=why,
+    )
     try:
         report = service.export_cin_census(args.output, args.year, lea=args.lea)
+    except NoSigningKey as err:
+        return fail(str(err), 2)
     except (ValueError, ExportError, DomainError) as err:
         return fail(str(err))
     finally:
@@ -92,7 +115,8 @@ def _census(args: argparse.Namespace) -> int:
     print(
         f"CIN census {args.year - 1}-{args.year % 100:02d}: {report.children} children, "
         f"{report.episodes} referrals, {report.assessments} assessments, "
-        f"{report.section47} section 47 enquiries, written to {args.output}"
+        f"{report.section47} section 47 enquiries, written to {args.output}, signed in "
+        f"{args.output.name}.p7s"
     )
     for what, n in sorted(report.left_out.items()):
         print(f"  {what}: {n}")

@@ -25,7 +25,6 @@ from ..reports.fonts import FontMissingError
 from ..reports.letters import Audience, LetterError
 from ..services.documents import Document, DocumentService
 from ..services.guard import GuardedStore
-from ..services.signing import NoSigningKey, demo_signer, signer_for
 from .common import add_store_argument, fail
 from .signin import add_sign_in_arguments, desk_office, open_signed_in
 
@@ -88,21 +87,11 @@ def _print(
     args: argparse.Namespace,
     people: PeopleDirectory,
 ) -> int:
-    from ..config.keys import InsecureKeyringError
-    from ..reports.pki import CertificateError
-    from .signing import key_folder
+    from .signing import signer_or_reason
 
-    try:
-        signer = signer_for(key_folder(args), actor.login)
-    except NoSigningKey as err:
-        if not args.demo:
-            return fail(str(err), 2)
-        # demo data without an issued key: the session's throw-away demo authority
-        signer = demo_signer(
-            key_folder(args).folder, actor.login, actor.display_name or actor.login
-        )
-    except (CertificateError, InsecureKeyringError) as err:
-        return fail(str(err), 2)
+    signer, why = signer_or_reason(args, actor.login, actor.display_name)
+    if signer is None:
+        return fail(why, 2)
     service = DocumentService(
         store,
         actor,

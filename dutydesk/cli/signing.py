@@ -6,6 +6,7 @@
     dutydesk signing import  FILE.p12                      keep a person's key (from
                                                            add-user, or the authority's PKI)
     dutydesk signing trust   CERT.pem                      trust another authority
+    dutydesk signing trust --tsa CERT.pem                  trust a timestamp authority
     dutydesk signing export-authority -o ca.pem            the certificate to publish
     dutydesk signing revoke  --serial HEX                  stop trusting a certificate
 
@@ -32,6 +33,28 @@ def key_folder(args: argparse.Namespace) -> KeyFolder:
     return KeyFolder(signing_dir(args.data_dir or default_data_dir()))
 
 
+def signer_or_reason(
+    args: argparse.Namespace, login: str, display_name: str
+) -> tuple[signing.DocumentSigner | None, str]:
+    """The key ``login`` signs documents and exports with on this desk (with the desk's
+    time-stamping authority, setting ``tsa_url``), or None and why. With ``--demo`` and no
+    key issued, the session's throw-away demo authority."""
+    from ..config.settings import SettingsError, load_desk
+
+    try:
+        tsa_url = load_desk().tsa_url
+    except SettingsError as err:
+        return None, str(err)
+    try:
+        return signing.signer_for(key_folder(args), login, tsa_url=tsa_url), ""
+    except signing.NoSigningKey as err:
+        if not getattr(args, "demo", False):
+            return None, str(err)
+        return signing.demo_signer(key_folder(args).folder, login, display_name or login), ""
+    except (pki.CertificateError, InsecureKeyringError) as err:
+        return None, str(err)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="signing_command", metavar="ACTION", required=True)
     status = sub.add_parser("status", help="the signing keys and trust anchors on this machine")
@@ -52,6 +75,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_password_argument(imp)
     trust = sub.add_parser("trust", help="trust another authority's certificate (PEM or DER)")
     trust.add_argument("file", type=Path)
+    trust.add_argument(
+        "--tsa",
+        action="store_true",
+        help="a time-stamping authority's root: trust its timestamps (and nothing else)",
+    )
     export = sub.add_parser("export-authority", help="write the authority's certificate")
     export.add_argument("-o", "--output", type=Path, required=True)
     revoke = sub.add_parser("revoke", help="revoke certificates by serial number (hex)")
@@ -117,8 +145,9 @@ def _run(args: argparse.Namespace, keys: KeyFolder) -> int:
     elif command == "trust":
         certs = pki.load_certificates(args.file.read_bytes(), what=str(args.file))
         for cert in certs:
-            keys.add_trust_anchor(cert)
-            print(f"trusted: {pki.common_name(cert)}; SHA-256 {pki.fingerprint(cert)}")
+            (keys.add_tsa_anchor if args.tsa else keys.add_trust_anchor)(cert)
+            what = "timestamps trusted from" if args.tsa else "trusted"
+            print(f"{what}: {pki.common_name(cert)}; SHA-256 {pki.fingerprint(cert)}")
     elif command == "export-authority":
         if not keys.authority_pem.is_file():
             return fail(f"no authority certificate in {keys.folder}", 2)

@@ -16,6 +16,7 @@ from ..domain.errors import ValidationError
 from ..domain.queue import order_key
 from ..domain.triage.evaluation import evaluate, report_text
 from ..domain.triage.evaluation import write_csv as write_evaluation_csv
+from ..domain.triage.factors import danger_answer
 from ..domain.triage.records import parse_records, validate_records
 from ..domain.triage.scoring import TriageResult, score_contact
 from ..services.triage import policy_from
@@ -110,7 +111,7 @@ class _Queued:
         self.due_at = result.due_at.isoformat() if result.due_at else None
         self.score: int | None = result.score
         self.received_at = payload["received_at"]
-        self.immediate_danger = bool(payload["immediate_danger"])
+        self.immediate_danger = danger_answer(payload) is True
 
 
 def _ranked(rank: int, payload: dict[str, Any], r: TriageResult) -> dict[str, Any]:

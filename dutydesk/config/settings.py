@@ -48,6 +48,9 @@ class Settings:
     threshold_labels: dict[str, str] = field(default_factory=dict)
     watch_folder: str = ""
     policy_file: str = ""  # a triage policy TOML replacing resources/policy/default.toml
+    # An RFC 3161 time-stamping authority (http/https URL): every signature then carries
+    # its timestamp (docs/printing.md); empty: the signing time is the desk's own clock.
+    tsa_url: str = ""
 
 
 class SettingsError(Exception):

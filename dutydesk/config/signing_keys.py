@@ -9,7 +9,8 @@ A folder (``<data dir>/signing`` by default) holds:
   else: the file alone is useless, and no key is ever in the database or in plain form.
 - ``authority.pem``: the authority's certificate (public), the trust anchor ``verify``
   uses; ``trust/*.pem`` more anchors (e.g. the authority's own PKI root);
-  ``trust/*.crl`` revocation lists.
+  ``trust/*.crl`` revocation lists; ``tsa/*.pem`` the roots of the time-stamping
+  authorities whose timestamps are trusted (kept apart from the signers' anchors).
 
 Without a secure keyring nothing is stored: ``InsecureKeyringError`` says why.
 """
@@ -140,6 +141,25 @@ class KeyFolder:
         if trust.is_dir():
             files += sorted(trust.glob("*.pem"))
         for path in files:
+            found += load_certificates(path.read_bytes(), what=str(path))
+        return found
+
+    @property
+    def tsa_folder(self) -> Path:
+        return self.folder / "tsa"
+
+    def add_tsa_anchor(self, cert: x509.Certificate) -> Path:
+        """Trust timestamps from authorities chaining to ``cert`` (and nothing else: a
+        timestamp root never vouches for a document signer)."""
+        path = self.tsa_folder / f"{fingerprint(cert).replace(':', '')[:16]}.pem"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pem(cert))
+        return path
+
+    def tsa_anchors(self) -> list[x509.Certificate]:
+        found: list[x509.Certificate] = []
+        folder = self.tsa_folder
+        for path in sorted(folder.glob("*.pem")) if folder.is_dir() else []:
             found += load_certificates(path.read_bytes(), what=str(path))
         return found
 

@@ -292,6 +292,15 @@ server_twin(
 )
 
 
+def _danger_stated(obj: dict[str, Any]) -> None:
+    """Every contact says whether a child is in immediate danger, except imported history
+    (channel ``import``: a CIN census or Annex A list never says), which leaves it out:
+    "not stated", never "no" (``factors.danger_answer``). Desk only: the server's
+    cross-field kinds cannot say "required unless" (listed by ``server_rules.gaps``)."""
+    if "immediate_danger" not in obj and obj.get("channel") != "import":
+        raise ValidationError("is required", "immediate_danger")
+
+
 CONTACT_RECEIVED = Spec(
     (
         Field("contact_id", uuid_text),
@@ -304,7 +313,13 @@ CONTACT_RECEIVED = Spec(
         Field("categories", list_of(_not_legacy, unique=True, max_items=44), required=False),
         Field("consent", CONSENT),
         Field("consent_notes", text(2000), required=False),
-        Field("immediate_danger", boolean),
+        Field(
+            "immediate_danger",
+            boolean,
+            required=False,
+            doc="a child is in immediate danger now; required except on imported history, "
+            "where left out means not stated",
+        ),
         Field(
             "injury_reported",
             boolean,
@@ -323,7 +338,7 @@ CONTACT_RECEIVED = Spec(
         Field("team", SHORT, required=False),
         Field("external_ref", text(100), required=False, doc="the partner's own reference"),
     ),
-    rules=(_children_slots,),
+    rules=(_children_slots, _danger_stated),
 )
 
 REASON = text(2000)

@@ -21,6 +21,7 @@ from .classcache import per_class
 from .codes import VOID_STATUSES, ContactStatus, DecisionStatus
 from .events import Event
 from .triage.factors import answers as _answers
+from .triage.factors import danger_answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ class ContactRow:
     source_code: str
     concern: str
     consent: str
-    immediate_danger: bool
+    immediate_danger: bool | None  # None: not stated (imported history)
     reporter_name: str | None = None
     reporter_agency: str | None = None
     categories: tuple[str, ...] = ()
@@ -253,7 +254,7 @@ def _contact_received(model: ReadModel, event: Event) -> None:
         source_code=p["source_code"],
         concern=p["concern"],
         consent=p["consent"],
-        immediate_danger=bool(p["immediate_danger"]),
+        immediate_danger=danger_answer(p),
         reporter_name=reporter.get("name"),
         reporter_agency=reporter.get("agency"),
         categories=tuple(p.get("categories", ())),
@@ -332,7 +333,7 @@ def _contact(model: ReadModel, cid: str) -> ContactRow:
             source_code="",
             concern="",
             consent="",
-            immediate_danger=False,
+            immediate_danger=None,
         )
     return row
 

@@ -30,7 +30,7 @@ class Queueable(Protocol):
     @property
     def received_at(self) -> str: ...
     @property
-    def immediate_danger(self) -> bool: ...
+    def immediate_danger(self) -> bool | None: ...  # None (not stated) sorts as not known
 
 
 def _utc_key(stamp: str | None) -> str:

@@ -58,7 +58,7 @@ def contact_drafts(
         "children": [kid],
         "concern": concern,
         "consent": "unknown",
-        "immediate_danger": False,
+        # No "immediate_danger": a history file never says, so it is not stated (never "no").
         "external_ref": external_ref,
     }
     if categories:

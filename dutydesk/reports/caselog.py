@@ -267,7 +267,7 @@ class CaseLogBuilder:
                 ),
                 ("Children", children),
                 ("Categories", "; ".join(blocks.factor_text(c) for c in p.get("categories", []))),
-                ("Immediate danger", yes_no(p["immediate_danger"])),
+                ("Immediate danger", danger_text(p)),
                 ("Injury reported", asked(p, "injury_reported")),
                 ("Disclosure", asked(p, "disclosure")),
                 ("Domestic abuse", da_line(p)),
@@ -684,6 +684,13 @@ def asked(payload: Mapping[str, Any], name: str) -> str:
     question nobody asked)."""
     factor = catalogue.BY_NAME[name]
     return catalogue.answer_text(factor, catalogue.answer(payload, factor))
+
+
+def danger_text(payload: Mapping[str, Any]) -> str:
+    """ "Yes", "No" or "Not stated" (imported history, where nobody was asked)."""
+    return catalogue.answer_text(
+        catalogue.BY_NAME["immediate_danger"], catalogue.danger_answer(payload)
+    )
 
 
 def da_line(payload: Mapping[str, Any]) -> str:

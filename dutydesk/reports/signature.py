@@ -32,6 +32,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -67,8 +68,7 @@ def quiet_libraries() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def sign(pdf: bytes, identity: Identity, *, reason: str, location: str | None = None) -> bytes:
-    """``pdf`` signed by ``identity`` (``pdf`` stays a byte-for-byte prefix)."""
+def _signer(identity: Identity) -> signers.SimpleSigner:
     key = asn1_keys.PrivateKeyInfo.load(
         identity.key.private_bytes(
             serialization.Encoding.DER,
@@ -77,11 +77,24 @@ def sign(pdf: bytes, identity: Identity, *, reason: str, location: str | None = 
         )
     )
     chain = [_asn1_cert(c) for c in identity.chain]
-    signer = signers.SimpleSigner(
+    return signers.SimpleSigner(
         signing_cert=_asn1_cert(identity.certificate),
         signing_key=key,
         cert_registry=SimpleCertificateStore.from_certs(chain),
     )
+
+
+def sign(
+    pdf: bytes,
+    identity: Identity,
+    *,
+    reason: str,
+    location: str | None = None,
+    timestamper: TimeStamper | None = None,
+) -> bytes:
+    """``pdf`` signed by ``identity`` (``pdf`` stays a byte-for-byte prefix); with
+    ``timestamper`` (a time-stamping authority), the signature carries an RFC 3161
+    timestamp token (PAdES B-T)."""
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD,
         md_algorithm="sha256",
@@ -92,7 +105,9 @@ def sign(pdf: bytes, identity: Identity, *, reason: str, location: str | None = 
     )
     with quiet_libraries():
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+        out = signers.PdfSigner(meta, signer=_signer(identity), timestamper=timestamper).sign_pdf(
+            writer
+        )
     return bytes(out.getbuffer())
 
 
@@ -114,6 +129,7 @@ class SignatureCheck:
     signed_bytes: bytes  # the document as it was when signed (the signed revision)
     other_signatures: int  # further signatures (not document timestamps) in the file
     trust_note: str = ""  # e.g. judged at the signing time because it has expired since
+    timestamped: bool = False  # signed_at comes from a trusted RFC 3161 timestamp
 
 
 class NotSignedError(ValueError):
@@ -126,12 +142,16 @@ def inspect(
     crls: Iterable[x509.CertificateRevocationList] = (),
     *,
     at: datetime | None = None,
+    tsa_trust: Iterable[x509.Certificate] = (),
 ) -> SignatureCheck:
-    """The signature checked at ``at`` (default: now). A certificate that has expired
-    since is judged at the signing time the signer recorded,
-    and the check says so (``trust_note``): there is no trusted timestamp yet."""
+    """The signature checked at ``at`` (default: now); a timestamp counts only from an
+    authority chaining to ``tsa_trust``. A certificate that has expired
+    since is judged at the signing time (the trusted timestamp's when the signature has
+    one, else the time the signer's desk recorded), and the check says so
+    (``trust_note``)."""
     trust, crls = list(trust), list(crls)
     anchors = [_asn1_cert(c) for c in trust]
+    tsa_anchors = [_asn1_cert(c) for c in tsa_trust]
     with quiet_libraries():
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -143,9 +163,10 @@ def inspect(
             raise NotSignedError("the PDF carries no signature")
         embedded = signatures[0]
         try:
-            status = _validate(embedded, anchors, at)
+            status = _validate(embedded, anchors, at, tsa_anchors)
             cert = _crypto_cert(status.signing_cert)
-            signed_at = status.signer_reported_dt
+            stamped = stamp_time(status)
+            signed_at = stamped or status.signer_reported_dt
             now = at or datetime.now(UTC)
             trust_note = ""
             if (
@@ -157,14 +178,19 @@ def inspect(
                     PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[0],
                     anchors,
                     signed_at,
+                    tsa_anchors,
                 )
                 if then.trusted:
                     status = then
                     trust_note = (
                         f"the certificate expired on "
-                        f"{cert.not_valid_after_utc:%Y-%m-%d}, after the signing "
-                        f"time the signer's desk recorded; judged at that time "
-                        f"(there is no trusted timestamp)"
+                        f"{cert.not_valid_after_utc:%Y-%m-%d}, after "
+                        + (
+                            "the trusted timestamp; judged at that time"
+                            if stamped
+                            else "the signing time the signer's desk recorded; judged at "
+                            "that time (there is no trusted timestamp)"
+                        )
                     )
         except (
             SignatureValidationError,
@@ -176,28 +202,16 @@ def inspect(
         ) as err:
             raise NotSignedError(f"the signature cannot be read ({type(err).__name__})") from None
     covers_all, added = _coverage(status)
-    trust_problem = ""
-    trusted = bool(status.trusted)
-    revoked = _revoked(cert, list(trust), list(crls))
-    if trusted and revoked is not None:
-        trusted = False
-        trust_problem = (
-            f"its certificate (serial {cert.serial_number:X}) was revoked by "
-            f"its authority on {revoked:%Y-%m-%d}"
-        )
-    elif not status.trusted:
-        trust_problem = (
-            "its certificate does not chain to a trusted authority"
-            if status.trust_problem_indic is None
-            else f"its certificate is not trusted ({_words(status)})"
-        )
+    trusted, trust_problem, revoked_note = judge_trust(
+        cert, status, trust, crls, stamped_at=stamped
+    )
     end = embedded.byte_range[2] + embedded.byte_range[3]
     return SignatureCheck(
         signer_name=common_name(cert),
         signer_login=login_of(cert),
         issuer=cert.issuer.rfc4514_string(),
         certificate_fingerprint=fingerprint(cert),
-        signed_at=status.signer_reported_dt,
+        signed_at=signed_at,
         intact=bool(status.intact),
         valid=bool(status.valid),
         trusted=trusted,
@@ -206,7 +220,57 @@ def inspect(
         added_after=added,
         signed_bytes=pdf[:end],
         other_signatures=len(signatures) - 1,
-        trust_note=trust_note,
+        trust_note="; ".join(n for n in (trust_note, revoked_note) if n),
+        timestamped=stamped is not None,
+    )
+
+
+def stamp_time(status: object) -> datetime | None:
+    """The time of the signature's RFC 3161 timestamp, when it has one whose token is
+    intact, valid and from a trusted time-stamping authority; else None."""
+    ts = getattr(status, "timestamp_validity", None)
+    if ts is None or not (ts.intact and ts.valid and ts.trusted):
+        return None
+    return ts.timestamp
+
+
+def judge_trust(
+    cert: x509.Certificate,
+    status: object,
+    trust: list[x509.Certificate],
+    crls: list[x509.CertificateRevocationList],
+    *,
+    stamped_at: datetime | None,
+) -> tuple[bool, str, str]:
+    """(trusted, why not, note): pyHanko's chain verdict, then the revocation lists.
+
+    A revoked certificate makes the signature untrusted, unless a trusted timestamp
+    proves it was made before the revocation date: without one, the signing time is only
+    what the signer's desk said, and a thief with the key can say any time."""
+    if not getattr(status, "trusted", False):
+        indic = getattr(status, "trust_problem_indic", None)
+        return (
+            False,
+            "its certificate does not chain to a trusted authority"
+            if indic is None
+            else f"its certificate is not trusted ({_words(status)})",
+            "",
+        )
+    revoked = _revoked(cert, trust, crls)
+    if revoked is None:
+        return True, "", ""
+    if stamped_at is not None and stamped_at < revoked:
+        return (
+            True,
+            "",
+            f"its certificate was revoked on {revoked:%Y-%m-%d}, after the trusted "
+            f"timestamp ({stamped_at:%Y-%m-%d %H:%M} UTC): it was valid when signed",
+        )
+    return (
+        False,
+        f"its certificate (serial {cert.serial_number:X}) was revoked by its authority on "
+        f"{revoked:%Y-%m-%d}",
+        "",
     )
 
 
@@ -214,11 +278,20 @@ def _validate(
     embedded: EmbeddedPdfSignature,
     anchors: list[asn1_x509.Certificate],
     moment: datetime | None,
+    tsa_anchors: list[asn1_x509.Certificate],
 ) -> PdfSignatureStatus:
     context = ValidationContext(
         trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail", moment=moment
     )
-    return validate_pdf_signature(embedded, context)
+    return validate_pdf_signature(embedded, context, ts_validation_context=tsa_context(tsa_anchors))
+
+
+def tsa_context(tsa_anchors: list[asn1_x509.Certificate]) -> ValidationContext:
+    """Timestamps are trusted from these roots only (never the document signers' roots,
+    never the operating system's list)."""
+    return ValidationContext(
+        trust_roots=tsa_anchors, allow_fetching=False, revocation_mode="soft-fail"
+    )
 
 
 def _revoked(

@@ -30,10 +30,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from pathlib import Path
 
 from cryptography import x509
 
 from ..domain.events import Event
+from .detached import SUFFIX, SignatureFileError, inspect_detached, signature_path
 from .digest import digest_of, event_hash
 from .page import HEADER_MARK, KEYWORD_PREFIX
 from .seal import ATTACHMENT, Manifest, NotSealedError, read_manifest, rendered_digest
@@ -47,6 +49,7 @@ class Verdict(Enum):
     MISSING_EVENTS = ("refers to events the store does not have", 4)
     RECORD_CHANGED = ("the store's events changed since printing", 5)
     NOT_DUTYDESK = ("not a DutyDesk document", 6)
+    SIGNATURE_MISSING = ("signature missing", 6)
 
     def __init__(self, text: str, exit_code: int) -> None:
         self.text = text
@@ -86,6 +89,12 @@ def _signer_text(check: SignatureCheck) -> str:
     return f"signed by {who} at {when}; certificate issued by {check.issuer}"
 
 
+def _untrusted_why(check: SignatureCheck) -> str:
+    if "revoked" in check.trust_problem:
+        return "the authority has withdrawn it, and nothing proves this was signed before that"
+    return "not signed by DutyDesk's authority; anyone can make such a signature"
+
+
 def verify_pdf(
     pdf: bytes,
     lookup: EventLookup,
@@ -94,9 +103,10 @@ def verify_pdf(
     crls: Sequence[x509.CertificateRevocationList] = (),
     at: datetime | None = None,
     recorded: RecordLookup | None = None,
+    tsa_trust: Sequence[x509.Certificate] = (),
 ) -> Report:
     try:
-        check = inspect(pdf, trust, crls, at=at)
+        check = inspect(pdf, trust, crls, at=at, tsa_trust=tsa_trust)
     except NotSignedError as err:
         if looks_like_dutydesk(pdf):
             return Report(
@@ -161,7 +171,7 @@ def verify_pdf(
     if not check.trusted:
         return Report(
             Verdict.UNTRUSTED,
-            f"{signed}, but {check.trust_problem}: anyone can make such a signature",
+            f"{signed}, but {check.trust_problem}: {_untrusted_why(check)}",
             manifest,
             signature=check,
         )
@@ -232,3 +242,176 @@ def verify_pdf(
         manifest,
         signature=check,
     )
+
+
+# ---- data exports (a file and its detached signature, FILE.p7s) ------------------------
+
+
+def is_pdf(data: bytes) -> bool:
+    return data[:1024].lstrip().startswith(b"%PDF")
+
+
+def verify_export(
+    data: bytes,
+    signature: bytes | None,
+    *,
+    trust: Sequence[x509.Certificate] = (),
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    at: datetime | None = None,
+    recorded: RecordLookup | None = None,
+    name: str = "the file",
+    tsa_trust: Sequence[x509.Certificate] = (),
+) -> Report:
+    """A data export checked against its detached signature (``FILE.p7s``), then, with a
+    store, against the record of its export (``document.exported`` naming its SHA-256 in
+    the signer's name).
+
+    No signature beside it: SIGNATURE_MISSING (it proves nothing, whatever it says); a
+    ``.p7s`` that is not a signature, or whose signed digest is not the file's: ALTERED;
+    a sound signature from a key the authority did not certify (a self-made certificate),
+    or revoked: UNTRUSTED; no record of the export: MISSING_EVENTS; else MATCHES."""
+    sha = hashlib.sha256(data).hexdigest()
+    if signature is None:
+        known = recorded(sha) if recorded is not None else []
+        also = (
+            f"; this store records this exact file as exported by {', '.join(known)}, but "
+            f"without its signature nobody else can check it"
+            if known
+            else ""
+        )
+        return Report(
+            Verdict.SIGNATURE_MISSING,
+            f"no signature found beside {name} ({name}{SUFFIX}): not signed by DutyDesk, "
+            f"or its signature was removed; it proves nothing{also}",
+        )
+    try:
+        check = inspect_detached(
+            data, signature, list(trust), list(crls), at=at, tsa_trust=list(tsa_trust)
+        )
+    except SignatureFileError as err:
+        return Report(
+            Verdict.ALTERED,
+            f"the signature beside {name} is damaged or not a signature: {err}",
+        )
+    signed = _signer_text(check)
+    if not (check.intact and check.valid):
+        return Report(
+            Verdict.ALTERED,
+            f"{name} is not what was signed: its content changed after signing, or the "
+            f"signature beside it belongs to another file (claims to be {signed})",
+            signature=check,
+        )
+    if not check.trusted:
+        return Report(
+            Verdict.UNTRUSTED,
+            f"{signed}, but {check.trust_problem}: {_untrusted_why(check)}",
+            signature=check,
+        )
+    if recorded is not None:
+        exporters = recorded(sha)
+        if not exporters or (check.signer_login and check.signer_login not in exporters):
+            by = f" by {check.signer_login}" if check.signer_login else ""
+            return Report(
+                Verdict.MISSING_EVENTS,
+                f"{signed}, but this store has no record of this file being exported{by} "
+                f"(made outside DutyDesk by someone holding a key, or exported on a desk "
+                f"whose events have not synced here yet)",
+                signature=check,
+            )
+    note = f" ({check.trust_note})" if check.trust_note else ""
+    on_record = "; its export is on the record" if recorded is not None else ""
+    return Report(
+        Verdict.MATCHES,
+        f"{signed}; signature valid and trusted{note}; the file is exactly as signed "
+        f"(SHA-256 {sha}){on_record}",
+        signature=check,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileToCheck:
+    """A file as ``verify`` reads it: the document, and its detached signature if any."""
+
+    path: Path
+    data: bytes
+    signature: bytes | None  # FILE.p7s, for a data export
+    export: bool  # a data export (not a PDF)
+
+
+def read_file_to_check(path: Path) -> FileToCheck:
+    """``path`` (or, given ``FILE.p7s``, the file it signs) and its signature; OSError
+    when the file cannot be read."""
+    if path.suffix.lower() == SUFFIX and path.with_suffix("").is_file():
+        path = path.with_suffix("")
+    data = path.read_bytes()
+    sig_path = signature_path(path)
+    signature = sig_path.read_bytes() if sig_path.is_file() else None
+    export = signature is not None or not is_pdf(data)
+    return FileToCheck(path, data, signature, export)
+
+
+def verify_file(
+    target: FileToCheck,
+    lookup: EventLookup,
+    *,
+    trust: Sequence[x509.Certificate] = (),
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    at: datetime | None = None,
+    recorded: RecordLookup | None = None,
+    tsa_trust: Sequence[x509.Certificate] = (),
+) -> Report:
+    """A printed PDF or a data export, whichever ``target`` is (``dutydesk verify`` and the
+    window's "Verify a document" both come here)."""
+    if target.export:
+        return verify_export(
+            target.data,
+            target.signature,
+            trust=trust,
+            crls=crls,
+            at=at,
+            recorded=recorded,
+            name=target.path.name,
+            tsa_trust=tsa_trust,
+        )
+    return verify_pdf(
+        target.data,
+        lookup,
+        trust=trust,
+        crls=crls,
+        at=at,
+        recorded=recorded,
+        tsa_trust=tsa_trust,
+    )
+
+
+def report_lines(report: Report, *, listed: int = 20) -> list[str]:
+    """The report in words, a line each (the CLI prints them; the window shows them)."""
+    lines = [report.detail]
+    sig = report.signature
+    if sig is not None:
+        who = f"{sig.signer_name} ({sig.signer_login})" if sig.signer_login else sig.signer_name
+        at = sig.signed_at.isoformat(timespec="seconds") if sig.signed_at else "unknown"
+        when = "trusted timestamp" if sig.timestamped else "signer's clock, no trusted timestamp"
+        lines.append(f"signed by: {who}; at {at} ({when})")
+        lines.append(f"certificate: issued by {sig.issuer}; SHA-256 {sig.certificate_fingerprint}")
+        lines.append(
+            f"signature: {'valid' if sig.intact and sig.valid else 'INVALID'}; chain: "
+            f"{'trusted' if sig.trusted else 'NOT TRUSTED (' + sig.trust_problem + ')'}; "
+            f"added after signing: {sig.added_after or 'nothing'}"
+        )
+        if sig.trust_note:
+            lines.append(f"note: {sig.trust_note}")
+    if report.manifest is not None:
+        m = report.manifest
+        lines.append(
+            f"document: {m.title} ({m.kind}); printed by {m.generated_by} "
+            f"at {m.generated_at}; code {m.code}"
+        )
+    for label, ids in (
+        ("not in this store", report.missing),
+        ("changed in the store", report.changed),
+    ):
+        lines.extend(f"{label}: {event_id}" for event_id in ids[:listed])
+        if len(ids) > listed:
+            lines.append(f"... and {len(ids) - listed} more {label}")
+    return lines

@@ -29,7 +29,10 @@ from ..store import quarantine
 from ..store.chain import verify_local_chain
 from ..store.eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from ..store.readmodel import CHILDREN
+from .documents import write_atomically
+from .exports import seal_export
 from .guard import GuardedStore
+from .signing import DocumentSigner, require_signer
 
 ACCESS_TYPES = (
     "record.viewed",
@@ -125,8 +128,18 @@ def summarise(event: Event) -> str:
 class AuditService:
     """Access-log helpers and audit queries for one signed-in actor."""
 
-    def __init__(self, store: GuardedStore, names: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: GuardedStore,
+        names: Mapping[str, str] | None = None,
+        *,
+        signer: DocumentSigner | None = None,
+        unsigned_reason: str = "",
+    ) -> None:
         self.store = store
+        # an exported audit trail is signed (FILE.p7s) with the signed-in person's key
+        self.signer = signer
+        self.unsigned_reason = unsigned_reason
         self.actor = store.actor
         self.clock = store.clock
         self.names = dict(names or {})  # login -> display name (the people directory)
@@ -356,25 +369,50 @@ class AuditService:
         )
 
     def export_csv(self, flt: AuditFilter, out: TextIO, *, destination: str = "") -> int:
-        """Write matching entries as CSV to ``out``; the export is itself recorded."""
+        """Write matching entries as CSV to ``out`` (a stream: not signed; files go through
+        ``export_csv_file``); the export is itself recorded."""
         require(self.actor, Action.EXPORT)
-        entries = self.query(flt)
-        writer = SafeCsvWriter(out)
-        writer.writerow(CSV_COLUMNS)
-        for entry in entries:
-            writer.writerow(entry.row())
+        count = self._csv(flt, out)
         self.record_export(
             "audit trail (CSV)",
             destination=destination or None,
             reason=f"audit export, filter {_filter_text(flt)}",
         )
+        return count
+
+    def _csv(self, flt: AuditFilter, out: TextIO) -> int:
+        entries = self.query(flt)
+        writer = SafeCsvWriter(out)
+        writer.writerow(CSV_COLUMNS)
+        for entry in entries:
+            writer.writerow(entry.row())
         return len(entries)
 
     def export_csv_file(self, flt: AuditFilter, path: Path) -> int:
+        """Matching entries as a CSV file, signed with the signed-in person's key
+        (``FILE.p7s``) and recorded (``document.exported`` naming the file's SHA-256).
+        Without a key, refused before anything is written; if it cannot be signed or
+        recorded, neither the file nor its signature is kept."""
+        require(self.actor, Action.EXPORT)
+        signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         buffer = io.StringIO()
-        count = self.export_csv(flt, buffer, destination=str(path))
-        path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        count = self._csv(flt, buffer)
+        write_atomically(path, buffer.getvalue().encode("utf-8"))
         private_file(path)
+
+        def record(digest: str) -> None:
+            self._write(
+                "document.exported",
+                {
+                    "document": "audit trail (CSV)",
+                    "destination": str(path),
+                    "digest": digest,
+                    "file_sha256": digest,
+                    "reason": f"audit export, filter {_filter_text(flt)}",
+                },
+            )
+
+        seal_export(path, signer, record)
         return count
 
     def verify(self) -> Verdict:

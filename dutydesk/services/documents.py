@@ -23,7 +23,9 @@ from datetime import date
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
+from ..config.signing_keys import KeyFolder
 from ..domain.clock import Clock
 from ..domain.directory import PeopleDirectory
 from ..domain.events import Actor, Event, make_event
@@ -36,7 +38,7 @@ from ..reports.digest import EventDigest
 from ..reports.dutylog import duty_log_title, write_duty_log
 from ..reports.letters import Audience, letter_content, letter_title, write_letter
 from ..reports.page import DocumentMeta
-from ..reports.verify import Report, verify_pdf
+from ..reports.verify import Report, read_file_to_check, verify_file, verify_pdf
 from ..store.eventstore import EventStore
 from ..store.report_queries import ReportQueries
 from .directory import local_directory
@@ -74,6 +76,13 @@ class Document:
         return text if len(text) <= DOCUMENT_FIELD_CHARS else text[: DOCUMENT_FIELD_CHARS - 1] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class TrustSettings:
+    trust: list[x509.Certificate]
+    crls: list[x509.CertificateRevocationList]
+    tsa_trust: list[x509.Certificate]
+
+
 class DocumentService:
     def __init__(
         self,
@@ -84,6 +93,9 @@ class DocumentService:
         marking: str = "OFFICIAL-SENSITIVE",
         signer: DocumentSigner | None = None,
         trust: Sequence[x509.Certificate] | None = None,
+        crls: Sequence[x509.CertificateRevocationList] = (),
+        tsa_trust: Sequence[x509.Certificate] = (),
+        keys: KeyFolder | None = None,
         unsigned_reason: str = "",
         office: OfficeHours,
         people: Callable[[], PeopleDirectory] | None = None,
@@ -108,6 +120,12 @@ class DocumentService:
             if trust is not None
             else ([signer.identity.chain[-1]] if signer and signer.identity.chain else [])
         )
+        self.crls = list(crls)
+        self.tsa_trust = list(tsa_trust)  # roots of trusted time-stamping authorities
+        # The desk's key folder: its trust anchors and the revocation lists the authority
+        # publishes there (``trust/*.crl``), read afresh at every check, so a certificate
+        # revoked while the window is open is reported as revoked.
+        self.keys = keys
         self.queries = ReportQueries(store.engine)
         # Who is who: printed "by" lines show the person's name beside their login. The
         # local accounts on a standalone desk; the server's directory in shared mode.
@@ -118,9 +136,11 @@ class DocumentService:
         return {e.login: e.display_name for e in self._people().entries}
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
-        who = self.actor.display_name or self.actor.login
-        if self.actor.display_name:
-            who = f"{self.actor.display_name} ({self.actor.login})"
+        # The printing person's name as the directory has it now (renamed on the server
+        # since this desk signed in: the new name), else the name they signed in with.
+        name = self.names().get(self.actor.login) or self.actor.display_name
+        who = f"{name} ({self.actor.login})" if name and name != self.actor.login else name
+        who = who or self.actor.login
         return DocumentMeta(
             kind=kind,
             title=title,
@@ -261,11 +281,41 @@ class DocumentService:
         people = frozenset({document.person_id}) if document.person_id else frozenset()
         return event, Changes(contacts=contacts, people=people)
 
+    def trust_and_revocations(self) -> TrustSettings:
+        """What verification trusts and the revocation lists it applies (``CertificateError``
+        or ``OSError`` when the key folder's files cannot be read)."""
+        trust, crls, tsa = list(self.trust), list(self.crls), list(self.tsa_trust)
+        if self.keys is not None:
+            seen = {c.fingerprint(hashes.SHA256()) for c in trust}
+            trust += [
+                c for c in self.keys.trust_anchors() if c.fingerprint(hashes.SHA256()) not in seen
+            ]
+            crls += self.keys.revocation_lists()
+            tsa += self.keys.tsa_anchors()
+        return TrustSettings(trust, crls, tsa)
+
     def verify(self, pdf: bytes) -> Report:
+        t = self.trust_and_revocations()
         return verify_pdf(
             pdf,
             self.queries.events_by_ids,
-            trust=self.trust,
+            trust=t.trust,
+            crls=t.crls,
+            tsa_trust=t.tsa_trust,
+            recorded=self.queries.document_records,
+        )
+
+    def verify_file(self, path: Path) -> tuple[Path, Report]:
+        """A printed PDF or a signed data export (``FILE.p7s`` beside it) checked as
+        ``dutydesk verify`` checks it: the file checked, and the report."""
+        target = read_file_to_check(path)
+        t = self.trust_and_revocations()
+        return target.path, verify_file(
+            target,
+            self.queries.events_by_ids,
+            trust=t.trust,
+            crls=t.crls,
+            tsa_trust=t.tsa_trust,
             recorded=self.queries.document_records,
         )
 

@@ -7,13 +7,13 @@ dashboard reloads only when the period leaves what it has loaded.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
+from ..domain.directory import PeopleDirectory
 from ..domain.events import Actor, make_event
 from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
@@ -25,8 +25,11 @@ from ..mi.figures import compute_all
 from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
+from .directory import local_directory
+from .exports import seal_export
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
+from .signing import DocumentSigner, require_signer
 from .triage import default_policy
 
 
@@ -75,6 +78,9 @@ class MiService:
         actor: Actor,
         settings: Settings | None = None,
         office: OfficeHours | None = None,
+        people: Callable[[], PeopleDirectory] | None = None,
+        signer: DocumentSigner | None = None,
+        unsigned_reason: str = "",
     ) -> None:
         # Figures are counts; the drill-down names children, so it reads as ``actor``:
         # restricted children they may not see are shown as restricted.
@@ -86,6 +92,17 @@ class MiService:
         # of MI's own.
         self.office = office if office is not None else default_policy().office
         self.queries = MiQueries(store.engine, self.office)
+        # Workers by name (Annex A "Allocated Worker", the drill-down): the local accounts,
+        # or the shared server's directory when the caller hands it in.
+        self._people = people or (lambda: local_directory(store))
+        # Exports are signed with the signed-in person's key (FILE.p7s beside the file);
+        # without one they are refused, saying why (``unsigned_reason``).
+        self.signer = signer
+        self.unsigned_reason = unsigned_reason
+
+    def names(self) -> Mapping[str, str]:
+        """login -> display name, from the people directory as it is now."""
+        return {e.login: e.display_name for e in self._people().entries}
 
     def default_filters(self) -> Filters:
         start, end = default_period(self.clock.now().astimezone(LONDON).date())
@@ -111,7 +128,8 @@ class MiService:
     def figures(self, loaded: Loaded, filters: Filters) -> tuple[Figure, ...]:
         if not loaded.covers_period(filters):
             raise ValueError("the loaded data does not cover this selection; load it first")
-        return compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
+        figures = compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
+        return _workers_named(figures, self.names())
 
     def drill(self, refs: Sequence[Ref]) -> list[DrillRow]:
         """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
@@ -120,6 +138,7 @@ class MiService:
         hidden = self.store.hidden_people(
             {p for c in info.values() for p, _ in c.get("children", []) if p}
         )
+        people = self.names() if refs else {}
         rows = []
         for r in refs:
             c = info.get(r.contact_id or "", {})
@@ -143,51 +162,39 @@ class MiService:
                     outcome=OUTCOME_LABELS[Outcome(str(outcome))]
                     if outcome
                     else ("open" if c else ""),
-                    worker=r.worker or str(c.get("assignee") or ""),
+                    worker=_worker(r.worker or str(c.get("assignee") or ""), people),
                     contact_id=r.contact_id or "",
                 )
             )
         return rows
 
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
-        """Write Annex A list ``list_no``, recorded as ``document.exported`` in the signed-in
-        person's name. Nobody signed in, or a role that may not export: refused before
-        anything is written; if the export cannot be recorded, the file is removed."""
+        """Write Annex A list ``list_no``, signed (``FILE.p7s``) and recorded as
+        ``document.exported`` in the signed-in person's name. Nobody signed in, a role that
+        may not export, or no signing key: refused before anything is written; if the
+        export cannot be signed or recorded, the file is removed."""
         require(self.actor, Action.EXPORT)
+        signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         loaded = self.load(filters, with_people=True)
-        count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.store.append(
-                [
-                    make_event(
-                        "document.exported",
-                        {
-                            "document": f"Ofsted Annex A List {list_no} ({filters.date_from} to "
-                            f"{filters.date_to})",
-                            "digest": digest,
-                            "destination": str(path),
-                        },
-                        actor=self.actor.login,
-                        actor_role=self.actor.role.value,
-                        device=self.actor.device,
-                        at=self.clock.now(),
-                    )
-                ]
-            )
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        count = annex_a.export(
+            path, list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
+        )
+        self._seal(
+            path,
+            signer,
+            f"Ofsted Annex A List {list_no} ({filters.date_from} to {filters.date_to})",
+        )
         return count
 
     def export_cin_census(
         self, path: Path, year_ending: int, *, lea: str, release: str = "DutyDesk"
     ) -> CensusReport:
         """Write the CIN census return for the year ending 31 March ``year_ending`` (written
-        to a temporary file and moved into place), recorded as ``document.exported`` like
-        an Annex A list: refused before writing for a role that may not export, and
-        removed again if it cannot be recorded."""
+        to a temporary file and moved into place), signed and recorded like an Annex A
+        list: refused before writing for a role that may not export or without a signing
+        key, and removed again if it cannot be signed or recorded."""
         require(self.actor, Action.EXPORT)
+        signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
@@ -209,17 +216,19 @@ class MiService:
                 )
 
         report = annex_a.atomic_result(path, write)
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self._seal(path, signer, f"DfE CIN census return, year ending 31 March {year_ending}")
+        return report
+
+    def _seal(self, path: Path, signer: DocumentSigner, document: str) -> None:
+        def record(digest: str) -> None:
             self.store.append(
                 [
                     make_event(
                         "document.exported",
                         {
-                            "document": (
-                                f"DfE CIN census return, year ending 31 March {year_ending}"
-                            ),
+                            "document": document,
                             "digest": digest,
+                            "file_sha256": digest,
                             "destination": str(path),
                         },
                         actor=self.actor.login,
@@ -229,7 +238,34 @@ class MiService:
                     )
                 ]
             )
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return report
+
+        seal_export(path, signer, record)
+
+
+def _worker(login: str, names: Mapping[str, str]) -> str:
+    """ "Tom Okafor (sw.tom)" for a login in the people directory, else as it is."""
+    name = names.get(login) if login else None
+    return f"{name} ({login})" if name and name != login else login
+
+
+# Figures with a bar per worker whose label is only shown. (The caseload figure's labels
+# are the logins the supervision dialog records against, so they stay logins.)
+_BY_WORKER = ("supervision_overdue",)
+
+
+def _workers_named(figures: tuple[Figure, ...], names: Mapping[str, str]) -> tuple[Figure, ...]:
+    """Bars labelled by worker show the person's name beside the login."""
+    if not names:
+        return figures
+    out = []
+    for f in figures:
+        if f.key in _BY_WORKER:
+            parts = []
+            for p in f.parts:
+                login = next((r.worker for r in p.refs if r.worker), None) or p.label
+                if p.label.startswith(login):
+                    p = replace(p, label=_worker(login, names) + p.label[len(login) :])
+                parts.append(p)
+            f = replace(f, parts=tuple(parts))
+        out.append(f)
+    return tuple(out)

@@ -14,15 +14,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
 from ..config.keys import InsecureKeyringError
 from ..config.signing_keys import AUTHORITY, KeyFolder, signing_dir
 from ..reports import pki
+from ..reports.detached import sign_detached
 from ..reports.signature import sign
+from ..reports.timestamp import TimestampSettingError, UrlTimeStamper
 
 SEAL = "document-seal"  # the authority's own signing key, for desks without a personal key
 
@@ -31,19 +38,69 @@ class NoSigningKey(Exception):
     """This desk holds no key to sign documents with for the person."""
 
 
+class TimestampUnavailable(NoSigningKey, ValueError):
+    """A time-stamping authority is configured but gave no timestamp: nothing is signed
+    (a document without the timestamp the desk promises would be weaker evidence)."""
+
+
+def _stamped(make: Callable[[], bytes], url: str) -> bytes:
+    try:
+        return make()
+    except (TimestampRequestError, SigningError) as err:
+        if not url:
+            raise
+        raise TimestampUnavailable(
+            f"no trusted timestamp could be had from {url} ({err}), so nothing was signed. "
+            f"Try again; if the timestamp authority stays down, an administrator can clear "
+            f"the tsa_url setting to sign with the desk's clock only"
+        ) from None
+
+
 @dataclass(frozen=True)
 class DocumentSigner:
     """Signs finished documents with one identity (a person's, or the authority seal)."""
 
     identity: pki.Identity
     location: str | None = None
+    # An RFC 3161 time-stamping authority (setting ``tsa_url``): when set, every signature
+    # carries its timestamp, so the signing time is proved, not just claimed.
+    timestamper: TimeStamper | None = None
 
     @property
     def name(self) -> str:
         return self.identity.name
 
+    @property
+    def tsa_url(self) -> str:
+        return str(getattr(self.timestamper, "url", "") or "")
+
     def sign(self, pdf: bytes, *, reason: str) -> bytes:
-        return sign(pdf, self.identity, reason=reason, location=self.location)
+        return _stamped(
+            lambda: sign(
+                pdf,
+                self.identity,
+                reason=reason,
+                location=self.location,
+                timestamper=self.timestamper,
+            ),
+            self.tsa_url if self.timestamper else "",
+        )
+
+    def sign_detached(self, data: bytes) -> bytes:
+        """A detached CMS signature (``FILE.p7s``) over a data export's bytes."""
+        return _stamped(
+            lambda: sign_detached(data, self.identity, timestamper=self.timestamper),
+            self.tsa_url if self.timestamper else "",
+        )
+
+
+def require_signer(signer: DocumentSigner | None, login: str, reason: str = "") -> DocumentSigner:
+    """``signer``, or ``NoSigningKey`` saying why there is none: nothing unsigned leaves."""
+    if signer is None:
+        raise NoSigningKey(
+            reason or f"no signing key was given for {login}, so the export cannot be signed"
+        )
+    return signer
 
 
 def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = False) -> pki.Identity:
@@ -116,7 +173,20 @@ def import_identity(
     return identity
 
 
-def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None) -> DocumentSigner:
+def timestamper_for(tsa_url: str) -> TimeStamper | None:
+    """The RFC 3161 client for the ``tsa_url`` setting (None when it is empty);
+    ``NoSigningKey`` when it is not an http(s) URL."""
+    if not tsa_url.strip():
+        return None
+    try:
+        return UrlTimeStamper(tsa_url.strip())
+    except TimestampSettingError as err:
+        raise NoSigningKey(str(err)) from None
+
+
+def signer_for(
+    keys: KeyFolder, login: str, *, now: datetime | None = None, tsa_url: str = ""
+) -> DocumentSigner:
     """The key to sign with; refused (``NoSigningKey``, saying why) when there is none, or
     its certificate has expired, is not valid yet, or is revoked by a revocation list on
     this desk: such a signature would only verify as "not trusted"."""
@@ -157,7 +227,7 @@ def signer_for(keys: KeyFolder, login: str, *, now: datetime | None = None) -> D
                 f"{cert.serial_number:X}) has been revoked, so the document "
                 f"cannot be signed. {again}"
             )
-    return DocumentSigner(identity)
+    return DocumentSigner(identity, timestamper=timestamper_for(tsa_url))
 
 
 @cache
@@ -175,13 +245,13 @@ def demo_signer(keys_dir: Path | None, login: str, display_name: str) -> Documen
 
 
 def desk_signer(
-    data_dir: Path, login: str, display_name: str, *, demo: bool
+    data_dir: Path, login: str, display_name: str, *, demo: bool, tsa_url: str = ""
 ) -> tuple[DocumentSigner | None, str]:
     """The signer for the window's session, or None and why (shown when printing)."""
     if demo:
         return demo_signer(signing_dir(data_dir), login, display_name or login), ""
     try:
-        return signer_for(KeyFolder(signing_dir(data_dir)), login), ""
+        return signer_for(KeyFolder(signing_dir(data_dir)), login, tsa_url=tsa_url), ""
     except (NoSigningKey, pki.CertificateError, InsecureKeyringError) as err:
         return None, str(err)
 

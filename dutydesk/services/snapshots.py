@@ -35,7 +35,7 @@ class QueueItem:
     office: str | None
     team: str | None
     conflict: bool
-    immediate_danger: bool
+    immediate_danger: bool | None  # None: not stated (imported history)
     reasons: tuple[Mapping[str, Any], ...]
     # (issue 17) in progress again because a manager returned the proposal, with a reason
     returned: bool = False
@@ -180,7 +180,7 @@ class ContactDetail:
     consent: str
     consent_notes: str | None
     consent_overridden: bool
-    immediate_danger: bool
+    immediate_danger: bool | None  # None: not stated (imported history)
     reporter: Reporter
     status: str
     assignee: str | None

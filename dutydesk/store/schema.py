@@ -110,7 +110,8 @@ class ContactProjection(Base):
     source_code: Mapped[str] = mapped_column(String(3))
     concern: Mapped[str] = mapped_column(Text)
     consent: Mapped[str] = mapped_column(String(20))
-    immediate_danger: Mapped[bool] = mapped_column(Boolean)
+    # NULL: not stated (imported history); revision 20261201_i14_danger.
+    immediate_danger: Mapped[bool | None] = mapped_column(Boolean)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_agency: Mapped[str | None] = mapped_column(String(200))
     categories: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -208,7 +208,10 @@ class AuditView(QWidget):
         flt = self.current_filter()
         self.tasks.submit(
             lambda: self.service.export_csv_file(flt, path),
-            lambda n: self.status.setText(f"{plural(n, 'entry')} exported to {path}"),
+            lambda n: self.status.setText(
+                f"{plural(n, 'entry')} exported to {path}, signed in {path.name}.p7s"
+            ),
+            self._failed,  # e.g. no signing key: nothing is written, the reason is shown
         )
 
     def _ask_export(self) -> None:

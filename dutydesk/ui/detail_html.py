@@ -82,6 +82,11 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
     ]
     if d.immediate_danger:
         parts.append("<p><b>⚠ Immediate danger reported at intake.</b></p>")
+    elif d.immediate_danger is None:
+        parts.append(
+            "<p><b>Immediate danger: not stated</b> (imported history: nobody was asked; "
+            "never read as no).</p>"
+        )
     if d.conflict:
         parts.append("<p><b>⚠ Conflicting decisions: a manager must resolve them.</b></p>")
     parts.append("<h3>Concern</h3>" + _para(d.concern))

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..config.settings import Settings
+from ..config.signing_keys import KeyFolder
 from ..domain.clock import Clock
 from ..domain.errors import DomainError
 from ..domain.events import Actor
@@ -46,6 +47,7 @@ from .screen_lock import ScreenLock
 from .sync_controller import SyncController
 from .sync_status import SyncStatusWidget
 from .tasks import TaskRunner
+from .verify_dialog import VerifyAction
 
 
 @dataclass
@@ -64,23 +66,23 @@ class Session:
     sync_engine: SyncEngine | None = None  # shared mode only
     signer: DocumentSigner | None = None  # the key printed documents are signed with
     unsigned_reason: str = ""  # why there is none (shown when printing is refused)
+    keys_dir: Path | None = None  # the desk's signing folder: trust anchors and CRLs
     open_windows: list[QWidget] = field(default_factory=list)
 
 
 def install_features(window: MainWindow, session: Session, tasks: TaskRunner) -> None:
     """Tools menu entries, printing and the screen lock for ``session``."""
     actor = session.actor
+    signer = session.signer or (
+        demo_signer(None, actor.login, actor.display_name or actor.login) if session.demo else None
+    )
     documents = DocumentService(
         session.guarded,
         actor,
         session.clock,
         marking=session.settings.protective_marking,
-        signer=session.signer
-        or (
-            demo_signer(None, actor.login, actor.display_name or actor.login)
-            if session.demo
-            else None
-        ),
+        signer=signer,
+        keys=KeyFolder(session.keys_dir) if session.keys_dir is not None else None,
         unsigned_reason=session.unsigned_reason,
         # printed clocks on the queue's own office calendar
         office=window.service.triage.policy.office,
@@ -125,6 +127,10 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
         tool("Letter to the &family…", "", letter(Audience.FAMILY), "letterFamilyAction")
         tool("Feedback to the &referrer…", "", letter(Audience.REFERRER), "letterReferrerAction")
 
+    verifier = VerifyAction(window, documents, tasks)
+    window.verifier = verifier  # type: ignore[attr-defined]
+    tool("&Verify a document or export…", "", verifier.ask, "verifyAction")
+
     if allows(actor.role, Action.RECORD_CONTACT):
 
         def open_import() -> None:
@@ -159,6 +165,9 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 session.clock,
                 actor=actor,
                 office=window.service.triage.policy.office,
+                people=window.service.people,  # workers by name, as the queue shows them
+                signer=signer,
+                unsigned_reason=session.unsigned_reason,
             )
             records = (
                 MiRecords(session.guarded, session.clock)
@@ -177,7 +186,10 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
         def open_audit() -> None:
             try:
                 names = {e.login: e.display_name for e in window.service.people().entries}
-                view = AuditView(AuditService(session.guarded, names), tasks)
+                service = AuditService(
+                    session.guarded, names, signer=signer, unsigned_reason=session.unsigned_reason
+                )
+                view = AuditView(service, tasks)
             except DomainError as err:
                 QMessageBox.warning(window, "Audit trail", str(err))
                 return

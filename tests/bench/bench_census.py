@@ -28,6 +28,7 @@ from dutydesk.services.guard import GuardedStore
 from dutydesk.services.importer import Importer, ImportOptions
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import signer_for
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def main(argv: list[str]) -> int:
             f"{time.perf_counter() - start:.1f} s wall, {time.process_time() - cpu:.1f} s CPU "
             f"({report.rows_rejected} rejected)"
         )
-        service = MiService(store, clock, actor=PERFORMANCE)
+        service = MiService(store, clock, actor=PERFORMANCE, signer=signer_for(PERFORMANCE.login))
         out = Path(folder) / "census.xml"
         # Timed without tracing (tracemalloc slows Python down), then again for memory.
         start, cpu = time.perf_counter(), time.process_time()

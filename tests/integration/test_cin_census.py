@@ -24,6 +24,7 @@ from dutydesk.services.guard import GuardedStore
 from dutydesk.services.importer import Importer
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import signer_for
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / ".venv-cin" / "bin" / "python"
@@ -75,7 +76,9 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
 
     load_mi_demo(demo, seed=15, events=6000, clock=clock)
     first = tmp_path / "census.xml"
-    report = MiService(demo, clock, actor=PERFORMANCE).export_cin_census(first, 2027, lea="201")
+    report = MiService(
+        demo, clock, actor=PERFORMANCE, signer=signer_for(PERFORMANCE.login)
+    ).export_cin_census(first, 2027, lea="201")
     demo.close()
     assert report.children > 50 and report.episodes >= report.children
     assert report.assessments > 0 and report.section47 > 0
@@ -86,7 +89,9 @@ def test_demo_history_census_has_no_dfe_errors_and_round_trips(tmp_path: Path) -
     imported = Importer(GuardedStore(again, PERFORMANCE, clock), clock).run(first)
     assert imported.rows_rejected == 0 and imported.refused is None, imported.errors[:3]
     second = tmp_path / "census-again.xml"
-    MiService(again, clock, actor=PERFORMANCE).export_cin_census(second, 2027, lea="201")
+    MiService(
+        again, clock, actor=PERFORMANCE, signer=signer_for(PERFORMANCE.login)
+    ).export_cin_census(second, 2027, lea="201")
     again.close()
     assert _episodes(second) == _episodes(first)
     errors, _ = dfe_issues(second)
@@ -166,7 +171,9 @@ def test_the_census_carries_the_conference_from_the_strategy_discussion_record( 
         ]
     demo.append(made)
     out = tmp_path / "census.xml"
-    MiService(demo, clock, actor=PERFORMANCE).export_cin_census(out, 2027, lea="201")
+    MiService(
+        demo, clock, actor=PERFORMANCE, signer=signer_for(PERFORMANCE.login)
+    ).export_cin_census(out, 2027, lea="201")
     demo.close()
     root = ET.parse(out).getroot()
     s47 = list(root.iter("Section47"))
@@ -412,7 +419,9 @@ def test_the_public_census_round_trips_with_no_dfe_errors(tmp_path: Path) -> Non
     imported = Importer(GuardedStore(store, PERFORMANCE, clock), clock).run(census)
     assert (imported.rows_ok, imported.rows_rejected) == (46, 0)
     out = tmp_path / "return.xml"
-    report = MiService(store, clock, actor=PERFORMANCE).export_cin_census(out, 2022, lea="975")
+    report = MiService(
+        store, clock, actor=PERFORMANCE, signer=signer_for(PERFORMANCE.login)
+    ).export_cin_census(out, 2022, lea="975")
     store.close()
     year = (date(2021, 4, 1), date(2022, 3, 31))
     source = {

@@ -17,6 +17,7 @@ from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.mi_queries import MiQueries
+from tests.document_fixtures import signer_for
 from tests.factories import cli_store, event
 from tests.unit.mi.builders import History, at, child, pid
 
@@ -83,7 +84,9 @@ def test_loader_reads_actions_supervision_and_assessments(filled) -> None:  # ty
 )
 def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters) -> None:  # type: ignore[no-untyped-def]
     store, _ = filled
-    service = MiService(store, FixedClock(NOW), actor=demo_actor())
+    service = MiService(
+        store, FixedClock(NOW), actor=demo_actor(), signer=signer_for(demo_actor().login)
+    )
     everything = service.figures(service.load(), filters)
     pushed = service.load(filters)
     assert len(pushed.data.contacts) <= 4
@@ -92,7 +95,9 @@ def test_push_down_gives_the_same_figures_as_loading_everything(filled, filters)
 
 def test_figures_from_the_store(filled) -> None:  # type: ignore[no-untyped-def]
     store, kids = filled
-    service = MiService(store, FixedClock(NOW), actor=demo_actor())
+    service = MiService(
+        store, FixedClock(NOW), actor=demo_actor(), signer=signer_for(demo_actor().login)
+    )
     figs = {f.key: f for f in service.figures(service.load(DECEMBER), DECEMBER)}
     assert figs["re_referrals"].display() == "50.0% (1/2)"  # A again after 364 days
     assert figs["response_times"].display() == "100.0% (1/1)"  # assigned 11:00, due 13:00
@@ -107,7 +112,9 @@ def test_figures_from_the_store(filled) -> None:  # type: ignore[no-untyped-def]
 def test_export_is_recorded_when_someone_is_signed_in(filled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store, kids = filled
     before = store.event_count()
-    service = MiService(store, FixedClock(NOW), actor=demo_actor())
+    service = MiService(
+        store, FixedClock(NOW), actor=demo_actor(), signer=signer_for(demo_actor().login)
+    )
     assert service.export_annex_a(tmp_path / "l3.xlsx", 3, "xlsx", DECEMBER) == 2
     assert store.event_count() == before + 1
     exported = [e for e in store.events() if e.type == "document.exported"]

@@ -40,7 +40,7 @@ from dutydesk.services.mi import MiService
 from dutydesk.services.triage import TriageService
 from dutydesk.store import pending_links
 from dutydesk.store.chain import ChainedEventStore
-from tests.document_fixtures import document_service
+from tests.document_fixtures import document_service, signer_for
 from tests.factories import contact_payload, decision_payload, event
 
 SECRETS = ("Zoë", "Quinn", "staff member's daughter", "LS9 7QQ")
@@ -184,12 +184,16 @@ READS: dict[type, dict[str, Call]] = {
         ),
         "letter": lambda s, w: s.letter(w.contact_id, Audience.REFERRER),
         "verify": lambda s, w: s.verify(b"%PDF-1.4 not a real one"),
+        "names": lambda s, w: s.names(),  # staff names from the people directory
+        "verify_file": lambda s, w: s.verify_file(Path(__file__)),  # no signature beside it
+        "trust_and_revocations": lambda s, w: s.trust_and_revocations(),
     },
     MiService: {
         "default_filters": lambda s, w: s.default_filters(),
         "load": lambda s, w: s.load(with_people=True).dataset,
         "figures": lambda s, w: s.figures(s.load(s.default_filters()), s.default_filters()),
         "drill": lambda s, w: s.drill([Ref(contact_id=w.contact_id, person_id=w.person_id)]),
+        "names": lambda s, w: s.names(),  # staff names from the people directory
     },
     LinkService: {"pending": lambda s, w: s.pending()},
     AuditService: {
@@ -197,6 +201,7 @@ READS: dict[type, dict[str, Call]] = {
         "break_glass_report": lambda s, w: s.break_glass_report(),
         "export_csv": lambda s, w: _csv(s),
         "verify": lambda s, w: s.verify(),
+        "quarantined": lambda s, w: s.quarantined(),
     },
     TriageService: {
         "score": lambda s, w: s.score(w.contact_id),
@@ -254,11 +259,11 @@ def _service(cls: type, w: World) -> Any:
     if cls is DocumentService:
         return document_service(w.store, DM, w.clock)
     if cls is MiService:
-        return MiService(w.store, w.clock, actor=DM)
+        return MiService(w.store, w.clock, actor=DM, signer=signer_for(DM.login))
     if cls is LinkService:
         return LinkService(GuardedStore(w.store, DM, w.clock), w.clock)
     if cls is AuditService:
-        return AuditService(GuardedStore(w.store, DM, w.clock))
+        return AuditService(GuardedStore(w.store, DM, w.clock), signer=signer_for(DM.login))
     return TriageService(GuardedStore(w.store, DM, w.clock), DM, w.clock)
 
 

@@ -33,6 +33,7 @@ from dutydesk.services.guard import GuardedStore
 from dutydesk.services.importer import ImportOptions
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import signer_for
 from tests.factories import importer
 from tests.unit.mi.builders import History, child, pid
 
@@ -88,7 +89,7 @@ def test_annex_a_list_3_from_an_imported_workbook_carries_no_live_formula(
     report = importer(store, clock).run(hostile)
     assert report.rows_ok == report.rows and report.rows_ok > 0
     assert LINK in {c.team for c in store.read_model().contacts.values()}
-    service = MiService(store, clock, actor=demo_actor())
+    service = MiService(store, clock, actor=demo_actor(), signer=signer_for(demo_actor().login))
     for fmt in ("xlsx", "csv"):
         out = tmp_path / f"list3.{fmt}"
         assert service.export_annex_a(out, 3, fmt, EVERYTHING) == 6
@@ -168,7 +169,10 @@ def test_audit_csv_neutralises_names_from_other_desks(
             )
         ]
     )
-    auditor = AuditService(GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"), clock))
+    auditor = AuditService(
+        GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"), clock),
+        signer=signer_for("au.ditor"),
+    )
     out = tmp_path / "audit.csv"
     assert auditor.export_csv_file(AuditFilter(), out) >= 1
     cells = _csv_cells(out)

@@ -23,6 +23,7 @@ from dutydesk.paths import STORE_FILE
 from dutydesk.services.local_store import is_plain_sqlite, open_local_store
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.store.database import StoreError
+from tests.document_fixtures import keys_in
 from tests.factories import TEST_PASSWORD, add_account, cli_store, contact_payload, event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,12 +125,13 @@ def test_export_and_mi_need_a_role_that_may_and_the_export_is_recorded(
     )
     assert "may not export" in capsys.readouterr().err and not out.exists()
     assert _cli(monkeypatch, "mi", *d, "--as", "sw.khan") == 2
-    assert (
-        _cli(
-            monkeypatch, "export", "annex-a", "--list", "1", "-o", str(out), *d, "--as", "au.jones"
-        )
-        == 0
-    )
+    export = ["export", "annex-a", "--list", "1", "-o", str(out), *d, "--as", "au.jones"]
+    # an export is signed by the person's key: without one on this desk, nothing is written
+    assert _cli(monkeypatch, *export) == 2
+    assert "no signing key for au.jones" in capsys.readouterr().err and not out.exists()
+    keys_in(real, "au.jones")
+    assert _cli(monkeypatch, *export) == 0
+    assert (real / "l1.csv.p7s").is_file()
     store = cli_store(real)
     [exported] = [e for e in store.events() if e.type == "document.exported"]
     store.close()

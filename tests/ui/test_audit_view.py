@@ -19,6 +19,7 @@ from dutydesk.services.guard import GuardedStore
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.ui.audit_view import ALL_CHOICE, AuditModel, AuditView
 from dutydesk.ui.tasks import TaskRunner
+from tests.document_fixtures import signer_for
 
 # Pictures go to a temporary folder: a test run never writes tracked files
 # (DUTYDESK_SCREENSHOTS=docs/screenshots refreshes the README's pictures on purpose).
@@ -42,7 +43,10 @@ def view(qtbot, tmp_path: Path, clock: FixedClock):  # type: ignore[no-untyped-d
         reason="s47 strategy discussion",
         contact_id=contacts[-2],
     )
-    auditor = AuditService(GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"), clock))
+    auditor = AuditService(
+        GuardedStore(store, Actor("au.ditor", Role.AUDITOR, "desk"), clock),
+        signer=signer_for("au.ditor"),
+    )
     widget = AuditView(auditor, TaskRunner(synchronous=True))
     qtbot.addWidget(widget)
     widget.resize(1100, 480)
@@ -81,5 +85,14 @@ def test_filters_export_and_verify(view: AuditView, tmp_path: Path) -> None:
     out = tmp_path / "audit.csv"
     view.export_to(out)
     assert out.read_text(encoding="utf-8").count("\n") == view.model.rowCount() + 1
+    assert (tmp_path / "audit.csv.p7s").is_file() and "signed in audit.csv.p7s" in (
+        view.status.text()
+    )
+    # without a signing key on this desk: nothing written, and the window says why
+    view.service.signer = None
+    view.service.unsigned_reason = "this desk has no signing key for au.ditor"
+    view.export_to(tmp_path / "unsigned.csv")
+    assert not (tmp_path / "unsigned.csv").exists()
+    assert view.status.text() == "Not done: this desk has no signing key for au.ditor"
     view.verify()
     assert view.status.text().startswith("Audit chain intact")

@@ -468,9 +468,32 @@ _NESTED: Mapping[str, Mapping[str, str]] = MappingProxyType(
 )
 
 
+# Imported history (intake/history.py: CIN census, Annex A Lists 1 and 3). Until
+# 2026-12-01 it wrote ``immediate_danger: false`` on every such contact although neither
+# file says anything about immediate danger; that ``false`` is read as "not stated".
+HISTORY_REF_PREFIXES = ("annex-a:", "cin:")
+NOT_STATED = "Not stated"
+
+
+def danger_answer(payload: Mapping[str, Any]) -> bool | None:
+    """Whether a child was said to be in immediate danger: True, False, or ``None`` when
+    it was not stated (only imported history may leave it out: ``events.CONTACT_RECEIVED``).
+
+    A ``false`` on a contact imported from a history file is ``None``: the importer wrote
+    it without anyone being asked (see ``HISTORY_REF_PREFIXES``)."""
+    value = payload.get("immediate_danger")
+    if value is False and payload.get("channel") == "import":
+        ref = payload.get("external_ref")
+        if isinstance(ref, str) and ref.startswith(HISTORY_REF_PREFIXES):
+            return None
+    return value if isinstance(value, bool) else None
+
+
 def answers(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Every asked fact on a ``contact.received`` payload, by name (not-asked left out)."""
     out = {name: payload[key] for key, name in _TOP if key in payload and payload[key] is not None}
+    if out.get("immediate_danger") is False and danger_answer(payload) is None:
+        del out["immediate_danger"]
     for outer, names in _NESTED.items():
         inner = payload.get(outer)
         if inner:
@@ -482,9 +505,10 @@ def answers(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def answer_text(factor: Factor, value: Any, child_names: Mapping[int, str] | None = None) -> str:
-    """How an answer reads on screen and on paper: "Not asked" is never "No"."""
+    """How an answer reads on screen and on paper: "Not asked" is never "No" (immediate
+    danger, which every live contact must answer, reads "Not stated")."""
     if value is None:
-        return "Not asked"
+        return NOT_STATED if factor.name == "immediate_danger" else "Not asked"
     if factor.kind == YES_NO:
         return "Yes" if value else "No"
     if factor.kind == CHILD:

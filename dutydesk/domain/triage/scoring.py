@@ -10,7 +10,7 @@ it and a sentence a duty manager reads in the queue tooltip and the detail pane.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -46,7 +46,7 @@ class ContactFacts:
     received_at: datetime
     source_code: str
     categories: tuple[str, ...] = ()
-    immediate_danger: bool = False
+    immediate_danger: bool | None = False  # None: not stated (imported history)
     injury_reported: bool = False
     disclosure: bool = False
     dash_level: str | None = None
@@ -93,7 +93,7 @@ def facts_from_payload(payload: Mapping[str, Any]) -> ContactFacts:
         received_at=datetime.fromisoformat(payload["received_at"]),
         source_code=payload["source_code"],
         categories=tuple(payload.get("categories", ())),
-        immediate_danger=bool(payload.get("immediate_danger")),
+        immediate_danger=catalogue.danger_answer(payload),
         injury_reported=bool(payload.get("injury_reported")),
         disclosure=bool(payload.get("disclosure")),
         dash_level=da.get("dash_level"),
@@ -168,6 +168,7 @@ def score_contact(
         if rule.rating.rank < rating.rank:
             rating = rule.rating
     reasons.sort(key=lambda r: (-r["points"], r["factor"]))
+    unasked = _unasked(facts, ages, histories, policy, score, rating, true_facts)
     rules = [
         _reason(
             f"hard_rule:{rule.id}",
@@ -184,12 +185,61 @@ def score_contact(
         contact_id=facts.contact_id,
         score=score,
         rating=rating,
-        reasons=tuple([summary, *rules, *reasons]),
+        reasons=tuple([summary, *rules, *unasked, *reasons]),
         policy_version=policy.version,
         due_at=start if at_once else due_time(policy, policy.response[rating], start),
         decision_due_at=due_time(policy, policy.decision, start) or start,
         hard_rules=tuple(rule.id for rule in fired),
     )
+
+
+# The yes/no questions whose "yes" adds points of its own or fires a hard rule.
+_KEY_QUESTIONS = ("immediate_danger", "injury_reported", "disclosure")
+
+
+def _not_asked(f: ContactFacts, name: str) -> bool:
+    if name == "immediate_danger":
+        return f.immediate_danger is None
+    return not getattr(f, name) and name not in f.answers
+
+
+def _unasked(
+    f: ContactFacts,
+    ages: Sequence[tuple[ChildFacts, int | None]],
+    histories: Sequence[ChildHistory],
+    p: Policy,
+    score: int,
+    rating: Rating,
+    true_facts: set[str],
+) -> list[dict[str, Any]]:
+    """A 0-point reason for each key question nobody answered whose "yes" would give a
+    higher rating: not asked is scored like "no", and this says so where it matters, so
+    a question left unanswered never lowers a rating silently (issue 14)."""
+    out = []
+    for name in _KEY_QUESTIONS:
+        if not _not_asked(f, name):
+            continue
+        facts = true_facts | {name}
+        if name == "injury_reported":
+            facts = _true_facts(replace(f, injury_reported=True), ages, histories, p)
+        would = p.rating_for(min(MAX_SCORE, score + p.flags.get(name, 0)))
+        for rule, all_of, any_of in p.rule_sets:
+            if (
+                rule.rating.rank < would.rank
+                and all_of <= facts
+                and (not any_of or not any_of.isdisjoint(facts))
+            ):
+                would = rule.rating
+        if would.rank < rating.rank:
+            word = would.value.capitalize()
+            question = catalogue.BY_NAME[name].question
+            text = (
+                f"Immediate danger not stated: a yes would make it {word}"
+                if name == "immediate_danger"
+                else f"Not asked, scored as no: {question} A yes would make it {word}"
+            )
+            out.append(_reason(f"not_asked:{name}", 0, f"{name} not asked", text))
+    return out
 
 
 def due_time(policy: Policy, response: ResponseTime, start: datetime) -> datetime | None:

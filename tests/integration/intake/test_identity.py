@@ -17,6 +17,7 @@ from dutydesk.intake.ids import la_person_id
 from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import signer_for
 from tests.factories import event, importer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -65,7 +66,9 @@ def test_census_la_child_id_is_on_the_person_and_in_annex_a(
     assert {p.la_child_id for p in people.values()} >= {"DfEX0000001"}
     assert people[la_person_id("DfEX0000001")].la_child_id == "DfEX0000001"
     out = tmp_path / "list3.csv"
-    MiService(store, clock, actor=demo_actor()).export_annex_a(out, 3, "csv", EVERYTHING)
+    MiService(
+        store, clock, actor=demo_actor(), signer=signer_for(demo_actor().login)
+    ).export_annex_a(out, 3, "csv", EVERYTHING)
     ids = [line.split(",")[0] for line in out.read_text("utf-8").splitlines()[1:]]
     assert "DfEX0000001" in ids
     assert not any(len(i) == 36 and i.count("-") == 4 for i in ids)  # no UUIDs
@@ -145,7 +148,9 @@ def test_annex_a_export_of_an_annex_a_import_round_trips_the_ids(
 ) -> None:
     importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
     out = tmp_path / "list3.xlsx"
-    MiService(store, clock, actor=demo_actor()).export_annex_a(out, 3, "xlsx", EVERYTHING)
+    MiService(
+        store, clock, actor=demo_actor(), signer=signer_for(demo_actor().login)
+    ).export_annex_a(out, 3, "xlsx", EVERYTHING)
     wb = openpyxl.load_workbook(SAMPLES / "Annex_A.xlsx", read_only=True)
     given = {str(r[0]) for r in wb["List 3"].iter_rows(min_row=2, values_only=True) if r[0]}
     got = openpyxl.load_workbook(out, read_only=True)

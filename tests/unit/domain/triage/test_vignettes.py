@@ -88,6 +88,38 @@ def test_second_held_out_batch_first_run() -> None:
     ]
 
 
+UNSEEN = FOLDER / "unseen"
+POLICY_2026_11_5 = FOLDER / "policies" / "default-2026.11.5.toml"
+
+
+def _unseen() -> list[vg.Vignette]:
+    return vg.load_texts(
+        [(str(f), f.read_text(encoding="utf-8")) for f in sorted(UNSEEN.glob("*.json"))]
+    )
+
+
+def test_third_held_out_batch_first_run_is_the_measured_floor() -> None:
+    """unseen/heldout3.json, written on 2026-12-01 and never tuned to, first rated by
+    default-2026.11.5 (kept in policies/): 25 of 26 within range, Red-only 8 of 8 Red, one
+    under-triage (harmful sexual behaviour towards a young child). This is the policy's
+    generalisation figure; a later policy must not fall below it on this batch."""
+    batch = _unseen()
+    assert len(batch) == 26 and all(v.split == vg.HELD_OUT for v in batch)
+    assert sum(1 for v in batch if v.red_only) == 8 and sum(1 for v in batch if v.history) == 2
+    first = vg.summarise(vg.run(batch, policy_from(POLICY_2026_11_5)))
+    assert (first.within, first.total, first.red_only_red, first.red_only) == (25, 26, 8, 8)
+    assert [r.vignette.id for r in first.under] == [
+        "ho3-sa-02-12-year-old-harmful-sexual-behaviour-cousin"
+    ]
+    now = vg.summarise(vg.run(batch, policy_from(None)))
+    assert now.within >= 25 and now.red_only_red == now.red_only  # the floor
+
+
+def test_the_unseen_batch_is_not_part_of_the_tuning_library() -> None:
+    ids = {v.id for v in _load()}
+    assert not ids & {v.id for v in _unseen()}
+
+
 def test_an_unknown_split_is_refused(tmp_path: Path) -> None:
     text = json.dumps({"split": "training", "vignettes": []})
     with pytest.raises(vg.VignetteError) as info:
