@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         SystemClock(),
         actor=signed.actor,
         office=office,
+        people=lambda: signed.people,  # workers by name (the server's directory in shared mode)
         signer=signer,
         unsigned_reason=why,
     )

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         settings=Settings(caseload_cap=args.cap),
         actor=signed.actor,
         office=office,
+        people=lambda: signed.people,
     )
     try:
         filters = filters_from(args, service)

@@ -110,8 +110,9 @@ class RouteHistory:
         decided_at = datetime.fromisoformat(decided[-1].client_time)
         opened = decided_at + timedelta(minutes=rng.randint(20, 150))
         recent = self.now - decided_at < timedelta(days=2)
-        if not self._past(opened) or (recent and rng.random() < LEFT_FOR_TODAY):
-            return []  # decided this morning: still awaiting a route at 9am
+        waits = kind in (RouteKind.EARLY_HELP, RouteKind.S17_ASSESSMENT)  # s47 cannot wait
+        if not self._past(opened) or (waits and recent and rng.random() < LEFT_FOR_TODAY):
+            return []  # decided yesterday: still awaiting a route at 9am
         kids = [(c["slot"], c.get("person_id")) for c in payload["children"]]
         cid = payload["contact_id"]
         if kind == RouteKind.EARLY_HELP:

@@ -103,9 +103,13 @@ def short_reason(reason: Mapping[str, Any]) -> str | None:
 
 def top_reasons(reasons: Iterable[Mapping[str, Any]], limit: int = 2) -> list[str]:
     """The few reasons that carry a rating: hard rules first, then the biggest points.
-    The policy already lists them in that order after its score summary."""
+    The policy already lists them in that order after its score summary. A key question
+    nobody answered ("Not asked, scored as no: …", 0 points) carries nothing: it comes
+    only when nothing else does (the detail pane lists it in full)."""
+    listed = list(reasons)
+    carrying = [r for r in listed if not str(r.get("factor") or "").startswith("not_asked:")]
     out: list[str] = []
-    for reason in reasons:
+    for reason in carrying + [r for r in listed if r not in carrying]:
         text = short_reason(reason)
         folded = text.casefold() if text else ""
         if text and not any(o.casefold() in folded or folded in o.casefold() for o in out):

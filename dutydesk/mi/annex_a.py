@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -282,6 +282,17 @@ def rows_for(list_no: int, data: MiInput, ds: Dataset, filters: Filters) -> list
     return list(lists[list_no](data, ds, filters))
 
 
+def with_worker_names(list_no: int, rows: list[Row], names: Mapping[str, str]) -> list[Row]:
+    """The list's "Allocated Worker" cells as people's names from the directory."""
+    headings = HEADINGS.get(list_no, ())
+    if "Allocated Worker" not in headings or not names:
+        return rows
+    at = headings.index("Allocated Worker")
+    return [
+        row[:at] + (names.get(str(row[at]), row[at]) or row[at],) + row[at + 1 :] for row in rows
+    ]
+
+
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
     folder = path.parent
     if not folder.is_dir():
@@ -357,10 +368,20 @@ def write_csv(path: Path, list_no: int, rows: Sequence[Row]) -> None:
     _atomic(path, write)
 
 
-def export(path: Path, list_no: int, fmt: str, data: MiInput, ds: Dataset, filters: Filters) -> int:
-    """Write one list; returns the number of rows."""
+def export(
+    path: Path,
+    list_no: int,
+    fmt: str,
+    data: MiInput,
+    ds: Dataset,
+    filters: Filters,
+    names: Mapping[str, str] | None = None,
+) -> int:
+    """Write one list; returns the number of rows. ``names`` (login -> display name, the
+    people directory): the "Allocated Worker" column names the person, not their login
+    (the login when the directory does not list them)."""
     if fmt not in FORMATS:
         raise ExportError(f"format {fmt!r} is not supported (xlsx or csv)")
-    rows = rows_for(list_no, data, ds, filters)
+    rows = with_worker_names(list_no, rows_for(list_no, data, ds, filters), names or {})
     (write_xlsx if fmt == "xlsx" else write_csv)(path, list_no, rows)
     return len(rows)

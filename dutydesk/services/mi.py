@@ -7,12 +7,13 @@ dashboard reloads only when the period leaves what it has loaded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
+from ..domain.directory import PeopleDirectory
 from ..domain.events import Actor, make_event
 from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
@@ -24,6 +25,7 @@ from ..mi.figures import compute_all
 from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
+from .directory import local_directory
 from .exports import seal_export
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
@@ -76,6 +78,7 @@ class MiService:
         actor: Actor,
         settings: Settings | None = None,
         office: OfficeHours | None = None,
+        people: Callable[[], PeopleDirectory] | None = None,
         signer: DocumentSigner | None = None,
         unsigned_reason: str = "",
     ) -> None:
@@ -89,10 +92,17 @@ class MiService:
         # of MI's own.
         self.office = office if office is not None else default_policy().office
         self.queries = MiQueries(store.engine, self.office)
+        # Workers by name (Annex A "Allocated Worker", the drill-down): the local accounts,
+        # or the shared server's directory when the caller hands it in.
+        self._people = people or (lambda: local_directory(store))
         # Exports are signed with the signed-in person's key (FILE.p7s beside the file);
         # without one they are refused, saying why (``unsigned_reason``).
         self.signer = signer
         self.unsigned_reason = unsigned_reason
+
+    def names(self) -> Mapping[str, str]:
+        """login -> display name, from the people directory as it is now."""
+        return {e.login: e.display_name for e in self._people().entries}
 
     def default_filters(self) -> Filters:
         start, end = default_period(self.clock.now().astimezone(LONDON).date())
@@ -118,7 +128,8 @@ class MiService:
     def figures(self, loaded: Loaded, filters: Filters) -> tuple[Figure, ...]:
         if not loaded.covers_period(filters):
             raise ValueError("the loaded data does not cover this selection; load it first")
-        return compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
+        figures = compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
+        return _workers_named(figures, self.names())
 
     def drill(self, refs: Sequence[Ref]) -> list[DrillRow]:
         """The children, contacts or workers behind a figure, first ``DRILL_LIMIT`` only."""
@@ -127,6 +138,7 @@ class MiService:
         hidden = self.store.hidden_people(
             {p for c in info.values() for p, _ in c.get("children", []) if p}
         )
+        people = self.names() if refs else {}
         rows = []
         for r in refs:
             c = info.get(r.contact_id or "", {})
@@ -150,7 +162,7 @@ class MiService:
                     outcome=OUTCOME_LABELS[Outcome(str(outcome))]
                     if outcome
                     else ("open" if c else ""),
-                    worker=r.worker or str(c.get("assignee") or ""),
+                    worker=_worker(r.worker or str(c.get("assignee") or ""), people),
                     contact_id=r.contact_id or "",
                 )
             )
@@ -164,7 +176,9 @@ class MiService:
         require(self.actor, Action.EXPORT)
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         loaded = self.load(filters, with_people=True)
-        count = annex_a.export(path, list_no, fmt, loaded.data, loaded.dataset, filters)
+        count = annex_a.export(
+            path, list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
+        )
         self._seal(
             path,
             signer,
@@ -226,3 +240,32 @@ class MiService:
             )
 
         seal_export(path, signer, record)
+
+
+def _worker(login: str, names: Mapping[str, str]) -> str:
+    """ "Tom Okafor (sw.tom)" for a login in the people directory, else as it is."""
+    name = names.get(login) if login else None
+    return f"{name} ({login})" if name and name != login else login
+
+
+# Figures with a bar per worker whose label is only shown. (The caseload figure's labels
+# are the logins the supervision dialog records against, so they stay logins.)
+_BY_WORKER = ("supervision_overdue",)
+
+
+def _workers_named(figures: tuple[Figure, ...], names: Mapping[str, str]) -> tuple[Figure, ...]:
+    """Bars labelled by worker show the person's name beside the login."""
+    if not names:
+        return figures
+    out = []
+    for f in figures:
+        if f.key in _BY_WORKER:
+            parts = []
+            for p in f.parts:
+                login = next((r.worker for r in p.refs if r.worker), None) or p.label
+                if p.label.startswith(login):
+                    p = replace(p, label=_worker(login, names) + p.label[len(login) :])
+                parts.append(p)
+            f = replace(f, parts=tuple(parts))
+        out.append(f)
+    return tuple(out)

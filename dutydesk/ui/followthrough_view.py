@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -68,11 +68,18 @@ def _clock_text(c: Any, zone: Any) -> str:
     return f"{c.label}: no national timescale"
 
 
+COLUMN_MAX_CHARS = 30  # a column is at most this many average characters wide
+COLUMN_MIN_CHARS = 10  # and gives way down to this when the window is narrow
+MAIN_MIN_CHARS = 40  # the main column (clocks, notes) keeps at least this much
+
+
 class _Tab(QWidget):
     """A table, a line saying what is overdue, and buttons for the selected row."""
 
-    def __init__(self, name: str, headers: Sequence[str]) -> None:
+    def __init__(self, name: str, headers: Sequence[str], main: str | None = None) -> None:
         super().__init__()
+        # the column that says what the row is about: it gets the room (the last if unsaid)
+        self.main_column = list(headers).index(main) if main else len(headers) - 1
         self.setObjectName(f"followTab_{name}")
         lay = QVBoxLayout(self)
         self.summary = QLabel()
@@ -91,6 +98,8 @@ class _Tab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         lay.addWidget(self.table, 1)
+        self._fitting = False
+        self.table.viewport().installEventFilter(self)
         self.buttons = QHBoxLayout()
         self.buttons.addStretch(1)
         lay.addLayout(self.buttons)
@@ -116,10 +125,42 @@ class _Tab(QWidget):
                 if late:
                     item.setFont(bold)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        for c in range(self.table.columnCount() - 1):
-            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 320))
-        self.table.resizeRowsToContents()
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its text, up to COLUMN_MAX_CHARS (longer text wraps);
+        the main column (the clocks, the note: what the row is about) takes what is left
+        but at least MAIN_MIN_CHARS, the widest others giving way for it down to
+        COLUMN_MIN_CHARS. Nothing important ends up behind a sideways scroll."""
+        table = self.table
+        table.resizeColumnsToContents()
+        chars = table.fontMetrics().averageCharWidth()
+        main = self.main_column
+        others = [c for c in range(table.columnCount()) if c != main]
+        widths = {c: min(table.columnWidth(c), COLUMN_MAX_CHARS * chars) for c in others}
+        room = table.viewport().width() - MAIN_MIN_CHARS * chars
+        floor = COLUMN_MIN_CHARS * chars
+        while sum(widths.values()) > room:
+            widest = max(others, key=lambda c: widths[c])
+            if widths[widest] <= floor:
+                break
+            widths[widest] = max(floor, widths[widest] - chars)
+        for c, width in widths.items():
+            table.setColumnWidth(c, width)
+        spare = table.viewport().width() - sum(widths.values())
+        table.setColumnWidth(main, max(MAIN_MIN_CHARS * chars, spare))
+        table.resizeRowsToContents()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        # The table's own viewport resized (shown, the window resized, a scroll bar came or
+        # went): fit again. A hidden tab's size is only known once it is shown.
+        if event.type() == QEvent.Type.Resize and self.table.rowCount() and not self._fitting:
+            self._fitting = True
+            try:
+                self.fit_columns()
+            finally:
+                self._fitting = False
+        return False
 
     def selected(self) -> Any:
         row = self.table.currentRow()
@@ -161,9 +202,12 @@ class FollowThroughWindow(QWidget):
         self.routes = _Tab(
             "routes",
             ["Status", "Child", "Route", "Details", "State", "Next due", "Clocks", "Opened"],
+            main="Clocks",
         )
         self.awaiting = _Tab(
-            "awaiting", ["Status", "Child", "Decided", "By", "Next due", "Clocks", "Decided at"]
+            "awaiting",
+            ["Status", "Child", "Decided", "By", "Next due", "Clocks", "Decided at"],
+            main="Clocks",
         )
         self.acks = _Tab(
             "acknowledgements",

@@ -212,8 +212,12 @@ class MiDashboard(QWidget):
         self.drill.verticalHeader().setVisible(False)
         self.drill.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.drill.setWordWrap(False)
-        for col, width in enumerate((120, 240, 110, 250, 230, 110, 280)):
-            self.drill.setColumnWidth(col, width)
+        # Widths from the font (the received time was cut to "18 Sep 2026 18:…").
+        metrics = self.drill.fontMetrics()
+        chars = metrics.averageCharWidth()
+        self.drill.setColumnWidth(0, metrics.horizontalAdvance("30 Nov 2026 14:05") + 18)
+        for col, width in enumerate((34, 16, 36, 33, 16, 40), start=1):
+            self.drill.setColumnWidth(col, width * chars)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart_view)

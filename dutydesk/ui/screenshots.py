@@ -276,7 +276,7 @@ def _dialogs(window: MainWindow, top: object, out: Path) -> None:
         "Reasonable cause to suspect significant harm: a strategy discussion is needed."
     )
     dialog.step_action.setText("Strategy discussion with police and health")
-    dialog.step_owner.setText("dm.manager")
+    dialog.step_owner.setText("Dan Manager")
     dialog.add_step()
     dialog.update_prompts()
     dialog.resize(780, 900)

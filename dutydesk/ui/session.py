@@ -165,6 +165,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 session.clock,
                 actor=actor,
                 office=window.service.triage.policy.office,
+                people=window.service.people,  # workers by name, as the queue shows them
                 signer=signer,
                 unsigned_reason=session.unsigned_reason,
             )

@@ -184,6 +184,7 @@ READS: dict[type, dict[str, Call]] = {
         ),
         "letter": lambda s, w: s.letter(w.contact_id, Audience.REFERRER),
         "verify": lambda s, w: s.verify(b"%PDF-1.4 not a real one"),
+        "names": lambda s, w: s.names(),  # staff names from the people directory
         "verify_file": lambda s, w: s.verify_file(Path(__file__)),  # no signature beside it
         "trust_and_revocations": lambda s, w: s.trust_and_revocations(),
     },
@@ -192,6 +193,7 @@ READS: dict[type, dict[str, Call]] = {
         "load": lambda s, w: s.load(with_people=True).dataset,
         "figures": lambda s, w: s.figures(s.load(s.default_filters()), s.default_filters()),
         "drill": lambda s, w: s.drill([Ref(contact_id=w.contact_id, person_id=w.person_id)]),
+        "names": lambda s, w: s.names(),  # staff names from the people directory
     },
     LinkService: {"pending": lambda s, w: s.pending()},
     AuditService: {
@@ -199,6 +201,7 @@ READS: dict[type, dict[str, Call]] = {
         "break_glass_report": lambda s, w: s.break_glass_report(),
         "export_csv": lambda s, w: _csv(s),
         "verify": lambda s, w: s.verify(),
+        "quarantined": lambda s, w: s.quarantined(),
     },
     TriageService: {
         "score": lambda s, w: s.score(w.contact_id),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QDialog
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog
 
 from dutydesk.config.settings import Settings
 from dutydesk.domain.clock import LONDON, FixedClock
@@ -254,6 +254,15 @@ def test_follow_through_view_puts_overdue_first_in_words(qtbot, tmp_path: Path) 
     assert table.item(1, 0).text() == "Open" and not table.item(1, 0).font().bold()
     assert view.tabs.tabText(0) == "Routes (1)"
     assert "1 overdue" in view.routes.summary.text()
+    # On a 1024 px screen the clocks are in view, not behind a sideways scroll past
+    # wide, half-empty columns.
+    view.resize(1000, 600)
+    QApplication.processEvents()
+    header = table.horizontalHeader()
+    chars = table.fontMetrics().averageCharWidth()
+    clocks_end = header.sectionPosition(6) + header.sectionSize(6)
+    assert header.sectionSize(6) >= 40 * chars
+    assert clocks_end <= table.viewport().width(), (clocks_end, table.viewport().width())
     store.close()
 
 

@@ -28,6 +28,7 @@ from dutydesk.services.audit import AuditFilter, AuditService
 from dutydesk.services.documents import DocumentService
 from dutydesk.services.guard import GuardedStore
 from dutydesk.store.eventstore import EventStore
+from tests.document_fixtures import keys_in
 from tests.factories import TEST_PASSWORD, add_account, cli_store, contact_payload, event
 from tests.integration.reports.conftest import page_texts
 from tests.report_cases import Case
@@ -134,6 +135,7 @@ def test_audit_export_and_print_from_the_command_line_show_names(
         [event("note.added", {"text": "x"}, clock.now(), actor="sw.khan", role=Role.PRACTITIONER)]
     )
     store.close()
+    keys_in(real, "au.jones")  # exports are signed with the auditor's key
     out = tmp_path / "audit.csv"
     monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSWORD + "\n"))
     assert (

@@ -51,3 +51,23 @@ def test_top_reasons_keep_the_policy_order() -> None:
         {"factor": "x", "points": 1, "text": "Third (+1)"},
     ]
     assert top_reasons(reasons) == ["Domestic abuse – parent/carer is subject", "Child under 5"]
+
+
+def test_a_question_not_asked_is_not_why_a_contact_is_rated() -> None:
+    """The queue's "why" read "Not asked, scored as no: Is an injury…" on most rows: a
+    0-point caveat listed before the reasons that carry the rating."""
+    reasons = [
+        {"factor": "rating", "points": 0, "text": "Score 40: Amber by score (Amber from 35)"},
+        {
+            "factor": "not_asked:injury_reported",
+            "points": 0,
+            "text": "Not asked, scored as no: Is an injury, mark or bruise reported? "
+            "A yes would make it Red",
+        },
+        {"factor": "3B", "points": 14, "text": "Concern: Domestic abuse – parent/carer is subject"},
+        {"factor": "age", "points": 8, "text": "Child under 5 (+8)"},
+    ]
+    assert top_reasons(reasons) == ["Domestic abuse – parent/carer is subject", "Child under 5"]
+    assert top_reasons([reasons[0], reasons[1]]) == [
+        "Not asked, scored as no: Is an injury, mark or bruise reported? A yes would make it Red"
+    ]
