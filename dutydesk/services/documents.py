@@ -136,9 +136,11 @@ class DocumentService:
         return {e.login: e.display_name for e in self._people().entries}
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
-        who = self.actor.display_name or self.actor.login
-        if self.actor.display_name:
-            who = f"{self.actor.display_name} ({self.actor.login})"
+        # The printing person's name as the directory has it now (renamed on the server
+        # since this desk signed in: the new name), else the name they signed in with.
+        name = self.names().get(self.actor.login) or self.actor.display_name
+        who = f"{name} ({self.actor.login})" if name and name != self.actor.login else name
+        who = who or self.actor.login
         return DocumentMeta(
             kind=kind,
             title=title,

@@ -413,7 +413,9 @@ class SyncEngine:
             raise ServerDistrusted(d_reason)
         records = self.transport.checkpoint_keys()
         anchor = self._anchor(records)
-        mine = [c for c in self.transport.checkpoints() if c.epoch == server.epoch]
+        seen = (self.store.get_meta(META_CHECKPOINT_SEEN) or "").split(" ")
+        seen_seq = int(seen[1]) if len(seen) == 3 and seen[0] == server.epoch else None
+        mine = self.transport.checkpoints(server.epoch, seen_seq)
         latest = mine[-1] if mine else None
         if anchor is None:
             if distrust:
@@ -439,15 +441,12 @@ class SyncEngine:
                 latest.seq,
                 latest.key_id,
             )
-        seen = (self.store.get_meta(META_CHECKPOINT_SEEN) or "").split(" ")
-        if len(seen) == 3 and seen[0] == server.epoch:
-            seq, hash_seen = int(seen[1]), seen[2]
-            if not any(c.seq == seq and c.hash == hash_seen for c in mine):
-                self._distrust(
-                    server,
-                    f"the signed checkpoint at seq {seq} this desk verified before is no "
-                    "longer on the server (deleted or replaced)",
-                )
+        if seen_seq is not None and not any(c.seq == seen_seq and c.hash == seen[2] for c in mine):
+            self._distrust(
+                server,
+                f"the signed checkpoint at seq {seen_seq} this desk verified before is no "
+                "longer on the server (deleted or replaced)",
+            )
         if latest is None:
             return None
         if latest.seq > server.head_seq:

@@ -104,8 +104,10 @@ class Transport(Protocol):
 
     def hash_at(self, seq: int) -> str | None: ...
 
-    def checkpoints(self) -> list[Checkpoint]:
-        """Every signed checkpoint the server holds, oldest first (any login may read)."""
+    def checkpoints(self, epoch: str, at: int | None = None) -> list[Checkpoint]:
+        """The newest signed checkpoint of ``epoch`` and the one at sequence ``at`` (if
+        the server holds them), oldest first: what a desk checks each round, however many
+        checkpoints the server keeps."""
         ...
 
     def checkpoint_keys(self) -> list[KeyRecord]:

@@ -241,11 +241,13 @@ class PgTransport:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
         return None if row is None else row[0]
 
-    def checkpoints(self) -> list[Checkpoint]:
+    def checkpoints(self, epoch: str, at: int | None = None) -> list[Checkpoint]:
         rows = self._call(
             lambda c: c.execute(
-                "SELECT seq, hash, epoch::text, signed_at, key_id, signature "
-                "FROM dutydesk.checkpoints()"
+                "WITH c AS (SELECT * FROM dutydesk.checkpoints() WHERE epoch = %s::uuid) "
+                "SELECT seq, hash, epoch::text, signed_at, key_id, signature FROM c "
+                "WHERE seq = (SELECT max(seq) FROM c) OR seq = %s ORDER BY seq",
+                (epoch, at),
             ).fetchall()
         )
         return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
