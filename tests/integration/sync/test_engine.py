@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Event
@@ -273,3 +274,57 @@ def test_events_pulled_out_of_order_are_refolded_in_server_order(
     a.engine.sync()
     assert a.store.read_model().contacts[cid].rating == "green"
     assert b.store.read_model().contacts[cid].rating == "green"
+
+
+def test_a_short_batch_ends_the_pull_without_asking_again(
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull shorter than the batch is everything the login could see (the limit counts
+    only visible events): one round trip less on every sync after a poke (issue 19)."""
+    a, b = make_desk(make_login("duty_manager")), make_desk(make_login("duty_manager"))
+    b.engine.pull_batch = 3
+    b.engine.sync()  # whatever earlier tests left on the shared server
+    sizes: list[int] = []
+    pull = b.transport.pull
+
+    def counting(after_seq: int, limit: int) -> list[Event]:
+        batch = pull(after_seq, limit)
+        sizes.append(len(batch))
+        return batch
+
+    monkeypatch.setattr(b.transport, "pull", counting)
+    sent = _contacts(a, 7, now)
+    a.engine.sync()
+    assert b.engine.sync().pulled == 7 and sizes == [3, 3, 1]
+    sizes.clear()
+    sent += _contacts(a, 6, now)
+    a.engine.sync()
+    assert b.engine.sync().pulled == 6 and sizes == [3, 3, 0]  # a full batch: ask again
+    sizes.clear()
+    assert b.engine.sync().pulled == 0 and sizes == [0]
+    assert all(b.store.get_event(e.id) is not None for e in sent)
+
+
+def test_the_check_after_a_pull_reports_a_missing_event_and_a_changed_hash(
+    make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
+    """The count and the hash at the last held sequence come from one round trip
+    (``range_check``, issue 19); each mismatch still gives its own warning."""
+    a, b = make_desk(make_login("duty_manager")), make_desk(make_login("duty_manager"))
+    _contacts(a, 3, now)
+    a.engine.sync()
+    b.engine.sync()
+    cursor = b.engine._cursor()
+    since = cursor - 3  # the three contacts are the newest events on the server
+    assert b.engine._sanity(since) == []
+    with b.store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE events SET hash = :h WHERE server_seq = :s"), {"h": "0" * 64, "s": cursor}
+        )
+        conn.execute(
+            text("UPDATE events SET server_seq = NULL WHERE server_seq = :s"), {"s": cursor - 1}
+        )
+    assert b.engine._sanity(since) == [
+        f"this desk holds 2 events in sequence {since + 1}-{cursor}; the server shows 3",
+        f"the hash at sequence {cursor} differs from the server's",
+    ]
