@@ -599,6 +599,7 @@ class RouteRecord:
     opened_at: datetime
     clock: Due | None = None
     marac: str | None = None
+    team: str | None = None  # the team it went to (early help)
     steps: tuple[tuple[str, datetime], ...] = ()
     closed_at: datetime | None = None
     transfer_state: str | None = None  # awaiting, accepted, returned
@@ -608,6 +609,12 @@ class RouteRecord:
     def step_at(self, step: RouteStep) -> datetime | None:
         found = [at for s, at in self.steps if s == step]
         return found[-1] if found else None
+
+    @property
+    def answer(self) -> str | None:
+        """The receiving service's last answer: "accepted", "returned" or None."""
+        last = [s for s, _ in self.steps if s in (RouteStep.ACCEPTED, RouteStep.RETURNED)]
+        return last[-1] if last else None
 
 
 def route_records(follow: FollowThrough) -> list[RouteRecord]:
@@ -623,6 +630,7 @@ def route_records(follow: FollowThrough) -> list[RouteRecord]:
                 opened_at=r.opened_at,
                 clock=r.clocks[0] if r.clocks else None,
                 marac=r.marac,
+                team=r.team,
                 steps=tuple((s.step, s.at) for s in r.steps),
                 closed_at=r.closed_at,
                 transfer_state=r.transfer_state,

@@ -27,8 +27,9 @@ from ..domain import referrals as dfe
 from ..domain.cells import SafeCsvWriter, neutral
 from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX, Outcome
 from ..domain.people import age_in_years
+from ..domain.route_codes import RouteKind, RouteStep
 from ..fileops import replace_file
-from .dataset import Dataset, child_key
+from .dataset import Dataset, child_key, london_day
 from .figures import in_period, matches, referrals_in_period
 from .records import ChildLike, Filters, MiInput, PersonLike
 from .section47 import Section47, in_last_12_months, section_47_enquiries
@@ -203,16 +204,49 @@ def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -
 
 def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
     """Early help: one row per child per contact the front door stepped down to early help,
-    decided in the period; the assessment starts on the decision day. Its completion and
-    the organisation completing it are recorded by early help, not here: blank."""
+    decided in the period; the assessment starts on the decision day. Then (issue 21) each
+    child given an early help route beside another main outcome (a sibling stepped down
+    while the other child goes to s47), from the day the route was opened, unless early
+    help returned it. The organisation is the early help team once it has accepted the
+    request; the completion date is early help's record, not the front door's: blank."""
     kids = _Children(data)
+    routes = {
+        (r.contact_id, r.slot): r
+        for r in ds.routes
+        if r.kind == RouteKind.EARLY_HELP and r.slot is not None
+    }
+
+    def organisation(contact_id: str, slot: int) -> str:
+        r = routes.get((contact_id, slot))
+        return (r.team or "") if r is not None and r.answer == RouteStep.ACCEPTED else ""
+
+    listed: set[tuple[str, int]] = set()
     for c in ds.contacts:
         if c.outcome != Outcome.EARLY_HELP.value or c.made_day is None:
             continue
         if not (filters.date_from <= c.made_day <= filters.date_to and matches(c, filters)):
             continue
         for child in kids.of(c.contact_id):
-            yield kids.common(child, c.made_day) + (c.made_day, None, "")
+            listed.add((c.contact_id, child.slot))
+            yield kids.common(child, c.made_day) + (
+                c.made_day,
+                None,
+                organisation(c.contact_id, child.slot),
+            )
+    facts = ds.route_contacts
+    for (contact_id, slot), r in sorted(routes.items(), key=lambda kv: kv[1].opened_at):
+        fact = facts.get(contact_id)
+        start = london_day(r.opened_at)
+        if (
+            fact is None
+            or (contact_id, slot) in listed
+            or r.answer == RouteStep.RETURNED
+            or not (filters.date_from <= start <= filters.date_to and matches(fact, filters))
+        ):
+            continue
+        kid = next((k for k in kids.of(contact_id) if k.slot == slot), None)
+        if kid is not None:
+            yield kids.common(kid, start) + (start, None, organisation(contact_id, slot))
 
 
 def list4_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:

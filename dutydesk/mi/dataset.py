@@ -53,6 +53,7 @@ __all__ = [
     "ContactFacts",
     "Dataset",
     "Referral",
+    "RouteContactFacts",
     "child_key",
     "default_period",
     "london",
@@ -91,6 +92,17 @@ class ContactFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteContactFacts:
+    """A route's contact as the route figures filter it (period, office, team, source)."""
+
+    contact_id: str
+    day: date
+    office: str
+    team: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Referral:
     """One referral of one child (same-day referrals of a child merged)."""
 
@@ -124,6 +136,7 @@ class Dataset:
     # children of contacts with a MARAC route (for the repeat criterion).
     routes: tuple[RouteRecord, ...] = ()
     route_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    route_contacts: Mapping[str, RouteContactFacts] = field(default_factory=dict)
 
     @property
     def referral_days(self) -> dict[str, list[date]]:
@@ -249,4 +262,22 @@ def prepare(
         s47_discussed=frozenset(data.s47_discussed),
         routes=tuple(data.routes),
         route_children=dict(data.route_children),
+        route_contacts=_route_contacts(data, facts),
     )
+
+
+def _route_contacts(data: MiInput, facts: Iterable[ContactFacts]) -> dict[str, RouteContactFacts]:
+    """The routes' contacts as loaded for them (any date), else as the period's facts."""
+    out = {
+        c.contact_id: RouteContactFacts(c.contact_id, c.day, c.office, c.team, c.source)
+        for c in facts
+    }
+    for cid, rc in data.route_contacts.items():
+        out[cid] = RouteContactFacts(
+            cid,
+            london_day(datetime.fromisoformat(rc.received_at)),
+            rc.office or NONE,
+            rc.team or NONE,
+            rc.source_code,
+        )
+    return out

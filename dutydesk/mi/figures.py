@@ -19,7 +19,7 @@ from ..domain.route_codes import RouteKind, RouteStep
 from ..domain.routes import RouteRecord, marac_criteria, marac_referral_days
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_date, plural
-from .dataset import ContactFacts, Dataset, Referral
+from .dataset import ContactFacts, Dataset, Referral, RouteContactFacts
 from .records import Figure, Filters, Part, Ref, Settings, Supervision
 from .section47 import Section47, section_47_enquiries
 
@@ -409,11 +409,11 @@ def icpc_timeliness(ds: Dataset, filters: Filters, today: date) -> Figure:
 
 def _routes_in_period(
     ds: Dataset, kind: RouteKind, filters: Filters
-) -> list[tuple[RouteRecord, ContactFacts]]:
+) -> list[tuple[RouteRecord, RouteContactFacts]]:
     """Routes of ``kind`` on contacts received in the period that match the filters (a
     route's clock starts when its contact was received: the allegation, the notification,
     the incident). Void contacts are not loaded, so their routes count nowhere."""
-    facts = {c.contact_id: c for c in ds.contacts}
+    facts = ds.route_contacts
     out = []
     for r in ds.routes:
         c = facts.get(r.contact_id)
@@ -427,7 +427,7 @@ def _routes_in_period(
     return out
 
 
-def _route_refs(items: Iterable[tuple[RouteRecord, ContactFacts]]) -> tuple[Ref, ...]:
+def _route_refs(items: Iterable[tuple[RouteRecord, RouteContactFacts]]) -> tuple[Ref, ...]:
     def child(r: RouteRecord) -> str | None:
         if r.slot is None:
             return None  # a LADO or MARAC route is about an adult on the contact
@@ -440,7 +440,7 @@ def _route_timeliness(
     key: str,
     title: str,
     met_label: str,
-    rows: Sequence[tuple[RouteRecord, ContactFacts]],
+    rows: Sequence[tuple[RouteRecord, RouteContactFacts]],
     now: datetime,
     note: str,
 ) -> Figure:
@@ -448,11 +448,11 @@ def _route_timeliness(
     (``domain.routes.route_clocks``). Met in time / met late / not met and past due
     (a route closed after its due time without it counts here) / not met, in time /
     closed before its due time without it (not counted)."""
-    within: list[tuple[RouteRecord, ContactFacts]] = []
-    late: list[tuple[RouteRecord, ContactFacts]] = []
-    overdue: list[tuple[RouteRecord, ContactFacts]] = []
-    pending: list[tuple[RouteRecord, ContactFacts]] = []
-    closed: list[tuple[RouteRecord, ContactFacts]] = []
+    within: list[tuple[RouteRecord, RouteContactFacts]] = []
+    late: list[tuple[RouteRecord, RouteContactFacts]] = []
+    overdue: list[tuple[RouteRecord, RouteContactFacts]] = []
+    pending: list[tuple[RouteRecord, RouteContactFacts]] = []
+    closed: list[tuple[RouteRecord, RouteContactFacts]] = []
     for row in rows:
         r, _ = row
         clock = r.clock
@@ -574,8 +574,8 @@ def marac_referrals(ds: Dataset, filters: Filters) -> Figure:
 def handoffs_awaiting(ds: Dataset, filters: Filters, today: date) -> Figure:
     """Routes handed off to a named team (``route.transferred``) that the team has not
     yet accepted or returned, now, by working days waiting (day of hand-off = day 0)."""
-    facts = {c.contact_id: c for c in ds.contacts}
-    waiting: list[tuple[int, RouteRecord, ContactFacts]] = []
+    facts = ds.route_contacts
+    waiting: list[tuple[int, RouteRecord, RouteContactFacts]] = []
     for r in ds.routes:
         c = facts.get(r.contact_id)
         if (

@@ -92,6 +92,17 @@ class AssessmentCompleted:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteContact:
+    """What the route figures need of a route's contact, whenever it was received: the
+    MI load's period window does not limit them (a hand-off may wait on an old contact)."""
+
+    received_at: str
+    office: str | None
+    team: str | None
+    source_code: str
+
+
+@dataclass(frozen=True, slots=True)
 class MiInput:
     """Everything the figures read, as loaded from the store (or built by a test)."""
 
@@ -118,6 +129,9 @@ class MiInput:
     # of the contacts with a MARAC route, for the repeat criterion.
     routes: Sequence[RouteRecord] = ()
     route_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Their contacts (not void), read without the period window; a test may leave this
+    # out, and the contacts above are used.
+    route_contacts: Mapping[str, RouteContact] = field(default_factory=dict)
 
 
 class Ref(NamedTuple):

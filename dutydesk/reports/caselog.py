@@ -11,7 +11,7 @@ is the record itself.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -611,7 +611,7 @@ class CaseLogBuilder:
             rows[1:1] = [
                 ("About", ", ".join(self._slot_name(p["contact_id"], slot) for slot in p["slots"]))
             ]
-            rows.extend(_discussion_rows(p, self.office))
+            rows.extend(_discussion_rows(p, self.office, self._person))
             return [Paragraph("Strategy discussion", self.s.h2), facts(self.s, rows)]
         return [self.s.p(f"{text} ({self._who(e)}).", self.s.small)]
 
@@ -748,7 +748,9 @@ _SHOWN_APART = frozenset(
 )
 
 
-def _discussion_rows(p: Mapping[str, Any], office: OfficeHours) -> list[tuple[str, str]]:
+def _discussion_rows(
+    p: Mapping[str, Any], office: OfficeHours, person: Callable[[str | None], str] = str
+) -> list[tuple[str, str]]:
     """What a strategy discussion decided beyond its outcome line, with times: the s47
     start and the initial conference it sets due (15 working days, WT 2023 ch. 3), the
     medical, police protection (72 hours at most, Children Act 1989 s46(6)), an emergency
@@ -789,7 +791,7 @@ def _discussion_rows(p: Mapping[str, Any], office: OfficeHours) -> list[tuple[st
             )
         )
     if p.get("lead_social_worker"):
-        rows.append(("Lead social worker", p["lead_social_worker"]))
+        rows.append(("Lead social worker", person(p["lead_social_worker"])))
     if p.get("summary"):
         rows.append(("Summary", p["summary"]))
     return rows

@@ -26,6 +26,7 @@ Verdicts, in the order they are tested:
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -248,7 +249,8 @@ def verify_pdf(
 
 
 def is_pdf(data: bytes) -> bool:
-    return data[:1024].lstrip().startswith(b"%PDF")
+    """A PDF header in the first 1,024 bytes (where PDF readers look for it)."""
+    return re.search(rb"%PDF-[12]\.[0-9]", data[:1024]) is not None
 
 
 def verify_export(

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain import routes as rules
 from ..domain.clock import Clock
@@ -41,11 +41,13 @@ from ..domain.route_events import step_fits
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
 from ..store.eventstore import EventStore
-from ..store.followthrough_queries import DecidedContact, FollowThroughQueries
+from ..store.followthrough_queries import ChildSlot, DecidedContact, FollowThroughQueries
 from .directory import local_directory
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
 from .snapshots import Changes
+
+_Child = TypeVar("_Child", ContactChildRow, ChildSlot)  # a full child row, or its slot only
 
 ACK_LOOKBACK_DAYS = 14  # contacts whose acknowledgement / feedback the view follows
 NEXT_STEP_LOOKBACK_DAYS = 30
@@ -786,18 +788,14 @@ class FollowThroughService:
         self,
         decisions: Sequence[DecidedContact],
         follow: rules.FollowThrough,
-        kids: Mapping[str, list[ContactChildRow]],
-    ) -> Iterator[tuple[DecidedContact, ContactChildRow]]:
+        kids: Mapping[str, Sequence[_Child]],
+    ) -> Iterator[tuple[DecidedContact, _Child]]:
         """Each child of a standing decision (first per contact) with no route opened for
         them and nothing left done that ends the follow-through (a completed assessment),
-        on a contact that is not void: the "awaiting a route" children."""
+        on a contact that is not void: the "awaiting a route" children. The listed rows
+        pass full child rows, the count of older ones only (slot, person id)."""
         routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
-        done = {
-            (e.contact_id, e.payload["person_id"])
-            for e in self.q.events_of_types(
-                ("assessment.completed",), {d.contact_id for d in decisions}
-            )
-        }
+        done = self.q.completed_assessments({d.contact_id for d in decisions})
         seen: set[str] = set()
         for d in decisions:
             if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
@@ -951,7 +949,7 @@ class FollowThroughService:
         older_count = sum(
             1
             for _ in self._unrouted(
-                older, follow, self.q.children_of({d.contact_id for d in older})
+                older, follow, self.q.child_slots({d.contact_id for d in older})
             )
         )
         others = (

@@ -3,6 +3,7 @@ around them, each in a few indexed queries (events by type, contacts by received
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -27,6 +28,11 @@ class DecidedContact(NamedTuple):
     received_at: str | None
     status: str
     is_referral: bool
+
+
+class ChildSlot(NamedTuple):
+    slot: int
+    person_id: str | None
 
 
 class FollowThroughQueries:
@@ -180,6 +186,35 @@ class FollowThroughQueries:
                 ).mappings():
                     out[m["contact_id"]].append(db_to_row(ContactChildRow, m))
         return dict(out)
+
+    def child_slots(self, contact_ids: Iterable[str]) -> dict[str, list[ChildSlot]]:
+        """Each contact's children as (slot, person id) only: what deciding "has this
+        child a route?" needs, without the full rows (the count of older decided
+        children reads thousands)."""
+        out: dict[str, list[ChildSlot]] = defaultdict(list)
+        c = CHILDREN.c
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                for cid, slot, person in conn.execute(
+                    select(c.contact_id, c.slot, c.person_id)
+                    .where(c.contact_id.in_(chunk))
+                    .order_by(c.contact_id, c.slot)
+                ):
+                    out[cid].append(ChildSlot(slot, person))
+        return dict(out)
+
+    def completed_assessments(self, contact_ids: Iterable[str]) -> set[tuple[str, str]]:
+        """(contact id, person id) of every ``assessment.completed`` on these contacts."""
+        out: set[tuple[str, str]] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                for cid, payload in conn.execute(
+                    select(EVENTS.c.contact_id, EVENTS.c.payload).where(
+                        EVENTS.c.type == "assessment.completed", EVENTS.c.contact_id.in_(chunk)
+                    )
+                ):
+                    out.add((cid, json.loads(payload)["person_id"]))  # JSON as text
+        return out
 
     def decisions_of(self, contact_ids: Iterable[str]) -> dict[str, list[DecisionRow]]:
         out: dict[str, list[DecisionRow]] = defaultdict(list)

@@ -31,6 +31,7 @@ from ..mi.records import (
     MiDecision,
     MiInput,
     MiPerson,
+    RouteContact,
     Supervision,
 )
 from . import rowread
@@ -48,8 +49,11 @@ ACTION_TYPES = (
     "decision.recorded",
 )
 
-# Routes MI counts by kind (besides every hand-off): issue 21's route figures.
-MI_ROUTE_KINDS = frozenset({RouteKind.LADO, RouteKind.MARAC, RouteKind.PRIVATE_FOSTERING})
+# Routes MI reads by kind (besides every hand-off): issue 21's route figures, and the
+# early help routes Annex A List 2 lists (a sibling stepped down beside an s47).
+MI_ROUTE_KINDS = frozenset(
+    {RouteKind.LADO, RouteKind.MARAC, RouteKind.PRIVATE_FOSTERING, RouteKind.EARLY_HELP}
+)
 
 LOOKBACK_MARGIN = timedelta(days=31)  # a contact may become a referral days after receipt
 
@@ -225,7 +229,7 @@ class MiQueries:
                 )
             ]
             counted, marac = self._route_contacts(conn)
-            void = self._void(conn, counted)
+            void, route_contacts = self._route_contact_rows(conn, counted)
             kids = self._linked_children(conn, marac - void)
         # One fold of every contact whose routes MI reads (issue 21).
         wanted = list(dict.fromkeys([*discussed, *accepted, *sorted(counted)]))
@@ -248,6 +252,7 @@ class MiQueries:
             allocations=allocated,
             routes=routes,
             route_children=kids,
+            route_contacts=route_contacts,
         )
 
     @staticmethod
@@ -273,21 +278,27 @@ class MiQueries:
         return counted, marac
 
     @staticmethod
-    def _void(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
-        """Merged or entered in error (their routes count nowhere)."""
-        out: set[str] = set()
+    def _route_contact_rows(
+        conn: Connection, contact_ids: Iterable[str]
+    ) -> tuple[set[str], dict[str, RouteContact]]:
+        """The route contacts that are void (merged or entered in error: their routes
+        count nowhere), and the others' receipt, office, team and source, whenever they
+        were received (the period window does not apply to a hand-off still waiting)."""
+        void: set[str] = set()
+        found: dict[str, RouteContact] = {}
+        c = CONTACTS.c
         for chunk in _chunks(list(contact_ids)):
-            out.update(
-                row[0]
-                for row in rowread.fetch_statement(
-                    conn,
-                    select(CONTACTS.c.contact_id).where(
-                        CONTACTS.c.contact_id.in_(chunk),
-                        CONTACTS.c.status.in_(sorted(VOID_STATUSES)),
-                    ),
-                )
-            )
-        return out
+            for cid, received, office, team, source, status in rowread.fetch_statement(
+                conn,
+                select(
+                    c.contact_id, c.received_at, c.office, c.team, c.source_code, c.status
+                ).where(c.contact_id.in_(chunk)),
+            ):
+                if status in VOID_STATUSES:
+                    void.add(cid)
+                elif received:  # a placeholder row whose contact.received has not arrived
+                    found[cid] = RouteContact(received, office, team, source)
+        return void, found
 
     @staticmethod
     def _linked_children(conn: Connection, contact_ids: Iterable[str]) -> dict[str, frozenset[str]]:

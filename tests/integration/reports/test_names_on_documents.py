@@ -177,3 +177,19 @@ def test_audit_export_and_print_from_the_command_line_show_names(
     assert main([*args, "--data-dir", str(demo), "--demo", "--as", "dm.manager"]) == 0
     text = _flat(pdf.read_bytes())
     assert "Assigned to Tom Practitioner (sw.practitioner) by Dan Manager (dm.manager" in text
+
+
+def test_the_case_log_names_the_lead_social_worker_of_a_strategy_discussion() -> None:
+    """The strategy discussion rows printed the lead's login ("sw.practitioner")."""
+    from dutydesk.domain.timescales import OfficeHours
+    from dutydesk.reports.blocks import person_text
+    from dutydesk.reports.caselog import _discussion_rows
+
+    names = {login: name for login, (name, _role) in NAMES.items()}
+    payload = {"held_at": "2026-11-26T10:00:00+00:00", "lead_social_worker": "sw.practitioner"}
+    rows = _discussion_rows(payload, OfficeHours(), lambda login: person_text(login, names))
+    assert ("Lead social worker", "Tom Okafor (sw.practitioner)") in rows
+    typed = {**payload, "lead_social_worker": "Sam from the locality team"}  # nobody listed
+    assert ("Lead social worker", "Sam from the locality team") in _discussion_rows(
+        typed, OfficeHours(), lambda login: person_text(login, names)
+    )

@@ -211,6 +211,10 @@ def test_a_deleted_signature_is_reported_missing(
     other = _check(store, foreign)
     assert other.verdict is Verdict.SIGNATURE_MISSING
     assert "not signed by DutyDesk" in other.detail and "exported by" not in other.detail
+    # a PDF with bytes before its header (readers accept it) is still checked as a PDF
+    pdf = tmp_path / "junk-first.pdf"
+    pdf.write_bytes(b"junk\n%PDF-1.4\n%%EOF\n")
+    assert _check(store, pdf).verdict is Verdict.NOT_DUTYDESK
 
 
 def test_a_revoked_signer_is_reported(

@@ -459,6 +459,10 @@ def test_a_front_door_day(day: Day) -> None:  # noqa: PLR0915 - one day, told in
     }
     assert list3[ava][-2:] == ("Assessment Team 2", "sw.jones")
     assert list3[leo][-1] == "sw.pat"
+    # List 2: Leo, stepped down to early help beside Ava's s47, from the day his route
+    # was opened, with the early help team that accepted him
+    list2 = annex_a.rows_for(2, data, prepare(data), Filters(date(2026, 11, 1), date(2026, 11, 30)))
+    assert [(r[0], r[-3], r[-1]) for r in list2] == [(leo, date(2026, 11, 26), "Early Help North")]
 
     # MI: the LADO told in time (13:00 Thu, told 15:00), one MARAC referral (no earlier
     # one: not a repeat), no hand-off waiting once the assessment team accepted

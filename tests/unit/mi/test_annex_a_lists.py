@@ -358,3 +358,42 @@ def test_icpc_timeliness_from_the_strategy_discussion_record() -> None:
         ("Not required", 1),
     ]
     assert {r.contact_id for r in fig.refs} == {ids[1], ids[2]}
+
+
+def test_list_2_lists_a_sibling_stepped_down_beside_an_s47() -> None:
+    """Issue 21: a child given an early help route while the contact's main outcome is s47
+    has a List 2 row from the day the route was opened; the organisation is the early help
+    team once it accepts; a request early help returned is not listed."""
+    from tests.unit.mi.test_route_figures import Routes
+
+    r = Routes()
+    h = r.h
+    older, younger, other = pid(), pid(), pid()
+    family = h.contact(
+        "2026-10-12 09:00", children=[child(older), child(younger, dob="2021-02-02")]
+    )
+    h.decide(family, "2026-10-12 10:00", "strategy_s47")
+    sibling = r.open(
+        family, "early_help", "2026-10-13 11:00", slot=1, team="EH North", family_consent="given"
+    )
+    r.on(family, sibling, "route.progressed", "2026-10-14 09:00", step="accepted")
+    refused = h.contact("2026-10-20 09:00", children=[child(other)])
+    h.decide(refused, "2026-10-20 10:00", "cin_assessment")
+    back = r.open(
+        refused, "early_help", "2026-10-20 11:00", slot=0, team="EH South", family_consent="given"
+    )
+    r.on(refused, back, "route.progressed", "2026-10-21 09:00", step="returned", reason="Open case")
+    # the main-outcome early help child: its accepted request names the team too
+    stepped = pid()
+    eh = h.contact("2026-10-05 09:00", children=[child(stepped)])
+    h.decide(eh, "2026-10-06 10:00", "early_help")
+    accepted = r.open(
+        eh, "early_help", "2026-10-06 11:00", slot=0, team="EH West", family_consent="given"
+    )
+    r.on(eh, accepted, "route.progressed", "2026-10-07 09:00", step="accepted")
+    ds = r.dataset()
+    rows = annex_a.rows_for(2, r.h.mi_input(), ds, PERIOD)
+    assert [(row[0], row[-3], row[-1]) for row in rows] == [
+        (stepped, date(2026, 10, 6), "EH West"),
+        (younger, date(2026, 10, 13), "EH North"),
+    ]
