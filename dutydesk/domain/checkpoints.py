@@ -294,9 +294,8 @@ def key_ring(records: Sequence[KeyRecord], anchor: Ed25519PublicKey) -> KeyRing:
     for r in records:
         by_previous.setdefault(r.previous, []).append(r)
     if not records or anchor_id not in {r.key_id for r in records}:
-        ring = KeyRing.single(anchor)
-        # The anchor alone; a published key it never endorsed is not trusted.
-        return ring
+        # The anchor alone: a published key it never endorsed is not trusted.
+        return KeyRing.single(anchor)
     for prev, rows in by_previous.items():
         if len(rows) > 1:
             raise CheckpointError(
@@ -351,8 +350,6 @@ def key_ring(records: Sequence[KeyRecord], anchor: Ed25519PublicKey) -> KeyRing:
         if public is None:
             raise CheckpointError(f"the server's key {rec.key_id} is not a valid public key")
         keys[rec.key_id] = TrustedKey(public, retired)
-    if anchor_id in keys and key_id(keys[anchor_id].public) != anchor_id:
-        raise CheckpointError("the anchor does not match its fingerprint")
     return KeyRing(keys, tuple(chain[j].key_id for j in range(lo, hi + 1)))
 
 

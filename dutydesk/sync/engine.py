@@ -619,6 +619,13 @@ class SyncEngine:
             counts["pulled"] += len(fresh)
             cursor = max(e.server_seq or 0 for e in batch)
             self.store.set_meta(META_CURSOR, str(cursor))
+            if len(batch) < self.pull_batch:
+                # A short batch is everything this login could see when the server read it
+                # (the limit counts only visible events), so asking again would come back
+                # empty; what is committed after that arrives with its own poke.
+                if watch is not None and not watch.done:  # its sequence is hidden from us
+                    self._compare(server, watch, None)
+                return dirty
 
     def _store_or_quarantine(self, batch: Sequence[Event], counts: dict[str, int]) -> AppendResult:
         """Store the batch; if it cannot be stored, store its events one by one and put
@@ -731,13 +738,15 @@ class SyncEngine:
         mine = self.state.synced_count(since, cursor) + quarantine.count(
             self.store.engine, since, cursor
         )
-        theirs = self.transport.visible_count(since, cursor)
+        held = self._last_held(cursor)
+        theirs, their_hash = self.transport.range_check(  # one round trip for both
+            since, cursor, held if held > since else None
+        )
         if mine != theirs:
             warnings.append(
                 f"this desk holds {mine} events in sequence {since + 1}-{cursor}; "
                 f"the server shows {theirs}"
             )
-        held = self._last_held(cursor)
-        if held > since and self.transport.hash_at(held) != self.state.hash_at(held):
+        if held > since and their_hash != self.state.hash_at(held):
             warnings.append(f"the hash at sequence {held} differs from the server's")
         return warnings

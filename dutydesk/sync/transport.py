@@ -118,6 +118,13 @@ class Transport(Protocol):
         """How many events in (after_seq, upto_seq] this login may see (sanity check)."""
         ...
 
+    def range_check(
+        self, after_seq: int, upto_seq: int, hash_seq: int | None
+    ) -> tuple[int, str | None]:
+        """``visible_count(after_seq, upto_seq)`` and ``hash_at(hash_seq)`` (None: not
+        asked) in one round trip, for the sanity check after a pull."""
+        ...
+
     def report_quarantine(self, seqs: Sequence[int]) -> int:
         """Alert the administrator that this desk quarantined the events at ``seqs``
         (sequence numbers only; idempotent). Returns how many alerts were new."""

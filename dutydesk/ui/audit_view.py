@@ -1,8 +1,11 @@
 """The audit viewer: filter the audit trail by person (staff), child, event type and date,
-export it to CSV, and check the hash chain.
+export it to CSV, and check the hash chain. A second tab lists the events this desk
+received from the server and holds in quarantine (``AuditService.quarantined``, as
+``dutydesk audit quarantine``).
 
 ``AuditModel`` is a table model over event ids plus a dict of immutable ``AuditEntry``
-snapshots, like the queue. Queries run on the writer thread through ``TaskRunner``.
+snapshots, like the queue; ``QuarantineModel`` likewise over ``QuarantineEntry``. Queries
+run on the writer thread through ``TaskRunner``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +37,13 @@ from PySide6.QtWidgets import (
 from ..domain.codes import ROLE_LABELS, Role
 from ..domain.events import EVENT_TYPES
 from ..domain.wording import human_datetime, plural
-from ..services.audit import ACCESS_TYPES, AuditEntry, AuditFilter, AuditService
+from ..services.audit import (
+    ACCESS_TYPES,
+    AuditEntry,
+    AuditFilter,
+    AuditService,
+    QuarantineEntry,
+)
 from .table_base import HeadedTableModel
 from .tasks import TaskRunner
 
@@ -42,6 +52,23 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("When", "Who", "Role", "Event", "Contact", "Child / person", "Details")
 ACCESS_CHOICE = "Access log (views, prints, exports, break-glass)"
 ALL_CHOICE = "All events"
+QUARANTINE_COLUMNS = (
+    "Server seq",
+    "Event",
+    "Recorded by",
+    "Role",
+    "Recorded at",
+    "Quarantined at",
+    "Why it was not applied",
+)
+QUARANTINE_EXPLAINED = (
+    "Events received from the server that this desk could not apply. They are held here, "
+    "never applied; the other events were applied as usual. An administrator is alerted."
+)
+QUARANTINE_EMPTY = (
+    "No events are held in quarantine on this desk: every event received from the server "
+    "so far was applied (a desk that does not sync receives none)."
+)
 
 
 class AuditModel(HeadedTableModel):
@@ -88,6 +115,51 @@ class AuditModel(HeadedTableModel):
         return None
 
 
+class QuarantineModel(HeadedTableModel):
+    """Quarantined events, oldest server sequence first, as ``AuditService`` gives them
+    (reasons already hidden for records this reader may not open)."""
+
+    columns = QUARANTINE_COLUMNS
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[QuarantineEntry] = []
+
+    def row_total(self) -> int:
+        return len(self._entries)
+
+    def set_entries(self, entries: Sequence[QuarantineEntry]) -> None:
+        self.beginResetModel()
+        self._entries = list(entries)
+        self.endResetModel()
+
+    def entry(self, row: int) -> QuarantineEntry:
+        return self._entries[row]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+            return None
+        e = self._entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            who = (
+                f"{e.actor_name} ({e.actor})"
+                if e.actor_name and e.actor_name != e.actor
+                else e.actor
+            )
+            return (
+                "" if e.server_seq is None else str(e.server_seq),
+                e.event_type,
+                who or "—",
+                _role(e.actor_role) if e.actor_role else "—",
+                _when(e.client_time),
+                _when(e.quarantined_at),
+                e.reason,
+            )[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"event {e.event_id}\n{e.reason}"
+        return None
+
+
 W = TypeVar("W", bound=QWidget)
 
 
@@ -100,6 +172,15 @@ def _role(value: str) -> str:
     try:
         return ROLE_LABELS[Role(value)]
     except ValueError:
+        return value
+
+
+def _when(value: str) -> str:
+    """A time as the rest of the window shows it; a quarantined event's own time may be
+    malformed (that may be why it was refused), so then it is shown as received."""
+    try:
+        return human_datetime(value)
+    except (ValueError, TypeError):
         return value
 
 
@@ -177,10 +258,45 @@ class AuditView(QWidget):
         bottom.addWidget(self.verify_button)
         bottom.addWidget(self.export_button)
 
+        trail = QWidget()
+        trail_layout = QVBoxLayout(trail)
+        trail_layout.setContentsMargins(0, 0, 0, 0)
+        trail_layout.addLayout(form)
+        trail_layout.addWidget(self.table, 1)
+        trail_layout.addLayout(bottom)
+
+        self.quarantine_model = QuarantineModel(self)
+        self.quarantine_table = _named(QTableView(), "auditQuarantineTable")
+        self.quarantine_table.setAccessibleName("Events held in quarantine, oldest first")
+        self.quarantine_table.setModel(self.quarantine_model)
+        self.quarantine_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.quarantine_table.setAlternatingRowColors(True)
+        self.quarantine_table.verticalHeader().setVisible(False)
+        self.quarantine_table.setWordWrap(False)
+        self.quarantine_table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((80, 120, 170, 120, 130, 130)):
+            self.quarantine_table.setColumnWidth(col, width)
+        self.quarantine_note = _named(QLabel(QUARANTINE_EXPLAINED), "auditQuarantineNote")
+        self.quarantine_note.setWordWrap(True)
+        self.quarantine_reload = _named(QPushButton("&Reload"), "auditQuarantineReload")
+        self.quarantine_reload.clicked.connect(self.refresh_quarantine)
+        held = QWidget()
+        held_layout = QVBoxLayout(held)
+        held_layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.quarantine_note, 1)
+        top.addWidget(self.quarantine_reload)
+        held_layout.addLayout(top)
+        held_layout.addWidget(self.quarantine_table, 1)
+        held_layout.addStretch(0)  # keeps the words at the top when the table is hidden
+
+        self.tabs = _named(QTabWidget(), "auditTabs")
+        self.tabs.addTab(trail, "&Trail")
+        self.tabs.addTab(held, "&Quarantined")
+        self.tabs.currentChanged.connect(self._tab_shown)
+
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(bottom)
+        layout.addWidget(self.tabs, 1)
         self.tasks.on_error = self._failed
 
     def current_filter(self) -> AuditFilter:
@@ -203,6 +319,30 @@ class AuditView(QWidget):
     def _show(self, entries: list[AuditEntry]) -> None:
         self.model.set_entries(entries)
         self.status.setText(plural(len(entries), "entry"))
+
+    def refresh_quarantine(self) -> None:
+        """Read the quarantine (``AuditService.quarantined``) on the writer thread."""
+        self.tasks.submit(self.service.quarantined, self._show_quarantine, self._quarantine_failed)
+
+    def _show_quarantine(self, entries: list[QuarantineEntry]) -> None:
+        self.quarantine_model.set_entries(entries)
+        self.quarantine_note.setText(
+            f"{QUARANTINE_EXPLAINED}\n{plural(len(entries), 'event')} held."
+            if entries
+            else QUARANTINE_EMPTY
+        )
+        self.quarantine_table.setVisible(bool(entries))
+        self.tabs.setTabText(1, f"&Quarantined ({len(entries)})")
+
+    def _quarantine_failed(self, error: BaseException) -> None:
+        self.quarantine_model.set_entries([])
+        self.quarantine_table.setVisible(False)
+        self.quarantine_note.setText(f"Could not read the quarantine: {error}")
+        self.tabs.setTabText(1, "&Quarantined")
+
+    def _tab_shown(self, index: int) -> None:
+        if index == 1:
+            self.refresh_quarantine()
 
     def export_to(self, path: Path) -> None:
         flt = self.current_filter()

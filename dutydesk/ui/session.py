@@ -195,6 +195,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 return
             show(view, "DutyDesk — audit trail")
             view.refresh()
+            view.refresh_quarantine()  # so the tab says how many are held
 
         tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
 

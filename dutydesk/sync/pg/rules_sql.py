@@ -308,10 +308,31 @@ SERVER_CHECKS: dict[str, list[str]] = {
 }
 
 
+# Every number must be written as Python's json module writes it, or the desks (which
+# parse the payload and write it again to hash it) would compute another hash than the
+# server: an ordinary login could then send `{"w": 1.10}` in a free-form field, and every
+# desk would call the server's chain broken and `server checkpoint` would never sign again
+# (issue 12). Whole numbers as plain integers; others in Python's float form: the shortest
+# digits that give the same double (PostgreSQL's float8 output with extra_float_digits 1,
+# pinned on the function), fixed notation between 1e-4 and 1e16, no trailing zeros but ".0".
+NUMBERS_CHECK = [
+    "IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_path_query(p_payload, "
+    "'strict $.** ? (@.type() == \"number\")') AS n(v) WHERE NOT ("
+    "n.v::text ~ '^-?(0|[1-9][0-9]*)$' OR ("
+    "n.v::text ~ '^-?(0|[1-9][0-9]*)\\.([0-9]*[1-9]|0)$' "
+    "AND (n.v::text)::numeric = ((n.v::text)::float8::text)::numeric "
+    "AND ((n.v::text)::numeric = 0 OR pg_catalog.abs((n.v::text)::numeric) "
+    ">= 0.0001 AND pg_catalog.abs((n.v::text)::numeric) < 1e16)))) THEN",
+    "    RETURN pg_catalog.format('%s: a number is not written as DutyDesk writes "
+    "numbers (e.g. 1.10 for 1.1), so desks could not check its hash', p_type);",
+    "END IF;",
+]
+
+
 def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
     """CREATE OR REPLACE FUNCTION dutydesk.check_payload(...) for ``rules``."""
     compiler = _Compiler()
-    body = []
+    body = list(NUMBERS_CHECK)
     for i, (event_type, rule) in enumerate(rules.items()):
         word = "IF" if i == 0 else "ELSIF"
         body.append(f"{word} p_type = {_lit(event_type)} THEN")
@@ -332,6 +353,7 @@ def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
         "CREATE OR REPLACE FUNCTION dutydesk.check_payload(p_type text, p_payload jsonb, "
         "p_today date) RETURNS text\n"
         "LANGUAGE plpgsql STABLE\n"
+        "SET extra_float_digits = 1\n"
         "SET search_path = pg_catalog, dutydesk, pg_temp AS "
         f"{_DELIM}\n{text}\n{_DELIM}"
     )

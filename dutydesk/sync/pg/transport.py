@@ -273,6 +273,18 @@ class PgTransport:
         )
         return int(row[0]) if row else 0
 
+    def range_check(
+        self, after_seq: int, upto_seq: int, hash_seq: int | None
+    ) -> tuple[int, str | None]:
+        row = self._call(
+            lambda c: c.execute(
+                "SELECT (SELECT count(*) FROM dutydesk.events WHERE seq > %s AND seq <= %s), "
+                "dutydesk.hash_at(%s::bigint)",
+                (after_seq, upto_seq, hash_seq),
+            ).fetchone()
+        )
+        return (int(row[0]), row[1]) if row else (0, None)
+
     def report_quarantine(self, seqs: Sequence[int]) -> int:
         def report(part: list[int]) -> int:
             row = self._call(

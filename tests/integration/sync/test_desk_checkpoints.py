@@ -13,6 +13,7 @@ under a new epoch and signed a checkpoint for it.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,8 @@ from dutydesk.cli import main
 from dutydesk.config import checkpoint_key
 from dutydesk.domain.checkpoints import endorse, first_key, key_id, load_public_pem, sign
 from dutydesk.domain.codes import Role
-from dutydesk.domain.events import Event
+from dutydesk.domain.events import Event, canonical_json
+from dutydesk.domain.hashchain import event_hash
 from dutydesk.sync.engine import META_CHECKPOINT_KEY, META_DISTRUST, ServerDistrusted
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import PgTransport
@@ -488,3 +490,76 @@ def test_a_timer_run_with_nothing_new_writes_nothing_and_reads_no_events(
     # statements whatever the size of the log or the number of checkpoints.
     assert len(again) == len(first) <= 12, again
     assert not [s for s in again if "seq > " in s or s.lstrip().upper().startswith("INSERT")]
+
+
+# ---- numbers every desk hashes as the server does ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number, accepted",
+    [
+        ("12", True),
+        ("-3", True),
+        ("1.5", True),
+        ("2.0", True),
+        ("0.30000000000000004", True),  # Python's own repr of 0.1 + 0.2
+        ("1.10", False),  # trailing zero: the desk would hash "1.1"
+        ("2.00", False),
+        ("0.1000000000000000055511151231257827", False),  # the desk would hash "0.1"
+        ("10000000000000000.0", False),  # the desk would hash "1e+16"
+        ("0.00001", False),  # the desk would hash "1e-05"
+    ],
+)
+def test_an_ordinary_login_cannot_send_a_number_desks_would_hash_differently(
+    server: str,
+    make_login: MakeLogin,
+    now: datetime,
+    tmp_path: Path,
+    number: str,
+    accepted: bool,
+) -> None:
+    """The attack: a free-form field holding `1.10`. The server kept the text, every desk
+    parses and rewrites it as `1.1`, so no desk could recompute the event's hash (their
+    server-copy chain check said "broken") and `server checkpoint` refused to sign any
+    later history, for good. Refused now; numbers desks write still go through."""
+    dm = make_login("duty_manager")
+    e = event(
+        "contact.rated",
+        {
+            "contact_id": "0190c3a0-0000-7000-8000-000000000abc",
+            "score": 5,
+            "rating": "red",
+            "policy_version": "t",
+            "reasons": [{"w": 1}],
+        },
+        now,
+        actor=dm.name,
+        role=Role.DUTY_MANAGER,
+    )
+    text = canonical_json(e.payload).replace('{"w":1}', '{"w":' + number + "}")
+    body = json.dumps(
+        [
+            {
+                "id": e.id,
+                "type": e.type,
+                "schema_version": 1,
+                "actor": dm.name,
+                "actor_role": "duty_manager",
+                "device": "x",
+                "client_time": e.client_time,
+                "payload_text": text,
+            }
+        ]
+    )
+    with psycopg.connect(dm.dsn, autocommit=True) as conn:
+        status, reason = conn.execute(
+            "SELECT status, reason FROM dutydesk.submit(%s::jsonb)", (body,)
+        ).fetchone()  # type: ignore[misc]
+    if not accepted:
+        assert status == "rejected" and "a number is not written as DutyDesk" in reason
+        return
+    assert status == "accepted", reason
+    with PgTransport(dm.dsn) as t:
+        [pulled] = [p for p in t.pull(0, 100) if p.id == e.id]
+    assert event_hash(pulled.prev_hash or "", pulled) == pulled.hash  # desks agree
+    assert _checkpoint(server, tmp_path / "admin") == 0  # and the history can be signed
