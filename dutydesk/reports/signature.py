@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -202,10 +203,14 @@ def inspect(
         ) as err:
             raise NotSignedError(f"the signature cannot be read ({type(err).__name__})") from None
     covers_all, added = _coverage(status)
+    end = embedded.byte_range[2] + embedded.byte_range[3]
+    if covers_all and len(pdf) > end:
+        changed = _shown_metadata_changed(pdf[:end], pdf)
+        if changed:
+            covers_all, added = False, f"after signing, {changed} in a later update"
     trusted, trust_problem, revoked_note = judge_trust(
         cert, status, trust, crls, stamped_at=stamped
     )
-    end = embedded.byte_range[2] + embedded.byte_range[3]
     return SignatureCheck(
         signer_name=common_name(cert),
         signer_login=login_of(cert),
@@ -256,7 +261,7 @@ def judge_trust(
             else f"its certificate is not trusted ({_words(status)})",
             "",
         )
-    revoked = _revoked(cert, trust, crls)
+    revoked = _revoked(cert, trust, crls, _path_certificates(status, cert))
     if revoked is None:
         return True, "", ""
     if stamped_at is not None and stamped_at < revoked:
@@ -294,25 +299,92 @@ def tsa_context(tsa_anchors: list[asn1_x509.Certificate]) -> ValidationContext:
     )
 
 
+def _path_certificates(status: object, cert: x509.Certificate) -> list[x509.Certificate]:
+    """The certificates of the path pyHanko validated, trust anchor first, signer last
+    (just the signer when there is no path)."""
+    path = getattr(status, "validation_path", None)
+    if path is None:
+        return [cert]
+    found = [_crypto_cert(c) for c in path.iter_certs(include_root=True)]
+    return found if found and found[-1] == cert else [cert]
+
+
 def _revoked(
     cert: x509.Certificate,
     trust: list[x509.Certificate],
     crls: list[x509.CertificateRevocationList],
+    path: list[x509.Certificate] | None = None,
 ) -> datetime | None:
-    """When a revocation list signed by the certificate's (trusted) issuer names it.
+    """The earliest date on which a revocation list signed by its issuer names the
+    certificate, or any issuing CA between it and the trust anchor (a council PKI's
+    issuing CA publishes the list for its people; the root, for its issuing CAs).
 
-    Checked here rather than by pyHanko's revocation modes: DutyDesk certificates carry no
-    distribution point, and "require" mode would fail every other anchor's certificates."""
-    issuers = [a for a in trust if a.subject == cert.issuer]
-    for crl in crls:
-        if crl.issuer != cert.issuer:
-            continue
-        if not any(signed_by(crl, a) for a in issuers):
-            continue
-        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-        if entry is not None:
-            return entry.revocation_date_utc
-    return None
+    ``path`` is the validated chain, anchor first; each certificate's issuer is the one
+    above it there (or a trust anchor of that name). Checked here rather than by pyHanko's
+    revocation modes: DutyDesk certificates carry no distribution point, and "require"
+    mode would fail every other anchor's certificates."""
+    chain = path or [cert]
+    anchors = {a.fingerprint(hashes.SHA256()) for a in trust}
+    earliest: datetime | None = None
+    for i, subject in enumerate(chain):
+        if subject.fingerprint(hashes.SHA256()) in anchors:
+            continue  # an anchor is trusted as configured, not revoked by a list
+        issuers = [a for a in trust if a.subject == subject.issuer]
+        if i > 0 and chain[i - 1].subject == subject.issuer:
+            issuers.append(chain[i - 1])
+        for crl in crls:
+            if crl.issuer != subject.issuer:
+                continue
+            if not any(signed_by(crl, a) for a in issuers):
+                continue
+            entry = crl.get_revoked_certificate_by_serial_number(subject.serial_number)
+            if entry is not None and (earliest is None or entry.revocation_date_utc < earliest):
+                earliest = entry.revocation_date_utc
+    return earliest
+
+
+_SHOWN_INFO = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator")
+
+
+def _entry(container: object, key: str) -> object:
+    """``container[key]`` resolved (pyHanko dereferences on indexing), or None."""
+    try:
+        return container[key]  # type: ignore[index]
+    except KeyError:
+        return None
+
+
+def _shown_metadata(pdf: bytes) -> tuple[tuple[str, ...], bytes | None]:
+    """What a PDF reader shows of the document information (title, author, subject,
+    keywords, creator) and the XMP metadata stream, in the file's last revision."""
+    with quiet_libraries():
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        info = _entry(reader.trailer, "/Info")
+        shown = tuple(
+            str(info[key]) if isinstance(info, generic.DictionaryObject) and key in info else ""
+            for key in _SHOWN_INFO
+        )
+        xmp = _entry(reader.root, "/Metadata")
+        data = xmp.data if isinstance(xmp, generic.StreamObject) else None
+    return shown, data
+
+
+def _shown_metadata_changed(signed: bytes, whole: bytes) -> str:
+    """What changed after signing in the metadata a reader shows ("" when nothing).
+
+    pyHanko's difference analysis accepts any change to ``/Info`` and the XMP metadata
+    as long-term-validation housekeeping; the title and author a reader puts in its window
+    are part of what was signed, so DutyDesk does not. (Producer and modification date,
+    which LTV tools update, are left out.)"""
+    try:
+        before, after = _shown_metadata(signed), _shown_metadata(whole)
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return "the document information could not be read"
+    if before[0] != after[0]:
+        return "the document information (title, author, subject or keywords) was changed"
+    if before[1] != after[1]:
+        return "the XMP metadata was changed"
+    return ""
 
 
 def _words(status: object) -> str:

@@ -25,6 +25,7 @@ Verdicts, in the order they are tested:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -340,15 +341,36 @@ class FileToCheck:
     export: bool  # a data export (not a PDF)
 
 
+def _signature_beside(path: Path) -> Path | None:
+    """``FILE.p7s`` beside ``path``, or ``FILE.P7S`` (names upper-cased by a Windows share
+    or a FAT stick), whichever is there."""
+    for candidate in (signature_path(path), path.with_name(path.name + SUFFIX.upper())):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def read_file_to_check(path: Path) -> FileToCheck:
     """``path`` (or, given ``FILE.p7s``, the file it signs) and its signature; OSError
-    when the file cannot be read."""
-    if path.suffix.lower() == SUFFIX and path.with_suffix("").is_file():
-        path = path.with_suffix("")
+    when the file cannot be read, or when a signature is given without the file it signs
+    beside it.
+
+    A file with a signature beside it is a data export unless it starts as a PDF does:
+    DutyDesk's exports (CSV, XLSX, XML) never do, and a printed PDF carries its own
+    signature, which a ``.p7s`` put beside it must not replace."""
+    if path.suffix.lower() == SUFFIX:
+        signed = path.with_suffix("")
+        if not signed.is_file():
+            raise FileNotFoundError(
+                errno.ENOENT,
+                f"this is a signature; the file it signs ({signed.name}) is not beside it",
+                str(signed),
+            )
+        path = signed
     data = path.read_bytes()
-    sig_path = signature_path(path)
-    signature = sig_path.read_bytes() if sig_path.is_file() else None
-    export = signature is not None or not is_pdf(data)
+    sig_path = _signature_beside(path)
+    signature = sig_path.read_bytes() if sig_path is not None else None
+    export = not data.startswith(b"%PDF-") if signature is not None else not is_pdf(data)
     return FileToCheck(path, data, signature, export)
 
 
