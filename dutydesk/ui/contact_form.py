@@ -5,6 +5,12 @@ queue as Red the moment it is saved (``DeskService.record_contact`` runs the rat
 same transaction). Then the reporter and source, the children (with an inline NHS number
 check and match suggestions as they type), the concern, DfE categories and consent.
 
+Keyboard-first: Tab stops only where a simple contact may need to type. The empty
+"Possible matches" list, the "Unborn" box of a child whose date or age says they are
+born, and the Risk details button are reached otherwise (the list as soon as it holds a
+match; "Unborn" when the date is blank, in the future or within the last month; the
+button with Alt+R). ``FORM_KEYS`` lists the form's keys; F1 shows them.
+
 Nothing typed is lost: every change is saved as a local draft (``DraftStore``) and the
 draft is offered back after a crash or a closed form; it is discarded only once the
 contact is stored. ``set_match_provider`` lets the matching module replace the default
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -30,6 +37,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -91,6 +99,25 @@ DraftRunner = Callable[
     [Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None
 ]
 
+# The entry form's own keys, for F1 here and in the main window; a test checks each is a
+# real route on the form (keyboard_map.routes), so the list says what Qt sees.
+FORM_KEYS: tuple[tuple[str, str], ...] = (
+    ("Alt+I", "Is any child in immediate danger?"),
+    ("Alt+N", "Reporter name"),
+    ("Alt+S", "Source"),
+    ("Alt+C", "Add another child"),
+    ("Alt+M", "Possible matches (Enter links the selected person)"),
+    ("Alt+O", "Concern"),
+    ("Alt+J", "Injury, mark or bruise?"),
+    ("Alt+D", "Child disclosed harm?"),
+    ("Alt+R", "Risk details: open or close (then Tab through the questions)"),
+    ("Ctrl+Return", "Save contact"),
+    ("F1", "These keys"),
+)
+# A date of birth this long ago is a born child: Tab then skips "Unborn" (an expected
+# date can be a little overdue, so a recent past date keeps the box on the Tab path).
+UNBORN_OVERDUE_DAYS = 31
+
 CONSENT_LABELS = {
     ConsentStatus.GIVEN: "Given",
     ConsentStatus.REFUSED: "Refused",
@@ -100,12 +127,42 @@ CONSENT_LABELS = {
 }
 
 
+def keys_table() -> str:
+    """``FORM_KEYS`` as an HTML table, with how Tab moves."""
+    rows = "".join(
+        f"<tr><td>{escape(what)}</td><td><b>{escape(keys)}</b></td></tr>"
+        for keys, what in FORM_KEYS
+    )
+    tab = (
+        "<tr><td>Next / previous field (skips the empty matches list, the Risk details "
+        "button, and “Unborn” once the date says the child is born)</td>"
+        "<td><b>Tab, Shift+Tab</b></td></tr>"
+    )
+    return f"<table cellpadding='2'>{rows}{tab}</table>"
+
+
 def nhs_hint(text: str) -> str:
     """The inline verdict on a typed NHS number, without repeating the number."""
     digits = normalise_nhs_number(text)
     if not digits.isdigit() or len(digits) != 10:
         return f"✗ needs 10 digits ({len(digits)} typed)"
     return "✓ valid" if is_valid_nhs_number(digits) else "✗ fails the check digit: mistyped?"
+
+
+def born_already(text: str, today: date | None = None) -> bool:
+    """Whether the date-of-birth box says the child is already born: an approximate age, or
+    a date more than ``UNBORN_OVERDUE_DAYS`` before today. Blank or unreadable: not known."""
+    day, _estimated, years = read_birth(text)
+    if years is not None:
+        return True
+    try:
+        born = parse_day(day, "date_of_birth")
+    except ValidationError:
+        return False
+    if born is None:
+        return False
+    today = today or date.today()
+    return (today - date.fromisoformat(born)).days > UNBORN_OVERDUE_DAYS
 
 
 class ChildEntry(QGroupBox):
@@ -161,6 +218,17 @@ class ChildEntry(QGroupBox):
         self.nhs.textChanged.connect(self._check_nhs)
         self.unborn.toggled.connect(self.changed)
         self.sex.currentIndexChanged.connect(self.changed)
+        self.dob.textChanged.connect(self._place_unborn)
+        self.unborn.toggled.connect(self._place_unborn)
+
+    def _place_unborn(self) -> None:
+        """ "Unborn" is a Tab stop unless the box already says the child is born: an age,
+        or a date more than ``UNBORN_OVERDUE_DAYS`` ago (a ticked box stays a stop)."""
+        self.unborn.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus
+            if self.unborn.isChecked() or not born_already(self.dob.text())
+            else Qt.FocusPolicy.ClickFocus
+        )
 
     def _check_nhs(self) -> None:
         text = self.nhs.text().strip()
@@ -301,6 +369,7 @@ class ContactForm(QDialog):
         self._runner: Runner | None = None
         self._restoring = False
         self._active_child = 0
+        self._keys_box: QMessageBox | None = None
 
         self.danger = QComboBox()
         self.danger.setObjectName("immediateDanger")
@@ -348,6 +417,8 @@ class ContactForm(QDialog):
         self.matches.setAccessibleName("Known people who may be this child; Enter links")
         self.matches.setMaximumHeight(90)
         self.matches.itemActivated.connect(self._use_match)
+        # An empty list is no Tab stop; it becomes one when it holds a match (Alt+M).
+        self.matches.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.match_note = QLabel("Possible matches appear here as you type.")
         self.match_note.setObjectName("matchNote")
 
@@ -420,6 +491,7 @@ class ContactForm(QDialog):
         inner.setLayout(form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes round the fields only
         scroll.setWidget(inner)
 
         self.button_box = buttons = QDialogButtonBox()
@@ -435,6 +507,8 @@ class ContactForm(QDialog):
         discard.clicked.connect(self.discard)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.try_submit)
+        keys_help = QShortcut(QKeySequence("F1"), self, self.show_keys)
+        keys_help.setWhatsThis("Keys of the entry form")
         lay = QVBoxLayout(self)
         lay.addWidget(scroll, 1)
         lay.addWidget(self.error)
@@ -588,6 +662,9 @@ class ContactForm(QDialog):
 
     def show_matches(self, found: list[MatchSuggestion]) -> None:
         self.matches.clear()
+        self.matches.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus if found else Qt.FocusPolicy.ClickFocus
+        )
         for s in found:
             detail = ", ".join(s.evidence)
             item = QListWidgetItem(f"{s.name} — born {s.date_of_birth or '?'} — {detail}")
@@ -603,6 +680,19 @@ class ContactForm(QDialog):
 
     def _use_match(self, item: QListWidgetItem) -> None:
         self.children_entries[self._active_child].link(item.data(Qt.ItemDataRole.UserRole))
+
+    def show_keys(self) -> None:
+        """F1: the form's keys (the same list the main window's F1 shows)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Keys of the entry form",
+            keys_table(),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("contactFormKeys")
+        self._keys_box = box
+        box.open()
 
     # ---- values -----------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from ..services.drafts import DraftStore
 from ..services.guard import RestrictedRecord
 from ..services.progress import Cancelled
 from ..services.snapshots import ContactDetail, QueueItem
+from .contact_form import FORM_KEYS
 from .decision_dialog import threshold_labels
 from .detail_pane import DetailPane
 from .filter_bar import FilterBar
@@ -659,6 +660,11 @@ class MainWindow(ContactActions, QMainWindow):
             "<tr><th colspan='2' align='left'>Anywhere</th></tr><tr><td>Move "
             "between fields and buttons</td><td><b>Tab, Shift+Tab</b></td></tr>"
         )
+        rows.append("<tr><th colspan='2' align='left'>New contact form</th></tr>")
+        rows += [
+            f"<tr><td>{escape(what)}</td><td><b>{escape(keys)}</b></td></tr>"
+            for keys, what in FORM_KEYS
+        ]
         box = QMessageBox(
             QMessageBox.Icon.Information,
             "Keyboard shortcuts",

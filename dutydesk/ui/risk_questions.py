@@ -8,6 +8,10 @@ child's own risk, carers' capacity, an unborn baby, FGM and forced marriage) sit
 itself when an injury is reported. Yes/No boxes answer to the keyboard: Y, N, or Home for
 "not asked".
 
+Tab stops on the two questions, never on the Risk details button (a simple contact does
+not need it; Alt+R opens and closes it, the button and the line beside it say so, and the
+form's F1 list names it); once open, Tab goes through every detail question.
+
 ``read_birth`` lets the date-of-birth box take an approximate age ("about 6") or an
 estimated date ("~20/07/2026") without another field to tab through.
 """
@@ -18,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -121,6 +125,9 @@ class RiskQuestions(QWidget):
         self.toggle.setObjectName("riskDetailsToggle")
         self.toggle.setCheckable(True)
         self.toggle.setAutoDefault(False)
+        # Off the Tab path (a simple contact has no use for it); Alt+R and the mouse reach it.
+        self.toggle.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.toggle.setToolTip("Open or close the risk details (Alt+R)")
         self.toggle.setAccessibleName(
             "Risk details: injury, domestic abuse, the child's own "
             "risk, carers, unborn baby, FGM and forced marriage"
@@ -186,7 +193,8 @@ class RiskQuestions(QWidget):
             "injury details, domestic abuse, the child's own risk, carers, unborn "
             "baby, FGM and forced marriage"
         )
-        self.summary.setText(f"{what} ({n} answered)" if n else what)
+        keys = "Alt+R " + ("closes" if self.toggle.isChecked() else "opens")
+        self.summary.setText(f"{keys}: {what} ({n} answered)" if n else f"{keys}: {what}")
 
     def set_children(self, count: int) -> None:
         """Offer child 1 .. ``count`` for "which child is injured" (keeps the answer)."""
@@ -202,8 +210,8 @@ class RiskQuestions(QWidget):
         set_answer(box, keep)
 
     def tab_chain(self) -> list[QWidget]:
-        """Top to bottom: the headline answers, the toggle, then the details (skipped by
-        Tab while the section is closed)."""
+        """Top to bottom: the headline answers, the toggle (never a Tab stop: Alt+R), then
+        the details (skipped by Tab while the section is closed)."""
         rest = [
             self.widgets[f.name]
             for f in catalogue.FACTORS

@@ -3,6 +3,7 @@ built from the factor catalogue, keyboard-first, with "not asked" kept apart fro
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -11,13 +12,16 @@ from PySide6.QtWidgets import QWidget
 from dutydesk.app import demo_actor
 from dutydesk.domain.clock import FixedClock
 from dutydesk.services.desk import DeskService
+from dutydesk.services.snapshots import MatchSuggestion
 from dutydesk.services.triage import TriageService, policy_from
 from dutydesk.store.eventstore import EventStore
-from dutydesk.ui.contact_form import ContactForm
+from dutydesk.ui.contact_form import FORM_KEYS, ContactForm, born_already
+from dutydesk.ui.keyboard_map import clashes, routes
 from dutydesk.ui.risk_questions import read_birth
 from tests.factories import draft_store
 
 CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
 
 
 def focused(widget: QWidget) -> QWidget:
@@ -86,9 +90,9 @@ def test_a_da_notification_is_filled_in_with_the_keyboard_only(qtbot, tmp_path: 
     type_in(qtbot, form, "child0Given", "Amelie")
     type_in(qtbot, form, "child0Dob", "about 6")
     type_in(qtbot, form, "concern", "DA incident, partner strangled mother, child present.")
-    tab_to(qtbot, form, "riskDetailsToggle")
-    qtbot.keyClick(focused(form), Qt.Key.Key_Space)  # open the risk details
-    assert form.risk.panel.isVisible()
+    type_in(qtbot, form, "risk_disclosure", "n")  # the headline questions are on the way
+    qtbot.keyClick(focused(form), Qt.Key.Key_R, ALT)  # open the risk details
+    qtbot.waitUntil(form.risk.panel.isVisible)  # a mnemonic clicks after a short flash
     type_in(qtbot, form, "risk_dash_level", "h")  # high
     type_in(qtbot, form, "risk_children_present", "y")
     type_in(qtbot, form, "risk_strangulation", "y")
@@ -114,6 +118,7 @@ def test_a_da_notification_is_filled_in_with_the_keyboard_only(qtbot, tmp_path: 
     }
     assert "victim_pregnant" not in p["domestic_abuse"]  # not asked, not "no"
     assert "injury_reported" not in p and "risk" not in p
+    assert p["disclosure"] is False  # answered "no" from the keyboard
 
 
 def test_not_asked_is_not_no_and_drafts_keep_the_answers(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -214,10 +219,11 @@ def _tab_chain(form: QWidget) -> list[str]:
     raise AssertionError("the focus chain does not come round")
 
 
-def test_a_simple_contact_costs_two_questions_and_a_toggle(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Keyboard-first and fast: with the risk details closed, Tab meets injury, disclosure
-    and the toggle, none of the detail questions; none of them is required, and a simple
-    contact is submitted with Ctrl+Enter without answering any."""
+def test_a_simple_contact_costs_two_questions_and_no_toggle(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard-first and fast: with the risk details closed, Tab meets injury and
+    disclosure, not the Risk details button (Alt+R) nor any detail question; none of them
+    is required, and a simple contact is submitted with Ctrl+Enter without answering any.
+    Both questions are answered from the keyboard where Tab stops."""
     form = ContactForm(draft_store(tmp_path))
     qtbot.addWidget(form)
     form.show()
@@ -225,8 +231,23 @@ def test_a_simple_contact_costs_two_questions_and_a_toggle(qtbot, tmp_path: Path
         form.activateWindow()
     chain = _tab_chain(form)
     risk_stops = [n for n in chain if n.startswith("risk")]
-    assert risk_stops == ["risk_injury_reported", "risk_disclosure", "riskDetailsToggle"]
+    assert risk_stops == ["risk_injury_reported", "risk_disclosure"]
     assert chain.index("risk_injury_reported") == chain.index("concern") + 1
+    assert chain.index("categories") == chain.index("risk_disclosure") + 1
+    assert "matchSuggestions" not in chain  # empty: nothing to choose
+    assert form.risk.toggle.text() == "▸ &Risk details"  # the mnemonic is shown
+    assert "Alt+R opens" in form.risk.summary.text()
+    tab_to(qtbot, form, "risk_injury_reported")
+    qtbot.keyClick(focused(form), Qt.Key.Key_N)
+    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
+    qtbot.keyClick(focused(form), Qt.Key.Key_N)
+    assert form.risk.answers() == {"injury_reported": False, "disclosure": False}
+    qtbot.keyClick(focused(form), Qt.Key.Key_Home)  # back to "not asked"
+    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)
+    assert focused(form).objectName() == "categories"
+    qtbot.keyClick(focused(form), Qt.Key.Key_J, ALT)
+    qtbot.keyClick(focused(form), Qt.Key.Key_Home)
+    assert form.risk.answers() == {}
     basic(form, "2A", "about 9", "Often hungry at school.")
     got: list[dict] = []
     form.submitted.connect(got.append)
@@ -234,6 +255,68 @@ def test_a_simple_contact_costs_two_questions_and_a_toggle(qtbot, tmp_path: Path
     qtbot.keyClick(focused(form), Qt.Key.Key_Return, CTRL)
     assert got, form.error.text()
     assert "risk" not in got[0] and "injury_reported" not in got[0]  # all "not asked"
-    form.risk.expand()
+    qtbot.keyClick(focused(form), Qt.Key.Key_R, ALT)
+    qtbot.waitUntil(form.risk.panel.isVisible)  # a mnemonic clicks after a short flash
+    assert "Alt+R closes" in form.risk.summary.text()
     opened = [n for n in _tab_chain(form) if n.startswith("risk_")]
     assert len(opened) > 20  # opened, every detail question is on the keyboard path
+    assert "riskDetailsToggle" not in _tab_chain(form)
+    qtbot.keyClick(focused(form), Qt.Key.Key_Tab)  # Alt+R, then Tab: the first detail
+    assert focused(form).objectName() == "risk_injury_child"
+    qtbot.keyClick(focused(form), Qt.Key.Key_R, ALT)
+    qtbot.waitUntil(lambda: not form.risk.panel.isVisible())
+
+
+def test_tab_skips_unborn_once_the_date_says_born_and_an_empty_match_list(
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(draft_store(tmp_path))
+    qtbot.addWidget(form)
+    form.show()
+    dob = form.children_entries[0].dob
+    today = date.today()
+    for text, stop in (
+        ("", True),  # not known yet: an unborn baby may have no date
+        ((today + timedelta(days=90)).strftime("%d/%m/%Y"), True),  # expected date
+        ((today - timedelta(days=10)).strftime("%d/%m/%Y"), True),  # overdue, or newborn
+        ("not a date", True),
+        ("03/04/2019", False),
+        ("~03/04/2019", False),
+        ("about 6", False),
+    ):
+        dob.setText(text)
+        assert ("child0Unborn" in _tab_chain(form)) is stop, text
+    form.children_entries[0].unborn.setChecked(True)  # ticked: Tab can reach it to untick
+    assert "child0Unborn" in _tab_chain(form)
+    assert born_already("01/01/2026", date(2026, 3, 1))
+    assert not born_already("01/01/2026", date(2026, 1, 20))
+    # The future-date check is unchanged: a future date needs "Unborn" ticked.
+    form.children_entries[0].unborn.setChecked(False)
+    dob.setText((today + timedelta(days=90)).strftime("%d/%m/%Y"))
+    assert any("is in the future" in p.message for p in form.children_entries[0].problems())
+    assert "matchSuggestions" not in _tab_chain(form)
+    form.show_matches(
+        [MatchSuggestion("p-1", "Amelie Known", "2019-04-03", None, None, ("name",), 2)]
+    )
+    assert "matchSuggestions" in _tab_chain(form)  # a match to link: Tab stops there
+    form.show_matches([])
+    assert "matchSuggestions" not in _tab_chain(form)
+
+
+def test_f1_lists_the_form_keys_and_each_is_a_real_route(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    form = ContactForm(draft_store(tmp_path))
+    qtbot.addWidget(form)
+    form.show()
+    with qtbot.waitActive(form):
+        form.activateWindow()
+    form.show_matches(
+        [MatchSuggestion("p-1", "Amelie Known", "2019-04-03", None, None, ("name",), 2)]
+    )
+    real = {r.keys for r in routes(form)}
+    assert [k for k, _what in FORM_KEYS if k not in real] == []
+    assert clashes(form) == {}
+    qtbot.keyClick(focused(form), Qt.Key.Key_F1)
+    box = form._keys_box
+    assert box is not None and box.isVisible()
+    assert "Alt+R" in box.text() and "Risk details" in box.text()
+    box.close()

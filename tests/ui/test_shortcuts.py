@@ -81,4 +81,5 @@ def test_f1_lists_every_menu_entry_with_its_keys(
             if not act.isSeparator():
                 assert plain(act.text()) in shown, act.text()
     assert "Ctrl+Shift+A" in shown and "Ctrl+Shift+U" in shown  # assign; audit trail
+    assert "New contact form" in shown and "Alt+R" in shown  # Risk details: no Tab stop
     box.close()
