@@ -8,7 +8,7 @@
     dutydesk signing trust   CERT.pem                      trust another authority
     dutydesk signing trust --tsa CERT.pem                  trust a timestamp authority
     dutydesk signing export-authority -o ca.pem            the certificate to publish
-    dutydesk signing revoke  --serial HEX                  stop trusting a certificate
+    dutydesk signing revoke  --serial HEX [--since DATE]   stop trusting a certificate
 
 Keys live in ``<data dir>/signing`` as PKCS#12 files whose passphrases are in the OS
 keyring (docs/printing.md). The passphrase of an imported file is prompted for, or read
@@ -18,6 +18,7 @@ from standard input with ``--password-stdin``; never taken as an argument.
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config.keys import InsecureKeyringError
@@ -89,6 +90,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         help="the certificate's serial number, as `signing status` shows it",
     )
+    revoke.add_argument(
+        "--since",
+        help="when the key was (or may have been) compromised, e.g. 2026-11-30 or "
+        "2026-11-30T14:00 (UTC); documents signed after it are not trusted, even with a "
+        "trusted timestamp. Default: now",
+    )
     for p in (status, new, issue, imp, trust, export, revoke):
         add_store_argument(p)
 
@@ -158,7 +165,18 @@ def _run(args: argparse.Namespace, keys: KeyFolder) -> int:
             serials = [int(s.replace(":", ""), 16) for s in args.serial]
         except ValueError:
             return fail("a serial number is hexadecimal, as `signing status` shows it", 2)
-        path = signing.revoke(keys, serials)
+        since = None
+        if args.since:
+            try:
+                since = datetime.fromisoformat(args.since)
+            except ValueError:
+                return fail("--since is a date or date and time, e.g. 2026-11-30T14:00", 2)
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+        try:
+            path = signing.revoke(keys, serials, since=since)
+        except pki.CertificateError as err:
+            return fail(str(err), 2)
         print(
             f"{len(serials)} certificate(s) revoked; revocation list: {path} (publish it "
             f"with the authority's certificate)"

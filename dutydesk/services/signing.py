@@ -256,16 +256,24 @@ def desk_signer(
         return None, str(err)
 
 
-def revoke(keys: KeyFolder, serials: list[int]) -> Path:
+def revoke(keys: KeyFolder, serials: list[int], *, since: datetime | None = None) -> Path:
     """A revocation list from this machine's authority naming ``serials`` (added to any
-    already revoked), kept with the trust anchors; publish it with the certificate."""
+    already revoked), kept with the trust anchors; publish it with the certificate.
+
+    ``since``: when the key is known or feared to have been compromised (a laptop lost on
+    Monday, revoked on Friday); the revocation is dated then, so a thief's signatures with
+    a trusted timestamp from the days between are not "valid when signed". Default: now.
+    An earlier date replaces a later one already listed, never the other way round."""
     authority = _authority(keys)
     now = datetime.now(UTC)
+    when = now if since is None else since.astimezone(UTC)
+    if when > now:
+        raise pki.CertificateError("a revocation cannot be dated in the future")
     known: dict[int, datetime] = {}
     for crl in keys.revocation_lists():
         if crl.issuer == authority.certificate.subject:
             for entry in crl:
                 known[entry.serial_number] = entry.revocation_date_utc
     for serial in serials:
-        known.setdefault(serial, now)
+        known[serial] = min(known.get(serial, when), when)
     return keys.write_revocation_list(pki.revocation_list(authority, sorted(known.items())))

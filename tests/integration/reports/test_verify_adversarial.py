@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -637,3 +638,74 @@ def test_a_failed_export_over_an_earlier_one_leaves_the_earlier_one(
         "list1.csv.p7s",
     ]
     assert _check(store, path).verdict is Verdict.MATCHES
+
+
+# ---- a stolen key, timestamps, and when the revocation is dated ---------------------------
+
+
+def test_a_thiefs_timestamped_signatures_before_the_revocation_are_not_trusted(
+    mi: MiService,
+    store: EventStore,
+    tmp_path: Path,
+    tsa: _Tsa,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A laptop (key and keyring) is stolen; the thief signs with a genuine trusted
+    timestamp; the loss is reported and the key revoked days later. A revocation dated
+    when it is made leaves the thief's timestamped file "valid when signed"; the
+    administrator can date it from the loss (``signing revoke --since``), and then it is
+    not trusted."""
+    from dutydesk.config.signing_keys import AUTHORITY, KeyFolder
+    from dutydesk.services import signing
+
+    stolen = pki.issue(authority_for_tests(), display_name="Dan Manager", login="dm.manager")
+    path = _list1(mi, tmp_path)
+    signature_path(path).write_bytes(
+        sign_detached(path.read_bytes(), stolen, timestamper=UrlTimeStamper(tsa.url))
+    )
+    keys = KeyFolder(tmp_path / "signing")
+    keys.save(AUTHORITY, authority_for_tests())
+    keys.write_authority_certificate(authority_for_tests().certificate)
+    serial = f"{stolen.certificate.serial_number:X}"
+
+    def check() -> Report:
+        return _check(None, path, crls=keys.revocation_lists(), tsa_trust=[tsa.root])
+
+    # Revoked "now" (after the timestamp): the theft window stays trusted, as documented.
+    # (A revocation list dates to the second: wait for the next one.)
+    time.sleep(1.1)
+    signing.revoke(keys, [stolen.certificate.serial_number])
+    assert check().verdict is Verdict.MATCHES and "valid when signed" in check().detail
+    # Dated from the loss, an hour before the thief's timestamp: not trusted.
+    lost = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    data_dir = tmp_path
+    assert (
+        main(
+            ["signing", "revoke", "--serial", serial, "--since", lost, "--data-dir", str(data_dir)]
+        )
+        == 0
+    )
+    report = check()
+    assert report.verdict is Verdict.UNTRUSTED and "revoked" in report.detail, report.detail
+    # A later date given afterwards does not move the revocation forward again.
+    signing.revoke(keys, [stolen.certificate.serial_number])
+    assert check().verdict is Verdict.UNTRUSTED
+    # Nor can a revocation be dated in the future, or from a date that is not one.
+    capsys.readouterr()
+    for bad in ("2999-01-01", "last Monday"):
+        assert (
+            main(
+                [
+                    "signing",
+                    "revoke",
+                    "--serial",
+                    serial,
+                    "--since",
+                    bad,
+                    "--data-dir",
+                    str(data_dir),
+                ]
+            )
+            == 2
+        )
+    assert "Traceback" not in capsys.readouterr().err
