@@ -343,7 +343,7 @@ def _revoked(
     return earliest
 
 
-_SHOWN_INFO = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator")
+_SHOWN_INFO = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate")
 
 
 def _entry(container: object, key: str) -> object:
@@ -356,7 +356,7 @@ def _entry(container: object, key: str) -> object:
 
 def _shown_metadata(pdf: bytes) -> tuple[tuple[str, ...], bytes | None]:
     """What a PDF reader shows of the document information (title, author, subject,
-    keywords, creator) and the XMP metadata stream, in the file's last revision."""
+    keywords, creator, creation date) and the XMP metadata stream, in the file's last revision."""
     with quiet_libraries():
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         info = _entry(reader.trailer, "/Info")
@@ -381,7 +381,7 @@ def _shown_metadata_changed(signed: bytes, whole: bytes) -> str:
     except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return "the document information could not be read"
     if before[0] != after[0]:
-        return "the document information (title, author, subject or keywords) was changed"
+        return "the document information (title, author, subject, keywords or dates) was changed"
     if before[1] != after[1]:
         return "the XMP metadata was changed"
     return ""

@@ -30,7 +30,7 @@ from ..store.chain import verify_local_chain
 from ..store.eventstore import EVENT_PEOPLE, EVENTS, db_to_event
 from ..store.readmodel import CHILDREN
 from .documents import write_atomically
-from .exports import seal_export
+from .exports import seal_export, staged
 from .guard import GuardedStore
 from .signing import DocumentSigner, require_signer
 
@@ -397,8 +397,8 @@ class AuditService:
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         buffer = io.StringIO()
         count = self._csv(flt, buffer)
-        write_atomically(path, buffer.getvalue().encode("utf-8"))
-        private_file(path)
+        write_atomically(staged(path), buffer.getvalue().encode("utf-8"))
+        private_file(staged(path))
 
         def record(digest: str) -> None:
             self._write(

@@ -26,7 +26,7 @@ from ..mi.records import Figure, Filters, MiInput, Ref, Settings
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
 from .directory import local_directory
-from .exports import seal_export
+from .exports import seal_export, staged
 from .guard import GuardedStore
 from .redaction import RESTRICTED_TEXT
 from .signing import DocumentSigner, require_signer
@@ -177,7 +177,7 @@ class MiService:
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         loaded = self.load(filters, with_people=True)
         count = annex_a.export(
-            path, list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
+            staged(path), list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
         )
         self._seal(
             path,
@@ -215,7 +215,7 @@ class MiService:
                     release=release,
                 )
 
-        report = annex_a.atomic_result(path, write)
+        report = annex_a.atomic_result(staged(path), write)
         self._seal(path, signer, f"DfE CIN census return, year ending 31 March {year_ending}")
         return report
 

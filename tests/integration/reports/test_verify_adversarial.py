@@ -47,6 +47,7 @@ from dutydesk.services.audit import AuditFilter, AuditService
 from dutydesk.services.documents import DocumentService
 from dutydesk.services.guard import GuardedStore
 from dutydesk.services.mi import MiService
+from dutydesk.services.signing import DocumentSigner, TimestampUnavailable
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.report_queries import ReportQueries
 from tests.document_fixtures import authority_for_tests, signer_for
@@ -476,6 +477,15 @@ def test_the_title_and_author_rewritten_after_signing_is_altered(
     w.write(out)
     report = documents.verify(out.getvalue())
     assert report.verdict is Verdict.ALTERED, report.detail
+    assert "document information" in report.detail
+    # The creation date alone (a reader shows it as when the document was made).
+    w = IncrementalPdfFileWriter(io.BytesIO(printed.read_bytes()), strict=False)
+    info = w.trailer["/Info"].get_object()
+    info["/CreationDate"] = generic.pdf_date(datetime(2020, 1, 1, tzinfo=UTC))
+    w.update_container(info)
+    out = io.BytesIO()
+    w.write(out)
+    assert documents.verify(out.getvalue()).verdict is Verdict.ALTERED
 
 
 def test_an_annotation_added_after_signing_is_altered(
@@ -537,3 +547,93 @@ def test_a_key_holder_who_records_their_own_forgery_is_not_a_match(
         ]
     )
     assert _check(store, forged).verdict is not Verdict.MATCHES
+
+
+# ---- people who left ----------------------------------------------------------------------
+
+
+def test_a_disabled_persons_key_makes_nothing_that_matches(
+    tmp_path: Path,
+    now: datetime,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/printing.md: someone who leaves is disabled, not revoked; their documents stay
+    valid. Their key, still on their old desk, signs a file after they left: it must not
+    match the record, and they can no longer export through DutyDesk."""
+    from dutydesk.services.accounts import AccountService
+    from tests.document_fixtures import keys_in
+    from tests.factories import TEST_PASSWORD, add_account, cli_store
+    from tests.report_cases import stored_case
+
+    data_dir = tmp_path / "data"
+    store = cli_store(data_dir)
+    add_account(store, clock, "dm.manager", Role.DUTY_MANAGER, "Dan Manager")
+    add_account(store, clock, "sp.sam", Role.SENIOR_PRACTITIONER, "Sam Senior")
+    stored_case(store, now - timedelta(days=1))
+    store.close()
+    keys_in(data_dir, "dm.manager", "sp.sam")
+
+    def cli(login: str, *args: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSWORD + "\n"))
+        return main([*args, "--data-dir", str(data_dir), "--as", login, "--password-stdin"])
+
+    before = tmp_path / "before.csv"
+    assert cli("dm.manager", "export", "annex-a", "--list", "1", "-o", str(before)) == 0
+    store = cli_store(data_dir)
+    accounts = AccountService(store, clock)
+    accounts.set_active(accounts.sign_in("ad.min", TEST_PASSWORD), "dm.manager", False)
+    store.close()
+    capsys.readouterr()
+
+    after = tmp_path / "after.csv"
+    with pytest.raises(SystemExit) as refused:  # SignInRefused, exit 2
+        cli("dm.manager", "export", "annex-a", "--list", "1", "-o", str(after))
+    assert refused.value.code == 2
+    assert "disabled" in capsys.readouterr().err
+    assert not after.exists() and not signature_path(after).exists()
+    # What they exported before they left still matches.
+    assert cli("sp.sam", "verify", str(before)) == 0
+    # A file signed with their key after they left, outside DutyDesk: not on the record.
+    after.write_bytes(before.read_bytes() + b"X9,M,made up\r\n")
+    signature_path(after).write_bytes(
+        sign_detached(after.read_bytes(), signer_for("dm.manager").identity)
+    )
+    capsys.readouterr()
+    assert cli("sp.sam", "verify", str(after)) == 4
+    out = capsys.readouterr().out
+    assert "MATCHES" not in out and "no record of this file being exported by dm.manager" in out
+
+
+# ---- an export over an earlier one ----------------------------------------------------------
+
+
+def test_a_failed_export_over_an_earlier_one_leaves_the_earlier_one(
+    store: EventStore, clock: FixedClock, case: Case, tmp_path: Path
+) -> None:
+    good = MiService(store, clock, actor=DM, signer=signer_for(DM.login, "Dan Manager"))
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / "list1.csv"
+    good.export_annex_a(path, 1, "csv", EVERYTHING)
+    kept, kept_sig = path.read_bytes(), signature_path(path).read_bytes()
+    down = MiService(
+        store,
+        clock,
+        actor=DM,
+        signer=DocumentSigner(
+            signer_for(DM.login, "Dan Manager").identity,
+            timestamper=UrlTimeStamper("http://127.0.0.1:9/tsa", timeout=2),
+        ),
+    )
+    with pytest.raises(TimestampUnavailable):
+        down.export_annex_a(path, 1, "csv", EVERYTHING)
+    # It was written over PATH before signing, and the failure deleted PATH and PATH.p7s:
+    # the earlier signed export was lost although "nothing is written". Now it is staged.
+    assert path.read_bytes() == kept and signature_path(path).read_bytes() == kept_sig
+    assert sorted(p.name for p in out.iterdir()) == [
+        "list1.csv",
+        "list1.csv.p7s",
+    ]
+    assert _check(store, path).verdict is Verdict.MATCHES
