@@ -489,6 +489,33 @@ def test_the_title_and_author_rewritten_after_signing_is_altered(
     assert documents.verify(out.getvalue()).verdict is Verdict.ALTERED
 
 
+def test_xmp_metadata_added_after_signing_is_altered(
+    documents: DocumentService, printed: Path
+) -> None:
+    xmp = (
+        b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        b"<dc:title><rdf:Alt><rdf:li>Refused</rdf:li></rdf:Alt></dc:title>"
+        b'</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    )
+    w = IncrementalPdfFileWriter(io.BytesIO(printed.read_bytes()), strict=False)
+    stream = generic.StreamObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Metadata"),
+            generic.NameObject("/Subtype"): generic.NameObject("/XML"),
+        },
+        stream_data=xmp,
+    )
+    w.root["/Metadata"] = w.add_object(stream)
+    w.update_root()
+    out = io.BytesIO()
+    w.write(out)
+    report = documents.verify(out.getvalue())
+    assert report.verdict is Verdict.ALTERED, report.detail
+
+
 def test_an_annotation_added_after_signing_is_altered(
     documents: DocumentService, printed: Path
 ) -> None:
