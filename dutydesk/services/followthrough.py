@@ -186,6 +186,11 @@ class FollowThroughView:
     conflicts: tuple[ConflictRow, ...] = ()
     checks: tuple[CheckRow, ...] = ()
     notices: tuple[NoticeRow, ...] = ()
+    # open-case children on contacts received before the notices look-back
+    # (``notices_since``) whose allocated worker was never told: not listed, but counted
+    # so an unsent notice never drops out of sight
+    notices_older: int = 0
+    notices_since: datetime | None = None
     handovers: tuple[HandoverRow, ...] = ()
 
     def overdue_counts(self) -> dict[str, int]:
@@ -981,6 +986,8 @@ class FollowThroughService:
             conflicts=tuple(self._conflicts(conflicts, kids)),
             checks=tuple(self._checks(contacts, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
+            notices_older=self._older_notices(since_ack, follow_events),
+            notices_since=datetime.fromisoformat(since_ack),
             handovers=tuple(self._handovers(kids, follow_events)),
         )
         return self._redacted(view, all_ids)
@@ -1259,6 +1266,17 @@ class FollowThroughService:
                     )
                 )
         return sorted(rows, key=lambda r: (r.notified is not None, not r.overdue, r.due))
+
+    def _older_notices(self, since_ack: str, events: Sequence[Event]) -> int:
+        """How many open-case children on contacts received before the look-back never
+        had their allocated worker told (all overdue: the notice is due the same working
+        day). Not listed, only counted, so none drops off the tab silently."""
+        told = {
+            (e.payload["contact_id"], e.payload["person_id"])
+            for e in events
+            if e.type == "allocated_worker.notified"
+        }
+        return len(self.q.open_case_children_received_before(since_ack) - told)
 
     def _handovers(
         self, kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event]

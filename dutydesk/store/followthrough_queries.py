@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import Engine, select
 
 from ..domain import routes as rules
+from ..domain.codes import VOID_STATUSES
 from ..domain.events import Event
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
 from ..domain.timescales import OfficeHours
@@ -163,6 +164,29 @@ class FollowThroughQueries:
                 .order_by(EVENTS.c.local_seq)
                 .limit(1)
             ).scalar_one_or_none()
+
+    def open_case_children_received_before(self, before: str) -> set[tuple[str, str]]:
+        """(contact id, person id) of every linked child whose record says an allocated
+        worker holds the case, on a contact received before ``before``: the allocated-worker
+        notices older than the tab's look-back. Imported history (channel "import": the
+        referral that opened the case, not a new contact) and merged or entered-in-error
+        contacts are left out. Two id columns only, joined on indexed keys."""
+        c, k, p = CONTACTS.c, CHILDREN.c, PEOPLE.c
+        with self.engine.connect() as conn:
+            return {
+                (cid, pid)
+                for cid, pid in conn.execute(
+                    select(c.contact_id, k.person_id)
+                    .join(CHILDREN, k.contact_id == c.contact_id)
+                    .join(PEOPLE, p.person_id == k.person_id)
+                    .where(
+                        c.received_at < before,
+                        c.channel != "import",
+                        c.status.not_in(sorted(VOID_STATUSES)),
+                        p.open_case.is_(True),
+                    )
+                )
+            }
 
     def conflicted_contacts(self) -> list[ContactRow]:
         with self.engine.connect() as conn:

@@ -50,6 +50,18 @@ def _older_text(view: FollowThroughView, zone: Any) -> str:
     )
 
 
+def _older_notices_text(view: FollowThroughView, zone: Any) -> str:
+    """Says how many open-case children on contacts older than the tab's look-back never
+    had their allocated worker told, so none drops off the tab silently."""
+    n = view.notices_older
+    if not n or view.notices_since is None:
+        return ""
+    return (
+        f" And {n} older not sent, not listed (contacts received before "
+        f"{_when(view.notices_since, zone)})."
+    )
+
+
 def _when(value: datetime | date | None, zone: Any) -> str:
     if value is None:
         return "—"
@@ -423,7 +435,7 @@ class FollowThroughWindow(QWidget):
                 for n in view.notices
             ],
             f"{sum(n.notified is None for n in view.notices)} allocated workers to tell; "
-            f"{counts['notices']} overdue.",
+            f"{counts['notices']} overdue." + _older_notices_text(view, zone),
         )
         self.handovers.fill(
             [

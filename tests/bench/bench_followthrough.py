@@ -7,7 +7,7 @@ Builds a demo store of EVENTS events, opens ROUTES routes (a strategy discussion
 fifth) across its open and recent contacts, then times
 - view(): every tab of the follow-through window, computed (and again without the count
   of older decided children, then without the whole "awaiting a route" tab, to show what
-  each costs);
+  each costs), and without the count of older unsent allocated-worker notices;
 - contact_routes(): one contact's routes, discussions, adults and MARAC criteria;
 - s47_records(): what Annex A List 5 reads.
 """
@@ -127,6 +127,18 @@ def main(argv: list[str]) -> int:
         follow.q.standing_decisions_since = since  # type: ignore[method-assign]
         follow.q.standing_decisions_before = before  # type: ignore[method-assign]
         print(f"view() without the awaiting tab: {bare * 1000:.0f} ms")
+        # the older unsent allocated-worker notices: the query alone, and the view without it
+        older = follow.q.open_case_children_received_before
+        since_ack = (NOW - timedelta(days=14)).isoformat()  # ACK_LOOKBACK_DAYS
+        pairs, q_secs = timed(lambda: older(since_ack))
+        print(
+            f"older-notices query: {q_secs * 1000:.1f} ms ({len(pairs)} open-case children on "
+            f"older contacts; {view.notices_older} never told)"
+        )
+        follow.q.open_case_children_received_before = lambda *_a: set()  # type: ignore[method-assign]
+        _, unnoticed = timed(follow.view)
+        follow.q.open_case_children_received_before = older  # type: ignore[method-assign]
+        print(f"view() without the older-notices count: {unnoticed * 1000:.0f} ms")
         _, secs = timed(lambda: follow.contact_routes(contacts[0].contact_id))
         print(f"contact_routes(): {secs * 1000:.1f} ms")
         records, secs = timed(follow.s47_records)

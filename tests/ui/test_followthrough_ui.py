@@ -477,3 +477,37 @@ def test_the_awaiting_tab_says_how_many_older_decisions_it_does_not_list(  # typ
         f"2 older decided children without a route not listed (decided before {since:%d %b %Y}"
     ) in view.awaiting.summary.text(), view.awaiting.summary.text()
     store.close()
+
+
+def test_the_notices_tab_says_how_many_older_unsent_notices_it_does_not_list(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path
+) -> None:
+    from dutydesk.domain.ids import new_id
+    from dutydesk.services.followthrough import ACK_LOOKBACK_DAYS
+
+    clock = FixedClock(THU)
+    window, store, _ = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    pid = new_id()
+    body = contact_payload(
+        children=[{**KIDS[0], "person_id": pid}], received_at=THU.isoformat(), source_code="6"
+    )
+    store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Ava", "family_name": "Stone", "open_case": True},
+                THU,
+            ),
+            event("contact.received", body, THU),
+        ]
+    )
+    clock.at = THU + timedelta(days=ACK_LOOKBACK_DAYS + 1)  # the notice was never sent
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    assert view.notices.table.rowCount() == 0
+    since = clock.at - timedelta(days=ACK_LOOKBACK_DAYS)
+    assert (
+        f"And 1 older not sent, not listed (contacts received before {since:%d %b %Y}"
+    ) in view.notices.summary.text(), view.notices.summary.text()
+    store.close()

@@ -16,7 +16,11 @@ from dutydesk.domain.ids import new_id
 from dutydesk.domain.timescales import OfficeHours
 from dutydesk.services.corrections import CorrectionService
 from dutydesk.services.desk import DeskService
-from dutydesk.services.followthrough import DECIDED_LOOKBACK_DAYS, FollowThroughService
+from dutydesk.services.followthrough import (
+    ACK_LOOKBACK_DAYS,
+    DECIDED_LOOKBACK_DAYS,
+    FollowThroughService,
+)
 from dutydesk.services.guard import GuardedStore
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.store.history_queries import HistoryQueries
@@ -427,3 +431,47 @@ def test_older_decisions_without_a_route_are_counted_not_dropped_silently(world)
     assert [r.contact_id for r in view.awaiting] == [recent] and view.awaiting_older == 1
     follow.open_route(waiting, "strategy_s47", slot=0)
     assert follow.view().awaiting_older == 0
+
+
+def test_older_unsent_allocated_worker_notices_are_counted_not_dropped_silently(world) -> None:  # type: ignore[no-untyped-def]
+    """A contact older than the notices tab's look-back whose open-case child's allocated
+    worker was never told is not listed, but counted (with the date the tab lists from),
+    until a notice is recorded. Told children, closed cases, imported history and
+    contacts entered in error are not counted."""
+    store, clock = world
+    pids = [new_id() for _ in range(4)]
+    store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Ava", "family_name": "Stone", "open_case": i < 3},
+                THU,
+            )
+            for i, pid in enumerate(pids)
+        ]
+    )
+    untold = _contact(store, pids[0])
+    told = _contact(store, pids[1])
+    imported = _contact(store, pids[2], channel="import")
+    closed_case = _contact(store, pids[3])
+    void = _contact(store, pids[0])
+    follow = _follow(store, clock, DM)
+    follow.notify_allocated_worker(told, pids[1], "sw.allocated", "phone")
+    CorrectionService(GuardedStore(store, DM, clock), DM, clock).entered_in_error(
+        void, "entered twice by mistake"
+    )
+    assert {n.contact_id for n in follow.view().notices} == {untold, told, imported}
+    assert closed_case  # no open case: never on the tab
+    clock.at = THU + timedelta(days=ACK_LOOKBACK_DAYS + 1)
+    body = contact_payload(
+        children=[{"given_name": "Ava", "family_name": "Stone", "person_id": pids[0]}],
+        received_at=clock.at.isoformat(),
+    )
+    store.append([event("contact.received", body, clock.at)])
+    recent = body["contact_id"]
+    view = follow.view()
+    assert [n.contact_id for n in view.notices] == [recent]
+    assert view.notices_since == clock.at - timedelta(days=ACK_LOOKBACK_DAYS)
+    assert view.notices_older == 1, "the old untold child is counted, the others are not"
+    follow.notify_allocated_worker(untold, pids[0], "sw.allocated", "email")
+    assert follow.view().notices_older == 0
