@@ -441,7 +441,29 @@ def status(admin_dsn: str) -> dict[str, object]:
             found["contacts_with_someone_who_may_not_hold_them"] = (
                 f"{len(stray)} (`dutydesk server assignments` lists them)" if stray else 0
             )
+        if _has_table(conn, "dutydesk.rules_installed"):
+            found["event_rules"] = _rules_status(conn)
         return found
+
+
+def _rules_status(conn: psycopg.Connection) -> str:
+    """Whether the server's event rules are this DutyDesk's (migration 0010)."""
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        row = conn.execute("SELECT digest, installed_at FROM dutydesk.rules_installed").fetchone()
+    if row is None:
+        return "not written: run `dutydesk server upgrade`"
+    try:
+        mine = catalogue_rules().digest
+    except (ValidationError, RuleError) as err:
+        return f"this DutyDesk's catalogue cannot be checked by the server: {err}"
+    at = row[1].isoformat(timespec="seconds")
+    if row[0] == mine:
+        return f"this DutyDesk version's (written {at})"
+    return (
+        f"written {at} by another DutyDesk version; desks of this version will not sync "
+        "until `dutydesk server upgrade` is run with it"
+    )
 
 
 @dataclass(frozen=True, slots=True)

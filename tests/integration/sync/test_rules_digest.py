@@ -102,6 +102,8 @@ def test_a_desk_of_another_rules_version_stops_by_name_until_the_server_is_upgra
     old_digest, _ = _server_digest(pg_server)
     monkeypatch.undo()
     assert old_digest != catalogue_rules().digest
+    assert admin.status(pg_server)["pending_migrations"] == []
+    assert "by another DutyDesk version" in str(admin.status(pg_server)["event_rules"])
 
     # A desk on this release stops with the message, and pushes nothing.
     desk = make_desk(make_login("duty_manager"))
@@ -116,6 +118,7 @@ def test_a_desk_of_another_rules_version_stops_by_name_until_the_server_is_upgra
     assert admin.upgrade(pg_server) == []
     new_digest, _ = _server_digest(pg_server)
     assert new_digest == catalogue_rules().digest
+    assert str(admin.status(pg_server)["event_rules"]).startswith("this DutyDesk version's")
     report = desk.engine.sync()
     assert report.online and report.accepted == 1 and report.waiting == 0
     assert _on_server(pg_server, [sent.id]) == 1
