@@ -7,6 +7,7 @@ dashboard reloads only when the period leaves what it has loaded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -99,6 +100,12 @@ class MiService:
         # without one they are refused, saying why (``unsigned_reason``).
         self.signer = signer
         self.unsigned_reason = unsigned_reason
+        # The prepared dataset of the last export, with the key it was loaded for: the
+        # next export of the same store state, filters and actor reuses it (see
+        # ``_export_data``). One entry only. Private: only the exports, which check the
+        # permission and record themselves, read it.
+        self._export_cache: tuple[object, Loaded] | None = None
+        self._export_lock = threading.Lock()
 
     def names(self) -> Mapping[str, str]:
         """login -> display name, from the people directory as it is now."""
@@ -168,6 +175,33 @@ class MiService:
             )
         return rows
 
+    def _export_data(self, filters: Filters) -> Loaded:
+        """The prepared dataset an export of ``filters`` reads (with the children's
+        details): the one loaded for the previous export when nothing it depends on has
+        changed, else a fresh load (``load(filters, with_people=True)``).
+
+        Reused only for the same store state (``MiQueries.state``: the last event MI reads,
+        the server sequences sync sets, the events the server rejected; an export's own
+        record does not count), the same filters, the same actor and the same settings and
+        office days. The store's state is read *before*
+        loading, so an event written while the load runs makes the next export load again:
+        a reused dataset is never older than the store. Callers still check permission and
+        record every export themselves: reuse saves the reading, nothing else."""
+        key = (self.queries.state(), self.actor, filters, self.settings, self.office)
+        with self._export_lock:
+            cached = self._export_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        loaded = self.load(filters, with_people=True)
+        with self._export_lock:
+            self._export_cache = (key, loaded)
+        return loaded
+
+    def forget_export_data(self) -> None:
+        """Drop the kept dataset (its memory), e.g. when the dashboard closes."""
+        with self._export_lock:
+            self._export_cache = None
+
     def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
         """Write Annex A list ``list_no``, signed (``FILE.p7s``) and recorded as
         ``document.exported`` in the signed-in person's name. Nobody signed in, a role that
@@ -175,7 +209,7 @@ class MiService:
         export cannot be signed or recorded, the file is removed."""
         require(self.actor, Action.EXPORT)
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
-        loaded = self.load(filters, with_people=True)
+        loaded = self._export_data(filters)
         count = annex_a.export(
             staged(path), list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
         )
@@ -198,7 +232,7 @@ class MiService:
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
-        loaded = self.load(filters, with_people=True)
+        loaded = self._export_data(filters)
         extras = self.queries.census_extras(r.contact_id for r in loaded.dataset.referrals)
 
         def write(tmp: Path) -> CensusReport:

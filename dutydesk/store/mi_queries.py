@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, true
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
@@ -35,10 +35,11 @@ from ..mi.records import (
     Supervision,
 )
 from . import rowread
-from .eventstore import EVENTS
+from .eventstore import EVENTS, OUTBOX
 from .followthrough_queries import FollowThroughQueries
 from .queries import OPEN_STATUSES
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks
+from .syncstate import REJECTED
 
 # Events that count as acting on a contact, for rating response times.
 ACTION_TYPES = (
@@ -62,6 +63,12 @@ def _utc(day: date, *, end: bool = False) -> str:
     """The stored (UTC, ISO) form of the start or end of a London day."""
     moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), LONDON)
     return moment.astimezone(UTC).isoformat()
+
+
+# Event types that change nothing MI reads: no read-model handler folds them and no query
+# here selects them (``tests/integration/test_mi_queries.py`` checks the first). The
+# store's ``state`` ignores them, so an export's own record does not force a reload.
+NOT_READ_BY_MI = ("document.exported",)
 
 
 class MiQueries:
@@ -320,6 +327,28 @@ class MiQueries:
             conn, select(EVENTS.c.payload).where(EVENTS.c.type == event_type)
         )
         return [json.loads(r[0]) for r in rows]
+
+    def state(self) -> tuple[int, int, int, int]:
+        """Where the store is, for what MI reads: the sequence of this desk's last event,
+        the highest server sequence and how many events have one (sync sets these on
+        events already here, and a reset refolds the projections in the new order), and
+        how many events the server rejected (taken out of the projections without a new
+        event). Events MI never reads (``NOT_READ_BY_MI``: the export records) are left
+        out, so recording an export does not make the next export load again; any other
+        new, accepted, unconfirmed or rejected event changes the answer."""
+        read = EVENTS.c.type.not_in(NOT_READ_BY_MI)
+        with self.engine.connect() as conn:
+            # newest first along the primary key: stops at the first event MI reads
+            last = conn.execute(
+                select(EVENTS.c.local_seq).where(read).order_by(EVENTS.c.local_seq.desc()).limit(1)
+            ).scalar()
+            server, accepted = conn.execute(
+                select(func.max(EVENTS.c.server_seq), func.count(EVENTS.c.server_seq)).where(read)
+            ).one()
+            rejected = conn.execute(
+                select(func.count()).select_from(OUTBOX).where(OUTBOX.c.state == REJECTED)
+            ).scalar_one()
+        return int(last or 0), int(server or 0), int(accepted or 0), int(rejected)
 
     def details(self, contact_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """For a drill-down table: each contact's facts and its children as (id, name)."""

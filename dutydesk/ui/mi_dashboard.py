@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QChartView
 from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QCloseEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, SOURCE_SHORT
+from ..domain.permissions import Action, allows
 from ..mi.records import Figure, Filters, Ref
 from ..services.mi import DRILL_LIMIT, DrillRow, Loaded, MiService
 from ..services.mi_records import MiRecords
@@ -111,6 +114,10 @@ class Tile(QPushButton):
         self.setAccessibleName(f"{figure.title}: {figure.display()}")
 
 
+def _counts(counts: Sequence[tuple[int, int]]) -> str:
+    return ", ".join(f"List {n}: {rows} rows" for n, rows in counts)
+
+
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
@@ -178,6 +185,16 @@ class MiDashboard(QWidget):
         for button in (self.complete_button, self.supervision_button):
             button.setVisible(records is not None)
             bar.addWidget(button)
+        # Annex A Lists 1 to 5 for the period and filters shown. The service checks the
+        # permission and records each export; the lists share one load of the store.
+        self.export_button = QPushButton("&Export Annex A…")
+        self.export_button.setObjectName("exportAnnexA")
+        self.export_button.setToolTip(
+            "Ofsted Annex A Lists 1 to 5 (xlsx, signed) for the period and filters shown"
+        )
+        self.export_button.setVisible(allows(service.actor.role, Action.EXPORT))
+        self.export_button.clicked.connect(self._ask_export)
+        bar.addWidget(self.export_button)
         bar.addStretch(1)
         bar.addWidget(self.status)
 
@@ -279,6 +296,50 @@ class MiDashboard(QWidget):
         dialog.accepted.connect(self.reload)
         dialog.open()
         return dialog
+
+    # ---- exporting -----------------------------------------------------------------
+
+    def _ask_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export Annex A Lists 1 to 5 to")
+        if folder:
+            self.export_lists(Path(folder))
+
+    def export_lists(
+        self, folder: Path, lists: Sequence[int] = (1, 2, 3, 4, 5), fmt: str = "xlsx"
+    ) -> None:
+        """Write Annex A ``lists`` for the filters shown into ``folder`` (off the GUI
+        thread). Each list is a separate, signed and recorded export; they reuse one
+        prepared dataset while the store is unchanged (see ``MiService._export_data``)."""
+        filters = self.filters()
+        if filters.date_from > filters.date_to:
+            self.status.setText("The period starts after it ends.")
+            return
+        service, lists = self.service, tuple(lists)
+        span = f"{filters.date_from:%Y-%m-%d}-to-{filters.date_to:%Y-%m-%d}"
+
+        written: list[tuple[int, int]] = []  # (list, rows), as each is sealed
+
+        def work() -> list[tuple[int, int]]:
+            for n in lists:
+                path = folder / f"annex-a-list-{n}-{span}.{fmt}"
+                written.append((n, service.export_annex_a(path, n, fmt, filters)))
+            return written
+
+        def done(counts: list[tuple[int, int]]) -> None:
+            self.status.setText(f"Annex A exported to {folder} ({_counts(counts)}), each signed")
+
+        def failed(error: BaseException) -> None:
+            # Lists already written stay (signed and recorded); say which, and which not.
+            stopped = lists[len(written)]
+            done_so_far = f" ({_counts(written)} written)" if written else ""
+            self.status.setText(f"Annex A List {stopped} not exported: {error}{done_so_far}")
+
+        self.status.setText("Exporting…")
+        self.tasks.submit(work, done, failed)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.service.forget_export_data()  # the kept dataset's memory goes with the window
+        super().closeEvent(event)
 
     # ---- widgets -------------------------------------------------------------------
 

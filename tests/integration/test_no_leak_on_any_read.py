@@ -194,6 +194,7 @@ READS: dict[type, dict[str, Call]] = {
         "figures": lambda s, w: s.figures(s.load(s.default_filters()), s.default_filters()),
         "drill": lambda s, w: s.drill([Ref(contact_id=w.contact_id, person_id=w.person_id)]),
         "names": lambda s, w: s.names(),  # staff names from the people directory
+        "forget_export_data": lambda s, w: s.forget_export_data(),  # drops, returns nothing
     },
     LinkService: {"pending": lambda s, w: s.pending()},
     AuditService: {

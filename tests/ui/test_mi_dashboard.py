@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
 import pytest
 from PySide6.QtCore import Qt
 
 from dutydesk.demo.mi_extras import load_mi_demo
 from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.codes import Role
 from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
 from dutydesk.ui.mi_dashboard import DrillModel, MiDashboard
 from dutydesk.ui.tasks import TaskRunner
+from tests.document_fixtures import signer_for
+from tests.unit.mi.builders import History, pid
 
 
 @pytest.fixture
@@ -107,3 +116,70 @@ def test_every_tile_is_whole_and_reachable_in_a_small_window(qtbot, dashboard: M
     scroll.ensureWidgetVisible(last)
     qtbot.wait(50)
     assert not last.visibleRegion().isEmpty()
+
+
+def _counted(service: MiService) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    real = service.queries.load
+
+    def load(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    service.queries.load = load  # type: ignore[method-assign]
+    return calls
+
+
+def _rows(status: str) -> dict[int, int]:
+    return {int(n): int(c) for n, c in re.findall(r"List (\d): (\d+)", status)}
+
+
+def test_annex_a_lists_from_the_dashboard_share_one_load_until_the_store_changes(  # type: ignore[no-untyped-def]
+    qtbot, store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    load_mi_demo(store, seed=5, events=2500, clock=clock)
+    service = MiService(store, clock, actor=demo_actor(), signer=signer_for(demo_actor().login))
+    dash = MiDashboard(service, TaskRunner(synchronous=True))
+    qtbot.addWidget(dash)
+    dash.show()
+    dash.reload()
+    assert dash.export_button.isVisible()
+    calls = _counted(service)
+    exported = sum(e.type == "document.exported" for e in store.events())
+    first = tmp_path / "first"
+    first.mkdir()
+    dash.export_lists(first)
+    assert len(calls) == 1  # five lists, one load
+    files = sorted(first.glob("annex-a-list-*.xlsx"))
+    assert len(files) == 5 and all(f.with_name(f.name + ".p7s").exists() for f in files)
+    assert sum(e.type == "document.exported" for e in store.events()) == exported + 5
+    before = _rows(dash.status.text())
+    assert sorted(before) == [1, 2, 3, 4, 5]
+    # a new referral in the period: the next export loads again and includes it
+    h = History()
+    h.refer(f"{dash.filters().date_to - timedelta(days=30)} 10:00", pid())
+    store.import_events(h.events)
+    second = tmp_path / "second"
+    second.mkdir()
+    dash.export_lists(second, (1, 3))
+    assert len(calls) == 2
+    after = _rows(dash.status.text())
+    assert after[1] == before[1] + 1 and after[3] == before[3] + 1
+
+
+def test_the_dashboard_says_why_nothing_was_exported(
+    qtbot, tmp_path: Path, dashboard: MiDashboard
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    dashboard.export_lists(folder)  # the fixture's service has no signing key
+    assert dashboard.status.text().startswith("Annex A List 1 not exported:")
+    assert list(folder.iterdir()) == []
+
+
+def test_no_export_button_for_a_role_that_may_not_export(qtbot, service: MiService) -> None:  # type: ignore[no-untyped-def]
+    service.actor = replace(service.actor, role=Role.PRACTITIONER)
+    dash = MiDashboard(service, TaskRunner(synchronous=True))
+    qtbot.addWidget(dash)
+    dash.show()
+    assert not dash.export_button.isVisible()
