@@ -66,6 +66,7 @@ from ..store import quarantine, withheld
 from ..store.eventstore import AppendResult, EventStore
 from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
+from .pg.rules_sql import catalogue_rules
 from .transport import (
     BatchRefused,
     IncompatibleServer,
@@ -119,7 +120,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 9  # the newest server migration this DutyDesk understands (0009: stamp)
+SUPPORTED_SCHEMA = 10  # the newest server migration this DutyDesk understands (0010: rules)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -199,6 +200,9 @@ class SyncEngine:
         # ``_directory_digest`` is the fingerprint of what this desk last read.
         self.on_directory = on_directory
         self._directory_digest: str | None = None
+        # The digest of the event rules this DutyDesk's catalogue gives (computed once, at
+        # the first round): the server's must equal it (``_check_server``).
+        self._rules_digest: str | None = None
 
     # ---- one round ---------------------------------------------------------------------
 
@@ -310,6 +314,7 @@ class SyncEngine:
                 f"the server's schema is version {server.schema_version}; this DutyDesk needs "
                 f"{SUPPORTED_SCHEMA}. Ask the administrator to run `dutydesk server upgrade`"
             )
+        self._check_rules(server)
         known = self.store.get_meta(META_EPOCH)
         cursor = self._cursor()
         held = self._last_held(cursor)
@@ -332,6 +337,21 @@ class SyncEngine:
         if known is None:
             self.store.set_meta(META_EPOCH, server.epoch)
         return False
+
+    def _check_rules(self, server: ServerState) -> None:
+        """The server's payload rules must be the ones this DutyDesk's catalogue gives
+        (migration 0010): they are written by `server init|upgrade` from the DutyDesk
+        installed there, not by a migration, so a release can change them without a new
+        schema version. Read with the server's state every round (same round trip), so a
+        desk stops before pushing anything the other rules would refuse."""
+        if self._rules_digest is None:
+            self._rules_digest = catalogue_rules().digest
+        if server.rules_digest != self._rules_digest:
+            raise IncompatibleServer(
+                "the server's event rules were written by a different DutyDesk version; ask "
+                "the administrator to run `dutydesk server upgrade` with this version (or install "
+                "the DutyDesk version the server was last upgraded with)"
+            )
 
     def _check_history(
         self, server: ServerState, held: int, theirs: str | None, mine: str | None

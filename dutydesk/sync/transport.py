@@ -25,6 +25,9 @@ class ServerState:
     epoch: str  # changes when the server is re-created or restored from a backup
     schema_version: int  # the newest server migration applied
     head_seq: int  # the last sequence number handed out
+    # The digest of the event rules ``server init|upgrade`` wrote (migration 0010; None
+    # from an older server or before the rules were written): which catalogue they came from.
+    rules_digest: str | None = None
 
 
 class ServerIdentity(NamedTuple):
@@ -69,7 +72,8 @@ class IdentityError(SyncError):
 
 
 class IncompatibleServer(SyncError):
-    """The server's schema is older or newer than this DutyDesk understands."""
+    """The server's schema is older or newer than this DutyDesk understands, or its event
+    rules were written by another DutyDesk version."""
 
 
 class Transport(Protocol):

@@ -269,6 +269,11 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                 print(f"-- round {r + 1}, {label} (server schema {schema})")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
+                check_rules = engine_mod.SyncEngine._check_rules
+                if schema < 10:  # that desk did not compare the rules digest (0010)
+                    engine_mod.SyncEngine._check_rules = (  # type: ignore[method-assign]
+                        lambda self, server: None
+                    )
                 if schema < 6:  # that desk did not ask dutydesk.withheld (0006)
                     engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
                         lambda self: None
@@ -281,6 +286,9 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                     engine_mod.SUPPORTED_SCHEMA = supported
                     engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
                         refresh
+                    )
+                    engine_mod.SyncEngine._check_rules = (  # type: ignore[method-assign]
+                        check_rules
                     )
                     payload_checks(after, True)
                 figures[label]["p50"].append(p50)

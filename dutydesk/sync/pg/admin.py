@@ -22,12 +22,11 @@ import psycopg
 from psycopg import sql
 
 from ...config.tls import TlsSettingError, explain_connection_failure
-from ...domain import server_rules
 from ...domain.codes import Role
 from ...domain.errors import ValidationError
 from ...domain.event_permissions import ALLOWED
 from ...paths import SERVER_MIGRATIONS
-from .rules_sql import RuleError, check_payload_function
+from .rules_sql import RuleError, catalogue_rules
 from .transport import tls_required
 
 OWNER = "dutydesk_owner"
@@ -195,10 +194,11 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
 
 def _write_rules(conn: psycopg.Connection) -> None:
     """Make the server's payload rules and policy equal the one catalogue in the domain
-    (``dutydesk.domain.server_rules``); refuses, naming the field, if a check has no twin."""
+    (``dutydesk.domain.server_rules``), and record their digest (migration 0010) so desks
+    of another DutyDesk version refuse this server by name; refuses, naming the field, if
+    a check has no twin."""
     try:
-        rules = server_rules.rules()
-        function = check_payload_function(rules)
+        mine = catalogue_rules()
     except (ValidationError, RuleError) as err:
         raise AdminError(f"the event catalogue cannot be checked by the server: {err}") from err
     if not _has_table(conn, "dutydesk.event_rules"):
@@ -209,16 +209,24 @@ def _write_rules(conn: psycopg.Connection) -> None:
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO dutydesk.event_rules (event_type, rule) VALUES (%s, %s::jsonb)",
-                [(kind, json.dumps(rule)) for kind, rule in rules.items()],
+                [(kind, json.dumps(rule)) for kind, rule in mine.rules.items()],
             )
         conn.execute(
             "INSERT INTO dutydesk.server_policy (singleton, policy) "
             "VALUES (true, %s::jsonb) ON CONFLICT (singleton) DO UPDATE "
             "SET policy = EXCLUDED.policy",
-            (json.dumps(server_rules.policy()),),
+            (json.dumps(mine.policy),),
         )
-        conn.execute(function.encode("utf-8"))
+        conn.execute(mine.function.encode("utf-8"))
         conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) FROM PUBLIC")
+        if _has_table(conn, "dutydesk.rules_installed"):
+            # The same transaction: desks never see new rules under the old digest.
+            conn.execute(
+                "INSERT INTO dutydesk.rules_installed (singleton, digest, installed_at) "
+                "VALUES (true, %s, now()) ON CONFLICT (singleton) DO UPDATE "
+                "SET digest = EXCLUDED.digest, installed_at = EXCLUDED.installed_at",
+                (mine.digest,),
+            )
 
 
 def _has_table(conn: psycopg.Connection, name: str) -> bool:
@@ -433,7 +441,29 @@ def status(admin_dsn: str) -> dict[str, object]:
             found["contacts_with_someone_who_may_not_hold_them"] = (
                 f"{len(stray)} (`dutydesk server assignments` lists them)" if stray else 0
             )
+        if _has_table(conn, "dutydesk.rules_installed"):
+            found["event_rules"] = _rules_status(conn)
         return found
+
+
+def _rules_status(conn: psycopg.Connection) -> str:
+    """Whether the server's event rules are this DutyDesk's (migration 0010)."""
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        row = conn.execute("SELECT digest, installed_at FROM dutydesk.rules_installed").fetchone()
+    if row is None:
+        return "not written: run `dutydesk server upgrade`"
+    try:
+        mine = catalogue_rules().digest
+    except (ValidationError, RuleError) as err:
+        return f"this DutyDesk's catalogue cannot be checked by the server: {err}"
+    at = row[1].isoformat(timespec="seconds")
+    if row[0] == mine:
+        return f"this DutyDesk version's (written {at})"
+    return (
+        f"written {at} by another DutyDesk version; desks of this version will not sync "
+        "until `dutydesk server upgrade` is run with it"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,14 @@ enumerations and messages come from the catalogue, never from a client.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from ...domain import server_rules
 
 UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # The forms desks write (Python's date.isoformat() / aware datetime.isoformat()), checked
@@ -357,3 +362,39 @@ def check_payload_function(rules: Mapping[str, Mapping[str, Any]]) -> str:
         "SET search_path = pg_catalog, dutydesk, pg_temp AS "
         f"{_DELIM}\n{text}\n{_DELIM}"
     )
+
+
+def rules_digest(
+    rules: Mapping[str, Mapping[str, Any]], policy: Mapping[str, Any], function: str
+) -> str:
+    """The digest of the event rules a server holds (migration 0010): sha256 over the
+    rules, the policy and the generated ``check_payload`` text, in one canonical JSON.
+    ``server init|upgrade`` stores it in ``dutydesk.rules_installed``; a desk computes it
+    from its own catalogue (``catalogue_rules``) and refuses a server whose digest differs
+    (``SyncEngine._check_server``). Pure Python: the one definition both sides use."""
+    body = json.dumps(
+        {"rules": rules, "policy": policy, "check_payload": function},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueRules:
+    """What ``server init|upgrade`` writes for this DutyDesk's catalogue, and its digest."""
+
+    rules: dict[str, dict[str, Any]]
+    policy: dict[str, Any]
+    function: str
+    digest: str
+
+
+def catalogue_rules() -> CatalogueRules:
+    """This DutyDesk's rules, policy, ``check_payload`` text and their ``rules_digest``.
+    Raises ``ValidationError``/``RuleError`` when the catalogue cannot be checked."""
+    rules = server_rules.rules()
+    policy = server_rules.policy()
+    function = check_payload_function(rules)
+    return CatalogueRules(rules, policy, function, rules_digest(rules, policy, function))

@@ -40,6 +40,10 @@ _WHOAMI = """SELECT session_user, r.rolsuper OR r.rolbypassrls,
                              AND pg_has_role(session_user, g, 'MEMBER'))
                FROM pg_roles r WHERE r.rolname = session_user"""
 
+_STATE = """SELECT s.epoch::text, s.schema_version, s.head_seq, dutydesk.rules_digest()
+              FROM dutydesk.server_state() AS s"""
+_STATE_BEFORE_0010 = "SELECT epoch::text, schema_version, head_seq FROM dutydesk.server_state()"
+
 _PULL = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
                   payload_text, server_time, hash, prev_hash
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
@@ -132,14 +136,26 @@ class PgTransport:
         self._conn = None
 
     def state(self) -> ServerState:
-        row = self._call(
-            lambda c: c.execute(
-                "SELECT epoch::text, schema_version, head_seq FROM dutydesk.server_state()"
-            ).fetchone()
-        )
+        """The server's state and its rules digest in one round trip (migration 0010);
+        a server older than 0010 has no ``rules_digest()``: its state alone, digest None
+        (the engine then names the old schema)."""
+
+        def read(c: psycopg.Connection) -> tuple[Any, ...] | None:
+            try:
+                return c.execute(_STATE).fetchone()
+            except psycopg.errors.UndefinedFunction:
+                row = c.execute(_STATE_BEFORE_0010).fetchone()
+                return None if row is None else (*row, None)
+
+        row = self._call(read)
         if row is None:
             raise BatchRefused("the server has no DutyDesk state; ask the administrator")
-        return ServerState(epoch=row[0], schema_version=int(row[1]), head_seq=int(row[2]))
+        return ServerState(
+            epoch=row[0],
+            schema_version=int(row[1]),
+            head_seq=int(row[2]),
+            rules_digest=None if row[3] is None else str(row[3]),
+        )
 
     def whoami(self, role: str | None = None) -> ServerIdentity:
         row = self._call(lambda c: c.execute(_WHOAMI, (list(GROUP_ROLES),)).fetchone())

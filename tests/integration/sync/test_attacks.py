@@ -266,6 +266,7 @@ def test_public_keeps_no_temp_or_create_and_clients_execute_only_what_they_call(
         "report_quarantine",
         "withheld",
         "withheld_stamp",
+        "rules_digest",
     }
     if group in ("auditor", "duty_manager", "admin"):
         expected.add("chain_check")
