@@ -441,8 +441,10 @@ class MiDashboard(QWidget):
         for row in range(max(self.tile_grid.rowCount(), rows + 1)):
             self.tile_grid.setRowStretch(row, 1 if row == rows else 0)  # tiles at the top
         self._fit_tiles()
-        # Tab reads the tiles (left) before the chart and the children (right).
-        chain = [self.refresh_button, *self.tiles.values(), self.chart_view, self.drill]
+        # Tab reads the bar's buttons (top), then the tiles (left) before the chart and the
+        # children (right); hidden buttons are skipped by Qt.
+        bar = [self.refresh_button, self.complete_button, self.supervision_button]
+        chain = [*bar, self.export_button, *self.tiles.values(), self.chart_view, self.drill]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
         f = self.filters()
