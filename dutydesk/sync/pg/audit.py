@@ -21,14 +21,12 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from ...domain.checkpoints import Checkpoint, KeyRecord
-from ...domain.events import Event
 from ...domain.server_chain import ChainRow, Columns
 from ..transport import SyncError
-from .transport import classify
+from .transport import EVENT_COLUMNS, classify, event_from_row
 
-_ROWS = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
-                  payload_text, payload::text, server_time, hash, prev_hash,
-                  person_ids::text[], contact_id::text, submitted_by
+_ROWS = f"""SELECT {EVENT_COLUMNS},
+                  payload::text, person_ids::text[], contact_id::text, submitted_by
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
 
 
@@ -100,21 +98,8 @@ class ServerLog:
                 raise classify(err) from err
             for r in found:
                 yield ChainRow(
-                    Event(
-                        id=r[1],
-                        type=r[2],
-                        schema_version=r[3],
-                        actor=r[4],
-                        actor_role=r[5],
-                        device=r[6],
-                        client_time=r[7],
-                        payload=json.loads(r[8]),
-                        server_seq=r[0],
-                        server_time=r[10],
-                        hash=r[11],
-                        prev_hash=r[12],
-                    ),
-                    json.loads(r[9]),
+                    event_from_row(r),
+                    json.loads(r[12]),
                     Columns(tuple(r[13] or ()), r[14], r[15]),
                 )
             if len(found) < batch:

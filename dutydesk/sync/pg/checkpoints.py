@@ -22,7 +22,6 @@ run, according to what the server recorded.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,12 +43,11 @@ from ...domain.checkpoints import (
     merge,
     sign,
 )
-from ...domain.events import Event
 from ...domain.hashchain import GENESIS, event_hash
 from .admin import OWNER, AdminError, _connect, _first_line, _initialised
+from .transport import EVENT_COLUMNS, event_from_row
 
-_ROWS = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
-                  payload_text, server_time, hash, prev_hash
+_ROWS = f"""SELECT {EVENT_COLUMNS}
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
 
 
@@ -284,20 +282,7 @@ def _extend(
                     "log (deleted); check with `dutydesk audit verify "
                     "--server`"
                 )
-            e = Event(
-                id=r[1],
-                type=r[2],
-                schema_version=r[3],
-                actor=r[4],
-                actor_role=r[5],
-                device=r[6],
-                client_time=r[7],
-                payload=json.loads(r[8]),
-                server_seq=seq,
-                server_time=r[9],
-                hash=r[10],
-                prev_hash=r[11],
-            )
+            e = event_from_row(r)
             if e.prev_hash != expected or event_hash(expected, e) != e.hash:
                 raise CheckpointError(
                     f"not signed: sequence {seq} does not chain to the one "

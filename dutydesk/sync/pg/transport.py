@@ -44,9 +44,30 @@ _STATE = """SELECT s.epoch::text, s.schema_version, s.head_seq, dutydesk.rules_d
               FROM dutydesk.server_state() AS s"""
 _STATE_BEFORE_0010 = "SELECT epoch::text, schema_version, head_seq FROM dutydesk.server_state()"
 
-_PULL = """SELECT seq, id::text, type, schema_version, actor, actor_role, device, client_time,
-                  payload_text, server_time, hash, prev_hash
+# The columns of a server event as a desk reads them, in the order ``event_from_row`` takes.
+EVENT_COLUMNS = """seq, id::text, type, schema_version, actor, actor_role, device, client_time,
+                  payload_text, server_time, hash, prev_hash"""
+_PULL = f"""SELECT {EVENT_COLUMNS}
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
+
+
+def event_from_row(r: Sequence[Any]) -> Event:
+    """An :class:`Event` from the first twelve columns of a row selected as ``EVENT_COLUMNS``
+    (pull, checkpoint signing and server audit all read events this one way)."""
+    return Event(
+        id=r[1],
+        type=r[2],
+        schema_version=r[3],
+        actor=r[4],
+        actor_role=r[5],
+        device=r[6],
+        client_time=r[7],
+        payload=json.loads(r[8]),
+        server_seq=r[0],
+        server_time=r[9],
+        hash=r[10],
+        prev_hash=r[11],
+    )
 
 
 def conninfo(
@@ -235,23 +256,7 @@ class PgTransport:
 
     def pull(self, after_seq: int, limit: int) -> list[Event]:
         rows = self._call(lambda c: c.execute(_PULL, (after_seq, limit)).fetchall())
-        return [
-            Event(
-                id=r[1],
-                type=r[2],
-                schema_version=r[3],
-                actor=r[4],
-                actor_role=r[5],
-                device=r[6],
-                client_time=r[7],
-                payload=json.loads(r[8]),
-                server_seq=r[0],
-                server_time=r[9],
-                hash=r[10],
-                prev_hash=r[11],
-            )
-            for r in rows
-        ]
+        return [event_from_row(r) for r in rows]
 
     def hash_at(self, seq: int) -> str | None:
         row = self._call(lambda c: c.execute("SELECT dutydesk.hash_at(%s)", (seq,)).fetchone())
