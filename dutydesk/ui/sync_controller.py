@@ -6,6 +6,10 @@ the engine's back-off instead. A poke or a local change between full rounds take
 engine's fast path (``SyncEngine.quick``: pull after a poke, push alone after a local
 change); the timeout, and anything the fast path declines, runs a full round. The GUI
 thread never touches the network or the store.
+
+This thread is the store's second writer (``ui.tasks`` says why, ``store.database`` how
+SQLite keeps it and the session's writer apart); the session owns it and stops it
+(``SessionThreads.own``), joining the thread.
 """
 
 from __future__ import annotations
@@ -80,8 +84,8 @@ class SyncController(QObject):
                 self._wake.wait(report.retry_in_s or self.engine.backoff_s() or 5.0)
 
     def _wait_for_poke(self) -> str | None:
-        """ "poke", "local" (something recorded here), or None (timeout, stop, a lost
-        connection: a full round next)."""
+        """Why the wait ended: "poke", "local" (something recorded here), or None
+        (timeout, stop, a lost connection: a full round next)."""
         waited = 0.0
         step = 0.5  # short slices so stop and local changes are noticed quickly
         while waited < self.interval_s:
