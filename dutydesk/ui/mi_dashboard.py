@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, SOURCE_SHORT
 from ..domain.permissions import Action, allows
+from ..mi import annex_a
 from ..mi.records import Figure, Filters, Ref
 from ..services.mi import DRILL_LIMIT, DrillRow, Loaded, MiService
 from ..services.mi_records import MiRecords
@@ -318,13 +319,12 @@ class MiDashboard(QWidget):
             self.status.setText("The period starts after it ends.")
             return
         service, lists = self.service, tuple(lists)
-        span = f"{filters.date_from:%Y-%m-%d}-to-{filters.date_to:%Y-%m-%d}"
 
         written: list[tuple[int, int]] = []  # (list, rows), as each is sealed
 
         def work() -> list[tuple[int, int]]:
             for n in lists:
-                path = folder / f"annex-a-list-{n}-{span}.{fmt}"
+                path = folder / annex_a.file_name(n, filters, fmt)
                 written.append((n, service.export_annex_a(path, n, fmt, filters)))
             return written
 
