@@ -80,6 +80,16 @@ HEADINGS = {
 SHEET_NAMES = {n: f"List {n}" for n in HEADINGS}
 FORMATS = ("xlsx", "csv")
 
+
+def file_name(list_no: int, filters: Filters, fmt: str) -> str:
+    """The name a list gets when several are written into one folder (the dashboard's
+    Export Annex A…, ``dutydesk export annex-a --list all``):
+    ``annex-a-list-N-FROM-to-TO.FMT``."""
+    return (
+        f"annex-a-list-{list_no}-{filters.date_from:%Y-%m-%d}-to-{filters.date_to:%Y-%m-%d}.{fmt}"
+    )
+
+
 Row = tuple[Any, ...]
 _T = TypeVar("_T")
 
