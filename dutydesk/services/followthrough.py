@@ -50,6 +50,13 @@ from .snapshots import Changes
 _Child = TypeVar("_Child", ContactChildRow, ChildSlot)  # a full child row, or its slot only
 
 ACK_LOOKBACK_DAYS = 14  # contacts whose acknowledgement / feedback the view follows
+# Conflicting decisions leave a contact without a decision that stands; the decision is due
+# within one working day (WT 2023 ch. 3), so the resolution is too, from when the conflict
+# arose (docs/workflow.md, "Clocks chosen by the desk").
+CONFLICT_WORKING_DAYS = 1
+# A handover note (the out-of-hours team's, or one shift's to the next) is read within one
+# working day of office time, as the decisions it may concern are due.
+HANDOVER_WORKING_DAYS = 1
 NEXT_STEP_LOOKBACK_DAYS = 30
 # Decisions whose children are followed until each has a route: every one since the desk
 # first recorded a route (from then on the desk follows children through, so none may drop
@@ -131,6 +138,11 @@ class ConflictRow:
     children: str
     decisions: tuple[tuple[str, str, str], ...]  # (decision id, outcome, by)
     since: str
+    # the conflict arose when the second standing decision was recorded; a duty manager
+    # resolves it within one working day of that (``CONFLICT_WORKING_DAYS``)
+    arose_at: datetime | None = None
+    due: datetime | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +178,9 @@ class HandoverRow:
     text: str
     contacts: tuple[tuple[str, str], ...]  # (contact id, children)
     acknowledged_by: tuple[str, ...]
+    # read within one working day of office time after it was noted (``handover_due``)
+    due: datetime | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +214,11 @@ class FollowThroughView:
             "awaiting": sum(r.overdue for r in self.awaiting),
             "acknowledgements": sum(r.overdue for r in self.acknowledgements),
             "next_steps": sum(r.overdue for r in self.next_steps),
-            "conflicts": len(self.conflicts),
+            "conflicts": sum(r.overdue for r in self.conflicts),
             "checks": sum(r.overdue for r in self.checks),
-            "notices": sum(r.overdue for r in self.notices),
-            "handovers": sum(not h.acknowledged_by for h in self.handovers),
+            # older unsent notices are all overdue (due the same working day)
+            "notices": sum(r.overdue for r in self.notices) + self.notices_older,
+            "handovers": sum(h.overdue for h in self.handovers),
         }
 
 
@@ -983,12 +999,12 @@ class FollowThroughService:
             next_steps=tuple(
                 self._next_steps(step_contacts, contacts, kids, follow_events, since_steps, now)
             ),
-            conflicts=tuple(self._conflicts(conflicts, kids)),
+            conflicts=tuple(self._conflicts(conflicts, kids, now)),
             checks=tuple(self._checks(contacts, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
             notices_older=self._older_notices(since_ack, follow_events),
             notices_since=datetime.fromisoformat(since_ack),
-            handovers=tuple(self._handovers(kids, follow_events)),
+            handovers=tuple(self._handovers(kids, follow_events, now)),
         )
         return self._redacted(view, all_ids)
 
@@ -1155,22 +1171,34 @@ class FollowThroughService:
         return sorted(rows, key=lambda r: (r.done is not None, not r.overdue, r.due or date.max))
 
     def _conflicts(
-        self, conflicts: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]]
+        self,
+        conflicts: Sequence[ContactRow],
+        kids: Mapping[str, list[ContactChildRow]],
+        now: datetime,
     ) -> list[ConflictRow]:
         decisions = self.q.decisions_of(c.contact_id for c in conflicts)
-        return [
-            ConflictRow(
-                c.contact_id,
-                _names(kids.get(c.contact_id, [])),
-                tuple(
-                    (d.decision_id, d.outcome, self._name(d.decided_by))
-                    for d in decisions.get(c.contact_id, [])
-                    if not d.superseded
-                ),
-                min((d.decided_at for d in decisions.get(c.contact_id, [])), default=""),
+        rows = []
+        for c in conflicts:
+            every = decisions.get(c.contact_id, [])
+            live = [d for d in every if not d.superseded]
+            arose = conflict_arose_at(d.decided_at for d in live)
+            due = (
+                self.office.add_working_days(arose, CONFLICT_WORKING_DAYS)
+                if arose is not None
+                else None
             )
-            for c in conflicts
-        ]
+            rows.append(
+                ConflictRow(
+                    c.contact_id,
+                    _names(kids.get(c.contact_id, [])),
+                    tuple((d.decision_id, d.outcome, self._name(d.decided_by)) for d in live),
+                    min((d.decided_at for d in every), default=""),
+                    arose,
+                    due,
+                    due is not None and now > due,
+                )
+            )
+        return sorted(rows, key=lambda r: (not r.overdue, r.due or now))
 
     def _checks(
         self,
@@ -1279,26 +1307,49 @@ class FollowThroughService:
         return len(self.q.open_case_children_received_before(since_ack) - told)
 
     def _handovers(
-        self, kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event]
+        self, kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event], now: datetime
     ) -> list[HandoverRow]:
         acks: dict[str, list[str]] = {}
         for e in events:
             if e.type == "handover.acknowledged":
                 acks.setdefault(e.payload["handover_id"], []).append(self._name(e.actor))
-        rows = [
-            HandoverRow(
-                e.payload["handover_id"],
-                e.payload["shift"],
-                e.client_time,
-                self._name(e.actor),
-                e.payload["text"],
-                tuple((cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())),
-                tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))),
+        rows = []
+        for e in events:
+            if e.type != "handover.noted":
+                continue
+            read_by = tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ())))
+            due = handover_due(datetime.fromisoformat(e.client_time), self.office)
+            rows.append(
+                HandoverRow(
+                    e.payload["handover_id"],
+                    e.payload["shift"],
+                    e.client_time,
+                    self._name(e.actor),
+                    e.payload["text"],
+                    tuple(
+                        (cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())
+                    ),
+                    read_by,
+                    due,
+                    not read_by and now > due,
+                )
             )
-            for e in events
-            if e.type == "handover.noted"
-        ]
-        return sorted(rows, key=lambda h: (bool(h.acknowledged_by), h.noted_at), reverse=False)
+        return sorted(rows, key=lambda h: (bool(h.acknowledged_by), not h.overdue, h.noted_at))
+
+
+def conflict_arose_at(decided_at: Iterable[str]) -> datetime | None:
+    """When decisions on a contact started to conflict: when the second standing decision
+    was recorded (None with fewer than two)."""
+    times = sorted(datetime.fromisoformat(t) for t in decided_at)
+    return times[1] if len(times) > 1 else None
+
+
+def handover_due(noted_at: datetime, office: OfficeHours) -> datetime:
+    """A handover note is read within one working day of office time after it was noted
+    (``HANDOVER_WORKING_DAYS``): a note the out-of-hours team leaves at night is due by the
+    close of the next working day; one left at 16:55 by the same time the next working day
+    (docs/workflow.md, "Clocks chosen by the desk")."""
+    return office.add_working_days(noted_at, HANDOVER_WORKING_DAYS)
 
 
 def _stamped(value: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -46,7 +46,7 @@ from .printing import DocumentActions
 from .screen_lock import ScreenLock
 from .sync_controller import SyncController
 from .sync_status import SyncStatusWidget
-from .tasks import TaskRunner
+from .tasks import SessionThreads, TaskRunner
 from .verify_dialog import VerifyAction
 
 
@@ -68,10 +68,22 @@ class Session:
     unsigned_reason: str = ""  # why there is none (shown when printing is refused)
     keys_dir: Path | None = None  # the desk's signing folder: trust anchors and CRLs
     open_windows: list[QWidget] = field(default_factory=list)
+    threads: SessionThreads | None = None  # made by install_features; stopped by close
+
+    def close(self) -> None:
+        """Stop every thread of this session (sync, the watched folder, the reader and the
+        writer), waiting for each; called on ``aboutToQuit`` and when the window's loop ends."""
+        if self.threads is not None:
+            self.threads.close()
 
 
 def install_features(window: MainWindow, session: Session, tasks: TaskRunner) -> None:
-    """Tools menu entries, printing and the screen lock for ``session``."""
+    """Tools menu entries, printing and the screen lock for ``session``. ``tasks`` is the
+    session's writer: from here on the session owns it (``session.close`` stops it)."""
+    threads = session.threads = SessionThreads(tasks)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(session.close)
     actor = session.actor
     signer = session.signer or (
         demo_signer(None, actor.login, actor.display_name or actor.login) if session.demo else None
@@ -137,7 +149,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
             wizard = ImportWizard(
                 session.guarded,
                 session.clock,
-                TaskRunner(),
+                tasks,  # an import writes: on the session's writer
                 window,
                 policy=window.service.triage.policy,
             )
@@ -146,7 +158,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
         tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
         if session.settings.watch_folder:
-            watch_folder(window, session, tasks)
+            threads.own(watch_folder(window, session, tasks).stop)
 
     if allows(actor.role, Action.LINK_PERSON):
 
@@ -175,7 +187,8 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
                 and allows(actor.role, Action.RECORD_DECISION)
                 else None
             )
-            dashboard = MiDashboard(service, TaskRunner(), records=records)
+            # loads on the reader (a long read never holds up the queue), writes on the writer
+            dashboard = MiDashboard(service, threads.reader, records=records, writer=tasks)
             show(dashboard, "DutyDesk — management information")
             dashboard.reload()
 
@@ -202,7 +215,7 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     window.followthrough = install_followthrough(window, session, tasks)  # type: ignore[attr-defined]
 
     if session.sync_engine is not None:
-        start_sync(window, session.sync_engine)
+        threads.own(start_sync(window, session.sync_engine).stop)
 
     if session.verify_password is not None and session.settings.lock_after_minutes > 0:
         verify = session.verify_password
@@ -237,7 +250,8 @@ def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> Wat
 
 
 def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
-    """Sync on its own thread; its reports feed the status bar; it stops with the window."""
+    """Sync on its own thread (the store's second writer, see ``ui.tasks``); its reports
+    feed the status bar; the caller owns stopping it (``SessionThreads.own``)."""
     controller = SyncController(engine, parent=window)
     status = SyncStatusWidget()
     window.add_status_widget(status)
@@ -265,9 +279,6 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
     status.show_rejected.connect(
         lambda: window.tasks.submit(engine.state.rejected, rejected_loaded)
     )
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(controller.stop)
     window.sync_controller = controller  # type: ignore[attr-defined]
     window.set_sync_state("connecting…")
     controller.start()

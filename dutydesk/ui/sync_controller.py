@@ -3,6 +3,10 @@
 The loop: sync, then wait for a server poke (LISTEN/NOTIFY), a local change
 (``request_sync``) or the periodic timeout, whichever comes first; after a failure, wait
 the engine's back-off instead. The GUI thread never touches the network or the store.
+
+This thread is the store's second writer (``ui.tasks`` says why, ``store.database`` how
+SQLite keeps it and the session's writer apart); the session owns it and stops it
+(``SessionThreads.own``), joining the thread.
 """
 
 from __future__ import annotations

@@ -475,3 +475,75 @@ def test_older_unsent_allocated_worker_notices_are_counted_not_dropped_silently(
     assert view.notices_older == 1, "the old untold child is counted, the others are not"
     follow.notify_allocated_worker(untold, pids[0], "sw.allocated", "email")
     assert follow.view().notices_older == 0
+
+
+def test_conflicts_are_resolved_within_one_working_day_of_arising(world) -> None:  # type: ignore[no-untyped-def]
+    """The conflict arises when the second standing decision is recorded (Thursday 10:05);
+    a duty manager resolves it within 1 working day of office time: Friday 10:05. Overdue
+    after that, in the row and in the view's overdue counts."""
+    store, clock = world
+    cid = _contact(store)
+    first = decision_payload(cid, outcome="early_help", threshold_level=2)
+    second = decision_payload(cid)
+    store.append(
+        [
+            event("decision.recorded", first, THU, actor="sp.lee", role=Role.SENIOR_PRACTITIONER),
+            event("decision.recorded", second, THU + timedelta(minutes=5)),
+        ]
+    )
+    follow = _follow(store, clock)
+    (row,) = follow.view().conflicts
+    assert row.arose_at == THU + timedelta(minutes=5)
+    assert row.due == datetime(2026, 11, 27, 10, 5, tzinfo=LONDON) and not row.overdue
+    clock.at = datetime(2026, 11, 27, 10, 5, tzinfo=LONDON)
+    assert not follow.view().conflicts[0].overdue, "due at 10:05, not overdue at 10:05"
+    clock.at = datetime(2026, 11, 27, 10, 6, tzinfo=LONDON)
+    view = follow.view()
+    assert view.conflicts[0].overdue and view.overdue_counts()["conflicts"] == 1
+    follow.resolve_conflict(cid, second["decision_id"], "Injury and disclosure: s47")
+    assert follow.view().overdue_counts()["conflicts"] == 0
+
+
+def test_handover_notes_are_read_within_one_working_day(world) -> None:  # type: ignore[no-untyped-def]
+    """A note the out-of-hours team leaves on Friday night (27 Nov 2026, 23:00) is due by
+    the close of Monday (the clock starts Monday 09:00; 1 WD = Monday 17:00); overdue
+    after that until someone on duty reads it."""
+    store, clock = world
+    friday_night = datetime(2026, 11, 27, 23, 0, tzinfo=LONDON)
+    clock.at = friday_night
+    DeskService(store, PR, clock).note_handover("Night 27 Nov, EDT", "Police protection used.")
+    follow = _follow(store, clock)
+    (row,) = follow.view().handovers
+    assert row.due == datetime(2026, 11, 30, 17, 0, tzinfo=LONDON) and not row.overdue
+    clock.at = datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+    assert not follow.view().handovers[0].overdue
+    clock.at = datetime(2026, 11, 30, 17, 1, tzinfo=LONDON)
+    view = follow.view()
+    assert view.handovers[0].overdue and view.overdue_counts()["handovers"] == 1
+    DeskService(store, DM, clock).acknowledge_handover(row.handover_id)
+    view = follow.view()
+    assert not view.handovers[0].overdue and view.overdue_counts()["handovers"] == 0
+
+
+def test_older_unsent_notices_are_in_the_overdue_totals(world) -> None:  # type: ignore[no-untyped-def]
+    """An open-case child's notice older than the look-back is due the same working day,
+    so it is overdue: the view's overdue totals include it, not only the side count."""
+    store, clock = world
+    pid = new_id()
+    store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Ava", "family_name": "Stone", "open_case": True},
+                THU,
+            )
+        ]
+    )
+    cid = _contact(store, pid)
+    clock.at = THU + timedelta(days=ACK_LOOKBACK_DAYS + 1)
+    follow = _follow(store, clock)
+    view = follow.view()
+    assert view.notices == () and view.notices_older == 1
+    assert view.overdue_counts()["notices"] == 1
+    follow.notify_allocated_worker(cid, pid, "sw.allocated", "phone")
+    assert follow.view().overdue_counts()["notices"] == 0
