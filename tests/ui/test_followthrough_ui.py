@@ -331,7 +331,7 @@ def test_a_handover_note_points_at_the_selected_contact(qtbot, tmp_path: Path) -
     clock = FixedClock(THU)
     window, store, (cid,) = _window(qtbot, tmp_path, Role.PRACTITIONER, clock)
     window.select_contact(cid)
-    window.write_handover()
+    window.contact_actions.write_handover()
     dialog = window._dialog
     dialog.widgets["shift"].setText("Night 26 Nov, EDT")
     dialog.widgets["text"].setPlainText("Police protection used at 22:30; strategy today.")
