@@ -1127,11 +1127,9 @@ class FollowThroughService:
             if c.source_code == "9":  # anonymous: nobody to acknowledge
                 continue
             received = datetime.fromisoformat(c.received_at)
-            ack_due = self.office.add_working_days(received, rules.ACK_WORKING_DAYS)
+            ack_due = rules.referrer_told_due(received, self.office)
             decided = _when(c.decided_at) if c.status == ContactStatus.DECIDED.value else None
-            feedback_due = (
-                self.office.add_working_days(decided, rules.ACK_WORKING_DAYS) if decided else None
-            )
+            feedback_due = rules.referrer_told_due(decided, self.office) if decided else None
             ack = sent.get((c.contact_id, AckKind.ACKNOWLEDGEMENT.value))
             feedback = sent.get((c.contact_id, AckKind.FEEDBACK.value))
             if ack and feedback:
