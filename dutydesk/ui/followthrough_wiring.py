@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ..domain.codes import Role
 from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
 from ..domain.route_codes import (
@@ -284,11 +285,25 @@ class FollowThroughActions:
     def _worker_told(self, cid: str, ref: Any, parent: QWidget) -> None:
         """The allocated worker told of the contact."""
         f = self.follow
+        # the person record's allocated worker, when known (set in the window or
+        # imported): the dialog starts with it, and it can be changed
+        notice = next(
+            (
+                n
+                for n in (self.view.view.notices if self.view and self.view.view else ())
+                if (n.contact_id, n.person_id) == (cid, ref)
+            ),
+            None,
+        )
         self._run(
             ActionDialog(
                 "Allocated worker told",
                 [
-                    Choice("worker", "Allocated worker"),
+                    Choice(
+                        "worker",
+                        "Allocated worker",
+                        initial=(notice.worker or "") if notice else "",
+                    ),
                     Choice("method", "How", "choice", METHODS),
                 ],
                 "Record",
@@ -541,6 +556,48 @@ class FollowThroughActions:
 
         self._with_children(cid, show)
 
+    def allocation(self) -> None:
+        """Record who holds a linked child's open case (or that the case is closed)."""
+        cid = self._contact()
+        if cid is None:
+            return
+
+        def show(kids: list[tuple[int, str, str | None]]) -> None:
+            linked = [(p, n) for _s, n, p in kids if p]
+            if not linked:
+                QMessageBox.information(
+                    self.window, "Allocated worker", "Link the child to a person first."
+                )
+                return
+            self._run(
+                ActionDialog(
+                    "Allocated worker (open case)",
+                    [
+                        Choice("person_id", "Child", "choice", linked),
+                        Choice(
+                            "worker",
+                            "Allocated worker (blank: the case is closed)",
+                            required=False,
+                        ),
+                        Choice("team", "Allocated team", required=False),
+                        Choice(
+                            "reason",
+                            "Reason",
+                            "text",
+                            initial="As the case-management system records it",
+                        ),
+                    ],
+                    "Record",
+                    parent=self.window,
+                ),
+                lambda v: self.fix.record_allocation(
+                    v["person_id"], v["worker"] or None, v["team"] or None, v["reason"]
+                ),
+                "Recorded; the allocated worker is told of new contacts the same working day.",
+            )
+
+        self._with_children(cid, show)
+
     def register(self) -> None:
         cid = self._contact()
         if cid is None:
@@ -655,11 +712,17 @@ def install_followthrough(
         session.guarded, actor, clock, TriageService(session.guarded, actor, clock)
     )
     actions = FollowThroughActions(window, follow, fix, tasks)
+    _add_menu(window, actions, actor.role)
+    return actions
+
+
+def _add_menu(window: MainWindow, actions: FollowThroughActions, role: Role) -> None:
+    """The Follow-through submenu of Tools: the entries ``role`` allows."""
     menu = window.tools_menu.addMenu("Follow-&through")
     menu.setObjectName("followThroughMenu")
 
     def add(text: str, keys: str, slot: Callable[[], Any], name: str, action: Action) -> None:
-        if not allows(actor.role, action):
+        if not allows(role, action):
             return
         act = QAction(text, window)
         act.setObjectName(name)
@@ -688,10 +751,16 @@ def install_followthrough(
     menu.addSeparator()
     add("Register a &new child…", "", actions.register, "registerAction", Action.LINK_PERSON)
     add("&Correct a child's details…", "", actions.correct, "correctAction", Action.LINK_PERSON)
+    add(
+        "Allocated &worker (open case)…",
+        "",
+        actions.allocation,
+        "allocationAction",
+        Action.LINK_PERSON,
+    )
     add("&Undo a wrong link…", "", actions.unlink, "unlinkAction", Action.LINK_PERSON)
     add("&Merge duplicate contact…", "", actions.merge, "mergeAction", Action.CORRECT_RECORD)
     add("Mark &entered in error…", "", actions.in_error, "inErrorAction", Action.CORRECT_RECORD)
-    return actions
 
 
 def _guarded(window: MainWindow, slot: Callable[[], Any]) -> None:

@@ -379,6 +379,30 @@ class MainWindow(QMainWindow):
 
     def set_sync_state(self, text: str) -> None:
         self.status_sync.setText(f"Sync: {text}")
+        self.status_sync.setToolTip("")
+
+    def show_sync_stopped(self, problem: str) -> None:
+        """Sync stopped on something retrying cannot fix (a server of another DutyDesk
+        version or rules, a server this desk no longer trusts): the status bar says so in
+        two words (the whole message would be cut off there) with the message as its
+        tooltip, and a window that does not block work shows the whole message once."""
+        self.status_sync.setText("Sync: STOPPED")
+        self.status_sync.setStyleSheet("color: #b00020; font-weight: bold")
+        self.status_sync.setToolTip(problem)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "DutyDesk — sync stopped",
+            "Sync with the shared server has stopped. This desk keeps working on its own "
+            "copy; what is recorded here waits until sync is possible again.",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("syncStoppedBox")
+        box.setInformativeText(problem[:1].upper() + problem[1:])
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sync_stopped_box = box
+        box.show()
 
     def set_print_handler(self, handler: Callable[[str], None] | None) -> None:
         """``handler(contact_id)`` prints the contact; set by the printing module."""
