@@ -10,11 +10,18 @@
 3. a decision committed on one desk -> stored on another that waits on NOTIFY (p50/p95),
    after the raw limit: a NOTIFY received on a second connection (p50/p95), same run.
 A count of 0 skips that part. Creates its own logins; adds events to the database it is
-pointed at (use a throwaway one). ARMS ``stamp,every`` alternates the desk-to-desk runs
-between the desk as it is (asks ``dutydesk.withheld`` about everyone only when the
-server's withheld stamp moved, migration 0009) and a desk made to forget the stamp before
-each run, so it asks about every person it holds after every pull (what it did before
-0009, with 0009's faster function), and prints each arm's figures: the same load for both.
+pointed at (use a throwaway one). ARMS (default ``quick``) alternates the desk-to-desk runs
+between arms and prints each arm's figures, the same load for all:
+
+- ``quick``: as the app's sync controller does between full rounds: A pushes with the
+  fast path (``SyncEngine.quick(pull=False)``), B pulls with it after the poke
+  (``quick()``), each falling back to a full round when the fast path declines;
+- ``stamp``: a full round (``sync()``) on both sides, as every poke did before the fast
+  path (asks ``dutydesk.withheld`` about everyone only when the server's withheld stamp
+  moved, migration 0009);
+- ``every``: full rounds, and B made to forget the stamp before each run, so it asks
+  about every person it holds after every pull (what it did before 0009, with 0009's
+  faster function).
 
 ``--compare`` measures submit throughput (1) and desk-to-desk latency (3) on two fresh
 databases of their own in the same cluster, one at migration 0001 only (the server before
@@ -117,10 +124,13 @@ def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
 
 
 def bench_latency(
-    folder: Path, admin_dsn: str, runs: int, arms: tuple[str, ...] = ("stamp",)
+    folder: Path, admin_dsn: str, runs: int, arms: tuple[str, ...] = ("quick",)
 ) -> tuple[float, float]:
     a_name, a_dsn = login(admin_dsn, "duty_manager")
     b_name, b_dsn = login(admin_dsn, "duty_manager")
+    with psycopg.connect(admin_dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM dutydesk.events").fetchone()
+        print(f"(the server holds {row[0] if row else 0:,} events; load {os.getloadavg()[0]:.1f})")
     sender = SyncEngine(
         EventStore.open(folder / f"{a_name}.sqlite3"),
         PgTransport(a_dsn),
@@ -134,11 +144,13 @@ def bench_latency(
     watcher.sync()
     arrived: dict[str, float] = {}
     stop = threading.Event()
+    fast = {"on": False}  # the arm of the current run: B's fast path or full rounds
 
     def watch() -> None:
         while not stop.is_set():
             if watcher.transport.wait_for_poke(0.5):
-                watcher.sync()
+                if not (fast["on"] and watcher.quick()):
+                    watcher.sync()
                 for eid in list(expected):
                     if eid not in arrived and watcher.store.get_event(eid) is not None:
                         arrived[eid] = time.perf_counter()
@@ -154,11 +166,13 @@ def bench_latency(
         arm = arms[i % len(arms)]
         if arm == "every":  # the watcher's next sync asks about everyone it holds
             withheld.forget_checked(watcher.store.engine)
+        fast["on"] = arm == "quick"
         decision = event("decision.recorded", decision_payload(cid), NOW, actor=a_name)
         expected.append(decision.id)
         started = time.perf_counter()
         sender.store.append([decision])
-        sender.sync()
+        if not (fast["on"] and sender.quick(pull=False)):
+            sender.sync()
         deadline = time.perf_counter() + 5
         while decision.id not in arrived and time.perf_counter() < deadline:
             time.sleep(0.0005)
@@ -174,7 +188,11 @@ def bench_latency(
         samples.sort()
         p95 = samples[max(int(len(samples) * 0.95) - 1, 0)]
         p50 = statistics.median(samples)
-        what = {"stamp": "", "every": ", asking about every person held each sync"}[arm]
+        what = {
+            "quick": ", fast path (A pushes, B pulls)",
+            "stamp": ", full rounds",
+            "every": ", full rounds asking about every person held each sync",
+        }[arm]
         print(
             f"decision recorded on desk A -> stored on desk B via NOTIFY{what}, "
             f"{len(samples)} runs (B holds {held:,} people): "
@@ -253,6 +271,29 @@ def payload_checks(admin_dsn: str, on: bool) -> None:
         )
 
 
+def check_cost(admin_dsn: str, repeats: int = 5) -> tuple[int, float]:
+    """(events, ms per event) the payload checks take inside the server: every stored
+    event's payload checked again by ``dutydesk.check_payload`` in one statement, less the
+    same statement without the call (median of ``repeats``). Server CPU only: no network,
+    no desk, so it holds still on a busy machine where whole-submit timings do not."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
+        [n] = conn.execute("SELECT count(*) FROM dutydesk.events").fetchone()  # type: ignore[misc]
+        timings: dict[str, list[float]] = {"with": [], "without": []}
+        what = {
+            "with": "count(dutydesk.check_payload(type, payload, "
+            "substr(client_time, 1, 10)::date))",
+            "without": "count(substr(client_time, 1, 10)::date)",
+        }
+        for _ in range(repeats):
+            for k, expr in what.items():
+                started = time.perf_counter()
+                conn.execute(f"SELECT {expr} FROM dutydesk.events")  # noqa: S608 - fixed text
+                timings[k].append(time.perf_counter() - started)
+    cost = statistics.median(timings["with"]) - statistics.median(timings["without"])
+    return int(n), cost * 1000 / max(int(n), 1)
+
+
 def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> None:
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
@@ -270,6 +311,11 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
                 check_rules = engine_mod.SyncEngine._check_rules
+                watch = engine_mod.SyncEngine._checkpoint_watch
+                if schema < 8:  # that desk did not check signed checkpoints (0008)
+                    engine_mod.SyncEngine._checkpoint_watch = (  # type: ignore[method-assign]
+                        lambda self, server: None
+                    )
                 if schema < 10:  # that desk did not compare the rules digest (0010)
                     engine_mod.SyncEngine._check_rules = (  # type: ignore[method-assign]
                         lambda self, server: None
@@ -281,7 +327,7 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                 payload_checks(after, label != "unchecked")
                 try:
                     figures[label]["push"].append(bench_push(folder, dsn, push))
-                    p50, p95 = bench_latency(folder, dsn, runs)
+                    p50, p95 = bench_latency(folder, dsn, runs, ("stamp",))
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
                     engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
@@ -290,9 +336,13 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                     engine_mod.SyncEngine._check_rules = (  # type: ignore[method-assign]
                         check_rules
                     )
+                    engine_mod.SyncEngine._checkpoint_watch = (  # type: ignore[method-assign]
+                        watch
+                    )
                     payload_checks(after, True)
                 figures[label]["p50"].append(p50)
                 figures[label]["p95"].append(p95)
+        checked, per_event = check_cost(after)
     med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
     b, a, u = med["before"], med["after"], med["unchecked"]
     print(
@@ -310,6 +360,22 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
             f"| desk-to-desk latency {m} | {b[m]:.1f} ms | {a[m]:.1f} ms | "
             f"{(a[m] / b[m] - 1) * 100:+.0f}% |"
         )
+    print(
+        f"| the same, newest server with its payload checks off (no validation) | "
+        f"{u['push']:,.0f} events/s | {a['push']:,.0f} events/s | "
+        f"{(u['push'] / a['push'] - 1) * 100:+.0f}% time per event |"
+    )
+    for m in ("p50", "p95"):
+        print(
+            f"| desk-to-desk latency {m}, checks off / on | {u[m]:.1f} ms | {a[m]:.1f} ms | "
+            f"{(a[m] / u[m] - 1) * 100:+.0f}% |"
+        )
+    print(
+        f"\ninside the server: dutydesk.check_payload takes {per_event:.3f} ms per event "
+        f"(all {checked:,} events of the validated database checked again in one "
+        f"statement), {per_event / (1000 / a['push']) * 100:.0f}% of the validated submit's "
+        f"{1000 / a['push']:.2f} ms per event"
+    )
     print(
         f"\nthe payload checks alone (newest server, checks on / off): submit "
         f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
@@ -331,9 +397,9 @@ def main(argv: list[str]) -> int:
             compare(Path(tmp), admin_dsn, push, runs, rounds)
         return 0
     push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv) :])[:3])
-    arms = tuple(argv[3].split(",")) if len(argv) > 3 else ("stamp",)
-    if not arms or set(arms) - {"stamp", "every"}:
-        print("ARMS is stamp, every or stamp,every", file=sys.stderr)
+    arms = tuple(argv[3].split(",")) if len(argv) > 3 else ("quick",)
+    if not arms or set(arms) - {"quick", "stamp", "every"}:
+        print("ARMS is a comma-separated list of quick, stamp, every", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
