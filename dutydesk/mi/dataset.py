@@ -28,7 +28,15 @@ from ..domain.codes import ContactStatus, DecisionStatus, Role
 from ..domain.referrals import ReferralHistory, london_date, months_before
 from ..domain.routes import RouteRecord, S47Record
 from ..domain.timescales import OfficeHours
-from .records import DecisionLike, MiInput, Supervision
+from .records import (
+    DecisionLike,
+    MiInput,
+    NextStepRecord,
+    PartnerCheckRecord,
+    ProtectionRecord,
+    ReferrerTold,
+    Supervision,
+)
 
 NONE = "(none)"  # how MI shows a contact recorded without an office or team
 _DECIDERS = {Role.DUTY_MANAGER.value, Role.SENIOR_PRACTITIONER.value}
@@ -130,6 +138,11 @@ class Dataset:
     routes: tuple[RouteRecord, ...] = ()
     route_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
     route_contacts: Mapping[str, RouteContactFacts] = field(default_factory=dict)
+    # follow-through records (``MiInput``; figures in ``mi/followup.py``)
+    told: tuple[ReferrerTold, ...] = ()
+    partner_checks: tuple[PartnerCheckRecord, ...] = ()
+    next_steps: tuple[NextStepRecord, ...] = ()
+    protections: tuple[ProtectionRecord, ...] = ()
 
     @property
     def referral_days(self) -> dict[str, list[date]]:
@@ -256,6 +269,10 @@ def prepare(
         routes=tuple(data.routes),
         route_children=dict(data.route_children),
         route_contacts=_route_contacts(data, facts),
+        told=tuple(data.told),
+        partner_checks=tuple(data.partner_checks),
+        next_steps=tuple(data.next_steps),
+        protections=tuple(data.protections),
     )
 
 

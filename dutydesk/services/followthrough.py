@@ -9,7 +9,7 @@ store and the shared server). Reads fold the relevant events with the pure rules
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -167,6 +167,10 @@ class NoticeRow:
     due: datetime
     notified: str | None
     overdue: bool
+    # who holds the case, from the person record (``person.updated`` ``allocated_worker``,
+    # set in the window or imported): the notice dialog starts with it
+    worker: str | None = None
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -733,7 +737,7 @@ class FollowThroughService:
     def _awaiting(
         self,
         decisions: Sequence[DecidedContact],
-        follow: rules.FollowThrough,
+        routed: Set[tuple[str, int | None]],
         kids: Mapping[str, list[ContactChildRow]],
         now: datetime,
     ) -> list[RouteRow]:
@@ -742,7 +746,7 @@ class FollowThroughService:
         here, with the clock their outcome carries, until a route is opened for them (any
         route: a sibling may go to early help while the main outcome is s47)."""
         rows: list[RouteRow] = []
-        for d, k in self._unrouted(decisions, follow, kids):
+        for d, k in self._unrouted(decisions, routed, kids):
             kind = OUTCOME_ROUTES[d.outcome]
             decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
             fact = rules.ContactFacts(
@@ -808,23 +812,26 @@ class FollowThroughService:
     def _unrouted(
         self,
         decisions: Sequence[DecidedContact],
-        follow: rules.FollowThrough,
+        routed: Set[tuple[str, int | None]],
         kids: Mapping[str, Sequence[_Child]],
     ) -> Iterator[tuple[DecidedContact, _Child]]:
         """Each child of a standing decision (first per contact) with no route opened for
         them and nothing left done that ends the follow-through (a completed assessment),
         on a contact that is not void: the "awaiting a route" children. The listed rows
         pass full child rows, the count of older ones only (slot, person id)."""
-        routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
-        done = self.q.completed_assessments({d.contact_id for d in decisions})
         seen: set[str] = set()
+        unrouted: list[tuple[DecidedContact, _Child]] = []
         for d in decisions:
             if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
                 continue
             seen.add(d.contact_id)
-            for k in kids.get(d.contact_id, []):
-                if (d.contact_id, k.slot) in routed or (d.contact_id, k.person_id or "") in done:
-                    continue  # a route follows them, or the assessment is done
+            unrouted.extend(
+                (d, k) for k in kids.get(d.contact_id, []) if (d.contact_id, k.slot) not in routed
+            )
+        # assessments are looked up only for children no route follows
+        done = self.q.completed_assessments({d.contact_id for d, _ in unrouted})
+        for d, k in unrouted:
+            if (d.contact_id, k.person_id or "") not in done:
                 yield d, k
 
     def contact_routes(self, contact_id: str) -> ContactRoutes:
@@ -922,27 +929,35 @@ class FollowThroughService:
         """The follow-through views at the clock's time, overdue first in each."""
         now = self.clock.now()
         self._name = self._directory().name_of
-        follow = self._fold()
+        # Only contacts with a route still open are folded (closed and handed-over routes
+        # leave the view): the index says which, from the lifecycle events alone.
+        index = self.q.route_index()
+        follow = self._fold(sorted(index.open_contacts))
         open_routes = follow.open_routes()
         since_ack = (now - timedelta(days=ACK_LOOKBACK_DAYS)).isoformat()
         recent = [
             c for c in self.q.contacts_received_since(since_ack) if c.status not in VOID_STATUSES
         ]
         conflicts = [c for c in self.q.conflicted_contacts() if c.status not in VOID_STATUSES]
-        follow_events = self.q.events_of_types(
-            (
-                "referrer.acknowledged",
-                "next_step.completed",
-                "partner_check.requested",
-                "partner_check.answered",
-                "partner_check.chased",
-                "allocated_worker.notified",
-                "handover.noted",
-                "handover.acknowledged",
-            )
-        )
         since_steps = (now - timedelta(days=NEXT_STEP_LOOKBACK_DAYS)).isoformat()
         step_contacts = set(self.q.contacts_decided_since(since_steps))
+        # Acknowledgements and completed next steps are read for the contacts their tabs
+        # list (each tab reads only its own contacts' events); the rest for the whole store
+        # (an unanswered check, an unread note or an old unsent notice stays in sight).
+        follow_events = [
+            *self.q.events_of_types(
+                (
+                    "partner_check.requested",
+                    "partner_check.answered",
+                    "partner_check.chased",
+                    "allocated_worker.notified",
+                    "handover.noted",
+                    "handover.acknowledged",
+                )
+            ),
+            *self.q.events_of_types(("referrer.acknowledged",), [c.contact_id for c in recent]),
+            *self.q.events_of_types(("next_step.completed",), sorted(step_contacts)),
+        ]
         check_contacts = {
             e.contact_id
             for e in follow_events
@@ -958,10 +973,21 @@ class FollowThroughService:
         first = self.q.first_route_at()
         if first is not None and datetime.fromisoformat(first) < since:
             since = datetime.fromisoformat(first)
-        awaiting = self.q.standing_decisions_since(since.isoformat(), list(OUTCOME_ROUTES))
+        decided = self.q.standing_decisions_since(since.isoformat(), list(OUTCOME_ROUTES))
+        # Full child rows are read only for the contacts with a child still awaiting a
+        # route (most decided children have one): the rest by slot and person id.
+        waiting = {
+            d.contact_id
+            for d, _ in self._unrouted(
+                decided,
+                index.routed,
+                self.q.decided_child_slots(since.isoformat(), list(OUTCOME_ROUTES)),
+            )
+        }
+        awaiting = [d for d in decided if d.contact_id in waiting]
         # Older decisions are not listed, but the view says how many children they leave
         # without a route, so none drops out of sight silently.
-        listed = {d.contact_id for d in awaiting}
+        listed = {d.contact_id for d in decided}
         older = [
             d
             for d in self.q.standing_decisions_before(since.isoformat(), list(OUTCOME_ROUTES))
@@ -970,7 +996,7 @@ class FollowThroughService:
         older_count = sum(
             1
             for _ in self._unrouted(
-                older, follow, self.q.child_slots({d.contact_id for d in older})
+                older, index.routed, self.q.child_slots({d.contact_id for d in older})
             )
         )
         others = (
@@ -983,7 +1009,8 @@ class FollowThroughService:
         )
         all_ids = others | {d.contact_id for d in awaiting}
         kids = self.q.children_of(all_ids)
-        contacts = {c.contact_id: c for c in recent} | self.q.contacts(
+        # the next-steps and checks tabs need only each contact's status
+        statuses = {c.contact_id: c.status for c in recent} | self.q.statuses(
             others - {c.contact_id for c in recent}
         )
         route_rows = sorted(
@@ -992,15 +1019,17 @@ class FollowThroughService:
         view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
-            awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now), key=_overdue_first)),
+            awaiting=tuple(
+                sorted(self._awaiting(awaiting, index.routed, kids, now), key=_overdue_first)
+            ),
             awaiting_older=older_count,
             awaiting_since=since,
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
             next_steps=tuple(
-                self._next_steps(step_contacts, contacts, kids, follow_events, since_steps, now)
+                self._next_steps(step_contacts, statuses, kids, follow_events, since_steps, now)
             ),
             conflicts=tuple(self._conflicts(conflicts, kids, now)),
-            checks=tuple(self._checks(contacts, kids, follow_events, now)),
+            checks=tuple(self._checks(statuses, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
             notices_older=self._older_notices(since_ack, follow_events),
             notices_since=datetime.fromisoformat(since_ack),
@@ -1062,7 +1091,9 @@ class FollowThroughService:
                 for x in view.checks
             ),
             notices=tuple(
-                dataclasses.replace(x, child=r) if x.contact_id in hidden else x
+                dataclasses.replace(x, child=r, worker=None, team=None)
+                if x.contact_id in hidden
+                else x
                 for x in view.notices
             ),
             handovers=tuple(
@@ -1096,11 +1127,9 @@ class FollowThroughService:
             if c.source_code == "9":  # anonymous: nobody to acknowledge
                 continue
             received = datetime.fromisoformat(c.received_at)
-            ack_due = self.office.add_working_days(received, rules.ACK_WORKING_DAYS)
+            ack_due = rules.referrer_told_due(received, self.office)
             decided = _when(c.decided_at) if c.status == ContactStatus.DECIDED.value else None
-            feedback_due = (
-                self.office.add_working_days(decided, rules.ACK_WORKING_DAYS) if decided else None
-            )
+            feedback_due = rules.referrer_told_due(decided, self.office) if decided else None
             ack = sent.get((c.contact_id, AckKind.ACKNOWLEDGEMENT.value))
             feedback = sent.get((c.contact_id, AckKind.FEEDBACK.value))
             if ack and feedback:
@@ -1128,7 +1157,7 @@ class FollowThroughService:
     def _next_steps(
         self,
         ids: set[str],
-        contacts: Mapping[str, ContactRow],
+        statuses: Mapping[str, str],
         kids: Mapping[str, list[ContactChildRow]],
         events: Sequence[Event],
         since: str,
@@ -1144,8 +1173,8 @@ class FollowThroughService:
         rows = []
         today = now.astimezone(self.office.zone).date()
         for cid, decisions in self.q.decisions_of(ids).items():
-            c = contacts.get(cid)
-            if c is None or c.status in VOID_STATUSES:
+            status = statuses.get(cid)
+            if status is None or status in VOID_STATUSES:
                 continue
             for d in decisions:
                 if d.superseded or d.decided_at < since or d.status == "proposed":
@@ -1202,7 +1231,7 @@ class FollowThroughService:
 
     def _checks(
         self,
-        contacts: Mapping[str, ContactRow],
+        statuses: Mapping[str, str],
         kids: Mapping[str, list[ContactChildRow]],
         events: Sequence[Event],
         now: datetime,
@@ -1231,10 +1260,10 @@ class FollowThroughService:
                     row["no_trace"] = bool(p.get("no_trace"))
         rows = []
         for check_id, a in asked.items():
-            c = contacts.get(a["contact_id"])
-            if c is None or c.status in VOID_STATUSES:
+            status = statuses.get(a["contact_id"])
+            if status is None or status in VOID_STATUSES:
                 continue
-            if a["answer"] is not None and c.status == ContactStatus.DECIDED.value:
+            if a["answer"] is not None and status == ContactStatus.DECIDED.value:
                 continue  # answered and decided: nothing left to follow
             overdue = a["answer"] is None and a["due_at"] is not None and now > a["due_at"]
             rows.append(
@@ -1291,6 +1320,8 @@ class FollowThroughService:
                         due,
                         notified,
                         notified is None and now > due,
+                        person.allocated_worker,
+                        person.allocated_team,
                     )
                 )
         return sorted(rows, key=lambda r: (r.notified is not None, not r.overdue, r.due))

@@ -31,6 +31,10 @@ from ..mi.records import (
     MiDecision,
     MiInput,
     MiPerson,
+    NextStepRecord,
+    PartnerCheckRecord,
+    ProtectionRecord,
+    ReferrerTold,
     RouteContact,
     Supervision,
 )
@@ -235,7 +239,13 @@ class MiQueries:
                     .distinct(),
                 )
             ]
-            counted, marac = self._route_contacts(conn)
+            told, checks, steps = self._follow_ups(conn, ids)
+            counted, marac, opened = self._route_contacts(conn)
+            if date_from is not None or date_to is not None:
+                counted = self._routes_for_period(
+                    conn, counted, opened, marac, decisions, date_from, date_to
+                )
+                marac &= counted
             void, route_contacts = self._route_contact_rows(conn, counted)
             kids = self._linked_children(conn, marac - void)
         # One fold of every contact whose routes MI reads (issue 21).
@@ -246,6 +256,22 @@ class MiQueries:
         routes = (
             [r for r in route_records(follow) if r.contact_id in counted - void] if follow else []
         )
+        loaded = {c.contact_id for c in contacts}
+        linked = {(k.contact_id, k.slot): k.person_id for k in children}
+        protections = [
+            ProtectionRecord(
+                d.contact_id, slot, linked.get((d.contact_id, slot)), kind, at.isoformat(), held
+            )
+            for d in (follow.discussions if follow else ())
+            if d.contact_id in loaded
+            for kind, at in (
+                ("police_protection", d.police_protection_from),
+                ("epo", d.epo_granted_at or d.epo_applied_at),
+            )
+            if at is not None
+            for slot in d.slots
+            for held in (d.held_at.isoformat(),)
+        ]
         return MiInput(
             contacts=contacts,
             children=children,
@@ -260,29 +286,179 @@ class MiQueries:
             routes=routes,
             route_children=kids,
             route_contacts=route_contacts,
+            told=told,
+            partner_checks=checks,
+            next_steps=steps,
+            protections=protections,
         )
 
     @staticmethod
-    def _route_contacts(conn: Connection) -> tuple[set[str], set[str]]:
-        """Contacts with a route MI counts (LADO, MARAC, private fostering, or handed off
-        to a named team), and those with a MARAC route. The kind is in the payload, so
-        the route.opened payloads are read (one indexed query by type)."""
+    def _follow_ups(
+        conn: Connection, ids: Any
+    ) -> tuple[list[ReferrerTold], list[PartnerCheckRecord], list[NextStepRecord]]:
+        """The loaded contacts' referrers told, partner checks (folded: the last due time
+        given, the answer) and the next steps of their standing decisions, ticked off or
+        not (issue 21's follow-through figures)."""
+        e = EVENTS.c
+        told = [
+            ReferrerTold(cid, body["kind"], body.get("sent_at") or stamp)
+            for cid, payload, stamp in rowread.fetch_statement(
+                conn,
+                select(e.contact_id, e.payload, e.client_time).where(
+                    e.type == "referrer.acknowledged", e.contact_id.in_(ids)
+                ),
+            )
+            for body in (json.loads(payload),)
+        ]
+        asked: dict[str, dict[str, Any]] = {}
+        for kind, cid, payload, stamp in rowread.fetch_statement(
+            conn,
+            select(e.type, e.contact_id, e.payload, e.client_time)
+            .where(
+                e.type.in_(
+                    ("partner_check.requested", "partner_check.chased", "partner_check.answered")
+                ),
+                e.contact_id.in_(ids),
+            )
+            .order_by(e.local_seq),
+        ):
+            p = json.loads(payload)
+            if kind == "partner_check.requested":
+                asked[p["check_id"]] = {
+                    "check_id": p["check_id"],
+                    "contact_id": cid,
+                    "requested_at": p.get("requested_at") or stamp,
+                    "due_at": p.get("due_at"),
+                }
+            elif p.get("check_id") in asked:
+                row = asked[p["check_id"]]
+                if kind == "partner_check.chased":
+                    row["due_at"] = p.get("due_at") or row["due_at"]
+                else:
+                    row["answered_at"] = p.get("answered_at") or stamp
+                    row["no_trace"] = bool(p.get("no_trace"))
+        done: dict[tuple[str, int], str] = {}
+        for payload, stamp in rowread.fetch_statement(
+            conn,
+            select(e.payload, e.client_time).where(
+                e.type == "next_step.completed", e.contact_id.in_(ids)
+            ),
+        ):
+            p = json.loads(payload)
+            done.setdefault((p["decision_id"], p["index"]), stamp)
+        d = DECISIONS.c
+        steps = [
+            NextStepRecord(cid, did, i, s.get("due"), done.get((did, i)))
+            for did, cid, rationale in rowread.fetch_statement(
+                conn,
+                select(d.decision_id, d.contact_id, d.rationale).where(
+                    d.contact_id.in_(ids),
+                    d.status.in_(["recorded", "signed_off"]),
+                    d.superseded.is_(False),
+                ),
+            )
+            for i, s in enumerate(json.loads(rationale).get("next_steps") or [])
+        ]
+        return told, [PartnerCheckRecord(**a) for a in asked.values()], steps
+
+    @staticmethod
+    def _route_contacts(
+        conn: Connection,
+    ) -> tuple[set[str], set[str], dict[str, list[tuple[str | None, date]]]]:
+        """Contacts with a route MI counts (LADO, MARAC, private fostering, early help, or
+        handed off to a named team), those with a MARAC route, and each counted contact's
+        routes as (kind, London day opened; kind None for a hand-off). The kind is in the
+        payload, so the route.opened payloads are read (one indexed query by type)."""
         counted: set[str] = set()
         marac: set[str] = set()
-        for cid, payload in rowread.fetch_statement(
+        opened: dict[str, list[tuple[str | None, date]]] = {}
+        for cid, payload, stamp in rowread.fetch_statement(
             conn,
-            select(EVENTS.c.contact_id, EVENTS.c.payload).where(
+            select(EVENTS.c.contact_id, EVENTS.c.payload, EVENTS.c.client_time).where(
                 EVENTS.c.type.in_(("route.opened", "route.transferred"))
             ),
         ):
             if cid is None:
                 continue
-            kind = json.loads(payload).get("kind")
+            body = json.loads(payload)
+            kind = body.get("kind")
             if kind is None or kind in MI_ROUTE_KINDS:  # None: a hand-off
                 counted.add(cid)
+                at = datetime.fromisoformat(body.get("opened_at") or stamp)
+                opened.setdefault(cid, []).append((kind, at.astimezone(LONDON).date()))
             if kind == RouteKind.MARAC:
                 marac.add(cid)
-        return counted, marac
+        return counted, marac, opened
+
+    @staticmethod
+    def _routes_for_period(
+        conn: Connection,
+        counted: set[str],
+        opened: dict[str, list[tuple[str | None, date]]],
+        marac: set[str],
+        decisions: Iterable[MiDecision],
+        date_from: date | None,
+        date_to: date | None,
+    ) -> set[str]:
+        """The route contacts a period's figures can read, of ``counted`` (the whole
+        store's): received, decided or with a route opened in the period (with the load's
+        month of margin before it; the route figures, Annex A List 2); with a MARAC route
+        opened in the 12 months before it (the repeat criterion); or with a hand-off still
+        waiting, however old (that figure is "now"). Tested to give the figures the
+        whole-store load gives (``tests/integration/test_mi_route_figures.py``)."""
+        lo = date_from - LOOKBACK_MARGIN if date_from is not None else date.min
+        hi = date_to or date.max
+        marac_lo = months_before(date_from, 12) - LOOKBACK_MARGIN if date_from else date.min
+        keep = {
+            cid
+            for cid, routes in opened.items()
+            if any(
+                lo <= day <= hi or (kind == RouteKind.MARAC and marac_lo <= day <= hi)
+                for kind, day in routes
+            )
+        }
+        for d in decisions:
+            stamp = d.signed_off_at or d.decided_at
+            for at in (d.decided_at, stamp):
+                if d.contact_id in counted and at:
+                    day = datetime.fromisoformat(at).astimezone(LONDON).date()
+                    if lo <= day <= hi:
+                        keep.add(d.contact_id)
+        c = CONTACTS.c
+        rest = counted - keep
+        for chunk in _chunks(sorted(rest)):
+            for cid, received in rowread.fetch_statement(
+                conn, select(c.contact_id, c.received_at).where(c.contact_id.in_(chunk))
+            ):
+                if (
+                    received
+                    and lo <= datetime.fromisoformat(received).astimezone(LONDON).date() <= hi
+                ):
+                    keep.add(cid)
+        waiting: dict[str, tuple[str, bool]] = {}  # route id -> (contact, awaiting)
+        for kind, cid, payload in rowread.fetch_statement(
+            conn,
+            select(EVENTS.c.type, EVENTS.c.contact_id, EVENTS.c.payload)
+            .where(
+                EVENTS.c.type.in_(
+                    (
+                        "route.transferred",
+                        "route.transfer_accepted",
+                        "route.transfer_returned",
+                        "route.closed",
+                    )
+                ),
+                EVENTS.c.contact_id.is_not(None),
+            )
+            .order_by(EVENTS.c.local_seq),
+        ):
+            rid = json.loads(payload)["route_id"]
+            if kind == "route.transferred":
+                waiting[rid] = (cid, True)
+            elif rid in waiting:
+                waiting[rid] = (cid, False)
+        keep |= {cid for cid, awaiting in waiting.values() if awaiting}
+        return keep & counted
 
     @staticmethod
     def _route_contact_rows(

@@ -112,3 +112,153 @@ def test_route_figures_from_the_store_match_the_fold(store: EventStore) -> None:
         assert loaded[mine.key] == mine
     assert loaded["lado_timeliness"].display() == "100.0% (1/1) · 0 past due, not done"
     assert loaded["marac_referrals"].display() == "2 · 1 repeat"
+
+
+def test_a_period_load_reads_only_the_routes_its_figures_can_count(store: EventStore) -> None:
+    """A period's load folds the route contacts of the period (received, decided or with a
+    route opened in it, with a month's margin), MARAC referrals of the 12 months before
+    it, and hand-offs still waiting however old; not a LADO allegation of 2025 or a
+    private fostering visit long done. Every route figure and Annex A List 2 are the
+    same as from the whole store's load."""
+    from dutydesk.mi.annex_a import list2_rows
+
+    r, ids = _history()
+    old_lado = r.contact("2025-03-03 10:00", children=[child(pid())])
+    rid = r.open(old_lado, "lado", "2025-03-03 10:00", adult_slot=0)
+    r.on(old_lado, rid, "route.progressed", "2025-03-03 12:00", step="referred")
+    old_pf = r.contact("2025-09-01 10:00", children=[child(pid())])
+    rid = r.open(old_pf, "private_fostering", "2025-09-01 10:00", slot=0)
+    r.on(old_pf, rid, "route.progressed", "2025-09-04 10:00", step="visited")
+    # early help opened in the period on a contact received in September
+    sibling = r.contact("2026-09-01 10:00", children=[child(pid())])
+    r.open(sibling, "early_help", "2026-12-02 10:00", slot=0, team="EH", family_consent="given")
+    store.import_events(r.h.events)
+    service = MiService(store, FixedClock(NOW), actor=demo_actor(), office=FIVE_DAY)
+    period = service.load(PERIOD)
+    whole = service.load()
+    read = {x.contact_id for x in period.data.routes}
+    assert old_lado not in read and old_pf not in read
+    assert {ids["marac_jan"], ids["handoff"], ids["march"], sibling} <= read
+    assert {old_lado, old_pf} <= {x.contact_id for x in whole.data.routes}
+    today = NOW.date()
+    for figure in (
+        figures.lado_timeliness,
+        figures.private_fostering_visits,
+    ):
+        assert figure(period.dataset, PERIOD, NOW) == figure(whole.dataset, PERIOD, NOW)
+    assert figures.marac_referrals(period.dataset, PERIOD) == figures.marac_referrals(
+        whole.dataset, PERIOD
+    )
+    assert figures.handoffs_awaiting(period.dataset, PERIOD, today) == (
+        figures.handoffs_awaiting(whole.dataset, PERIOD, today)
+    )
+    listed = list(list2_rows(period.data, period.dataset, PERIOD))
+    assert listed == list(list2_rows(whole.data, whole.dataset, PERIOD))
+    assert len(listed) == 1
+
+
+def test_follow_through_figures_from_the_store(store: EventStore) -> None:
+    """The loader reads the period's referrers told, partner checks (chased: the new due
+    time; answered "no trace"), next steps of standing decisions (one ticked off) and
+    the police protection a strategy discussion recorded; the figures count them."""
+    from tests.unit.mi.builders import History
+
+    h = History()
+    kid = pid()
+    cid = h.contact("2026-12-03 10:00", children=[child(kid)], source="6")
+    decision = h.decide(cid, "2026-12-03 12:00", "strategy_s47")
+    h.events[-1].payload["rationale"]["next_steps"] = [
+        {"action": "Strategy discussion", "due": "2026-12-03"},
+        {"action": "Visit", "due": "2026-12-08"},
+    ]
+    check = pid()
+    h.events += [
+        event(
+            "referrer.acknowledged",
+            {
+                "contact_id": cid,
+                "kind": "acknowledgement",
+                "method": "email",
+                "sent_at": at("2026-12-04 11:00").isoformat(),  # due Fri 10:00: late
+            },
+            at("2026-12-04 11:00"),
+        ),
+        event(
+            "partner_check.requested",
+            {
+                "check_id": check,
+                "contact_id": cid,
+                "agency": "Health",
+                "question": "Known?",
+                "due_at": at("2026-12-03 12:00").isoformat(),
+            },
+            at("2026-12-03 10:30"),
+        ),
+        event(
+            "partner_check.chased",
+            {"check_id": check, "contact_id": cid, "due_at": at("2026-12-04 12:00").isoformat()},
+            at("2026-12-03 13:00"),
+        ),
+        event(
+            "partner_check.answered",
+            {"check_id": check, "contact_id": cid, "answer": "Nothing held", "no_trace": True},
+            at("2026-12-04 11:00"),
+        ),
+        event(
+            "next_step.completed",
+            {"contact_id": cid, "decision_id": decision, "index": 0},
+            at("2026-12-03 16:00"),
+        ),
+        event(
+            "strategy.discussed",
+            {
+                "discussion_id": pid(),
+                "contact_id": cid,
+                "slots": [0],
+                "held_at": at("2026-12-03 14:00").isoformat(),
+                "attendees": [{"agency": "Police"}, {"agency": "Health"}],
+                "decision": "s47_joint",
+                "s47_started_on": "2026-12-03",
+                "police_protection": {"started_at": at("2026-12-03 13:00").isoformat()},
+            },
+            at("2026-12-03 14:30"),
+        ),
+    ]
+    store.import_events(h.events)
+    service = MiService(store, FixedClock(NOW), actor=demo_actor(), office=FIVE_DAY)
+    figs = {f.key: f for f in service.figures(service.load(PERIOD), PERIOD)}
+    assert [(p.label, p.value) for p in figs["referrer_acknowledged"].parts][:2] == [
+        ("Within 1 WD", 0),
+        ("Late", 1),
+    ]
+    assert figs["referrer_feedback"].overdue == 1  # never fed back; due Fri 4 Dec 12:00
+    checks = {p.label: p.value for p in figs["partner_checks"].parts}
+    assert checks["Answered in time"] == 1  # by the chased due time, not the first
+    assert checks["No trace (agency holds nothing)"] == 1
+    steps = {p.label: p.value for p in figs["next_steps_overdue"].parts}
+    assert (steps["Done"], steps["Overdue"]) == (1, 1)
+    protection = figs["protection_use"]
+    assert protection.value == 1 and protection.refs[0].person_id == kid
+    # the same figures in `dutydesk mi`'s CSV, a headline row and a row per part
+    import csv
+    import io
+
+    from dutydesk.mi.report import write_csv
+
+    out = io.StringIO()
+    write_csv(out, tuple(figs.values()), PERIOD)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    keys = {r[0] for r in rows[1:]}
+    assert {
+        "referrer_acknowledged",
+        "referrer_feedback",
+        "partner_checks",
+        "next_steps_overdue",
+        "protection_use",
+    } <= keys
+    assert rows[next(i for i, r in enumerate(rows) if r[0] == "protection_use")][:4] == [
+        "protection_use",
+        "Police protection and EPOs (children)",
+        "",
+        "1",
+    ]

@@ -547,3 +547,87 @@ def test_older_unsent_notices_are_in_the_overdue_totals(world) -> None:  # type:
     assert view.overdue_counts()["notices"] == 1
     follow.notify_allocated_worker(cid, pid, "sw.allocated", "phone")
     assert follow.view().overdue_counts()["notices"] == 0
+
+
+def test_the_view_folds_only_open_routes_and_shows_what_the_full_fold_shows(world) -> None:  # type: ignore[no-untyped-def]
+    """The view folds only the contacts with a route still open (``route_index``). On a
+    store with routes closed, handed over (transfer accepted; early help accepted),
+    returned and open, and decided children with and without a route, the view is the
+    one the fold of every route in the store gives."""
+    from dutydesk.domain.routes import RouteIndex
+
+    store, clock = world
+    follow = _follow(store, clock)
+    ids = [_contact(store) for _ in range(6)]
+    closed, handed, eh_done, returned, still_open, unrouted = ids
+    for cid in ids:
+        store.append(
+            [event("decision.recorded", decision_payload(cid, outcome="cin_assessment"), THU)]
+        )
+    rid, _ = follow.open_route(closed, "s17_assessment", slot=0)
+    follow.close_route(rid, "assessment team took it by phone")
+    rid, _ = follow.open_route(handed, "s17_assessment", slot=0)
+    follow.transfer(rid, "Assessment East", "sw.kim")
+    follow.answer_transfer(rid, accept=True, worker="sw.kim")
+    rid, _ = follow.open_route(eh_done, "early_help", slot=0, team="EH", family_consent="given")
+    follow.progress(rid, "accepted")
+    rid, _ = follow.open_route(returned, "s17_assessment", slot=0)
+    follow.transfer(rid, "Assessment East")
+    follow.answer_transfer(rid, accept=False, reason="not ours")
+    follow.open_route(still_open, "s17_assessment", slot=0)
+    index = follow.q.route_index()
+    assert index.open_contacts == {returned, still_open}
+    assert unrouted not in {cid for cid, _slot in index.routed}
+
+    full = _follow(store, clock)
+    every = full.q.fold(OfficeHours())
+    full.q.route_index = lambda: RouteIndex(  # type: ignore[method-assign]
+        frozenset(r.contact_id for r in every.routes.values()),
+        frozenset((r.contact_id, r.slot) for r in every.routes.values()),
+    )
+    view = follow.view()
+    assert view == full.view()
+    assert {r.contact_id for r in view.routes} == {returned, still_open}
+    assert [r.contact_id for r in view.awaiting] == [unrouted]
+    # The index is read once and then fed only newer events: after another route closes
+    # (and one opens), it is the index a fresh read of the whole log gives.
+    from dutydesk.store.followthrough_queries import FollowThroughQueries
+
+    follow.close_route(view.routes[0].route_id, "handed to the team by phone")
+    follow.open_route(unrouted, "s17_assessment", slot=0)
+    fresh = FollowThroughQueries(store.engine).route_index()
+    assert follow.q.route_index() == fresh
+    assert fresh.open_contacts == {returned, still_open, unrouted} - {view.routes[0].contact_id}
+
+
+def test_the_allocated_worker_is_on_the_person_record_and_names_the_notice(world) -> None:  # type: ignore[no-untyped-def]
+    """A contact officer records who holds a child's open case (worker and team, as the
+    case-management system has them): the case is open, the notice row names the worker.
+    Closing the case clears them. An auditor may not record it."""
+    store, clock = world
+    pid = new_id()
+    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava"}, THU)])
+    cid = _contact(store, pid)
+    follow = _follow(store, clock)
+    assert follow.view().notices == ()  # no open case: nobody to tell
+    officer = Actor("co.ray", Role.CONTACT_OFFICER, "d4")
+    fix = CorrectionService(GuardedStore(store, officer, clock), officer, clock)
+    fix.record_allocation(pid, "Sam Allocated", "Locality 2", "as Mosaic records it")
+    person = store.read_model().people.get(pid)
+    assert person is not None and person.open_case
+    assert (person.allocated_worker, person.allocated_team) == ("Sam Allocated", "Locality 2")
+    (row,) = follow.view().notices
+    assert (row.contact_id, row.worker, row.team) == (cid, "Sam Allocated", "Locality 2")
+    follow.notify_allocated_worker(cid, pid, row.worker or "", "phone")
+    assert "Sam Allocated" in (follow.view().notices[0].notified or "")
+    with pytest.raises(ValidationError, match="worker as well"):
+        fix.record_allocation(pid, None, "Locality 2", "team only")
+    fix.record_allocation(pid, None, None, "case closed in Mosaic on 25 Nov")
+    person = store.read_model().people.get(pid)
+    assert person is not None and not person.open_case
+    assert (person.allocated_worker, person.allocated_team) == (None, None)
+    auditor = Actor("au.kay", Role.AUDITOR, "d5")
+    with pytest.raises(PermissionDenied):
+        CorrectionService(GuardedStore(store, auditor, clock), auditor, clock).record_allocation(
+            pid, "Sam Allocated", None, "auditors read only"
+        )
