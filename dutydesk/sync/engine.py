@@ -120,7 +120,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 10  # the newest server migration this DutyDesk understands (0010: rules)
+SUPPORTED_SCHEMA = 11  # the newest server migration this DutyDesk understands (0011: partitions)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
