@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..domain.clock import SystemClock
 from ..domain.errors import DomainError
-from ..mi.annex_a import FORMATS, ExportError
+from ..mi.annex_a import FORMATS, ExportError, file_name
 from ..services.mi import MiService
 from ..services.signing import NoSigningKey
 from .common import add_store_argument, fail
@@ -25,14 +25,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Ofsted Annex A List 1 (contacts: one row per child per "
         "contact), 2 (early help), 3 (referrals), 4 "
         "(assessments) or 5 (section 47 enquiries), for a "
-        "period (default: the six months up to today).",
+        "period (default: the six months up to today). Several lists "
+        "(--list all, or --list 1,3,5) are written into the folder -o "
+        "names, from one load of the store, each signed and recorded.",
     )
     add_store_argument(annex)
-    annex.add_argument("--list", dest="list_no", type=int, choices=(1, 2, 3, 4, 5), required=True)
     annex.add_argument(
-        "--format", choices=FORMATS, default=None, help="xlsx or csv (default: from the file name)"
+        "--list",
+        dest="lists",
+        type=list_numbers,
+        required=True,
+        metavar="N",
+        help="1 to 5, several separated by commas (1,3,5), or all",
     )
-    annex.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    annex.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="xlsx or csv (default: from the file name; xlsx for several lists)",
+    )
+    annex.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="file to write; for several lists, the folder to write them into "
+        "(annex-a-list-N-FROM-to-TO.FMT)",
+    )
     add_filter_arguments(annex)
     add_sign_in_arguments(annex)
     census = sub.add_parser(
@@ -54,12 +73,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_sign_in_arguments(census)
 
 
+def list_numbers(text: str) -> tuple[int, ...]:
+    """``--list``: "3", "1,3,5" or "all" -> the list numbers, in order, once each."""
+    if text.strip().lower() == "all":
+        return (1, 2, 3, 4, 5)
+    numbers: list[int] = []
+    for part in text.split(","):
+        if part.strip() not in {"1", "2", "3", "4", "5"}:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} is not an Annex A list: give 1 to 5, 1,3,5 or all"
+            )
+        if int(part) not in numbers:
+            numbers.append(int(part))
+    return tuple(numbers)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.what == "cin-census":
         return _census(args)
-    fmt = args.format or args.output.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
-        return fail(f"cannot tell the format of {args.output}: give --format xlsx or csv")
+    several = len(args.lists) > 1
+    if several:
+        fmt = args.format or "xlsx"
+        if not args.output.is_dir():
+            return fail(f"{args.output} is not a folder: several lists are written into one")
+    else:
+        fmt = args.format or args.output.suffix.lstrip(".").lower()
+        if fmt not in FORMATS:
+            return fail(f"cannot tell the format of {args.output}: give --format xlsx or csv")
     office = desk_office()
     signed = open_signed_in(args)
     # the export is recorded (document.exported) in the signed-in person's name, and
@@ -74,19 +114,30 @@ def run(args: argparse.Namespace) -> int:
         signer=signer,
         unsigned_reason=why,
     )
+    written: list[str] = []  # one line per list, as each is signed and recorded
     try:
         filters = filters_from(args, service)
-        rows = service.export_annex_a(args.output, args.list_no, fmt, filters)
+        # Each list is its own signed, recorded export; they share one prepared dataset
+        # while the store is unchanged (``MiService._export_data``), as in the dashboard.
+        for n in args.lists:
+            path = args.output / file_name(n, filters, fmt) if several else args.output
+            rows = service.export_annex_a(path, n, fmt, filters)
+            written.append(
+                f"Annex A List {n}: {rows} rows, {filters.date_from} to {filters.date_to}, "
+                f"written to {path}, signed in {path.name}.p7s"
+            )
     except NoSigningKey as err:
         return fail(str(err), 2)
     except (ValueError, ExportError, DomainError) as err:
+        # Lists already written stay (each signed and recorded): say which, and which not.
+        if written:
+            print("\n".join(written))
+            missing = ", ".join(str(n) for n in args.lists[len(written) :])
+            return fail(f"Annex A List {missing} not written: {err}")
         return fail(str(err))
     finally:
         signed.close()
-    print(
-        f"Annex A List {args.list_no}: {rows} rows, {filters.date_from} to {filters.date_to}, "
-        f"written to {args.output}, signed in {args.output.name}.p7s"
-    )
+    print("\n".join(written))
     return 0
 
 

@@ -584,6 +584,88 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month, 28)
 
 
+# ---- which routes are open, without the fold ---------------------------------------------
+
+# The events that decide whether a route is open (``Route.open``): what ``route_index``
+# reads. A small subset of the fold's, and only ids and steps of their payloads.
+LIFECYCLE_TYPES = (
+    "route.opened",
+    "route.progressed",
+    "route.transferred",
+    "route.transfer_accepted",
+    "route.transfer_returned",
+    "route.closed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteIndex:
+    """Which contacts have a route still open (``Route.open``), and which children (contact
+    id, slot; slot None for a route about an adult or the whole contact) have any route,
+    open or closed: what the follow-through view needs before it folds anything, so it
+    folds only the contacts with an open route."""
+
+    open_contacts: frozenset[str]
+    routed: frozenset[tuple[str, int | None]]
+
+
+class RouteIndexer:
+    """``route_index`` fed in pieces: events in log order, as they arrive (the store feeds
+    only events newer than the last it fed, so a view after the first reads a few)."""
+
+    def __init__(self) -> None:
+        self._child: dict[str, tuple[str, int | None]] = {}
+        self._closed: set[str] = set()
+        self._transfer: dict[str, str] = {}
+        self._answer: dict[str, str] = {}
+
+    def feed(self, events: Iterable[tuple[str, Mapping[str, Any]]]) -> RouteIndexer:
+        for kind, p in events:
+            rid = p.get("route_id", "")
+            if kind == "route.opened":
+                self._child[rid] = (p["contact_id"], p.get("slot"))
+                self._closed.discard(rid)  # as the fold, a route opened again starts afresh
+                self._transfer.pop(rid, None)
+                self._answer.pop(rid, None)
+            elif rid not in self._child:
+                continue
+            elif kind == "route.closed":
+                self._closed.add(rid)
+            elif kind == "route.transferred":
+                self._transfer[rid] = "awaiting"
+            elif kind == "route.transfer_accepted":
+                self._transfer[rid] = "accepted"
+            elif kind == "route.transfer_returned":
+                self._transfer[rid] = "returned"
+            elif kind == "route.progressed" and p.get("step") in (
+                RouteStep.ACCEPTED,
+                RouteStep.RETURNED,
+            ):
+                self._answer[rid] = p["step"]
+        return self
+
+    def index(self) -> RouteIndex:
+        return RouteIndex(
+            frozenset(
+                cid
+                for rid, (cid, _slot) in self._child.items()
+                if rid not in self._closed
+                and self._transfer.get(rid) != "accepted"
+                and self._answer.get(rid) != RouteStep.ACCEPTED
+            ),
+            frozenset(self._child.values()),
+        )
+
+
+def route_index(events: Iterable[tuple[str, Mapping[str, Any]]]) -> RouteIndex:
+    """``Route.open`` for every route, from (type, payload) of ``LIFECYCLE_TYPES`` events in
+    log order, by the fold's own rules: open until closed, or handed over (the last
+    transfer answer "accepted", or the last accepted/returned step "accepted"); events of a
+    route not opened (yet) are ignored, as the fold ignores them. Tested equal to the
+    fold (``tests/unit/domain/test_routes.py``)."""
+    return RouteIndexer().feed(events).index()
+
+
 # ---- MI: one row per route ---------------------------------------------------------------
 
 

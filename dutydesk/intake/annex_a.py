@@ -260,24 +260,3 @@ def _referral(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
         drafts[0].payload["team"] = team
     r.row.drafts = [history.person_draft(child_id, fields, now), *drafts]
     return r.row
-
-
-def stated_last_12(data: bytes) -> dict[str, int]:
-    """Annex A's own 'Number of Referrals in Last 12 Months' per child (for checking).
-    The workbook is checked like an import (size, expansion, DTDs) before it is opened."""
-    import openpyxl
-
-    hardened.check_xlsx(data, "Annex A workbook")
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        ws = _sheet(wb, 3)
-        out: dict[str, int] = {}
-        if ws is None:
-            return out
-        for r in _rows(ws, "List 3", LIST3, "", LIMITS):
-            value = r.get("last12")
-            if clean(r.get("child_id")) and isinstance(value, int | float):
-                out[clean(r.get("child_id"))] = int(value)
-        return out
-    finally:
-        wb.close()

@@ -27,9 +27,10 @@ from ..domain import referrals as dfe
 from ..domain.cells import SafeCsvWriter, neutral
 from ..domain.codes import ETHNICITY, REFERRAL_SOURCES, SEX, Outcome
 from ..domain.people import age_in_years
+from ..domain.referrals import london_date
 from ..domain.route_codes import RouteKind, RouteStep
 from ..fileops import replace_file
-from .dataset import Dataset, child_key, london_day
+from .dataset import Dataset, child_key
 from .figures import in_period, matches, referrals_in_period
 from .records import ChildLike, Filters, MiInput, PersonLike
 from .section47 import Section47, in_last_12_months, section_47_enquiries
@@ -78,6 +79,16 @@ HEADINGS = {
 }
 SHEET_NAMES = {n: f"List {n}" for n in HEADINGS}
 FORMATS = ("xlsx", "csv")
+
+
+def file_name(list_no: int, filters: Filters, fmt: str) -> str:
+    """The name a list gets when several are written into one folder (the dashboard's
+    Export Annex A…, ``dutydesk export annex-a --list all``):
+    ``annex-a-list-N-FROM-to-TO.FMT``."""
+    return (
+        f"annex-a-list-{list_no}-{filters.date_from:%Y-%m-%d}-to-{filters.date_to:%Y-%m-%d}.{fmt}"
+    )
+
 
 Row = tuple[Any, ...]
 _T = TypeVar("_T")
@@ -236,7 +247,7 @@ def list2_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
     facts = ds.route_contacts
     for (contact_id, slot), r in sorted(routes.items(), key=lambda kv: kv[1].opened_at):
         fact = facts.get(contact_id)
-        start = london_day(r.opened_at)
+        start = london_date(r.opened_at)
         if (
             fact is None
             or (contact_id, slot) in listed

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from ..domain import referrals as dfe
 from ..domain.clock import LONDON
 from ..domain.codes import ContactStatus, DecisionStatus, Role
-from ..domain.referrals import ReferralHistory, months_before
+from ..domain.referrals import ReferralHistory, london_date, months_before
 from ..domain.routes import RouteRecord, S47Record
 from ..domain.timescales import OfficeHours
 from .records import DecisionLike, MiInput, Supervision
@@ -36,12 +36,6 @@ _DECIDERS = {Role.DUTY_MANAGER.value, Role.SENIOR_PRACTITIONER.value}
 
 def london(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp).astimezone(LONDON)
-
-
-def london_day(at: datetime) -> date:
-    """The London date of an aware time. Converted directly (~0.4 µs): a cache keyed by the
-    hour would cost more, building and hashing its key taking four times the conversion."""
-    return at.astimezone(LONDON).date()
 
 
 def child_key(contact_id: str, slot: int, person_id: str | None) -> str:
@@ -57,7 +51,6 @@ __all__ = [
     "child_key",
     "default_period",
     "london",
-    "london_day",
     "prepare",
 ]
 
@@ -191,7 +184,7 @@ def prepare(
             ContactFacts(
                 contact_id=c.contact_id,
                 received=received,
-                day=london_day(received),
+                day=london_date(received),
                 source=c.source_code,
                 office=c.office or NONE,
                 team=c.team or NONE,
@@ -202,7 +195,7 @@ def prepare(
                 outcome=c.outcome,
                 is_referral=c.is_referral,
                 made=m,
-                made_day=london_day(m) if m else None,
+                made_day=london_date(m) if m else None,
                 responded=responded,
                 children=tuple(kids.get(c.contact_id, ())),
             )
@@ -275,7 +268,7 @@ def _route_contacts(data: MiInput, facts: Iterable[ContactFacts]) -> dict[str, R
     for cid, rc in data.route_contacts.items():
         out[cid] = RouteContactFacts(
             cid,
-            london_day(datetime.fromisoformat(rc.received_at)),
+            london_date(datetime.fromisoformat(rc.received_at)),
             rc.office or NONE,
             rc.team or NONE,
             rc.source_code,

@@ -9,7 +9,7 @@ store and the shared server). Reads fold the relevant events with the pure rules
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -50,6 +50,13 @@ from .snapshots import Changes
 _Child = TypeVar("_Child", ContactChildRow, ChildSlot)  # a full child row, or its slot only
 
 ACK_LOOKBACK_DAYS = 14  # contacts whose acknowledgement / feedback the view follows
+# Conflicting decisions leave a contact without a decision that stands; the decision is due
+# within one working day (WT 2023 ch. 3), so the resolution is too, from when the conflict
+# arose (docs/workflow.md, "Clocks chosen by the desk").
+CONFLICT_WORKING_DAYS = 1
+# A handover note (the out-of-hours team's, or one shift's to the next) is read within one
+# working day of office time, as the decisions it may concern are due.
+HANDOVER_WORKING_DAYS = 1
 NEXT_STEP_LOOKBACK_DAYS = 30
 # Decisions whose children are followed until each has a route: every one since the desk
 # first recorded a route (from then on the desk follows children through, so none may drop
@@ -131,6 +138,11 @@ class ConflictRow:
     children: str
     decisions: tuple[tuple[str, str, str], ...]  # (decision id, outcome, by)
     since: str
+    # the conflict arose when the second standing decision was recorded; a duty manager
+    # resolves it within one working day of that (``CONFLICT_WORKING_DAYS``)
+    arose_at: datetime | None = None
+    due: datetime | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +178,9 @@ class HandoverRow:
     text: str
     contacts: tuple[tuple[str, str], ...]  # (contact id, children)
     acknowledged_by: tuple[str, ...]
+    # read within one working day of office time after it was noted (``handover_due``)
+    due: datetime | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,10 +214,11 @@ class FollowThroughView:
             "awaiting": sum(r.overdue for r in self.awaiting),
             "acknowledgements": sum(r.overdue for r in self.acknowledgements),
             "next_steps": sum(r.overdue for r in self.next_steps),
-            "conflicts": len(self.conflicts),
+            "conflicts": sum(r.overdue for r in self.conflicts),
             "checks": sum(r.overdue for r in self.checks),
-            "notices": sum(r.overdue for r in self.notices),
-            "handovers": sum(not h.acknowledged_by for h in self.handovers),
+            # older unsent notices are all overdue (due the same working day)
+            "notices": sum(r.overdue for r in self.notices) + self.notices_older,
+            "handovers": sum(h.overdue for h in self.handovers),
         }
 
 
@@ -717,7 +733,7 @@ class FollowThroughService:
     def _awaiting(
         self,
         decisions: Sequence[DecidedContact],
-        follow: rules.FollowThrough,
+        routed: Set[tuple[str, int | None]],
         kids: Mapping[str, list[ContactChildRow]],
         now: datetime,
     ) -> list[RouteRow]:
@@ -726,7 +742,7 @@ class FollowThroughService:
         here, with the clock their outcome carries, until a route is opened for them (any
         route: a sibling may go to early help while the main outcome is s47)."""
         rows: list[RouteRow] = []
-        for d, k in self._unrouted(decisions, follow, kids):
+        for d, k in self._unrouted(decisions, routed, kids):
             kind = OUTCOME_ROUTES[d.outcome]
             decided = datetime.fromisoformat(d.signed_off_at or d.decided_at)
             fact = rules.ContactFacts(
@@ -792,23 +808,26 @@ class FollowThroughService:
     def _unrouted(
         self,
         decisions: Sequence[DecidedContact],
-        follow: rules.FollowThrough,
+        routed: Set[tuple[str, int | None]],
         kids: Mapping[str, Sequence[_Child]],
     ) -> Iterator[tuple[DecidedContact, _Child]]:
         """Each child of a standing decision (first per contact) with no route opened for
         them and nothing left done that ends the follow-through (a completed assessment),
         on a contact that is not void: the "awaiting a route" children. The listed rows
         pass full child rows, the count of older ones only (slot, person id)."""
-        routed = {(r.contact_id, r.slot) for r in follow.routes.values()}
-        done = self.q.completed_assessments({d.contact_id for d in decisions})
         seen: set[str] = set()
+        unrouted: list[tuple[DecidedContact, _Child]] = []
         for d in decisions:
             if d.contact_id in seen or not d.received_at or d.status in VOID_STATUSES:
                 continue
             seen.add(d.contact_id)
-            for k in kids.get(d.contact_id, []):
-                if (d.contact_id, k.slot) in routed or (d.contact_id, k.person_id or "") in done:
-                    continue  # a route follows them, or the assessment is done
+            unrouted.extend(
+                (d, k) for k in kids.get(d.contact_id, []) if (d.contact_id, k.slot) not in routed
+            )
+        # assessments are looked up only for children no route follows
+        done = self.q.completed_assessments({d.contact_id for d, _ in unrouted})
+        for d, k in unrouted:
+            if (d.contact_id, k.person_id or "") not in done:
                 yield d, k
 
     def contact_routes(self, contact_id: str) -> ContactRoutes:
@@ -906,27 +925,35 @@ class FollowThroughService:
         """The follow-through views at the clock's time, overdue first in each."""
         now = self.clock.now()
         self._name = self._directory().name_of
-        follow = self._fold()
+        # Only contacts with a route still open are folded (closed and handed-over routes
+        # leave the view): the index says which, from the lifecycle events alone.
+        index = self.q.route_index()
+        follow = self._fold(sorted(index.open_contacts))
         open_routes = follow.open_routes()
         since_ack = (now - timedelta(days=ACK_LOOKBACK_DAYS)).isoformat()
         recent = [
             c for c in self.q.contacts_received_since(since_ack) if c.status not in VOID_STATUSES
         ]
         conflicts = [c for c in self.q.conflicted_contacts() if c.status not in VOID_STATUSES]
-        follow_events = self.q.events_of_types(
-            (
-                "referrer.acknowledged",
-                "next_step.completed",
-                "partner_check.requested",
-                "partner_check.answered",
-                "partner_check.chased",
-                "allocated_worker.notified",
-                "handover.noted",
-                "handover.acknowledged",
-            )
-        )
         since_steps = (now - timedelta(days=NEXT_STEP_LOOKBACK_DAYS)).isoformat()
         step_contacts = set(self.q.contacts_decided_since(since_steps))
+        # Acknowledgements and completed next steps are read for the contacts their tabs
+        # list (each tab reads only its own contacts' events); the rest for the whole store
+        # (an unanswered check, an unread note or an old unsent notice stays in sight).
+        follow_events = [
+            *self.q.events_of_types(
+                (
+                    "partner_check.requested",
+                    "partner_check.answered",
+                    "partner_check.chased",
+                    "allocated_worker.notified",
+                    "handover.noted",
+                    "handover.acknowledged",
+                )
+            ),
+            *self.q.events_of_types(("referrer.acknowledged",), [c.contact_id for c in recent]),
+            *self.q.events_of_types(("next_step.completed",), sorted(step_contacts)),
+        ]
         check_contacts = {
             e.contact_id
             for e in follow_events
@@ -942,10 +969,21 @@ class FollowThroughService:
         first = self.q.first_route_at()
         if first is not None and datetime.fromisoformat(first) < since:
             since = datetime.fromisoformat(first)
-        awaiting = self.q.standing_decisions_since(since.isoformat(), list(OUTCOME_ROUTES))
+        decided = self.q.standing_decisions_since(since.isoformat(), list(OUTCOME_ROUTES))
+        # Full child rows are read only for the contacts with a child still awaiting a
+        # route (most decided children have one): the rest by slot and person id.
+        waiting = {
+            d.contact_id
+            for d, _ in self._unrouted(
+                decided,
+                index.routed,
+                self.q.decided_child_slots(since.isoformat(), list(OUTCOME_ROUTES)),
+            )
+        }
+        awaiting = [d for d in decided if d.contact_id in waiting]
         # Older decisions are not listed, but the view says how many children they leave
         # without a route, so none drops out of sight silently.
-        listed = {d.contact_id for d in awaiting}
+        listed = {d.contact_id for d in decided}
         older = [
             d
             for d in self.q.standing_decisions_before(since.isoformat(), list(OUTCOME_ROUTES))
@@ -954,7 +992,7 @@ class FollowThroughService:
         older_count = sum(
             1
             for _ in self._unrouted(
-                older, follow, self.q.child_slots({d.contact_id for d in older})
+                older, index.routed, self.q.child_slots({d.contact_id for d in older})
             )
         )
         others = (
@@ -967,7 +1005,8 @@ class FollowThroughService:
         )
         all_ids = others | {d.contact_id for d in awaiting}
         kids = self.q.children_of(all_ids)
-        contacts = {c.contact_id: c for c in recent} | self.q.contacts(
+        # the next-steps and checks tabs need only each contact's status
+        statuses = {c.contact_id: c.status for c in recent} | self.q.statuses(
             others - {c.contact_id for c in recent}
         )
         route_rows = sorted(
@@ -976,19 +1015,21 @@ class FollowThroughService:
         view = FollowThroughView(
             now=now,
             routes=tuple(route_rows),
-            awaiting=tuple(sorted(self._awaiting(awaiting, follow, kids, now), key=_overdue_first)),
+            awaiting=tuple(
+                sorted(self._awaiting(awaiting, index.routed, kids, now), key=_overdue_first)
+            ),
             awaiting_older=older_count,
             awaiting_since=since,
             acknowledgements=tuple(self._acks(recent, kids, follow_events, now)),
             next_steps=tuple(
-                self._next_steps(step_contacts, contacts, kids, follow_events, since_steps, now)
+                self._next_steps(step_contacts, statuses, kids, follow_events, since_steps, now)
             ),
-            conflicts=tuple(self._conflicts(conflicts, kids)),
-            checks=tuple(self._checks(contacts, kids, follow_events, now)),
+            conflicts=tuple(self._conflicts(conflicts, kids, now)),
+            checks=tuple(self._checks(statuses, kids, follow_events, now)),
             notices=tuple(self._notices(recent, kids, follow_events, now)),
             notices_older=self._older_notices(since_ack, follow_events),
             notices_since=datetime.fromisoformat(since_ack),
-            handovers=tuple(self._handovers(kids, follow_events)),
+            handovers=tuple(self._handovers(kids, follow_events, now)),
         )
         return self._redacted(view, all_ids)
 
@@ -1112,7 +1153,7 @@ class FollowThroughService:
     def _next_steps(
         self,
         ids: set[str],
-        contacts: Mapping[str, ContactRow],
+        statuses: Mapping[str, str],
         kids: Mapping[str, list[ContactChildRow]],
         events: Sequence[Event],
         since: str,
@@ -1128,8 +1169,8 @@ class FollowThroughService:
         rows = []
         today = now.astimezone(self.office.zone).date()
         for cid, decisions in self.q.decisions_of(ids).items():
-            c = contacts.get(cid)
-            if c is None or c.status in VOID_STATUSES:
+            status = statuses.get(cid)
+            if status is None or status in VOID_STATUSES:
                 continue
             for d in decisions:
                 if d.superseded or d.decided_at < since or d.status == "proposed":
@@ -1155,26 +1196,38 @@ class FollowThroughService:
         return sorted(rows, key=lambda r: (r.done is not None, not r.overdue, r.due or date.max))
 
     def _conflicts(
-        self, conflicts: Sequence[ContactRow], kids: Mapping[str, list[ContactChildRow]]
+        self,
+        conflicts: Sequence[ContactRow],
+        kids: Mapping[str, list[ContactChildRow]],
+        now: datetime,
     ) -> list[ConflictRow]:
         decisions = self.q.decisions_of(c.contact_id for c in conflicts)
-        return [
-            ConflictRow(
-                c.contact_id,
-                _names(kids.get(c.contact_id, [])),
-                tuple(
-                    (d.decision_id, d.outcome, self._name(d.decided_by))
-                    for d in decisions.get(c.contact_id, [])
-                    if not d.superseded
-                ),
-                min((d.decided_at for d in decisions.get(c.contact_id, [])), default=""),
+        rows = []
+        for c in conflicts:
+            every = decisions.get(c.contact_id, [])
+            live = [d for d in every if not d.superseded]
+            arose = conflict_arose_at(d.decided_at for d in live)
+            due = (
+                self.office.add_working_days(arose, CONFLICT_WORKING_DAYS)
+                if arose is not None
+                else None
             )
-            for c in conflicts
-        ]
+            rows.append(
+                ConflictRow(
+                    c.contact_id,
+                    _names(kids.get(c.contact_id, [])),
+                    tuple((d.decision_id, d.outcome, self._name(d.decided_by)) for d in live),
+                    min((d.decided_at for d in every), default=""),
+                    arose,
+                    due,
+                    due is not None and now > due,
+                )
+            )
+        return sorted(rows, key=lambda r: (not r.overdue, r.due or now))
 
     def _checks(
         self,
-        contacts: Mapping[str, ContactRow],
+        statuses: Mapping[str, str],
         kids: Mapping[str, list[ContactChildRow]],
         events: Sequence[Event],
         now: datetime,
@@ -1203,10 +1256,10 @@ class FollowThroughService:
                     row["no_trace"] = bool(p.get("no_trace"))
         rows = []
         for check_id, a in asked.items():
-            c = contacts.get(a["contact_id"])
-            if c is None or c.status in VOID_STATUSES:
+            status = statuses.get(a["contact_id"])
+            if status is None or status in VOID_STATUSES:
                 continue
-            if a["answer"] is not None and c.status == ContactStatus.DECIDED.value:
+            if a["answer"] is not None and status == ContactStatus.DECIDED.value:
                 continue  # answered and decided: nothing left to follow
             overdue = a["answer"] is None and a["due_at"] is not None and now > a["due_at"]
             rows.append(
@@ -1279,26 +1332,49 @@ class FollowThroughService:
         return len(self.q.open_case_children_received_before(since_ack) - told)
 
     def _handovers(
-        self, kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event]
+        self, kids: Mapping[str, list[ContactChildRow]], events: Sequence[Event], now: datetime
     ) -> list[HandoverRow]:
         acks: dict[str, list[str]] = {}
         for e in events:
             if e.type == "handover.acknowledged":
                 acks.setdefault(e.payload["handover_id"], []).append(self._name(e.actor))
-        rows = [
-            HandoverRow(
-                e.payload["handover_id"],
-                e.payload["shift"],
-                e.client_time,
-                self._name(e.actor),
-                e.payload["text"],
-                tuple((cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())),
-                tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ()))),
+        rows = []
+        for e in events:
+            if e.type != "handover.noted":
+                continue
+            read_by = tuple(dict.fromkeys(acks.get(e.payload["handover_id"], ())))
+            due = handover_due(datetime.fromisoformat(e.client_time), self.office)
+            rows.append(
+                HandoverRow(
+                    e.payload["handover_id"],
+                    e.payload["shift"],
+                    e.client_time,
+                    self._name(e.actor),
+                    e.payload["text"],
+                    tuple(
+                        (cid, _names(kids.get(cid, []))) for cid in e.payload.get("contact_ids", ())
+                    ),
+                    read_by,
+                    due,
+                    not read_by and now > due,
+                )
             )
-            for e in events
-            if e.type == "handover.noted"
-        ]
-        return sorted(rows, key=lambda h: (bool(h.acknowledged_by), h.noted_at), reverse=False)
+        return sorted(rows, key=lambda h: (bool(h.acknowledged_by), not h.overdue, h.noted_at))
+
+
+def conflict_arose_at(decided_at: Iterable[str]) -> datetime | None:
+    """When decisions on a contact started to conflict: when the second standing decision
+    was recorded (None with fewer than two)."""
+    times = sorted(datetime.fromisoformat(t) for t in decided_at)
+    return times[1] if len(times) > 1 else None
+
+
+def handover_due(noted_at: datetime, office: OfficeHours) -> datetime:
+    """A handover note is read within one working day of office time after it was noted
+    (``HANDOVER_WORKING_DAYS``): a note the out-of-hours team leaves at night is due by the
+    close of the next working day; one left at 16:55 by the same time the next working day
+    (docs/workflow.md, "Clocks chosen by the desk")."""
+    return office.add_working_days(noted_at, HANDOVER_WORKING_DAYS)
 
 
 def _stamped(value: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -209,6 +209,7 @@ class MiService:
         export cannot be signed or recorded, the file is removed."""
         require(self.actor, Action.EXPORT)
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
+        _refuse_folder(path)
         loaded = self._export_data(filters)
         count = annex_a.export(
             staged(path), list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
@@ -229,6 +230,7 @@ class MiService:
         key, and removed again if it cannot be signed or recorded."""
         require(self.actor, Action.EXPORT)
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
+        _refuse_folder(path)
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
@@ -274,6 +276,13 @@ class MiService:
             )
 
         seal_export(path, signer, record)
+
+
+def _refuse_folder(path: Path) -> None:
+    """An export's destination that is a folder is refused before anything is written or
+    recorded (else the file would be signed and recorded, then fail to move into place)."""
+    if path.is_dir():
+        raise annex_a.ExportError(f"{path} is a folder: give the name of the file to write")
 
 
 def _worker(login: str, names: Mapping[str, str]) -> str:

@@ -3,6 +3,13 @@
 With a ``key`` the store is a SQLCipher database encrypted at rest: the key (32 random
 bytes from the OS keyring, see ``dutydesk.config.keys``) is handed to SQLCipher by a
 connection ``creator`` as a raw key, never through the URL, settings or logs.
+
+Writers: the store has two in shared mode, the session's writer thread and the sync
+thread (``dutydesk.ui.tasks`` says why sync is not on the writer). SQLite keeps them apart:
+in WAL mode one connection writes at a time, readers never wait, and ``busy_timeout`` makes
+the second writer wait up to 5 s for the first to commit instead of failing at once
+(``tests/integration/test_two_writers.py``). Each write is one ``engine.begin()``
+transaction, so the wait is for one transaction, never for a whole sync round.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA busy_timeout=5000")  # a second writer waits, see the module's text
     cur.close()
 
 

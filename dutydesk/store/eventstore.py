@@ -118,7 +118,8 @@ def bulk_pragmas(conn: Connection, cache_mb: int = 256) -> Iterator[None]:
 
 
 class EventStore:
-    """The local store. Thread use: one writer at a time (the app's writer executor)."""
+    """The local store. Thread use: one write transaction at a time; in the app the
+    session's writer thread and, in shared mode, the sync thread (see ``store.database``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -235,7 +235,12 @@ class MiQueries:
                     .distinct(),
                 )
             ]
-            counted, marac = self._route_contacts(conn)
+            counted, marac, opened = self._route_contacts(conn)
+            if date_from is not None or date_to is not None:
+                counted = self._routes_for_period(
+                    conn, counted, opened, marac, decisions, date_from, date_to
+                )
+                marac &= counted
             void, route_contacts = self._route_contact_rows(conn, counted)
             kids = self._linked_children(conn, marac - void)
         # One fold of every contact whose routes MI reads (issue 21).
@@ -263,26 +268,103 @@ class MiQueries:
         )
 
     @staticmethod
-    def _route_contacts(conn: Connection) -> tuple[set[str], set[str]]:
-        """Contacts with a route MI counts (LADO, MARAC, private fostering, or handed off
-        to a named team), and those with a MARAC route. The kind is in the payload, so
-        the route.opened payloads are read (one indexed query by type)."""
+    def _route_contacts(
+        conn: Connection,
+    ) -> tuple[set[str], set[str], dict[str, list[tuple[str | None, date]]]]:
+        """Contacts with a route MI counts (LADO, MARAC, private fostering, early help, or
+        handed off to a named team), those with a MARAC route, and each counted contact's
+        routes as (kind, London day opened; kind None for a hand-off). The kind is in the
+        payload, so the route.opened payloads are read (one indexed query by type)."""
         counted: set[str] = set()
         marac: set[str] = set()
-        for cid, payload in rowread.fetch_statement(
+        opened: dict[str, list[tuple[str | None, date]]] = {}
+        for cid, payload, stamp in rowread.fetch_statement(
             conn,
-            select(EVENTS.c.contact_id, EVENTS.c.payload).where(
+            select(EVENTS.c.contact_id, EVENTS.c.payload, EVENTS.c.client_time).where(
                 EVENTS.c.type.in_(("route.opened", "route.transferred"))
             ),
         ):
             if cid is None:
                 continue
-            kind = json.loads(payload).get("kind")
+            body = json.loads(payload)
+            kind = body.get("kind")
             if kind is None or kind in MI_ROUTE_KINDS:  # None: a hand-off
                 counted.add(cid)
+                at = datetime.fromisoformat(body.get("opened_at") or stamp)
+                opened.setdefault(cid, []).append((kind, at.astimezone(LONDON).date()))
             if kind == RouteKind.MARAC:
                 marac.add(cid)
-        return counted, marac
+        return counted, marac, opened
+
+    @staticmethod
+    def _routes_for_period(
+        conn: Connection,
+        counted: set[str],
+        opened: dict[str, list[tuple[str | None, date]]],
+        marac: set[str],
+        decisions: Iterable[MiDecision],
+        date_from: date | None,
+        date_to: date | None,
+    ) -> set[str]:
+        """The route contacts a period's figures can read, of ``counted`` (the whole
+        store's): received, decided or with a route opened in the period (with the load's
+        month of margin before it; the route figures, Annex A List 2); with a MARAC route
+        opened in the 12 months before it (the repeat criterion); or with a hand-off still
+        waiting, however old (that figure is "now"). Tested to give the figures the
+        whole-store load gives (``tests/integration/test_mi_route_figures.py``)."""
+        lo = date_from - LOOKBACK_MARGIN if date_from is not None else date.min
+        hi = date_to or date.max
+        marac_lo = months_before(date_from, 12) - LOOKBACK_MARGIN if date_from else date.min
+        keep = {
+            cid
+            for cid, routes in opened.items()
+            if any(
+                lo <= day <= hi or (kind == RouteKind.MARAC and marac_lo <= day <= hi)
+                for kind, day in routes
+            )
+        }
+        for d in decisions:
+            stamp = d.signed_off_at or d.decided_at
+            for at in (d.decided_at, stamp):
+                if d.contact_id in counted and at:
+                    day = datetime.fromisoformat(at).astimezone(LONDON).date()
+                    if lo <= day <= hi:
+                        keep.add(d.contact_id)
+        c = CONTACTS.c
+        rest = counted - keep
+        for chunk in _chunks(sorted(rest)):
+            for cid, received in rowread.fetch_statement(
+                conn, select(c.contact_id, c.received_at).where(c.contact_id.in_(chunk))
+            ):
+                if (
+                    received
+                    and lo <= datetime.fromisoformat(received).astimezone(LONDON).date() <= hi
+                ):
+                    keep.add(cid)
+        waiting: dict[str, tuple[str, bool]] = {}  # route id -> (contact, awaiting)
+        for kind, cid, payload in rowread.fetch_statement(
+            conn,
+            select(EVENTS.c.type, EVENTS.c.contact_id, EVENTS.c.payload)
+            .where(
+                EVENTS.c.type.in_(
+                    (
+                        "route.transferred",
+                        "route.transfer_accepted",
+                        "route.transfer_returned",
+                        "route.closed",
+                    )
+                ),
+                EVENTS.c.contact_id.is_not(None),
+            )
+            .order_by(EVENTS.c.local_seq),
+        ):
+            rid = json.loads(payload)["route_id"]
+            if kind == "route.transferred":
+                waiting[rid] = (cid, True)
+            elif rid in waiting:
+                waiting[rid] = (cid, False)
+        keep |= {cid for cid, awaiting in waiting.values() if awaiting}
+        return keep & counted
 
     @staticmethod
     def _route_contact_rows(

@@ -41,6 +41,7 @@ checkpoint for it with the trusted key.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -128,7 +129,11 @@ META_HEAD = "server_head_seen"  # "seq hash": the server's head this desk last s
 META_CHECKPOINT_KEY = "checkpoint_key_pinned"  # the server's first key, base64, pinned
 META_CHECKPOINT_SEEN = "checkpoint_seen"  # "epoch seq hash": the last checkpoint verified
 META_DISTRUST = "server_distrusted"  # "epoch<TAB>reason" while the server is not trusted
+# The sequence after which fast-path pulls stored events that no full round's sanity check
+# has compared with the server's count yet ("" when none): the next full round does.
+META_UNCHECKED = "sanity_unchecked_after"
 MAX_BACKOFF_S = 300
+QUICK_FOR_S = 120.0  # the fast path runs only this long after a full round passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,9 @@ class SyncEngine:
         # The digest of the event rules this DutyDesk's catalogue gives (computed once, at
         # the first round): the server's must equal it (``_check_server``).
         self._rules_digest: str | None = None
+        # The epoch and monotonic time of the last full round that passed every check: the
+        # fast path (``quick``) runs only on top of one, with the same epoch.
+        self._trusted: tuple[str, float] | None = None
 
     # ---- one round ---------------------------------------------------------------------
 
@@ -210,6 +218,7 @@ class SyncEngine:
         """Push then pull. ``force`` ignores back-off times (a person pressed "sync now")."""
         counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0, "quarantined": 0}
         self._rejected_ids = []
+        self._trusted = None
         try:
             server = self.transport.state()
             watch = self._checkpoint_watch(server)
@@ -234,7 +243,7 @@ class SyncEngine:
                 )
             dirty = reset or bool(scopes)
             self._refresh_withheld()
-            warnings = self._sanity(since)
+            warnings = self._sanity(since, unchecked=True)
             self._alert_quarantine()
             self._witness(server)
             if watch is not None:
@@ -245,6 +254,7 @@ class SyncEngine:
         self.failures = 0
         at = self.clock.now().isoformat()
         self.store.set_meta(META_LAST_SYNC, at)
+        self._trusted = (server.epoch, time.monotonic())
         return SyncReport(
             online=True,
             rebuilt=dirty,
@@ -261,6 +271,112 @@ class SyncEngine:
             rejected=counts["rejected"],
             pulled=counts["pulled"],
         )
+
+    # ---- the fast path ------------------------------------------------------------------
+
+    def quick(self, *, pull: bool = True) -> SyncReport | None:
+        """The fast path between full rounds: after a local write (``pull=False``: push
+        the outbox only; this desk's own poke brings the pull) or after a server poke
+        (push, then pull what is new). None when a full round (``sync``) is needed
+        instead: no full round passed in this process in the last ``QUICK_FOR_S``
+        seconds, or the server's epoch, schema, rules or head say something changed, or a
+        pulled event failed the chain check below.
+
+        Two round trips: the server's state with this login's withheld stamp
+        (``Transport.quick_state``), then the submit or the pull. What it leaves to the
+        next full round, and why that is safe:
+
+        - the signed-checkpoint, checkpoint-key and history checks: pulled events are
+          checked here before they are stored, each against its own hash and linked to
+          the event before it where this login sees both (the checks a full round makes
+          on events up to a checkpoint); one that fails stores nothing more and hands over
+          to a full round. The next full round checks the held hash at the newest
+          checkpoint and at the last held sequence, so a history rewritten later is found
+          there, as before.
+        - the sanity count of what was pulled: the range is written down
+          (``META_UNCHECKED``) before anything is stored, and the next full round counts
+          it with its own.
+        - the quarantine alert, the head witness and the people directory.
+
+        The withheld refresh (issue 13) is NOT left over: people named by pulled events
+        are asked about before this returns, and a moved stamp means asking about
+        everyone held, exactly as in a full round."""
+        trusted = self._trusted
+        if trusted is None or time.monotonic() - trusted[1] > QUICK_FOR_S:
+            return None
+        counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0, "quarantined": 0}
+        self._rejected_ids = []
+        try:
+            server = self.transport.quick_state()
+            cursor = self._cursor()
+            if (
+                server.epoch != trusted[0]
+                or server.schema_version != SUPPORTED_SCHEMA
+                or server.rules_digest != self._rules_digest
+                or server.head_seq < cursor
+                or server.withheld_stamp is None
+            ):
+                return None
+            self._push(counts, force=False)
+            scopes = scopes_of(
+                e for e in map(self.store.get_event, self._rejected_ids) if e is not None
+            )
+            if pull:
+                pulled = self._pull_checked(counts, cursor)
+                if pulled is None:
+                    return None
+                scopes = scopes | pulled
+            if scopes:
+                refold(self.store.engine, scopes)
+            if pull:
+                self._refresh_withheld(server.withheld_stamp)
+        except RetryableError as err:
+            self._trusted = None
+            return self._offline(str(err))
+        self.failures = 0
+        return SyncReport(
+            online=True,
+            rebuilt=bool(scopes),
+            last_sync_at=self.store.get_meta(META_LAST_SYNC),
+            waiting=self.state.waiting_count(),
+            rejected_total=self.state.rejected_count(),
+            quarantined=counts["quarantined"],
+            quarantined_total=quarantine.count(self.store.engine),
+            accepted=counts["accepted"],
+            duplicates=counts["duplicates"],
+            rejected=counts["rejected"],
+            pulled=counts["pulled"],
+        )
+
+    def _pull_checked(self, counts: dict[str, int], cursor: int) -> Scopes | None:
+        """The fast path's pull: each batch's chain checked before it is stored. None
+        (after storing the batches that passed) when one fails: a full round decides."""
+        held = self._last_held(cursor)
+        held_hash = self.state.hash_at(held) if held > 0 else None
+        last = (held, held_hash) if held_hash is not None else None
+        dirty = Scopes()
+        noted = False
+        while True:
+            batch = self.transport.pull(cursor, self.pull_batch)
+            if not batch:
+                return dirty
+            problem = _chain_problem(batch, last)
+            if problem is not None:
+                log.warning("fast path stopped, a full round checks the server: %s", problem)
+                return None
+            if not noted:  # written down before anything is stored
+                self._note_unchecked(cursor)
+                noted = True
+            last = (batch[-1].server_seq or 0, batch[-1].hash or "")
+            dirty = self._store_batch(batch, counts, dirty)
+            cursor = max(e.server_seq or 0 for e in batch)
+            if len(batch) < self.pull_batch:
+                return dirty
+
+    def _note_unchecked(self, since: int) -> None:
+        known = self.store.get_meta(META_UNCHECKED)
+        if not known or int(known) > since:
+            self.store.set_meta(META_UNCHECKED, str(since))
 
     def status(self, *, online: bool = False, problem: str | None = None) -> SyncReport:
         """The current local picture without contacting the server."""
@@ -622,23 +738,8 @@ class SyncEngine:
                 return dirty
             if watch is not None and not watch.done:
                 self._check_batch(server, watch, batch)
-            highest = self.state.max_server_seq()
-            unsynced = self.state.has_unsynced()
-            result = self._store_or_quarantine(batch, counts)
-            fresh = set(result.added)
-            if result.already_present:  # own events whose receipt was lost on the way
-                present = set(result.already_present)
-                self.state.mark_synced(
-                    ServerFields(e.id, e.server_seq, e.server_time, e.hash, e.prev_hash)  # type: ignore[arg-type]
-                    for e in batch
-                    if e.id in present
-                )
-            first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
-            if first_fresh is not None and (unsynced or first_fresh < highest):
-                dirty = dirty | scopes_of(e for e in batch if e.id in fresh)
-            counts["pulled"] += len(fresh)
+            dirty = self._store_batch(batch, counts, dirty)
             cursor = max(e.server_seq or 0 for e in batch)
-            self.store.set_meta(META_CURSOR, str(cursor))
             if len(batch) < self.pull_batch:
                 # A short batch is everything this login could see when the server read it
                 # (the limit counts only visible events), so asking again would come back
@@ -646,6 +747,27 @@ class SyncEngine:
                 if watch is not None and not watch.done:  # its sequence is hidden from us
                     self._compare(server, watch, None)
                 return dirty
+
+    def _store_batch(self, batch: Sequence[Event], counts: dict[str, int], dirty: Scopes) -> Scopes:
+        """Store one pulled batch, move the cursor past it, and return ``dirty`` with the
+        scopes of fresh events that landed before events already folded here."""
+        highest = self.state.max_server_seq()
+        unsynced = self.state.has_unsynced()
+        result = self._store_or_quarantine(batch, counts)
+        fresh = set(result.added)
+        if result.already_present:  # own events whose receipt was lost on the way
+            present = set(result.already_present)
+            self.state.mark_synced(
+                ServerFields(e.id, e.server_seq, e.server_time, e.hash, e.prev_hash)  # type: ignore[arg-type]
+                for e in batch
+                if e.id in present
+            )
+        first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
+        if first_fresh is not None and (unsynced or first_fresh < highest):
+            dirty = dirty | scopes_of(e for e in batch if e.id in fresh)
+        counts["pulled"] += len(fresh)
+        self.store.set_meta(META_CURSOR, str(max(e.server_seq or 0 for e in batch)))
+        return dirty
 
     def _store_or_quarantine(self, batch: Sequence[Event], counts: dict[str, int]) -> AppendResult:
         """Store the batch; if it cannot be stored, store its events one by one and put
@@ -690,7 +812,7 @@ class SyncEngine:
         """
         return EventStore.append(self.store, batch, outbox=False)
 
-    def _refresh_withheld(self) -> None:
+    def _refresh_withheld(self, stamp_now: str | None = None) -> None:
         """Keep the list of people this desk holds whom the server withholds from its
         login now (restricted, not named: the server hides that restriction's event from
         it). The guard hides them like a restriction naming nobody; one left out again
@@ -702,12 +824,17 @@ class SyncEngine:
         none). A stamp unlike the one the list was taken under means the answer may have
         changed for anyone: then every person held is asked about and the list replaced in
         one transaction with the stamp read before it (a change racing the answer changes
-        the stamp again, so the next round asks again)."""
+        the stamp again, so the next round asks again).
+
+        ``stamp_now``: the stamp the fast path read this round with the server's state;
+        when it is the list's and no stored event names anyone new, there is nothing to ask."""
         engine = self.store.engine
         upto = withheld.last_local_seq(engine)  # later events are asked about next round
         known = withheld.checked(engine)
         if known is not None:
             named = withheld.people_named_after(engine, known.upto)
+            if stamp_now is not None and stamp_now == known.stamp and not named:
+                return
             stamp, found = self.transport.withheld(named)
             if stamp == known.stamp:
                 if named:
@@ -748,9 +875,15 @@ class SyncEngine:
 
     # ---- sanity -------------------------------------------------------------------------
 
-    def _sanity(self, since: int) -> list[str]:
+    def _sanity(self, since: int, *, unchecked: bool = False) -> list[str]:
         """Compare what this round pulled, (since, cursor], with what the server shows: a
-        range, so the check stays cheap however long the log grows."""
+        range, so the check stays cheap however long the log grows. ``unchecked``: from
+        the first sequence fast-path pulls stored since the last full round, if earlier."""
+        if unchecked:
+            noted = self.store.get_meta(META_UNCHECKED)
+            if noted:
+                since = min(since, int(noted))
+                self.store.set_meta(META_UNCHECKED, "")
         cursor = self._cursor()
         if cursor == since:
             return []
@@ -770,3 +903,17 @@ class SyncEngine:
         if held > since and their_hash != self.state.hash_at(held):
             warnings.append(f"the hash at sequence {held} differs from the server's")
         return warnings
+
+
+def _chain_problem(batch: Sequence[Event], last: tuple[int, str] | None) -> str | None:
+    """What is wrong with a pulled batch's chain, or None: each event must match its own
+    hash and link to the event before it where that one is known (``last``: the sequence
+    and hash of the event before the batch that this desk holds)."""
+    for e in batch:
+        seq = e.server_seq or 0
+        if e.hash is None or event_hash(e.prev_hash or "", e) != e.hash:
+            return f"the event at seq {seq} does not match its own hash"
+        if last is not None and last[0] == seq - 1 and last[1] != e.prev_hash:
+            return f"the event at seq {seq} does not link to the one at seq {seq - 1}"
+        last = (seq, e.hash)
+    return None

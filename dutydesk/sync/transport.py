@@ -28,6 +28,9 @@ class ServerState:
     # The digest of the event rules ``server init|upgrade`` wrote (migration 0010; None
     # from an older server or before the rules were written): which catalogue they came from.
     rules_digest: str | None = None
+    # The login's withheld stamp (migration 0009), read in the same statement by
+    # ``Transport.quick_state`` only (None from ``state``).
+    withheld_stamp: str | None = None
 
 
 class ServerIdentity(NamedTuple):
@@ -78,6 +81,11 @@ class IncompatibleServer(SyncError):
 
 class Transport(Protocol):
     def state(self) -> ServerState: ...
+
+    def quick_state(self) -> ServerState:
+        """``state()`` with this login's withheld stamp in the same round trip, for the
+        engine's fast path (``SyncEngine.quick``); the server is at a schema with both."""
+        ...
 
     def whoami(self, role: str | None = None) -> ServerIdentity:
         """The login and its group role, as the server sees them (shared-mode identity).

@@ -62,5 +62,5 @@ def run_window(
 
         QTimer.singleShot(300, grab)
     code = app.exec()
-    tasks.shutdown()
+    session.close()  # the session's threads, the writer included, stopped and joined
     return int(code)

@@ -226,12 +226,14 @@ class FollowThroughWindow(QWidget):
             ["Status", "Children", "Referrer", "Received", "Acknowledgement", "Feedback"],
         )
         self.steps = _Tab("next_steps", ["Status", "Children", "Next step", "Owner", "Due", "Done"])
-        self.conflicts = _Tab("conflicts", ["Status", "Children", "Decisions", "Since"])
+        self.conflicts = _Tab(
+            "conflicts", ["Status", "Children", "Decisions", "Conflicting since", "Resolve by"]
+        )
         self.checks = _Tab(
             "partner_checks", ["Status", "Children", "Agency", "Asked", "Due", "Chased", "Answer"]
         )
         self.notices = _Tab("allocated_workers", ["Status", "Child", "Due", "Told"])
-        self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Contacts", "Note"])
+        self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Due", "Contacts", "Note"])
         for tab, title in (
             (self.routes, "Routes"),
             (self.awaiting, "Awaiting a route"),
@@ -295,7 +297,7 @@ class FollowThroughWindow(QWidget):
         zone = view.now.tzinfo
         counts = view.overdue_counts()
         self.heading.setText(
-            f"Follow-through at {_when(view.now, zone)}: {sum(counts.values())} need attention now"
+            f"Follow-through at {_when(view.now, zone)}: {sum(counts.values())} overdue now"
         )
 
         def status(late: bool, done: bool = False) -> str:
@@ -389,16 +391,18 @@ class FollowThroughWindow(QWidget):
                 (
                     (c.contact_id, c.decisions),
                     [
-                        "⚠ Needs a duty manager",
+                        OVERDUE if c.overdue else "Needs a duty manager",
                         c.children,
                         "; ".join(f"{outcome_label(o)} by {by}" for _d, o, by in c.decisions),
-                        _when(datetime.fromisoformat(c.since), zone) if c.since else "—",
+                        _when(c.arose_at, zone),
+                        _when(c.due, zone),
                     ],
-                    True,
+                    c.overdue,
                 )
                 for c in view.conflicts
             ],
-            f"{len(view.conflicts)} contacts with conflicting decisions.",
+            f"{len(view.conflicts)} contacts with conflicting decisions; "
+            f"{counts['conflicts']} overdue (a duty manager resolves within 1 working day).",
         )
         self.checks.fill(
             [
@@ -444,17 +448,20 @@ class FollowThroughWindow(QWidget):
                     [
                         "Read by " + ", ".join(h.acknowledged_by)
                         if h.acknowledged_by
-                        else "Unread",
+                        else (OVERDUE + ", unread" if h.overdue else "Unread"),
                         h.shift,
                         f"{_when(datetime.fromisoformat(h.noted_at), zone)} by {h.noted_by}",
+                        "read" if h.acknowledged_by else _when(h.due, zone),
                         "; ".join(names for _cid, names in h.contacts) or "—",
                         h.text,
                     ],
-                    not h.acknowledged_by,
+                    h.overdue,
                 )
                 for h in view.handovers
             ],
-            f"{len(view.handovers)} handover notes; {counts['handovers']} unread.",
+            f"{len(view.handovers)} handover notes; "
+            f"{sum(not h.acknowledged_by for h in view.handovers)} unread, "
+            f"{counts['handovers']} overdue (read within 1 working day).",
         )
         for tab, key in (
             (self.routes, "routes"),

@@ -7,7 +7,8 @@ The GUI thread never touches the store: every read and write goes through the
 store live (a poll of the newest local sequence number), keeping the selection and the
 scroll position.
 
-Extension points for features built elsewhere (wired by the composition root):
+Extension points for features built elsewhere (``ui.session`` builds them for the
+signed-in person and hands them over with ``compose``, held as ``features``):
 ``tools_menu`` / ``add_tool_action``, ``add_status_widget`` / ``set_sync_state``, and
 ``print_requested`` / ``set_print_handler`` for printing.
 """
@@ -18,7 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -47,16 +48,24 @@ from ..services.snapshots import ContactDetail, QueueItem
 from .contact_form import FORM_KEYS
 from .decision_dialog import threshold_labels
 from .detail_pane import DetailPane
+from .features import WindowFeatures
 from .filter_bar import FilterBar
+from .folder_watch import WatchedFolder
 from .handover_panel import HandoverPanel
 from .keyboard_map import help_rows
 from .problems import describe as plain_describe
 from .progress import ProgressArea
 from .queue_delegates import RatingChipDelegate
 from .queue_model import RATING, QueueModel
+from .screen_lock import ScreenLock
+from .sync_controller import SyncController
 from .tasks import TaskRunner
+from .verify_dialog import VerifyAction
 from .window_actions import ContactActions
 from .window_layout import DetailPlacement, QueueColumns, place_handover
+
+if TYPE_CHECKING:  # followthrough_wiring builds on this module
+    from .followthrough_wiring import FollowThroughActions
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +141,8 @@ class MainWindow(ContactActions, QMainWindow):
         self._poll_again = False
         self._pending_select: str | None = None
         self._dialog: Any = None
+        # What the session adds for the signed-in person (see ``compose``).
+        self.features = WindowFeatures()
         self.setWindowTitle("DutyDesk" + (" — DEMO" if demo else ""))
         self.setObjectName("MainWindow")
         tasks.on_error = self.show_error
@@ -199,6 +210,32 @@ class MainWindow(ContactActions, QMainWindow):
         self.placement.fit(self.width())
         place_handover(self, self.handover_dock, bool(self.placement.beside))
         self._update_actions()
+
+    # ---- features the session composes in -----------------------------------------
+
+    def compose(self, features: WindowFeatures) -> None:
+        """Hold the features ``ui.session.install_features`` built for this person."""
+        self.features = features
+
+    @property
+    def verifier(self) -> VerifyAction | None:
+        return self.features.verifier
+
+    @property
+    def followthrough(self) -> FollowThroughActions | None:
+        return self.features.followthrough
+
+    @property
+    def screen_lock(self) -> ScreenLock | None:
+        return self.features.screen_lock
+
+    @property
+    def watched_folder(self) -> WatchedFolder | None:
+        return self.features.watched_folder
+
+    @property
+    def sync_controller(self) -> SyncController | None:
+        return self.features.sync_controller
 
     # ---- building ------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, SOURCE_SHORT
 from ..domain.permissions import Action, allows
+from ..mi import annex_a
 from ..mi.records import Figure, Filters, Ref
 from ..services.mi import DRILL_LIMIT, DrillRow, Loaded, MiService
 from ..services.mi_records import MiRecords
@@ -134,13 +135,15 @@ class MiDashboard(QWidget):
         parent: QWidget | None = None,
         *,
         records: MiRecords | None = None,
+        writer: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.records = records  # None: this person may not record completions/supervision
         self.setObjectName("miDashboard")
         self.setWindowTitle("DutyDesk — management information")
         self.service = service
-        self.tasks = tasks
+        self.tasks = tasks  # reads: load, figures, drill-down
+        self.writer = writer or tasks  # writes: exports and records (the session's writer)
         self.loaded: Loaded | None = None
         self.figures: dict[str, Figure] = {}
         self.selected = "contacts_received"
@@ -277,6 +280,7 @@ class MiDashboard(QWidget):
             return None
         dialog = AssessmentCompletedDialog(
             self.records,
+            self.writer,
             row.contact_id,
             row.child_id,
             row.children or row.child_id,
@@ -292,7 +296,7 @@ class MiDashboard(QWidget):
             return None
         load = self.figures.get("caseload")
         workers = [p.label for p in load.parts] if load else []
-        dialog = SupervisionDialog(self.records, workers, self._today(), self)
+        dialog = SupervisionDialog(self.records, self.writer, workers, self._today(), self)
         dialog.accepted.connect(self.reload)
         dialog.open()
         return dialog
@@ -315,13 +319,12 @@ class MiDashboard(QWidget):
             self.status.setText("The period starts after it ends.")
             return
         service, lists = self.service, tuple(lists)
-        span = f"{filters.date_from:%Y-%m-%d}-to-{filters.date_to:%Y-%m-%d}"
 
         written: list[tuple[int, int]] = []  # (list, rows), as each is sealed
 
         def work() -> list[tuple[int, int]]:
             for n in lists:
-                path = folder / f"annex-a-list-{n}-{span}.{fmt}"
+                path = folder / annex_a.file_name(n, filters, fmt)
                 written.append((n, service.export_annex_a(path, n, fmt, filters)))
             return written
 
@@ -335,7 +338,7 @@ class MiDashboard(QWidget):
             self.status.setText(f"Annex A List {stopped} not exported: {error}{done_so_far}")
 
         self.status.setText("Exporting…")
-        self.tasks.submit(work, done, failed)
+        self.writer.submit(work, done, failed)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.service.forget_export_data()  # the kept dataset's memory goes with the window

@@ -1,9 +1,11 @@
 """Two small dialogs of the MI window: record an assessment's authorisation for a child in
 the drill-down, and record a worker's supervision. Both write through ``MiRecords`` (the
-guarded store decides who may); an error is shown in the dialog and nothing is written."""
+guarded store decides who may) on the session's writer thread; an error is shown in the
+dialog and nothing is written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..services.mi_records import MiRecords
+from .tasks import TaskRunner
 
 
 def _qdate(d: date) -> QDate:
@@ -30,8 +33,9 @@ def _pydate(q: QDate) -> date:
 
 
 class _RecordDialog(QDialog):
-    def __init__(self, title: str, parent: QWidget | None) -> None:
+    def __init__(self, title: str, writer: TaskRunner, parent: QWidget | None) -> None:
         super().__init__(parent)
+        self.writer = writer
         self.setWindowTitle(title)
         self.form = QFormLayout(self)
         self.error = QLabel("")
@@ -56,13 +60,19 @@ class _RecordDialog(QDialog):
 
     def _save(self) -> None:
         try:
-            self.write()
+            write = self.write()  # what was typed, read here on the GUI thread
         except Exception as err:  # noqa: BLE001 - shown to the person, nothing written
-            self.error.setText(f"Not saved: {err}")
+            self._refused(err)
             return
-        self.accept()
+        self.buttons.setEnabled(False)
+        self.writer.submit(write, lambda _: self.accept(), self._refused)
 
-    def write(self) -> None:
+    def _refused(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.error.setText(f"Not saved: {error}")
+
+    def write(self) -> Callable[[], object]:
+        """The store write for what was typed (run on the writer thread)."""
         raise NotImplementedError
 
 
@@ -70,13 +80,14 @@ class AssessmentCompletedDialog(_RecordDialog):
     def __init__(
         self,
         records: MiRecords,
+        writer: TaskRunner,
         contact_id: str,
         person_id: str,
         child: str,
         today: date,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Record assessment completion", parent)
+        super().__init__("Record assessment completion", writer, parent)
         self.records, self.contact_id, self.person_id = records, contact_id, person_id
         self.completed_on = self._date("Date of authorisation", today)
         self.authorised_by = QLineEdit(records.store.actor.login)
@@ -86,20 +97,23 @@ class AssessmentCompletedDialog(_RecordDialog):
         self.form.addRow("Authorised &by", self.authorised_by)
         self._finish()
 
-    def write(self) -> None:
-        self.records.complete_assessment(
-            self.contact_id,
-            self.person_id,
-            _pydate(self.completed_on.date()),
-            self.authorised_by.text().strip() or None,
-        )
+    def write(self) -> Callable[[], object]:
+        records, contact_id, person_id = self.records, self.contact_id, self.person_id
+        completed_on = _pydate(self.completed_on.date())
+        by = self.authorised_by.text().strip() or None
+        return lambda: records.complete_assessment(contact_id, person_id, completed_on, by)
 
 
 class SupervisionDialog(_RecordDialog):
     def __init__(
-        self, records: MiRecords, workers: list[str], today: date, parent: QWidget | None = None
+        self,
+        records: MiRecords,
+        writer: TaskRunner,
+        workers: list[str],
+        today: date,
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Record supervision", parent)
+        super().__init__("Record supervision", writer, parent)
         self.records = records
         self.worker = QComboBox()
         self.worker.setEditable(True)
@@ -112,10 +126,13 @@ class SupervisionDialog(_RecordDialog):
         self.form.addRow("&Next due", self.next_due)
         self._finish()
 
-    def write(self) -> None:
+    def write(self) -> Callable[[], object]:
         worker = self.worker.currentText().strip()
         if not worker:
             raise ValueError("name the worker supervised")
-        self.records.record_supervision(
-            worker, _pydate(self.held_on.date()), _pydate(self.next_due.date())
+        records, held, due = (
+            self.records,
+            _pydate(self.held_on.date()),
+            _pydate(self.next_due.date()),
         )
+        return lambda: records.record_supervision(worker, held, due)

@@ -1,8 +1,10 @@
 """Fit the features built beside the main window into one signed-in session.
 
 The main window knows nothing of importing, MI, audit, printing or the screen lock; this
-module adds each through the window's extension points, according to what the signed-in
-person's role allows (the services check again on every write).
+module builds each (a named builder for each feature), adds its entries through the
+window's extension points according to what the signed-in person's role allows (the
+services check again on every write), and hands the window the lot as one
+``WindowFeatures``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
 from ..sync.engine import SyncEngine, SyncReport
 from .audit_view import AuditView
+from .features import WindowFeatures
 from .folder_watch import WatchedFolder
 from .followthrough_wiring import install_followthrough
 from .import_wizard import ImportWizard
@@ -46,7 +49,7 @@ from .printing import DocumentActions
 from .screen_lock import ScreenLock
 from .sync_controller import SyncController
 from .sync_status import SyncStatusWidget
-from .tasks import TaskRunner
+from .tasks import SessionThreads, TaskRunner
 from .verify_dialog import VerifyAction
 
 
@@ -68,51 +71,104 @@ class Session:
     unsigned_reason: str = ""  # why there is none (shown when printing is refused)
     keys_dir: Path | None = None  # the desk's signing folder: trust anchors and CRLs
     open_windows: list[QWidget] = field(default_factory=list)
+    threads: SessionThreads | None = None  # made by install_features; stopped by close
+
+    def close(self) -> None:
+        """Stop every thread of this session (sync, the watched folder, the reader and the
+        writer), waiting for each; called on ``aboutToQuit`` and when the window's loop ends."""
+        if self.threads is not None:
+            self.threads.close()
 
 
-def install_features(window: MainWindow, session: Session, tasks: TaskRunner) -> None:
-    """Tools menu entries, printing and the screen lock for ``session``."""
-    actor = session.actor
-    signer = session.signer or (
-        demo_signer(None, actor.login, actor.display_name or actor.login) if session.demo else None
-    )
-    documents = DocumentService(
-        session.guarded,
-        actor,
-        session.clock,
-        marking=session.settings.protective_marking,
-        signer=signer,
-        keys=KeyFolder(session.keys_dir) if session.keys_dir is not None else None,
-        unsigned_reason=session.unsigned_reason,
-        # printed clocks on the queue's own office calendar
-        office=window.service.triage.policy.office,
-        # printed "by" lines name people from the desk's own directory (the server's in
-        # shared mode, refreshed on sync)
-        people=window.service.people,
-    )
-    printing = DocumentActions(window, documents, tasks)
+def install_features(window: MainWindow, session: Session, tasks: TaskRunner) -> WindowFeatures:
+    """Tools menu entries, printing, follow-through, sync and the screen lock for
+    ``session``, composed into ``window`` as one ``WindowFeatures``. ``tasks`` is the
+    session's writer: from here on the session owns it (``session.close`` stops it)."""
+    threads = session.threads = SessionThreads(tasks)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(session.close)
+    features = _Features(window, session, threads).build()
+    window.compose(features)
+    return features
 
-    def case_log(contact_id: str) -> None:
-        printing.preview(lambda: documents.case_log(contact_id=contact_id))
 
-    if allows(actor.role, Action.PRINT):
-        window.set_print_handler(case_log)
+class _Features:
+    """Builds one session's window features, a named builder for each; every Tools entry
+    is added only where the person's role allows it (the services check again)."""
 
-    def tool(text: str, keys: str, slot: Callable[[], None], name: str) -> None:
-        act = QAction(text, window)
+    def __init__(self, window: MainWindow, session: Session, threads: SessionThreads) -> None:
+        self.window, self.session, self.threads = window, session, threads
+        self.tasks = threads.writer
+        self.role = session.actor.role
+        actor = session.actor
+        self.signer = session.signer or (
+            demo_signer(None, actor.login, actor.display_name or actor.login)
+            if session.demo
+            else None
+        )
+        self.features = WindowFeatures()
+
+    def build(self) -> WindowFeatures:
+        documents = self._documents()
+        self._printing(documents)
+        self.features.verifier = VerifyAction(self.window, documents, self.tasks)
+        self.tool("&Verify a document or export…", "", self.features.verifier.ask, "verifyAction")
+        self._importing()
+        self._pending_links()
+        self._management_information()
+        self._audit_trail()
+        self.features.followthrough = install_followthrough(self.window, self.session, self.tasks)
+        if self.session.sync_engine is not None:
+            self.features.sync_controller = start_sync(self.window, self.session.sync_engine)
+            self.threads.own(self.features.sync_controller.stop)
+        self._screen_lock()
+        return self.features
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def tool(self, text: str, keys: str, slot: Callable[[], None], name: str) -> None:
+        act = QAction(text, self.window)
         act.setObjectName(name)
         if keys:
             act.setShortcut(QKeySequence(keys))
         act.triggered.connect(slot)
-        window.add_tool_action(act)
+        self.window.add_tool_action(act)
 
-    def show(widget: QWidget, title: str) -> None:
+    def show(self, widget: QWidget, title: str) -> None:
         widget.setWindowTitle(title)
-        session.open_windows.append(widget)
+        self.session.open_windows.append(widget)
         widget.resize(1200, 760)
         widget.show()
 
-    if allows(actor.role, Action.PRINT):
+    # ---- the features ------------------------------------------------------------------
+
+    def _documents(self) -> DocumentService:
+        session, window = self.session, self.window
+        return DocumentService(
+            session.guarded,
+            session.actor,
+            session.clock,
+            marking=session.settings.protective_marking,
+            signer=self.signer,
+            keys=KeyFolder(session.keys_dir) if session.keys_dir is not None else None,
+            unsigned_reason=session.unsigned_reason,
+            # printed clocks on the queue's own office calendar
+            office=window.service.triage.policy.office,
+            # printed "by" lines name people from the desk's own directory (the server's in
+            # shared mode, refreshed on sync)
+            people=window.service.people,
+        )
+
+    def _printing(self, documents: DocumentService) -> None:
+        """The case log on Print, and the two letters in Tools."""
+        if not allows(self.role, Action.PRINT):
+            return
+        window = self.window
+        printing = DocumentActions(window, documents, self.tasks)
+        window.set_print_handler(
+            lambda contact_id: printing.preview(lambda: documents.case_log(contact_id=contact_id))
+        )
 
         def letter(audience: Audience) -> Callable[[], None]:
             def run() -> None:
@@ -124,38 +180,47 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
 
             return run
 
-        tool("Letter to the &family…", "", letter(Audience.FAMILY), "letterFamilyAction")
-        tool("Feedback to the &referrer…", "", letter(Audience.REFERRER), "letterReferrerAction")
+        self.tool("Letter to the &family…", "", letter(Audience.FAMILY), "letterFamilyAction")
+        self.tool(
+            "Feedback to the &referrer…", "", letter(Audience.REFERRER), "letterReferrerAction"
+        )
 
-    verifier = VerifyAction(window, documents, tasks)
-    window.verifier = verifier  # type: ignore[attr-defined]
-    tool("&Verify a document or export…", "", verifier.ask, "verifyAction")
-
-    if allows(actor.role, Action.RECORD_CONTACT):
+    def _importing(self) -> None:
+        """The import wizard and the watched folder, both writing on the session's writer."""
+        if not allows(self.role, Action.RECORD_CONTACT):
+            return
+        window, session = self.window, self.session
 
         def open_import() -> None:
             wizard = ImportWizard(
                 session.guarded,
                 session.clock,
-                TaskRunner(),
+                self.tasks,  # an import writes: on the session's writer
                 window,
                 policy=window.service.triage.policy,
             )
             wizard.finished.connect(lambda _code: window.reload())
             wizard.open()
 
-        tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
+        self.tool("&Import from a file…", "Ctrl+I", open_import, "importAction")
         if session.settings.watch_folder:
-            watch_folder(window, session, tasks)
+            self.features.watched_folder = watch_folder(window, session, self.tasks)
+            self.threads.own(self.features.watched_folder.stop)
 
-    if allows(actor.role, Action.LINK_PERSON):
+    def _pending_links(self) -> None:
+        if not allows(self.role, Action.LINK_PERSON):
+            return
+        window, session = self.window, self.session
 
         def open_links() -> None:
-            open_pending_links(window, LinkService(session.guarded, session.clock), tasks)
+            open_pending_links(window, LinkService(session.guarded, session.clock), self.tasks)
 
-        tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
+        self.tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
 
-    if allows(actor.role, Action.EXPORT) or allows(actor.role, Action.VIEW_AUDIT):
+    def _management_information(self) -> None:
+        if not (allows(self.role, Action.EXPORT) or allows(self.role, Action.VIEW_AUDIT)):
+            return
+        window, session = self.window, self.session
 
         def open_mi() -> None:
             # Working days on the queue's own office calendar (the desk's triage policy),
@@ -163,54 +228,65 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
             service = MiService(
                 session.store,
                 session.clock,
-                actor=actor,
+                actor=session.actor,
                 office=window.service.triage.policy.office,
                 people=window.service.people,  # workers by name, as the queue shows them
-                signer=signer,
+                signer=self.signer,
                 unsigned_reason=session.unsigned_reason,
             )
             records = (
                 MiRecords(session.guarded, session.clock)
-                if allows(actor.role, Action.SUPERVISION)
-                and allows(actor.role, Action.RECORD_DECISION)
+                if allows(self.role, Action.SUPERVISION)
+                and allows(self.role, Action.RECORD_DECISION)
                 else None
             )
-            dashboard = MiDashboard(service, TaskRunner(), records=records)
-            show(dashboard, "DutyDesk — management information")
+            # loads on the reader (a long read never holds up the queue), writes on the writer
+            dashboard = MiDashboard(
+                service, self.threads.reader, records=records, writer=self.tasks
+            )
+            self.show(dashboard, "DutyDesk — management information")
             dashboard.reload()
 
-        tool("&Management information", "Ctrl+M", open_mi, "miAction")
+        self.tool("&Management information", "Ctrl+M", open_mi, "miAction")
 
-    if allows(actor.role, Action.VIEW_AUDIT):
+    def _audit_trail(self) -> None:
+        if not allows(self.role, Action.VIEW_AUDIT):
+            return
+        window, session = self.window, self.session
 
         def open_audit() -> None:
             try:
                 names = {e.login: e.display_name for e in window.service.people().entries}
                 service = AuditService(
-                    session.guarded, names, signer=signer, unsigned_reason=session.unsigned_reason
+                    session.guarded,
+                    names,
+                    signer=self.signer,
+                    unsigned_reason=session.unsigned_reason,
                 )
-                view = AuditView(service, tasks)
+                view = AuditView(service, self.tasks)
             except DomainError as err:
                 QMessageBox.warning(window, "Audit trail", str(err))
                 return
-            show(view, "DutyDesk — audit trail")
+            self.show(view, "DutyDesk — audit trail")
             view.refresh()
             view.refresh_quarantine()  # so the tab says how many are held
 
-        tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
+        self.tool("&Audit trail", "Ctrl+Shift+U", open_audit, "auditAction")
 
-    window.followthrough = install_followthrough(window, session, tasks)  # type: ignore[attr-defined]
-
-    if session.sync_engine is not None:
-        start_sync(window, session.sync_engine)
-
-    if session.verify_password is not None and session.settings.lock_after_minutes > 0:
+    def _screen_lock(self) -> None:
+        session = self.session
         verify = session.verify_password
+        if verify is None or session.settings.lock_after_minutes <= 0:
+            return
         lock = ScreenLock.after_minutes(
-            window, actor.login, verify, session.settings.lock_after_minutes, tasks
+            self.window,
+            session.actor.login,
+            verify,
+            session.settings.lock_after_minutes,
+            self.tasks,
         )
-        window.screen_lock = lock  # type: ignore[attr-defined]
-        tool("&Lock screen", "Ctrl+L", lock.lock, "lockAction")
+        self.features.screen_lock = lock
+        self.tool("&Lock screen", "Ctrl+L", lock.lock, "lockAction")
 
 
 def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> WatchedFolder:
@@ -231,13 +307,13 @@ def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> Wat
         window.poll()
 
     watched = WatchedFolder(watcher, tasks, imported, parent=window)
-    window.watched_folder = watched  # type: ignore[attr-defined]
     watched.start()
     return watched
 
 
 def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
-    """Sync on its own thread; its reports feed the status bar; it stops with the window."""
+    """Sync on its own thread (the store's second writer, see ``ui.tasks``); its reports
+    feed the status bar; the caller owns stopping it (``SessionThreads.own``)."""
     controller = SyncController(engine, parent=window)
     status = SyncStatusWidget()
     window.add_status_widget(status)
@@ -264,10 +340,6 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
     status.show_rejected.connect(
         lambda: window.tasks.submit(engine.state.rejected, rejected_loaded)
     )
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(controller.stop)
-    window.sync_controller = controller  # type: ignore[attr-defined]
     window.set_sync_state("connecting…")
     controller.start()
     return controller

@@ -2,13 +2,21 @@
 
 The loop: sync, then wait for a server poke (LISTEN/NOTIFY), a local change
 (``request_sync``) or the periodic timeout, whichever comes first; after a failure, wait
-the engine's back-off instead. The GUI thread never touches the network or the store.
+the engine's back-off instead. A poke or a local change between full rounds takes the
+engine's fast path (``SyncEngine.quick``: pull after a poke, push alone after a local
+change); the timeout, and anything the fast path declines, runs a full round. The GUI
+thread never touches the network or the store.
+
+This thread is the store's second writer (``ui.tasks`` says why, ``store.database`` how
+SQLite keeps it and the session's writer apart); the session owns it and stops it
+(``SessionThreads.own``), joining the thread.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -50,10 +58,17 @@ class SyncController(QObject):
         self.engine.transport.close()
 
     def _loop(self) -> None:
+        woken_by: str | None = None  # None: a full round is due
+        last_full = 0.0
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                report = self.engine.sync()
+                report = None
+                if woken_by is not None and time.monotonic() - last_full < self.interval_s:
+                    report = self.engine.quick(pull=woken_by == "poke")
+                if report is None:
+                    report = self.engine.sync()
+                    last_full = time.monotonic()
             except SyncError as err:
                 self.stopped_with.emit(str(err))
                 return
@@ -63,19 +78,25 @@ class SyncController(QObject):
                 return
             self.reported.emit(report)
             if report.online:
-                self._wait_for_poke()
+                woken_by = self._wait_for_poke()
             else:
+                woken_by = None
                 self._wake.wait(report.retry_in_s or self.engine.backoff_s() or 5.0)
 
-    def _wait_for_poke(self) -> None:
+    def _wait_for_poke(self) -> str | None:
+        """Why the wait ended: "poke", "local" (something recorded here), or None
+        (timeout, stop, a lost connection: a full round next)."""
         waited = 0.0
         step = 0.5  # short slices so stop and local changes are noticed quickly
-        while waited < self.interval_s and not self._wake.is_set():
+        while waited < self.interval_s:
+            if self._wake.is_set():
+                return None if self._stop.is_set() else "local"
             try:
                 if self.engine.transport.wait_for_poke(step):
-                    return
+                    return "poke"
             except RetryableError:
-                return  # the next sync reports offline and backs off
+                return None  # the next sync reports offline and backs off
             if self.engine.state.waiting_count():
-                return  # something was recorded on this desk: push it now
+                return "local"  # something was recorded on this desk: push it now
             waited += step
+        return None

@@ -1,7 +1,21 @@
-"""Run store work off the GUI thread: one serial writer, results back by queued signal.
+"""Run store work off the GUI thread, results back by queued signal; and the owner of a
+session's threads.
 
-One thread keeps writes ordered (the store has a single writer). Tests pass
-``synchronous=True`` so work runs inline and results arrive before the call returns.
+Each ``TaskRunner`` is one serial thread. A session has two (``SessionThreads``):
+
+- ``dutydesk-writer``: every write to the local store made from the window and the tools
+  it opens (the queue's actions, imports, the watched folder, printing's records, MI
+  exports and records), and the window's own reads, so they are ordered with its writes.
+- ``dutydesk-reader``: long reads only (the MI dashboard's load, figures and drill-down),
+  so a minute of MI never holds up the queue. It never writes.
+
+Sync is the one other writer, on its own thread (``SyncController``, registered here so it
+is stopped with the rest). Putting its rounds on the writer would hold every queue read
+and write behind the network: a round waits on the server (and on connection timeouts when
+the server is unreachable), and the writer is also the window's reader. Its store writes
+are short transactions between network calls; ``store.database`` says how SQLite keeps
+the two writers apart. Tests
+pass ``synchronous=True`` so work runs inline and results arrive before the call returns.
 """
 
 from __future__ import annotations
@@ -23,11 +37,19 @@ class _Result(QObject):
     finished = Signal(object, object, object)  # callback, value, error
 
 
+WRITER = "dutydesk-writer"
+READER = "dutydesk-reader"
+
+
 class TaskRunner(QObject):
-    def __init__(self, *, synchronous: bool = False, parent: QObject | None = None) -> None:
+    def __init__(
+        self, *, synchronous: bool = False, name: str = WRITER, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
-        self._synchronous = synchronous
-        self._pool = None if synchronous else ThreadPoolExecutor(1, "dutydesk-writer")
+        self.synchronous = synchronous
+        self.name = name  # the thread's name (``threading.current_thread().name`` starts so)
+        self._pool = None if synchronous else ThreadPoolExecutor(1, name)
+        self._stopped = False
         self._bridge = _Result()
         self._bridge.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.on_error: Failed | None = None
@@ -43,6 +65,11 @@ class TaskRunner(QObject):
                 return
             if done is not None:
                 done(value)
+            return
+        if self._stopped:
+            # the session is over (its windows may still deliver a last result): nothing
+            # more runs, and nothing is written after the session closed
+            log.info("%s stopped: a task after the session closed was not run", self.name)
             return
         future: Future[Any] = self._pool.submit(work)
         future.add_done_callback(
@@ -69,5 +96,34 @@ class TaskRunner(QObject):
         handler(error)
 
     def shutdown(self) -> None:
+        """Finish the work already submitted, join the thread, and run nothing more."""
         if self._pool is not None:
+            self._stopped = True
             self._pool.shutdown(wait=True)
+
+
+class SessionThreads:
+    """Every background thread of one signed-in session, with its owner: the writer and
+    the reader runners, and whatever else runs a loop of its own (sync, the watched
+    folder's timer) registered with ``own``. ``close`` stops them all, newest first, and
+    joins the runners' threads; it is connected to ``aboutToQuit`` and safe to call twice.
+    """
+
+    def __init__(self, writer: TaskRunner) -> None:
+        self.writer = writer
+        self.reader = TaskRunner(synchronous=writer.synchronous, name=READER)
+        self._stops: list[Callable[[], None]] = []
+        self.closed = False
+
+    def own(self, stop: Callable[[], None]) -> None:
+        """Stop with the session: ``stop`` is called once, by ``close``."""
+        self._stops.append(stop)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        while self._stops:
+            self._stops.pop()()
+        self.reader.shutdown()
+        self.writer.shutdown()

@@ -112,3 +112,46 @@ def test_route_figures_from_the_store_match_the_fold(store: EventStore) -> None:
         assert loaded[mine.key] == mine
     assert loaded["lado_timeliness"].display() == "100.0% (1/1) · 0 past due, not done"
     assert loaded["marac_referrals"].display() == "2 · 1 repeat"
+
+
+def test_a_period_load_reads_only_the_routes_its_figures_can_count(store: EventStore) -> None:
+    """A period's load folds the route contacts of the period (received, decided or with a
+    route opened in it, with a month's margin), MARAC referrals of the 12 months before
+    it, and hand-offs still waiting however old; not a LADO allegation of 2025 or a
+    private fostering visit long done. Every route figure and Annex A List 2 are the
+    same as from the whole store's load."""
+    from dutydesk.mi.annex_a import list2_rows
+
+    r, ids = _history()
+    old_lado = r.contact("2025-03-03 10:00", children=[child(pid())])
+    rid = r.open(old_lado, "lado", "2025-03-03 10:00", adult_slot=0)
+    r.on(old_lado, rid, "route.progressed", "2025-03-03 12:00", step="referred")
+    old_pf = r.contact("2025-09-01 10:00", children=[child(pid())])
+    rid = r.open(old_pf, "private_fostering", "2025-09-01 10:00", slot=0)
+    r.on(old_pf, rid, "route.progressed", "2025-09-04 10:00", step="visited")
+    # early help opened in the period on a contact received in September
+    sibling = r.contact("2026-09-01 10:00", children=[child(pid())])
+    r.open(sibling, "early_help", "2026-12-02 10:00", slot=0, team="EH", family_consent="given")
+    store.import_events(r.h.events)
+    service = MiService(store, FixedClock(NOW), actor=demo_actor(), office=FIVE_DAY)
+    period = service.load(PERIOD)
+    whole = service.load()
+    read = {x.contact_id for x in period.data.routes}
+    assert old_lado not in read and old_pf not in read
+    assert {ids["marac_jan"], ids["handoff"], ids["march"], sibling} <= read
+    assert {old_lado, old_pf} <= {x.contact_id for x in whole.data.routes}
+    today = NOW.date()
+    for figure in (
+        figures.lado_timeliness,
+        figures.private_fostering_visits,
+    ):
+        assert figure(period.dataset, PERIOD, NOW) == figure(whole.dataset, PERIOD, NOW)
+    assert figures.marac_referrals(period.dataset, PERIOD) == figures.marac_referrals(
+        whole.dataset, PERIOD
+    )
+    assert figures.handoffs_awaiting(period.dataset, PERIOD, today) == (
+        figures.handoffs_awaiting(whole.dataset, PERIOD, today)
+    )
+    listed = list(list2_rows(period.data, period.dataset, PERIOD))
+    assert listed == list(list2_rows(whole.data, whole.dataset, PERIOD))
+    assert len(listed) == 1

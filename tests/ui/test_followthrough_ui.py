@@ -510,4 +510,44 @@ def test_the_notices_tab_says_how_many_older_unsent_notices_it_does_not_list(  #
     assert (
         f"And 1 older not sent, not listed (contacts received before {since:%d %b %Y}"
     ) in view.notices.summary.text(), view.notices.summary.text()
+    assert "1 overdue" in view.notices.summary.text(), "the older notice is overdue"
+    i = view.tabs.indexOf(view.notices)
+    assert view.tabs.tabText(i).endswith("(1)")
+    store.close()
+
+
+def test_conflicts_and_handover_notes_show_what_is_overdue(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The conflicts tab shows when the conflict arose and when it is to be resolved by
+    (1 working day); the handover tab when an unread note is due read (1 working day).
+    Past those times the rows say Overdue, in the summary and the tab's count."""
+    from tests.factories import decision_payload
+
+    clock = FixedClock(THU)
+    window, store, (cid,) = _window(qtbot, tmp_path, Role.DUTY_MANAGER, clock)
+    first = decision_payload(cid, outcome="early_help", threshold_level=2)
+    store.append(
+        [
+            event("decision.recorded", first, THU, actor="sp.lee", role=Role.SENIOR_PRACTITIONER),
+            event("decision.recorded", decision_payload(cid), THU + timedelta(minutes=5)),
+        ]
+    )
+    DeskService(store, window.service.actor, clock).note_handover("Day 26 Nov", "Call back.")
+    follow = FollowThroughService(store, window.service.actor, clock, OfficeHours())
+    view = FollowThroughWindow(follow, TaskRunner(synchronous=True))
+    qtbot.addWidget(view)
+    view.reload()
+    conflicts, handovers = view.conflicts.table, view.handovers.table
+    assert conflicts.item(0, 0).text() == "Needs a duty manager"
+    assert conflicts.item(0, 4).text() == "27 Nov 2026 10:05"
+    assert handovers.item(0, 0).text() == "Unread" and handovers.item(0, 3).text() == (
+        "27 Nov 2026 10:00"
+    )
+    clock.at = THU + timedelta(days=1, hours=1)  # Fri 11:00: both past due
+    view.reload()
+    assert conflicts.item(0, 0).text() == OVERDUE and conflicts.item(0, 0).font().bold()
+    assert handovers.item(0, 0).text().startswith(OVERDUE)
+    assert "1 overdue" in view.conflicts.summary.text()
+    assert "1 overdue" in view.handovers.summary.text()
+    for tab in (view.conflicts, view.handovers):
+        assert view.tabs.tabText(view.tabs.indexOf(tab)).endswith("(1)")
     store.close()

@@ -144,8 +144,8 @@ def test_a_truncated_file_in_batch_mode_says_what_was_written(
 @pytest.mark.parametrize("name", ["zip-bomb.xlsx", "xlsx-entity.xlsx"])
 def test_the_last_12_months_check_refuses_hostile_workbooks_too(name: str) -> None:
     # The check that reads Annex A's stated counts opens the workbook like an import does.
-    from dutydesk.intake.annex_a import stated_last_12
     from dutydesk.intake.model import FileRefused
+    from tests.last12 import stated_last_12
 
     with pytest.raises(FileRefused, match=EXPECTED[name]):
         stated_last_12((HOSTILE / name).read_bytes())

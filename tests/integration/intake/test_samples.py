@@ -11,12 +11,12 @@ import pytest
 
 from dutydesk.domain import referrals
 from dutydesk.domain.clock import FixedClock
-from dutydesk.intake.annex_a import stated_last_12
 from dutydesk.intake.ids import la_person_id
 from dutydesk.services.importer import ImportOptions
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.queries import Queries
 from tests.factories import importer
+from tests.last12 import stated_last_12
 
 # Sample files kept with the tests (MIT, see tests/data/samples/README.md).
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"

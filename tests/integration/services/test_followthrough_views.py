@@ -475,3 +475,126 @@ def test_older_unsent_allocated_worker_notices_are_counted_not_dropped_silently(
     assert view.notices_older == 1, "the old untold child is counted, the others are not"
     follow.notify_allocated_worker(untold, pids[0], "sw.allocated", "email")
     assert follow.view().notices_older == 0
+
+
+def test_conflicts_are_resolved_within_one_working_day_of_arising(world) -> None:  # type: ignore[no-untyped-def]
+    """The conflict arises when the second standing decision is recorded (Thursday 10:05);
+    a duty manager resolves it within 1 working day of office time: Friday 10:05. Overdue
+    after that, in the row and in the view's overdue counts."""
+    store, clock = world
+    cid = _contact(store)
+    first = decision_payload(cid, outcome="early_help", threshold_level=2)
+    second = decision_payload(cid)
+    store.append(
+        [
+            event("decision.recorded", first, THU, actor="sp.lee", role=Role.SENIOR_PRACTITIONER),
+            event("decision.recorded", second, THU + timedelta(minutes=5)),
+        ]
+    )
+    follow = _follow(store, clock)
+    (row,) = follow.view().conflicts
+    assert row.arose_at == THU + timedelta(minutes=5)
+    assert row.due == datetime(2026, 11, 27, 10, 5, tzinfo=LONDON) and not row.overdue
+    clock.at = datetime(2026, 11, 27, 10, 5, tzinfo=LONDON)
+    assert not follow.view().conflicts[0].overdue, "due at 10:05, not overdue at 10:05"
+    clock.at = datetime(2026, 11, 27, 10, 6, tzinfo=LONDON)
+    view = follow.view()
+    assert view.conflicts[0].overdue and view.overdue_counts()["conflicts"] == 1
+    follow.resolve_conflict(cid, second["decision_id"], "Injury and disclosure: s47")
+    assert follow.view().overdue_counts()["conflicts"] == 0
+
+
+def test_handover_notes_are_read_within_one_working_day(world) -> None:  # type: ignore[no-untyped-def]
+    """A note the out-of-hours team leaves on Friday night (27 Nov 2026, 23:00) is due by
+    the close of Monday (the clock starts Monday 09:00; 1 WD = Monday 17:00); overdue
+    after that until someone on duty reads it."""
+    store, clock = world
+    friday_night = datetime(2026, 11, 27, 23, 0, tzinfo=LONDON)
+    clock.at = friday_night
+    DeskService(store, PR, clock).note_handover("Night 27 Nov, EDT", "Police protection used.")
+    follow = _follow(store, clock)
+    (row,) = follow.view().handovers
+    assert row.due == datetime(2026, 11, 30, 17, 0, tzinfo=LONDON) and not row.overdue
+    clock.at = datetime(2026, 11, 30, 17, 0, tzinfo=LONDON)
+    assert not follow.view().handovers[0].overdue
+    clock.at = datetime(2026, 11, 30, 17, 1, tzinfo=LONDON)
+    view = follow.view()
+    assert view.handovers[0].overdue and view.overdue_counts()["handovers"] == 1
+    DeskService(store, DM, clock).acknowledge_handover(row.handover_id)
+    view = follow.view()
+    assert not view.handovers[0].overdue and view.overdue_counts()["handovers"] == 0
+
+
+def test_older_unsent_notices_are_in_the_overdue_totals(world) -> None:  # type: ignore[no-untyped-def]
+    """An open-case child's notice older than the look-back is due the same working day,
+    so it is overdue: the view's overdue totals include it, not only the side count."""
+    store, clock = world
+    pid = new_id()
+    store.append(
+        [
+            event(
+                "person.registered",
+                {"person_id": pid, "given_name": "Ava", "family_name": "Stone", "open_case": True},
+                THU,
+            )
+        ]
+    )
+    cid = _contact(store, pid)
+    clock.at = THU + timedelta(days=ACK_LOOKBACK_DAYS + 1)
+    follow = _follow(store, clock)
+    view = follow.view()
+    assert view.notices == () and view.notices_older == 1
+    assert view.overdue_counts()["notices"] == 1
+    follow.notify_allocated_worker(cid, pid, "sw.allocated", "phone")
+    assert follow.view().overdue_counts()["notices"] == 0
+
+
+def test_the_view_folds_only_open_routes_and_shows_what_the_full_fold_shows(world) -> None:  # type: ignore[no-untyped-def]
+    """The view folds only the contacts with a route still open (``route_index``). On a
+    store with routes closed, handed over (transfer accepted; early help accepted),
+    returned and open, and decided children with and without a route, the view is the
+    one the fold of every route in the store gives."""
+    from dutydesk.domain.routes import RouteIndex
+
+    store, clock = world
+    follow = _follow(store, clock)
+    ids = [_contact(store) for _ in range(6)]
+    closed, handed, eh_done, returned, still_open, unrouted = ids
+    for cid in ids:
+        store.append(
+            [event("decision.recorded", decision_payload(cid, outcome="cin_assessment"), THU)]
+        )
+    rid, _ = follow.open_route(closed, "s17_assessment", slot=0)
+    follow.close_route(rid, "assessment team took it by phone")
+    rid, _ = follow.open_route(handed, "s17_assessment", slot=0)
+    follow.transfer(rid, "Assessment East", "sw.kim")
+    follow.answer_transfer(rid, accept=True, worker="sw.kim")
+    rid, _ = follow.open_route(eh_done, "early_help", slot=0, team="EH", family_consent="given")
+    follow.progress(rid, "accepted")
+    rid, _ = follow.open_route(returned, "s17_assessment", slot=0)
+    follow.transfer(rid, "Assessment East")
+    follow.answer_transfer(rid, accept=False, reason="not ours")
+    follow.open_route(still_open, "s17_assessment", slot=0)
+    index = follow.q.route_index()
+    assert index.open_contacts == {returned, still_open}
+    assert unrouted not in {cid for cid, _slot in index.routed}
+
+    full = _follow(store, clock)
+    every = full.q.fold(OfficeHours())
+    full.q.route_index = lambda: RouteIndex(  # type: ignore[method-assign]
+        frozenset(r.contact_id for r in every.routes.values()),
+        frozenset((r.contact_id, r.slot) for r in every.routes.values()),
+    )
+    view = follow.view()
+    assert view == full.view()
+    assert {r.contact_id for r in view.routes} == {returned, still_open}
+    assert [r.contact_id for r in view.awaiting] == [unrouted]
+    # The index is read once and then fed only newer events: after another route closes
+    # (and one opens), it is the index a fresh read of the whole log gives.
+    from dutydesk.store.followthrough_queries import FollowThroughQueries
+
+    follow.close_route(view.routes[0].route_id, "handed to the team by phone")
+    follow.open_route(unrouted, "s17_assessment", slot=0)
+    fresh = FollowThroughQueries(store.engine).route_index()
+    assert follow.q.route_index() == fresh
+    assert fresh.open_contacts == {returned, still_open, unrouted} - {view.routes[0].contact_id}

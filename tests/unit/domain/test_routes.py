@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dutydesk.domain.clock import LONDON
 from dutydesk.domain.errors import ValidationError
@@ -18,6 +20,7 @@ from dutydesk.domain.routes import (
     ContactFacts,
     fold_routes,
     marac_criteria,
+    route_index,
     s47_records,
 )
 from dutydesk.domain.timescales import OfficeHours
@@ -374,3 +377,51 @@ def test_every_new_event_reads_as_words() -> None:
     e = event("strategy.discussed", strategy(), THU)
     text = describe(e)
     assert text is not None and "Police" in text and "joint with police" in text
+
+
+# ---- route_index: which routes are open, without the fold --------------------------------
+
+_LIFECYCLE = st.sampled_from(
+    [
+        ("route.closed", {"reason": "done"}),
+        ("route.transferred", {"team": "Assessment East"}),
+        ("route.transfer_accepted", {}),
+        ("route.transfer_returned", {"reason": "not ours"}),
+        ("route.progressed", {"step": "accepted"}),
+        ("route.progressed", {"step": "returned", "reason": "no consent"}),
+        ("route.progressed", {"step": "referred"}),
+        ("route.opened", {}),  # the same route id opened again
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 2), _LIFECYCLE | st.none()),
+        max_size=30,
+    )
+)
+def test_route_index_says_what_the_fold_says(script: list) -> None:  # type: ignore[type-arg]
+    """Whatever order routes are opened, stepped, handed off, answered and closed in
+    (events of routes not opened yet included), the index's open contacts and routed
+    children are the fold's (``Route.open``)."""
+    contacts = [new_id() for _ in range(3)]
+    route_ids = [new_id() for _ in range(6)]
+    events = []
+    for n, (r, c, action) in enumerate(script):
+        at = THU + timedelta(minutes=n)
+        base = {"route_id": route_ids[r], "contact_id": contacts[c]}
+        if action is None or action[0] == "route.opened":
+            kind = "early_help" if r % 2 else "transfer_out"
+            body = {**base, "kind": kind, "slot": r % 3}
+            body.update(team="EH") if kind == "early_help" else body.update(to="Kent")
+            if kind == "early_help":
+                body["family_consent"] = "given"
+            events.append(event("route.opened", body, at))
+        else:
+            events.append(event(action[0], {**base, **action[1]}, at))
+    follow = fold_routes(events, {}, OFFICE)
+    index = route_index((e.type, e.payload) for e in events)
+    assert index.open_contacts == {r.contact_id for r in follow.open_routes()}
+    assert index.routed == {(r.contact_id, r.slot) for r in follow.routes.values()}

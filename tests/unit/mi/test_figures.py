@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from dutydesk.domain.referrals import london_date
 from dutydesk.mi import figures
-from dutydesk.mi.dataset import london_day, prepare
+from dutydesk.mi.dataset import prepare
 from dutydesk.mi.records import AssessmentCompleted, Filters, Ref, Settings, Supervision
 from tests.unit.mi.builders import History, at, child, pid
 
@@ -313,8 +314,8 @@ def test_days_are_london_days_in_summer_time() -> None:
     ds = prepare(h.mi_input())
     assert [c.day for c in ds.contacts] == [date(2026, 7, 1), date(2026, 7, 1), date(2026, 7, 2)]
     utc = datetime.fromisoformat("2026-06-30T23:30:00+00:00")
-    assert london_day(utc) == date(2026, 7, 1)
-    assert london_day(utc.replace(hour=22)) == date(2026, 6, 30)
+    assert london_date(utc) == date(2026, 7, 1)
+    assert london_date(utc.replace(hour=22)) == date(2026, 6, 30)
 
 
 def test_completion_rates_show_open_past_deadline_beside_them() -> None:

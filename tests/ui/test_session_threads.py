@@ -1,0 +1,101 @@
+"""The session owns its threads: store writes go to the one writer thread, long MI reads
+to the reader, and closing the window and the session leaves no DutyDesk thread alive.
+Real runners (not the synchronous ones other UI tests use), real store, real widgets."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction
+
+from dutydesk.config.settings import Settings
+from dutydesk.demo.loader import load_demo
+from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Actor
+from dutydesk.services.desk import DeskService
+from dutydesk.services.drafts import DraftStore
+from dutydesk.services.guard import GuardedStore
+from dutydesk.services.local_store import DEMO_KIND, STORE_KIND
+from dutydesk.store.chain import ChainedEventStore
+from dutydesk.ui.import_wizard import ImportWizard
+from dutydesk.ui.main_window import MainWindow
+from dutydesk.ui.mi_dashboard import MiDashboard
+from dutydesk.ui.session import Session, install_features
+from dutydesk.ui.tasks import READER, WRITER, TaskRunner
+
+
+def _ours() -> list[str]:
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith("dutydesk"))
+
+
+def _tool(window: MainWindow, name: str) -> QAction:
+    return next(a for a in window.tools_menu.actions() if a.objectName() == name)
+
+
+def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
+    qtbot, tmp_path: Path, clock: FixedClock, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)
+    store.set_meta(STORE_KIND, DEMO_KIND)
+    writers: list[str] = []  # the thread of every insert into the store from here on
+    insert = ChainedEventStore._insert
+
+    def recorded(self, conn, events, *, outbox):  # type: ignore[no-untyped-def]
+        writers.append(threading.current_thread().name)
+        return insert(self, conn, events, outbox=outbox)
+
+    monkeypatch.setattr(ChainedEventStore, "_insert", recorded)
+    actor = Actor(login="dm.manager", role=Role.DUTY_MANAGER, device="t", display_name="Dee")
+    guarded = GuardedStore(store, actor, clock)
+    session = Session(
+        actor=actor, clock=clock, settings=Settings(), store=store, guarded=guarded, demo=True
+    )
+    tasks = TaskRunner()
+    window = MainWindow(
+        DeskService(guarded, actor, clock),
+        tasks,
+        demo=True,
+        store_path=tmp_path / "s.sqlite3",
+        drafts=DraftStore(store, actor.login),
+        settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat),
+    )
+    qtbot.addWidget(window)
+    install_features(window, session, tasks)
+    assert session.threads is not None and session.threads.writer is tasks
+    window.show()
+    window.reload()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20_000)
+
+    # a queue action writes on the writer thread
+    window.select_contact(window.model.ids()[0])
+    window.actions_by_name["take"].trigger()
+    qtbot.waitUntil(lambda: "taken" in window.status_message.text(), timeout=20_000)
+
+    # the MI dashboard loads on the reader and records on the writer
+    _tool(window, "miAction").trigger()
+    dashboard = next(w for w in session.open_windows if isinstance(w, MiDashboard))
+    assert dashboard.tasks is session.threads.reader and dashboard.writer is tasks
+    qtbot.waitUntil(lambda: bool(dashboard.figures), timeout=60_000)
+    dialog = dashboard.record_supervision()
+    assert dialog is not None
+    dialog.worker.setEditText("Sam Worker")
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog._save()
+
+    # the import wizard is handed the writer, not a runner of its own
+    _tool(window, "importAction").trigger()
+    wizard = window.findChild(ImportWizard)
+    assert wizard is not None and wizard.runner is tasks
+    wizard.reject()
+
+    assert len(writers) >= 2 and set(writers) == {f"{WRITER}_0"}
+    assert {f"{WRITER}_0", f"{READER}_0"} <= set(_ours())  # both were running
+
+    window.close()
+    session.close()
+    assert _ours() == []
+    session.close()  # a second close (aboutToQuit after the loop ended) is harmless
