@@ -7,6 +7,7 @@
     dutydesk server status    --dsn ADMIN_DSN
     dutydesk server new-epoch --dsn ADMIN_DSN   (after restoring a backup)
     dutydesk server checkpoint --dsn ADMIN_DSN [--checkpoint-dir DIR] [--rotate]  (regularly)
+    dutydesk server checkpoint --dsn ADMIN_DSN --new-key --reason TEXT  (the key was lost)
     dutydesk server alerts    --dsn ADMIN_DSN   (events desks could not apply)
 
 The new user's password comes from DUTYDESK_NEW_USER_PASSWORD or a prompt (typed twice);
@@ -18,7 +19,9 @@ signing key as ``LOGIN.p12`` protected by their new password (docs/printing.md).
 regularly, e.g. from a timer (docs/deploy.md, "Checkpoints on a timer"): with nothing new
 it writes nothing. ``--rotate`` changes the key: the old key signs the head a last time
 and is retired, the new key is endorsed by both and replaces it in the keyring; earlier
-checkpoints still verify.
+checkpoints still verify. ``--new-key`` is for a key that is LOST (nothing can sign for
+it): the server records a new key as replacing it, and every desk that trusted the lost
+key stops and says so until its administrator configures the new one (docs/sync.md).
 """
 
 from __future__ import annotations
@@ -119,6 +122,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 action="store_true",
                 help="change the checkpoint key: sign the head with the old key a last "
                 "time, retire it and endorse a new one (earlier checkpoints still verify)",
+            )
+            p.add_argument(
+                "--new-key",
+                action="store_true",
+                help="the checkpoint key is LOST (its keyring is gone): start a new key, "
+                "recorded on the server as replacing it. Desks that trust the lost key "
+                "stop syncing and say so until their administrator configures the new "
+                "key (server_checkpoint_key) after comparing its fingerprint out of band",
+            )
+            p.add_argument(
+                "--reason",
+                default="",
+                help="with --new-key: why the key was replaced (at least 10 characters; "
+                "every desk shows it)",
             )
         if name in ("init", "add-user"):
             p.add_argument(
@@ -222,7 +239,34 @@ def _checkpoint(args: argparse.Namespace) -> int:
     from ..sync.pg.checkpoints import publish
 
     folder = args.checkpoint_dir or checkpoint_dir(default_data_dir())
+    if args.new_key and args.rotate:
+        return fail("--new-key (a lost key) and --rotate (a key you hold) exclude each other", 2)
+    if args.reason and not args.new_key:
+        return fail("--reason goes with --new-key", 2)
     try:
+        if args.new_key:
+            from ..sync.pg.checkpoints import new_key
+
+            replaced = new_key(args.dsn, folder, args.reason)
+            change, first = replaced.change, replaced.first.checkpoint
+            print(
+                f"checkpoint key {change.replaces_lost} recorded as LOST (trusted for what it "
+                f"signed up to sequence {change.lost_last_seq}); new key {change.key_id} made "
+                "and kept in this computer's keyring"
+            )
+            print(
+                f"checkpoint signed with the new key: sequence {first.seq}, hash "
+                f"{first.hash[:16]}…, {first.signed_at}"
+            )
+            print(f"lost key's public half kept: {replaced.lost_key}")
+            print(
+                f"new public key: {replaced.first.public_key}, fingerprint {change.key_id}. "
+                "Every desk that trusted the lost key now stops syncing and says so: tell "
+                "each desk's administrator this fingerprint by phone or in person (not by "
+                "e-mail from the server) and give them the file to set as "
+                "server_checkpoint_key; give it to auditors too"
+            )
+            return 0
         if args.rotate:
             from ..sync.pg.checkpoints import rotate
 

@@ -31,6 +31,9 @@ from .events import canonical_json
 
 KIND = "dutydesk-checkpoint/1"
 ROTATION_KIND = "dutydesk-checkpoint-key-change/1"
+LOSS_KIND = "dutydesk-checkpoint-key-lost/1"
+LOSS_REASON_MIN = 10  # characters, as a break-glass reason
+LOSS_REASON_MAX = 500
 
 HashAt = Callable[[int], "str | None"]
 
@@ -44,6 +47,36 @@ def _as_int(value: object) -> int:
 
 class CheckpointError(Exception):
     """A checkpoint cannot be made or read; the message says why."""
+
+
+class CheckpointKeyLost(CheckpointError):
+    """The server says a key this verifier trusts was lost and replaced by a new key
+    (``dutydesk server checkpoint --new-key``). The new key is not trusted from the old:
+    nothing the old key signed can vouch for it (it is lost), and anyone with database
+    rights can write the same record. The verifier's own administrator must configure the
+    new key after comparing its fingerprint out of band."""
+
+    def __init__(self, lost: str, new: str, declared_at: str, reason: str) -> None:
+        self.lost, self.new, self.declared_at = lost, new, declared_at
+        self.reason = printable(reason)
+        super().__init__(
+            f"the server says its checkpoint key {lost}, which this desk trusts, was lost and "
+            f"replaced by a new key {new} ({declared_at}; the reason it gives: "
+            f'"{self.reason}"). This desk does not trust the new key on the server\'s word: '
+            "anyone with rights over the database could have written this. Your "
+            "administrator compares the new key's fingerprint with the server's "
+            "administrator by phone or in person (not through the server) and then sets "
+            f"server_checkpoint_key to that key's checkpoint-key.pem (fingerprint {new}); "
+            "until then this desk does not sync. If no administrator replaced the key, "
+            "report this as an attack on the server"
+        )
+
+
+def printable(text: str, limit: int = LOSS_REASON_MAX) -> str:
+    """``text`` on one line without control characters, at most ``limit`` characters:
+    a reason read from the server is shown, never interpreted."""
+    flat = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(flat.split())[:limit]
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -209,7 +242,7 @@ def _verifies(public: Ed25519PublicKey, signature: str, data: bytes) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class KeyRecord:
-    """One row of the server's published checkpoint keys (migration 0008)."""
+    """One row of the server's published checkpoint keys (migrations 0008 and 0011)."""
 
     key_id: str
     public_key: str  # base64 of the raw Ed25519 public key
@@ -218,6 +251,71 @@ class KeyRecord:
     previous_last_seq: int | None = None  # the last sequence the replaced key signed
     signed_by_previous: str | None = None  # rotation_message signed by the replaced key
     signed_by_new: str | None = None  # ... and by this key
+    # A key that replaced a LOST key (``server checkpoint --new-key``, migration 0011): a
+    # new first key; the lost key, the last sequence it signed before the loss was
+    # declared, the administrator's reason, and loss_message signed by this key only.
+    replaces_lost: str | None = None
+    lost_last_seq: int | None = None
+    loss_reason: str | None = None
+    loss_signature: str | None = None
+
+
+def loss_message(
+    new_kid: str, new_public: str, lost: str, lost_last_seq: int, reason: str, added_at: str
+) -> bytes:
+    """What a new key signs when it replaces a lost one: itself, the lost key, the last
+    sequence the lost key signed (it is trusted for nothing after it) and the reason."""
+    return canonical_json(
+        {
+            "added_at": added_at,
+            "key_id": new_kid,
+            "kind": LOSS_KIND,
+            "lost": lost,
+            "lost_last_seq": lost_last_seq,
+            "public_key": new_public,
+            "reason": reason,
+        }
+    ).encode("utf-8")
+
+
+def replace_lost(
+    new: Ed25519PrivateKey, lost: str, lost_last_seq: int, reason: str, added_at: str
+) -> KeyRecord:
+    """The record of ``new`` replacing the lost key ``lost``; raises ``CheckpointError``
+    for a reason shorter than ``LOSS_REASON_MIN`` characters."""
+    reason = printable(reason)
+    if len(reason) < LOSS_REASON_MIN:
+        raise CheckpointError(
+            f"say why the key is replaced (--reason, at least {LOSS_REASON_MIN} characters): "
+            "every desk shows it"
+        )
+    kid, public = key_id(new.public_key()), raw_b64(new.public_key())
+    data = loss_message(kid, public, lost, lost_last_seq, reason, added_at)
+    return KeyRecord(
+        kid,
+        public,
+        added_at,
+        replaces_lost=lost,
+        lost_last_seq=lost_last_seq,
+        loss_reason=reason,
+        loss_signature=base64.b64encode(new.sign(data)).decode("ascii"),
+    )
+
+
+def current_root(records: Sequence[KeyRecord]) -> KeyRecord | None:
+    """The first key of the stretch the server's current key belongs to (what a desk with
+    no configured key pins at first contact): the only key neither replaced by a key
+    change nor declared lost, walked back through its key changes. None when unclear."""
+    replaced = {r.previous for r in records} | {r.replaces_lost for r in records}
+    tips = [r for r in records if r.key_id not in replaced]
+    if len(tips) != 1:
+        return None
+    by_id = {r.key_id: r for r in records}
+    at, seen = tips[0], set()
+    while at.previous is not None and at.previous in by_id and at.key_id not in seen:
+        seen.add(at.key_id)
+        at = by_id[at.previous]
+    return at if at.previous is None else None
 
 
 def endorse(
@@ -286,49 +384,77 @@ class KeyRing:
 def key_ring(records: Sequence[KeyRecord], anchor: Ed25519PublicKey) -> KeyRing:
     """The keys trusted from ``anchor``: the chain of key changes the server publishes,
     each checked (signed by both its keys, public bytes matching the fingerprint), walked
-    from the first key. Keys outside the anchor's valid stretch of the chain are not
-    trusted. Raises ``CheckpointError`` when the published keys contradict the anchor
-    (a fork, an unendorsed key after it)."""
+    from the first key of the anchor's stretch. Keys outside the anchor's valid stretch of
+    the chain are not trusted. A key that replaced a lost one (migration 0011) starts a
+    stretch of its own: trusted only by a verifier anchored in it, which then also trusts
+    the lost key (and the keys before it) for what it signed up to the sequence the loss
+    record names, when the new key signed that record. Raises ``CheckpointKeyLost`` when
+    the server says a key of the anchor's stretch was lost, ``CheckpointError`` when the
+    published keys contradict the anchor (a fork, an unendorsed key after it)."""
     anchor_id = key_id(anchor)
-    by_previous: dict[str | None, list[KeyRecord]] = {}
-    for r in records:
-        by_previous.setdefault(r.previous, []).append(r)
     if not records or anchor_id not in {r.key_id for r in records}:
         # The anchor alone: a published key it never endorsed is not trusted.
         return KeyRing.single(anchor)
-    for prev, rows in by_previous.items():
+    by_previous: dict[str, list[KeyRecord]] = {}
+    roots: list[KeyRecord] = []
+    losses: dict[str, list[KeyRecord]] = {}
+    for r in records:
+        if r.previous is not None:
+            by_previous.setdefault(r.previous, []).append(r)
+        elif r.replaces_lost is not None:
+            losses.setdefault(r.replaces_lost, []).append(r)
+        else:
+            roots.append(r)
+    for prev, rows in [*by_previous.items(), ("nothing (several first keys)", roots)]:
         if len(rows) > 1:
             raise CheckpointError(
-                f"the server names {len(rows)} keys replacing "
-                f"{prev or 'nothing (several first keys)'}: a forged key change"
+                f"the server names {len(rows)} keys replacing {prev}: a forged key change"
             )
-    chain: list[KeyRecord] = []
-    roots = by_previous.get(None, [])
-    at = roots[0] if roots else None
-    seen: set[str] = set()
-    while at is not None and at.key_id not in seen:
-        seen.add(at.key_id)
-        chain.append(at)
-        nxt = by_previous.get(at.key_id, [])
-        at = nxt[0] if nxt else None
-    if anchor_id not in seen:
+    for lost, rows in losses.items():
+        if len(rows) > 1:
+            raise CheckpointError(
+                f"the server names {len(rows)} keys replacing the lost key {lost}: forged"
+            )
+    publics = {r.key_id: _public_of(r) for r in records}
+
+    def stretch(root: KeyRecord) -> list[KeyRecord]:
+        chain: list[KeyRecord] = []
+        at: KeyRecord | None = root
+        seen: set[str] = set()
+        while at is not None and at.key_id not in seen:
+            seen.add(at.key_id)
+            chain.append(at)
+            nxt = by_previous.get(at.key_id, [])
+            at = nxt[0] if nxt else None
+        return chain
+
+    def links(chain: list[KeyRecord]) -> list[bool]:
+        valid = []  # links[i] joins chain[i] and chain[i+1]; valid when both keys signed it
+        for old, new in zip(chain, chain[1:], strict=False):
+            data = rotation_message(
+                new.key_id,
+                new.public_key,
+                old.key_id,
+                int(new.previous_last_seq or 0),
+                new.added_at,
+            )
+            o, n = publics.get(old.key_id), publics.get(new.key_id)
+            valid.append(
+                o is not None
+                and n is not None
+                and _verifies(o, new.signed_by_previous or "", data)
+                and _verifies(n, new.signed_by_new or "", data)
+            )
+        return valid
+
+    chains = [stretch(r) for r in roots + [rows[0] for rows in losses.values()]]
+    found = [c for c in chains if anchor_id in {r.key_id for r in c}]
+    if not found:
         raise CheckpointError(
             f"the trusted checkpoint key {anchor_id} is not in the server's chain of keys"
         )
-    # links[i] joins chain[i] and chain[i+1]; valid when both keys signed it.
-    publics = {r.key_id: _public_of(r) for r in chain}
-    valid = []
-    for old, new in zip(chain, chain[1:], strict=False):
-        data = rotation_message(
-            new.key_id, new.public_key, old.key_id, int(new.previous_last_seq or 0), new.added_at
-        )
-        o, n = publics[old.key_id], publics[new.key_id]
-        valid.append(
-            o is not None
-            and n is not None
-            and _verifies(o, new.signed_by_previous or "", data)
-            and _verifies(n, new.signed_by_new or "", data)
-        )
+    chain = found[0]
+    valid = links(chain)
     i = next(j for j, r in enumerate(chain) if r.key_id == anchor_id)
     lo = i
     while lo > 0 and valid[lo - 1]:
@@ -342,15 +468,54 @@ def key_ring(records: Sequence[KeyRecord], anchor: Ed25519PublicKey) -> KeyRing:
             f"the server names key {bad.key_id} as replacing {bad.previous}, but the change is "
             "not signed by both keys: a forged key change"
         )
-    keys: dict[str, TrustedKey] = {}
     for j in range(lo, hi + 1):
-        rec = chain[j]
-        retired = chain[j + 1].previous_last_seq if j < hi else None
-        public = publics[rec.key_id]
-        if public is None:
-            raise CheckpointError(f"the server's key {rec.key_id} is not a valid public key")
-        keys[rec.key_id] = TrustedKey(public, retired)
-    return KeyRing(keys, tuple(chain[j].key_id for j in range(lo, hi + 1)))
+        declared = losses.get(chain[j].key_id)
+        if declared:
+            d = declared[0]
+            raise CheckpointKeyLost(chain[j].key_id, d.key_id, d.added_at, d.loss_reason or "")
+    keys: dict[str, TrustedKey] = {}
+    order: list[str] = []
+
+    def trust(chain: list[KeyRecord], lo: int, hi: int, last: int | None) -> None:
+        for j in range(lo, hi + 1):
+            rec = chain[j]
+            retired = chain[j + 1].previous_last_seq if j < hi else last
+            public = publics[rec.key_id]
+            if public is None:
+                raise CheckpointError(f"the server's key {rec.key_id} is not a valid public key")
+            keys[rec.key_id] = TrustedKey(public, retired)
+            order.append(rec.key_id)
+
+    trust(chain, lo, hi, None)
+    # Back through losses the trusted stretch's first key declared and signed: the lost
+    # key vouched for what it signed before the loss, and nothing after.
+    root = chain[lo]
+    while lo == 0 and root.replaces_lost is not None:
+        public = publics.get(root.key_id)
+        data = loss_message(
+            root.key_id,
+            root.public_key,
+            root.replaces_lost,
+            int(root.lost_last_seq or 0),
+            root.loss_reason or "",
+            root.added_at,
+        )
+        if public is None or not _verifies(public, root.loss_signature or "", data):
+            break
+        earlier = [c for c in chains if root.replaces_lost in {r.key_id for r in c}]
+        if not earlier or any(k in keys for k in (r.key_id for r in earlier[0])):
+            break
+        chain = earlier[0]
+        valid = links(chain)
+        hi = next(j for j, r in enumerate(chain) if r.key_id == root.replaces_lost)
+        lo = hi
+        while lo > 0 and valid[lo - 1]:
+            lo -= 1
+        before = len(order)
+        trust(chain, lo, hi, int(root.lost_last_seq or 0))
+        order[:] = order[before:] + order[:before]  # oldest first
+        root = chain[lo]
+    return KeyRing(keys, tuple(order))
 
 
 def _public_of(record: KeyRecord) -> Ed25519PublicKey | None:

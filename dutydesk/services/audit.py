@@ -44,6 +44,16 @@ ACCESS_TYPES = (
 )
 log = logging.getLogger(__name__)
 
+QUARANTINE_CSV_COLUMNS = (
+    "seq",
+    "event_id",
+    "type",
+    "recorded_by",
+    "role",
+    "client_time",
+    "quarantined_at",
+    "reason",
+)
 CSV_COLUMNS = (
     "seq",
     "event_id",
@@ -414,6 +424,37 @@ class AuditService:
 
         seal_export(path, signer, record)
         return count
+
+    def export_quarantine_csv_file(self, path: Path) -> int:
+        """The quarantine as ``quarantined`` lists it (reasons hidden as there) in a CSV
+        file: every cell neutralised against spreadsheet formulas (a quarantined event is
+        by definition one this desk could not trust, and its fields may be an attacker's),
+        signed and recorded like ``export_csv_file``; nothing is kept if it cannot be."""
+        require(self.actor, Action.EXPORT)
+        signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
+        entries = self.quarantined()
+        buffer = io.StringIO()
+        writer = SafeCsvWriter(buffer)
+        writer.writerow(QUARANTINE_CSV_COLUMNS)
+        for entry in entries:
+            writer.writerow(entry.row())
+        write_atomically(staged(path), buffer.getvalue().encode("utf-8"))
+        private_file(staged(path))
+
+        def record(digest: str) -> None:
+            self._write(
+                "document.exported",
+                {
+                    "document": "audit quarantine (CSV)",
+                    "destination": str(path),
+                    "digest": digest,
+                    "file_sha256": digest,
+                    "reason": "audit export of the quarantine",
+                },
+            )
+
+        seal_export(path, signer, record)
+        return len(entries)
 
     def verify(self) -> Verdict:
         require(self.actor, Action.VIEW_AUDIT)

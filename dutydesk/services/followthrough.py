@@ -167,6 +167,10 @@ class NoticeRow:
     due: datetime
     notified: str | None
     overdue: bool
+    # who holds the case, from the person record (``person.updated`` ``allocated_worker``,
+    # set in the window or imported): the notice dialog starts with it
+    worker: str | None = None
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1087,7 +1091,9 @@ class FollowThroughService:
                 for x in view.checks
             ),
             notices=tuple(
-                dataclasses.replace(x, child=r) if x.contact_id in hidden else x
+                dataclasses.replace(x, child=r, worker=None, team=None)
+                if x.contact_id in hidden
+                else x
                 for x in view.notices
             ),
             handovers=tuple(
@@ -1316,6 +1322,8 @@ class FollowThroughService:
                         due,
                         notified,
                         notified is None and now > due,
+                        person.allocated_worker,
+                        person.allocated_team,
                     )
                 )
         return sorted(rows, key=lambda r: (r.notified is not None, not r.overdue, r.due))

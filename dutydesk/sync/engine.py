@@ -53,7 +53,9 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.checkpoints import (
     Checkpoint,
     CheckpointError,
+    CheckpointKeyLost,
     KeyRecord,
+    current_root,
     from_raw_b64,
     key_id,
     key_ring,
@@ -121,7 +123,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 11  # the newest server migration this DutyDesk understands (0011: partitions)
+SUPPORTED_SCHEMA = 12  # the newest server migration this DutyDesk understands (0012: partitions)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -134,6 +136,25 @@ META_DISTRUST = "server_distrusted"  # "epoch<TAB>reason" while the server is no
 META_UNCHECKED = "sanity_unchecked_after"
 MAX_BACKOFF_S = 300
 QUICK_FOR_S = 120.0  # the fast path runs only this long after a full round passed
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKeyInfo:
+    """The checkpoint key a desk checks the server against, for people to compare out of
+    band: its fingerprint and where it came from ("configured": the settings'
+    server_checkpoint_key; "pinned": at an earlier first contact; "pinned now")."""
+
+    key_id: str
+    source: str
+
+    def describe(self) -> str:
+        if self.source == "configured":
+            return f"checkpoint key {self.key_id} (configured)"
+        return (
+            f"checkpoint key {self.key_id} ({self.source} at first contact, trusted on first "
+            "use: compare this fingerprint with your administrator's, or configure "
+            "server_checkpoint_key)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +177,7 @@ class SyncReport:
     retry_in_s: float | None = None
     problem: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    checkpoint_key: TrustedKeyInfo | None = None  # None: no checkpoint key known yet
 
     def summary(self) -> str:
         if not self.online:
@@ -172,7 +194,8 @@ class SyncReport:
         if self.reset:
             parts.append("server was replaced or restored: downloaded again")
         parts.append(f"{self.waiting} waiting")
-        return "; ".join(parts) + "".join(f"\nwarning: {w}" for w in self.warnings)
+        key = f"\n{self.checkpoint_key.describe()}" if self.checkpoint_key else ""
+        return "; ".join(parts) + key + "".join(f"\nwarning: {w}" for w in self.warnings)
 
 
 class SyncEngine:
@@ -208,6 +231,8 @@ class SyncEngine:
         # The digest of the event rules this DutyDesk's catalogue gives (computed once, at
         # the first round): the server's must equal it (``_check_server``).
         self._rules_digest: str | None = None
+        # The checkpoint key this round checked the server against (``_anchor``).
+        self.trusted_key: TrustedKeyInfo | None = None
         # The epoch and monotonic time of the last full round that passed every check: the
         # fast path (``quick``) runs only on top of one, with the same epoch.
         self._trusted: tuple[str, float] | None = None
@@ -266,6 +291,7 @@ class SyncEngine:
             quarantined_total=quarantine.count(self.store.engine),
             people_changed=people_changed,
             warnings=tuple(warnings),
+            checkpoint_key=self.trusted_key,
             accepted=counts["accepted"],
             duplicates=counts["duplicates"],
             rejected=counts["rejected"],
@@ -346,6 +372,7 @@ class SyncEngine:
             duplicates=counts["duplicates"],
             rejected=counts["rejected"],
             pulled=counts["pulled"],
+            checkpoint_key=self.trusted_key,  # as the full round this one rests on found it
         )
 
     def _pull_checked(self, counts: dict[str, int], cursor: int) -> Scopes | None:
@@ -559,6 +586,17 @@ class SyncEngine:
             return None
         try:
             ring = key_ring(records, anchor)
+        except CheckpointKeyLost as err:
+            # Not kept as distrust: once this desk's administrator configures the new key
+            # (after comparing it out of band), the next round trusts it. Ids only in the
+            # log: the reason is the administrator's free text.
+            log.error(
+                "the server says checkpoint key %s was lost and replaced by %s; not trusted "
+                "until server_checkpoint_key names the new key",
+                err.lost,
+                err.new,
+            )
+            raise ServerDistrusted(str(err)) from err
         except CheckpointError as err:
             self._distrust(server, f"the server's checkpoint keys: {err}")
         if latest is not None:
@@ -598,21 +636,34 @@ class SyncEngine:
         """The key this desk trusts: the settings' key; else the one pinned before; else,
         at first contact, the server's first key, pinned now (trust on first use)."""
         if self.checkpoint_key is not None:
+            self.trusted_key = TrustedKeyInfo(key_id(self.checkpoint_key), "configured")
             return self.checkpoint_key
         pinned = self.store.get_meta(META_CHECKPOINT_KEY)
         if pinned:
-            return from_raw_b64(pinned)
-        roots = [r for r in records if r.previous is None]
-        if len(roots) != 1:
+            public = from_raw_b64(pinned)
+            self.trusted_key = TrustedKeyInfo(key_id(public), "pinned")
+            return public
+        root = current_root(records)
+        if root is None:
             return None
         try:
-            first = from_raw_b64(roots[0].public_key)
+            first = from_raw_b64(root.public_key)
         except CheckpointError:
             return None
-        if key_id(first) != roots[0].key_id:
+        if key_id(first) != root.key_id:
             return None
-        self.store.set_meta(META_CHECKPOINT_KEY, roots[0].public_key)
-        log.info("pinned the server's checkpoint key %s at first contact", roots[0].key_id)
+        self.store.set_meta(META_CHECKPOINT_KEY, root.public_key)
+        # Trust on first use: whatever key the server shows now is believed. The
+        # fingerprint is logged and shown (`dutydesk sync`, the status bar's tooltip) so an
+        # administrator can compare it with the server administrator's out of band; real
+        # deployments configure server_checkpoint_key instead (docs/deploy.md).
+        log.warning(
+            "pinned the server's checkpoint key %s at first contact (trust on first use): "
+            "compare this fingerprint with your administrator's, or configure "
+            "server_checkpoint_key",
+            root.key_id,
+        )
+        self.trusted_key = TrustedKeyInfo(root.key_id, "pinned now")
         return first
 
     def _distrust(self, server: ServerState, reason: str) -> NoReturn:

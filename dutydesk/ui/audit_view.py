@@ -280,6 +280,9 @@ class AuditView(QWidget):
         self.quarantine_note.setWordWrap(True)
         self.quarantine_reload = _named(QPushButton("&Reload"), "auditQuarantineReload")
         self.quarantine_reload.clicked.connect(self.refresh_quarantine)
+        self.quarantine_export = _named(QPushButton("E&xport CSV…"), "auditQuarantineExport")
+        self.quarantine_export.clicked.connect(self._ask_export_quarantine)
+        self.quarantine_status = _named(QLabel(), "auditQuarantineStatus")
         held = QWidget()
         held_layout = QVBoxLayout(held)
         held_layout.setContentsMargins(0, 0, 0, 0)
@@ -288,6 +291,10 @@ class AuditView(QWidget):
         top.addWidget(self.quarantine_reload)
         held_layout.addLayout(top)
         held_layout.addWidget(self.quarantine_table, 1)
+        held_bottom = QHBoxLayout()
+        held_bottom.addWidget(self.quarantine_status, 1)
+        held_bottom.addWidget(self.quarantine_export)
+        held_layout.addLayout(held_bottom)
         held_layout.addStretch(0)  # keeps the words at the top when the table is hidden
 
         self.tabs = _named(QTabWidget(), "auditTabs")
@@ -360,6 +367,23 @@ class AuditView(QWidget):
         )
         if name:
             self.export_to(Path(name))
+
+    def export_quarantine_to(self, path: Path) -> None:
+        """The Quarantined tab as a signed CSV (``AuditService.export_quarantine_csv_file``)."""
+        self.tasks.submit(
+            lambda: self.service.export_quarantine_csv_file(path),
+            lambda n: self.quarantine_status.setText(
+                f"{plural(n, 'event')} exported to {path}, signed in {path.name}.p7s"
+            ),
+            lambda error: self.quarantine_status.setText(f"Not done: {error}"),
+        )
+
+    def _ask_export_quarantine(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export quarantine", "quarantine.csv", "CSV files (*.csv)"
+        )
+        if name:
+            self.export_quarantine_to(Path(name))
 
     def verify(self) -> None:
         def shown(verdict: Any) -> None:

@@ -232,7 +232,9 @@ class FollowThroughWindow(QWidget):
         self.checks = _Tab(
             "partner_checks", ["Status", "Children", "Agency", "Asked", "Due", "Chased", "Answer"]
         )
-        self.notices = _Tab("allocated_workers", ["Status", "Child", "Due", "Told"])
+        self.notices = _Tab(
+            "allocated_workers", ["Status", "Child", "Allocated worker", "Due", "Told"]
+        )
         self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Due", "Contacts", "Note"])
         for tab, title in (
             (self.routes, "Routes"),
@@ -431,6 +433,7 @@ class FollowThroughWindow(QWidget):
                     [
                         status(n.overdue, n.notified is not None),
                         n.child,
+                        (n.worker or "not recorded") + (f" ({n.team})" if n.team else ""),
                         _when(n.due, zone),
                         n.notified or "not yet",
                     ],

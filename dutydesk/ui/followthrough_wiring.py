@@ -253,11 +253,25 @@ class FollowThroughActions:
                 "Ticked off.",
             )
         elif what == "notice":
+            # the person record's allocated worker, when known (set in the window or
+            # imported): the dialog starts with it, and it can be changed
+            notice = next(
+                (
+                    n
+                    for n in (self.view.view.notices if self.view and self.view.view else ())
+                    if (n.contact_id, n.person_id) == (cid, ref)
+                ),
+                None,
+            )
             self._run(
                 ActionDialog(
                     "Allocated worker told",
                     [
-                        Choice("worker", "Allocated worker"),
+                        Choice(
+                            "worker",
+                            "Allocated worker",
+                            initial=(notice.worker or "") if notice else "",
+                        ),
                         Choice("method", "How", "choice", METHODS),
                     ],
                     "Record",
@@ -544,6 +558,48 @@ class FollowThroughActions:
 
         self._with_children(cid, show)
 
+    def allocation(self) -> None:
+        """Record who holds a linked child's open case (or that the case is closed)."""
+        cid = self._contact()
+        if cid is None:
+            return
+
+        def show(kids: list[tuple[int, str, str | None]]) -> None:
+            linked = [(p, n) for _s, n, p in kids if p]
+            if not linked:
+                QMessageBox.information(
+                    self.window, "Allocated worker", "Link the child to a person first."
+                )
+                return
+            self._run(
+                ActionDialog(
+                    "Allocated worker (open case)",
+                    [
+                        Choice("person_id", "Child", "choice", linked),
+                        Choice(
+                            "worker",
+                            "Allocated worker (blank: the case is closed)",
+                            required=False,
+                        ),
+                        Choice("team", "Allocated team", required=False),
+                        Choice(
+                            "reason",
+                            "Reason",
+                            "text",
+                            initial="As the case-management system records it",
+                        ),
+                    ],
+                    "Record",
+                    parent=self.window,
+                ),
+                lambda v: self.fix.record_allocation(
+                    v["person_id"], v["worker"] or None, v["team"] or None, v["reason"]
+                ),
+                "Recorded; the allocated worker is told of new contacts the same working day.",
+            )
+
+        self._with_children(cid, show)
+
     def register(self) -> None:
         cid = self._contact()
         if cid is None:
@@ -646,6 +702,13 @@ def install_followthrough(
     menu.addSeparator()
     add("Register a &new child…", "", actions.register, "registerAction", Action.LINK_PERSON)
     add("&Correct a child's details…", "", actions.correct, "correctAction", Action.LINK_PERSON)
+    add(
+        "Allocated &worker (open case)…",
+        "",
+        actions.allocation,
+        "allocationAction",
+        Action.LINK_PERSON,
+    )
     add("&Undo a wrong link…", "", actions.unlink, "unlinkAction", Action.LINK_PERSON)
     add("&Merge duplicate contact…", "", actions.merge, "mergeAction", Action.CORRECT_RECORD)
     add("Mark &entered in error…", "", actions.in_error, "inErrorAction", Action.CORRECT_RECORD)

@@ -44,7 +44,7 @@ from ..services.desk import DeskService, QueueDelta
 from ..services.drafts import DraftStore
 from ..services.guard import RestrictedRecord
 from ..services.progress import Cancelled
-from ..services.snapshots import ContactDetail, QueueItem
+from ..services.snapshots import ContactDetail, HandoverNote, QueueItem
 from .contact_form import FORM_KEYS
 from .decision_dialog import threshold_labels
 from .detail_pane import DetailPane
@@ -102,7 +102,7 @@ SHORTCUTS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class MainWindow(ContactActions, QMainWindow):
+class MainWindow(QMainWindow):
     print_requested = Signal(str)  # contact id; the printing module connects here
 
     def __init__(
@@ -146,6 +146,7 @@ class MainWindow(ContactActions, QMainWindow):
         self.setWindowTitle("DutyDesk" + (" — DEMO" if demo else ""))
         self.setObjectName("MainWindow")
         tasks.on_error = self.show_error
+        self.contact_actions = ContactActions(self)  # what is done to the selected contact
 
         self.model = QueueModel(now=service.clock.now, parent=self)
         self.table = self._make_table()
@@ -179,8 +180,8 @@ class MainWindow(ContactActions, QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.handover = HandoverPanel(service.actor.login)
-        self.handover.acknowledge.connect(self._acknowledge_handover)
-        self.handover.write_note.connect(self.write_handover)
+        self.handover.acknowledge.connect(self.contact_actions.acknowledge_handover)
+        self.handover.write_note.connect(self.contact_actions.write_handover)
         self.handover_dock = QDockWidget("Out-of-hours handover", self)
         self.handover_dock.setObjectName("handoverDock")
         self.handover_dock.setWidget(self.handover)
@@ -287,23 +288,24 @@ class MainWindow(ContactActions, QMainWindow):
         self.tools_menu = self.menuBar().addMenu("&Tools")
         self.tools_menu.setObjectName("toolsMenu")
         menus["help"] = self.menuBar().addMenu("&Help")
+        acts = self.contact_actions
         slots: dict[str, Callable[[], Any]] = {
-            "new_contact": self.new_contact,
+            "new_contact": acts.new_contact,
             "print": self.print_contact,
             "quit": self.close,
             "open": self.open_contact,
-            "take": self.take,
-            "assign": self.assign,
-            "rerate": self.rerate,
-            "partner_check": self.request_check,
-            "answer_check": self.answer_check,
-            "note": self.add_note,
-            "decide": self.decide,
-            "sign_off": self.sign_off,
-            "amend": self.amend,
-            "return_proposal": self.return_proposal,
-            "consent": self.record_consent,
-            "share_without_consent": self.share_without_consent,
+            "take": acts.take,
+            "assign": acts.assign,
+            "rerate": acts.rerate,
+            "partner_check": acts.request_check,
+            "answer_check": acts.answer_check,
+            "note": acts.add_note,
+            "decide": acts.decide,
+            "sign_off": acts.sign_off,
+            "amend": acts.amend,
+            "return_proposal": acts.return_proposal,
+            "consent": acts.record_consent,
+            "share_without_consent": acts.share_without_consent,
             "next": lambda: self.step_contact(1),
             "previous": lambda: self.step_contact(-1),
             "find": self._find,
@@ -365,6 +367,30 @@ class MainWindow(ContactActions, QMainWindow):
 
     def set_sync_state(self, text: str) -> None:
         self.status_sync.setText(f"Sync: {text}")
+        self.status_sync.setToolTip("")
+
+    def show_sync_stopped(self, problem: str) -> None:
+        """Sync stopped on something retrying cannot fix (a server of another DutyDesk
+        version or rules, a server this desk no longer trusts): the status bar says so in
+        two words (the whole message would be cut off there) with the message as its
+        tooltip, and a window that does not block work shows the whole message once."""
+        self.status_sync.setText("Sync: STOPPED")
+        self.status_sync.setStyleSheet("color: #b00020; font-weight: bold")
+        self.status_sync.setToolTip(problem)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "DutyDesk — sync stopped",
+            "Sync with the shared server has stopped. This desk keeps working on its own "
+            "copy; what is recorded here waits until sync is possible again.",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("syncStoppedBox")
+        box.setInformativeText(problem[:1].upper() + problem[1:])
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sync_stopped_box = box
+        box.show()
 
     def set_print_handler(self, handler: Callable[[str], None] | None) -> None:
         """``handler(contact_id)`` prints the contact; set by the printing module."""
@@ -381,7 +407,7 @@ class MainWindow(ContactActions, QMainWindow):
             return seq, service.queue(reporter)
 
         self.tasks.submit(work, self._loaded, self._load_failed)
-        self.tasks.submit(service.handovers, self._handovers_loaded)
+        self.tasks.submit(service.handovers, self.show_handovers)
 
     def people_changed(self) -> None:
         """The people directory changed (someone added, renamed or removed on the shared
@@ -457,7 +483,7 @@ class MainWindow(ContactActions, QMainWindow):
         if current and current in touched:
             self._detail_timer.start()
         if delta.handovers:
-            self.tasks.submit(self.service.handovers, self._handovers_loaded)
+            self.tasks.submit(self.service.handovers, self.show_handovers)
 
     def _keep_view(self, change: Callable[[], None]) -> None:
         """Run ``change`` keeping the top visible contact where it was on screen."""
@@ -578,6 +604,41 @@ class MainWindow(ContactActions, QMainWindow):
             return
         self.show_error(error)
 
+    def need_contact(self) -> str | None:
+        """The current contact's id, or None with a word in the status bar."""
+        cid = self.current_contact_id()
+        if cid is None:
+            self.status_message.setText("Select a contact first.")
+        return cid
+
+    def open_contact(self) -> None:
+        cid = self.need_contact()
+        if cid:
+            service = self.service
+
+            def opened() -> ContactDetail | None:
+                detail = service.open_contact(cid)  # recorded as a deliberate opening
+                self._viewed = cid  # the pane's showing of it is this one
+                return detail
+
+            self._detail_timer.stop()
+            self.tasks.submit(opened, self._show_detail)
+            self.detail.setFocus()
+
+    def after_write(self) -> None:
+        """A write landed: look for changes now and load the current record again."""
+        self.poll()
+        self._detail_timer.start()
+
+    def select_when_listed(self, contact_id: str) -> None:
+        """Select ``contact_id`` as soon as the queue lists it (a new contact)."""
+        self._pending_select = contact_id
+        self.poll()
+
+    def hold_dialog(self, dialog: Any) -> None:
+        """Keep the open dialog alive (and reachable) while it is shown."""
+        self._dialog = dialog
+
     def break_glass(self, contact_id: str) -> None:
         """Ask why, record the access, then show the record (the reason is checked by the
         service: at least a sentence, never blank)."""
@@ -651,6 +712,30 @@ class MainWindow(ContactActions, QMainWindow):
         for name, on in enabled.items():
             self.actions_by_name[name].setEnabled(on)
         self.detail_pane.refresh_buttons()
+
+    def print_contact(self) -> None:
+        cid = self.need_contact()
+        if cid is None:
+            return
+        self.print_requested.emit(cid)
+        if self._print_handler is not None:
+            self._print_handler(cid)
+        elif not self.receivers(self.print_requested):  # type: ignore[arg-type]
+            self.status_message.setText("Printing is not set up on this desk yet.")
+
+    # ---- handover ---------------------------------------------------------------------
+
+    def show_handovers(self, notes: list[HandoverNote]) -> None:
+        first = not self.handover.notes
+        self.handover.set_notes(notes)
+        if self.handover.pending() and first:
+            self.handover_dock.show()  # start of the day: show what the night team left
+            self.handover_dock.raise_()
+
+    def toggle_handover(self) -> None:
+        self.handover_dock.setVisible(not self.handover_dock.isVisible())
+        if self.handover_dock.isVisible():
+            self.handover.list.setFocus()
 
     # ---- messages ---------------------------------------------------------------------
 

@@ -265,7 +265,7 @@ def main(argv: list[str]) -> int:
 
 
 def _dialogs(window: MainWindow, top: object, out: Path) -> None:
-    window.decide()
+    window.contact_actions.decide()
     dialog = window._dialog
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("strategy_s47"))
     dialog.level.setCurrentIndex(dialog.level.findData(4))
@@ -283,7 +283,7 @@ def _dialogs(window: MainWindow, top: object, out: Path) -> None:
     _save(dialog, out / "decision-dialog.png")
     dialog.reject()
 
-    form = window.new_contact()
+    form = window.contact_actions.new_contact()
     assert form is not None  # the runner is synchronous
     form.danger.setCurrentIndex(1)
     form.reporter_name.setText("Ms Sarah Hollins")

@@ -321,7 +321,8 @@ def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
     controller.reported.connect(
         lambda report: window.set_sync_state("online" if report.online else "offline")
     )
-    controller.stopped_with.connect(lambda problem: window.set_sync_state(problem))
+    controller.stopped_with.connect(status.show_problem)
+    controller.stopped_with.connect(window.show_sync_stopped)
 
     def people(report: SyncReport) -> None:
         if report.people_changed:  # added, renamed or removed on the server: names as now

@@ -63,7 +63,7 @@ class SyncStatusWidget(QWidget):
         self.quarantined.setVisible(report.quarantined_total > 0)
 
     def show_problem(self, message: str) -> None:
-        self.state.setText("⚠ Sync stopped")
+        self.state.setText("⚠ Stopped")
         self.state.setStyleSheet("color: #b00020")
         self.state.setToolTip(message)
 

@@ -4,7 +4,7 @@
         [LOOKUPS=2000] [EXTRA_YEARS=10]
 
 Against a filled server (e.g. the one `bench_county` seeded), at whatever migration it is:
-run it, `dutydesk server upgrade` (0011 partitions the table; time that), run it again.
+run it, `dutydesk server upgrade` (0012 partitions the table; time that), run it again.
 Prints how the table is laid out, then medians of: a desk's keyset pull batch (5,000 rows
 from the middle of the log, as an auditor login, through row-level security), a lookup by
 sequence number (what `may_read`, `hash_at` and checkpoint signing do), a lookup by id

@@ -271,6 +271,29 @@ def payload_checks(admin_dsn: str, on: bool) -> None:
         )
 
 
+def check_cost(admin_dsn: str, repeats: int = 5) -> tuple[int, float]:
+    """(events, ms per event) the payload checks take inside the server: every stored
+    event's payload checked again by ``dutydesk.check_payload`` in one statement, less the
+    same statement without the call (median of ``repeats``). Server CPU only: no network,
+    no desk, so it holds still on a busy machine where whole-submit timings do not."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
+        [n] = conn.execute("SELECT count(*) FROM dutydesk.events").fetchone()  # type: ignore[misc]
+        timings: dict[str, list[float]] = {"with": [], "without": []}
+        what = {
+            "with": "count(dutydesk.check_payload(type, payload, "
+            "substr(client_time, 1, 10)::date))",
+            "without": "count(substr(client_time, 1, 10)::date)",
+        }
+        for _ in range(repeats):
+            for k, expr in what.items():
+                started = time.perf_counter()
+                conn.execute(f"SELECT {expr} FROM dutydesk.events")  # noqa: S608 - fixed text
+                timings[k].append(time.perf_counter() - started)
+    cost = statistics.median(timings["with"]) - statistics.median(timings["without"])
+    return int(n), cost * 1000 / max(int(n), 1)
+
+
 def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> None:
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
@@ -288,6 +311,11 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
                 check_rules = engine_mod.SyncEngine._check_rules
+                watch = engine_mod.SyncEngine._checkpoint_watch
+                if schema < 8:  # that desk did not check signed checkpoints (0008)
+                    engine_mod.SyncEngine._checkpoint_watch = (  # type: ignore[method-assign]
+                        lambda self, server: None
+                    )
                 if schema < 10:  # that desk did not compare the rules digest (0010)
                     engine_mod.SyncEngine._check_rules = (  # type: ignore[method-assign]
                         lambda self, server: None
@@ -308,9 +336,13 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                     engine_mod.SyncEngine._check_rules = (  # type: ignore[method-assign]
                         check_rules
                     )
+                    engine_mod.SyncEngine._checkpoint_watch = (  # type: ignore[method-assign]
+                        watch
+                    )
                     payload_checks(after, True)
                 figures[label]["p50"].append(p50)
                 figures[label]["p95"].append(p95)
+        checked, per_event = check_cost(after)
     med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
     b, a, u = med["before"], med["after"], med["unchecked"]
     print(
@@ -328,6 +360,22 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
             f"| desk-to-desk latency {m} | {b[m]:.1f} ms | {a[m]:.1f} ms | "
             f"{(a[m] / b[m] - 1) * 100:+.0f}% |"
         )
+    print(
+        f"| the same, newest server with its payload checks off (no validation) | "
+        f"{u['push']:,.0f} events/s | {a['push']:,.0f} events/s | "
+        f"{(u['push'] / a['push'] - 1) * 100:+.0f}% time per event |"
+    )
+    for m in ("p50", "p95"):
+        print(
+            f"| desk-to-desk latency {m}, checks off / on | {u[m]:.1f} ms | {a[m]:.1f} ms | "
+            f"{(a[m] / u[m] - 1) * 100:+.0f}% |"
+        )
+    print(
+        f"\ninside the server: dutydesk.check_payload takes {per_event:.3f} ms per event "
+        f"(all {checked:,} events of the validated database checked again in one "
+        f"statement), {per_event / (1000 / a['push']) * 100:.0f}% of the validated submit's "
+        f"{1000 / a['push']:.2f} ms per event"
+    )
     print(
         f"\nthe payload checks alone (newest server, checks on / off): submit "
         f"{a['push']:,.0f} / {u['push']:,.0f} events/s "

@@ -87,7 +87,7 @@ def every_window(qtbot, window: MainWindow) -> Iterator[tuple[str, QWidget]]:  #
         QApplication.processEvents()
         return widget
 
-    form = window.new_contact()
+    form = window.contact_actions.new_contact()
     assert form is not None
     yield "new contact form", shown(form)
     form.reject()

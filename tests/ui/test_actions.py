@@ -35,7 +35,7 @@ def as_role(service: DeskService, role: Role, login: str) -> DeskService:
 def test_prompts_help_but_do_not_block(qtbot, make_window, service: DeskService) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     cid = ready(qtbot, window)
-    window.decide()
+    window.contact_actions.decide()
     dialog = window._dialog
     concern = window.detail_snapshot.concern
     fill_decision(dialog, concern)
@@ -51,7 +51,7 @@ def test_prompts_help_but_do_not_block(qtbot, make_window, service: DeskService)
 def test_missing_required_fields_are_named(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     ready(qtbot, window)
-    window.decide()
+    window.contact_actions.decide()
     dialog = window._dialog
     dialog.try_submit()
     assert dialog.isVisible()
@@ -68,7 +68,7 @@ def test_practitioner_proposes_and_manager_signs_off(
     window = make_window(practitioner)
     cid = ready(qtbot, window)
     assert not window.actions_by_name["assign"].isEnabled()
-    window.decide()
+    window.contact_actions.decide()
     dialog = window._dialog
     assert dialog.submit_button.text() == "Propose for sign-off"
     fill_decision(dialog, "Cumulative neglect; an assessment will show what help is needed.")
@@ -80,7 +80,7 @@ def test_practitioner_proposes_and_manager_signs_off(
     manager.select_contact(cid)
     ready(qtbot, manager)
     assert manager.actions_by_name["sign_off"].isEnabled()
-    manager.sign_off()
+    manager.contact_actions.sign_off()
     sign = manager._dialog
     assert isinstance(sign, ActionDialog) and "sw.one proposed" in sign.intro.text()
     sign.try_submit()
@@ -101,7 +101,7 @@ def test_amend_keeps_the_original_visible(qtbot, make_window, service: DeskServi
     assert cid not in window.model.ids()  # decided: it left the queue, the detail stays
     assert window.detail_snapshot is not None and window.detail_snapshot.contact_id == cid
     window.detail_snapshot = service.contact_detail(cid)
-    window.amend()
+    window.contact_actions.amend()
     dialog = window._dialog
     assert isinstance(dialog, DecisionDialog) and dialog.outcome.currentData() == "early_help"
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("cin_assessment"))
@@ -126,7 +126,7 @@ def test_practitioner_lowering_red_is_refused_inline(
     window = make_window(practitioner)
     red = next(i for i in window.model.all_items() if i.rating == "red")
     window.select_contact(red.contact_id)
-    window.rerate()
+    window.contact_actions.rerate()
     dialog = window._dialog
     dialog.widgets["to_rating"].setCurrentIndex(dialog.widgets["to_rating"].findData("green"))
     dialog.widgets["reason"].setPlainText("School says all is well.")
@@ -140,7 +140,7 @@ def test_partner_check_request_and_answer(qtbot, make_window, service: DeskServi
     window = make_window()
     cid = ready(qtbot, window)
     assert not window.actions_by_name["answer_check"].isEnabled()
-    window.request_check()
+    window.contact_actions.request_check()
     dialog = window._dialog
     dialog.widgets["question"].setPlainText("Any call-outs to the address?")
     dialog.widgets["due"].setText("31/02/2026")
@@ -154,7 +154,7 @@ def test_partner_check_request_and_answer(qtbot, make_window, service: DeskServi
         e for e in service.store.events_for_contact(cid) if e.type == "partner_check.requested"
     ]
     assert asked[-1].payload["due_at"].startswith(due.isoformat())  # the end of that day
-    window.answer_check()
+    window.contact_actions.answer_check()
     answer = window._dialog
     answer.widgets["answer"].setPlainText("Two call-outs in June.")
     answer.widgets["no_trace"].setCurrentIndex(answer.widgets["no_trace"].findData("yes"))

@@ -7,6 +7,8 @@ quarantine says so in words."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy import text
 
 from dutydesk.config.settings import Settings
 from dutydesk.domain.clock import FixedClock
@@ -32,6 +35,7 @@ from dutydesk.ui.audit_view import QUARANTINE_EMPTY, AuditView
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.session import Session, install_features
 from dutydesk.ui.tasks import TaskRunner
+from tests.document_fixtures import signer_for
 from tests.factories import contact_payload, event
 
 SHOTS = Path(os.environ.get("DUTYDESK_SCREENSHOTS") or tempfile.mkdtemp(prefix="dd-shots-"))
@@ -47,7 +51,15 @@ DIRECTORY = PeopleDirectory(
 )
 
 
-def _pulled(store: ChainedEventStore, payload: object, seq: int, clock: FixedClock) -> Event:
+def _pulled(
+    store: ChainedEventStore,
+    payload: object,
+    seq: int,
+    clock: FixedClock,
+    *,
+    actor: str = "co.officer",
+    client_time: str = "2026-11-26T09:30:00+00:00",
+) -> Event:
     """An event as the server hands it over, stored as the sync engine stores a pulled one
     (``EventStore.append``, no outbox); it cannot be applied, so it goes into the
     quarantine with the error that refused it, as ``SyncEngine._store_or_quarantine``
@@ -55,10 +67,10 @@ def _pulled(store: ChainedEventStore, payload: object, seq: int, clock: FixedClo
     received = Event(
         id=new_id(),
         type="note.added",
-        actor="co.officer",
+        actor=actor,
         actor_role="contact_officer",
         device="other-desk",
-        client_time="2026-11-26T09:30:00+00:00",
+        client_time=client_time,
         payload=payload,  # type: ignore[arg-type]
         server_seq=seq,
         server_time="2026-11-26T09:30:01Z",
@@ -166,3 +178,84 @@ def test_an_empty_quarantine_says_so(qtbot, store: ChainedEventStore, clock: Fix
     assert view.quarantine_note.text() == QUARANTINE_EMPTY
     assert not view.quarantine_table.isVisible()
     view.grab().save(str(SHOTS / "audit-quarantine-empty.png"))
+
+
+def test_the_quarantine_exports_as_a_signed_csv_with_formulas_neutralised(
+    qtbot,  # type: ignore[no-untyped-def]
+    store: ChainedEventStore,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    """A quarantined event is one this desk could not trust: its login, time and the
+    reason quoting its payload may be an attacker's. The export writes them as text a
+    spreadsheet never runs, signs the file and records the export."""
+    opened = contact_payload()
+    store.import_events([event("contact.received", opened, clock.now())])
+    _pulled(
+        store,
+        {"contact_id": opened["contact_id"], "text": 42, '=HYPERLINK("http://x")': 1},
+        9,
+        clock,
+        actor="=cmd|' /C calc'!A0",
+        client_time="+1+1",
+    )
+    view = AuditView(
+        AuditService(GuardedStore(store, AUDITOR, clock), signer=signer_for("au.ditor")),
+        TaskRunner(synchronous=True),
+    )
+    qtbot.addWidget(view)
+    view.show()
+    view.tabs.setCurrentIndex(1)
+    assert view.quarantine_export.isVisible()
+    out = tmp_path / "quarantine.csv"
+    view.export_quarantine_to(out)
+    assert view.quarantine_status.text() == (
+        f"1 event exported to {out}, signed in quarantine.csv.p7s"
+    )
+    assert (tmp_path / "quarantine.csv.p7s").is_file()
+    [heading, row] = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert heading[:3] == ["seq", "event_id", "type"]
+    assert row[3] == "'=cmd|' /C calc'!A0" and row[5] == "'+1+1"
+    assert not any(cell[:1] in "=+-@" for cell in row if cell), row
+    assert row[7] == "client_time: '+1+1' is not a timestamp"
+    exported = [e for e in store.events() if e.type == "document.exported"]
+    assert [e.payload["document"] for e in exported] == ["audit quarantine (CSV)"]
+    # without a signing key: nothing written, and the tab says why
+    view.service.signer = None
+    view.service.unsigned_reason = "this desk has no signing key for au.ditor"
+    view.export_quarantine_to(tmp_path / "unsigned.csv")
+    assert not (tmp_path / "unsigned.csv").exists()
+    assert view.quarantine_status.text() == "Not done: this desk has no signing key for au.ditor"
+
+
+def test_a_malformed_client_time_is_shown_as_received(
+    qtbot,  # type: ignore[no-untyped-def]
+    store: ChainedEventStore,
+    clock: FixedClock,
+) -> None:
+    opened = contact_payload()
+    store.import_events([event("contact.received", opened, clock.now())])
+    _pulled(store, {"contact_id": opened["contact_id"], "text": 7}, 4, clock, client_time="soon")
+    view = _open_audit(qtbot, store, AUDITOR, clock)
+    view.tabs.setCurrentIndex(1)
+    model = view.quarantine_model
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 4)) == "soon"  # not a time: shown exactly as received
+    assert model.data(model.index(0, 5)) == "26 Nov 2026 09:30"  # this desk's own time
+
+
+def test_a_quarantine_that_cannot_be_read_says_so(
+    qtbot,  # type: ignore[no-untyped-def]
+    store: ChainedEventStore,
+    clock: FixedClock,
+) -> None:
+    store.import_events([event("contact.received", contact_payload(), clock.now())])
+    view = _open_audit(qtbot, store, AUDITOR, clock)
+    assert view.tabs.tabText(1) == "&Quarantined (0)"
+    with store.engine.begin() as conn:  # the file lost its quarantine table (damaged)
+        conn.execute(text(f"DROP TABLE {quarantine.QUARANTINE.name}"))
+    view.tabs.setCurrentIndex(1)
+    assert view.quarantine_note.text().startswith("Could not read the quarantine: ")
+    assert "no such table" in view.quarantine_note.text()
+    assert view.tabs.tabText(1) == "&Quarantined"
+    assert not view.quarantine_table.isVisible()

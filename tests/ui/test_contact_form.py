@@ -141,7 +141,7 @@ def test_default_match_provider_finds_people_in_the_store(
             ).values()
         )
     )
-    form = window.new_contact()
+    form = window.contact_actions.new_contact()
     assert form is not None
     entry = form.children_entries[0]
     entry.family.setText(person.family_name or "")
@@ -159,7 +159,7 @@ def test_saving_through_the_window_puts_danger_at_the_top_and_clears_the_draft( 
     qtbot, make_window, service: DeskService
 ) -> None:
     window = make_window()
-    form = window.new_contact()
+    form = window.contact_actions.new_contact()
     assert form is not None
     fill(form, danger=2)
     form.try_submit()

@@ -44,7 +44,7 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_sees_why(  # type: ig
     assert manager.actions_by_name["return_proposal"].isEnabled()
     assert manager.actions_by_name["sign_off"].isEnabled()
     assert not manager.actions_by_name["decide"].isEnabled()
-    manager.return_proposal()
+    manager.contact_actions.return_proposal()
     dialog = manager._dialog
     assert isinstance(dialog, ActionDialog) and "sw.one proposed" in dialog.intro.text()
     dialog.try_submit()

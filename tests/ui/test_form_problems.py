@@ -136,7 +136,7 @@ def test_status_bar_words_for_a_refusal() -> None:
 def test_a_typed_next_step_is_never_dropped(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     qtbot.waitUntil(lambda: window.detail_snapshot is not None)
-    window.decide()
+    window.contact_actions.decide()
     dialog = window._dialog
     assert isinstance(dialog, DecisionDialog)
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("cin_assessment"))

@@ -82,11 +82,11 @@ def test_sign_off_and_return_name_the_proposals_author(  # type: ignore[no-untyp
     window = make_window(manager)
     window.select_contact(cid)
     ready(qtbot, window)
-    window.sign_off()
+    window.contact_actions.sign_off()
     dialog = window._dialog
     assert isinstance(dialog, ActionDialog) and "Sam One (sw.one) proposed" in dialog.intro.text()
     dialog.reject()
-    window.return_proposal()
+    window.contact_actions.return_proposal()
     dialog = window._dialog
     assert isinstance(dialog, ActionDialog) and "Sam One (sw.one) proposed" in dialog.intro.text()
     dialog.widgets["reason"].setPlainText(REASON)

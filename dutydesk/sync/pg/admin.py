@@ -194,7 +194,7 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
 
 
 def _add_partitions(conn: psycopg.Connection) -> list[str]:
-    """The event table's partitions for this year and next (migration 0011), made if
+    """The event table's partitions for this year and next (migration 0012), made if
     missing; every ``init`` and ``upgrade`` runs it, so running ``dutydesk server upgrade``
     once a year keeps a partition ahead (``dutydesk.events_default`` catches the rest).
     Returns the partitions made."""

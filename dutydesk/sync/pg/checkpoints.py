@@ -38,14 +38,16 @@ from ...domain.checkpoints import (
     check,
     endorse,
     first_key,
+    from_raw_b64,
     key_id,
     key_ring,
     merge,
+    replace_lost,
     sign,
 )
 from ...domain.hashchain import GENESIS, event_hash
 from .admin import OWNER, AdminError, _connect, _first_line, _initialised
-from .transport import EVENT_COLUMNS, event_from_row
+from .transport import EVENT_COLUMNS, KEY_QUERY, event_from_row, key_from_row
 
 _ROWS = f"""SELECT {EVENT_COLUMNS}
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
@@ -72,13 +74,7 @@ def read(conn: psycopg.Connection) -> list[Checkpoint]:
 
 def read_keys(conn: psycopg.Connection) -> list[KeyRecord]:
     """The checkpoint keys the server publishes (any login may read them)."""
-    return [
-        KeyRecord(r[0], r[1], r[2], r[3], None if r[4] is None else int(r[4]), r[5], r[6])
-        for r in conn.execute(
-            "SELECT key_id, public_key, added_at, previous, previous_last_seq, "
-            "signed_by_previous, signed_by_new FROM dutydesk.checkpoint_keys()"
-        )
-    ]
+    return [key_from_row(r) for r in conn.execute(KEY_QUERY)]
 
 
 def _now() -> str:
@@ -111,8 +107,9 @@ def _settle_pending(records: list[KeyRecord]) -> None:
 
 
 def _current(records: list[KeyRecord]) -> str | None:
-    """The key the server's chain of keys ends with (None: no key published yet)."""
-    replaced = {r.previous for r in records}
+    """The key the server's chain of keys ends with (None: no key published yet); a key
+    declared lost (``new_key``) is not current."""
+    replaced = {r.previous for r in records} | {r.replaces_lost for r in records}
     tips = [r.key_id for r in records if r.key_id not in replaced]
     return tips[0] if len(tips) == 1 else None
 
@@ -204,8 +201,8 @@ def _hashes_at(conn: psycopg.Connection, seqs: list[int]) -> dict[int, str]:
 def _insert_key(conn: psycopg.Connection, r: KeyRecord) -> None:
     conn.execute(
         "INSERT INTO dutydesk.checkpoint_keys (key_id, public_key, added_at, previous, "
-        "previous_last_seq, signed_by_previous, signed_by_new) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        "previous_last_seq, signed_by_previous, signed_by_new, replaces_lost, lost_last_seq, "
+        "loss_reason, loss_signature) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             r.key_id,
             r.public_key,
@@ -214,6 +211,10 @@ def _insert_key(conn: psycopg.Connection, r: KeyRecord) -> None:
             r.previous_last_seq,
             r.signed_by_previous,
             r.signed_by_new,
+            r.replaces_lost,
+            r.lost_last_seq,
+            r.loss_reason,
+            r.loss_signature,
         ),
     )
 
@@ -260,6 +261,58 @@ def rotate(admin_dsn: str, folder: Path) -> Rotated:
     checkpoint_key.finish_pending(adopted=True)
     retired = checkpoint_key.keep_retired(folder, old.public_key(), key_id(old.public_key()))
     return Rotated(last, change, checkpoint_key.publish_public(folder, new.public_key()), retired)
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    change: KeyRecord  # the new key, naming the lost one
+    first: Published  # the new key's first checkpoint (the head)
+    lost_key: Path  # the lost key's public half, kept for the record
+
+
+def new_key(admin_dsn: str, folder: Path, reason: str) -> Replaced:
+    """Replace a LOST checkpoint key (``server checkpoint --new-key``, migration 0011): a
+    new key is made in this computer's keyring, the server records it as replacing the
+    lost current key (the last sequence the lost key signed, the reason, signed by the new
+    key), and the new key signs the head. Desks that trust the lost key refuse the new one
+    until their administrator configures it; see ``dutydesk.domain.checkpoints``.
+
+    Refused when this computer still holds the current key (not lost: ``--rotate``), when
+    the server has no key yet, or without a reason of at least 10 characters."""
+    new = Ed25519PrivateKey.generate()
+    held, _ = checkpoint_key.load_private(create=False)
+    with _connect(admin_dsn) as conn:
+        conn.autocommit = False
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+                _require_tables(conn)
+                records = read_keys(conn)
+                current = _current(records)
+                if current is None:
+                    raise CheckpointError(
+                        "the server has no current checkpoint key to replace; the first "
+                        "`dutydesk server checkpoint` makes one"
+                    )
+                if held is not None and key_id(held.public_key()) == current:
+                    raise CheckpointError(
+                        f"this computer's keyring still holds the server's current checkpoint "
+                        f"key {current}: it is not lost. To change it, use --rotate"
+                    )
+                mine = conn.execute(
+                    "SELECT max(seq) FROM dutydesk.checkpoints WHERE key_id = %s", (current,)
+                ).fetchone()
+                last_seq = int(mine[0]) if mine and mine[0] is not None else 0
+                change = replace_lost(new, current, last_seq, reason, _now())
+                lost = next(r for r in records if r.key_id == current)
+                checkpoint_key.store_pending(new)
+                _insert_key(conn, change)
+        except psycopg.Error as err:
+            checkpoint_key.finish_pending(adopted=False)
+            raise AdminError(f"the key was not replaced: {_first_line(err)}") from err
+    checkpoint_key.finish_pending(adopted=True)
+    kept = checkpoint_key.keep_retired(folder, from_raw_b64(lost.public_key), lost.key_id)
+    return Replaced(change, publish(admin_dsn, folder), kept)
 
 
 def _extend(

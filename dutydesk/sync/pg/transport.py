@@ -51,6 +51,23 @@ _STATE_BEFORE_0010 = "SELECT epoch::text, schema_version, head_seq FROM dutydesk
 # The columns of a server event as a desk reads them, in the order ``event_from_row`` takes.
 EVENT_COLUMNS = """seq, id::text, type, schema_version, actor, actor_role, device, client_time,
                   payload_text, server_time, hash, prev_hash"""
+# The published checkpoint keys (0008; the lost-key columns 0011), read one way by desks,
+# the administrator's `server checkpoint` and `audit verify --server`.
+KEY_QUERY = (
+    "SELECT key_id, public_key, added_at, previous, previous_last_seq, signed_by_previous, "
+    "signed_by_new, replaces_lost, lost_last_seq, loss_reason, loss_signature "
+    "FROM dutydesk.checkpoint_keys()"
+)
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def key_from_row(r: Sequence[Any]) -> KeyRecord:
+    return KeyRecord(r[0], r[1], r[2], r[3], _int(r[4]), r[5], r[6], r[7], _int(r[8]), r[9], r[10])
+
+
 _PULL = f"""SELECT {EVENT_COLUMNS}
              FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT %s"""
 
@@ -291,16 +308,8 @@ class PgTransport:
         return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def checkpoint_keys(self) -> list[KeyRecord]:
-        rows = self._call(
-            lambda c: c.execute(
-                "SELECT key_id, public_key, added_at, previous, previous_last_seq, "
-                "signed_by_previous, signed_by_new FROM dutydesk.checkpoint_keys()"
-            ).fetchall()
-        )
-        return [
-            KeyRecord(r[0], r[1], r[2], r[3], None if r[4] is None else int(r[4]), r[5], r[6])
-            for r in rows
-        ]
+        rows = self._call(lambda c: c.execute(KEY_QUERY).fetchall())
+        return [key_from_row(r) for r in rows]
 
     def visible_count(self, after_seq: int, upto_seq: int) -> int:
         row = self._call(

@@ -139,7 +139,7 @@ def test_a_practitioner_cannot_reach_sharing_without_consent_from_the_window(  #
     qtbot.waitUntil(lambda: window.detail_snapshot is not None, timeout=3000)
     assert window.actions_by_name["consent"].isEnabled()
     assert not window.actions_by_name["share_without_consent"].isEnabled()
-    window.record_consent()
+    window.contact_actions.record_consent()
     dialog = window._dialog
     from PySide6.QtWidgets import QComboBox, QLineEdit
 

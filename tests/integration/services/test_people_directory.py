@@ -124,7 +124,7 @@ def test_the_assign_dialog_picks_from_the_directory(  # type: ignore[no-untyped-
     window.show()
     window.reload()
     window.select_contact(cid)
-    window.assign()
+    window.contact_actions.assign()
     dialog = window._dialog
     combo = dialog.findChild(QComboBox, "action_assignee")
     assert combo is not None and not combo.isEditable()  # nothing can be typed in

@@ -26,7 +26,14 @@ from psycopg.conninfo import conninfo_to_dict
 
 from dutydesk.cli import main
 from dutydesk.config import checkpoint_key
-from dutydesk.domain.checkpoints import endorse, first_key, key_id, load_public_pem, sign
+from dutydesk.domain.checkpoints import (
+    endorse,
+    first_key,
+    key_id,
+    load_public_pem,
+    replace_lost,
+    sign,
+)
 from dutydesk.domain.codes import Role
 from dutydesk.domain.events import Event, canonical_json
 from dutydesk.domain.hashchain import event_hash
@@ -563,3 +570,209 @@ def test_an_ordinary_login_cannot_send_a_number_desks_would_hash_differently(
         [pulled] = [p for p in t.pull(0, 100) if p.id == e.id]
     assert event_hash(pulled.prev_hash or "", pulled) == pulled.hash  # desks agree
     assert _checkpoint(server, tmp_path / "admin") == 0  # and the history can be signed
+
+
+# ---- a LOST key (dutydesk server checkpoint --new-key) and trust on first use --------------
+
+LOSS = "Administrator's laptop stolen on 30 Nov; its keyring is gone"
+
+
+def _sync_command(login: Login, folder: Path, settings: dict[str, str]) -> int:
+    where = conninfo_to_dict(login.dsn)
+    path = folder / "settings.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, **settings}), encoding="utf-8")
+    return main(
+        [
+            "sync",
+            "--data-dir",
+            str(folder / "desk"),
+            "--settings",
+            str(path),
+            "--host",
+            str(where["host"]),
+            "--port",
+            str(where["port"]),
+            "--database",
+            str(where["dbname"]),
+            "--user",
+            login.name,
+        ]
+    )
+
+
+def test_a_lost_key_is_replaced_and_desks_that_trusted_it_stop_until_configured(
+    server: str,
+    signed: Path,
+    make_login: MakeLogin,
+    make_desk: MakeDesk,
+    now: datetime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old_pem = (signed / checkpoint_key.PUBLIC).read_bytes()
+    old_kid = key_id(load_public_pem(old_pem))
+    pinned = make_desk(make_login("duty_manager"))
+    first = pinned.engine.sync()
+    assert first.online and first.checkpoint_key is not None
+    assert (first.checkpoint_key.key_id, first.checkpoint_key.source) == (old_kid, "pinned now")
+    configured = make_desk(make_login("practitioner"))
+    configured.engine.checkpoint_key = load_public_pem(old_pem)
+    assert configured.engine.sync().online
+    dm = make_login("duty_manager")
+    _seed(dm, now, 2)
+    # The administrator's keyring is gone.
+    keyring.delete_password(checkpoint_key.SERVICE, checkpoint_key.ACCOUNT)
+    capsys.readouterr()
+    assert _checkpoint(server, signed, "--new-key", "--reason", "lost it") == 1
+    assert "at least 10 characters" in capsys.readouterr().err
+    assert _checkpoint(server, signed, "--new-key", "--reason", LOSS) == 0
+    said = capsys.readouterr().out
+    new_pem = (signed / checkpoint_key.PUBLIC).read_bytes()
+    new_kid = key_id(load_public_pem(new_pem))
+    assert f"checkpoint key {old_kid} recorded as LOST" in said and "up to sequence 12" in said
+    assert f"fingerprint {new_kid}" in said
+    assert (signed / f"checkpoint-key-{old_kid}.pem").read_bytes() == old_pem
+    with psycopg.connect(server) as conn:
+        assert conn.execute(
+            "SELECT key_id, previous, replaces_lost, lost_last_seq, loss_reason "
+            "FROM dutydesk.checkpoint_keys ORDER BY added_at"
+        ).fetchall() == [(old_kid, None, None, None, None), (new_kid, None, old_kid, 12, LOSS)]
+        assert conn.execute(
+            "SELECT seq, key_id FROM dutydesk.checkpoints ORDER BY seq"
+        ).fetchall() == [(5, old_kid), (12, old_kid), (14, new_kid)]
+    # Both desks that trusted the lost key say so and take nothing; no lasting distrust.
+    for desk in (pinned, configured):
+        text = _refused(desk, f"checkpoint key {old_kid}", f"replaced by a new key {new_kid}")
+        assert LOSS in text and "server_checkpoint_key" in text
+        assert _pulled(desk) == 12 and not desk.store.get_meta(META_DISTRUST)
+    # Each desk's administrator compares the fingerprint out of band and configures it.
+    for desk in (pinned, configured):
+        desk.engine.checkpoint_key = load_public_pem(new_pem)
+        report = desk.engine.sync()
+        assert report.online and report.pulled == 2
+        assert report.checkpoint_key is not None and report.checkpoint_key.key_id == new_kid
+        assert (desk.store.get_meta("checkpoint_seen") or "").split(" ")[1] == "14"
+    # A desk meeting the server for the first time pins the new key (trust on first use).
+    fresh = make_desk(make_login("practitioner")).engine.sync()
+    assert fresh.online and fresh.checkpoint_key is not None
+    assert fresh.checkpoint_key.key_id == new_kid
+    # An auditor with the new key verifies all three checkpoints, the lost key's included.
+    key_file = tmp_path / "new-key.pem"
+    key_file.write_bytes(new_pem)
+    auditor = make_login("auditor")
+    verify = ["audit", "verify", "--server", "--dsn", auditor.dsn, "--checkpoint-key"]
+    assert main([*verify, str(key_file), "--checkpoint-dir", str(tmp_path / "e")]) == 0
+    assert f"3 checked with key {old_kid}, {new_kid}" in capsys.readouterr().out
+    # The command line of a desk that trusted the lost key: the message, no traceback.
+    monkeypatch.setenv("DUTYDESK_PASSWORD", "a long test password")
+    old_file = tmp_path / "old-key.pem"
+    old_file.write_bytes(old_pem)
+    code = _sync_command(
+        make_login("duty_manager"), tmp_path / "cli", {"server_checkpoint_key": str(old_file)}
+    )
+    out = capsys.readouterr()
+    assert code == 1 and f"replaced by a new key {new_kid}" in out.err
+    assert "Traceback" not in out.out + out.err
+    # The new key is not lost: the same command is refused on the computer holding it.
+    assert _checkpoint(server, signed, "--new-key", "--reason", LOSS) == 1
+    assert "it is not lost. To change it, use --rotate" in capsys.readouterr().err
+
+
+def test_the_database_owner_cannot_swap_the_key_through_the_lost_key_path(
+    server: str, signed: Path, make_login: MakeLogin, make_desk: MakeDesk
+) -> None:
+    """The attacker holds the database but not the key: they write the record a lost key
+    leaves (a key of their own replacing the real one, a checkpoint it signed). Desks that
+    trust the real key, pinned or configured, refuse loudly; nothing is taken silently."""
+    real_pem = (signed / checkpoint_key.PUBLIC).read_bytes()
+    real_kid = key_id(load_public_pem(real_pem))
+    pinned = make_desk(make_login("duty_manager"))
+    assert pinned.engine.sync().online
+    configured = make_desk(make_login("practitioner"))
+    configured.engine.checkpoint_key = load_public_pem(real_pem)
+    mine = Ed25519PrivateKey.generate()
+    fake = replace_lost(mine, real_kid, 12, "Key lost, please use the new one", "2026-12-01T05:00Z")
+    _sql(server, "UPDATE dutydesk.events SET device = 'forged' WHERE seq = 3")
+    _sql(server, RECHAIN.format(first=3, last=EVERYTHING))
+    with psycopg.connect(server) as conn:
+        (epoch,) = conn.execute("SELECT epoch::text FROM dutydesk.server_info").fetchone()  # type: ignore[misc]
+        (h,) = conn.execute("SELECT hash FROM dutydesk.events WHERE seq = 12").fetchone()  # type: ignore[misc]
+        conn.execute(
+            "INSERT INTO dutydesk.checkpoint_keys (key_id, public_key, added_at, replaces_lost, "
+            "lost_last_seq, loss_reason, loss_signature) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                fake.key_id,
+                fake.public_key,
+                fake.added_at,
+                real_kid,
+                12,
+                fake.loss_reason,
+                fake.loss_signature,
+            ),
+        )
+        cp = sign(mine, 12, h, epoch, "2026-12-01T05:00:01Z")
+        conn.execute("DELETE FROM dutydesk.checkpoints WHERE seq >= 12")
+        conn.execute(
+            "INSERT INTO dutydesk.checkpoints VALUES (%s, %s, %s, %s, %s, %s)",
+            (cp.seq, cp.hash, cp.epoch, cp.signed_at, cp.key_id, cp.signature),
+        )
+    for desk in (pinned, configured):
+        _refused(desk, f"replaced by a new key {fake.key_id}", "anyone with rights")
+    assert _pulled(configured) == 0
+
+
+def test_trust_on_first_use_pins_an_attackers_key_and_a_configured_key_refuses_it(
+    server: str,
+    make_login: MakeLogin,
+    make_desk: MakeDesk,
+    now: datetime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The documented limit: before the administrator's first checkpoint, the database
+    owner publishes a key of their own with a checkpoint it signed. A desk with no
+    ``server_checkpoint_key`` believes whatever key it meets first; it shows and logs the
+    fingerprint so an administrator comparing it out of band notices. A desk configured
+    with the administrator's real key refuses the attacker's."""
+    _seed(make_login("duty_manager"), now, 3)
+    theirs = Ed25519PrivateKey.generate()
+    root = first_key(theirs.public_key(), "2026-12-01T00:00:00Z")
+    with psycopg.connect(server) as conn:
+        (epoch,) = conn.execute("SELECT epoch::text FROM dutydesk.server_info").fetchone()  # type: ignore[misc]
+        (h,) = conn.execute("SELECT hash FROM dutydesk.events WHERE seq = 3").fetchone()  # type: ignore[misc]
+        conn.execute(
+            "INSERT INTO dutydesk.checkpoint_keys (key_id, public_key, added_at) "
+            "VALUES (%s, %s, %s)",
+            (root.key_id, root.public_key, root.added_at),
+        )
+        cp = sign(theirs, 3, h, epoch, "2026-12-01T00:00:01Z")
+        conn.execute(
+            "INSERT INTO dutydesk.checkpoints VALUES (%s, %s, %s, %s, %s, %s)",
+            (cp.seq, cp.hash, cp.epoch, cp.signed_at, cp.key_id, cp.signature),
+        )
+    unconfigured = make_desk(make_login("practitioner"))
+    with caplog.at_level("WARNING", logger="dutydesk.sync.engine"):
+        report = unconfigured.engine.sync()
+    assert report.online  # the limit: the attacker's key is pinned
+    assert report.checkpoint_key is not None and report.checkpoint_key.key_id == root.key_id
+    assert f"checkpoint key {root.key_id} (pinned now at first contact" in report.summary()
+    assert any(
+        root.key_id in r.getMessage() and "first use" in r.getMessage() for r in caplog.records
+    )
+    # what `dutydesk sync` prints for the administrator to compare
+    monkeypatch.setenv("DUTYDESK_PASSWORD", "a long test password")
+    capsys.readouterr()
+    assert _sync_command(make_login("auditor"), tmp_path / "tofu", {}) == 0
+    out = capsys.readouterr().out
+    assert f"checkpoint key {root.key_id} (pinned now at first contact" in out
+    assert "compare this fingerprint with your administrator's" in out
+    # the administrator's real key, configured: the attacker's checkpoint is refused
+    real = Ed25519PrivateKey.generate()
+    configured = make_desk(make_login("practitioner"))
+    configured.engine.checkpoint_key = real.public_key()
+    _refused(configured, "is not signed by the trusted checkpoint key", "forged or altered")
+    assert _pulled(configured) == 0

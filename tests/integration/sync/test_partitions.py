@@ -1,4 +1,4 @@
-"""The event table partitioned by server time (migration 0011, issue 19).
+"""The event table partitioned by server time (migration 0012, issue 19).
 
 An upgraded server keeps every event exactly (sequence, id, hash, previous hash, content,
 server time), its chain, its row-level security and its checks; new events land in the
@@ -35,10 +35,10 @@ _COLUMNS = (
 
 
 @pytest.fixture
-def server_at_0010(
+def server_before_partitions(
     pg_admin_dsn: str, pg_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[str, str]]:
-    """(admin DSN, login DSN template) of a fresh database at migration 0010, as servers in
+    """(admin DSN, login DSN template) of a fresh database at migration 0011, as servers in
     use before partitioning are."""
     name = f"dutydesk_partitions_{os.getpid()}_{next(_serial)}"
     with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
@@ -46,7 +46,7 @@ def server_at_0010(
     admin_dsn = make_conninfo(pg_admin_dsn, dbname=name)
     every = admin.migrations()
     with monkeypatch.context() as m:
-        m.setattr(admin, "migrations", lambda *a, **k: every[:10])
+        m.setattr(admin, "migrations", lambda *a, **k: every[:11])
         admin.init(admin_dsn)
     yield admin_dsn, make_conninfo(pg_dsn, dbname=name)
     with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
@@ -71,9 +71,9 @@ def _visible(dsn: str) -> int:
 
 
 def test_upgrading_a_filled_server_keeps_every_event_hash_and_sequence(
-    server_at_0010: tuple[str, str], now: datetime
+    server_before_partitions: tuple[str, str], now: datetime
 ) -> None:
-    admin_dsn, base = server_at_0010
+    admin_dsn, base = server_before_partitions
     dm = _login(admin_dsn, base, "duty_manager")
     co = _login(admin_dsn, base, "contact_officer")
     boss = _login(admin_dsn, base, "admin")
@@ -102,7 +102,7 @@ def test_upgrading_a_filled_server_keeps_every_event_hash_and_sequence(
     seen_before = (_visible(dm[1]), _visible(co[1]))
     assert seen_before[0] == 32 and seen_before[1] < 32  # the restriction hides from co
 
-    assert admin.upgrade(admin_dsn) == ["0011_event_partitions.sql"]
+    assert admin.upgrade(admin_dsn) == ["0012_event_partitions.sql"]
 
     with psycopg.connect(admin_dsn) as conn:
         after = conn.execute(f"SELECT {_COLUMNS} FROM dutydesk.events ORDER BY seq").fetchall()

@@ -1,4 +1,4 @@
--- DutyDesk shared database, migration 0011: the event table partitioned by server time, one
+-- DutyDesk shared database, migration 0012: the event table partitioned by server time, one
 -- partition per calendar year (issue 19, a county's scale; docs/scale.md "Partitioning").
 --
 -- Applied by `dutydesk server upgrade` to a filled server, in one transaction: the old
