@@ -631,3 +631,44 @@ def test_the_allocated_worker_is_on_the_person_record_and_names_the_notice(world
         CorrectionService(GuardedStore(store, auditor, clock), auditor, clock).record_allocation(
             pid, "Sam Allocated", None, "auditors read only"
         )
+
+
+def test_feedback_is_due_a_working_day_after_the_decision_is_made_in_the_view_and_mi(world) -> None:  # type: ignore[no-untyped-def]
+    """A practitioner's proposal (Thu 10:30) signed off on Fri 09:30 is made on Friday:
+    the referrer is due the decision by Mon 09:30, on the Referrers tab and in MI alike
+    (``decisions_made_at``, ``referrer_told_due``)."""
+    from dutydesk.mi.dataset import prepare
+    from dutydesk.mi.followup import referrer_feedback
+    from dutydesk.mi.records import Filters
+
+    store, clock = world
+    cid = _contact(store)
+    proposal = decision_payload(cid, outcome="early_help", threshold_level=2)
+    store.append(
+        [
+            event(
+                "decision.proposed",
+                proposal,
+                THU.replace(minute=30),
+                actor="sw.pat",
+                role=Role.PRACTITIONER,
+            ),
+            event(
+                "decision.signed_off",
+                {"decision_id": proposal["decision_id"], "contact_id": cid},
+                datetime(2026, 11, 27, 9, 30, tzinfo=LONDON),
+            ),
+        ]
+    )
+    clock.at = datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)
+    (row,) = _follow(store, clock).view().acknowledgements
+    assert row.feedback_due == datetime(2026, 11, 30, 9, 30, tzinfo=LONDON)
+    ds = prepare(MiQueries(store.engine).load(), OfficeHours())
+    week = Filters(THU.date(), THU.date() + timedelta(days=7))
+    for at, part in (
+        (clock.at, "Not sent yet, in time"),
+        (row.feedback_due, "Not sent yet, in time"),
+        (row.feedback_due + timedelta(minutes=1), "Not sent, past due"),
+    ):
+        fig = referrer_feedback(ds, week, at)
+        assert {p.label: p.value for p in fig.parts}[part] == 1, (at, part)
