@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import tomllib
@@ -69,3 +70,31 @@ def test_readme_draws_the_layers_of_the_contract() -> None:
             ]
         )
     assert drawn == stated
+
+
+LONG = 60  # lines: a function longer than this is split into named parts
+
+
+def long_functions(folder: Path, limit: int = LONG) -> set[str]:
+    """``file:Qualified.name`` of every function in ``folder`` over ``limit`` lines."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST, path: Path, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, path, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert child.end_lineno is not None
+                if child.end_lineno - child.lineno + 1 > limit:
+                    found.add(f"{path.relative_to(folder)}:{prefix}{child.name}")
+                visit(child, path, f"{prefix}{child.name}.")
+
+    for path in sorted(folder.rglob("*.py")):
+        visit(ast.parse(path.read_text(encoding="utf-8")), path, "")
+    return found
+
+
+def test_ui_functions_are_split_into_named_builders() -> None:
+    """Widget construction goes in named builders: no function in dutydesk/ui is longer
+    than 60 lines (nested functions counted on their own and within their parent)."""
+    assert long_functions(ROOT / "dutydesk" / "ui") == set(), "split these into named parts"

@@ -152,6 +152,19 @@ PERSON_FIELDS = (
     Field("postcode", postcode, required=False),
     Field("school", SHORT, required=False),
     Field("open_case", boolean, required=False, doc="an allocated worker holds the case"),
+    Field(
+        "allocated_worker",
+        NAME,
+        required=False,
+        doc="who holds the open case (Annex A 'Allocated Worker'): told the same working "
+        "day of a new contact",
+    ),
+    Field(
+        "allocated_team",
+        SHORT,
+        required=False,
+        doc="the team that holds the open case (Annex A 'Allocated Team')",
+    ),
     Field("cp_plan", CP_PLAN, required=False),
     Field("looked_after", boolean, required=False),
     Field(

@@ -47,6 +47,9 @@ class PersonRow:
     registered_at: str | None = None
     la_child_id: str | None = None  # the authority's own id (census LAchildID)
     date_of_death: str | None = None
+    # who holds the open case (kept only while the case is open)
+    allocated_worker: str | None = None
+    allocated_team: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -207,6 +210,8 @@ _PERSON_FIELDS = (
     "cp_plan",
     "la_child_id",
     "date_of_death",
+    "allocated_worker",
+    "allocated_team",
 )
 
 
@@ -238,6 +243,9 @@ def _person(model: ReadModel, event: Event) -> None:
             changes[key] = bool(p[key])
     if changes.get("date_of_death") or (row.date_of_death and "open_case" in changes):
         changes["open_case"] = False  # a child who has died has no open case
+    if changes.get("open_case") is False and "allocated_worker" not in p:
+        # a case closed: nobody holds it now (who did stays in the log)
+        changes["allocated_worker"] = changes["allocated_team"] = None
     model.people[pid] = replace(row, **changes)
 
 

@@ -37,12 +37,54 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Protocol
 
 from .clock import LONDON
-from .codes import REFERRAL_OUTCOMES, Outcome
+from .codes import REFERRAL_OUTCOMES, DecisionStatus, Outcome, Role
 from .timescales import ASSESSMENT_WORKING_DAYS, OfficeHours, nth_working_day
 
 RE_REFERRAL_MONTHS = 12
+_DECIDERS = frozenset({Role.DUTY_MANAGER.value, Role.SENIOR_PRACTITIONER.value})
+
+
+class MadeDecision(Protocol):
+    """What ``decisions_made_at`` reads of a decision (a projection row, an MI record)."""
+
+    @property
+    def contact_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def decided_role(self) -> str: ...
+    @property
+    def decided_at(self) -> str: ...
+    @property
+    def signed_off_at(self) -> str | None: ...
+    @property
+    def superseded(self) -> bool: ...
+
+
+def decisions_made_at(decisions: Iterable[MadeDecision]) -> dict[str, datetime]:
+    """When each contact's decision was *made* (the first that stands): when a duty
+    manager or senior practitioner recorded it, or, for a practitioner's proposal, when it
+    was signed off; superseded decisions do not count. MI's "decision made" and the
+    feedback-to-referrer clock (MI and the follow-through view) both read this."""
+    made: dict[str, datetime] = {}
+    for d in decisions:
+        if d.superseded:
+            continue
+        stamp: str | None = None
+        if d.status == DecisionStatus.RECORDED.value:
+            stamp = d.decided_at
+        elif d.status == DecisionStatus.SIGNED_OFF.value:
+            stamp = d.decided_at if d.decided_role in _DECIDERS else d.signed_off_at
+        if not stamp:
+            continue
+        at = datetime.fromisoformat(stamp)
+        if d.contact_id not in made or at < made[d.contact_id]:
+            made[d.contact_id] = at
+    return made
+
 
 # external_ref prefixes of records imported from a list of referrals (CIN census
 # CINdetails, Annex A List 3): each is a referral, NFA included.

@@ -386,6 +386,13 @@ def fold_routes(
     return out
 
 
+def referrer_told_due(start: datetime, office: OfficeHours) -> datetime:
+    """When the referrer is to be told: receipt acknowledged within one working day of
+    office time from receipt (WT 2023 ch. 2), the decision fed back within one working day
+    of it (local practice). The follow-through view and MI both call this."""
+    return office.add_working_days(start, ACK_WORKING_DAYS)
+
+
 def _end_of(day: date, office: OfficeHours) -> datetime:
     return datetime.combine(day, office.closes, tzinfo=office.zone)
 

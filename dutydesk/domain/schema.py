@@ -8,6 +8,7 @@ JSON Schema of the intake format generated from the same specs.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -52,12 +53,16 @@ class Spec:
 
     fields: tuple[Field, ...]
     rules: tuple[Callable[[dict[str, Any]], None], ...] = field(default=())
+    # the field names, computed once (every pulled or imported event is validated)
+    known: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "known", frozenset(f.name for f in self.fields))
 
     def validate(self, value: Any, ctx: Context) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise ValidationError(f"expected an object, got {type(value).__name__}")
-        known = {f.name for f in self.fields}
-        unknown = sorted(set(value) - known)
+        unknown = sorted(set(value) - self.known) if not self.known.issuperset(value) else ()
         if unknown:
             raise ValidationError(f"unknown field {unknown[0]!r}", unknown[0])
         out: dict[str, Any] = {}
@@ -119,7 +124,12 @@ def boolean(value: Any, ctx: Context) -> bool:
 server_twin(boolean, kind="boolean")
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
 def uuid_text(value: Any, ctx: Context) -> str:
+    if isinstance(value, str) and _CANONICAL_UUID.match(value):
+        return value  # already what str(uuid.UUID(value)) gives
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:

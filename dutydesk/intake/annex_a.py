@@ -39,7 +39,9 @@ LIST3 = {
     "nfa": "Referral NFA?",
     "last12": "Number of Referrals in Last 12 Months",
     "team": "Allocated Team",
+    "worker": "Allocated Worker",
 }
+OPTIONAL = ("team", "worker")  # older workbooks lack them
 
 
 def _key(header: Any) -> str:
@@ -78,8 +80,16 @@ def parse(data: bytes, file: str, now: datetime, limits: Limits = LIMITS) -> Ite
             raise FileRefused(file, "has no sheet named 'List 1' or 'List 3' (Annex A)")
         referral_days: set[tuple[str, date]] = set()
         rows3 = list(_rows(list3, "List 3", LIST3, file, limits)) if list3 is not None else []
+        # Each child's allocated worker comes from their latest referral that names one
+        # (the workbook's rows are in no set order; an older referral's worker is history).
+        latest: dict[str, tuple[date, int]] = {}
         for sheet_row in rows3:
-            row = _referral(sheet_row, file, now)
+            child, day = _day_key(sheet_row)
+            if child and clean(sheet_row.get("worker")) and day != date.min:
+                latest[child] = max(latest.get(child, (day, 0)), (day, sheet_row.number))
+        for sheet_row in rows3:
+            child, day = _day_key(sheet_row)
+            row = _referral(sheet_row, file, now, latest.get(child) == (day, sheet_row.number))
             if row.ok:
                 referral_days.add(_day_key(sheet_row))
             yield row
@@ -150,7 +160,7 @@ def _rows(
             break
     if header_at is None:
         raise FileRefused(file, f"sheet {sheet!r} has no 'Child Unique ID' header row")
-    missing = [h for k, h in columns.items() if k not in index and k != "team"]
+    missing = [h for k, h in columns.items() if k not in index and k not in OPTIONAL]
     if missing:
         raise FileRefused(file, f"sheet {sheet!r} lacks column(s): {', '.join(missing)}")
     names = {k: f"{sheet}: {columns[k]}" for k in index}
@@ -228,7 +238,10 @@ def _contact(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
     return r.row
 
 
-def _referral(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
+def _referral(r: _SheetRow, file: str, now: datetime, allocation: bool = False) -> ParsedRow:
+    """A List 3 referral. With ``allocation`` (the child's latest referral naming an
+    allocated worker) the person also gets that worker and team (``allocated_worker``,
+    ``allocated_team``): the same-day notice to an open case's worker names them."""
     child_id, fields, day = _child(r)
     source = _source(r)
     nfa = None
@@ -258,5 +271,11 @@ def _referral(r: _SheetRow, file: str, now: datetime) -> ParsedRow:
     )
     if team:
         drafts[0].payload["team"] = team
-    r.row.drafts = [history.person_draft(child_id, fields, now), *drafts]
+    person = dict(fields)
+    worker = clean(r.get("worker"))
+    if allocation and worker:
+        person["allocated_worker"] = worker
+        if team:
+            person["allocated_team"] = team
+    r.row.drafts = [history.person_draft(child_id, person, now), *drafts]
     return r.row

@@ -24,14 +24,20 @@ from datetime import date, datetime
 
 from ..domain import referrals as dfe
 from ..domain.clock import LONDON
-from ..domain.codes import ContactStatus, DecisionStatus, Role
+from ..domain.codes import ContactStatus
 from ..domain.referrals import ReferralHistory, london_date, months_before
 from ..domain.routes import RouteRecord, S47Record
 from ..domain.timescales import OfficeHours
-from .records import DecisionLike, MiInput, Supervision
+from .records import (
+    MiInput,
+    NextStepRecord,
+    PartnerCheckRecord,
+    ProtectionRecord,
+    ReferrerTold,
+    Supervision,
+)
 
 NONE = "(none)"  # how MI shows a contact recorded without an office or team
-_DECIDERS = {Role.DUTY_MANAGER.value, Role.SENIOR_PRACTITIONER.value}
 
 
 def london(stamp: str) -> datetime:
@@ -130,6 +136,11 @@ class Dataset:
     routes: tuple[RouteRecord, ...] = ()
     route_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
     route_contacts: Mapping[str, RouteContactFacts] = field(default_factory=dict)
+    # follow-through records (``MiInput``; figures in ``mi/followup.py``)
+    told: tuple[ReferrerTold, ...] = ()
+    partner_checks: tuple[PartnerCheckRecord, ...] = ()
+    next_steps: tuple[NextStepRecord, ...] = ()
+    protections: tuple[ProtectionRecord, ...] = ()
 
     @property
     def referral_days(self) -> dict[str, list[date]]:
@@ -144,29 +155,11 @@ class Dataset:
         return self.history.before(child, day, months)
 
 
-def _made_at(decisions: Iterable[DecisionLike]) -> dict[str, datetime]:
-    made: dict[str, datetime] = {}
-    for d in decisions:
-        if d.superseded:
-            continue
-        stamp: str | None = None
-        if d.status == DecisionStatus.RECORDED.value:
-            stamp = d.decided_at
-        elif d.status == DecisionStatus.SIGNED_OFF.value:
-            stamp = d.decided_at if d.decided_role in _DECIDERS else d.signed_off_at
-        if not stamp:
-            continue
-        at = datetime.fromisoformat(stamp)
-        if d.contact_id not in made or at < made[d.contact_id]:
-            made[d.contact_id] = at
-    return made
-
-
 def prepare(
     data: MiInput, office: OfficeHours | None = None, assessment_working_days: int = 45
 ) -> Dataset:
     office = office or OfficeHours()
-    made = _made_at(data.decisions)
+    made = dfe.decisions_made_at(data.decisions)
     kids: dict[str, list[str]] = defaultdict(list)
     for ch in sorted(data.children, key=lambda c: (c.contact_id, c.slot)):
         kids[ch.contact_id].append(child_key(ch.contact_id, ch.slot, ch.person_id))
@@ -256,6 +249,10 @@ def prepare(
         routes=tuple(data.routes),
         route_children=dict(data.route_children),
         route_contacts=_route_contacts(data, facts),
+        told=tuple(data.told),
+        partner_checks=tuple(data.partner_checks),
+        next_steps=tuple(data.next_steps),
+        protections=tuple(data.protections),
     )
 
 

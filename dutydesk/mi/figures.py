@@ -701,6 +701,8 @@ def compute_all(
     queue = open_now(ds, filters)
     referrals = referrals_in_period(ds, filters)
     load = caseload(queue, settings)
+    from .followup import follow_up_figures  # it builds on this module's helpers
+
     return (
         contacts_received(contacts, filters),
         decision_timeliness(contacts, ds.office, today, settings),
@@ -715,6 +717,7 @@ def compute_all(
         private_fostering_visits(ds, filters, now),
         marac_referrals(ds, filters),
         handoffs_awaiting(ds, filters, today),
+        *follow_up_figures(ds, filters, now),
         load,
         supervision_overdue(ds.supervisions, (p.label for p in load.parts), today),
     )

@@ -103,6 +103,51 @@ class RouteContact:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferrerTold:
+    """``referrer.acknowledged``: receipt acknowledged, or the decision fed back."""
+
+    contact_id: str
+    kind: str  # acknowledgement | feedback
+    sent_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCheckRecord:
+    """One partner check as MI counts it (requested, chased, answered, "no trace")."""
+
+    check_id: str
+    contact_id: str
+    requested_at: str
+    due_at: str | None  # the last one given (asked, or chased)
+    answered_at: str | None = None
+    no_trace: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NextStepRecord:
+    """One next step of a standing decision, with its due day and when it was ticked off."""
+
+    contact_id: str
+    decision_id: str
+    index: int
+    due: str | None  # ISO date
+    done_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionRecord:
+    """Police protection (Children Act 1989 s46) or an emergency protection order (s44)
+    recorded at a strategy discussion, for one child."""
+
+    contact_id: str
+    slot: int
+    person_id: str | None
+    kind: str  # police_protection | epo
+    started_at: str  # taken into police protection; the EPO granted (or applied for)
+    discussion_held_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class MiInput:
     """Everything the figures read, as loaded from the store (or built by a test)."""
 
@@ -132,6 +177,12 @@ class MiInput:
     # Their contacts (not void), read without the period window; a test may leave this
     # out, and the contacts above are used.
     route_contacts: Mapping[str, RouteContact] = field(default_factory=dict)
+    # The front door's follow-through on the loaded contacts (issue 21): referrers told,
+    # partner checks, next steps of standing decisions, police protection and EPOs.
+    told: Sequence[ReferrerTold] = ()
+    partner_checks: Sequence[PartnerCheckRecord] = ()
+    next_steps: Sequence[NextStepRecord] = ()
+    protections: Sequence[ProtectionRecord] = ()
 
 
 class Ref(NamedTuple):

@@ -112,6 +112,22 @@ class CorrectionService:
         self._rerate(affected)
         return Changes(contacts=frozenset(affected), people=frozenset({person_id}), queue=True)
 
+    def record_allocation(
+        self, person_id: str, worker: str | None, team: str | None, reason: str
+    ) -> Changes:
+        """Record who holds the child's open case (the case-management system's allocated
+        worker and team), or, with no worker, that the case is closed. One
+        ``person.updated``; the same-day notice to the allocated worker names them."""
+        worker, team = (worker or "").strip() or None, (team or "").strip() or None
+        if worker is None and team is not None:
+            raise ValidationError("name the allocated worker as well as the team", "worker")
+        changes: dict[str, Any] = {"open_case": worker is not None}
+        if worker is not None:
+            changes["allocated_worker"] = worker
+            if team is not None:
+                changes["allocated_team"] = team
+        return self.correct_person(person_id, changes, reason)
+
     def unlink(self, contact_id: str, slot: int, reason: str) -> Changes:
         """Undo a wrong link: the child on the contact is no longer that person."""
         require(self.actor, Action.LINK_PERSON)

@@ -29,6 +29,7 @@ from ..domain.events import Actor, Event, make_event
 from ..domain.ids import new_id
 from ..domain.permissions import Action, require
 from ..domain.projection import ContactChildRow, ContactRow
+from ..domain.referrals import decisions_made_at
 from ..domain.route_codes import (
     STRATEGY_REQUIRED_AGENCIES,
     AckKind,
@@ -167,6 +168,10 @@ class NoticeRow:
     due: datetime
     notified: str | None
     overdue: bool
+    # who holds the case, from the person record (``person.updated`` ``allocated_worker``,
+    # set in the window or imported): the notice dialog starts with it
+    worker: str | None = None
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1087,7 +1092,9 @@ class FollowThroughService:
                 for x in view.checks
             ),
             notices=tuple(
-                dataclasses.replace(x, child=r) if x.contact_id in hidden else x
+                dataclasses.replace(x, child=r, worker=None, team=None)
+                if x.contact_id in hidden
+                else x
                 for x in view.notices
             ),
             handovers=tuple(
@@ -1117,15 +1124,18 @@ class FollowThroughService:
                     f"{p['method']} {human_datetime(when)} by {self._name(e.actor)}"
                 )
         rows = []
+        # feedback is due from when the decision was made (MI's rule: the first that
+        # stands; a practitioner's proposal when it is signed off)
+        made = decisions_made_at(
+            d for ds in self.q.decisions_of(c.contact_id for c in recent).values() for d in ds
+        )
         for c in recent:
             if c.source_code == "9":  # anonymous: nobody to acknowledge
                 continue
             received = datetime.fromisoformat(c.received_at)
-            ack_due = self.office.add_working_days(received, rules.ACK_WORKING_DAYS)
-            decided = _when(c.decided_at) if c.status == ContactStatus.DECIDED.value else None
-            feedback_due = (
-                self.office.add_working_days(decided, rules.ACK_WORKING_DAYS) if decided else None
-            )
+            ack_due = rules.referrer_told_due(received, self.office)
+            decided = made.get(c.contact_id) if c.status == ContactStatus.DECIDED.value else None
+            feedback_due = rules.referrer_told_due(decided, self.office) if decided else None
             ack = sent.get((c.contact_id, AckKind.ACKNOWLEDGEMENT.value))
             feedback = sent.get((c.contact_id, AckKind.FEEDBACK.value))
             if ack and feedback:
@@ -1316,6 +1326,8 @@ class FollowThroughService:
                         due,
                         notified,
                         notified is None and now > due,
+                        person.allocated_worker,
+                        person.allocated_team,
                     )
                 )
         return sorted(rows, key=lambda r: (r.notified is not None, not r.overdue, r.due))

@@ -13,7 +13,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from ..domain.audit_chain import (
     GENESIS,
@@ -30,8 +30,14 @@ from ..domain.server_chain import ChainReport, ChainRow, verify_server_chain
 from ..domain.server_chain import HashFn as ServerHashFn
 from . import rowread
 from .database import open_engine
-from .eventstore import EVENTS, EventStore, db_to_event
-from .readmodel import _chunks
+from .eventstore import (
+    _LOCAL_SEQ_AT,
+    _SELECT_EVENTS,
+    EVENTS,
+    EventStore,
+    _row_to_event,
+    db_to_event,
+)
 from .security_schema import AuditLink
 
 CHAIN: Table = AuditLink.__table__  # type: ignore[assignment]
@@ -69,41 +75,60 @@ class ChainedEventStore(EventStore):
 
 def _tip(conn: Connection) -> tuple[int, str]:
     """(position, hash) of the last link; (0, GENESIS) for an empty chain."""
-    row = conn.execute(
-        select(CHAIN.c.position, CHAIN.c.hash).order_by(CHAIN.c.position.desc()).limit(1)
-    ).first()
-    if row is None:
+    rows = rowread.fetch(
+        conn, "SELECT position, hash FROM audit_chain ORDER BY position DESC LIMIT 1"
+    )
+    if not rows:
         return 0, GENESIS
-    return int(row.position), str(row.hash)
+    return int(rows[0][0]), str(rows[0][1])
 
 
 def extend(conn: Connection, event_ids: list[str]) -> int:
     """Chain the events just stored (as stored, in arrival order). Returns links added."""
     position, prev = _tip(conn)
     rows: list[Any] = []
-    for chunk in _chunks(event_ids):
-        rows.extend(conn.execute(select(EVENTS).where(EVENTS.c.id.in_(chunk))).mappings())
-    rows.sort(key=lambda m: m["local_seq"])
-    links = []
-    for offset, (event, prev_hash, digest) in enumerate(
-        chain((db_to_event(m) for m in rows), prev), start=1
-    ):
-        links.append(
-            {
-                "position": position + offset,
-                "event_id": event.id,
-                "prev_hash": prev_hash,
-                "hash": digest,
-            }
+    for chunk in rowread.chunks(event_ids):  # read back as stored, through the driver
+        rows.extend(
+            rowread.fetch(
+                conn,
+                f"{_SELECT_EVENTS} WHERE id IN ({rowread.placeholders(len(chunk))})",
+                chunk,
+            )
         )
-    conn.execute(insert(CHAIN), links)
+    rows.sort(key=lambda r: r[_LOCAL_SEQ_AT])
+    links = [
+        (position + offset, event.id, prev_hash, digest)
+        for offset, (event, prev_hash, digest) in enumerate(
+            chain((_row_to_event(r) for r in rows), prev), start=1
+        )
+    ]
+    rowread.execute_many(
+        conn,
+        "INSERT INTO audit_chain (position, event_id, prev_hash, hash) VALUES (?, ?, ?, ?)",
+        links,
+    )
     return len(links)
+
+
+class _IdsOnDemand:
+    """The ids a query returns, read only when first asked about: a whole-log set is
+    needed only to explain a problem (a chain where every link names the event at its
+    place never asks), so a clean verify neither reads nor holds it."""
+
+    def __init__(self, conn: Connection, sql: str) -> None:
+        self._conn, self._sql = conn, sql
+        self._ids: set[str] | None = None
+
+    def __contains__(self, item: object) -> bool:
+        if self._ids is None:
+            self._ids = {r[0] for r in rowread.stream(self._conn, self._sql)}
+        return item in self._ids
 
 
 def _local_links(conn: Connection) -> Iterator[Link]:
     """The log (in arrival order) beside the chain (in position order), read as driver
     tuples a batch at a time: a 1M-event verify neither builds ORM rows nor holds the log."""
-    chained = {r[0] for r in rowread.stream(conn, "SELECT event_id FROM audit_chain")}
+    chained = _IdsOnDemand(conn, "SELECT event_id FROM audit_chain")
     events = (
         StoredEvent(*row)
         for row in rowread.stream(
@@ -116,7 +141,7 @@ def _local_links(conn: Connection) -> Iterator[Link]:
         conn, "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
     )
     for pos, (event, link) in enumerate(zip_longest(events, stored), start=1):
-        if link is None or (event is not None and event.id not in chained):
+        if link is None or (event is not None and event.id != link[1] and event.id not in chained):
             yield Link(pos, None, event, None, None)
         else:
             yield Link(pos, link[1], event, link[2], link[3])
@@ -125,7 +150,7 @@ def _local_links(conn: Connection) -> Iterator[Link]:
 def verify_local_chain(engine: Engine) -> Verdict:
     """Check the whole local chain; the verdict names the first bad link, if any."""
     with engine.connect() as conn:
-        log_ids = {r[0] for r in rowread.stream(conn, "SELECT id FROM events")}
+        log_ids = _IdsOnDemand(conn, "SELECT id FROM events")
         # Payloads are hashed as the stored canonical text (the store's only write path,
         # ``event_to_db``, writes ``canonical_json``): any change of those bytes fails.
         return verify(_local_links(conn), hash_fn=stored_event_hash, log_ids=log_ids)

@@ -57,6 +57,32 @@ def event_to_db(event: Event) -> dict[str, Any]:
     }
 
 
+_INSERT_EVENT = (
+    "INSERT INTO events (id, type, schema_version, actor, actor_role, device, client_time, "
+    "payload, contact_id, server_seq, server_time, hash, prev_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _event_values(e: Event) -> tuple[Any, ...]:
+    """``event_to_db(e)``'s values in ``_INSERT_EVENT``'s order."""
+    return (
+        e.id,
+        e.type,
+        e.schema_version,
+        e.actor,
+        e.actor_role,
+        e.device,
+        e.client_time,
+        canonical_json(e.payload),
+        e.contact_id,
+        e.server_seq,
+        e.server_time,
+        e.hash,
+        e.prev_hash,
+    )
+
+
 def db_to_event(m: Any) -> Event:
     return Event(
         id=m["id"],
@@ -199,11 +225,14 @@ class EventStore:
             dup = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
             raise DuplicateEventError(f"event {dup} appears twice in one batch", "id")
         stored: dict[str, str] = {}
-        for chunk in readmodel._chunks(ids):
-            for row in conn.execute(
-                select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.payload).where(EVENTS.c.id.in_(chunk))
+        for chunk in rowread.chunks(ids):
+            for row_id, row_type, row_payload in rowread.fetch(
+                conn,
+                f"SELECT id, type, payload FROM events WHERE id IN "
+                f"({rowread.placeholders(len(chunk))})",
+                chunk,
             ):
-                stored[row.id] = row.type + "\x1f" + row.payload
+                stored[row_id] = row_type + "\x1f" + row_payload
         fresh, present = [], []
         for e in events:
             before = stored.get(e.id)
@@ -220,28 +249,32 @@ class EventStore:
     def _insert(self, conn: Connection, events: list[Event], *, outbox: bool) -> None:
         if not events:
             return
-        conn.execute(insert(EVENTS), [event_to_db(e) for e in events])
+        # Straight to the driver, in the caller's transaction: the same values
+        # ``event_to_db`` gives SQLAlchemy (text and integer columns, no type processing),
+        # without building and compiling a statement per call.
+        rowread.execute_many(conn, _INSERT_EVENT, [_event_values(e) for e in events])
         with_people = [e for e in events if e.person_ids]
         if with_people:
-            seqs = dict(
-                conn.execute(
-                    select(EVENTS.c.id, EVENTS.c.local_seq).where(
-                        EVENTS.c.id.in_([e.id for e in with_people])
+            seqs: dict[str, int] = {}
+            for chunk in rowread.chunks([e.id for e in with_people]):
+                seqs.update(
+                    rowread.fetch(
+                        conn,
+                        f"SELECT id, local_seq FROM events WHERE id IN "
+                        f"({rowread.placeholders(len(chunk))})",
+                        chunk,
                     )
-                ).all()
-            )
-            conn.execute(
-                insert(EVENT_PEOPLE),
-                [
-                    {"local_seq": seqs[e.id], "person_id": pid}
-                    for e in with_people
-                    for pid in e.person_ids
-                ],
+                )
+            rowread.execute_many(
+                conn,
+                "INSERT INTO event_people (local_seq, person_id) VALUES (?, ?)",
+                [(seqs[e.id], pid) for e in with_people for pid in e.person_ids],
             )
         if outbox:
-            conn.execute(
-                insert(OUTBOX),
-                [{"event_id": e.id, "state": "pending", "attempts": 0} for e in events],
+            rowread.execute_many(
+                conn,
+                "INSERT INTO outbox (event_id, state, attempts) VALUES (?, 'pending', 0)",
+                [(e.id,) for e in events],
             )
 
     # ---- projections -------------------------------------------------------------------

@@ -31,6 +31,10 @@ from ..mi.records import (
     MiDecision,
     MiInput,
     MiPerson,
+    NextStepRecord,
+    PartnerCheckRecord,
+    ProtectionRecord,
+    ReferrerTold,
     RouteContact,
     Supervision,
 )
@@ -235,6 +239,7 @@ class MiQueries:
                     .distinct(),
                 )
             ]
+            told, checks, steps = self._follow_ups(conn, ids)
             counted, marac, opened = self._route_contacts(conn)
             if date_from is not None or date_to is not None:
                 counted = self._routes_for_period(
@@ -248,9 +253,24 @@ class MiQueries:
         follow = FollowThroughQueries(self.engine).fold(self.calendar, wanted) if wanted else None
         s47 = s47_records(follow, self.calendar) if follow and discussed else []
         allocated = allocations(follow) if follow and accepted else {}
-        routes = (
-            [r for r in route_records(follow) if r.contact_id in counted - void] if follow else []
-        )
+        live = counted - void  # once: computed per record it made this loop quadratic
+        routes = [r for r in route_records(follow) if r.contact_id in live] if follow else []
+        loaded = {c.contact_id for c in contacts}
+        linked = {(k.contact_id, k.slot): k.person_id for k in children}
+        protections = [
+            ProtectionRecord(
+                d.contact_id, slot, linked.get((d.contact_id, slot)), kind, at.isoformat(), held
+            )
+            for d in (follow.discussions if follow else ())
+            if d.contact_id in loaded
+            for kind, at in (
+                ("police_protection", d.police_protection_from),
+                ("epo", d.epo_granted_at or d.epo_applied_at),
+            )
+            if at is not None
+            for slot in d.slots
+            for held in (d.held_at.isoformat(),)
+        ]
         return MiInput(
             contacts=contacts,
             children=children,
@@ -265,7 +285,80 @@ class MiQueries:
             routes=routes,
             route_children=kids,
             route_contacts=route_contacts,
+            told=told,
+            partner_checks=checks,
+            next_steps=steps,
+            protections=protections,
         )
+
+    @staticmethod
+    def _follow_ups(
+        conn: Connection, ids: Any
+    ) -> tuple[list[ReferrerTold], list[PartnerCheckRecord], list[NextStepRecord]]:
+        """The loaded contacts' referrers told, partner checks (folded: the last due time
+        given, the answer) and the next steps of their standing decisions, ticked off or
+        not (issue 21's follow-through figures)."""
+        e = EVENTS.c
+        told = [
+            ReferrerTold(cid, body["kind"], body.get("sent_at") or stamp)
+            for cid, payload, stamp in rowread.fetch_statement(
+                conn,
+                select(e.contact_id, e.payload, e.client_time).where(
+                    e.type == "referrer.acknowledged", e.contact_id.in_(ids)
+                ),
+            )
+            for body in (json.loads(payload),)
+        ]
+        asked: dict[str, dict[str, Any]] = {}
+        for kind, cid, payload, stamp in rowread.fetch_statement(
+            conn,
+            select(e.type, e.contact_id, e.payload, e.client_time)
+            .where(
+                e.type.in_(
+                    ("partner_check.requested", "partner_check.chased", "partner_check.answered")
+                ),
+                e.contact_id.in_(ids),
+            )
+            .order_by(e.local_seq),
+        ):
+            p = json.loads(payload)
+            if kind == "partner_check.requested":
+                asked[p["check_id"]] = {
+                    "check_id": p["check_id"],
+                    "contact_id": cid,
+                    "requested_at": p.get("requested_at") or stamp,
+                    "due_at": p.get("due_at"),
+                }
+            elif p.get("check_id") in asked:
+                row = asked[p["check_id"]]
+                if kind == "partner_check.chased":
+                    row["due_at"] = p.get("due_at") or row["due_at"]
+                else:
+                    row["answered_at"] = p.get("answered_at") or stamp
+                    row["no_trace"] = bool(p.get("no_trace"))
+        done: dict[tuple[str, int], str] = {}
+        for payload, stamp in rowread.fetch_statement(
+            conn,
+            select(e.payload, e.client_time).where(
+                e.type == "next_step.completed", e.contact_id.in_(ids)
+            ),
+        ):
+            p = json.loads(payload)
+            done.setdefault((p["decision_id"], p["index"]), stamp)
+        d = DECISIONS.c
+        steps = [
+            NextStepRecord(cid, did, i, s.get("due"), done.get((did, i)))
+            for did, cid, rationale in rowread.fetch_statement(
+                conn,
+                select(d.decision_id, d.contact_id, d.rationale).where(
+                    d.contact_id.in_(ids),
+                    d.status.in_(["recorded", "signed_off"]),
+                    d.superseded.is_(False),
+                ),
+            )
+            for i, s in enumerate(json.loads(rationale).get("next_steps") or [])
+        ]
+        return told, [PartnerCheckRecord(**a) for a in asked.values()], steps
 
     @staticmethod
     def _route_contacts(

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, RowMapping, Table, delete, insert, select, tuple_
+from sqlalchemy import Connection, RowMapping, Table, delete, insert
 
 from ..domain.classcache import per_class
 from ..domain.projection import (
@@ -74,51 +74,45 @@ def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
 
 
 def load(conn: Connection, keys: Keys) -> ReadModel:
-    """The rows ``keys`` names, as a partial read model."""
+    """The rows ``keys`` names, as a partial read model (read straight from the driver:
+    ``rowread``, the same rows ``db_to_row`` gives)."""
+    from . import rowread  # (rowread builds on this module's tables)
+
     model = ReadModel()
-    people = sorted(keys.people)
-    for chunk in _chunks(people):
-        for m in conn.execute(select(PEOPLE).where(PEOPLE.c.person_id.in_(chunk))).mappings():
-            model.people[m["person_id"]] = db_to_row(PersonRow, m)
+    for person in rowread.rows_in(conn, PersonRow, "person_id", sorted(keys.people)):
+        model.people[person.person_id] = person
     contacts = sorted(keys.contacts | keys.decisions_of_contacts)
-    for chunk in _chunks(contacts):
-        for m in conn.execute(select(CONTACTS).where(CONTACTS.c.contact_id.in_(chunk))).mappings():
-            model.contacts[m["contact_id"]] = db_to_row(ContactRow, m)
-        for m in conn.execute(select(CHILDREN).where(CHILDREN.c.contact_id.in_(chunk))).mappings():
-            model.children[(m["contact_id"], m["slot"])] = db_to_row(ContactChildRow, m)
-    for chunk in _chunks(sorted(keys.decisions_of_contacts)):
-        for m in conn.execute(
-            select(DECISIONS).where(DECISIONS.c.contact_id.in_(chunk))
-        ).mappings():
-            model.put_decision(db_to_row(DecisionRow, m))
+    for contact in rowread.rows_in(conn, ContactRow, "contact_id", contacts):
+        model.contacts[contact.contact_id] = contact
+    for child in rowread.rows_in(conn, ContactChildRow, "contact_id", contacts):
+        model.children[(child.contact_id, child.slot)] = child
+    for decision in rowread.rows_in(
+        conn, DecisionRow, "contact_id", sorted(keys.decisions_of_contacts)
+    ):
+        model.put_decision(decision)
     return model
 
 
 def save(conn: Connection, model: ReadModel) -> None:
-    """Replace every row ``model`` holds (delete then insert, so it is dialect-neutral)."""
-    _replace(conn, PEOPLE, PEOPLE.c.person_id, list(model.people), model.people.values())
-    _replace(conn, CONTACTS, CONTACTS.c.contact_id, list(model.contacts), model.contacts.values())
+    """Replace every row ``model`` holds (delete then insert), through the driver."""
+    from . import bulkwrite, rowread
+
+    if model.people:
+        rowread.delete_in(conn, PEOPLE.name, "person_id", list(model.people))
+        bulkwrite.insert_rows(conn, PersonRow, model.people.values())
+    if model.contacts:
+        rowread.delete_in(conn, CONTACTS.name, "contact_id", list(model.contacts))
+        bulkwrite.insert_rows(conn, ContactRow, model.contacts.values())
     if model.children:
-        keys = list(model.children)
-        for chunk in _chunks(keys):
-            conn.execute(
-                delete(CHILDREN).where(tuple_(CHILDREN.c.contact_id, CHILDREN.c.slot).in_(chunk))
-            )
-        conn.execute(insert(CHILDREN), [row_to_db(r) for r in model.children.values()])
-    _replace(
-        conn, DECISIONS, DECISIONS.c.decision_id, list(model.decisions), model.decisions.values()
-    )
-
-
-def _replace(conn: Connection, table: Table, key: Any, ids: list[str], rows: Iterable[Any]) -> None:
-    if not ids:
-        return
-    for chunk in _chunks(ids):
-        conn.execute(delete(table).where(key.in_(chunk)))
-    insert_all(conn, table, rows)
+        rowread.delete_pairs(conn, CHILDREN.name, ("contact_id", "slot"), list(model.children))
+        bulkwrite.insert_rows(conn, ContactChildRow, model.children.values())
+    if model.decisions:
+        rowread.delete_in(conn, DECISIONS.name, "decision_id", list(model.decisions))
+        bulkwrite.insert_rows(conn, DecisionRow, model.decisions.values())
 
 
 def insert_all(conn: Connection, table: Table, rows: Iterable[Any], batch: int = 5000) -> None:
+    """Through SQLAlchemy: the reference the driver-level writes are tested against."""
     pending: list[dict[str, Any]] = []
     for row in rows:
         pending.append(row_to_db(row))

@@ -173,3 +173,46 @@ def rows_in(
             clause += f" AND {where}"
         out.extend(rows(conn, cls, clause, [*chunk, *params], order_by=order_by))
     return out
+
+
+# ---- writes ----------------------------------------------------------------------------
+# Deleting the rows a local write replaces, on the caller's DBAPI connection (same
+# transaction); the new rows go in through ``bulkwrite.insert_rows``. A decision's append
+# replaced four projection tables' rows through SQLAlchemy's statement machinery, most of
+# its time.
+
+
+def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one statement on ``conn``'s DBAPI connection; the rows it changed."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def delete_in(conn: Connection, table: str, column: str, values: Sequence[Any]) -> None:
+    for chunk in chunks(values):
+        execute(conn, f"DELETE FROM {table} WHERE {column} IN ({placeholders(len(chunk))})", chunk)
+
+
+def delete_pairs(
+    conn: Connection, table: str, columns: tuple[str, str], pairs: Sequence[tuple[Any, Any]]
+) -> None:
+    """Delete the rows whose two ``columns`` equal one of ``pairs``."""
+    for chunk in chunks(pairs, MAX_PARAMS // 2):
+        values = ", ".join("(?, ?)" for _ in chunk)
+        execute(
+            conn,
+            f"DELETE FROM {table} WHERE ({columns[0]}, {columns[1]}) IN (VALUES {values})",
+            [v for pair in chunk for v in pair],
+        )

@@ -99,6 +99,8 @@ class PersonProjection(Base):
     registered_at: Mapped[str | None] = mapped_column(String(40))
     la_child_id: Mapped[str | None] = mapped_column(String(50), index=True)
     date_of_death: Mapped[str | None] = mapped_column(String(10))
+    allocated_worker: Mapped[str | None] = mapped_column(String(100))
+    allocated_team: Mapped[str | None] = mapped_column(String(200))
 
 
 class ContactProjection(Base):

@@ -308,9 +308,11 @@ class SyncEngine:
         seconds, or the server's epoch, schema, rules or head say something changed, or a
         pulled event failed the chain check below.
 
-        Two round trips: the server's state with this login's withheld stamp
-        (``Transport.quick_state``), then the submit or the pull. What it leaves to the
-        next full round, and why that is safe:
+        Two round trips to push: the server's state with this login's withheld stamp
+        (``Transport.quick_state``), checked before anything is sent, then the submit.
+        One to pull, when nothing waits to be pushed: the state and the first batch sent
+        together (``Transport.quick_pull``), the state checked before anything pulled is
+        stored. What it leaves to the next full round, and why that is safe:
 
         - the signed-checkpoint, checkpoint-key and history checks: pulled events are
           checked here before they are stored, each against its own hash and linked to
@@ -333,8 +335,13 @@ class SyncEngine:
         counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0, "quarantined": 0}
         self._rejected_ids = []
         try:
-            server = self.transport.quick_state()
             cursor = self._cursor()
+            due = self.state.due(self.clock.now().isoformat(), self.push_batch)
+            first: list[Event] | None = None
+            if pull and not due:
+                server, first = self.transport.quick_pull(cursor, self.pull_batch)
+            else:
+                server = self.transport.quick_state()
             if (
                 server.epoch != trusted[0]
                 or server.schema_version != SUPPORTED_SCHEMA
@@ -343,12 +350,13 @@ class SyncEngine:
                 or server.withheld_stamp is None
             ):
                 return None
-            self._push(counts, force=False)
+            if due:
+                self._push(counts, force=False, first=due)
             scopes = scopes_of(
                 e for e in map(self.store.get_event, self._rejected_ids) if e is not None
             )
             if pull:
-                pulled = self._pull_checked(counts, cursor)
+                pulled = self._pull_checked(counts, cursor, first)
                 if pulled is None:
                     return None
                 scopes = scopes | pulled
@@ -375,16 +383,20 @@ class SyncEngine:
             checkpoint_key=self.trusted_key,  # as the full round this one rests on found it
         )
 
-    def _pull_checked(self, counts: dict[str, int], cursor: int) -> Scopes | None:
+    def _pull_checked(
+        self, counts: dict[str, int], cursor: int, first: list[Event] | None = None
+    ) -> Scopes | None:
         """The fast path's pull: each batch's chain checked before it is stored. None
-        (after storing the batches that passed) when one fails: a full round decides."""
+        (after storing the batches that passed) when one fails: a full round decides.
+        ``first``: the first batch, already read with the server's state."""
         held = self._last_held(cursor)
         held_hash = self.state.hash_at(held) if held > 0 else None
         last = (held, held_hash) if held_hash is not None else None
         dirty = Scopes()
         noted = False
         while True:
-            batch = self.transport.pull(cursor, self.pull_batch)
+            batch = first if first is not None else self.transport.pull(cursor, self.pull_batch)
+            first = None
             if not batch:
                 return dirty
             problem = _chain_problem(batch, last)
@@ -736,15 +748,23 @@ class SyncEngine:
 
     # ---- push ---------------------------------------------------------------------------
 
-    def _push(self, counts: dict[str, int], *, force: bool) -> None:
+    def _push(
+        self, counts: dict[str, int], *, force: bool, first: list[Event] | None = None
+    ) -> None:
+        """Submit the outbox in batches (``first``: the first, already read). A batch
+        shorter than ``push_batch`` was all that was due: no read to find nothing more."""
         now = None if force else self.clock.now().isoformat()
         seen: set[str] = set()
         while True:
-            batch = [e for e in self.state.due(now, self.push_batch) if e.id not in seen]
+            due = first if first is not None else self.state.due(now, self.push_batch)
+            first = None
+            batch = [e for e in due if e.id not in seen]
             if not batch:
                 return
             seen.update(e.id for e in batch)
             self._submit(batch, counts)
+            if len(due) < self.push_batch:
+                return
 
     def _submit(self, batch: Sequence[Event], counts: dict[str, int]) -> None:
         try:

@@ -87,6 +87,11 @@ class Transport(Protocol):
         engine's fast path (``SyncEngine.quick``); the server is at a schema with both."""
         ...
 
+    def quick_pull(self, after_seq: int, limit: int) -> tuple[ServerState, list[Event]]:
+        """``quick_state()`` and ``pull(after_seq, limit)`` in one round trip (the fast
+        path after a poke, when this desk has nothing to push)."""
+        ...
+
     def whoami(self, role: str | None = None) -> ServerIdentity:
         """The login and its group role, as the server sees them (shared-mode identity).
 

@@ -196,11 +196,26 @@ class AuditView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.service = service
+        # the session's writer, shared with the window: each task names its own failure
+        # handler here, the runner's default (the window's) stays as it is
         self.tasks = tasks
         self.setObjectName("auditView")
         self.setWindowTitle("DutyDesk — audit trail")
         today = service.clock.now().date()
 
+        form = self._build_filters(today)
+        trail = self._build_trail(form)
+        held = self._build_quarantine_tab()
+        self.tabs = _named(QTabWidget(), "auditTabs")
+        self.tabs.addTab(trail, "&Trail")
+        self.tabs.addTab(held, "&Quarantined")
+        self.tabs.currentChanged.connect(self._tab_shown)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+
+    def _build_filters(self, today: date) -> QFormLayout:
+        """Who, which child, which events, between which dates; and Search."""
         self.actor = _named(QLineEdit(), "auditActor")
         self.actor.setPlaceholderText("login, e.g. dm.manager")
         self.actor.setAccessibleName("Staff login")
@@ -234,7 +249,10 @@ class AuditView(QWidget):
         dates.addStretch(1)
         dates.addWidget(self.search)
         form.addRow("From", dates)
+        return form
 
+    def _build_trail(self, form: QFormLayout) -> QWidget:
+        """The Trail tab: the filters, the events newest first, verify and export."""
         self.model = AuditModel(self)
         self.table = _named(QTableView(), "auditTable")
         self.table.setAccessibleName("Audit trail, newest first")
@@ -264,7 +282,10 @@ class AuditView(QWidget):
         trail_layout.addLayout(form)
         trail_layout.addWidget(self.table, 1)
         trail_layout.addLayout(bottom)
+        return trail
 
+    def _build_quarantine_tab(self) -> QWidget:
+        """The Quarantined tab: what it means, the events held, reload."""
         self.quarantine_model = QuarantineModel(self)
         self.quarantine_table = _named(QTableView(), "auditQuarantineTable")
         self.quarantine_table.setAccessibleName("Events held in quarantine, oldest first")
@@ -296,15 +317,7 @@ class AuditView(QWidget):
         held_bottom.addWidget(self.quarantine_export)
         held_layout.addLayout(held_bottom)
         held_layout.addStretch(0)  # keeps the words at the top when the table is hidden
-
-        self.tabs = _named(QTabWidget(), "auditTabs")
-        self.tabs.addTab(trail, "&Trail")
-        self.tabs.addTab(held, "&Quarantined")
-        self.tabs.currentChanged.connect(self._tab_shown)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
-        self.tasks.on_error = self._failed
+        return held
 
     def current_filter(self) -> AuditFilter:
         choice = self.event_type.currentText()
@@ -321,7 +334,7 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         flt = self.current_filter()
-        self.tasks.submit(lambda: self.service.query(flt), self._show)
+        self.tasks.submit(lambda: self.service.query(flt), self._show, self._failed)
 
     def _show(self, entries: list[AuditEntry]) -> None:
         self.model.set_entries(entries)
@@ -393,7 +406,7 @@ class AuditView(QWidget):
                 else f"Audit chain BROKEN: {verdict.problem}"
             )
 
-        self.tasks.submit(self.service.verify, shown)
+        self.tasks.submit(self.service.verify, shown, self._failed)
 
     def _failed(self, error: BaseException) -> None:
         self.status.setText(f"Not done: {error}")

@@ -371,6 +371,24 @@ class ContactForm(QDialog):
         self._active_child = 0
         self._keys_box: QMessageBox | None = None
 
+        self._build_danger()
+        self._build_reporter()
+        self._build_children()
+        self._build_concern()
+        self._build_consent_and_place(office, team)
+        scroll = self._build_form()
+        self._build_buttons(scroll)
+        self._build_timers()
+        self._watch_problems()
+        self.add_child()
+        self._watch()
+        if draft is not None:
+            self.restore(draft)
+        self.resize(820, 900)
+        self.danger.setFocus()
+
+    def _build_danger(self) -> None:
+        """The immediate-danger question, first, and its warning."""
         self.danger = QComboBox()
         self.danger.setObjectName("immediateDanger")
         self.danger.setAccessibleName("Is any child in immediate danger?")
@@ -388,6 +406,8 @@ class ContactForm(QDialog):
         )
         self.danger_note.hide()
 
+    def _build_reporter(self) -> None:
+        """Who reported it, the DfE source and how it arrived."""
         self.reporter_name = line("reporterName", "Reporter name")
         self.reporter_role = line(
             "reporterRole", "Reporter role", "e.g. designated safeguarding lead"
@@ -407,6 +427,8 @@ class ContactForm(QDialog):
             if ch is not Channel.IMPORT:
                 self.channel.addItem(ch.value.replace("_", " ").capitalize(), ch.value)
 
+    def _build_children(self) -> None:
+        """The children (one entry each) and the known people who may be them."""
         self.children_box = QVBoxLayout()
         self.add_child_button = QPushButton("Add another &child")
         self.add_child_button.setObjectName("addChild")
@@ -422,6 +444,8 @@ class ContactForm(QDialog):
         self.match_note = QLabel("Possible matches appear here as you type.")
         self.match_note.setObjectName("matchNote")
 
+    def _build_concern(self) -> None:
+        """The concern, the risk questions and the DfE categories."""
         self.concern = text_box(
             "concern",
             "Concern",
@@ -442,6 +466,9 @@ class ContactForm(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.categories.addItem(item)
+
+    def _build_consent_and_place(self, office: str, team: str) -> None:
+        """Consent, office and team; the error line and the draft note."""
         self.consent = QComboBox()
         self.consent.setObjectName("consent")
         self.consent.setAccessibleName("Consent")
@@ -463,6 +490,8 @@ class ContactForm(QDialog):
         self.draft_note = QLabel()
         self.draft_note.setObjectName("draftNote")
 
+    def _build_form(self) -> QScrollArea:
+        """Every field in one scrolling form, in reading order."""
         form = QFormLayout()
         form.addRow("Is any child in &immediate danger? *", self.danger)
         form.addRow(self.danger_note)
@@ -493,7 +522,10 @@ class ContactForm(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes round the fields only
         scroll.setWidget(inner)
+        return scroll
 
+    def _build_buttons(self, scroll: QScrollArea) -> None:
+        """Save, close (keeping the draft), discard; their keys; the dialog layout."""
         self.button_box = buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save contact", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setObjectName("contactSave")
@@ -515,6 +547,8 @@ class ContactForm(QDialog):
         lay.addWidget(self.draft_note)
         lay.addWidget(buttons)
 
+    def _build_timers(self) -> None:
+        """The draft saves and the match look-ups wait for typing to pause."""
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(400)
@@ -524,6 +558,8 @@ class ContactForm(QDialog):
         self._match_timer.setInterval(300)
         self._match_timer.timeout.connect(self._look_up)
 
+    def _watch_problems(self) -> None:
+        """Where each field problem is shown."""
         for path, widget in (
             ("immediate_danger", self.danger),
             ("source_code", self.source),
@@ -541,12 +577,6 @@ class ContactForm(QDialog):
             ("team", self.team),
         ):
             self.problems.watch(path, widget)
-        self.add_child()
-        self._watch()
-        if draft is not None:
-            self.restore(draft)
-        self.resize(820, 900)
-        self.danger.setFocus()
 
     # ---- structure --------------------------------------------------------------------
 

@@ -121,6 +121,22 @@ class DecisionDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.manager = role in MANAGER_ROLES
 
+        form = self._build_choices(labels, amend)
+        self._build_rationale(form)
+        self._build_feedback()
+        self._build_layout(form, contact, amend)
+        self._prompt_timer = QTimer(self)
+        self._prompt_timer.setSingleShot(True)
+        self._prompt_timer.setInterval(250)
+        self._prompt_timer.timeout.connect(self.update_prompts)
+        if amend is not None:
+            self._fill(amend)
+        self.resize(760, 820)
+        self.update_prompts()
+        (self.reason if amend is not None else self.outcome).setFocus()
+
+    def _build_choices(self, labels: Mapping[int, str], amend: DecisionView | None) -> QFormLayout:
+        """The amendment reason (when amending), outcome, threshold level and primary need."""
         form = QFormLayout()
         self.reason = text_box(
             "amendReason", "Reason for the amendment", "Why is the decision being changed?", lines=2
@@ -148,7 +164,10 @@ class DecisionDialog(QDialog):
         for need in PRIMARY_NEED.values():
             self.need.addItem(f"{need.code} {need.label}", need.code)
         form.addRow("Primary need", self.need)
+        return form
 
+    def _build_rationale(self, form: QFormLayout) -> None:
+        """The rationale, a box for each part, and the next steps."""
         self.boxes: dict[str, Any] = {}
         for key, label, hint in FIELDS:
             box = text_box(f"rationale_{key}", label, hint, lines=3 if key != "analysis" else 4)
@@ -158,6 +177,8 @@ class DecisionDialog(QDialog):
 
         form.addRow(self._steps_group())
 
+    def _build_feedback(self) -> None:
+        """The quality prompts and the problems line, each problem under its field."""
         self.prompts = QLabel()
         self.prompts.setObjectName("qualityPrompts")
         self.prompts.setAccessibleName("Suggestions for the rationale")
@@ -176,6 +197,10 @@ class DecisionDialog(QDialog):
         ):
             self.problems_shown.watch(path, widget)
 
+    def _build_layout(
+        self, form: QFormLayout, contact: ContactDetail, amend: DecisionView | None
+    ) -> None:
+        """The heading, the scrolling form and the buttons, with their keys."""
         inner = QWidget()
         inner.setLayout(form)
         scroll = QScrollArea()
@@ -211,15 +236,6 @@ class DecisionDialog(QDialog):
         lay.addWidget(self.prompts)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
-        self._prompt_timer = QTimer(self)
-        self._prompt_timer.setSingleShot(True)
-        self._prompt_timer.setInterval(250)
-        self._prompt_timer.timeout.connect(self.update_prompts)
-        if amend is not None:
-            self._fill(amend)
-        self.resize(760, 820)
-        self.update_prompts()
-        (self.reason if amend is not None else self.outcome).setFocus()
 
     def _steps_group(self) -> QGroupBox:
         group = QGroupBox("Next steps (action, owner, due date)")

@@ -69,17 +69,38 @@ def _who(d: ContactDetail) -> str:
 
 
 def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) -> str:
+    return "".join(
+        (
+            _heading(d, now),
+            _alerts(d),
+            _concern(d),
+            _answers(d),
+            _reporter(d),
+            _reasons(d),
+            _consent(d),
+            _checks(d),
+            "<h3>Children and their history</h3>" + "".join(_child(c) for c in d.children),
+            _after_intake(d, thresholds),
+        )
+    )
+
+
+def _heading(d: ContactDetail, now: datetime) -> str:
+    """Who it is about first, as the queue row says it; then where it came from."""
     due_text, _ = time_left_text(d.due_at, now, status=d.status)
-    parts = [
-        # Who it is about first, as the queue row says it; then where it came from.
+    return (
         f"<h2>{chip(d.rating)} {escape(_who(d))}</h2>"
-        f"<p><b>{escape(source_label(d.source_code))}</b></p>",
+        f"<p><b>{escape(source_label(d.source_code))}</b></p>"
         f"<p>Received {escape(when(d.received_at))} by {escape(d.channel.replace('_', ' '))}"
         f" · {escape(STATUS_TEXT.get(d.status, d.status))}"
         f" · with {escape(d.who(d.assignee) or 'nobody yet')}"
         + ("" if d.status == "decided" else f" · time left {escape(due_text)}")  # clock stopped
-        + "</p>",
-    ]
+        + "</p>"
+    )
+
+
+def _alerts(d: ContactDetail) -> str:
+    parts = []
     if d.immediate_danger:
         parts.append("<p><b>⚠ Immediate danger reported at intake.</b></p>")
     elif d.immediate_danger is None:
@@ -89,9 +110,13 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
         )
     if d.conflict:
         parts.append("<p><b>⚠ Conflicting decisions: a manager must resolve them.</b></p>")
-    parts.append("<h3>Concern</h3>" + _para(d.concern))
+    return "".join(parts)
+
+
+def _concern(d: ContactDetail) -> str:
+    text = "<h3>Concern</h3>" + _para(d.concern)
     if d.categories:
-        parts.append(
+        text += (
             "<p>"
             + ", ".join(
                 escape(f"{c} {ASSESSMENT_FACTORS[c].label}" if c in ASSESSMENT_FACTORS else c)
@@ -99,19 +124,23 @@ def detail_html(d: ContactDetail, now: datetime, thresholds: Mapping[int, str]) 
             )
             + "</p>"
         )
-    parts.append(_answers(d))
+    return text
+
+
+def _reporter(d: ContactDetail) -> str:
     r = d.reporter
     who = ", ".join(escape(x) for x in (r.name, r.role, r.agency, r.relationship) if x)
     reach = ", ".join(escape(x) for x in (r.phone, r.email) if x)
-    parts.append(
+    return (
         f"<h3>Reporter</h3><p>{who or 'Not recorded (anonymous or unknown)'}"
         + (f"<br>{reach}" if reach else "")
         + "</p>"
     )
-    parts.append(_reasons(d))
-    parts.append(_consent(d))
-    parts.append(_checks(d))
-    parts.append("<h3>Children and their history</h3>" + "".join(_child(c) for c in d.children))
+
+
+def _after_intake(d: ContactDetail, thresholds: Mapping[int, str]) -> str:
+    """Decisions, what happened after them (issue 21) and notes."""
+    parts = []
     if d.decisions:
         parts.append(
             "<h3>Decisions</h3>" + "".join(_decision(x, thresholds, d) for x in d.decisions)

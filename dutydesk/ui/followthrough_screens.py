@@ -5,7 +5,7 @@ strategy-dialog.png."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,29 +39,7 @@ def follow_through_day(service: DeskService) -> FollowThroughService:
     family = next((q for q in queue if len(q.children) >= 2), queue[0])
     others = [q for q in queue if q.contact_id != family.contact_id]
     cid = family.contact_id
-    follow.record_strategy_discussion(
-        cid,
-        slots=[0],
-        held_at=now - timedelta(hours=10),
-        decision="s47_joint",
-        attendees=[
-            {
-                "agency": "Children's social care",
-                "name": service.people().name_of(service.actor.login),
-            },
-            {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
-            {"agency": "Health", "name": "Dr Osei", "role": "named doctor"},
-        ],
-        s47_started_on=(now - timedelta(hours=10)).date(),
-        medical="arranged",
-        medical_at=now + timedelta(hours=3),
-        police_protection={
-            "started_at": now - timedelta(hours=11),
-            "where": "emergency foster placement",
-        },
-        lead_social_worker="sw.practitioner",
-        summary="Joint visit this morning.",
-    )
+    _overnight_strategy(follow, service, cid, now)
     if len(family.children) >= 2:
         follow.open_route(
             cid,
@@ -89,6 +67,35 @@ def follow_through_day(service: DeskService) -> FollowThroughService:
         pf = others[1]
         follow.open_route(pf.contact_id, "private_fostering", slot=pf.children[0].slot)
     return follow
+
+
+def _overnight_strategy(
+    follow: FollowThroughService, service: DeskService, cid: str, now: datetime
+) -> None:
+    """A strategy discussion held overnight: joint s47, a medical, police protection."""
+    follow.record_strategy_discussion(
+        cid,
+        slots=[0],
+        held_at=now - timedelta(hours=10),
+        decision="s47_joint",
+        attendees=[
+            {
+                "agency": "Children's social care",
+                "name": service.people().name_of(service.actor.login),
+            },
+            {"agency": "Police", "name": "DS Khan", "role": "CAIT"},
+            {"agency": "Health", "name": "Dr Osei", "role": "named doctor"},
+        ],
+        s47_started_on=(now - timedelta(hours=10)).date(),
+        medical="arranged",
+        medical_at=now + timedelta(hours=3),
+        police_protection={
+            "started_at": now - timedelta(hours=11),
+            "where": "emergency foster placement",
+        },
+        lead_social_worker="sw.practitioner",
+        summary="Joint visit this morning.",
+    )
 
 
 def save_followthrough_screens(service: DeskService, window: Any, out: Path) -> None:

@@ -9,7 +9,7 @@ bold), never by colour alone. Reads and writes go through the ``TaskRunner``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..domain.codes import Role
 from ..domain.permissions import Action, allows
 from ..domain.wording import human_date, human_datetime
 from ..services.followthrough import FollowThroughService, FollowThroughView
@@ -179,6 +180,10 @@ class _Tab(QWidget):
         return self.keys[row] if 0 <= row < len(self.keys) else None
 
 
+def _status(late: bool, done: bool = False) -> str:
+    return OVERDUE if late else ("Done" if done else "Open")
+
+
 class FollowThroughWindow(QWidget):
     """Shown from Tools → Follow-through. ``open_contact`` asks the main window to show a
     contact; ``record`` asks the wiring for a dialog for (what, key)."""
@@ -211,6 +216,12 @@ class FollowThroughWindow(QWidget):
         self.tabs.setObjectName("followTabs")
         lay.addWidget(self.tabs, 1)
 
+        self._build_tabs()
+        self._add_record_buttons(role)
+        self.resize(1400, 760)
+
+    def _build_tabs(self) -> None:
+        """A tab a list, each with Open contact (a double click opens too)."""
         self.routes = _Tab(
             "routes",
             ["Status", "Child", "Route", "Details", "State", "Next due", "Clocks", "Opened"],
@@ -232,7 +243,9 @@ class FollowThroughWindow(QWidget):
         self.checks = _Tab(
             "partner_checks", ["Status", "Children", "Agency", "Asked", "Due", "Chased", "Answer"]
         )
-        self.notices = _Tab("allocated_workers", ["Status", "Child", "Due", "Told"])
+        self.notices = _Tab(
+            "allocated_workers", ["Status", "Child", "Allocated worker", "Due", "Told"]
+        )
         self.handovers = _Tab("handovers", ["Status", "Shift", "Noted", "Due", "Contacts", "Note"])
         for tab, title in (
             (self.routes, "Routes"),
@@ -247,6 +260,9 @@ class FollowThroughWindow(QWidget):
             self.tabs.addTab(tab, title)
             tab.table.doubleClicked.connect(self._opener(tab))
             tab.add_button("Open contact", f"{tab.objectName()}_open", self._opener(tab))
+
+    def _add_record_buttons(self, role: Role) -> None:
+        """The recording buttons this person's role allows (the service checks again)."""
 
         def ask(what: str, tab: _Tab) -> Callable[[], None]:
             return lambda: self._ask(what, tab)
@@ -271,7 +287,6 @@ class FollowThroughWindow(QWidget):
             self.checks.add_button("Chase…", "followChase", ask("chase", self.checks))
         if allows(role, Action.RESOLVE_CONFLICT):
             self.conflicts.add_button("Resolve…", "followResolve", ask("resolve", self.conflicts))
-        self.resize(1400, 760)
 
     def _opener(self, tab: _Tab) -> Callable[..., None]:
         def run(*_args: Any) -> None:
@@ -300,15 +315,26 @@ class FollowThroughWindow(QWidget):
             f"Follow-through at {_when(view.now, zone)}: {sum(counts.values())} overdue now"
         )
 
-        def status(late: bool, done: bool = False) -> str:
-            return OVERDUE if late else ("Done" if done else "Open")
+        for fill in (
+            self._fill_routes,
+            self._fill_awaiting,
+            self._fill_acks,
+            self._fill_steps,
+            self._fill_conflicts,
+            self._fill_checks,
+            self._fill_notices,
+            self._fill_handovers,
+        ):
+            fill(view, counts, zone)
+        self._count_tabs(counts)
 
+    def _fill_routes(self, view: FollowThroughView, counts: Mapping[str, int], zone: Any) -> None:
         self.routes.fill(
             [
                 (
                     (r.contact_id, r.route_id),
                     [
-                        status(r.overdue),
+                        _status(r.overdue),
                         r.child,
                         r.label,
                         r.detail,
@@ -323,12 +349,14 @@ class FollowThroughWindow(QWidget):
             ],
             f"{len(view.routes)} open routes; {counts['routes']} overdue.",
         )
+
+    def _fill_awaiting(self, view: FollowThroughView, counts: Mapping[str, int], zone: Any) -> None:
         self.awaiting.fill(
             [
                 (
                     (r.contact_id, r.route_id),
                     [
-                        status(r.overdue),
+                        _status(r.overdue),
                         r.child,
                         r.label,
                         r.detail,
@@ -343,12 +371,14 @@ class FollowThroughWindow(QWidget):
             f"{len(view.awaiting)} children decided onto a route nobody has opened yet; "
             f"{counts['awaiting']} overdue." + _older_text(view, zone),
         )
+
+    def _fill_acks(self, view: FollowThroughView, counts: Mapping[str, int], zone: Any) -> None:
         self.acks.fill(
             [
                 (
                     (a.contact_id, a.contact_id),
                     [
-                        status(a.overdue),
+                        _status(a.overdue),
                         a.children,
                         a.referrer,
                         _when(a.received_at, zone),
@@ -367,12 +397,14 @@ class FollowThroughWindow(QWidget):
             f"{len(view.acknowledgements)} referrers still to hear; "
             f"{counts['acknowledgements']} overdue.",
         )
+
+    def _fill_steps(self, view: FollowThroughView, counts: Mapping[str, int], zone: Any) -> None:
         self.steps.fill(
             [
                 (
                     (s.contact_id, (s.decision_id, s.index)),
                     [
-                        status(s.overdue, s.done is not None),
+                        _status(s.overdue, s.done is not None),
                         s.children,
                         s.action,
                         s.owner or "—",
@@ -386,6 +418,10 @@ class FollowThroughWindow(QWidget):
             f"{sum(s.done is None for s in view.next_steps)} next steps open; "
             f"{counts['next_steps']} overdue.",
         )
+
+    def _fill_conflicts(
+        self, view: FollowThroughView, counts: Mapping[str, int], zone: Any
+    ) -> None:
         self.conflicts.fill(
             [
                 (
@@ -404,12 +440,14 @@ class FollowThroughWindow(QWidget):
             f"{len(view.conflicts)} contacts with conflicting decisions; "
             f"{counts['conflicts']} overdue (a duty manager resolves within 1 working day).",
         )
+
+    def _fill_checks(self, view: FollowThroughView, counts: Mapping[str, int], zone: Any) -> None:
         self.checks.fill(
             [
                 (
                     (c.contact_id, c.check_id),
                     [
-                        status(c.overdue, c.answer is not None),
+                        _status(c.overdue, c.answer is not None),
                         c.children,
                         c.agency,
                         _when(c.requested_at, zone),
@@ -424,13 +462,16 @@ class FollowThroughWindow(QWidget):
             f"{sum(c.answer is None for c in view.checks)} checks awaiting an answer; "
             f"{counts['checks']} overdue.",
         )
+
+    def _fill_notices(self, view: FollowThroughView, counts: Mapping[str, int], zone: Any) -> None:
         self.notices.fill(
             [
                 (
                     (n.contact_id, n.person_id),
                     [
-                        status(n.overdue, n.notified is not None),
+                        _status(n.overdue, n.notified is not None),
                         n.child,
+                        (n.worker or "not recorded") + (f" ({n.team})" if n.team else ""),
                         _when(n.due, zone),
                         n.notified or "not yet",
                     ],
@@ -441,6 +482,10 @@ class FollowThroughWindow(QWidget):
             f"{sum(n.notified is None for n in view.notices)} allocated workers to tell; "
             f"{counts['notices']} overdue." + _older_notices_text(view, zone),
         )
+
+    def _fill_handovers(
+        self, view: FollowThroughView, counts: Mapping[str, int], zone: Any
+    ) -> None:
         self.handovers.fill(
             [
                 (
@@ -463,6 +508,9 @@ class FollowThroughWindow(QWidget):
             f"{sum(not h.acknowledged_by for h in view.handovers)} unread, "
             f"{counts['handovers']} overdue (read within 1 working day).",
         )
+
+    def _count_tabs(self, counts: Mapping[str, int]) -> None:
+        """Each tab says how many of its rows are overdue."""
         for tab, key in (
             (self.routes, "routes"),
             (self.awaiting, "awaiting"),

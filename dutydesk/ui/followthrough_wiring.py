@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ..domain.codes import Role
 from ..domain.errors import DomainError
 from ..domain.permissions import Action, allows
 from ..domain.route_codes import (
@@ -106,197 +107,246 @@ class FollowThroughActions:
         self.view.reload()
         return self.view
 
-    def on_record(self, what: str, key: Any) -> None:  # noqa: C901, PLR0912 - one per button
+    def on_record(self, what: str, key: Any) -> None:
+        """A button of the follow-through view: ``what`` names it, ``key`` is (contact id,
+        what it is about)."""
         cid, ref = key
-        parent: QWidget = self.view or self.window
-        f = self.follow
         if what == "open":
             self.route(cid)
             return
-        if what == "step":
-            route = next(
-                (
-                    r
-                    for r in (self.view.view.routes if self.view and self.view.view else ())
-                    if r.route_id == ref
-                ),
-                None,
+        record = {
+            "step": self._record_step,
+            "close": self._close_route,
+            "transfer": self._transfer,
+            "answer": self._answer_transfer,
+            "ack": self._referrer_told,
+            "tick": self._tick_next_step,
+            "notice": self._worker_told,
+            "chase": self._chase_check,
+            "resolve": self._resolve_conflict,
+        }.get(what)
+        if record is not None:
+            record(cid, ref, self.view or self.window)
+
+    def _record_step(self, cid: str, ref: Any, parent: QWidget) -> None:
+        """A step on a route (not on a restricted record; not on a route without steps)."""
+        f = self.follow
+        route = next(
+            (
+                r
+                for r in (self.view.view.routes if self.view and self.view.view else ())
+                if r.route_id == ref
+            ),
+            None,
+        )
+        if route is None:
+            return
+        if route.label == RESTRICTED_TEXT:
+            QMessageBox.information(
+                parent,
+                "Record a step",
+                "This child's record is restricted: open the contact "
+                "and break the glass with a reason first.",
             )
-            if route is None:
-                return
-            if route.label == RESTRICTED_TEXT:
-                QMessageBox.information(
-                    parent,
-                    "Record a step",
-                    "This child's record is restricted: open the contact "
-                    "and break the glass with a reason first.",
-                )
-                return
-            steps = [(s.value, STEP_LABELS[s]) for s in ROUTE_STEPS[RouteKind(route.kind)]]
-            if not steps:
-                QMessageBox.information(
-                    parent, "Record a step", f"A {route.label} route has no steps; close it."
-                )
-                return
-            self._run(
-                ActionDialog(
-                    "Record a step",
-                    [
-                        Choice("step", "Step", "choice", sorted(steps, key=lambda s: s[1])),
-                        Choice(
-                            "at",
-                            "When it happened (dd/mm/yyyy hh:mm)",
-                            required=False,
-                            placeholder="blank: now",
+            return
+        steps = [(s.value, STEP_LABELS[s]) for s in ROUTE_STEPS[RouteKind(route.kind)]]
+        if not steps:
+            QMessageBox.information(
+                parent, "Record a step", f"A {route.label} route has no steps; close it."
+            )
+            return
+        self._run(
+            ActionDialog(
+                "Record a step",
+                [
+                    Choice("step", "Step", "choice", sorted(steps, key=lambda s: s[1])),
+                    Choice(
+                        "at",
+                        "When it happened (dd/mm/yyyy hh:mm)",
+                        required=False,
+                        placeholder="blank: now",
+                    ),
+                    Choice("reason", "Reason or note", "text", required=False),
+                ],
+                "Record",
+                intro=f"{route.child}: {route.label}",
+                parent=parent,
+            ),
+            lambda v: f.progress(
+                ref,
+                v["step"],
+                reason=v["reason"] or None,
+                at=parse_moment(v.get("at") or "", "at", f.office.zone),
+            ),
+            "Step recorded.",
+        )
+
+    def _close_route(self, cid: str, ref: Any, parent: QWidget) -> None:
+        f = self.follow
+        self._run(
+            ActionDialog(
+                "Close route",
+                [Choice("reason", "Reason", "text")],
+                "Close route",
+                parent=parent,
+            ),
+            lambda v: f.close_route(ref, v["reason"]),
+            "Route closed.",
+        )
+
+    def _transfer(self, cid: str, ref: Any, parent: QWidget) -> None:
+        f = self.follow
+        self._run(
+            ActionDialog(
+                "Transfer to a team",
+                [
+                    Choice("team", "Team", placeholder="e.g. Assessment Team 2"),
+                    Choice("worker", "Worker (login)", required=False),
+                    Choice("notes", "Notes", "text", required=False),
+                ],
+                "Transfer",
+                parent=parent,
+            ),
+            lambda v: f.transfer(ref, v["team"], v["worker"] or None, v["notes"] or None),
+            "Transferred; waiting for the team to accept.",
+        )
+
+    def _answer_transfer(self, cid: str, ref: Any, parent: QWidget) -> None:
+        """The receiving team accepts or returns a transfer."""
+        f = self.follow
+        self._run(
+            ActionDialog(
+                "Accept or return",
+                [
+                    Choice(
+                        "answer",
+                        "Answer",
+                        "choice",
+                        (("accept", "Accept"), ("return", "Return")),
+                    ),
+                    Choice("worker", "Allocated worker (login)", required=False),
+                    Choice("reason", "Reason (needed to return)", "text", required=False),
+                ],
+                "Record",
+                parent=parent,
+            ),
+            lambda v: f.answer_transfer(
+                ref,
+                accept=v["answer"] == "accept",
+                worker=v["worker"] or None,
+                reason=v["reason"] or None,
+            ),
+            "Recorded.",
+        )
+
+    def _referrer_told(self, cid: str, ref: Any, parent: QWidget) -> None:
+        """The referrer told: receipt acknowledged or the decision fed back."""
+        f = self.follow
+        self._run(
+            ActionDialog(
+                "Referrer told",
+                [
+                    Choice(
+                        "kind",
+                        "What",
+                        "choice",
+                        (
+                            ("acknowledgement", "Receipt acknowledged"),
+                            ("feedback", "Decision fed back"),
                         ),
-                        Choice("reason", "Reason or note", "text", required=False),
-                    ],
-                    "Record",
-                    intro=f"{route.child}: {route.label}",
-                    parent=parent,
-                ),
-                lambda v: f.progress(
-                    ref,
-                    v["step"],
-                    reason=v["reason"] or None,
-                    at=parse_moment(v.get("at") or "", "at", f.office.zone),
-                ),
-                "Step recorded.",
-            )
-        elif what == "close":
-            self._run(
-                ActionDialog(
-                    "Close route",
-                    [Choice("reason", "Reason", "text")],
-                    "Close route",
-                    parent=parent,
-                ),
-                lambda v: f.close_route(ref, v["reason"]),
-                "Route closed.",
-            )
-        elif what == "transfer":
-            self._run(
-                ActionDialog(
-                    "Transfer to a team",
-                    [
-                        Choice("team", "Team", placeholder="e.g. Assessment Team 2"),
-                        Choice("worker", "Worker (login)", required=False),
-                        Choice("notes", "Notes", "text", required=False),
-                    ],
-                    "Transfer",
-                    parent=parent,
-                ),
-                lambda v: f.transfer(ref, v["team"], v["worker"] or None, v["notes"] or None),
-                "Transferred; waiting for the team to accept.",
-            )
-        elif what == "answer":
-            self._run(
-                ActionDialog(
-                    "Accept or return",
-                    [
-                        Choice(
-                            "answer",
-                            "Answer",
-                            "choice",
-                            (("accept", "Accept"), ("return", "Return")),
-                        ),
-                        Choice("worker", "Allocated worker (login)", required=False),
-                        Choice("reason", "Reason (needed to return)", "text", required=False),
-                    ],
-                    "Record",
-                    parent=parent,
-                ),
-                lambda v: f.answer_transfer(
-                    ref,
-                    accept=v["answer"] == "accept",
-                    worker=v["worker"] or None,
-                    reason=v["reason"] or None,
-                ),
-                "Recorded.",
-            )
-        elif what == "ack":
-            self._run(
-                ActionDialog(
-                    "Referrer told",
-                    [
-                        Choice(
-                            "kind",
-                            "What",
-                            "choice",
-                            (
-                                ("acknowledgement", "Receipt acknowledged"),
-                                ("feedback", "Decision fed back"),
-                            ),
-                        ),
-                        Choice("method", "How", "choice", METHODS),
-                        Choice("to", "To", required=False),
-                        Choice("note", "Note", "text", required=False),
-                    ],
-                    "Record",
-                    parent=parent,
-                ),
-                lambda v: f.acknowledge(
-                    cid, v["kind"], v["method"], to=v["to"] or None, note=v["note"] or None
-                ),
-                "Recorded.",
-            )
-        elif what == "tick":
-            decision_id, index = ref
-            self._run(
-                ActionDialog(
-                    "Next step done",
-                    [Choice("note", "Note", "text", required=False)],
-                    "Tick off",
-                    parent=parent,
-                ),
-                lambda v: f.complete_next_step(cid, decision_id, index, v["note"] or None),
-                "Ticked off.",
-            )
-        elif what == "notice":
-            self._run(
-                ActionDialog(
-                    "Allocated worker told",
-                    [
-                        Choice("worker", "Allocated worker"),
-                        Choice("method", "How", "choice", METHODS),
-                    ],
-                    "Record",
-                    parent=parent,
-                ),
-                lambda v: f.notify_allocated_worker(cid, ref, v["worker"], v["method"]),
-                "Recorded.",
-            )
-        elif what == "chase":
-            self._run(
-                ActionDialog(
-                    "Chase partner check",
-                    [
-                        Choice("note", "Note", "text", required=False),
-                        Choice("due", "New due date (dd/mm/yyyy)", required=False),
-                    ],
-                    "Record chase",
-                    parent=parent,
-                ),
-                lambda v: f.chase_partner_check(
-                    cid, ref, v["note"] or None, _end_of_day(parse_day(v["due"], "due"), f.office)
-                ),
-                "Chase recorded.",
-            )
-        elif what == "resolve":
-            options = [(d, f"{o} by {by}") for d, o, by in ref]
-            self._run(
-                ActionDialog(
-                    "Resolve conflicting decisions",
-                    [
-                        Choice("chosen", "Decision that stands", "choice", options),
-                        Choice("reason", "Reason", "text"),
-                    ],
-                    "Resolve",
-                    parent=parent,
-                ),
-                lambda v: f.resolve_conflict(cid, v["chosen"], v["reason"]),
-                "Resolved.",
-            )
+                    ),
+                    Choice("method", "How", "choice", METHODS),
+                    Choice("to", "To", required=False),
+                    Choice("note", "Note", "text", required=False),
+                ],
+                "Record",
+                parent=parent,
+            ),
+            lambda v: f.acknowledge(
+                cid, v["kind"], v["method"], to=v["to"] or None, note=v["note"] or None
+            ),
+            "Recorded.",
+        )
+
+    def _tick_next_step(self, cid: str, ref: Any, parent: QWidget) -> None:
+        f = self.follow
+        decision_id, index = ref
+        self._run(
+            ActionDialog(
+                "Next step done",
+                [Choice("note", "Note", "text", required=False)],
+                "Tick off",
+                parent=parent,
+            ),
+            lambda v: f.complete_next_step(cid, decision_id, index, v["note"] or None),
+            "Ticked off.",
+        )
+
+    def _worker_told(self, cid: str, ref: Any, parent: QWidget) -> None:
+        """The allocated worker told of the contact."""
+        f = self.follow
+        # the person record's allocated worker, when known (set in the window or
+        # imported): the dialog starts with it, and it can be changed
+        notice = next(
+            (
+                n
+                for n in (self.view.view.notices if self.view and self.view.view else ())
+                if (n.contact_id, n.person_id) == (cid, ref)
+            ),
+            None,
+        )
+        self._run(
+            ActionDialog(
+                "Allocated worker told",
+                [
+                    Choice(
+                        "worker",
+                        "Allocated worker",
+                        initial=(notice.worker or "") if notice else "",
+                    ),
+                    Choice("method", "How", "choice", METHODS),
+                ],
+                "Record",
+                parent=parent,
+            ),
+            lambda v: f.notify_allocated_worker(cid, ref, v["worker"], v["method"]),
+            "Recorded.",
+        )
+
+    def _chase_check(self, cid: str, ref: Any, parent: QWidget) -> None:
+        f = self.follow
+        self._run(
+            ActionDialog(
+                "Chase partner check",
+                [
+                    Choice("note", "Note", "text", required=False),
+                    Choice("due", "New due date (dd/mm/yyyy)", required=False),
+                ],
+                "Record chase",
+                parent=parent,
+            ),
+            lambda v: f.chase_partner_check(
+                cid, ref, v["note"] or None, _end_of_day(parse_day(v["due"], "due"), f.office)
+            ),
+            "Chase recorded.",
+        )
+
+    def _resolve_conflict(self, cid: str, ref: Any, parent: QWidget) -> None:
+        f = self.follow
+        options = [(d, f"{o} by {by}") for d, o, by in ref]
+        self._run(
+            ActionDialog(
+                "Resolve conflicting decisions",
+                [
+                    Choice("chosen", "Decision that stands", "choice", options),
+                    Choice("reason", "Reason", "text"),
+                ],
+                "Resolve",
+                parent=parent,
+            ),
+            lambda v: f.resolve_conflict(cid, v["chosen"], v["reason"]),
+            "Resolved.",
+        )
 
     # ---- dialogs on the selected contact -----------------------------------------------
 
@@ -328,45 +378,7 @@ class FollowThroughActions:
 
         def show(data: tuple[list[tuple[int, str, str | None]], list[tuple[int, str]]]) -> None:
             kids, adults = data
-            fields = [
-                Choice("kind", "Route", "choice", [(k.value, ROUTE_LABELS[k]) for k in RouteKind]),
-                Choice(
-                    "slot",
-                    "Child",
-                    "choice",
-                    [("", "(the whole contact)")] + [(str(s), n) for s, n, _p in kids],
-                    required=False,
-                ),
-                Choice(
-                    "adult_slot",
-                    "Adult (LADO, MARAC)",
-                    "choice",
-                    [("", "(none)")] + [(str(s), n) for s, n in adults],
-                    required=False,
-                ),
-                Choice("to", "To (signpost service / other authority)", required=False),
-                Choice("team", "Team", required=False),
-                Choice("worker", "Worker", required=False),
-                Choice(
-                    "family_consent",
-                    "Family consent (early help)",
-                    "choice",
-                    [("", "(not asked)"), *CONSENT],
-                    required=False,
-                ),
-                Choice(
-                    "marac",
-                    "MARAC",
-                    "choice",
-                    [
-                        ("", "(not MARAC)"),
-                        ("referred", "Referred"),
-                        ("already_known", "Already known"),
-                    ],
-                    required=False,
-                ),
-                Choice("notes", "Notes", "text", required=False),
-            ]
+            fields = _route_fields(kids, adults)
 
             def work(v: dict[str, Any]) -> Any:
                 details = {
@@ -544,6 +556,48 @@ class FollowThroughActions:
 
         self._with_children(cid, show)
 
+    def allocation(self) -> None:
+        """Record who holds a linked child's open case (or that the case is closed)."""
+        cid = self._contact()
+        if cid is None:
+            return
+
+        def show(kids: list[tuple[int, str, str | None]]) -> None:
+            linked = [(p, n) for _s, n, p in kids if p]
+            if not linked:
+                QMessageBox.information(
+                    self.window, "Allocated worker", "Link the child to a person first."
+                )
+                return
+            self._run(
+                ActionDialog(
+                    "Allocated worker (open case)",
+                    [
+                        Choice("person_id", "Child", "choice", linked),
+                        Choice(
+                            "worker",
+                            "Allocated worker (blank: the case is closed)",
+                            required=False,
+                        ),
+                        Choice("team", "Allocated team", required=False),
+                        Choice(
+                            "reason",
+                            "Reason",
+                            "text",
+                            initial="As the case-management system records it",
+                        ),
+                    ],
+                    "Record",
+                    parent=self.window,
+                ),
+                lambda v: self.fix.record_allocation(
+                    v["person_id"], v["worker"] or None, v["team"] or None, v["reason"]
+                ),
+                "Recorded; the allocated worker is told of new contacts the same working day.",
+            )
+
+        self._with_children(cid, show)
+
     def register(self) -> None:
         cid = self._contact()
         if cid is None:
@@ -596,6 +650,51 @@ def _end_of_day(day: str | None, office: Any) -> datetime | None:
     return datetime.combine(date.fromisoformat(day), office.closes, tzinfo=office.zone)
 
 
+def _route_fields(
+    kids: list[tuple[int, str, str | None]], adults: list[tuple[int, str]]
+) -> list[Choice]:
+    """The route dialog's fields: the route, for which child (or adult), and its details."""
+    return [
+        Choice("kind", "Route", "choice", [(k.value, ROUTE_LABELS[k]) for k in RouteKind]),
+        Choice(
+            "slot",
+            "Child",
+            "choice",
+            [("", "(the whole contact)")] + [(str(s), n) for s, n, _p in kids],
+            required=False,
+        ),
+        Choice(
+            "adult_slot",
+            "Adult (LADO, MARAC)",
+            "choice",
+            [("", "(none)")] + [(str(s), n) for s, n in adults],
+            required=False,
+        ),
+        Choice("to", "To (signpost service / other authority)", required=False),
+        Choice("team", "Team", required=False),
+        Choice("worker", "Worker", required=False),
+        Choice(
+            "family_consent",
+            "Family consent (early help)",
+            "choice",
+            [("", "(not asked)"), *CONSENT],
+            required=False,
+        ),
+        Choice(
+            "marac",
+            "MARAC",
+            "choice",
+            [
+                ("", "(not MARAC)"),
+                ("referred", "Referred"),
+                ("already_known", "Already known"),
+            ],
+            required=False,
+        ),
+        Choice("notes", "Notes", "text", required=False),
+    ]
+
+
 def install_followthrough(
     window: MainWindow, session: Any, tasks: TaskRunner
 ) -> FollowThroughActions:
@@ -613,11 +712,17 @@ def install_followthrough(
         session.guarded, actor, clock, TriageService(session.guarded, actor, clock)
     )
     actions = FollowThroughActions(window, follow, fix, tasks)
+    _add_menu(window, actions, actor.role)
+    return actions
+
+
+def _add_menu(window: MainWindow, actions: FollowThroughActions, role: Role) -> None:
+    """The Follow-through submenu of Tools: the entries ``role`` allows."""
     menu = window.tools_menu.addMenu("Follow-&through")
     menu.setObjectName("followThroughMenu")
 
     def add(text: str, keys: str, slot: Callable[[], Any], name: str, action: Action) -> None:
-        if not allows(actor.role, action):
+        if not allows(role, action):
             return
         act = QAction(text, window)
         act.setObjectName(name)
@@ -646,10 +751,16 @@ def install_followthrough(
     menu.addSeparator()
     add("Register a &new child…", "", actions.register, "registerAction", Action.LINK_PERSON)
     add("&Correct a child's details…", "", actions.correct, "correctAction", Action.LINK_PERSON)
+    add(
+        "Allocated &worker (open case)…",
+        "",
+        actions.allocation,
+        "allocationAction",
+        Action.LINK_PERSON,
+    )
     add("&Undo a wrong link…", "", actions.unlink, "unlinkAction", Action.LINK_PERSON)
     add("&Merge duplicate contact…", "", actions.merge, "mergeAction", Action.CORRECT_RECORD)
     add("Mark &entered in error…", "", actions.in_error, "inErrorAction", Action.CORRECT_RECORD)
-    return actions
 
 
 def _guarded(window: MainWindow, slot: Callable[[], Any]) -> None:

@@ -57,6 +57,15 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.credentials = credentials
         self.setWindowTitle("Sign in to the shared DutyDesk server")
+        self._build_server_fields(settings)
+        self._build_notes(credentials)
+        self._lock(locked)
+        self._build_layout()
+        self.sign_in: SignIn | None = None
+        (self.password if self.user.text() else self.host).setFocus()
+
+    def _build_server_fields(self, settings: Settings) -> None:
+        """Where the server is and who is signing in, as the settings say."""
         self.host = self._line(settings.server_host, "Server address")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
@@ -72,6 +81,9 @@ class LoginDialog(QDialog):
             self.sslmode.addItem(settings.server_sslmode)
         self.sslmode.setCurrentText(settings.server_sslmode)
         self.sslmode.setAccessibleName("Encryption (TLS) mode")
+
+    def _build_notes(self, credentials: Credentials) -> None:
+        """Remember the password (when the keyring can), its warning and the error line."""
         self.remember = QCheckBox("&Remember password on this computer")
         self.remember.setAccessibleName("Remember password")
         self.warning = QLabel()
@@ -87,6 +99,9 @@ class LoginDialog(QDialog):
         else:
             self.warning.hide()
         self.error.hide()
+
+    def _lock(self, locked: frozenset[str]) -> None:
+        """Fields fixed by the administrator for this computer (machine-wide settings)."""
         # Fixed by the administrator for this computer (machine-wide settings).
         for key, widget in (
             ("server_host", self.host),
@@ -99,6 +114,8 @@ class LoginDialog(QDialog):
                 widget.setEnabled(False)
                 widget.setToolTip("Set by your administrator for this computer")
 
+    def _build_layout(self) -> None:
+        """The fields in a form, then the notes and the buttons."""
         form = QFormLayout()
         form.addRow("&Server:", self.host)
         form.addRow("P&ort:", self.port)
@@ -118,8 +135,6 @@ class LoginDialog(QDialog):
         layout.addWidget(self.warning)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.sign_in: SignIn | None = None
-        (self.password if self.user.text() else self.host).setFocus()
 
     @staticmethod
     def _line(value: str, name: str) -> QLineEdit:

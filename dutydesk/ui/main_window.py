@@ -148,9 +148,22 @@ class MainWindow(QMainWindow):
         tasks.on_error = self.show_error
         self.contact_actions = ContactActions(self)  # what is done to the selected contact
 
-        self.model = QueueModel(now=service.clock.now, parent=self)
+        self._build_centre(demo)
+        self._build_handover()
+        self._build_bars()
+        self._build_timers(poll_ms)
+        self._follow_theme()
+        self.resize(1440, 860)
+        self._restore()
+        self.placement.fit(self.width())
+        place_handover(self, self.handover_dock, bool(self.placement.beside))
+        self._update_actions()
+
+    def _build_centre(self, demo: bool) -> None:
+        """The queue (with the demo banner and the filters) beside the contact detail."""
+        self.model = QueueModel(now=self.service.clock.now, parent=self)
         self.table = self._make_table()
-        self.columns = QueueColumns(self.table, self.settings, service.actor.login)
+        self.columns = QueueColumns(self.table, self.settings, self.service.actor.login)
         self.filters = FilterBar(self.settings)
         self.filters.changed.connect(self.apply_filter)
         self.search = self.filters.search
@@ -158,7 +171,6 @@ class MainWindow(QMainWindow):
         self.detail_pane.contact_requested.connect(self.show_contact_from_history)
         self.detail_pane.break_glass_requested.connect(self.break_glass)
         self.detail = self.detail_pane.browser
-
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -179,7 +191,9 @@ class MainWindow(QMainWindow):
         self.placement = DetailPlacement(self.splitter, self.detail_pane, self.settings)
         self.setCentralWidget(self.splitter)
 
-        self.handover = HandoverPanel(service.actor.login)
+    def _build_handover(self) -> None:
+        """The out-of-hours handover, docked and hidden until there are notes."""
+        self.handover = HandoverPanel(self.service.actor.login)
         self.handover.acknowledge.connect(self.contact_actions.acknowledge_handover)
         self.handover.write_note.connect(self.contact_actions.write_handover)
         self.handover_dock = QDockWidget("Out-of-hours handover", self)
@@ -188,12 +202,16 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.handover_dock)
         self.handover_dock.hide()
 
+    def _build_bars(self) -> None:
+        """The status bar, the menus and their actions, and the tab order."""
         self._status_bar()
         self.actions_by_name: dict[str, QAction] = {}
         self._menus()
         self.detail_pane.bind(self.actions_by_name)
         self._set_tab_order()
 
+    def _build_timers(self, poll_ms: int) -> None:
+        """The clocks tick, the queue is polled, the detail loads once selection settles."""
         self.tick = QTimer(self)
         self.tick.setInterval(15_000)
         self.tick.timeout.connect(self.model.refresh_times)
@@ -205,12 +223,6 @@ class MainWindow(QMainWindow):
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(60)
         self._detail_timer.timeout.connect(self._load_detail)
-        self._follow_theme()
-        self.resize(1440, 860)
-        self._restore()
-        self.placement.fit(self.width())
-        place_handover(self, self.handover_dock, bool(self.placement.beside))
-        self._update_actions()
 
     # ---- features the session composes in -----------------------------------------
 

@@ -150,7 +150,16 @@ class MiDashboard(QWidget):
         self._generation = 0  # results of an older request are dropped
         self._bar_parts: list[Any] = []
 
-        start = service.default_filters()
+        self._build_filters()
+        bar = self._build_bar(records is not None)
+        self._build_tiles()
+        self._build_chart_and_drill()
+        self._build_layout(bar)
+        self._follow_filters()
+
+    def _build_filters(self) -> None:
+        """The period and the office, team and source filters; refresh and the status."""
+        start = self.service.default_filters()
         self.date_from = self._date_edit("From", start.date_from)
         self.date_to = self._date_edit("To", start.date_to)
         self.office = self._combo("Office")
@@ -165,6 +174,8 @@ class MiDashboard(QWidget):
         self.status = QLabel("Loading…")
         self.status.setObjectName("miStatus")
 
+    def _build_bar(self, may_record: bool) -> QHBoxLayout:
+        """The bar: the filters, then recording (where allowed) and the Annex A export."""
         bar = QHBoxLayout()
         for label, widget in (
             ("From", self.date_from),
@@ -186,7 +197,7 @@ class MiDashboard(QWidget):
         self.supervision_button.setObjectName("recordSupervision")
         self.supervision_button.clicked.connect(self.record_supervision)
         for button in (self.complete_button, self.supervision_button):
-            button.setVisible(records is not None)
+            button.setVisible(may_record)
             bar.addWidget(button)
         # Annex A Lists 1 to 5 for the period and filters shown. The service checks the
         # permission and records each export; the lists share one load of the store.
@@ -195,12 +206,15 @@ class MiDashboard(QWidget):
         self.export_button.setToolTip(
             "Ofsted Annex A Lists 1 to 5 (xlsx, signed) for the period and filters shown"
         )
-        self.export_button.setVisible(allows(service.actor.role, Action.EXPORT))
+        self.export_button.setVisible(allows(self.service.actor.role, Action.EXPORT))
         self.export_button.clicked.connect(self._ask_export)
         bar.addWidget(self.export_button)
         bar.addStretch(1)
         bar.addWidget(self.status)
+        return bar
 
+    def _build_tiles(self) -> None:
+        """A tile a figure, in a column that scrolls."""
         self.tiles: dict[str, Tile] = {}
         tile_box = QFrame()
         tile_box.setObjectName("miTiles")
@@ -217,6 +231,8 @@ class MiDashboard(QWidget):
         # Tab goes to the tiles themselves (the scroll area brings a focused tile into view)
         self.tile_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
+    def _build_chart_and_drill(self) -> None:
+        """The chart of the figure chosen, and the children behind a tile or a bar."""
         self.chart_view = QChartView()
         self.chart_view.setObjectName("miChart")
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -239,6 +255,8 @@ class MiDashboard(QWidget):
         for col, width in enumerate((34, 16, 36, 33, 16, 40), start=1):
             self.drill.setColumnWidth(col, width * chars)
 
+    def _build_layout(self, bar: QHBoxLayout) -> None:
+        """The bar over the tiles, beside the chart over the drill-down."""
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.chart_view)
         lower = QWidget()
@@ -257,6 +275,8 @@ class MiDashboard(QWidget):
         main.addLayout(bar)
         main.addLayout(body, 1)
 
+    def _follow_filters(self) -> None:
+        """A filter changed: compute again (the office narrows the teams offered)."""
         for w in (self.date_from, self.date_to):
             w.dateChanged.connect(self.recompute)
         for c in (self.office, self.team, self.source):

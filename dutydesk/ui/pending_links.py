@@ -189,6 +189,15 @@ class PendingLinksDialog(QDialog):
         self.summary.setObjectName("pendingSummary")
         self.summary.setWordWrap(True)
 
+        self._build_list()
+        self._build_compare()
+        close, reason_label = self._build_decision()
+        self._build_layout(close, reason_label)
+        self.resize(1040, 560)
+        self._enable(None)
+
+    def _build_list(self) -> None:
+        """The likely matches waiting, one a row."""
         self.model = PendingLinksModel(self)
         self.table = QTableView()
         self.table.setObjectName("pendingTable")
@@ -208,6 +217,8 @@ class PendingLinksDialog(QDialog):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
 
+    def _build_compare(self) -> None:
+        """The two records side by side."""
         self.compare = QTableWidget(len(COMPARED), 3)
         self.compare.setObjectName("pendingCompare")
         self.compare.setAccessibleName("The two records side by side")
@@ -218,6 +229,8 @@ class PendingLinksDialog(QDialog):
         self.compare.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.compare.setMinimumHeight(self.compare.verticalHeader().length() + 34)
 
+    def _build_decision(self) -> tuple[QPushButton, QLabel]:
+        """The reason to dismiss, and link, dismiss, reload and close with their keys."""
         self.reason = line(
             "dismissReason",
             "Why this is not the same child",
@@ -247,7 +260,10 @@ class PendingLinksDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+D"), self, self._dismiss_key)
         self.link_button.setToolTip("Link the child to the known person (Ctrl+L)")
         self.dismiss_button.setToolTip("Not the same child; needs a reason (Ctrl+D)")
+        return close, reason_label
 
+    def _build_layout(self, close: QPushButton, reason_label: QLabel) -> None:
+        """Everything in reading order; Tab goes the same way."""
         reason_row = QHBoxLayout()
         reason_row.addWidget(reason_label)
         reason_row.addWidget(self.reason, 1)
@@ -273,8 +289,6 @@ class PendingLinksDialog(QDialog):
             (self.refresh_button, close),
         ):
             QWidget.setTabOrder(a, b)
-        self.resize(1040, 560)
-        self._enable(None)
 
     # ---- loading -----------------------------------------------------------------------
 

@@ -112,6 +112,22 @@ class RiskQuestions(QWidget):
                 assert isinstance(box, QComboBox)
                 box.currentIndexChanged.connect(self.changed)
 
+        headline = self._build_headline()
+        top = self._build_toggle()
+        self._build_panel()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(headline)
+        lay.addLayout(top)
+        lay.addWidget(self.panel)
+        self._shown(False)
+        self.widgets["injury_reported"].currentIndexChanged.connect(  # type: ignore[attr-defined]
+            self._injury_changed
+        )
+        self.changed.connect(self._summarise)
+
+    def _build_headline(self) -> QHBoxLayout:
+        """Injury and disclosure, always in sight."""
         headline = QHBoxLayout()
         for name in HEADLINE:
             label = QLabel(HEADLINE_LABELS[name])
@@ -120,7 +136,10 @@ class RiskQuestions(QWidget):
             headline.addWidget(label)
             headline.addWidget(self.widgets[name])
         headline.addStretch(1)
+        return headline
 
+    def _build_toggle(self) -> QHBoxLayout:
+        """The button that opens the details, and the summary of what is answered."""
         self.toggle = QPushButton()
         self.toggle.setObjectName("riskDetailsToggle")
         self.toggle.setCheckable(True)
@@ -139,7 +158,10 @@ class RiskQuestions(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.toggle)
         top.addWidget(self.summary, 1)
+        return top
 
+    def _build_panel(self) -> None:
+        """The other questions, grouped as the catalogue groups them; closed at first."""
         self.panel = QWidget()
         self.panel.setObjectName("riskDetails")
         form = QFormLayout(self.panel)
@@ -157,17 +179,6 @@ class RiskQuestions(QWidget):
             for name in names:
                 form.addRow(catalogue.BY_NAME[name].question, self.widgets[name])
         self.panel.hide()
-
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(headline)
-        lay.addLayout(top)
-        lay.addWidget(self.panel)
-        self._shown(False)
-        self.widgets["injury_reported"].currentIndexChanged.connect(  # type: ignore[attr-defined]
-            self._injury_changed
-        )
-        self.changed.connect(self._summarise)
 
     # ---- structure ------------------------------------------------------------------
 

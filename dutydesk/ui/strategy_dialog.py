@@ -163,6 +163,7 @@ class StrategyDialog(QDialog):
         self.setAccessibleName("Strategy discussion")
         self.setObjectName("strategyDialog")
         self.zone = now.tzinfo
+        lead_name = dict(people).get(lead, lead)
         lay = QVBoxLayout(self)
         intro = QLabel(
             "Record the strategy discussion held because there is reasonable cause "
@@ -173,6 +174,22 @@ class StrategyDialog(QDialog):
         intro.setWordWrap(True)
         lay.addWidget(intro)
 
+        kids = self._build_when_and_who(lay, children, now)
+        self._build_attendees(lay, lead_name)
+        decided = self._build_decision(now)
+        self._build_protection(decided, now)
+        self._build_lead_and_summary(decided, people, lead_name)
+        lay.addLayout(decided)
+        self._build_bottom(lay, kids)
+        self.attendees.itemChanged.connect(lambda _item: self.update_prompt())
+        self._decision_changed()
+        self.update_prompt()
+        self.resize(820, 900)
+
+    def _build_when_and_who(
+        self, lay: QVBoxLayout, children: Sequence[tuple[int, str]], now: datetime
+    ) -> QWidget:
+        """When it was held and which children it was about."""
         form = QFormLayout()
         self.held = _stamp_edit("strategyHeld", "Held at", now)
         form.addRow("Held at *", self.held)
@@ -189,7 +206,10 @@ class StrategyDialog(QDialog):
         kid_row.addStretch(1)
         form.addRow("Children it was about *", kids)
         lay.addLayout(form)
+        return kids
 
+    def _build_attendees(self, lay: QVBoxLayout, lead_name: str) -> None:
+        """Who took part, by agency; the agencies Working Together expects are listed first."""
         group = QGroupBox("Who took part")
         glay = QVBoxLayout(group)
         self.attendees = QTableWidget(0, 3)
@@ -231,11 +251,11 @@ class StrategyDialog(QDialog):
         self.agency_prompt.setWordWrap(True)
         glay.addWidget(self.agency_prompt)
         lay.addWidget(group)
-        names = dict(people)
-        lead_name = names.get(lead, lead)
         for agency in STRATEGY_REQUIRED_AGENCIES:
             self.add_attendee(agency, lead_name if agency == AGENCIES[0] else "", "")
 
+    def _build_decision(self, now: datetime) -> QFormLayout:
+        """The decision, the s47 start and the medical."""
         decided = QFormLayout()
         self.decision = QComboBox()
         self.decision.setObjectName("strategyDecision")
@@ -257,7 +277,10 @@ class StrategyDialog(QDialog):
             self.medical.addItem(label, value)
         self.medical_at = _stamp_edit("strategyMedicalAt", "Medical at", now)
         decided.addRow("Medical", _row(self.medical, "at", self.medical_at))
+        return decided
 
+    def _build_protection(self, decided: QFormLayout, now: datetime) -> None:
+        """Immediate protection: police protection, an EPO applied for and granted."""
         self.police = QCheckBox("Police protection (Children Act 1989 s46, up to 72 hours)")
         self.police.setObjectName("strategyPoliceProtection")
         self.police_from = _stamp_edit("strategyPoliceFrom", "Police protection from", now)
@@ -278,6 +301,11 @@ class StrategyDialog(QDialog):
         self.epo_court = line("strategyEpoCourt", "Court", "court that granted the order")
         decided.addRow("", _row(self.epo_granted, "at", self.epo_granted_at))
         decided.addRow("Court", self.epo_court)
+
+    def _build_lead_and_summary(
+        self, decided: QFormLayout, people: Sequence[tuple[str, str]], lead_name: str
+    ) -> None:
+        """The lead social worker and the summary."""
         # Chosen by name from the people directory (stored as the login), or typed.
         self.lead = QComboBox()
         self.lead.setObjectName("strategyLead")
@@ -299,8 +327,9 @@ class StrategyDialog(QDialog):
             lines=4,
         )
         decided.addRow("Summary", self.summary)
-        lay.addLayout(decided)
 
+    def _build_bottom(self, lay: QVBoxLayout, kids: QWidget) -> None:
+        """The problems line and the buttons, with their keys."""
         self.error = error_label("strategyError")
         lay.addWidget(self.error)
         # Every problem at once, each under its field (issue 17).
@@ -319,10 +348,6 @@ class StrategyDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.try_submit)
         lay.addWidget(bar)
-        self.attendees.itemChanged.connect(lambda _item: self.update_prompt())
-        self._decision_changed()
-        self.update_prompt()
-        self.resize(820, 900)
 
     # ---- attendees ---------------------------------------------------------------------
 

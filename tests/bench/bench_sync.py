@@ -6,8 +6,10 @@
         [PUSH=5000] [RUNS=100] [ROUNDS=3] [PAIRS=20]
     DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_sync --paired [PAIRS=60] [BATCH=200]
 
-1. push PUSH events from one desk (engine push: batches of 500 through submit);
-2. pull PULL events into an empty desk (engine pull, batches of 5000, projections kept);
+1. push PUSH events from one desk (engine push: batches of 500 through submit), then the
+   raw limit: as many new events' bodies sent to ``dutydesk.submit`` pipelined;
+2. pull PULL events into an empty desk (engine pull, batches of 5000, projections kept),
+   then the raw limit: the same login's keyset read + a bare SQLite insert;
 3. a decision committed on one desk -> stored on another that waits on NOTIFY (p50/p95),
    after the raw limit: a NOTIFY received on a second connection (p50/p95), same run.
 A count of 0 skips that part. Creates its own logins; adds events to the database it is
@@ -38,7 +40,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -56,12 +60,13 @@ from dutydesk.demo.synthetic import generate
 from dutydesk.domain.clock import LONDON, FixedClock, SystemClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.event_permissions import may_record
+from dutydesk.domain.events import canonical_json
 from dutydesk.store import withheld
 from dutydesk.store.eventstore import EventStore
 from dutydesk.sync import engine as engine_mod
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg import admin
-from dutydesk.sync.pg.transport import PgTransport
+from dutydesk.sync.pg.transport import EVENT_COLUMNS, PgTransport
 from tests.factories import contact_payload, decision_payload, event
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -112,6 +117,76 @@ def seed_server(admin_dsn: str, n: int) -> None:
     print(f"(seeded {len(events):,} synthetic events in {time.perf_counter() - started:.1f} s)")
 
 
+def raw_push(admin_dsn: str, n: int, batch: int = 500) -> None:
+    """The raw limit of push: the same number of new events, bodies built once before the
+    timer, sent to ``dutydesk.submit`` in batches of ``batch`` in one psycopg pipeline (no
+    waiting per batch, no local store)."""
+    name, dsn = login(admin_dsn, "duty_manager")
+    events = [event("contact.received", contact_payload(), NOW, actor=name) for _ in range(n)]
+    bodies = [
+        json.dumps(
+            [
+                {
+                    "id": e.id,
+                    "type": e.type,
+                    "schema_version": e.schema_version,
+                    "actor": e.actor,
+                    "actor_role": e.actor_role,
+                    "device": e.device,
+                    "client_time": e.client_time,
+                    "payload_text": canonical_json(e.payload),
+                }
+                for e in events[i : i + batch]
+            ]
+        )
+        for i in range(0, n, batch)
+    ]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        started = time.perf_counter()
+        with conn.pipeline():
+            cursors = [
+                conn.execute("SELECT count(*) FROM dutydesk.submit(%s::jsonb)", (b,))
+                for b in bodies
+            ]
+        took = time.perf_counter() - started
+        accepted = sum(int((c.fetchone() or (0,))[0]) for c in cursors)
+    print(
+        f"raw limit: {accepted:,} events submitted pipelined, {len(bodies)} calls: "
+        f"{took:.2f} s ({accepted / took:,.0f}/s)"
+    )
+
+
+def raw_pull(folder: Path, dsn: str) -> None:
+    """The raw limit of pull, for the login that pulled: a keyset read of every event it
+    may see (5,000 a time, payload as text) and a stdlib ``sqlite3`` insert of the rows
+    into a bare table, 5,000 per transaction."""
+    db = sqlite3.connect(folder / "raw-pull.sqlite3")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE events (seq INTEGER UNIQUE, id TEXT PRIMARY KEY, type TEXT, "
+        "schema_version INTEGER, actor TEXT, actor_role TEXT, device TEXT, client_time TEXT, "
+        "payload TEXT, server_time TEXT, hash TEXT, prev_hash TEXT)"
+    )
+    n = 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        started = time.perf_counter()
+        cursor = 0
+        while rows := conn.execute(
+            f"SELECT {EVENT_COLUMNS} FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT 5000",
+            (cursor,),
+        ).fetchall():
+            db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.commit()
+            n += len(rows)
+            cursor = rows[-1][0]
+        took = time.perf_counter() - started
+    db.close()
+    print(
+        f"raw limit: keyset read + SQLite insert of {n:,} events: {took:.2f} s ({n / took:,.0f}/s)"
+    )
+
+
 def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
     seed_server(admin_dsn, n)
     name, dsn = login(admin_dsn, "auditor")
@@ -123,6 +198,9 @@ def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
         f"pull {report.pulled:,} events into an empty desk (with projections): {took:.2f} s "
         f"({report.pulled / took:,.0f}/s)"
     )
+    engine.transport.close()
+    engine.store.close()
+    raw_pull(folder, dsn)
 
 
 def bench_latency(
@@ -477,6 +555,7 @@ def main(argv: list[str]) -> int:
         folder = Path(tmp)
         if push:  # 0 skips a phase, e.g. `bench_sync 10000 0 0` measures push alone
             bench_push(folder, admin_dsn, push)
+            raw_push(admin_dsn, push)
         if pull:
             bench_pull(folder, admin_dsn, pull)
         if runs:

@@ -49,6 +49,40 @@ def clocked(label: str, figures: dict[str, float], fn):  # type: ignore[no-untyp
     return value
 
 
+def raw_limit(path: Path) -> tuple[int, float]:
+    """The same open contacts and their children read through the stdlib ``sqlite3``,
+    their JSON columns decoded, and sorted by arrival: what scoring and ordering cannot
+    avoid (no history, no score). Rows read, seconds."""
+    import json
+    import sqlite3
+
+    from dutydesk.store.queries import OPEN_STATUSES
+
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    contacts = db.execute(
+        f"SELECT * FROM contacts WHERE status IN ({marks})", tuple(OPEN_STATUSES)
+    ).fetchall()
+    json_at = [
+        i
+        for i, col in enumerate(db.execute("PRAGMA table_info(contacts)").fetchall())
+        if col[1] in ("categories", "reasons", "decision_ids", "answers")
+    ]
+    loads = json.loads
+    decoded = [[loads(r[i]) if r[i] else None for i in json_at] for r in contacts]
+    children = db.execute(
+        "SELECT contact_children.* FROM contact_children JOIN contacts ON "
+        f"contacts.contact_id = contact_children.contact_id WHERE contacts.status IN ({marks})",
+        tuple(OPEN_STATUSES),
+    ).fetchall()
+    sorted(contacts, key=lambda r: (r[1], r[0]))
+    took = time.perf_counter() - started
+    db.close()
+    assert len(decoded) == len(contacts)
+    return len(contacts) + len(children), took
+
+
 def main(argv: list[str]) -> None:
     events = int(argv[0]) if argv else 1_000_000
     open_n = int(argv[1]) if len(argv) > 1 else 100_000
@@ -108,6 +142,7 @@ def main(argv: list[str]) -> None:
         times.sort()
         size_mb = path.stat().st_size / 1e6
         store.close()
+        raw_rows, raw_s = raw_limit(path)
     print()
     print(f"events stored           {stored}")
     print(f"open contacts scored    {len(contacts)}   ratings recorded {rated}")
@@ -121,6 +156,11 @@ def main(argv: list[str]) -> None:
     print(
         f"score + order, total    {score_order:.2f} s "
         f"({score_order / max(1, len(contacts)) * 1e6:.0f} us per contact)"
+    )
+    print(
+        f"raw limit               {raw_s:.2f} s ({raw_s / max(1, len(contacts)) * 1e6:.1f} us "
+        f"per contact; read + decode + sort of the open contacts and their children, "
+        f"{raw_rows:,} rows, no history or score); ratio {score_order / raw_s:.1f}x"
     )
     print(
         f"one child's history     median {statistics.median(times):.2f} ms, "

@@ -3,7 +3,9 @@
 ``bulkwrite.save_all`` must leave the same column values (JSON text included) as
 ``readmodel.save_all`` through SQLAlchemy, the rebuild's driver-level event reader must
 give the same events as ``db_to_event``, and ``projection.replace`` must agree with
-``dataclasses.replace``.
+``dataclasses.replace``. Issue 19: an append's incremental load and save (``readmodel``
+through the driver) read and rewrite rows exactly as the SQLAlchemy paths do, and the
+events and chain links an append writes through the driver are the ones SQLAlchemy wrote.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from dutydesk.demo.mi_extras import demo_rating
 from dutydesk.demo.synthetic import Generator
@@ -24,7 +26,7 @@ from dutydesk.domain import projection
 from dutydesk.domain.clock import LONDON
 from dutydesk.domain.projection import ContactRow, DecisionRow, PersonRow
 from dutydesk.store import bulkwrite, readmodel
-from dutydesk.store.eventstore import EVENTS, EventStore, db_to_event
+from dutydesk.store.eventstore import EVENTS, EventStore, db_to_event, event_to_db
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=LONDON)
 TABLES = {
@@ -63,6 +65,71 @@ def test_bulk_write_stores_the_same_values_as_sqlalchemy(
     general, bulk = _dump(tmp_path / "general.sqlite3"), _dump(tmp_path / "bulk.sqlite3")
     assert all(general[t] for t in TABLES)
     assert general == bulk
+
+
+def test_incremental_load_and_save_read_and_rewrite_rows_unchanged(
+    tmp_path: Path, model_and_events: tuple[projection.ReadModel, list]
+) -> None:  # type: ignore[type-arg]
+    """``readmodel.load`` (driver reads) gives the rows ``read_model`` (SQLAlchemy) gives,
+    and ``readmodel.save`` (driver deletes and inserts) of every row leaves every column
+    as the SQLAlchemy ``save_all`` wrote it."""
+    model, _ = model_and_events
+    path = tmp_path / "s.sqlite3"
+    store = EventStore.open(path)
+    with store.engine.begin() as conn:
+        readmodel.save_all(conn, model)  # through SQLAlchemy
+    written = _dump(path)
+    keys = projection.Keys(
+        people=frozenset(model.people),
+        contacts=frozenset(model.contacts),
+        decisions_of_contacts=frozenset(d.contact_id for d in model.decisions.values()),
+    )
+    with store.engine.begin() as conn:
+        loaded = readmodel.load(conn, keys)
+        readmodel.save(conn, loaded)
+    general = store.read_model()
+    store.close()
+    assert loaded.people == general.people and loaded.contacts == general.contacts
+    assert loaded.children == general.children and loaded.decisions == general.decisions
+    assert _dump(path) == written
+
+
+def test_an_append_through_the_driver_stores_what_sqlalchemy_stored(
+    tmp_path: Path, model_and_events: tuple[projection.ReadModel, list]
+) -> None:  # type: ignore[type-arg]
+    """Events, their people, the outbox and the chain links, as the SQLAlchemy inserts
+    (``event_to_db``) stored them: the chain still verifies, and each event reads back
+    equal to what was appended."""
+    from dutydesk.store.chain import ChainedEventStore
+
+    _, events = model_and_events
+    store = ChainedEventStore.open(tmp_path / "c.sqlite3")
+    for i in range(0, 203, 7):  # 29 appends of 7: 203 events
+        store.append(events[i : i + 7], validate=False)
+    assert store.verify_chain().ok
+    for e in events[:203]:
+        assert store.get_event(e.id) == e
+    with store.engine.connect() as conn:
+        people = conn.execute(select(EVENTS.c.id)).all()
+        outbox = conn.exec_driver_sql("SELECT count(*) FROM outbox WHERE state = 'pending'")
+        assert outbox.scalar() == len(people) == 203
+        named = conn.exec_driver_sql("SELECT count(*) FROM event_people").scalar()
+    assert named == sum(len(e.person_ids) for e in events[:203])
+    store.close()
+    general = EventStore.open(tmp_path / "g.sqlite3")
+    with general.engine.begin() as conn:
+        conn.execute(insert(EVENTS), [event_to_db(e) for e in events[:203]])
+    general.close()
+    columns = ", ".join(c.name for c in EVENTS.c if c.name != "local_seq")
+
+    def dump(name: str) -> list[tuple[object, ...]]:
+        db = sqlite3.connect(tmp_path / name)
+        try:
+            return db.execute(f"SELECT {columns} FROM events ORDER BY id").fetchall()
+        finally:
+            db.close()
+
+    assert dump("c.sqlite3") == dump("g.sqlite3")
 
 
 def test_rebuild_reads_the_events_db_to_event_reads(

@@ -96,7 +96,7 @@ def _action(window: MainWindow, name: str) -> QAction | None:
     [
         (
             Role.CONTACT_OFFICER,
-            {"followThroughAction", "registerAction", "unlinkAction"},
+            {"followThroughAction", "registerAction", "unlinkAction", "allocationAction"},
             {"strategyAction", "routeAction", "mergeAction", "inErrorAction"},
         ),
         (
@@ -550,4 +550,54 @@ def test_conflicts_and_handover_notes_show_what_is_overdue(qtbot, tmp_path: Path
     assert "1 overdue" in view.handovers.summary.text()
     for tab in (view.conflicts, view.handovers):
         assert view.tabs.tabText(view.tabs.indexOf(tab)).endswith("(1)")
+    store.close()
+
+
+def test_record_the_allocated_worker_and_the_notice_starts_with_it(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Tools → Follow-through → Allocated worker records who holds a linked child's open
+    case; the notices tab names them and the "told" dialog starts with their name."""
+    from dutydesk.domain.ids import new_id
+
+    clock = FixedClock(THU)
+    window, store, _ = _window(qtbot, tmp_path, Role.CONTACT_OFFICER, clock, 0)
+    pid = new_id()
+    body = contact_payload(
+        children=[{**KIDS[0], "person_id": pid}], received_at=THU.isoformat(), source_code="6"
+    )
+    store.append(
+        [
+            event("person.registered", {"person_id": pid, "given_name": "Ava"}, THU),
+            event("contact.received", body, THU),
+        ]
+    )
+    window.reload()
+    window.select_contact(body["contact_id"])
+    _action(window, "allocationAction").trigger()  # type: ignore[union-attr]
+    d = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert d.widgets["person_id"].currentData() == pid
+    d.widgets["worker"].setText("Sam Allocated")
+    d.widgets["team"].setText("Locality 2")
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    updated = [e for e in store.events() if e.type == "person.updated"]
+    assert updated[-1].payload == {
+        "person_id": pid,
+        "open_case": True,
+        "allocated_worker": "Sam Allocated",
+        "allocated_team": "Locality 2",
+        "reason": "As the case-management system records it",
+    }
+    _action(window, "followThroughAction").trigger()  # type: ignore[union-attr]
+    view = window.followthrough.view  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    table = view.notices.table
+    assert table.rowCount() == 1 and table.item(0, 2).text() == "Sam Allocated (Locality 2)"
+    table.selectRow(0)
+    window.followthrough.on_record("notice", (body["contact_id"], pid))  # type: ignore[attr-defined]
+    d = window.followthrough.dialog  # type: ignore[attr-defined]
+    assert d.widgets["worker"].text() == "Sam Allocated"
+    d.submit_button.click()
+    assert not d.isVisible(), d.error.text()
+    told = [e for e in store.events() if e.type == "allocated_worker.notified"]
+    assert told[-1].payload["worker"] == "Sam Allocated"
     store.close()

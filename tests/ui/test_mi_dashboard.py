@@ -41,7 +41,7 @@ def dashboard(qtbot, service: MiService) -> MiDashboard:  # type: ignore[no-unty
 
 def test_tiles_show_the_services_figures(dashboard: MiDashboard, service: MiService) -> None:
     expected = service.figures(service.load(), service.default_filters())
-    assert len(dashboard.tiles) == len(expected) == 15
+    assert len(dashboard.tiles) == len(expected) == 20
     for fig in expected:
         assert fig.display() in dashboard.tiles[fig.key].text()
     assert dashboard.office.count() == 4  # All + three offices in the demo
@@ -95,7 +95,7 @@ def test_work_runs_off_the_gui_thread(qtbot, service: MiService) -> None:  # typ
     qtbot.addWidget(dash)
     dash.reload()
     assert dash.status.text() == "Loading…"
-    qtbot.waitUntil(lambda: len(dash.tiles) == 15, timeout=20_000)
+    qtbot.waitUntil(lambda: len(dash.tiles) == 20, timeout=20_000)
     qtbot.waitUntil(lambda: dash.drill_model.rowCount() > 0, timeout=20_000)
     tasks.shutdown()
 

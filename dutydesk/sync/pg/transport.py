@@ -201,7 +201,12 @@ class PgTransport:
 
     def quick_state(self) -> ServerState:
         """``state()`` and ``dutydesk.withheld_stamp()`` in one statement (one snapshot)."""
-        row = self._call(lambda c: c.execute(_QUICK_STATE, prepare=True).fetchone())
+        return self._quick_state_of(
+            self._call(lambda c: c.execute(_QUICK_STATE, prepare=True).fetchone())
+        )
+
+    @staticmethod
+    def _quick_state_of(row: Sequence[Any] | None) -> ServerState:
         if row is None:
             raise BatchRefused("the server has no DutyDesk state; ask the administrator")
         return ServerState(
@@ -211,6 +216,20 @@ class PgTransport:
             rules_digest=None if row[3] is None else str(row[3]),
             withheld_stamp=None if row[4] is None else str(row[4]),
         )
+
+    def quick_pull(self, after_seq: int, limit: int) -> tuple[ServerState, list[Event]]:
+        """``quick_state()`` and ``pull(after_seq, limit)`` sent together in one pipeline:
+        one network round trip. Two statements, two snapshots: events committed between
+        them may come back past the state's head (they are pulled either way)."""
+
+        def read(c: psycopg.Connection) -> tuple[Any, list[Any]]:
+            with c.pipeline():
+                state = c.execute(_QUICK_STATE, prepare=True)
+                pulled = c.execute(_PULL, (after_seq, limit), prepare=True)
+                return state.fetchone(), pulled.fetchall()
+
+        row, rows = self._call(read)
+        return self._quick_state_of(row), [event_from_row(r) for r in rows]
 
     def whoami(self, role: str | None = None) -> ServerIdentity:
         row = self._call(lambda c: c.execute(_WHOAMI, (list(GROUP_ROLES),)).fetchone())

@@ -183,3 +183,46 @@ def test_matching_on_the_authoritys_id_links_or_rules_out() -> None:
     )
     index = BlockingIndex.build([known])
     assert [c.person_id for c in index.search(Subject(la_child_id="A1"))] == ["p1"]
+
+
+def test_annex_a_allocated_worker_goes_on_the_person_from_the_latest_referral(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    """List 3's "Allocated Worker" and "Allocated Team" go on the child's person record
+    (the notice to an open case's worker names them), from the child's latest referral
+    that names a worker, whatever order the rows are in. The open case itself is not
+    inferred from a historical list."""
+    importer(store, clock).run(SAMPLES / "Annex_A.xlsx")
+    person = store.read_model().people[la_person_id("6537810")]
+    assert (person.allocated_worker, person.allocated_team) == (
+        "Dustin Hazlett",
+        "Multi Agency Safeguarding Hub",
+    )
+    assert not person.open_case
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "List 3"
+    sheet.append(
+        [
+            "Child Unique ID",
+            "Gender",
+            "Ethnicity",
+            "Date of Birth",
+            "Date of Referral",
+            "Referral Source",
+            "Referral NFA?",
+            "Number of Referrals in Last 12 Months",
+            "Allocated Team",
+            "Allocated Worker",
+        ]
+    )
+    kid = ["AW1", "b) Female", "a) WBRI", "2015-06-01"]
+    sheet.append([*kid, "2026-03-02", "q) 6: Police", "No", 1, "Team North", "Ann New"])
+    sheet.append([*kid, "2025-01-06", "q) 6: Police", "No", 0, "Team South", "Bo Old"])
+    sheet.append([*kid, "2026-05-04", "q) 6: Police", "No", 2, "", ""])
+    path = tmp_path / "annex.xlsx"
+    book.save(path)
+    report = importer(store, clock).run(path)
+    assert report.rows_rejected == 0, report.errors
+    person = store.read_model().people[la_person_id("AW1")]
+    assert (person.allocated_worker, person.allocated_team) == ("Ann New", "Team North")

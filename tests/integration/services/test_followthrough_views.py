@@ -598,3 +598,77 @@ def test_the_view_folds_only_open_routes_and_shows_what_the_full_fold_shows(worl
     fresh = FollowThroughQueries(store.engine).route_index()
     assert follow.q.route_index() == fresh
     assert fresh.open_contacts == {returned, still_open, unrouted} - {view.routes[0].contact_id}
+
+
+def test_the_allocated_worker_is_on_the_person_record_and_names_the_notice(world) -> None:  # type: ignore[no-untyped-def]
+    """A contact officer records who holds a child's open case (worker and team, as the
+    case-management system has them): the case is open, the notice row names the worker.
+    Closing the case clears them. An auditor may not record it."""
+    store, clock = world
+    pid = new_id()
+    store.append([event("person.registered", {"person_id": pid, "given_name": "Ava"}, THU)])
+    cid = _contact(store, pid)
+    follow = _follow(store, clock)
+    assert follow.view().notices == ()  # no open case: nobody to tell
+    officer = Actor("co.ray", Role.CONTACT_OFFICER, "d4")
+    fix = CorrectionService(GuardedStore(store, officer, clock), officer, clock)
+    fix.record_allocation(pid, "Sam Allocated", "Locality 2", "as Mosaic records it")
+    person = store.read_model().people.get(pid)
+    assert person is not None and person.open_case
+    assert (person.allocated_worker, person.allocated_team) == ("Sam Allocated", "Locality 2")
+    (row,) = follow.view().notices
+    assert (row.contact_id, row.worker, row.team) == (cid, "Sam Allocated", "Locality 2")
+    follow.notify_allocated_worker(cid, pid, row.worker or "", "phone")
+    assert "Sam Allocated" in (follow.view().notices[0].notified or "")
+    with pytest.raises(ValidationError, match="worker as well"):
+        fix.record_allocation(pid, None, "Locality 2", "team only")
+    fix.record_allocation(pid, None, None, "case closed in Mosaic on 25 Nov")
+    person = store.read_model().people.get(pid)
+    assert person is not None and not person.open_case
+    assert (person.allocated_worker, person.allocated_team) == (None, None)
+    auditor = Actor("au.kay", Role.AUDITOR, "d5")
+    with pytest.raises(PermissionDenied):
+        CorrectionService(GuardedStore(store, auditor, clock), auditor, clock).record_allocation(
+            pid, "Sam Allocated", None, "auditors read only"
+        )
+
+
+def test_feedback_is_due_a_working_day_after_the_decision_is_made_in_the_view_and_mi(world) -> None:  # type: ignore[no-untyped-def]
+    """A practitioner's proposal (Thu 10:30) signed off on Fri 09:30 is made on Friday:
+    the referrer is due the decision by Mon 09:30, on the Referrers tab and in MI alike
+    (``decisions_made_at``, ``referrer_told_due``)."""
+    from dutydesk.mi.dataset import prepare
+    from dutydesk.mi.followup import referrer_feedback
+    from dutydesk.mi.records import Filters
+
+    store, clock = world
+    cid = _contact(store)
+    proposal = decision_payload(cid, outcome="early_help", threshold_level=2)
+    store.append(
+        [
+            event(
+                "decision.proposed",
+                proposal,
+                THU.replace(minute=30),
+                actor="sw.pat",
+                role=Role.PRACTITIONER,
+            ),
+            event(
+                "decision.signed_off",
+                {"decision_id": proposal["decision_id"], "contact_id": cid},
+                datetime(2026, 11, 27, 9, 30, tzinfo=LONDON),
+            ),
+        ]
+    )
+    clock.at = datetime(2026, 11, 27, 12, 0, tzinfo=LONDON)
+    (row,) = _follow(store, clock).view().acknowledgements
+    assert row.feedback_due == datetime(2026, 11, 30, 9, 30, tzinfo=LONDON)
+    ds = prepare(MiQueries(store.engine).load(), OfficeHours())
+    week = Filters(THU.date(), THU.date() + timedelta(days=7))
+    for at, part in (
+        (clock.at, "Not sent yet, in time"),
+        (row.feedback_due, "Not sent yet, in time"),
+        (row.feedback_due + timedelta(minutes=1), "Not sent, past due"),
+    ):
+        fig = referrer_feedback(ds, week, at)
+        assert {p.label: p.value for p in fig.parts}[part] == 1, (at, part)

@@ -1,11 +1,11 @@
 """Issue 19: the sync engine's fast path (``SyncEngine.quick``) between full rounds.
 
-A desk pushes a fresh local write, and pulls after a server poke, in two round trips
-instead of a full round's seven. Written as the attacker: the fast path must never store
-an event that a full round would have refused on the spot (an event that does not match
-its own hash, or does not link to the one before it), must not skip issue 13's withheld
-refresh, and hands everything it leaves out (checkpoints, history, the sanity count) to
-the next full round.
+A desk pushes a fresh local write in two round trips, and pulls after a server poke in
+one (the state and the pull pipelined), instead of a full round's seven. Written as the
+attacker: the fast path must never store an event that a full round would have refused
+on the spot (an event that does not match its own hash, or does not link to the one
+before it), must not skip issue 13's withheld refresh, and hands everything it leaves
+out (checkpoints, history, the sanity count) to the next full round.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _decision(desk: Desk, cid: str, now: datetime):  # type: ignore[no-untyped-d
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, transport: object) -> list[str]:
     calls: list[str] = []
-    for name in ("state", "quick_state", "submit", "pull", "hash_at", "checkpoints",
+    for name in ("state", "quick_state", "quick_pull", "submit", "pull", "hash_at", "checkpoints",
                  "checkpoint_keys", "range_check", "withheld"):  # fmt: skip
         real = getattr(transport, name)
 
@@ -77,7 +77,7 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, transport: object) -> list[str
     return calls
 
 
-def test_a_write_is_pushed_and_a_poke_pulled_in_two_round_trips_each(
+def test_a_write_is_pushed_in_two_round_trips_and_a_poke_pulled_in_one(
     pair, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     a, b, cid = pair
@@ -93,7 +93,7 @@ def test_a_write_is_pushed_and_a_poke_pulled_in_two_round_trips_each(
     assert b.transport.wait_for_poke(5)
     report = b.engine.quick()
     assert report is not None and report.pulled == 1
-    assert b_calls == ["quick_state", "pull"]  # the decision names nobody new: no ask
+    assert b_calls == ["quick_pull"]  # the decision names nobody new: no withheld ask
     assert b.store.get_event(decision.id) is not None
     assert b.store.read_model().contacts[cid].status == "decided"
 

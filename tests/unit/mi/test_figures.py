@@ -296,6 +296,11 @@ def test_compute_all_returns_every_figure_and_refuses_a_backwards_period() -> No
         "private_fostering_visits",
         "marac_referrals",
         "handoffs_awaiting",
+        "referrer_acknowledged",
+        "referrer_feedback",
+        "partner_checks",
+        "next_steps_overdue",
+        "protection_use",
         "caseload",
         "supervision_overdue",
     ]
