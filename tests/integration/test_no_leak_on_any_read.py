@@ -205,6 +205,9 @@ READS: dict[type, dict[str, Call]] = {
         "quarantined": lambda s, w: s.quarantined(),
     },
     TriageService: {
+        "on_arrival": lambda s, w: s.on_arrival(
+            {"contact_id": w.contact_id, "immediate_danger": True}, w.clock.now()
+        ),
         "score": lambda s, w: s.score(w.contact_id),
         "score_open": lambda s, w: s.score_open(),
         "score_contacts": lambda s, w: s.score_contacts([w.contact_id]),
