@@ -10,7 +10,8 @@ fifth) across its open and recent contacts, then times
   of older decided children, then without the whole "awaiting a route" tab, to show what
   each costs), and without the count of older unsent allocated-worker notices;
 - contact_routes(): one contact's routes, discussions, adults and MARAC criteria;
-- s47_records(): what Annex A List 5 reads.
+- s47_records(): what Annex A List 5 reads;
+- MiQueries.load() for a six-month period and for the whole store.
 """
 
 from __future__ import annotations
@@ -173,6 +174,21 @@ def main(argv: list[str]) -> int:
         print(f"contact_routes(): {secs * 1000:.1f} ms")
         records, secs = timed(follow.s47_records)
         print(f"s47_records(): {secs * 1000:.0f} ms  ({len(records)} rows)")
+        # MI's load: a six-month period reads the period's route contacts, 12 months of
+        # MARAC history and waiting hand-offs; the whole store reads every route (issue 21)
+        from dutydesk.store.mi_queries import MiQueries
+
+        mi = MiQueries(store.engine)
+        six_months: dict[str, Any] = {
+            "date_from": (NOW - timedelta(days=183)).date(),
+            "date_to": NOW.date(),
+        }
+        for label, period in (("six months", six_months), ("whole store", {})):
+            data, secs = timed(lambda: mi.load(**period), repeat=1)  # noqa: B023 - run now
+            print(
+                f"MiQueries.load ({label}): {secs * 1000:.0f} ms  ({len(data.routes)} route "
+                f"records, {len(data.contacts)} contacts)"
+            )
         store.close()
     return 0
 
