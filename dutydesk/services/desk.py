@@ -32,7 +32,6 @@ from .audit import AuditService
 from .contact_detail import build_detail
 from .directory import local_directory
 from .guard import GuardedStore
-from .intake_rating import Rater, immediate_danger_rating
 from .progress import Progress, step
 from .rating_upkeep import RatingUpkeep
 from .snapshots import (
@@ -69,7 +68,6 @@ class DeskService:
         store: EventStore,
         actor: Actor,
         clock: Clock,
-        rater: Rater | None = None,
         triage: TriageService | None = None,
         directory: Callable[[], PeopleDirectory] | None = None,
     ) -> None:
@@ -81,9 +79,8 @@ class DeskService:
         self.clock = clock
         self.queries = Queries(store.engine)
         self.desk_queries = DeskQueries(store.engine)
-        # The intake rule makes immediate danger Red in the same transaction as the contact;
-        # the triage policy then rates it with the child's history (a second event).
-        self.rater: Rater = rater or immediate_danger_rating
+        # The one way to rate: the triage service (its intake rule in the contact's own
+        # transaction, then its policy with the child's history).
         self.triage = triage if triage is not None else TriageService(self.store, actor, clock)
         # Every read of the queue first rates whatever arrived unrated or changed a
         # child's history (imports, the watched folder, pulls from the server).
@@ -236,15 +233,16 @@ class DeskService:
     def record_contact(self, payload: Mapping[str, Any]) -> tuple[str, Changes]:
         """Record a new contact; returns its id. Invalid input raises ValidationError.
 
-        The rater runs in the same transaction, so immediate danger is Red the moment the
-        contact appears in anyone's queue."""
+        Triage rates it twice, as two events: its intake rule in the same transaction, so
+        immediate danger is Red the moment the contact appears in anyone's queue; then its
+        policy, with the child's history."""
         self._require(Action.RECORD_CONTACT)
         body = dict(payload)
         body.setdefault("contact_id", new_id())
         body.setdefault("received_at", self.clock.now().isoformat())
         received = self.event("contact.received", body)
         events = [received]
-        rated = self.rater(received.payload, self.clock.now())
+        rated = self.triage.on_arrival(received.payload, self.clock.now())
         if rated is not None:
             events.append(self.event("contact.rated", rated))
         self.store.append(events)

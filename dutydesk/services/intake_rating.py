@@ -1,24 +1,20 @@
-"""The one rating the desk makes itself: immediate danger reported at intake is Red at once.
+"""The intake rule: immediate danger reported at intake is Red at once.
 
-Until a triage policy is wired in, a contact whose reporter says a child is in immediate
-danger must not wait in the queue for anything. ``DeskService`` calls a *rater* with the
-contact payload and the time; this module is the default rater. The triage service
-replaces it by passing its own callable with the same signature (the same shape as
-``dutydesk.demo.synthetic.RateHook``): ``(contact payload, at) -> contact.rated payload
-or None``.
+A contact whose reporter says a child is in immediate danger must not wait in the queue
+for anything, not even for the policy's scoring. ``TriageService.on_arrival`` applies this
+rule in the contact's own transaction (``DeskService.record_contact``); the policy rates
+the contact again, with the child's history, straight after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 POLICY_VERSION = "intake-rule"
 REASON = "Immediate danger reported at intake"
 TOP_SCORE = 10_000
-
-Rater = Callable[[Mapping[str, Any], datetime], Mapping[str, Any] | None]
 
 
 def immediate_danger_rating(contact: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..domain.clock import Clock
 from ..domain.codes import Rating
@@ -36,6 +37,7 @@ from ..store.history_queries import HistoryQueries, LinkedRecords
 from ..store.queries import Queries
 from ..store.rating_queries import unrated_or_other_policy
 from .bulk import cyclic_gc_paused
+from .intake_rating import immediate_danger_rating
 
 
 def default_policy() -> Policy:
@@ -105,6 +107,13 @@ class TriageService:
         records = self.history.linked_records(k.person_id for k in kids if k.person_id)
         histories = histories_for(contact_id, row.received_at, kids, records, self.policy)
         return score_contact(row, histories, self.policy, self.clock.now(), children=kids)
+
+    @staticmethod
+    def on_arrival(contact: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
+        """The intake rule, for the contact's own transaction: a ``contact.rated`` payload
+        (Red, due ``at``) when immediate danger was reported, else None. ``rate`` scores
+        the stored contact with the policy afterwards."""
+        return immediate_danger_rating(contact, at)
 
     def rate(self, contact_id: str) -> TriageResult:
         """Score and record a ``contact.rated`` event."""

@@ -253,9 +253,8 @@ class MiQueries:
         follow = FollowThroughQueries(self.engine).fold(self.calendar, wanted) if wanted else None
         s47 = s47_records(follow, self.calendar) if follow and discussed else []
         allocated = allocations(follow) if follow and accepted else {}
-        routes = (
-            [r for r in route_records(follow) if r.contact_id in counted - void] if follow else []
-        )
+        live = counted - void  # once: computed per record it made this loop quadratic
+        routes = [r for r in route_records(follow) if r.contact_id in live] if follow else []
         loaded = {c.contact_id for c in contacts}
         linked = {(k.contact_id, k.slot): k.person_id for k in children}
         protections = [

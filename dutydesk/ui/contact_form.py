@@ -1,8 +1,8 @@
 """The contact entry form for contact centre staff.
 
 The immediate-danger question comes first: "yes" means the contact goes to the top of the
-queue as Red the moment it is saved (``DeskService.record_contact`` runs the rater in the
-same transaction). Then the reporter and source, the children (with an inline NHS number
+queue as Red the moment it is saved (``DeskService.record_contact`` applies triage's intake
+rule in the same transaction). Then the reporter and source, the children (with an inline NHS number
 check and match suggestions as they type), the concern, DfE categories and consent.
 
 Keyboard-first: Tab stops only where a simple contact may need to type. The empty

@@ -1,7 +1,7 @@
 """A county's front door on one server: many desk processes against one PostgreSQL.
 
     DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_county \\
-        [DESKS=20] [SEED=5000000] [SECONDS=20] [RATES=0.5,1,2,5,10]
+        [DESKS=20] [SEED=5000000] [SECONDS=20] [RATES=0.5,1,2,5,10] [PULL_AT=first|none|r,..]
 
 Prints figures; not a test. Seeds the server with SEED synthetic events through the real
 submit function (the only way events reach it), then for each offered rate (events per
@@ -23,6 +23,7 @@ pointed at: use a throwaway cluster (tests/pg.sh start).
 from __future__ import annotations
 
 import dataclasses
+import json
 import multiprocessing as mp
 import os
 import random
@@ -72,6 +73,8 @@ def _desk(
     store = EventStore.open(path)
     engine = SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
     engine.sync()  # only what arrived since the template was made
+    with store.engine.connect() as conn:
+        watermark = int(conn.exec_driver_sql("SELECT max(local_seq) FROM events").scalar() or 0)
     latencies: list[float] = []
     mine: set[str] = set()
     seen: set[str] = set()
@@ -83,6 +86,29 @@ def _desk(
     end = start_at + seconds
     next_send = time.time() + rng.expovariate(rate)
     sent = 0
+
+    def arrivals() -> None:
+        """Time every other desk's note stored since the last look (a watermark on
+        local_seq), whichever sync brought it: after this desk's own push or after a poke.
+        Reading the whole shared contact each time would time this loop, not the desks."""
+        nonlocal watermark
+        arrived = time.time()
+        with store.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT local_seq, id, payload FROM events WHERE local_seq > ? "
+                "AND contact_id = ? AND type = 'note.added' ORDER BY local_seq",
+                (watermark, contact_id),
+            ).fetchall()
+        for local_seq, ident, payload in rows:
+            watermark = max(watermark, int(local_seq))
+            if ident in mine or ident in seen:
+                continue
+            seen.add(ident)
+            text = str(json.loads(payload).get("text", ""))
+            sent_at = float(text.partition("t=")[2] or "nan")
+            if sent_at >= start_at:
+                latencies.append((arrived - sent_at) * 1000)
+
     while time.time() < end:
         now = time.time()
         if now >= next_send:
@@ -92,19 +118,17 @@ def _desk(
             mine.add(note.id)
             store.append([note])
             engine.sync()
+            arrivals()
             sent += 1
             next_send += rng.expovariate(rate)
             continue
         if engine.transport.wait_for_poke(min(0.05, max(0.0, next_send - now))):
             engine.sync()
-            arrived = time.time()
-            for e in store.events_for_contact(contact_id):
-                if e.type == "note.added" and e.id not in mine and e.id not in seen:
-                    seen.add(e.id)
-                    sent_at = float(str(e.payload["text"]).partition("t=")[2] or "nan")
-                    if sent_at >= start_at:
-                        latencies.append((arrived - sent_at) * 1000)
+            arrivals()
     engine.transport.close()
+    store.close()
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)  # twenty copies of a large store per rate add up
     out.put(DeskResult(sent, latencies))
 
 
@@ -140,7 +164,7 @@ def _mi_loop(dsn: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[t
         while time.time() < stop_at:
             started = time.perf_counter()
             conn.execute(
-                "SELECT type, date_trunc('week', server_time), count(*) "
+                "SELECT type, date_trunc('week', server_time::timestamptz), count(*) "
                 "FROM dutydesk.events GROUP BY 1, 2"
             ).fetchall()
             took.append((time.perf_counter() - started) * 1000)
@@ -148,15 +172,15 @@ def _mi_loop(dsn: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[t
 
 
 def _new_desk_pull(folder: str, name: str, dsn: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    engine = SyncEngine(
-        EventStore.open(Path(folder) / f"{name}.sqlite3"),
-        PgTransport(dsn),
-        SystemClock(),
-        login=name,
-    )
+    path = Path(folder) / f"{name}.sqlite3"
+    engine = SyncEngine(EventStore.open(path), PgTransport(dsn), SystemClock(), login=name)
     started = time.perf_counter()
     report = engine.sync()
     out.put((report.pulled, time.perf_counter() - started))
+    engine.transport.close()
+    engine.store.close()
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
 
 
 def seed_server(admin_dsn: str, n: int) -> None:
@@ -206,7 +230,15 @@ def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
 
 
 def run_rate(
-    folder: Path, admin_dsn: str, template: str, cid: str, desks: int, rate: float, seconds: float
+    folder: Path,
+    admin_dsn: str,
+    template: str,
+    cid: str,
+    desks: int,
+    rate: float,
+    seconds: float,
+    *,
+    pull: bool,
 ) -> None:
     ctx = mp.get_context("spawn")
     results: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -236,15 +268,21 @@ def run_rate(
         time.sleep(0.01)
     cpu_before, wall_before = _server_cpu_seconds(admin_dsn), time.time()
     mi.start()
-    pull = ctx.Process(target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn, side))
-    pull.start()
+    extra = [mi]
+    if pull:
+        puller = ctx.Process(
+            target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn, side)
+        )
+        puller.start()
+        extra.append(puller)
     found = [results.get(timeout=seconds + 600) for _ in procs]
     cpu_after, wall_after = _server_cpu_seconds(admin_dsn), time.time()
-    side_results = [side.get(timeout=600) for _ in range(2)]
-    for p in (*procs, mi, pull):
+    load = os.getloadavg()[0]
+    side_results = [side.get(timeout=3600) for _ in extra]
+    for p in (*procs, *extra):
         p.join(timeout=60)
     mi_ms = next(r for r in side_results if isinstance(r, list))
-    pulled, pull_s = next(r for r in side_results if isinstance(r, tuple))
+    pulled, pull_s = next((r for r in side_results if isinstance(r, tuple)), (0, float("nan")))
     sent = sum(r.sent for r in found)
     lat = sorted(x for r in found for x in r.latencies_ms)
     offered = desks * rate
@@ -258,7 +296,8 @@ def run_rate(
         f"desk-to-desk p50 {p50:6.1f} ms p95 {p95:7.1f} ms ({len(lat):,} arrivals) | "
         f"server CPU {cpu:4.2f} cores | MI query median "
         f"{statistics.median(mi_ms) if mi_ms else float('nan'):7.1f} ms | new desk pulled "
-        f"{pulled:,} in {pull_s:5.1f} s{'  <- SATURATED' if saturated else ''}",
+        f"{pulled:,} in {pull_s:5.1f} s | load {load:.1f}"
+        f"{'  <- SATURATED' if saturated else ''}",
         flush=True,
     )
 
@@ -268,10 +307,19 @@ def main(argv: list[str]) -> int:
     if not admin_dsn:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
-    defaults = ["20", "5000000", "20", "0.5,1,2,5,10"]
-    desks_s, seed_s, seconds_s, rates_s = (argv + defaults[len(argv) :])[:4]
+    defaults = ["20", "5000000", "20", "0.5,1,2,5,10", ""]
+    desks_s, seed_s, seconds_s, rates_s, pull_s = (argv + defaults[len(argv) :])[:5]
     desks, seed, seconds = int(desks_s), int(seed_s), float(seconds_s)
     rates = [float(r) for r in rates_s.split(",")]
+    # PULL_AT: the rates at which a new desk also makes its full pull (default the first;
+    # "none" for none): at a million events the pull outlasts a short window by far.
+    pull_at = (
+        {rates[0]}
+        if not pull_s
+        else set()
+        if pull_s == "none"
+        else {float(r) for r in pull_s.split(",")}
+    )
     print(
         f"county simulation: {desks} desks, server seeded with {seed:,} events, "
         f"{seconds:g} s per rate, {os.cpu_count()} cores on this machine",
@@ -282,7 +330,9 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         template, cid = template_store(Path(tmp), admin_dsn)
         for rate in rates:
-            run_rate(Path(tmp), admin_dsn, template, cid, desks, rate, seconds)
+            run_rate(
+                Path(tmp), admin_dsn, template, cid, desks, rate, seconds, pull=rate in pull_at
+            )
     return 0
 
 

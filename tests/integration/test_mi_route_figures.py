@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import event as sa_event
+
 from dutydesk.app import demo_actor
 from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.routes import FOLLOW_THROUGH_TYPES
 from dutydesk.mi import figures
 from dutydesk.mi.records import Filters
 from dutydesk.services.mi import MiService
 from dutydesk.store.eventstore import EventStore
+from dutydesk.store.followthrough_queries import FollowThroughQueries
 from tests.factories import event
 from tests.unit.mi.builders import at, child, pid
 from tests.unit.mi.test_route_figures import FIVE_DAY, SIX_DAY, Routes
@@ -112,6 +116,39 @@ def test_route_figures_from_the_store_match_the_fold(store: EventStore) -> None:
         assert loaded[mine.key] == mine
     assert loaded["lado_timeliness"].display() == "100.0% (1/1) · 0 past due, not done"
     assert loaded["marac_referrals"].display() == "2 · 1 repeat"
+
+
+def test_the_fold_reads_its_contacts_events_by_the_contact_index(store: EventStore) -> None:
+    """MI folds the routes of thousands of contacts: the events are read by contact (the
+    contact index), never by scanning every event of the route types once per chunk of
+    contacts (at 100,000 contacts that took 54 of the load's 74 s). Same events, same
+    order as reading every event of those types and keeping these contacts'."""
+    r, ids = _history()
+    store.import_events(r.h.events)
+    # a full chunk of contacts, as MI asks (most with no route events)
+    wanted = [ids["lado"], ids["marac_dec"], ids["handoff"], *(pid() for _ in range(497))]
+    routed = {ids["lado"], ids["marac_dec"], ids["handoff"]}
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM events" in statement:
+            seen.append((statement, parameters))
+
+    sa_event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        got = FollowThroughQueries(store.engine).events_of_types(FOLLOW_THROUGH_TYPES, wanted)
+    finally:
+        sa_event.remove(store.engine, "before_cursor_execute", capture)
+    assert len(seen) == 1
+    sql, params = seen[0]
+    with store.engine.connect() as conn:
+        plan = " | ".join(
+            str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+        )
+    assert "ix_events_contact_id" in plan and "ix_events_type_local_seq" not in plan, plan
+    every = FollowThroughQueries(store.engine).events_of_types(FOLLOW_THROUGH_TYPES)
+    assert [e.id for e in got] == [e.id for e in every if e.contact_id in set(wanted)]
+    assert {e.contact_id for e in got} == routed
 
 
 def test_a_period_load_reads_only_the_routes_its_figures_can_count(store: EventStore) -> None:

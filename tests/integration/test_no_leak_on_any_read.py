@@ -205,6 +205,9 @@ READS: dict[type, dict[str, Call]] = {
         "quarantined": lambda s, w: s.quarantined(),
     },
     TriageService: {
+        "on_arrival": lambda s, w: s.on_arrival(
+            {"contact_id": w.contact_id, "immediate_danger": True}, w.clock.now()
+        ),
         "score": lambda s, w: s.score(w.contact_id),
         "score_open": lambda s, w: s.score_open(),
         "score_contacts": lambda s, w: s.score_contacts([w.contact_id]),
@@ -243,6 +246,7 @@ WRITES: dict[type, set[str]] = {
         "restrict",
         "grant",
         "export_csv_file",
+        "export_quarantine_csv_file",  # writes what `quarantined` (a checked read) returns
     },
     TriageService: {"rate", "rate_where_changed", "rate_all_open", "override"},
 }

@@ -188,8 +188,26 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
         done.append(mig.name)
     _write_permissions(conn)
     _write_rules(conn)
+    _add_partitions(conn)
     _harden(conn)
     return done
+
+
+def _add_partitions(conn: psycopg.Connection) -> list[str]:
+    """The event table's partitions for this year and next (migration 0012), made if
+    missing; every ``init`` and ``upgrade`` runs it, so running ``dutydesk server upgrade``
+    once a year keeps a partition ahead (``dutydesk.events_default`` catches the rest).
+    Returns the partitions made."""
+    if not _has_function(conn, "dutydesk.add_event_partitions(integer)"):
+        return []
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        return [str(r[0]) for r in conn.execute("SELECT dutydesk.add_event_partitions(1)")]
+
+
+def _has_function(conn: psycopg.Connection, signature: str) -> bool:
+    row = conn.execute("SELECT to_regprocedure(%s) IS NOT NULL", (signature,)).fetchone()
+    return bool(row and row[0])
 
 
 def _write_rules(conn: psycopg.Connection) -> None:
