@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -85,9 +84,6 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     ``session``, composed into ``window`` as one ``WindowFeatures``. ``tasks`` is the
     session's writer: from here on the session owns it (``session.close`` stops it)."""
     threads = session.threads = SessionThreads(tasks)
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(session.close)
     features = _Features(window, session, threads).build()
     window.compose(features)
     return features

@@ -78,6 +78,7 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     # the MI dashboard loads on the reader and records on the writer
     _tool(window, "miAction").trigger()
     dashboard = next(w for w in session.open_windows if isinstance(w, MiDashboard))
+    qtbot.addWidget(dashboard)  # closed and deleted after the test, like the window
     assert dashboard.tasks is session.threads.reader and dashboard.writer is tasks
     qtbot.waitUntil(lambda: bool(dashboard.figures), timeout=60_000)
     dialog = dashboard.record_supervision()
@@ -95,6 +96,7 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     assert len(writers) >= 2 and set(writers) == {f"{WRITER}_0"}
     assert {f"{WRITER}_0", f"{READER}_0"} <= set(_ours())  # both were running
 
+    dashboard.close()
     window.close()
     session.close()
     assert _ours() == []
