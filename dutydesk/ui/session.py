@@ -73,8 +73,9 @@ class Session:
     threads: SessionThreads | None = None  # made by install_features; stopped by close
 
     def close(self) -> None:
-        """Stop every thread of this session (sync, the watched folder, the reader and the
-        writer), waiting for each; called on ``aboutToQuit`` and when the window's loop ends."""
+        """Stop every thread of this session (sync, the watched folder, a print job, the
+        reader and the writer), waiting for each; ``run_window`` calls it on
+        ``aboutToQuit`` and again when the loop has ended."""
         if self.threads is not None:
             self.threads.close()
 
