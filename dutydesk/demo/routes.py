@@ -283,8 +283,31 @@ class RouteHistory:
                 )
                 out.append(event)
                 emergency.append((rid, person))
+        body = self._discussion(cid, kids, held, who, decision, s47)
+        if len(routes) == 1:
+            body["route_id"] = routes[0][0]
+        if s47:
+            body["s47_started_on"] = held.astimezone(self.office.zone).date().isoformat()
+        if protection:
+            out += self._police_protection(body, emergency, cid, who, manager, protected_from)
+        out.append(self._event("strategy.discussed", body, who, held + timedelta(minutes=30)))
+        if not s47:
+            return out + self._no_s47(routes, cid, manager, held, decision)
+        return out + self._s47_course(routes, cid, who, manager, held)
+
+    def _discussion(
+        self,
+        cid: str,
+        kids: list[tuple[int, str | None]],
+        held: datetime,
+        who: str,
+        decision: StrategyDecision,
+        s47: bool,
+    ) -> dict[str, Any]:
+        """The ``strategy.discussed`` payload: social care, police and health took part."""
+        rng = self.rng
         police, (doctor, role) = rng.choice(POLICE), rng.choice(HEALTH)
-        body: dict[str, Any] = {
+        return {
             "discussion_id": self.new_id(held),
             "contact_id": cid,
             "slots": [slot for slot, _ in kids],
@@ -310,63 +333,92 @@ class RouteHistory:
                 ]
             ),
         }
-        if len(routes) == 1:
-            body["route_id"] = routes[0][0]
-        if s47:
-            body["s47_started_on"] = held.astimezone(self.office.zone).date().isoformat()
-        if protection:
-            ended = protected_from + timedelta(hours=rng.randint(20, 66))
-            body["police_protection"] = {
-                "started_at": protected_from.isoformat(),
-                "where": rng.choice(
-                    ["emergency foster placement", "with the maternal grandmother"]
-                ),
-            }
-            for rid, person in emergency:
-                if self._past(ended):
-                    out.append(
-                        self._on(
-                            "route.progressed",
-                            rid,
-                            cid,
-                            person,
-                            who,
-                            ended,
-                            step=RouteStep.PROTECTION_ENDED.value,
-                            at=ended.isoformat(),
-                        )
+
+    def _police_protection(
+        self,
+        body: dict[str, Any],
+        emergency: list[tuple[str, str | None]],
+        cid: str,
+        who: str,
+        manager: str,
+        protected_from: datetime,
+    ) -> list[Event]:
+        """Police protection from before the discussion (into ``body``), up to 72 hours;
+        once it has ended, each emergency route records the end and is closed."""
+        rng = self.rng
+        out: list[Event] = []
+        ended = protected_from + timedelta(hours=rng.randint(20, 66))
+        body["police_protection"] = {
+            "started_at": protected_from.isoformat(),
+            "where": rng.choice(["emergency foster placement", "with the maternal grandmother"]),
+        }
+        for rid, person in emergency:
+            if self._past(ended):
+                out.append(
+                    self._on(
+                        "route.progressed",
+                        rid,
+                        cid,
+                        person,
+                        who,
+                        ended,
+                        step=RouteStep.PROTECTION_ENDED.value,
+                        at=ended.isoformat(),
                     )
-                    out.append(
-                        self._on(
-                            "route.closed",
-                            rid,
-                            cid,
-                            person,
-                            manager,
-                            ended + timedelta(hours=1),
-                            reason="Police protection ended; the child is accommodated "
-                            "under s20 with consent",
-                        )
+                )
+                out.append(
+                    self._on(
+                        "route.closed",
+                        rid,
+                        cid,
+                        person,
+                        manager,
+                        ended + timedelta(hours=1),
+                        reason="Police protection ended; the child is accommodated "
+                        "under s20 with consent",
                     )
-        out.append(self._event("strategy.discussed", body, who, held + timedelta(minutes=30)))
-        if not s47:
-            closed = held + timedelta(hours=2)
-            for rid, _slot, person in routes:
-                if self._past(closed):
-                    out.append(
-                        self._on(
-                            "route.closed",
-                            rid,
-                            cid,
-                            person,
-                            manager,
-                            closed,
-                            reason="No s47: the child-in-need assessment continues"
-                            if decision == StrategyDecision.NO_S47_S17
-                            else "No s47: no further action agreed at the strategy discussion",
-                        )
+                )
+        return out
+
+    def _no_s47(
+        self,
+        routes: list[tuple[str, int, str | None]],
+        cid: str,
+        manager: str,
+        held: datetime,
+        decision: StrategyDecision,
+    ) -> list[Event]:
+        """No s47: each strategy route is closed two hours after the discussion."""
+        out: list[Event] = []
+        closed = held + timedelta(hours=2)
+        for rid, _slot, person in routes:
+            if self._past(closed):
+                out.append(
+                    self._on(
+                        "route.closed",
+                        rid,
+                        cid,
+                        person,
+                        manager,
+                        closed,
+                        reason="No s47: the child-in-need assessment continues"
+                        if decision == StrategyDecision.NO_S47_S17
+                        else "No s47: no further action agreed at the strategy discussion",
                     )
-            return out
+                )
+        return out
+
+    def _s47_course(
+        self,
+        routes: list[tuple[str, int, str | None]],
+        cid: str,
+        who: str,
+        manager: str,
+        held: datetime,
+    ) -> list[Event]:
+        """The enquiry: the child seen in a day or two, the conference (or "not required")
+        by about the 15th working day, a plan for most, then each route closed."""
+        rng = self.rng
         seen = self._working_day(held, rng.choice([0, 1, 1, 2]), 12)
         seen = max(seen, held + timedelta(hours=2))
         required = rng.random() < 0.65
@@ -376,48 +428,16 @@ class RouteHistory:
             13,
         )
         plan = required and rng.random() < 0.8
+        out: list[Event] = []
         for rid, _slot, person in routes:
             if self._past(seen):
-                out.append(
-                    self._on(
-                        "route.progressed",
-                        rid,
-                        cid,
-                        person,
-                        who,
-                        seen,
-                        step=RouteStep.CHILD_SEEN.value,
-                        at=seen.isoformat(),
-                    )
-                )
+                out.append(self._step(rid, cid, person, who, seen, RouteStep.CHILD_SEEN))
             if not self._past(conference):
                 continue
             step = RouteStep.ICPC_HELD if required else RouteStep.ICPC_NOT_REQUIRED
-            out.append(
-                self._on(
-                    "route.progressed",
-                    rid,
-                    cid,
-                    person,
-                    who,
-                    conference,
-                    step=step.value,
-                    at=conference.isoformat(),
-                )
-            )
+            out.append(self._step(rid, cid, person, who, conference, step))
             if plan:
-                out.append(
-                    self._on(
-                        "route.progressed",
-                        rid,
-                        cid,
-                        person,
-                        who,
-                        conference,
-                        step=RouteStep.CPP_STARTED.value,
-                        at=conference.isoformat(),
-                    )
-                )
+                out.append(self._step(rid, cid, person, who, conference, RouteStep.CPP_STARTED))
             closed = conference + timedelta(hours=2)
             if self._past(closed):
                 out.append(
@@ -438,3 +458,11 @@ class RouteHistory:
                     )
                 )
         return out
+
+    def _step(
+        self, rid: str, cid: str, person: str | None, who: str, at: datetime, step: RouteStep
+    ) -> Event:
+        """A ``route.progressed`` event for ``step``, recorded at the time it happened."""
+        return self._on(
+            "route.progressed", rid, cid, person, who, at, step=step.value, at=at.isoformat()
+        )

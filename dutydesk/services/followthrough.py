@@ -933,7 +933,7 @@ class FollowThroughService:
         # Only contacts with a route still open are folded (closed and handed-over routes
         # leave the view): the index says which, from the lifecycle events alone.
         index = self.q.route_index()
-        follow = self._fold(sorted(index.open_contacts))
+        follow = self.q.fold_open(self.office, sorted(index.open_contacts))
         open_routes = follow.open_routes()
         since_ack = (now - timedelta(days=ACK_LOOKBACK_DAYS)).isoformat()
         recent = [
@@ -1400,4 +1400,11 @@ def _stamped(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _overdue_first(row: RouteRow) -> tuple[Any, ...]:
-    return (not row.overdue, row.next_due is None, row.next_due or row.opened_at, row.opened_at)
+    return (
+        not row.overdue,
+        row.next_due is None,
+        row.next_due or row.opened_at,
+        row.opened_at,
+        row.contact_id,
+        row.route_id,
+    )

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, Qt
+from PySide6.QtCore import QBuffer, QCoreApplication, Qt
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
@@ -196,6 +196,7 @@ class DocumentActions:
             self._failed(PdfRenderError("the page range chosen holds no page of this document"))
             return None
         job = PrintJob(document.pdf, printer, pages, self.parent)
+        job.setObjectName("dutydesk-print")  # owned here; stopped with the session (stop)
         progress = QProgressDialog(
             f"Printing {document.title}…", "Cancel", 0, len(pages), self.parent
         )
@@ -215,6 +216,15 @@ class DocumentActions:
         self.last_progress = progress
         job.start()
         return job
+
+    def stop(self) -> None:
+        """The session is closing: let a print job on its thread finish (its pages are
+        already going to the printer), then hand its record to the writer before the
+        writer stops (``SessionThreads.close`` calls this first)."""
+        job = self.last_job
+        if job is not None and job.isRunning():
+            job.wait()
+            QCoreApplication.sendPostedEvents()  # its "succeeded": the record is submitted
 
     def _record_printed(self, document: Document) -> None:
         self.tasks.submit(lambda: self.service.record_printed(document), None, self._failed)

@@ -166,6 +166,7 @@ class _Features:
             return
         window = self.window
         printing = DocumentActions(window, documents, self.tasks)
+        self.threads.own(printing.stop)  # a print job's thread ends before the writer
         window.set_print_handler(
             lambda contact_id: printing.preview(lambda: documents.case_log(contact_id=contact_id))
         )

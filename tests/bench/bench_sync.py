@@ -3,7 +3,8 @@
     DUTYDESK_TEST_PG_ADMIN_DSN=postgresql://postgres@127.0.0.1:5441/dutydesk_test \\
         python -m tests.bench.bench_sync [PUSH=10000] [PULL=100000] [RUNS=200] [ARMS=stamp]
     DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_sync --compare \\
-        [PUSH=5000] [RUNS=100] [ROUNDS=3]
+        [PUSH=5000] [RUNS=100] [ROUNDS=3] [PAIRS=20]
+    DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_sync --paired [PAIRS=60] [BATCH=200]
 
 1. push PUSH events from one desk (engine push: batches of 500 through submit), then the
    raw limit: as many new events' bodies sent to ``dutydesk.submit`` pipelined;
@@ -25,13 +26,14 @@ between arms and prints each arm's figures, the same load for all:
   about every person it holds after every pull (what it did before 0009, with 0009's
   faster function).
 
-``--compare`` measures submit throughput (1) and desk-to-desk latency (3) on two fresh
-databases of their own in the same cluster, one at migration 0001 only (the server before
-issue 12: no payload, time or restriction checks) and one at the newest migration
-(validated), alternating before/after ROUNDS times so machine noise hits both alike, and
-prints the medians side by side with the cost of validation (the issue allows 20%); a
-third arm runs the newest server with its payload checks switched off, to show what the
-checks alone cost. It drops both databases at the end.
+``--compare`` measures submit throughput (1) and desk-to-desk latency (3) on three fresh
+databases of their own in the same cluster: one at migration 0001 only (the server before
+issue 12: no payload, time or restriction checks), one at the newest migration (validated),
+and one at the newest with its payload checks switched off (``payload_checks``), rounds
+alternating so machine noise hits all alike; then it times ``check_payload`` inside the
+server (``check_cost``) and submits PAIRS batches of 500 contacts to the three in turn
+(``paired_submit``), and prints the medians side by side with the cost of validation (the
+issue allows 20%). ``--paired`` runs only that last part. Both drop their databases.
 """
 
 from __future__ import annotations
@@ -304,10 +306,12 @@ def bench_notify(dsn: str, runs: int) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
-    """(before, after): admin DSNs of two new databases, at 0001 only and at the newest."""
+def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
+    """(before, after, unchecked): admin DSNs of three new databases: at 0001 only (the
+    server before issue 12), at the newest, and at the newest with its payload checks
+    switched off (``payload_checks``), so no arm rewrites a function another arm uses."""
     stamp = f"{os.getpid()}_{time.monotonic_ns() % 100000}"
-    names = (f"dutydesk_bench_before_{stamp}", f"dutydesk_bench_after_{stamp}")
+    names = tuple(f"dutydesk_bench_{k}_{stamp}" for k in ("before", "after", "unchecked"))
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         for name in names:
             conn.execute(
@@ -315,7 +319,7 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
                     sql.Identifier(name)
                 )
             )
-    before, after = (make_conninfo(admin_dsn, dbname=name) for name in names)
+    before, after, unchecked = (make_conninfo(admin_dsn, dbname=name) for name in names)
     every = admin.migrations
     try:
         admin.migrations = lambda *a, **k: every()[:1]
@@ -324,13 +328,45 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str]]:
         finally:
             admin.migrations = every
         admin.init(after)
-        yield before, after
+        admin.init(unchecked)
+        payload_checks(unchecked, False)
+        yield before, after, unchecked
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             for name in names:
                 conn.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
                 )
+
+
+def paired_submit(dsns: dict[str, str], pairs: int, batch: int) -> dict[str, list[float]]:
+    """ms per event of ``dutydesk.submit`` for one batch of ``batch`` contacts, sent to
+    each database in turn (order reversed every other time), ``pairs`` times: samples taken
+    seconds apart, so a machine shared with other work loads every arm alike and the
+    ratio of each pair holds still where minutes-apart rounds do not."""
+    transports = {}
+    for label, dsn in dsns.items():
+        name, login_dsn = login(dsn, "duty_manager")
+        transports[label] = (name, PgTransport(login_dsn))
+        transports[label][1].state()  # connected before the timer starts
+    samples: dict[str, list[float]] = {k: [] for k in dsns}
+    try:
+        for i in range(pairs):
+            for label in list(dsns) if i % 2 == 0 else list(reversed(dsns)):
+                name, t = transports[label]
+                events = [
+                    event("contact.received", contact_payload(), NOW, actor=name)
+                    for _ in range(batch)
+                ]
+                started = time.perf_counter()
+                receipts = t.submit(events)
+                took = time.perf_counter() - started
+                assert {r.status for r in receipts} == {"accepted"}, receipts[0]
+                samples[label].append(took * 1000 / batch)
+    finally:
+        for _, t in transports.values():
+            t.close()
+    return samples
 
 
 def payload_checks(admin_dsn: str, on: bool) -> None:
@@ -372,18 +408,20 @@ def check_cost(admin_dsn: str, repeats: int = 5) -> tuple[int, float]:
     return int(n), cost * 1000 / max(int(n), 1)
 
 
-def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> None:
+def compare(
+    folder: Path, admin_dsn: str, push: int, runs: int, rounds: int, pairs: int = 20
+) -> None:
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
     figures: dict[str, dict[str, list[float]]] = {
         k: {"push": [], "p50": [], "p95": []} for k in arms
     }
-    with databases(admin_dsn) as (before, after):
+    with databases(admin_dsn) as (before, after, unchecked):
         for r in range(rounds):
             for label, dsn, schema in (
                 ("before", before, 1),
                 ("after", after, supported),
-                ("unchecked", after, supported),
+                ("unchecked", unchecked, supported),
             ):
                 print(f"-- round {r + 1}, {label} (server schema {schema})")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
@@ -400,9 +438,8 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                     )
                 if schema < 6:  # that desk did not ask dutydesk.withheld (0006)
                     engine_mod.SyncEngine._refresh_withheld = (  # type: ignore[method-assign]
-                        lambda self: None
+                        lambda self, *stamp: None
                     )
-                payload_checks(after, label != "unchecked")
                 try:
                     figures[label]["push"].append(bench_push(folder, dsn, push))
                     p50, p95 = bench_latency(folder, dsn, runs, ("stamp",))
@@ -417,10 +454,12 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
                     engine_mod.SyncEngine._checkpoint_watch = (  # type: ignore[method-assign]
                         watch
                     )
-                    payload_checks(after, True)
                 figures[label]["p50"].append(p50)
                 figures[label]["p95"].append(p95)
         checked, per_event = check_cost(after)
+        paired = paired_submit(
+            {"before": before, "after": after, "unchecked": unchecked}, pairs, 500
+        )
     med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
     b, a, u = med["before"], med["after"], med["unchecked"]
     print(
@@ -454,6 +493,18 @@ def compare(folder: Path, admin_dsn: str, push: int, runs: int, rounds: int) -> 
         f"statement), {per_event / (1000 / a['push']) * 100:.0f}% of the validated submit's "
         f"{1000 / a['push']:.2f} ms per event"
     )
+    ratio = {
+        k: statistics.median(x / y for x, y in zip(paired["after"], paired[k], strict=True))
+        for k in ("before", "unchecked")
+    }
+    pm = {k: statistics.median(v) for k, v in paired.items()}
+    print(
+        f"\nsubmit alone, {pairs} batches of 500 contacts sent to each database in turn "
+        f"(median ms per event; median of the paired ratios): before {pm['before']:.3f}, "
+        f"validated {pm['after']:.3f}, checks off {pm['unchecked']:.3f}; validated costs "
+        f"{(ratio['before'] - 1) * 100:+.0f}% against before and "
+        f"{(ratio['unchecked'] - 1) * 100:+.0f}% against checks off"
+    )
     print(
         f"\nthe payload checks alone (newest server, checks on / off): submit "
         f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
@@ -467,12 +518,33 @@ def main(argv: list[str]) -> int:
     if not admin_dsn:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
+    if argv[:1] == ["--paired"]:  # submit alone, the three servers in turn: PAIRS BATCH
+        pairs, size = (int(a) for a in (argv[1:] + ["60", "200"][len(argv) - 1 :])[:2])
+        with databases(admin_dsn) as (before, after, unchecked):
+            got = paired_submit(
+                {"before": before, "after": after, "unchecked": unchecked}, pairs, size
+            )
+            checked, per_event = check_cost(after)
+        for k in ("before", "unchecked"):
+            r = sorted(x / y for x, y in zip(got["after"], got[k], strict=True))
+            q = statistics.quantiles(r, n=4)
+            print(
+                f"validated / {k}: median {statistics.median(r):.2f}, quartiles "
+                f"{q[0]:.2f}-{q[2]:.2f} over {pairs} pairs of {size} contacts"
+            )
+        pm = {k: statistics.median(v) for k, v in got.items()}
+        print(
+            "median ms per event: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in pm.items())
+            + f"; check_payload inside the server {per_event:.3f} ms per event"
+        )
+        return 0
     if argv[:1] == ["--compare"]:
-        push, runs, rounds = (
-            int(a) for a in (argv[1:] + ["5000", "100", "3"][len(argv) - 1 :])[:3]
+        push, runs, rounds, pairs = (
+            int(a) for a in (argv[1:] + ["5000", "100", "3", "20"][len(argv) - 1 :])[:4]
         )
         with tempfile.TemporaryDirectory() as tmp:
-            compare(Path(tmp), admin_dsn, push, runs, rounds)
+            compare(Path(tmp), admin_dsn, push, runs, rounds, pairs)
         return 0
     push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv) :])[:3])
     arms = tuple(argv[3].split(",")) if len(argv) > 3 else ("quick",)

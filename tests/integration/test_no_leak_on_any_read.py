@@ -246,6 +246,7 @@ WRITES: dict[type, set[str]] = {
         "restrict",
         "grant",
         "export_csv_file",
+        "export_quarantine_csv_file",  # writes what `quarantined` (a checked read) returns
     },
     TriageService: {"rate", "rate_where_changed", "rate_all_open", "override"},
 }

@@ -598,6 +598,23 @@ def test_the_view_folds_only_open_routes_and_shows_what_the_full_fold_shows(worl
     fresh = FollowThroughQueries(store.engine).route_index()
     assert follow.q.route_index() == fresh
     assert fresh.open_contacts == {returned, still_open, unrouted} - {view.routes[0].contact_id}
+    # Each contact's fold is kept between views and folded again only after an event on
+    # it: a step on one route, a decision on another contact, and the clock moving on;
+    # the view is still the one a fresh fold of every route gives.
+    still = next(r for r in view.routes if r.contact_id == still_open)
+    follow.transfer(still.route_id, "Assessment East")
+    clock.at = THU + timedelta(days=3)
+    again = _follow(store, clock)
+    every = again.q.fold(OfficeHours())
+    again.q.route_index = lambda: RouteIndex(  # type: ignore[method-assign]
+        frozenset(r.contact_id for r in every.routes.values()),
+        frozenset((r.contact_id, r.slot) for r in every.routes.values()),
+    )
+    later = follow.view()
+    assert later == again.view()
+    assert next(r for r in later.routes if r.route_id == still.route_id).transfer_state == (
+        "awaiting"
+    )
 
 
 def test_the_allocated_worker_is_on_the_person_record_and_names_the_notice(world) -> None:  # type: ignore[no-untyped-def]
