@@ -1,6 +1,7 @@
 """Run DfE's CIN census validation rules (csc-validator-be-cin) on one XML file and print
-the issues as JSON lines. Runs in its own environment (``.venv-cin``, made by
-tests/setup.sh: pandas 1.5.3 and numpy<2), never in the application's.
+the issues as JSON lines (a child's, then the header's and the whole return's). Runs in
+its own environment (``.venv-cin``, made by tests/setup.sh: pandas 1.5.3 and numpy<2),
+never in the application's.
 
     .venv-cin/bin/python tests/cin/validate.py FILE.xml [RULESET]
 """
@@ -21,10 +22,14 @@ def main() -> int:
     root = ET.parse(path).getroot()
     data = process_data(convert_data(root))
     registry = importlib.import_module(f"cin_validator.rules.{ruleset}").registry
-    issues = CinValidator(data, registry).full_issue_df
+    validator = CinValidator(data, registry)
     print(json.dumps({"ruleset": ruleset, "rules": len(list(registry))}))
-    for record in issues.astype(str).to_dict(orient="records"):
+    for record in validator.full_issue_df.astype(str).to_dict(orient="records"):
         print(json.dumps(record))
+    # Issues in the header or of the return as a whole (no child): the validator keeps
+    # them apart from full_issue_df, so they are printed as well, marked as such.
+    for record in validator.multichild_issues.astype(str).to_dict(orient="records"):
+        print(json.dumps({**record, "tables_affected": "Header or whole return"}))
     return 0
 
 

@@ -216,6 +216,12 @@ def test_the_validator_does_catch_errors(tmp_path: Path) -> None:
     bad.write_text(_census_xml({"X1": [("2027-05-01", True, "ZZ")]}, year=2027), "utf-8")
     errors, _ = dfe_issues(bad)
     assert {"8600", "8866"} <= {e["rule_code"] for e in errors}
+    # ... and in the header, which the validator reports apart from the children's issues
+    wrong_day = tmp_path / "wrong-day.xml"
+    text = _census_xml({"X2": [("2026-05-01", True, "1A")]}, year=2027)
+    wrong_day.write_text(text.replace("2027-03-31", "2027-03-30"), "utf-8")
+    errors, _ = dfe_issues(wrong_day)
+    assert "100" in {e["rule_code"] for e in errors}  # Reference Date is incorrect
 
 
 def _census_xml(children: dict[str, list[tuple[str, bool, str]]], year: int = 2025) -> str:
