@@ -196,14 +196,13 @@ class RouteHistory:
             closed = answer + timedelta(hours=1)
             if self._past(closed):
                 out.append(
-                    self._on(
-                        "route.closed",
+                    self._closed(
                         rid,
                         cid,
                         person,
                         manager,
                         closed,
-                        reason=(
+                        (
                             "Returned by early help: universal services and the school "
                             "keep in touch with the family"
                             if returned
@@ -367,15 +366,13 @@ class RouteHistory:
                     )
                 )
                 out.append(
-                    self._on(
-                        "route.closed",
+                    self._closed(
                         rid,
                         cid,
                         person,
                         manager,
                         ended + timedelta(hours=1),
-                        reason="Police protection ended; the child is accommodated "
-                        "under s20 with consent",
+                        "Police protection ended; the child is accommodated under s20 with consent",
                     )
                 )
         return out
@@ -394,14 +391,13 @@ class RouteHistory:
         for rid, _slot, person in routes:
             if self._past(closed):
                 out.append(
-                    self._on(
-                        "route.closed",
+                    self._closed(
                         rid,
                         cid,
                         person,
                         manager,
                         closed,
-                        reason="No s47: the child-in-need assessment continues"
+                        "No s47: the child-in-need assessment continues"
                         if decision == StrategyDecision.NO_S47_S17
                         else "No s47: no further action agreed at the strategy discussion",
                     )
@@ -441,14 +437,13 @@ class RouteHistory:
             closed = conference + timedelta(hours=2)
             if self._past(closed):
                 out.append(
-                    self._on(
-                        "route.closed",
+                    self._closed(
                         rid,
                         cid,
                         person,
                         manager,
                         closed,
-                        reason=(
+                        (
                             f"Child protection plan made; the {CP_TEAM} holds the case"
                             if plan
                             else "Conference held, no plan: a child-in-need plan follows"
@@ -458,6 +453,12 @@ class RouteHistory:
                     )
                 )
         return out
+
+    def _closed(
+        self, rid: str, cid: str, person: str | None, manager: str, at: datetime, reason: str
+    ) -> Event:
+        """A ``route.closed`` event, by ``manager`` at ``at``, with the reason."""
+        return self._on("route.closed", rid, cid, person, manager, at, reason=reason)
 
     def _step(
         self, rid: str, cid: str, person: str | None, who: str, at: datetime, step: RouteStep

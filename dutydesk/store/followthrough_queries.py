@@ -4,6 +4,7 @@ around them, each in a few indexed queries (events by type, contacts by received
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -55,6 +56,9 @@ class FollowThroughQueries:
         self._folded: dict[str, rules.FollowThrough] = {}
         self._folded_to = 0
         self._folded_office: OfficeHours | None = None
+        # the two caches above are read and fed under this lock (one task thread uses a
+        # service today; two would otherwise interleave feeding them)
+        self._cache_lock = threading.Lock()
 
     def events_of_types(
         self, types: Sequence[str], contact_ids: Iterable[str] | None = None
@@ -249,6 +253,11 @@ class FollowThroughQueries:
             }
 
     def route_index(self) -> rules.RouteIndex:
+        """Open-route contacts and routed children (``_route_index``), under the lock."""
+        with self._cache_lock:
+            return self._route_index()
+
+    def _route_index(self) -> rules.RouteIndex:
         """Which contacts have an open route and which children have any route
         (``domain.routes.route_index``), from the route lifecycle events only, read once:
         each call feeds only the events stored since the last (``local_seq`` only grows;
@@ -373,6 +382,11 @@ class FollowThroughQueries:
         return rules.fold_routes(events, facts, office)
 
     def fold_open(self, office: OfficeHours, contact_ids: Iterable[str]) -> rules.FollowThrough:
+        """The open-route contacts' fold, kept between calls (``_fold_open``), under the lock."""
+        with self._cache_lock:
+            return self._fold_open(office, contact_ids)
+
+    def _fold_open(self, office: OfficeHours, contact_ids: Iterable[str]) -> rules.FollowThrough:
         """``fold(office, contact_ids)``, keeping each contact's fold between calls: only
         contacts with an event stored since the last call (``local_seq`` only grows; every
         event the fold or its clocks read names its contact) and contacts not folded yet

@@ -208,11 +208,10 @@ def delete_in(conn: Connection, table: str, column: str, values: Sequence[Any]) 
 def delete_pairs(
     conn: Connection, table: str, columns: tuple[str, str], pairs: Sequence[tuple[Any, Any]]
 ) -> None:
-    """Delete the rows whose two ``columns`` equal one of ``pairs``."""
-    for chunk in chunks(pairs, MAX_PARAMS // 2):
-        values = ", ".join("(?, ?)" for _ in chunk)
-        execute(
-            conn,
-            f"DELETE FROM {table} WHERE ({columns[0]}, {columns[1]}) IN (VALUES {values})",
-            [v for pair in chunk for v in pair],
-        )
+    """Delete the rows whose two ``columns`` equal one of ``pairs``: one indexed equality
+    per pair (a row-value ``IN (VALUES ...)`` list searched only the first column)."""
+    execute_many(
+        conn,
+        f"DELETE FROM {table} WHERE {columns[0]} = ? AND {columns[1]} = ?",
+        [tuple(pair) for pair in pairs],
+    )

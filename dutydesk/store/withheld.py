@@ -61,12 +61,16 @@ def last_local_seq(engine: Engine) -> int:
 
 
 def people_named_after(engine: Engine, local_seq: int) -> list[str]:
-    """The people named by events stored after ``local_seq`` (an indexed range read)."""
+    """The people named by events stored after ``local_seq`` (an indexed range read).
+
+    Deduplicated here, not with SQL ``DISTINCT``: for that SQLite scanned the whole
+    person-id index in order instead of the primary key's ``local_seq`` range, a read that
+    grew with the log (61 ms per sync on a desk holding 150k events, issue 19)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(EVENT_PEOPLE.c.person_id).where(EVENT_PEOPLE.c.local_seq > local_seq).distinct()
+            select(EVENT_PEOPLE.c.person_id).where(EVENT_PEOPLE.c.local_seq > local_seq)
         )
-        return sorted(r[0] for r in rows if r[0])
+        return sorted({r[0] for r in rows if r[0]})
 
 
 def held_people(engine: Engine) -> list[str]:

@@ -61,6 +61,9 @@ def run_window(
             app.quit()
 
         QTimer.singleShot(300, grab)
+    # the session's threads, the writer included, stopped and joined: on aboutToQuit, and
+    # again (a no-op then) when the loop has ended however it ended
+    app.aboutToQuit.connect(session.close)
     code = app.exec()
-    session.close()  # the session's threads, the writer included, stopped and joined
+    session.close()
     return int(code)

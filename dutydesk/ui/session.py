@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -74,8 +73,9 @@ class Session:
     threads: SessionThreads | None = None  # made by install_features; stopped by close
 
     def close(self) -> None:
-        """Stop every thread of this session (sync, the watched folder, the reader and the
-        writer), waiting for each; called on ``aboutToQuit`` and when the window's loop ends."""
+        """Stop every thread of this session (sync, the watched folder, a print job, the
+        reader and the writer), waiting for each; ``run_window`` calls it on
+        ``aboutToQuit`` and again when the loop has ended."""
         if self.threads is not None:
             self.threads.close()
 
@@ -85,9 +85,6 @@ def install_features(window: MainWindow, session: Session, tasks: TaskRunner) ->
     ``session``, composed into ``window`` as one ``WindowFeatures``. ``tasks`` is the
     session's writer: from here on the session owns it (``session.close`` stops it)."""
     threads = session.threads = SessionThreads(tasks)
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(session.close)
     features = _Features(window, session, threads).build()
     window.compose(features)
     return features

@@ -3,6 +3,13 @@
     DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_county \\
         [DESKS=20] [SEED=5000000] [SECONDS=20] [RATES=0.5,1,2,5,10] [PULL_AT=first|none|r,..]
 
+    DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_county --submit-ceiling \\
+        [CLIENTS=1,4,20] [SECONDS=20]
+
+measures the server alone: logins on threads submitting one event per call, no desks.
+COUNTY_TEMPLATE=path reuses a desk store made by an earlier run's one full pull (the pull of
+660k events took 15 minutes here) instead of pulling again.
+
 Prints figures; not a test. Seeds the server with SEED synthetic events through the real
 submit function (the only way events reach it), then for each offered rate (events per
 second per desk) runs DESKS desk processes for SECONDS each. Every desk has its own login,
@@ -69,6 +76,25 @@ def _desk(
     """One desk: an established desk (a copy of a store that already holds the server's
     history), recording notes at ``rate`` per second and timing the others' arrivals."""
     path = Path(folder) / f"{name}.sqlite3"
+    try:
+        _desk_run(path, template, name, dsn, contact_id, rate, seconds, ready, start, out)
+    finally:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)  # twenty copies of a large store per rate add up
+
+
+def _desk_run(
+    path: Path,
+    template: str,
+    name: str,
+    dsn: str,
+    contact_id: str,
+    rate: float,
+    seconds: float,
+    ready: mp.Queue,  # type: ignore[type-arg]
+    start: mp.Queue,  # type: ignore[type-arg]
+    out: mp.Queue,  # type: ignore[type-arg]
+) -> None:
     shutil.copyfile(template, path)
     store = EventStore.open(path)
     engine = SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
@@ -127,13 +153,13 @@ def _desk(
             arrivals()
     engine.transport.close()
     store.close()
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)  # twenty copies of a large store per rate add up
     out.put(DeskResult(sent, latencies))
 
 
 def _server_cpu_seconds(admin_dsn: str) -> float:
-    """User + system CPU of every process of the cluster (postmaster's children)."""
+    """User + system CPU of every process of the cluster: the postmaster's live children
+    and, through its cutime/cstime, the backends that have ended (a desk's connection
+    closing inside the window would otherwise take its CPU with it)."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         row = conn.execute(
             "SELECT setting FROM pg_settings WHERE name = 'data_directory'"
@@ -154,6 +180,8 @@ def _server_cpu_seconds(admin_dsn: str) -> float:
         pid, ppid = int(entry.name), int(fields[1])
         if pid == master or ppid == master:
             total += (int(fields[11]) + int(fields[12])) / tick
+        if pid == master:  # backends that ended (and were reaped) since: cutime + cstime
+            total += (int(fields[13]) + int(fields[14])) / tick
     return total
 
 
@@ -229,6 +257,21 @@ def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
     return str(path), str(contact.payload["contact_id"])
 
 
+def _template_contact(path: str) -> str:
+    """The shared contact of a kept template: the one its owner recorded before pulling."""
+    store = EventStore.open(path)
+    try:
+        with store.engine.connect() as conn:
+            return str(
+                conn.exec_driver_sql(
+                    "SELECT contact_id FROM events WHERE type = 'contact.received' "
+                    "ORDER BY local_seq LIMIT 1"
+                ).scalar_one()
+            )
+    finally:
+        store.close()
+
+
 def run_rate(
     folder: Path,
     admin_dsn: str,
@@ -302,11 +345,58 @@ def run_rate(
     )
 
 
+def submit_ceiling(admin_dsn: str, clients: list[int], seconds: float) -> None:
+    """The server alone: CLIENTS logins on threads, each submitting one note per call (as a
+    desk pushes a note it just recorded) as fast as the server answers, for SECONDS each.
+    No desk, no SQLite: what the single counter row lets through, and the server's CPU."""
+    import threading
+
+    owner, owner_dsn = login(admin_dsn, "duty_manager")
+    contact = event("contact.received", contact_payload(), NOW, actor=owner)
+    with PgTransport(owner_dsn) as t:
+        t.submit([contact])
+    cid = str(contact.payload["contact_id"])
+    for n in clients:
+        logins = [login(admin_dsn, "duty_manager") for _ in range(n)]
+        counts = [0] * n
+        stop_at = time.time() + seconds
+
+        def work(
+            i: int, name: str, dsn: str, counts: list[int] = counts, stop_at: float = stop_at
+        ) -> None:
+            with PgTransport(dsn) as t:
+                t.state()
+                while time.time() < stop_at:
+                    note = event("note.added", {"contact_id": cid, "text": "x"}, NOW, actor=name)
+                    if t.submit([note])[0].status == "accepted":
+                        counts[i] += 1
+
+        threads = [
+            threading.Thread(target=work, args=(i, name, dsn))
+            for i, (name, dsn) in enumerate(logins)
+        ]
+        cpu_before, wall_before = _server_cpu_seconds(admin_dsn), time.time()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        cpu = (_server_cpu_seconds(admin_dsn) - cpu_before) / (time.time() - wall_before)
+        print(
+            f"submit ceiling: {n:3d} clients, one event per call: {sum(counts) / seconds:7.1f} "
+            f"events/s | server CPU {cpu:4.2f} cores | load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
 def main(argv: list[str]) -> int:
     admin_dsn = os.environ.get("DUTYDESK_TEST_PG_ADMIN_DSN")
     if not admin_dsn:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
+    if argv[:1] == ["--submit-ceiling"]:
+        rest = argv[1:] + ["1,4,20", "20"][len(argv[1:]) :]
+        submit_ceiling(admin_dsn, [int(c) for c in rest[0].split(",")], float(rest[1]))
+        return 0
     defaults = ["20", "5000000", "20", "0.5,1,2,5,10", ""]
     desks_s, seed_s, seconds_s, rates_s, pull_s = (argv + defaults[len(argv) :])[:5]
     desks, seed, seconds = int(desks_s), int(seed_s), float(seconds_s)
@@ -328,7 +418,11 @@ def main(argv: list[str]) -> int:
     if seed:
         seed_server(admin_dsn, seed)
     with tempfile.TemporaryDirectory() as tmp:
-        template, cid = template_store(Path(tmp), admin_dsn)
+        reuse = os.environ.get("COUNTY_TEMPLATE")  # a template kept from an earlier run
+        if reuse:
+            template, cid = reuse, _template_contact(reuse)
+        else:
+            template, cid = template_store(Path(tmp), admin_dsn)
         for rate in rates:
             run_rate(
                 Path(tmp), admin_dsn, template, cid, desks, rate, seconds, pull=rate in pull_at

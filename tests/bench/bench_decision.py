@@ -48,7 +48,7 @@ def main(path: Path, runs: int) -> None:
         ]
     random.seed(19)
     random.shuffle(open_ids)
-    if len(open_ids) < 2 * runs + 1:
+    if len(open_ids) < runs + 1:
         raise SystemExit(f"only {len(open_ids)} open contacts; ask for fewer runs")
 
     def decision(cid: str):  # type: ignore[no-untyped-def]

@@ -34,6 +34,38 @@ from dutydesk.ui.session import Session, install_features
 from dutydesk.ui.tasks import TaskRunner
 
 
+def demo_session(tmp_path: Path, clock: FixedClock, role: Role = Role.DUTY_MANAGER) -> Session:
+    """A signed-in demo session on a fresh demo store (real policy, the demo users)."""
+    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
+    load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)  # real policy
+    store.set_meta(STORE_KIND, DEMO_KIND)  # a demo session: its people are the demo users
+    actor = Actor(login="dm.manager", role=role, device="t", display_name="Dee Manager")
+    return Session(
+        actor=actor,
+        clock=clock,
+        settings=Settings(),
+        store=store,
+        guarded=GuardedStore(store, actor, clock),
+        demo=True,
+        verify_password=lambda _u, _p: True,
+    )
+
+
+def demo_window(qtbot, tmp_path: Path, session: Session, tasks: TaskRunner) -> MainWindow:  # type: ignore[no-untyped-def]
+    """The main window for ``session`` (features not installed yet)."""
+    actor = session.actor
+    window = MainWindow(
+        DeskService(session.guarded, actor, session.clock),
+        tasks,
+        demo=True,
+        store_path=tmp_path / "s.sqlite3",
+        drafts=DraftStore(session.store, actor.login),
+        settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat),
+    )
+    qtbot.addWidget(window)
+    return window
+
+
 def session_window(
     qtbot,
     tmp_path: Path,
@@ -41,30 +73,9 @@ def session_window(
     role: Role = Role.DUTY_MANAGER,
 ) -> MainWindow:
     """The main window with every Tools entry a duty manager gets, the screen lock too."""
-    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
-    load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)  # real policy
-    store.set_meta(STORE_KIND, DEMO_KIND)  # a demo session: its people are the demo users
-    actor = Actor(login="dm.manager", role=role, device="t", display_name="Dee Manager")
-    guarded = GuardedStore(store, actor, clock)
-    session = Session(
-        actor=actor,
-        clock=clock,
-        settings=Settings(),
-        store=store,
-        guarded=guarded,
-        demo=True,
-        verify_password=lambda _u, _p: True,
-    )
+    session = demo_session(tmp_path, clock, role)
     tasks = TaskRunner(synchronous=True)
-    window = MainWindow(
-        DeskService(guarded, actor, clock),
-        tasks,
-        demo=True,
-        store_path=tmp_path / "s.sqlite3",
-        drafts=DraftStore(store, actor.login),
-        settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat),
-    )
-    qtbot.addWidget(window)
+    window = demo_window(qtbot, tmp_path, session, tasks)
     install_features(window, session, tasks)
     window.session = session  # type: ignore[attr-defined]
     window.show()

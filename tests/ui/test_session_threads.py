@@ -7,24 +7,16 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
 
-from dutydesk.config.settings import Settings
-from dutydesk.demo.loader import load_demo
 from dutydesk.domain.clock import FixedClock
-from dutydesk.domain.codes import Role
-from dutydesk.domain.events import Actor
-from dutydesk.services.desk import DeskService
-from dutydesk.services.drafts import DraftStore
-from dutydesk.services.guard import GuardedStore
-from dutydesk.services.local_store import DEMO_KIND, STORE_KIND
 from dutydesk.store.chain import ChainedEventStore
 from dutydesk.ui.import_wizard import ImportWizard
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.mi_dashboard import MiDashboard
-from dutydesk.ui.session import Session, install_features
+from dutydesk.ui.session import install_features
 from dutydesk.ui.tasks import READER, WRITER, TaskRunner
+from tests.ui.every_window import demo_session, demo_window
 
 
 def _ours() -> list[str]:
@@ -38,9 +30,7 @@ def _tool(window: MainWindow, name: str) -> QAction:
 def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     qtbot, tmp_path: Path, clock: FixedClock, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    store = ChainedEventStore.open(tmp_path / "s.sqlite3")
-    load_demo(store, seed=5, events=600, clock=clock, open_contacts=16)
-    store.set_meta(STORE_KIND, DEMO_KIND)
+    session = demo_session(tmp_path, clock)
     writers: list[str] = []  # the thread of every insert into the store from here on
     insert = ChainedEventStore._insert
 
@@ -49,21 +39,8 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
         return insert(self, conn, events, outbox=outbox)
 
     monkeypatch.setattr(ChainedEventStore, "_insert", recorded)
-    actor = Actor(login="dm.manager", role=Role.DUTY_MANAGER, device="t", display_name="Dee")
-    guarded = GuardedStore(store, actor, clock)
-    session = Session(
-        actor=actor, clock=clock, settings=Settings(), store=store, guarded=guarded, demo=True
-    )
     tasks = TaskRunner()
-    window = MainWindow(
-        DeskService(guarded, actor, clock),
-        tasks,
-        demo=True,
-        store_path=tmp_path / "s.sqlite3",
-        drafts=DraftStore(store, actor.login),
-        settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat),
-    )
-    qtbot.addWidget(window)
+    window = demo_window(qtbot, tmp_path, session, tasks)
     install_features(window, session, tasks)
     assert session.threads is not None and session.threads.writer is tasks
     window.show()
@@ -78,6 +55,7 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     # the MI dashboard loads on the reader and records on the writer
     _tool(window, "miAction").trigger()
     dashboard = next(w for w in session.open_windows if isinstance(w, MiDashboard))
+    qtbot.addWidget(dashboard)  # closed and deleted after the test, like the window
     assert dashboard.tasks is session.threads.reader and dashboard.writer is tasks
     qtbot.waitUntil(lambda: bool(dashboard.figures), timeout=60_000)
     dialog = dashboard.record_supervision()
@@ -95,6 +73,7 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     assert len(writers) >= 2 and set(writers) == {f"{WRITER}_0"}
     assert {f"{WRITER}_0", f"{READER}_0"} <= set(_ours())  # both were running
 
+    dashboard.close()
     window.close()
     session.close()
     assert _ours() == []

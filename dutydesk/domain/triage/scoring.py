@@ -215,7 +215,9 @@ def _unasked(
     """A 0-point reason for each key question nobody answered whose "yes" would give a
     higher rating: not asked is scored like "no", and this says so where it matters, so
     a question left unanswered never lowers a rating silently (issue 14)."""
-    out = []
+    out: list[dict[str, Any]] = []
+    if rating.rank == 0:  # already the most urgent: no "yes" could raise it (issue 19)
+        return out
     for name in _KEY_QUESTIONS:
         if not _not_asked(f, name):
             continue
