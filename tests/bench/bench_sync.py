@@ -344,16 +344,36 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
                 )
 
 
-def paired_submit(dsns: dict[str, str], pairs: int, batch: int) -> dict[str, list[float]]:
+def _backend_cpu(pid: int) -> float | None:
+    """Seconds of CPU the server process ``pid`` has used (user + system), or None when
+    the server is not on this machine (/proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paired_submit(
+    dsns: dict[str, str], pairs: int, batch: int, cpu: dict[str, float] | None = None
+) -> dict[str, list[float]]:
     """ms per event of ``dutydesk.submit`` for one batch of ``batch`` contacts, sent to
     each database in turn (order reversed every other time), ``pairs`` times: samples taken
     seconds apart, so a machine shared with other work loads every arm alike and the
-    ratio of each pair holds still where minutes-apart rounds do not."""
+    ratio of each pair holds still where minutes-apart rounds do not. When the server runs
+    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process's
+    user + system time, first pair left out: the checks' one-off compile): the CPU the
+    server spent, which a machine at load 20 does not inflate as it does wall time."""
     transports = {}
+    pids = {}
     for label, dsn in dsns.items():
         name, login_dsn = login(dsn, "duty_manager")
         transports[label] = (name, PgTransport(login_dsn))
         transports[label][1].state()  # connected before the timer starts
+        pids[label] = transports[label][1]._call(  # noqa: SLF001 - the bench's own look
+            lambda c: int(c.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+        )
+    used: dict[str, float] = dict.fromkeys(dsns, 0.0)
     samples: dict[str, list[float]] = {k: [] for k in dsns}
     try:
         for i in range(pairs):
@@ -363,14 +383,20 @@ def paired_submit(dsns: dict[str, str], pairs: int, batch: int) -> dict[str, lis
                     event("contact.received", contact_payload(), NOW, actor=name)
                     for _ in range(batch)
                 ]
+                cpu_before = _backend_cpu(pids[label])
                 started = time.perf_counter()
                 receipts = t.submit(events)
                 took = time.perf_counter() - started
+                cpu_after = _backend_cpu(pids[label])
                 assert {r.status for r in receipts} == {"accepted"}, receipts[0]
                 samples[label].append(took * 1000 / batch)
+                if i > 0 and cpu_before is not None and cpu_after is not None:
+                    used[label] += cpu_after - cpu_before
     finally:
         for _, t in transports.values():
             t.close()
+    if cpu is not None and pairs > 1 and all(used.values()):
+        cpu.update({k: v * 1000 / ((pairs - 1) * batch) for k, v in used.items()})
     return samples
 
 
@@ -525,9 +551,13 @@ def main(argv: list[str]) -> int:
         return 2
     if argv[:1] == ["--paired"]:  # submit alone, the three servers in turn: PAIRS BATCH
         pairs, size = (int(a) for a in (argv[1:] + ["60", "200"][len(argv) - 1 :])[:2])
+        server_cpu: dict[str, float] = {}
         with databases(admin_dsn) as (before, after, unchecked):
             got = paired_submit(
-                {"before": before, "after": after, "unchecked": unchecked}, pairs, size
+                {"before": before, "after": after, "unchecked": unchecked},
+                pairs,
+                size,
+                server_cpu,
             )
             checked, per_event = check_cost(after)
         for k in ("before", "unchecked"):
@@ -543,6 +573,14 @@ def main(argv: list[str]) -> int:
             + ", ".join(f"{k} {v:.3f}" for k, v in pm.items())
             + f"; check_payload inside the server {per_event:.3f} ms per event"
         )
+        if server_cpu:
+            c = server_cpu
+            print(
+                "server CPU per event (the login's backend process, pairs 2 on): "
+                + ", ".join(f"{k} {v:.3f} ms" for k, v in c.items())
+                + f"; validated costs {(c['after'] / c['unchecked'] - 1) * 100:+.0f}% against "
+                f"checks off and {(c['after'] / c['before'] - 1) * 100:+.0f}% against before"
+            )
         return 0
     if argv[:1] == ["--compare"]:
         push, runs, rounds, pairs = (
