@@ -801,6 +801,10 @@ class SyncEngine:
         those of pulled events that landed before events already folded here."""
         dirty = Scopes()
         cursor = self._cursor()
+        held = self._last_held(cursor)
+        held_hash = self.state.hash_at(held) if held > 0 else None
+        last = (held, held_hash) if held_hash is not None else None
+        signed_upto = watch.cp.seq if watch is not None else 0
         while True:
             batch = self.transport.pull(cursor, self.pull_batch)
             if not batch:
@@ -809,6 +813,12 @@ class SyncEngine:
                 return dirty
             if watch is not None and not watch.done:
                 self._check_batch(server, watch, batch)
+            problem = _unsigned_tail_problem(batch, signed_upto, last)
+            if problem is not None:
+                self._distrust(
+                    server, f"the server's history changed after its newest checkpoint: {problem}"
+                )
+            last = (batch[-1].server_seq or 0, batch[-1].hash or "")
             dirty = self._store_batch(batch, counts, dirty)
             cursor = max(e.server_seq or 0 for e in batch)
             if len(batch) < self.pull_batch:
@@ -974,6 +984,22 @@ class SyncEngine:
         if held > since and their_hash != self.state.hash_at(held):
             warnings.append(f"the hash at sequence {held} differs from the server's")
         return warnings
+
+
+def _unsigned_tail_problem(
+    batch: Sequence[Event], signed_upto: int, last: tuple[int, str] | None
+) -> str | None:
+    """``_chain_problem`` for the events of a batch after ``signed_upto`` (the newest
+    checkpoint's sequence; the events up to it are checked against the checkpoint): an
+    event edited since the last checkpoint is refused before it is stored, as the fast
+    path refuses it."""
+    for i, e in enumerate(batch):
+        if (e.server_seq or 0) > signed_upto:
+            if i:
+                before = batch[i - 1]
+                last = (before.server_seq or 0, before.hash or "")
+            return _chain_problem(batch[i:], last)
+    return None
 
 
 def _chain_problem(batch: Sequence[Event], last: tuple[int, str] | None) -> str | None:

@@ -188,6 +188,39 @@ def test_an_edit_without_recomputing_is_caught_on_a_new_desk(
     _refused(desk, "the server's history changed at seq 3: the event there does not match")
 
 
+def test_an_edit_after_the_newest_checkpoint_is_refused_before_it_is_stored(
+    server: str, signed: Path, make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
+    """No checkpoint covers the newest events yet: each must still match its own hash and
+    link to the one before, on a desk that held the earlier ones and on a new desk."""
+    dm = make_login("duty_manager")
+    held = make_desk(dm)
+    assert held.engine.sync().online and _pulled(held) == 12
+    _seed(dm, now, 3)  # seq 13-15, after the checkpoint at 12
+    _sql(server, "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 14")
+    _refused(held, "after its newest checkpoint: the event at seq 14 does not match its own hash")
+    assert _pulled(held) == 12  # nothing of the edited batch was stored
+    fresh = make_desk(make_login("duty_manager"))
+    _refused(fresh, "the event at seq 14 does not match its own hash")
+    assert _pulled(fresh) == 0
+
+
+def test_a_relinked_event_after_the_newest_checkpoint_is_refused(
+    server: str, signed: Path, make_login: MakeLogin, make_desk: MakeDesk, now: datetime
+) -> None:
+    """Seq 14 rewritten with its own hash recomputed: seq 15 no longer links to it."""
+    dm = make_login("duty_manager")
+    _seed(dm, now, 3)
+    _sql(
+        server,
+        "UPDATE dutydesk.events SET device = 'forged' WHERE seq = 14",
+        RECHAIN.format(first=14, last=14),
+    )
+    desk = make_desk(make_login("duty_manager"))
+    _refused(desk, "the event at seq 15 does not link to the one at seq 14")
+    assert _pulled(desk) == 0
+
+
 def test_checkpoints_resigned_with_the_owners_own_key_are_refused(
     server: str, signed: Path, make_login: MakeLogin, make_desk: MakeDesk
 ) -> None:
