@@ -96,6 +96,26 @@ class FollowThroughActions:
     ) -> None:
         self.tasks.submit(lambda: self.follow.children(cid), then, self.window.show_error)
 
+    def _with_linked(
+        self,
+        title: str,
+        missing: str,
+        then: Callable[[str, list[tuple[int, str, str | None]]], None],
+    ) -> None:
+        """The selected contact's children, when at least one is linked to a person (the
+        corrections below act on people); otherwise ``missing`` under ``title``."""
+        cid = self._contact()
+        if cid is None:
+            return
+
+        def show(kids: list[tuple[int, str, str | None]]) -> None:
+            if not any(p for _s, _n, p in kids):
+                QMessageBox.information(self.window, title, missing)
+                return
+            then(cid, kids)
+
+        self._with_children(cid, show)
+
     # ---- the follow-through window -----------------------------------------------------
 
     def open_view(self) -> FollowThroughWindow:
@@ -495,15 +515,8 @@ class FollowThroughActions:
         )
 
     def unlink(self) -> None:
-        cid = self._contact()
-        if cid is None:
-            return
-
-        def show(kids: list[tuple[int, str, str | None]]) -> None:
+        def show(cid: str, kids: list[tuple[int, str, str | None]]) -> None:
             linked = [(str(s), n) for s, n, p in kids if p]
-            if not linked:
-                QMessageBox.information(self.window, "Unlink", "No child here is linked.")
-                return
             self._run(
                 ActionDialog(
                     "Undo a wrong link",
@@ -515,20 +528,11 @@ class FollowThroughActions:
                 "Unlinked; ratings follow.",
             )
 
-        self._with_children(cid, show)
+        self._with_linked("Unlink", "No child here is linked.", show)
 
     def correct(self) -> None:
-        cid = self._contact()
-        if cid is None:
-            return
-
-        def show(kids: list[tuple[int, str, str | None]]) -> None:
+        def show(_cid: str, kids: list[tuple[int, str, str | None]]) -> None:
             linked = [(p, n) for _s, n, p in kids if p]
-            if not linked:
-                QMessageBox.information(
-                    self.window, "Correct details", "Link the child to a person first."
-                )
-                return
             self._run(
                 ActionDialog(
                     "Correct a child's details",
@@ -554,21 +558,13 @@ class FollowThroughActions:
                 "Corrected; the old values stay in the history.",
             )
 
-        self._with_children(cid, show)
+        self._with_linked("Correct details", "Link the child to a person first.", show)
 
     def allocation(self) -> None:
         """Record who holds a linked child's open case (or that the case is closed)."""
-        cid = self._contact()
-        if cid is None:
-            return
 
-        def show(kids: list[tuple[int, str, str | None]]) -> None:
+        def show(_cid: str, kids: list[tuple[int, str, str | None]]) -> None:
             linked = [(p, n) for _s, n, p in kids if p]
-            if not linked:
-                QMessageBox.information(
-                    self.window, "Allocated worker", "Link the child to a person first."
-                )
-                return
             self._run(
                 ActionDialog(
                     "Allocated worker (open case)",
@@ -596,7 +592,7 @@ class FollowThroughActions:
                 "Recorded; the allocated worker is told of new contacts the same working day.",
             )
 
-        self._with_children(cid, show)
+        self._with_linked("Allocated worker", "Link the child to a person first.", show)
 
     def register(self) -> None:
         cid = self._contact()
