@@ -17,6 +17,7 @@ Three routes, best first:
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import threading
@@ -35,7 +36,7 @@ from PySide6.QtCore import (
     QThread,
     Signal,
 )
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QImageWriter, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
 
@@ -202,6 +203,18 @@ def paint_pages(
     return len(pages)
 
 
+@functools.cache
+def load_image_plugins() -> None:
+    """Load Qt's image-format plugins on the GUI thread, once, before a print thread paints.
+
+    Painting an image into a PDF asks which formats can be written; the first such call
+    loads the plugins and moves each to the GUI thread under a Qt lock while the worker
+    holds Python's GIL. If the GUI thread is then destroying a Python-backed QObject (it
+    holds that lock and waits for the GIL), both wait for ever: seen as a hung print test.
+    Loaded here first, later calls find the plugins already on the GUI thread."""
+    QImageWriter.supportedImageFormats()
+
+
 class PrintJob(QThread):
     """Route 3 on a worker thread. Signals arrive on the GUI thread (queued)."""
 
@@ -214,6 +227,7 @@ class PrintJob(QThread):
         self, data: bytes, printer: QPrinter, pages: list[int], parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
+        load_image_plugins()  # on the GUI thread that makes the job: see its docstring
         self.data = data
         self.printer = printer
         self.pages = pages
