@@ -157,7 +157,9 @@ def _clean_links(conn: Connection) -> int | None:
     expected_prev = GENESIS
     checked = 0
     dbapi = conn.connection
-    events, chain_rows = dbapi.cursor(), dbapi.cursor()
+    # sqlite3/sqlcipher3 cursors are iterators (the DBAPI protocol does not say so).
+    events: Any = dbapi.cursor()
+    chain_rows: Any = dbapi.cursor()
     try:
         # The driver's cursors are iterated directly (rows fetched in C, no generator).
         events.execute(_LOG_IN_ORDER)
