@@ -13,10 +13,11 @@ Each COMMAND is started as ``COMMAND --demo --data-dir DIR --screenshot FILE`` w
 offscreen Qt, on one demo store (3,000 events, made once beforehand with the checkout's
 code; ``--data-dir DIR`` uses DIR instead, e.g. a copy of a 1,000,000-event store marked
 as demo data: the runs write to it, never give the original), and timed from process
-start to exit: that is start-up, sign-in, the queue loaded and painted, plus the 300 ms the screenshot waits before grabbing, and the exit. The first
-run of each is "cold": with --drop-caches (root, Linux) the page cache is emptied before
-it, so the program's files come from disk; later runs are warm. The machine this runs on
-is shared: figures vary from run to run.
+start to exit: that is start-up, sign-in, the queue loaded and painted, plus the 300 ms
+the screenshot waits before grabbing, and the exit. The first run of each is "cold":
+with --drop-caches (root, Linux) the page cache is emptied before it, so the program's
+files come from disk; later runs are warm. The machine this runs on is shared: figures
+vary from run to run.
 
 The raw limit, timed the same way in the same run (``raw`` row): a process that imports
 PySide6's widgets, shows a main window holding a 50-row table and takes the same
