@@ -4,7 +4,7 @@ plpgsql keeps a plan for each statement of a function for the rest of the sessio
 the first times it ran. A login's first submit on a nearly empty server made a plan that
 read the whole event partition to find one id (cheapest on a few rows), and kept it: every
 later event of that session read every row stored since, so a desk's submit grew slower
-with the log (0.35 -> 1.1 ms per contact over 5,000 events, docs/sync.md). Migration 0013
+with the log (0.35 -> 1.1 ms per contact over 5,000 events, docs/sync.md). Migration 0014
 makes those functions plan without sequential scans, so what they were planned on no
 longer matters. Asserted on what the server did (its per-transaction scan counters), not on
 timing.

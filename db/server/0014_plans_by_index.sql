@@ -1,4 +1,4 @@
--- DutyDesk shared database, migration 0013: submit and the read policy find rows by index
+-- DutyDesk shared database, migration 0014: submit and the read policy find rows by index
 -- whatever the table held when their plans were made (issue 12, the validation benchmark).
 --
 -- plpgsql keeps each statement's plan for the rest of the session once it has run five
