@@ -285,11 +285,34 @@ def _harden(conn: psycopg.Connection) -> list[str]:
     """
     warnings = []
     db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    # The logins of this database are the people its directory names (add-user writes
+    # every new login there): they keep CONNECT, also in a database restored from a dump
+    # (pg_dump does not carry the database's own grants).
+    ours: list[str] = []
+    if _has_table(conn, "dutydesk.people_directory"):
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            named = [str(r[0]) for r in conn.execute("SELECT login FROM dutydesk.people_directory")]
+        ours = sorted(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT DISTINCT m.rolname FROM pg_auth_members a "
+                "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+                "WHERE g.rolname = ANY(%s) AND m.rolname = ANY(%s)",
+                (list(GROUPS), named),
+            )
+        )
     steps: list[sql.SQL | sql.Composed] = [
         sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)),
         # Roles are cluster-wide: only the logins added to this database may connect to it
         # (migration 0013; add_user grants CONNECT). The administrator keeps it.
         sql.SQL("GRANT CONNECT ON DATABASE {} TO CURRENT_USER").format(sql.Identifier(db)),
+        *(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(db), sql.Identifier(login)
+            )
+            for login in ours
+        ),
         sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)),
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT pg_signal_backend, pg_read_all_stats TO {}").format(sql.Identifier(OWNER)),
