@@ -149,6 +149,10 @@ class TriageService:
 
     def score_contacts(self, contact_ids: Iterable[str]) -> list[TriageResult]:
         """Scores for those of ``contact_ids`` that are open, history read in one pass."""
+        return [result for _, result in self._score_rows(contact_ids)]
+
+    def _score_rows(self, contact_ids: Iterable[str]) -> list[tuple[ContactRow, TriageResult]]:
+        """Each open contact among ``contact_ids`` as stored, with its score now."""
         contacts, children, _ = DeskQueries(self.store.engine).open_contacts_in(
             sorted(set(contact_ids))
         )
@@ -162,7 +166,7 @@ class TriageService:
             for c in contacts:
                 kids = children.get(c.contact_id, [])
                 histories = histories_for(c.contact_id, c.received_at, kids, records, self.policy)
-                out.append(score_contact(c, histories, self.policy, now, children=kids))
+                out.append((c, score_contact(c, histories, self.policy, now, children=kids)))
         return out
 
     def rate_where_changed(self, contact_ids: Iterable[str], *, batch: int = 5000) -> int:
@@ -173,16 +177,17 @@ class TriageService:
         ids = set(contact_ids)
         if not ids or not self.may_rate:
             return 0
-        results = self.score_contacts(ids)
-        stored = self.queries.contacts(r.contact_id for r in results)
         now = self.clock.now()
+        # The recorded rating is compared on the row the score was made from (one read).
         events = [
-            self._event("contact.rated", r.to_payload(), now)
-            for r in results
-            if _differs(stored.get(r.contact_id), r)
+            self._event("contact.rated", result.to_payload(), now)
+            for row, result in self._score_rows(ids)
+            if _differs(row, result)
         ]
         for i in range(0, len(events), batch):
-            self.store.append(events[i : i + batch])
+            # ``make_event`` validated each payload just now (the same check, same day):
+            # the store does not validate them a second time. Permissions are checked.
+            self.store.append(events[i : i + batch], validate=False)
         return len(events)
 
     def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:

@@ -22,6 +22,7 @@ from ..domain.audit_chain import (
     Verdict,
     chain,
     stored_event_hash,
+    stored_row_hash,
     verify,
 )
 from ..domain.events import Event
@@ -129,17 +130,8 @@ def _local_links(conn: Connection) -> Iterator[Link]:
     """The log (in arrival order) beside the chain (in position order), read as driver
     tuples a batch at a time: a 1M-event verify neither builds ORM rows nor holds the log."""
     chained = _IdsOnDemand(conn, "SELECT event_id FROM audit_chain")
-    events = (
-        StoredEvent(*row)
-        for row in rowread.stream(
-            conn,
-            "SELECT id, type, schema_version, actor, actor_role, device, client_time, "
-            "payload FROM events ORDER BY local_seq",
-        )
-    )
-    stored = rowread.stream(
-        conn, "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
-    )
+    events = (StoredEvent(*row) for row in rowread.stream(conn, _LOG_IN_ORDER))
+    stored = rowread.stream(conn, _CHAIN_IN_ORDER)
     for pos, (event, link) in enumerate(zip_longest(events, stored), start=1):
         if link is None or (event is not None and event.id != link[1] and event.id not in chained):
             yield Link(pos, None, event, None, None)
@@ -147,9 +139,53 @@ def _local_links(conn: Connection) -> Iterator[Link]:
             yield Link(pos, link[1], event, link[2], link[3])
 
 
+_LOG_IN_ORDER = (
+    "SELECT id, type, schema_version, actor, actor_role, device, client_time, payload "
+    "FROM events ORDER BY local_seq"
+)
+_CHAIN_IN_ORDER = "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
+
+
+def _clean_links(conn: Connection) -> int | None:
+    """The number of links when the whole chain is sound, else ``None``.
+
+    The same checks ``verify`` makes on ``_local_links`` (the chain names the event the log
+    holds at each place, links to the previous link's hash, and hashes the stored row), on
+    the driver's tuples as they come: no ``StoredEvent``/``Link`` per row. It only says
+    whether everything holds; the first problem is then found and explained by ``verify``.
+    """
+    expected_prev = GENESIS
+    checked = 0
+    dbapi = conn.connection
+    # sqlite3/sqlcipher3 cursors are iterators (the DBAPI protocol does not say so).
+    events: Any = dbapi.cursor()
+    chain_rows: Any = dbapi.cursor()
+    try:
+        # The driver's cursors are iterated directly (rows fetched in C, no generator).
+        events.execute(_LOG_IN_ORDER)
+        chain_rows.execute(_CHAIN_IN_ORDER)
+        for link in chain_rows:
+            row = next(events, None)
+            if row is None or row[0] != link[1] or link[2] != expected_prev:
+                return None
+            if stored_row_hash(expected_prev, *row) != link[3]:
+                return None
+            expected_prev = link[3] or ""
+            checked += 1
+        if next(events, None) is not None:  # an event the chain does not hold
+            return None
+    finally:
+        events.close()
+        chain_rows.close()
+    return checked
+
+
 def verify_local_chain(engine: Engine) -> Verdict:
     """Check the whole local chain; the verdict names the first bad link, if any."""
     with engine.connect() as conn:
+        checked = _clean_links(conn)
+        if checked is not None:
+            return Verdict(checked, None)
         log_ids = _IdsOnDemand(conn, "SELECT id FROM events")
         # Payloads are hashed as the stored canonical text (the store's only write path,
         # ``event_to_db``, writes ``canonical_json``): any change of those bytes fails.

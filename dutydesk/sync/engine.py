@@ -131,7 +131,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 12  # the newest server migration this DutyDesk understands (0012: partitions)
+SUPPORTED_SCHEMA = 14  # the newest server migration this DutyDesk understands (0014)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"

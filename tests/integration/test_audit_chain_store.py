@@ -179,3 +179,67 @@ def test_server_copy_is_checked_with_the_servers_hash_function(
     verdict = verify_server_copy(store.engine, server_hash, GENESIS)
     store.close()
     assert verdict.problem is not None and verdict.problem.event_id == victim
+
+
+_TAMPERING = {
+    "nothing": [],
+    "payload edited": [
+        "UPDATE events SET payload = json_set(payload, '$.concern', 'x') WHERE local_seq = 40"
+    ],
+    "actor edited": ["UPDATE events SET actor = 'someone' WHERE local_seq = 7"],
+    "last event edited": [
+        "UPDATE events SET client_time = '2020-01-01' WHERE local_seq = "
+        "(SELECT max(local_seq) FROM events)"
+    ],
+    "link hash edited": ["UPDATE audit_chain SET hash = '0' || substr(hash, 2) WHERE position = 3"],
+    "link prev edited": ["UPDATE audit_chain SET prev_hash = hash WHERE position = 5"],
+    "last link removed": [
+        "DELETE FROM audit_chain WHERE position = (SELECT max(position) FROM audit_chain)"
+    ],
+    "first event removed": [
+        "DELETE FROM event_people WHERE local_seq = 1",
+        "DELETE FROM outbox WHERE event_id = (SELECT id FROM events WHERE local_seq = 1)",
+        "DELETE FROM events WHERE local_seq = 1",
+    ],
+    "event added at the end": [
+        "INSERT INTO events (id, type, schema_version, actor, actor_role, device, client_time, "
+        "payload) SELECT '0190a0c0-dead-7000-8000-000000000003', type, schema_version, actor, "
+        "actor_role, device, client_time, payload FROM events ORDER BY local_seq LIMIT 1"
+    ],
+    "link added at the end": [
+        "INSERT INTO audit_chain (position, event_id, prev_hash, hash) SELECT position + 1, "
+        "'0190a0c0-dead-7000-8000-000000000004', hash, hash FROM audit_chain "
+        "ORDER BY position DESC LIMIT 1"
+    ],
+}
+
+
+@pytest.mark.parametrize("tampering", list(_TAMPERING))
+def test_the_quick_walk_gives_the_verdict_of_the_link_by_link_check(
+    data_dir: Path, tampering: str
+) -> None:
+    """``verify_local_chain`` walks the driver's rows and only on a problem builds links to
+    explain it: its verdict is exactly the generic ``verify`` over ``_local_links``."""
+    from dutydesk.domain.audit_chain import stored_event_hash, verify
+    from dutydesk.store.chain import _clean_links, _IdsOnDemand, _local_links
+
+    path = data_dir / STORE_FILE
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        for sql in _TAMPERING[tampering]:
+            db.execute(sql)
+    store = EventStore.open(path)
+    with store.engine.connect() as conn:
+        quick = _clean_links(conn)
+        generic = verify(
+            _local_links(conn),
+            hash_fn=stored_event_hash,
+            log_ids=_IdsOnDemand(conn, "SELECT id FROM events"),
+        )
+    verdict = verify_local_chain(store.engine)
+    store.close()
+    assert verdict == generic
+    if tampering == "nothing":
+        assert verdict.ok and quick == verdict.checked == len(_ids(path))
+    else:
+        assert quick is None and not verdict.ok
