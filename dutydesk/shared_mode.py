@@ -25,6 +25,7 @@ from .services.directory import LiveDirectory
 from .store.eventstore import EventStore
 from .sync.engine import SyncEngine
 from .sync.identity import shared_actor
+from .sync.pg.replica import ReplicaPullTransport
 from .sync.pg.transport import PgTransport, conninfo
 from .sync.transport import SyncError
 
@@ -79,10 +80,28 @@ def sign_in_shared(
             sslmode=details.sslmode,
             sslrootcert=settings.server_sslrootcert,
         )
+        replica_dsn = (
+            conninfo(
+                host=settings.server_replica_host,
+                port=settings.server_replica_port or details.port,
+                database=details.database,
+                user=details.user,
+                sslmode=details.sslmode,
+                sslrootcert=settings.server_sslrootcert,
+            )
+            if settings.server_replica_host
+            else ""
+        )
     except TlsSettingError as err:
         raise SharedSignInError(str(err)) from err
     return connect_shared(
-        dsn, password, store, clock, role=role, checkpoint_key=settings.server_checkpoint_key
+        dsn,
+        password,
+        store,
+        clock,
+        role=role,
+        checkpoint_key=settings.server_checkpoint_key,
+        replica_dsn=replica_dsn,
     )
 
 
@@ -94,15 +113,21 @@ def connect_shared(
     *,
     role: str | None = None,
     checkpoint_key: str = "",
+    replica_dsn: str = "",
 ) -> SharedSession:
     """The session for a login whose details are already known (``dsn`` without the
     password; the password goes to libpq separately and is never written anywhere).
-    ``checkpoint_key`` is the settings' ``server_checkpoint_key`` (a PEM file or empty)."""
+    ``checkpoint_key`` is the settings' ``server_checkpoint_key`` (a PEM file or empty);
+    ``replica_dsn`` a read replica for catch-up pulls (``server_replica_host``, or empty)."""
     try:
         trusted = desk_key(checkpoint_key)
     except CheckpointError as err:
         raise SharedSignInError(str(err)) from err
-    transport = PgTransport(dsn, password)
+    transport = (
+        ReplicaPullTransport(dsn, replica_dsn, password)
+        if replica_dsn
+        else PgTransport(dsn, password)
+    )
     try:
         identity = transport.whoami(role)
     except SyncError as err:

@@ -8,6 +8,11 @@
 # TLS is on, as DutyDesk requires it of a real server (sslmode=require by default): start
 # makes a throwaway CA and a server certificate for localhost/127.0.0.1 (exported as
 # DUTYDESK_TEST_PG_CA, so tests can also check verify-full); stop deletes them.
+# `tests/pg.sh replica-start` (with start's environment) makes a streaming read replica of
+# that cluster: a second cluster filled by `pg_basebackup -R -X stream` from it, a hot
+# standby with hot_standby_feedback on, same TLS certificate; it prints
+# DUTYDESK_TEST_PG_REPLICA_PORT and DUTYDESK_TEST_PG_REPLICA_CLUSTER. `replica-stop` (or
+# `stop`) removes it.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -70,12 +75,61 @@ case "${1:-}" in
     psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<'SQL'
 CREATE ROLE dutydesk_test LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 CREATE DATABASE dutydesk_test;
+-- `server init` takes CONNECT away from PUBLIC (only logins added to the database connect).
+GRANT CONNECT ON DATABASE dutydesk_test TO dutydesk_test;
 SQL
     echo "export DUTYDESK_TEST_PG_DSN='postgresql://dutydesk_test@127.0.0.1:$PORT/dutydesk_test'"
     echo "export DUTYDESK_TEST_PG_ADMIN_DSN='postgresql://postgres@127.0.0.1:$PORT/dutydesk_test'"
     # Lets the recovery test restart this throwaway server, and stop find it again.
     echo "export DUTYDESK_TEST_PG_CLUSTER='$VERSION $CLUSTER'"
     echo "export DUTYDESK_TEST_PG_CA='$TLS/ca.crt'"
+    ;;
+  replica-start)
+    PRIMARY="${DUTYDESK_TEST_PG_CLUSTER:-}"
+    PRIMARY="${PRIMARY#* }"
+    if [ -z "$PRIMARY" ]; then
+      echo "tests/pg.sh replica-start: DUTYDESK_TEST_PG_CLUSTER is not set (run start first)" >&2
+      exit 1
+    fi
+    PPORT="$(pg_lsclusters -h | awk -v c="$PRIMARY" '$2 == c {print $3}')"
+    REPLICA="${PRIMARY}_replica"
+    if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$REPLICA"; then
+      echo "tests/pg.sh: a cluster named $REPLICA already exists; not touching it" >&2
+      exit 1
+    fi
+    PORT="$(free_port)"
+    $SUDO pg_createcluster "$VERSION" "$REPLICA" --port "$PORT" \
+      -o fsync=off -o synchronous_commit=off -o max_connections=200 \
+      -o hot_standby_feedback=on -- --auth=trust >/dev/null
+    DATA="$(pg_lsclusters -h | awk -v c="$REPLICA" '$2 == c {print $6}')"
+    $SUDO find "$DATA" -mindepth 1 -delete
+    # The primary's pg_hba (made with --auth=trust) lets loopback replication connections in.
+    AS_POSTGRES="runuser -u postgres --"
+    if [ -n "$SUDO" ]; then AS_POSTGRES="sudo -u postgres"; fi
+    $AS_POSTGRES pg_basebackup -h 127.0.0.1 -p "$PPORT" -U postgres -D "$DATA" \
+      -R -X stream -c fast
+    $SUDO cp "/etc/postgresql/$VERSION/$PRIMARY/conf.d/dutydesk-test-tls.conf" \
+      "/etc/postgresql/$VERSION/$REPLICA/conf.d/"
+    $SUDO pg_ctlcluster "$VERSION" "$REPLICA" start
+    for _ in $(seq 1 50); do
+      pg_isready -q -h 127.0.0.1 -p "$PORT" && break
+      sleep 0.2
+    done
+    pg_isready -h 127.0.0.1 -p "$PORT" >/dev/null
+    echo "export DUTYDESK_TEST_PG_REPLICA_PORT='$PORT'"
+    echo "export DUTYDESK_TEST_PG_REPLICA_CLUSTER='$VERSION $REPLICA'"
+    ;;
+  replica-stop)
+    REPLICA="${DUTYDESK_TEST_PG_REPLICA_CLUSTER:-}"
+    REPLICA="${REPLICA#* }"
+    case "$REPLICA" in
+      *_replica)
+        if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$REPLICA"; then
+          $SUDO pg_dropcluster --stop "$VERSION" "$REPLICA" >/dev/null 2>&1 || true
+        fi
+        ;;
+      *) echo "tests/pg.sh replica-stop: DUTYDESK_TEST_PG_REPLICA_CLUSTER names no replica" >&2 ;;
+    esac
     ;;
   stop)
     # Only the cluster this run made: named by start's exported DUTYDESK_TEST_PG_CLUSTER.
@@ -85,16 +139,18 @@ SQL
       echo "tests/pg.sh stop: DUTYDESK_TEST_PG_CLUSTER is not set; nothing to stop" >&2
       exit 0
     fi
-    if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$CLUSTER"; then
-      $SUDO pg_dropcluster --stop "$VERSION" "$CLUSTER" >/dev/null 2>&1 || true
-    fi
+    for GONE in "${CLUSTER}_replica" "$CLUSTER"; do  # its replica too, if a test left one
+      if pg_lsclusters -h 2>/dev/null | awk '{print $2}' | grep -qx "$GONE"; then
+        $SUDO pg_dropcluster --stop "$VERSION" "$GONE" >/dev/null 2>&1 || true
+      fi
+    done
     CA="${DUTYDESK_TEST_PG_CA:-}"
     case "$CA" in
       /tmp/dutydesk-pg-tls."$CLUSTER".*/ca.crt) $SUDO rm -rf "$(dirname "$CA")" ;;
     esac
     ;;
   *)
-    echo "usage: tests/pg.sh start|stop" >&2
+    echo "usage: tests/pg.sh start|stop|replica-start|replica-stop" >&2
     exit 2
     ;;
 esac

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from ..domain.checkpoints import CheckpointError
     from ..store import quarantine
     from ..sync.engine import SyncEngine
+    from ..sync.pg.replica import ReplicaPullTransport
     from ..sync.pg.transport import PgTransport, conninfo
     from ..sync.transport import SyncError
 
@@ -82,6 +83,18 @@ def run(args: argparse.Namespace) -> int:
             sslmode=args.sslmode or cfg.server_sslmode,
             sslrootcert=cfg.server_sslrootcert,
         )
+        replica_dsn = (
+            conninfo(
+                host=cfg.server_replica_host,
+                port=cfg.server_replica_port or port,
+                database=args.database or cfg.server_database,
+                user=user,
+                sslmode=args.sslmode or cfg.server_sslmode,
+                sslrootcert=cfg.server_sslrootcert,
+            )
+            if cfg.server_replica_host
+            else ""
+        )
         trusted = desk_key(cfg.server_checkpoint_key)
     except (TlsSettingError, CheckpointError) as err:
         return fail(str(err), 2)
@@ -89,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
     # audit chain like every other write.
     store = open_secure_store(args)
     try:
-        with PgTransport(dsn, password) as transport:
+        with (
+            ReplicaPullTransport(dsn, replica_dsn, password)
+            if replica_dsn
+            else PgTransport(dsn, password)
+        ) as transport:
             engine = SyncEngine(store, transport, SystemClock(), login=user, checkpoint_key=trusted)
             try:
                 report = engine.sync(force=True)

@@ -41,6 +41,11 @@ class Settings:
     server_user: str = ""
     server_sslmode: str = "require"  # TLS required; verify-full once a CA file is set
     server_sslrootcert: str = ""  # CA file: sslmode require becomes verify-full
+    # A streaming read replica of the server (docs/scale.md, "Reads off the primary"):
+    # a desk's catch-up pulls read events there, each batch checked against the server's.
+    # Same database, login and TLS settings; port 0: server_port. Empty: no replica.
+    server_replica_host: str = ""
+    server_replica_port: int = 0
     # The administrator's checkpoint-key.pem: the key this desk checks the server's signed
     # checkpoints with. Empty: the server's first key, pinned at first contact.
     server_checkpoint_key: str = ""

@@ -106,10 +106,21 @@ def build_history(
     police_months: int = 3,
 ) -> ChildHistory:
     """History of ``person_id`` from their linked ``contacts`` as at ``at``."""
+    unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
+    cp_plan = person.cp_plan if person and person.cp_plan in ("current", "past") else None
+    if not unique or (len(unique) == 1 and exclude_contact_id in unique):
+        # No other contact (most children on an open contact: only the one being rated):
+        # every count is 0, only the person's own flags are known.
+        return ChildHistory(
+            person_id=person_id,
+            as_at=at.isoformat(),
+            open_case=bool(person and person.open_case),
+            cp_plan=cp_plan,
+            looked_after=bool(person and person.looked_after),
+        )
     day = referral_date(at)
     rerefer_from = months_before(day, rereferral_months)
     police_from = months_before(day, police_months)
-    unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
     # Each arrival time is parsed once here (rating 100,000 open contacts builds a history
     # per linked child, and parsing dominated when it was done per test).
     dated = [
@@ -129,7 +140,6 @@ def build_history(
     police = [
         c for c, when in dated if c.source_code == POLICE_SOURCE and when.date() >= police_from
     ]
-    cp_plan = person.cp_plan if person and person.cp_plan in ("current", "past") else None
     return ChildHistory(
         person_id=person_id,
         as_at=at.isoformat(),

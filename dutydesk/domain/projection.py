@@ -142,6 +142,12 @@ class DecisionRow:
     amendments: int = 0
     superseded: bool = False
 
+    @property
+    def live(self) -> bool:
+        """Neither superseded by an amendment nor returned to its author: the contact's
+        decision, or a proposal waiting for sign-off."""
+        return not self.superseded and self.status != DecisionStatus.RETURNED.value
+
 
 @dataclass(slots=True)
 class ReadModel:
@@ -495,11 +501,7 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     """Derive the contact's decision state from all its decisions (order-insensitive)."""
     ids_of_contact = model.decisions_by_contact.get(cid, ())
     live = sorted(
-        (
-            d
-            for d in (model.decisions[i] for i in ids_of_contact)
-            if not d.superseded and d.status != DecisionStatus.RETURNED.value
-        ),
+        (d for d in (model.decisions[i] for i in ids_of_contact) if d.live),
         key=lambda d: (d.decided_at, d.decision_id),
     )
     row = _contact(model, cid)

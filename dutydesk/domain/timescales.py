@@ -129,6 +129,9 @@ class OfficeHours:
             raise ValidationError("office must close after it opens", "office.closes")
         if not self.weekdays or not self.weekdays <= set(range(7)):
             raise ValidationError("office weekdays must be 0 (Mon) to 6 (Sun)", "office.weekdays")
+        # Each day's opening and closing moments, made once: scoring 100,000 contacts asks
+        # for the same few hundred days (not a field: equality and hashing ignore it).
+        object.__setattr__(self, "_bounds", {})
 
     @property
     def hours_per_day(self) -> float:
@@ -141,11 +144,24 @@ class OfficeHours:
         """The first working day strictly after ``day``."""
         return _next_working_day(self.weekdays, self.extra_closures, day)
 
+    def _day(self, day: date) -> tuple[datetime, datetime]:
+        """``day``'s opening and closing moments in the office's zone."""
+        bounds: dict[date, tuple[datetime, datetime]] = self.__dict__["_bounds"]
+        found = bounds.get(day)
+        if found is None:
+            if len(bounds) > 20_000:
+                bounds.clear()
+            found = bounds[day] = (
+                datetime.combine(day, self.opens, tzinfo=self.zone),
+                datetime.combine(day, self.closes, tzinfo=self.zone),
+            )
+        return found
+
     def _opening(self, day: date) -> datetime:
-        return datetime.combine(day, self.opens, tzinfo=self.zone)
+        return self._day(day)[0]
 
     def _closing(self, day: date) -> datetime:
-        return datetime.combine(day, self.closes, tzinfo=self.zone)
+        return self._day(day)[1]
 
     def in_office_hours(self, at: datetime) -> bool:
         local = _local(at, self)
@@ -156,9 +172,10 @@ class OfficeHours:
         local = _local(received, self)
         day = local.date()
         if self.is_working_day(day):
-            if local.time() < self.opens:
+            at = local.time()
+            if at < self.opens:
                 return self._opening(day)
-            if local.time() < self.closes:
+            if at < self.closes:
                 return local
         return self._opening(self.next_working_day(day))
 
@@ -169,13 +186,21 @@ class OfficeHours:
         current = self.clock_start(start)
         remaining = timedelta(hours=hours)
         day = current.date()
-        while True:
-            left_today = self._closing(day) - current
-            if remaining <= left_today:
-                return current + remaining
-            remaining -= left_today
+        left_today = self._closing(day) - current
+        if remaining <= left_today:
+            return current + remaining
+        remaining -= left_today
+        # Every later working day gives its whole opening span (times are wall-clock in
+        # one zone), so the day the time runs out on is counted, not walked to: the k-th
+        # working day, ending at its closing when the hours fill it exactly.
+        whole, rest = divmod(remaining, _span(self.opens, self.closes))
+        if rest:
+            whole += 1
+        else:
+            rest = _span(self.opens, self.closes)
+        for _ in range(whole):
             day = _next_working_day(self.weekdays, self.extra_closures, day)
-            current = self._opening(day)
+        return self._opening(day) + rest
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """``days`` whole working days of office time after the clock starts."""
@@ -204,6 +229,7 @@ class OfficeHours:
         return _table(self.weekdays, self.extra_closures).nth_after(day0, n)
 
 
+@lru_cache(maxsize=64)
 def _span(opens: time, closes: time) -> timedelta:
     return datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
 

@@ -23,7 +23,7 @@ from typing import Any
 from ..domain.clock import Clock
 from ..domain.codes import Rating
 from ..domain.errors import ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.history import ChildHistory, build_history
 from ..domain.permissions import Action, allows
 from ..domain.projection import ContactChildRow, ContactRow
@@ -85,12 +85,10 @@ class TriageService:
         self.history = HistoryQueries(store.engine)
 
     def _event(self, event_type: str, payload: Mapping[str, object], at: datetime) -> Event:
-        return make_event(
+        return recorded_by(
             event_type,
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=at,
         )
 
@@ -149,6 +147,10 @@ class TriageService:
 
     def score_contacts(self, contact_ids: Iterable[str]) -> list[TriageResult]:
         """Scores for those of ``contact_ids`` that are open, history read in one pass."""
+        return [result for _, result in self._score_rows(contact_ids)]
+
+    def _score_rows(self, contact_ids: Iterable[str]) -> list[tuple[ContactRow, TriageResult]]:
+        """Each open contact among ``contact_ids`` as stored, with its score now."""
         contacts, children, _ = DeskQueries(self.store.engine).open_contacts_in(
             sorted(set(contact_ids))
         )
@@ -162,7 +164,7 @@ class TriageService:
             for c in contacts:
                 kids = children.get(c.contact_id, [])
                 histories = histories_for(c.contact_id, c.received_at, kids, records, self.policy)
-                out.append(score_contact(c, histories, self.policy, now, children=kids))
+                out.append((c, score_contact(c, histories, self.policy, now, children=kids)))
         return out
 
     def rate_where_changed(self, contact_ids: Iterable[str], *, batch: int = 5000) -> int:
@@ -173,16 +175,17 @@ class TriageService:
         ids = set(contact_ids)
         if not ids or not self.may_rate:
             return 0
-        results = self.score_contacts(ids)
-        stored = self.queries.contacts(r.contact_id for r in results)
         now = self.clock.now()
+        # The recorded rating is compared on the row the score was made from (one read).
         events = [
-            self._event("contact.rated", r.to_payload(), now)
-            for r in results
-            if _differs(stored.get(r.contact_id), r)
+            self._event("contact.rated", result.to_payload(), now)
+            for row, result in self._score_rows(ids)
+            if _differs(row, result)
         ]
         for i in range(0, len(events), batch):
-            self.store.append(events[i : i + batch])
+            # ``make_event`` validated each payload just now (the same check, same day):
+            # the store does not validate them a second time. Permissions are checked.
+            self.store.append(events[i : i + batch], validate=False)
         return len(events)
 
     def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:

@@ -224,8 +224,8 @@ def _indexes_set_aside(conn: Connection) -> Iterator[None]:
 
 
 class EventStore:
-    """The local store. Thread use: one write transaction at a time; in the app the
-    session's writer thread and, in shared mode, the sync thread (see ``store.database``)."""
+    """The local store. Thread use: one writer; in the app the session's writer thread,
+    which also makes sync's writes (see ``store.database``); reads from any thread."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

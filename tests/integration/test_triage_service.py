@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from dutydesk.demo.loader import load_demo
+from dutydesk.demo.synthetic import Generator
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.errors import PermissionDenied, ValidationError
-from dutydesk.domain.events import Actor
+from dutydesk.domain.events import Actor, check_envelope
 from dutydesk.domain.ids import new_id
 from dutydesk.domain.queue import order_key
 from dutydesk.services.desk import DeskService
@@ -152,5 +153,37 @@ def test_demo_data_is_rated_with_history(tmp_path) -> None:  # type: ignore[no-u
         rows = evaluation_contacts(store.engine)
         assert len(rows) == len(model.contacts)
         assert any(r.serious for r in rows)
+    finally:
+        store.close()
+
+
+def test_bulk_rating_records_what_one_contact_at_a_time_gives_and_validation_would_keep(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 19: rating in bulk (one read of the open contacts, ratings compared on the
+    rows scored, events validated once when made) records, for every open contact, the
+    rating the one-contact path gives, in events the store's validation leaves as they
+    are; the open queue's bulk scores agree too."""
+    store = EventStore.open(tmp_path / "bulk.sqlite3")
+    try:
+        gen = Generator(5, now=NOW, open_contacts=160)
+        store.import_events(gen.events(1800), validate=False)
+        service = TriageService(store, actor(Role.DUTY_MANAGER), FixedClock(NOW))
+        expected = {
+            c.contact_id: service.score(c.contact_id).to_payload()
+            for c in service.queries.open_contacts()[0]
+        }
+        assert len(expected) == 160
+        assert service.rate_all_open(batch=70) == 160  # three appends
+        rated = [
+            e
+            for cid in expected
+            for e in store.events_for_contact(cid)
+            if e.type == "contact.rated"
+        ]
+        assert {e.payload["contact_id"]: dict(e.payload) for e in rated} == expected
+        assert all(check_envelope(e) == e for e in rated)
+        assert {r.contact_id: r.to_payload() for r in service.score_open()} == expected
+        assert service.rate_all_open(only_unrated=False) == 0  # nothing differs now
     finally:
         store.close()

@@ -136,13 +136,18 @@ class Policy:
     # Derived from the hard rules whenever a Policy is made (``dataclasses.replace``
     # included), so they can never go stale: ``(condition, count name, minimum)`` for each
     # ``name>=N``, and each rule with its "all" and "any" conditions as sets (set tests run
-    # in C; a policy with eleven rules checks them for every contact scored).
+    # in C; a policy with eleven rules checks them for every contact scored), with the
+    # rank of the rule's rating (``Rating.rank``, looked up once here rather than twice per
+    # rule per contact).
     count_conditions: tuple[tuple[str, str, int], ...] = field(init=False, default=())
-    rule_sets: tuple[tuple[HardRule, frozenset[str], frozenset[str]], ...] = field(
+    rule_sets: tuple[tuple[HardRule, frozenset[str], frozenset[str], int], ...] = field(
         init=False, default=()
     )
     # "Red from 60, Amber from 35, Green from 15": the same text for every contact.
     steps_text: str = field(init=False, default="")
+    # ``(threshold, rating)`` from Red down, for ``rating_for`` (called several times per
+    # contact scored).
+    rating_steps: tuple[tuple[int, Rating], ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         found = []
@@ -155,7 +160,15 @@ class Policy:
         object.__setattr__(
             self,
             "rule_sets",
-            tuple((rule, frozenset(rule.all), frozenset(rule.any)) for rule in self.hard_rules),
+            tuple(
+                (rule, frozenset(rule.all), frozenset(rule.any), rule.rating.rank)
+                for rule in self.hard_rules
+            ),
+        )
+        object.__setattr__(
+            self,
+            "rating_steps",
+            tuple((self.thresholds[r], r) for r in (Rating.RED, Rating.AMBER, Rating.GREEN)),
         )
         object.__setattr__(
             self,
@@ -187,8 +200,8 @@ class Policy:
         return frozenset(names)
 
     def rating_for(self, score: int) -> Rating:
-        for rating in (Rating.RED, Rating.AMBER, Rating.GREEN):
-            if score >= self.thresholds[rating]:
+        for threshold, rating in self.rating_steps:
+            if score >= threshold:
                 return rating
         return Rating.BLUE
 

@@ -10,8 +10,9 @@ it and a sentence a duty manager reads in the queue tooltip and the detail pane.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -158,17 +159,16 @@ def score_contact(
     _history_points(facts, histories, policy, reasons)
     score = min(MAX_SCORE, sum(r["points"] for r in reasons))
     rating = policy.rating_for(score)
+    rank = _RANK[rating]
     true_facts = _true_facts(facts, ages, histories, policy)  # once per contact
-    fired = [
-        rule
-        for rule, all_of, any_of in policy.rule_sets
-        if all_of <= true_facts and (not any_of or not any_of.isdisjoint(true_facts))
-    ]
-    for rule in fired:
-        if rule.rating.rank < rating.rank:
-            rating = rule.rating
-    reasons.sort(key=lambda r: (-r["points"], r["factor"]))
-    unasked = _unasked(facts, ages, histories, policy, score, rating, true_facts)
+    fired = []
+    for rule, all_of, any_of, rule_rank in policy.rule_sets:
+        if all_of <= true_facts and (not any_of or not any_of.isdisjoint(true_facts)):
+            fired.append(rule)
+            if rule_rank < rank:
+                rating, rank = rule.rating, rule_rank
+    reasons.sort(key=_reason_order)
+    unasked = _unasked(facts, ages, score, rank, true_facts, policy)
     rules = [
         _reason(
             f"hard_rule:{rule.id}",
@@ -193,6 +193,13 @@ def score_contact(
     )
 
 
+_RANK = {r: r.rank for r in Rating}
+
+
+def _reason_order(r: Mapping[str, Any]) -> tuple[int, str]:
+    return -r["points"], r["factor"]
+
+
 # The yes/no questions whose "yes" adds points of its own or fires a hard rule.
 _KEY_QUESTIONS = ("immediate_danger", "injury_reported", "disclosure")
 
@@ -206,33 +213,35 @@ def _not_asked(f: ContactFacts, name: str) -> bool:
 def _unasked(
     f: ContactFacts,
     ages: Sequence[tuple[ChildFacts, int | None]],
-    histories: Sequence[ChildHistory],
-    p: Policy,
     score: int,
-    rating: Rating,
+    rank: int,
     true_facts: set[str],
+    p: Policy,
 ) -> list[dict[str, Any]]:
     """A 0-point reason for each key question nobody answered whose "yes" would give a
     higher rating: not asked is scored like "no", and this says so where it matters, so
     a question left unanswered never lowers a rating silently (issue 14)."""
     out: list[dict[str, Any]] = []
-    if rating.rank == 0:  # already the most urgent: no "yes" could raise it (issue 19)
+    if rank == 0:  # already the most urgent: no "yes" could raise it (issue 19)
         return out
     for name in _KEY_QUESTIONS:
         if not _not_asked(f, name):
             continue
         facts = true_facts | {name}
         if name == "injury_reported":
-            facts = _true_facts(replace(f, injury_reported=True), ages, histories, p)
+            # The facts with injury_reported true: the injured child's facts join them
+            # (nothing else in ``_true_facts`` reads injury_reported).
+            _injury_facts(f, ages, facts)
         would = p.rating_for(min(MAX_SCORE, score + p.flags.get(name, 0)))
-        for rule, all_of, any_of in p.rule_sets:
+        would_rank = _RANK[would]
+        for rule, all_of, any_of, rule_rank in p.rule_sets:
             if (
-                rule.rating.rank < would.rank
+                rule_rank < would_rank
                 and all_of <= facts
                 and (not any_of or not any_of.isdisjoint(facts))
             ):
-                would = rule.rating
-        if would.rank < rating.rank:
+                would, would_rank = rule.rating, rule_rank
+        if would_rank < rank:
             word = would.value.capitalize()
             question = catalogue.BY_NAME[name].question
             text = (
@@ -281,23 +290,39 @@ _FLAG_TEXT = {
 }
 
 
+@lru_cache(maxsize=2048)
+def _category_reason(code: str, points: int) -> tuple[str, str, str]:
+    label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
+    return f"category:{code}", f"concern category {code}", f"Concern: {label}{_plus(points)}"
+
+
+@lru_cache(maxsize=256)
+def _flag_reason(flag: str, points: int) -> tuple[str, str, str]:
+    return f"flag:{flag}", f"{flag} = true", _FLAG_TEXT[flag] + _plus(points)
+
+
+@lru_cache(maxsize=256)
+def _source_reason(code: str, points: int) -> tuple[str, str, str]:
+    return (
+        f"source:{code}",
+        f"source code {code}",
+        f"Referred by {source_label(code)}{_plus(points)}",
+    )
+
+
 def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
+    # The reasons' texts depend only on the code and its points: made once each.
     for code in f.categories:
         points = p.categories.get(code, 0)
         if points:
-            label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
-            out.append(
-                _reason(
-                    f"category:{code}",
-                    points,
-                    f"concern category {code}",
-                    f"Concern: {label}{_plus(points)}",
-                )
-            )
-    for flag, text in _FLAG_TEXT.items():
-        points = p.flags.get(flag, 0)
-        if getattr(f, flag) and points:
-            out.append(_reason(f"flag:{flag}", points, f"{flag} = true", text + _plus(points)))
+            factor, evidence, text = _category_reason(code, points)
+            out.append(_reason(factor, points, evidence, text))
+    for flag in _FLAG_TEXT:
+        if getattr(f, flag):
+            points = p.flags.get(flag, 0)
+            if points:
+                factor, evidence, text = _flag_reason(flag, points)
+                out.append(_reason(factor, points, evidence, text))
     levels = [lv for lv in (f.dash_level, f.dara_level) if lv is not None and lv in p.da_levels]
     if levels:
         level = max(levels, key=lambda lv: p.da_levels[lv])
@@ -336,14 +361,8 @@ def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> No
         _factor_points(f.answers, p, out)
     points = p.sources.get(f.source_code, 0)
     if points:
-        out.append(
-            _reason(
-                f"source:{f.source_code}",
-                points,
-                f"source code {f.source_code}",
-                f"Referred by {source_label(f.source_code)}{_plus(points)}",
-            )
-        )
+        factor, evidence, text = _source_reason(f.source_code, points)
+        out.append(_reason(factor, points, evidence, text))
 
 
 def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[dict[str, Any]]) -> None:
@@ -421,14 +440,33 @@ def _best(
     return found
 
 
+def _blank(h: ChildHistory) -> bool:
+    """Nothing in ``h`` can give a history factor (no count, flag or plan)."""
+    return not (
+        h.re_referral
+        or h.referrals_12m
+        or h.contacts_12m
+        or h.police_notifications
+        or h.cp_plan
+        or h.open_case
+        or h.looked_after
+    )
+
+
 def _history_points(
     f: ContactFacts, histories: Sequence[ChildHistory], p: Policy, out: list[dict[str, Any]]
 ) -> None:
-    slot_of = {c.person_id: c.slot for c in f.children if c.person_id}
-    named = [
-        (f"child {slot_of[h.person_id] + 1}" if h.person_id in slot_of else "a child", h)
-        for h in histories
-    ]
+    # A child with nothing on record gives no history factor (every test below needs a
+    # true or non-zero value), so only the others are named and searched.
+    marked = [h for h in histories if not _blank(h)]
+    if marked:
+        slot_of = {c.person_id: c.slot for c in f.children if c.person_id}
+        named = [
+            (f"child {slot_of[h.person_id] + 1}" if h.person_id in slot_of else "a child", h)
+            for h in marked
+        ]
+    else:
+        named = []
     w = p.history
     this_police = 1 if f.source_code == POLICE_SOURCE else 0
 

@@ -75,6 +75,20 @@ def test_police_notifications_in_three_months_and_person_flags() -> None:
     assert not build_history(PID, None, [], AT).known
 
 
+def test_a_child_with_only_the_contact_being_rated_has_the_history_the_long_way_gives() -> None:
+    """The shortcut for a child on no other contact (issue 19) gives the same history as
+    the full computation, here forced by a later contact that the full path then drops."""
+    person = PersonRow(person_id=PID, open_case=True, cp_plan="current", looked_after=False)
+    rated = past("self", "2026-11-20T09:00:00+00:00", source="6", referral=True)
+    later = past("later", "2026-12-01T09:00:00+00:00", source="6", referral=True)
+    for who in (person, None):
+        short = build_history(PID, who, [rated, rated], AT, exclude_contact_id="self")
+        assert short == build_history(PID, who, [rated, later], AT, exclude_contact_id="self")
+        assert short == build_history(PID, who, [later], AT)
+        assert short == build_history(PID, who, [], AT, exclude_contact_id="self")
+    assert build_history(PID, person, [rated], AT).previous_contacts == 1  # not excluded
+
+
 def test_is_re_referral() -> None:
     assert is_re_referral(date(2026, 11, 26), [date(2026, 1, 5)])
     assert not is_re_referral(date(2026, 11, 26), [date(2025, 11, 25)])

@@ -196,3 +196,23 @@ def test_working_hours_agree_with_counting_office_minutes(
     # The cached working-day answers belong to each office, not to whichever asked first.
     assert OFFICE.is_working_day(date(2026, 12, 31))
     assert not CLOSED_OFFICE.is_working_day(date(2026, 12, 31))
+
+
+@pytest.mark.parametrize("office", [OFFICE, CLOSED_OFFICE], ids=["default", "closed"])
+@pytest.mark.parametrize(
+    "received",
+    ["2027-03-26 16:30", "2027-03-27 11:00", "2026-10-23 09:00", "2026-12-24 15:59"],
+)
+@pytest.mark.parametrize("days", [1, 2, 3, 7])
+def test_whole_office_days_end_at_a_closing_across_clock_changes_and_holidays(
+    office: OfficeHours, received: str, days: int
+) -> None:
+    """The due day is counted, not walked to (issue 19): whole days of office time land on
+    a closing, never the next opening, and agree with walking office minutes, across the
+    March and October clock changes, Christmas and the closed office's extra days."""
+    start = at(received)
+    minutes = round(days * office.hours_per_day * 60)
+    due = office.add_working_hours(start, minutes / 60)
+    assert due == _office_minutes_reference(office, start, minutes)
+    if office.clock_start(start).time() == office.opens:
+        assert due.astimezone(office.zone).time() == office.closes
