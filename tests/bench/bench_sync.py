@@ -83,22 +83,34 @@ def desk(folder: Path, name: str, dsn: str) -> SyncEngine:
     return SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
 
 
-def bench_push(folder: Path, admin_dsn: str, n: int) -> float:
+def bench_push(folder: Path, admin_dsn: str, n: int, cpu: list[float] | None = None) -> float:
+    """Events per second a desk's push of ``n`` new contacts takes, wall clock, on a new
+    connection (as a desk starting up). When the server runs on this machine, ``cpu`` gets
+    the server CPU ms per event the push cost (its backend process)."""
     name, dsn = login(admin_dsn, "duty_manager")
     engine = desk(folder, name, dsn)
     events = [event("contact.received", contact_payload(), NOW, actor=name) for _ in range(n)]
     engine.store.append(events)
     engine.transport.state()  # connect before the timer starts
+    pid = engine.transport._call(  # noqa: SLF001 - the bench's own look
+        lambda c: int(c.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+    )
+    cpu_before = _backend_cpu(pid)
     started = time.perf_counter()
     counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
     engine._push(counts, force=True)
     took = time.perf_counter() - started
+    cpu_after = _backend_cpu(pid)
     engine.transport.close()
     engine.store.close()
     rate = counts["accepted"] / took
+    server = ""
+    if cpu is not None and cpu_before is not None and cpu_after is not None:
+        cpu.append((cpu_after - cpu_before) * 1000 / max(counts["accepted"], 1))
+        server = f", server CPU {cpu[-1]:.3f} ms per event"
     print(
         f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
-        f"({rate:,.0f}/s)"
+        f"({rate:,.0f}/s){server}"
     )
     return rate
 
@@ -351,8 +363,14 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _backend_cpu(pid: int) -> float | None:
-    """Seconds of CPU the server process ``pid`` has used (user + system), or None when
-    the server is not on this machine (/proc)."""
+    """Seconds of CPU the server process ``pid`` has used, or None when the server is not
+    on this machine: the scheduler's count in nanoseconds (/proc/PID/schedstat) where the
+    kernel keeps one, else user + system time in clock ticks (10 ms: 0.05 ms per event
+    over a batch of 200, too coarse for one batch)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -451,16 +469,19 @@ def compare(
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
     figures: dict[str, dict[str, list[float]]] = {
-        k: {"push": [], "p50": [], "p95": []} for k in arms
+        k: {"push": [], "p50": [], "p95": [], "cpu": []} for k in arms
     }
+    loads: list[float] = []
     with databases(admin_dsn) as (before, after, unchecked):
         for r in range(rounds):
-            for label, dsn, schema in (
+            order = [
                 ("before", before, 1),
                 ("after", after, supported),
                 ("unchecked", unchecked, supported),
-            ):
-                print(f"-- round {r + 1}, {label} (server schema {schema})")
+            ]
+            for label, dsn, schema in order if r % 2 == 0 else reversed(order):
+                loads.append(os.getloadavg()[0])
+                print(f"-- round {r + 1}, {label} (server schema {schema}), load {loads[-1]:.1f}")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
                 check_rules = engine_mod.SyncEngine._check_rules
@@ -478,7 +499,9 @@ def compare(
                         lambda self, *stamp: None
                     )
                 try:
-                    figures[label]["push"].append(bench_push(folder, dsn, push))
+                    figures[label]["push"].append(
+                        bench_push(folder, dsn, push, figures[label]["cpu"])
+                    )
                     p50, p95 = bench_latency(folder, dsn, runs, ("stamp",))
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
@@ -497,11 +520,14 @@ def compare(
         paired = paired_submit(
             {"before": before, "after": after, "unchecked": unchecked}, pairs, 500
         )
-    med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
+    med = {
+        k: {m: statistics.median(v) if v else float("nan") for m, v in f.items()}
+        for k, f in figures.items()
+    }
     b, a, u = med["before"], med["after"], med["unchecked"]
     print(
         f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
-        "desk-to-desk runs each):"
+        f"desk-to-desk runs each; load {min(loads):.1f}-{max(loads):.1f}):"
     )
     print("| what | before (0001, no validation) | after (validated) | cost |")
     print("|---|---|---|---|")
@@ -546,7 +572,11 @@ def compare(
         f"\nthe payload checks alone (newest server, checks on / off): submit "
         f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
         f"({(u['push'] / a['push'] - 1) * 100:+.0f}% time per event), latency p50 "
-        f"{a['p50']:.1f} / {u['p50']:.1f} ms"
+        f"{a['p50']:.1f} / {u['p50']:.1f} ms "
+        f"({(a['p50'] / u['p50'] - 1) * 100:+.0f}%), p95 {a['p95']:.1f} / {u['p95']:.1f} ms "
+        f"({(a['p95'] / u['p95'] - 1) * 100:+.0f}%), server CPU per pushed event "
+        f"{a['cpu']:.3f} / {u['cpu']:.3f} ms ({(a['cpu'] / u['cpu'] - 1) * 100:+.0f}%; "
+        f"before {b['cpu']:.3f} ms)"
     )
 
 
