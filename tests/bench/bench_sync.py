@@ -379,15 +379,22 @@ def _backend_cpu(pid: int) -> float | None:
 
 
 def paired_submit(
-    dsns: dict[str, str], pairs: int, batch: int, cpu: dict[str, float] | None = None
+    dsns: dict[str, str],
+    pairs: int,
+    batch: int,
+    cpu: dict[str, float] | None = None,
+    halves: dict[str, tuple[list[float], list[float]]] | None = None,
 ) -> dict[str, list[float]]:
     """ms per event of ``dutydesk.submit`` for one batch of ``batch`` contacts, sent to
     each database in turn (order reversed every other time), ``pairs`` times: samples taken
     seconds apart, so a machine shared with other work loads every arm alike and the
     ratio of each pair holds still where minutes-apart rounds do not. When the server runs
-    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process's
-    user + system time, first pair left out: the checks' one-off compile): the CPU the
-    server spent, which a machine at load 20 does not inflate as it does wall time."""
+    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process,
+    ``_backend_cpu``; first pair left out: the checks' one-off compile): the CPU the
+    server spent, which a machine at load 20 does not inflate as it does wall time.
+    ``halves`` gets each arm's per-batch server CPU in the first and the second half of
+    the run: alike when submit's cost does not grow with the events stored (it did before
+    migration 0014, 0.35 -> 1.1 ms per contact over 5,000 events)."""
     transports = {}
     pids = {}
     for label, dsn in dsns.items():
@@ -416,6 +423,9 @@ def paired_submit(
                 samples[label].append(took * 1000 / batch)
                 if i > 0 and cpu_before is not None and cpu_after is not None:
                     used[label] += cpu_after - cpu_before
+                    if halves is not None:  # does it grow with what the session stored?
+                        half = halves.setdefault(label, ([], []))[0 if 2 * i < pairs else 1]
+                        half.append((cpu_after - cpu_before) * 1000 / batch)
     finally:
         for _, t in transports.values():
             t.close()
@@ -588,12 +598,15 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--paired"]:  # submit alone, the three servers in turn: PAIRS BATCH
         pairs, size = (int(a) for a in (argv[1:] + ["60", "200"][len(argv) - 1 :])[:2])
         server_cpu: dict[str, float] = {}
+        halves: dict[str, tuple[list[float], list[float]]] = {}
+        load = os.getloadavg()[0]
         with databases(admin_dsn) as (before, after, unchecked):
             got = paired_submit(
                 {"before": before, "after": after, "unchecked": unchecked},
                 pairs,
                 size,
                 server_cpu,
+                halves,
             )
             checked, per_event = check_cost(after)
         for k in ("before", "unchecked"):
@@ -617,6 +630,15 @@ def main(argv: list[str]) -> int:
                 + f"; validated costs {(c['after'] / c['unchecked'] - 1) * 100:+.0f}% against "
                 f"checks off and {(c['after'] / c['before'] - 1) * 100:+.0f}% against before"
             )
+            print(
+                "server CPU per event, first / second half of the run: "
+                + ", ".join(
+                    f"{k} {statistics.mean(a):.3f} / {statistics.mean(b):.3f} ms"
+                    for k, (a, b) in halves.items()
+                    if a and b
+                )
+            )
+        print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
         return 0
     if argv[:1] == ["--compare"]:
         push, runs, rounds, pairs = (
