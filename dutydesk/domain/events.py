@@ -700,3 +700,24 @@ class Actor:
     office: str = ""
     team: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def recorded_by(
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    by: Actor,
+    at: datetime,
+    event_id: str | None = None,
+) -> Event:
+    """``make_event`` for an event ``by`` records at ``at``: the event names their login,
+    their role and their device (what the guard and the server check it against)."""
+    return make_event(
+        event_type,
+        payload,
+        actor=by.login,
+        actor_role=by.role.value,
+        device=by.device,
+        at=at,
+        event_id=event_id,
+    )

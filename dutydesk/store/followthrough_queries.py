@@ -19,7 +19,7 @@ from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, Person
 from ..domain.timescales import OfficeHours
 from . import rowread
 from .eventstore import EVENTS, db_to_event
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row, standing
 
 
 def _type_in(types: Sequence[str]) -> ColumnElement[bool]:
@@ -136,6 +136,11 @@ class FollowThroughQueries:
         """Decisions that stand (recorded or signed off, not superseded) made at or after
         ``since`` with one of ``outcomes``, oldest first, with the few contact columns the
         follow-through needs (no rationale, no concern text)."""
+        return self._standing_decisions(DECISIONS.c.decided_at >= since, outcomes)
+
+    def _standing_decisions(
+        self, made: ColumnElement[bool], outcomes: Sequence[str]
+    ) -> list[DecidedContact]:
         d, c = DECISIONS.c, CONTACTS.c
         with self.engine.connect() as conn:
             return [
@@ -152,12 +157,7 @@ class FollowThroughQueries:
                         c.is_referral,
                     )
                     .join(CONTACTS, c.contact_id == d.contact_id)
-                    .where(
-                        d.decided_at >= since,
-                        d.outcome.in_(list(outcomes)),
-                        d.status.in_(["recorded", "signed_off"]),
-                        d.superseded.is_(False),
-                    )
+                    .where(made, d.outcome.in_(list(outcomes)), standing())
                     .order_by(d.decided_at)
                 )
             ]
@@ -177,8 +177,7 @@ class FollowThroughQueries:
                         select(d.contact_id).where(
                             d.decided_at >= since,
                             d.outcome.in_(list(outcomes)),
-                            d.status.in_(["recorded", "signed_off"]),
-                            d.superseded.is_(False),
+                            standing(),
                         )
                     )
                 )
@@ -192,31 +191,7 @@ class FollowThroughQueries:
     ) -> list[DecidedContact]:
         """As ``standing_decisions_since``, for decisions made before ``before`` (the ones
         the follow-through does not list, so it can say how many it leaves out)."""
-        d, c = DECISIONS.c, CONTACTS.c
-        with self.engine.connect() as conn:
-            return [
-                DecidedContact(*row)
-                for row in conn.execute(
-                    select(
-                        d.contact_id,
-                        d.outcome,
-                        d.decided_by,
-                        d.decided_at,
-                        d.signed_off_at,
-                        c.received_at,
-                        c.status,
-                        c.is_referral,
-                    )
-                    .join(CONTACTS, c.contact_id == d.contact_id)
-                    .where(
-                        d.decided_at < before,
-                        d.outcome.in_(list(outcomes)),
-                        d.status.in_(["recorded", "signed_off"]),
-                        d.superseded.is_(False),
-                    )
-                    .order_by(d.decided_at)
-                )
-            ]
+        return self._standing_decisions(DECISIONS.c.decided_at < before, outcomes)
 
     def first_route_at(self) -> str | None:
         """When this store first recorded a route (the desk started following children

@@ -26,6 +26,12 @@ between arms and prints each arm's figures, the same load for all:
   about every person it holds after every pull (what it did before 0009, with 0009's
   faster function).
 
+As in the window, each desk's store writes (A's decision, and every write of either
+desk's sync) run on a writer thread of its own (``TaskRunner``, the session's
+``dutydesk-writer``), sync's handed over with ``SyncEngine.write_through``. The arm
+``quick-inline`` is ``quick`` with every write made inline on the thread that has it (the
+window before issue 20 made sync's writes on the sync thread): the cost of the hand-over.
+
 ``--compare`` measures submit throughput (1) and desk-to-desk latency (3) on three fresh
 databases of their own in the same cluster: one at migration 0001 only (the server before
 issue 12: no payload, time or restriction checks), one at the newest migration (validated),
@@ -50,6 +56,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -63,10 +70,12 @@ from dutydesk.domain.event_permissions import may_record
 from dutydesk.domain.events import canonical_json
 from dutydesk.store import withheld
 from dutydesk.store.eventstore import EventStore
+from dutydesk.store.writer import inline
 from dutydesk.sync import engine as engine_mod
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import EVENT_COLUMNS, PgTransport
+from dutydesk.ui.tasks import TaskRunner
 from tests.factories import contact_payload, decision_payload, event
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -230,6 +239,9 @@ def bench_latency(
         login=a_name,
     )
     watcher = desk(folder, b_name, b_dsn)
+    writers = (TaskRunner(name="bench-writer-a"), TaskRunner(name="bench-writer-b"))
+    sender.write_through(writers[0].run)  # each desk's one writer, as in the window
+    watcher.write_through(writers[1].run)
     # Decisions go round 50 contacts, as at a front door (a contact gets one or two): one
     # contact with every run's decision would make each append re-read and rewrite all of
     # that contact's earlier decisions, a cost that grows with the number of runs.
@@ -260,14 +272,19 @@ def bench_latency(
     for i in range(runs):
         arm = arms[i % len(arms)]
         if arm == "every":  # the watcher's next sync asks about everyone it holds
-            withheld.forget_checked(watcher.store.engine)
-        fast["on"] = arm == "quick"
+            writers[1].run(partial(withheld.forget_checked, watcher.store.engine))
+        fast["on"] = arm.startswith("quick")
+        for engine, writer in zip((sender, watcher), writers, strict=True):
+            engine.write_through(inline if arm == "quick-inline" else writer.run)
         decision = event(
             "decision.recorded", decision_payload(cids[i % len(cids)]), NOW, actor=a_name
         )
         expected.append(decision.id)
         started = time.perf_counter()
-        sender.store.append([decision])
+        if arm == "quick-inline":
+            sender.store.append([decision])
+        else:
+            writers[0].run(partial(sender.store.append, [decision]))  # the window's write
         if not (fast["on"] and sender.quick(pull=False)):
             sender.sync()
         deadline = time.perf_counter() + 5
@@ -278,6 +295,8 @@ def bench_latency(
     stop.set()
     thread.join()
     held = len(withheld.held_people(watcher.store.engine))
+    for w in writers:
+        w.shutdown()
     for d in (sender, watcher):
         d.transport.close()
         d.store.close()
@@ -287,6 +306,7 @@ def bench_latency(
         p50 = statistics.median(samples)
         what = {
             "quick": ", fast path (A pushes, B pulls)",
+            "quick-inline": ", fast path, writes inline (no writer thread)",
             "stamp": ", full rounds",
             "every": ", full rounds asking about every person held each sync",
         }[arm]
@@ -649,8 +669,11 @@ def main(argv: list[str]) -> int:
         return 0
     push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv) :])[:3])
     arms = tuple(argv[3].split(",")) if len(argv) > 3 else ("quick",)
-    if not arms or set(arms) - {"quick", "stamp", "every"}:
-        print("ARMS is a comma-separated list of quick, stamp, every", file=sys.stderr)
+    if not arms or set(arms) - {"quick", "quick-inline", "stamp", "every"}:
+        print(
+            "ARMS is a comma-separated list of quick, quick-inline, stamp, every",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
