@@ -92,22 +92,34 @@ def desk(folder: Path, name: str, dsn: str) -> SyncEngine:
     return SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
 
 
-def bench_push(folder: Path, admin_dsn: str, n: int) -> float:
+def bench_push(folder: Path, admin_dsn: str, n: int, cpu: list[float] | None = None) -> float:
+    """Events per second a desk's push of ``n`` new contacts takes, wall clock, on a new
+    connection (as a desk starting up). When the server runs on this machine, ``cpu`` gets
+    the server CPU ms per event the push cost (its backend process)."""
     name, dsn = login(admin_dsn, "duty_manager")
     engine = desk(folder, name, dsn)
     events = [event("contact.received", contact_payload(), NOW, actor=name) for _ in range(n)]
     engine.store.append(events)
     engine.transport.state()  # connect before the timer starts
+    pid = engine.transport._call(  # noqa: SLF001 - the bench's own look
+        lambda c: int(c.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+    )
+    cpu_before = _backend_cpu(pid)
     started = time.perf_counter()
     counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
     engine._push(counts, force=True)
     took = time.perf_counter() - started
+    cpu_after = _backend_cpu(pid)
     engine.transport.close()
     engine.store.close()
     rate = counts["accepted"] / took
+    server = ""
+    if cpu is not None and cpu_before is not None and cpu_after is not None:
+        cpu.append((cpu_after - cpu_before) * 1000 / max(counts["accepted"], 1))
+        server = f", server CPU {cpu[-1]:.3f} ms per event"
     print(
         f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
-        f"({rate:,.0f}/s)"
+        f"({rate:,.0f}/s){server}"
     )
     return rate
 
@@ -371,8 +383,14 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _backend_cpu(pid: int) -> float | None:
-    """Seconds of CPU the server process ``pid`` has used (user + system), or None when
-    the server is not on this machine (/proc)."""
+    """Seconds of CPU the server process ``pid`` has used, or None when the server is not
+    on this machine: the scheduler's count in nanoseconds (/proc/PID/schedstat) where the
+    kernel keeps one, else user + system time in clock ticks (10 ms: 0.05 ms per event
+    over a batch of 200, too coarse for one batch)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -381,15 +399,22 @@ def _backend_cpu(pid: int) -> float | None:
 
 
 def paired_submit(
-    dsns: dict[str, str], pairs: int, batch: int, cpu: dict[str, float] | None = None
+    dsns: dict[str, str],
+    pairs: int,
+    batch: int,
+    cpu: dict[str, float] | None = None,
+    halves: dict[str, tuple[list[float], list[float]]] | None = None,
 ) -> dict[str, list[float]]:
     """ms per event of ``dutydesk.submit`` for one batch of ``batch`` contacts, sent to
     each database in turn (order reversed every other time), ``pairs`` times: samples taken
     seconds apart, so a machine shared with other work loads every arm alike and the
     ratio of each pair holds still where minutes-apart rounds do not. When the server runs
-    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process's
-    user + system time, first pair left out: the checks' one-off compile): the CPU the
-    server spent, which a machine at load 20 does not inflate as it does wall time."""
+    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process,
+    ``_backend_cpu``; first pair left out: the checks' one-off compile): the CPU the
+    server spent, which a machine at load 20 does not inflate as it does wall time.
+    ``halves`` gets each arm's per-batch server CPU in the first and the second half of
+    the run: alike when submit's cost does not grow with the events stored (it did before
+    migration 0014, 0.35 -> 1.1 ms per contact over 5,000 events)."""
     transports = {}
     pids = {}
     for label, dsn in dsns.items():
@@ -418,6 +443,9 @@ def paired_submit(
                 samples[label].append(took * 1000 / batch)
                 if i > 0 and cpu_before is not None and cpu_after is not None:
                     used[label] += cpu_after - cpu_before
+                    if halves is not None:  # does it grow with what the session stored?
+                        half = halves.setdefault(label, ([], []))[0 if 2 * i < pairs else 1]
+                        half.append((cpu_after - cpu_before) * 1000 / batch)
     finally:
         for _, t in transports.values():
             t.close()
@@ -471,16 +499,19 @@ def compare(
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
     figures: dict[str, dict[str, list[float]]] = {
-        k: {"push": [], "p50": [], "p95": []} for k in arms
+        k: {"push": [], "p50": [], "p95": [], "cpu": []} for k in arms
     }
+    loads: list[float] = []
     with databases(admin_dsn) as (before, after, unchecked):
         for r in range(rounds):
-            for label, dsn, schema in (
+            order = [
                 ("before", before, 1),
                 ("after", after, supported),
                 ("unchecked", unchecked, supported),
-            ):
-                print(f"-- round {r + 1}, {label} (server schema {schema})")
+            ]
+            for label, dsn, schema in order if r % 2 == 0 else reversed(order):
+                loads.append(os.getloadavg()[0])
+                print(f"-- round {r + 1}, {label} (server schema {schema}), load {loads[-1]:.1f}")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
                 check_rules = engine_mod.SyncEngine._check_rules
@@ -498,7 +529,9 @@ def compare(
                         lambda self, *stamp: None
                     )
                 try:
-                    figures[label]["push"].append(bench_push(folder, dsn, push))
+                    figures[label]["push"].append(
+                        bench_push(folder, dsn, push, figures[label]["cpu"])
+                    )
                     p50, p95 = bench_latency(folder, dsn, runs, ("stamp",))
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
@@ -517,11 +550,14 @@ def compare(
         paired = paired_submit(
             {"before": before, "after": after, "unchecked": unchecked}, pairs, 500
         )
-    med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
+    med = {
+        k: {m: statistics.median(v) if v else float("nan") for m, v in f.items()}
+        for k, f in figures.items()
+    }
     b, a, u = med["before"], med["after"], med["unchecked"]
     print(
         f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
-        "desk-to-desk runs each):"
+        f"desk-to-desk runs each; load {min(loads):.1f}-{max(loads):.1f}):"
     )
     print("| what | before (0001, no validation) | after (validated) | cost |")
     print("|---|---|---|---|")
@@ -566,7 +602,11 @@ def compare(
         f"\nthe payload checks alone (newest server, checks on / off): submit "
         f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
         f"({(u['push'] / a['push'] - 1) * 100:+.0f}% time per event), latency p50 "
-        f"{a['p50']:.1f} / {u['p50']:.1f} ms"
+        f"{a['p50']:.1f} / {u['p50']:.1f} ms "
+        f"({(a['p50'] / u['p50'] - 1) * 100:+.0f}%), p95 {a['p95']:.1f} / {u['p95']:.1f} ms "
+        f"({(a['p95'] / u['p95'] - 1) * 100:+.0f}%), server CPU per pushed event "
+        f"{a['cpu']:.3f} / {u['cpu']:.3f} ms ({(a['cpu'] / u['cpu'] - 1) * 100:+.0f}%; "
+        f"before {b['cpu']:.3f} ms)"
     )
 
 
@@ -578,12 +618,15 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--paired"]:  # submit alone, the three servers in turn: PAIRS BATCH
         pairs, size = (int(a) for a in (argv[1:] + ["60", "200"][len(argv) - 1 :])[:2])
         server_cpu: dict[str, float] = {}
+        halves: dict[str, tuple[list[float], list[float]]] = {}
+        load = os.getloadavg()[0]
         with databases(admin_dsn) as (before, after, unchecked):
             got = paired_submit(
                 {"before": before, "after": after, "unchecked": unchecked},
                 pairs,
                 size,
                 server_cpu,
+                halves,
             )
             checked, per_event = check_cost(after)
         for k in ("before", "unchecked"):
@@ -607,6 +650,15 @@ def main(argv: list[str]) -> int:
                 + f"; validated costs {(c['after'] / c['unchecked'] - 1) * 100:+.0f}% against "
                 f"checks off and {(c['after'] / c['before'] - 1) * 100:+.0f}% against before"
             )
+            print(
+                "server CPU per event, first / second half of the run: "
+                + ", ".join(
+                    f"{k} {statistics.mean(a):.3f} / {statistics.mean(b):.3f} ms"
+                    for k, (a, b) in halves.items()
+                    if a and b
+                )
+            )
+        print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
         return 0
     if argv[:1] == ["--compare"]:
         push, runs, rounds, pairs = (
