@@ -75,6 +75,8 @@ case "${1:-}" in
     psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<'SQL'
 CREATE ROLE dutydesk_test LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 CREATE DATABASE dutydesk_test;
+-- `server init` takes CONNECT away from PUBLIC (only logins added to the database connect).
+GRANT CONNECT ON DATABASE dutydesk_test TO dutydesk_test;
 SQL
     echo "export DUTYDESK_TEST_PG_DSN='postgresql://dutydesk_test@127.0.0.1:$PORT/dutydesk_test'"
     echo "export DUTYDESK_TEST_PG_ADMIN_DSN='postgresql://postgres@127.0.0.1:$PORT/dutydesk_test'"

@@ -19,7 +19,7 @@ from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, Person
 from ..domain.timescales import OfficeHours
 from . import rowread
 from .eventstore import EVENTS, db_to_event
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row, standing
 
 
 def _type_in(types: Sequence[str]) -> ColumnElement[bool]:
@@ -136,14 +136,14 @@ class FollowThroughQueries:
         """Decisions that stand (recorded or signed off, not superseded) made at or after
         ``since`` with one of ``outcomes``, oldest first, with the few contact columns the
         follow-through needs (no rationale, no concern text)."""
-        d = DECISIONS.c
-        return self._standing(d.decided_at >= since, outcomes)
+        return self._standing_decisions(DECISIONS.c.decided_at >= since, outcomes)
 
-    def _standing(self, when: ColumnElement[bool], outcomes: Sequence[str]) -> list[DecidedContact]:
-        """Standing decisions matching ``when`` and ``outcomes``, oldest first. Read as the
-        driver's tuples (every refresh reads each decided contact since the look-back:
-        tens of thousands at a county's scale), ``is_referral`` (NOT NULL, 0 or 1) made a
-        bool as SQLAlchemy's Boolean type does."""
+    def _standing_decisions(
+        self, made: ColumnElement[bool], outcomes: Sequence[str]
+    ) -> list[DecidedContact]:
+        """Read as the driver's tuples (every refresh reads each decided contact since the
+        look-back: tens of thousands at a county's scale), ``is_referral`` (NOT NULL, 0
+        or 1) made a bool as SQLAlchemy's Boolean type does."""
         d, c = DECISIONS.c, CONTACTS.c
         with self.engine.connect() as conn:
             rows = rowread.fetch_statement(
@@ -159,12 +159,7 @@ class FollowThroughQueries:
                     c.is_referral,
                 )
                 .join(CONTACTS, c.contact_id == d.contact_id)
-                .where(
-                    when,
-                    d.outcome.in_(list(outcomes)),
-                    d.status.in_(["recorded", "signed_off"]),
-                    d.superseded.is_(False),
-                )
+                .where(made, d.outcome.in_(list(outcomes)), standing())
                 .order_by(d.decided_at),
             )
         return [
@@ -188,8 +183,7 @@ class FollowThroughQueries:
                         select(d.contact_id).where(
                             d.decided_at >= since,
                             d.outcome.in_(list(outcomes)),
-                            d.status.in_(["recorded", "signed_off"]),
-                            d.superseded.is_(False),
+                            standing(),
                         )
                     )
                 )
@@ -204,7 +198,7 @@ class FollowThroughQueries:
     ) -> list[DecidedContact]:
         """As ``standing_decisions_since``, for decisions made before ``before`` (the ones
         the follow-through does not list, so it can say how many it leaves out)."""
-        return self._standing(DECISIONS.c.decided_at < before, outcomes)
+        return self._standing_decisions(DECISIONS.c.decided_at < before, outcomes)
 
     def first_route_at(self) -> str | None:
         """When this store first recorded a route (the desk started following children

@@ -8,7 +8,13 @@
 
 measures the server alone: logins on threads submitting one event per call, no desks.
 COUNTY_TEMPLATE=path reuses a desk store made by an earlier run's one full pull (the pull of
-660k events took 15 minutes here) instead of pulling again.
+660k events took 15 minutes here) instead of pulling again. COUNTY_TEMPLATE=head makes the
+desks' template without the history: a store holding only the shared contact, its sync
+cursor set to the server's head (as a desk that had pulled everything, minus the rows);
+at 5M events a full copy per desk would be 5.7 GB each and its pull about two hours.
+COUNTY_REPLICA_PORT=port (a streaming replica of the server, tests/pg.sh replica-start)
+sends the MI loop and the new desk's pull (``ReplicaPullTransport``) to the replica, and
+reports the replica's CPU beside the primary's.
 
 Prints figures; not a test. Seeds the server with SEED synthetic events through the real
 submit function (the only way events reach it), then for each offered rate (events per
@@ -43,13 +49,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from dutydesk.demo.synthetic import Generator
 from dutydesk.domain.clock import SystemClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.event_permissions import may_record
 from dutydesk.store.eventstore import EventStore
-from dutydesk.sync.engine import SyncEngine
+from dutydesk.sync.engine import META_CURSOR, SyncEngine
+from dutydesk.sync.pg.replica import ReplicaPullTransport
 from dutydesk.sync.pg.transport import PgTransport
 from tests.bench.bench_sync import NOW, login
 from tests.factories import contact_payload, event
@@ -199,9 +207,10 @@ def _mi_loop(dsn: str, stop_at: float, out: mp.Queue) -> None:  # type: ignore[t
     out.put(took)
 
 
-def _new_desk_pull(folder: str, name: str, dsn: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _new_desk_pull(folder: str, name: str, dsn: str, replica: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
     path = Path(folder) / f"{name}.sqlite3"
-    engine = SyncEngine(EventStore.open(path), PgTransport(dsn), SystemClock(), login=name)
+    transport = ReplicaPullTransport(dsn, replica) if replica else PgTransport(dsn)
+    engine = SyncEngine(EventStore.open(path), transport, SystemClock(), login=name)
     started = time.perf_counter()
     report = engine.sync()
     out.put((report.pulled, time.perf_counter() - started))
@@ -257,6 +266,24 @@ def template_store(folder: Path, admin_dsn: str) -> tuple[str, str]:
     return str(path), str(contact.payload["contact_id"])
 
 
+def head_template(folder: Path, admin_dsn: str) -> tuple[str, str]:
+    """A desk store without the server's history: the shared contact, pushed, and the sync
+    cursor at the server's head before that push (COUNTY_TEMPLATE=head)."""
+    owner, owner_dsn = login(admin_dsn, "duty_manager")
+    contact = event("contact.received", contact_payload(), NOW, actor=owner)
+    path = folder / "template.sqlite3"
+    first = SyncEngine(EventStore.open(path), PgTransport(owner_dsn), SystemClock(), login=owner)
+    first.store.append([contact])
+    first.store.set_meta(META_CURSOR, str(first.transport.state().head_seq))
+    report = first.sync()
+    print(f"(head template: cursor at the server's head, pulled {report.pulled})", flush=True)
+    first.transport.close()
+    with first.store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    first.store.close()
+    return str(path), str(contact.payload["contact_id"])
+
+
 def _template_contact(path: str) -> str:
     """The shared contact of a kept template: the one its owner recorded before pulling."""
     store = EventStore.open(path)
@@ -299,6 +326,10 @@ def run_rate(
         )
     auditor, auditor_dsn = login(admin_dsn, "auditor")
     newcomer, newcomer_dsn = login(admin_dsn, "auditor")
+    replica_port = os.environ.get("COUNTY_REPLICA_PORT")
+    replica = make_conninfo(newcomer_dsn, port=replica_port) if replica_port else ""
+    replica_admin = make_conninfo(admin_dsn, port=replica_port) if replica_port else ""
+    mi_dsn = make_conninfo(auditor_dsn, port=replica_port) if replica_port else auditor_dsn
     for p in procs:
         p.start()
     for _ in procs:
@@ -306,20 +337,22 @@ def run_rate(
     start_at = time.time() + 1.0
     for _ in procs:
         start.put(start_at)
-    mi = ctx.Process(target=_mi_loop, args=(auditor_dsn, start_at + seconds, side))
+    mi = ctx.Process(target=_mi_loop, args=(mi_dsn, start_at + seconds, side))
     while time.time() < start_at:
         time.sleep(0.01)
     cpu_before, wall_before = _server_cpu_seconds(admin_dsn), time.time()
+    rcpu_before = _server_cpu_seconds(replica_admin) if replica_admin else 0.0
     mi.start()
     extra = [mi]
     if pull:
         puller = ctx.Process(
-            target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn, side)
+            target=_new_desk_pull, args=(str(folder), newcomer, newcomer_dsn, replica, side)
         )
         puller.start()
         extra.append(puller)
     found = [results.get(timeout=seconds + 600) for _ in procs]
     cpu_after, wall_after = _server_cpu_seconds(admin_dsn), time.time()
+    rcpu_after = _server_cpu_seconds(replica_admin) if replica_admin else 0.0
     load = os.getloadavg()[0]
     side_results = [side.get(timeout=3600) for _ in extra]
     for p in (*procs, *extra):
@@ -333,11 +366,13 @@ def run_rate(
     p50 = statistics.median(lat) if lat else float("nan")
     p95 = lat[max(0, int(len(lat) * 0.95) - 1)] if lat else float("nan")
     cpu = (cpu_after - cpu_before) / max(wall_after - wall_before, 1e-9)
+    rcpu = (rcpu_after - rcpu_before) / max(wall_after - wall_before, 1e-9)
+    where = f" (replica CPU {rcpu:4.2f} cores; MI and new desk on the replica)" if replica else ""
     saturated = achieved < 0.9 * offered or p95 > 1000
     print(
         f"{desks} desks x {rate:g}/s: offered {offered:6.1f}/s achieved {achieved:6.1f}/s | "
         f"desk-to-desk p50 {p50:6.1f} ms p95 {p95:7.1f} ms ({len(lat):,} arrivals) | "
-        f"server CPU {cpu:4.2f} cores | MI query median "
+        f"server CPU {cpu:4.2f} cores{where} | MI query median "
         f"{statistics.median(mi_ms) if mi_ms else float('nan'):7.1f} ms | new desk pulled "
         f"{pulled:,} in {pull_s:5.1f} s | load {load:.1f}"
         f"{'  <- SATURATED' if saturated else ''}",
@@ -419,7 +454,9 @@ def main(argv: list[str]) -> int:
         seed_server(admin_dsn, seed)
     with tempfile.TemporaryDirectory() as tmp:
         reuse = os.environ.get("COUNTY_TEMPLATE")  # a template kept from an earlier run
-        if reuse:
+        if reuse == "head":
+            template, cid = head_template(Path(tmp), admin_dsn)
+        elif reuse:
             template, cid = reuse, _template_contact(reuse)
         else:
             template, cid = template_store(Path(tmp), admin_dsn)

@@ -17,7 +17,7 @@ from dutydesk.store.desk_queries import DeskQueries
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.history_queries import HistoryQueries
 from dutydesk.store.queries import OPEN_STATUSES, Queries
-from dutydesk.store.readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, db_to_row
+from dutydesk.store.readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, db_to_row, standing
 
 TABLES = {
     PersonRow: PEOPLE,
@@ -171,12 +171,7 @@ def test_follow_through_reads_match_sqlalchemy(filled: EventStore) -> None:
                         c.is_referral,
                     )
                     .join(CONTACTS, c.contact_id == d.contact_id)
-                    .where(
-                        when,
-                        d.outcome.in_(outcomes),
-                        d.status.in_(["recorded", "signed_off"]),
-                        d.superseded.is_(False),
-                    )
+                    .where(when, d.outcome.in_(outcomes), standing())
                     .order_by(d.decided_at)
                 )
             ]

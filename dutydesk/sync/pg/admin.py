@@ -26,7 +26,7 @@ from ...domain.codes import Role
 from ...domain.errors import ValidationError
 from ...domain.event_permissions import ALLOWED
 from ...paths import SERVER_MIGRATIONS
-from .rules_sql import RuleError, catalogue_rules
+from .rules_sql import RuleError, catalogue_rules, type_function
 from .transport import tls_required
 
 OWNER = "dutydesk_owner"
@@ -146,7 +146,7 @@ def init(admin_dsn: str) -> list[str]:
                     "USING (true) WITH CHECK (true)"
                 ).format(sql.Identifier(OWNER))
             )
-        return _apply_pending(conn)
+        return _apply_pending(conn, fresh=True)
 
 
 def upgrade(admin_dsn: str) -> list[str]:
@@ -154,10 +154,10 @@ def upgrade(admin_dsn: str) -> list[str]:
     with _connect(admin_dsn) as conn:
         if not _initialised(conn):
             raise AdminError("this database has no DutyDesk schema; run `dutydesk server init`")
-        return _apply_pending(conn)
+        return _apply_pending(conn, fresh=False)
 
 
-def _apply_pending(conn: psycopg.Connection) -> list[str]:
+def _apply_pending(conn: psycopg.Connection, *, fresh: bool) -> list[str]:
     applied = {}
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
@@ -189,8 +189,30 @@ def _apply_pending(conn: psycopg.Connection) -> list[str]:
     _write_permissions(conn)
     _write_rules(conn)
     _add_partitions(conn)
+    if not fresh and CONNECT_MIGRATION in done:
+        _grant_connect_to_members(conn)
     _harden(conn)
     return done
+
+
+# The migration after which a login connects only to databases it was added to (0013).
+CONNECT_MIGRATION = "0013_one_database_per_login.sql"
+
+
+def _grant_connect_to_members(conn: psycopg.Connection) -> None:
+    """Once, when an existing database is upgraded to one database per login: CONNECT for
+    every login then in a DutyDesk group, so nobody who could sign in before is locked out
+    when ``_harden`` takes CONNECT away from PUBLIC."""
+    db = sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+    for (login,) in conn.execute(
+        "SELECT DISTINCT m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+        "JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = ANY(%s) AND m.rolcanlogin",
+        (list(GROUPS),),
+    ).fetchall():
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, sql.Identifier(login))
+            )
 
 
 def _add_partitions(conn: psycopg.Connection) -> list[str]:
@@ -237,6 +259,20 @@ def _write_rules(conn: psycopg.Connection) -> None:
         )
         conn.execute(mine.function.encode("utf-8"))
         conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) FROM PUBLIC")
+        # One function per event type (rules_sql.type_function); those of types this
+        # catalogue no longer has go, so nothing checks with rules no longer in force.
+        wanted = {type_function(kind) for kind in mine.rules}
+        for (name,) in conn.execute(
+            "SELECT p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = 'dutydesk' "
+            "AND p.proname LIKE 'check\\_payload\\_%' "
+            "AND p.proargtypes = '3802 1082'::pg_catalog.oidvector"
+        ).fetchall():
+            function = sql.SQL("dutydesk.{}(jsonb, date)").format(sql.Identifier(name))
+            if name in wanted:
+                conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(function))
+            else:
+                conn.execute(sql.SQL("DROP FUNCTION {}").format(function))
         if _has_table(conn, "dutydesk.rules_installed"):
             # The same transaction: desks never see new rules under the old digest.
             conn.execute(
@@ -263,8 +299,35 @@ def _harden(conn: psycopg.Connection) -> list[str]:
     """
     warnings = []
     db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    # The logins of this database are the people its directory names (add-user writes
+    # every new login there): they keep CONNECT, also in a database restored from a dump
+    # (pg_dump does not carry the database's own grants).
+    ours: list[str] = []
+    if _has_table(conn, "dutydesk.people_directory"):
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+            named = [str(r[0]) for r in conn.execute("SELECT login FROM dutydesk.people_directory")]
+        ours = sorted(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT DISTINCT m.rolname FROM pg_auth_members a "
+                "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+                "WHERE g.rolname = ANY(%s) AND m.rolname = ANY(%s)",
+                (list(GROUPS), named),
+            )
+        )
     steps: list[sql.SQL | sql.Composed] = [
         sql.SQL("REVOKE TEMPORARY, CREATE ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)),
+        # Roles are cluster-wide: only the logins added to this database may connect to it
+        # (migration 0013; add_user grants CONNECT). The administrator keeps it.
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO CURRENT_USER").format(sql.Identifier(db)),
+        *(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(db), sql.Identifier(login)
+            )
+            for login in ours
+        ),
+        sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)),
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT pg_signal_backend, pg_read_all_stats TO {}").format(sql.Identifier(OWNER)),
     ]
@@ -339,6 +402,13 @@ def add_user(
                         f"{login} is a superuser or bypasses row-level security; "
                         "a desk must not use such a role"
                     )
+                elsewhere = _databases_of(conn, login)
+                if elsewhere:
+                    raise AdminError(
+                        f"{login} is a login of database {elsewhere[0]} in this cluster; a "
+                        "login serves one authority (its groups count in every database it "
+                        "may connect to): give this person another login here"
+                    )
             else:
                 conn.execute(
                     sql.SQL(
@@ -347,6 +417,12 @@ def add_user(
                     ).format(ident)
                 )
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
+            conn.execute(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                    sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0]),  # type: ignore[index]
+                    ident,
+                )
+            )
             for step in _limits(login):
                 conn.execute(step)
             if (name or not existed) and _has_table(conn, "dutydesk.people_directory"):
@@ -371,6 +447,20 @@ def add_user(
     return f"{login} {verb} {group}" + (" (password set)" if password is not None else "")
 
 
+def _databases_of(conn: psycopg.Connection, login: str) -> list[str]:
+    """The other databases of the cluster ``login`` was given CONNECT on by name (as
+    ``add_user`` does): where it is already a DutyDesk login."""
+    return [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT d.datname FROM pg_database d, aclexplode(d.datacl) x "
+            "WHERE x.grantee = (SELECT oid FROM pg_roles WHERE rolname = %s) "
+            "AND x.privilege_type = 'CONNECT' AND d.datname <> current_database() ORDER BY 1",
+            (login,),
+        )
+    ]
+
+
 def remove_user(admin_dsn: str, login: str, group: str | None = None) -> str:
     """Take one group away from ``login`` (``group``), or, without a group, stop the login
     signing in at all: NOLOGIN, no password, its open sessions ended. The role itself is
@@ -392,6 +482,14 @@ def remove_user(admin_dsn: str, login: str, group: str | None = None) -> str:
         ]
         if not held:
             raise AdminError(f"{login} is not a login in any DutyDesk group; nothing changed")
+        here = conn.execute(
+            "SELECT has_database_privilege(%s, current_database(), 'CONNECT')", (login,)
+        ).fetchone()
+        if _databases_of(conn, login) and not (here and here[0]):
+            raise AdminError(
+                f"{login} is a login of another database in this cluster, not of this one; "
+                "nothing changed"
+            )
         ident = sql.Identifier(login)
         if group is not None:
             if group not in held:

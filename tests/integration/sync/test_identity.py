@@ -62,6 +62,13 @@ def test_a_login_in_no_group_is_refused(pg_server: str, pg_dsn: str) -> None:
     name = f"nogroup{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+        # Only logins given CONNECT on the database may connect at all (migration 0013).
+        db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(db), sql.Identifier(name)
+            )
+        )
     try:
         with (
             PgTransport(make_conninfo(pg_dsn, user=name)) as transport,
@@ -70,6 +77,7 @@ def test_a_login_in_no_group_is_refused(pg_server: str, pg_dsn: str) -> None:
             transport.whoami()
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
