@@ -156,7 +156,7 @@ def test_follow_through_reads_match_sqlalchemy(filled: EventStore) -> None:
         every = conn.execute(select(d.decided_at).order_by(d.decided_at)).scalars().all()
         middle = every[len(every) // 2]
 
-        def standing(when: Any) -> list[DecidedContact]:
+        def decided(when: Any) -> list[DecidedContact]:
             return [
                 DecidedContact(*row)
                 for row in conn.execute(
@@ -176,7 +176,7 @@ def test_follow_through_reads_match_sqlalchemy(filled: EventStore) -> None:
                 )
             ]
 
-        since, before = standing(d.decided_at >= middle), standing(d.decided_at < middle)
+        since, before = decided(d.decided_at >= middle), decided(d.decided_at < middle)
         slots: dict[str, list[ChildSlot]] = defaultdict(list)
         for cid, slot, person in conn.execute(
             select(k.contact_id, k.slot, k.person_id)
@@ -193,11 +193,11 @@ def test_follow_through_reads_match_sqlalchemy(filled: EventStore) -> None:
         people = {
             m["person_id"]: db_to_row(PersonRow, m) for m in conn.execute(select(PEOPLE)).mappings()
         }
-        decided: dict[str, list[DecisionRow]] = defaultdict(list)
+        by_contact: dict[str, list[DecisionRow]] = defaultdict(list)
         for m in conn.execute(
             select(DECISIONS).where(d.contact_id.in_(ids)).order_by(d.decided_at)
         ).mappings():
-            decided[m["contact_id"]].append(db_to_row(DecisionRow, m))
+            by_contact[m["contact_id"]].append(db_to_row(DecisionRow, m))
     assert since and before and any(x.is_referral for x in since)
     assert all(type(x.is_referral) is bool for x in since + before)
     assert q.standing_decisions_since(middle, outcomes) == since
@@ -205,4 +205,4 @@ def test_follow_through_reads_match_sqlalchemy(filled: EventStore) -> None:
     assert q.decided_child_slots(middle, outcomes) == dict(slots)
     assert q.children_of(ids) == dict(kids)
     assert q.people(people) == people
-    assert q.decisions_of(ids) == dict(decided)
+    assert q.decisions_of(ids) == dict(by_contact)
