@@ -97,8 +97,15 @@ def _subject(payload: Mapping[str, Any], key: str) -> str | None:
 
 
 def canonical_json(value: Any) -> str:
-    """The one serialisation used for storage, hashing and comparison."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one serialisation used for storage, hashing and comparison: ``json.dumps(value,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, by an encoder made once
+    (``json.dumps`` with options builds a new ``JSONEncoder`` on every call)."""
+    return _canonical_encode(value)
+
+
+_canonical_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+).encode
 
 
 # ---- payload specs ------------------------------------------------------------------

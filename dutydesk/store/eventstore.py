@@ -333,10 +333,10 @@ class EventStore:
         # ``event_to_db`` gives SQLAlchemy (text and integer columns, no type processing),
         # without building and compiling a statement per call.
         rowread.execute_many(conn, _INSERT_EVENT, [_event_values(e) for e in events])
-        with_people = [e for e in events if e.person_ids]
+        with_people = [(e, ids) for e in events if (ids := e.person_ids)]
         if with_people:
             seqs: dict[str, int] = {}
-            for chunk in rowread.chunks([e.id for e in with_people]):
+            for chunk in rowread.chunks([e.id for e, _ in with_people]):
                 seqs.update(
                     rowread.fetch(
                         conn,
@@ -348,7 +348,7 @@ class EventStore:
             rowread.execute_many(
                 conn,
                 "INSERT INTO event_people (local_seq, person_id) VALUES (?, ?)",
-                [(seqs[e.id], pid) for e in with_people for pid in e.person_ids],
+                [(seqs[e.id], pid) for e, ids in with_people for pid in ids],
             )
         if outbox:
             rowread.execute_many(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -259,6 +260,10 @@ def test_closing_the_session_mid_round_stops_sync_before_the_writer(
 
     desk = open_desk(make_login("duty_manager"), _pull_waits_for(closing, in_round, monkeypatch))
     qtbot.waitUntil(in_round.is_set, timeout=20_000)
+    # while the round waits on the server, the window's writes do not wait for it
+    started = time.monotonic()
+    desk.tasks.run(lambda: desk.window.service.record_contact(contact_payload()))
+    assert time.monotonic() - started < 5
     desk.session.close()  # sync first (its round finishes on the writer), then the writer
     assert _ours() == []
     assert desk.stopped_with == [] and _tracebacks(caplog) == []
