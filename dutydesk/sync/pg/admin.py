@@ -261,7 +261,7 @@ def _write_rules(conn: psycopg.Connection) -> None:
         conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) FROM PUBLIC")
         # One function per event type (rules_sql.type_function); those of types this
         # catalogue no longer has go, so nothing checks with rules no longer in force.
-        wanted = {type_function(kind) for kind in mine.rules}
+        wanted = {type_function(k, why=w) for k in mine.rules for w in (False, True)}
         for (name,) in conn.execute(
             "SELECT p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
             "ON n.oid = p.pronamespace WHERE n.nspname = 'dutydesk' "

@@ -555,43 +555,56 @@ def numbers_checks(rule: Mapping[str, Any], what: str = "p_type") -> list[str]:
     return lines
 
 
-# When the fast path finds a payload wrong and the detailed path names no check (it cannot:
-# both are written from the same steps), the payload is still refused.
-_UNNAMED = "    RETURN {} || ': the payload breaks a rule of the catalogue';"
-
-
 _TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _SET = "SET search_path = pg_catalog, dutydesk, pg_temp"
 
 
-def type_function(event_type: str, name: str = "check_payload") -> str:
+def type_function(event_type: str, name: str = "check_payload", *, why: bool = False) -> str:
     """The name of the function that checks one event type's payloads: ``name`` + ``_`` +
-    the type with its dots written as two underscores (``check_payload_contact__received``).
-    Refuses a type that could not be told apart that way or would not fit a name."""
+    the type with its dots written as two underscores (``check_payload_contact__received``);
+    with ``why``, the one that names what is wrong (``check_payload__why_contact__received``:
+    a type cannot start with ``_``, so the two kinds of name never meet). Refuses a type
+    that could not be told apart that way or would not fit a name."""
     if not _TYPE_RE.match(event_type) or "__" in event_type:
         raise RuleError(f"the server cannot name a check for event type {event_type!r}")
-    out = f"{name}_{event_type.replace('.', '__')}"
+    out = f"{name}_{'_why_' if why else ''}{event_type.replace('.', '__')}"
     if len(out) > 63:  # PostgreSQL's longest name
         raise RuleError(f"the server cannot name a check for event type {event_type!r}")
     return out
 
 
-def _type_check(
-    compiler: _Compiler, event_type: str, rule: Mapping[str, Any], *, fast: bool
-) -> str:
-    """The body (DECLARE ... END) of one event type's check: the fast path (a block that
-    RETURNs NULL when every check holds, ``_Compiler.fast``), then, reached only by a
-    payload that breaks a rule, the detailed path that RETURNs the first failure's message
-    (``_Compiler.detailed``); without the fast path when ``fast`` is false."""
+def _body(variables: list[str], lines: list[str]) -> str:
+    declare = "".join(f"\n    {v}" for v in variables)
+    text = "DECLARE" + declare + "\nBEGIN\n" + "\n".join("    " + b for b in lines) + "\nEND"
+    if _DELIM in text:
+        raise RuleError("a rule contains the function's quoting delimiter")
+    return text
+
+
+def _type_checks(
+    compiler: _Compiler, event_type: str, rule: Mapping[str, Any], *, fast: bool, why: str
+) -> tuple[str, str | None]:
+    """The bodies (DECLARE ... END) of one event type's check and, with ``fast``, of its
+    detailed path. With ``fast``: the check runs the fast path (a block that RETURNs NULL
+    when every check holds, ``_Compiler.fast``) and only for a payload that breaks a rule
+    calls function ``why``, the detailed path that RETURNs the first failure's message
+    (``_Compiler.detailed``): kept apart, the check declares only its lists' loop
+    variables, not the detailed path's variable per field, which every call would copy.
+    Without ``fast``, the detailed path alone, in the check (and no ``why``)."""
     name = _lit(event_type)
     compiler.restart()
     compiler.variables = []
     steps = compiler.spec(rule, "p_payload", name)
-    conds, after = compiler.fast(steps, "fast")
     server = SERVER_CHECKS.get(event_type, [])
-    body = list(numbers_checks(rule, name))  # first, as before
-    if fast:
-        body += [
+    numbers = list(numbers_checks(rule, name))  # first, as before
+    if not fast:
+        detailed = compiler.detailed(steps)
+        return _body(compiler.variables, [*numbers, *detailed, *server, "RETURN NULL;"]), None
+    conds, after = compiler.fast(steps, "fast")
+    check = _body(
+        compiler.variables,
+        [
+            *numbers,
             "<<fast>>",
             "BEGIN",
             f"    IF {_any(conds)} THEN",
@@ -601,14 +614,24 @@ def _type_check(
             *("    " + line for line in server),
             "    RETURN NULL;",
             "END;",
-        ]
-    body += compiler.detailed(steps)
-    if fast:
-        body.append(_UNNAMED.format(name).strip())
-    else:
-        body += [*server, "RETURN NULL;"]
-    declare = "".join(f"\n    {v}" for v in compiler.variables)
-    return "DECLARE" + declare + "\nBEGIN\n" + "\n".join("    " + b for b in body) + "\nEND"
+            # When the detailed path names no check (it cannot: both are written from the
+            # same steps), the payload is still refused.
+            f"RETURN coalesce({why}(p_payload, p_today), "
+            f"{name} || ': the payload breaks a rule of the catalogue');",
+        ],
+    )
+    compiler.restart()
+    compiler.variables = []
+    detailed = compiler.detailed(steps)
+    return check, _body(compiler.variables, [*detailed, "RETURN NULL;"])
+
+
+def _create(function: str, body: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {function}(p_payload jsonb, p_today date) RETURNS text\n"
+        f"LANGUAGE plpgsql STABLE\nSET extra_float_digits = 1\n{_SET} AS {_DELIM}\n"
+        f"{body}\n{_DELIM};"
+    )
 
 
 def check_payload_function(
@@ -619,26 +642,26 @@ def check_payload_function(
     name: str = "check_payload",
 ) -> str:
     """The SQL that (re)creates ``dutydesk.check_payload(type, payload, today)`` for
-    ``rules``: one function per event type (``type_function``: its checks, see
-    ``_type_check``) and ``check_payload`` itself, which hands the payload to its type's
-    function (or says the type has no rule). A session compiles only the types it meets:
-    one plpgsql function of every type's checks was 440 KB, about 170 ms to compile on
-    each connection's first contact. ``fast=False`` leaves the fast paths out (tests
-    compare the two: the same verdict and message for every payload); ``schema`` and
-    ``name`` place the functions elsewhere (a test puts that version in ``pg_temp``)."""
+    ``rules``: per event type a function of its checks (``type_function``) and one that
+    names what is wrong (``type_function(why=True)``, called only for a payload that
+    breaks a rule: see ``_type_checks``), and ``check_payload`` itself, which hands the
+    payload to its type's function (or says the type has no rule). A session compiles only
+    the types it meets, and of those only the fast paths until a payload fails: one
+    plpgsql function of every type's checks was 440 KB, about 170 ms to compile on each
+    connection's first contact. ``fast=False`` leaves the fast paths out (one function per
+    type, the detailed path alone: tests compare the two, the same verdict and message for
+    every payload); ``schema`` and ``name`` place the functions elsewhere (a test puts that
+    version in ``pg_temp``)."""
     compiler = _Compiler()
     statements: list[str] = []
     branches: list[str] = []
     for event_type, rule in rules.items():
         function = f"{schema}.{type_function(event_type, name)}"
-        text = _type_check(compiler, event_type, rule, fast=fast)
-        if _DELIM in text:
-            raise RuleError("a rule contains the function's quoting delimiter")
-        statements.append(
-            f"CREATE OR REPLACE FUNCTION {function}(p_payload jsonb, p_today date) "
-            "RETURNS text\nLANGUAGE plpgsql STABLE\nSET extra_float_digits = 1\n"
-            f"{_SET} AS {_DELIM}\n{text}\n{_DELIM};"
-        )
+        why = f"{schema}.{type_function(event_type, name, why=True)}"
+        check, detailed = _type_checks(compiler, event_type, rule, fast=fast, why=why)
+        if detailed is not None:
+            statements.append(_create(why, detailed))
+        statements.append(_create(function, check))
         branches.append(f"        WHEN {_lit(event_type)} THEN {function}(p_payload, p_today)")
     statements.append(
         f"CREATE OR REPLACE FUNCTION {schema}.{name}(p_type text, p_payload jsonb, "
