@@ -354,6 +354,12 @@ class DecisionStatus(StrEnum):
     RETURNED = "returned"  # a proposal a manager sent back to its author with a reason
 
 
+# A decision that stands has these statuses and is not superseded by an amendment: one
+# recorded, or a proposal a manager signed off. A proposal still waiting for sign-off, and
+# one returned to its author, do not stand.
+STANDING_STATUSES = frozenset({DecisionStatus.RECORDED.value, DecisionStatus.SIGNED_OFF.value})
+
+
 def source_label(code: str) -> str:
     """Full DfE label for a referral-source code, or the code itself if unknown."""
     found = REFERRAL_SOURCES.get(code)

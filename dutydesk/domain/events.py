@@ -75,6 +75,21 @@ class Event:
     def payload_json(self) -> str:
         return canonical_json(self.payload)
 
+    def recorded(self) -> dict[str, Any]:
+        """What the event says as its desk recorded it: every field but the server's
+        (sequence, time and hashes). The digest of a printed document covers this; the
+        server's hash chain covers it with the server's sequence and time."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "actor": self.actor,
+            "actor_role": self.actor_role,
+            "device": self.device,
+            "client_time": self.client_time,
+            "payload": self.payload,
+        }
+
 
 def _subject(payload: Mapping[str, Any], key: str) -> str | None:
     value = payload.get(key)
@@ -82,8 +97,15 @@ def _subject(payload: Mapping[str, Any], key: str) -> str | None:
 
 
 def canonical_json(value: Any) -> str:
-    """The one serialisation used for storage, hashing and comparison."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one serialisation used for storage, hashing and comparison: ``json.dumps(value,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, by an encoder made once
+    (``json.dumps`` with options builds a new ``JSONEncoder`` on every call)."""
+    return _canonical_encode(value)
+
+
+_canonical_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+).encode
 
 
 # ---- payload specs ------------------------------------------------------------------
@@ -123,23 +145,10 @@ server_twin(
 
 LA_CHILD_ID = text(50)
 
-PERSON_FIELDS = (
-    Field("person_id", uuid_text),
-    Field(
-        "la_child_id",
-        LA_CHILD_ID,
-        required=False,
-        doc="the authority's own id for the child: census LAchildID, Annex A Child "
-        "Unique ID, the case-management system's id",
-    ),
-    Field("given_name", NAME, required=False),
-    Field("family_name", NAME, required=False),
-    Field(
-        "other_names",
-        list_of(NAME, max_items=20),
-        required=False,
-        doc="aliases and previous names, used by matching",
-    ),
+# What identifies and describes a child, the same checks on a known person and on a child
+# as a contact's reporter described them.
+_NAMES = (Field("given_name", NAME, required=False), Field("family_name", NAME, required=False))
+_DESCRIBED = (
     Field("date_of_birth", iso_date(not_future=True), required=False),
     Field(
         "expected_date_of_birth", iso_date(not_past=True), required=False, doc="for an unborn child"
@@ -151,6 +160,25 @@ PERSON_FIELDS = (
     Field("address", text(300), required=False),
     Field("postcode", postcode, required=False),
     Field("school", SHORT, required=False),
+)
+
+PERSON_FIELDS = (
+    Field("person_id", uuid_text),
+    Field(
+        "la_child_id",
+        LA_CHILD_ID,
+        required=False,
+        doc="the authority's own id for the child: census LAchildID, Annex A Child "
+        "Unique ID, the case-management system's id",
+    ),
+    *_NAMES,
+    Field(
+        "other_names",
+        list_of(NAME, max_items=20),
+        required=False,
+        doc="aliases and previous names, used by matching",
+    ),
+    *_DESCRIBED,
     Field("open_case", boolean, required=False, doc="an allocated worker holds the case"),
     Field(
         "allocated_worker",
@@ -191,17 +219,8 @@ CONTACT_CHILD = Spec(
             required=False,
             doc="the authority's id for the child, when the referrer knows it (matching)",
         ),
-        Field("given_name", NAME, required=False),
-        Field("family_name", NAME, required=False),
-        Field("date_of_birth", iso_date(not_future=True), required=False),
-        Field("expected_date_of_birth", iso_date(not_past=True), required=False),
-        Field("sex", SEX, required=False),
-        Field("ethnicity", ETHNICITY, required=False),
-        Field("disabilities", list_of(DISABILITY, unique=True), required=False),
-        Field("nhs_number", nhs_number, required=False),
-        Field("address", text(300), required=False),
-        Field("postcode", postcode, required=False),
-        Field("school", SHORT, required=False),
+        *_NAMES,
+        *_DESCRIBED,
         Field(
             "age_years",
             integer(0, 25),
@@ -271,24 +290,25 @@ def _not_legacy(value: Any, ctx: Context) -> str:
 server_twin(_not_legacy, **FACTOR.server_rule)  # type: ignore[attr-defined]
 
 
+# A child on a contact is described by at least one of these: a linked person, a name, a
+# date of birth (or expected date of birth for an unborn child), or an approximate age.
+# The desk, the intake format's JSON Schema and the server all check it from here.
+CHILD_DESCRIBED_BY = (
+    "person_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "age_years",
+)
+CHILD_UNDESCRIBED = "a child needs a name, a date of birth, an approximate age or a linked person"
+
+
 def _children_slots(obj: dict[str, Any]) -> None:
     for i, child in enumerate(obj.get("children", [])):
         child.setdefault("slot", i)
-        if not any(
-            k in child
-            for k in (
-                "person_id",
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "expected_date_of_birth",
-                "age_years",
-            )
-        ):
-            raise ValidationError(
-                "a child needs a name, a date of birth, an approximate age or a linked person",
-                f"children[{i}]",
-            )
+        if not any(k in child for k in CHILD_DESCRIBED_BY):
+            raise ValidationError(CHILD_UNDESCRIBED, f"children[{i}]")
     injured = (obj.get("risk") or {}).get("injury_child")
     if injured is not None and injured not in {c["slot"] for c in obj.get("children", [])}:
         raise ValidationError(
@@ -300,8 +320,8 @@ server_twin(
     _children_slots,
     kind="each_has_one_of",
     field="children",
-    keys=["person_id", "given_name", "family_name", "date_of_birth", "expected_date_of_birth"],
-    message="a child needs a name, a date of birth or a linked person",
+    keys=list(CHILD_DESCRIBED_BY),
+    message=CHILD_UNDESCRIBED,
 )
 
 
@@ -700,3 +720,24 @@ class Actor:
     office: str = ""
     team: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def recorded_by(
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    by: Actor,
+    at: datetime,
+    event_id: str | None = None,
+) -> Event:
+    """``make_event`` for an event ``by`` records at ``at``: the event names their login,
+    their role and their device (what the guard and the server check it against)."""
+    return make_event(
+        event_type,
+        payload,
+        actor=by.login,
+        actor_role=by.role.value,
+        device=by.device,
+        at=at,
+        event_id=event_id,
+    )

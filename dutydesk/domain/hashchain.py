@@ -33,18 +33,7 @@ def event_content(event: Event) -> str:
     if event.server_seq is None or event.server_time is None:
         raise ValidationError("the event has no server sequence or time yet", event.id)
     return canonical_json(
-        {
-            "actor": event.actor,
-            "actor_role": event.actor_role,
-            "client_time": event.client_time,
-            "device": event.device,
-            "id": event.id,
-            "payload": event.payload,
-            "schema_version": event.schema_version,
-            "server_seq": event.server_seq,
-            "server_time": event.server_time,
-            "type": event.type,
-        }
+        {**event.recorded(), "server_seq": event.server_seq, "server_time": event.server_time}
     )
 
 

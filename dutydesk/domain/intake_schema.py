@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import codes
+from .events import CHILD_DESCRIBED_BY
 from .triage import factors as catalogue
 
 SCHEMA_ID = "https://dutydesk.invalid/schemas/intake-1.json"
@@ -68,17 +69,7 @@ def intake_schema() -> dict[str, Any]:
                 "description": "the date of birth is an estimate",
             },
         },
-        "anyOf": [
-            {"required": [k]}
-            for k in (
-                "person_id",
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "expected_date_of_birth",
-                "age_years",
-            )
-        ],
+        "anyOf": [{"required": [k]} for k in CHILD_DESCRIBED_BY],
         "not": {"required": ["date_of_birth", "expected_date_of_birth"]},
     }
     return {

@@ -142,6 +142,12 @@ class DecisionRow:
     amendments: int = 0
     superseded: bool = False
 
+    @property
+    def live(self) -> bool:
+        """Neither superseded by an amendment nor returned to its author: the contact's
+        decision, or a proposal waiting for sign-off."""
+        return not self.superseded and self.status != DecisionStatus.RETURNED.value
+
 
 @dataclass(slots=True)
 class ReadModel:
@@ -495,11 +501,7 @@ def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:
     """Derive the contact's decision state from all its decisions (order-insensitive)."""
     ids_of_contact = model.decisions_by_contact.get(cid, ())
     live = sorted(
-        (
-            d
-            for d in (model.decisions[i] for i in ids_of_contact)
-            if not d.superseded and d.status != DecisionStatus.RETURNED.value
-        ),
+        (d for d in (model.decisions[i] for i in ids_of_contact) if d.live),
         key=lambda d: (d.decided_at, d.decision_id),
     )
     row = _contact(model, cid)
@@ -592,3 +594,21 @@ _HANDLERS = {
     "record.restricted": _restricted,
     "access.granted": _restricted,
 }
+
+# The scope each handled event writes, for a rebuild that folds the log a slice of scopes
+# at a time (``EventStore.rebuild``, bounded memory; ``store.refold`` relies on the same):
+# people rows are written only by these types, keyed by the payload's ``person_id``, each
+# reading only that person's row; every other handled type reads and writes only rows of
+# the payload's ``contact_id`` (the contact, its child slots and the decisions it names).
+PERSON_EVENT_TYPES = frozenset(t for t, h in _HANDLERS.items() if h in (_person, _restricted))
+CONTACT_EVENT_TYPES = frozenset(_HANDLERS) - PERSON_EVENT_TYPES
+
+
+def decision_refs(event: Event) -> tuple[Any, ...]:
+    """The decision ids whose rows ``event``'s fold reads or writes. A decision's row stays
+    in its contact's scope only while every event naming it names that same contact."""
+    if event.type == "conflict.resolved":
+        return tuple(event.payload.get("decision_ids") or ())
+    if event.type.startswith("decision."):
+        return (event.payload.get("decision_id"),)
+    return ()

@@ -7,7 +7,7 @@ contact is held to exactly the standard of one typed at the desk.
 from __future__ import annotations
 
 from ..domain.errors import ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from .model import Draft, ParsedRow, RowError
 
 
@@ -24,12 +24,10 @@ def build_events(row: ParsedRow, file: str, actor: Actor) -> list[Event]:
 
 
 def to_event(draft: Draft, actor: Actor) -> Event:
-    return make_event(
+    return recorded_by(
         draft.event_type,
         draft.payload,
-        actor=actor.login,
-        actor_role=actor.role.value,
-        device=actor.device,
+        by=actor,
         at=draft.at,
         event_id=draft.event_id,
     )

@@ -36,14 +36,7 @@ def parse(text: str, file: str, now: datetime, limits: Limits = LIMITS) -> Itera
     if not stripped:
         raise FileRefused(file, "holds no JSON")
     if stripped[0] == "[":
-        try:
-            items = loads(text)
-        except json.JSONDecodeError as err:
-            raise FileRefused(
-                file, f"is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
-            ) from None
-        except JsonRefused as err:
-            raise FileRefused(file, f"is refused: {err}") from None
+        items = _whole_file(text, file)
         if not isinstance(items, list):
             raise FileRefused(file, "is not a JSON array of records")
         for i, item in enumerate(items, 1):
@@ -83,15 +76,20 @@ def _looks_like_lines(stripped: str) -> bool:
 
 def _whole_object(text: str, file: str, now: datetime) -> Iterator[ParsedRow]:
     """A single (pretty-printed) object."""
+    yield _row(1, _whole_file(text, file), text, file, now)
+
+
+def _whole_file(text: str, file: str) -> Any:
+    """The file read as one JSON value; a file that is not JSON, or that the reader's
+    limits refuse, is refused whole."""
     try:
-        item = loads(text)
+        return loads(text)
     except json.JSONDecodeError as err:
         raise FileRefused(
             file, f"is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
         ) from None
     except JsonRefused as err:
         raise FileRefused(file, f"is refused: {err}") from None
-    yield _row(1, item, text, file, now)
 
 
 def _bad(number: int, line: str, file: str, rule: str) -> ParsedRow:

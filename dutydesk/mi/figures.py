@@ -11,7 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain.clock import LONDON
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome, Rating
@@ -26,6 +26,42 @@ from .section47 import Section47, section_47_enquiries
 
 def pct(numerator: int, denominator: int) -> float | None:
     return 100.0 * numerator / denominator if denominator else None
+
+
+T = TypeVar("T")
+
+
+def timeliness(
+    key: str,
+    title: str,
+    within: list[T],
+    late: list[T],
+    overdue: list[T],
+    parts: tuple[Part, ...],
+    refs: Callable[[list[T]], tuple[Ref, ...]],
+    *,
+    note: str,
+    overdue_label: str,
+) -> Figure:
+    """A timeliness figure: the share done in time among those counted, which are the
+    ones done (in time or late) and the ones not done and past due; those not yet due
+    (or not needed) are shown in ``parts`` but not counted. The drill-down lists the
+    late and the past due."""
+    counted = len(within) + len(late) + len(overdue)
+    return Figure(
+        key,
+        title,
+        pct(len(within), counted),
+        "percent",
+        refs(late + overdue),
+        parts,
+        len(within),
+        counted,
+        note=note,
+        part_unit="count",
+        overdue=len(overdue),
+        overdue_label=overdue_label,
+    )
 
 
 def _where(item: ContactFacts | Referral | Any, filters: Filters) -> bool:
@@ -135,26 +171,22 @@ def decision_timeliness(
             overdue.append(c)
         else:
             pending.append(c)
-    counted = len(within) + len(late) + len(overdue)
     parts = (
         Part(f"Within {n} WD", len(within), _contact_refs(within)),
         Part("Decided late", len(late), _contact_refs(late)),
         Part("Undecided, past due", len(overdue), _contact_refs(overdue)),
         Part("Undecided, not yet due", len(pending), _contact_refs(pending)),
     )
-    return Figure(
+    return timeliness(
         "decision_timeliness",
         f"Decisions within {n} working day" + ("" if n == 1 else "s"),
-        pct(len(within), counted),
-        "percent",
-        _contact_refs(late + overdue),
+        within,
+        late,
+        overdue,
         parts,
-        len(within),
-        counted,
-        part_unit="count",
-        overdue=len(overdue),
-        overdue_label="undecided past due",
+        _contact_refs,
         note="Drill-down: decisions made late or still undecided past the deadline.",
+        overdue_label="undecided past due",
     )
 
 
@@ -473,19 +505,15 @@ def _route_timeliness(
         Part("Not done yet, in time", len(pending), _route_refs(pending)),
         Part("Closed before due, not needed", len(closed), _route_refs(closed)),
     )
-    counted = len(within) + len(late) + len(overdue)
-    return Figure(
+    return timeliness(
         key,
         title,
-        pct(len(within), counted),
-        "percent",
-        _route_refs(late + overdue),
+        within,
+        late,
+        overdue,
         parts,
-        len(within),
-        counted,
+        _route_refs,
         note=note,
-        part_unit="count",
-        overdue=len(overdue),
         overdue_label="past due, not done",
     )
 

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from ..domain.clock import LONDON
 from ..domain.routes import referrer_told_due
 from .dataset import ContactFacts, Dataset, child_key
-from .figures import in_period, matches, pct
+from .figures import in_period, matches, timeliness
 from .records import Figure, Filters, Part, Ref
 
 ANONYMOUS = "9"  # DfE referral source 9: nobody to acknowledge
@@ -48,24 +48,21 @@ def _told_timeliness(
     late = [c for c, due, sent in rows if sent is not None and sent > due]
     overdue = [c for c, due, sent in rows if sent is None and now > due]
     pending = [c for c, due, sent in rows if sent is None and now <= due]
-    counted = len(within) + len(late) + len(overdue)
-    return Figure(
+    parts = (
+        Part("Within 1 WD", len(within), _refs(within)),
+        Part("Late", len(late), _refs(late)),
+        Part("Not sent, past due", len(overdue), _refs(overdue)),
+        Part("Not sent yet, in time", len(pending), _refs(pending)),
+    )
+    return timeliness(
         key,
         title,
-        pct(len(within), counted),
-        "percent",
-        _refs(late + overdue),
-        (
-            Part("Within 1 WD", len(within), _refs(within)),
-            Part("Late", len(late), _refs(late)),
-            Part("Not sent, past due", len(overdue), _refs(overdue)),
-            Part("Not sent yet, in time", len(pending), _refs(pending)),
-        ),
-        len(within),
-        counted,
+        within,
+        late,
+        overdue,
+        parts,
+        _refs,
         note=note,
-        part_unit="count",
-        overdue=len(overdue),
         overdue_label="not sent, past due",
     )
 

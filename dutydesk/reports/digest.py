@@ -21,18 +21,7 @@ CODE_LENGTH = 10
 
 def event_content(event: Event) -> str:
     """The canonical text of what an event says (no server fields)."""
-    return canonical_json(
-        {
-            "id": event.id,
-            "type": event.type,
-            "schema_version": event.schema_version,
-            "actor": event.actor,
-            "actor_role": event.actor_role,
-            "device": event.device,
-            "client_time": event.client_time,
-            "payload": event.payload,
-        }
-    )
+    return canonical_json(event.recorded())
 
 
 def event_hash(event: Event) -> str:

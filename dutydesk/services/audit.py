@@ -22,7 +22,7 @@ from sqlalchemy import Select, or_, select
 from ..domain.audit_chain import Verdict
 from ..domain.cells import SafeCsvWriter
 from ..domain.clock import LONDON
-from ..domain.events import Event, make_event
+from ..domain.events import Event, recorded_by
 from ..domain.permissions import Action, check_reason, require
 from ..filemodes import private_file
 from ..store import quarantine
@@ -156,12 +156,10 @@ class AuditService:
 
     def _write(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         body = {k: v for k, v in payload.items() if v is not None}
-        event = make_event(
+        event = recorded_by(
             event_type,
             body,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.clock.now(),
         )
         self.store.append([event])

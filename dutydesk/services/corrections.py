@@ -15,7 +15,7 @@ from typing import Any
 from ..domain.clock import Clock
 from ..domain.codes import VOID_STATUSES
 from ..domain.errors import ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.ids import new_id
 from ..domain.permissions import Action, require
 from ..domain.projection import ContactRow
@@ -49,12 +49,10 @@ class CorrectionService:
         self.queries = Queries(store.engine)
 
     def _event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
-        return make_event(
+        return recorded_by(
             event_type,
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.clock.now(),
         )
 

@@ -18,7 +18,7 @@ from ..domain.clock import Clock
 from ..domain.codes import ConsentStatus, ContactStatus, DecisionStatus, Rating
 from ..domain.directory import PeopleDirectory
 from ..domain.errors import PermissionDenied, ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
 from ..domain.people import age_text, reported_age_text
@@ -94,12 +94,10 @@ class DeskService:
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
-        return make_event(
+        return recorded_by(
             event_type,
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.clock.now(),
         )
 
@@ -623,11 +621,7 @@ class DeskService:
         return row
 
     def _standing_decision(self, contact_id: str) -> Any:
-        live = [
-            d
-            for d in self.queries.decisions_for(contact_id)
-            if not d.superseded and d.status != DecisionStatus.RETURNED.value
-        ]
+        live = [d for d in self.queries.decisions_for(contact_id) if d.live]
         return live[-1] if live else None
 
     def _decision(self, contact_id: str, decision_id: str) -> Any:

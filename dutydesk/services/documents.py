@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from ..config.signing_keys import KeyFolder
 from ..domain.clock import Clock
 from ..domain.directory import PeopleDirectory
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
 from ..filemodes import PRIVATE_FILE
@@ -223,12 +223,10 @@ class DocumentService:
             payload["contact_id"] = document.contact_id
         if document.person_id:
             payload["person_id"] = document.person_id
-        event = make_event(
+        event = recorded_by(
             "record.viewed",
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.clock.now(),
         )
         self.store.append([event])
@@ -268,12 +266,10 @@ class DocumentService:
             payload["contact_id"] = document.contact_id
         if document.person_id:
             payload["person_id"] = document.person_id
-        event = make_event(
+        event = recorded_by(
             kind,
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.clock.now(),
         )
         self.store.append([event])

@@ -25,7 +25,7 @@ from ..domain.codes import (
 )
 from ..domain.directory import PeopleDirectory
 from ..domain.errors import ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.ids import new_id
 from ..domain.permissions import Action, require
 from ..domain.projection import ContactChildRow, ContactRow
@@ -271,12 +271,10 @@ class FollowThroughService:
     # ---- writing ---------------------------------------------------------------------
 
     def _event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
-        return make_event(
+        return recorded_by(
             event_type,
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.clock.now(),
         )
 

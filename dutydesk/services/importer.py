@@ -24,7 +24,7 @@ from sqlalchemy import select
 from ..domain.cells import SafeDictWriter
 from ..domain.clock import Clock
 from ..domain.errors import PermissionDenied, ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.matching import LIKELY, BlockingIndex, Subject
 from ..domain.projection import PersonRow
 from ..domain.triage.policy import Policy
@@ -297,12 +297,10 @@ class _Run:
             return event
         payload = {**event.payload, "reason": f"imported from {self.file}"[:200]}
         self.index.add(replace(_person_row(event.payload), other_names=existing.other_names))
-        return make_event(
+        return recorded_by(
             "person.updated",
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=self.now,
             event_id=event.id,
         )
@@ -319,7 +317,7 @@ class _Run:
             if len(certain) == 1:
                 pid = certain[0].person_id
                 links.append(
-                    make_event(
+                    recorded_by(
                         "person.linked",
                         {
                             "contact_id": cid,
@@ -329,9 +327,7 @@ class _Run:
                             "confidence": 100,
                             "reason": _LINK_REASON[certain[0].matched[0]],
                         },
-                        actor=self.actor.login,
-                        actor_role=self.actor.role.value,
-                        device=self.actor.device,
+                        by=self.actor,
                         at=self.now,
                         event_id=link_event_id(cid, slot, pid),
                     )

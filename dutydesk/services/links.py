@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from ..domain.clock import Clock
 from ..domain.errors import ValidationError
-from ..domain.events import Event, make_event
+from ..domain.events import Event, recorded_by
 from ..domain.matching import LIKELY, POSSIBLE
 from ..domain.permissions import Action, require
 from ..domain.projection import ContactChildRow, PersonRow
@@ -172,7 +172,7 @@ class LinkService:
             current = pending_links.linked_person(conn, contact_id, slot)
             event = None
             if current is None:
-                event = make_event(
+                event = recorded_by(
                     "person.linked",
                     {
                         "contact_id": contact_id,
@@ -183,9 +183,7 @@ class LinkService:
                         "reason": f"Likely match (confidence {row.confidence}) confirmed by "
                         f"{self.actor.login} after comparing both records.",
                     },
-                    actor=self.actor.login,
-                    actor_role=self.actor.role.value,
-                    device=self.actor.device,
+                    by=self.actor,
                     at=now,
                 )
                 self.store.append_in(conn, [event])

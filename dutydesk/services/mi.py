@@ -15,7 +15,7 @@ from pathlib import Path
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
 from ..domain.directory import PeopleDirectory
-from ..domain.events import Actor, make_event
+from ..domain.events import Actor, recorded_by
 from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
@@ -259,7 +259,7 @@ class MiService:
         def record(digest: str) -> None:
             self.store.append(
                 [
-                    make_event(
+                    recorded_by(
                         "document.exported",
                         {
                             "document": document,
@@ -267,9 +267,7 @@ class MiService:
                             "file_sha256": digest,
                             "destination": str(path),
                         },
-                        actor=self.actor.login,
-                        actor_role=self.actor.role.value,
-                        device=self.actor.device,
+                        by=self.actor,
                         at=self.clock.now(),
                     )
                 ]

@@ -12,7 +12,7 @@ from datetime import date
 from ..domain import referrals as dfe
 from ..domain.clock import Clock
 from ..domain.errors import ValidationError
-from ..domain.events import Event, make_event
+from ..domain.events import Event, recorded_by
 from ..store.queries import Queries
 from .guard import GuardedStore
 
@@ -24,12 +24,10 @@ class MiRecords:
 
     def _append(self, event_type: str, payload: dict[str, object]) -> Event:
         actor = self.store.actor
-        event = make_event(
+        event = recorded_by(
             event_type,
             payload,
-            actor=actor.login,
-            actor_role=actor.role.value,
-            device=actor.device,
+            by=actor,
             at=self.clock.now(),
         )
         self.store.append([event])

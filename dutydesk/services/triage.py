@@ -23,7 +23,7 @@ from typing import Any
 from ..domain.clock import Clock
 from ..domain.codes import Rating
 from ..domain.errors import ValidationError
-from ..domain.events import Actor, Event, make_event
+from ..domain.events import Actor, Event, recorded_by
 from ..domain.history import ChildHistory, build_history
 from ..domain.permissions import Action, allows
 from ..domain.projection import ContactChildRow, ContactRow
@@ -85,12 +85,10 @@ class TriageService:
         self.history = HistoryQueries(store.engine)
 
     def _event(self, event_type: str, payload: Mapping[str, object], at: datetime) -> Event:
-        return make_event(
+        return recorded_by(
             event_type,
             payload,
-            actor=self.actor.login,
-            actor_role=self.actor.role.value,
-            device=self.actor.device,
+            by=self.actor,
             at=at,
         )
 

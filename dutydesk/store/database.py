@@ -4,12 +4,12 @@ With a ``key`` the store is a SQLCipher database encrypted at rest: the key (32 
 bytes from the OS keyring, see ``dutydesk.config.keys``) is handed to SQLCipher by a
 connection ``creator`` as a raw key, never through the URL, settings or logs.
 
-Writers: the store has two in shared mode, the session's writer thread and the sync
-thread (``dutydesk.ui.tasks`` says why sync is not on the writer). SQLite keeps them apart:
-in WAL mode one connection writes at a time, readers never wait, and ``busy_timeout`` makes
-the second writer wait up to 5 s for the first to commit instead of failing at once
-(``tests/integration/test_two_writers.py``). Each write is one ``engine.begin()``
-transaction, so the wait is for one transaction, never for a whole sync round.
+Writers: one per store. While the window runs, only the session's writer thread writes;
+sync hands it each of its store writes as a job (``dutydesk.store.writer``,
+``dutydesk.ui.tasks``). Readers on other threads (the MI reader, sync's reads) never wait
+in WAL mode. ``busy_timeout`` is for another process on the same file (``dutydesk sync``
+or an import run beside the window): its write waits up to 5 s for the window's to commit
+instead of failing at once. Each write is one ``engine.begin()`` transaction.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")  # a second writer waits, see the module's text
+    cur.execute("PRAGMA busy_timeout=5000")  # another process's write waits, see above
     cur.close()
 
 

@@ -124,6 +124,64 @@ _LOCAL_NOT_REJECTED = (
     "(SELECT event_id FROM outbox WHERE state = 'rejected') ORDER BY local_seq LIMIT ?"
 )
 _loads = json.loads
+_BATCH = 20_000
+
+
+class _OutOfScope(Exception):
+    """An event whose rows would fall outside its slice: fold the whole log instead."""
+
+
+def _slice_expr(key_sql: str) -> str:
+    """The slice of a text key in SQL: its last character's code point modulo the number
+    of slices (``_slice_of`` in Python); NULL and '' fall in slice 0."""
+    return f"coalesce(unicode(substr({key_sql}, -1)), 0) % ?"
+
+
+def _slice_of(key: str, slices: int) -> int:
+    return (ord(key[-1]) if key else 0) % slices
+
+
+def _in_types(types: Iterable[str]) -> str:
+    return "(" + ", ".join(f"'{t}'" for t in sorted(types)) + ")"
+
+
+# The rows of one slice: person events by the payload's person_id (a payload SQLite cannot
+# read as JSON fails the query: the whole fold then meets it as before), the other
+# read-model events by the contact_id column (checked against the payload once decoded).
+_PERSON_KEY = "json_extract(payload, '$.person_id')"
+_IN_SLICE = (
+    f"((type IN {_in_types(projection.PERSON_EVENT_TYPES)} AND {_slice_expr(_PERSON_KEY)}"
+    f" = ?) OR (type IN {_in_types(projection.CONTACT_EVENT_TYPES)} AND "
+    f"{_slice_expr('contact_id')} = ?))"
+)
+_SLICE_BY_SERVER_SEQ = (
+    f"{_SELECT_EVENTS} WHERE server_seq > ? AND {_IN_SLICE} ORDER BY server_seq LIMIT ?"
+)
+_SLICE_LOCAL_NOT_REJECTED = (
+    f"{_SELECT_EVENTS} WHERE server_seq IS NULL AND local_seq > ? AND {_IN_SLICE} AND id NOT IN "
+    "(SELECT event_id FROM outbox WHERE state = 'rejected') ORDER BY local_seq LIMIT ?"
+)
+# Events per slice of a rebuild (about half a read-model row each): a slice's model stays
+# near 100 MB however long the log (``bench_store``: 1M events, 4 slices, ~400 MB peak).
+SLICE_EVENTS = 300_000
+# The rebuild's page cache: with the secondary indexes set aside while the tables fill,
+# 64 MB is as fast as 256 MB was with them kept up to date, and it is resident memory.
+REBUILD_CACHE_MB = 64
+
+
+def _slices_for(events: int) -> int:
+    return 1 + events // SLICE_EVENTS
+
+
+def _count_server_order(conn: Connection) -> int:
+    """The events a rebuild folds in order (``_iter_server_order``'s count)."""
+    rows = rowread.fetch(
+        conn,
+        "SELECT (SELECT count(*) FROM events WHERE server_seq IS NOT NULL) + "
+        "(SELECT count(*) FROM events WHERE server_seq IS NULL AND id NOT IN "
+        "(SELECT event_id FROM outbox WHERE state = 'rejected'))",
+    )
+    return int(rows[0][0])
 
 
 def _row_to_event(r: Sequence[Any]) -> Event:
@@ -143,9 +201,31 @@ def bulk_pragmas(conn: Connection, cache_mb: int = 256) -> Iterator[None]:
         rowread.fetch(conn, f"PRAGMA cache_size = {int(before)}")
 
 
+_PROJECTION_TABLES = ("people", "contacts", "contact_children", "decisions")
+
+
+@contextmanager
+def _indexes_set_aside(conn: Connection) -> Iterator[None]:
+    """The projection tables' secondary indexes dropped while a rebuild fills the emptied
+    tables, then made again from their own stored definitions, in the same transaction:
+    building an index from a full table sorts once, where keeping it up to date inserted
+    every row at a random place in every index. Same tables, same indexes after."""
+    names = ", ".join(f"'{t}'" for t in _PROJECTION_TABLES)
+    indexes = rowread.fetch(
+        conn,
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({names}) ORDER BY name",
+    )
+    for name, _ in indexes:
+        rowread.fetch(conn, f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        rowread.fetch(conn, sql)
+
+
 class EventStore:
-    """The local store. Thread use: one write transaction at a time; in the app the
-    session's writer thread and, in shared mode, the sync thread (see ``store.database``)."""
+    """The local store. Thread use: one writer; in the app the session's writer thread,
+    which also makes sync's writes (see ``store.database``); reads from any thread."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -253,10 +333,10 @@ class EventStore:
         # ``event_to_db`` gives SQLAlchemy (text and integer columns, no type processing),
         # without building and compiling a statement per call.
         rowread.execute_many(conn, _INSERT_EVENT, [_event_values(e) for e in events])
-        with_people = [e for e in events if e.person_ids]
+        with_people = [(e, ids) for e in events if (ids := e.person_ids)]
         if with_people:
             seqs: dict[str, int] = {}
-            for chunk in rowread.chunks([e.id for e in with_people]):
+            for chunk in rowread.chunks([e.id for e, _ in with_people]):
                 seqs.update(
                     rowread.fetch(
                         conn,
@@ -268,7 +348,7 @@ class EventStore:
             rowread.execute_many(
                 conn,
                 "INSERT INTO event_people (local_seq, person_id) VALUES (?, ?)",
-                [(seqs[e.id], pid) for e in with_people for pid in e.person_ids],
+                [(seqs[e.id], pid) for e, ids in with_people for pid in ids],
             )
         if outbox:
             rowread.execute_many(
@@ -285,16 +365,90 @@ class EventStore:
             return self._rebuild(conn)
 
     def _rebuild(self, conn: Connection) -> int:
+        """Refold every projection row: a slice of scopes at a time (``_fold_in_slices``),
+        or the whole model at once when the log does not keep to the scopes."""
+        count = _count_server_order(conn)
+        with bulk_pragmas(conn, REBUILD_CACHE_MB), _indexes_set_aside(conn):
+            readmodel.clear(conn)
+            if not self._fold_in_slices(conn, _slices_for(count)):
+                readmodel.clear(conn)
+                self._fold_whole(conn)
+        return count
+
+    def _fold_whole(self, conn: Connection) -> None:
+        """Every event folded into one in-memory ``ReadModel``, then written: the reference
+        the sliced fold is tested against, and its fallback."""
         model = projection.ReadModel()
-        count = 0
         apply = projection.apply
         for event in self._iter_server_order(conn):
             apply(model, event)
-            count += 1
-        with bulk_pragmas(conn):
-            readmodel.clear(conn)
+        bulkwrite.save_all(conn, model)
+
+    def _fold_in_slices(self, conn: Connection, slices: int) -> bool:
+        """Fold and write the read model one slice of scopes at a time; ``False`` (nothing
+        to keep) if an event strays outside its scope.
+
+        A row depends only on the events of its own scope, in order (``store.refold``): a
+        person's row on the person events naming that person, a contact's rows (contact,
+        child slots, decisions) on the events naming that contact. Each pass reads, in the
+        rebuild's order, only the events of the scopes whose key falls in its slice (by the
+        key's last character, ``_slice_of``), folds them into a model of just those scopes,
+        writes it and lets it go: memory holds one slice, not the whole read model. Events
+        of types without a read model are not read at all (``apply`` ignores them).
+
+        The slice is chosen in SQL from the ``contact_id`` column (and the payload's
+        ``person_id``); each decoded event is checked against its pass. A key that is not
+        text, a column that disagrees with its payload, or a decision named under two
+        contacts (its row would cross scopes) returns ``False`` and the caller folds the
+        whole log at once instead, so the rows are those of one whole fold either way."""
+        try:
+            self._fold_slices(conn, slices)
+        except _OutOfScope:
+            return False
+        return True
+
+    def _fold_slices(self, conn: Connection, slices: int) -> None:
+        owner: dict[str, Any] = {}
+        person_types = projection.PERSON_EVENT_TYPES
+        decision_refs = projection.decision_refs
+        apply = projection.apply
+        for part in range(slices):
+            model = projection.ReadModel()
+            for event in self._iter_slice(conn, slices, part):
+                p = event.payload
+                if event.type in person_types:
+                    key = p.get("person_id")
+                else:
+                    key = p.get("contact_id")
+                    if key is None and event.type == "partner_check.requested":
+                        continue  # about no contact: its fold does nothing
+                    for ref in decision_refs(event):
+                        if not isinstance(ref, str) or owner.setdefault(ref, key) != key:
+                            raise _OutOfScope
+                if not isinstance(key, str) or _slice_of(key, slices) != part:
+                    raise _OutOfScope
+                apply(model, event)
             bulkwrite.save_all(conn, model)
-        return count
+
+    def _iter_slice(self, conn: Connection, slices: int, part: int) -> Iterator[Event]:
+        """``_iter_server_order``'s events of the read model's types in slice ``part``."""
+        params = (slices, part, slices, part)
+        for sql, at in (
+            (_SLICE_BY_SERVER_SEQ, _SERVER_SEQ_AT),
+            (_SLICE_LOCAL_NOT_REJECTED, _LOCAL_SEQ_AT),
+        ):
+            last = 0
+            while True:
+                try:
+                    rows = rowread.fetch(conn, sql, (last, *params, _BATCH))
+                except Exception as err:  # sqlite3's or sqlcipher3's OperationalError
+                    if "malformed JSON" in str(err):
+                        raise _OutOfScope from err
+                    raise
+                if not rows:
+                    break
+                yield from map(_row_to_event, rows)
+                last = rows[-1][at]
 
     def read_model(self) -> projection.ReadModel:
         """Every projection row as a ``ReadModel`` (tests and exports; not for the GUI)."""

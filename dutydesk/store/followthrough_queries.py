@@ -19,7 +19,7 @@ from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, Person
 from ..domain.timescales import OfficeHours
 from . import rowread
 from .eventstore import EVENTS, db_to_event
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, db_to_row, standing
 
 
 def _type_in(types: Sequence[str]) -> ColumnElement[bool]:
@@ -136,31 +136,36 @@ class FollowThroughQueries:
         """Decisions that stand (recorded or signed off, not superseded) made at or after
         ``since`` with one of ``outcomes``, oldest first, with the few contact columns the
         follow-through needs (no rationale, no concern text)."""
+        return self._standing_decisions(DECISIONS.c.decided_at >= since, outcomes)
+
+    def _standing_decisions(
+        self, made: ColumnElement[bool], outcomes: Sequence[str]
+    ) -> list[DecidedContact]:
+        """Read as the driver's tuples (every refresh reads each decided contact since the
+        look-back: tens of thousands at a county's scale), ``is_referral`` (NOT NULL, 0
+        or 1) made a bool as SQLAlchemy's Boolean type does."""
         d, c = DECISIONS.c, CONTACTS.c
         with self.engine.connect() as conn:
-            return [
-                DecidedContact(*row)
-                for row in conn.execute(
-                    select(
-                        d.contact_id,
-                        d.outcome,
-                        d.decided_by,
-                        d.decided_at,
-                        d.signed_off_at,
-                        c.received_at,
-                        c.status,
-                        c.is_referral,
-                    )
-                    .join(CONTACTS, c.contact_id == d.contact_id)
-                    .where(
-                        d.decided_at >= since,
-                        d.outcome.in_(list(outcomes)),
-                        d.status.in_(["recorded", "signed_off"]),
-                        d.superseded.is_(False),
-                    )
-                    .order_by(d.decided_at)
+            rows = rowread.fetch_statement(
+                conn,
+                select(
+                    d.contact_id,
+                    d.outcome,
+                    d.decided_by,
+                    d.decided_at,
+                    d.signed_off_at,
+                    c.received_at,
+                    c.status,
+                    c.is_referral,
                 )
-            ]
+                .join(CONTACTS, c.contact_id == d.contact_id)
+                .where(made, d.outcome.in_(list(outcomes)), standing())
+                .order_by(d.decided_at),
+            )
+        return [
+            DecidedContact(cid, out, by, at, signed, received, status, bool(referral))
+            for cid, out, by, at, signed, received, status, referral in rows
+        ]
 
     def decided_child_slots(
         self, since: str, outcomes: Sequence[str]
@@ -170,21 +175,22 @@ class FollowThroughQueries:
         d, k = DECISIONS.c, CHILDREN.c
         out: dict[str, list[ChildSlot]] = defaultdict(list)
         with self.engine.connect() as conn:
-            for cid, slot, person in conn.execute(
+            rows = rowread.fetch_statement(  # driver tuples: a row per decided child
+                conn,
                 select(k.contact_id, k.slot, k.person_id)
                 .where(
                     k.contact_id.in_(
                         select(d.contact_id).where(
                             d.decided_at >= since,
                             d.outcome.in_(list(outcomes)),
-                            d.status.in_(["recorded", "signed_off"]),
-                            d.superseded.is_(False),
+                            standing(),
                         )
                     )
                 )
-                .order_by(k.contact_id, k.slot)
-            ):
-                out[cid].append(ChildSlot(slot, person))
+                .order_by(k.contact_id, k.slot),
+            )
+        for cid, slot, person in rows:
+            out[cid].append(ChildSlot(slot, person))
         return dict(out)
 
     def standing_decisions_before(
@@ -192,31 +198,7 @@ class FollowThroughQueries:
     ) -> list[DecidedContact]:
         """As ``standing_decisions_since``, for decisions made before ``before`` (the ones
         the follow-through does not list, so it can say how many it leaves out)."""
-        d, c = DECISIONS.c, CONTACTS.c
-        with self.engine.connect() as conn:
-            return [
-                DecidedContact(*row)
-                for row in conn.execute(
-                    select(
-                        d.contact_id,
-                        d.outcome,
-                        d.decided_by,
-                        d.decided_at,
-                        d.signed_off_at,
-                        c.received_at,
-                        c.status,
-                        c.is_referral,
-                    )
-                    .join(CONTACTS, c.contact_id == d.contact_id)
-                    .where(
-                        d.decided_at < before,
-                        d.outcome.in_(list(outcomes)),
-                        d.status.in_(["recorded", "signed_off"]),
-                        d.superseded.is_(False),
-                    )
-                    .order_by(d.decided_at)
-                )
-            ]
+        return self._standing_decisions(DECISIONS.c.decided_at < before, outcomes)
 
     def first_route_at(self) -> str | None:
         """When this store first recorded a route (the desk started following children
@@ -301,13 +283,14 @@ class FollowThroughQueries:
     def children_of(self, contact_ids: Iterable[str]) -> dict[str, list[ContactChildRow]]:
         out: dict[str, list[ContactChildRow]] = defaultdict(list)
         with self.engine.connect() as conn:
-            for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                for m in conn.execute(
-                    select(CHILDREN)
-                    .where(CHILDREN.c.contact_id.in_(chunk))
-                    .order_by(CHILDREN.c.contact_id, CHILDREN.c.slot)
-                ).mappings():
-                    out[m["contact_id"]].append(db_to_row(ContactChildRow, m))
+            for row in rowread.rows_in(
+                conn,
+                ContactChildRow,
+                "contact_id",
+                list(dict.fromkeys(contact_ids)),
+                order_by="contact_id, slot",
+            ):
+                out[row.contact_id].append(row)
         return dict(out)
 
     def child_slots(self, contact_ids: Iterable[str]) -> dict[str, list[ChildSlot]]:
@@ -343,23 +326,20 @@ class FollowThroughQueries:
         out: dict[str, list[DecisionRow]] = defaultdict(list)
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(contact_ids))):
-                for m in conn.execute(
-                    select(DECISIONS)
-                    .where(DECISIONS.c.contact_id.in_(chunk))
-                    .order_by(DECISIONS.c.decided_at)
-                ).mappings():
-                    out[m["contact_id"]].append(db_to_row(DecisionRow, m))
+                for row in rowread.rows_in(
+                    conn, DecisionRow, "contact_id", chunk, order_by="decided_at"
+                ):
+                    out[row.contact_id].append(row)
         return dict(out)
 
     def people(self, person_ids: Iterable[str]) -> dict[str, PersonRow]:
-        out: dict[str, PersonRow] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(list(dict.fromkeys(person_ids))):
-                for m in conn.execute(
-                    select(PEOPLE).where(PEOPLE.c.person_id.in_(chunk))
-                ).mappings():
-                    out[m["person_id"]] = db_to_row(PersonRow, m)
-        return out
+            return {
+                row.person_id: row
+                for row in rowread.rows_in(
+                    conn, PersonRow, "person_id", list(dict.fromkeys(person_ids))
+                )
+            }
 
     def fold(
         self, office: OfficeHours, contact_ids: Iterable[str] | None = None

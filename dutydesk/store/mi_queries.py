@@ -42,7 +42,7 @@ from . import rowread
 from .eventstore import EVENTS, OUTBOX
 from .followthrough_queries import FollowThroughQueries
 from .queries import OPEN_STATUSES
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, standing
 from .syncstate import REJECTED
 
 # Events that count as acting on a contact, for rating response times.
@@ -352,8 +352,7 @@ class MiQueries:
                 conn,
                 select(d.decision_id, d.contact_id, d.rationale).where(
                     d.contact_id.in_(ids),
-                    d.status.in_(["recorded", "signed_off"]),
-                    d.superseded.is_(False),
+                    standing(),
                 ),
             )
             for i, s in enumerate(json.loads(rationale).get("next_steps") or [])

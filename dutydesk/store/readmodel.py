@@ -10,9 +10,10 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, RowMapping, Table, delete, insert
+from sqlalchemy import ColumnElement, Connection, RowMapping, Table, and_, delete, insert
 
 from ..domain.classcache import per_class
+from ..domain.codes import STANDING_STATUSES
 from ..domain.projection import (
     ContactChildRow,
     ContactRow,
@@ -32,6 +33,13 @@ PEOPLE: Table = PersonProjection.__table__  # type: ignore[assignment]
 CONTACTS: Table = ContactProjection.__table__  # type: ignore[assignment]
 CHILDREN: Table = ContactChildProjection.__table__  # type: ignore[assignment]
 DECISIONS: Table = DecisionProjection.__table__  # type: ignore[assignment]
+
+
+def standing() -> ColumnElement[bool]:
+    """A decision row that stands (``codes.STANDING_STATUSES``, not superseded)."""
+    d = DECISIONS.c
+    return and_(d.status.in_(sorted(STANDING_STATUSES)), d.superseded.is_(False))
+
 
 R = TypeVar("R")
 

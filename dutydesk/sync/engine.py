@@ -36,6 +36,12 @@ its sequence must be the signed one, checked before the batch holding it is stor
 failure is ``ServerDistrusted``: recorded on the desk, so every later round refuses the
 server too, until the administrator has given the server a new epoch and signed a
 checkpoint for it with the trusted key.
+
+Every write to the local store goes through ``write`` (``store.writer.StoreWrite``), one
+short job at a time, each job's writes in transactions of their own as the store makes
+them: in the window the session's writer thread runs them while this round waits (the
+writer is the store's only thread that writes), elsewhere they run inline. Network calls
+are never made inside a job, so a round waiting on the server never holds up the writer.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import NoReturn
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -69,6 +76,7 @@ from ..store import quarantine, withheld
 from ..store.eventstore import AppendResult, EventStore
 from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
+from ..store.writer import StoreWrite, inline
 from .pg.rules_sql import catalogue_rules
 from .transport import (
     BatchRefused,
@@ -123,7 +131,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 13  # the newest server migration this DutyDesk understands (0013)
+SUPPORTED_SCHEMA = 14  # the newest server migration this DutyDesk understands (0014)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -210,8 +218,11 @@ class SyncEngine:
         pull_batch: int = 5000,
         on_directory: Callable[[list[tuple[str, str, str]]], bool] | None = None,
         checkpoint_key: Ed25519PublicKey | None = None,
+        write: StoreWrite = inline,
     ) -> None:
         self.store = store
+        # Runs each job of store writes (module text): inline unless ``write_through``.
+        self._write: StoreWrite = write
         self.state = SyncState(store.engine)
         self.transport = transport
         self.clock = clock
@@ -237,6 +248,13 @@ class SyncEngine:
         # fast path (``quick``) runs only on top of one, with the same epoch.
         self._trusted: tuple[str, float] | None = None
 
+    def write_through(self, write: StoreWrite) -> None:
+        """Hand every later store write to ``write`` (the window: its session's writer)."""
+        self._write = write
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._write(partial(self.store.set_meta, key, value))
+
     # ---- one round ---------------------------------------------------------------------
 
     def sync(self, *, force: bool = False) -> SyncReport:
@@ -256,10 +274,9 @@ class SyncEngine:
                 e for e in map(self.store.get_event, self._rejected_ids) if e is not None
             )
             if reset:  # everything may have moved: the whole log in the new server's order
-                withheld.forget_checked(self.store.engine)  # and who is withheld: ask again
-                self.store.rebuild()
+                self._write(self._rebuild_all)
             elif scopes:
-                written = refold(self.store.engine, scopes)
+                written = self._write(partial(refold, self.store.engine, scopes))
                 log.info(
                     "refolded %d contacts and %d people in server order: %s",
                     len(scopes.contacts),
@@ -278,7 +295,7 @@ class SyncEngine:
             return self._offline(str(err))
         self.failures = 0
         at = self.clock.now().isoformat()
-        self.store.set_meta(META_LAST_SYNC, at)
+        self._set_meta(META_LAST_SYNC, at)
         self._trusted = (server.epoch, time.monotonic())
         return SyncReport(
             online=True,
@@ -361,7 +378,7 @@ class SyncEngine:
                     return None
                 scopes = scopes | pulled
             if scopes:
-                refold(self.store.engine, scopes)
+                self._write(partial(refold, self.store.engine, scopes))
             if pull:
                 self._refresh_withheld(server.withheld_stamp)
         except RetryableError as err:
@@ -403,16 +420,17 @@ class SyncEngine:
             if problem is not None:
                 log.warning("fast path stopped, a full round checks the server: %s", problem)
                 return None
-            if not noted:  # written down before anything is stored
-                self._note_unchecked(cursor)
-                noted = True
             last = (batch[-1].server_seq or 0, batch[-1].hash or "")
-            dirty = self._store_batch(batch, counts, dirty)
+            # the first batch's range written down before anything is stored
+            dirty = self._store_batch(batch, counts, dirty, None if noted else cursor)
+            noted = True
             cursor = max(e.server_seq or 0 for e in batch)
             if len(batch) < self.pull_batch:
                 return dirty
 
     def _note_unchecked(self, since: int) -> None:
+        """(A writer job's step.) Write down that the events after ``since`` are stored
+        unchecked by a full round's sanity count (the earliest such sequence is kept)."""
         known = self.store.get_meta(META_UNCHECKED)
         if not known or int(known) > since:
             self.store.set_meta(META_UNCHECKED, str(since))
@@ -440,7 +458,7 @@ class SyncEngine:
         retry_at = (self.clock.now() + timedelta(seconds=delay)).isoformat()
         waiting = self.state.due(None, 1_000_000)
         if waiting:
-            self.state.mark_retry([e.id for e in waiting], problem, retry_at)
+            self._write(partial(self.state.mark_retry, [e.id for e in waiting], problem, retry_at))
         log.info("sync failed, retrying in %.0f s", delay)
         return (
             self.status(problem=problem)
@@ -479,19 +497,31 @@ class SyncEngine:
         if known is not None and known == server.epoch:
             self._check_history(server, held, theirs, mine)
         if known is not None and (known != server.epoch or behind):
-            unconfirmed, requeued = self.state.forget_server_copy(self.login)
-            self.store.set_meta(META_HEAD, "")
+            unconfirmed, requeued = self._write(partial(self._forget_server, server.epoch))
             log.warning(
                 "server restored or replaced: %d events to confirm again, "
                 "%d own events queued again",
                 unconfirmed,
                 requeued,
             )
-            self.store.set_meta(META_EPOCH, server.epoch)
             return True
         if known is None:
-            self.store.set_meta(META_EPOCH, server.epoch)
+            self._set_meta(META_EPOCH, server.epoch)
         return False
+
+    def _forget_server(self, epoch: str) -> tuple[int, int]:
+        """(A writer job.) A restored or replaced server: forget its copy, then take its
+        epoch."""
+        forgotten = self.state.forget_server_copy(self.login)
+        self.store.set_meta(META_HEAD, "")
+        self.store.set_meta(META_EPOCH, epoch)
+        return forgotten
+
+    def _rebuild_all(self) -> None:
+        """(A writer job.) After a reset: ask again who is withheld, and fold the whole log
+        in the new server's order."""
+        withheld.forget_checked(self.store.engine)
+        self.store.rebuild()
 
     def _check_rules(self, server: ServerState) -> None:
         """The server's payload rules must be the ones this DutyDesk's catalogue gives
@@ -572,7 +602,7 @@ class SyncEngine:
             return
         head_hash = self.transport.hash_at(server.head_seq)
         if head_hash is not None:
-            self.store.set_meta(META_HEAD, f"{server.head_seq} {head_hash}")
+            self._set_meta(META_HEAD, f"{server.head_seq} {head_hash}")
 
     def _cursor(self) -> int:
         return int(self.store.get_meta(META_CURSOR) or 0)
@@ -621,7 +651,7 @@ class SyncEngine:
                     f"{d_reason} (the server now has a new epoch, but no checkpoint signed "
                     "for it yet)"
                 )
-            self.store.set_meta(META_DISTRUST, "")
+            self._set_meta(META_DISTRUST, "")
             log.warning(
                 "server trusted again: new epoch with a checkpoint at sequence %s signed by key %s",
                 latest.seq,
@@ -664,7 +694,7 @@ class SyncEngine:
             return None
         if key_id(first) != root.key_id:
             return None
-        self.store.set_meta(META_CHECKPOINT_KEY, root.public_key)
+        self._set_meta(META_CHECKPOINT_KEY, root.public_key)
         # Trust on first use: whatever key the server shows now is believed. The
         # fingerprint is logged and shown (`dutydesk sync`, the status bar's tooltip) so an
         # administrator can compare it with the server administrator's out of band; real
@@ -679,7 +709,7 @@ class SyncEngine:
         return first
 
     def _distrust(self, server: ServerState, reason: str) -> NoReturn:
-        self.store.set_meta(META_DISTRUST, f"{server.epoch}\t{reason}")
+        self._set_meta(META_DISTRUST, f"{server.epoch}\t{reason}")
         log.error("the server is no longer trusted: %s", reason)  # sequences and hashes only
         raise ServerDistrusted(reason)
 
@@ -744,7 +774,7 @@ class SyncEngine:
         if watch.done:
             value = f"{server.epoch} {watch.cp.seq} {watch.cp.hash}"
             if self.store.get_meta(META_CHECKPOINT_SEEN) != value:
-                self.store.set_meta(META_CHECKPOINT_SEEN, value)
+                self._set_meta(META_CHECKPOINT_SEEN, value)
 
     # ---- push ---------------------------------------------------------------------------
 
@@ -771,16 +801,17 @@ class SyncEngine:
             receipts = self.transport.submit(batch)
         except BatchRefused as err:
             if len(batch) == 1:
-                self.state.mark_rejected(batch[0].id, str(err))
+                self._write(partial(self.state.mark_rejected, batch[0].id, str(err)))
                 self._rejected_ids.append(batch[0].id)
                 counts["rejected"] += 1
                 return
             for event in batch:  # find the one the server cannot take; send the rest
                 self._submit([event], counts)
             return
-        self._record(receipts, counts)
+        self._write(partial(self._record, receipts, counts))
 
     def _record(self, receipts: Sequence[Receipt], counts: dict[str, int]) -> None:
+        """(A writer job.) The receipts of one submit, written down."""
         synced = []
         for r in receipts:
             if r.status == "rejected":
@@ -829,58 +860,89 @@ class SyncEngine:
                     self._compare(server, watch, None)
                 return dirty
 
-    def _store_batch(self, batch: Sequence[Event], counts: dict[str, int], dirty: Scopes) -> Scopes:
-        """Store one pulled batch, move the cursor past it, and return ``dirty`` with the
-        scopes of fresh events that landed before events already folded here."""
+    def _store_batch(
+        self,
+        batch: Sequence[Event],
+        counts: dict[str, int],
+        dirty: Scopes,
+        unchecked_since: int | None = None,
+    ) -> Scopes:
+        """Store one pulled batch, already checked, move the cursor past it, and return
+        ``dirty`` with the scopes of fresh events that landed before events already
+        folded here. ``unchecked_since``: the fast path's first batch, whose range is
+        written down (``_note_unchecked``) before anything is stored.
+
+        One writer job when the batch stores whole. When it cannot, its events are
+        stored one by one, each that fails put in the quarantine, so one bad event never
+        stops the rest: a job for each, so the window's writes wait behind one event,
+        never behind a whole batch of single stores."""
+        highest, unsynced, result = self._write(partial(self._store_whole, batch, unchecked_since))
+        if result is None:
+            result = self._store_one_by_one(batch, counts)
+            self._write(partial(self._stored, batch, result))
+        fresh = set(result.added)
+        first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
+        if first_fresh is not None and (unsynced or first_fresh < highest):
+            dirty = dirty | scopes_of(e for e in batch if e.id in fresh)
+        counts["pulled"] += len(fresh)
+        return dirty
+
+    def _store_whole(
+        self, batch: Sequence[Event], unchecked_since: int | None
+    ) -> tuple[int, bool, AppendResult | None]:
+        """(A writer job.) The highest sequence held and whether anything waits to be
+        sent, read before the batch is stored; then the batch stored whole (and
+        ``_stored``), or None as its result when it cannot be."""
+        if unchecked_since is not None:
+            self._note_unchecked(unchecked_since)
         highest = self.state.max_server_seq()
         unsynced = self.state.has_unsynced()
-        result = self._store_or_quarantine(batch, counts)
-        fresh = set(result.added)
-        if result.already_present:  # own events whose receipt was lost on the way
+        try:
+            result = self._store_pulled(batch)
+        except _UNAPPLIABLE:
+            return highest, unsynced, None
+        self._stored(batch, result)
+        return highest, unsynced, result
+
+    def _stored(self, batch: Sequence[Event], result: AppendResult) -> None:
+        """(A writer job's step.) After a batch is stored: own events whose receipt was
+        lost on the way marked sent, and the cursor moved past the batch."""
+        if result.already_present:
             present = set(result.already_present)
             self.state.mark_synced(
                 ServerFields(e.id, e.server_seq, e.server_time, e.hash, e.prev_hash)  # type: ignore[arg-type]
                 for e in batch
                 if e.id in present
             )
-        first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
-        if first_fresh is not None and (unsynced or first_fresh < highest):
-            dirty = dirty | scopes_of(e for e in batch if e.id in fresh)
-        counts["pulled"] += len(fresh)
         self.store.set_meta(META_CURSOR, str(max(e.server_seq or 0 for e in batch)))
-        return dirty
 
-    def _store_or_quarantine(self, batch: Sequence[Event], counts: dict[str, int]) -> AppendResult:
-        """Store the batch; if it cannot be stored, store its events one by one and put
-        each that fails in the quarantine, so one bad event never stops the rest."""
-        try:
-            return self._store_pulled(batch)
-        except _UNAPPLIABLE:
-            pass
+    def _store_one_by_one(self, batch: Sequence[Event], counts: dict[str, int]) -> AppendResult:
         added: list[str] = []
         present: list[str] = []
         for event in batch:
-            try:
-                result = self._store_pulled([event])
-            except _UNAPPLIABLE as err:
-                if quarantine.add(
-                    self.store.engine,
-                    event,
-                    str(err) or type(err).__name__,
-                    self.clock.now().isoformat(),
-                ):
-                    counts["quarantined"] += 1
-                    # sequence and type only: the reason may quote the payload
-                    log.warning(
-                        "quarantined pulled event at sequence %s (%s): %s",
-                        event.server_seq,
-                        event.type,
-                        type(err).__name__,
-                    )
-                continue
-            added.extend(result.added)
-            present.extend(result.already_present)
+            result = self._write(partial(self._store_or_quarantine, event, counts))
+            if result is not None:
+                added.extend(result.added)
+                present.extend(result.already_present)
         return AppendResult(tuple(added), tuple(present))
+
+    def _store_or_quarantine(self, event: Event, counts: dict[str, int]) -> AppendResult | None:
+        """(A writer job.) One pulled event stored; or, when it cannot be, put in the
+        quarantine with the reason (None)."""
+        try:
+            return self._store_pulled([event])
+        except _UNAPPLIABLE as err:
+            reason = str(err) or type(err).__name__
+            if quarantine.add(self.store.engine, event, reason, self.clock.now().isoformat()):
+                counts["quarantined"] += 1
+                # sequence and type only: the reason may quote the payload
+                log.warning(
+                    "quarantined pulled event at sequence %s (%s): %s",
+                    event.server_seq,
+                    event.type,
+                    type(err).__name__,
+                )
+            return None
 
     def _store_pulled(self, batch: Sequence[Event]) -> AppendResult:
         """Store pulled events through the store's own insert, so a ``ChainedEventStore``
@@ -919,13 +981,14 @@ class SyncEngine:
             stamp, found = self.transport.withheld(named)
             if stamp == known.stamp:
                 if named:
-                    withheld.add(engine, found, withheld.Checked(stamp, max(upto, known.upto)))
+                    covers = withheld.Checked(stamp, max(upto, known.upto))
+                    self._write(partial(withheld.add, engine, found, covers))
                 if found:
                     log.info("%d more person(s) held here are withheld by the server", len(found))
                 return
             log.info("restrictions may have changed on the server: asking about everyone held")
         stamp, found = self.transport.withheld(withheld.held_people(engine))
-        withheld.replace(engine, found, withheld.Checked(stamp, upto))
+        self._write(partial(withheld.replace, engine, found, withheld.Checked(stamp, upto)))
         if found:
             log.info("%d person(s) held here are withheld by the server", len(found))
 
@@ -964,7 +1027,7 @@ class SyncEngine:
             noted = self.store.get_meta(META_UNCHECKED)
             if noted:
                 since = min(since, int(noted))
-                self.store.set_meta(META_UNCHECKED, "")
+                self._set_meta(META_UNCHECKED, "")
         cursor = self._cursor()
         if cursor == since:
             return []

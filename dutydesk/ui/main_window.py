@@ -686,6 +686,11 @@ class MainWindow(QMainWindow):
         def may(action: Action) -> bool:
             return has and allows(role, action)
 
+        # a proposal is signed off or returned by a manager other than its author
+        proposal = d.open_proposal if d else None
+        answer_proposal = bool(
+            may(Action.SIGN_OFF) and proposal and proposal.decided_by != self.service.actor.login
+        )
         enabled = {
             "open": has,
             "take": may(Action.TAKE_CONTACT),
@@ -699,18 +704,8 @@ class MainWindow(QMainWindow):
             # second decision: Decide is off once there is one (Amend takes over).
             "note": may(Action.ADD_NOTE),
             "decide": bool(d and may(Action.PROPOSE_DECISION) and d.current_decision is None),
-            "sign_off": bool(
-                d
-                and may(Action.SIGN_OFF)
-                and d.open_proposal
-                and d.open_proposal.decided_by != self.service.actor.login
-            ),
-            "return_proposal": bool(
-                d
-                and may(Action.SIGN_OFF)
-                and d.open_proposal
-                and d.open_proposal.decided_by != self.service.actor.login
-            ),
+            "sign_off": answer_proposal,
+            "return_proposal": answer_proposal,
             "amend": bool(
                 d
                 and may(Action.AMEND_DECISION)

@@ -117,7 +117,9 @@ class _Features:
         self._audit_trail()
         self.features.followthrough = install_followthrough(self.window, self.session, self.tasks)
         if self.session.sync_engine is not None:
-            self.features.sync_controller = start_sync(self.window, self.session.sync_engine)
+            self.features.sync_controller = start_sync(
+                self.window, self.session.sync_engine, self.tasks
+            )
             self.threads.own(self.features.sync_controller.stop)
         self._screen_lock()
         return self.features
@@ -309,9 +311,11 @@ def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> Wat
     return watched
 
 
-def start_sync(window: MainWindow, engine: SyncEngine) -> SyncController:
-    """Sync on its own thread (the store's second writer, see ``ui.tasks``); its reports
-    feed the status bar; the caller owns stopping it (``SessionThreads.own``)."""
+def start_sync(window: MainWindow, engine: SyncEngine, writer: TaskRunner) -> SyncController:
+    """Sync on its own thread, its store writes handed to the session's ``writer`` (see
+    ``ui.tasks``); its reports feed the status bar; the caller owns stopping it
+    (``SessionThreads.own``), before the writer."""
+    engine.write_through(writer.run)
     controller = SyncController(engine, parent=window)
     status = SyncStatusWidget()
     window.add_status_widget(status)

@@ -7,9 +7,10 @@ engine's fast path (``SyncEngine.quick``: pull after a poke, push alone after a 
 change); the timeout, and anything the fast path declines, runs a full round. The GUI
 thread never touches the network or the store.
 
-This thread is the store's second writer (``ui.tasks`` says why, ``store.database`` how
-SQLite keeps it and the session's writer apart); the session owns it and stops it
-(``SessionThreads.own``), joining the thread.
+This thread writes nothing to the store itself: the engine hands each store write to the
+session's writer thread and waits for it (``ui.tasks``). The session owns this thread and
+stops it before the writer (``SessionThreads.own``), joining it; a round still running
+when the writer has stopped ends at its next write (``WriterClosed``), quietly.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
+from ..store.writer import WriterClosed
 from ..sync.engine import SyncEngine
 from ..sync.transport import RetryableError, SyncError
 
@@ -69,6 +71,11 @@ class SyncController(QObject):
                 if report is None:
                     report = self.engine.sync()
                     last_full = time.monotonic()
+            except WriterClosed:
+                # the session closed mid-round: what the round had not handed over is
+                # left for the next session's round (each write is whole or not made)
+                log.info("sync stopped: the session closed during a round")
+                return
             except SyncError as err:
                 self.stopped_with.emit(str(err))
                 return

@@ -3,34 +3,42 @@ session's threads.
 
 Each ``TaskRunner`` is one serial thread. A session has two (``SessionThreads``):
 
-- ``dutydesk-writer``: every write to the local store made from the window and the tools
-  it opens (the queue's actions, imports, the watched folder, printing's records, MI
-  exports and records), and the window's own reads, so they are ordered with its writes.
+- ``dutydesk-writer``: the only thread that writes to the local store while the window
+  runs. It makes the writes of the window and the tools it opens (the queue's actions,
+  imports, the watched folder, printing's records, MI exports and records) and the store
+  writes of sync (pulled events, outbox marks, sync state, quarantine, checkpoints), and
+  the window's own reads, so they are ordered with its writes.
 - ``dutydesk-reader``: long reads only (the MI dashboard's load, figures and drill-down),
   so a minute of MI never holds up the queue. It never writes.
 
-Sync is the one other writer, on its own thread (``SyncController``, registered here so it
-is stopped with the rest). Putting its rounds on the writer would hold every queue read
-and write behind the network: a round waits on the server (and on connection timeouts when
-the server is unreachable), and the writer is also the window's reader. Its store writes
-are short transactions between network calls; ``store.database`` says how SQLite keeps
-the two writers apart. Tests
-pass ``synchronous=True`` so work runs inline and results arrive before the call returns.
+Sync runs its rounds on a thread of its own (``SyncController``, registered here so it is
+stopped with the rest): a round waits on the server and on connection timeouts, which
+must not hold up the queue. Each store write a round makes is handed to the writer as one
+short job (``TaskRunner.run``; the seam is ``store.writer.StoreWrite``) and the sync
+thread waits for its result; the network waits stay outside the jobs. The writer never
+waits on sync, and ``SessionThreads.close`` stops sync before the writer, so the two cannot
+deadlock; a job handed over after the writer stopped raises ``WriterClosed`` and the round
+ends there, nothing of it written. Tests pass ``synchronous=True`` so work runs inline and
+results arrive before the call returns.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from ..store.writer import WriterClosed
 
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
+T = TypeVar("T")
 
 
 class _Result(QObject):
@@ -48,7 +56,8 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.synchronous = synchronous
         self.name = name  # the thread's name (``threading.current_thread().name`` starts so)
-        self._pool = None if synchronous else ThreadPoolExecutor(1, name)
+        self._pool = None if synchronous else ThreadPoolExecutor(1, name, initializer=self._started)
+        self._thread_id: int | None = None  # the pool's one thread, once started
         self._stopped = False
         self._bridge = _Result()
         self._bridge.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -77,6 +86,24 @@ class TaskRunner(QObject):
                 (done, failed), None if f.exception() else f.result(), f.exception()
             )
         )
+
+    def run(self, job: Callable[[], T]) -> T:
+        """Run ``job`` on this runner's thread and wait for its value (or its exception,
+        raised here): how another thread (sync) hands the writer a store write. Inline on
+        a synchronous runner and when called from this runner's own thread. After
+        ``shutdown`` it raises ``WriterClosed`` and ``job`` is not run."""
+        if self._pool is None or threading.get_ident() == self._thread_id:
+            return job()
+        if self._stopped:
+            raise WriterClosed(f"{self.name} has stopped: the session is closed")
+        try:
+            future = self._pool.submit(job)
+        except RuntimeError as err:  # shut down between the check and the submit
+            raise WriterClosed(f"{self.name} has stopped: the session is closed") from err
+        return future.result()
+
+    def _started(self) -> None:
+        self._thread_id = threading.get_ident()
 
     @Slot(object, object, object)
     def _deliver(

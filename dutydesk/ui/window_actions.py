@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain.codes import Role
 from ..domain.timescales import OfficeHours
 from ..services.match_provider import match_provider
-from ..services.snapshots import MatchSuggestion
+from ..services.snapshots import ContactDetail, DecisionView, MatchSuggestion
 from . import action_dialogs as dialogs
 from .contact_form import DRAFT_KIND, ContactForm
 from .decision_dialog import DecisionDialog
@@ -225,17 +225,26 @@ class ContactActions:
             "Decision amended; the original stays on record.",
         )
 
-    def sign_off(self) -> None:
+    def _proposal(self) -> tuple[ContactDetail, DecisionView, str] | None:
+        """The selected contact's proposal waiting for sign-off and a line that says
+        whose it is and what it proposes; None (and the status bar says so) if none."""
         d = self.window.detail_snapshot
         proposal = d.open_proposal if d else None
         if d is None or proposal is None:
             self.window.status_message.setText("No proposed decision waits for sign-off.")
-            return
-        summary = (
+            return None
+        said = (
             f"{d.who(proposal.decided_by)} proposed: {outcome_label(proposal.outcome)}, "
-            f"level {proposal.threshold_level}. The full rationale is in the "
-            "contact detail."
+            f"level {proposal.threshold_level}."
         )
+        return d, proposal, said
+
+    def sign_off(self) -> None:
+        found = self._proposal()
+        if found is None:
+            return
+        d, proposal, said = found
+        summary = f"{said} The full rationale is in the contact detail."
         self._ask(
             dialogs.sign_off_dialog(summary, self.window),
             lambda v: self.window.service.sign_off(
@@ -245,15 +254,12 @@ class ContactActions:
         )
 
     def return_proposal(self) -> None:
-        d = self.window.detail_snapshot
-        proposal = d.open_proposal if d else None
-        if d is None or proposal is None:
-            self.window.status_message.setText("No proposed decision waits for sign-off.")
+        found = self._proposal()
+        if found is None:
             return
+        d, proposal, said = found
         summary = (
-            f"{d.who(proposal.decided_by)} proposed: {outcome_label(proposal.outcome)}, "
-            f"level {proposal.threshold_level}. Say what needs to change; the "
-            "proposal goes back to them and stays on record."
+            f"{said} Say what needs to change; the proposal goes back to them and stays on record."
         )
         self._ask(
             dialogs.return_dialog(summary, self.window),

@@ -3,6 +3,10 @@ beside its raw limit in the same run (read the same rows through the stdlib ``sq
 in the same order and SHA-256 each stored row's bytes, no checking).
 
 python -m tests.bench.bench_audit_chain 100000
+python -m tests.bench.bench_audit_chain --store COPY.sqlite3
+
+``--store`` verifies an existing store (a ``bench_store --keep`` one, ~1M events) instead of
+generating one; a store without a chain is sealed first, which writes into it: give a copy.
 """
 
 from __future__ import annotations
@@ -43,6 +47,27 @@ def raw_read_and_hash(path: Path) -> tuple[int, float]:
     return n, took
 
 
+def verify_twice(store: ChainedEventStore, path: Path) -> None:
+    for _ in range(2):  # alternated, so load hits both alike
+        started = time.perf_counter()
+        verdict = store.verify_chain()
+        took = time.perf_counter() - started
+        links, raw = raw_read_and_hash(path)
+        print(
+            f"verify of {verdict.checked} links: {took:.1f} s, "
+            f"{took / verdict.checked * 1e6:.1f} us/link (ok={verdict.ok}); raw "
+            f"limit, read + sha256 of the stored rows: {raw / links * 1e6:.1f} "
+            f"us/link; ratio {took / verdict.checked / (raw / links):.1f}x; "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
+
+
+def verify_store(path: Path) -> None:
+    store = ChainedEventStore.open(path)  # seals a store made without the chain
+    verify_twice(store, path)
+    store.close()
+
+
 def main(n: int) -> None:
     events = list(generate(2026, n, now=SystemClock().now()))
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,20 +78,12 @@ def main(n: int) -> None:
             store.import_events(events, validate=False)
             print(f"{name:8} import of {len(events)} events: {time.perf_counter() - started:.1f} s")
             if isinstance(store, ChainedEventStore):
-                for _ in range(2):  # alternated, so load hits both alike
-                    started = time.perf_counter()
-                    verdict = store.verify_chain()
-                    took = time.perf_counter() - started
-                    links, raw = raw_read_and_hash(path)
-                    print(
-                        f"verify of {verdict.checked} links: {took:.1f} s, "
-                        f"{took / verdict.checked * 1e6:.1f} us/link (ok={verdict.ok}); raw "
-                        f"limit, read + sha256 of the stored rows: {raw / links * 1e6:.1f} "
-                        f"us/link; ratio {took / verdict.checked / (raw / links):.1f}x; "
-                        f"load {os.getloadavg()[0]:.1f}"
-                    )
+                verify_twice(store, path)
             store.close()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    if sys.argv[1:2] == ["--store"]:
+        verify_store(Path(sys.argv[2]))
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)

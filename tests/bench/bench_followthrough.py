@@ -2,6 +2,11 @@
 figures; asserts nothing (the machine is shared: read them as orders of magnitude).
 
     .venv/bin/python -m tests.bench.bench_followthrough 100000 2000
+    .venv/bin/python -m tests.bench.bench_followthrough 0 2000 --store COPY.sqlite3
+
+``--store PATH`` times an existing store instead of building a demo one (e.g. a copy of
+``bench_store --keep``'s 1,000,000-event store: the bench adds its routes to it, so never
+give it the original).
 
 Builds a demo store of EVENTS events, opens ROUTES routes (a strategy discussion on every
 fifth) across its open and recent contacts, then times
@@ -16,6 +21,7 @@ fifth) across its open and recent contacts, then times
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -50,14 +56,22 @@ def timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[Any, float]:
 
 
 def main(argv: list[str]) -> int:
+    keep = None
+    if "--store" in argv:
+        at = argv.index("--store")
+        keep = Path(argv[at + 1])
+        argv = argv[:at] + argv[at + 2 :]
     events = int(argv[0]) if argv else 100_000
     routes = int(argv[1]) if len(argv) > 1 else 2000
     actor = demo_actor()
     with tempfile.TemporaryDirectory() as tmp:
-        store = EventStore.open(Path(tmp) / "bench.sqlite3")
+        store = EventStore.open(keep or Path(tmp) / "bench.sqlite3")
         start = time.perf_counter()
-        load_demo(store, seed=7, events=events, clock=FixedClock(NOW), open_contacts=200)
-        print(f"demo store: {events} events in {time.perf_counter() - start:.1f} s")
+        if keep is None:
+            load_demo(store, seed=7, events=events, clock=FixedClock(NOW), open_contacts=200)
+            print(f"demo store: {events} events in {time.perf_counter() - start:.1f} s")
+        else:
+            print(f"store {keep}: {store.event_count()} events")
         contacts = FollowThroughQueries(store.engine).contacts_received_since(
             (NOW - timedelta(days=120)).isoformat()
         )
@@ -190,6 +204,7 @@ def main(argv: list[str]) -> int:
                 f"records, {len(data.contacts)} contacts)"
             )
         store.close()
+    print(f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 

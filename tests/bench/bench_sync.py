@@ -26,6 +26,12 @@ between arms and prints each arm's figures, the same load for all:
   about every person it holds after every pull (what it did before 0009, with 0009's
   faster function).
 
+As in the window, each desk's store writes (A's decision, and every write of either
+desk's sync) run on a writer thread of its own (``TaskRunner``, the session's
+``dutydesk-writer``), sync's handed over with ``SyncEngine.write_through``. The arm
+``quick-inline`` is ``quick`` with every write made inline on the thread that has it (the
+window before issue 20 made sync's writes on the sync thread): the cost of the hand-over.
+
 ``--compare`` measures submit throughput (1) and desk-to-desk latency (3) on three fresh
 databases of their own in the same cluster: one at migration 0001 only (the server before
 issue 12: no payload, time or restriction checks), one at the newest migration (validated),
@@ -50,6 +56,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -63,10 +70,12 @@ from dutydesk.domain.event_permissions import may_record
 from dutydesk.domain.events import canonical_json
 from dutydesk.store import withheld
 from dutydesk.store.eventstore import EventStore
+from dutydesk.store.writer import inline
 from dutydesk.sync import engine as engine_mod
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import EVENT_COLUMNS, PgTransport
+from dutydesk.ui.tasks import TaskRunner
 from tests.factories import contact_payload, decision_payload, event
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -83,22 +92,34 @@ def desk(folder: Path, name: str, dsn: str) -> SyncEngine:
     return SyncEngine(store, PgTransport(dsn), SystemClock(), login=name)
 
 
-def bench_push(folder: Path, admin_dsn: str, n: int) -> float:
+def bench_push(folder: Path, admin_dsn: str, n: int, cpu: list[float] | None = None) -> float:
+    """Events per second a desk's push of ``n`` new contacts takes, wall clock, on a new
+    connection (as a desk starting up). When the server runs on this machine, ``cpu`` gets
+    the server CPU ms per event the push cost (its backend process)."""
     name, dsn = login(admin_dsn, "duty_manager")
     engine = desk(folder, name, dsn)
     events = [event("contact.received", contact_payload(), NOW, actor=name) for _ in range(n)]
     engine.store.append(events)
     engine.transport.state()  # connect before the timer starts
+    pid = engine.transport._call(  # noqa: SLF001 - the bench's own look
+        lambda c: int(c.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+    )
+    cpu_before = _backend_cpu(pid)
     started = time.perf_counter()
     counts = {"accepted": 0, "duplicates": 0, "rejected": 0, "pulled": 0}
     engine._push(counts, force=True)
     took = time.perf_counter() - started
+    cpu_after = _backend_cpu(pid)
     engine.transport.close()
     engine.store.close()
     rate = counts["accepted"] / took
+    server = ""
+    if cpu is not None and cpu_before is not None and cpu_after is not None:
+        cpu.append((cpu_after - cpu_before) * 1000 / max(counts["accepted"], 1))
+        server = f", server CPU {cpu[-1]:.3f} ms per event"
     print(
         f"push {counts['accepted']:,} events (batches of {engine.push_batch}): {took:.2f} s "
-        f"({rate:,.0f}/s)"
+        f"({rate:,.0f}/s){server}"
     )
     return rate
 
@@ -218,6 +239,9 @@ def bench_latency(
         login=a_name,
     )
     watcher = desk(folder, b_name, b_dsn)
+    writers = (TaskRunner(name="bench-writer-a"), TaskRunner(name="bench-writer-b"))
+    sender.write_through(writers[0].run)  # each desk's one writer, as in the window
+    watcher.write_through(writers[1].run)
     # Decisions go round 50 contacts, as at a front door (a contact gets one or two): one
     # contact with every run's decision would make each append re-read and rewrite all of
     # that contact's earlier decisions, a cost that grows with the number of runs.
@@ -248,14 +272,19 @@ def bench_latency(
     for i in range(runs):
         arm = arms[i % len(arms)]
         if arm == "every":  # the watcher's next sync asks about everyone it holds
-            withheld.forget_checked(watcher.store.engine)
-        fast["on"] = arm == "quick"
+            writers[1].run(partial(withheld.forget_checked, watcher.store.engine))
+        fast["on"] = arm.startswith("quick")
+        for engine, writer in zip((sender, watcher), writers, strict=True):
+            engine.write_through(inline if arm == "quick-inline" else writer.run)
         decision = event(
             "decision.recorded", decision_payload(cids[i % len(cids)]), NOW, actor=a_name
         )
         expected.append(decision.id)
         started = time.perf_counter()
-        sender.store.append([decision])
+        if arm == "quick-inline":
+            sender.store.append([decision])
+        else:
+            writers[0].run(partial(sender.store.append, [decision]))  # the window's write
         if not (fast["on"] and sender.quick(pull=False)):
             sender.sync()
         deadline = time.perf_counter() + 5
@@ -266,6 +295,8 @@ def bench_latency(
     stop.set()
     thread.join()
     held = len(withheld.held_people(watcher.store.engine))
+    for w in writers:
+        w.shutdown()
     for d in (sender, watcher):
         d.transport.close()
         d.store.close()
@@ -275,6 +306,7 @@ def bench_latency(
         p50 = statistics.median(samples)
         what = {
             "quick": ", fast path (A pushes, B pulls)",
+            "quick-inline": ", fast path, writes inline (no writer thread)",
             "stamp": ", full rounds",
             "every": ", full rounds asking about every person held each sync",
         }[arm]
@@ -332,6 +364,12 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
             admin.init(before)
         finally:
             admin.migrations = every
+        # The plan fix of migration 0014 given to the old server too: without it, each
+        # session's submit keeps a plan made on an empty table and grows slower with every
+        # event stored, so "before" would measure how much it holds, not what it checks.
+        with psycopg.connect(before, autocommit=True) as conn:
+            conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
+            conn.execute("ALTER FUNCTION dutydesk.submit(jsonb) SET enable_seqscan = off")
         admin.init(after)
         admin.init(unchecked)
         payload_checks(unchecked, False)
@@ -345,8 +383,14 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _backend_cpu(pid: int) -> float | None:
-    """Seconds of CPU the server process ``pid`` has used (user + system), or None when
-    the server is not on this machine (/proc)."""
+    """Seconds of CPU the server process ``pid`` has used, or None when the server is not
+    on this machine: the scheduler's count in nanoseconds (/proc/PID/schedstat) where the
+    kernel keeps one, else user + system time in clock ticks (10 ms: 0.05 ms per event
+    over a batch of 200, too coarse for one batch)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -355,15 +399,22 @@ def _backend_cpu(pid: int) -> float | None:
 
 
 def paired_submit(
-    dsns: dict[str, str], pairs: int, batch: int, cpu: dict[str, float] | None = None
+    dsns: dict[str, str],
+    pairs: int,
+    batch: int,
+    cpu: dict[str, float] | None = None,
+    halves: dict[str, tuple[list[float], list[float]]] | None = None,
 ) -> dict[str, list[float]]:
     """ms per event of ``dutydesk.submit`` for one batch of ``batch`` contacts, sent to
     each database in turn (order reversed every other time), ``pairs`` times: samples taken
     seconds apart, so a machine shared with other work loads every arm alike and the
     ratio of each pair holds still where minutes-apart rounds do not. When the server runs
-    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process's
-    user + system time, first pair left out: the checks' one-off compile): the CPU the
-    server spent, which a machine at load 20 does not inflate as it does wall time."""
+    on this machine, ``cpu`` gets each arm's server CPU ms per event (its backend process,
+    ``_backend_cpu``; first pair left out: the checks' one-off compile): the CPU the
+    server spent, which a machine at load 20 does not inflate as it does wall time.
+    ``halves`` gets each arm's per-batch server CPU in the first and the second half of
+    the run: alike when submit's cost does not grow with the events stored (it did before
+    migration 0014, 0.35 -> 1.1 ms per contact over 5,000 events)."""
     transports = {}
     pids = {}
     for label, dsn in dsns.items():
@@ -392,6 +443,9 @@ def paired_submit(
                 samples[label].append(took * 1000 / batch)
                 if i > 0 and cpu_before is not None and cpu_after is not None:
                     used[label] += cpu_after - cpu_before
+                    if halves is not None:  # does it grow with what the session stored?
+                        half = halves.setdefault(label, ([], []))[0 if 2 * i < pairs else 1]
+                        half.append((cpu_after - cpu_before) * 1000 / batch)
     finally:
         for _, t in transports.values():
             t.close()
@@ -419,11 +473,15 @@ def payload_checks(admin_dsn: str, on: bool) -> None:
 def check_cost(admin_dsn: str, repeats: int = 5) -> tuple[int, float]:
     """(events, ms per event) the payload checks take inside the server: every stored
     event's payload checked again by ``dutydesk.check_payload`` in one statement, less the
-    same statement without the call (median of ``repeats``). Server CPU only: no network,
-    no desk, so it holds still on a busy machine where whole-submit timings do not."""
+    same statement without the call (median of ``repeats``; the server process's CPU when
+    it runs on this machine, else wall time). No network, no desk, so it holds still on a
+    busy machine where whole-submit timings do not."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
         [n] = conn.execute("SELECT count(*) FROM dutydesk.events").fetchone()  # type: ignore[misc]
+        [pid] = conn.execute("SELECT pg_backend_pid()").fetchone()  # type: ignore[misc]
+        # Server CPU where this machine runs the server (wall time at load 8 is 3-4x it).
+        clock = (lambda: _backend_cpu(pid) or 0.0) if _backend_cpu(pid) else time.perf_counter
         timings: dict[str, list[float]] = {"with": [], "without": []}
         what = {
             "with": "count(dutydesk.check_payload(type, payload, "
@@ -432,9 +490,9 @@ def check_cost(admin_dsn: str, repeats: int = 5) -> tuple[int, float]:
         }
         for _ in range(repeats):
             for k, expr in what.items():
-                started = time.perf_counter()
+                started = clock()
                 conn.execute(f"SELECT {expr} FROM dutydesk.events")  # noqa: S608 - fixed text
-                timings[k].append(time.perf_counter() - started)
+                timings[k].append(clock() - started)
     cost = statistics.median(timings["with"]) - statistics.median(timings["without"])
     return int(n), cost * 1000 / max(int(n), 1)
 
@@ -445,16 +503,19 @@ def compare(
     supported = engine_mod.SUPPORTED_SCHEMA
     arms = ("before", "after", "unchecked")
     figures: dict[str, dict[str, list[float]]] = {
-        k: {"push": [], "p50": [], "p95": []} for k in arms
+        k: {"push": [], "p50": [], "p95": [], "cpu": []} for k in arms
     }
+    loads: list[float] = []
     with databases(admin_dsn) as (before, after, unchecked):
         for r in range(rounds):
-            for label, dsn, schema in (
+            order = [
                 ("before", before, 1),
                 ("after", after, supported),
                 ("unchecked", unchecked, supported),
-            ):
-                print(f"-- round {r + 1}, {label} (server schema {schema})")
+            ]
+            for label, dsn, schema in order if r % 2 == 0 else reversed(order):
+                loads.append(os.getloadavg()[0])
+                print(f"-- round {r + 1}, {label} (server schema {schema}), load {loads[-1]:.1f}")
                 engine_mod.SUPPORTED_SCHEMA = schema  # the desk of that time
                 refresh = engine_mod.SyncEngine._refresh_withheld
                 check_rules = engine_mod.SyncEngine._check_rules
@@ -472,7 +533,9 @@ def compare(
                         lambda self, *stamp: None
                     )
                 try:
-                    figures[label]["push"].append(bench_push(folder, dsn, push))
+                    figures[label]["push"].append(
+                        bench_push(folder, dsn, push, figures[label]["cpu"])
+                    )
                     p50, p95 = bench_latency(folder, dsn, runs, ("stamp",))
                 finally:
                     engine_mod.SUPPORTED_SCHEMA = supported
@@ -491,11 +554,14 @@ def compare(
         paired = paired_submit(
             {"before": before, "after": after, "unchecked": unchecked}, pairs, 500
         )
-    med = {k: {m: statistics.median(v) for m, v in f.items()} for k, f in figures.items()}
+    med = {
+        k: {m: statistics.median(v) if v else float("nan") for m, v in f.items()}
+        for k, f in figures.items()
+    }
     b, a, u = med["before"], med["after"], med["unchecked"]
     print(
         f"\nmedians of {rounds} alternating rounds ({push:,} events pushed, {runs} "
-        "desk-to-desk runs each):"
+        f"desk-to-desk runs each; load {min(loads):.1f}-{max(loads):.1f}):"
     )
     print("| what | before (0001, no validation) | after (validated) | cost |")
     print("|---|---|---|---|")
@@ -540,7 +606,11 @@ def compare(
         f"\nthe payload checks alone (newest server, checks on / off): submit "
         f"{a['push']:,.0f} / {u['push']:,.0f} events/s "
         f"({(u['push'] / a['push'] - 1) * 100:+.0f}% time per event), latency p50 "
-        f"{a['p50']:.1f} / {u['p50']:.1f} ms"
+        f"{a['p50']:.1f} / {u['p50']:.1f} ms "
+        f"({(a['p50'] / u['p50'] - 1) * 100:+.0f}%), p95 {a['p95']:.1f} / {u['p95']:.1f} ms "
+        f"({(a['p95'] / u['p95'] - 1) * 100:+.0f}%), server CPU per pushed event "
+        f"{a['cpu']:.3f} / {u['cpu']:.3f} ms ({(a['cpu'] / u['cpu'] - 1) * 100:+.0f}%; "
+        f"before {b['cpu']:.3f} ms)"
     )
 
 
@@ -552,12 +622,15 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--paired"]:  # submit alone, the three servers in turn: PAIRS BATCH
         pairs, size = (int(a) for a in (argv[1:] + ["60", "200"][len(argv) - 1 :])[:2])
         server_cpu: dict[str, float] = {}
+        halves: dict[str, tuple[list[float], list[float]]] = {}
+        load = os.getloadavg()[0]
         with databases(admin_dsn) as (before, after, unchecked):
             got = paired_submit(
                 {"before": before, "after": after, "unchecked": unchecked},
                 pairs,
                 size,
                 server_cpu,
+                halves,
             )
             checked, per_event = check_cost(after)
         for k in ("before", "unchecked"):
@@ -581,6 +654,15 @@ def main(argv: list[str]) -> int:
                 + f"; validated costs {(c['after'] / c['unchecked'] - 1) * 100:+.0f}% against "
                 f"checks off and {(c['after'] / c['before'] - 1) * 100:+.0f}% against before"
             )
+            print(
+                "server CPU per event, first / second half of the run: "
+                + ", ".join(
+                    f"{k} {statistics.mean(a):.3f} / {statistics.mean(b):.3f} ms"
+                    for k, (a, b) in halves.items()
+                    if a and b
+                )
+            )
+        print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
         return 0
     if argv[:1] == ["--compare"]:
         push, runs, rounds, pairs = (
@@ -591,8 +673,11 @@ def main(argv: list[str]) -> int:
         return 0
     push, pull, runs = (int(a) for a in (argv + ["10000", "100000", "200"][len(argv) :])[:3])
     arms = tuple(argv[3].split(",")) if len(argv) > 3 else ("quick",)
-    if not arms or set(arms) - {"quick", "stamp", "every"}:
-        print("ARMS is a comma-separated list of quick, stamp, every", file=sys.stderr)
+    if not arms or set(arms) - {"quick", "quick-inline", "stamp", "every"}:
+        print(
+            "ARMS is a comma-separated list of quick, quick-inline, stamp, every",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -192,3 +192,134 @@ def test_projection_replace_agrees_with_dataclasses_replace(
     names = [f.name for f in dataclasses.fields(row)]  # type: ignore[arg-type]
     changes = {names[i % len(names)]: value for i in picks}
     assert repr(projection.replace(row, **changes)) == repr(dataclasses.replace(row, **changes))  # type: ignore[type-var]
+
+
+def _schema(path: Path) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def _whole_fold(store: EventStore) -> None:
+    """The reference: every event folded into one model, then written."""
+    with store.engine.begin() as conn:
+        readmodel.clear(conn)
+        store._fold_whole(conn)
+
+
+def _varied_log(events: list) -> list:  # type: ignore[type-arg]
+    """The generated log, its first 40% sequenced by the server (pulled), plus the event
+    types the generator does not make: restriction, access, link, conflict, a partner
+    check about no contact."""
+    model = projection.apply_all(projection.ReadModel(), events)
+    cid, ids = next((c, d) for c, d in model.decisions_by_contact.items() if d)
+    person = next(iter(model.people))
+    child = next(iter(model.children))
+    extra = [
+        ("record.restricted", {"person_id": person, "allowed": ["a.worker"]}),
+        ("access.granted", {"person_id": person, "grantee": "b.worker"}),
+        ("person.linked", {"contact_id": child[0], "slot": child[1], "person_id": person}),
+        (
+            "conflict.resolved",
+            {"contact_id": cid, "decision_ids": sorted(ids), "chosen_decision_id": min(ids)},
+        ),
+        ("partner_check.requested", {"agency": "police"}),
+    ]
+    made = [
+        dataclasses.replace(
+            events[0], id=f"0190a0c0-beef-7000-8000-00000000000{i}", type=t, payload=p
+        )
+        for i, (t, p) in enumerate(extra)
+    ]
+    cut = len(events) * 2 // 5
+    pulled = [dataclasses.replace(e, server_seq=n) for n, e in enumerate(events[:cut], start=1)]
+    return pulled + events[cut:] + made
+
+
+@pytest.mark.parametrize("slice_events", [100_000, 1_000, 300])
+def test_a_rebuild_in_slices_stores_the_rows_of_one_whole_fold(
+    tmp_path: Path,
+    model_and_events: tuple[projection.ReadModel, list],  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+    slice_events: int,
+) -> None:
+    """Folded a slice of scopes at a time (one slice, then several), the rebuild writes
+    exactly the rows one whole fold writes, and counts the same events."""
+    from dutydesk.store import eventstore
+
+    monkeypatch.setattr(eventstore, "SLICE_EVENTS", slice_events)
+    log = _varied_log(model_and_events[1])
+    path = tmp_path / "s.sqlite3"
+    store = EventStore.open(path)
+    store.import_events(log, validate=False, outbox=True)
+    with store.engine.begin() as conn:  # one of this desk's events was rejected
+        conn.exec_driver_sql(
+            "UPDATE outbox SET state = 'rejected' WHERE event_id = ?", (log[-7].id,)
+        )
+    with store.engine.connect() as conn:
+        readmodel.clear(conn)
+        assert store._fold_in_slices(conn, eventstore._slices_for(len(log)))
+        conn.rollback()
+    schema = _schema(path)
+    counted = store.rebuild()
+    sliced = _dump(path)
+    _whole_fold(store)
+    store.close()
+    assert counted == len(log) - 1
+    assert _schema(path) == schema  # the indexes set aside while filling are made again
+    assert all(sliced[t] for t in TABLES) and sliced == _dump(path)
+
+
+@pytest.mark.parametrize("stray", ["decision named under two contacts", "column edited"])
+def test_a_log_that_strays_out_of_its_scopes_is_folded_whole(
+    tmp_path: Path,
+    model_and_events: tuple[projection.ReadModel, list],  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+    stray: str,
+) -> None:
+    """A decision signed off under another contact's id, or a contact_id column that no
+    longer matches its payload, would put a row in two slices: the rebuild notices and
+    folds the whole log at once, so its rows are still one whole fold's."""
+    from dutydesk.store import eventstore
+
+    monkeypatch.setattr(eventstore, "SLICE_EVENTS", 300)
+    model, events = model_and_events
+    log = list(events)
+    slices = eventstore._slices_for(len(log) + 1)
+    decided = [(c, d) for c, d in model.decisions_by_contact.items() if d]
+    c1, d1 = decided[0]
+    c2 = next(
+        c for c, _ in decided if eventstore._slice_of(c, slices) != eventstore._slice_of(c1, slices)
+    )
+    if stray.startswith("decision"):
+        signed = next(e for e in log if e.type == "decision.signed_off")
+        log.append(
+            dataclasses.replace(
+                signed,
+                id="0190a0c0-beef-7000-8000-00000000000a",
+                payload={"contact_id": c2, "decision_id": min(d1)},
+            )
+        )
+    path = tmp_path / "s.sqlite3"
+    store = EventStore.open(path)
+    store.import_events(log, validate=False)
+    if stray == "column edited":
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE events SET contact_id = ? WHERE local_seq = "
+                "(SELECT min(local_seq) FROM events WHERE contact_id = ?)",
+                (c2, c1),
+            )
+    with store.engine.connect() as conn:
+        readmodel.clear(conn)
+        assert not store._fold_in_slices(conn, slices)
+        conn.rollback()
+    store.rebuild()
+    rebuilt = _dump(path)
+    _whole_fold(store)
+    store.close()
+    assert rebuilt == _dump(path)

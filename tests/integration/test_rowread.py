@@ -17,7 +17,7 @@ from dutydesk.store.desk_queries import DeskQueries
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.history_queries import HistoryQueries
 from dutydesk.store.queries import OPEN_STATUSES, Queries
-from dutydesk.store.readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, db_to_row
+from dutydesk.store.readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, db_to_row, standing
 
 TABLES = {
     PersonRow: PEOPLE,
@@ -138,3 +138,71 @@ def test_a_core_statement_reads_the_same_through_the_driver(filled: EventStore) 
         expected = [tuple(r) for r in conn.execute(flags)]
     assert raw and [(c, bool(f)) for c, f in raw] == expected
     assert {f for _, f in raw} <= {0, 1}  # the driver's 0/1: callers make them bool
+
+
+def test_follow_through_reads_match_sqlalchemy(filled: EventStore) -> None:
+    """The follow-through's bulk reads, now through the driver (issue 19: each refresh
+    reads every standing decision since the look-back), give what SQLAlchemy gave."""
+    from dutydesk.store.followthrough_queries import (
+        ChildSlot,
+        DecidedContact,
+        FollowThroughQueries,
+    )
+
+    q = FollowThroughQueries(filled.engine)
+    outcomes = ["cin_assessment", "strategy_s47", "early_help", "nfa", "signpost"]
+    d, c, k = DECISIONS.c, CONTACTS.c, CHILDREN.c
+    with filled.engine.connect() as conn:
+        every = conn.execute(select(d.decided_at).order_by(d.decided_at)).scalars().all()
+        middle = every[len(every) // 2]
+
+        def decided(when: Any) -> list[DecidedContact]:
+            return [
+                DecidedContact(*row)
+                for row in conn.execute(
+                    select(
+                        d.contact_id,
+                        d.outcome,
+                        d.decided_by,
+                        d.decided_at,
+                        d.signed_off_at,
+                        c.received_at,
+                        c.status,
+                        c.is_referral,
+                    )
+                    .join(CONTACTS, c.contact_id == d.contact_id)
+                    .where(when, d.outcome.in_(outcomes), standing())
+                    .order_by(d.decided_at)
+                )
+            ]
+
+        since, before = decided(d.decided_at >= middle), decided(d.decided_at < middle)
+        slots: dict[str, list[ChildSlot]] = defaultdict(list)
+        for cid, slot, person in conn.execute(
+            select(k.contact_id, k.slot, k.person_id)
+            .where(k.contact_id.in_([x.contact_id for x in since]))
+            .order_by(k.contact_id, k.slot)
+        ):
+            slots[cid].append(ChildSlot(slot, person))
+        ids = [x.contact_id for x in since + before]
+        kids: dict[str, list[ContactChildRow]] = defaultdict(list)
+        for m in conn.execute(
+            select(CHILDREN).where(k.contact_id.in_(ids)).order_by(k.contact_id, k.slot)
+        ).mappings():
+            kids[m["contact_id"]].append(db_to_row(ContactChildRow, m))
+        people = {
+            m["person_id"]: db_to_row(PersonRow, m) for m in conn.execute(select(PEOPLE)).mappings()
+        }
+        by_contact: dict[str, list[DecisionRow]] = defaultdict(list)
+        for m in conn.execute(
+            select(DECISIONS).where(d.contact_id.in_(ids)).order_by(d.decided_at)
+        ).mappings():
+            by_contact[m["contact_id"]].append(db_to_row(DecisionRow, m))
+    assert since and before and any(x.is_referral for x in since)
+    assert all(type(x.is_referral) is bool for x in since + before)
+    assert q.standing_decisions_since(middle, outcomes) == since
+    assert q.standing_decisions_before(middle, outcomes) == before
+    assert q.decided_child_slots(middle, outcomes) == dict(slots)
+    assert q.children_of(ids) == dict(kids)
+    assert q.people(people) == people
+    assert q.decisions_of(ids) == dict(by_contact)

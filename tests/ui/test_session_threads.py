@@ -7,10 +7,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QAction
 
 from dutydesk.domain.clock import FixedClock
 from dutydesk.store.chain import ChainedEventStore
+from dutydesk.store.writer import WriterClosed
 from dutydesk.ui.import_wizard import ImportWizard
 from dutydesk.ui.main_window import MainWindow
 from dutydesk.ui.mi_dashboard import MiDashboard
@@ -78,3 +80,23 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     session.close()
     assert _ours() == []
     session.close()  # a second close (aboutToQuit after the loop ended) is harmless
+
+
+def test_a_job_handed_to_the_writer_runs_there_and_its_caller_waits_for_it(qtbot) -> None:  # type: ignore[no-untyped-def]
+    writer = TaskRunner()
+    on = lambda: threading.current_thread().name  # noqa: E731
+    assert writer.run(on) == f"{WRITER}_0"
+    # a job that hands over another runs it inline on the writer (no wait on itself)
+    assert writer.run(lambda: writer.run(on)) == f"{WRITER}_0"
+
+    def refused() -> None:
+        raise ValueError("the job's own error")
+
+    with pytest.raises(ValueError, match="the job's own error"):  # raised to the caller
+        writer.run(refused)
+    ran: list[str] = []
+    writer.shutdown()
+    with pytest.raises(WriterClosed, match=f"{WRITER} has stopped"):
+        writer.run(lambda: ran.append("ran"))
+    assert ran == []  # not run after the writer stopped
+    assert TaskRunner(synchronous=True).run(on) == threading.current_thread().name

@@ -26,7 +26,7 @@ from ...domain.codes import Role
 from ...domain.errors import ValidationError
 from ...domain.event_permissions import ALLOWED
 from ...paths import SERVER_MIGRATIONS
-from .rules_sql import RuleError, catalogue_rules
+from .rules_sql import RuleError, catalogue_rules, type_function
 from .transport import tls_required
 
 OWNER = "dutydesk_owner"
@@ -259,6 +259,20 @@ def _write_rules(conn: psycopg.Connection) -> None:
         )
         conn.execute(mine.function.encode("utf-8"))
         conn.execute("REVOKE ALL ON FUNCTION dutydesk.check_payload(text, jsonb, date) FROM PUBLIC")
+        # One function per event type (rules_sql.type_function); those of types this
+        # catalogue no longer has go, so nothing checks with rules no longer in force.
+        wanted = {type_function(k, why=w) for k in mine.rules for w in (False, True)}
+        for (name,) in conn.execute(
+            "SELECT p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = 'dutydesk' "
+            "AND p.proname LIKE 'check\\_payload\\_%' "
+            "AND p.proargtypes = '3802 1082'::pg_catalog.oidvector"
+        ).fetchall():
+            function = sql.SQL("dutydesk.{}(jsonb, date)").format(sql.Identifier(name))
+            if name in wanted:
+                conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {} FROM PUBLIC").format(function))
+            else:
+                conn.execute(sql.SQL("DROP FUNCTION {}").format(function))
         if _has_table(conn, "dutydesk.rules_installed"):
             # The same transaction: desks never see new rules under the old digest.
             conn.execute(

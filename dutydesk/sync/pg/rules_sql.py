@@ -2,10 +2,12 @@
 
 ``dutydesk.domain.server_rules.rules()`` describes every event type's payload rules in
 JSON (from the one catalogue). Interpreting that JSON inside ``submit`` cost more than
-the rest of submit together, so ``dutydesk server init|upgrade`` compiles it instead: one
-plpgsql function ``dutydesk.check_payload(type, payload, today)`` with a branch per event
-type, each a straight run of ``IF`` checks on variables (simple expressions, no executor
-start-up per check) that RETURNs the first failure, with a ``FOR`` loop per list.
+the rest of submit together, so ``dutydesk server init|upgrade`` compiles it instead: a
+plpgsql function per event type (``dutydesk.check_payload_contact__received`` ...) that
+checks the whole payload in one expression and, only when that fails, runs a straight
+run of ``IF`` checks on variables (simple expressions, no executor start-up per check)
+that RETURNs the first failure, with a ``FOR`` loop per list; and
+``dutydesk.check_payload(type, payload, today)``, which hands each payload to its type's.
 Messages name the field as the desk's validator does
 (``note.added.text: expected text, got a number``).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,13 +54,27 @@ def _nhs_ok(s: str) -> str:
     """SQL: text ``s`` is a valid NHS number (ten digits, not one digit ten times, modulus
     11 check digit), as ``dutydesk.nhs_number_ok`` and the desk's validator, written out as
     one expression (a plpgsql call with a loop per number cost more than every other check
-    of a contact together)."""
+    of a contact together). "Ten times" is tested with ``repeat``, not a back-reference: a
+    pattern with one cost the regular expression engine about 45 times as much."""
     digits = " + ".join(
         f"(pg_catalog.ascii(pg_catalog.substr({s}, {k}, 1)) - 48) * {11 - k}" for k in range(1, 10)
     )
     return (
-        f"({s} ~ '^[0-9]{{10}}$' AND {s} !~ '^(.)\\1{{9}}$' AND "
+        f"({s} ~ '^[0-9]{{10}}$' AND "
+        f"{s} <> pg_catalog.repeat(pg_catalog.substr({s}, 1, 1), 10) AND "
         f"(11 - ({digits}) % 11) % 11 = pg_catalog.ascii(pg_catalog.substr({s}, 10, 1)) - 48)"
+    )
+
+
+def _uuid_ok(s: str) -> str:
+    """SQL: text ``s`` matches ``UUID_RE`` (lower-case hex, hyphens at 9, 14, 19 and 24,
+    36 long), checked without that pattern's costly run: 36 bytes, a hyphen at each of
+    those places, and five hex runs joined by hyphens (so exactly four hyphens, all ASCII:
+    36 characters, groups of 8-4-4-4-12)."""
+    hyphens = " AND ".join(f"pg_catalog.substr({s}, {k}, 1) = '-'" for k in (9, 14, 19, 24))
+    return (
+        f"(pg_catalog.octet_length({s}) = 36 AND {hyphens} AND "
+        f"{s} ~ '^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$')"
     )
 
 
@@ -79,8 +96,40 @@ def _typeof(x: str) -> str:
     return f"pg_catalog.jsonb_typeof({x})"
 
 
+class _Field(str):
+    """SQL for one field of a JSON object, ``(obj -> 'name')``, that knows its object and
+    name: its text is then ``obj ->> 'name'`` (one look-up, not a look-up and a walk of
+    an empty path). The fast path names fields this way; the detailed path uses variables."""
+
+    obj: str
+    name: str
+
+    def __new__(cls, obj: str, name: str) -> _Field:
+        out = super().__new__(cls, f"({obj} -> {_lit(name)})")
+        out.obj, out.name = obj, name
+        return out
+
+
 def _text(x: str) -> str:
+    if isinstance(x, _Field):
+        return f"({x.obj} ->> {_lit(x.name)})"
     return f"({x} #>> '{{}}')"
+
+
+# Scalar kinds: a present value of these is short, so its text is cheap to take whatever it
+# is (an object sent instead is refused by the kind's check after).
+_SCALAR = frozenset(
+    {"text", "integer", "boolean", "uuid", "date", "datetime", "enum", "nhs_number", "postcode"}
+)
+
+
+def _absent_fast(f: str, kind: object = None) -> str:
+    """SQL: JSON field ``f`` is missing, null or "" (as ``_Compiler._absent``), with one
+    look-up of the field instead of three: by its text for a scalar kind, else by one
+    comparison with both values."""
+    if isinstance(f, _Field) and kind in _SCALAR:
+        return f"coalesce({_text(f)}, '') = ''"
+    return f"coalesce({f} = ANY (ARRAY['null'::jsonb, '\"\"'::jsonb]), true)"
 
 
 # A compiled check: ("fail", condition, message) RETURNs the message when the condition is
@@ -162,7 +211,7 @@ class _Compiler:
             )
         if kind == "uuid":
             return fail(
-                f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ {_lit(UUID_RE)}",
+                f"{_typeof(x)} IS DISTINCT FROM 'string' OR NOT {_uuid_ok(_text(x))}",
                 f"{at}{x}::text || ' is not a UUID'",
             )
         if kind == "date":
@@ -283,8 +332,7 @@ class _Compiler:
 
     def cross(self, rule: Mapping[str, Any], x: str, path: str) -> list[Step]:
         def present(obj: str, name: str) -> str:
-            f = f"({obj} -> {_lit(name)})"
-            return f"({f} IS NOT NULL AND {f} <> 'null'::jsonb AND {f} <> '\"\"'::jsonb)"
+            return f"NOT {_absent_fast(f'({obj} -> {_lit(name)})')}"
 
         kind = rule.get("kind")
         message = _lit(str(rule.get("message", "")))
@@ -382,11 +430,11 @@ class _Compiler:
                 conds.append(step[1])
             elif what == "field":
                 _, x, name, required, rule, _path = step
-                f = f"({x} -> {_lit(name)})"
+                f = _Field(x, name)
                 inner, after = self.fast(self.checks(rule, f, "''"), label)
                 if not required and not inner and not after:
                     continue
-                absent = self._absent(f)
+                absent = _absent_fast(f, rule.get("kind"))
                 conds.append(
                     f"CASE WHEN {absent} THEN {'true' if required else 'false'} "
                     f"ELSE {_any(inner)} END"
@@ -459,9 +507,10 @@ SERVER_CHECKS: dict[str, list[str]] = {
 # (issue 12). Whole numbers as plain integers; others in Python's float form: the shortest
 # digits that give the same double (PostgreSQL's float8 output with extra_float_digits 1,
 # pinned on the function), fixed notation between 1e-4 and 1e16, no trailing zeros but ".0".
-def numbers_check(x: str) -> list[str]:
+def numbers_check(x: str, what: str = "p_type") -> list[str]:
     """Lines that RETURN the number rule's message when jsonb expression ``x`` holds a
-    number anywhere in it not written as Python writes it; the query (an executor start-up)
+    number anywhere in it not written as Python writes it (``what``: the SQL naming the
+    event type in the message); the query (an executor start-up)
     only when it holds a number at all (the guard is one simple expression)."""
     numbers = "'strict $.** ? (@.type() == \"number\")'"
     return [
@@ -474,7 +523,7 @@ def numbers_check(x: str) -> list[str]:
         "AND ((n.v::text)::numeric = 0 OR pg_catalog.abs((n.v::text)::numeric) "
         ">= 0.0001 AND pg_catalog.abs((n.v::text)::numeric) < 1e16)))) THEN",
         "        RETURN pg_catalog.format('%s: a number is not written as DutyDesk writes "
-        "numbers (e.g. 1.10 for 1.1), so desks could not check its hash', p_type);",
+        f"numbers (e.g. 1.10 for 1.1), so desks could not check its hash', {what});",
         "    END IF;",
         "END IF;",
     ]
@@ -492,7 +541,7 @@ def _free_form(rule: Mapping[str, Any]) -> bool:
     return False
 
 
-def numbers_checks(rule: Mapping[str, Any]) -> list[str]:
+def numbers_checks(rule: Mapping[str, Any], what: str = "p_type") -> list[str]:
     """The number rule for an event type's payload, where a number can pass unchecked: in
     the top-level fields that hold a free-form value (``_free_form``). Everywhere else
     every value has a kind: a number where text, a date or a code belongs is refused by
@@ -502,71 +551,128 @@ def numbers_checks(rule: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     for name, field in rule["fields"].items():
         if _free_form(field):
-            lines += numbers_check(f"(p_payload -> {_lit(name)})")
+            lines += numbers_check(f"(p_payload -> {_lit(name)})", what)
     return lines
 
 
-# When the fast path finds a payload wrong and the detailed path names no check (it cannot:
-# both are written from the same steps), the payload is still refused.
-_UNNAMED = "    RETURN {} || ': the payload breaks a rule of the catalogue';"
+_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+_SET = "SET search_path = pg_catalog, dutydesk, pg_temp"
 
 
-def check_payload_function(rules: Mapping[str, Mapping[str, Any]], *, fast: bool = True) -> str:
-    """CREATE OR REPLACE FUNCTION dutydesk.check_payload(...) for ``rules``: per event type
-    the fast path (a block that RETURNs NULL when every check holds, ``_Compiler.fast``),
-    then, reached only by a payload that breaks a rule, the detailed path that RETURNs the
-    first failure's message (``_Compiler.detailed``). ``fast=False`` leaves the fast path
-    out (tests compare the two: the same verdict and message for every payload)."""
-    compiler = _Compiler()
-    body: list[str] = []
-    for i, (event_type, rule) in enumerate(rules.items()):
-        word = "IF" if i == 0 else "ELSIF"
-        name = _lit(event_type)
-        compiler.restart()
-        steps = compiler.spec(rule, "p_payload", name)
-        conds, after = compiler.fast(steps, "fast")
-        server = SERVER_CHECKS.get(event_type, [])
-        body.append(f"{word} p_type = {name} THEN")
-        body += ["    " + line for line in numbers_checks(rule)]  # first, as before
-        body += (
-            []
-            if not fast
-            else [
-                "    <<fast>>",
-                "    BEGIN",
-                f"        IF {_any(conds)} THEN",
-                "            EXIT fast;",
-                "        END IF;",
-                *("        " + line for line in after),
-                *("        " + line for line in server),
-                "        RETURN NULL;",
-                "    END;",
-            ]
-        )
-        body += ["    " + line for line in compiler.detailed(steps)]
-        if fast:
-            body.append(_UNNAMED.format(name))
-        else:
-            body += ["    " + line for line in server]
-            body.append("    RETURN NULL;")
-    if body:
-        body.append("END IF;")
-    body.append(
-        "RETURN pg_catalog.format('the server has no validation rule for %s; the "
-        "administrator must run `dutydesk server upgrade`', p_type);"
-    )
-    declare = "\n".join("    " + v for v in compiler.variables)
-    text = "DECLARE\n" + declare + "\nBEGIN\n" + "\n".join("    " + b for b in body) + "\nEND"
+def type_function(event_type: str, name: str = "check_payload", *, why: bool = False) -> str:
+    """The name of the function that checks one event type's payloads: ``name`` + ``_`` +
+    the type with its dots written as two underscores (``check_payload_contact__received``);
+    with ``why``, the one that names what is wrong (``check_payload__why_contact__received``:
+    a type cannot start with ``_``, so the two kinds of name never meet). Refuses a type
+    that could not be told apart that way or would not fit a name."""
+    if not _TYPE_RE.match(event_type) or "__" in event_type:
+        raise RuleError(f"the server cannot name a check for event type {event_type!r}")
+    out = f"{name}_{'_why_' if why else ''}{event_type.replace('.', '__')}"
+    if len(out) > 63:  # PostgreSQL's longest name
+        raise RuleError(f"the server cannot name a check for event type {event_type!r}")
+    return out
+
+
+def _body(variables: list[str], lines: list[str]) -> str:
+    declare = "".join(f"\n    {v}" for v in variables)
+    text = "DECLARE" + declare + "\nBEGIN\n" + "\n".join("    " + b for b in lines) + "\nEND"
     if _DELIM in text:
         raise RuleError("a rule contains the function's quoting delimiter")
-    return (
-        "CREATE OR REPLACE FUNCTION dutydesk.check_payload(p_type text, p_payload jsonb, "
-        "p_today date) RETURNS text\n"
-        "LANGUAGE plpgsql STABLE\n"
-        "SET extra_float_digits = 1\n"
-        "SET search_path = pg_catalog, dutydesk, pg_temp AS "
-        f"{_DELIM}\n{text}\n{_DELIM}"
+    return text
+
+
+def _type_checks(
+    compiler: _Compiler, event_type: str, rule: Mapping[str, Any], *, fast: bool, why: str
+) -> tuple[str, str | None]:
+    """The bodies (DECLARE ... END) of one event type's check and, with ``fast``, of its
+    detailed path. With ``fast``: the check runs the fast path (a block that RETURNs NULL
+    when every check holds, ``_Compiler.fast``) and only for a payload that breaks a rule
+    calls function ``why``, the detailed path that RETURNs the first failure's message
+    (``_Compiler.detailed``): kept apart, the check declares only its lists' loop
+    variables, not the detailed path's variable per field, which every call would copy.
+    Without ``fast``, the detailed path alone, in the check (and no ``why``)."""
+    name = _lit(event_type)
+    compiler.restart()
+    compiler.variables = []
+    steps = compiler.spec(rule, "p_payload", name)
+    server = SERVER_CHECKS.get(event_type, [])
+    numbers = list(numbers_checks(rule, name))  # first, as before
+    if not fast:
+        detailed = compiler.detailed(steps)
+        return _body(compiler.variables, [*numbers, *detailed, *server, "RETURN NULL;"]), None
+    conds, after = compiler.fast(steps, "fast")
+    check = _body(
+        compiler.variables,
+        [
+            *numbers,
+            "<<fast>>",
+            "BEGIN",
+            f"    IF {_any(conds)} THEN",
+            "        EXIT fast;",
+            "    END IF;",
+            *("    " + line for line in after),
+            *("    " + line for line in server),
+            "    RETURN NULL;",
+            "END;",
+            # When the detailed path names no check (it cannot: both are written from the
+            # same steps), the payload is still refused.
+            f"RETURN coalesce({why}(p_payload, p_today), "
+            f"{name} || ': the payload breaks a rule of the catalogue');",
+        ],
     )
+    compiler.restart()
+    compiler.variables = []
+    detailed = compiler.detailed(steps)
+    return check, _body(compiler.variables, [*detailed, "RETURN NULL;"])
+
+
+def _create(function: str, body: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {function}(p_payload jsonb, p_today date) RETURNS text\n"
+        f"LANGUAGE plpgsql STABLE\nSET extra_float_digits = 1\n{_SET} AS {_DELIM}\n"
+        f"{body}\n{_DELIM};"
+    )
+
+
+def check_payload_function(
+    rules: Mapping[str, Mapping[str, Any]],
+    *,
+    fast: bool = True,
+    schema: str = "dutydesk",
+    name: str = "check_payload",
+) -> str:
+    """The SQL that (re)creates ``dutydesk.check_payload(type, payload, today)`` for
+    ``rules``: per event type a function of its checks (``type_function``) and one that
+    names what is wrong (``type_function(why=True)``, called only for a payload that
+    breaks a rule: see ``_type_checks``), and ``check_payload`` itself, which hands the
+    payload to its type's function (or says the type has no rule). A session compiles only
+    the types it meets, and of those only the fast paths until a payload fails: one
+    plpgsql function of every type's checks was 440 KB, about 170 ms to compile on each
+    connection's first contact. ``fast=False`` leaves the fast paths out (one function per
+    type, the detailed path alone: tests compare the two, the same verdict and message for
+    every payload); ``schema`` and ``name`` place the functions elsewhere (a test puts that
+    version in ``pg_temp``)."""
+    compiler = _Compiler()
+    statements: list[str] = []
+    branches: list[str] = []
+    for event_type, rule in rules.items():
+        function = f"{schema}.{type_function(event_type, name)}"
+        why = f"{schema}.{type_function(event_type, name, why=True)}"
+        check, detailed = _type_checks(compiler, event_type, rule, fast=fast, why=why)
+        if detailed is not None:
+            statements.append(_create(why, detailed))
+        statements.append(_create(function, check))
+        branches.append(f"        WHEN {_lit(event_type)} THEN {function}(p_payload, p_today)")
+    statements.append(
+        f"CREATE OR REPLACE FUNCTION {schema}.{name}(p_type text, p_payload jsonb, "
+        f"p_today date) RETURNS text\nLANGUAGE plpgsql STABLE\n{_SET} AS {_DELIM}\n"
+        "BEGIN\n    RETURN CASE p_type\n"
+        + "".join(b + "\n" for b in branches)
+        + "        ELSE pg_catalog.format('the server has no validation rule for %s; the "
+        "administrator must run `dutydesk server upgrade`', p_type)\n    END;\nEND\n"
+        f"{_DELIM};"
+    )
+    return "\n".join(statements)
 
 
 def rules_digest(

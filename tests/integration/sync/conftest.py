@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -18,10 +19,13 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Event
 from dutydesk.store.eventstore import EventStore
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import PgTransport
+from tests.factories import contact_payload, event
 
 _serial = itertools.count()
 
@@ -68,6 +72,26 @@ def reset_server(admin_dsn: str) -> None:
         for table in ("checkpoints", "checkpoint_keys"):
             if conn.execute(f"SELECT to_regclass('dutydesk.{table}')").fetchone() != (None,):
                 conn.execute(f"DELETE FROM dutydesk.{table}")
+
+
+@pytest.fixture
+def empty_server(pg_server: str) -> Iterator[str]:
+    """An empty log, emptied again afterwards so no later test meets a tampered chain or
+    a checkpoint signed here."""
+    reset_server(pg_server)
+    yield pg_server
+    reset_server(pg_server)
+
+
+def seed_contacts(login: Login, when: datetime, n: int) -> list[Event]:
+    """``n`` contacts recorded by another desk of ``login``, already on the server."""
+    events = [
+        event("contact.received", contact_payload(), when, actor=login.name, role=Role(login.group))
+        for _ in range(n)
+    ]
+    with PgTransport(login.dsn) as t:
+        assert {r.status for r in t.submit(events)} == {"accepted"}
+    return events
 
 
 @pytest.fixture

@@ -25,11 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dutydesk.cli import main
 from dutydesk.config import checkpoint_key
 from dutydesk.domain.checkpoints import sign
-from dutydesk.domain.codes import Role
-from dutydesk.domain.events import Event
-from dutydesk.sync.pg.transport import PgTransport
-from tests.factories import contact_payload, event
-from tests.integration.sync.conftest import Login, reset_server
+from tests.integration.sync.conftest import Login, reset_server, seed_contacts
 
 MakeLogin = Callable[[str], Login]
 
@@ -72,16 +68,6 @@ def _sql(admin_dsn: str, *statements: str) -> None:
             conn.execute(statement)
 
 
-def _seed(login: Login, now: datetime, n: int) -> list[Event]:
-    events = [
-        event("contact.received", contact_payload(), now, actor=login.name, role=Role(login.group))
-        for _ in range(n)
-    ]
-    with PgTransport(login.dsn) as t:
-        assert {r.status for r in t.submit(events)} == {"accepted"}
-    return events
-
-
 def _checkpoint(
     admin_dsn: str, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str]:
@@ -108,9 +94,9 @@ def signed(
     folder holding only the published public key)."""
     dm = make_login("duty_manager")
     admin_folder = tmp_path / "admin-checkpoints"
-    _seed(dm, now, 5)
+    seed_contacts(dm, now, 5)
     assert _checkpoint(server, admin_folder, capsys)[0] == 0
-    _seed(dm, now, 7)
+    seed_contacts(dm, now, 7)
     code, text = _checkpoint(server, admin_folder, capsys)
     assert code == 0 and "checkpoint signed: sequence 12" in text, text
     auditor_folder = tmp_path / "auditor"
@@ -265,7 +251,7 @@ def test_the_administrator_will_not_sign_over_a_rewritten_history(
         "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 4",
         RECHAIN.format(first=4),
     )
-    _seed(make_login("duty_manager"), now, 2)
+    seed_contacts(make_login("duty_manager"), now, 2)
     code, text = _checkpoint(server, admin_folder, capsys)
     assert code == 1
     assert "not signed: the server's history changed at seq 4" in text
@@ -281,7 +267,7 @@ def test_unchained_events_after_the_last_checkpoint_are_not_signed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, admin_folder, _ = signed
-    _seed(make_login("duty_manager"), now, 3)
+    seed_contacts(make_login("duty_manager"), now, 3)
     _sql(server, "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 14")
     code, text = _checkpoint(server, admin_folder, capsys)
     assert code == 1 and "not signed: sequence 14 does not chain" in text
@@ -297,7 +283,7 @@ def test_without_a_secure_keyring_no_key_is_made(
 ) -> None:
     from keyring.backends.null import Keyring as NullKeyring
 
-    _seed(make_login("duty_manager"), now, 1)
+    seed_contacts(make_login("duty_manager"), now, 1)
     monkeypatch.setattr(keyring, "get_keyring", lambda: NullKeyring())
     code, text = _checkpoint(server, tmp_path / "cp", capsys)
     assert code == 2 and "must be kept in the OS keyring" in text

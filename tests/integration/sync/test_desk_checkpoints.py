@@ -35,13 +35,13 @@ from dutydesk.domain.checkpoints import (
     sign,
 )
 from dutydesk.domain.codes import Role
-from dutydesk.domain.events import Event, canonical_json
+from dutydesk.domain.events import canonical_json
 from dutydesk.domain.hashchain import event_hash
 from dutydesk.sync.engine import META_CHECKPOINT_KEY, META_DISTRUST, ServerDistrusted
 from dutydesk.sync.pg import admin
 from dutydesk.sync.pg.transport import PgTransport
-from tests.factories import contact_payload, event
-from tests.integration.sync.conftest import Desk, Login, reset_server
+from tests.factories import event
+from tests.integration.sync.conftest import Desk, Login, reset_server, seed_contacts
 
 MakeLogin = Callable[[str], Login]
 MakeDesk = Callable[[Login], Desk]
@@ -89,16 +89,6 @@ def _sql(admin_dsn: str, *statements: str) -> None:
             conn.execute(statement)
 
 
-def _seed(login: Login, now: datetime, n: int) -> list[Event]:
-    events = [
-        event("contact.received", contact_payload(), now, actor=login.name, role=Role(login.group))
-        for _ in range(n)
-    ]
-    with PgTransport(login.dsn) as t:
-        assert {r.status for r in t.submit(events)} == {"accepted"}
-    return events
-
-
 def _checkpoint(admin_dsn: str, folder: Path, *extra: str) -> int:
     return main(
         ["server", "checkpoint", "--dsn", admin_dsn, "--checkpoint-dir", str(folder), *extra]
@@ -114,9 +104,9 @@ def signed(server: str, make_login: MakeLogin, now: datetime, tmp_path: Path) ->
     """12 events with signed checkpoints at 5 and 12; the administrator's folder."""
     dm = make_login("duty_manager")
     folder = tmp_path / "admin-checkpoints"
-    _seed(dm, now, 5)
+    seed_contacts(dm, now, 5)
     assert _checkpoint(server, folder) == 0
-    _seed(dm, now, 7)
+    seed_contacts(dm, now, 7)
     assert _checkpoint(server, folder) == 0
     return folder
 
@@ -196,7 +186,7 @@ def test_an_edit_after_the_newest_checkpoint_is_refused_before_it_is_stored(
     dm = make_login("duty_manager")
     held = make_desk(dm)
     assert held.engine.sync().online and _pulled(held) == 12
-    _seed(dm, now, 3)  # seq 13-15, after the checkpoint at 12
+    seed_contacts(dm, now, 3)  # seq 13-15, after the checkpoint at 12
     _sql(server, "UPDATE dutydesk.events SET device = 'edited' WHERE seq = 14")
     _refused(held, "after its newest checkpoint: the event at seq 14 does not match its own hash")
     assert _pulled(held) == 12  # nothing of the edited batch was stored
@@ -210,7 +200,7 @@ def test_a_relinked_event_after_the_newest_checkpoint_is_refused(
 ) -> None:
     """Seq 14 rewritten with its own hash recomputed: seq 15 no longer links to it."""
     dm = make_login("duty_manager")
-    _seed(dm, now, 3)
+    seed_contacts(dm, now, 3)
     _sql(
         server,
         "UPDATE dutydesk.events SET device = 'forged' WHERE seq = 14",
@@ -296,7 +286,7 @@ def test_trust_returns_only_with_a_new_epoch_and_a_checkpoint_signed_for_it(
     # The administrator restores: puts things right, new epoch ...
     _clean(server)
     dm = make_login("duty_manager")
-    _seed(dm, datetime.fromisoformat("2026-11-26T09:30:00+00:00"), 3)
+    seed_contacts(dm, datetime.fromisoformat("2026-11-26T09:30:00+00:00"), 3)
     admin.new_epoch(server)
     _refused(desk, "no checkpoint signed for it yet")  # not before a checkpoint is signed
     # (the attacker cannot sign one; the administrator, with the key, can)
@@ -368,7 +358,7 @@ def test_a_rotated_key_signs_new_checkpoints_and_the_old_ones_still_verify(
     old_public = (signed / checkpoint_key.PUBLIC).read_bytes()
     old_kid = key_id(load_public_pem(old_public))
     dm = make_login("duty_manager")
-    _seed(dm, now, 2)
+    seed_contacts(dm, now, 2)
     capsys.readouterr()
     assert _checkpoint(server, signed, "--rotate") == 0
     said = capsys.readouterr().out
@@ -390,7 +380,7 @@ def test_a_rotated_key_signs_new_checkpoints_and_the_old_ones_still_verify(
             "ORDER BY added_at"
         ).fetchall()
     assert rows == [(old_kid, None, None), (new_kid, old_kid, 14)]
-    _seed(dm, now, 3)
+    seed_contacts(dm, now, 3)
     assert _checkpoint(server, signed) == 0  # signed with the new key
     with psycopg.connect(server) as conn:
         assert conn.execute(
@@ -439,7 +429,7 @@ def test_the_retired_key_signs_nothing_new(
     desk = make_desk(make_login("duty_manager"))
     assert desk.engine.sync().online
     assert _checkpoint(server, signed, "--rotate") == 0
-    _seed(make_login("duty_manager"), now, 2)
+    seed_contacts(make_login("duty_manager"), now, 2)
     with psycopg.connect(server) as conn:
         (epoch,) = conn.execute("SELECT epoch::text FROM dutydesk.server_info").fetchone()  # type: ignore[misc]
         (h,) = conn.execute("SELECT hash FROM dutydesk.events WHERE seq = 14").fetchone()  # type: ignore[misc]
@@ -516,11 +506,11 @@ def test_a_timer_run_with_nothing_new_writes_nothing_and_reads_no_events(
         assert pem.stat().st_mtime_ns == stamp  # nothing rewritten
         return list(_Counting.seen)
 
-    _seed(dm, now, 30)
+    seed_contacts(dm, now, 30)
     assert _checkpoint(server, folder) == 0
     first = idle_run()
     for _ in range(3):  # the log and the checkpoints grow ...
-        _seed(dm, now, 40)
+        seed_contacts(dm, now, 40)
         assert _checkpoint(server, folder) == 0
     again = idle_run()
     assert idle_run() == again  # (idempotent: the same every time)
@@ -654,7 +644,7 @@ def test_a_lost_key_is_replaced_and_desks_that_trusted_it_stop_until_configured(
     configured.engine.checkpoint_key = load_public_pem(old_pem)
     assert configured.engine.sync().online
     dm = make_login("duty_manager")
-    _seed(dm, now, 2)
+    seed_contacts(dm, now, 2)
     # The administrator's keyring is gone.
     keyring.delete_password(checkpoint_key.SERVICE, checkpoint_key.ACCOUNT)
     capsys.readouterr()
@@ -771,7 +761,7 @@ def test_trust_on_first_use_pins_an_attackers_key_and_a_configured_key_refuses_i
     ``server_checkpoint_key`` believes whatever key it meets first; it shows and logs the
     fingerprint so an administrator comparing it out of band notices. A desk configured
     with the administrator's real key refuses the attacker's."""
-    _seed(make_login("duty_manager"), now, 3)
+    seed_contacts(make_login("duty_manager"), now, 3)
     theirs = Ed25519PrivateKey.generate()
     root = first_key(theirs.public_key(), "2026-12-01T00:00:00Z")
     with psycopg.connect(server) as conn:

@@ -27,7 +27,7 @@ from dutydesk.domain.events import CATALOGUE, Event, canonical_json, validate_pa
 from dutydesk.domain.ids import new_id
 from dutydesk.domain.schema import Field, Spec, text
 from dutydesk.sync.pg.transport import PgTransport
-from tests.factories import VALID_NHS
+from tests.factories import VALID_NHS, contact_payload
 from tests.integration.sync.conftest import Login
 
 MakeLogin = Callable[[str], Login]
@@ -272,3 +272,27 @@ def test_the_transport_reports_the_reason_to_the_desk(
         receipt = t.submit([bad])[0]
     assert receipt.status == "rejected"
     assert receipt.reason == "note.added.text: expected text, got a number"
+
+
+def test_a_child_described_only_by_an_approximate_age_is_taken_by_desk_and_server(
+    pg_server: str, by_role: dict[str, Login], now: datetime
+) -> None:
+    """The desk, the intake schema and the server check one list (``CHILD_DESCRIBED_BY``):
+    the server once left ``age_years`` out of it and refused what the desk recorded."""
+    dm = by_role["duty_manager"]
+    for child, taken in (({"age_years": 7}, True), ({"sex": "b"}, False)):
+        payload = contact_payload(children=[child])
+        if taken:
+            validate_payload("contact.received", payload, today=now.date())  # the desk
+        else:
+            with pytest.raises(ValidationError, match="approximate age or a linked person"):
+                validate_payload("contact.received", payload, today=now.date())
+        status, reason = _submit(dm, [_event(dm, "contact.received", payload, now)])[0]
+        if taken:
+            assert (status, reason) == ("accepted", None)
+        else:
+            assert status == "rejected"
+            assert reason == (
+                "contact.received.children[0]: a child needs a name, a date of birth, an "
+                "approximate age or a linked person"
+            )

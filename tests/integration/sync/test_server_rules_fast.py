@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from dutydesk.domain import server_rules
+from dutydesk.sync.pg import rules_sql
 from dutydesk.sync.pg.rules_sql import check_payload_function
 from tests.factories import contact_payload
 from tests.integration.sync.test_server_rules import RULES, valid
@@ -91,8 +92,8 @@ def _payloads() -> Iterator[tuple[str, Any]]:
 
 
 def test_fast_and_detailed_checks_agree_on_every_payload(pg_server: str) -> None:
-    detailed = check_payload_function(server_rules.rules(), fast=False).replace(
-        "FUNCTION dutydesk.check_payload(", "FUNCTION pg_temp.detailed_check(", 1
+    detailed = check_payload_function(
+        server_rules.rules(), fast=False, schema="pg_temp", name="detailed_check"
     )
     cases = list(_payloads())
     with psycopg.connect(pg_server, autocommit=True) as conn:  # the administrator: TEMP
@@ -112,3 +113,85 @@ def test_fast_and_detailed_checks_agree_on_every_payload(pg_server: str) -> None
     assert not disagree, disagree[:5]
     refused = sum(1 for _, fast, _ in rows if fast is not None)
     assert 0 < refused < len(rows)  # both verdicts occur
+
+
+def _moved(text: str, at: int, by: int) -> str:
+    chars = list(text)
+    chars.insert(at + by, chars.pop(at))
+    return "".join(chars)
+
+
+UUIDS = [
+    "01a23026-41db-7263-8eea-52537b71c3dd",
+    "01A23026-41db-7263-8eea-52537b71c3dd",
+    "01a2302641db-7263-8eea-52537b71c3dd-",
+    "01a23026-41db-7263-8eea-52537b71c3d",
+    "01a23026-41db-7263-8eea-52537b71c3ddd",
+    "01a23026-41db-7263-8eea-5253-b71c3dd",
+    "01a23026-41db-7263-8eea-52537b71c3d\u00e9",
+    "01a23026-41db-7263-8eea-52537b71c3\u00e9",
+    "01a23026-41db-7263--eea-52537b71c3dd",
+    "01a23026-41db-7263-8eea-52537b71c3dd\n",
+    "{01a23026-41db-7263-8eea-52537b71c3d}",
+    "01a23026041db07263-8eea-52537b71c3dd",
+    "-01a2302-41db-7263-8eea-52537b71c3dd",
+    "g1a23026-41db-7263-8eea-52537b71c3dd",
+    "",
+    "-" * 36,
+    # each hyphen moved one place either way (36 characters, five hex runs)
+    *(
+        _moved("01a23026-41db-7263-8eea-52537b71c3dd", k, d)
+        for k in (8, 13, 18, 23)
+        for d in (-1, 1)
+    ),
+]
+NHS = [
+    "9434765919",
+    "9434765918",
+    "1111111111",
+    "0000000000",
+    "9999999999",
+    "943476591",
+    "94347659190",
+    "943476591x",
+    "\u0669434765919",
+    "",
+    "943 476 5919",
+]
+
+
+def test_the_uuid_and_nhs_number_expressions_agree_with_the_patterns(pg_server: str) -> None:
+    """The fast path tests a UUID without ``UUID_RE``'s costly run and an NHS number's
+    "one digit ten times" without a back-reference; both paths share those expressions, so
+    they are checked here against the patterns they replace, on strings built to break
+    them (wrong places, lengths, case, characters beyond ASCII, a trailing newline)."""
+    uuid_ok = rules_sql._uuid_ok("s")
+    nhs_ok = rules_sql._nhs_ok("s")
+    backref = nhs_ok.replace(
+        "s <> pg_catalog.repeat(pg_catalog.substr(s, 1, 1), 10)", r"s !~ '^(.)\1{9}$'"
+    )
+    assert backref != nhs_ok
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE strings (kind text, s text)")
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO strings VALUES (%s, %s)",
+                [("uuid", u) for u in UUIDS] + [("nhs", n) for n in NHS],
+            )
+        uuids = conn.execute(
+            f"SELECT s, {uuid_ok}, s ~ '{rules_sql.UUID_RE}' FROM strings WHERE kind = 'uuid'"
+        ).fetchall()
+        numbers = conn.execute(
+            f"SELECT s, {nhs_ok}, {backref}, dutydesk.nhs_number_ok(s) FROM strings "
+            "WHERE kind = 'nhs'"
+        ).fetchall()
+    assert len(uuids) == len(UUIDS) and len(numbers) == len(NHS)
+    assert [(s, bool(new)) for s, new, _ in uuids] == [(s, bool(old)) for s, _, old in uuids]
+    assert [(s, bool(new)) for s, new, _, _ in numbers] == [
+        (s, bool(old)) for s, _, old, _ in numbers
+    ]
+    assert [(s, bool(new)) for s, new, _, _ in numbers] == [
+        (s, bool(ok)) for s, _, _, ok in numbers
+    ]
+    assert sum(1 for _, new, _ in uuids if new) == 1
+    assert {s for s, new, _, _ in numbers if new} == {"9434765919"}

@@ -69,7 +69,7 @@ def test_a_server_with_other_rules_stops_sync_with_the_reason_in_the_status_bar(
     qtbot.addWidget(window)
     window.resize(1280, 720)
     window.show()
-    controller = start_sync(window, desk.engine)
+    controller = start_sync(window, desk.engine, window.tasks)
     [status] = window.findChildren(SyncStatusWidget)
     qtbot.waitUntil(lambda: status.state.text() == "⚠ Stopped", timeout=15_000)
     controller.stop()
