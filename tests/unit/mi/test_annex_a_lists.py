@@ -135,8 +135,11 @@ def test_all_five_lists_export_with_the_workbooks_headings(tmp_path: Path) -> No
     for n in range(1, 6):
         out = tmp_path / f"list{n}.xlsx"
         count = annex_a.export(out, n, "xlsx", data, ds, PERIOD)
-        ws = openpyxl.load_workbook(out, read_only=True)[f"List {n}"]
-        rows = list(ws.iter_rows(values_only=True))
+        book = openpyxl.load_workbook(out, read_only=True)
+        try:  # a read-only workbook holds its file open until closed
+            rows = list(book[f"List {n}"].iter_rows(values_only=True))
+        finally:
+            book.close()
         assert rows[0] == annex_a.HEADINGS[n] and len(rows) == count + 1
 
 
