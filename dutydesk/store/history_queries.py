@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 
 from ..domain.codes import DecisionStatus
-from ..domain.history import PastContact
-from ..domain.projection import PersonRow
+from ..domain.history import PastContact, PersonFlags
 from ..domain.triage.evaluation import EvalChild, EvalContact
 from . import rowread
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE
@@ -32,11 +31,17 @@ _LINKED_SQL = (
 )
 
 
+_FLAGS_SQL = (
+    "SELECT person_id, open_case, cp_plan, looked_after FROM people WHERE person_id IN ({})"
+)
+
+
 @dataclass(slots=True)
 class LinkedRecords:
-    """What the store holds for a set of people: their rows and their contacts."""
+    """What the store holds for a set of people: the flags history reads from their
+    person records, and their contacts."""
 
-    people: dict[str, PersonRow] = field(default_factory=dict)
+    people: dict[str, PersonFlags] = field(default_factory=dict)
     contacts: dict[str, list[PastContact]] = field(default_factory=dict)
 
 
@@ -45,14 +50,18 @@ class HistoryQueries:
         self.engine = engine
 
     def linked_records(self, person_ids: Iterable[str]) -> LinkedRecords:
-        """People and all contacts each is linked to, for many people at once."""
+        """People (their history flags) and all contacts each is linked to, for many
+        people at once."""
         wanted = sorted(set(person_ids))
         out = LinkedRecords()
         contacts: dict[str, list[PastContact]] = defaultdict(list)
         with self.engine.connect() as conn:
             for chunk in rowread.chunks(wanted, CHUNK):
-                for person in rowread.rows_in(conn, PersonRow, "person_id", chunk):
-                    out.people[person.person_id] = person
+                marks = rowread.placeholders(len(chunk))
+                for pid, open_case, cp_plan, looked_after in rowread.fetch(
+                    conn, _FLAGS_SQL.format(marks), chunk
+                ):
+                    out.people[pid] = PersonFlags(pid, bool(open_case), cp_plan, bool(looked_after))
                 found = rowread.fetch(
                     conn, _LINKED_SQL.format(rowread.placeholders(len(chunk))), chunk
                 )
