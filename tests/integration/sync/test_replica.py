@@ -70,9 +70,13 @@ def on_replica(dsn: str, port: int) -> str:
 
 
 def caught_up(admin_dsn: str, port: int) -> None:
-    """Wait until the replica has replayed everything the primary wrote so far."""
+    """Wait until the replica has replayed everything the primary wrote so far.
+
+    The insert position, not the write position: the test cluster runs with
+    synchronous_commit=off, so the last commit may still sit in WAL buffers beyond
+    pg_current_wal_lsn() (a lagging test then saw the replica one event short)."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        lsn = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]  # type: ignore[index]
+        lsn = conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]  # type: ignore[index]
     with psycopg.connect(on_replica(admin_dsn, port), autocommit=True) as conn:
         for _ in range(300):
             if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,)).fetchone() == (
