@@ -367,9 +367,12 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
         # The plan fix of migration 0014 given to the old server too: without it, each
         # session's submit keeps a plan made on an empty table and grows slower with every
         # event stored, so "before" would measure how much it holds, not what it checks.
+        # And 0015's jit = off with it, else every call JIT-compiles a "disabled" scan.
         with psycopg.connect(before, autocommit=True) as conn:
             conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
-            conn.execute("ALTER FUNCTION dutydesk.submit(jsonb) SET enable_seqscan = off")
+            conn.execute(
+                "ALTER FUNCTION dutydesk.submit(jsonb) SET enable_seqscan = off SET jit = off"
+            )
         admin.init(after)
         admin.init(unchecked)
         payload_checks(unchecked, False)
