@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import sqlite3
@@ -81,8 +82,13 @@ from tests.factories import contact_payload, decision_payload, event
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 
 
+_serial = itertools.count()
+
+
 def login(admin_dsn: str, group: str) -> tuple[str, str]:
-    name = f"bench.{group[:6]}{os.getpid()}{time.monotonic_ns() % 100000}"
+    # A counter as well as the clock: two logins of one run once got the same name
+    # (pid and clock digits run together), and logins outlive a run (they are cluster-wide).
+    name = f"bench.{group[:6]}{os.getpid()}.{next(_serial)}.{time.monotonic_ns() % 100000}"
     admin.add_user(admin_dsn, name, group, "a long bench password")
     return name, make_conninfo(admin_dsn, user=name)
 
