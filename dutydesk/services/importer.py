@@ -41,6 +41,7 @@ from ..intake.model import (
 )
 from ..store import pending_links
 from ..store.eventstore import EVENTS, EventStore
+from ..store.gcpause import collector_paused
 from ..store.people_index import load_index
 from ..store.rating_queries import newest_seq
 from ..store.readmodel import _chunks
@@ -152,6 +153,18 @@ class Importer:
         options: ImportOptions = ImportOptions(),
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
+    ) -> ImportReport:
+        # Building, storing and rating every row makes objects by the million and no
+        # cycles: the cyclic collector waits until the import is done (``gcpause``).
+        with collector_paused():
+            return self._run(path, options, progress, cancelled)
+
+    def _run(
+        self,
+        path: Path,
+        options: ImportOptions,
+        progress: Progress | None,
+        cancelled: Cancelled | None,
     ) -> ImportReport:
         report = ImportReport(
             file=path.name, dry_run=options.dry_run, all_or_nothing=options.all_or_nothing

@@ -21,6 +21,7 @@ from ..domain.errors import ValidationError
 from ..domain.events import Event, canonical_json, check_envelope
 from . import bulkwrite, readmodel, rowread
 from .database import open_engine
+from .gcpause import collector_paused
 from .schema import EventPerson, EventRecord, Outbox, StoreMeta
 
 EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
@@ -282,7 +283,7 @@ class EventStore:
         """Bulk-load many events, then rebuild projections once. For demo data and imports."""
         count = 0
         pending: list[Event] = []
-        with self.engine.begin() as conn:
+        with collector_paused(), self.engine.begin() as conn:
             for event in events:
                 pending.append(check_envelope(event) if validate else event)
                 if len(pending) >= batch:
@@ -368,7 +369,7 @@ class EventStore:
         """Refold every projection row: a slice of scopes at a time (``_fold_in_slices``),
         or the whole model at once when the log does not keep to the scopes."""
         count = _count_server_order(conn)
-        with bulk_pragmas(conn, REBUILD_CACHE_MB), _indexes_set_aside(conn):
+        with collector_paused(), bulk_pragmas(conn, REBUILD_CACHE_MB), _indexes_set_aside(conn):
             readmodel.clear(conn)
             if not self._fold_in_slices(conn, _slices_for(count)):
                 readmodel.clear(conn)

@@ -77,8 +77,8 @@ def test_the_window_syncs_what_the_desk_records(
     qtbot.addWidget(window)
     desk.record_contact(contact_payload())
     install_features(window, session, tasks)
-    qtbot.waitUntil(lambda: window.status_sync.text() == "Sync: online", timeout=15_000)
-    qtbot.waitUntil(lambda: shared.engine.state.waiting_count() == 0, timeout=15_000)
+    qtbot.waitUntil(lambda: window.status_sync.text() == "Sync: online", timeout=60_000)
+    qtbot.waitUntil(lambda: shared.engine.state.waiting_count() == 0, timeout=60_000)
     window.sync_controller.stop()  # joins the sync thread and closes its connection
     window.close()
     store.close()
@@ -134,7 +134,7 @@ def test_what_the_server_refused_is_shown_from_the_status_bar(
     )
     qtbot.addWidget(window)
     install_features(window, session, tasks)
-    qtbot.waitUntil(lambda: shared.engine.state.rejected_count() == 1, timeout=15_000)
+    qtbot.waitUntil(lambda: shared.engine.state.rejected_count() == 1, timeout=60_000)
     status = window.findChild(SyncStatusWidget)
     status.rejected.click()
     assert shown and "decision.recorded" in shown[0]
