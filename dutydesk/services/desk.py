@@ -28,7 +28,6 @@ from ..domain.queue import order_key
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.queries import Queries
-from .audit import AuditService
 from .contact_detail import build_detail
 from .directory import local_directory
 from .guard import GuardedStore
@@ -199,6 +198,8 @@ class DeskService:
     def break_glass(self, person_id: str, reason: str) -> Changes:
         """Open a restricted record without being named on it: a real reason is required,
         and the access is recorded and reported to auditors."""
+        from .audit import AuditService  # the audit and export stack, when first needed
+
         AuditService(self.store).break_glass(person_id, reason)
         return Changes(people=frozenset({person_id}), queue=True)
 
