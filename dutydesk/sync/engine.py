@@ -132,7 +132,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 14  # the newest server migration this DutyDesk understands (0014)
+SUPPORTED_SCHEMA = 15  # the newest server migration this DutyDesk understands (0015)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"
@@ -326,11 +326,15 @@ class SyncEngine:
         seconds, or the server's epoch, schema, rules or head say something changed, or a
         pulled event failed the chain check below.
 
-        Two round trips to push: the server's state with this login's withheld stamp
-        (``Transport.quick_state``), checked before anything is sent, then the submit.
-        One to pull, when nothing waits to be pushed: the state and the first batch sent
-        together (``Transport.quick_pull``), the state checked before anything pulled is
-        stored. What it leaves to the next full round, and why that is safe:
+        One round trip to push: the submit carries the state it must find
+        (``Transport.submit_at``, migration 0015: the trusted round's epoch, this
+        DutyDesk's schema and rules digest, a head not behind the cursor), and the server
+        checks it in the submit's own transaction before it stores anything; a mismatch
+        stores nothing and hands over to a full round. (The push never used the withheld
+        stamp: it was read only to be not NULL, which a server at 0009 or later always
+        gives.) One to pull, when nothing waits to be pushed: the state and the first
+        batch sent together (``Transport.quick_pull``), the state checked before anything
+        pulled is stored. What it leaves to the next full round, and why that is safe:
 
         - the signed-checkpoint, checkpoint-key and history checks: pulled events are
           checked here before they are stored, each against its own hash and linked to
@@ -356,20 +360,15 @@ class SyncEngine:
             cursor = self._cursor()
             due = self.state.due(self.clock.now().isoformat(), self.push_batch)
             first: list[Event] | None = None
-            if pull and not due:
-                server, first = self.transport.quick_pull(cursor, self.pull_batch)
-            else:
-                server = self.transport.quick_state()
-            if (
-                server.epoch != trusted[0]
-                or server.schema_version != SUPPORTED_SCHEMA
-                or server.rules_digest != self._rules_digest
-                or server.head_seq < cursor
-                or server.withheld_stamp is None
-            ):
+            if due and not self._push_at(counts, trusted[0], cursor, due):
                 return None
-            if due:
-                self._push(counts, force=False, first=due)
+            server: ServerState | None = None
+            if pull:
+                server, first = self.transport.quick_pull(cursor, self.pull_batch)
+            elif not due:
+                server = self.transport.quick_state()
+            if server is not None and self._moved(server, trusted[0], cursor):
+                return None
             scopes = scopes_of(
                 e for e in map(self.store.get_event, self._rejected_ids) if e is not None
             )
@@ -380,7 +379,7 @@ class SyncEngine:
                 scopes = scopes | pulled
             if scopes:
                 self._write(partial(refold, self.store.engine, scopes))
-            if pull:
+            if server is not None and pull:
                 self._refresh_withheld(server.withheld_stamp)
         except RetryableError as err:
             self._trusted = None
@@ -400,6 +399,38 @@ class SyncEngine:
             pulled=counts["pulled"],
             checkpoint_key=self.trusted_key,  # as the full round this one rests on found it
         )
+
+    def _moved(self, server: ServerState, epoch: str, cursor: int) -> bool:
+        """Whether the server is not the one the trusted full round checked: another epoch,
+        schema or rules digest, a head behind ``cursor``, or no withheld stamp."""
+        return (
+            server.epoch != epoch
+            or server.schema_version != SUPPORTED_SCHEMA
+            or server.rules_digest != self._rules_digest
+            or server.head_seq < cursor
+            or server.withheld_stamp is None
+        )
+
+    def _push_at(self, counts: dict[str, int], epoch: str, cursor: int, due: list[Event]) -> bool:
+        """The fast path's push: the first batch sent with the state it must find
+        (``Transport.submit_at``: the trusted full round's epoch, this DutyDesk's schema
+        and rules digest, a head not behind ``cursor``), checked by the server in the
+        submit's own transaction. False when the server refused it whole for a changed
+        state (nothing stored: a full round decides). Later batches, if any, go as in a
+        full round's push."""
+        expect = ServerState(epoch, SUPPORTED_SCHEMA, cursor, self._rules_digest)
+        try:
+            receipts = self.transport.submit_at(expect, due)
+        except BatchRefused:  # the state matched; find the event the server cannot take
+            for event in due:
+                self._submit([event], counts)
+        else:
+            if receipts is None:
+                return False
+            self._write(partial(self._record, receipts, counts))
+        if len(due) >= self.push_batch:
+            self._push(counts, force=False)
+        return True
 
     def _pull_checked(
         self, counts: dict[str, int], cursor: int, first: list[Event] | None = None

@@ -114,6 +114,13 @@ class Transport(Protocol):
         """One receipt per event, in order. Replays return the stored result."""
         ...
 
+    def submit_at(self, expect: ServerState, events: Sequence[Event]) -> list[Receipt] | None:
+        """``submit(events)`` in the same transaction as a check that the server is still
+        the one this desk last checked: None, with nothing stored, when its epoch, schema
+        version or rules digest differs from ``expect``'s or its head is behind
+        ``expect.head_seq`` (the fast path's push, one round trip)."""
+        ...
+
     def pull(self, after_seq: int, limit: int) -> list[Event]:
         """Events this login may see with sequence > ``after_seq``, ascending, with their
         server fields set."""

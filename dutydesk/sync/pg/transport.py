@@ -91,6 +91,52 @@ def event_from_row(r: Sequence[Any]) -> Event:
     )
 
 
+_RECEIPT = "id::text, status, seq, server_time, hash, prev_hash, reason"
+_SUBMIT = f"SELECT {_RECEIPT} FROM dutydesk.submit(%s::jsonb)"
+_SUBMIT_AT = f"SELECT {_RECEIPT} FROM dutydesk.submit_at(%s::uuid, %s, %s, %s, %s::jsonb)"
+# What dutydesk.submit_at raises when the server is not the one the desk last checked.
+SERVER_MOVED = "DD001"
+
+
+def _submit_body(events: Sequence[Event]) -> str:
+    """The JSON array ``dutydesk.submit`` takes: each event with its payload as the exact
+    canonical text the desk hashed."""
+    return json.dumps(
+        [
+            {
+                "id": e.id,
+                "type": e.type,
+                "schema_version": e.schema_version,
+                "actor": e.actor,
+                "actor_role": e.actor_role,
+                "device": e.device,
+                "client_time": e.client_time,
+                "payload_text": canonical_json(e.payload),
+            }
+            for e in events
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _receipts(rows: Sequence[Sequence[Any]], events: Sequence[Event]) -> list[Receipt]:
+    receipts = [
+        Receipt(
+            event_id=r[0],
+            status=r[1],
+            seq=r[2],
+            server_time=r[3],
+            hash=r[4],
+            prev_hash=r[5],
+            reason=r[6],
+        )
+        for r in rows
+    ]
+    if len(receipts) != len(events):
+        raise BatchRefused(f"the server answered {len(receipts)} of {len(events)} events")
+    return receipts
+
+
 def conninfo(
     *,
     host: str,
@@ -268,44 +314,32 @@ class PgTransport:
         return str(row[0]) if row else ""
 
     def submit(self, events: Sequence[Event]) -> list[Receipt]:
-        body = json.dumps(
-            [
-                {
-                    "id": e.id,
-                    "type": e.type,
-                    "schema_version": e.schema_version,
-                    "actor": e.actor,
-                    "actor_role": e.actor_role,
-                    "device": e.device,
-                    "client_time": e.client_time,
-                    "payload_text": canonical_json(e.payload),
-                }
-                for e in events
-            ],
-            ensure_ascii=False,
+        body = _submit_body(events)
+        rows = self._call(lambda c: c.execute(_SUBMIT, (body,)).fetchall())
+        return _receipts(rows, events)
+
+    def submit_at(self, expect: ServerState, events: Sequence[Event]) -> list[Receipt] | None:
+        """``dutydesk.submit_at`` (migration 0015): the submit in one round trip with the
+        state check, refused whole (None, nothing stored) when the server's epoch, schema
+        or rules digest is not ``expect``'s or its head is behind ``expect.head_seq``."""
+        args = (
+            expect.epoch,
+            expect.schema_version,
+            expect.rules_digest,
+            expect.head_seq,
+            _submit_body(events),
         )
-        rows = self._call(
-            lambda c: c.execute(
-                "SELECT id::text, status, seq, server_time, hash, prev_hash, reason "
-                "FROM dutydesk.submit(%s::jsonb)",
-                (body,),
-            ).fetchall()
-        )
-        receipts = [
-            Receipt(
-                event_id=r[0],
-                status=r[1],
-                seq=r[2],
-                server_time=r[3],
-                hash=r[4],
-                prev_hash=r[5],
-                reason=r[6],
-            )
-            for r in rows
-        ]
-        if len(receipts) != len(events):
-            raise BatchRefused(f"the server answered {len(receipts)} of {len(events)} events")
-        return receipts
+
+        def send(c: psycopg.Connection) -> list[Any] | None:
+            try:
+                return c.execute(_SUBMIT_AT, args, prepare=True).fetchall()
+            except psycopg.Error as err:
+                if getattr(err, "sqlstate", None) == SERVER_MOVED:
+                    return None
+                raise
+
+        rows = self._call(send)
+        return None if rows is None else _receipts(rows, events)
 
     def pull(self, after_seq: int, limit: int) -> list[Event]:
         rows = self._call(lambda c: c.execute(_PULL, (after_seq, limit)).fetchall())

@@ -257,6 +257,7 @@ def test_public_keeps_no_temp_or_create_and_clients_execute_only_what_they_call(
         }
     expected = {
         "submit",
+        "submit_at",
         "server_state",
         "hash_at",
         "may_read",

@@ -1,7 +1,8 @@
 """Issue 19: the sync engine's fast path (``SyncEngine.quick``) between full rounds.
 
-A desk pushes a fresh local write in two round trips, and pulls after a server poke in
-one (the state and the pull pipelined), instead of a full round's seven. Written as the
+A desk pushes a fresh local write in one round trip (the submit carries the state the
+server must still be in, migration 0015), and pulls after a server poke in one (the state
+and the pull pipelined), instead of a full round's seven. Written as the
 attacker: the fast path must never store an event that a full round would have refused
 on the spot (an event that does not match its own hash, or does not link to the one
 before it), must not skip issue 13's withheld refresh, and hands everything it leaves
@@ -21,7 +22,7 @@ from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.ids import new_id
 from dutydesk.store import withheld
-from dutydesk.sync.engine import META_UNCHECKED
+from dutydesk.sync.engine import META_CURSOR, META_UNCHECKED
 from tests.factories import contact_payload, decision_payload, event
 from tests.integration.sync.conftest import Desk, Login, reset_server
 from tests.integration.sync.test_withheld import (  # noqa: F401 (the fixture)
@@ -65,8 +66,19 @@ def _decision(desk: Desk, cid: str, now: datetime):  # type: ignore[no-untyped-d
 
 def _count_calls(monkeypatch: pytest.MonkeyPatch, transport: object) -> list[str]:
     calls: list[str] = []
-    for name in ("state", "quick_state", "quick_pull", "submit", "pull", "hash_at", "checkpoints",
-                 "checkpoint_keys", "range_check", "withheld"):  # fmt: skip
+    for name in (
+        "state",
+        "quick_state",
+        "quick_pull",
+        "submit",
+        "submit_at",
+        "pull",
+        "hash_at",
+        "checkpoints",
+        "checkpoint_keys",
+        "range_check",
+        "withheld",
+    ):
         real = getattr(transport, name)
 
         def counted(*args, _real=real, _name=name, **kwargs):  # type: ignore[no-untyped-def]
@@ -77,7 +89,7 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, transport: object) -> list[str
     return calls
 
 
-def test_a_write_is_pushed_in_two_round_trips_and_a_poke_pulled_in_one(
+def test_a_write_is_pushed_in_one_round_trip_and_a_poke_pulled_in_one(
     pair, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     a, b, cid = pair
@@ -89,7 +101,7 @@ def test_a_write_is_pushed_in_two_round_trips_and_a_poke_pulled_in_one(
     report = a.engine.quick(pull=False)
     assert report is not None and report.online and report.accepted == 1
     assert report.waiting == 0
-    assert a_calls == ["quick_state", "submit"]
+    assert a_calls == ["submit_at"]
     assert b.transport.wait_for_poke(5)
     report = b.engine.quick()
     assert report is not None and report.pulled == 1
@@ -264,3 +276,64 @@ def test_a_poke_withholds_a_restricted_child_named_by_a_readable_event(
     assert len(asked) == 2 and other in asked[1]
     with b.store.engine.connect() as conn:
         assert withheld.withheld_among(conn, [other]) == {other}
+
+
+def _on_server(admin_dsn: str, event_id: str) -> bool:
+    with psycopg.connect(admin_dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM dutydesk.events WHERE id = %s", (event_id,))
+        return row.fetchone() == (1,)
+
+
+def _push_is_declined(a: Desk, admin_dsn: str, cid: str, now: datetime) -> None:
+    """A's fast push declines (a full round decides) and nothing reached the server."""
+    decision = _decision(a, cid, now)
+    a.store.append([decision])
+    assert a.engine.quick(pull=False) is None
+    assert a.engine.state.waiting_count() == 1
+    assert not _on_server(admin_dsn, decision.id)
+
+
+def test_a_push_after_the_server_rules_changed_sends_nothing(
+    pg_server: str, pair, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    """The server was upgraded by another DutyDesk version (its rules digest moved) since
+    A's last full round: A's fast path sends nothing the other rules might judge."""
+    a, _b, cid = pair
+    with psycopg.connect(pg_server) as conn:
+        [digest] = conn.execute("SELECT digest FROM dutydesk.rules_installed").fetchone()  # type: ignore[misc]
+    _sql(pg_server, "UPDATE dutydesk.rules_installed SET digest = repeat('a', 64)")
+    try:
+        _push_is_declined(a, pg_server, cid, now)
+    finally:
+        _sql(pg_server, f"UPDATE dutydesk.rules_installed SET digest = '{digest}'")
+
+
+def test_a_push_to_a_server_at_another_schema_sends_nothing(
+    pg_server: str, pair, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    a, _b, cid = pair
+    _sql(
+        pg_server,
+        "INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
+        "VALUES (9999, '9999_later.sql', 'x')",
+    )
+    try:
+        _push_is_declined(a, pg_server, cid, now)
+    finally:
+        _sql(pg_server, "DELETE FROM dutydesk.schema_migrations WHERE version = 9999")
+
+
+def test_a_push_to_a_server_behind_the_desk_sends_nothing(
+    pg_server: str, pair, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    """The server's head is behind what A pulled (a log cut back under the same epoch):
+    a full round finds out what happened before A sends anything."""
+    a, _b, cid = pair
+    a.store.set_meta(META_CURSOR, str(int(a.store.get_meta(META_CURSOR) or 0) + 5))
+    _push_is_declined(a, pg_server, cid, now)
+
+
+def test_a_push_to_a_restored_server_sends_nothing(pg_server: str, pair, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    a, _b, cid = pair
+    _sql(pg_server, "UPDATE dutydesk.server_info SET epoch = gen_random_uuid()")
+    _push_is_declined(a, pg_server, cid, now)

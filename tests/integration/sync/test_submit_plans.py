@@ -152,3 +152,56 @@ def test_a_restricted_server_reads_each_row_by_index_for_a_session_planned_early
         assert len(seen) == 200
         assert rows_read_whole == 0
         assert index_scans >= 200  # the policy's own look-up, row by row
+
+
+def _plans_of(admin_dsn: str, statement: str) -> list[str]:
+    """The plan of every statement ``statement`` ran, nested ones included, as the server
+    executed them (auto_explain with ANALYZE, sent to this superuser session)."""
+    plans: list[str] = []
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_nested_statements = on",
+            "SET auto_explain.log_analyze = on",
+            "SET client_min_messages = log",
+        ):
+            conn.execute(setting)
+        conn.execute(statement).fetchall()
+    return plans
+
+
+def test_submit_and_the_read_policy_compile_nothing_per_call(
+    fresh_server: tuple[str, str], now: datetime
+) -> None:
+    """With sequential scans planned at PostgreSQL's "disabled" cost (0014), a read of a
+    one-row table without a WHERE costs ten billion, over jit_above_cost: every call of
+    submit JIT-compiled it (6.5 ms server CPU, an empty batch included), and so did the
+    read policy for every row a login read once a record was restricted. Migration 0015
+    turns JIT off inside them; a redefinition must keep it (and enable_seqscan = off)."""
+    admin_dsn, base = fresh_server
+    boss = _login(admin_dsn, base, "admin")
+    with PgTransport(boss[1]) as t:
+        restrict = {"person_id": new_id(), "allowed": [boss[0]], "reason": "staff member's child"}
+        r = t.submit([event("record.restricted", restrict, now, actor=boss[0], role=Role.ADMIN)])
+        assert r[0].status == "accepted", r[0].reason
+    for statement, reads in (
+        ("SELECT * FROM dutydesk.submit('[]'::jsonb)", "server_policy"),
+        ("SELECT dutydesk.may_read(1)", "server_policy"),
+    ):
+        plans = [p for p in _plans_of(admin_dsn, statement) if "Query Text" in p]
+        assert any(reads in p for p in plans), statement  # the policy read ran
+        assert not [p for p in plans if "JIT:" in p], statement
+    with psycopg.connect(admin_dsn) as conn:
+        settings = dict(
+            conn.execute(
+                "SELECT p.proname, p.proconfig FROM pg_proc p "
+                "WHERE p.pronamespace = 'dutydesk'::regnamespace "
+                "AND p.proname IN ('submit', 'may_read', 'submit_at')"
+            ).fetchall()
+        )
+    for name in ("submit", "may_read", "submit_at"):
+        assert "jit=off" in settings[name], name
+    for name in ("submit", "may_read"):
+        assert "enable_seqscan=off" in settings[name], name
