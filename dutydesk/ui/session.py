@@ -23,7 +23,7 @@ from ..domain.errors import DomainError
 from ..domain.events import Actor
 from ..domain.permissions import Action, allows
 from ..domain.wording import human_datetime
-from ..reports.letters import Audience
+from ..reports.audience import Audience
 from ..services.audit import AuditService
 from ..services.documents import DocumentService
 from ..services.guard import GuardedStore
@@ -31,7 +31,7 @@ from ..services.importer import ImportReport
 from ..services.links import LinkService
 from ..services.mi import MiService
 from ..services.mi_records import MiRecords
-from ..services.signing import DocumentSigner, demo_signer
+from ..services.signing import DemoSigner, DocumentSigner
 from ..services.watch import FolderWatcher
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
@@ -100,7 +100,7 @@ class _Features:
         self.role = session.actor.role
         actor = session.actor
         self.signer = session.signer or (
-            demo_signer(None, actor.login, actor.display_name or actor.login)
+            DemoSigner(None, actor.login, actor.display_name or actor.login)
             if session.demo
             else None
         )
