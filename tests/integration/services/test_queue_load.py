@@ -5,7 +5,6 @@ however the load ends. The rows themselves are the desk suites' business."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,15 +14,9 @@ from dutydesk.services.progress import Cancelled
 from dutydesk.store.desk_queries import DeskQueries
 from dutydesk.store.eventstore import EventStore
 from tests.integration.services.test_desk import desk, rated
+from tests.integration.test_gcpause import collector_running
 
-
-@pytest.fixture(autouse=True)
-def collector_running() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
+__all__ = ["collector_running"]  # the autouse fixture: the collector on for each test
 
 
 def test_the_queue_reads_with_the_collector_paused_and_resumes_it(
