@@ -34,6 +34,7 @@ from .dataset import NONE, Dataset, child_key
 from .figures import in_period, matches, referrals_in_period
 from .records import ChildLike, ContactChild, Filters, MiInput, PersonLike
 from .section47 import Section47, in_last_12_months, section_47_enquiries
+from .xlsx_rows import write_sheet
 
 COMMON = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age")
 LIST1_HEADINGS = COMMON + ("Date of Contact", "Contact Source")
@@ -396,43 +397,19 @@ def atomic_result(path: Path, write: Callable[[Path], _T]) -> _T:
 
 
 def write_xlsx(path: Path, list_no: int, rows: Iterable[Row]) -> int:
-    """Write the rows as they come (write-only, streaming mode: several times faster for
-    tens of thousands of rows, and no list of them is kept); returns how many."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    """Write the rows as they come (``xlsx_rows``: no list of them, no cell objects);
+    returns how many. Text is neutralised against formula injection (``domain.cells``)
+    and always stored as text; dates show DD/MM/YYYY."""
 
     def write(tmp: Path) -> int:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(SHEET_NAMES[list_no])
-        ws.append(HEADINGS[list_no])
-        count = 0
-        for row in rows:
-            count += 1
-            cells: list[Any] = []
-            for value in row:
-                if isinstance(value, date):
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.number_format = "DD/MM/YYYY"
-                    cells.append(cell)
-                elif isinstance(value, str):
-                    cells.append(text_cell(ws, value))
-                else:
-                    cells.append(value)
-            ws.append(cells)
-        wb.save(tmp)
-        return count
+        return write_sheet(
+            tmp,
+            SHEET_NAMES[list_no],
+            HEADINGS[list_no],
+            (tuple(neutral(v) for v in row) for row in rows),
+        )
 
     return atomic_result(path, write)
-
-
-def text_cell(ws: Any, value: str) -> Any:
-    """A text cell that is stored as text whatever it holds (never a formula or error)
-    and neutralised against formula injection (``domain.cells``)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=neutral(value))
-    cell.data_type = "s"
-    return cell
 
 
 def csv_value(value: Any) -> str:

@@ -5,12 +5,14 @@ was (the MI load with people, then ``annex_a.export``). Prints figures; asserts 
     .venv/bin/python -m tests.bench.bench_mi_list1 STORE [ROUNDS]
 
 Each arm runs in its own process (peak RSS is per process), alternating new, old, new...
-for ``ROUNDS`` (default 1); wall, CPU and peak RSS per run. Opens STORE for writing (the
-export is recorded): give it a copy.
+for ``ROUNDS`` (default 1); wall, CPU and peak RSS per run. ``--baseline TREE`` runs the
+export of another checkout (``git worktree add TREE COMMIT``) instead of the old arm.
+Opens STORE for writing (the export is recorded): give it a copy.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -57,16 +59,23 @@ def main(argv: list[str]) -> None:
     if argv and argv[0] == "--arm":
         arm(argv[1], argv[2])
         return
+    baseline = None
+    if "--baseline" in argv:  # another checkout (e.g. before a change): its own export
+        at = argv.index("--baseline")
+        baseline = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
     store, rounds = argv[0], int(argv[1]) if len(argv) > 1 else 1
-    for _ in range(rounds):
-        for which in ("new", "old"):
-            subprocess.run(
-                [sys.executable, "-m", "tests.bench.bench_mi_list1", "--arm", which, store],
-                check=True,
-            )
-    subprocess.run(
-        [sys.executable, "-m", "tests.bench.bench_mi_list1", "--arm", "new", store], check=True
-    )
+    arms = [("new", None), ("new", baseline) if baseline else ("old", None)]
+    here = str(Path(__file__).resolve().parents[2])
+    for which, tree in [*arms * rounds, arms[0]]:
+        if tree:
+            print(f"(baseline: {tree})", flush=True)
+        subprocess.run(
+            [sys.executable, __file__, "--arm", which, store],
+            check=True,
+            env=dict(os.environ, PYTHONPATH=tree or here),
+            cwd=tree or here,
+        )
 
 
 if __name__ == "__main__":

@@ -157,7 +157,10 @@ def test_the_list1_export_writes_the_full_loads_rows(
         from openpyxl import load_workbook
 
         def cells(name: str) -> list[tuple[object, ...]]:
-            sheet = load_workbook(tmp_path / name, read_only=True)["List 1"]
-            return [tuple(c.value for c in row) for row in sheet.iter_rows()]
+            book = load_workbook(tmp_path / name, read_only=True)
+            try:
+                return [tuple(c.value for c in row) for row in book["List 1"].iter_rows()]
+            finally:
+                book.close()
 
         assert cells("new.xlsx") == cells("old.xlsx")
