@@ -702,11 +702,23 @@ def check_envelope(event: Event) -> Event:
             f"schema version {event.schema_version} is not supported", "schema_version"
         )
     clean = validate_payload(event.type, dict(event.payload), today=at.date())
-    return Event(**{**_fields(event), "payload": clean})
-
-
-def _fields(event: Event) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in Event.__dataclass_fields__}
+    # every field as it came but the payload, in ``Event``'s order (a pull checks tens of
+    # thousands: building keyword dicts per event cost a seventh of the check)
+    e = event
+    return Event(
+        e.id,
+        e.type,
+        e.actor,
+        e.actor_role,
+        e.device,
+        e.client_time,
+        clean,
+        e.schema_version,
+        e.server_seq,
+        e.server_time,
+        e.hash,
+        e.prev_hash,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ..domain import referrals as dfe
 from ..domain.cells import SafeCsvWriter, neutral
@@ -30,10 +30,11 @@ from ..domain.people import age_in_years
 from ..domain.referrals import london_date
 from ..domain.route_codes import RouteKind, RouteStep
 from ..fileops import replace_file
-from .dataset import Dataset, child_key
+from .dataset import NONE, Dataset, child_key
 from .figures import in_period, matches, referrals_in_period
-from .records import ChildLike, Filters, MiInput, PersonLike
+from .records import ChildLike, ContactChild, Filters, MiInput, PersonLike
 from .section47 import Section47, in_last_12_months, section_47_enquiries
+from .xlsx_rows import write_sheet
 
 COMMON = ("Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age")
 LIST1_HEADINGS = COMMON + ("Date of Contact", "Contact Source")
@@ -163,29 +164,32 @@ class _Children:
 
     def common(self, child: ChildLike, on: date) -> Row:
         """Child Unique ID, Gender, Ethnicity, Date of Birth, Age (at ``on``; unborn -1)."""
-        person: PersonLike | ChildLike = child
-        if child.person_id and child.person_id in self.people:
-            person = self.people[child.person_id]
-        dob = date.fromisoformat(person.date_of_birth) if person.date_of_birth else None
-        expected = (
-            date.fromisoformat(person.expected_date_of_birth)
-            if person.expected_date_of_birth
-            else None
-        )
-        age: int | None
-        if dob is not None and dob <= on:
-            age = age_in_years(dob, on)
-        elif dob is not None or expected is not None:
-            age = -1  # unborn on that date; Annex A gives the expected date of birth
-        else:
-            age = None
-        return (
-            child_unique_id(child, person),
-            gender(person.sex),
-            ethnicity(person.ethnicity),
-            dob or expected,
-            age,
-        )
+        person = self.people.get(child.person_id) if child.person_id else None
+        return common_cells(child, person, on)
+
+
+def common_cells(child: ChildLike, person: PersonLike | None, on: date) -> Row:
+    """Child Unique ID, Gender, Ethnicity, Date of Birth, Age (at ``on``; unborn -1): from
+    the linked person's record when there is one, else the contact's slot."""
+    who: PersonLike | ChildLike = person if person is not None else child
+    dob = date.fromisoformat(who.date_of_birth) if who.date_of_birth else None
+    expected = (
+        date.fromisoformat(who.expected_date_of_birth) if who.expected_date_of_birth else None
+    )
+    age: int | None
+    if dob is not None and dob <= on:
+        age = age_in_years(dob, on)
+    elif dob is not None or expected is not None:
+        age = -1  # unborn on that date; Annex A gives the expected date of birth
+    else:
+        age = None
+    return (
+        child_unique_id(child, who),
+        gender(who.sex),
+        ethnicity(who.ethnicity),
+        dob or expected,
+        age,
+    )
 
 
 def list1_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
@@ -194,6 +198,30 @@ def list1_rows(data: MiInput, ds: Dataset, filters: Filters) -> Iterator[Row]:
     for c in in_period(ds, filters):
         for child in kids.of(c.contact_id):
             yield kids.common(child, c.day) + (c.day, source(c.source))
+
+
+def list1_from(children: Iterable[ContactChild], filters: Filters) -> Iterator[Row]:
+    """``list1_rows`` from each contact's children as read (``MiQueries.contact_children``),
+    not from a prepared dataset: the same contacts (received in the period, matching the
+    filters as ``prepare`` and ``in_period`` see them), the same order and cells."""
+    listed: list[tuple[datetime, str, int, date, ContactChild]] = []
+    for c in children:
+        if not c.received_at:  # a placeholder row whose contact.received has not arrived
+            continue
+        received = datetime.fromisoformat(c.received_at)
+        day = london_date(received)
+        where = _Where(c.office or NONE, c.team or NONE, c.source_code)
+        if filters.date_from <= day <= filters.date_to and matches(where, filters):
+            listed.append((received, c.contact_id, c.child.slot, day, c))
+    listed.sort(key=lambda x: x[:3])
+    for _, _, _, day, c in listed:
+        yield common_cells(c.child, c.person, day) + (day, source(c.source_code))
+
+
+class _Where(NamedTuple):
+    office: str
+    team: str
+    source: str
 
 
 def list3_rows(data: MiInput, ds: Dataset, filters: Filters, months: int = 12) -> Iterator[Row]:
@@ -368,40 +396,20 @@ def atomic_result(path: Path, write: Callable[[Path], _T]) -> _T:
     return result[0]
 
 
-def write_xlsx(path: Path, list_no: int, rows: Sequence[Row]) -> None:
-    # Write-only (streaming) mode: several times faster for tens of thousands of rows.
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+def write_xlsx(path: Path, list_no: int, rows: Iterable[Row]) -> int:
+    """Write the rows as they come (``xlsx_rows``: no list of them, no cell objects);
+    returns how many. Text is neutralised against formula injection (``domain.cells``)
+    and always stored as text; dates show DD/MM/YYYY."""
 
-    def write(tmp: Path) -> None:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(SHEET_NAMES[list_no])
-        ws.append(HEADINGS[list_no])
-        for row in rows:
-            cells: list[Any] = []
-            for value in row:
-                if isinstance(value, date):
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.number_format = "DD/MM/YYYY"
-                    cells.append(cell)
-                elif isinstance(value, str):
-                    cells.append(text_cell(ws, value))
-                else:
-                    cells.append(value)
-            ws.append(cells)
-        wb.save(tmp)
+    def write(tmp: Path) -> int:
+        return write_sheet(
+            tmp,
+            SHEET_NAMES[list_no],
+            HEADINGS[list_no],
+            (tuple(neutral(v) for v in row) for row in rows),
+        )
 
-    _atomic(path, write)
-
-
-def text_cell(ws: Any, value: str) -> Any:
-    """A text cell that is stored as text whatever it holds (never a formula or error)
-    and neutralised against formula injection (``domain.cells``)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=neutral(value))
-    cell.data_type = "s"
-    return cell
+    return atomic_result(path, write)
 
 
 def csv_value(value: Any) -> str:
@@ -412,14 +420,20 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: Path, list_no: int, rows: Sequence[Row]) -> None:
-    def write(tmp: Path) -> None:
+def write_csv(path: Path, list_no: int, rows: Iterable[Row]) -> int:
+    """Write the rows as they come; returns how many."""
+
+    def write(tmp: Path) -> int:
+        count = 0
         with tmp.open("w", newline="", encoding="utf-8") as fh:
             out = SafeCsvWriter(fh)
             out.writerow(HEADINGS[list_no])
-            out.writerows([csv_value(v) for v in row] for row in rows)
+            for row in rows:
+                out.writerow([csv_value(v) for v in row])
+                count += 1
+        return count
 
-    _atomic(path, write)
+    return atomic_result(path, write)
 
 
 def export(
@@ -434,8 +448,17 @@ def export(
     """Write one list; returns the number of rows. ``names`` (login -> display name, the
     people directory): the "Allocated Worker" column names the person, not their login
     (the login when the directory does not list them)."""
+    check_format(fmt)
+    rows = with_worker_names(list_no, rows_for(list_no, data, ds, filters), names or {})
+    return write_rows(path, list_no, fmt, rows)
+
+
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"format {fmt!r} is not supported (xlsx or csv)")
-    rows = with_worker_names(list_no, rows_for(list_no, data, ds, filters), names or {})
-    (write_xlsx if fmt == "xlsx" else write_csv)(path, list_no, rows)
-    return len(rows)
+
+
+def write_rows(path: Path, list_no: int, fmt: str, rows: Iterable[Row]) -> int:
+    """Write one list's rows (streamed) in ``fmt``; returns the number of rows."""
+    check_format(fmt)
+    return (write_xlsx if fmt == "xlsx" else write_csv)(path, list_no, rows)

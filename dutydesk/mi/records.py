@@ -73,6 +73,21 @@ PersonLike = MiPerson | PersonRow
 
 
 @dataclass(frozen=True, slots=True)
+class ContactChild:
+    """One child of one contact with the contact's receipt and filter fields, and the
+    linked person's demographics when the person record exists: what an Annex A List 1
+    row reads (``MiQueries.contact_children``), without loading the whole MI dataset."""
+
+    contact_id: str
+    received_at: str
+    source_code: str
+    office: str | None
+    team: str | None
+    child: MiChild
+    person: MiPerson | None
+
+
+@dataclass(frozen=True, slots=True)
 class Supervision:
     """One ``supervision.recorded`` event."""
 

@@ -12,7 +12,6 @@ import string
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,6 +22,7 @@ from ..domain import codes, projection
 from ..domain.events import Event
 from ..domain.route_codes import ROUTE_LABELS, RouteKind
 from ..paths import RESOURCES
+from .audience import Audience
 from .blocks import outcome_label
 from .digest import EventDigest
 from .page import DocumentMeta, Styles, format_date, para_text, render
@@ -48,11 +48,6 @@ PLACEHOLDERS = frozenset(
         "address",
     }
 )
-
-
-class Audience(StrEnum):
-    FAMILY = "family"
-    REFERRER = "referrer"
 
 
 class LetterError(ValueError):

@@ -21,11 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-
-from ..config.signing_keys import KeyFolder
 from ..domain.clock import Clock
 from ..domain.directory import PeopleDirectory
 from ..domain.events import Actor, Event, recorded_by
@@ -33,12 +30,7 @@ from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
 from ..filemodes import PRIVATE_FILE
 from ..fileops import replace_file
-from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
-from ..reports.digest import EventDigest
-from ..reports.dutylog import duty_log_title, write_duty_log
-from ..reports.letters import Audience, letter_content, letter_title, write_letter
-from ..reports.page import DocumentMeta
-from ..reports.verify import Report, read_file_to_check, verify_file, verify_pdf
+from ..reports.audience import Audience
 from ..store.eventstore import EventStore
 from ..store.report_queries import ReportQueries
 from .directory import local_directory
@@ -46,6 +38,16 @@ from .guard import GuardedStore, RestrictedRecord
 from .redaction import redact_duty_log
 from .signing import DocumentSigner, NoSigningKey
 from .snapshots import Changes
+
+if TYPE_CHECKING:
+    # The PDF and signature stack (reportlab, pypdf, pyhanko: about a second to import)
+    # loads when the first document is made or checked, not when the window starts.
+    from cryptography import x509
+
+    from ..config.signing_keys import KeyFolder
+    from ..reports.digest import EventDigest
+    from ..reports.page import DocumentMeta
+    from ..reports.verify import Report
 
 DOCUMENT_FIELD_CHARS = 200  # the event's ``document`` field is a short text
 
@@ -114,12 +116,9 @@ class DocumentService:
         # it, as the queue, follow-through and MI do (no default, so none is forgotten).
         self.office = office
         # Verification trusts these authorities; by default the one the signer's
-        # certificate comes from (a desk checks its own authority's documents).
-        self.trust: list[x509.Certificate] = (
-            list(trust)
-            if trust is not None
-            else ([signer.identity.chain[-1]] if signer and signer.identity.chain else [])
-        )
+        # certificate comes from (a desk checks its own authority's documents), looked up
+        # when first needed (a demo signer makes its keys only then).
+        self._trust = list(trust) if trust is not None else None
         self.crls = list(crls)
         self.tsa_trust = list(tsa_trust)  # roots of trusted time-stamping authorities
         # The desk's key folder: its trust anchors and the revocation lists the authority
@@ -131,11 +130,20 @@ class DocumentService:
         # local accounts on a standalone desk; the server's directory in shared mode.
         self._people = people or (lambda: local_directory(store))
 
+    @property
+    def trust(self) -> list[x509.Certificate]:
+        if self._trust is None:
+            chain = self.signer.identity.chain if self.signer is not None else ()
+            self._trust = [chain[-1]] if chain else []
+        return self._trust
+
     def names(self) -> Mapping[str, str]:
         """login -> display name, from the people directory as it is now."""
         return {e.login: e.display_name for e in self._people().entries}
 
     def _meta(self, kind: str, title: str, subject: str) -> DocumentMeta:
+        from ..reports.page import DocumentMeta
+
         # The printing person's name as the directory has it now (renamed on the server
         # since this desk signed in: the new name), else the name they signed in with.
         name = self.names().get(self.actor.login) or self.actor.display_name
@@ -152,6 +160,8 @@ class DocumentService:
         )
 
     def case_log(self, *, person_id: str | None = None, contact_id: str | None = None) -> Document:
+        from ..reports.caselog import CaseLogRequest, case_log_title, write_case_log
+
         require(self.actor, Action.PRINT)
         request = CaseLogRequest(person_id=person_id, contact_id=contact_id)
         if person_id:
@@ -174,6 +184,8 @@ class DocumentService:
     def duty_log(
         self, first: date, last: date, *, office: str | None = None, team: str | None = None
     ) -> Document:
+        from ..reports.dutylog import duty_log_title, write_duty_log
+
         require(self.actor, Action.PRINT)
         data = self.queries.duty_log(first, last, office=office, team=team)
         shown = {c.contact_id for c in data.contacts} | {d.contact_id for d in data.decisions}
@@ -189,6 +201,8 @@ class DocumentService:
         return self._document(meta, buf, digest)
 
     def letter(self, contact_id: str, audience: Audience) -> Document:
+        from ..reports.letters import letter_content, letter_title, write_letter
+
         require(self.actor, Action.PRINT)
         self._require_contacts({contact_id})
         content = letter_content(
@@ -280,6 +294,8 @@ class DocumentService:
     def trust_and_revocations(self) -> TrustSettings:
         """What verification trusts and the revocation lists it applies (``CertificateError``
         or ``OSError`` when the key folder's files cannot be read)."""
+        from cryptography.hazmat.primitives import hashes
+
         trust, crls, tsa = list(self.trust), list(self.crls), list(self.tsa_trust)
         if self.keys is not None:
             seen = {c.fingerprint(hashes.SHA256()) for c in trust}
@@ -291,6 +307,8 @@ class DocumentService:
         return TrustSettings(trust, crls, tsa)
 
     def verify(self, pdf: bytes) -> Report:
+        from ..reports.verify import verify_pdf
+
         t = self.trust_and_revocations()
         return verify_pdf(
             pdf,
@@ -304,6 +322,8 @@ class DocumentService:
     def verify_file(self, path: Path) -> tuple[Path, Report]:
         """A printed PDF or a signed data export (``FILE.p7s`` beside it) checked as
         ``dutydesk verify`` checks it: the file checked, and the report."""
+        from ..reports.verify import read_file_to_check, verify_file
+
         target = read_file_to_check(path)
         t = self.trust_and_revocations()
         return target.path, verify_file(

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..fileops import replace_file
-from ..reports.detached import signature_path
 from .documents import write_atomically
 from .signing import DocumentSigner
 
@@ -32,6 +31,8 @@ def seal_export(path: Path, signer: DocumentSigner, record: Callable[[str], obje
     it to ``path`` with its signature beside it; returns the SHA-256. On any failure the
     staging files are removed; one after the file was moved into place removes the file
     and its signature (neither is kept without the other)."""
+    from ..reports.detached import signature_path
+
     source = staged(path)
     source_signature = signature_path(source)
     signature = signature_path(path)

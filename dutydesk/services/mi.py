@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..domain.clock import LONDON, Clock
 from ..domain.codes import OUTCOME_LABELS, SOURCE_SHORT, Outcome
@@ -120,17 +121,20 @@ class MiService:
         if filters is None:
             data = self.queries.load(with_people=with_people)
         else:
-            data = self.queries.load(
-                date_from=filters.date_from,
-                date_to=filters.date_to,
-                office=filters.office,
-                team=filters.team,
-                source=filters.source,
-                with_people=with_people,
-                lookback_months=self.settings.rereferral_months,
-            )
+            data = self.queries.load(**self._pushed_down(filters), with_people=with_people)
         ds = prepare(data, self.office, self.settings.assessment_working_days)
         return Loaded(data, ds, () if filters is None else (filters,))
+
+    def _pushed_down(self, filters: Filters) -> dict[str, Any]:
+        """What of ``filters`` the store's MI reads push down to SQL."""
+        return {
+            "date_from": filters.date_from,
+            "date_to": filters.date_to,
+            "office": filters.office,
+            "team": filters.team,
+            "source": filters.source,
+            "lookback_months": self.settings.rereferral_months,
+        }
 
     def figures(self, loaded: Loaded, filters: Filters) -> tuple[Figure, ...]:
         if not loaded.covers_period(filters):
@@ -210,16 +214,28 @@ class MiService:
         require(self.actor, Action.EXPORT)
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         _refuse_folder(path)
-        loaded = self._export_data(filters)
-        count = annex_a.export(
-            staged(path), list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
-        )
+        if list_no == 1:
+            count = self._export_list1(staged(path), fmt, filters)
+        else:
+            loaded = self._export_data(filters)
+            count = annex_a.export(
+                staged(path), list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
+            )
         self._seal(
             path,
             signer,
             f"Ofsted Annex A List {list_no} ({filters.date_from} to {filters.date_to})",
         )
         return count
+
+    def _export_list1(self, path: Path, fmt: str, filters: Filters) -> int:
+        """List 1 (contacts) reads only each contact's children (``contact_children``), not
+        the MI dataset: no routes, decisions or events, so it neither waits for nor keeps
+        a whole load; its rows are written as they are made (``annex_a.list1_from``,
+        tested equal to ``list1_rows`` of a full load)."""
+        annex_a.check_format(fmt)
+        children = self.queries.contact_children(**self._pushed_down(filters))
+        return annex_a.write_rows(path, 1, fmt, annex_a.list1_from(children, filters))
 
     def export_cin_census(
         self, path: Path, year_ending: int, *, lea: str, release: str = "DutyDesk"

@@ -17,19 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from typing import TYPE_CHECKING
 
 from ..config.keys import InsecureKeyringError
 from ..config.signing_keys import AUTHORITY, KeyFolder, signing_dir
 from ..reports import pki
-from ..reports.detached import sign_detached
-from ..reports.signature import sign
-from ..reports.timestamp import TimestampSettingError, UrlTimeStamper
+
+if TYPE_CHECKING:  # pyhanko (with aiohttp) loads when something is signed, not at start
+    from pyhanko.sign.timestamps.api import TimeStamper
 
 SEAL = "document-seal"  # the authority's own signing key, for desks without a personal key
 
@@ -44,6 +41,9 @@ class TimestampUnavailable(NoSigningKey, ValueError):
 
 
 def _stamped(make: Callable[[], bytes], url: str) -> bytes:
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
     try:
         return make()
     except (TimestampRequestError, SigningError) as err:
@@ -75,6 +75,8 @@ class DocumentSigner:
         return str(getattr(self.timestamper, "url", "") or "")
 
     def sign(self, pdf: bytes, *, reason: str) -> bytes:
+        from ..reports.signature import sign
+
         return _stamped(
             lambda: sign(
                 pdf,
@@ -88,6 +90,8 @@ class DocumentSigner:
 
     def sign_detached(self, data: bytes) -> bytes:
         """A detached CMS signature (``FILE.p7s``) over a data export's bytes."""
+        from ..reports.detached import sign_detached
+
         return _stamped(
             lambda: sign_detached(data, self.identity, timestamper=self.timestamper),
             self.tsa_url if self.timestamper else "",
@@ -178,6 +182,8 @@ def timestamper_for(tsa_url: str) -> TimeStamper | None:
     ``NoSigningKey`` when it is not an http(s) URL."""
     if not tsa_url.strip():
         return None
+    from ..reports.timestamp import TimestampSettingError, UrlTimeStamper
+
     try:
         return UrlTimeStamper(tsa_url.strip())
     except TimestampSettingError as err:
@@ -244,12 +250,36 @@ def demo_signer(keys_dir: Path | None, login: str, display_name: str) -> Documen
     return DocumentSigner(pki.issue(authority, display_name=display_name, login=login))
 
 
+class DemoSigner(DocumentSigner):
+    """``demo_signer``'s, made when first used: its two RSA keys take about a second, and
+    most demo sessions never sign. Nothing is written until then; no key is ever written
+    to a file."""
+
+    _for: tuple[Path | None, str, str]
+
+    def __init__(self, keys_dir: Path | None, login: str, display_name: str) -> None:
+        object.__setattr__(self, "_for", (keys_dir, login, display_name))
+        object.__setattr__(self, "location", None)
+        object.__setattr__(self, "timestamper", None)
+
+    @cached_property
+    def _made(self) -> DocumentSigner:
+        return demo_signer(*self._for)
+
+    @property
+    def identity(self) -> pki.Identity:
+        return self._made.identity
+
+    def __repr__(self) -> str:
+        return f"DemoSigner(login={self._for[1]!r})"
+
+
 def desk_signer(
     data_dir: Path, login: str, display_name: str, *, demo: bool, tsa_url: str = ""
 ) -> tuple[DocumentSigner | None, str]:
     """The signer for the window's session, or None and why (shown when printing)."""
     if demo:
-        return demo_signer(signing_dir(data_dir), login, display_name or login), ""
+        return DemoSigner(signing_dir(data_dir), login, display_name or login), ""
     try:
         return signer_for(KeyFolder(signing_dir(data_dir)), login, tsa_url=tsa_url), ""
     except (NoSigningKey, pki.CertificateError, InsecureKeyringError) as err:

@@ -20,7 +20,6 @@ from ..domain.audit_chain import (
     Link,
     StoredEvent,
     Verdict,
-    chain,
     stored_event_hash,
     stored_row_hash,
     verify,
@@ -32,11 +31,8 @@ from ..domain.server_chain import HashFn as ServerHashFn
 from . import rowread
 from .database import open_engine
 from .eventstore import (
-    _LOCAL_SEQ_AT,
-    _SELECT_EVENTS,
     EVENTS,
     EventStore,
-    _row_to_event,
     db_to_event,
 )
 from .security_schema import AuditLink
@@ -85,30 +81,45 @@ def _tip(conn: Connection) -> tuple[int, str]:
 
 
 def extend(conn: Connection, event_ids: list[str]) -> int:
-    """Chain the events just stored (as stored, in arrival order). Returns links added."""
+    """Chain the events just stored (as stored, in arrival order). Returns links added.
+
+    Each link hashes the stored row's columns with its payload as the stored canonical
+    text (``stored_row_hash``), exactly what ``verify_local_chain`` re-hashes: the row is
+    not decoded into an ``Event`` and its payload re-serialised (the same bytes again;
+    half an append's chain cost)."""
     position, prev = _tip(conn)
     rows: list[Any] = []
     for chunk in rowread.chunks(event_ids):  # read back as stored, through the driver
         rows.extend(
             rowread.fetch(
                 conn,
-                f"{_SELECT_EVENTS} WHERE id IN ({rowread.placeholders(len(chunk))})",
+                f"{_STORED_BY_ID} ({rowread.placeholders(len(chunk))})",
                 chunk,
             )
         )
-    rows.sort(key=lambda r: r[_LOCAL_SEQ_AT])
-    links = [
-        (position + offset, event.id, prev_hash, digest)
-        for offset, (event, prev_hash, digest) in enumerate(
-            chain((_row_to_event(r) for r in rows), prev), start=1
-        )
-    ]
+    rows.sort(key=_local_seq)
+    links = []
+    for offset, row in enumerate(rows, start=1):
+        digest = stored_row_hash(prev, *row[:-1])
+        links.append((position + offset, row[0], prev, digest))
+        prev = digest
     rowread.execute_many(
         conn,
         "INSERT INTO audit_chain (position, event_id, prev_hash, hash) VALUES (?, ?, ?, ?)",
         links,
     )
     return len(links)
+
+
+# ``stored_row_hash``'s columns, in its order, then the arrival order.
+_STORED_BY_ID = (
+    "SELECT id, type, schema_version, actor, actor_role, device, client_time, payload, "
+    "local_seq FROM events WHERE id IN"
+)
+
+
+def _local_seq(row: Any) -> int:
+    return int(row[-1])
 
 
 class _IdsOnDemand:

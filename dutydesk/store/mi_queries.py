@@ -26,6 +26,7 @@ from ..mi.cin_census import ContactExtras
 from ..mi.dataset import NONE
 from ..mi.records import (
     AssessmentCompleted,
+    ContactChild,
     MiChild,
     MiContact,
     MiDecision,
@@ -111,8 +112,13 @@ class MiQueries:
             start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
             history.append(c.received_at >= _utc(start))
         if date_to is not None:
-            window.append(c.received_at < _utc(date_to, end=True))
-            history.append(c.received_at < _utc(date_to, end=True))
+            # A day's margin: the stored times keep their offsets ("+01:00" in summer), and
+            # as text "2026-07-31T23:30:00+01:00" sorts after the period's end in UTC
+            # ("2026-07-31T23:00:00+00:00"), which dropped contacts received in the last
+            # hour of a period ending in summer. The figures keep only the period's days.
+            end = _utc(date_to + timedelta(days=1), end=True)
+            window.append(c.received_at < end)
+            history.append(c.received_at < end)
         return or_(and_(match, *window), and_(*history), and_(match, c.status.in_(OPEN_STATUSES)))
 
     def load(
@@ -290,6 +296,62 @@ class MiQueries:
             next_steps=steps,
             protections=protections,
         )
+
+    def contact_children(
+        self,
+        *,
+        date_from: date,
+        date_to: date,
+        office: str | None = None,
+        team: str | None = None,
+        source: str | None = None,
+        lookback_months: int = 12,
+    ) -> list[ContactChild]:
+        """Each child of each contact ``load`` would read for these filters, with the
+        linked person's demographics: all Annex A List 1 reads (``annex_a.list1_from``
+        keeps the period's contacts, as ``list1_rows`` does). One joined query of narrow
+        columns; no events, routes or decisions."""
+        where = self._where(date_from, date_to, office, team, source, lookback_months)
+        c, k, p = CONTACTS.c, CHILDREN.c, PEOPLE.c
+        with self.engine.connect() as conn:
+            rows = rowread.fetch_statement(
+                conn,
+                select(
+                    c.contact_id,
+                    c.received_at,
+                    c.source_code,
+                    c.office,
+                    c.team,
+                    k.slot,
+                    k.person_id,
+                    k.date_of_birth,
+                    k.expected_date_of_birth,
+                    k.sex,
+                    k.ethnicity,
+                    p.person_id,
+                    p.date_of_birth,
+                    p.expected_date_of_birth,
+                    p.sex,
+                    p.ethnicity,
+                    p.la_child_id,
+                )
+                .select_from(CONTACTS)
+                .join(CHILDREN, k.contact_id == c.contact_id)
+                .outerjoin(PEOPLE, p.person_id == k.person_id)
+                .where(where),
+            )
+        return [
+            ContactChild(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                MiChild(r[0], *r[5:11]),
+                MiPerson(*r[11:17]) if r[11] is not None else None,
+            )
+            for r in rows
+        ]
 
     @staticmethod
     def _follow_ups(

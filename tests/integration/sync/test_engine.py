@@ -328,3 +328,35 @@ def test_the_check_after_a_pull_reports_a_missing_event_and_a_changed_hash(
         f"this desk holds 2 events in sequence {since + 1}-{cursor}; the server shows 3",
         f"the hash at sequence {cursor} differs from the server's",
     ]
+
+
+def test_a_pulled_batch_is_checked_and_stored_with_the_collector_paused(
+    pg_server: str,
+    make_login: MakeLogin,
+    make_desk: MakeDesk,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 19c: the cyclic garbage collector waits while a pulled batch is validated and
+    stored (``store.gcpause``), and runs again after."""
+    import gc
+
+    from dutydesk.domain import events as events_module
+    from dutydesk.store.eventstore import EventStore
+    from tests.integration.sync.conftest import seed_contacts
+
+    seeded = seed_contacts(make_login("duty_manager"), now, 12)
+    seen: list[bool] = []
+    check = events_module.check_envelope
+
+    def spy(e: Event) -> Event:
+        seen.append(gc.isenabled())
+        return check(e)
+
+    monkeypatch.setattr("dutydesk.store.eventstore.check_envelope", spy)
+    assert gc.isenabled()
+    desk = make_desk(make_login("auditor"))
+    desk.engine.sync()
+    assert len(seen) >= len(seeded) and not any(seen)
+    assert gc.isenabled()
+    assert {e.id for e in seeded} <= {e.id for e in EventStore.events(desk.store)}

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 
 from dutydesk.domain import codes
 from dutydesk.domain.errors import ValidationError
-from dutydesk.domain.events import CATALOGUE, canonical_json, make_event, validate_payload
+from dutydesk.domain.events import (
+    CATALOGUE,
+    canonical_json,
+    check_envelope,
+    make_event,
+    validate_payload,
+)
 from tests.factories import contact_payload, event
 
 
@@ -135,3 +141,28 @@ def test_canonical_json_is_json_dumps_with_the_canonical_options(value: object) 
     payloads, hashes and the duplicate check depend on it)."""
     expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert canonical_json(value) == expected
+
+
+def test_check_envelope_keeps_every_field_but_the_payload_it_normalises(now: datetime) -> None:
+    """Oracle: the checked event is the one ``dataclasses.replace`` gives with the
+    normalised payload (``check_envelope`` builds it positionally since issue 19c), every
+    field set to a value of its own so a field out of place fails."""
+    import dataclasses
+
+    e = event("contact.received", contact_payload(), now)
+    payload = {**e.payload, "children": [{"given_name": " Zoë\u00a0", "postcode": "ls1  4ab"}]}
+    pulled = dataclasses.replace(
+        e,
+        actor="the.actor",
+        actor_role="duty_manager",
+        device="desk-7",
+        payload=payload,
+        server_seq=42,
+        server_time="2026-11-26T09:00:00.000001Z",
+        hash="h" * 64,
+        prev_hash="p" * 64,
+    )
+    clean = validate_payload(e.type, payload, today=now.date())
+    checked = check_envelope(pulled)
+    assert checked == dataclasses.replace(pulled, payload=clean)
+    assert checked.payload["children"][0]["postcode"] == "LS1 4AB"

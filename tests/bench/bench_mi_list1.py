@@ -1,0 +1,82 @@
+"""Benchmark: Annex A List 1 (xlsx, signed) on an existing store, the way it is exported
+now (``MiService.export_annex_a``: the contacts' children read alone) against the way it
+was (the MI load with people, then ``annex_a.export``). Prints figures; asserts nothing.
+
+    .venv/bin/python -m tests.bench.bench_mi_list1 STORE [ROUNDS]
+
+Each arm runs in its own process (peak RSS is per process), alternating new, old, new...
+for ``ROUNDS`` (default 1); wall, CPU and peak RSS per run. ``--baseline TREE`` runs the
+export of another checkout (``git worktree add TREE COMMIT``) instead of the old arm.
+Opens STORE for writing (the export is recorded): give it a copy.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+NOW = datetime(2026, 11, 26, 9, 0)
+
+
+def arm(which: str, store_path: str) -> None:
+    from dutydesk.demo.synthetic import demo_actor
+    from dutydesk.domain.clock import LONDON, FixedClock
+    from dutydesk.mi import annex_a
+    from dutydesk.services.mi import MiService
+    from dutydesk.store.eventstore import EventStore
+    from tests.document_fixtures import signer_for
+
+    store = EventStore.open(store_path)
+    service = MiService(
+        store,
+        FixedClock(NOW.replace(tzinfo=LONDON)),
+        actor=demo_actor(),
+        signer=signer_for(demo_actor().login),
+    )
+    filters = service.default_filters()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "l1.xlsx"
+        wall, cpu = time.perf_counter(), time.process_time()
+        if which == "new":
+            rows = service.export_annex_a(out, 1, "xlsx", filters)
+        else:
+            loaded = service.load(filters, with_people=True)
+            rows = annex_a.export(out, 1, "xlsx", loaded.data, loaded.dataset, filters)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{which:>4} | rows {rows:>7} | wall {wall:7.2f} s | CPU {cpu:7.2f} s", end="")
+    print(f" | peak {peak:6.0f} MB")
+    store.close()
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "--arm":
+        arm(argv[1], argv[2])
+        return
+    baseline = None
+    if "--baseline" in argv:  # another checkout (e.g. before a change): its own export
+        at = argv.index("--baseline")
+        baseline = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
+    store, rounds = argv[0], int(argv[1]) if len(argv) > 1 else 1
+    arms = [("new", None), ("new", baseline) if baseline else ("old", None)]
+    here = str(Path(__file__).resolve().parents[2])
+    for which, tree in [*arms * rounds, arms[0]]:
+        if tree:
+            print(f"(baseline: {tree})", flush=True)
+        subprocess.run(
+            [sys.executable, __file__, "--arm", which, store],
+            check=True,
+            env=dict(os.environ, PYTHONPATH=tree or here),
+            cwd=tree or here,
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,85 @@
+"""Start-up loads only what the first frame needs (issue 19).
+
+The signature and PDF stack (pyhanko with aiohttp, reportlab, pypdf) and alembic took two
+thirds of a start before they were loaded where they are used; the queue's first frame
+needs none of them, nor Qt's PDF and print modules, MI, audit, import or sync. A real
+start (``main.py --demo`` on a filled demo store, offscreen) is run with a probe that
+lists the modules loaded when the first frame is grabbed. Printing, signing and
+verifying still load them: their own tests cover that.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.ui.test_app import ROOT, app_env
+
+NOT_AT_START = (
+    # the signature, PDF and migration stacks
+    "pyhanko",
+    "pyhanko_certvalidator",
+    "aiohttp",
+    "reportlab",
+    "pypdf",
+    "alembic",
+    # Qt's PDF and printing modules, and the Tools windows with their services
+    "PySide6.QtPdf",
+    "PySide6.QtPrintSupport",
+    "dutydesk.mi",
+    "dutydesk.services.mi",
+    "dutydesk.services.audit",
+    "dutydesk.services.importer",
+    "dutydesk.sync.engine",
+    "dutydesk.ui.mi_dashboard",
+    "dutydesk.ui.audit_view",
+    "dutydesk.ui.import_wizard",
+    "dutydesk.ui.printing",
+)
+
+PROBE = """
+import json, sys
+from dutydesk import app
+from dutydesk.ui.main_window import MainWindow
+
+loaded = {}
+grab = MainWindow.grab
+
+def probe(self, *args):
+    loaded["modules"] = sorted(sys.modules)
+    return grab(self, *args)
+
+MainWindow.grab = probe
+code = app.main(sys.argv[1:])
+print(json.dumps(loaded))
+sys.exit(code)
+"""
+
+
+def _run(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *argv],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_the_first_frame_loads_no_signing_pdf_or_migration_stack(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    made = _run(tmp_path, "-m", "dutydesk.cli", "demo", "--events", "300", "--data-dir", str(data))
+    assert made.returncode == 0, made.stderr[-3000:]
+    shot = tmp_path / "window.png"
+    done = _run(tmp_path, "-c", PROBE, "--demo", "--data-dir", str(data), "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert shot.stat().st_size > 20_000  # the queue was painted
+    modules = json.loads(done.stdout.strip().splitlines()[-1])["modules"]
+    assert "dutydesk.ui.main_window" in modules and "dutydesk.services.desk" in modules
+    loaded = [n for n in NOT_AT_START if any(m == n or m.startswith(n + ".") for m in modules)]
+    assert loaded == [], f"loaded before the first frame: {loaded}"
+    # the demo signer made no keys: nothing was written to the demo's trust anchors yet
+    assert not list((data / "signing").glob("trust/*.pem"))
