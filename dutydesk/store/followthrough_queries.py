@@ -84,6 +84,35 @@ class FollowThroughQueries:
                 )
         return [e for _, e in sorted(found, key=lambda x: x[0])]
 
+    def fold_events(
+        self, types: Sequence[str], contact_ids: Iterable[str] | None = None
+    ) -> list[tuple[str | None, rules.FoldEvent]]:
+        """``events_of_types`` as (contact id, the fields the fold reads): the same events
+        in the same order, read as driver tuples of five columns, each payload parsed once
+        (whole ``Event`` rows were 17 s of MI's 1M-event load)."""
+        e = EVENTS.c
+        columns = select(e.local_seq, e.contact_id, e.type, e.actor, e.client_time, e.payload)
+        with self.engine.connect() as conn:
+            if contact_ids is None:
+                rows = list(
+                    rowread.fetch_statement(
+                        conn, columns.where(e.type.in_(list(types))).order_by(e.local_seq)
+                    )
+                )
+            else:  # by contact: the contact index, not the type index (``_type_in``)
+                rows = []
+                by_contact = columns.where(_type_in(types))
+                for chunk in _chunks(list(dict.fromkeys(contact_ids))):
+                    rows.extend(
+                        rowread.fetch_statement(conn, by_contact.where(e.contact_id.in_(chunk)))
+                    )
+                rows.sort(key=lambda r: r[0])
+        loads = json.loads
+        return [
+            (cid, rules.FoldEvent(kind, actor, at, loads(payload)))
+            for _, cid, kind, actor, at, payload in rows
+        ]
+
     def contacts(self, contact_ids: Iterable[str]) -> dict[str, ContactRow]:
         out: dict[str, ContactRow] = {}
         with self.engine.connect() as conn:
@@ -346,11 +375,9 @@ class FollowThroughQueries:
     ) -> rules.FollowThrough:
         """Every route, strategy discussion and adult (of ``contact_ids``, or all), with
         clocks, folded by the pure rules in ``domain.routes``."""
-        events = self.events_of_types(rules.FOLLOW_THROUGH_TYPES, contact_ids)
+        read = self.fold_events(rules.FOLLOW_THROUGH_TYPES, contact_ids)
         facts = {}
-        for cid, received, decided, referral in self._times(
-            {e.contact_id for e in events if e.contact_id}
-        ):
+        for cid, received, decided, referral in self._times({cid for cid, _ in read if cid}):
             if not received:
                 continue
             day = (
@@ -359,7 +386,7 @@ class FollowThroughQueries:
                 else None
             )
             facts[cid] = rules.ContactFacts(cid, datetime.fromisoformat(received), day)
-        return rules.fold_routes(events, facts, office)
+        return rules.fold_routes((e for _, e in read), facts, office)
 
     def fold_open(self, office: OfficeHours, contact_ids: Iterable[str]) -> rules.FollowThrough:
         """The open-route contacts' fold, kept between calls (``_fold_open``), under the lock."""
