@@ -1,8 +1,9 @@
-"""The route fold read as five columns (``FollowThroughQueries.fold_events``) folds to
-exactly what the whole events gave (``events_of_types`` into ``fold_routes``, the oracle):
-every route, discussion and adult, with clocks, in the same order, for the whole store and
-for a set of contacts, over a generated store with routes in every state plus the route
-figures' history (LADO, MARAC, hand-offs, contacts entered in error)."""
+"""The route fold read as five columns (``FollowThroughQueries._fold_rows``), each payload
+parsed as it is folded, folds to exactly what whole events gave (``events_of_types`` into
+``fold_routes``, the oracle): every route, discussion and adult, with clocks, in the same
+order, for the whole store and for a set of contacts, over a generated store with routes
+in every state plus the route figures' history (LADO, MARAC, hand-offs, contacts entered
+in error)."""
 
 from __future__ import annotations
 
