@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dutydesk.domain.errors import ValidationError
-from dutydesk.domain.events import Event
+from dutydesk.domain.events import Event, canonical_json
 from dutydesk.domain.hashchain import GENESIS, event_content, event_hash
 
 BASE = Event(
@@ -67,3 +69,38 @@ def test_the_previous_hash_is_part_of_the_hash() -> None:
 def test_an_unsynced_event_has_no_content() -> None:
     with pytest.raises(ValidationError, match="no server sequence"):
         event_content(dataclasses.replace(BASE, server_seq=None))
+
+
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(
+    st.lists(_TEXT, min_size=7, max_size=7),
+    st.integers(0, 2**40),
+    st.integers(-2, 2**40),
+    st.dictionaries(_TEXT, _JSON, max_size=5),
+)
+def test_content_is_canonical_json_of_the_whole_object(
+    text: list[str], schema_version: int, seq: int, payload: dict[str, object]
+) -> None:
+    """Oracle: the text written out key by key (issue 19c) is ``canonical_json`` of the
+    object it stands for, for any text, numbers and payload."""
+    e = Event(*text[:6], payload, schema_version, seq, text[6])  # type: ignore[arg-type]
+    whole = {**e.recorded(), "server_seq": seq, "server_time": text[6]}
+    assert event_content(e) == canonical_json(whole)
+
+
+@pytest.mark.parametrize(
+    "change", [{"schema_version": True}, {"server_seq": 2.0}, {"actor": None}, {"device": 7}]
+)
+def test_content_of_an_envelope_that_is_not_plain_text_and_integers_is_still_canonical(
+    change: dict[str, object],
+) -> None:
+    e = dataclasses.replace(BASE, **change)  # type: ignore[arg-type]
+    whole = {**e.recorded(), "server_seq": e.server_seq, "server_time": e.server_time}
+    assert event_content(e) == canonical_json(whole)
