@@ -23,7 +23,7 @@ from ..domain.ids import new_id
 from ..domain.nhs import is_valid_nhs_number, normalise_nhs_number
 from ..domain.people import age_text, reported_age_text
 from ..domain.permissions import MIN_REASON_CHARS, Action, allows, require
-from ..domain.projection import ContactChildRow, ContactRow
+from ..domain.projection import ContactChildRow, ContactRow, QueueRow
 from ..domain.queue import order_key
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
@@ -126,7 +126,7 @@ class DeskService:
             step(progress, 0, len(ids))
             for start in range(0, len(ids), QUEUE_CHUNK):
                 chunk = ids[start : start + QUEUE_CHUNK]
-                contacts, children, _ = self.desk_queries.open_contacts_in(chunk)
+                contacts, children, _ = self.desk_queries.open_queue_rows_in(chunk)
                 items.extend(
                     _queue_item(c, children.get(c.contact_id, []), today, returned)
                     for c in contacts
@@ -159,7 +159,7 @@ class DeskService:
         if self.desk_queries.last_seq() == seq:
             return QueueDelta(seq, (), frozenset(), False)
         newest, contact_ids, types = self.desk_queries.changed_since(seq)
-        contacts, children, gone = self.desk_queries.open_contacts_in(contact_ids)
+        contacts, children, gone = self.desk_queries.open_queue_rows_in(contact_ids)
         today = self.clock.now().date()
         returned = self.desk_queries.with_returned_proposal() if contacts else set()
         return QueueDelta(
@@ -641,7 +641,7 @@ class DeskService:
 
 
 def _queue_item(
-    c: ContactRow,
+    c: ContactRow | QueueRow,
     kids: list[ContactChildRow],
     today: Any,
     returned: set[str] | frozenset[str] = frozenset(),

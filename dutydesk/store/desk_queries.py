@@ -8,17 +8,19 @@ All are indexed reads (``events.local_seq`` primary key, ``ix_events_type_local_
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, func, or_, select
 
 from ..domain.codes import ContactStatus
 from ..domain.events import Event
-from ..domain.projection import ContactChildRow, ContactRow, PersonRow
+from ..domain.projection import ContactChildRow, ContactRow, PersonRow, QueueRow
 from . import rowread
 from .eventstore import EVENTS, db_to_event
 from .queries import OPEN_STATUSES
 from .readmodel import CONTACTS, DECISIONS, PEOPLE, db_to_row
+
+R = TypeVar("R", ContactRow, QueueRow)  # an open contact, whole or as the queue shows it
 
 
 class DeskQueries:
@@ -45,8 +47,19 @@ class DeskQueries:
         self, contact_ids: Iterable[str]
     ) -> tuple[list[ContactRow], dict[str, list[ContactChildRow]], set[str]]:
         """The given contacts that are open, their children, and the ids no longer open."""
+        return self._open_in(ContactRow, contact_ids)
+
+    def open_queue_rows_in(
+        self, contact_ids: Iterable[str]
+    ) -> tuple[list[QueueRow], dict[str, list[ContactChildRow]], set[str]]:
+        """As ``open_contacts_in``, with only the columns the queue shows."""
+        return self._open_in(QueueRow, contact_ids)
+
+    def _open_in(
+        self, cls: type[R], contact_ids: Iterable[str]
+    ) -> tuple[list[R], dict[str, list[ContactChildRow]], set[str]]:
         ids = list(contact_ids)
-        contacts: list[ContactRow] = []
+        contacts: list[R] = []
         children: dict[str, list[ContactChildRow]] = {}
         status_in = f"status IN ({rowread.placeholders(len(OPEN_STATUSES))})"
         with self.engine.connect() as conn:
@@ -54,7 +67,7 @@ class DeskQueries:
                 contacts.extend(
                     rowread.rows_in(
                         conn,
-                        ContactRow,
+                        cls,
                         "contact_id",
                         chunk,
                         f"{status_in} AND received_at != ''",

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Boolean, ClauseElement, Connection, Table
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ..domain.classcache import per_class
-from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow, QueueRow
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _field_names
 
 R = TypeVar("R")
@@ -34,6 +34,7 @@ MAX_PARAMS = 10_000
 TABLE_OF: dict[type, Table] = {
     PersonRow: PEOPLE,
     ContactRow: CONTACTS,
+    QueueRow: CONTACTS,
     ContactChildRow: CHILDREN,
     DecisionRow: DECISIONS,
 }
