@@ -336,9 +336,10 @@ _AWKWARD = [
 def test_chain_links_of_an_append_hash_what_the_event_hashed(
     tmp_path: Path, model_and_events: tuple[projection.ReadModel, list]
 ) -> None:  # type: ignore[type-arg]
-    """Oracle: every link ``chain.extend`` writes from the stored row's text equals the
-    link the decoded event gave (``audit_chain.chain`` with ``local_event_hash``, the path
-    before issue 19c), over appends of several sizes and awkward payload text."""
+    """Oracle: every link an append writes from the values it stored (issue 19c; before,
+    each stored row was read back, decoded and re-serialised) equals the link the decoded
+    event gives (``audit_chain.chain`` with ``local_event_hash``), over appends of several
+    sizes and awkward payload text; and so does sealing an older store (rows read back)."""
     from dutydesk.domain.audit_chain import GENESIS, chain, local_event_hash
     from dutydesk.domain.events import Event
     from dutydesk.store.chain import ChainedEventStore
@@ -366,3 +367,18 @@ def test_chain_links_of_an_append_hash_what_the_event_hashed(
     ]
     assert len(stored) == len(in_order) == len(log)
     assert [tuple(r) for r in stored] == expected
+    # A store made before the chain existed is sealed from its rows read back: the same.
+    older = EventStore.open(tmp_path / "older.sqlite3")
+    older.import_events(log, validate=False)
+    older.close()
+    sealed = ChainedEventStore.open(tmp_path / "older.sqlite3")
+    with sealed.engine.connect() as conn:
+        links = conn.exec_driver_sql(
+            "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
+        ).all()
+        in_order = list(sealed._iter(conn))
+    sealed.close()
+    assert [tuple(r) for r in links] == [
+        (pos, e.id, prev, digest)
+        for pos, (e, prev, digest) in enumerate(chain(in_order, GENESIS, local_event_hash), 1)
+    ]
