@@ -14,10 +14,10 @@ import binascii
 import hashlib
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.errors import KeyringError
+if TYPE_CHECKING:  # keyring loads when a key is first asked for (a demo store needs none)
+    from keyring.backend import KeyringBackend
 
 SERVICE = "dutydesk"
 KEY_BYTES = 32
@@ -37,6 +37,8 @@ def _backends(backend: KeyringBackend) -> list[KeyringBackend]:
 
 def insecure_reason(backend: KeyringBackend | None = None) -> str | None:
     """Why the keyring cannot hold the store key, or None when it can."""
+    import keyring
+
     backend = backend or keyring.get_keyring()
     found = _backends(backend)
     if not found:
@@ -62,6 +64,9 @@ def store_key(store_path: Path | str, *, demo: bool = False, create: bool = True
 
     Returns ``None`` only for demo data when no secure keyring exists (a plain store).
     """
+    import keyring
+    from keyring.errors import KeyringError
+
     reason = insecure_reason()
     if reason is not None:
         if demo:

@@ -21,22 +21,15 @@ import hashlib
 import os
 import secrets
 from pathlib import Path
-
-import keyring
-from cryptography import x509
-from keyring.errors import KeyringError
+from typing import TYPE_CHECKING
 
 from ..fileops import replace_file
-from ..reports.pki import (
-    CertificateError,
-    Identity,
-    fingerprint,
-    from_pkcs12,
-    load_certificates,
-    pem,
-    to_pkcs12,
-)
 from .keys import InsecureKeyringError, insecure_reason
+
+if TYPE_CHECKING:  # the keyring and cryptography load when a key or certificate is used
+    from cryptography import x509
+
+    from ..reports.pki import Identity
 
 SERVICE = "dutydesk-signing"
 FOLDER = "signing"
@@ -71,6 +64,8 @@ class KeyFolder:
         if name == AUTHORITY:
             return self.folder / "authority.p12"
         if not name or "/" in name or "\\" in name or name.startswith("."):
+            from ..reports.pki import CertificateError
+
             raise CertificateError(f"{name!r} is not a login a key can be kept for")
         return self.folder / "people" / f"{name}.p12"
 
@@ -83,6 +78,11 @@ class KeyFolder:
 
     def save(self, name: str, identity: Identity) -> Path:
         """Keep ``identity`` as ``name`` (a login, or ``authority``); replaces an old one."""
+        import keyring
+        from keyring.errors import KeyringError
+
+        from ..reports.pki import to_pkcs12
+
         reason = insecure_reason()
         if reason is not None:
             raise InsecureKeyringError(f"no signing key can be kept on this computer: {reason}")
@@ -103,6 +103,11 @@ class KeyFolder:
         path = self._p12(name)
         if not path.is_file():
             return None
+        import keyring
+        from keyring.errors import KeyringError
+
+        from ..reports.pki import CertificateError, from_pkcs12
+
         try:
             passphrase = keyring.get_password(SERVICE, self._account(name))
         except KeyringError as err:
@@ -124,17 +129,23 @@ class KeyFolder:
         return self.folder / "authority.pem"
 
     def write_authority_certificate(self, cert: x509.Certificate) -> Path:
+        from ..reports.pki import pem
+
         self.folder.mkdir(parents=True, exist_ok=True)
         self.authority_pem.write_bytes(pem(cert))
         return self.authority_pem
 
     def add_trust_anchor(self, cert: x509.Certificate) -> Path:
+        from ..reports.pki import fingerprint, pem
+
         path = self.folder / "trust" / f"{fingerprint(cert).replace(':', '')[:16]}.pem"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pem(cert))
         return path
 
     def trust_anchors(self) -> list[x509.Certificate]:
+        from ..reports.pki import load_certificates
+
         found: list[x509.Certificate] = []
         files = [self.authority_pem] if self.authority_pem.is_file() else []
         trust = self.folder / "trust"
@@ -151,12 +162,16 @@ class KeyFolder:
     def add_tsa_anchor(self, cert: x509.Certificate) -> Path:
         """Trust timestamps from authorities chaining to ``cert`` (and nothing else: a
         timestamp root never vouches for a document signer)."""
+        from ..reports.pki import fingerprint, pem
+
         path = self.tsa_folder / f"{fingerprint(cert).replace(':', '')[:16]}.pem"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pem(cert))
         return path
 
     def tsa_anchors(self) -> list[x509.Certificate]:
+        from ..reports.pki import load_certificates
+
         found: list[x509.Certificate] = []
         folder = self.tsa_folder
         for path in sorted(folder.glob("*.pem")) if folder.is_dir() else []:
@@ -164,6 +179,10 @@ class KeyFolder:
         return found
 
     def revocation_lists(self) -> list[x509.CertificateRevocationList]:
+        from cryptography import x509
+
+        from ..reports.pki import CertificateError
+
         trust = self.folder / "trust"
         out = []
         for path in sorted(trust.glob("*.crl")) if trust.is_dir() else []:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from .events import Event
 from .route_codes import (
@@ -61,6 +61,19 @@ FOLLOW_THROUGH_TYPES = (
     "adult.recorded",
     "assessment.completed",
 )
+
+
+class FoldEvent(NamedTuple):
+    """The fields of an event ``fold_routes`` reads (an ``Event`` has them too): the store
+    reads only these columns for the fold, not whole events."""
+
+    type: str
+    actor: str
+    client_time: str
+    payload: Mapping[str, Any]
+
+
+RouteEvent = Event | FoldEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +274,7 @@ def _at(value: str | None, fallback: datetime) -> datetime:
     return datetime.fromisoformat(value) if value else fallback
 
 
-def _discussion(e: Event) -> StrategyDiscussion:
+def _discussion(e: RouteEvent) -> StrategyDiscussion:
     p = e.payload
     pp = p.get("police_protection") or {}
     epo = p.get("epo") or {}
@@ -294,7 +307,7 @@ def _discussion(e: Event) -> StrategyDiscussion:
 
 
 def fold_routes(
-    events: Iterable[Event], facts: Mapping[str, ContactFacts], office: OfficeHours
+    events: Iterable[RouteEvent], facts: Mapping[str, ContactFacts], office: OfficeHours
 ) -> FollowThrough:
     """Every route, discussion and adult in ``events``, with clocks computed."""
     out = FollowThrough()

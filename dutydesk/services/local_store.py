@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config.keys import store_key
 from ..store.chain import ChainedEventStore
 from ..store.database import StoreError
 from ..store.encrypt import encrypt_plain_store
@@ -43,6 +42,8 @@ def open_local_store(
     if plain:
         store = ChainedEventStore.open(path)
     else:
+        from ..config.keys import store_key  # the keyring: not needed for a plain demo file
+
         key = store_key(path, demo=demo and not exists, create=not exists)
         store = ChainedEventStore.open(path, key=key)
     if not exists:
@@ -72,6 +73,8 @@ def open_local_store(
 def encrypt_existing(path: Path) -> int:
     """Encrypt a plain store in place with a new keyring key (refused without a secure
     keyring). Returns the number of events it holds."""
+    from ..config.keys import store_key
+
     if not is_plain_sqlite(path):
         raise StoreError(f"{path} is not a plain SQLite store (already encrypted, or missing)")
     key = store_key(path, create=True)

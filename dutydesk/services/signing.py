@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING
 
 from ..config.keys import InsecureKeyringError
 from ..config.signing_keys import AUTHORITY, KeyFolder, signing_dir
-from ..reports import pki
 
-if TYPE_CHECKING:  # pyhanko (with aiohttp) loads when something is signed, not at start
+if TYPE_CHECKING:  # pyhanko (with aiohttp) and cryptography load when something is
+    # signed or a key is read, not at start
     from pyhanko.sign.timestamps.api import TimeStamper
+
+    from ..reports import pki
 
 SEAL = "document-seal"  # the authority's own signing key, for desks without a personal key
 
@@ -108,6 +110,8 @@ def require_signer(signer: DocumentSigner | None, login: str, reason: str = "") 
 
 
 def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = False) -> pki.Identity:
+    from ..reports import pki
+
     if keys.has(AUTHORITY) and not replace:
         raise pki.CertificateError(
             f"a signing authority already exists in {keys.folder}; certificates it issued "
@@ -127,6 +131,8 @@ def create_authority(keys: KeyFolder, organisation: str, *, replace: bool = Fals
 
 
 def _authority(keys: KeyFolder) -> pki.Identity:
+    from ..reports import pki
+
     authority = keys.load(AUTHORITY)
     if authority is None:
         raise pki.CertificateError(
@@ -140,6 +146,8 @@ def _authority(keys: KeyFolder) -> pki.Identity:
 def issue_person(keys: KeyFolder, login: str, display_name: str) -> pki.Identity:
     """A new key and certificate for ``login``, kept in ``keys`` (replacing an older one:
     that is how a key is rotated; revoke the old certificate if it was compromised)."""
+    from ..reports import pki
+
     identity = pki.issue(_authority(keys), display_name=display_name, login=login)
     keys.save(login, identity)
     return identity
@@ -150,11 +158,15 @@ def issue_for_transfer(
 ) -> tuple[pki.Identity, bytes]:
     """A key and certificate for a person who signs on another desk: returned as a
     PKCS#12 protected by ``passphrase``, not kept on this (the administrator's) machine."""
+    from ..reports import pki
+
     identity = pki.issue(_authority(keys), display_name=display_name, login=login)
     return identity, transfer_bundle(identity, passphrase)
 
 
 def transfer_bundle(identity: pki.Identity, passphrase: str) -> bytes:
+    from ..reports import pki
+
     return pki.to_pkcs12(
         identity, passphrase.encode("utf-8"), friendly=identity.login or identity.name
     )
@@ -164,6 +176,8 @@ def import_identity(
     keys: KeyFolder, data: bytes, passphrase: str, *, trust_chain: bool = True
 ) -> pki.Identity:
     """Keep a person's key from a PKCS#12 file (DutyDesk's or the authority's own PKI)."""
+    from ..reports import pki
+
     identity = pki.from_pkcs12(data, passphrase.encode("utf-8"))
     login = identity.login
     if not login:
@@ -196,6 +210,8 @@ def signer_for(
     """The key to sign with; refused (``NoSigningKey``, saying why) when there is none, or
     its certificate has expired, is not valid yet, or is revoked by a revocation list on
     this desk: such a signature would only verify as "not trusted"."""
+    from ..reports import pki
+
     identity = keys.load(login) or keys.load(SEAL)
     if identity is None:
         raise NoSigningKey(
@@ -238,12 +254,16 @@ def signer_for(
 
 @cache
 def _demo_authority() -> pki.Identity:
+    from ..reports import pki
+
     return pki.new_authority("DEMO (synthetic data)")
 
 
 def demo_signer(keys_dir: Path | None, login: str, display_name: str) -> DocumentSigner:
     """Demo data only: a throw-away authority kept in memory for this session; its
     certificate is written to the demo folder's trust anchors so demo prints verify."""
+    from ..reports import pki
+
     authority = _demo_authority()
     if keys_dir is not None:
         KeyFolder(keys_dir).add_trust_anchor(authority.certificate)
@@ -280,6 +300,8 @@ def desk_signer(
     """The signer for the window's session, or None and why (shown when printing)."""
     if demo:
         return DemoSigner(signing_dir(data_dir), login, display_name or login), ""
+    from ..reports import pki
+
     try:
         return signer_for(KeyFolder(signing_dir(data_dir)), login, tsa_url=tsa_url), ""
     except (NoSigningKey, pki.CertificateError, InsecureKeyringError) as err:
@@ -294,6 +316,8 @@ def revoke(keys: KeyFolder, serials: list[int], *, since: datetime | None = None
     Monday, revoked on Friday); the revocation is dated then, so a thief's signatures with
     a trusted timestamp from the days between are not "valid when signed". Default: now.
     An earlier date replaces a later one already listed, never the other way round."""
+    from ..reports import pki
+
     authority = _authority(keys)
     now = datetime.now(UTC)
     when = now if since is None else since.astimezone(UTC)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select
 
+from ..domain.codes import ContactStatus
 from ..domain.events import Event
 from ..domain.projection import ContactChildRow, ContactRow, PersonRow
 from . import rowread
@@ -68,12 +69,18 @@ class DeskQueries:
         return contacts, children, set(ids) - still_open
 
     def with_returned_proposal(self) -> set[str]:
-        """Contacts with a proposal a manager sent back (decision status ``returned``)."""
+        """Contacts in progress with a proposal a manager sent back (decision status
+        ``returned``): the queue marks only those. Read through the in-progress contacts'
+        decisions (indexed), not a scan of every decision the store holds (40 ms at 1M)."""
         with self.engine.connect() as conn:
             return set(
                 conn.execute(
                     select(DECISIONS.c.contact_id)
-                    .where(DECISIONS.c.status == "returned")
+                    .join(CONTACTS, CONTACTS.c.contact_id == DECISIONS.c.contact_id)
+                    .where(
+                        CONTACTS.c.status == ContactStatus.IN_PROGRESS.value,
+                        DECISIONS.c.status == "returned",
+                    )
                     .distinct()
                 ).scalars()
             )

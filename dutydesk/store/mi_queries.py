@@ -362,14 +362,13 @@ class MiQueries:
         not (issue 21's follow-through figures)."""
         e = EVENTS.c
         told = [
-            ReferrerTold(cid, body["kind"], body.get("sent_at") or stamp)
-            for cid, payload, stamp in rowread.fetch_statement(
+            ReferrerTold(cid, kind, sent_at or stamp)
+            for cid, kind, sent_at, stamp in rowread.fetch_statement(
                 conn,
-                select(e.contact_id, e.payload, e.client_time).where(
+                select(e.contact_id, *_fields(e.payload, "kind", "sent_at"), e.client_time).where(
                     e.type == "referrer.acknowledged", e.contact_id.in_(ids)
                 ),
             )
-            for body in (json.loads(payload),)
         ]
         asked: dict[str, dict[str, Any]] = {}
         for kind, cid, payload, stamp in rowread.fetch_statement(
@@ -399,25 +398,25 @@ class MiQueries:
                     row["answered_at"] = p.get("answered_at") or stamp
                     row["no_trace"] = bool(p.get("no_trace"))
         done: dict[tuple[str, int], str] = {}
-        for payload, stamp in rowread.fetch_statement(
+        for decision, index, stamp in rowread.fetch_statement(
             conn,
-            select(e.payload, e.client_time).where(
+            select(*_fields(e.payload, "decision_id", "index"), e.client_time).where(
                 e.type == "next_step.completed", e.contact_id.in_(ids)
             ),
         ):
-            p = json.loads(payload)
-            done.setdefault((p["decision_id"], p["index"]), stamp)
+            done.setdefault((decision, index), stamp)
         d = DECISIONS.c
+        # only the rationale's next steps are parsed (SQLite gives them as JSON text)
         steps = [
             NextStepRecord(cid, did, i, s.get("due"), done.get((did, i)))
-            for did, cid, rationale in rowread.fetch_statement(
+            for did, cid, listed in rowread.fetch_statement(
                 conn,
-                select(d.decision_id, d.contact_id, d.rationale).where(
+                select(d.decision_id, d.contact_id, *_fields(d.rationale, "next_steps")).where(
                     d.contact_id.in_(ids),
                     standing(),
                 ),
             )
-            for i, s in enumerate(json.loads(rationale).get("next_steps") or [])
+            for i, s in enumerate(json.loads(listed) if listed else [])
         ]
         return told, [PartnerCheckRecord(**a) for a in asked.values()], steps
 
@@ -432,19 +431,18 @@ class MiQueries:
         counted: set[str] = set()
         marac: set[str] = set()
         opened: dict[str, list[tuple[str | None, date]]] = {}
-        for cid, payload, stamp in rowread.fetch_statement(
+        e = EVENTS.c
+        for cid, kind, opened_at, stamp in rowread.fetch_statement(
             conn,
-            select(EVENTS.c.contact_id, EVENTS.c.payload, EVENTS.c.client_time).where(
-                EVENTS.c.type.in_(("route.opened", "route.transferred"))
+            select(e.contact_id, *_fields(e.payload, "kind", "opened_at"), e.client_time).where(
+                e.type.in_(("route.opened", "route.transferred"))
             ),
         ):
             if cid is None:
                 continue
-            body = json.loads(payload)
-            kind = body.get("kind")
             if kind is None or kind in MI_ROUTE_KINDS:  # None: a hand-off
                 counted.add(cid)
-                at = datetime.fromisoformat(body.get("opened_at") or stamp)
+                at = datetime.fromisoformat(opened_at or stamp)
                 opened.setdefault(cid, []).append((kind, at.astimezone(LONDON).date()))
             if kind == RouteKind.MARAC:
                 marac.add(cid)
@@ -496,9 +494,9 @@ class MiQueries:
                 ):
                     keep.add(cid)
         waiting: dict[str, tuple[str, bool]] = {}  # route id -> (contact, awaiting)
-        for kind, cid, payload in rowread.fetch_statement(
+        for kind, cid, rid in rowread.fetch_statement(
             conn,
-            select(EVENTS.c.type, EVENTS.c.contact_id, EVENTS.c.payload)
+            select(EVENTS.c.type, EVENTS.c.contact_id, *_fields(EVENTS.c.payload, "route_id"))
             .where(
                 EVENTS.c.type.in_(
                     (
@@ -512,7 +510,6 @@ class MiQueries:
             )
             .order_by(EVENTS.c.local_seq),
         ):
-            rid = json.loads(payload)["route_id"]
             if kind == "route.transferred":
                 waiting[rid] = (cid, True)
             elif rid in waiting:
@@ -674,6 +671,14 @@ class MiQueries:
                     listed = json.loads(categories) if categories else []
                     found[cid] = ContactExtras(tuple(listed), needs.get(cid))
         return found
+
+
+def _fields(column: Any, *names: str) -> list[ColumnElement[Any]]:
+    """SQLite's ``json_extract`` of top-level ``names`` of a JSON text column: the few
+    fields MI reads, without parsing whole payloads in Python (text and numbers come back
+    as they were; a field not there is NULL, as ``dict.get`` gives None; an array or object
+    comes back as JSON text)."""
+    return [func.json_extract(column, f"$.{name}") for name in names]
 
 
 def _name(given: str | None, family: str | None, expected: str | None) -> str:

@@ -438,8 +438,7 @@ class SyncEngine:
         """The fast path's pull: each batch's chain checked before it is stored. None
         (after storing the batches that passed) when one fails: a full round decides.
         ``first``: the first batch, already read with the server's state."""
-        held = self._last_held(cursor)
-        held_hash = self.state.hash_at(held) if held > 0 else None
+        held, held_hash = self._held(cursor)
         last = (held, held_hash) if held_hash is not None else None
         dirty = Scopes()
         noted = False
@@ -522,9 +521,8 @@ class SyncEngine:
         self._check_rules(server)
         known = self.store.get_meta(META_EPOCH)
         cursor = self._cursor()
-        held = self._last_held(cursor)
+        held, mine = self._held(cursor)
         theirs = self.transport.hash_at(held) if held > 0 else None
-        mine = self.state.hash_at(held) if held > 0 else None
         behind = cursor > server.head_seq or theirs != mine
         if known is not None and known == server.epoch:
             self._check_history(server, held, theirs, mine)
@@ -607,10 +605,18 @@ class SyncEngine:
     def _last_held(self, upto: int) -> int:
         """The last sequence number up to ``upto`` this desk holds (a quarantined event
         moves the cursor without being held)."""
-        if upto <= 0 or self.state.hash_at(upto) is not None:
-            return upto
+        return self._held(upto)[0]
+
+    def _held(self, upto: int) -> tuple[int, str | None]:
+        """``_last_held(upto)`` and this desk's hash there ((0, None): nothing held), the
+        hash read once (it was read again by every caller)."""
+        if upto <= 0:
+            return 0, None
+        mine = self.state.hash_at(upto)
+        if mine is not None:
+            return upto, mine
         held = self.state.server_seqs(upto)
-        return held[-1] if held else 0
+        return (held[-1], self.state.hash_at(held[-1])) if held else (0, None)
 
     def _first_change(self, upto: int) -> int:
         """The first sequence number, among those this desk holds, whose server hash is not
@@ -750,11 +756,9 @@ class SyncEngine:
         if watch.cp.seq <= self._cursor():
             self._compare(server, watch, self.state.hash_at(watch.cp.seq))
             return
-        held = self._last_held(self._cursor())
-        if held > 0:
-            mine = self.state.hash_at(held)
-            if mine is not None:
-                watch.last = (held, mine)
+        held, mine = self._held(self._cursor())
+        if mine is not None:
+            watch.last = (held, mine)
 
     def _compare(self, server: ServerState, watch: _Watch, mine: str | None) -> None:
         """The hash at the checkpoint's sequence, from this desk's log (or, for an event
@@ -864,8 +868,7 @@ class SyncEngine:
         those of pulled events that landed before events already folded here."""
         dirty = Scopes()
         cursor = self._cursor()
-        held = self._last_held(cursor)
-        held_hash = self.state.hash_at(held) if held > 0 else None
+        held, held_hash = self._held(cursor)
         last = (held, held_hash) if held_hash is not None else None
         signed_upto = watch.cp.seq if watch is not None else 0
         while True:
@@ -1069,7 +1072,7 @@ class SyncEngine:
         mine = self.state.synced_count(since, cursor) + quarantine.count(
             self.store.engine, since, cursor
         )
-        held = self._last_held(cursor)
+        held, mine_hash = self._held(cursor)
         theirs, their_hash = self.transport.range_check(  # one round trip for both
             since, cursor, held if held > since else None
         )
@@ -1078,7 +1081,7 @@ class SyncEngine:
                 f"this desk holds {mine} events in sequence {since + 1}-{cursor}; "
                 f"the server shows {theirs}"
             )
-        if held > since and their_hash != self.state.hash_at(held):
+        if held > since and their_hash != mine_hash:
             warnings.append(f"the hash at sequence {held} differs from the server's")
         return warnings
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .folder_watch import WatchedFolder
-from .screen_lock import ScreenLock
-from .sync_controller import SyncController
-from .verify_dialog import VerifyAction
-
-if TYPE_CHECKING:  # annotation only: followthrough_wiring builds on the main window
+if TYPE_CHECKING:  # annotations only: followthrough_wiring builds on the main window, and
+    # sync and the watched folder load only in a session that uses them
+    from .folder_watch import WatchedFolder
     from .followthrough_wiring import FollowThroughActions
+    from .screen_lock import ScreenLock
+    from .sync_controller import SyncController
+    from .verify_dialog import VerifyAction
 
 
 @dataclass

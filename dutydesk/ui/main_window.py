@@ -50,7 +50,6 @@ from .decision_dialog import threshold_labels
 from .detail_pane import DetailPane
 from .features import WindowFeatures
 from .filter_bar import FilterBar
-from .folder_watch import WatchedFolder
 from .handover_panel import HandoverPanel
 from .keyboard_map import help_rows
 from .problems import describe as plain_describe
@@ -58,14 +57,16 @@ from .progress import ProgressArea
 from .queue_delegates import RatingChipDelegate
 from .queue_model import RATING, QueueModel
 from .screen_lock import ScreenLock
-from .sync_controller import SyncController
 from .tasks import TaskRunner
 from .verify_dialog import VerifyAction
 from .window_actions import ContactActions
 from .window_layout import DetailPlacement, QueueColumns, place_handover
 
-if TYPE_CHECKING:  # followthrough_wiring builds on this module
+if TYPE_CHECKING:  # followthrough_wiring builds on this module; sync and the watched
+    # folder load only where a session uses them
+    from .folder_watch import WatchedFolder
     from .followthrough_wiring import FollowThroughActions
+    from .sync_controller import SyncController
 
 log = logging.getLogger(__name__)
 

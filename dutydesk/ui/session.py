@@ -4,7 +4,8 @@ The main window knows nothing of importing, MI, audit, printing or the screen lo
 module builds each (a named builder for each feature), adds its entries through the
 window's extension points according to what the signed-in person's role allows (the
 services check again on every write), and hands the window the lot as one
-``WindowFeatures``.
+``WindowFeatures``. Each Tools window (import, likely matches, MI, audit) and its service
+is imported when first opened: the queue's first frame needs none of them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -24,32 +26,24 @@ from ..domain.events import Actor
 from ..domain.permissions import Action, allows
 from ..domain.wording import human_datetime
 from ..reports.audience import Audience
-from ..services.audit import AuditService
 from ..services.documents import DocumentService
 from ..services.guard import GuardedStore
-from ..services.importer import ImportReport
-from ..services.links import LinkService
-from ..services.mi import MiService
-from ..services.mi_records import MiRecords
 from ..services.signing import DemoSigner, DocumentSigner
-from ..services.watch import FolderWatcher
 from ..store.eventstore import EventStore
 from ..store.syncstate import RejectedEvent
-from ..sync.engine import SyncEngine, SyncReport
-from .audit_view import AuditView
 from .features import WindowFeatures
-from .folder_watch import WatchedFolder
 from .followthrough_wiring import install_followthrough
-from .import_wizard import ImportWizard
 from .main_window import MainWindow
-from .mi_dashboard import MiDashboard
-from .pending_links import open_pending_links
-from .printing import DocumentActions
 from .screen_lock import ScreenLock
-from .sync_controller import SyncController
-from .sync_status import SyncStatusWidget
 from .tasks import SessionThreads, TaskRunner
 from .verify_dialog import VerifyAction
+
+if TYPE_CHECKING:
+    from ..services.importer import ImportReport
+    from ..sync.engine import SyncEngine, SyncReport
+    from .folder_watch import WatchedFolder
+    from .printing import DocumentActions
+    from .sync_controller import SyncController
 
 
 @dataclass
@@ -164,10 +158,23 @@ class _Features:
         if not allows(self.role, Action.PRINT):
             return
         window = self.window
-        printing = DocumentActions(window, documents, self.tasks)
-        self.threads.own(printing.stop)  # a print job's thread ends before the writer
+        made: list[DocumentActions] = []
+
+        def printing() -> DocumentActions:
+            """Made at the first print (Qt's PDF and print modules load then, not at start)."""
+            if not made:
+                from .printing import DocumentActions
+
+                made.append(DocumentActions(window, documents, self.tasks))
+            return made[0]
+
+        def stop() -> None:  # a print job's thread ends before the writer
+            for actions in made:
+                actions.stop()
+
+        self.threads.own(stop)
         window.set_print_handler(
-            lambda contact_id: printing.preview(lambda: documents.case_log(contact_id=contact_id))
+            lambda contact_id: printing().preview(lambda: documents.case_log(contact_id=contact_id))
         )
 
         def letter(audience: Audience) -> Callable[[], None]:
@@ -176,7 +183,7 @@ class _Features:
                 if cid is None:
                     QMessageBox.information(window, "Letter", "Select a contact first.")
                     return
-                printing.preview(lambda: documents.letter(cid, audience))
+                printing().preview(lambda: documents.letter(cid, audience))
 
             return run
 
@@ -192,6 +199,8 @@ class _Features:
         window, session = self.window, self.session
 
         def open_import() -> None:
+            from .import_wizard import ImportWizard
+
             wizard = ImportWizard(
                 session.guarded,
                 session.clock,
@@ -213,6 +222,9 @@ class _Features:
         window, session = self.window, self.session
 
         def open_links() -> None:
+            from ..services.links import LinkService
+            from .pending_links import open_pending_links
+
             open_pending_links(window, LinkService(session.guarded, session.clock), self.tasks)
 
         self.tool("Likely matches to &confirm…", "Ctrl+Shift+L", open_links, "pendingLinksAction")
@@ -223,6 +235,10 @@ class _Features:
         window, session = self.window, self.session
 
         def open_mi() -> None:
+            from ..services.mi import MiService
+            from ..services.mi_records import MiRecords
+            from .mi_dashboard import MiDashboard
+
             # Working days on the queue's own office calendar (the desk's triage policy),
             # so a figure never disagrees with the due times in the queue.
             service = MiService(
@@ -255,6 +271,9 @@ class _Features:
         window, session = self.window, self.session
 
         def open_audit() -> None:
+            from ..services.audit import AuditService
+            from .audit_view import AuditView
+
             try:
                 names = {e.login: e.display_name for e in window.service.people().entries}
                 service = AuditService(
@@ -292,6 +311,9 @@ class _Features:
 def watch_folder(window: MainWindow, session: Session, tasks: TaskRunner) -> WatchedFolder:
     """Import what partners drop into the watched folder (setting ``watch_folder``), as
     the signed-in person, on the writer thread."""
+    from ..services.watch import FolderWatcher
+    from .folder_watch import WatchedFolder
+
     watcher = FolderWatcher(
         Path(session.settings.watch_folder).expanduser(),
         session.guarded,
@@ -315,6 +337,9 @@ def start_sync(window: MainWindow, engine: SyncEngine, writer: TaskRunner) -> Sy
     """Sync on its own thread, its store writes handed to the session's ``writer`` (see
     ``ui.tasks``); its reports feed the status bar; the caller owns stopping it
     (``SessionThreads.own``), before the writer."""
+    from .sync_controller import SyncController
+    from .sync_status import SyncStatusWidget
+
     engine.write_through(writer.run)
     controller = SyncController(engine, parent=window)
     status = SyncStatusWidget()

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import sqlite3
@@ -81,8 +82,13 @@ from tests.factories import contact_payload, decision_payload, event
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
 
 
+_serial = itertools.count()
+
+
 def login(admin_dsn: str, group: str) -> tuple[str, str]:
-    name = f"bench.{group[:6]}{os.getpid()}{time.monotonic_ns() % 100000}"
+    # A counter as well as the clock: two logins of one run once got the same name
+    # (pid and clock digits run together), and logins outlive a run (they are cluster-wide).
+    name = f"bench.{group[:6]}{os.getpid()}.{next(_serial)}.{time.monotonic_ns() % 100000}"
     admin.add_user(admin_dsn, name, group, "a long bench password")
     return name, make_conninfo(admin_dsn, user=name)
 
@@ -367,9 +373,12 @@ def databases(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
         # The plan fix of migration 0014 given to the old server too: without it, each
         # session's submit keeps a plan made on an empty table and grows slower with every
         # event stored, so "before" would measure how much it holds, not what it checks.
+        # And 0015's jit = off with it, else every call JIT-compiles a "disabled" scan.
         with psycopg.connect(before, autocommit=True) as conn:
             conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(admin.OWNER)))
-            conn.execute("ALTER FUNCTION dutydesk.submit(jsonb) SET enable_seqscan = off")
+            conn.execute(
+                "ALTER FUNCTION dutydesk.submit(jsonb) SET enable_seqscan = off SET jit = off"
+            )
         admin.init(after)
         admin.init(unchecked)
         payload_checks(unchecked, False)

@@ -101,3 +101,38 @@ def test_a_manager_returns_a_proposal_and_the_practitioner_proposes_again(
 def test_decision_returned_is_in_the_catalogue_and_the_permission_table() -> None:
     assert "decision.returned" in CATALOGUE
     assert ALLOWED["decision.returned"] == frozenset({Role.DUTY_MANAGER, Role.SENIOR_PRACTITIONER})
+
+
+def test_the_queue_marks_returned_proposals_as_a_scan_of_every_decision_does(
+    store: EventStore, clock: FixedClock
+) -> None:
+    """``with_returned_proposal`` reads only in-progress contacts' decisions (start-up at
+    1M events). Oracle: the old whole-table scan, kept to in-progress contacts, which is
+    all the queue marks; a returned proposal later decided (no longer in progress) and one
+    still waiting are both present."""
+    from sqlalchemy import select
+
+    from dutydesk.store.readmodel import DECISIONS
+
+    worker = desk(store, clock, Role.PRACTITIONER, "sw.one")
+    manager = desk(store, clock, Role.DUTY_MANAGER, "dm.one")
+    waiting, decided, plain = (rated(store, clock.now()) for _ in range(3))
+    for cid in (waiting, decided):
+        first, _ = worker.decide(cid, "nfa", 1, RATIONALE)
+        manager.return_proposal(cid, first, RETURN_REASON)
+    again, _ = worker.decide(decided, "cin_assessment", 3, RATIONALE)
+    manager.sign_off(decided, again)
+    worker.decide(plain, "nfa", 1, RATIONALE)
+
+    with store.engine.connect() as conn:
+        scanned = set(
+            conn.execute(
+                select(DECISIONS.c.contact_id).where(DECISIONS.c.status == "returned")
+            ).scalars()
+        )
+    assert scanned == {waiting, decided}
+    contacts = store.read_model().contacts
+    in_progress = {c for c, row in contacts.items() if row.status == ContactStatus.IN_PROGRESS}
+    assert manager.desk_queries.with_returned_proposal() == scanned & in_progress == {waiting}
+    marked = {i.contact_id for i in manager.queue() if i.returned}
+    assert marked == {waiting}

@@ -1,8 +1,14 @@
-"""Benchmark: Annex A List 1 (xlsx, signed) on an existing store, the way it is exported
-now (``MiService.export_annex_a``: the contacts' children read alone) against the way it
-was (the MI load with people, then ``annex_a.export``). Prints figures; asserts nothing.
+"""Benchmark: MI steps on an existing store, each in its own process, this checkout
+against another (``--baseline``) or against the old way. Prints figures; asserts nothing.
 
-    .venv/bin/python -m tests.bench.bench_mi_list1 STORE [ROUNDS]
+    .venv/bin/python -m tests.bench.bench_mi_arms STORE [ROUNDS] [--what list1|paint]
+        [--baseline TREE]
+
+- ``list1``: Annex A List 1 (xlsx, signed) for the default six months, as
+  ``MiService.export_annex_a`` writes it (the contacts' children read alone); the old arm
+  is the MI load with people, then ``annex_a.export``;
+- ``paint``: what the dashboard's first paint computes (``MiService.load()`` of the whole
+  store, then every figure for the default six months), no widget.
 
 Each arm runs in its own process (peak RSS is per process), alternating new, old, new...
 for ``ROUNDS`` (default 1); wall, CPU and peak RSS per run. ``--baseline TREE`` runs the
@@ -24,7 +30,7 @@ from pathlib import Path
 NOW = datetime(2026, 11, 26, 9, 0)
 
 
-def arm(which: str, store_path: str) -> None:
+def arm(which: str, what: str, store_path: str) -> None:
     from dutydesk.demo.synthetic import demo_actor
     from dutydesk.domain.clock import LONDON, FixedClock
     from dutydesk.mi import annex_a
@@ -43,22 +49,29 @@ def arm(which: str, store_path: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "l1.xlsx"
         wall, cpu = time.perf_counter(), time.process_time()
-        if which == "new":
+        if what == "paint":
+            rows = len(service.figures(service.load(), filters))
+        elif which == "new":
             rows = service.export_annex_a(out, 1, "xlsx", filters)
         else:
             loaded = service.load(filters, with_people=True)
             rows = annex_a.export(out, 1, "xlsx", loaded.data, loaded.dataset, filters)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{which:>4} | rows {rows:>7} | wall {wall:7.2f} s | CPU {cpu:7.2f} s", end="")
+    print(f"{what} {which:>4} | rows {rows:>7} | wall {wall:7.2f} s | CPU {cpu:7.2f} s", end="")
     print(f" | peak {peak:6.0f} MB")
     store.close()
 
 
 def main(argv: list[str]) -> None:
     if argv and argv[0] == "--arm":
-        arm(argv[1], argv[2])
+        arm(argv[1], argv[2], argv[3])
         return
+    what = "list1"
+    if "--what" in argv:
+        at = argv.index("--what")
+        what = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
     baseline = None
     if "--baseline" in argv:  # another checkout (e.g. before a change): its own export
         at = argv.index("--baseline")
@@ -71,7 +84,7 @@ def main(argv: list[str]) -> None:
         if tree:
             print(f"(baseline: {tree})", flush=True)
         subprocess.run(
-            [sys.executable, __file__, "--arm", which, store],
+            [sys.executable, __file__, "--arm", which, what, store],
             check=True,
             env=dict(os.environ, PYTHONPATH=tree or here),
             cwd=tree or here,
