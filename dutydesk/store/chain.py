@@ -49,10 +49,15 @@ class ChainedEventStore(EventStore):
         store.seal_older_store()
         return store
 
-    def _insert(self, conn: Connection, events: list[Event], *, outbox: bool) -> None:
-        super()._insert(conn, events, outbox=outbox)
-        if events:
-            extend(conn, [e.id for e in events])
+    def _insert(
+        self, conn: Connection, events: list[Event], *, outbox: bool
+    ) -> list[tuple[Any, ...]]:
+        written = super()._insert(conn, events, outbox=outbox)
+        # Linked from the values just written, in the order written (``local_seq``
+        # follows it): the same columns a read-back would give, without reading them.
+        if written:
+            _link(conn, written)
+        return written
 
     def seal_older_store(self) -> int:
         """Chain a store made before the chain existed (events, but no links yet).
@@ -81,13 +86,8 @@ def _tip(conn: Connection) -> tuple[int, str]:
 
 
 def extend(conn: Connection, event_ids: list[str]) -> int:
-    """Chain the events just stored (as stored, in arrival order). Returns links added.
-
-    Each link hashes the stored row's columns with its payload as the stored canonical
-    text (``stored_row_hash``), exactly what ``verify_local_chain`` re-hashes: the row is
-    not decoded into an ``Event`` and its payload re-serialised (the same bytes again;
-    half an append's chain cost)."""
-    position, prev = _tip(conn)
+    """Chain events already stored, read back as stored, in arrival order. Returns links
+    added. (Sealing an older store; an insert links what it writes, ``_link``.)"""
     rows: list[Any] = []
     for chunk in rowread.chunks(event_ids):  # read back as stored, through the driver
         rows.extend(
@@ -98,9 +98,19 @@ def extend(conn: Connection, event_ids: list[str]) -> int:
             )
         )
     rows.sort(key=_local_seq)
+    return _link(conn, rows)
+
+
+def _link(conn: Connection, rows: list[Any]) -> int:
+    """Link ``rows`` after the chain's tip, in their order. Each row starts with
+    ``stored_row_hash``'s columns (id, type, schema_version, actor, actor_role, device,
+    client_time, payload as the stored canonical text), exactly what
+    ``verify_local_chain`` re-hashes: the payload is hashed as text, never decoded and
+    re-serialised."""
+    position, prev = _tip(conn)
     links = []
     for offset, row in enumerate(rows, start=1):
-        digest = stored_row_hash(prev, *row[:-1])
+        digest = stored_row_hash(prev, *row[:8])
         links.append((position + offset, row[0], prev, digest))
         prev = digest
     rowread.execute_many(

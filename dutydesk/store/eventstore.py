@@ -327,13 +327,18 @@ class EventStore:
                 )
         return fresh, present
 
-    def _insert(self, conn: Connection, events: list[Event], *, outbox: bool) -> None:
+    def _insert(
+        self, conn: Connection, events: list[Event], *, outbox: bool
+    ) -> list[tuple[Any, ...]]:
+        """Insert ``events`` in order; returns the rows' values as written, in
+        ``_INSERT_EVENT``'s column order (the chain hashes them)."""
         if not events:
-            return
+            return []
         # Straight to the driver, in the caller's transaction: the same values
         # ``event_to_db`` gives SQLAlchemy (text and integer columns, no type processing),
         # without building and compiling a statement per call.
-        rowread.execute_many(conn, _INSERT_EVENT, [_event_values(e) for e in events])
+        values = [_event_values(e) for e in events]
+        rowread.execute_many(conn, _INSERT_EVENT, values)
         with_people = [(e, ids) for e in events if (ids := e.person_ids)]
         if with_people:
             seqs: dict[str, int] = {}
@@ -357,6 +362,7 @@ class EventStore:
                 "INSERT INTO outbox (event_id, state, attempts) VALUES (?, 'pending', 0)",
                 [(e.id,) for e in events],
             )
+        return values
 
     # ---- projections -------------------------------------------------------------------
 

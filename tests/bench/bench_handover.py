@@ -1,7 +1,7 @@
 """Desk-to-desk latency with each desk in a process of its own (prints figures; not a test).
 
     DUTYDESK_TEST_PG_ADMIN_DSN=... python -m tests.bench.bench_handover [RUNS=200] \\
-        [ARMS=quick,stamp] [--b-store PATH] [--a-store PATH] [--at-head]
+        [ARMS=quick,stamp] [--b-store PATH] [--a-store PATH] [--at-head] [--synced]
 
 ``bench_sync``'s desk-to-desk part runs both desks as threads of one Python process, so
 A's work after its submit holds the GIL while B stores; on two computers they would not
@@ -23,7 +23,9 @@ server backends of A's and B's connections (``/proc``, when the server runs here
 the original is only read. ``--at-head`` sets both desks' sync cursor to the server's head
 before their first full round (as ``bench_county``'s head template: a desk that pulled
 everything, without the rows), for a server seeded with many events
-(``tests/bench/seed_county.py``) that the desks should not pull.
+(``tests/bench/seed_county.py``) that the desks should not pull. ``--synced`` gives the
+copies' events that never had a server a server sequence below zero (``_as_synced``), so
+the desks hold their 1M events as synced desks do.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -79,6 +82,17 @@ def _close_desk(engine: SyncEngine) -> None:
     engine._bench_writer.shutdown()  # type: ignore[attr-defined]
     engine.transport.close()
     engine.store.close()
+
+
+def _as_synced(path: Path) -> None:
+    """Give a copied store's events that never had a server a server sequence below zero
+    (unique, before anything a server hands out, no hash), as a desk whose log is all on
+    the server: with events that never went there, every pull refolds the contacts it
+    touches in server order (``SyncEngine._store_batch``), which a synced desk does not."""
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE events SET server_seq = local_seq - 4000000000 WHERE server_seq IS NULL")
+    db.close()
 
 
 # ---- desk B: the child process ----------------------------------------------------------
@@ -168,6 +182,8 @@ def run(folder: Path, admin_dsn: str, runs: int, arms: tuple[str, ...], opts: di
         if opts.get(desk):
             started = time.perf_counter()
             shutil.copyfile(opts[desk], paths[desk])
+            if opts["synced"]:
+                _as_synced(paths[desk])
             took = time.perf_counter() - started
             print(f"(desk {desk.upper()}: a copy of {opts[desk]}, {took:.0f} s)")
     with psycopg.connect(admin_dsn) as conn:
@@ -281,7 +297,7 @@ def main(argv: list[str]) -> int:
     if not admin_dsn:
         print("set DUTYDESK_TEST_PG_ADMIN_DSN (tests/pg.sh start prints it)", file=sys.stderr)
         return 2
-    opts: dict = {"at_head": False}  # type: ignore[type-arg]
+    opts: dict = {"at_head": False, "synced": False}  # type: ignore[type-arg]
     rest: list[str] = []
     args = iter(argv)
     for a in args:
@@ -289,6 +305,8 @@ def main(argv: list[str]) -> int:
             opts[a[2]] = next(args)
         elif a == "--at-head":
             opts["at_head"] = True
+        elif a == "--synced":
+            opts["synced"] = True
         else:
             rest.append(a)
     runs = int(rest[0]) if rest else 200

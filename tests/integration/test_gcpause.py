@@ -15,6 +15,7 @@ import pytest
 from dutydesk.domain import projection
 from dutydesk.domain.clock import FixedClock
 from dutydesk.store import eventstore
+from dutydesk.store.chain import verify_local_chain
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.gcpause import collector_paused
 from tests.factories import importer
@@ -27,7 +28,9 @@ def collector_running() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
@@ -105,11 +108,12 @@ def test_an_import_stores_with_the_collector_paused(
     seen: list[bool] = []
     insert = EventStore._insert
 
-    def spy(self: EventStore, *args: object, **kwargs: object) -> None:
+    def spy(self: EventStore, *args: object, **kwargs: object) -> object:
         seen.append(gc.isenabled())
-        insert(self, *args, **kwargs)  # type: ignore[arg-type]
+        return insert(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(eventstore.EventStore, "_insert", spy)
     report = importer(store, clock).run(SAMPLES / "fake_CIN_data_first_40.xml")
     assert report.events_added and seen and not any(seen)
     assert gc.isenabled()
+    assert verify_local_chain(store.engine).ok  # linked from what the spy passed on

@@ -333,13 +333,33 @@ _AWKWARD = [
 ]
 
 
+def _links_and_oracle(
+    store: EventStore,
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The store's chain links, and the links ``audit_chain.chain`` with
+    ``local_event_hash`` gives for its events decoded in arrival order (the oracle)."""
+    from dutydesk.domain.audit_chain import GENESIS, chain, local_event_hash
+
+    with store.engine.connect() as conn:
+        links = conn.exec_driver_sql(
+            "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
+        ).all()
+        in_order = list(store._iter(conn))
+    store.close()
+    oracle = [
+        (pos, e.id, prev, digest)
+        for pos, (e, prev, digest) in enumerate(chain(in_order, GENESIS, local_event_hash), 1)
+    ]
+    return [tuple(r) for r in links], oracle
+
+
 def test_chain_links_of_an_append_hash_what_the_event_hashed(
     tmp_path: Path, model_and_events: tuple[projection.ReadModel, list]
 ) -> None:  # type: ignore[type-arg]
-    """Oracle: every link ``chain.extend`` writes from the stored row's text equals the
-    link the decoded event gave (``audit_chain.chain`` with ``local_event_hash``, the path
-    before issue 19c), over appends of several sizes and awkward payload text."""
-    from dutydesk.domain.audit_chain import GENESIS, chain, local_event_hash
+    """Oracle: every link an append writes from the values it stored (issue 19c; before,
+    each stored row was read back, decoded and re-serialised) equals the link the decoded
+    event gives (``audit_chain.chain`` with ``local_event_hash``), over appends of several
+    sizes and awkward payload text; and so does sealing an older store (rows read back)."""
     from dutydesk.domain.events import Event
     from dutydesk.store.chain import ChainedEventStore
 
@@ -354,15 +374,13 @@ def test_chain_links_of_an_append_hash_what_the_event_hashed(
     for size in (1, 3, 60, 1, 100, 500):  # appends of several sizes, in arrival order
         store.append(log[start : start + size], validate=False)
         start += size
-    with store.engine.connect() as conn:
-        stored = conn.exec_driver_sql(
-            "SELECT position, event_id, prev_hash, hash FROM audit_chain ORDER BY position"
-        ).all()
-        in_order = list(store._iter(conn))
-    store.close()
-    expected = [
-        (pos, e.id, prev, digest)
-        for pos, (e, prev, digest) in enumerate(chain(in_order, GENESIS, local_event_hash), 1)
-    ]
-    assert len(stored) == len(in_order) == len(log)
-    assert [tuple(r) for r in stored] == expected
+    links, oracle = _links_and_oracle(store)
+    assert len(links) == len(log)
+    assert links == oracle
+    # A store made before the chain existed is sealed from its rows read back: the same.
+    older = EventStore.open(tmp_path / "older.sqlite3")
+    older.import_events(log, validate=False)
+    older.close()
+    links, oracle = _links_and_oracle(ChainedEventStore.open(tmp_path / "older.sqlite3"))
+    assert len(links) == len(log)
+    assert links == oracle
