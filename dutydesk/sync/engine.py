@@ -298,15 +298,16 @@ class SyncEngine:
         at = self.clock.now().isoformat()
         self._set_meta(META_LAST_SYNC, at)
         self._trusted = (server.epoch, time.monotonic())
+        waiting, rejected, quarantined = self.state.report_counts()
         return SyncReport(
             online=True,
             rebuilt=dirty,
             reset=reset,
             last_sync_at=at,
-            waiting=self.state.waiting_count(),
-            rejected_total=self.state.rejected_count(),
+            waiting=waiting,
+            rejected_total=rejected,
             quarantined=counts["quarantined"],
-            quarantined_total=quarantine.count(self.store.engine),
+            quarantined_total=quarantined,
             people_changed=people_changed,
             warnings=tuple(warnings),
             checkpoint_key=self.trusted_key,
@@ -385,14 +386,15 @@ class SyncEngine:
             self._trusted = None
             return self._offline(str(err))
         self.failures = 0
+        waiting, rejected, quarantined = self.state.report_counts()
         return SyncReport(
             online=True,
             rebuilt=bool(scopes),
             last_sync_at=self.store.get_meta(META_LAST_SYNC),
-            waiting=self.state.waiting_count(),
-            rejected_total=self.state.rejected_count(),
+            waiting=waiting,
+            rejected_total=rejected,
             quarantined=counts["quarantined"],
-            quarantined_total=quarantine.count(self.store.engine),
+            quarantined_total=quarantined,
             accepted=counts["accepted"],
             duplicates=counts["duplicates"],
             rejected=counts["rejected"],
@@ -468,11 +470,12 @@ class SyncEngine:
 
     def status(self, *, online: bool = False, problem: str | None = None) -> SyncReport:
         """The current local picture without contacting the server."""
+        waiting, rejected, quarantined = self.state.report_counts()
         return SyncReport(
             online=online,
-            waiting=self.state.waiting_count(),
-            rejected_total=self.state.rejected_count(),
-            quarantined_total=quarantine.count(self.store.engine),
+            waiting=waiting,
+            rejected_total=rejected,
+            quarantined_total=quarantined,
             last_sync_at=self.store.get_meta(META_LAST_SYNC),
             problem=problem,
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
+from dutydesk.store import quarantine
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.syncstate import ServerFields, SyncState
 from tests.factories import contact_payload, event
@@ -101,3 +103,26 @@ def test_people_named_since_the_last_answer_are_read_by_range_not_whole_index(
             str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
         )
     assert "SCAN" not in plan and "local_seq>?" in plan, plan
+
+
+def test_the_report_counts_are_the_three_counts_read_apart(
+    store: EventStore, now: datetime
+) -> None:
+    """One read for what every sync report shows, against the three reads it replaced:
+    waiting (pending), rejected and quarantined, each a different number here."""
+    events = [event("contact.received", contact_payload(), now) for _ in range(7)]
+    store.append(events)
+    state = SyncState(store.engine)
+    state.mark_synced(
+        [ServerFields(events[0].id, 1, "2026-11-26T09:00:00.000001Z", "a" * 64, "0" * 64)]
+    )
+    for e in events[1:3]:
+        state.mark_rejected(e.id, "refused")
+    for i in range(3):
+        pulled = event("contact.received", contact_payload(), now)
+        assert quarantine.add(
+            store.engine, dataclasses.replace(pulled, server_seq=10 + i), "bad", "x"
+        )
+    expected = (state.waiting_count(), state.rejected_count(), quarantine.count(store.engine))
+    assert expected == (4, 2, 3)
+    assert state.report_counts() == expected
