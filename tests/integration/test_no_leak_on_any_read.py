@@ -187,6 +187,7 @@ READS: dict[type, dict[str, Call]] = {
         "names": lambda s, w: s.names(),  # staff names from the people directory
         "verify_file": lambda s, w: s.verify_file(Path(__file__)),  # no signature beside it
         "trust_and_revocations": lambda s, w: s.trust_and_revocations(),
+        "trust": lambda s, w: s.trust,  # the authorities verification trusts (certificates)
     },
     MiService: {
         "default_filters": lambda s, w: s.default_filters(),
