@@ -119,7 +119,7 @@ class GuardedStore(ChainedEventStore):
     def restrictions_of_contacts(self, contact_ids: Iterable[str]) -> dict[str, list[Restriction]]:
         """contact id -> restrictions on its children (only contacts that have any)."""
         with self.engine.connect() as conn:
-            people = access.people_on_contacts(conn, contact_ids)
+            people = access.restricted_on_contacts(conn, contact_ids)
             found = access.restrictions(conn, set().union(*people.values()) if people else ())
         return {
             cid: [found[p] for p in sorted(pids) if p in found]

@@ -188,3 +188,46 @@ def test_a_standalone_desk_never_has_withheld_people(
     DeskService(GuardedStore(chained, DM, clock), DM, clock).queue()
     with chained.engine.connect() as conn:
         assert conn.execute(select(withheld.WITHHELD)).fetchall() == []
+
+
+def test_restrictions_of_contacts_are_what_every_linked_child_read_gives(
+    chained: ChainedEventStore, clock: FixedClock
+) -> None:
+    """The restriction check reads only the restricted or withheld children of the
+    contacts (the queue's redaction at start-up). Oracle: the whole read it replaced,
+    every linked child's person id then the restrictions among them, over contacts with
+    a restricted child, a withheld one, both, neither, and one about no known person."""
+    from collections import defaultdict
+
+    from dutydesk.store import access
+
+    restricted, _ = _seed(chained, clock)
+    held, plain = new_id(), new_id()
+    people = [(held, "Aoife"), (plain, "Zoë")]
+    chained.import_events(
+        [
+            event("person.registered", {"person_id": p, "given_name": n}, clock.now())
+            for p, n in people
+        ]
+    )
+    mixes = [[restricted, plain], [held], [held, restricted], [plain], [new_id()]]
+    contacts = [
+        contact_payload(children=[{"person_id": p, "given_name": "A"} for p in mix])
+        for mix in mixes
+    ]
+    chained.import_events([event("contact.received", c, clock.now()) for c in contacts])
+    withheld.replace(chained.engine, [held])
+    ids = [c["contact_id"] for c in contacts] + [new_id()]
+
+    with chained.engine.connect() as conn:
+        linked = access.people_on_contacts(conn, ids)
+        found = access.restrictions(conn, set().union(*linked.values()))
+    before: dict[str, list[object]] = defaultdict(list)
+    for cid, pids in linked.items():
+        for p in sorted(pids):
+            if p in found:
+                before[cid].append(found[p])
+    guarded = GuardedStore(chained, DM, clock)
+    assert guarded.restrictions_of_contacts(ids) == dict(before)
+    assert len(before) == 3  # the plain, the unknown and the missing contact have none
+    assert guarded.visible_contacts(ids) == {cid: cid not in before for cid in ids}
