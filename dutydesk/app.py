@@ -11,6 +11,7 @@ Three ways to start, decided here and nowhere else:
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -195,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     from .ui.application import run_window
 
     code = run_window(desk, session, store_path=data_dir / STORE_FILE, screenshot=args.screenshot)
+    store.close()  # its connections closed (and the WAL checkpointed) here, not left to exit
     del app
+    # The process ends now: its last collection need not walk every object the session
+    # made (0.2 s at 1M events). Reference counting still frees them as before.
+    gc.freeze()
     return code
 
 

@@ -87,3 +87,7 @@ def test_the_first_frame_loads_no_signing_pdf_or_migration_stack(tmp_path: Path)
     assert loaded == [], f"loaded before the first frame: {loaded}"
     # the demo signer made no keys: nothing was written to the demo's trust anchors yet
     assert not list((data / "signing").glob("trust/*.pem"))
+    # the store was closed when the window ended (its write-ahead log checkpointed and
+    # removed), not left to the process's exit, which skips the collector's last walk
+    assert (data / "dutydesk.sqlite3").exists()
+    assert not (data / "dutydesk.sqlite3-wal").exists()
