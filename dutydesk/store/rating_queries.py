@@ -15,9 +15,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, func, select
 
-from .eventstore import EVENT_PEOPLE, EVENTS
+from .eventstore import EVENTS
 from .queries import OPEN_STATUSES
-from .readmodel import CHILDREN, CONTACTS, _chunks
+from .readmodel import CONTACTS
+from .rowread import chunks, fetch, placeholders
 
 # Event types that cannot change any rating.
 NOT_RATING_INPUTS = (
@@ -36,6 +37,12 @@ NOT_RATING_INPUTS = (
 )
 # Event types after which the contact they name is rated again itself.
 RATES_ITS_CONTACT = frozenset({"contact.received", "person.linked", "person.unlinked"})
+# The events of ``(after, upto]`` that may change a rating (parameters: after, upto, then
+# ``NOT_RATING_INPUTS``).
+_WINDOW = (
+    "events.local_seq > ? AND events.local_seq <= ? AND events.type NOT IN "
+    f"({placeholders(len(NOT_RATING_INPUTS))})"
+)
 
 
 def newest_seq(engine: Engine) -> int:
@@ -49,43 +56,50 @@ def contacts_to_rerate(engine: Engine, after_seq: int, upto_seq: int) -> set[str
     A contact that arrived or had a child linked or unlinked is rated again itself. Any
     other event (a decision, a referral, a plan, a person's details) changes the history
     of the children it is about, so their *other* open contacts are looked at again; the
-    contact it names is not (its own decision is not part of its history)."""
-    window = (
-        EVENTS.c.local_seq > after_seq,
-        EVENTS.c.local_seq <= upto_seq,
-        EVENTS.c.type.not_in(NOT_RATING_INPUTS),
-    )
+    contact it names is not (its own decision is not part of its history).
+
+    Read through the driver (``rowread``): after an import the window holds a row per
+    imported event, and SQLAlchemy's per-row fetch and per-chunk compilation cost more
+    than the queries did."""
+    params = (after_seq, upto_seq, *NOT_RATING_INPUTS)
     with engine.connect() as conn:
         named: dict[str, bool] = {}  # contact id -> named by an event that rates it itself
-        for cid, kind in conn.execute(
-            select(EVENTS.c.contact_id, EVENTS.c.type)
-            .where(*window, EVENTS.c.contact_id.is_not(None))
-            .distinct()
+        for cid, kind in fetch(
+            conn,
+            f"SELECT DISTINCT contact_id, type FROM events WHERE {_WINDOW} "
+            "AND contact_id IS NOT NULL",
+            params,
         ):
             named[cid] = named.get(cid, False) or kind in RATES_ITS_CONTACT
-        people = set(
-            conn.execute(
-                select(EVENT_PEOPLE.c.person_id)
-                .join(EVENTS, EVENTS.c.local_seq == EVENT_PEOPLE.c.local_seq)
-                .where(*window)
-                .distinct()
-            ).scalars()
-        )
-        for chunk in _chunks(sorted(named)):
-            people |= set(
-                conn.execute(
-                    select(CHILDREN.c.person_id)
-                    .where(CHILDREN.c.contact_id.in_(chunk), CHILDREN.c.person_id.is_not(None))
-                    .distinct()
-                ).scalars()
+        people = {
+            pid
+            for (pid,) in fetch(
+                conn,
+                "SELECT DISTINCT event_people.person_id FROM event_people JOIN events "
+                f"ON events.local_seq = event_people.local_seq WHERE {_WINDOW}",
+                params,
             )
+        }
+        for chunk in chunks(sorted(named)):
+            people |= {
+                pid
+                for (pid,) in fetch(
+                    conn,
+                    f"SELECT DISTINCT person_id FROM contact_children WHERE contact_id IN "
+                    f"({placeholders(len(chunk))}) AND person_id IS NOT NULL",
+                    chunk,
+                )
+            }
         found = {cid for cid, itself in named.items() if itself}
-        for chunk in _chunks(sorted(people)):
+        for chunk in chunks(sorted(people)):
             found |= {
                 cid
-                for cid in conn.execute(
-                    select(CHILDREN.c.contact_id).where(CHILDREN.c.person_id.in_(chunk)).distinct()
-                ).scalars()
+                for (cid,) in fetch(
+                    conn,
+                    f"SELECT DISTINCT contact_id FROM contact_children WHERE person_id IN "
+                    f"({placeholders(len(chunk))})",
+                    chunk,
+                )
                 if named.get(cid, True)
             }
         return _open(conn, found)
@@ -108,15 +122,16 @@ def unrated_or_other_policy(engine: Engine, policy_version: str) -> set[str]:
 
 
 def _open(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
+    status_in = f"status IN ({placeholders(len(OPEN_STATUSES))})"
     out: set[str] = set()
-    for chunk in _chunks(sorted(contact_ids)):
-        out |= set(
-            conn.execute(
-                select(CONTACTS.c.contact_id).where(
-                    CONTACTS.c.contact_id.in_(chunk),
-                    CONTACTS.c.status.in_(OPEN_STATUSES),
-                    CONTACTS.c.received_at != "",
-                )
-            ).scalars()
-        )
+    for chunk in chunks(sorted(contact_ids)):
+        out |= {
+            cid
+            for (cid,) in fetch(
+                conn,
+                f"SELECT contact_id FROM contacts WHERE contact_id IN ({placeholders(len(chunk))})"
+                f" AND {status_in} AND received_at != ''",
+                [*chunk, *OPEN_STATUSES],
+            )
+        }
     return out

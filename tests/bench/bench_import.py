@@ -30,7 +30,7 @@ FAMILY = ["Smith", "O'Brien", "Wiśniewski", "Khan", "Smith-Jones", "Nowak", "Pa
 SOURCES = ["1A", "2A", "3A", "3B", "5D", "6", "8", "9"]
 
 
-def _nhs(rng: random.Random) -> str:
+def random_nhs(rng: random.Random) -> str:
     while True:
         nine = "".join(str(rng.randrange(10)) for _ in range(9))
         check = nhs_check_digit(nine)
@@ -50,7 +50,7 @@ def write_jsonl(path: Path, n: int) -> None:
                 "sex": rng.choice("ab"),
             }
             if rng.random() < 0.5:
-                child["nhs_number"] = _nhs(rng)
+                child["nhs_number"] = random_nhs(rng)
             fh.write(
                 json.dumps(
                     {
