@@ -34,6 +34,21 @@ def validate_nhs_number(raw: str) -> str:
     return digits
 
 
+_WEIGHTS = tuple(range(10, 1, -1))
+
+
+def is_normal_nhs_number(raw: str) -> bool:
+    """True when ``raw`` is ten ASCII digits that pass every check: exactly the ASCII
+    numbers ``validate_nhs_number`` returns unchanged (tested against it). For bulk
+    checks (a pull re-validates every number it receives); False says nothing more: ask
+    the validator."""
+    if len(raw) != 10 or not raw.isascii() or not raw.isdigit() or raw == raw[0] * 10:
+        return False
+    total = sum(map(int.__mul__, map(int, raw[:9]), _WEIGHTS))
+    check = 11 - total % 11
+    return (0 if check == 11 else check) == int(raw[9])
+
+
 def is_valid_nhs_number(raw: str) -> bool:
     try:
         validate_nhs_number(raw)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import schema
+from .nhs import is_normal_nhs_number
 from .schema import Context, Spec
 
 Compiled = Callable[[Any, Context], dict[str, Any]]
@@ -64,6 +65,9 @@ class _Writer:
             return [f"if {raw}.__class__ is not _str or not {match}({raw}): raise _NotInLine"], raw
         if check is schema.boolean:
             return [f"if {raw} is not True and {raw} is not False: raise _NotInLine"], raw
+        if check is schema.nhs_number:
+            normal = self.name(is_normal_nhs_number)
+            return [f"if {raw}.__class__ is not _str or not {normal}({raw}): raise _NotInLine"], raw
         if check is schema.free_object:
             return [f"if {raw}.__class__ is not dict: raise _NotInLine"], f"dict({raw})"
         if kind == "text":
