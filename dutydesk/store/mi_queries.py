@@ -227,24 +227,12 @@ class MiQueries:
                     first[cid] = (at, stamp)
             supervisions = [_supervision(p) for p in self._payloads(conn, "supervision.recorded")]
             done = [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
-            discussed = [
-                row[0]
-                for row in rowread.fetch_statement(
-                    conn,
-                    select(EVENTS.c.contact_id)
-                    .where(EVENTS.c.type == "strategy.discussed")
-                    .distinct(),
-                )
-            ]
-            accepted = [
-                row[0]
-                for row in rowread.fetch_statement(
-                    conn,
-                    select(EVENTS.c.contact_id)
-                    .where(EVENTS.c.type == "route.transfer_accepted")
-                    .distinct(),
-                )
-            ]
+            # Only the loaded contacts' discussions and accepted hand-offs: what the fold
+            # gives for any other contact is read by no figure or list (the s47 record,
+            # the allocations and the protections are all joined to the loaded contacts),
+            # and folding every discussed contact of the store was most of a period's load.
+            discussed = self._contacts_with(conn, "strategy.discussed", ids)
+            accepted = self._contacts_with(conn, "route.transfer_accepted", ids)
             told, checks, steps = self._follow_ups(conn, ids)
             counted, marac, opened = self._route_contacts(conn)
             if date_from is not None or date_to is not None:
@@ -553,6 +541,19 @@ class MiQueries:
             ):
                 found.setdefault(cid, set()).add(person)
         return {k: frozenset(v) for k, v in found.items()}
+
+    @staticmethod
+    def _contacts_with(conn: Connection, event_type: str, ids: Any) -> list[str]:
+        """The contacts of ``ids`` (a subquery) with an event of ``event_type``, in the
+        order SQLite gives them."""
+        e = EVENTS.c
+        return [
+            row[0]
+            for row in rowread.fetch_statement(
+                conn,
+                select(e.contact_id).where(e.type == event_type, e.contact_id.in_(ids)).distinct(),
+            )
+        ]
 
     @staticmethod
     def _payloads(conn: Connection, event_type: str) -> Iterable[dict[str, object]]:

@@ -2,8 +2,11 @@
 drill-down table of the children, contacts or workers behind a tile or a bar.
 
 All store work and every computation run on the task runner (off the GUI thread). The
-store is loaded once; changing office, team or source, or moving the period inside what
-is loaded, only recomputes. The window opens it (Management information, Ctrl+M).
+period shown is loaded (pushed down to SQL, with its look-back: every office, team and
+source), not the whole store: at a million events the whole store took minutes to read
+and most of the memory. Changing office, team or source, or moving the period inside
+what is loaded, only recomputes; a period outside it loads that period. The window opens
+it (Management information, Ctrl+M).
 """
 
 from __future__ import annotations
@@ -393,13 +396,21 @@ class MiDashboard(QWidget):
     # ---- loading and computing (off the GUI thread) ----------------------------------
 
     def reload(self) -> None:
-        """Read the store again (the whole store: later filter changes only recompute)."""
+        """Read the store again for the period shown (every office, team and source of
+        it: changing those later only recomputes). ``MiService.load`` of a period gives
+        the figures the whole store's load gives for it (tests/integration/test_mi_queries,
+        test_mi_period_load)."""
+        filters = self.filters()
+        if filters.date_from > filters.date_to:
+            self.status.setText("The period starts after it ends.")
+            return
         self.status.setText("Loading…")
         self._generation += 1
         generation = self._generation
         service = self.service
+        period = Filters(filters.date_from, filters.date_to)
         self.tasks.submit(
-            lambda: (service.load(), service.queries.choices()),
+            lambda: (service.load(period), service.queries.choices()),
             lambda result: self._loaded(generation, result),
             self._failed,
         )
@@ -436,6 +447,9 @@ class MiDashboard(QWidget):
         filters = self.filters()
         if filters.date_from > filters.date_to:
             self.status.setText("The period starts after it ends.")
+            return
+        if not self.loaded.covers_period(filters):
+            self.reload()  # a period outside what is loaded: load it
             return
         self._generation += 1
         generation = self._generation

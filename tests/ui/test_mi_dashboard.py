@@ -65,6 +65,28 @@ def test_filters_recompute_and_teams_follow_the_office(
     assert "starts after it ends" in dashboard.status.text()
 
 
+def test_the_dashboard_loads_its_period_and_loads_again_for_one_outside_it(
+    dashboard: MiDashboard, service: MiService
+) -> None:
+    """The first paint reads the period shown (every office, team and source), not the
+    whole store; moving the start earlier than what is loaded reads that period, and the
+    tiles show the whole store's figures for it; moving it back inside only recomputes."""
+    base = service.default_filters()
+    assert dashboard.loaded is not None
+    assert dashboard.loaded.covers == (Filters(base.date_from, base.date_to),)
+    earlier = base.date_from - timedelta(days=200)
+    dashboard.date_from.setDate(dashboard.date_from.date().addDays(-200))
+    assert dashboard.loaded.covers == (Filters(earlier, base.date_to),)
+    wider = Filters(earlier, base.date_to)
+    want = {f.key: f for f in service.figures(service.load(), wider)}
+    assert dashboard.figures == want
+    loaded = dashboard.loaded
+    dashboard.date_from.setDate(dashboard.date_from.date().addDays(100))
+    assert dashboard.loaded is loaded  # inside what is loaded: no new load
+    inside = Filters(earlier + timedelta(days=100), base.date_to)
+    assert dashboard.figures == {f.key: f for f in service.figures(service.load(), inside)}
+
+
 def test_tile_and_bar_drill_down_to_the_children(qtbot, dashboard: MiDashboard) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(dashboard.tiles["re_referrals"], Qt.MouseButton.LeftButton)
     fig = dashboard.figures["re_referrals"]
