@@ -118,10 +118,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         filters = filters_from(args, service)
         # Each list is its own signed, recorded export; they share one prepared dataset
-        # while the store is unchanged (``MiService._export_data``), as in the dashboard.
+        # (of what they all read) while the store is unchanged (``MiService._export_data``),
+        # as in the dashboard.
         for n in args.lists:
             path = args.output / file_name(n, filters, fmt) if several else args.output
-            rows = service.export_annex_a(path, n, fmt, filters)
+            rows = service.export_annex_a(path, n, fmt, filters, also=args.lists)
             written.append(
                 f"Annex A List {n}: {rows} rows, {filters.date_from} to {filters.date_to}, "
                 f"written to {path}, signed in {path.name}.p7s"

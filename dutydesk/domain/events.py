@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from . import codes
+from . import codes, schema_fast
 from .errors import ValidationError
 from .ids import new_id
 from .route_events import ROUTE_EVENTS
@@ -655,12 +655,14 @@ EVENT_TYPES = frozenset(CATALOGUE)
 
 
 def validate_payload(event_type: str, payload: Any, *, today: Any) -> dict[str, Any]:
-    """The payload in normal form, or ValidationError naming the event type and field."""
+    """The payload in normal form, or ValidationError naming the event type and field.
+    Checked by the spec's compiled code (``schema_fast``), which hands every payload it
+    does not accept in line to ``Spec.validate``."""
     spec = CATALOGUE.get(event_type)
     if spec is None:
         raise ValidationError(f"unknown event type {event_type!r}", "type")
     try:
-        return spec.validate(payload, Context(today=today))
+        return schema_fast.validate(spec, payload, Context(today=today))
     except ValidationError as err:
         raise err.within(event_type) from None
 
@@ -693,6 +695,27 @@ def make_event(
 
 def check_envelope(event: Event) -> Event:
     """Re-validate an event from outside (import, server pull) before it is stored."""
+    return _checked(event)[0]
+
+
+def check_pulled(event: Event, payload_text: str) -> tuple[Event, str]:
+    """``check_envelope`` for an event whose payload's canonical text the caller already
+    made (a pull hashes it to check the server's chain), and the canonical text of the
+    checked payload: ``payload_text`` itself when checking left the payload as it was,
+    else made again from the normal form.
+
+    "As it was" is ``clean == payload``: every check returns its value unchanged or text,
+    a list or an object built from it (``schema``), so equal payloads differ in no
+    number's type (1 and 1.0 and True are equal in Python, not in JSON, but a number only
+    ever passes through a check as the same object) and their canonical texts are equal
+    (``tests/unit/domain/test_schema_fast.py`` holds both to it)."""
+    checked, raw = _checked(event)
+    if checked.payload == raw:
+        return checked, payload_text
+    return checked, canonical_json(checked.payload)
+
+
+def _checked(event: Event) -> tuple[Event, Any]:
     try:
         at = datetime.fromisoformat(event.client_time)
     except ValueError:
@@ -701,11 +724,14 @@ def check_envelope(event: Event) -> Event:
         raise ValidationError(
             f"schema version {event.schema_version} is not supported", "schema_version"
         )
-    clean = validate_payload(event.type, dict(event.payload), today=at.date())
+    raw = event.payload
+    if raw.__class__ is not dict:  # a plain dict is never changed by validation
+        raw = dict(raw)
+    clean = validate_payload(event.type, raw, today=at.date())
     # every field as it came but the payload, in ``Event``'s order (a pull checks tens of
     # thousands: building keyword dicts per event cost a seventh of the check)
     e = event
-    return Event(
+    checked = Event(
         e.id,
         e.type,
         e.actor,
@@ -719,6 +745,7 @@ def check_envelope(event: Event) -> Event:
         e.hash,
         e.prev_hash,
     )
+    return checked, raw
 
 
 @dataclass(frozen=True, slots=True)

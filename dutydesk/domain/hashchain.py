@@ -29,8 +29,10 @@ from .events import Event, canonical_json
 GENESIS = "0" * 64
 
 
-def event_content(event: Event) -> str:
+def event_content(event: Event, payload_text: str | None = None) -> str:
     """The canonical text that is hashed for ``event`` (it must carry its server fields).
+    ``payload_text``: ``canonical_json(event.payload)`` when the caller has made it
+    already (a pull keeps it to store the event).
 
     Written out key by key in sorted order when every envelope field is text and the two
     numbers plain integers (as pulled events are): the same text ``canonical_json`` gives
@@ -40,10 +42,11 @@ def event_content(event: Event) -> str:
     if e.server_seq is None or e.server_time is None:
         raise ValidationError("the event has no server sequence or time yet", e.id)
     if type(e.schema_version) is int and type(e.server_seq) is int and _all_text(e):
+        payload = canonical_json(e.payload) if payload_text is None else payload_text
         return (
             f'{{"actor":{_js(e.actor)},"actor_role":{_js(e.actor_role)},'
             f'"client_time":{_js(e.client_time)},"device":{_js(e.device)},'
-            f'"id":{_js(e.id)},"payload":{canonical_json(e.payload)},'
+            f'"id":{_js(e.id)},"payload":{payload},'
             f'"schema_version":{e.schema_version},"server_seq":{e.server_seq},'
             f'"server_time":{_js(e.server_time)},"type":{_js(e.type)}}}'
         )
@@ -68,6 +71,8 @@ def _all_text(e: Event) -> bool:
 _js = encode_basestring
 
 
-def event_hash(prev_hash: str, event: Event) -> str:
-    """sha256(prev_hash || canonical content), hex. ``prev_hash`` is GENESIS for the first."""
-    return hashlib.sha256((prev_hash + event_content(event)).encode("utf-8")).hexdigest()
+def event_hash(prev_hash: str, event: Event, payload_text: str | None = None) -> str:
+    """sha256(prev_hash || canonical content), hex. ``prev_hash`` is GENESIS for the first.
+    ``payload_text`` as for ``event_content``."""
+    content = event_content(event, payload_text)
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()

@@ -34,6 +34,23 @@ def validate_nhs_number(raw: str) -> str:
     return digits
 
 
+def is_normal_nhs_number(raw: str) -> bool:
+    """True when ``raw`` is ten ASCII digits that pass every check: exactly the ASCII
+    numbers ``validate_nhs_number`` returns unchanged (tested against it). For bulk
+    checks (a pull re-validates every number it receives); False says nothing more: ask
+    the validator."""
+    if len(raw) != 10 or not raw.isascii() or not raw.isdigit() or raw == raw[0] * 10:
+        return False
+    d = raw.encode("ascii")  # code points: digit + 48; the weights 10..2 add up to 54
+    total = (
+        (d[0] * 10 + d[1] * 9 + d[2] * 8 + d[3] * 7 + d[4] * 6 + d[5] * 5 + d[6] * 4 + d[7] * 3)
+        + d[8] * 2
+        - 48 * 54
+    )
+    check = 11 - total % 11
+    return (0 if check == 11 else check) == d[9] - 48
+
+
 def is_valid_nhs_number(raw: str) -> bool:
     try:
         validate_nhs_number(raw)

@@ -351,6 +351,30 @@ def list5_rows(
         )
 
 
+# What each list reads of ``MiInput`` beyond the contacts, children, decisions and people
+# (``records.OPTIONAL_READS``): a list's export loads only these (the folds of every route
+# and the follow-through records are most of a full load). List 1 reads its contacts'
+# children alone (``list1_from``). Tested: each list's rows from a load of only these
+# equal its rows from a full load (tests/integration/test_mi_period_load.py).
+LIST_READS: dict[int, frozenset[str]] = {
+    1: frozenset(),
+    2: frozenset({"routes", "route_contacts"}),
+    3: frozenset({"allocations"}),
+    4: frozenset({"allocations", "assessments"}),
+    5: frozenset({"s47_records", "s47_discussed"}),
+}
+
+
+def reads_of(lists: Iterable[int]) -> frozenset[str]:
+    """What a load for ``lists`` reads (``LIST_READS``); a list not exported is refused."""
+    out: frozenset[str] = frozenset()
+    for n in lists:
+        if n not in LIST_READS:
+            raise ExportError(f"Annex A list {n} is not exported (lists 1 to 5 are)")
+        out |= LIST_READS[n]
+    return out
+
+
 def rows_for(list_no: int, data: MiInput, ds: Dataset, filters: Filters) -> list[Row]:
     lists: dict[int, Callable[[MiInput, Dataset, Filters], Iterator[Row]]] = {
         1: list1_rows,

@@ -200,6 +200,29 @@ class MiInput:
     protections: Sequence[ProtectionRecord] = ()
 
 
+# The parts of ``MiInput`` beyond the contacts, children, decisions and people, by field
+# name: a load may read only some of them (``MiQueries.load(reads=...)``); the fields it
+# leaves out stay empty. The figures read them all; an Annex A list only a few
+# (``annex_a.LIST_READS``).
+OPTIONAL_READS: frozenset[str] = frozenset(
+    {
+        "supervisions",
+        "assessments",
+        "first_actions",
+        "s47_records",
+        "s47_discussed",
+        "allocations",
+        "routes",
+        "route_children",
+        "route_contacts",
+        "told",
+        "partner_checks",
+        "next_steps",
+        "protections",
+    }
+)
+
+
 class Ref(NamedTuple):
     """One thing behind a figure: a child on a contact, a contact, or a worker."""
 

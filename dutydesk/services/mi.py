@@ -21,10 +21,10 @@ from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
 from ..mi import annex_a
-from ..mi.cin_census import CensusReport, collection_year, write_census
+from ..mi.cin_census import CENSUS_READS, CensusReport, collection_year, write_census
 from ..mi.dataset import Dataset, default_period, london, prepare
 from ..mi.figures import compute_all
-from ..mi.records import Figure, Filters, MiInput, Ref, Settings
+from ..mi.records import OPTIONAL_READS, Figure, Filters, MiInput, Ref, Settings
 from ..store.eventstore import EventStore
 from ..store.mi_queries import MiQueries
 from .directory import local_directory
@@ -42,6 +42,7 @@ class Loaded:
     data: MiInput
     dataset: Dataset
     covers: tuple[Filters, ...]  # empty tuple: the whole store
+    reads: frozenset[str] = OPTIONAL_READS  # the optional parts read (the others empty)
 
     def covers_period(self, filters: Filters) -> bool:
         return not self.covers or any(
@@ -116,14 +117,23 @@ class MiService:
         start, end = default_period(self.clock.now().astimezone(LONDON).date())
         return Filters(start, end)
 
-    def load(self, filters: Filters | None = None, *, with_people: bool = False) -> Loaded:
-        """Rows for ``filters`` (pushed down to SQL), or the whole store when None."""
+    def load(
+        self,
+        filters: Filters | None = None,
+        *,
+        with_people: bool = False,
+        reads: frozenset[str] = OPTIONAL_READS,
+    ) -> Loaded:
+        """Rows for ``filters`` (pushed down to SQL), or the whole store when None;
+        ``reads``: the optional parts to read (all for the figures; ``Loaded.reads``)."""
         if filters is None:
-            data = self.queries.load(with_people=with_people)
+            data = self.queries.load(with_people=with_people, reads=reads)
         else:
-            data = self.queries.load(**self._pushed_down(filters), with_people=with_people)
+            data = self.queries.load(
+                **self._pushed_down(filters), with_people=with_people, reads=reads
+            )
         ds = prepare(data, self.office, self.settings.assessment_working_days)
-        return Loaded(data, ds, () if filters is None else (filters,))
+        return Loaded(data, ds, () if filters is None else (filters,), reads)
 
     def _pushed_down(self, filters: Filters) -> dict[str, Any]:
         """What of ``filters`` the store's MI reads push down to SQL."""
@@ -139,6 +149,8 @@ class MiService:
     def figures(self, loaded: Loaded, filters: Filters) -> tuple[Figure, ...]:
         if not loaded.covers_period(filters):
             raise ValueError("the loaded data does not cover this selection; load it first")
+        if loaded.reads != OPTIONAL_READS:
+            raise ValueError("the figures read every part of MI's data; load it all")
         figures = compute_all(loaded.dataset, filters, self.clock.now(), self.settings)
         return _workers_named(figures, self.names())
 
@@ -179,10 +191,11 @@ class MiService:
             )
         return rows
 
-    def _export_data(self, filters: Filters) -> Loaded:
+    def _export_data(self, filters: Filters, reads: frozenset[str] = OPTIONAL_READS) -> Loaded:
         """The prepared dataset an export of ``filters`` reads (with the children's
-        details): the one loaded for the previous export when nothing it depends on has
-        changed, else a fresh load (``load(filters, with_people=True)``).
+        details and the optional parts ``reads``): the one loaded for the previous export
+        when nothing it depends on has changed and it read at least ``reads``, else a
+        fresh load (``load(filters, with_people=True, reads=reads)``).
 
         Reused only for the same store state (``MiQueries.state``: the last event MI reads,
         the server sequences sync sets, the events the server rejected; an export's own
@@ -194,9 +207,9 @@ class MiService:
         key = (self.queries.state(), self.actor, filters, self.settings, self.office)
         with self._export_lock:
             cached = self._export_cache
-        if cached is not None and cached[0] == key:
+        if cached is not None and cached[0] == key and reads <= cached[1].reads:
             return cached[1]
-        loaded = self.load(filters, with_people=True)
+        loaded = self.load(filters, with_people=True, reads=reads)
         with self._export_lock:
             self._export_cache = (key, loaded)
         return loaded
@@ -206,18 +219,22 @@ class MiService:
         with self._export_lock:
             self._export_cache = None
 
-    def export_annex_a(self, path: Path, list_no: int, fmt: str, filters: Filters) -> int:
+    def export_annex_a(
+        self, path: Path, list_no: int, fmt: str, filters: Filters, also: Sequence[int] = ()
+    ) -> int:
         """Write Annex A list ``list_no``, signed (``FILE.p7s``) and recorded as
         ``document.exported`` in the signed-in person's name. Nobody signed in, a role that
         may not export, or no signing key: refused before anything is written; if the
-        export cannot be signed or recorded, the file is removed."""
+        export cannot be signed or recorded, the file is removed. A list reads only what
+        it needs (``annex_a.LIST_READS``); ``also``: lists to be exported next for the same
+        filters, so that one load serves them all (the dashboard's "export Lists 1 to 5")."""
         require(self.actor, Action.EXPORT)
         signer = require_signer(self.signer, self.actor.login, self.unsigned_reason)
         _refuse_folder(path)
         if list_no == 1:
             count = self._export_list1(staged(path), fmt, filters)
         else:
-            loaded = self._export_data(filters)
+            loaded = self._export_data(filters, annex_a.reads_of((list_no, *also)))
             count = annex_a.export(
                 staged(path), list_no, fmt, loaded.data, loaded.dataset, filters, self.names()
             )
@@ -250,7 +267,7 @@ class MiService:
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
-        loaded = self._export_data(filters)
+        loaded = self._export_data(filters, CENSUS_READS)
         extras = self.queries.census_extras(r.contact_id for r in loaded.dataset.referrals)
 
         def write(tmp: Path) -> CensusReport:

@@ -8,7 +8,7 @@ first event that was edited, deleted, inserted or moved outside DutyDesk.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,14 @@ class ChainedEventStore(EventStore):
         return store
 
     def _insert(
-        self, conn: Connection, events: list[Event], *, outbox: bool
+        self,
+        conn: Connection,
+        events: list[Event],
+        *,
+        outbox: bool,
+        texts: Mapping[str, str] | None = None,
     ) -> list[tuple[Any, ...]]:
-        written = super()._insert(conn, events, outbox=outbox)
+        written = super()._insert(conn, events, outbox=outbox, texts=texts)
         # Linked from the values just written, in the order written (``local_seq``
         # follows it): the same columns a read-back would give, without reading them.
         if written:

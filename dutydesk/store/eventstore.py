@@ -8,7 +8,7 @@ imports and sync idempotent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
 from ..domain import projection
 from ..domain.errors import ValidationError
-from ..domain.events import Event, canonical_json, check_envelope
+from ..domain.events import Event, canonical_json, check_envelope, check_pulled
 from . import bulkwrite, readmodel, rowread
 from .database import open_engine
 from .gcpause import collector_paused
@@ -65,8 +65,9 @@ _INSERT_EVENT = (
 )
 
 
-def _event_values(e: Event) -> tuple[Any, ...]:
-    """``event_to_db(e)``'s values in ``_INSERT_EVENT``'s order."""
+def _event_values(e: Event, payload_text: str | None = None) -> tuple[Any, ...]:
+    """``event_to_db(e)``'s values in ``_INSERT_EVENT``'s order (``payload_text``: the
+    payload's canonical text, when the caller has it)."""
     return (
         e.id,
         e.type,
@@ -75,7 +76,7 @@ def _event_values(e: Event) -> tuple[Any, ...]:
         e.actor_role,
         e.device,
         e.client_time,
-        canonical_json(e.payload),
+        canonical_json(e.payload) if payload_text is None else payload_text,
         e.contact_id,
         e.server_seq,
         e.server_time,
@@ -248,6 +249,19 @@ class EventStore:
         with self.engine.begin() as conn:
             return self._append_in(conn, checked, outbox=outbox)
 
+    def append_pulled(self, events: Sequence[Event], payload_texts: Sequence[str]) -> AppendResult:
+        """``append`` of events pulled from the server (not queued for it), each checked
+        as ``append`` checks it, given ``payload_texts``: each payload's canonical text,
+        already made by the caller (the pull hashed them to check the server's chain). A
+        checked payload keeps its text when checking left it as it was; one that checking
+        changed is serialised again (``check_pulled``), so the row is what ``append``
+        writes."""
+        pairs = [check_pulled(e, t) for e, t in zip(events, payload_texts, strict=True)]
+        checked = [e for e, _ in pairs]
+        texts = {e.id: t for e, t in pairs}
+        with self.engine.begin() as conn:
+            return self._append_in(conn, checked, outbox=False, texts=texts)
+
     def append_in(
         self,
         conn: Connection,
@@ -261,11 +275,19 @@ class EventStore:
         checked = [check_envelope(e) if validate else e for e in events]
         return self._append_in(conn, checked, outbox=outbox)
 
-    def _append_in(self, conn: Connection, checked: list[Event], *, outbox: bool) -> AppendResult:
-        fresh, present = self._partition(conn, checked)
+    def _append_in(
+        self,
+        conn: Connection,
+        checked: list[Event],
+        *,
+        outbox: bool,
+        texts: Mapping[str, str] | None = None,
+    ) -> AppendResult:
+        """``texts``: event id -> the checked payload's canonical text, when known."""
+        fresh, present = self._partition(conn, checked, texts)
         if not fresh:
             return AppendResult((), tuple(present))
-        self._insert(conn, fresh, outbox=outbox)
+        self._insert(conn, fresh, outbox=outbox, texts=texts)
         keys = _union_keys(fresh)
         row_only = projection.CONTACT_ROW_ONLY_TYPES
         model = readmodel.load(conn, keys, children=any(e.type not in row_only for e in fresh))
@@ -301,7 +323,9 @@ class EventStore:
         self._insert(conn, fresh, outbox=outbox)
         return len(fresh)
 
-    def _partition(self, conn: Connection, events: list[Event]) -> tuple[list[Event], list[str]]:
+    def _partition(
+        self, conn: Connection, events: list[Event], texts: Mapping[str, str] | None = None
+    ) -> tuple[list[Event], list[str]]:
         ids = [e.id for e in events]
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
@@ -321,7 +345,9 @@ class EventStore:
             before = stored.get(e.id)
             if before is None:
                 fresh.append(e)
-            elif before == e.type + "\x1f" + canonical_json(e.payload):
+            elif before == e.type + "\x1f" + (
+                canonical_json(e.payload) if texts is None else texts[e.id]
+            ):
                 present.append(e.id)
             else:
                 raise DuplicateEventError(
@@ -330,16 +356,25 @@ class EventStore:
         return fresh, present
 
     def _insert(
-        self, conn: Connection, events: list[Event], *, outbox: bool
+        self,
+        conn: Connection,
+        events: list[Event],
+        *,
+        outbox: bool,
+        texts: Mapping[str, str] | None = None,
     ) -> list[tuple[Any, ...]]:
         """Insert ``events`` in order; returns the rows' values as written, in
-        ``_INSERT_EVENT``'s column order (the chain hashes them)."""
+        ``_INSERT_EVENT``'s column order (the chain hashes them). ``texts``: event id ->
+        the payload's canonical text, when the caller has it."""
         if not events:
             return []
         # Straight to the driver, in the caller's transaction: the same values
         # ``event_to_db`` gives SQLAlchemy (text and integer columns, no type processing),
         # without building and compiling a statement per call.
-        values = [_event_values(e) for e in events]
+        if texts is None:
+            values = [_event_values(e) for e in events]
+        else:
+            values = [_event_values(e, texts[e.id]) for e in events]
         rowread.execute_many(conn, _INSERT_EVENT, values)
         with_people = [(e, ids) for e in events if (ids := e.person_ids)]
         if with_people:

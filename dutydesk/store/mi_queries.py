@@ -25,6 +25,7 @@ from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
 from ..mi.dataset import NONE
 from ..mi.records import (
+    OPTIONAL_READS,
     AssessmentCompleted,
     ContactChild,
     MiChild,
@@ -131,8 +132,15 @@ class MiQueries:
         source: str | None = None,
         with_people: bool = False,
         lookback_months: int = 12,
+        reads: frozenset[str] = OPTIONAL_READS,
     ) -> MiInput:
-        """Rows for the figures. Without dates: every contact in the store."""
+        """Rows for the figures. Without dates: every contact in the store. ``reads``: the
+        optional parts of ``MiInput`` to read (``records.OPTIONAL_READS``: all, for the
+        figures); the others are left empty and cost nothing (an Annex A list reads a
+        few: ``annex_a.LIST_READS``)."""
+        unknown = reads - OPTIONAL_READS
+        if unknown:
+            raise ValueError(f"MI reads no such part: {sorted(unknown)}")
         where = self._where(date_from, date_to, office, team, source, lookback_months)
         ids = select(CONTACTS.c.contact_id).where(where)
         # The whole store's contacts, children and decisions at once: read as driver tuples
@@ -216,46 +224,78 @@ class MiQueries:
             rated = select(CONTACTS.c.contact_id).where(and_(where, CONTACTS.c.due_at.is_not(None)))
             # The earliest action per contact, compared as times (stored offsets differ).
             first: dict[str, tuple[datetime, str]] = {}
-            for cid, stamp in rowread.fetch_statement(
-                conn,
-                select(EVENTS.c.contact_id, EVENTS.c.client_time).where(
-                    EVENTS.c.type.in_(ACTION_TYPES), EVENTS.c.contact_id.in_(rated)
-                ),
+            for cid, stamp in (
+                ()
+                if "first_actions" not in reads
+                else rowread.fetch_statement(
+                    conn,
+                    select(EVENTS.c.contact_id, EVENTS.c.client_time).where(
+                        EVENTS.c.type.in_(ACTION_TYPES), EVENTS.c.contact_id.in_(rated)
+                    ),
+                )
             ):
                 at = datetime.fromisoformat(stamp)
                 if cid not in first or at < first[cid][0]:
                     first[cid] = (at, stamp)
-            supervisions = [_supervision(p) for p in self._payloads(conn, "supervision.recorded")]
-            done = [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
+            supervisions = (
+                [_supervision(p) for p in self._payloads(conn, "supervision.recorded")]
+                if "supervisions" in reads
+                else []
+            )
+            done = (
+                [_assessment(p) for p in self._payloads(conn, "assessment.completed")]
+                if "assessments" in reads
+                else []
+            )
             # Only the loaded contacts' discussions and accepted hand-offs: what the fold
             # gives for any other contact is read by no figure or list (the s47 record,
             # the allocations and the protections are all joined to the loaded contacts),
             # and folding every discussed contact of the store was most of a period's load.
-            discussed = self._contacts_with(conn, "strategy.discussed", ids)
-            accepted = self._contacts_with(conn, "route.transfer_accepted", ids)
-            told, checks, steps = self._follow_ups(conn, ids)
-            counted, marac, opened = self._route_contacts(conn)
-            if date_from is not None or date_to is not None:
-                counted = self._routes_for_period(
-                    conn, counted, opened, marac, decisions, date_from, date_to
-                )
-                marac &= counted
+            s47 = reads & {"s47_records", "s47_discussed", "protections"}
+            discussed = self._contacts_with(conn, "strategy.discussed", ids) if s47 else []
+            accepted = (
+                self._contacts_with(conn, "route.transfer_accepted", ids)
+                if "allocations" in reads
+                else []
+            )
+            told, checks, steps = (
+                self._follow_ups(conn, ids)
+                if reads & {"told", "partner_checks", "next_steps"}
+                else ([], [], [])
+            )
+            counted: set[str] = set()
+            marac: set[str] = set()
+            if reads & {"routes", "route_children", "route_contacts"}:
+                counted, marac, opened = self._route_contacts(conn)
+                if date_from is not None or date_to is not None:
+                    counted = self._routes_for_period(
+                        conn, counted, opened, marac, decisions, date_from, date_to
+                    )
+                    marac &= counted
             void, route_contacts = self._route_contact_rows(conn, counted)
             kids = self._linked_children(conn, marac - void)
         # One fold of every contact whose routes MI reads (issue 21).
         wanted = list(dict.fromkeys([*discussed, *accepted, *sorted(counted)]))
         follow = FollowThroughQueries(self.engine).fold(self.calendar, wanted) if wanted else None
-        s47 = s47_records(follow, self.calendar) if follow and discussed else []
+        s47_found = (
+            s47_records(follow, self.calendar)
+            if follow and discussed and "s47_records" in reads
+            else []
+        )
         allocated = allocations(follow) if follow and accepted else {}
         live = counted - void  # once: computed per record it made this loop quadratic
-        routes = [r for r in route_records(follow) if r.contact_id in live] if follow else []
+        routes = (
+            [r for r in route_records(follow) if r.contact_id in live]
+            if follow and "routes" in reads
+            else []
+        )
         loaded = {c.contact_id for c in contacts}
         linked = {(k.contact_id, k.slot): k.person_id for k in children}
         protections = [
             ProtectionRecord(
                 d.contact_id, slot, linked.get((d.contact_id, slot)), kind, at.isoformat(), held
             )
-            for d in (follow.discussions if follow else ())
+            for d in (follow.discussions if follow and "protections" in reads else ())
             if d.contact_id in loaded
             for kind, at in (
                 ("police_protection", d.police_protection_from),
@@ -273,15 +313,15 @@ class MiQueries:
             supervisions=supervisions,
             assessments=done,
             first_actions={k: v[1] for k, v in first.items()},
-            s47_records=s47,
-            s47_discussed=frozenset(discussed),
+            s47_records=s47_found,
+            s47_discussed=frozenset(discussed if "s47_discussed" in reads else ()),
             allocations=allocated,
             routes=routes,
-            route_children=kids,
-            route_contacts=route_contacts,
-            told=told,
-            partner_checks=checks,
-            next_steps=steps,
+            route_children=kids if "route_children" in reads else {},
+            route_contacts=route_contacts if "route_contacts" in reads else {},
+            told=told if "told" in reads else [],
+            partner_checks=checks if "partner_checks" in reads else [],
+            next_steps=steps if "next_steps" in reads else [],
             protections=protections,
         )
 

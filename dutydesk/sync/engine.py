@@ -69,7 +69,7 @@ from ..domain.checkpoints import (
 )
 from ..domain.clock import Clock
 from ..domain.errors import DomainError
-from ..domain.events import Event
+from ..domain.events import Event, canonical_json
 from ..domain.hashchain import event_hash
 from ..domain.wording import plural
 from ..store import quarantine, withheld
@@ -79,6 +79,7 @@ from ..store.refold import Scopes, refold, scopes_of
 from ..store.syncstate import ServerFields, SyncState
 from ..store.writer import StoreWrite, inline
 from .pg.rules_sql import catalogue_rules
+from .readahead import ReadAhead
 from .transport import (
     BatchRefused,
     IncompatibleServer,
@@ -449,13 +450,14 @@ class SyncEngine:
             first = None
             if not batch:
                 return dirty
-            problem = _chain_problem(batch, last)
+            texts = payload_texts(batch)
+            problem = _chain_problem(batch, texts, last)
             if problem is not None:
                 log.warning("fast path stopped, a full round checks the server: %s", problem)
                 return None
             last = (batch[-1].server_seq or 0, batch[-1].hash or "")
             # the first batch's range written down before anything is stored
-            dirty = self._store_batch(batch, counts, dirty, None if noted else cursor)
+            dirty = self._store_batch(batch, texts, counts, dirty, None if noted else cursor)
             noted = True
             cursor = max(e.server_seq or 0 for e in batch)
             if len(batch) < self.pull_batch:
@@ -780,16 +782,19 @@ class SyncEngine:
             )
         watch.done = True
 
-    def _check_batch(self, server: ServerState, watch: _Watch, batch: Sequence[Event]) -> None:
+    def _check_batch(
+        self, server: ServerState, watch: _Watch, batch: Sequence[Event], texts: Sequence[str]
+    ) -> None:
         """Before a pulled batch is stored: every event up to the checkpoint matches its
         own hash and links to the event before it (where this login sees both), and the
-        event at the checkpoint's sequence has the signed hash."""
+        event at the checkpoint's sequence has the signed hash. ``texts``: the events'
+        canonical payload texts (``payload_texts``)."""
         cp = watch.cp
-        for e in batch:
+        for e, text in zip(batch, texts, strict=True):
             seq = e.server_seq or 0
             if seq > cp.seq:
                 break
-            if e.hash is None or event_hash(e.prev_hash or "", e) != e.hash:
+            if e.hash is None or event_hash(e.prev_hash or "", e, text) != e.hash:
                 self._distrust(
                     server,
                     f"the server's history changed at seq {seq}: the event there does not "
@@ -874,38 +879,47 @@ class SyncEngine:
         held, held_hash = self._held(cursor)
         last = (held, held_hash) if held_hash is not None else None
         signed_upto = watch.cp.seq if watch is not None else 0
+        batch = self.transport.pull(cursor, self.pull_batch)
         while True:
-            batch = self.transport.pull(cursor, self.pull_batch)
             if not batch:
                 if watch is not None and not watch.done:  # its sequence is hidden from us
                     self._compare(server, watch, None)
                 return dirty
-            if watch is not None and not watch.done:
-                self._check_batch(server, watch, batch)
-            problem = _unsigned_tail_problem(batch, signed_upto, last)
-            if problem is not None:
-                self._distrust(
-                    server, f"the server's history changed after its newest checkpoint: {problem}"
-                )
-            last = (batch[-1].server_seq or 0, batch[-1].hash or "")
-            dirty = self._store_batch(batch, counts, dirty)
-            cursor = max(e.server_seq or 0 for e in batch)
-            if len(batch) < self.pull_batch:
-                # A short batch is everything this login could see when the server read it
-                # (the limit counts only visible events), so asking again would come back
-                # empty; what is committed after that arrives with its own poke.
-                if watch is not None and not watch.done:  # its sequence is hidden from us
-                    self._compare(server, watch, None)
-                return dirty
+            # The collector waits while a batch is checked and stored (``gcpause``).
+            with collector_paused():
+                texts = payload_texts(batch)
+                if watch is not None and not watch.done:
+                    self._check_batch(server, watch, batch, texts)
+                problem = _unsigned_tail_problem(batch, texts, signed_upto, last)
+                if problem is not None:
+                    self._distrust(
+                        server,
+                        f"the server's history changed after its newest checkpoint: {problem}",
+                    )
+                last = (batch[-1].server_seq or 0, batch[-1].hash or "")
+                cursor = max(e.server_seq or 0 for e in batch)
+                if len(batch) < self.pull_batch:
+                    # A short batch is everything this login could see when the server read
+                    # it (the limit counts only visible events), so asking again would come
+                    # back empty; what is committed after that arrives with its own poke.
+                    dirty = self._store_batch(batch, texts, counts, dirty)
+                    if watch is not None and not watch.done:  # its sequence is hidden from us
+                        self._compare(server, watch, None)
+                    return dirty
+                with ReadAhead(partial(self.transport.pull, cursor, self.pull_batch)) as ahead:
+                    dirty = self._store_batch(batch, texts, counts, dirty)
+                batch = ahead.result()
 
     def _store_batch(
         self,
         batch: Sequence[Event],
+        texts: Sequence[str],
         counts: dict[str, int],
         dirty: Scopes,
         unchecked_since: int | None = None,
     ) -> Scopes:
-        """Store one pulled batch, already checked, move the cursor past it, and return
+        """Store one pulled batch, already checked (``texts``: its canonical payload
+        texts, ``payload_texts``), move the cursor past it, and return
         ``dirty`` with the scopes of fresh events that landed before events already
         folded here. ``unchecked_since``: the fast path's first batch, whose range is
         written down (``_note_unchecked``) before anything is stored.
@@ -914,9 +928,11 @@ class SyncEngine:
         stored one by one, each that fails put in the quarantine, so one bad event never
         stops the rest: a job for each, so the window's writes wait behind one event,
         never behind a whole batch of single stores."""
-        highest, unsynced, result = self._write(partial(self._store_whole, batch, unchecked_since))
+        highest, unsynced, result = self._write(
+            partial(self._store_whole, batch, texts, unchecked_since)
+        )
         if result is None:
-            result = self._store_one_by_one(batch, counts)
+            result = self._store_one_by_one(batch, texts, counts)
             self._write(partial(self._stored, batch, result))
         fresh = set(result.added)
         first_fresh = min((e.server_seq or 0 for e in batch if e.id in fresh), default=None)
@@ -926,7 +942,7 @@ class SyncEngine:
         return dirty
 
     def _store_whole(
-        self, batch: Sequence[Event], unchecked_since: int | None
+        self, batch: Sequence[Event], texts: Sequence[str], unchecked_since: int | None
     ) -> tuple[int, bool, AppendResult | None]:
         """(A writer job.) The highest sequence held and whether anything waits to be
         sent, read before the batch is stored; then the batch stored whole (and
@@ -936,7 +952,7 @@ class SyncEngine:
         highest = self.state.max_server_seq()
         unsynced = self.state.has_unsynced()
         try:
-            result = self._store_pulled(batch)
+            result = self._store_pulled(batch, texts)
         except _UNAPPLIABLE:
             return highest, unsynced, None
         self._stored(batch, result)
@@ -954,21 +970,25 @@ class SyncEngine:
             )
         self.store.set_meta(META_CURSOR, str(max(e.server_seq or 0 for e in batch)))
 
-    def _store_one_by_one(self, batch: Sequence[Event], counts: dict[str, int]) -> AppendResult:
+    def _store_one_by_one(
+        self, batch: Sequence[Event], texts: Sequence[str], counts: dict[str, int]
+    ) -> AppendResult:
         added: list[str] = []
         present: list[str] = []
-        for event in batch:
-            result = self._write(partial(self._store_or_quarantine, event, counts))
+        for event, text in zip(batch, texts, strict=True):
+            result = self._write(partial(self._store_or_quarantine, event, text, counts))
             if result is not None:
                 added.extend(result.added)
                 present.extend(result.already_present)
         return AppendResult(tuple(added), tuple(present))
 
-    def _store_or_quarantine(self, event: Event, counts: dict[str, int]) -> AppendResult | None:
+    def _store_or_quarantine(
+        self, event: Event, text: str, counts: dict[str, int]
+    ) -> AppendResult | None:
         """(A writer job.) One pulled event stored; or, when it cannot be, put in the
         quarantine with the reason (None)."""
         try:
-            return self._store_pulled([event])
+            return self._store_pulled([event], [text])
         except _UNAPPLIABLE as err:
             reason = str(err) or type(err).__name__
             if quarantine.add(self.store.engine, event, reason, self.clock.now().isoformat()):
@@ -982,18 +1002,18 @@ class SyncEngine:
                 )
             return None
 
-    def _store_pulled(self, batch: Sequence[Event]) -> AppendResult:
+    def _store_pulled(self, batch: Sequence[Event], texts: Sequence[str]) -> AppendResult:
         """Store pulled events through the store's own insert, so a ``ChainedEventStore``
         extends the local audit chain with them in the same transaction.
 
-        ``EventStore.append`` is called directly, not ``self.store.append``: given the
+        ``EventStore.append_pulled`` is called directly, not through ``self.store``: given the
         window's ``GuardedStore``, its ``append`` checks that events are the signed-in
         person's own, which others' events never are. The server already checked who
         recorded them; the chain (``_insert``) still applies. The cyclic collector waits
         while a batch is checked and stored (``gcpause``: 15% of a pull's CPU).
         """
         with collector_paused():
-            return EventStore.append(self.store, batch, outbox=False)
+            return EventStore.append_pulled(self.store, batch, texts)
 
     def _refresh_withheld(self, stamp_now: str | None = None) -> None:
         """Keep the list of people this desk holds whom the server withholds from its
@@ -1089,8 +1109,14 @@ class SyncEngine:
         return warnings
 
 
+def payload_texts(batch: Sequence[Event]) -> list[str]:
+    """Each pulled event's canonical payload text, made once: the chain checks hash it and
+    the store writes it (``EventStore.append_pulled``)."""
+    return [canonical_json(e.payload) for e in batch]
+
+
 def _unsigned_tail_problem(
-    batch: Sequence[Event], signed_upto: int, last: tuple[int, str] | None
+    batch: Sequence[Event], texts: Sequence[str], signed_upto: int, last: tuple[int, str] | None
 ) -> str | None:
     """``_chain_problem`` for the events of a batch after ``signed_upto`` (the newest
     checkpoint's sequence; the events up to it are checked against the checkpoint): an
@@ -1101,17 +1127,20 @@ def _unsigned_tail_problem(
             if i:
                 before = batch[i - 1]
                 last = (before.server_seq or 0, before.hash or "")
-            return _chain_problem(batch[i:], last)
+            return _chain_problem(batch[i:], texts[i:], last)
     return None
 
 
-def _chain_problem(batch: Sequence[Event], last: tuple[int, str] | None) -> str | None:
+def _chain_problem(
+    batch: Sequence[Event], texts: Sequence[str], last: tuple[int, str] | None
+) -> str | None:
     """What is wrong with a pulled batch's chain, or None: each event must match its own
     hash and link to the event before it where that one is known (``last``: the sequence
-    and hash of the event before the batch that this desk holds)."""
-    for e in batch:
+    and hash of the event before the batch that this desk holds). ``texts``: the events'
+    canonical payload texts (``payload_texts``)."""
+    for e, text in zip(batch, texts, strict=True):
         seq = e.server_seq or 0
-        if e.hash is None or event_hash(e.prev_hash or "", e) != e.hash:
+        if e.hash is None or event_hash(e.prev_hash or "", e, text) != e.hash:
             return f"the event at seq {seq} does not match its own hash"
         if last is not None and last[0] == seq - 1 and last[1] != e.prev_hash:
             return f"the event at seq {seq} does not link to the one at seq {seq - 1}"

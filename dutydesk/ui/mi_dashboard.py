@@ -348,7 +348,7 @@ class MiDashboard(QWidget):
         def work() -> list[tuple[int, int]]:
             for n in lists:
                 path = folder / annex_a.file_name(n, filters, fmt)
-                written.append((n, service.export_annex_a(path, n, fmt, filters)))
+                written.append((n, service.export_annex_a(path, n, fmt, filters, also=lists)))
             return written
 
         def done(counts: list[tuple[int, int]]) -> None:

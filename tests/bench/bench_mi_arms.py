@@ -1,12 +1,13 @@
 """Benchmark: MI steps on an existing store, each in its own process, this checkout
 against another (``--baseline``) or against the old way. Prints figures; asserts nothing.
 
-    .venv/bin/python -m tests.bench.bench_mi_arms STORE [ROUNDS] [--what list1|paint]
+    .venv/bin/python -m tests.bench.bench_mi_arms STORE [ROUNDS] [--what listN|paint]
         [--baseline TREE]
 
-- ``list1``: Annex A List 1 (xlsx, signed) for the default six months, as
-  ``MiService.export_annex_a`` writes it (the contacts' children read alone); the old arm
-  is the MI load with people, then ``annex_a.export``;
+- ``list1`` .. ``list5``: Annex A List N (xlsx, signed) for the default six months, as
+  ``MiService.export_annex_a`` writes it (List 1: the contacts' children read alone;
+  Lists 2-5: a load of what the list reads, ``annex_a.LIST_READS``); the old arm is the
+  full MI load of the period with people, then ``annex_a.export``;
 - ``paint``: what the dashboard's first paint computes, no widget: the load of the period
   shown (the default six months, pushed down to SQL with its look-back), then every figure
   for it; the old arm loads the whole store (``MiService.load()``), as the dashboard did
@@ -49,16 +50,16 @@ def arm(which: str, what: str, store_path: str) -> None:
     )
     filters = service.default_filters()
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "l1.xlsx"
+        out = Path(tmp) / f"{what}.xlsx"
         wall, cpu = time.perf_counter(), time.process_time()
         if what == "paint":
             loaded = service.load() if which == "old" else service.load(filters)
             rows = len(service.figures(loaded, filters))
         elif which == "new":
-            rows = service.export_annex_a(out, 1, "xlsx", filters)
+            rows = service.export_annex_a(out, int(what[4:]), "xlsx", filters)
         else:
             loaded = service.load(filters, with_people=True)
-            rows = annex_a.export(out, 1, "xlsx", loaded.data, loaded.dataset, filters)
+            rows = annex_a.export(out, int(what[4:]), "xlsx", loaded.data, loaded.dataset, filters)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{what} {which:>4} | rows {rows:>7} | wall {wall:7.2f} s | CPU {cpu:7.2f} s", end="")

@@ -197,7 +197,7 @@ def raw_pull(folder: Path, dsn: str) -> None:
     )
     n = 0
     with psycopg.connect(dsn, autocommit=True) as conn:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         cursor = 0
         while rows := conn.execute(
             f"SELECT {EVENT_COLUMNS} FROM dutydesk.events WHERE seq > %s ORDER BY seq LIMIT 5000",
@@ -207,10 +207,11 @@ def raw_pull(folder: Path, dsn: str) -> None:
             db.commit()
             n += len(rows)
             cursor = rows[-1][0]
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
     db.close()
     print(
-        f"raw limit: keyset read + SQLite insert of {n:,} events: {took:.2f} s ({n / took:,.0f}/s)"
+        f"raw limit: keyset read + SQLite insert of {n:,} events: {took:.2f} s "
+        f"({n / took:,.0f}/s), CPU {cpu:.2f} s; load {os.getloadavg()[0]:.1f}"
     )
 
 
@@ -218,12 +219,13 @@ def bench_pull(folder: Path, admin_dsn: str, n: int) -> None:
     seed_server(admin_dsn, n)
     name, dsn = login(admin_dsn, "auditor")
     engine = desk(folder, name, dsn)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = engine.sync()
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"pull {report.pulled:,} events into an empty desk (with projections): {took:.2f} s "
-        f"({report.pulled / took:,.0f}/s)"
+        f"({report.pulled / took:,.0f}/s), CPU {cpu:.2f} s (every thread of this process); "
+        f"load {os.getloadavg()[0]:.1f}"
     )
     engine.transport.close()
     engine.store.close()

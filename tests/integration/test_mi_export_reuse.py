@@ -67,7 +67,7 @@ def test_five_lists_load_once_and_each_is_recorded_and_as_a_fresh_load(
     service = _service(filled)
     loads = CountingLoads(service)
     for n in range(1, 6):
-        service.export_annex_a(tmp_path / f"reused-{n}.csv", n, "csv", DECEMBER)
+        service.export_annex_a(tmp_path / f"reused-{n}.csv", n, "csv", DECEMBER, also=range(1, 6))
     assert loads.calls == 1  # one load for Lists 2 to 5 (List 1 needs none)
     assert _exports(filled) == 5  # every export recorded, reused or not
     for n in range(1, 6):

@@ -6,6 +6,7 @@ Set-up uses the superuser DSN; every test acts through LOGIN roles made by
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import tempfile
@@ -20,7 +21,8 @@ from psycopg.conninfo import make_conninfo
 
 from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Role
-from dutydesk.domain.events import Event
+from dutydesk.domain.events import Event, canonical_json
+from dutydesk.domain.hashchain import event_hash
 from dutydesk.store.eventstore import EventStore
 from dutydesk.sync.engine import SyncEngine
 from dutydesk.sync.pg import admin
@@ -72,6 +74,51 @@ def reset_server(admin_dsn: str) -> None:
         for table in ("checkpoints", "checkpoint_keys"):
             if conn.execute(f"SELECT to_regclass('dutydesk.{table}')").fetchone() != (None,):
                 conn.execute(f"DELETE FROM dutydesk.{table}")
+
+
+def plant(admin_dsn: str, e: Event, *, text: str | None = None, forged: bool = False) -> Event:
+    """Append ``e`` to the server's log as the superuser, chain and counter kept right (as
+    a server still at migration 0001 took any payload from any login). ``text``: the
+    payload text to store instead of the canonical one; ``forged``: the hash made over
+    that text (the server never does) instead of over the canonical content."""
+    with psycopg.connect(admin_dsn) as conn:
+        last_seq, last_hash = conn.execute(
+            "SELECT last_seq, last_hash FROM dutydesk.counter FOR UPDATE"
+        ).fetchone()  # type: ignore[misc]
+        stored = dataclasses.replace(
+            e,
+            server_seq=last_seq + 1,
+            server_time="2026-11-26T09:40:00.000000Z",
+            prev_hash=last_hash,
+        )
+        payload_text = canonical_json(e.payload) if text is None else text
+        digest = event_hash(last_hash, stored, payload_text if forged else None)
+        stored = dataclasses.replace(stored, hash=digest)
+        conn.execute(
+            "INSERT INTO dutydesk.events (seq, id, type, schema_version, actor, actor_role, "
+            "device, client_time, payload, payload_text, server_time, hash, prev_hash, "
+            "submitted_by) VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)",
+            (
+                stored.server_seq,
+                e.id,
+                e.type,
+                e.actor,
+                e.actor_role,
+                e.device,
+                e.client_time,
+                canonical_json(e.payload),
+                payload_text,
+                stored.server_time,
+                digest,
+                last_hash,
+                e.actor,
+            ),
+        )
+        conn.execute(
+            "UPDATE dutydesk.counter SET last_seq = %s, last_hash = %s",
+            (stored.server_seq, digest),
+        )
+    return stored
 
 
 @pytest.fixture

@@ -347,13 +347,13 @@ def test_a_pulled_batch_is_checked_and_stored_with_the_collector_paused(
 
     seeded = seed_contacts(make_login("duty_manager"), now, 12)
     seen: list[bool] = []
-    check = events_module.check_envelope
+    check = events_module.check_pulled
 
-    def spy(e: Event) -> Event:
+    def spy(e: Event, text: str) -> tuple[Event, str]:
         seen.append(gc.isenabled())
-        return check(e)
+        return check(e, text)
 
-    monkeypatch.setattr("dutydesk.store.eventstore.check_envelope", spy)
+    monkeypatch.setattr("dutydesk.store.eventstore.check_pulled", spy)
     assert gc.isenabled()
     desk = make_desk(make_login("auditor"))
     desk.engine.sync()

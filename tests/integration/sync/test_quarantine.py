@@ -18,14 +18,13 @@ from psycopg.conninfo import conninfo_to_dict
 
 from dutydesk.cli import main
 from dutydesk.domain.codes import Role
-from dutydesk.domain.events import Event, canonical_json
-from dutydesk.domain.hashchain import event_hash
+from dutydesk.domain.events import Event
 from dutydesk.domain.ids import new_id
 from dutydesk.store import quarantine
 from dutydesk.sync.engine import HistoryChanged
 from dutydesk.sync.pg.transport import PgTransport
 from tests.factories import contact_payload, event
-from tests.integration.sync.conftest import Desk, Login, reset_server
+from tests.integration.sync.conftest import Desk, Login, plant, reset_server
 
 MakeLogin = Callable[[str], Login]
 MakeDesk = Callable[..., Desk]
@@ -39,45 +38,7 @@ def server(pg_server: str) -> Iterator[str]:
     reset_server(pg_server)
 
 
-def _plant(admin_dsn: str, e: Event) -> Event:
-    """Append ``e`` to the server's log as the superuser, chain and counter kept right."""
-    with psycopg.connect(admin_dsn) as conn:
-        last_seq, last_hash = conn.execute(
-            "SELECT last_seq, last_hash FROM dutydesk.counter FOR UPDATE"
-        ).fetchone()  # type: ignore[misc]
-        stored = dataclasses.replace(
-            e,
-            server_seq=last_seq + 1,
-            server_time="2026-11-26T09:40:00.000000Z",
-            prev_hash=last_hash,
-        )
-        stored = dataclasses.replace(stored, hash=event_hash(last_hash, stored))
-        text = canonical_json(e.payload)
-        conn.execute(
-            "INSERT INTO dutydesk.events (seq, id, type, schema_version, actor, actor_role, "
-            "device, client_time, payload, payload_text, server_time, hash, prev_hash, "
-            "submitted_by) VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)",
-            (
-                stored.server_seq,
-                e.id,
-                e.type,
-                e.actor,
-                e.actor_role,
-                e.device,
-                e.client_time,
-                text,
-                text,
-                stored.server_time,
-                stored.hash,
-                last_hash,
-                e.actor,
-            ),
-        )
-        conn.execute(
-            "UPDATE dutydesk.counter SET last_seq = %s, last_hash = %s",
-            (stored.server_seq, stored.hash),
-        )
-    return stored
+_plant = plant
 
 
 def _contact(login: Login, now: datetime) -> Event:

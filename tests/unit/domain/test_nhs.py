@@ -34,3 +34,30 @@ def test_a_computed_check_digit_validates_and_any_other_digit_fails(first: str) 
     assert is_valid_nhs_number(first + str(check))
     for other in set(range(10)) - {check}:
         assert not is_valid_nhs_number(first + str(other))
+
+
+def test_is_normal_nhs_number_is_what_the_validator_returns_unchanged() -> None:
+    """Issue 19g's bulk check against the validator: random numbers (a tenth valid),
+    spaced, hyphenated, placeholder, non-ASCII and short forms."""
+    import random
+
+    from dutydesk.domain.nhs import is_normal_nhs_number, nhs_check_digit
+
+    rng = random.Random(19)
+    cases = ["0000000000", "4444444444", "123456789", "12345678901", "٤٢٠٢٥٨٧٨١٢", ""]
+    for _ in range(20_000):
+        nine = "".join(rng.choice("0123456789") for _ in range(9))
+        check = nhs_check_digit(nine)
+        last = str(check) if check is not None and rng.random() < 0.5 else rng.choice("0123456789")
+        number = nine + last
+        cases += [number, f"{number[:3]} {number[3:6]} {number[6:]}", number.replace("1", "-")]
+    normal = 0
+    for raw in cases:
+        try:
+            same = validate_nhs_number(raw) == raw
+        except ValidationError:
+            same = False
+        # exact for ASCII; other digits (which the validator takes) are left to it
+        assert is_normal_nhs_number(raw) == (same and raw.isascii()), raw
+        normal += same
+    assert 5_000 < normal < 20_000
