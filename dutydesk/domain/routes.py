@@ -22,7 +22,7 @@ Statutory clocks (sources in docs/workflow.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple
@@ -307,9 +307,14 @@ def _discussion(e: RouteEvent) -> StrategyDiscussion:
 
 
 def fold_routes(
-    events: Iterable[RouteEvent], facts: Mapping[str, ContactFacts], office: OfficeHours
+    events: Iterable[RouteEvent],
+    facts: Mapping[str, ContactFacts],
+    office: OfficeHours,
+    clocks_for: Container[str] | None = None,
 ) -> FollowThrough:
-    """Every route, discussion and adult in ``events``, with clocks computed."""
+    """Every route, discussion and adult in ``events``, with clocks computed (only for the
+    routes of the contacts in ``clocks_for``, when given: the others' are left empty, for
+    a reader that uses no other route's clocks, as MI's load)."""
     out = FollowThrough()
     completed: dict[tuple[str, str], datetime] = {}
     for e in events:
@@ -388,6 +393,8 @@ def fold_routes(
     }
     for route in out.routes.values():
         route.discussions.sort(key=lambda d: d.held_at)
+        if clocks_for is not None and route.contact_id not in clocks_for:
+            continue
         route.clocks = route_clocks(
             route,
             facts.get(route.contact_id),

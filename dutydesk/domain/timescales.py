@@ -60,6 +60,9 @@ def _next_working_day(weekdays: frozenset[int], closures: frozenset[date], day: 
     return day
 
 
+NTH_KEPT = 20_000  # n-th working day answers kept per office calendar
+
+
 class _DayTable:
     """Cumulative working days for one office calendar, so that counting and adding working
     days is a lookup (MI asks this for every referral of a 1,000,000-event store). The table
@@ -71,6 +74,11 @@ class _DayTable:
         self.closures = closures
         self.state: tuple[int, tuple[int, ...]] = (0, ())  # cum[i]: WD in [first, first+i]
         self.lock = Lock()
+        # (day 0's ordinal, n) -> the n-th working day: MI asks for the same few hundred
+        # days' due dates for every referral and route (160,000 times at 1M events); an
+        # answer never changes (the calendar is the table's), so a plain dict serves any
+        # thread. Cleared, not grown past ``NTH_KEPT``.
+        self.nth: dict[tuple[int, int], date] = {}
 
     def covering(self, *days: date) -> tuple[int, tuple[int, ...]]:
         first, cum = self.state
@@ -103,10 +111,18 @@ class _DayTable:
     def nth_after(self, day0: date, n: int) -> date:
         if n == 0:
             return day0
+        key = (day0.toordinal(), n)
+        found = self.nth.get(key)
+        if found is not None:
+            return found
         # n working days never span more than n weeks plus a year of closures.
         first, cum = self.covering(day0, day0 + timedelta(days=7 * n + 366))
-        i = day0.toordinal() - first
-        return date.fromordinal(first + bisect_left(cum, cum[i] + n, lo=i))
+        i = key[0] - first
+        found = date.fromordinal(first + bisect_left(cum, cum[i] + n, lo=i))
+        if len(self.nth) >= NTH_KEPT:
+            self.nth = {}
+        self.nth[key] = found
+        return found
 
 
 @lru_cache(maxsize=16)

@@ -118,6 +118,13 @@ def _el(name: str, value: object, indent: str) -> str:
     return f"{indent}<{name}>{escape(text)}</{name}>\n"
 
 
+# What the return reads of ``MiInput`` beyond the contacts, children, decisions and people
+# (``records.OPTIONAL_READS``; ``annex_a.LIST_READS`` for the lists): the referrals'
+# completed assessments and the s47 enquiries. Tested: the return written from a load of
+# only these equals the one written from a full load (tests/integration/test_mi_period_load).
+CENSUS_READS: frozenset[str] = frozenset({"assessments", "s47_records", "s47_discussed"})
+
+
 def write_census(
     out: IO[str],
     data: MiInput,

@@ -21,7 +21,7 @@ from ..domain.permissions import Action, require
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_datetime
 from ..mi import annex_a
-from ..mi.cin_census import CensusReport, collection_year, write_census
+from ..mi.cin_census import CENSUS_READS, CensusReport, collection_year, write_census
 from ..mi.dataset import Dataset, default_period, london, prepare
 from ..mi.figures import compute_all
 from ..mi.records import OPTIONAL_READS, Figure, Filters, MiInput, Ref, Settings
@@ -267,7 +267,7 @@ class MiService:
         start, end = collection_year(year_ending)
         # Every referral of the year and the 12 months before it, with demographics.
         filters = Filters(start, end)
-        loaded = self._export_data(filters)
+        loaded = self._export_data(filters, CENSUS_READS)
         extras = self.queries.census_extras(r.contact_id for r in loaded.dataset.referrals)
 
         def write(tmp: Path) -> CensusReport:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -367,12 +367,16 @@ class FollowThroughQueries:
             }
 
     def fold(
-        self, office: OfficeHours, contact_ids: Iterable[str] | None = None
+        self,
+        office: OfficeHours,
+        contact_ids: Iterable[str] | None = None,
+        clocks_for: Container[str] | None = None,
     ) -> rules.FollowThrough:
         """Every route, strategy discussion and adult (of ``contact_ids``, or all), with
-        clocks, folded by the pure rules in ``domain.routes``."""
+        clocks (of the routes of ``clocks_for`` only, when given), folded by the pure
+        rules in ``domain.routes``."""
         if contact_ids is not None:
-            return self._fold_streamed(office, list(dict.fromkeys(contact_ids)))
+            return self._fold_streamed(office, list(dict.fromkeys(contact_ids)), clocks_for)
         rows = self._fold_rows(rules.FOLLOW_THROUGH_TYPES, contact_ids)
         facts = self._facts(office, {r[1] for r in rows if r[1]})
         loads = json.loads
@@ -380,9 +384,12 @@ class FollowThroughQueries:
             (rules.FoldEvent(kind, actor, at, loads(body)) for _, _, kind, actor, at, body in rows),
             facts,
             office,
+            clocks_for,
         )
 
-    def _fold_streamed(self, office: OfficeHours, contact_ids: list[str]) -> rules.FollowThrough:
+    def _fold_streamed(
+        self, office: OfficeHours, contact_ids: list[str], clocks_for: Container[str] | None
+    ) -> rules.FollowThrough:
         """``fold`` of some contacts with their events read as the fold takes them, not
         all held first: the contacts go into a temporary table, and one query joins it to
         the events by the contact index in log order (SQLite sorts, spilling to its
@@ -417,6 +424,7 @@ class FollowThroughQueries:
                     ),
                     facts,
                     office,
+                    clocks_for,
                 )
             finally:
                 raw.execute("DROP TABLE IF EXISTS temp.fold_contacts")

@@ -8,6 +8,7 @@ look-back and a one-month one, so the look-back itself cuts through what was rec
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from dutydesk.demo.mi_extras import load_mi_demo
 from dutydesk.demo.synthetic import demo_actor
 from dutydesk.domain.clock import LONDON, FixedClock
 from dutydesk.mi import annex_a
+from dutydesk.mi.cin_census import CENSUS_READS, collection_year, write_census
 from dutydesk.mi.records import OPTIONAL_READS, Filters, Settings
-from dutydesk.services.mi import MiService
+from dutydesk.services.mi import Loaded, MiService
 from dutydesk.store.eventstore import EventStore
 from tests.unit.mi.builders import child, pid
 from tests.unit.mi.test_route_figures import Routes
@@ -151,3 +153,35 @@ def test_a_load_leaves_out_what_it_does_not_read(generated: EventStore) -> None:
         service.figures(bare, october)
     with pytest.raises(ValueError, match="no such part"):
         service.load(october, reads=frozenset({"contacts"}))
+
+
+def _census(service: MiService, loaded: Loaded) -> str:
+    out = io.StringIO()
+    write_census(
+        out,
+        loaded.data,
+        loaded.dataset,
+        2027,
+        lea="201",
+        extras=service.queries.census_extras(r.contact_id for r in loaded.dataset.referrals),
+        now=NOW,
+        office=service.office,
+    )
+    return out.getvalue()
+
+
+def test_the_census_from_a_load_of_what_it_reads_equals_a_full_loads(
+    generated: EventStore,
+) -> None:
+    """The CIN census return loads only ``CENSUS_READS``: the return is the same text as
+    from the full load of its year (and of the whole store); leaving out any of those
+    parts changes it."""
+    service = MiService(generated, FixedClock(NOW), actor=demo_actor())
+    year = Filters(*collection_year(2027))
+    full = _census(service, service.load(year, with_people=True))
+    assert full == _census(service, service.load(with_people=True))
+    assert full.count("<CINdetails>") > 500
+    assert _census(service, service.load(year, with_people=True, reads=CENSUS_READS)) == full
+    for part in CENSUS_READS:
+        less = service.load(year, with_people=True, reads=CENSUS_READS - {part})
+        assert _census(service, less) != full, part

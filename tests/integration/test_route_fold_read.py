@@ -66,3 +66,29 @@ def test_the_fold_read_as_columns_equals_the_fold_of_whole_events(store: EventSt
         everyone = sorted({x.contact_id for x in whole.routes.values()})
         for some in (everyone, everyone[::3], [ids["lado"], *everyone[-40:]]):
             _same(q.fold(office, some), _old_fold(q, office, some))
+
+
+def test_clocks_for_some_contacts_leave_every_other_part_of_the_fold_as_it_was(
+    store: EventStore,
+) -> None:
+    """MI folds routes whose clocks it does not read (``clocks_for``): the routes of the
+    contacts named keep exactly the clocks of the full fold, every other route has none,
+    and everything else (routes, steps, discussions, adults, order) is the full fold's."""
+    load_mi_demo(store, seed=4, events=4000, clock=FixedClock(NOW), open_contacts=20)
+    q = FollowThroughQueries(store.engine)
+    full = q.fold(OfficeHours())
+    everyone = sorted({x.contact_id for x in full.routes.values()})
+    some = set(everyone[::2])
+    for wanted in (None, everyone):
+        part = q.fold(OfficeHours(), wanted, clocks_for=some)
+        assert list(part.routes) == list(full.routes)
+        with_clocks = 0
+        for rid, route in part.routes.items():
+            if route.contact_id in some:
+                assert route.clocks == full.routes[rid].clocks
+                with_clocks += bool(route.clocks)
+            else:
+                assert route.clocks == []
+                route.clocks = full.routes[rid].clocks
+        assert part == full
+        assert with_clocks > 20

@@ -85,6 +85,33 @@ def test_nth_working_day_agrees_with_a_plain_count(day0: date, n: int) -> None:
     assert nth_working_day(OFFICE, day0, n) == expected
 
 
+def _plain_nth(office: OfficeHours, day0: date, n: int) -> date:
+    day, left = day0, n
+    while left:
+        day += timedelta(days=1)
+        left -= office.is_working_day(day)
+    return day
+
+
+def test_kept_nth_working_days_are_each_offices_and_survive_being_cleared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The n-th working day answers kept for MI's repeated asks (``_DayTable.nth``) are
+    the plain count's, asked again and again, for two offices with different closures
+    asking the same days, and after the kept answers are cleared at the cap."""
+    from dutydesk.domain import timescales
+
+    monkeypatch.setattr(timescales, "NTH_KEPT", 50)
+    days = [date(2026, 12, 1) + timedelta(days=i) for i in range(45)]
+    for _ in range(3):
+        for office in (OFFICE, CLOSED_OFFICE):
+            for day0 in days:
+                for n in (1, 15, 45):
+                    assert nth_working_day(office, day0, n) == _plain_nth(office, day0, n)
+    assert nth_working_day(OFFICE, date(2026, 12, 30), 1) == date(2026, 12, 31)
+    assert nth_working_day(CLOSED_OFFICE, date(2026, 12, 30), 1) == date(2027, 1, 5)
+
+
 @pytest.mark.parametrize(
     "received, start",
     [
