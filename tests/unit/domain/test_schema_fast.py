@@ -54,7 +54,7 @@ def _valid(check: Any, full: bool) -> Any:
         "nhs_number": "9434765919",
         "postcode": "LS9 5NW",
         "object": {"a": 1},
-    }.get(kind)
+    }.get(str(kind))
     for value in (made, *_GUESSES):
         try:
             check(value, CTX)
