@@ -626,6 +626,10 @@ _HANDLERS = {
 # the payload's ``contact_id`` (the contact, its child slots and the decisions it names).
 PERSON_EVENT_TYPES = frozenset(t for t, h in _HANDLERS.items() if h in (_person, _restricted))
 CONTACT_EVENT_TYPES = frozenset(_HANDLERS) - PERSON_EVENT_TYPES
+# Types whose fold reads and writes only the contact row itself (no child slot, person
+# or decision): a batch of nothing else (the ratings an import's catch-up writes) needs
+# only the contact rows loaded.
+CONTACT_ROW_ONLY_TYPES = frozenset(t for t, h in _HANDLERS.items() if h in (_rated, _overridden))
 
 
 def decision_refs(event: Event) -> tuple[Any, ...]:

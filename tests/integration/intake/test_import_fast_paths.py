@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, select
 
+from dutydesk.domain import projection
+from dutydesk.domain.projection import Keys, ReadModel
+from dutydesk.services import importer as importer_module
 from dutydesk.services import rating_upkeep
-from dutydesk.store import rating_queries
+from dutydesk.store import rating_queries, readmodel
 from dutydesk.store.eventstore import EVENT_PEOPLE, EVENTS, EventStore
 from dutydesk.store.queries import OPEN_STATUSES
 from dutydesk.store.readmodel import CHILDREN, CONTACTS, _chunks
-from tests.integration.intake.import_oracle import run_scenario
+from tests.factories import event
+from tests.integration.intake.import_oracle import NOW, run_scenario
 
 
 def _contacts_to_rerate_sqlalchemy(engine: Engine, after_seq: int, upto_seq: int) -> set[str]:
@@ -76,11 +81,17 @@ def _open_sqlalchemy(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def scenario_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fast_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    """The scenario imported by the code as it is: its outcome and its store."""
     folder = tmp_path_factory.mktemp("scenario")
     with pytest.MonkeyPatch.context() as m:
-        run_scenario(folder, m)
-    return folder / "store.sqlite3"
+        outcome = run_scenario(folder, m)
+    return outcome, folder / "store.sqlite3"
+
+
+@pytest.fixture
+def scenario_store(fast_run: tuple[dict, Path]) -> Path:
+    return fast_run[1]
 
 
 def test_contacts_to_rerate_finds_what_the_sqlalchemy_query_found(scenario_store: Path) -> None:
@@ -103,16 +114,6 @@ def test_contacts_to_rerate_finds_what_the_sqlalchemy_query_found(scenario_store
         store.close()
 
 
-def test_import_with_the_sqlalchemy_rerate_query_writes_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fast = run_scenario(tmp_path / "fast", monkeypatch)
-    with monkeypatch.context() as m:
-        m.setattr(rating_upkeep, "contacts_to_rerate", _contacts_to_rerate_sqlalchemy)
-        reference = run_scenario(tmp_path / "reference", monkeypatch)
-    assert_same(fast, reference)
-
-
 def assert_same(fast: dict, reference: dict) -> None:
     assert fast["reports"] == reference["reports"]
     for table, rows in reference["tables"].items():
@@ -125,3 +126,126 @@ def assert_same(fast: dict, reference: dict) -> None:
     assert any("imported before with different content" in e["rule"] for e in main["errors"])
     assert reports[2]["events_added"] == 0 and reports[3]["rows_rejected"] >= 1
     assert reports[3]["events_added"] > 0
+
+
+def test_changed_since_keeps_exactly_the_rows_folding_replaced(scenario_store: Path) -> None:
+    store = EventStore.open(scenario_store)
+    try:
+        stored = store.read_model()
+        model = readmodel.loaded_rows(stored)
+        loaded = readmodel.loaded_rows(model)
+        contact = min(model.contacts)
+        person = min(model.people)
+        slot = min(model.children)
+        decision = min(model.decisions)
+        model.contacts[contact] = projection.replace(model.contacts[contact])  # equal, new
+        model.people[person] = projection.replace(model.people[person], given_name="Zed")
+        model.children[("new", 0)] = model.children[slot]
+        changed = readmodel.changed_since(model, loaded)
+        assert set(changed.contacts) == {contact} and set(changed.people) == {person}
+        assert set(changed.children) == {("new", 0)} and not changed.decisions
+        model.put_decision(projection.replace(model.decisions[decision]))
+        assert set(readmodel.changed_since(model, loaded).decisions) == {decision}
+    finally:
+        store.close()
+
+
+def _known_ids_sqlalchemy(store: EventStore, ids: Iterable[str]) -> set[str]:
+    """The importer's ``_known_ids`` as it was, through SQLAlchemy Core (the reference)."""
+    found: set[str] = set()
+    with store.engine.connect() as conn:
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            found |= set(conn.execute(select(EVENTS.c.id).where(EVENTS.c.id.in_(chunk))).scalars())
+    return found
+
+
+def test_known_ids_are_those_sqlalchemy_found(scenario_store: Path) -> None:
+    store = EventStore.open(scenario_store)
+    try:
+        with store.engine.connect() as conn:
+            stored = list(conn.execute(select(EVENTS.c.id)).scalars())
+        asked = stored[::3] + [f"00000000-0000-4000-8000-9{i:011d}" for i in range(25_000)]
+        asked += stored[:40]  # asked twice
+        found = importer_module._known_ids(store, asked)
+        assert found == _known_ids_sqlalchemy(store, asked) == set(stored[::3]) | set(stored[:40])
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("kind", sorted(projection.CONTACT_ROW_ONLY_TYPES))
+def test_contact_row_only_events_fold_into_the_contact_row_alone(
+    scenario_store: Path, kind: str
+) -> None:
+    """Folded into the whole stored model, such an event replaces its contact's row and
+    nothing else; folded into that row alone, it makes the same row."""
+    store = EventStore.open(scenario_store)
+    try:
+        whole = store.read_model()
+    finally:
+        store.close()
+    cid = next(c for c, row in sorted(whole.contacts.items()) if row.rating and row.received_at)
+    assert any(k[0] == cid for k in whole.children)
+    payloads: dict[str, dict[str, Any]] = {
+        "contact.rated": {
+            "contact_id": cid,
+            "rating": "amber",
+            "score": 41,
+            "reasons": [{"code": "X", "text": "A reason.", "points": 41}],
+            "policy_version": "other-1",
+            "due_at": "2026-11-27T17:00:00+00:00",
+        },
+        "contact.rating_overridden": {
+            "contact_id": cid,
+            "from_rating": whole.contacts[cid].rating,
+            "to_rating": "red",
+            "reason": "Seen by a manager.",
+            "approver": "dm.manager",
+            "due_at": "2026-11-26T12:00:00+00:00",
+        },
+    }
+    folded = event(kind, payloads[kind], NOW)
+    before = readmodel.loaded_rows(whole)
+    projection.apply(whole, folded)
+    assert readmodel.changed_since(whole, before).people == {}
+    changed = readmodel.changed_since(whole, before)
+    assert set(changed.contacts) == {cid} and not changed.children and not changed.decisions
+    assert whole.children == before.children and whole.decisions == before.decisions
+    alone = projection.ReadModel(contacts={cid: before.contacts[cid]})
+    projection.apply(alone, folded)
+    assert alone.contacts == {cid: whole.contacts[cid]} and not alone.children
+
+
+_LOAD = readmodel.load
+
+
+def _load_with_children(conn: Connection, keys: Keys, *, children: bool = True) -> ReadModel:
+    """``readmodel.load`` as it was: the child slots of every contact named, always."""
+    return _LOAD(conn, keys)
+
+
+# Each fast path's reference, patched in for a whole import of the scenario.
+REFERENCES = {
+    "the SQLAlchemy query for contacts to rate again": (
+        rating_upkeep,
+        "contacts_to_rerate",
+        _contacts_to_rerate_sqlalchemy,
+    ),
+    "the SQLAlchemy query for known ids": (importer_module, "_known_ids", _known_ids_sqlalchemy),
+    "every loaded projection row written back": (
+        readmodel,
+        "changed_since",
+        lambda model, loaded: model,
+    ),
+    "child slots loaded for every append": (readmodel, "load", _load_with_children),
+}
+
+
+@pytest.mark.parametrize("reference", sorted(REFERENCES))
+def test_an_import_by_the_reference_path_writes_the_same(
+    fast_run: tuple[dict, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    owner, name, replacement = REFERENCES[reference]
+    with monkeypatch.context() as m:
+        m.setattr(owner, name, replacement)
+        outcome = run_scenario(tmp_path / "reference", monkeypatch)
+    assert_same(fast_run[0], outcome)

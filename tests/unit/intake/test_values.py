@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dutydesk.domain.referrals import referrals_in_last_12_months
 from dutydesk.intake.model import FileRefused
@@ -59,3 +62,35 @@ def test_decoding() -> None:
     assert decode("Seán".encode("cp1252"), "f") == ("Seán", "cp1252")
     with pytest.raises(FileRefused, match="byte 1"):
         decode(b"a\x81\xff\xfe", "f")
+
+
+def _parse_date_by_formats(text: str) -> date | None:
+    """``parse_date``'s text formats, strptime only (the reference for its ISO fast path)."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@given(
+    st.text(alphabet="0123456789-/. T:٣", max_size=14)
+    | st.dates().map(date.isoformat)
+    | st.builds(
+        lambda y, m, d, tail: f"{y:04d}-{m:02d}-{d:02d}{tail}",
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.sampled_from(["", "T00:00:00", "x", " 12:00", "-1"]),
+    )
+)
+def test_parse_date_reads_text_as_the_strptime_formats_do(text: str) -> None:
+    expected = _parse_date_by_formats(" ".join(text.split()))
+    if re.fullmatch(r"\d{4,5}(\.\d+)?", " ".join(text.split())):
+        return  # an Excel serial number, read before the formats
+    if expected is None:
+        with pytest.raises(ValueError, match="is not a readable date"):
+            parse_date(text)
+    else:
+        assert parse_date(text) == expected
