@@ -108,10 +108,18 @@ class MiQueries:
             c.is_referral.is_(True),
             c.status.not_in(sorted(VOID_STATUSES)),
         ]
+        # A decision made in the period counts there whenever its contact came in (the
+        # feedback-to-referrer figure is over the decisions made in the period): a contact
+        # received months before and decided (or signed off) in the period is loaded too.
+        d = DECISIONS.c
+        decided: list[ColumnElement[bool]] = []
+        signed: list[ColumnElement[bool]] = []
         if date_from is not None:
             window.append(c.received_at >= _utc(date_from - LOOKBACK_MARGIN))
             start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
             history.append(c.received_at >= _utc(start))
+            decided.append(d.decided_at >= _utc(date_from - LOOKBACK_MARGIN))
+            signed.append(d.signed_off_at >= _utc(date_from - LOOKBACK_MARGIN))
         if date_to is not None:
             # A day's margin: the stored times keep their offsets ("+01:00" in summer), and
             # as text "2026-07-31T23:30:00+01:00" sorts after the period's end in UTC
@@ -120,7 +128,17 @@ class MiQueries:
             end = _utc(date_to + timedelta(days=1), end=True)
             window.append(c.received_at < end)
             history.append(c.received_at < end)
-        return or_(and_(match, *window), and_(*history), and_(match, c.status.in_(OPEN_STATUSES)))
+            decided.append(d.decided_at < end)
+            signed.append(d.signed_off_at < end)
+        decided_in_window = c.contact_id.in_(
+            select(d.contact_id).where(or_(and_(*decided), and_(*signed)))
+        )
+        return or_(
+            and_(match, *window),
+            and_(*history),
+            and_(match, c.status.in_(OPEN_STATUSES)),
+            and_(match, decided_in_window),
+        )
 
     def load(
         self,

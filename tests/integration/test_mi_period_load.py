@@ -2,7 +2,8 @@
 the folds of only the loaded contacts' discussions and hand-offs) gives every figure and
 every Annex A list the whole store's load gives, on a generated history (routes, hand-offs,
 strategy discussions, supervision, assessments and open contacts, about 2,400 contacts over
-three months). Periods cut through the history: a month, a fortnight, a period before any
+three months; and contacts received months before a period and decided or signed off in it).
+Periods cut through the history: a month, a fortnight, a period before any
 contact, the default six months, an office and a source; with the statutory 12-month
 look-back and a one-month one, so the look-back itself cuts through what was recorded."""
 
@@ -49,6 +50,18 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
     r = Routes()
     sibling = r.contact("2026-08-20 10:00", children=[child(pid())])
     r.open(sibling, "early_help", "2026-10-12 10:00", slot=0, team="EH", family_consent="given")
+    # Contacts received long before a period and decided in it (a period's load reads
+    # contacts by receipt, with a month's margin): no further action, a referral, and a
+    # practitioner's proposal signed off weeks later.
+    for received, decided, outcome in (
+        ("2026-07-20 10:00", "2026-10-15 11:00", "nfa"),
+        ("2026-07-21 10:00", "2026-10-16 11:00", "cin_assessment"),
+    ):
+        r.h.decide(r.contact(received, children=[child(pid())]), decided, outcome)
+    proposed = r.contact("2026-08-03 10:00", children=[child(pid())])
+    r.h.decide(
+        proposed, "2026-08-04 10:00", proposed_by_practitioner=True, signed_off="2026-10-20 10:00"
+    )
     store.import_events(r.h.events)
     yield store
     store.close()
