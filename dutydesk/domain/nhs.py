@@ -24,6 +24,11 @@ def nhs_check_digit(first_nine: str) -> int | None:
 def validate_nhs_number(raw: str) -> str:
     """Return the normalised number or raise ValidationError saying why it is not valid."""
     digits = normalise_nhs_number(raw)
+    if not digits.isascii():
+        # Python's isdigit()/int() take Arabic-Indic, fullwidth, Devanagari (and isdigit()
+        # superscript) digits; the number is defined in 0-9, the server checks ^[0-9]{10}$
+        # and matching compares ASCII: another script's digits would be another child.
+        raise ValidationError(f"NHS number must be 10 digits 0-9, got {raw!r}")
     if len(digits) != 10 or not digits.isdigit():
         raise ValidationError(f"NHS number must be 10 digits, got {raw!r}")
     if len(set(digits)) == 1:
@@ -35,8 +40,8 @@ def validate_nhs_number(raw: str) -> str:
 
 
 def is_normal_nhs_number(raw: str) -> bool:
-    """True when ``raw`` is ten ASCII digits that pass every check: exactly the ASCII
-    numbers ``validate_nhs_number`` returns unchanged (tested against it). For bulk
+    """True when ``raw`` is ten ASCII digits that pass every check: exactly the numbers
+    ``validate_nhs_number`` returns unchanged (tested against it). For bulk
     checks (a pull re-validates every number it receives); False says nothing more: ask
     the validator."""
     if len(raw) != 10 or not raw.isascii() or not raw.isdigit() or raw == raw[0] * 10:

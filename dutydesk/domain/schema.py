@@ -214,8 +214,12 @@ server_twin(nhs_number, kind="nhs_number")
 
 
 def postcode(value: Any, ctx: Context) -> str:
-    cleaned = " ".join(str(value).upper().replace("\u00a0", " ").split())
-    compact = cleaned.replace(" ", "")
+    """Letters A-Z and digits 0-9 only, checked before upper-casing: str.isalpha() takes
+    any script's letters and upper() turns "ß" into "SS" (the server checks ASCII too)."""
+    compact = "".join(str(value).replace("\u00a0", " ").split())
+    if not compact.isascii() or not compact.isalnum():
+        raise ValidationError(f"{value!r} is not a UK postcode (letters A-Z and digits 0-9)")
+    compact = compact.upper()
     if not (5 <= len(compact) <= 7) or not compact[:1].isalpha() or not compact[-2:].isalpha():
         raise ValidationError(f"{value!r} is not a UK postcode")
     return compact[:-3] + " " + compact[-3:]

@@ -144,6 +144,8 @@ def keys_table() -> str:
 def nhs_hint(text: str) -> str:
     """The inline verdict on a typed NHS number, without repeating the number."""
     digits = normalise_nhs_number(text)
+    if not digits.isascii():
+        return "✗ digits 0-9 only"
     if not digits.isdigit() or len(digits) != 10:
         return f"✗ needs 10 digits ({len(digits)} typed)"
     return "✓ valid" if is_valid_nhs_number(digits) else "✗ fails the check digit: mistyped?"

@@ -549,7 +549,8 @@ def validate_answer(factor: Factor, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
             return f"expected a whole number from 0 to {limit}"
         return None
-    if value not in {k for k, _ in factor.choices}:
+    # a code is text: a list or object (unhashable) must be an answer, not a TypeError
+    if not isinstance(value, str) or value not in {k for k, _ in factor.choices}:
         return "expected one of " + ", ".join(k for k, _ in factor.choices)
     return None
 

@@ -290,7 +290,7 @@ class _Compiler:
         if kind == "postcode":
             return fail(
                 f"{_typeof(x)} IS DISTINCT FROM 'string' OR {_text(x)} !~ "
-                "'^[[:alpha:]][^[:space:]]{1,3} [^[:space:]][[:alpha:]]{2}$' OR "
+                "'^[A-Z][A-Z0-9]{1,3} [A-Z0-9][A-Z]{2}$' OR "
                 f"{_text(x)} <> pg_catalog.upper({_text(x)})",
                 f"{at}{x}::text || ' is not a UK postcode'",
             )

@@ -296,3 +296,28 @@ def test_a_child_described_only_by_an_approximate_age_is_taken_by_desk_and_serve
                 "contact.received.children[0]: a child needs a name, a date of birth, an "
                 "approximate age or a linked person"
             )
+
+
+@pytest.mark.parametrize(
+    "name, bad",
+    [
+        ("nhs_number", "٤٠١٠٢٣٢١٣٧"),  # Arabic-Indic digits of a valid number
+        ("nhs_number", "４０１０２３２１３７"),  # fullwidth
+        ("postcode", "ＬＳ１ ４ＡＢ"),  # fullwidth letters and digits
+        ("postcode", "LS٤ ٤AB"),  # Arabic-Indic digits inside
+        ("postcode", "L!1 4AB"),  # punctuation inside
+    ],
+)
+def test_digits_and_letters_of_other_scripts_are_refused_by_desk_and_server(
+    pg_server: str, by_role: dict[str, Login], now: datetime, name: str, bad: str
+) -> None:
+    """An attacker's forms of an NHS number or postcode (defined in 0-9 and A-Z): a desk
+    that took them would store what the server refuses and match nobody (issue: desk and
+    server disagreed)."""
+    payload = {"person_id": new_id(), name: bad}
+    with pytest.raises(ValidationError) as err:
+        validate_payload("person.registered", payload, today=now.date())
+    assert err.value.path.endswith(name)
+    login = _who("person.registered", by_role)
+    [(status, reason)] = _submit(login, [_event(login, "person.registered", payload, now)])
+    assert status == "rejected" and reason is not None and name in reason, (status, reason)

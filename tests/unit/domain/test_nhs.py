@@ -57,7 +57,43 @@ def test_is_normal_nhs_number_is_what_the_validator_returns_unchanged() -> None:
             same = validate_nhs_number(raw) == raw
         except ValidationError:
             same = False
-        # exact for ASCII; other digits (which the validator takes) are left to it
-        assert is_normal_nhs_number(raw) == (same and raw.isascii()), raw
+        assert is_normal_nhs_number(raw) == same, raw
         normal += same
     assert 5_000 < normal < 20_000
+
+
+# An attacker's forms (from the definition: ten ASCII digits 0-9, Modulus 11): the same
+# valid number "4010232137" in digits of other scripts. Python's str.isdigit and int()
+# take them; the server (`^[0-9]{10}$`) and every ASCII comparison do not.
+NON_ASCII_FORMS = [
+    "٤٠١٠٢٣٢١٣٧",  # Arabic-Indic
+    "４０１０２３２１３７",  # fullwidth
+    "४०१०२३२१३७",  # Devanagari
+    "401023213\uff17",  # one fullwidth digit at the end
+    "401 023 ２１３７",  # spaced, partly fullwidth
+    "943476591\u00b2",  # superscript two: isdigit() is True but int() refuses it
+    "\u00b2434765919",
+]
+
+
+@pytest.mark.parametrize("number", NON_ASCII_FORMS)
+def test_digits_of_other_scripts_are_refused_not_stored(number: str) -> None:
+    with pytest.raises(ValidationError, match="0-9"):
+        validate_nhs_number(number)
+    assert not is_valid_nhs_number(number)
+
+
+@pytest.mark.parametrize("number", NON_ASCII_FORMS)
+def test_a_payload_with_other_digits_is_refused_naming_the_field(number: str) -> None:
+    from datetime import date
+
+    from dutydesk.domain import schema_fast
+    from dutydesk.domain.events import CATALOGUE
+    from dutydesk.domain.schema import Context
+
+    spec = CATALOGUE["person.registered"]
+    payload = {"person_id": "01a1f943-9bc0-7f13-91ca-4dc4edfde401", "nhs_number": number}
+    for validate in (spec.validate, lambda p, c: schema_fast.validate(spec, p, c)):
+        with pytest.raises(ValidationError) as err:
+            validate(payload, Context(date(2026, 12, 1)))
+        assert err.value.path == "nhs_number"

@@ -220,3 +220,50 @@ def test_the_intake_format_doc_lists_every_fact() -> None:
     doc = (PROJECT_ROOT / "docs" / "intake-format.md").read_text(encoding="utf-8")
     missing = [f.name for f in catalogue.FACTORS if f"`{'.'.join(f.path)}`" not in doc]
     assert missing == []
+
+
+# An attacker's payloads: every factor's answer given a JSON value of the wrong type (the
+# intake format says: a yes/no is true or false, a count or child a whole number, a choice
+# one of its codes). Each must be a validation error naming the field and saying what is
+# wrong, on both validators; a list as a choice's answer raised TypeError ("unhashable
+# type: 'list'") and stopped the import or the pull instead.
+WRONG_TYPES = [[], ["yes"], {}, {"yes": True}, 1.5, "not a code", True, 7, -1, "", [[]]]
+
+
+def _answering(factor: catalogue.Factor, value: Any) -> dict[str, Any]:
+    answer: Any = value
+    for key in reversed(factor.path):
+        answer = {key: answer}
+    return contact_payload(**answer)
+
+
+def _fits(factor: catalogue.Factor, value: Any) -> bool:
+    """The intake format's answer types, written out from docs/intake-format.md."""
+    if factor.kind == catalogue.YES_NO:
+        return isinstance(value, bool)
+    if factor.kind in (catalogue.COUNT, catalogue.CHILD):
+        return type(value) is int and value >= 0 and value <= (factor.maximum or 99)
+    return isinstance(value, str) and value in {k for k, _ in factor.choices}
+
+
+@pytest.mark.parametrize("factor", catalogue.FACTORS, ids=lambda f: f.name)
+def test_an_answer_of_the_wrong_json_type_is_a_validation_error(factor: Any) -> None:
+    from dutydesk.domain import schema_fast
+    from dutydesk.domain.events import CATALOGUE
+    from dutydesk.domain.schema import Context
+
+    spec = CATALOGUE["contact.received"]
+    for bad in WRONG_TYPES:
+        payload = _answering(factor, bad)
+        if bad == "" or _fits(factor, bad):
+            continue  # "" is "not asked"; 7 is a fine count, True a fine yes/no
+        for validate in (
+            lambda p: validate_payload("contact.received", p, today=date(2026, 11, 26)),
+            lambda p: schema_fast.validate(spec, p, Context(date(2026, 11, 26))),
+        ):
+            with pytest.raises(ValidationError) as err:
+                validate(payload)
+            where = err.value.path.removeprefix("contact.received.")
+            assert where == ".".join(factor.path), (factor.name, bad, err.value)
+            reason = err.value.reason  # what is wrong: what was expected, or the value
+            assert "expected" in reason or repr(bad) in reason or str(bad) in reason, reason
