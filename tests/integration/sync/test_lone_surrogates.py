@@ -18,7 +18,7 @@ neither hashed nor stored nor sent. The attacks:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,16 +32,14 @@ from dutydesk.store.chain import ChainedEventStore
 from dutydesk.sync.engine import META_DISTRUST, ServerDistrusted, SyncEngine
 from dutydesk.sync.pg.transport import PgTransport
 from dutydesk.sync.transport import BatchRefused
-from tests.integration.sync.conftest import Login, plant, reset_server
+from tests.integration.sync.conftest import Login, plant
 
 MakeLogin = Callable[[str], Login]
 
 
 @pytest.fixture
-def server(pg_server: str) -> Iterator[str]:
-    reset_server(pg_server)
-    yield pg_server
-    reset_server(pg_server)
+def server(empty_server: str) -> str:
+    return empty_server
 
 
 def _note(login: Login, now: datetime, text: str) -> Event:
@@ -61,20 +59,8 @@ def test_the_server_refuses_a_lone_surrogate_or_nul_escape(
     pr = make_login("practitioner")
     e = _note(pr, now, "x")
     payload_text = canonical_json(e.payload).replace('"x"', f'"{escape}"')
-    body = json.dumps(
-        [
-            {
-                "id": e.id,
-                "type": e.type,
-                "schema_version": 1,
-                "actor": e.actor,
-                "actor_role": e.actor_role,
-                "device": e.device,
-                "client_time": e.client_time,
-                "payload_text": payload_text,
-            }
-        ]
-    )
+    envelope = ("id", "type", "schema_version", "actor", "actor_role", "device", "client_time")
+    body = json.dumps([{**{k: getattr(e, k) for k in envelope}, "payload_text": payload_text}])
     before = _head(server)
     with psycopg.connect(pr.dsn, autocommit=True) as conn, pytest.raises(psycopg.DataError):
         conn.execute("SELECT * FROM dutydesk.submit(%s::jsonb)", (body,))
