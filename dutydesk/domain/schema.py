@@ -87,6 +87,48 @@ class Spec:
 
 # ---- checks -------------------------------------------------------------------------
 
+# A surrogate code point in a str is never a character: json.loads makes one from a lone
+# "\udc80" escape (pairs it joins), the command line from bytes that are not UTF-8
+# (surrogateescape). Such text cannot be written as UTF-8: not hashed (the audit chain),
+# not stored (SQLite), not sent (the server's jsonb refuses it too). Refused here, at the
+# boundary, so no event can carry one.
+_SURROGATE = re.compile("[\ud800-\udfff]").search
+
+
+def not_unicode(value: str) -> str | None:
+    """Why ``value`` is not Unicode text (it holds a lone surrogate), or None."""
+    found = None if value.isascii() else _SURROGATE(value)
+    if found is None:
+        return None
+    return (
+        f"contains U+{ord(found.group()):04X}, half of a UTF-16 surrogate pair on its own: "
+        "not a Unicode character (a bad \\u escape?)"
+    )
+
+
+def not_unicode_within(value: Any) -> str | None:
+    """``not_unicode`` for every text (keys too) in a JSON value (a free object: triage
+    reasons). About 1.5 us a reason object: numbers and ASCII text are passed in line."""
+    if isinstance(value, str):
+        return not_unicode(value)
+    parts: Any
+    if isinstance(value, Mapping):
+        parts = (*value.keys(), *value.values())
+    elif isinstance(value, list | tuple):
+        parts = value
+    else:
+        return None
+    for part in parts:
+        kind = part.__class__
+        if kind is str:
+            if not part.isascii() and _SURROGATE(part):
+                return not_unicode(part)
+        elif kind is not int and kind is not float and kind is not bool and part is not None:
+            problem = not_unicode_within(part)
+            if problem:
+                return problem
+    return None
+
 
 def text(max_len: int = 200, *, strip: bool = True) -> Check:
     def check(value: Any, ctx: Context) -> str:
@@ -97,6 +139,9 @@ def text(max_len: int = 200, *, strip: bool = True) -> Check:
             raise ValidationError(f"is {len(out)} characters long; at most {max_len} allowed")
         if "\x00" in out:
             raise ValidationError("contains a NUL character")
+        problem = not_unicode(out)
+        if problem:
+            raise ValidationError(problem)
         return out
 
     return server_twin(check, kind="text", max=max_len, strip=strip)
@@ -232,6 +277,9 @@ def free_object(value: Any, ctx: Context) -> dict[str, Any]:
     """A JSON object whose inner shape belongs to another module (e.g. triage reasons)."""
     if not isinstance(value, Mapping):
         raise ValidationError(f"expected an object, got {type(value).__name__}")
+    problem = not_unicode_within(value)
+    if problem:
+        raise ValidationError(problem)
     return dict(value)
 
 

@@ -69,13 +69,18 @@ class _Writer:
             normal = self.name(is_normal_nhs_number)
             return [f"if {raw}.__class__ is not _str or not {normal}({raw}): raise _NotInLine"], raw
         if check is schema.free_object:
-            return [f"if {raw}.__class__ is not dict: raise _NotInLine"], f"dict({raw})"
+            deep = self.name(schema.not_unicode_within)
+            return [
+                f"if {raw}.__class__ is not dict or {deep}({raw}) is not None: raise _NotInLine"
+            ], f"dict({raw})"
         if kind == "text":
             out = f"{raw}.replace('\\u00a0', ' ').strip()" if rule["strip"] else raw
             return [
                 f"if {raw}.__class__ is not _str: raise _NotInLine",
                 f"{raw} = {out}",
                 f"if len({raw}) > {int(rule['max'])} or '\\x00' in {raw}: raise _NotInLine",
+                f"if not {raw}.isascii() and {self.name(schema.not_unicode)}({raw}): "
+                "raise _NotInLine",
             ], raw
         if kind == "integer":
             limits = [f"{raw}.__class__ is not _int"]

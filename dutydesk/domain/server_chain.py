@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .errors import ValidationError
 from .events import Event
 from .hashchain import GENESIS, event_hash
 
@@ -104,6 +105,14 @@ class _Walk:
         self.checked = 0
         self.unseen = 0
 
+    def _hash_matches(self, prev_hash: str, e: Event) -> bool:
+        """Content that has no hash (not Unicode text: ``hashchain.event_hash``) matches
+        none: a hash mismatch, not an exception that ends the walk."""
+        try:
+            return self.hash_fn(prev_hash, e) == e.hash
+        except ValidationError:
+            return False
+
     def gap(self, first: int, last: int, following: str | None) -> ChainBreak | None:
         """Sequence numbers ``first..last`` were not read."""
         after = f"; the next event held is {following}" if following else ""
@@ -156,7 +165,7 @@ class _Walk:
                 f"its prev_hash is not {before} (an event before it was "
                 "removed or replaced, or events were moved)",
             )
-        if self.hash_fn(e.prev_hash, e) != e.hash:
+        if not self._hash_matches(e.prev_hash, e):
             return ChainBreak(
                 seq,
                 e.id,

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.events import canonical_json
 from ..domain.ids import stable_id
+from ..domain.schema import not_unicode
 from .hardened import JsonRefused, loads
 from .ids import contact_event_id
 from .model import LIMITS, Draft, FileRefused, Limits, ParsedRow, RowError
@@ -98,9 +99,36 @@ def _bad(number: int, line: str, file: str, rule: str) -> ParsedRow:
     return row
 
 
+def _not_unicode_at(value: Any, path: str = "") -> tuple[str, str, str] | None:
+    """(path, value, why) of the first text in ``value`` that is not Unicode (a lone
+    surrogate: json.loads takes a "\\udc80" escape), the value written with escapes."""
+    if isinstance(value, str):
+        why = not_unicode(value)
+        return (path, value.encode("utf-8", "backslashreplace").decode(), why) if why else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = _not_unicode_at(key, path or "(a field name)") or _not_unicode_at(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _not_unicode_at(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def _row(number: int, item: Any, source: str, file: str, now: datetime) -> ParsedRow:
     if not isinstance(item, dict):
         return _bad(number, source, file, f"expected a JSON object, got {type(item).__name__}")
+    # before any id is made of the content (a hash of text that has no UTF-8)
+    found = _not_unicode_at(item)
+    if found is not None:
+        path, shown, why = found
+        row = ParsedRow(number=number, ref="", raw={"record": json.dumps(item)})
+        row.errors.append(RowError(file, number, path, shown, why))
+        return row
     payload = dict(item)
     ref = str(payload.get("external_ref") or "")
     if not payload.get("contact_id"):

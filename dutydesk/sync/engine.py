@@ -70,7 +70,7 @@ from ..domain.checkpoints import (
 from ..domain.clock import Clock
 from ..domain.errors import DomainError
 from ..domain.events import Event, canonical_json
-from ..domain.hashchain import event_hash
+from ..domain.hashchain import hash_matches
 from ..domain.wording import plural
 from ..store import quarantine, withheld
 from ..store.eventstore import AppendResult, EventStore
@@ -794,7 +794,7 @@ class SyncEngine:
             seq = e.server_seq or 0
             if seq > cp.seq:
                 break
-            if e.hash is None or event_hash(e.prev_hash or "", e, text) != e.hash:
+            if e.hash is None or not hash_matches(e.prev_hash or "", e, e.hash, text):
                 self._distrust(
                     server,
                     f"the server's history changed at seq {seq}: the event there does not "
@@ -1140,7 +1140,7 @@ def _chain_problem(
     canonical payload texts (``payload_texts``)."""
     for e, text in zip(batch, texts, strict=True):
         seq = e.server_seq or 0
-        if e.hash is None or event_hash(e.prev_hash or "", e, text) != e.hash:
+        if e.hash is None or not hash_matches(e.prev_hash or "", e, e.hash, text):
             return f"the event at seq {seq} does not match its own hash"
         if last is not None and last[0] == seq - 1 and last[1] != e.prev_hash:
             return f"the event at seq {seq} does not link to the one at seq {seq - 1}"

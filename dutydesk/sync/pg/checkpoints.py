@@ -45,7 +45,7 @@ from ...domain.checkpoints import (
     replace_lost,
     sign,
 )
-from ...domain.hashchain import GENESIS, event_hash
+from ...domain.hashchain import GENESIS, hash_matches
 from .admin import OWNER, AdminError, _connect, _first_line, _initialised
 from .transport import EVENT_COLUMNS, KEY_QUERY, event_from_row, key_from_row
 
@@ -336,7 +336,7 @@ def _extend(
                     "--server`"
                 )
             e = event_from_row(r)
-            if e.prev_hash != expected or event_hash(expected, e) != e.hash:
+            if e.prev_hash != expected or not hash_matches(expected, e, e.hash):
                 raise CheckpointError(
                     f"not signed: sequence {seq} does not chain to the one "
                     "before (edited or replaced); check with `dutydesk audit "

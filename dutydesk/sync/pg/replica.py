@@ -40,7 +40,7 @@ from typing import Any
 import psycopg
 
 from ...domain.events import Event
-from ...domain.hashchain import event_hash
+from ...domain.hashchain import hash_matches
 from ..transport import ServerState
 from .transport import _PULL, PgTransport, event_from_row
 
@@ -104,7 +104,7 @@ class ReplicaPullTransport(PgTransport):
             )
             return None
         for e in batch:
-            if event_hash(e.prev_hash or "", e) != e.hash:
+            if not hash_matches(e.prev_hash or "", e, e.hash):
                 self._mismatch(f"the replica's event at seq {e.server_seq} fails its own hash")
                 return None
         self.served["replica"] += len(batch)

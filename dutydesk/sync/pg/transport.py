@@ -100,7 +100,21 @@ SERVER_MOVED = "DD001"
 
 def _submit_body(events: Sequence[Event]) -> str:
     """The JSON array ``dutydesk.submit`` takes: each event with its payload as the exact
-    canonical text the desk hashed."""
+    canonical text the desk hashed. ``BatchRefused`` for text that is not Unicode (a lone
+    surrogate, in an event stored before desks refused it): psycopg would fail to encode
+    it with an error outside ``psycopg.Error``, every round; refused, the engine sends the
+    events one by one and marks that one rejected."""
+    body = _submit_json(events)
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BatchRefused(
+            "an event's text is not Unicode (a lone surrogate); it cannot be sent"
+        ) from None
+    return body
+
+
+def _submit_json(events: Sequence[Event]) -> str:
     return json.dumps(
         [
             {

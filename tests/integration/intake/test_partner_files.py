@@ -326,3 +326,33 @@ def test_intake_json_without_an_immediate_danger_answer_is_rejected(
     assert {e.column for e in report.errors} == {"immediate_danger"}
     assert all("required" in e.rule for e in report.errors), report.errors
     assert store.event_count() == 0
+
+
+def test_json_lines_with_lone_surrogate_escapes_are_rejected_by_row_and_field(
+    store: EventStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    """An attacker's intake file: JSON lets a text say "\\udc80" (half a UTF-16 pair);
+    json.loads takes it, but it is not Unicode text (no UTF-8, so no id, hash or row can
+    be made of it). Each such row is rejected naming the field; the rest import; no crash,
+    with or without a contact id (an id made from the row's content hashed its text)."""
+    good = contact_payload(external_ref="S-9")
+    good.pop("contact_id")
+    no_id = contact_payload(concern="hit \udc80")
+    no_id.pop("contact_id")
+    bad_ref = contact_payload(external_ref="R-\ud800")
+    bad_ref.pop("contact_id")
+    named = contact_payload(children=[{"given_name": "\udfff", "date_of_birth": "2019-04-03"}])
+    lines = tmp_path / "in.jsonl"
+    records = [no_id, bad_ref, named, good]
+    lines.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    assert "\\udc80" in lines.read_text("utf-8")
+    for path in (lines, tmp_path / "in.json"):
+        if path.suffix == ".json":
+            path.write_text(json.dumps(records), encoding="utf-8")
+        report = importer(store, clock).run(path)
+        assert (report.rows, report.rows_rejected) == (4, 3), report
+        errs = {e.row: e for e in report.errors}
+        assert errs[1].column == "concern" and "Unicode" in errs[1].rule, errs[1]
+        assert errs[2].column == "external_ref" and "Unicode" in errs[2].rule, errs[2]
+        assert errs[3].column == "children[0].given_name" and "Unicode" in errs[3].rule
+        assert 4 not in errs

@@ -104,3 +104,43 @@ def test_content_of_an_envelope_that_is_not_plain_text_and_integers_is_still_can
     e = dataclasses.replace(BASE, **change)  # type: ignore[arg-type]
     whole = {**e.recorded(), "server_seq": e.server_seq, "server_time": e.server_time}
     assert event_content(e) == canonical_json(whole)
+
+
+# A server event whose payload text carries a lone surrogate escape ("\udc80"): json.loads
+# takes it, but the hash is defined over UTF-8, which cannot hold it. The server's submit
+# never stores one (PostgreSQL's jsonb refuses it), so such an event has no hash the server
+# made: it is an event that does not match its hash, never a crash of the chain check.
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"payload": {**BASE.payload, "text": "\udc80"}},
+        {"payload": {**BASE.payload, "\ud800": "key"}},
+        {"device": "desk-\udcff"},
+    ],
+)
+def test_content_that_is_not_unicode_has_no_hash_and_matches_none(change: dict) -> None:
+    from dutydesk.domain.hashchain import hash_matches
+
+    e = dataclasses.replace(BASE, **change)
+    with pytest.raises(ValidationError, match="Unicode"):
+        event_hash(GENESIS, e)
+    text = canonical_json(e.payload)
+    ascii_text = canonical_json(e.payload).encode("utf-8", "backslashreplace").decode()
+    for claimed in (
+        "0" * 64,
+        event_hash(GENESIS, BASE),
+        # the hash an attacker made over the escaped text, or with the surrogates passed
+        event_hash(GENESIS, dataclasses.replace(BASE, payload={"x": 1}), ascii_text),
+    ):
+        assert not hash_matches(GENESIS, e, claimed)
+        assert not hash_matches(GENESIS, e, claimed, text)
+
+
+def test_a_pulled_chain_with_such_an_event_is_a_chain_problem_not_a_crash() -> None:
+    from dutydesk.sync.engine import _chain_problem
+
+    bad = dataclasses.replace(BASE, payload={**BASE.payload, "text": "\udc80"}, hash="0" * 64)
+    good = dataclasses.replace(BASE, hash=event_hash(GENESIS, BASE), prev_hash=GENESIS)
+    batch = [good, dataclasses.replace(bad, server_seq=2, prev_hash=good.hash)]
+    texts = [canonical_json(e.payload) for e in batch]
+    assert _chain_problem(batch, texts, None) == "the event at seq 2 does not match its own hash"
