@@ -7,6 +7,7 @@ in error)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 import pytest
@@ -121,3 +122,35 @@ def test_a_fold_that_fails_part_way_raises_its_own_error_and_leaves_the_store_us
     _same(q.fold(OfficeHours(), everyone), before)
     r, _ = _history()
     store.import_events(r.h.events)
+
+
+def test_folds_of_some_contacts_at_once_from_several_threads_each_fold_their_own(
+    store: EventStore,
+) -> None:
+    """The MI worker and the follow-through view fold at the same time on pooled
+    connections: each streamed fold has its own connection and temporary table, so every
+    fold equals the same fold made alone."""
+    load_mi_demo(store, seed=6, events=3000, clock=FixedClock(NOW), open_contacts=10)
+    q = FollowThroughQueries(store.engine)
+    everyone = sorted({x.contact_id for x in q.fold(OfficeHours()).routes.values()})
+    sets = [everyone[0::2], everyone[1::2], everyone[::3], everyone]
+    alone = [q.fold(OfficeHours(), some) for some in sets]
+    start = threading.Barrier(len(sets))
+    failures: list[object] = []
+
+    def fold(n: int) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                if q.fold(OfficeHours(), sets[n]) != alone[n]:
+                    failures.append(n)
+        except Exception as err:  # reported below, not lost in the thread
+            failures.append(err)
+
+    threads = [threading.Thread(target=fold, args=(n,)) for n in range(len(sets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len({len(a.routes) for a in alone}) == len(sets)  # four different folds
