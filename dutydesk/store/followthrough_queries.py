@@ -410,6 +410,10 @@ class FollowThroughQueries:
             raw.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS fold_contacts (contact_id TEXT PRIMARY KEY)"
             )
+            # The read's cursor is closed before the table is dropped, however the fold
+            # ends: a fold that raised part way left it open, and dropping the table under
+            # it failed ("database table is locked"), hiding the fold's own error.
+            rows = rowread.stream(conn, sql, rules.FOLLOW_THROUGH_TYPES)
             try:
                 raw.execute("DELETE FROM temp.fold_contacts")
                 raw.executemany(
@@ -418,15 +422,14 @@ class FollowThroughQueries:
                 return rules.fold_routes(
                     (
                         rules.FoldEvent(kind, actor, at, loads(body))
-                        for kind, actor, at, body in rowread.stream(
-                            conn, sql, rules.FOLLOW_THROUGH_TYPES
-                        )
+                        for kind, actor, at, body in rows
                     ),
                     facts,
                     office,
                     clocks_for,
                 )
             finally:
+                rows.close()
                 raw.execute("DROP TABLE IF EXISTS temp.fold_contacts")
 
     def _facts(

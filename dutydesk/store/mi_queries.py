@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, selec
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
-from ..domain.referrals import months_before
+from ..domain.referrals import RE_REFERRAL_MONTHS, months_before
 from ..domain.route_codes import RouteKind
 from ..domain.routes import allocations, route_records, s47_records
 from ..domain.timescales import OfficeHours
@@ -114,12 +114,24 @@ class MiQueries:
         d = DECISIONS.c
         decided: list[ColumnElement[bool]] = []
         signed: list[ColumnElement[bool]] = []
+        # A strategy discussion dates the s47 enquiry it starts (List 5, the ICPC and
+        # protection figures), however long after receipt it is held (an assessment
+        # escalated): its contact is loaded when one is held in the period or in the 12
+        # months before it (List 5 counts a child's enquiries and ICPCs in the 12 months
+        # before the latest, whatever the re-referral look-back).
+        e = EVENTS.c
+        held = func.json_extract(e.payload, "$.held_at")
+        discussed: list[ColumnElement[bool]] = [e.type == "strategy.discussed"]
         if date_from is not None:
             window.append(c.received_at >= _utc(date_from - LOOKBACK_MARGIN))
-            start = months_before(date_from, lookback_months) - LOOKBACK_MARGIN
+            # The history reaches back at least the 12 months List 5's counts of a
+            # child's earlier s47 enquiries read, with a shorter re-referral look-back.
+            months = max(lookback_months, RE_REFERRAL_MONTHS)
+            start = months_before(date_from, months) - LOOKBACK_MARGIN
             history.append(c.received_at >= _utc(start))
             decided.append(d.decided_at >= _utc(date_from - LOOKBACK_MARGIN))
             signed.append(d.signed_off_at >= _utc(date_from - LOOKBACK_MARGIN))
+            discussed.append(held >= _utc(start))
         if date_to is not None:
             # A day's margin: the stored times keep their offsets ("+01:00" in summer), and
             # as text "2026-07-31T23:30:00+01:00" sorts after the period's end in UTC
@@ -130,6 +142,7 @@ class MiQueries:
             history.append(c.received_at < end)
             decided.append(d.decided_at < end)
             signed.append(d.signed_off_at < end)
+            discussed.append(held < end)
         decided_in_window = c.contact_id.in_(
             select(d.contact_id).where(or_(and_(*decided), and_(*signed)))
         )
@@ -138,6 +151,7 @@ class MiQueries:
             and_(*history),
             and_(match, c.status.in_(OPEN_STATUSES)),
             and_(match, decided_in_window),
+            and_(match, c.contact_id.in_(select(e.contact_id).where(*discussed))),
         )
 
     def load(

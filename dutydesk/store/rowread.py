@@ -16,7 +16,7 @@ Only for the local store (SQLite / SQLCipher, ``?`` parameters); the SQL is writ
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Boolean, ClauseElement, Connection, Table
@@ -97,7 +97,7 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Sequence[An
 
 def stream(
     conn: Connection, sql: str, params: Sequence[Any] = (), arraysize: int = 2_000
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """Rows of ``sql`` as driver tuples, read a batch at a time (memory stays flat however
     large the table), on ``conn``'s own DBAPI connection."""
     cursor = conn.connection.cursor()

@@ -10,6 +10,7 @@ look-back and a one-month one, so the look-back itself cuts through what was rec
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from dutydesk.mi.figures import FIGURE_READS, compute_all
 from dutydesk.mi.records import OPTIONAL_READS, Filters, Settings
 from dutydesk.services.mi import Loaded, MiService
 from dutydesk.store.eventstore import EventStore
-from tests.unit.mi.builders import child, pid
+from tests.unit.mi.builders import at, child, pid
+from tests.unit.mi.test_annex_a_lists import _recorded
 from tests.unit.mi.test_route_figures import Routes
 
 BUILT = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -61,6 +63,27 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
     proposed = r.contact("2026-08-03 10:00", children=[child(pid())])
     r.h.decide(
         proposed, "2026-08-04 10:00", proposed_by_practitioner=True, signed_off="2026-10-20 10:00"
+    )
+    # Contacts escalated in October long after their decision: a strategy discussion
+    # starts an s47 enquiry and records police protection (List 5 and the ICPC and
+    # protection figures are dated by the discussion). A referral decided in July for an
+    # assessment (received before a short look-back reaches), and a contact closed with
+    # no further action in July (no referral: outside every window read by receipt).
+    for outcome, held in (("cin_assessment", "2026-10-06 09:30"), ("nfa", "2026-10-08 14:00")):
+        escalated = r.contact("2026-07-06 10:00", children=[child(pid())])
+        r.h.decide(escalated, "2026-07-07 11:00", outcome)
+        _recorded(r.h, escalated, 0, held=held, decision="s47_single")
+        made = r.h.events[-1]
+        protected = {"started_at": at(held).isoformat()}
+        r.h.events[-1] = replace(made, payload={**made.payload, "police_protection": protected})
+    # A child on an s47 enquiry in May and again in October (List 5 counts the child's
+    # s47 enquiries in the 12 months before the latest, whatever the re-referral look-back).
+    again = pid()
+    r.h.decide(
+        r.contact("2026-05-11 10:00", children=[child(again)]), "2026-05-11 12:00", "strategy_s47"
+    )
+    r.h.decide(
+        r.contact("2026-10-13 10:00", children=[child(again)]), "2026-10-13 12:00", "strategy_s47"
     )
     store.import_events(r.h.events)
     yield store

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from dutydesk.demo.mi_extras import load_mi_demo
 from dutydesk.domain import routes as rules
 from dutydesk.domain.clock import LONDON, FixedClock
@@ -92,3 +94,30 @@ def test_clocks_for_some_contacts_leave_every_other_part_of_the_fold_as_it_was(
                 route.clocks = full.routes[rid].clocks
         assert part == full
         assert with_clocks > 20
+
+
+def test_a_fold_that_fails_part_way_raises_its_own_error_and_leaves_the_store_usable(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streamed fold of some contacts (a temporary table joined to the events) failing
+    part way through its events (a payload the rules cannot take): the caller gets that
+    error, not "database table is locked" from dropping the temporary table under the
+    still-open read; the next fold, and a write, work as before."""
+    load_mi_demo(store, seed=5, events=3000, clock=FixedClock(NOW), open_contacts=10)
+    q = FollowThroughQueries(store.engine)
+    everyone = sorted({x.contact_id for x in q.fold(OfficeHours()).routes.values()})
+    before = q.fold(OfficeHours(), everyone)
+    fold_routes = rules.fold_routes
+
+    def fails_part_way(events, *args, **kwargs):
+        it = iter(events)
+        next(it)
+        raise LookupError("a payload the fold cannot take")
+
+    monkeypatch.setattr(rules, "fold_routes", fails_part_way)
+    with pytest.raises(LookupError, match="cannot take"):
+        q.fold(OfficeHours(), everyone)
+    monkeypatch.setattr(rules, "fold_routes", fold_routes)
+    _same(q.fold(OfficeHours(), everyone), before)
+    r, _ = _history()
+    store.import_events(r.h.events)
