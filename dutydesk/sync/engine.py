@@ -419,18 +419,22 @@ class SyncEngine:
         (``Transport.submit_at``: the trusted full round's epoch, this DutyDesk's schema
         and rules digest, a head not behind ``cursor``), checked by the server in the
         submit's own transaction. False when the server refused it whole for a changed
-        state (nothing stored: a full round decides). Later batches, if any, go as in a
-        full round's push."""
+        state (nothing stored: a full round decides), and when the batch was refused
+        (``BatchRefused``: nothing shows the state was checked, so a full round checks and
+        sends). Later batches, if any, go as in a full round's push."""
         expect = ServerState(epoch, SUPPORTED_SCHEMA, cursor, self._rules_digest)
         try:
             receipts = self.transport.submit_at(expect, due)
-        except BatchRefused:  # the state matched; find the event the server cannot take
-            for event in due:
-                self._submit([event], counts)
-        else:
-            if receipts is None:
-                return False
-            self._write(partial(self._record, receipts, counts))
+        except BatchRefused:
+            # Not "the state matched": the desk may have refused the batch before sending
+            # it (a lone surrogate), or the server may have no submit_at (a server restored
+            # to 0014) or refuse it for another reason, with no state checked. Plain
+            # submits here would check nothing: a full round checks, then finds the event
+            # the server cannot take.
+            return False
+        if receipts is None:
+            return False
+        self._write(partial(self._record, receipts, counts))
         if len(due) >= self.push_batch:
             self._push(counts, force=False)
         return True

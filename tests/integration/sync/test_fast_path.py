@@ -337,3 +337,55 @@ def test_a_push_to_a_restored_server_sends_nothing(pg_server: str, pair, now: da
     a, _b, cid = pair
     _sql(pg_server, "UPDATE dutydesk.server_info SET epoch = gen_random_uuid()")
     _push_is_declined(a, pg_server, cid, now)
+
+
+def test_a_push_to_a_server_without_submit_at_sends_nothing(
+    pg_server: str, pair, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    """A server restored to 0014 under the same epoch (no submit_at; schema 14): the
+    fast path's submit_at fails with "no such function", which is not "the state matched":
+    the desk must not fall back to plain submits that check nothing (review rev3)."""
+    a, _b, cid = pair
+    with psycopg.connect(pg_server) as conn:
+        row = conn.execute(
+            "SELECT version, name, checksum FROM dutydesk.schema_migrations WHERE version = 15"
+        ).fetchone()
+    assert row is not None
+    _sql(pg_server, "DELETE FROM dutydesk.schema_migrations WHERE version = 15")
+    _sql(
+        pg_server,
+        "ALTER FUNCTION dutydesk.submit_at(uuid, integer, text, bigint, jsonb) "
+        "RENAME TO submit_at_gone",
+    )
+    try:
+        _push_is_declined(a, pg_server, cid, now)
+    finally:
+        _sql(
+            pg_server,
+            "ALTER FUNCTION dutydesk.submit_at_gone(uuid, integer, text, bigint, jsonb) "
+            "RENAME TO submit_at",
+        )
+        with psycopg.connect(pg_server) as conn:
+            conn.execute(
+                "INSERT INTO dutydesk.schema_migrations (version, name, checksum) "
+                "VALUES (%s, %s, %s)",
+                row,
+            )
+
+
+def test_an_unsendable_batch_on_a_restored_server_sends_nothing(
+    pg_server: str, pair, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The desk refuses a batch before sending it (a lone surrogate in an old event:
+    BatchRefused raised client-side, so the server checked no state): the fast path must
+    not send the rest one by one through plain submit to a server whose epoch moved."""
+    from dutydesk.sync.transport import BatchRefused
+
+    a, _b, cid = pair
+    _sql(pg_server, "UPDATE dutydesk.server_info SET epoch = gen_random_uuid()")
+
+    def refuse(expect: object, events: object) -> None:
+        raise BatchRefused("an event's text is not Unicode (a lone surrogate); it cannot be sent")
+
+    monkeypatch.setattr(a.engine.transport, "submit_at", refuse)
+    _push_is_declined(a, pg_server, cid, now)
