@@ -170,6 +170,15 @@ SHADOWS = {
     "$$ SELECT pg_temp.mark() AND $1 OPERATOR(pg_catalog.=) $2 $$; "
     "CREATE OPERATOR pg_temp.= (LEFTARG = text, RIGHTARG = text, "
     "FUNCTION = pg_temp.eq)",
+    # submit_at (0015) compares a bigint head and reads two definer functions by name
+    "operator >= bigint": "CREATE FUNCTION pg_temp.ge(bigint, bigint) RETURNS boolean "
+    "LANGUAGE sql AS $$ SELECT pg_temp.mark() AND $1 OPERATOR(pg_catalog.>=) $2 $$; "
+    "CREATE OPERATOR pg_temp.>= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = pg_temp.ge)",
+    "function server_state": "CREATE FUNCTION pg_temp.server_state() RETURNS TABLE "
+    "(epoch uuid, schema_version integer, head_seq bigint) LANGUAGE sql AS "
+    "$$ SELECT NULL::uuid, 0, 0::bigint WHERE pg_temp.mark() $$",
+    "function rules_digest": "CREATE FUNCTION pg_temp.rules_digest() RETURNS text "
+    "LANGUAGE sql AS $$ SELECT pg_temp.mark()::text $$",
 }
 
 
@@ -193,6 +202,12 @@ def test_temporary_objects_never_run_inside_the_server_functions(
             ("SELECT * FROM dutydesk.server_state()", ()),
             ("SELECT dutydesk.hash_at(1)", ()),
             ("SELECT status FROM dutydesk.submit(%s::jsonb)", (_body(mine),)),
+            (
+                "SELECT status FROM dutydesk.submit_at((SELECT epoch FROM "
+                "dutydesk.server_state()), (SELECT schema_version FROM "
+                "dutydesk.server_state()), dutydesk.rules_digest(), 0, %s::jsonb)",
+                (_body(mine),),
+            ),
         ]
         for query, params in tries:
             # refusing is fine; running the attacker's code as the owner is not
