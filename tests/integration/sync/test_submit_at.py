@@ -11,6 +11,7 @@ refuse (it is ``submit`` that stores), answering exactly as ``submit`` does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -168,3 +169,64 @@ def test_in_the_state_the_desk_checked_it_answers_and_stores_as_submit_does(
             (seq - 1, accepted.id),
         ).fetchone() == (seq, hash_, True)
     assert _submit_at(dm, _state(dm), accepted)[0][:3] == ("duplicate", seq, hash_)
+
+
+@pytest.mark.parametrize("what", ["restricted record", "client time", "hidden event's id"])
+def test_submit_at_refuses_what_submit_refuses_about_records_it_may_not_touch(
+    server: str, make_login: MakeLogin, now: datetime, what: str
+) -> None:
+    """Review rev3, as an ordinary login: a write into a record restricted from it, a
+    client time from the far future, and the id of an event it cannot read (with its own
+    content) get from submit_at what submit answers, word for word, and store nothing."""
+    pr, dm, boss = make_login("practitioner"), make_login("duty_manager"), make_login("admin")
+    person = new_id()
+    hidden = Event(
+        id=new_id(),
+        type="person.registered",
+        actor=dm.name,
+        actor_role=dm.group,
+        device="test-desk",
+        client_time=now.isoformat(),
+        payload={"person_id": person, "given_name": "Hidden"},
+    )
+    restrict = Event(
+        id=new_id(),
+        type="record.restricted",
+        actor=boss.name,
+        actor_role=boss.group,
+        device="test-desk",
+        client_time=now.isoformat(),
+        payload={"person_id": person, "allowed": [dm.name], "reason": "staff member's child"},
+    )
+    for login, e in ((dm, hidden), (boss, restrict)):
+        with PgTransport(login.dsn) as t:
+            assert [r.status for r in t.submit([e])] == ["accepted"]
+
+    def attempt() -> Event:
+        base = Event(
+            id=new_id(),
+            type="note.added",
+            actor=pr.name,
+            actor_role=pr.group,
+            device="test-desk",
+            client_time=now.isoformat(),
+            payload={"person_id": person, "text": "written without access"},
+        )
+        if what == "client time":
+            return replace(
+                base, client_time="2999-01-01T00:00:00+00:00", payload={"text": "from the future"}
+            )
+        if what == "hidden event's id":
+            return replace(base, id=hidden.id, payload={"text": "probe"})
+        return base
+
+    before = _stored(server)
+    via_at = _submit_at(pr, _state(pr), attempt())
+    with psycopg.connect(pr.dsn, autocommit=True) as conn:
+        via_submit = conn.execute(
+            "SELECT status, seq, hash, reason FROM dutydesk.submit(%s::jsonb)",
+            (_submit_body([attempt()]),),
+        ).fetchall()
+    assert via_at[0][0] == "rejected" and via_at[0][1:3] == (None, None)
+    assert [(r[0], r[3]) for r in via_at] == [(r[0], r[3]) for r in via_submit]
+    assert _stored(server) == before
