@@ -321,3 +321,31 @@ def test_digits_and_letters_of_other_scripts_are_refused_by_desk_and_server(
     login = _who("person.registered", by_role)
     [(status, reason)] = _submit(login, [_event(login, "person.registered", payload, now)])
     assert status == "rejected" and reason is not None and name in reason, (status, reason)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ÉS1 4AB",  # a Latin letter outside A-Z (a collation might sort it inside A-Z)
+        "LS1 4ÅB",
+        "\u212aS1 4AB",  # KELVIN SIGN, which lower-cases to an ASCII k
+        "LS1 4AB\n",  # a trailing newline ($ must not match before it)
+        "\nLS1 4AB",
+        "LS1\u00a04AB",  # no-break space: the desk turns it into a space; the server must not
+        "ls1 4ab",  # lower case: not the desk's canonical form
+        "LS1  4AB",
+        "LS14AB",
+    ],
+)
+def test_the_server_refuses_postcodes_a_desk_never_sends(
+    pg_server: str, by_role: dict[str, Login], now: datetime, bad: str
+) -> None:
+    """Review rev3, the server's generated postcode rule (3b33a18) sent raw by an attacker,
+    bypassing the desk's normalising: only the desk's canonical A-Z/0-9 form is stored."""
+    payload = {"person_id": new_id(), "postcode": bad}
+    login = _who("person.registered", by_role)
+    [(status, reason)] = _submit(login, [_event(login, "person.registered", payload, now)])
+    assert status == "rejected" and reason is not None and "postcode" in reason, (status, reason)
+    ok = {"person_id": new_id(), "postcode": "LS1 4AB"}
+    [(status, reason)] = _submit(login, [_event(login, "person.registered", ok, now)])
+    assert status == "accepted", reason
