@@ -133,7 +133,7 @@ _UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, In
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 15  # the newest server migration this DutyDesk understands (0015)
+SUPPORTED_SCHEMA = 16  # the newest server migration this DutyDesk understands (0016)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"

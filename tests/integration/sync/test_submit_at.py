@@ -230,3 +230,39 @@ def test_submit_at_refuses_what_submit_refuses_about_records_it_may_not_touch(
     assert via_at[0][0] == "rejected" and via_at[0][1:3] == (None, None)
     assert [(r[0], r[3]) for r in via_at] == [(r[0], r[3]) for r in via_submit]
     assert _stored(server) == before
+
+
+@pytest.mark.parametrize("how", ["2,001 events", "one event of 5 MB"])
+@pytest.mark.parametrize("call", ["submit", "submit_at"])
+def test_a_call_too_big_to_hold_the_counter_row_is_refused_before_the_lock(
+    server: str, make_login: MakeLogin, now: datetime, how: str, call: str
+) -> None:
+    """Review rev3: a login that switched its statement_timeout off held the counter row
+    with one ~20 MB call for longer than any other submit waits (5 s + 20 s), busy, so not
+    ended as an idle holder. Migration 0016 refuses such a call whole before the lock;
+    while another session holds the row, the refusal comes at once."""
+    co = make_login("contact_officer")
+    if how == "2,001 events":
+        events = [_note(co, now) for _ in range(2001)]
+    else:
+        events = [_unchecked(co, now, {"text": "x", "a": [0] * 2_600_000})]
+    body = _submit_body(events)
+    state = _state(co)
+    before = _stored(server)
+    with psycopg.connect(server) as holder:  # holds the counter row meanwhile
+        holder.execute("SELECT 1 FROM dutydesk.counter FOR UPDATE")
+        with psycopg.connect(co.dsn, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = 0")
+            conn.execute("SET lock_timeout = 0")
+            sql, args = (
+                ("SELECT * FROM dutydesk.submit(%s::jsonb)", (body,))
+                if call == "submit"
+                else (
+                    "SELECT * FROM dutydesk.submit_at(%s, %s, %s, %s, %s::jsonb)",
+                    (state.epoch, state.schema_version, state.rules_digest, state.head_seq, body),
+                )
+            )
+            with pytest.raises(psycopg.Error) as raised:
+                conn.execute(sql, args)
+            assert raised.value.sqlstate == "54000", raised.value
+    assert _stored(server) == before
