@@ -22,7 +22,7 @@ from dutydesk.domain.projection import PersonRow
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.people_index import load_index, lookup
 
-from .bench_import import FAMILY, GIVEN, _nhs
+from .bench_import import FAMILY, GIVEN, random_nhs
 
 _letters = random.Random(5)
 # ~3,000 distinct family names with varied initials, like a real population
@@ -39,7 +39,7 @@ def people(n: int, rng: random.Random) -> list[PersonRow]:
             given_name=rng.choice(GIVEN),
             family_name=rng.choice(MORE_FAMILY),
             date_of_birth=(date(2006, 1, 1) + timedelta(rng.randrange(7000))).isoformat(),
-            nhs_number=_nhs(rng) if rng.random() < 0.6 else None,
+            nhs_number=random_nhs(rng) if rng.random() < 0.6 else None,
         )
         for i in range(n)
     ]

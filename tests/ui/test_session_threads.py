@@ -36,9 +36,9 @@ def test_writes_run_on_the_writer_and_no_thread_outlives_the_session(
     writers: list[str] = []  # the thread of every insert into the store from here on
     insert = ChainedEventStore._insert
 
-    def recorded(self, conn, events, *, outbox):  # type: ignore[no-untyped-def]
+    def recorded(self, conn, events, **kw):  # type: ignore[no-untyped-def]
         writers.append(threading.current_thread().name)
-        return insert(self, conn, events, outbox=outbox)
+        return insert(self, conn, events, **kw)
 
     monkeypatch.setattr(ChainedEventStore, "_insert", recorded)
     tasks = TaskRunner()
