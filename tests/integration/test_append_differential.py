@@ -30,14 +30,9 @@ from dutydesk.domain import projection
 from dutydesk.domain.clock import LONDON
 from dutydesk.domain.events import Event
 from dutydesk.store.eventstore import EventStore
+from tests.integration.test_rebuild_fast_paths import TABLES
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=LONDON)
-TABLES = {
-    "people": "person_id",
-    "contacts": "contact_id",
-    "contact_children": "contact_id, slot",
-    "decisions": "decision_id",
-}
 
 
 def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
