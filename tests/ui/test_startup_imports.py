@@ -47,7 +47,7 @@ NOT_AT_START = (
 )
 
 PROBE = """
-import importlib.abc, importlib.util, json, sys
+import gc, importlib.abc, importlib.util, json, sys
 
 loaded = {}
 
@@ -70,6 +70,7 @@ class Probe(importlib.abc.MetaPathFinder):
 
             def probe(self, *args):
                 loaded["modules"] = sorted(sys.modules)
+                loaded["gc"] = [gc.isenabled(), gc.get_freeze_count()]
                 return grab(self, *args)
 
             module.MainWindow.grab = probe
@@ -121,6 +122,10 @@ def test_the_first_frame_loads_no_signing_pdf_or_migration_stack(tmp_path: Path)
         and not m.startswith("dutydesk.ui")
     ]
     assert late == [], f"loaded after PySide6, their source read by its import hook: {late}"
+    # the loaded code's objects were frozen (the collector skips them) and the collector
+    # runs again for everything the session makes
+    collecting, frozen = json.loads(done.stdout.strip().splitlines()[-1])["gc"]
+    assert collecting and frozen > 50_000
     # the demo signer made no keys: nothing was written to the demo's trust anchors yet
     assert not list((data / "signing").glob("trust/*.pem"))
     # the store was closed when the window ended (its write-ahead log checkpointed and
