@@ -4,10 +4,10 @@ from alembic import context
 from sqlalchemy import Engine
 
 from dutydesk.store.database import make_engine
-from dutydesk.store.schema import Base
+from dutydesk.store.schema import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run() -> None:

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, Table, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from ..domain.codes import Role
-from .security_schema import Account
-
-ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
+from .security_schema import ACCOUNTS
 
 _hasher = PasswordHasher()
 

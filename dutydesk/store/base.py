@@ -1,10 +1,9 @@
-"""The declarative base every local table is registered on, with the constraint naming
-convention Alembic's autogenerate and drift check rely on."""
+"""The metadata every local table is registered on, with the constraint naming convention
+Alembic's autogenerate and drift check rely on."""
 
 from __future__ import annotations
 
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -14,6 +13,4 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+METADATA = MetaData(naming_convention=NAMING)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
-from .schema import DraftRecord
-
-DRAFTS: Table = DraftRecord.__table__  # type: ignore[assignment]
+from .schema import DRAFTS
 
 
 @dataclass(frozen=True, slots=True)

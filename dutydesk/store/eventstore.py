@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from ..domain import projection
 from ..domain.errors import ValidationError
@@ -22,12 +22,8 @@ from ..domain.events import Event, canonical_json, check_envelope, check_pulled
 from . import bulkwrite, readmodel, rowread
 from .database import open_engine
 from .gcpause import collector_paused
-from .schema import EventPerson, EventRecord, Outbox, StoreMeta
-
-EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
-EVENT_PEOPLE: Table = EventPerson.__table__  # type: ignore[assignment]
-OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
-META: Table = StoreMeta.__table__  # type: ignore[assignment]
+from .schema import EVENT_PEOPLE, EVENTS, META
+from .schema import OUTBOX as OUTBOX  # where the sync and MI modules import it from
 
 
 class DuplicateEventError(ValidationError):

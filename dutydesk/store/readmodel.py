@@ -22,17 +22,7 @@ from ..domain.projection import (
     PersonRow,
     ReadModel,
 )
-from .schema import (
-    ContactChildProjection,
-    ContactProjection,
-    DecisionProjection,
-    PersonProjection,
-)
-
-PEOPLE: Table = PersonProjection.__table__  # type: ignore[assignment]
-CONTACTS: Table = ContactProjection.__table__  # type: ignore[assignment]
-CHILDREN: Table = ContactChildProjection.__table__  # type: ignore[assignment]
-DECISIONS: Table = DecisionProjection.__table__  # type: ignore[assignment]
+from .schema import CHILDREN, CONTACTS, DECISIONS, PEOPLE
 
 
 def standing() -> ColumnElement[bool]:

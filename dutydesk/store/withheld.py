@@ -19,13 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, union
+from sqlalchemy import Connection, Engine, delete, func, insert, select, union
 
 from .eventstore import EVENT_PEOPLE, EVENTS, META
 from .readmodel import PEOPLE, _chunks
-from .schema import WithheldPerson
+from .schema import WITHHELD
 
-WITHHELD: Table = WithheldPerson.__table__  # type: ignore[assignment]
 CHECKED = "withheld_checked"  # "<stamp> <local_seq>": what the table's answer covers
 
 
