@@ -14,7 +14,9 @@ offscreen Qt, on one demo store (3,000 events, made once beforehand with the che
 code; ``--data-dir DIR`` uses DIR instead, e.g. a copy of a 1,000,000-event store marked
 as demo data: the runs write to it, never give the original), and timed from process
 start to exit: that is start-up, sign-in, the queue loaded and painted, plus the 300 ms
-the screenshot waits before grabbing, and the exit. The first run of each is "cold":
+the screenshot waits before grabbing, and the exit; its CPU (user + system, from
+``os.wait4``) is printed beside the wall time. The arms run in turn, round after round, so
+each is measured under the same load. The first round is "cold":
 with --drop-caches (root, Linux) the page cache is emptied before it, so the program's
 files come from disk; later runs are warm. The machine this runs on is shared: figures
 vary from run to run.
