@@ -155,12 +155,13 @@ def main() -> None:
     raw_wall = statistics.median(walls["raw"][1:] or walls["raw"])
     raw_cpu = statistics.median(cpus["raw"][1:] or cpus["raw"])
     for label, _ in arms:
-        times, cpu = walls[label], cpus[label][1:] or cpus[label]
+        times, warm_cpu = walls[label], cpus[label][1:] or cpus[label]
         warm = times[1:] or times
         print(
             f"{label:10} {times[0]:9.2f}s {statistics.median(warm):11.2f}s {min(warm):8.2f}s "
-            f"{statistics.median(cpu):10.2f}s {min(cpu):7.2f}s "
-            f"{statistics.median(warm) / raw_wall:9.1f}x {statistics.median(cpu) / raw_cpu:6.1f}x",
+            f"{statistics.median(warm_cpu):10.2f}s {min(warm_cpu):7.2f}s "
+            f"{statistics.median(warm) / raw_wall:9.1f}x "
+            f"{statistics.median(warm_cpu) / raw_cpu:6.1f}x",
             flush=True,
         )
     print(f"load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}")
