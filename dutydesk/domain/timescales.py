@@ -28,8 +28,6 @@ from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from .errors import ValidationError
 
 ENGLAND = "ENG"
@@ -38,6 +36,10 @@ ENGLAND = "ENG"
 @lru_cache(maxsize=64)
 def england_bank_holidays(year: int) -> frozenset[date]:
     """Weekday bank holidays in England for ``year`` (substitute days included)."""
+    # Imported when a clock first needs a year's holidays: 70 ms of a start's CPU that
+    # painting the queue (due times already stored) does not need.
+    import holidays
+
     found = holidays.UK(subdiv=ENGLAND, years=year, observed=True)
     return frozenset(d for d in found if d.weekday() < 5)
 

@@ -610,6 +610,12 @@ class EventStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
 
+    def has_events(self) -> bool:
+        """Whether the log holds any event: one row read, not a count of them all (a scan
+        of an index of every event, 3 s of disk reads at 1M on a cold cache)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(EVENTS.c.local_seq).limit(1)).first() is not None
+
     # ---- small facts -----------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
