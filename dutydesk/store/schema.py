@@ -186,7 +186,37 @@ DECISIONS = Table(
 )
 
 
-PROJECTION_TABLES = (PEOPLE, CONTACTS, CHILDREN, DECISIONS)
+# Each route's state (``domain.routes.RouteRow``), folded at append time by the rule the
+# follow-through view and MI fold with; revision i19_routes.
+ROUTES = Table(
+    "routes",
+    METADATA,
+    Column("route_id", String(36), primary_key=True),
+    Column("contact_id", String(36), index=True, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("opened_at", String(40), nullable=False),
+    Column("opened_by", String(100), nullable=False),
+    Column("slot", Integer, nullable=True),
+    Column("person_id", String(36), nullable=True),
+    Column("adult_slot", Integer, nullable=True),
+    Column("sent_to", String(200), nullable=True),  # Route.to ("to" is SQL)
+    Column("team", String(200), nullable=True),
+    Column("worker", String(200), nullable=True),
+    Column("family_consent", String(40), nullable=True),
+    Column("marac", String(40), nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("steps", JSON, default=list, nullable=False),
+    Column("transfer_team", String(200), nullable=True),
+    Column("transfer_worker", String(200), nullable=True),
+    Column("transfer_state", String(20), nullable=True),
+    Column("transfer_reason", Text, nullable=True),
+    Column("transfer_at", String(40), nullable=True),
+    Column("closed_at", String(40), nullable=True),
+    Column("closed_reason", Text, nullable=True),
+)
+
+
+PROJECTION_TABLES = (PEOPLE, CONTACTS, CHILDREN, DECISIONS, ROUTES)
 
 
 # A likely match between a child on a contact and a known person, waiting for a person to
