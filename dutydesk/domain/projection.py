@@ -197,12 +197,16 @@ class Keys:
     decisions_of_contacts: frozenset[str] = frozenset()
 
 
+# Event types whose fold reads the decisions of their contact (``Keys``).
+DECISION_TYPE_PREFIXES = ("decision.", "conflict.")
+
+
 def keys_for(event: Event) -> Keys:
     p = event.payload
     cid = p.get("contact_id")
     contacts = frozenset({cid}) if isinstance(cid, str) else frozenset()
     people = frozenset(event.person_ids)
-    decisions = contacts if event.type.startswith(("decision.", "conflict.")) else frozenset()
+    decisions = contacts if event.type.startswith(DECISION_TYPE_PREFIXES) else frozenset()
     return Keys(people=people, contacts=contacts, decisions_of_contacts=decisions)
 
 

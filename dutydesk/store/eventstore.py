@@ -639,12 +639,26 @@ def _local_seqs(
 
 
 def _union_keys(events: Iterable[Event]) -> projection.Keys:
+    """The union of ``projection.keys_for`` over ``events`` (the rows a batch's fold reads),
+    gathered into three sets in one pass: a pull or an import batch has thousands of
+    events, and a ``Keys`` of three frozensets per event cost more than the load it
+    named. Same rules as ``keys_for``, line for line (``test_union_keys_fast_path``)."""
     people: set[str] = set()
     contacts: set[str] = set()
     decisions: set[str] = set()
+    add_person, add_contact, add_decision = people.add, contacts.add, decisions.add
+    decision_types = projection.DECISION_TYPE_PREFIXES
     for e in events:
-        k = projection.keys_for(e)
-        people |= k.people
-        contacts |= k.contacts
-        decisions |= k.decisions_of_contacts
+        p = e.payload
+        cid = p.get("contact_id")
+        if isinstance(cid, str):
+            add_contact(cid)
+            if e.type.startswith(decision_types):
+                add_decision(cid)
+        pid = p.get("person_id")  # ``Event.person_ids``
+        if isinstance(pid, str):
+            add_person(pid)
+        for child in p.get("children", ()) or ():
+            if isinstance(child, Mapping) and isinstance(child.get("person_id"), str):
+                add_person(child["person_id"])
     return projection.Keys(frozenset(people), frozenset(contacts), frozenset(decisions))
