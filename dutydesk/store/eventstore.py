@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from ..domain import projection
 from ..domain.errors import ValidationError
 from ..domain.events import Event, canonical_json, check_envelope, check_pulled
+from ..domain.routes import RouteRow
 from . import bulkwrite, readmodel, rowread
 from .database import open_engine
 from .gcpause import collector_paused
@@ -213,7 +214,7 @@ def _in_transaction(conn: Connection) -> None:
         rowread.execute(conn, "BEGIN")
 
 
-_PROJECTION_TABLES = ("people", "contacts", "contact_children", "decisions")
+_PROJECTION_TABLES = ("people", "contacts", "contact_children", "decisions", "routes")
 # The log's tables, whose secondary indexes (contact, type order, person) a load into an
 # empty store sets aside. Unique indexes never are (``id``, ``server_seq``,
 # ``event_people``'s key): they catch duplicates as the rows go in.
@@ -467,9 +468,10 @@ class EventStore:
         return True
 
     def _fold_slices(self, conn: Connection, slices: int) -> None:
-        owner: dict[str, Any] = {}
+        owner: dict[Any, Any] = {}
         person_types = projection.PERSON_EVENT_TYPES
         decision_refs = projection.decision_refs
+        route_types = projection.ROUTE_EVENT_TYPES
         apply = projection.apply
         for part in range(slices):
             model = projection.ReadModel()
@@ -483,6 +485,12 @@ class EventStore:
                         continue  # about no contact: its fold does nothing
                     for ref in decision_refs(event):
                         if not isinstance(ref, str) or owner.setdefault(ref, key) != key:
+                            raise _OutOfScope
+                    if event.type in route_types:
+                        # a route's row is its opening contact's: a route id under two
+                        # contacts would cross scopes (the whole fold ignores the second)
+                        rid = p.get("route_id")
+                        if owner.setdefault(("route", rid), key) != key:
                             raise _OutOfScope
                 if not isinstance(key, str) or _slice_of(key, slices) != part:
                     raise _OutOfScope
@@ -524,6 +532,8 @@ class EventStore:
                 )
             for m in conn.execute(select(readmodel.DECISIONS)).mappings():
                 model.put_decision(readmodel.db_to_row(projection.DecisionRow, m))
+            for m in conn.execute(select(readmodel.ROUTES)).mappings():
+                model.routes[m["route_id"]] = readmodel.db_to_row(RouteRow, m)
         return model
 
     # ---- reading -----------------------------------------------------------------------
@@ -600,6 +610,12 @@ class EventStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one())
 
+    def has_events(self) -> bool:
+        """Whether the log holds any event: one row read, not a count of them all (a scan
+        of an index of every event, 3 s of disk reads at 1M on a cold cache)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(EVENTS.c.local_seq).limit(1)).first() is not None
+
     # ---- small facts -----------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -640,14 +656,16 @@ def _local_seqs(
 
 def _union_keys(events: Iterable[Event]) -> projection.Keys:
     """The union of ``projection.keys_for`` over ``events`` (the rows a batch's fold reads),
-    gathered into three sets in one pass: a pull or an import batch has thousands of
-    events, and a ``Keys`` of three frozensets per event cost more than the load it
+    gathered into sets in one pass: a pull or an import batch has thousands of
+    events, and a ``Keys`` of four frozensets per event cost more than the load it
     named. Same rules as ``keys_for``, line for line (``test_union_keys_fast_path``)."""
     people: set[str] = set()
     contacts: set[str] = set()
     decisions: set[str] = set()
+    routes: set[str] = set()
     add_person, add_contact, add_decision = people.add, contacts.add, decisions.add
     decision_types = projection.DECISION_TYPE_PREFIXES
+    route_types = projection.ROUTE_EVENT_TYPES
     for e in events:
         p = e.payload
         cid = p.get("contact_id")
@@ -661,4 +679,10 @@ def _union_keys(events: Iterable[Event]) -> projection.Keys:
         for child in p.get("children", ()) or ():
             if isinstance(child, Mapping) and isinstance(child.get("person_id"), str):
                 add_person(child["person_id"])
-    return projection.Keys(frozenset(people), frozenset(contacts), frozenset(decisions))
+        if e.type in route_types:
+            rid = p.get("route_id")
+            if isinstance(rid, str):
+                routes.add(rid)
+    return projection.Keys(
+        frozenset(people), frozenset(contacts), frozenset(decisions), frozenset(routes)
+    )

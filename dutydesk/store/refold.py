@@ -22,9 +22,10 @@ from sqlalchemy import Connection, Engine, Select, delete, select, tuple_
 from ..domain import projection
 from ..domain.events import Event
 from ..domain.projection import Keys, ReadModel
-from . import readmodel
+from ..domain.routes import RouteRow
+from . import readmodel, rowread
 from .eventstore import EVENT_PEOPLE, EVENTS, OUTBOX, db_to_event
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, ROUTES, _chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,12 @@ class Refolded:
     children: int
     decisions: int
     people: int
+    routes: int = 0
 
 
 def refold(engine: Engine, scopes: Scopes) -> Refolded:
     """Refold ``scopes`` in server order in one transaction; write only rows that differ."""
-    counts = {"contacts": 0, "children": 0, "decisions": 0, "people": 0}
+    counts = {"contacts": 0, "children": 0, "decisions": 0, "people": 0, "routes": 0}
     with engine.begin() as conn:
         for chunk in _chunks(sorted(scopes.contacts)):
             _refold_contacts(conn, chunk, counts)
@@ -107,7 +109,15 @@ def _refold_contacts(conn: Connection, ids: list[str], counts: dict[str, int]) -
     for row in decisions.values():
         changed.put_decision(row)
     _delete(conn, DECISIONS.c.decision_id, gone_decisions)
+    stored_routes = {
+        r.route_id: r for r in rowread.rows_in(conn, RouteRow, "contact_id", sorted(wanted))
+    }
+    changed.routes, gone_routes = _diff(
+        {k: v for k, v in fresh.routes.items() if v.contact_id in wanted}, stored_routes
+    )
+    _delete(conn, ROUTES.c.route_id, gone_routes)
     readmodel.save(conn, changed)
+    counts["routes"] += len(changed.routes) + len(gone_routes)
     counts["contacts"] += len(changed.contacts) + len(gone)
     counts["children"] += len(changed.children) + len(gone_children)
     counts["decisions"] += len(changed.decisions) + len(gone_decisions)
