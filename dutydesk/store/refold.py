@@ -99,7 +99,7 @@ def _route_sharers(conn: Connection, contacts: frozenset[str]) -> tuple[set[str]
                     conn,
                     "SELECT contact_id, json_extract(payload, '$.route_id') FROM events"
                     f" WHERE contact_id IN ({rowread.placeholders(len(chunk))})"
-                    f" AND type IN ({types})",
+                    f" AND type || '' IN ({types})",  # the contact index, not the type's
                     [*chunk, *LIFECYCLE_TYPES],
                 )
             )
