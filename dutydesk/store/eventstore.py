@@ -471,7 +471,6 @@ class EventStore:
         owner: dict[Any, Any] = {}
         person_types = projection.PERSON_EVENT_TYPES
         decision_refs = projection.decision_refs
-        route_types = projection.ROUTE_EVENT_TYPES
         apply = projection.apply
         for part in range(slices):
             model = projection.ReadModel()
@@ -486,9 +485,11 @@ class EventStore:
                     for ref in decision_refs(event):
                         if not isinstance(ref, str) or owner.setdefault(ref, key) != key:
                             raise _OutOfScope
-                    if event.type in route_types:
-                        # a route's row is its opening contact's: a route id under two
-                        # contacts would cross scopes (the whole fold ignores the second)
+                    if event.type == "route.opened":
+                        # a route's row is its first opener's: an id opened under two
+                        # contacts crosses scopes (the whole fold ignores the second
+                        # opening). Any other route event under another contact changes
+                        # nothing in its own slice as in the whole fold: no fallback.
                         rid = p.get("route_id")
                         if owner.setdefault(("route", rid), key) != key:
                             raise _OutOfScope

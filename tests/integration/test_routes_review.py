@@ -13,12 +13,19 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, update
 
+from dutydesk.domain import projection
 from dutydesk.domain.events import Event
 from dutydesk.domain.ids import new_id
+from dutydesk.store import readmodel
 from dutydesk.store.database import alembic_config, current_revision, head_revision
 from dutydesk.store.eventstore import EVENTS, OUTBOX, EventStore
 from dutydesk.store.readmodel import ROUTES
 from tests.factories import contact_payload, event
+from tests.integration.test_rebuild_fast_paths import (  # noqa: F401 - a fixture
+    _dump,
+    _whole_fold,
+    model_and_events,
+)
 from tests.integration.test_refold import _give_seqs
 
 
@@ -121,3 +128,54 @@ def test_an_append_that_fails_part_way_writes_no_route(
         assert list(store.read_model().routes) == [base["route_id"]]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("stray", ["closed", "progressed", "opened"])
+def test_a_route_event_under_another_contact_and_the_sliced_rebuild(
+    tmp_path: Path,
+    model_and_events: tuple[projection.ReadModel, list],  # type: ignore[type-arg]  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    stray: str,
+) -> None:
+    """A step or closing naming a route of a contact in another slice changes nothing (the
+    one rule), so the rebuild stays in slices (bounded memory) instead of folding the whole
+    log; only an opening of the same id under another contact (first opener wins) crosses
+    scopes and is folded whole. Either way the rows are one whole fold's."""
+    from dutydesk.store import eventstore
+
+    monkeypatch.setattr(eventstore, "SLICE_EVENTS", 300)
+    model, events = model_and_events
+    log = list(events)
+    slices = eventstore._slices_for(len(log) + 1)
+    route = min(model.routes.values(), key=lambda r: r.route_id)
+    other = next(
+        c
+        for c in sorted(model.contacts)
+        if eventstore._slice_of(c, slices) != eventstore._slice_of(route.contact_id, slices)
+    )
+    base = {"route_id": route.route_id, "contact_id": other}
+    payload = {
+        "closed": {**base, "reason": "not this contact's"},
+        "progressed": {**base, "step": "accepted"},
+        "opened": {**base, "kind": "lado", "adult_slot": 0},
+    }[stray]
+    log.append(
+        dataclasses.replace(
+            next(e for e in log if e.type == "route.opened"),
+            id="0190a0c0-beef-7000-8000-00000000000b",
+            type=f"route.{stray}",
+            payload=payload,
+        )
+    )
+    path = tmp_path / "s.sqlite3"
+    store = EventStore.open(path)
+    store.import_events(log, validate=False)
+    with store.engine.connect() as conn:
+        readmodel.clear(conn)
+        assert store._fold_in_slices(conn, slices) == (stray != "opened")
+        conn.rollback()
+    store.rebuild()
+    rebuilt = _dump(path)
+    _whole_fold(store)
+    store.close()
+    assert rebuilt == _dump(path)
