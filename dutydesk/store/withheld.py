@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, union
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, union
 
-from .eventstore import EVENT_PEOPLE, EVENTS, META
+from . import rowread
+from .eventstore import EVENT_PEOPLE, META
 from .readmodel import PEOPLE, _chunks
 from .schema import WithheldPerson
 
@@ -41,8 +42,8 @@ class Checked:
 def checked(engine: Engine) -> Checked | None:
     """What the withheld list covers, or None (never asked, or forgotten)."""
     with engine.connect() as conn:
-        value = conn.execute(select(META.c.value).where(META.c.key == CHECKED)).scalar()
-    stamp, _, upto = (value or "").partition(" ")
+        rows = rowread.fetch(conn, "SELECT value FROM store_meta WHERE key = ?", (CHECKED,))
+    stamp, _, upto = (rows[0][0] if rows else "").partition(" ")
     if not stamp or not upto.isdigit():
         return None
     return Checked(stamp, int(upto))
@@ -57,7 +58,7 @@ def forget_checked(engine: Engine) -> None:
 def last_local_seq(engine: Engine) -> int:
     """The newest local event's ``local_seq`` (0 with none)."""
     with engine.connect() as conn:
-        return int(conn.execute(select(func.max(EVENTS.c.local_seq))).scalar() or 0)
+        return int(rowread.fetch(conn, "SELECT max(local_seq) FROM events")[0][0] or 0)
 
 
 def people_named_after(engine: Engine, local_seq: int) -> list[str]:
@@ -65,12 +66,17 @@ def people_named_after(engine: Engine, local_seq: int) -> list[str]:
 
     Deduplicated here, not with SQL ``DISTINCT``: for that SQLite scanned the whole
     person-id index in order instead of the primary key's ``local_seq`` range, a read that
-    grew with the log (61 ms per sync on a desk holding 150k events, issue 19)."""
+    grew with the log (61 ms per sync on a desk holding 150k events, issue 19).
+
+    These three reads (``checked``, ``last_local_seq``, this one) run on every pull, on
+    the hand-over's path: plain SQL, not SQLAlchemy statements compiled on each call (this
+    one through ``exec_driver_sql``, so the engine's statement events see it: a test
+    checks its plan)."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(EVENT_PEOPLE.c.person_id).where(EVENT_PEOPLE.c.local_seq > local_seq)
-        )
-        return sorted({r[0] for r in rows if r[0]})
+        rows = conn.exec_driver_sql(
+            "SELECT person_id FROM event_people WHERE local_seq > ?", (local_seq,)
+        ).fetchall()
+    return sorted({r[0] for r in rows if r[0]})
 
 
 def held_people(engine: Engine) -> list[str]:
