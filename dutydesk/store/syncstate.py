@@ -42,6 +42,10 @@ _DUE = (
     "JOIN outbox ON outbox.event_id = events.id WHERE outbox.state = ?"
 )
 _NOT_BACKING_OFF = " AND (outbox.next_try_at IS NULL OR outbox.next_try_at <= ?)"
+_HELD_AND_UNSYNCED = (
+    "SELECT (SELECT max(server_seq) FROM events), "
+    "EXISTS (SELECT 1 FROM events WHERE server_seq IS NULL)"
+)
 _REPORT_COUNTS = (
     "SELECT (SELECT count(*) FROM outbox WHERE state = ?), "
     "(SELECT count(*) FROM outbox WHERE state = ?), (SELECT count(*) FROM quarantine)"
@@ -169,14 +173,17 @@ class SyncState:
     # ---- what the desk holds of the server's log -------------------------------------------
 
     def max_server_seq(self) -> int:
-        with self.engine.connect() as conn:
-            return int(rowread.fetch(conn, "SELECT max(server_seq) FROM events")[0][0] or 0)
+        return self.held_and_unsynced()[0]
 
     def has_unsynced(self) -> bool:
+        return self.held_and_unsynced()[1]
+
+    def held_and_unsynced(self) -> tuple[int, bool]:
+        """``max_server_seq`` and ``has_unsynced`` in one read (before every pulled batch
+        is stored, on the hand-over's path)."""
         with self.engine.connect() as conn:
-            return bool(
-                rowread.fetch(conn, "SELECT 1 FROM events WHERE server_seq IS NULL LIMIT 1")
-            )
+            row = rowread.fetch(conn, _HELD_AND_UNSYNCED)[0]
+        return int(row[0] or 0), bool(row[1])
 
     def synced_count(self, after_seq: int, upto_seq: int) -> int:
         with self.engine.connect() as conn:

@@ -42,11 +42,26 @@ class Checked:
 def checked(engine: Engine) -> Checked | None:
     """What the withheld list covers, or None (never asked, or forgotten)."""
     with engine.connect() as conn:
-        rows = rowread.fetch(conn, "SELECT value FROM store_meta WHERE key = ?", (CHECKED,))
+        return _checked(conn)
+
+
+def _checked(conn: Connection) -> Checked | None:
+    rows = rowread.fetch(conn, "SELECT value FROM store_meta WHERE key = ?", (CHECKED,))
     stamp, _, upto = (rows[0][0] if rows else "").partition(" ")
     if not stamp or not upto.isdigit():
         return None
     return Checked(stamp, int(upto))
+
+
+def to_ask(engine: Engine) -> tuple[int, Checked | None, list[str]]:
+    """What a refresh reads first, on one connection (each its own read, in this order, as
+    three calls made them): ``last_local_seq``, ``checked`` and, when there is an answer,
+    ``people_named_after`` what it covers (else ``[]``). Every pull runs it, on the
+    hand-over's path (issue 19)."""
+    with engine.connect() as conn:
+        upto = _last_local_seq(conn)
+        known = _checked(conn)
+        return upto, known, _named_after(conn, known.upto) if known is not None else []
 
 
 def forget_checked(engine: Engine) -> None:
@@ -58,7 +73,11 @@ def forget_checked(engine: Engine) -> None:
 def last_local_seq(engine: Engine) -> int:
     """The newest local event's ``local_seq`` (0 with none)."""
     with engine.connect() as conn:
-        return int(rowread.fetch(conn, "SELECT max(local_seq) FROM events")[0][0] or 0)
+        return _last_local_seq(conn)
+
+
+def _last_local_seq(conn: Connection) -> int:
+    return int(rowread.fetch(conn, "SELECT max(local_seq) FROM events")[0][0] or 0)
 
 
 def people_named_after(engine: Engine, local_seq: int) -> list[str]:
@@ -66,16 +85,17 @@ def people_named_after(engine: Engine, local_seq: int) -> list[str]:
 
     Deduplicated here, not with SQL ``DISTINCT``: for that SQLite scanned the whole
     person-id index in order instead of the primary key's ``local_seq`` range, a read that
-    grew with the log (61 ms per sync on a desk holding 150k events, issue 19).
-
-    These three reads (``checked``, ``last_local_seq``, this one) run on every pull, on
-    the hand-over's path: plain SQL, not SQLAlchemy statements compiled on each call (this
-    one through ``exec_driver_sql``, so the engine's statement events see it: a test
-    checks its plan)."""
+    grew with the log (61 ms per sync on a desk holding 150k events, issue 19)."""
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT person_id FROM event_people WHERE local_seq > ?", (local_seq,)
-        ).fetchall()
+        return _named_after(conn, local_seq)
+
+
+def _named_after(conn: Connection, local_seq: int) -> list[str]:
+    # Plain SQL, not a statement compiled on each call (every pull reads it), through
+    # ``exec_driver_sql`` so the engine's statement events see it (a test checks its plan).
+    rows = conn.exec_driver_sql(
+        "SELECT person_id FROM event_people WHERE local_seq > ?", (local_seq,)
+    ).fetchall()
     return sorted({r[0] for r in rows if r[0]})
 
 

@@ -193,6 +193,14 @@ def test_the_hand_overs_reads_equal_the_statements_they_replaced(
             assert withheld.people_named_after(store.engine, after) == oracle_named_after(
                 store, after
             )
+        assert withheld.to_ask(store.engine) == (o["last_local_seq"], None, [])
+        for upto in (0, o["last_local_seq"] // 3, o["last_local_seq"]):
+            withheld.replace(store.engine, [], withheld.Checked(f"stamp{upto}", upto))
+            assert withheld.to_ask(store.engine) == (
+                o["last_local_seq"],
+                withheld.Checked(f"stamp{upto}", upto),
+                oracle_named_after(store, upto),
+            )
         # everything synced: nothing unsynced, nothing due
         everyone = [e.id for e in events]
         state.mark_synced(
