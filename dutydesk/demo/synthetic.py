@@ -9,19 +9,19 @@ diacritics, apostrophes and hyphens. No real person is described.
 from __future__ import annotations
 
 import random
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain.clock import LONDON
-from ..domain.codes import Outcome, Role
-from ..domain.events import Actor, Event, make_event
+from ..domain.codes import Outcome
+from ..domain.events import Event, make_event
 from ..domain.ids import uuid7_at
 from ..domain.nhs import nhs_check_digit
 from ..domain.timescales import england_bank_holidays
 from .routes import RouteHistory
+from .users import DEMO_USERS, DemoUser, demo_actor  # noqa: F401 - their home was here
 
 # (source code, weight) from the DfE 2024 shares; police notifications dominate.
 SOURCE_MIX: tuple[tuple[str, float], ...] = (
@@ -449,31 +449,6 @@ class _Child:
     address: str
     referrals: list[date] = field(default_factory=list)
     contacts: int = 0
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    login: str
-    role: Role
-    name: str
-
-
-DEMO_USERS = (
-    DemoUser("cc.officer", Role.CONTACT_OFFICER, "Priya Contact"),
-    DemoUser("sw.practitioner", Role.PRACTITIONER, "Tom Practitioner"),
-    DemoUser("sp.senior", Role.SENIOR_PRACTITIONER, "Grace Senior"),
-    DemoUser("dm.manager", Role.DUTY_MANAGER, "Dan Manager"),
-)
-
-
-def demo_actor() -> Actor:
-    """The demo duty manager, for demos, screenshots, tests and benchmarks."""
-    return Actor(
-        login="dm.manager",
-        role=Role.DUTY_MANAGER,
-        device=socket.gethostname(),
-        display_name="Dan Manager (demo)",
-    )
 
 
 RateHook = Callable[[Mapping[str, Any], datetime], Mapping[str, Any] | None]

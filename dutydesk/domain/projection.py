@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ from . import referrals
 from .classcache import per_class
 from .codes import VOID_STATUSES, ContactStatus, DecisionStatus
 from .events import Event
+from .routes import LIFECYCLE_TYPES as ROUTE_EVENT_TYPES
+from .routes import RouteRow, apply_route_event, route_of, route_row
 from .triage.factors import answers as _answers
 from .triage.factors import danger_answer
 
@@ -182,6 +185,7 @@ class ReadModel:
     children: dict[tuple[str, int], ContactChildRow] = field(default_factory=dict)
     decisions: dict[str, DecisionRow] = field(default_factory=dict)
     decisions_by_contact: dict[str, set[str]] = field(default_factory=dict)
+    routes: dict[str, RouteRow] = field(default_factory=dict)  # by route id
 
     def put_decision(self, row: DecisionRow) -> None:
         self.decisions[row.decision_id] = row
@@ -195,6 +199,7 @@ class Keys:
     people: frozenset[str] = frozenset()
     contacts: frozenset[str] = frozenset()
     decisions_of_contacts: frozenset[str] = frozenset()
+    routes: frozenset[str] = frozenset()  # route ids
 
 
 def keys_for(event: Event) -> Keys:
@@ -203,7 +208,9 @@ def keys_for(event: Event) -> Keys:
     contacts = frozenset({cid}) if isinstance(cid, str) else frozenset()
     people = frozenset(event.person_ids)
     decisions = contacts if event.type.startswith(("decision.", "conflict.")) else frozenset()
-    return Keys(people=people, contacts=contacts, decisions_of_contacts=decisions)
+    rid = p.get("route_id") if event.type in ROUTE_EVENT_TYPES else None
+    routes = frozenset({rid}) if isinstance(rid, str) else frozenset()
+    return Keys(people=people, contacts=contacts, decisions_of_contacts=decisions, routes=routes)
 
 
 _Row = TypeVar("_Row")
@@ -594,6 +601,23 @@ def _in_progress(model: ReadModel, event: Event) -> None:
         model.contacts[cid] = replace(row, status=ContactStatus.IN_PROGRESS.value)
 
 
+def _route(model: ReadModel, event: Event) -> None:
+    """A route lifecycle event: the route's row refolded by ``routes.apply_route_event``
+    (the definition the follow-through view and MI fold with), replaced only if it
+    changed."""
+    rid = event.payload.get("route_id")
+    if not isinstance(rid, str):
+        return
+    row = model.routes.get(rid)
+    held = {rid: route_of(row)} if row is not None else {}
+    apply_route_event(held, event, datetime.fromisoformat(event.client_time))
+    route = held.get(rid)
+    if route is not None:
+        fresh = route_row(route)
+        if fresh != row:
+            model.routes[rid] = fresh
+
+
 _HANDLERS = {
     "person.registered": _person,
     "person.updated": _person,
@@ -617,6 +641,7 @@ _HANDLERS = {
     "consent.overridden": _consent,
     "record.restricted": _restricted,
     "access.granted": _restricted,
+    **{t: _route for t in ROUTE_EVENT_TYPES},
 }
 
 # The scope each handled event writes, for a rebuild that folds the log a slice of scopes

@@ -147,7 +147,7 @@ class AccountService:
 
 def demo_sign_in(login: str, *, demo: bool, device: str | None = None) -> Actor:
     """Sign in as one of the synthetic demo users (no password). Demo stores only."""
-    from ..demo.synthetic import DEMO_USERS
+    from ..demo.users import DEMO_USERS
 
     if not demo:
         raise SignInError("demo users exist only in demo mode")

@@ -25,7 +25,7 @@ def local_directory(store: EventStore) -> PeopleDirectory:
         if a.active
     ]
     if store.get_meta(STORE_KIND) == DEMO_KIND:
-        from ..demo.synthetic import DEMO_USERS
+        from ..demo.users import DEMO_USERS
 
         known = {e.login for e in entries}
         entries += [

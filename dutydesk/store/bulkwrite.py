@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from ..domain.classcache import per_class
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow, ReadModel
+from ..domain.routes import RouteRow
 from .readmodel import _field_names
 from .rowread import TABLE_OF
 
@@ -73,3 +74,4 @@ def save_all(conn: Connection, model: ReadModel) -> None:
     insert_rows(conn, ContactRow, model.contacts.values())
     insert_rows(conn, ContactChildRow, model.children.values())
     insert_rows(conn, DecisionRow, model.decisions.values())
+    insert_rows(conn, RouteRow, model.routes.values())

@@ -22,17 +22,20 @@ from ..domain.projection import (
     PersonRow,
     ReadModel,
 )
+from ..domain.routes import RouteRow
 from .schema import (
     ContactChildProjection,
     ContactProjection,
     DecisionProjection,
     PersonProjection,
+    RouteProjection,
 )
 
 PEOPLE: Table = PersonProjection.__table__  # type: ignore[assignment]
 CONTACTS: Table = ContactProjection.__table__  # type: ignore[assignment]
 CHILDREN: Table = ContactChildProjection.__table__  # type: ignore[assignment]
 DECISIONS: Table = DecisionProjection.__table__  # type: ignore[assignment]
+ROUTES: Table = RouteProjection.__table__  # type: ignore[assignment]
 
 
 def standing() -> ColumnElement[bool]:
@@ -43,7 +46,15 @@ def standing() -> ColumnElement[bool]:
 
 R = TypeVar("R")
 
-_TUPLE_FIELDS = {"other_names", "disabilities", "allowed", "categories", "reasons", "decision_ids"}
+_TUPLE_FIELDS = {
+    "other_names",
+    "disabilities",
+    "allowed",
+    "categories",
+    "reasons",
+    "decision_ids",
+    "steps",
+}
 
 
 @per_class
@@ -100,6 +111,8 @@ def load(conn: Connection, keys: Keys, *, children: bool = True) -> ReadModel:
         conn, DecisionRow, "contact_id", sorted(keys.decisions_of_contacts)
     ):
         model.put_decision(decision)
+    for route in rowread.rows_in(conn, RouteRow, "route_id", sorted(keys.routes)):
+        model.routes[route.route_id] = route
     return model
 
 
@@ -107,7 +120,11 @@ def loaded_rows(model: ReadModel) -> ReadModel:
     """The rows ``model`` holds now (the dictionaries copied, the rows shared): what
     ``changed_since`` compares with after events are folded into ``model``."""
     return ReadModel(
-        dict(model.people), dict(model.contacts), dict(model.children), dict(model.decisions)
+        dict(model.people),
+        dict(model.contacts),
+        dict(model.children),
+        dict(model.decisions),
+        routes=dict(model.routes),
     )
 
 
@@ -122,6 +139,7 @@ def changed_since(model: ReadModel, loaded: ReadModel) -> ReadModel:
         {k: r for k, r in model.people.items() if loaded.people.get(k) is not r},
         {k: r for k, r in model.contacts.items() if loaded.contacts.get(k) is not r},
         {k: r for k, r in model.children.items() if loaded.children.get(k) is not r},
+        routes={k: r for k, r in model.routes.items() if loaded.routes.get(k) is not r},
     )
     for key, row in model.decisions.items():
         if loaded.decisions.get(key) is not row:
@@ -145,6 +163,9 @@ def save(conn: Connection, model: ReadModel) -> None:
     if model.decisions:
         rowread.delete_in(conn, DECISIONS.name, "decision_id", list(model.decisions))
         bulkwrite.insert_rows(conn, DecisionRow, model.decisions.values())
+    if model.routes:
+        rowread.delete_in(conn, ROUTES.name, "route_id", list(model.routes))
+        bulkwrite.insert_rows(conn, RouteRow, model.routes.values())
 
 
 def insert_all(conn: Connection, table: Table, rows: Iterable[Any], batch: int = 5000) -> None:
@@ -160,7 +181,7 @@ def insert_all(conn: Connection, table: Table, rows: Iterable[Any], batch: int =
 
 
 def clear(conn: Connection) -> None:
-    for table in (CHILDREN, DECISIONS, CONTACTS, PEOPLE):
+    for table in (CHILDREN, DECISIONS, CONTACTS, PEOPLE, ROUTES):
         conn.execute(delete(table))
 
 
@@ -170,3 +191,4 @@ def save_all(conn: Connection, model: ReadModel) -> None:
     insert_all(conn, CONTACTS, model.contacts.values())
     insert_all(conn, CHILDREN, model.children.values())
     insert_all(conn, DECISIONS, model.decisions.values())
+    insert_all(conn, ROUTES, model.routes.values())

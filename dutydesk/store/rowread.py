@@ -24,7 +24,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from ..domain.classcache import per_class
 from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow, QueueRow
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _field_names
+from ..domain.routes import RouteRow
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, ROUTES, _field_names
 
 R = TypeVar("R")
 
@@ -37,6 +38,7 @@ TABLE_OF: dict[type, Table] = {
     QueueRow: CONTACTS,
     ContactChildRow: CHILDREN,
     DecisionRow: DECISIONS,
+    RouteRow: ROUTES,
 }
 
 _loads = json.loads

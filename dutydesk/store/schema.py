@@ -185,11 +185,42 @@ class DecisionProjection(Base):
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class RouteProjection(Base):
+    """Each route's state (``domain.routes.RouteRow``), folded at append time by the rule
+    the follow-through view and MI fold with; revision i19_routes."""
+
+    __tablename__ = "routes"
+
+    route_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    opened_at: Mapped[str] = mapped_column(String(40))
+    opened_by: Mapped[str] = mapped_column(String(100))
+    slot: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    adult_slot: Mapped[int | None] = mapped_column(Integer)
+    sent_to: Mapped[str | None] = mapped_column(String(200))  # Route.to ("to" is SQL)
+    team: Mapped[str | None] = mapped_column(String(200))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    family_consent: Mapped[str | None] = mapped_column(String(40))
+    marac: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    steps: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    transfer_team: Mapped[str | None] = mapped_column(String(200))
+    transfer_worker: Mapped[str | None] = mapped_column(String(200))
+    transfer_state: Mapped[str | None] = mapped_column(String(20))
+    transfer_reason: Mapped[str | None] = mapped_column(Text)
+    transfer_at: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[str | None] = mapped_column(String(40))
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+
+
 PROJECTION_TABLES = (
     PersonProjection.__table__,
     ContactProjection.__table__,
     ContactChildProjection.__table__,
     DecisionProjection.__table__,
+    RouteProjection.__table__,
 )
 
 

@@ -44,20 +44,28 @@ def drop_caches() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
-def run_once(command: list[str], data: Path, shot: Path, env: dict[str, str]) -> float:
+def run_once(
+    command: list[str], data: Path, shot: Path, env: dict[str, str]
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of one start: CPU is the child's user + system time, from
+    ``os.wait4``."""
     shot.unlink(missing_ok=True)
     start = time.perf_counter()
-    done = subprocess.run(
-        [*command, "--demo", "--data-dir", str(data), "--screenshot", str(shot)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0 or not shot.exists():
-        sys.exit(f"{shlex.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [*command, "--demo", "--data-dir", str(data), "--screenshot", str(shot)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0 or not shot.exists():
+            err.seek(0)
+            message = err.read().decode(errors="replace")[-2000:]
+            sys.exit(f"{shlex.join(command)} failed ({child.returncode}): {message}")
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 RAW_FIRST_FRAME = """
@@ -118,23 +126,42 @@ def main() -> None:
         )
     print(
         f"start-up to a painted queue (includes the {GRAB_DELAY_S * 1000:.0f} ms "
-        f"screenshot delay and exit); {args.runs} runs each; shared, loaded machine"
+        f"screenshot delay and exit); {args.runs} rounds, the arms alternated in each; "
+        "CPU = the process's user + system time (os.wait4); shared, loaded machine"
     )
-    print(f"{'':10} {'cold (1st)':>10} {'warm median':>12} {'warm min':>9}")
     script = RAW_FIRST_FRAME % {"delay": GRAB_DELAY_S}
     raw = f"raw={shlex.quote(sys.executable)} -c {shlex.quote(script)}"
-    for item in [*args.commands, raw]:
-        label, _, command = item.partition("=")
-        argv = shlex.split(command)
-        if args.drop_caches:
-            drop_caches()
-        times = [run_once(argv, data, work / "q.png", env) for _ in range(args.runs)]
+    arms = [
+        (label, shlex.split(command))
+        for label, _, command in (item.partition("=") for item in [*args.commands, raw])
+    ]
+    walls: dict[str, list[float]] = {label: [] for label, _ in arms}
+    cpus: dict[str, list[float]] = {label: [] for label, _ in arms}
+    loads: list[float] = []
+    for round_ in range(args.runs):
+        for label, argv in arms:
+            if args.drop_caches and round_ == 0:
+                drop_caches()
+            wall, cpu = run_once(argv, data, work / "q.png", env)
+            walls[label].append(wall)
+            cpus[label].append(cpu)
+            loads.append(os.getloadavg()[0])
+    print(
+        f"{'':10} {'cold (1st)':>10} {'warm median':>12} {'warm min':>9} "
+        f"{'CPU median':>11} {'CPU min':>8} {'x raw (wall, CPU)':>18}"
+    )
+    raw_wall = statistics.median(walls["raw"][1:] or walls["raw"])
+    raw_cpu = statistics.median(cpus["raw"][1:] or cpus["raw"])
+    for label, _ in arms:
+        times, cpu = walls[label], cpus[label][1:] or cpus[label]
         warm = times[1:] or times
         print(
-            f"{label:10} {times[0]:9.2f}s {statistics.median(warm):11.2f}s {min(warm):8.2f}s"
-            f"   (load average {os.getloadavg()[0]:.1f})",
+            f"{label:10} {times[0]:9.2f}s {statistics.median(warm):11.2f}s {min(warm):8.2f}s "
+            f"{statistics.median(cpu):10.2f}s {min(cpu):7.2f}s "
+            f"{statistics.median(warm) / raw_wall:9.1f}x {statistics.median(cpu) / raw_cpu:6.1f}x",
             flush=True,
         )
+    print(f"load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f}")
 
 
 if __name__ == "__main__":

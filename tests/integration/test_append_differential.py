@@ -26,9 +26,10 @@ import pytest
 
 from dutydesk.demo.mi_extras import demo_rating
 from dutydesk.demo.synthetic import Generator
-from dutydesk.domain import projection
+from dutydesk.domain import projection, routes
 from dutydesk.domain.clock import LONDON
 from dutydesk.domain.events import Event
+from dutydesk.domain.timescales import OfficeHours
 from dutydesk.store.eventstore import EventStore
 from tests.integration.test_rebuild_fast_paths import TABLES
 
@@ -161,6 +162,37 @@ def _awkward_log(seed: int) -> list[Event]:
                         },
                         after=after,
                     )
+    # Routes (the ``routes`` projection): steps, hand-offs, answers, closing, opening
+    # again; and events a route's own contact did not make, which change nothing.
+    route_list = sorted(model.routes.values(), key=lambda r: r.route_id)
+    for row in rng.sample(route_list, k=min(len(route_list), 30)):
+        cid, rid = row.contact_id, row.route_id
+        base = {"route_id": rid, "contact_id": cid}
+        pick = rng.random()
+        if pick < 0.2:
+            add(cid, "route.transferred", {**base, "team": "Assessment East", "worker": "w.a"})
+            if rng.random() < 0.5:
+                add(cid, "route.transfer_accepted", {**base, "worker": "w.b"})
+            else:
+                add(cid, "route.transfer_returned", {**base, "reason": "not ours"})
+        elif pick < 0.4:
+            add(cid, "route.progressed", {**base, "step": "referred", "reason": "rang"})
+            add(cid, "route.progressed", {**base, "step": "accepted"})
+        elif pick < 0.5:
+            add(cid, "route.closed", {**base, "reason": "done"})
+        elif pick < 0.6:  # opened again on its own contact: starts afresh
+            add(cid, "route.opened", {**base, "kind": "early_help", "slot": 0, "team": "EH"})
+        elif pick < 0.75:  # another contact names it: ignored
+            other = rng.choice(contacts)
+            add(cid, "route.closed", {"route_id": rid, "contact_id": other, "reason": "x"})
+            add(
+                cid,
+                "route.opened",
+                {"route_id": rid, "contact_id": other, "kind": "lado", "slot": None},
+            )
+        else:  # a step before the route is opened, on a route never opened
+            never = f"0190a0c0-f00d-7000-8000-{next(serial):012d}"
+            add(cid, "route.progressed", {"route_id": never, "contact_id": cid, "step": "referred"})
     for pid in rng.sample(sorted(model.people), k=min(len(model.people), 25)):
         r = rng.random()
         if r < 0.4:
@@ -234,5 +266,32 @@ def test_appended_projections_equal_a_rebuild(tmp_path: Path, seed: int, how: st
                 rebuilt = _dump(path)
                 for table in TABLES:
                     assert appended[table] == rebuilt[table], (how, n, table)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_routes_projection_is_the_fold_of_the_whole_log(tmp_path: Path, seed: int) -> None:
+    """The ``routes`` rows after appends (random batches, out of order) are the routes
+    ``fold_routes`` makes of the whole log in the store's order, row for row (the one
+    definition, ``routes.apply_route_event``), and a rebuild gives them again."""
+    log = _awkward_log(seed)
+    assert {"route.opened", "route.transferred", "route.closed"} <= {e.type for e in log}
+    path = tmp_path / "d.sqlite3"
+    store = EventStore.open(path)
+    try:
+        for batch in _batches(log, "shuffled, random batches", random.Random(seed)):
+            store.append(batch, validate=False)
+        stored = [e for e in store.events() if e.type in routes.FOLLOW_THROUGH_TYPES]
+        folded = routes.fold_routes(stored, {}, OfficeHours())
+        expected = {rid: routes.route_row(r) for rid, r in folded.routes.items()}
+        assert len(expected) > 20
+        appended = store.read_model().routes
+        assert appended == expected
+        for rid, row in appended.items():  # and read back, the fold's route
+            whole = dataclasses.replace(folded.routes[rid], discussions=[], clocks=[])
+            assert routes.route_of(row) == whole
+        store.rebuild()
+        assert store.read_model().routes == expected
     finally:
         store.close()

@@ -34,6 +34,7 @@ TABLES = {
     "contacts": "contact_id",
     "contact_children": "contact_id, slot",
     "decisions": "decision_id",
+    "routes": "route_id",
 }
 
 

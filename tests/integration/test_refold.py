@@ -4,6 +4,7 @@ only the rows that change."""
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -72,6 +73,28 @@ def _history(now: datetime, contacts: int, rng: random.Random) -> list[Event]:
                     now,
                 )
             )
+        # a route with steps and a hand-off (the ``routes`` projection): shuffled, the
+        # server's order and the desk's give different states, as for decisions
+        rid = str(uuid.uuid4())
+        base = {"route_id": rid, "contact_id": cid}
+        out.append(
+            event(
+                "route.opened",
+                {**base, "kind": "early_help", "slot": 0, "team": "EH", "family_consent": "given"},
+                now,
+            )
+        )
+        for kind, extra in rng.sample(
+            [
+                ("route.progressed", {"step": "accepted"}),
+                ("route.progressed", {"step": "returned", "reason": "no"}),
+                ("route.transferred", {"team": "Assessment East"}),
+                ("route.transfer_accepted", {"worker": "w.b"}),
+                ("route.closed", {"reason": "done"}),
+            ],
+            rng.randint(1, 4),
+        ):
+            out.append(event(kind, {**base, **extra}, now))
     return out
 
 
