@@ -116,16 +116,25 @@ def build_history(
     exclude_contact_id: str | None = None,
     rereferral_months: int = 12,
     police_months: int = 3,
+    as_at: str | None = None,
 ) -> ChildHistory:
-    """History of ``person_id`` from their linked ``contacts`` as at ``at``."""
-    unique = {c.contact_id: c for c in contacts}  # a child twice on one contact counts once
+    """History of ``person_id`` from their linked ``contacts`` as at ``at`` (``as_at``:
+    ``at.isoformat()``, when the caller has made it already)."""
     cp_plan = person.cp_plan if person and person.cp_plan in ("current", "past") else None
+    if (
+        type(contacts) is list
+        and len(contacts) == 1
+        and contacts[0].contact_id == exclude_contact_id
+    ):
+        unique: dict[str, PastContact] = {}  # only the contact being rated: as no contact
+    else:
+        unique = {c.contact_id: c for c in contacts}  # a child twice on a contact: once
     if not unique or (len(unique) == 1 and exclude_contact_id in unique):
         # No other contact (most children on an open contact: only the one being rated):
         # every count is 0, only the person's own flags are known.
         return ChildHistory(
-            person_id=person_id,
-            as_at=at.isoformat(),
+            person_id,
+            as_at or at.isoformat(),
             open_case=bool(person and person.open_case),
             cp_plan=cp_plan,
             looked_after=bool(person and person.looked_after),
@@ -148,13 +157,14 @@ def build_history(
         for c, when in dated
         if c.is_referral and c.decided_at and _instant(c.decided_at) <= at
     )
-    recent = [c for c, when in dated if when.date() >= rerefer_from]
-    police = [
-        c for c, when in dated if c.source_code == POLICE_SOURCE and when.date() >= police_from
-    ]
+    # The windows count London days, as ``day`` is one: the same instant written with
+    # another UTC offset (a partner's system writing UTC in summer) counts alike.
+    on = [(c, referral_date(when)) for c, when in dated]
+    recent = [c for c, d in on if d >= rerefer_from]
+    police = [c for c, d in on if c.source_code == POLICE_SOURCE and d >= police_from]
     return ChildHistory(
         person_id=person_id,
-        as_at=at.isoformat(),
+        as_at=as_at or at.isoformat(),
         previous_contacts=len(earlier),
         contacts_12m=len(recent),
         referrals_12m=referrals_before(referral_days, day, rereferral_months),

@@ -199,9 +199,12 @@ class OfficeHours:
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """``hours`` of office time after ``start`` (which may be out of hours)."""
+        return self.working_hours_after(self.clock_start(start), hours)
+
+    def working_hours_after(self, current: datetime, hours: float) -> datetime:
+        """``add_working_hours`` for a clock already started (``clock_start``'s answer)."""
         if hours < 0:
             raise ValidationError(f"cannot add {hours} working hours", "hours")
-        current = self.clock_start(start)
         remaining = timedelta(hours=hours)
         day = current.date()
         left_today = self._closing(day) - current
@@ -230,10 +233,13 @@ class OfficeHours:
         """``hours`` of clock time after the clock starts, moved to the next office moment
         when it falls outside office hours (a deadline nobody is at work for is no deadline).
         """
+        return self.elapsed_hours_after(self.clock_start(start), hours)
+
+    def elapsed_hours_after(self, current: datetime, hours: float) -> datetime:
+        """``add_elapsed_hours`` for a clock already started (``clock_start``'s answer)."""
         if hours < 0:
             raise ValidationError(f"cannot add {hours} hours", "hours")
-        end = self.clock_start(start) + timedelta(hours=hours)
-        return self.clock_start(end)
+        return self.clock_start(current + timedelta(hours=hours))
 
     def working_days_between(self, first: date, last: date) -> int:
         """Working days after ``first`` up to and including ``last`` (day 0 not counted;

@@ -12,13 +12,16 @@ different policies would otherwise answer each other for ever).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, func, select
 
+from ..domain.triage.scoring import _NO_ANSWERS, ChildFacts, ContactFacts
 from .eventstore import EVENTS
 from .queries import OPEN_STATUSES
 from .readmodel import CONTACTS
-from .rowread import chunks, fetch, placeholders
+from .rowread import _bool, _json, _seq, chunks, fetch, placeholders
 
 # Event types that cannot change any rating.
 NOT_RATING_INPUTS = (
@@ -134,4 +137,81 @@ def _open(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
                 [*chunk, *OPEN_STATUSES],
             )
         }
+    return out
+
+
+# ---- the bulk re-rating's read --------------------------------------------------------
+# Rating every open contact reads, for each, what scoring needs and the rating stored now,
+# straight from the driver: the facts are built from the row (no 36-column ``ContactRow``
+# made and then copied into ``ContactFacts``), and the stored reasons stay JSON text, which
+# ``services.triage`` compares as text with what the policy says now (decoding it only
+# when the texts differ). The conversions are ``rowread``'s (JSON text -> ``json.loads``,
+# sequences as tuples, SQLite 0/1 -> bool, NULL kept).
+
+_RATING_COLUMNS = (
+    "contact_id, received_at, source_code, categories, immediate_danger, injury_reported, "
+    "disclosure, dash_level, dara_level, children_present, previous_incidents, answers, "
+    "rating, overridden, score, reasons, policy_version, due_at"
+)
+_CHILD_COLUMNS = "contact_id, slot, person_id, date_of_birth, expected_date_of_birth, age_years"
+
+
+class StoredRating(NamedTuple):
+    """The rating a contact's row holds now (``reasons``: its JSON text, as stored)."""
+
+    rating: str | None
+    overridden: bool | None
+    score: int | None
+    reasons: str | None
+    policy_version: str | None
+    due_at: str | None
+
+
+def open_for_rating(
+    engine: Engine, contact_ids: Iterable[str]
+) -> list[tuple[ContactFacts, StoredRating]]:
+    """The open contacts among ``contact_ids`` (chunked, in the order of
+    ``DeskQueries.open_contacts_in``): each one's facts for scoring, children included, and
+    its stored rating."""
+    ids = list(contact_ids)
+    status_in = f"status IN ({placeholders(len(OPEN_STATUSES))})"
+    out: list[tuple[ContactFacts, StoredRating]] = []
+    seq, js, flag, when, no_answers = _seq, _json, _bool, datetime.fromisoformat, _NO_ANSWERS
+    with engine.connect() as conn:
+        for chunk in chunks(ids):
+            marks = placeholders(len(chunk))
+            kids: dict[str, list[ChildFacts]] = {}
+            for cid, slot, pid, dob, edd, age in fetch(
+                conn,
+                f"SELECT {_CHILD_COLUMNS} FROM contact_children WHERE contact_id IN ({marks}) "
+                "ORDER BY contact_id, slot",
+                chunk,
+            ):
+                child = ChildFacts(slot, pid, dob, edd, age)
+                if cid in kids:
+                    kids[cid].append(child)
+                else:
+                    kids[cid] = [child]
+            for r in fetch(
+                conn,
+                f"SELECT {_RATING_COLUMNS} FROM contacts WHERE contact_id IN ({marks}) "
+                f"AND {status_in} AND received_at != ''",
+                [*chunk, *OPEN_STATUSES],
+            ):
+                facts = ContactFacts(
+                    r[0],
+                    when(r[1]),
+                    r[2],
+                    seq(r[3]),
+                    flag(r[4]),
+                    flag(r[5]),  # type: ignore[arg-type]
+                    flag(r[6]),  # type: ignore[arg-type]
+                    r[7],
+                    r[8],
+                    flag(r[9]),
+                    r[10],
+                    tuple(kids.get(r[0], ())),
+                    js(r[11]) or no_answers,
+                )
+                out.append((facts, StoredRating(r[12], flag(r[13]), r[14], r[15], r[16], r[17])))
     return out

@@ -148,6 +148,11 @@ class Policy:
     # ``(threshold, rating)`` from Red down, for ``rating_for`` (called several times per
     # contact scored).
     rating_steps: tuple[tuple[int, Rating], ...] = field(init=False, default=())
+    # The hard rules each set of true facts fires (``scoring._fired``), filled as contacts
+    # are scored; made new with every Policy, so never stale.
+    fired_cache: dict[frozenset[str], tuple[tuple[int, ...], int]] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         found = []

@@ -17,9 +17,11 @@ from types import MappingProxyType
 from typing import Any
 
 from ..codes import ASSESSMENT_FACTORS, Rating, source_label
+from ..errors import ValidationError
 from ..history import POLICE_SOURCE, ChildHistory
 from ..people import age_in_months
 from ..projection import ContactChildRow, ContactRow
+from ..referrals import referral_date
 from . import factors as catalogue
 from .policy import Band, Policy, ResponseTime
 
@@ -137,6 +139,48 @@ def facts_from_row(row: ContactRow, children: Sequence[ContactChildRow]) -> Cont
     )
 
 
+# ---- scoring: a compact key per reason; texts only when a reason is shown or recorded --
+#
+# A reason key is ``(factor, points, kind, *params)``: the factor and points a reason
+# records, and the parameters its evidence and text are made from. Keys compare (and
+# hash) as plain tuples, so the bulk re-rating compares what the policy says now with what
+# is stored without making a text for every contact (issue 19); ``format_reason`` makes
+# the ``{"factor", "points", "evidence", "text"}`` mapping a ``contact.rated`` event
+# records and the queue's tooltip and the detail pane show, from the key and the policy.
+
+ReasonKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A contact's score with its reasons as keys (``format_reason``): what bulk rating
+    compares; ``result()`` is the ``TriageResult`` with the texts."""
+
+    contact_id: str
+    score: int
+    rating: Rating
+    keys: tuple[ReasonKey, ...]
+    policy: Policy
+    due_at: datetime | None
+    decision_due_at: datetime
+    hard_rules: tuple[str, ...] = ()
+
+    def reasons(self) -> tuple[dict[str, Any], ...]:
+        return tuple(format_reason(key, self.policy) for key in self.keys)
+
+    def result(self) -> TriageResult:
+        return TriageResult(
+            contact_id=self.contact_id,
+            score=self.score,
+            rating=self.rating,
+            reasons=self.reasons(),
+            policy_version=self.policy.version,
+            due_at=self.due_at,
+            decision_due_at=self.decision_due_at,
+            hard_rules=self.hard_rules,
+        )
+
+
 def score_contact(
     contact: ContactFacts | ContactRow | Mapping[str, Any],
     histories: Sequence[ChildHistory],
@@ -150,54 +194,92 @@ def score_contact(
     ``now`` is the injected clock's time: a clock never starts after it, so a contact
     stamped in the future (a partner's skewed clock) is not given extra time.
     """
-    facts = _facts(contact, children)
-    reasons: list[dict[str, Any]] = []
-    _contact_points(facts, policy, reasons)
-    on = facts.received_at.date()
+    return score_keys(_facts(contact, children), histories, policy, now).result()
+
+
+def score_keys(
+    facts: ContactFacts, histories: Sequence[ChildHistory], policy: Policy, now: datetime
+) -> Scored:
+    """``score_contact`` with the reasons as keys (no text made)."""
+    keys: list[ReasonKey] = []
+    _contact_points(facts, policy, keys)
+    on = referral_date(facts.received_at)  # the London day, whatever the offset written
     ages = [(child, _months_old(child, on)) for child in facts.children]  # once per child
-    _age_points(ages, policy, reasons)
-    _history_points(facts, histories, policy, reasons)
-    score = min(MAX_SCORE, sum(r["points"] for r in reasons))
-    rating = policy.rating_for(score)
-    rank = _RANK[rating]
+    _age_points(ages, policy, keys)
+    _history_points(facts, histories, policy, keys)
+    score = min(MAX_SCORE, sum([k[1] for k in keys]))
+    by_score = policy.rating_for(score)
+    rating, rank = by_score, _RANK[by_score]
     true_facts = _true_facts(facts, ages, histories, policy)  # once per contact
-    fired = []
-    for rule, all_of, any_of, rule_rank in policy.rule_sets:
-        if all_of <= true_facts and (not any_of or not any_of.isdisjoint(true_facts)):
-            fired.append(rule)
-            if rule_rank < rank:
-                rating, rank = rule.rating, rule_rank
-    reasons.sort(key=_reason_order)
-    unasked = _unasked(facts, ages, score, rank, true_facts, policy)
-    rules = [
-        _reason(
-            f"hard_rule:{rule.id}",
-            0,
-            "hard rule in policy " + policy.version,
-            f"{rule.text}: always {rule.rating.value.capitalize()}",
-        )
-        for rule in fired
-    ]
-    summary = _reason("rating", 0, f"score {score}", _summary(score, rating, policy, fired))
-    start = min(facts.received_at, now)
-    at_once = any(rule.respond_now for rule in fired)
-    return TriageResult(
-        contact_id=facts.contact_id,
-        score=score,
-        rating=rating,
-        reasons=tuple([summary, *rules, *unasked, *reasons]),
-        policy_version=policy.version,
-        due_at=start if at_once else due_time(policy, policy.response[rating], start),
-        decision_due_at=due_time(policy, policy.decision, start) or start,
-        hard_rules=tuple(rule.id for rule in fired),
+    fired, rule_rank = _fired(policy, frozenset(true_facts))
+    if rule_rank < rank:
+        rank = rule_rank
+        rating = _BY_RANK[rank]
+    if len(keys) > 1:
+        keys.sort(key=_key_order)
+    unasked = _unasked(facts, ages, score, rank, true_facts, policy) if rank else []
+    summary = ("rating", 0, "summary", score, rating, bool(fired) and rating != by_score)
+    start = now if now < facts.received_at else facts.received_at  # as min(): ties keep it
+    if fired:
+        rules = policy.hard_rules
+        at_once = any(rules[i].respond_now for i in fired)
+        head = (summary, *[_rule_key(policy, i) for i in fired], *unasked)
+        ids = tuple(rules[i].id for i in fired)
+    else:
+        at_once, head, ids = False, (summary, *unasked), ()
+    # One clock start for both due times (``due_time`` starts it for each), started only
+    # when a due time is counted on office time.
+    response = policy.response[rating]
+    if policy.decision.unit in _CLOCKED or (not at_once and response.unit in _CLOCKED):
+        started = policy.office.clock_start(start)
+    else:
+        started = start
+    decision = _due_from(policy, policy.decision, started)
+    return Scored(
+        facts.contact_id,
+        score,
+        rating,
+        head + tuple(keys),
+        policy,
+        start if at_once else _due_from(policy, response, started),
+        decision or start,
+        ids,
     )
 
 
+_CLOCKED = frozenset({"working_hours", "hours", "working_days"})
+
+
 _RANK = {r: r.rank for r in Rating}
+_BY_RANK = {r.rank: r for r in Rating}
+_NO_RULE = len(_RANK)  # ranks are 0 (most urgent) upwards: no rule fired sorts after all
 
 
-def _reason_order(r: Mapping[str, Any]) -> tuple[int, str]:
-    return -r["points"], r["factor"]
+def _key_order(k: ReasonKey) -> tuple[int, str]:
+    return -k[1], k[0]
+
+
+def _fired(p: Policy, facts: frozenset[str]) -> tuple[tuple[int, ...], int]:
+    """The hard rules (indexes, in policy order) that ``facts`` fire, and the most urgent
+    rank among them. Remembered per policy and set of facts: contacts share a few hundred
+    sets of true facts, and a policy checks every rule for each."""
+    cache = p.fired_cache
+    found = cache.get(facts)
+    if found is None:
+        fired = []
+        best = _NO_RULE
+        for i, (_, all_of, any_of, rule_rank) in enumerate(p.rule_sets):
+            if all_of <= facts and (not any_of or not any_of.isdisjoint(facts)):
+                fired.append(i)
+                best = min(best, rule_rank)
+        if len(cache) >= 100_000:
+            cache.clear()
+        found = cache[facts] = (tuple(fired), best)
+    return found
+
+
+def _rule_key(p: Policy, i: int) -> ReasonKey:
+    return (f"hard_rule:{p.hard_rules[i].id}", 0, "hard_rule", i)
 
 
 # The yes/no questions whose "yes" adds points of its own or fires a hard rule.
@@ -217,13 +299,12 @@ def _unasked(
     rank: int,
     true_facts: set[str],
     p: Policy,
-) -> list[dict[str, Any]]:
+) -> list[ReasonKey]:
     """A 0-point reason for each key question nobody answered whose "yes" would give a
     higher rating: not asked is scored like "no", and this says so where it matters, so
-    a question left unanswered never lowers a rating silently (issue 14)."""
-    out: list[dict[str, Any]] = []
-    if rank == 0:  # already the most urgent: no "yes" could raise it (issue 19)
-        return out
+    a question left unanswered never lowers a rating silently (issue 14). Not called for
+    the most urgent rank: no "yes" could raise it (issue 19)."""
+    out: list[ReasonKey] = []
     for name in _KEY_QUESTIONS:
         if not _not_asked(f, name):
             continue
@@ -232,36 +313,32 @@ def _unasked(
             # The facts with injury_reported true: the injured child's facts join them
             # (nothing else in ``_true_facts`` reads injury_reported).
             _injury_facts(f, ages, facts)
-        would = p.rating_for(min(MAX_SCORE, score + p.flags.get(name, 0)))
-        would_rank = _RANK[would]
-        for rule, all_of, any_of, rule_rank in p.rule_sets:
-            if (
-                rule_rank < would_rank
-                and all_of <= facts
-                and (not any_of or not any_of.isdisjoint(facts))
-            ):
-                would, would_rank = rule.rating, rule_rank
+        would_rank = _RANK[p.rating_for(min(MAX_SCORE, score + p.flags.get(name, 0)))]
+        would_rank = min(would_rank, _fired(p, frozenset(facts))[1])
         if would_rank < rank:
-            word = would.value.capitalize()
-            question = catalogue.BY_NAME[name].question
-            text = (
-                f"Immediate danger not stated: a yes would make it {word}"
-                if name == "immediate_danger"
-                else f"Not asked, scored as no: {question} A yes would make it {word}"
-            )
-            out.append(_reason(f"not_asked:{name}", 0, f"{name} not asked", text))
+            out.append((f"not_asked:{name}", 0, "not_asked", name, _BY_RANK[would_rank]))
     return out
 
 
 def due_time(policy: Policy, response: ResponseTime, start: datetime) -> datetime | None:
     """When a response measured by ``response`` falls due for a clock started at ``start``."""
+    if response.unit not in _CLOCKED:
+        return None
+    return _due_from(policy, response, policy.office.clock_start(start))
+
+
+def _due_from(policy: Policy, response: ResponseTime, started: datetime) -> datetime | None:
+    """``due_time`` for a clock already started (``OfficeHours.clock_start``)."""
     office = policy.office
     if response.unit == "working_hours":
-        return office.add_working_hours(start, response.amount)
+        return office.working_hours_after(started, response.amount)
     if response.unit == "hours":
-        return office.add_elapsed_hours(start, response.amount)
+        return office.elapsed_hours_after(started, response.amount)
     if response.unit == "working_days":
-        return office.add_working_days(start, int(response.amount))
+        days = int(response.amount)
+        if days < 0:
+            raise ValidationError(f"cannot add {days} working days", "days")
+        return office.working_hours_after(started, days * office.hours_per_day)
     return None
 
 
@@ -275,10 +352,6 @@ def _facts(
     return facts_from_payload(contact)
 
 
-def _reason(factor: str, points: int, evidence: str, text: str) -> dict[str, Any]:
-    return {"factor": factor, "points": points, "evidence": evidence, "text": text}
-
-
 def _plus(points: int) -> str:
     return f" (+{points})"
 
@@ -290,101 +363,182 @@ _FLAG_TEXT = {
 }
 
 
+def _who(slot: int | None) -> str:
+    return "a child" if slot is None else f"child {slot + 1}"
+
+
+_COUNT_TEXT = {
+    "referrals_12m": "{n} referrals in the last {m} months",
+    "contacts_12m": "{n} earlier contacts in the last {m} months",
+}
+_HISTORY_FLAG_TEXT = {
+    "open_case": "Open case: an allocated worker holds it",
+    "looked_after": "Looked-after child",
+}
+
+
+def _texts(key: ReasonKey, p: Policy) -> tuple[str, str]:
+    """The evidence and text of the reason ``key`` under policy ``p``."""
+    _, points, kind, *a = key
+    plus = _plus(points)
+    w = p.history
+    if kind == "summary":
+        score, rating, by_rule = a
+        head = f"Score {score}: {p.rating_for(score).value.capitalize()} by score ({p.steps_text})"
+        return (
+            f"score {score}",
+            f"{head}; {rating.value.capitalize()} by hard rule" if by_rule else head,
+        )
+    if kind == "hard_rule":
+        rule = p.hard_rules[a[0]]
+        return (
+            "hard rule in policy " + p.version,
+            f"{rule.text}: always {rule.rating.value.capitalize()}",
+        )
+    if kind == "not_asked":
+        name, would = a
+        word = would.value.capitalize()
+        if name == "immediate_danger":
+            return f"{name} not asked", f"Immediate danger not stated: a yes would make it {word}"
+        question = catalogue.BY_NAME[name].question
+        return (
+            f"{name} not asked",
+            f"Not asked, scored as no: {question} A yes would make it {word}",
+        )
+    if kind == "category":
+        (code,) = a
+        label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
+        return f"concern category {code}", f"Concern: {label}{plus}"
+    if kind == "flag":
+        (flag,) = a
+        return f"{flag} = true", _FLAG_TEXT[flag] + plus
+    if kind == "da_level":
+        tool, level = a
+        return f"{tool} level {level}", f"Domestic abuse risk ({tool}) {level}{plus}"
+    if kind == "children_present":
+        return (
+            "domestic_abuse.children_present = true",
+            "Children present at the domestic abuse incident" + plus,
+        )
+    if kind == "previous_incidents":
+        (n,) = a
+        return (
+            f"{n} police-recorded incidents in 12 months",
+            f"{n} earlier domestic abuse incidents in 12 months{plus}",
+        )
+    if kind == "fact":
+        (name,) = a
+        return f"{name} = yes", catalogue.BY_NAME[name].reason + plus
+    if kind == "fact_count":
+        name, value = a
+        return f"{name} = {value}", f"{catalogue.BY_NAME[name].reason}: {value}{plus}"
+    if kind == "source":
+        (code,) = a
+        return f"source code {code}", f"Referred by {source_label(code)}{plus}"
+    if kind == "unborn":
+        (slot,) = a
+        return f"{_who(slot)} is unborn", "Unborn child" + plus
+    if kind == "age":
+        slot, months, label = a
+        return f"{_who(slot)} is {months} months old", label[0].upper() + label[1:] + plus
+    if kind == "re_referral":
+        slot, on = a
+        return (
+            f"{_who(slot)}: referral on {on}",
+            f"Referred within the last {w.rereferral_months} months: a new "
+            f"referral would be a re-referral{plus}",
+        )
+    if kind == "history_count":
+        name, slot, n = a
+        return f"{_who(slot)}: {n}", _COUNT_TEXT[name].format(n=n, m=w.rereferral_months) + plus
+    if kind == "police":
+        police, this_police = a
+        return (
+            f"{police} police notifications in {w.police_months} months"
+            + (" including this one" if this_police else ""),
+            f"Repeated police notifications: {police} in {w.police_months} "
+            f"months (escalation){plus}",
+        )
+    if kind == "agencies":
+        (agencies,) = a
+        return (
+            f"{agencies} different sources in {w.rereferral_months} months, this one included",
+            f"Concerns from {agencies} different agencies or people in "
+            f"{w.rereferral_months} months{plus}",
+        )
+    if kind == "cp_plan":
+        slot, plan = a
+        text = (
+            "Child protection plan: current"
+            if plan == "current"
+            else "Child protection plan in the past"
+        )
+        return f"{_who(slot)}: cp_plan = {plan}", text + plus
+    if kind == "history_flag":
+        slot, factor = a
+        return f"{_who(slot)}: {factor}", _HISTORY_FLAG_TEXT[factor] + plus
+    raise ValueError(f"unknown reason kind {kind!r}")
+
+
+def format_reason(key: ReasonKey, policy: Policy) -> dict[str, Any]:
+    """The reason ``key`` as a ``contact.rated`` event records it and the desk shows it."""
+    evidence, text = _texts(key, policy)
+    return {"factor": key[0], "points": key[1], "evidence": evidence, "text": text}
+
+
 @lru_cache(maxsize=2048)
-def _category_reason(code: str, points: int) -> tuple[str, str, str]:
-    label = ASSESSMENT_FACTORS[code].label if code in ASSESSMENT_FACTORS else code
-    return f"category:{code}", f"concern category {code}", f"Concern: {label}{_plus(points)}"
+def _category_key(code: str, points: int) -> ReasonKey:
+    return (f"category:{code}", points, "category", code)
 
 
 @lru_cache(maxsize=256)
-def _flag_reason(flag: str, points: int) -> tuple[str, str, str]:
-    return f"flag:{flag}", f"{flag} = true", _FLAG_TEXT[flag] + _plus(points)
+def _source_key(code: str, points: int) -> ReasonKey:
+    return (f"source:{code}", points, "source", code)
 
 
-@lru_cache(maxsize=256)
-def _source_reason(code: str, points: int) -> tuple[str, str, str]:
-    return (
-        f"source:{code}",
-        f"source code {code}",
-        f"Referred by {source_label(code)}{_plus(points)}",
-    )
-
-
-def _contact_points(f: ContactFacts, p: Policy, out: list[dict[str, Any]]) -> None:
-    # The reasons' texts depend only on the code and its points: made once each.
+def _contact_points(f: ContactFacts, p: Policy, out: list[ReasonKey]) -> None:
     for code in f.categories:
         points = p.categories.get(code, 0)
         if points:
-            factor, evidence, text = _category_reason(code, points)
-            out.append(_reason(factor, points, evidence, text))
+            out.append(_category_key(code, points))
     for flag in _FLAG_TEXT:
         if getattr(f, flag):
             points = p.flags.get(flag, 0)
             if points:
-                factor, evidence, text = _flag_reason(flag, points)
-                out.append(_reason(factor, points, evidence, text))
-    levels = [lv for lv in (f.dash_level, f.dara_level) if lv is not None and lv in p.da_levels]
-    if levels:
-        level = max(levels, key=lambda lv: p.da_levels[lv])
-        points = p.da_levels[level]
-        if points:
-            tool = "DASH" if level == f.dash_level else "DARA"
-            out.append(
-                _reason(
-                    f"da_level:{level}",
-                    points,
-                    f"{tool} level {level}",
-                    f"Domestic abuse risk ({tool}) {level}{_plus(points)}",
-                )
-            )
+                out.append((f"flag:{flag}", points, "flag", flag))
+    if f.dash_level is not None or f.dara_level is not None:
+        levels = [lv for lv in (f.dash_level, f.dara_level) if lv is not None and lv in p.da_levels]
+        if levels:
+            level = max(levels, key=lambda lv: p.da_levels[lv])
+            points = p.da_levels[level]
+            if points:
+                tool = "DASH" if level == f.dash_level else "DARA"
+                out.append((f"da_level:{level}", points, "da_level", tool, level))
     if f.children_present and p.children_present:
-        out.append(
-            _reason(
-                "da:children_present",
-                p.children_present,
-                "domestic_abuse.children_present = true",
-                "Children present at the domestic abuse incident" + _plus(p.children_present),
-            )
-        )
+        out.append(("da:children_present", p.children_present, "children_present"))
     band = _band(p.previous_incidents, f.previous_incidents or 0)
     if band:
         out.append(
-            _reason(
-                "da:previous_incidents",
-                band.points,
-                f"{f.previous_incidents} police-recorded incidents in 12 months",
-                f"{f.previous_incidents} earlier domestic abuse incidents in 12 "
-                f"months{_plus(band.points)}",
-            )
+            ("da:previous_incidents", band.points, "previous_incidents", f.previous_incidents)
         )
     if f.answers and (p.factors or p.factor_bands):
         _factor_points(f.answers, p, out)
     points = p.sources.get(f.source_code, 0)
     if points:
-        factor, evidence, text = _source_reason(f.source_code, points)
-        out.append(_reason(factor, points, evidence, text))
+        out.append(_source_key(f.source_code, points))
 
 
-def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[dict[str, Any]]) -> None:
+def _factor_points(answers: Mapping[str, Any], p: Policy, out: list[ReasonKey]) -> None:
     """Points for the catalogue's yes/no facts answered "yes" and its counts' bands."""
     for name, value in answers.items():  # usually a handful: walk the answers, not the policy
         if value is True:
             points = p.factors.get(name, 0)
             if points:
-                text = catalogue.BY_NAME[name].reason
-                out.append(_reason(f"fact:{name}", points, f"{name} = yes", text + _plus(points)))
+                out.append((f"fact:{name}", points, "fact", name))
         elif name in p.factor_bands and isinstance(value, int) and value is not False:
             band = _band(p.factor_bands[name], value)
             if band and band.points:
-                text = catalogue.BY_NAME[name].reason
-                out.append(
-                    _reason(
-                        f"fact:{name}",
-                        band.points,
-                        f"{name} = {value}",
-                        f"{text}: {value}{_plus(band.points)}",
-                    )
-                )
+                out.append((f"fact:{name}", band.points, "fact_count", name, value))
 
 
 def _months_old(child: ChildFacts, on: date) -> int | None:
@@ -401,37 +555,31 @@ def _months_old(child: ChildFacts, on: date) -> int | None:
 
 
 def _age_points(
-    ages: Sequence[tuple[ChildFacts, int | None]], p: Policy, out: list[dict[str, Any]]
+    ages: Sequence[tuple[ChildFacts, int | None]], p: Policy, out: list[ReasonKey]
 ) -> None:
-    best: tuple[int, str, str, str] | None = None  # points, factor, evidence, text
+    best: ReasonKey | None = None
     for child, months in ages:
-        who = f"child {child.slot + 1}"
         if months is None:
             continue
         if months < 0:
-            found = (p.unborn, "age:unborn", f"{who} is unborn", "Unborn child")
+            found: ReasonKey = ("age:unborn", p.unborn, "unborn", child.slot)
         else:
             band = next((b for b in p.age_bands if months < b.under_months), None)
             if band is None:
                 continue
-            found = (
-                band.points,
-                f"age:{band.id}",
-                f"{who} is {months} months old",
-                band.label[0].upper() + band.label[1:],
-            )
-        if found[0] and (best is None or found[0] > best[0]):
+            found = (f"age:{band.id}", band.points, "age", child.slot, months, band.label)
+        if found[1] and (best is None or found[1] > best[1]):
             best = found
     if best:
-        out.append(_reason(best[1], best[0], best[2], best[3] + _plus(best[0])))
+        out.append(best)
 
 
 def _best(
-    histories: Sequence[tuple[str, ChildHistory]], value: Any
-) -> tuple[str, ChildHistory] | None:
+    histories: Sequence[tuple[int | None, ChildHistory]], value: Any
+) -> tuple[int | None, ChildHistory] | None:
     """The first child with the highest non-zero ``value`` (a plain loop: called six times
     per contact)."""
-    found: tuple[str, ChildHistory] | None = None
+    found: tuple[int | None, ChildHistory] | None = None
     top: Any = None
     for who, h in histories:
         v = value(h)
@@ -454,115 +602,83 @@ def _blank(h: ChildHistory) -> bool:
 
 
 def _history_points(
-    f: ContactFacts, histories: Sequence[ChildHistory], p: Policy, out: list[dict[str, Any]]
+    f: ContactFacts, histories: Sequence[ChildHistory], p: Policy, out: list[ReasonKey]
 ) -> None:
     # A child with nothing on record gives no history factor (every test below needs a
-    # true or non-zero value), so only the others are named and searched.
-    marked = [h for h in histories if not _blank(h)]
-    if marked:
-        slot_of = {c.person_id: c.slot for c in f.children if c.person_id}
-        named = [
-            (f"child {slot_of[h.person_id] + 1}" if h.person_id in slot_of else "a child", h)
-            for h in marked
-        ]
-    else:
-        named = []
+    # true or non-zero value), so only the others are named (by slot; None: "a child",
+    # not on this contact) and searched.
     w = p.history
     this_police = 1 if f.source_code == POLICE_SOURCE else 0
+    marked = [h for h in histories if not _blank(h)]
+    if not marked:
+        band = _band(w.police_notifications, this_police)
+        if band:
+            out.append(
+                ("history:police_notifications", band.points, "police", this_police, this_police)
+            )
+        if w.agencies_12m and histories:
+            _agencies_points(f, histories, w, out)
+        return
+    slot_of = {c.person_id: c.slot for c in f.children if c.person_id}
+    named = [(slot_of.get(h.person_id), h) for h in marked]
 
     found = _best(named, lambda h: h.re_referral)
     if found and w.re_referral:
-        who, h = found
         out.append(
-            _reason(
+            (
                 "history:re_referral",
                 w.re_referral,
-                f"{who}: referral on {h.last_referral_on}",
-                f"Referred within the last {w.rereferral_months} months: a new "
-                f"referral would be a re-referral{_plus(w.re_referral)}",
+                "re_referral",
+                found[0],
+                found[1].last_referral_on,
             )
         )
-    for key, value, text in (
-        ("referrals_12m", lambda h: h.referrals_12m, "{n} referrals in the last {m} months"),
-        ("contacts_12m", lambda h: h.contacts_12m, "{n} earlier contacts in the last {m} months"),
+    for key, value in (
+        ("referrals_12m", lambda h: h.referrals_12m),
+        ("contacts_12m", lambda h: h.contacts_12m),
     ):
         found = _best(named, value)
         band = _band(getattr(w, key), value(found[1])) if found else None
         if found and band:
-            n = value(found[1])
             out.append(
-                _reason(
-                    f"history:{key}",
-                    band.points,
-                    f"{found[0]}: {n}",
-                    text.format(n=n, m=w.rereferral_months) + _plus(band.points),
-                )
+                (f"history:{key}", band.points, "history_count", key, found[0], value(found[1]))
             )
-    police = max((h.police_notifications for _, h in named), default=0) + this_police
+    police = max(h.police_notifications for _, h in named) + this_police
     band = _band(w.police_notifications, police)
     if band:
-        out.append(
-            _reason(
-                "history:police_notifications",
-                band.points,
-                f"{police} police notifications in {w.police_months} months"
-                + (" including this one" if this_police else ""),
-                f"Repeated police notifications: {police} in {w.police_months} "
-                f"months (escalation){_plus(band.points)}",
-            )
-        )
-    if w.agencies_12m and histories:  # with no history only this contact's source counts
-        agencies = _agencies(f, histories)
-        band = _band(w.agencies_12m, agencies)
-        if band and band.points:
-            out.append(
-                _reason(
-                    "history:agencies_12m",
-                    band.points,
-                    f"{agencies} different sources in {w.rereferral_months} "
-                    "months, this one included",
-                    f"Concerns from {agencies} different agencies or people in "
-                    f"{w.rereferral_months} months{_plus(band.points)}",
-                )
-            )
+        out.append(("history:police_notifications", band.points, "police", police, this_police))
+    if w.agencies_12m:  # with no history only this contact's source counts
+        _agencies_points(f, histories, w, out)
     _cp_plan_points(named, w, out)
-    for factor, points, test, text in (
-        (
-            "open_case",
-            w.open_case,
-            lambda h: h.open_case,
-            "Open case: an allocated worker holds it",
-        ),
-        ("looked_after", w.looked_after, lambda h: h.looked_after, "Looked-after child"),
+    for factor, points, test in (
+        ("open_case", w.open_case, lambda h: h.open_case),
+        ("looked_after", w.looked_after, lambda h: h.looked_after),
     ):
         found = _best(named, test)
         if found and points:
-            out.append(
-                _reason(f"history:{factor}", points, f"{found[0]}: {factor}", text + _plus(points))
-            )
+            out.append((f"history:{factor}", points, "history_flag", found[0], factor))
+
+
+def _agencies_points(
+    f: ContactFacts, histories: Sequence[ChildHistory], w: Any, out: list[ReasonKey]
+) -> None:
+    agencies = _agencies(f, histories)
+    band = _band(w.agencies_12m, agencies)
+    if band and band.points:
+        out.append(("history:agencies_12m", band.points, "agencies", agencies))
 
 
 def _cp_plan_points(
-    histories: Sequence[tuple[str, ChildHistory]], w: Any, out: list[dict[str, Any]]
+    histories: Sequence[tuple[int | None, ChildHistory]], w: Any, out: list[ReasonKey]
 ) -> None:
     """One factor for the whole contact: the child whose plan weighs most (a current plan
     outranks a past one), so a plan becoming current can never lower the score."""
     points = {"current": w.cp_plan_current, "past": w.cp_plan_past}
     found = _best(histories, lambda h: points.get(h.cp_plan or "", 0))
     if found:
-        who, h = found
-        text = (
-            "Child protection plan: current"
-            if h.cp_plan == "current"
-            else "Child protection plan in the past"
-        )
+        slot, h = found
         out.append(
-            _reason(
-                f"history:cp_plan_{h.cp_plan}",
-                points[h.cp_plan or ""],
-                f"{who}: cp_plan = {h.cp_plan}",
-                text + _plus(points[h.cp_plan or ""]),
-            )
+            (f"history:cp_plan_{h.cp_plan}", points[h.cp_plan or ""], "cp_plan", slot, h.cp_plan)
         )
 
 
@@ -646,11 +762,3 @@ def _count(name: str, f: ContactFacts, histories: Sequence[ChildHistory]) -> int
         return f.previous_incidents or 0
     value = f.answers.get(name)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _summary(score: int, rating: Rating, p: Policy, fired: Sequence[Any]) -> str:
-    by_score = p.rating_for(score)
-    head = f"Score {score}: {by_score.value.capitalize()} by score ({p.steps_text})"
-    if fired and rating != by_score:
-        return f"{head}; {rating.value.capitalize()} by hard rule"
-    return head
