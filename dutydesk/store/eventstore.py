@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from ..domain import projection
 from ..domain.errors import ValidationError
@@ -128,6 +128,12 @@ _LOCAL_NOT_REJECTED = (
 )
 _loads = json.loads
 _BATCH = 20_000
+_BY_ID = f"{_SELECT_EVENTS} WHERE id = ?"
+_GET_META = "SELECT value FROM store_meta WHERE key = ?"
+_SET_META = (
+    "INSERT INTO store_meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 class _OutOfScope(Exception):
@@ -190,6 +196,12 @@ def _count_server_order(conn: Connection) -> int:
 def _row_to_event(r: Sequence[Any]) -> Event:
     """An ``Event`` from a driver row of ``_EVENT_COLUMNS`` (as ``db_to_event`` gives)."""
     return Event(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), r[7], r[8], r[9], r[10], r[11])
+
+
+# For the other raw readers of the event table (``syncstate``): the columns of
+# ``row_to_event``'s rows, in its order.
+EVENT_COLUMNS = _EVENT_COLUMNS
+row_to_event = _row_to_event
 
 
 @contextmanager
@@ -471,7 +483,6 @@ class EventStore:
         owner: dict[Any, Any] = {}
         person_types = projection.PERSON_EVENT_TYPES
         decision_refs = projection.decision_refs
-        route_types = projection.ROUTE_EVENT_TYPES
         apply = projection.apply
         for part in range(slices):
             model = projection.ReadModel()
@@ -486,9 +497,11 @@ class EventStore:
                     for ref in decision_refs(event):
                         if not isinstance(ref, str) or owner.setdefault(ref, key) != key:
                             raise _OutOfScope
-                    if event.type in route_types:
-                        # a route's row is its opening contact's: a route id under two
-                        # contacts would cross scopes (the whole fold ignores the second)
+                    if event.type == "route.opened":
+                        # a route's row is its first opener's: an id opened under two
+                        # contacts crosses scopes (the whole fold ignores the second
+                        # opening). Any other route event under another contact changes
+                        # nothing in its own slice as in the whole fold: no fallback.
                         rid = p.get("route_id")
                         if owner.setdefault(("route", rid), key) != key:
                             raise _OutOfScope
@@ -603,8 +616,8 @@ class EventStore:
 
     def get_event(self, event_id: str) -> Event | None:
         with self.engine.connect() as conn:
-            m = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).mappings().first()
-            return db_to_event(m) if m else None
+            rows = rowread.fetch(conn, _BY_ID, (event_id,))
+        return _row_to_event(rows[0]) if rows else None
 
     def event_count(self) -> int:
         with self.engine.connect() as conn:
@@ -618,15 +631,19 @@ class EventStore:
 
     # ---- small facts -----------------------------------------------------------------
 
+    # Sync reads and writes these several times on every hand-over between desks: as
+    # prepared SQL on the driver's connection, not SQLAlchemy statements (built, keyed and
+    # compiled on each call: ~10x the statement's own cost; issue 19). No cache: the sync
+    # engine, the withheld list, a reset and another process on the file all write them.
+
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(META.c.value).where(META.c.key == key)).scalar()
+            rows = rowread.fetch(conn, _GET_META, (key,))
+        return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            done = conn.execute(update(META).where(META.c.key == key).values(value=value))
-            if done.rowcount == 0:
-                conn.execute(insert(META).values(key=key, value=value))
+            rowread.execute(conn, _SET_META, (key, value))
 
 
 def _local_seqs(
