@@ -157,10 +157,11 @@ def build_history(
         for c, when in dated
         if c.is_referral and c.decided_at and _instant(c.decided_at) <= at
     )
-    recent = [c for c, when in dated if when.date() >= rerefer_from]
-    police = [
-        c for c, when in dated if c.source_code == POLICE_SOURCE and when.date() >= police_from
-    ]
+    # The windows count London days, as ``day`` is one: the same instant written with
+    # another UTC offset (a partner's system writing UTC in summer) counts alike.
+    on = [(c, referral_date(when)) for c, when in dated]
+    recent = [c for c, d in on if d >= rerefer_from]
+    police = [c for c, d in on if c.source_code == POLICE_SOURCE and d >= police_from]
     return ChildHistory(
         person_id=person_id,
         as_at=as_at or at.isoformat(),

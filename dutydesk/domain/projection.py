@@ -202,12 +202,16 @@ class Keys:
     routes: frozenset[str] = frozenset()  # route ids
 
 
+# Event types whose fold reads the decisions of their contact (``Keys``).
+DECISION_TYPE_PREFIXES = ("decision.", "conflict.")
+
+
 def keys_for(event: Event) -> Keys:
     p = event.payload
     cid = p.get("contact_id")
     contacts = frozenset({cid}) if isinstance(cid, str) else frozenset()
     people = frozenset(event.person_ids)
-    decisions = contacts if event.type.startswith(("decision.", "conflict.")) else frozenset()
+    decisions = contacts if event.type.startswith(DECISION_TYPE_PREFIXES) else frozenset()
     rid = p.get("route_id") if event.type in ROUTE_EVENT_TYPES else None
     routes = frozenset({rid}) if isinstance(rid, str) else frozenset()
     return Keys(people=people, contacts=contacts, decisions_of_contacts=decisions, routes=routes)

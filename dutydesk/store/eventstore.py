@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select
 
 from ..domain import projection
 from ..domain.errors import ValidationError
@@ -23,7 +23,8 @@ from ..domain.routes import RouteRow
 from . import bulkwrite, readmodel, rowread
 from .database import open_engine
 from .gcpause import collector_paused
-from .schema import EVENT_PEOPLE, EVENTS, META
+from .schema import EVENT_PEOPLE, EVENTS
+from .schema import META as META  # where the sync and withheld modules import it from
 from .schema import OUTBOX as OUTBOX  # where the sync and MI modules import it from
 
 
@@ -124,6 +125,12 @@ _LOCAL_NOT_REJECTED = (
 )
 _loads = json.loads
 _BATCH = 20_000
+_BY_ID = f"{_SELECT_EVENTS} WHERE id = ?"
+_GET_META = "SELECT value FROM store_meta WHERE key = ?"
+_SET_META = (
+    "INSERT INTO store_meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 class _OutOfScope(Exception):
@@ -186,6 +193,12 @@ def _count_server_order(conn: Connection) -> int:
 def _row_to_event(r: Sequence[Any]) -> Event:
     """An ``Event`` from a driver row of ``_EVENT_COLUMNS`` (as ``db_to_event`` gives)."""
     return Event(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), r[7], r[8], r[9], r[10], r[11])
+
+
+# For the other raw readers of the event table (``syncstate``): the columns of
+# ``row_to_event``'s rows, in its order.
+EVENT_COLUMNS = _EVENT_COLUMNS
+row_to_event = _row_to_event
 
 
 @contextmanager
@@ -467,7 +480,6 @@ class EventStore:
         owner: dict[Any, Any] = {}
         person_types = projection.PERSON_EVENT_TYPES
         decision_refs = projection.decision_refs
-        route_types = projection.ROUTE_EVENT_TYPES
         apply = projection.apply
         for part in range(slices):
             model = projection.ReadModel()
@@ -482,9 +494,11 @@ class EventStore:
                     for ref in decision_refs(event):
                         if not isinstance(ref, str) or owner.setdefault(ref, key) != key:
                             raise _OutOfScope
-                    if event.type in route_types:
-                        # a route's row is its opening contact's: a route id under two
-                        # contacts would cross scopes (the whole fold ignores the second)
+                    if event.type == "route.opened":
+                        # a route's row is its first opener's: an id opened under two
+                        # contacts crosses scopes (the whole fold ignores the second
+                        # opening). Any other route event under another contact changes
+                        # nothing in its own slice as in the whole fold: no fallback.
                         rid = p.get("route_id")
                         if owner.setdefault(("route", rid), key) != key:
                             raise _OutOfScope
@@ -599,8 +613,8 @@ class EventStore:
 
     def get_event(self, event_id: str) -> Event | None:
         with self.engine.connect() as conn:
-            m = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).mappings().first()
-            return db_to_event(m) if m else None
+            rows = rowread.fetch(conn, _BY_ID, (event_id,))
+        return _row_to_event(rows[0]) if rows else None
 
     def event_count(self) -> int:
         with self.engine.connect() as conn:
@@ -614,15 +628,19 @@ class EventStore:
 
     # ---- small facts -----------------------------------------------------------------
 
+    # Sync reads and writes these several times on every hand-over between desks: as
+    # prepared SQL on the driver's connection, not SQLAlchemy statements (built, keyed and
+    # compiled on each call: ~10x the statement's own cost; issue 19). No cache: the sync
+    # engine, the withheld list, a reset and another process on the file all write them.
+
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(META.c.value).where(META.c.key == key)).scalar()
+            rows = rowread.fetch(conn, _GET_META, (key,))
+        return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            done = conn.execute(update(META).where(META.c.key == key).values(value=value))
-            if done.rowcount == 0:
-                conn.execute(insert(META).values(key=key, value=value))
+            rowread.execute(conn, _SET_META, (key, value))
 
 
 def _local_seqs(
@@ -651,16 +669,34 @@ def _local_seqs(
 
 
 def _union_keys(events: Iterable[Event]) -> projection.Keys:
+    """The union of ``projection.keys_for`` over ``events`` (the rows a batch's fold reads),
+    gathered into sets in one pass: a pull or an import batch has thousands of
+    events, and a ``Keys`` of four frozensets per event cost more than the load it
+    named. Same rules as ``keys_for``, line for line (``test_union_keys_fast_path``)."""
     people: set[str] = set()
     contacts: set[str] = set()
     decisions: set[str] = set()
     routes: set[str] = set()
+    add_person, add_contact, add_decision = people.add, contacts.add, decisions.add
+    decision_types = projection.DECISION_TYPE_PREFIXES
+    route_types = projection.ROUTE_EVENT_TYPES
     for e in events:
-        k = projection.keys_for(e)
-        people |= k.people
-        contacts |= k.contacts
-        decisions |= k.decisions_of_contacts
-        routes |= k.routes
+        p = e.payload
+        cid = p.get("contact_id")
+        if isinstance(cid, str):
+            add_contact(cid)
+            if e.type.startswith(decision_types):
+                add_decision(cid)
+        pid = p.get("person_id")  # ``Event.person_ids``
+        if isinstance(pid, str):
+            add_person(pid)
+        for child in p.get("children", ()) or ():
+            if isinstance(child, Mapping) and isinstance(child.get("person_id"), str):
+                add_person(child["person_id"])
+        if e.type in route_types:
+            rid = p.get("route_id")
+            if isinstance(rid, str):
+                routes.add(rid)
     return projection.Keys(
         frozenset(people), frozenset(contacts), frozenset(decisions), frozenset(routes)
     )

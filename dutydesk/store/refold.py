@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, Select, delete, select, tuple_
 from ..domain import projection
 from ..domain.events import Event
 from ..domain.projection import Keys, ReadModel
-from ..domain.routes import RouteRow
+from ..domain.routes import LIFECYCLE_TYPES, RouteRow
 from . import readmodel, rowread
 from .eventstore import EVENT_PEOPLE, EVENTS, OUTBOX, db_to_event
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, ROUTES, _chunks
@@ -67,11 +67,62 @@ def refold(engine: Engine, scopes: Scopes) -> Refolded:
     """Refold ``scopes`` in server order in one transaction; write only rows that differ."""
     counts = {"contacts": 0, "children": 0, "decisions": 0, "people": 0, "routes": 0}
     with engine.begin() as conn:
-        for chunk in _chunks(sorted(scopes.contacts)):
+        alone, together = _route_sharers(conn, scopes.contacts)
+        for chunk in _chunks(sorted(alone)):
             _refold_contacts(conn, chunk, counts)
+        if together:
+            _refold_contacts(conn, sorted(together), counts)
         for chunk in _chunks(sorted(scopes.people)):
             _refold_people(conn, chunk, counts)
     return Refolded(**counts)
+
+
+def _route_sharers(conn: Connection, contacts: frozenset[str]) -> tuple[set[str], set[str]]:
+    """(``contacts`` that may be refolded in any chunks, contacts to refold in one fold).
+
+    A route's row is its first opener's (``routes.apply_route_event``: a later
+    ``route.opened`` of its id under another contact changes nothing), so it depends on
+    every contact that opens its id, not only on its own contact's events. A contact whose
+    route events name a route id whose row another contact holds is refolded in one fold
+    with that contact, and so on from the contact added: folded apart, each wrote the
+    route as its own events alone make it. The service never names one route under two
+    contacts, so ``together`` is normally empty; this reads the contacts' route events'
+    ids (the contact index) and their rows (the primary key)."""
+    seen, todo = set(contacts), sorted(contacts)
+    together: set[str] = set()
+    types = rowread.placeholders(len(LIFECYCLE_TYPES))
+    while todo:
+        named: set[tuple[str, str]] = set()
+        for chunk in rowread.chunks(todo, 500):
+            named.update(
+                rowread.fetch(
+                    conn,
+                    "SELECT contact_id, json_extract(payload, '$.route_id') FROM events"
+                    f" WHERE contact_id IN ({rowread.placeholders(len(chunk))})"
+                    f" AND type || '' IN ({types})",  # the contact index, not the type's
+                    [*chunk, *LIFECYCLE_TYPES],
+                )
+            )
+        owner: dict[str, str] = {}
+        for chunk in rowread.chunks(sorted({rid for _, rid in named if isinstance(rid, str)})):
+            owner.update(
+                rowread.fetch(
+                    conn,
+                    "SELECT route_id, contact_id FROM routes"
+                    f" WHERE route_id IN ({rowread.placeholders(len(chunk))})",
+                    chunk,
+                )
+            )
+        added: set[str] = set()
+        for cid, rid in named:
+            held = owner.get(rid) if isinstance(rid, str) else None
+            if held is not None and held != cid:
+                together.update((cid, held))
+                if held not in seen:
+                    added.add(held)
+        seen |= added
+        todo = sorted(added)
+    return seen - together, together
 
 
 def _in_server_order(conn: Connection, query: Select[Any]) -> ReadModel:

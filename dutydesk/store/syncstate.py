@@ -10,40 +10,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
-    Table,
     and_,
-    bindparam,
     delete,
     func,
     insert,
-    or_,
     select,
     update,
 )
 
 from ..domain.events import Event
-from .eventstore import EVENTS, META, OUTBOX, db_to_event
-from .quarantine import QUARANTINE
+from . import rowread
+from .eventstore import EVENT_COLUMNS, EVENTS, META, OUTBOX, row_to_event
 from .readmodel import _chunks
-from .sqlutil import literal_limit
 
 PENDING = "pending"
 REJECTED = "rejected"
 
+# The hand-over's statements (each desk, every sync), as prepared SQL on the driver's
+# connection: through SQLAlchemy each was built, keyed and compiled on every call, about
+# ten times the statement's own cost (issue 19). Values exactly as those statements bound
+# them (``tests/integration/test_syncstate_raw.py`` compares both).
 _SET_SERVER_FIELDS = (
-    update(EVENTS)
-    .where(EVENTS.c.id == bindparam("b_id"))
-    .values(
-        server_seq=bindparam("b_seq"),
-        server_time=bindparam("b_time"),
-        hash=bindparam("b_hash"),
-        prev_hash=bindparam("b_prev"),
-    )
+    "UPDATE events SET server_seq = ?, server_time = ?, hash = ?, prev_hash = ? WHERE id = ?"
+)
+_DUE = (
+    f"SELECT {', '.join('events.' + c for c in EVENT_COLUMNS)} FROM events "
+    "JOIN outbox ON outbox.event_id = events.id WHERE outbox.state = ?"
+)
+_NOT_BACKING_OFF = " AND (outbox.next_try_at IS NULL OR outbox.next_try_at <= ?)"
+_HELD_AND_UNSYNCED = (
+    "SELECT (SELECT max(server_seq) FROM events), "
+    "EXISTS (SELECT 1 FROM events WHERE server_seq IS NULL)"
+)
+_REPORT_COUNTS = (
+    "SELECT (SELECT count(*) FROM outbox WHERE state = ?), "
+    "(SELECT count(*) FROM outbox WHERE state = ?), (SELECT count(*) FROM quarantine)"
 )
 
 
@@ -71,24 +76,21 @@ class SyncState:
     # ---- the outbox ----------------------------------------------------------------------
 
     def due(self, now_iso: str | None, limit: int) -> list[Event]:
-        """Pending events in this desk's order; with ``now_iso``, only those not backing off."""
-        query = (
-            select(EVENTS)
-            .join(OUTBOX, OUTBOX.c.event_id == EVENTS.c.id)
-            .where(OUTBOX.c.state == PENDING)
-        )
+        """Pending events in this desk's order; with ``now_iso``, only those not backing off.
+
+        Plain SQL, not a statement compiled on each call (read on every hand-over, both
+        desks). The limit is written into the SQL text: with a bound LIMIT, SQLite plans
+        the join from the event table and scans all of it on every call (100 ms at 133k
+        events, twice per sync); with a literal it starts from the small outbox."""
+        sql, params = _DUE, [PENDING]
         if now_iso is not None:
-            query = query.where(
-                or_(OUTBOX.c.next_try_at.is_(None), OUTBOX.c.next_try_at <= now_iso)
-            )
+            sql += _NOT_BACKING_OFF
+            params.append(now_iso)
+        sql += f" ORDER BY events.local_seq LIMIT {int(limit)}"
         with self.engine.connect() as conn:
-            # The limit is rendered as a literal: with a bound LIMIT, SQLite plans the join
-            # from the event table and scans all of it on every call (100 ms at 133k
-            # events, twice per sync); with a literal it starts from the small outbox.
-            rows = conn.execute(
-                query.order_by(EVENTS.c.local_seq).limit(literal_limit(limit))
-            ).mappings()
-            return [db_to_event(m) for m in rows]
+            # Through ``exec_driver_sql`` (no compiling), so the engine's statement events
+            # still see this read (``test_syncstate`` checks its plan).
+            return [row_to_event(r) for r in conn.exec_driver_sql(sql, tuple(params))]
 
     def waiting_count(self) -> int:
         return self._count(OUTBOX.c.state == PENDING)
@@ -101,17 +103,8 @@ class SyncState:
         ``quarantine.count`` in one read, as every sync report shows them (three reads
         were three statements on the hand-over's path, each desk, every sync)."""
 
-        def count(table: Table, *where: ColumnElement[bool]) -> Any:
-            return select(func.count()).select_from(table).where(*where).scalar_subquery()
-
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    count(OUTBOX, OUTBOX.c.state == PENDING),
-                    count(OUTBOX, OUTBOX.c.state == REJECTED),
-                    count(QUARANTINE),
-                )
-            ).one()
+            row = rowread.fetch(conn, _REPORT_COUNTS, (PENDING, REJECTED))[0]
         return int(row[0]), int(row[1]), int(row[2])
 
     def _count(self, where: ColumnElement[bool]) -> int:
@@ -148,9 +141,17 @@ class SyncState:
             return 0
         done = 0
         with self.engine.begin() as conn:
-            conn.execute(_SET_SERVER_FIELDS, rows)
+            rowread.execute_many(
+                conn,
+                _SET_SERVER_FIELDS,
+                [(r["b_seq"], r["b_time"], r["b_hash"], r["b_prev"], r["b_id"]) for r in rows],
+            )
             for chunk in _chunks([r["b_id"] for r in rows], 500):
-                done += conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id.in_(chunk))).rowcount
+                done += rowread.execute(
+                    conn,
+                    f"DELETE FROM outbox WHERE event_id IN ({rowread.placeholders(len(chunk))})",
+                    chunk,
+                )
         return done
 
     def mark_rejected(self, event_id: str, reason: str) -> None:
@@ -172,17 +173,17 @@ class SyncState:
     # ---- what the desk holds of the server's log -------------------------------------------
 
     def max_server_seq(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.max(EVENTS.c.server_seq))).scalar() or 0)
+        return self.held_and_unsynced()[0]
 
     def has_unsynced(self) -> bool:
+        return self.held_and_unsynced()[1]
+
+    def held_and_unsynced(self) -> tuple[int, bool]:
+        """``max_server_seq`` and ``has_unsynced`` in one read (before every pulled batch
+        is stored, on the hand-over's path)."""
         with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(EVENTS.c.id).where(EVENTS.c.server_seq.is_(None)).limit(1)
-                ).first()
-                is not None
-            )
+            row = rowread.fetch(conn, _HELD_AND_UNSYNCED)[0]
+        return int(row[0] or 0), bool(row[1])
 
     def synced_count(self, after_seq: int, upto_seq: int) -> int:
         with self.engine.connect() as conn:
@@ -207,7 +208,8 @@ class SyncState:
 
     def hash_at(self, seq: int) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(EVENTS.c.hash).where(EVENTS.c.server_seq == seq)).scalar()
+            rows = rowread.fetch(conn, "SELECT hash FROM events WHERE server_seq = ?", (seq,))
+        return rows[0][0] if rows else None
 
     def forget_server_copy(self, login: str) -> tuple[int, int]:
         """For a restored or replaced server: forget every event's server fields (they are

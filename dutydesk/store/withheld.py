@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, union
+from sqlalchemy import Connection, Engine, delete, insert, select, union
 
-from .eventstore import EVENT_PEOPLE, EVENTS, META
+from . import rowread
+from .eventstore import EVENT_PEOPLE, META
 from .readmodel import PEOPLE, _chunks
 from .schema import WITHHELD
 
@@ -40,11 +41,26 @@ class Checked:
 def checked(engine: Engine) -> Checked | None:
     """What the withheld list covers, or None (never asked, or forgotten)."""
     with engine.connect() as conn:
-        value = conn.execute(select(META.c.value).where(META.c.key == CHECKED)).scalar()
-    stamp, _, upto = (value or "").partition(" ")
+        return _checked(conn)
+
+
+def _checked(conn: Connection) -> Checked | None:
+    rows = rowread.fetch(conn, "SELECT value FROM store_meta WHERE key = ?", (CHECKED,))
+    stamp, _, upto = (rows[0][0] if rows else "").partition(" ")
     if not stamp or not upto.isdigit():
         return None
     return Checked(stamp, int(upto))
+
+
+def to_ask(engine: Engine) -> tuple[int, Checked | None, list[str]]:
+    """What a refresh reads first, on one connection (each its own read, in this order, as
+    three calls made them): ``last_local_seq``, ``checked`` and, when there is an answer,
+    ``people_named_after`` what it covers (else ``[]``). Every pull runs it, on the
+    hand-over's path (issue 19)."""
+    with engine.connect() as conn:
+        upto = _last_local_seq(conn)
+        known = _checked(conn)
+        return upto, known, _named_after(conn, known.upto) if known is not None else []
 
 
 def forget_checked(engine: Engine) -> None:
@@ -56,7 +72,11 @@ def forget_checked(engine: Engine) -> None:
 def last_local_seq(engine: Engine) -> int:
     """The newest local event's ``local_seq`` (0 with none)."""
     with engine.connect() as conn:
-        return int(conn.execute(select(func.max(EVENTS.c.local_seq))).scalar() or 0)
+        return _last_local_seq(conn)
+
+
+def _last_local_seq(conn: Connection) -> int:
+    return int(rowread.fetch(conn, "SELECT max(local_seq) FROM events")[0][0] or 0)
 
 
 def people_named_after(engine: Engine, local_seq: int) -> list[str]:
@@ -66,10 +86,16 @@ def people_named_after(engine: Engine, local_seq: int) -> list[str]:
     person-id index in order instead of the primary key's ``local_seq`` range, a read that
     grew with the log (61 ms per sync on a desk holding 150k events, issue 19)."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(EVENT_PEOPLE.c.person_id).where(EVENT_PEOPLE.c.local_seq > local_seq)
-        )
-        return sorted({r[0] for r in rows if r[0]})
+        return _named_after(conn, local_seq)
+
+
+def _named_after(conn: Connection, local_seq: int) -> list[str]:
+    # Plain SQL, not a statement compiled on each call (every pull reads it), through
+    # ``exec_driver_sql`` so the engine's statement events see it (a test checks its plan).
+    rows = conn.exec_driver_sql(
+        "SELECT person_id FROM event_people WHERE local_seq > ?", (local_seq,)
+    ).fetchall()
+    return sorted({r[0] for r in rows if r[0]})
 
 
 def held_people(engine: Engine) -> list[str]:

@@ -953,8 +953,7 @@ class SyncEngine:
         ``_stored``), or None as its result when it cannot be."""
         if unchecked_since is not None:
             self._note_unchecked(unchecked_since)
-        highest = self.state.max_server_seq()
-        unsynced = self.state.has_unsynced()
+        highest, unsynced = self.state.held_and_unsynced()
         try:
             result = self._store_pulled(batch, texts)
         except _UNAPPLIABLE:
@@ -1036,10 +1035,9 @@ class SyncEngine:
         ``stamp_now``: the stamp the fast path read this round with the server's state;
         when it is the list's and no stored event names anyone new, there is nothing to ask."""
         engine = self.store.engine
-        upto = withheld.last_local_seq(engine)  # later events are asked about next round
-        known = withheld.checked(engine)
+        # later events than ``upto`` are asked about next round
+        upto, known, named = withheld.to_ask(engine)
         if known is not None:
-            named = withheld.people_named_after(engine, known.upto)
             if stamp_now is not None and stamp_now == known.stamp and not named:
                 return
             stamp, found = self.transport.withheld(named)

@@ -117,6 +117,9 @@ def desk_b(path: str, dsn: str, name: str, at_head: bool) -> int:
             if words[:1] == ["expect"]:
                 with lock:
                     expected[words[1]] = words[2]
+                    # A starts its timer only once B has the order: B pulling before it
+                    # read the order took a full round and never reported the event.
+                    print(f"expecting {words[1]}", file=out, flush=True)
             elif words[:1] == ["stop"]:
                 break
         done.set()
@@ -135,11 +138,11 @@ def desk_b(path: str, dsn: str, name: str, at_head: bool) -> int:
         for eid in waiting:
             if engine.store.get_event(eid) is not None:
                 at = time.perf_counter()
-                with lock:
-                    expected.pop(eid, None)
                 spent = (time.process_time() - cpu) * 1000
                 backend = (_backend_cpu(pid) or 0.0) - (server or 0.0)
-                print(f"arrived {eid} {at:.6f} {spent:.3f} {backend * 1000:.3f}", flush=True)
+                with lock:
+                    expected.pop(eid, None)
+                    print(f"arrived {eid} {at:.6f} {spent:.3f} {backend * 1000:.3f}", flush=True)
     _close_desk(engine)
     return 0
 
@@ -152,6 +155,7 @@ class Arrivals:
     """What B reported, by event id: (time stored, B's CPU ms, B's backend CPU ms)."""
 
     got: dict[str, tuple[float, float, float]] = dataclasses.field(default_factory=dict)
+    ordered: set[str] = dataclasses.field(default_factory=set)  # orders B has read
     cond: threading.Condition = dataclasses.field(default_factory=threading.Condition)
 
     def follow(self, source: IO[str]) -> None:
@@ -161,6 +165,14 @@ class Arrivals:
                 with self.cond:
                     self.got[words[1]] = (float(words[2]), float(words[3]), float(words[4]))
                     self.cond.notify_all()
+            elif words[:1] == ["expecting"]:
+                with self.cond:
+                    self.ordered.add(words[1])
+                    self.cond.notify_all()
+
+    def wait_ordered(self, eid: str, timeout: float) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: eid in self.ordered, timeout)
 
     def wait(self, eid: str, timeout: float) -> tuple[float, float, float] | None:
         with self.cond:
@@ -239,7 +251,8 @@ def run(folder: Path, admin_dsn: str, runs: int, arms: tuple[str, ...], opts: di
             )
             child.stdin.write(f"expect {decision.id} {arm}\n")
             child.stdin.flush()
-            time.sleep(0.01)  # B has read the order
+            if not arrivals.wait_ordered(decision.id, 10):
+                raise SystemExit(f"run {i}: desk B did not read its order within 10 s")
             cpu, server = time.process_time(), _backend_cpu(a_pid)
             started = time.perf_counter()
             sender._bench_writer.run(partial(sender.store.append, [decision]))  # type: ignore[attr-defined]

@@ -295,3 +295,49 @@ def test_the_routes_projection_is_the_fold_of_the_whole_log(tmp_path: Path, seed
         assert store.read_model().routes == expected
     finally:
         store.close()
+
+
+def _keys_one_by_one(events: list[Event]) -> projection.Keys:
+    """The reference: ``projection.keys_for`` of each event, unioned."""
+    ks = [projection.keys_for(e) for e in events]
+    return projection.Keys(
+        frozenset().union(*(k.people for k in ks)),
+        frozenset().union(*(k.contacts for k in ks)),
+        frozenset().union(*(k.decisions_of_contacts for k in ks)),
+        frozenset().union(*(k.routes for k in ks)),
+    )
+
+
+def test_union_keys_fast_path() -> None:
+    """``eventstore._union_keys`` (one pass into three sets) names the rows ``keys_for``
+    names, over the awkward logs in random batches and over payloads that bend each rule
+    (a key that is not text, children that are not mappings or not a list, a decision or
+    conflict event without a contact, a person id on a child and on the event, a route id
+    on a route event and on another)."""
+    from dutydesk.store.eventstore import _union_keys
+
+    def odd(kind: str, payload: dict[str, Any]) -> Event:
+        return dataclasses.replace(_awkward_log(3)[0], type=kind, payload=payload)
+
+    strange = [
+        odd("decision.recorded", {"contact_id": 7}),
+        odd("decision.recorded", {"contact_id": "c-dec"}),
+        odd("conflict.resolved", {"contact_id": "c-conf", "person_id": "p-x"}),
+        odd("contact.rated", {"contact_id": "c-rated"}),
+        odd("contact.received", {"contact_id": "c-r", "children": None}),
+        odd("contact.received", {"children": ["p-text", 3, {"person_id": 4}, {}]}),
+        odd("person.linked", {"contact_id": "c-l", "person_id": "p-l"}),
+        odd("contact.received", {"children": [{"person_id": "p-c"}, {"person_id": "p-c"}]}),
+        odd("person.registered", {"person_id": None}),
+        odd("decisions.other", {"contact_id": "c-not-decision"}),
+        odd("route.opened", {"route_id": "r-1", "contact_id": "c-route"}),
+        odd("route.closed", {"route_id": 9}),
+        odd("contact.received", {"route_id": "r-not-a-route-event"}),
+    ]
+    assert _union_keys(strange) == _keys_one_by_one(strange)
+    assert _union_keys([]) == projection.Keys()
+    for seed in (3, 11):
+        log = _awkward_log(seed) + strange
+        rng = random.Random(seed)
+        for batch in _batches(log, "shuffled, random batches", rng) + [log]:
+            assert _union_keys(batch) == _keys_one_by_one(batch)

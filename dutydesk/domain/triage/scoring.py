@@ -21,6 +21,7 @@ from ..errors import ValidationError
 from ..history import POLICE_SOURCE, ChildHistory
 from ..people import age_in_months
 from ..projection import ContactChildRow, ContactRow
+from ..referrals import referral_date
 from . import factors as catalogue
 from .policy import Band, Policy, ResponseTime
 
@@ -202,7 +203,7 @@ def score_keys(
     """``score_contact`` with the reasons as keys (no text made)."""
     keys: list[ReasonKey] = []
     _contact_points(facts, policy, keys)
-    on = facts.received_at.date()
+    on = referral_date(facts.received_at)  # the London day, whatever the offset written
     ages = [(child, _months_old(child, on)) for child in facts.children]  # once per child
     _age_points(ages, policy, keys)
     _history_points(facts, histories, policy, keys)
