@@ -4,10 +4,10 @@ from alembic import context
 from sqlalchemy import Engine
 
 from dutydesk.store.database import make_engine
-from dutydesk.store.schema import METADATA
+from dutydesk.store.schema import Base
 
 config = context.config
-target_metadata = METADATA
+target_metadata = Base.metadata
 
 
 def run() -> None:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, Table, func, insert, select, update
 
 from ..domain.codes import Role
-from .security_schema import ACCOUNTS
+from .security_schema import Account
+
+ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
 
 _hasher = PasswordHasher()
 

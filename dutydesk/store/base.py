@@ -1,9 +1,10 @@
-"""The metadata every local table is registered on, with the constraint naming convention
-Alembic's autogenerate and drift check rely on."""
+"""The declarative base every local table is registered on, with the constraint naming
+convention Alembic's autogenerate and drift check rely on."""
 
 from __future__ import annotations
 
 from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -13,4 +14,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-METADATA = MetaData(naming_convention=NAMING)
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)

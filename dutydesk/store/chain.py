@@ -13,7 +13,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from ..domain.audit_chain import (
     GENESIS,
@@ -35,7 +35,9 @@ from .eventstore import (
     EventStore,
     db_to_event,
 )
-from .security_schema import CHAIN
+from .security_schema import AuditLink
+
+CHAIN: Table = AuditLink.__table__  # type: ignore[assignment]
 
 
 class ChainedEventStore(EventStore):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 
-from .schema import DRAFTS
+from .schema import DraftRecord
+
+DRAFTS: Table = DraftRecord.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, RowMapping, and_, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, RowMapping, Table, and_, insert, select, tuple_, update
 
 from ..domain.projection import ContactChildRow, PersonRow
 from .readmodel import CHILDREN, CONTACTS, PEOPLE, _chunks, db_to_row
-from .schema import PENDING
+from .schema import PendingLink
+
+PENDING: Table = PendingLink.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

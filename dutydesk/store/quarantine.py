@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 
 from ..domain.events import Event, canonical_json
-from .schema import QUARANTINE
+from .schema import QuarantinedEvent
+
+QUARANTINE: Table = QuarantinedEvent.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

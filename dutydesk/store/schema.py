@@ -3,280 +3,302 @@
 Projection tables can be dropped and rebuilt from ``events`` at any time (``dutydesk
 rebuild``); nothing in them is a source of truth. Changes here need an Alembic revision in
 ``db/local/versions`` (``alembic check`` in the tests catches drift).
-
-The tables are SQLAlchemy Core ``Table`` objects: nothing here is used as an ORM entity
-(every read and write is a Core statement or a driver call), and declaring them with the
-ORM loaded ``sqlalchemy.orm`` at every start (~0.1 s of CPU) for nothing but their
-``__table__``. A column's type, nullability, default, index and key are as they were
-declared with ``Mapped[]``; the migration drift check compares them with the migrations.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from typing import Any
 
-# Identity and audit tables live in their own module; importing it registers them on
-# METADATA, so it (and the migration drift check) holds every local table.
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+# Identity and audit tables live in their own module; importing it registers them on Base,
+# so ``Base.metadata`` (and the migration drift check) holds every local table.
 from . import security_schema  # noqa: F401
-from .base import METADATA
-
-# One event as stored. ``local_seq`` is this desk's arrival order, nothing more.
-EVENTS = Table(
-    "events",
-    METADATA,
-    Column("local_seq", Integer, primary_key=True, autoincrement=True),
-    Column("id", String(36), unique=True, nullable=False),
-    Column("type", String(40), nullable=False),
-    Column("schema_version", Integer, nullable=False),
-    Column("actor", String(100), nullable=False),
-    Column("actor_role", String(40), nullable=False),
-    Column("device", String(100), nullable=False),
-    Column("client_time", String(40), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("contact_id", String(36), index=True, nullable=True),
-    Column("server_seq", Integer, unique=True, nullable=True),
-    Column("server_time", String(40), nullable=True),
-    Column("hash", String(64), nullable=True),
-    Column("prev_hash", String(64), nullable=True),
-    Index("ix_events_type_local_seq", "type", "local_seq"),
-)
+from .base import Base
 
 
-# Which people an event is about: a child's whole record in one indexed read.
-EVENT_PEOPLE = Table(
-    "event_people",
-    METADATA,
-    Column("local_seq", ForeignKey("events.local_seq", ondelete="CASCADE"), primary_key=True),
-    Column("person_id", String(36), primary_key=True, index=True),
-)
+class EventRecord(Base):
+    """One event as stored. ``local_seq`` is this desk's arrival order, nothing more."""
+
+    __tablename__ = "events"
+
+    local_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(40))
+    device: Mapped[str] = mapped_column(String(100))
+    client_time: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    contact_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    server_time: Mapped[str | None] = mapped_column(String(40))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_events_type_local_seq", "type", "local_seq"),)
 
 
-# Events made on this desk and not yet accepted by the shared server.
-OUTBOX = Table(
-    "outbox",
-    METADATA,
-    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
-    Column("state", String(20), default="pending", nullable=False),
-    Column("attempts", Integer, default=0, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("next_try_at", String(40), nullable=True),
-)
+class EventPerson(Base):
+    """Which people an event is about: a child's whole record in one indexed read."""
+
+    __tablename__ = "event_people"
+
+    local_seq: Mapped[int] = mapped_column(
+        ForeignKey("events.local_seq", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
 
 
-# Small facts about this store: device id, server epoch, sync cursor.
-META = Table(
-    "store_meta",
-    METADATA,
-    Column("key", String(60), primary_key=True),
-    Column("value", Text, nullable=False),
-)
+class Outbox(Base):
+    """Events made on this desk and not yet accepted by the shared server."""
+
+    __tablename__ = "outbox"
+
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_try_at: Mapped[str | None] = mapped_column(String(40))
 
 
-PEOPLE = Table(
-    "people",
-    METADATA,
-    Column("person_id", String(36), primary_key=True),
-    Column("given_name", String(100), nullable=True),
-    Column("family_name", String(100), index=True, nullable=True),
-    Column("other_names", JSON, default=list, nullable=False),
-    Column("date_of_birth", String(10), index=True, nullable=True),
-    Column("expected_date_of_birth", String(10), nullable=True),
-    Column("sex", String(2), nullable=True),
-    Column("ethnicity", String(4), nullable=True),
-    Column("disabilities", JSON, default=list, nullable=False),
-    Column("nhs_number", String(10), index=True, nullable=True),
-    Column("address", String(300), nullable=True),
-    Column("postcode", String(8), nullable=True),
-    Column("school", String(200), nullable=True),
-    Column("open_case", Boolean, default=False, nullable=False),
-    Column("cp_plan", String(10), nullable=True),
-    Column("looked_after", Boolean, default=False, nullable=False),
-    Column("restricted", Boolean, default=False, nullable=False),
-    Column("allowed", JSON, default=list, nullable=False),
-    Column("registered_at", String(40), nullable=True),
-    Column("la_child_id", String(50), index=True, nullable=True),
-    Column("date_of_death", String(10), nullable=True),
-    Column("allocated_worker", String(100), nullable=True),
-    Column("allocated_team", String(200), nullable=True),
-)
+class StoreMeta(Base):
+    """Small facts about this store: device id, server epoch, sync cursor."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
-CONTACTS = Table(
-    "contacts",
-    METADATA,
-    Column("contact_id", String(36), primary_key=True),
-    Column("received_at", String(40), index=True, nullable=False),
-    Column("channel", String(30), nullable=False),
-    Column("source_code", String(3), nullable=False),
-    Column("concern", Text, nullable=False),
-    Column("consent", String(20), nullable=False),
+class PersonProjection(Base):
+    __tablename__ = "people"
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    other_names: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    date_of_birth: Mapped[str | None] = mapped_column(String(10), index=True)
+    expected_date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(2))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    disabilities: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    school: Mapped[str | None] = mapped_column(String(200))
+    open_case: Mapped[bool] = mapped_column(Boolean, default=False)
+    cp_plan: Mapped[str | None] = mapped_column(String(10))
+    looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    allowed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    registered_at: Mapped[str | None] = mapped_column(String(40))
+    la_child_id: Mapped[str | None] = mapped_column(String(50), index=True)
+    date_of_death: Mapped[str | None] = mapped_column(String(10))
+    allocated_worker: Mapped[str | None] = mapped_column(String(100))
+    allocated_team: Mapped[str | None] = mapped_column(String(200))
+
+
+class ContactProjection(Base):
+    __tablename__ = "contacts"
+
+    contact_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    received_at: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(30))
+    source_code: Mapped[str] = mapped_column(String(3))
+    concern: Mapped[str] = mapped_column(Text)
+    consent: Mapped[str] = mapped_column(String(20))
     # NULL: not stated (imported history); revision 20261201_i14_danger.
-    Column("immediate_danger", Boolean, nullable=True),
-    Column("reporter_name", String(100), nullable=True),
-    Column("reporter_agency", String(200), nullable=True),
-    Column("categories", JSON, default=list, nullable=False),
-    Column("injury_reported", Boolean, default=False, nullable=False),
-    Column("disclosure", Boolean, default=False, nullable=False),
-    Column("dash_level", String(10), nullable=True),
-    Column("dara_level", String(10), nullable=True),
-    Column("children_present", Boolean, nullable=True),
-    Column("previous_incidents", Integer, nullable=True),
-    Column("office", String(200), nullable=True),
-    Column("team", String(200), nullable=True),
-    Column("external_ref", String(100), nullable=True),
-    Column("recorded_by", String(100), nullable=True),
-    Column("status", String(20), index=True, nullable=False),
-    Column("assignee", String(100), nullable=True),
-    Column("rating", String(10), nullable=True),
-    Column("original_rating", String(10), nullable=True),
-    Column("overridden", Boolean, default=False, nullable=False),
-    Column("score", Integer, nullable=True),
-    Column("reasons", JSON, default=list, nullable=False),
-    Column("policy_version", String(60), nullable=True),
-    Column("due_at", String(40), nullable=True),
-    Column("decision_due_at", String(40), nullable=True),
-    Column("decision_ids", JSON, default=list, nullable=False),
-    Column("outcome", String(30), nullable=True),
-    Column("decided_at", String(40), nullable=True),
-    Column("is_referral", Boolean, default=False, nullable=False),
-    Column("conflict", Boolean, default=False, nullable=False),
-    Column("consent_overridden", Boolean, default=False, nullable=False),
+    immediate_danger: Mapped[bool | None] = mapped_column(Boolean)
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_agency: Mapped[str | None] = mapped_column(String(200))
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    injury_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    disclosure: Mapped[bool] = mapped_column(Boolean, default=False)
+    dash_level: Mapped[str | None] = mapped_column(String(10))
+    dara_level: Mapped[str | None] = mapped_column(String(10))
+    children_present: Mapped[bool | None] = mapped_column(Boolean)
+    previous_incidents: Mapped[int | None] = mapped_column(Integer)
+    office: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    rating: Mapped[str | None] = mapped_column(String(10))
+    original_rating: Mapped[str | None] = mapped_column(String(10))
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    policy_version: Mapped[str | None] = mapped_column(String(60))
+    due_at: Mapped[str | None] = mapped_column(String(40))
+    decision_due_at: Mapped[str | None] = mapped_column(String(40))
+    decision_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    decided_at: Mapped[str | None] = mapped_column(String(40))
+    is_referral: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     # Answers to the factor catalogue's questions (absent = not asked); revision i14.
-    Column("answers", JSON, nullable=True),
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ContactChildProjection(Base):
+    __tablename__ = "contact_children"
+
+    contact_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    expected_date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    sex: Mapped[str | None] = mapped_column(String(2))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    school: Mapped[str | None] = mapped_column(String(200))
+    age_years: Mapped[int | None] = mapped_column(Integer)
+    date_of_birth_estimated: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class DecisionProjection(Base):
+    __tablename__ = "decisions"
+
+    decision_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(30))
+    threshold_level: Mapped[int] = mapped_column(Integer)
+    rationale: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_role: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[str] = mapped_column(String(40))
+    primary_need: Mapped[str | None] = mapped_column(String(3))
+    signed_off_by: Mapped[str | None] = mapped_column(String(100))
+    signed_off_at: Mapped[str | None] = mapped_column(String(40))
+    amendments: Mapped[int] = mapped_column(Integer, default=0)
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RouteProjection(Base):
+    """Each route's state (``domain.routes.RouteRow``), folded at append time by the rule
+    the follow-through view and MI fold with; revision i19_routes."""
+
+    __tablename__ = "routes"
+
+    route_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    opened_at: Mapped[str] = mapped_column(String(40))
+    opened_by: Mapped[str] = mapped_column(String(100))
+    slot: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    adult_slot: Mapped[int | None] = mapped_column(Integer)
+    sent_to: Mapped[str | None] = mapped_column(String(200))  # Route.to ("to" is SQL)
+    team: Mapped[str | None] = mapped_column(String(200))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    family_consent: Mapped[str | None] = mapped_column(String(40))
+    marac: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
+    steps: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    transfer_team: Mapped[str | None] = mapped_column(String(200))
+    transfer_worker: Mapped[str | None] = mapped_column(String(200))
+    transfer_state: Mapped[str | None] = mapped_column(String(20))
+    transfer_reason: Mapped[str | None] = mapped_column(Text)
+    transfer_at: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[str | None] = mapped_column(String(40))
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+PROJECTION_TABLES = (
+    PersonProjection.__table__,
+    ContactProjection.__table__,
+    ContactChildProjection.__table__,
+    DecisionProjection.__table__,
+    RouteProjection.__table__,
 )
 
 
-CHILDREN = Table(
-    "contact_children",
-    METADATA,
-    Column("contact_id", String(36), primary_key=True),
-    Column("slot", Integer, primary_key=True),
-    Column("person_id", String(36), index=True, nullable=True),
-    Column("given_name", String(100), nullable=True),
-    Column("family_name", String(100), nullable=True),
-    Column("date_of_birth", String(10), nullable=True),
-    Column("expected_date_of_birth", String(10), nullable=True),
-    Column("sex", String(2), nullable=True),
-    Column("ethnicity", String(4), nullable=True),
-    Column("nhs_number", String(10), nullable=True),
-    Column("postcode", String(8), nullable=True),
-    Column("school", String(200), nullable=True),
-    Column("age_years", Integer, nullable=True),
-    Column("date_of_birth_estimated", Boolean, nullable=True),
-)
+class PendingLink(Base):
+    """A likely match between a child on a contact and a known person, waiting for a person
+    to confirm (``person.linked``) or dismiss it. Derived by matching at import, not an
+    event: re-running the import recreates it, so it is local to this desk.
+    """
 
+    __tablename__ = "pending_links"
 
-DECISIONS = Table(
-    "decisions",
-    METADATA,
-    Column("decision_id", String(36), primary_key=True),
-    Column("contact_id", String(36), index=True, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("outcome", String(30), nullable=False),
-    Column("threshold_level", Integer, nullable=False),
-    Column("rationale", JSON, nullable=False),
-    Column("decided_by", String(100), nullable=False),
-    Column("decided_role", String(40), nullable=False),
-    Column("decided_at", String(40), nullable=False),
-    Column("primary_need", String(3), nullable=True),
-    Column("signed_off_by", String(100), nullable=True),
-    Column("signed_off_at", String(40), nullable=True),
-    Column("amendments", Integer, default=0, nullable=False),
-    Column("superseded", Boolean, default=False, nullable=False),
-)
-
-
-# Each route's state (``domain.routes.RouteRow``), folded at append time by the rule the
-# follow-through view and MI fold with; revision i19_routes.
-ROUTES = Table(
-    "routes",
-    METADATA,
-    Column("route_id", String(36), primary_key=True),
-    Column("contact_id", String(36), index=True, nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("opened_at", String(40), nullable=False),
-    Column("opened_by", String(100), nullable=False),
-    Column("slot", Integer, nullable=True),
-    Column("person_id", String(36), nullable=True),
-    Column("adult_slot", Integer, nullable=True),
-    Column("sent_to", String(200), nullable=True),  # Route.to ("to" is SQL)
-    Column("team", String(200), nullable=True),
-    Column("worker", String(200), nullable=True),
-    Column("family_consent", String(40), nullable=True),
-    Column("marac", String(40), nullable=True),
-    Column("notes", Text, nullable=True),
-    Column("steps", JSON, default=list, nullable=False),
-    Column("transfer_team", String(200), nullable=True),
-    Column("transfer_worker", String(200), nullable=True),
-    Column("transfer_state", String(20), nullable=True),
-    Column("transfer_reason", Text, nullable=True),
-    Column("transfer_at", String(40), nullable=True),
-    Column("closed_at", String(40), nullable=True),
-    Column("closed_reason", Text, nullable=True),
-)
-
-
-PROJECTION_TABLES = (PEOPLE, CONTACTS, CHILDREN, DECISIONS, ROUTES)
-
-
-# A likely match between a child on a contact and a known person, waiting for a person to
-# confirm (``person.linked``) or dismiss it. Derived by matching at import, not an event: re-
-# running the import recreates it, so it is local to this desk.
-PENDING = Table(
-    "pending_links",
-    METADATA,
-    Column("contact_id", String(36), primary_key=True),
-    Column("slot", Integer, primary_key=True),
-    Column("person_id", String(36), primary_key=True),
-    Column("confidence", Integer, nullable=False),
-    Column("matched", JSON, default=list, nullable=False),
-    Column("source", String(200), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("state", String(12), default="pending", index=True, nullable=False),
+    contact_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    confidence: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     # Who closed the suggestion (confirmed or dismissed), when, and why (a dismissal's reason).
-    Column("decided_by", String(100), nullable=True),
-    Column("decided_at", String(40), nullable=True),
-    Column("reason", String(500), nullable=True),
-)
+    decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    decided_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
-# An event pulled from the shared server that this desk could not validate or apply.  Kept aside
-# exactly as received (``envelope``: the event's canonical JSON) with the reason, so sync
-# carries on with the rest and a person can see it (``dutydesk sync --quarantine``, the status
-# bar). Never folded into projections.
-QUARANTINE = Table(
-    "quarantine",
-    METADATA,
-    Column("event_id", String(36), primary_key=True),
-    Column("server_seq", Integer, nullable=True),
-    Column("type", String(100), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("envelope", Text, nullable=False),
-    Column("quarantined_at", String(40), nullable=False),
-)
+class QuarantinedEvent(Base):
+    """An event pulled from the shared server that this desk could not validate or apply.
+
+    Kept aside exactly as received (``envelope``: the event's canonical JSON) with the
+    reason, so sync carries on with the rest and a person can see it
+    (``dutydesk sync --quarantine``, the status bar). Never folded into projections.
+    """
+
+    __tablename__ = "quarantine"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    server_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    type: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    envelope: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[str] = mapped_column(String(40))
 
 
-# A person this desk holds whom the shared server now withholds from its login: a restriction
-# this login is not named on (the server hides the ``record.restricted`` event itself, so the
-# desk cannot learn it from the log). Replaced as a whole after each pull from
-# ``dutydesk.withheld``; the guard treats each like a restriction naming nobody. Not an event,
-# not synced; a standalone desk never has any.
-WITHHELD = Table(
-    "withheld_people",
-    METADATA,
-    Column("person_id", String(36), primary_key=True),
-)
+class WithheldPerson(Base):
+    """A person this desk holds whom the shared server now withholds from its login: a
+    restriction this login is not named on (the server hides the ``record.restricted``
+    event itself, so the desk cannot learn it from the log). Replaced as a whole after each
+    pull from ``dutydesk.withheld``; the guard treats each like a restriction naming nobody.
+    Not an event, not synced; a standalone desk never has any."""
+
+    __tablename__ = "withheld_people"
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
-# A form being typed, saved as the person types: inside the (encrypted) store, never a file
-# beside it, and only ever read back for the person who typed it. Not an event: not synced, not
-# in the audit chain, gone when the form is saved or discarded.
-DRAFTS = Table(
-    "drafts",
-    METADATA,
-    Column("draft_id", String(80), primary_key=True),
-    Column("owner", String(100), index=True, nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("saved_at", String(40), nullable=False),
-    Column("body", Text, nullable=False),
-)
+class DraftRecord(Base):
+    """A form being typed, saved as the person types: inside the (encrypted) store, never
+    a file beside it, and only ever read back for the person who typed it. Not an event:
+    not synced, not in the audit chain, gone when the form is saved or discarded."""
+
+    __tablename__ = "drafts"
+
+    draft_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+
+
+# The tables as Core ``Table`` objects, for the store's statements (the models above are
+# declarations; nothing loads them as ORM entities).
+EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
+EVENT_PEOPLE: Table = EventPerson.__table__  # type: ignore[assignment]
+OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
+META: Table = StoreMeta.__table__  # type: ignore[assignment]
+PEOPLE: Table = PersonProjection.__table__  # type: ignore[assignment]
+CONTACTS: Table = ContactProjection.__table__  # type: ignore[assignment]
+CHILDREN: Table = ContactChildProjection.__table__  # type: ignore[assignment]
+DECISIONS: Table = DecisionProjection.__table__  # type: ignore[assignment]
+ROUTES: Table = RouteProjection.__table__  # type: ignore[assignment]
+WITHHELD: Table = WithheldPerson.__table__  # type: ignore[assignment]

@@ -21,7 +21,7 @@ from dutydesk.store.database import (
     migrate,
     stored_revisions,
 )
-from dutydesk.store.schema import METADATA
+from dutydesk.store.schema import Base
 
 
 def test_empty_database_upgrades_to_head(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_models_and_migrations_do_not_drift(tmp_path: Path) -> None:
     migrate(engine)
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
-        diff = compare_metadata(ctx, METADATA)
+        diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diff == []
 

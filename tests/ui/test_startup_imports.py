@@ -25,8 +25,6 @@ NOT_AT_START = (
     "reportlab",
     "pypdf",
     "alembic",
-    # SQLAlchemy's ORM: the local tables are Core tables (store/schema.py)
-    "sqlalchemy.orm",
     # Qt's PDF and printing modules, and the Tools windows with their services
     "PySide6.QtPdf",
     "PySide6.QtPrintSupport",

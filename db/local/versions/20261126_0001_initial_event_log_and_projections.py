@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-26 06:37:10.453514
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "20261126_0001"
 down_revision = None
