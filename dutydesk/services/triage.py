@@ -31,6 +31,7 @@ from ..domain.projection import ContactChildRow, ContactRow
 from ..domain.triage.overrides import check_override
 from ..domain.triage.policy import Policy, load_policy
 from ..domain.triage.scoring import (
+    SCORER_REVISION,
     ChildFacts,
     ReasonKey,
     Scored,
@@ -48,6 +49,9 @@ from ..store.queries import Queries
 from ..store.rating_queries import StoredRating, open_for_rating, unrated_or_other_policy
 from .bulk import cyclic_gc_paused
 from .intake_rating import immediate_danger_rating
+
+# The scoring code's revision this store's open contacts were last all checked against.
+META_SCORER_REVISION = "triage_scorer_revision"
 
 
 def default_policy() -> Policy:
@@ -225,14 +229,22 @@ class TriageService:
     def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:
         """Rate open contacts that are unrated or rated by another policy version (with
         ``only_unrated=False``: every open contact whose rating would change). Returns
-        how many were rated; 0 for a role that may not rate."""
+        how many were rated; 0 for a role that may not rate.
+
+        The first time a store meets a newer ``SCORER_REVISION`` (a fix in the scoring
+        code, which a policy version cannot show), every open contact is checked once
+        and re-rated where the fixed code disagrees with what is recorded."""
         if not self.may_rate:
             return 0
-        if only_unrated:
+        recheck = self.store.get_meta(META_SCORER_REVISION) != str(SCORER_REVISION)
+        if only_unrated and not recheck:
             ids = unrated_or_other_policy(self.store.engine, self.policy.version)
         else:
             ids = set(DeskQueries(self.store.engine).open_contact_ids())
-        return self.rate_where_changed(ids, batch=batch)
+        rated = self.rate_where_changed(ids, batch=batch)
+        if recheck:
+            self.store.set_meta(META_SCORER_REVISION, str(SCORER_REVISION))
+        return rated
 
     def override(
         self, contact_id: str, to_rating: str, reason: str, approver: str | None = None

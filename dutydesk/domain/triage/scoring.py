@@ -26,6 +26,15 @@ from . import factors as catalogue
 from .policy import Band, Policy, ResponseTime
 
 MAX_SCORE = 10_000
+
+# Bumped whenever a change to this code (not to a policy file) changes the rating some
+# contact would get, so ratings recorded by the older code are checked again once: a
+# policy's version names the points, this names the arithmetic that applies them.
+#   1: up to 2 Dec 2026.
+#   2: history windows and a child's age count London dates whatever UTC offset a time
+#      was written with (a partner's "Z" time near midnight in summer was counted on
+#      the wrong day: 12-month counts, the under-1 and non-mobile bands).
+SCORER_REVISION = 2
 NON_MOBILE_MONTHS = 6  # NICE CG89: all babies under 6 months are treated as non-mobile
 
 
