@@ -88,9 +88,9 @@ class DeskService:
         # Who exists: local accounts (standalone) or the server's directory (shared mode).
         self._directory = directory or (lambda: local_directory(store))
 
-    def keep_ratings_current(self) -> int:
+    def keep_ratings_current(self, *, recheck: bool = False) -> int:
         """Rate what arrived since the last look (see ``services.rating_upkeep``)."""
-        return self.upkeep.catch_up()
+        return self.upkeep.catch_up(recheck=recheck)
 
     def event(self, event_type: str, payload: Mapping[str, Any]) -> Event:
         """A validated event by the signed-in actor at the clock's time."""
@@ -154,8 +154,9 @@ class DeskService:
         return self.desk_queries.last_seq()
 
     def changes_since(self, seq: int) -> QueueDelta:
-        """The queue rows to refresh after ``seq`` (cheap when nothing arrived)."""
-        self.keep_ratings_current()
+        """The queue rows to refresh after ``seq`` (cheap when nothing arrived). The live
+        poll also runs the once-per-store check after a scoring fix, after the first frame."""
+        self.keep_ratings_current(recheck=True)
         if self.desk_queries.last_seq() == seq:
             return QueueDelta(seq, (), frozenset(), False)
         newest, contact_ids, types = self.desk_queries.changed_since(seq)

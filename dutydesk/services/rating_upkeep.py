@@ -26,9 +26,21 @@ class RatingUpkeep:
         # Start from "now": contacts already stored are handled by ``rate_all_open`` at
         # start-up (unrated, or rated by another policy version).
         self.seen_seq = newest_seq(self.engine) if seen_seq is None else seen_seq
+        self.rechecked = False
 
-    def catch_up(self) -> int:
-        """Re-rate what arrived since the last look. Returns how many were rated."""
+    def catch_up(self, *, recheck: bool = False) -> int:
+        """Re-rate what arrived since the last look. Returns how many were rated.
+
+        With ``recheck`` (the window's live poll, after the first frame), also the once-
+        per-store check after a scoring fix (``TriageService.recheck_after_scoring_fix``):
+        at 100,000 open contacts it is seconds of scoring, kept off the start-up path."""
+        rated = 0
+        if recheck and not self.rechecked and self.triage.may_rate:
+            rated = self.triage.recheck_after_scoring_fix()
+            self.rechecked = True
+        return rated + self._arrived()
+
+    def _arrived(self) -> int:
         newest = newest_seq(self.engine)
         if newest <= self.seen_seq:
             return 0

@@ -229,21 +229,24 @@ class TriageService:
     def rate_all_open(self, *, only_unrated: bool = True, batch: int = 5000) -> int:
         """Rate open contacts that are unrated or rated by another policy version (with
         ``only_unrated=False``: every open contact whose rating would change). Returns
-        how many were rated; 0 for a role that may not rate.
-
-        The first time a store meets a newer ``SCORER_REVISION`` (a fix in the scoring
-        code, which a policy version cannot show), every open contact is checked once
-        and re-rated where the fixed code disagrees with what is recorded."""
+        how many were rated; 0 for a role that may not rate."""
         if not self.may_rate:
             return 0
-        recheck = self.store.get_meta(META_SCORER_REVISION) != str(SCORER_REVISION)
-        if only_unrated and not recheck:
+        if only_unrated:
             ids = unrated_or_other_policy(self.store.engine, self.policy.version)
         else:
             ids = set(DeskQueries(self.store.engine).open_contact_ids())
-        rated = self.rate_where_changed(ids, batch=batch)
-        if recheck:
-            self.store.set_meta(META_SCORER_REVISION, str(SCORER_REVISION))
+        return self.rate_where_changed(ids, batch=batch)
+
+    def recheck_after_scoring_fix(self, *, batch: int = 5000) -> int:
+        """The first time this store meets a newer ``SCORER_REVISION`` (a fix in the
+        scoring code, which a policy version cannot show), check every open contact once
+        and re-rate those the fixed code disagrees with; then record the revision. Returns
+        how many were rated; 0, and nothing recorded, for a role that may not rate."""
+        if not self.may_rate or self.store.get_meta(META_SCORER_REVISION) == str(SCORER_REVISION):
+            return 0
+        rated = self.rate_all_open(only_unrated=False, batch=batch)
+        self.store.set_meta(META_SCORER_REVISION, str(SCORER_REVISION))
         return rated
 
     def override(
