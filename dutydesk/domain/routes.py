@@ -757,8 +757,15 @@ class RouteRecord:
         return last[-1] if last else None
 
 
+# The kinds whose clock MI reads (the LADO and private fostering timeliness figures): a
+# ``RouteRecord`` of any other kind carries no clock, so MI's load computes no other (an
+# s47 or protection clock needs the route's discussions, an s17 one its contact's decision).
+MI_CLOCKED_KINDS = frozenset({RouteKind.LADO, RouteKind.PRIVATE_FOSTERING})
+
+
 def route_records(follow: FollowThrough) -> list[RouteRecord]:
-    """Every route folded in ``follow``, with its first clock (if it has one), oldest first."""
+    """Every route folded in ``follow``, with its first clock if it has one and is of a
+    kind whose clock MI reads (``MI_CLOCKED_KINDS``), oldest first."""
     return sorted(
         (
             RouteRecord(
@@ -768,7 +775,7 @@ def route_records(follow: FollowThrough) -> list[RouteRecord]:
                 slot=r.slot,
                 person_id=r.person_id,
                 opened_at=r.opened_at,
-                clock=r.clocks[0] if r.clocks else None,
+                clock=r.clocks[0] if r.clocks and r.kind in MI_CLOCKED_KINDS else None,
                 marac=r.marac,
                 team=r.team,
                 steps=tuple((s.step, s.at) for s in r.steps),

@@ -10,9 +10,10 @@ itself and for the open queue.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, true
 
@@ -20,7 +21,22 @@ from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
 from ..domain.referrals import RE_REFERRAL_MONTHS, months_before
 from ..domain.route_codes import RouteKind
-from ..domain.routes import allocations, route_records, s47_records
+from ..domain.routes import (
+    MI_CLOCKED_KINDS,
+    ContactFacts,
+    FollowThrough,
+    Route,
+    RouteRecord,
+    RouteRow,
+    S47Record,
+    StrategyDiscussion,
+    allocations,
+    fold_routes,
+    route_clocks,
+    route_of,
+    route_records,
+    s47_records,
+)
 from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
 from ..mi.dataset import NONE
@@ -42,7 +58,7 @@ from ..mi.records import (
 )
 from . import rowread
 from .eventstore import EVENTS, OUTBOX
-from .followthrough_queries import FollowThroughQueries
+from .followthrough_queries import FollowThroughQueries, _type_in
 from .queries import OPEN_STATUSES
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, standing
 from .syncstate import REJECTED
@@ -62,6 +78,29 @@ MI_ROUTE_KINDS = frozenset(
     {RouteKind.LADO, RouteKind.MARAC, RouteKind.PRIVATE_FOSTERING, RouteKind.EARLY_HELP}
 )
 
+
+class RouteWants(NamedTuple):
+    """Whose routes a load reads, for what: the loaded contacts with a strategy
+    discussion and with an accepted hand-off, the contacts whose routes MI counts
+    (``counted``) and of those the ones not void (``live``), with their contact rows."""
+
+    discussed: list[str]
+    accepted: list[str]
+    counted: set[str]
+    live: set[str]
+    route_contacts: Mapping[str, RouteContact]
+    reads: frozenset[str]
+
+
+# What ``MiQueries`` reads of routes: the s47 record, the allocations, the routes MI
+# counts and the strategy discussions of the loaded contacts.
+RouteParts = tuple[
+    list[S47Record],
+    dict[tuple[str, int], tuple[str, str | None]],
+    list[RouteRecord],
+    Sequence[StrategyDiscussion],
+]
+
 LOOKBACK_MARGIN = timedelta(days=31)  # a contact may become a referral days after receipt
 
 
@@ -78,10 +117,15 @@ NOT_READ_BY_MI = ("document.exported",)
 
 
 class MiQueries:
-    def __init__(self, engine: Engine, calendar: OfficeHours | None = None) -> None:
+    def __init__(
+        self, engine: Engine, calendar: OfficeHours | None = None, *, routes_from_log: bool = False
+    ) -> None:
         self.engine = engine
         # the office calendar the strategy-discussion record is read on (its dates)
         self.calendar = calendar or OfficeHours()
+        # True: fold the routes' events at load time (``_route_parts_from_log``), the
+        # reference the projection read (``_route_parts``) is tested against
+        self.routes_from_log = routes_from_log
 
     def _where(
         self,
@@ -306,26 +350,10 @@ class MiQueries:
                     marac &= counted
             void, route_contacts = self._route_contact_rows(conn, counted)
             kids = self._linked_children(conn, marac - void)
-        # One fold of every contact whose routes MI reads (issue 21).
-        wanted = list(dict.fromkeys([*discussed, *accepted, *sorted(counted)]))
         live = counted - void  # once: computed per record it made this loop quadratic
-        # Clocks only for the routes kept below (the s47 record, allocations and
-        # protections read none): every route's clocks were 6% of a period's paint.
-        follow = (
-            FollowThroughQueries(self.engine).fold(self.calendar, wanted, clocks_for=live)
-            if wanted
-            else None
-        )
-        s47_found = (
-            s47_records(follow, self.calendar)
-            if follow and discussed and "s47_records" in reads
-            else []
-        )
-        allocated = allocations(follow) if follow and accepted else {}
-        routes = (
-            [r for r in route_records(follow) if r.contact_id in live]
-            if follow and "routes" in reads
-            else []
+        parts = self._route_parts_from_log if self.routes_from_log else self._route_parts
+        s47_found, allocated, routes, held = parts(
+            RouteWants(discussed, accepted, counted, live, route_contacts, reads)
         )
         loaded = {c.contact_id for c in contacts}
         linked = {(k.contact_id, k.slot): k.person_id for k in children}
@@ -333,7 +361,7 @@ class MiQueries:
             ProtectionRecord(
                 d.contact_id, slot, linked.get((d.contact_id, slot)), kind, at.isoformat(), held
             )
-            for d in (follow.discussions if follow and "protections" in reads else ())
+            for d in (held if "protections" in reads else ())
             if d.contact_id in loaded
             for kind, at in (
                 ("police_protection", d.police_protection_from),
@@ -418,6 +446,128 @@ class MiQueries:
             )
             for r in rows
         ]
+
+    def _route_parts_from_log(self, want: RouteWants) -> RouteParts:
+        """The s47 record, the allocations, the routes MI counts and the strategy
+        discussions of the loaded contacts, by one fold of the route events of every
+        contact whose routes MI reads (issue 21): the reference for ``_route_parts``."""
+        discussed, accepted, counted, live, _, reads = want
+        wanted = list(dict.fromkeys([*discussed, *accepted, *sorted(counted)]))
+        # Clocks only for the routes kept below (the s47 record, allocations and
+        # protections read none): every route's clocks were 6% of a period's paint.
+        follow = (
+            FollowThroughQueries(self.engine).fold(self.calendar, wanted, clocks_for=live)
+            if wanted
+            else None
+        )
+        s47_found = (
+            s47_records(follow, self.calendar)
+            if follow and discussed and "s47_records" in reads
+            else []
+        )
+        allocated = allocations(follow) if follow and accepted else {}
+        routes = (
+            [r for r in route_records(follow) if r.contact_id in live]
+            if follow and "routes" in reads
+            else []
+        )
+        return s47_found, allocated, routes, list(follow.discussions) if follow else []
+
+    def _route_parts(self, want: RouteWants) -> RouteParts:
+        """``_route_parts_from_log``'s answer with no fold of route events: each route as
+        the ``routes`` projection holds it (folded at append time by the same rule,
+        ``domain.routes.apply_route_event``), read for the contacts each part needs;
+        only the strategy discussions are read as events (of the discussed contacts).
+        Clocks are computed only for the routes whose clock MI reads
+        (``routes.MI_CLOCKED_KINDS``: no discussion or decision needed).
+
+        Order: the s47 record takes a child's first s47 route and the allocations the
+        latest of equal acceptances, both in the order the fold meets routes (their
+        ``route.opened`` events in this desk's order), which the projection does not keep;
+        routes are put in that order (read from the log) for the contacts where two of
+        them compete (``_in_fold_order``)."""
+        discussed, accepted, _, live, route_contacts, reads = want
+        s47_of = set(discussed) if "s47_records" in reads else set()
+        accepted_of = set(accepted)
+        live_of = live if "routes" in reads else set()
+        q = FollowThroughQueries(self.engine)
+        with self.engine.connect() as conn:
+            rows = rowread.rows_in(
+                conn, RouteRow, "contact_id", sorted(s47_of | accepted_of | live_of)
+            )
+            s47_routes = self._in_fold_order(
+                conn,
+                [
+                    route_of(r)
+                    for r in rows
+                    if r.contact_id in s47_of and r.kind == RouteKind.STRATEGY_S47
+                ],
+            )
+            accepted_routes = self._in_fold_order(
+                conn,
+                [
+                    route_of(r)
+                    for r in rows
+                    if r.contact_id in accepted_of and r.transfer_state == "accepted"
+                ],
+            )
+        # the discussions (with the s47 routes they start, for the s47 record)
+        follow = (
+            fold_routes(
+                q.events_of_types(("strategy.discussed",), discussed),
+                {},
+                self.calendar,
+                clocks_for=(),
+                folded=s47_routes,
+            )
+            if discussed
+            else FollowThrough()
+        )
+        s47_found = s47_records(follow, self.calendar) if s47_of else []
+        allocated = (
+            allocations(FollowThrough(routes={r.route_id: r for r in accepted_routes}))
+            if accepted_of
+            else {}
+        )
+        counted_routes: dict[str, Route] = {}
+        for row in rows:
+            if row.contact_id not in live_of:
+                continue
+            route = counted_routes[row.route_id] = route_of(row)
+            if route.kind in MI_CLOCKED_KINDS:  # as the fold's clocks of ``live``
+                contact = route_contacts.get(route.contact_id)
+                fact = (
+                    ContactFacts(route.contact_id, datetime.fromisoformat(contact.received_at))
+                    if contact is not None
+                    else None
+                )
+                route.clocks = route_clocks(route, fact, self.calendar)
+        routes = route_records(FollowThrough(routes=counted_routes))
+        return s47_found, allocated, routes, follow.discussions
+
+    @staticmethod
+    def _in_fold_order(conn: Connection, routes: list[Route]) -> list[Route]:
+        """``routes`` in the order the fold of their events meets them (each route's first
+        ``route.opened`` on its own contact, in this desk's order, ``local_seq``) wherever
+        two of one child (contact and slot) compete; the place of any other changes
+        nothing (the s47 record and the allocations both choose within a child)."""
+        children = Counter((r.contact_id, r.slot) for r in routes)
+        contested = sorted({cid for (cid, _), n in children.items() if n > 1})
+        if not contested:
+            return routes
+        owner = {r.route_id: r.contact_id for r in routes}
+        first: dict[str, int] = {}
+        e = EVENTS.c
+        for chunk in _chunks(contested):
+            for seq, cid, rid in rowread.fetch_statement(
+                conn,
+                select(e.local_seq, e.contact_id, *_fields(e.payload, "route_id")).where(
+                    _type_in(["route.opened"]), e.contact_id.in_(chunk)
+                ),
+            ):
+                if owner.get(rid) == cid and seq < first.get(rid, seq + 1):
+                    first[rid] = seq
+        return sorted(routes, key=lambda r: first.get(r.route_id, 0))
 
     @staticmethod
     def _follow_ups(
