@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, selec
 
 from ..domain.clock import LONDON
 from ..domain.codes import REFERRAL_SOURCES, VOID_STATUSES
-from ..domain.referrals import RE_REFERRAL_MONTHS, months_before
+from ..domain.referrals import RE_REFERRAL_MONTHS, london_date, months_before
 from ..domain.route_codes import RouteKind
 from ..domain.routes import (
     MI_CLOCKED_KINDS,
@@ -60,7 +60,7 @@ from . import rowread
 from .eventstore import EVENTS, OUTBOX
 from .followthrough_queries import FollowThroughQueries, _type_in
 from .queries import OPEN_STATUSES
-from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, _chunks, standing
+from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, ROUTES, _chunks, standing
 from .syncstate import REJECTED
 
 # Events that count as acting on a contact, for rating response times.
@@ -341,14 +341,22 @@ class MiQueries:
             )
             counted: set[str] = set()
             marac: set[str] = set()
-            if reads & {"routes", "route_children", "route_contacts"}:
+            void: set[str] = set()
+            route_contacts: dict[str, RouteContact] = {}
+            if not reads & {"routes", "route_children", "route_contacts"}:
+                pass
+            elif self.routes_from_log:
                 counted, marac, opened = self._route_contacts(conn)
                 if date_from is not None or date_to is not None:
                     counted = self._routes_for_period(
                         conn, counted, opened, marac, decisions, date_from, date_to
                     )
                     marac &= counted
-            void, route_contacts = self._route_contact_rows(conn, counted)
+                void, route_contacts = self._route_contact_rows(conn, counted)
+            else:
+                counted, marac, void, route_contacts = self._counted_routes(
+                    conn, decisions, date_from, date_to
+                )
             kids = self._linked_children(conn, marac - void)
         live = counted - void  # once: computed per record it made this loop quadratic
         parts = self._route_parts_from_log if self.routes_from_log else self._route_parts
@@ -635,6 +643,90 @@ class MiQueries:
             for i, s in enumerate(json.loads(listed) if listed else [])
         ]
         return told, [PartnerCheckRecord(**a) for a in asked.values()], steps
+
+    @staticmethod
+    def _counted_routes(
+        conn: Connection,
+        decisions: Iterable[MiDecision],
+        date_from: date | None,
+        date_to: date | None,
+    ) -> tuple[set[str], set[str], set[str], dict[str, RouteContact]]:
+        """The contacts whose routes a period's figures can read (``_route_contacts`` and
+        ``_routes_for_period`` read from the log: the reference), from the ``routes``
+        projection joined to its contacts in one query: contacts with a route MI counts
+        (LADO, MARAC, private fostering, early help, or handed off to a named team) that
+        were received, decided, or had such a route opened or handed off in the period
+        (with the load's month of margin before it), had a MARAC route opened in the 12
+        months before it (the repeat criterion), or have a hand-off still waiting, however
+        old (that figure is "now"); of those, the ones with a MARAC route, the void ones
+        (merged or entered in error: their routes count nowhere), and the others'
+        receipt, office, team and source, whenever they were received."""
+        everything = date_from is None and date_to is None
+        lo = date_from - LOOKBACK_MARGIN if date_from is not None else date.min
+        hi = date_to or date.max
+        marac_lo = months_before(date_from, 12) - LOOKBACK_MARGIN if date_from else date.min
+
+        def within(stamp: str | None, first: date = lo) -> bool:
+            return stamp is not None and stamp != "" and first <= london_date(stamp) <= hi
+
+        r, c = ROUTES.c, CONTACTS.c
+        counted: set[str] = set()
+        keep: set[str] = set()
+        marac: set[str] = set()
+        contact: dict[str, Sequence[Any]] = {}  # received, office, team, source, status
+        for cid, kind, opened_at, state, handed_at, closed_at, *row in rowread.fetch_statement(
+            conn,
+            select(
+                r.contact_id,
+                r.kind,
+                r.opened_at,
+                r.transfer_state,
+                r.transfer_at,
+                r.closed_at,
+                c.received_at,
+                c.office,
+                c.team,
+                c.source_code,
+                c.status,
+            ).select_from(ROUTES.outerjoin(CONTACTS, c.contact_id == r.contact_id)),
+        ):
+            counts = kind in MI_ROUTE_KINDS
+            if not counts and state is None:  # not a kind MI counts, never handed off
+                continue
+            counted.add(cid)
+            contact[cid] = row
+            if kind == RouteKind.MARAC:
+                marac.add(cid)
+            if everything or cid in keep:
+                continue
+            if (
+                (counts and within(opened_at))
+                or (kind == RouteKind.MARAC and within(opened_at, marac_lo))
+                or (state == "awaiting" and closed_at is None)
+                or (state is not None and within(handed_at))
+            ):
+                keep.add(cid)
+        if not everything:
+            for d in decisions:
+                if (
+                    d.contact_id in counted
+                    and d.contact_id not in keep
+                    and (within(d.decided_at) or within(d.signed_off_at or d.decided_at))
+                ):
+                    keep.add(d.contact_id)
+            for cid in counted - keep:
+                if within(contact[cid][0]):
+                    keep.add(cid)
+            counted = keep
+        void: set[str] = set()
+        found: dict[str, RouteContact] = {}
+        for cid in counted:
+            received, office, team, source, status = contact[cid]
+            if status in VOID_STATUSES:
+                void.add(cid)
+            elif received:  # a placeholder row whose contact.received has not arrived
+                found[cid] = RouteContact(received, office, team, source)
+        return counted, marac & counted, void, found
 
     @staticmethod
     def _route_contacts(
