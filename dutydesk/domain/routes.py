@@ -768,26 +768,53 @@ def route_records(follow: FollowThrough) -> list[RouteRecord]:
     kind whose clock MI reads (``MI_CLOCKED_KINDS``), oldest first."""
     return sorted(
         (
-            RouteRecord(
-                route_id=r.route_id,
-                contact_id=r.contact_id,
-                kind=r.kind,
-                slot=r.slot,
-                person_id=r.person_id,
-                opened_at=r.opened_at,
-                clock=r.clocks[0] if r.clocks and r.kind in MI_CLOCKED_KINDS else None,
-                marac=r.marac,
-                team=r.team,
-                steps=tuple((s.step, s.at) for s in r.steps),
-                closed_at=r.closed_at,
-                transfer_state=r.transfer_state,
-                transfer_team=r.transfer_team,
-                transfer_at=r.transfer_at,
+            _record(
+                r,
+                r.opened_at,
+                tuple((s.step, s.at) for s in r.steps),
+                (r.closed_at, r.transfer_at),
+                r.clocks[0] if r.clocks and r.kind in MI_CLOCKED_KINDS else None,
             )
             for r in follow.routes.values()
         ),
-        key=lambda r: (r.opened_at, r.route_id),
+        key=_oldest_first,
     )
+
+
+def stored_route_records(
+    rows: Iterable[RouteRow], facts: Mapping[str, ContactFacts], office: OfficeHours
+) -> list[RouteRecord]:
+    """``route_records`` of the routes the store's ``routes`` rows hold (as the fold of
+    their events, with ``facts`` for the clocks), without making a ``Route`` of each: only
+    a route of a kind whose clock MI reads is made one, for ``route_clocks``."""
+    out = []
+    for row in rows:
+        clock = None
+        if row.kind in MI_CLOCKED_KINDS:
+            clocks = route_clocks(route_of(row), facts.get(row.contact_id), office)
+            clock = clocks[0] if clocks else None
+        steps = tuple((s["step"], datetime.fromisoformat(s["at"])) for s in row.steps)
+        ends = (_dt(row.closed_at), _dt(row.transfer_at))
+        out.append(_record(row, datetime.fromisoformat(row.opened_at), steps, ends, clock))
+    return sorted(out, key=_oldest_first)
+
+
+def _record(
+    r: Route | RouteRow,
+    opened_at: datetime,
+    steps: tuple[tuple[str, datetime], ...],
+    ends: tuple[datetime | None, datetime | None],  # closed, handed off
+    clock: Due | None,
+) -> RouteRecord:
+    closed, handed = ends
+    return RouteRecord(  # in field order
+        r.route_id, r.contact_id, r.kind, r.slot, r.person_id, opened_at, clock, r.marac,
+        r.team, steps, closed, r.transfer_state, r.transfer_team, handed,
+    )  # fmt: skip
+
+
+def _oldest_first(r: RouteRecord) -> tuple[datetime, str]:
+    return (r.opened_at, r.route_id)
 
 
 # ---- Annex A List 5 ---------------------------------------------------------------------

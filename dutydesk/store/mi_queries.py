@@ -44,10 +44,10 @@ from ..domain.routes import (
     StrategyDiscussion,
     allocations,
     fold_routes,
-    route_clocks,
     route_of,
     route_records,
     s47_records,
+    stored_route_records,
 )
 from ..domain.timescales import OfficeHours
 from ..mi.cin_census import ContactExtras
@@ -500,8 +500,9 @@ class MiQueries:
         the ``routes`` projection holds it (folded at append time by the same rule,
         ``domain.routes.apply_route_event``), read for the contacts each part needs;
         only the strategy discussions are read as events (of the discussed contacts).
-        Clocks are computed only for the routes whose clock MI reads
-        (``routes.MI_CLOCKED_KINDS``: no discussion or decision needed).
+        The routes MI counts are made ``RouteRecord``s straight from their rows
+        (``routes.stored_route_records``); clocks are computed only for the kinds whose
+        clock MI reads (``routes.MI_CLOCKED_KINDS``: no discussion or decision needed).
 
         Order: the s47 record takes a child's first s47 route and the allocations the
         latest of equal acceptances, both in the order the fold meets routes (their
@@ -536,7 +537,7 @@ class MiQueries:
         # the discussions (with the s47 routes they start, for the s47 record)
         follow = (
             fold_routes(
-                q.events_of_types(("strategy.discussed",), discussed),
+                q.fold_events(("strategy.discussed",), discussed),
                 {},
                 self.calendar,
                 clocks_for=(),
@@ -551,20 +552,16 @@ class MiQueries:
             if accepted_of
             else {}
         )
-        counted_routes: dict[str, Route] = {}
-        for row in rows:
-            if row.contact_id not in live_of:
-                continue
-            route = counted_routes[row.route_id] = route_of(row)
-            if route.kind in MI_CLOCKED_KINDS:  # as the fold's clocks of ``live``
-                contact = route_contacts.get(route.contact_id)
-                fact = (
-                    ContactFacts(route.contact_id, datetime.fromisoformat(contact.received_at))
-                    if contact is not None
-                    else None
-                )
-                route.clocks = route_clocks(route, fact, self.calendar)
-        routes = route_records(FollowThrough(routes=counted_routes))
+        # what a clock MI reads needs of its contact (as ``FollowThroughQueries._facts``)
+        clocked = {r.contact_id for r in rows if r.kind in MI_CLOCKED_KINDS}
+        facts = {
+            cid: ContactFacts(cid, datetime.fromisoformat(c.received_at))
+            for cid, c in route_contacts.items()
+            if cid in clocked
+        }
+        routes = stored_route_records(
+            (r for r in rows if r.contact_id in live_of), facts, self.calendar
+        )
         return s47_found, allocated, routes, follow.discussions
 
     @staticmethod
