@@ -249,7 +249,13 @@ WRITES: dict[type, set[str]] = {
         "export_csv_file",
         "export_quarantine_csv_file",  # writes what `quarantined` (a checked read) returns
     },
-    TriageService: {"rate", "rate_where_changed", "rate_all_open", "override"},
+    TriageService: {
+        "rate",
+        "rate_where_changed",
+        "rate_all_open",
+        "recheck_after_scoring_fix",
+        "override",
+    },
 }
 
 
