@@ -42,6 +42,7 @@ from ..domain.triage.scoring import (
     score_keys,
 )
 from ..paths import DEFAULT_POLICY
+from ..store.database import META_SCORER_REVISION
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.history_queries import HistoryQueries, LinkedRecords
@@ -49,9 +50,6 @@ from ..store.queries import Queries
 from ..store.rating_queries import StoredRating, open_for_rating, unrated_or_other_policy
 from .bulk import cyclic_gc_paused
 from .intake_rating import immediate_danger_rating
-
-# The scoring code's revision this store's open contacts were last all checked against.
-META_SCORER_REVISION = "triage_scorer_revision"
 
 
 def default_policy() -> Policy:

@@ -148,10 +148,16 @@ def stored_revisions(engine: Engine) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+# The scoring code's revision a store's open contacts were last all checked against
+# (``services.triage.TriageService.recheck_after_scoring_fix``).
+META_SCORER_REVISION = "triage_scorer_revision"
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; a no-op when it is already there."""
     head = declared_head()
-    if head is not None and stored_revisions(engine) == [head]:
+    stored = stored_revisions(engine)
+    if head is not None and stored == [head]:
         return  # current: alembic is not needed
     from alembic import command
 
@@ -159,8 +165,22 @@ def migrate(engine: Engine) -> None:
         if current_revision(engine) == head_revision():
             return
         command.upgrade(alembic_config(engine), "head")
+        if not stored:
+            _mark_new(engine)
     except sqlite3.DatabaseError as err:  # pragma: no cover - depends on the file
         raise StoreError(f"the local store could not be upgraded: {err}") from err
+
+
+def _mark_new(engine: Engine) -> None:
+    """A store made by this code holds no rating an older scoring revision made: it is
+    checked against the current one (an upgraded store, unmarked, is checked once)."""
+    from ..domain.triage.scoring import SCORER_REVISION
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO store_meta (key, value) VALUES (?, ?)",
+            (META_SCORER_REVISION, str(SCORER_REVISION)),
+        )
 
 
 def open_engine(path: Path | str, key: bytes | None = None) -> Engine:

@@ -14,7 +14,8 @@ from dutydesk.domain.clock import FixedClock
 from dutydesk.domain.codes import Rating, Role
 from dutydesk.domain.triage.scoring import SCORER_REVISION
 from dutydesk.services.desk import DeskService
-from dutydesk.services.triage import META_SCORER_REVISION, TriageService
+from dutydesk.services.triage import TriageService
+from dutydesk.store.database import META_SCORER_REVISION
 from dutydesk.store.eventstore import EventStore
 from tests.factories import contact_payload, event
 from tests.integration.test_triage_service import NOW, actor, child, seed_history
@@ -50,7 +51,15 @@ def _upgraded_store(store: EventStore, revision: str | None = OLDER) -> tuple[Tr
     _stale_rating(store, service, cid)
     if revision is not None:
         store.set_meta(META_SCORER_REVISION, revision)
+    else:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM store_meta WHERE key = ?", (META_SCORER_REVISION,))
     return service, cid
+
+
+def test_a_new_store_is_checked_against_the_current_revision(store: EventStore) -> None:
+    """A store this code made holds no rating an older scoring revision made."""
+    assert store.get_meta(META_SCORER_REVISION) == str(SCORER_REVISION)
 
 
 def test_a_store_checked_by_an_older_scorer_is_re_rated_once(store: EventStore) -> None:
