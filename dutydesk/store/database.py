@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..filemodes import private_dir, private_file
 from ..paths import LOCAL_MIGRATIONS
@@ -35,6 +35,21 @@ _DECLARED = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$"
 
 class StoreError(Exception):
     """The local store cannot be used; the message says why and what to do."""
+
+
+def _integrity_errors() -> tuple[type[Exception], ...]:
+    try:
+        from sqlcipher3 import dbapi2 as sqlcipher
+    except ImportError:  # pragma: no cover - a dependency of the package
+        return (IntegrityError, sqlite3.IntegrityError)
+    return (IntegrityError, sqlite3.IntegrityError, sqlcipher.IntegrityError)
+
+
+# What a write refused by a constraint of the store (UNIQUE, NOT NULL, a trigger's
+# RAISE(ABORT)) raises: SQLAlchemy's class for statements it runs, the driver's own for
+# rows written on the driver's cursor (``rowread``, ``bulkwrite``, the event log's inserts).
+# The encrypted store's driver, sqlcipher3, has classes of its own, not sqlite3's subclasses.
+INTEGRITY_ERRORS = _integrity_errors()
 
 
 def _pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -55,7 +55,6 @@ from functools import partial
 from typing import NoReturn
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.exc import IntegrityError
 
 from ..domain.checkpoints import (
     Checkpoint,
@@ -73,6 +72,7 @@ from ..domain.events import Event, canonical_json
 from ..domain.hashchain import hash_matches
 from ..domain.wording import plural
 from ..store import quarantine, withheld
+from ..store.database import INTEGRITY_ERRORS
 from ..store.eventstore import AppendResult, EventStore
 from ..store.gcpause import collector_paused
 from ..store.refold import Scopes, refold, scopes_of
@@ -128,8 +128,17 @@ class _Watch:
     last: tuple[int, str] | None = None  # the last event checked: (sequence, hash)
 
 
-# What storing one pulled event may raise when the event itself is at fault.
-_UNAPPLIABLE = (DomainError, ValueError, TypeError, KeyError, AttributeError, IntegrityError)
+# What storing one pulled event may raise when the event itself is at fault: a store
+# constraint refusing it raises SQLAlchemy's or the driver's IntegrityError (the log's
+# rows go through the driver's cursor), so every one of them (``INTEGRITY_ERRORS``).
+_UNAPPLIABLE: tuple[type[Exception], ...] = (
+    DomainError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    *INTEGRITY_ERRORS,
+)
 
 log = logging.getLogger(__name__)
 
