@@ -639,6 +639,15 @@ class EventStore:
         return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``. Text only: callers clear a fact with ``""`` (the
+        sync engine's head, distrust and unchecked marks); anything else (None included)
+        is refused with a ``TypeError`` naming the key, before the store is touched, rather
+        than the driver's NOT NULL error or a number stored as text."""
+        if not isinstance(value, str):
+            raise TypeError(
+                f"store meta {key!r}: the value must be text ('' clears it), "
+                f"not {type(value).__name__}"
+            )
         with self.engine.begin() as conn:
             rowread.execute(conn, _SET_META, (key, value))
 

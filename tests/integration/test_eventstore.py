@@ -138,6 +138,21 @@ def test_store_meta_round_trips(store: EventStore) -> None:
     assert store.get_meta("device_id") == "desk-2"
 
 
+@pytest.mark.parametrize("value", [None, 5, b"desk-3"])
+def test_store_meta_refuses_anything_but_text_and_keeps_the_value(
+    store: EventStore, value: object
+) -> None:
+    """None used to reach the driver (NOT NULL: sqlite3's own IntegrityError, which no
+    caller expects) and a number was stored as text silently; callers clear a fact with
+    ``""``. Refused before the store is touched, naming the key, the value left as it was."""
+    store.set_meta("device_id", "desk-1")
+    with pytest.raises(TypeError, match=r"store meta 'device_id': the value must be text"):
+        store.set_meta("device_id", value)  # type: ignore[arg-type]
+    assert store.get_meta("device_id") == "desk-1"
+    store.set_meta("device_id", "")
+    assert store.get_meta("device_id") == ""
+
+
 def test_unreadable_file_gives_a_clear_error(tmp_path: Path) -> None:
     from dutydesk.store.database import StoreError
 
