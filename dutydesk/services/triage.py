@@ -45,10 +45,10 @@ from ..paths import DEFAULT_POLICY
 from ..store.database import META_SCORER_REVISION
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
+from ..store.gcpause import collector_paused
 from ..store.history_queries import HistoryQueries, LinkedRecords
 from ..store.queries import Queries
 from ..store.rating_queries import StoredRating, open_for_rating, unrated_or_other_policy
-from .bulk import cyclic_gc_paused
 from .intake_rating import immediate_danger_rating
 
 
@@ -150,7 +150,7 @@ class TriageService:
 
     def score_open(self, *, only_unrated: bool = False) -> list[TriageResult]:
         """Scores for every open contact, with history read in one pass."""
-        with cyclic_gc_paused():
+        with collector_paused():
             return self._score_open(only_unrated)
 
     def _score_open(self, only_unrated: bool) -> list[TriageResult]:
@@ -183,7 +183,7 @@ class TriageService:
         with the reasons as keys (no text made: see ``scoring.Scored``). The collector is
         paused for the reads too: they make the facts, children and histories in bulk
         (its scans of them were a quarter of the time)."""
-        with cyclic_gc_paused():
+        with collector_paused():
             found = open_for_rating(self.store.engine, sorted(set(contact_ids)))
             people = {k.person_id for facts, _ in found for k in facts.children if k.person_id}
             records = self.history.linked_records(people)
@@ -212,7 +212,7 @@ class TriageService:
         now = self.clock.now()
         # The recorded rating is compared on the row the score was made from (one read).
         same = _Stored(self.policy)
-        with cyclic_gc_paused():
+        with collector_paused():
             events = [
                 self._event("contact.rated", scored.result().to_payload(), now)
                 for stored, scored in self._scored(ids)

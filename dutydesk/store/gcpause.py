@@ -4,7 +4,8 @@ A rebuild, a bulk load, a pulled batch or an import makes millions of short-live
 (decoded payloads, rows, events) and keeps hundreds of thousands alive in a read model.
 Every few hundred allocations the collector walks the young objects, and now and then
 every live one, looking for reference cycles these operations do not make: 15-20% of a
-rebuild's and a bulk load's CPU (issue 19c, ``bench_store``). Reference counting still
+rebuild's and a bulk load's CPU (issue 19c, ``bench_store``; about 15% of triage's bulk
+scoring, which pauses it here too: one count for every thread). Reference counting still
 frees everything as usual; only the cycle search waits until the operation ends, when the
 collector runs again as it was. Nothing stored depends on it.
 """

@@ -8,17 +8,20 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from dutydesk.domain import projection
 from dutydesk.domain.clock import FixedClock
+from dutydesk.domain.codes import Role
+from dutydesk.domain.events import Actor
 from dutydesk.store import eventstore
 from dutydesk.store.chain import verify_local_chain
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.gcpause import collector_paused
-from tests.factories import importer
+from tests.factories import contact_payload, event, importer
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 
@@ -117,3 +120,41 @@ def test_an_import_stores_with_the_collector_paused(
     assert report.events_added and seen and not any(seen)
     assert gc.isenabled()
     assert verify_local_chain(store.engine).ok  # linked from what the spy passed on
+
+
+def test_bulk_scoring_shares_the_stores_pause_across_threads(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch, clock: FixedClock, now: datetime
+) -> None:
+    """Triage's bulk scoring pauses the collector through ``collector_paused`` (one
+    definition, one count): a store operation on another thread that paused it first and
+    ends while scoring runs no longer turns it back on under the scoring (the services'
+    own pause, a second definition since removed, saw it already off, and the other
+    thread's end resumed it)."""
+    from dutydesk.services import triage
+
+    store.append([event("contact.received", contact_payload(), now) for _ in range(3)])
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(5)
+
+    seen: list[bool] = []
+    score = triage.score_contact
+
+    def spy(*args: object, **kwargs: object) -> object:
+        if not seen:  # the other operation ends while the scoring runs
+            leave.set()
+            thread.join(5)
+        seen.append(gc.isenabled())
+        return score(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(triage, "score_contact", spy)
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(5)
+    service = triage.TriageService(store, Actor("dm.lee", Role.DUTY_MANAGER, "desk-a"), clock)
+    assert len(service.score_open()) == 3
+    assert seen == [False, False, False]
+    assert gc.isenabled()
