@@ -317,7 +317,7 @@ class EventStore:
         if not fresh:
             return AppendResult((), tuple(present))
         self._insert(conn, fresh, outbox=outbox, texts=texts)
-        keys = _union_keys(fresh)
+        keys = projection.keys_for(fresh)
         row_only = projection.CONTACT_ROW_ONLY_TYPES
         model = readmodel.load(conn, keys, children=any(e.type not in row_only for e in fresh))
         loaded = readmodel.loaded_rows(model)
@@ -675,37 +675,3 @@ def _local_seqs(
             )
         )
     return seqs
-
-
-def _union_keys(events: Iterable[Event]) -> projection.Keys:
-    """The union of ``projection.keys_for`` over ``events`` (the rows a batch's fold reads),
-    gathered into sets in one pass: a pull or an import batch has thousands of
-    events, and a ``Keys`` of four frozensets per event cost more than the load it
-    named. Same rules as ``keys_for``, line for line (``test_union_keys_fast_path``)."""
-    people: set[str] = set()
-    contacts: set[str] = set()
-    decisions: set[str] = set()
-    routes: set[str] = set()
-    add_person, add_contact, add_decision = people.add, contacts.add, decisions.add
-    decision_types = projection.DECISION_TYPE_PREFIXES
-    route_types = projection.ROUTE_EVENT_TYPES
-    for e in events:
-        p = e.payload
-        cid = p.get("contact_id")
-        if isinstance(cid, str):
-            add_contact(cid)
-            if e.type.startswith(decision_types):
-                add_decision(cid)
-        pid = p.get("person_id")  # ``Event.person_ids``
-        if isinstance(pid, str):
-            add_person(pid)
-        for child in p.get("children", ()) or ():
-            if isinstance(child, Mapping) and isinstance(child.get("person_id"), str):
-                add_person(child["person_id"])
-        if e.type in route_types:
-            rid = p.get("route_id")
-            if isinstance(rid, str):
-                routes.add(rid)
-    return projection.Keys(
-        frozenset(people), frozenset(contacts), frozenset(decisions), frozenset(routes)
-    )

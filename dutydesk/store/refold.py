@@ -43,13 +43,8 @@ class Scopes:
 
 
 def scopes_of(events: Iterable[Event]) -> Scopes:
-    contacts: set[str] = set()
-    people: set[str] = set()
-    for e in events:
-        keys = projection.keys_for(e)
-        contacts |= keys.contacts | keys.decisions_of_contacts
-        people |= keys.people
-    return Scopes(frozenset(contacts), frozenset(people))
+    keys = projection.keys_for(events)
+    return Scopes(keys.contacts | keys.decisions_of_contacts, keys.people)
 
 
 @dataclass(frozen=True, slots=True)

@@ -298,23 +298,34 @@ def test_the_routes_projection_is_the_fold_of_the_whole_log(tmp_path: Path, seed
 
 
 def _keys_one_by_one(events: list[Event]) -> projection.Keys:
-    """The reference: ``projection.keys_for`` of each event, unioned."""
-    ks = [projection.keys_for(e) for e in events]
+    """The reference: the rules of ``projection.keys_for`` applied to each event on its own
+    (as ``keys_for`` was written before it took a batch), unioned."""
+    people: set[str] = set()
+    contacts: set[str] = set()
+    decisions: set[str] = set()
+    route_ids: set[str] = set()
+    for e in events:
+        cid = e.payload.get("contact_id")
+        named = {cid} if isinstance(cid, str) else set()
+        contacts |= named
+        if e.type.startswith(("decision.", "conflict.")):
+            decisions |= named
+        people.update(e.person_ids)
+        rid = e.payload.get("route_id")
+        if e.type in routes.LIFECYCLE_TYPES and isinstance(rid, str):
+            route_ids.add(rid)
     return projection.Keys(
-        frozenset().union(*(k.people for k in ks)),
-        frozenset().union(*(k.contacts for k in ks)),
-        frozenset().union(*(k.decisions_of_contacts for k in ks)),
-        frozenset().union(*(k.routes for k in ks)),
+        frozenset(people), frozenset(contacts), frozenset(decisions), frozenset(route_ids)
     )
 
 
-def test_union_keys_fast_path() -> None:
-    """``eventstore._union_keys`` (one pass into three sets) names the rows ``keys_for``
-    names, over the awkward logs in random batches and over payloads that bend each rule
-    (a key that is not text, children that are not mappings or not a list, a decision or
+def test_keys_for_a_batch() -> None:
+    """``projection.keys_for`` (one pass into four sets, the only definition: the store's
+    append and ``refold.scopes_of`` use it) names the rows each event's own keys name,
+    over the awkward logs in random batches and over payloads that bend each rule (a key
+    that is not text, children that are not mappings or not a list, a decision or
     conflict event without a contact, a person id on a child and on the event, a route id
     on a route event and on another)."""
-    from dutydesk.store.eventstore import _union_keys
 
     def odd(kind: str, payload: dict[str, Any]) -> Event:
         return dataclasses.replace(_awkward_log(3)[0], type=kind, payload=payload)
@@ -334,10 +345,10 @@ def test_union_keys_fast_path() -> None:
         odd("route.closed", {"route_id": 9}),
         odd("contact.received", {"route_id": "r-not-a-route-event"}),
     ]
-    assert _union_keys(strange) == _keys_one_by_one(strange)
-    assert _union_keys([]) == projection.Keys()
+    assert projection.keys_for(strange) == _keys_one_by_one(strange)
+    assert projection.keys_for([]) == projection.Keys()
     for seed in (3, 11):
         log = _awkward_log(seed) + strange
         rng = random.Random(seed)
         for batch in _batches(log, "shuffled, random batches", rng) + [log]:
-            assert _union_keys(batch) == _keys_one_by_one(batch)
+            assert projection.keys_for(batch) == _keys_one_by_one(batch)
