@@ -200,23 +200,30 @@ class Keys:
     contacts: frozenset[str] = frozenset()
     decisions_of_contacts: frozenset[str] = frozenset()
     routes: frozenset[str] = frozenset()  # route ids
+    # the decision ids a ``decision.recorded``/``decision.proposed`` names: its row may be
+    # another contact's, which the recording must see to leave it alone (``_decision``)
+    decisions: frozenset[str] = frozenset()
 
 
 # Event types whose fold reads the decisions of their contact (``Keys``).
 DECISION_TYPE_PREFIXES = ("decision.", "conflict.")
+# Event types that make a decision's row (the first names its contact: ``_decision``).
+RECORDING_TYPES = frozenset({"decision.recorded", "decision.proposed"})
 
 
 def keys_for(events: Iterable[Event]) -> Keys:
     """The rows folding ``events`` reads or writes (the store loads exactly these): the
     contact each names (and, for a decision or conflict event, that contact's decisions),
-    the people it is about (``Event.person_ids``: the payload's person and its children's)
-    and, for a route event, its route. Gathered into sets in one pass: a pulled or imported
-    batch has thousands of events, and a ``Keys`` of four frozensets per event cost more
-    than the load it named (``test_append_differential.py::test_keys_for_a_batch``)."""
+    the people it is about (``Event.person_ids``: the payload's person and its children's),
+    for a route event its route, and for a decision's recording the decision it names.
+    Gathered into sets in one pass: a pulled or imported batch has thousands of events,
+    and a ``Keys`` of four frozensets per event cost more than the load it named
+    (``test_append_differential.py::test_keys_for_a_batch``)."""
     people: set[str] = set()
     contacts: set[str] = set()
     decisions: set[str] = set()
     routes: set[str] = set()
+    recorded: set[str] = set()
     add_person, add_contact, add_decision = people.add, contacts.add, decisions.add
     for e in events:
         p = e.payload
@@ -225,6 +232,8 @@ def keys_for(events: Iterable[Event]) -> Keys:
             add_contact(cid)
             if e.type.startswith(DECISION_TYPE_PREFIXES):
                 add_decision(cid)
+                if e.type in RECORDING_TYPES and isinstance(p.get("decision_id"), str):
+                    recorded.add(p["decision_id"])
         # ``Event.person_ids`` inline: the property's tuple per event was 4x this loop
         pid = p.get("person_id")
         if isinstance(pid, str):
@@ -236,7 +245,13 @@ def keys_for(events: Iterable[Event]) -> Keys:
             rid = p.get("route_id")
             if isinstance(rid, str):
                 routes.add(rid)
-    return Keys(frozenset(people), frozenset(contacts), frozenset(decisions), frozenset(routes))
+    return Keys(
+        frozenset(people),
+        frozenset(contacts),
+        frozenset(decisions),
+        frozenset(routes),
+        frozenset(recorded),
+    )
 
 
 _Row = TypeVar("_Row")
@@ -480,11 +495,27 @@ def _unlinked(model: ReadModel, event: Event) -> None:
         model.children[key] = replace(row, person_id=None)
 
 
+# A decision belongs to the contact whose recording (or proposal) of its id comes first in
+# the log's order, as a route belongs to its first opener: an event naming it under another
+# contact changes nothing, neither that decision nor its own contact's rows. Services never
+# do it; the server checks a payload's shape, not whose decision it names, so a crafted or
+# imported event can (``tests/integration/test_decisions_of_another_contact.py``). The
+# store loads a recorded id's row whatever its contact (``Keys.decisions``) to know it.
+
+
+def _own_decision(model: ReadModel, p: Mapping[str, Any]) -> DecisionRow | None:
+    """The decision ``p`` names if it belongs to the contact ``p`` names, else None."""
+    row = model.decisions.get(p["decision_id"])
+    return row if row is not None and row.contact_id == p["contact_id"] else None
+
+
 def _decision(model: ReadModel, event: Event) -> None:
     p = event.payload
     proposed = event.type == "decision.proposed"
     status = DecisionStatus.PROPOSED if proposed else DecisionStatus.RECORDED
     existing = model.decisions.get(p["decision_id"])
+    if existing is not None and existing.contact_id != p["contact_id"]:
+        return  # another contact's decision
     row = DecisionRow(
         decision_id=p["decision_id"],
         contact_id=p["contact_id"],
@@ -497,13 +528,10 @@ def _decision(model: ReadModel, event: Event) -> None:
         decided_role=event.actor_role,
         decided_at=event.client_time,
     )
-    if existing is not None:  # sign-off or amendment seen first
+    if existing is not None:  # the id recorded again under its own contact
         row = replace(
             existing,
-            **{
-                k: getattr(row, k)
-                for k in ("contact_id", "decided_by", "decided_role", "decided_at")
-            },
+            **{k: getattr(row, k) for k in ("decided_by", "decided_role", "decided_at")},
         )
     model.put_decision(row)
     _refresh_contact_decisions(model, p["contact_id"])
@@ -511,7 +539,7 @@ def _decision(model: ReadModel, event: Event) -> None:
 
 def _signed_off(model: ReadModel, event: Event) -> None:
     p = event.payload
-    row = model.decisions.get(p["decision_id"])
+    row = _own_decision(model, p)
     if row is None:
         return
     model.decisions[row.decision_id] = replace(
@@ -525,7 +553,7 @@ def _signed_off(model: ReadModel, event: Event) -> None:
 
 def _returned(model: ReadModel, event: Event) -> None:
     p = event.payload
-    row = model.decisions.get(p["decision_id"])
+    row = _own_decision(model, p)
     if row is None or row.status != DecisionStatus.PROPOSED.value:
         return
     model.decisions[row.decision_id] = replace(row, status=DecisionStatus.RETURNED.value)
@@ -534,7 +562,7 @@ def _returned(model: ReadModel, event: Event) -> None:
 
 def _amended(model: ReadModel, event: Event) -> None:
     p = event.payload
-    row = model.decisions.get(p["decision_id"])
+    row = _own_decision(model, p)
     if row is None:
         return
     changes: dict[str, Any] = {"amendments": row.amendments + 1}
@@ -547,11 +575,12 @@ def _amended(model: ReadModel, event: Event) -> None:
 
 def _resolved(model: ReadModel, event: Event) -> None:
     p = event.payload
+    cid = p["contact_id"]
     for did in p["decision_ids"]:
         row = model.decisions.get(did)
-        if row is not None and did != p["chosen_decision_id"]:
+        if row is not None and row.contact_id == cid and did != p["chosen_decision_id"]:
             model.decisions[did] = replace(row, superseded=True)
-    _refresh_contact_decisions(model, p["contact_id"])
+    _refresh_contact_decisions(model, cid)
 
 
 def _refresh_contact_decisions(model: ReadModel, cid: str) -> None:

@@ -99,6 +99,11 @@ def load(conn: Connection, keys: Keys, *, children: bool = True) -> ReadModel:
         conn, DecisionRow, "contact_id", sorted(keys.decisions_of_contacts)
     ):
         model.put_decision(decision)
+    # a recorded id's row, whoever's it is (``projection._decision``: another contact's is
+    # left alone); nearly always one just loaded or none
+    recorded = sorted(keys.decisions - model.decisions.keys())
+    for decision in rowread.rows_in(conn, DecisionRow, "decision_id", recorded):
+        model.put_decision(decision)
     for route in rowread.rows_in(conn, RouteRow, "route_id", sorted(keys.routes)):
         model.routes[route.route_id] = route
     return model

@@ -62,7 +62,7 @@ def refold(engine: Engine, scopes: Scopes) -> Refolded:
     """Refold ``scopes`` in server order in one transaction; write only rows that differ."""
     counts = {"contacts": 0, "children": 0, "decisions": 0, "people": 0, "routes": 0}
     with engine.begin() as conn:
-        alone, together = _route_sharers(conn, scopes.contacts)
+        alone, together = _sharers(conn, scopes.contacts)
         for chunk in _chunks(sorted(alone)):
             _refold_contacts(conn, chunk, counts)
         if together:
@@ -72,45 +72,55 @@ def refold(engine: Engine, scopes: Scopes) -> Refolded:
     return Refolded(**counts)
 
 
-def _route_sharers(conn: Connection, contacts: frozenset[str]) -> tuple[set[str], set[str]]:
+def _sharers(conn: Connection, contacts: frozenset[str]) -> tuple[set[str], set[str]]:
     """(``contacts`` that may be refolded in any chunks, contacts to refold in one fold).
 
     A route's row is its first opener's (``routes.apply_route_event``: a later
-    ``route.opened`` of its id under another contact changes nothing), so it depends on
-    every contact that opens its id, not only on its own contact's events. A contact whose
-    route events name a route id whose row another contact holds is refolded in one fold
-    with that contact, and so on from the contact added: folded apart, each wrote the
-    route as its own events alone make it. The service never names one route under two
-    contacts, so ``together`` is normally empty; this reads the contacts' route events'
-    ids (the contact index) and their rows (the primary key)."""
+    ``route.opened`` of its id under another contact changes nothing), and a decision's
+    row its first recorder's (``projection._decision``: a later recording or proposal of
+    its id under another contact changes nothing), so each depends on every contact that
+    names its id, not only on its own contact's events. A contact whose route events name a
+    route id, or whose recordings name a decision id, whose row another contact holds is
+    refolded in one fold with that contact, and so on from the contact added: folded apart,
+    each wrote the row as its own events alone make it (a decision's stolen from its
+    contact). The service never names one route or decision under two contacts, so
+    ``together`` is normally empty; this reads the contacts' route events' and recordings'
+    ids (the contact index) and their rows (the primary keys)."""
     seen, todo = set(contacts), sorted(contacts)
     together: set[str] = set()
-    types = rowread.placeholders(len(LIFECYCLE_TYPES))
+    recording = sorted(projection.RECORDING_TYPES)
+    types = rowread.placeholders(len(LIFECYCLE_TYPES) + len(recording))
     while todo:
-        named: set[tuple[str, str]] = set()
+        named: set[tuple[str, str, Any]] = set()  # (contact, "route" or "decision", id)
         for chunk in rowread.chunks(todo, 500):
             named.update(
                 rowread.fetch(
                     conn,
-                    "SELECT contact_id, json_extract(payload, '$.route_id') FROM events"
+                    "SELECT contact_id, CASE WHEN type LIKE 'route.%' THEN 'route' ELSE "
+                    "'decision' END, json_extract(payload, CASE WHEN type LIKE 'route.%' "
+                    "THEN '$.route_id' ELSE '$.decision_id' END) FROM events"
                     f" WHERE contact_id IN ({rowread.placeholders(len(chunk))})"
                     f" AND type || '' IN ({types})",  # the contact index, not the type's
-                    [*chunk, *LIFECYCLE_TYPES],
+                    [*chunk, *LIFECYCLE_TYPES, *recording],
                 )
             )
-        owner: dict[str, str] = {}
-        for chunk in rowread.chunks(sorted({rid for _, rid in named if isinstance(rid, str)})):
-            owner.update(
-                rowread.fetch(
+        owner: dict[tuple[str, str], str] = {}
+        for kind, table, key in (
+            ("route", "routes", "route_id"),
+            ("decision", "decisions", "decision_id"),
+        ):
+            ids = sorted({i for _, k, i in named if k == kind and isinstance(i, str)})
+            for chunk in rowread.chunks(ids):
+                for rid, cid in rowread.fetch(
                     conn,
-                    "SELECT route_id, contact_id FROM routes"
-                    f" WHERE route_id IN ({rowread.placeholders(len(chunk))})",
+                    f"SELECT {key}, contact_id FROM {table}"
+                    f" WHERE {key} IN ({rowread.placeholders(len(chunk))})",
                     chunk,
-                )
-            )
+                ):
+                    owner[(kind, rid)] = cid
         added: set[str] = set()
-        for cid, rid in named:
-            held = owner.get(rid) if isinstance(rid, str) else None
+        for cid, kind, rid in named:
+            held = owner.get((kind, rid)) if isinstance(rid, str) else None
             if held is not None and held != cid:
                 together.update((cid, held))
                 if held not in seen:

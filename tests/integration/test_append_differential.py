@@ -162,6 +162,14 @@ def _awkward_log(seed: int) -> list[Event]:
                         },
                         after=after,
                     )
+            if rng.random() < 0.15:  # another contact names it: changes nothing
+                other = rng.choice(contacts)
+                named = {"contact_id": other, "decision_id": did}
+                add(cid, "decision.signed_off", named)
+                add(cid, "decision.amended", {**named, "outcome": "nfa", "reason": "x"})
+                add(cid, "decision.returned", {**named, "reason": "x"})
+                again = {**named, "outcome": "nfa", "threshold_level": 1, "rationale": {}}
+                add(cid, rng.choice(sorted(projection.RECORDING_TYPES)), again)
     # Routes (the ``routes`` projection): steps, hand-offs, answers, closing, opening
     # again; and events a route's own contact did not make, which change nothing.
     route_list = sorted(model.routes.values(), key=lambda r: r.route_id)
@@ -304,18 +312,30 @@ def _keys_one_by_one(events: list[Event]) -> projection.Keys:
     contacts: set[str] = set()
     decisions: set[str] = set()
     route_ids: set[str] = set()
+    recorded: set[str] = set()
     for e in events:
         cid = e.payload.get("contact_id")
         named = {cid} if isinstance(cid, str) else set()
         contacts |= named
         if e.type.startswith(("decision.", "conflict.")):
             decisions |= named
+            did = e.payload.get("decision_id")
+            if (
+                named
+                and e.type in ("decision.recorded", "decision.proposed")
+                and isinstance(did, str)
+            ):
+                recorded.add(did)
         people.update(e.person_ids)
         rid = e.payload.get("route_id")
         if e.type in routes.LIFECYCLE_TYPES and isinstance(rid, str):
             route_ids.add(rid)
     return projection.Keys(
-        frozenset(people), frozenset(contacts), frozenset(decisions), frozenset(route_ids)
+        frozenset(people),
+        frozenset(contacts),
+        frozenset(decisions),
+        frozenset(route_ids),
+        frozenset(recorded),
     )
 
 
@@ -333,6 +353,9 @@ def test_keys_for_a_batch() -> None:
     strange = [
         odd("decision.recorded", {"contact_id": 7}),
         odd("decision.recorded", {"contact_id": "c-dec"}),
+        odd("decision.recorded", {"contact_id": "c-dec", "decision_id": "d-1"}),
+        odd("decision.proposed", {"decision_id": "d-no-contact"}),
+        odd("decision.signed_off", {"contact_id": "c-dec", "decision_id": "d-signed"}),
         odd("conflict.resolved", {"contact_id": "c-conf", "person_id": "p-x"}),
         odd("contact.rated", {"contact_id": "c-rated"}),
         odd("contact.received", {"contact_id": "c-r", "children": None}),
