@@ -71,7 +71,12 @@ def test_a_server_with_other_rules_stops_sync_with_the_reason_in_the_status_bar(
     window.show()
     controller = start_sync(window, desk.engine, window.tasks)
     [status] = window.findChildren(SyncStatusWidget)
-    qtbot.waitUntil(lambda: status.state.text() == "⚠ Stopped", timeout=60_000)
+    # ``stopped_with`` reaches its two slots as two queued calls: wait for both (under
+    # load the check ran between them and the window still said "connecting…")
+    qtbot.waitUntil(
+        lambda: status.state.text() == "⚠ Stopped" and window.status_sync.text() == "Sync: STOPPED",
+        timeout=60_000,
+    )
     controller.stop()
     # The status bar: short words that are not cut off, the whole reason as tooltips.
     assert window.status_sync.text() == "Sync: STOPPED"
