@@ -123,27 +123,31 @@ class DeskService:
             today = self.clock.now().date()
             returned = self.desk_queries.with_returned_proposal()
             items: list[QueueItem] = []
+            name_of = self._assignee_names()
             step(progress, 0, len(ids))
             for start in range(0, len(ids), QUEUE_CHUNK):
                 chunk = ids[start : start + QUEUE_CHUNK]
                 contacts, children, _ = self.desk_queries.open_queue_rows_in(chunk)
                 items.extend(
-                    _queue_item(c, children.get(c.contact_id, []), today, returned)
+                    _queue_item(c, children.get(c.contact_id, []), today, returned, name_of)
                     for c in contacts
                 )
                 step(progress, min(start + QUEUE_CHUNK, len(ids)), len(ids))
             items.sort(key=order_key)
-            return self._redacted(self._with_names(items))
+            return self._redacted(items)
 
-    def _with_names(self, items: list[QueueItem]) -> list[QueueItem]:
-        """Who has each contact, by name from the people directory (the login when the
-        directory does not list them)."""
-        if not any(i.assignee for i in items):
-            return items
-        people = self.people()
-        return [
-            replace(i, assignee_name=people.name_of(i.assignee)) if i.assignee else i for i in items
-        ]
+    def _assignee_names(self) -> Callable[[str], str | None]:
+        """Who has a contact, by name from the people directory (the login when the
+        directory does not list them); the directory is read once, when first needed."""
+        people: PeopleDirectory | None = None
+
+        def name_of(login: str) -> str | None:
+            nonlocal people
+            if people is None:
+                people = self.people()
+            return people.name_of(login)
+
+        return name_of
 
     def _redacted(self, items: list[QueueItem]) -> list[QueueItem]:
         """Restricted children stay in the queue (the contact must be seen to exist) with
@@ -163,16 +167,15 @@ class DeskService:
         contacts, children, gone = self.desk_queries.open_queue_rows_in(contact_ids)
         today = self.clock.now().date()
         returned = self.desk_queries.with_returned_proposal() if contacts else set()
+        name_of = self._assignee_names()
         return QueueDelta(
             newest,
             tuple(
                 self._redacted(
-                    self._with_names(
-                        [
-                            _queue_item(c, children.get(c.contact_id, []), today, returned)
-                            for c in contacts
-                        ]
-                    )
+                    [
+                        _queue_item(c, children.get(c.contact_id, []), today, returned, name_of)
+                        for c in contacts
+                    ]
                 )
             ),
             frozenset(gone),
@@ -642,10 +645,11 @@ class DeskService:
 
 
 def _queue_item(
-    c: ContactRow | QueueRow,
+    c: QueueRow,
     kids: list[ContactChildRow],
     today: Any,
-    returned: set[str] | frozenset[str] = frozenset(),
+    returned: set[str] | frozenset[str],
+    name_of: Callable[[str], str | None],
 ) -> QueueItem:
     return QueueItem(
         contact_id=c.contact_id,
@@ -658,7 +662,7 @@ def _queue_item(
         assignee=c.assignee,
         source_code=c.source_code,
         concern=c.concern,
-        categories=c.categories,
+        categories_json=c.categories,
         children=tuple(
             ChildSummary(
                 k.slot,
@@ -679,6 +683,7 @@ def _queue_item(
         team=c.team,
         conflict=c.conflict,
         immediate_danger=c.immediate_danger,
-        reasons=c.reasons,
+        reasons_json=c.reasons,
         returned=c.status == ContactStatus.IN_PROGRESS.value and c.contact_id in returned,
+        assignee_name=name_of(c.assignee) if c.assignee else None,
     )

@@ -23,8 +23,8 @@ def redact_queue_item(item: QueueItem) -> QueueItem:
     return replace(
         item,
         concern=HIDDEN_TEXT,
-        categories=(),
-        reasons=(),
+        categories_json=None,
+        reasons_json=None,
         assignee=None,
         children=tuple(
             ChildSummary(c.slot, None, RESTRICTED_TEXT, "", None) for c in item.children

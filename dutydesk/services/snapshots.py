@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.projection import decode_sequence
+
 
 @dataclass(frozen=True, slots=True)
 class ChildSummary:
@@ -18,7 +20,9 @@ class ChildSummary:
 
 @dataclass(frozen=True, slots=True)
 class QueueItem:
-    """One row of the duty queue."""
+    """One row of the duty queue. Its categories and reasons stay the JSON text the store
+    holds until asked for (``categories``, ``reasons``): the window shows the reasons of
+    the rows on screen, not of every open contact (~50 ms of a start at 1M events)."""
 
     contact_id: str
     rating: str | None
@@ -30,13 +34,13 @@ class QueueItem:
     assignee: str | None
     source_code: str
     concern: str
-    categories: tuple[str, ...]
+    categories_json: str | None
     children: tuple[ChildSummary, ...]
     office: str | None
     team: str | None
     conflict: bool
     immediate_danger: bool | None  # None: not stated (imported history)
-    reasons: tuple[Mapping[str, Any], ...]
+    reasons_json: str | None
     # (issue 17) in progress again because a manager returned the proposal, with a reason
     returned: bool = False
     # (issue 17) who has it, by name from the people directory ("Tom Practitioner")
@@ -45,6 +49,14 @@ class QueueItem:
     @property
     def children_text(self) -> str:
         return ", ".join(f"{c.name} ({c.age})" for c in self.children)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return decode_sequence(self.categories_json)
+
+    @property
+    def reasons(self) -> tuple[Mapping[str, Any], ...]:
+        return decode_sequence(self.reasons_json)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ Only for the local store (SQLite / SQLCipher, ``?`` parameters); the SQL is writ
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -23,7 +24,15 @@ from sqlalchemy import JSON, Boolean, ClauseElement, Connection, Table
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ..domain.classcache import per_class
-from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow, QueueRow
+from ..domain.projection import (
+    ContactChildRow,
+    ContactRow,
+    DecisionRow,
+    JSONText,
+    PersonRow,
+    QueueRow,
+    decode_sequence,
+)
 from ..domain.routes import RouteRow
 from .readmodel import CHILDREN, CONTACTS, DECISIONS, PEOPLE, ROUTES, _field_names
 
@@ -44,10 +53,7 @@ TABLE_OF: dict[type, Table] = {
 _loads = json.loads
 
 
-def _seq(value: str | None) -> tuple[Any, ...]:
-    if value is None or value == "[]":  # most sequence columns are empty: skip the decoder
-        return ()
-    return tuple(_loads(value) or ())
+_seq = decode_sequence
 
 
 def _json(value: str | None) -> Any:
@@ -66,13 +72,22 @@ def columns(cls: type) -> str:
 
 
 @per_class
+def _json_text_fields(cls: type) -> frozenset[str]:
+    """The fields a row class keeps as the stored JSON text (typed ``JSONText``)."""
+    return frozenset(n for n, t in typing.get_type_hints(cls).items() if t is JSONText)
+
+
+@per_class
 def row_maker(cls: type) -> Callable[[Sequence[Any]], Any]:
     """A function turning one driver tuple (columns in field order) into a ``cls`` row."""
     table = TABLE_OF[cls]
+    text_fields = _json_text_fields(cls)
     args = []
     for i, (name, is_seq) in enumerate(_field_names(cls)):
         column_type = table.c[name].type
-        if is_seq:
+        if name in text_fields:
+            args.append(f"r[{i}]")
+        elif is_seq:
             args.append(f"_seq(r[{i}])")
         elif isinstance(column_type, JSON):
             args.append(f"_json(r[{i}])")

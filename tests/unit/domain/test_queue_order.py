@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dutydesk.domain.queue import order_key
 
@@ -78,3 +83,45 @@ def test_an_item_without_the_danger_answer_is_refused_not_sunk() -> None:
 
     with pytest.raises(AttributeError):
         order_key(Bare("x", "red", None, 1, "2026-11-26T10:00:00+00:00"))
+
+
+def _reference_utc_key(stamp: str | None) -> str:
+    """The key as it was always computed: every stamp parsed and written again in UTC."""
+    if not stamp:
+        return "9999"
+    return datetime.fromisoformat(stamp).astimezone(UTC).isoformat()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    when=st.datetimes(
+        min_value=datetime(1990, 1, 1),
+        max_value=datetime(2099, 12, 31),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30))]
+        ),
+    ),
+    timespec=st.sampled_from(["seconds", "minutes", "milliseconds", "microseconds", "auto"]),
+    sep=st.sampled_from(["T", " "]),
+)
+def test_the_key_of_a_stamp_already_in_utc_is_the_stamp_as_converting_it_gives(
+    when: datetime, timespec: str, sep: str
+) -> None:
+    """Oracle: the conversion of every stamp (the code before). UTC stamps to the second
+    take the short way (the store's form), every other form the conversion."""
+    stamp = when.isoformat(sep=sep, timespec=timespec)
+    item = Item("c", "red", stamp, 1, stamp)
+    expected = _reference_utc_key(stamp)
+    assert order_key(item)[2] == order_key(item)[4] == expected
+
+
+def test_a_stamp_that_is_no_time_fails_as_before() -> None:
+    for stamp in (
+        "2026-13-01T10:00:00+00:00",
+        "2026-02-30T10:00:00+00:00",
+        "2026-11-26T25:00:00+00:00",
+    ):
+        with pytest.raises(ValueError):
+            _reference_utc_key(stamp)
+        with pytest.raises(ValueError):
+            order_key(Item("c", "red", stamp, 1, "2026-11-26T08:00:00+00:00"))

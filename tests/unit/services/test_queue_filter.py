@@ -31,13 +31,13 @@ def item(n: int, rating: str | None = "amber", hours: float | None = 5, **kw) ->
         assignee=None,
         source_code="6",
         concern=f"concern {n}",
-        categories=(),
+        categories_json="[]",
         children=(ChildSummary(0, None, f"Child{n} Smith", "5 y", None),),
         office="North",
         team="A",
         conflict=False,
         immediate_danger=False,
-        reasons=(),
+        reasons_json="[]",
     )
     base.update(kw)
     return QueueItem(**base)  # type: ignore[arg-type]
