@@ -517,6 +517,9 @@ def _unlinked(model: ReadModel, event: Event) -> None:
 # do it; the server checks a payload's shape, not whose decision it names, so a crafted or
 # imported event can (``tests/integration/test_decisions_of_another_contact.py``). The
 # store loads a recorded id's row whatever its contact (``Keys.decisions``) to know it.
+# A second recording or proposal of an id, under any contact, changes nothing either: the
+# decision is its first author's, who decided it and when included
+# (``tests/integration/test_decision_id_recorded_twice.py``).
 
 
 def _own_decision(model: ReadModel, p: Mapping[str, Any]) -> DecisionRow | None:
@@ -529,9 +532,8 @@ def _decision(model: ReadModel, event: Event) -> None:
     p = event.payload
     proposed = event.type == "decision.proposed"
     status = DecisionStatus.PROPOSED if proposed else DecisionStatus.RECORDED
-    existing = model.decisions.get(p["decision_id"])
-    if existing is not None and existing.contact_id != p["contact_id"]:
-        return  # another contact's decision
+    if p["decision_id"] in model.decisions:
+        return  # recorded or proposed already, under this contact or another
     row = DecisionRow(
         decision_id=p["decision_id"],
         contact_id=p["contact_id"],
@@ -544,11 +546,6 @@ def _decision(model: ReadModel, event: Event) -> None:
         decided_role=event.actor_role,
         decided_at=event.client_time,
     )
-    if existing is not None:  # the id recorded again under its own contact
-        row = replace(
-            existing,
-            **{k: getattr(row, k) for k in ("decided_by", "decided_role", "decided_at")},
-        )
     model.put_decision(row)
     _refresh_contact_decisions(model, p["contact_id"])
 

@@ -13,7 +13,13 @@ from typing import Any
 from ..domain.events import Event
 from ..domain.history import PastContact, build_history, history_messages
 from ..domain.people import reported_age_text
-from ..domain.projection import ContactChildRow, ContactRow, DecisionRow, PersonRow
+from ..domain.projection import (
+    RECORDING_TYPES,
+    ContactChildRow,
+    ContactRow,
+    DecisionRow,
+    PersonRow,
+)
 from ..domain.route_text import describe
 from ..domain.triage.explain import reason_text
 from ..domain.triage.factors import answers
@@ -249,11 +255,15 @@ def _notes(events: list[Event]) -> tuple[NoteView, ...]:
 
 
 def _decisions(rows: list[DecisionRow], events: list[Event]) -> tuple[DecisionView, ...]:
-    originals = {
-        e.payload["decision_id"]: e.payload
-        for e in events
-        if e.type in ("decision.proposed", "decision.recorded")
-    }
+    # a decision is its id's first recording in the log's order (``projection._decision``):
+    # the server's sequence, then this desk's unsent events (``events`` is in local order)
+    recordings = sorted(
+        (e for e in events if e.type in RECORDING_TYPES),
+        key=lambda e: (e.server_seq is None, e.server_seq or 0),
+    )
+    originals: dict[str, Mapping[str, Any]] = {}
+    for e in recordings:
+        originals.setdefault(e.payload["decision_id"], e.payload)
     amendments: dict[str, list[AmendmentView]] = {}
     returns = {
         e.payload["decision_id"]: ReturnView(e.actor, e.client_time, e.payload["reason"])
