@@ -514,8 +514,9 @@ def _unlinked(model: ReadModel, event: Event) -> None:
 # A decision belongs to the contact whose recording (or proposal) of its id comes first in
 # the log's order, as a route belongs to its first opener: an event naming it under another
 # contact changes nothing, neither that decision nor its own contact's rows. Services never
-# do it; the server checks a payload's shape, not whose decision it names, so a crafted or
-# imported event can (``tests/integration/test_decisions_of_another_contact.py``). The
+# do it; the server refuses it since migration 0017 (``OWN_DECISION_TYPES`` below), but a
+# server took such crafted events before, and an import can carry them
+# (``tests/integration/test_decisions_of_another_contact.py``). The
 # store loads a recorded id's row whatever its contact (``Keys.decisions``) to know it.
 # A second recording or proposal of an id, under any contact, changes nothing either: the
 # decision is its first author's, who decided it and when included
@@ -719,6 +720,15 @@ _HANDLERS = {
 # the payload's ``contact_id`` (the contact, its child slots and the decisions it names).
 PERSON_EVENT_TYPES = frozenset(t for t, h in _HANDLERS.items() if h in (_person, _restricted))
 CONTACT_EVENT_TYPES = frozenset(_HANDLERS) - PERSON_EVENT_TYPES
+# The decision-id rule of the fold above (``_decision``, ``_own_decision``), by event type,
+# as the shared server applies it at submit (migration 0017, ``rules_sql.SERVER_CHECKS``,
+# so desk and server cannot drift): a recording of an id already recorded changes nothing
+# (``RECORDING_TYPES``); these act only on a decision their own contact recorded first:
+OWN_DECISION_TYPES = frozenset(
+    t for t, h in _HANDLERS.items() if h in (_signed_off, _amended, _returned)
+)
+# and a resolution supersedes only the listed decisions its own contact recorded first.
+RESOLUTION_TYPES = frozenset(t for t, h in _HANDLERS.items() if h is _resolved)
 # Types whose fold reads and writes only the contact row itself (no child slot, person
 # or decision): a batch of nothing else (the ratings an import's catch-up writes) needs
 # only the contact rows loaded.

@@ -168,6 +168,12 @@ def stored_revisions(engine: Engine) -> list[str]:
 META_SCORER_REVISION = "triage_scorer_revision"
 
 
+# The fixes to the fold a store's rows have had (``store.fold_fixes``): opened with fewer,
+# the store refolds, once, the contacts each later fix concerns. 1: decision ownership.
+META_FOLD_FIXES = "projection_fold_fixes"
+FOLD_FIXES = 1
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; a no-op when it is already there."""
     head = declared_head()
@@ -196,6 +202,24 @@ def _mark_new(engine: Engine) -> None:
             "INSERT INTO store_meta (key, value) VALUES (?, ?)",
             (META_SCORER_REVISION, str(SCORER_REVISION)),
         )
+        # nor rows an older fold made (``store.fold_fixes``)
+        conn.exec_driver_sql(
+            "INSERT INTO store_meta (key, value) VALUES (?, ?)", (META_FOLD_FIXES, str(FOLD_FIXES))
+        )
+
+
+def _fold_fixes(engine: Engine) -> None:
+    """The refold after fixes to the fold this store has not had (``store.fold_fixes``);
+    one read of ``store_meta`` when it has had them all."""
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT value FROM store_meta WHERE key = ?", (META_FOLD_FIXES,)
+        ).first()
+    done = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
+    if done < FOLD_FIXES:
+        from . import fold_fixes
+
+        fold_fixes.apply(engine, done)
 
 
 def open_engine(path: Path | str, key: bytes | None = None) -> Engine:
@@ -205,6 +229,7 @@ def open_engine(path: Path | str, key: bytes | None = None) -> Engine:
     engine = make_engine(path, key)
     try:
         migrate(engine)
+        _fold_fixes(engine)
         if str(path) != ":memory:":
             private_file(Path(path))  # SQLite gives its -wal/-shm files the same mode
     except Exception as err:

@@ -72,6 +72,18 @@ def refold(engine: Engine, scopes: Scopes) -> Refolded:
     return Refolded(**counts)
 
 
+def refold_together(conn: Connection, contacts: frozenset[str]) -> Refolded:
+    """``contacts`` and every contact sharing a route or decision id with them (as
+    ``refold`` finds them), refolded in ONE fold in server order, in the caller's
+    transaction: for a repair after a fix to the fold, where the stored rows that tell
+    ``refold`` who shares what may be the wrong ones (``store.fold_fixes``)."""
+    counts = {"contacts": 0, "children": 0, "decisions": 0, "people": 0, "routes": 0}
+    alone, together = _sharers(conn, contacts)
+    if alone or together:
+        _refold_contacts(conn, sorted(alone | together), counts)
+    return Refolded(**counts)
+
+
 def _sharers(conn: Connection, contacts: frozenset[str]) -> tuple[set[str], set[str]]:
     """(``contacts`` that may be refolded in any chunks, contacts to refold in one fold).
 
