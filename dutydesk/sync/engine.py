@@ -142,7 +142,7 @@ _UNAPPLIABLE: tuple[type[Exception], ...] = (
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMA = 16  # the newest server migration this DutyDesk understands (0016)
+SUPPORTED_SCHEMA = 17  # the newest server migration this DutyDesk understands (0017)
 META_EPOCH = "server_epoch"
 META_CURSOR = "sync_cursor"
 META_LAST_SYNC = "last_sync_at"

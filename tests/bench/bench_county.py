@@ -7,6 +7,9 @@
         [CLIENTS=1,4,20] [SECONDS=20]
 
 measures the server alone: logins on threads submitting one event per call, no desks.
+CEILING_EVENT=decision makes that event an amendment of a decision recorded on the shared
+contact instead of a note (the server looks the decision's first recording up: migration
+0017); CEILING_DECISIONS=n records n other decisions first (default 0).
 COUNTY_TEMPLATE=path reuses a desk store made by an earlier run's one full pull (the pull of
 660k events took 15 minutes here) instead of pulling again. COUNTY_TEMPLATE=head makes the
 desks' template without the history: a store holding only the shared contact, its sync
@@ -55,12 +58,14 @@ from dutydesk.demo.synthetic import Generator
 from dutydesk.domain.clock import SystemClock
 from dutydesk.domain.codes import Role
 from dutydesk.domain.event_permissions import may_record
+from dutydesk.domain.events import Event
+from dutydesk.domain.ids import new_id
 from dutydesk.store.eventstore import EventStore
 from dutydesk.sync.engine import META_CURSOR, SyncEngine
 from dutydesk.sync.pg.replica import ReplicaPullTransport
 from dutydesk.sync.pg.transport import PgTransport
 from tests.bench.bench_sync import NOW, login
-from tests.factories import contact_payload, event
+from tests.factories import contact_payload, decision_payload, event
 
 
 @dataclass(frozen=True)
@@ -388,9 +393,26 @@ def submit_ceiling(admin_dsn: str, clients: list[int], seconds: float) -> None:
 
     owner, owner_dsn = login(admin_dsn, "duty_manager")
     contact = event("contact.received", contact_payload(), NOW, actor=owner)
+    decided = decision_payload(str(contact.payload["contact_id"]))
+    others = int(os.environ.get("CEILING_DECISIONS", "0"))
     with PgTransport(owner_dsn) as t:
-        t.submit([contact])
+        t.submit([contact, event("decision.recorded", decided, NOW, actor=owner)])
+        for start in range(0, others, 500):
+            t.submit(
+                [
+                    event("decision.recorded", decision_payload(new_id()), NOW, actor=owner)
+                    for _ in range(min(500, others - start))
+                ]
+            )
     cid = str(contact.payload["contact_id"])
+    kind = os.environ.get("CEILING_EVENT", "note")
+
+    def one(name: str) -> Event:
+        if kind == "decision":
+            change = {"contact_id": cid, "decision_id": decided["decision_id"], "reason": "r"}
+            return event("decision.amended", change, NOW, actor=name)
+        return event("note.added", {"contact_id": cid, "text": "x"}, NOW, actor=name)
+
     for n in clients:
         logins = [login(admin_dsn, "duty_manager") for _ in range(n)]
         counts = [0] * n
@@ -402,8 +424,7 @@ def submit_ceiling(admin_dsn: str, clients: list[int], seconds: float) -> None:
             with PgTransport(dsn) as t:
                 t.state()
                 while time.time() < stop_at:
-                    note = event("note.added", {"contact_id": cid, "text": "x"}, NOW, actor=name)
-                    if t.submit([note])[0].status == "accepted":
+                    if t.submit([one(name)])[0].status == "accepted":
                         counts[i] += 1
 
         threads = [
@@ -417,7 +438,8 @@ def submit_ceiling(admin_dsn: str, clients: list[int], seconds: float) -> None:
             th.join()
         cpu = (_server_cpu_seconds(admin_dsn) - cpu_before) / (time.time() - wall_before)
         print(
-            f"submit ceiling: {n:3d} clients, one event per call: {sum(counts) / seconds:7.1f} "
+            f"submit ceiling ({kind}): {n:3d} clients, one event per call: "
+            f"{sum(counts) / seconds:7.1f} "
             f"events/s | server CPU {cpu:4.2f} cores | load {os.getloadavg()[0]:.1f}",
             flush=True,
         )

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...domain import server_rules
+from ...domain import projection, server_rules
 
 UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # The forms desks write (Python's date.isoformat() / aware datetime.isoformat()), checked
@@ -498,6 +498,50 @@ SERVER_CHECKS: dict[str, list[str]] = {
         "END IF;",
     ],
 }
+
+
+def _decision_checks() -> dict[str, list[str]]:
+    """A decision event the desks' fold ignores for the decision it names (migration 0017,
+    ``projection.RECORDING_TYPES``, ``OWN_DECISION_TYPES``, ``RESOLUTION_TYPES``): a
+    recording of an id already recorded or proposed; a sign-off, amendment or return of a
+    decision first recorded under another contact; a resolution listing only such
+    decisions. The message names the event's own field and id, never the other contact."""
+    did, cid = "p_payload->>'decision_id'", "p_payload->>'contact_id'"
+    again = (
+        ".decision_id: decision %s is already recorded or proposed; a decision is recorded "
+        "once (change it by amending it, or decide again under a new id)"
+    )
+    elsewhere = (
+        ".decision_id: decision %s belongs to another contact; an event about a decision "
+        "names the contact it was recorded on"
+    )
+    only_others = (
+        ".decision_ids: every decision listed belongs to another contact; a conflict is "
+        "resolved among its own contact's decisions"
+    )
+    checks: dict[str, list[str]] = {}
+    for kind in sorted(projection.RECORDING_TYPES):
+        checks[kind] = [
+            f"IF dutydesk.decision_contact({did}) IS NOT NULL THEN",
+            f"    RETURN pg_catalog.format({_lit(kind + again)}, {did});",
+            "END IF;",
+        ]
+    for kind in sorted(projection.OWN_DECISION_TYPES):
+        checks[kind] = [
+            f"IF dutydesk.decision_contact({did}) <> {cid} THEN",
+            f"    RETURN pg_catalog.format({_lit(kind + elsewhere)}, {did});",
+            "END IF;",
+        ]
+    for kind in sorted(projection.RESOLUTION_TYPES):
+        checks[kind] = [
+            f"IF dutydesk.decisions_all_elsewhere({cid}, p_payload->'decision_ids') THEN",
+            f"    RETURN {_lit(kind + only_others)};",
+            "END IF;",
+        ]
+    return checks
+
+
+SERVER_CHECKS.update(_decision_checks())
 
 
 # Every number must be written as Python's json module writes it, or the desks (which
