@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -536,3 +537,93 @@ def test_a_session_planned_on_an_empty_server_finds_decisions_by_index_later(
         assert [r[0] for r in rows] == ["accepted"] * len(later)
         assert read_whole == 0
         assert fetched <= 2 * len(later)  # each decision's first recording, or none
+
+
+# ---- two logins recording one id at once ----------------------------------------------------
+
+
+@pytest.mark.parametrize("isolation", ["read committed", "repeatable read"])
+def test_of_two_recordings_of_one_id_at_once_the_second_to_commit_is_not_taken(
+    empty_server: str, make_login: MakeLogin, now: datetime, isolation: str
+) -> None:
+    """The first recording is the one the server orders first: a second login sending the
+    same id while the first one's submit is still open waits for it (the counter row) and
+    then meets it. A login that runs its submit in repeatable read (any login may set its
+    own isolation) cannot take a stale view instead: its submit fails (serialization
+    failure, retried by a desk), storing nothing."""
+    first, second = make_login("duty_manager"), make_login("duty_manager")
+    contact = contact_payload()
+    did = new_id()
+    mine = decision_payload(contact["contact_id"], decision_id=did)
+    theirs = decision_payload(contact_payload()["contact_id"], decision_id=did, outcome="nfa")
+    with psycopg.connect(first.dsn) as c1, psycopg.connect(second.dsn) as c2:
+        c1.execute(
+            "SELECT status FROM dutydesk.submit(%s::jsonb)",
+            (_body([_as(first, event("decision.recorded", mine, now))]),),
+        )  # open: the counter row stays locked until c1 commits
+        c2.isolation_level = (
+            psycopg.IsolationLevel.REPEATABLE_READ
+            if isolation == "repeatable read"
+            else psycopg.IsolationLevel.READ_COMMITTED
+        )
+        c2.execute("SELECT 1").fetchone()  # the snapshot of a repeatable read starts here
+        outcome: list[Any] = []
+
+        def send() -> None:
+            try:
+                outcome.extend(
+                    c2.execute(
+                        "SELECT status, reason FROM dutydesk.submit(%s::jsonb)",
+                        (_body([_as(second, event("decision.recorded", theirs, now))]),),
+                    ).fetchall()
+                )
+                c2.commit()
+            except psycopg.errors.SerializationFailure as err:
+                outcome.append(err)
+                c2.rollback()
+
+        waiting = threading.Thread(target=send)
+        waiting.start()
+        waiting.join(1.0)
+        assert waiting.is_alive()  # waits for the first submit's commit
+        c1.commit()
+        waiting.join(30)
+    [result] = outcome
+    if isolation == "read committed":
+        assert result == ("rejected", f"decision.recorded.decision_id: decision {did} {AGAIN}")
+    else:
+        assert isinstance(result, psycopg.errors.SerializationFailure)
+    with psycopg.connect(empty_server) as conn:
+        rows = conn.execute(
+            "SELECT contact_id::text FROM dutydesk.events WHERE payload->>'decision_id' = %s",
+            (did,),
+        ).fetchall()
+    assert rows == [(contact["contact_id"],)]
+
+
+def test_no_login_may_call_the_look_ups_and_they_run_with_a_pinned_search_path(
+    empty_server: str, make_login: MakeLogin
+) -> None:
+    """A login learns whose a decision is only as submit's refusal says it (never which
+    contact): the look-ups are not granted to anyone, not definer functions, and pin
+    ``search_path`` with ``pg_temp`` last (docs/sync.md, hardening)."""
+    for group in ("duty_manager", "auditor", "admin"):
+        with psycopg.connect(make_login(group).dsn) as conn:
+            for call in (
+                "SELECT dutydesk.decision_contact(%s)",
+                "SELECT dutydesk.decisions_all_elsewhere(%s, '[]'::jsonb)",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(call, (new_id(),))
+                conn.rollback()
+    with psycopg.connect(empty_server) as conn:
+        rows = conn.execute(
+            "SELECT p.proname, p.prosecdef, p.proconfig, p.proacl::text[] FROM pg_proc p "
+            "WHERE p.pronamespace = 'dutydesk'::regnamespace "
+            "AND p.proname IN ('decision_contact', 'decisions_all_elsewhere')"
+        ).fetchall()
+    assert len(rows) == 2
+    for name, secdef, config, acl in rows:
+        assert not secdef, name
+        assert "search_path=pg_catalog, dutydesk, pg_temp" in config, name
+        assert acl is not None and not any(a.startswith("=") for a in acl), name  # no PUBLIC
