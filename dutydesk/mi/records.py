@@ -175,6 +175,8 @@ class MiInput:
     # contact id -> earliest time anyone acted on it (assigned, partner check, note,
     # decision): the "response" for rating timescales.
     first_actions: Mapping[str, str] = field(default_factory=dict)
+    # The route parts below hold what docs/mi.md ("What a load holds of routes") states:
+    # each route as it stands now, and records of the loaded contacts only.
     # The s47 record (issue 21): one row per child per strategy discussion that started a
     # section 47 enquiry (``domain.routes.s47_records``), and the contacts with any
     # strategy discussion recorded, whose s47 enquiries come from that record alone.

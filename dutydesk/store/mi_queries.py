@@ -655,8 +655,8 @@ class MiQueries:
         ]
         return told, [PartnerCheckRecord(**a) for a in asked.values()], steps
 
-    @staticmethod
-    def _counted_routes(
+    def _counted_routes(  # not static: the reference in tests/ overrides it with its fold
+        self,
         conn: Connection,
         decisions: Iterable[MiDecision],
         date_from: date | None,

@@ -1,8 +1,9 @@
 """Oracle: MI's load reads its routes from the ``routes`` projection
-(``MiQueries._route_parts``) and gives exactly the ``MiInput`` the fold of the routes'
-events at load time gives (``_route_parts_from_log``, the reference): every part, so every
-figure and every Annex A list row, for periods that cut through a generated history, the
-whole store and two look-backs, for the dashboard's load and each list's own.
+(``MiQueries._counted_routes``, ``_route_parts``) and gives exactly the ``MiInput`` the
+fold of every route event at load time gives under the same contract (docs/mi.md, "What a
+load holds of routes"; ``tests/mi_fold_reference.FoldedMiQueries``, the reference): every
+part, so every figure and every Annex A list row, for periods that cut through a generated
+history, the whole store and two look-backs, for the dashboard's load and each list's own.
 
 The history has what the projection could get wrong: LADO and private fostering routes
 (their clocks are computed from the projection), routes of void contacts, hand-offs, s47
@@ -33,6 +34,7 @@ from dutydesk.store import mi_queries
 from dutydesk.store.eventstore import EventStore
 from dutydesk.store.mi_queries import MiQueries
 from tests.integration.test_mi_route_figures import _history
+from tests.mi_fold_reference import FoldedMiQueries
 from tests.unit.mi.builders import at, child, event, pid
 
 BUILT = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
@@ -123,8 +125,17 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventStore]:
     store.close()
 
 
+@pytest.fixture(scope="module")
+def reference(store: EventStore) -> FoldedMiQueries:
+    return FoldedMiQueries(store.engine)  # one: its fold is kept between loads
+
+
 def _loads(
-    store: EventStore, months: int, filters: Filters | None, reads: frozenset[str]
+    store: EventStore,
+    reference: FoldedMiQueries,
+    months: int,
+    filters: Filters | None,
+    reads: frozenset[str],
 ) -> tuple[MiInput, MiInput]:
     kw: dict[str, Any] = {"with_people": True, "reads": reads, "lookback_months": months}
     if filters is not None:
@@ -136,16 +147,18 @@ def _loads(
             source=filters.source,
         )
     new = MiQueries(store.engine).load(**kw)
-    old = MiQueries(store.engine, routes_from_log=True).load(**kw)
+    old = reference.load(**kw)
     return new, old
 
 
 @pytest.mark.parametrize("months", [12, 1])
-def test_the_projection_read_gives_the_event_folds_mi_input(store: EventStore, months: int) -> None:
+def test_the_projection_read_gives_the_event_folds_mi_input(
+    store: EventStore, reference: FoldedMiQueries, months: int
+) -> None:
     settings = Settings(rereferral_months=months)
     seen = {"routes": 0, "clocks": 0, "s47": 0, "allocations": 0, "protections": 0}
     for filters in [*PERIODS, None]:
-        new, old = _loads(store, months, filters, OPTIONAL_READS)
+        new, old = _loads(store, reference, months, filters, OPTIONAL_READS)
         assert new == old, filters
         seen["routes"] += len(new.routes)
         seen["clocks"] += sum(1 for r in new.routes if r.clock is not None)
@@ -163,7 +176,9 @@ def test_the_projection_read_gives_the_event_folds_mi_input(store: EventStore, m
                 )
         if filters is not None:
             for n in (2, 3, 4, 5):  # an export's load of only what its list reads
-                narrow_new, narrow_old = _loads(store, months, filters, annex_a.LIST_READS[n])
+                narrow_new, narrow_old = _loads(
+                    store, reference, months, filters, annex_a.LIST_READS[n]
+                )
                 assert narrow_new == narrow_old, (n, filters)
     assert all(seen.values()), seen  # the comparisons compare something
 
@@ -182,18 +197,18 @@ def _wrong_orders() -> dict[str, Any]:
 
 @pytest.mark.parametrize("order", list(_wrong_orders()))
 def test_routes_read_in_another_order_give_another_answer(
-    store: EventStore, order: str, monkeypatch: pytest.MonkeyPatch
+    store: EventStore, reference: FoldedMiQueries, order: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The oracle can fail: with competing routes put in another order than the fold's
     (reversed, or by opening time), the s47 record and the allocations differ."""
     monkeypatch.setattr(MiQueries, "_in_fold_order", staticmethod(_wrong_orders()[order]))
-    new, old = _loads(store, 12, PERIODS[0], OPTIONAL_READS)
+    new, old = _loads(store, reference, 12, PERIODS[0], OPTIONAL_READS)
     assert new.s47_records != old.s47_records
     assert new.allocations != old.allocations
 
 
 def test_a_route_missing_from_the_read_gives_another_answer(
-    store: EventStore, monkeypatch: pytest.MonkeyPatch
+    store: EventStore, reference: FoldedMiQueries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The oracle can fail: a private fostering route left out of the projection read."""
     rows_in = mi_queries.rowread.rows_in
@@ -204,5 +219,5 @@ def test_a_route_missing_from_the_read_gives_another_answer(
         return [r for r in found if r is not dropped]
 
     monkeypatch.setattr(mi_queries.rowread, "rows_in", short)
-    new, old = _loads(store, 12, PERIODS[3], OPTIONAL_READS)
+    new, old = _loads(store, reference, 12, PERIODS[3], OPTIONAL_READS)
     assert len(new.routes) == len(old.routes) - 1
