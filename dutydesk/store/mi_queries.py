@@ -45,7 +45,6 @@ from ..domain.routes import (
     allocations,
     fold_routes,
     route_of,
-    route_records,
     s47_records,
     stored_route_records,
 )
@@ -129,15 +128,10 @@ NOT_READ_BY_MI = ("document.exported",)
 
 
 class MiQueries:
-    def __init__(
-        self, engine: Engine, calendar: OfficeHours | None = None, *, routes_from_log: bool = False
-    ) -> None:
+    def __init__(self, engine: Engine, calendar: OfficeHours | None = None) -> None:
         self.engine = engine
         # the office calendar the strategy-discussion record is read on (its dates)
         self.calendar = calendar or OfficeHours()
-        # True: fold the routes' events at load time (``_route_parts_from_log``), the
-        # reference the projection read (``_route_parts``) is tested against
-        self.routes_from_log = routes_from_log
 
     def _where(
         self,
@@ -357,24 +351,13 @@ class MiQueries:
             marac: set[str] = set()
             void: set[str] = set()
             route_contacts: dict[str, RouteContact] = {}
-            if not reads & {"routes", "route_children", "route_contacts"}:
-                pass
-            elif self.routes_from_log:
-                counted, marac, opened = self._route_contacts(conn)
-                if date_from is not None or date_to is not None:
-                    counted = self._routes_for_period(
-                        conn, counted, opened, marac, decisions, date_from, date_to
-                    )
-                    marac &= counted
-                void, route_contacts = self._route_contact_rows(conn, counted)
-            else:
+            if reads & {"routes", "route_children", "route_contacts"}:
                 counted, marac, void, route_contacts = self._counted_routes(
                     conn, decisions, date_from, date_to
                 )
             kids = self._linked_children(conn, marac - void)
         live = counted - void  # once: computed per record it made this loop quadratic
-        parts = self._route_parts_from_log if self.routes_from_log else self._route_parts
-        s47_found, allocated, routes, held = parts(
+        s47_found, allocated, routes, held = self._route_parts(
             RouteWants(discussed, accepted, counted, live, route_contacts, reads)
         )
         loaded = {c.contact_id for c in contacts}
@@ -469,37 +452,15 @@ class MiQueries:
             for r in rows
         ]
 
-    def _route_parts_from_log(self, want: RouteWants) -> RouteParts:
-        """The s47 record, the allocations, the routes MI counts and the strategy
-        discussions of the loaded contacts, by one fold of the route events of every
-        contact whose routes MI reads (issue 21): the reference for ``_route_parts``."""
-        discussed, accepted, counted, live, _, reads = want
-        wanted = list(dict.fromkeys([*discussed, *accepted, *sorted(counted)]))
-        # Clocks only for the routes kept below (the s47 record, allocations and
-        # protections read none): every route's clocks were 6% of a period's paint.
-        follow = (
-            FollowThroughQueries(self.engine).fold(self.calendar, wanted, clocks_for=live)
-            if wanted
-            else None
-        )
-        s47_found = (
-            s47_records(follow, self.calendar)
-            if follow and discussed and "s47_records" in reads
-            else []
-        )
-        allocated = allocations(follow) if follow and accepted else {}
-        routes = (
-            [r for r in route_records(follow) if r.contact_id in live]
-            if follow and "routes" in reads
-            else []
-        )
-        return s47_found, allocated, routes, list(follow.discussions) if follow else []
-
     def _route_parts(self, want: RouteWants) -> RouteParts:
-        """``_route_parts_from_log``'s answer with no fold of route events: each route as
-        the ``routes`` projection holds it (folded at append time by the same rule,
-        ``domain.routes.apply_route_event``), read for the contacts each part needs;
-        only the strategy discussions are read as events (of the discussed contacts).
+        """The s47 record and the allocations of the loaded contacts, every route of the
+        live route contacts (``_counted_routes``) and the loaded contacts' strategy
+        discussions (docs/mi.md, "What a load holds of routes"), with no fold of route
+        events: each route as the ``routes`` projection holds it (folded at append time
+        by the one rule, ``domain.routes.apply_route_event``), read for the contacts each
+        part needs; only the strategy discussions are read as events (of the discussed
+        contacts). Tested against the fold of every route event at load time
+        (``tests/mi_fold_reference.py``, tests/integration/test_mi_routes_projected*.py).
         The routes MI counts are made ``RouteRecord``s straight from their rows
         (``routes.stored_route_records``); clocks are computed only for the kinds whose
         clock MI reads (``routes.MI_CLOCKED_KINDS``: no discussion or decision needed).
@@ -662,16 +623,18 @@ class MiQueries:
         date_from: date | None,
         date_to: date | None,
     ) -> tuple[set[str], set[str], set[str], dict[str, RouteContact]]:
-        """The contacts whose routes a period's figures can read (``_route_contacts`` and
-        ``_routes_for_period`` read from the log: the reference), from the ``routes``
-        projection joined to its contacts in one query: contacts with a route MI counts
-        (LADO, MARAC, private fostering, early help, or handed off to a named team) that
-        were received, decided, or had such a route opened or handed off in the period
-        (with the load's month of margin before it), had a MARAC route opened in the 12
-        months before it (the repeat criterion), or have a hand-off still waiting, however
-        old (that figure is "now"); of those, the ones with a MARAC route, the void ones
-        (merged or entered in error: their routes count nowhere), and the others'
-        receipt, office, team and source, whenever they were received."""
+        """The contacts whose routes a period's figures can read (docs/mi.md, "What a load
+        holds of routes"), on each route's state now, from the ``routes`` projection
+        joined to its contacts in one query: contacts with a route MI counts (LADO, MARAC,
+        private fostering, early help, or handed off to a named team) that were received
+        or decided in the period (with the load's month of margin before it), or whose
+        such route, as it stands now, was opened or handed off in it, whose MARAC route
+        was opened in the 12 months before it (the repeat criterion), or whose hand-off is
+        still waiting, however old (that figure is "now"); of those, the ones with a
+        MARAC route, the void ones (merged or entered in error: their routes count
+        nowhere), and the others' receipt, office, team and source, whenever they were
+        received. A route's earlier openings and hand-offs are not read: no figure or
+        list reads them."""
         everything = date_from is None and date_to is None
         lo = date_from - LOOKBACK_MARGIN if date_from is not None else date.min
         hi = date_to or date.max
@@ -738,126 +701,6 @@ class MiQueries:
             elif received:  # a placeholder row whose contact.received has not arrived
                 found[cid] = RouteContact(received, office, team, source)
         return counted, marac & counted, void, found
-
-    @staticmethod
-    def _route_contacts(
-        conn: Connection,
-    ) -> tuple[set[str], set[str], dict[str, list[tuple[str | None, date]]]]:
-        """Contacts with a route MI counts (LADO, MARAC, private fostering, early help, or
-        handed off to a named team), those with a MARAC route, and each counted contact's
-        routes as (kind, London day opened; kind None for a hand-off). The kind is in the
-        payload, so the route.opened payloads are read (one indexed query by type)."""
-        counted: set[str] = set()
-        marac: set[str] = set()
-        opened: dict[str, list[tuple[str | None, date]]] = {}
-        e = EVENTS.c
-        for cid, kind, opened_at, stamp in rowread.fetch_statement(
-            conn,
-            select(e.contact_id, *_fields(e.payload, "kind", "opened_at"), e.client_time).where(
-                e.type.in_(("route.opened", "route.transferred"))
-            ),
-        ):
-            if cid is None:
-                continue
-            if kind is None or kind in MI_ROUTE_KINDS:  # None: a hand-off
-                counted.add(cid)
-                at = datetime.fromisoformat(opened_at or stamp)
-                opened.setdefault(cid, []).append((kind, at.astimezone(LONDON).date()))
-            if kind == RouteKind.MARAC:
-                marac.add(cid)
-        return counted, marac, opened
-
-    @staticmethod
-    def _routes_for_period(
-        conn: Connection,
-        counted: set[str],
-        opened: dict[str, list[tuple[str | None, date]]],
-        marac: set[str],
-        decisions: Iterable[MiDecision],
-        date_from: date | None,
-        date_to: date | None,
-    ) -> set[str]:
-        """The route contacts a period's figures can read, of ``counted`` (the whole
-        store's): received, decided or with a route opened in the period (with the load's
-        month of margin before it; the route figures, Annex A List 2); with a MARAC route
-        opened in the 12 months before it (the repeat criterion); or with a hand-off still
-        waiting, however old (that figure is "now"). Tested to give the figures the
-        whole-store load gives (``tests/integration/test_mi_route_figures.py``)."""
-        lo = date_from - LOOKBACK_MARGIN if date_from is not None else date.min
-        hi = date_to or date.max
-        marac_lo = months_before(date_from, 12) - LOOKBACK_MARGIN if date_from else date.min
-        keep = {
-            cid
-            for cid, routes in opened.items()
-            if any(
-                lo <= day <= hi or (kind == RouteKind.MARAC and marac_lo <= day <= hi)
-                for kind, day in routes
-            )
-        }
-        for d in decisions:
-            stamp = d.signed_off_at or d.decided_at
-            for at in (d.decided_at, stamp):
-                if d.contact_id in counted and at:
-                    day = datetime.fromisoformat(at).astimezone(LONDON).date()
-                    if lo <= day <= hi:
-                        keep.add(d.contact_id)
-        c = CONTACTS.c
-        rest = counted - keep
-        for chunk in _chunks(sorted(rest)):
-            for cid, received in rowread.fetch_statement(
-                conn, select(c.contact_id, c.received_at).where(c.contact_id.in_(chunk))
-            ):
-                if (
-                    received
-                    and lo <= datetime.fromisoformat(received).astimezone(LONDON).date() <= hi
-                ):
-                    keep.add(cid)
-        waiting: dict[str, tuple[str, bool]] = {}  # route id -> (contact, awaiting)
-        for kind, cid, rid in rowread.fetch_statement(
-            conn,
-            select(EVENTS.c.type, EVENTS.c.contact_id, *_fields(EVENTS.c.payload, "route_id"))
-            .where(
-                EVENTS.c.type.in_(
-                    (
-                        "route.transferred",
-                        "route.transfer_accepted",
-                        "route.transfer_returned",
-                        "route.closed",
-                    )
-                ),
-                EVENTS.c.contact_id.is_not(None),
-            )
-            .order_by(EVENTS.c.local_seq),
-        ):
-            if kind == "route.transferred":
-                waiting[rid] = (cid, True)
-            elif rid in waiting:
-                waiting[rid] = (cid, False)
-        keep |= {cid for cid, awaiting in waiting.values() if awaiting}
-        return keep & counted
-
-    @staticmethod
-    def _route_contact_rows(
-        conn: Connection, contact_ids: Iterable[str]
-    ) -> tuple[set[str], dict[str, RouteContact]]:
-        """The route contacts that are void (merged or entered in error: their routes
-        count nowhere), and the others' receipt, office, team and source, whenever they
-        were received (the period window does not apply to a hand-off still waiting)."""
-        void: set[str] = set()
-        found: dict[str, RouteContact] = {}
-        c = CONTACTS.c
-        for chunk in _chunks(list(contact_ids)):
-            for cid, received, office, team, source, status in rowread.fetch_statement(
-                conn,
-                select(
-                    c.contact_id, c.received_at, c.office, c.team, c.source_code, c.status
-                ).where(c.contact_id.in_(chunk)),
-            ):
-                if status in VOID_STATUSES:
-                    void.add(cid)
-                elif received:  # a placeholder row whose contact.received has not arrived
-                    found[cid] = RouteContact(received, office, team, source)
-        return void, found
 
     @staticmethod
     def _linked_children(conn: Connection, contact_ids: Iterable[str]) -> dict[str, frozenset[str]]:

@@ -1,8 +1,9 @@
 """MI's load reads the few payload fields it needs with SQLite's ``json_extract`` (the
-referrers told, next steps ticked off, the standing decisions' next steps, the routes'
-kinds and opening times, the hand-offs' route ids) instead of parsing whole payloads: the
-oracle is the load as it was (those readers as they were, kept below), whole store and
-pushed down to periods, over a generated store plus the route figures' history."""
+referrers told, next steps ticked off, the standing decisions' next steps) instead of
+parsing whole payloads: the oracle is the load as it was (those readers as they were, kept
+below), whole store and pushed down to periods, over a generated store plus the route
+figures' history. Its hand-offs still waiting come from the ``routes`` projection: the
+oracle is the hand-off events read as they were."""
 
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ from sqlalchemy import Connection, select
 
 from dutydesk.demo.mi_extras import load_mi_demo
 from dutydesk.domain.clock import LONDON, FixedClock
-from dutydesk.domain.route_codes import RouteKind
 from dutydesk.mi.records import MiDecision, NextStepRecord, ReferrerTold
 from dutydesk.store import mi_queries, rowread
 from dutydesk.store.eventstore import EVENTS, EventStore
-from dutydesk.store.mi_queries import MI_ROUTE_KINDS, MiQueries
+from dutydesk.store.mi_queries import MiQueries
 from dutydesk.store.readmodel import DECISIONS, standing
 from tests.factories import event
 from tests.integration.test_mi_route_figures import _history
@@ -62,29 +62,6 @@ def _old_told_and_steps(conn: Connection, ids: Any) -> tuple[list[Any], list[Any
         for i, s in enumerate(json.loads(rationale).get("next_steps") or [])
     ]
     return told, steps
-
-
-def _old_route_contacts(conn: Connection) -> Any:
-    counted: set[str] = set()
-    marac: set[str] = set()
-    opened: dict[str, list[tuple[str | None, date]]] = {}
-    for cid, payload, stamp in rowread.fetch_statement(
-        conn,
-        select(EVENTS.c.contact_id, EVENTS.c.payload, EVENTS.c.client_time).where(
-            EVENTS.c.type.in_(("route.opened", "route.transferred"))
-        ),
-    ):
-        if cid is None:
-            continue
-        body = json.loads(payload)
-        kind = body.get("kind")
-        if kind is None or kind in MI_ROUTE_KINDS:
-            counted.add(cid)
-            at = datetime.fromisoformat(body.get("opened_at") or stamp)
-            opened.setdefault(cid, []).append((kind, at.astimezone(LONDON).date()))
-        if kind == RouteKind.MARAC:
-            marac.add(cid)
-    return counted, marac, opened
 
 
 def _old_waiting(conn: Connection) -> set[str]:
@@ -150,15 +127,10 @@ def test_the_fields_read_in_sql_are_the_fields_parsed_in_python(filled: EventSto
         assert (told, steps) == _old_told_and_steps(conn, every)
         assert any(t.sent_at.startswith("2026-10-05T12:00") for t in told)
         assert len(told) > 50 and len(steps) > 50 and any(s.done_at for s in steps)
-        routes = q._route_contacts(conn)
-        assert routes == _old_route_contacts(conn)
-        assert len(routes[0]) > 20 and routes[1]
-        counted, marac, opened = routes
         waiting = _old_waiting(conn)
         assert waiting  # hand-offs still waiting: the period's load keeps them
-        # a period long before the store: only the hand-offs still waiting are kept
+        # a period long before the store: only the hand-offs still waiting are kept (the
+        # projection's hand-off state against the hand-offs' events, read as they were)
         none: Iterable[MiDecision] = ()
-        kept = q._routes_for_period(
-            conn, counted, opened, marac, none, date(2000, 1, 1), date(2000, 1, 31)
-        )
-        assert kept == waiting & counted
+        kept, *_ = q._counted_routes(conn, none, date(2000, 1, 1), date(2000, 1, 31))
+        assert kept == waiting
