@@ -7,8 +7,9 @@ whole ``MiInput`` (tests/integration/test_mi_routes_projected.py and its _attack
 
 This was production's second path (``MiQueries(routes_from_log=True)``) until the
 projection read was trusted; it serves tests only. ``whole=True``: the route parts of
-every contact in the store, whatever the period or the contacts loaded, to show that no
-figure or list reads what the contract leaves out."""
+every contact with a route in the store (every route, s47 record and allocation), whatever
+the period or the contacts loaded, to show that no figure or list reads what the contract
+leaves out."""
 
 from __future__ import annotations
 
@@ -68,7 +69,9 @@ class FoldedMiQueries(MiQueries):
             if r.kind in MI_ROUTE_KINDS or r.transfer_state is not None
         }
         marac = {r.contact_id for r in records if r.kind == RouteKind.MARAC}
-        if (date_from is not None or date_to is not None) and not self.whole:
+        if self.whole:  # every contact with a route, of any kind, in any state
+            counted = {r.contact_id for r in records}
+        elif date_from is not None or date_to is not None:
             lo = date_from - LOOKBACK_MARGIN if date_from is not None else date.min
             hi = date_to or date.max
             marac_lo = months_before(date_from, 12) - LOOKBACK_MARGIN if date_from else date.min

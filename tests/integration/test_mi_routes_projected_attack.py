@@ -87,6 +87,21 @@ def _handed_and_back(r: Routes) -> None:
     r.on(cid, rid, "route.transfer_accepted", "2026-12-04 10:00", worker="sw.h")
 
 
+def _waiting_then_reopened(r: Routes) -> None:
+    """Received in June; its s17 route handed off in September and still waiting when it
+    was opened again in December (the same route id: it starts afresh, not handed off);
+    another's s17 route handed off in September, closed, and opened again in December."""
+    for closed in (False, True):
+        cid = r.contact("2026-06-01 10:00", children=[child(pid())])
+        r.h.decide(cid, "2026-06-01 12:00", "cin_assessment")
+        rid = r.open(cid, "s17_assessment", "2026-06-01 12:30", slot=0, team="Team Home")
+        r.on(cid, rid, "route.transferred", "2026-09-15 10:00", team="Team A")
+        if closed:
+            r.on(cid, rid, "route.closed", "2026-09-20 10:00", reason="Handed back by phone")
+        body = {"route_id": rid, "contact_id": cid, "kind": "s17_assessment", "slot": 0}
+        r.h.events.append(event("route.opened", body, at("2026-12-05 10:00")))
+
+
 def _accepted_after(r: Routes) -> None:
     """Handed off on 28 September, accepted on 3 October; a LADO route opened on 30
     September on a contact of 29 September, referred to the LADO in October."""
@@ -155,6 +170,7 @@ def _old_waiting(r: Routes) -> None:
 CASES: dict[str, Callable[[Routes], None]] = {
     "reopened": _reopened,
     "handed_and_back": _handed_and_back,
+    "waiting_then_reopened": _waiting_then_reopened,
     "accepted_after": _accepted_after,
     "earlier_contact": _earlier_contact,
     "other_office": _other_office,
@@ -168,6 +184,9 @@ BEYOND = {
     # handed off again) after it: its route as it stands now is outside the period
     "reopened": ("routes", "route_contacts"),
     "handed_and_back": ("routes", "route_contacts"),
+    # a route handed off and opened again (not handed off now): the old reference took
+    # the hand-off as still waiting in every period, and counted its contact's routes
+    "waiting_then_reopened": ("routes", "route_contacts"),
     # the strategy discussions (so s47 records) and accepted hand-offs (allocations) of
     # counted contacts MI did not load
     "other_office": ("s47_records", "allocations"),
@@ -239,9 +258,10 @@ def test_the_mi_input_equals_the_folds(tmp_path: Path, case: str) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_no_figure_or_list_reads_beyond_the_contract(tmp_path: Path, case: str) -> None:
     """Every figure and Annex A List 2-5 row of a period is the same from the contract's
-    route parts as from the whole store's (every route, s47 record and allocation the
-    fold holds, whatever the period or the contacts loaded): what the contract leaves out
-    (a route's past, the records of contacts MI did not load) is read by none of them.
+    route parts as from the whole store's (every route of any kind, s47 record and
+    allocation the fold holds, whatever the period or the contacts loaded): what the
+    contract leaves out (a route's past, the records of contacts MI did not load) is read
+    by none of them.
     Where the old reference held more than the contract, the whole store's parts hold it
     (the comparison compares it)."""
     store = _build(tmp_path / "store.sqlite3", case)
