@@ -385,6 +385,13 @@ RATED = Spec(
         Field("policy_version", text(60)),
         Field("due_at", iso_datetime, required=False),
         Field("decision_due_at", iso_datetime, required=False),
+        Field(
+            "scorer_revision",
+            integer(1, 10_000),
+            required=False,
+            doc="the scoring code's revision that made the rating (triage.scoring."
+            "SCORER_REVISION); absent: made before revisions were recorded (1)",
+        ),
     )
 )
 

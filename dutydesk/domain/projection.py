@@ -127,6 +127,9 @@ class ContactRow:
     # Answers to the factor catalogue's questions by fact name (domain/triage/factors.py);
     # a question not asked is absent, never False.
     answers: Mapping[str, Any] = field(default_factory=dict)
+    # The scoring code's revision that made the recorded rating (``contact.rated``'s
+    # ``scorer_revision``; 1 when it does not say); None: never rated by a policy.
+    scorer_revision: int | None = None
 
 
 _loads = json.loads
@@ -452,6 +455,7 @@ def _rated(model: ReadModel, event: Event) -> None:
         policy_version=p["policy_version"],
         due_at=row.due_at if row.overridden else p.get("due_at"),
         decision_due_at=p.get("decision_due_at", row.decision_due_at),
+        scorer_revision=p.get("scorer_revision", 1),
     )
 
 

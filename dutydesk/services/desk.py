@@ -159,7 +159,8 @@ class DeskService:
 
     def changes_since(self, seq: int) -> QueueDelta:
         """The queue rows to refresh after ``seq`` (cheap when nothing arrived). The live
-        poll also runs the once-per-store check after a scoring fix, after the first frame."""
+        poll also re-rates open contacts a lower scoring revision rated (after the first
+        frame: ``RatingUpkeep.catch_up``)."""
         self.keep_ratings_current(recheck=True)
         if self.desk_queries.last_seq() == seq:
             return QueueDelta(seq, (), frozenset(), False)

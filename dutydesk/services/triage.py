@@ -42,13 +42,17 @@ from ..domain.triage.scoring import (
     score_keys,
 )
 from ..paths import DEFAULT_POLICY
-from ..store.database import META_SCORER_REVISION
 from ..store.desk_queries import DeskQueries
 from ..store.eventstore import EventStore
 from ..store.gcpause import collector_paused
 from ..store.history_queries import HistoryQueries, LinkedRecords
 from ..store.queries import Queries
-from ..store.rating_queries import StoredRating, open_for_rating, unrated_or_other_policy
+from ..store.rating_queries import (
+    StoredRating,
+    open_for_rating,
+    rated_by_older_scorer,
+    unrated_or_other_policy,
+)
 from .intake_rating import immediate_danger_rating
 
 
@@ -200,8 +204,9 @@ class TriageService:
     def rate_where_changed(self, contact_ids: Iterable[str], *, batch: int = 5000) -> int:
         """Rate the open contacts among ``contact_ids`` whose recorded rating is missing
         or differs from what the policy says now (another policy version, new history,
-        a child linked). Returns how many ``contact.rated`` events were written; none for
-        a role that may not rate.
+        a child linked), or was made by a lower ``SCORER_REVISION`` (rated again even
+        when the answer is the same, so the row says it was checked). Returns how many
+        ``contact.rated`` events were written; none for a role that may not rate.
 
         The comparison is made on the reasons' keys: a reason's text is made once per
         distinct key (``_Stored``), and a full payload only for a contact whose rating
@@ -237,15 +242,18 @@ class TriageService:
         return self.rate_where_changed(ids, batch=batch)
 
     def recheck_after_scoring_fix(self, *, batch: int = 5000) -> int:
-        """The first time this store meets a newer ``SCORER_REVISION`` (a fix in the
-        scoring code, which a policy version cannot show), check every open contact once
-        and re-rate those the fixed code disagrees with; then record the revision. Returns
-        how many were rated; 0, and nothing recorded, for a role that may not rate."""
-        if not self.may_rate or self.store.get_meta(META_SCORER_REVISION) == str(SCORER_REVISION):
+        """Re-rate the open contacts whose recorded rating a lower ``SCORER_REVISION`` made
+        (a fix in the scoring code, which a policy version cannot show): recorded here
+        before the fix, or pulled from a desk still on older code. Each gets a
+        ``contact.rated`` of this revision, also where the answer is the same, so it is
+        not looked at again here or on any desk that pulls it. A rating a higher revision
+        made is left alone (that desk would only rate it back). Returns how many were
+        rated; 0 for a role that may not rate."""
+        if not self.may_rate:
             return 0
-        rated = self.rate_all_open(only_unrated=False, batch=batch)
-        self.store.set_meta(META_SCORER_REVISION, str(SCORER_REVISION))
-        return rated
+        return self.rate_where_changed(
+            rated_by_older_scorer(self.store.engine, SCORER_REVISION), batch=batch
+        )
 
     def override(
         self, contact_id: str, to_rating: str, reason: str, approver: str | None = None
@@ -271,10 +279,16 @@ class TriageService:
         return event
 
 
+def _older(revision: int | None) -> bool:
+    """Was a recorded rating made by a lower scoring revision than this code's (``None``:
+    by no policy, so another policy version decides)?"""
+    return revision is not None and revision < SCORER_REVISION
+
+
 def _differs(row: ContactRow | None, result: TriageResult) -> bool:
     """Does the recorded rating differ from ``result`` (so a new event is worth writing)?
     The one-contact definition; ``_Stored.holds`` answers the same from reason keys."""
-    if row is None or row.rating is None:
+    if row is None or row.rating is None or _older(row.scorer_revision):
         return True
     new = result.to_payload()
     if not row.overridden and row.rating != new["rating"]:
@@ -311,7 +325,7 @@ class _Stored:
 
     def holds(self, stored: StoredRating, scored: Scored) -> bool:
         """Does ``stored`` already record ``scored`` (nothing worth writing)?"""
-        if stored.rating is None:
+        if stored.rating is None or _older(stored.scorer_revision):
             return False
         kept = not stored.overridden
         if kept and stored.rating != scored.rating.value:

@@ -163,11 +163,6 @@ def stored_revisions(engine: Engine) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-# The scoring code's revision a store's open contacts were last all checked against
-# (``services.triage.TriageService.recheck_after_scoring_fix``).
-META_SCORER_REVISION = "triage_scorer_revision"
-
-
 # The fixes to the fold a store's rows have had (``store.fold_fixes``): opened with fewer,
 # the store refolds, once, the contacts each later fix concerns. 1: decision ownership.
 META_FOLD_FIXES = "projection_fold_fixes"
@@ -193,16 +188,8 @@ def migrate(engine: Engine) -> None:
 
 
 def _mark_new(engine: Engine) -> None:
-    """A store made by this code holds no rating an older scoring revision made: it is
-    checked against the current one (an upgraded store, unmarked, is checked once)."""
-    from ..domain.triage.scoring import SCORER_REVISION
-
+    """A store made by this code holds no rows an older fold made (``store.fold_fixes``)."""
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO store_meta (key, value) VALUES (?, ?)",
-            (META_SCORER_REVISION, str(SCORER_REVISION)),
-        )
-        # nor rows an older fold made (``store.fold_fixes``)
         conn.exec_driver_sql(
             "INSERT INTO store_meta (key, value) VALUES (?, ?)", (META_FOLD_FIXES, str(FOLD_FIXES))
         )

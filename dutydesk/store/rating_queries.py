@@ -6,7 +6,8 @@ children's history (their other contacts, referrals, plans). So the contacts to 
 again after events ``(seq, newest]`` are the contacts those events name, plus every open
 contact of a person those events are about. Ratings and overrides are left out on
 purpose: a rating arriving from another desk is not a reason to rate again (two desks with
-different policies would otherwise answer each other for ever).
+different policies would otherwise answer each other for ever), unless a lower scoring
+revision made it (``rated_by_older_scorer``: a desk never rates back a higher one's).
 """
 
 from __future__ import annotations
@@ -124,6 +125,25 @@ def unrated_or_other_policy(engine: Engine, policy_version: str) -> set[str]:
         )
 
 
+def rated_by_older_scorer(engine: Engine, revision: int) -> set[str]:
+    """Open contacts whose recorded rating a scoring revision below ``revision`` made (a
+    rating pulled from an older desk, or recorded here before a scoring fix). Read through
+    ``ix_contacts_status_scorer_revision``: one short range per open status, so the live
+    poll's look costs nothing while no such rating is held, whatever the closed contacts
+    an older revision rated (they keep their rating)."""
+    status_in = f"status IN ({placeholders(len(OPEN_STATUSES))})"
+    with engine.connect() as conn:
+        return {
+            cid
+            for (cid,) in fetch(
+                conn,
+                f"SELECT contact_id FROM contacts WHERE {status_in} AND scorer_revision < ? "
+                "AND received_at != ''",
+                [*OPEN_STATUSES, revision],
+            )
+        }
+
+
 def _open(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
     status_in = f"status IN ({placeholders(len(OPEN_STATUSES))})"
     out: set[str] = set()
@@ -151,7 +171,7 @@ def _open(conn: Connection, contact_ids: Iterable[str]) -> set[str]:
 _RATING_COLUMNS = (
     "contact_id, received_at, source_code, categories, immediate_danger, injury_reported, "
     "disclosure, dash_level, dara_level, children_present, previous_incidents, answers, "
-    "rating, overridden, score, reasons, policy_version, due_at"
+    "rating, overridden, score, reasons, policy_version, due_at, scorer_revision"
 )
 _CHILD_COLUMNS = "contact_id, slot, person_id, date_of_birth, expected_date_of_birth, age_years"
 
@@ -165,6 +185,7 @@ class StoredRating(NamedTuple):
     reasons: str | None
     policy_version: str | None
     due_at: str | None
+    scorer_revision: int | None
 
 
 def open_for_rating(
@@ -213,5 +234,7 @@ def open_for_rating(
                     tuple(kids.get(r[0], ())),
                     js(r[11]) or no_answers,
                 )
-                out.append((facts, StoredRating(r[12], flag(r[13]), r[14], r[15], r[16], r[17])))
+                out.append(
+                    (facts, StoredRating(r[12], flag(r[13]), r[14], r[15], r[16], r[17], r[18]))
+                )
     return out

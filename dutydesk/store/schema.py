@@ -145,6 +145,13 @@ class ContactProjection(Base):
     consent_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     # Answers to the factor catalogue's questions (absent = not asked); revision i14.
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The scoring code's revision that made the rating (1: the event does not say); NULL:
+    # no ``contact.rated``. Revision 20261202_scorer_rev.
+    scorer_revision: Mapped[int | None] = mapped_column(Integer)
+
+    # The open contacts a lower scoring revision rated, found without reading the others
+    # (``rating_queries.rated_by_older_scorer``, every live poll).
+    __table_args__ = (Index("ix_contacts_status_scorer_revision", "status", "scorer_revision"),)
 
 
 class ContactChildProjection(Base):

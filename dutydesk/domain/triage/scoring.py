@@ -28,8 +28,9 @@ from .policy import Band, Policy, ResponseTime
 MAX_SCORE = 10_000
 
 # Bumped whenever a change to this code (not to a policy file) changes the rating some
-# contact would get, so ratings recorded by the older code are checked again once: a
-# policy's version names the points, this names the arithmetic that applies them.
+# contact would get: a policy's version names the points, this names the arithmetic that
+# applies them. Every ``contact.rated`` it makes carries it (``scorer_revision``), and a
+# desk re-rates the open contacts whose rating a lower revision made (docs/triage.md).
 #   1: up to 2 Dec 2026.
 #   2: history windows and a child's age count London dates whatever UTC offset a time
 #      was written with (a partner's "Z" time near midnight in summer was counted on
@@ -91,6 +92,7 @@ class TriageResult:
             "reasons": [dict(r) for r in self.reasons],
             "policy_version": self.policy_version,
             "decision_due_at": self.decision_due_at.isoformat(),
+            "scorer_revision": SCORER_REVISION,
         }
         if self.due_at is not None:
             out["due_at"] = self.due_at.isoformat()
