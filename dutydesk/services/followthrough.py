@@ -1167,11 +1167,14 @@ class FollowThroughService:
         since: str,
         now: datetime,
     ) -> list[NextStepRow]:
-        done: dict[tuple[str, int], str] = {}
+        # A completion marks a step of the decision it names only under that decision's
+        # own contact (docs/sync.md, "A decision belongs to one contact"): one naming the
+        # decision under another contact (a crafted or faulty desk) changes nothing.
+        done: dict[tuple[str, str, int], str] = {}
         for e in events:
             if e.type == "next_step.completed":
                 stamp = datetime.fromisoformat(e.client_time).astimezone(self.office.zone)
-                done[(e.payload["decision_id"], e.payload["index"])] = (
+                done[(e.payload["contact_id"], e.payload["decision_id"], e.payload["index"])] = (
                     f"{human_datetime(stamp)} by {self._name(e.actor)}"
                 )
         rows = []
@@ -1185,7 +1188,7 @@ class FollowThroughService:
                     continue
                 for i, s in enumerate(d.rationale.get("next_steps") or []):
                     due = date.fromisoformat(s["due"]) if s.get("due") else None
-                    finished = done.get((d.decision_id, i))
+                    finished = done.get((cid, d.decision_id, i))
                     if finished and due and due < today - timedelta(days=7):
                         continue  # done and long past: off the view
                     rows.append(
