@@ -500,6 +500,14 @@ SERVER_CHECKS: dict[str, list[str]] = {
 }
 
 
+# Events outside the projection's fold that also act on one decision of the contact they
+# name: a completed next step (the follow-through view and MI read it by its decision).
+# A desk writes one only for a decision of that contact (``complete_next_step``), and the
+# view ignores one naming another contact's decision, so the server refuses it as a
+# sign-off (an id not recorded yet is taken, as there).
+DECISION_STEP_TYPES = frozenset({"next_step.completed"})
+
+
 def _decision_checks() -> dict[str, list[str]]:
     """A decision event the desks' fold ignores for the decision it names (migration 0017,
     ``projection.RECORDING_TYPES``, ``OWN_DECISION_TYPES``, ``RESOLUTION_TYPES``): a
@@ -526,7 +534,7 @@ def _decision_checks() -> dict[str, list[str]]:
             f"    RETURN pg_catalog.format({_lit(kind + again)}, {did});",
             "END IF;",
         ]
-    for kind in sorted(projection.OWN_DECISION_TYPES):
+    for kind in sorted(projection.OWN_DECISION_TYPES | DECISION_STEP_TYPES):
         checks[kind] = [
             f"IF dutydesk.decision_contact({did}) <> {cid} THEN",
             f"    RETURN pg_catalog.format({_lit(kind + elsewhere)}, {did});",

@@ -191,3 +191,41 @@ def test_a_login_without_access_learns_nothing_of_a_restricted_contacts_decision
     assert [s for s, _ in theirs] == ["rejected"] * 3
     assert theirs == nobodys
     assert all("restricted" in (why or "") for _, why in theirs), theirs
+
+
+def test_a_next_step_completed_under_another_contact_is_refused(
+    empty_server: str, make_login: MakeLogin, now: datetime
+) -> None:
+    """``next_step.completed`` names a decision and a contact as a sign-off does; a desk
+    writes it only for a decision of that contact (``complete_next_step``), and the
+    follow-through view ignores one naming another contact's decision. The server refuses
+    it, in the same call as the recording or later, and takes the desk's own (and one for an
+    id not recorded yet, which may still be on its way after a restore)."""
+    dm = make_login("duty_manager")
+    a, b = contact_payload(), contact_payload()
+    ca, cb = a["contact_id"], b["contact_id"]
+    d = decision_payload(ca)
+    x = d["decision_id"]
+
+    def step(cid: str, did: str, index: int = 0) -> Event:
+        payload = {"contact_id": cid, "decision_id": did, "index": index}
+        return _as(dm, event("next_step.completed", payload, now))
+
+    forged = step(cb, x)
+    with PgTransport(dm.dsn) as t:
+        receipts = t.submit(
+            [
+                _as(dm, event("contact.received", a, now)),
+                _as(dm, event("contact.received", b, now)),
+                _as(dm, event("decision.recorded", d, now)),
+                forged,
+            ]
+        )
+        assert [r.status for r in receipts] == ["accepted"] * 3 + ["rejected"], receipts
+        why = f"next_step.completed.decision_id: decision {x} {ELSEWHERE}"
+        assert receipts[3].reason == why
+        again = [step(cb, x, 1), step(ca, x), step(cb, new_id())]
+        later = t.submit(again)
+    assert [r.status for r in later] == ["rejected", "accepted", "accepted"], later
+    assert ca not in (later[0].reason or "")
+    assert _stored(empty_server, [forged.id, again[0].id]) == set()

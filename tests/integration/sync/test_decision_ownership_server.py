@@ -400,7 +400,8 @@ def _database(pg_admin_dsn: str, pg_dsn: str, migrations: int) -> Iterator[tuple
     checks = {
         k: v
         for k, v in rules_sql.SERVER_CHECKS.items()
-        if migrations >= 17 or not k.startswith(("decision.", "conflict."))
+        if migrations >= 17
+        or not (k.startswith(("decision.", "conflict.")) or k in rules_sql.DECISION_STEP_TYPES)
     }
     with pytest.MonkeyPatch.context() as m:
         m.setattr(admin, "migrations", lambda *a, **k: every[:migrations])
