@@ -593,18 +593,21 @@ class MiQueries:
                 else:
                     row["answered_at"] = p.get("answered_at") or stamp
                     row["no_trace"] = bool(p.get("no_trace"))
-        done: dict[tuple[str, int], str] = {}
-        for decision, index, stamp in rowread.fetch_statement(
+        # A step is done by a completion under its decision's own contact: one naming
+        # another contact's decision changes nothing (docs/sync.md, "A decision belongs to
+        # one contact"; the follow-through view keys it the same way).
+        done: dict[tuple[str, str, int], str] = {}
+        for cid, decision, index, stamp in rowread.fetch_statement(
             conn,
-            select(*_fields(e.payload, "decision_id", "index"), e.client_time).where(
+            select(e.contact_id, *_fields(e.payload, "decision_id", "index"), e.client_time).where(
                 e.type == "next_step.completed", e.contact_id.in_(ids)
             ),
         ):
-            done.setdefault((decision, index), stamp)
+            done.setdefault((cid, decision, index), stamp)
         d = DECISIONS.c
         # only the rationale's next steps are parsed (SQLite gives them as JSON text)
         steps = [
-            NextStepRecord(cid, did, i, s.get("due"), done.get((did, i)))
+            NextStepRecord(cid, did, i, s.get("due"), done.get((cid, did, i)))
             for did, cid, listed in rowread.fetch_statement(
                 conn,
                 select(d.decision_id, d.contact_id, *_fields(d.rationale, "next_steps")).where(
