@@ -15,7 +15,7 @@ open contacts was rated. ``watch`` then does what the desk's rating upkeep does
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,7 +24,7 @@ from typing import Any
 from ..domain.codes import REFERRAL_OUTCOMES, Outcome
 from ..domain.events import Event, make_event
 from ..domain.history import PastContact, build_history
-from ..domain.ids import uuid7_at
+from ..domain.ids import stable_id, uuid7_at
 from ..domain.triage.policy import Policy
 from ..domain.triage.scoring import score_contact
 
@@ -137,13 +137,12 @@ class RunningTriage:
                     actor_role=cause.actor_role,
                     device=cause.device,
                     at=at,
-                    event_id=str(uuid7_at(int(at.timestamp() * 1000), hash_bits(cause.id, cid))),
+                    event_id=str(uuid7_at(int(at.timestamp() * 1000), _bits(cause.id, cid))),
                 )
             )
         return out
 
 
-def hash_bits(*parts: str) -> int:
-    """74 bits from ``parts`` (a stable id for a re-rating: the same demo, the same ids)."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
-    return int.from_bytes(digest[:10], "big") >> 6
+def _bits(cause_id: str, contact_id: str) -> int:
+    """The random bits of a re-rating's id, from ``stable_id``: the same demo, the same ids."""
+    return uuid.UUID(stable_id("demo.rerated", cause_id, contact_id)).int
